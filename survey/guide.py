@@ -1,0 +1,487 @@
+"""The interview guide as data: an XLSForm workbook (survey / choices / settings sheets).
+
+`load_guide()` reads the workbook, checks it (our own checks first, so every message names
+the sheet, row and problem; then pyxform, the XLSForm reference converter) and returns a
+`Guide`: ordered items with their choice lists, relevance and constraints. The guide is the
+single source of the codes used by the store, the import/export columns and the tables.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from survey import expr
+
+DEFAULT_GUIDE = Path(__file__).parent / "guide" / "brugerguide.xlsx"
+
+QUESTION_TYPES = ("text", "integer", "decimal", "date", "select_one", "select_multiple")
+STRUCTURE_TYPES = ("begin_group", "end_group", "note")
+ROLES = ("", "meta", "forsker", "interview")
+MAX_TEXT = 100_000
+CPR_RE = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CODE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CHOICE_RE = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+class GuideError(ValueError):
+    """A malformed guide: every problem, each naming sheet, row and what is wrong."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__(f"Spørgeguiden {self.path} kan ikke indlæses:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass
+class Item:
+    code: str
+    type: str
+    label: str
+    row: int
+    list_name: str = ""
+    hint: str = ""
+    required: bool = False
+    relevant: str = ""
+    constraint: str = ""
+    constraint_message: str = ""
+    appearance: str = ""
+    role: str = "interview"
+    group: str = ""
+    relevant_ast: tuple | None = None
+    constraint_ast: tuple | None = None
+    choices: tuple[Choice, ...] = ()
+
+    @property
+    def is_select(self) -> bool:
+        return self.type in ("select_one", "select_multiple")
+
+    def choice_values(self) -> list[str]:
+        return [c.value for c in self.choices]
+
+    def choice_label(self, value: str) -> str:
+        for c in self.choices:
+            if c.value == value:
+                return c.label
+        return value
+
+
+@dataclass
+class Group:
+    name: str
+    label: str
+    role: str = "interview"
+    appearance: str = ""
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Guide:
+    path: str
+    title: str
+    form_id: str
+    version: str
+    items: dict[str, Item]
+    groups: list[Group]
+    choices: dict[str, tuple[Choice, ...]]
+    settings: dict[str, str]
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self.items)
+
+    def item(self, code: str) -> Item:
+        try:
+            return self.items[code]
+        except KeyError:
+            raise KeyError(f"ukendt kode {code!r} i spørgeguiden {self.form_id} {self.version}") from None
+
+    @property
+    def probes(self) -> list[Item]:
+        """The outcome probes (Tabel 4.1), in guide order."""
+        return [i for i in self.items.values() if i.list_name == "probe_svar"]
+
+    def interview_groups(self) -> list[Group]:
+        """Sections the interviewer works through (meta and researcher sections left out)."""
+        return [g for g in self.groups if g.role not in ("meta", "forsker") and
+                any(i.role not in ("meta", "forsker") for i in g.items)]
+
+    def is_relevant(self, code: str, answers: Mapping[str, str | None] | Callable[[str], str | None]) -> bool:
+        it = self.item(code)
+        if it.relevant_ast is None:
+            return True
+        return expr.evaluate(it.relevant_ast, answers)
+
+    def check_value(self, code: str, raw: object) -> tuple[str | None, "ValueProblem | None"]:
+        """Canonical text of a raw cell value, or the reason it is not allowed.
+
+        Blank (None, "", whitespace) is always allowed and returns (None, None).
+        """
+        return check_value(self.item(code), raw)
+
+
+@dataclass(frozen=True)
+class ValueProblem:
+    """Why a value was refused: Danish and English text of what is allowed."""
+    allowed_da: str
+    allowed_en: str
+    reason_da: str = ""
+    reason_en: str = ""
+
+    def text(self, lang: str = "da") -> str:
+        if lang == "en":
+            return (self.reason_en + " — " if self.reason_en else "") + "allowed: " + self.allowed_en
+        return (self.reason_da + " — " if self.reason_da else "") + "tilladt: " + self.allowed_da
+
+
+def _allowed(item: Item) -> tuple[str, str]:
+    if item.is_select:
+        vals = ", ".join(item.choice_values())
+        if item.type == "select_multiple":
+            return f"en eller flere af {vals}, adskilt af ;", f"one or more of {vals}, separated by ;"
+        return vals, vals
+    rng = ""
+    if item.constraint_ast is not None:
+        lo, hi = _bounds(item.constraint_ast)
+        if lo is not None and hi is not None:
+            rng = f" {lo}–{hi}"
+        elif lo is not None:
+            rng = f" ≥ {lo}"
+    if item.type == "integer":
+        return "heltal" + rng, "whole number" + rng
+    if item.type == "decimal":
+        return "tal" + rng + " (komma eller punktum)", "number" + rng
+    if item.type == "date":
+        return "dato ÅÅÅÅ-MM-DD", "date YYYY-MM-DD"
+    if item.code == "respondent_id":
+        return ("pseudonym af bogstaver, tal, - _ . (højst 40 tegn), aldrig navn eller CPR-nummer",
+                "pseudonym of letters, digits, - _ . (at most 40), never a name or CPR number")
+    return f"tekst (højst {MAX_TEXT} tegn)", f"text (at most {MAX_TEXT} characters)"
+
+
+def _bounds(node: tuple) -> tuple[str | None, str | None]:
+    """Lower/upper bound of a constraint like `. >= 16 and . <= 110` (for messages only)."""
+    lo = hi = None
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "and":
+            stack += [n[1], n[2]]
+        elif n[0] == "cmp" and n[2] == ("dot",) and n[3][0] == "lit":
+            if n[1] in (">=", ">"):
+                lo = n[3][1]
+            elif n[1] in ("<=", "<"):
+                hi = n[3][1]
+    return lo, hi
+
+
+def clean_text(s: str) -> str:
+    """Text as stored: Windows line ends made \\n, control characters (except tab/newline) removed."""
+    return _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _num_text(raw: object) -> str:
+    if isinstance(raw, bool):
+        raise ValueError
+    if isinstance(raw, (int, float)):
+        return repr(raw)
+    return str(raw).strip().replace(",", ".")
+
+
+def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | None]:
+    if raw is None or (isinstance(raw, float) and raw != raw):
+        return None, None
+    if isinstance(raw, str) and raw.strip() == "":
+        return None, None
+    allowed_da, allowed_en = _allowed(item)
+
+    def bad(r_da: str = "", r_en: str = "") -> tuple[None, ValueProblem]:
+        return None, ValueProblem(allowed_da, allowed_en, r_da, r_en)
+
+    t = item.type
+    if t == "integer":
+        try:
+            d = Decimal(_num_text(raw))
+        except (InvalidOperation, ValueError):
+            return bad()
+        if not d.is_finite() or d != d.to_integral_value():
+            return bad()
+        value = str(int(d))
+    elif t == "decimal":
+        try:
+            d = Decimal(_num_text(raw))
+        except (InvalidOperation, ValueError):
+            return bad()
+        if not d.is_finite():
+            return bad()
+        value = format(d.normalize(), "f") if d != d.to_integral_value() else str(int(d))
+    elif t == "date":
+        if isinstance(raw, dt.datetime):
+            if raw.time() != dt.time(0):
+                return bad("dato med klokkeslæt", "date with a time of day")
+            value = raw.date().isoformat()
+        elif isinstance(raw, dt.date):
+            value = raw.isoformat()
+        else:
+            s = str(raw).strip()
+            s = s[:10] if re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?", s) else s
+            try:
+                value = dt.date.fromisoformat(s).isoformat() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s) else None
+            except ValueError:
+                value = None
+            if value is None:
+                return bad()
+    elif t == "select_one":
+        value = _match_choice(item, str(raw).strip())
+        if value is None:
+            return bad()
+    elif t == "select_multiple":
+        parts = [p for p in re.split(r"[;\s]+", str(raw).strip()) if p]
+        found = []
+        for p in parts:
+            v = _match_choice(item, p)
+            if v is None:
+                return bad(f"ukendt valg {p!r}", f"unknown choice {p!r}")
+            found.append(v)
+        order = item.choice_values()
+        value = ";".join(sorted(set(found), key=order.index))
+    else:  # text
+        s = raw if isinstance(raw, str) else _num_text(raw) if isinstance(raw, (int, float)) else str(raw)
+        value = clean_text(s)
+        if value.strip() == "":
+            return None, None
+        if len(value) > MAX_TEXT:
+            return bad(f"{len(value)} tegn er for langt", f"{len(value)} characters is too long")
+        if item.code == "respondent_id":
+            value = value.strip()
+            if CPR_RE.search(value):
+                return bad("ligner et CPR-nummer", "looks like a CPR number")
+            if len(value) > 40 or not re.fullmatch(r"[\wæøåÆØÅ.-]+", value):
+                return bad()
+    if item.constraint_ast is not None and not expr.evaluate(item.constraint_ast, {}, value):
+        return None, ValueProblem(allowed_da, allowed_en, item.constraint_message, "")
+    return value, None
+
+
+def _match_choice(item: Item, s: str) -> str | None:
+    for c in item.choices:
+        if s == c.value:
+            return c.value
+    low = s.casefold()
+    for c in item.choices:
+        if low == c.value.casefold() or low == c.label.casefold():
+            return c.value
+    return None
+
+
+# ---------------------------------------------------------------- loading
+
+def _rows(ws) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header (lower-cased) and data rows as {column: text}, with their 1-based sheet row."""
+    it = ws.iter_rows(values_only=True)
+    try:
+        header = [("" if h is None else str(h).strip().lower()) for h in next(it)]
+    except StopIteration:
+        return [], []
+    out = []
+    for n, row in enumerate(it, start=2):
+        d = {header[i]: ("" if v is None else str(v).strip()) for i, v in enumerate(row) if i < len(header) and header[i]}
+        if any(d.values()):
+            out.append((n, d))
+    return header, out
+
+
+def _truthy(s: str) -> bool | None:
+    s = s.strip().lower()
+    if s in ("", "no", "false", "false()", "nej", "0"):
+        return False
+    if s in ("yes", "true", "true()", "ja", "1"):
+        return True
+    return None
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime: float) -> Guide:
+    return _load(Path(path))
+
+
+def load_guide(path: str | os.PathLike | None = None) -> Guide:
+    """Load and check a guide workbook (default: the bundled Bilag B guide, or $BRUGERBLIK_GUIDE)."""
+    p = Path(path or os.environ.get("BRUGERBLIK_GUIDE") or DEFAULT_GUIDE)
+    if not p.exists():
+        raise GuideError(p, [f"filen findes ikke: {p}"])
+    return _load_cached(str(p.resolve()), p.stat().st_mtime)
+
+
+def _load(p: Path) -> Guide:
+    from openpyxl import load_workbook
+
+    problems: list[str] = []
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except Exception as e:  # not a workbook at all
+        raise GuideError(p, [f"filen kan ikke læses som .xlsx: {type(e).__name__}: {e}"]) from None
+    sheets = {name.lower(): wb[name] for name in wb.sheetnames}
+    for needed in ("survey", "choices", "settings"):
+        if needed not in sheets:
+            problems.append(f"ark '{needed}' mangler (arkene skal hedde survey, choices og settings)")
+    if problems:
+        raise GuideError(p, problems)
+
+    # settings
+    sh, srows = _rows(sheets["settings"])
+    settings = srows[0][1] if srows else {}
+    version = settings.get("version", "")
+    if not version:
+        problems.append("ark 'settings', række 2, kolonne 'version': mangler — hvert interview gemmer guidens version")
+
+    # choices
+    ch, crows = _rows(sheets["choices"])
+    for col in ("list_name", "name", "label"):
+        if col not in ch:
+            problems.append(f"ark 'choices', række 1: kolonnen '{col}' mangler")
+    choices: dict[str, list[Choice]] = {}
+    if not problems:
+        for n, r in crows:
+            ln, name, label = r.get("list_name", ""), r.get("name", ""), r.get("label", "")
+            where = f"ark 'choices', række {n}"
+            if not ln:
+                problems.append(f"{where}: 'list_name' er tom")
+                continue
+            if not _CHOICE_RE.fullmatch(name):
+                problems.append(f"{where}, kolonne 'name': {name!r} — tilladt: bogstaver, tal, _ . - (ingen mellemrum eller ;)")
+                continue
+            if not label:
+                problems.append(f"{where}, kolonne 'label': tom etiket for {ln}/{name}")
+            lst = choices.setdefault(ln, [])
+            if any(c.value == name for c in lst):
+                problems.append(f"{where}: valget {name!r} står to gange i listen {ln!r}")
+            lst.append(Choice(name, label or name))
+
+    # survey
+    sv, vrows = _rows(sheets["survey"])
+    for col in ("type", "name", "label"):
+        if col not in sv:
+            problems.append(f"ark 'survey', række 1: kolonnen '{col}' mangler")
+    items: dict[str, Item] = {}
+    groups: list[Group] = []
+    stack: list[Group] = []
+    pending: list[tuple[Item, int]] = []
+    if not any(p.startswith("ark 'survey', række 1") for p in problems):
+        for n, r in vrows:
+            where = f"ark 'survey', række {n}"
+            typ = r.get("type", "").split()
+            base = typ[0] if typ else ""
+            name = r.get("name", "")
+            role = r.get("brugerblik_rolle", "").lower()
+            if role not in ROLES:
+                problems.append(f"{where}, kolonne 'brugerblik_rolle': {role!r} — tilladt: meta, forsker, interview eller tom")
+                role = ""
+            if base == "end_group":
+                if not stack:
+                    problems.append(f"{where}: end_group uden en åben begin_group")
+                else:
+                    stack.pop()
+                continue
+            if base not in QUESTION_TYPES + STRUCTURE_TYPES:
+                problems.append(f"{where}, kolonne 'type': ukendt type {r.get('type', '')!r} — tilladt: "
+                                + ", ".join(QUESTION_TYPES + STRUCTURE_TYPES))
+                continue
+            if not _CODE_RE.fullmatch(name):
+                problems.append(f"{where}, kolonne 'name': {name!r} er ikke en gyldig kode — brug bogstaver a–z, tal og _")
+                continue
+            if base == "begin_group":
+                g = Group(name, r.get("label", name), role or (stack[-1].role if stack else "interview"),
+                          r.get("appearance", ""))
+                groups.append(g)
+                stack.append(g)
+                continue
+            if base == "note":
+                continue
+            list_name = ""
+            if base in ("select_one", "select_multiple"):
+                if len(typ) != 2:
+                    problems.append(f"{where}, kolonne 'type': {base} skal efterfølges af et listenavn, fx '{base} ja_nej'")
+                    continue
+                list_name = typ[1]
+                if list_name not in choices:
+                    problems.append(f"{where}, kolonne 'type': listen {list_name!r} findes ikke på arket 'choices'")
+                    continue
+            if name in items:
+                problems.append(f"{where}, kolonne 'name': koden {name!r} står allerede i række {items[name].row}")
+                continue
+            req = _truthy(r.get("required", ""))
+            if req is None:
+                problems.append(f"{where}, kolonne 'required': {r.get('required')!r} — tilladt: yes, no eller tom")
+                req = False
+            group = stack[-1] if stack else None
+            it = Item(code=name, type=base, label=r.get("label", "") or name, row=n, list_name=list_name,
+                      hint=r.get("hint", ""), required=bool(req), relevant=r.get("relevant", ""),
+                      constraint=r.get("constraint", ""), constraint_message=r.get("constraint_message", ""),
+                      appearance=r.get("appearance", ""),
+                      role=role or (group.role if group else "interview"),
+                      group=group.name if group else "",
+                      choices=tuple(choices.get(list_name, ())))
+            for col in ("relevant", "constraint"):
+                src = getattr(it, col)
+                if src:
+                    try:
+                        setattr(it, col + "_ast", expr.parse(src))
+                    except expr.ExprError as e:
+                        problems.append(f"{where}, kolonne '{col}': {src!r}: {e}")
+            items[name] = it
+            if group:
+                group.items.append(it)
+            pending.append((it, n))
+        if stack:
+            problems.append(f"ark 'survey': begin_group {stack[-1].name!r} lukkes aldrig med end_group")
+        for it, n in pending:
+            for col in ("relevant", "constraint"):
+                ast = getattr(it, col + "_ast")
+                if ast is None:
+                    continue
+                for ref in sorted(expr.references(ast)):
+                    if ref not in items:
+                        problems.append(f"ark 'survey', række {n}, kolonne '{col}': henviser til ${{{ref}}}, "
+                                        "som ikke er en kode i guiden")
+    if not items and not problems:
+        problems.append("ark 'survey': ingen spørgsmål")
+    if problems:
+        raise GuideError(p, problems)
+
+    # pyxform: the reference XLSForm converter catches what our checks do not.
+    try:
+        from pyxform.xls2xform import convert
+        convert(xlsform=str(p), validate=False, pretty_print=False)
+    except Exception as e:
+        msg = str(e)
+        m = re.search(r"\[row : (\d+)\]", msg)
+        where = f"ark 'survey', række {m.group(1)}" if m else "pyxform"
+        detail = re.sub(r"\[row : \d+\]\s*", "", msg)
+        raise GuideError(p, [f"{where}: {detail}"]) from None
+
+    return Guide(path=str(p), title=settings.get("form_title", p.stem), form_id=settings.get("form_id", p.stem),
+                 version=version, items=items, groups=groups,
+                 choices={k: tuple(v) for k, v in choices.items()}, settings=settings)
+
+
+def multi_values(value: str | None) -> list[str]:
+    """The codes of a stored select_multiple value."""
+    return [v for v in (value or "").split(";") if v]
+
+
+def codes_in(guide: Guide, roles: Iterable[str]) -> list[str]:
+    roles = set(roles)
+    return [c for c, it in guide.items.items() if it.role in roles]

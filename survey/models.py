@@ -1,0 +1,81 @@
+"""The store's tables (SQLModel). Answers are one row per (interview, code), so a new guide
+version with new codes needs no schema change."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Optional
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Site(SQLModel, table=True):
+    __tablename__ = "site"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    site_type: str = Field(max_length=20)  # boform | vaerested
+    prefix: str = Field(default="", max_length=12)  # for pseudonymous respondent ids, e.g. AMA
+
+
+class Interview(SQLModel, table=True):
+    __tablename__ = "interview"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    respondent_id: str = Field(index=True, unique=True, max_length=40)
+    site_id: Optional[int] = Field(default=None, foreign_key="site.id", index=True)
+    interviewer: Optional[str] = Field(default=None, max_length=200)
+    interview_date: Optional[dt.date] = None
+    status: str = Field(default="draft", max_length=20)  # draft | complete
+    guide_form_id: str = Field(default="", max_length=100)
+    guide_version: str = Field(default="", max_length=50)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    completed_at: Optional[dt.datetime] = None
+    completion_note: Optional[str] = Field(default=None, sa_column=Column(Text))
+    source: str = Field(default="interview", max_length=20)  # interview | import | demo
+
+
+class Answer(SQLModel, table=True):
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("interview_id", "code", name="uq_answer_interview_code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
+    code: str = Field(max_length=100)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    updated_by: Optional[str] = Field(default=None, max_length=200)
+    source: str = Field(default="interview", max_length=20)  # interview | import | forsker | demo
+
+
+class Quote(SQLModel, table=True):
+    __tablename__ = "quote"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
+    item_code: str = Field(max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    for_report: bool = False
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    created_by: Optional[str] = Field(default=None, max_length=200)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when: old and new value. Never edited from the app."""
+    __tablename__ = "audit_entry"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    interview_id: Optional[str] = Field(default=None, index=True, max_length=36)
+    entity: str = Field(default="answer", max_length=30)  # answer | interview | quote | import
+    code: str = Field(default="", max_length=100)
+    old_value: Optional[str] = Field(default=None, sa_column=Column(Text))
+    new_value: Optional[str] = Field(default=None, sa_column=Column(Text))
+    who: Optional[str] = Field(default=None, max_length=200)
+    at: dt.datetime = Field(default_factory=utcnow)
+    note: Optional[str] = Field(default=None, sa_column=Column(Text))
