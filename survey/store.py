@@ -183,6 +183,7 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
     """
     if df.empty:
         return 0
+    df = df.astype(object).where(df.notna(), None)
     ids = [str(r) for r in df["respondent_id"]]
     existing = dict(s.execute(select(Interview.respondent_id, Interview.id)
                               .where(Interview.respondent_id.in_(ids))).all()) if ids else {}
@@ -213,7 +214,7 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
         for code in answer_codes:
             if code in pos:
                 v = row[pos[code]]
-                if v is not None and v == v and v != "":
+                if v is not None and v != "":
                     answers.append(dict(interview_id=iid, code=code, value=v, updated_at=now, updated_by=who,
                                         source=source))
     s.execute(Interview.__table__.insert(), interviews)

@@ -1,0 +1,178 @@
+import shutil
+
+import pytest
+from openpyxl import load_workbook
+
+from survey.guide import DEFAULT_GUIDE, GuideError, load_guide
+
+PROBES = ["rytme", "kontakt", "sjovt", "mod", "arbejdsmarked", "faglige_evner", "bolig", "sundhed",
+          "familie", "virksomheder", "skrive_laese", "jobsoegning"]
+
+
+def test_bundled_guide_has_every_code_of_the_instrument(guide):
+    spec = open("../shared/spec/instrument.md", encoding="utf-8").read()
+    import re
+    spec_codes = set(re.findall(r"^\| `([a-z_]+)`", spec, flags=re.M))
+    spec_codes |= {"loennet_arbejde_hvad", "arbejdsrytme", "hverdagsrutine", "kan_bruge_senere",
+                   "overensstemmelse", "anderledes", "andre_problemer_foerst", "samarbejde_beskrivelse",
+                   "kunne_vaere_bedre_hvordan", "godt_tilbud", "fremtid", "fremtid_fokus", "offentlige_bidrag",
+                   "arketype", "brugergruppe", "arbejdsmarkedsperspektiv"}
+    spec_codes -= {"den_aeldre", "gamle_junkie", "unge_misbruger", "eks_misbruger", "psykisk_paafaldende",
+                   "socialt_udfordrede", "etniske", "dovne"}  # archetype codes are choices, not items
+    missing = spec_codes - set(guide.codes)
+    assert not missing
+    assert sorted(p.code for p in guide.probes) == sorted(PROBES)
+    for p in PROBES:
+        assert guide.item(f"{p}_vigtigt").choice_values() == ["ja", "nej", "uklart"]
+        assert guide.item(p).choice_values() == ["ja", "nej", "ikke_relevant", "uklart"]
+        assert guide.item(f"{p}_note").type == "text"
+    assert guide.item("rytme").label == "Har tilbuddet givet dig en rytme i hverdagen?"
+
+
+def test_values_of_the_instrument(guide):
+    assert guide.item("tilbudstype").choice_values() == ["boform_vaerested", "udenfor", "ordinaert_arbejde",
+                                                         "andet", "intet_tilbud"]
+    assert guide.item("samarbejde").choice_values() == ["positivt", "neutralt", "negativt", "ingen_vurdering"]
+    assert guide.item("problemer").type == "select_multiple"
+    assert guide.item("selvplacering").choice_values()[0] == "den_aeldre"
+    assert guide.item("hvorfor_her").hint.startswith("Indfang:")
+    assert guide.version and guide.form_id == "brugerblik_bruger"
+
+
+def test_relevance_from_the_guide(guide):
+    assert not guide.is_relevant("rytme_vigtigt", {})
+    assert not guide.is_relevant("rytme_vigtigt", {"rytme": "ikke_relevant"})
+    assert guide.is_relevant("rytme_vigtigt", {"rytme": "nej"})
+    assert guide.is_relevant("hvem_bestemte", {})
+    assert not guide.is_relevant("hvem_bestemte", {"tilbudstype": "intet_tilbud"})
+    assert guide.is_relevant("loennet_arbejde_hvad", {"loennet_arbejde": "ja"})
+
+
+@pytest.mark.parametrize("code, raw, canonical", [
+    ("age", "42", "42"), ("age", 42.0, "42"), ("age", " 42 ", "42"),
+    ("varighed_mdr", "2,5", "2.5"), ("varighed_mdr", "3.0", "3"), ("varighed_mdr", 0, "0"),
+    ("interview_date", "2006-03-01", "2006-03-01"),
+    ("problemer", "gaeld; sociale", "sociale;gaeld"), ("problemer", "psykisk psykisk", "psykisk"),
+    ("gender", "Mand", "mand"), ("gender", "KVINDE", "kvinde"),
+    ("hvorfor_her", "Linje 1\r\nLinje 2\x07", "Linje 1\nLinje 2"),
+    ("hvorfor_her", "=SUM(A1)", "=SUM(A1)"),
+    ("respondent_id", " AMA-01 ", "AMA-01"),
+    ("age", "", None), ("age", None, None), ("hvorfor_her", "   ", None),
+])
+def test_check_value_canonical(guide, code, raw, canonical):
+    value, problem = guide.check_value(code, raw)
+    assert problem is None
+    assert value == canonical
+
+
+@pytest.mark.parametrize("code, raw, allowed", [
+    ("age", "abc", "heltal 16–110"), ("age", "15", "heltal 16–110"), ("age", "4.5", "heltal"),
+    ("skoleaar", "26", "0–25"), ("varighed_mdr", "-1", "0–600"),
+    ("interview_date", "01-03-2006", "ÅÅÅÅ-MM-DD"), ("interview_date", "2006-02-30", "ÅÅÅÅ-MM-DD"),
+    ("gender", "m", "kvinde, mand"), ("problemer", "gaeld;poker", "sociale"),
+    ("respondent_id", "010190-1234", "aldrig navn eller CPR"), ("respondent_id", "0101901234", "CPR"),
+    ("respondent_id", "AMA 01", "pseudonym"), ("hvorfor_her", "x" * 100_001, "højst 100000"),
+])
+def test_check_value_refusals_say_what_is_allowed(guide, code, raw, allowed):
+    value, problem = guide.check_value(code, raw)
+    assert value is None and problem is not None
+    assert allowed in problem.text("da")
+    assert problem.text("en").startswith(("allowed:", problem.reason_en or "allowed:"))
+
+
+def _broken(tmp_path, edit):
+    p = tmp_path / "guide.xlsx"
+    shutil.copy(DEFAULT_GUIDE, p)
+    wb = load_workbook(p)
+    edit(wb)
+    wb.save(p)
+    return p
+
+
+def _problems(tmp_path, edit):
+    with pytest.raises(GuideError) as e:
+        load_guide(_broken(tmp_path, edit))
+    return e.value.problems
+
+
+def _row_of(wb, code):
+    ws = wb["survey"]
+    for row in ws.iter_rows(min_row=2):
+        if row[1].value == code:
+            return row[0].row
+    raise AssertionError(code)
+
+
+def test_broken_guide_unknown_type_names_sheet_row_and_type(tmp_path):
+    def edit(wb):
+        wb["survey"].cell(_row_of(wb, "age"), 1).value = "intger"
+    row = _row_of(load_workbook(DEFAULT_GUIDE), "age")
+    problems = _problems(tmp_path, edit)
+    assert problems == [f"ark 'survey', række {row}, kolonne 'type': ukendt type 'intger' — tilladt: "
+                        "text, integer, decimal, date, select_one, select_multiple, begin_group, end_group, note"]
+
+
+def test_broken_guide_reports_every_problem(tmp_path):
+    def edit(wb):
+        ws = wb["survey"]
+        ws.cell(_row_of(wb, "gender"), 1).value = "select_one no_such_list"
+        ws.cell(_row_of(wb, "skoleaar"), 2).value = "age"                      # duplicate code
+        ws.cell(_row_of(wb, "uddannelse"), 6).value = "${nosuch} = 'ja'"       # unknown reference
+        ws.cell(_row_of(wb, "hverdag"), 6).value = "string-length(.) > 3"     # outside the subset
+        ws.cell(_row_of(wb, "arbejdsrytme"), 5).value = "maybe"               # required
+    problems = _problems(tmp_path, edit)
+    text = "\n".join(problems)
+    assert len(problems) == 5, text
+    assert "listen 'no_such_list' findes ikke på arket 'choices'" in text
+    assert "koden 'age' står allerede i række" in text
+    assert "henviser til ${nosuch}" in text
+    assert "funktionen string-length() understøttes ikke" in text
+    assert "kolonne 'required': 'maybe'" in text
+    assert all(p.startswith("ark 'survey', række ") for p in problems)
+
+
+def test_broken_guide_missing_sheet_and_version(tmp_path):
+    assert _problems(tmp_path, lambda wb: wb.remove(wb["choices"])) == [
+        "ark 'choices' mangler (arkene skal hedde survey, choices og settings)"]
+
+    def no_version(wb):
+        ws = wb["settings"]
+        for c in ws[1]:
+            if c.value == "version":
+                ws.cell(2, c.column).value = None
+    assert any("kolonne 'version': mangler" in p for p in _problems(tmp_path, no_version))
+
+
+def test_broken_guide_bad_choice_and_unclosed_group(tmp_path):
+    def edit(wb):
+        wb["choices"].cell(3, 2).value = "to ord"
+        ws = wb["survey"]
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value == "end_group":
+                row[0].value = None
+                row[1].value = None
+                row[2].value = None
+                break
+    problems = _problems(tmp_path, edit)
+    assert any(p.startswith("ark 'choices', række 3, kolonne 'name': 'to ord'") for p in problems)
+    assert any("lukkes aldrig med end_group" in p for p in problems)
+
+
+def test_not_a_workbook(tmp_path):
+    p = tmp_path / "guide.xlsx"
+    p.write_bytes(b"\x89PNG\r\n\x1a\nnot a workbook")
+    with pytest.raises(GuideError, match="kan ikke læses som .xlsx"):
+        load_guide(p)
+    with pytest.raises(GuideError, match="findes ikke"):
+        load_guide(tmp_path / "missing.xlsx")
+
+
+def test_pyxform_checks_the_guide_too(tmp_path):
+    # a group sharing its name with a question passes our row checks; pyxform refuses it at load
+    def edit(wb):
+        ws = wb["survey"]
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value == "begin_group" and row[1].value == "om_dig":
+                row[1].value = "aktivering"
+    problems = _problems(tmp_path, edit)
+    assert len(problems) == 1 and "aktivering" in problems[0], problems
