@@ -100,6 +100,18 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_tag(args) -> int:
+    from coding import nlp
+
+    return nlp.cli_tag(args)
+
+
+def cmd_anonymise(args) -> int:
+    from coding import anonymise
+
+    return anonymise.cli_anonymise(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="brugerblik", description="Brugerblik: kvalitative brugerundersøgelser.")
     p.add_argument("--db", help="SQLAlchemy-URL (ellers BRUGERBLIK_DB eller standardfilen)")
@@ -140,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--if-empty", action="store_true", help="kun hvis databasen er tom")
     d.add_argument("--replace", action="store_true", help="erstat demo-respondenter, der allerede findes")
     d.set_defaults(func=cmd_demo)
+    tg = sub.add_parser("tag", help="foreslå koder for citater: én JSON-linje pr. inputlinje")
+    tg.add_argument("file", nargs="?", default="-", help="fil eller - for standard input")
+    tg.set_defaults(func=cmd_tag)
+
+    an = sub.add_parser("anonymise", help="maskér navne, CPR-numre, telefon, adresser og steder")
+    an.add_argument("file", nargs="?", default="-", help="fil eller - for standard input")
+    an.set_defaults(func=cmd_anonymise)
     return p
 
 

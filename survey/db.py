@@ -18,6 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 BUSY_TIMEOUT_MS = 30_000
+# Modules that define tables; each is imported (when present) before the schema is created.
+MODEL_MODULES = ("survey.models", "archetypes.coding", "coding.codebook", "coding.transcripts",
+                 "coding.agreement", "coding.anonymise")
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
@@ -53,10 +56,19 @@ def make_engine(url: str | None = None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    from survey import models  # noqa: F401  (registers the tables)
-
+    register_models()
     SQLModel.metadata.create_all(engine)
     return engine
+
+
+def register_models() -> None:
+    """Import every module that defines tables so SQLModel.metadata knows them all."""
+    import importlib
+    import importlib.util
+
+    for name in MODEL_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
 
 
 def get_engine(url: str | None = None) -> Engine:
