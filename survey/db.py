@@ -43,6 +43,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: bulk imports touch large indexes
     cur.close()
 
 

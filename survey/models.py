@@ -33,7 +33,7 @@ class Interview(SQLModel, table=True):
     site_id: Optional[int] = Field(default=None, foreign_key="site.id", index=True)
     interviewer: Optional[str] = Field(default=None, max_length=200)
     interview_date: Optional[dt.date] = None
-    status: str = Field(default="draft", max_length=20)  # draft | complete
+    status: str = Field(default="draft", max_length=20)  # draft | complete | reopened (complete, open for correction)
     guide_form_id: str = Field(default="", max_length=100)
     guide_version: str = Field(default="", max_length=50)
     created_at: dt.datetime = Field(default_factory=utcnow)
@@ -47,7 +47,8 @@ class Answer(SQLModel, table=True):
     __tablename__ = "answer"
     __table_args__ = (UniqueConstraint("interview_id", "code", name="uq_answer_interview_code"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
+    # no separate index on interview_id: the unique (interview_id, code) index serves those lookups
+    interview_id: str = Field(foreign_key="interview.id", max_length=36, ondelete="CASCADE")
     code: str = Field(max_length=100)
     value: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: dt.datetime = Field(default_factory=utcnow)
@@ -79,3 +80,19 @@ class AuditEntry(SQLModel, table=True):
     who: Optional[str] = Field(default=None, max_length=200)
     at: dt.datetime = Field(default_factory=utcnow)
     note: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class ConsentRecord(SQLModel, table=True):
+    """Each time the consent item (Samtykkeerklæring) is answered or changed: value, time, guide version.
+
+    Append-only: a changed or withdrawn consent adds a row; the newest row is the one in force.
+    """
+    __tablename__ = "consent_record"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
+    item_code: str = Field(default="consent_journal", max_length=100)
+    value: Optional[str] = Field(default=None, max_length=50)  # the choice code; None = answer removed
+    recorded_at: dt.datetime = Field(default_factory=utcnow)
+    guide_form_id: str = Field(default="", max_length=100)
+    guide_version: str = Field(default="", max_length=50)
+    recorded_by: Optional[str] = Field(default=None, max_length=200)

@@ -215,9 +215,26 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
             if code in pos:
                 v = row[pos[code]]
                 if v is not None and v != "":
-                    answers.append(dict(interview_id=iid, code=code, value=v, updated_at=now, updated_by=who,
-                                        source=source))
+                    answers.append((iid, code, v))
     s.execute(Interview.__table__.insert(), interviews)
     if answers:
-        s.execute(Answer.__table__.insert(), answers)
+        answers.sort()  # in (interview_id, code) order, the unique index is appended to, not scattered into
+        _bulk_insert_answers(s, answers, now=now, who=who, source=source)
     return len(interviews)
+
+
+def _bulk_insert_answers(s: Session, answers: list[tuple[str, str, str]], *, now: dt.datetime,
+                         who: str | None, source: str) -> None:
+    """(interview_id, code, value) rows straight to the driver; the constant columns are
+    converted once, not per row (SQLAlchemy's per-row parameter processing was half an import)."""
+    conn = s.connection()
+    keys = ("interview_id", "code", "value", "updated_at", "updated_by", "source")
+    compiled = Answer.__table__.insert().compile(dialect=conn.dialect, column_keys=list(keys))
+    # the whole processing chain (the TypeDecorator step and the dialect's own), applied once
+    proc = Answer.__table__.c.updated_at.type._cached_bind_processor(conn.dialect)
+    const = (proc(now) if proc else now, who, source)
+    if compiled.positional and tuple(compiled.positiontup) == keys:
+        params: list = [row + const for row in answers]
+    else:
+        params = [dict(zip(keys, row + const)) for row in answers]
+    conn.exec_driver_sql(str(compiled), params)
