@@ -1,0 +1,860 @@
+"""The interview service (issue 3): everything the interview pages do, without Streamlit.
+
+Start an interview, list the ones still open, work out which sections are done and which
+items are visible (the guide's `relevant`), store one answer at a time, list the required
+items still missing, complete (with a reason when something is missing), reopen for
+correction, record the consent (Samtykkeerklæring) with time and guide version, keep
+verbatim quotes, and read the audit trail.
+
+Every function that changes something opens and commits its own transaction before it
+returns, so whatever the app shows as saved is on disk (SQLite: WAL, synchronous=FULL).
+Nothing here logs answer values, quotes, names or other free text; log lines carry only
+exception types and interview ids.
+
+Statuses: ``draft`` (being interviewed), ``complete`` (read-only), ``reopened`` (complete but
+open for correction: every change is written to the audit trail with who/when/old/new).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from survey import store
+from survey.db import session_scope
+from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text
+from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, utcnow
+
+log = logging.getLogger(__name__)
+
+OPEN_OUTCOME_CODE = "udbytte_aabent"  # the open question asked before the probes (instrument.md §3)
+CONSENT_CODES = ("consent_journal",)  # Samtykkeerklæring: recorded with time and guide version
+EDITABLE = ("draft", "reopened")
+STATUS_LABELS = {"draft": "Kladde", "complete": "Afsluttet", "reopened": "Genåbnet til rettelse"}
+SITE_TYPES = {"vaerested": "Værested", "boform": "Boform"}
+EDITABLE_META = ("interviewer", "interview_date")
+_PREFIX_RE = re.compile(r"[A-ZÆØÅ0-9]{1,12}")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class InterviewError(ValueError):
+    """A refused action, with a Danish message fit to show the interviewer."""
+
+
+# ---------------------------------------------------------------- plain views (detached from the DB)
+
+def aware(t: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands datetimes back without a zone; they were written in UTC."""
+    if t is None:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class InterviewInfo:
+    id: str
+    respondent_id: str
+    site_name: str | None
+    site_type: str | None
+    interviewer: str | None
+    interview_date: dt.date | None
+    status: str
+    guide_form_id: str
+    guide_version: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    completed_at: dt.datetime | None
+    completion_note: str | None
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def meta(self) -> dict[str, str | None]:
+        """The metadata codes of the guide, as the wide frame has them."""
+        return {"respondent_id": self.respondent_id, "site": self.site_name, "site_type": self.site_type,
+                "interviewer": self.interviewer,
+                "interview_date": self.interview_date.isoformat() if self.interview_date else None}
+
+
+def _info(iv: Interview, site: Site | None) -> InterviewInfo:
+    return InterviewInfo(id=iv.id, respondent_id=iv.respondent_id, site_name=site.name if site else None,
+                         site_type=site.site_type if site else None, interviewer=iv.interviewer,
+                         interview_date=iv.interview_date, status=iv.status, guide_form_id=iv.guide_form_id,
+                         guide_version=iv.guide_version, created_at=aware(iv.created_at),
+                         updated_at=aware(iv.updated_at), completed_at=aware(iv.completed_at),
+                         completion_note=iv.completion_note)
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    id: int
+    item_code: str
+    text: str
+    for_report: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None
+
+
+def _quote(q: Quote) -> QuoteView:
+    return QuoteView(q.id, q.item_code, q.text, bool(q.for_report), aware(q.created_at), aware(q.updated_at),
+                     q.created_by)
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    value: str | None
+    recorded_at: dt.datetime
+    guide_form_id: str
+    guide_version: str
+    recorded_by: str | None
+
+
+@dataclass(frozen=True)
+class AuditView:
+    at: dt.datetime
+    who: str | None
+    entity: str
+    code: str
+    old_value: str | None
+    new_value: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """Outcome of storing one change. `ok` False: nothing was stored and `message` says why (Danish)."""
+    ok: bool
+    code: str
+    value: str | None = None
+    message: str = ""
+    at: dt.datetime | None = None
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class InterviewState:
+    """Everything the interview page needs for one rerun, read in one transaction."""
+    info: InterviewInfo
+    answers: dict[str, str]
+    quotes: list[QuoteView]
+    consent: ConsentView | None
+    editor: str | None  # who is correcting a reopened interview
+
+    def context(self) -> dict[str, str | None]:
+        """Answers plus metadata: what `relevant` expressions may refer to."""
+        return {**self.answers, **self.info.meta()}
+
+
+# ---------------------------------------------------------------- the guide as sections
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    label: str
+    appearance: str
+    items: tuple[Item, ...]
+
+    @property
+    def is_probegrid(self) -> bool:
+        return self.appearance == "probegrid"
+
+
+_sections_cache: dict[int, tuple[Guide, list[Section], list[Item]]] = {}
+
+
+def sections(guide: Guide) -> list[Section]:
+    """The sections the interviewer works through, in guide order (meta and researcher groups left out).
+
+    The open outcome question (`udbytte_aabent`) is shown first in the probe-grid section, right
+    before the probes, wherever the guide file places it: the guide says "først helt åbent —
+    derpå probing". If the guide already has it in that group nothing moves.
+    """
+    return _layout(guide)[0]
+
+
+def meta_items(guide: Guide) -> list[Item]:
+    """Items of the meta groups the interviewer still answers (e.g. `selected_by_staff`)."""
+    return _layout(guide)[1]
+
+
+def _layout(guide: Guide) -> tuple[list[Section], list[Item]]:
+    hit = _sections_cache.get(id(guide))
+    if hit is not None and hit[0] is guide:
+        return hit[1], hit[2]
+    groups = guide.interview_groups()
+    grid = next((g for g in groups if g.appearance == "probegrid"), None)
+    move = None
+    if grid is not None and OPEN_OUTCOME_CODE in guide.items and guide.items[OPEN_OUTCOME_CODE].group != grid.name:
+        move = guide.items[OPEN_OUTCOME_CODE]
+    out = []
+    for g in groups:
+        items = [i for i in g.items if i.role not in ("meta", "forsker") and i.code not in store.META_CODES]
+        if move is not None:
+            items = [i for i in items if i.code != move.code]
+            if g is grid:
+                items = [move] + items
+        out.append(Section(g.name, g.label, g.appearance, tuple(items)))
+    metas = [i for g in guide.groups if g.role == "meta" for i in g.items if i.code not in store.META_CODES]
+    _sections_cache[id(guide)] = (guide, out, metas)
+    return out, metas
+
+
+def section_of(guide: Guide, code: str) -> Section | None:
+    for sec in sections(guide):
+        if any(i.code == code for i in sec.items):
+            return sec
+    return None
+
+
+def probe_rows(guide: Guide, section: Section) -> list[tuple[Item, Item | None, Item | None]]:
+    """(probe, its "vigtigt" item, its note item) for each probe in the section, in guide order."""
+    codes = {i.code for i in section.items}
+    rows = []
+    for p in guide.probes:
+        if p.code in codes:
+            rows.append((p, guide.items.get(f"{p.code}_vigtigt"), guide.items.get(f"{p.code}_note")))
+    return rows
+
+
+def grid_codes(guide: Guide, section: Section) -> set[str]:
+    out = set()
+    for p, v, n in probe_rows(guide, section):
+        out |= {p.code} | ({v.code} if v else set()) | ({n.code} if n else set())
+    return out
+
+
+def is_blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+def visible(guide: Guide, item: Item, ctx: Mapping[str, str | None]) -> bool:
+    """Whether the item is shown: its `relevant` holds for the answers so far."""
+    try:
+        return guide.is_relevant(item.code, ctx)
+    except Exception as e:  # a guide expression that fails at run time: show the item rather than hide data
+        log.warning("relevans kunne ikke beregnes for %s: %s", item.code, type(e).__name__)
+        return True
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    name: str
+    label: str
+    answered: int
+    visible: int
+    missing_required: tuple[str, ...]
+    done: bool
+    hidden_answered: tuple[str, ...] = ()
+
+    @property
+    def started(self) -> bool:
+        return self.answered > 0
+
+
+def section_status(guide: Guide, ctx: Mapping[str, str | None]) -> list[SectionStatus]:
+    """Per section: visible items answered, required items missing, and whether it is done.
+
+    A section is *done* when at least one of its visible items is answered and no visible
+    required item is blank; in the probe grid every visible probe must be answered too (the
+    probes are asked one by one, so a half-filled grid is not done).
+    """
+    out = []
+    for sec in sections(guide):
+        answered = vis = 0
+        missing, hidden = [], []
+        probes = {p.code for p, _, _ in probe_rows(guide, sec)} if sec.is_probegrid else set()
+        for it in sec.items:
+            has = not is_blank(ctx.get(it.code))
+            if not visible(guide, it, ctx):
+                if has:
+                    hidden.append(it.code)
+                continue
+            vis += 1
+            answered += has
+            if not has and (it.required or it.code in probes):
+                missing.append(it.code)
+        done = answered > 0 and not missing
+        req_missing = tuple(c for c in missing if guide.items[c].required)
+        out.append(SectionStatus(sec.name, sec.label, answered, vis, req_missing, done, tuple(hidden)))
+    return out
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    code: str
+    label: str
+    section: str  # section name ("" for the interview's own fields)
+    section_label: str
+
+
+def missing_required(guide: Guide, ctx: Mapping[str, str | None]) -> list[MissingItem]:
+    """Required items that are visible (relevant) and still blank, in guide order."""
+    out = []
+    for it in meta_items(guide):
+        if it.required and is_blank(ctx.get(it.code)) and visible(guide, it, ctx):
+            out.append(MissingItem(it.code, it.label, "", "Om interviewet"))
+    for code in store.META_CODES:
+        it = guide.items.get(code)
+        if it is not None and it.required and is_blank(ctx.get(code)):
+            out.append(MissingItem(code, it.label, "", "Om interviewet"))
+    for sec in sections(guide):
+        for it in sec.items:
+            if it.required and is_blank(ctx.get(it.code)) and visible(guide, it, ctx):
+                out.append(MissingItem(it.code, it.label, sec.name, sec.label))
+    return out
+
+
+# ---------------------------------------------------------------- sites and starting
+
+@dataclass(frozen=True)
+class SiteView:
+    id: int
+    name: str
+    site_type: str
+    prefix: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({SITE_TYPES.get(self.site_type, self.site_type).lower()})"
+
+
+def list_sites(engine: Engine) -> list[SiteView]:
+    with session_scope(engine) as s:
+        return [SiteView(x.id, x.name, x.site_type, x.prefix or store.site_prefix(x.name)) for x in store.list_sites(s)]
+
+
+def _clean_line(text: str | None, what: str, max_len: int = 200) -> str | None:
+    if text is None:
+        return None
+    t = " ".join(clean_text(_LONE_SURROGATE.sub("\ufffd", str(text))).split())
+    if not t:
+        return None
+    if len(t) > max_len:
+        raise InterviewError(f"{what} er for lang ({len(t)} tegn, højst {max_len}).")
+    if CPR_RE.search(t):
+        raise InterviewError(f"{what} ligner et CPR-nummer. Skriv aldrig CPR-numre i Brugerblik.")
+    return t
+
+
+def normalise_prefix(prefix: str | None, site_name: str) -> str:
+    p = (prefix or "").strip().upper()
+    if not p:
+        return store.site_prefix(site_name)
+    if not _PREFIX_RE.fullmatch(p):
+        raise InterviewError("Forkortelsen må kun have bogstaver og tal (højst 12), fx AMA.")
+    return p
+
+
+def preview_respondent_id(engine: Engine, site_name: str, prefix: str | None = None) -> str:
+    """The id the next respondent at this site would get (nothing is stored)."""
+    name = (site_name or "").strip()
+    with session_scope(engine) as s:
+        site = s.execute(select(Site).where(Site.name == name)).scalars().first()
+        if site is None:
+            site = Site(name=name or "?", site_type="vaerested", prefix=normalise_prefix(prefix, name))
+        return store.next_respondent_id(s, site)
+
+
+def start_interview(engine: Engine, guide: Guide, *, site_name: str, site_type: str | None = None,
+                    interviewer: str | None = None, interview_date: dt.date | None = None,
+                    prefix: str | None = None) -> InterviewInfo:
+    """Create a draft interview; the respondent gets the site prefix + the next running number.
+
+    A new site needs its type (boform or værested). Raises InterviewError with a Danish message.
+    """
+    name = _clean_line(site_name, "Stedets navn")
+    if not name:
+        raise InterviewError("Vælg et sted, eller skriv navnet på et nyt sted.")
+    interviewer = _clean_line(interviewer, "Interviewer")
+    if interview_date is not None and not isinstance(interview_date, dt.date):
+        raise InterviewError("Interviewdatoen er ikke en dato.")
+    if site_type is not None and site_type not in SITE_TYPES:
+        raise InterviewError("Vælg typen af sted: boform eller værested.")
+    pfx = normalise_prefix(prefix, name)
+    for attempt in range(3):  # two tabs starting at the same moment can race for the same running number
+        try:
+            with session_scope(engine) as s:
+                site = store.ensure_site(s, name, site_type, prefix=pfx)
+                iv = store.create_interview(s, guide, site, interviewer=interviewer, interview_date=interview_date)
+                info = _info(iv, site)
+            log.info("interview startet: %s", info.id)
+            return info
+        except store.StoreError as e:
+            raise InterviewError(str(e)) from None
+        except IntegrityError:
+            if attempt == 2:
+                raise InterviewError("Respondent-id'et blev taget af et andet interview lige nu. Prøv igen.") from None
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- reading
+
+def _get(s, interview_id: str) -> tuple[Interview, Site | None]:
+    iv = s.get(Interview, interview_id) if interview_id else None
+    if iv is None:
+        raise InterviewError("Interviewet findes ikke (måske er linket forkert).")
+    site = s.get(Site, iv.site_id) if iv.site_id is not None else None
+    return iv, site
+
+
+def get_info(engine: Engine, interview_id: str) -> InterviewInfo:
+    with session_scope(engine) as s:
+        return _info(*_get(s, interview_id))
+
+
+def find(engine: Engine, interview_id: str | None) -> InterviewInfo | None:
+    if not interview_id or not isinstance(interview_id, str) or len(interview_id) > 36:
+        return None
+    try:
+        return get_info(engine, interview_id)
+    except InterviewError:
+        return None
+
+
+def _editor(s, interview_id: str) -> str | None:
+    row = s.execute(select(AuditEntry.who).where(AuditEntry.interview_id == interview_id,
+                                                 AuditEntry.entity == "interview", AuditEntry.code == "status",
+                                                 AuditEntry.new_value == "reopened")
+                    .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(1)).first()
+    return row[0] if row else None
+
+
+def load_state(engine: Engine, interview_id: str) -> InterviewState:
+    """Interview, answers, quotes, current consent and (if reopened) who is correcting — one read."""
+    with session_scope(engine) as s:
+        iv, site = _get(s, interview_id)
+        answers = store.get_answers(s, interview_id)
+        quotes = [_quote(q) for q in s.execute(select(Quote).where(Quote.interview_id == interview_id)
+                                               .order_by(Quote.created_at, Quote.id)).scalars()]
+        c = s.execute(select(ConsentRecord).where(ConsentRecord.interview_id == interview_id)
+                      .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc()).limit(1)).scalars().first()
+        consent = (ConsentView(c.value, aware(c.recorded_at), c.guide_form_id, c.guide_version, c.recorded_by)
+                   if c else None)
+        editor = _editor(s, interview_id) if iv.status == "reopened" else None
+        return InterviewState(_info(iv, site), answers, quotes, consent, editor)
+
+
+@dataclass(frozen=True)
+class ListRow:
+    id: str
+    respondent_id: str
+    site_name: str | None
+    site_type: str | None
+    interviewer: str | None
+    status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    sections_done: int
+    sections_total: int
+    answered: int
+
+
+def list_interviews(engine: Engine, guide: Guide, statuses: Sequence[str] = EDITABLE, *,
+                    with_progress: bool = True, limit: int | None = None) -> list[ListRow]:
+    """Interviews with the given statuses, newest first, with how many sections are done."""
+    with session_scope(engine) as s:
+        q = (select(Interview, Site).join(Site, Site.id == Interview.site_id, isouter=True)
+             .where(Interview.status.in_(list(statuses))).order_by(Interview.updated_at.desc()))
+        if limit:
+            q = q.limit(limit)
+        rows = s.execute(q).all()
+        ids = [iv.id for iv, _ in rows]
+        answers: dict[str, dict[str, str]] = {i: {} for i in ids}
+        if with_progress and ids:
+            for chunk in range(0, len(ids), 500):
+                for iid, code, value in s.execute(select(Answer.interview_id, Answer.code, Answer.value)
+                                                  .where(Answer.interview_id.in_(ids[chunk:chunk + 500]))):
+                    answers[iid][code] = value
+        infos = [(_info(iv, site), answers[iv.id]) for iv, site in rows]
+    total = len(sections(guide))
+    out = []
+    for info, ans in infos:
+        done = sum(st.done for st in section_status(guide, {**ans, **info.meta()})) if with_progress else 0
+        out.append(ListRow(info.id, info.respondent_id, info.site_name, info.site_type, info.interviewer,
+                           info.status, info.created_at, info.updated_at, done, total, len(ans)))
+    return out
+
+
+def completed_index(engine: Engine) -> list[tuple[str, str, str | None]]:
+    """(id, respondent id, site) of every completed interview, by respondent id — light enough for thousands."""
+    with session_scope(engine) as s:
+        rows = s.execute(select(Interview.id, Interview.respondent_id, Site.name)
+                         .join(Site, Site.id == Interview.site_id, isouter=True)
+                         .where(Interview.status == "complete").order_by(Interview.respondent_id)).all()
+        return [tuple(r) for r in rows]
+
+
+def last_started(engine: Engine) -> tuple[str | None, str | None]:
+    """(site name, interviewer) of the most recently started interview: the start form's defaults."""
+    with session_scope(engine) as s:
+        row = s.execute(select(Site.name, Interview.interviewer).join(Site, Site.id == Interview.site_id)
+                        .where(Interview.source == "interview")
+                        .order_by(Interview.created_at.desc()).limit(1)).first()
+        return (row[0], row[1]) if row else (None, None)
+
+
+def count_by_status(engine: Engine) -> dict[str, int]:
+    with session_scope(engine) as s:
+        return dict(s.execute(select(Interview.status, func.count()).group_by(Interview.status)).all())
+
+
+# ---------------------------------------------------------------- saving
+
+def _who_for(s, iv: Interview, who: str | None) -> str | None:
+    if who:
+        return who
+    if iv.status == "reopened":
+        return _editor(s, iv.id)
+    return iv.interviewer
+
+
+def _refuse_if_closed(iv: Interview) -> None:
+    if iv.status not in EDITABLE:
+        raise InterviewError("Interviewet er afsluttet. Genåbn det for at rette.")
+
+
+def _sanitise(raw: object) -> object:
+    if isinstance(raw, str):
+        return _LONE_SURROGATE.sub("\ufffd", raw)
+    if isinstance(raw, (list, tuple)):
+        return ";".join(str(x) for x in raw)
+    return raw
+
+
+def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw: object, *,
+                who: str | None = None) -> SaveResult:
+    """Store one answer now (blank removes it). A value the guide refuses is not stored.
+
+    `raw` may be text (numbers as typed, with comma or point), a list for a multiple choice,
+    or a date. The consent item also gets a ConsentRecord (time + guide version).
+    Never raises for bad input: the result says what was wrong, in Danish.
+    """
+    if code in EDITABLE_META:
+        return set_meta(engine, interview_id, code, raw, who=who)
+    if code not in guide.items:
+        return SaveResult(False, code, message=f"Ukendt spørgsmål {code!r} i guiden.")
+    if code in store.META_CODES or guide.items[code].role == "forsker":
+        return SaveResult(False, code, message="Dette felt kan ikke ændres fra interviewet.")
+    raw = _sanitise(raw)
+    try:
+        with session_scope(engine) as s:
+            iv, _ = _get(s, interview_id)
+            _refuse_if_closed(iv)
+            w = _who_for(s, iv, who)
+            old = None
+            if code in CONSENT_CODES:
+                old = store.get_answers(s, interview_id).get(code)
+            value, problem = store.set_answer(s, guide, interview_id, code, raw, who=w)
+            if problem is not None:
+                return SaveResult(False, code, message="Ikke gemt: " + problem.text("da"))
+            now = utcnow()
+            if code in CONSENT_CODES and value != old:
+                s.add(ConsentRecord(interview_id=interview_id, item_code=code, value=value, recorded_at=now,
+                                    guide_form_id=guide.form_id, guide_version=guide.version, recorded_by=w))
+        return SaveResult(True, code, value, at=now, changed=True)
+    except InterviewError as e:
+        return SaveResult(False, code, message=str(e))
+    except SQLAlchemyError as e:
+        log.error("svar kunne ikke gemmes (interview %s, kode %s): %s", interview_id, code, type(e).__name__)
+        return SaveResult(False, code, message="Ikke gemt: databasen kunne ikke skrive svaret. Prøv igen; "
+                                                "kontakt support, hvis det bliver ved.")
+
+
+def set_meta(engine: Engine, interview_id: str, code: str, raw: object, *, who: str | None = None) -> SaveResult:
+    """Change the interviewer or the interview date (audited once the interview is complete)."""
+    try:
+        if code == "interviewer":
+            value = _clean_line(_sanitise(raw) if raw is not None else None, "Interviewer")
+        elif code == "interview_date":
+            if raw is None or raw == "":
+                value = None
+            elif isinstance(raw, dt.datetime):
+                value = raw.date()
+            elif isinstance(raw, dt.date):
+                value = raw
+            else:
+                try:
+                    value = dt.date.fromisoformat(str(raw).strip())
+                except ValueError:
+                    return SaveResult(False, code, message="Ikke gemt: tilladt: dato ÅÅÅÅ-MM-DD")
+        else:
+            return SaveResult(False, code, message="Dette felt kan ikke ændres.")
+        with session_scope(engine) as s:
+            iv, _ = _get(s, interview_id)
+            _refuse_if_closed(iv)
+            old = getattr(iv, code)
+            now = utcnow()
+            if old != value:
+                setattr(iv, code, value)
+                iv.updated_at = now
+                if iv.status != "draft":
+                    s.add(AuditEntry(interview_id=interview_id, entity="interview", code=code,
+                                     old_value=_meta_text(old), new_value=_meta_text(value),
+                                     who=_who_for(s, iv, who), at=now))
+        return SaveResult(True, code, _meta_text(value), at=now, changed=old != value)
+    except InterviewError as e:
+        return SaveResult(False, code, message=str(e))
+    except SQLAlchemyError as e:
+        log.error("interviewfelt kunne ikke gemmes (interview %s, %s): %s", interview_id, code, type(e).__name__)
+        return SaveResult(False, code, message="Ikke gemt: databasen kunne ikke skrive ændringen.")
+
+
+def _meta_text(v: object) -> str | None:
+    if v is None:
+        return None
+    return v.isoformat() if isinstance(v, dt.date) else str(v)
+
+
+# ---------------------------------------------------------------- completing and reopening
+
+@dataclass(frozen=True)
+class CompleteResult:
+    ok: bool
+    missing: list[MissingItem] = field(default_factory=list)
+    message: str = ""
+
+
+def complete(engine: Engine, guide: Guide, interview_id: str, *, reason: str | None = None,
+             who: str | None = None) -> CompleteResult:
+    """Mark the interview complete. With required items missing a reason is needed and is stored."""
+    reason = clean_text(_sanitise(reason or "")).strip() or None
+    if reason and len(reason) > MAX_TEXT:
+        return CompleteResult(False, message=f"Begrundelsen er for lang (højst {MAX_TEXT} tegn).")
+    with session_scope(engine) as s:
+        iv, site = _get(s, interview_id)
+        if iv.status == "complete":
+            return CompleteResult(True, message="Interviewet var allerede afsluttet.")
+        info = _info(iv, site)
+        missing = missing_required(guide, {**store.get_answers(s, interview_id), **info.meta()})
+        if missing and not reason:
+            return CompleteResult(False, missing, f"Der mangler {len(missing)} obligatoriske svar. Udfyld dem, "
+                                                  "eller skriv en begrundelse for at afslutte alligevel.")
+        now = utcnow()
+        old = iv.status
+        w = _who_for(s, iv, who)
+        iv.status, iv.completed_at, iv.updated_at = "complete", now, now
+        if old == "draft" or reason:
+            iv.completion_note = reason
+        note = reason or ""
+        if missing:
+            note = f"Afsluttet med {len(missing)} manglende: {', '.join(m.code for m in missing)}. Begrundelse: {reason}"
+        s.add(AuditEntry(interview_id=interview_id, entity="interview", code="status", old_value=old,
+                         new_value="complete", who=w, at=now, note=note or None))
+    log.info("interview afsluttet: %s", interview_id)
+    return CompleteResult(True, missing, "Interviewet er afsluttet.")
+
+
+def reopen(engine: Engine, interview_id: str, *, who: str, reason: str) -> None:
+    """Open a completed interview for correction; from now on every change is audited under `who`."""
+    who = _clean_line(who, "Hvem retter")
+    reason = clean_text(_sanitise(reason or "")).strip()
+    if not who:
+        raise InterviewError("Skriv hvem der retter (fx dine initialer).")
+    if not reason:
+        raise InterviewError("Skriv hvorfor interviewet genåbnes.")
+    with session_scope(engine) as s:
+        iv, _ = _get(s, interview_id)
+        if iv.status != "complete":
+            raise InterviewError("Kun afsluttede interviews kan genåbnes.")
+        now = utcnow()
+        iv.status, iv.updated_at = "reopened", now
+        s.add(AuditEntry(interview_id=interview_id, entity="interview", code="status", old_value="complete",
+                         new_value="reopened", who=who, at=now, note=reason[:MAX_TEXT]))
+    log.info("interview genåbnet: %s", interview_id)
+
+
+def delete_empty_draft(engine: Engine, interview_id: str) -> None:
+    """Undo a start by mistake: only a draft with no answers and no quotes can go."""
+    with session_scope(engine) as s:
+        iv, _ = _get(s, interview_id)
+        if iv.status != "draft":
+            raise InterviewError("Kun kladder kan slettes.")
+        n = s.execute(select(func.count()).select_from(Answer).where(Answer.interview_id == interview_id)).scalar_one()
+        m = s.execute(select(func.count()).select_from(Quote).where(Quote.interview_id == interview_id)).scalar_one()
+        if n or m:
+            raise InterviewError("Interviewet har svar eller citater og kan ikke slettes.")
+        s.execute(delete(ConsentRecord).where(ConsentRecord.interview_id == interview_id))
+        s.delete(iv)
+
+
+# ---------------------------------------------------------------- quotes
+
+def quotable(guide: Guide, code: str) -> bool:
+    it = guide.items.get(code)
+    return it is not None and it.type == "text" and it.role not in ("meta", "forsker") and code not in store.META_CODES
+
+
+def _quote_text(text: object) -> str | None:
+    t = clean_text(_sanitise("" if text is None else str(text)))
+    if not t.strip():
+        return None
+    if len(t) > MAX_TEXT:
+        raise InterviewError(f"Citatet er for langt ({len(t)} tegn, højst {MAX_TEXT}).")
+    return t
+
+
+def list_quotes(engine: Engine, interview_id: str) -> list[QuoteView]:
+    with session_scope(engine) as s:
+        return [_quote(q) for q in s.execute(select(Quote).where(Quote.interview_id == interview_id)
+                                             .order_by(Quote.created_at, Quote.id)).scalars()]
+
+
+def add_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, text: object, *,
+              who: str | None = None, for_report: bool = False) -> tuple[QuoteView | None, str]:
+    """A verbatim quote linked to a free-text item. Returns (quote, "") or (None, Danish message)."""
+    if not quotable(guide, item_code):
+        return None, "Citater kan kun knyttes til fritekstspørgsmål."
+    try:
+        t = _quote_text(text)
+        if t is None:
+            return None, "Citatet er tomt."
+        with session_scope(engine) as s:
+            iv, _ = _get(s, interview_id)
+            _refuse_if_closed(iv)
+            w = _who_for(s, iv, who)
+            now = utcnow()
+            q = Quote(interview_id=interview_id, item_code=item_code, text=t, for_report=bool(for_report),
+                      created_at=now, updated_at=now, created_by=w)
+            s.add(q)
+            iv.updated_at = now
+            if iv.status != "draft":
+                s.add(AuditEntry(interview_id=interview_id, entity="quote", code=item_code, old_value=None,
+                                 new_value=t, who=w, at=now, note="citat tilføjet"))
+            s.flush()
+            return _quote(q), ""
+    except InterviewError as e:
+        return None, str(e)
+    except SQLAlchemyError as e:
+        log.error("citat kunne ikke gemmes (interview %s): %s", interview_id, type(e).__name__)
+        return None, "Citatet blev ikke gemt: databasen kunne ikke skrive det."
+
+
+def update_quote(engine: Engine, interview_id: str, quote_id: int, *, text: object = ..., for_report: bool | None = None,
+                 who: str | None = None) -> tuple[QuoteView | None, str]:
+    """Edit a quote's text and/or its "til rapporten" mark. Empty text deletes the quote.
+
+    Returns (quote, "") — (None, "") when it was deleted — or (None, Danish message) when refused.
+    """
+    try:
+        new_text = None if text is ... else _quote_text(text)
+        with session_scope(engine) as s:
+            iv, _ = _get(s, interview_id)
+            _refuse_if_closed(iv)
+            q = s.get(Quote, quote_id)
+            if q is None or q.interview_id != interview_id:
+                return None, "Citatet findes ikke længere."
+            w = _who_for(s, iv, who)
+            now = utcnow()
+            audit = iv.status != "draft"
+            if text is not ... and new_text is None:
+                if audit:
+                    s.add(AuditEntry(interview_id=interview_id, entity="quote", code=q.item_code,
+                                     old_value=q.text, new_value=None, who=w, at=now, note="citat slettet"))
+                s.delete(q)
+                iv.updated_at = now
+                return None, ""
+            if new_text is not None and new_text != q.text:
+                if audit:
+                    s.add(AuditEntry(interview_id=interview_id, entity="quote", code=q.item_code,
+                                     old_value=q.text, new_value=new_text, who=w, at=now, note="citat rettet"))
+                q.text = new_text
+                q.updated_at = iv.updated_at = now
+            if for_report is not None and bool(for_report) != bool(q.for_report):
+                if audit:
+                    s.add(AuditEntry(interview_id=interview_id, entity="quote", code=q.item_code,
+                                     old_value=str(bool(q.for_report)).lower(), new_value=str(bool(for_report)).lower(),
+                                     who=w, at=now, note="citat til rapporten"))
+                q.for_report = bool(for_report)
+                q.updated_at = iv.updated_at = now
+            s.flush()
+            return _quote(q), ""
+    except InterviewError as e:
+        return None, str(e)
+    except SQLAlchemyError as e:
+        log.error("citat kunne ikke gemmes (interview %s): %s", interview_id, type(e).__name__)
+        return None, "Citatet blev ikke gemt: databasen kunne ikke skrive det."
+
+
+def delete_quote(engine: Engine, interview_id: str, quote_id: int, *, who: str | None = None) -> str:
+    """Delete a quote; returns "" or a Danish message."""
+    _, msg = update_quote(engine, interview_id, quote_id, text="", who=who)
+    return msg
+
+
+# ---------------------------------------------------------------- consent and audit
+
+def consent_history(engine: Engine, interview_id: str) -> list[ConsentView]:
+    with session_scope(engine) as s:
+        rows = s.execute(select(ConsentRecord).where(ConsentRecord.interview_id == interview_id)
+                         .order_by(ConsentRecord.recorded_at, ConsentRecord.id)).scalars()
+        return [ConsentView(c.value, aware(c.recorded_at), c.guide_form_id, c.guide_version, c.recorded_by)
+                for c in rows]
+
+
+def audit_trail(engine: Engine, interview_id: str) -> list[AuditView]:
+    """Every audited change of this interview, oldest first."""
+    with session_scope(engine) as s:
+        rows = s.execute(select(AuditEntry).where(AuditEntry.interview_id == interview_id)
+                         .order_by(AuditEntry.at, AuditEntry.id)).scalars()
+        return [AuditView(aware(a.at), a.who, a.entity, a.code, a.old_value, a.new_value, a.note) for a in rows]
+
+
+# ---------------------------------------------------------------- display helpers (no Streamlit)
+
+def display_value(guide: Guide, code: str, value: str | None) -> str:
+    """A stored value as the interviewer reads it: choice labels, decimals with a comma."""
+    if value is None:
+        return "—"
+    it = guide.items.get(code)
+    if it is None:
+        return value
+    if it.type == "select_one":
+        return it.choice_label(value)
+    if it.type == "select_multiple":
+        return ", ".join(it.choice_label(v) for v in value.split(";") if v)
+    if it.type == "decimal":
+        return value.replace(".", ",")
+    return value
+
+
+def elapsed(info: InterviewInfo, now: dt.datetime | None = None) -> dt.timedelta:
+    """How long the interview has run (a completed or reopened one: until it was completed)."""
+    end = info.completed_at if info.status != "draft" and info.completed_at else (now or utcnow())
+    return max(end - info.created_at, dt.timedelta(0))
+
+
+def format_elapsed(d: dt.timedelta) -> str:
+    mins = int(d.total_seconds() // 60)
+    if mins < 60:
+        return f"{mins} min"
+    h, m = divmod(mins, 60)
+    if h < 24:
+        return f"{h} t {m:02d} min"
+    return f"{h // 24} d {h % 24} t"
+
+
+def label_of(guide: Guide, code: str) -> str:
+    if code in ("interviewer",):
+        return "Interviewer"
+    if code == "interview_date":
+        return "Interviewdato"
+    if code == "status":
+        return "Status"
+    it = guide.items.get(code)
+    return it.label if it else code
+
+
+def codes_with_text(guide: Guide, codes: Iterable[str]) -> list[str]:
+    return [c for c in codes if quotable(guide, c)]

@@ -1,0 +1,331 @@
+"""The interview pages through streamlit.testing (AppTest): start, answer, resume, relevance, complete."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from survey import interview as svc
+from survey.db import get_engine
+from ui.common import wkey
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 30
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("BRUGERBLIK_DB", url)
+    return get_engine(url)  # the same engine the app's cache_resource hands out for this URL
+
+
+@pytest.fixture
+def iv(db, guide):
+    return svc.start_interview(db, guide, site_name="Amadeus", site_type="vaerested", interviewer="KL",
+                               interview_date=dt.date(2026, 11, 3))
+
+
+def run_ok(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_interview(iid: str, afsnit: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    run_ok(at)
+    at.query_params["iv"] = iid
+    if afsnit:
+        at.query_params["afsnit"] = afsnit
+    at.switch_page("ui/interview.py")
+    return run_ok(at)
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
+                     + [w.value for w in at.warning] + [s.value for s in at.success] + [i.value for i in at.info])
+
+
+def saved_shown(at: AppTest) -> bool:
+    return any("✔ Gemt" in m.value for m in at.sidebar.markdown)
+
+
+# ---------------------------------------------------------------- start
+
+def test_start_a_new_interview_at_a_new_site(db, guide):
+    at = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    assert at.selectbox(key="start_site").value == "__nyt__"  # no sites yet: add one
+    assert not [t for t in at.text_input if "navn" in t.label.lower() and "sted" not in t.label.lower()]
+    at.text_input(key="start_new_name").input("Amadeus")
+    at.text_input(key="start_interviewer").input("KL")
+    run_ok(at)
+    assert "AMA-01" in texts(at)
+    at.button(key="start_btn").click()
+    run_ok(at)
+    assert "værested eller en boform" in texts(at)  # the type of a new site is required
+    at.radio(key="start_new_type").set_value("vaerested")
+    at.button(key="start_btn").click()
+    run_ok(at)
+    iid = at.query_params["iv"]
+    info = svc.get_info(db, iid)
+    assert (info.respondent_id, info.site_type, info.interviewer, info.status) == ("AMA-01", "vaerested", "KL",
+                                                                                  "draft")
+    assert info.interview_date == dt.date.today() or info.interview_date is not None
+    assert at.query_params["afsnit"] == "om_dig"
+    assert "AMA-01" in at.sidebar.markdown[0].value
+    # the next start at the same (now known) site
+    at2 = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    assert at2.selectbox(key="start_site").value == "Amadeus"
+    assert "AMA-02" in texts(at2)
+
+
+# ---------------------------------------------------------------- answer
+
+def test_answers_are_stored_as_they_change_with_a_saved_time(db, guide, iv):
+    at = open_interview(iv.id)
+    assert at.sidebar.progress[0].value == 0
+    at.text_area(key=wkey(iv.id, "hvorfor_her")).input("Jeg bor her, fordi jeg mistede lejligheden.")
+    run_ok(at)
+    assert svc.load_state(db, iv.id).answers["hvorfor_her"].startswith("Jeg bor her")
+    assert saved_shown(at)
+    at.button_group(key=wkey(iv.id, "problemer")).set_value(["gaeld", "ensomhed"])
+    at.radio(key=wkey(iv.id, "gender")).set_value("mand")
+    at.text_input(key=wkey(iv.id, "age")).input("44")
+    at.radio(key=wkey(iv.id, "selvplacering")).set_value("den_aeldre")
+    run_ok(at)
+    a = svc.load_state(db, iv.id).answers
+    assert (a["problemer"], a["gender"], a["age"], a["selvplacering"]) == ("ensomhed;gaeld", "mand", "44",
+                                                                          "den_aeldre")
+    assert "Den ældre" in texts(at) and "Den dovne" in texts(at)  # the eight archetype cards
+    at.radio(key=wkey(iv.id, "loennet_arbejde")).set_value("nej")
+    run_ok(at)
+    assert at.sidebar.progress[0].value == round(100 / len(svc.sections(guide)))  # "Om dig" is done
+
+
+def test_bad_input_gets_a_message_or_is_stored_never_a_traceback(db, guide, iv):
+    at = open_interview(iv.id)
+    key = wkey(iv.id, "age")
+    at.text_input(key=key).input("fyrre")
+    run_ok(at)
+    assert "age" not in svc.load_state(db, iv.id).answers
+    assert at.text_input(key=key).value == "fyrre"  # what was typed stays visible to be corrected
+    assert "Ikke gemt" in texts(at) and "heltal 16–110" in texts(at)
+    at.text_input(key=key).input("41")
+    run_ok(at)
+    assert svc.load_state(db, iv.id).answers["age"] == "41" and "heltal 16–110" not in texts(at)
+    noisy = "Glad 😀 \x00\x1b[31m rød\x07 " + "ø" * 20_000
+    at.text_area(key=wkey(iv.id, "hvorfor_her")).input(noisy)
+    run_ok(at)
+    stored = svc.load_state(db, iv.id).answers["hvorfor_her"]
+    assert stored.startswith("Glad 😀 [31m rød") and len(stored) > 20_000 and "\x00" not in stored
+    assert at.text_area(key=wkey(iv.id, "hvorfor_her")).value == stored  # shown = stored
+    at = open_interview(iv.id, "udbytte")
+    at.text_input(key=wkey(iv.id, "rytme_note")).input("n" * 20_000)
+    run_ok(at)
+    assert len(svc.load_state(db, iv.id).answers["rytme_note"]) == 20_000
+    at = open_interview(iv.id, "aktivering")
+    at.text_input(key=wkey(iv.id, "varighed_mdr")).input("to år")
+    run_ok(at)
+    assert "Ikke gemt" in texts(at) and "varighed_mdr" not in svc.load_state(db, iv.id).answers
+    at.text_input(key=wkey(iv.id, "varighed_mdr")).input("2,5")
+    run_ok(at)
+    assert svc.load_state(db, iv.id).answers["varighed_mdr"] == "2.5"
+
+
+# ---------------------------------------------------------------- resume
+
+def test_resume_a_draft_from_the_list_and_every_value_is_back(db, guide, iv):
+    for code, v in [("hvorfor_her", "Bor her"), ("problemer", "sociale;spil"), ("gender", "kvinde"),
+                    ("age", "38"), ("loennet_arbejde", "ja"), ("loennet_arbejde_hvad", "Rengøring")]:
+        assert svc.save_answer(db, guide, iv.id, code, v).ok
+    q, _ = svc.add_quote(db, guide, iv.id, "hvorfor_her", "Her er trygt.")
+    start = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    links = [p for p in start.main.get("page_link")]
+    assert any(p.value == "AMA-01" for p in links)
+    assert "1 af 8" in texts(start) and "Amadeus" in texts(start)
+    at = open_interview(iv.id)
+    assert at.text_area(key=wkey(iv.id, "hvorfor_her")).value == "Bor her"
+    assert at.button_group(key=wkey(iv.id, "problemer")).value == ["sociale", "spil"]
+    assert at.radio(key=wkey(iv.id, "gender")).value == "kvinde"
+    assert at.text_input(key=wkey(iv.id, "age")).value == "38"
+    assert at.text_area(key=wkey(iv.id, "loennet_arbejde_hvad")).value == "Rengøring"
+    assert at.text_area(key=f"qt_{iv.id}_{q.id}").value == "Her er trygt."  # in the item's "Citat" popover
+
+
+def test_unknown_or_missing_interview_id_is_explained(db, guide):
+    at = open_interview("finnes-ikke")
+    assert "findes ikke" in texts(at)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    run_ok(at)
+    at.switch_page("ui/interview.py")
+    run_ok(at)
+    assert "Intet interview valgt" in texts(at)
+
+
+def test_sections_are_navigated_and_kept_in_the_url(db, guide, iv):
+    at = open_interview(iv.id)
+    nav = at.sidebar.radio(key=f"nav_{iv.id}")
+    assert nav.value == "om_dig"
+    nav.set_value("aktivering")
+    run_ok(at)
+    assert at.query_params["afsnit"] == "aktivering"
+    assert any("Aktivering" in m.value for m in at.main.markdown)
+    at.button(key="nav_next").click()
+    run_ok(at)
+    assert at.query_params["afsnit"] == "udbytte"
+    assert at.sidebar.radio(key=f"nav_{iv.id}").value == "udbytte"
+
+
+# ---------------------------------------------------------------- relevance
+
+def test_items_are_hidden_while_their_relevance_is_false(db, guide, iv):
+    at = open_interview(iv.id)
+    hvad = wkey(iv.id, "loennet_arbejde_hvad")
+    assert not [t for t in at.text_area if t.key == hvad]
+    at.radio(key=wkey(iv.id, "loennet_arbejde")).set_value("ja")
+    run_ok(at)
+    at.text_area(key=hvad).input("Chauffør")
+    run_ok(at)
+    at.radio(key=wkey(iv.id, "loennet_arbejde")).set_value("nej")
+    run_ok(at)
+    assert not [t for t in at.text_area if t.key == hvad]
+    assert "Skjult, men gemt" in texts(at)
+    assert svc.load_state(db, iv.id).answers["loennet_arbejde_hvad"] == "Chauffør"
+    # aktivering: "intet tilbud" hides the questions about the offer
+    at = open_interview(iv.id, "aktivering")
+    assert [r for r in at.radio if r.key == wkey(iv.id, "hvem_bestemte")]
+    at.radio(key=wkey(iv.id, "tilbudstype")).set_value("intet_tilbud")
+    run_ok(at)
+    assert not [r for r in at.radio if r.key == wkey(iv.id, "hvem_bestemte")]
+
+
+def test_probe_grid_asks_importance_only_for_answered_probes(db, guide, iv):
+    at = open_interview(iv.id, "udbytte")
+    keys = {r.key for r in at.radio}
+    assert {wkey(iv.id, p.code) for p in guide.probes} <= keys
+    assert not any(k.endswith("_vigtigt") for k in keys)
+    assert at.text_area(key=wkey(iv.id, "udbytte_aabent"))  # the open question comes first
+    at.radio(key=wkey(iv.id, "rytme")).set_value("ja")
+    run_ok(at)
+    at.radio(key=wkey(iv.id, "rytme_vigtigt")).set_value("ja")
+    at.text_input(key=wkey(iv.id, "rytme_note")).input("står op kl. 7")
+    run_ok(at)
+    a = svc.load_state(db, iv.id).answers
+    assert (a["rytme"], a["rytme_vigtigt"], a["rytme_note"]) == ("ja", "ja", "står op kl. 7")
+    at.radio(key=wkey(iv.id, "rytme")).set_value("ikke_relevant")
+    run_ok(at)
+    assert not [r for r in at.radio if r.key == wkey(iv.id, "rytme_vigtigt")]
+    assert at.radio(key=wkey(iv.id, "rytme")).options == ["Ja", "Nej", "Ikke relevant", "Uklart"]
+
+
+# ---------------------------------------------------------------- quotes
+
+def test_quotes_next_to_free_text_items_listed_and_editable(db, guide, iv):
+    at = open_interview(iv.id)
+    new = f"qn_{iv.id}_hvorfor_her"
+    at.text_area(key=new).input("Her er der altid kaffe.")
+    run_ok(at)
+    (q,) = svc.list_quotes(db, iv.id)
+    assert (q.item_code, q.text) == ("hvorfor_her", "Her er der altid kaffe.")
+    assert at.text_area(key=new).value == ""  # ready for the next quote
+    at.sidebar.radio(key=f"nav_{iv.id}").set_value("_citater")
+    run_ok(at)
+    assert "Citater (1)" in texts(at)
+    at.text_area(key=f"qt_{iv.id}_{q.id}").input("Her er der altid kaffe på kanden.")
+    at.checkbox(key=f"qr_{iv.id}_{q.id}").check()
+    run_ok(at)
+    (q,) = svc.list_quotes(db, iv.id)
+    assert q.text == "Her er der altid kaffe på kanden." and q.for_report
+    at.button(key=f"qd_{iv.id}_{q.id}").click()
+    run_ok(at)
+    assert svc.list_quotes(db, iv.id) == []
+
+
+# ---------------------------------------------------------------- complete, reopen
+
+def test_complete_with_missing_items_needs_a_reason_and_links_to_each(db, guide, iv):
+    svc.save_answer(db, guide, iv.id, "hvorfor_her", "Bor her")
+    svc.save_answer(db, guide, iv.id, "consent_journal", "ja")
+    at = open_interview(iv.id, "_afslut")
+    assert "Der mangler 5 obligatoriske svar" in texts(at)
+    links = [p for p in at.main.get("page_link")]
+    labels = [p.value for p in links]
+    assert "Om dig › Hvor gammel er du?" in labels and len(labels) == 5
+    age = next(p for p in links if "gammel" in p.value)
+    assert "afsnit=om_dig" in age.proto.query_string and "q=age" in age.proto.query_string
+    assert "Samtykke til journallæsning:** Ja — registreret" in texts(at)
+    assert guide.version in texts(at)
+    at.button(key="finish_anyway").click()
+    run_ok(at)
+    assert "begrundelse" in texts(at) and svc.get_info(db, iv.id).status == "draft"
+    at.text_area(key=f"reason_{iv.id}").input("Brugeren ville ikke svare på alder og køn.")
+    at.button(key="finish_anyway").click()
+    run_ok(at)
+    info = svc.get_info(db, iv.id)
+    assert info.status == "complete" and info.completion_note == "Brugeren ville ikke svare på alder og køn."
+    assert "Afsluttet" in texts(at)
+    # read-only now; reopen for correction, then the change is in the audit trail
+    at = open_interview(iv.id, "om_dig")
+    assert at.text_input(key=wkey(iv.id, "age")).disabled
+    at = open_interview(iv.id, "_afslut")
+    at.text_input(key=f"reo_who_{iv.id}").input("MN")
+    at.text_area(key=f"reo_why_{iv.id}").input("Alder fundet i noterne")
+    at.button(key="reopen").click()
+    run_ok(at)
+    assert svc.get_info(db, iv.id).status == "reopened"
+    at = open_interview(iv.id, "om_dig")
+    assert "Genåbnet til rettelse af MN" in texts(at)
+    at.text_input(key=wkey(iv.id, "age")).input("52")
+    run_ok(at)
+    trail = svc.audit_trail(db, iv.id)
+    assert (trail[-1].code, trail[-1].old_value, trail[-1].new_value, trail[-1].who) == ("age", None, "52", "MN")
+    at = open_interview(iv.id, "_afslut")
+    df = at.dataframe[0].value
+    assert list(df.columns) == ["Tidspunkt", "Hvem", "Hvad", "Før", "Efter", "Note"]
+    assert "52" in df["Efter"].tolist()
+
+
+def test_complete_without_missing_items(db, guide, iv):
+    for code, v in [("hvorfor_her", "x"), ("gender", "mand"), ("age", "50"), ("loennet_arbejde", "ja"),
+                    ("aktiveret", "ja"), ("tilbudstype", "udenfor"), ("consent_journal", "nej")]:
+        svc.save_answer(db, guide, iv.id, code, v)
+    at = open_interview(iv.id, "_afslut")
+    assert "Alle obligatoriske spørgsmål er besvaret" in texts(at)
+    at.button(key="finish").click()
+    run_ok(at)
+    assert svc.get_info(db, iv.id).status == "complete"
+
+
+def test_about_the_interview_edits_interviewer_and_date(db, guide, iv):
+    at = open_interview(iv.id, "_om")
+    at.text_input(key=wkey(iv.id, "interviewer")).input("AB")
+    at.date_input(key=wkey(iv.id, "interview_date")).set_value(dt.date(2026, 11, 5))
+    at.radio(key=wkey(iv.id, "selected_by_staff")).set_value("ja")
+    run_ok(at)
+    info = svc.get_info(db, iv.id)
+    assert (info.interviewer, info.interview_date) == ("AB", dt.date(2026, 11, 5))
+    assert svc.load_state(db, iv.id).answers["selected_by_staff"] == "ja"
+
+
+def test_a_choice_can_be_cleared_again(db, guide, iv):
+    at = open_interview(iv.id, "_om")
+    at.radio(key=wkey(iv.id, "selected_by_staff")).set_value("nej")
+    run_ok(at)
+    at.button(key=f"clr_{wkey(iv.id, 'selected_by_staff')}").click()
+    run_ok(at)
+    assert "selected_by_staff" not in svc.load_state(db, iv.id).answers
+    assert at.radio(key=wkey(iv.id, "selected_by_staff")).value is None
+
+
+def test_an_unexpected_error_shows_a_danish_message_not_a_traceback(db, guide, iv, monkeypatch, caplog):
+    def broken(*a, **k):
+        raise RuntimeError("HEMMELIGT svar i fejlteksten")
+
+    monkeypatch.setattr(svc, "load_state", broken)
+    at = open_interview(iv.id)
+    assert not at.exception
+    assert "uventet fejl" in texts(at) and "Alt, der er vist som gemt, er gemt" in texts(at)
+    assert "HEMMELIGT" not in caplog.text and "HEMMELIGT" not in texts(at)

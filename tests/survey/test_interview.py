@@ -1,0 +1,304 @@
+"""The interview service (survey/interview.py): no Streamlit involved."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from survey import interview as svc
+from survey.db import make_engine, session_scope
+from survey.models import AuditEntry, ConsentRecord, Interview
+
+
+@pytest.fixture
+def iv(engine, guide):
+    return svc.start_interview(engine, guide, site_name="Amadeus", site_type="vaerested", interviewer="KL",
+                               interview_date=dt.date(2026, 11, 3))
+
+
+def answers(engine, iid):
+    return svc.load_state(engine, iid).answers
+
+
+def ctx(engine, iid):
+    return svc.load_state(engine, iid).context()
+
+
+# ---------------------------------------------------------------- starting and listing
+
+def test_start_gives_pseudonymous_running_ids_per_site(engine, guide):
+    a = svc.start_interview(engine, guide, site_name="Amadeus", site_type="vaerested", interviewer="KL")
+    b = svc.start_interview(engine, guide, site_name="Amadeus", interviewer="KL")
+    c = svc.start_interview(engine, guide, site_name="Tre Ege", site_type="boform", prefix="teg")
+    assert (a.respondent_id, b.respondent_id, c.respondent_id) == ("AMA-01", "AMA-02", "TEG-01")
+    assert a.status == "draft" and a.site_type == "vaerested" and a.guide_version == guide.version
+    assert svc.preview_respondent_id(engine, "Amadeus") == "AMA-03"
+    assert svc.preview_respondent_id(engine, "Helt nyt sted") == "HEL-01"
+    assert [s.label for s in svc.list_sites(engine)] == ["Tre Ege (boform)", "Amadeus (værested)"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(site_name="Nyt sted"), "angiv type"),
+    (dict(site_name="  "), "Vælg et sted"),
+    (dict(site_name="Amadeus", site_type="hospital"), "boform eller værested"),
+    (dict(site_name="Amadeus", site_type="vaerested", prefix="A-1"), "bogstaver og tal"),
+    (dict(site_name="Amadeus", site_type="vaerested", interviewer="120185-1234"), "CPR"),
+    (dict(site_name="Amadeus", site_type="vaerested", interviewer="x" * 300), "for lang"),
+])
+def test_start_refuses_bad_input_with_a_danish_message(engine, guide, kwargs, message):
+    with pytest.raises(svc.InterviewError, match=message):
+        svc.start_interview(engine, guide, **kwargs)
+
+
+def test_open_list_shows_id_site_started_and_sections_done(engine, guide, iv):
+    other = svc.start_interview(engine, guide, site_name="Basen", site_type="boform")
+    for code, v in [("hvorfor_her", "Bor her"), ("gender", "mand"), ("age", "44"), ("loennet_arbejde", "nej")]:
+        assert svc.save_answer(engine, guide, iv.id, code, v).ok
+    rows = {r.respondent_id: r for r in svc.list_interviews(engine, guide)}
+    assert set(rows) == {"AMA-01", "BAS-01"}
+    assert rows["AMA-01"].sections_done == 1 and rows["AMA-01"].sections_total == len(svc.sections(guide))
+    assert rows["AMA-01"].site_name == "Amadeus" and rows["AMA-01"].created_at.tzinfo is not None
+    assert rows["BAS-01"].sections_done == 0 and rows["BAS-01"].id == other.id
+    svc.complete(engine, guide, other.id, reason="afbrudt")
+    assert [r.respondent_id for r in svc.list_interviews(engine, guide)] == ["AMA-01"]
+    assert [r.respondent_id for r in svc.list_interviews(engine, guide, ("complete",))] == ["BAS-01"]
+
+
+def test_an_empty_draft_started_by_mistake_can_be_deleted_but_not_one_with_answers(engine, guide, iv):
+    svc.save_answer(engine, guide, iv.id, "age", "40")
+    with pytest.raises(svc.InterviewError, match="svar"):
+        svc.delete_empty_draft(engine, iv.id)
+    empty = svc.start_interview(engine, guide, site_name="Amadeus")
+    svc.delete_empty_draft(engine, empty.id)
+    assert svc.find(engine, empty.id) is None
+
+
+# ---------------------------------------------------------------- the guide as sections
+
+def test_sections_follow_the_guide_and_put_the_open_outcome_question_before_the_probes(guide):
+    secs = svc.sections(guide)
+    assert [s.name for s in secs] == [g.name for g in guide.interview_groups()]
+    udbytte = next(s for s in secs if s.is_probegrid)
+    assert udbytte.items[0].code == "udbytte_aabent"
+    assert [p.code for p, _, _ in svc.probe_rows(guide, udbytte)] == [p.code for p in guide.probes]
+    assert len(svc.probe_rows(guide, udbytte)) == 12
+    shown = [i.code for s in secs for i in s.items] + [i.code for i in svc.meta_items(guide)]
+    assert len(shown) == len(set(shown))  # every item exactly once
+    expected = {c for c, i in guide.items.items() if i.role != "forsker" and c not in svc.store.META_CODES}
+    assert set(shown) == expected
+    assert [i.code for i in svc.meta_items(guide)] == ["selected_by_staff"]
+
+
+def test_relevance_hides_items_and_keeps_their_answers(engine, guide, iv):
+    hvad = guide.item("loennet_arbejde_hvad")
+    assert not svc.visible(guide, hvad, ctx(engine, iv.id))  # blank: hidden
+    svc.save_answer(engine, guide, iv.id, "loennet_arbejde", "ja")
+    assert svc.visible(guide, hvad, ctx(engine, iv.id))
+    svc.save_answer(engine, guide, iv.id, "loennet_arbejde_hvad", "Lager")
+    svc.save_answer(engine, guide, iv.id, "loennet_arbejde", "nej")
+    c = ctx(engine, iv.id)
+    assert not svc.visible(guide, hvad, c)
+    assert c["loennet_arbejde_hvad"] == "Lager"  # nothing is thrown away
+    om = next(s for s in svc.section_status(guide, c) if s.name == "om_dig")
+    assert om.hidden_answered == ("loennet_arbejde_hvad",)
+    # the probes' "vigtigt" only once the probe is answered and not "ikke relevant"
+    vig = guide.item("rytme_vigtigt")
+    assert not svc.visible(guide, vig, c)
+    svc.save_answer(engine, guide, iv.id, "rytme", "ja")
+    assert svc.visible(guide, vig, ctx(engine, iv.id))
+    svc.save_answer(engine, guide, iv.id, "rytme", "ikke_relevant")
+    assert not svc.visible(guide, vig, ctx(engine, iv.id))
+
+
+def test_section_done_needs_an_answer_no_missing_required_and_in_the_grid_every_probe(engine, guide, iv):
+    def status(name):
+        return next(s for s in svc.section_status(guide, ctx(engine, iv.id)) if s.name == name)
+
+    assert not status("om_dig").started
+    svc.save_answer(engine, guide, iv.id, "hvorfor_her", "Bor her")
+    assert status("om_dig").started and not status("om_dig").done
+    assert set(status("om_dig").missing_required) == {"gender", "age", "loennet_arbejde"}
+    for code, v in [("gender", "kvinde"), ("age", "30"), ("loennet_arbejde", "nej")]:
+        svc.save_answer(engine, guide, iv.id, code, v)
+    assert status("om_dig").done
+    svc.save_answer(engine, guide, iv.id, "fremtid", "Egen bolig")
+    assert status("fremtid_grp").done  # no required items there
+    for p in guide.probes[:11]:
+        svc.save_answer(engine, guide, iv.id, p.code, "nej")
+    assert not status("udbytte").done
+    svc.save_answer(engine, guide, iv.id, guide.probes[11].code, "uklart")
+    assert status("udbytte").done
+
+
+# ---------------------------------------------------------------- saving answers, bad input
+
+def test_save_answer_stores_at_once_and_a_fresh_engine_sees_it(tmp_path, guide):
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    e1 = make_engine(url)
+    info = svc.start_interview(e1, guide, site_name="Basen", site_type="boform")
+    res = svc.save_answer(e1, guide, info.id, "hvorfor_her", "Fordi jeg bor her")
+    assert res.ok and res.at is not None
+    e2 = make_engine(url)  # another process after a crash would open the file like this
+    assert svc.load_state(e2, info.id).answers == {"hvorfor_her": "Fordi jeg bor her"}
+    e1.dispose(), e2.dispose()
+
+
+def test_numbers_given_text_are_refused_with_a_clear_message_and_nothing_stored(engine, guide, iv):
+    assert svc.save_answer(engine, guide, iv.id, "age", "41").ok
+    res = svc.save_answer(engine, guide, iv.id, "age", "fyrre")
+    assert not res.ok and res.message.startswith("Ikke gemt") and "heltal 16–110" in res.message
+    res = svc.save_answer(engine, guide, iv.id, "age", "200")
+    assert not res.ok and "mellem 16 og 110" in res.message
+    assert answers(engine, iv.id)["age"] == "41"
+    assert svc.save_answer(engine, guide, iv.id, "varighed_mdr", "2,5").value == "2.5"
+    assert svc.display_value(guide, "varighed_mdr", "2.5") == "2,5"
+    assert not svc.save_answer(engine, guide, iv.id, "varighed_mdr", "1e999").ok
+    assert svc.save_answer(engine, guide, iv.id, "age", "").ok and "age" not in answers(engine, iv.id)
+
+
+def test_long_notes_emoji_and_control_characters_are_stored_or_explained(engine, guide, iv):
+    note = "lang note " * 2000  # 20,000 characters
+    assert len(note) == 20000
+    assert svc.save_answer(engine, guide, iv.id, "rytme_note", note).value == note
+    res = svc.save_answer(engine, guide, iv.id, "hvorfor_her", "Glad 😀👍🏽\x00\x07 her\r\nnæste linje\u200b")
+    assert res.ok and res.value == "Glad 😀👍🏽 her\nnæste linje\u200b"
+    assert svc.save_answer(engine, guide, iv.id, "uddannelse", "lone \ud800 surrogate").ok
+    res = svc.save_answer(engine, guide, iv.id, "uddannelse", "x" * 100_001)
+    assert not res.ok and "for langt" in res.message
+    assert not svc.save_answer(engine, guide, iv.id, "age", "4\x001").ok
+    assert not svc.save_answer(engine, guide, iv.id, "gender", "ukendt").ok
+    assert not svc.save_answer(engine, guide, iv.id, "nope", "x").ok
+    assert not svc.save_answer(engine, guide, iv.id, "respondent_id", "X").ok
+    assert not svc.save_answer(engine, guide, iv.id, "arketype", "dovne").ok  # the researcher's, not the interview's
+    st_ = svc.load_state(engine, iv.id).answers
+    assert st_["rytme_note"] == note and "\x00" not in st_["hvorfor_her"]
+
+
+def test_multiple_choice_and_dates_and_interview_fields(engine, guide, iv):
+    assert svc.save_answer(engine, guide, iv.id, "problemer", ["gaeld", "sociale"]).value == "sociale;gaeld"
+    assert svc.save_answer(engine, guide, iv.id, "problemer", []).ok
+    assert "problemer" not in answers(engine, iv.id)
+    assert svc.save_answer(engine, guide, iv.id, "interview_date", dt.date(2026, 11, 4)).ok
+    assert svc.save_answer(engine, guide, iv.id, "interviewer", "  AB  ").value == "AB"
+    assert not svc.save_answer(engine, guide, iv.id, "interview_date", "4. nov").ok
+    info = svc.get_info(engine, iv.id)
+    assert (info.interviewer, info.interview_date) == ("AB", dt.date(2026, 11, 4))
+
+
+# ---------------------------------------------------------------- completing, reopening, audit
+
+def test_complete_lists_missing_required_items_and_needs_a_reason(engine, guide, iv):
+    svc.save_answer(engine, guide, iv.id, "hvorfor_her", "Bor her")
+    missing = svc.missing_required(guide, ctx(engine, iv.id))
+    assert [m.code for m in missing] == ["gender", "age", "loennet_arbejde", "aktiveret", "tilbudstype",
+                                         "consent_journal"]
+    assert missing[0].section == "om_dig" and missing[0].section_label == "Om dig"
+    res = svc.complete(engine, guide, iv.id)
+    assert not res.ok and len(res.missing) == 6 and "begrundelse" in res.message
+    assert svc.get_info(engine, iv.id).status == "draft"
+    res = svc.complete(engine, guide, iv.id, reason="Brugeren måtte gå efter 20 minutter.")
+    assert res.ok
+    info = svc.get_info(engine, iv.id)
+    assert info.status == "complete" and info.completion_note == "Brugeren måtte gå efter 20 minutter."
+    assert info.completed_at is not None
+    (entry,) = svc.audit_trail(engine, iv.id)
+    assert (entry.code, entry.old_value, entry.new_value, entry.who) == ("status", "draft", "complete", "KL")
+    assert "gender" in entry.note and "20 minutter" in entry.note
+
+
+def test_complete_without_missing_items_needs_no_reason(engine, guide, iv):
+    for code, v in [("hvorfor_her", "x"), ("gender", "mand"), ("age", "50"), ("loennet_arbejde", "ja"),
+                    ("aktiveret", "ja"), ("tilbudstype", "udenfor"), ("consent_journal", "ja")]:
+        assert svc.save_answer(engine, guide, iv.id, code, v).ok
+    assert svc.missing_required(guide, ctx(engine, iv.id)) == []
+    assert svc.complete(engine, guide, iv.id).ok
+    assert svc.get_info(engine, iv.id).completion_note is None
+
+
+def test_completed_interviews_are_read_only_until_reopened_then_every_change_is_audited(engine, guide, iv):
+    svc.save_answer(engine, guide, iv.id, "age", "41")
+    svc.complete(engine, guide, iv.id, reason="test")
+    res = svc.save_answer(engine, guide, iv.id, "age", "42")
+    assert not res.ok and "Genåbn" in res.message
+    assert svc.add_quote(engine, guide, iv.id, "hvorfor_her", "citat")[0] is None
+    with pytest.raises(svc.InterviewError, match="hvem der retter"):
+        svc.reopen(engine, iv.id, who="", reason="tastefejl")
+    with pytest.raises(svc.InterviewError, match="hvorfor"):
+        svc.reopen(engine, iv.id, who="MN", reason=" ")
+    svc.reopen(engine, iv.id, who="MN", reason="Alder tastet forkert")
+    state = svc.load_state(engine, iv.id)
+    assert state.info.status == "reopened" and state.info.editable and state.editor == "MN"
+    assert svc.save_answer(engine, guide, iv.id, "age", "42").ok
+    assert svc.save_answer(engine, guide, iv.id, "interviewer", "KLM").ok
+    q, _ = svc.add_quote(engine, guide, iv.id, "hvorfor_her", "Jeg har det godt her")
+    svc.update_quote(engine, iv.id, q.id, text="Jeg har det rigtig godt her")
+    assert svc.complete(engine, guide, iv.id, reason="stadig mangler").ok
+    trail = [(a.entity, a.code, a.old_value, a.new_value, a.who) for a in svc.audit_trail(engine, iv.id)]
+    assert trail == [
+        ("interview", "status", "draft", "complete", "KL"),
+        ("interview", "status", "complete", "reopened", "MN"),
+        ("answer", "age", "41", "42", "MN"),
+        ("interview", "interviewer", "KL", "KLM", "MN"),
+        ("quote", "hvorfor_her", None, "Jeg har det godt her", "MN"),
+        ("quote", "hvorfor_her", "Jeg har det godt her", "Jeg har det rigtig godt her", "MN"),
+        ("interview", "status", "reopened", "complete", "MN"),
+    ]
+    assert svc.get_info(engine, iv.id).status == "complete"
+    with pytest.raises(svc.InterviewError, match="afsluttede"):
+        svc.reopen(engine, svc.start_interview(engine, guide, site_name="Amadeus").id, who="A", reason="b")
+
+
+def test_consent_is_recorded_with_time_and_guide_version(engine, guide, iv):
+    before = svc.utcnow()
+    assert svc.save_answer(engine, guide, iv.id, "consent_journal", "ja").ok
+    assert svc.save_answer(engine, guide, iv.id, "consent_journal", "ja").ok  # unchanged: no new record
+    (c,) = svc.consent_history(engine, iv.id)
+    assert c.value == "ja" and c.guide_version == guide.version and c.guide_form_id == guide.form_id
+    assert before <= c.recorded_at <= svc.utcnow() and c.recorded_by == "KL"
+    svc.save_answer(engine, guide, iv.id, "consent_journal", "nej")
+    assert [x.value for x in svc.consent_history(engine, iv.id)] == ["ja", "nej"]
+    assert svc.load_state(engine, iv.id).consent.value == "nej"
+    with session_scope(engine) as s:
+        assert len(s.execute(select(ConsentRecord)).all()) == 2
+
+
+# ---------------------------------------------------------------- quotes
+
+def test_quotes_crud_on_free_text_items(engine, guide, iv):
+    q, msg = svc.add_quote(engine, guide, iv.id, "hvorfor_her", "  Her er der nogen, der kender mig. 🙂 ")
+    assert msg == "" and q.item_code == "hvorfor_her" and q.created_by == "KL" and not q.for_report
+    assert svc.add_quote(engine, guide, iv.id, "age", "41")[1].startswith("Citater kan kun")
+    assert svc.add_quote(engine, guide, iv.id, "hvorfor_her", "   ")[1] == "Citatet er tomt."
+    q2, _ = svc.add_quote(engine, guide, iv.id, "rytme_note", "Jeg står op nu.")
+    q, msg = svc.update_quote(engine, iv.id, q.id, text="Her kender de mig.", for_report=True)
+    assert msg == "" and q.text == "Her kender de mig." and q.for_report
+    assert [x.text for x in svc.list_quotes(engine, iv.id)] == ["Her kender de mig.", "Jeg står op nu."]
+    assert svc.update_quote(engine, iv.id, q2.id, text="") == (None, "")  # emptied: deleted
+    assert svc.delete_quote(engine, iv.id, q.id) == ""
+    assert svc.list_quotes(engine, iv.id) == []
+    assert svc.update_quote(engine, iv.id, 9999, text="x")[1] == "Citatet findes ikke længere."
+    with session_scope(engine) as s:
+        assert s.execute(select(AuditEntry)).all() == []  # drafts are not audited
+
+
+def test_unknown_interview_ids_are_handled(engine, guide):
+    assert svc.find(engine, "nope") is None and svc.find(engine, "x" * 100) is None
+    assert not svc.save_answer(engine, guide, "nope", "age", "41").ok
+    with pytest.raises(svc.InterviewError, match="findes ikke"):
+        svc.load_state(engine, "nope")
+
+
+def test_elapsed_time(iv):
+    assert svc.format_elapsed(dt.timedelta(minutes=47)) == "47 min"
+    assert svc.format_elapsed(dt.timedelta(minutes=65)) == "1 t 05 min"
+    assert svc.format_elapsed(dt.timedelta(days=2, hours=3)) == "2 d 3 t"
+    assert svc.elapsed(iv, iv.created_at + dt.timedelta(minutes=5)) == dt.timedelta(minutes=5)
+
+
+def test_no_answer_values_in_logs(engine, guide, iv, caplog):
+    caplog.set_level("DEBUG")
+    svc.save_answer(engine, guide, iv.id, "hvorfor_her", "HEMMELIGT-SVAR")
+    svc.add_quote(engine, guide, iv.id, "hvorfor_her", "HEMMELIGT-CITAT")
+    svc.complete(engine, guide, iv.id, reason="HEMMELIG-BEGRUNDELSE")
+    assert "HEMMELIG" not in caplog.text
+    with session_scope(engine) as s:
+        assert s.get(Interview, iv.id).status == "complete"

@@ -1,0 +1,197 @@
+"""Shared pieces of the Streamlit pages: the engine, the guide, keys, times and CSS.
+
+No survey logic lives here (that is in survey/); only what every page needs to talk to it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import logging
+import re
+import zoneinfo
+
+import streamlit as st
+
+from survey.db import database_url, get_engine
+from survey.guide import Guide, GuideError, load_guide
+
+log = logging.getLogger("brugerblik.ui")
+
+START_PAGE = "ui/interview_start.py"
+INTERVIEW_PAGE = "ui/interview.py"
+DEFAULT_TZ = "Europe/Copenhagen"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str):
+    return get_engine(url)
+
+
+def engine():
+    """The one engine of this process for BRUGERBLIK_DB (or the default SQLite file)."""
+    return _engine(database_url())
+
+
+def guide() -> Guide:
+    """The interview guide; a broken guide file stops the page with the loader's Danish message."""
+    try:
+        return load_guide()
+    except GuideError as e:
+        st.error("Spørgeguiden kan ikke indlæses. Ret guidefilen og genindlæs siden.")
+        st.code("\n".join(e.problems), language=None)
+        st.stop()
+        raise  # unreachable (st.stop raises)
+
+
+def wkey(iid: str, code: str) -> str:
+    """Widget key of an item's answer in one interview (the id keeps two interviews' widgets apart)."""
+    return f"v_{iid}_{code}"
+
+
+def err_key(key: str) -> str:
+    return f"_err_{key}"
+
+
+def tz() -> dt.tzinfo:
+    name = None
+    try:
+        name = st.context.timezone
+    except Exception:  # no browser context (tests, bare mode)
+        name = None
+    try:
+        return zoneinfo.ZoneInfo(name or DEFAULT_TZ)
+    except Exception:
+        return zoneinfo.ZoneInfo(DEFAULT_TZ)
+
+
+def local(t: dt.datetime | None) -> dt.datetime | None:
+    if t is None:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return t.astimezone(tz())
+
+
+def hms(t: dt.datetime | None) -> str:
+    return local(t).strftime("%H:%M:%S") if t else "—"
+
+
+def when(t: dt.datetime | None) -> str:
+    """Local date and time, Danish style: 21.11.2026 14:03."""
+    return local(t).strftime("%d.%m.%Y %H:%M") if t else "—"
+
+
+def today() -> dt.date:
+    return dt.datetime.now(tz()).date()
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>$~])")
+
+
+def md(text: str | None) -> str:
+    """Text from the guide or the respondent, safe inside markdown (no formatting, no LaTeX, no HTML)."""
+    return _MD_SPECIAL.sub(r"\\\1", text or "")
+
+
+def h(text: str | None) -> str:
+    """Text for an HTML snippet (st.markdown with unsafe_allow_html): escaped, never markup."""
+    return html.escape(text or "", quote=True).replace("$", "&#36;")
+
+
+def safe_callback(fn):
+    """Widget callbacks never show a traceback: an unexpected error becomes a Danish message.
+
+    Only the exception type is logged (no values: answers are personal data).
+    """
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            log.error("fejl i %s: %s", fn.__name__, type(e).__name__)
+            st.session_state["_saved"] = {"iid": None, "at": None, "what": "",
+                                          "error": "Ændringen blev ikke gemt på grund af en uventet fejl. "
+                                                   "Prøv igen; genindlæs siden, hvis det bliver ved."}
+    return wrapper
+
+
+CSS = """
+<style>
+/* room for the interview on a 13-inch screen (1366x768) */
+[data-testid="stMainBlockContainer"] { padding: 4.2rem 1.4rem 2rem 1.6rem !important; max-width: 100% !important; }
+section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !important; }
+[data-testid="stSidebarUserContent"] { padding: 0.6rem 1rem 1rem 1rem !important; }
+[data-testid="stSidebarContent"] [data-testid="stVerticalBlock"] { gap: 0.4rem; }
+[data-testid="stSidebarHeader"] { height: 2.2rem; min-height: 2.2rem; }
+[data-testid="stAppDeployButton"] { display: none; }
+[data-testid="stMarkdownContainer"]:has(> .bb-status) { margin-bottom: 0 !important; }
+.bb-hint { color: #5b5f6a; font-size: 0.86rem; font-style: italic; margin-top: 0.1rem; }
+.bb-q { font-weight: 600; line-height: 1.35; }
+.bb-req { color: #b3261e; font-weight: 700; }
+.bb-saved { color: #1b6e3a; font-weight: 600; }
+.bb-unsaved { color: #b3261e; font-weight: 600; }
+.bb-what { color: #5b5f6a; font-size: 0.84rem; line-height: 1.25; overflow-wrap: anywhere; }
+.bb-err { color: #b3261e; font-size: 0.9rem; font-weight: 600; }
+[data-testid="stElementContainer"]:has(.bb-err) { margin-top: -0.55rem; }
+/* probe grid: compact rows that fit 1366 px */
+.st-key-probegrid { gap: 0 !important; }
+.st-key-probegrid [data-testid="stHorizontalBlock"] { gap: 0.55rem; align-items: center; }
+.st-key-probegrid [data-testid="stVerticalBlock"] { gap: 0 !important; }
+.st-key-probegrid [data-testid="stRadio"] label { margin: 0; padding-right: 0.1rem; white-space: nowrap; }
+.st-key-probegrid [data-testid="stRadio"] label p { font-size: 0.88rem; white-space: nowrap; }
+.st-key-probegrid [data-testid="stRadioGroup"] { gap: 0 0.55rem; flex-wrap: nowrap; min-height: 0 !important; }
+.st-key-probegrid .bb-head { margin-bottom: 0.35rem; }
+.st-key-probegrid .bb-probe { font-size: 0.88rem; line-height: 1.2; }
+.st-key-probegrid .bb-hint { font-size: 0.76rem; margin: 0; line-height: 1.1; }
+.st-key-probegrid .bb-head { font-size: 0.8rem; font-weight: 700; color: #444; white-space: nowrap; }
+.st-key-probegrid [data-testid="stTextInputRootElement"] { min-height: 0 !important; height: 1.95rem !important; }
+.st-key-probegrid [data-testid="stTextInputField"] { padding: 0.1rem 0.5rem !important; font-size: 0.88rem; }
+.st-key-probegrid [data-testid="stPopover"] button { min-height: 1.95rem; height: 1.95rem; padding: 0 0.35rem; }
+.st-key-probegrid [data-testid="stElementContainer"]:has(.bb-err) { margin-top: 0.1rem; }
+[class*="st-key-pgrow_"] { border-bottom: 1px solid #eceef2; padding: 0.12rem 0; }
+[class*="st-key-pgrow_"]:focus-within { background: #f1f5ff; }
+.bb-na { color: #9aa0aa; font-size: 0.8rem; padding-left: 0.2rem; }
+.st-key-pghead { padding-bottom: 0.45rem; border-bottom: 1px solid #d5d8de; }
+.bb-card-name { font-weight: 700; margin-bottom: 0.2rem; }
+.bb-card-text { font-size: 0.86rem; line-height: 1.3; }
+[class*="st-key-card_sel_"] { border: 2px solid #1f4fd1 !important; background: #f3f6ff; }
+</style>
+"""
+
+
+# Shown while the browser has lost the app (server stopped, laptop asleep): edits made now are not
+# saved, and Streamlit's own "Connecting" hint in the corner is easy to miss. Pure page script,
+# no data: it only reads Streamlit's status widget.
+OFFLINE_JS = """
+<script>
+(function () {
+  if (window.__bbOffline) return;
+  window.__bbOffline = true;
+  const text = 'Forbindelsen til Brugerblik er afbrudt. Det, der er vist som «Gemt», er gemt; ' +
+               'ændringer, du laver nu, gemmes ikke. Vent, til forbindelsen er tilbage, eller genindlæs siden.';
+  function tick() {
+    const w = document.querySelector('[data-testid="stStatusWidget"]');
+    const off = !!w && /connecting|error|forbind/i.test(w.innerText || '');
+    let b = document.getElementById('bb-offline');
+    if (off && !b) {
+      b = document.createElement('div');
+      b.id = 'bb-offline';
+      b.setAttribute('role', 'alert');
+      b.textContent = text;
+      b.style.cssText = 'position:fixed;top:0;left:0;right:0;z-index:1000000;background:#b3261e;color:#fff;' +
+                        'padding:0.6rem 1rem;font:600 0.95rem sans-serif;text-align:center';
+      document.body.appendChild(b);
+    } else if (!off && b) {
+      b.remove();
+    }
+  }
+  setInterval(tick, 1000);
+})();
+</script>
+"""
+
+
+def inject_css() -> None:
+    st.html(CSS)
+    st.html(OFFLINE_JS, unsafe_allow_javascript=True)

@@ -1,0 +1,383 @@
+"""The interview page, section by section (URL: /interview?iv=<id>&afsnit=<section>).
+
+The page script ui/interview.py only calls main(); the code lives here so it is imported once
+per process rather than compiled on every rerun."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from survey import interview as svc
+from ui import items as ui_items
+from ui.common import (INTERVIEW_PAGE, START_PAGE, engine, guide, h, hms, inject_css, local, md, safe_callback,
+                       when, wkey)
+from ui.lists import open_interviews
+
+OM = "_om"        # the interview's own fields (interviewer, date, ...)
+QUOTES = "_citater"
+FINISH = "_afslut"
+
+
+def nav_options(sections: list[svc.Section]) -> list[str]:
+    return [OM] + [s.name for s in sections] + [QUOTES, FINISH]
+
+
+@safe_callback
+def _goto(navkey: str, section: str) -> None:
+    st.session_state[navkey] = section
+
+
+@safe_callback
+def _complete(iid: str, reason_key: str | None) -> None:
+    reason = st.session_state.get(reason_key) if reason_key else None
+    res = svc.complete(engine(), guide(), iid, reason=reason)
+    st.session_state["_finish_msg"] = (res.ok, res.message)
+    if res.ok:
+        st.session_state[ui_items.SAVED] = {"iid": iid, "at": svc.utcnow(), "what": "Interviewet afsluttet",
+                                            "error": None}
+
+
+@safe_callback
+def _reopen(iid: str, who_key: str, why_key: str) -> None:
+    try:
+        svc.reopen(engine(), iid, who=st.session_state.get(who_key) or "", reason=st.session_state.get(why_key) or "")
+    except svc.InterviewError as e:
+        if svc.get_info(engine(), iid).status != "reopened":  # a repeated callback after success is no error
+            st.session_state["_finish_msg"] = (False, str(e))
+            return
+    st.session_state["_finish_msg"] = (True, "Interviewet er genåbnet. Alle ændringer skrives nu i ændringsloggen.")
+    st.session_state[ui_items.SAVED] = {"iid": iid, "at": svc.utcnow(), "what": "Genåbnet", "error": None}
+
+
+def status_mark(st_: svc.SectionStatus) -> str:
+    if st_.done:
+        return " :green[:material/check_circle:]"
+    return " :orange[:material/pending:]" if st_.started else ""
+
+
+# ---------------------------------------------------------------- sidebar
+
+def sidebar(ctx: ui_items.Ctx, secs: list[svc.Section], stat: list[svc.SectionStatus], current: str) -> None:
+    info = ctx.state.info
+    by_name = {s.name: s for s in stat}
+    with st.sidebar:
+        st.markdown(f"### {md(info.respondent_id)}")
+        stype = svc.SITE_TYPES.get(info.site_type or "", info.site_type or "")
+        st.caption(f"{md(info.site_name or '—')} ({stype.lower()}) · {info.status_label}")
+        clock(info)
+        saved_indicator(info)
+        done = sum(s.done for s in stat)
+        st.progress(done / len(stat) if stat else 0.0, text=f"{done} af {len(stat)} afsnit færdige")
+        labels = {OM: "Om interviewet", QUOTES: f"Citater ({len(ctx.state.quotes)})", FINISH: "Afslut interview"}
+        for i, s in enumerate(secs, start=1):
+            labels[s.name] = f"{i}. {md(s.label)}{status_mark(by_name[s.name])}"
+        st.radio("Afsnit", nav_options(secs), format_func=lambda n: labels.get(n, n), key=f"nav_{info.id}")
+        st.caption(":material/check_circle: færdig · :material/pending: i gang")
+        st.page_link(START_PAGE, label="Alle interviews", icon=":material/list:")
+
+
+@st.fragment(run_every="30s")
+def clock(info: svc.InterviewInfo) -> None:
+    d = svc.elapsed(info)
+    start = local(info.created_at)
+    started = start.strftime("%H:%M") if d.total_seconds() < 12 * 3600 else when(info.created_at)
+    verb = "i gang" if info.status == "draft" else "varighed"
+    st.markdown(f":material/timer: **{svc.format_elapsed(d)}** {verb}  \nstartet {started}")
+
+
+def saved_indicator(info: svc.InterviewInfo) -> None:
+    """"✔ Gemt hh:mm:ss" and what was saved — or, in red, what was not and why."""
+    last = st.session_state.get(ui_items.SAVED) or {}
+    n = last.get("n", 0)
+    if last.get("error") and last.get("iid") in (info.id, None):
+        body = (f'<div class="bb-unsaved" role="alert">⚠ Ikke gemt: {h(last.get("what") or "")}</div>'
+                f'<div class="bb-what">{h(last["error"].removeprefix("Ikke gemt: "))}</div>')
+    elif last.get("iid") == info.id and last.get("at"):
+        body = (f'<div class="bb-saved">✔ Gemt {hms(last["at"])}</div>'
+                f'<div class="bb-what">{h(last.get("what") or "")}</div>')
+    else:
+        body = (f'<div class="bb-saved">✔ Alt er gemt · senest {hms(info.updated_at)}</div>'
+                '<div class="bb-what">Hvert svar gemmes, når du forlader feltet — der er ingen gem-knap.</div>')
+    st.markdown(f'<div class="bb-status" data-saves="{n}" aria-live="polite">{body}</div>', unsafe_allow_html=True)
+
+
+# ---------------------------------------------------------------- main area
+
+def banner(info: svc.InterviewInfo, g, editor: str | None) -> None:
+    if info.status == "complete":
+        st.info(f"Interviewet blev afsluttet {when(info.completed_at)} og kan kun læses. "
+                "Genåbn det under «Afslut interview» for at rette.", icon=":material/lock:")
+    elif info.status == "reopened":
+        st.warning(f"Genåbnet til rettelse af {md(editor or '?')}: hver ændring skrives i ændringsloggen "
+                   "(hvem, hvornår, før og efter).", icon=":material/edit_note:")
+    if info.guide_version and info.guide_version != g.version:
+        st.caption(f"Interviewet blev startet med guideversion {md(info.guide_version)}; "
+                   f"siden viser version {md(g.version)}.")
+
+
+def section_view(ctx: ui_items.Ctx, sec: svc.Section, stat: svc.SectionStatus, number: int, total: int) -> None:
+    g = ctx.guide
+    st.markdown(f"### {number}. {md(sec.label)}")
+    vals = ctx.state.context()
+    grid = svc.grid_codes(g, sec) if sec.is_probegrid else set()
+    grid_drawn = False
+    for it in sec.items:
+        if it.code in grid:
+            if not grid_drawn:
+                ui_items.probe_grid(ctx, sec)
+                grid_drawn = True
+            continue
+        if svc.visible(g, it, vals):
+            ui_items.item_block(ctx, it)
+    if stat.hidden_answered:
+        names = "; ".join(f"«{md(g.item(c).label[:60])}»" for c in stat.hidden_answered)
+        st.caption(f"Skjult, men gemt (spørgsmålet er ikke relevant efter et senere svar): {names}")
+
+
+def prev_next(navkey: str, options: list[str], current: str, labels: dict[str, str]) -> None:
+    i = options.index(current)
+    cols = st.columns([1, 1, 3])
+    if i > 0:
+        cols[0].button(f"← {labels[options[i - 1]]}", key="nav_prev", on_click=_goto,
+                       args=(navkey, options[i - 1]), width="stretch")
+    if i < len(options) - 1:
+        cols[1].button(f"{labels[options[i + 1]]} →", key="nav_next", on_click=_goto,
+                       args=(navkey, options[i + 1]), type="primary", width="stretch")
+
+
+def about_view(ctx: ui_items.Ctx) -> None:
+    info = ctx.state.info
+    st.markdown("### Om interviewet")
+    c1, c2 = st.columns(2)
+    c1.markdown(f"**Respondent-id (pseudonym):** {md(info.respondent_id)}")
+    c1.markdown(f"**Sted:** {md(info.site_name or '—')} "
+                f"({svc.SITE_TYPES.get(info.site_type or '', info.site_type or '—').lower()})")
+    c2.markdown(f"**Status:** {info.status_label}")
+    c2.markdown(f"**Guide:** {md(info.guide_form_id)} version {md(info.guide_version)}")
+    with st.container(key="q_interviewer"):
+        key = wkey(info.id, "interviewer")
+        ui_items.init(key, info.interviewer or "")
+        st.text_input("Interviewer (initialer)", key=key, on_change=ui_items.on_meta,
+                      args=(info.id, "interviewer", key), disabled=not ctx.editable, width=320)
+        ui_items.error_for(key)
+    with st.container(key="q_interview_date"):
+        key = wkey(info.id, "interview_date")
+        ui_items.init(key, info.interview_date)
+        st.date_input("Interviewdato", key=key, format="DD.MM.YYYY", on_change=ui_items.on_meta,
+                      args=(info.id, "interview_date", key), disabled=not ctx.editable, width=220)
+        ui_items.error_for(key)
+    vals = ctx.state.context()
+    for it in svc.meta_items(ctx.guide):
+        if svc.visible(ctx.guide, it, vals):
+            ui_items.item_block(ctx, it)
+    st.caption("Respondenten registreres kun med det pseudonyme id — aldrig navn eller CPR-nummer.")
+    if info.status == "draft" and not ctx.state.answers and not ctx.state.quotes:
+        with st.expander("Startet ved en fejl?"):
+            st.write("En kladde uden svar og citater kan slettes.")
+            if st.button("Slet denne tomme kladde", key="del_draft"):
+                try:
+                    svc.delete_empty_draft(engine(), info.id)
+                except svc.InterviewError as e:
+                    st.error(str(e))
+                else:
+                    st.switch_page(START_PAGE)
+
+
+def quotes_view(ctx: ui_items.Ctx) -> None:
+    st.markdown(f"### Citater ({len(ctx.state.quotes)})")
+    if not ctx.state.quotes:
+        st.info("Ingen citater endnu. Brug knappen «❝ Citat» ved et fritekstspørgsmål for at gemme brugerens "
+                "ord ordret.")
+        return
+    st.caption("Citaterne er knyttet til spørgsmålet, de blev sagt ved. Ret teksten direkte; tøm feltet eller "
+               "tryk «Slet citat» for at slette.")
+    g = ctx.guide
+    for q in ctx.state.quotes:
+        sec = svc.section_of(g, q.item_code)
+        target = sec.name if sec else OM
+        with st.container(border=True):
+            st.page_link(INTERVIEW_PAGE, label=svc.label_of(g, q.item_code)[:120],
+                         query_params={"iv": ctx.iid, "afsnit": target, "q": q.item_code},
+                         icon=":material/arrow_forward:")
+            ui_items.quote_editor(ctx, q, label=f"Citat · oprettet {when(q.created_at)}"
+                                  + (f" af {q.created_by}" if q.created_by else ""))
+
+
+def finish_view(ctx: ui_items.Ctx) -> None:
+    g = ctx.guide
+    info = ctx.state.info
+    st.markdown("### Afslut interview")
+    msg = st.session_state.pop("_finish_msg", None)
+    if msg:
+        (st.success if msg[0] else st.error)(msg[1])
+    consent_line(ctx)
+    missing = svc.missing_required(g, ctx.state.context())
+    if ctx.editable:
+        if missing:
+            st.warning(f"Der mangler {len(missing)} obligatoriske svar. Klik for at gå til spørgsmålet:")
+            for m in missing:
+                st.page_link(INTERVIEW_PAGE, label=f"{m.section_label} › {m.label[:110]}",
+                             query_params={"iv": info.id, "afsnit": m.section or OM, "q": m.code},
+                             icon=":material/arrow_forward:")
+            reason_key = f"reason_{info.id}"
+            st.text_area("Begrundelse for at afslutte uden disse svar (gemmes med interviewet)", key=reason_key,
+                         height=80, placeholder="Fx: brugeren ønskede ikke at svare; interviewet blev afbrudt.")
+            st.button("Afslut alligevel", key="finish_anyway", on_click=_complete, args=(info.id, reason_key),
+                      type="primary")
+        else:
+            st.success("Alle obligatoriske spørgsmål er besvaret.")
+            st.button("Afslut rettelser" if info.status == "reopened" else "Afslut interview", key="finish",
+                      on_click=_complete, args=(info.id, None), type="primary")
+    else:
+        st.success(f"Afsluttet {when(info.completed_at)}.")
+        if info.completion_note:
+            st.markdown(f"**Begrundelse ved afslutning:** {md(info.completion_note)}")
+        st.markdown("#### Genåbn til rettelse")
+        st.caption("Efter genåbning skrives hver ændring i ændringsloggen med hvem, hvornår, før og efter.")
+        who_key, why_key = f"reo_who_{info.id}", f"reo_why_{info.id}"
+        st.text_input("Hvem retter? (initialer)", key=who_key, width=320)
+        st.text_area("Hvorfor genåbnes interviewet?", key=why_key, height=80)
+        st.button("Genåbn til rettelse", key="reopen", on_click=_reopen, args=(info.id, who_key, why_key))
+    audit_view(ctx)
+
+
+def consent_line(ctx: ui_items.Ctx) -> None:
+    c = ctx.state.consent
+    it = ctx.guide.items.get(svc.CONSENT_CODES[0])
+    if it is None:
+        return
+    if c is None or c.value is None:
+        st.markdown("**Samtykke til journallæsning:** ikke registreret endnu.")
+    else:
+        st.markdown(f"**Samtykke til journallæsning:** {md(it.choice_label(c.value))} — registreret "
+                    f"{when(c.recorded_at)}:{local(c.recorded_at).strftime('%S')} med guide "
+                    f"{md(c.guide_form_id)} version {md(c.guide_version)}"
+                    + (f" af {md(c.recorded_by)}" if c.recorded_by else "") + ".")
+
+
+def audit_view(ctx: ui_items.Ctx) -> None:
+    trail = svc.audit_trail(engine(), ctx.iid)
+    with st.expander(f"Ændringslog ({len(trail)})", expanded=ctx.state.info.status == "reopened" and bool(trail)):
+        if not trail:
+            st.caption("Ingen ændringer efter afslutning.")
+            return
+        g = ctx.guide
+        rows = [{"Tidspunkt": when(a.at) + local(a.at).strftime(":%S"), "Hvem": a.who or "",
+                 "Hvad": ("Citat: " if a.entity == "quote" else "") + svc.label_of(g, a.code)[:80],
+                 "Før": _audit_value(g, a, a.old_value), "Efter": _audit_value(g, a, a.new_value),
+                 "Note": a.note or ""} for a in trail]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _audit_value(g, a: svc.AuditView, v: str | None) -> str:
+    if a.entity == "interview" and a.code == "status":
+        return svc.STATUS_LABELS.get(v or "", v or "")
+    if a.entity == "answer":
+        return svc.display_value(g, a.code, v) if v is not None else "—"
+    return v if v is not None else "—"
+
+
+def focus_script(code: str, scroll_top: bool) -> None:
+    """Scroll to (and focus) the item a link pointed at, or to the top after a section change."""
+    target = json.dumps(f".st-key-q_{code}") if code else "null"
+    st.html(f"""<script>
+(function(){{
+  const sel = {target};
+  let n = 0;
+  function go(){{
+    if (sel) {{
+      const el = document.querySelector(sel);
+      if (!el) {{ if (n++ < 20) setTimeout(go, 100); return; }}
+      el.scrollIntoView({{block: 'center'}});
+      const f = el.querySelector('textarea, input, [role="radio"], button');
+      if (f) f.focus({{preventScroll: true}});
+    }} else if ({'true' if scroll_top else 'false'}) {{
+      const m = document.querySelector('[data-testid="stMain"]');
+      if (m) m.scrollTo(0, 0);
+      window.scrollTo(0, 0);
+    }}
+  }}
+  setTimeout(go, 50);
+}})();
+</script>""", unsafe_allow_javascript=True)
+
+
+# ---------------------------------------------------------------- page
+
+def main() -> None:
+    inject_css()
+    g = guide()
+    iid = st.query_params.get("iv")
+    if not iid:
+        st.title("Interview")
+        st.info("Intet interview valgt. Start et nyt eller fortsæt et af dem herunder.")
+        st.page_link(START_PAGE, label="Start et nyt interview", icon=":material/add:")
+        open_interviews(g)
+        return
+    info = svc.find(engine(), iid)
+    if info is None:
+        st.title("Interview")
+        st.error("Interviewet findes ikke. Måske er linket forkert, eller kladden er slettet.")
+        st.page_link(START_PAGE, label="Til oversigten", icon=":material/list:")
+        return
+    state = svc.load_state(engine(), iid)
+    qb: dict[str, list[svc.QuoteView]] = {}
+    for q in state.quotes:
+        qb.setdefault(q.item_code, []).append(q)
+    ctx = ui_items.Ctx(g, state, qb)
+    secs = svc.sections(g)
+    stat = svc.section_status(g, state.context())
+    options = nav_options(secs)
+    current, focus = current_section(g, iid, options, secs[0].name if secs else FINISH)
+    last_key = f"_last_section_{iid}"
+    scroll_top = st.session_state.get(last_key) not in (None, current)
+    st.session_state[last_key] = current
+
+    sidebar(ctx, secs, stat, current)
+    banner(state.info, g, state.editor)
+    labels = {OM: "Om interviewet", QUOTES: "Citater", FINISH: "Afslut"}
+    if current == OM:
+        about_view(ctx)
+    elif current == QUOTES:
+        quotes_view(ctx)
+    elif current == FINISH:
+        finish_view(ctx)
+    else:
+        n = [s.name for s in secs].index(current)
+        section_view(ctx, secs[n], stat[n], n + 1, len(secs))
+    for s in secs:
+        labels[s.name] = s.label if len(s.label) <= 28 else s.label[:26] + "…"
+    st.divider()
+    prev_next(f"nav_{iid}", options, current, labels)
+    if focus or scroll_top:
+        focus_script(focus or "", scroll_top)
+
+
+def current_section(g, iid: str, options: list[str], default: str) -> tuple[str, str | None]:
+    """The section to show, and the item to focus (from a "go to" link), keeping the URL in step.
+
+    Within a session the section radio is the truth; the URL's `afsnit` is read when the page
+    is opened fresh (a reload, a bookmarked link), and a link with `q=<item>` jumps to the item.
+    The URL is then rewritten to match, so a reload returns to the same section. (The URL is
+    not the truth during a session: a rerun can carry an older query string than the one the
+    server has just set.)
+    """
+    navkey = f"nav_{iid}"
+    focus = st.query_params.get("q")
+    if focus and (focus in g.items or focus in svc.EDITABLE_META):
+        sec = svc.section_of(g, focus)
+        st.session_state[navkey] = sec.name if sec else OM
+        del st.query_params["q"]
+    else:
+        focus = None
+        if "q" in st.query_params:
+            del st.query_params["q"]
+        if st.session_state.get(navkey) not in options:
+            url = st.query_params.get("afsnit")
+            st.session_state[navkey] = url if url in options else default
+    current = st.session_state[navkey]
+    if st.query_params.get("afsnit") != current:
+        st.query_params["afsnit"] = current
+    return current, focus
