@@ -1,0 +1,861 @@
+"""Interview transcripts: import, speaker turns and paragraphs, and theme coding of segments.
+
+Also holds the table for theme codes on quotes (`QuoteCode`, used by `coding.quotebank`), so
+every table of this part is registered through `survey.db.MODEL_MODULES`.
+
+Nothing here imports Streamlit. Every function takes an explicit SQLModel Session (the caller
+commits, e.g. with `survey.db.session_scope`) and raises `TranscriptError` (a
+`survey.store.StoreError`; unknown codes raise `coding.codebook.CodebookError`, also a
+StoreError) with a Danish message fit to show the user. Nothing here logs transcript text,
+memos or file names; log lines carry only ids and counts.
+
+Import
+------
+`import_transcript(s, respondent, source, filename, who)` attaches a file to one respondent
+(`respondent` is the pseudonymous respondent id, e.g. ``AMA-03``, or the interview's uuid).
+Allowed types, by the file name's extension:
+
+* ``.txt`` — UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 (cp1252);
+* ``.md``  — read as .txt, then markup stripped minimally: heading marks (a heading becomes its
+  own paragraph and ends the current speaker's turn), emphasis ``**x**``/``*x*``/``__x__``/``_x_``,
+  inline code, links ``[tekst](url)`` → ``tekst``, images, block-quote ``>`` and list markers,
+  horizontal rules, HTML comments and a leading YAML front matter block;
+* ``.docx`` — the body's paragraphs (and table rows) in document order via python-docx, each
+  paragraph a paragraph of the transcript; a table row whose first cell is just a speaker label
+  becomes ``label: rest``.
+
+The stored `Transcript.text` is the *normalised* text: Unicode NFC (so "å" typed on a Mac
+equals "å" from Windows), Windows/old-Mac line ends made ``\\n``, control characters removed,
+trailing blanks on each line dropped, runs of blank lines collapsed to one, leading/trailing
+blank lines dropped. Segment offsets index this text exactly:
+``transcript.text[seg.start:seg.end] == seg.text``.
+
+Refused (nothing written): another extension (message names the file and the allowed types),
+an empty file (or one with no text), a file over `MAX_BYTES` (5 MB) or with more than
+`MAX_CHARS` characters of text, a file that cannot be decoded/opened, an unknown respondent,
+and a second transcript with the same file name for the same respondent unless
+``replace=True`` (which deletes the old one with its segments and codings).
+
+Speaker turns
+-------------
+A turn starts at a line beginning with a speaker label followed by a colon (case-insensitive,
+optional blanks before and after the label and before the colon, an optional number after the
+label for group interviews such as ``B2:``, an optional time stamp such as ``[00:12:03]``
+before it):
+
+* interviewer ``I``: ``I``, ``Int``, ``Interviewer``, ``Intervieweren``
+* respondent ``B``: ``B``, ``Bruger``, ``Brugeren``, ``Borger``, ``R``, ``Resp``,
+  ``Respondent``, ``IP`` (interviewperson), ``Interviewperson``, ``Informant``
+
+(see `SPEAKER_LABELS`). The label (and time stamp) is not part of the segment text; the raw
+label as written is kept in `Segment.label`. A turn continues over the following lines until
+the next label line. A turn of several paragraphs (blank-line separated) gives one segment per
+paragraph, all with the turn's speaker. Text before the first label, and every paragraph of a
+text without labels, is a segment with speaker ``''`` (unknown).
+
+Coding
+------
+`SegmentCode` links a segment to one or more codebook codes. **The memo belongs to the
+segment-code pair** (why *this* code applies to *this* passage — what theme analysis reads
+next to the passage). `code_segment(s, segment, codes, memo, who)` gives every code of the call
+the same memo; ``memo=None`` leaves the memo of codes already on the segment unchanged,
+``memo=""`` clears it; `set_memo` edits one pair. `QuoteCode` is the same for quotes (no memo).
+
+Suggestions (`coding.nlp`): pass `SegmentView.text` to the tagger; to store an accepted
+suggestion call ``code_segment(..., source="regel"|"model"|"regel+model")``, which also
+records an *accepted* `coding.codebook.CodeDecision` (training data). `uncode_segment` turns
+an existing decision for that pair into *rejected*, so the training data follows the
+researcher's latest view. A rejected suggestion that was never applied is recorded by the page
+with `coding.codebook.record_decision` directly.
+
+Deleting
+--------
+`delete_transcript` removes the transcript, its segments and their codings (also in the
+database: foreign keys ``ON DELETE CASCADE``, so deleting an interview removes its transcripts).
+`CodeDecision` rows are kept (they are text snapshots). Segment and transcript ids are never
+reused (SQLite ``AUTOINCREMENT``), so a kept decision or double-coding value
+(`coding.agreement`, unit ``("segment", id)``) can never attach to a later segment.
+A code in use cannot be deleted from the codebook (foreign key); `code_usage` counts its uses.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Union
+
+from sqlalchemy import Column, Text, UniqueConstraint, case, delete, func, select
+from sqlmodel import Field, Session, SQLModel
+
+from coding.codebook import SOURCES, Code, CodeDecision, CodebookError, all_codes, get_code, record_decision
+from survey.models import AuditEntry, Interview, Quote, Site, utcnow
+from survey.store import StoreError, interview_by_respondent
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_CHARS = 5_000_000
+MAX_MEMO = 20_000
+ALLOWED_TYPES = (".txt", ".md", ".docx")
+SPEAKERS = {"I": "Interviewer", "B": "Bruger", "": "Ukendt"}
+# label as written (lower case, without number) -> speaker
+SPEAKER_LABELS: dict[str, str] = {
+    "i": "I", "int": "I", "interviewer": "I", "intervieweren": "I",
+    "b": "B", "bruger": "B", "brugeren": "B", "borger": "B", "r": "B", "resp": "B", "respondent": "B",
+    "ip": "B", "interviewperson": "B", "informant": "B",
+}
+TranscriptSource = Union[str, Path, bytes, bytearray]
+CodeLike = Union[Code, int, str]
+
+
+class TranscriptError(StoreError):
+    """A refused transcript or coding action; the message says why (Danish)."""
+
+
+# --------------------------------------------------------------------------- tables
+
+class Transcript(SQLModel, table=True):
+    __tablename__ = "transcript"
+    __table_args__ = (UniqueConstraint("interview_id", "filename", name="uq_transcript_interview_filename"),
+                      {"sqlite_autoincrement": True})
+    id: Optional[int] = Field(default=None, primary_key=True)
+    interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
+    filename: str = Field(max_length=255)
+    fmt: str = Field(max_length=10)  # txt | md | docx
+    text: str = Field(sa_column=Column(Text, nullable=False))  # the normalised full text (see module doc)
+    imported_at: dt.datetime = Field(default_factory=utcnow)
+    imported_by: Optional[str] = Field(default=None, max_length=200)
+
+
+class Segment(SQLModel, table=True):
+    __tablename__ = "transcript_segment"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    transcript_id: int = Field(foreign_key="transcript.id", index=True, ondelete="CASCADE")
+    idx: int  # 0-based position in the transcript
+    speaker: str = Field(default="", max_length=1)  # I | B | '' (unknown)
+    label: str = Field(default="", max_length=40)  # the label as written, e.g. "IP", "B2"
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    start: int  # transcript.text[start:end] == text
+    end: int
+
+
+class SegmentCode(SQLModel, table=True):
+    __tablename__ = "segment_code"
+    segment_id: int = Field(foreign_key="transcript_segment.id", primary_key=True, ondelete="CASCADE")
+    code_id: int = Field(foreign_key="codebook_code.id", primary_key=True, index=True)
+    memo: Optional[str] = Field(default=None, sa_column=Column(Text))
+    who: Optional[str] = Field(default=None, max_length=200)
+    at: dt.datetime = Field(default_factory=utcnow)
+
+
+class QuoteCode(SQLModel, table=True):
+    """A theme code on a quote (see coding.quotebank)."""
+    __tablename__ = "quote_code"
+    quote_id: int = Field(foreign_key="quote.id", primary_key=True, ondelete="CASCADE")
+    code_id: int = Field(foreign_key="codebook_code.id", primary_key=True, index=True)
+    who: Optional[str] = Field(default=None, max_length=200)
+    at: dt.datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------- plain views
+
+def aware(t: Optional[dt.datetime]) -> Optional[dt.datetime]:
+    """SQLite hands datetimes back without a zone; they were written in UTC."""
+    if t is None:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class CodingView:
+    """One code on a segment (or quote): the code, the memo and who/when."""
+    code_id: int
+    key: str
+    name: str
+    memo: Optional[str]
+    who: Optional[str]
+    at: Optional[dt.datetime]
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    id: int
+    transcript_id: int
+    idx: int
+    speaker: str          # I | B | ''
+    speaker_name: str     # Interviewer | Bruger | Ukendt
+    label: str
+    text: str
+    start: int
+    end: int
+    codes: tuple[CodingView, ...] = ()
+
+    @property
+    def code_keys(self) -> list[str]:
+        return [c.key for c in self.codes]
+
+
+@dataclass(frozen=True)
+class TranscriptInfo:
+    id: int
+    interview_id: str
+    respondent_id: str
+    filename: str
+    fmt: str
+    imported_at: Optional[dt.datetime]
+    imported_by: Optional[str]
+    n_chars: int
+    n_segments: int
+    n_labelled: int       # segments with a known speaker (0: the text had no speaker labels)
+    n_coded: int          # segments with at least one code
+
+
+@dataclass(frozen=True)
+class CodedSegment:
+    """A segment carrying a given code, with where it comes from (for theme analysis)."""
+    segment_id: int
+    transcript_id: int
+    filename: str
+    respondent_id: str
+    interview_id: str
+    site: Optional[str]
+    site_type: Optional[str]
+    idx: int
+    speaker: str
+    text: str
+    code_key: str         # the code found (a sub-code when include_subcodes=True)
+    code_name: str
+    memo: Optional[str]
+    who: Optional[str]
+    at: Optional[dt.datetime]
+
+
+# --------------------------------------------------------------------------- reading files
+
+def _size_text(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
+def _decode(data: bytes, filename: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict") if _utf8_ok(data[3:]) else _cp1252(data[3:], filename)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise TranscriptError(f"Filen {filename!r} kan ikke læses som UTF-16-tekst.") from None
+    if b"\x00" in data:
+        raise TranscriptError(f"Filen {filename!r} ser ikke ud til at være en tekstfil (den indeholder binære data). "
+                              "Gem den som ren tekst (UTF-8) eller som .docx.")
+    if data.startswith(b"PK\x03\x04"):
+        raise TranscriptError(f"Filen {filename!r} ser ud til at være et Word-dokument eller en zip-fil, ikke tekst. "
+                              "Giv den endelsen .docx, hvis det er et Word-dokument.")
+    if _utf8_ok(data):
+        return data.decode("utf-8")
+    return _cp1252(data, filename)
+
+
+def _utf8_ok(data: bytes) -> bool:
+    try:
+        data.decode("utf-8", errors="strict")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _cp1252(data: bytes, filename: str) -> str:
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise TranscriptError(f"Filen {filename!r} kan ikke læses som tekst (hverken UTF-8 eller Windows-1252). "
+                              "Gem den som UTF-8.") from None
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_SETEXT = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
+_RULE = re.compile(r"^[ \t]{0,3}([-*_])([ \t]*\1){2,}[ \t]*$")
+_QUOTE_MARK = re.compile(r"^[ \t]{0,3}(>[ \t]?)+")
+_LIST_MARK = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_CODE = re.compile(r"`([^`\n]+)`")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_EM_STAR = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_EM_UNDER = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])")
+# internal (a private-use character): marks a markdown heading, which ends the current turn; removed before storing
+SECTION_MARK = "\ue000"
+
+
+def _strip_markdown(text: str) -> str:
+    """Markdown to plain text, minimally (see module doc). Headings are marked as section starts."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _FRONT_MATTER.sub("", text)
+    text = _HTML_COMMENT.sub("", text)
+    out: list[str] = []
+    lines = text.split("\n")
+    for line in lines:
+        if _SETEXT.match(line) and out and out[-1].strip() and not out[-1].startswith(SECTION_MARK):
+            # the previous line was a setext heading ("Titel" underlined with === or ---)
+            out[-1:] = ["", SECTION_MARK + out[-1], ""]
+            continue
+        if _RULE.match(line):
+            out.append("")
+            continue
+        m = _HEADING.match(line)
+        if m:
+            out.extend(["", SECTION_MARK + m.group(1), ""])
+            continue
+        line = _QUOTE_MARK.sub("", line)
+        line = _LIST_MARK.sub(r"\1", line)
+        line = _IMAGE.sub(r"\1", line)
+        line = _LINK.sub(r"\1", line)
+        line = _CODE.sub(r"\1", line)
+        line = _STRONG.sub(r"\2", line)
+        line = _EM_STAR.sub(r"\1", line)
+        line = _EM_UNDER.sub(r"\1", line)
+        line = _ESCAPE.sub(r"\1", line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _docx_text(data: bytes, filename: str) -> str:
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+    except ImportError:  # pragma: no cover - python-docx is a dependency
+        raise TranscriptError("Word-filer (.docx) kan ikke læses: pakken python-docx mangler.") from None
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception:
+        raise TranscriptError(f"Filen {filename!r} kan ikke åbnes som Word-dokument (.docx). "
+                              "Er den gemt i et andet format? Gem den som .docx eller .txt.") from None
+    paragraphs: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraphs.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    t = cell.text.strip()
+                    if t and (not cells or cells[-1] != t):  # merged cells repeat their text
+                        cells.append(t)
+                if len(cells) >= 2 and _LABEL_ONLY.match(cells[0]):
+                    paragraphs.append(f"{cells[0].rstrip(':').strip()}: {' '.join(cells[1:])}")
+                elif cells:
+                    paragraphs.append(" ".join(cells))
+    return "\n\n".join(p for p in paragraphs if p.strip())
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \t and \n
+
+
+def normalise_text(text: str) -> str:
+    """The stored form of a transcript's text (see module doc). Keeps SECTION_MARK."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = _CONTROL.sub("", text).replace("\ufeff", "")
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    out: list[str] = []
+    for ln in lines:
+        if not ln.strip():
+            if out and out[-1] != "":
+                out.append("")
+        else:
+            out.append(ln)
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out)
+
+
+def check_filename(filename: str) -> str:
+    """The file's type (its lower-case extension) if allowed, else TranscriptError naming the file."""
+    name = Path(str(filename).replace("\\", "/")).name
+    suffix = Path(name).suffix.lower()
+    if suffix not in ALLOWED_TYPES:
+        hint = " Gem dokumentet som .docx eller .txt." if suffix in (".doc", ".rtf", ".odt", ".pages", ".pdf") else ""
+        raise TranscriptError(f"Filen {name!r} kan ikke importeres: kun {', '.join(ALLOWED_TYPES[:-1])} og "
+                              f"{ALLOWED_TYPES[-1]} er tilladt (fik {suffix or 'ingen endelse'}).{hint}")
+    return suffix
+
+
+def read_transcript(data: bytes, filename: str) -> tuple[str, str, list[int]]:
+    """(fmt, normalised text, section starts) of a file's bytes; TranscriptError if refused."""
+    name = Path(filename).name
+    suffix = check_filename(name)
+    if len(data) > MAX_BYTES:
+        raise TranscriptError(f"Filen {name!r} er for stor ({_size_text(len(data))}); højst "
+                              f"{_size_text(MAX_BYTES)} pr. transskription. Del den op i flere filer.")
+    if not data.strip():
+        raise TranscriptError(f"Filen {name!r} er tom.")
+    fmt = suffix.lstrip(".")
+    if fmt == "docx":
+        raw = _docx_text(data, name).replace(SECTION_MARK, "")
+    else:
+        raw = _decode(data, name).replace(SECTION_MARK, "")
+        if fmt == "md":
+            raw = _strip_markdown(raw)
+    marked = normalise_text(raw)
+    text, sections = _take_section_marks(marked)
+    if not text.strip():
+        raise TranscriptError(f"Filen {name!r} er tom (den indeholder ingen tekst).")
+    if len(text) > MAX_CHARS:
+        raise TranscriptError(f"Filen {name!r} indeholder for meget tekst ({len(text):,} tegn; højst "
+                              f"{MAX_CHARS:,}). Del den op i flere filer.".replace(",", "."))
+    return fmt, text, sections
+
+
+def _take_section_marks(marked: str) -> tuple[str, list[int]]:
+    out, sections = [], []
+    pos = 0
+    for ch in marked:
+        if ch == SECTION_MARK:
+            sections.append(pos)
+        else:
+            out.append(ch)
+            pos += 1
+    return "".join(out), sections
+
+
+# --------------------------------------------------------------------------- splitting
+
+_LABEL_WORDS = "|".join(sorted(SPEAKER_LABELS, key=len, reverse=True))
+_TIME = r"(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\)?\]?[ \t]*)"
+_LABEL_RE = re.compile(rf"^[ \t]*{_TIME}?(?P<label>(?P<word>{_LABEL_WORDS})(?:[ \t]?\d{{1,2}})?)[ \t]*:[ \t]*",
+                       re.IGNORECASE)
+_LABEL_ONLY = re.compile(rf"^(?:{_LABEL_WORDS})(?:[ \t]?\d{{1,2}})?[ \t]*:?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A segment before it is stored: speaker, raw label, [start, end) into the text."""
+    speaker: str
+    label: str
+    start: int
+    end: int
+
+
+def split_segments(text: str, section_starts: Iterable[int] = ()) -> list[Piece]:
+    """Speaker turns and paragraphs of a normalised text (see module doc). Pure function.
+
+    `section_starts`: offsets of lines (markdown headings) that end the current turn; the line
+    itself and what follows up to the next label get speaker ''.
+    """
+    sections = set(section_starts)
+    pieces: list[Piece] = []
+    speaker, label = "", ""
+    para_start: Optional[int] = None  # start of the current paragraph piece's text
+    para_end = 0
+
+    def close() -> None:
+        nonlocal para_start
+        if para_start is not None:
+            s, e = para_start, para_end
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                pieces.append(Piece(speaker, label, s, e))
+        para_start = None
+
+    pos = 0
+    n = len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        line_end = n if nl < 0 else nl
+        line = text[pos:line_end]
+        if not line.strip():
+            close()  # blank line: paragraph break, the turn goes on
+        else:
+            m = _LABEL_RE.match(line)
+            if pos in sections:
+                close()
+                speaker, label = "", ""
+                para_start = pos
+            elif m:
+                close()
+                label = m.group("label")
+                speaker = SPEAKER_LABELS[m.group("word").lower()]
+                para_start = pos + m.end()
+            elif para_start is None:
+                para_start = pos
+            para_end = line_end
+        if nl < 0:
+            break
+        pos = nl + 1
+    close()
+    return pieces
+
+
+# --------------------------------------------------------------------------- import / delete
+
+def resolve_interview(s: Session, respondent: Union[str, Interview]) -> Interview:
+    """The interview of a respondent id (e.g. AMA-03) or an interview uuid; TranscriptError if unknown."""
+    if isinstance(respondent, Interview):
+        return respondent
+    key = str(respondent or "").strip()
+    if not key:
+        raise TranscriptError("Vælg respondenten, som transskriptionen hører til.")
+    iv = interview_by_respondent(s, key) or s.get(Interview, key)
+    if iv is None:
+        raise TranscriptError(f"Respondenten {key!r} findes ikke. "
+                              "Opret interviewet først, eller tjek respondent-id'et.")
+    return iv
+
+
+def _read_source(source: TranscriptSource, filename: Optional[str]) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if not filename:
+            raise TranscriptError("Filnavnet mangler (det bestemmer filtypen: .txt, .md eller .docx).")
+        name = Path(str(filename).replace("\\", "/")).name
+        check_filename(name)
+        return bytes(source), name
+    p = Path(source)
+    name = Path(str(filename).replace("\\", "/")).name if filename else p.name
+    check_filename(name)
+    try:
+        size = p.stat().st_size
+    except OSError:
+        raise TranscriptError(f"Filen {name!r} findes ikke eller kan ikke læses.") from None
+    if size > MAX_BYTES:
+        raise TranscriptError(f"Filen {name!r} er for stor ({_size_text(size)}); højst "
+                              f"{_size_text(MAX_BYTES)} pr. transskription. Del den op i flere filer.")
+    try:
+        return p.read_bytes(), name
+    except OSError:
+        raise TranscriptError(f"Filen {name!r} kan ikke læses.") from None
+
+
+def import_transcript(s: Session, interview_or_respondent_id: Union[str, Interview], path_or_bytes: TranscriptSource,
+                      filename: Optional[str] = None, who: Optional[str] = None, *,
+                      replace: bool = False) -> TranscriptInfo:
+    """Import a .txt/.md/.docx transcript for a respondent and split it into segments.
+
+    `path_or_bytes`: a path, or the file's bytes (an upload) with `filename` giving its name
+    and type. Everything is checked before anything is written; on a TranscriptError the
+    session is untouched. Returns the new transcript's summary.
+    """
+    data, name = _read_source(path_or_bytes, filename)
+    iv = resolve_interview(s, interview_or_respondent_id)
+    fmt, text, sections = read_transcript(data, name)
+    pieces = split_segments(text, sections)
+    if not pieces:
+        raise TranscriptError(f"Filen {name!r} indeholder ingen tekst ud over talermarkeringer.")
+    if len(name) > 255:
+        stem, suffix = Path(name).stem, Path(name).suffix
+        name = stem[:255 - len(suffix)] + suffix
+    old = s.execute(select(Transcript).where(Transcript.interview_id == iv.id, Transcript.filename == name)
+                    ).scalars().first()
+    if old is not None and not replace:
+        raise TranscriptError(f"Respondent {iv.respondent_id} har allerede en transskription med filnavnet {name!r}. "
+                              "Vælg 'erstat' for at erstatte den (dens kodning slettes).")
+    now = utcnow()
+    if old is not None:
+        delete_transcript(s, old.id, who=who, _note="erstattet ved ny import")
+    t = Transcript(interview_id=iv.id, filename=name, fmt=fmt, text=text, imported_at=now, imported_by=who)
+    s.add(t)
+    s.flush()
+    s.execute(Segment.__table__.insert(), [
+        dict(transcript_id=t.id, idx=i, speaker=p.speaker, label=p.label[:40], text=text[p.start:p.end],
+             start=p.start, end=p.end) for i, p in enumerate(pieces)])
+    s.add(AuditEntry(interview_id=iv.id, entity="transcript", code=str(t.id), old_value=None, new_value=name,
+                     who=who, at=now, note=f"transskription importeret ({fmt}, {len(pieces)} segmenter)"))
+    s.flush()
+    log.info("transskription %s importeret til interview %s: %d segmenter", t.id, iv.id, len(pieces))
+    return _info(s, t, iv)
+
+
+def delete_transcript(s: Session, transcript_id: int, who: Optional[str] = None, *, _note: str = "") -> None:
+    """Delete a transcript with its segments and their codings (audited on the interview)."""
+    t = s.get(Transcript, transcript_id)
+    if t is None:
+        raise TranscriptError(f"Transskription {transcript_id} findes ikke.")
+    seg_ids = select(Segment.id).where(Segment.transcript_id == t.id)
+    n_codes = s.execute(select(func.count()).select_from(SegmentCode).where(SegmentCode.segment_id.in_(seg_ids))
+                        ).scalar_one()
+    s.execute(delete(SegmentCode).where(SegmentCode.segment_id.in_(seg_ids)))
+    s.execute(delete(Segment).where(Segment.transcript_id == t.id))
+    s.add(AuditEntry(interview_id=t.interview_id, entity="transcript", code=str(t.id), old_value=t.filename,
+                     new_value=None, who=who, at=utcnow(),
+                     note=f"transskription slettet{', ' + _note if _note else ''} ({n_codes} kodninger fjernet)"))
+    s.delete(t)
+    s.flush()
+
+
+# --------------------------------------------------------------------------- reading the store
+
+def _info(s: Session, t: Transcript, iv: Optional[Interview] = None) -> TranscriptInfo:
+    iv = iv or s.get(Interview, t.interview_id)
+    n, n_lab = s.execute(select(func.count(), func.coalesce(func.sum(case((Segment.speaker != "", 1), else_=0)), 0))
+                         .where(Segment.transcript_id == t.id)).one()
+    n_coded = s.execute(select(func.count(func.distinct(SegmentCode.segment_id)))
+                        .join(Segment, Segment.id == SegmentCode.segment_id)
+                        .where(Segment.transcript_id == t.id)).scalar_one()
+    return TranscriptInfo(t.id, t.interview_id, iv.respondent_id if iv else "", t.filename, t.fmt,
+                          aware(t.imported_at), t.imported_by, len(t.text), int(n), int(n_lab), int(n_coded))
+
+
+def get_transcript(s: Session, transcript_id: int) -> Transcript:
+    t = s.get(Transcript, transcript_id)
+    if t is None:
+        raise TranscriptError(f"Transskription {transcript_id} findes ikke.")
+    return t
+
+
+def list_transcripts(s: Session, respondent: Union[str, Interview, None] = None) -> list[TranscriptInfo]:
+    """Transcripts of one respondent (id or interview uuid), or all, by respondent and import time."""
+    q = select(Transcript, Interview).join(Interview, Interview.id == Transcript.interview_id)
+    if respondent is not None:
+        q = q.where(Transcript.interview_id == resolve_interview(s, respondent).id)
+    rows = s.execute(q.order_by(Interview.respondent_id, Transcript.imported_at, Transcript.id)).all()
+    return [_info(s, t, iv) for t, iv in rows]
+
+
+def _get_segment(s: Session, segment_id: Union[int, str, Segment]) -> Segment:
+    if isinstance(segment_id, Segment):
+        return segment_id
+    try:
+        sid = int(segment_id)
+    except (TypeError, ValueError):
+        sid = None
+    seg = s.get(Segment, sid) if sid is not None else None
+    if seg is None:
+        raise TranscriptError(f"Segment {segment_id!r} findes ikke (er transskriptionen slettet?).")
+    return seg
+
+
+def get_segment(s: Session, segment_id: Union[int, str]) -> SegmentView:
+    seg = _get_segment(s, segment_id)
+    return _segment_views(s, [seg])[0]
+
+
+def _code_order(s: Session) -> dict[int, int]:
+    return {c.id: i for i, c in enumerate(all_codes(s))}
+
+
+def _segment_views(s: Session, segs: Sequence[Segment]) -> list[SegmentView]:
+    ids = [g.id for g in segs]
+    codings: dict[int, list[CodingView]] = {}
+    if ids:
+        order = _code_order(s)
+        rows = s.execute(select(SegmentCode, Code).join(Code, Code.id == SegmentCode.code_id)
+                         .where(SegmentCode.segment_id.in_(ids))).all()
+        for sc, c in sorted(rows, key=lambda r: order.get(r[1].id, 1 << 30)):
+            codings.setdefault(sc.segment_id, []).append(
+                CodingView(c.id, c.key, c.name, sc.memo, sc.who, aware(sc.at)))
+    return [SegmentView(g.id, g.transcript_id, g.idx, g.speaker, SPEAKERS.get(g.speaker, g.speaker), g.label, g.text,
+                        g.start, g.end, tuple(codings.get(g.id, ()))) for g in segs]
+
+
+def segments_for(s: Session, transcript_id: Optional[int] = None, *,
+                 respondent: Union[str, Interview, None] = None) -> list[SegmentView]:
+    """The segments of one transcript, or of every transcript of a respondent (id or interview
+    uuid), in order, each with its codes (codebook order) and memos."""
+    if (transcript_id is None) == (respondent is None):
+        raise TranscriptError("Angiv enten en transskription eller en respondent.")
+    q = select(Segment)
+    if transcript_id is not None:
+        get_transcript(s, transcript_id)
+        q = q.where(Segment.transcript_id == transcript_id).order_by(Segment.idx)
+    else:
+        iv = resolve_interview(s, respondent)
+        q = (q.join(Transcript, Transcript.id == Segment.transcript_id).where(Transcript.interview_id == iv.id)
+             .order_by(Transcript.imported_at, Transcript.id, Segment.idx))
+    return _segment_views(s, list(s.execute(q).scalars()))
+
+
+# --------------------------------------------------------------------------- coding
+
+def resolve_codes(s: Session, codes: Union[CodeLike, Iterable[CodeLike], None], *, required: bool = True) -> list[Code]:
+    """Codes by row, id, key or name (one or several), duplicates dropped; unknown → CodebookError."""
+    if codes is None:
+        items: list[CodeLike] = []
+    elif isinstance(codes, (Code, int, str)):
+        items = [codes]
+    else:
+        items = list(codes)
+    out: list[Code] = []
+    for c in items:
+        if isinstance(c, str) and not c.strip():
+            continue
+        code = get_code(s, c.strip() if isinstance(c, str) else c)
+        if all(code.id != o.id for o in out):
+            out.append(code)
+    if required and not out:
+        raise TranscriptError("Vælg mindst én kode.")
+    return out
+
+
+def _memo(memo: Optional[str]) -> Optional[str]:
+    if memo is None:
+        return None
+    m = normalise_text(str(memo)).replace(SECTION_MARK, "")
+    if len(m) > MAX_MEMO:
+        raise TranscriptError(f"Memoet er for langt ({len(m)} tegn; højst {MAX_MEMO}).")
+    return m
+
+
+def check_source(source: Optional[str]) -> None:
+    if source is not None and source not in SOURCES:
+        raise CodebookError(f"Ukendt kilde {source!r} — tilladt: {', '.join(SOURCES)}.")
+
+
+def code_segment(s: Session, segment_id: Union[int, str], codes: Union[CodeLike, Iterable[CodeLike]],
+                 memo: Optional[str] = None, who: Optional[str] = None, *,
+                 source: Optional[str] = None) -> SegmentView:
+    """Put one or more codes on a segment, each with `memo` (see module doc: None keeps an
+    existing memo, "" clears it). Coding again with a code already there updates memo/who/at.
+    With `source` ('regel', 'model', 'regel+model', 'manuel') an accepted CodeDecision is recorded
+    too. All codes are checked before anything is written."""
+    seg = _get_segment(s, segment_id)
+    code_rows = resolve_codes(s, codes)
+    m = _memo(memo)
+    check_source(source)
+    now = utcnow()
+    for c in code_rows:
+        row = s.get(SegmentCode, (seg.id, c.id))
+        if row is None:
+            row = SegmentCode(segment_id=seg.id, code_id=c.id, memo=m or None)
+        elif m is not None:
+            row.memo = m or None
+        row.who, row.at = who, now
+        s.add(row)
+        if source is not None:
+            record_decision(s, "segment", seg.id, c, "accepted", source=source, who=who, text=seg.text)
+    s.flush()
+    return _segment_views(s, [seg])[0]
+
+
+def set_memo(s: Session, segment_id: Union[int, str], code: CodeLike, memo: Optional[str],
+             who: Optional[str] = None) -> SegmentView:
+    """Edit the memo of one code on a segment (blank clears it)."""
+    seg = _get_segment(s, segment_id)
+    c = resolve_codes(s, code)[0]
+    row = s.get(SegmentCode, (seg.id, c.id))
+    if row is None:
+        raise TranscriptError(f"Segment {seg.id} er ikke kodet med {c.name!r}.")
+    row.memo, row.who, row.at = _memo(memo or "") or None, who, utcnow()
+    s.add(row)
+    s.flush()
+    return _segment_views(s, [seg])[0]
+
+
+def _turn_decisions_to_rejected(s: Session, kind: str, target_id: int, code_ids: Iterable[int],
+                                who: Optional[str]) -> None:
+    for cid in code_ids:
+        d = s.execute(select(CodeDecision).where(CodeDecision.target_kind == kind,
+                                                 CodeDecision.target_id == str(target_id),
+                                                 CodeDecision.code_id == cid)).scalars().first()
+        if d is not None and d.decision != "rejected":
+            d.decision, d.who, d.at = "rejected", who, utcnow()
+            s.add(d)
+
+
+def uncode_segment(s: Session, segment_id: Union[int, str], codes: Union[CodeLike, Iterable[CodeLike], None] = None,
+                   who: Optional[str] = None) -> SegmentView:
+    """Remove codes from a segment (None: all its codes). An existing suggestion decision for a
+    removed code becomes 'rejected'. Removing a code that is not there is not an error."""
+    seg = _get_segment(s, segment_id)
+    q = delete(SegmentCode).where(SegmentCode.segment_id == seg.id)
+    if codes is None:
+        ids = list(s.execute(select(SegmentCode.code_id).where(SegmentCode.segment_id == seg.id)).scalars())
+    else:
+        ids = [c.id for c in resolve_codes(s, codes)]
+        q = q.where(SegmentCode.code_id.in_(ids))
+    present = set(s.execute(select(SegmentCode.code_id).where(SegmentCode.segment_id == seg.id,
+                                                              SegmentCode.code_id.in_(ids))).scalars())
+    s.execute(q)
+    _turn_decisions_to_rejected(s, "segment", seg.id, present, who)
+    s.flush()
+    return _segment_views(s, [seg])[0]
+
+
+def descendants(s: Session, code: Code) -> list[Code]:
+    """The code and all its sub-codes (tree order)."""
+    kids: dict[Optional[int], list[Code]] = {}
+    for c in all_codes(s):
+        kids.setdefault(c.parent_id, []).append(c)
+    out, stack = [], [code]
+    while stack:
+        c = stack.pop(0)
+        out.append(c)
+        stack[0:0] = kids.get(c.id, [])
+    return out
+
+
+def codings_for_code(s: Session, code: CodeLike, *, include_subcodes: bool = False) -> list[CodedSegment]:
+    """Every segment carrying `code` (with `include_subcodes`, or any of its sub-codes), across
+    all respondents, ordered by respondent, transcript and position: the basis of theme analysis."""
+    c = resolve_codes(s, code)[0]
+    targets = descendants(s, c) if include_subcodes else [c]
+    ids = [t.id for t in targets]
+    rows = s.execute(
+        select(SegmentCode, Segment, Transcript.filename, Interview.respondent_id, Interview.id, Site.name,
+               Site.site_type, Code.key, Code.name)
+        .join(Segment, Segment.id == SegmentCode.segment_id)
+        .join(Transcript, Transcript.id == Segment.transcript_id)
+        .join(Interview, Interview.id == Transcript.interview_id)
+        .join(Site, Site.id == Interview.site_id, isouter=True)
+        .join(Code, Code.id == SegmentCode.code_id)
+        .where(SegmentCode.code_id.in_(ids))
+        .order_by(Interview.respondent_id, Transcript.imported_at, Transcript.id, Segment.idx, Code.key)).all()
+    return [CodedSegment(seg.id, seg.transcript_id, fn, rid, iid, site, stype, seg.idx, seg.speaker, seg.text,
+                         key, name, sc.memo, sc.who, aware(sc.at))
+            for sc, seg, fn, rid, iid, site, stype, key, name in rows]
+
+
+def code_usage(s: Session, code: CodeLike) -> dict[str, int]:
+    """How many segments and quotes carry the code ({'segmenter': n, 'citater': m}); a code in use
+    cannot be deleted from the codebook."""
+    c = resolve_codes(s, code)[0]
+    n_seg = s.execute(select(func.count()).select_from(SegmentCode).where(SegmentCode.code_id == c.id)).scalar_one()
+    n_q = s.execute(select(func.count()).select_from(QuoteCode).where(QuoteCode.code_id == c.id)).scalar_one()
+    return {"segmenter": int(n_seg), "citater": int(n_q)}
+
+
+# --------------------------------------------------------------------------- segment -> quote
+
+TRANSCRIPT_ITEM = "transskription"  # Quote.item_code of a quote taken from a transcript
+
+
+def quote_from_segment(s: Session, segment_id: Union[int, str], who: Optional[str] = None, *,
+                       start: Optional[int] = None, end: Optional[int] = None,
+                       item_code: str = TRANSCRIPT_ITEM, copy_codes: bool = True,
+                       for_report: bool = False) -> Quote:
+    """Put a segment (or the part `[start:end)` of its text) in the quote bank as a Quote of the
+    respondent's interview; the segment's codes are copied to the quote unless `copy_codes` is
+    False. `item_code` defaults to "transskription" (shown as "Fra transskription")."""
+    seg = _get_segment(s, segment_id)
+    a = 0 if start is None else int(start)
+    b = len(seg.text) if end is None else int(end)
+    if not (0 <= a < b <= len(seg.text)):
+        raise TranscriptError("Det valgte udsnit ligger ikke inden for segmentets tekst.")
+    text = seg.text[a:b].strip()
+    if not text:
+        raise TranscriptError("Citatet er tomt.")
+    t = s.get(Transcript, seg.transcript_id)
+    iv = s.get(Interview, t.interview_id)
+    now = utcnow()
+    q = Quote(interview_id=iv.id, item_code=(item_code or TRANSCRIPT_ITEM)[:100], text=text,
+              for_report=bool(for_report), created_at=now, updated_at=now, created_by=who)
+    s.add(q)
+    s.flush()
+    if copy_codes:
+        for cid in s.execute(select(SegmentCode.code_id).where(SegmentCode.segment_id == seg.id)).scalars():
+            s.add(QuoteCode(quote_id=q.id, code_id=cid, who=who, at=now))
+    s.add(AuditEntry(interview_id=iv.id, entity="quote", code=q.item_code, old_value=None, new_value=text,
+                     who=who, at=now, note=f"citat fra transskription {t.id}, segment {seg.id}"))
+    s.flush()
+    return q

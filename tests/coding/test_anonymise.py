@@ -1,0 +1,341 @@
+"""Anonymisation (issue 4): names, CPR, phone, e-mail, addresses, towns and sites in Danish text;
+what must stay; the always-mask list in the store; the `brugerblik anonymise` command."""
+import io
+import sys
+
+import pytest
+
+from brugerblik.cli import main
+from coding import anonymise as an
+from coding.anonymise import AnonymiseError, Anonymiser, MaskTerm, Span
+from survey import store
+from survey.db import dispose_all, session_scope
+
+SITES = [("Møltrup", "boform"), ("Tre Ege", "boform"), ("Linie 14", "vaerested"),
+         ("Værestedet i Otterup", "vaerested"), ("St. Dannesbo", "boform"), ("Basen", "boform")]
+
+
+@pytest.fixture(scope="module")
+def anon():
+    """Built-in lists plus the report's site names, as an export would have them."""
+    return Anonymiser(places=[n for n, _ in SITES])
+
+
+# --------------------------------------------------------------------------- names
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kim er 29 år, og han har en lang fortid som misbruger bag sig.",
+     "[navn] er 29 år, og han har en lang fortid som misbruger bag sig."),
+    ("Men Kim bebrejder langt fra sagsbehandleren.", "Men [navn] bebrejder langt fra sagsbehandleren."),
+    ("Kim Jensen fortæller, at hans ungdomsliv var svært.", "[navn] fortæller, at hans ungdomsliv var svært."),
+    ("Jeg snakkede med Anne Marie Kristensen i går.", "Jeg snakkede med [navn] i går."),
+    ("Min kontaktperson hedder Kim J. Jensen.", "Min kontaktperson hedder [navn]."),
+    ("Anne-Marie og Hans-Peter kom sammen.", "[navn] og [navn] kom sammen."),
+    ("Jeg har talt med hr. Gregersen og fru Ali Khan.", "Jeg har talt med hr. [navn] og fru [navn]."),
+    ("Sagsbehandleren hedder Bundgaard, tror jeg.", "Sagsbehandleren hedder [navn], tror jeg."),
+    ("Han læste H.C. Andersen i fængslet.", "Han læste [navn] i fængslet."),
+    ("Jeg hedder Mohammed og er 34.", "Jeg hedder [navn] og er 34."),
+    ("Mohammed Jensen kom i går, og jeg var hos Ayse Hansen.", "[navn] kom i går, og jeg var hos [navn]."),
+    ("Hans-Peter Koch-Nielsen ringede.", "[navn] ringede."),
+])
+def test_names_are_masked_and_a_full_name_is_one_tag(anon, text, expected):
+    assert anon.mask(text) == expected
+
+
+def test_possessive_keeps_its_ending_outside_the_tag(anon):
+    assert anon.mask("Kims mentor er selv en tidligere misbruger.") == "[navn]s mentor er selv en tidligere misbruger."
+    assert anon.mask("Det vigtigste er efter Kims mening en mentor.") == "Det vigtigste er efter [navn]s mening en mentor."
+    assert anon.mask("Det var Jens' bror, der ringede.") == "Det var [navn]' bror, der ringede."
+    assert anon.mask("Kim Jensens mor bor tæt på.") == "[navn]s mor bor tæt på."
+
+
+def test_names_that_are_also_danish_words(anon):
+    # mid-sentence, a capital letter makes it a name
+    assert anon.mask("Jeg spurgte Per, om han ville med.") == "Jeg spurgte [navn], om han ville med."
+    assert anon.mask("Så kom Bo og Hans hen til mig.") == "Så kom [navn] og [navn] hen til mig."
+    # lower case never is
+    assert anon.mask("Jeg vil gerne bo for mig selv, 100 kr. per dag.") == "Jeg vil gerne bo for mig selv, 100 kr. per dag."
+    # at a sentence start only with a surname after it
+    assert anon.mask("Hans mor er død. Per dag får jeg 100 kr.") == "Hans mor er død. Per dag får jeg 100 kr."
+    assert anon.mask("Tage en dag ad gangen. Bo alene er svært.") == "Tage en dag ad gangen. Bo alene er svært."
+    assert anon.mask("Per Jensen kom også. Bo Nielsen kom ikke.") == "[navn] kom også. [navn] kom ikke."
+    assert anon.mask("Skov og natur gør mig rolig.") == "Skov og natur gør mig rolig."
+    # after a quote mark or a colon, capitalisation says nothing either
+    assert anon.mask("Han sagde: ”Hans mor er syg”.") == "Han sagde: ”Hans mor er syg”."
+    # an abbreviation's full stop does not start a sentence
+    assert anon.mask("Der var fx. Per og ca. Bo.") == "Der var fx. [navn] og ca. [navn]."
+
+
+def test_sankt_hans_is_not_a_name(anon):
+    assert anon.mask("Til Sankt Hans tog Hans til stranden.") == "Til Sankt Hans tog [navn] til stranden."
+
+
+# --------------------------------------------------------------------------- numbers
+
+@pytest.mark.parametrize("cpr", ["010190-1234", "0101901234", "311299-4321", "2512751234", "150384 1122"])
+def test_cpr_with_and_without_dash(anon, cpr):
+    assert anon.mask(f"Mit CPR-nummer er {cpr}, skriv det ned.") == "Mit CPR-nummer er [cpr], skriv det ned."
+
+
+def test_cpr_needs_a_valid_day_and_month_but_no_modulus_11(anon):
+    assert anon.mask("Nummer 010100-0000 er med.") == "Nummer [cpr] er med."  # fails modulus 11
+    assert anon.mask("Nummer 320190-1234 og 011390-1234.") == "Nummer 320190-1234 og 011390-1234."
+
+
+@pytest.mark.parametrize("phone", ["12 34 56 78", "12345678", "+45 12345678", "+4512345678", "0045 12 34 56 78",
+                                   "1234 5678", "12-34-56-78", "12.34.56.78", "+45 1234 5678"])
+def test_phone_numbers_in_several_formats(anon, phone):
+    assert anon.mask(f"Ring til mig på {phone} efter kl. 16.") == "Ring til mig på [telefon] efter kl. 16."
+
+
+def test_phone_number_at_the_start_and_end_of_a_line(anon):
+    assert anon.mask("22334455") == "[telefon]"
+    assert anon.mask("Tlf. 87 65 43 21") == "Tlf. [telefon]"
+
+
+@pytest.mark.parametrize("text", [
+    "I 2006 boede jeg på gaden i 3 måneder.",
+    "Jeg skylder kr. 12.000 til kommunen og 120.000 kr. i alt.",
+    "Efter § 94 i serviceloven har jeg ret til et værested.",
+    "Jeg fik 12345678 kr. i erstatning, siger han.",
+    "Fra 2005-2007 var jeg på kontanthjælp, og 2006 2007 var værst.",
+    "Datoen var 01.02.2006 og klokken 10.30.",
+    "Tabel 4.1 viser 40 28 14 2 og 50 9 brugere.",
+    "Jeg har været der 1.234.567 gange, og det var 12,34 procent.",
+])
+def test_years_amounts_paragraphs_and_tables_stay(anon, text):
+    assert anon.mask(text) == text
+
+
+# --------------------------------------------------------------------------- e-mail, addresses
+
+def test_email_is_masked_as_an_address(anon):
+    assert anon.mask("Skriv til kim.jensen@example.dk i morgen.") == "Skriv til [adresse] i morgen."
+    sp = anon.spans("Skriv til kim.jensen@example.dk")
+    assert sp == [Span(10, 31, "email", "kim.jensen@example.dk")] and sp[0].tag == "[adresse]"
+
+
+@pytest.mark.parametrize("addr", [
+    "Østergade 12", "Østergade 12, 3. tv.", "Østergade 12, 3. tv., 8000 Aarhus C", "Peter Bangs Vej 5",
+    "Nørre Allé 14B", "Gammel Kongevej 3, st. th.", "Skibhusvej 52A, 3. sal", "Vestergade nr. 5",
+    "Rosenvænget 7, 2100 København Ø", "H.C. Andersens Boulevard 27", "Kongens Nytorv 2",
+])
+def test_street_addresses(anon, addr):
+    assert anon.mask(f"Han bor på {addr} nu.") == "Han bor på [adresse] nu."
+
+
+def test_postcode_before_a_town_is_an_address(anon):
+    assert anon.mask("Skriv til 5000 Odense C, tak.") == "Skriv til [adresse], tak."
+
+
+def test_a_town_followed_by_a_number_is_not_an_address(anon):
+    assert anon.mask("Jeg har boet i Albertslund 3 år og i Danmark 12 år.") == \
+        "Jeg har boet i [sted] 3 år og i Danmark 12 år."
+    assert anon.mask("Haven 3 gange om ugen.") == "Haven 3 gange om ugen."
+
+
+# --------------------------------------------------------------------------- towns and sites
+
+def test_towns_and_municipalities(anon):
+    assert anon.mask("Jeg kommer fra Aarhus, men bor i Næstved.") == "Jeg kommer fra [sted], men bor i [sted]."
+    assert anon.mask("Aarhus er for dyr, Odenses kommune er bedre.") == "[sted] er for dyr, [sted]s kommune er bedre."
+    assert anon.mask("Hun flyttede til Høje-Taastrup og Ringkøbing-Skjern.") == \
+        "Hun flyttede til [sted] og [sted]."
+    assert anon.mask("Bussen fra Aarhus-området til København-Aarhus.") == "Bussen fra [sted]-området til [sted]-[sted]."
+    assert anon.mask("Han er fra Store Heddinge og Nørrebro.") == "Han er fra [sted] og [sted]."
+    assert anon.mask("Hun bor i Aarhus C nu.") == "Hun bor i [sted] nu."
+    assert anon.mask("Det er Københavns Kommune, der betaler.") == "Det er [sted]s Kommune, der betaler."
+
+
+def test_town_names_that_are_danish_words_at_a_sentence_start(anon):
+    assert anon.mask("Vejen til arbejde er lang.") == "Vejen til arbejde er lang."
+    assert anon.mask("Give op gør jeg ikke.") == "Give op gør jeg ikke."
+    assert anon.mask("Jeg bor i Vejen og arbejder i Give.") == "Jeg bor i [sted] og arbejder i [sted]."
+
+
+def test_site_names(anon):
+    text = "Jeg var på Møltrup, så Tre Ege, så Linie 14 og nu Værestedet i Otterup."
+    assert anon.mask(text) == "Jeg var på [sted], så [sted], så [sted] og nu [sted]."
+    assert anon.mask("Møltrups regler er strenge, og Basen er god.") == "[sted]s regler er strenge, og [sted] er god."
+    assert anon.mask("St. Dannesbo eller bare Dannesbo.") == "[sted] eller bare [sted]."
+
+
+# --------------------------------------------------------------------------- what must stay
+
+@pytest.mark.parametrize("text", [
+    "Det er jo slet ikke vigtigt.",
+    "at det hele bare er ’dum i arbejde’.",
+    "Jeg kommer her hver dag. Det giver en rytme i hverdagen.",
+    "Kommunen har aldrig hjulpet mig, og Jobcentret sender bare breve.",
+    "Man skal føle, at man producerer noget. Nogle af de specifikke forventninger er vigtige.",
+    "Undersøgelsen viser, at hovedparten er tilfredse. 3 Analysen af data er todelt.",
+    "Styrelsen for Social Service har betalt, siger Servicestyrelsen.",
+    "Hvad gør I så? De siger, at Danmark er et godt land.",
+    "Noget der fremhæves er, at tilbuddet skal give noget at stå op til.",
+    "Sagsbehandleren er fraværende – og det er bare meningsløse tilbud mv.",
+])
+def test_ordinary_sentences_stay_as_they_are(anon, text):
+    assert anon.mask(text) == text
+
+
+def test_report_chapter_4_sentences_lose_only_names(anon):
+    text = ("Kim fortæller, at der er mange problemer. Det giver en vis tryghed at kunne se, at tingene er "
+            "lykkedes for ham. Kim mener, at netop det er vigtigt.")
+    assert anon.mask(text) == text.replace("Kim", "[navn]")
+
+
+# --------------------------------------------------------------------------- spans, determinism, lines
+
+def test_spans_give_the_original_positions_and_explain_the_masked_ones(anon):
+    text = "Kim Jensen ringede fra 12 34 56 78 i Aarhus."
+    sp = anon.spans(text)
+    assert [(s.kind, s.text) for s in sp] == [("navn", "Kim Jensen"), ("telefon", "12 34 56 78"), ("sted", "Aarhus")]
+    assert all(text[s.start:s.end] == s.text for s in sp)
+    ex = anon.explain(text)
+    assert ex.original == text and ex.masked == "[navn] ringede fra [telefon] i [sted]."
+    assert [ex.masked[s.start:s.end] for s in ex.masked_spans] == ["[navn]", "[telefon]", "[sted]"]
+
+
+def test_masking_is_deterministic_and_keeps_lines(anon):
+    text = "Kim bor i Aarhus.\nHans tlf. er 12345678\r\n\nPer Hansen: 010190-1234"
+    out = anon.mask(text)
+    assert out == "[navn] bor i [sted].\nHans tlf. er [telefon]\r\n\n[navn]: [cpr]"
+    assert out.count("\n") == text.count("\n")
+    assert Anonymiser(places=[n for n, _ in SITES]).mask(text) == out
+    assert anon.mask("") == "" and anon.mask("   ") == "   "
+
+
+def test_module_level_mask_uses_the_built_in_lists():
+    assert an.mask("Ring til Kim på 12 34 56 78.") == "Ring til [navn] på [telefon]."
+
+
+def test_export_masker_is_on_by_default(engine, guide):
+    with session_scope(engine) as s:
+        _study(s, guide)
+    m = an.export_masker(engine)
+    assert m("Lise Krogh var på Møltrup.") == "[navn] var på [sted]."
+    assert m(None) is None and m("") == ""
+    assert an.export_masker()("Kim") == "[navn]"
+    assert an.export_masker(engine, enabled=False)("Lise Krogh") == "Lise Krogh"
+
+
+# --------------------------------------------------------------------------- the store
+
+def _study(s, guide):
+    for name, kind in SITES:
+        store.ensure_site(s, name, kind)
+    site = store.ensure_site(s, "Møltrup")
+    store.create_interview(s, guide, site, interviewer="Lise Krogh")
+    store.create_interview(s, guide, site, interviewer="Interviewer 3")
+
+
+def test_always_mask_list_add_list_remove(engine):
+    with session_scope(engine) as s:
+        t = an.add_mask_term(s, "  Jamal   Rahimi ", "navn", who="forsker")
+        an.add_mask_term(s, "Bispebjerg Bakke", "sted")
+        an.add_mask_term(s, "bo", "navn")
+        assert t.term == "Jamal Rahimi" and t.added_by == "forsker" and t.added_at.tzinfo is not None
+        with pytest.raises(AnonymiseError, match="allerede"):
+            an.add_mask_term(s, "Jamal Rahimi")
+        with pytest.raises(AnonymiseError, match="navn.*sted"):
+            an.add_mask_term(s, "Xyz", "by")
+        with pytest.raises(AnonymiseError, match="to tegn"):
+            an.add_mask_term(s, " x ")
+    with session_scope(engine) as s:
+        assert [(m.kind, m.term) for m in an.list_mask_terms(s)] == [
+            ("navn", "Jamal Rahimi"), ("navn", "bo"), ("sted", "Bispebjerg Bakke")]
+        assert [m.term for m in an.list_mask_terms(s, "sted")] == ["Bispebjerg Bakke"]
+        assert an.remove_mask_term(s, "bo") is True
+        assert an.remove_mask_term(s, "bo") is False
+        tid = an.list_mask_terms(s, "sted")[0].id
+        assert an.remove_mask_term(s, tid) is True
+        assert [m.term for m in an.list_mask_terms(s)] == ["Jamal Rahimi"]
+
+
+def test_from_store_masks_sites_interviewers_and_the_always_mask_list(engine, guide):
+    with session_scope(engine) as s:
+        _study(s, guide)
+        an.add_mask_term(s, "Jamal Rahimi", "navn")
+        an.add_mask_term(s, "Bo", "navn")
+        an.add_mask_term(s, "Pusherstreet", "sted")
+        an.add_mask_term(s, "mulle", "navn")
+    a = Anonymiser.from_store(engine)
+    assert a.mask("Jamal Rahimi og Lise Krogh var på Møltrup.") == "[navn] og [navn] var på [sted]."
+    assert a.mask("Lise var sød. Krogh var streng.") == "[navn] var sød. [navn] var streng."
+    assert a.mask("Interviewer 3 spurgte om Tre Ege.") == "[navn] spurgte om [sted]."
+    # the always-mask list wins even at a sentence start, but matches the case as written
+    assert a.mask("Bo kom forbi. Jeg vil gerne bo her.") == "[navn] kom forbi. Jeg vil gerne bo her."
+    assert a.mask("Vi mødtes ved Pusherstreet.") == "Vi mødtes ved [sted]."
+    assert a.mask("Han kaldes mulle, og Mulle er sød.") == "Han kaldes [navn], og [navn] er sød."
+    with session_scope(engine) as s:
+        b = Anonymiser.from_store(s)
+    assert b.mask("Jamal Rahimi") == "[navn]"
+
+
+# --------------------------------------------------------------------------- the command
+
+@pytest.fixture
+def db_url(tmp_path, guide):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    from survey.db import get_engine
+
+    with session_scope(get_engine(url)) as s:
+        _study(s, guide)
+        an.add_mask_term(s, "Jamal Rahimi", "navn")
+    yield url
+    dispose_all()
+
+
+def test_cli_masks_a_file_line_by_line(tmp_path, db_url, capsys):
+    src = tmp_path / "citater.txt"
+    src.write_text("Kim ringede fra 12 34 56 78.\n\nJamal Rahimi var på Møltrup med Lise Krogh.\n"
+                   "CPR 010190-1234 og kim@example.dk\nDet er jo slet ikke vigtigt", encoding="utf-8")
+    assert main(["--db", db_url, "anonymise", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert out == ("[navn] ringede fra [telefon].\n\n[navn] var på [sted] med [navn].\n"
+                   "CPR [cpr] og [adresse]\nDet er jo slet ikke vigtigt")
+
+
+def test_cli_reads_standard_input(db_url, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Per Jensen bor på Østergade 12, 8000 Aarhus C.\n"
+                                                  "Hans mor bor i Tre Ege.\n"))
+    assert main(["--db", db_url, "anonymise", "-"]) == 0
+    assert capsys.readouterr().out == "[navn] bor på [adresse].\nHans mor bor i [sted].\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Ring til Kim på +45 12345678\n"))
+    assert main(["--db", db_url, "anonymise"]) == 0
+    assert capsys.readouterr().out == "Ring til [navn] på [telefon]\n"
+
+
+def test_cli_keeps_crlf_line_endings(tmp_path, db_url, capsys):
+    src = tmp_path / "crlf.txt"
+    src.write_bytes("Kim kom\r\nPer gik\r\n".encode("utf-8"))
+    assert main(["--db", db_url, "anonymise", str(src)]) == 0
+    assert capsys.readouterr().out == "[navn] kom\r\nPer gik\r\n"
+
+
+def test_cli_missing_file_is_a_clear_danish_error(tmp_path, db_url, capsys):
+    assert main(["--db", db_url, "anonymise", str(tmp_path / "findes-ikke.txt")]) == 1
+    err = capsys.readouterr().err
+    assert "Filen findes ikke" in err and "findes-ikke.txt" in err
+
+
+def test_cli_works_without_a_store(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("BRUGERBLIK_DB", raising=False)
+    monkeypatch.setattr("survey.db.default_url", lambda: f"sqlite:///{tmp_path / 'nope' / 'x.db'}")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Kim bor i Aarhus\n"))
+    assert main(["anonymise", "-"]) == 0
+    assert capsys.readouterr().out == "[navn] bor i [sted]\n"
+    assert not (tmp_path / "nope" / "x.db").exists()  # no empty database made on the way
+
+
+def test_cli_refuses_text_that_is_not_utf8(tmp_path, db_url, capsys):
+    src = tmp_path / "latin1.txt"
+    src.write_bytes("Søren bor i Århus\n".encode("latin-1"))
+    assert main(["--db", db_url, "anonymise", str(src)]) == 1
+    assert "ikke UTF-8" in capsys.readouterr().err
+
+
+def test_mask_term_table_is_created_with_the_store(engine):
+    from sqlalchemy import inspect
+
+    assert MaskTerm.__tablename__ in inspect(engine).get_table_names()
