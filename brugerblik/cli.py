@@ -49,11 +49,18 @@ def cmd_import(args) -> int:
 def cmd_export(args) -> int:
     from survey import wideio
 
-    if args.kind != "raw":
-        print(f"ukendt eksport {args.kind!r} — tilladt: raw", file=sys.stderr)
-        return 2
-    n = wideio.export_file(_engine(args), _guide(args), args.file)
-    print(f"Eksporterede {n} respondenter til {args.file}.")
+    if args.kind == "spss":
+        from exports import spss
+
+        n = spss.export_sav(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
+    elif args.kind == "qdpx":
+        from exports import qdpx
+
+        n = qdpx.export_qdpx(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
+    else:
+        n = wideio.export_file(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
+    masked = "umaskeret fritekst" if args.umaskeret else "fritekst anonymiseret"
+    print(f"Eksporterede {n} respondenter til {args.file} ({masked}).")
     return 0
 
 
@@ -79,9 +86,48 @@ def cmd_table(args) -> int:
 def cmd_kvalitetskort(args) -> int:
     from exports import tables
 
+    if args.out:
+        args.id, args.probe = "kvalitetskort", None
+        return cmd_figure(args)
     try:
         out = tables.render("kvalitetskort", _wide(args), _guide(args), fmt=args.format, group=args.group,
                             site_type=args.site_type)
+    except tables.TableError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    sys.stdout.write(out)
+    return 0
+
+
+def cmd_figure(args) -> int:
+    from exports import figures
+
+    try:
+        path = figures.write_figure(args.id, _wide(args), _guide(args), args.out, group=args.group,
+                                    site_type=args.site_type, probe=getattr(args, "probe", None),
+                                    intervals=getattr(args, "intervals", False))
+    except figures.FigureError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    print(f"Skrev {path}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from exports import workbook
+
+    workbook.build_workbook(_engine(args), _guide(args), args.out, group=args.group, site_type=args.site_type,
+                            publish=args.publish, min_n=args.min_n)
+    print(f"Skrev {args.out}")
+    return 0
+
+
+def cmd_crosstab(args) -> int:
+    from exports import tables
+
+    try:
+        out = tables.render_crosstab(_wide(args), _guide(args), args.a, args.b, fmt=args.format,
+                                     group=args.group, site_type=args.site_type)
     except tables.TableError as e:
         print(str(e), file=sys.stderr)
         return 1
@@ -130,8 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_import)
 
     e = sub.add_parser("export", help="eksportér data")
-    e.add_argument("kind", choices=["raw"])
-    e.add_argument("file", help="FIL.csv eller FIL.xlsx")
+    e.add_argument("kind", choices=["raw", "spss", "qdpx"])
+    e.add_argument("file", help="raw: FIL.csv eller FIL.xlsx; spss: FIL.sav; qdpx: FIL.qdpx")
+    e.add_argument("--umaskeret", action="store_true",
+                   help="fritekst uden anonymisering (kun inden for forskergruppen)")
     e.set_defaults(func=cmd_export)
 
     t = sub.add_parser("table", help="en af rapportens tabeller")
@@ -146,7 +194,34 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--format", choices=["csv", "md"], default="csv")
     k.add_argument("--group")
     k.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    k.add_argument("--out", help="FIL.png, FIL.svg eller FIL.html: skriv kortet som billede")
+    k.add_argument("--intervals", action="store_true", help="vis 95 %% Wilson-intervaller")
     k.set_defaults(func=cmd_kvalitetskort)
+
+    f = sub.add_parser("figure", help="en af rapportens figurer som billede")
+    f.add_argument("id", help="fig3.1, fig4, fig7.1–fig7.4, 7.2, kvalitetskort")
+    f.add_argument("--out", required=True, help="FIL.png, FIL.svg eller FIL.html")
+    f.add_argument("--group")
+    f.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    f.add_argument("--probe", help="probe til fig4 (fx rytme)")
+    f.add_argument("--intervals", action="store_true")
+    f.set_defaults(func=cmd_figure)
+
+    r = sub.add_parser("report", help="Excel-projektmappe med tabeller, figurer og kvalitetskort")
+    r.add_argument("out", help="FIL.xlsx")
+    r.add_argument("--group")
+    r.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    r.add_argument("--publish", action="store_true", help="til offentliggørelse: små grupper undertrykkes")
+    r.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    r.set_defaults(func=cmd_report)
+
+    x = sub.add_parser("crosstab", help="krydstabel af to kodede variable")
+    x.add_argument("a")
+    x.add_argument("b")
+    x.add_argument("--format", choices=["csv", "md"], default="md")
+    x.add_argument("--group")
+    x.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    x.set_defaults(func=cmd_crosstab)
 
     d = sub.add_parser("demo", help="indlæs den syntetiske demoundersøgelse (61 respondenter)")
     d.add_argument("--if-empty", action="store_true", help="kun hvis databasen er tom")

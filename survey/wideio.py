@@ -967,12 +967,35 @@ def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
     _atomic_write(Path(path), write)
 
 
-def export_file(engine: Engine, guide: Guide, path: str | os.PathLike) -> int:
-    """Export every respondent in the store to FILE.csv or FILE.xlsx; returns the row count."""
+# Text columns an anonymised export leaves alone: the pseudonym and the site (an analysis variable).
+UNMASKED_TEXT = ("respondent_id", "site")
+
+
+def mask_free_text(df: pd.DataFrame, guide: Guide, engine: Engine | None) -> pd.DataFrame:
+    """A copy with every free-text cell (and the interviewer's name) anonymised."""
+    from coding.anonymise import export_masker
+
+    mask = export_masker(engine)
+    out = df.copy()
+    for code in out.columns:
+        if code in guide.items and guide.item(code).type == "text" and code not in UNMASKED_TEXT:
+            out[code] = [mask(v) for v in out[code]]
+    return out
+
+
+def export_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, anonymised: bool = True) -> int:
+    """Export every respondent in the store to FILE.csv or FILE.xlsx; returns the row count.
+
+    Free text is anonymised by default (names, CPR, phone, addresses, places → [navn] …), as
+    everything that leaves the research team is. `anonymised=False` (CLI: --umaskeret) gives the
+    exact data, for the team's own round trips: import(export(x, anonymised=False)) == x.
+    """
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise WideIOError(f"Ukendt filtype {suffix or '(ingen)'!r} for {path} — tilladt: .csv eller .xlsx")
     df = load_wide(engine, guide)
+    if anonymised:
+        df = mask_free_text(df, guide, engine)
     (write_csv if suffix == ".csv" else write_xlsx)(df, guide, path)
     return len(df)
 

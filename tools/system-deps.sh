@@ -4,7 +4,8 @@
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v libreoffice >/dev/null 2>&1 || true   # added by the reports issue when it needs it
+# - libreoffice (calc): the test that the report workbook converts to PDF
+command -v libreoffice >/dev/null 2>&1 || need+=(libreoffice-calc)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != "0" ]; then
     echo "Mangler systempakker: ${need[*]} — kør som root eller: sudo apt-get install ${need[*]}" >&2

@@ -149,8 +149,8 @@ def test_export_then_import_into_a_new_store(tmp_path, capsys, guide, suffix):
     try:
         assert run(capsys, "--db", a, "import", _csv(tmp_path / "d.csv", GOOD))[0] == 0
         out_file = str(tmp_path / f"raw.{suffix}")
-        code, out, err = run(capsys, "--db", a, "export", "raw", out_file)
-        assert (code, out, err) == (0, [f"Eksporterede 2 respondenter til {out_file}."], [])
+        code, out, err = run(capsys, "--db", a, "export", "raw", out_file, "--umaskeret")
+        assert (code, out, err) == (0, [f"Eksporterede 2 respondenter til {out_file} (umaskeret fritekst)."], [])
         assert run(capsys, "--db", b, "import", out_file)[0] == 0
         assert store.load_wide(get_engine(b), guide).equals(store.load_wide(get_engine(a), guide))
         if suffix == "xlsx":
@@ -169,3 +169,29 @@ def test_export_to_an_unknown_file_type(db, tmp_path, capsys):
     code, out, err = run(capsys, "--db", db, "export", "raw", str(tmp_path / "raw.json"))
     assert code == 1 and out == []
     assert err == [f"Ukendt filtype '.json' for {tmp_path / 'raw.json'} — tilladt: .csv eller .xlsx"]
+
+
+def test_raw_export_anonymises_free_text_by_default(tmp_path, capsys):
+    """Issue 4: masking is on by default in every export; --umaskeret keeps the exact text."""
+    from survey import store
+    from survey.db import make_engine, session_scope
+    from survey.guide import load_guide
+    import pandas as pd
+
+    guide = load_guide()
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(db)
+    row = {"respondent_id": "AMA-01", "site": "Amadeus", "site_type": "vaerested", "interviewer": "Anne Hansen",
+           "hvorfor_her": "Min mentor Kim Jensen ringer på 12 34 56 78, mit CPR er 010190-1234.",
+           "age": "44"}
+    with session_scope(engine) as s:
+        store.insert_wide(s, guide, pd.DataFrame([row], dtype=object))
+    masked, exact = tmp_path / "m.csv", tmp_path / "e.csv"
+    assert run(capsys, "--db", db, "export", "raw", str(masked))[0] == 0
+    assert run(capsys, "--db", db, "export", "raw", str(exact), "--umaskeret")[0] == 0
+    m = pd.read_csv(masked, dtype=str, encoding="utf-8-sig")
+    e = pd.read_csv(exact, dtype=str, encoding="utf-8-sig")
+    assert m.loc[0, "hvorfor_her"] == "Min mentor [navn] ringer på [telefon], mit CPR er [cpr]."
+    assert m.loc[0, "interviewer"] == "[navn]"
+    assert (m.loc[0, "respondent_id"], m.loc[0, "site"], m.loc[0, "age"]) == ("AMA-01", "Amadeus", "44")
+    assert e.loc[0, "hvorfor_her"] == row["hvorfor_her"] and e.loc[0, "interviewer"] == "Anne Hansen"
