@@ -153,8 +153,9 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
             ids = list(respondent_ids)
             meta_q = meta_q.where(Interview.respondent_id.in_(ids))
             ans_q = ans_q.join(Interview, Interview.id == Answer.interview_id).where(Interview.respondent_id.in_(ids))
-        meta = s.execute(meta_q).all()
-        answers = s.execute(ans_q).all()
+        conn = s.connection()  # Core, not ORM: rows as plain tuples (ORM row processing was 2/3 of the time)
+        meta = conn.execute(meta_q).all()
+        answers = conn.execute(ans_q).all()
     finally:
         if own:
             s.close()
