@@ -1,0 +1,314 @@
+"""Users, roles and what each role may do (issue 6). Offline: no external identity provider.
+
+Roles (`ROLES`):
+
+- ``interviewer`` — takes interviews; sees and edits only the interviews they took.
+- ``researcher`` — all interviews, coding, transcripts, agreement, import, raw exports.
+- ``report_writer`` — reports, figures, tables and *anonymised* exports only; never raw
+  identifiable text (no interview pages, no coding pages, no unmasked export).
+- ``admin`` — users and sites, database upgrade, backup, merge of field packages.
+
+Every page and every CLI command names one *action* (`ACTIONS`); `allowed(role, action)` is the
+single table that decides. Passwords are hashed with Argon2id (argon2-cffi, the maintained
+reference binding); only the hash is stored. Log lines name the user, never a password.
+
+A store with no users at all is *open* (single-user mode: a fresh store before `make run` has
+created its demo admin, and scripts/tests on a private file). As soon as one user exists every
+page and command requires a login. `ensure_demo_admin` creates the demo admin on an empty store.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlmodel import Field, Session, SQLModel
+
+from survey.models import AuditEntry, utcnow
+from survey.store import StoreError
+
+log = logging.getLogger("brugerblik.auth")
+
+ROLES: dict[str, str] = {
+    "interviewer": "Interviewer",
+    "researcher": "Forsker",
+    "report_writer": "Rapportskriver",
+    "admin": "Administrator",
+}
+
+#: action -> roles allowed. One table for pages and CLI commands alike.
+ACTIONS: dict[str, frozenset[str]] = {
+    # interviews
+    "interview.own": frozenset({"interviewer", "researcher"}),   # start, answer, resume own interviews
+    "interview.all": frozenset({"researcher"}),                   # see and edit anyone's interview
+    # coding workbench (raw text: answers, quotes, transcripts)
+    "coding": frozenset({"researcher"}),
+    "import": frozenset({"researcher"}),
+    "export.raw": frozenset({"researcher"}),                      # unmasked free text (--umaskeret)
+    # reports and anonymised exports
+    "report": frozenset({"researcher", "report_writer"}),
+    "export.anonymised": frozenset({"researcher", "report_writer"}),
+    "anonymise": frozenset({"researcher", "report_writer"}),      # mask a text (CLI filter)
+    "tag": frozenset({"researcher"}),
+    # administration
+    "users": frozenset({"admin"}),
+    "sites": frozenset({"admin"}),
+    "db": frozenset({"admin"}),                                   # upgrade, backup, merge, demo
+    "package": frozenset({"interviewer", "researcher", "admin"}),  # field laptop -> central store
+    "audit.view": frozenset({"researcher", "admin"}),
+}
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+MIN_PASSWORD = 10
+DEMO_ADMIN = "admin"
+DEMO_PASSWORD = "brugerblik-demo"
+DEFAULT_SESSION_MINUTES = 30
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AuthError(StoreError):
+    """A refused login or a refused action; the message is Danish and safe to show."""
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=40)
+    full_name: str = Field(default="", max_length=200)
+    role: str = Field(max_length=20)
+    password_hash: str = Field(max_length=255)
+    active: bool = Field(default=True)
+    must_change_password: bool = Field(default=False)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_login: Optional[dt.datetime] = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: the user name and role (``None`` username = open store, single-user mode)."""
+    username: Optional[str]
+    role: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.username} ({ROLES.get(self.role, self.role)})" if self.username else "lokal bruger"
+
+
+#: the principal of an open store (no users yet): everything is allowed, as for a private file.
+OPEN = Principal(None, "admin")
+
+
+def allowed(role: Optional[str], action: str) -> bool:
+    if action not in ACTIONS:
+        raise KeyError(f"ukendt handling: {action}")
+    return role in ACTIONS[action]
+
+
+def allowed_any(role: Optional[str], actions: Iterable[str]) -> bool:
+    return any(allowed(role, a) for a in actions)
+
+
+def require(principal: Principal, action: str) -> None:
+    """Raise `AuthError` unless the principal may do `action` (open store: everything)."""
+    if principal.username is None and principal is OPEN:
+        return
+    if not allowed(principal.role, action):
+        who = ROLES.get(principal.role, principal.role)
+        raise AuthError(f"Adgang nægtet: rollen {who} må ikke {ACTION_TEXT.get(action, action)}.")
+
+
+ACTION_TEXT: dict[str, str] = {
+    "interview.own": "tage interview",
+    "interview.all": "se andres interview",
+    "coding": "kode interview eller se rå tekst",
+    "import": "importere data",
+    "export.raw": "eksportere umaskeret fritekst",
+    "report": "lave rapporter og tabeller",
+    "export.anonymised": "eksportere data",
+    "anonymise": "bruge anonymiseringen",
+    "tag": "bruge kodeforslag",
+    "users": "administrere brugere",
+    "sites": "administrere steder",
+    "db": "administrere databasen",
+    "package": "eksportere eller flette feltpakker",
+    "audit.view": "se revisionssporet",
+}
+
+
+# ----------------------------------------------------------------------------- checks
+
+def check_username(username: object) -> str:
+    u = str(username or "").strip().lower()
+    if not USERNAME_RE.match(u):
+        raise AuthError(f"Ugyldigt brugernavn «{str(username)[:40]}» — tilladt: 2–40 tegn, små bogstaver a–z, "
+                        "tal, punktum, bindestreg og understregning; første tegn et bogstav eller tal.")
+    return u
+
+
+def check_role(role: object) -> str:
+    r = str(role or "").strip().lower()
+    aliases = {"interviewer": "interviewer", "forsker": "researcher", "researcher": "researcher",
+               "rapportskriver": "report_writer", "report_writer": "report_writer", "report-writer": "report_writer",
+               "admin": "admin", "administrator": "admin"}
+    if r not in aliases:
+        raise AuthError(f"Ukendt rolle «{str(role)[:40]}» — tilladt: {', '.join(ROLES)}.")
+    return aliases[r]
+
+
+def check_password(password: object) -> str:
+    p = password if isinstance(password, str) else ""
+    if len(p) < MIN_PASSWORD:
+        raise AuthError(f"Adgangskoden er for kort — mindst {MIN_PASSWORD} tegn.")
+    if len(p) > 1024:
+        raise AuthError("Adgangskoden er for lang — højst 1024 tegn.")
+    if any(ord(c) < 32 for c in p):
+        raise AuthError("Adgangskoden må ikke indeholde kontroltegn.")
+    return p
+
+
+# ----------------------------------------------------------------------------- users
+
+def count_users(s: Session) -> int:
+    return int(s.execute(select(func.count()).select_from(User)).scalar_one())
+
+
+def is_open(s: Session) -> bool:
+    """True when the store has no users: single-user mode, no login."""
+    return count_users(s) == 0
+
+
+def get_user(s: Session, username: str) -> Optional[User]:
+    return s.execute(select(User).where(User.username == str(username).strip().lower())).scalar_one_or_none()
+
+
+def list_users(s: Session) -> list[User]:
+    return list(s.execute(select(User).order_by(User.username)).scalars())
+
+
+def _audit(s: Session, who: Optional[str], note: str, old: Optional[str] = None, new: Optional[str] = None,
+           code: str = "user") -> None:
+    s.add(AuditEntry(interview_id=None, entity="user", code=code, old_value=old, new_value=new, who=who,
+                     at=utcnow(), note=note))
+
+
+def add_user(s: Session, username: str, role: str, password: str, *, full_name: str = "",
+             who: Optional[str] = None, must_change_password: bool = False) -> User:
+    u, r, p = check_username(username), check_role(role), check_password(password)
+    if get_user(s, u) is not None:
+        raise AuthError(f"Brugeren «{u}» findes allerede.")
+    user = User(username=u, role=r, password_hash=_hasher.hash(p), full_name=(full_name or "").strip()[:200],
+                must_change_password=must_change_password)
+    s.add(user)
+    _audit(s, who, f"bruger {u} oprettet", new=r, code=f"user:{u}")
+    s.flush()
+    return user
+
+
+def _existing(s: Session, username: str) -> User:
+    user = get_user(s, username)
+    if user is None:
+        raise AuthError(f"Brugeren «{str(username)[:40]}» findes ikke.")
+    return user
+
+
+def set_password(s: Session, username: str, password: str, *, who: Optional[str] = None) -> None:
+    user = _existing(s, username)
+    user.password_hash = _hasher.hash(check_password(password))
+    user.must_change_password = False
+    _audit(s, who, f"adgangskode skiftet for {user.username}", code=f"user:{user.username}")
+
+
+def set_active(s: Session, username: str, active: bool, *, who: Optional[str] = None) -> None:
+    user = _existing(s, username)
+    if not active and user.role == "admin" and user.active:
+        others = s.execute(select(func.count()).select_from(User)
+                           .where(User.role == "admin", User.active.is_(True), User.id != user.id)).scalar_one()
+        if not others:
+            raise AuthError("Den sidste aktive administrator kan ikke deaktiveres.")
+    old = "aktiv" if user.active else "deaktiveret"
+    user.active = bool(active)
+    _audit(s, who, f"bruger {user.username} {'aktiveret' if active else 'deaktiveret'}", old=old,
+           new="aktiv" if active else "deaktiveret", code=f"user:{user.username}")
+
+
+def set_role(s: Session, username: str, role: str, *, who: Optional[str] = None) -> None:
+    user = _existing(s, username)
+    new = check_role(role)
+    if user.role == "admin" and new != "admin":
+        others = s.execute(select(func.count()).select_from(User)
+                           .where(User.role == "admin", User.active.is_(True), User.id != user.id)).scalar_one()
+        if not others:
+            raise AuthError("Den sidste aktive administrator kan ikke miste rollen.")
+    _audit(s, who, f"rolle ændret for {user.username}", old=user.role, new=new, code=f"user:{user.username}")
+    user.role = new
+
+
+# A hash to verify against when the user does not exist, so an unknown name takes as long as a
+# wrong password (no user enumeration by timing).
+_DUMMY_HASH = _hasher.hash("brugerblik-ukendt-bruger")
+
+
+def authenticate(s: Session, username: str, password: str) -> Principal:
+    """The principal for a correct, active login; `AuthError` (one message for every failure)."""
+    refused = AuthError("Forkert brugernavn eller adgangskode, eller brugeren er deaktiveret.")
+    user = get_user(s, username) if isinstance(username, str) and username.strip() else None
+    pw = password if isinstance(password, str) else ""
+    try:
+        _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, pw)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        log.info("login afvist")
+        raise refused from None
+    if user is None or not user.active:
+        log.info("login afvist")
+        raise refused
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(pw)
+    user.last_login = utcnow()
+    log.info("login: %s", user.username)
+    return Principal(user.username, user.role)
+
+
+def ensure_demo_admin(s: Session) -> Optional[str]:
+    """On a store without users, create the demo admin; returns its name (None if users exist)."""
+    if count_users(s):
+        return None
+    add_user(s, DEMO_ADMIN, "admin", DEMO_PASSWORD, full_name="Demo-administrator", who="system",
+             must_change_password=True)
+    return DEMO_ADMIN
+
+
+# ----------------------------------------------------------------------------- sessions
+
+def session_minutes() -> int:
+    try:
+        return max(1, int(os.environ.get("BRUGERBLIK_SESSION_MINUTES", DEFAULT_SESSION_MINUTES)))
+    except ValueError:
+        return DEFAULT_SESSION_MINUTES
+
+
+def session_expired(last_seen: Optional[dt.datetime], now: Optional[dt.datetime] = None,
+                    minutes: Optional[int] = None) -> bool:
+    """True when a login idle since `last_seen` has timed out (no activity for `minutes`)."""
+    if last_seen is None:
+        return True
+    now = now or utcnow()
+    if last_seen.tzinfo is None:
+        last_seen = last_seen.replace(tzinfo=dt.timezone.utc)
+    return now - last_seen > dt.timedelta(minutes=minutes if minutes is not None else session_minutes())
+
+
+def current_principal(s: Session, username: Optional[str], password: Optional[str]) -> Principal:
+    """The CLI's principal: open store → `OPEN`; otherwise a login is required."""
+    if is_open(s):
+        return OPEN
+    if not username:
+        raise AuthError("Log ind: angiv --bruger NAVN (eller BRUGERBLIK_USER) og adgangskoden "
+                        "(spørges om, eller BRUGERBLIK_PASSWORD).")
+    return authenticate(s, username, password or "")
