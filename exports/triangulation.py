@@ -1,0 +1,433 @@
+"""Triangulation tables (issue 7): Bilag C, the interviews per site and informant type, the plans
+found in the case files (section 6.3) and the agreement between the user's and the case
+worker's account (section 7.4) — plain functions on DataFrames, as `exports.tables`.
+
+Inputs (see `survey.sources` for the shapes): the users' *wide frame*; the *source frames*
+(one row per interview or file: ``source_id``, ``informant`` and the guide's codes); the
+*source status* frame of `survey.sources.source_status` (one row per respondent × kilde and
+per site × ``leder``: ``kilde, site_type, site, respondent_id, status, note, source_id,
+informant_id, fokus``). Every function returns a DataFrame in exactly the form the CSV has;
+`render` gives CSV or Markdown text (Danish labels in Markdown, ASCII codes in CSV).
+
+Conventions as in `exports.tables`: blank (None/NaN/"") is never counted; proportions are
+decimals with 3 digits in CSV and blank when the denominator is 0; site types in the order
+boform, vaerested, then ``uoplyst``; sites by name; ``i_alt`` rows.
+
+CSV forms (designed here; the report prints Bilag C and the figures of 6.3 as text)
+-----------------------------------------------------------------------------------
+* ``bilag_c`` `bilag_c` — ``site_type,site,respondent_id,journal_kommune,journal_boform,
+  sagsbehandler,kontaktperson,noter``: one row per respondent; each source column holds a status
+  code of `survey.sources.SOURCE_STATUS` (``foreligger`` = Bilag C's "X"); ``noter`` joins the
+  notes ("Interview kommune: da pensionist; …") and marks a contact person who is also the case
+  worker (Bilag C: "X (samme som kom.)").
+* ``oversigt_interview`` `oversigt_interview` — ``site_type,site,brugere,samtykke_givet,
+  journal_kommune,journal_boform,sagsbehandler,sagsbehandler_konkret,sagsbehandlere,kontaktperson,
+  kontaktperson_konkret,kontaktpersoner,leder``: per site, a subtotal per site type (``site =
+  i_alt``) and a grand total. ``brugere``/``samtykke_givet``: users interviewed / with
+  ``consent_journal = ja`` (wide frame); ``journal_*``, ``sagsbehandler``, ``kontaktperson``:
+  users for whom that source exists; ``*_konkret``: of those, interviews about the concrete user
+  (``fokus = konkret``); ``sagsbehandlere``/``kontaktpersoner``: different persons
+  (``informant_id``), counted afresh on subtotal rows (a person may serve several sites);
+  ``leder``: leader interviews.
+* ``planer`` `planer` — ``site_type,kilde,journaler,handleplan,jobplan,begge,kun_jobplan,
+  nogen_plan,uoplyst,andel_handleplan,andel_jobplan,andel_nogen_plan``: files read per the
+  user's site type and the file's source (``kommune``, ``boform``); rows boform/kommune,
+  boform/boform, vaerested/kommune always, vaerested/boform and ``uoplyst`` only when non-zero,
+  then ``i_alt`` per source. ``handleplan`` = files with ``handleplan = ja`` (a handleplan
+  after SEL § 111, as the extraction form defines it), ``begge`` both plans, ``kun_jobplan``
+  a jobplan without a handleplan, ``nogen_plan = handleplan + kun_jobplan``; ``uoplyst`` =
+  files with ``handleplan`` or ``jobplan`` blank (counted as "not found" in the shares, whose
+  denominator is every file read, as the report's "5 of 25").
+* ``enighed`` `enighed_bruger_sagsbehandler` — ``emne,kode,par,n,enige,delvist,uenige,mangler,
+  andel_enige``: per topic (offer, purpose, who decided; `survey.sources.COMPARE_TOPICS`) the
+  pairs of a user's interview and a case-worker interview about that user (``par``), those with
+  an answer on both sides (``n``), and the verdicts of `survey.sources.agreement`; ``mangler``
+  = pairs with a blank side; ``andel_enige = enige / n``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from exports.tables import TableError, to_csv
+from survey.guide import Guide
+from survey.sources import (COMPARE_TOPICS, EXTRA_TOPICS, KILDE_LABELS, KILDER, SITE_TYPES, SOURCE_STATUS,
+                            SourceError, agreement, check_comparable, compare_topics, guide_for, source_status)
+
+__all__ = ["TABLES", "TITLES", "FORMATS", "I_ALT", "UOPLYST", "bilag_c", "oversigt_interview", "planer",
+           "enighed_bruger_sagsbehandler", "render"]
+
+I_ALT = "i_alt"
+UOPLYST = "uoplyst"
+FORMATS = ("csv", "md")
+SITE_TYPE_LABELS = {"boform": "Boform", "vaerested": "Værested", UOPLYST: "Uoplyst"}
+JOURNAL_KILDER = ("kommune", "boform")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _blank(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or \
+        (isinstance(v, str) and v.strip() == "")
+
+
+def _t(v: object) -> str | None:
+    return None if _blank(v) else str(v).strip()
+
+
+def _need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise TableError(f"{what} mangler kolonne(r): {', '.join(missing)} — påkrævet: {', '.join(cols)}.")
+
+
+def _share(k: int, n: int) -> float:
+    return k / n if n else float("nan")
+
+
+def _site_order(site_type: str | None, site: str | None) -> tuple:
+    st = site_type if site_type in SITE_TYPES else UOPLYST
+    return (list(SITE_TYPES).index(st) if st in SITE_TYPES else len(SITE_TYPES), site == UOPLYST,
+            (site or "").casefold())
+
+
+def _user_site_types(wide_df: pd.DataFrame) -> dict[str, str]:
+    if "respondent_id" not in wide_df.columns:
+        return {}
+    types = wide_df["site_type"] if "site_type" in wide_df.columns else [None] * len(wide_df)
+    return {str(r): (_t(t) if _t(t) in SITE_TYPES else UOPLYST) for r, t in zip(wide_df["respondent_id"], types)
+            if not _blank(r)}
+
+
+# --------------------------------------------------------------------------- Bilag C
+
+BILAG_C_COLUMNS = ["site_type", "site", "respondent_id", *KILDER, "noter"]
+
+
+def bilag_c(sources_df: pd.DataFrame) -> pd.DataFrame:
+    """Bilag C: per site and respondent, which sources exist (``foreligger``) or why not."""
+    _need(sources_df, ("kilde", "respondent_id", "status"), "Kildeoversigten")
+    df = sources_df[sources_df["kilde"].isin(KILDER) & sources_df["respondent_id"].map(lambda v: not _blank(v))]
+    unknown = sorted(set(df["status"].dropna()) - set(SOURCE_STATUS))
+    if unknown:
+        raise TableError(f"Ukendt status {', '.join(map(repr, unknown))} — tilladt: {', '.join(SOURCE_STATUS)}.")
+    rows: dict[str, dict] = {}
+    for rec in df.to_dict("records"):
+        rid = str(rec["respondent_id"])
+        r = rows.setdefault(rid, {"site_type": _t(rec.get("site_type")) or UOPLYST,
+                                  "site": _t(rec.get("site")) or UOPLYST, "respondent_id": rid,
+                                  **{k: None for k in KILDER}, "_notes": [], "_who": {}})
+        k = rec["kilde"]
+        r[k] = _t(rec.get("status"))
+        if _t(rec.get("note")):
+            r["_notes"].append(f"{KILDE_LABELS[k]}: {_t(rec.get('note'))}")
+        if rec.get("status") == "foreligger" and _t(rec.get("informant_id")):
+            r["_who"][k] = set(_t(rec.get("informant_id")).split(";"))
+    out = []
+    for r in sorted(rows.values(), key=lambda r: _site_order(r["site_type"], r["site"]) + (r["respondent_id"],)):
+        notes = list(r.pop("_notes"))
+        who = r.pop("_who")
+        if who.get("kontaktperson") and who.get("kontaktperson") & who.get("sagsbehandler", set()):
+            notes.append("Interview kontaktperson: samme person som sagsbehandleren")
+        r["noter"] = "; ".join(notes) or None
+        out.append(r)
+    return pd.DataFrame(out, columns=BILAG_C_COLUMNS, dtype=object)
+
+
+# --------------------------------------------------------------------------- Oversigt over interview
+
+OVERSIGT_COLUMNS = ["site_type", "site", "brugere", "samtykke_givet", "journal_kommune", "journal_boform",
+                    "sagsbehandler", "sagsbehandler_konkret", "sagsbehandlere", "kontaktperson",
+                    "kontaktperson_konkret", "kontaktpersoner", "leder"]
+
+
+def oversigt_interview(sources_df: pd.DataFrame, wide_df: pd.DataFrame) -> pd.DataFrame:
+    """Oversigt over interview per site and informant type, with subtotals per site type and a total."""
+    _need(sources_df, ("kilde", "site", "status"), "Kildeoversigten")
+    users: dict[tuple[str, str], list[dict]] = {}
+    for rec in wide_df.to_dict("records") if "respondent_id" in wide_df.columns else []:
+        st = _t(rec.get("site_type"))
+        key = (st if st in SITE_TYPES else UOPLYST, _t(rec.get("site")) or UOPLYST)
+        users.setdefault(key, []).append(rec)
+    present = sources_df[sources_df["status"] == "foreligger"]
+    src: dict[tuple[str, str], list[dict]] = {}
+    for rec in present.to_dict("records"):
+        st = _t(rec.get("site_type"))
+        key = (st if st in SITE_TYPES else UOPLYST, _t(rec.get("site")) or UOPLYST)
+        src.setdefault(key, []).append(rec)
+
+    def counts(user_recs: list[dict], recs: list[dict]) -> list[int]:
+        def n(kilde: str, konkret: bool = False) -> int:
+            return sum(1 for r in recs if r["kilde"] == kilde and
+                       (not konkret or "konkret" in (_t(r.get("fokus")) or "").split(";")))
+
+        def persons(kilde: str) -> int:
+            ids = set()
+            for r in recs:
+                if r["kilde"] == kilde and _t(r.get("informant_id")):
+                    ids |= set(_t(r["informant_id"]).split(";"))
+            return len(ids)
+        consent = sum(1 for u in user_recs if (_t(u.get("consent_journal")) or "") == "ja")
+        return [len(user_recs), consent, n("journal_kommune"), n("journal_boform"), n("sagsbehandler"),
+                n("sagsbehandler", True), persons("sagsbehandler"), n("kontaktperson"), n("kontaktperson", True),
+                persons("kontaktperson"), n("leder")]
+
+    keys = sorted(set(users) | set(src), key=lambda k: _site_order(*k))
+    rows: list[list[object]] = []
+    for st in list(SITE_TYPES) + [UOPLYST]:
+        block = [k for k in keys if k[0] == st]
+        if not block:
+            continue
+        for k in block:
+            rows.append([st, k[1], *counts(users.get(k, []), src.get(k, []))])
+        rows.append([st, I_ALT, *counts([u for k in block for u in users.get(k, [])],
+                                        [r for k in block for r in src.get(k, [])])])
+    rows.append([I_ALT, I_ALT, *counts([u for k in keys for u in users.get(k, [])],
+                                      [r for k in keys for r in src.get(k, [])])])
+    out = pd.DataFrame(rows, columns=OVERSIGT_COLUMNS)
+    for c in OVERSIGT_COLUMNS[2:]:
+        out[c] = out[c].astype(np.int64)
+    out["site_type"] = out["site_type"].astype(object)
+    out["site"] = out["site"].astype(object)
+    return out
+
+
+# --------------------------------------------------------------------------- plans (section 6.3)
+
+PLANER_COUNTS = ["journaler", "handleplan", "jobplan", "begge", "kun_jobplan", "nogen_plan", "uoplyst"]
+PLANER_COLUMNS = ["site_type", "kilde", *PLANER_COUNTS, "andel_handleplan", "andel_jobplan", "andel_nogen_plan"]
+
+
+def planer(journal_df: pd.DataFrame, wide_df: pd.DataFrame) -> pd.DataFrame:
+    """Handleplaner and jobplaner found in the case files, per the user's site type and the file's source."""
+    _need(journal_df, ("respondent_id", "kilde", "handleplan", "jobplan"), "Journaludtrækket")
+    bad = sorted({str(k) for k in journal_df["kilde"] if _t(k) not in JOURNAL_KILDER})
+    if bad:
+        raise TableError(f"Ukendt kilde {', '.join(map(repr, bad))} i journaludtrækket — tilladt: "
+                         f"{', '.join(JOURNAL_KILDER)}.")
+    types = _user_site_types(wide_df)
+    tally: dict[tuple[str, str], list[int]] = {}
+    for rec in journal_df.to_dict("records"):
+        st = types.get(_t(rec.get("respondent_id")) or "", UOPLYST)
+        hp, jp = _t(rec.get("handleplan")), _t(rec.get("jobplan"))
+        h, j = hp == "ja", jp == "ja"
+        c = tally.setdefault((st, _t(rec["kilde"])), [0] * len(PLANER_COUNTS))
+        for i, v in enumerate((1, h, j, h and j, j and not h, h or j, hp is None or jp is None)):
+            c[i] += int(v)
+    keys = [("boform", "kommune"), ("boform", "boform"), ("vaerested", "kommune")]
+    keys += [k for k in (("vaerested", "boform"), (UOPLYST, "kommune"), (UOPLYST, "boform")) if k in tally]
+    rows = [[st, k, *tally.get((st, k), [0] * len(PLANER_COUNTS))] for st, k in keys]
+    for k in JOURNAL_KILDER:
+        tot = [sum(v[i] for (st, kk), v in tally.items() if kk == k) for i in range(len(PLANER_COUNTS))]
+        rows.append([I_ALT, k, *tot])
+    out = pd.DataFrame(rows, columns=["site_type", "kilde", *PLANER_COUNTS])
+    for c in PLANER_COUNTS:
+        out[c] = out[c].astype(np.int64)
+    for c in ("handleplan", "jobplan", "nogen_plan"):
+        out["andel_" + c] = [_share(k, n) for k, n in zip(out[c], out["journaler"])]
+    out["site_type"] = out["site_type"].astype(object)
+    out["kilde"] = out["kilde"].astype(object)
+    return out[PLANER_COLUMNS]
+
+
+# --------------------------------------------------------------------------- agreement (section 7.4)
+
+ENIGHED_COLUMNS = ["emne", "kode", "par", "n", "enige", "delvist", "uenige", "mangler", "andel_enige"]
+
+
+def enighed_bruger_sagsbehandler(wide_df: pd.DataFrame, sagsbehandler_df: pd.DataFrame,
+                                 guide_user: Guide | None = None, guide_cw: Guide | None = None,
+                                 topics: Iterable[str] | None = None) -> pd.DataFrame:
+    """Agreement between the user's own account and the case worker's, per topic (section 7.4).
+
+    A pair is a case-worker interview about a user in `wide_df`. Answers are compared code by
+    code (`survey.sources.agreement`); a value outside the guide raises TableError.
+    """
+    gu = guide_user or guide_for("bruger")
+    gc = guide_cw or guide_for("sagsbehandler")
+    try:
+        chosen = compare_topics(topics)
+        for _, _, code in chosen:
+            check_comparable(code, gu, gc)
+    except SourceError as e:
+        raise TableError(str(e)) from None
+    _need(sagsbehandler_df, ("respondent_id",), "Sagsbehandlerinterviewene")
+    users = {str(r["respondent_id"]): r for r in wide_df.to_dict("records")} if "respondent_id" in wide_df.columns else {}
+    pairs = [(users[str(r["respondent_id"])], r) for r in sagsbehandler_df.to_dict("records")
+             if not _blank(r.get("respondent_id")) and str(r["respondent_id"]) in users]
+    rows = []
+    for topic, _label, code in chosen:
+        tally = dict.fromkeys(("enige", "delvist", "uenige", "mangler"), 0)
+        for u, c in pairs:
+            a, pa = gu.check_value(code, u.get(code))
+            b, pb = gc.check_value(code, c.get(code))
+            if pa is not None or pb is not None:
+                p = pa or pb
+                raise TableError(f"Ugyldigt svar på {code!r} for {u.get('respondent_id')}: {p.text('da')}.")
+            tally[agreement(gu.item(code).type, a, b)] += 1
+        n = len(pairs) - tally["mangler"]
+        rows.append([topic, code, len(pairs), n, tally["enige"], tally["delvist"], tally["uenige"], tally["mangler"],
+                     _share(tally["enige"], n)])
+    out = pd.DataFrame(rows, columns=ENIGHED_COLUMNS)
+    for c in ENIGHED_COLUMNS[2:-1]:
+        out[c] = out[c].astype(np.int64)
+    out["andel_enige"] = out["andel_enige"].astype(float)
+    return out
+
+
+# --------------------------------------------------------------------------- registry and rendering
+
+#: table id -> function; `render` supplies the arguments from the wide frame and the source frames.
+TABLES: dict[str, Callable[..., pd.DataFrame]] = {
+    "bilag_c": bilag_c,
+    "oversigt_interview": oversigt_interview,
+    "planer": planer,
+    "enighed": enighed_bruger_sagsbehandler,
+}
+
+#: Danish titles (Markdown headings, workbook sheet titles).
+TITLES: dict[str, str] = {
+    "bilag_c": "Bilag C: Informationskilder på individniveau",
+    "oversigt_interview": "Oversigt over interview efter informanttype",
+    "planer": "Handleplaner og jobplaner i journalerne (afsnit 6.3)",
+    "enighed": "Enighed mellem brugerens og sagsbehandlerens fortælling (afsnit 7.4)",
+}
+
+
+def _filter_site_type(site_type: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | None]
+                      ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame | None]]:
+    keep = wide_df[wide_df["site_type"] == site_type] if "site_type" in wide_df.columns else wide_df[:0]
+    ids = set(keep["respondent_id"]) if "respondent_id" in keep.columns else set()
+    out: dict[str, pd.DataFrame | None] = {}
+    for k, df in frames.items():
+        if df is None:
+            out[k] = None
+        elif k == "leder" and "site_type" in df.columns:
+            out[k] = df[df["site_type"] == site_type]
+        elif "respondent_id" in df.columns:
+            mask = df["respondent_id"].isin(ids)
+            if "site" in df.columns and "site" in keep.columns:  # site-level reasons (leader)
+                mask |= df["respondent_id"].map(_blank) & df["site"].isin(set(keep["site"]))
+            out[k] = df[mask]
+        else:
+            out[k] = df
+    return keep, out
+
+
+def render(table_id: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | None], *,
+           reasons: pd.DataFrame | None = None, guide: Guide | None = None, guide_cw: Guide | None = None,
+           fmt: str = "csv", site_type: str | None = None) -> str:
+    """The table `table_id` as CSV or Markdown text.
+
+    `frames`: informant type -> source frame (``sagsbehandler``, ``kontaktperson``, ``leder``,
+    ``journal``; an ``aarsager`` entry is used as `reasons` when none is given). `site_type`
+    (``boform``/``vaerested``) keeps only users of that type, their sources and those sites'
+    leaders. Raises `TableError` (Danish, listing what is allowed) for an unknown table id,
+    format or site type.
+    """
+    tid = str(table_id).strip().lower()
+    if tid not in TABLES:
+        raise TableError(f"Ukendt tabel {table_id!r} — tilladt: {', '.join(TABLES)}.")
+    if fmt not in FORMATS:
+        raise TableError(f"Ukendt format {fmt!r} — tilladt: {', '.join(FORMATS)}.")
+    if site_type is not None and site_type not in SITE_TYPES:
+        raise TableError(f"Ukendt stedtype {site_type!r} — tilladt: {', '.join(SITE_TYPES)}.")
+    frames = dict(frames)
+    if reasons is None:
+        reasons = frames.get("aarsager")
+    if site_type:
+        wide_df, frames = _filter_site_type(site_type, wide_df, {**frames, "aarsager": reasons})
+        reasons = frames.get("aarsager")
+    empty = pd.DataFrame(columns=["source_id", "respondent_id", "kilde", "handleplan", "jobplan"])
+    if tid in ("bilag_c", "oversigt_interview"):
+        status = source_status(wide_df, frames, reasons)
+        out = bilag_c(status) if tid == "bilag_c" else oversigt_interview(status, wide_df)
+    elif tid == "planer":
+        j = frames.get("journal")
+        out = planer(j if j is not None else empty, wide_df)
+    else:
+        s = frames.get("sagsbehandler")
+        out = enighed_bruger_sagsbehandler(wide_df, s if s is not None else empty, guide, guide_cw)
+    if fmt == "csv":
+        return to_csv(out)
+    return _markdown(tid, out, guide, site_type=site_type, n=len(wide_df))
+
+
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[bool]) -> str:
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(vals: Sequence[str]) -> str:
+        return "| " + " | ".join(v.rjust(w) if rt else v.ljust(w) for v, w, rt in zip(vals, widths, right)) + " |"
+
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if rt else ("-" * (w + 2)) for w, rt in zip(widths, right)) + "|"
+    return "\n".join([line(headers), sep] + [line(r) for r in cells])
+
+
+def _pct(x: float) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x * 100:.0f} %"
+
+
+def _place(site_type: str, site: str) -> tuple[str, str]:
+    if site_type == I_ALT:
+        return "", "I alt"
+    typ = SITE_TYPE_LABELS.get(site_type, site_type)
+    return typ, (f"I alt {typ.lower()}" if site == I_ALT else "Uoplyst" if site == UOPLYST else site)
+
+
+_BILAG_C_SHORT = {"foreligger": "X", "ikke_oplyst": "-"}
+
+
+def _markdown(tid: str, t: pd.DataFrame, guide: Guide | None, *, site_type: str | None, n: int) -> str:
+    pop = f"stedtype {SITE_TYPE_LABELS[site_type].lower()}" if site_type else "alle respondenter"
+    head = [f"## {TITLES[tid]}", "", f"Population: {pop} (n = {n} brugere).", ""]
+    notes: list[str] = []
+    if tid == "bilag_c":
+        rows = []
+        for r in t.itertuples():
+            typ, name = _place(r.site_type, r.site)
+            rows.append([name, r.respondent_id] + [_BILAG_C_SHORT.get(getattr(r, k), SOURCE_STATUS.get(getattr(r, k),
+                                                    getattr(r, k) or "")) for k in KILDER] + [r.noter or ""])
+        body = _md_table(["Boform/værested", "Bruger-id"] + [KILDE_LABELS[k] for k in KILDER] + ["Noter"], rows,
+                         [False] * (len(KILDER) + 3))
+        notes.append("X = foreligger; - = ikke oplyst. Journaler læses kun med brugerens tilladelse.")
+    elif tid == "oversigt_interview":
+        rows = []
+        for r in t.itertuples():
+            typ, name = _place(r.site_type, r.site)
+            rows.append([typ, name, r.brugere, r.samtykke_givet, r.journal_kommune, r.journal_boform,
+                         f"{r.sagsbehandler} ({r.sagsbehandler_konkret})", r.sagsbehandlere,
+                         f"{r.kontaktperson} ({r.kontaktperson_konkret})", r.kontaktpersoner, r.leder])
+        body = _md_table(["Type", "Sted", "Brugere", "Tilladelse til journalindsigt", "Journal kommune",
+                          "Journal boform", "Sagsbehandler-interview (konkrete)", "Sagsbehandlere (personer)",
+                          "Kontaktperson-interview (konkrete)", "Kontaktpersoner (personer)", "Leder"], rows,
+                         [False, False] + [True] * 9)
+        notes.append("Interview og journaler tælles pr. bruger; «konkrete» = interview om den konkrete bruger "
+                     "(ikke generelt). Personer tælles én gang, også når de er interviewet om flere brugere.")
+    elif tid == "planer":
+        rows = []
+        for r in t.itertuples():
+            typ = "I alt" if r.site_type == I_ALT else SITE_TYPE_LABELS.get(r.site_type, r.site_type)
+            kilde = "Kommunens journal" if r.kilde == "kommune" else "Boformens journal"
+            rows.append([typ, kilde, r.journaler, f"{r.handleplan} ({_pct(r.andel_handleplan)})",
+                         f"{r.jobplan} ({_pct(r.andel_jobplan)})", r.begge, r.kun_jobplan,
+                         f"{r.nogen_plan} ({_pct(r.andel_nogen_plan)})"])
+        body = _md_table(["Brugere af", "Kilde", "Journaler", "Handleplan (§ 111)", "Jobplan", "Begge",
+                          "Kun jobplan", "Nogen plan"], rows, [False, False] + [True] * 6)
+        notes.append("Procent af journaler læst. Handleplan = egentlig handleplan efter serviceloven (§ 111); "
+                     "opholdsplaner o.l. tælles ikke.")
+        if int(t["uoplyst"].sum()):
+            notes.append(f"{int(t.loc[t['site_type'] != I_ALT, 'uoplyst'].sum())} journaler uden svar om "
+                         "handleplan eller jobplan er talt som «ikke fundet».")
+    else:
+        labels = {k: lab for k, lab, _ in COMPARE_TOPICS + EXTRA_TOPICS}
+        rows = [[labels.get(r.emne, r.emne), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, _pct(r.andel_enige)]
+                for r in t.itertuples()]
+        body = _md_table(["Emne", "Par", "n", "Enige", "Delvist enige", "Uenige", "Mangler svar", "Andel enige"],
+                         rows, [False] + [True] * 7)
+        notes.append("Et par = brugerens interview og et interview med brugerens sagsbehandler. n = par med svar "
+                     "fra begge; delvist enige = flere svar, der overlapper. Koderne er de samme i de to guider.")
+    return "\n".join(head + [body, ""] + notes) + "\n"
