@@ -1,0 +1,1015 @@
+"""The report's figures and the quality map (kvalitetskort) as Plotly figures, and static images.
+
+Every number comes from `exports.tables` (the same DataFrames the CLI, the app and the workbook
+print); this module only draws them. UI text is Danish; the rules are those of
+``spec/method.md``.
+
+Figures (`FIGURES`, `figure(fig_id, df, guide, **filters)`)
+---------------------------------------------------------
+* ``kvalitetskort`` — `kvalitetskort_figure`: importance (Vigtighed, x) against outcome
+  (Tilfredshed/udbytte, y), both 0–100 %, the 45° line, one labelled point per probe with its
+  n ("Rytme (n=59)"), optional 95 % Wilson intervals in both directions, the area below the line
+  shaded and labelled "Vigtigt, men ikke leveret".
+* ``kvalitetskort_grupper`` — `kvalitetskort_small_multiples`: one such panel per user group,
+  all on the same 0–100 % scale.
+* ``fig3.1`` (tilbudstype), ``fig7.1``–``fig7.4`` (distributions incl. "Ikke besvaret") and
+  ``7.2`` (inddragelse × tilfredshed): grouped bars, y = percent of the row's n, the count on
+  every bar.
+* ``fig4`` (any probe, ``probe=``) and ``fig4.1``/``fig4.2``/``fig4.3`` = the report's Figur
+  4.1–4.3 (rytme, kontakt, arbejdsmarked): share ``ja`` of ``ja`` + ``nej`` per user group,
+  bar text "ja af n", optional Wilson intervals.
+
+Rules decided here
+------------------
+* **Not distinguishable from the line.** A point is flagged when its 95 % *box*
+  ``[vigtighed_lav, vigtighed_hoej] × [udbytte_lav, udbytte_hoej]`` (the two Wilson intervals of
+  `tables.kvalitetskort`) touches or crosses the diagonal y = x. A box meets the diagonal exactly
+  when the two intervals overlap, so the rule is
+  ``max(v_lo, u_lo) <= min(v_hi, u_hi)``. No interval for the gap itself is computed (the two
+  shares come from the same respondents, so this is a descriptive, conservative reading, not a
+  test). The flag is computed and shown (open marker, legend "Kan ikke skelnes fra linjen")
+  whether or not the intervals are drawn. `crosses_diagonal` exposes it.
+* **Small groups.** ``publish=True`` (anything shown outside the research team) leaves out every
+  point (map) or group bar (bar charts) whose n is below ``min_n`` (default 5) and adds a note
+  naming them. Without ``publish`` everything is drawn and a note counts the small-n points.
+  n is the probe's ``ja + nej`` (map, Figur 4) or the group's number of respondents (Figur 3.1,
+  7.x; the row's total for 7.2). Points with n = 0 have no position and are always left out
+  (with a note).
+* **Labels.** Each point's label is "Kort navn (n=…)" (`PROBE_SHORT`; the guide's labels are
+  whole questions and go to the hover text). Probes at exactly the same place share one label
+  ("Mod på tilværelsen (n=20), Kontakt (n=20)"). `place_labels` picks a text position per
+  point (8 positions around it) that avoids other labels, markers, error bars and the shaded
+  area's note, and falls back to an annotation with a thin leader line when all are crowded.
+  The trace's ``text`` is always the point's own label (tests, hover); what is drawn is its
+  ``texttemplate``.
+* Percent axes with Danish decimal commas (layout ``separators=",."``).
+
+Output (`write_figure`, `to_png_bytes`, `to_image_bytes`)
+--------------------------------------------------------
+By extension: ``.png`` / ``.svg`` through kaleido (v1; it starts Debian's ``chromium`` from
+PATH), ``.html`` through plotly with plotly.js inline (works offline). PNGs are written at
+``scale=2`` (e.g. 1720 × 2040 px for the map) for print. Kaleido is kept running in one
+background Chromium after the first image (`kaleido.start_sync_server`), so only the first image
+of a process pays Chromium's start-up (~4 s); later images take ~0.3 s. Calls are serialised
+with a lock (the app's sessions run in threads). `stop_image_server()` ends it (it also ends at
+interpreter exit).
+
+Errors are `FigureError` (a `tables.TableError`, hence a ValueError) with a Danish message naming
+what is wrong and what is allowed.
+"""
+from __future__ import annotations
+
+import html
+import math
+import operator
+import textwrap
+import threading
+import warnings
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from archetypes.model import GROUP_ORDER, GROUPS
+from exports import tables
+from exports.tables import DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, TableError
+from survey.guide import Guide, load_guide
+
+__all__ = [
+    "FigureError", "FIGURES", "FIGURE_IDS", "REPORT_FIG4", "FORMATS", "PROBE_SHORT",
+    "crosses_diagonal", "kvalitetskort_points", "kvalitetskort_figure", "kvalitetskort_small_multiples",
+    "figur_3_1_figure", "figur_4_figure", "figur_7_figure", "inddragelse_figure",
+    "place_labels", "figure", "write_figure", "to_png_bytes", "to_image_bytes", "to_html", "stop_image_server",
+]
+
+
+class FigureError(TableError):
+    """A figure request that cannot be served (unknown id, extension, probe …); Danish message."""
+
+
+# --------------------------------------------------------------------------- constants
+
+FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
+FONT_SIZE = 14
+LABEL_SIZE = 12           # point labels on the single map
+SMALL_LABEL_SIZE = 10     # point labels in the small multiples
+PNG_SCALE = 2
+FORMATS = (".png", ".svg", ".html")
+
+AXIS_LO, AXIS_HI = -4.0, 104.0   # a little room so points at 0 % / 100 % are not cut
+SHADE = "rgba(214, 96, 77, 0.10)"
+SHADE_TEXT = "#b2182b"
+LINE = "#555555"
+POINT = "#1f4e79"
+FLAGGED = "#6b8fb3"
+GRID = "#e6e6e6"
+
+#: short Danish names for the point labels (the guide's labels are whole questions).
+PROBE_SHORT: dict[str, str] = {
+    "arbejdsmarked": "Arbejdsmarked", "rytme": "Rytme", "sjovt": "Sjovt og udfordrende",
+    "mod": "Mod på tilværelsen", "bolig": "Bolig", "familie": "Familie", "kontakt": "Kontakt",
+    "sundhed": "Sundhed", "skrive_laese": "Skrive/læse", "faglige_evner": "Faglige evner",
+    "virksomheder": "Virksomheder", "jobsoegning": "Jobsøgning",
+}
+
+#: the report's Figur 4.1–4.3: figure id -> (probe, the report's title).
+REPORT_FIG4: dict[str, tuple[str, str]] = {
+    "fig4.1": ("rytme", "Figur 4.1 Har tilbuddet givet dig en rytme i hverdagen?"),
+    "fig4.2": ("kontakt", "Figur 4.2 Har tilbuddet givet dig tættere kontakt til andre mennesker?"),
+    "fig4.3": ("arbejdsmarked", "Figur 4.3 Har tilbuddet bragt dig tættere på arbejdsmarkedet?"),
+}
+
+# Colours per answer position (colour-blind-safe, print-friendly); "Ikke besvaret" is grey.
+PALETTE = ("#1f4e79", "#e08214", "#4dac26", "#b2182b", "#8073ac", "#35978f", "#bf812d")
+BLANK_COLOUR = "#bdbdbd"
+
+
+# --------------------------------------------------------------------------- small helpers
+
+def _guide(guide: Guide | None) -> Guide:
+    return guide if guide is not None else load_guide()
+
+
+def _pct(x: float, digits: int = 0) -> str:
+    """Danish percent text: 84,7 % (– for NaN)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x * 100:.{digits}f} %".replace(".", ",")
+
+
+def _group_label(code: str) -> str:
+    if code == I_ALT:
+        return "I alt"
+    if code == UOPLYST:
+        return "Uoplyst"
+    return GROUPS[code].short if code in GROUPS else str(code)
+
+
+def _value_label(guide: Guide, code: str, value: str) -> str:
+    if value == I_ALT:
+        return "I alt"
+    if value == IKKE_BESVARET:
+        return "Ikke besvaret"
+    if value == UOPLYST:
+        return "Uoplyst"
+    return guide.item(code).choice_label(value) if code in guide.items else str(value)
+
+
+def _probe_short(guide: Guide, code: str) -> str:
+    if code in PROBE_SHORT:
+        return PROBE_SHORT[code]
+    label = guide.item(code).label if code in guide.items else code
+    return textwrap.shorten(label, 28, placeholder="…")
+
+
+def _wrap(text: str, width: int) -> str:
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def _names(items: Sequence[str], limit: int = 6) -> str:
+    items = list(items)
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" og {len(items) - limit} flere"
+
+
+def _convert(fn: Callable, *args, **kwargs):
+    """Call a tables function, turning its TableError into a FigureError (same message)."""
+    try:
+        return fn(*args, **kwargs)
+    except FigureError:
+        raise
+    except TableError as e:
+        raise FigureError(str(e)) from None
+
+
+def _population(df: pd.DataFrame, group: str | None, site_type: str | None) -> pd.DataFrame:
+    return _convert(tables.population, df, group or None, site_type or None)
+
+
+def _population_text(guide: Guide, group: str | None, site_type: str | None, n: int) -> str:
+    parts = []
+    if group:
+        parts.append(f"brugergruppe: {_group_label(group)}")
+    if site_type:
+        parts.append(f"stedtype: {_value_label(guide, 'site_type', site_type).lower()}")
+    who = ", ".join(parts) if parts else "alle respondenter"
+    return f"{who[0].upper()}{who[1:]} (n = {n})"
+
+
+def _title(text: str, sub: str, width: int = 80) -> dict:
+    return {"text": f"<b>{_wrap(text, width)}</b><br><span style='font-size:13px;color:#555'>"
+                    f"{html.escape(sub)}</span>",
+            "x": 0.0, "xref": "paper", "xanchor": "left", "y": 1.0, "yref": "container",
+            "yanchor": "top", "pad": {"t": 16}, "font": {"size": 17}}
+
+
+def _wrapped(notes: Sequence[str], width: int) -> list[str]:
+    return [line for n in notes for line in (textwrap.wrap(n, width) or [""])]
+
+
+NOTE_LINE = 15  # px per line of the notes (font 11)
+
+
+def _notes_annotation(notes: Sequence[str], *, y: float = -0.08, x: float = 0.0, width: int = 120,
+                      yanchor: str = "top") -> dict:
+    text = "<br>".join(_wrapped(notes, width))
+    return {"text": text, "xref": "paper", "yref": "paper", "x": x, "y": y, "xanchor": "left",
+            "yanchor": yanchor, "showarrow": False, "align": "left", "font": {"size": 11, "color": "#444"},
+            "name": "noter"}
+
+
+def _notes_at_bottom(notes: Sequence[str], *, plot_h: float, margin_b: float, width: int) -> dict:
+    """The notes as an annotation whose last line sits 12 px above the figure's bottom edge."""
+    return _notes_annotation(notes, y=-(margin_b - 12) / plot_h, yanchor="bottom", width=width)
+
+
+def _base_layout(fig: go.Figure, width: int, height: int, margin: dict) -> None:
+    fig.update_layout(template="plotly_white", width=width, height=height, margin=margin,
+                      font={"family": FONT, "size": FONT_SIZE, "color": "#222"}, separators=",.",
+                      paper_bgcolor="white", plot_bgcolor="white")
+
+
+# --------------------------------------------------------------------------- the quality map: data
+
+def crosses_diagonal(v_lo, v_hi, u_lo, u_hi) -> np.ndarray:
+    """True where the box [v_lo, v_hi] × [u_lo, u_hi] touches or crosses the line y = x.
+
+    The diagonal meets the box exactly when the two intervals overlap:
+    ``max(v_lo, u_lo) <= min(v_hi, u_hi)``. NaN bounds (n = 0) give False.
+    """
+    v_lo, v_hi, u_lo, u_hi = (np.asarray(a, dtype=float) for a in (v_lo, v_hi, u_lo, u_hi))
+    with np.errstate(invalid="ignore"):
+        return np.maximum(v_lo, u_lo) <= np.minimum(v_hi, u_hi)
+
+
+def kvalitetskort_points(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
+                         site_type: str | None = None, *, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
+    """`tables.kvalitetskort` for the population plus the columns the map draws.
+
+    Adds ``label`` (short name), ``tekst`` ("Rytme (n=59)"), ``krydser`` (the box meets the
+    diagonal, see `crosses_diagonal`) and ``tom`` (n = 0: no position).
+    """
+    g = _guide(guide)
+    pop = _population(df, group, site_type) if (group or site_type) else df
+    t = _convert(tables.kvalitetskort, pop, g, min_n=min_n)
+    t = t.copy()
+    t["label"] = [_probe_short(g, c) for c in t["kode"]]
+    t["tekst"] = [f"{lab} (n={n})" for lab, n in zip(t["label"], t["n"])]
+    t["krydser"] = crosses_diagonal(t["vigtighed_lav"], t["vigtighed_hoej"], t["udbytte_lav"], t["udbytte_hoej"])
+    t["tom"] = t["n"] == 0
+    return t
+
+
+# --------------------------------------------------------------------------- label placement
+
+# Plotly text positions, in order of preference, with the label box they give relative to the
+# point (in pixels, y up): (dx0, dy0) is the box's lower-left corner as a function of the label
+# width w, height h and the gap r (marker radius + padding).
+_POSITIONS: tuple[tuple[str, Callable[[float, float, float], tuple[float, float]]], ...] = (
+    ("middle right", lambda w, h, r: (r, -h / 2)),
+    ("top center", lambda w, h, r: (-w / 2, r * 0.6)),
+    ("bottom center", lambda w, h, r: (-w / 2, -r * 0.6 - h)),
+    ("middle left", lambda w, h, r: (-r - w, -h / 2)),
+    ("top right", lambda w, h, r: (r * 0.5, r * 0.3)),
+    ("bottom right", lambda w, h, r: (r * 0.5, -r * 0.3 - h)),
+    ("top left", lambda w, h, r: (-r * 0.5 - w, r * 0.3)),
+    ("bottom left", lambda w, h, r: (-r * 0.5 - w, -r * 0.3 - h)),
+)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Overlap area of boxes (x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _text_width(text: str, size: float) -> float:
+    """Rough pixel width of `text` in DejaVu Sans (the font Chromium has on Debian)."""
+    wide = sum(1 for ch in text if ch.isupper() or ch in "mwMW%")
+    narrow = sum(1 for ch in text if ch in "il.,:;|()/ ")
+    return size * (0.62 * (len(text) - wide - narrow) + 0.78 * wide + 0.36 * narrow)
+
+
+#: offsets tried for a label with a leader line, when no plain position is free: 12 directions at
+#: two distances (pixels between the label's edge and the point).
+_LEADER_ANGLES = tuple(math.radians(a) for a in range(0, 360, 30))
+_LEADER_GAPS = (20.0, 40.0)
+LEADER_COST = 600.0  # px² of overlap a leader line is worth avoiding
+
+
+def place_labels(xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *, px_x: float, px_y: float,
+                 size: float, marker: float, lo: float = AXIS_LO, hi: float = AXIS_HI,
+                 obstacles: Iterable[tuple[float, float, float, float]] = (),
+                 segments: Iterable[tuple[float, float, float, float]] = ()) -> list[str | tuple[float, float]]:
+    """Where to put each point's label so that labels overlap each other and the markers little.
+
+    Returns per point either a plotly ``textposition`` (str: the label sits next to its point) or
+    ``(dx, dy)``: the label's centre in pixels from the point (y up), to be drawn as an annotation
+    with a thin leader line — used only when every plain position is crowded.
+
+    Works in pixels (`px_x`, `px_y` = pixels per data unit). Greedy start (every label to the
+    right), then up to four rounds in which each label takes the candidate with the least cost
+    given the others: overlap with other labels, with markers and a halo around them (a label
+    close to another point reads as that point's), leaving the plot area, covering `obstacles`
+    (data-unit boxes such as the "Vigtigt, men ikke leveret" note) or `segments` (data-unit boxes
+    of error bars), plus a small preference for the earlier positions and `LEADER_COST` for a
+    leader line.
+    """
+    pts = [(float(x) * px_x, float(y) * px_y) for x, y in zip(xs, ys)]
+    k = len(pts)
+    if k == 0:
+        return []
+    h = size * 1.25
+    widths = [_text_width(t, size) + 2 for t in texts]
+    r = marker / 2 + 3
+    area = (lo * px_x, lo * px_y, hi * px_x, hi * px_y)
+    marks = [(x - marker / 2 - 1, y - marker / 2 - 1, x + marker / 2 + 1, y + marker / 2 + 1) for x, y in pts]
+    halo = marker / 2 + size * 1.0  # a label this close to another point reads as that point's label
+    halos = [(x - halo, y - halo, x + halo, y + halo) for x, y in pts]
+    obs = [(a * px_x, b * px_y, c * px_x, d * px_y) for a, b, c, d in obstacles]
+    segs = [(a * px_x, b * px_y, c * px_x, d * px_y) for a, b, c, d in segments]
+    n_plain = len(_POSITIONS)
+    same = [[abs(a[0] - b[0]) < 1 and abs(a[1] - b[1]) < 1 for b in pts] for a in pts]
+    leaders = [(ang, gap) for gap in _LEADER_GAPS for ang in _LEADER_ANGLES]
+
+    def centre(i: int, p: int) -> tuple[float, float]:
+        """Offset of the label's centre from its point for candidate p (plain or leader)."""
+        w = widths[i]
+        if p < n_plain:
+            dx, dy = _POSITIONS[p][1](w, h, r)
+            return dx + w / 2, dy + h / 2
+        ang, gap = leaders[p - n_plain]
+        return math.cos(ang) * (w / 2 + gap), math.sin(ang) * (h / 2 + gap)
+
+    boxes: dict[tuple[int, int], tuple[float, float, float, float]] = {}
+
+    def box(i: int, p: int) -> tuple[float, float, float, float]:
+        b = boxes.get((i, p))
+        if b is None:
+            cx, cy = centre(i, p)
+            x, y = pts[i][0] + cx, pts[i][1] + cy
+            b = boxes[(i, p)] = (x - widths[i] / 2, y - h / 2, x + widths[i] / 2, y + h / 2)
+        return b
+
+    def cost(i: int, p: int, choice: list[int]) -> float:
+        b = box(i, p)
+        c = 0.4 * p * h if p < n_plain else LEADER_COST + 2.0 * leaders[p - n_plain][1]
+        inside = _overlap(b, area)
+        c += 30.0 * ((b[2] - b[0]) * (b[3] - b[1]) - inside)
+        for j in range(k):
+            if j != i:
+                c += 12.0 * _overlap(b, box(j, choice[j]))
+                if not same[i][j]:  # a point drawn on top of this one is no extra obstacle
+                    c += 6.0 * _overlap(b, marks[j]) + 2.0 * _overlap(b, halos[j])
+        if p >= n_plain:
+            c += 6.0 * _overlap(b, marks[i])
+        c += 4.0 * sum(_overlap(b, o) for o in obs)
+        c += 4.0 * sum(_overlap(b, s) for s in segs)
+        return c
+
+    choice = [0] * k
+    # crowded points first: those with most neighbours within two label heights
+    crowd = [sum(1 for j in range(k) if j != i and abs(pts[i][0] - pts[j][0]) < 3 * h
+                 and abs(pts[i][1] - pts[j][1]) < 2 * h) for i in range(k)]
+    order = sorted(range(k), key=lambda i: -crowd[i])
+    candidates = range(n_plain + len(leaders))
+    for _ in range(4):
+        changed = False
+        for i in order:
+            best = min(candidates, key=lambda p: cost(i, p, choice))
+            if best != choice[i]:
+                choice[i], changed = best, True
+        if not changed:
+            break
+    return [_POSITIONS[p][0] if p < n_plain else centre(i, p) for i, p in enumerate(choice)]
+
+
+# --------------------------------------------------------------------------- the quality map: drawing
+
+_PCT_TICKS = dict(tickmode="array", tickvals=list(range(0, 101, 20)), ticktext=[f"{v} %" for v in range(0, 101, 20)])
+_AXIS_COMMON = dict(range=[AXIS_LO, AXIS_HI], **_PCT_TICKS,
+                    showgrid=True, gridcolor=GRID, zeroline=False, showline=True, linecolor="#888",
+                    mirror=True, ticks="outside", ticklen=4, tickcolor="#888")
+DIAGONAL_NAME = "45°-linje: udbytte = vigtighed"
+SHADE_LABEL = "Vigtigt, men ikke leveret"
+FLAG_NAME = "Kan ikke skelnes fra linjen"
+CLEAR_NAME = "Over eller under linjen"
+
+
+_EMPTY_PANEL = "Ingen punkter at vise: "
+
+
+def _empty_note(fig: go.Figure, notes: list[str], size: int, **kw) -> list[str]:
+    """Write the 'nothing to show' note inside the plot; return the other notes."""
+    empty = [n for n in notes if n.startswith(_EMPTY_PANEL)]
+    if empty:
+        fig.add_annotation(x=28, y=78, text=empty[0].replace(": ", ":<br>", 1), showarrow=False, bgcolor="white",
+                           font={"size": size, "color": "#666"}, name="tomt", **kw)
+    return [n for n in notes if not n.startswith(_EMPTY_PANEL)]
+
+
+def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool, min_n: int,
+                label_size: float, marker: float, px_x: float, px_y: float, showlegend: bool,
+                panel: str = "") -> tuple[list[go.Scatter], list[str], list[dict]]:
+    """The point traces of one map (clear points, flagged points), the notes for them, and the
+    labels that need a leader line (annotation dicts in data coordinates)."""
+    notes: list[str] = []
+    empty = t[t["tom"]]
+    keep = t[~t["tom"]]
+    if publish:
+        small = keep[keep["suppressed"]]
+        keep = keep[~keep["suppressed"]]
+        if len(small):
+            where = f"{panel}: " if panel else ""
+            notes.append(f"{where}Udeladt, n under {min_n} (for få svar til offentliggørelse): "
+                         f"{_names(small['label'])}.")
+    elif keep["suppressed"].any():
+        where = f"{panel}: " if panel else ""
+        notes.append(f"{where}{int(keep['suppressed'].sum())} punkt(er) med n under {min_n} — kun til intern brug.")
+    if len(empty):
+        where = f"{panel}: " if panel else ""
+        notes.append(f"{where}Ingen ja/nej-svar (vises ikke): {_names(empty['label'])}.")
+    x = keep["vigtighed"].to_numpy(dtype=float) * 100
+    y = keep["udbytte"].to_numpy(dtype=float) * 100
+    segs = []
+    if intervals:
+        for r in keep.itertuples():
+            segs.append((r.vigtighed_lav * 100, r.udbytte * 100 - 0.3, r.vigtighed_hoej * 100, r.udbytte * 100 + 0.3))
+            segs.append((r.vigtighed * 100 - 0.3, r.udbytte_lav * 100, r.vigtighed * 100 + 0.3, r.udbytte_hoej * 100))
+    shade_box = (AXIS_HI - 38, AXIS_LO, AXIS_HI, AXIS_LO + 6)  # where the shaded area's label sits
+    # points at exactly the same place share one label ("Arbejdsmarked (n=7), Kontakt (n=7)")
+    at: dict[tuple[float, float], list[int]] = {}
+    for i, key in enumerate(zip(np.round(x, 6), np.round(y, 6))):
+        at.setdefault(key, []).append(i)
+    texts = list(keep["tekst"])
+    disp = [""] * len(texts)
+    for idx in at.values():
+        disp[idx[0]] = ", ".join(texts[i] for i in idx)
+    lead = [i for i, d in enumerate(disp) if d]
+    placed = place_labels(x[lead], y[lead], [disp[i] for i in lead], px_x=px_x, px_y=px_y, size=label_size,
+                          marker=marker, obstacles=[shade_box], segments=segs)
+    pos: list[object] = ["middle right"] * len(texts)
+    for i, p in zip(lead, placed):
+        pos[i] = p
+    keep = keep.assign(_pos=pd.Series(pos, index=keep.index, dtype=object),
+                       _disp=pd.Series(disp, index=keep.index, dtype=object))
+    traces = []
+    leader_labels: list[dict] = []
+    for flagged in (False, True):
+        part = keep[keep["krydser"] == flagged]
+        if not len(part) and not showlegend:
+            continue
+        custom = np.column_stack([
+            part["kode"].to_numpy(dtype=object), part["n"].to_numpy(dtype=object),
+            [_wrap(guide.item(c).label if c in guide.items else c, 60) for c in part["kode"]],
+            [f"{_pct(a, 1)} ({_pct(lo, 1)}–{_pct(hi, 1)})" for a, lo, hi in
+             zip(part["udbytte"], part["udbytte_lav"], part["udbytte_hoej"])],
+            [f"{_pct(a, 1)} ({_pct(lo, 1)}–{_pct(hi, 1)})" for a, lo, hi in
+             zip(part["vigtighed"], part["vigtighed_lav"], part["vigtighed_hoej"])],
+            [f"{g * 100:+.1f} procentpoint".replace(".", ",") for g in part["gap"]],
+        ]) if len(part) else None
+        px_ = part["vigtighed"].to_numpy(dtype=float) * 100
+        py_ = part["udbytte"].to_numpy(dtype=float) * 100
+        err_x = err_y = None
+        if intervals and len(part):
+            err_x = dict(type="data", symmetric=False, array=part["vigtighed_hoej"].to_numpy(float) * 100 - px_,
+                         arrayminus=px_ - part["vigtighed_lav"].to_numpy(float) * 100,
+                         color="rgba(60,60,60,0.45)", thickness=1.2, width=3)
+            err_y = dict(type="data", symmetric=False, array=part["udbytte_hoej"].to_numpy(float) * 100 - py_,
+                         arrayminus=py_ - part["udbytte_lav"].to_numpy(float) * 100,
+                         color="rgba(60,60,60,0.45)", thickness=1.2, width=3)
+        plain = [isinstance(p, str) and bool(d) for p, d in zip(part["_pos"], part["_disp"])]
+        for (kx, ky, txt, p) in zip(px_, py_, part["_disp"], part["_pos"]):
+            if txt and not isinstance(p, str):
+                leader_labels.append(dict(
+                    x=kx, y=ky, ax=p[0], ay=-p[1], axref="pixel", ayref="pixel", text=txt, showarrow=True,
+                    arrowhead=0, arrowwidth=0.8, arrowcolor="#888", standoff=marker / 2 + 1,
+                    font={"size": label_size, "color": "#222" if not flagged else "rgba(61, 90, 120, 0.85)"},
+                    name="etiket"))
+        traces.append(go.Scatter(
+            x=px_, y=py_, mode="markers+text", text=list(part["tekst"]),
+            textposition=[p if ok else "middle right" for p, ok in zip(part["_pos"], plain)],
+            texttemplate=[("%{text}" if d == own else d) if ok else ""
+                          for d, own, ok in zip(part["_disp"], part["tekst"], plain)],
+            textfont={"size": label_size, "color": "#222" if not flagged else "#3d5a78"},
+            marker={"size": marker, "color": "white" if flagged else POINT,
+                    "line": {"width": 2, "color": FLAGGED if flagged else POINT},
+                    "symbol": "circle"},
+            opacity=0.85 if flagged else 1.0,
+            error_x=err_x, error_y=err_y, customdata=custom,
+            hovertemplate=("<b>%{customdata[2]}</b><br>n = %{customdata[1]}<br>Udbytte: %{customdata[3]}"
+                           "<br>Vigtighed: %{customdata[4]}<br>Gap (vigtighed − udbytte): %{customdata[5]}"
+                           "<extra></extra>"),
+            name=FLAG_NAME if flagged else CLEAR_NAME, legendgroup="flag" if flagged else "clear",
+            legendrank=1003 if flagged else 1002,
+            showlegend=showlegend, meta={"role": "punkter", "flagged": flagged}, cliponaxis=False,
+        ))
+    if not len(keep):
+        why = f"n under {min_n}" if publish and len(t) > len(empty) else "ingen ja/nej-svar"
+        notes.append(_EMPTY_PANEL + why)
+    return traces, notes, leader_labels
+
+
+def _diagonal_and_shade(fig: go.Figure, row: int | None = None, col: int | None = None, *,
+                        showlegend: bool = True, label_size: float = 12) -> None:
+    kw = {"row": row, "col": col} if row is not None else {}
+    fig.add_shape(type="path", path=f"M {AXIS_LO},{AXIS_LO} L {AXIS_HI},{AXIS_LO} L {AXIS_HI},{AXIS_HI} Z",
+                  fillcolor=SHADE, line={"width": 0}, layer="below", name="vigtigt_ikke_leveret", **kw)
+    fig.add_trace(go.Scatter(x=[AXIS_LO, AXIS_HI], y=[AXIS_LO, AXIS_HI], mode="lines",
+                             line={"color": LINE, "width": 1.5, "dash": "dash"}, name=DIAGONAL_NAME,
+                             hoverinfo="skip", showlegend=showlegend, legendgroup="diagonal", legendrank=1001,
+                             meta={"role": "diagonal"}), **kw)
+    fig.add_annotation(x=AXIS_HI - 1, y=AXIS_LO + 1, text=f"<i>{SHADE_LABEL}</i>", showarrow=False,
+                       xanchor="right", yanchor="bottom", font={"size": label_size, "color": SHADE_TEXT},
+                       name="vigtigt_ikke_leveret", **kw)
+
+
+_MAP_NOTE = ("Udbytte (y) = andel ja blandt ja + nej; vigtighed (x) = andel, der finder det vigtigt (ja eller nej); "
+             "n = antal ja + nej. Under 45°-linjen: vigtigere end det, tilbuddet har givet (forbedringsområder).")
+_FLAG_NOTE = ("Åben markør: kan ikke skelnes fra linjen — 95 %-intervallerne for vigtighed og udbytte overlapper "
+              "(boksen af de to Wilson-intervaller rører 45°-linjen).")
+_INTERVAL_NOTE = "Streger: 95 % Wilson-intervaller for vigtighed (vandret) og udbytte (lodret)."
+
+
+def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
+                         site_type: str | None = None, intervals: bool = False, min_n: int = DEFAULT_MIN_N,
+                         publish: bool = False) -> go.Figure:
+    """The quality map for one population (all respondents, one user group, one site type)."""
+    g = _guide(guide)
+    pop = _population(df, group, site_type) if (group or site_type) else df
+    t = kvalitetskort_points(pop, g, min_n=min_n)
+    plot = 740                      # square plot area in px
+    margin = {"l": 80, "r": 40, "t": 112, "b": 0}
+    width = margin["l"] + margin["r"] + plot
+    span = AXIS_HI - AXIS_LO
+    traces, notes, leader_labels = _map_traces(t, g, intervals=intervals, publish=publish, min_n=min_n,
+                                               label_size=LABEL_SIZE, marker=11, px_x=plot / span,
+                                               px_y=plot / span, showlegend=True)
+    fig = go.Figure()
+    notes = _empty_note(fig, notes, 16)
+    all_notes = [_MAP_NOTE, _FLAG_NOTE] + ([_INTERVAL_NOTE] if intervals else []) + notes
+    note_width = 112
+    margin["b"] = 78 + NOTE_LINE * len(_wrapped(all_notes, note_width)) + 16
+    _base_layout(fig, width, margin["t"] + plot + margin["b"], margin)
+    _diagonal_and_shade(fig, label_size=13)
+    for tr in traces:
+        fig.add_trace(tr)
+    for a in leader_labels:
+        fig.add_annotation(**a)
+    fig.update_xaxes(title={"text": "Vigtighed (andel, der finder det vigtigt)", "font": {"size": 15}},
+                     constrain="domain", **_AXIS_COMMON)
+    fig.update_yaxes(title={"text": "Tilfredshed/udbytte (andel ja)", "font": {"size": 15}}, scaleanchor="x",
+                     scaleratio=1, constrain="domain", **_AXIS_COMMON)
+    fig.update_layout(
+        title=_title(tables.TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop)), 70),
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+                "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0)"},
+    )
+    fig.add_annotation(**_notes_at_bottom(all_notes, plot_h=plot, margin_b=margin["b"], width=note_width))
+    fig.update_layout(meta={"figure": "kvalitetskort", "publish": publish, "min_n": min_n, "notes": all_notes})
+    return fig
+
+
+def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
+                                  site_type: str | None = None, intervals: bool = False,
+                                  min_n: int = DEFAULT_MIN_N, publish: bool = False,
+                                  groups: Sequence[str] | None = None) -> go.Figure:
+    """One quality map per user group (report order), all on the same 0–100 % scale.
+
+    `group` (or `groups`) limits the panels; respondents without a group are not in any panel
+    (a note says how many).
+    """
+    g = _guide(guide)
+    if group:
+        _convert(tables.population, df.iloc[:0], group)  # validates the code
+        groups = [group]
+    groups = list(groups) if groups else list(GROUP_ORDER)
+    for code in groups:
+        if code not in GROUPS:
+            raise FigureError(f"Ukendt brugergruppe {code!r} — tilladt: {', '.join(GROUP_ORDER)}.")
+    pop = _population(df, None, site_type) if site_type else tables.population(df)
+    k = len(groups)
+    cols = min(3, k)
+    rows = math.ceil(k / cols)
+    spare = rows * cols - k  # empty cells at the end take the legend and the notes
+    per_n = {c: int((pop["brugergruppe"] == c).sum()) for c in groups}
+    panel = 470 if cols > 1 else 620
+    margin = {"l": 80, "r": 30, "t": 100, "b": 80}
+    width = margin["l"] + margin["r"] + int(cols * panel + (cols - 1) * 75)
+    height = margin["t"] + margin["b"] + int(rows * panel + (rows - 1) * 95)
+    specs = [[({} if r * cols + c < k else None) for c in range(cols)] for r in range(rows)]
+    fig = make_subplots(rows=rows, cols=cols, specs=specs,
+                        horizontal_spacing=75 / (width - margin["l"] - margin["r"]) if cols > 1 else 0.0,
+                        vertical_spacing=95 / (height - margin["t"] - margin["b"]) if rows > 1 else 0.0,
+                        subplot_titles=[f"{_group_label(c)} (n = {per_n[c]})" for c in groups])
+    _base_layout(fig, width, height, margin)
+    span = AXIS_HI - AXIS_LO
+    notes: list[str] = []
+    seen_flag = {False: False, True: False}
+    for i, code in enumerate(groups):
+        r, c = divmod(i, cols)
+        t = kvalitetskort_points(pop[pop["brugergruppe"] == code], g, min_n=min_n)
+        _diagonal_and_shade(fig, r + 1, c + 1, showlegend=(i == 0), label_size=10)
+        traces, ns, leader_labels = _map_traces(t, g, intervals=intervals, publish=publish, min_n=min_n,
+                                                label_size=SMALL_LABEL_SIZE, marker=9, px_x=panel / span,
+                                                px_y=panel / span, showlegend=False, panel=_group_label(code))
+        notes += _empty_note(fig, ns, 13, row=r + 1, col=c + 1)
+        for tr in traces:
+            flagged = tr.meta["flagged"]
+            if len(tr.x) and not seen_flag[flagged]:
+                tr.showlegend = seen_flag[flagged] = True
+            tr.meta = {**tr.meta, "group": code}
+            fig.add_trace(tr, row=r + 1, col=c + 1)
+        for a in leader_labels:
+            fig.add_annotation(**a, row=r + 1, col=c + 1)
+        linked = {"matches": None} if i == 0 else {"matches": "x"}  # zoom one panel, zoom all
+        fig.update_xaxes(row=r + 1, col=c + 1, title={"text": "Vigtighed", "font": {"size": 12}},
+                         **_AXIS_COMMON, **linked, tickfont={"size": 11})
+        fig.update_yaxes(row=r + 1, col=c + 1, title={"text": "Udbytte", "font": {"size": 12}},
+                         **_AXIS_COMMON, **({"matches": None} if i == 0 else {"matches": "y"}), tickfont={"size": 11})
+    for a in fig.layout.annotations:  # the subplot titles
+        if a.font.size is None:
+            a.font = {"size": 14}
+    without = int(pop["brugergruppe"].isna().sum())
+    base_notes = [_MAP_NOTE, _FLAG_NOTE] + ([_INTERVAL_NOTE] if intervals else [])
+    if without:
+        base_notes.append(f"{without} respondent(er) uden brugergruppe indgår ikke i noget panel.")
+    all_notes = base_notes + notes
+    sub = _population_text(g, None, site_type, len(pop)) + " — ét kort pr. brugergruppe, samme skala"
+    fig.update_layout(title=_title(tables.TITLES["kvalitetskort"] + " efter brugergruppe", sub, 110),
+                      meta={"figure": "kvalitetskort_grupper", "publish": publish, "min_n": min_n,
+                            "groups": groups, "notes": all_notes})
+    if spare:
+        # the first empty cell (bottom right): legend on top, notes below it
+        x0 = (cols - spare) / cols + 0.03
+        cell_top = (1 / rows) - 0.03
+        fig.update_layout(legend={"x": x0, "xanchor": "left", "y": cell_top, "yanchor": "top",
+                                  "font": {"size": 14}, "bgcolor": "rgba(255,255,255,0)"})
+        below_legend = cell_top - 110 / (height - margin["t"] - margin["b"])
+        fig.add_annotation(**_notes_annotation(all_notes, x=x0, y=below_legend, width=int(spare * 60)))
+    else:
+        note_width = int(width / 7.2)
+        extra = NOTE_LINE * len(_wrapped(all_notes, note_width)) + 16
+        plot_h = height - margin["t"] - margin["b"]
+        # the legend goes above the panel titles: 32 px more at the top
+        fig.update_layout(height=height + extra + 32,
+                          margin={**margin, "b": margin["b"] + extra, "t": margin["t"] + 32},
+                          legend={"orientation": "h", "x": 0, "y": 1 + 34 / plot_h, "yanchor": "bottom"})
+        fig.add_annotation(**_notes_at_bottom(all_notes, plot_h=plot_h, margin_b=margin["b"] + extra,
+                                              width=note_width))
+    return fig
+
+
+# --------------------------------------------------------------------------- bar charts
+
+def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool) -> tuple[pd.DataFrame, list[str]]:
+    """Drop (publish) or count (not publish) the rows whose n is below min_n; returns notes."""
+    small = rows[rows[n_col] < min_n]
+    if not len(small):
+        return rows, []
+    labels = [_group_label(c) for c in dict.fromkeys(small["brugergruppe"])]
+    if publish:
+        return (rows[rows[n_col] >= min_n],
+                [f"Udeladt, n under {min_n} (for få svar til offentliggørelse): {_names(labels)}."])
+    return rows, [f"n under {min_n} (kun til intern brug): {_names(labels)}."]
+
+
+def _keep_rows(t: pd.DataFrame, group: str | None) -> pd.DataFrame:
+    """All group rows (tables list "uoplyst" only when non-zero); with a group filter only that group and I alt."""
+    if group:
+        return t[t["brugergruppe"].isin([group, I_ALT])]
+    return t
+
+
+def _bar_layout(fig: go.Figure, title: str, sub: str, notes: Sequence[str], *, y_title: str, x_title: str,
+                n_bars: int, width: int | None = None, legend: bool = True) -> None:
+    width = width or max(900, min(1500, 150 + 26 * n_bars))
+    plot_h = 430
+    note_width = int(width / 7.3)
+    margin = {"l": 90, "r": 30, "t": 118 if legend else 92, "b": 0}
+    margin["b"] = 112 + NOTE_LINE * len(_wrapped(notes, note_width)) + 14
+    _base_layout(fig, width, margin["t"] + plot_h + margin["b"], margin)
+    fig.update_layout(
+        title=_title(title, sub, int(width / 11)), barmode="group", bargap=0.22, bargroupgap=0.06,
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom", "font": {"size": 13},
+                "traceorder": "normal"},
+    )
+    fig.update_yaxes(title={"text": y_title, "font": {"size": 15}}, range=[0, 112], **_PCT_TICKS,
+                     gridcolor=GRID, zeroline=True, zerolinecolor="#888", showline=False)
+    fig.update_xaxes(title={"text": x_title, "font": {"size": 14}, "standoff": 8}, showline=True, linecolor="#888",
+                     tickfont={"size": 12})
+    if notes:
+        fig.add_annotation(**_notes_at_bottom(notes, plot_h=plot_h, margin_b=margin["b"], width=note_width))
+
+
+def _group_ticks(codes: Sequence[str], ns: Sequence[int]) -> list[str]:
+    return [f"{_wrap(_group_label(c), 14)}<br>(n = {n})" for c, n in zip(codes, ns)]
+
+
+def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col: str, *, title: str, sub: str,
+                         fig_id: str, group: str | None, min_n: int, publish: bool, note: str) -> go.Figure:
+    long = _keep_rows(long, group)
+    rows = long.drop_duplicates("brugergruppe")[["brugergruppe", "n"]]
+    rows, notes = _publish_groups(rows, "n", min_n, publish)
+    long = long[long["brugergruppe"].isin(rows["brugergruppe"])]
+    ticks = dict(zip(rows["brugergruppe"], _group_ticks(list(rows["brugergruppe"]), list(rows["n"]))))
+    values = list(dict.fromkeys(long[value_col]))
+    fig = go.Figure()
+    for i, v in enumerate(values):
+        part = long[long[value_col] == v]
+        colour = BLANK_COLOUR if v == IKKE_BESVARET else PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Bar(
+            x=[ticks[c] for c in part["brugergruppe"]], y=(part["andel"].to_numpy(float) * 100),
+            text=[str(int(a)) for a in part["antal"]], textposition="outside", cliponaxis=False,
+            textfont={"size": 11}, marker={"color": colour},
+            customdata=np.column_stack([part["antal"].to_numpy(), part["n"].to_numpy(),
+                                        [_group_label(c) for c in part["brugergruppe"]]]),
+            hovertemplate="%{customdata[2]}: %{customdata[0]} af %{customdata[1]} (%{y:.0f} %)<extra></extra>",
+            name=_value_label(guide, code, v), meta={"value": v, "groups": list(part["brugergruppe"])},
+        ))
+    _bar_layout(fig, title, sub, [note] + notes, y_title="Andel af gruppen", x_title="Brugergruppe",
+                n_bars=len(values) * len(rows))
+    fig.update_layout(meta={"figure": fig_id, "publish": publish, "min_n": min_n, "notes": [note] + notes})
+    return fig
+
+
+def figur_3_1_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
+                     site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
+                     **_: object) -> go.Figure:
+    """Figur 3.1: tilbudstype by user group (percent of the group, count on each bar)."""
+    g = _guide(guide)
+    pop = _population(df, group, site_type) if (group or site_type) else df
+    long = _convert(tables.figur_3_1, pop, g)
+    return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=tables.TITLES["fig3.1"],
+                                sub=_population_text(g, group, site_type, len(pop)), fig_id="fig3.1",
+                                group=group, min_n=min_n, publish=publish,
+                                note="Tal over søjlerne: antal respondenter. Procent af gruppens n.")
+
+
+def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: str | None = None,
+                   site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
+                   **_: object) -> go.Figure:
+    """Figur 7.n (n = 1..4): the answers by user group, blanks as "Ikke besvaret"."""
+    g = _guide(guide)
+    pop = _population(df, group, site_type) if (group or site_type) else df
+    long = _convert(tables.figur_7, pop, n, g)
+    return _distribution_figure(long, g, tables.FIG7_CODES[n], "svar", title=tables.TITLES[f"fig7.{n}"],
+                                sub=_population_text(g, group, site_type, len(pop)), fig_id=f"fig7.{n}",
+                                group=group, min_n=min_n, publish=publish,
+                                note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
+                                     "(alle i gruppen; ubesvaret vises som «Ikke besvaret»).")
+
+
+def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | None = None,
+                   group: str | None = None, site_type: str | None = None, intervals: bool = False,
+                   min_n: int = DEFAULT_MIN_N, publish: bool = False, title: str | None = None,
+                   fig_id: str = "fig4", **_: object) -> go.Figure:
+    """Figur 4.x for one probe: share ``ja`` among ``ja`` + ``nej`` per user group, "ja af n" on the bars."""
+    g = _guide(guide)
+    pop = _population(df, group, site_type) if (group or site_type) else df
+    t = _convert(tables.figur_4, pop, g, probe=probe)
+    t = _keep_rows(t, group)
+    t = t[(t["brugergruppe"] != UOPLYST) | (t["n"] > 0)]
+    t, notes = _publish_groups(t, "n", min_n, publish)
+    y = t["andel_ja"].to_numpy(float) * 100
+    err = None
+    if intervals:
+        err = dict(type="data", symmetric=False, array=t["andel_ja_hoej"].to_numpy(float) * 100 - y,
+                   arrayminus=y - t["andel_ja_lav"].to_numpy(float) * 100, color="#555", thickness=1.3, width=6)
+    colours = ["#7f7f7f" if c == I_ALT else POINT for c in t["brugergruppe"]]
+    fig = go.Figure(go.Bar(
+        x=_group_ticks(list(t["brugergruppe"]), list(t["n"])), y=y,
+        text=[f"{j} af {n}" if n else "ingen svar" for j, n in zip(t["ja"], t["n"])],
+        # with intervals the count sits inside the foot of the bar, clear of the error bar
+        textposition=[("inside" if v >= 15 else "outside") if intervals else "outside" for v in np.nan_to_num(y)],
+        insidetextanchor="start", cliponaxis=False,
+        textfont={"size": 13}, insidetextfont={"size": 13, "color": "white"}, marker={"color": colours}, error_y=err,
+        customdata=np.column_stack([t["ja"].to_numpy(), t["nej"].to_numpy(), t["n"].to_numpy(),
+                                    [_pct(a, 0) for a in t["andel_ja"]],
+                                    [f"{_pct(lo, 0)}–{_pct(hi, 0)}" for lo, hi in
+                                     zip(t["andel_ja_lav"], t["andel_ja_hoej"])]]),
+        hovertemplate=("Ja: %{customdata[0]}, nej: %{customdata[1]} (n = %{customdata[2]})<br>"
+                       "Andel ja: %{customdata[3]} (95 %: %{customdata[4]})<extra></extra>"),
+        name="Andel ja", showlegend=False, meta={"groups": list(t["brugergruppe"])},
+    ))
+    label = g.item(probe).label if probe in g.items else str(probe)
+    head = title or f"Figur 4 {label}"
+    base = ["Søjlens højde: andel ja af dem, der har svaret ja eller nej; tal på søjlen: antal ja af n. "
+            "«Ikke relevant», «uklart» og ubesvaret er ikke talt med."]
+    if intervals:
+        base.append("Streger: 95 % Wilson-intervaller.")
+    _bar_layout(fig, head, _population_text(g, group, site_type, len(pop)), base + notes,
+                y_title="Andel ja (af ja + nej)", x_title="Brugergruppe", n_bars=len(t), width=900, legend=False)
+    fig.update_layout(meta={"figure": fig_id, "probe": probe, "publish": publish, "min_n": min_n,
+                            "notes": base + notes})
+    return fig
+
+
+def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
+                       site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
+                       **_: object) -> go.Figure:
+    """Section 7.2: satisfaction by involvement (percent of the row, count on each bar)."""
+    g = _guide(guide)
+    pop = _population(df, group, site_type) if (group or site_type) else df
+    t = _convert(tables.inddragelse_tilfredshed, pop, g)
+    values = [c for c in t.columns if c not in ("inddraget", "i_alt", "andel_tilfreds")]
+    rows = t.rename(columns={"inddraget": "brugergruppe"})  # reuse the publish helper on the row n
+    rows, notes = _publish_groups(rows, "i_alt", min_n, publish)
+    notes = [n.replace("Udeladt,", "Udeladte rækker,") for n in notes]
+    ticks = [f"{_value_label(g, 'inddraget', v)}<br>(n = {n})" for v, n in zip(rows["brugergruppe"], rows["i_alt"])]
+    fig = go.Figure()
+    for i, v in enumerate(values):
+        cnt = rows[v].to_numpy()
+        tot = rows["i_alt"].to_numpy(dtype=float)
+        share = np.divide(cnt * 100.0, tot, out=np.full(len(tot), np.nan), where=tot > 0)
+        fig.add_trace(go.Bar(
+            x=ticks, y=share, text=[str(int(c)) for c in cnt], textposition="outside", cliponaxis=False,
+            textfont={"size": 12},
+            marker={"color": BLANK_COLOUR if v == "ikke_vurderet" else PALETTE[i % len(PALETTE)]},
+            customdata=np.column_stack([cnt, rows["i_alt"].to_numpy()]),
+            hovertemplate="%{customdata[0]} af %{customdata[1]} (%{y:.0f} %)<extra></extra>",
+            name=_value_label(g, "samlet_tilfredshed", v), meta={"value": v, "rows": list(rows["brugergruppe"])},
+        ))
+    note = ("Tal over søjlerne: antal respondenter. Procent af rækkens n (kun respondenter med både inddragelse "
+            "og samlet tilfredshed vurderet).")
+    _bar_layout(fig, tables.TITLES["7.2"], _population_text(g, group, site_type, len(pop)), [note] + notes,
+                y_title="Andel af rækken", x_title="Inddraget i beslutningen om tilbuddet",
+                n_bars=len(values) * len(rows),
+                width=900)
+    fig.update_layout(meta={"figure": "7.2", "publish": publish, "min_n": min_n, "notes": [note] + notes})
+    return fig
+
+
+# --------------------------------------------------------------------------- registry
+
+def _fig4(fig_id: str) -> Callable[..., go.Figure]:
+    probe, title = REPORT_FIG4[fig_id]
+
+    def build(df, guide=None, probe_arg=None, **kw):
+        if probe_arg and probe_arg != probe:
+            raise FigureError(f"{fig_id} er rapportens figur for proben {probe!r}, ikke {probe_arg!r} — brug "
+                              f"«fig4 --probe {probe_arg}» for andre prober.")
+        return figur_4_figure(df, guide, probe=probe, title=title, fig_id=fig_id, **kw)
+
+    return build
+
+
+def _fig7(n: int) -> Callable[..., go.Figure]:
+    return lambda df, guide=None, **kw: figur_7_figure(df, n, guide, **kw)
+
+
+#: figure id -> builder(df, guide, **filters). Every builder accepts group, site_type, intervals,
+#: min_n and publish; only fig4 takes a probe.
+FIGURES: dict[str, Callable[..., go.Figure]] = {
+    "kvalitetskort": kvalitetskort_figure,
+    "kvalitetskort_grupper": kvalitetskort_small_multiples,
+    "fig3.1": figur_3_1_figure,
+    "fig4": figur_4_figure,
+    **{fid: _fig4(fid) for fid in REPORT_FIG4},
+    **{f"fig7.{n}": _fig7(n) for n in tables.FIG7_CODES},
+    "7.2": inddragelse_figure,
+}
+FIGURE_IDS: tuple[str, ...] = tuple(FIGURES)
+_ALIASES = {"kvalitetskort-grupper": "kvalitetskort_grupper", "kvalitetskort.grupper": "kvalitetskort_grupper"}
+
+
+def _figure_id(fig_id: object) -> str:
+    fid = str(fig_id).strip().lower()
+    fid = _ALIASES.get(fid, fid)
+    if fid not in FIGURES:
+        raise FigureError(f"Ukendt figur {fig_id!r} — tilladt: {', '.join(FIGURE_IDS)}.")
+    return fid
+
+
+def figure(fig_id: str, df: pd.DataFrame, guide: Guide | None = None, *, group: str | None = None,
+           site_type: str | None = None, probe: str | None = None, intervals: bool = False,
+           min_n: int = DEFAULT_MIN_N, publish: bool = False) -> go.Figure:
+    """The figure `fig_id` (see `FIGURE_IDS`) for the population, as a Plotly figure.
+
+    `probe` is required for ``fig4`` and refused for the figures that have none. Unknown ids,
+    groups, site types or probes raise `FigureError`.
+    """
+    fid = _figure_id(fig_id)
+    g = _guide(guide)
+    probe = (probe or "").strip() or None
+    try:
+        if isinstance(min_n, bool):
+            raise TypeError
+        min_n = operator.index(min_n)
+    except TypeError:
+        min_n = -1
+    if min_n < 0:
+        raise FigureError(f"Ugyldigt mindste n — tilladt: et helt tal ≥ 0 (standard {DEFAULT_MIN_N}).")
+    kw = dict(group=group or None, site_type=site_type or None, intervals=intervals, min_n=min_n, publish=publish)
+    if fid == "fig4":
+        if probe is None:
+            raise FigureError("Figur 4 kræver en probe (--probe) — tilladt: "
+                              + ", ".join(p.code for p in g.probes) + ".")
+        return FIGURES[fid](df, g, probe=probe, **kw)
+    if fid in REPORT_FIG4:
+        return FIGURES[fid](df, g, probe_arg=probe, **kw)
+    if probe is not None:
+        raise FigureError(f"--probe gælder kun fig4 og fig4.1–fig4.3, ikke {fid!r}.")
+    return FIGURES[fid](df, g, **kw)
+
+
+# --------------------------------------------------------------------------- output
+
+_RENDER_LOCK = threading.Lock()
+
+
+def _kaleido_server() -> bool:
+    """Start kaleido's background Chromium once (faster images after the first); False if unavailable."""
+    try:
+        import kaleido
+
+        if hasattr(kaleido, "start_sync_server"):
+            kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+            return True
+    except Exception:  # noqa: BLE001 - fall back to plotly's one-shot rendering
+        pass
+    return False
+
+
+def stop_image_server() -> None:
+    """Stop kaleido's background Chromium (if running). The next image starts it again."""
+    with _RENDER_LOCK:
+        try:
+            import kaleido
+
+            kaleido.stop_sync_server(silence_warnings=True)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def to_image_bytes(fig: go.Figure, fmt: str = "png", scale: float | None = None) -> bytes:
+    """The figure as PNG or SVG bytes through kaleido (Chromium). Raises FigureError on failure."""
+    import plotly.io as pio
+
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        raise FigureError(f"Ukendt billedformat {fmt!r} — tilladt: png, svg.")
+    if scale is None:
+        scale = PNG_SCALE if fmt == "png" else 1
+    with _RENDER_LOCK:
+        last: Exception | None = None
+        for attempt in range(2):
+            _kaleido_server()
+            try:
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+                    return pio.to_image(fig, format=fmt, scale=scale)
+            except Exception as e:  # noqa: BLE001 - a dead Chromium: restart once, then report
+                last = e
+                try:
+                    import kaleido
+
+                    kaleido.stop_sync_server(silence_warnings=True)
+                except Exception:  # noqa: BLE001
+                    pass
+    raise FigureError(f"Kunne ikke lave {fmt.upper()}-billedet med kaleido og Chromium ({last}). Kræver Python-"
+                      "pakken kaleido ≥ 1 og Debian-pakken chromium på PATH (tools/system-deps.sh); "
+                      "vælg ellers .html.")
+
+
+def to_png_bytes(fig: go.Figure, scale: float = PNG_SCALE) -> bytes:
+    """PNG bytes of the figure (for the app's download buttons)."""
+    return to_image_bytes(fig, "png", scale)
+
+
+def to_html(fig: go.Figure) -> str:
+    """A complete HTML page with plotly.js inline (opens offline)."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False})
+
+
+def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_path: str | Path,
+                 group: str | None = None, site_type: str | None = None, probe: str | None = None,
+                 intervals: bool = False, *, min_n: int = DEFAULT_MIN_N, publish: bool = False) -> Path:
+    """Write figure `fig_id` to `out_path`; the format follows the extension (.png, .svg, .html).
+
+    Returns the path written. Raises FigureError (Danish message) for an unknown id, extension,
+    group, site type or probe, a missing output folder, or when kaleido/Chromium cannot render.
+    """
+    path = Path(out_path)
+    ext = path.suffix.lower()
+    if ext not in FORMATS:
+        raise FigureError(f"Ukendt filtype {path.suffix or '(ingen)'!r} for {path.name!r} — tilladt: "
+                          f"{', '.join(FORMATS)}.")
+    if not path.parent.exists():
+        raise FigureError(f"Mappen {str(path.parent)!r} findes ikke — opret den først.")
+    fig = figure(fig_id, wide_df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
+                 min_n=min_n, publish=publish)
+    if ext == ".html":
+        data = to_html(fig).encode("utf-8")
+    else:
+        data = to_image_bytes(fig, ext[1:])
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        raise FigureError(f"Kunne ikke skrive {str(path)!r}: {e.strerror or e}.") from None
+    return path
