@@ -15,6 +15,16 @@ PAGES = {
                 default=True),
         st.Page("ui/interview.py", title="Interview", icon=":material/forum:", url_path="interview"),
     ],
+    "Kodning": [
+        st.Page("ui/kodning.py", title="Kodning", icon=":material/label:", url_path="kodning"),
+        st.Page("ui/kodebog.py", title="Kodebog", icon=":material/account_tree:", url_path="kodebog"),
+        st.Page("ui/transskriptioner.py", title="Transskriptioner", icon=":material/description:",
+                url_path="transskriptioner"),
+        st.Page("ui/citatbank.py", title="Citatbank", icon=":material/format_quote:", url_path="citatbank"),
+        st.Page("ui/enighed.py", title="Enighed", icon=":material/join_inner:", url_path="enighed"),
+        st.Page("ui/anonymisering.py", title="Anonymisering", icon=":material/visibility_off:",
+                url_path="anonymisering"),
+    ],
 }
 
 page = st.navigation(PAGES, position="top")

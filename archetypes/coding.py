@@ -397,6 +397,26 @@ def audit_trail(s: Session, interview_id: str) -> list[AuditEntry]:
 
 # --------------------------------------------------------------------------- the page's view
 
+@dataclass(frozen=True)
+class RespondentRow:
+    """One respondent in the coding pages' pickers (no answers, only where and what state)."""
+    interview_id: str
+    respondent_id: str
+    site: Optional[str]
+    site_type: Optional[str]
+    status: str
+    arketype: Optional[str]        # the coded archetype, if any (shows what is still to code)
+
+
+def respondents(s: Session) -> list[RespondentRow]:
+    """Every respondent (any status), by respondent id, with site and coded archetype."""
+    ark = dict(s.execute(select(Answer.interview_id, Answer.value).where(Answer.code == ARKETYPE)).all())
+    rows = s.execute(select(Interview.id, Interview.respondent_id, Interview.status, Site.name, Site.site_type)
+                     .join(Site, Site.id == Interview.site_id, isouter=True)
+                     .order_by(Interview.respondent_id)).all()
+    return [RespondentRow(iid, rid, site, stype, status, ark.get(iid)) for iid, rid, status, site, stype in rows]
+
+
 def coding_view(s: Session, guide: Guide, interview_id: str) -> CodingView:
     """Everything the Kodning page shows for one respondent (read-only)."""
     iv = _interview(s, interview_id)

@@ -22,6 +22,7 @@ for a code the researcher added without a suggestion), who and when. One row per
 
 Exchange formats
 ----------------
+XLSX (`export_xlsx`, export only): one row per code as the CSV, plus ``niveau``.
 JSON (`export_json`/`import_json`): the seed file's format, nested by "underkoder":
 ``{"format": "brugerblik-kodebog", "version": 1, "koder": [{"kode", "navn", "beskrivelse", "ord": [..],
 "underkoder": [..]}]}``. CSV (`export_csv`/`import_csv`): one row per code, columns
@@ -322,11 +323,15 @@ def decision_count(s: Session, code: Union[Code, int, str]) -> int:
 
 def usage_elsewhere(s: Session, code: Union[Code, int, str]) -> dict[str, int]:
     """Rows in other tables that reference the code (e.g. coded segments and quotes), by table name.
-    Found from the schema's foreign keys, so tables added by other modules are covered too."""
+    Found from the schema's foreign keys, so tables added by other modules are covered too. A table
+    the models know but this store does not have (no migration made it here) holds no uses."""
+    from sqlalchemy import inspect
+
     c = get_code(s, code)
     out: dict[str, int] = {}
+    present = set(inspect(s.connection()).get_table_names())
     for table in SQLModel.metadata.sorted_tables:
-        if table.name in (Code.__tablename__, CodeDecision.__tablename__):
+        if table.name in (Code.__tablename__, CodeDecision.__tablename__) or table.name not in present:
             continue
         for fk in table.foreign_keys:
             if fk.column.table.name == Code.__tablename__ and fk.column.name == "id":
@@ -392,6 +397,31 @@ def export_csv(s: Session) -> str:
     for e in entries(s):
         w.writerow([e.key, e.name, e.parent_key or "", e.description, CUE_SEPARATOR.join(e.cues), e.sort_order])
     return buf.getvalue()
+
+
+XLSX_SHEET = "Kodebog"
+
+
+def export_frame(s: Session) -> "pd.DataFrame":
+    """The codebook as a table in tree order: the CSV columns plus ``niveau`` (0 = top level);
+    the cues joined by " | " as in the CSV; no parent = None."""
+    import pandas as pd
+
+    depth: dict[Optional[str], int] = {None: -1}
+    rows = []
+    for e in entries(s):
+        depth[e.key] = depth.get(e.parent_key, -1) + 1
+        rows.append((e.key, e.name, e.parent_key, e.description, CUE_SEPARATOR.join(e.cues), e.sort_order,
+                     depth[e.key]))
+    return pd.DataFrame.from_records(rows, columns=[*CSV_COLUMNS, "niveau"])
+
+
+def export_xlsx(s: Session) -> bytes:
+    """The codebook as an XLSX workbook (sheet "Kodebog", columns as `export_frame`), as bytes.
+    Text is never written as a formula (`coding.tabular.frame_to_xlsx`)."""
+    from coding.tabular import frame_to_xlsx
+
+    return frame_to_xlsx(export_frame(s), XLSX_SHEET, title="Brugerblik – kodebog")
 
 
 def parse_document(doc: Union[dict, list]) -> list[CodeEntry]:

@@ -1,0 +1,136 @@
+"""The Anonymisering page: the masked text next to the original (masked spans highlighted) for a
+text typed in and for every quote, and the always-mask list (names and places the researcher
+wants masked everywhere). All logic is in `coding.anonymise`.
+
+The page script ui/anonymisering.py only calls main(); the code lives here so it is imported once.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from coding import anonymise as an
+from coding import quotebank as qb
+from survey.db import session_scope
+from ui.common import engine, guide, h, md, when
+from ui.workbench import action, flash, highlight, html_block, need_coder, setup_page, show_flash
+
+KIND_LABELS = {"navn": "Navn (person)", "sted": "Sted"}
+TAG_TITLES = {"navn": "navn", "cpr": "CPR-nummer", "telefon": "telefonnummer", "email": "e-mail",
+              "adresse": "adresse", "sted": "sted"}
+
+
+def anonymiser() -> an.Anonymiser:
+    """The built-in lists plus the study's own names and the always-mask list, as stored now."""
+    with session_scope(engine()) as s:
+        return an.Anonymiser.from_store(s)
+
+
+def side_by_side(a: an.Anonymiser, text: str, key: str) -> None:
+    m = a.explain(text)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Original**")
+        html_block(highlight(m.original, [(s.start, s.end, "bb-masked", TAG_TITLES.get(s.kind, s.kind))
+                                          for s in m.spans]), cls=f"bb-text bb-orig-{key}")
+    with right:
+        st.markdown("**Maskeret**")
+        html_block(highlight(m.masked, [(s.start, s.end, "bb-tag", TAG_TITLES.get(s.kind, s.kind))
+                                        for s in m.masked_spans]), cls=f"bb-text bb-masked-{key}")
+    kinds = sorted({s.kind for s in m.spans})
+    st.caption(f"{len(m.spans)} {'sted' if len(m.spans) == 1 else 'steder'} maskeret" + (f" ({', '.join(TAG_TITLES.get(k, k) for k in kinds)})"
+                                                     if kinds else ""))
+
+
+# ---------------------------------------------------------------- callbacks
+
+@action("an_terms")
+def _add_term() -> None:
+    who = need_coder()
+    term = st.session_state.get("an_term") or ""
+    kind = st.session_state.get("an_kind") or "navn"
+    with session_scope(engine()) as s:
+        row = an.add_mask_term(s, term, kind, who=who)
+        shown = row.term
+    st.session_state["an_term"] = ""
+    flash("an_terms", "success", f"«{shown}» maskeres nu altid som {'[navn]' if kind == 'navn' else '[sted]'}.")
+
+
+@action("an_terms")
+def _remove_term(term_id: int) -> None:
+    need_coder()
+    with session_scope(engine()) as s:
+        done = an.remove_mask_term(s, term_id)
+    flash("an_terms", "success" if done else "info",
+          "Fjernet fra listen." if done else "Ordet var allerede fjernet fra listen.")
+
+
+# ---------------------------------------------------------------- parts
+
+def text_part(a: an.Anonymiser) -> None:
+    st.markdown("#### Afprøv på en tekst")
+    text = st.text_area("Tekst", key="an_text", height=120,
+                        placeholder="Fx: Jeg hedder Kim Jensen, mit CPR-nummer er 010203-1234, og I kan ringe på "
+                                    "12 34 56 78.")
+    if text and text.strip():
+        side_by_side(a, text, "text")
+
+
+def quote_part(a: an.Anonymiser) -> None:
+    st.markdown("#### Citater")
+    with session_scope(engine()) as s:
+        rows = qb.quote_bank(s, guide())
+    if not rows:
+        st.caption("Ingen citater endnu.")
+        return
+    masked = [r for r in rows if a.spans(r.text)]
+    only = st.checkbox(f"Kun citater med maskeret tekst ({len(masked)} af {len(rows)})", key="an_only_masked",
+                       value=True)
+    pool = masked if only else rows
+    if not pool:
+        st.caption("Ingen citater har tekst, der maskeres.")
+        return
+    by = {r.quote_id: r for r in pool}
+    ids = list(by)
+    if st.session_state.get("an_quote") not in ids:
+        st.session_state["an_quote"] = ids[0]
+    qid = st.selectbox("Citat", ids, key="an_quote",
+                       format_func=lambda i: f"{by[i].respondent_id} · citat {i} · {by[i].item_label[:60]}")
+    side_by_side(a, by[qid].text, "quote")
+
+
+def terms_part() -> None:
+    st.markdown("#### Maskeres altid")
+    st.caption("Navne og steder, som listerne ikke kender (fx personale, lokale stednavne, kaldenavne). De maskeres "
+               "overalt, også i starten af en sætning. Stedernes navne og interviewernes navne i undersøgelsen "
+               "maskeres automatisk.")
+    st.text_input("Navn eller sted", key="an_term", max_chars=an.TERM_MAX)
+    c1, c2 = st.columns([3, 1.2], vertical_alignment="center")
+    c1.radio("Art", list(an.TERM_KINDS), key="an_kind", format_func=KIND_LABELS.get, horizontal=True,
+             label_visibility="collapsed")
+    c2.button("Tilføj", key="an_add", on_click=_add_term, type="primary", width="stretch")
+    show_flash("an_terms")
+    with session_scope(engine()) as s:
+        terms = an.list_mask_terms(s)
+    if not terms:
+        st.caption("Listen er tom.")
+    for t in terms:
+        c1, c2 = st.columns([5, 1.2], vertical_alignment="center")
+        html_block(f'<b>{h(t.term)}</b> <span class="bb-src">{h(KIND_LABELS.get(t.kind, t.kind))}</span> '
+                   f'<span class="bb-meta">tilføjet af {h(t.added_by or "?")} {h(when(t.added_at))}</span>', where=c1)
+        c2.button("Fjern", key=f"an_rm_{t.id}", on_click=_remove_term, args=(t.id,), width="stretch")
+
+
+# ---------------------------------------------------------------- page
+
+def main() -> None:
+    setup_page("Anonymisering")
+    st.caption(md("Før citater og fritekst forlader forskerteamet, maskeres navne, CPR-numre, telefonnumre, e-mail, "
+                  "adresser, byer og steder som [navn], [cpr], [telefon], [adresse] og [sted]. Maskeringen er slået "
+                  "til i alle eksporter."))
+    a = anonymiser()
+    left, right = st.columns([7, 4], gap="large")
+    with left:
+        text_part(a)
+        quote_part(a)
+    with right:
+        terms_part()

@@ -1,0 +1,4 @@
+"""Page: Kodebog: temakoder med beskrivelse og ord, eksport."""
+from ui.kodebog_view import main
+
+main()

@@ -1,0 +1,234 @@
+"""The Kodebog page: the codebook of themes as a tree; add, rename, move and delete codes, edit
+description and cue words, try the cue words on a sentence, export (JSON, XLSX, CSV) and import.
+All logic is in `coding.codebook` (and `coding.nlp` for the try-out).
+
+The page script ui/kodebog.py only calls main(); the code lives here so it is imported once.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from coding import codebook as cb
+from survey.db import session_scope
+from ui.common import engine, h, md
+from ui.workbench import (action, code_options, flash, highlight, html_block, need_coder, setup_page, show_flash,
+                          suggestion_spans, tagger)
+
+TOP = ""
+SEL = "kb_sel"
+NEW_FIELDS = ("kb_new_name", "kb_new_key", "kb_new_desc", "kb_new_cues")
+
+
+def ek(code_id: int, what: str) -> str:
+    return f"kb_e_{code_id}_{what}"
+
+
+# ---------------------------------------------------------------- callbacks
+
+@action("kb")
+def _seed() -> None:
+    with session_scope(engine()) as s:
+        n = cb.ensure_seeded(s)
+    flash("kb", "success" if n else "info",
+          f"Kodebogen er oprettet med rapportens temaer ({n} koder)." if n else "Kodebogen havde allerede koder.")
+
+
+@action("kb_new")
+def _add() -> None:
+    need_coder()
+    ss = st.session_state
+    with session_scope(engine()) as s:
+        c = cb.create_code(s, ss.get("kb_new_name") or "", key=(ss.get("kb_new_key") or "").strip() or None,
+                           parent=ss.get("kb_new_parent") or None, description=ss.get("kb_new_desc") or "",
+                           cues=ss.get("kb_new_cues") or "")
+        key, name = c.key, c.name
+    for k in NEW_FIELDS:
+        ss[k] = ""
+    ss[SEL] = key
+    flash("kb_new", "success", f"Koden «{name}» ({key}) er tilføjet.")
+
+
+@action("kb_edit")
+def _save(code_id: int) -> None:
+    need_coder()
+    ss = st.session_state
+    with session_scope(engine()) as s:  # one transaction: a refused part leaves the code as it was
+        c = cb.get_code(s, code_id)
+        name = ss.get(ek(code_id, "name")) or ""
+        key = (ss.get(ek(code_id, "key")) or "").strip()
+        if name != c.name or (key and key != c.key):
+            cb.rename_code(s, c, name, key=key if key and key != c.key else None)
+        parent = ss.get(ek(code_id, "parent")) or None
+        old_parent = cb.get_code(s, c.parent_id).key if c.parent_id else None
+        if parent != old_parent:
+            cb.move_code(s, c, parent)
+        cb.set_description(s, c, ss.get(ek(code_id, "desc")) or "")
+        cb.set_cues(s, c, ss.get(ek(code_id, "cues")) or "")
+        new_key, new_name, cues = c.key, c.name, "\n".join(c.cue_list())
+    ss[SEL] = new_key
+    ss[ek(code_id, "cues")] = cues  # the cleaned list (blank lines and duplicates dropped)
+    flash("kb_edit", "success", f"Koden «{new_name}» er gemt.")
+
+
+@action("kb_edit")
+def _delete(code_id: int) -> None:
+    need_coder()
+    if not st.session_state.get(ek(code_id, "confirm")):
+        flash("kb_edit", "warning", "Sæt flueben ved «Ja, slet koden» for at slette.")
+        return
+    with session_scope(engine()) as s:
+        c = cb.get_code(s, code_id)
+        name = c.name
+        cb.delete_code(s, c)
+    st.session_state.pop(SEL, None)
+    flash("kb_edit", "success", f"Koden «{name}» er slettet.")
+
+
+@action("kb_io")
+def _import() -> None:
+    need_coder()
+    f = st.session_state.get("kb_import_file")
+    if f is None:
+        flash("kb_io", "warning", "Vælg en fil (JSON eller CSV) først.")
+        return
+    data = f.getvalue()
+    replace = bool(st.session_state.get("kb_import_replace"))
+    with session_scope(engine()) as s:
+        if f.name.lower().endswith(".csv"):
+            res = cb.import_csv(s, data, replace=replace)
+        else:
+            res = cb.import_json(s, data, replace=replace)
+    for k in [k for k in st.session_state if str(k).startswith("kb_e_")]:
+        del st.session_state[k]  # the edit fields show the imported values
+    flash("kb_io", "success", f"Importeret: {len(res.created)} nye, {len(res.updated)} ændrede, "
+                              f"{len(res.deleted)} slettede koder.")
+
+
+# ---------------------------------------------------------------- parts
+
+def tree_view(rows: list[tuple[cb.Code, int]]) -> None:
+    lines = []
+    for c, depth in rows:
+        cues = c.cue_list()
+        pad = "&nbsp;" * 6 * depth
+        lines.append(f'{pad}{"▸" if depth == 0 else "–"} <b>{h(c.name)}</b> <code>{h(c.key)}</code> '
+                     f'<span class="bb-meta">{len(cues)} ord</span>')
+    html_block("<br>".join(lines), cls="bb-tree")
+
+
+def add_form(keys: list[str], label) -> None:
+    with st.expander("Tilføj en kode", expanded=False):
+        st.text_input("Navn", key="kb_new_name", max_chars=200, placeholder="Fx Rytme i hverdagen")
+        st.text_input("Kode (valgfri; ellers dannet af navnet)", key="kb_new_key", max_chars=80,
+                      placeholder="fx rytme_i_hverdagen")
+        if st.session_state.get("kb_new_parent") not in [TOP, *keys]:
+            st.session_state["kb_new_parent"] = TOP
+        st.selectbox("Overkode", [TOP, *keys], key="kb_new_parent",
+                     format_func=lambda k: "— øverste niveau —" if k == TOP else label(k))
+        st.text_area("Beskrivelse", key="kb_new_desc", height=80)
+        st.text_area("Ord og fraser (ét pr. linje; '=' foran = kun præcis den form)", key="kb_new_cues", height=120)
+        st.button("Tilføj kode", key="kb_add", on_click=_add, type="primary")
+        show_flash("kb_new")
+
+
+def edit_form(rows: list[tuple[cb.Code, int]], keys: list[str], label) -> None:
+    st.markdown("#### Ret en kode")
+    if st.session_state.get(SEL) not in keys:
+        st.session_state[SEL] = keys[0]
+    sel = st.selectbox("Kode", keys, key=SEL, format_func=label)
+    c = next(c for c, _ in rows if c.key == sel)
+    by_id = {x.id: x for x, _ in rows}
+    parent_key = by_id[c.parent_id].key if c.parent_id in by_id else TOP
+    for what, value in (("name", c.name), ("key", c.key), ("parent", parent_key), ("desc", c.description or ""),
+                        ("cues", "\n".join(c.cue_list()))):
+        if ek(c.id, what) not in st.session_state:
+            st.session_state[ek(c.id, what)] = value
+    st.text_input("Navn", key=ek(c.id, "name"), max_chars=200)
+    st.text_input("Kode", key=ek(c.id, "key"), max_chars=80,
+                  help="Bruges i eksporter og som temavariabel; ændres sjældent.")
+    # a code cannot be put under itself or its sub-codes (the domain refuses it too)
+    below, stack = {c.id}, [c.id]
+    while stack:
+        pid = stack.pop()
+        for x, _ in rows:
+            if x.parent_id == pid and x.id not in below:
+                below.add(x.id)
+                stack.append(x.id)
+    parents = [TOP] + [x.key for x, _ in rows if x.id not in below]
+    if st.session_state.get(ek(c.id, "parent")) not in parents:
+        st.session_state[ek(c.id, "parent")] = TOP
+    st.selectbox("Overkode (flyt)", parents, key=ek(c.id, "parent"),
+                 format_func=lambda k: "— øverste niveau —" if k == TOP else label(k))
+    st.text_area("Beskrivelse", key=ek(c.id, "desc"), height=90)
+    st.text_area("Ord og fraser (ét pr. linje; matches på grundform og små bogstaver; '=' foran = kun præcis den "
+                 "form)", key=ek(c.id, "cues"), height=180)
+    b1, b2, b3 = st.columns([1.2, 1.2, 1.6], vertical_alignment="center")
+    b1.button("Gem ændringer", key="kb_save", on_click=_save, args=(c.id,), type="primary")
+    b3.checkbox("Ja, slet koden", key=ek(c.id, "confirm"))
+    b2.button("Slet kode", key="kb_del", on_click=_delete, args=(c.id,))
+    show_flash("kb_edit")
+
+
+def try_out(entries) -> None:
+    st.markdown("#### Afprøv ordene")
+    text = st.text_area("Skriv eller indsæt en sætning", key="kb_try", height=80,
+                        placeholder="Fx: Jeg har fået en rytme i hverdagen, men min sagsbehandler ringer aldrig.")
+    if not text or not text.strip():
+        return
+    sugg = tagger(entries).suggest(text)
+    if not sugg:
+        st.caption("Ingen forslag til denne tekst.")
+        return
+    html_block(highlight(text, suggestion_spans(sugg)))
+    for s in sugg:
+        html_block(f'<b>{h(s.navn)}</b> <code>{h(s.kode)}</code> <span class="bb-src">{h(s.kilde)}</span> '
+                   f'<span class="bb-meta">ord: {h(", ".join(s.ord) or "—")}</span>')
+
+
+def export_part() -> None:
+    st.markdown("#### Eksport og import")
+    with session_scope(engine()) as s:
+        js, xl, cs = cb.export_json(s), cb.export_xlsx(s), cb.export_csv(s)
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Hent som JSON", js.encode("utf-8"), file_name="kodebog.json", mime="application/json",
+                       key="kb_dl_json", on_click="ignore", icon=":material/download:")
+    c2.download_button("Hent som XLSX", xl, file_name="kodebog.xlsx", key="kb_dl_xlsx", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:")
+    c3.download_button("Hent som CSV", ("\ufeff" + cs).encode("utf-8"), file_name="kodebog.csv", mime="text/csv",
+                       key="kb_dl_csv", on_click="ignore", icon=":material/download:")
+    with st.expander("Importér en kodebog (JSON eller CSV)"):
+        st.file_uploader("Fil", type=["json", "csv"], key="kb_import_file")
+        st.checkbox("Erstat: slet koder, der ikke er i filen (afvises, hvis de er i brug)", key="kb_import_replace")
+        st.button("Importér", key="kb_import", on_click=_import)
+        show_flash("kb_io")
+
+
+# ---------------------------------------------------------------- page
+
+def main() -> None:
+    setup_page("Kodebog")
+    show_flash("kb")
+    with session_scope(engine()) as s:
+        rows = cb.tree(s)
+        entries = cb.entries(s)
+    if not rows:
+        st.info("Kodebogen er tom. Indlæs rapportens temaer (rytme i hverdagen, socialt samvær, meningsfuldhed, "
+                "mentor og spejling, syltet af systemet, brugerinddragelse, økonomi og gæld, arbejdsmarked, misbrug "
+                "og behandling, bolig, sagsbehandler) som udgangspunkt, eller tilføj koder selv.")
+        st.button("Indlæs rapportens temaer", key="kb_seed", on_click=_seed, type="primary")
+    keys, label = code_options(entries)
+    left, right = st.columns([5, 6], gap="large")
+    with left:
+        st.markdown(f"#### Koder ({len(rows)})")
+        if rows:
+            tree_view(rows)
+        add_form(keys, label)
+        if entries:
+            try_out(entries)
+    with right:
+        if rows:
+            edit_form(rows, keys, label)
+        export_part()
+    st.caption(md("Ordene matches på grundform (lemma) og små bogstaver, så bøjede former også rammer "
+                  "('hverdagen' ~ 'hverdag'). Et ord med '=' foran matches kun i præcis den form."))

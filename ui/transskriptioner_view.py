@@ -1,0 +1,188 @@
+"""The Transskriptioner page (URL: /transskriptioner?r=<respondent id>): import a transcript
+(.txt, .md, .docx) to a respondent, read it as speaker turns, and code each segment: accept or
+reject the tagger's suggestions (rule or model, the triggering words highlighted), or code by hand
+with one or more codes and a memo; train the model from the decisions and see its
+cross-validated precision and recall per code. All logic is in `coding.transcripts`,
+`coding.codebook` and `coding.nlp`.
+
+The page script ui/transskriptioner.py only calls main(); the code lives here so it is imported once.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from coding import codebook as cb
+from coding import transcripts as tr
+from survey.db import session_scope
+from ui.common import engine, h, when
+from ui.workbench import (action, code_options, codebook_entries, flash, highlight, html_block, need_coder,
+                          respondent_picker, setup_page, show_flash, suggestion_rows, suggestion_spans, tagger,
+                          training_panel)
+
+PICK = "tr_r"
+PER_PAGE = 15
+SPEAKER_CLASS = {"I": "Interviewer", "B": "Bruger", "": "Ukendt"}
+
+
+def tkey(iid: str) -> str:
+    return f"tr_t_{iid}"
+
+
+# ---------------------------------------------------------------- callbacks
+
+@action("tr_import")
+def _import(iid: str) -> None:
+    who = need_coder()
+    f = st.session_state.get("tr_file")
+    if f is None:
+        flash("tr_import", "warning", "Vælg en fil (.txt, .md eller .docx) først.")
+        return
+    with session_scope(engine()) as s:
+        info = tr.import_transcript(s, iid, f.getvalue(), f.name, who,
+                                    replace=bool(st.session_state.get("tr_replace")))
+    st.session_state[tkey(iid)] = info.id
+    flash("tr_import", "success", f"«{info.filename}» er importeret til {info.respondent_id}: {info.n_segments} "
+                                  f"segmenter, {info.n_labelled} med kendt taler.")
+
+
+@action("tr_list")
+def _delete(iid: str, tid: int) -> None:
+    who = need_coder()
+    if not st.session_state.get(f"tr_del_ok_{tid}"):
+        flash("tr_list", "warning", "Sæt flueben ved «Ja, slet transskriptionen» for at slette.")
+        return
+    with session_scope(engine()) as s:
+        tr.delete_transcript(s, tid, who=who)
+    st.session_state.pop(tkey(iid), None)
+    flash("tr_list", "success", "Transskriptionen er slettet med dens segmenter og kodninger.")
+
+
+@action("sugg")
+def _code(seg_id: int) -> None:
+    who = need_coder()
+    codes = st.session_state.get(f"tr_codes_{seg_id}") or []
+    memo = st.session_state.get(f"tr_memo_{seg_id}") or ""
+    with session_scope(engine()) as s:
+        tr.code_segment(s, seg_id, codes, memo.strip() or None, who, source="manuel")
+    st.session_state[f"tr_codes_{seg_id}"] = []
+    st.session_state[f"tr_memo_{seg_id}"] = ""
+
+
+@action("sugg")
+def _uncode(seg_id: int, code: str) -> None:
+    who = need_coder()
+    with session_scope(engine()) as s:
+        tr.uncode_segment(s, seg_id, [code], who)
+
+
+@action("sugg")
+def _memo(seg_id: int, code: str, key: str) -> None:
+    who = need_coder()
+    with session_scope(engine()) as s:
+        tr.set_memo(s, seg_id, code, st.session_state.get(key) or "", who)
+
+
+@action("sugg")
+def _to_quote(seg_id: int) -> None:
+    who = need_coder()
+    with session_scope(engine()) as s:
+        q = tr.quote_from_segment(s, seg_id, who)
+        qid = q.id
+    flash("sugg", "success", f"Segmentet er lagt i citatbanken som citat {qid}.")
+
+
+# ---------------------------------------------------------------- parts
+
+def import_part(iid: str, rid: str, expanded: bool) -> None:
+    with st.expander(f"Importér en transskription til {rid}", expanded=expanded):
+        st.file_uploader("Fil (.txt, .md eller .docx)", type=["txt", "md", "docx"], key="tr_file")
+        st.checkbox("Erstat en transskription med samme filnavn (dens kodning slettes)", key="tr_replace")
+        st.button("Importér", key="tr_import", on_click=_import, args=(iid,), type="primary",
+                  icon=":material/upload_file:")
+        st.caption("Talerskift genkendes ved «I:», «B:», «Bruger:», «IP:», «Interviewer:» o.l. i starten af en "
+                   "linje; hvert afsnit bliver et segment.")
+    show_flash("tr_import")
+
+
+def segment_block(seg: tr.SegmentView, sugg, decided: dict, keys: list[str], label) -> None:
+    with st.container(border=True, key=f"tr_seg_{seg.id}"):
+        who = SPEAKER_CLASS.get(seg.speaker, seg.speaker)
+        html_block(f'<span class="bb-meta">#{seg.idx + 1} · {h(who)}'
+                   f'{" (" + h(seg.label) + ")" if seg.label else ""}</span><br>'
+                   + highlight(seg.text, suggestion_spans(sugg)))
+        for c in seg.codes:
+            c1, c2, c3 = st.columns([3, 5, 1.2], vertical_alignment="center")
+            html_block(f'✔ <b>{h(c.name)}</b><br><span class="bb-meta">{h(c.who or "")} {h(when(c.at))}</span>',
+                       where=c1)
+            mkey = f"tr_m_{seg.id}_{c.key}"
+            st.session_state[mkey] = c.memo or ""
+            c2.text_input("Memo", key=mkey, on_change=_memo, args=(seg.id, c.key, mkey), label_visibility="collapsed",
+                          placeholder="Memo: hvorfor passer koden her?")
+            c3.button("Fjern", key=f"tr_un_{seg.id}_{c.key}", on_click=_uncode, args=(seg.id, c.key),
+                      width="stretch")
+        suggestion_rows("segment", seg.id, seg.text, sugg, set(seg.code_keys), decided, f"tr_s_{seg.id}")
+        c1, c2, c3, c4 = st.columns([3, 3, 1.2, 1.4], vertical_alignment="bottom")
+        c1.multiselect("Kod med", keys, key=f"tr_codes_{seg.id}", label_visibility="collapsed",
+                       format_func=label, placeholder="Kod med en eller flere koder …")
+        c2.text_input("Memo", key=f"tr_memo_{seg.id}", placeholder="Memo: hvorfor passer koden/koderne her?",
+                      label_visibility="collapsed")
+        c3.button("Kod", key=f"tr_code_{seg.id}", on_click=_code, args=(seg.id,), width="stretch")
+        c4.button("Til citatbanken", key=f"tr_q_{seg.id}", on_click=_to_quote, args=(seg.id,), width="stretch")
+
+
+def transcript_part(iid: str, infos: list[tr.TranscriptInfo]) -> None:
+    ids = [t.id for t in infos]
+    by = {t.id: t for t in infos}
+    key = tkey(iid)
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = ids[-1]
+    tid = st.selectbox("Transskription", ids, key=key,
+                       format_func=lambda i: f"{by[i].filename} · {by[i].n_segments} segmenter, "
+                                             f"{by[i].n_coded} kodet")
+    t = by[tid]
+    st.caption(f"Importeret {when(t.imported_at)} af {t.imported_by or 'ukendt'} · {t.fmt} · {t.n_chars} tegn · "
+               f"{t.n_labelled} af {t.n_segments} segmenter med kendt taler.")
+    with st.expander("Slet transskriptionen"):
+        st.checkbox("Ja, slet transskriptionen med dens segmenter og kodninger", key=f"tr_del_ok_{tid}")
+        st.button("Slet", key=f"tr_del_{tid}", on_click=_delete, args=(iid, tid))
+    show_flash("tr_list")
+
+    entries = codebook_entries()
+    keys, label = code_options(entries)
+    with session_scope(engine()) as s:
+        segs = tr.segments_for(s, tid)
+    n_pages = max(1, -(-len(segs) // PER_PAGE))
+    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+    only_b = c2.checkbox("Vis kun brugerens tale", key=f"tr_onlyb_{tid}")
+    if only_b:
+        segs = [g for g in segs if g.speaker == "B"]
+        n_pages = max(1, -(-len(segs) // PER_PAGE))
+    if st.session_state.get(f"tr_page_{tid}", 1) > n_pages:
+        st.session_state[f"tr_page_{tid}"] = 1
+    page = c1.selectbox("Side", list(range(1, n_pages + 1)), key=f"tr_page_{tid}") if n_pages > 1 else 1
+    shown = segs[(page - 1) * PER_PAGE: page * PER_PAGE]
+    st.caption("Forslag: :orange-background[regel] = kodebogens ord, :blue-background[model] = den trænede model, "
+               ":green-background[regel + model] = begge. Holdt musen over et markeret ord, ses koden.")
+    show_flash("sugg")
+    sugg = tagger(entries).suggest_many([g.text for g in shown])
+    with session_scope(engine()) as s:
+        decided = {g.id: cb.decisions_for(s, "segment", g.id) for g in shown}
+    for seg, sg in zip(shown, sugg):
+        segment_block(seg, sg, decided[seg.id], keys, label)
+
+
+# ---------------------------------------------------------------- page
+
+def main() -> None:
+    setup_page("Transskriptioner")
+    r = respondent_picker(PICK, with_state=False)
+    if r is None:
+        return
+    with session_scope(engine()) as s:
+        infos = tr.list_transcripts(s, r.interview_id)
+    import_part(r.interview_id, r.respondent_id, expanded=not infos)
+    if not infos:
+        st.info(f"{r.respondent_id} har ingen transskriptioner endnu.")
+    else:
+        transcript_part(r.interview_id, infos)
+    training_panel("tr_train")

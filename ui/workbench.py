@@ -1,0 +1,342 @@
+"""Shared pieces of the coding workbench pages (Kodning, Kodebog, Transskriptioner, Citatbank,
+Enighed, Anonymisering): the researcher's name, messages from callbacks, the respondent picker,
+the tagger with its trained model, suggestion rows with accept/reject, and highlighted text.
+
+No coding logic lives here (that is in archetypes/ and coding/); only what the pages share to
+talk to it. Heavy modules (spaCy) are imported only by the functions that need them.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Callable, Iterable
+
+import pandas as pd
+import streamlit as st
+
+from survey.db import database_url, session_scope
+from survey.store import StoreError
+from ui.common import engine, h, inject_css, md, safe_callback, when
+
+log = logging.getLogger("brugerblik.ui")
+
+CODER = "bb_coder"            # the researcher's name for this session (not a widget key: survives page changes)
+CODER_W = "_w_bb_coder"       # the sidebar widget that edits it
+LAST_R = "bb_last_respondent"  # the respondent last chosen on any coding page
+FLASH = "_bb_flash"
+CV_KEY = "_bb_cv"
+NO_CODER = "Skriv dit navn eller dine initialer under «Kodet af» i sidepanelet først — så ved alle, hvem der har kodet."
+UNEXPECTED = ("Ændringen blev ikke gemt på grund af en uventet fejl. Prøv igen; genindlæs siden, hvis det bliver "
+              "ved.")
+SOURCE_LABELS = {"regel": "regel", "model": "model", "regel+model": "regel + model", "manuel": "manuel"}
+SITE_TYPES = {"vaerested": "værested", "boform": "boform"}
+
+CSS = """
+<style>
+mark.bb-regel { background: #fff1a8; padding: 0 0.1rem; border-radius: 2px; }
+mark.bb-model { background: #d7e8ff; padding: 0 0.1rem; border-radius: 2px; }
+mark.bb-both { background: #c9f0d2; padding: 0 0.1rem; border-radius: 2px; }
+mark.bb-masked { background: #ffd9d6; padding: 0 0.1rem; border-radius: 2px; }
+mark.bb-tag { background: #d9f2df; padding: 0 0.1rem; border-radius: 2px; font-weight: 600; }
+.bb-text { line-height: 1.45; white-space: normal; overflow-wrap: anywhere; }
+.bb-meta { color: #5b5f6a; font-size: 0.84rem; }
+.bb-src { font-size: 0.76rem; color: #444; background: #eef0f4; border-radius: 3px; padding: 0 0.3rem; }
+.bb-tree { line-height: 1.6; }
+</style>
+"""
+
+
+def setup_page(title: str) -> str:
+    """CSS, the title and the sidebar's «Kodet af»; returns the researcher's name ('' if none)."""
+    inject_css()
+    st.html(CSS)
+    st.title(title)
+    return coder_sidebar()
+
+
+# ---------------------------------------------------------------- the researcher
+
+def _keep_coder() -> None:
+    st.session_state[CODER] = " ".join(str(st.session_state.get(CODER_W) or "").split())
+
+
+def coder_sidebar() -> str:
+    """The researcher's name, entered once in the sidebar and kept for the session (every page)."""
+    with st.sidebar:
+        st.session_state[CODER_W] = st.session_state.get(CODER, "")
+        st.text_input("Kodet af", key=CODER_W, on_change=_keep_coder, max_chars=200,
+                      placeholder="Dit navn eller initialer",
+                      help="Gemmes ved hver kodning (hvem og hvornår). Skrives én gang pr. session.")
+        name = current_coder()
+        if not name:
+            st.caption(":orange[Skriv dit navn, før du koder.]")
+    return name
+
+
+def current_coder() -> str:
+    return st.session_state.get(CODER) or ""
+
+
+def need_coder() -> str:
+    """The researcher's name, or a StoreError with the Danish message (shown by `action`)."""
+    name = current_coder()
+    if not name:
+        raise StoreError(NO_CODER)
+    return name
+
+
+# ---------------------------------------------------------------- messages from callbacks
+
+def flash(area: str, kind: str, message: str) -> None:
+    st.session_state.setdefault(FLASH, {}).setdefault(area, []).append((kind, message))
+
+
+def show_flash(area: str) -> None:
+    """Messages left by a callback for this part of the page (shown once)."""
+    shown = {"error": st.error, "success": st.success, "info": st.info, "warning": st.warning}
+    for kind, message in (st.session_state.get(FLASH) or {}).pop(area, []):
+        shown.get(kind, st.info)(md(message))
+
+
+def action(area: str) -> Callable:
+    """A widget callback: a refused change (StoreError) becomes its Danish message, anything else
+    a Danish "not saved" (only the exception type is logged: texts are personal data)."""
+    def deco(fn: Callable) -> Callable:
+        @safe_callback
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except StoreError as e:
+                flash(area, "error", str(e))
+            except Exception as e:  # never a traceback
+                log.error("fejl i %s: %s", fn.__name__, type(e).__name__)
+                flash(area, "error", UNEXPECTED)
+        return wrapper
+    return deco
+
+
+# ---------------------------------------------------------------- respondents
+
+def respondent_rows():
+    from archetypes import coding
+
+    with session_scope(engine()) as s:
+        return coding.respondents(s)
+
+
+def respondent_label(r) -> str:
+    stype = SITE_TYPES.get(r.site_type or "", r.site_type or "")
+    return f"{r.respondent_id} · {r.site or '—'}" + (f" ({stype})" if stype else "")
+
+
+def respondent_picker(key: str, rows=None, *, label: str = "Respondent", with_state: bool = True):
+    """A selectbox of respondents; the choice is kept in the URL (?r=<respondent id>) so a reload
+    returns to it, and follows the researcher to the other coding pages. None if there are none."""
+    rows = respondent_rows() if rows is None else rows
+    if not rows:
+        st.info("Der er ingen respondenter endnu. Gennemfør et interview, importér data eller indlæs "
+                "demoundersøgelsen (`brugerblik demo`).")
+        return None
+    by = {r.respondent_id: r for r in rows}
+    ids = list(by)
+    if st.session_state.get(key) not in by:
+        url = st.query_params.get("r")
+        last = st.session_state.get(LAST_R)
+        st.session_state[key] = url if url in by else (last if last in by else ids[0])
+    mark = {True: " ✔", False: ""}
+    rid = st.selectbox(label, ids, key=key,
+                       format_func=lambda r: respondent_label(by[r]) + (mark[by[r].arketype is not None]
+                                                                        if with_state else ""))
+    st.session_state[LAST_R] = rid
+    if st.query_params.get("r") != rid:
+        st.query_params["r"] = rid
+    return by[rid]
+
+
+# ---------------------------------------------------------------- highlighted text
+
+def highlight(text: str, spans: Iterable[tuple[int, int, str, str]]) -> str:
+    """`text` as escaped HTML with the spans (start, end, css class, title) marked; overlaps skipped."""
+    out, last = [], 0
+    for a, b, cls, title in sorted(spans, key=lambda x: (x[0], -x[1])):
+        if a < last or b <= a:
+            continue
+        out.append(h(text[last:a]))
+        out.append(f'<mark class="{cls}" title="{h(title)}">{h(text[a:b])}</mark>')
+        last = b
+    out.append(h(text[last:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def html_block(inner: str, cls: str = "bb-text", where=None) -> None:
+    """Escaped HTML (built with `h`/`highlight`) in a <div>: markdown is not applied inside an HTML
+    block, so user text is shown exactly as typed."""
+    (where or st).markdown(f'<div class="{cls}">{inner}</div>', unsafe_allow_html=True)
+
+
+# ---------------------------------------------------------------- tagger and model
+
+@st.cache_resource(show_spinner=False)
+def _model_slots() -> dict:
+    """The trained model per database (process-wide: every researcher on this server uses it)."""
+    return {}
+
+
+def current_model():
+    return _model_slots().get(database_url())
+
+
+def codebook_entries(seed: bool = True):
+    """The store's codebook as plain entries (seeded with the report's themes when empty)."""
+    from coding import codebook
+
+    with session_scope(engine()) as s:
+        if seed:
+            codebook.ensure_seeded(s)
+        return codebook.entries(s)
+
+
+def tagger(entries=None):
+    """Suggestions from the codebook's cue words (rules) and, once trained, the model."""
+    from coding.nlp import Tagger
+
+    return Tagger(entries if entries is not None else codebook_entries(), model=current_model())
+
+
+def suggestion_spans(sugg) -> list[tuple[int, int, str, str]]:
+    cls = {"regel": "bb-regel", "model": "bb-model", "regel+model": "bb-both"}
+    return [(a, b, cls.get(s.kilde, "bb-regel"), f"{s.navn} ({SOURCE_LABELS.get(s.kilde, s.kilde)})")
+            for s in sugg for a, b in s.spans]
+
+
+@action("train")
+def _train() -> None:
+    from coding import codebook
+    from coding.nlp import MIN_TRAIN_TEXTS, NlpError, cross_validate, train_from_decisions
+
+    with session_scope(engine()) as s:
+        data = codebook.labelled_texts(s)
+        names = {e.key: e.name for e in codebook.entries(s)}
+    if len(data) < MIN_TRAIN_TEXTS:
+        flash("train", "warning", f"For få beslutninger at træne på: {len(data)} tekster med accepterede eller "
+                                  f"afviste koder (mindst {MIN_TRAIN_TEXTS}). Acceptér eller afvis flere forslag.")
+        return
+    try:
+        model = train_from_decisions(data)
+        if model is None:
+            flash("train", "warning", "Ingen kode har endnu mindst 3 accepterede og 1 afvist eksempel — "
+                                      "modellen kan ikke trænes. Acceptér eller afvis flere forslag.")
+            return
+        cv = cross_validate(data, k=min(5, len(data)))
+    except NlpError as e:
+        flash("train", "error", str(e))
+        return
+    _model_slots()[database_url()] = model
+    st.session_state[CV_KEY] = (cv, names)
+    flash("train", "success", f"Modellen er trænet på {model.n_texts} tekster ({len(model.labels)} koder) på "
+                              f"{model.seconds:.1f} s. Forslag fra modellen er markeret «model».")
+
+
+def cv_frame(cv, names: dict[str, str]) -> pd.DataFrame:
+    def f(x):
+        return None if x is None else round(x, 2)
+
+    rows = [{"Kode": names.get(sc.kode, sc.kode), "Præcision": f(sc.precision), "Genkaldelse": f(sc.recall),
+             "F1": f(sc.f1), "Positive": sc.support, "Negative": sc.negatives, "Note": sc.note}
+            for sc in cv.scores + ([cv.micro] if cv.micro else [])]
+    return pd.DataFrame(rows, columns=["Kode", "Præcision", "Genkaldelse", "F1", "Positive", "Negative", "Note"])
+
+
+def training_panel(key: str) -> None:
+    """The «Træn model» button and the cross-validated precision and recall per code."""
+    with st.container(border=True):
+        st.markdown("#### Model fra dine beslutninger")
+        st.caption("Træner en tekstklassifikator (spaCy textcat_multilabel, ord og ordpar, små bogstaver) på de "
+                   "koder, der er accepteret og afvist, og måler præcision og genkaldelse pr. kode ved "
+                   "krydsvalidering mod forskernes egne koder.")
+        st.button("Træn model", key=key, on_click=_train, icon=":material/model_training:")
+        show_flash("train")
+        got = st.session_state.get(CV_KEY)
+        model = current_model()
+        if model is not None:
+            st.caption(f"Aktiv model: {model.n_texts} tekster, koder: {len(model.labels)}.")
+        if got:
+            cv, names = got
+            st.markdown(f"**Krydsvalidering:** {cv.k} fold, {cv.n_texts} tekster, tærskel {cv.threshold:g}.")
+            st.dataframe(cv_frame(cv, names), hide_index=True, width="stretch", key=f"{key}_cv",
+                         column_config={"Præcision": st.column_config.NumberColumn(format="%.2f"),
+                                        "Genkaldelse": st.column_config.NumberColumn(format="%.2f"),
+                                        "F1": st.column_config.NumberColumn(format="%.2f")})
+
+
+# ---------------------------------------------------------------- suggestions with accept / reject
+
+@action("sugg")
+def _accept(kind: str, target_id, code: str, source: str) -> None:
+    who = need_coder()
+    with session_scope(engine()) as s:
+        if kind == "segment":
+            from coding import transcripts
+
+            transcripts.code_segment(s, target_id, [code], None, who, source=source)
+        else:
+            from coding import quotebank
+
+            quotebank.code_quote(s, target_id, [code], who, source=source)
+
+
+@action("sugg")
+def _reject(kind: str, target_id, code: str, source: str, text: str) -> None:
+    from coding import codebook
+
+    who = need_coder()
+    with session_scope(engine()) as s:
+        codebook.record_decision(s, kind, target_id, code, "rejected", source=source, who=who, text=text)
+
+
+@action("sugg")
+def _undo(kind: str, target_id, code: str) -> None:
+    from coding import codebook
+
+    need_coder()
+    with session_scope(engine()) as s:
+        codebook.remove_decision(s, kind, target_id, code)
+
+
+def suggestion_rows(kind: str, target_id, text: str, sugg, coded: set[str], decided: dict, prefix: str) -> None:
+    """Each suggestion with its source and the words that triggered it; Acceptér / Afvis (a code
+    already on the target is not suggested again; a rejected one can be undone)."""
+    shown = [s for s in sugg if s.kode not in coded]
+    if not shown:
+        return
+    for sg in shown:
+        d = decided.get(sg.kode)
+        words = ", ".join(f"«{w}»" for w in sg.ord) if sg.ord else "—"
+        score = f" · {sg.score:.2f}" if sg.score is not None else ""
+        c1, c2, c3 = st.columns([6, 1.3, 1.3], vertical_alignment="center")
+        html_block(f'<b>{h(sg.navn)}</b> <span class="bb-src">{h(SOURCE_LABELS.get(sg.kilde, sg.kilde))}{score}'
+                   f'</span> <span class="bb-meta">ord: {h(words)}</span>'
+                   + (f' <span class="bb-meta">· afvist af {h(d.who or "?")} {h(when(d.at))}</span>'
+                      if d is not None and d.decision == "rejected" else ""), where=c1)
+        if d is not None and d.decision == "rejected":
+            c3.button("Fortryd", key=f"{prefix}_undo_{sg.kode}", on_click=_undo, args=(kind, target_id, sg.kode),
+                      width="stretch")
+            continue
+        c2.button("Acceptér", key=f"{prefix}_acc_{sg.kode}", on_click=_accept,
+                  args=(kind, target_id, sg.kode, sg.kilde), type="primary", width="stretch")
+        c3.button("Afvis", key=f"{prefix}_rej_{sg.kode}", on_click=_reject,
+                  args=(kind, target_id, sg.kode, sg.kilde, text), width="stretch")
+
+
+def code_options(entries) -> tuple[list[str], Callable[[str], str]]:
+    """Code keys in codebook order and a label function that shows the hierarchy."""
+    by = {e.key: e for e in entries}
+
+    def label(k: str) -> str:
+        e = by.get(k)
+        if e is None:
+            return k
+        return f"{by[e.parent_key].name} › {e.name}" if e.parent_key in by else e.name
+
+    return [e.key for e in entries], label
