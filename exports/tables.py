@@ -77,6 +77,17 @@ Designed here (method.md gives none):
   blank is never counted). ``i_alt`` is the row's n and ``andel_tilfreds = tilfreds /
   i_alt`` (report: 37 of 42 involved are satisfied).
 
+Crosstab (`crosstab`, `render_crosstab`; ``brugerblik crosstab A B``)
+-------------------------------------------------------------------
+Any two coded variables, e.g. ``forsoergelse`` × ``arbejdsmarked`` (section 4.3.3) or
+``forsoergelse`` × ``tilbudstype`` (section 3.4). Allowed: ``select_one`` items and numbers
+with bands (``age`` in Tabel 3.1's bands, `CROSSTAB_BANDS`); ``brugergruppe`` is the effective
+group. Not ``select_multiple`` (several values per respondent: row percentages would not add
+up), free text or unbanded numbers. CSV: ``<a>,antal_<v>…,n,andel_<v>…`` — one row per value of
+A (all listed, zeros included), last ``i_alt``; ``n`` = the row's respondents with an answer to
+both, ``andel_<v>`` = row percentage. Blanks are not counted; the number left out is in
+``DataFrame.attrs`` and in the Markdown note (`crosstab_note`).
+
 Performance: everything is vectorised (categorical codes + ``numpy.bincount``); Python
 loops run only over table rows/probes, never over respondents.
 """
@@ -98,6 +109,7 @@ __all__ = [
     "I_ALT", "UOPLYST", "IKKE_BESVARET", "wilson", "effective_groups", "population",
     "tabel_3_1", "tabel_3_2", "oversigt", "figur_3_1", "tabel_4_1", "tabel_4_2", "figur_4",
     "figur_7", "inddragelse_tilfredshed", "kvalitetskort", "render", "to_csv",
+    "CROSSTAB_BANDS", "crosstab_variables", "crosstab", "crosstab_note", "render_crosstab",
 ]
 
 I_ALT = "i_alt"
@@ -760,3 +772,144 @@ def _markdown(tid: str, t: pd.DataFrame, guide: Guide, *, n: int, group: str | N
                      "udbytte (positiv: vigtigt, men ikke opnået — forbedringsområde).")
         notes.append(_SMALL_N_NOTE)
     return "\n".join(head + [body, ""] + notes) + ("\n" if notes else "")
+
+
+# --------------------------------------------------------------------------- crosstab (any two coded variables)
+
+#: Numeric items a crosstab accepts, with their bands (label, lower bound inclusive; a band runs
+#: up to the next band's lower bound). ``age`` uses Tabel 3.1's bands.
+CROSSTAB_BANDS: dict[str, tuple[tuple[str, float], ...]] = {"age": AGE_BANDS}
+_BAND_LABELS_MD = {"age": {lab: f"{lab} år" for lab, _ in AGE_BANDS}}
+
+
+def crosstab_variables(guide: Guide) -> list[str]:
+    """The codes `crosstab` accepts, in guide order: every ``select_one`` item and the banded
+    numbers of `CROSSTAB_BANDS` (``brugergruppe`` is the effective group)."""
+    return [c for c, it in guide.items.items() if it.type == "select_one" or c in CROSSTAB_BANDS]
+
+
+def _crosstab_check(guide: Guide, code: object) -> str:
+    allowed = crosstab_variables(guide)
+    if not isinstance(code, str) or code not in guide.items:
+        raise _allowed("variabel", code, allowed)
+    if code not in allowed:
+        kind = {"select_multiple": "flere svar pr. respondent", "text": "fritekst"}.get(
+            guide.item(code).type, f"{guide.item(code).type} uden intervaller")
+        raise TableError(f"Variablen {code!r} ({kind}) kan ikke krydstabuleres — tilladt: {', '.join(allowed)}.")
+    return code
+
+
+def _crosstab_factor(df: pd.DataFrame, guide: Guide, code: str) -> tuple[np.ndarray, list[object]]:
+    """(codes, levels) for one crosstab variable; -1 = blank (not counted)."""
+    if code == "brugergruppe":
+        return _group_codes(df), list(GROUP_ORDER)
+    if code in CROSSTAB_BANDS:
+        bands = CROSSTAB_BANDS[code]
+        x = _numbers(_col(df, code))
+        lows = np.asarray([lo for _, lo in bands[1:]], dtype=float)
+        idx = np.searchsorted(lows, np.nan_to_num(x, nan=0.0), side="right")
+        return np.where(np.isnan(x), -1, idx).astype(np.int64), [lab for lab, _ in bands]
+    return _factor(_col(df, code), _choices(guide, code))
+
+
+def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str) -> pd.DataFrame:
+    """Crosstab of two coded variables: rows = values of `a`, columns = values of `b`.
+
+    Columns: ``<a>`` (the row value), ``antal_<v>`` for every value v of `b`, ``n`` (the row's
+    respondents with an answer to both), ``andel_<v>`` = antal_<v> / n (row percentages;
+    NaN when n = 0). Rows: every value of `a` (guide order, then values outside the guide,
+    sorted), zeros included, then ``i_alt``. Count columns are prefixed so that a value of `b`
+    can never clash with the code `a` (``arbejdsmarked`` × ``fremtid_fokus``).
+
+    Allowed variables (`crosstab_variables`): ``select_one`` items, and numbers banded as in
+    `CROSSTAB_BANDS` (``age``: Tabel 3.1's bands). ``brugergruppe`` is the *effective* group
+    (as in every table by group). ``select_multiple`` is refused — a respondent can hold
+    several values, so row percentages would not add up and n would be ambiguous — as are
+    free text and unbanded numbers. Blank (not asked; for ``brugergruppe`` no effective group;
+    for a number also a non-number) is never counted: a respondent blank on `a` or `b` is left
+    out. How many, is in ``attrs``: ``respondenter`` (the frame's rows), ``udeladt`` (left
+    out), ``udeladt_a`` / ``udeladt_b`` (blank on a / on b; one person can be both), ``a``,
+    ``b``. Raises `TableError` (Danish, listing the allowed codes) for an unknown or
+    unsuitable code, or when `a` == `b`.
+    """
+    g = _guide(guide)
+    a, b = _crosstab_check(g, a), _crosstab_check(g, b)
+    if a == b:
+        raise TableError(f"Krydstabellen kræver to forskellige variable (fik {a!r} to gange).")
+    r, r_levels = _crosstab_factor(df, g, a)
+    c, c_levels = _crosstab_factor(df, g, b)
+    grid = _grid(r, len(r_levels), c, len(c_levels))
+    grid = np.vstack([grid, grid.sum(axis=0, keepdims=True)])
+    n = grid.sum(axis=1)
+    cols: dict[str, object] = {a: pd.Series([*r_levels, I_ALT], dtype=object)}
+    cols |= {f"antal_{v}": grid[:, j].astype(np.int64) for j, v in enumerate(c_levels)}
+    cols["n"] = n.astype(np.int64)
+    cols |= {f"andel_{v}": _share(grid[:, j], n) for j, v in enumerate(c_levels)}
+    out = pd.DataFrame(cols)
+    blank_a, blank_b = r < 0, c < 0
+    out.attrs.update(a=a, b=b, respondenter=int(len(df)), udeladt=int((blank_a | blank_b).sum()),
+                     udeladt_a=int(blank_a.sum()), udeladt_b=int(blank_b.sum()),
+                     raekker=list(r_levels), kolonner=list(c_levels))
+    return out
+
+
+def _crosstab_label(guide: Guide, code: str, value: object) -> str:
+    if value == I_ALT:
+        return "I alt"
+    if code == "brugergruppe":
+        return _group_label(str(value))
+    if code in _BAND_LABELS_MD:
+        return _BAND_LABELS_MD[code].get(str(value), str(value))
+    return _value_label(guide, code, str(value))
+
+
+def crosstab_note(t: pd.DataFrame) -> str:
+    """Danish sentence on who was left out of a `crosstab` (blank on one of the variables)."""
+    at = t.attrs
+    k = at.get("udeladt", 0)
+    if not k:
+        return f"Alle {at.get('respondenter', 0)} respondenter har svar på begge variable."
+    return (f"Ikke talt med: {k} af {at.get('respondenter', 0)} respondenter uden svar på mindst én af de to "
+            f"variable ({at.get('a')}: {at.get('udeladt_a', 0)} tomme, {at.get('b')}: {at.get('udeladt_b', 0)} "
+            "tomme). Tomt betyder ikke spurgt og tælles aldrig med.")
+
+
+def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: str = "md",
+                    group: str | None = None, site_type: str | None = None) -> str:
+    """`crosstab` of `a` × `b` for the population (`group`, `site_type`) as CSV or Markdown.
+
+    CSV: the DataFrame's columns (counts as integers, shares as 3-digit decimals, blank when
+    n = 0), header first; who was left out is not in the CSV (it stays one table) but in the
+    Markdown's note. Markdown: Danish labels, "antal (procent)" per cell, n, the note.
+    Raises `TableError` for an unknown format, group, site type or variable.
+    """
+    group, site_type = group or None, site_type or None
+    if fmt not in FORMATS:
+        raise _allowed("format", fmt, FORMATS)
+    _check_group(group)
+    _check_site_type(site_type)
+    pop = population(wide_df, group, site_type) if (group or site_type) else wide_df
+    t = crosstab(pop, guide, a, b)
+    if fmt == "csv":
+        return to_csv(t)
+    a, b = t.attrs["a"], t.attrs["b"]
+    levels = t.attrs["kolonner"]
+    rows = []
+    for _, r in t.iterrows():
+        cells = [_crosstab_label(guide, a, r[a])]
+        cells += [f"{int(r[f'antal_{v}'])} ({_pct(r[f'andel_{v}'])})" for v in levels]
+        cells.append(int(r["n"]))
+        rows.append(cells)
+    label_a = guide.item(a).label if a in guide.items else a
+    label_b = guide.item(b).label if b in guide.items else b
+    pop_text = []
+    if group:
+        pop_text.append(f"brugergruppe {GROUPS[group].short}")
+    if site_type:
+        pop_text.append(f"stedtype {_value_label(guide, 'site_type', site_type)}")
+    head = [f"## Krydstabel: {label_a} × {label_b}", "",
+            f"Population: {', '.join(pop_text) if pop_text else 'alle respondenter'} (n = {len(pop)}).", ""]
+    body = _md_table([label_a] + [_crosstab_label(guide, b, v) for v in levels] + ["n"], rows,
+                     [False] + [True] * (len(levels) + 1))
+    notes = ["Antal (procent af rækkens n); n = respondenter med svar på begge variable.", crosstab_note(t)]
+    return "\n".join(head + [body, ""] + notes) + "\n"

@@ -1,0 +1,1083 @@
+"""The report workbook (``brugerblik report OUT.xlsx [--group G] [--site-type T] [--publish]``).
+
+One Excel workbook a report writer can publish from: a sheet per table of chapters 3, 4 and 7
+laid out like the Rambøll report (Danish headings, counts and percentages, n, a note with the
+definition from ``spec/method.md``), a native Excel chart for each figure, an Excel scatter
+chart for the quality map, a crosstab sheet, the method, the (anonymised) data and the
+(anonymised) quotes. Every number comes from `exports.tables` — the same DataFrames the CLI
+and the app print; this module only lays them out.
+
+Why xlsxwriter (and not openpyxl)
+---------------------------------
+* **Charts.** xlsxwriter writes complete native charts that Excel and LibreOffice render the
+  same way: scatter charts with a per-point custom data label ("Rytme (n=59)"), custom error
+  bars (the 95 % Wilson intervals in both directions), a second series as the 45° line,
+  percent-stacked columns with the counts as labels. openpyxl's chart support lacks per-point
+  custom labels and is harder to get to render identically.
+* **Text stays text.** ``write_string`` writes a shared string whatever it starts with, and the
+  workbook is opened with ``strings_to_formulas``, ``strings_to_urls`` and ``strings_to_numbers``
+  off. This module never calls ``write``, ``write_formula`` or ``write_url``: every value goes
+  through `_Book.put` (``write_string`` / ``write_number``, and ``write_rich_string`` for the
+  rare text xlsxwriter's escaping would damage — see `survey.wideio._xl_fragments`). So a quote
+  such as ``=HYPERLINK("http://x")``, ``+45 12 34 56 78`` or ``@SUM(A1)`` is stored as text.
+* **Output.** A write-only library made for this: freeze panes, autofilters, print set-up
+  (landscape, fit to width, repeated header rows), merged notes, number formats, in-memory
+  output. openpyxl is used in the tests, to read the workbook back.
+
+The "Data" sheet (one row per respondent, ~90 columns) is the bulk of a large study: 10,000
+respondents are ~750,000 cells, which took xlsxwriter ~10 s here. So xlsxwriter writes that
+sheet's header row, column widths, frozen pane and autofilter, and the data rows are spliced in
+as inline-string XML (`_data_rows_xml`) when the finished zip is copied to its final place:
+strings are ``t="inlineStr"`` cells (never formulas — an inline string cannot be one), numbers of
+integer/decimal items are numbers when they read back exactly (as `survey.wideio.write_xlsx`),
+text is XML-escaped, control characters become Excel's ``_xHHHH_`` escapes and every "_" that
+starts a literal ``_xHHHH_`` is escaped (`_xml_string_cell`). The sheet
+keeps the import layout (header = the guide's codes in row 1), so ``brugerblik import`` reads
+the workbook's "Data" sheet back.
+
+Sheets
+------
+Metode · Tabel 3.1 · Tabel 3.2 · Oversigt · Figur 3.1 · Tabel 4.1 · Tabel 4.2 · Figur 4 (the
+report's 4.1–4.3 and every other probe, with one chart each) · Figur 7.1–7.4 · Tabel 7.2 ·
+Kvalitetskort · Kvalitetskort grupper · Krydstabel (``forsoergelse`` × ``arbejdsmarked``,
+section 4.3.3) · Krydstabel 2 (``forsoergelse`` × ``tilbudstype``, section 3.4) · Citater · Data ·
+Diagramdata.
+
+Every table sheet has the same frame: row 1 the title, row 2 the population ("alle
+respondenter" or the filters, with n), row 3 the publication note (when ``publish``), row 4 the
+header (frozen with the first column, autofilter from row 4 to the last table row), then the
+rows, then the notes (the definition). Counts are numbers (format ``0``), shares are the exact
+proportions formatted ``0%`` (the cell holds 0.847, Excel shows 85 %). A share whose n is 0 is
+shown as "–".
+
+Charts take their numbers from the sheet "Diagramdata" (one labelled block per chart), not from
+the table: a table shows suppressed rows as "–", which a chart would draw as 0. In Diagramdata
+a suppressed group is simply not there.
+
+Groups, filters, population
+---------------------------
+``group`` / ``site_type`` restrict the population exactly as ``brugerblik table … --group``
+(`tables.population`, the effective user group); tables by group then show that group and
+"I alt". Data and Citater hold the same population. A bad code raises `WorkbookError` (a
+`tables.TableError` and a `survey.store.StoreError`, so the CLI prints the Danish message).
+
+Publication (``publish=True``, ``min_n`` default 5)
+----------------------------------------------------
+Every row of a table has an n: the respondents its percentages are computed on (group n, site
+n, probe n = ja + nej, crosstab row n; for Tabel 3.1 the population). When ``0 < n < min_n`` the
+row's counts and percentages are shown as "–" and its n as "<5" (``<min_n``); the chart data
+leaves the row out, the quality maps leave the point out; each sheet says so in a note, and the
+Metode sheet explains the rule. Rows with n = 0 have nothing to hide and are shown. Totals
+("I alt") are not adjusted (no secondary suppression), and the Data sheet still holds the
+anonymised answers of every respondent — remove it before publishing if row-level data may not
+leave the team (the Metode sheet says this too).
+
+Performance (`bench/bench_report.py`, 2 cores shared with other work): the demo study (61) in
+0.2 s; 10,000 generated respondents in 7.8 s (load average 1.8) to 11 s (load average 4), of
+which loading the wide frame (`survey.store.load_wide`) is 4.4–8.7 s and anonymising the
+~170,000 free-text cells 1.4–1.7 s; the workbook's own part (tables, charts, the 61 MB Data
+sheet XML, the zip) is about 2 s.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+from xml.etree import ElementTree as ET
+
+import numpy as np
+import pandas as pd
+
+from archetypes.model import GROUP_ORDER, GROUPS
+from exports import tables as T
+from exports.figures import PROBE_SHORT, REPORT_FIG4, crosses_diagonal
+from exports.tables import DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, TableError
+from survey.guide import Guide
+from survey.store import StoreError, load_wide
+from survey.wideio import _xl_fragments
+
+__all__ = ["WorkbookError", "DEFAULT_CROSSTABS", "SUPPRESSED", "SHEETS", "build_workbook"]
+
+#: Crosstabs in the workbook: (a, b, the report's section).
+DEFAULT_CROSSTABS: tuple[tuple[str, str, str], ...] = (
+    ("forsoergelse", "arbejdsmarked", "afsnit 4.3.3"),
+    ("forsoergelse", "tilbudstype", "afsnit 3.4"),
+)
+SUPPRESSED = "–"  # en dash: a suppressed count or share, a share with n = 0
+CHART_DATA = "Diagramdata"
+HEADER_ROW = 3  # 0-based: row 4 in Excel
+XLSX_MAX_CHARS = 32_767
+_CUT = " […forkortet]"
+
+#: sheet name -> Danish definition (the note under each table and the Metode sheet's list).
+SHEETS: dict[str, str] = {
+    "Tabel 3.1": "Respondenter pr. aldersgruppe (-29, 30-39, 40-49, 50- år; intervallerne er halvåbne: "
+                 "30-39 = fra 30 til under 40). Respondenter uden alder vises som «Uoplyst» (kun når der er "
+                 "nogen). Procent af alle respondenter i populationen (n = I alt).",
+    "Tabel 3.2": "Respondenter pr. brugergruppe og køn. Brugergruppen er forskerens kodning eller, hvis den "
+                 "mangler, standardreglen ud fra arketype og alder. «I alt» tæller alle respondenter i "
+                 "rækken, også dem uden oplyst køn; n = I alt.",
+    "Oversigt": "Pr. sted, grupperet efter stedtype med subtotaler: interviewede, udvalgt af personalet på "
+                "forhånd (ja), tilladelse til journalindsigt givet (ja) og ikke givet (nej; tomt er ingen af "
+                "delene). Procent af de interviewede på rækken (n = interviewede).",
+    "Figur 3.1": "Respondenter pr. tilbudstype, i alt og pr. brugergruppe. n = alle respondenter i gruppen; "
+                 "procent af n. Ubesvaret vises som «Ikke besvaret», når der er nogen.",
+    "Tabel 4.1": "For hver udbytteprobe: antal ja og antal nej. «Ikke relevant», «uklart» og ubesvaret er ikke "
+                 "talt med, så antallet af svar varierer fra spørgsmål til spørgsmål (rapportens fodnote 9). "
+                 "n = ja + nej; andel ja = ja / n. Sorteret efter antal ja.",
+    "Tabel 4.2": "Som Tabel 4.1 og: «heraf vigtigt» = respondenter med probe ja (hhv. nej), som også har svaret "
+                 "ja til «Er det vigtigt for dig?». n = ja + nej.",
+    "Figur 4": "For hver probe og brugergruppe: andel ja blandt ja + nej (n = ja + nej) med 95 % "
+               "Wilson-interval. Figur 4.1–4.3 er rapportens (rytme, kontakt, arbejdsmarked); de øvrige "
+               "prober vises på samme måde. Diagrammerne viser andelen; tallene på søjlerne er antal.",
+    "Figur 7.1": "Fordeling af «rigtige mennesker» pr. brugergruppe; ubesvaret vises som «Ikke besvaret», som i "
+                 "rapporten. n = alle respondenter i gruppen; procent af n.",
+    "Figur 7.2": "Fordeling af samarbejdet med sagsbehandleren pr. brugergruppe; ubesvaret vises som «Ikke "
+                 "besvaret». n = alle respondenter i gruppen; procent af n.",
+    "Figur 7.3": "Fordeling af «kunne samarbejdet have været bedre» pr. brugergruppe; ubesvaret vises som «Ikke "
+                 "besvaret». n = alle respondenter i gruppen; procent af n.",
+    "Figur 7.4": "Fordeling af «nok med til at bestemme» pr. brugergruppe; ubesvaret vises som «Ikke besvaret». "
+                 "n = alle respondenter i gruppen; procent af n.",
+    "Tabel 7.2": "Krydstabel af inddragelse og samlet tilfredshed (afsnit 7.2). Respondenter uden svar på en af "
+                 "de to er ikke talt med. I alt = rækkens n; andel tilfredse = tilfredse / I alt.",
+    "Kvalitetskort": "For hver probe: n = respondenter med ja eller nej; udbytte (tilfredshed, y-aksen) = ja / n; "
+                     "vigtighed (x-aksen) = (ja og vigtigt + nej og vigtigt) / n; gap = vigtighed − udbytte. "
+                     "Punkter under 45-graders-linjen (positivt gap) er vigtige, men ikke opnået — "
+                     "forbedringsområder. 95 % Wilson-intervaller; «kan skelnes fra linjen» = nej, når "
+                     "intervallernes kasse rører linjen.",
+    "Kvalitetskort grupper": "Kvalitetskortet for hver brugergruppe, på samme skala (0–100 %) og med samme "
+                             "definitioner som arket Kvalitetskort.",
+    "Krydstabel": "Antal og rækkeprocent af to kodede variable; n = rækkens respondenter med svar på begge. "
+                  "Tomme felter (ikke spurgt) tælles ikke med; hvor mange der er udeladt, står under tabellen.",
+    "Citater": "Citater med respondent, sted, brugergruppe (den effektive), spørgsmål og temakoder. Teksten er "
+               "anonymiseret.",
+    "Data": "Det brede datasæt: én række pr. respondent, kolonner = spørgeguidens koder (kan importeres igen). "
+            "Fritekst er anonymiseret. Kolonnen brugergruppe er forskerens kodning; tabellerne bruger den "
+            "effektive gruppe (standardreglen, når feltet er tomt).",
+    CHART_DATA: "Tallene bag diagrammerne, én blok pr. diagram. Undertrykte grupper og punkter er udeladt.",
+}
+
+# Colours per answer position (as exports.figures: colour-blind-safe, print-friendly); blank grey.
+PALETTE = ("#1f4e79", "#e08214", "#4dac26", "#b2182b", "#8073ac", "#35978f", "#bf812d")
+BLANK_COLOUR = "#bdbdbd"
+
+
+class WorkbookError(StoreError, TableError):
+    """A report workbook that cannot be built (unknown group or site type, bad min_n …)."""
+
+
+# --------------------------------------------------------------------------- small helpers
+
+def _blank_num(x: object) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _safe_chart_text(s: object) -> str:
+    """Text for a chart title/label: xlsxwriter reads a leading '=' there as a cell reference."""
+    s = str(s)
+    return s.lstrip("=") if s.startswith("=") else s
+
+
+def _col_letter(j: int) -> str:
+    s = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+_group_label = T._group_label  # "De etniske", "Uoplyst", "I alt" — the labels of the Markdown tables
+_value_label = T._value_label  # the guide's choice label, "Ikke besvaret", "Uoplyst", "I alt"
+
+
+def _probe_short(guide: Guide, code: str) -> str:
+    if code in PROBE_SHORT:
+        return PROBE_SHORT[code]
+    return guide.item(code).label[:28] if code in guide.items else code
+
+
+def _keep_group(t: pd.DataFrame, group: str | None) -> pd.DataFrame:
+    """As `tables.render`: with a group filter, only that group's row and "I alt"."""
+    if group is not None and "brugergruppe" in t.columns:
+        return t[t["brugergruppe"].isin([group, I_ALT])].reset_index(drop=True)
+    return t
+
+
+# --------------------------------------------------------------------------- the chart-data sheet
+
+@dataclass
+class _Block:
+    """A labelled block on the Diagramdata sheet: refs for xlsxwriter chart series."""
+    cats: list | None
+    series: list[tuple[list, list]]  # (name ref, values ref)
+    columns: list[list]               # one ref per data column (scatter: x, y)
+
+
+class _ChartData:
+    """Buffers the chart data; written as the last sheet (refs are known before it exists)."""
+
+    def __init__(self) -> None:
+        self.row = 0
+        self.cells: list[tuple[int, int, object, str]] = []  # row, col, value, style
+
+    def _ref(self, r0: int, c0: int, r1: int | None = None, c1: int | None = None) -> list:
+        return [CHART_DATA, r0, c0, r0 if r1 is None else r1, c0 if c1 is None else c1]
+
+    def block(self, title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> _Block:
+        """Title row, header row, data rows; column 0 = categories, columns 1.. = series."""
+        r0 = self.row
+        self.cells.append((r0, 0, title, "title"))
+        for j, h in enumerate(header):
+            self.cells.append((r0 + 1, j, h, "header"))
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                self.cells.append((r0 + 2 + i, j, v, "cell"))
+        k = len(rows)
+        self.row = r0 + 2 + k + 1
+        first, last = r0 + 2, r0 + 1 + k
+        cols = [self._ref(first, j, last, j) for j in range(len(header))]
+        series = [(self._ref(r0 + 1, j), cols[j]) for j in range(1, len(header))]
+        return _Block(cats=cols[0], series=series, columns=cols)
+
+
+# --------------------------------------------------------------------------- the builder
+
+@dataclass
+class _Sheet:
+    name: str
+    ws: object
+    first: int          # first data row (0-based)
+    n_rows: int
+    n_cols: int
+    suppressed: list[str] = field(default_factory=list)
+    notes_end: int = 0
+
+
+class _Book:
+    def __init__(self, wb, guide: Guide, *, group: str | None, site_type: str | None, publish: bool,
+                 min_n: int, n_pop: int) -> None:
+        self.wb, self.guide = wb, guide
+        self.group, self.site_type, self.publish, self.min_n = group, site_type, publish, min_n
+        self.n_pop = n_pop
+        self.chart_data = _ChartData()
+        self.sheets: list[_Sheet] = []
+        self.n_charts = 0
+        self._widths: dict[tuple[str, int], float] = {}
+        f = wb.add_format
+        self.f = {
+            "title": f({"bold": True, "font_size": 13}),
+            "sub": f({"italic": True, "font_color": "#444444"}),
+            "warn": f({"italic": True, "font_color": "#b2182b"}),
+            "header": f({"bold": True, "bg_color": "#dce6f1", "bottom": 1, "text_wrap": True, "valign": "top"}),
+            "text": f({"valign": "top"}),
+            "wrap": f({"text_wrap": True, "valign": "top"}),
+            "count": f({"num_format": "0", "valign": "top"}),
+            "share": f({"num_format": "0%", "valign": "top"}),
+            "number": f({"num_format": "0.000", "valign": "top"}),
+            "dash": f({"align": "right", "valign": "top"}),
+            "note": f({"italic": True, "text_wrap": True, "valign": "top"}),
+            "bold": f({"bold": True}),
+            "key": f({"bold": True, "valign": "top"}),
+            "count_left": f({"num_format": "0", "align": "left", "valign": "top"}),
+            "cell": f({}),
+        }
+        self.f_total = {k: f({**props, "bold": True, "top": 1})
+                        for k, props in (("text", {}), ("wrap", {"text_wrap": True}), ("count", {"num_format": "0"}),
+                                         ("share", {"num_format": "0%"}), ("number", {"num_format": "0.000"}),
+                                         ("dash", {"align": "right"}))}
+        self.pct_axis = {"min": 0, "max": 1, "major_unit": 0.2, "num_format": "0%",
+                         "major_gridlines": {"visible": True, "line": {"color": "#e6e6e6"}}}
+
+    # ----------------------------------------------------------------- writing cells
+
+    def put(self, ws, r: int, c: int, v: object, style: str = "text", total: bool = False) -> None:
+        """The only way a value reaches a cell: strings as strings, numbers as numbers."""
+        fmt = (self.f_total.get(style) if total else None) or self.f.get(style) or self.f["text"]
+        if v is None or (isinstance(v, str) and v == ""):
+            return
+        if isinstance(v, (bool, np.bool_)):
+            ws.write_string(r, c, "ja" if v else "nej", fmt)
+        elif isinstance(v, (int, np.integer)):
+            ws.write_number(r, c, int(v), fmt)
+        elif isinstance(v, (float, np.floating)):
+            if math.isnan(v) or math.isinf(v):
+                ws.write_string(r, c, SUPPRESSED, self.f_total["dash"] if total else self.f["dash"])
+            else:
+                ws.write_number(r, c, float(v), fmt)
+        else:
+            s = str(v)
+            if len(s) > XLSX_MAX_CHARS // 2 and len(s.encode("utf-16-le")) // 2 > XLSX_MAX_CHARS:
+                s = s[: XLSX_MAX_CHARS // 2 - len(_CUT)] + _CUT
+            # "<r>…</r>" and overlapping "_xHHHH_" patterns: xlsxwriter would lose text; written as
+            # a rich string split at every "_" (survey.wideio's rule), which reads back the same.
+            frags = _xl_fragments(s) if ("_x" in s or s.startswith("<r>")) else None
+            if frags:
+                ws.write_rich_string(r, c, self.f["cell"], *frags, fmt)
+            else:
+                ws.write_string(r, c, s, fmt)
+
+    def note(self, ws, r: int, last_col: int, text: str, style: str = "note") -> int:
+        """A merged, wrapped note over the table's width; returns the next row."""
+        last_col = max(last_col, 5)
+        width = sum(self._widths.get((ws.name, j), 10) for j in range(last_col + 1))
+        lines = max(1, math.ceil(len(text) * 1.1 / max(width, 20)))
+        ws.set_row(r, 15 * lines)
+        ws.merge_range(r, 0, r, last_col, "", self.f[style])
+        ws.write_string(r, 0, text, self.f[style])
+        return r + 1
+
+    def set_widths(self, ws, widths: Sequence[float]) -> None:
+        for j, w in enumerate(widths):
+            ws.set_column(j, j, w)
+            self._widths[(ws.name, j)] = w
+
+    def population_text(self) -> str:
+        parts = []
+        if self.group:
+            parts.append(f"brugergruppe {GROUPS[self.group].short}")
+        if self.site_type:
+            parts.append(f"stedtype {_value_label(self.guide, 'site_type', self.site_type)}")
+        return f"Population: {', '.join(parts) if parts else 'alle respondenter'} (n = {self.n_pop})."
+
+    def suppression_note(self) -> str:
+        return (f"Til offentliggørelse: tal beregnet på færre end {self.min_n} respondenter (0 < n < "
+                f"{self.min_n}) er undertrykt og vist som «{SUPPRESSED}»; n vises som «<{self.min_n}». "
+                "Undertrykte grupper og punkter er udeladt af diagrammerne.")
+
+    def is_suppressed(self, n: object) -> bool:
+        return self.publish and n is not None and not _blank_num(n) and 0 < int(n) < self.min_n
+
+    # ----------------------------------------------------------------- a table sheet
+
+    def table(self, name: str, title: str, headers: Sequence[str], kinds: Sequence[str],
+              rows: Sequence[Sequence[object]], ns: Sequence[object], *, totals: Iterable[int] = (),
+              widths: Sequence[float] | None = None, notes: Sequence[str] = (), labels: Sequence[str] = (),
+              definition: str | None = None) -> _Sheet:
+        """Title, population, header (row 4), rows, notes. kinds: text | wrap | count | share |
+        number | n | flag (ja/nej text that is hidden when suppressed)."""
+        ws = self.wb.add_worksheet(name)
+        totals = set(totals)
+        ncol = len(headers)
+        self.set_widths(ws, widths or [28] + [12] * (ncol - 1))
+        self.put(ws, 0, 0, title, "title")
+        self.put(ws, 1, 0, self.population_text(), "sub")
+        if self.publish:
+            self.put(ws, 2, 0, self.suppression_note(), "warn")
+        ws.set_row(HEADER_ROW, 45)
+        for j, h in enumerate(headers):
+            self.put(ws, HEADER_ROW, j, h, "header")
+        first = HEADER_ROW + 1
+        sheet = _Sheet(name, ws, first, len(rows), ncol)
+        for i, (row, n) in enumerate(zip(rows, ns)):
+            r = first + i
+            tot = i in totals
+            hide = self.is_suppressed(n)
+            if hide:
+                sheet.suppressed.append(str(labels[i] if i < len(labels) else row[0]))
+            for j, (v, kind) in enumerate(zip(row, kinds)):
+                if hide and kind in ("count", "share", "number", "flag"):
+                    self.put(ws, r, j, SUPPRESSED, "dash", tot)
+                elif hide and kind == "n":
+                    self.put(ws, r, j, f"<{self.min_n}", "dash", tot)
+                elif kind in ("count", "n"):
+                    self.put(ws, r, j, None if v is None else int(v), "count", tot)
+                elif kind in ("share", "number"):
+                    self.put(ws, r, j, float("nan") if _blank_num(v) else float(v), kind, tot)
+                else:
+                    self.put(ws, r, j, v, "wrap" if kind == "wrap" else "text", tot)
+        last = first + max(len(rows), 1) - 1
+        ws.freeze_panes(HEADER_ROW + 1, 1)
+        ws.autofilter(HEADER_ROW, 0, last, ncol - 1)
+        r = last + 2
+        for text in [*notes, f"Definition: {definition or SHEETS.get(name, '')}"]:
+            if text:
+                r = self.note(ws, r, ncol - 1, text)
+        if sheet.suppressed:
+            r = self.note(ws, r, ncol - 1, f"Undertrykt (n under {self.min_n}): {', '.join(sheet.suppressed)}.",
+                          "warn")
+        sheet.notes_end = r
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0, HEADER_ROW)
+        ws.hide_gridlines(2)
+        self.sheets.append(sheet)
+        return sheet
+
+    # ----------------------------------------------------------------- charts
+
+    def bar_chart(self, title: str, block: _Block, *, kind: str = "column", subtype: str | None = None,
+                  y_title: str = "Antal", x_title: str = "Brugergruppe", percent: bool = False,
+                  colours: Sequence[str] | None = None):
+        opts = {"type": kind}
+        if subtype:
+            opts["subtype"] = subtype
+        chart = self.wb.add_chart(opts)
+        colours = colours or PALETTE
+        for i, (name_ref, values_ref) in enumerate(block.series):
+            chart.add_series({"name": name_ref, "categories": block.cats, "values": values_ref,
+                              "fill": {"color": colours[i % len(colours)]}, "border": {"none": True},
+                              "data_labels": {"value": True, "font": {"size": 8}}, "gap": 60})
+        chart.set_title({"name": _safe_chart_text(title), "name_font": {"size": 11, "bold": True}})
+        val_axis = {"name": y_title, "major_gridlines": {"visible": True, "line": {"color": "#e6e6e6"}}}
+        if percent:
+            val_axis |= {"num_format": "0%", "min": 0, "max": 1}
+        cat_axis = {"name": x_title}
+        if kind == "bar":
+            chart.set_x_axis(val_axis)
+            chart.set_y_axis(cat_axis | {"reverse": True})
+        else:
+            chart.set_x_axis(cat_axis)
+            chart.set_y_axis(val_axis)
+        chart.set_legend({"position": "bottom"} if len(block.series) > 1 else {"none": True})
+        chart.set_size({"width": 760, "height": 400})
+        self.n_charts += 1
+        return chart
+
+    def map_chart(self, title: str, pts: pd.DataFrame, block_title: str):
+        """Scatter: udbytte (y) against vigtighed (x), 0–100 %, the 45° line, labelled points with
+        their n and the 95 % Wilson intervals as error bars (from cells: LibreOffice ignores
+        literal error-bar values)."""
+        from xlsxwriter.utility import quote_sheetname, xl_range_abs
+
+        cd = self.chart_data
+        rows = [[lab, float(x), float(y), int(n), float(x - xl), float(xh - x), float(y - yl), float(yh - y)]
+                for lab, x, y, n, xl, xh, yl, yh in
+                zip(pts["tekst"], pts["vigtighed"], pts["udbytte"], pts["n"], pts["vigtighed_lav"],
+                    pts["vigtighed_hoej"], pts["udbytte_lav"], pts["udbytte_hoej"])]
+        blk = cd.block(block_title, ["Punkt", "Vigtighed", "Udbytte (tilfredshed)", "n", "Vigtighed −", "Vigtighed +",
+                                     "Udbytte −", "Udbytte +"], rows)
+        line = cd.block(f"{block_title}: 45-graders-linjen", ["Punkt", "x", "y"], [["", 0.0, 0.0], ["", 1.0, 1.0]])
+
+        def ref(col: list) -> str:
+            return f"={quote_sheetname(CHART_DATA)}!{xl_range_abs(col[1], col[2], col[3], col[4])}"
+
+        bars = {"end_style": 0, "line": {"color": "#9db3cc", "width": 0.75}}
+        chart = self.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        chart.add_series({
+            "name": "Prober", "categories": blk.columns[1], "values": blk.columns[2],
+            "line": {"none": True},
+            "marker": {"type": "circle", "size": 7, "fill": {"color": PALETTE[0]}, "border": {"color": PALETTE[0]}},
+            # "value" on + a custom text per point: Excel and LibreOffice both show the text.
+            "data_labels": {"value": True, "custom": [{"value": _safe_chart_text(t)} for t in pts["tekst"]],
+                            "position": "right", "font": {"size": 8}},
+            "x_error_bars": {"type": "custom", "minus_values": ref(blk.columns[4]), "plus_values": ref(blk.columns[5]),
+                             **bars},
+            "y_error_bars": {"type": "custom", "minus_values": ref(blk.columns[6]), "plus_values": ref(blk.columns[7]),
+                             **bars},
+        })
+        chart.add_series({"name": "45-graders-linjen (udbytte = vigtighed)", "categories": line.columns[1],
+                          "values": line.columns[2], "marker": {"type": "none"},
+                          "line": {"color": "#555555", "dash_type": "dash", "width": 1}})
+        below = cd.block(f"{block_title}: tekst under linjen", ["Punkt", "x", "y"], [["", 0.97, 0.04]])
+        chart.add_series({"name": "Under linjen", "categories": below.columns[1], "values": below.columns[2],
+                          "marker": {"type": "none"}, "line": {"none": True},
+                          "data_labels": {"value": True, "position": "left",
+                                          "custom": [{"value": "Under linjen: vigtigt, men ikke opnået",
+                                                      "font": {"color": "#b2182b", "italic": True, "size": 8}}]}})
+        chart.set_title({"name": _safe_chart_text(title), "name_font": {"size": 11, "bold": True}})
+        chart.set_x_axis({"name": "Vigtighed", **self.pct_axis})
+        chart.set_y_axis({"name": "Tilfredshed (udbytte)", **self.pct_axis})
+        chart.set_legend({"position": "bottom", "delete_series": [2]})
+        chart.set_size({"width": 620, "height": 560})
+        self.n_charts += 1
+        return chart
+
+
+# --------------------------------------------------------------------------- the sheets
+
+def _distribution_rows(long: pd.DataFrame, value_col: str) -> tuple[list[str], list[str], dict]:
+    values = list(dict.fromkeys(long[value_col]))
+    groups = list(dict.fromkeys(long["brugergruppe"]))
+    idx = {(g, v): (int(a), float(s), int(n)) for g, v, a, s, n in
+           zip(long["brugergruppe"], long[value_col], long["antal"], long["andel"], long["n"])}
+    return groups, values, idx
+
+
+def _distribution_sheet(bk: _Book, name: str, title: str, long: pd.DataFrame, code: str, value_col: str,
+                        *, overall_chart: bool = False) -> None:
+    g = bk.guide
+    groups, values, idx = _distribution_rows(long, value_col)
+    labels = [_value_label(g, code, v) for v in values]
+    headers = ["Brugergruppe", *labels, "n", *[f"{lab} (%)" for lab in labels]]
+    kinds = ["text"] + ["count"] * len(values) + ["n"] + ["share"] * len(values)
+    rows, ns = [], []
+    for grp in groups:
+        n = idx[(grp, values[0])][2]
+        rows.append([_group_label(grp), *[idx[(grp, v)][0] for v in values], n, *[idx[(grp, v)][1] for v in values]])
+        ns.append(n)
+    sheet = bk.table(name, title, headers, kinds, rows, ns, totals=[len(groups) - 1],
+                     widths=[24] + [11] * len(values) + [7] + [11] * len(values))
+    colours = [BLANK_COLOUR if v == IKKE_BESVARET else PALETTE[i % len(PALETTE)] for i, v in enumerate(values)]
+    def drawn(grp: str) -> bool:  # n = 0: nothing to draw; suppressed: left out
+        n = idx[(grp, values[0])][2]
+        return n > 0 and not bk.is_suppressed(n)
+
+    shown = [grp for grp in groups if grp != I_ALT and drawn(grp)]
+    col = len(headers) + 1
+    at = HEADER_ROW
+    if overall_chart and drawn(I_ALT):
+        blk = bk.chart_data.block(f"{title} — i alt", ["Tilbudstype", "Antal"],
+                                  [[lab, idx[(I_ALT, v)][0]] for v, lab in zip(values, labels)])
+        chart = bk.bar_chart(f"{title} — i alt", blk, kind="bar", x_title="", y_title="Antal respondenter")
+        sheet.ws.insert_chart(at, col, chart)
+        at += 21
+    if shown:
+        blk = bk.chart_data.block(f"{title} — efter brugergruppe", ["Brugergruppe", *labels],
+                                  [[_group_label(grp), *[idx[(grp, v)][0] for v in values]] for grp in shown])
+        chart = bk.bar_chart(f"{title} — efter brugergruppe" if overall_chart else title, blk, colours=colours)
+        sheet.ws.insert_chart(at, col, chart)
+
+
+def _sheet_3_1(bk: _Book, pop: pd.DataFrame) -> None:
+    t = T.tabel_3_1(pop, bk.guide)
+    total = int(t["antal"].iloc[-1])
+    names = {lab: f"{lab} år" for lab, _ in T.AGE_BANDS} | {UOPLYST: "Uoplyst", I_ALT: "I alt"}
+    rows = [[names.get(a, a), int(k), (k / total) if total else float("nan")] for a, k in zip(t["alder"], t["antal"])]
+    bk.table("Tabel 3.1", T.TITLES["3.1"], ["Alder", "Antal", "Procent"], ["text", "count", "share"], rows,
+             [total] * len(rows), totals=[len(rows) - 1], widths=[16, 10, 10])
+
+
+def _sheet_3_2(bk: _Book, pop: pd.DataFrame) -> None:
+    t = _keep_group(T.tabel_3_2(pop, bk.guide), bk.group)
+    rows = [[_group_label(r.brugergruppe), r.kvinde, r.mand, r.i_alt] for r in t.itertuples()]
+    bk.table("Tabel 3.2", T.TITLES["3.2"], ["Brugergruppe", "Kvinde", "Mand", "I alt"],
+             ["text", "count", "count", "n"], rows, list(t["i_alt"]), totals=[len(rows) - 1], widths=[26, 10, 10, 10])
+
+
+def _sheet_oversigt(bk: _Book, pop: pd.DataFrame) -> None:
+    g = bk.guide
+    t = T.oversigt(pop, g)
+    rows = []
+    for r in t.itertuples():
+        if r.site_type == I_ALT:
+            typ, site = "I alt", "I alt"
+        else:
+            typ = "Uoplyst" if r.site_type == UOPLYST else _value_label(g, "site_type", r.site_type)
+            site = f"I alt {typ.lower()}" if r.site == I_ALT else ("Uoplyst" if r.site == UOPLYST else r.site)
+        rows.append([typ, site, r.interviewet, r.udvalgt_af_personalet, r.andel_udvalgt_af_personalet,
+                     r.samtykke_givet, r.andel_samtykke_givet, r.samtykke_ikke_givet, r.andel_samtykke_ikke_givet])
+    totals = [i for i, r in enumerate(t.itertuples()) if r.site == I_ALT]
+    bk.table("Oversigt", T.TITLES["oversigt"],
+             ["Type", "Sted", "Antal brugere interviewet", "Heraf udvalgt af personalet på forhånd", "Andel udvalgt",
+              "Har givet tilladelse til journalindsigt", "Andel med tilladelse", "Har ikke givet tilladelse",
+              "Andel uden tilladelse"],
+             ["text", "text", "n", "count", "share", "count", "share", "count", "share"], rows, list(t["interviewet"]),
+             totals=totals, widths=[12, 24, 13, 15, 10, 15, 11, 13, 11],
+             labels=[f"{row[0]}: {row[1]}" for row in rows])
+
+
+def _sheet_fig3_1(bk: _Book, pop: pd.DataFrame) -> None:
+    t = _keep_group(T.figur_3_1(pop, bk.guide), bk.group)
+    _distribution_sheet(bk, "Figur 3.1", T.TITLES["fig3.1"], t, "tilbudstype", "tilbudstype", overall_chart=True)
+
+
+def _sheet_4_1(bk: _Book, pop: pd.DataFrame) -> None:
+    t = T.tabel_4_1(pop, bk.guide)
+    n = (t["ja"] + t["nej"]).tolist()
+    rows = [[r.spoergsmaal, r.ja, r.nej, k, (r.ja / k) if k else float("nan"), r.kode]
+            for r, k in zip(t.itertuples(), n)]
+    bk.table("Tabel 4.1", T.TITLES["4.1"], ["Spørgsmål", "Ja", "Nej", "n", "Andel ja", "Kode"],
+             ["wrap", "count", "count", "n", "share", "text"], rows, n, widths=[60, 8, 8, 8, 10, 16],
+             labels=list(t["kode"]))
+
+
+def _sheet_4_2(bk: _Book, pop: pd.DataFrame) -> None:
+    t = T.tabel_4_2(pop, bk.guide)
+    n = (t["ja"] + t["nej"]).tolist()
+    rows = [[r.spoergsmaal, r.ja, r.ja_vigtigt, r.nej, r.nej_vigtigt, k, r.kode] for r, k in zip(t.itertuples(), n)]
+    bk.table("Tabel 4.2", T.TITLES["4.2"],
+             ["Spørgsmål", "Ja", "Heraf vigtigt", "Nej", "Heraf vigtigt", "n", "Kode"],
+             ["wrap", "count", "count", "count", "count", "n", "text"], rows, n, widths=[60, 8, 10, 8, 10, 8, 16],
+             labels=list(t["kode"]))
+
+
+def fig4_order(guide: Guide, pop: pd.DataFrame) -> list[tuple[str, str]]:
+    """(probe, figure label): the report's Figur 4.1–4.3 first, then the other probes in Tabel 4.1
+    order (by ja)."""
+    report = {probe: fid.replace("fig", "Figur ") for fid, (probe, _) in REPORT_FIG4.items()}
+    codes = [p.code for p in guide.probes]
+    first = [p for p in report if p in codes]
+    rest = [k for k in T.tabel_4_1(pop, guide)["kode"] if k not in report]
+    return [(p, report[p]) for p in first] + [(p, "Øvrige prober") for p in rest]
+
+
+def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
+    g = bk.guide
+    rows, ns, kinds_rows, labels, blocks = [], [], [], [], []
+    totals = []
+    for probe, fig in fig4_order(g, pop):
+        t = _keep_group(T.figur_4(pop, g, probe=probe), bk.group)
+        start = len(rows)
+        for r in t.itertuples():
+            if r.brugergruppe == I_ALT:
+                totals.append(len(rows))
+            rows.append([fig, _probe_short(g, probe), _group_label(r.brugergruppe), r.ja, r.nej, r.n, r.andel_ja,
+                         r.andel_ja_lav, r.andel_ja_hoej, probe])
+            ns.append(r.n)
+            labels.append(f"{_probe_short(g, probe)}: {_group_label(r.brugergruppe)}")
+        blocks.append((probe, fig, t, start))
+    sheet = bk.table("Figur 4", "Figur 4.1–4.3 og alle prober: andel ja efter brugergruppe",
+                     ["Figur", "Probe", "Brugergruppe", "Ja", "Nej", "n", "Andel ja", "95 % nedre", "95 % øvre",
+                      "Kode"],
+                     ["text", "text", "text", "count", "count", "n", "share", "share", "share", "text"], rows, ns,
+                     totals=totals, widths=[13, 20, 22, 7, 7, 7, 9, 9, 9, 15], labels=labels)
+    col0 = 11
+    k = 0
+    for probe, fig, t, _ in blocks:
+        shown = [r for r in t.itertuples() if r.brugergruppe != I_ALT and r.n > 0 and not bk.is_suppressed(r.n)]
+        if not shown:
+            continue
+        if fig.startswith("Figur 4."):
+            title = next(tt for fid, (p, tt) in REPORT_FIG4.items() if p == probe)
+        else:
+            title = f"{g.item(probe).label} (n = ja + nej)"
+        blk = bk.chart_data.block(f"Figur 4 — {probe}", ["Brugergruppe", "Ja", "Nej"],
+                                  [[_group_label(r.brugergruppe), int(r.ja), int(r.nej)] for r in shown])
+        chart = bk.bar_chart(title, blk, subtype="percent_stacked", y_title="Andel af ja + nej", percent=False,
+                             colours=[PALETTE[0], "#c6dbef"])
+        chart.set_y_axis({"name": "Andel af ja + nej", "num_format": "0%",
+                          "major_gridlines": {"visible": True, "line": {"color": "#e6e6e6"}}})
+        chart.set_size({"width": 560, "height": 340})
+        sheet.ws.insert_chart(HEADER_ROW + (k // 2) * 18, col0 + (k % 2) * 9, chart)
+        k += 1
+
+
+def _sheet_fig7(bk: _Book, pop: pd.DataFrame, n: int) -> None:
+    t = _keep_group(T.figur_7(pop, n, bk.guide), bk.group)
+    code = T.FIG7_CODES[n]
+    _distribution_sheet(bk, f"Figur 7.{n}", T.TITLES[f"fig7.{n}"], t, code, "svar")
+
+
+def _sheet_7_2(bk: _Book, pop: pd.DataFrame) -> None:
+    g = bk.guide
+    t = T.inddragelse_tilfredshed(pop, g)
+    cols = [c for c in t.columns if c not in ("inddraget", "i_alt", "andel_tilfreds")]
+    rows = [[_value_label(g, "inddraget", r["inddraget"]), *[int(r[c]) for c in cols], int(r["i_alt"]),
+             r["andel_tilfreds"]] for _, r in t.iterrows()]
+    headers = ["Inddraget", *[_value_label(g, "samlet_tilfredshed", c) for c in cols], "I alt", "Andel tilfredse"]
+    sheet = bk.table("Tabel 7.2", T.TITLES["7.2"], headers, ["text", *["count"] * len(cols), "n", "share"], rows,
+                     list(t["i_alt"]), totals=[len(rows) - 1], widths=[16] + [11] * len(cols) + [9, 12])
+    shown = [(lab, row) for lab, row, n in zip(t["inddraget"], rows, t["i_alt"])
+             if lab != I_ALT and n > 0 and not bk.is_suppressed(n)]
+    if shown:
+        blk = bk.chart_data.block(T.TITLES["7.2"], headers[: len(cols) + 1], [row[: len(cols) + 1] for _, row in shown])
+        chart = bk.bar_chart(T.TITLES["7.2"], blk, x_title="Inddraget i beslutningen", y_title="Antal")
+        sheet.ws.insert_chart(HEADER_ROW, len(headers) + 1, chart)
+
+
+def _map_rows(bk: _Book, t: pd.DataFrame, group_label: str | None) -> tuple[list, list, list]:
+    g = bk.guide
+    flag = crosses_diagonal(t["vigtighed_lav"], t["vigtighed_hoej"], t["udbytte_lav"], t["udbytte_hoej"])
+    rows, labels = [], []
+    for r, cross in zip(t.itertuples(), flag):
+        row = [] if group_label is None else [group_label]
+        row += [_probe_short(g, r.kode), r.n, r.udbytte, r.udbytte_lav, r.udbytte_hoej, r.vigtighed,
+                r.vigtighed_lav, r.vigtighed_hoej, r.gap, SUPPRESSED if r.n == 0 else ("nej" if cross else "ja"),
+                r.kode]
+        if group_label is None:
+            row.insert(1, r.spoergsmaal)
+        rows.append(row)
+        labels.append(_probe_short(g, r.kode) if group_label is None else f"{group_label}: {_probe_short(g, r.kode)}")
+    return rows, list(t["n"]), labels
+
+
+_MAP_HEADERS = ["n", "Udbytte", "95 % nedre", "95 % øvre", "Vigtighed", "95 % nedre", "95 % øvre", "Gap",
+                "Kan skelnes fra linjen", "Kode"]
+_MAP_KINDS = ["n", "share", "share", "share", "share", "share", "share", "share", "flag", "text"]
+
+
+def _map_points(bk: _Book, t: pd.DataFrame) -> pd.DataFrame:
+    keep = np.array([n > 0 and not bk.is_suppressed(n) for n in t["n"]], dtype=bool)
+    pts = t[keep].copy()
+    pts["tekst"] = [f"{_probe_short(bk.guide, k)} (n={n})" for k, n in zip(pts["kode"], pts["n"])]
+    return pts
+
+
+def _sheet_map(bk: _Book, pop: pd.DataFrame) -> None:
+    t = T.kvalitetskort(pop, bk.guide, min_n=bk.min_n)
+    rows, ns, labels = _map_rows(bk, t, None)
+    sheet = bk.table("Kvalitetskort", T.TITLES["kvalitetskort"], ["Probe", "Spørgsmål", *_MAP_HEADERS],
+                     ["text", "wrap", *_MAP_KINDS], rows, ns, labels=labels,
+                     widths=[18, 44, 7, 9, 9, 9, 9, 9, 9, 8, 11, 15],
+                     notes=["Diagrammet: hvert punkt er en probe med sit n; de tynde linjer er 95 % "
+                            "Wilson-intervaller i "
+                            "begge retninger; den stiplede linje er 45-graders-linjen. Punkter under linjen er "
+                            "vigtige, men ikke opnået (forbedringsområder)."])
+    pts = _map_points(bk, t)
+    if len(pts):
+        chart = bk.map_chart("Kvalitetskort: udbytte og vigtighed", pts, "Kvalitetskort")
+        sheet.ws.insert_chart(HEADER_ROW, len(rows[0]) + 1, chart)
+
+
+def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
+    groups = [bk.group] if bk.group else list(GROUP_ORDER)
+    rows, ns, labels, per_group, empty = [], [], [], [], []
+    for grp in groups:
+        t = T.kvalitetskort(pop, bk.guide, group=grp, min_n=bk.min_n)
+        r, n, lab = _map_rows(bk, t, _group_label(grp))
+        rows += r
+        ns += n
+        labels += lab
+        pts = _map_points(bk, t)
+        if len(pts):
+            per_group.append((grp, pts))
+        else:
+            empty.append(_group_label(grp))
+    notes = []
+    if empty:
+        why = f"n under {bk.min_n} eller 0" if bk.publish else "n = 0"
+        notes.append(f"Intet kvalitetskort for: {', '.join(empty)} (alle prober har {why}).")
+    sheet = bk.table("Kvalitetskort grupper", "Kvalitetskort pr. brugergruppe",
+                     ["Brugergruppe", "Probe", *_MAP_HEADERS], ["text", "text", *_MAP_KINDS], rows, ns, labels=labels,
+                     widths=[22, 18, 7, 9, 9, 9, 9, 9, 9, 8, 11, 15], notes=notes)
+    for k, (grp, pts) in enumerate(per_group):
+        chart = bk.map_chart(f"Kvalitetskort: {_group_label(grp)}", pts, f"Kvalitetskort — {_group_label(grp)}")
+        chart.set_size({"width": 520, "height": 470})
+        sheet.ws.insert_chart(HEADER_ROW + (k // 2) * 25, 13 + (k % 2) * 9, chart)
+
+
+def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, section: str) -> None:
+    g = bk.guide
+    t = T.crosstab(pop, g, a, b)
+    levels = t.attrs["kolonner"]
+    col_labels = [T._crosstab_label(g, b, v) for v in levels]
+    label_a = g.item(a).label
+    label_b = g.item(b).label
+    rows = [[T._crosstab_label(g, a, r[a]), *[int(r[f"antal_{v}"]) for v in levels], int(r["n"]),
+             *[r[f"andel_{v}"] for v in levels]] for _, r in t.iterrows()]
+    title = f"Krydstabel: {label_a} × {label_b}" + (f" (jf. {section})" if section else "")
+    bk.table(name, title, [label_a, *col_labels, "n", *[f"{lab} (%)" for lab in col_labels]],
+             ["text", *["count"] * len(levels), "n", *["share"] * len(levels)], rows, list(t["n"]),
+             totals=[len(rows) - 1], widths=[26] + [11] * len(levels) + [7] + [11] * len(levels),
+             notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}). Antal og procent af rækkens n.",
+                    T.crosstab_note(t)],
+             definition=SHEETS["Krydstabel"])
+
+
+def _sheet_quotes(bk: _Book, quotes: pd.DataFrame) -> None:
+    ws = bk.wb.add_worksheet("Citater")
+    cols = list(quotes.columns)
+    widths = {"Citat-id": 8, "Respondent": 12, "Sted": 18, "Stedtype": 10, "Brugergruppe": 22,
+              "Spørgsmålskode": 16, "Spørgsmål": 30, "Citat": 70, "Temakoder": 26, "Til rapporten": 10}
+    bk.set_widths(ws, [widths.get(c, 14) for c in cols])
+    bk.put(ws, 0, 0, "Citater", "title")
+    bk.put(ws, 1, 0, bk.population_text() + f" Citater: {len(quotes)}.", "sub")
+    bk.put(ws, 2, 0, "Teksten er anonymiseret (navne, CPR-numre, telefonnumre, adresser og steder er erstattet).",
+           "warn" if bk.publish else "sub")
+    ws.set_row(HEADER_ROW, 30)
+    for j, c in enumerate(cols):
+        bk.put(ws, HEADER_ROW, j, c, "header")
+    for i, row in enumerate(quotes.itertuples(index=False, name=None), start=HEADER_ROW + 1):
+        for j, v in enumerate(row):
+            if cols[j] == "Citat-id" and v is not None and not isinstance(v, str):
+                bk.put(ws, i, j, int(v), "count")
+            else:
+                style = "wrap" if cols[j] in ("Citat", "Spørgsmål") else "text"
+                bk.put(ws, i, j, None if v is None else str(v), style)
+    ws.freeze_panes(HEADER_ROW + 1, 0)
+    ws.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(quotes), 1), len(cols) - 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, HEADER_ROW)
+
+
+def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs: Sequence[tuple[str, str, str]],
+                  n_quotes: int) -> None:
+    g = bk.guide
+    bk.set_widths(ws, [30, 110])
+    bk.put(ws, 0, 0, "Brugerblik — rapport: tabeller, figurer og kvalitetskort", "title")
+    bk.put(ws, 1, 0, g.title, "sub")
+    publish = (bk.suppression_note() + " Bemærk: arket Data indeholder de enkelte (anonymiserede) svar; fjern det, "
+               "før projektmappen offentliggøres, hvis enkeltsvar ikke må deles. «I alt»-rækker er ikke "
+               "justeret (ingen sekundær undertrykkelse)." if bk.publish else
+               f"Nej — arbejdsmateriale til forskergruppen; intet er undertrykt. Små grupper (n under {bk.min_n}) "
+               "skal undertrykkes, før tal vises uden for forskergruppen (brugerblik report … --publish).")
+    pairs: list[tuple[str, object]] = [
+        ("Spørgeguide", f"{g.form_id}, version {g.version}"),
+        ("Dannet", built.strftime("%Y-%m-%d %H:%M")),
+        ("Population", bk.population_text()),
+        ("Filter: brugergruppe", GROUPS[bk.group].name if bk.group else "alle"),
+        ("Filter: stedtype", _value_label(g, "site_type", bk.site_type) if bk.site_type else "alle"),
+        ("Respondenter i populationen", bk.n_pop),
+        ("Respondenter i databasen", n_store),
+        ("Antal citater", n_quotes),
+        ("Til offentliggørelse", publish),
+        ("Mindste n (min_n)", bk.min_n),
+        ("Tomme felter", "Tomt betyder ikke spurgt / ikke registreret og tælles aldrig med — undtagen i Figur 3.1 "
+                         "og 7.1–7.4, hvor ubesvaret vises som «Ikke besvaret», som i rapporten."),
+        ("Brugergruppe", "Den effektive gruppe: forskerens kodning, ellers standardreglen ud fra arketype (og "
+                         "alder for eks-misbrugere: under 40 → de unge). Uden gruppe: «Uoplyst»."),
+        ("Procenter", "Cellerne indeholder de præcise andele (fx 0,847) og vises afrundet (85 %). Procent er af "
+                      "rækkens n. En andel med n = 0 vises som «–»."),
+        ("Intervaller", "95 % Wilson-intervaller (score-interval) for andele."),
+        ("Anonymisering", "Fritekst i arkene Data og Citater er anonymiseret: navne, CPR-numre, telefonnumre, "
+                          "e-mail, adresser, byer, steder og undersøgelsens egne navne er erstattet af [navn], "
+                          "[cpr] osv. Respondent-id er et pseudonym."),
+        ("Formler", "Projektmappen indeholder ingen formler: al tekst — også tekst, der begynder med =, +, - "
+                    "eller @ — er gemt som tekst."),
+        ("Krydstabeller", "; ".join(f"{a} × {b}" + (f" ({s})" if s else "") for a, b, s in crosstabs) or "ingen"),
+        ("Kilde", "Definitionerne følger spec/method.md (Rambøll-rapportens kapitel 3, 4 og 7)."),
+    ]
+    r = 3
+    for key, value in pairs:
+        bk.put(ws, r, 0, key, "key")
+        if isinstance(value, (int, np.integer)):
+            bk.put(ws, r, 1, int(value), "count_left")
+        else:
+            bk.put(ws, r, 1, value, "wrap")
+            ws.set_row(r, 15 * max(1, math.ceil(len(str(value)) / 120)))
+        r += 1
+    r += 1
+    bk.put(ws, r, 0, "Ark", "header")
+    bk.put(ws, r, 1, "Indhold og definition", "header")
+    header = r
+    r += 1
+    for sheet in [s.name for s in bk.sheets] + ["Citater", "Data", CHART_DATA]:
+        key = "Krydstabel" if sheet.startswith("Krydstabel") else sheet
+        text = SHEETS.get(key, "")
+        supp = next((s.suppressed for s in bk.sheets if s.name == sheet), [])
+        if supp:
+            text += f" Undertrykt her: {len(supp)} række(r)."
+        bk.put(ws, r, 0, sheet, "text")
+        bk.put(ws, r, 1, text, "wrap")
+        ws.set_row(r, 15 * max(1, math.ceil(len(text) / 120)))
+        r += 1
+    ws.freeze_panes(1, 0)
+    ws.autofilter(header, 0, r - 1, 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.activate()
+
+
+def _write_chart_data(bk: _Book) -> None:
+    ws = bk.wb.add_worksheet(CHART_DATA)
+    bk.set_widths(ws, [34, 14, 14, 14, 14, 14, 14, 14])
+    for r, c, v, style in bk.chart_data.cells:
+        if isinstance(v, (float, np.floating)) and not _blank_num(v):
+            bk.put(ws, r, c, float(v), "number")
+        else:
+            bk.put(ws, r, c, v, {"title": "bold", "header": "header"}.get(style, "text"))
+    ws.freeze_panes(0, 1)
+
+
+# --------------------------------------------------------------------------- the Data sheet
+
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_X_START = re.compile(r"_(?=x[0-9a-fA-F]{4}_)")  # an "_" that starts an Excel escape _xHHHH_
+_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+def _xml_string_cell(s: str) -> str:
+    """The end of a ``<c r="A2`` element for an inline string: always text, never a formula.
+
+    XML-escaped; control characters written as Excel's ``_xHHHH_`` escapes and a literal
+    ``_xHHHH_`` protected by escaping its "_" (also when two share an underscore, where
+    xlsxwriter's escaping loses text); leading/trailing blanks kept; longer than a cell can
+    hold: cut, with a marker."""
+    if len(s) > XLSX_MAX_CHARS // 2 and len(s.encode("utf-16-le")) // 2 > XLSX_MAX_CHARS:
+        s = s[: XLSX_MAX_CHARS // 2 - len(_CUT)] + _CUT
+    if "_x" in s:  # every such "_" becomes _x005F_, overlapping ones too ("_x0041_x0042_")
+        s = _X_START.sub("_x005F_", s)
+    if _SPECIAL.search(s) is not None:
+        s = _CTRL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
+        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    space = ' xml:space="preserve"' if s[:1].isspace() or s[-1:].isspace() else ""
+    return f'" t="inlineStr"><is><t{space}>{s}</t></is></c>'
+
+
+def _column_fragments(values: Sequence[object], item) -> list[str | None]:
+    """Per cell of one column: the end of its ``<c>`` element, None for a blank cell."""
+    from survey.wideio import _xl_number  # the number rule of the wide XLSX export
+
+    def blank(v: object) -> bool:
+        return v is None or v == "" or (isinstance(v, float) and math.isnan(v))
+
+    if item is None or item.type == "text":  # free text: (nearly) every value distinct
+        return [None if blank(v) else _xml_string_cell(str(v)) for v in values]
+    cache: dict[object, str | None] = {}
+    numeric = item.type in ("integer", "decimal")
+    for v in dict.fromkeys(values):
+        if blank(v):
+            cache[v] = None
+            continue
+        num = _xl_number(item, str(v)) if numeric else None
+        cache[v] = f'"><v>{num:.16G}</v></c>' if num is not None else _xml_string_cell(str(v))
+    return [cache[v] for v in values]
+
+
+def _data_rows_xml(df: pd.DataFrame, guide: Guide, chunk: int = 500) -> Iterator[str]:
+    """``<row>`` elements for rows 2.. of the Data sheet, in chunks of `chunk` rows.
+
+    Built column by column (choices and numbers are converted once per distinct value), then
+    joined row by row."""
+    codes = list(df.columns)
+    frame = df.astype(object)
+    cols = [_column_fragments(frame[c].tolist(), guide.item(c) if c in guide.items else None) for c in codes]
+    starts = [f'<c r="{_col_letter(j)}' for j in range(len(codes))]
+    buf: list[str] = []
+    for i, frags in enumerate(zip(*cols)):
+        rs = str(i + 2)
+        parts = ['<row r="', rs, '">']
+        for start, frag in zip(starts, frags):
+            if frag is not None:
+                parts += (start, rs, frag)
+        parts.append("</row>")
+        buf.append("".join(parts))
+        if len(buf) >= chunk:
+            yield "".join(buf)
+            buf = []
+    if buf:
+        yield "".join(buf)
+
+
+def _data_sheet_header(bk: _Book, df: pd.DataFrame) -> None:
+    """The Data sheet as xlsxwriter sees it: header, widths, pane, filter (rows are spliced in)."""
+    g = bk.guide
+    ws = bk.wb.add_worksheet("Data")
+    codes = list(df.columns)
+    for j, code in enumerate(codes):
+        ws.write_string(0, j, code, bk.f["bold"])
+        it = g.item(code) if code in g.items else None
+        ws.set_column(j, j, 40 if it is not None and it.type == "text" and it.role != "meta"
+                      else max(10, min(len(code) + 2, 24)))
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, max(len(df), 1), len(codes) - 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+def _sheet_part(zin: zipfile.ZipFile, sheet_name: str) -> str:
+    """The zip part of the sheet called `sheet_name` (from workbook.xml and its rels)."""
+    wb = ET.fromstring(zin.read("xl/workbook.xml"))
+    rid = next(s.get(f"{{{_NS['r']}}}id") for s in wb.iter(f"{{{_NS['m']}}}sheet") if s.get("name") == sheet_name)
+    rels = ET.fromstring(zin.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target") for r in rels.iter(f"{{{_NS['rel']}}}Relationship") if r.get("Id") == rid)
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _finish(xlsx: bytes, out: Path, data_rows: Iterable[str], dim_ref: str) -> None:
+    """Copy the workbook to `out` atomically, splicing the Data sheet's rows in."""
+    zin = zipfile.ZipFile(io.BytesIO(xlsx))
+    part = _sheet_part(zin, "Data")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info.filename)
+                if info.filename != part:  # a fresh ZipInfo: writestr changes the one it is given
+                    zout.writestr(zipfile.ZipInfo(info.filename, info.date_time), data, zipfile.ZIP_DEFLATED)
+                    continue
+                xml = data.decode("utf-8")
+                head, tail = xml.split("</sheetData>", 1)
+                head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dim_ref}"/>', head, count=1)
+                zi = zipfile.ZipInfo(part, date_time=info.date_time)
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                # the big part: fast deflate (attribute renamed in Python 3.13)
+                setattr(zi, "compress_level" if hasattr(zi, "compress_level") else "_compresslevel", 1)
+                with zout.open(zi, "w", force_zip64=True) as fh:
+                    fh.write(head.encode("utf-8"))
+                    for chunk in data_rows:
+                        fh.write(chunk.encode("utf-8"))
+                    fh.write(("</sheetData>" + tail).encode("utf-8"))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; an export is an ordinary file
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# --------------------------------------------------------------------------- entry point
+
+def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str | None = None,
+                   site_type: str | None = None, publish: bool = False, min_n: int = DEFAULT_MIN_N, *,
+                   crosstabs: Sequence[tuple[str, str, str]] = DEFAULT_CROSSTABS,
+                   now: dt.datetime | None = None) -> Path:
+    """Write the report workbook for the population (`group`, `site_type`) to `out_path`.
+
+    `publish` suppresses every row/point with 0 < n < `min_n` (see module doc). `crosstabs`
+    are (a, b, section) triples, one sheet each ("Krydstabel", "Krydstabel 2", …). The file is
+    written atomically (temporary file in the same folder, then renamed). Returns the path.
+    Raises `WorkbookError` for an unknown group/site type, a bad `min_n` or crosstab code.
+    """
+    import xlsxwriter
+    from coding.quotebank import export_quotes
+    from survey.db import session_scope
+    from survey.wideio import mask_free_text
+
+    group, site_type = group or None, site_type or None
+    try:
+        min_n = int(min_n)
+    except (TypeError, ValueError):
+        raise WorkbookError(f"Mindste n skal være et helt tal (fik {min_n!r}).") from None
+    if min_n < 1:
+        raise WorkbookError(f"Mindste n skal være mindst 1 (fik {min_n}).")
+    out = Path(out_path)
+    if out.suffix.lower() != ".xlsx":
+        raise WorkbookError("Rapporten skrives som Excel-projektmappe: filnavnet skal ende på .xlsx "
+                            f"(fik {out.name}).")
+    wide = load_wide(engine, guide)
+    try:
+        pop = T.population(wide, group, site_type)
+        for a, b, _ in crosstabs:
+            T.crosstab(pop.iloc[:0], guide, a, b)
+    except TableError as e:
+        raise WorkbookError(str(e)) from None
+    data = mask_free_text(wide.loc[pop.index], guide, engine)
+    with session_scope(engine) as s:
+        quotes = export_quotes(s, guide, anonymised=True, group=group, site_type=site_type)
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    built = now or dt.datetime.now()
+    wb.set_properties({"title": "Brugerblik — rapport", "subject": guide.title, "author": "Brugerblik",
+                       "comments": f"Spørgeguide {guide.form_id} version {guide.version}; "
+                                   f"{'til offentliggørelse' if publish else 'arbejdsmateriale'}",
+                       "created": built})
+    bk = _Book(wb, guide, group=group, site_type=site_type, publish=publish, min_n=min_n, n_pop=len(pop))
+    method_ws = wb.add_worksheet("Metode")
+    _sheet_3_1(bk, pop)
+    _sheet_3_2(bk, pop)
+    _sheet_oversigt(bk, pop)
+    _sheet_fig3_1(bk, pop)
+    _sheet_4_1(bk, pop)
+    _sheet_4_2(bk, pop)
+    _sheet_fig4(bk, pop)
+    for n in sorted(T.FIG7_CODES):
+        _sheet_fig7(bk, pop, n)
+    _sheet_7_2(bk, pop)
+    _sheet_map(bk, pop)
+    _sheet_map_groups(bk, pop)
+    for i, (a, b, section) in enumerate(crosstabs):
+        _sheet_crosstab(bk, pop, "Krydstabel" if i == 0 else f"Krydstabel {i + 1}", a, b, section)
+    _sheet_quotes(bk, quotes)
+    _data_sheet_header(bk, data)
+    _write_chart_data(bk)
+    _sheet_method(bk, method_ws, n_store=len(wide), built=built, crosstabs=crosstabs, n_quotes=len(quotes))
+    wb.close()
+    dim = f"A1:{_col_letter(len(data.columns) - 1)}{len(data) + 1}"
+    _finish(buf.getvalue(), out, _data_rows_xml(data, guide), dim)
+    return out

@@ -1,0 +1,620 @@
+"""The report workbook (exports/workbook.py, ``brugerblik report``): every number on every table
+sheet against the tables functions, charts, no formulas from user text, anonymised Data and
+Citater, filters, publication suppression, frozen panes and filters, LibreOffice conversion.
+
+The store is the demo study (61 respondents) plus, to make the checks bite:
+* free text and quotes starting with ``=``, ``+``, ``-``, ``@`` and a name + CPR number;
+* one respondent at a site called ``+45 Værestedet`` with no archetype, so the "Uoplyst" group
+  rows appear and a site name (never masked) starts with ``+``.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.utils.escape import unescape
+
+from archetypes.model import GROUP_ORDER, GROUPS
+from brugerblik.cli import main
+from coding.anonymise import export_masker
+from exports import tables as T
+from exports import workbook as W
+from survey import store
+from survey.db import make_engine, session_scope
+from survey.demo import load_demo
+from survey.models import Quote
+
+NASTY = ['=HYPERLINK("http://x")', "+45 12 34 56 78", "@SUM(A1)", "-2+3 dage om ugen", "=1+1"]
+PII = "Jeg hedder Jens Hansen og mit cpr-nummer er 010203-1234."
+# XML and Excel escaping on the Data sheet (written as inline strings, see workbook._xml_string_cell)
+TRICKY = {"hverdag": "  a & b <c> _x0041_ end ", "anderledes": "linje 1\nlinje 2\ttab", "fremtid": "<r>fed</r>",
+          "godt_tilbud": "_x0041_x0042_ og _x005F_"}
+# ... and in xlsxwriter cells (Citater): openpyxl joins rich-text runs before decoding _xHHHH_, so a
+# run ending in "_x005F" + a run "_" would read wrongly in openpyxl (not in Excel): not tested here.
+TRICKY_QUOTES = ["  a & b <c> _x0041_ end ", "<r>fed</r>", "_x0041_x0042_ slut", "linje 1\nlinje 2\ttab"]
+ODD_SITE = "+45 Værestedet"
+TABLE_SHEETS = ["Tabel 3.1", "Tabel 3.2", "Oversigt", "Figur 3.1", "Tabel 4.1", "Tabel 4.2", "Figur 4",
+                "Figur 7.1", "Figur 7.2", "Figur 7.3", "Figur 7.4", "Tabel 7.2", "Kvalitetskort",
+                "Kvalitetskort grupper", "Krydstabel", "Krydstabel 2"]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory, guide):
+    e = make_engine(f"sqlite:///{tmp_path_factory.mktemp('wb') / 'demo.db'}")
+    load_demo(e, guide)
+    with session_scope(e) as s:
+        iv = store.interview_by_respondent(s, "AMA-01")
+        for code, text in (("hverdag", NASTY[0]), ("anderledes", PII), ("fremtid", NASTY[2]),
+                           ("godt_tilbud", NASTY[3]), ("offentlige_bidrag", NASTY[4])):
+            assert store.set_answer(s, guide, iv.id, code, text)[1] is None
+        iv3 = store.interview_by_respondent(s, "AMA-02")
+        for code, text in TRICKY.items():
+            assert store.set_answer(s, guide, iv3.id, code, text)[1] is None
+        for text in [*NASTY, PII, *TRICKY_QUOTES]:
+            s.add(Quote(interview_id=iv.id, item_code="hverdag", text=text, for_report=True))
+        odd = store.ensure_site(s, ODD_SITE, "vaerested")
+        iv2 = store.create_interview(s, guide, odd)
+        assert store.set_answer(s, guide, iv2.id, "gender", "mand")[1] is None
+        assert store.set_answer(s, guide, iv2.id, "rytme", "ja")[1] is None
+    yield e
+    e.dispose()
+
+
+@pytest.fixture(scope="module")
+def wide(engine, guide):
+    return store.load_wide(engine, guide)
+
+
+@pytest.fixture(scope="module")
+def books(engine, guide, tmp_path_factory):
+    """Workbooks built once: name -> (path, kwargs)."""
+    d = tmp_path_factory.mktemp("books")
+    specs = {"all": {}, "publish": dict(publish=True, min_n=8), "etniske": dict(group="etniske"),
+             "boform": dict(site_type="boform"), "publish5": dict(publish=True)}
+    out = {}
+    for name, kw in specs.items():
+        path = W.build_workbook(engine, guide, d / f"{name}.xlsx", **kw)
+        out[name] = (path, kw)
+    return out
+
+
+@pytest.fixture(scope="module")
+def opened(books):
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = openpyxl.load_workbook(books[name][0])
+        return cache[name]
+    return get
+
+
+# --------------------------------------------------------------------------- reading helpers
+
+def is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def table_rows(ws) -> list[list]:
+    """The data rows under the header (row 4) until the first empty row."""
+    rows = []
+    for row in ws.iter_rows(min_row=W.HEADER_ROW + 2, values_only=True):
+        if all(v is None for v in row):
+            break
+        rows.append(list(row))
+    return rows
+
+
+def numbers_on_sheet(ws) -> int:
+    return sum(1 for row in ws.iter_rows(values_only=True) for v in row if is_num(v))
+
+
+def check_rows(ws, expected: list[list[float]], ns: list[int], *, publish: bool = False, min_n: int = 5) -> None:
+    """Every number of the table equals `expected` (NaN = "–"), row by row; suppressed rows
+    (publish and 0 < n < min_n) hold no number, "–" and "<min_n"; no number elsewhere."""
+    rows = table_rows(ws)
+    assert len(rows) == len(expected), ws.title
+    count = 0
+    for row, exp, n in zip(rows, expected, ns):
+        got = [v for v in row if is_num(v)]
+        if publish and 0 < n < min_n:
+            assert got == [], (ws.title, row)
+            assert f"<{min_n}" in row and W.SUPPRESSED in row, (ws.title, row)
+            continue
+        want = [x for x in exp if not (isinstance(x, float) and math.isnan(x))]
+        assert got == pytest.approx(want, abs=1e-12), (ws.title, row, exp)
+        assert sum(1 for v in row if v == W.SUPPRESSED) == len(exp) - len(want), (ws.title, row)
+        count += len(got)
+    assert numbers_on_sheet(ws) == count, f"{ws.title}: numbers outside the table"
+
+
+def keep(t, group):
+    return W._keep_group(t, group)
+
+
+def expected_tables(wide, guide, group=None, site_type=None) -> dict[str, tuple[list, list]]:
+    """sheet -> (rows of numbers in column order, row n), computed from exports.tables."""
+    pop = T.population(wide, group, site_type)
+    out = {}
+    t = T.tabel_3_1(pop, guide)
+    total = int(t["antal"].iloc[-1])
+    out["Tabel 3.1"] = ([[k, k / total] for k in t["antal"]], [total] * len(t))
+    t = keep(T.tabel_3_2(pop, guide), group)
+    out["Tabel 3.2"] = ([[r.kvinde, r.mand, r.i_alt] for r in t.itertuples()], list(t["i_alt"]))
+    t = T.oversigt(pop, guide)
+    out["Oversigt"] = ([[r.interviewet, r.udvalgt_af_personalet, r.andel_udvalgt_af_personalet, r.samtykke_givet,
+                         r.andel_samtykke_givet, r.samtykke_ikke_givet, r.andel_samtykke_ikke_givet]
+                        for r in t.itertuples()], list(t["interviewet"]))
+
+    def wide_distribution(long, value_col):
+        values = list(dict.fromkeys(long[value_col]))
+        rows, ns = [], []
+        for g in dict.fromkeys(long["brugergruppe"]):
+            part = long[long["brugergruppe"] == g].set_index(value_col)
+            n = int(part["n"].iloc[0])
+            rows.append([*[int(part.loc[v, "antal"]) for v in values], n,
+                         *[float(part.loc[v, "andel"]) for v in values]])
+            ns.append(n)
+        return rows, ns
+
+    out["Figur 3.1"] = wide_distribution(keep(T.figur_3_1(pop, guide), group), "tilbudstype")
+    t = T.tabel_4_1(pop, guide)
+    out["Tabel 4.1"] = ([[r.ja, r.nej, r.ja + r.nej, r.ja / (r.ja + r.nej) if r.ja + r.nej else math.nan]
+                         for r in t.itertuples()], list(t["ja"] + t["nej"]))
+    t = T.tabel_4_2(pop, guide)
+    out["Tabel 4.2"] = ([[r.ja, r.ja_vigtigt, r.nej, r.nej_vigtigt, r.ja + r.nej] for r in t.itertuples()],
+                        list(t["ja"] + t["nej"]))
+    order = ["rytme", "kontakt", "arbejdsmarked"]
+    order += [k for k in T.tabel_4_1(pop, guide)["kode"] if k not in order]
+    rows, ns = [], []
+    for probe in order:
+        for r in keep(T.figur_4(pop, guide, probe=probe), group).itertuples():
+            rows.append([r.ja, r.nej, r.n, r.andel_ja, r.andel_ja_lav, r.andel_ja_hoej])
+            ns.append(r.n)
+    out["Figur 4"] = (rows, ns)
+    for n in (1, 2, 3, 4):
+        out[f"Figur 7.{n}"] = wide_distribution(keep(T.figur_7(pop, n, guide), group), "svar")
+    t = T.inddragelse_tilfredshed(pop, guide)
+    out["Tabel 7.2"] = ([[r["tilfreds"], r["utilfreds"], r["ikke_vurderet"], r["i_alt"], r["andel_tilfreds"]]
+                         for _, r in t.iterrows()], list(t["i_alt"]))
+
+    def map_rows(t):
+        # n = 0: the proportions are "–" and so is the flag "kan skelnes fra linjen" (one more NaN)
+        return [[r.n, r.udbytte, r.udbytte_lav, r.udbytte_hoej, r.vigtighed, r.vigtighed_lav, r.vigtighed_hoej, r.gap]
+                + ([math.nan] if r.n == 0 else []) for r in t.itertuples()], list(t["n"])
+
+    out["Kvalitetskort"] = map_rows(T.kvalitetskort(pop, guide))
+    rows, ns = [], []
+    for g in ([group] if group else GROUP_ORDER):
+        r, n = map_rows(T.kvalitetskort(pop, guide, group=g))
+        rows += r
+        ns += n
+    out["Kvalitetskort grupper"] = (rows, ns)
+    for sheet, (a, b) in (("Krydstabel", ("forsoergelse", "arbejdsmarked")),
+                          ("Krydstabel 2", ("forsoergelse", "tilbudstype"))):
+        t = T.crosstab(pop, guide, a, b)
+        levels = t.attrs["kolonner"]
+        out[sheet] = ([[*[r[f"antal_{v}"] for v in levels], r["n"], *[r[f"andel_{v}"] for v in levels]]
+                       for _, r in t.iterrows()], list(t["n"]))
+    return out
+
+
+def all_strings(wb) -> list[str]:
+    return [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+
+
+# --------------------------------------------------------------------------- numbers
+
+def test_sheets_in_order(opened):
+    wb = opened("all")
+    assert wb.sheetnames == ["Metode", *TABLE_SHEETS, "Citater", "Data", "Diagramdata"]
+
+
+@pytest.mark.parametrize("sheet", TABLE_SHEETS)
+def test_every_number_matches_the_tables(opened, wide, guide, sheet):
+    wb = opened("all")
+    rows, ns = expected_tables(wide, guide)[sheet]
+    check_rows(wb[sheet], rows, ns)
+
+
+def test_layout_labels_and_headings(opened, wide):
+    wb = opened("all")
+    ws = wb["Tabel 3.2"]
+    assert ws["A1"].value == T.TITLES["3.2"]
+    assert ws["A2"].value == f"Population: alle respondenter (n = {len(wide)})."
+    assert [c.value for c in ws[4]][:4] == ["Brugergruppe", "Kvinde", "Mand", "I alt"]
+    assert [r[0] for r in table_rows(ws)] == ["Andet", "De etniske", "De psykisk påfaldende", "De unge misbrugere",
+                                              "De ældre misbrugere", "Uoplyst", "I alt"]
+    assert table_rows(wb["Tabel 3.1"])[0][0] == "-29 år"
+    assert [c.value for c in wb["Tabel 4.2"][4]][:6] == ["Spørgsmål", "Ja", "Heraf vigtigt", "Nej", "Heraf vigtigt",
+                                                          "n"]
+    assert table_rows(wb["Tabel 4.2"])[0][0] == "Har tilbuddet givet dig en rytme i hverdagen?"
+    assert table_rows(wb["Figur 7.2"])[0][0] == "Andet"
+    assert "Ikke besvaret" in [c.value for c in wb["Figur 7.2"][4]]
+    fig4 = table_rows(wb["Figur 4"])
+    assert [r[0] for r in fig4[:1]] == ["Figur 4.1"] and fig4[0][1] == "Rytme"
+    assert {r[0] for r in fig4} == {"Figur 4.1", "Figur 4.2", "Figur 4.3", "Øvrige prober"}
+    ov = table_rows(wb["Oversigt"])
+    assert [ODD_SITE] == [r[1] for r in ov if r[1] == ODD_SITE]
+    # every table sheet carries its definition note and the shares are formatted as percent
+    for name in TABLE_SHEETS:
+        ws = wb[name]
+        notes = [v for row in ws.iter_rows(values_only=True) for v in row
+                 if isinstance(v, str) and v.startswith("Definition: ")]
+        assert notes, name
+    assert wb["Tabel 3.1"]["C5"].number_format == "0%"
+    # the published numbers of the report (demo study) are where a reader looks for them
+    t42 = {r[-1]: r[1:6] for r in table_rows(wb["Tabel 4.2"])}
+    assert t42["rytme"] == [51, 39, 9, 2, 60]  # 50/39/9/2 + the odd respondent's rytme = ja
+    kort = {r[-1]: r for r in table_rows(wb["Kvalitetskort"])}
+    assert kort["arbejdsmarked"][2] == 57 and kort["arbejdsmarked"][3] == pytest.approx(25 / 57)
+
+
+def test_crosstab_sheet_forsoergelse_arbejdsmarked(opened):
+    ws = opened("all")["Krydstabel"]
+    assert ws["A1"].value.startswith("Krydstabel: Forsørgelsesgrundlag × Har tilbuddet bragt dig tættere")
+    rows = {r[0]: r for r in table_rows(ws)}
+    assert rows["Førtidspension"][1] == 5 and rows["Førtidspension"][5] == 16  # section 4.3.3: 5 of 16
+    notes = [v for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert any(v.startswith("Ikke talt med: 1 af 62") for v in notes)  # the odd respondent has neither
+
+
+def test_chart_data_matches_tables(opened, wide, guide):
+    ws = opened("all")["Diagramdata"]
+    cells = [list(r) for r in ws.iter_rows(values_only=True)]
+    blocks = {}
+    i = 0
+    while i < len(cells):
+        if cells[i][0] and (i == 0 or all(v is None for v in cells[i - 1])):
+            title, header, j = cells[i][0], cells[i + 1], i + 2
+            body = []
+            while j < len(cells) and any(v is not None for v in cells[j]):
+                body.append(cells[j])
+                j += 1
+            blocks[title] = (header, body)
+            i = j
+        else:
+            i += 1
+    head, body = blocks[f"{T.TITLES['fig7.2']} — efter brugergruppe"]
+    long = T.figur_7(wide, 2, guide)
+    want = [[W._group_label(g), *long[long["brugergruppe"] == g]["antal"].tolist()]
+            for g in dict.fromkeys(long["brugergruppe"]) if g != T.I_ALT]
+    assert [r[: len(want[0])] for r in body] == want
+    head, body = blocks["Kvalitetskort"]
+    k = T.kvalitetskort(wide, guide)
+    assert [r[0] for r in body] == [f"{W._probe_short(guide, c)} (n={n})" for c, n in zip(k["kode"], k["n"])]
+    assert [r[1] for r in body] == pytest.approx(k["vigtighed"].tolist())
+    assert [r[2] for r in body] == pytest.approx(k["udbytte"].tolist())
+    assert [r[4] for r in body] == pytest.approx((k["vigtighed"] - k["vigtighed_lav"]).tolist())
+    assert blocks["Kvalitetskort: 45-graders-linjen"][1] == [[None, 0, 0] + [None] * (len(cells[0]) - 3),
+                                                            [None, 1, 1] + [None] * (len(cells[0]) - 3)]
+
+
+# --------------------------------------------------------------------------- charts
+
+def chart_xml(path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        return [z.read(n).decode("utf-8") for n in sorted(z.namelist()) if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+
+
+def test_native_charts(books, opened):
+    path = books["all"][0]
+    charts = chart_xml(path)
+    bars = [c for c in charts if "<c:barChart>" in c]
+    scatters = [c for c in charts if "<c:scatterChart>" in c]
+    # Figur 3.1 (i alt + by group), 12 probes, Figur 7.1–7.4, Tabel 7.2; the map + 5 groups
+    assert len(bars) == 2 + 12 + 4 + 1
+    assert len(scatters) == 1 + 5
+    wb = opened("all")
+    counts = {ws.title: len(ws._charts) for ws in wb.worksheets}
+    assert counts["Figur 3.1"] == 2 and counts["Figur 4"] == 12 and counts["Kvalitetskort"] == 1
+    assert all(counts[f"Figur 7.{n}"] == 1 for n in (1, 2, 3, 4))
+    main_map = next(c for c in scatters if "Kvalitetskort: udbytte og vigtighed" in c)
+    assert main_map.count("<c:ser>") == 3  # points, the 45° line, the "under the line" text
+    assert "Rytme (n=60)" in main_map and "45-graders-linjen" in main_map
+    assert main_map.count("<c:errBars>") == 2  # Wilson intervals in both directions
+    assert '<c:max val="1"/>' in main_map and '<c:min val="0"/>' in main_map
+    assert "Figur 4.1 Har tilbuddet givet dig en rytme i hverdagen?" in "".join(bars)
+    assert any('<c:grouping val="percentStacked"/>' in c for c in bars)
+
+
+# --------------------------------------------------------------------------- text, formulas, anonymisation
+
+def test_no_cell_holds_a_formula(books):
+    for name, (path, _) in books.items():
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    assert c.data_type != "f", (name, ws.title, c.coordinate, c.value)
+        with zipfile.ZipFile(path) as z:
+            for n in z.namelist():
+                if n.startswith("xl/worksheets/sheet"):
+                    assert not re.search(r"<f[ >]", z.read(n).decode("utf-8")), (name, n)
+
+
+def test_user_text_starting_with_formula_characters_is_text(opened, engine):
+    wb = opened("all")
+    mask = export_masker(engine)
+    data = {c.value: c for row in wb["Data"].iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
+    quotes = {c.value: c for row in wb["Citater"].iter_rows(min_row=5) for c in row if isinstance(c.value, str)}
+    for text in NASTY:
+        masked = mask(text)
+        assert masked in quotes and quotes[masked].data_type == "s", text
+    for text in (NASTY[0], NASTY[2], NASTY[3], NASTY[4]):  # the free-text answers
+        assert mask(text) == text and data[text].data_type == "s"
+    assert mask(NASTY[1]) == "[telefon]"  # a phone number is masked, and still text
+    site_cells = [c for row in wb["Oversigt"].iter_rows() for c in row if c.value == ODD_SITE]
+    assert site_cells and all(c.data_type == "s" for c in site_cells)
+    assert ODD_SITE in data and data[ODD_SITE].data_type == "s"
+
+
+def test_data_and_quotes_are_anonymised(books, opened):
+    wb = opened("all")
+    texts = all_strings(wb)
+    assert not any("010203-1234" in t or "Jens Hansen" in t for t in texts)
+    assert "Jeg hedder [navn] og mit cpr-nummer er [cpr]." in texts
+    assert any(t == "Jeg hedder [navn] og mit cpr-nummer er [cpr]." for t in
+               (c.value for row in wb["Citater"].iter_rows() for c in row))
+    with zipfile.ZipFile(books["all"][0]) as z:
+        raw = b"".join(z.read(n) for n in z.namelist())
+    assert b"010203-1234" not in raw and "Jens Hansen".encode() not in raw
+    # interviewer names are masked; pseudonyms and site names are kept (analysis variables)
+    data = wb["Data"]
+    head = [c.value for c in data[1]]
+    assert {data.cell(r, head.index("interviewer") + 1).value for r in range(2, data.max_row + 1)} <= {"[navn]", None}
+    assert data.cell(2, 1).value == "AMA-01" and data.cell(2, 2).value == "Amadeus"
+
+
+def test_data_sheet_escaping(opened, engine):
+    ws = opened("all")["Data"]
+    head = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "AMA-02")
+    mask = export_masker(engine)
+    for code, text in TRICKY.items():
+        assert mask(text) == text  # nothing here to anonymise: the escaping alone is tested
+        cell = row[head.index(code)]
+        # openpyxl leaves Excel's _xHHHH_ escapes in inline strings as they are (it decodes them
+        # only in shared strings); Excel, LibreOffice and survey.wideio decode them.
+        assert cell.data_type == "s" and unescape(cell.value) == text, (code, cell.value)
+    quotes = [c.value for row in opened("all")["Citater"].iter_rows(min_row=5) for c in row]
+    for text in TRICKY_QUOTES:  # xlsxwriter-written (shared or rich) strings: openpyxl decodes them
+        assert text in quotes, text
+
+
+def test_data_sheet_is_the_wide_frame(opened, wide, guide):
+    ws = opened("all")["Data"]
+    assert [c.value for c in ws[1]] == guide.codes
+    assert ws.max_row == len(wide) + 1
+    got = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    w = wide.set_index("respondent_id")
+    for rid in ("AMA-01", "BAS-03", "VAE-01"):
+        for code, v in zip(guide.codes[1:], got[rid][1:]):
+            want = w.loc[rid, code]
+            if code in ("interviewer", "hverdag", "anderledes", "fremtid", "godt_tilbud", "offentlige_bidrag",
+                        "hvorfor_her") or guide.item(code).type == "text":
+                continue  # masked free text: checked above
+            if want is None:
+                assert v is None, (rid, code)
+            elif guide.item(code).type in ("integer", "decimal"):
+                assert v == float(want), (rid, code)
+            else:
+                assert v == want, (rid, code)
+
+
+def test_data_sheet_reimports(books, guide, wide, tmp_path):
+    from survey import wideio
+
+    e = make_engine(f"sqlite:///{tmp_path / 'again.db'}")
+    try:
+        res = wideio.import_file(e, guide, books["all"][0])
+        assert not res.problems, [p.format() for p in res.problems]
+        again = store.load_wide(e, guide)
+        assert sorted(again["respondent_id"]) == sorted(wide["respondent_id"])
+        mask = export_masker(e)
+        row = again.set_index("respondent_id").loc["AMA-02"]
+        for code, text in TRICKY.items():
+            assert row[code] == mask(text), code
+        for tid in ("3.1", "3.2", "4.2", "fig7.2", "7.2", "kvalitetskort"):
+            assert T.TABLES[tid](again, guide=guide).equals(T.TABLES[tid](wide, guide=guide)), tid
+    finally:
+        e.dispose()
+
+
+# --------------------------------------------------------------------------- filters, publication
+
+def test_filter_group(opened, wide, guide):
+    wb = opened("etniske")
+    exp = expected_tables(wide, guide, group="etniske")
+    for sheet in TABLE_SHEETS:
+        rows, ns = exp[sheet]
+        check_rows(wb[sheet], rows, ns)
+    assert [r[0] for r in table_rows(wb["Tabel 3.2"])] == ["De etniske", "I alt"]
+    assert table_rows(wb["Tabel 3.1"])[-1][1] == 7
+    assert wb["Tabel 3.1"]["A2"].value == "Population: brugergruppe De etniske (n = 7)."
+    assert wb["Data"].max_row == 7 + 1
+    metode = {r[0]: r[1] for r in wb["Metode"].iter_rows(values_only=True) if r[0]}
+    assert metode["Filter: brugergruppe"] == GROUPS["etniske"].name and metode["Respondenter i populationen"] == 7
+
+
+def test_filter_site_type(opened, wide, guide):
+    wb = opened("boform")
+    exp = expected_tables(wide, guide, site_type="boform")
+    for sheet in TABLE_SHEETS:
+        rows, ns = exp[sheet]
+        check_rows(wb[sheet], rows, ns)
+    assert table_rows(wb["Tabel 3.1"])[-1][1] == 31  # Oversigt over interview: 31 at the boformer
+    assert wb["Data"].max_row == 31 + 1
+    assert {r[2] for r in wb["Data"].iter_rows(min_row=2, values_only=True)} == {"boform"}
+    # the quotes are AMA-01's (a værested): filtered out
+    assert [r for r in wb["Citater"].iter_rows(min_row=5, values_only=True) if any(r)] == []
+
+
+def test_publish_suppresses_small_n(opened, wide, guide):
+    wb = opened("publish")
+    exp = expected_tables(wide, guide)
+    for sheet in TABLE_SHEETS:
+        rows, ns = exp[sheet]
+        check_rows(wb[sheet], rows, ns, publish=True, min_n=8)
+    f72 = {r[0]: r for r in table_rows(wb["Figur 7.2"])}
+    assert f72["Andet"][6] == "<8" and f72["Andet"][1] == W.SUPPRESSED
+    assert f72["De unge misbrugere"][6] == 14
+    note = wb["Figur 7.2"]["A3"].value
+    assert "færre end 8" in note and "«<8»" in note
+    supp = [v for row in wb["Figur 7.2"].iter_rows(values_only=True) for v in row
+            if isinstance(v, str) and v.startswith("Undertrykt (n under 8)")]
+    assert supp and "Andet" in supp[0] and "De etniske" in supp[0]
+    # the charts leave the suppressed groups out
+    cd = [r[0] for r in wb["Diagramdata"].iter_rows(values_only=True)]
+    start = cd.index(f"{T.TITLES['fig7.2']} — efter brugergruppe")
+    block = cd[start + 2: cd.index(None, start)]
+    assert block == ["De unge misbrugere", "De ældre misbrugere"]
+    metode = {r[0]: r[1] for r in wb["Metode"].iter_rows(values_only=True) if r[0]}
+    assert "undertrykt" in metode["Til offentliggørelse"] and metode["Mindste n (min_n)"] == 8
+
+
+def test_publish_default_min_n_hides_map_points(opened, wide, guide, books):
+    wb = opened("publish5")
+    rows = table_rows(wb["Kvalitetskort grupper"])
+    charts = chart_xml(books["publish5"][0])
+    seen = set()
+    for grp in GROUP_ORDER:
+        t = T.kvalitetskort(wide, guide, group=grp)
+        small = [c for c, n in zip(t["kode"], t["n"]) if 0 < n < 5]
+        shown = [c for c, n in zip(t["kode"], t["n"]) if n >= 5]
+        label = W._group_label(grp)
+        for r in rows:
+            if r[0] == label and r[-1] in small:
+                assert r[2] == "<5" and r[3] == W.SUPPRESSED and r[10] == W.SUPPRESSED
+        chart = [c for c in charts if f"Kvalitetskort: {label}<" in c]
+        if not shown:  # demo: "Andet" has no probe with n >= 5 — no map, and a note says so
+            assert chart == []
+            notes = [v for row in wb["Kvalitetskort grupper"].iter_rows(values_only=True) for v in row
+                     if isinstance(v, str) and v.startswith("Intet kvalitetskort for:")]
+            assert notes and label in notes[0]
+            seen.add("none")
+            continue
+        labels = re.findall(r"<a:t>([^<]*\(n=\d+\))</a:t>", chart[0])
+        assert sorted(labels) == sorted(f"{W._probe_short(guide, c)} (n={n})" for c, n in zip(t["kode"], t["n"])
+                                        if n >= 5)
+        if small:
+            seen.add("mixed")
+    assert seen == {"none", "mixed"}  # both cases occur in the demo
+
+
+def test_frozen_panes_and_autofilters(opened):
+    wb = opened("all")
+    for name in TABLE_SHEETS:
+        ws = wb[name]
+        assert ws.freeze_panes == "B5", name
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A4:"), name
+        last = int(re.search(r"\d+$", ws.auto_filter.ref).group())
+        assert last == 4 + len(table_rows(ws)), name
+    assert wb["Data"].freeze_panes == "B2" and wb["Data"].auto_filter.ref.startswith("A1:")
+    assert wb["Citater"].freeze_panes == "A5" and wb["Citater"].auto_filter.ref.startswith("A4:")
+    assert wb["Metode"].freeze_panes == "A2"
+
+
+def test_method_sheet(opened, guide):
+    wb = opened("all")
+    metode = {r[0]: r[1] for r in wb["Metode"].iter_rows(values_only=True) if r[0]}
+    assert metode["Spørgeguide"] == f"{guide.form_id}, version {guide.version}"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", metode["Dannet"])
+    assert metode["Filter: brugergruppe"] == "alle" and metode["Filter: stedtype"] == "alle"
+    assert metode["Respondenter i populationen"] == 62
+    assert metode["Antal citater"] == len(NASTY) + 1 + len(TRICKY_QUOTES)
+    assert metode["Til offentliggørelse"].startswith("Nej")
+    for sheet in TABLE_SHEETS:
+        assert sheet in metode and len(metode[sheet]) > 40, sheet
+    assert "ikke spurgt" in metode["Tomme felter"]
+
+
+def test_empty_store_and_empty_population(guide, tmp_path, engine):
+    e = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        wb = openpyxl.load_workbook(W.build_workbook(e, guide, tmp_path / "empty.xlsx", publish=True))
+    finally:
+        e.dispose()
+    assert wb["Data"].max_row == 1 and [c.value for c in wb["Data"][1]] == guide.codes
+    assert table_rows(wb["Tabel 3.1"])[-1][:3] == ["I alt", 0, W.SUPPRESSED]
+    assert sum(len(ws._charts) for ws in wb.worksheets) == 0  # nothing to draw
+    assert [r for r in wb["Citater"].iter_rows(min_row=5, values_only=True) if any(r)] == []
+    # a filter that leaves nobody: the same, with the filter named
+    wb = openpyxl.load_workbook(W.build_workbook(engine, guide, tmp_path / "none.xlsx", group="psykisk_paafaldende",
+                                                 site_type="boform"))  # the demo has none
+    assert wb["Tabel 3.1"]["A2"].value == ("Population: brugergruppe De psykisk påfaldende, stedtype Boform "
+                                           "(n = 0).")
+    assert wb["Data"].max_row == 1 and table_rows(wb["Tabel 3.2"])[-1][:4] == ["I alt", 0, 0, 0]
+    assert sum(len(ws._charts) for ws in wb.worksheets) == 0
+
+
+# --------------------------------------------------------------------------- errors, atomic write, CLI
+
+def test_bad_filters_and_arguments(engine, guide, tmp_path):
+    with pytest.raises(W.WorkbookError, match="unge_misbrugere"):
+        W.build_workbook(engine, guide, tmp_path / "x.xlsx", group="nisser")
+    with pytest.raises(T.TableError, match="boform"):
+        W.build_workbook(engine, guide, tmp_path / "x.xlsx", site_type="slot")
+    with pytest.raises(W.WorkbookError, match="mindst 1"):
+        W.build_workbook(engine, guide, tmp_path / "x.xlsx", min_n=0)
+    with pytest.raises(W.WorkbookError, match=".xlsx"):
+        W.build_workbook(engine, guide, tmp_path / "x.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write(engine, guide, tmp_path, monkeypatch):
+    out = tmp_path / "r.xlsx"
+    out.write_bytes(b"old")
+
+    def boom(*a, **k):
+        yield "<row"
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(W, "_data_rows_xml", boom)
+    with pytest.raises(RuntimeError):
+        W.build_workbook(engine, guide, out)
+    assert out.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
+    monkeypatch.undo()
+    W.build_workbook(engine, guide, out)
+    assert zipfile.is_zipfile(out) and sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
+    assert (out.stat().st_mode & 0o777) == (0o666 & ~_umask())
+
+
+def _umask() -> int:
+    m = os.umask(0)
+    os.umask(m)
+    return m
+
+
+def test_cli_report_publish(engine, tmp_path, capsys):
+    url = str(engine.url)
+    out = tmp_path / "rapport.xlsx"
+    assert main(["--db", url, "report", str(out), "--publish"]) == 0
+    assert "Skrev" in capsys.readouterr().out
+    wb = openpyxl.load_workbook(out)
+    assert wb["Tabel 3.1"]["A3"].value.startswith("Til offentliggørelse")
+    assert main(["--db", url, "report", str(tmp_path / "g.xlsx"), "--group", "nisser"]) == 1
+    assert "unge_misbrugere" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- LibreOffice
+
+@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_converts_to_pdf(books, tmp_path):
+    src = books["publish5"][0]
+    profile = tmp_path / "lo-profile"
+    res = subprocess.run(["libreoffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                          "pdf", "--outdir", str(tmp_path), str(src)], capture_output=True, text=True, timeout=180)
+    pdf = tmp_path / (Path(src).stem + ".pdf")
+    assert res.returncode == 0, res.stderr
+    assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
+    assert pdf.stat().st_size > 50_000
