@@ -25,6 +25,9 @@ PAGES = {
         st.Page("ui/anonymisering.py", title="Anonymisering", icon=":material/visibility_off:",
                 url_path="anonymisering"),
     ],
+    "Rapport": [
+        st.Page("ui/rapport.py", title="Rapport", icon=":material/bar_chart:", url_path="rapport"),
+    ],
 }
 
 page = st.navigation(PAGES, position="top")

@@ -1,0 +1,384 @@
+"""The Rapport page through streamlit.testing (AppTest) on the demo study: the quality map, the
+tables, the crosstab and the downloads, with the filters kept in the URL.
+
+Every number shown is checked against `exports.tables` on the same store; the demo store is made
+once for the module (the page only reads it) except for the test that changes an answer."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from exports import figures as F
+from exports import tables as T
+from survey import store
+from survey.db import get_engine, session_scope
+from survey.demo import load_demo
+from ui import rapport_view as RV
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 90
+
+
+# ---------------------------------------------------------------- fixtures and helpers
+
+@pytest.fixture(scope="module")
+def demo_url(db_factory, guide) -> str:
+    """One demo store for the module (tests/conftest.py: SQLite, or PostgreSQL in that run)."""
+    url = db_factory.new()
+    assert load_demo(get_engine(url), guide) == 61
+    return url
+
+
+@pytest.fixture
+def db(demo_url, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_DB", demo_url)
+    return get_engine(demo_url)  # the same engine the app's cache_resource hands out for this URL
+
+
+@pytest.fixture(scope="module")
+def wide(demo_url, guide):
+    return store.load_wide(get_engine(demo_url), guide)
+
+
+def run_ok(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "uventet fejl" in e.value], [e.value for e in at.error]
+    return at
+
+
+def open_report(tab: str | None = None, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    run_ok(at)
+    for k, v in params.items():
+        at.query_params[k] = v
+    if tab:
+        at.query_params["fane"] = tab
+    at.switch_page("ui/rapport.py")
+    return run_ok(at)
+
+
+def to_tab(at: AppTest, tab: str) -> AppTest:
+    at.session_state[RV.K_TAB] = tab
+    return run_ok(at)
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
+                     + [w.value for w in at.warning] + [s.value for s in at.success] + [i.value for i in at.info])
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """figure id (layout.meta.figure) -> the plotly spec the page sent."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        out[spec["layout"]["meta"]["figure"]] = spec
+    return out
+
+
+def _arr(v) -> list:
+    """A plotly JSON array: a list, or plotly 6's typed array {"dtype": "f8", "bdata": base64}."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).tolist()
+    return list(v)
+
+
+def map_points(spec: dict) -> dict[str, tuple[float, float, int]]:
+    """kode -> (x, y, n) of every point drawn on a quality map."""
+    out = {}
+    for tr in spec["data"]:
+        if (tr.get("meta") or {}).get("role") != "punkter" or not tr.get("customdata"):
+            continue
+        for cd, x, y in zip(tr["customdata"], _arr(tr["x"]), _arr(tr["y"])):
+            out[cd[0]] = (x, y, int(cd[1]))
+    return out
+
+
+def frame(at: AppTest, column: str):
+    """The one dataframe on the page that has `column`."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+def downloads(at: AppTest) -> set[str]:
+    return {b.key for b in at.get("download_button")}
+
+
+# ---------------------------------------------------------------- Kvalitetskort
+
+def test_map_shows_the_twelve_probes_with_rytme_where_the_report_puts_it(db, wide, guide):
+    at = open_report()
+    assert "n = 61 af 61" in texts(at)
+    figs = charts(at)
+    assert set(figs) == {"kvalitetskort", "kvalitetskort_grupper"}       # the map and the small multiples
+    pts = map_points(figs["kvalitetskort"])
+    assert len(pts) == 12 == len(guide.probes)
+    x, y, n = pts["rytme"]
+    assert x == pytest.approx(69.5, abs=0.05) and y == pytest.approx(84.7, abs=0.05) and n == 59
+    groups = figs["kvalitetskort_grupper"]["layout"]["meta"]["groups"]
+    assert groups == list(T.GROUP_ORDER)
+    # the numbers behind the map, with Danish decimal commas
+    t = frame(at, "Probe")
+    assert len(t) == 12
+    row = t[t["Probe"] == "Rytme"].iloc[0]
+    assert (row["n"], row["Udbytte"], row["Vigtighed"]) == ("59", "84,7 %", "69,5 %")
+    k = T.kvalitetskort(wide, guide).set_index("kode")
+    assert row["Gap (procentpoint)"] == f"{(k.loc['rytme', 'gap']) * 100:+.1f}".replace(".", ",").replace("-", "−")
+    assert "Udbytte 95 %" not in t.columns
+    # intervals: the toggle adds them to the map and to the table, and the URL keeps it
+    at.sidebar.toggle(key=RV.K_CI).set_value(True)
+    run_ok(at)
+    assert at.query_params["intervaller"] == "1"
+    assert "Udbytte 95 %" in frame(at, "Probe").columns
+    spec = charts(at)["kvalitetskort"]
+    assert any((tr.get("error_x") or {}).get("array") is not None for tr in spec["data"]
+               if (tr.get("meta") or {}).get("role") == "punkter")
+    assert "rp_map_csv" in downloads(at)
+
+
+def test_group_filter_changes_n_and_a_reload_keeps_it(db, wide, guide):
+    at = open_report()
+    at.sidebar.selectbox(key=RV.K_GROUP).set_value("etniske")
+    run_ok(at)
+    pop = T.population(wide, "etniske")
+    assert len(pop) == 7
+    assert "n = 7 af 61" in texts(at) and "n = 61 af 61" not in texts(at)
+    assert at.query_params["gruppe"] == "etniske"
+    want = T.kvalitetskort(pop, guide).set_index("kode")
+    pts = map_points(charts(at)["kvalitetskort"])
+    assert {k: v[2] for k, v in pts.items()} == {k: int(n) for k, n in want["n"].items() if n > 0}
+    assert "kvalitetskort_grupper" not in charts(at)                      # one group: no small multiples
+    assert "vælg «Alle brugergrupper»" in texts(at)
+    # a visit to another page (which leaves the URL's parameters behind) and back: the same filters
+    at.switch_page("ui/interview_start.py")
+    run_ok(at)
+    for k in list(at.query_params):
+        del at.query_params[k]
+    at.switch_page("ui/rapport.py")
+    run_ok(at)
+    assert at.sidebar.selectbox(key=RV.K_GROUP).value == "etniske" and "n = 7 af 61" in texts(at)
+    assert at.query_params["gruppe"] == "etniske"
+    # a reload of the same URL (a new session) shows the same population
+    again = open_report(gruppe="etniske", stedtype="boform")
+    assert again.sidebar.selectbox(key=RV.K_GROUP).value == "etniske"
+    assert again.sidebar.selectbox(key=RV.K_SITE).value == "boform"
+    n = len(T.population(wide, "etniske", "boform"))
+    assert f"n = {n} af 61" in texts(again)
+    # back to everyone: the parameter leaves the URL
+    again.sidebar.selectbox(key=RV.K_GROUP).set_value("")
+    run_ok(again)
+    assert "gruppe" not in again.query_params
+    assert f"n = {len(T.population(wide, None, 'boform'))} af 61" in texts(again)
+
+
+def test_publish_with_a_high_minimum_n_hides_every_point_and_says_so(db, guide):
+    at = open_report(offentlig="1", min_n="100")
+    assert at.sidebar.toggle(key=RV.K_PUB).value is True and at.sidebar.number_input(key=RV.K_MINN).value == 100
+    spec = charts(at)["kvalitetskort"]
+    assert map_points(spec) == {}
+    assert any("Udeladt, n under 100" in n for n in spec["layout"]["meta"]["notes"])
+    t = frame(at, "Probe")
+    assert set(t["n"]) == {"<100"} and set(t["Udbytte"]) == {"–"} and set(t["Vigtighed"]) == {"–"}
+    shown = texts(at)
+    assert "12 af 12 prober har n under 100" in shown and "Til offentliggørelse" in shown
+    # with the default minimum n every probe of the whole study is shown
+    at.sidebar.number_input(key=RV.K_MINN).set_value(5)
+    run_ok(at)
+    assert len(map_points(charts(at)["kvalitetskort"])) == 12
+    assert "min_n" not in at.query_params and at.query_params["offentlig"] == "1"
+
+
+# ---------------------------------------------------------------- Tabeller and Krydstabel
+
+def test_table_tab_shows_tabel_4_2_as_the_tables_module_computes_it(db, wide, guide):
+    at = to_tab(open_report(), "Tabeller")
+    assert not at.get("plotly_chart") or "kvalitetskort_grupper" not in charts(at)   # hidden tabs not computed
+    at.selectbox(key="rp_table").set_value("4.2")
+    run_ok(at)
+    shown = frame(at, "Spørgsmål")
+    want = T.tabel_4_2(wide, guide)
+    assert list(shown["Spørgsmål"]) == list(want["spoergsmaal"])
+    heads = {"ja": "Ja", "ja_vigtigt": "Ja, og vigtigt", "nej": "Nej", "nej_vigtigt": "Nej, men vigtigt"}
+    for col, head in heads.items():
+        assert list(shown[head]) == want[col].tolist(), col
+    assert T.TITLES["4.2"] in texts(at) and "rp_table_csv" in downloads(at)
+    # Figur 4 for a chosen probe: the table and the matching figure
+    at.selectbox(key="rp_table").set_value("fig4")
+    run_ok(at)
+    at.selectbox(key="rp_probe").set_value("kontakt")
+    run_ok(at)
+    want = T.figur_4(wide, guide, probe="kontakt")
+    shown = frame(at, "Brugergruppe")
+    assert list(shown["Ja"]) == want["ja"].tolist() and list(shown["n"]) == want["n"].tolist()
+    assert list(shown["Brugergruppe"])[-1] == "I alt"
+    assert charts(at)["fig4"]["layout"]["meta"]["probe"] == "kontakt"
+
+
+def test_every_table_and_its_figure_in_every_mode(db, wide, guide):
+    """Each table id, for everyone and for a small group to be published (n 7 < min_n 8: every group
+    row hidden), renders without an error; the hidden rows show "<8" and no count."""
+    at = to_tab(open_report(), "Tabeller")
+    for params in ({}, {"group": "etniske", "publish": True, "min_n": 8}):
+        at.sidebar.selectbox(key=RV.K_GROUP).set_value(params.get("group", ""))
+        at.sidebar.toggle(key=RV.K_PUB).set_value(params.get("publish", False))
+        at.sidebar.number_input(key=RV.K_MINN).set_value(params.get("min_n", 5))
+        run_ok(at)
+        for tid in T.TABLES:
+            at.selectbox(key="rp_table").set_value(tid)
+            run_ok(at)
+            assert not at.error, (tid, params, [e.value for e in at.error])
+            assert T.TITLES[tid].split(" ")[0] in texts(at)
+            assert "rp_table_csv" in downloads(at)
+            if tid in RV.TABLE_FIGURE:
+                assert RV.TABLE_FIGURE[tid] in charts(at), tid
+            shown = at.dataframe[0].value
+            assert len(shown) > 0
+            if params and "Brugergruppe" in shown.columns:
+                assert set(shown["Brugergruppe"]) == {"De etniske", "I alt"}, tid
+                ncol = "n" if "n" in shown.columns else "I alt"
+                mine = shown[shown["Brugergruppe"] == "De etniske"]
+                assert set(mine[ncol]) == {"<8"}, tid
+                counts = [c for c in mine.columns if c not in ("Brugergruppe", ncol, "Svar", "Tilbudstype")]
+                assert all(set(mine[c]) == {"–"} for c in counts), (tid, mine)
+
+
+def test_crosstab_shows_the_counts_of_tables_crosstab(db, wide, guide):
+    at = to_tab(open_report(), "Krydstabel")
+    assert at.selectbox(key="rp_xa").value == "forsoergelse" and at.selectbox(key="rp_xb").value == "arbejdsmarked"
+    want = T.crosstab(wide, guide, "forsoergelse", "arbejdsmarked")
+    shown = frame(at, "n")
+    assert len(shown) == len(want)
+    for v in want.attrs["kolonner"]:
+        head = guide.item("arbejdsmarked").choice_label(v)
+        assert list(shown[head]) == want[f"antal_{v}"].tolist(), v
+    assert list(shown["n"]) == want["n"].tolist()
+    assert shown.iloc[-1, 0] == "I alt"
+    assert "rp_xtab_csv" in downloads(at)
+    # the same variable twice: the domain's Danish message, no traceback
+    at.selectbox(key="rp_xb").set_value("forsoergelse")
+    run_ok(at)
+    assert "to forskellige variable" in "\n".join(e.value for e in at.error)
+
+
+# ---------------------------------------------------------------- Hent
+
+def test_lav_projektmappe_builds_the_workbook_only_on_request(db, monkeypatch):
+    import exports.workbook as W
+
+    calls = []
+    real = W.build_workbook
+    monkeypatch.setattr(W, "build_workbook", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
+    at = to_tab(open_report(gruppe="etniske", offentlig="1"), "Hent")
+    run_ok(at)
+    assert calls == [] and "rp_dl_xlsx" not in downloads(at)
+    at.button(key="rp_build_xlsx").click()
+    run_ok(at)
+    assert len(calls) == 1 and calls[0]["group"] == "etniske" and calls[0]["publish"] is True
+    assert calls[0]["min_n"] == 5
+    assert "rp_dl_xlsx" in downloads(at)
+    built = at.session_state[RV.FILES]["xlsx"]
+    assert built.name.endswith(".xlsx") and "etniske" in built.name
+    wb = openpyxl.load_workbook(io.BytesIO(built.data))
+    assert "Metode" in wb.sheetnames and "Kvalitetskort" in wb.sheetnames
+    run_ok(at)                                                   # a rerun does not build it again
+    assert len(calls) == 1 and "rp_dl_xlsx" in downloads(at)
+    # other filters: the old workbook is not offered for them
+    at.sidebar.selectbox(key=RV.K_GROUP).set_value("")
+    run_ok(at)
+    assert "rp_dl_xlsx" not in downloads(at) and "lav den igen" in texts(at)
+
+
+def test_images_are_rendered_only_when_asked_for(db, monkeypatch):
+    made = []
+    monkeypatch.setattr(F, "to_image_bytes", lambda fig, fmt="png", scale=None: made.append(fmt) or b"\x89PNG fake")
+    at = to_tab(open_report(), "Hent")
+    at.selectbox(key="rp_img_fig").set_value("fig4.1")
+    run_ok(at)
+    assert made == []
+    at.button(key="rp_build_img").click()
+    run_ok(at)
+    assert made == ["png"]
+    built = at.session_state[RV.FILES]["img"]
+    assert built.data == b"\x89PNG fake" and built.name.startswith("fig4_1") and built.name.endswith(".png")
+    at.selectbox(key="rp_img_fmt").set_value("html")
+    run_ok(at)
+    assert "rp_dl_img" not in downloads(at)                       # the PNG was for the other format
+    at.button(key="rp_build_img").click()
+    run_ok(at)
+    html = at.session_state[RV.FILES]["img"].data.decode("utf-8")
+    assert made == ["png"] and "<html" in html and "Figur 4.1" in html
+    assert "rp_dl_img" in downloads(at)
+
+
+def test_raw_data_spss_and_qdpx_downloads(db, guide):
+    at = to_tab(open_report(), "Hent")
+    def xlsx_ok(b: bytes) -> bool:
+        ws = openpyxl.load_workbook(io.BytesIO(b)).active
+        return ws.cell(1, 1).value == "respondent_id" and ws.max_row == 62
+
+    for fmt, check in (("csv", lambda b: b.decode("utf-8-sig").splitlines()[0].startswith("respondent_id,")),
+                       ("sav", lambda b: b[:4] == b"$FL2"),
+                       ("qdpx", lambda b: b[:2] == b"PK"),
+                       ("xlsx", xlsx_ok)):
+        at.selectbox(key="rp_raw_fmt").set_value(fmt)
+        run_ok(at)
+        at.button(key="rp_build_raw").click()
+        run_ok(at)
+        built = at.session_state[RV.FILES]["raw"]
+        assert built.name.endswith("." + fmt) and check(built.data), fmt
+        assert "rp_dl_raw" in downloads(at)
+        assert "61" in texts(at)
+
+
+# ---------------------------------------------------------------- URL, errors, caching
+
+def test_bad_query_parameters_give_a_danish_message_not_a_traceback(db):
+    at = open_report(gruppe="de_dovne", stedtype="slot", min_n="mange")
+    shown = "\n".join(w.value for w in at.warning)
+    assert "Ukendt brugergruppe «de\\_dovne»" in shown and "Ukendt stedtype «slot»" in shown
+    assert "Ugyldigt mindste n «mange»" in shown
+    assert at.sidebar.selectbox(key=RV.K_GROUP).value == "" and at.sidebar.number_input(key=RV.K_MINN).value == 5
+    assert "gruppe" not in at.query_params and "min_n" not in at.query_params     # the URL is put right
+    assert "n = 61 af 61" in texts(at)
+    assert len(map_points(charts(at)["kvalitetskort"])) == 12
+
+
+def test_the_store_is_read_once_until_it_changes(db_url, monkeypatch, guide):
+    monkeypatch.setenv("BRUGERBLIK_DB", db_url)
+    e = get_engine(db_url)
+    assert load_demo(e, guide) == 61
+    loads = []
+    real = RV.load_wide
+    monkeypatch.setattr(RV, "load_wide", lambda *a, **kw: loads.append(1) or real(*a, **kw))
+    at = open_report()
+    for tab in ("Tabeller", "Krydstabel", "Kvalitetskort"):
+        to_tab(at, tab)
+    at.sidebar.toggle(key=RV.K_CI).set_value(True)
+    run_ok(at)
+    assert len(loads) == 1
+    # a change in the store (a researcher codes an answer): the next rerun reads it
+    with session_scope(e) as s:
+        iv = store.interview_by_respondent(s, "AMA-01")
+        old = store.get_answers(s, iv.id).get("rytme")
+        store.set_answer(s, guide, iv.id, "rytme", "nej" if old == "ja" else "ja", who="test")
+    run_ok(at)
+    assert len(loads) == 2
+    now = T.kvalitetskort(real(e, guide), guide).set_index("kode").loc["rytme", "udbytte"]
+    row = frame(at, "Probe").set_index("Probe").loc["Rytme"]
+    assert row["Udbytte"] == f"{now * 100:.1f} %".replace(".", ",") != "84,7 %"
+
+
+def test_empty_store_says_what_to_do(db_url, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_DB", db_url)
+    at = open_report()
+    assert "ingen respondenter endnu" in texts(at)
+    assert not at.get("plotly_chart")

@@ -1,0 +1,820 @@
+"""The Rapport page: the report writer's view of the study (URL: /rapport?gruppe=…&stedtype=…&offentlig=1&min_n=…
+&intervaller=1&fane=…).
+
+Population and filters in the sidebar (user group, site type, "Til offentliggørelse" with the
+minimum n, Wilson intervals), kept in the URL so a reload keeps them. Four tabs:
+
+* **Kvalitetskort** — the quality map, the small multiples per user group and the numbers behind
+  the map (n, udbytte, vigtighed, gap in % with decimal commas; with publication, rows under the
+  minimum n are shown as "<n").
+* **Tabeller** — any table of `exports.tables.TABLES` (a probe for Figur 4) as a table with Danish
+  headings, the matching figure when there is one, and the table as CSV.
+* **Krydstabel** — two coded variables (`tables.crosstab_variables`): counts, row percentages and n;
+  CSV.
+* **Hent** — files, built only when a button is clicked: the Excel workbook
+  (`exports.workbook.build_workbook`), a figure as PNG/SVG (kaleido, Chromium) or HTML, the raw
+  data (CSV/XLSX, anonymised), SPSS (.sav) and REFI-QDA (.qdpx).
+
+Every number comes from `exports.tables` / `exports.figures`; this module only lays them out.
+The wide frame is cached per store version (`store_version`: interviews, last change, newest answer,
+sites), so clicking widgets does not reload the store; figures are cached per version and filters.
+Errors from the domain (TableError, FigureError, StoreError …) are shown as their Danish
+message, anything else as a Danish "could not", never a traceback.
+
+The page script ui/rapport.py only calls main(); the code lives here so it is imported once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from sqlalchemy import func, select
+
+from archetypes.model import GROUP_ORDER, GROUPS
+from exports import figures as F
+from exports import tables as T
+from survey.db import database_url
+from survey.guide import Guide
+from survey.models import Answer, Interview, Site
+from survey.store import StoreError, load_wide
+from ui.common import engine, guide, inject_css, md
+
+log = logging.getLogger("brugerblik.ui")
+
+# ---------------------------------------------------------------- keys and texts
+
+K_GROUP, K_SITE, K_PUB, K_MINN, K_CI, K_TAB = "rp_group", "rp_site", "rp_publish", "rp_min_n", "rp_ci", "rp_tab"
+#: widget key -> query parameter
+PARAMS = {K_GROUP: "gruppe", K_SITE: "stedtype", K_PUB: "offentlig", K_MINN: "min_n", K_CI: "intervaller",
+          K_TAB: "fane"}
+SAVED = "bb_report_filters"   # the filters of this session (not widget keys: survive a visit to another page)
+FILES = "rp_files"            # files built by the buttons of «Hent»: slot -> Built
+TABS = ("Kvalitetskort", "Tabeller", "Krydstabel", "Hent")
+ALL = ""
+MAX_MIN_N = 10_000
+SITE_TYPES = ("boform", "vaerested")
+UNEXPECTED = ("Det kunne ikke lade sig gøre på grund af en uventet fejl. Prøv igen; genindlæs siden, hvis det "
+              "bliver ved.")
+
+#: table id -> the figure drawn from the same numbers
+TABLE_FIGURE = {"fig3.1": "fig3.1", "fig4": "fig4", "fig7.1": "fig7.1", "fig7.2": "fig7.2", "fig7.3": "fig7.3",
+                "fig7.4": "fig7.4", "7.2": "7.2", "kvalitetskort": "kvalitetskort"}
+FIGURE_TITLES = {"kvalitetskort": "Kvalitetskort (alle i populationen)",
+                 "kvalitetskort_grupper": "Kvalitetskort efter brugergruppe (små kort)",
+                 **{fid: title for fid, (_, title) in F.REPORT_FIG4.items()},
+                 "fig4": "Figur 4 for en valgfri probe",
+                 "fig3.1": T.TITLES["fig3.1"], **{f"fig7.{n}": T.TITLES[f"fig7.{n}"] for n in T.FIG7_CODES},
+                 "7.2": T.TITLES["7.2"]}
+
+#: Danish headings of the tables' columns (the CSV keeps the codes)
+HEADINGS = {
+    "kode": "Kode", "spoergsmaal": "Spørgsmål", "ja": "Ja", "nej": "Nej", "ja_vigtigt": "Ja, og vigtigt",
+    "nej_vigtigt": "Nej, men vigtigt", "brugergruppe": "Brugergruppe", "antal": "Antal", "andel": "Andel", "n": "n",
+    "alder": "Alder", "kvinde": "Kvinde", "mand": "Mand", "i_alt": "I alt", "site_type": "Stedtype", "site": "Sted",
+    "interviewet": "Interviewet", "udvalgt_af_personalet": "Udvalgt af personalet",
+    "samtykke_givet": "Tilladelse til journalindsigt", "samtykke_ikke_givet": "Ikke givet tilladelse",
+    "andel_udvalgt_af_personalet": "Andel udvalgt", "andel_samtykke_givet": "Andel tilladelse",
+    "andel_samtykke_ikke_givet": "Andel ikke tilladelse", "tilbudstype": "Tilbudstype", "svar": "Svar",
+    "andel_ja": "Andel ja", "andel_ja_lav": "95 % nedre", "andel_ja_hoej": "95 % øvre", "inddraget": "Inddraget",
+    "andel_tilfreds": "Andel tilfredse", "udbytte": "Udbytte", "vigtighed": "Vigtighed", "gap": "Gap",
+    "udbytte_lav": "Udbytte 95 % nedre", "udbytte_hoej": "Udbytte 95 % øvre",
+    "vigtighed_lav": "Vigtighed 95 % nedre", "vigtighed_hoej": "Vigtighed 95 % øvre",
+    "suppressed": "n under mindste n",
+}
+SHARE_COLUMNS = {"udbytte", "vigtighed", "gap"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    group: str | None = None
+    site_type: str | None = None
+    publish: bool = False
+    min_n: int = T.DEFAULT_MIN_N
+    intervals: bool = False
+
+    def small(self, n: object) -> bool:
+        """A row or point hidden in anything for publication: 0 < n < min_n."""
+        try:
+            n = int(n)
+        except (TypeError, ValueError):
+            return False
+        return self.publish and 0 < n < self.min_n
+
+    def key(self) -> tuple:
+        return (self.group, self.site_type, self.publish, self.min_n, self.intervals)
+
+
+@dataclass
+class Built:
+    data: bytes
+    name: str
+    mime: str
+    sig: tuple
+    note: str
+
+
+# ---------------------------------------------------------------- formatting
+
+def pct(x: object, digits: int = 1) -> str:
+    """0.847 -> "84,7 %" (Danish decimal comma); blank/NaN -> "–"."""
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return "–"
+    return f"{float(x) * 100:.{digits}f} %".replace(".", ",")
+
+
+def points(x: object) -> str:
+    """A gap in percentage points with sign and decimal comma: 0.152 -> "+15,2"."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    s = f"{float(x) * 100:+.1f}".replace(".", ",")
+    return "0,0" if s in ("+0,0", "-0,0") else s.replace("-", "−")
+
+
+def group_label(code: object) -> str:
+    if code == T.I_ALT:
+        return "I alt"
+    if code == T.UOPLYST:
+        return "Uoplyst"
+    return GROUPS[code].short if code in GROUPS else str(code)
+
+
+def value_label(g: Guide, code: str, value: object) -> str:
+    """The Danish label of a coded value (guide choices, user groups, age bands, totals)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if value == T.I_ALT:
+        return "I alt"
+    if value == T.IKKE_BESVARET:
+        return "Ikke besvaret"
+    if value == T.UOPLYST:
+        return "Uoplyst"
+    if code == "brugergruppe":
+        return group_label(value)
+    if code in ("age", "alder"):
+        return f"{value} år"
+    if code in g.items:
+        try:
+            return g.item(code).choice_label(str(value))
+        except Exception:  # noqa: BLE001 - a value outside the guide is shown as it is
+            return str(value)
+    return str(value)
+
+
+def site_label(g: Guide, code: str) -> str:
+    return value_label(g, "site_type", code) if code else "Alle stedtyper"
+
+
+def variable_label(g: Guide, code: str, width: int = 70) -> str:
+    """A crosstab variable for a selectbox: "Rytme: er det vigtigt for dig?" rather than the bare question."""
+    if code.endswith("_vigtigt") and code[:-len("_vigtigt")] in F.PROBE_SHORT:
+        text = f"{F.PROBE_SHORT[code[:-len('_vigtigt')]]}: er det vigtigt for dig?"
+    else:
+        text = g.item(code).label if code in g.items else code
+    text = " ".join(text.split())
+    if len(text) > width:
+        text = text[:width - 1].rstrip() + "…"
+    return f"{text} ({code})"
+
+
+def csv_bytes(text: str) -> bytes:
+    """CSV for Excel users: UTF-8 with a byte order mark, so æ, ø and å open right."""
+    return ("\ufeff" + text).encode("utf-8")
+
+
+# ---------------------------------------------------------------- filters (sidebar, kept in the URL)
+
+def _parse(key: str, raw: str) -> tuple[object, str | None]:
+    """A query parameter's value for widget `key`, or (None, Danish problem)."""
+    raw = (raw or "").strip()
+    if key == K_GROUP:
+        if raw in ("", "alle"):
+            return ALL, None
+        if raw in GROUPS:
+            return raw, None
+        return None, (f"Ukendt brugergruppe «{raw}» i adressen — viser alle brugergrupper. "
+                      f"Tilladt: {', '.join(GROUP_ORDER)}.")
+    if key == K_SITE:
+        if raw in ("", "alle"):
+            return ALL, None
+        if raw in SITE_TYPES:
+            return raw, None
+        return None, f"Ukendt stedtype «{raw}» i adressen — viser alle stedtyper. Tilladt: {', '.join(SITE_TYPES)}."
+    if key in (K_PUB, K_CI):
+        low = raw.lower()
+        if low in ("1", "ja", "true"):
+            return True, None
+        if low in ("", "0", "nej", "false"):
+            return False, None
+        what = "offentlig" if key == K_PUB else "intervaller"
+        return None, f"Ugyldig værdi «{raw}» for {what} i adressen — tilladt: 1 eller 0."
+    if key == K_MINN:
+        try:
+            n = int(raw)
+        except ValueError:
+            n = 0
+        if 1 <= n <= MAX_MIN_N:
+            return n, None
+        return None, (f"Ugyldigt mindste n «{raw}» i adressen — tilladt: et helt tal fra 1 til {MAX_MIN_N}. "
+                      f"Bruger {T.DEFAULT_MIN_N}.")
+    if key == K_TAB:
+        return (raw, None) if raw in TABS else (TABS[0], None)  # an unknown tab: simply the first
+    return None, None
+
+
+DEFAULTS = {K_GROUP: ALL, K_SITE: ALL, K_PUB: False, K_MINN: T.DEFAULT_MIN_N, K_CI: False, K_TAB: TABS[0]}
+
+
+def init_state(g: Guide) -> list[str]:
+    """Set every filter widget that is not on the page yet: from the URL, else from this session's
+    last choice, else the default. Returns the Danish problems with the URL's values."""
+    problems: list[str] = []
+    saved = st.session_state.get(SAVED) or {}
+    for key, param in PARAMS.items():
+        if key in st.session_state:
+            continue
+        raw = st.query_params.get(param)
+        value = None
+        if raw is not None:
+            value, problem = _parse(key, raw)
+            if problem:
+                problems.append(problem)
+        if value is None:
+            value = saved.get(key, DEFAULTS[key])
+        st.session_state[key] = value
+    return problems
+
+
+def sync_url() -> None:
+    """Write the filters to the URL (defaults are left out, so a plain /rapport means "everyone")."""
+    want = {K_GROUP: st.session_state.get(K_GROUP) or None, K_SITE: st.session_state.get(K_SITE) or None,
+            K_PUB: "1" if st.session_state.get(K_PUB) else None,
+            K_MINN: (str(st.session_state.get(K_MINN)) if st.session_state.get(K_MINN) != T.DEFAULT_MIN_N else None),
+            K_CI: "1" if st.session_state.get(K_CI) else None,
+            K_TAB: st.session_state.get(K_TAB) if st.session_state.get(K_TAB) != TABS[0] else None}
+    for key, value in want.items():
+        param = PARAMS[key]
+        if value is None:
+            if param in st.query_params:
+                del st.query_params[param]
+        elif st.query_params.get(param) != value:
+            st.query_params[param] = value
+    st.session_state[SAVED] = {k: st.session_state.get(k, DEFAULTS[k]) for k in PARAMS}
+
+
+def _reload() -> None:
+    _wide.clear()
+    _figure.clear()
+
+
+def sidebar(g: Guide) -> Filters:
+    with st.sidebar:
+        st.markdown("**Population og filtre**")
+        st.selectbox("Brugergruppe", [ALL, *GROUP_ORDER], key=K_GROUP,
+                     format_func=lambda c: GROUPS[c].short if c else "Alle brugergrupper",
+                     help="Den effektive brugergruppe: forskerens kodning, ellers standardreglen (arketype og alder).")
+        st.selectbox("Stedtype", [ALL, *SITE_TYPES], key=K_SITE, format_func=lambda c: site_label(g, c))
+        st.toggle("Til offentliggørelse", key=K_PUB,
+                  help="Skjuler grupper, rækker og punkter med n under mindste n i kort, tabeller og filer, og "
+                       "skriver en note om det.")
+        st.number_input("Mindste n", min_value=1, max_value=MAX_MIN_N, step=1, key=K_MINN,
+                        help="Under dette n vises en gruppe eller et punkt ikke, når «Til offentliggørelse» er "
+                             "slået til (standard 5). Uden offentliggørelse markeres de kun.")
+        st.toggle("95 % Wilson-intervaller", key=K_CI,
+                  help="Usikkerheden på andelene: streger på kort og søjler, intervaller i tabellen.")
+        st.button("Hent data igen", key="rp_reload", on_click=_reload, icon=":material/refresh:",
+                  help="Siden genbruger data, indtil noget er ændret i databasen; dette henter dem under alle "
+                       "omstændigheder igen.")
+    return Filters(group=st.session_state[K_GROUP] or None, site_type=st.session_state[K_SITE] or None,
+                   publish=bool(st.session_state[K_PUB]), min_n=int(st.session_state[K_MINN]),
+                   intervals=bool(st.session_state[K_CI]))
+
+
+# ---------------------------------------------------------------- data (cached per store version)
+
+def store_version() -> tuple:
+    """A cheap fingerprint of the store (~2 ms for 10,000 respondents): the number of interviews, the
+    last change of one (`store.set_answer` stamps the interview), the newest answer row and the sites
+    (a few rows). When it changes, the wide frame and the figures are computed again. An answer
+    changed in place without a newer stamp (a merged field package) is picked up when the cache
+    expires (15 minutes) or with «Hent data igen»."""
+    with engine().connect() as c:
+        n, last = c.execute(select(func.count(Interview.id), func.max(Interview.updated_at))).one()
+        newest = c.execute(select(func.max(Answer.id))).scalar_one()
+        sites = c.execute(select(Site.id, Site.name, Site.site_type).order_by(Site.id)).all()
+    return int(n), str(last), newest, hash(tuple(tuple(r) for r in sites))
+
+
+def guide_key(g: Guide) -> tuple:
+    return g.form_id, g.version, len(g.codes)
+
+
+@st.cache_data(show_spinner=False, max_entries=4, ttl=900)
+def _wide(url: str, version: tuple, gkey: tuple) -> pd.DataFrame:
+    return load_wide(engine(), guide())
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=900)
+def _figure(url: str, version: tuple, gkey: tuple, fig_id: str, fkey: tuple, probe: str | None):
+    group, site_type, publish, min_n, intervals = fkey
+    return F.figure(fig_id, _wide(url, version, gkey), guide(), group=group, site_type=site_type, probe=probe,
+                    intervals=intervals, min_n=min_n, publish=publish)
+
+
+@dataclass
+class Ctx:
+    g: Guide
+    f: Filters
+    url: str
+    version: tuple
+    wide: pd.DataFrame
+    pop: pd.DataFrame
+
+    def figure(self, fig_id: str, probe: str | None = None):
+        return _figure(self.url, self.version, guide_key(self.g), fig_id, self.f.key(), probe)
+
+    def population_text(self) -> str:
+        parts = []
+        if self.f.group:
+            parts.append(GROUPS[self.f.group].name)
+        if self.f.site_type:
+            parts.append(site_label(self.g, self.f.site_type).lower())
+        who = ", ".join(parts) if parts else "alle respondenter"
+        return f"Population: {who} (n = {len(self.pop)} af {len(self.wide)} i undersøgelsen)"
+
+    def sig(self) -> tuple:
+        return (self.version, self.f.group, self.f.site_type, self.f.publish, self.f.min_n)
+
+
+def guarded(what: str, fn: Callable[[], object]) -> object:
+    """Run one part of the page; a refused request shows its Danish message, anything else a Danish
+    "could not" (only the exception type is logged), never a traceback."""
+    try:
+        return fn()
+    except (T.TableError, StoreError) as e:  # FigureError, WorkbookError and the exporters' errors too
+        st.error(md(str(e)))
+    except Exception as e:  # noqa: BLE001
+        log.error("fejl i rapport (%s): %s", what, type(e).__name__)
+        st.error(f"{md(what)}: {UNEXPECTED}")
+    return None
+
+
+def chart(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, width="content", theme=None,
+                    config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
+
+
+# ---------------------------------------------------------------- tables with Danish headings
+
+def _n_column(tid: str, t: pd.DataFrame) -> str | None:
+    for c in ("n", "i_alt", "interviewet"):
+        if c in t.columns and (c != "i_alt" or tid in ("3.2", "7.2")):
+            return c
+    return None
+
+
+def _row_n(tid: str, t: pd.DataFrame, pop_n: int) -> np.ndarray:
+    """The n each row's numbers are computed on (what publication checks against the minimum n)."""
+    c = _n_column(tid, t)
+    if c is not None:
+        return t[c].to_numpy()
+    if {"ja", "nej"} <= set(t.columns):  # Tabel 4.1/4.2: the probe's ja + nej
+        return (t["ja"] + t["nej"]).to_numpy()
+    return np.full(len(t), pop_n)        # Tabel 3.1: the population
+
+
+def _is_share(col: str) -> bool:
+    return col.startswith("andel") or col in SHARE_COLUMNS or col.endswith(("_lav", "_hoej"))
+
+
+def suppress(tid: str, t: pd.DataFrame, f: Filters, pop_n: int) -> tuple[pd.DataFrame, int]:
+    """The table for publication: rows with 0 < n < min_n get their numbers blanked and n "<min_n".
+    Returns (table, rows hidden); the table is unchanged without publication."""
+    if not f.publish:
+        return t, 0
+    hide = np.array([f.small(n) for n in _row_n(tid, t, pop_n)], dtype=bool)
+    if not hide.any():
+        return t, 0
+    out = t.copy()
+    ncol = _n_column(tid, t)
+    for c in out.columns:
+        if c == ncol:
+            out[c] = [f"<{f.min_n}" if h else str(v) for v, h in zip(out[c], hide)]
+        elif pd.api.types.is_bool_dtype(out[c]) or not pd.api.types.is_numeric_dtype(out[c]):
+            continue
+        else:
+            out[c] = pd.Series([None if h else v for v, h in zip(out[c].tolist(), hide)], index=out.index,
+                               dtype=object)
+    return out, int(hide.sum())
+
+
+def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.DataFrame:
+    """A table as the page shows it: Danish headings and labels, shares as "84,7 %", blanks "–"."""
+    out = pd.DataFrame(index=t.index)
+    value_code = {"svar": T.FIG7_CODES.get(int(tid[-1])) if tid.startswith("fig7.") else None,
+                  "tilbudstype": "tilbudstype", "site_type": "site_type", "inddraget": "inddraget",
+                  "brugergruppe": "brugergruppe", "alder": "alder"}
+    for c in t.columns:
+        if c == "kode" and tid != "kvalitetskort":
+            continue
+        col = t[c]
+        if c in value_code and value_code[c]:
+            vals = [value_label(g, value_code[c], v) for v in col]
+        elif c == "site":
+            vals = ["I alt" if v == T.I_ALT else ("Uoplyst" if v == T.UOPLYST else v) for v in col]
+        elif c == "suppressed":
+            vals = ["ja" if v else "nej" for v in col]
+        elif _is_share(c):
+            vals = [points(v) if c == "gap" else pct(v) for v in col]
+        elif hidden_marker and col.dtype == object:
+            vals = ["–" if v is None else str(v) for v in col]
+        else:
+            vals = col
+        head = HEADINGS.get(c)
+        if head is None:  # 7.2's columns are the values of samlet_tilfredshed
+            head = value_label(g, "samlet_tilfredshed", c) if tid == "7.2" else c
+        if c == "gap":
+            head = "Gap (procentpoint)"
+        out[head] = vals
+    return out.reset_index(drop=True)
+
+
+def table_frame(ctx: Ctx, tid: str, probe: str | None) -> pd.DataFrame:
+    """The table `tid` for the population, exactly as `brugerblik table` computes it (group rows
+    limited to the chosen group and I alt, as `tables.render` does)."""
+    kw: dict = {}
+    if tid == "fig4":
+        kw["probe"] = probe
+    if tid == "kvalitetskort":
+        kw["min_n"] = ctx.f.min_n
+    t = T.TABLES[tid](ctx.pop, guide=ctx.g, **kw)
+    if ctx.f.group and "brugergruppe" in t.columns:
+        t = t[t["brugergruppe"].isin([ctx.f.group, T.I_ALT])].reset_index(drop=True)
+    return t
+
+
+def md_notes(ctx: Ctx, tid: str, probe: str | None) -> list[str]:
+    """The definitions under the table in `tables.render`'s Markdown (the lines after the table)."""
+    text = T.render(tid, ctx.wide, ctx.g, "md", group=ctx.f.group, site_type=ctx.f.site_type, probe=probe)
+    lines = text.rstrip("\n").split("\n")
+    last = max((i for i, ln in enumerate(lines) if ln.startswith("|")), default=len(lines) - 1)
+    return [ln for ln in lines[last + 1:] if ln.strip() and not ln.startswith("Markeret med *")]
+
+
+# ---------------------------------------------------------------- tab: Kvalitetskort
+
+def map_table(pts: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The numbers behind the map, one row per probe: n, udbytte, vigtighed, gap (with decimal commas)."""
+    rows = []
+    for r in pts.itertuples():
+        hide = f.small(r.n)
+        empty = r.n == 0
+        row = {"Probe": r.label, "Spørgsmål": r.spoergsmaal,
+               "n": f"<{f.min_n}" if hide else f"{r.n}{' *' if (r.suppressed and not f.publish and r.n) else ''}"}
+        dash = hide or empty
+        row["Udbytte"] = "–" if dash else pct(r.udbytte)
+        if f.intervals:
+            row["Udbytte 95 %"] = "–" if dash else f"{pct(r.udbytte_lav)}–{pct(r.udbytte_hoej)}"
+        row["Vigtighed"] = "–" if dash else pct(r.vigtighed)
+        if f.intervals:
+            row["Vigtighed 95 %"] = "–" if dash else f"{pct(r.vigtighed_lav)}–{pct(r.vigtighed_hoej)}"
+        row["Gap (procentpoint)"] = "–" if dash else points(r.gap)
+        row["Kan ikke skelnes fra linjen"] = "–" if dash else ("ja" if r.krydser else "nej")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def map_csv(pts: pd.DataFrame, f: Filters) -> str:
+    cols = T.CSV_COLUMNS["kvalitetskort"] + ["udbytte_lav", "udbytte_hoej", "vigtighed_lav", "vigtighed_hoej"]
+    t = pts[cols].copy()
+    if f.publish:
+        hide = np.array([f.small(n) for n in t["n"]], dtype=bool)
+        if hide.any():
+            for c in cols[3:]:
+                t[c] = pd.Series([None if h else v for v, h in zip(t[c].tolist(), hide)], index=t.index,
+                                 dtype=object)
+            t["n"] = [f"<{f.min_n}" if h else str(v) for v, h in zip(t["n"], hide)]
+    return T.to_csv(t)
+
+
+def tab_map(ctx: Ctx) -> None:
+    f = ctx.f
+    fig = guarded("Kvalitetskortet", lambda: ctx.figure("kvalitetskort"))
+    if fig is not None:
+        chart(fig, "rp_map")
+    pts = guarded("Kvalitetskortets tal", lambda: F.kvalitetskort_points(ctx.pop, ctx.g, min_n=f.min_n))
+    if pts is not None:
+        st.markdown("#### Tallene bag kortet")
+        small = [lab for lab, n in zip(pts["label"], pts["n"]) if f.small(n)]
+        if small:
+            st.info(f"Til offentliggørelse: {len(small)} af {len(pts)} prober har n under {f.min_n} og vises "
+                    f"ikke ({md(', '.join(small))}).", icon=":material/visibility_off:")
+        shown = map_table(pts, f)
+        st.dataframe(shown, hide_index=True, width="stretch", key="rp_map_table", height=35 * (len(shown) + 1) + 3,
+                     column_config={"Spørgsmål": st.column_config.TextColumn(width="medium")})
+        notes = ["Udbytte = ja / n; vigtighed = (ja og vigtigt + nej og vigtigt) / n; n = ja + nej. "
+                 "Gap = vigtighed − udbytte i procentpoint (positiv: vigtigt, men ikke opnået — "
+                 "forbedringsområde)."]
+        if not f.publish and bool(((pts["n"] > 0) & pts["suppressed"]).any()):
+            notes.append(f"* n under {f.min_n}: kun til intern brug (slå «Til offentliggørelse» til for at "
+                         "skjule).")
+        for n in notes:
+            st.caption(n)
+        st.download_button("Hent tallene som CSV", csv_bytes(map_csv(pts, f)), file_name="kvalitetskort.csv",
+                           mime="text/csv", key="rp_map_csv", on_click="ignore", icon=":material/download:")
+    st.markdown("#### Efter brugergruppe")
+    if f.group:
+        st.caption("Der er valgt én brugergruppe; vælg «Alle brugergrupper» for at se et kort pr. gruppe.")
+        return
+    multi = guarded("Kortene efter brugergruppe", lambda: ctx.figure("kvalitetskort_grupper"))
+    if multi is not None:
+        chart(multi, "rp_map_groups")
+
+
+# ---------------------------------------------------------------- tab: Tabeller
+
+def tab_tables(ctx: Ctx) -> None:
+    g, f = ctx.g, ctx.f
+    ids = list(T.TABLES)
+    c1, c2 = st.columns([3, 2])
+    tid = c1.selectbox("Tabel", ids, key="rp_table", format_func=lambda t: T.TITLES.get(t, t))
+    probe = None
+    if tid == "fig4":
+        probes = [p.code for p in g.probes]
+        if st.session_state.get("rp_probe") not in probes:
+            st.session_state["rp_probe"] = "rytme" if "rytme" in probes else probes[0]
+        probe = c2.selectbox("Probe", probes, key="rp_probe",
+                             format_func=lambda c: F.PROBE_SHORT.get(c, g.item(c).label if c in g.items else c))
+    t = guarded("Tabellen", lambda: table_frame(ctx, tid, probe))
+    if t is None:
+        return
+    title = T.TITLES.get(tid, tid)
+    if tid == "fig4" and probe:
+        title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
+    st.markdown(f"#### {md(title)}")
+    st.caption(md(ctx.population_text()))
+    pub, hidden = suppress(tid, t, f, len(ctx.pop))
+    if hidden:
+        st.info(f"Til offentliggørelse: {hidden} række(r) med n under {f.min_n} er skjult "
+                f"(n vises som «<{f.min_n}», tallene som «–»).", icon=":material/visibility_off:")
+    st.dataframe(shown_table(tid, pub, g, bool(hidden)), hide_index=True, width="stretch", key="rp_table_df")
+    for note in guarded("Noterne", lambda: md_notes(ctx, tid, probe)) or []:
+        st.caption(md(note))
+    csv = T.to_csv(pub, T.CSV_COLUMNS.get(tid)) if hidden else \
+        T.render(tid, ctx.wide, g, "csv", group=f.group, site_type=f.site_type, probe=probe)
+    st.download_button("Hent tabellen som CSV", csv_bytes(csv), file_name=f"tabel_{tid.replace('.', '_')}.csv",
+                       mime="text/csv", key="rp_table_csv", on_click="ignore", icon=":material/download:")
+    fid = TABLE_FIGURE.get(tid)
+    if fid:
+        fig = guarded("Figuren", lambda: ctx.figure(fid, probe if fid == "fig4" else None))
+        if fig is not None:
+            chart(fig, "rp_table_fig")
+
+
+# ---------------------------------------------------------------- tab: Krydstabel
+
+def crosstab_frames(ctx: Ctx, a: str, b: str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """(the crosstab as `tables.crosstab` gives it, the shown table, rows hidden for publication)."""
+    g, f = ctx.g, ctx.f
+    t = T.crosstab(ctx.pop, g, a, b)
+    levels = t.attrs["kolonner"]
+    hide = [f.small(n) for n in t["n"]]
+    heads: list[str] = []
+    for v in levels:  # two values with the same label keep apart by their code
+        lab = value_label(g, b, v)
+        heads.append(f"{lab} ({v})" if lab in heads else lab)
+    first = variable_label(g, a, 40).rsplit(" (", 1)[0]
+    if first in heads or first == "n":
+        first = a
+    out: dict[str, list] = {first: [value_label(g, a, v) for v in t[a]]}
+    for v, head in zip(levels, heads):
+        out[head] = ["–" if h else int(x) for x, h in zip(t[f"antal_{v}"], hide)]
+    out["n"] = [f"<{f.min_n}" if h else int(x) for x, h in zip(t["n"], hide)]
+    for v, head in zip(levels, heads):
+        out[f"{head} %"] = ["–" if h else pct(x, 0) for x, h in zip(t[f"andel_{v}"], hide)]
+    shown = pd.DataFrame(out)
+    if any(hide):
+        for c in shown.columns[1:]:
+            shown[c] = shown[c].astype(str)
+    return t, shown, sum(hide)
+
+
+def tab_crosstab(ctx: Ctx) -> None:
+    g, f = ctx.g, ctx.f
+    codes = T.crosstab_variables(g)
+    if not codes:
+        st.info("Spørgeguiden har ingen kodede variable at krydstabulere.")
+        return
+    for key, default in (("rp_xa", "forsoergelse"), ("rp_xb", "arbejdsmarked")):
+        if st.session_state.get(key) not in codes:
+            st.session_state[key] = default if default in codes else codes[0]
+    c1, c2 = st.columns(2)
+    a = c1.selectbox("Rækker", codes, key="rp_xa", format_func=lambda c: variable_label(g, c))
+    b = c2.selectbox("Kolonner", codes, key="rp_xb", format_func=lambda c: variable_label(g, c))
+    got = guarded("Krydstabellen", lambda: crosstab_frames(ctx, a, b))
+    if got is None:
+        return
+    t, shown, hidden = got
+    st.markdown(f"#### Krydstabel: {md(variable_label(g, a, 80))} × {md(variable_label(g, b, 80))}")
+    st.caption(md(ctx.population_text()))
+    if hidden:
+        st.info(f"Til offentliggørelse: {hidden} række(r) med n under {f.min_n} er skjult.",
+                icon=":material/visibility_off:")
+    st.dataframe(shown, hide_index=True, width="stretch", key="rp_xtab_df")
+    st.caption("Antal og procent af rækkens n; n = respondenter med svar på begge variable.")
+    st.caption(md(T.crosstab_note(t)))
+    if hidden:
+        pub = t.copy()
+        hide = np.array([f.small(n) for n in t["n"]], dtype=bool)
+        for c in pub.columns[1:]:
+            if c == "n":
+                pub[c] = [f"<{f.min_n}" if h else str(v) for v, h in zip(pub[c], hide)]
+            else:
+                pub[c] = pd.Series([None if h else v for v, h in zip(pub[c].tolist(), hide)], dtype=object)
+        csv = T.to_csv(pub)
+    else:
+        csv = T.render_crosstab(ctx.wide, g, a, b, fmt="csv", group=f.group, site_type=f.site_type)
+    st.download_button("Hent krydstabellen som CSV", csv_bytes(csv), file_name=f"krydstabel_{a}_x_{b}.csv",
+                       mime="text/csv", key="rp_xtab_csv", on_click="ignore", icon=":material/download:")
+
+
+# ---------------------------------------------------------------- tab: Hent (files built on request)
+
+def _files() -> dict[str, Built]:
+    return st.session_state.setdefault(FILES, {})
+
+
+def _slug(ctx: Ctx) -> str:
+    parts = [ctx.f.group or "alle"]
+    if ctx.f.site_type:
+        parts.append(ctx.f.site_type)
+    if ctx.f.publish:
+        parts.append(f"offentlig_min{ctx.f.min_n}")
+    return "_".join(parts)
+
+
+def build_file(slot: str, what: str, sig: tuple, make: Callable[[Path], tuple[str, str, str]]) -> None:
+    """Make one file in a temporary folder (`make(folder)` returns (path name, mime, note)) and keep
+    its bytes in the session for the download button; errors as Danish messages."""
+    def run() -> None:
+        with tempfile.TemporaryDirectory(prefix="brugerblik_") as d:
+            name, mime, note = make(Path(d))
+            data = (Path(d) / name).read_bytes()
+        _files()[slot] = Built(data, name, mime, sig, note)
+
+    with st.spinner(f"Laver {what} …"):
+        guarded(what[0].upper() + what[1:], run)
+
+
+def offer(slot: str, sig: tuple, label: str) -> Built | None:
+    """The download button of a built file, when it matches the current choices."""
+    b = _files().get(slot)
+    if b is None:
+        return None
+    if b.sig != sig:
+        st.caption("Valgene eller data er ændret, siden filen blev lavet — lav den igen.")
+        return None
+    size = f"{len(b.data) / 1024:,.0f}".replace(",", ".")
+    st.download_button(f"{label} ({b.name}, {size} kB)", b.data,
+                       file_name=b.name, mime=b.mime, key=f"rp_dl_{slot}", on_click="ignore",
+                       icon=":material/download:", type="primary")
+    if b.note:
+        st.caption(md(b.note))
+    return b
+
+
+def _workbook(ctx: Ctx, folder: Path) -> tuple[str, str, str]:
+    from exports.workbook import build_workbook
+
+    name = f"brugerblik_rapport_{_slug(ctx)}_{dt.date.today():%Y%m%d}.xlsx"
+    t0 = dt.datetime.now()
+    build_workbook(engine(), ctx.g, folder / name, group=ctx.f.group, site_type=ctx.f.site_type,
+                   publish=ctx.f.publish, min_n=ctx.f.min_n)
+    secs = (dt.datetime.now() - t0).total_seconds()
+    kind = "til offentliggørelse" if ctx.f.publish else "arbejdsmateriale"
+    return (name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            f"{ctx.population_text()}; {kind}; lavet på {f'{secs:.1f}'.replace('.', ',')} s.")
+
+
+IMAGE_FORMATS = {"png": ("PNG (til tryk og Word)", "image/png"), "svg": ("SVG (vektor)", "image/svg+xml"),
+                 "html": ("HTML (interaktiv, virker uden net)", "text/html")}
+RAW_FORMATS = {"csv": ("Rådata som CSV", "text/csv"),
+               "xlsx": ("Rådata som Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+               "sav": ("SPSS (.sav) med variabel- og værdilabels", "application/octet-stream"),
+               "qdpx": ("REFI-QDA-projekt (.qdpx) til NVivo, ATLAS.ti og MAXQDA", "application/octet-stream")}
+
+
+def _image(ctx: Ctx, fid: str, probe: str | None, fmt: str, folder: Path) -> tuple[str, str, str]:
+    fig = ctx.figure(fid, probe)
+    stem = fid.replace(".", "_") + (f"_{probe}" if probe else "")
+    name = f"{stem}_{_slug(ctx)}.{fmt}"
+    data = F.to_html(fig).encode("utf-8") if fmt == "html" else F.to_image_bytes(fig, fmt)
+    (folder / name).write_bytes(data)
+    return name, IMAGE_FORMATS[fmt][1], ""
+
+
+def _raw(ctx: Ctx, fmt: str, folder: Path) -> tuple[str, str, str]:
+    name = f"brugerblik_data_{dt.date.today():%Y%m%d}.{fmt}"
+    path = folder / name
+    if fmt in ("csv", "xlsx"):
+        from survey.wideio import export_file
+
+        n = export_file(engine(), ctx.g, path, anonymised=True)
+        what = "respondenter (fritekst anonymiseret)"
+    elif fmt == "sav":
+        from exports.spss import export_sav
+
+        n = export_sav(engine(), ctx.g, path, anonymised=True)
+        what = "respondenter (fritekst anonymiseret, interviewere som numre)"
+    else:
+        from exports.qdpx import export_qdpx
+
+        n = export_qdpx(engine(), ctx.g, path, anonymised=True)
+        what = "cases (anonymiseret, valideret mod REFI-QDA's Project.xsd)"
+    return name, RAW_FORMATS[fmt][1], f"{n} {what}."
+
+
+def tab_download(ctx: Ctx) -> None:
+    g, f = ctx.g, ctx.f
+    st.caption(md(ctx.population_text()) + (f" · til offentliggørelse (mindste n {f.min_n})" if f.publish
+                                            else " · arbejdsmateriale (intet skjult)"))
+    # the workbook
+    with st.container(border=True):
+        st.markdown("#### Projektmappe (Excel)")
+        st.caption("Ét ark pr. tabel som i rapporten (danske overskrifter, antal og procent, n, definitioner), "
+                   "Excel-diagrammer til figurerne og kvalitetskortet, arkene Metode, Citater og Data "
+                   "(anonymiseret). Bygges for den valgte population og de valgte filtre.")
+        sig = ("xlsx", *ctx.sig())
+        if st.button("Lav projektmappe", key="rp_build_xlsx", icon=":material/table_view:"):
+            build_file("xlsx", "projektmappen", sig, lambda d: _workbook(ctx, d))
+        offer("xlsx", sig, "Hent projektmappen")
+    # one figure as an image
+    with st.container(border=True):
+        st.markdown("#### Figur som billede")
+        c1, c2, c3 = st.columns([3, 2, 2])
+        fid = c1.selectbox("Figur", list(F.FIGURE_IDS), key="rp_img_fig", format_func=lambda x: FIGURE_TITLES.get(x, x))
+        probe = None
+        if fid == "fig4":
+            probes = [p.code for p in g.probes]
+            if st.session_state.get("rp_img_probe") not in probes:
+                st.session_state["rp_img_probe"] = probes[0]
+            probe = c2.selectbox("Probe", probes, key="rp_img_probe", format_func=lambda c: F.PROBE_SHORT.get(c, c))
+        fmt = c3.selectbox("Format", list(IMAGE_FORMATS), key="rp_img_fmt", format_func=lambda x: IMAGE_FORMATS[x][0])
+        sig = ("img", fid, probe, fmt, f.intervals, *ctx.sig())
+        if st.button("Lav billede", key="rp_build_img", icon=":material/image:"):
+            build_file("img", "billedet", sig, lambda d: _image(ctx, fid, probe, fmt, d))
+        offer("img", sig, "Hent billedet")
+    # the raw data and the other programs (the whole study)
+    with st.container(border=True):
+        st.markdown("#### Data til andre programmer")
+        st.caption(f"Hele undersøgelsen ({len(ctx.wide)} respondenter), ikke kun den valgte population. Fritekst, "
+                   "navne og andre personoplysninger er anonymiseret.")
+        fmt = st.selectbox("Fil", list(RAW_FORMATS), key="rp_raw_fmt", format_func=lambda x: RAW_FORMATS[x][0])
+        sig = ("raw", fmt, ctx.version)
+        if st.button("Lav fil", key="rp_build_raw", icon=":material/dataset:"):
+            build_file("raw", "filen", sig, lambda d: _raw(ctx, fmt, d))
+        offer("raw", sig, "Hent filen")
+
+
+# ---------------------------------------------------------------- page
+
+def main() -> None:
+    inject_css()
+    st.title("Rapport")
+    g = guide()
+    problems = init_state(g)
+    f = sidebar(g)
+    sync_url()
+    for p in problems:
+        st.warning(md(p), icon=":material/link_off:")
+    url = database_url()
+    version = store_version()
+    wide = _wide(url, version, guide_key(g))
+    if wide.empty:
+        st.info("Der er ingen respondenter endnu. Gennemfør et interview, importér data eller indlæs "
+                "demoundersøgelsen (`brugerblik demo`).")
+        return
+    pop = guarded("Populationen", lambda: T.population(wide, f.group, f.site_type))
+    if pop is None:
+        return
+    ctx = Ctx(g, f, url, version, wide, pop)
+    st.markdown(f"**{md(ctx.population_text())}**")
+    if f.publish:
+        st.caption(f"Til offentliggørelse: grupper, rækker og punkter med n under {f.min_n} vises ikke; "
+                   "noterne siger hvilke.")
+    if pop.empty:
+        st.warning("Ingen respondenter i den valgte population. Vælg en anden brugergruppe eller stedtype.")
+        return
+    tabs = st.tabs(list(TABS), key=K_TAB, on_change="rerun")
+    parts = (tab_map, tab_tables, tab_crosstab, tab_download)
+    for tab, part in zip(tabs, parts):
+        with tab:
+            if tab.open is not False:  # only the open tab is computed
+                part(ctx)
