@@ -428,3 +428,8 @@ def test_cli_kvalitetskort_out_png(written, tmp_path, capsys):
     assert "kræver en probe" in capsys.readouterr().err
     assert main(["--db", db, "figure", "fig4.2", "--out", str(tmp_path / "k.html")]) == 0
     assert (tmp_path / "k.html").stat().st_size > 1_000_000
+    # --publish with --min-n: the small points are left out and the figure says so
+    assert main(["--db", db, "figure", "kvalitetskort", "--out", str(tmp_path / "p.html"), "--publish",
+                 "--min-n", "55"]) == 0
+    html = (tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "Udeladt, n under 55" in html and "Rytme (n=59)" in html and "Kontakt (n=54)" not in html
