@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install demo clean
+.PHONY: run test test-pg install demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,10 +21,18 @@ run: install
 	$(BIN)/brugerblik demo --if-empty
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 
-# venv, install (browser included), every test
+# venv, install (browser included), every test: first on SQLite, then again on a throwaway
+# PostgreSQL server on 127.0.0.1 (tools/pg-test.sh sets BRUGERBLIK_TEST_DB; if the server cannot
+# be started that is a failure, never a skip)
 test: install
 	bash tools/system-deps.sh
 	$(BIN)/python -m pytest -q
+	bash tools/pg-test.sh $(BIN)/python -m pytest -q
+
+# only the PostgreSQL run (e.g. make test-pg PYTEST_ARGS="tests/survey")
+test-pg: install
+	bash tools/system-deps.sh
+	bash tools/pg-test.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV)

@@ -789,11 +789,11 @@ def _cli_anonymiser(args) -> Anonymiser:
     url = getattr(args, "db", None) or os.environ.get("BRUGERBLIK_DB")
     try:
         if url is None:
-            from survey.db import default_url
+            from survey.db import default_store_exists, default_url
 
-            url = default_url()
-            if not Path(url.removeprefix("sqlite:///")).exists():
+            if not default_store_exists():
                 return default_anonymiser()
+            url = default_url()
         from survey.db import get_engine
 
         return Anonymiser.from_store(get_engine(url))

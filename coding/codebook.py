@@ -153,6 +153,9 @@ def _check_key(key: str) -> str:
     return key
 
 
+_PARKED = "\t"  # prefix of a name parked during an import (see import_entries)
+
+
 def _check_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
@@ -522,11 +525,13 @@ def import_entries(s: Session, items: Sequence[CodeEntry], *, replace: bool = Fa
                                 f"({', '.join(f'{n} i {t}' for t, n in sorted(used.items()))}) og kan ikke slettes.")
 
     result = ImportResult()
-    # names may be swapped between codes in one import: park the changing names first
+    # names may be swapped between codes in one import: park the changing names first (under a
+    # name no real one can have: names are whitespace-normalised, so none starts with a tab;
+    # not NUL, which PostgreSQL text cannot hold)
     for e in items:
         c = existing.get(e.key)
         if c is not None and c.name != e.name:
-            c.name = f"\x00{c.id}"
+            c.name = f"{_PARKED}{c.id}"
             s.add(c)
     s.flush()
     for e in items:
@@ -534,7 +539,7 @@ def import_entries(s: Session, items: Sequence[CodeEntry], *, replace: bool = Fa
         if c is None:
             c = existing[e.key] = Code(key=e.key, name=e.name)
             result.created.append(e.key)
-        elif (c.name.startswith("\x00") or c.description != e.description or c.cues != "\n".join(e.cues)
+        elif (c.name.startswith(_PARKED) or c.description != e.description or c.cues != "\n".join(e.cues)
               or c.sort_order != e.sort_order):
             result.updated.append(e.key)
         c.name, c.description, c.cues, c.sort_order = e.name, e.description, "\n".join(e.cues), e.sort_order

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from survey import store
-from survey.db import session_scope
+from survey.db import is_transient, retrying, session_scope
 from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, utcnow
 
@@ -383,7 +384,8 @@ def start_interview(engine: Engine, guide: Guide, *, site_name: str, site_type: 
     if site_type is not None and site_type not in SITE_TYPES:
         raise InterviewError("Vælg typen af sted: boform eller værested.")
     pfx = normalise_prefix(prefix, name)
-    for attempt in range(3):  # two tabs starting at the same moment can race for the same running number
+    attempts = 10  # several interviewers starting at the same site at the same moment race for the number
+    for attempt in range(attempts):
         try:
             with session_scope(engine) as s:
                 site = store.ensure_site(s, name, site_type, prefix=pfx)
@@ -391,11 +393,19 @@ def start_interview(engine: Engine, guide: Guide, *, site_name: str, site_type: 
                 info = _info(iv, site)
             log.info("interview startet: %s", info.id)
             return info
+        except store.RespondentIdTaken:  # the running number was taken between reading and checking it
+            if attempt == attempts - 1:
+                raise InterviewError("Respondent-id'et blev taget af et andet interview lige nu. Prøv igen.") from None
         except store.StoreError as e:
             raise InterviewError(str(e)) from None
         except IntegrityError:
-            if attempt == 2:
+            if attempt == attempts - 1:
                 raise InterviewError("Respondent-id'et blev taget af et andet interview lige nu. Prøv igen.") from None
+        except SQLAlchemyError as e:
+            if attempt == attempts - 1 or not is_transient(e):
+                log.error("interview kunne ikke startes: %s", type(e).__name__)
+                raise InterviewError("Interviewet kunne ikke startes: databasen svarede ikke. Prøv igen.") from None
+            time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
 
 
@@ -548,7 +558,8 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
     if code in store.META_CODES or guide.items[code].role == "forsker":
         return SaveResult(False, code, message="Dette felt kan ikke ændres fra interviewet.")
     raw = _sanitise(raw)
-    try:
+
+    def tx() -> SaveResult:
         with session_scope(engine) as s:
             iv, _ = _get(s, interview_id)
             _refuse_if_closed(iv)
@@ -564,6 +575,10 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
                 s.add(ConsentRecord(interview_id=interview_id, item_code=code, value=value, recorded_at=now,
                                     guide_form_id=guide.form_id, guide_version=guide.version, recorded_by=w))
         return SaveResult(True, code, value, at=now, changed=True)
+
+    try:
+        # a busy database (another writer) or two tabs saving the same item at once: run it again
+        return retrying(tx, conflicts=True)
     except InterviewError as e:
         return SaveResult(False, code, message=str(e))
     except SQLAlchemyError as e:

@@ -41,6 +41,9 @@ class Interview(SQLModel, table=True):
     completed_at: Optional[dt.datetime] = None
     completion_note: Optional[str] = Field(default=None, sa_column=Column(Text))
     source: str = Field(default="interview", max_length=20)  # interview | import | demo
+    # content hash (survey.sync) of the version last merged in from a field laptop's package:
+    # the common base that tells "changed only there" from "changed in both places"
+    merged_from_hash: Optional[str] = Field(default=None, max_length=64)
 
 
 class Answer(SQLModel, table=True):
@@ -59,6 +62,7 @@ class Answer(SQLModel, table=True):
 class Quote(SQLModel, table=True):
     __tablename__ = "quote"
     id: Optional[int] = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_id, unique=True, index=True, max_length=36)  # the same in every store
     interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
     item_code: str = Field(max_length=100)
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -72,6 +76,7 @@ class AuditEntry(SQLModel, table=True):
     """Who changed what, when: old and new value. Never edited from the app."""
     __tablename__ = "audit_entry"
     id: Optional[int] = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_id, unique=True, index=True, max_length=36)  # merge deduplicates by it
     interview_id: Optional[str] = Field(default=None, index=True, max_length=36)
     entity: str = Field(default="answer", max_length=30)  # answer | interview | quote | import
     code: str = Field(default="", max_length=100)
@@ -89,6 +94,7 @@ class ConsentRecord(SQLModel, table=True):
     """
     __tablename__ = "consent_record"
     id: Optional[int] = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_id, unique=True, index=True, max_length=36)  # merge deduplicates by it
     interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
     item_code: str = Field(default="consent_journal", max_length=100)
     value: Optional[str] = Field(default=None, max_length=50)  # the choice code; None = answer removed
@@ -96,3 +102,27 @@ class ConsentRecord(SQLModel, table=True):
     guide_form_id: str = Field(default="", max_length=100)
     guide_version: str = Field(default="", max_length=50)
     recorded_by: Optional[str] = Field(default=None, max_length=200)
+
+
+class MergeConflict(SQLModel, table=True):
+    """An interview a merge left alone for a person to settle (survey.sync): both versions kept.
+
+    `central_version`/`laptop_version` are the interviews as JSON (survey.sync's package
+    format, with the laptop's audit trail and consent records for that interview).
+    """
+    __tablename__ = "merge_conflict"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    interview_id: str = Field(index=True, max_length=36)
+    respondent_id: str = Field(default="", max_length=40)
+    kind: str = Field(max_length=30)  # begge_aendret | respondent_id | sted | citat_kodet
+    reason: str = Field(sa_column=Column(Text, nullable=False))  # Danish, for the person who settles it
+    package_id: str = Field(max_length=36)
+    base_hash: Optional[str] = Field(default=None, max_length=64)
+    central_hash: Optional[str] = Field(default=None, max_length=64)
+    laptop_hash: str = Field(max_length=64)
+    central_version: Optional[str] = Field(default=None, sa_column=Column(Text))
+    laptop_version: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    resolved_at: Optional[dt.datetime] = None
+    resolved_by: Optional[str] = Field(default=None, max_length=200)
+    resolution: Optional[str] = Field(default=None, max_length=20)  # central | laptop

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from survey.db import bulk_insert
 from survey.guide import Guide, ValueProblem
 from survey.models import Answer, AuditEntry, Interview, Site, utcnow
 
@@ -27,6 +28,10 @@ META_CODES = ("respondent_id", "site", "site_type", "interviewer", "interview_da
 
 class StoreError(ValueError):
     """A refused change, with a message fit to show the user."""
+
+
+class RespondentIdTaken(StoreError):
+    """The respondent id is in use (for a generated id: another interview took it a moment ago)."""
 
 
 def site_prefix(name: str) -> str:
@@ -73,7 +78,7 @@ def create_interview(s: Session, guide: Guide, site: Site, *, respondent_id: str
     if problem or canon is None:
         raise StoreError(f"Respondent-id {rid!r}: {problem.text() if problem else 'mangler'}")
     if s.execute(select(Interview.id).where(Interview.respondent_id == canon)).first():
-        raise StoreError(f"Respondent-id {canon!r} findes allerede.")
+        raise RespondentIdTaken(f"Respondent-id {canon!r} findes allerede.")
     iv = Interview(respondent_id=canon, site_id=site.id, interviewer=interviewer or None,
                    interview_date=interview_date, guide_form_id=guide.form_id, guide_version=guide.version,
                    source=source)
@@ -226,16 +231,6 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
 
 def _bulk_insert_answers(s: Session, answers: list[tuple[str, str, str]], *, now: dt.datetime,
                          who: str | None, source: str) -> None:
-    """(interview_id, code, value) rows straight to the driver; the constant columns are
-    converted once, not per row (SQLAlchemy's per-row parameter processing was half an import)."""
-    conn = s.connection()
-    keys = ("interview_id", "code", "value", "updated_at", "updated_by", "source")
-    compiled = Answer.__table__.insert().compile(dialect=conn.dialect, column_keys=list(keys))
-    # the whole processing chain (the TypeDecorator step and the dialect's own), applied once
-    proc = Answer.__table__.c.updated_at.type._cached_bind_processor(conn.dialect)
-    const = (proc(now) if proc else now, who, source)
-    if compiled.positional and tuple(compiled.positiontup) == keys:
-        params: list = [row + const for row in answers]
-    else:
-        params = [dict(zip(keys, row + const)) for row in answers]
-    conn.exec_driver_sql(str(compiled), params)
+    """(interview_id, code, value) rows in one bulk insert (survey.db picks the fast path per database)."""
+    bulk_insert(s.connection(), Answer.__table__, ("interview_id", "code", "value"), answers,
+                {"updated_at": now, "updated_by": who, "source": source})

@@ -1,7 +1,169 @@
-import pytest
+"""Shared fixtures. Which database the tests run on is chosen here, in one place.
 
-from survey.db import make_engine
+Without BRUGERBLIK_TEST_DB every store is a new SQLite file. With
+``BRUGERBLIK_TEST_DB=postgresql+psycopg://user:pw@host:port/db`` (``make test`` sets it for its
+second run through ``tools/pg-test.sh``) every store is a new database on that PostgreSQL
+server, dropped after the test; the server must answer or the run stops with an error — it
+is never skipped.
+
+Fixtures: ``db_url`` (a new store's URL: newest schema, no data), ``new_db_url`` (call it for
+more; ``new_db_url(empty=True)`` for one without tables), ``engine`` (an engine on ``db_url``),
+``db_factory`` (session scope, for module-scoped stores). Tests that need a store use these,
+never a ``sqlite:///`` URL of their own: in the PostgreSQL run a test that opens an SQLite
+store fails, so no test can quietly stay on one database. A test that needs SQLite on
+purpose (e.g. a laptop's SQLite file merged into the central store) is marked
+``@pytest.mark.uses_sqlite``.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sqlite3
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import Pool
+
+from survey.db import dispose_url, make_engine
 from survey.guide import load_guide
+
+TEST_DB = os.environ.get("BRUGERBLIK_TEST_DB") or None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "uses_sqlite: opens an SQLite store on purpose, also in the PostgreSQL run")
+
+
+def pytest_report_header(config):
+    if TEST_DB:
+        u = make_url(TEST_DB)
+        return f"database: PostgreSQL {u.host}:{u.port} (BRUGERBLIK_TEST_DB; a new database per test)"
+    return "database: SQLite (a new file per test); set BRUGERBLIK_TEST_DB for PostgreSQL"
+
+
+class DatabaseFactory:
+    """New stores: SQLite files, or databases on the BRUGERBLIK_TEST_DB server.
+
+    `new()` hands out a store already at the newest schema, copied from a template made once
+    per session (a copy is much faster than running the migrations for every test; the
+    migrations themselves are tested on empty stores). `new(empty=True)`: a store with no
+    tables at all.
+    """
+
+    def __init__(self, tmp_path_factory):
+        self._tmp = tmp_path_factory
+        self._n = itertools.count(1)
+        self._admin = None
+        self._template: str | None = None
+        self._lock = threading.Lock()
+        if TEST_DB:
+            from sqlalchemy import create_engine, text
+            from sqlalchemy.pool import NullPool
+
+            self._admin = create_engine(make_url(TEST_DB).set(drivername="postgresql+psycopg"),
+                                        isolation_level="AUTOCOMMIT", poolclass=NullPool)
+            try:
+                with self._admin.connect() as c:
+                    c.execute(text("SELECT 1"))
+            except Exception as e:  # noqa: BLE001
+                pytest.exit(f"BRUGERBLIK_TEST_DB er sat, men PostgreSQL svarer ikke: {type(e).__name__}: {e}",
+                            returncode=3)
+
+    def _empty(self, tag: str = "t") -> str:
+        if self._admin is None:
+            return f"sqlite:///{self._tmp.mktemp('db') / 'store.db'}"
+        from sqlalchemy import text
+
+        name = f"{tag}_{os.getpid()}_{next(self._n)}_{uuid.uuid4().hex[:8]}"
+        with self._admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{self._template_name}"'
+                                                          if tag == "t" and self._template else "")))
+        return make_url(TEST_DB).set(database=name).render_as_string(hide_password=False)
+
+    def _ensure_template(self) -> None:
+        with self._lock:
+            if self._template is not None:
+                return
+            url = self._empty("tmpl")
+            make_engine(url).dispose()  # migrated to head, no connection left open
+            self._template = url
+            self._template_name = make_url(url).database
+
+    def new(self, *, empty: bool = False) -> str:
+        if empty:
+            return self._empty("e")
+        self._ensure_template()
+        if self._admin is None:
+            src = sqlite_file(self._template)
+            dst = self._tmp.mktemp("db") / "store.db"
+            shutil.copyfile(src, dst)
+            return f"sqlite:///{dst}"
+        return self._empty("t")
+
+    def drop(self, url: str) -> None:
+        dispose_url(url)
+        if self._admin is None:
+            return
+        from sqlalchemy import text
+
+        name = make_url(url).database
+        with self._admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        if self._template is not None:
+            self.drop(self._template)
+
+
+def sqlite_file(url: str):
+    from survey.db import sqlite_path
+
+    p = sqlite_path(url)
+    assert not p.with_name(p.name + "-wal").exists() or p.with_name(p.name + "-wal").stat().st_size == 0
+    return p
+
+
+@pytest.fixture(scope="session")
+def db_factory(tmp_path_factory):
+    f = DatabaseFactory(tmp_path_factory)
+    made: list[str] = []
+    orig = f.new
+
+    def new(*, empty: bool = False) -> str:
+        url = orig(empty=empty)
+        made.append(url)
+        return url
+
+    f.new = new
+    yield f
+    for url in made:
+        f.drop(url)
+    f.close()
+
+
+@pytest.fixture
+def new_db_url(db_factory):
+    """Call for a new store's URL (at the newest schema, no data; ``empty=True``: no tables
+    either); every store made is dropped after the test."""
+    made: list[str] = []
+
+    def new(*, empty: bool = False) -> str:
+        url = db_factory.new(empty=empty)
+        made.append(url)
+        return url
+
+    yield new
+    for url in made:
+        db_factory.drop(url)
+
+
+@pytest.fixture
+def db_url(new_db_url) -> str:
+    return new_db_url()
 
 
 @pytest.fixture(scope="session")
@@ -10,7 +172,29 @@ def guide():
 
 
 @pytest.fixture
-def engine(tmp_path):
-    e = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+def engine(db_url):
+    e = make_engine(db_url)
     yield e
     e.dispose()
+
+
+_sqlite_seen: list[str] = []
+
+
+@event.listens_for(Pool, "connect")
+def _note_sqlite(dbapi_conn, _record):
+    if TEST_DB and isinstance(dbapi_conn, sqlite3.Connection):
+        _sqlite_seen.append("sqlite")
+
+
+@pytest.fixture(autouse=True)
+def _every_store_on_the_test_database(request):
+    """PostgreSQL run: a test that opened an SQLite store (not marked uses_sqlite) fails.
+
+    Connections made by a module- or session-scoped fixture count for the first test using it."""
+    yield
+    seen = bool(_sqlite_seen)
+    _sqlite_seen.clear()
+    if TEST_DB and seen and request.node.get_closest_marker("uses_sqlite") is None:
+        pytest.fail("Testen åbnede en SQLite-database i PostgreSQL-kørslen: brug fixturen db_url/new_db_url/engine "
+                    "(eller mærk testen @pytest.mark.uses_sqlite, hvis SQLite er meningen).", pytrace=False)

@@ -16,8 +16,8 @@ PUBLISHED_42 = {  # ja, ja_vigtigt, nej, nej_vigtigt (method.md, Tabel 4.2)
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('pub') / 'demo.db'}"
+def db(db_factory):
+    url = db_factory.new()
     assert main(["--db", url, "demo", "--if-empty"]) == 0
     return url
 

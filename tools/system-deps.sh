@@ -6,6 +6,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # - libreoffice (calc): the test that the report workbook converts to PDF
 command -v libreoffice >/dev/null 2>&1 || need+=(libreoffice-calc)
+# - postgresql: the second test run (tools/pg-test.sh starts a throwaway server) and pg_dump for backups
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != "0" ]; then
     echo "Mangler systempakker: ${need[*]} — kør som root eller: sudo apt-get install ${need[*]}" >&2

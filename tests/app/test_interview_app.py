@@ -16,8 +16,8 @@ TIMEOUT = 30
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def db(db_url, monkeypatch):
+    url = db_url
     monkeypatch.setenv("BRUGERBLIK_DB", url)
     return get_engine(url)  # the same engine the app's cache_resource hands out for this URL
 

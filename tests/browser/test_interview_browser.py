@@ -82,9 +82,9 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, db_url):
     _require_browser()
-    srv = Server(_free_port(), f"sqlite:///{tmp_path / 'browser.db'}", tmp_path / "streamlit.log")
+    srv = Server(_free_port(), db_url, tmp_path / "streamlit.log")
     srv.start()
     yield srv
     srv.kill()

@@ -275,8 +275,8 @@ def test_from_store_masks_sites_interviewers_and_the_always_mask_list(engine, gu
 # --------------------------------------------------------------------------- the command
 
 @pytest.fixture
-def db_url(tmp_path, guide):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def cli_db(new_db_url, guide):
+    url = new_db_url()
     from survey.db import get_engine
 
     with session_scope(get_engine(url)) as s:
@@ -286,35 +286,35 @@ def db_url(tmp_path, guide):
     dispose_all()
 
 
-def test_cli_masks_a_file_line_by_line(tmp_path, db_url, capsys):
+def test_cli_masks_a_file_line_by_line(tmp_path, cli_db, capsys):
     src = tmp_path / "citater.txt"
     src.write_text("Kim ringede fra 12 34 56 78.\n\nJamal Rahimi var på Møltrup med Lise Krogh.\n"
                    "CPR 010190-1234 og kim@example.dk\nDet er jo slet ikke vigtigt", encoding="utf-8")
-    assert main(["--db", db_url, "anonymise", str(src)]) == 0
+    assert main(["--db", cli_db, "anonymise", str(src)]) == 0
     out = capsys.readouterr().out
     assert out == ("[navn] ringede fra [telefon].\n\n[navn] var på [sted] med [navn].\n"
                    "CPR [cpr] og [adresse]\nDet er jo slet ikke vigtigt")
 
 
-def test_cli_reads_standard_input(db_url, monkeypatch, capsys):
+def test_cli_reads_standard_input(cli_db, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("Per Jensen bor på Østergade 12, 8000 Aarhus C.\n"
                                                   "Hans mor bor i Tre Ege.\n"))
-    assert main(["--db", db_url, "anonymise", "-"]) == 0
+    assert main(["--db", cli_db, "anonymise", "-"]) == 0
     assert capsys.readouterr().out == "[navn] bor på [adresse].\nHans mor bor i [sted].\n"
     monkeypatch.setattr(sys, "stdin", io.StringIO("Ring til Kim på +45 12345678\n"))
-    assert main(["--db", db_url, "anonymise"]) == 0
+    assert main(["--db", cli_db, "anonymise"]) == 0
     assert capsys.readouterr().out == "Ring til [navn] på [telefon]\n"
 
 
-def test_cli_keeps_crlf_line_endings(tmp_path, db_url, capsys):
+def test_cli_keeps_crlf_line_endings(tmp_path, cli_db, capsys):
     src = tmp_path / "crlf.txt"
     src.write_bytes("Kim kom\r\nPer gik\r\n".encode("utf-8"))
-    assert main(["--db", db_url, "anonymise", str(src)]) == 0
+    assert main(["--db", cli_db, "anonymise", str(src)]) == 0
     assert capsys.readouterr().out == "[navn] kom\r\nPer gik\r\n"
 
 
-def test_cli_missing_file_is_a_clear_danish_error(tmp_path, db_url, capsys):
-    assert main(["--db", db_url, "anonymise", str(tmp_path / "findes-ikke.txt")]) == 1
+def test_cli_missing_file_is_a_clear_danish_error(tmp_path, cli_db, capsys):
+    assert main(["--db", cli_db, "anonymise", str(tmp_path / "findes-ikke.txt")]) == 1
     err = capsys.readouterr().err
     assert "Filen findes ikke" in err and "findes-ikke.txt" in err
 
@@ -328,10 +328,10 @@ def test_cli_works_without_a_store(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "nope" / "x.db").exists()  # no empty database made on the way
 
 
-def test_cli_refuses_text_that_is_not_utf8(tmp_path, db_url, capsys):
+def test_cli_refuses_text_that_is_not_utf8(tmp_path, cli_db, capsys):
     src = tmp_path / "latin1.txt"
     src.write_bytes("Søren bor i Århus\n".encode("latin-1"))
-    assert main(["--db", db_url, "anonymise", str(src)]) == 1
+    assert main(["--db", cli_db, "anonymise", str(src)]) == 1
     assert "ikke UTF-8" in capsys.readouterr().err
 
 

@@ -137,6 +137,7 @@ def test_rename_move_and_cues(engine):
 
 
 def test_delete_refuses_children_and_decisions(engine):
+    _CodeUse.__table__.create(engine, checkfirst=True)  # a test table: in no migration
     with session_scope(engine) as s:
         p = cb.create_code(s, "Forælder")
         k = cb.create_code(s, "Barn", parent=p)
@@ -164,7 +165,7 @@ def test_delete_refuses_children_and_decisions(engine):
 
 # --------------------------------------------------------------------------- export / import
 
-def test_export_import_round_trip_json_and_csv(engine, tmp_path):
+def test_export_import_round_trip_json_and_csv(engine, tmp_path, new_db_url):
     from survey.db import make_engine
 
     with session_scope(engine) as s:
@@ -181,7 +182,7 @@ def test_export_import_round_trip_json_and_csv(engine, tmp_path):
     assert any(r["kode"] == "dum_i_arbejde" and r["overkode"] == "meningsfuldhed" for r in rows)
 
     for fmt, data in (("json", js), ("csv", cs)):
-        e2 = make_engine(f"sqlite:///{tmp_path / fmt}.db")
+        e2 = make_engine(new_db_url())
         with session_scope(e2) as s:
             res = (cb.import_json if fmt == "json" else cb.import_csv)(s, data)
             assert len(res.created) == len(before) and not res.updated

@@ -320,17 +320,17 @@ def test_train_from_decisions_needs_enough_data():
 
 # --------------------------------------------------------------------------- CLI
 
-def _run_cli(tmp_path, capsys, *extra):
-    rc = main(["--db", f"sqlite:///{tmp_path}/x.db", "tag", *extra])
+def _run_cli(url, capsys, *extra):
+    rc = main(["--db", url, "tag", *extra])
     out, err = capsys.readouterr()
     return rc, [json.loads(line) for line in out.splitlines()], err
 
 
-def test_cli_tag_file_one_line_in_one_line_out(tmp_path, capsys):
+def test_cli_tag_file_one_line_in_one_line_out(tmp_path, capsys, db_url):
     lines = ["Jeg har fået en rytme i hverdagen.", "", "Sagsbehandleren er fraværende", "Vi spiller kort."]
     f = tmp_path / "citater.txt"
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    rc, objs, _ = _run_cli(tmp_path, capsys, str(f))
+    rc, objs, _ = _run_cli(db_url, capsys, str(f))
     assert rc == 0
     assert [o["tekst"] for o in objs] == lines
     assert objs[0]["forslag"] == [{"kode": "rytme_i_hverdagen", "navn": "Rytme i hverdagen", "kilde": "regel",
@@ -339,13 +339,13 @@ def test_cli_tag_file_one_line_in_one_line_out(tmp_path, capsys):
     assert objs[2]["forslag"][0]["kode"] == "sagsbehandler"
     # the store's codebook was seeded on the way
     from survey.db import get_engine, session_scope
-    with session_scope(get_engine(f"sqlite:///{tmp_path}/x.db")) as s:
+    with session_scope(get_engine(db_url)) as s:
         assert not cb.is_empty(s)
 
 
-def test_cli_tag_stdin_and_danish_output(tmp_path, capsys, monkeypatch):
+def test_cli_tag_stdin_and_danish_output(db_url, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("Gælden æder alt\r\n\nMin mentor hjælper mig\n"))
-    rc = main(["--db", f"sqlite:///{tmp_path}/x.db", "tag", "-"])
+    rc = main(["--db", db_url, "tag", "-"])
     out = capsys.readouterr().out
     assert rc == 0
     assert "æ" in out and "\\u00e6" not in out          # ensure_ascii=False
@@ -354,8 +354,8 @@ def test_cli_tag_stdin_and_danish_output(tmp_path, capsys, monkeypatch):
     assert [[f["kode"] for f in o["forslag"]] for o in objs] == [["oekonomi_og_gaeld"], [], ["mentor_og_spejling"]]
 
 
-def test_cli_tag_uses_the_stores_codebook_and_model(tmp_path, capsys):
-    url = f"sqlite:///{tmp_path}/x.db"
+def test_cli_tag_uses_the_stores_codebook_and_model(tmp_path, capsys, db_url):
+    url = db_url
     from survey.db import get_engine, session_scope
     with session_scope(get_engine(url)) as s:
         cb.ensure_seeded(s)
@@ -366,7 +366,7 @@ def test_cli_tag_uses_the_stores_codebook_and_model(tmp_path, capsys):
                                    source="manuel", who="forsker", text=text)
     f = tmp_path / "in.txt"
     f.write_text("Han bor på et pensionat\nJeg har en lejlighed\nAl min gæld og mangel på penge\n", encoding="utf-8")
-    rc, objs, err = _run_cli(tmp_path, capsys, str(f))
+    rc, objs, err = _run_cli(url, capsys, str(f))
     assert rc == 0 and "Model trænet" in err
     assert [x["kode"] for x in objs[0]["forslag"]] == ["bolig"]
     assert objs[1]["forslag"] == []
@@ -374,8 +374,8 @@ def test_cli_tag_uses_the_stores_codebook_and_model(tmp_path, capsys):
     assert g["oekonomi_og_gaeld"]["kilde"] == "regel+model" and g["oekonomi_og_gaeld"]["score"] > 0.5
 
 
-def test_cli_tag_missing_file(tmp_path, capsys):
-    rc = main(["--db", f"sqlite:///{tmp_path}/x.db", "tag", str(tmp_path / "findes-ikke.txt")])
+def test_cli_tag_missing_file(tmp_path, capsys, db_url):
+    rc = main(["--db", db_url, "tag", str(tmp_path / "findes-ikke.txt")])
     assert rc == 1
     assert "findes ikke" in capsys.readouterr().err
 
@@ -398,16 +398,16 @@ def test_ruler_also_takes_stock_patterns():
         ("Kaffen", "kaffe", "kaffe"), ("grøn te", "te", "te"), ("THE", "te", "the")]
 
 
-def test_cli_tag_line_endings_bom_and_bad_encoding(tmp_path, capsys):
+def test_cli_tag_line_endings_bom_and_bad_encoding(tmp_path, capsys, db_url):
     f = tmp_path / "crlf.txt"
     f.write_bytes("\ufeffRytmen er god\r\nHalv\rlinje om gæld\r\n\r\nsidste uden linjeskift".encode("utf-8"))
-    rc, objs, _ = _run_cli(tmp_path, capsys, str(f))
+    rc, objs, _ = _run_cli(db_url, capsys, str(f))
     assert rc == 0
     assert [o["tekst"] for o in objs] == ["Rytmen er god", "Halv\rlinje om gæld", "", "sidste uden linjeskift"]
     assert [[x["kode"] for x in o["forslag"]] for o in objs] == [["rytme_i_hverdagen"], ["oekonomi_og_gaeld"], [], []]
     bad = tmp_path / "cp1252.txt"
     bad.write_bytes("Rytmen er god\nGælden\n".encode("cp1252"))
-    rc, objs, err = _run_cli(tmp_path, capsys, str(bad))
+    rc, objs, err = _run_cli(db_url, capsys, str(bad))
     assert rc == 1 and "Linje 2 er ikke UTF-8" in err
     assert [o["tekst"] for o in objs] == []  # nothing of an unfinished chunk is printed
 

@@ -191,8 +191,8 @@ def test_empty_frame(guide):
 # --------------------------------------------------------------------------- the demo study and the CLI
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('xtab') / 'demo.db'}"
+def db(db_factory):
+    url = db_factory.new()
     assert main(["--db", url, "demo", "--if-empty"]) == 0
     return url
 

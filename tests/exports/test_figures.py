@@ -404,10 +404,10 @@ def test_to_png_bytes(written, demo, guide):
     assert png_size(data) == (fig.layout.width, fig.layout.height)
 
 
-def test_cli_kvalitetskort_out_png(written, tmp_path, capsys):
+def test_cli_kvalitetskort_out_png(written, tmp_path, capsys, db_url):
     from brugerblik.cli import main
 
-    db = f"sqlite:///{tmp_path / 'tmp.db'}"
+    db = db_url
     assert main(["--db", db, "demo"]) == 0
     # the installed command, in its own process (its own Chromium)
     exe = Path(sys.executable).parent / "brugerblik"

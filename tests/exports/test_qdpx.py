@@ -44,9 +44,9 @@ QUOTE = "Bente Madsen fra kommunen har aldrig ringet tilbage."
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
+def study(tmp_path_factory, db_factory):
     d = tmp_path_factory.mktemp("qdpx")
-    url = f"sqlite:///{d / 'demo.db'}"
+    url = db_factory.new()
     guide = load_guide()
     engine = make_engine(url)
     assert load_demo(engine, guide) == 61

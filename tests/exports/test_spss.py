@@ -22,10 +22,10 @@ LONG = "æ" * 20_000  # 40,000 bytes: more than an SPSS string holds
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
+def study(tmp_path_factory, db_factory):
     """The demo study with a secret in AMA-01's free text, a long note, two named interviewers."""
     d = tmp_path_factory.mktemp("spss")
-    url = f"sqlite:///{d / 'demo.db'}"
+    url = db_factory.new()
     guide = load_guide()
     engine = make_engine(url)
     assert load_demo(engine, guide) == 61

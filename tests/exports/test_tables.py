@@ -561,7 +561,7 @@ def test_cli_prints_the_table_from_the_store(engine, guide, df, capsys, tmp_path
     clean = df.astype(object).where(df.notna() & df.ne(""), None)
     with session_scope(engine) as s:
         store.insert_wide(s, guide, clean)
-    url = str(engine.url)
+    url = engine.url.render_as_string(hide_password=False)  # str() would mask a PostgreSQL password
     assert main(["--db", url, "table", "3.2", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "i_alt,3,6,10"
     assert main(["--db", url, "kvalitetskort", "--format", "csv", "--group", "aeldre_misbrugere"]) == 0

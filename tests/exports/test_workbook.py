@@ -48,8 +48,8 @@ TABLE_SHEETS = ["Tabel 3.1", "Tabel 3.2", "Oversigt", "Figur 3.1", "Tabel 4.1", 
 # --------------------------------------------------------------------------- fixtures
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory, guide):
-    e = make_engine(f"sqlite:///{tmp_path_factory.mktemp('wb') / 'demo.db'}")
+def engine(db_factory, guide):
+    e = make_engine(db_factory.new())
     load_demo(e, guide)
     with session_scope(e) as s:
         iv = store.interview_by_respondent(s, "AMA-01")
@@ -411,10 +411,10 @@ def test_data_sheet_is_the_wide_frame(opened, wide, guide):
                 assert v == want, (rid, code)
 
 
-def test_data_sheet_reimports(books, guide, wide, tmp_path):
+def test_data_sheet_reimports(books, guide, wide, tmp_path, new_db_url):
     from survey import wideio
 
-    e = make_engine(f"sqlite:///{tmp_path / 'again.db'}")
+    e = make_engine(new_db_url())
     try:
         res = wideio.import_file(e, guide, books["all"][0])
         assert not res.problems, [p.format() for p in res.problems]
@@ -538,8 +538,8 @@ def test_method_sheet(opened, guide):
     assert "ikke spurgt" in metode["Tomme felter"]
 
 
-def test_empty_store_and_empty_population(guide, tmp_path, engine):
-    e = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+def test_empty_store_and_empty_population(guide, tmp_path, engine, new_db_url):
+    e = make_engine(new_db_url())
     try:
         wb = openpyxl.load_workbook(W.build_workbook(e, guide, tmp_path / "empty.xlsx", publish=True))
     finally:
@@ -596,7 +596,7 @@ def _umask() -> int:
 
 
 def test_cli_report_publish(engine, tmp_path, capsys):
-    url = str(engine.url)
+    url = engine.url.render_as_string(hide_password=False)
     out = tmp_path / "rapport.xlsx"
     assert main(["--db", url, "report", str(out), "--publish"]) == 0
     assert "Skrev" in capsys.readouterr().out

@@ -32,9 +32,8 @@ def _csv(path: Path, rows: list[list[str]], header: list[str] = HEADER, delimite
 
 
 @pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    yield url
+def db(db_url):
+    yield db_url
     dispose_all()
 
 
@@ -144,8 +143,8 @@ def test_missing_file(db, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
-def test_export_then_import_into_a_new_store(tmp_path, capsys, guide, suffix):
-    a, b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+def test_export_then_import_into_a_new_store(tmp_path, capsys, guide, suffix, new_db_url):
+    a, b = new_db_url(), new_db_url()
     try:
         assert run(capsys, "--db", a, "import", _csv(tmp_path / "d.csv", GOOD))[0] == 0
         out_file = str(tmp_path / f"raw.{suffix}")
@@ -171,7 +170,7 @@ def test_export_to_an_unknown_file_type(db, tmp_path, capsys):
     assert err == [f"Ukendt filtype '.json' for {tmp_path / 'raw.json'} — tilladt: .csv eller .xlsx"]
 
 
-def test_raw_export_anonymises_free_text_by_default(tmp_path, capsys):
+def test_raw_export_anonymises_free_text_by_default(tmp_path, capsys, db_url):
     """Issue 4: masking is on by default in every export; --umaskeret keeps the exact text."""
     from survey import store
     from survey.db import make_engine, session_scope
@@ -179,7 +178,7 @@ def test_raw_export_anonymises_free_text_by_default(tmp_path, capsys):
     import pandas as pd
 
     guide = load_guide()
-    db = f"sqlite:///{tmp_path / 'm.db'}"
+    db = db_url
     engine = make_engine(db)
     row = {"respondent_id": "AMA-01", "site": "Amadeus", "site_type": "vaerested", "interviewer": "Anne Hansen",
            "hvorfor_her": "Min mentor Kim Jensen ringer på 12 34 56 78, mit CPR er 010190-1234.",

@@ -364,11 +364,11 @@ def test_real_data_is_never_replaced_by_the_demo(engine, guide):
         assert store.count_interviews(s) == 1                      # nothing was written
 
 
-def test_cli_demo(tmp_path, capsys):
+def test_cli_demo(db_url, capsys):
     from brugerblik.cli import main
     from survey.db import dispose_all
 
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = db_url
     try:
         assert main(["--db", url, "demo", "--if-empty"]) == 0
         assert "61 syntetiske respondenter" in capsys.readouterr().out

@@ -131,8 +131,8 @@ def test_section_done_needs_an_answer_no_missing_required_and_in_the_grid_every_
 
 # ---------------------------------------------------------------- saving answers, bad input
 
-def test_save_answer_stores_at_once_and_a_fresh_engine_sees_it(tmp_path, guide):
-    url = f"sqlite:///{tmp_path / 'd.db'}"
+def test_save_answer_stores_at_once_and_a_fresh_engine_sees_it(db_url, guide):
+    url = db_url
     e1 = make_engine(url)
     info = svc.start_interview(e1, guide, site_name="Basen", site_type="boform")
     res = svc.save_answer(e1, guide, info.id, "hvorfor_her", "Fordi jeg bor her")

@@ -7,12 +7,17 @@ from survey.db import session_scope
 from survey.models import Answer, AuditEntry, Interview
 
 
-def test_sqlite_is_opened_in_wal_mode_with_foreign_keys_and_busy_timeout(engine):
+def test_the_connection_is_set_up_for_the_database(engine):
+    """SQLite: WAL, foreign keys, busy timeout, full fsync. PostgreSQL: sessions in UTC."""
     with engine.connect() as c:
-        assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert c.execute(text("PRAGMA busy_timeout")).scalar() == 30000
-        assert c.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        if engine.dialect.name == "sqlite":
+            assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert c.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+            assert c.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        else:
+            assert engine.dialect.name == "postgresql"
+            assert c.execute(text("SHOW timezone")).scalar() == "UTC"
 
 
 def test_db_url_from_environment(tmp_path, monkeypatch):

@@ -497,7 +497,7 @@ def test_xlsx_export_writes_text_as_strings_with_header_freeze_and_filter(seeded
     assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)
 
 
-def test_xlsx_export_of_strings_xlsxwriter_would_mangle(engine, guide, tmp_path):
+def test_xlsx_export_of_strings_xlsxwriter_would_mangle(engine, guide, tmp_path, new_db_url):
     texts = ["<r><t>hej</t></r>", "<r>x</r>", "_x0041_", "_x0041_x0042_", "_x005F_x0041_", "a\uffffb", "_x_"]
     df = pd.DataFrame([{**row(respondent_id=f"T{i}"), "hvorfor_her": t} for i, t in enumerate(texts)],
                       columns=guide.codes, dtype=object)
@@ -505,7 +505,7 @@ def test_xlsx_export_of_strings_xlsxwriter_would_mangle(engine, guide, tmp_path)
         store.insert_wide(s, guide, df)
     out = tmp_path / "out.xlsx"
     wideio.export_file(engine, guide, out, anonymised=False)
-    e2 = make_engine(f"sqlite:///{tmp_path / 'b.db'}")
+    e2 = make_engine(new_db_url())
     assert wideio.import_file(e2, guide, out).ok
     assert list(store.load_wide(e2, guide)["hvorfor_her"]) == texts
     # another reader sees the same text
@@ -597,11 +597,12 @@ def wide_frames(draw, guide):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
-def test_round_trip_export_then_import_gives_back_exactly_the_store(guide, data):
+def test_round_trip_export_then_import_gives_back_exactly_the_store(guide, db_factory, data):
     frame = data.draw(wide_frames(guide))
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
-        engines = [make_engine(f"sqlite:///{t / n}.db") for n in ("src", "csv", "xlsx")]
+        urls = [db_factory.new() for _ in range(3)]
+        engines = [make_engine(u) for u in urls]
         try:
             with session_scope(engines[0]) as s:
                 store.insert_wide(s, guide, frame)
@@ -615,9 +616,11 @@ def test_round_trip_export_then_import_gives_back_exactly_the_store(guide, data)
         finally:
             for e in engines:
                 e.dispose()
+            for u in urls:
+                db_factory.drop(u)
 
 
-def test_round_trip_of_numbers_that_a_float_cannot_hold(engine, guide, tmp_path):
+def test_round_trip_of_numbers_that_a_float_cannot_hold(engine, guide, tmp_path, new_db_url):
     vals = ["0.1", "599.99999999999999999", "123.456789012345678", "0.0000001", "600", "0"]
     df = pd.DataFrame([{**row(respondent_id=f"N{i}"), "varighed_mdr": v} for i, v in enumerate(vals)],
                       columns=guide.codes, dtype=object)
@@ -627,7 +630,7 @@ def test_round_trip_of_numbers_that_a_float_cannot_hold(engine, guide, tmp_path)
     x = store.load_wide(engine, guide)
     for suffix in ("csv", "xlsx"):
         wideio.export_file(engine, guide, tmp_path / f"o.{suffix}", anonymised=False)
-        e2 = make_engine(f"sqlite:///{tmp_path / suffix}.db")
+        e2 = make_engine(new_db_url())
         assert wideio.import_file(e2, guide, tmp_path / f"o.{suffix}").ok
         pd.testing.assert_frame_equal(store.load_wide(e2, guide), x)
         e2.dispose()

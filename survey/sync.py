@@ -1,0 +1,864 @@
+"""Field laptops → central store: export packages and merge them (issue 6).
+
+An interviewer's laptop works offline on its own store (SQLite). ``brugerblik export package
+FILE`` writes everything it holds into one package; ``brugerblik merge FILE`` brings a
+package into the central store (SQLite or PostgreSQL). Nothing is ever silently overwritten.
+
+The package
+-----------
+A zip file with two members:
+
+* ``manifest.json``: ``{"format": "brugerblik-feltpakke", "version": 1, "package_id",
+  "created_at", "schema", "counts", "data_sha256"}`` — ``data_sha256`` is the SHA-256 of
+  ``data.json``; a package whose data does not match it is refused as damaged;
+* ``data.json``: ``{"sites": [...], "interviews": [...], "audit": [...]}``. Each interview
+  carries its fields, site (by name), answers, quotes, consent records and audit trail, and
+  ``hash``: its *content hash* at export.
+
+Everything is matched by stable ids, never by the stores' own row numbers: interviews by
+their UUID, sites by name, quotes, consent records and audit entries by their ``uid``.
+
+The content hash
+----------------
+SHA-256 of a canonical JSON of what a person would call the interview's content: its fields
+(respondent id, site name and type, interviewer, date, status, guide form/version, created and
+completed time, completion note, source), every answer (code → value) and every quote (uid,
+item, text, "til rapporten", who and when). Not in it: ``updated_at`` stamps (a save that
+changes nothing changes no hash), the audit trail and consent records (append-only history,
+merged by uid) and the central store's own coding. The same content gives the same hash in
+SQLite and PostgreSQL (times are UTC with microseconds, dates ISO).
+
+The merge (three-way, per interview)
+------------------------------------
+Each central interview keeps ``merged_from_hash`` (B): the content hash of the version last
+merged in from a package — the common base of the laptop's copy and the central one. For a
+package interview with hash L, and the central interview's current hash C:
+
+=====================================  =================================================
+central has no interview with the UUID  inserted (B := L), unless its respondent id is
+                                        taken by another interview centrally (two laptops
+                                        numbered offline) → conflict ``respondent_id``
+L == C                                  nothing to do (B := L if it was not already)
+L == B                                  changed only centrally since the last merge (or
+                                        not at all): the central version stays
+C == B                                  changed only on the laptop: the central interview
+                                        is updated to the laptop's version (B := L)
+otherwise (incl. B unknown)             changed in both places: conflict ``begge_aendret``
+=====================================  =================================================
+
+An update never deletes a quote that the central store has coded (rows in other tables
+refer to it): that is a conflict (``citat_kodet``) too, as is a site whose type differs
+centrally (``sted``). A conflict is stored in ``merge_conflict`` with both versions as JSON
+(the laptop's with its audit trail and consent records) and the interview is left exactly
+as it was; ``brugerblik merge --conflicts`` lists them and ``brugerblik merge --resolve N
+--brug central|laptop`` settles one (``--brug laptop`` only if the central interview has not
+changed since the conflict was recorded). Consent records and audit entries of the merged
+interviews (and audit entries about no interview) are appended, skipping uids already
+there. Each insert or update adds a central audit entry (``merge``) naming the package.
+
+Merging the same package twice changes nothing the second time (every interview is then
+L == C, every uid is known, an open conflict with the same two hashes is not recorded
+again). The whole merge is one transaction, and the package is read and checked in full
+before anything is written: a damaged, foreign or newer-format package is refused with a
+Danish message and changes nothing.
+
+Not carried: interviews deleted on the laptop (a deletion is not propagated), the laptop's
+coding, codebook, transcripts and agreement data (coding happens centrally).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from survey import db
+from survey.db import session_scope
+from survey.models import (Answer, AuditEntry, ConsentRecord, Interview, MergeConflict, Quote, Site, new_id,
+                           utcnow)
+
+FORMAT = "brugerblik-feltpakke"
+VERSION = 1
+MAX_DATA_BYTES = 2 * 1024 ** 3  # a package's data.json, uncompressed
+STATUSES = ("draft", "complete", "reopened")
+SITE_TYPES = ("boform", "vaerested")
+
+
+class SyncError(ValueError):
+    """A refused package or action; the message (Danish) says why. Nothing was changed."""
+
+
+# ---------------------------------------------------------------- canonical values
+
+def _ts(t: dt.datetime | None) -> str | None:
+    if t is None:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_ts(s: str | None) -> dt.datetime | None:
+    if s is None:
+        return None
+    t = dt.datetime.fromisoformat(s)
+    if t.tzinfo is None:
+        raise ValueError("uden tidszone")
+    return t.astimezone(dt.timezone.utc)
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def content_hash(v: dict) -> str:
+    """The content hash of an interview in package form (see the module docstring)."""
+    site = v.get("site")
+    content = {
+        "id": v["id"], "respondent_id": v["respondent_id"],
+        "site": [site["name"], site["site_type"]] if site else None,
+        "interviewer": v["interviewer"], "interview_date": v["interview_date"], "status": v["status"],
+        "guide_form_id": v["guide_form_id"], "guide_version": v["guide_version"],
+        "created_at": v["created_at"], "completed_at": v["completed_at"],
+        "completion_note": v["completion_note"], "source": v["source"],
+        "answers": {a["code"]: a["value"] for a in v["answers"]},
+        "quotes": sorted([q["uid"], q["item_code"], q["text"], bool(q["for_report"]), q["created_by"],
+                          q["created_at"]] for q in v["quotes"]),
+    }
+    return hashlib.sha256(_canonical(content)).hexdigest()
+
+
+# ---------------------------------------------------------------- reading a store into package form
+
+def _chunks(ids: list[str], n: int = 500) -> Iterable[list[str]]:
+    for i in range(0, len(ids), n):
+        yield ids[i:i + n]
+
+
+def _site_dict(site: Site | None) -> dict | None:
+    return {"name": site.name, "site_type": site.site_type, "prefix": site.prefix} if site else None
+
+
+def _audit_dict(a: AuditEntry) -> dict:
+    return {"uid": a.uid, "interview_id": a.interview_id, "entity": a.entity, "code": a.code,
+            "old_value": a.old_value, "new_value": a.new_value, "who": a.who, "at": _ts(a.at), "note": a.note}
+
+
+def load_versions(s: Session, ids: list[str] | None = None, *, history: bool = True) -> dict[str, dict]:
+    """Interviews (all, or those with `ids`) in package form, with `hash`; history = consent + audit."""
+    out: dict[str, dict] = {}
+    groups = [None] if ids is None else list(_chunks(sorted(set(ids))))
+    for chunk in groups:
+        q = select(Interview, Site).join(Site, Site.id == Interview.site_id, isouter=True)
+        if chunk is not None:
+            q = q.where(Interview.id.in_(chunk))
+        for iv, site in s.execute(q.order_by(Interview.id)).all():
+            out[iv.id] = {
+                "id": iv.id, "respondent_id": iv.respondent_id, "site": _site_dict(site),
+                "interviewer": iv.interviewer,
+                "interview_date": iv.interview_date.isoformat() if iv.interview_date else None,
+                "status": iv.status, "guide_form_id": iv.guide_form_id, "guide_version": iv.guide_version,
+                "created_at": _ts(iv.created_at), "updated_at": _ts(iv.updated_at),
+                "completed_at": _ts(iv.completed_at), "completion_note": iv.completion_note, "source": iv.source,
+                "merged_from_hash": iv.merged_from_hash,
+                "answers": [], "quotes": [], "consent": [], "audit": []}
+        if not out:
+            continue
+        where = (lambda col: col.in_(chunk)) if chunk is not None else (lambda col: col.isnot(None))
+        for a in s.execute(select(Answer).where(where(Answer.interview_id))).scalars():
+            if a.interview_id in out:
+                out[a.interview_id]["answers"].append(
+                    {"code": a.code, "value": a.value, "updated_at": _ts(a.updated_at), "updated_by": a.updated_by,
+                     "source": a.source})
+        for qt in s.execute(select(Quote).where(where(Quote.interview_id))).scalars():
+            if qt.interview_id in out:
+                out[qt.interview_id]["quotes"].append(
+                    {"uid": qt.uid, "item_code": qt.item_code, "text": qt.text, "for_report": bool(qt.for_report),
+                     "created_at": _ts(qt.created_at), "updated_at": _ts(qt.updated_at), "created_by": qt.created_by})
+        if history:
+            for c in s.execute(select(ConsentRecord).where(where(ConsentRecord.interview_id))).scalars():
+                if c.interview_id in out:
+                    out[c.interview_id]["consent"].append(
+                        {"uid": c.uid, "item_code": c.item_code, "value": c.value, "recorded_at": _ts(c.recorded_at),
+                         "guide_form_id": c.guide_form_id, "guide_version": c.guide_version,
+                         "recorded_by": c.recorded_by})
+            for a in s.execute(select(AuditEntry).where(where(AuditEntry.interview_id))).scalars():
+                if a.interview_id in out:
+                    d = _audit_dict(a)
+                    del d["interview_id"]
+                    out[a.interview_id]["audit"].append(d)
+    for v in out.values():
+        v["answers"].sort(key=lambda a: a["code"])
+        v["quotes"].sort(key=lambda q: (q["created_at"] or "", q["uid"]))
+        v["consent"].sort(key=lambda c: (c["recorded_at"] or "", c["uid"]))
+        v["audit"].sort(key=lambda a: (a["at"] or "", a["uid"]))
+        v["hash"] = content_hash(v)
+    return out
+
+
+# ---------------------------------------------------------------- export
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    package_id: str
+    interviews: int
+    answers: int
+    quotes: int
+    consent: int
+    audit: int
+
+
+def export_package(engine: Engine, path: str | os.PathLike) -> ExportResult:
+    """Write every interview of the store (with answers, quotes, consent, audit trail) and every site."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise SyncError(f"{path} er en mappe; angiv et filnavn, fx feltpakke.zip.")
+    if not path.parent.is_dir():
+        raise SyncError(f"Mappen {path.parent} findes ikke.")
+    with db.consistent_session(engine) as s:  # one snapshot, also while the app writes
+        versions = load_versions(s, None, history=True)
+        sites = [_site_dict(x) for x in s.execute(select(Site).order_by(Site.name)).scalars()]
+        loose = [_audit_dict(a) for a in s.execute(select(AuditEntry).where(AuditEntry.interview_id.is_(None))
+                                                   .order_by(AuditEntry.at, AuditEntry.uid)).scalars()]
+    interviews = []
+    for v in sorted(versions.values(), key=lambda v: (v["respondent_id"], v["id"])):
+        v = dict(v)
+        v.pop("merged_from_hash", None)
+        interviews.append(v)
+    data = _canonical({"sites": sites, "interviews": interviews, "audit": loose})
+    counts = {"interviews": len(interviews), "answers": sum(len(v["answers"]) for v in interviews),
+              "quotes": sum(len(v["quotes"]) for v in interviews),
+              "consent": sum(len(v["consent"]) for v in interviews),
+              "audit": sum(len(v["audit"]) for v in interviews) + len(loose), "sites": len(sites)}
+    package_id = new_id()
+    manifest = {"format": FORMAT, "version": VERSION, "package_id": package_id, "created_at": _ts(utcnow()),
+                "schema": db.head_revision(), "counts": counts, "data_sha256": hashlib.sha256(data).hexdigest()}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+            z.writestr("data.json", data)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return ExportResult(path, package_id, counts["interviews"], counts["answers"], counts["quotes"],
+                        counts["consent"], counts["audit"])
+
+
+# ---------------------------------------------------------------- reading and checking a package
+
+@dataclass
+class Package:
+    package_id: str
+    created_at: str
+    sites: list[dict]
+    interviews: list[dict]
+    audit: list[dict]
+
+
+class _Check:
+    """Field checks that collect the first problem as a Danish message."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, where: str, what: str) -> None:
+        if len(self.problems) < 20:
+            self.problems.append(f"{where}: {what}")
+
+    def text(self, obj: dict, key: str, where: str, *, max_len: int | None = None, null: bool = False,
+             choices: Iterable[str] | None = None) -> None:
+        if not isinstance(obj, dict) or key not in obj:
+            self.fail(where, f"feltet {key!r} mangler")
+            return
+        v = obj[key]
+        if v is None:
+            if not null:
+                self.fail(where, f"feltet {key!r} må ikke være tomt")
+            return
+        if not isinstance(v, str):
+            self.fail(where, f"feltet {key!r} skal være tekst (fik {type(v).__name__})")
+            return
+        if "\x00" in v:
+            self.fail(where, f"feltet {key!r} indeholder et nultegn")
+        if max_len is not None and len(v) > max_len:
+            self.fail(where, f"feltet {key!r} er for langt ({len(v)} tegn, højst {max_len})")
+        if choices is not None and v not in choices:
+            self.fail(where, f"feltet {key!r} har den ukendte værdi {v[:40]!r}")
+
+    def uid(self, obj: dict, key: str, where: str) -> None:
+        self.text(obj, key, where, max_len=36)
+        v = obj.get(key) if isinstance(obj, dict) else None
+        if isinstance(v, str):
+            try:
+                uuid.UUID(v)
+            except ValueError:
+                self.fail(where, f"feltet {key!r} er ikke et gyldigt id")
+
+    def time(self, obj: dict, key: str, where: str, *, null: bool = False) -> None:
+        self.text(obj, key, where, max_len=40, null=null)
+        v = obj.get(key) if isinstance(obj, dict) else None
+        if isinstance(v, str):
+            try:
+                _parse_ts(v)
+            except ValueError:
+                self.fail(where, f"feltet {key!r} er ikke et tidspunkt med tidszone")
+
+    def boolean(self, obj: dict, key: str, where: str) -> None:
+        if not isinstance(obj, dict) or not isinstance(obj.get(key), bool):
+            self.fail(where, f"feltet {key!r} skal være sand/falsk")
+
+    def items(self, obj: dict, key: str, where: str) -> list:
+        v = obj.get(key) if isinstance(obj, dict) else None
+        if not isinstance(v, list):
+            self.fail(where, f"feltet {key!r} skal være en liste")
+            return []
+        return v
+
+
+def _check_audit(c: _Check, a: Any, where: str) -> None:
+    if not isinstance(a, dict):
+        c.fail(where, "revisionsposten er ikke et objekt")
+        return
+    c.uid(a, "uid", where)
+    c.text(a, "entity", where, max_len=30)
+    c.text(a, "code", where, max_len=100)
+    c.text(a, "old_value", where, null=True)
+    c.text(a, "new_value", where, null=True)
+    c.text(a, "who", where, max_len=200, null=True)
+    c.time(a, "at", where)
+    c.text(a, "note", where, null=True)
+
+
+def _check_site(c: _Check, site: Any, where: str) -> None:
+    if not isinstance(site, dict):
+        c.fail(where, "stedet er ikke et objekt")
+        return
+    c.text(site, "name", where, max_len=200)
+    c.text(site, "site_type", where, max_len=20, choices=SITE_TYPES)
+    c.text(site, "prefix", where, max_len=12)
+
+
+def _check_interview(c: _Check, v: Any, n: int) -> None:
+    where = f"interview nr. {n}"
+    if not isinstance(v, dict):
+        c.fail(where, "er ikke et objekt")
+        return
+    c.uid(v, "id", where)
+    c.text(v, "respondent_id", where, max_len=40)
+    if isinstance(v.get("respondent_id"), str):
+        where = f"interview {v['respondent_id'][:40]}"
+    if v.get("site") is not None:
+        _check_site(c, v["site"], where + ", sted")
+    elif "site" not in v:
+        c.fail(where, "feltet 'site' mangler")
+    c.text(v, "interviewer", where, max_len=200, null=True)
+    c.text(v, "interview_date", where, max_len=10, null=True)
+    if isinstance(v.get("interview_date"), str):
+        try:
+            dt.date.fromisoformat(v["interview_date"])
+        except ValueError:
+            c.fail(where, "feltet 'interview_date' er ikke en dato (ÅÅÅÅ-MM-DD)")
+    c.text(v, "status", where, max_len=20, choices=STATUSES)
+    c.text(v, "guide_form_id", where, max_len=100)
+    c.text(v, "guide_version", where, max_len=50)
+    c.time(v, "created_at", where)
+    c.time(v, "updated_at", where)
+    c.time(v, "completed_at", where, null=True)
+    c.text(v, "completion_note", where, null=True)
+    c.text(v, "source", where, max_len=20)
+    c.text(v, "hash", where, max_len=64)
+    codes = set()
+    for a in c.items(v, "answers", where):
+        w = where + ", svar"
+        if not isinstance(a, dict):
+            c.fail(w, "er ikke et objekt")
+            continue
+        c.text(a, "code", w, max_len=100)
+        c.text(a, "value", w)
+        c.time(a, "updated_at", w)
+        c.text(a, "updated_by", w, max_len=200, null=True)
+        c.text(a, "source", w, max_len=20)
+        if a.get("code") in codes:
+            c.fail(w, f"koden {str(a.get('code'))[:40]!r} står to gange")
+        codes.add(a.get("code"))
+    for q in c.items(v, "quotes", where):
+        w = where + ", citat"
+        if not isinstance(q, dict):
+            c.fail(w, "er ikke et objekt")
+            continue
+        c.uid(q, "uid", w)
+        c.text(q, "item_code", w, max_len=100)
+        c.text(q, "text", w)
+        c.boolean(q, "for_report", w)
+        c.time(q, "created_at", w)
+        c.time(q, "updated_at", w)
+        c.text(q, "created_by", w, max_len=200, null=True)
+    for r in c.items(v, "consent", where):
+        w = where + ", samtykke"
+        if not isinstance(r, dict):
+            c.fail(w, "er ikke et objekt")
+            continue
+        c.uid(r, "uid", w)
+        c.text(r, "item_code", w, max_len=100)
+        c.text(r, "value", w, max_len=50, null=True)
+        c.time(r, "recorded_at", w)
+        c.text(r, "guide_form_id", w, max_len=100)
+        c.text(r, "guide_version", w, max_len=50)
+        c.text(r, "recorded_by", w, max_len=200, null=True)
+    for a in c.items(v, "audit", where):
+        _check_audit(c, a, where + ", revisionsspor")
+    if not c.problems and content_hash(v) != v["hash"]:
+        c.fail(where, "indholdet passer ikke med dets kontrolsum (pakken er ændret efter eksporten)")
+
+
+def read_package(path: str | os.PathLike) -> Package:
+    """Read and check a whole package; SyncError (Danish) for anything damaged or foreign."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise SyncError(f"Filen findes ikke: {path}")
+    if path.is_dir():
+        raise SyncError(f"{path} er en mappe, ikke en pakke.")
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if "manifest.json" not in names or "data.json" not in names:
+                raise SyncError(f"{path.name} er ikke en Brugerblik-feltpakke (manifest.json eller data.json "
+                                "mangler).")
+            info = z.getinfo("data.json")
+            if info.file_size > MAX_DATA_BYTES or z.getinfo("manifest.json").file_size > 1024 * 1024:
+                raise SyncError(f"{path.name} er for stor til at være en Brugerblik-feltpakke.")
+            manifest_raw = z.read("manifest.json")
+            data = z.read("data.json")
+    except zipfile.BadZipFile:
+        raise SyncError(f"{path.name} er ikke en Brugerblik-feltpakke (ikke en zip-fil, eller filen er "
+                        "beskadiget).") from None
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as e:
+        raise SyncError(f"{path.name} kan ikke læses som en Brugerblik-feltpakke ({type(e).__name__}).") from None
+    try:
+        manifest = json.loads(manifest_raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise SyncError(f"{path.name}: manifest.json er ikke gyldig JSON; pakken er beskadiget.") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise SyncError(f"{path.name} er ikke en Brugerblik-feltpakke (ukendt format).")
+    version = manifest.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SyncError(f"{path.name}: pakkens formatversion mangler; pakken er beskadiget.")
+    if version > VERSION:
+        raise SyncError(f"{path.name} er lavet af en nyere udgave af Brugerblik (pakkeformat {version}); "
+                        "opdatér Brugerblik på den centrale computer, og flet igen.")
+    if version < 1:
+        raise SyncError(f"{path.name}: ukendt pakkeformat {version}.")
+    if manifest.get("data_sha256") != hashlib.sha256(data).hexdigest():
+        raise SyncError(f"{path.name} er beskadiget: indholdet passer ikke med kontrolsummen. Eksportér pakken "
+                        "igen fra feltcomputeren.")
+    c = _Check()
+    c.uid(manifest, "package_id", "manifest")
+    c.time(manifest, "created_at", "manifest")
+    try:
+        payload = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise SyncError(f"{path.name}: data.json er ikke gyldig JSON; pakken er beskadiget.") from None
+    if not isinstance(payload, dict):
+        raise SyncError(f"{path.name}: data.json har ikke pakkens opbygning.")
+    sites = c.items(payload, "sites", "pakken")
+    for i, site in enumerate(sites, 1):
+        _check_site(c, site, f"sted nr. {i}")
+    interviews = c.items(payload, "interviews", "pakken")
+    ids: set = set()
+    for n, v in enumerate(interviews, 1):
+        _check_interview(c, v, n)
+        if isinstance(v, dict):
+            if v.get("id") in ids:
+                c.fail(f"interview nr. {n}", "samme id står to gange i pakken")
+            ids.add(v.get("id"))
+    loose = c.items(payload, "audit", "pakken")
+    for i, a in enumerate(loose, 1):
+        _check_audit(c, a, f"revisionspost nr. {i}")
+    if c.problems:
+        raise SyncError(f"{path.name} kan ikke flettes; intet er ændret:\n  " + "\n  ".join(c.problems))
+    return Package(manifest["package_id"], manifest["created_at"], sites, interviews, loose)
+
+
+# ---------------------------------------------------------------- merge
+
+@dataclass
+class MergeResult:
+    package_id: str
+    inserted: list[str] = field(default_factory=list)      # respondent ids
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    kept_central: list[str] = field(default_factory=list)  # changed only centrally since the last merge
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (respondent id, reason)
+    audit_added: int = 0
+    consent_added: int = 0
+    sites_added: list[str] = field(default_factory=list)
+    new_conflicts: int = 0  # conflicts recorded now (not already open from an earlier merge)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated or self.audit_added or self.consent_added or self.sites_added
+                    or self.new_conflicts)
+
+    def summary(self) -> str:
+        lines = [f"Pakke {self.package_id}:",
+                 f"  {len(self.inserted)} nye interviews, {len(self.updated)} opdateret, {self.unchanged} uændrede"
+                 + (f", {len(self.kept_central)} ændret centralt siden sidste fletning (den centrale udgave beholdes)"
+                    if self.kept_central else ""),
+                 f"  {self.audit_added} revisionsposter og {self.consent_added} samtykker tilføjet"
+                 + (f"; nye steder: {', '.join(self.sites_added)}" if self.sites_added else "")]
+        if self.conflicts:
+            lines.append(f"  {len(self.conflicts)} konflikt(er) — rørt ikke, afgøres af en person "
+                         "(brugerblik merge --conflicts):")
+            lines += [f"    {rid}: {why}" for rid, why in self.conflicts]
+        else:
+            lines.append("  Ingen konflikter.")
+        return "\n".join(lines)
+
+
+def _referenced_quote_ids(s: Session, quote_ids: list[int]) -> set[int]:
+    """Quotes that rows in other tables refer to (coding), found from the schema's foreign keys."""
+    out: set[int] = set()
+    if not quote_ids:
+        return out
+    for table in db.model_tables():
+        if table.name == Quote.__tablename__:
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name == Quote.__tablename__ and fk.column.name == "id":
+                for chunk in range(0, len(quote_ids), 500):
+                    out |= set(s.execute(select(fk.parent).where(fk.parent.in_(quote_ids[chunk:chunk + 500]))
+                                         .distinct()).scalars())
+    return out
+
+
+def _version_json(v: dict | None) -> str | None:
+    return None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def _ensure_site(s: Session, site: dict | None, sites: dict[str, Site]) -> tuple[Site | None, str | None]:
+    """The central site for a package site; (None, reason) when the type differs centrally."""
+    if site is None:
+        return None, None
+    cur = sites.get(site["name"])
+    if cur is None:
+        cur = s.execute(select(Site).where(Site.name == site["name"])).scalars().first()
+    if cur is None:
+        cur = Site(name=site["name"], site_type=site["site_type"], prefix=site["prefix"])
+        s.add(cur)
+        s.flush()
+        sites[site["name"]] = cur
+        return cur, "new"
+    sites[site["name"]] = cur
+    if cur.site_type != site["site_type"]:
+        return None, (f"stedet {site['name']!r} er {site['site_type']} på feltcomputeren, men {cur.site_type} "
+                      "centralt")
+    return cur, None
+
+
+def _write_interview(s: Session, v: dict, site: Site | None, central: dict | None) -> None:
+    """Make the central interview equal to package version `v` (insert, or update in place)."""
+    fields = dict(respondent_id=v["respondent_id"], site_id=site.id if site else None, interviewer=v["interviewer"],
+                  interview_date=dt.date.fromisoformat(v["interview_date"]) if v["interview_date"] else None,
+                  status=v["status"], guide_form_id=v["guide_form_id"], guide_version=v["guide_version"],
+                  created_at=_parse_ts(v["created_at"]), updated_at=_parse_ts(v["updated_at"]),
+                  completed_at=_parse_ts(v["completed_at"]), completion_note=v["completion_note"],
+                  source=v["source"], merged_from_hash=v["hash"])
+    iv = s.get(Interview, v["id"])
+    if iv is None:
+        iv = Interview(id=v["id"], **fields)
+        s.add(iv)
+    else:
+        for k, val in fields.items():
+            setattr(iv, k, val)
+    s.flush()
+    have = {a.code: a for a in s.execute(select(Answer).where(Answer.interview_id == v["id"])).scalars()}
+    want = {a["code"]: a for a in v["answers"]}
+    for code, a in have.items():
+        if code not in want:
+            s.delete(a)
+    for code, a in want.items():
+        row = have.get(code)
+        vals = dict(value=a["value"], updated_at=_parse_ts(a["updated_at"]), updated_by=a["updated_by"],
+                    source=a["source"])
+        if row is None:
+            s.add(Answer(interview_id=v["id"], code=code, **vals))
+        elif (row.value, row.updated_by, row.source) != (a["value"], a["updated_by"], a["source"]) or \
+                _ts(row.updated_at) != a["updated_at"]:
+            for k, val in vals.items():
+                setattr(row, k, val)
+    qhave = {q.uid: q for q in s.execute(select(Quote).where(Quote.interview_id == v["id"])).scalars()}
+    qwant = {q["uid"]: q for q in v["quotes"]}
+    for uid, q in qhave.items():
+        if uid not in qwant:
+            s.delete(q)
+    for uid, q in qwant.items():
+        vals = dict(item_code=q["item_code"], text=q["text"], for_report=bool(q["for_report"]),
+                    created_at=_parse_ts(q["created_at"]), updated_at=_parse_ts(q["updated_at"]),
+                    created_by=q["created_by"])
+        row = qhave.get(uid)
+        if row is None:
+            s.add(Quote(uid=uid, interview_id=v["id"], **vals))
+        else:
+            for k, val in vals.items():
+                if getattr(row, k) != val:
+                    setattr(row, k, val)
+    s.flush()
+
+
+def _known_uids(s: Session, model, uids: list[str]) -> set[str]:
+    out: set[str] = set()
+    for chunk in _chunks(sorted(set(uids))):
+        out |= set(s.execute(select(model.uid).where(model.uid.in_(chunk))).scalars())
+    return out
+
+
+def _append_history(s: Session, iid: str | None, consent: list[dict], audit: list[dict], res: MergeResult) -> None:
+    known = _known_uids(s, ConsentRecord, [c["uid"] for c in consent])
+    for c in consent:
+        if c["uid"] not in known:
+            s.add(ConsentRecord(uid=c["uid"], interview_id=iid, item_code=c["item_code"], value=c["value"],
+                                recorded_at=_parse_ts(c["recorded_at"]), guide_form_id=c["guide_form_id"],
+                                guide_version=c["guide_version"], recorded_by=c["recorded_by"]))
+            res.consent_added += 1
+    known = _known_uids(s, AuditEntry, [a["uid"] for a in audit])
+    for a in audit:
+        if a["uid"] not in known:
+            s.add(AuditEntry(uid=a["uid"], interview_id=a.get("interview_id", iid) if iid is None else iid,
+                             entity=a["entity"], code=a["code"], old_value=a["old_value"], new_value=a["new_value"],
+                             who=a["who"], at=_parse_ts(a["at"]), note=a["note"]))
+            res.audit_added += 1
+
+
+def _conflict(s: Session, res: MergeResult, pkg: Package, v: dict, central: dict | None, kind: str,
+              reason: str, base: str | None) -> None:
+    res.conflicts.append((v["respondent_id"], reason))
+    c_hash = central["hash"] if central else None
+    dup = s.execute(select(MergeConflict.id).where(
+        MergeConflict.interview_id == v["id"], MergeConflict.laptop_hash == v["hash"],
+        MergeConflict.resolved_at.is_(None),
+        (MergeConflict.central_hash == c_hash) if c_hash is not None else MergeConflict.central_hash.is_(None),
+    )).first()
+    if dup is not None:
+        return
+    s.add(MergeConflict(interview_id=v["id"], respondent_id=v["respondent_id"], kind=kind, reason=reason,
+                        package_id=pkg.package_id, base_hash=base, central_hash=c_hash, laptop_hash=v["hash"],
+                        central_version=_version_json(central), laptop_version=_version_json(v)))
+    res.new_conflicts += 1
+
+
+def merge_package(engine: Engine, path: str | os.PathLike, *, who: str | None = None) -> MergeResult:
+    """Merge a field laptop's package into this store (see the module docstring). One transaction."""
+    pkg = read_package(path)
+    return db.retrying(lambda: _merge(engine, pkg, who))
+
+
+def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
+    res = MergeResult(pkg.package_id)
+    now = utcnow()
+    with db.consistent_session(engine, write=True) as s:  # nothing changes between reading and writing
+        sites: dict[str, Site] = {}
+        site_problem: dict[str, str] = {}
+        for site in pkg.sites:
+            got, why = _ensure_site(s, site, sites)
+            if why == "new":
+                res.sites_added.append(site["name"])
+            elif why:
+                site_problem[site["name"]] = why
+        ids = [v["id"] for v in pkg.interviews]
+        central = load_versions(s, ids, history=True)
+        rids = [v["respondent_id"] for v in pkg.interviews]
+        owner: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(rids))):
+            owner.update(dict(s.execute(select(Interview.respondent_id, Interview.id)
+                                        .where(Interview.respondent_id.in_(chunk))).all()))
+        for v in pkg.interviews:
+            rid, L = v["respondent_id"], v["hash"]
+            c = central.get(v["id"])
+            site, why = (None, None)
+            if v["site"] is not None:
+                if v["site"]["name"] in site_problem:
+                    why = site_problem[v["site"]["name"]]
+                else:
+                    site, why = _ensure_site(s, v["site"], sites)
+                    if why == "new":
+                        res.sites_added.append(v["site"]["name"])
+                        why = None
+            if c is None:
+                if owner.get(rid, v["id"]) != v["id"]:
+                    _conflict(s, res, pkg, v, load_versions(s, [owner[rid]], history=True).get(owner[rid]),
+                              "respondent_id", f"respondent-id {rid} bruges centralt af et andet interview "
+                              "(to feltcomputere har givet samme nummer); giv det ene et nyt id", None)
+                    continue
+                if why:
+                    _conflict(s, res, pkg, v, None, "sted", why, None)
+                    continue
+                _write_interview(s, v, site, None)
+                owner[rid] = v["id"]
+                s.add(AuditEntry(interview_id=v["id"], entity="merge", code="*", who=who, at=now,
+                                 note=f"indsat fra feltpakke {pkg.package_id}"))
+                res.inserted.append(rid)
+            else:
+                C, B = c["hash"], c["merged_from_hash"]
+                if L == C:
+                    if B != L:
+                        s.get(Interview, v["id"]).merged_from_hash = L
+                    res.unchanged += 1
+                elif L == B:
+                    res.kept_central.append(rid)
+                    res.unchanged += 1
+                elif C == B:
+                    if why:
+                        _conflict(s, res, pkg, v, c, "sted", why, B)
+                        continue
+                    if rid != c["respondent_id"] and owner.get(rid, v["id"]) != v["id"]:
+                        _conflict(s, res, pkg, v, c, "respondent_id",
+                                  f"respondent-id {rid} bruges centralt af et andet interview", B)
+                        continue
+                    gone = {q["uid"] for q in c["quotes"]} - {q["uid"] for q in v["quotes"]}
+                    if gone:
+                        qids = list(s.execute(select(Quote.id).where(Quote.uid.in_(sorted(gone)))).scalars())
+                        if _referenced_quote_ids(s, qids):
+                            _conflict(s, res, pkg, v, c, "citat_kodet",
+                                      "feltcomputeren har slettet et citat, som er kodet centralt", B)
+                            continue
+                    _write_interview(s, v, site, c)
+                    s.add(AuditEntry(interview_id=v["id"], entity="merge", code="*", who=who, at=now,
+                                     note=f"opdateret fra feltpakke {pkg.package_id}"))
+                    res.updated.append(rid)
+                else:
+                    why_both = ("ændret både på feltcomputeren og centralt siden sidste fletning" if B else
+                                "findes både på feltcomputeren og centralt med forskelligt indhold og er aldrig "
+                                "flettet før")
+                    _conflict(s, res, pkg, v, c, "begge_aendret", why_both, B)
+                    continue
+            _append_history(s, v["id"], v["consent"], v["audit"], res)
+        _append_history(s, None, [], pkg.audit, res)
+    return res
+
+
+# ---------------------------------------------------------------- conflicts
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: int
+    interview_id: str
+    respondent_id: str
+    kind: str
+    reason: str
+    package_id: str
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolution: str | None
+    resolved_by: str | None
+    differences: list[str]
+
+
+def _differences(central: dict | None, laptop: dict) -> list[str]:
+    """Which answers/fields differ (codes only: no values, they may be sensitive)."""
+    if central is None:
+        return []
+    out = []
+    for k in ("status", "interviewer", "interview_date", "completion_note", "respondent_id"):
+        if central.get(k) != laptop.get(k):
+            out.append(k)
+    ca = {a["code"]: a["value"] for a in central.get("answers", [])}
+    la = {a["code"]: a["value"] for a in laptop.get("answers", [])}
+    out += sorted(c for c in set(ca) | set(la) if ca.get(c) != la.get(c))
+    cq = {q["uid"]: (q["text"], q["for_report"]) for q in central.get("quotes", [])}
+    lq = {q["uid"]: (q["text"], q["for_report"]) for q in laptop.get("quotes", [])}
+    if cq != lq:
+        out.append("citater")
+    return out
+
+
+def list_conflicts(engine: Engine, *, include_resolved: bool = False) -> list[ConflictView]:
+    with session_scope(engine) as s:
+        q = select(MergeConflict).order_by(MergeConflict.created_at, MergeConflict.id)
+        if not include_resolved:
+            q = q.where(MergeConflict.resolved_at.is_(None))
+        out = []
+        for m in s.execute(q).scalars():
+            diffs = _differences(json.loads(m.central_version) if m.central_version else None,
+                                 json.loads(m.laptop_version))
+            out.append(ConflictView(m.id, m.interview_id, m.respondent_id, m.kind, m.reason, m.package_id,
+                                    m.created_at, m.resolved_at, m.resolution, m.resolved_by, diffs))
+        return out
+
+
+def resolve_conflict(engine: Engine, conflict_id: int, use: str, *, who: str | None = None,
+                     respondent_id: str | None = None) -> str:
+    """Settle a conflict: keep the central version, or take the laptop's. Returns a Danish message.
+
+    ``use="central"``: the interview stays as it is; the laptop version becomes the merge base, so
+    the same package does not raise the conflict again (a later change on the laptop does).
+    ``use="laptop"``: the laptop version replaces the central one, provided the central one has
+    not changed since the conflict was recorded; with a respondent-id clash give a new
+    `respondent_id` for the laptop's interview.
+    """
+    if use not in ("central", "laptop"):
+        raise SyncError("Vælg --brug central eller --brug laptop.")
+    return db.retrying(lambda: _resolve(engine, conflict_id, use, who, respondent_id))
+
+
+def _resolve(engine: Engine, conflict_id: int, use: str, who: str | None, respondent_id: str | None) -> str:
+    with db.consistent_session(engine, write=True) as s:
+        m = s.get(MergeConflict, conflict_id)
+        if m is None:
+            raise SyncError(f"Konflikt {conflict_id} findes ikke.")
+        if m.resolved_at is not None:
+            raise SyncError(f"Konflikt {conflict_id} er allerede afgjort ({m.resolution}).")
+        laptop = json.loads(m.laptop_version)
+        now = utcnow()
+        cur = load_versions(s, [m.interview_id], history=False).get(m.interview_id)
+        if use == "central":
+            if cur is not None:
+                s.get(Interview, m.interview_id).merged_from_hash = m.laptop_hash
+            msg = f"Konflikt {conflict_id} afgjort: den centrale udgave af {m.respondent_id} beholdes."
+        else:
+            if m.kind == "respondent_id":
+                if not respondent_id:
+                    raise SyncError("Respondent-id'et er taget centralt: angiv et nyt med --respondent-id.")
+                laptop["respondent_id"] = respondent_id.strip()
+                if s.execute(select(Interview.id).where(Interview.respondent_id == laptop["respondent_id"],
+                                                        Interview.id != m.interview_id)).first():
+                    raise SyncError(f"Respondent-id {laptop['respondent_id']} er også taget.")
+            if cur is None and m.kind == "respondent_id":
+                pass  # not in the central store at all: the clash was with another interview
+            elif (cur["hash"] if cur else None) != m.central_hash:
+                raise SyncError("Det centrale interview er ændret, siden konflikten blev registreret; flet pakken "
+                                "igen for at se den aktuelle forskel.")
+            sites: dict[str, Site] = {}
+            site, why = _ensure_site(s, laptop["site"], sites)
+            if why and why != "new":
+                raise SyncError(f"Kan ikke bruge feltcomputerens udgave: {why}. Ret stedet først.")
+            laptop["hash"] = content_hash(laptop)
+            _write_interview(s, laptop, site, cur)
+            res = MergeResult(m.package_id)
+            _append_history(s, m.interview_id, laptop.get("consent", []), laptop.get("audit", []), res)
+            msg = f"Konflikt {conflict_id} afgjort: feltcomputerens udgave af {laptop['respondent_id']} er brugt."
+        s.add(AuditEntry(interview_id=m.interview_id, entity="merge", code="*", who=who, at=now,
+                         note=f"flettekonflikt {conflict_id} afgjort: {use}"))
+        m.resolved_at, m.resolved_by, m.resolution = now, who, use
+    return msg
+
+
+def count_rows(engine: Engine) -> dict[str, int]:
+    """Rows per table of the store (backup checks and tests)."""
+    with session_scope(engine) as s:
+        return {t.name: int(s.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in db.model_tables()}
