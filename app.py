@@ -2,35 +2,26 @@
 
 Pages are registered with st.navigation; a page's URL keeps its state (the interview page
 is /interview?iv=<interview id>&afsnit=<section>), so a reload returns to the same place.
+
+Logins and roles (issue 6, ui/access.py): on a store with users only the login form is shown
+until someone is signed in; the menu holds the pages the role may use (ui/access.PAGE_SPECS),
+and every page checks its action itself (ui/common.require_page).
 """
 import logging
 
 import streamlit as st
 
+from ui.access import signed_in
+
 st.set_page_config(page_title="Brugerblik", page_icon="📋", layout="wide", initial_sidebar_state="expanded")
 
-PAGES = {
-    "Interview": [
-        st.Page("ui/interview_start.py", title="Start og fortsæt", icon=":material/play_arrow:", url_path="start",
-                default=True),
-        st.Page("ui/interview.py", title="Interview", icon=":material/forum:", url_path="interview"),
-    ],
-    "Kodning": [
-        st.Page("ui/kodning.py", title="Kodning", icon=":material/label:", url_path="kodning"),
-        st.Page("ui/kodebog.py", title="Kodebog", icon=":material/account_tree:", url_path="kodebog"),
-        st.Page("ui/transskriptioner.py", title="Transskriptioner", icon=":material/description:",
-                url_path="transskriptioner"),
-        st.Page("ui/citatbank.py", title="Citatbank", icon=":material/format_quote:", url_path="citatbank"),
-        st.Page("ui/enighed.py", title="Enighed", icon=":material/join_inner:", url_path="enighed"),
-        st.Page("ui/anonymisering.py", title="Anonymisering", icon=":material/visibility_off:",
-                url_path="anonymisering"),
-    ],
-    "Rapport": [
-        st.Page("ui/rapport.py", title="Rapport", icon=":material/bar_chart:", url_path="rapport"),
-    ],
-}
-
-page = st.navigation(PAGES, position="top")
+try:
+    principal, page = signed_in()  # «Log ind» (and a stop) until someone is signed in; the menu for the role
+except Exception as e:  # e.g. the store does not answer: a Danish message, no traceback, no page
+    logging.getLogger("brugerblik.ui").error("login/navigation fejlede: %s", type(e).__name__)
+    st.error("Brugerblik kan ikke nå databasen lige nu. Genindlæs siden om lidt; kontakt support, hvis det "
+             "bliver ved.")
+    st.stop()
 try:
     page.run()
 except Exception as e:  # never a traceback in front of the respondent; no values in the log

@@ -32,6 +32,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from survey.models import AuditEntry, utcnow
 from survey.store import StoreError
+from survey.text import safe_text, text_field
 
 log = logging.getLogger("brugerblik.auth")
 
@@ -147,7 +148,7 @@ ACTION_TEXT: dict[str, str] = {
 def check_username(username: object) -> str:
     u = str(username or "").strip().lower()
     if not USERNAME_RE.match(u):
-        raise AuthError(f"Ugyldigt brugernavn «{str(username)[:40]}» — tilladt: 2–40 tegn, små bogstaver a–z, "
+        raise AuthError(f"Ugyldigt brugernavn «{safe_text(username)[:40]}» — tilladt: 2–40 tegn, små bogstaver a–z, "
                         "tal, punktum, bindestreg og understregning; første tegn et bogstav eller tal.")
     return u
 
@@ -158,7 +159,7 @@ def check_role(role: object) -> str:
                "rapportskriver": "report_writer", "report_writer": "report_writer", "report-writer": "report_writer",
                "admin": "admin", "administrator": "admin"}
     if r not in aliases:
-        raise AuthError(f"Ukendt rolle «{str(role)[:40]}» — tilladt: {', '.join(ROLES)}.")
+        raise AuthError(f"Ukendt rolle «{safe_text(role)[:40]}» — tilladt: {', '.join(ROLES)}.")
     return aliases[r]
 
 
@@ -185,7 +186,10 @@ def is_open(s: Session) -> bool:
 
 
 def get_user(s: Session, username: str) -> Optional[User]:
-    return s.execute(select(User).where(User.username == str(username).strip().lower())).scalar_one_or_none()
+    u = str(username).strip().lower()
+    if not USERNAME_RE.match(u):  # no such user can exist (and a look-up with NUL fails on PostgreSQL)
+        return None
+    return s.execute(select(User).where(User.username == u)).scalar_one_or_none()
 
 
 def list_users(s: Session) -> list[User]:
@@ -203,7 +207,8 @@ def add_user(s: Session, username: str, role: str, password: str, *, full_name: 
     u, r, p = check_username(username), check_role(role), check_password(password)
     if get_user(s, u) is not None:
         raise AuthError(f"Brugeren «{u}» findes allerede.")
-    user = User(username=u, role=r, password_hash=_hasher.hash(p), full_name=(full_name or "").strip()[:200],
+    name = text_field(full_name, "Det fulde navn", error=AuthError)[:200]  # one line, no control characters
+    user = User(username=u, role=r, password_hash=_hasher.hash(p), full_name=name,
                 must_change_password=must_change_password)
     s.add(user)
     _audit(s, who, f"bruger {u} oprettet", new=r, code=f"user:{u}")
@@ -218,11 +223,26 @@ def _existing(s: Session, username: str) -> User:
     return user
 
 
-def set_password(s: Session, username: str, password: str, *, who: Optional[str] = None) -> None:
+def set_password(s: Session, username: str, password: str, *, who: Optional[str] = None,
+                 must_change: bool = False) -> None:
+    """A new password; `must_change=True` (an administrator's reset): the user must choose their own
+    at the next login."""
     user = _existing(s, username)
     user.password_hash = _hasher.hash(check_password(password))
-    user.must_change_password = False
-    _audit(s, who, f"adgangskode skiftet for {user.username}", code=f"user:{user.username}")
+    user.must_change_password = bool(must_change)
+    _audit(s, who, f"adgangskode {'nulstillet' if must_change else 'skiftet'} for {user.username}",
+           code=f"user:{user.username}")
+
+
+def password_matches(s: Session, username: str, password: str) -> bool:
+    """True when `password` is the user's current one (no login recorded; for "choose a new one")."""
+    user = get_user(s, username)
+    if user is None or not isinstance(password, str):
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def set_active(s: Session, username: str, active: bool, *, who: Optional[str] = None) -> None:

@@ -13,6 +13,11 @@ exception types and interview ids.
 
 Statuses: ``draft`` (being interviewed), ``complete`` (read-only), ``reopened`` (complete but
 open for correction: every change is written to the audit trail with who/when/old/new).
+
+Who sees what (issue 6): the listing and opening functions take the acting `auth.Principal`.
+An *interviewer* sees and opens only the interviews whose ``interviewer`` is their user name
+and starts interviews in their own name; a researcher (and the open store) sees all. Without a
+principal (scripts, the CLI's own checks) nothing is filtered.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from survey import store
+from survey import auth, store
 from survey.db import is_transient, retrying, session_scope
 from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, utcnow
@@ -72,29 +77,47 @@ class InterviewInfo:
     updated_at: dt.datetime
     completed_at: dt.datetime | None
     completion_note: str | None
+    # issue 7: the informant type (its guide: survey.sources.guide_for) and, for a source about a user,
+    # the user's pseudonymous id (respondent_id above is then the source's own id, e.g. SB-AMA-01)
+    informant: str = "bruger"
+    subject_respondent_id: str | None = None
 
     @property
     def editable(self) -> bool:
         return self.status in EDITABLE
 
     @property
+    def is_source(self) -> bool:
+        return self.informant != store.USER_INFORMANT
+
+    @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
 
     def meta(self) -> dict[str, str | None]:
-        """The metadata codes of the guide, as the wide frame has them."""
-        return {"respondent_id": self.respondent_id, "site": self.site_name, "site_type": self.site_type,
+        """The metadata codes of the guide, as the wide frame has them (a source: as its source frame
+        has them, ``respondent_id`` = the user it is about)."""
+        rid = self.subject_respondent_id if self.is_source else self.respondent_id
+        return {"respondent_id": rid, "site": self.site_name, "site_type": self.site_type,
                 "interviewer": self.interviewer,
                 "interview_date": self.interview_date.isoformat() if self.interview_date else None}
 
 
 def _info(iv: Interview, site: Site | None) -> InterviewInfo:
+    subject = None
+    if iv.subject_interview_id:  # a source about a user (issue 7): the user's pseudonym
+        from sqlalchemy.orm import object_session
+
+        sess = object_session(iv)
+        subj = sess.get(Interview, iv.subject_interview_id) if sess is not None else None
+        subject = subj.respondent_id if subj is not None else None
     return InterviewInfo(id=iv.id, respondent_id=iv.respondent_id, site_name=site.name if site else None,
                          site_type=site.site_type if site else None, interviewer=iv.interviewer,
                          interview_date=iv.interview_date, status=iv.status, guide_form_id=iv.guide_form_id,
                          guide_version=iv.guide_version, created_at=aware(iv.created_at),
                          updated_at=aware(iv.updated_at), completed_at=aware(iv.completed_at),
-                         completion_note=iv.completion_note)
+                         completion_note=iv.completion_note, informant=iv.informant or store.USER_INFORMANT,
+                         subject_respondent_id=subject)
 
 
 @dataclass(frozen=True)
@@ -370,11 +393,18 @@ def preview_respondent_id(engine: Engine, site_name: str, prefix: str | None = N
 
 def start_interview(engine: Engine, guide: Guide, *, site_name: str, site_type: str | None = None,
                     interviewer: str | None = None, interview_date: dt.date | None = None,
-                    prefix: str | None = None) -> InterviewInfo:
+                    prefix: str | None = None, principal: auth.Principal | None = None) -> InterviewInfo:
     """Create a draft interview; the respondent gets the site prefix + the next running number.
 
-    A new site needs its type (boform or værested). Raises InterviewError with a Danish message.
+    A new site needs its type (boform or værested). An interviewer's `principal` starts it in
+    their own name (whatever `interviewer` says). Raises InterviewError with a Danish message.
     """
+    try:
+        owner = owner_scope(principal)
+    except auth.AuthError as e:
+        raise InterviewError(str(e)) from None
+    if owner is not None:
+        interviewer = owner
     name = _clean_line(site_name, "Stedets navn")
     if not name:
         raise InterviewError("Vælg et sted, eller skriv navnet på et nyt sted.")
@@ -407,6 +437,44 @@ def start_interview(engine: Engine, guide: Guide, *, site_name: str, site_type: 
                 raise InterviewError("Interviewet kunne ikke startes: databasen svarede ikke. Prøv igen.") from None
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- who sees which interviews
+
+def owner_scope(principal: auth.Principal | None) -> str | None:
+    """Whose interviews `principal` may see: None = everyone's; a user name = only that interviewer's.
+
+    Raises `auth.AuthError` for a role that may not take interviews at all (report writer, admin)."""
+    if principal is None or principal is auth.OPEN:
+        return None
+    auth.require(principal, "interview.own")
+    if auth.allowed(principal.role, "interview.all"):
+        return None
+    return principal.username
+
+
+def may_open(principal: auth.Principal | None, info: "InterviewInfo") -> bool:
+    """True when `principal` may open (read and edit) this interview."""
+    try:
+        owner = owner_scope(principal)
+    except auth.AuthError:
+        return False
+    return owner is None or info.interviewer == owner
+
+
+def may_change_interviewer(principal: auth.Principal | None) -> bool:
+    """An interviewer cannot hand an interview to another name (it would leave their list)."""
+    try:
+        return owner_scope(principal) is None
+    except auth.AuthError:
+        return False
+
+
+def find_for(engine: Engine, interview_id: str | None, principal: auth.Principal | None
+             ) -> tuple[InterviewInfo | None, bool]:
+    """(info, allowed): the interview (None if unknown) and whether `principal` may open it."""
+    info = find(engine, interview_id)
+    return info, info is not None and may_open(principal, info)
 
 
 # ---------------------------------------------------------------- reading
@@ -469,14 +537,21 @@ class ListRow:
     sections_done: int
     sections_total: int
     answered: int
+    informant: str = "bruger"  # issue 7: whose interview (survey.sources.INFORMANTS)
+    subject_respondent_id: str | None = None  # a source: the user it is about
 
 
 def list_interviews(engine: Engine, guide: Guide, statuses: Sequence[str] = EDITABLE, *,
-                    with_progress: bool = True, limit: int | None = None) -> list[ListRow]:
-    """Interviews with the given statuses, newest first, with how many sections are done."""
+                    with_progress: bool = True, limit: int | None = None,
+                    principal: auth.Principal | None = None) -> list[ListRow]:
+    """Interviews with the given statuses, newest first, with how many sections are done
+    (an interviewer's `principal`: only their own)."""
+    owner = owner_scope(principal)
     with session_scope(engine) as s:
         q = (select(Interview, Site).join(Site, Site.id == Interview.site_id, isouter=True)
              .where(Interview.status.in_(list(statuses))).order_by(Interview.updated_at.desc()))
+        if owner is not None:
+            q = q.where(Interview.interviewer == owner)
         if limit:
             q = q.limit(limit)
         rows = s.execute(q).all()
@@ -488,30 +563,61 @@ def list_interviews(engine: Engine, guide: Guide, statuses: Sequence[str] = EDIT
                                                   .where(Answer.interview_id.in_(ids[chunk:chunk + 500]))):
                     answers[iid][code] = value
         infos = [(_info(iv, site), answers[iv.id]) for iv, site in rows]
-    total = len(sections(guide))
     out = []
     for info, ans in infos:
-        done = sum(st.done for st in section_status(guide, {**ans, **info.meta()})) if with_progress else 0
+        g = guide_of(info, guide)  # a source's progress is counted in its own guide (issue 7)
+        total = len(sections(g))
+        done = sum(st.done for st in section_status(g, {**ans, **info.meta()})) if with_progress else 0
         out.append(ListRow(info.id, info.respondent_id, info.site_name, info.site_type, info.interviewer,
-                           info.status, info.created_at, info.updated_at, done, total, len(ans)))
+                           info.status, info.created_at, info.updated_at, done, total, len(ans),
+                           info.informant, info.subject_respondent_id))
     return out
 
 
-def completed_index(engine: Engine) -> list[tuple[str, str, str | None]]:
-    """(id, respondent id, site) of every completed interview, by respondent id — light enough for thousands."""
-    with session_scope(engine) as s:
-        rows = s.execute(select(Interview.id, Interview.respondent_id, Site.name)
-                         .join(Site, Site.id == Interview.site_id, isouter=True)
-                         .where(Interview.status == "complete").order_by(Interview.respondent_id)).all()
-        return [tuple(r) for r in rows]
+def guide_of(info: InterviewInfo, user_guide: Guide) -> Guide:
+    """The guide an interview is taken with: `user_guide` for a user's own, else its informant type's
+    (survey.sources.guide_for; issue 7)."""
+    if not info.is_source:
+        return user_guide
+    from survey.source_store import informant_guide
+
+    return informant_guide(info.informant)
 
 
-def last_started(engine: Engine) -> tuple[str | None, str | None]:
-    """(site name, interviewer) of the most recently started interview: the start form's defaults."""
+def _check_guide(iv: Interview, guide: Guide) -> None:
+    """Refuse to store answers checked against another informant type's guide (issue 7)."""
+    from survey.sources import INFORMANT_SETTING
+
+    want = iv.informant or store.USER_INFORMANT
+    have = (guide.settings.get(INFORMANT_SETTING) or store.USER_INFORMANT).strip().lower()
+    if have != want:
+        raise InterviewError(f"Interviewet er et {want}-interview, men spørgeguiden {guide.form_id} er til "
+                             f"{have}. Genindlæs siden.")
+
+
+def completed_index(engine: Engine, principal: auth.Principal | None = None) -> list[tuple[str, str, str | None]]:
+    """(id, respondent id, site) of every completed interview (an interviewer: their own), by respondent
+    id — light enough for thousands."""
+    owner = owner_scope(principal)
     with session_scope(engine) as s:
-        row = s.execute(select(Site.name, Interview.interviewer).join(Site, Site.id == Interview.site_id)
-                        .where(Interview.source == "interview")
-                        .order_by(Interview.created_at.desc()).limit(1)).first()
+        q = (select(Interview.id, Interview.respondent_id, Site.name)
+             .join(Site, Site.id == Interview.site_id, isouter=True)
+             .where(Interview.status == "complete").order_by(Interview.respondent_id))
+        if owner is not None:
+            q = q.where(Interview.interviewer == owner)
+        return [tuple(r) for r in s.execute(q).all()]
+
+
+def last_started(engine: Engine, principal: auth.Principal | None = None) -> tuple[str | None, str | None]:
+    """(site name, interviewer) of the most recently started interview (an interviewer: of their own):
+    the start form's defaults."""
+    owner = owner_scope(principal)
+    with session_scope(engine) as s:
+        q = (select(Site.name, Interview.interviewer).join(Site, Site.id == Interview.site_id)
+             .where(Interview.source == "interview"))
+        if owner is not None:
+            q = q.where(Interview.interviewer == owner)
+        row = s.execute(q.order_by(Interview.created_at.desc()).limit(1)).first()
         return (row[0], row[1]) if row else (None, None)
 
 
@@ -544,7 +650,7 @@ def _sanitise(raw: object) -> object:
 
 
 def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw: object, *,
-                who: str | None = None) -> SaveResult:
+                who: str | None = None, principal: auth.Principal | None = None) -> SaveResult:
     """Store one answer now (blank removes it). A value the guide refuses is not stored.
 
     `raw` may be text (numbers as typed, with comma or point), a list for a multiple choice,
@@ -552,7 +658,7 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
     Never raises for bad input: the result says what was wrong, in Danish.
     """
     if code in EDITABLE_META:
-        return set_meta(engine, interview_id, code, raw, who=who)
+        return set_meta(engine, interview_id, code, raw, who=who, principal=principal)
     if code not in guide.items:
         return SaveResult(False, code, message=f"Ukendt spørgsmål {code!r} i guiden.")
     if code in store.META_CODES or guide.items[code].role == "forsker":
@@ -563,6 +669,11 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
         with session_scope(engine) as s:
             iv, _ = _get(s, interview_id)
             _refuse_if_closed(iv)
+            _check_guide(iv, guide)
+            if iv.informant == "journal":  # a case file only with the user's consent (issue 7)
+                from survey.source_store import check_journal_consent
+
+                check_journal_consent(s, iv.subject_interview_id)
             w = _who_for(s, iv, who)
             old = None
             if code in CONSENT_CODES:
@@ -581,15 +692,23 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
         return retrying(tx, conflicts=True)
     except InterviewError as e:
         return SaveResult(False, code, message=str(e))
+    except store.StoreError as e:  # e.g. survey.sources.JournalConsentError: consent withdrawn (issue 7)
+        return SaveResult(False, code, message="Ikke gemt: " + str(e))
     except SQLAlchemyError as e:
         log.error("svar kunne ikke gemmes (interview %s, kode %s): %s", interview_id, code, type(e).__name__)
         return SaveResult(False, code, message="Ikke gemt: databasen kunne ikke skrive svaret. Prøv igen; "
                                                 "kontakt support, hvis det bliver ved.")
 
 
-def set_meta(engine: Engine, interview_id: str, code: str, raw: object, *, who: str | None = None) -> SaveResult:
-    """Change the interviewer or the interview date (audited once the interview is complete)."""
+def set_meta(engine: Engine, interview_id: str, code: str, raw: object, *, who: str | None = None,
+             principal: auth.Principal | None = None) -> SaveResult:
+    """Change the interviewer or the interview date (audited once the interview is complete).
+
+    An interviewer's `principal` may not change the interviewer (their interviews are theirs)."""
     try:
+        if code == "interviewer" and not may_change_interviewer(principal):
+            return SaveResult(False, code, message="Ikke gemt: som interviewer kan du ikke ændre, hvem der "
+                                                   "har taget interviewet.")
         if code == "interviewer":
             value = _clean_line(_sanitise(raw) if raw is not None else None, "Interviewer")
         elif code == "interview_date":
@@ -651,6 +770,10 @@ def complete(engine: Engine, guide: Guide, interview_id: str, *, reason: str | N
         iv, site = _get(s, interview_id)
         if iv.status == "complete":
             return CompleteResult(True, message="Interviewet var allerede afsluttet.")
+        try:
+            _check_guide(iv, guide)
+        except InterviewError as e:
+            return CompleteResult(False, message=str(e))
         info = _info(iv, site)
         missing = missing_required(guide, {**store.get_answers(s, interview_id), **info.meta()})
         if missing and not reason:
@@ -700,6 +823,12 @@ def delete_empty_draft(engine: Engine, interview_id: str) -> None:
         m = s.execute(select(func.count()).select_from(Quote).where(Quote.interview_id == interview_id)).scalar_one()
         if n or m:
             raise InterviewError("Interviewet har svar eller citater og kan ikke slettes.")
+        from survey.models import SourceStatus
+
+        if s.execute(select(Interview.id).where(Interview.subject_interview_id == interview_id).limit(1)).first() \
+                or s.execute(select(SourceStatus.id).where(SourceStatus.subject_interview_id == interview_id)
+                             .limit(1)).first():
+            raise InterviewError("Der er interview eller journaludtræk om denne respondent; kladden kan ikke slettes.")
         s.execute(delete(ConsentRecord).where(ConsentRecord.interview_id == interview_id))
         s.delete(iv)
 

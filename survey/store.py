@@ -24,6 +24,8 @@ from survey.models import Answer, AuditEntry, Interview, Site, utcnow
 
 # Codes held on the interview/site rows rather than as answers.
 META_CODES = ("respondent_id", "site", "site_type", "interviewer", "interview_date")
+# Interview.informant of the users' own interviews: the only rows of the wide frame (issue 7).
+USER_INFORMANT = "bruger"
 
 
 class StoreError(ValueError):
@@ -60,6 +62,69 @@ def ensure_site(s: Session, name: str, site_type: str | None = None, prefix: str
 
 def list_sites(s: Session) -> list[Site]:
     return list(s.execute(select(Site).order_by(Site.site_type, Site.name)).scalars())
+
+
+SITE_TYPE_NAMES = {"vaerested": "værested", "boform": "boform"}
+_SITE_PREFIX_RE = re.compile(r"[A-ZÆØÅ0-9]{1,12}")
+
+
+def _site_name(name: object) -> str:
+    n = " ".join(str(name or "").split())
+    if not n:
+        raise StoreError("Stedets navn mangler.")
+    if len(n) > 200:
+        raise StoreError(f"Stedets navn er for langt ({len(n)} tegn, højst 200).")
+    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in n):
+        raise StoreError("Stedets navn må ikke indeholde kontroltegn.")
+    return n
+
+
+def _site_type(site_type: object) -> str:
+    if site_type not in SITE_TYPE_NAMES:
+        raise StoreError(f"Ukendt stedtype {str(site_type)[:40]!r} — tilladt: boform eller vaerested.")
+    return str(site_type)
+
+
+def _site_audit(s: Session, site: Site, code: str, old: str | None, new: str | None, who: str | None,
+                note: str) -> None:
+    s.add(AuditEntry(interview_id=None, entity="site", code=f"site:{site.id}:{code}", old_value=old,
+                     new_value=new, who=who, at=utcnow(), note=note))
+
+
+def add_site(s: Session, name: str, site_type: str, prefix: str | None = None, *, who: str | None = None) -> Site:
+    """A new site (administration): refused if the name is taken. Audited (entity ``site``)."""
+    n, t = _site_name(name), _site_type(site_type)
+    p = (prefix or "").strip().upper() or site_prefix(n)
+    if not _SITE_PREFIX_RE.fullmatch(p):
+        raise StoreError("Forkortelsen må kun have bogstaver og tal (højst 12), fx AMA.")
+    if s.execute(select(Site.id).where(Site.name == n)).first():
+        raise StoreError(f"Stedet «{n}» findes allerede.")
+    site = ensure_site(s, n, t, prefix=p)
+    _site_audit(s, site, "oprettet", None, f"{n} ({SITE_TYPE_NAMES[t]})", who, f"sted {n} oprettet")
+    return site
+
+
+def rename_site(s: Session, site_id: int, name: str | None = None, site_type: str | None = None, *,
+                who: str | None = None) -> Site:
+    """Rename a site and/or change its type (administration). The prefix, and so the respondent ids
+    already given, stay as they are. Every change is audited (entity ``site``: who, when, old, new)."""
+    site = s.get(Site, site_id)
+    if site is None:
+        raise StoreError("Stedet findes ikke (måske er det lige blevet ændret).")
+    if name is not None:
+        n = _site_name(name)
+        if n != site.name:
+            if s.execute(select(Site.id).where(Site.name == n, Site.id != site.id)).first():
+                raise StoreError(f"Der findes allerede et sted, der hedder «{n}».")
+            _site_audit(s, site, "navn", site.name, n, who, f"sted omdøbt: {site.name} → {n}")
+            site.name = n
+    if site_type is not None:
+        t = _site_type(site_type)
+        if t != site.site_type:
+            _site_audit(s, site, "type", site.site_type, t, who, f"stedtype ændret for {site.name}")
+            site.site_type = t
+    s.flush()
+    return site
 
 
 def next_respondent_id(s: Session, site: Site) -> str:
@@ -105,7 +170,8 @@ def set_answer(s: Session, guide: Guide, interview_id: str, code: str, raw: obje
     """Store one answer (blank deletes it). Returns (stored value, None) or (None, problem).
 
     A value the guide does not allow is not stored and the problem says what is allowed.
-    Changes to a completed interview are written to the audit trail.
+    Every change is written to the audit trail (who, when, old and new value) — in a draft too
+    (issue 6: every change to an answer is recorded; issue 3 asked it only after completion).
     """
     if code in META_CODES:
         raise StoreError(f"{code} sættes på interviewet, ikke som svar.")
@@ -126,9 +192,8 @@ def set_answer(s: Session, guide: Guide, interview_id: str, code: str, raw: obje
         s.add(Answer(interview_id=interview_id, code=code, value=value, updated_at=now, updated_by=who, source=source))
     else:
         ans.value, ans.updated_at, ans.updated_by, ans.source = value, now, who, source
-    if iv.status != "draft":
-        s.add(AuditEntry(interview_id=interview_id, entity="answer", code=code, old_value=old, new_value=value,
-                         who=who, at=now))
+    s.add(AuditEntry(interview_id=interview_id, entity="answer", code=code, old_value=old, new_value=value,
+                     who=who, at=now, note=None if iv.status != "draft" else "kladde"))
     iv.updated_at = now
     return value, None
 
@@ -140,8 +205,12 @@ def delete_interview(s: Session, interview_id: str) -> None:
         s.delete(iv)
 
 
-def count_interviews(s: Session) -> int:
-    return int(s.execute(select(func.count()).select_from(Interview)).scalar_one())
+def count_interviews(s: Session, informant: str | None = USER_INFORMANT) -> int:
+    """The users' interviews (respondents); `informant` another type, or None for every interview."""
+    q = select(func.count()).select_from(Interview)
+    if informant is not None:
+        q = q.where(Interview.informant == informant)
+    return int(s.execute(q).scalar_one())
 
 
 def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
@@ -152,7 +221,8 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
     try:
         meta_q = (select(Interview.id, Interview.respondent_id, Site.name, Site.site_type, Interview.interviewer,
                          Interview.interview_date)
-                  .join(Site, Site.id == Interview.site_id, isouter=True))
+                  .join(Site, Site.id == Interview.site_id, isouter=True)
+                  .where(Interview.informant == USER_INFORMANT))  # the users' own; sources: survey.source_store
         ans_q = select(Answer.interview_id, Answer.code, Answer.value)
         if respondent_ids is not None:
             ids = list(respondent_ids)
@@ -196,6 +266,7 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
     if existing and not replace:
         raise StoreError("Findes allerede i databasen (brug --replace for at erstatte): " + ", ".join(sorted(existing)))
     now = utcnow()
+    relink = _unlink_sources(s, list(existing.values())) if existing else {}
     for rid, iid in existing.items():
         s.add(AuditEntry(interview_id=iid, entity="import", code="*", old_value=None, new_value=None, who=who,
                          at=now, note=f"{rid} erstattet ved import"))
@@ -223,6 +294,9 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
                 if v is not None and v != "":
                     answers.append((iid, code, v))
     s.execute(Interview.__table__.insert(), interviews)
+    if relink:
+        new_ids = {iv["respondent_id"]: iv["id"] for iv in interviews}
+        _relink_sources(s, {old: new_ids[rid] for rid, old in existing.items() if rid in new_ids}, relink)
     if answers:
         answers.sort()  # in (interview_id, code) order, the unique index is appended to, not scattered into
         _bulk_insert_answers(s, answers, now=now, who=who, source=source)
@@ -234,3 +308,35 @@ def _bulk_insert_answers(s: Session, answers: list[tuple[str, str, str]], *, now
     """(interview_id, code, value) rows in one bulk insert (survey.db picks the fast path per database)."""
     bulk_insert(s.connection(), Answer.__table__, ("interview_id", "code", "value"), answers,
                 {"updated_at": now, "updated_by": who, "source": source})
+
+
+def _unlink_sources(s: Session, interview_ids: list[str]) -> dict[str, list[tuple[str, object]]]:
+    """Before users' interviews are rebuilt (import --replace): detach the sources and the Bilag C
+    reasons about them (issue 7), so the old rows can go; `_relink_sources` attaches them to the new
+    ones. Returns old interview id -> [(table, row id)]."""
+    from survey.models import SourceStatus
+
+    out: dict[str, list[tuple[str, object]]] = {}
+    for iid, subject in s.execute(select(Interview.id, Interview.subject_interview_id)
+                                  .where(Interview.subject_interview_id.in_(interview_ids))).all():
+        out.setdefault(subject, []).append(("interview", iid))
+    for sid, subject in s.execute(select(SourceStatus.id, SourceStatus.subject_interview_id)
+                                  .where(SourceStatus.subject_interview_id.in_(interview_ids))).all():
+        out.setdefault(subject, []).append(("source_status", sid))
+    if out:
+        s.execute(Interview.__table__.update().where(Interview.subject_interview_id.in_(interview_ids))
+                  .values(subject_interview_id=None))
+        s.execute(SourceStatus.__table__.update().where(SourceStatus.subject_interview_id.in_(interview_ids))
+                  .values(subject_interview_id=None))
+    return out
+
+
+def _relink_sources(s: Session, old_to_new: dict[str, str], rows: dict[str, list[tuple[str, object]]]) -> None:
+    from survey.models import SourceStatus
+
+    tables = {"interview": Interview.__table__, "source_status": SourceStatus.__table__}
+    for old, refs in rows.items():
+        new = old_to_new.get(old)
+        for table, row_id in refs:
+            t = tables[table]
+            s.execute(t.update().where(t.c.id == row_id).values(subject_interview_id=new))

@@ -11,7 +11,7 @@ import streamlit as st
 from coding import anonymise as an
 from coding import quotebank as qb
 from survey.db import session_scope
-from ui.common import engine, guide, h, md, when
+from ui.common import engine, guide, h, md, require_page, when
 from ui.workbench import action, flash, highlight, html_block, need_coder, setup_page, show_flash
 
 KIND_LABELS = {"navn": "Navn (person)", "sted": "Sted"}
@@ -123,6 +123,7 @@ def terms_part() -> None:
 # ---------------------------------------------------------------- page
 
 def main() -> None:
+    require_page("coding")  # originals side by side: raw text
     setup_page("Anonymisering")
     st.caption(md("Før citater og fritekst forlader forskerteamet, maskeres navne, CPR-numre, telefonnumre, e-mail, "
                   "adresser, byer og steder som [navn], [cpr], [telefon], [adresse] og [sted]. Maskeringen er slået "

@@ -13,7 +13,7 @@ from coding import codebook as cb
 from coding import quotebank as qb
 from coding.tabular import frame_to_csv, frame_to_xlsx
 from survey.db import session_scope
-from ui.common import engine, guide, h, md
+from ui.common import engine, guide, h, md, require_page
 from ui.workbench import (action, code_options, codebook_entries, highlight, html_block, need_coder,
                           setup_page, show_flash, suggestion_rows, suggestion_spans, tagger, training_panel)
 
@@ -147,6 +147,7 @@ def export_part(flt: dict, n: int) -> None:
 # ---------------------------------------------------------------- page
 
 def main() -> None:
+    require_page("coding")
     setup_page("Citatbank")
     g = guide()
     entries = codebook_entries()

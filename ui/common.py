@@ -13,7 +13,8 @@ import zoneinfo
 
 import streamlit as st
 
-from survey.db import database_url, get_engine
+from survey import auth
+from survey.db import database_url, get_engine, session_scope
 from survey.guide import Guide, GuideError, load_guide
 
 log = logging.getLogger("brugerblik.ui")
@@ -31,6 +32,65 @@ def _engine(url: str):
 def engine():
     """The one engine of this process for BRUGERBLIK_DB (or the default SQLite file)."""
     return _engine(database_url())
+
+
+# ---------------------------------------------------------------- who is using the app (issue 6)
+
+PRINCIPAL = "bb_principal"  # the signed-in auth.Principal (set by ui/access.py after a login; never a widget)
+LAST_SEEN = "bb_last_seen"  # UTC time of the signed-in session's last rerun (for the inactivity timeout)
+DENIED = "Adgang nægtet"
+
+
+def store_is_open() -> bool:
+    """True when the store has no users: single-user mode, no login (auth.is_open)."""
+    with session_scope(engine()) as s:
+        return auth.is_open(s)
+
+
+def principal() -> auth.Principal | None:
+    """Who is acting on this rerun: the signed-in user, `auth.OPEN` on a store without users, or
+    None (users exist and nobody is signed in)."""
+    p = st.session_state.get(PRINCIPAL)
+    if isinstance(p, auth.Principal):
+        return p
+    return auth.OPEN if store_is_open() else None
+
+
+def allows(p: auth.Principal | None, action: str) -> bool:
+    """True when `p` may do `action` (the one table: auth.ACTIONS; the open store may do everything)."""
+    if p is None:
+        return False
+    try:
+        auth.require(p, action)
+    except auth.AuthError:
+        return False
+    return True
+
+
+def username() -> str | None:
+    """The signed-in user's name (who= in the audit trail); None on an open store."""
+    p = st.session_state.get(PRINCIPAL)
+    return p.username if isinstance(p, auth.Principal) else None
+
+
+def deny(message: str | None = None) -> None:
+    """«Adgang nægtet» and nothing else of the page (st.stop)."""
+    st.title(DENIED)
+    st.error(message or f"{DENIED}: din rolle giver ikke adgang til denne side.", icon=":material/block:")
+    st.stop()
+
+
+def require_page(action: str) -> auth.Principal:
+    """The first line of every page: the principal, if it may do `action`; otherwise «Adgang nægtet»
+    and the page stops — so a direct URL cannot get past a hidden menu entry."""
+    p = principal()
+    if p is None:
+        deny(f"{DENIED}: log ind først.")
+    try:
+        auth.require(p, action)
+    except auth.AuthError as e:
+        deny(str(e))
+    return p
 
 
 def guide() -> Guide:

@@ -19,7 +19,7 @@ import streamlit as st
 from archetypes.model import ARCHETYPES
 from coding import agreement as ag
 from survey.db import session_scope
-from ui.common import engine, guide, h, md
+from ui.common import engine, guide, h, md, require_page
 from ui.workbench import (action, codebook_entries, flash, html_block, need_coder, respondent_picker,
                           setup_page, show_flash)
 
@@ -219,6 +219,7 @@ def compare_part(names: dict[str, str]) -> None:
 # ---------------------------------------------------------------- page
 
 def main() -> None:
+    require_page("coding")
     who = setup_page("Enighed mellem kodere")
     entries = codebook_entries()
     names = {e.key: e.name for e in entries}

@@ -11,8 +11,8 @@ import streamlit as st
 
 from survey import interview as svc
 from ui import items as ui_items
-from ui.common import (INTERVIEW_PAGE, START_PAGE, engine, guide, h, hms, inject_css, local, md, safe_callback,
-                       when, wkey)
+from ui.common import (INTERVIEW_PAGE, START_PAGE, deny, engine, guide, h, hms, inject_css, local, md, principal,
+                       require_page, safe_callback, username, when, wkey)
 from ui.lists import open_interviews
 
 OM = "_om"        # the interview's own fields (interviewer, date, ...)
@@ -32,7 +32,7 @@ def _goto(navkey: str, section: str) -> None:
 @safe_callback
 def _complete(iid: str, reason_key: str | None) -> None:
     reason = st.session_state.get(reason_key) if reason_key else None
-    res = svc.complete(engine(), guide(), iid, reason=reason)
+    res = svc.complete(engine(), ui_items.iv_guide(iid), iid, reason=reason, who=username())
     st.session_state["_finish_msg"] = (res.ok, res.message)
     if res.ok:
         st.session_state[ui_items.SAVED] = {"iid": iid, "at": svc.utcnow(), "what": "Interviewet afsluttet",
@@ -42,7 +42,8 @@ def _complete(iid: str, reason_key: str | None) -> None:
 @safe_callback
 def _reopen(iid: str, who_key: str, why_key: str) -> None:
     try:
-        svc.reopen(engine(), iid, who=st.session_state.get(who_key) or "", reason=st.session_state.get(why_key) or "")
+        svc.reopen(engine(), iid, who=username() or st.session_state.get(who_key) or "",
+                   reason=st.session_state.get(why_key) or "")
     except svc.InterviewError as e:
         if svc.get_info(engine(), iid).status != "reopened":  # a repeated callback after success is no error
             st.session_state["_finish_msg"] = (False, str(e))
@@ -65,6 +66,8 @@ def sidebar(ctx: ui_items.Ctx, secs: list[svc.Section], stat: list[svc.SectionSt
     with st.sidebar:
         st.markdown(f"### {md(info.respondent_id)}")
         stype = svc.SITE_TYPES.get(info.site_type or "", info.site_type or "")
+        if info.is_source:  # issue 7: whose interview, and about whom
+            st.caption(source_caption(info))
         st.caption(f"{md(info.site_name or '—')} ({stype.lower()}) · {info.status_label}")
         clock(info)
         saved_indicator(info)
@@ -104,6 +107,32 @@ def saved_indicator(info: svc.InterviewInfo) -> None:
 
 
 # ---------------------------------------------------------------- main area
+
+def source_caption(info: svc.InterviewInfo) -> str:
+    """«Sagsbehandlerinterview om AMA-01» / «Leder af Amadeus» (issue 7)."""
+    from ui.source_start import INFORMANT_TITLES
+
+    title = INFORMANT_TITLES.get(info.informant, info.informant)
+    if info.subject_respondent_id:
+        return f"{md(title)} om {md(info.subject_respondent_id)}"
+    return f"{md(title)} · {md(info.site_name or '—')}"
+
+
+def journal_banner(info: svc.InterviewInfo) -> None:
+    """A case file whose user no longer consents: say so before anything is typed (saving is refused)."""
+    if info.informant != "journal" or not info.editable:
+        return
+    from survey.db import session_scope
+    from survey.source_store import check_journal_consent
+    from survey.sources import JournalConsentError
+
+    with session_scope(engine()) as s:
+        iv = s.get(svc.Interview, info.id)
+        try:
+            check_journal_consent(s, iv.subject_interview_id if iv else None)
+        except JournalConsentError as e:
+            st.error(md(str(e)) + " Intet kan gemmes i dette journaludtræk.", icon=":material/block:")
+
 
 def banner(info: svc.InterviewInfo, g, editor: str | None) -> None:
     if info.status == "complete":
@@ -151,7 +180,10 @@ def about_view(ctx: ui_items.Ctx) -> None:
     info = ctx.state.info
     st.markdown("### Om interviewet")
     c1, c2 = st.columns(2)
-    c1.markdown(f"**Respondent-id (pseudonym):** {md(info.respondent_id)}")
+    if info.is_source:  # issue 7: the source's own id and the user it is about
+        c1.markdown(f"**Kilde-id (pseudonym):** {md(info.respondent_id)} — {source_caption(info)}")
+    else:
+        c1.markdown(f"**Respondent-id (pseudonym):** {md(info.respondent_id)}")
     c1.markdown(f"**Sted:** {md(info.site_name or '—')} "
                 f"({svc.SITE_TYPES.get(info.site_type or '', info.site_type or '—').lower()})")
     c2.markdown(f"**Status:** {info.status_label}")
@@ -160,7 +192,8 @@ def about_view(ctx: ui_items.Ctx) -> None:
         key = wkey(info.id, "interviewer")
         ui_items.init(key, info.interviewer or "")
         st.text_input("Interviewer (initialer)", key=key, on_change=ui_items.on_meta,
-                      args=(info.id, "interviewer", key), disabled=not ctx.editable, width=320)
+                      args=(info.id, "interviewer", key), width=320,
+                      disabled=not ctx.editable or not svc.may_change_interviewer(principal()))
         ui_items.error_for(key)
     with st.container(key="q_interview_date"):
         key = wkey(info.id, "interview_date")
@@ -237,7 +270,8 @@ def finish_view(ctx: ui_items.Ctx) -> None:
         st.markdown("#### Genåbn til rettelse")
         st.caption("Efter genåbning skrives hver ændring i ændringsloggen med hvem, hvornår, før og efter.")
         who_key, why_key = f"reo_who_{info.id}", f"reo_why_{info.id}"
-        st.text_input("Hvem retter? (initialer)", key=who_key, width=320)
+        if not username():  # signed in: the user name is who corrects
+            st.text_input("Hvem retter? (initialer)", key=who_key, width=320)
         st.text_area("Hvorfor genåbnes interviewet?", key=why_key, height=80)
         st.button("Genåbn til rettelse", key="reopen", on_click=_reopen, args=(info.id, who_key, why_key))
     audit_view(ctx)
@@ -307,6 +341,7 @@ def focus_script(code: str, scroll_top: bool) -> None:
 # ---------------------------------------------------------------- page
 
 def main() -> None:
+    p = require_page("interview.own")
     inject_css()
     g = guide()
     iid = st.query_params.get("iv")
@@ -316,12 +351,16 @@ def main() -> None:
         st.page_link(START_PAGE, label="Start et nyt interview", icon=":material/add:")
         open_interviews(g)
         return
-    info = svc.find(engine(), iid)
+    info, may = svc.find_for(engine(), iid, p)
+    if info is not None and not may:  # an interviewer's link to someone else's interview
+        deny("Adgang nægtet: du kan kun åbne de interviews, du selv har taget.")
     if info is None:
         st.title("Interview")
         st.error("Interviewet findes ikke. Måske er linket forkert, eller kladden er slettet.")
         st.page_link(START_PAGE, label="Til oversigten", icon=":material/list:")
         return
+    st.session_state[ui_items.INFORMANT.format(iid)] = info.informant
+    g = ui_items.iv_guide(iid)  # issue 7: a case worker's, contact person's, leader's or case file's own guide
     state = svc.load_state(engine(), iid)
     qb: dict[str, list[svc.QuoteView]] = {}
     for q in state.quotes:
@@ -330,13 +369,17 @@ def main() -> None:
     secs = svc.sections(g)
     stat = svc.section_status(g, state.context())
     options = nav_options(secs)
-    current, focus = current_section(g, iid, options, secs[0].name if secs else FINISH)
+    # a source (issue 7) opens on «Om interviewet»: who was interviewed and the focus (konkret/generelt) decide
+    # which questions the sections ask
+    first = OM if info.is_source else (secs[0].name if secs else FINISH)
+    current, focus = current_section(g, iid, options, first)
     last_key = f"_last_section_{iid}"
     scroll_top = st.session_state.get(last_key) not in (None, current)
     st.session_state[last_key] = current
 
     sidebar(ctx, secs, stat, current)
     banner(state.info, g, state.editor)
+    journal_banner(state.info)
     labels = {OM: "Om interviewet", QUOTES: "Citater", FINISH: "Afslut"}
     if current == OM:
         about_view(ctx)

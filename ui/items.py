@@ -17,9 +17,33 @@ import streamlit as st
 
 from survey import interview as svc
 from survey.guide import Guide, Item, multi_values
-from ui.common import engine, err_key, guide, h, md, safe_callback, wkey
+from ui.common import engine, err_key, guide, h, md, principal, safe_callback, username, wkey
 
 SAVED = "_saved"
+INFORMANT = "_informant_{}"  # session key: the informant type of an interview (issue 7), set by the page
+
+
+def iv_guide(iid: str) -> Guide:
+    """The guide interview `iid` is taken with: the users' guide, or its informant type's (issue 7:
+    case worker, contact person, leader, case file). A broken guide file stops the page with its message."""
+    inf = st.session_state.get(INFORMANT.format(iid))
+    if inf is None:
+        info = svc.find(engine(), iid)
+        inf = info.informant if info is not None else "bruger"
+        st.session_state[INFORMANT.format(iid)] = inf
+    if inf == "bruger":
+        return guide()
+    from survey.guide import GuideError
+    from survey.source_store import informant_guide
+    from survey.sources import SourceError
+
+    try:
+        return informant_guide(inf)
+    except (GuideError, SourceError) as e:
+        st.error("Spørgeguiden kan ikke indlæses. Ret guidefilen og genindlæs siden.")
+        st.code("\n".join(getattr(e, "problems", None) or [str(e)]), language=None)
+        st.stop()
+        raise
 
 
 @dataclass
@@ -73,12 +97,12 @@ def widget_value(it: Item, value: str | None):
 
 @safe_callback
 def on_answer(iid: str, code: str, key: str) -> None:
-    g = guide()
+    g = iv_guide(iid)
     it = g.item(code)
     raw = st.session_state.get(key)
     if isinstance(raw, dt.date):
         raw = raw.isoformat()
-    res = svc.save_answer(engine(), g, iid, code, raw)
+    res = svc.save_answer(engine(), g, iid, code, raw, who=username(), principal=principal())
     label = svc.label_of(g, code) if code in svc.EDITABLE_META else it.label
     if res.ok:
         st.session_state.pop(err_key(key), None)
@@ -93,25 +117,26 @@ def on_answer(iid: str, code: str, key: str) -> None:
 @safe_callback
 def on_meta(iid: str, code: str, key: str) -> None:
     raw = st.session_state.get(key)
-    res = svc.set_meta(engine(), iid, code, raw)
+    res = svc.set_meta(engine(), iid, code, raw, who=username(), principal=principal())
     if res.ok:
         st.session_state.pop(err_key(key), None)
         if code == "interviewer":
             st.session_state[key] = res.value or ""
-        _saved(iid, svc.label_of(guide(), code), res.at)
+        _saved(iid, svc.label_of(iv_guide(iid), code), res.at)
     else:
         st.session_state[err_key(key)] = res.message
-        _refused(iid, svc.label_of(guide(), code), res.message)
+        _refused(iid, svc.label_of(iv_guide(iid), code), res.message)
 
 
 @safe_callback
 def on_clear(iid: str, code: str, key: str) -> None:
-    res = svc.save_answer(engine(), guide(), iid, code, None)
+    g = iv_guide(iid)
+    res = svc.save_answer(engine(), g, iid, code, None, who=username(), principal=principal())
     if res.ok:
         st.session_state[key] = None
-        _saved(iid, guide().item(code).label + " (ryddet)", res.at)
+        _saved(iid, g.item(code).label + " (ryddet)", res.at)
     else:
-        _refused(iid, guide().item(code).label, res.message)
+        _refused(iid, g.item(code).label, res.message)
 
 
 @safe_callback
@@ -125,7 +150,7 @@ def on_new_quote(iid: str, code: str, key: str) -> None:
     if st.session_state.get(done_key) == text:
         st.session_state[key] = ""
         return
-    q, msg = svc.add_quote(engine(), guide(), iid, code, text)
+    q, msg = svc.add_quote(engine(), iv_guide(iid), iid, code, text, who=username())
     if q is None:
         st.session_state[err_key(key)] = msg
         _refused(iid, "Citat", msg)
@@ -138,7 +163,7 @@ def on_new_quote(iid: str, code: str, key: str) -> None:
 
 @safe_callback
 def on_quote_text(iid: str, qid: int, key: str) -> None:
-    q, msg = svc.update_quote(engine(), iid, qid, text=st.session_state.get(key) or "")
+    q, msg = svc.update_quote(engine(), iid, qid, text=st.session_state.get(key) or "", who=username())
     if msg:
         st.session_state[err_key(key)] = msg
         _refused(iid, "Citat", msg)
@@ -151,7 +176,7 @@ def on_quote_text(iid: str, qid: int, key: str) -> None:
 
 @safe_callback
 def on_quote_report(iid: str, qid: int, key: str) -> None:
-    q, msg = svc.update_quote(engine(), iid, qid, for_report=bool(st.session_state.get(key)))
+    q, msg = svc.update_quote(engine(), iid, qid, for_report=bool(st.session_state.get(key)), who=username())
     if msg:
         _refused(iid, "Citat", msg)
     else:
@@ -160,7 +185,7 @@ def on_quote_report(iid: str, qid: int, key: str) -> None:
 
 @safe_callback
 def on_delete_quote(iid: str, qid: int) -> None:
-    msg = svc.delete_quote(engine(), iid, qid)
+    msg = svc.delete_quote(engine(), iid, qid, who=username())
     if msg and "findes ikke" not in msg:  # already gone (a repeated click): nothing to report
         _refused(iid, "Citat", msg)
     else:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from coding import codebook as cb
 from survey.db import session_scope
-from ui.common import engine, h, md
+from ui.common import engine, h, md, require_page
 from ui.workbench import (action, code_options, flash, highlight, html_block, need_coder, setup_page, show_flash,
                           suggestion_spans, tagger)
 
@@ -207,6 +207,7 @@ def export_part() -> None:
 # ---------------------------------------------------------------- page
 
 def main() -> None:
+    require_page("coding")
     setup_page("Kodebog")
     show_flash("kb")
     with session_scope(engine()) as s:

@@ -17,7 +17,7 @@ from archetypes import coding
 from archetypes.model import ARCHETYPES
 from survey import interview as svc
 from survey.db import session_scope
-from ui.common import engine, guide, h, local, md, when
+from ui.common import engine, guide, h, local, md, require_page, when
 from ui.workbench import (action, flash, html_block, need_coder, respondent_label, respondent_picker,
                           respondent_rows, setup_page, show_flash)
 
@@ -256,6 +256,7 @@ def audit_part(v: coding.CodingView) -> None:
 # ---------------------------------------------------------------- page
 
 def main() -> None:
+    require_page("coding")
     setup_page("Kodning")
     rows = respondent_rows()
     top = st.columns([4, 1, 1], vertical_alignment="bottom")

@@ -45,7 +45,8 @@ from survey.db import database_url
 from survey.guide import Guide
 from survey.models import Answer, Interview, Site
 from survey.store import StoreError, load_wide
-from ui.common import engine, guide, inject_css, md
+from ui import rapport_sources as RS
+from ui.common import engine, guide, inject_css, md, require_page
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -374,6 +375,8 @@ def chart(fig, key: str) -> None:
 # ---------------------------------------------------------------- tables with Danish headings
 
 def _n_column(tid: str, t: pd.DataFrame) -> str | None:
+    if tid in RS.N_COLUMN:  # the other sources' tables (issue 7)
+        return RS.N_COLUMN[tid]
     for c in ("n", "i_alt", "interviewet"):
         if c in t.columns and (c != "i_alt" or tid in ("3.2", "7.2")):
             return c
@@ -425,7 +428,10 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
         if c == "kode" and tid != "kvalitetskort":
             continue
         col = t[c]
-        if c in value_code and value_code[c]:
+        source_vals = RS.shown_values(tid, c, col) if tid in RS.IDS else None
+        if source_vals is not None:  # the other sources' tables (issue 7): their own codes
+            vals = source_vals
+        elif c in value_code and value_code[c]:
             vals = [value_label(g, value_code[c], v) for v in col]
         elif c == "site":
             vals = ["I alt" if v == T.I_ALT else ("Uoplyst" if v == T.UOPLYST else v) for v in col]
@@ -437,7 +443,7 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
             vals = ["–" if v is None else str(v) for v in col]
         else:
             vals = col
-        head = HEADINGS.get(c)
+        head = RS.HEADINGS.get(c) if tid in RS.IDS and c in RS.HEADINGS else HEADINGS.get(c)
         if head is None:  # 7.2's columns are the values of samlet_tilfredshed
             head = value_label(g, "samlet_tilfredshed", c) if tid == "7.2" else c
         if c == "gap":
@@ -449,6 +455,8 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
 def table_frame(ctx: Ctx, tid: str, probe: str | None) -> pd.DataFrame:
     """The table `tid` for the population, exactly as `brugerblik table` computes it (group rows
     limited to the chosen group and I alt, as `tables.render` does)."""
+    if tid in RS.IDS:  # Bilag C, Oversigt over interview, Planer, Enighed (issue 7)
+        return RS.table_frame(ctx, tid)
     kw: dict = {}
     if tid == "fig4":
         kw["probe"] = probe
@@ -462,6 +470,8 @@ def table_frame(ctx: Ctx, tid: str, probe: str | None) -> pd.DataFrame:
 
 def md_notes(ctx: Ctx, tid: str, probe: str | None) -> list[str]:
     """The definitions under the table in `tables.render`'s Markdown (the lines after the table)."""
+    if tid in RS.IDS:
+        return RS.notes(ctx, tid)
     text = T.render(tid, ctx.wide, ctx.g, "md", group=ctx.f.group, site_type=ctx.f.site_type, probe=probe)
     lines = text.rstrip("\n").split("\n")
     last = max((i for i, ln in enumerate(lines) if ln.startswith("|")), default=len(lines) - 1)
@@ -542,9 +552,9 @@ def tab_map(ctx: Ctx) -> None:
 
 def tab_tables(ctx: Ctx) -> None:
     g, f = ctx.g, ctx.f
-    ids = list(T.TABLES)
+    ids = list(T.TABLES) + RS.IDS  # with the tables of the other sources (issue 7)
     c1, c2 = st.columns([3, 2])
-    tid = c1.selectbox("Tabel", ids, key="rp_table", format_func=lambda t: T.TITLES.get(t, t))
+    tid = c1.selectbox("Tabel", ids, key="rp_table", format_func=lambda t: T.TITLES.get(t) or RS.TITLES.get(t, t))
     probe = None
     if tid == "fig4":
         probes = [p.code for p in g.probes]
@@ -555,7 +565,7 @@ def tab_tables(ctx: Ctx) -> None:
     t = guarded("Tabellen", lambda: table_frame(ctx, tid, probe))
     if t is None:
         return
-    title = T.TITLES.get(tid, tid)
+    title = T.TITLES.get(tid) or RS.TITLES.get(tid, tid)
     if tid == "fig4" and probe:
         title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
     st.markdown(f"#### {md(title)}")
@@ -567,8 +577,12 @@ def tab_tables(ctx: Ctx) -> None:
     st.dataframe(shown_table(tid, pub, g, bool(hidden)), hide_index=True, width="stretch", key="rp_table_df")
     for note in guarded("Noterne", lambda: md_notes(ctx, tid, probe)) or []:
         st.caption(md(note))
-    csv = T.to_csv(pub, T.CSV_COLUMNS.get(tid)) if hidden else \
-        T.render(tid, ctx.wide, g, "csv", group=f.group, site_type=f.site_type, probe=probe)
+    if hidden:
+        csv = T.to_csv(pub, T.CSV_COLUMNS.get(tid))
+    elif tid in RS.IDS:
+        csv = RS.render(ctx, tid, "csv")
+    else:
+        csv = T.render(tid, ctx.wide, g, "csv", group=f.group, site_type=f.site_type, probe=probe)
     st.download_button("Hent tabellen som CSV", csv_bytes(csv), file_name=f"tabel_{tid.replace('.', '_')}.csv",
                        mime="text/csv", key="rp_table_csv", on_click="ignore", icon=":material/download:")
     fid = TABLE_FIGURE.get(tid)
@@ -786,6 +800,7 @@ def tab_download(ctx: Ctx) -> None:
 # ---------------------------------------------------------------- page
 
 def main() -> None:
+    require_page("report")
     inject_css()
     st.title("Rapport")
     g = guide()

@@ -4,22 +4,29 @@ from __future__ import annotations
 import streamlit as st
 
 from survey import interview as svc
-from ui.common import INTERVIEW_PAGE, engine, guide, inject_css, md, today
+from ui.common import INTERVIEW_PAGE, engine, guide, inject_css, md, principal, require_page, today, username
 from ui.lists import completed_picker, open_interviews
+from ui.source_start import informant_choice, source_form
 
 NEW = "__nyt__"
 
 
 def start_form() -> None:
     g = guide()
+    p = principal()
+    own = svc.owner_scope(p)  # an interviewer starts interviews in their own name only
     sites = svc.list_sites(engine())
     by_name = {s.name: s for s in sites}
     st.markdown("#### Nyt interview")
+    informant = informant_choice()  # issue 7: the user, or another source about the user or the site
+    if informant != "bruger":
+        source_form(informant, own, p)
+        return
     options = list(by_name) + [NEW]
     if st.session_state.get("start_site") not in options:
-        last_site, last_interviewer = svc.last_started(engine())
+        last_site, last_interviewer = svc.last_started(engine(), p)
         st.session_state["start_site"] = last_site if last_site in by_name else (options[0] if sites else NEW)
-        st.session_state.setdefault("start_interviewer", last_interviewer or "")
+        st.session_state.setdefault("start_interviewer", username() or last_interviewer or "")
     site = st.selectbox("Sted", options, key="start_site",
                         format_func=lambda n: "➕ Tilføj et nyt sted …" if n == NEW else by_name[n].label)
     site_type = prefix = None
@@ -33,7 +40,11 @@ def start_form() -> None:
                                help="Respondent-id = forkortelse + løbenummer, fx AMA-01")
     else:
         name = site
-    interviewer = st.text_input("Interviewer (initialer)", key="start_interviewer", max_chars=200)
+    if own is not None:
+        st.session_state["start_interviewer"] = own
+    interviewer = st.text_input("Interviewer (initialer)", key="start_interviewer", max_chars=200,
+                                disabled=own is not None,
+                                help="Du er logget ind: interviewet tages i dit navn." if own else None)
     date = st.date_input("Interviewdato", value=today(), format="DD.MM.YYYY", key="start_date", width=220)
     rid = None
     if name and name.strip():
@@ -49,7 +60,7 @@ def start_form() -> None:
             return
         try:
             info = svc.start_interview(engine(), g, site_name=name or "", site_type=site_type,
-                                       interviewer=interviewer, interview_date=date, prefix=prefix)
+                                       interviewer=interviewer, interview_date=date, prefix=prefix, principal=p)
         except svc.InterviewError as e:
             st.error(str(e))
             return
@@ -58,6 +69,7 @@ def start_form() -> None:
 
 
 def main() -> None:
+    require_page("interview.own")
     inject_css()
     st.title("Interviews")
     left, right = st.columns([2, 3], gap="large")

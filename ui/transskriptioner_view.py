@@ -14,7 +14,7 @@ import streamlit as st
 from coding import codebook as cb
 from coding import transcripts as tr
 from survey.db import session_scope
-from ui.common import engine, h, when
+from ui.common import engine, h, require_page, when
 from ui.workbench import (action, code_options, codebook_entries, flash, highlight, html_block, need_coder,
                           respondent_picker, setup_page, show_flash, suggestion_rows, suggestion_spans, tagger,
                           training_panel)
@@ -174,6 +174,7 @@ def transcript_part(iid: str, infos: list[tr.TranscriptInfo]) -> None:
 # ---------------------------------------------------------------- page
 
 def main() -> None:
+    require_page("coding")
     setup_page("Transskriptioner")
     r = respondent_picker(PICK, with_state=False)
     if r is None:

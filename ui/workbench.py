@@ -16,7 +16,7 @@ import streamlit as st
 
 from survey.db import database_url, session_scope
 from survey.store import StoreError
-from ui.common import engine, h, inject_css, md, safe_callback, when
+from ui.common import engine, h, inject_css, md, safe_callback, username, when
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -61,7 +61,14 @@ def _keep_coder() -> None:
 
 
 def coder_sidebar() -> str:
-    """The researcher's name, entered once in the sidebar and kept for the session (every page)."""
+    """The researcher's name, entered once in the sidebar and kept for the session (every page).
+
+    Signed in (a store with users): the user name, not editable — the audit trail records who is
+    signed in, never a typed name."""
+    signed_in = username()
+    if signed_in:
+        st.session_state[CODER] = signed_in
+        return signed_in
     with st.sidebar:
         st.session_state[CODER_W] = st.session_state.get(CODER, "")
         st.text_input("Kodet af", key=CODER_W, on_change=_keep_coder, max_chars=200,
@@ -74,7 +81,7 @@ def coder_sidebar() -> str:
 
 
 def current_coder() -> str:
-    return st.session_state.get(CODER) or ""
+    return username() or st.session_state.get(CODER) or ""
 
 
 def need_coder() -> str:

@@ -1,6 +1,6 @@
 import pandas as pd
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from survey import store
 from survey.db import session_scope
@@ -65,7 +65,11 @@ def test_set_answer_validates_upserts_deletes_and_audits_after_completion(engine
         store.set_answer(s, guide, iid, "hvorfor_her", "Jeg bor her")
         store.set_answer(s, guide, iid, "hvorfor_her", "")
         assert store.get_answers(s, iid) == {"age": "42"}
-        assert s.execute(select(AuditEntry)).first() is None       # drafts are not audited
+        drafts = s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+        assert [(e.code, e.old_value, e.new_value, e.note) for e in drafts] == [
+            ("age", None, "41", "kladde"), ("age", "41", "42", "kladde"), ("hvorfor_her", None, "Jeg bor her", "kladde"),
+            ("hvorfor_her", "Jeg bor her", None, "kladde")]   # every change, in a draft too; a refused value none
+        s.execute(delete(AuditEntry))
         iv.status = "complete"
         store.set_answer(s, guide, iid, "age", "43", who="forsker1")
         store.set_answer(s, guide, iid, "age", "43", who="forsker1")  # no change, no entry
