@@ -285,7 +285,8 @@ def quote_bank(s: Session, guide: Guide, *, search: Optional[str] = None, group:
 
     q = (select(Quote, Interview.respondent_id, Site.name, Site.site_type)
          .join(Interview, Interview.id == Quote.interview_id)
-         .join(Site, Site.id == Interview.site_id, isouter=True))
+         .join(Site, Site.id == Interview.site_id, isouter=True)
+         .where(Interview.informant == "bruger"))  # the users' words (other sources: issue 7, not quoted here)
     if for_report is not None:
         q = q.where(Quote.for_report == bool(for_report))
     if stypes is not None:

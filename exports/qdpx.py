@@ -320,7 +320,7 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True) -> Proj
         for sc, key in s.execute(select(SegmentCode, Code.key).join(Code, Code.id == SegmentCode.code_id)).all():
             seg_codes.setdefault(sc.segment_id, []).append((sc, key))
         quotes = s.execute(select(Quote, Interview.respondent_id).join(Interview, Interview.id == Quote.interview_id)
-                           ).all()
+                           .where(Interview.informant == "bruger")).all()  # the users' (issue 7: not other sources)
         quote_codes: dict[int, list[tuple[QuoteCode, str]]] = {}
         for qc, key in s.execute(select(QuoteCode, Code.key).join(Code, Code.id == QuoteCode.code_id)).all():
             quote_codes.setdefault(qc.quote_id, []).append((qc, key))

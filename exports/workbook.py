@@ -40,8 +40,10 @@ Sheets
 Metode · Tabel 3.1 · Tabel 3.2 · Oversigt · Figur 3.1 · Tabel 4.1 · Tabel 4.2 · Figur 4 (the
 report's 4.1–4.3 and every other probe, with one chart each) · Figur 7.1–7.4 · Tabel 7.2 ·
 Kvalitetskort · Kvalitetskort grupper · Krydstabel (``forsoergelse`` × ``arbejdsmarked``,
-section 4.3.3) · Krydstabel 2 (``forsoergelse`` × ``tilbudstype``, section 3.4) · Citater · Data ·
-Diagramdata.
+section 4.3.3) · Krydstabel 2 (``forsoergelse`` × ``tilbudstype``, section 3.4) · Bilag C ·
+Oversigt interview · Planer (6.3) · Enighed (7.4) (the other sources, issue 7:
+`exports.triangulation` on the population's users and their case workers, contact persons, sites'
+leaders and case files) · Citater · Data · Diagramdata.
 
 Every table sheet has the same frame: row 1 the title, row 2 the population ("alle
 respondenter" or the filters, with n), row 3 the publication note (when ``publish``), row 4 the
@@ -162,6 +164,22 @@ SHEETS: dict[str, str] = {
             "Fritekst er anonymiseret. Kolonnen brugergruppe er forskerens kodning; tabellerne bruger den "
             "effektive gruppe (standardreglen, når feltet er tomt).",
     CHART_DATA: "Tallene bag diagrammerne, én blok pr. diagram. Undertrykte grupper og punkter er udeladt.",
+    # issue 7: the other sources (exports.triangulation)
+    "Bilag C": "Pr. sted og respondent: hvilke kilder der foreligger (X) — kommunens og boformens journal, "
+               "interview med sagsbehandler og kontaktperson — eller hvorfor ikke (rapportens ord: «Ingen "
+               "sagsbehandler», «Ingen tilladelse» …; - = ikke oplyst). Journaler læses kun med brugerens "
+               "tilladelse. Rækker på individniveau (pseudonymer): intet undertrykkes.",
+    "Oversigt interview": "Pr. sted, med subtotal pr. stedtype: interviewede brugere, heraf med tilladelse til "
+                          "journalindsigt, og brugere med hver kilde (journaler, sagsbehandler- og "
+                          "kontaktpersoninterview; «konkrete» = interview om den konkrete bruger) samt antal "
+                          "forskellige personer og lederinterview. n = brugere.",
+    "Planer (6.3)": "Journaler læst pr. brugerens stedtype og journalens kilde (kommune, boform): handleplaner "
+                    "efter serviceloven § 111 og jobplaner, begge, kun jobplan og nogen plan. Andele af alle "
+                    "læste journaler (n = journaler), som rapportens «5 ud af 25»; ubesvaret tælles som ikke "
+                    "fundet.",
+    "Enighed (7.4)": "Par af en brugers interview og et interview med brugerens sagsbehandler: enighed om "
+                     "tilbuddet, formålet og hvem der bestemte, kode for kode. n = par med svar fra begge; "
+                     "delvist enige = flere svar, der overlapper; andel enige = enige / n.",
 }
 
 # Colours per answer position (as exports.figures: colour-blind-safe, print-friendly); blank grey.
@@ -763,6 +781,74 @@ def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, sec
              definition=SHEETS["Krydstabel"])
 
 
+# --------------------------------------------------------------------------- the other sources (issue 7)
+
+def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
+    """Bilag C, Oversigt over interview, Planer (6.3) and Enighed (7.4) for the population's users, from
+    `exports.triangulation` (the numbers `brugerblik table bilag_c|oversigt_interview|planer|enighed` prints)."""
+    from exports import triangulation as TR
+    from survey.sources import KILDE_LABELS, KILDER, SOURCE_STATUS, source_status
+
+    g = bk.guide
+    reasons = frames.get("aarsager")
+    status = source_status(pop, frames, reasons)
+
+    def place(site_type: str, site: str) -> tuple[str, str]:
+        if site_type == I_ALT:
+            return "I alt", "I alt"
+        typ = "Uoplyst" if site_type == UOPLYST else _value_label(g, "site_type", site_type)
+        return typ, (f"I alt {typ.lower()}" if site == I_ALT else "Uoplyst" if site == UOPLYST else site)
+
+    short = {"foreligger": "X", "ikke_oplyst": "-"}
+    t = TR.bilag_c(status)
+    rows = [[*place(r.site_type, r.site), r.respondent_id,
+             *[short.get(getattr(r, k), SOURCE_STATUS.get(getattr(r, k), getattr(r, k) or "")) for k in KILDER],
+             r.noter or ""] for r in t.itertuples()]
+    bk.table("Bilag C", TR.TITLES["bilag_c"], ["Stedtype", "Sted", "Bruger-id", *[KILDE_LABELS[k] for k in KILDER],
+                                               "Noter"],
+             ["text", "text", "text", "wrap", "wrap", "wrap", "wrap", "wrap"], rows, [None] * len(rows),
+             widths=[11, 20, 10, 22, 22, 22, 22, 44])
+
+    t = TR.oversigt_interview(status, pop)
+    rows = [[*place(r.site_type, r.site), r.brugere, r.samtykke_givet, r.journal_kommune, r.journal_boform,
+             r.sagsbehandler, r.sagsbehandler_konkret, r.sagsbehandlere, r.kontaktperson, r.kontaktperson_konkret,
+             r.kontaktpersoner, r.leder] for r in t.itertuples()]
+    bk.table("Oversigt interview", TR.TITLES["oversigt_interview"],
+             ["Type", "Sted", "Brugere interviewet", "Tilladelse til journalindsigt", "Journal kommune",
+              "Journal boform", "Sagsbehandler-interview", "Heraf om den konkrete bruger", "Sagsbehandlere (personer)",
+              "Kontaktperson-interview", "Heraf om den konkrete bruger", "Kontaktpersoner (personer)", "Leder"],
+             ["text", "text", "n", *["count"] * 10], rows, list(t["brugere"]),
+             totals=[i for i, r in enumerate(t.itertuples()) if r.site == I_ALT],
+             widths=[11, 22] + [12] * 11, labels=[f"{r[0]}: {r[1]}" for r in rows])
+
+    empty = pd.DataFrame(columns=["source_id", "respondent_id", "kilde", "handleplan", "jobplan"])
+    j = frames.get("journal")
+    t = TR.planer(j if j is not None else empty, pop)
+    rows = []
+    for r in t.itertuples():
+        typ = "I alt" if r.site_type == I_ALT else ("Uoplyst" if r.site_type == UOPLYST
+                                                    else _value_label(g, "site_type", r.site_type))
+        rows.append([typ, "Kommunens journal" if r.kilde == "kommune" else "Boformens journal", r.journaler,
+                     r.handleplan, r.andel_handleplan, r.jobplan, r.andel_jobplan, r.begge, r.kun_jobplan,
+                     r.nogen_plan, r.andel_nogen_plan, r.uoplyst])
+    bk.table("Planer (6.3)", TR.TITLES["planer"],
+             ["Brugere af", "Kilde", "Journaler læst", "Handleplan (§ 111)", "Andel handleplan", "Jobplan",
+              "Andel jobplan", "Begge", "Kun jobplan", "Nogen plan", "Andel nogen plan", "Uden svar"],
+             ["text", "text", "n", "count", "share", "count", "share", "count", "count", "count", "share", "count"],
+             rows, list(t["journaler"]), totals=[i for i, r in enumerate(t.itertuples()) if r.site_type == I_ALT],
+             widths=[12, 18] + [11] * 10, labels=[f"{r[0]}: {r[1]}" for r in rows])
+
+    s_ = frames.get("sagsbehandler")
+    t = TR.enighed_bruger_sagsbehandler(pop, s_ if s_ is not None else empty, g)
+    labels = {k: lab for k, lab, _ in TR.COMPARE_TOPICS + TR.EXTRA_TOPICS}
+    rows = [[labels.get(r.emne, r.emne), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, r.andel_enige]
+            for r in t.itertuples()]
+    bk.table("Enighed (7.4)", TR.TITLES["enighed"],
+             ["Emne", "Par", "n (svar fra begge)", "Enige", "Delvist enige", "Uenige", "Mangler svar", "Andel enige"],
+             ["text", "count", "n", "count", "count", "count", "count", "share"], rows, list(t["n"]),
+             widths=[26] + [11] * 7)
+
+
 def _sheet_quotes(bk: _Book, quotes: pd.DataFrame) -> None:
     ws = bk.wb.add_worksheet("Citater")
     cols = list(quotes.columns)
@@ -1025,6 +1111,8 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     import xlsxwriter
     from coding.quotebank import export_quotes
     from survey.db import session_scope
+    from survey.source_store import load_reasons, load_sources
+    from survey.source_store import restrict as restrict_sources
     from survey.wideio import mask_free_text
 
     group, site_type = group or None, site_type or None
@@ -1048,6 +1136,9 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     data = mask_free_text(wide.loc[pop.index], guide, engine)
     with session_scope(engine) as s:
         quotes = export_quotes(s, guide, anonymised=True, group=group, site_type=site_type)
+        sources = load_sources(s)  # issue 7: the other sources, limited to the population below
+        sources["aarsager"] = load_reasons(s)
+    sources = restrict_sources(sources, pop)
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
@@ -1073,6 +1164,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     _sheet_map_groups(bk, pop)
     for i, (a, b, section) in enumerate(crosstabs):
         _sheet_crosstab(bk, pop, "Krydstabel" if i == 0 else f"Krydstabel {i + 1}", a, b, section)
+    _sheets_triangulation(bk, pop, sources)
     _sheet_quotes(bk, quotes)
     _data_sheet_header(bk, data)
     _write_chart_data(bk)

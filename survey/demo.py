@@ -794,6 +794,8 @@ def build_demo_frame(guide: Guide) -> pd.DataFrame:
 def load_demo(engine: Engine, guide: Guide, *, if_empty: bool = False, replace: bool = False) -> int:
     """Write the demo study to the store in one transaction; returns the number of respondents.
 
+    Also writes the demo's SYNTHETIC other sources (issue 7: case-worker, contact-person and leader
+    interviews, case-file extractions and Bilag C's reasons; `survey.demo_sources`).
     if_empty: do nothing (return 0) when the store already holds any interview.
     replace: rebuild demo respondents that are already there. Real data is never replaced: an
     existing respondent with a demo id that did not come from the demo is always an error.
@@ -801,7 +803,7 @@ def load_demo(engine: Engine, guide: Guide, *, if_empty: bool = False, replace: 
     df = build_demo_frame(guide)
     ids = list(df["respondent_id"])
     with session_scope(engine) as s:
-        if if_empty and count_interviews(s) > 0:
+        if if_empty and count_interviews(s, informant=None) > 0:
             return 0
         existing = dict(s.execute(select(Interview.respondent_id, Interview.source)
                                   .where(Interview.respondent_id.in_(ids))).all())
@@ -814,4 +816,10 @@ def load_demo(engine: Engine, guide: Guide, *, if_empty: bool = False, replace: 
                              "demo-respondenter findes). Brug --replace for at indlæse den igen.")
         for site in SITES:  # so new interviews at a demo site continue the demo's prefix
             ensure_site(s, site.name, site.site_type, prefix=site.prefix)
-        return insert_wide(s, guide, df, replace=replace, source=SOURCE, who=WHO)
+        n = insert_wide(s, guide, df, replace=replace, source=SOURCE, who=WHO)
+        # issue 7: the SYNTHETIC case-worker, contact-person and leader interviews, case files and
+        # Bilag C's reasons (survey.demo_sources), marked source "demo" like the users
+        from survey.source_store import load_demo_sources
+
+        load_demo_sources(s, guide, replace=replace, who=WHO, source=SOURCE)
+        return n

@@ -44,6 +44,12 @@ class Interview(SQLModel, table=True):
     # content hash (survey.sync) of the version last merged in from a field laptop's package:
     # the common base that tells "changed only there" from "changed in both places"
     merged_from_hash: Optional[str] = Field(default=None, max_length=64)
+    # Triangulation (issue 7): who was interviewed — bruger | sagsbehandler | kontaktperson | leder |
+    # journal (a case-file extraction). For a source, respondent_id holds the source's own pseudonymous
+    # id (SB-AMA-01, JK-AMA-01, LE-AMA …), subject_interview_id the user's interview it is about (None
+    # for users and leaders) and site_id the site (a leader's site; a copy of the user's site).
+    informant: str = Field(default="bruger", max_length=20, index=True)
+    subject_interview_id: Optional[str] = Field(default=None, foreign_key="interview.id", index=True, max_length=36)
 
 
 class Answer(SQLModel, table=True):
@@ -126,3 +132,24 @@ class MergeConflict(SQLModel, table=True):
     resolved_at: Optional[dt.datetime] = None
     resolved_by: Optional[str] = Field(default=None, max_length=200)
     resolution: Optional[str] = Field(default=None, max_length=20)  # central | laptop
+
+
+class SourceStatus(SQLModel, table=True):
+    """Why a source about a respondent (or a site's leader interview) is missing — Bilag C's reasons
+    ("Ingen sagsbehandler", "Ingen tilladelse", …; codes of `survey.sources.SOURCE_STATUS`).
+
+    One row per (user's interview, kilde) or, for ``leder``, per (site, kilde). Changing or removing
+    a reason is written to the audit trail (entity ``kilde``). A source that exists needs no row.
+    """
+    __tablename__ = "source_status"
+    __table_args__ = (UniqueConstraint("subject_interview_id", "kilde", name="uq_source_status_subject_kilde"),
+                      UniqueConstraint("site_id", "kilde", name="uq_source_status_site_kilde"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    subject_interview_id: Optional[str] = Field(default=None, foreign_key="interview.id", max_length=36)
+    site_id: Optional[int] = Field(default=None, foreign_key="site.id")
+    kilde: str = Field(max_length=30)  # journal_kommune | journal_boform | sagsbehandler | kontaktperson | leder
+    status: str = Field(max_length=30)
+    note: Optional[str] = Field(default=None, sa_column=Column(Text))
+    recorded_by: Optional[str] = Field(default=None, max_length=200)
+    recorded_at: dt.datetime = Field(default_factory=utcnow)
+    source: str = Field(default="forsker", max_length=20)  # forsker | import | demo

@@ -260,7 +260,8 @@ def check_pseudonym(value: object, what: str = "id") -> str:
     return v
 
 
-def check_source_frame(df: pd.DataFrame, guide: Guide, wide_df: pd.DataFrame | None = None) -> pd.DataFrame:
+def check_source_frame(df: pd.DataFrame, guide: Guide, wide_df: pd.DataFrame | None = None, *,
+                       row_numbers: Sequence[int] | None = None) -> pd.DataFrame:
     """Check and canonicalise a frame of source rows for `guide` (as an import would).
 
     Every cell goes through `Guide.check_value`; ``source_id`` must be a unique pseudonym,
@@ -269,7 +270,8 @@ def check_source_frame(df: pd.DataFrame, guide: Guide, wide_df: pd.DataFrame | N
     a case-file frame must pass `check_journal_frame` (consent). Every problem is collected and
     raised as one `SourceError` naming row and code; the refusal of a journal for lack of
     consent is a `JournalConsentError`. Returns the canonical frame (meta columns first, then
-    the guide's codes; cells str or None).
+    the guide's codes; cells str or None). `row_numbers`: the spreadsheet row of each row of `df`
+    (default 2, 3, … — row 1 is the header), as an import names them.
     """
     informant = informant_of(guide)
     problems: list[str] = []
@@ -283,7 +285,8 @@ def check_source_frame(df: pd.DataFrame, guide: Guide, wide_df: pd.DataFrame | N
         problems.append(f"ukendte kolonner (ikke koder i {guide.form_id}): {', '.join(map(str, unknown_cols))}")
     rows = []
     seen: dict[str, int] = {}
-    for n, rec in enumerate(df.to_dict("records"), start=2):  # row 1 = header, as in a spreadsheet
+    numbers = list(row_numbers) if row_numbers is not None else list(range(2, len(df) + 2))  # row 1 = header
+    for n, rec in zip(numbers, df.to_dict("records")):
         out: dict[str, str | None] = {"source_id": None, "informant": informant}
         try:
             sid = check_pseudonym(rec.get("source_id"), "source_id")

@@ -91,6 +91,9 @@ FORMAT = "brugerblik-feltpakke"
 VERSION = 1
 MAX_DATA_BYTES = 2 * 1024 ** 3  # a package's data.json, uncompressed
 STATUSES = ("draft", "complete", "reopened")
+# issue 7: a source (case worker, contact person, leader, case file) carries its informant type and the
+# user's interview it is about; a user's own interview has neither key, so its form and hash are as before
+INFORMANTS = ("bruger", "sagsbehandler", "kontaktperson", "leder", "journal")
 SITE_TYPES = ("boform", "vaerested")
 
 
@@ -135,6 +138,9 @@ def content_hash(v: dict) -> str:
         "quotes": sorted([q["uid"], q["item_code"], q["text"], bool(q["for_report"]), q["created_by"],
                           q["created_at"]] for q in v["quotes"]),
     }
+    if v.get("informant", "bruger") != "bruger":
+        content["informant"] = v["informant"]
+        content["subject_interview_id"] = v.get("subject_interview_id")
     return hashlib.sha256(_canonical(content)).hexdigest()
 
 
@@ -172,6 +178,9 @@ def load_versions(s: Session, ids: list[str] | None = None, *, history: bool = T
                 "completed_at": _ts(iv.completed_at), "completion_note": iv.completion_note, "source": iv.source,
                 "merged_from_hash": iv.merged_from_hash,
                 "answers": [], "quotes": [], "consent": [], "audit": []}
+            if iv.informant and iv.informant != "bruger":
+                out[iv.id]["informant"] = iv.informant
+                out[iv.id]["subject_interview_id"] = iv.subject_interview_id
         if not out:
             continue
         where = (lambda col: col.in_(chunk)) if chunk is not None else (lambda col: col.isnot(None))
@@ -382,6 +391,10 @@ def _check_interview(c: _Check, v: Any, n: int) -> None:
     c.text(v, "completion_note", where, null=True)
     c.text(v, "source", where, max_len=20)
     c.text(v, "hash", where, max_len=64)
+    if "informant" in v:
+        c.text(v, "informant", where, max_len=20, choices=INFORMANTS)
+        if v.get("subject_interview_id") is not None:
+            c.uid(v, "subject_interview_id", where)
     codes = set()
     for a in c.items(v, "answers", where):
         w = where + ", svar"
@@ -577,7 +590,8 @@ def _write_interview(s: Session, v: dict, site: Site | None, central: dict | Non
                   status=v["status"], guide_form_id=v["guide_form_id"], guide_version=v["guide_version"],
                   created_at=_parse_ts(v["created_at"]), updated_at=_parse_ts(v["updated_at"]),
                   completed_at=_parse_ts(v["completed_at"]), completion_note=v["completion_note"],
-                  source=v["source"], merged_from_hash=v["hash"])
+                  source=v["source"], merged_from_hash=v["hash"], informant=v.get("informant", "bruger"),
+                  subject_interview_id=v.get("subject_interview_id"))
     iv = s.get(Interview, v["id"])
     if iv is None:
         iv = Interview(id=v["id"], **fields)
@@ -686,9 +700,16 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
         for chunk in _chunks(sorted(set(rids))):
             owner.update(dict(s.execute(select(Interview.respondent_id, Interview.id)
                                         .where(Interview.respondent_id.in_(chunk))).all()))
-        for v in pkg.interviews:
+        # users' own interviews first: a source (issue 7) refers to the user's interview it is about
+        for v in sorted(pkg.interviews, key=lambda v: v.get("informant", "bruger") != "bruger"):
             rid, L = v["respondent_id"], v["hash"]
             c = central.get(v["id"])
+            subj = v.get("subject_interview_id")
+            if subj and s.get(Interview, subj) is None:
+                _conflict(s, res, pkg, v, c, "kilde_uden_bruger",
+                          "kilden handler om en bruger, hvis interview ikke findes centralt (eller ikke kunne "
+                          "flettes); flet brugerens interview først", c["merged_from_hash"] if c else None)
+                continue
             site, why = (None, None)
             if v["site"] is not None:
                 if v["site"]["name"] in site_problem:

@@ -315,11 +315,14 @@ def _read_csv(data: bytes, guide: Guide) -> _Table:
         delimiter = m.group(1)
         text = "" if first_nl < 0 else text[first_nl + 1:]
     if delimiter is None:  # the separator that makes the most header cells known codes
-        first = next((line.rstrip("\r\n") for line in io.StringIO(text) if line.strip()), "")
+        first = next((line.rstrip("\r\n") for line in io.StringIO(text, newline=None) if line.strip()), "")
         known = {c.casefold() for c in guide.codes}
         best: tuple[int, int, int] | None = None
         for rank, d in enumerate((",", ";", "\t")):
-            cells = next(csv.reader([first], delimiter=d), [])
+            try:
+                cells = next(csv.reader([first], delimiter=d), [])
+            except csv.Error:  # e.g. a line break inside a quoted heading: the full read below says so
+                cells = []
             score = (sum(_normal_header(c) in known for c in cells), len(cells), -rank)
             if best is None or score > best:
                 best, delimiter = score, d

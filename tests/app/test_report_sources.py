@@ -1,0 +1,86 @@
+"""The Rapport page's tables from the other sources (issue 7) on the demo study: Bilag C, Oversigt
+over interview, Planer (section 6.3's figures) and Enighed (7.4), as `exports.triangulation` computes them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from exports import triangulation as TR
+from survey import source_store
+from survey.db import get_engine
+from survey.demo import load_demo
+from ui import rapport_view as RV
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 90
+
+
+@pytest.fixture(scope="module")
+def demo_url(db_factory, guide) -> str:
+    url = db_factory.new()
+    assert load_demo(get_engine(url), guide) == 61
+    return url
+
+
+@pytest.fixture
+def db(demo_url, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_DB", demo_url)
+    return get_engine(demo_url)
+
+
+def run_ok(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def tables_tab(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    run_ok(at)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.query_params["fane"] = "Tabeller"
+    at.switch_page("ui/rapport.py")
+    run_ok(at)
+    at.session_state[RV.K_TAB] = "Tabeller"
+    return run_ok(at)
+
+
+def test_planer_on_the_report_page_gives_section_6_3s_figures(db):
+    at = tables_tab()
+    assert set(TR.TITLES.values()) <= set(at.selectbox(key="rp_table").options)
+    at.selectbox(key="rp_table").set_value("planer")
+    run_ok(at)
+    shown = at.dataframe[0].value
+    rows = {(r["Stedtype"], r["Kilde"]): r for r in shown.to_dict("records")}
+    boform, vaerested = rows[("Boform", "Kommunens journal")], rows[("Værested", "Kommunens journal")]
+    assert (boform["Journaler læst"], boform["Handleplan (§ 111)"], boform["Jobplan"]) == (25, 5, 6)
+    assert (vaerested["Journaler læst"], vaerested["Handleplan (§ 111)"], vaerested["Jobplan"]) == (23, 3, 8)
+    assert boform["Andel handleplan"] == "20,0 %" and vaerested["Andel jobplan"] == "34,8 %"
+    assert any("§ 111" in c.value for c in at.caption)
+
+
+def test_every_source_table_renders_in_every_mode(db, guide):
+    at = tables_tab()
+    f = source_store.load_all(db, guide)
+    for params in ({}, {"site": "vaerested", "publish": True, "min_n": 8}):
+        at.sidebar.selectbox(key=RV.K_SITE).set_value(params.get("site", ""))
+        at.sidebar.toggle(key=RV.K_PUB).set_value(params.get("publish", False))
+        at.sidebar.number_input(key=RV.K_MINN).set_value(params.get("min_n", 5))
+        run_ok(at)
+        for tid in TR.TABLES:
+            at.selectbox(key="rp_table").set_value(tid)
+            run_ok(at)
+            shown = at.dataframe[0].value
+            want = TR.render(tid, f["brugere"], f, site_type=params.get("site"), fmt="csv").strip().split("\n")
+            assert len(shown) == len(want) - 1, tid
+            assert "rp_table_csv" in {b.key for b in at.get("download_button")}
+    # publication: the sites with fewer than 8 users are hidden in Oversigt over interview
+    at.selectbox(key="rp_table").set_value("oversigt_interview")
+    run_ok(at)
+    shown = at.dataframe[0].value
+    amadeus = shown[shown["Sted"] == "Amadeus"].iloc[0]
+    assert amadeus["Brugere"] == "<8" and "Værested" in set(shown["Stedtype"])

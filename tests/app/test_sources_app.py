@@ -1,0 +1,230 @@
+"""Triangulation in the app (issue 7): other informants on the start page, their guides on the interview
+page (autosave, resume), consent gating of case files, and the Kilder page."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from survey import interview as svc
+from survey import source_store
+from survey.db import get_engine, session_scope
+from survey.models import Interview
+from ui.common import wkey
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 30
+
+
+@pytest.fixture
+def db(db_url, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_DB", db_url)
+    return get_engine(db_url)
+
+
+def _user(db, guide, consent: str | None, site="Amadeus", site_type="vaerested"):
+    info = svc.start_interview(db, guide, site_name=site, site_type=site_type, interviewer="KL",
+                               interview_date=dt.date(2026, 11, 3))
+    if consent is not None:
+        assert svc.save_answer(db, guide, info.id, "consent_journal", consent).ok
+    return info
+
+
+@pytest.fixture
+def users(db, guide):
+    return _user(db, guide, "ja"), _user(db, guide, "nej")
+
+
+def run_ok(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
+                     + [w.value for w in at.warning] + [s.value for s in at.success] + [i.value for i in at.info]
+                     ).replace("\\", "")  # markdown escapes (ui.common.md) left out
+
+
+def open_page(script: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    run_ok(at)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.switch_page(script)
+    return run_ok(at)
+
+
+def start(at: AppTest, informant: str) -> AppTest:
+    at.radio(key="start_informant").set_value(informant)
+    return run_ok(at)
+
+
+# ---------------------------------------------------------------- start and interview
+
+def test_a_case_worker_interview_about_a_respondent_autosaves_and_resumes(db, guide, users):
+    ok_user, _ = users
+    at = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    assert at.radio(key="start_informant").options == ["Bruger", "Sagsbehandler", "Kontaktperson", "Leder",
+                                                       "Journaludtræk"]
+    start(at, "sagsbehandler")
+    assert at.selectbox(key="start_src_user").options[0].startswith("AMA-01")
+    at.selectbox(key="start_src_user").select(ok_user.id)
+    at.text_input(key="start_src_interviewer").input("KL")
+    run_ok(at)
+    at.button(key="start_src_btn").click()
+    run_ok(at)
+    iid = at.query_params["iv"]
+    info = svc.get_info(db, iid)
+    assert (info.informant, info.respondent_id, info.subject_respondent_id, info.site_name, info.status) == \
+        ("sagsbehandler", "SB-AMA-01", "AMA-01", "Amadeus", "draft")
+    assert at.query_params["afsnit"] == "_om"  # a source opens on «Om interviewet»: who, and the focus
+    assert "Sagsbehandlerinterview om AMA-01" in texts(at)
+    at.text_area(key=wkey(iid, "informant_id")).input("SAGSB-01")
+    at.radio(key=wkey(iid, "fokus")).set_value("konkret")
+    run_ok(at)
+    # the case-worker guide's sections, answered there: saved at once, against that guide
+    at = open_page("ui/interview.py", iv=iid, afsnit="brugeren")
+    at.radio(key=wkey(iid, "kendskab")).set_value("godt")
+    at.text_area(key=wkey(iid, "forloeb")).input("Kom fra herberg; har været i tilbuddet et år.")
+    run_ok(at)
+    a = svc.load_state(db, iid).answers
+    assert (a["informant_id"], a["fokus"], a["kendskab"], a["forloeb"]) == \
+        ("SAGSB-01", "konkret", "godt", "Kom fra herberg; har været i tilbuddet et år.")
+    assert any("✔ Gemt" in m.value for m in at.sidebar.markdown)
+    # reload: every value is back, in the same guide
+    at3 = open_page("ui/interview.py", iv=iid, afsnit="brugeren")
+    assert at3.radio(key=wkey(iid, "kendskab")).value == "godt"
+    assert at3.text_area(key=wkey(iid, "forloeb")).value.startswith("Kom fra herberg")
+    at3 = open_page("ui/interview.py", iv=iid, afsnit="_om")
+    assert at3.text_area(key=wkey(iid, "informant_id")).value == "SAGSB-01"
+    # the start page lists the draft as a case-worker interview about AMA-01
+    at4 = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    assert "Sagsbehandlerinterview om AMA-01" in texts(at4)
+    # complete: the case-worker guide's required items are there, so no reason is needed
+    res = svc.complete(db, source_store.informant_guide("sagsbehandler"), iid)
+    assert res.ok and not res.missing and svc.get_info(db, iid).status == "complete"
+    # the user guide cannot be used to save into it (a wrong guide is refused, nothing stored)
+    assert not svc.complete(db, guide, iid).ok or svc.get_info(db, iid).status == "complete"
+    # the users' wide frame does not see it
+    from survey.store import load_wide
+
+    assert list(load_wide(db, guide)["respondent_id"]) == ["AMA-01", "AMA-02"]
+
+
+@pytest.mark.parametrize("informant, first", [("kontaktperson", "brugeren"), ("leder", "tilbud"),
+                                              ("journal", "forloeb_grp")])
+def test_each_new_guide_renders_in_the_interview_app(db, guide, users, informant, first):
+    ok_user, _ = users
+    at = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    start(at, informant)
+    if informant == "leder":
+        assert at.selectbox(key="start_src_site").value == "Amadeus"
+    else:
+        at.selectbox(key="start_src_user").select(ok_user.id)
+        run_ok(at)
+    at.button(key="start_src_btn").click()
+    run_ok(at)
+    iid = at.query_params["iv"]
+    info = svc.get_info(db, iid)
+    assert info.informant == informant and at.query_params["afsnit"] == "_om"
+    g = source_store.informant_guide(informant)
+    secs = svc.sections(g)
+    assert at.sidebar.radio(key=f"nav_{iid}").options[1:1 + len(secs)] != []
+    for sec in secs:  # every section of the guide renders without an error
+        at2 = open_page("ui/interview.py", iv=iid, afsnit=sec.name)
+        assert sec.label in texts(at2)
+    if informant == "journal":
+        assert svc.load_state(db, iid).answers["kilde"] == "kommune"
+        at3 = open_page("ui/interview.py", iv=iid, afsnit="planer")
+        at3.radio(key=wkey(iid, "handleplan")).set_value("ja")
+        run_ok(at3)
+        assert svc.load_state(db, iid).answers["handleplan"] == "ja"
+        at4 = open_page("ui/interview.py", iv=iid, afsnit="planer")
+        assert at4.radio(key=wkey(iid, "handleplan")).value == "ja"
+
+
+def test_a_case_file_is_refused_in_the_app_without_consent(db, guide, users):
+    _, refused = users
+    at = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    start(at, "journal")
+    at.selectbox(key="start_src_user").select(refused.id)
+    run_ok(at)
+    assert "har ikke givet tilladelse til journalindsigt" in texts(at)
+    at.button(key="start_src_btn").click()
+    run_ok(at)
+    assert "må ikke åbnes" in texts(at) and "consent_journal er 'nej'" in texts(at)
+    assert "iv" not in at.query_params
+    with session_scope(db) as s:
+        assert s.execute(select(Interview.id).where(Interview.informant == "journal")).first() is None
+
+
+def test_consent_withdrawn_after_the_file_was_opened_refuses_saving(db, guide, users):
+    ok_user, _ = users
+    info = source_store.start_source_interview(db, "journal", subject_interview_id=ok_user.id, kilde="kommune",
+                                               interviewer="KL")
+    assert svc.save_answer(db, guide, ok_user.id, "consent_journal", "nej").ok  # withdrawn
+    at = open_page("ui/interview.py", iv=info.id, afsnit="planer")
+    assert "Intet kan gemmes i dette journaludtræk" in texts(at)
+    at.radio(key=wkey(info.id, "handleplan")).set_value("ja")
+    run_ok(at)
+    assert "handleplan" not in svc.load_state(db, info.id).answers
+    assert "må ikke åbnes" in texts(at)
+
+
+# ---------------------------------------------------------------- the Kilder page
+
+@pytest.fixture
+def demo_db(db, guide):
+    from survey.demo import load_demo
+
+    load_demo(db, guide)
+    return db
+
+
+def test_the_kilder_page_shows_every_source_side_by_side(demo_db):
+    at = open_page("ui/kilder.py", r="KFU-01")
+    assert not at.error
+    df = at.dataframe[0].value
+    assert list(df.columns) == ["Emne", "Brugeren selv", "Sagsbehandleren", "Kontaktpersonen", "Kommunens journal",
+                                "Boformens journal"]
+    offer = df[df["Emne"] == "Tilbuddet"].iloc[0]
+    assert "✘ uenig" in offer["Sagsbehandleren"]  # the demo's KFU-01: the case worker names another offer
+    assert "Kilder om brugeren: JB-KFU-01" in texts(at) and "SB-KFU-01" in texts(at)
+    assert "Tilbuddet**: brugeren er" in texts(at) and "forskellig fra sagsbehandleren" in texts(at)
+    # Bilag C's status of each source, the leader's included
+    for kilde in ("journal_kommune", "journal_boform", "sagsbehandler", "kontaktperson", "leder"):
+        assert at.container(key=f"kilde_{kilde}") is not None
+
+
+def test_a_reason_for_a_missing_source_is_recorded_and_audited(demo_db):
+    from survey.models import AuditEntry
+
+    at = open_page("ui/kilder.py", r="AMA-04")  # the demo: no contact-person interview, «-» (ikke oplyst)
+    assert at.selectbox(key="kst_kontaktperson_AMA-04").value == "ikke_oplyst"
+    at.selectbox(key="kst_kontaktperson_AMA-04").select("ikke_tid")
+    at.text_input(key="knote_kontaktperson_AMA-04").input("ferie i hele perioden")
+    at.button(key="ksave_kontaktperson_AMA-04").click()
+    run_ok(at)
+    assert "årsagen «Ikke tid» er gemt" in texts(at)
+    r = source_store.load_reasons(demo_db)
+    row = r[(r["respondent_id"] == "AMA-04") & (r["kilde"] == "kontaktperson")].iloc[0]
+    assert (row["status"], row["note"]) == ("ikke_tid", "ferie i hele perioden")
+    with session_scope(demo_db) as s:
+        audit = s.execute(select(AuditEntry).where(AuditEntry.entity == "kilde")).scalars().all()
+        assert [(a.code, a.old_value, a.new_value) for a in audit] == [("kontaktperson", "ikke_oplyst", "ikke_tid")]
+    # a reason that does not fit the source is refused by the domain, nothing stored
+    with pytest.raises(Exception, match="passer ikke"):
+        source_store.set_source_status(demo_db, "kontaktperson", "ordinaer_pensionist", respondent_id="AMA-04")
+    # the table reads it
+    from exports import triangulation as TR
+
+    f = source_store.load_all(demo_db)
+    from survey.sources import source_status
+
+    bilag = TR.bilag_c(source_status(f["brugere"], f, f["aarsager"]))
+    assert bilag.set_index("respondent_id").loc["AMA-04", "kontaktperson"] == "ikke_tid"
