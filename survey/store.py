@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from survey.db import bulk_insert
+from survey.db import bulk_insert, fetch_columns
 from survey.guide import Guide, ValueProblem
 from survey.models import Answer, AuditEntry, Interview, Site, utcnow
 
@@ -230,7 +230,10 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
             ans_q = ans_q.join(Interview, Interview.id == Answer.interview_id).where(Interview.respondent_id.in_(ids))
         conn = s.connection()  # Core, not ORM: rows as plain tuples (ORM row processing was 2/3 of the time)
         meta = conn.execute(meta_q).all()
-        answers = conn.execute(ans_q).all()
+        if respondent_ids is None:  # every answer: the driver's own tuples (db.fetch_columns), ~2× faster
+            answers = fetch_columns(conn, Answer.__tablename__, ("interview_id", "code", "value"))
+        else:
+            answers = conn.execute(ans_q).all()
     finally:
         if own:
             s.close()
