@@ -16,9 +16,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-# venv, install, demo study into an empty store (leaves a non-empty store alone), start the app on 127.0.0.1
+# venv, install, demo study into an empty store (leaves a non-empty store, or one with users, alone),
+# the demo admin on a store without users (prints how to sign in), start the app on 127.0.0.1
 run: install
 	$(BIN)/brugerblik demo --if-empty
+	$(BIN)/brugerblik user demo-admin
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 
 # venv, install (browser included), every test: first on SQLite, then again on a throwaway

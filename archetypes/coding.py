@@ -33,6 +33,7 @@ from archetypes.rule import GroupDecision, derive_group
 from survey import store
 from survey.guide import Guide
 from survey.models import Answer, AuditEntry, Interview, Quote, Site, utcnow
+from survey.text import safe_text, shown, text_field
 
 ARKETYPE = "arketype"
 BRUGERGRUPPE = "brugergruppe"
@@ -161,10 +162,15 @@ def _interview(s: Session, interview_id: str) -> Interview:
 
 
 def _who(who: Optional[str]) -> str:
-    w = (who or "").strip()
+    w = text_field(who, "Hvem der koder", max_len=200, error=CodingError)  # no control characters
     if not w:
         raise CodingError("Angiv hvem der koder (forskerens navn eller initialer).")
     return w
+
+
+def _reason(reason: object) -> Optional[str]:
+    """A reason as stored: text without control characters (PostgreSQL refuses NUL), None if blank."""
+    return text_field(reason, "Begrundelsen", max_len=20_000, single_line=False, error=CodingError) or None
 
 
 def _answer(s: Session, interview_id: str, code: str) -> Optional[Answer]:
@@ -178,9 +184,10 @@ def _write(s: Session, guide: Guide, iv: Interview, code: str, raw: object, who:
     An unchanged value with no new reason is a no-op (returns the latest decision, maybe None).
     An unchanged value with a new reason is recorded and audited (old = new, reason in note).
     """
+    note = safe_text(note).strip() or None if note is not None else None
     value, problem = guide.check_value(code, raw)
     if problem is not None:
-        raise CodingError(f"{guide.item(code).label}: {raw!r} er ikke en gyldig værdi — {problem.text()}. "
+        raise CodingError(f"{guide.item(code).label}: {shown(raw)} er ikke en gyldig værdi — {problem.text()}. "
                           "Intet er gemt.")
     old_ans = _answer(s, iv.id, code)
     old = old_ans.value if old_ans else None
@@ -269,9 +276,9 @@ def set_arketype(s: Session, guide: Guide, interview_id: str, arketype: Optional
     """The researcher's archetype (blank clears it). An unknown code is refused, nothing stored."""
     who = _who(who)
     iv = _interview(s, interview_id)
-    if arketype not in (None, "") and str(arketype).strip() not in ARCHETYPES:
-        raise CodingError(f"Ukendt arketype {arketype!r} — tilladt: {', '.join(ARCHETYPES)}. Intet er gemt.")
-    return _write(s, guide, iv, ARKETYPE, arketype, who, reason=(reason or "").strip() or None, note=note)
+    if arketype not in (None, "") and safe_text(arketype).strip() not in ARCHETYPES:
+        raise CodingError(f"Ukendt arketype {shown(arketype)} — tilladt: {', '.join(ARCHETYPES)}. Intet er gemt.")
+    return _write(s, guide, iv, ARKETYPE, arketype, who, reason=_reason(reason), note=note)
 
 
 def set_judgement(s: Session, guide: Guide, interview_id: str, code: str, value: Optional[str], *, who: str,
@@ -281,19 +288,19 @@ def set_judgement(s: Session, guide: Guide, interview_id: str, code: str, value:
     if code not in JUDGEMENT_CODES:
         raise CodingError(f"{code!r} er ikke en forskervurdering — tilladt: {', '.join(JUDGEMENT_CODES)}.")
     iv = _interview(s, interview_id)
-    return _write(s, guide, iv, code, value, who, reason=(reason or "").strip() or None, note=note)
+    return _write(s, guide, iv, code, value, who, reason=_reason(reason), note=note)
 
 
 def override_group(s: Session, guide: Guide, interview_id: str, group: str, reason: str, *,
                    who: str) -> Optional[CodingDecision]:
     """Fix the user group by hand, overriding the rule. A reason is required."""
     who = _who(who)
-    reason = (reason or "").strip()
+    reason = _reason(reason)
     if not reason:
         raise CodingError("En overstyring af brugergruppen kræver en begrundelse.")
-    g = (group or "").strip()
+    g = safe_text(group).strip() if isinstance(group, str) else ""
     if g not in GROUPS:
-        raise CodingError(f"Ukendt brugergruppe {group!r} — tilladt: {', '.join(GROUPS)}. Intet er gemt.")
+        raise CodingError(f"Ukendt brugergruppe {shown(group)} — tilladt: {', '.join(GROUPS)}. Intet er gemt.")
     iv = _interview(s, interview_id)
     rule = rule_for(s, interview_id)
     note = f"Overstyring af reglen ({rule.group or 'ingen gruppe'})"
@@ -310,7 +317,7 @@ def clear_override(s: Session, guide: Guide, interview_id: str, *, who: str,
         return None
     rule = rule_for(s, interview_id)
     note = f"Overstyring fjernet; reglen gælder igen ({rule.group or 'ingen gruppe'})"
-    return _write(s, guide, iv, BRUGERGRUPPE, None, who, reason=(reason or "").strip() or None, note=note)
+    return _write(s, guide, iv, BRUGERGRUPPE, None, who, reason=_reason(reason), note=note)
 
 
 def _current_arketype_decision(s: Session, iv: Interview, who: str) -> CodingDecision:
@@ -413,6 +420,7 @@ def respondents(s: Session) -> list[RespondentRow]:
     ark = dict(s.execute(select(Answer.interview_id, Answer.value).where(Answer.code == ARKETYPE)).all())
     rows = s.execute(select(Interview.id, Interview.respondent_id, Interview.status, Site.name, Site.site_type)
                      .join(Site, Site.id == Interview.site_id, isouter=True)
+                     .where(Interview.informant == "bruger")  # the users; other sources: ui/kilder (issue 7)
                      .order_by(Interview.respondent_id)).all()
     return [RespondentRow(iid, rid, site, stype, status, ark.get(iid)) for iid, rid, status, site, stype in rows]
 

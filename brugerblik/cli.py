@@ -1,12 +1,29 @@
-"""The `brugerblik` command. Thin: parses arguments, calls the domain packages, prints.
+"""The `brugerblik` command. Thin: parses arguments, checks the role, calls the domain packages, prints.
 
-Exit codes: 0 ok, 1 refused input (bad file, unknown table …), 2 usage error.
+Exit codes:
+
+- 0 ok (also a command that had nothing to do, e.g. ``demo --if-empty`` on a store with data)
+- 1 refused input or a failure the message explains (bad file, unknown table, store unreachable …)
+- 2 usage error (unknown command or option)
+- 3 refused login or role: nothing was done; the Danish reason is on standard error
+
+Logins and roles (issue 6). Every (sub)command names an action of `survey.auth` in
+`COMMAND_ACTIONS`; `main()` checks it centrally before the command runs. A store with no users
+is *open* (single-user mode: no login, everything allowed, as for a private file). Once a user
+exists, give the user name with ``--bruger NAVN`` (or ``BRUGERBLIK_USER``); the password is
+read from ``BRUGERBLIK_PASSWORD`` or asked for at the terminal — never as an argument (argv is
+visible in ``ps`` and shell history). The acting user is who the audit trail records.
+
+``BRUGERBLIK_LOG=DEBUG`` (or INFO, WARNING) writes log lines to standard error; they name users,
+codes and exception types, never respondent text, CPR numbers or passwords.
 """
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
-from typing import Sequence
+from typing import Optional, Sequence
 
 
 def _engine(args):
@@ -31,6 +48,8 @@ def cmd_guide_check(args) -> int:
 def cmd_import(args) -> int:
     from survey import wideio
 
+    if getattr(args, "kilde", None):
+        return _import_sources(args)
     result = wideio.import_file(_engine(args), _guide(args), args.file, replace=args.replace, who=args.who)
     for w in result.warnings:
         print(w.format(args.lang), file=sys.stderr)
@@ -46,9 +65,38 @@ def cmd_import(args) -> int:
     return 0
 
 
+def _import_sources(args) -> int:
+    """import --kilde: case-worker/contact-person/leader interviews or case files (issue 7), all or nothing."""
+    from survey import source_store
+
+    result = source_store.import_sources(_engine(args), args.kilde, args.file, replace=args.replace, who=args.who)
+    for w in result.warnings:
+        print(w.format(args.lang), file=sys.stderr)
+    if result.problems:
+        for p in result.problems:
+            print(p.format(args.lang), file=sys.stderr)
+        n = len(result.problems)
+        print((f"{n} problem(s); nothing was imported." if args.lang == "en"
+               else f"{n} problem(er); intet er importeret."), file=sys.stderr)
+        return 1
+    print((f"Imported {result.written} sources ({args.kilde}) from {args.file}." if args.lang == "en"
+           else f"Importerede {result.written} kilder ({args.kilde}) fra {args.file}."))
+    return 0
+
+
 def cmd_export(args) -> int:
     from survey import wideio
 
+    if getattr(args, "kilde", None):
+        if args.kind != "raw":
+            print("--kilde kan kun bruges med export raw.", file=sys.stderr)
+            return 2
+        from survey import source_store
+
+        n = source_store.export_sources(_engine(args), args.kilde, args.file, anonymised=not args.umaskeret)
+        masked = "umaskeret fritekst" if args.umaskeret else "fritekst anonymiseret"
+        print(f"Eksporterede {n} kilder ({args.kilde}) til {args.file} ({masked}).")
+        return 0
     if args.kind == "package":
         from survey import sync
 
@@ -79,14 +127,39 @@ def _wide(args):
     return load_wide(_engine(args), _guide(args))
 
 
-def cmd_table(args) -> int:
-    from exports import tables
+def _triangulation_table(args) -> int:
+    """table bilag_c|oversigt_interview|planer|enighed (issue 7): the users and their other sources."""
+    from exports import tables, triangulation
+    from survey import source_store
 
+    try:
+        frames = source_store.load_all(_engine(args), _guide(args))
+        wide = frames.pop("brugere")
+        if args.group:
+            wide = tables.population(wide, args.group, None)
+            frames = source_store.restrict(frames, wide)
+        out = triangulation.render(args.id, wide, frames, guide=_guide(args), fmt=args.format,
+                                   site_type=args.site_type)
+    except tables.TableError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    sys.stdout.write(out)
+    return 0
+
+
+def cmd_table(args) -> int:
+    from exports import tables, triangulation
+
+    if str(args.id).strip().lower() in triangulation.TABLES:
+        return _triangulation_table(args)
     try:
         out = tables.render(args.id, _wide(args), _guide(args), fmt=args.format, group=args.group,
                             site_type=args.site_type, probe=args.probe)
     except tables.TableError as e:
-        print(str(e), file=sys.stderr)
+        msg = str(e)
+        if msg.startswith("Ukendt tabel"):  # the triangulation tables are allowed too
+            msg = msg.rstrip(".") + ", " + ", ".join(triangulation.TABLES) + "."
+        print(msg, file=sys.stderr)
         return 1
     sys.stdout.write(out)
     return 0
@@ -152,7 +225,8 @@ def cmd_demo(args) -> int:
     if n == 0:
         print("Databasen har allerede data; demoundersøgelsen er ikke indlæst.")
     else:
-        print(f"Indlæste demoundersøgelsen: {n} syntetiske respondenter på 12 steder (ikke rigtige personer).")
+        print(f"Indlæste demoundersøgelsen: {n} syntetiske respondenter på 12 steder (ikke rigtige personer) "
+              "med syntetiske sagsbehandler-, kontaktperson- og lederinterview og journaludtræk.")
     return 0
 
 
@@ -230,9 +304,334 @@ def cmd_anonymise(args) -> int:
     return anonymise.cli_anonymise(args)
 
 
+def _new_password(username: str) -> str:
+    """The new password: BRUGERBLIK_NEW_PASSWORD, or asked for twice at the terminal."""
+    from survey import auth
+    from survey.store import StoreError
+
+    pw = os.environ.get("BRUGERBLIK_NEW_PASSWORD")
+    if pw is not None:
+        return auth.check_password(pw)
+    first = auth.check_password(_ask_password(f"Ny adgangskode for {username}: "))
+    if _ask_password("Gentag adgangskoden: ") != first:
+        raise StoreError("Adgangskoderne er ikke ens; intet er ændret.")
+    return first
+
+
+def _when(t) -> str:
+    return t.strftime("%Y-%m-%d %H:%M") + " UTC" if t is not None else "aldrig"
+
+
+def cmd_user(args) -> int:
+    from survey import auth
+    from survey.db import get_engine, session_scope
+    from survey.store import StoreError
+
+    act = args.user_action
+    who = args.principal.username  # None on an open store (single-user mode)
+    engine = get_engine(getattr(args, "db", None))
+    if act == "demo-admin":
+        with session_scope(engine) as s:
+            name = auth.ensure_demo_admin(s)
+        if name is None:
+            print("Databasen har allerede brugere; ingen demo-administrator oprettet.")
+        else:
+            print(_demo_admin_text())
+        return 0
+    if act == "list":
+        with session_scope(engine) as s:
+            users = auth.list_users(s)
+            rows = [(u.username, u.full_name or "", auth.ROLES.get(u.role, u.role), "ja" if u.active else "nej",
+                     _when(u.last_login)) for u in users]
+        if not rows:
+            print("Ingen brugere (databasen er åben: enkeltbrugertilstand uden login).")
+            return 0
+        head = ("brugernavn", "navn", "rolle", "aktiv", "sidste login")
+        widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+        for r in [head, *rows]:
+            print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+        return 0
+    name = auth.check_username(args.name)
+    if act == "add":
+        role = auth.check_role(args.rolle)
+        with session_scope(engine) as s:
+            first = auth.is_open(s)
+            if first and role != "admin":
+                raise StoreError("Den første bruger skal være administrator (--rolle admin): ellers kunne "
+                                 "databasen få brugere, men ingen til at administrere dem. Intet er oprettet.")
+            if auth.get_user(s, name) is not None:
+                raise StoreError(f"Brugeren «{name}» findes allerede.")
+        password = _new_password(name)
+        with session_scope(engine) as s:
+            if auth.is_open(s) and role != "admin":  # another process took the first place meanwhile
+                raise StoreError("Den første bruger skal være administrator (--rolle admin). Intet er oprettet.")
+            # made by an administrator for someone else: they choose their own password at the first login
+            auth.add_user(s, name, role, password, full_name=args.navn or "", who=who,
+                          must_change_password=not first and name != who)
+        print(f"Oprettede brugeren {name} ({auth.ROLES[role]}).")
+        if not first and name != who:
+            print("Brugeren vælger sin egen adgangskode ved første login i appen.")
+        if first:
+            print("Databasen kræver nu login: brug --bruger NAVN (eller BRUGERBLIK_USER) og adgangskoden "
+                  "(spørges om, eller BRUGERBLIK_PASSWORD).")
+        return 0
+    if act == "passwd":
+        with session_scope(engine) as s:
+            auth._existing(s, name)
+        password = _new_password(name)
+        reset = bool(who) and name != who  # an administrator's reset: the user chooses a new one at login
+        with session_scope(engine) as s:
+            auth.set_password(s, name, password, who=who, must_change=reset)
+        print(f"Adgangskoden for {name} er {'nulstillet' if reset else 'skiftet'}."
+              + (" Brugeren vælger en ny ved næste login i appen." if reset else ""))
+        return 0
+    if act in ("disable", "enable"):
+        with session_scope(engine) as s:
+            auth.set_active(s, name, act == "enable", who=who)
+        print(f"Brugeren {name} er {'aktiveret' if act == 'enable' else 'deaktiveret'}.")
+    elif act == "role":
+        role = auth.check_role(args.rolle)
+        with session_scope(engine) as s:
+            auth.set_role(s, name, role, who=who)
+        print(f"Brugeren {name} har nu rollen {auth.ROLES[role]}.")
+    return 0
+
+
+# ----------------------------------------------------------------------------- roles
+
+#: Any logged-in user (every role) may run the command; an open store allows it too.
+LOGIN = "login"
+#: Needs no login: the command acts only on a store without users (an open store) and does
+#: nothing on a store with users (`BOOTSTRAP_SKIPPED` says so). Used by `make run`.
+BOOTSTRAP = "bootstrap"
+
+#: Every (sub)command -> the `survey.auth` action it needs. The key is the command and its
+#: sub-command or first choice ("export raw", "db upgrade", "user add"); "KEY --flag" overrides
+#: it when that flag is given ("export raw --umaskeret"). A command with no entry is refused
+#: (and tests/test_cli_roles.py fails): add one here for every new command.
+COMMAND_ACTIONS: dict[str, str] = {
+    "guide check": LOGIN,
+    "import": "import",
+    "export raw": "export.anonymised",
+    "export raw --umaskeret": "export.raw",
+    "export spss": "export.anonymised",
+    "export spss --umaskeret": "export.raw",
+    "export qdpx": "export.anonymised",
+    "export qdpx --umaskeret": "export.raw",
+    "export package": "package",
+    "table": "report",
+    "kvalitetskort": "report",
+    "figure": "report",
+    "report": "report",
+    "crosstab": "report",
+    "tag": "tag",
+    "anonymise": "anonymise",
+    "demo": "db",
+    "demo --if-empty": BOOTSTRAP,
+    "merge": "db",
+    "backup": "db",
+    "db upgrade": "db",
+    "db current": "db",
+    "db revision": "db",
+    "user add": "users",
+    "user list": "users",
+    "user disable": "users",
+    "user enable": "users",
+    "user passwd": "users",
+    "user role": "users",
+    "user demo-admin": BOOTSTRAP,
+}
+
+#: What a BOOTSTRAP command says when the store already has users (it then does nothing).
+BOOTSTRAP_SKIPPED: dict[str, str] = {
+    "demo --if-empty": "Databasen har brugere; demoundersøgelsen er ikke indlæst (log ind som administrator "
+                       "og kør brugerblik demo for at indlæse den alligevel).",
+    "user demo-admin": "Databasen har allerede brugere; ingen demo-administrator oprettet.",
+}
+
+#: Commands that work without the store (built-in lists, the seed codebook, the guide file): when
+#: the store cannot be opened they run without a login, reading nothing from it.
+STORE_OPTIONAL = frozenset({"guide check", "anonymise", "tag"})
+
+
+def _demo_admin_text() -> str:
+    from survey import auth
+
+    return (f"Demo-administrator oprettet. Log ind med brugernavnet «{auth.DEMO_ADMIN}» og adgangskoden "
+            f"«{auth.DEMO_PASSWORD}», og skift adgangskoden ved første login.\n"
+            f"På kommandolinjen: --bruger {auth.DEMO_ADMIN} (eller BRUGERBLIK_USER={auth.DEMO_ADMIN}); "
+            "adgangskoden spørges der om (eller BRUGERBLIK_PASSWORD).")
+
+
+def _subparsers_of(parser: argparse.ArgumentParser) -> tuple[Optional[str], dict[str, argparse.ArgumentParser]]:
+    for a in parser._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            return a.dest, dict(a.choices)
+    return None, {}
+
+
+def _first_choice(parser: argparse.ArgumentParser) -> Optional[argparse.Action]:
+    for a in parser._actions:
+        if not a.option_strings and a.choices and not isinstance(a, argparse._SubParsersAction):
+            return a
+    return None
+
+
+def command_keys(parser: Optional[argparse.ArgumentParser] = None) -> list[str]:
+    """Every command key the parser accepts ("table", "export raw", "user add" …), flags not included."""
+    _, top = _subparsers_of(parser or build_parser())
+    keys: list[str] = []
+    for name, sp in top.items():
+        _, nested = _subparsers_of(sp)
+        choice = _first_choice(sp)
+        if nested:
+            keys += [f"{name} {n}" for n in nested]
+        elif choice is not None:
+            keys += [f"{name} {c}" for c in choice.choices]
+        else:
+            keys.append(name)
+    return keys
+
+
+def command_key(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """The key of the parsed command in `COMMAND_ACTIONS`, with a flag when the table names one."""
+    dest, top = _subparsers_of(parser)
+    name = getattr(args, dest)
+    sp = top[name]
+    nested_dest, nested = _subparsers_of(sp)
+    choice = _first_choice(sp)
+    if nested:
+        key = f"{name} {getattr(args, nested_dest)}"
+        sp = nested[getattr(args, nested_dest)]
+    elif choice is not None:
+        key = f"{name} {getattr(args, choice.dest)}"
+    else:
+        key = name
+    for a in sp._actions:
+        for opt in a.option_strings:
+            if opt.startswith("--") and f"{key} {opt}" in COMMAND_ACTIONS and getattr(args, a.dest, None) is True:
+                return f"{key} {opt}"
+    return key
+
+
+def _ask_password(prompt: str) -> str:
+    """Asked at the terminal, not echoed. No terminal to ask at: a refusal, never a hang (and never
+    getpass's fallback of reading standard input with the echo on)."""
+    from survey.auth import AuthError
+
+    if os.name == "posix":
+        try:
+            os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+        except OSError:
+            raise AuthError("Ingen adgangskode: sæt BRUGERBLIK_PASSWORD (der er ingen terminal at spørge i).") from None
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, KeyboardInterrupt, OSError):
+        raise AuthError("Ingen adgangskode: sæt BRUGERBLIK_PASSWORD, eller kør kommandoen i en terminal.") from None
+
+
+def _auth_engine(args):
+    """An engine on the store as it is (no migration: a refused command changes nothing), or None
+    when there is no store yet (nothing to protect; the command may create an empty one)."""
+    from survey import db
+
+    url = getattr(args, "db", None) or os.environ.get("BRUGERBLIK_DB")
+    if url is None:
+        if not db.default_store_exists():
+            return None
+        url = db.default_url()
+    if db.is_sqlite(url):
+        try:
+            if not db.sqlite_path(url).exists():
+                return None
+        except ValueError:  # an in-memory store: new, so without users
+            return None
+    return db.make_engine(url, migrate=False)
+
+
+def resolve_principal(args, action: str):
+    """Who runs the command: `OPEN` on a store without users, else a checked login.
+
+    Returns None for a BOOTSTRAP command on a store with users (it is skipped). Raises AuthError.
+    """
+    from sqlalchemy import inspect
+    from sqlmodel import Session
+
+    from survey import auth
+
+    engine = _auth_engine(args)
+    if engine is None:
+        return auth.OPEN
+    try:
+        with Session(engine) as s:
+            if not inspect(s.connection()).has_table(auth.User.__tablename__) or auth.is_open(s):
+                return auth.OPEN
+            if action == BOOTSTRAP:
+                return None
+            username = getattr(args, "bruger", None) or os.environ.get("BRUGERBLIK_USER")
+            if not username:
+                return auth.current_principal(s, None, None)  # raises: "Log ind: angiv --bruger …"
+            password = os.environ.get("BRUGERBLIK_PASSWORD")
+            if password is None:
+                password = _ask_password(f"Adgangskode for {str(username)[:40]}: ")
+            principal = auth.authenticate(s, username, password)
+            s.commit()  # last login
+            return principal
+    finally:
+        engine.dispose()
+
+
+def check_command(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The principal allowed to run the parsed command (None: a BOOTSTRAP command to skip).
+
+    Raises AuthError (exit 3) when the login or the role is refused, or the command has no entry.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from survey import auth
+
+    key = command_key(parser, args)
+    action = COMMAND_ACTIONS.get(key)
+    if action is None:
+        raise auth.AuthError(f"Kommandoen «{key}» har ingen rolle i COMMAND_ACTIONS (brugerblik/cli.py) "
+                             "og er derfor afvist.")
+    try:
+        principal = resolve_principal(args, action)
+    except SQLAlchemyError:
+        if key not in STORE_OPTIONAL:
+            raise
+        return auth.OPEN  # it reads nothing from the unreachable store (see STORE_OPTIONAL)
+    if principal is None or action in (LOGIN, BOOTSTRAP):
+        return principal
+    auth.require(principal, action)
+    return principal
+
+
+def _configure_logging() -> None:
+    """BRUGERBLIK_LOG=DEBUG|INFO|WARNING: log lines on standard error (names, codes and exception
+    types — never respondent text, CPR numbers or passwords; see tests/test_logs.py)."""
+    level = os.environ.get("BRUGERBLIK_LOG")
+    if level:
+        import logging
+
+        logging.basicConfig(level=getattr(logging, level.strip().upper(), logging.INFO), stream=sys.stderr,
+                            format="%(levelname)s %(name)s: %(message)s")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="brugerblik", description="Brugerblik: kvalitative brugerundersøgelser.")
+    p = argparse.ArgumentParser(
+        prog="brugerblik", description="Brugerblik: kvalitative brugerundersøgelser.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Login og roller: en database uden brugere er åben (enkeltbrugertilstand: intet login, alt er "
+               "tilladt).\nNår der findes en bruger, kræver hver kommando login: --bruger NAVN (eller "
+               "BRUGERBLIK_USER);\nadgangskoden spørges der om (eller BRUGERBLIK_PASSWORD) — aldrig som "
+               "argument.\nDen første bruger skal være administrator: brugerblik user add NAVN --rolle admin.\n\n"
+               "Afslutningskoder: 0 ok, 1 afvist input eller fejl (meddelelsen siger hvorfor), "
+               "2 forkert brug,\n3 login eller rolle afvist (intet er gjort).")
     p.add_argument("--db", help="SQLAlchemy-URL (ellers BRUGERBLIK_DB eller standardfilen)")
+    p.add_argument("--bruger", metavar="NAVN",
+                   help="log ind som NAVN (ellers BRUGERBLIK_USER); adgangskoden spørges der om eller læses fra "
+                        "BRUGERBLIK_PASSWORD. Unødvendigt på en database uden brugere.")
     p.add_argument("--guide", help="spørgeguide (.xlsx, XLSForm); standard: den medfølgende Bilag B-guide")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -243,8 +642,13 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="importér bredt format (CSV/XLSX), alt eller intet")
     i.add_argument("file")
     i.add_argument("--replace", action="store_true", help="erstat respondenter, der allerede findes")
+    i.add_argument("--kilde", choices=["sagsbehandler", "kontaktperson", "leder", "journal"],
+                   help="importér andre kilder end brugernes interview: én række pr. interview/journaludtræk "
+                        "(kolonnerne source_id og den pågældende guides koder); journaludtræk kun for "
+                        "respondenter med tilladelse til journalindsigt")
     i.add_argument("--lang", choices=["da", "en"], default="da", help="sprog for fejlmeddelelser")
-    i.add_argument("--who", default=None, help="hvem importerer (til revisionssporet)")
+    i.add_argument("--who", default=None, help="hvem importerer (til revisionssporet; kun uden login — "
+                                                "ellers den indloggede bruger)")
     i.set_defaults(func=cmd_import)
 
     e = sub.add_parser("export", help="eksportér data")
@@ -253,10 +657,13 @@ def build_parser() -> argparse.ArgumentParser:
                                 "package: feltpakke (FIL.zip) til brugerblik merge")
     e.add_argument("--umaskeret", action="store_true",
                    help="fritekst uden anonymisering (kun inden for forskergruppen)")
+    e.add_argument("--kilde", choices=["sagsbehandler", "kontaktperson", "leder", "journal"],
+                   help="med raw: eksportér en anden kilde end brugernes interview (samme format som import --kilde)")
     e.set_defaults(func=cmd_export)
 
     t = sub.add_parser("table", help="en af rapportens tabeller")
-    t.add_argument("id", help="3.1, 3.2, oversigt, fig3.1, 4.1, 4.2, fig4, fig7.1–fig7.4, 7.2")
+    t.add_argument("id", help="3.1, 3.2, oversigt, fig3.1, 4.1, 4.2, fig4, fig7.1–fig7.4, 7.2; kilder (afsnit 6.3, "
+                              "7.4, Bilag C): bilag_c, oversigt_interview, planer, enighed")
     t.add_argument("--format", choices=["csv", "md"], default="md")
     t.add_argument("--group", help="kun én brugergruppe (kode)")
     t.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
@@ -306,7 +713,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
     m = sub.add_parser("merge", help="flet en feltcomputers pakke ind i denne database")
     m.add_argument("file", nargs="?", help="pakken fra brugerblik export package")
-    m.add_argument("--who", default=None, help="hvem fletter/afgør (til revisionssporet)")
+    m.add_argument("--who", default=None, help="hvem fletter/afgør (til revisionssporet; kun uden login — "
+                                                "ellers den indloggede bruger)")
     m.add_argument("--conflicts", action="store_true", help="vis flettekonflikter, der venter på en person")
     m.add_argument("--alle", action="store_true", help="med --conflicts: også de afgjorte")
     m.add_argument("--resolve", type=int, metavar="N", help="afgør konflikt N (se --conflicts)")
@@ -331,15 +739,54 @@ def build_parser() -> argparse.ArgumentParser:
     an = sub.add_parser("anonymise", help="maskér navne, CPR-numre, telefon, adresser og steder")
     an.add_argument("file", nargs="?", default="-", help="fil eller - for standard input")
     an.set_defaults(func=cmd_anonymise)
+
+    us = sub.add_parser("user", help="brugere og roller (administrator); demo-admin til første start")
+    usub = us.add_subparsers(dest="user_action", required=True)
+    new_pw = "adgangskoden spørges der om to gange (eller BRUGERBLIK_NEW_PASSWORD)"
+    ua = usub.add_parser("add", help=f"opret en bruger; {new_pw}. Den første bruger skal være admin")
+    ua.add_argument("name", metavar="NAVN", help="brugernavn: små bogstaver, tal, . _ -")
+    ua.add_argument("--rolle", required=True, help="interviewer, forsker (researcher), rapportskriver "
+                                                   "(report_writer) eller admin")
+    ua.add_argument("--navn", help="fulde navn")
+    usub.add_parser("list", help="brugere med rolle, aktiv og sidste login")
+    for act, text in (("disable", "deaktivér en bruger (kan ikke logge ind)"), ("enable", "aktivér en bruger igen"),
+                      ("passwd", f"ny adgangskode til en bruger; {new_pw}")):
+        ux = usub.add_parser(act, help=text)
+        ux.add_argument("name", metavar="NAVN")
+    ur = usub.add_parser("role", help="skift en brugers rolle")
+    ur.add_argument("name", metavar="NAVN")
+    ur.add_argument("rolle", metavar="ROLLE")
+    usub.add_parser("demo-admin", help="opret demo-administratoren på en database uden brugere (ellers intet)")
+    us.set_defaults(func=cmd_user)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging()
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from survey.auth import AuthError
     from survey.db import BackupError, SchemaError
     from survey.guide import GuideError
     from survey.store import StoreError
     from survey.sync import SyncError
+
+    try:  # the role check, before anything is read or written
+        principal = check_command(parser, args)
+    except AuthError as e:
+        print(str(e), file=sys.stderr)
+        return 3
+    except SQLAlchemyError as e:
+        print(f"Databasen kunne ikke åbnes ({type(e).__name__}); tjek --db eller BRUGERBLIK_DB.", file=sys.stderr)
+        return 1
+    if principal is None:
+        print(BOOTSTRAP_SKIPPED[command_key(parser, args)])
+        return 0
+    args.principal = principal
+    if principal.username is not None:
+        args.who = principal.username  # the audit trail records the login, not a --who given by hand
 
     try:
         return args.func(args)

@@ -45,6 +45,7 @@ from archetypes.model import ARCHETYPES
 from survey import store
 from survey.guide import Guide, load_guide
 from survey.models import AuditEntry, Interview, Quote, utcnow
+from survey.text import safe_text, shown, text_field
 
 UNIT_KINDS = ("respondent", "segment", "quote")
 THEME_PREFIX = "tema:"
@@ -132,7 +133,7 @@ class Agreement:
 # --------------------------------------------------------------------------- validation
 
 def _coder(coder: Optional[str]) -> str:
-    c = (coder or "").strip()
+    c = text_field(coder, "Koderens navn", max_len=200, error=AgreementError)  # no control characters
     if not c:
         raise AgreementError("Angiv koderens navn eller initialer.")
     return c
@@ -142,20 +143,22 @@ def _unit(s: Session, unit: UnitLike) -> Unit:
     try:
         kind, uid = unit
     except (TypeError, ValueError):
-        raise AgreementError(f"En enhed angives som (type, id), fik {unit!r}.") from None
-    kind, uid = str(kind).strip(), str(uid).strip()
+        raise AgreementError(f"En enhed angives som (type, id), fik {shown(unit)}.") from None
+    kind, uid = safe_text(kind).strip(), safe_text(uid).strip()  # look-ups with NUL fail on PostgreSQL
     if kind not in UNIT_KINDS:
-        raise AgreementError(f"Ukendt enhedstype {kind!r} — tilladt: {', '.join(UNIT_KINDS)}.")
+        raise AgreementError(f"Ukendt enhedstype {shown(kind)} — tilladt: {', '.join(UNIT_KINDS)}.")
     if not uid:
         raise AgreementError("Enhedens id mangler.")
+    if len(uid) > 100:
+        raise AgreementError(f"Enhedens id er for langt ({len(uid)} tegn, højst 100).")
     if kind == "respondent":
         iv = store.interview_by_respondent(s, uid) or s.get(Interview, uid)
         if iv is None:
-            raise AgreementError(f"Respondenten {uid!r} findes ikke.")
+            raise AgreementError(f"Respondenten {shown(uid)} findes ikke.")
         uid = iv.respondent_id
     elif kind == "quote":
         if not uid.isdigit() or s.get(Quote, int(uid)) is None:
-            raise AgreementError(f"Citat {uid!r} findes ikke.")
+            raise AgreementError(f"Citat {shown(uid)} findes ikke.")
     return Unit(kind, uid)
 
 
@@ -164,14 +167,14 @@ def respondent_unit(interview: Interview) -> Unit:
 
 
 def check_variable(variable: str, kind: Optional[str] = None) -> str:
-    v = (variable or "").strip()
+    v = safe_text(variable).strip() if isinstance(variable, str) else ""
     if v in RESPONDENT_VARIABLES:
         if kind is not None and kind != "respondent":
             raise AgreementError(f"{v} kodes pr. respondent, ikke pr. {kind}.")
         return v
-    if v.startswith(THEME_PREFIX) and v[len(THEME_PREFIX):].strip():
+    if v.startswith(THEME_PREFIX) and v[len(THEME_PREFIX):].strip() and len(v) <= 150:
         return THEME_PREFIX + v[len(THEME_PREFIX):].strip()
-    raise AgreementError(f"Ukendt variabel {variable!r} — tilladt: {', '.join(RESPONDENT_VARIABLES)} "
+    raise AgreementError(f"Ukendt variabel {shown(variable)} — tilladt: {', '.join(RESPONDENT_VARIABLES)} "
                          f"og temakoder som '{THEME_PREFIX}<kode>'.")
 
 
@@ -197,11 +200,11 @@ def check_value(variable: str, value: object, guide: Optional[Guide] = None) -> 
             return "1"
         if v in ("0", "nej", "false"):
             return "0"
-        raise AgreementError(f"{variable}: {value!r} er ikke tilladt — brug 1 (temaet er til stede) eller 0.")
+        raise AgreementError(f"{variable}: {shown(value)} er ikke tilladt — brug 1 (temaet er til stede) eller 0.")
     v = str(value).strip()
     allowed = allowed_values(variable, guide)
     if v not in allowed:
-        raise AgreementError(f"{variable}: {value!r} er ikke tilladt — tilladt: {', '.join(allowed)}.")
+        raise AgreementError(f"{variable}: {shown(value)} er ikke tilladt — tilladt: {', '.join(allowed)}.")
     return v
 
 
@@ -401,7 +404,7 @@ def settle(s: Session, unit: UnitLike, variable: str, value: object, who: str, n
     v = check_value(variable, value, guide)
     if v is None:
         raise AgreementError("Angiv den endelige værdi.")
-    note = (note or "").strip() or None
+    note = text_field(note, "Noten", max_len=20_000, single_line=False, error=AgreementError) or None
     coded = {c: val for (c, val) in s.execute(select(CoderValue.coder, CoderValue.value).where(
         CoderValue.unit_kind == u.kind, CoderValue.unit_id == u.id, CoderValue.variable == variable)).all()}
     basis = "Afklaret efter dobbeltkodning (" + (", ".join(f"{c}: {x}" for c, x in sorted(coded.items()))

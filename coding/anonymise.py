@@ -113,6 +113,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from survey.models import Interview, Site, utcnow
 from survey.store import StoreError
+from survey.text import safe_text, shown, text_field
 
 KINDS = ("navn", "cpr", "telefon", "email", "adresse", "sted")
 TAGS = {"navn": "[navn]", "cpr": "[cpr]", "telefon": "[telefon]", "email": "[adresse]",
@@ -193,7 +194,7 @@ class MaskTerm(SQLModel, table=True):
 
 
 def _clean_term(term: str) -> str:
-    t = " ".join(str(term or "").split())
+    t = text_field(term, "Navnet eller stedet", error=AnonymiseError)  # one line, no control characters
     if len(t) < 2:
         raise AnonymiseError("Skriv mindst to tegn: et navn eller sted, der altid skal maskeres.")
     if len(t) > TERM_MAX:
@@ -203,12 +204,12 @@ def _clean_term(term: str) -> str:
 
 def add_mask_term(s: Session, term: str, kind: str = "navn", *, who: Optional[str] = None) -> MaskTerm:
     """Put `term` on the always-mask list as a name ('navn') or a place ('sted')."""
-    if kind not in TERM_KINDS:
-        raise AnonymiseError(f"Ukendt art {kind!r}: brug 'navn' eller 'sted'.")
+    if not isinstance(kind, str) or kind not in TERM_KINDS:
+        raise AnonymiseError(f"Ukendt art {shown(kind)}: brug 'navn' eller 'sted'.")
     t = _clean_term(term)
     if s.execute(select(MaskTerm).where(MaskTerm.term == t)).scalars().first() is not None:
         raise AnonymiseError(f"'{t}' står allerede på listen over navne og steder, der altid maskeres.")
-    row = MaskTerm(term=t, kind=kind, added_by=who)
+    row = MaskTerm(term=t, kind=kind, added_by=text_field(who, "Hvem", error=AnonymiseError)[:200] or None)
     s.add(row)
     s.flush()
     return row
@@ -225,9 +226,9 @@ def list_mask_terms(s: Session, kind: Optional[str] = None) -> list[MaskTerm]:
 def remove_mask_term(s: Session, term_or_id: Union[int, str]) -> bool:
     """Take a term off the always-mask list (by id or by the term); False if it was not there."""
     if isinstance(term_or_id, int):
-        row = s.get(MaskTerm, term_or_id)
+        row = s.get(MaskTerm, term_or_id) if -2**31 <= term_or_id < 2**31 else None
     else:
-        t = " ".join(str(term_or_id).split())
+        t = " ".join(safe_text(term_or_id).split())  # as stored (a look-up with NUL fails on PostgreSQL)
         row = s.execute(select(MaskTerm).where(MaskTerm.term == t)).scalars().first()
     if row is None:
         return False

@@ -43,11 +43,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
-from sqlalchemy import Column, Text, UniqueConstraint, func, select
+from sqlalchemy import Column, Text, UniqueConstraint, func, or_, select
 from sqlmodel import Field, Session, SQLModel
 
 from survey.models import Quote, utcnow
 from survey.store import StoreError
+from survey.text import safe_text, shown, text_field
 
 SEED_PATH = Path(__file__).resolve().parent / "data" / "codebook_seed.json"
 FORMAT = "brugerblik-kodebog"
@@ -128,10 +129,16 @@ def split_cues(cues: Union[str, Iterable[str], None]) -> list[str]:
     blanks dropped, duplicates (case-insensitive) dropped; order kept."""
     if cues is None:
         return []
-    items = cues.splitlines() if isinstance(cues, str) else list(cues)
+    if isinstance(cues, str):
+        items = cues.splitlines()
+    elif isinstance(cues, (list, tuple, set, frozenset)) or (isinstance(cues, Iterable) and not isinstance(
+            cues, (bytes, bytearray, dict))):
+        items = list(cues)
+    else:
+        raise CodebookError(f"Ordene skal være tekst med ét ord eller udtryk pr. linje (fik {type(cues).__name__}).")
     out, seen = [], set()
     for c in items:
-        c = " ".join(str(c).split())
+        c = " ".join(safe_text(c).split())  # no control characters: PostgreSQL refuses NUL
         if c and c.lower() not in seen:
             seen.add(c.lower())
             out.append(c)
@@ -141,15 +148,17 @@ def split_cues(cues: Union[str, Iterable[str], None]) -> list[str]:
 def _check_cues(cues: list[str]) -> None:
     for c in cues:
         if "|" in c:
-            raise CodebookError(f"Ordet {c!r} må ikke indeholde '|'.")
+            raise CodebookError(f"Ordet {shown(c)} må ikke indeholde '|'.")
+        if len(c) > 200:
+            raise CodebookError(f"Ordet {shown(c)} er for langt ({len(c)} tegn, højst 200).")
         if c.startswith("=") and not c[1:].strip():
             raise CodebookError("Et '='-ord skal have tekst efter '='.")
 
 
 def _check_key(key: str) -> str:
-    key = (key or "").strip()
+    key = safe_text(key).strip() if isinstance(key, str) else ""
     if not _KEY_RE.match(key) or len(key) > 80:
-        raise CodebookError(f"Ugyldig kode {key!r}: brug små bogstaver a–z, tal og _ (fx rytme_i_hverdagen).")
+        raise CodebookError(f"Ugyldig kode {shown(key)}: brug små bogstaver a–z, tal og _ (fx rytme_i_hverdagen).")
     return key
 
 
@@ -157,12 +166,16 @@ _PARKED = "\t"  # prefix of a name parked during an import (see import_entries)
 
 
 def _check_name(name: str) -> str:
-    name = " ".join((name or "").split())
+    name = text_field(name, "Navnet", error=CodebookError)  # one line, no control characters
     if not name:
         raise CodebookError("En kode skal have et navn.")
     if len(name) > 200:
         raise CodebookError("Navnet er for langt (højst 200 tegn).")
     return name
+
+
+def _description(description: object) -> str:
+    return text_field(description, "Beskrivelsen", max_len=20_000, single_line=False, error=CodebookError)
 
 
 # --------------------------------------------------------------------------- reading
@@ -201,13 +214,14 @@ def get_code(s: Session, code: Union[Code, int, str]) -> Code:
         return code
     row = None
     if isinstance(code, int):
-        row = s.get(Code, code)
+        row = s.get(Code, code) if -2**31 <= code < 2**31 else None
     else:
-        row = s.execute(select(Code).where(Code.key == str(code))).scalars().first()
+        key = safe_text(code)  # a look-up with NUL in it would fail on PostgreSQL
+        row = s.execute(select(Code).where(Code.key == key)).scalars().first()
         if row is None:
-            row = s.execute(select(Code).where(Code.name == str(code))).scalars().first()
+            row = s.execute(select(Code).where(Code.name == key)).scalars().first()
     if row is None:
-        raise CodebookError(f"Koden {code!r} findes ikke i kodebogen.")
+        raise CodebookError(f"Koden {shown(code)} findes ikke i kodebogen.")
     return row
 
 
@@ -237,7 +251,9 @@ def _unique_checks(s: Session, key: str, name: str, exclude_id: Optional[int] = 
     other = s.execute(q).scalars().first()
     if other is not None and other.id != exclude_id:
         raise CodebookError(f"Koden {key!r} findes allerede.")
-    other = s.execute(select(Code).where(func.lower(Code.name) == name.lower())).scalars().first()
+    # the exact name too: SQLite's lower() folds only A–Z, so 'Ó' and 'ó' would slip past it
+    other = s.execute(select(Code).where(or_(Code.name == name, func.lower(Code.name) == name.lower()))
+                      ).scalars().first()
     if other is not None and other.id != exclude_id:
         raise CodebookError(f"Navnet {name!r} er allerede brugt af koden {other.key!r}.")
 
@@ -258,7 +274,7 @@ def create_code(s: Session, name: str, *, key: Optional[str] = None, parent: Uni
     parent_id = get_code(s, parent).id if parent is not None else None
     cue_list = split_cues(cues)
     _check_cues(cue_list)
-    c = Code(key=key, name=name, parent_id=parent_id, description=(description or "").strip(),
+    c = Code(key=key, name=name, parent_id=parent_id, description=_description(description),
              cues="\n".join(cue_list), sort_order=_next_sort(s, parent_id) if sort_order is None else int(sort_order))
     s.add(c)
     s.flush()
@@ -313,7 +329,7 @@ def set_cues(s: Session, code: Union[Code, int, str], cues: Union[str, Iterable[
 
 def set_description(s: Session, code: Union[Code, int, str], description: str) -> Code:
     c = get_code(s, code)
-    c.description, c.updated_at = (description or "").strip(), utcnow()
+    c.description, c.updated_at = _description(description), utcnow()
     s.add(c)
     s.flush()
     return c

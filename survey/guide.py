@@ -26,6 +26,7 @@ ROLES = ("", "meta", "forsker", "interview")
 MAX_TEXT = 100_000
 CPR_RE = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CODE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CHOICE_RE = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -188,8 +189,9 @@ def _bounds(node: tuple) -> tuple[str | None, str | None]:
 
 
 def clean_text(s: str) -> str:
-    """Text as stored: Windows line ends made \\n, control characters (except tab/newline) removed."""
-    return _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
+    """Text as stored: Windows line ends made \\n, control characters (except tab/newline) removed,
+    lone surrogates (no database can store them) made U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 def _num_text(raw: object) -> str:
@@ -253,12 +255,14 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
         for p in parts:
             v = _match_choice(item, p)
             if v is None:
-                return bad(f"ukendt valg {p!r}", f"unknown choice {p!r}")
+                shown = repr(p if len(p) <= 40 else p[:40] + "…")
+                return bad(f"ukendt valg {shown}", f"unknown choice {shown}")
             found.append(v)
         order = item.choice_values()
         value = ";".join(sorted(set(found), key=order.index))
     else:  # text
-        s = raw if isinstance(raw, str) else _num_text(raw) if isinstance(raw, (int, float)) else str(raw)
+        s = raw if isinstance(raw, str) else (_num_text(raw) if isinstance(raw, (int, float))
+                                              and not isinstance(raw, bool) else str(raw))
         value = clean_text(s)
         if value.strip() == "":
             return None, None
