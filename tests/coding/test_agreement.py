@@ -235,14 +235,15 @@ def test_settle_writes_the_final_value_to_the_answer_and_the_audit_trail(engine,
         assert v.group == "unge_misbrugere"
         entries = [e for e in coding.audit_trail(s, iid)][::-1]
         assert [(e.entity, e.code, e.old_value, e.new_value, e.who) for e in entries] == [
+            ("answer", "age", None, "39", None),  # the interviewer's draft answer (audited since issue 6)
             ("settlement", "arketype", None, "eks_misbruger", "Anna"),
             ("answer", "arketype", None, "eks_misbruger", "Anna"),
             ("settlement", "samlet_tilfredshed", None, "tilfreds", "Bo"),
             ("answer", "samlet_tilfredshed", None, "tilfreds", "Bo"),
         ]
-        assert "Anna: eks_misbruger, Bo: unge_misbruger" in entries[0].note
-        assert "Clean i fem år, jf. citat" in entries[0].note
-        assert "Afklaret efter dobbeltkodning" in entries[1].note
+        assert "Anna: eks_misbruger, Bo: unge_misbruger" in entries[1].note
+        assert "Clean i fem år, jf. citat" in entries[1].note
+        assert "Afklaret efter dobbeltkodning" in entries[2].note
         # re-settling to another value: old and new are audited
         ag.settle(s, ("respondent", "AMA-01"), "arketype", "unge_misbruger", "Bo", "Ny vurdering")
         last = coding.audit_trail(s, iid)[:2]
