@@ -124,6 +124,8 @@ def item(page, iid: str, code: str):
 
 
 def test_values_survive_a_killed_server_and_a_reload(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
     base = f"http://127.0.0.1:{server.port}"
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.set_default_timeout(20000)
@@ -197,6 +199,20 @@ def test_values_survive_a_killed_server_and_a_reload(server, browser, tmp_path):
     page.goto(url_udbytte)
     page.locator(".bb-status").wait_for()  # the page has run
 
+    # the store holds every acknowledged value (checked first: a lost answer is the failure that matters;
+    # what the page shows is checked after it, with waiting reads)
+    from survey.db import make_engine
+    from survey import interview as svc
+
+    e = make_engine(server.db_url)
+    a = svc.load_state(e, iid).answers
+    trail = [(t.code, t.old_value, t.new_value) for t in svc.audit_trail(e, iid)]  # every change, for the message
+    e.dispose()
+    assert a == {"hvorfor_her": "Jeg mistede min lejlighed. Her får jeg mad 🙂", "problemer": "gaeld",
+                 "gender": "kvinde", "age": "44", "rytme": "ja", "rytme_vigtigt": "ja",
+                 "rytme_note": "Står op kl. 7 for at nå morgenmaden", "kontakt": "nej", "kontakt_vigtigt": "ja",
+                 "kontakt_note": "Har fået en ven"}, trail
+
     def checked(code: str) -> list[bool]:
         radios = item(page, iid, code).locator('input[type="radio"]')
         radios.first.wait_for(state="attached")
@@ -206,14 +222,14 @@ def test_values_survive_a_killed_server_and_a_reload(server, browser, tmp_path):
     assert checked("rytme_vigtigt") == [True, False, False]
     assert checked("kontakt") == [False, True, False, False]
     assert checked("kontakt_vigtigt") == [True, False, False]
-    assert item(page, iid, "rytme_note").locator("input").input_value() == "Står op kl. 7 for at nå morgenmaden"
-    assert item(page, iid, "kontakt_note").locator("input").input_value() == "Har fået en ven"
+    expect(item(page, iid, "rytme_note").locator("input")).to_have_value("Står op kl. 7 for at nå morgenmaden")
+    expect(item(page, iid, "kontakt_note").locator("input")).to_have_value("Har fået en ven")
     page.goto(f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit=om_dig")
     page.locator(".bb-status").wait_for()
     item(page, iid, "hvorfor_her").locator("textarea").wait_for()
-    assert item(page, iid, "hvorfor_her").locator("textarea").input_value() == (
+    expect(item(page, iid, "hvorfor_her").locator("textarea")).to_have_value(
         "Jeg mistede min lejlighed. Her får jeg mad 🙂")
-    assert item(page, iid, "age").locator("input").input_value() == "44"
+    expect(item(page, iid, "age").locator("input")).to_have_value("44")
     assert checked("gender") == [True, False]
     pill = item(page, iid, "problemer").get_by_role("button", name="Tidligere gæld")
     assert pill.get_attribute("aria-pressed") == "true" or "Active" in (pill.get_attribute("kind") or "")
@@ -222,16 +238,5 @@ def test_values_survive_a_killed_server_and_a_reload(server, browser, tmp_path):
         "Her er der nogen, der kender mig.")
     shot(page, "04_after_restart")
 
-    # and the store agrees
-    from survey.db import make_engine
-    from survey import interview as svc
-
-    e = make_engine(server.db_url)
-    a = svc.load_state(e, iid).answers
-    e.dispose()
-    assert a == {"hvorfor_her": "Jeg mistede min lejlighed. Her får jeg mad 🙂", "problemer": "gaeld",
-                 "gender": "kvinde", "age": "44", "rytme": "ja", "rytme_vigtigt": "ja",
-                 "rytme_note": "Står op kl. 7 for at nå morgenmaden", "kontakt": "nej", "kontakt_vigtigt": "ja",
-                 "kontakt_note": "Har fået en ven"}
     log = (tmp_path / "streamlit.log").read_text()
     assert "lejlighed" not in log and "morgenmaden" not in log  # no answers in the server log
