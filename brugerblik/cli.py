@@ -51,6 +51,11 @@ def cmd_import(args) -> int:
     if getattr(args, "kilde", None):
         return _import_sources(args)
     result = wideio.import_file(_engine(args), _guide(args), args.file, replace=args.replace, who=args.who)
+    return _import_report(args, result, "respondents", "respondenter")
+
+
+def _import_report(args, result, what_en: str, what_da: str) -> int:
+    """Print an import's warnings and problems (all of them) or what was imported; the exit code."""
     for w in result.warnings:
         print(w.format(args.lang), file=sys.stderr)
     if result.problems:
@@ -60,8 +65,8 @@ def cmd_import(args) -> int:
         print((f"{n} problem(s); nothing was imported." if args.lang == "en"
                else f"{n} problem(er); intet er importeret."), file=sys.stderr)
         return 1
-    print((f"Imported {result.written} respondents from {args.file}." if args.lang == "en"
-           else f"Importerede {result.written} respondenter fra {args.file}."))
+    print((f"Imported {result.written} {what_en} from {args.file}." if args.lang == "en"
+           else f"Importerede {result.written} {what_da} fra {args.file}."))
     return 0
 
 
@@ -70,18 +75,7 @@ def _import_sources(args) -> int:
     from survey import source_store
 
     result = source_store.import_sources(_engine(args), args.kilde, args.file, replace=args.replace, who=args.who)
-    for w in result.warnings:
-        print(w.format(args.lang), file=sys.stderr)
-    if result.problems:
-        for p in result.problems:
-            print(p.format(args.lang), file=sys.stderr)
-        n = len(result.problems)
-        print((f"{n} problem(s); nothing was imported." if args.lang == "en"
-               else f"{n} problem(er); intet er importeret."), file=sys.stderr)
-        return 1
-    print((f"Imported {result.written} sources ({args.kilde}) from {args.file}." if args.lang == "en"
-           else f"Importerede {result.written} kilder ({args.kilde}) fra {args.file}."))
-    return 0
+    return _import_report(args, result, f"sources ({args.kilde})", f"kilder ({args.kilde})")
 
 
 def cmd_export(args) -> int:

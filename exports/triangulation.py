@@ -52,7 +52,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from exports.tables import TableError, to_csv
+from exports.tables import TableError, _md_table, to_csv
 from survey.guide import Guide
 from survey.sources import (COMPARE_TOPICS, EXTRA_TOPICS, KILDE_LABELS, KILDER, SITE_TYPES, SOURCE_STATUS,
                             SourceError, agreement, check_comparable, compare_topics, guide_for, source_status)
@@ -354,17 +354,6 @@ def render(table_id: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFra
     if fmt == "csv":
         return to_csv(out)
     return _markdown(tid, out, guide, site_type=site_type, n=len(wide_df))
-
-
-def _md_table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[bool]) -> str:
-    cells = [[str(c) for c in r] for r in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-
-    def line(vals: Sequence[str]) -> str:
-        return "| " + " | ".join(v.rjust(w) if rt else v.ljust(w) for v, w, rt in zip(vals, widths, right)) + " |"
-
-    sep = "|" + "|".join(("-" * (w + 1) + ":") if rt else ("-" * (w + 2)) for w, rt in zip(widths, right)) + "|"
-    return "\n".join([line(headers), sep] + [line(r) for r in cells])
 
 
 def _pct(x: float) -> str:

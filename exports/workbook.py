@@ -96,6 +96,7 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 import pandas as pd
+from xlsxwriter.utility import xl_col_to_name as _col_letter  # 0 → A, 26 → AA
 
 from archetypes.model import GROUP_ORDER, GROUPS
 from exports import tables as T
@@ -201,15 +202,6 @@ def _safe_chart_text(s: object) -> str:
     """Text for a chart title/label: xlsxwriter reads a leading '=' there as a cell reference."""
     s = str(s)
     return s.lstrip("=") if s.startswith("=") else s
-
-
-def _col_letter(j: int) -> str:
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 _group_label = T._group_label  # "De etniske", "Uoplyst", "I alt" — the labels of the Markdown tables
