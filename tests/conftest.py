@@ -22,6 +22,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -198,3 +199,18 @@ def _every_store_on_the_test_database(request):
     if TEST_DB and seen and request.node.get_closest_marker("uses_sqlite") is None:
         pytest.fail("Testen åbnede en SQLite-database i PostgreSQL-kørslen: brug fixturen db_url/new_db_url/engine "
                     "(eller mærk testen @pytest.mark.uses_sqlite, hvis SQLite er meningen).", pytrace=False)
+
+
+# --------------------------------------------------------------------------- the project's binding texts
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"      # the specs and the report, beside the project (not shipped with it)
+COPIES = Path(__file__).resolve().parent / "data"
+
+
+def shared_or_copy(rel: str, copy: str) -> Path:
+    """The shared spec/report file when the project sits beside it, else the copy (or excerpt) kept
+    in tests/data — so the checks against the spec run on any clone. test_shared_copies.py checks
+    that the copies still agree with the originals where both exist."""
+    original = SHARED / rel
+    return original if original.exists() else COPIES / copy

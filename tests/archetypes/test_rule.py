@@ -1,12 +1,14 @@
 import pytest
 
+from tests.conftest import shared_or_copy
+
 from archetypes import ARCHETYPES, GROUP_ORDER, GROUPS, derive_group, effective_group
 
 
 def test_eight_archetypes_with_the_reports_texts_verbatim():
     assert list(ARCHETYPES) == ["den_aeldre", "gamle_junkie", "unge_misbruger", "eks_misbruger",
                                 "psykisk_paafaldende", "socialt_udfordrede", "etniske", "dovne"]
-    src = open("../shared/seeds/004_29458ba46708c802.txt", encoding="utf-8").read()
+    src = shared_or_copy("seeds/004_29458ba46708c802.txt", "report_3_3_archetypes.txt").read_text(encoding="utf-8")
     flat = " ".join(src.replace("-\n", "").split())
     for a in ARCHETYPES.values():
         # every sentence of the stored text occurs in the report (line breaks undone)
