@@ -15,15 +15,8 @@ from typing import Optional
 
 import pandas as pd
 
-XLSX_MAX_CHARS = 32_767  # Excel's limit for one cell (UTF-16 code units)
-
-
 class TabularError(ValueError):
     """A table that cannot be written (the message says why, Danish)."""
-
-
-def _utf16_len(s: str) -> int:
-    return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)
 
 
 def frame_to_xlsx(df: pd.DataFrame, sheet: str = "Data", *, title: Optional[str] = None) -> bytes:
@@ -32,7 +25,7 @@ def frame_to_xlsx(df: pd.DataFrame, sheet: str = "Data", *, title: Optional[str]
     Numbers stay numbers; every other value is written as a string (None/NaN as an empty cell)."""
     import xlsxwriter
 
-    from survey.wideio import _xl_fragments
+    from survey.wideio import XLSX_MAX_CHARS, _utf16_len, _xl_fragments
 
     cols = [str(c) for c in df.columns]
     rows = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)

@@ -75,8 +75,8 @@ from plotly.subplots import make_subplots
 
 from archetypes.model import GROUP_ORDER, GROUPS
 from exports import tables
-from exports.tables import DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, TableError
-from survey.guide import Guide, load_guide
+from exports.tables import DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, TableError, _group_label, _guide, _value_label
+from survey.guide import Guide
 
 __all__ = [
     "FigureError", "FIGURES", "FIGURE_IDS", "REPORT_FIG4", "FORMATS", "PROBE_SHORT",
@@ -129,33 +129,11 @@ BLANK_COLOUR = "#bdbdbd"
 
 # --------------------------------------------------------------------------- small helpers
 
-def _guide(guide: Guide | None) -> Guide:
-    return guide if guide is not None else load_guide()
-
-
 def _pct(x: float, digits: int = 0) -> str:
     """Danish percent text: 84,7 % (– for NaN)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     return f"{x * 100:.{digits}f} %".replace(".", ",")
-
-
-def _group_label(code: str) -> str:
-    if code == I_ALT:
-        return "I alt"
-    if code == UOPLYST:
-        return "Uoplyst"
-    return GROUPS[code].short if code in GROUPS else str(code)
-
-
-def _value_label(guide: Guide, code: str, value: str) -> str:
-    if value == I_ALT:
-        return "I alt"
-    if value == IKKE_BESVARET:
-        return "Ikke besvaret"
-    if value == UOPLYST:
-        return "Uoplyst"
-    return guide.item(code).choice_label(value) if code in guide.items else str(value)
 
 
 def _probe_short(guide: Guide, code: str) -> str:
@@ -679,13 +657,6 @@ def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool) -
     return rows, [f"n under {min_n} (kun til intern brug): {_names(labels)}."]
 
 
-def _keep_rows(t: pd.DataFrame, group: str | None) -> pd.DataFrame:
-    """All group rows (tables list "uoplyst" only when non-zero); with a group filter only that group and I alt."""
-    if group:
-        return t[t["brugergruppe"].isin([group, I_ALT])]
-    return t
-
-
 def _bar_layout(fig: go.Figure, title: str, sub: str, notes: Sequence[str], *, y_title: str, x_title: str,
                 n_bars: int, width: int | None = None, legend: bool = True) -> None:
     width = width or max(900, min(1500, 150 + 26 * n_bars))
@@ -713,7 +684,7 @@ def _group_ticks(codes: Sequence[str], ns: Sequence[int]) -> list[str]:
 
 def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col: str, *, title: str, sub: str,
                          fig_id: str, group: str | None, min_n: int, publish: bool, note: str) -> go.Figure:
-    long = _keep_rows(long, group)
+    long = tables.keep_group(long, group)
     rows = long.drop_duplicates("brugergruppe")[["brugergruppe", "n"]]
     rows, notes = _publish_groups(rows, "n", min_n, publish)
     long = long[long["brugergruppe"].isin(rows["brugergruppe"])]
@@ -773,7 +744,7 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
     g = _guide(guide)
     pop = _population(df, group, site_type) if (group or site_type) else df
     t = _convert(tables.figur_4, pop, g, probe=probe)
-    t = _keep_rows(t, group)
+    t = tables.keep_group(t, group)
     t = t[(t["brugergruppe"] != UOPLYST) | (t["n"] > 0)]
     t, notes = _publish_groups(t, "n", min_n, publish)
     y = t["andel_ja"].to_numpy(float) * 100

@@ -599,6 +599,13 @@ def to_csv(table: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
     return out.to_csv(index=False, lineterminator="\n")
 
 
+def keep_group(t: pd.DataFrame, group: str | None) -> pd.DataFrame:
+    """With a group filter, a by-group table keeps only that group's row(s) and "I alt"."""
+    if group is not None and "brugergruppe" in t.columns:
+        return t[t["brugergruppe"].isin([group, I_ALT])].reset_index(drop=True)
+    return t
+
+
 def render(table_id: str, df: pd.DataFrame, guide: Guide, fmt: str = "csv", group: str | None = None,
            site_type: str | None = None, probe: str | None = None) -> str:
     """The table `table_id` for the population (`group`, `site_type`) as CSV or Markdown text.
@@ -617,8 +624,7 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide, fmt: str = "csv", grou
     kw = {"probe": _check_probe(guide, probe)} if tid == "fig4" else {}
     pop = population(df, group, site_type) if (group or site_type) else df
     out = TABLES[tid](pop, guide=guide, **kw)
-    if group is not None and "brugergruppe" in out.columns:
-        out = out[out["brugergruppe"].isin([group, I_ALT])].reset_index(drop=True)
+    out = keep_group(out, group)
     if fmt == "csv":
         return to_csv(out, CSV_COLUMNS.get(tid))
     return _markdown(tid, out, guide, n=len(pop), group=group, site_type=site_type, probe=probe)

@@ -100,7 +100,7 @@ from xlsxwriter.utility import xl_col_to_name as _col_letter  # 0 → A, 26 → 
 
 from archetypes.model import GROUP_ORDER, GROUPS
 from exports import tables as T
-from exports.figures import PROBE_SHORT, REPORT_FIG4, crosses_diagonal
+from exports.figures import REPORT_FIG4, _probe_short, crosses_diagonal
 from exports.tables import DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, TableError
 from survey.guide import Guide
 from survey.store import StoreError, load_wide
@@ -206,19 +206,6 @@ def _safe_chart_text(s: object) -> str:
 
 _group_label = T._group_label  # "De etniske", "Uoplyst", "I alt" — the labels of the Markdown tables
 _value_label = T._value_label  # the guide's choice label, "Ikke besvaret", "Uoplyst", "I alt"
-
-
-def _probe_short(guide: Guide, code: str) -> str:
-    if code in PROBE_SHORT:
-        return PROBE_SHORT[code]
-    return guide.item(code).label[:28] if code in guide.items else code
-
-
-def _keep_group(t: pd.DataFrame, group: str | None) -> pd.DataFrame:
-    """As `tables.render`: with a group filter, only that group's row and "I alt"."""
-    if group is not None and "brugergruppe" in t.columns:
-        return t[t["brugergruppe"].isin([group, I_ALT])].reset_index(drop=True)
-    return t
 
 
 # --------------------------------------------------------------------------- the chart-data sheet
@@ -557,7 +544,7 @@ def _sheet_3_1(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_3_2(bk: _Book, pop: pd.DataFrame) -> None:
-    t = _keep_group(T.tabel_3_2(pop, bk.guide), bk.group)
+    t = T.keep_group(T.tabel_3_2(pop, bk.guide), bk.group)
     rows = [[_group_label(r.brugergruppe), r.kvinde, r.mand, r.i_alt] for r in t.itertuples()]
     bk.table("Tabel 3.2", T.TITLES["3.2"], ["Brugergruppe", "Kvinde", "Mand", "I alt"],
              ["text", "count", "count", "n"], rows, list(t["i_alt"]), totals=[len(rows) - 1], widths=[26, 10, 10, 10])
@@ -586,7 +573,7 @@ def _sheet_oversigt(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_fig3_1(bk: _Book, pop: pd.DataFrame) -> None:
-    t = _keep_group(T.figur_3_1(pop, bk.guide), bk.group)
+    t = T.keep_group(T.figur_3_1(pop, bk.guide), bk.group)
     _distribution_sheet(bk, "Figur 3.1", T.TITLES["fig3.1"], t, "tilbudstype", "tilbudstype", overall_chart=True)
 
 
@@ -622,10 +609,10 @@ def fig4_order(guide: Guide, pop: pd.DataFrame) -> list[tuple[str, str]]:
 
 def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
     g = bk.guide
-    rows, ns, kinds_rows, labels, blocks = [], [], [], [], []
+    rows, ns, labels, blocks = [], [], [], []
     totals = []
     for probe, fig in fig4_order(g, pop):
-        t = _keep_group(T.figur_4(pop, g, probe=probe), bk.group)
+        t = T.keep_group(T.figur_4(pop, g, probe=probe), bk.group)
         start = len(rows)
         for r in t.itertuples():
             if r.brugergruppe == I_ALT:
@@ -662,7 +649,7 @@ def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_fig7(bk: _Book, pop: pd.DataFrame, n: int) -> None:
-    t = _keep_group(T.figur_7(pop, n, bk.guide), bk.group)
+    t = T.keep_group(T.figur_7(pop, n, bk.guide), bk.group)
     code = T.FIG7_CODES[n]
     _distribution_sheet(bk, f"Figur 7.{n}", T.TITLES[f"fig7.{n}"], t, code, "svar")
 

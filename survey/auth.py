@@ -19,6 +19,7 @@ page and command requires a login. `ensure_demo_admin` creates the demo admin on
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import re
@@ -272,7 +273,10 @@ def set_role(s: Session, username: str, role: str, *, who: Optional[str] = None)
 
 # A hash to verify against when the user does not exist, so an unknown name takes as long as a
 # wrong password (no user enumeration by timing).
-_DUMMY_HASH = _hasher.hash("brugerblik-ukendt-bruger")
+@functools.cache
+def _dummy_hash() -> str:
+    """Made on first use, not at import: one Argon2 hash costs ~0.5 s, and every command imports this."""
+    return _hasher.hash("brugerblik-ukendt-bruger")
 
 
 def authenticate(s: Session, username: str, password: str) -> Principal:
@@ -281,7 +285,7 @@ def authenticate(s: Session, username: str, password: str) -> Principal:
     user = get_user(s, username) if isinstance(username, str) and username.strip() else None
     pw = password if isinstance(password, str) else ""
     try:
-        _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, pw)
+        _hasher.verify(user.password_hash if user is not None else _dummy_hash(), pw)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         log.info("login afvist")
         raise refused from None

@@ -586,10 +586,10 @@ def guide_of(info: InterviewInfo, user_guide: Guide) -> Guide:
 
 def _check_guide(iv: Interview, guide: Guide) -> None:
     """Refuse to store answers checked against another informant type's guide (issue 7)."""
-    from survey.sources import INFORMANT_SETTING
+    from survey.sources import informant_of
 
     want = iv.informant or store.USER_INFORMANT
-    have = (guide.settings.get(INFORMANT_SETTING) or store.USER_INFORMANT).strip().lower()
+    have = informant_of(guide)
     if have != want:
         raise InterviewError(f"Interviewet er et {want}-interview, men spørgeguiden {guide.form_id} er til "
                              f"{have}. Genindlæs siden.")

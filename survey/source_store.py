@@ -53,7 +53,7 @@ from survey.guide import CPR_RE, Guide
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
 from survey.sources import (CONSENT_CODE, INFORMANTS, KILDE_LABELS, KILDER, LINK, META_COLUMNS, REASON_COLUMNS,
                             SITE_KILDER, SOURCE_STATUS, STATUS_FOR, JournalConsentError, SourceError,
-                            check_journal_allowed, check_source_frame, guide_for, guide_path)
+                            check_journal_allowed, check_source_frame, guide_for)
 
 log = logging.getLogger(__name__)
 
@@ -71,24 +71,10 @@ UNMASKED = ("source_id", "informant", "respondent_id", "informant_id", "site")
 
 # ----------------------------------------------------------------------------- guides
 
-_guides: dict[str, tuple[float, Guide]] = {}
-
-
 def informant_guide(informant: str) -> Guide:
-    """The (checked) guide of an informant type, loaded once per process and again when its file
-    changes. Raises `SourceError` / `survey.guide.GuideError` with a Danish message."""
-    path = guide_path(informant)
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        mtime = -1.0
-    key = f"{informant}:{path}"
-    hit = _guides.get(key)
-    if hit is not None and hit[0] == mtime:
-        return hit[1]
-    g = guide_for(informant)
-    _guides[key] = (mtime, g)
-    return g
+    """The (checked) guide of an informant type (`survey.sources.guide_for`; `load_guide` caches it
+    per file and modification time). Raises `SourceError` / `survey.guide.GuideError` in Danish."""
+    return guide_for(informant)
 
 
 def _check_source_informant(informant: str) -> str:
@@ -789,29 +775,15 @@ def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, a
                     w.writerow(["" if v is None else wideio.csv_escape(str(v)) if t else str(v)
                                 for v, t in zip(row, text_cols)])
     else:
-        def write(tmp: str) -> None:
-            import xlsxwriter
+        from coding.tabular import TabularError, frame_to_xlsx
 
-            wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "strings_to_numbers": False})
-            wb.set_properties({"title": g.title, "subject": f"Brugerblik: kilder ({informant})",
-                               "comments": f"Spørgeguide {g.form_id} version {g.version}"})
-            ws = wb.add_worksheet("Data")
-            bold, plain = wb.add_format({"bold": True}), wb.add_format()
-            for j, c in enumerate(cols):
-                ws.write_string(0, j, c, bold)
-            for i, row in enumerate(rows, start=1):
-                for j, v in enumerate(row):
-                    if v is None:
-                        continue
-                    frags = wideio._xl_fragments(str(v))
-                    if frags:
-                        ws.write_rich_string(i, j, plain, *frags)
-                    else:
-                        ws.write_string(i, j, str(v))
-            ws.freeze_panes(1, 1)
-            ws.autofilter(0, 0, max(len(rows), 1), len(cols) - 1)
-            wb.close()
+        try:  # the workbench's formula-safe writer; a cell over Excel's limit is refused before anything is written
+            data = frame_to_xlsx(df, "Data", title=g.title)
+        except TabularError as e:
+            raise wideio.WideIOError(str(e)) from None
+
+        def write(tmp: str) -> None:
+            Path(tmp).write_bytes(data)
     wideio._atomic_write(Path(path), write)
     return len(rows)
 

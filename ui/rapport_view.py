@@ -577,12 +577,8 @@ def tab_tables(ctx: Ctx) -> None:
     st.dataframe(shown_table(tid, pub, g, bool(hidden)), hide_index=True, width="stretch", key="rp_table_df")
     for note in guarded("Noterne", lambda: md_notes(ctx, tid, probe)) or []:
         st.caption(md(note))
-    if hidden:
-        csv = T.to_csv(pub, T.CSV_COLUMNS.get(tid))
-    elif tid in RS.IDS:
-        csv = RS.render(ctx, tid, "csv")
-    else:
-        csv = T.render(tid, ctx.wide, g, "csv", group=f.group, site_type=f.site_type, probe=probe)
+    # the frame already computed (pub is t when nothing is hidden), not the table a second time
+    csv = RS.render(ctx, tid, "csv") if tid in RS.IDS and not hidden else T.to_csv(pub, T.CSV_COLUMNS.get(tid))
     st.download_button("Hent tabellen som CSV", csv_bytes(csv), file_name=f"tabel_{tid.replace('.', '_')}.csv",
                        mime="text/csv", key="rp_table_csv", on_click="ignore", icon=":material/download:")
     fid = TABLE_FIGURE.get(tid)
@@ -654,7 +650,7 @@ def tab_crosstab(ctx: Ctx) -> None:
                 pub[c] = pd.Series([None if h else v for v, h in zip(pub[c].tolist(), hide)], dtype=object)
         csv = T.to_csv(pub)
     else:
-        csv = T.render_crosstab(ctx.wide, g, a, b, fmt="csv", group=f.group, site_type=f.site_type)
+        csv = T.to_csv(t)  # the crosstab already computed
     st.download_button("Hent krydstabellen som CSV", csv_bytes(csv), file_name=f"krydstabel_{a}_x_{b}.csv",
                        mime="text/csv", key="rp_xtab_csv", on_click="ignore", icon=":material/download:")
 

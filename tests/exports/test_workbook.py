@@ -139,7 +139,7 @@ def check_rows(ws, expected: list[list[float]], ns: list[int], *, publish: bool 
 
 
 def keep(t, group):
-    return W._keep_group(t, group)
+    return T.keep_group(t, group)
 
 
 def expected_tables(wide, guide, group=None, site_type=None) -> dict[str, tuple[list, list]]:
