@@ -463,9 +463,14 @@ def parse_document(doc: Union[dict, list]) -> list[CodeEntry]:
             ords = n.get("ord") or []
             if isinstance(ords, str):
                 ords = ords.splitlines()
+            try:
+                sort_order = int(n.get("sortering", (i + 1) * 10))
+            except (TypeError, ValueError):
+                raise CodebookError(f"Koden {key}: 'sortering' skal være et heltal, "
+                                    f"ikke {str(n.get('sortering'))[:40]!r}.") from None
             out.append(CodeEntry(key=key, name=_check_name(str(n["navn"])), parent_key=parent,
-                                 description=str(n.get("beskrivelse") or "").strip(), cues=tuple(split_cues(ords)),
-                                 sort_order=int(n.get("sortering", (i + 1) * 10))))
+                                 description=_description(n.get("beskrivelse")), cues=tuple(split_cues(ords)),
+                                 sort_order=sort_order))
             walk(n.get("underkoder") or [], key)
 
     walk(nodes, None)
@@ -488,7 +493,7 @@ def parse_csv(text: str) -> list[CodeEntry]:
             raise CodebookError(f"Linje {i}: 'sortering' skal være et heltal, ikke {r.get('sortering')!r}.") from None
         out.append(CodeEntry(key=_check_key(r.get("kode") or slugify(r.get("navn") or "")),
                              name=_check_name(r.get("navn") or ""), parent_key=(r.get("overkode") or "").strip() or None,
-                             description=(r.get("beskrivelse") or "").strip(),
+                             description=_description(r.get("beskrivelse")),
                              cues=tuple(split_cues((r.get("ord") or "").split("|"))), sort_order=sort_order))
     return out
 

@@ -87,6 +87,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import random
 import sys
 import threading
@@ -848,10 +849,13 @@ def _cli_tagger(args) -> Tagger:
 
     from coding.codebook import ensure_seeded, entries, labelled_texts, load_seed
 
+    url = getattr(args, "db", None) or os.environ.get("BRUGERBLIK_DB")
     try:
-        from survey.db import get_engine, session_scope
+        from survey.db import default_store_exists, get_engine, session_scope
 
-        with session_scope(get_engine(getattr(args, "db", None))) as s:
+        if url is None and not default_store_exists():  # a tag run reads; it does not create a database
+            return Tagger(load_seed())
+        with session_scope(get_engine(url)) as s:
             ensure_seeded(s)
             codebook, data = entries(s), labelled_texts(s)
     except SQLAlchemyError as e:
@@ -868,7 +872,7 @@ def _cli_tagger(args) -> Tagger:
 def cli_tag(args) -> int:
     """`brugerblik tag [FILE|-]`: one JSON object per input line (empty line → no suggestions).
 
-    The codebook is the store's (seeded from the seed file when empty), else the seed file; when the
+    The codebook is the store's (seeded from the seed file when empty; no store is created), else the seed file; when the
     store's decisions suffice a model is trained first and its suggestions are marked "model".
     """
     path = getattr(args, "file", None) or "-"

@@ -310,3 +310,12 @@ def test_tables_are_created_by_make_engine(engine):
     with session_scope(engine) as s:
         assert s.execute(select(Code)).all() == []
         assert s.execute(select(CodeDecision)).all() == []
+
+
+def test_json_import_refuses_a_bad_sort_order_and_cleans_descriptions():
+    with pytest.raises(cb.CodebookError, match="'sortering' skal være et heltal"):
+        cb.parse_document({"koder": [{"kode": "a", "navn": "A", "sortering": "abc"}]})
+    (e,) = cb.parse_document({"koder": [{"kode": "a", "navn": "A", "beskrivelse": " To\x00 linjer\n"}]})
+    assert "\x00" not in e.description and e.description.startswith("To")
+    (e,) = cb.parse_csv("kode,navn,beskrivelse\na,A,\"ét\x00 ord\"\n")
+    assert "\x00" not in e.description

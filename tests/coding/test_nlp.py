@@ -463,3 +463,13 @@ def test_tagger_fast_path_equals_full_pipeline(tagger):
         big = len(tagger.order)
         full = sorted(full.values(), key=lambda s: (tagger.order.get(s.kode, big), s.kode))
         assert [s.to_dict() for s in got] == [s.to_dict() for s in full], text
+
+
+def test_cli_tag_without_a_store_uses_the_seed_and_makes_no_database(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("BRUGERBLIK_DB", raising=False)
+    monkeypatch.setattr("survey.db.default_url", lambda: f"sqlite:///{tmp_path / 'nope' / 'x.db'}")
+    monkeypatch.setattr("sys.stdin", io.StringIO("Min mentor hjælper mig\n"))
+    assert main(["tag", "-"]) == 0
+    objs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [f["kode"] for f in objs[0]["forslag"]] == ["mentor_og_spejling"]
+    assert not (tmp_path / "nope" / "x.db").exists()  # a tag run reads; it does not create a database
