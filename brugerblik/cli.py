@@ -150,10 +150,7 @@ def cmd_table(args) -> int:
         out = tables.render(args.id, _wide(args), _guide(args), fmt=args.format, group=args.group,
                             site_type=args.site_type, probe=args.probe)
     except tables.TableError as e:
-        msg = str(e)
-        if msg.startswith("Ukendt tabel"):  # the triangulation tables are allowed too
-            msg = msg.rstrip(".") + ", " + ", ".join(triangulation.TABLES) + "."
-        print(msg, file=sys.stderr)
+        print(str(e), file=sys.stderr)
         return 1
     sys.stdout.write(out)
     return 0

@@ -616,7 +616,9 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide, fmt: str = "csv", grou
     tid = str(table_id).strip().lower()
     group, site_type = group or None, site_type or None
     if tid not in TABLES:
-        raise _allowed("tabel", table_id, TABLES)
+        from exports.triangulation import TABLES as SOURCE_TABLES  # the other sources' tables (issue 7)
+
+        raise _allowed("tabel", table_id, [*TABLES, *SOURCE_TABLES])
     if fmt not in FORMATS:
         raise _allowed("format", fmt, FORMATS)
     _check_group(group)
