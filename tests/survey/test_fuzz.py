@@ -146,7 +146,9 @@ def xlsx_files(draw) -> bytes:
     wb.save(out)
     data = out.getvalue()
     if wild and draw(st.integers(0, 5)) == 0:  # a truncated or damaged workbook
-        data = data[:draw(st.integers(0, len(data)))]
+        # cut at a drawn fraction, not a drawn length: the saved zip's size varies with its timestamps,
+        # and a bound that changes between replays makes hypothesis report the strategy as flaky
+        data = data[:len(data) * draw(st.integers(0, 1000)) // 1000]
     return data
 
 
