@@ -92,6 +92,22 @@ class User(SQLModel, table=True):
     last_login: Optional[dt.datetime] = None
 
 
+class AppSession(SQLModel, table=True):
+    """A signed-in browser (issue 10): only the SHA-256 of its random token is stored, never the
+    token. The token reaches the browser only as an HttpOnly, SameSite=Strict cookie, set by the
+    app server's own route in exchange for a one-time ticket (`ticket_hash`, short-lived)."""
+    __tablename__ = "app_session"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: Optional[str] = Field(default=None, index=True, unique=True, max_length=64)
+    ticket_hash: Optional[str] = Field(default=None, index=True, unique=True, max_length=64)
+    ticket_expires_at: Optional[dt.datetime] = None
+    username: str = Field(index=True, max_length=40)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime = Field(default_factory=utcnow)
+    revoked_at: Optional[dt.datetime] = None
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is acting: the user name and role (``None`` username = open store, single-user mode)."""

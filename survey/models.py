@@ -63,6 +63,9 @@ class Answer(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
     updated_by: Optional[str] = Field(default=None, max_length=200)
     source: str = Field(default="interview", max_length=20)  # interview | import | forsker | demo
+    # issue 10: raised by one at every change; a save made from a view of an older version does not
+    # replace a newer answer silently (survey.interview.save_answer's `base_version`)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Quote(SQLModel, table=True):

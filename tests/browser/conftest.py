@@ -1,0 +1,120 @@
+"""Shared pieces of the real-browser tests: a `streamlit run` server on a free loopback port and
+Debian's Chromium driven by Playwright. Under CI (CI=true) these tests must run: a missing Chromium
+or Playwright fails them. Elsewhere they are skipped with the reason when they are missing.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("BRUGERBLIK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = os.environ.get("BRUGERBLIK_SCREENSHOTS")  # a folder: save screenshots of the pages there
+
+
+def _require_browser():
+    problems = []
+    if not Path(CHROMIUM).exists():
+        problems.append(f"Chromium findes ikke ({CHROMIUM}); installer Debians pakke: apt-get install chromium "
+                        "(make test gør det via tools/system-deps.sh)")
+    try:
+        import playwright.sync_api  # noqa: F401  (only checking it is installed)
+    except ImportError:
+        problems.append("Python-pakken playwright mangler (pip install -e '.[test]')")
+    if problems:
+        if CI:
+            pytest.fail("Browsertesten SKAL køre i CI: " + "; ".join(problems), pytrace=False)
+        pytest.skip("; ".join(problems))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run app.py` in its own process group, so a kill takes exactly it and nothing else."""
+
+    def __init__(self, port: int, db_url: str, log: Path):
+        self.port, self.db_url, self.log = port, db_url, log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "BRUGERBLIK_DB": self.db_url, "PYTHONUNBUFFERED": "1"}
+        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
+               "--server.port", str(self.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit stoppede: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("streamlit svarede ikke inden for 40 s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, no flushing — like a crash or a pulled plug."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path, db_url):
+    _require_browser()
+    srv = Server(_free_port(), db_url, tmp_path / "streamlit.log")
+    srv.start()
+    yield srv
+    srv.kill()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def shot(page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
+
+
+def saves(page) -> int:
+    loc = page.locator(".bb-status")
+    return int(loc.get_attribute("data-saves") or 0) if loc.count() else 0
+
+
+def wait_saved(page, n0: int, what: str) -> None:
+    """Wait until the sidebar says a newer change, to `what`, is saved: the promise the test then checks."""
+    page.wait_for_function(
+        """([n0, what]) => { const e = document.querySelector('.bb-status');
+               return e && Number(e.dataset.saves) > n0 && e.innerText.includes('✔ Gemt')
+                      && e.innerText.includes(what); }""", arg=[n0, what], timeout=15000)
+
+
+def item(page, iid: str, code: str):
+    return page.locator(f".st-key-v_{iid}_{code}")
