@@ -157,14 +157,31 @@ class AuditView:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """A save made from a stale view (another tab or device changed the answer since it was shown).
+
+    Nothing was stored; `theirs` is the newer answer in the store, `mine` the value that was not
+    stored. Both are in the audit trail (note ``konflikt``)."""
+    code: str
+    theirs: str | None
+    theirs_version: int
+    theirs_at: dt.datetime | None
+    theirs_by: str | None
+    mine: str | None
+
+
+@dataclass(frozen=True)
 class SaveResult:
-    """Outcome of storing one change. `ok` False: nothing was stored and `message` says why (Danish)."""
+    """Outcome of storing one change. `ok` False: nothing was stored and `message` says why (Danish);
+    `conflict` set: a newer answer was in the store, the interviewer chooses (issue 10)."""
     ok: bool
     code: str
     value: str | None = None
     message: str = ""
     at: dt.datetime | None = None
     changed: bool = False
+    version: int = 0            # the stored answer's version after the save (0: no answer stored)
+    conflict: Conflict | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +192,11 @@ class InterviewState:
     quotes: list[QuoteView]
     consent: ConsentView | None
     editor: str | None  # who is correcting a reopened interview
+    versions: dict[str, int] = field(default_factory=dict)  # code -> version of the stored answer (issue 10)
+
+    def base(self, code: str) -> tuple[int, str | None]:
+        """What a view drawn from this state saw of one answer: (version, value); (0, None) when none."""
+        return (self.versions.get(code, 0) if code in self.answers else 0), self.answers.get(code)
 
     def context(self) -> dict[str, str | None]:
         """Answers plus metadata: what `relevant` expressions may refer to."""
@@ -521,7 +543,8 @@ def load_state(engine: Engine, interview_id: str) -> InterviewState:
         consent = (ConsentView(c.value, aware(c.recorded_at), c.guide_form_id, c.guide_version, c.recorded_by)
                    if c else None)
         editor = _editor(s, interview_id) if iv.status == "reopened" else None
-        return InterviewState(_info(iv, site), answers, quotes, consent, editor)
+        versions = store.get_versions(s, interview_id)
+        return InterviewState(_info(iv, site), answers, quotes, consent, editor, versions)
 
 
 @dataclass(frozen=True)
@@ -650,12 +673,19 @@ def _sanitise(raw: object) -> object:
 
 
 def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw: object, *,
-                who: str | None = None, principal: auth.Principal | None = None) -> SaveResult:
+                who: str | None = None, principal: auth.Principal | None = None,
+                base: tuple[int, str | None] | None = None) -> SaveResult:
     """Store one answer now (blank removes it). A value the guide refuses is not stored.
 
     `raw` may be text (numbers as typed, with comma or point), a list for a multiple choice,
     or a date. The consent item also gets a ConsentRecord (time + guide version).
     Never raises for bad input: the result says what was wrong, in Danish.
+
+    `base` (issue 10: no silent overwrite) is what the caller's view showed of this answer,
+    (version, value) — `InterviewState.base(code)`; (0, None) for no answer. When the store holds
+    something else (another tab or device saved since), and the new value differs from it, nothing
+    is stored: the result carries a `Conflict` with both values, and the attempt is written to the
+    audit trail. Without `base` the save is unconditional (imports, scripts).
     """
     if code in EDITABLE_META:
         return set_meta(engine, interview_id, code, raw, who=who, principal=principal)
@@ -675,9 +705,23 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
 
                 check_journal_consent(s, iv.subject_interview_id)
             w = _who_for(s, iv, who)
-            old = None
-            if code in CONSENT_CODES:
-                old = store.get_answers(s, interview_id).get(code)
+            cur = s.execute(select(Answer).where(Answer.interview_id == interview_id, Answer.code == code)
+                            ).scalars().first()
+            old = cur.value if cur else None
+            if base is not None:
+                checked, problem = guide.check_value(code, raw)
+                if problem is not None:
+                    return SaveResult(False, code, message="Ikke gemt: " + problem.text("da"))
+                have = (int(cur.version or 1), cur.value) if cur else (0, None)
+                if (int(base[0] or 0), base[1]) != have and checked != old:
+                    now = utcnow()
+                    s.add(AuditEntry(interview_id=interview_id, entity="answer", code=code, old_value=old,
+                                     new_value=checked, who=w, at=now,
+                                     note="konflikt: ikke gemt, svaret var ændret i en anden fane"))
+                    return SaveResult(False, code, message="Ikke gemt: svaret er ændret i en anden fane.",
+                                      version=have[0], conflict=Conflict(
+                                          code, old, have[0], aware(cur.updated_at) if cur else None,
+                                          cur.updated_by if cur else None, checked))
             value, problem = store.set_answer(s, guide, interview_id, code, raw, who=w)
             if problem is not None:
                 return SaveResult(False, code, message="Ikke gemt: " + problem.text("da"))
@@ -685,7 +729,9 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
             if code in CONSENT_CODES and value != old:
                 s.add(ConsentRecord(interview_id=interview_id, item_code=code, value=value, recorded_at=now,
                                     guide_form_id=guide.form_id, guide_version=guide.version, recorded_by=w))
-        return SaveResult(True, code, value, at=now, changed=True)
+            s.flush()
+            version = int(cur.version or 1) if (cur is not None and value is not None) else (1 if value else 0)
+        return SaveResult(True, code, value, at=now, changed=True, version=version)
 
     try:
         # a busy database (another writer) or two tabs saving the same item at once: run it again
@@ -743,6 +789,17 @@ def set_meta(engine: Engine, interview_id: str, code: str, raw: object, *, who: 
     except SQLAlchemyError as e:
         log.error("interviewfelt kunne ikke gemmes (interview %s, %s): %s", interview_id, code, type(e).__name__)
         return SaveResult(False, code, message="Ikke gemt: databasen kunne ikke skrive ændringen.")
+
+
+def keep_theirs(engine: Engine, interview_id: str, code: str, mine: str | None, *, who: str | None = None) -> None:
+    """The interviewer kept the newer answer after a conflict: their own value is recorded as set
+    aside in the audit trail (issue 10); the stored answer is unchanged."""
+    with session_scope(engine) as s:
+        iv, _ = _get(s, interview_id)
+        cur = store.get_answers(s, interview_id).get(code)
+        s.add(AuditEntry(interview_id=interview_id, entity="answer", code=code, old_value=mine, new_value=cur,
+                         who=_who_for(s, iv, who), at=utcnow(),
+                         note="konflikt: det nyere svar fra en anden fane blev beholdt"))
 
 
 def _meta_text(v: object) -> str | None:

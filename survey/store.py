@@ -165,6 +165,12 @@ def get_answers(s: Session, interview_id: str) -> dict[str, str]:
     return {code: value for code, value in rows}
 
 
+def get_versions(s: Session, interview_id: str) -> dict[str, int]:
+    """code -> version of every stored answer of one interview (issue 10: no silent overwrite)."""
+    rows = s.execute(select(Answer.code, Answer.version).where(Answer.interview_id == interview_id))
+    return {code: int(v or 1) for code, v in rows}
+
+
 def set_answer(s: Session, guide: Guide, interview_id: str, code: str, raw: object, *,
                who: str | None = None, source: str = "interview") -> tuple[str | None, ValueProblem | None]:
     """Store one answer (blank deletes it). Returns (stored value, None) or (None, problem).
@@ -192,6 +198,7 @@ def set_answer(s: Session, guide: Guide, interview_id: str, code: str, raw: obje
         s.add(Answer(interview_id=interview_id, code=code, value=value, updated_at=now, updated_by=who, source=source))
     else:
         ans.value, ans.updated_at, ans.updated_by, ans.source = value, now, who, source
+        ans.version = int(ans.version or 1) + 1
     s.add(AuditEntry(interview_id=interview_id, entity="answer", code=code, old_value=old, new_value=value,
                      who=who, at=now, note=None if iv.status != "draft" else "kladde"))
     iv.updated_at = now
