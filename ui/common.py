@@ -179,7 +179,7 @@ def safe_callback(fn):
 CSS = """
 <style>
 /* room for the interview on a 13-inch screen (1366x768) */
-[data-testid="stMainBlockContainer"] { padding: 4.2rem 1.4rem 2rem 1.6rem !important; max-width: 100% !important; }
+[data-testid="stMainBlockContainer"] { padding: 4.2rem 1.4rem 4.5rem 1.6rem !important; max-width: 100% !important; }
 section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !important; }
 [data-testid="stSidebarUserContent"] { padding: 0.6rem 1rem 1rem 1rem !important; }
 [data-testid="stSidebarContent"] [data-testid="stVerticalBlock"] { gap: 0.4rem; }
@@ -191,7 +191,16 @@ section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !im
 .bb-req { color: #b3261e; font-weight: 700; }
 .bb-saved { color: #1b6e3a; font-weight: 600; }
 .bb-unsaved { color: #b3261e; font-weight: 600; }
-.bb-what { color: #5b5f6a; font-size: 0.84rem; line-height: 1.25; overflow-wrap: anywhere; }
+.bb-what { color: #4a4f5c; font-size: 0.84rem; line-height: 1.25; overflow-wrap: anywhere; }
+/* issue 10: the save status, fixed at the top of the main area, visible with the sidebar collapsed too */
+.bb-mainstatus { position: fixed; bottom: 0.6rem; right: 1rem; z-index: 999990;
+  display: flex; gap: 0.6rem; align-items: baseline; max-width: min(46rem, 70vw); padding: 0.3rem 0.8rem;
+  background: #fff; border: 1px solid #c9ccd3; border-radius: 0.5rem; box-shadow: 0 1px 4px rgba(0,0,0,.08);
+  white-space: nowrap; overflow: hidden; }
+.bb-mainstatus .bb-what { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.bb-mainstatus[data-state="saving"] .bb-ms-text, .bb-mainstatus[data-state="typing"] .bb-ms-text { color: #6b4e00; }
+.bb-mainstatus[data-state="error"] { border-color: #b3261e; background: #fdecea; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f5c !important; }
 .bb-err { color: #b3261e; font-size: 0.9rem; font-weight: 600; }
 [data-testid="stElementContainer"]:has(.bb-err) { margin-top: -0.55rem; }
 /* probe grid: compact rows that fit 1366 px */
@@ -211,7 +220,7 @@ section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !im
 .st-key-probegrid [data-testid="stElementContainer"]:has(.bb-err) { margin-top: 0.1rem; }
 [class*="st-key-pgrow_"] { border-bottom: 1px solid #eceef2; padding: 0.12rem 0; }
 [class*="st-key-pgrow_"]:focus-within { background: #f1f5ff; }
-.bb-na { color: #9aa0aa; font-size: 0.8rem; padding-left: 0.2rem; }
+.bb-na { color: #5b5f6a; font-size: 0.8rem; padding-left: 0.2rem; }
 .st-key-pghead { padding-bottom: 0.45rem; border-bottom: 1px solid #d5d8de; }
 .bb-card-name { font-weight: 700; margin-bottom: 0.2rem; }
 .bb-card-text { font-size: 0.86rem; line-height: 1.3; }

@@ -70,7 +70,6 @@ def sidebar(ctx: ui_items.Ctx, secs: list[svc.Section], stat: list[svc.SectionSt
             st.caption(source_caption(info))
         st.caption(f"{md(info.site_name or '—')} ({stype.lower()}) · {info.status_label}")
         clock(info)
-        saved_indicator(info)
         done = sum(s.done for s in stat)
         st.progress(done / len(stat) if stat else 0.0, text=f"{done} af {len(stat)} afsnit færdige")
         labels = {OM: "Om interviewet", QUOTES: f"Citater ({len(ctx.state.quotes)})", FINISH: "Afslut interview"}
@@ -91,19 +90,26 @@ def clock(info: svc.InterviewInfo) -> None:
 
 
 def saved_indicator(info: svc.InterviewInfo) -> None:
-    """"✔ Gemt hh:mm:ss" and what was saved — or, in red, what was not and why."""
+    """The save status, fixed at the top of the main area so it is visible at all times (issue 10),
+    also with the sidebar collapsed: "✔ Gemt hh:mm:ss" and what — or, in red, what was not saved
+    and why. The browser components show «Gemmer …» in it until the server's answer replaces it."""
     last = st.session_state.get(ui_items.SAVED) or {}
     n = last.get("n", 0)
     if last.get("error") and last.get("iid") in (info.id, None):
-        body = (f'<div class="bb-unsaved" role="alert">⚠ Ikke gemt: {h(last.get("what") or "")}</div>'
-                f'<div class="bb-what">{h(last["error"].removeprefix("Ikke gemt: "))}</div>')
+        state = "error"
+        body = (f'<span class="bb-ms-text bb-unsaved">⚠ Ikke gemt: {h(last.get("what") or "")}</span>'
+                f'<span class="bb-what">{h(last["error"].removeprefix("Ikke gemt: "))}</span>')
     elif last.get("iid") == info.id and last.get("at"):
-        body = (f'<div class="bb-saved">✔ Gemt {hms(last["at"])}</div>'
-                f'<div class="bb-what">{h(last.get("what") or "")}</div>')
+        state = "saved"
+        body = (f'<span class="bb-ms-text bb-saved">✔ Gemt {hms(last["at"])}</span>'
+                f'<span class="bb-what">{h(last.get("what") or "")}</span>')
     else:
-        body = (f'<div class="bb-saved">✔ Alt er gemt · senest {hms(info.updated_at)}</div>'
-                '<div class="bb-what">Hvert svar gemmes, når du forlader feltet — der er ingen gem-knap.</div>')
-    st.markdown(f'<div class="bb-status" data-saves="{n}" aria-live="polite">{body}</div>', unsafe_allow_html=True)
+        state = "saved"
+        body = (f'<span class="bb-ms-text bb-saved">✔ Alt er gemt · senest {hms(info.updated_at)}</span>'
+                '<span class="bb-what">Hvert svar gemmes, mens du skriver og når du vælger — der er ingen gem-knap.'
+                '</span>')
+    st.markdown(f'<div class="bb-status bb-mainstatus" data-state="{state}" data-saves="{n}" aria-live="polite">'
+                f'{body}</div>', unsafe_allow_html=True)
 
 
 # ---------------------------------------------------------------- main area
@@ -155,7 +161,9 @@ def section_view(ctx: ui_items.Ctx, sec: svc.Section, stat: svc.SectionStatus, n
     for it in sec.items:
         if it.code in grid:
             if not grid_drawn:
-                ui_items.probe_grid(ctx, sec)
+                ask = ui_items.probe_grid(ctx, sec)
+                if ask:
+                    quotes_dialog(ctx, ask)
                 grid_drawn = True
             continue
         if svc.visible(g, it, vals):
@@ -163,6 +171,15 @@ def section_view(ctx: ui_items.Ctx, sec: svc.Section, stat: svc.SectionStatus, n
     if stat.hidden_answered:
         names = "; ".join(f"«{md(g.item(c).label[:60])}»" for c in stat.hidden_answered)
         st.caption(f"Skjult, men gemt (spørgsmålet er ikke relevant efter et senere svar): {names}")
+
+
+@st.dialog("Citater", width="large")
+def quotes_dialog(ctx: ui_items.Ctx, code: str) -> None:
+    """The quotes of one probe row (its note item), opened from the grid's ❝ button."""
+    it = ctx.guide.items.get(code)
+    if it is None:
+        return
+    ui_items.quotes_panel(ctx, it)
 
 
 def prev_next(navkey: str, options: list[str], current: str, labels: dict[str, str]) -> None:
@@ -378,9 +395,31 @@ def main() -> None:
     st.session_state[last_key] = current
 
     sidebar(ctx, secs, stat, current)
+    section_body(iid, current)
+    labels = {OM: "Om interviewet", QUOTES: "Citater", FINISH: "Afslut"}
+    for s in secs:
+        labels[s.name] = s.label if len(s.label) <= 28 else s.label[:26] + "…"
+    st.divider()
+    prev_next(f"nav_{iid}", options, current, labels)
+    if focus or scroll_top:
+        focus_script(focus or "", scroll_top)
+
+
+@st.fragment
+def section_body(iid: str, current: str) -> None:
+    """The save status and the current section. A change inside reruns only this (issue 10: "Gemt"
+    within a few hundred ms); the sidebar follows when the section's done-mark changes."""
+    g = ui_items.iv_guide(iid)
+    state = svc.load_state(engine(), iid)
+    qb: dict[str, list[svc.QuoteView]] = {}
+    for q in state.quotes:
+        qb.setdefault(q.item_code, []).append(q)
+    ctx = ui_items.Ctx(g, state, qb)
+    secs = svc.sections(g)
+    stat = svc.section_status(g, state.context())
+    saved_indicator(state.info)
     banner(state.info, g, state.editor)
     journal_banner(state.info)
-    labels = {OM: "Om interviewet", QUOTES: "Citater", FINISH: "Afslut"}
     if current == OM:
         about_view(ctx)
     elif current == QUOTES:
@@ -390,12 +429,12 @@ def main() -> None:
     else:
         n = [s.name for s in secs].index(current)
         section_view(ctx, secs[n], stat[n], n + 1, len(secs))
-    for s in secs:
-        labels[s.name] = s.label if len(s.label) <= 28 else s.label[:26] + "…"
-    st.divider()
-    prev_next(f"nav_{iid}", options, current, labels)
-    if focus or scroll_top:
-        focus_script(focus or "", scroll_top)
+    marks = tuple((s.done, s.started) for s in stat)
+    key = f"_marks_{iid}"
+    before = st.session_state.get(key)
+    st.session_state[key] = marks
+    if before is not None and before != marks:
+        st.rerun(scope="app")  # a section became done (or not): the sidebar's marks and progress follow
 
 
 def current_section(g, iid: str, options: list[str], default: str) -> tuple[str, str | None]:

@@ -19,64 +19,8 @@ from survey import interview as svc
 from survey.guide import Guide, Item, multi_values
 from ui.common import engine, err_key, guide, h, md, principal, safe_callback, username, wkey
 
-SAVED = "_saved"
-INFORMANT = "_informant_{}"  # session key: the informant type of an interview (issue 7), set by the page
-
-
-def iv_guide(iid: str) -> Guide:
-    """The guide interview `iid` is taken with: the users' guide, or its informant type's (issue 7:
-    case worker, contact person, leader, case file). A broken guide file stops the page with its message."""
-    inf = st.session_state.get(INFORMANT.format(iid))
-    if inf is None:
-        info = svc.find(engine(), iid)
-        inf = info.informant if info is not None else "bruger"
-        st.session_state[INFORMANT.format(iid)] = inf
-    if inf == "bruger":
-        return guide()
-    from survey.guide import GuideError
-    from survey.source_store import informant_guide
-    from survey.sources import SourceError
-
-    try:
-        return informant_guide(inf)
-    except (GuideError, SourceError) as e:
-        st.error("Spørgeguiden kan ikke indlæses. Ret guidefilen og genindlæs siden.")
-        st.code("\n".join(getattr(e, "problems", None) or [str(e)]), language=None)
-        st.stop()
-        raise
-
-
-@dataclass
-class Ctx:
-    """What the item renderers need about the interview on this rerun."""
-    guide: Guide
-    state: svc.InterviewState
-    quotes_by_item: dict[str, list[svc.QuoteView]] = field(default_factory=dict)
-
-    @property
-    def iid(self) -> str:
-        return self.state.info.id
-
-    @property
-    def editable(self) -> bool:
-        return self.state.info.editable
-
-    def value(self, code: str) -> str | None:
-        return self.state.context().get(code)
-
-
-# ---------------------------------------------------------------- callbacks (run before the rerun)
-
-def _n() -> int:
-    return (st.session_state.get(SAVED) or {}).get("n", 0) + 1
-
-
-def _saved(iid: str, what: str, at: dt.datetime | None) -> None:
-    st.session_state[SAVED] = {"iid": iid, "at": at, "what": what, "error": None, "n": _n()}
-
-
-def _refused(iid: str, what: str, message: str) -> None:
-    st.session_state[SAVED] = {"iid": iid, "at": None, "what": what, "error": message, "n": _n()}
+# shared with ui/autosave.py (which owns them: it cannot import this module)
+from ui.autosave import INFORMANT, SAVED, Ctx, _n, _refused, _saved, iv_guide, probe_grid, text_field  # noqa: E402,F401
 
 
 def widget_value(it: Item, value: str | None):
@@ -216,15 +160,13 @@ def answer_widget(ctx: Ctx, it: Item, *, compact: bool = False) -> None:
     """The input for one item, bound to its on_change save."""
     key = wkey(ctx.iid, it.code)
     value = ctx.state.answers.get(it.code)
-    init(key, widget_value(it, value))
+    if it.type != "text":
+        init(key, widget_value(it, value))
     common = dict(key=key, on_change=on_answer, args=(ctx.iid, it.code, key), disabled=not ctx.editable,
                   label_visibility="collapsed")
-    if it.type == "text":
-        if compact:
-            st.text_input(it.label, placeholder="Note …", **common)
-        else:
-            st.text_area(it.label, height=90, placeholder="Skriv svaret … (gemmes, når du forlader feltet)",
-                         **common)
+    if it.type == "text":  # saved while it is typed (issue 10), not only when the field is left
+        text_field(ctx, it, multiline=not compact,
+                   placeholder="Note …" if compact else "Skriv svaret … (gemmes, mens du skriver)")
     elif it.type in ("integer", "decimal"):
         st.text_input(it.label, width=220, placeholder="tal", **common)
     elif it.type == "date":
@@ -251,17 +193,22 @@ def quotes_popover(ctx: Ctx, it: Item, *, short: bool = False) -> None:
     qs = ctx.quotes_by_item.get(it.code, [])
     label = (f"❝ {len(qs)}" if qs else "❝") if short else (f"❝ Citat ({len(qs)})" if qs else "❝ Citat")
     with st.popover(label, help="Gem et ordret citat knyttet til dette spørgsmål", key=f"qp_{ctx.iid}_{it.code}"):
-        st.markdown(f"**Citater** · {md(it.label)}")
-        for i, q in enumerate(qs, start=1):
-            quote_editor(ctx, q, label=f"Citat {i}")
-        if ctx.editable:
-            key = f"qn_{ctx.iid}_{it.code}"
-            init(key, "")
-            st.text_area("Nyt citat (ordret)", key=key, height=90, on_change=on_new_quote,
-                         args=(ctx.iid, it.code, key),
-                         placeholder="Skriv brugerens ord præcist … (gemmes, når du forlader feltet eller "
-                                     "trykker Ctrl+Enter)")
-            error_for(key)
+        quotes_panel(ctx, it)
+
+
+def quotes_panel(ctx: Ctx, it: Item) -> None:
+    """An item's verbatim quotes, editable, and a field for a new one (popover or dialog)."""
+    st.markdown(f"**Citater** · {md(svc.label_of(ctx.guide, it.code))}")
+    for i, q in enumerate(ctx.quotes_by_item.get(it.code, []), start=1):
+        quote_editor(ctx, q, label=f"Citat {i}")
+    if ctx.editable:
+        key = f"qn_{ctx.iid}_{it.code}"
+        init(key, "")
+        st.text_area("Nyt citat (ordret)", key=key, height=90, on_change=on_new_quote,
+                     args=(ctx.iid, it.code, key),
+                     placeholder="Skriv brugerens ord præcist … (gemmes, når du forlader feltet eller "
+                                 "trykker Ctrl+Enter)")
+        error_for(key)
 
 
 def quote_editor(ctx: Ctx, q: svc.QuoteView, *, label: str) -> None:
@@ -312,38 +259,3 @@ def archetype_cards(ctx: Ctx, it: Item) -> None:
                         mark = "✓ " if sel else ""
                         st.markdown(f'<div class="bb-card-name">{mark}{h(a.name)}</div>'
                                     f'<div class="bb-card-text">{h(a.text)}</div>', unsafe_allow_html=True)
-
-
-def probe_grid(ctx: Ctx, section: svc.Section) -> None:
-    """The twelve outcome probes as one compact grid: probe | answer | important? | note | quotes."""
-    g = ctx.guide
-    rows = svc.probe_rows(g, section)
-    if not rows:
-        return
-    widths = [3.7, 2.75, 1.75, 1.5, 0.45]
-    with st.container(key="probegrid"):
-        with st.container(key="pghead"):
-            head = st.columns(widths, vertical_alignment="bottom")
-            for col, text in zip(head, ["Spørgsmål", "Svar", "Er det vigtigt for dig?", "Note", "Citat"]):
-                col.markdown(f'<div class="bb-head">{h(text)}</div>', unsafe_allow_html=True)
-        ctx_vals = ctx.state.context()
-        for i, (p, vig, note) in enumerate(rows):
-            with st.container(key=f"pgrow_{p.code}"):
-                c = st.columns(widths, vertical_alignment="center")
-                with c[0], st.container(key=f"q_{p.code}"):
-                    hint = f'<div class="bb-hint">{h(p.hint)}</div>' if p.hint else ""
-                    st.markdown(f'<div class="bb-probe">{i + 1}. {h(p.label)}</div>{hint}', unsafe_allow_html=True)
-                with c[1]:
-                    answer_widget(ctx, p, compact=True)
-                with c[2]:
-                    if vig is not None and svc.visible(g, vig, ctx_vals):
-                        answer_widget(ctx, vig, compact=True)
-                    else:
-                        st.markdown('<div class="bb-na" title="Spørges, når svaret er Ja, Nej eller Uklart">efter svar</div>',
-                                    unsafe_allow_html=True)
-                with c[3]:
-                    if note is not None:
-                        answer_widget(ctx, note, compact=True)
-                with c[4]:
-                    if note is not None and svc.quotable(g, note.code):
-                        quotes_popover(ctx, note, short=True)

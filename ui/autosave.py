@@ -1,0 +1,333 @@
+"""Brugerblik's own input components (issue 10): the probe grid and free text that saves while typed.
+
+Why our own (Streamlit's components v2, inline JS, no build step) rather than a maintained one:
+no component on PyPI gives a radio grid whose every label records exactly its own option, arrow
+keys that move without saving, single-key answers that move focus on, *and* a text field that saves
+on a timer and when the page is hidden. The JavaScript is in ui/static (queue.js is shared).
+
+The browser never sends a change as a one-off trigger: each change is queued with a sequence
+number and the whole unacknowledged queue is the component's *state* (a rerun interrupted by the
+next change cannot drop one). `apply_queue` applies each (tab, seq) once, in order, through
+`survey.interview.save_answer` with the version the tab saw (`base`), and the next render carries
+`acked`, so the browser forgets what is stored. A save from a stale view becomes a conflict the
+interviewer settles («Behold» / «Brug mit»); both values are in the audit trail.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import streamlit as st
+
+from dataclasses import dataclass, field
+
+from survey import interview as svc
+from survey.guide import MAX_TEXT, Guide, Item
+from ui.common import engine, guide, hms, principal, safe_callback, username, wkey
+
+_STATIC = Path(__file__).resolve().parent / "static"
+_QUEUE_JS = (_STATIC / "queue.js").read_text(encoding="utf-8")
+
+DONE = "_bb_done"            # (component key, tab id) -> last seq applied
+SEEN = "_bb_seen"            # (interview, tab id, code) -> (version, value) that tab now shows
+CONFLICTS = "_bb_conflicts"  # interview id -> code -> svc.Conflict
+MAX_ITEMS = 200              # a queue longer than this is cut (a tab cannot flood the store)
+
+GRID_CSS = """
+.bbg-wrap { container-type: inline-size; }
+.bbg { display: grid; grid-template-columns: minmax(11rem, 1fr) max-content max-content minmax(7rem, 13rem) 2.8rem;
+       column-gap: 0.9rem; font-size: 0.9rem; }
+.bbg-row { display: grid; grid-template-columns: subgrid; grid-column: 1 / -1;
+           align-items: center; padding: 0.2rem 0.1rem; border-bottom: 1px solid #e3e5ea; }
+.bbg-legend { grid-column: 1 / -1; }
+.bbg-row > div { min-width: 0; overflow: hidden; }
+.bbg-row > .bb-conflict { grid-column: 1 / -1; overflow: visible; }
+.bbg-row:focus-within { background: #eef3ff; }
+.bbg-head { border-bottom: 1px solid #c9ccd3; font-weight: 700; font-size: 0.8rem; color: #3d4250; }
+.bbg-label { line-height: 1.25; }
+.bbg-hint { color: #545966; font-size: 0.78rem; font-style: italic; line-height: 1.15; }
+.bbg-group { display: flex; flex-wrap: wrap; gap: 0.15rem; }
+.bbg-group[hidden] { display: none; }
+.bbg-opt { display: inline-flex; align-items: center; gap: 0.25rem; padding: 0.22rem 0.45rem; border-radius: 0.4rem;
+           border: 1px solid transparent; cursor: pointer; user-select: none; white-space: nowrap; color: #1f2330; }
+.bbg-opt:hover { background: #e7ebf5; }
+.bbg-opt:focus { outline: 2px solid #1f4fd1; outline-offset: 0; }
+.bbg-opt[aria-checked="true"] { background: #1f4fd1; color: #fff; border-color: #1f4fd1; }
+.bbg-opt[aria-checked="true"] kbd { color: #fff; border-color: #c9d4ff; }
+.bbg-opt[aria-disabled="true"] { cursor: default; }
+.bbg-dot { width: 0.7rem; height: 0.7rem; border-radius: 50%; border: 2px solid currentColor; box-sizing: border-box; }
+.bbg-opt[aria-checked="true"] .bbg-dot { background: #fff; }
+.bbg-opt kbd { font: 600 0.7rem ui-monospace, monospace; color: #4a4f5c; border: 1px solid #b7bcc7; border-radius: 0.2rem;
+               padding: 0 0.2rem; }
+.bbg-na { color: #5b5f6a; font-size: 0.8rem; }
+.bbg-na[hidden] { display: none; }
+.bbg-n .bb-autotext { width: 100%; box-sizing: border-box; font: inherit; padding: 0.25rem 0.45rem;
+                     border: 1px solid #b7bcc7; border-radius: 0.4rem; }
+.bbg-quote { font: inherit; padding: 0.2rem 0.4rem; border: 1px solid #b7bcc7; border-radius: 0.4rem; background: #fff;
+             cursor: pointer; white-space: nowrap; }
+.bbg-legend { color: #3d4250; font-size: 0.8rem; padding-top: 0.4rem; }
+.bbg-readonly .bbg-opt { cursor: default; }
+@container (max-width: 760px) {
+  .bbg { grid-template-columns: 1fr max-content; }
+  .bbg-row { row-gap: 0.2rem; }
+  .bbg-q { grid-column: 1 / -1; }
+  .bbg-head { display: none; }
+  .bbg-n { grid-column: 1 / 2; }
+}
+"""
+
+TEXT_CSS = """
+.bb-text .bb-autotext { width: 100%; box-sizing: border-box; font: inherit; font-size: 0.95rem; padding: 0.45rem 0.6rem;
+                        border: 1px solid #b7bcc7; border-radius: 0.5rem; background: #fff; color: #1f2330; }
+.bb-text textarea.bb-autotext { resize: vertical; min-height: 5.2rem; }
+.bb-text .bb-autotext:focus { outline: 2px solid #1f4fd1; outline-offset: 0; border-color: #1f4fd1; }
+.bb-text .bb-autotext:disabled { background: #f3f4f6; color: #3d4250; }
+"""
+
+CONFLICT_CSS = """
+.bb-conflict { background: #fff4e5; border: 1px solid #c76a00; border-radius: 0.4rem; padding: 0.35rem 0.6rem; margin: 0.2rem 0; }
+.bb-conflict[hidden] { display: none; }
+.bb-conf-line { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; color: #5a3000; }
+.bb-conf-line button { font: inherit; font-size: 0.85rem; padding: 0.15rem 0.5rem; border-radius: 0.3rem; border: 1px solid #8a4b00;
+                       background: #fff; cursor: pointer; }
+"""
+
+_grid = st.components.v2.component(
+    "bb_probegrid", js=_QUEUE_JS + (_STATIC / "probegrid.js").read_text(encoding="utf-8"),
+    css=GRID_CSS + CONFLICT_CSS, isolate_styles=False)
+_text = st.components.v2.component(
+    "bb_autotext", js=_QUEUE_JS + (_STATIC / "autotext.js").read_text(encoding="utf-8"),
+    css=TEXT_CSS + CONFLICT_CSS, isolate_styles=False)
+
+
+# ---------------------------------------------------------------- the interview on this rerun, and what was saved
+
+SAVED = "_saved"
+INFORMANT = "_informant_{}"  # session key: the informant type of an interview (issue 7), set by the page
+
+
+def iv_guide(iid: str) -> Guide:
+    """The guide interview `iid` is taken with: the users' guide, or its informant type's (issue 7:
+    case worker, contact person, leader, case file). A broken guide file stops the page with its message."""
+    inf = st.session_state.get(INFORMANT.format(iid))
+    if inf is None:
+        info = svc.find(engine(), iid)
+        inf = info.informant if info is not None else "bruger"
+        st.session_state[INFORMANT.format(iid)] = inf
+    if inf == "bruger":
+        return guide()
+    from survey.guide import GuideError  # noqa: PLC0415 (sources are loaded only for their interviews)
+    from survey.source_store import informant_guide
+    from survey.sources import SourceError
+
+    try:
+        return informant_guide(inf)
+    except (GuideError, SourceError) as e:
+        st.error("Spørgeguiden kan ikke indlæses. Ret guidefilen og genindlæs siden.")
+        st.code("\n".join(getattr(e, "problems", None) or [str(e)]), language=None)
+        st.stop()
+        raise
+
+
+@dataclass
+class Ctx:
+    """What the item renderers need about the interview on this rerun."""
+    guide: Guide
+    state: svc.InterviewState
+    quotes_by_item: dict[str, list[svc.QuoteView]] = field(default_factory=dict)
+
+    @property
+    def iid(self) -> str:
+        return self.state.info.id
+
+    @property
+    def editable(self) -> bool:
+        return self.state.info.editable
+
+    def value(self, code: str) -> str | None:
+        return self.state.context().get(code)
+
+
+# ---------------------------------------------------------------- callbacks (run before the rerun)
+
+def _n() -> int:
+    return (st.session_state.get(SAVED) or {}).get("n", 0) + 1
+
+
+def _saved(iid: str, what: str, at: dt.datetime | None) -> None:
+    st.session_state[SAVED] = {"iid": iid, "at": at, "what": what, "error": None, "n": _n()}
+
+
+def _refused(iid: str, what: str, message: str) -> None:
+    st.session_state[SAVED] = {"iid": iid, "at": None, "what": what, "error": message, "n": _n()}
+
+
+
+# ---------------------------------------------------------------- applying a tab's queue
+
+def _base(raw, fallback: tuple[int, str | None]) -> tuple[int, str | None]:
+    try:
+        v, val = raw
+        return int(v or 0), (None if val is None or val == "" else str(val))
+    except (TypeError, ValueError):
+        return fallback
+
+
+def _label(g: Guide, code: str) -> str:
+    return svc.label_of(g, code)
+
+
+@safe_callback
+def apply_queue(iid: str, key: str) -> None:
+    """Apply the new items of one component's queue (run as its on-change callback, before the rerun)."""
+    state = st.session_state.get(key) or {}
+    queue = state.get("queue") if isinstance(state, dict) else None
+    if not isinstance(queue, dict):
+        return
+    cid = str(queue.get("cid") or "")[:40]
+    items = queue.get("items") or []
+    if not isinstance(items, list) or not cid:
+        return
+    done: dict = st.session_state.setdefault(DONE, {})
+    seen: dict = st.session_state.setdefault(SEEN, {})
+    conflicts: dict = st.session_state.setdefault(CONFLICTS, {}).setdefault(iid, {})
+    last = done.get((key, cid), 0)
+    g = iv_guide(iid)
+    for it in items[:MAX_ITEMS]:
+        if not isinstance(it, dict):
+            continue
+        try:
+            seq = int(it.get("seq"))
+        except (TypeError, ValueError):
+            continue
+        if seq <= last:
+            continue
+        last = seq
+        code = str(it.get("code") or "")
+        if code not in g.items:
+            _refused(iid, "Svar", "Ikke gemt: ukendt spørgsmål.")
+            continue
+        value = it.get("value")
+        value = None if value is None or value == "" else str(value)[:MAX_TEXT + 1]
+        kind = it.get("kind") or "save"
+        base = _base(it.get("base"), (0, None))
+        if it.get("chain") and (iid, cid, code) in seen:
+            base = seen[(iid, cid, code)]
+        if kind == "keep":
+            svc.keep_theirs(engine(), iid, code, value, who=username())
+            conflicts.pop(code, None)
+            seen[(iid, cid, code)] = base
+            _saved(iid, f"{_label(g, code)}: det nyere svar er beholdt", svc.utcnow())
+            continue
+        res = svc.save_answer(engine(), g, iid, code, value, who=username(), principal=principal(), base=base)
+        if res.ok:
+            conflicts.pop(code, None)
+            seen[(iid, cid, code)] = (res.version, res.value)
+            _saved(iid, _label(g, code), res.at)
+        elif res.conflict is not None:
+            conflicts[code] = res.conflict
+            _refused(iid, _label(g, code), "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
+        else:
+            _refused(iid, _label(g, code), res.message)
+    done[(key, cid)] = last
+
+
+def _acked(key: str) -> dict[str, int]:
+    return {cid: seq for (k, cid), seq in (st.session_state.get(DONE) or {}).items() if k == key}
+
+
+def _conflict_rows(g: Guide, iid: str, codes) -> list[dict]:
+    out = []
+    for code in codes:
+        c = (st.session_state.get(CONFLICTS) or {}).get(iid, {}).get(code)
+        if c is None:
+            continue
+        at = f" kl. {hms(c.theirs_at)[:5]}" if c.theirs_at else ""
+        theirs = _short(svc.display_value(g, code, c.theirs) if c.theirs is not None else "tomt")
+        mine = _short(svc.display_value(g, code, c.mine) if c.mine is not None else "tomt")
+        out.append({"code": code, "version": c.theirs_version, "theirs": c.theirs, "mine": c.mine,
+                    "theirs_label": theirs, "mine_label": mine,
+                    "text": f"{_label(g, code)}: ændret i en anden fane{at}: «{theirs}». Dit svar her: «{mine}»."})
+    return out
+
+
+def _short(text: str, n: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# ---------------------------------------------------------------- the probe grid
+
+def option_keys(labels: list[str]) -> list[str]:
+    """One key per option: its label's first free letter (Ja → j, Nej → n, Ikke relevant → i,
+    Uklart → u), else a digit."""
+    used: set[str] = set()
+    out = []
+    for i, lab in enumerate(labels):
+        k = next((ch for ch in lab.lower() if ch.isalpha() and ch not in used), None) or str(i + 1)
+        used.add(k)
+        out.append(k)
+    return out
+
+
+def _options(it: Item) -> list[list[str]]:
+    labels = [it.choice_label(v) for v in it.choice_values()]
+    return [[v, lab, k] for v, lab, k in zip(it.choice_values(), labels, option_keys(labels))]
+
+
+def _cell(state: svc.InterviewState, it: Item | None) -> dict | None:
+    if it is None:
+        return None
+    version, value = state.base(it.code)
+    return {"code": it.code, "value": value, "version": version}
+
+
+def grid_data(ctx: Ctx, section: svc.Section, key: str) -> dict:
+    g, state = ctx.guide, ctx.state
+    vals = state.context()
+    rows = []
+    legend_keys = None
+    for p, vig, note in svc.probe_rows(g, section):
+        a = {**_cell(state, p), "options": _options(p)}
+        imp = None
+        if vig is not None:
+            when = [v for v in p.choice_values() if svc.visible(g, vig, {**vals, p.code: v})]
+            imp = {**_cell(state, vig), "options": _options(vig), "when": when}
+        codes = [c.code for c in (p, vig, note) if c is not None]
+        rows.append({"code": p.code, "label": p.label, "hint": p.hint or "", "answer": a, "imp": imp,
+                     "note": _cell(state, note), "quotable": bool(note is not None and svc.quotable(g, note.code)),
+                     "quotes": len(ctx.quotes_by_item.get(note.code, [])) if note is not None else 0,
+                     "conflicts": codes})
+        if legend_keys is None:
+            legend_keys = (a["options"], imp["options"] if imp else [])
+    conflicts = {r["code"]: _conflict_rows(g, ctx.iid, r.pop("conflicts")) for r in rows}
+    legend = ""
+    if legend_keys:
+        ans = " · ".join(f"{k} {lab}" for _, lab, k in legend_keys[0])
+        imp = "/".join(k for _, _, k in legend_keys[1])
+        legend = (f"Tastatur: Tab eller ↑/↓ går til en række · {ans}"
+                  + (f", derefter {imp} for «Er det vigtigt for dig?»" if imp else "")
+                  + " — markøren går selv videre · ←/→ flytter uden at gemme, mellemrum vælger.")
+    return {"iid": ctx.iid, "editable": ctx.editable, "rows": rows, "acked": _acked(key),
+            "conflicts": conflicts, "legend": legend, "maxlen": MAX_TEXT}
+
+
+def probe_grid(ctx: Ctx, section: svc.Section) -> str | None:
+    """Draw the grid; returns the note item whose quotes the interviewer asked to see (or None)."""
+    key = f"pg_{ctx.iid}_{section.name}"
+    res = _grid(key=key, data=grid_data(ctx, section, key), default={"queue": None},
+                on_queue_change=functools.partial(apply_queue, ctx.iid, key), on_quote_change=lambda: None)
+    q = getattr(res, "quote", None)
+    return q.get("code") if isinstance(q, dict) else None
+
+
+# ---------------------------------------------------------------- free text
+
+def text_field(ctx: Ctx, it: Item, *, multiline: bool = True, placeholder: str = "") -> None:
+    """A free-text answer that saves while it is typed."""
+    key = wkey(ctx.iid, it.code)
+    version, value = ctx.state.base(it.code)
+    data = {"iid": ctx.iid, "code": it.code, "value": value, "version": version, "multiline": multiline,
+            "label": it.label, "placeholder": placeholder, "editable": ctx.editable, "acked": _acked(key),
+            "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code]), "maxlen": MAX_TEXT, "rows": 3}
+    _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(apply_queue, ctx.iid, key))

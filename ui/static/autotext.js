@@ -1,0 +1,23 @@
+// A free-text answer that is saved while it is typed (issue 10): ~1.2 s after the last keystroke,
+// on leaving the field and when the page is hidden or closed. ui/autosave.py processes the queue.
+export default function (component) {
+  const { data, setStateValue, parentElement } = component;
+  const q = bbQueue('text:' + data.iid + ':' + data.code, setStateValue);
+  q.ack(data.acked);
+  let root = parentElement.querySelector('.bb-text');
+  if (!root) {
+    root = bbEl('div', { class: 'bb-text' });
+    const box = bbText(q, data.code, { multiline: data.multiline, label: data.label, placeholder: data.placeholder,
+      value: data.value, version: data.version, maxlength: data.maxlen, rows: data.rows,
+      onDirty: () => bbStatus('typing'), onSent: () => bbStatus('saving') });
+    root.appendChild(box);
+    root.__box = box;
+    const conflict = bbEl('div', { class: 'bb-conflict', role: 'alert', hidden: true });
+    root.appendChild(conflict);
+    root.__conflict = conflict;
+    parentElement.appendChild(root);
+  }
+  root.__box.disabled = !data.editable;
+  root.__box.__bbUpdate(data.value, data.version);
+  bbConflicts(q, root.__conflict, data.conflicts);
+}

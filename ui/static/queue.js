@@ -1,0 +1,119 @@
+// Shared by Brugerblik's own components (ui/autosave.py): the save queue.
+// Every change gets a sequence number and stays in `pending` until the server acknowledges it
+// (data.acked[cid] >= seq). The whole unacknowledged queue is sent as component *state*
+// (setStateValue), not as a trigger: a rerun that is interrupted by the next one cannot drop a
+// change, because the next message carries it again. The server applies each seq once.
+const BB = (window.__bbSave = window.__bbSave || {
+  cid: Math.random().toString(36).slice(2) + Date.now().toString(36),
+  seq: 0,
+  queues: {},
+});
+
+function bbQueue(key, setStateValue) {
+  const q = (BB.queues[key] = BB.queues[key] || { pending: [], send: null, flushers: [] });
+  q.send = setStateValue;
+  q.push = function (item) {
+    item.seq = ++BB.seq;
+    q.pending.push(item);
+    q.send('queue', { cid: BB.cid, items: q.pending.slice() });
+    return item.seq;
+  };
+  q.ack = function (acked) {
+    const upto = (acked || {})[BB.cid] || 0;
+    q.pending = q.pending.filter((it) => it.seq > upto);
+  };
+  q.waiting = function (code) {
+    return q.pending.some((it) => it.code === code);
+  };
+  return q;
+}
+
+// Flush typed text when the page is hidden or closed (tab closed, laptop lid, another app).
+if (!window.__bbFlushHooked) {
+  window.__bbFlushHooked = true;
+  const flushAll = () => {
+    for (const k in BB.queues) (BB.queues[k].flushers || []).forEach((f) => { try { f(); } catch (e) {} });
+  };
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushAll(); });
+  window.addEventListener('pagehide', flushAll);
+  window.addEventListener('beforeunload', flushAll);
+  BB.flushAll = flushAll;
+}
+
+// The main area's save status (ui/interview_view.py draws it; the server's rerun replaces it with
+// «✔ Gemt hh:mm:ss» or the error): here only the in-between states.
+function bbStatus(what) {
+  const bar = document.querySelector('.bb-mainstatus');
+  if (!bar) return;
+  const t = bar.querySelector('.bb-ms-text');
+  if (what === 'saving') { bar.dataset.state = 'saving'; if (t) t.textContent = 'Gemmer …'; }
+  if (what === 'typing' && bar.dataset.state !== 'saving') { bar.dataset.state = 'typing'; if (t) t.textContent = 'Skriver … gemmes om lidt'; }
+}
+
+function bbEl(tag, attrs, text) {
+  const e = document.createElement(tag);
+  for (const k in attrs || {}) {
+    if (attrs[k] === null || attrs[k] === undefined || attrs[k] === false) continue;
+    e.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+  }
+  if (text !== undefined && text !== null) e.textContent = text;
+  return e;
+}
+
+// A debounced text field: sends its value ~1.2 s after the last keystroke, at once on blur, Enter
+// (single line) and when the page is hidden. Never rewrites the text while it has focus or unsent edits.
+function bbText(q, code, opts) {
+  const multiline = !!opts.multiline;
+  const box = bbEl(multiline ? 'textarea' : 'input', {
+    class: 'bb-autotext', 'data-code': code, 'aria-label': opts.label || '', placeholder: opts.placeholder || '',
+    maxlength: opts.maxlength || null, rows: multiline ? (opts.rows || 3) : null, type: multiline ? null : 'text',
+    autocomplete: 'off', spellcheck: 'true',
+  });
+  box.value = opts.value || '';
+  let sent = box.value, timer = null, base = [opts.version || 0, opts.value === undefined ? null : opts.value];
+  let chained = false;
+  const flush = () => {
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (box.value === sent) return;
+    sent = box.value;
+    q.push({ code: code, value: box.value, base: base, chain: chained });
+    chained = true;
+    if (opts.onSent) opts.onSent();
+  };
+  box.addEventListener('input', () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(flush, opts.delay || 1200);
+    if (opts.onDirty) opts.onDirty();
+  });
+  box.addEventListener('blur', flush);
+  if (!multiline) box.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') flush(); });
+  q.flushers.push(flush);
+  box.__bbUpdate = function (value, version) {
+    // the server's answer: take it only when nothing typed here is unsent or unacknowledged
+    if (document.activeElement === box || timer || q.waiting(code)) return;
+    base = [version || 0, value];
+    chained = false;
+    if ((value || '') !== box.value) { box.value = value || ''; sent = box.value; }
+  };
+  box.__bbRebase = function (value, version) { base = [version || 0, value]; chained = false; };
+  box.__bbFlush = flush;
+  return box;
+}
+
+// «Ændret i en anden fane kl. 10:42: «Ja». Behold / Brug mit «Nej»» (issue 10): the interviewer sees both.
+function bbConflicts(q, box, list) {
+  box.innerHTML = '';
+  if (!list || !list.length) { box.hidden = true; return; }
+  box.hidden = false;
+  list.forEach((c) => {
+    const line = bbEl('div', { class: 'bb-conf-line', 'data-code': c.code });
+    line.appendChild(bbEl('span', { class: 'bb-conf-text' }, c.text));
+    const keep = bbEl('button', { type: 'button', class: 'bb-keep' }, 'Behold «' + c.theirs_label + '»');
+    const mine = bbEl('button', { type: 'button', class: 'bb-mine' }, 'Brug mit «' + c.mine_label + '»');
+    keep.addEventListener('click', () => { q.push({ code: c.code, kind: 'keep', value: c.mine, base: [c.version, c.theirs] }); box.hidden = true; });
+    mine.addEventListener('click', () => { q.push({ code: c.code, kind: 'resolve', value: c.mine, base: [c.version, c.theirs] }); box.hidden = true; });
+    line.appendChild(keep);
+    line.appendChild(mine);
+    box.appendChild(line);
+  });
+}
