@@ -312,6 +312,12 @@ def bulk_insert(conn: Connection, table: Table, keys: Sequence[str], rows: Itera
     if conn.dialect.name != "sqlite":
         conn.execute(table.insert(), [dict(zip(keys, r), **const) for r in rows])
         return
+    # a column with a Python-side scalar default (e.g. answer.version) is part of the compiled
+    # INSERT even when not given: pass its default as a constant, so the row stays a tuple
+    for col in table.columns:
+        if col.key not in all_keys and col.default is not None and getattr(col.default, "is_scalar", False):
+            const = {**const, col.key: col.default.arg}
+            all_keys.append(col.key)
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=all_keys)
     consts = []
     for k, v in const.items():
@@ -320,6 +326,9 @@ def bulk_insert(conn: Connection, table: Table, keys: Sequence[str], rows: Itera
     consts_t = tuple(consts)
     if compiled.positional and tuple(compiled.positiontup) == tuple(all_keys):
         params: list = [tuple(r) + consts_t for r in rows]
+    elif compiled.positional and sorted(compiled.positiontup) == sorted(all_keys):  # same columns, other order
+        order = [all_keys.index(k) for k in compiled.positiontup]
+        params = [tuple((tuple(r) + consts_t)[i] for i in order) for r in rows]
     else:
         params = [dict(zip(all_keys, tuple(r) + consts_t)) for r in rows]
     conn.exec_driver_sql(str(compiled), params)
