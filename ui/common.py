@@ -179,7 +179,7 @@ def safe_callback(fn):
 CSS = """
 <style>
 /* room for the interview on a 13-inch screen (1366x768) */
-[data-testid="stMainBlockContainer"] { padding: 4.2rem 1.4rem 4.5rem 1.6rem !important; max-width: 100% !important; }
+[data-testid="stMainBlockContainer"] { padding: 4.2rem 1.4rem 2rem 1.6rem !important; max-width: 100% !important; }
 section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !important; }
 [data-testid="stSidebarUserContent"] { padding: 0.6rem 1rem 1rem 1rem !important; }
 [data-testid="stSidebarContent"] [data-testid="stVerticalBlock"] { gap: 0.4rem; }
@@ -193,8 +193,8 @@ section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !im
 .bb-unsaved { color: #b3261e; font-weight: 600; }
 .bb-what { color: #4a4f5c; font-size: 0.84rem; line-height: 1.25; overflow-wrap: anywhere; }
 /* issue 10: the save status, fixed at the top of the main area, visible with the sidebar collapsed too */
-.bb-mainstatus { position: fixed; bottom: 0.6rem; right: 1rem; z-index: 999990;
-  display: flex; gap: 0.6rem; align-items: baseline; max-width: min(46rem, 70vw); padding: 0.3rem 0.8rem;
+.bb-mainstatus { position: fixed; top: 0.55rem; right: 3.2rem; z-index: 999990; pointer-events: none;
+  display: flex; gap: 0.6rem; align-items: baseline; max-width: min(26rem, 34vw); padding: 0.3rem 0.8rem;
   background: #fff; border: 1px solid #c9ccd3; border-radius: 0.5rem; box-shadow: 0 1px 4px rgba(0,0,0,.08);
   white-space: nowrap; overflow: hidden; }
 .bb-mainstatus .bb-what { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }

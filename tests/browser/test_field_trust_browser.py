@@ -1,0 +1,282 @@
+"""Issue 10 in a real browser (Debian's Chromium via Playwright): every answer is the one meant,
+nothing typed is lost, no silent overwrite between tabs, the keyboard path, layout at laptop sizes.
+
+Each test reads the store afterwards: what the page shows is not the promise, the store is.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from survey import interview as svc
+from survey.db import make_engine, session_scope
+from survey.guide import load_guide
+from survey.models import AuditEntry
+from tests.browser.conftest import shot
+
+SIZES = [(1024, 768), (1280, 720), (1366, 768), (1920, 1080)]
+
+
+@pytest.fixture
+def store(server):
+    e = make_engine(server.db_url)
+    yield e
+    e.dispose()
+
+
+def new_interview(store) -> str:
+    return svc.start_interview(store, load_guide(), site_name="Basen", site_type="boform", interviewer="KL").id
+
+
+def answers(store, iid) -> dict[str, str]:
+    return svc.load_state(store, iid).answers
+
+
+def wait_store(store, iid, code, want, timeout=10.0) -> dict[str, str]:
+    """Poll the store until `code` holds `want`; the answers then (the failure names what is there)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        a = answers(store, iid)
+        if a.get(code) == want or time.monotonic() > deadline:
+            assert a.get(code) == want, (code, want, a)
+            return a
+        time.sleep(0.05)
+
+
+def audit_rows(store, iid, *where) -> list[AuditEntry]:
+    with session_scope(store) as s:
+        rows = s.execute(select(AuditEntry).where(AuditEntry.interview_id == iid, *where)
+                         .order_by(AuditEntry.id)).scalars().all()
+        s.expunge_all()
+        return rows
+
+
+def audit_count(store, iid) -> int:
+    return len(audit_rows(store, iid))
+
+
+def open_page(browser, server, iid, section, size):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(20000)
+    page.goto(f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit={section}")
+    return page
+
+
+def group(page, row, kind):
+    return page.locator(f'.bbg-row[data-row="{row}"] .bbg-{kind}')
+
+
+def test_every_option_label_records_exactly_that_option_at_each_laptop_size(server, browser, store):
+    """Click the left and right edge (and the top and bottom) of every option of the answer and the
+    importance in several rows at 1024×768, 1280×720, 1366×768 and 1920×1080; the store must hold that
+    option and nothing else may change."""
+    g = load_guide()
+    iid = new_interview(store)
+    rows = ["arbejdsmarked", "kontakt", "jobsoegning"]
+    for size in SIZES:
+        page = open_page(browser, server, iid, "udbytte", size)
+        page.locator(".bbg").wait_for()
+        for row in rows:
+            for kind, code in (("answer", row), ("imp", f"{row}_vigtigt")):
+                values = g.item(code).choice_values()
+                for edge in ("left", "right", "top", "bottom"):
+                    for value in values:
+                        opt = group(page, row, kind).locator(f'.bbg-opt[data-value="{value}"]')
+                        opt.scroll_into_view_if_needed()
+                        box = opt.bounding_box()
+                        x = {"left": box["x"] + 1.5, "right": box["x"] + box["width"] - 1.5}.get(
+                            edge, box["x"] + box["width"] / 2)
+                        y = {"top": box["y"] + 1.5, "bottom": box["y"] + box["height"] - 1.5}.get(
+                            edge, box["y"] + box["height"] / 2)
+                        before = answers(store, iid)
+                        if before.get(code) == value:  # already this value: a click would change nothing
+                            continue
+                        page.mouse.click(x, y)
+                        after = wait_store(store, iid, code, value)
+                        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+                        assert changed == {code}, (size, row, kind, value, edge, before, after)
+                if kind == "answer":  # importance is asked only after Ja, Nej or Uklart
+                    group(page, row, "answer").locator('.bbg-opt[data-value="ja"]').click()
+                    wait_store(store, iid, row, "ja")
+        shot(page, f"grid_{size[0]}x{size[1]}")
+        page.close()
+
+
+def test_the_twelve_probes_from_the_keyboard_in_at_most_36_keys_and_arrows_never_save(server, browser, store):
+    iid = new_interview(store)
+    g = load_guide()
+    page = open_page(browser, server, iid, "udbytte", (1280, 720))
+    page.locator(".bbg").wait_for()
+    rows = [p.code for p, _, _ in svc.probe_rows(g, svc.section_of(g, "rytme"))]
+    assert len(rows) == 12
+    keys = 0
+
+    def press(k):
+        nonlocal keys
+        page.keyboard.press(k)
+        keys += 1
+
+    # arrows and moving between rows save nothing
+    page.locator('.bbg-row[data-row="%s"] .bbg-answer .bbg-opt' % rows[0]).first.focus()
+    keys += 1  # the one step into the grid (a Tab from the open question, or a click)
+    n0 = audit_count(store, iid)
+    for k in ["ArrowRight", "ArrowRight", "ArrowRight", "ArrowLeft"]:
+        page.keyboard.press(k)
+    assert page.evaluate("document.activeElement.dataset.value") == "ikke_relevant"
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.closest('.bbg-row').dataset.row") == rows[1]
+    page.keyboard.press("ArrowUp")  # back in the first row, on its first option (moves are not counted)
+    time.sleep(1.0)
+    assert answers(store, iid) == {} and audit_count(store, iid) == n0
+    plan = {}  # row -> (answer, importance)
+    for i, row in enumerate(rows):
+        if i % 4 == 3:
+            plan[row] = ("i", None)
+        else:
+            plan[row] = ("jnuj"[i % 4], "jnu"[i % 3])
+    for row in rows:
+        a, imp = plan[row]
+        press(a)
+        if imp:
+            press(imp)
+    assert keys <= 36, keys
+    want = {}
+    lab = {"j": "ja", "n": "nej", "u": "uklart", "i": "ikke_relevant"}
+    for row, (a, imp) in plan.items():
+        want[row] = lab[a]
+        if imp:
+            want[f"{row}_vigtigt"] = lab[imp]
+    deadline = time.monotonic() + 15
+    while answers(store, iid) != want and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert answers(store, iid) == want
+    # one save per answer: no option passed over was stored
+    saved = [(a.code, a.new_value) for a in audit_rows(store, iid, AuditEntry.entity == "answer")]
+    assert len(saved) == len(want), saved
+    legend = page.locator(".bbg-legend").inner_text()
+    assert "j Ja" in legend and "i Ikke relevant" in legend and "u Uklart" in legend
+    shot(page, "keyboard_path")
+
+
+def test_text_is_saved_while_typed_and_when_the_tab_is_closed(server, browser, store):
+    iid = new_interview(store)
+    page = open_page(browser, server, iid, "om_dig", (1280, 720))
+    box = page.locator(f".st-key-v_{iid}_hvorfor_her textarea")
+    box.click()
+    first = "Jeg mistede min lejlighed, og her får jeg mad hver dag 🙂 — æøå ÆØÅ. "
+    page.keyboard.type(first, delay=25)
+    wait_store(store, iid, "hvorfor_her", first, timeout=4)  # within ~2 s of the last key, the field not left
+    assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"  # focus not stolen by the save
+    more = "Og jeg har fået venner, som jeg ser hver uge."
+    page.keyboard.type(more, delay=15)   # keeps typing across a save: no character dropped
+    assert box.input_value() == first + more
+    page.close(run_before_unload=True)   # closed at once, before the timer: the page-hide flush saves it
+    wait_store(store, iid, "hvorfor_her", first + more, timeout=6)
+    # a note in the grid too, and the status in the main area
+    page = open_page(browser, server, iid, "udbytte", (1280, 720))
+    note = page.locator('.bbg-row[data-row="rytme"] .bbg-n input')
+    note.click()
+    page.keyboard.type("Står op kl. 7", delay=20)
+    wait_store(store, iid, "rytme_note", "Står op kl. 7", timeout=4)
+    status = page.locator(".bb-mainstatus")
+    status.wait_for()
+    page.wait_for_function("document.querySelector('.bb-mainstatus').innerText.includes('Gemt')")
+    box = status.bounding_box()
+    assert box["y"] + box["height"] <= 720 and box["y"] >= 0  # on screen wherever the page is scrolled
+    page.locator('[data-testid="stMain"]').evaluate("m => m.scrollTo(0, 10000)")
+    page.mouse.wheel(0, 5000)
+    assert status.is_visible() and status.bounding_box()["y"] + status.bounding_box()["height"] <= 720
+
+
+def test_a_stale_tab_never_overwrites_silently(server, browser, store):
+    iid = new_interview(store)
+    a = open_page(browser, server, iid, "udbytte", (1280, 720))
+    b = open_page(browser, server, iid, "udbytte", (1280, 720))
+    for p in (a, b):
+        p.locator(".bbg").wait_for()
+    group(a, "rytme", "answer").locator('.bbg-opt[data-value="ja"]').click()
+    wait_store(store, iid, "rytme", "ja")
+    group(b, "rytme", "answer").locator('.bbg-opt[data-value="nej"]').click()   # b still shows no answer
+    conflict = b.locator('.bbg-row[data-row="rytme"] .bb-conflict')
+    conflict.wait_for(state="visible")
+    text = conflict.inner_text()
+    assert "ændret i en anden fane kl." in text and "«Ja»" in text and "«Nej»" in text
+    assert answers(store, iid)["rytme"] == "ja"                                  # nothing replaced
+    shot(b, "conflict")
+    b.get_by_role("button", name="Brug mit «Nej»").click()
+    wait_store(store, iid, "rytme", "nej")
+    notes = [(x.old_value, x.new_value, x.note) for x in audit_rows(store, iid, AuditEntry.code == "rytme")]
+    assert (None, "ja", "kladde") in notes and ("ja", "nej", "kladde") in notes
+    assert any(n and "konflikt" in n and old == "ja" and new == "nej" for old, new, n in notes)
+    # free text: tab a writes, stale tab b writes something else -> b is asked, «Behold» keeps a's
+    note_a = a.locator('.bbg-row[data-row="kontakt"] .bbg-n input')
+    note_a.click()
+    a.keyboard.type("Fra fane A")
+    note_a.press("Enter")
+    wait_store(store, iid, "kontakt_note", "Fra fane A")
+    note_b = b.locator('.bbg-row[data-row="kontakt"] .bbg-n input')
+    note_b.click()
+    b.keyboard.type("Fra fane B")
+    note_b.press("Enter")
+    conflict = b.locator('.bbg-row[data-row="kontakt"] .bb-conflict')
+    conflict.wait_for(state="visible")
+    assert "«Fra fane A»" in conflict.inner_text() and "«Fra fane B»" in conflict.inner_text()
+    b.get_by_role("button", name="Behold «Fra fane A»").click()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        kept = len(audit_rows(store, iid, AuditEntry.code == "kontakt_note", AuditEntry.note.like("%beholdt%")))
+        if kept:
+            break
+        time.sleep(0.1)
+    assert kept == 1 and answers(store, iid)["kontakt_note"] == "Fra fane A"
+
+
+def test_text_contrast_and_the_finish_link_at_1280x720(server, browser, store):
+    """WCAG AA (4.5:1) for the interview page's text; «Afslut interview» on screen without scrolling."""
+    iid = new_interview(store)
+    page = open_page(browser, server, iid, "udbytte", (1280, 720))
+    page.locator(".bbg").wait_for()
+    page.wait_for_timeout(500)
+    low = page.evaluate(CONTRAST_JS)
+    assert low == [], low[:10]
+    finish = page.locator('[data-testid="stSidebar"]').get_by_text("Afslut interview")
+    box = finish.bounding_box()
+    assert box and box["y"] + box["height"] <= 720
+
+
+CONTRAST_JS = """
+(() => {
+  function rgb(s) { const m = s.match(/[\\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 1]; }
+  function lum(c) { const a = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+                    return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2]; }
+  function bg(el) {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if ((c.length < 4 || c[3] > 0.5)) return c;
+    }
+    return [255, 255, 255, 1];
+  }
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const t = walker.currentNode;
+    if (!t.textContent.trim()) continue;
+    const el = t.parentElement;
+    if (!el || el.closest('[aria-hidden="true"], [hidden], script, style, noscript')) continue;
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || cs.visibility === 'hidden' || cs.display === 'none') continue;
+    if (r.bottom < 0 || r.top > innerHeight) continue;
+    if (el.closest('[disabled], [aria-disabled="true"]')) continue;   // WCAG 1.4.3: inactive controls exempt
+    const fg = rgb(cs.color), b = bg(el);
+    const alpha = fg.length > 3 ? fg[3] : 1;
+    const mix = fg.slice(0, 3).map((v, i) => v * alpha + b[i] * (1 - alpha));
+    const L1 = lum(mix), L2 = lum(b);
+    const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) + 0.05);
+    if (ratio < 4.5) out.push([t.textContent.trim().slice(0, 40), ratio.toFixed(2), cs.color]);
+  }
+  return out;
+})()
+"""
