@@ -178,16 +178,20 @@ def _label(g: Guide, code: str) -> str:
 
 
 @safe_callback
-def apply_queue(iid: str, key: str) -> None:
-    """Apply the new items of one component's queue (run as its on-change callback, before the rerun)."""
+def apply_queue(iid: str, key: str) -> bool:
+    """Apply the new items of one component's queue (its on-change callback, before the rerun; and again
+    after the mount, where it finds nothing new unless a callback was missed). True if it applied any."""
     state = st.session_state.get(key) or {}
-    queue = state.get("queue") if isinstance(state, dict) else None
+    try:
+        queue = state.get("queue")
+    except AttributeError:
+        queue = getattr(state, "queue", None)
     if not isinstance(queue, dict):
-        return
+        return False
     cid = str(queue.get("cid") or "")[:40]
     items = queue.get("items") or []
     if not isinstance(items, list) or not cid:
-        return
+        return False
     done: dict = st.session_state.setdefault(DONE, {})
     seen: dict = st.session_state.setdefault(SEEN, {})
     conflicts: dict = st.session_state.setdefault(CONFLICTS, {}).setdefault(iid, {})
@@ -229,7 +233,19 @@ def apply_queue(iid: str, key: str) -> None:
             _refused(iid, _label(g, code), "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
         else:
             _refused(iid, _label(g, code), res.message)
+    applied = last != done.get((key, cid), 0)
     done[(key, cid)] = last
+    return applied
+
+
+def _catch_up(iid: str, key: str) -> None:
+    if apply_queue(iid, key):  # a change the callback did not see: apply it and draw again with its ack
+        st.rerun(scope="fragment") if _in_fragment() else st.rerun()
+
+
+def _in_fragment() -> bool:
+    ctx = st.runtime.scriptrunner.get_script_run_ctx()
+    return bool(ctx and getattr(ctx, "current_fragment_id", None))
 
 
 def _acked(key: str) -> dict[str, int]:
@@ -317,6 +333,7 @@ def probe_grid(ctx: Ctx, section: svc.Section) -> str | None:
     key = f"pg_{ctx.iid}_{section.name}"
     res = _grid(key=key, data=grid_data(ctx, section, key), default={"queue": None},
                 on_queue_change=functools.partial(apply_queue, ctx.iid, key), on_quote_change=lambda: None)
+    _catch_up(ctx.iid, key)
     q = getattr(res, "quote", None)
     return q.get("code") if isinstance(q, dict) else None
 
@@ -331,3 +348,4 @@ def text_field(ctx: Ctx, it: Item, *, multiline: bool = True, placeholder: str =
             "label": it.label, "placeholder": placeholder, "editable": ctx.editable, "acked": _acked(key),
             "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code]), "maxlen": MAX_TEXT, "rows": 3}
     _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(apply_queue, ctx.iid, key))
+    _catch_up(ctx.iid, key)
