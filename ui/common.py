@@ -198,7 +198,9 @@ section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !im
   background: #fff; border: 1px solid #c9ccd3; border-radius: 0.5rem; box-shadow: 0 1px 4px rgba(0,0,0,.08);
   white-space: nowrap; overflow: hidden; }
 .bb-mainstatus .bb-what { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.bb-mainstatus[data-state="saving"] .bb-ms-text, .bb-mainstatus[data-state="typing"] .bb-ms-text { color: #6b4e00; }
+#bb-pending { position: fixed; top: 0.55rem; right: 3.2rem; z-index: 999991; pointer-events: none; padding: 0.3rem 0.8rem;
+  background: #fff8e1; color: #5c4300; border: 1px solid #c9a227; border-radius: 0.5rem; font-weight: 600; }
+#bb-pending[hidden] { display: none; }
 .bb-mainstatus[data-state="error"] { border-color: #b3261e; background: #fdecea; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f5c !important; }
 .bb-err { color: #b3261e; font-size: 0.9rem; font-weight: 600; }
@@ -230,8 +232,9 @@ section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !im
 
 
 # Shown while the browser has lost the app (server stopped, laptop asleep): edits made now are not
-# saved, and Streamlit's own "Connecting" hint in the corner is easy to miss. Pure page script,
-# no data: it only reads Streamlit's status widget.
+# saved, and Streamlit's own "Connecting" hint in the corner is easy to miss (and hidden with the
+# toolbar). Pure page script, no data: it asks the server's health route every 2 s (two failures in
+# a row: offline) and also reads Streamlit's status widget where there is one.
 OFFLINE_JS = """
 <script>
 (function () {
@@ -239,9 +242,16 @@ OFFLINE_JS = """
   window.__bbOffline = true;
   const text = 'Forbindelsen til Brugerblik er afbrudt. Det, der er vist som «Gemt», er gemt; ' +
                'ændringer, du laver nu, gemmes ikke. Vent, til forbindelsen er tilbage, eller genindlæs siden.';
+  let fails = 0;
+  function probe() {
+    fetch('/_stcore/health', { cache: 'no-store', credentials: 'same-origin' })
+      .then((r) => { fails = r.ok ? 0 : fails + 1; })
+      .catch(() => { fails += 1; });
+  }
+  setInterval(probe, 2000);
   function tick() {
     const w = document.querySelector('[data-testid="stStatusWidget"]');
-    const off = !!w && /connecting|error|forbind/i.test(w.innerText || '');
+    const off = fails >= 2 || (!!w && /connecting|error|forbind/i.test(w.innerText || ''));
     let b = document.getElementById('bb-offline');
     if (off && !b) {
       b = document.createElement('div');

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from survey import interview as svc
 from survey.db import get_engine
+from tests.app.autosave_driver import grid_rows, grid_set, shown_text, type_text
 from ui.common import wkey
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -50,7 +51,8 @@ def texts(at: AppTest) -> str:
 
 
 def saved_shown(at: AppTest) -> bool:
-    return any("✔ Gemt" in m.value for m in at.sidebar.markdown)
+    """The save status (issue 10: in the main area, fixed on screen; no longer in the sidebar)."""
+    return any("✔ Gemt" in m.value and "bb-mainstatus" in m.value for m in at.main.markdown)
 
 
 # ---------------------------------------------------------------- start
@@ -87,8 +89,7 @@ def test_start_a_new_interview_at_a_new_site(db, guide):
 def test_answers_are_stored_as_they_change_with_a_saved_time(db, guide, iv):
     at = open_interview(iv.id)
     assert at.sidebar.progress[0].value == 0
-    at.text_area(key=wkey(iv.id, "hvorfor_her")).input("Jeg bor her, fordi jeg mistede lejligheden.")
-    run_ok(at)
+    type_text(at, db, iv.id, "hvorfor_her", "Jeg bor her, fordi jeg mistede lejligheden.")
     assert svc.load_state(db, iv.id).answers["hvorfor_her"].startswith("Jeg bor her")
     assert saved_shown(at)
     at.button_group(key=wkey(iv.id, "problemer")).set_value(["gaeld", "ensomhed"])
@@ -117,14 +118,13 @@ def test_bad_input_gets_a_message_or_is_stored_never_a_traceback(db, guide, iv):
     run_ok(at)
     assert svc.load_state(db, iv.id).answers["age"] == "41" and "heltal 16–110" not in texts(at)
     noisy = "Glad 😀 \x00\x1b[31m rød\x07 " + "ø" * 20_000
-    at.text_area(key=wkey(iv.id, "hvorfor_her")).input(noisy)
-    run_ok(at)
+    type_text(at, db, iv.id, "hvorfor_her", noisy)
     stored = svc.load_state(db, iv.id).answers["hvorfor_her"]
     assert stored.startswith("Glad 😀 [31m rød") and len(stored) > 20_000 and "\x00" not in stored
-    assert at.text_area(key=wkey(iv.id, "hvorfor_her")).value == stored  # shown = stored
+    at = open_interview(iv.id)
+    assert shown_text(at, iv.id, "hvorfor_her") == stored  # shown = stored
     at = open_interview(iv.id, "udbytte")
-    at.text_input(key=wkey(iv.id, "rytme_note")).input("n" * 20_000)
-    run_ok(at)
+    grid_set(at, db, iv.id, "rytme_note", "n" * 20_000)
     assert len(svc.load_state(db, iv.id).answers["rytme_note"]) == 20_000
     at = open_interview(iv.id, "aktivering")
     at.text_input(key=wkey(iv.id, "varighed_mdr")).input("to år")
@@ -147,11 +147,11 @@ def test_resume_a_draft_from_the_list_and_every_value_is_back(db, guide, iv):
     assert any(p.value == "AMA-01" for p in links)
     assert "1 af 8" in texts(start) and "Amadeus" in texts(start)
     at = open_interview(iv.id)
-    assert at.text_area(key=wkey(iv.id, "hvorfor_her")).value == "Bor her"
+    assert shown_text(at, iv.id, "hvorfor_her") == "Bor her"
     assert at.button_group(key=wkey(iv.id, "problemer")).value == ["sociale", "spil"]
     assert at.radio(key=wkey(iv.id, "gender")).value == "kvinde"
     assert at.text_input(key=wkey(iv.id, "age")).value == "38"
-    assert at.text_area(key=wkey(iv.id, "loennet_arbejde_hvad")).value == "Rengøring"
+    assert shown_text(at, iv.id, "loennet_arbejde_hvad") == "Rengøring"
     assert at.text_area(key=f"qt_{iv.id}_{q.id}").value == "Her er trygt."  # in the item's "Citat" popover
 
 
@@ -183,15 +183,20 @@ def test_sections_are_navigated_and_kept_in_the_url(db, guide, iv):
 
 def test_items_are_hidden_while_their_relevance_is_false(db, guide, iv):
     at = open_interview(iv.id)
-    hvad = wkey(iv.id, "loennet_arbejde_hvad")
-    assert not [t for t in at.text_area if t.key == hvad]
+    def hvad_shown() -> bool:
+        try:
+            shown_text(at, iv.id, "loennet_arbejde_hvad")
+        except KeyError:
+            return False
+        return True
+
+    assert not hvad_shown()
     at.radio(key=wkey(iv.id, "loennet_arbejde")).set_value("ja")
     run_ok(at)
-    at.text_area(key=hvad).input("Chauffør")
-    run_ok(at)
+    type_text(at, db, iv.id, "loennet_arbejde_hvad", "Chauffør")
     at.radio(key=wkey(iv.id, "loennet_arbejde")).set_value("nej")
     run_ok(at)
-    assert not [t for t in at.text_area if t.key == hvad]
+    assert not hvad_shown()
     assert "Skjult, men gemt" in texts(at)
     assert svc.load_state(db, iv.id).answers["loennet_arbejde_hvad"] == "Chauffør"
     # aktivering: "intet tilbud" hides the questions about the offer
@@ -204,21 +209,39 @@ def test_items_are_hidden_while_their_relevance_is_false(db, guide, iv):
 
 def test_probe_grid_asks_importance_only_for_answered_probes(db, guide, iv):
     at = open_interview(iv.id, "udbytte")
-    keys = {r.key for r in at.radio}
-    assert {wkey(iv.id, p.code) for p in guide.probes} <= keys
-    assert not any(k.endswith("_vigtigt") for k in keys)
-    assert at.text_area(key=wkey(iv.id, "udbytte_aabent"))  # the open question comes first
-    at.radio(key=wkey(iv.id, "rytme")).set_value("ja")
-    run_ok(at)
-    at.radio(key=wkey(iv.id, "rytme_vigtigt")).set_value("ja")
-    at.text_input(key=wkey(iv.id, "rytme_note")).input("står op kl. 7")
-    run_ok(at)
+    rows = grid_rows(at, iv.id)
+    assert list(rows) == [p.code for p in guide.probes]
+    assert shown_text(at, iv.id, "udbytte_aabent") == ""  # the open question comes first
+    # importance is asked after Ja, Nej or Uklart, not after Ikke relevant
+    assert rows["rytme"]["imp"]["when"] == ["ja", "nej", "uklart"]
+    assert [o[1:] for o in rows["rytme"]["answer"]["options"]] == [["Ja", "j"], ["Nej", "n"], ["Ikke relevant", "i"],
+                                                                 ["Uklart", "u"]]
+    assert [o[2] for o in rows["rytme"]["imp"]["options"]] == ["j", "n", "u"]
+    grid_set(at, db, iv.id, "rytme", "ja")
+    grid_set(at, db, iv.id, "rytme_vigtigt", "ja")
+    grid_set(at, db, iv.id, "rytme_note", "står op kl. 7")
     a = svc.load_state(db, iv.id).answers
     assert (a["rytme"], a["rytme_vigtigt"], a["rytme_note"]) == ("ja", "ja", "står op kl. 7")
-    at.radio(key=wkey(iv.id, "rytme")).set_value("ikke_relevant")
-    run_ok(at)
-    assert not [r for r in at.radio if r.key == wkey(iv.id, "rytme_vigtigt")]
-    assert at.radio(key=wkey(iv.id, "rytme")).options == ["Ja", "Nej", "Ikke relevant", "Uklart"]
+    row = grid_rows(at, iv.id)["rytme"]
+    assert (row["answer"]["value"], row["imp"]["value"], row["note"]["value"]) == ("ja", "ja", "står op kl. 7")
+    assert row["answer"]["version"] == 1 and saved_shown(at)
+    grid_set(at, db, iv.id, "rytme", "ikke_relevant")
+    assert svc.load_state(db, iv.id).answers["rytme"] == "ikke_relevant"
+    assert grid_rows(at, iv.id)["rytme"]["answer"]["value"] == "ikke_relevant"
+
+
+def test_a_stale_save_becomes_a_conflict_shown_on_the_page(db, guide, iv):
+    at = open_interview(iv.id, "udbytte")
+    assert svc.save_answer(db, guide, iv.id, "rytme", "ja").ok          # another tab, after this page was drawn
+    from tests.app.autosave_driver import data, grid_key, send
+    send(at, grid_key(iv.id), "rytme", "nej", (0, None))                 # this (stale) page: Nej
+    assert svc.load_state(db, iv.id).answers["rytme"] == "ja"
+    (c,) = data(at, grid_key(iv.id))["conflicts"]["rytme"]
+    assert (c["theirs_label"], c["mine_label"], c["version"]) == ("Ja", "Nej", 1)
+    assert "ændret i en anden fane kl." in c["text"]
+    send(at, grid_key(iv.id), "rytme", "nej", (1, "ja"), kind="resolve")  # «Brug mit «Nej»»
+    assert svc.load_state(db, iv.id).answers["rytme"] == "nej"
+    assert data(at, grid_key(iv.id))["conflicts"]["rytme"] == []
 
 
 # ---------------------------------------------------------------- quotes

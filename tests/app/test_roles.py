@@ -25,6 +25,7 @@ from survey import interview as svc
 from survey.db import get_engine, session_scope
 from survey.models import Answer, AuditEntry
 from ui import access
+from tests.app.autosave_driver import shown_text, type_text
 from ui.common import LAST_SEEN, PRINCIPAL, wkey
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,8 +260,7 @@ def test_interviewer_sees_only_own_interviews_and_cannot_open_another_by_url(db,
     at.switch_page("ui/interview.py")
     run_ok(at)
     assert ivs["ida"]["draft"].respondent_id in texts(at)
-    at.text_area(key=wkey(iid, "hvorfor_her")).input("Her er rart.")
-    run_ok(at)
+    type_text(at, db, iid, "hvorfor_her", "Her er rart.")
     with session_scope(db) as s:
         a = s.execute(select(Answer).where(Answer.interview_id == iid, Answer.code == "hvorfor_her")).scalar_one()
         assert (a.value, a.updated_by) == ("Her er rart.", "ida")
@@ -295,8 +295,7 @@ def test_researcher_sees_everyone_and_corrections_are_audited_under_the_user_nam
     run_ok(at)
     at.sidebar.radio(key=f"nav_{iid}").set_value("om_dig")
     run_ok(at)
-    at.text_area(key=wkey(iid, "hvorfor_her")).input("Rettet svar")
-    run_ok(at)
+    type_text(at, db, iid, "hvorfor_her", "Rettet svar")
     with session_scope(db) as s:
         who = {(a.entity, a.code): a.who for a in s.execute(select(AuditEntry)
                                                              .where(AuditEntry.interview_id == iid)).scalars()}
@@ -457,18 +456,17 @@ def test_timeout_logs_out_and_returns_to_the_same_url(db, ivs, monkeypatch):
     at.query_params["afsnit"] = "om_dig"
     at.switch_page("ui/interview.py")
     run_ok(at)
-    at.text_area(key=wkey(iid, "hvorfor_her")).input("Skrevet lige før pausen")
-    run_ok(at)
+    type_text(at, db, iid, "hvorfor_her", "Skrevet lige før pausen")
     # 21 minutes without activity
     at.session_state[LAST_SEEN] = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=21)
     run_ok(at)
     assert is_login_page(at)
     assert "Du er logget ud efter 20 minutters inaktivitet" in texts(at)
-    assert not at.sidebar.button and not at.main.text_area  # nothing of the interview is shown
+    assert not at.sidebar.button and not at.get("bidi_component")  # nothing of the interview is shown
     assert at.query_params["iv"] == iid and at.query_params["afsnit"] == "om_dig"  # the URL is kept
     assert svc.load_state(db, iid).answers["hvorfor_her"] == "Skrevet lige før pausen"  # nothing lost
     login("ida", at=at)
-    assert at.text_area(key=wkey(iid, "hvorfor_her")).value == "Skrevet lige før pausen"
+    assert shown_text(at, iid, "hvorfor_her") == "Skrevet lige før pausen"
     assert at.query_params["iv"] == iid
 
 

@@ -13,6 +13,7 @@ from survey import interview as svc
 from survey import source_store
 from survey.db import get_engine, session_scope
 from survey.models import Interview
+from tests.app.autosave_driver import shown_text, type_text
 from ui.common import wkey
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -84,24 +85,24 @@ def test_a_case_worker_interview_about_a_respondent_autosaves_and_resumes(db, gu
         ("sagsbehandler", "SB-AMA-01", "AMA-01", "Amadeus", "draft")
     assert at.query_params["afsnit"] == "_om"  # a source opens on «Om interviewet»: who, and the focus
     assert "Sagsbehandlerinterview om AMA-01" in texts(at)
-    at.text_area(key=wkey(iid, "informant_id")).input("SAGSB-01")
+    type_text(at, db, iid, "informant_id", "SAGSB-01")
     at.radio(key=wkey(iid, "fokus")).set_value("konkret")
     run_ok(at)
     # the case-worker guide's sections, answered there: saved at once, against that guide
     at = open_page("ui/interview.py", iv=iid, afsnit="brugeren")
     at.radio(key=wkey(iid, "kendskab")).set_value("godt")
-    at.text_area(key=wkey(iid, "forloeb")).input("Kom fra herberg; har været i tilbuddet et år.")
     run_ok(at)
+    type_text(at, db, iid, "forloeb", "Kom fra herberg; har været i tilbuddet et år.")
     a = svc.load_state(db, iid).answers
     assert (a["informant_id"], a["fokus"], a["kendskab"], a["forloeb"]) == \
         ("SAGSB-01", "konkret", "godt", "Kom fra herberg; har været i tilbuddet et år.")
-    assert any("✔ Gemt" in m.value for m in at.sidebar.markdown)
+    assert any("✔ Gemt" in m.value and "bb-mainstatus" in m.value for m in at.main.markdown)
     # reload: every value is back, in the same guide
     at3 = open_page("ui/interview.py", iv=iid, afsnit="brugeren")
     assert at3.radio(key=wkey(iid, "kendskab")).value == "godt"
-    assert at3.text_area(key=wkey(iid, "forloeb")).value.startswith("Kom fra herberg")
+    assert shown_text(at3, iid, "forloeb").startswith("Kom fra herberg")
     at3 = open_page("ui/interview.py", iv=iid, afsnit="_om")
-    assert at3.text_area(key=wkey(iid, "informant_id")).value == "SAGSB-01"
+    assert shown_text(at3, iid, "informant_id") == "SAGSB-01"
     # the start page lists the draft as a case-worker interview about AMA-01
     at4 = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
     assert "Sagsbehandlerinterview om AMA-01" in texts(at4)

@@ -110,10 +110,15 @@ def saves(page) -> int:
 
 def wait_saved(page, n0: int, what: str) -> None:
     """Wait until the sidebar says a newer change, to `what`, is saved: the promise the test then checks."""
-    page.wait_for_function(
-        """([n0, what]) => { const e = document.querySelector('.bb-status');
-               return e && Number(e.dataset.saves) > n0 && e.innerText.includes('✔ Gemt')
-                      && e.innerText.includes(what); }""", arg=[n0, what], timeout=15000)
+    try:
+        page.wait_for_function(
+            """([n0, what]) => { const e = document.querySelector('.bb-status');
+                   return e && Number(e.dataset.saves) > n0 && e.innerText.includes('✔ Gemt')
+                          && e.innerText.includes(what); }""", arg=[n0, what], timeout=15000)
+    except Exception:
+        st = page.locator(".bb-status")
+        shown = (st.inner_text(), st.get_attribute("data-saves")) if st.count() else None
+        raise AssertionError(f"«{what}» blev ikke vist som gemt (før: {n0} gemt); statuslinjen: {shown}") from None
 
 
 def item(page, iid: str, code: str):

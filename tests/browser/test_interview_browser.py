@@ -60,17 +60,21 @@ def test_values_survive_a_killed_server_and_a_reload(server, browser, tmp_path):
     # Udbytte: the probe grid, partly with the keyboard alone
     page.locator('[data-testid="stSidebar"]').get_by_text("3. Udbytte").click()
     page.wait_for_url(re.compile(r"afsnit=udbytte"))
-    act("rytme i hverdagen", lambda: item(page, iid, "rytme").get_by_text("Ja", exact=True).click())
-    act("Er det vigtigt for dig?", lambda: item(page, iid, "rytme_vigtigt").get_by_text("Ja", exact=True).click())
-    note = item(page, iid, "rytme_note").locator("input")
+    def cell(row: str, kind: str):
+        return page.locator(f'.bbg-row[data-row="{row}"] .bbg-{kind}')
+
+    act("rytme i hverdagen", lambda: cell("rytme", "answer").get_by_text("Ja", exact=True).click())
+    act("Er det vigtigt for dig?", lambda: cell("rytme", "imp").get_by_text("Ja", exact=True).click())
+    note = cell("rytme", "n").locator("input")
     act("Note", lambda: note.fill("Står op kl. 7 for at nå morgenmaden"), lambda: note.press("Enter"))
-    # keyboard only: into the "kontakt" answers, Space = Ja, → = Nej, Tab to "vigtigt", Space, Tab to the note
-    item(page, iid, "kontakt").locator('input[type="radio"]').first.focus()
-    act("tættere kontakter", lambda: page.keyboard.press("Space"))
-    act("tættere kontakter", lambda: page.keyboard.press("ArrowRight"))
-    item(page, iid, "kontakt_vigtigt").wait_for()
-    act("Er det vigtigt for dig?", lambda: page.keyboard.press("Tab"), lambda: page.keyboard.press("Space"))
-    act("Note", lambda: page.keyboard.press("Tab"), lambda: page.keyboard.type("Har fået en ven"),
+    # keyboard only: into the "kontakt" answers; j = Ja, then n = Nej (the same row, the answer changed),
+    # then j for «vigtigt»; the focus moves on by itself; Tab back to the note and type
+    cell("kontakt", "answer").locator(".bbg-opt").first.focus()
+    act("tættere kontakter", lambda: page.keyboard.press("j"))
+    cell("kontakt", "answer").locator(".bbg-opt").first.focus()
+    act("tættere kontakter", lambda: page.keyboard.press("n"))
+    act("Er det vigtigt for dig?", lambda: page.keyboard.press("j"))
+    act("Note", lambda: cell("kontakt", "n").locator("input").focus(), lambda: page.keyboard.type("Har fået en ven"),
         lambda: page.keyboard.press("Enter"))
     shot(page, "03_udbytte")
     url_udbytte = page.url
@@ -100,24 +104,24 @@ def test_values_survive_a_killed_server_and_a_reload(server, browser, tmp_path):
                  "rytme_note": "Står op kl. 7 for at nå morgenmaden", "kontakt": "nej", "kontakt_vigtigt": "ja",
                  "kontakt_note": "Har fået en ven"}, trail
 
-    def checked(code: str) -> list[bool]:
-        radios = item(page, iid, code).locator('input[type="radio"]')
-        radios.first.wait_for(state="attached")
-        return [r.is_checked() for r in radios.all()]
+    def checked(row: str, kind: str) -> list[bool]:
+        opts = page.locator(f'.bbg-row[data-row="{row}"] .bbg-{kind} .bbg-opt')
+        opts.first.wait_for(state="attached")
+        return [o.get_attribute("aria-checked") == "true" for o in opts.all()]
 
-    assert checked("rytme") == [True, False, False, False]
-    assert checked("rytme_vigtigt") == [True, False, False]
-    assert checked("kontakt") == [False, True, False, False]
-    assert checked("kontakt_vigtigt") == [True, False, False]
-    expect(item(page, iid, "rytme_note").locator("input")).to_have_value("Står op kl. 7 for at nå morgenmaden")
-    expect(item(page, iid, "kontakt_note").locator("input")).to_have_value("Har fået en ven")
+    assert checked("rytme", "answer") == [True, False, False, False]
+    assert checked("rytme", "imp") == [True, False, False]
+    assert checked("kontakt", "answer") == [False, True, False, False]
+    assert checked("kontakt", "imp") == [True, False, False]
+    expect(page.locator('.bbg-row[data-row="rytme"] .bbg-n input')).to_have_value("Står op kl. 7 for at nå morgenmaden")
+    expect(page.locator('.bbg-row[data-row="kontakt"] .bbg-n input')).to_have_value("Har fået en ven")
     page.goto(f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit=om_dig")
     page.locator(".bb-status").wait_for()
     item(page, iid, "hvorfor_her").locator("textarea").wait_for()
     expect(item(page, iid, "hvorfor_her").locator("textarea")).to_have_value(
         "Jeg mistede min lejlighed. Her får jeg mad 🙂")
     expect(item(page, iid, "age").locator("input")).to_have_value("44")
-    assert checked("gender") == [True, False]
+    assert [r.is_checked() for r in item(page, iid, "gender").locator('input[type="radio"]').all()] == [True, False]
     pill = item(page, iid, "problemer").get_by_role("button", name="Tidligere gæld")
     assert pill.get_attribute("aria-pressed") == "true" or "Active" in (pill.get_attribute("kind") or "")
     page.locator(".st-key-q_hvorfor_her").get_by_role("button", name=re.compile(r"Citat \(1\)")).click()

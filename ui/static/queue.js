@@ -21,6 +21,7 @@ function bbQueue(key, setStateValue) {
   q.ack = function (acked) {
     const upto = (acked || {})[BB.cid] || 0;
     q.pending = q.pending.filter((it) => it.seq > upto);
+    bbStatus('idle');
   };
   q.waiting = function (code) {
     return q.pending.some((it) => it.code === code);
@@ -40,14 +41,24 @@ if (!window.__bbFlushHooked) {
   BB.flushAll = flushAll;
 }
 
-// The main area's save status (ui/interview_view.py draws it; the server's rerun replaces it with
-// «✔ Gemt hh:mm:ss» or the error): here only the in-between states.
+// «Skriver …» / «Gemmer …» while something typed or chosen here is not yet acknowledged: a pill of
+// our own over the main area's save status (that status is the server's, drawn by React: never
+// edited here). It goes when every queue is empty; the server's «✔ Gemt hh:mm:ss» is then in view.
 function bbStatus(what) {
-  const bar = document.querySelector('.bb-mainstatus');
-  if (!bar) return;
-  const t = bar.querySelector('.bb-ms-text');
-  if (what === 'saving') { bar.dataset.state = 'saving'; if (t) t.textContent = 'Gemmer …'; }
-  if (what === 'typing' && bar.dataset.state !== 'saving') { bar.dataset.state = 'typing'; if (t) t.textContent = 'Skriver … gemmes om lidt'; }
+  let pill = document.getElementById('bb-pending');
+  if (!pill) {
+    pill = bbEl('div', { id: 'bb-pending', role: 'status', 'aria-live': 'polite' });
+    document.body.appendChild(pill);
+  }
+  if (what === 'idle') {
+    const busy = Object.values(BB.queues).some((x) => x.pending.length || x.typing);
+    if (!busy) { pill.hidden = true; pill.dataset.state = 'idle'; }
+    return;
+  }
+  if (what === 'typing' && pill.dataset.state === 'saving' && !pill.hidden) return;
+  pill.dataset.state = what;
+  pill.textContent = what === 'saving' ? 'Gemmer …' : 'Skriver … gemmes om lidt';
+  pill.hidden = false;
 }
 
 function bbEl(tag, attrs, text) {
@@ -74,7 +85,8 @@ function bbText(q, code, opts) {
   let chained = false;
   const flush = () => {
     if (timer) { clearTimeout(timer); timer = null; }
-    if (box.value === sent) return;
+    q.typing = false;
+    if (box.value === sent) { bbStatus('idle'); return; }
     sent = box.value;
     q.push({ code: code, value: box.value, base: base, chain: chained });
     chained = true;
@@ -83,6 +95,7 @@ function bbText(q, code, opts) {
   box.addEventListener('input', () => {
     if (timer) clearTimeout(timer);
     timer = setTimeout(flush, opts.delay || 1200);
+    q.typing = true;
     if (opts.onDirty) opts.onDirty();
   });
   box.addEventListener('blur', flush);
