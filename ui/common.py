@@ -224,9 +224,12 @@ section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !im
 [class*="st-key-pgrow_"]:focus-within { background: #f1f5ff; }
 .bb-na { color: #5b5f6a; font-size: 0.8rem; padding-left: 0.2rem; }
 .st-key-pghead { padding-bottom: 0.45rem; border-bottom: 1px solid #d5d8de; }
-.bb-card-name { font-weight: 700; margin-bottom: 0.2rem; }
-.bb-card-text { font-size: 0.86rem; line-height: 1.3; }
-[class*="st-key-card_sel_"] { border: 2px solid #1f4fd1 !important; background: #f3f6ff; }
+/* archetype cards: each card is one button (issue 10), its whole face clickable */
+[class*="st-key-card_"] button { height: 100%; min-height: 7.5rem; align-items: flex-start; justify-content: flex-start;
+  text-align: left; padding: 0.55rem 0.7rem; white-space: normal; }
+[class*="st-key-card_"] button p { font-size: 0.86rem; line-height: 1.3; text-align: left; }
+[class*="st-key-card_"] [data-testid="stButton"], [class*="st-key-card_"] [data-testid="stTooltipHoverTarget"] { height: 100%; }
+.bb-conf-text { color: #5a3000; background: #fff4e5; border: 1px solid #c76a00; border-radius: 0.4rem; padding: 0.3rem 0.6rem; }
 </style>
 """
 

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from archetypes import ARCHETYPES
 from survey import interview as svc
 from survey.guide import Guide, Item, multi_values
-from ui.common import engine, err_key, guide, h, md, principal, safe_callback, username, wkey
+from ui.common import engine, err_key, guide, h, hms, md, principal, safe_callback, username, wkey
 
 # shared with ui/autosave.py (which owns them: it cannot import this module)
-from ui.autosave import INFORMANT, SAVED, Ctx, _n, _refused, _saved, iv_guide, probe_grid, text_field  # noqa: E402,F401
+from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, _n, _refused, _saved, iv_guide, probe_grid,  # noqa: E402,F401
+                         text_field)
 
 
 def widget_value(it: Item, value: str | None):
@@ -46,16 +48,53 @@ def on_answer(iid: str, code: str, key: str) -> None:
     raw = st.session_state.get(key)
     if isinstance(raw, dt.date):
         raw = raw.isoformat()
-    res = svc.save_answer(engine(), g, iid, code, raw, who=username(), principal=principal())
+    res = svc.save_answer(engine(), g, iid, code, raw, who=username(), principal=principal(),
+                          base=st.session_state.get(base_key(key)))
     label = svc.label_of(g, code) if code in svc.EDITABLE_META else it.label
     if res.ok:
         st.session_state.pop(err_key(key), None)
+        _conflicts(iid).pop(code, None)
+        st.session_state[base_key(key)] = (res.version, res.value)
         if it.type in ("text", "integer", "decimal"):
             st.session_state[key] = widget_value(it, res.value)  # show exactly what was stored
         _saved(iid, label, res.at)
+    elif res.conflict is not None:  # another tab changed it since this one was drawn: the interviewer decides
+        _conflicts(iid)[code] = res.conflict
+        _refused(iid, label, "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
     else:
         st.session_state[err_key(key)] = res.message
         _refused(iid, label, res.message)
+
+
+def base_key(key: str) -> str:
+    """Session key of what a widget's tab last saw of its answer in the store: (version, value)."""
+    return f"_base_{key}"
+
+
+def _conflicts(iid: str) -> dict:
+    return st.session_state.setdefault(CONFLICTS, {}).setdefault(iid, {})
+
+
+@safe_callback
+def on_keep_theirs(iid: str, code: str, key: str) -> None:
+    c = _conflicts(iid).pop(code, None)
+    if c is None:
+        return
+    g = iv_guide(iid)
+    svc.keep_theirs(engine(), iid, code, c.mine, who=username())
+    st.session_state[key] = widget_value(g.item(code), c.theirs)
+    st.session_state[base_key(key)] = (c.theirs_version, c.theirs)
+    _saved(iid, f"{g.item(code).label}: det nyere svar er beholdt", svc.utcnow())
+
+
+@safe_callback
+def on_use_mine(iid: str, code: str, key: str) -> None:
+    c = _conflicts(iid).get(code)
+    if c is None:
+        return
+    st.session_state[base_key(key)] = (c.theirs_version, c.theirs)
+    st.session_state[key] = widget_value(iv_guide(iid).item(code), c.mine)
+    on_answer(iid, code, key)
 
 
 @safe_callback
@@ -74,13 +113,15 @@ def on_meta(iid: str, code: str, key: str) -> None:
 
 @safe_callback
 def on_clear(iid: str, code: str, key: str) -> None:
-    g = iv_guide(iid)
-    res = svc.save_answer(engine(), g, iid, code, None, who=username(), principal=principal())
-    if res.ok:
-        st.session_state[key] = None
-        _saved(iid, g.item(code).label + " (ryddet)", res.at)
-    else:
-        _refused(iid, g.item(code).label, res.message)
+    st.session_state[key] = None
+    on_answer(iid, code, key)
+
+
+@safe_callback
+def on_card(iid: str, code: str, key: str, value: str) -> None:
+    """An archetype card was clicked: that card is the answer (the radio list below follows)."""
+    st.session_state[key] = value
+    on_answer(iid, code, key)
 
 
 @safe_callback
@@ -161,7 +202,7 @@ def answer_widget(ctx: Ctx, it: Item, *, compact: bool = False) -> None:
     key = wkey(ctx.iid, it.code)
     value = ctx.state.answers.get(it.code)
     if it.type != "text":
-        init(key, widget_value(it, value))
+        follow_store(ctx, it, key)
     common = dict(key=key, on_change=on_answer, args=(ctx.iid, it.code, key), disabled=not ctx.editable,
                   label_visibility="collapsed")
     if it.type == "text":  # saved while it is typed (issue 10), not only when the field is left
@@ -186,6 +227,36 @@ def answer_widget(ctx: Ctx, it: Item, *, compact: bool = False) -> None:
     else:  # an unknown type from a newer guide: plain text so nothing is lost
         st.text_input(it.label, **common)
     error_for(key)
+    conflict_for(ctx, it, key)
+
+
+def follow_store(ctx: Ctx, it: Item, key: str) -> None:
+    """The widget shows the store's answer: the first time it is drawn, and again when another tab or
+    device changed it while nothing is pending here (what this tab shows is still what it last saw)."""
+    base = ctx.state.base(it.code)
+    bkey = base_key(key)
+    if key not in st.session_state or bkey not in st.session_state:
+        st.session_state[key] = widget_value(it, base[1])
+        st.session_state[bkey] = base
+    elif st.session_state[bkey] != base and it.code not in _conflicts(ctx.iid):
+        if st.session_state[key] == widget_value(it, st.session_state[bkey][1]):
+            st.session_state[key] = widget_value(it, base[1])
+            st.session_state[bkey] = base
+
+
+def conflict_for(ctx: Ctx, it: Item, key: str) -> None:
+    """«Ændret i en anden fane kl. 10:42: «Ja». Behold / Brug mit «Nej»» under a widget (issue 10)."""
+    c = _conflicts(ctx.iid).get(it.code)
+    if c is None:
+        return
+    theirs = svc.display_value(ctx.guide, it.code, c.theirs) if c.theirs is not None else "tomt"
+    mine = svc.display_value(ctx.guide, it.code, c.mine) if c.mine is not None else "tomt"
+    at = f" kl. {hms(c.theirs_at)[:5]}" if c.theirs_at else ""
+    with st.container(key=f"conflict_{key}", horizontal=True, vertical_alignment="center"):
+        st.markdown(f'<div class="bb-conf-text">Ændret i en anden fane{at}: «{h(theirs)}». Dit svar her: '
+                    f'«{h(mine)}».</div>', unsafe_allow_html=True)
+        st.button(f"Behold «{theirs}»", key=f"keep_{key}", on_click=on_keep_theirs, args=(ctx.iid, it.code, key))
+        st.button(f"Brug mit «{mine}»", key=f"mine_{key}", on_click=on_use_mine, args=(ctx.iid, it.code, key))
 
 
 def quotes_popover(ctx: Ctx, it: Item, *, short: bool = False) -> None:
@@ -198,7 +269,7 @@ def quotes_popover(ctx: Ctx, it: Item, *, short: bool = False) -> None:
 
 def quotes_panel(ctx: Ctx, it: Item) -> None:
     """An item's verbatim quotes, editable, and a field for a new one (popover or dialog)."""
-    st.markdown(f"**Citater** · {md(svc.label_of(ctx.guide, it.code))}")
+    st.markdown(f"**Citater** · {md(svc.quote_question(ctx.guide, it.code))}")
     for i, q in enumerate(ctx.quotes_by_item.get(it.code, []), start=1):
         quote_editor(ctx, q, label=f"Citat {i}")
     if ctx.editable:
@@ -244,18 +315,19 @@ def item_block(ctx: Ctx, it: Item) -> None:
 
 
 def archetype_cards(ctx: Ctx, it: Item) -> None:
-    """The eight archetype cards (name and text) to show the respondent before the self-placement."""
-    from archetypes import ARCHETYPES
-
+    """The eight archetype cards (name and text) to show the respondent; a click on a card records it
+    as the self-placement (issue 10: the cards are the choice, not only a picture above a radio list)."""
     chosen = ctx.state.answers.get(it.code)
+    key = wkey(ctx.iid, it.code)
     cards = [ARCHETYPES[c.value] for c in it.choices if c.value in ARCHETYPES]
-    with st.expander("Arketypekortene — vis dem til brugeren", expanded=True):
+    with st.expander("Arketypekortene — vis dem til brugeren, og klik på det kort, brugeren vælger", expanded=True):
         for row in range(0, len(cards), 4):
             cols = st.columns(4)
             for col, a in zip(cols, cards[row:row + 4]):
                 with col:
                     sel = a.code == chosen
-                    with st.container(border=True, key=f"card_sel_{a.code}" if sel else f"card_{a.code}"):
-                        mark = "✓ " if sel else ""
-                        st.markdown(f'<div class="bb-card-name">{mark}{h(a.name)}</div>'
-                                    f'<div class="bb-card-text">{h(a.text)}</div>', unsafe_allow_html=True)
+                    with st.container(key=f"card_sel_{a.code}" if sel else f"card_{a.code}"):
+                        st.button(f"{'✓ ' if sel else ''}**{md(a.name)}**\n\n{md(a.text)}", key=f"cardbtn_{a.code}",
+                                  on_click=on_card, args=(ctx.iid, it.code, key, a.code), width="stretch",
+                                  type="primary" if sel else "secondary", disabled=not ctx.editable,
+                                  help=f"Vælg «{a.name}» som brugerens eget valg")

@@ -100,7 +100,12 @@ def test_answers_are_stored_as_they_change_with_a_saved_time(db, guide, iv):
     a = svc.load_state(db, iv.id).answers
     assert (a["problemer"], a["gender"], a["age"], a["selvplacering"]) == ("ensomhed;gaeld", "mand", "44",
                                                                           "den_aeldre")
-    assert "Den ældre" in texts(at) and "Den dovne" in texts(at)  # the eight archetype cards
+    cards = [b for b in at.button if b.key and b.key.startswith("cardbtn_")]  # the eight archetype cards
+    assert len(cards) == 8 and "✓ **Den ældre**" in cards[0].label and "Den dovne" in cards[-1].label
+    at.button(key="cardbtn_dovne").click()  # a click on a card is the answer (issue 10)
+    run_ok(at)
+    assert svc.load_state(db, iv.id).answers["selvplacering"] == "dovne"
+    assert at.radio(key=wkey(iv.id, "selvplacering")).value == "dovne"
     at.radio(key=wkey(iv.id, "loennet_arbejde")).set_value("nej")
     run_ok(at)
     assert at.sidebar.progress[0].value == round(100 / len(svc.sections(guide)))  # "Om dig" is done
@@ -352,3 +357,32 @@ def test_an_unexpected_error_shows_a_danish_message_not_a_traceback(db, guide, i
     assert not at.exception
     assert "uventet fejl" in texts(at) and "Alt, der er vist som gemt, er gemt" in texts(at)
     assert "HEMMELIGT" not in caplog.text and "HEMMELIGT" not in texts(at)
+
+
+def test_ordinary_widgets_follow_the_store_and_a_stale_change_asks_first(db, guide, iv):
+    """Issue 10: a change made in a tab that has not seen a newer answer does not replace it silently."""
+    at = open_interview(iv.id)
+    age = wkey(iv.id, "age")
+    assert svc.save_answer(db, guide, iv.id, "age", "44").ok       # another tab, after this one was drawn
+    run_ok(at)                                                     # any rerun here: the field follows the store
+    assert at.text_input(key=age).value == "44"
+    assert svc.save_answer(db, guide, iv.id, "age", "46", base=(1, "44")).ok  # the other tab again
+    at.text_input(key=age).input("45")                             # this tab still shows 44: stale
+    run_ok(at)
+    assert at.button(key=f"keep_{age}").label == "Behold «46»" and "Ændret i en anden fane" in texts(at)
+    assert at.button(key=f"mine_{age}").label == "Brug mit «45»"
+    assert svc.load_state(db, iv.id).answers["age"] == "46"         # nothing replaced
+    at.button(key=f"mine_{age}").click()
+    run_ok(at)
+    assert svc.load_state(db, iv.id).answers["age"] == "45"
+    assert not [b for b in at.button if b.key == f"keep_{age}"]
+    trail = [(a.old_value, a.new_value, a.note or "") for a in svc.audit_trail(db, iv.id) if a.code == "age"]
+    assert ("46", "45", "konflikt: ikke gemt, svaret var ændret i en anden fane") in trail
+    assert trail[-1][:2] == ("46", "45")
+    # «Behold»: the other tab's answer stays, this tab shows it
+    assert svc.save_answer(db, guide, iv.id, "age", "50", base=(3, "45")).ok
+    at.text_input(key=age).input("51")
+    run_ok(at)
+    at.button(key=f"keep_{age}").click()
+    run_ok(at)
+    assert svc.load_state(db, iv.id).answers["age"] == "50" and at.text_input(key=age).value == "50"
