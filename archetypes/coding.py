@@ -32,6 +32,7 @@ from archetypes.model import ARCHETYPES, GROUPS
 from archetypes.rule import GroupDecision, derive_group
 from survey import store
 from survey.guide import Guide
+from survey.interview import quote_question
 from survey.models import Answer, AuditEntry, Interview, Quote, Site, utcnow
 from survey.text import safe_text, shown, text_field
 
@@ -96,7 +97,7 @@ class ValueView:
 class QuoteView:
     id: int
     item_code: str
-    item_label: str
+    item_label: str            # survey.interview.quote_question: the question the quote was taken from
     text: str
     for_report: bool
     created_by: Optional[str]
@@ -441,8 +442,7 @@ def coding_view(s: Session, guide: Guide, interview_id: str) -> CodingView:
     evidence = set(evidence_for(s, iv.id))
     quotes = []
     for q in s.execute(select(Quote).where(Quote.interview_id == iv.id).order_by(Quote.id)).scalars():
-        item = guide.items.get(q.item_code)
-        quotes.append(QuoteView(q.id, q.item_code, item.label if item else q.item_code, q.text, q.for_report,
+        quotes.append(QuoteView(q.id, q.item_code, quote_question(guide, q.item_code), q.text, q.for_report,
                                 q.created_by, q.created_at, q.id in evidence))
 
     self_pl = _value_view(guide, iv, SELVPLACERING, rows.get(SELVPLACERING))

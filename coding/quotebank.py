@@ -11,7 +11,8 @@ Rows
 *effective* user group (`archetypes.effective_group`: the researcher's ``brugergruppe`` if
 coded, else the default rule on ``arketype`` and ``age``; ``None`` = "uoplyst") with its name
 and where it came from (``forsker`` / ``regel`` / ``mangler``), the guide item the quote belongs
-to with its label (``transskription`` = taken from a transcript, see
+to with its label (`survey.interview.quote_question`: a probe row's note is labelled with the
+probe's question; ``transskription`` = taken from a transcript, see
 `coding.transcripts.quote_from_segment`), the text, its theme codes (codebook order) and the
 "til rapporten" mark. Sorted by respondent, guide order of the item, quote id.
 
@@ -56,9 +57,10 @@ from sqlmodel import Session
 
 from archetypes import GROUPS, effective_group
 from coding.codebook import Code, record_decision
-from coding.transcripts import (TRANSCRIPT_ITEM, CodeLike, CodingView, QuoteCode, _turn_decisions_to_rejected,
+from coding.transcripts import (CodeLike, CodingView, QuoteCode, _turn_decisions_to_rejected,
                                 aware, check_source, descendants, resolve_codes)
 from survey.guide import Guide
+from survey.interview import TRANSCRIPT_LABEL, quote_question  # noqa: F401 (TRANSCRIPT_LABEL: re-exported)
 from survey.models import Answer, AuditEntry, Interview, Quote, Site, utcnow
 from survey.store import StoreError
 
@@ -67,7 +69,6 @@ log = logging.getLogger(__name__)
 UNKNOWN_GROUP = "uoplyst"
 UNKNOWN_GROUP_NAME = "Uoplyst"
 SITE_TYPES = {"vaerested": "Værested", "boform": "Boform"}
-TRANSCRIPT_LABEL = "Fra transskription"
 GROUP_CODES = ("brugergruppe", "arketype", "age")
 EXPORT_COLUMNS = ("Citat-id", "Respondent", "Sted", "Stedtype", "Brugergruppe", "Spørgsmålskode", "Spørgsmål",
                   "Citat", "Temakoder", "Til rapporten")
@@ -199,10 +200,9 @@ def _group_name(g: Optional[str]) -> str:
 
 
 def item_label(guide: Guide, item_code: str) -> str:
-    if item_code == TRANSCRIPT_ITEM:
-        return TRANSCRIPT_LABEL
-    item = guide.items.get(item_code)
-    return item.label if item is not None else item_code
+    """The question a quote belongs to: `survey.interview.quote_question` (a probe row's note: the
+    probe's question with «(note)»; a transcript: «Fra transskription»)."""
+    return quote_question(guide, item_code)
 
 
 def _code_map(s: Session, quote_ids: list[int]) -> dict[int, list[Code]]:

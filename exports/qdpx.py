@@ -31,6 +31,8 @@ What goes where
   - "fritekstsvar": the respondent's free-text answers, each under its question;
   - "citater": the respondent's quotes (the quote bank), each under its question, coded quotes
     as selections with their theme codes.
+  A question is named by `survey.interview.quote_question` (a probe row's note: the probe's
+  question with «(note)», not the note item's own «Note»).
 * **Users**: the coders (who coded a segment or quote, who imported a transcript) and the
   exporting program; each ``Coding`` names its coder and time.
 
@@ -383,7 +385,7 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True) -> Proj
         for c in free_codes:
             v = row.get(c)
             if v is not None and str(v).strip():
-                parts.append(f"{guide.item(c).label} ({c})\n{mask(str(v))}")
+                parts.append(f"{item_label(guide, c)} ({c})\n{mask(str(v))}")  # a probe's note: its question
         if parts:
             sources.setdefault(rid, []).append(
                 _Source(guid_for("answers", iv_ids.get(rid, rid)), f"{rid} – fritekstsvar", "\n\n".join(parts) + "\n",

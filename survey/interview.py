@@ -1,10 +1,11 @@
 """The interview service (issue 3): everything the interview pages do, without Streamlit.
 
-Start an interview, list the ones still open, work out which sections are done and which
-items are visible (the guide's `relevant`), store one answer at a time, list the required
-items still missing, complete (with a reason when something is missing), reopen for
-correction, record the consent (Samtykkeerklæring) with time and guide version, keep
-verbatim quotes, and read the audit trail.
+Start an interview, list the ones still open, work out which sections are done, where a resumed
+interview opens (`resume_section`) and which items are visible (the guide's `relevant`), store
+one answer at a time, list the required items still missing, complete (with a reason when
+something is missing), reopen for correction, record the consent (Samtykkeerklæring) with time
+and guide version, keep verbatim quotes (labelled everywhere by `quote_question`), and read the
+audit trail.
 
 Every function that changes something opens and commits its own transaction before it
 returns, so whatever the app shows as saved is on disk (SQLite: WAL, synchronous=FULL).
@@ -562,12 +563,22 @@ class ListRow:
     answered: int
     informant: str = "bruger"  # issue 7: whose interview (survey.sources.INFORMANTS)
     subject_respondent_id: str | None = None  # a source: the user it is about
+    # issue 10.5: every section's status, in guide order (its number is its place + 1), and where the
+    # interview resumes (`resume_section`'s rule: the section of the last saved answer; "" = the
+    # interview's own fields, None = no answer yet). Empty/None when listed without progress.
+    section_states: tuple[SectionStatus, ...] = ()
+    last_section: str | None = None
+
+    def section_number(self, name: str | None) -> int | None:
+        """1-based number of a section in this row's guide (None if it is not one of them)."""
+        return next((i for i, st in enumerate(self.section_states, start=1) if st.name == name), None)
 
 
 def list_interviews(engine: Engine, guide: Guide, statuses: Sequence[str] = EDITABLE, *,
                     with_progress: bool = True, limit: int | None = None,
                     principal: auth.Principal | None = None) -> list[ListRow]:
-    """Interviews with the given statuses, newest first, with how many sections are done
+    """Interviews with the given statuses, newest first, with how many sections are done, each
+    section's status and the section the interview resumes in (`resume_section`'s rule)
     (an interviewer's `principal`: only their own)."""
     owner = owner_scope(principal)
     with session_scope(engine) as s:
@@ -580,21 +591,57 @@ def list_interviews(engine: Engine, guide: Guide, statuses: Sequence[str] = EDIT
         rows = s.execute(q).all()
         ids = [iv.id for iv, _ in rows]
         answers: dict[str, dict[str, str]] = {i: {} for i in ids}
+        saved: dict[str, list[tuple[str, dt.datetime | None, int | None]]] = {i: [] for i in ids}
         if with_progress and ids:
             for chunk in range(0, len(ids), 500):
-                for iid, code, value in s.execute(select(Answer.interview_id, Answer.code, Answer.value)
-                                                  .where(Answer.interview_id.in_(ids[chunk:chunk + 500]))):
+                for iid, code, value, at, aid in s.execute(
+                        select(Answer.interview_id, Answer.code, Answer.value, Answer.updated_at, Answer.id)
+                        .where(Answer.interview_id.in_(ids[chunk:chunk + 500]))):
                     answers[iid][code] = value
-        infos = [(_info(iv, site), answers[iv.id]) for iv, site in rows]
+                    saved[iid].append((code, at, aid))
+        infos = [(_info(iv, site), answers[iv.id], saved[iv.id]) for iv, site in rows]
     out = []
-    for info, ans in infos:
+    for info, ans, when in infos:
         g = guide_of(info, guide)  # a source's progress is counted in its own guide (issue 7)
         total = len(sections(g))
-        done = sum(st.done for st in section_status(g, {**ans, **info.meta()})) if with_progress else 0
+        states = tuple(section_status(g, {**ans, **info.meta()})) if with_progress else ()
         out.append(ListRow(info.id, info.respondent_id, info.site_name, info.site_type, info.interviewer,
-                           info.status, info.created_at, info.updated_at, done, total, len(ans),
-                           info.informant, info.subject_respondent_id))
+                           info.status, info.created_at, info.updated_at, sum(st.done for st in states), total,
+                           len(ans), info.informant, info.subject_respondent_id, states,
+                           last_section(g, when) if with_progress else None))
     return out
+
+
+def last_section(guide: Guide, saved: Iterable[tuple[str, dt.datetime | None, int | None]]) -> str | None:
+    """The section of the newest of `saved` answers, (code, Answer.updated_at, Answer.id): its name (by
+    `section_of`), "" when it is one of the interview's own fields (a meta item: «Om interviewet»), None
+    when there is none. Answers to codes outside the interview's sections and meta items (the
+    researcher's coding, codes of another guide version) are passed over; equal times: the higher id."""
+    where = {i.code: "" for i in meta_items(guide)}
+    for sec in reversed(sections(guide)):  # what section_of says: the first section holding the code
+        where.update({i.code: sec.name for i in sec.items})
+    best = None
+    for code, at, aid in saved:
+        if code not in where:
+            continue
+        key = (aware(at) or dt.datetime.min.replace(tzinfo=dt.timezone.utc), aid or 0)
+        if best is None or key > best[0]:
+            best = (key, code)
+    return None if best is None else where[best[1]]
+
+
+def resume_section(engine: Engine, interview_id: str, guide: Guide) -> str | None:
+    """Where a resumed interview opens (issue 10.5): the section of its last saved answer — the newest
+    `Answer.updated_at` of the interview, its section by `section_of` (see `last_section`).
+
+    Returns the section's name, "" when that answer is one of the interview's own fields («Om
+    interviewet»), None when nothing is answered yet (the page then opens where it opens a new
+    interview: the first section, or «Om interviewet» for a source). `guide` is the interview's own
+    (`guide_of`)."""
+    with session_scope(engine) as s:
+        rows = s.execute(select(Answer.code, Answer.updated_at, Answer.id)
+                         .where(Answer.interview_id == interview_id)).all()
+    return last_section(guide, rows)
 
 
 def guide_of(info: InterviewInfo, user_guide: Guide) -> Guide:
@@ -1055,6 +1102,39 @@ def label_of(guide: Guide, code: str) -> str:
         return "Status"
     it = guide.items.get(code)
     return it.label if it else code
+
+
+TRANSCRIPT_ITEM = "transskription"  # Quote.item_code of a quote taken from a transcript (coding.transcripts)
+TRANSCRIPT_LABEL = "Fra transskription"
+_note_cache: dict[int, tuple[Guide, dict[str, Item]]] = {}
+
+
+def note_probes(guide: Guide) -> dict[str, Item]:
+    """The note item's code of every probe row -> its probe (`probe_rows` of every section)."""
+    hit = _note_cache.get(id(guide))
+    if hit is not None and hit[0] is guide:
+        return hit[1]
+    out = {note.code: p for sec in sections(guide) for p, _, note in probe_rows(guide, sec) if note is not None}
+    _note_cache[id(guide)] = (guide, out)
+    return out
+
+
+def quote_question(guide: Guide, item_code: str) -> str:
+    """The question a quote was taken from, as every page and export labels it (issue 10.6).
+
+    A quote added from a probe row (the grid's ❝) is stored on the row's note item, whose own label
+    is just «Note»: it is labelled with the probe's question and «(note)», e.g. «Har tilbuddet givet
+    dig en rytme i hverdagen? (note)». A quote from a transcript (item ``transskription``): «Fra
+    transskription». Any other: the item's label; a code the guide does not know: the code itself.
+    Used by the interview page, Kodning, Citatbank, Anonymisering, the workbook's Citater sheet, the
+    quote-bank CSV/XLSX and the REFI-QDA export (through `coding.quotebank.item_label`)."""
+    if item_code == TRANSCRIPT_ITEM:
+        return TRANSCRIPT_LABEL
+    probe = note_probes(guide).get(item_code)
+    if probe is not None:
+        return f"{probe.label} (note)"
+    it = guide.items.get(item_code)
+    return it.label if it is not None else item_code
 
 
 def codes_with_text(guide: Guide, codes: Iterable[str]) -> list[str]:

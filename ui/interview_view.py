@@ -248,7 +248,7 @@ def quotes_view(ctx: ui_items.Ctx) -> None:
         sec = svc.section_of(g, q.item_code)
         target = sec.name if sec else OM
         with st.container(border=True):
-            st.page_link(INTERVIEW_PAGE, label=svc.label_of(g, q.item_code)[:120],
+            st.page_link(INTERVIEW_PAGE, label=svc.quote_question(g, q.item_code)[:120],
                          query_params={"iv": ctx.iid, "afsnit": target, "q": q.item_code},
                          icon=":material/arrow_forward:")
             ui_items.quote_editor(ctx, q, label=f"Citat · oprettet {when(q.created_at)}"
@@ -316,7 +316,8 @@ def audit_view(ctx: ui_items.Ctx) -> None:
             return
         g = ctx.guide
         rows = [{"Tidspunkt": when(a.at) + local(a.at).strftime(":%S"), "Hvem": a.who or "",
-                 "Hvad": ("Citat: " if a.entity == "quote" else "") + svc.label_of(g, a.code)[:80],
+                 "Hvad": ("Citat: " + svc.quote_question(g, a.code)[:80] if a.entity == "quote"
+                          else svc.label_of(g, a.code)[:80]),
                  "Før": _audit_value(g, a, a.old_value), "Efter": _audit_value(g, a, a.new_value),
                  "Note": a.note or ""} for a in trail]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -387,9 +388,10 @@ def main() -> None:
     stat = svc.section_status(g, state.context())
     options = nav_options(secs)
     # a source (issue 7) opens on «Om interviewet»: who was interviewed and the focus (konkret/generelt) decide
-    # which questions the sections ask
+    # which questions the sections ask; once something is answered, the interview resumes where the last
+    # answer was saved (issue 10.5: the list's link carries no afsnit)
     first = OM if info.is_source else (secs[0].name if secs else FINISH)
-    current, focus = current_section(g, iid, options, first)
+    current, focus = current_section(g, iid, options, lambda: resume_target(g, iid, options, first))
     last_key = f"_last_section_{iid}"
     scroll_top = st.session_state.get(last_key) not in (None, current)
     st.session_state[last_key] = current
@@ -437,14 +439,27 @@ def section_body(iid: str, current: str) -> None:
         st.rerun(scope="app")  # a section became done (or not): the sidebar's marks and progress follow
 
 
-def current_section(g, iid: str, options: list[str], default: str) -> tuple[str, str | None]:
+def resume_target(g, iid: str, options: list[str], first: str) -> str:
+    """Where the interview opens when neither this session nor the URL says (the resume link in the
+    lists carries only `iv`): the section of the last saved answer (`survey.interview.resume_section`),
+    «Om interviewet» when that was one of its own fields, `first` when nothing is answered yet."""
+    sec = svc.resume_section(engine(), iid, g)
+    if sec is None:
+        return first
+    if sec == "":
+        return OM
+    return sec if sec in options else first
+
+
+def current_section(g, iid: str, options: list[str], default) -> tuple[str, str | None]:
     """The section to show, and the item to focus (from a "go to" link), keeping the URL in step.
 
     Within a session the section radio is the truth; the URL's `afsnit` is read when the page
     is opened fresh (a reload, a bookmarked link), and a link with `q=<item>` jumps to the item.
-    The URL is then rewritten to match, so a reload returns to the same section. (The URL is
-    not the truth during a session: a rerun can carry an older query string than the one the
-    server has just set.)
+    Opened without `afsnit` (the resume link), it shows `default` — a section name, or a function
+    giving one (called only then: `resume_target`). The URL is then rewritten to match, so a reload
+    returns to the same section. (The URL is not the truth during a session: a rerun can carry an
+    older query string than the one the server has just set.)
     """
     navkey = f"nav_{iid}"
     focus = st.query_params.get("q")
@@ -458,7 +473,7 @@ def current_section(g, iid: str, options: list[str], default: str) -> tuple[str,
             del st.query_params["q"]
         if st.session_state.get(navkey) not in options:
             url = st.query_params.get("afsnit")
-            st.session_state[navkey] = url if url in options else default
+            st.session_state[navkey] = url if url in options else (default() if callable(default) else default)
     current = st.session_state[navkey]
     if st.query_params.get("afsnit") != current:
         st.query_params["afsnit"] = current

@@ -247,7 +247,8 @@ def audit_part(v: coding.CodingView) -> None:
 
         rows = [{"Tidspunkt": when(a.at) + (local(a.at).strftime(":%S") if a.at else ""), "Hvem": a.who or "",
                  "Hvad": svc.label_of(g, a.code)[:80] if a.entity == "answer"
-                 else f"{ENTITY_LABELS.get(a.entity, a.entity)}: {svc.label_of(g, a.code)[:60]}",
+                 else f"{ENTITY_LABELS.get(a.entity, a.entity)}: "
+                      f"{(svc.quote_question if a.entity == 'quote' else svc.label_of)(g, a.code)[:60]}",
                  "Før": show(a, a.old_value), "Efter": show(a, a.new_value), "Note": a.note or ""}
                 for a in v.history]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="kod_audit")

@@ -5,36 +5,80 @@ import streamlit as st
 
 from survey import interview as svc
 from survey.guide import Guide
-from ui.common import INTERVIEW_PAGE, engine, md, principal, when
+from ui.common import INTERVIEW_PAGE, engine, h, md, principal, when
 
 MAX_OPEN_ROWS = 100
 
 
 def open_interviews(g: Guide) -> None:
-    """Drafts (and reopened interviews): id, site, started, sections done — each a link to resume.
-    An interviewer sees only their own (survey.interview filters by the principal)."""
+    """Drafts (and reopened interviews): id, site, started, which sections are done or in progress —
+    each a link that resumes in the section of the last saved answer. An interviewer sees only their
+    own (survey.interview filters by the principal)."""
     rows = svc.list_interviews(engine(), g, svc.EDITABLE, limit=MAX_OPEN_ROWS + 1, principal=principal())
     st.markdown("#### Igangværende interviews")
     if not rows:
         st.caption("Ingen kladder. Nye interviews gemmes som kladde, indtil de afsluttes.")
         return
+    widths = [2.0, 2.4, 2.0, 2.9, 1.5]
+    st.html(SECTION_CSS)
     with st.container(key="open_list"):
-        head = st.columns([2.2, 3, 2.4, 1.6, 1.6], vertical_alignment="bottom")
+        head = st.columns(widths, vertical_alignment="bottom")
         for c, t in zip(head, ["Respondent", "Sted", "Startet", "Afsnit", "Status"]):
             c.markdown(f"**{t}**")
         for r in rows[:MAX_OPEN_ROWS]:
-            c = st.columns([2.2, 3, 2.4, 1.6, 1.6], vertical_alignment="center")
+            c = st.columns(widths, vertical_alignment="center")
             with c[0]:
+                # no afsnit in the link: the interview page opens where the last answer was saved
+                # (survey.interview.resume_section) and then keeps that section in the URL
                 st.page_link(INTERVIEW_PAGE, label=r.respondent_id, query_params={"iv": r.id},
-                             icon=":material/play_arrow:", help="Fortsæt interviewet")
+                             icon=":material/play_arrow:", help=resume_help(r))
             if r.informant != "bruger":  # issue 7: a case worker's, contact person's, leader's interview or a file
                 c[0].caption(source_note(r))
             c[1].markdown(md(r.site_name or "—"))
             c[2].markdown(when(r.created_at))
-            c[3].markdown(f"{r.sections_done} af {r.sections_total}")
+            c[3].markdown(section_marks(r), unsafe_allow_html=True)
             c[4].markdown(svc.STATUS_LABELS.get(r.status, r.status))
+    st.caption("Afsnit: ✓ færdigt · ◐ i gang · et tal uden mærke er ikke startet. "
+               "Linket fortsætter i afsnittet med det senest gemte svar.")
     if len(rows) > MAX_OPEN_ROWS:
         st.caption(f"Viser de {MAX_OPEN_ROWS} senest ændrede.")
+
+
+_MARK = {"done": ("✓", "færdigt"), "started": ("◐", "i gang"), "todo": ("", "ikke startet")}
+SECTION_CSS = """<style>
+.bb-secs { display: flex; flex-wrap: wrap; gap: 0.15rem; margin-top: 0.1rem; }
+.bb-sec { display: inline-block; min-width: 1.5rem; text-align: center; border-radius: 0.3rem; padding: 0 0.2rem;
+          font-size: 0.8rem; line-height: 1.35rem; color: #3d4250; background: #fff; border: 1px solid #b7bcc7; }
+.bb-sec[data-state="done"] { color: #fff; background: #1e6b34; border-color: #1e6b34; }
+.bb-sec[data-state="started"] { color: #5a3000; background: #fff4e5; border-color: #8a4b00; }
+</style>"""
+
+
+def section_state(st_: svc.SectionStatus) -> str:
+    return "done" if st_.done else ("started" if st_.started else "todo")
+
+
+def section_marks(r: svc.ListRow) -> str:
+    """«3 af 8 færdige» and every section by its number (the sidebar's numbering), marked ✓ done or
+    ◐ in progress, its name and status in the tooltip (issue 10.5). HTML; names escaped."""
+    chips = []
+    for i, st_ in enumerate(r.section_states, start=1):
+        state = section_state(st_)
+        mark, word = _MARK[state]
+        chips.append(f'<span class="bb-sec" data-section="{h(st_.name)}" data-state="{state}" '
+                     f'title="{i}. {h(st_.label)}: {word}" aria-label="{i}. {h(st_.label)}: {word}">{i}{mark}</span>')
+    return (f'<div class="bb-secline" data-iv="{h(r.id)}"><span>{r.sections_done} af {r.sections_total} '
+            f'færdige</span><div class="bb-secs">{"".join(chips)}</div></div>')
+
+
+def resume_help(r: svc.ListRow) -> str:
+    """The resume link's tooltip: where it continues («Fortsæt i 3. Udbytte»)."""
+    if r.last_section == "":
+        return "Fortsæt i Om interviewet"
+    n = r.section_number(r.last_section)
+    if n is None:
+        return "Fortsæt interviewet"
+    return f"Fortsæt i {n}. {r.section_states[n - 1].label}"
 
 
 def source_note(r: svc.ListRow) -> str:
