@@ -224,6 +224,9 @@ section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !im
 [class*="st-key-pgrow_"]:focus-within { background: #f1f5ff; }
 .bb-na { color: #5b5f6a; font-size: 0.8rem; padding-left: 0.2rem; }
 .st-key-pghead { padding-bottom: 0.45rem; border-bottom: 1px solid #d5d8de; }
+/* sidebar «Log ud» / key: full text in the 248 px sidebar (issue 10) */
+.st-key-bb_logout button, .st-key-bb_chpw button { padding-left: 0.45rem !important; padding-right: 0.45rem !important; }
+[data-testid="stSidebar"] button [data-testid="stMarkdownContainer"] { overflow: visible !important; text-overflow: clip !important; }
 /* archetype cards: each card is one button (issue 10), its whole face clickable */
 [class*="st-key-card_"] button { height: 100%; min-height: 7.5rem; align-items: flex-start; justify-content: flex-start;
   text-align: left; padding: 0.55rem 0.7rem; white-space: normal; }

@@ -280,3 +280,47 @@ CONTRAST_JS = """
   return out;
 })()
 """
+
+
+SIDEBAR_BUTTON_TEXT = """Array.from(document.querySelectorAll('[data-testid="stSidebar"] button')).filter(b => b.getBoundingClientRect().width > 0)
+  .map(b => { const m = b.querySelector('[data-testid="stMarkdownContainer"]');
+              return m ? [m.innerText, m.scrollWidth <= m.clientWidth + 1 && m.getBoundingClientRect().right
+                          <= b.getBoundingClientRect().right + 1] : null; }).filter(x => x)"""
+
+
+def test_signed_in_sidebar_fits_and_the_status_stays_with_the_sidebar_collapsed(server, browser, store):
+    from survey import auth
+
+    with session_scope(store) as s:
+        auth.add_user(s, "mette", "admin", "hemmelig-kode-1")
+        auth.add_user(s, "ida", "researcher", "hemmelig-kode-2")
+    iid = svc.start_interview(store, load_guide(), site_name="Basen", site_type="boform", interviewer="ida").id
+    for size in [(1280, 720), (1024, 768)]:
+        page = open_page(browser, server, iid, "aktivering", size)
+        page.get_by_label("Brugernavn").fill("ida")
+        page.get_by_label("Adgangskode", exact=True).fill("hemmelig-kode-2")
+        page.get_by_role("button", name="Log ind").click()
+        page.locator(".bb-mainstatus").wait_for()
+        buttons = page.evaluate(SIDEBAR_BUTTON_TEXT)
+        assert ["Log ud", True] in buttons and all(ok for _, ok in buttons), buttons
+        finish = page.locator('[data-testid="stSidebar"]').get_by_text("Afslut interview")
+        box = finish.bounding_box()
+        assert box and box["y"] + box["height"] <= size[1], box
+        shot(page, f"signed_in_{size[0]}")
+        page.close()
+    # the sidebar collapsed: the save status is still on screen and says what was saved
+    page = open_page(browser, server, iid, "udbytte", (1280, 720))
+    page.get_by_label("Brugernavn").fill("ida")
+    page.get_by_label("Adgangskode", exact=True).fill("hemmelig-kode-2")
+    page.get_by_role("button", name="Log ind").click()
+    page.locator(".bbg").wait_for()
+    page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]').first.click()
+    page.wait_for_function("""() => { const s = document.querySelector('[data-testid="stSidebar"]');
+                                      return s && s.getAttribute('data-collapsed') === 'true'; }""")
+    group(page, "sjovt", "answer").locator('.bbg-opt[data-value="nej"]').click()
+    wait_store(store, iid, "sjovt", "nej")
+    page.wait_for_function("""() => { const e = document.querySelector('.bb-mainstatus');
+                                      return e && e.innerText.includes('✔ Gemt') && e.innerText.includes('sjovt'); }""")
+    st = page.locator(".bb-mainstatus").bounding_box()
+    assert st["y"] >= 0 and st["y"] + st["height"] <= 720 and st["x"] + st["width"] <= 1280
+    shot(page, "collapsed_sidebar_status")
