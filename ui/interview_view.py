@@ -175,11 +175,18 @@ def section_view(ctx: ui_items.Ctx, sec: svc.Section, stat: svc.SectionStatus, n
 
 @st.dialog("Citater", width="large")
 def quotes_dialog(ctx: ui_items.Ctx, code: str) -> None:
-    """The quotes of one probe row (its note item), opened from the grid's ❝ button."""
+    """The quotes of one probe row (its note item), opened from the grid's ❝ button, headed by the
+    probe's question (survey.interview.quote_question)."""
     it = ctx.guide.items.get(code)
     if it is None:
         return
-    ui_items.quotes_panel(ctx, it)
+    # the dialog reruns on its own (a fragment, with the arguments it was opened with): read the quotes
+    # again, so one just added is listed at once
+    state = svc.load_state(engine(), ctx.iid)
+    qb: dict[str, list[svc.QuoteView]] = {}
+    for q in state.quotes:
+        qb.setdefault(q.item_code, []).append(q)
+    ui_items.quotes_panel(ui_items.Ctx(ctx.guide, state, qb), it)
 
 
 def prev_next(navkey: str, options: list[str], current: str, labels: dict[str, str]) -> None:

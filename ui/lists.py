@@ -19,7 +19,7 @@ def open_interviews(g: Guide) -> None:
     if not rows:
         st.caption("Ingen kladder. Nye interviews gemmes som kladde, indtil de afsluttes.")
         return
-    widths = [2.0, 2.4, 2.0, 2.9, 1.5]
+    widths = [2.2, 2.0, 2.0, 3.0, 1.4]
     st.html(SECTION_CSS)
     with st.container(key="open_list"):
         head = st.columns(widths, vertical_alignment="bottom")
@@ -46,8 +46,8 @@ def open_interviews(g: Guide) -> None:
 
 _MARK = {"done": ("✓", "færdigt"), "started": ("◐", "i gang"), "todo": ("", "ikke startet")}
 SECTION_CSS = """<style>
-.bb-secs { display: flex; flex-wrap: wrap; gap: 0.15rem; margin-top: 0.1rem; }
-.bb-sec { display: inline-block; min-width: 1.5rem; text-align: center; border-radius: 0.3rem; padding: 0 0.2rem;
+.bb-secs { display: flex; flex-wrap: wrap; gap: 0.12rem; margin-top: 0.1rem; }
+.bb-sec { display: inline-block; min-width: 1.35rem; text-align: center; border-radius: 0.3rem; padding: 0 0.15rem;
           font-size: 0.8rem; line-height: 1.35rem; color: #3d4250; background: #fff; border: 1px solid #b7bcc7; }
 .bb-sec[data-state="done"] { color: #fff; background: #1e6b34; border-color: #1e6b34; }
 .bb-sec[data-state="started"] { color: #5a3000; background: #fff4e5; border-color: #8a4b00; }

@@ -125,6 +125,7 @@ def test_a_quote_from_a_probe_row_carries_the_probes_question_on_the_interview_p
     run_ok(at)
     stored = svc.list_quotes(db, iv.id)
     assert [(q.item_code, q.text) for q in stored] == [("rytme_note", "Nu står jeg op hver morgen.")]
+    assert at.text_area(key=f"qt_{iv.id}_{stored[0].id}").value == "Nu står jeg op hver morgen."  # listed at once
     # the Citater section: the link to where it was said is the probe's question, not «Note»
     at.sidebar.radio(key=f"nav_{iv.id}").set_value("_citater")
     run_ok(at)
