@@ -31,6 +31,8 @@ def _value(g, row: history.HistoryRow, v: str | None) -> str:
 
 
 def _what(g, row: history.HistoryRow) -> str:
+    if row.kind == "quote":  # the question the quote was taken from (a probe row's note: the probe's)
+        return svc.quote_question(g, row.code)[:80]
     if row.code in g.items or row.code in svc.EDITABLE_META:
         return svc.label_of(g, row.code)[:80]
     return "" if row.code == "*" else row.code

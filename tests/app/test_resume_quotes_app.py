@@ -171,3 +171,23 @@ def test_anonymisering_names_the_quote_by_the_probe_question(db, demo_quote):
     at = open_page("anonymisering")
     box = at.selectbox(key="an_quote")
     assert f"AMA-01 · citat {qid} · {QUESTION}" in box.options
+
+
+def test_the_audit_trails_name_a_reopened_interviews_probe_quote_by_the_question(db, guide, iv):
+    """Ændringslog on the interview page and the Historik page's table: «Citat: <probe question>»."""
+    from survey import history
+    from ui.historik_view import frame
+
+    assert svc.complete(db, guide, iv.id, reason="afbrudt").ok
+    svc.reopen(db, iv.id, who="KL", reason="citat glemt")
+    q, msg = svc.add_quote(db, guide, iv.id, "rytme_note", "Nu står jeg op hver morgen.")
+    assert q is not None, msg
+    at = open_page("interview", iv=iv.id, afsnit="_afslut")
+    log = next(d.value for d in at.dataframe if "Hvad" in d.value.columns)
+    assert f"Citat: {QUESTION}" in list(log["Hvad"])
+    with session_scope(db) as s:
+        rows = [r for r in history.respondent_history(s, iv.id, guide) if r.kind == "quote"]
+    assert len(rows) == 1 and list(frame(guide, rows)["Hvad"]) == [QUESTION]
+    kod = open_page("kodning", r=iv.respondent_id)
+    trail = next(d.value for d in kod.dataframe if "Hvad" in d.value.columns and "Før" in d.value.columns)
+    assert f"Citat: {QUESTION}" in list(trail["Hvad"])
