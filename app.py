@@ -6,14 +6,20 @@ is /interview?iv=<interview id>&afsnit=<section>), so a reload returns to the sa
 Logins and roles (issue 6, ui/access.py): on a store with users only the login form is shown
 until someone is signed in; the menu holds the pages the role may use (ui/access.PAGE_SPECS),
 and every page checks its action itself (ui/common.require_page).
+
+Danish everywhere (issue 10.9): Streamlit's own English is translated in the browser
+(ui/danish.py, injected on every rerun, before the login form); the developer menu is off in
+.streamlit/config.toml, which `streamlit run` reads when started from the repository root.
 """
 import logging
 
 import streamlit as st
 
+from ui import danish
 from ui.access import signed_in
 
 st.set_page_config(page_title="Brugerblik", page_icon="📋", layout="wide", initial_sidebar_state="expanded")
+danish.inject()  # Streamlit's own English (skip link, placeholders, date picker, uploader) in Danish
 
 try:
     principal, page = signed_in()  # «Log ind» (and a stop) until someone is signed in; the menu for the role

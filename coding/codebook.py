@@ -9,8 +9,14 @@ given), an optional parent (self reference; a code may have sub-codes), a `descr
 `cues`: Danish cue words/phrases, one per line. A cue matches on lemma and lower case (see
 `coding.nlp`); a cue written with a leading ``=`` matches only that exact form (case-insensitive).
 
-The seed codebook (`coding/data/codebook_seed.json`) holds the report's themes; `ensure_seeded`
-loads it into an empty store.
+The seed codebook (`coding/data/codebook_seed.json`) holds the report's themes. It is there on
+first use: `seed_on_first_use` (called wherever the app reads the codebook) loads it the first
+time the codebook is read while it is empty — once per store (the load is recorded in the audit
+trail, entity ``codebook``, code ``seed``; a researcher who later empties the codebook keeps it
+empty), idempotently and safely when two processes read at the same moment (one write
+transaction: SQLite ``BEGIN IMMEDIATE``, PostgreSQL an advisory lock; the second finds the codes).
+`ensure_seeded` loads it into an empty codebook on request (the Kodebog page's button, tests,
+the CLI tagger).
 
 Decisions
 ---------
@@ -44,9 +50,10 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
 from sqlalchemy import Column, Text, UniqueConstraint, func, or_, select
+from sqlalchemy import text as sql_text
 from sqlmodel import Field, Session, SQLModel
 
-from survey.models import Quote, utcnow
+from survey.models import AuditEntry, Quote, utcnow
 from survey.store import StoreError
 from survey.text import safe_text, shown, text_field
 
@@ -590,8 +597,10 @@ def import_json(s: Session, text: Union[str, bytes, dict, list], *, replace: boo
     if isinstance(text, (str, bytes)):
         try:
             doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise CodebookError(f"Filen er ikke gyldig JSON: {e}") from None
+        except json.JSONDecodeError as e:  # the parser's own message is English: only where it stopped
+            raise CodebookError(f"Filen er ikke gyldig JSON (fejl i linje {e.lineno}, kolonne {e.colno}).") from None
+        except UnicodeDecodeError:
+            raise CodebookError("Filen er ikke tekst i UTF-8. Gem kodebogen som JSON i UTF-8.") from None
     else:
         doc = text
     return import_entries(s, parse_document(doc), replace=replace)
@@ -599,7 +608,10 @@ def import_json(s: Session, text: Union[str, bytes, dict, list], *, replace: boo
 
 def import_csv(s: Session, text: Union[str, bytes], *, replace: bool = False) -> ImportResult:
     if isinstance(text, bytes):
-        text = text.decode("utf-8-sig")
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise CodebookError("Filen er ikke tekst i UTF-8. Gem kodebogen som CSV i UTF-8.") from None
     return import_entries(s, parse_csv(text), replace=replace)
 
 
@@ -619,11 +631,51 @@ def load_seed(path: Union[str, Path, None] = None) -> list[CodeEntry]:
     return parse_document(json.loads(p.read_text(encoding="utf-8")))
 
 
-def ensure_seeded(s: Session, path: Union[str, Path, None] = None) -> int:
-    """Load the seed codebook when the store's codebook is empty. Returns the number of codes created."""
+SEED_ENTITY, SEED_CODE = "codebook", "seed"  # the audit entry that records a seed load
+_SEED_LOCK = 7417302  # PostgreSQL advisory lock: one seeding transaction at a time
+
+
+def seeded_before(s: Session) -> bool:
+    """True once the seed codebook has been loaded into this store (its audit entry)."""
+    q = select(AuditEntry.id).where(AuditEntry.entity == SEED_ENTITY, AuditEntry.code == SEED_CODE).limit(1)
+    return s.execute(q).first() is not None
+
+
+def ensure_seeded(s: Session, path: Union[str, Path, None] = None, *, who: Optional[str] = None) -> int:
+    """Load the seed codebook when the store's codebook is empty (recorded in the audit trail).
+    Returns the number of codes created (0: the codebook had codes)."""
     if not is_empty(s):
         return 0
-    return len(import_entries(s, load_seed(path)).created)
+    n = len(import_entries(s, load_seed(path)).created)
+    s.add(AuditEntry(interview_id=None, entity=SEED_ENTITY, code=SEED_CODE, old_value=None,
+                     new_value=f"{n} koder", who=who, at=utcnow(), note="kodebogen oprettet med rapportens temaer"))
+    s.flush()
+    return n
+
+
+def seed_on_first_use(engine, path: Union[str, Path, None] = None) -> int:
+    """The first read of an empty codebook loads the seed codebook (see module doc). Returns the
+    number of codes created: 0 when the codebook has codes or was seeded before (also when another
+    process seeded it a moment ago). Call it before reading the codebook; a read-only check when
+    nothing is to be done."""
+    from survey.db import consistent_session, retrying, session_scope
+
+    with session_scope(engine) as s:
+        if not is_empty(s) or seeded_before(s):
+            return 0
+
+    def load() -> int:
+        sqlite = engine.dialect.name == "sqlite"
+        # SQLite: the write lock before the check; PostgreSQL: the lock, then the check sees what
+        # the other transaction committed (READ COMMITTED); others: a unique clash is retried
+        with (consistent_session(engine, write=True) if sqlite else session_scope(engine)) as s:
+            if engine.dialect.name == "postgresql":
+                s.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEED_LOCK})
+            if not is_empty(s) or seeded_before(s):
+                return 0
+            return ensure_seeded(s, path)
+
+    return retrying(load, conflicts=True)
 
 
 # --------------------------------------------------------------------------- decisions

@@ -31,7 +31,8 @@ blank lines dropped. Segment offsets index this text exactly:
 ``transcript.text[seg.start:seg.end] == seg.text``.
 
 Refused (nothing written): another extension (message names the file and the allowed types),
-an empty file (or one with no text), a file over `MAX_BYTES` (5 MB) or with more than
+a .txt/.md whose content is binary or another format (a PDF, a zip/Word file), an empty file (or
+one with no text), a file over `MAX_BYTES` (5 MB) or with more than
 `MAX_CHARS` characters of text, a file that cannot be decoded/opened, an unknown respondent,
 and a second transcript with the same file name for the same respondent unless
 ``replace=True`` (which deletes the old one with its segments and codings).
@@ -61,7 +62,11 @@ next to the passage). `code_segment(s, segment, codes, memo, who)` gives every c
 the same memo; ``memo=None`` leaves the memo of codes already on the segment unchanged,
 ``memo=""`` clears it; `set_memo` edits one pair. `QuoteCode` is the same for quotes (no memo).
 
-Suggestions (`coding.nlp`): pass `SegmentView.text` to the tagger; to store an accepted
+Suggestions (`coding.nlp`): `suggestion_targets` picks the segments to suggest codes for — by
+default (`SUGGEST_DEFAULT`, ``"bruger"``) only the respondent's own turns (speaker ``B``), never
+the interviewer's questions; in a transcript with no known speaker at all every segment (nobody
+can tell whose words they are); with ``"alle"`` every segment. Pass their `SegmentView.text` to
+the tagger; to store an accepted
 suggestion call ``code_segment(..., source="regel"|"model"|"regel+model")``, which also
 records an *accepted* `coding.codebook.CodeDecision` (training data). `uncode_segment` turns
 an existing decision for that pair into *rejected*, so the training data follows the
@@ -200,6 +205,24 @@ class SegmentView:
         return [c.key for c in self.codes]
 
 
+SUGGEST_SCOPES = {"bruger": "Brugerens tale", "alle": "Al tale (også intervieweren)"}
+SUGGEST_DEFAULT = "bruger"
+
+
+def suggestion_targets(segments: Sequence[SegmentView], scope: str = SUGGEST_DEFAULT,
+                       *, any_known: Optional[bool] = None) -> list[SegmentView]:
+    """The segments to suggest codes for (see module doc): ``"bruger"`` the respondent's own turns
+    (speaker ``B``) — or every segment when no segment of the transcript has a known speaker;
+    ``"alle"`` every segment. `any_known`: whether the whole transcript has known speakers (pass
+    it when `segments` is one page of it); by default worked out from `segments`."""
+    if scope not in SUGGEST_SCOPES:
+        raise TranscriptError(f"Ukendt valg for forslag {scope!r} — tilladt: {', '.join(SUGGEST_SCOPES)}.")
+    if scope == "alle":
+        return list(segments)
+    known = any(g.speaker for g in segments) if any_known is None else any_known
+    return [g for g in segments if g.speaker == "B"] if known else list(segments)
+
+
 @dataclass(frozen=True)
 class TranscriptInfo:
     id: int
@@ -249,6 +272,8 @@ def _decode(data: bytes, filename: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise TranscriptError(f"Filen {filename!r} kan ikke læses som UTF-16-tekst.") from None
+    if data.startswith(b"%PDF"):
+        raise TranscriptError(f"Filen {filename!r} er en PDF-fil, ikke tekst. Gem dokumentet som .docx eller .txt.")
     if b"\x00" in data:
         raise TranscriptError(f"Filen {filename!r} ser ikke ud til at være en tekstfil (den indeholder binære data). "
                               "Gem den som ren tekst (UTF-8) eller som .docx.")

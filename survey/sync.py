@@ -238,7 +238,10 @@ def export_package(engine: Engine, path: str | os.PathLike) -> ExportResult:
     with db.consistent_session(engine) as s:  # one snapshot, also while the app writes
         versions = load_versions(s, None, history=True)
         sites = [_site_dict(x) for x in s.execute(select(Site).order_by(Site.name)).scalars()]
-        loose = [_audit_dict(a) for a in s.execute(select(AuditEntry).where(AuditEntry.interview_id.is_(None))
+        # the codebook is not in a package, nor its audit entries (a laptop's «seed loaded» record
+        # must not tell the central store its own codebook was loaded: coding.codebook.seed_on_first_use)
+        loose = [_audit_dict(a) for a in s.execute(select(AuditEntry).where(AuditEntry.interview_id.is_(None),
+                                                                            AuditEntry.entity != "codebook")
                                                    .order_by(AuditEntry.at, AuditEntry.uid)).scalars()]
     interviews = []
     for v in sorted(versions.values(), key=lambda v: (v["respondent_id"], v["id"])):

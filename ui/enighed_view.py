@@ -1,6 +1,7 @@
 """The Enighed page: blind double coding and agreement between two coders.
 
-A coder (the name under «Kodet af») codes respondents without seeing anyone else's values:
+A coder (the name under «Kodet af») codes respondents without seeing anyone else's values — the
+respondent selected on the other workbench pages (`ui.workbench.select_respondent`, ?r= in the URL):
 archetype, overall satisfaction and the theme codes. The comparison — per variable observed
 agreement, Cohen's kappa and Krippendorff's alpha, the list of disagreements — is shown only
 when asked for, and there the coders settle a final value per disagreement (or all agreed units

@@ -3,6 +3,8 @@
 Answers changed after completion, the researcher's coding, quotes, transcripts, settled
 disagreements, imports, merges of field packages and every consent record — who, when,
 before and after (survey.history). For administrators also the changes to users and sites.
+It opens on the respondent selected on the other workbench pages (`ui.workbench.select_respondent`;
+URL: /historik?r=<respondent id>).
 
 Nothing here writes: the tables are plain `st.dataframe`s (no editor), and there is no button
 that changes or deletes an entry. The audit trail is append-only everywhere in the app.
@@ -16,6 +18,7 @@ from survey import history
 from survey import interview as svc
 from survey.db import session_scope
 from ui.common import allows, engine, guide, inject_css, local, md, require_page, when
+from ui.workbench import select_respondent
 
 PICK = "hist_r"
 
@@ -53,14 +56,10 @@ def respondent_part() -> None:
         st.info("Der er ingen respondenter endnu.")
         return
     by = {r.respondent_id: r for r in refs}
-    if st.session_state.get(PICK) not in by:
-        url = st.query_params.get("r")
-        st.session_state[PICK] = url if url in by else next(iter(by))
-    rid = st.selectbox(f"Respondent ({len(by)})", list(by), key=PICK,
-                       format_func=lambda r: f"{r} · {by[r].site or '—'} · "
-                                             f"{svc.STATUS_LABELS.get(by[r].status, by[r].status)}")
-    if st.query_params.get("r") != rid:
-        st.query_params["r"] = rid
+    # the respondent chosen on any workbench page (Kodning, Enighed …), or ?r= in the URL
+    rid = select_respondent(PICK, list(by), label=f"Respondent ({len(by)})",
+                            format_func=lambda r: f"{r} · {by[r].site or '—'} · "
+                                                  f"{svc.STATUS_LABELS.get(by[r].status, by[r].status)}")
     with session_scope(engine()) as s:
         rows = history.respondent_history(s, by[rid].interview_id, g)
     kinds = sorted({r.kind_label for r in rows})

@@ -1,6 +1,9 @@
 """The Kodebog page: the codebook of themes as a tree; add, rename, move and delete codes, edit
 description and cue words, try the cue words on a sentence, export (JSON, XLSX, CSV) and import.
-All logic is in `coding.codebook` (and `coding.nlp` for the try-out).
+All logic is in `coding.codebook` (and `coding.nlp` for the try-out). The report's themes are in
+the codebook on first use (`ui.workbench.seed_codebook`); the button «Indlæs rapportens temaer» is
+offered only when a researcher has emptied it. An imported file is checked at once, in Danish
+(`ui.uploads`).
 
 The page script ui/kodebog.py only calls main(); the code lives here so it is imported once.
 """
@@ -11,12 +14,14 @@ import streamlit as st
 from coding import codebook as cb
 from survey.db import session_scope
 from ui.common import engine, h, md, require_page
-from ui.workbench import (action, code_options, flash, highlight, html_block, need_coder, setup_page, show_flash,
-                          suggestion_spans, tagger)
+from ui.uploads import UploadRule, take, upload_field
+from ui.workbench import (action, code_options, current_coder, flash, highlight, html_block, need_coder,
+                          seed_codebook, setup_page, show_flash, suggestion_spans, tagger)
 
 TOP = ""
 SEL = "kb_sel"
 NEW_FIELDS = ("kb_new_name", "kb_new_key", "kb_new_desc", "kb_new_cues")
+UPLOAD = UploadRule((".json", ".csv"), 2 * 1024 * 1024)
 
 
 def ek(code_id: int, what: str) -> str:
@@ -28,7 +33,7 @@ def ek(code_id: int, what: str) -> str:
 @action("kb")
 def _seed() -> None:
     with session_scope(engine()) as s:
-        n = cb.ensure_seeded(s)
+        n = cb.ensure_seeded(s, who=current_coder() or None)
     flash("kb", "success" if n else "info",
           f"Kodebogen er oprettet med rapportens temaer ({n} koder)." if n else "Kodebogen havde allerede koder.")
 
@@ -87,14 +92,13 @@ def _delete(code_id: int) -> None:
 @action("kb_io")
 def _import() -> None:
     need_coder()
-    f = st.session_state.get("kb_import_file")
-    if f is None:
+    if st.session_state.get("kb_import_file") is None:
         flash("kb_io", "warning", "Vælg en fil (JSON eller CSV) først.")
         return
-    data = f.getvalue()
+    name, data = take("kb_import_file", UPLOAD, missing="Vælg en fil (JSON eller CSV) først.")  # Danish refusal
     replace = bool(st.session_state.get("kb_import_replace"))
     with session_scope(engine()) as s:
-        if f.name.lower().endswith(".csv"):
+        if name.lower().endswith(".csv"):
             res = cb.import_csv(s, data, replace=replace)
         else:
             res = cb.import_json(s, data, replace=replace)
@@ -198,7 +202,7 @@ def export_part() -> None:
     c3.download_button("Hent som CSV", ("\ufeff" + cs).encode("utf-8"), file_name="kodebog.csv", mime="text/csv",
                        key="kb_dl_csv", on_click="ignore", icon=":material/download:")
     with st.expander("Importér en kodebog (JSON eller CSV)"):
-        st.file_uploader("Fil", type=["json", "csv"], key="kb_import_file")
+        upload_field("Fil", "kb_import_file", UPLOAD)
         st.checkbox("Erstat: slet koder, der ikke er i filen (afvises, hvis de er i brug)", key="kb_import_replace")
         st.button("Importér", key="kb_import", on_click=_import)
         show_flash("kb_io")
@@ -210,12 +214,13 @@ def main() -> None:
     require_page("coding")
     setup_page("Kodebog")
     show_flash("kb")
+    seed_codebook()  # the report's themes on first use
     with session_scope(engine()) as s:
         rows = cb.tree(s)
         entries = cb.entries(s)
     if not rows:
-        st.info("Kodebogen er tom. Indlæs rapportens temaer (rytme i hverdagen, socialt samvær, meningsfuldhed, "
-                "mentor og spejling, syltet af systemet, brugerinddragelse, økonomi og gæld, arbejdsmarked, misbrug "
+        st.info("Kodebogen er tom (alle koder er slettet). Indlæs rapportens temaer igen (rytme i hverdagen, "
+                "socialt samvær, meningsfuldhed, mentor og spejling, syltet af systemet, brugerinddragelse, økonomi og gæld, arbejdsmarked, misbrug "
                 "og behandling, bolig, sagsbehandler) som udgangspunkt, eller tilføj koder selv.")
         st.button("Indlæs rapportens temaer", key="kb_seed", on_click=_seed, type="primary")
     keys, label = code_options(entries)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from survey import interview as svc
 from ui.common import INTERVIEW_PAGE, engine, guide, inject_css, md, principal, require_page, today, username
+from ui.dates import DATE_HELP, date_limits
 from ui.lists import completed_picker, open_interviews
 from ui.source_start import informant_choice, source_form
 
@@ -45,7 +46,8 @@ def start_form() -> None:
     interviewer = st.text_input("Interviewer (initialer)", key="start_interviewer", max_chars=200,
                                 disabled=own is not None,
                                 help="Du er logget ind: interviewet tages i dit navn." if own else None)
-    date = st.date_input("Interviewdato", value=today(), format="DD.MM.YYYY", key="start_date", width=220)
+    date = st.date_input("Interviewdato", value=today(), format="DD.MM.YYYY", key="start_date", width=220,
+                         help=DATE_HELP, **date_limits())  # not before 2000, never in the future
     rid = None
     if name and name.strip():
         try:

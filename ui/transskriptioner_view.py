@@ -1,9 +1,11 @@
 """The Transskriptioner page (URL: /transskriptioner?r=<respondent id>): import a transcript
 (.txt, .md, .docx) to a respondent, read it as speaker turns, and code each segment: accept or
-reject the tagger's suggestions (rule or model, the triggering words highlighted), or code by hand
-with one or more codes and a memo; train the model from the decisions and see its
+reject the tagger's suggestions (rule or model, the triggering words highlighted) — by default
+only on the respondent's own turns, not the interviewer's questions («Forslag til»), — or code by
+hand with one or more codes and a memo; train the model from the decisions and see its
 cross-validated precision and recall per code. All logic is in `coding.transcripts`,
-`coding.codebook` and `coding.nlp`.
+`coding.codebook` and `coding.nlp`. The upload is checked at once, in Danish (`ui.uploads`):
+extension, size and content; a refused file is never imported.
 
 The page script ui/transskriptioner.py only calls main(); the code lives here so it is imported once.
 """
@@ -15,11 +17,15 @@ from coding import codebook as cb
 from coding import transcripts as tr
 from survey.db import session_scope
 from ui.common import engine, h, require_page, when
+from ui.uploads import UploadRule, take, upload_field
 from ui.workbench import (action, code_options, codebook_entries, flash, highlight, html_block, need_coder,
                           respondent_picker, setup_page, show_flash, suggestion_rows, suggestion_spans, tagger,
                           training_panel)
 
 PICK = "tr_r"
+SCOPE = "tr_scope"         # «Forslag til» (widget): the respondent's turns (default) or all speech
+SCOPE_KEPT = "bb_tr_scope"  # the choice, kept for the session (widget state goes when the page is left)
+UPLOAD = UploadRule(tr.ALLOWED_TYPES, tr.MAX_BYTES)
 PER_PAGE = 15
 SPEAKER_CLASS = {"I": "Interviewer", "B": "Bruger", "": "Ukendt"}
 
@@ -33,13 +39,12 @@ def tkey(iid: str) -> str:
 @action("tr_import")
 def _import(iid: str) -> None:
     who = need_coder()
-    f = st.session_state.get("tr_file")
-    if f is None:
-        flash("tr_import", "warning", "Vælg en fil (.txt, .md eller .docx) først.")
+    if st.session_state.get("tr_file") is None:
+        flash("tr_import", "warning", f"Vælg en fil ({UPLOAD.allowed}) først.")
         return
+    name, data = take("tr_file", UPLOAD, missing=f"Vælg en fil ({UPLOAD.allowed}) først.")  # Danish refusal
     with session_scope(engine()) as s:
-        info = tr.import_transcript(s, iid, f.getvalue(), f.name, who,
-                                    replace=bool(st.session_state.get("tr_replace")))
+        info = tr.import_transcript(s, iid, data, name, who, replace=bool(st.session_state.get("tr_replace")))
     st.session_state[tkey(iid)] = info.id
     flash("tr_import", "success", f"«{info.filename}» er importeret til {info.respondent_id}: {info.n_segments} "
                                   f"segmenter, {info.n_labelled} med kendt taler.")
@@ -95,7 +100,7 @@ def _to_quote(seg_id: int) -> None:
 
 def import_part(iid: str, rid: str, expanded: bool) -> None:
     with st.expander(f"Importér en transskription til {rid}", expanded=expanded):
-        st.file_uploader("Fil (.txt, .md eller .docx)", type=["txt", "md", "docx"], key="tr_file")
+        upload_field(f"Fil ({UPLOAD.allowed})", "tr_file", UPLOAD)
         st.checkbox("Erstat en transskription med samme filnavn (dens kodning slettes)", key="tr_replace")
         st.button("Importér", key="tr_import", on_click=_import, args=(iid,), type="primary",
                   icon=":material/upload_file:")
@@ -161,14 +166,24 @@ def transcript_part(iid: str, infos: list[tr.TranscriptInfo]) -> None:
         st.session_state[f"tr_page_{tid}"] = 1
     page = c1.selectbox("Side", list(range(1, n_pages + 1)), key=f"tr_page_{tid}") if n_pages > 1 else 1
     shown = segs[(page - 1) * PER_PAGE: page * PER_PAGE]
+    if st.session_state.get(SCOPE) not in tr.SUGGEST_SCOPES:
+        kept = st.session_state.get(SCOPE_KEPT)
+        st.session_state[SCOPE] = kept if kept in tr.SUGGEST_SCOPES else tr.SUGGEST_DEFAULT
+    scope = st.radio("Forslag til", list(tr.SUGGEST_SCOPES), key=SCOPE, horizontal=True,
+                     format_func=tr.SUGGEST_SCOPES.get,
+                     help="Kodeforslag gives som standard kun til brugerens egne udsagn — ikke til interviewerens "
+                          "spørgsmål. Har transskriptionen ingen kendte talere, får alle afsnit forslag.")
+    st.session_state[SCOPE_KEPT] = scope
     st.caption("Forslag: :orange-background[regel] = kodebogens ord, :blue-background[model] = den trænede model, "
                ":green-background[regel + model] = begge. Holdt musen over et markeret ord, ses koden.")
     show_flash("sugg")
-    sugg = tagger(entries).suggest_many([g.text for g in shown])
+    targets = {g.id for g in tr.suggestion_targets(shown, scope, any_known=t.n_labelled > 0)}
+    asked = [g for g in shown if g.id in targets]
+    by_seg = dict(zip([g.id for g in asked], tagger(entries).suggest_many([g.text for g in asked]) if asked else []))
     with session_scope(engine()) as s:
         decided = {g.id: cb.decisions_for(s, "segment", g.id) for g in shown}
-    for seg, sg in zip(shown, sugg):
-        segment_block(seg, sg, decided[seg.id], keys, label)
+    for seg in shown:
+        segment_block(seg, by_seg.get(seg.id, []), decided[seg.id], keys, label)
 
 
 # ---------------------------------------------------------------- page

@@ -22,7 +22,8 @@ log = logging.getLogger("brugerblik.ui")
 
 CODER = "bb_coder"            # the researcher's name for this session (not a widget key: survives page changes)
 CODER_W = "_w_bb_coder"       # the sidebar widget that edits it
-LAST_R = "bb_last_respondent"  # the respondent last chosen on any coding page
+LAST_R = "bb_last_respondent"  # the shared selection: the respondent last chosen on any workbench page
+SHOWN = "_bb_shown_r"          # {picker key: the respondent it showed last} (to tell a change on the page)
 FLASH = "_bb_flash"
 CV_KEY = "_bb_cv"
 NO_CODER = "Skriv dit navn eller dine initialer under «Kodet af» i sidepanelet først — så ved alle, hvem der har kodet."
@@ -137,27 +138,56 @@ def respondent_label(r) -> str:
     return f"{r.respondent_id} · {r.site or '—'}" + (f" ({stype})" if stype else "")
 
 
+def select_respondent(key: str, ids: list[str], *, label: str, format_func: Callable[[str], str]) -> str:
+    """The respondent selectbox every workbench page uses (Kodning, Transskriptioner, Enighed,
+    Kilder, Historik …): one shared selection, so each page opens on the respondent chosen last
+    on any of them. Which one is shown, in this order:
+
+    1. a change made on this page since its last run (the selectbox, or a button such as «Næste»
+       that sets `key`);
+    2. the URL's ``?r=<respondent id>`` (a link or a reload);
+    3. the shared selection (`LAST_R`, the session's last choice on any page);
+    4. the one the page showed before, else the first.
+
+    The shown respondent becomes the shared selection (unless it is only the fallback of 4 on a
+    page that does not list the shared one) and is written to the URL, so a reload returns to it.
+    `ids` must not be empty."""
+    ss = st.session_state
+    shown = ss.setdefault(SHOWN, {})
+    current, url, shared = ss.get(key), st.query_params.get("r"), ss.get(LAST_R)
+    if current in ids and current != shown.get(key):
+        rid, share = current, True
+    elif url in ids:
+        rid, share = url, True
+    elif shared in ids:
+        rid, share = shared, True
+    else:
+        rid, share = (current if current in ids else ids[0]), False
+    if ss.get(key) != rid:
+        ss[key] = rid
+    rid = st.selectbox(label, ids, key=key, format_func=format_func)
+    shown[key] = rid
+    if share:
+        ss[LAST_R] = rid
+    if st.query_params.get("r") != rid:
+        st.query_params["r"] = rid
+    return rid
+
+
 def respondent_picker(key: str, rows=None, *, label: str = "Respondent", with_state: bool = True):
-    """A selectbox of respondents; the choice is kept in the URL (?r=<respondent id>) so a reload
-    returns to it, and follows the researcher to the other coding pages. None if there are none."""
+    """A selectbox of respondents (`select_respondent`: the shared selection, kept in the URL as
+    ?r=<respondent id>, so a reload returns to it and it follows the researcher to the other
+    workbench pages). None if there are none."""
     rows = respondent_rows() if rows is None else rows
     if not rows:
         st.info("Der er ingen respondenter endnu. Gennemfør et interview, importér data eller indlæs "
                 "demoundersøgelsen (`brugerblik demo`).")
         return None
     by = {r.respondent_id: r for r in rows}
-    ids = list(by)
-    if st.session_state.get(key) not in by:
-        url = st.query_params.get("r")
-        last = st.session_state.get(LAST_R)
-        st.session_state[key] = url if url in by else (last if last in by else ids[0])
     mark = {True: " ✔", False: ""}
-    rid = st.selectbox(label, ids, key=key,
-                       format_func=lambda r: respondent_label(by[r]) + (mark[by[r].arketype is not None]
-                                                                        if with_state else ""))
-    st.session_state[LAST_R] = rid
-    if st.query_params.get("r") != rid:
-        st.query_params["r"] = rid
+    rid = select_respondent(key, list(by), label=label,
+                            format_func=lambda r: respondent_label(by[r]) + (mark[by[r].arketype is not None]
+                                                                             if with_state else ""))
     return by[rid]
 
 
@@ -194,13 +224,27 @@ def current_model():
     return _model_slots().get(database_url())
 
 
-def codebook_entries(seed: bool = True):
-    """The store's codebook as plain entries (seeded with the report's themes when empty)."""
+def seed_codebook() -> None:
+    """The report's themes in the codebook the first time it is read while empty, once per store
+    (`coding.codebook.seed_on_first_use`); a failure is logged by type only and the page goes on."""
     from coding import codebook
 
+    try:
+        n = codebook.seed_on_first_use(engine())
+    except Exception as e:  # the page still works with an empty codebook
+        log.error("kodebogen kunne ikke oprettes: %s", type(e).__name__)
+        return
+    if n:
+        log.info("kodebogen oprettet med rapportens temaer: %d koder", n)
+
+
+def codebook_entries(seed: bool = True):
+    """The store's codebook as plain entries (with `seed`: the report's themes on first use)."""
+    from coding import codebook
+
+    if seed:
+        seed_codebook()
     with session_scope(engine()) as s:
-        if seed:
-            codebook.ensure_seeded(s)
         return codebook.entries(s)
 
 

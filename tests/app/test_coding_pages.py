@@ -187,10 +187,8 @@ def test_kodning_links_a_quote_as_evidence(db, guide):
 def test_kodebog_seed_add_code_with_cue_words_and_the_tagger_suggests_it(db):
     from coding.nlp import Tagger
 
-    at = open_page("kodebog")
-    assert "Kodebogen er tom" in texts(at)
-    at.button(key="kb_seed").click()
-    run_ok(at)
+    at = open_page("kodebog")  # the report's themes are there on first use: no button to click
+    assert "Kodebogen er tom" not in texts(at) and not any(b.key == "kb_seed" for b in at.button)
     with session_scope(db) as s:
         assert [e.key for e in cb.entries(s)] == [e.key for e in cb.load_seed()]
     assert "Rytme i hverdagen" in "\n".join(m.value for m in at.markdown)      # the tree
@@ -272,6 +270,10 @@ def test_transcript_upload_segments_accept_reject_and_code_by_hand(db):
     assert '<mark class="bb-regel" title="Rytme i hverdagen (regel)">rytme</mark>' in shown
     assert "regel" in shown and "«hverdagen»" in shown                           # source and the words
     at.button(key=f"tr_s_{rytme.id}_acc_rytme_i_hverdagen").click()
+    run_ok(at)
+    # the interviewer's question gets no suggestion by default (only the respondent's turns); with «Al tale» it does
+    assert sags.speaker == "I" and not any(b.key == f"tr_s_{sags.id}_rej_sagsbehandler" for b in at.button)
+    at.radio(key="tr_scope").set_value("alle")
     run_ok(at)
     at.button(key=f"tr_s_{sags.id}_rej_sagsbehandler").click()
     run_ok(at)
