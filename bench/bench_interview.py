@@ -144,8 +144,11 @@ def bench_reruns(iid: str, afsnit: str | None, n: int, change: str | None = None
     wall = []
     SCRIPT_MS.clear()
     for i in range(n):
-        if change:
-            at.radio(key=f"v_{iid}_{change}").set_value(("ja", "nej", "uklart")[i % 3])
+        if change:  # the grid's component queue, as the browser sends it (tests/app/autosave_driver.py)
+            value = ("ja", "nej", "uklart")[i % 3]
+            prev = ("ja", "nej", "uklart")[(i - 1) % 3] if i else None
+            at.session_state[f"pg_{iid}_udbytte"] = {"queue": {"cid": "bench", "items": [
+                {"seq": i + 1, "code": change, "value": value, "base": [i, prev], "kind": "save"}]}}
         t0 = time.perf_counter()
         at.run()
         wall.append((time.perf_counter() - t0) * 1000)

@@ -15,6 +15,7 @@ interviewer settles («Behold» / «Brug mit»); both values are in the audit tr
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 import streamlit as st
@@ -31,6 +32,7 @@ _QUEUE_JS = (_STATIC / "queue.js").read_text(encoding="utf-8")
 DONE = "_bb_done"            # (component key, tab id) -> last seq applied
 SEEN = "_bb_seen"            # (interview, tab id, code) -> (version, value) that tab now shows
 CONFLICTS = "_bb_conflicts"  # interview id -> code -> svc.Conflict
+ERRORS = "_bb_errors"        # interview id -> code -> (Danish message, the refused text as typed)
 MAX_ITEMS = 200              # a queue longer than this is cut (a tab cannot flood the store)
 
 GRID_CSS = """
@@ -80,6 +82,7 @@ TEXT_CSS = """
 .bb-text .bb-autotext { width: 100%; box-sizing: border-box; font: inherit; font-size: 0.95rem; padding: 0.45rem 0.6rem;
                         border: 1px solid #b7bcc7; border-radius: 0.5rem; background: #fff; color: #1f2330; }
 .bb-text textarea.bb-autotext { resize: vertical; min-height: 5.2rem; }
+.bb-text .bb-number { max-width: 14rem; }
 .bb-text .bb-autotext:focus { outline: 2px solid #1f4fd1; outline-offset: 0; border-color: #1f4fd1; }
 .bb-text .bb-autotext:disabled { background: #f3f4f6; color: #3d4250; }
 """
@@ -95,9 +98,31 @@ CONFLICT_CSS = """
 _grid = st.components.v2.component(
     "bb_probegrid", js=_QUEUE_JS + (_STATIC / "probegrid.js").read_text(encoding="utf-8"),
     css=GRID_CSS + CONFLICT_CSS, isolate_styles=False)
+CHOICE_CSS = """
+.bb-choice { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4rem; }
+.bb-choice-group { display: flex; flex-wrap: wrap; gap: 0.25rem 0.35rem; }
+.bb-copt { display: inline-flex; align-items: center; gap: 0.4rem; padding: 0.3rem 0.65rem; border-radius: 0.5rem;
+           border: 1px solid #b7bcc7; background: #fff; color: #1f2330; cursor: pointer; user-select: none; font-size: 0.95rem; }
+.bb-copt:hover { background: #eef1f8; }
+.bb-copt:focus { outline: 2px solid #1f4fd1; outline-offset: 1px; }
+.bb-copt[aria-checked="true"] { background: #1f4fd1; border-color: #1f4fd1; color: #fff; }
+.bb-copt .bb-dot { width: 0.75rem; height: 0.75rem; border-radius: 50%; border: 2px solid currentColor; box-sizing: border-box; }
+.bb-copt .bb-box { width: 0.75rem; height: 0.75rem; border-radius: 0.15rem; border: 2px solid currentColor; box-sizing: border-box; }
+.bb-copt[aria-checked="true"] .bb-dot, .bb-copt[aria-checked="true"] .bb-box { background: #fff; }
+.bb-readonly .bb-copt { cursor: default; }
+.bb-clear { font: inherit; font-size: 0.85rem; color: #3d4250; background: none; border: none; text-decoration: underline;
+            cursor: pointer; padding: 0.2rem 0.3rem; }
+.bb-clear[hidden] { display: none; }
+.bb-field-err { color: #b3261e; font-size: 0.9rem; font-weight: 600; margin-top: 0.2rem; }
+.bb-field-err[hidden] { display: none; }
+"""
+
+_choice = st.components.v2.component(
+    "bb_autochoice", js=_QUEUE_JS + (_STATIC / "autochoice.js").read_text(encoding="utf-8"),
+    css=CHOICE_CSS + CONFLICT_CSS, isolate_styles=False)
 _text = st.components.v2.component(
     "bb_autotext", js=_QUEUE_JS + (_STATIC / "autotext.js").read_text(encoding="utf-8"),
-    css=TEXT_CSS + CONFLICT_CSS, isolate_styles=False)
+    css=TEXT_CSS + CONFLICT_CSS + CHOICE_CSS, isolate_styles=False)
 
 
 # ---------------------------------------------------------------- the interview on this rerun, and what was saved
@@ -243,14 +268,17 @@ def apply_queue(iid: str, key: str) -> bool:
             _saved(iid, f"{_label(g, code)}: det nyere svar er beholdt", svc.utcnow())
             continue
         res = svc.save_answer(engine(), g, iid, code, value, who=username(), principal=principal(), base=base)
+        errors = st.session_state.setdefault(ERRORS, {}).setdefault(iid, {})
         if res.ok:
             conflicts.pop(code, None)
+            errors.pop(code, None)
             seen[(iid, cid, code)] = (res.version, res.value)
             _saved(iid, _label(g, code), res.at)
         elif res.conflict is not None:
             conflicts[code] = res.conflict
             _refused(iid, _label(g, code), "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
         else:
+            errors[code] = (res.message, value)
             _refused(iid, _label(g, code), res.message)
     applied = last != done.get((key, cid), 0)
     done[(key, cid)] = last
@@ -265,6 +293,16 @@ def _catch_up(iid: str, key: str) -> None:
 def _in_fragment() -> bool:
     ctx = st.runtime.scriptrunner.get_script_run_ctx()
     return bool(ctx and getattr(ctx, "current_fragment_id", None))
+
+
+def acked_json(iid: str) -> str:
+    """Every queue of this interview the server has applied, as the save status carries it
+    (`data-acked`): the browser clears its «Gemmer …» the moment the status is drawn."""
+    out: dict[str, dict[str, int]] = {}
+    for (k, cid), seq in (st.session_state.get(DONE) or {}).items():
+        if iid in k:
+            out.setdefault(k, {})[cid] = seq
+    return json.dumps(out, separators=(",", ":"))
 
 
 def _acked(key: str) -> dict[str, int]:
@@ -343,7 +381,7 @@ def grid_data(ctx: Ctx, section: svc.Section, key: str) -> dict:
         legend = (f"Tastatur: Tab eller ↑/↓ går til en række · {ans}"
                   + (f", derefter {imp} for «Er det vigtigt for dig?»" if imp else "")
                   + " — markøren går selv videre · ←/→ flytter uden at gemme, mellemrum vælger.")
-    return {"iid": ctx.iid, "editable": ctx.editable, "rows": rows, "acked": _acked(key),
+    return {"iid": ctx.iid, "key": key, "editable": ctx.editable, "rows": rows, "acked": _acked(key),
             "conflicts": conflicts, "legend": legend, "maxlen": MAX_TEXT}
 
 
@@ -359,12 +397,33 @@ def probe_grid(ctx: Ctx, section: svc.Section) -> str | None:
 
 # ---------------------------------------------------------------- free text
 
+def _error(iid: str, code: str) -> tuple[str | None, str | None]:
+    return (st.session_state.get(ERRORS) or {}).get(iid, {}).get(code) or (None, None)
+
+
 def text_field(ctx: Ctx, it: Item, *, multiline: bool = True, placeholder: str = "") -> None:
-    """A free-text answer that saves while it is typed."""
+    """A text or number answer that saves while it is typed (a number the guide refuses is not stored:
+    its Danish message is shown under the field and what was typed stays to be corrected)."""
     key = wkey(ctx.iid, it.code)
     version, value = ctx.state.base(it.code)
-    data = {"iid": ctx.iid, "code": it.code, "value": value, "version": version, "multiline": multiline,
+    if it.type == "decimal" and value is not None:
+        value = value.replace(".", ",")
+    error, rejected = _error(ctx.iid, it.code)
+    data = {"iid": ctx.iid, "key": key, "code": it.code, "value": value, "version": version, "multiline": multiline,
             "label": it.label, "placeholder": placeholder, "editable": ctx.editable, "acked": _acked(key),
-            "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code]), "maxlen": MAX_TEXT, "rows": 3}
+            "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code]), "maxlen": MAX_TEXT, "rows": 3,
+            "error": error, "rejected": rejected, "numeric": it.type in ("integer", "decimal")}
     _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(apply_queue, ctx.iid, key))
+    _catch_up(ctx.iid, key)
+
+
+def choice_field(ctx: Ctx, it: Item) -> None:
+    """A single (radio) or multiple choice answer, saved the moment it is chosen."""
+    key = wkey(ctx.iid, it.code)
+    version, value = ctx.state.base(it.code)
+    data = {"iid": ctx.iid, "key": key, "code": it.code, "kind": "many" if it.type == "select_multiple" else "one",
+            "label": it.label, "options": [[v, it.choice_label(v)] for v in it.choice_values()], "value": value,
+            "version": version, "editable": ctx.editable, "clearable": not it.required, "acked": _acked(key),
+            "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code])}
+    _choice(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(apply_queue, ctx.iid, key))
     _catch_up(ctx.iid, key)

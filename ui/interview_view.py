@@ -13,6 +13,7 @@ from survey import interview as svc
 from ui import items as ui_items
 from ui.common import (INTERVIEW_PAGE, START_PAGE, deny, engine, guide, h, hms, inject_css, local, md, principal,
                        require_page, safe_callback, username, when, wkey)
+from ui.dates import DATE_HELP, clamp, date_limits
 from ui.lists import open_interviews
 
 OM = "_om"        # the interview's own fields (interviewer, date, ...)
@@ -89,27 +90,29 @@ def clock(info: svc.InterviewInfo) -> None:
     st.markdown(f":material/timer: **{svc.format_elapsed(d)}** {verb}  \nstartet {started}")
 
 
-def saved_indicator(info: svc.InterviewInfo) -> None:
+def saved_indicator(info: svc.InterviewInfo | None, iid: str) -> None:
     """The save status, fixed at the top of the main area so it is visible at all times (issue 10),
     also with the sidebar collapsed: "✔ Gemt hh:mm:ss" and what — or, in red, what was not saved
-    and why. The browser components show «Gemmer …» in it until the server's answer replaces it."""
+    and why. The browser's «Gemmer …» goes when this is drawn (it carries what was applied).
+    `info` is needed only when nothing was saved in this session yet (then it shows the last change)."""
     last = st.session_state.get(ui_items.SAVED) or {}
     n = last.get("n", 0)
-    if last.get("error") and last.get("iid") in (info.id, None):
+    if last.get("error") and last.get("iid") in (iid, None):
         state = "error"
         body = (f'<span class="bb-ms-text bb-unsaved">⚠ Ikke gemt: {h(last.get("what") or "")}</span>'
                 f'<span class="bb-what">{h(last["error"].removeprefix("Ikke gemt: "))}</span>')
-    elif last.get("iid") == info.id and last.get("at"):
+    elif last.get("iid") == iid and last.get("at"):
         state = "saved"
         body = (f'<span class="bb-ms-text bb-saved">✔ Gemt {hms(last["at"])}</span>'
                 f'<span class="bb-what">{h(last.get("what") or "")}</span>')
     else:
         state = "saved"
-        body = (f'<span class="bb-ms-text bb-saved">✔ Alt er gemt · senest {hms(info.updated_at)}</span>'
+        body = (f'<span class="bb-ms-text bb-saved">✔ Alt er gemt · senest {hms(info.updated_at if info else None)}</span>'
                 '<span class="bb-what">Hvert svar gemmes, mens du skriver og når du vælger — der er ingen gem-knap.'
                 '</span>')
-    st.markdown(f'<div class="bb-status bb-mainstatus" data-state="{state}" data-saves="{n}" aria-live="polite">'
-                f'{body}</div>', unsafe_allow_html=True)
+    acked = h(ui_items.acked_json(iid))
+    st.markdown(f'<div class="bb-status bb-mainstatus" data-state="{state}" data-saves="{n}" data-acked="{acked}" '
+                f'aria-live="polite">{body}</div>', unsafe_allow_html=True)
 
 
 # ---------------------------------------------------------------- main area
@@ -168,6 +171,8 @@ def section_view(ctx: ui_items.Ctx, sec: svc.Section, stat: svc.SectionStatus, n
             continue
         if svc.visible(g, it, vals):
             ui_items.item_block(ctx, it)
+        else:  # an empty place: the items after it keep their place, so the browser never remounts them
+            st.container(key=f"q_{it.code}")
     if stat.hidden_answered:
         names = "; ".join(f"«{md(g.item(c).label[:60])}»" for c in stat.hidden_answered)
         st.caption(f"Skjult, men gemt (spørgsmålet er ikke relevant efter et senere svar): {names}")
@@ -221,14 +226,17 @@ def about_view(ctx: ui_items.Ctx) -> None:
         ui_items.error_for(key)
     with st.container(key="q_interview_date"):
         key = wkey(info.id, "interview_date")
-        ui_items.init(key, info.interview_date)
+        ui_items.init(key, clamp(info.interview_date))
         st.date_input("Interviewdato", key=key, format="DD.MM.YYYY", on_change=ui_items.on_meta,
-                      args=(info.id, "interview_date", key), disabled=not ctx.editable, width=220)
+                      args=(info.id, "interview_date", key), disabled=not ctx.editable, width=220,
+                      help=DATE_HELP, **date_limits())
         ui_items.error_for(key)
     vals = ctx.state.context()
     for it in svc.meta_items(ctx.guide):
         if svc.visible(ctx.guide, it, vals):
             ui_items.item_block(ctx, it)
+        else:  # an empty place keeps the later items where they are (no remount in the browser)
+            st.container(key=f"q_{it.code}")
     st.caption("Respondenten registreres kun med det pseudonyme id — aldrig navn eller CPR-nummer.")
     if info.status == "draft" and not ctx.state.answers and not ctx.state.quotes:
         with st.expander("Startet ved en fejl?"):
@@ -418,6 +426,10 @@ def main() -> None:
 def section_body(iid: str, current: str) -> None:
     """The save status and the current section. A change inside reruns only this (issue 10: "Gemt"
     within a few hundred ms); the sidebar follows when the section's done-mark changes."""
+    last = st.session_state.get(ui_items.SAVED) or {}
+    early = last.get("iid") == iid  # a save in this session: the status needs no read, draw it first
+    if early:
+        saved_indicator(None, iid)
     g = ui_items.iv_guide(iid)
     state = svc.load_state(engine(), iid)
     qb: dict[str, list[svc.QuoteView]] = {}
@@ -426,9 +438,11 @@ def section_body(iid: str, current: str) -> None:
     ctx = ui_items.Ctx(g, state, qb)
     secs = svc.sections(g)
     stat = svc.section_status(g, state.context())
-    saved_indicator(state.info)
-    banner(state.info, g, state.editor)
-    journal_banner(state.info)
+    if not early:
+        saved_indicator(state.info, iid)
+    with st.container(key="bb_banners"):  # one place, whatever they say: what follows never moves
+        banner(state.info, g, state.editor)
+        journal_banner(state.info)
     if current == OM:
         about_view(ctx)
     elif current == QUOTES:

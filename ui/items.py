@@ -18,11 +18,14 @@ import streamlit as st
 from archetypes import ARCHETYPES
 from survey import interview as svc
 from survey.guide import Guide, Item, multi_values
-from ui.common import engine, err_key, guide, h, hms, md, principal, safe_callback, username, wkey
+from ui.common import engine, err_key, guide, h, hms, md, principal, safe_callback, today, username, wkey
+from ui.dates import EARLIEST
+
+GUIDE_DATE_HELP = "Skriv datoen som dd.mm.åååå, eller vælg den i kalenderen (01.01.2000 til fem år frem)."
 
 # shared with ui/autosave.py (which owns them: it cannot import this module)
-from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, _n, _refused, _saved, iv_guide, probe_grid,  # noqa: E402,F401
-                         text_field)
+from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, _n, _refused, _saved, acked_json,  # noqa: E402,F401
+                         choice_field, iv_guide, probe_grid, text_field)
 
 
 def widget_value(it: Item, value: str | None):
@@ -118,10 +121,19 @@ def on_clear(iid: str, code: str, key: str) -> None:
 
 
 @safe_callback
-def on_card(iid: str, code: str, key: str, value: str) -> None:
-    """An archetype card was clicked: that card is the answer (the radio list below follows)."""
-    st.session_state[key] = value
-    on_answer(iid, code, key)
+def on_card(iid: str, code: str, value: str, base: tuple[int, str | None]) -> None:
+    """An archetype card was clicked: that card is the answer (the choice below follows), saved against
+    the version the cards were drawn with (a newer answer from another tab becomes a conflict)."""
+    g = iv_guide(iid)
+    res = svc.save_answer(engine(), g, iid, code, value, who=username(), principal=principal(), base=base)
+    if res.ok:
+        _conflicts(iid).pop(code, None)
+        _saved(iid, g.item(code).label, res.at)
+    elif res.conflict is not None:
+        _conflicts(iid)[code] = res.conflict
+        _refused(iid, g.item(code).label, "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
+    else:
+        _refused(iid, g.item(code).label, res.message)
 
 
 @safe_callback
@@ -208,22 +220,18 @@ def answer_widget(ctx: Ctx, it: Item, *, compact: bool = False) -> None:
     if it.type == "text":  # saved while it is typed (issue 10), not only when the field is left
         text_field(ctx, it, multiline=not compact,
                    placeholder="Note …" if compact else "Skriv svaret … (gemmes, mens du skriver)")
-    elif it.type in ("integer", "decimal"):
-        st.text_input(it.label, width=220, placeholder="tal", **common)
-    elif it.type == "date":
-        st.date_input(it.label, format="DD.MM.YYYY", width=220, **common)
-    elif it.type == "select_one":
-        opts = it.choice_values()
-        if compact:
-            st.radio(it.label, opts, index=None, format_func=it.choice_label, horizontal=True, **common)
-        else:
-            with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-                st.radio(it.label, opts, index=None, format_func=it.choice_label, horizontal=True, **common)
-                if value is not None and ctx.editable and not it.required:
-                    st.button("Ryd", key=f"clr_{key}", type="tertiary", on_click=on_clear,
-                              args=(ctx.iid, it.code, key), help="Fjern svaret (ikke besvaret)")
-    elif it.type == "select_multiple":
-        st.pills(it.label, it.choice_values(), selection_mode="multi", format_func=it.choice_label, **common)
+        return
+    if it.type in ("integer", "decimal"):  # typed like text; the guide's check answers under the field
+        text_field(ctx, it, multiline=False, placeholder="tal")
+        return
+    if it.type in ("select_one", "select_multiple"):  # own component: no widget state a rerun could reset
+        choice_field(ctx, it)
+        return
+    if it.type == "date":  # a guide's date (journal dates may lie ahead): 2000 to five years on, or the stored one
+        stored = widget_value(it, value)
+        lo, hi = EARLIEST, today() + dt.timedelta(days=5 * 366)
+        st.date_input(it.label, format="DD.MM.YYYY", width=220, help=GUIDE_DATE_HELP,
+                      min_value=min(lo, stored) if stored else lo, max_value=max(hi, stored) if stored else hi, **common)
     else:  # an unknown type from a newer guide: plain text so nothing is lost
         st.text_input(it.label, **common)
     error_for(key)
@@ -318,7 +326,6 @@ def archetype_cards(ctx: Ctx, it: Item) -> None:
     """The eight archetype cards (name and text) to show the respondent; a click on a card records it
     as the self-placement (issue 10: the cards are the choice, not only a picture above a radio list)."""
     chosen = ctx.state.answers.get(it.code)
-    key = wkey(ctx.iid, it.code)
     cards = [ARCHETYPES[c.value] for c in it.choices if c.value in ARCHETYPES]
     with st.expander("Arketypekortene — vis dem til brugeren, og klik på det kort, brugeren vælger", expanded=True):
         for row in range(0, len(cards), 4):
@@ -328,6 +335,7 @@ def archetype_cards(ctx: Ctx, it: Item) -> None:
                     sel = a.code == chosen
                     with st.container(key=f"card_sel_{a.code}" if sel else f"card_{a.code}"):
                         st.button(f"{'✓ ' if sel else ''}**{md(a.name)}**\n\n{md(a.text)}", key=f"cardbtn_{a.code}",
-                                  on_click=on_card, args=(ctx.iid, it.code, key, a.code), width="stretch",
+                                  on_click=on_card, args=(ctx.iid, it.code, a.code, ctx.state.base(it.code)),
+                                  width="stretch",
                                   type="primary" if sel else "secondary", disabled=not ctx.editable,
                                   help=f"Vælg «{a.name}» som brugerens eget valg")

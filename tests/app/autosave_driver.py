@@ -53,3 +53,20 @@ def grid_set(at, engine, iid: str, code: str, value, section: str = "udbytte"):
 
 def grid_rows(at, iid: str, section: str = "udbytte") -> dict[str, dict]:
     return {r["code"]: r for r in data(at, grid_key(iid, section))["rows"]}
+
+
+def choose(at, engine, iid: str, code: str, value):
+    """Choose in a single or multiple choice answer (a list for a multiple choice)."""
+    if isinstance(value, (list, tuple)):
+        value = ";".join(value) or None
+    return send(at, wkey(iid, code), code, value, svc.load_state(engine, iid).base(code))
+
+
+def shown_choice(at, iid: str, code: str):
+    d = data(at, wkey(iid, code))
+    v = d.get("value")
+    return (v.split(";") if v else []) if d.get("kind") == "many" else v
+
+
+def field_error(at, iid: str, code: str) -> str | None:
+    return data(at, wkey(iid, code)).get("error")

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from survey import interview as svc
 from survey.db import get_engine
-from tests.app.autosave_driver import grid_rows, grid_set, shown_text, type_text
+from tests.app.autosave_driver import (choose, data, field_error, grid_rows, grid_set, shown_choice, shown_text,
+                                       type_text)
 from ui.common import wkey
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -92,11 +93,10 @@ def test_answers_are_stored_as_they_change_with_a_saved_time(db, guide, iv):
     type_text(at, db, iv.id, "hvorfor_her", "Jeg bor her, fordi jeg mistede lejligheden.")
     assert svc.load_state(db, iv.id).answers["hvorfor_her"].startswith("Jeg bor her")
     assert saved_shown(at)
-    at.button_group(key=wkey(iv.id, "problemer")).set_value(["gaeld", "ensomhed"])
-    at.radio(key=wkey(iv.id, "gender")).set_value("mand")
-    at.text_input(key=wkey(iv.id, "age")).input("44")
-    at.radio(key=wkey(iv.id, "selvplacering")).set_value("den_aeldre")
-    run_ok(at)
+    choose(at, db, iv.id, "problemer", ["gaeld", "ensomhed"])
+    choose(at, db, iv.id, "gender", "mand")
+    type_text(at, db, iv.id, "age", "44")
+    choose(at, db, iv.id, "selvplacering", "den_aeldre")
     a = svc.load_state(db, iv.id).answers
     assert (a["problemer"], a["gender"], a["age"], a["selvplacering"]) == ("ensomhed;gaeld", "mand", "44",
                                                                           "den_aeldre")
@@ -105,23 +105,20 @@ def test_answers_are_stored_as_they_change_with_a_saved_time(db, guide, iv):
     at.button(key="cardbtn_dovne").click()  # a click on a card is the answer (issue 10)
     run_ok(at)
     assert svc.load_state(db, iv.id).answers["selvplacering"] == "dovne"
-    assert at.radio(key=wkey(iv.id, "selvplacering")).value == "dovne"
-    at.radio(key=wkey(iv.id, "loennet_arbejde")).set_value("nej")
-    run_ok(at)
+    assert shown_choice(at, iv.id, "selvplacering") == "dovne"
+    choose(at, db, iv.id, "loennet_arbejde", "nej")
     assert at.sidebar.progress[0].value == round(100 / len(svc.sections(guide)))  # "Om dig" is done
 
 
 def test_bad_input_gets_a_message_or_is_stored_never_a_traceback(db, guide, iv):
     at = open_interview(iv.id)
-    key = wkey(iv.id, "age")
-    at.text_input(key=key).input("fyrre")
-    run_ok(at)
+    type_text(at, db, iv.id, "age", "fyrre")
     assert "age" not in svc.load_state(db, iv.id).answers
-    assert at.text_input(key=key).value == "fyrre"  # what was typed stays visible to be corrected
-    assert "Ikke gemt" in texts(at) and "heltal 16–110" in texts(at)
-    at.text_input(key=key).input("41")
-    run_ok(at)
-    assert svc.load_state(db, iv.id).answers["age"] == "41" and "heltal 16–110" not in texts(at)
+    d = data(at, wkey(iv.id, "age"))
+    assert d["rejected"] == "fyrre"  # what was typed stays visible to be corrected (the browser keeps it)
+    assert "Ikke gemt" in texts(at) and "heltal 16–110" in field_error(at, iv.id, "age")
+    type_text(at, db, iv.id, "age", "41")
+    assert svc.load_state(db, iv.id).answers["age"] == "41" and field_error(at, iv.id, "age") is None
     noisy = "Glad 😀 \x00\x1b[31m rød\x07 " + "ø" * 20_000
     type_text(at, db, iv.id, "hvorfor_her", noisy)
     stored = svc.load_state(db, iv.id).answers["hvorfor_her"]
@@ -132,12 +129,11 @@ def test_bad_input_gets_a_message_or_is_stored_never_a_traceback(db, guide, iv):
     grid_set(at, db, iv.id, "rytme_note", "n" * 20_000)
     assert len(svc.load_state(db, iv.id).answers["rytme_note"]) == 20_000
     at = open_interview(iv.id, "aktivering")
-    at.text_input(key=wkey(iv.id, "varighed_mdr")).input("to år")
-    run_ok(at)
+    type_text(at, db, iv.id, "varighed_mdr", "to år")
     assert "Ikke gemt" in texts(at) and "varighed_mdr" not in svc.load_state(db, iv.id).answers
-    at.text_input(key=wkey(iv.id, "varighed_mdr")).input("2,5")
-    run_ok(at)
+    type_text(at, db, iv.id, "varighed_mdr", "2,5")
     assert svc.load_state(db, iv.id).answers["varighed_mdr"] == "2.5"
+    assert shown_text(at, iv.id, "varighed_mdr") == "2,5"  # a decimal with the Danish comma
 
 
 # ---------------------------------------------------------------- resume
@@ -153,9 +149,9 @@ def test_resume_a_draft_from_the_list_and_every_value_is_back(db, guide, iv):
     assert "1 af 8" in texts(start) and "Amadeus" in texts(start)
     at = open_interview(iv.id)
     assert shown_text(at, iv.id, "hvorfor_her") == "Bor her"
-    assert at.button_group(key=wkey(iv.id, "problemer")).value == ["sociale", "spil"]
-    assert at.radio(key=wkey(iv.id, "gender")).value == "kvinde"
-    assert at.text_input(key=wkey(iv.id, "age")).value == "38"
+    assert shown_choice(at, iv.id, "problemer") == ["sociale", "spil"]
+    assert shown_choice(at, iv.id, "gender") == "kvinde"
+    assert shown_text(at, iv.id, "age") == "38"
     assert shown_text(at, iv.id, "loennet_arbejde_hvad") == "Rengøring"
     assert at.text_area(key=f"qt_{iv.id}_{q.id}").value == "Her er trygt."  # in the item's "Citat" popover
 
@@ -196,20 +192,18 @@ def test_items_are_hidden_while_their_relevance_is_false(db, guide, iv):
         return True
 
     assert not hvad_shown()
-    at.radio(key=wkey(iv.id, "loennet_arbejde")).set_value("ja")
-    run_ok(at)
+    choose(at, db, iv.id, "loennet_arbejde", "ja")
     type_text(at, db, iv.id, "loennet_arbejde_hvad", "Chauffør")
-    at.radio(key=wkey(iv.id, "loennet_arbejde")).set_value("nej")
-    run_ok(at)
+    choose(at, db, iv.id, "loennet_arbejde", "nej")
     assert not hvad_shown()
     assert "Skjult, men gemt" in texts(at)
     assert svc.load_state(db, iv.id).answers["loennet_arbejde_hvad"] == "Chauffør"
     # aktivering: "intet tilbud" hides the questions about the offer
     at = open_interview(iv.id, "aktivering")
-    assert [r for r in at.radio if r.key == wkey(iv.id, "hvem_bestemte")]
-    at.radio(key=wkey(iv.id, "tilbudstype")).set_value("intet_tilbud")
-    run_ok(at)
-    assert not [r for r in at.radio if r.key == wkey(iv.id, "hvem_bestemte")]
+    shown = lambda: any(e.proto.id.endswith("-" + wkey(iv.id, "hvem_bestemte")) for e in at.get("bidi_component"))  # noqa: E731
+    assert shown()
+    choose(at, db, iv.id, "tilbudstype", "intet_tilbud")
+    assert not shown()
 
 
 def test_probe_grid_asks_importance_only_for_answered_probes(db, guide, iv):
@@ -297,7 +291,7 @@ def test_complete_with_missing_items_needs_a_reason_and_links_to_each(db, guide,
     assert "Afsluttet" in texts(at)
     # read-only now; reopen for correction, then the change is in the audit trail
     at = open_interview(iv.id, "om_dig")
-    assert at.text_input(key=wkey(iv.id, "age")).disabled
+    assert data(at, wkey(iv.id, "age"))["editable"] is False
     at = open_interview(iv.id, "_afslut")
     at.text_input(key=f"reo_who_{iv.id}").input("MN")
     at.text_area(key=f"reo_why_{iv.id}").input("Alder fundet i noterne")
@@ -306,8 +300,7 @@ def test_complete_with_missing_items_needs_a_reason_and_links_to_each(db, guide,
     assert svc.get_info(db, iv.id).status == "reopened"
     at = open_interview(iv.id, "om_dig")
     assert "Genåbnet til rettelse af MN" in texts(at)
-    at.text_input(key=wkey(iv.id, "age")).input("52")
-    run_ok(at)
+    type_text(at, db, iv.id, "age", "52")
     trail = svc.audit_trail(db, iv.id)
     assert (trail[-1].code, trail[-1].old_value, trail[-1].new_value, trail[-1].who) == ("age", None, "52", "MN")
     at = open_interview(iv.id, "_afslut")
@@ -331,8 +324,8 @@ def test_about_the_interview_edits_interviewer_and_date(db, guide, iv):
     at = open_interview(iv.id, "_om")
     at.text_input(key=wkey(iv.id, "interviewer")).input("AB")
     at.date_input(key=wkey(iv.id, "interview_date")).set_value(dt.date(2026, 11, 5))
-    at.radio(key=wkey(iv.id, "selected_by_staff")).set_value("ja")
     run_ok(at)
+    choose(at, db, iv.id, "selected_by_staff", "ja")
     info = svc.get_info(db, iv.id)
     assert (info.interviewer, info.interview_date) == ("AB", dt.date(2026, 11, 5))
     assert svc.load_state(db, iv.id).answers["selected_by_staff"] == "ja"
@@ -340,12 +333,11 @@ def test_about_the_interview_edits_interviewer_and_date(db, guide, iv):
 
 def test_a_choice_can_be_cleared_again(db, guide, iv):
     at = open_interview(iv.id, "_om")
-    at.radio(key=wkey(iv.id, "selected_by_staff")).set_value("nej")
-    run_ok(at)
-    at.button(key=f"clr_{wkey(iv.id, 'selected_by_staff')}").click()
-    run_ok(at)
+    choose(at, db, iv.id, "selected_by_staff", "nej")
+    assert data(at, wkey(iv.id, "selected_by_staff"))["clearable"] is True  # «Ryd» is offered
+    choose(at, db, iv.id, "selected_by_staff", None)                       # … and sends a blank
     assert "selected_by_staff" not in svc.load_state(db, iv.id).answers
-    assert at.radio(key=wkey(iv.id, "selected_by_staff")).value is None
+    assert shown_choice(at, iv.id, "selected_by_staff") is None
 
 
 def test_an_unexpected_error_shows_a_danish_message_not_a_traceback(db, guide, iv, monkeypatch, caplog):
@@ -359,30 +351,34 @@ def test_an_unexpected_error_shows_a_danish_message_not_a_traceback(db, guide, i
     assert "HEMMELIGT" not in caplog.text and "HEMMELIGT" not in texts(at)
 
 
-def test_ordinary_widgets_follow_the_store_and_a_stale_change_asks_first(db, guide, iv):
+def test_a_stale_change_asks_first_and_the_field_follows_the_store(db, guide, iv):
     """Issue 10: a change made in a tab that has not seen a newer answer does not replace it silently."""
+    from tests.app.autosave_driver import send
+
     at = open_interview(iv.id)
     age = wkey(iv.id, "age")
     assert svc.save_answer(db, guide, iv.id, "age", "44").ok       # another tab, after this one was drawn
     run_ok(at)                                                     # any rerun here: the field follows the store
-    assert at.text_input(key=age).value == "44"
+    assert shown_text(at, iv.id, "age") == "44" and data(at, age)["version"] == 1
     assert svc.save_answer(db, guide, iv.id, "age", "46", base=(1, "44")).ok  # the other tab again
-    at.text_input(key=age).input("45")                             # this tab still shows 44: stale
-    run_ok(at)
-    assert at.button(key=f"keep_{age}").label == "Behold «46»" and "Ændret i en anden fane" in texts(at)
-    assert at.button(key=f"mine_{age}").label == "Brug mit «45»"
+    send(at, age, "age", "45", (1, "44"))                          # this tab still shows 44: stale
+    (c,) = data(at, age)["conflicts"]
+    assert (c["theirs_label"], c["mine_label"]) == ("46", "45") and "ændret i en anden fane" in c["text"]
     assert svc.load_state(db, iv.id).answers["age"] == "46"         # nothing replaced
-    at.button(key=f"mine_{age}").click()
-    run_ok(at)
-    assert svc.load_state(db, iv.id).answers["age"] == "45"
-    assert not [b for b in at.button if b.key == f"keep_{age}"]
+    send(at, age, "age", "45", (2, "46"), kind="resolve")          # «Brug mit «45»»
+    assert svc.load_state(db, iv.id).answers["age"] == "45" and data(at, age)["conflicts"] == []
     trail = [(a.old_value, a.new_value, a.note or "") for a in svc.audit_trail(db, iv.id) if a.code == "age"]
     assert ("46", "45", "konflikt: ikke gemt, svaret var ændret i en anden fane") in trail
     assert trail[-1][:2] == ("46", "45")
-    # «Behold»: the other tab's answer stays, this tab shows it
+    # «Behold»: the other tab's answer stays
     assert svc.save_answer(db, guide, iv.id, "age", "50", base=(3, "45")).ok
-    at.text_input(key=age).input("51")
+    send(at, age, "age", "51", (3, "45"))
+    send(at, age, "age", "51", (4, "50"), kind="keep")
+    assert svc.load_state(db, iv.id).answers["age"] == "50" and shown_text(at, iv.id, "age") == "50"
+    assert data(at, age)["conflicts"] == []
+    # an archetype card clicked in a stale tab is a conflict too
+    assert svc.save_answer(db, guide, iv.id, "selvplacering", "etniske").ok
+    at.button(key="cardbtn_dovne").click()
     run_ok(at)
-    at.button(key=f"keep_{age}").click()
-    run_ok(at)
-    assert svc.load_state(db, iv.id).answers["age"] == "50" and at.text_input(key=age).value == "50"
+    assert svc.load_state(db, iv.id).answers["selvplacering"] == "etniske"
+    assert data(at, wkey(iv.id, "selvplacering"))["conflicts"][0]["mine_label"] == "Den dovne"

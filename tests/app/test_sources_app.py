@@ -13,7 +13,7 @@ from survey import interview as svc
 from survey import source_store
 from survey.db import get_engine, session_scope
 from survey.models import Interview
-from tests.app.autosave_driver import shown_text, type_text
+from tests.app.autosave_driver import choose, shown_choice, shown_text, type_text
 from ui.common import wkey
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -86,12 +86,10 @@ def test_a_case_worker_interview_about_a_respondent_autosaves_and_resumes(db, gu
     assert at.query_params["afsnit"] == "_om"  # a source opens on «Om interviewet»: who, and the focus
     assert "Sagsbehandlerinterview om AMA-01" in texts(at)
     type_text(at, db, iid, "informant_id", "SAGSB-01")
-    at.radio(key=wkey(iid, "fokus")).set_value("konkret")
-    run_ok(at)
+    choose(at, db, iid, "fokus", "konkret")
     # the case-worker guide's sections, answered there: saved at once, against that guide
     at = open_page("ui/interview.py", iv=iid, afsnit="brugeren")
-    at.radio(key=wkey(iid, "kendskab")).set_value("godt")
-    run_ok(at)
+    choose(at, db, iid, "kendskab", "godt")
     type_text(at, db, iid, "forloeb", "Kom fra herberg; har været i tilbuddet et år.")
     a = svc.load_state(db, iid).answers
     assert (a["informant_id"], a["fokus"], a["kendskab"], a["forloeb"]) == \
@@ -99,7 +97,7 @@ def test_a_case_worker_interview_about_a_respondent_autosaves_and_resumes(db, gu
     assert any("✔ Gemt" in m.value and "bb-mainstatus" in m.value for m in at.main.markdown)
     # reload: every value is back, in the same guide
     at3 = open_page("ui/interview.py", iv=iid, afsnit="brugeren")
-    assert at3.radio(key=wkey(iid, "kendskab")).value == "godt"
+    assert shown_choice(at3, iid, "kendskab") == "godt"
     assert shown_text(at3, iid, "forloeb").startswith("Kom fra herberg")
     at3 = open_page("ui/interview.py", iv=iid, afsnit="_om")
     assert shown_text(at3, iid, "informant_id") == "SAGSB-01"
@@ -142,11 +140,10 @@ def test_each_new_guide_renders_in_the_interview_app(db, guide, users, informant
     if informant == "journal":
         assert svc.load_state(db, iid).answers["kilde"] == "kommune"
         at3 = open_page("ui/interview.py", iv=iid, afsnit="planer")
-        at3.radio(key=wkey(iid, "handleplan")).set_value("ja")
-        run_ok(at3)
+        choose(at3, db, iid, "handleplan", "ja")
         assert svc.load_state(db, iid).answers["handleplan"] == "ja"
         at4 = open_page("ui/interview.py", iv=iid, afsnit="planer")
-        assert at4.radio(key=wkey(iid, "handleplan")).value == "ja"
+        assert shown_choice(at4, iid, "handleplan") == "ja"
 
 
 def test_a_case_file_is_refused_in_the_app_without_consent(db, guide, users):
@@ -171,8 +168,7 @@ def test_consent_withdrawn_after_the_file_was_opened_refuses_saving(db, guide, u
     assert svc.save_answer(db, guide, ok_user.id, "consent_journal", "nej").ok  # withdrawn
     at = open_page("ui/interview.py", iv=info.id, afsnit="planer")
     assert "Intet kan gemmes i dette journaludtræk" in texts(at)
-    at.radio(key=wkey(info.id, "handleplan")).set_value("ja")
-    run_ok(at)
+    choose(at, db, info.id, "handleplan", "ja")
     assert "handleplan" not in svc.load_state(db, info.id).answers
     assert "må ikke åbnes" in texts(at)
 

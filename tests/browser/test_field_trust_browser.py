@@ -301,6 +301,7 @@ def test_signed_in_sidebar_fits_and_the_status_stays_with_the_sidebar_collapsed(
         page.get_by_label("Adgangskode", exact=True).fill("hemmelig-kode-2")
         page.get_by_role("button", name="Log ind").click()
         page.locator(".bb-mainstatus").wait_for()
+        page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").wait_for()
         buttons = page.evaluate(SIDEBAR_BUTTON_TEXT)
         assert ["Log ud", True] in buttons and all(ok for _, ok in buttons), buttons
         finish = page.locator('[data-testid="stSidebar"]').get_by_text("Afslut interview")
@@ -324,3 +325,53 @@ def test_signed_in_sidebar_fits_and_the_status_stays_with_the_sidebar_collapsed(
     st = page.locator(".bb-mainstatus").bounding_box()
     assert st["y"] >= 0 and st["y"] + st["height"] <= 720 and st["x"] + st["width"] <= 1280
     shot(page, "collapsed_sidebar_status")
+
+
+def test_quick_clicks_during_saves_are_all_kept(server, browser, store):
+    """Choices clicked one after another without waiting (each save reruns part of the page) are all
+    stored: a rerun that is interrupted by the next click never resets or drops a choice."""
+    g = load_guide()
+    iid = new_interview(store)
+    page = open_page(browser, server, iid, "om_dig", (1280, 720))
+    probs = g.item("problemer")
+    labels = [probs.choice_label(v) for v in probs.choice_values()[:3]]
+    from tests.browser.conftest import item
+
+    item(page, iid, "problemer").get_by_role("checkbox").first.wait_for()
+    for lab in labels:
+        item(page, iid, "problemer").get_by_role("checkbox", name=lab).click()
+    item(page, iid, "gender").get_by_role("radio", name="Kvinde").click()
+    item(page, iid, "gender").get_by_role("radio", name="Mand").click()
+    item(page, iid, "problemer").get_by_role("checkbox", name=labels[1]).click()  # and off again
+    age = item(page, iid, "age").locator("input")
+    age.click()
+    page.keyboard.type("44")
+    page.keyboard.press("Tab")
+    want = ";".join(v for v in probs.choice_values()[:3] if v != probs.choice_values()[1])
+    wait_store(store, iid, "problemer", want)
+    a = wait_store(store, iid, "age", "44")
+    assert a["gender"] == "mand"
+    # each option's edges record that option (outside the grid too)
+    for value in ("kvinde", "mand"):
+        opt = item(page, iid, "gender").locator(f'.bb-copt[data-value="{value}"]')
+        box = opt.bounding_box()
+        for x in (box["x"] + 1.5, box["x"] + box["width"] - 1.5):
+            if answers(store, iid)["gender"] == value:
+                other = "mand" if value == "kvinde" else "kvinde"
+                item(page, iid, "gender").locator(f'.bb-copt[data-value="{other}"]').click()
+                wait_store(store, iid, "gender", other)
+            page.mouse.click(x, box["y"] + box["height"] / 2)
+            wait_store(store, iid, "gender", value)
+    # the keyboard: arrows move without saving, Space chooses
+    item(page, iid, "gender").locator(".bb-copt").first.focus()
+    n0 = audit_count(store, iid)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowRight")
+    time.sleep(0.8)
+    assert audit_count(store, iid) == n0
+    page.keyboard.press("ArrowLeft")
+    focused = page.evaluate("document.activeElement.dataset.value")
+    assert focused != answers(store, iid)["gender"]
+    page.keyboard.press("Space")
+    wait_store(store, iid, "gender", focused)

@@ -2,22 +2,29 @@
 // on leaving the field and when the page is hidden or closed. ui/autosave.py processes the queue.
 export default function (component) {
   const { data, setStateValue, parentElement } = component;
-  const q = bbQueue('text:' + data.iid + ':' + data.code, setStateValue);
+  const q = bbQueue('text:' + data.iid + ':' + data.code, setStateValue, data.key);
   q.ack(data.acked);
   let root = parentElement.querySelector('.bb-text');
   if (!root) {
     root = bbEl('div', { class: 'bb-text' });
     const box = bbText(q, data.code, { multiline: data.multiline, label: data.label, placeholder: data.placeholder,
-      value: data.value, version: data.version, maxlength: data.maxlen, rows: data.rows,
+      value: data.value, version: data.version, maxlength: data.maxlen, rows: data.rows, acked: data.acked,
       onDirty: () => bbStatus('typing'), onSent: () => bbStatus('saving') });
     root.appendChild(box);
     root.__box = box;
+    if (data.numeric) { box.setAttribute('inputmode', 'decimal'); box.classList.add('bb-number'); }
+    const err = bbEl('div', { class: 'bb-field-err', role: 'alert', hidden: true });
+    root.appendChild(err);
+    root.__err = err;
     const conflict = bbEl('div', { class: 'bb-conflict', role: 'alert', hidden: true });
     root.appendChild(conflict);
     root.__conflict = conflict;
     parentElement.appendChild(root);
   }
   root.__box.disabled = !data.editable;
-  root.__box.__bbUpdate(data.value, data.version);
+  root.__err.hidden = !data.error;
+  root.__err.textContent = data.error || '';
+  // a refused value stays as typed, to be corrected; otherwise the store's value is shown
+  if (!(data.error && root.__box.value === (data.rejected || ''))) root.__box.__bbUpdate(data.value, data.version, data.acked);
   bbConflicts(q, root.__conflict, data.conflicts);
 }

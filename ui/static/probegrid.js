@@ -3,7 +3,7 @@
 // arrows move without saving, single keys answer the focused row, and notes save while typed.
 export default function (component) {
   const { data, setStateValue, setTriggerValue, parentElement, key } = component;
-  const q = bbQueue('grid:' + data.iid, setStateValue);
+  const q = bbQueue('grid:' + data.iid, setStateValue, data.key);
   q.ack(data.acked);
   let root = parentElement.querySelector('.bbg');
   if (!root) root = build(parentElement, data, q, setTriggerValue);
@@ -15,7 +15,12 @@ function keyOf(opt) { return opt[2]; }
 function build(parent, data, q, trigger) {
   const root = bbEl('div', { class: 'bbg', role: 'group', 'aria-label': 'Udbytte: spørgsmål, svar og vigtighed' });
   root.__rows = {};
-  root.__local = {};  // code -> value chosen here, not yet acknowledged
+  root.__local = {};  // code -> value chosen here, not yet drawn back by the server (also after a remount)
+  data.rows.forEach((r) => [r.answer, r.imp].forEach((it) => {
+    if (!it) return;
+    const mine = q.mine(it.code, data.acked);
+    if (mine !== undefined) root.__local[it.code] = mine;
+  }));
   const head = bbEl('div', { class: 'bbg-row bbg-head', 'aria-hidden': 'true' });
   ['Spørgsmål', 'Svar', 'Er det vigtigt for dig?', 'Note', 'Citat'].forEach((t) => head.appendChild(bbEl('div', { class: 'bbg-h' }, t)));
   root.appendChild(head);
@@ -35,7 +40,7 @@ function build(parent, data, q, trigger) {
     const ncell = bbEl('div', { class: 'bbg-n' });
     if (r.note) {
       const box = bbText(q, r.note.code, { label: 'Note: ' + r.label, placeholder: 'Note …', value: r.note.value,
-        version: r.note.version, maxlength: data.maxlen, onDirty: () => status(root, 'typing'),
+        version: r.note.version, acked: data.acked, maxlength: data.maxlen, onDirty: () => status(root, 'typing'),
         onSent: () => status(root, 'saving') });
       ncell.appendChild(box);
       row.__note = box;
@@ -188,17 +193,17 @@ function update(root, data, q) {
     [['answer', r.answer], ['imp', r.imp]].forEach(([kind, item]) => {
       if (!item) return;
       const g = row.querySelector('.bbg-' + kind);
-      const waiting = q.waiting(item.code);
-      g.__item = item;
-      if (!waiting) delete root.__local[item.code];
-      const v = root.__local[item.code] !== undefined ? root.__local[item.code] : item.value;
+      const fresh = q.fresh(item.code, data.acked) && !q.waiting(item.code);
+      if (fresh) { g.__item = item; delete root.__local[item.code]; }
+      const v = root.__local[item.code] !== undefined ? root.__local[item.code] : g.__item.value;
       paint(g, v);
       options(g).forEach((o) => o.setAttribute('aria-disabled', data.editable ? 'false' : 'true'));
     });
-    const a = root.__local[r.answer.code] !== undefined ? root.__local[r.answer.code] : r.answer.value;
+    const ag = row.querySelector('.bbg-answer');
+    const a = root.__local[r.answer.code] !== undefined ? root.__local[r.answer.code] : ag.__item.value;
     shown(row, r.answer.code, a);
     if (row.__note && r.note) {
-      row.__note.__bbUpdate(r.note.value, r.note.version);
+      row.__note.__bbUpdate(r.note.value, r.note.version, data.acked);
       row.__note.disabled = !data.editable;
     }
     if (row.__quote) row.__quote.textContent = r.quotes ? '❝ ' + r.quotes : '❝';

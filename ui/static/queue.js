@@ -9,11 +9,16 @@ const BB = (window.__bbSave = window.__bbSave || {
   queues: {},
 });
 
-function bbQueue(key, setStateValue) {
+function bbQueue(key, setStateValue, componentKey) {
   const q = (BB.queues[key] = BB.queues[key] || { pending: [], send: null, flushers: [] });
   q.send = setStateValue;
+  q.componentKey = componentKey;
+  q.last = q.last || {};
+  q.lastValue = q.lastValue || {};
   q.push = function (item) {
     item.seq = ++BB.seq;
+    q.last[item.code] = item.seq;
+    if (item.kind !== 'keep') q.lastValue[item.code] = item.value;
     q.pending.push(item);
     q.send('queue', { cid: BB.cid, items: q.pending.slice() });
     return item.seq;
@@ -26,7 +31,37 @@ function bbQueue(key, setStateValue) {
   q.waiting = function (code) {
     return q.pending.some((it) => it.code === code);
   };
+  // Is a component's data for `code` newer than every change made here? Only data drawn after the
+  // server applied our last change to that code (its acked >= that seq) may replace what is shown;
+  // the save status can clear «Gemmer …» earlier, but older component data must not win.
+  q.fresh = function (code, acked) {
+    return ((acked || {})[BB.cid] || 0) >= (q.last[code] || 0);
+  };
+  // What a component drawn anew (the browser can remount it) must show for `code`: the last value
+  // chosen or typed here while the server's data does not yet include it; undefined otherwise.
+  q.mine = function (code, acked) {
+    return (q.fresh(code, acked) || !(code in q.lastValue)) ? undefined : q.lastValue[code];
+  };
   return q;
+}
+
+// The save status (drawn first in each rerun, after the server has applied the queues) carries what
+// it applied (data-acked): clear «Gemmer …» then, not only when each component is drawn again.
+if (!window.__bbAckHooked) {
+  window.__bbAckHooked = true;
+  let lastAck = null;
+  new MutationObserver(() => {
+    const e = document.querySelector('.bb-mainstatus');
+    const raw = e ? e.getAttribute('data-acked') : null;
+    if (!raw || raw === lastAck) return;
+    lastAck = raw;
+    let acked = {};
+    try { acked = JSON.parse(raw); } catch (err) { return; }
+    for (const k in BB.queues) {
+      const comp = BB.queues[k].componentKey;
+      if (comp && acked[comp]) BB.queues[k].ack(acked[comp]);
+    }
+  }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-acked'] });
 }
 
 // Flush typed text when the page is hidden or closed (tab closed, laptop lid, another app).
@@ -80,7 +115,8 @@ function bbText(q, code, opts) {
     maxlength: opts.maxlength || null, rows: multiline ? (opts.rows || 3) : null, type: multiline ? null : 'text',
     autocomplete: 'off', spellcheck: 'true',
   });
-  box.value = opts.value || '';
+  const mine = q.mine(code, opts.acked);
+  box.value = (mine !== undefined ? mine : opts.value) || '';
   let sent = box.value, timer = null, base = [opts.version || 0, opts.value === undefined ? null : opts.value];
   let chained = false;
   const flush = () => {
@@ -101,9 +137,10 @@ function bbText(q, code, opts) {
   box.addEventListener('blur', flush);
   if (!multiline) box.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') flush(); });
   q.flushers.push(flush);
-  box.__bbUpdate = function (value, version) {
-    // the server's answer: take it only when nothing typed here is unsent or unacknowledged
-    if (document.activeElement === box || timer || q.waiting(code)) return;
+  box.__bbUpdate = function (value, version, acked) {
+    // the server's answer: take it only when nothing typed here is unsent, and the data is newer
+    // than the last change sent from here
+    if (document.activeElement === box || timer || q.waiting(code) || !q.fresh(code, acked)) return;
     base = [version || 0, value];
     chained = false;
     if ((value || '') !== box.value) { box.value = value || ''; sent = box.value; }
