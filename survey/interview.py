@@ -1109,14 +1109,26 @@ TRANSCRIPT_LABEL = "Fra transskription"
 _note_cache: dict[int, tuple[Guide, dict[str, Item]]] = {}
 
 
-def note_probes(guide: Guide) -> dict[str, Item]:
-    """The note item's code of every probe row -> its probe (`probe_rows` of every section)."""
+def _row_items(guide: Guide) -> tuple[dict[str, Item], dict[str, Item]]:
+    """(note code -> probe, importance-or-note code -> probe) of every probe row, cached per guide."""
     hit = _note_cache.get(id(guide))
     if hit is not None and hit[0] is guide:
         return hit[1]
-    out = {note.code: p for sec in sections(guide) for p, _, note in probe_rows(guide, sec) if note is not None}
-    _note_cache[id(guide)] = (guide, out)
-    return out
+    rows = [(p, vig, note) for sec in sections(guide) for p, vig, note in probe_rows(guide, sec)]
+    notes = {note.code: p for p, _, note in rows if note is not None}
+    both = {c.code: p for p, vig, note in rows for c in (vig, note) if c is not None}
+    _note_cache[id(guide)] = (guide, (notes, both))
+    return notes, both
+
+
+def note_probes(guide: Guide) -> dict[str, Item]:
+    """The note item's code of every probe row -> its probe (`probe_rows` of every section)."""
+    return _row_items(guide)[0]
+
+
+def row_probes(guide: Guide) -> dict[str, Item]:
+    """The importance and note items' codes of every probe row -> its probe (the save status names it)."""
+    return _row_items(guide)[1]
 
 
 def quote_question(guide: Guide, item_code: str) -> str:

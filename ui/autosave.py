@@ -200,25 +200,8 @@ def _base(raw, fallback: tuple[int, str | None]) -> tuple[int, str | None]:
 
 def _label(g: Guide, code: str) -> str:
     """What was saved, as the status says it: a probe row's importance or note names its probe."""
-    probe = _probe_of(g).get(code)
-    return f"{probe} · {svc.label_of(g, code)}" if probe else svc.label_of(g, code)
-
-
-_probe_cache: dict[int, tuple[Guide, dict[str, str]]] = {}
-
-
-def _probe_of(g: Guide) -> dict[str, str]:
-    """code of a probe row's importance or note -> the probe's question (per guide object)."""
-    hit = _probe_cache.get(id(g))
-    if hit is not None and hit[0] is g:
-        return hit[1]
-    out = {}
-    for sec in svc.sections(g):
-        if sec.is_probegrid:
-            for p, vig, note in svc.probe_rows(g, sec):
-                out.update({c.code: p.label for c in (vig, note) if c is not None})
-    _probe_cache[id(g)] = (g, out)
-    return out
+    probe = svc.row_probes(g).get(code)
+    return f"{probe.label} · {svc.label_of(g, code)}" if probe else svc.label_of(g, code)
 
 
 @safe_callback
