@@ -235,6 +235,9 @@ def apply_queue(iid: str, key: str) -> bool:
             continue
         last = seq
         code = str(it.get("code") or "")
+        if code.startswith(QUOTE_PREFIXES):
+            _apply_quote(g, iid, key, code, it)
+            continue
         if code not in g.items:
             _refused(iid, "Svar", "Ikke gemt: ukendt spørgsmål.")
             continue
@@ -266,6 +269,55 @@ def apply_queue(iid: str, key: str) -> bool:
     applied = last != done.get((key, cid), 0)
     done[(key, cid)] = last
     return applied
+
+
+QUOTE_PREFIXES = ("quote:", "newquote:")
+NEWQ = "_bb_newq"  # component key -> id of the quote its «Nyt citat» field is writing (until it is left)
+
+
+def _apply_quote(g: Guide, iid: str, key: str, code: str, it: dict) -> None:
+    """A verbatim quote typed in its own field: saved while typed like an answer. «quote:<id>» edits a
+    quote; «newquote:<item>» adds one to that item on its first save and goes on editing it until the
+    field is left (kind «done»). An emptied field never deletes a quote («Slet citat» does)."""
+    value = it.get("value")
+    value = None if value is None else str(value)[:MAX_TEXT + 1]
+    newq: dict = st.session_state.setdefault(NEWQ, {})
+    if it.get("kind") == "done":
+        newq.pop(key, None)
+        return
+    if not value or not value.strip():
+        _refused(iid, "Citat", "Et tomt citat gemmes ikke. Brug «Slet citat» for at slette det.")
+        return
+    qid: int | None = None
+    if code.startswith("quote:"):
+        try:
+            qid = int(code.removeprefix("quote:"))
+        except ValueError:
+            return
+    else:
+        qid = newq.get(key)
+    if qid is None:
+        q, msg = svc.add_quote(engine(), g, iid, code.removeprefix("newquote:"), value, who=username())
+        if q is not None:
+            newq[key] = q.id
+    else:
+        q, msg = svc.update_quote(engine(), iid, qid, text=value, who=username())
+    if q is None:
+        _refused(iid, "Citat", msg or "Citatet findes ikke længere.")
+    else:
+        _saved(iid, f"Citat · {svc.quote_question(g, q.item_code)}", q.updated_at)
+
+
+def quote_field(ctx: Ctx, q: svc.QuoteView | None, item_code: str, *, label: str) -> None:
+    """A quote's text (`q`), or the «Nyt citat» field of an item (`q` None), saved while typed."""
+    key = f"qt_{ctx.iid}_{q.id}" if q is not None else f"qn_{ctx.iid}_{item_code}"
+    code = f"quote:{q.id}" if q is not None else f"newquote:{item_code}"
+    data = {"iid": ctx.iid, "key": key, "code": code, "value": q.text if q is not None else "", "version": 0,
+            "multiline": True, "label": label, "editable": ctx.editable, "acked": _acked(key), "conflicts": [],
+            "maxlen": MAX_TEXT, "rows": 3, "newquote": q is None,
+            "placeholder": "" if q is not None else "Skriv brugerens ord præcist … (gemmes, mens du skriver)"}
+    _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(apply_queue, ctx.iid, key))
+    _catch_up(ctx.iid, key)
 
 
 def _catch_up(iid: str, key: str) -> None:

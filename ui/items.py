@@ -25,7 +25,7 @@ GUIDE_DATE_HELP = "Skriv datoen som dd.mm.åååå, eller vælg den i kalenderen
 
 # shared with ui/autosave.py (which owns them: it cannot import this module)
 from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, _n, _refused, _saved, acked_json,  # noqa: E402,F401
-                         choice_field, iv_guide, probe_grid, text_field)
+                         choice_field, iv_guide, probe_grid, quote_field, text_field)
 
 
 def widget_value(it: Item, value: str | None):
@@ -137,41 +137,6 @@ def on_card(iid: str, code: str, value: str, base: tuple[int, str | None]) -> No
 
 
 @safe_callback
-def on_new_quote(iid: str, code: str, key: str) -> None:
-    text = st.session_state.get(key) or ""
-    if not text.strip():
-        return
-    # Streamlit can fire a callback twice when a rerun is interrupted by the next one; answers are
-    # idempotent, a new quote is not: the same text from the same field is stored once.
-    done_key = f"_added_{key}"
-    if st.session_state.get(done_key) == text:
-        st.session_state[key] = ""
-        return
-    q, msg = svc.add_quote(engine(), iv_guide(iid), iid, code, text, who=username())
-    if q is None:
-        st.session_state[err_key(key)] = msg
-        _refused(iid, "Citat", msg)
-        return
-    st.session_state.pop(err_key(key), None)
-    st.session_state[key] = ""
-    st.session_state[done_key] = text
-    _saved(iid, "Citat", q.updated_at)
-
-
-@safe_callback
-def on_quote_text(iid: str, qid: int, key: str) -> None:
-    q, msg = svc.update_quote(engine(), iid, qid, text=st.session_state.get(key) or "", who=username())
-    if msg:
-        st.session_state[err_key(key)] = msg
-        _refused(iid, "Citat", msg)
-        return
-    st.session_state.pop(err_key(key), None)
-    if q is not None:
-        st.session_state[key] = q.text
-    _saved(iid, "Citat" if q is not None else "Citat slettet", svc.utcnow())
-
-
-@safe_callback
 def on_quote_report(iid: str, qid: int, key: str) -> None:
     q, msg = svc.update_quote(engine(), iid, qid, for_report=bool(st.session_state.get(key)), who=username())
     if msg:
@@ -276,26 +241,19 @@ def quotes_popover(ctx: Ctx, it: Item, *, short: bool = False) -> None:
 
 
 def quotes_panel(ctx: Ctx, it: Item) -> None:
-    """An item's verbatim quotes, editable, and a field for a new one (popover or dialog)."""
+    """An item's verbatim quotes, editable, and a field for a new one (popover or dialog); all saved
+    while typed (issue 10)."""
     st.markdown(f"**Citater** · {md(svc.quote_question(ctx.guide, it.code))}")
     for i, q in enumerate(ctx.quotes_by_item.get(it.code, []), start=1):
         quote_editor(ctx, q, label=f"Citat {i}")
     if ctx.editable:
-        key = f"qn_{ctx.iid}_{it.code}"
-        init(key, "")
-        st.text_area("Nyt citat (ordret)", key=key, height=90, on_change=on_new_quote,
-                     args=(ctx.iid, it.code, key),
-                     placeholder="Skriv brugerens ord præcist … (gemmes, når du forlader feltet eller "
-                                 "trykker Ctrl+Enter)")
-        error_for(key)
+        st.caption("Nyt citat (ordret) — gemmes, mens du skriver; når du forlader feltet, er det klar til det næste.")
+        quote_field(ctx, None, it.code, label="Nyt citat (ordret)")
 
 
 def quote_editor(ctx: Ctx, q: svc.QuoteView, *, label: str) -> None:
-    key = f"qt_{ctx.iid}_{q.id}"
-    init(key, q.text)
-    st.text_area(label, key=key, height=80, on_change=on_quote_text, args=(ctx.iid, q.id, key),
-                 disabled=not ctx.editable, help="Tøm feltet for at slette citatet")
-    error_for(key)
+    st.caption(label)
+    quote_field(ctx, q, q.item_code, label=label)
     rkey = f"qr_{ctx.iid}_{q.id}"
     init(rkey, q.for_report)
     with st.container(horizontal=True, vertical_alignment="center"):

@@ -153,7 +153,7 @@ def test_resume_a_draft_from_the_list_and_every_value_is_back(db, guide, iv):
     assert shown_choice(at, iv.id, "gender") == "kvinde"
     assert shown_text(at, iv.id, "age") == "38"
     assert shown_text(at, iv.id, "loennet_arbejde_hvad") == "Rengøring"
-    assert at.text_area(key=f"qt_{iv.id}_{q.id}").value == "Her er trygt."  # in the item's "Citat" popover
+    assert data(at, f"qt_{iv.id}_{q.id}")["value"] == "Her er trygt."  # in the item's "Citat" popover
 
 
 def test_unknown_or_missing_interview_id_is_explained(db, guide):
@@ -247,16 +247,25 @@ def test_a_stale_save_becomes_a_conflict_shown_on_the_page(db, guide, iv):
 
 def test_quotes_next_to_free_text_items_listed_and_editable(db, guide, iv):
     at = open_interview(iv.id)
+    from tests.app.autosave_driver import send
+
     new = f"qn_{iv.id}_hvorfor_her"
-    at.text_area(key=new).input("Her er der altid kaffe.")
-    run_ok(at)
+    send(at, new, "newquote:hvorfor_her", "Her er der", (0, None))          # typing: the quote is made …
+    send(at, new, "newquote:hvorfor_her", "Her er der altid kaffe.", (0, None))  # … and then written on
     (q,) = svc.list_quotes(db, iv.id)
     assert (q.item_code, q.text) == ("hvorfor_her", "Her er der altid kaffe.")
-    assert at.text_area(key=new).value == ""  # ready for the next quote
+    send(at, new, "newquote:hvorfor_her", None, (0, None), kind="done")    # the field is left
+    send(at, new, "newquote:hvorfor_her", "Endnu et.", (0, None))          # the next quote is a new one
+    assert [x.text for x in svc.list_quotes(db, iv.id)] == ["Her er der altid kaffe.", "Endnu et."]
+    send(at, f"qt_{iv.id}_{svc.list_quotes(db, iv.id)[1].id}", f"quote:{svc.list_quotes(db, iv.id)[1].id}", "",
+         (0, None))                                                        # emptied: never deletes
+    assert len(svc.list_quotes(db, iv.id)) == 2 and "tomt citat" in texts(at).lower()
+    at.button(key=f"qd_{iv.id}_{svc.list_quotes(db, iv.id)[1].id}").click()
+    run_ok(at)
     at.sidebar.radio(key=f"nav_{iv.id}").set_value("_citater")
     run_ok(at)
     assert "Citater (1)" in texts(at)
-    at.text_area(key=f"qt_{iv.id}_{q.id}").input("Her er der altid kaffe på kanden.")
+    send(at, f"qt_{iv.id}_{q.id}", f"quote:{q.id}", "Her er der altid kaffe på kanden.", (0, None))
     at.checkbox(key=f"qr_{iv.id}_{q.id}").check()
     run_ok(at)
     (q,) = svc.list_quotes(db, iv.id)

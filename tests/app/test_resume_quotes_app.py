@@ -121,11 +121,12 @@ def test_a_quote_from_a_probe_row_carries_the_probes_question_on_the_interview_p
     at.session_state[grid_key(iv.id)] = {"queue": None, "quote": {"code": "rytme_note", "t": 1}}
     run_ok(at)
     assert f"**Citater** · {md(QUESTION)}" in [m.value for m in at.markdown]
-    at.text_area(key=f"qn_{iv.id}_rytme_note").input("Nu står jeg op hver morgen.")
-    run_ok(at)
+    from tests.app.autosave_driver import data, send
+
+    send(at, f"qn_{iv.id}_rytme_note", "newquote:rytme_note", "Nu står jeg op hver morgen.", (0, None))
     stored = svc.list_quotes(db, iv.id)
     assert [(q.item_code, q.text) for q in stored] == [("rytme_note", "Nu står jeg op hver morgen.")]
-    assert at.text_area(key=f"qt_{iv.id}_{stored[0].id}").value == "Nu står jeg op hver morgen."  # listed at once
+    assert data(at, f"qt_{iv.id}_{stored[0].id}")["value"] == "Nu står jeg op hver morgen."  # listed at once
     # the Citater section: the link to where it was said is the probe's question, not «Note»
     at.sidebar.radio(key=f"nav_{iv.id}").set_value("_citater")
     run_ok(at)

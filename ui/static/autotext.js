@@ -9,7 +9,7 @@ export default function (component) {
     root = bbEl('div', { class: 'bb-text' });
     const box = bbText(q, data.code, { multiline: data.multiline, label: data.label, placeholder: data.placeholder,
       value: data.value, version: data.version, maxlength: data.maxlen, rows: data.rows, acked: data.acked,
-      onDirty: () => bbStatus('typing'), onSent: () => bbStatus('saving') });
+      onDirty: () => bbStatus('typing'), onSent: () => bbStatus('saving'), newquote: data.newquote });
     root.appendChild(box);
     root.__box = box;
     if (data.numeric) { box.setAttribute('inputmode', 'decimal'); box.classList.add('bb-number'); }

@@ -134,7 +134,14 @@ function bbText(q, code, opts) {
     q.typing = true;
     if (opts.onDirty) opts.onDirty();
   });
-  box.addEventListener('blur', flush);
+  box.addEventListener('blur', () => {
+    flush();
+    if (opts.newquote && box.value.trim()) {   // the new quote is stored; the field is ready for the next
+      q.push({ code: code, kind: 'done' });
+      box.value = '';
+      sent = '';
+    }
+  });
   if (!multiline) box.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') flush(); });
   q.flushers.push(flush);
   box.__bbUpdate = function (value, version, acked) {
