@@ -158,7 +158,8 @@ PATTERNS: list[tuple[str, str, bool]] = [
     (r"^Help for (.+)$", "Hjælp til $1", False),
     (r"^Remove (.+)$", "Fjern $1", False),
     (r"^(.+) files are not allowed\.$", "Filtypen $1 er ikke tilladt.", True),
-    (r"^File must be (.+) or smaller\.$", "Filen må højst fylde $1.", True),
+    # only above the server's hard cap (50 MB); every field's own, smaller limit is checked by ui.uploads
+    (r"^File must be (.+) or smaller\.$", "Filen er alt for stor til at blive sendt.", True),
     (r"^([\d.,]+\s*[KMG]?B) per file(?: • (.+))?$", "Højst $1 pr. fil", False),
     (r"^Limit ([\d.,]+\s*[KMG]?B) per file(?: • (.+))?$", "Højst $1 pr. fil", False),
     (r"^The page that you have requested does not seem to exist\. Running the app's main page\.$",
