@@ -15,8 +15,10 @@ function bbQueue(key, setStateValue, componentKey) {
   q.componentKey = componentKey;
   q.last = q.last || {};
   q.lastValue = q.lastValue || {};
+  q.iid = key.split(':')[1];
   q.push = function (item) {
     item.seq = ++BB.seq;
+    if (item.chain) item.prev = q.lastValue[item.code];
     q.last[item.code] = item.seq;
     if (item.kind !== 'keep') q.lastValue[item.code] = item.value;
     q.pending.push(item);
@@ -67,8 +69,28 @@ if (!window.__bbAckHooked) {
 // Flush typed text when the page is hidden or closed (tab closed, laptop lid, another app).
 if (!window.__bbFlushHooked) {
   window.__bbFlushHooked = true;
+  // The websocket may be gone before its last message is out when the tab closes: what is not yet
+  // acknowledged also goes by navigator.sendBeacon to /bb/autosave (ui/autosave_http.py), which the
+  // browser delivers after the page is gone. Saving twice is harmless (the same value changes nothing).
+  const beacon = () => {
+    const byIid = {};
+    for (const k in BB.queues) {
+      const q = BB.queues[k];
+      const last = {};
+      q.pending.forEach((it) => { if (it.kind !== 'keep' && it.kind !== 'done') last[it.code] = it; });
+      const items = Object.values(last);
+      if (items.length && q.iid) (byIid[q.iid] = byIid[q.iid] || []).push(...items);
+    }
+    for (const iid in byIid) {
+      try {
+        const body = new Blob([JSON.stringify({ iid: iid, items: byIid[iid] })], { type: 'text/plain' });
+        navigator.sendBeacon('/bb/autosave', body);
+      } catch (e) {}
+    }
+  };
   const flushAll = () => {
     for (const k in BB.queues) (BB.queues[k].flushers || []).forEach((f) => { try { f(); } catch (e) {} });
+    beacon();
   };
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushAll(); });
   window.addEventListener('pagehide', flushAll);

@@ -1,0 +1,118 @@
+"""POST /bb/autosave (ui/autosave_http.py): the last changes of a closing page, through save_answer.
+
+Runs the route in Starlette's test client against the test's store (SQLite or PostgreSQL): who may
+send, what is refused (another origin, too large, not JSON), and that a stale or repeated beacon
+never replaces a newer answer."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from survey import auth
+from survey import interview as svc
+from survey.db import get_engine, session_scope
+from ui import autosave_http
+
+HOST = "http://testserver"
+
+
+@pytest.fixture
+def client(db_url, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_DB", db_url)
+    return TestClient(Starlette(routes=autosave_http.ROUTES), base_url=HOST)
+
+
+@pytest.fixture
+def iv(db_url, guide, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_DB", db_url)
+    return svc.start_interview(get_engine(db_url), guide, site_name="Basen", site_type="boform", interviewer="KL",
+                               interview_date=dt.date(2026, 11, 3))
+
+
+def post(client, payload, *, origin=HOST, raw: bytes | None = None, cookies=None):
+    body = raw if raw is not None else json.dumps(payload).encode()
+    headers = {"content-type": "text/plain", "sec-fetch-site": "same-origin"}
+    if origin:
+        headers["origin"] = origin
+    if cookies:
+        client.cookies.update(cookies)
+    return client.post(autosave_http.AUTOSAVE_PATH, content=body, headers=headers)
+
+
+def answers(db_url, iid):
+    return svc.load_state(get_engine(db_url), iid).answers
+
+
+def test_a_closing_page_saves_its_last_text_and_choices(client, iv, db_url):
+    r = post(client, {"iid": iv.id, "items": [
+        {"code": "hvorfor_her", "value": "Skrevet lige før fanen lukkede", "base": [0, None]},
+        {"code": "gender", "value": "kvinde", "base": [0, None]},
+        {"code": "newquote:hvorfor_her", "value": "Her er trygt."}]})
+    assert r.status_code == 204
+    a = answers(db_url, iv.id)
+    assert (a["hvorfor_her"], a["gender"]) == ("Skrevet lige før fanen lukkede", "kvinde")
+    assert [q.text for q in svc.list_quotes(get_engine(db_url), iv.id)] == ["Her er trygt."]
+    # the same beacon twice (visibilitychange and pagehide): nothing changes, no second quote
+    assert post(client, {"iid": iv.id, "items": [
+        {"code": "gender", "value": "kvinde", "base": [0, None]},
+        {"code": "newquote:hvorfor_her", "value": "Her er trygt. Altid."}]}).status_code == 204
+    assert [q.text for q in svc.list_quotes(get_engine(db_url), iv.id)] == ["Her er trygt. Altid."]
+    trail = [t for t in svc.audit_trail(get_engine(db_url), iv.id) if t.code == "gender"]
+    assert len(trail) == 1
+
+
+def test_a_stale_beacon_never_replaces_a_newer_answer_but_a_chained_one_follows_its_own(client, iv, db_url, guide):
+    e = get_engine(db_url)
+    assert svc.save_answer(e, guide, iv.id, "rytme", "ja").ok             # another tab
+    post(client, {"iid": iv.id, "items": [{"code": "rytme", "value": "nej", "base": [0, None]}]})
+    assert answers(db_url, iv.id)["rytme"] == "ja"
+    assert any((t.note or "").startswith("konflikt") for t in svc.audit_trail(e, iv.id) if t.code == "rytme")
+    # this tab changed «age» to 40 (saved by the websocket) and then to 41: chained on its own 40
+    assert svc.save_answer(e, guide, iv.id, "age", "40", base=(0, None)).ok
+    post(client, {"iid": iv.id, "items": [{"code": "age", "value": "41", "base": [0, None], "chain": True,
+                                           "prev": "40"}]})
+    assert answers(db_url, iv.id)["age"] == "41"
+
+
+@pytest.mark.parametrize("kind, kwargs, status", [
+    ("another site", dict(origin="http://evil.example"), 403),
+    ("no origin", dict(origin=None), 403),
+    ("not json", dict(raw=b"\xff\xfe not json"), 400),
+    ("too large", dict(raw=b"x" * (autosave_http.MAX_BODY + 1)), 413),
+])
+def test_refusals_change_nothing(client, iv, db_url, kind, kwargs, status):
+    r = post(client, {"iid": iv.id, "items": [{"code": "gender", "value": "mand", "base": [0, None]}]}, **kwargs)
+    assert r.status_code == status, kind
+    assert "gender" not in answers(db_url, iv.id)
+
+
+def test_with_users_only_a_signed_in_interviewer_of_that_interview_may_send(client, db_url, guide):
+    e = get_engine(db_url)
+    iv = svc.start_interview(e, guide, site_name="Basen", site_type="boform", interviewer="kl")
+    with session_scope(e) as s:
+        auth.add_user(s, "admin1", "admin", "hemmelig-kode-1")
+        auth.add_user(s, "kl", "interviewer", "hemmelig-kode-2")
+        auth.add_user(s, "ole", "interviewer", "hemmelig-kode-3")
+        auth.add_user(s, "rw", "report_writer", "hemmelig-kode-4")
+    payload = {"iid": iv.id, "items": [{"code": "gender", "value": "mand", "base": [0, None]}]}
+    assert post(client, payload).status_code == 403                       # no session
+
+    def token_for(user):
+        with session_scope(e) as s:
+            issued = auth.start_session(s, user)
+        with session_scope(e) as s:
+            return auth.redeem_ticket(s, issued.ticket)
+
+    for user in ("ole", "rw"):                                            # not hers / not an interviewer
+        client.cookies.clear()
+        assert post(client, payload, cookies={auth.SESSION_COOKIE: token_for(user)}).status_code == 403
+    assert "gender" not in answers(db_url, iv.id)
+    client.cookies.clear()
+    assert post(client, payload, cookies={auth.SESSION_COOKIE: token_for("kl")}).status_code == 204
+    assert answers(db_url, iv.id)["gender"] == "mand"
+    trail = [t for t in svc.audit_trail(e, iv.id) if t.code == "gender"]
+    assert trail[-1].who == "kl"
