@@ -173,6 +173,15 @@ class Ctx:
         return self.state.context().get(code)
 
 
+def load_ctx(iid: str) -> Ctx:
+    """The interview as the page draws it now: its guide, its state (one read) and quotes by item."""
+    state = svc.load_state(engine(), iid)
+    qb: dict[str, list[svc.QuoteView]] = {}
+    for q in state.quotes:
+        qb.setdefault(q.item_code, []).append(q)
+    return Ctx(iv_guide(iid), state, qb)
+
+
 # ---------------------------------------------------------------- callbacks (run before the rerun)
 
 def _n() -> int:

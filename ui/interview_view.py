@@ -187,11 +187,7 @@ def quotes_dialog(ctx: ui_items.Ctx, code: str) -> None:
         return
     # the dialog reruns on its own (a fragment, with the arguments it was opened with): read the quotes
     # again, so one just added is listed at once
-    state = svc.load_state(engine(), ctx.iid)
-    qb: dict[str, list[svc.QuoteView]] = {}
-    for q in state.quotes:
-        qb.setdefault(q.item_code, []).append(q)
-    ui_items.quotes_panel(ui_items.Ctx(ctx.guide, state, qb), it)
+    ui_items.quotes_panel(ui_items.load_ctx(ctx.iid), it)
 
 
 def prev_next(navkey: str, options: list[str], current: str, labels: dict[str, str]) -> None:
@@ -393,14 +389,10 @@ def main() -> None:
         st.page_link(START_PAGE, label="Til oversigten", icon=":material/list:")
         return
     st.session_state[ui_items.INFORMANT.format(iid)] = info.informant
-    g = ui_items.iv_guide(iid)  # issue 7: a case worker's, contact person's, leader's or case file's own guide
-    state = svc.load_state(engine(), iid)
-    qb: dict[str, list[svc.QuoteView]] = {}
-    for q in state.quotes:
-        qb.setdefault(q.item_code, []).append(q)
-    ctx = ui_items.Ctx(g, state, qb)
+    ctx = ui_items.load_ctx(iid)  # issue 7: a case worker's, contact person's, leader's or case file's own guide
+    g = ctx.guide
     secs = svc.sections(g)
-    stat = svc.section_status(g, state.context())
+    stat = svc.section_status(g, ctx.state.context())
     options = nav_options(secs)
     # a source (issue 7) opens on «Om interviewet»: who was interviewed and the focus (konkret/generelt) decide
     # which questions the sections ask; once something is answered, the interview resumes where the last
@@ -430,12 +422,8 @@ def section_body(iid: str, current: str) -> None:
     early = last.get("iid") == iid  # a save in this session: the status needs no read, draw it first
     if early:
         saved_indicator(None, iid)
-    g = ui_items.iv_guide(iid)
-    state = svc.load_state(engine(), iid)
-    qb: dict[str, list[svc.QuoteView]] = {}
-    for q in state.quotes:
-        qb.setdefault(q.item_code, []).append(q)
-    ctx = ui_items.Ctx(g, state, qb)
+    ctx = ui_items.load_ctx(iid)
+    g, state = ctx.guide, ctx.state
     secs = svc.sections(g)
     stat = svc.section_status(g, state.context())
     if not early:

@@ -25,7 +25,7 @@ GUIDE_DATE_HELP = "Skriv datoen som dd.mm.åååå, eller vælg den i kalenderen
 
 # shared with ui/autosave.py (which owns them: it cannot import this module)
 from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, _n, _refused, _saved, acked_json,  # noqa: E402,F401
-                         choice_field, iv_guide, probe_grid, quote_field, text_field)
+                         choice_field, iv_guide, load_ctx, probe_grid, quote_field, text_field)
 
 
 def widget_value(it: Item, value: str | None):

@@ -362,6 +362,18 @@ def test_quick_clicks_during_saves_are_all_kept(server, browser, store):
                 wait_store(store, iid, "gender", other)
             page.mouse.click(x, box["y"] + box["height"] / 2)
             wait_store(store, iid, "gender", value)
+    # an archetype card is a button: a click anywhere on it records that archetype
+    card = page.locator(".st-key-cardbtn_dovne button").first
+    card.scroll_into_view_if_needed()
+    box = card.bounding_box()
+    page.mouse.click(box["x"] + box["width"] - 4, box["y"] + box["height"] - 4)   # its far corner
+    wait_store(store, iid, "selvplacering", "dovne")
+    page.locator(".st-key-cardbtn_etniske button").first.click()
+    wait_store(store, iid, "selvplacering", "etniske")
+    item(page, iid, "selvplacering").get_by_role("radio", name="Den etniske").wait_for()
+    page.wait_for_function("""(iid) => { const r = document.querySelector(`.st-key-v_${iid}_selvplacering
+                                  .bb-copt[data-value="etniske"]`); return r && r.getAttribute('aria-checked') === 'true'; }""",
+                           arg=iid)
     # the keyboard: arrows move without saving, Space chooses
     item(page, iid, "gender").locator(".bb-copt").first.focus()
     n0 = audit_count(store, iid)
