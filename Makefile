@@ -17,11 +17,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 # venv, install, demo study into an empty store (leaves a non-empty store, or one with users, alone),
-# the demo admin on a store without users (prints how to sign in), start the app on 127.0.0.1
+# the demo admin on a store without users (prints how to sign in), start the app on 127.0.0.1 (serve.py:
+# app.py through Streamlit's ASGI wrapper, with the routes that set the signed-in browser's cookie)
 run: install
 	$(BIN)/brugerblik demo --if-empty
 	$(BIN)/brugerblik user demo-admin
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run serve.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 
 # venv, install (browser included), every test: first on SQLite, then again on a throwaway
 # PostgreSQL server on 127.0.0.1 (tools/pg-test.sh sets BRUGERBLIK_TEST_DB; if the server cannot

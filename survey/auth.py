@@ -15,20 +15,33 @@ reference binding); only the hash is stored. Log lines name the user, never a pa
 A store with no users at all is *open* (single-user mode: a fresh store before `make run` has
 created its demo admin, and scripts/tests on a private file). As soon as one user exists every
 page and command requires a login. `ensure_demo_admin` creates the demo admin on an empty store.
+
+Signed-in browsers (issue 10, `AppSession`; the web side is ui/access.py and ui/session_http.py):
+`start_session` after a login gives a one-time *ticket* (random, only its SHA-256 stored, valid
+`TICKET_SECONDS`, single use); `redeem_ticket` exchanges it once for the session *token* (random,
+only its SHA-256 stored), which the browser keeps as an HttpOnly cookie. `resume_session` turns
+a token back into the principal while the session lives: not revoked, used within
+`session_minutes()` (sliding, written at most every `TOUCH_SECONDS`), at most `SESSION_MAX_HOURS`
+old, the user active and not due to change the password. `end_session` revokes one session
+(logout); `set_password` and `set_active(..., False)` revoke all of the user's sessions, so the
+CLI's user commands do too. `purge_sessions` deletes rows ended more than `PURGE_AFTER` ago.
+Neither a token nor a ticket is ever logged.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Field, Session, SQLModel
 
 from survey.models import AuditEntry, utcnow
@@ -71,6 +84,11 @@ MIN_PASSWORD = 10
 DEMO_ADMIN = "admin"
 DEMO_PASSWORD = "brugerblik-demo"
 DEFAULT_SESSION_MINUTES = 30
+SESSION_COOKIE = "bb_session"      # the cookie that carries a signed-in browser's token (HttpOnly)
+TICKET_SECONDS = 60                # a ticket must be redeemed within this time, once
+TOUCH_SECONDS = 60                 # last_seen/expires_at are written at most this often per session
+SESSION_MAX_HOURS = 12             # a session ends this long after the login, however active (= cookie Max-Age)
+PURGE_AFTER = dt.timedelta(days=1)  # ended (revoked or expired) sessions are deleted after this
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -247,6 +265,7 @@ def set_password(s: Session, username: str, password: str, *, who: Optional[str]
     user = _existing(s, username)
     user.password_hash = _hasher.hash(check_password(password))
     user.must_change_password = bool(must_change)
+    revoke_sessions(s, user.username)  # every signed-in browser of the user must log in again
     _audit(s, who, f"adgangskode {'nulstillet' if must_change else 'skiftet'} for {user.username}",
            code=f"user:{user.username}")
 
@@ -271,6 +290,8 @@ def set_active(s: Session, username: str, active: bool, *, who: Optional[str] = 
             raise AuthError("Den sidste aktive administrator kan ikke deaktiveres.")
     old = "aktiv" if user.active else "deaktiveret"
     user.active = bool(active)
+    if not active:
+        revoke_sessions(s, user.username)
     _audit(s, who, f"bruger {user.username} {'aktiveret' if active else 'deaktiveret'}", old=old,
            new="aktiv" if active else "deaktiveret", code=f"user:{user.username}")
 
@@ -342,6 +363,168 @@ def session_expired(last_seen: Optional[dt.datetime], now: Optional[dt.datetime]
     if last_seen.tzinfo is None:
         last_seen = last_seen.replace(tzinfo=dt.timezone.utc)
     return now - last_seen > dt.timedelta(minutes=minutes if minutes is not None else session_minutes())
+
+
+def _aware(t: Optional[dt.datetime]) -> Optional[dt.datetime]:
+    """SQLite hands back naive datetimes: they are UTC."""
+    if t is not None and t.tzinfo is None:
+        return t.replace(tzinfo=dt.timezone.utc)
+    return t
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def _secret_ok(value: object) -> bool:
+    """A ticket or token as `secrets.token_urlsafe(32)` makes them (anything else is not looked up)."""
+    return isinstance(value, str) and 32 <= len(value) <= 64 and re.fullmatch(r"[A-Za-z0-9_-]+", value) is not None
+
+
+def _expiry(created_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    return min(now + dt.timedelta(minutes=session_minutes()), _aware(created_at) + dt.timedelta(hours=SESSION_MAX_HOURS))
+
+
+def _session_user(s: Session, username: str) -> Optional[User]:
+    """The user a session may still act for: exists, active and not due to change the password."""
+    u = get_user(s, username)
+    return u if u is not None and u.active and not u.must_change_password else None
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A new session: its row id (the app keeps it) and the one-time ticket (goes to the browser once)."""
+    session_id: int
+    ticket: str
+
+
+@dataclass(frozen=True)
+class Resumed:
+    session_id: int
+    principal: Principal
+
+
+def start_session(s: Session, username: str, *, now: Optional[dt.datetime] = None) -> Issued:
+    """A new signed-in session for `username` (after a correct login or a password change) and its
+    one-time ticket; only the ticket's SHA-256 is stored. Ended sessions are purged on the way."""
+    now = now or utcnow()
+    user = _session_user(s, username)
+    if user is None:
+        raise AuthError("Forkert brugernavn eller adgangskode, eller brugeren er deaktiveret.")
+    purge_sessions(s, now=now)
+    ticket = secrets.token_urlsafe(32)
+    row = AppSession(ticket_hash=_digest(ticket), ticket_expires_at=now + dt.timedelta(seconds=TICKET_SECONDS),
+                     username=user.username, created_at=now, last_seen=now, expires_at=_expiry(now, now))
+    s.add(row)
+    s.flush()
+    log.info("session startet: %s", user.username)
+    return Issued(row.id, ticket)
+
+
+def redeem_ticket(s: Session, ticket: object, *, now: Optional[dt.datetime] = None) -> Optional[str]:
+    """The session token for a valid ticket, once; None for an unknown, used or expired ticket or a
+    session that has ended. The ticket is spent whatever the outcome. Only the token's SHA-256 is
+    stored: the caller hands the token to the browser and forgets it."""
+    if not _secret_ok(ticket):
+        return None
+    now = now or utcnow()
+    h = _digest(ticket)
+    row = s.execute(select(AppSession).where(AppSession.ticket_hash == h)).scalar_one_or_none()
+    if row is None:
+        return None
+    valid = (row.token_hash is None and row.revoked_at is None and _aware(row.ticket_expires_at) > now
+             and _aware(row.expires_at) > now and _session_user(s, row.username) is not None)
+    token = secrets.token_urlsafe(32)
+    values = {"ticket_hash": None, "ticket_expires_at": None}
+    if valid:
+        values.update(token_hash=_digest(token), last_seen=now, expires_at=_expiry(row.created_at, now))
+    # single use also when two requests race: only the one whose UPDATE still finds the ticket wins
+    done = s.execute(update(AppSession).where(AppSession.id == row.id, AppSession.ticket_hash == h,
+                                              AppSession.token_hash.is_(None)).values(**values)
+                     .execution_options(synchronize_session=False)).rowcount
+    s.expire(row)
+    if not valid or done != 1:
+        log.info("billet afvist")
+        return None
+    return token
+
+
+def _slide(s: Session, row: AppSession, now: dt.datetime) -> None:
+    if now - _aware(row.last_seen) >= dt.timedelta(seconds=TOUCH_SECONDS):
+        row.last_seen = now
+        row.expires_at = _expiry(row.created_at, now)
+
+
+def resume_session(s: Session, token: object, *, now: Optional[dt.datetime] = None) -> Optional[Resumed]:
+    """The principal of a live session for the browser's token (a reload, a new tab, a restarted
+    browser), its expiry slid; None when the token is unknown or the session revoked, expired, or its
+    user disabled or due to change the password."""
+    if not _secret_ok(token):
+        return None
+    now = now or utcnow()
+    row = s.execute(select(AppSession).where(AppSession.token_hash == _digest(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= now:
+        return None
+    user = _session_user(s, row.username)
+    if user is None:
+        return None
+    _slide(s, row, now)
+    return Resumed(row.id, Principal(user.username, user.role))
+
+
+def touch_session(s: Session, session_id: int, *, now: Optional[dt.datetime] = None) -> str:
+    """On every rerun of a signed-in tab: ``"live"`` (expiry slid), ``"ticket"`` (live, and its ticket
+    is still waiting to be redeemed), ``"revoked"`` (logout, password change, user disabled),
+    ``"expired"`` or ``"gone"`` (purged)."""
+    now = now or utcnow()
+    row = s.get(AppSession, session_id)
+    if row is None:
+        return "gone"
+    if row.revoked_at is not None:
+        return "revoked"
+    if _aware(row.expires_at) <= now:
+        return "expired"
+    _slide(s, row, now)
+    if row.token_hash is None and row.ticket_hash is not None and _aware(row.ticket_expires_at) > now:
+        return "ticket"
+    return "live"
+
+
+def end_session(s: Session, session_id: Optional[int] = None, *, token: object = None,
+                now: Optional[dt.datetime] = None) -> bool:
+    """Logout: revoke the session with this id or this token (and spend its ticket). True if one was live."""
+    now = now or utcnow()
+    if session_id is not None:
+        cond = AppSession.id == session_id
+    elif _secret_ok(token):
+        cond = AppSession.token_hash == _digest(token)
+    else:
+        return False
+    n = s.execute(update(AppSession).where(cond, AppSession.revoked_at.is_(None))
+                  .values(revoked_at=now, ticket_hash=None, ticket_expires_at=None)
+                  .execution_options(synchronize_session=False)).rowcount
+    if n:
+        log.info("session afsluttet")
+    return bool(n)
+
+
+def revoke_sessions(s: Session, username: str, *, now: Optional[dt.datetime] = None) -> int:
+    """End every session of `username` (password change, reset, disabled); the number ended."""
+    now = now or utcnow()
+    n = s.execute(update(AppSession).where(AppSession.username == str(username).strip().lower(),
+                                           AppSession.revoked_at.is_(None))
+                  .values(revoked_at=now, ticket_hash=None, ticket_expires_at=None)
+                  .execution_options(synchronize_session=False)).rowcount
+    if n:
+        log.info("sessioner afsluttet for %s: %d", username, n)
+    return int(n or 0)
+
+
+def purge_sessions(s: Session, *, now: Optional[dt.datetime] = None) -> int:
+    """Delete sessions revoked or expired more than `PURGE_AFTER` ago; the number deleted."""
+    cut = (now or utcnow()) - PURGE_AFTER
+    return int(s.execute(delete(AppSession).where(or_(AppSession.revoked_at < cut, AppSession.expires_at < cut))
+                         .execution_options(synchronize_session=False)).rowcount or 0)
 
 
 def current_principal(s: Session, username: Optional[str], password: Optional[str]) -> Principal:

@@ -9,8 +9,23 @@
   form says why. The URL (page and query parameters) is left alone, so after signing in again
   the user is back where they were; the interview autosave stores every answer when the
   field is left, so a timeout loses nothing that was shown as saved.
-* Every rerun re-reads the signed-in user: a user disabled meanwhile is signed out at once, a
-  changed role takes effect at once, a password reset sends them to «Skift adgangskode».
+* **A reload, a new tab, a restarted browser** (issue 10) stay signed in: st.session_state is
+  per page load, so the signed-in browser is also a row in the store (`survey.auth.AppSession`,
+  its id in `SESSION_ID`). After a login or a password change `auth.start_session` makes it with
+  a one-time ticket; `_hand_over_ticket` puts a small script in the page that POSTs the ticket
+  (in the body) to ``/bb/session`` (ui/session_http.py, served by serve.py), which answers with
+  the HttpOnly, SameSite=Strict cookie ``bb_session`` holding a random token (the store has only
+  its hash; no script, URL or log ever sees it). On a rerun with nobody in the session state,
+  `_from_cookie` reads the cookie of the page's websocket handshake (`st.context.cookies`; empty
+  in AppTest) and `auth.resume_session` gives the principal back — same page, same URL, so the
+  same interview and section (/interview?iv=…&afsnit=…) — while the session lives: not revoked,
+  used within the timeout (the store's expiry slides at most once a minute), the user active and
+  not due to change the password. «Log ud» revokes the row (and POSTs ``/bb/logout``, which
+  deletes the cookie); `auth.set_password` and `auth.set_active(False)` revoke all of the user's
+  rows, from the app and from the CLI alike.
+* Every rerun re-reads the signed-in user and the tab's session row: a user disabled meanwhile
+  is signed out at once, a changed role takes effect at once; a session revoked elsewhere (log
+  out in another tab, a password change or reset) signs the tab out with a message.
 * A failed login gets one message for every cause (`auth.authenticate`); after `MAX_FAILS`
   failures in a session the form waits `WAIT_SECONDS` before it checks a password again.
 * A user with ``must_change_password`` (the demo admin, a reset) chooses a new password
@@ -24,6 +39,7 @@ a hidden menu entry is not what keeps anyone out.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 
@@ -36,6 +52,9 @@ from ui.common import LAST_SEEN, PRINCIPAL, allows, engine, inject_css, md, stor
 log = logging.getLogger("brugerblik.ui")
 
 PENDING = "bb_pending_user"     # signed in, but must choose a new password first (user name)
+SESSION_ID = "bb_session_id"    # this tab's app_session row (its id; never the token)
+TICKET = "bb_session_ticket"    # the one-time ticket the page still has to redeem for the cookie
+FORGET_COOKIE = "bb_forget_cookie"  # after «Log ud»: the login page asks the server to delete the cookie
 CHANGE_PW = "bb_change_pw"      # the signed-in user asked to change their password
 FAILS = "bb_login_fails"        # failed logins in this session
 WAIT_UNTIL = "bb_login_wait"    # no password is checked before this time (UTC)
@@ -133,32 +152,94 @@ def _end_session(notice: str | None) -> None:
         st.session_state[NOTICE] = notice
 
 
-def _fresh(username: str) -> tuple[auth.Principal | None, bool]:
-    """The user as the store has them now: (principal or None if gone/disabled, must change password)."""
+def _fresh(username: str, session_id: int | None = None) -> tuple[auth.Principal | None, bool, str | None]:
+    """The user as the store has them now: (principal or None if gone/disabled, must change password,
+    the state of the tab's session row — `auth.touch_session`, None without one)."""
     with session_scope(engine()) as s:
         u = auth.get_user(s, username)
         if u is None or not u.active:
-            return None, False
-        return auth.Principal(u.username, u.role), bool(u.must_change_password)
+            return None, False, None
+        state = auth.touch_session(s, session_id) if session_id is not None else None
+        return auth.Principal(u.username, u.role), bool(u.must_change_password), state
+
+
+def _timeout_notice() -> str:
+    return (f"Du er logget ud efter {auth.session_minutes()} minutters inaktivitet. Log ind igen for at fortsætte, "
+            "hvor du var — alt, der var vist som gemt, er gemt.")
+
+
+def _cookie_token() -> str | None:
+    """The session cookie sent with this page's websocket handshake (None in AppTest, bare mode …)."""
+    try:
+        token = st.context.cookies.get(auth.SESSION_COOKIE)
+    except Exception:  # no browser context
+        return None
+    return token if isinstance(token, str) and token else None
+
+
+def _from_cookie() -> auth.Principal | None:
+    """Sign the tab in again from the browser's session cookie (a reload, a new tab, a restarted
+    browser), if its session still lives; None otherwise (the login form is shown)."""
+    token = _cookie_token()
+    if token is None:
+        return None
+    with session_scope(engine()) as s:
+        resumed = auth.resume_session(s, token)
+    if resumed is None:  # timed out, logged out, new password, user disabled: say so, not why
+        st.session_state.setdefault(NOTICE, "Du er ikke logget ind længere (efter inaktivitet, når der er logget "
+                                            "ud, eller når adgangskoden er skiftet). Log ind igen for at fortsætte, "
+                                            "hvor du var.")
+        return None
+    log.info("session genoptaget: %s", resumed.principal.username)
+    for k in (NOTICE, PENDING, FAILS, WAIT_UNTIL):
+        st.session_state.pop(k, None)
+    st.session_state[PRINCIPAL] = resumed.principal
+    st.session_state[SESSION_ID] = resumed.session_id
+    st.session_state[LAST_SEEN] = _now()
+    return resumed.principal
+
+
+def _start_browser_session(username: str) -> None:
+    """A new store session for this tab; its one-time ticket goes to the page on the next rerun."""
+    st.session_state.pop(SESSION_ID, None)
+    st.session_state.pop(TICKET, None)
+    try:
+        with session_scope(engine()) as s:
+            issued = auth.start_session(s, username)
+    except Exception as e:  # no cookie then: the tab stays signed in, a reload asks for the login
+        log.error("session kunne ikke startes: %s", type(e).__name__)
+        return
+    st.session_state[SESSION_ID] = issued.session_id
+    st.session_state[TICKET] = issued.ticket
 
 
 def _session_principal() -> auth.Principal | None:
-    """The signed-in principal after the timeout and the store's word; None when nobody is signed in."""
+    """The signed-in principal after the timeout and the store's word; from the session cookie when
+    the tab has none (`_from_cookie`); None when nobody is signed in."""
     p = st.session_state.get(PRINCIPAL)
     pending = st.session_state.get(PENDING)
     name = p.username if isinstance(p, auth.Principal) else pending
     if not name:
-        return None
+        return _from_cookie()
     if auth.session_expired(st.session_state.get(LAST_SEEN)):
-        minutes = auth.session_minutes()
         log.info("session udløbet")
-        _end_session(f"Du er logget ud efter {minutes} minutters inaktivitet. Log ind igen for at fortsætte, "
-                     "hvor du var — alt, der var vist som gemt, er gemt.")
-        return None
-    fresh, must_change = _fresh(name)
+        _end_session(_timeout_notice())
+        return _from_cookie()  # the browser's session may have been kept alive in another tab
+    fresh, must_change, state = _fresh(name, st.session_state.get(SESSION_ID))
     if fresh is None:
         _end_session("Du er logget ud: brugeren er deaktiveret eller findes ikke længere.")
         return None
+    if state in ("revoked", "gone"):
+        log.info("session afsluttet andetsteds")
+        _end_session("Du er logget ud: sessionen er afsluttet (logget ud i et andet vindue, ny adgangskode "
+                     "eller ændret bruger). Log ind igen for at fortsætte, hvor du var.")
+        return None
+    if state == "expired":
+        log.info("session udløbet")
+        _end_session(_timeout_notice())
+        return None
+    if state != "ticket":
+        st.session_state.pop(TICKET, None)  # redeemed (or too late): nothing more to hand over
     st.session_state[LAST_SEEN] = _now()
     if must_change:
         st.session_state.pop(PRINCIPAL, None)
@@ -183,6 +264,7 @@ def signed_in():
     page = st.navigation(pages.nav, position="top" if p is not None else "hidden")
     if p is None:
         inject_css()
+        _forget_cookie()
         if st.session_state.get(PENDING):
             password_form(st.session_state[PENDING], forced=True, pages=pages, page=page)
         else:
@@ -190,12 +272,46 @@ def signed_in():
         st.stop()
     if page is pages.login:  # /login while signed in (or on an open store): to the first page
         st.switch_page(pages.default)
+    _hand_over_ticket()
     if st.session_state.get(CHANGE_PW) and p.username:
         inject_css()
         password_form(p.username, forced=False, pages=pages, page=page)
         st.stop()
     chrome(p, pages)
     return p, page
+
+
+# the page's side of the cookie (ui/session_http.py): the ticket goes in the body, never in the URL;
+# sent once per tab (a rerun draws the script again until the store sees the ticket redeemed). The
+# element hides its own container, so the page does not move when it comes and goes.
+_HIDE = ('<style>[data-testid="stElementContainer"]:has(.bb-session-js) { display: none !important; }</style>'
+         '<span class="bb-session-js" hidden></span>')
+_TICKET_JS = _HIDE + """<script>
+(() => {
+  const t = %s;
+  const sent = (window.__bbTickets = window.__bbTickets || new Set());
+  if (sent.has(t)) return;
+  sent.add(t);
+  fetch('/bb/session', { method: 'POST', body: t, credentials: 'same-origin', cache: 'no-store',
+                         headers: { 'Content-Type': 'text/plain' } })
+    .then((r) => { if (r.status >= 500) sent.delete(t); })   // the store did not answer: the next rerun tries again
+    .catch(() => sent.delete(t));
+})();
+</script>"""
+_FORGET_JS = _HIDE + """<script>
+fetch('/bb/logout', { method: 'POST', credentials: 'same-origin', cache: 'no-store' }).catch(() => {});
+</script>"""
+
+
+def _hand_over_ticket() -> None:
+    ticket = st.session_state.get(TICKET)
+    if ticket:
+        st.html(_TICKET_JS % json.dumps(ticket), unsafe_allow_javascript=True)
+
+
+def _forget_cookie() -> None:
+    if st.session_state.pop(FORGET_COOKIE, False):
+        st.html(_FORGET_JS, unsafe_allow_javascript=True)
 
 
 def _after_sign_in(pages: Pages, page) -> None:
@@ -251,10 +367,11 @@ def login_form(pages: Pages, page) -> None:
     for k in (FAILS, WAIT_UNTIL, NOTICE):
         st.session_state.pop(k, None)
     st.session_state[LAST_SEEN] = _now()
-    if must_change:
+    if must_change:  # the browser session starts once a new password is chosen
         st.session_state[PENDING] = p.username
     else:
         st.session_state[PRINCIPAL] = p
+        _start_browser_session(p.username)
     _after_sign_in(pages, page)
 
 
@@ -273,8 +390,7 @@ def password_form(username: str, *, forced: bool, pages: Pages, page) -> None:
         submitted = st.form_submit_button("Gem ny adgangskode", type="primary", key="bb_pw_btn")
     if forced:
         if st.button("Log ud", key="bb_pw_logout", icon=":material/logout:"):
-            _end_session("Du er logget ud.")
-            st.switch_page(pages.login)
+            log_out(pages)
     elif st.button("Fortryd", key="bb_pw_cancel"):
         st.session_state.pop(CHANGE_PW, None)
         st.rerun()
@@ -296,12 +412,13 @@ def password_form(username: str, *, forced: bool, pages: Pages, page) -> None:
     st.session_state.pop(CHANGE_PW, None)
     st.session_state.pop(PENDING, None)
     st.session_state[NOTICE] = "Din adgangskode er skiftet."
-    fresh, _ = _fresh(username)
+    fresh, _, _ = _fresh(username)
     if fresh is None:
         _end_session("Du er logget ud: brugeren er deaktiveret eller findes ikke længere.")
         st.rerun()
     st.session_state[PRINCIPAL] = fresh
     st.session_state[LAST_SEEN] = _now()
+    _start_browser_session(username)  # set_password ended every session of the user, this tab's too
     _after_sign_in(pages, page)
 
 
@@ -323,6 +440,23 @@ def chrome(p: auth.Principal, pages: Pages) -> None:
         c2.button(":material/key:", key="bb_chpw", on_click=_ask_password_change, help="Skift din adgangskode",
                   width="stretch")
     if out:
-        log.info("logget ud")
-        _end_session("Du er logget ud.")
-        st.switch_page(pages.login)  # the next person starts from «Log ind», not from this page
+        log_out(pages)
+
+
+def log_out(pages: Pages) -> None:
+    """«Log ud»: the store's session is revoked (a reload, another tab or the cookie get nothing of
+    it), the tab forgets everything, and the login page asks the server to delete the cookie."""
+    log.info("logget ud")
+    sid = st.session_state.get(SESSION_ID)
+    token = _cookie_token()
+    try:
+        with session_scope(engine()) as s:
+            if sid is not None:
+                auth.end_session(s, sid)
+            if token is not None:  # the tab may have been signed in from an older cookie of this browser
+                auth.end_session(s, token=token)
+    except Exception as e:
+        log.error("session kunne ikke afsluttes: %s", type(e).__name__)
+    _end_session("Du er logget ud.")
+    st.session_state[FORGET_COOKIE] = True
+    st.switch_page(pages.login)  # the next person starts from «Log ind», not from this page

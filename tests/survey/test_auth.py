@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 import logging
 
 import pytest
@@ -133,3 +134,177 @@ def test_login_logs_no_password(s, caplog):
             auth.authenticate(s, "ole", "forkert-kode-123")
     text = caplog.text
     assert "ole" in text and PW not in text and "forkert-kode-123" not in text
+
+
+# ----------------------------------------------------------------------------- signed-in browsers (issue 10)
+
+T0 = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def _rows(s) -> list[auth.AppSession]:
+    s.expire_all()
+    return list(s.execute(select(auth.AppSession).order_by(auth.AppSession.id)).scalars())
+
+
+def _signed_in(s, name="ole", now=T0) -> tuple[auth.Issued, str]:
+    issued = auth.start_session(s, name, now=now)
+    token = auth.redeem_ticket(s, issued.ticket, now=now + dt.timedelta(seconds=1))
+    assert token is not None
+    return issued, token
+
+
+@pytest.fixture
+def ole(s):
+    auth.add_user(s, "ole", "interviewer", PW)
+    auth.add_user(s, "boss", "admin", PW)
+    s.commit()
+    return s
+
+
+def test_ticket_is_single_use(ole):
+    s = ole
+    issued = auth.start_session(s, "ole", now=T0)
+    token = auth.redeem_ticket(s, issued.ticket, now=T0 + dt.timedelta(seconds=5))
+    assert token and token != issued.ticket
+    assert auth.redeem_ticket(s, issued.ticket, now=T0 + dt.timedelta(seconds=6)) is None  # spent
+    (row,) = _rows(s)
+    assert row.ticket_hash is None and row.ticket_expires_at is None and row.token_hash
+    # the token itself is not a ticket; a made-up ticket, a malformed one and no ticket get nothing
+    assert auth.redeem_ticket(s, token, now=T0) is None
+    for bad in ("A" * 43, "kort", "x" * 500, "' OR 1=1 --" * 4, None, 42):
+        assert auth.redeem_ticket(s, bad, now=T0) is None
+    assert auth.resume_session(s, token, now=T0 + dt.timedelta(seconds=7)).principal == auth.Principal(
+        "ole", "interviewer")
+
+
+def test_ticket_expires_after_a_minute_and_is_spent_by_the_late_try(ole):
+    s = ole
+    issued = auth.start_session(s, "ole", now=T0)
+    assert auth.touch_session(s, issued.session_id, now=T0 + dt.timedelta(seconds=30)) == "ticket"
+    late = T0 + dt.timedelta(seconds=auth.TICKET_SECONDS + 1)
+    assert auth.redeem_ticket(s, issued.ticket, now=late) is None
+    (row,) = _rows(s)
+    assert row.ticket_hash is None and row.token_hash is None
+    # the tab that logged in keeps its session (no cookie then: a reload asks for the login)
+    assert auth.touch_session(s, issued.session_id, now=late) == "live"
+
+
+def test_only_hashes_are_stored(ole):
+    s = ole
+    issued = auth.start_session(s, "ole", now=T0)
+    (row,) = _rows(s)
+    assert row.ticket_hash == hashlib.sha256(issued.ticket.encode()).hexdigest()
+    token = auth.redeem_ticket(s, issued.ticket, now=T0)
+    (row,) = _rows(s)
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    stored = " ".join(str(getattr(row, c)) for c in auth.AppSession.model_fields)
+    assert token not in stored and issued.ticket not in stored
+    assert len(token) >= 43 and len(issued.ticket) >= 43  # 256 random bits each
+
+
+def test_inactivity_ends_the_session_and_use_slides_it(ole, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_SESSION_MINUTES", "30")
+    s = ole
+    issued, token = _signed_in(s)
+    t = T0
+    # active all morning: each use within 30 minutes keeps it alive
+    for _ in range(8):
+        t += dt.timedelta(minutes=29)
+        assert auth.resume_session(s, token, now=t) is not None
+        s.commit()
+    (row,) = _rows(s)
+    assert auth._aware(row.expires_at) == t + dt.timedelta(minutes=30)
+    # used again within the minute: no write (the expiry slides at most once a minute)
+    assert auth.resume_session(s, token, now=t + dt.timedelta(seconds=30)) is not None
+    s.commit()
+    assert auth._aware(_rows(s)[0].last_seen) == t
+    # 31 minutes idle: over
+    assert auth.resume_session(s, token, now=t + dt.timedelta(minutes=31)) is None
+    assert auth.touch_session(s, issued.session_id, now=t + dt.timedelta(minutes=31)) == "expired"
+
+
+def test_session_ends_after_the_maximum_age_however_active(ole):
+    s = ole
+    _, token = _signed_in(s)
+    t = T0
+    while t < T0 + dt.timedelta(hours=auth.SESSION_MAX_HOURS) - dt.timedelta(minutes=20):
+        t += dt.timedelta(minutes=20)
+        assert auth.resume_session(s, token, now=t) is not None
+    assert auth.resume_session(s, token, now=T0 + dt.timedelta(hours=auth.SESSION_MAX_HOURS, seconds=1)) is None
+
+
+def test_logout_revokes(ole):
+    s = ole
+    a, token_a = _signed_in(s)
+    b, token_b = _signed_in(s)   # a second browser of the same user
+    t = T0 + dt.timedelta(minutes=1)
+    assert auth.end_session(s, a.session_id, now=t)
+    assert auth.resume_session(s, token_a, now=t) is None
+    assert auth.touch_session(s, a.session_id, now=t) == "revoked"
+    assert auth.resume_session(s, token_b, now=t) is not None   # only that browser is logged out
+    assert auth.end_session(s, token=token_b, now=t)              # the logout route: by the cookie's token
+    assert auth.resume_session(s, token_b, now=t) is None
+    assert not auth.end_session(s, token=token_b, now=t)          # already ended
+    assert all(r.revoked_at is not None for r in _rows(s))
+
+
+def test_password_change_and_reset_revoke_every_session_of_the_user(ole):
+    s = ole
+    _, mine = _signed_in(s)
+    pending = auth.start_session(s, "ole", now=T0)   # a ticket not yet redeemed
+    _, boss = _signed_in(s, "boss")
+    auth.set_password(s, "ole", "nyt-og-langt-kodeord", who="ole")
+    t = T0 + dt.timedelta(seconds=10)
+    assert auth.resume_session(s, mine, now=t) is None
+    assert auth.redeem_ticket(s, pending.ticket, now=t) is None
+    assert auth.resume_session(s, boss, now=t).principal.username == "boss"  # other users untouched
+    # a new login after the change works; an administrator's reset ends it again
+    _, again = _signed_in(s, now=t)
+    assert auth.resume_session(s, again, now=t) is not None
+    auth.set_password(s, "ole", "nulstillet-kode-1", who="boss", must_change=True)
+    assert auth.resume_session(s, again, now=t) is None
+    with pytest.raises(AuthError):   # no session before the user has chosen a new password
+        auth.start_session(s, "ole", now=t)
+
+
+def test_disabling_revokes_and_a_disabled_users_cookie_gives_no_principal(ole):
+    s = ole
+    issued, token = _signed_in(s)
+    auth.set_active(s, "ole", False, who="boss")
+    t = T0 + dt.timedelta(seconds=10)
+    assert auth.resume_session(s, token, now=t) is None
+    assert auth.touch_session(s, issued.session_id, now=t) == "revoked"
+    auth.set_active(s, "ole", True, who="boss")       # enabled again: the old cookie stays dead
+    assert auth.resume_session(s, token, now=t) is None
+    # disabled behind the domain's back (no revocation): the cookie still gives nobody
+    _, token2 = _signed_in(s, now=t)
+    s.execute(auth.User.__table__.update().where(auth.User.username == "ole").values(active=False))
+    s.expire_all()  # as another process (the CLI, another server) would see it
+    assert auth.resume_session(s, token2, now=t) is None
+    with pytest.raises(AuthError):
+        auth.start_session(s, "ole", now=t)
+
+
+def test_ended_sessions_are_purged_after_a_day(ole):
+    s = ole
+    old, _ = _signed_in(s)
+    auth.end_session(s, old.session_id, now=T0)
+    idle, _ = _signed_in(s, now=T0)                       # expires after 30 minutes
+    live, _ = _signed_in(s, now=T0 + dt.timedelta(hours=24))
+    assert auth.purge_sessions(s, now=T0 + dt.timedelta(hours=24, minutes=31)) == 2
+    assert [r.id for r in _rows(s)] == [live.session_id]
+    assert auth.touch_session(s, old.session_id) == "gone"
+
+
+def test_sessions_log_no_ticket_or_token(ole, caplog):
+    s = ole
+    with caplog.at_level(logging.DEBUG):
+        issued = auth.start_session(s, "ole", now=T0)
+        token = auth.redeem_ticket(s, issued.ticket, now=T0)
+        auth.redeem_ticket(s, issued.ticket, now=T0)
+        auth.resume_session(s, token, now=T0)
+        auth.end_session(s, token=token, now=T0)
+        auth.set_password(s, "ole", "nyt-og-langt-kodeord")
+    assert "ole" in caplog.text
+    assert issued.ticket not in caplog.text and token not in caplog.text
+    assert hashlib.sha256(token.encode()).hexdigest() not in caplog.text

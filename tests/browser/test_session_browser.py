@@ -1,0 +1,307 @@
+"""Issue 10, point 2, in a real browser: a reload must not show «Log ind» in front of the respondent.
+
+Debian's Chromium via Playwright at 1280×720 against `streamlit run serve.py` (fixtures in
+conftest.py), on a store with users. Signed in through the form on an interview's «3. Udbytte»:
+a reload, a new tab in the same browser and a new browser with the cookies copied (a restarted
+browser) all stay signed in on the same interview and section. The cookie is HttpOnly,
+SameSite=Strict, never in a URL, the page or the server log; the store keeps only its hash.
+Then: «Log ud», a password change through the app, disabling through survey.auth and the
+inactivity timeout each end it — a reload shows «Log ind», also to a browser that still holds
+the old cookie. The session routes refuse another origin, an oversized body and a spent ticket.
+The store (app_session) is checked each time: it is the promise, the page only shows it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from sqlalchemy import select, update
+
+from survey import auth
+from survey import interview as svc
+from survey.db import make_engine, session_scope
+from survey.guide import load_guide
+from tests.browser.conftest import shot
+
+PW = "hemmelig-kode-1"
+NEW_PW = "endnu-en-lang-kode"
+VIEWPORT = {"width": 1280, "height": 720}
+
+
+@pytest.fixture
+def store(server):
+    """ida (interviewer) with a draft interview, adam (admin); the engine on the server's store."""
+    e = make_engine(server.db_url)
+    with session_scope(e) as s:
+        auth.add_user(s, "ida", "interviewer", PW, full_name="Ida")
+        auth.add_user(s, "adam", "admin", PW, full_name="Adam")
+    iv = svc.start_interview(e, load_guide(), site_name="Basen", site_type="vaerested", interviewer="ida",
+                             principal=auth.Principal("ida", "interviewer"))
+    yield e, iv.id
+    e.dispose()
+
+
+def rows(e, username: str = "ida") -> list[auth.AppSession]:
+    with session_scope(e) as s:
+        return list(s.execute(select(auth.AppSession).where(auth.AppSession.username == username)
+                              .order_by(auth.AppSession.id)).scalars())
+
+
+def session_cookie(ctx, *, other_than: str | None = None, timeout: float = 15) -> dict:
+    """The browser's bb_session cookie, once the page has redeemed its ticket for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for c in ctx.cookies():
+            if c["name"] == auth.SESSION_COOKIE and c["value"] != other_than:
+                return c
+        time.sleep(0.1)
+    raise AssertionError(f"ingen (ny) {auth.SESSION_COOKIE}-cookie: {[c['name'] for c in ctx.cookies()]}")
+
+
+def has_cookie(ctx) -> bool:
+    return any(c["name"] == auth.SESSION_COOKIE for c in ctx.cookies())
+
+
+def digest(v: str) -> str:
+    return hashlib.sha256(v.encode()).hexdigest()
+
+
+def log_in(page, user: str, pw: str = PW) -> None:
+    page.get_by_role("heading", name="Log ind").wait_for()
+    page.get_by_role("textbox", name="Brugernavn").fill(user)
+    page.get_by_role("textbox", name="Adgangskode", exact=True).fill(pw)
+    page.get_by_role("button", name="Log ind").click()
+
+
+def on_udbytte(page, iid: str) -> None:
+    """The interview's «3. Udbytte» is shown (signed in: no login form) and the URL still says so."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="3. Udbytte")).to_be_visible()
+    page.locator(".bbg").wait_for()
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Logget ind som ida")
+    expect(page.get_by_role("heading", name="Log ind")).to_have_count(0)
+    assert f"iv={iid}" in page.url and "afsnit=udbytte" in page.url, page.url
+
+
+DEAD_COOKIE = "Du er ikke logget ind længere"
+
+
+def shows_login(page, notice: str | None = None) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("heading", name="Log ind").wait_for()
+    if notice:
+        expect(page.get_by_text(notice)).to_be_visible()
+    expect(page.get_by_text("Logget ind som")).to_have_count(0)
+    expect(page.get_by_role("button", name="Log ud")).to_have_count(0)
+    expect(page.locator(".bbg")).to_have_count(0)  # nothing of the interview
+
+
+def no_secret_anywhere(secret: str, pages, server) -> None:
+    for p in pages:
+        assert secret not in p.url
+        assert secret not in p.content()
+    assert secret not in server.log.read_text(errors="replace")
+
+
+def post(url: str, body: bytes = b"", origin: str | None = None, cookie: str | None = None):
+    """(status, headers) of a POST to a session route."""
+    req = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "text/plain"})
+    if origin:
+        req.add_header("Origin", origin)
+    if cookie:
+        req.add_header("Cookie", cookie)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers
+
+
+# ---------------------------------------------------------------- the tests
+
+def test_reload_new_tab_and_restarted_browser_stay_signed_in_until_logout(server, browser, store):
+    e, iid = store
+    base = f"http://127.0.0.1:{server.port}"
+    url = f"{base}/interview?iv={iid}&afsnit=udbytte"
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.set_default_timeout(20000)
+    page = ctx.new_page()
+    posts = []
+    page.on("request", lambda r: posts.append((r.method, r.url, r.post_data)) if "/bb/" in r.url else None)
+
+    # the interview's link before signing in: «Log ind», then straight back to the same section
+    page.goto(url)
+    log_in(page, "ida")
+    on_udbytte(page, iid)
+    cookie = session_cookie(ctx)
+    token = cookie["value"]
+    shot(page, "session_01_signed_in")
+
+    # the cookie: HttpOnly, SameSite=Strict, the whole site, kept across a browser restart, not Secure on http
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert cookie["secure"] is False and cookie["domain"] == "127.0.0.1"
+    assert cookie["expires"] > time.time() + 3600  # persistent; the store decides how long it is good for
+    assert page.evaluate("document.cookie").find(auth.SESSION_COOKIE) == -1  # no script can read it
+    # the ticket went in a POST body, never in a URL; the store has hashes only
+    assert [(m, u) for m, u, _ in posts] == [("POST", f"{base}/bb/session")]
+    ticket = posts[0][2]
+    assert ticket and ticket not in posts[0][1]
+    (row,) = rows(e)
+    assert row.token_hash == digest(token) and row.ticket_hash is None and row.revoked_at is None
+    assert token not in {row.token_hash, row.ticket_hash} and row.username == "ida"
+
+    # 1. a reload: still signed in, same interview and section, no new session
+    page.reload()
+    on_udbytte(page, iid)
+    shot(page, "session_02_reloaded")
+    assert [r.id for r in rows(e)] == [row.id]
+
+    # 2. a new tab in the same browser
+    tab = ctx.new_page()
+    tab.goto(base + "/")
+    tab.get_by_role("heading", name="Interviews", exact=True).wait_for()
+    tab.goto(url)
+    on_udbytte(tab, iid)
+
+    # 3. a restarted browser: a new context with the cookies the old one had
+    ctx2 = browser.new_context(viewport=VIEWPORT)
+    ctx2.set_default_timeout(20000)
+    ctx2.add_cookies(ctx.cookies())
+    other = ctx2.new_page()
+    other.goto(url)
+    on_udbytte(other, iid)
+    assert [r.id for r in rows(e)] == [row.id]  # the same session, resumed three times
+
+    no_secret_anywhere(token, [page, tab, other], server)
+    assert ticket not in server.log.read_text(errors="replace")
+
+    # the routes: another site cannot spend a ticket or log anyone out; a spent ticket gives nothing
+    assert post(f"{base}/bb/session", ticket.encode(), origin=base)[0] == 403          # spent
+    assert post(f"{base}/bb/session", ticket.encode(), origin="http://evil.example")[0] == 403
+    assert post(f"{base}/bb/session", ticket.encode())[0] == 403                       # no Origin
+    assert post(f"{base}/bb/session", b"x" * 300, origin=base)[0] == 413                # too large
+    status, headers = post(f"{base}/bb/logout", origin="http://evil.example",
+                           cookie=f"{auth.SESSION_COOKIE}={token}")
+    assert status == 403 and "set-cookie" not in {k.lower() for k in headers.keys()}
+    assert rows(e)[0].revoked_at is None
+
+    # «Log ud» in the first tab: the store's session ends, the cookie is deleted
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
+    shows_login(page, "Du er logget ud.")
+    (row,) = rows(e)
+    assert row.revoked_at is not None
+    deadline = time.monotonic() + 10
+    while has_cookie(ctx) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not has_cookie(ctx)
+    page.reload()
+    shows_login(page)
+    # the other tab and the "restarted browser" (which still sends the old cookie) get «Log ind» too
+    assert has_cookie(ctx2)
+    other.reload()
+    shows_login(other, DEAD_COOKIE)
+    assert "iv=" in other.url  # the URL is kept: after signing in again it is the same section
+    tab.reload()
+    shows_login(tab)
+    shot(other, "session_03_after_logout")
+    no_secret_anywhere(token, [page, tab, other], server)
+    ctx2.close()
+    ctx.close()
+
+
+def test_a_password_change_in_the_app_ends_the_other_sessions(server, browser, store):
+    e, iid = store
+    base = f"http://127.0.0.1:{server.port}"
+    url = f"{base}/interview?iv={iid}&afsnit=udbytte"
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.set_default_timeout(20000)
+    page = ctx.new_page()
+    page.goto(url)
+    log_in(page, "ida")
+    on_udbytte(page, iid)
+    old = session_cookie(ctx)["value"]
+    elsewhere = browser.new_context(viewport=VIEWPORT)      # another browser holding the same session
+    elsewhere.set_default_timeout(20000)
+    elsewhere.add_cookies(ctx.cookies())
+    other = elsewhere.new_page()
+    other.goto(url)
+    on_udbytte(other, iid)
+
+    # «Skift adgangskode» from the sidebar, through the app's form
+    page.locator('[data-testid="stSidebar"]').locator(".st-key-bb_chpw button:visible").first.click()
+    page.get_by_role("heading", name="Skift adgangskode").wait_for()
+    page.get_by_role("textbox", name="Nuværende adgangskode").fill(PW)
+    page.get_by_role("textbox", name="Ny adgangskode", exact=True).fill(NEW_PW)
+    page.get_by_role("textbox", name="Gentag den nye adgangskode").fill(NEW_PW)
+    page.get_by_role("button", name="Gem ny adgangskode").click()
+    on_udbytte(page, iid)
+    new = session_cookie(ctx, other_than=old)["value"]     # this browser got a new session
+
+    with session_scope(e) as s:
+        assert auth.password_matches(s, "ida", NEW_PW)
+    first, second = rows(e)
+    assert first.token_hash == digest(old) and first.revoked_at is not None
+    assert second.token_hash == digest(new) and second.revoked_at is None
+
+    page.reload()                                          # the one who changed it stays signed in
+    on_udbytte(page, iid)
+    other.reload()                                         # the old cookie is worth nothing now
+    shows_login(other, DEAD_COOKIE)
+    no_secret_anywhere(new, [page, other], server)
+    no_secret_anywhere(old, [page, other], server)
+    elsewhere.close()
+    ctx.close()
+
+
+def test_disabling_the_user_and_inactivity_end_the_session(server, browser, store):
+    e, iid = store
+    base = f"http://127.0.0.1:{server.port}"
+    url = f"{base}/interview?iv={iid}&afsnit=udbytte"
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.set_default_timeout(20000)
+    page = ctx.new_page()
+    page.goto(url)
+    log_in(page, "ida")
+    on_udbytte(page, iid)
+    first = session_cookie(ctx)["value"]
+
+    # inactivity: the store's session idle past the timeout (as after 31 quiet minutes)
+    with session_scope(e) as s:
+        past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+        s.execute(update(auth.AppSession).values(expires_at=past, last_seen=past - dt.timedelta(minutes=30)))
+    # the open tab's next rerun (a click in the menu) says it timed out, and keeps the interview's URL
+    page.locator('[data-testid="stSidebar"]').get_by_text("1. Om dig").click()
+    shows_login(page, "minutters inaktivitet")
+    assert f"iv={iid}" in page.url
+    fresh = ctx.new_page()                                  # a new tab: the cookie is there, its session is not
+    fresh.goto(url)
+    shows_login(fresh, DEAD_COOKIE)
+    fresh.close()
+    page.reload()
+    shows_login(page, DEAD_COOKIE)
+
+    # sign in again, then an administrator disables ida (survey.auth, as the CLI does)
+    log_in(page, "ida")
+    on_udbytte(page, iid)
+    token = session_cookie(ctx, other_than=first)["value"]
+    live = [r for r in rows(e) if r.revoked_at is None and auth._aware(r.expires_at) > dt.datetime.now(dt.timezone.utc)]
+    assert len(live) == 1 and live[0].token_hash == digest(token)
+    with session_scope(e) as s:
+        auth.set_active(s, "ida", False, who="adam")
+    assert all(r.revoked_at is not None for r in rows(e))
+    page.reload()
+    shows_login(page, DEAD_COOKIE)
+    # enabled again: the old cookie stays dead, a new login is needed
+    with session_scope(e) as s:
+        auth.set_active(s, "ida", True, who="adam")
+    page.reload()
+    shows_login(page, DEAD_COOKIE)
+    no_secret_anywhere(token, [page], server)
+    ctx.close()
