@@ -50,7 +50,6 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
 from sqlalchemy import Column, Text, UniqueConstraint, func, or_, select
-from sqlalchemy import text as sql_text
 from sqlmodel import Field, Session, SQLModel
 
 from survey.models import AuditEntry, Quote, utcnow
@@ -658,19 +657,15 @@ def seed_on_first_use(engine, path: Union[str, Path, None] = None) -> int:
     number of codes created: 0 when the codebook has codes or was seeded before (also when another
     process seeded it a moment ago). Call it before reading the codebook; a read-only check when
     nothing is to be done."""
-    from survey.db import consistent_session, retrying, session_scope
+    from survey.db import exclusive_session, retrying, session_scope
 
     with session_scope(engine) as s:
         if not is_empty(s) or seeded_before(s):
             return 0
 
     def load() -> int:
-        sqlite = engine.dialect.name == "sqlite"
-        # SQLite: the write lock before the check; PostgreSQL: the lock, then the check sees what
-        # the other transaction committed (READ COMMITTED); others: a unique clash is retried
-        with (consistent_session(engine, write=True) if sqlite else session_scope(engine)) as s:
-            if engine.dialect.name == "postgresql":
-                s.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEED_LOCK})
+        # one loader at a time (survey.db.exclusive_session); the check then sees what another committed
+        with exclusive_session(engine, _SEED_LOCK) as s:
             if not is_empty(s) or seeded_before(s):
                 return 0
             return ensure_seeded(s, path)

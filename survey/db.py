@@ -294,6 +294,23 @@ def consistent_session(engine: Engine, *, write: bool = False) -> Iterator[Sessi
             raise
 
 
+@contextmanager
+def exclusive_session(engine: Engine, lock_key: int) -> Iterator[Session]:
+    """One unit of work that runs one writer at a time across processes, for check-then-act work
+    (load the seed codebook once). SQLite: the write lock from the start (``BEGIN IMMEDIATE``);
+    PostgreSQL: a transaction-level advisory lock on `lock_key`, then the reads see what the other
+    writer committed; other databases: an ordinary transaction (a unique clash is then retried by
+    :func:`retrying`)."""
+    if engine.dialect.name == "sqlite":
+        with consistent_session(engine, write=True) as s:
+            yield s
+        return
+    with session_scope(engine) as s:
+        if engine.dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(lock_key)})
+        yield s
+
+
 # ---------------------------------------------------------------- bulk insert
 
 def bulk_insert(conn: Connection, table: Table, keys: Sequence[str], rows: Iterable[tuple],

@@ -46,7 +46,8 @@ def _free_port() -> int:
 
 
 class Server:
-    """`streamlit run app.py` in its own process group, so a kill takes exactly it and nothing else."""
+    """`streamlit run serve.py` (app.py with the session and autosave routes) in its own process group, so a
+    kill takes exactly it and nothing else."""
 
     def __init__(self, port: int, db_url: str, log: Path):
         self.port, self.db_url, self.log = port, db_url, log
@@ -118,7 +119,10 @@ def wait_saved(page, n0: int, what: str) -> None:
     except Exception:
         st = page.locator(".bb-status")
         shown = (st.inner_text(), st.get_attribute("data-saves")) if st.count() else None
-        raise AssertionError(f"«{what}» blev ikke vist som gemt (før: {n0} gemt); statuslinjen: {shown}") from None
+        main = page.locator('[data-testid="stMain"]')
+        text = main.inner_text()[:400] if main.count() else page.content()[:400]
+        raise AssertionError(f"«{what}» blev ikke vist som gemt (før: {n0} gemt); statuslinjen: {shown}; "
+                             f"siden: {text!r}") from None
 
 
 def item(page, iid: str, code: str):

@@ -127,7 +127,7 @@ def test_values_survive_a_killed_server_and_a_reload(server, browser, tmp_path):
     pill = item(page, iid, "problemer").get_by_role("checkbox", name="Tidligere gæld")
     assert pill.get_attribute("aria-checked") == "true"
     page.locator(".st-key-q_hvorfor_her").get_by_role("button", name=re.compile(r"Citat \(1\)")).click()
-    assert page.locator(f"[class*='st-key-qt_{iid}_'] textarea").first.input_value() == (
+    expect(page.locator(f"[class*='st-key-qt_{iid}_'] textarea").first).to_have_value(
         "Her er der nogen, der kender mig.")
     shot(page, "04_after_restart")
 
