@@ -1,6 +1,6 @@
 """Real browser (issue 10.9): every page of the app is Danish where the user looks.
 
-`streamlit run app.py` (from the repository root, so the project's .streamlit/config.toml is read)
+`streamlit run serve.py` (from the repository root, so the project's .streamlit/config.toml is read)
 on the demo study in an open store (no users: every page is shown), driven by Debian's Chromium
 at 1280×720 with an English browser language (the harder case: Streamlit's date picker follows
 the browser). On every page, and in the states a user meets — the date picker open, a date out

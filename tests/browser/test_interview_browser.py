@@ -1,6 +1,6 @@
 """Real browser: fill part of an interview, kill the server, start it again, reopen the URL: all there.
 
-Runs `streamlit run app.py` on a free loopback port and drives Debian's Chromium with
+Runs `streamlit run serve.py` on a free loopback port and drives Debian's Chromium with
 Playwright (fixtures in conftest.py).
 """
 from __future__ import annotations
