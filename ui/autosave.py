@@ -303,6 +303,8 @@ def _apply_quote(g: Guide, iid: str, key: str, code: str, it: dict) -> None:
             qid = int(code.removeprefix("quote:"))
         except ValueError:
             return
+        if not 0 < qid < 2**31:  # an id no store can hold: nothing to edit
+            return
     else:
         qid = newq.get(key)
     if qid is None:

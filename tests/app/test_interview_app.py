@@ -391,3 +391,23 @@ def test_a_stale_change_asks_first_and_the_field_follows_the_store(db, guide, iv
     run_ok(at)
     assert svc.load_state(db, iv.id).answers["selvplacering"] == "etniske"
     assert data(at, wkey(iv.id, "selvplacering"))["conflicts"][0]["mine_label"] == "Den dovne"
+
+
+def test_a_hostile_queue_from_the_browser_changes_nothing_and_shows_no_traceback(db, guide, iv):
+    """The component state comes from the browser: any shape is tolerated, only guide answers of this
+    interview (and its own quotes) can be written, through the same checks as every save."""
+    at = open_interview(iv.id)
+    key = wkey(iv.id, "gender")
+    for queue in [None, "x", {"cid": "", "items": []}, {"cid": "t", "items": "nope"},
+                  {"cid": "t", "items": [None, 3, {"seq": "x"}, {"seq": 1, "code": "respondent_id", "value": "AMA-99"},
+                                         {"seq": 2, "code": "gender", "value": "=HYPERLINK(1)"},
+                                         {"seq": 3, "code": "ukendt", "value": "x"},
+                                         {"seq": 4, "code": "quote:99999999999999", "value": "x"},
+                                         {"seq": 5, "code": "quote:-1", "value": "x"},
+                                         {"seq": 6, "code": "gender", "value": "kvinde", "base": "garbage"}]}]:
+        at.session_state[key] = {"queue": queue}
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    a = svc.load_state(db, iv.id).answers
+    assert a == {"gender": "kvinde"}                       # only the valid answer, the bad base read as «none»
+    assert svc.get_info(db, iv.id).respondent_id == "AMA-01" and svc.list_quotes(db, iv.id) == []
