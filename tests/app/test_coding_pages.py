@@ -20,10 +20,9 @@ from coding import transcripts as tr
 from survey.db import get_engine, session_scope
 from survey.demo import load_demo
 from survey.models import AuditEntry, Quote
+from tests.app.pages import open_page, run_ok, texts
 from ui.workbench import CODER, CODER_W
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-TIMEOUT = 60
 
 
 @pytest.fixture
@@ -40,27 +39,10 @@ def iid_of(db, rid: str) -> str:
         return next(r.interview_id for r in coding.respondents(s) if r.respondent_id == rid)
 
 
-def run_ok(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error if "uventet fejl" in e.value], [e.value for e in at.error]
-    return at
 
 
-def open_page(page: str, coder: str | None = "Forsker A", **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if coder:
-        at.session_state[CODER] = coder
-    run_ok(at)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.switch_page(f"ui/{page}.py")
-    return run_ok(at)
 
 
-def texts(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
-                     + [w.value for w in at.warning] + [s.value for s in at.success] + [i.value for i in at.info])
 
 
 def frame(at: AppTest, column: str):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
@@ -19,10 +18,8 @@ from survey.demo import load_demo
 from survey.models import Quote
 from tests.app.autosave_driver import grid_key, grid_set
 from ui.common import md
-from ui.workbench import CODER
+from tests.app.pages import APP, TIMEOUT, open_page, run_ok, texts
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-TIMEOUT = 60
 QUESTION = "Har tilbuddet givet dig en rytme i hverdagen? (note)"
 
 
@@ -38,26 +35,10 @@ def iv(db, guide):
                                interview_date=dt.date(2026, 11, 3))
 
 
-def run_ok(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error if "uventet fejl" in e.value], [e.value for e in at.error]
-    return at
 
 
-def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state[CODER] = "Forsker A"
-    run_ok(at)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.switch_page(f"ui/{page}.py")
-    return run_ok(at)
 
 
-def texts(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
-                     + [w.value for w in at.warning] + [s.value for s in at.success] + [i.value for i in at.info])
 
 
 def section_chips(at: AppTest, iid: str) -> dict[str, str]:

@@ -24,10 +24,9 @@ from coding import transcripts as tr
 from survey.db import get_engine, session_scope
 from survey.demo import load_demo
 from survey.models import AuditEntry
+from tests.app.pages import APP, TIMEOUT, run_ok, texts
 from ui.workbench import CODER
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-TIMEOUT = 60
 TRANSCRIPT = (Path(__file__).resolve().parents[1] / "coding" / "data" / "interview_dansk.txt").read_bytes()
 
 
@@ -39,11 +38,6 @@ def db(db_url, monkeypatch, guide):
     return e
 
 
-def run_ok(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error if "uventet fejl" in e.value], [e.value for e in at.error]
-    return at
 
 
 def new_app(coder: str | None = "Forsker A") -> AppTest:
@@ -65,9 +59,6 @@ def go(at: AppTest, page: str, *, keep_url: bool = False, **params) -> AppTest:
     return run_ok(at)
 
 
-def texts(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
-                     + [w.value for w in at.warning] + [s.value for s in at.success] + [i.value for i in at.info])
 
 
 def errors(at: AppTest) -> str:

@@ -1,0 +1,38 @@
+"""What the page tests (AppTest) share: the app, a run that must not fail, a page opened with its
+URL parameters as a researcher, and the page's visible texts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from ui.workbench import CODER
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 60
+
+
+def run_ok(at: AppTest) -> AppTest:
+    """One run; no exception and no «uventet fejl» on the page."""
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "uventet fejl" in e.value], [e.value for e in at.error]
+    return at
+
+
+def open_page(page: str, coder: str | None = "Forsker A", **params) -> AppTest:
+    """`ui/<page>.py` opened fresh with `params` in the URL (the workbench's coder name set)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if coder:
+        at.session_state[CODER] = coder
+    run_ok(at)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.switch_page(f"ui/{page}.py")
+    return run_ok(at)
+
+
+def texts(at: AppTest) -> str:
+    """Every markdown, caption and message of the page, one per line."""
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
+                     + [w.value for w in at.warning] + [s.value for s in at.success] + [i.value for i in at.info])
