@@ -236,3 +236,45 @@ def test_every_page_is_danish(demo_store, server, browser):
     settled(page)
     assert_danish(page, "et forkert login")
     page.close()
+
+
+def test_a_researchers_first_use_codebook_suggestions_and_one_selected_respondent(demo_store, server, browser):
+    """Issue 10.10 in the browser: the seed codebook is there on the first visit (no button), suggestions
+    are for the respondent's own turns by default, and the respondent chosen on Kodning is the one
+    Enighed and Historik open on when the researcher goes there through the menu."""
+    from coding import codebook as cb
+
+    engine, ids = demo_store
+    with session_scope(engine) as s:
+        assert cb.is_empty(s)                                     # nothing loaded before the first visit
+    base = f"http://127.0.0.1:{server.port}"
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.set_default_timeout(20000)
+    page.goto(base + "/kodebog")
+    page.get_by_text("Udbytte af tilbuddet").first.wait_for()
+    assert page.get_by_text("Kodebogen er tom").count() == 0
+    with session_scope(engine) as s:
+        assert not cb.is_empty(s)
+    page.goto(base + "/transskriptioner?r=AMA-01")
+    scope = page.get_by_role("radiogroup", name="Forslag til")
+    scope.wait_for()
+    assert scope.get_by_role("radio", name="Brugerens tale").is_checked()
+    # choose AMA-03 on Kodning, then go to Enighed and Historik by the menu (same session, no ?r=)
+    page.goto(base + "/kodning")
+    coder = page.locator('[data-testid="stSidebar"]').get_by_label("Kodet af", exact=True)  # Enighed asks who
+    coder.fill("Forsker A")
+    coder.press("Enter")
+    box = page.get_by_role("combobox").first
+    box.click()
+    page.keyboard.type("AMA-03")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.search.includes('r=AMA-03')")
+    for section, path in (("Kodning", "enighed"), ("Administration", "historik")):
+        page.locator("header").get_by_text(section, exact=True).first.click()   # the top menu's group
+        page.locator(f'a[href$="/{path}"]').first.click()                          # and its page
+        page.wait_for_function("(p) => location.pathname.endsWith('/' + p) && location.search.includes('r=AMA-03')",
+                               arg=path)
+        page.get_by_role("combobox").first.wait_for()
+        shown = page.get_by_role("combobox").first.evaluate(
+            "e => (e.value || '') + ' ' + (e.closest('[data-testid=\"stSelectbox\"]') || e.parentElement).innerText")
+        assert "AMA-03" in shown, (path, shown)
