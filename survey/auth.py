@@ -472,6 +472,18 @@ def resume_session(s: Session, token: object, *, now: Optional[dt.datetime] = No
     return Resumed(row.id, Principal(user.username, user.role))
 
 
+def principal_for_request(engine, token: object) -> Optional[Principal]:
+    """Who sends an HTTP request beside the app (ui/autosave_http.py): the open store's single user,
+    else the principal of the live session of the browser's cookie token, else None. Own transaction."""
+    from survey.db import session_scope
+
+    with session_scope(engine) as s:
+        if is_open(s):
+            return OPEN
+        r = resume_session(s, token)
+        return r.principal if r is not None else None
+
+
 def touch_session(s: Session, session_id: int, *, now: Optional[dt.datetime] = None) -> str:
     """On every rerun of a signed-in tab: ``"live"`` (expiry slid), ``"ticket"`` (live, and its ticket
     is still waiting to be redeemed), ``"revoked"`` (logout, password change, user disabled),

@@ -838,6 +838,72 @@ def set_meta(engine: Engine, interview_id: str, code: str, raw: object, *, who: 
         return SaveResult(False, code, message="Ikke gemt: databasen kunne ikke skrive ændringen.")
 
 
+def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items: Sequence[object], *,
+                         who: str | None = None, principal: auth.Principal | None = None,
+                         max_items: int = 200) -> int:
+    """The last changes of a page being closed (issue 10: `navigator.sendBeacon`, ui/autosave_http.py);
+    the number of items taken. Any shape is tolerated; what is stored goes through `save_answer`,
+    `add_quote` and `update_quote` as from the page itself.
+
+    Each item: ``code``, ``value``, ``base`` [version, value] as the page saw it. ``chain``: the page
+    changed this answer before and had not yet seen it stored; when the store holds exactly the page's
+    previous value (``prev``) that is the version the change is based on. ``quote:<id>`` edits that
+    quote; ``newquote:<item>`` continues the newest quote of that item when the store holds the start
+    of the text (the websocket saved part of it), else adds one. An empty quote is never a deletion.
+    Sent twice (visibilitychange and pagehide), nothing changes the second time."""
+    def text(v) -> str | None:
+        return None if v is None or v == "" else str(v)[:MAX_TEXT + 1]
+
+    taken = 0
+    for it in list(items)[:max_items]:
+        if not isinstance(it, dict) or it.get("kind") in ("keep", "done"):
+            continue
+        code, value = str(it.get("code") or "")[:120], text(it.get("value"))
+        taken += 1
+        if code.startswith(("quote:", "newquote:")):
+            _closing_quote(engine, guide, interview_id, code, value, who)
+            continue
+        if code not in guide.items:
+            continue
+        try:
+            v, val = it.get("base")
+            base: tuple[int, str | None] = (int(v or 0), text(val))
+        except (TypeError, ValueError):
+            base = (0, None)
+        if it.get("chain"):
+            with session_scope(engine) as s:
+                row = s.execute(select(Answer.version, Answer.value).where(
+                    Answer.interview_id == interview_id, Answer.code == code)).first()
+            cur = (int(row[0] or 1), row[1]) if row else (0, None)
+            if cur[1] == text(it.get("prev")):
+                base = cur
+        save_answer(engine, guide, interview_id, code, value, who=who, principal=principal, base=base)
+    return taken
+
+
+def _closing_quote(engine: Engine, guide: Guide, interview_id: str, code: str, value: str | None,
+                   who: str | None) -> None:
+    if not value or not value.strip():
+        return
+    if code.startswith("quote:"):
+        try:
+            qid = int(code.removeprefix("quote:"))
+        except ValueError:
+            return
+        if 0 < qid < 2**31:
+            update_quote(engine, interview_id, qid, text=value, who=who)
+        return
+    item = code.removeprefix("newquote:")
+    with session_scope(engine) as s:
+        last = s.execute(select(Quote.id, Quote.text).where(Quote.interview_id == interview_id,
+                                                           Quote.item_code == item)
+                         .order_by(Quote.id.desc()).limit(1)).first()
+    if last is not None and value.startswith(last[1]):
+        update_quote(engine, interview_id, last[0], text=value, who=who)
+    else:
+        add_quote(engine, guide, interview_id, item, value, who=who)
+
+
 def keep_theirs(engine: Engine, interview_id: str, code: str, mine: str | None, *, who: str | None = None) -> None:
     """The interviewer kept the newer answer after a conflict: their own value is recorded as set
     aside in the audit trail (issue 10); the stored answer is unchanged."""
