@@ -472,12 +472,58 @@ def resume_session(s: Session, token: object, *, now: Optional[dt.datetime] = No
     return Resumed(row.id, Principal(user.username, user.role))
 
 
+# ---------------------------------------------------------------- the same, each in its own transaction
+# (for the app and its HTTP routes: services own their transactions, pages only call them)
+
+def _tx(engine):
+    from survey.db import session_scope
+
+    return session_scope(engine)
+
+
+def user_state(engine, username: str, session_id: Optional[int] = None
+               ) -> tuple[Optional[Principal], bool, Optional[str]]:
+    """The user as the store has them now: (principal, or None if gone or disabled; must change the
+    password; the state of the tab's session row — `touch_session`, None without one)."""
+    with _tx(engine) as s:
+        u = get_user(s, username)
+        if u is None or not u.active:
+            return None, False, None
+        state = touch_session(s, session_id) if session_id is not None else None
+        return Principal(u.username, u.role), bool(u.must_change_password), state
+
+
+def resume_browser_session(engine, token: object) -> Optional[Resumed]:
+    """`resume_session` in its own transaction (a reload, a new tab, a restarted browser)."""
+    with _tx(engine) as s:
+        return resume_session(s, token)
+
+
+def start_browser_session(engine, username: str) -> Issued:
+    """`start_session` in its own transaction: the new session and its one-time ticket."""
+    with _tx(engine) as s:
+        return start_session(s, username)
+
+
+def redeem_browser_ticket(engine, ticket: object) -> Optional[str]:
+    """`redeem_ticket` in its own transaction: the session token for the cookie, or None."""
+    with _tx(engine) as s:
+        return redeem_ticket(s, ticket)
+
+
+def end_browser_session(engine, session_id: Optional[int] = None, *, token: object = None) -> None:
+    """«Log ud»: end the tab's session (by id) and the one of the browser's cookie (by token)."""
+    with _tx(engine) as s:
+        if session_id is not None:
+            end_session(s, session_id)
+        if token is not None:
+            end_session(s, token=token)
+
+
 def principal_for_request(engine, token: object) -> Optional[Principal]:
     """Who sends an HTTP request beside the app (ui/autosave_http.py): the open store's single user,
     else the principal of the live session of the browser's cookie token, else None. Own transaction."""
-    from survey.db import session_scope
-
-    with session_scope(engine) as s:
+    with _tx(engine) as s:
         if is_open(s):
             return OPEN
         r = resume_session(s, token)

@@ -155,12 +155,7 @@ def _end_session(notice: str | None) -> None:
 def _fresh(username: str, session_id: int | None = None) -> tuple[auth.Principal | None, bool, str | None]:
     """The user as the store has them now: (principal or None if gone/disabled, must change password,
     the state of the tab's session row — `auth.touch_session`, None without one)."""
-    with session_scope(engine()) as s:
-        u = auth.get_user(s, username)
-        if u is None or not u.active:
-            return None, False, None
-        state = auth.touch_session(s, session_id) if session_id is not None else None
-        return auth.Principal(u.username, u.role), bool(u.must_change_password), state
+    return auth.user_state(engine(), username, session_id)
 
 
 def _timeout_notice() -> str:
@@ -183,8 +178,7 @@ def _from_cookie() -> auth.Principal | None:
     token = _cookie_token()
     if token is None:
         return None
-    with session_scope(engine()) as s:
-        resumed = auth.resume_session(s, token)
+    resumed = auth.resume_browser_session(engine(), token)
     if resumed is None:  # timed out, logged out, new password, user disabled: say so, not why
         st.session_state.setdefault(NOTICE, "Du er ikke logget ind længere (efter inaktivitet, når der er logget "
                                             "ud, eller når adgangskoden er skiftet). Log ind igen for at fortsætte, "
@@ -204,8 +198,7 @@ def _start_browser_session(username: str) -> None:
     st.session_state.pop(SESSION_ID, None)
     st.session_state.pop(TICKET, None)
     try:
-        with session_scope(engine()) as s:
-            issued = auth.start_session(s, username)
+        issued = auth.start_browser_session(engine(), username)
     except Exception as e:  # no cookie then: the tab stays signed in, a reload asks for the login
         log.error("session kunne ikke startes: %s", type(e).__name__)
         return
@@ -450,11 +443,8 @@ def log_out(pages: Pages) -> None:
     sid = st.session_state.get(SESSION_ID)
     token = _cookie_token()
     try:
-        with session_scope(engine()) as s:
-            if sid is not None:
-                auth.end_session(s, sid)
-            if token is not None:  # the tab may have been signed in from an older cookie of this browser
-                auth.end_session(s, token=token)
+        # the tab's session, and the one of the cookie (the tab may have been signed in from an older one)
+        auth.end_browser_session(engine(), sid, token=token)
     except Exception as e:
         log.error("session kunne ikke afsluttes: %s", type(e).__name__)
     _end_session("Du er logget ud.")

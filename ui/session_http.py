@@ -33,7 +33,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from survey import auth
-from survey.db import get_engine, session_scope
+from survey.db import get_engine
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -76,13 +76,11 @@ def _refused(status: int = 403) -> Response:
 
 
 def _redeem(ticket: str) -> str | None:
-    with session_scope(get_engine()) as s:
-        return auth.redeem_ticket(s, ticket)
+    return auth.redeem_browser_ticket(get_engine(), ticket)
 
 
 def _end(token: str) -> None:
-    with session_scope(get_engine()) as s:
-        auth.end_session(s, token=token)
+    auth.end_browser_session(get_engine(), token=token)
 
 
 def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
