@@ -94,11 +94,12 @@ def cmd_export(args) -> int:
     if args.kind == "package":
         from survey import sync
 
-        r = sync.export_package(_engine(args), args.file)
+        r = sync.export_package(_engine(args), args.file, passphrase=_package_passphrase(confirm=True),
+                                principal=getattr(args, "principal", None))
         print(f"Skrev feltpakken {r.path}: {r.interviews} interviews, {r.answers} svar, {r.quotes} citater, "
               f"{r.consent} samtykker, {r.audit} revisionsposter.\n"
-              "Pakken indeholder umaskerede data om rigtige personer: opbevar og overfør den sikkert, og slet "
-              "den, når den er flettet ind centralt.")
+              "Pakken er krypteret (AES-256) med pakkekoden; uden koden kan den hverken læses eller ændres "
+              "ubemærket. Overfør koden ad en anden vej end pakken, og slet pakken, når den er flettet ind centralt.")
         return 0
     if args.kind == "spss":
         from exports import spss
@@ -244,7 +245,8 @@ def cmd_merge(args) -> int:
     if not args.file:
         print("Angiv pakkefilen (eller --conflicts / --resolve N).", file=sys.stderr)
         return 2
-    res = sync.merge_package(_engine(args), args.file, who=args.who)
+    res = sync.merge_package(_engine(args), args.file, passphrase=_package_passphrase(confirm=False),
+                             guide=_guide(args), who=args.who)
     print(res.summary())
     return 0
 
@@ -521,6 +523,33 @@ def _ask_password(prompt: str) -> str:
         raise AuthError("Ingen adgangskode: sæt BRUGERBLIK_PASSWORD, eller kør kommandoen i en terminal.") from None
 
 
+PACKAGE_PASSPHRASE_ENV = "BRUGERBLIK_PAKKEKODE"
+
+
+def _package_passphrase(*, confirm: bool) -> str:
+    """A field package's passphrase: BRUGERBLIK_PAKKEKODE, or asked at the terminal (twice when a
+    package is written). Never an argument (argv is visible in ps and shell history)."""
+    from survey.sync import SyncError, check_passphrase
+
+    given = os.environ.get(PACKAGE_PASSPHRASE_ENV)
+    if given is not None:
+        return check_passphrase(given)
+    if os.name == "posix":
+        try:
+            os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+        except OSError:
+            raise SyncError(f"Ingen pakkekode: sæt {PACKAGE_PASSPHRASE_ENV} (der er ingen terminal at spørge i).") \
+                from None
+    try:
+        first = check_passphrase(getpass.getpass("Pakkekode (mindst 12 tegn): "))
+        if confirm and getpass.getpass("Gentag pakkekoden: ") != first:
+            raise SyncError("De to pakkekoder er ikke ens; intet er skrevet.")
+    except (EOFError, KeyboardInterrupt, OSError):
+        raise SyncError(f"Ingen pakkekode: sæt {PACKAGE_PASSPHRASE_ENV}, eller kør kommandoen i en terminal.") \
+            from None
+    return first
+
+
 def _auth_engine(args):
     """An engine on the store as it is (no migration: a refused command changes nothing), or None
     when there is no store yet (nothing to protect; the command may create an empty one)."""
@@ -540,7 +569,7 @@ def _auth_engine(args):
     return db.make_engine(url, migrate=False)
 
 
-def resolve_principal(args, action: str):
+def resolve_principal(args, action: str, key: str | None = None):
     """Who runs the command: `OPEN` on a store without users, else a checked login.
 
     Returns None for a BOOTSTRAP command on a store with users (it is skipped). Raises AuthError.
@@ -567,9 +596,21 @@ def resolve_principal(args, action: str):
                 password = _ask_password(f"Adgangskode for {str(username)[:40]}: ")
             principal = auth.authenticate(s, username, password)
             s.commit()  # last login
+            if auth.get_user(s, principal.username).must_change_password and not _own_password(key, args, principal):
+                raise auth.AuthError(
+                    f"Adgangskoden for {principal.username} er nulstillet og skal skiftes, før den kan bruges. "
+                    f"Skift den i appen (log ind), eller her: BRUGERBLIK_USER={principal.username} brugerblik user "
+                    f"passwd {principal.username} (den nye adgangskode spørges der om, eller læses fra "
+                    "BRUGERBLIK_NEW_PASSWORD). Intet er gjort.")
             return principal
     finally:
         engine.dispose()
+
+
+def _own_password(key: str | None, args: argparse.Namespace, principal) -> bool:
+    """`user passwd NAVN` for the signed-in user themself: every user may change their own password
+    (also one that must be changed — that is how it is changed on the command line)."""
+    return key == "user passwd" and principal.username is not None and getattr(args, "name", None) == principal.username
 
 
 def check_command(parser: argparse.ArgumentParser, args: argparse.Namespace):
@@ -587,12 +628,12 @@ def check_command(parser: argparse.ArgumentParser, args: argparse.Namespace):
         raise auth.AuthError(f"Kommandoen «{key}» har ingen rolle i COMMAND_ACTIONS (brugerblik/cli.py) "
                              "og er derfor afvist.")
     try:
-        principal = resolve_principal(args, action)
+        principal = resolve_principal(args, action, key)
     except SQLAlchemyError:
         if key not in STORE_OPTIONAL:
             raise
         return auth.OPEN  # it reads nothing from the unreachable store (see STORE_OPTIONAL)
-    if principal is None or action in (LOGIN, BOOTSTRAP):
+    if principal is None or action in (LOGIN, BOOTSTRAP) or _own_password(key, args, principal):
         return principal
     auth.require(principal, action)
     return principal

@@ -75,7 +75,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "users": frozenset({"admin"}),
     "sites": frozenset({"admin"}),
     "db": frozenset({"admin"}),                                   # upgrade, backup, merge, demo
-    "package": frozenset({"interviewer", "researcher", "admin"}),  # field laptop -> central store
+    "package": frozenset({"interviewer", "researcher", "admin"}),  # field laptop -> central store (own interviews)
+    "package.all": frozenset({"researcher", "admin"}),             # a package of the whole store
     "audit.view": frozenset({"researcher", "admin"}),
 }
 
@@ -173,7 +174,8 @@ ACTION_TEXT: dict[str, str] = {
     "users": "administrere brugere",
     "sites": "administrere steder",
     "db": "administrere databasen",
-    "package": "eksportere eller flette feltpakker",
+    "package": "eksportere feltpakker med egne interview",
+    "package.all": "eksportere hele databasen som feltpakke",
     "audit.view": "se revisionssporet",
 }
 

@@ -382,7 +382,7 @@ def list_sites(engine: Engine) -> list[SiteView]:
         return [SiteView(x.id, x.name, x.site_type, x.prefix or store.site_prefix(x.name)) for x in store.list_sites(s)]
 
 
-def _clean_line(text: str | None, what: str, max_len: int = 200) -> str | None:
+def clean_line(text: str | None, what: str, max_len: int = 200) -> str | None:
     if text is None:
         return None
     t = " ".join(clean_text(_LONE_SURROGATE.sub("\ufffd", str(text))).split())
@@ -428,10 +428,10 @@ def start_interview(engine: Engine, guide: Guide, *, site_name: str, site_type: 
         raise InterviewError(str(e)) from None
     if owner is not None:
         interviewer = owner
-    name = _clean_line(site_name, "Stedets navn")
+    name = clean_line(site_name, "Stedets navn")
     if not name:
         raise InterviewError("Vælg et sted, eller skriv navnet på et nyt sted.")
-    interviewer = _clean_line(interviewer, "Interviewer")
+    interviewer = clean_line(interviewer, "Interviewer")
     if interview_date is not None and not isinstance(interview_date, dt.date):
         raise InterviewError("Interviewdatoen er ikke en dato.")
     if site_type is not None and site_type not in SITE_TYPES:
@@ -803,7 +803,7 @@ def set_meta(engine: Engine, interview_id: str, code: str, raw: object, *, who: 
             return SaveResult(False, code, message="Ikke gemt: som interviewer kan du ikke ændre, hvem der "
                                                    "har taget interviewet.")
         if code == "interviewer":
-            value = _clean_line(_sanitise(raw) if raw is not None else None, "Interviewer")
+            value = clean_line(_sanitise(raw) if raw is not None else None, "Interviewer")
         elif code == "interview_date":
             if raw is None or raw == "":
                 value = None
@@ -966,7 +966,7 @@ def complete(engine: Engine, guide: Guide, interview_id: str, *, reason: str | N
 
 def reopen(engine: Engine, interview_id: str, *, who: str, reason: str) -> None:
     """Open a completed interview for correction; from now on every change is audited under `who`."""
-    who = _clean_line(who, "Hvem retter")
+    who = clean_line(who, "Hvem retter")
     reason = clean_text(_sanitise(reason or "")).strip()
     if not who:
         raise InterviewError("Skriv hvem der retter (fx dine initialer).")
@@ -1010,7 +1010,7 @@ def quotable(guide: Guide, code: str) -> bool:
     return it is not None and it.type == "text" and it.role not in ("meta", "forsker") and code not in store.META_CODES
 
 
-def _quote_text(text: object) -> str | None:
+def quote_text(text: object) -> str | None:
     t = clean_text(_sanitise("" if text is None else str(text)))
     if not t.strip():
         return None
@@ -1031,7 +1031,7 @@ def add_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, t
     if not quotable(guide, item_code):
         return None, "Citater kan kun knyttes til fritekstspørgsmål."
     try:
-        t = _quote_text(text)
+        t = quote_text(text)
         if t is None:
             return None, "Citatet er tomt."
         with session_scope(engine) as s:
@@ -1062,7 +1062,7 @@ def update_quote(engine: Engine, interview_id: str, quote_id: int, *, text: obje
     Returns (quote, "") — (None, "") when it was deleted — or (None, Danish message) when refused.
     """
     try:
-        new_text = None if text is ... else _quote_text(text)
+        new_text = None if text is ... else quote_text(text)
         with session_scope(engine) as s:
             iv, _ = _get(s, interview_id)
             _refuse_if_closed(iv)

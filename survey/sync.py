@@ -6,14 +6,32 @@ package into the central store (SQLite or PostgreSQL). Nothing is ever silently 
 
 The package
 -----------
-A zip file with two members:
+A zip file (format 2) whose two members are encrypted and authenticated with AES-256 (WinZip
+AE-2, `pyzipper`: AES-256-CTR + HMAC-SHA1 per member). The zip password is scrypt(passphrase,
+salt) (N=2^15, r=8): the zip format's own PBKDF2-SHA1 with 1,000 rounds is too cheap to stand
+alone. The random salt is the zip comment (``brugerblik-feltpakke;v=2;scrypt;salt=…``), which is
+not secret. A wrong passphrase or a changed byte is refused; an unencrypted (format 1) package is
+refused too. The members:
 
-* ``manifest.json``: ``{"format": "brugerblik-feltpakke", "version": 1, "package_id",
-  "created_at", "schema", "counts", "data_sha256"}`` — ``data_sha256`` is the SHA-256 of
-  ``data.json``; a package whose data does not match it is refused as damaged;
-* ``data.json``: ``{"sites": [...], "interviews": [...], "audit": [...]}``. Each interview
+* ``manifest.json``: ``{"format": "brugerblik-feltpakke", "version": 2, "package_id",
+  "created_at", "schema", "counts", "data_sha256", "exported_by", "device", "scope"}`` —
+  ``data_sha256`` is the SHA-256 of ``data.json``; ``exported_by`` the laptop's user (None on
+  an open store), ``device`` the laptop's name;
+* ``data.json``: ``{"sites": [...], "interviews": [...], "audit": []}``. Each interview
   carries its fields, site (by name), answers, quotes, consent records and audit trail, and
-  ``hash``: its *content hash* at export.
+  ``hash``: its *content hash* at export. The top-level ``audit`` is always empty: the
+  administration of a laptop's store (users, sites, codebook) is never central history.
+
+Who may package what (`package_scope`, the role table `survey.auth.ACTIONS`): an interviewer
+packages only the interviews they took (user interviews and sources) with their sites;
+researchers and admins (and an open store) the whole store. Merging is the admin's (``db``).
+
+Before anything is written the whole package is checked (`read_package`: shape, ids unique in
+the package) and then validated against the central guides exactly as an import or the app
+would store it (`check_content`): the guide form and version of every interview, respondent
+ids (`Guide.check_value`: never CPR-shaped), every answer, quotes and one-line fields through
+the interview's own cleaning. A quote id the central store holds for another interview is
+refused. Messages name the interview and the field, never the value.
 
 Everything is matched by stable ids, never by the stores' own row numbers: interviews by
 their UUID, sites by name, quotes, consent records and audit entries by their ``uid``.
@@ -53,8 +71,13 @@ centrally (``sted``). A conflict is stored in ``merge_conflict`` with both versi
 as it was; ``brugerblik merge --conflicts`` lists them and ``brugerblik merge --resolve N
 --brug central|laptop`` settles one (``--brug laptop`` only if the central interview has not
 changed since the conflict was recorded). Consent records and audit entries of the merged
-interviews (and audit entries about no interview) are appended, skipping uids already
-there. Each insert or update adds a central audit entry (``merge``) naming the package.
+interviews are appended, skipping uids already there. An audit entry from a package is stored
+as coming from the package: ``who`` is the package's user (``exported_by``) and the note says
+``via pakke ID fra USER@DEVICE; registreret på feltcomputeren af: WHO``; an entry that names
+another interview is refused with the package. A case-file extract (``journal``) whose user
+has not consented to journal access *centrally* is never merged: it becomes a conflict
+(``samtykke``) that ``--brug laptop`` cannot settle while the consent is missing. Each insert or
+update adds a central audit entry (``merge``) naming the package.
 
 Merging the same package twice changes nothing the second time (every interview is then
 L == C, every uid is known, an open conflict with the same two hashes is not recorded
@@ -67,13 +90,18 @@ coding, codebook, transcripts and agreement data (coding happens centrally).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import io
 import json
 import os
+import platform
+import re
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -82,14 +110,21 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from survey import db
+import pyzipper
+from survey import archives, auth, db, files, source_store, store
+from survey import interview as svc
 from survey.db import session_scope
+from survey.guide import CPR_RE, MAX_TEXT, Guide, check_value, clean_text
 from survey.models import (Answer, AuditEntry, ConsentRecord, Interview, MergeConflict, Quote, Site, new_id,
                            utcnow)
+from survey.text import safe_text, shown
 
 FORMAT = "brugerblik-feltpakke"
-VERSION = 1
-MAX_DATA_BYTES = 2 * 1024 ** 3  # a package's data.json, uncompressed
+VERSION = 2  # 2: encrypted (AES-256), no loose audit entries, exported_by/device in the manifest
+COMMENT_PREFIX = b"brugerblik-feltpakke;v=2;scrypt;salt="  # the zip comment: the key's salt (not secret)
+SCRYPT_N, SCRYPT_R = 2 ** 15, 8  # ~32 MiB and ~0.1 s per key: costly to guess, cheap to use once
+PASSPHRASE_MIN = 12
+_RID_SHAPE = re.compile(r"[A-Za-z0-9ÆØÅæøå._-]{1,40}")
 STATUSES = ("draft", "complete", "reopened")
 # issue 7: a source (case worker, contact person, leader, case file) carries its informant type and the
 # user's interview it is about; a user's own interview has neither key, so its form and hash are as before
@@ -228,47 +263,159 @@ class ExportResult:
     audit: int
 
 
-def export_package(engine: Engine, path: str | os.PathLike) -> ExportResult:
-    """Write every interview of the store (with answers, quotes, consent, audit trail) and every site."""
+def package_scope(principal: "auth.Principal | None") -> str | None:
+    """Whose interviews `principal` may package: None = the whole store; a user name = only that
+    interviewer's own. The role table decides (`auth.ACTIONS`: ``package.all`` / ``package``)."""
+    if principal is None or principal is auth.OPEN or auth.allowed(principal.role, "package.all"):
+        return None
+    auth.require(principal, "package")
+    return principal.username
+
+
+def export_package(engine: Engine, path: str | os.PathLike, *, passphrase: str,
+                   principal: "auth.Principal | None" = None, device: str | None = None) -> ExportResult:
+    """Write the interviews `principal` may package (see `package_scope`) with answers, quotes,
+    consent and audit trail, and their sites, encrypted with `passphrase` (see `write_package_file`).
+
+    An interviewer's package holds only the interviews they took (user interviews and sources);
+    nothing of other users, no administration entries. Only researchers and admins (and an open
+    store) package the whole store.
+    """
     path = Path(path).expanduser()
     if path.is_dir():
         raise SyncError(f"{path} er en mappe; angiv et filnavn, fx feltpakke.zip.")
     if not path.parent.is_dir():
         raise SyncError(f"Mappen {path.parent} findes ikke.")
+    passphrase = check_passphrase(passphrase)
+    owner = package_scope(principal)
     with db.consistent_session(engine) as s:  # one snapshot, also while the app writes
-        versions = load_versions(s, None, history=True)
-        sites = [_site_dict(x) for x in s.execute(select(Site).order_by(Site.name)).scalars()]
-        # the codebook is not in a package, nor its audit entries (a laptop's «seed loaded» record
-        # must not tell the central store its own codebook was loaded: coding.codebook.seed_on_first_use)
-        loose = [_audit_dict(a) for a in s.execute(select(AuditEntry).where(AuditEntry.interview_id.is_(None),
-                                                                            AuditEntry.entity != "codebook")
-                                                   .order_by(AuditEntry.at, AuditEntry.uid)).scalars()]
+        ids = None
+        if owner is not None:
+            ids = list(s.execute(select(Interview.id).where(Interview.interviewer == owner)).scalars())
+        versions = load_versions(s, ids, history=True) if ids is None or ids else {}
     interviews = []
     for v in sorted(versions.values(), key=lambda v: (v["respondent_id"], v["id"])):
         v = dict(v)
         v.pop("merged_from_hash", None)
         interviews.append(v)
-    data = _canonical({"sites": sites, "interviews": interviews, "audit": loose})
+    # the sites of the packaged interviews only; no loose audit entries (administration of the
+    # laptop's own store — users, sites, codebook — is never the central store's history)
+    sites = sorted({v["site"]["name"]: v["site"] for v in interviews if v["site"]}.values(), key=lambda x: x["name"])
+    data = _canonical({"sites": sites, "interviews": interviews, "audit": []})
     counts = {"interviews": len(interviews), "answers": sum(len(v["answers"]) for v in interviews),
               "quotes": sum(len(v["quotes"]) for v in interviews),
               "consent": sum(len(v["consent"]) for v in interviews),
-              "audit": sum(len(v["audit"]) for v in interviews) + len(loose), "sites": len(sites)}
+              "audit": sum(len(v["audit"]) for v in interviews), "sites": len(sites)}
     package_id = new_id()
+    by = principal.username if principal is not None else None
     manifest = {"format": FORMAT, "version": VERSION, "package_id": package_id, "created_at": _ts(utcnow()),
-                "schema": db.head_revision(), "counts": counts, "data_sha256": hashlib.sha256(data).hexdigest()}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-            z.writestr("data.json", data)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+                "schema": db.head_revision(), "counts": counts, "data_sha256": hashlib.sha256(data).hexdigest(),
+                "exported_by": by, "device": _device(device), "scope": "egne" if owner else "alle"}
+    write_package_file(path, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"), data, passphrase)
     return ExportResult(path, package_id, counts["interviews"], counts["answers"], counts["quotes"],
                         counts["consent"], counts["audit"])
+
+
+def _device(device: str | None) -> str:
+    """The exporting computer's name as the audit trail shows it ("via pakke … fra DEVICE")."""
+    name = device if device is not None else platform.node()
+    return (" ".join(safe_text(name).split())[:60]) or "ukendt computer"
+
+
+# ---------------------------------------------------------------- the package file: encrypted zip
+
+def check_passphrase(passphrase: object) -> str:
+    """The package passphrase as given, or SyncError: text of at least `PASSPHRASE_MIN` characters."""
+    if not isinstance(passphrase, str) or not passphrase:
+        raise SyncError("Feltpakker er krypterede: angiv pakkekoden (BRUGERBLIK_PAKKEKODE, eller skriv den, "
+                        "når du bliver spurgt).")
+    if len(passphrase) < PASSPHRASE_MIN:
+        raise SyncError(f"Pakkekoden er for kort ({len(passphrase)} tegn): brug mindst {PASSPHRASE_MIN} tegn, "
+                        "fx en sætning på fire-fem ord, som kun projektgruppen kender.")
+    return passphrase
+
+
+def _zip_password(passphrase: str, salt: bytes) -> bytes:
+    """The AES zip password: scrypt of the passphrase (the zip format's own key derivation,
+    PBKDF2-SHA1 with 1,000 rounds, is too cheap to guess against on its own)."""
+    key = hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=1,
+                         maxmem=64 * 1024 * 1024, dklen=32)
+    return key.hex().encode("ascii")
+
+
+def write_package_file(path: str | os.PathLike, manifest: bytes, data: bytes, passphrase: str) -> None:
+    """Write a package: a zip whose two members are AES-256 encrypted and authenticated (WinZip AE-2,
+    pyzipper) with a key derived from `passphrase` and a random salt kept in the zip comment;
+    atomically, owner-only (`survey.files.write_atomic`)."""
+    salt = os.urandom(16)
+    buf = io.BytesIO()
+    with pyzipper.AESZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, encryption=pyzipper.WZ_AES) as z:
+        z.setpassword(_zip_password(check_passphrase(passphrase), salt))
+        z.setencryption(pyzipper.WZ_AES, nbits=256)
+        z.comment = COMMENT_PREFIX + base64.b64encode(salt)
+        z.writestr("manifest.json", manifest)
+        z.writestr("data.json", data)
+    files.write_atomic(Path(path), buf.getvalue())
+
+
+def read_package_file(path: str | os.PathLike, passphrase: str) -> tuple[bytes, bytes]:
+    """(manifest.json, data.json) of a package, decrypted and authenticated; SyncError (Danish)
+    for anything that is not an intact package of ours opened with the right passphrase. The
+    archive is checked against `survey.archives.PACKAGE` before anything is inflated."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise SyncError(f"Filen findes ikke: {path}")
+    if path.is_dir():
+        raise SyncError(f"{path} er en mappe, ikke en pakke.")
+    passphrase = check_passphrase(passphrase)
+    name = path.name
+    try:
+        # member count and declared sizes from the end record first (a million members or a
+        # bomb is refused before pyzipper lists or inflates anything), then the AES reader
+        archives.open_checked(path, archives.PACKAGE, f"feltpakken {name}").close()
+        with pyzipper.AESZipFile(path) as z:
+            names = z.namelist()
+            comment = z.comment or b""
+            if "manifest.json" not in names or "data.json" not in names:
+                raise SyncError(f"{name} er ikke en Brugerblik-feltpakke (manifest.json eller data.json mangler).")
+            if not comment.startswith(COMMENT_PREFIX):
+                if not any(i.flag_bits & 0x1 for i in z.infolist()):
+                    raise SyncError(f"{name} er ikke krypteret (lavet af en ældre udgave af Brugerblik, eller ikke "
+                                    "af Brugerblik). Ukrypterede pakker flettes ikke: eksportér pakken igen fra "
+                                    "feltcomputeren med denne udgave.")
+                raise SyncError(f"{name} er ikke en Brugerblik-feltpakke (ukendt format).")
+            if sorted(names) != ["data.json", "manifest.json"]:
+                raise SyncError(f"{name} er ikke en Brugerblik-feltpakke (uventede filer i pakken).")
+            try:
+                salt = base64.b64decode(comment[len(COMMENT_PREFIX):], validate=True)
+            except (ValueError, binascii.Error):
+                salt = b""
+            if len(salt) != 16:
+                raise SyncError(f"{name} er beskadiget (pakkens nøgleoplysninger mangler).")
+            archives.check_zip(z, archives.PACKAGE, f"feltpakken {name}")
+            z.setpassword(_zip_password(passphrase, salt))
+            manifest = archives.read_member(z, "manifest.json", archives.PACKAGE, f"feltpakken {name}")
+            data = archives.read_member(z, "data.json", archives.PACKAGE, f"feltpakken {name}")
+    except SyncError:
+        raise
+    except archives.ArchiveError as e:
+        if e.limit == "broken":
+            raise SyncError(f"{name} er ikke en Brugerblik-feltpakke (ikke en zip-fil, eller filen er "
+                            "beskadiget).") from None
+        raise SyncError(str(e)) from None
+    except RuntimeError as e:
+        if "password" in str(e).lower():
+            raise SyncError(f"Forkert pakkekode til {name} (eller pakken er ændret). Intet er ændret.") from None
+        raise SyncError(f"{name} kan ikke læses som en Brugerblik-feltpakke ({type(e).__name__}).") from None
+    except (zipfile.BadZipFile, pyzipper.BadZipFile, zlib.error) as e:
+        if isinstance(e, zlib.error) or "hmac" in str(e).lower() or "crc" in str(e).lower():
+            raise SyncError(f"{name} er ændret efter eksporten eller beskadiget (integritetstjekket fejlede). "
+                            "Intet er ændret; eksportér pakken igen fra feltcomputeren.") from None
+        raise SyncError(f"{name} er ikke en Brugerblik-feltpakke (ikke en zip-fil, eller filen er "
+                        "beskadiget).") from None
+    except (zipfile.LargeZipFile, pyzipper.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError) as e:
+        raise SyncError(f"{name} kan ikke læses som en Brugerblik-feltpakke ({type(e).__name__}).") from None
+    return manifest, data
 
 
 # ---------------------------------------------------------------- reading and checking a package
@@ -280,6 +427,13 @@ class Package:
     sites: list[dict]
     interviews: list[dict]
     audit: list[dict]
+    exported_by: str | None = None  # the laptop's user who exported it (None: an open store)
+    device: str = "ukendt computer"
+
+    @property
+    def via(self) -> str:
+        """How the audit trail names what came with this package."""
+        return f"via pakke {self.package_id[:8]} fra {self.exported_by or 'feltcomputer uden login'}@{self.device}"
 
 
 class _Check:
@@ -372,8 +526,7 @@ def _check_interview(c: _Check, v: Any, n: int) -> None:
         return
     c.uid(v, "id", where)
     c.text(v, "respondent_id", where, max_len=40)
-    if isinstance(v.get("respondent_id"), str):
-        where = f"interview {v['respondent_id'][:40]}"
+    where = _where(v, n)
     if v.get("site") is not None:
         _check_site(c, v["site"], where + ", sted")
     elif "site" not in v:
@@ -442,29 +595,10 @@ def _check_interview(c: _Check, v: Any, n: int) -> None:
         c.fail(where, "indholdet passer ikke med dets kontrolsum (pakken er ændret efter eksporten)")
 
 
-def read_package(path: str | os.PathLike) -> Package:
+def read_package(path: str | os.PathLike, *, passphrase: str) -> Package:
     """Read and check a whole package; SyncError (Danish) for anything damaged or foreign."""
     path = Path(path).expanduser()
-    if not path.exists():
-        raise SyncError(f"Filen findes ikke: {path}")
-    if path.is_dir():
-        raise SyncError(f"{path} er en mappe, ikke en pakke.")
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-            if "manifest.json" not in names or "data.json" not in names:
-                raise SyncError(f"{path.name} er ikke en Brugerblik-feltpakke (manifest.json eller data.json "
-                                "mangler).")
-            info = z.getinfo("data.json")
-            if info.file_size > MAX_DATA_BYTES or z.getinfo("manifest.json").file_size > 1024 * 1024:
-                raise SyncError(f"{path.name} er for stor til at være en Brugerblik-feltpakke.")
-            manifest_raw = z.read("manifest.json")
-            data = z.read("data.json")
-    except zipfile.BadZipFile:
-        raise SyncError(f"{path.name} er ikke en Brugerblik-feltpakke (ikke en zip-fil, eller filen er "
-                        "beskadiget).") from None
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as e:
-        raise SyncError(f"{path.name} kan ikke læses som en Brugerblik-feltpakke ({type(e).__name__}).") from None
+    manifest_raw, data = read_package_file(path, passphrase)
     try:
         manifest = json.loads(manifest_raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -485,6 +619,8 @@ def read_package(path: str | os.PathLike) -> Package:
     c = _Check()
     c.uid(manifest, "package_id", "manifest")
     c.time(manifest, "created_at", "manifest")
+    c.text(manifest, "exported_by", "manifest", max_len=40, null=True)
+    c.text(manifest, "device", "manifest", max_len=60)
     try:
         payload = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
@@ -496,18 +632,143 @@ def read_package(path: str | os.PathLike) -> Package:
         _check_site(c, site, f"sted nr. {i}")
     interviews = c.items(payload, "interviews", "pakken")
     ids: set = set()
+    seen: dict[str, dict[str, str]] = {"quotes": {}, "consent": {}, "audit": {}}
     for n, v in enumerate(interviews, 1):
         _check_interview(c, v, n)
         if isinstance(v, dict):
             if v.get("id") in ids:
                 c.fail(f"interview nr. {n}", "samme id står to gange i pakken")
             ids.add(v.get("id"))
+            _check_unique_uids(c, v, n, seen)
     loose = c.items(payload, "audit", "pakken")
-    for i, a in enumerate(loose, 1):
-        _check_audit(c, a, f"revisionspost nr. {i}")
+    if loose:  # export_package never writes any: administration of a laptop is not central history
+        c.fail("pakken", f"{len(loose)} revisionsposter hører ikke til noget interview i pakken; en feltpakke "
+                         "skriver kun historik for de interview, den indeholder")
     if c.problems:
         raise SyncError(f"{path.name} kan ikke flettes; intet er ændret:\n  " + "\n  ".join(c.problems))
-    return Package(manifest["package_id"], manifest["created_at"], sites, interviews, loose)
+    return Package(manifest["package_id"], manifest["created_at"], sites, interviews, [],
+                   exported_by=manifest.get("exported_by"), device=manifest["device"])
+
+
+_UID_KIND = {"quotes": "citat", "consent": "samtykke", "audit": "revisionspost"}
+
+
+def _check_unique_uids(c: _Check, v: dict, n: int, seen: dict[str, dict[str, str]]) -> None:
+    """Each quote, consent record and audit entry id once in the whole package, and an interview's
+    audit entries about that interview only."""
+    where = _where(v, n)
+    for key, kind in _UID_KIND.items():
+        items = v.get(key) if isinstance(v.get(key), list) else []
+        for i, obj in enumerate(items, 1):
+            if not isinstance(obj, dict) or not isinstance(obj.get("uid"), str):
+                continue
+            uid = obj["uid"]
+            if uid in seen[key]:
+                c.fail(f"{where}, {kind} nr. {i}", f"id'et {uid[:36]} står to gange i pakken (også i "
+                                                   f"{seen[key][uid]}); hvert {kind} har sit eget id")
+            else:
+                seen[key][uid] = where
+            if key == "audit" and obj.get("interview_id", v.get("id")) != v.get("id"):
+                c.fail(f"{where}, revisionspost nr. {i}", "handler om et andet interview end det, den ligger i")
+
+
+def _where(v: Any, n: int) -> str:
+    """An interview named in a message: its respondent id when that is a well-formed pseudonym,
+    else its number in the package (an id shaped like a CPR number is never repeated)."""
+    rid = v.get("respondent_id") if isinstance(v, dict) else None
+    if isinstance(rid, str) and _RID_SHAPE.fullmatch(rid) and not CPR_RE.search(rid):
+        return f"interview {rid}"
+    return f"interview nr. {n}"
+
+
+# ---------------------------------------------------------------- the package against the guides
+
+def _guides(user_guide: Guide) -> dict[str, Guide]:
+    out = {"bruger": user_guide}
+    for inf in INFORMANTS[1:]:
+        out[inf] = source_store.informant_guide(inf)
+    return out
+
+
+def check_content(pkg: Package, user_guide: Guide, *, name: str = "pakken") -> None:
+    """Validate every interview of a package exactly as an import or the interview app would:
+    the guide (form and version), respondent ids, every answer through `Guide.check_value`,
+    quotes and one-line fields through the interview's own cleaning. SyncError (Danish) naming the
+    interview and the field, never the value; nothing is written."""
+    guides = _guides(user_guide)
+    rid_item = user_guide.item("respondent_id")
+    problems: list[str] = []
+
+    def fail(where: str, what: str) -> None:
+        if len(problems) < 20:
+            problems.append(f"{where}: {what}")
+
+    for n, v in enumerate(pkg.interviews, 1):
+        where = _where(v, n)
+        inf = v.get("informant", "bruger")
+        g = guides[inf]
+        if (v["guide_form_id"], v["guide_version"]) != (g.form_id, g.version):
+            fail(where, f"lavet med spørgeguiden {shown(v['guide_form_id'])} version {shown(v['guide_version'])}, "
+                        f"men den centrale database bruger {g.form_id} version {g.version}; pakker fra en anden "
+                        "guide flettes ikke (opdatér feltcomputerens guide, eller importér svarene efter en "
+                        "aftalt omkodning)")
+            continue
+        value, vp = check_value(rid_item, v["respondent_id"])
+        if vp is not None or value != v["respondent_id"]:
+            fail(where, "respondent-id'et er ikke tilladt" + (f" ({vp.reason_da})" if vp and vp.reason_da else "")
+                 + " — tilladt: " + (vp.allowed_da if vp else "et pseudonym uden mellemrum før og efter"))
+        if v.get("interviewer") is not None:
+            try:
+                ok = svc.clean_line(v["interviewer"], "Interviewer") == v["interviewer"]
+            except svc.InterviewError as e:
+                fail(where, "feltet interviewer: " + str(e).split(" (", 1)[0].rstrip("."))
+            else:
+                if not ok:
+                    fail(where, "feltet interviewer er ikke renset tekst på én linje, som appen gemmer den")
+        note = v.get("completion_note")
+        if note is not None and (clean_text(note).strip() != note or not note or len(note) > MAX_TEXT):
+            fail(where, f"feltet completion_note er ikke renset tekst (højst {MAX_TEXT} tegn), som appen gemmer den")
+        site = v.get("site")
+        if site is not None:
+            try:
+                ok = svc.clean_line(site["name"], "Stedets navn") == site["name"]
+            except svc.InterviewError as e:
+                fail(where, "stedets navn: " + str(e).split(" (", 1)[0].rstrip("."))
+            else:
+                if not ok:
+                    fail(where, "stedets navn er ikke renset tekst på én linje")
+        allowed_codes = set(g.codes) - set(store.META_CODES)
+        for a in v["answers"]:
+            code = a["code"]
+            if code not in allowed_codes:
+                fail(where, f"svaret på koden {shown(code)} findes ikke som spørgsmål i {g.form_id} {g.version}")
+                continue
+            value, vp = check_value(g.item(code), a["value"])
+            if vp is not None:
+                fail(f"{where}, {code}", vp.text("da"))
+            elif value != a["value"]:
+                fail(f"{where}, {code}", "værdien er ikke gemt på den form, spørgeguiden gemmer den")
+        for i, q in enumerate(v["quotes"], 1):
+            if not svc.quotable(g, q["item_code"]):
+                fail(f"{where}, citat nr. {i}", f"koden {shown(q['item_code'])} er ikke et fritekstspørgsmål i guiden")
+                continue
+            try:
+                ok = svc.quote_text(q["text"]) == q["text"]
+            except svc.InterviewError as e:
+                fail(f"{where}, citat nr. {i}", str(e).rstrip("."))
+                continue
+            if not ok:
+                fail(f"{where}, citat nr. {i}", "teksten er tom eller ikke renset, som appen gemmer citater")
+        for i, r in enumerate(v["consent"], 1):
+            if r["item_code"] not in g.codes:
+                fail(f"{where}, samtykke nr. {i}", f"koden {shown(r['item_code'])} findes ikke i guiden")
+            elif r["value"] is not None:
+                value, vp = check_value(g.item(r["item_code"]), r["value"])
+                if vp is not None or value != r["value"]:
+                    fail(f"{where}, samtykke nr. {i}", "værdien er ikke tilladt — tilladt: "
+                         + (vp.allowed_da if vp else "guidens koder"))
+    if problems:
+        raise SyncError(f"{name} kan ikke flettes; intet er ændret:\n  " + "\n  ".join(problems))
 
 
 # ---------------------------------------------------------------- merge
@@ -644,7 +905,11 @@ def _known_uids(s: Session, model, uids: list[str]) -> set[str]:
     return out
 
 
-def _append_history(s: Session, iid: str | None, consent: list[dict], audit: list[dict], res: MergeResult) -> None:
+def _append_history(s: Session, iid: str, consent: list[dict], audit: list[dict], res: MergeResult,
+                    via: str, by: str | None) -> None:
+    """Append the package's consent records and audit entries of interview `iid` (uids not yet
+    known). An audit entry is stored as coming from the package — its user (`by`) and `via` —
+    never as the user it names: a package cannot write history in anyone else's name."""
     known = _known_uids(s, ConsentRecord, [c["uid"] for c in consent])
     for c in consent:
         if c["uid"] not in known:
@@ -655,9 +920,11 @@ def _append_history(s: Session, iid: str | None, consent: list[dict], audit: lis
     known = _known_uids(s, AuditEntry, [a["uid"] for a in audit])
     for a in audit:
         if a["uid"] not in known:
-            s.add(AuditEntry(uid=a["uid"], interview_id=a.get("interview_id", iid) if iid is None else iid,
-                             entity=a["entity"], code=a["code"], old_value=a["old_value"], new_value=a["new_value"],
-                             who=a["who"], at=_parse_ts(a["at"]), note=a["note"]))
+            claimed = " ".join(safe_text(a["who"]).split())[:40] or "ingen"
+            note = f"{via}; registreret på feltcomputeren af: {claimed}" + (f"; {a['note']}" if a["note"] else "")
+            s.add(AuditEntry(uid=a["uid"], interview_id=iid, entity=a["entity"], code=a["code"],
+                             old_value=a["old_value"], new_value=a["new_value"], who=by or "feltcomputer",
+                             at=_parse_ts(a["at"]), note=note))
             res.audit_added += 1
 
 
@@ -672,22 +939,48 @@ def _conflict(s: Session, res: MergeResult, pkg: Package, v: dict, central: dict
     )).first()
     if dup is not None:
         return
+    laptop = dict(v, via=pkg.via, exported_by=pkg.exported_by)  # for the audit trail when it is settled
     s.add(MergeConflict(interview_id=v["id"], respondent_id=v["respondent_id"], kind=kind, reason=reason,
                         package_id=pkg.package_id, base_hash=base, central_hash=c_hash, laptop_hash=v["hash"],
-                        central_version=_version_json(central), laptop_version=_version_json(v)))
+                        central_version=_version_json(central), laptop_version=_version_json(laptop)))
     res.new_conflicts += 1
 
 
-def merge_package(engine: Engine, path: str | os.PathLike, *, who: str | None = None) -> MergeResult:
-    """Merge a field laptop's package into this store (see the module docstring). One transaction."""
-    pkg = read_package(path)
+def merge_package(engine: Engine, path: str | os.PathLike, *, passphrase: str, guide: Guide | None = None,
+                  who: str | None = None) -> MergeResult:
+    """Merge a field laptop's package into this store (see the module docstring). One transaction.
+
+    The package is decrypted and checked in full first (`read_package`), then validated against
+    the central guides exactly as an import would be (`check_content`); a refusal changes nothing.
+    """
+    if guide is None:
+        from survey.guide import load_guide
+        guide = load_guide()
+    pkg = read_package(path, passphrase=passphrase)
+    check_content(pkg, guide, name=Path(path).name)
     return db.retrying(lambda: _merge(engine, pkg, who))
+
+
+def _check_quote_owners(s: Session, pkg: Package) -> None:
+    """A quote id the central store already holds for another interview: refused (it would break
+    the quote's coding, and a unique id cannot belong to two interviews)."""
+    owner = {q["uid"]: (v["id"], _where(v, n), i) for n, v in enumerate(pkg.interviews, 1)
+             for i, q in enumerate(v["quotes"], 1)}
+    problems = []
+    for chunk in _chunks(sorted(owner)):
+        for uid, iid in s.execute(select(Quote.uid, Quote.interview_id).where(Quote.uid.in_(chunk))).all():
+            if iid != owner[uid][0]:
+                problems.append(f"{owner[uid][1]}, citat nr. {owner[uid][2]}: id'et {uid} tilhører centralt et "
+                                "andet interviews citat")
+    if problems:
+        raise SyncError("Pakken kan ikke flettes; intet er ændret:\n  " + "\n  ".join(problems[:20]))
 
 
 def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
     res = MergeResult(pkg.package_id)
     now = utcnow()
     with db.consistent_session(engine, write=True) as s:  # nothing changes between reading and writing
+        _check_quote_owners(s, pkg)
         sites: dict[str, Site] = {}
         site_problem: dict[str, str] = {}
         for site in pkg.sites:
@@ -713,6 +1006,14 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
                           "kilden handler om en bruger, hvis interview ikke findes centralt (eller ikke kunne "
                           "flettes); flet brugerens interview først", c["merged_from_hash"] if c else None)
                 continue
+            if v.get("informant") == "journal" and L != (c["hash"] if c else None):
+                consent = source_store.journal_consent(s, subj)
+                if consent != "ja":
+                    _conflict(s, res, pkg, v, c, "samtykke",
+                              "journaludtræk uden brugerens samtykke til journalindsigt centralt "
+                              f"({source_store.CONSENT_CODE} er {'ikke besvaret' if consent is None else consent!r});"
+                              " udtrækket er ikke flettet", c["merged_from_hash"] if c else None)
+                    continue
             site, why = (None, None)
             if v["site"] is not None:
                 if v["site"]["name"] in site_problem:
@@ -734,7 +1035,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
                 _write_interview(s, v, site, None)
                 owner[rid] = v["id"]
                 s.add(AuditEntry(interview_id=v["id"], entity="merge", code="*", who=who, at=now,
-                                 note=f"indsat fra feltpakke {pkg.package_id}"))
+                                 note=f"indsat fra feltpakke {pkg.package_id} ({pkg.via})"))
                 res.inserted.append(rid)
             else:
                 C, B = c["hash"], c["merged_from_hash"]
@@ -762,7 +1063,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
                             continue
                     _write_interview(s, v, site, c)
                     s.add(AuditEntry(interview_id=v["id"], entity="merge", code="*", who=who, at=now,
-                                     note=f"opdateret fra feltpakke {pkg.package_id}"))
+                                     note=f"opdateret fra feltpakke {pkg.package_id} ({pkg.via})"))
                     res.updated.append(rid)
                 else:
                     why_both = ("ændret både på feltcomputeren og centralt siden sidste fletning" if B else
@@ -770,8 +1071,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
                                 "flettet før")
                     _conflict(s, res, pkg, v, c, "begge_aendret", why_both, B)
                     continue
-            _append_history(s, v["id"], v["consent"], v["audit"], res)
-        _append_history(s, None, [], pkg.audit, res)
+            _append_history(s, v["id"], v["consent"], v["audit"], res, pkg.via, pkg.exported_by)
     return res
 
 
@@ -836,6 +1136,8 @@ def resolve_conflict(engine: Engine, conflict_id: int, use: str, *, who: str | N
     """
     if use not in ("central", "laptop"):
         raise SyncError("Vælg --brug central eller --brug laptop.")
+    if isinstance(conflict_id, bool) or not isinstance(conflict_id, int) or not 0 < conflict_id < 2 ** 31:
+        raise SyncError(f"Konflikt {str(conflict_id)[:20]} findes ikke.")
     return db.retrying(lambda: _resolve(engine, conflict_id, use, who, respondent_id))
 
 
@@ -866,6 +1168,12 @@ def _resolve(engine: Engine, conflict_id: int, use: str, who: str | None, respon
             elif (cur["hash"] if cur else None) != m.central_hash:
                 raise SyncError("Det centrale interview er ændret, siden konflikten blev registreret; flet pakken "
                                 "igen for at se den aktuelle forskel.")
+            if laptop.get("informant") == "journal":
+                consent = source_store.journal_consent(s, laptop.get("subject_interview_id"))
+                if consent != "ja":
+                    raise SyncError("Journaludtrækket kan ikke bruges: brugeren har ikke givet samtykke til "
+                                    f"journalindsigt centralt ({source_store.CONSENT_CODE} er "
+                                    f"{'ikke besvaret' if consent is None else consent!r}).")
             sites: dict[str, Site] = {}
             site, why = _ensure_site(s, laptop["site"], sites)
             if why and why != "new":
@@ -873,7 +1181,8 @@ def _resolve(engine: Engine, conflict_id: int, use: str, who: str | None, respon
             laptop["hash"] = content_hash(laptop)
             _write_interview(s, laptop, site, cur)
             res = MergeResult(m.package_id)
-            _append_history(s, m.interview_id, laptop.get("consent", []), laptop.get("audit", []), res)
+            _append_history(s, m.interview_id, laptop.get("consent", []), laptop.get("audit", []), res,
+                            laptop.get("via") or f"via pakke {m.package_id[:8]}", laptop.get("exported_by"))
             msg = f"Konflikt {conflict_id} afgjort: feltcomputerens udgave af {laptop['respondent_id']} er brugt."
         s.add(AuditEntry(interview_id=m.interview_id, entity="merge", code="*", who=who, at=now,
                          note=f"flettekonflikt {conflict_id} afgjort: {use}"))

@@ -69,6 +69,7 @@ def _fast_hashes_and_no_login_env(monkeypatch):
     for k in ("BRUGERBLIK_USER", "BRUGERBLIK_PASSWORD", "BRUGERBLIK_NEW_PASSWORD", "BRUGERBLIK_DB"):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setattr(cli, "_ask_password", _no_prompt)
+    monkeypatch.setenv("BRUGERBLIK_PAKKEKODE", "feltkode til testen")
     yield
     dispose_all()
 
@@ -85,6 +86,7 @@ def team(db_factory, tmp_path_factory, guide):
     mp = pytest.MonkeyPatch()
     fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     mp.setattr(auth, "_hasher", fast)
+    mp.setenv("BRUGERBLIK_PAKKEKODE", "feltkode til testen")
     try:
         e = get_engine(url)
         assert wideio.import_bytes(e, guide, _csv_bytes()).written == 2
@@ -378,9 +380,9 @@ def test_demo_admin_on_an_empty_store_then_a_no_op(db_url, capsys, tmp_path):
     rc, o, _ = run(capsys, db_url, ["user", "demo-admin"])
     assert rc == 0 and "allerede brugere" in o
     assert snapshot(db_url) == before
-    # the demo password signs in as admin
-    rc, o, _ = run(capsys, db_url, ["user", "list"], auth.DEMO_ADMIN, auth.DEMO_PASSWORD)
-    assert rc == 0 and auth.DEMO_ADMIN in o
+    # the demo password signs in as admin, who must choose a new one before using it (issue 11)
+    rc, o, e = run(capsys, db_url, ["user", "list"], auth.DEMO_ADMIN, auth.DEMO_PASSWORD)
+    assert rc == 3 and "skal skiftes" in e and f"user passwd {auth.DEMO_ADMIN}" in e
 
 
 def test_user_add_prompts_twice_and_refuses_a_mismatch(open_store, capsys, monkeypatch):
@@ -414,7 +416,11 @@ def test_user_management_flow_is_audited_with_the_acting_admin(open_store, capsy
     assert rc == 1 and "Ugyldigt brugernavn" in e
     rc, o, e = run(capsys, url, ["user", "add", "x1", "--rolle", "chef"], "boss")
     assert rc == 1 and "Ukendt rolle" in e
-    # the new user can log in; the role decides
+    # the new user must choose their own password first (issue 11: also on the command line) …
+    rc, o, e = run(capsys, url, ["guide", "check"], "ole")
+    assert rc == 3 and "skal skiftes" in e
+    assert run(capsys, url, ["user", "passwd", "ole"], "ole")[0] == 0  # BRUGERBLIK_NEW_PASSWORD is PW["ole"]
+    # … then can log in; the role decides
     assert run(capsys, url, ["table", "3.1"], "ole")[0] == 3
     assert run(capsys, url, ["guide", "check"], "ole")[0] == 0
     # role change
@@ -434,7 +440,8 @@ def test_user_management_flow_is_audited_with_the_acting_admin(open_store, capsy
     with Session(get_engine(url)) as s:
         assert auth.get_user(s, "ole").must_change_password
     assert run(capsys, url, ["table", "3.1"], "ole", PW["ole"])[0] == 3
-    assert run(capsys, url, ["table", "3.1"], "ole", NEW_PW)[0] == 0
+    rc, o, e = run(capsys, url, ["table", "3.1"], "ole", NEW_PW)
+    assert rc == 3 and "skal skiftes" in e  # the reset one works only to choose a new one
     # the last admin stays
     rc, o, e = run(capsys, url, ["user", "disable", "boss"], "boss")
     assert rc == 1 and "sidste aktive administrator" in e
@@ -453,8 +460,95 @@ def test_user_management_flow_is_audited_with_the_acting_admin(open_store, capsy
         trail = [(a.who, a.code, a.old_value, a.new_value) for a in
                  s.execute(select(AuditEntry).where(AuditEntry.entity == "user").order_by(AuditEntry.id)).scalars()]
     assert (None, "user:boss", None, "admin") == trail[0]  # the first admin, made on the open store
-    assert all(w == "boss" for w, *_ in trail[1:])
+    assert all(w == "boss" for w, *_ in trail[1:] if w != "ole")
+    assert [c for w, c, *_ in trail if w == "ole"] == ["user:ole"]  # ole chose their own password
     assert ("boss", "user:ole", "interviewer", "researcher") in trail
     assert ("boss", "user:ole", "aktiv", "deaktiveret") in trail and ("boss", "user:ole", "deaktiveret", "aktiv") in trail
-    assert sum(1 for w, c, *_ in trail if c == "user:ole") == 5  # add, role, disable, enable, passwd
+    assert sum(1 for w, c, *_ in trail if c == "user:ole") == 6  # add, own passwd, role, disable, enable, passwd
     assert not any(NEW_PW in str(t) or PW["ole"] in str(t) for t in trail)
+
+
+# ---------------------------------------------------------------- issue 11: login checks the store the command opens
+
+@pytest.mark.uses_sqlite
+def test_the_login_check_looks_at_the_store_the_command_opens_for_every_url_form(tmp_path, capsys, monkeypatch):
+    """`sqlite:///file:PATH?uri=true` once made the login check look at a file called "file:PATH",
+    find none, and run the command on the real store without a login."""
+    from urllib.parse import quote
+
+    from survey.db import make_engine
+
+    home = tmp_path / "hjem med mellemrum"
+    path = home / "store.db"
+    e = make_engine(f"sqlite:///{path}")
+    with Session(e) as s:
+        auth.add_user(s, "boss", "admin", PW["boss"])
+        s.commit()
+    e.dispose()
+    monkeypatch.setenv("HOME", str(home))
+    forms = [f"sqlite:///{path}", f"sqlite:///file:{path}?uri=true", f"sqlite:///file:{quote(str(path))}?uri=true",
+             f"sqlite:///file://{quote(str(path))}?mode=rw&uri=true", "sqlite:///~/store.db"]
+    for url in forms:
+        rc = main(["--db", url, "user", "list"])
+        o, err = capsys.readouterr()
+        assert rc == 3 and "Log ind" in err and "boss" not in o, url
+        rc, o, _ = run(capsys, url, ["user", "list"], "boss")
+        assert rc == 0 and "boss" in o, url  # the same store: its user is there
+    assert sorted(p.name for p in home.iterdir() if p.is_file()) == ["store.db", "store.db-shm", "store.db-wal"] \
+        or sorted(p.name for p in home.iterdir() if p.is_file()) == ["store.db"]
+    assert not (tmp_path / "~").exists() and not (Path.cwd() / "~").exists()
+
+
+def test_a_password_that_must_be_changed_is_refused_until_it_is_changed(db_factory, capsys):
+    url = db_factory.new()
+    try:
+        e = get_engine(url)
+        with Session(e) as s:
+            auth.add_user(s, "boss", "admin", PW["boss"])
+            auth.add_user(s, "ole", "interviewer", PW["ole"], must_change_password=True)
+            s.commit()
+        before = snapshot(url)
+        rc, _, err = run(capsys, url, ["export", "package", "/tmp/aldrig-skrevet.zip"], "ole")
+        assert rc == 3 and "skal skiftes" in err and "user passwd ole" in err
+        assert not Path("/tmp/aldrig-skrevet.zip").exists()
+        assert {k: v for k, v in snapshot(url).items() if k != "app_user"} == \
+            {k: v for k, v in before.items() if k != "app_user"}
+        os.environ["BRUGERBLIK_NEW_PASSWORD"] = NEW_PW
+        try:
+            rc, o, err = run(capsys, url, ["user", "passwd", "ole"], "ole")  # changing one's own is how
+            assert rc == 0, err
+            rc, _, err = run(capsys, url, ["user", "passwd", "boss"], "ole", NEW_PW)  # but nobody else's
+            assert rc == 3 and "Adgang nægtet" in err
+        finally:
+            del os.environ["BRUGERBLIK_NEW_PASSWORD"]
+        with Session(e) as s:
+            assert auth.get_user(s, "ole").must_change_password is False
+        rc, _, err = run(capsys, url, ["guide", "check"], "ole", NEW_PW)
+        assert rc == 0, err
+        rc, _, _ = run(capsys, url, ["guide", "check"], "ole", PW["ole"])
+        assert rc == 3
+    finally:
+        dispose_all()
+        db_factory.drop(url)
+
+
+def test_an_interviewers_package_from_the_central_store_holds_nothing_of_others(team, capsys, tmp_path):
+    """Issue 11.1: `--bruger INTERVIEWER export package` once packaged every interview, other users'
+    case-file extracts and the user administration's audit entries."""
+    import json
+
+    from survey import sync
+
+    rc, o, e = run(capsys, team["url"], ["export", "package", str(tmp_path / "ole.zip")], "ole")
+    assert rc == 0, e
+    assert "0 interviews" in o
+    data = json.loads(sync.read_package_file(tmp_path / "ole.zip", "feltkode til testen")[1])
+    assert data == {"sites": [], "interviews": [], "audit": []}
+    assert (tmp_path / "ole.zip").stat().st_mode & 0o777 == 0o600
+    rc, o, e = run(capsys, team["url"], ["export", "package", str(tmp_path / "alle.zip")], "forsker")
+    assert rc == 0, e
+    data = json.loads(sync.read_package_file(tmp_path / "alle.zip", "feltkode til testen")[1])
+    with Session(get_engine(team["url"])) as s:
+        n = len(s.execute(select(Interview.id)).all())
+    assert len(data["interviews"]) == n > 0 and data["audit"] == []
+    assert not any(a["entity"] == "user" for v in data["interviews"] for a in v["audit"])

@@ -116,10 +116,10 @@ def test_domain_flows_log_no_personal_data(new_db_url, guide, debug_logs, tmp_pa
         s.commit()
     # a field package, merged into the central store (twice: idempotent)
     pkg = tmp_path / "felt.zip"
-    sync.export_package(e, pkg)
+    sync.export_package(e, pkg, passphrase="feltkode til testen")
     ce = get_engine(central)
-    sync.merge_package(ce, pkg, who="admin")
-    sync.merge_package(ce, pkg, who="admin")
+    sync.merge_package(ce, pkg, passphrase="feltkode til testen", who="admin")
+    sync.merge_package(ce, pkg, passphrase="feltkode til testen", who="admin")
     log = _all_log_text(debug_logs)
     assert "interview afsluttet" in log and "login afvist" in log and "login: forsker" in log  # logging was on
     assert_clean(log, "the log")

@@ -83,11 +83,11 @@ def test_a_field_package_does_not_carry_the_seed_record(engine, new_db_url, tmp_
 
     assert cb.seed_on_first_use(engine) > 0
     pkg = tmp_path / "felt.zip"
-    sync.export_package(engine, pkg)
-    assert all(a["entity"] != cb.SEED_ENTITY for a in sync.read_package(pkg).audit)
+    sync.export_package(engine, pkg, passphrase="feltkode til testen")
+    assert all(a["entity"] != cb.SEED_ENTITY for a in sync.read_package(pkg, passphrase="feltkode til testen").audit)
     central = make_engine(new_db_url())
     try:
-        sync.merge_package(central, pkg)
+        sync.merge_package(central, pkg, passphrase="feltkode til testen")
         assert _marks(central) == 0
         assert cb.seed_on_first_use(central) == len(cb.load_seed())   # the central store seeds its own
     finally:

@@ -61,15 +61,22 @@ def central(new_db_url):
     e.dispose()
 
 
-def export(engine, tmp_path, name="pakke.zip"):
-    return sync.export_package(engine, tmp_path / name).path
+PASS = "feltkode til testen"  # a field package's passphrase (at least 12 characters)
+
+
+def export(engine, tmp_path, name="pakke.zip", **kw):
+    return sync.export_package(engine, tmp_path / name, passphrase=PASS, **kw).path
+
+
+def merge(engine, path, **kw):
+    return sync.merge_package(engine, path, passphrase=PASS, **kw)
 
 
 def test_package_round_trip_into_an_empty_central_store(laptop, central, guide, tmp_path):
     ids = field_work(laptop, guide, n=3)
-    r = sync.export_package(laptop, tmp_path / "p.zip")
+    r = sync.export_package(laptop, tmp_path / "p.zip", passphrase=PASS)
     assert (r.interviews, r.answers, r.quotes, r.consent) == (3, 12, 3, 3) and r.audit >= 3
-    res = sync.merge_package(central, r.path, who="admin")
+    res = merge(central, r.path, who="admin")
     assert sorted(res.inserted) == ["AMA-01", "AMA-02", "AMA-03"] and not res.conflicts and res.changed
     assert res.consent_added == 3 and res.audit_added == r.audit and res.sites_added == ["Amadeus"]
     with session_scope(laptop) as s:
@@ -89,19 +96,19 @@ def test_package_round_trip_into_an_empty_central_store(laptop, central, guide, 
 def test_merging_the_same_package_twice_changes_nothing(laptop, central, guide, tmp_path):
     field_work(laptop, guide, n=2)
     p = export(laptop, tmp_path)
-    sync.merge_package(central, p)
+    merge(central, p)
     before = snapshot(central)
-    res = sync.merge_package(central, p)
+    res = merge(central, p)
     assert not res.changed and res.unchanged == 2 and not res.inserted and not res.updated
     assert snapshot(central) == before
     # and a fresh export of the unchanged laptop is just as idempotent
-    res = sync.merge_package(central, export(laptop, tmp_path, "p2.zip"))
+    res = merge(central, export(laptop, tmp_path, "p2.zip"))
     assert not res.changed and snapshot(central) == before
 
 
 def test_changed_only_on_the_laptop_is_brought_in(laptop, central, guide, tmp_path):
     a, b = field_work(laptop, guide, n=2)
-    sync.merge_package(central, export(laptop, tmp_path))
+    merge(central, export(laptop, tmp_path))
     svc.reopen(laptop, a, who="KL", reason="rettelse efter samtale")
     assert svc.save_answer(laptop, guide, a, "age", "55").ok
     assert svc.save_answer(laptop, guide, a, "hvorfor_her", "").ok  # an answer removed
@@ -109,7 +116,7 @@ def test_changed_only_on_the_laptop_is_brought_in(laptop, central, guide, tmp_pa
     svc.update_quote(laptop, a, q.id, text="Rettet citat", for_report=True)
     svc.add_quote(laptop, guide, a, "hvorfor_her", "Endnu et citat")
     svc.complete(laptop, guide, a, reason="rettet")
-    res = sync.merge_package(central, export(laptop, tmp_path, "p2.zip"))
+    res = merge(central, export(laptop, tmp_path, "p2.zip"))
     assert res.updated == ["AMA-01"] and res.unchanged == 1 and not res.conflicts
     st = svc.load_state(central, a)
     assert st.answers["age"] == "55" and "hvorfor_her" not in st.answers and st.info.status == "complete"
@@ -124,17 +131,17 @@ def test_changed_only_on_the_laptop_is_brought_in(laptop, central, guide, tmp_pa
 def test_changed_only_centrally_is_kept(laptop, central, guide, tmp_path):
     a, _ = field_work(laptop, guide, n=2)
     p = export(laptop, tmp_path)
-    sync.merge_package(central, p)
+    merge(central, p)
     svc.reopen(central, a, who="forsker1", reason="kodning")
     assert svc.save_answer(central, guide, a, "age", "77", who="forsker1").ok
-    res = sync.merge_package(central, p)  # the old package again
+    res = merge(central, p)  # the old package again
     assert res.kept_central == ["AMA-01"] and not res.updated and not res.conflicts
     assert svc.load_state(central, a).answers["age"] == "77"
 
 
 def test_changed_in_both_places_is_a_conflict_and_nothing_is_overwritten(laptop, central, guide, tmp_path):
     a, b = field_work(laptop, guide, n=2)
-    sync.merge_package(central, export(laptop, tmp_path))
+    merge(central, export(laptop, tmp_path))
     svc.reopen(central, a, who="forsker1", reason="rettelse")
     svc.save_answer(central, guide, a, "age", "77", who="forsker1")
     svc.reopen(laptop, a, who="KL", reason="rettelse")
@@ -142,7 +149,7 @@ def test_changed_in_both_places_is_a_conflict_and_nothing_is_overwritten(laptop,
     svc.save_answer(laptop, guide, b, "rytme", "nej") if svc.get_info(laptop, b).editable else None
     before = snapshot(central)
     p2 = export(laptop, tmp_path, "p2.zip")
-    res = sync.merge_package(central, p2)
+    res = merge(central, p2)
     assert [r for r, _ in res.conflicts] == ["AMA-01"] and "både på feltcomputeren og centralt" in res.conflicts[0][1]
     assert svc.load_state(central, a).answers["age"] == "77"              # untouched
     after = snapshot(central)
@@ -151,7 +158,7 @@ def test_changed_in_both_places_is_a_conflict_and_nothing_is_overwritten(laptop,
     assert len(rows) == 1 and rows[0].respondent_id == "AMA-01" and rows[0].kind == "begge_aendret"
     assert "age" in rows[0].differences
     # merging the same package again records no second conflict
-    res2 = sync.merge_package(central, p2)
+    res2 = merge(central, p2)
     assert res2.conflicts and res2.new_conflicts == 0 and not res2.changed
     assert len(sync.list_conflicts(central)) == 1
     # the CLI lists it
@@ -161,12 +168,12 @@ def test_changed_in_both_places_is_a_conflict_and_nothing_is_overwritten(laptop,
 
 def test_a_conflict_is_settled_by_a_person(laptop, central, guide, tmp_path):
     a, _ = field_work(laptop, guide, n=2)
-    sync.merge_package(central, export(laptop, tmp_path))
+    merge(central, export(laptop, tmp_path))
     for e, v in ((central, "77"), (laptop, "31")):
         svc.reopen(e, a, who="x", reason="r")
         svc.save_answer(e, guide, a, "age", v)
     p2 = export(laptop, tmp_path, "p2.zip")
-    sync.merge_package(central, p2)
+    merge(central, p2)
     [c] = sync.list_conflicts(central)
     msg = sync.resolve_conflict(central, c.id, "laptop", who="admin")
     assert "feltcomputerens udgave" in msg
@@ -174,18 +181,18 @@ def test_a_conflict_is_settled_by_a_person(laptop, central, guide, tmp_path):
     assert sync.list_conflicts(central) == [] and len(sync.list_conflicts(central, include_resolved=True)) == 1
     with pytest.raises(SyncError, match="allerede afgjort"):
         sync.resolve_conflict(central, c.id, "central")
-    res = sync.merge_package(central, p2)  # settled: the same package is now simply in
+    res = merge(central, p2)  # settled: the same package is now simply in
     assert not res.changed and not res.conflicts
 
     # keep central instead: the same laptop version does not raise the conflict again
     svc.save_answer(central, guide, a, "age", "88")
     svc.save_answer(laptop, guide, a, "age", "32")
     p3 = export(laptop, tmp_path, "p3.zip")
-    sync.merge_package(central, p3)
+    merge(central, p3)
     [c2] = sync.list_conflicts(central)
     sync.resolve_conflict(central, c2.id, "central", who="admin")
     assert svc.load_state(central, a).answers["age"] == "88"
-    res = sync.merge_package(central, p3)
+    res = merge(central, p3)
     assert not res.conflicts and res.kept_central == ["AMA-01"]
 
 
@@ -194,8 +201,8 @@ def test_two_laptops_giving_the_same_respondent_id_is_a_conflict(new_db_url, cen
     try:
         [a] = field_work(l1, guide, n=1)
         [b] = field_work(l2, guide, n=1)  # offline, also AMA-01
-        sync.merge_package(central, export(l1, tmp_path, "l1.zip"))
-        res = sync.merge_package(central, export(l2, tmp_path, "l2.zip"))
+        merge(central, export(l1, tmp_path, "l1.zip"))
+        res = merge(central, export(l2, tmp_path, "l2.zip"))
         assert res.conflicts and "AMA-01" in res.conflicts[0][1] and not res.inserted
         with session_scope(central) as s:
             assert s.get(Interview, b) is None
@@ -215,7 +222,7 @@ def test_a_quote_coded_centrally_is_not_deleted_by_a_merge(laptop, central, guid
     from coding.transcripts import QuoteCode
 
     a, _ = field_work(laptop, guide, n=2, complete=False)
-    sync.merge_package(central, export(laptop, tmp_path))
+    merge(central, export(laptop, tmp_path))
     with session_scope(central) as s:
         cb.ensure_seeded(s)
         code = cb.all_codes(s)[0]
@@ -224,7 +231,7 @@ def test_a_quote_coded_centrally_is_not_deleted_by_a_merge(laptop, central, guid
     before = snapshot(central)
     q = svc.list_quotes(laptop, a)[0]
     svc.delete_quote(laptop, a, q.id)
-    res = sync.merge_package(central, export(laptop, tmp_path, "p2.zip"))
+    res = merge(central, export(laptop, tmp_path, "p2.zip"))
     assert res.conflicts and "kodet centralt" in res.conflicts[0][1]
     assert snapshot(central)["versions"][a] == before["versions"][a]
 
@@ -232,13 +239,13 @@ def test_a_quote_coded_centrally_is_not_deleted_by_a_merge(laptop, central, guid
 def test_audit_entries_are_appended_once_by_their_uid(laptop, central, guide, tmp_path):
     field_work(laptop, guide, n=1)
     p = export(laptop, tmp_path)
-    sync.merge_package(central, p)
+    merge(central, p)
     with session_scope(laptop) as s:
         luids = set(s.execute(select(AuditEntry.uid)).scalars())
     with session_scope(central) as s:
         cuids = list(s.execute(select(AuditEntry.uid)).scalars())
     assert luids <= set(cuids) and len(cuids) == len(set(cuids))
-    sync.merge_package(central, p)
+    merge(central, p)
     with session_scope(central) as s:
         assert sorted(s.execute(select(AuditEntry.uid)).scalars()) == sorted(cuids)
 
@@ -246,9 +253,10 @@ def test_audit_entries_are_appended_once_by_their_uid(laptop, central, guide, tm
 # ---------------------------------------------------------------- damaged and foreign packages
 
 def _rewrite(path, out, *, manifest=None, data=None, fix_checksum=True):
-    with zipfile.ZipFile(path) as z:
-        m = json.loads(z.read("manifest.json"))
-        d = z.read("data.json")
+    """A package decrypted, changed and encrypted again with the right passphrase: what someone
+    who knows the passphrase could forge (the checks behind the encryption must still hold)."""
+    raw_m, d = sync.read_package_file(path, PASS)
+    m = json.loads(raw_m)
     if data is not None:
         d = data(json.loads(d)) if callable(data) else data
         if not isinstance(d, bytes):
@@ -257,9 +265,7 @@ def _rewrite(path, out, *, manifest=None, data=None, fix_checksum=True):
         manifest(m)
     if fix_checksum:
         m["data_sha256"] = hashlib.sha256(d).hexdigest()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("manifest.json", json.dumps(m))
-        z.writestr("data.json", d)
+    sync.write_package_file(out, json.dumps(m).encode(), d, PASS)
     return out
 
 
@@ -278,7 +284,7 @@ def package(laptop, guide, tmp_path):
 
 
 def test_damaged_or_foreign_packages_are_refused_in_danish_and_change_nothing(package, central, tmp_path):
-    sync.merge_package(central, package)
+    merge(central, package)
     before = snapshot(central)
     raw = package.read_bytes()
     cases = {
@@ -289,23 +295,23 @@ def test_damaged_or_foreign_packages_are_refused_in_danish_and_change_nothing(pa
     for name, (p, content, msg) in cases.items():
         p.write_bytes(content)
         with pytest.raises(SyncError, match=msg):
-            sync.merge_package(central, p)
+            merge(central, p)
     xlsx = tmp_path / "foreign.xlsx"
     with zipfile.ZipFile(xlsx, "w") as z:
         z.writestr("[Content_Types].xml", "<x/>")
     with pytest.raises(SyncError, match="ikke en Brugerblik-feltpakke"):
-        sync.merge_package(central, xlsx)
+        merge(central, xlsx)
     with pytest.raises(SyncError, match="ukendt format"):
-        sync.merge_package(central, _rewrite(package, tmp_path / "f.zip", manifest=lambda m: m.update(format="x")))
+        merge(central, _rewrite(package, tmp_path / "f.zip", manifest=lambda m: m.update(format="x")))
     with pytest.raises(SyncError, match="nyere udgave af Brugerblik"):
-        sync.merge_package(central, _rewrite(package, tmp_path / "v.zip", manifest=lambda m: m.update(version=99)))
+        merge(central, _rewrite(package, tmp_path / "v.zip", manifest=lambda m: m.update(version=99)))
     tampered = _rewrite(package, tmp_path / "t.zip", data=lambda d: _set(d, ["interviews", 0, "interviewer"], "X"),
                         fix_checksum=False)
     with pytest.raises(SyncError, match="beskadiget: indholdet passer ikke med kontrolsummen"):
-        sync.merge_package(central, tampered)
+        merge(central, tampered)
     edited = _rewrite(package, tmp_path / "e.zip", data=lambda d: _set(d, ["interviews", 0, "interviewer"], "X"))
     with pytest.raises(SyncError, match="ændret efter eksporten"):
-        sync.merge_package(central, edited)
+        merge(central, edited)
     for path, value, msg in ((["interviews", 0, "status"], "slettet", "ukendte værdi"),
                              (["interviews", 0, "answers", 0, "value"], 42, "skal være tekst"),
                              (["interviews", 0, "answers", 0, "value"], "a\x00b", "nultegn"),
@@ -316,10 +322,10 @@ def test_damaged_or_foreign_packages_are_refused_in_danish_and_change_nothing(pa
                              (["interviews", 1, "quotes", 0, "for_report"], "ja", "sand/falsk")):
         bad = _rewrite(package, tmp_path / "x.zip", data=lambda d: _set(d, path, value))
         with pytest.raises(SyncError, match=msg) as ei:
-            sync.merge_package(central, bad)
+            merge(central, bad)
         assert "intet er ændret" in str(ei.value)
     with pytest.raises(SyncError, match="findes ikke"):
-        sync.merge_package(central, tmp_path / "findes-ikke.zip")
+        merge(central, tmp_path / "findes-ikke.zip")
     assert snapshot(central) == before
 
 
@@ -329,14 +335,13 @@ def test_damaged_or_foreign_packages_are_refused_in_danish_and_change_nothing(pa
        fix=st.booleans())
 def test_fuzzed_packages_never_leave_a_traceback_or_a_partial_merge(package, central, tmp_path, flips, fix):
     """Random byte changes to data.json (checksum fixed or not): a Danish SyncError or a full merge."""
-    with zipfile.ZipFile(package) as z:
-        data = bytearray(z.read("data.json"))
+    data = bytearray(sync.read_package_file(package, PASS)[1])
     for pos, byte in flips:
         data[pos % len(data)] = byte
     bad = _rewrite(package, tmp_path / "fuzz.zip", data=bytes(data), fix_checksum=fix)
     before = snapshot(central)
     try:
-        res = sync.merge_package(central, bad)
+        res = merge(central, bad)
     except SyncError as e:
         assert str(e) and "Traceback" not in str(e)
         assert snapshot(central) == before
@@ -344,14 +349,15 @@ def test_fuzzed_packages_never_leave_a_traceback_or_a_partial_merge(package, cen
         assert res.package_id
 
 
-def test_cli_export_package_merge_and_messages(laptop, central, guide, tmp_path, capsys):
+def test_cli_export_package_merge_and_messages(laptop, central, guide, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_PAKKEKODE", PASS)
     field_work(laptop, guide, n=2)
     lurl = laptop.url.render_as_string(hide_password=False)
     curl = central.url.render_as_string(hide_password=False)
     p = tmp_path / "felt.zip"
     assert main(["--db", lurl, "export", "package", str(p)]) == 0
     out = capsys.readouterr().out
-    assert "2 interviews" in out and "umaskerede data" in out
+    assert "2 interviews" in out and "krypteret (AES-256)" in out
     assert main(["--db", curl, "merge", str(p), "--who", "admin"]) == 0
     assert "2 nye interviews" in capsys.readouterr().out
     assert main(["--db", curl, "merge", str(p)]) == 0
@@ -374,11 +380,11 @@ def test_a_sqlite_laptop_merges_into_the_central_database(tmp_path, central, gui
     try:
         ids = field_work(lap, guide, n=2)
         p = export(lap, tmp_path)
-        res = sync.merge_package(central, p)
+        res = merge(central, p)
         assert len(res.inserted) == 2
         with session_scope(lap) as s, session_scope(central) as s2:
             lv, cv = sync.load_versions(s, ids), sync.load_versions(s2, ids)
         assert {i: v["hash"] for i, v in lv.items()} == {i: v["hash"] for i, v in cv.items()}
-        assert not sync.merge_package(central, p).changed
+        assert not merge(central, p).changed
     finally:
         lap.dispose()
