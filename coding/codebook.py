@@ -32,9 +32,11 @@ XLSX (`export_xlsx`, export only): one row per code as the CSV, plus ``niveau``.
 JSON (`export_json`/`import_json`): the seed file's format, nested by "underkoder":
 ``{"format": "brugerblik-kodebog", "version": 1, "koder": [{"kode", "navn", "beskrivelse", "ord": [..],
 "underkoder": [..]}]}``. CSV (`export_csv`/`import_csv`): one row per code, columns
-``kode, navn, overkode, beskrivelse, ord, sortering`` with the cues joined by " | ".
-Both round-trip. Import merges by key (new codes created, existing ones updated); with
-``replace=True`` codes absent from the file are deleted (refused if they carry decisions).
+``kode, navn, overkode, beskrivelse, ord, sortering`` with the cues joined by " | ", formula-safe
+(a cell starting with = + - @ tab or CR gets a leading ``'``, stripped again on import:
+`survey.files.csv_escape`). Both round-trip. Import merges by key (new codes created, existing
+ones updated); with ``replace=True`` codes absent from the file are deleted (refused if they
+carry decisions).
 
 Every refusal raises `CodebookError` (a `StoreError`) with a Danish message.
 """
@@ -416,12 +418,14 @@ def export_json(s: Session) -> str:
 
 
 def export_csv(s: Session) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for e in entries(s):
-        w.writerow([e.key, e.name, e.parent_key or "", e.description, CUE_SEPARATOR.join(e.cues), e.sort_order])
-    return buf.getvalue()
+    """The codebook as CSV text (columns `CSV_COLUMNS`), formula-safe: a name, description or cue
+    starting with = + - @ tab or CR gets a leading ``'`` (`survey.files.csv_text`), which
+    `parse_csv` strips again, so export and import round-trip."""
+    from survey.files import csv_text
+
+    rows = ([e.key, e.name, e.parent_key or "", e.description, CUE_SEPARATOR.join(e.cues), e.sort_order]
+            for e in entries(s))
+    return csv_text(rows, CSV_COLUMNS)
 
 
 XLSX_SHEET = "Kodebog"
@@ -484,7 +488,12 @@ def parse_document(doc: Union[dict, list]) -> list[CodeEntry]:
 
 
 def parse_csv(text: str) -> list[CodeEntry]:
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    """Entries from CSV text (`export_csv`'s columns); the formula escaping (one leading ``'``
+    before = + - @ tab CR or ') is undone in every cell (`survey.files.csv_unescape`)."""
+    from survey.files import csv_unescape
+
+    rows = [{k: (csv_unescape(v) if isinstance(v, str) else v) for k, v in r.items()}
+            for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))]
     if not rows:
         return []
     missing = [c for c in ("kode", "navn") if c not in rows[0]]

@@ -965,22 +965,26 @@ def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_pa
 
     Returns the path written. Raises FigureError (Danish message) for an unknown id, extension,
     group, site type or probe, a missing output folder, or when kaleido/Chromium cannot render.
+    The file is written by `survey.files.write_atomic` (atomic, owner-only 0600).
     """
     path = Path(out_path)
     ext = path.suffix.lower()
     if ext not in FORMATS:
         raise FigureError(f"Ukendt filtype {path.suffix or '(ingen)'!r} for {path.name!r} — tilladt: "
                           f"{', '.join(FORMATS)}.")
-    if not path.parent.exists():
-        raise FigureError(f"Mappen {str(path.parent)!r} findes ikke — opret den først.")
+    from survey import files
+
+    try:  # the one rule for every file the tool writes: the folder must exist, the target is no folder
+        path = files.check_target(path)
+    except files.FileWriteError as e:
+        raise FigureError(str(e)) from None
     fig = figure(fig_id, wide_df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
                  min_n=min_n, publish=publish)
     if ext == ".html":
         data = to_html(fig).encode("utf-8")
     else:
         data = to_image_bytes(fig, ext[1:])
-    try:
-        path.write_bytes(data)
-    except OSError as e:
-        raise FigureError(f"Kunne ikke skrive {str(path)!r}: {e.strerror or e}.") from None
-    return path
+    try:  # atomic and owner-only, as every file Brugerblik writes
+        return files.write_atomic(path, data)
+    except files.FileWriteError as e:
+        raise FigureError(str(e)) from None

@@ -562,11 +562,12 @@ def export_qdpx(engine: Engine, guide: Guide, path: str | os.PathLike, anonymise
     True requires it (SchemaNotFound otherwise), False skips it. An invalid project is refused
     (QdpxExportError naming the first problems) and nothing is written.
     """
-    from survey.wideio import _atomic_write
+    from survey import files
 
     p = Path(path)
     if p.suffix.lower() != ".qdpx":
         raise QdpxExportError(f"Ukendt filtype {p.suffix or '(ingen)'!r} for {path} — tilladt: .qdpx")
+    p = files.check_target(p)  # the folder must exist: refused before the work
     project = build_project(engine, guide, anonymised=anonymised)
     if validate is not False:
         try:
@@ -578,11 +579,5 @@ def export_qdpx(engine: Engine, guide: Guide, path: str | os.PathLike, anonymise
         if problems:
             raise QdpxExportError("Projektfilen overholder ikke REFI-QDA-skemaet (Project.xsd), så den er ikke "
                                   "skrevet:\n" + "\n".join(f"  - {x}" for x in problems[:10]))
-    data = _zip_bytes(project)
-
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as f:
-            f.write(data)
-
-    _atomic_write(p, write)
+    files.write_atomic(p, _zip_bytes(project))  # atomic, owner-only (0600)
     return project.n_cases

@@ -5,7 +5,10 @@
 
 One case per respondent (sorted by ``respondent_id``, as `survey.store.load_wide`), one or
 more variables per guide item, in guide order. Written with pyreadstat (UTF-8 .sav, SPSS 16+
-reads it) via a temporary file that replaces FILE.sav only when complete.
+reads it) into a private temporary folder beside FILE.sav and renamed over it only when complete,
+owner-only (`survey.files.write_atomic`). A value SPSS cannot hold (text in a number or date
+item, e.g. from an old import) is refused with its case number, variable and what is allowed —
+never the value or the respondent id.
 
 Variables
 ---------
@@ -78,9 +81,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from survey.guide import Guide, Item, _bounds, multi_values
+from survey import files
+from survey.guide import Guide, Item, _allowed, _bounds, multi_values
 from survey.store import StoreError, load_wide
-from survey.wideio import _atomic_write, mask_free_text
+from survey.wideio import mask_free_text
 
 __all__ = ["export_sav", "build_frame", "SpssFrame", "SpssExportError", "spss_name", "RESERVED",
            "MAX_NAME_BYTES", "MAX_STRING_BYTES", "MAX_VAR_LABEL_BYTES", "MAX_VALUE_LABEL_BYTES",
@@ -202,6 +206,16 @@ def _wrap(text: str, limit: int = MAX_NOTE_BYTES) -> list[str]:
 
 # ---------------------------------------------------------------- the frame
 
+def _bad_value(rows: list[int], code: str, item: Item, what: str) -> SpssExportError:
+    """A value SPSS cannot hold, named by its case (row) and variable and what is allowed — never
+    the value itself nor the respondent id (free text, a name or a CPR number can sit there)."""
+    allowed = _allowed(item)[0]
+    more = f" (og {len(rows) - 1} celle(r) mere i samme variabel)" if len(rows) > 1 else ""
+    return SpssExportError(f"Case {rows[0] + 1} (række {rows[0] + 1} af data sorteret efter respondent_id), "
+                           f"variabel {code}: værdien {what} og kan ikke skrives til SPSS — tilladt: {allowed}"
+                           f"{more}. Værdien vises ikke. Ret den i data (fx i interviewet), og eksportér igen.")
+
+
 def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> SpssFrame:
     """The SPSS data and metadata for a wide frame (already masked if it should be).
 
@@ -284,18 +298,25 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> S
                 out.formats[dname] = "F1.0"
         elif it.type in ("integer", "decimal"):
             nums = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
-            bad = [(df["respondent_id"].iat[i], v) for i, v in enumerate(values)
-                   if v is not None and pd.isna(nums.iat[i])]
+            bad = [i for i, v in enumerate(values) if v is not None and (pd.isna(nums.iat[i])
+                                                                          or not np.isfinite(nums.iat[i]))]
             if bad:
-                rid, v = bad[0]
-                raise SpssExportError(f"{rid}, {c}: værdien {v!r} er ikke et tal og kan ikke skrives til SPSS "
-                                      f"({len(bad)} celle(r) i alt). Ret værdien i data.")
+                raise _bad_value(bad, c, it, "er ikke et tal")
             cols[name] = nums.to_numpy(dtype=float)
             var_label(name, labels[c])
             out.measure[name] = "scale"
             out.formats[name] = _number_format(pd.Series(values, dtype=object), it)
         elif it.type == "date":
-            cols[name] = pd.Series([None if v is None else dt.date.fromisoformat(v) for v in values], dtype=object)
+            dates, bad = [], []
+            for i, v in enumerate(values):
+                try:
+                    dates.append(None if v is None else dt.date.fromisoformat(str(v)))
+                except ValueError:  # its message quotes the value: never shown
+                    dates.append(None)
+                    bad.append(i)
+            if bad:
+                raise _bad_value(bad, c, it, "er ikke en dato")
+            cols[name] = pd.Series(dates, dtype=object)
             var_label(name, labels[c])
             out.measure[name] = "scale"
             out.formats[name] = "DATE11"
@@ -350,6 +371,7 @@ def export_sav(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised
     p = Path(path)
     if p.suffix.lower() != ".sav":
         raise SpssExportError(f"Ukendt filtype {p.suffix or '(ingen)'!r} for {path} — tilladt: .sav")
+    p = files.check_target(p)  # the folder must exist: refused before the work
     df = load_wide(engine, guide)
     if anonymised:
         masked = mask_free_text(df, guide, engine)
@@ -360,10 +382,16 @@ def export_sav(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised
         df = masked
     frame = build_frame(df, guide, anonymised=anonymised)
 
-    def write(tmp: str) -> None:
-        pyreadstat.write_sav(frame.data, tmp, file_label=frame.file_label, column_labels=frame.column_labels,
-                             note=frame.notes, variable_value_labels=frame.value_labels,
-                             variable_measure=frame.measure, variable_format=frame.formats)
+    def write(tmp: Path) -> None:  # a new file in a private (0700) folder beside the target
+        try:
+            pyreadstat.write_sav(frame.data, str(tmp), file_label=frame.file_label,
+                                 column_labels=frame.column_labels, note=frame.notes,
+                                 variable_value_labels=frame.value_labels, variable_measure=frame.measure,
+                                 variable_format=frame.formats)
+        except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as e:
+            # readstat's messages may name a value or a label: only the kind of error is shown
+            raise SpssExportError(f"SPSS-filen kunne ikke skrives ({type(e).__name__}); intet er skrevet, og en "
+                                  "tidligere fil med samme navn er urørt.") from None
 
-    _atomic_write(p, write)
+    files.write_atomic(p, write, by_name=True)  # atomic, owner-only (0600)
     return len(frame.data)

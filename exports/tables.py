@@ -587,16 +587,33 @@ def _fmt3(x: float) -> str:
     return "0.000" if s == "-0.000" else s
 
 
+#: The age bands' own labels: constants of this module, written as they are in CSV ("-29" is the
+#: form method.md fixes, and a spreadsheet reads it as a number, never a formula).
+AGE_LABELS = frozenset(label for label, _ in AGE_BANDS)
+
+
 def to_csv(table: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
-    """CSV text of a table DataFrame: header first, floats as 3-digit decimals, blank for NaN."""
+    """CSV text of a table DataFrame: header first, floats as 3-digit decimals, blank for NaN.
+
+    Written by `survey.files.csv_text`, the one CSV rule: every text cell that a spreadsheet
+    would read as a formula (a site named ``=HYPERLINK(…)``, ``+cmd``, ``-2+3``, ``@SUM(1)``)
+    gets a leading ``'``; numbers (and the float columns, formatted here) and this module's age
+    band labels (`AGE_LABELS`) are left as they are."""
+    from survey.files import csv_text
+
     out = table[list(columns)] if columns is not None else table
     out = out.copy()
-    for c in out.columns:
-        if pd.api.types.is_float_dtype(out[c]):
-            out[c] = [_fmt3(v) for v in out[c].tolist()]
-        elif pd.api.types.is_bool_dtype(out[c]):
-            out[c] = out[c].map({True: "ja", False: "nej"})
-    return out.to_csv(index=False, lineterminator="\n")
+    plain: list[int] = []
+    for j, c in enumerate(out.columns):
+        col = out.iloc[:, j]
+        if pd.api.types.is_float_dtype(col):
+            out.isetitem(j, pd.Series([_fmt3(v) for v in col.tolist()], index=out.index, dtype=object))
+            plain.append(j)
+        elif pd.api.types.is_bool_dtype(col):
+            out.isetitem(j, col.map({True: "ja", False: "nej"}))
+        elif pd.api.types.is_numeric_dtype(col):
+            plain.append(j)
+    return csv_text(out, [str(c) for c in out.columns], plain=plain, verbatim=AGE_LABELS)
 
 
 def keep_group(t: pd.DataFrame, group: str | None) -> pd.DataFrame:

@@ -18,11 +18,12 @@ Why xlsxwriter (and not openpyxl)
   workbook is opened with ``strings_to_formulas``, ``strings_to_urls`` and ``strings_to_numbers``
   off. This module never calls ``write``, ``write_formula`` or ``write_url``: every value goes
   through `_Book.put` (``write_string`` / ``write_number``, and ``write_rich_string`` for the
-  rare text xlsxwriter's escaping would damage — see `survey.wideio._xl_fragments`). So a quote
+  rare text xlsxwriter's escaping would damage — `survey.files.xlsx_text`, the one text rule). So a quote
   such as ``=HYPERLINK("http://x")``, ``+45 12 34 56 78`` or ``@SUM(A1)`` is stored as text.
 * **Output.** A write-only library made for this: freeze panes, autofilters, print set-up
   (landscape, fit to width, repeated header rows), merged notes, number formats, in-memory
-  output. openpyxl is used in the tests, to read the workbook back.
+  output. openpyxl is used in the tests, to read the workbook back. The file itself is written
+  by `survey.files.write_atomic` (atomic, owner-only 0600), as every file Brugerblik writes.
 
 The "Data" sheet (one row per respondent, ~90 columns) is the bulk of a large study: 10,000
 respondents are ~750,000 cells, which took xlsxwriter ~10 s here. So xlsxwriter writes that
@@ -87,7 +88,6 @@ import io
 import math
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,9 +102,9 @@ from archetypes.model import GROUP_ORDER, GROUPS
 from exports import tables as T
 from exports.figures import REPORT_FIG4, _probe_short, crosses_diagonal
 from exports.tables import DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, TableError
+from survey import files
 from survey.guide import Guide
 from survey.store import StoreError, load_wide
-from survey.wideio import _xl_fragments
 
 __all__ = ["WorkbookError", "DEFAULT_CROSSTABS", "SUPPRESSED", "SHEETS", "build_workbook"]
 
@@ -116,7 +116,7 @@ DEFAULT_CROSSTABS: tuple[tuple[str, str, str], ...] = (
 SUPPRESSED = "–"  # en dash: a suppressed count or share, a share with n = 0
 CHART_DATA = "Diagramdata"
 HEADER_ROW = 3  # 0-based: row 4 in Excel
-XLSX_MAX_CHARS = 32_767
+XLSX_MAX_CHARS = files.XLSX_MAX_CHARS
 _CUT = " […forkortet]"
 
 #: sheet name -> Danish definition (the note under each table and the Metode sheet's list).
@@ -313,13 +313,9 @@ class _Book:
             s = str(v)
             if len(s) > XLSX_MAX_CHARS // 2 and len(s.encode("utf-16-le")) // 2 > XLSX_MAX_CHARS:
                 s = s[: XLSX_MAX_CHARS // 2 - len(_CUT)] + _CUT
-            # "<r>…</r>" and overlapping "_xHHHH_" patterns: xlsxwriter would lose text; written as
-            # a rich string split at every "_" (survey.wideio's rule), which reads back the same.
-            frags = _xl_fragments(s) if ("_x" in s or s.startswith("<r>")) else None
-            if frags:
-                ws.write_rich_string(r, c, self.f["cell"], *frags, fmt)
-            else:
-                ws.write_string(r, c, s, fmt)
+            # the one text rule (survey.files.xlsx_text): a string, never a formula, URL or number;
+            # "<r>…</r>" and overlapping "_xHHHH_" patterns as a rich string that reads back the same
+            files.xlsx_text(ws, r, c, s, fmt, plain_fmt=self.f["cell"])
 
     def note(self, ws, r: int, last_col: int, text: str, style: str = "note") -> int:
         """A merged, wrapped note over the table's width; returns the next row."""
@@ -1037,14 +1033,13 @@ def _sheet_part(zin: zipfile.ZipFile, sheet_name: str) -> str:
 
 
 def _finish(xlsx: bytes, out: Path, data_rows: Iterable[str], dim_ref: str) -> None:
-    """Copy the workbook to `out` atomically, splicing the Data sheet's rows in."""
+    """Write the workbook to `out` with `survey.files.write_atomic` (atomic, owner-only 0600, the
+    folder must exist), splicing the Data sheet's rows in."""
     zin = zipfile.ZipFile(io.BytesIO(xlsx))
     part = _sheet_part(zin, "Data")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+
+    def write(f) -> None:
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
                 data = zin.read(info.filename)
                 if info.filename != part:  # a fresh ZipInfo: writestr changes the one it is given
@@ -1062,16 +1057,8 @@ def _finish(xlsx: bytes, out: Path, data_rows: Iterable[str], dim_ref: str) -> N
                     for chunk in data_rows:
                         fh.write(chunk.encode("utf-8"))
                     fh.write(("</sheetData>" + tail).encode("utf-8"))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; an export is an ordinary file
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+
+    files.write_atomic(out, write)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -1084,7 +1071,8 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
 
     `publish` suppresses every row/point with 0 < n < `min_n` (see module doc). `crosstabs`
     are (a, b, section) triples, one sheet each ("Krydstabel", "Krydstabel 2", …). The file is
-    written atomically (temporary file in the same folder, then renamed). Returns the path.
+    written by `survey.files.write_atomic`: atomically (temporary file in the same folder, then
+    renamed), owner-only (0600); a missing folder is refused before any work. Returns the path.
     Raises `WorkbookError` for an unknown group/site type, a bad `min_n` or crosstab code.
     """
     import xlsxwriter
@@ -1105,6 +1093,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     if out.suffix.lower() != ".xlsx":
         raise WorkbookError("Rapporten skrives som Excel-projektmappe: filnavnet skal ende på .xlsx "
                             f"(fik {out.name}).")
+    out = files.check_target(out)  # the folder must exist: refused before the work, not after
     wide = load_wide(engine, guide)
     try:
         pop = T.population(wide, group, site_type)
@@ -1120,8 +1109,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     sources = restrict_sources(sources, pop)
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(buf, {**files.XLSX_OPTIONS, "in_memory": True})
     built = now or dt.datetime.now()
     wb.set_properties({"title": "Brugerblik — rapport", "subject": guide.title, "author": "Brugerblik",
                        "comments": f"Spørgeguide {guide.form_id} version {guide.version}; "

@@ -506,35 +506,69 @@ def integrity_ok(engine: Engine) -> tuple[bool, str]:
 
 
 def backup(engine: Engine, dest: str | os.PathLike) -> Path:
-    """A consistent copy of the store in `dest`, taken while the app keeps writing.
+    """A consistent copy of the store in `dest`, taken while the app keeps writing; returns its path.
 
     SQLite: the sqlite3 online backup API into a new SQLite file (one step: a consistent
-    snapshot; WAL lets the writers go on meanwhile), checked with integrity_check, written
-    to a temporary name and renamed so a half-written backup never carries the real name.
+    snapshot; WAL lets the writers go on meanwhile), checked with integrity_check.
     PostgreSQL: ``pg_dump --format=custom`` (one snapshot transaction); restore with
     ``pg_restore --dbname=NEWDB FILE``.
+
+    Written like every file the tool writes (`survey.files.write_atomic`): into a private
+    temporary folder beside `dest`, then renamed into place, owner-only (0600); a half-written
+    backup never carries the real name. A missing folder or a `dest` that is a folder is refused
+    (`survey.files.FileWriteError`); a `dest` that is the live store itself — the same path, a
+    symbolic or hard link to it, or its ``-wal``, ``-shm`` or ``-journal`` file — is refused with
+    a BackupError, and nothing is changed.
     """
-    dest = Path(dest).expanduser().resolve()
-    if dest.exists() and dest.is_dir():
-        raise BackupError(f"{dest} er en mappe; angiv et filnavn.")
-    if not dest.parent.is_dir():
-        raise BackupError(f"Mappen {dest.parent} findes ikke.")
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    try:
-        if engine.dialect.name == "sqlite":
-            _backup_sqlite(engine, tmp)
-        elif engine.dialect.name == "postgresql":
-            _backup_postgres(engine, tmp)
-        else:
-            raise BackupError(f"Sikkerhedskopi af {engine.dialect.name}-databaser understøttes ikke.")
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return dest
+    from survey import files
+
+    dest = Path(os.path.abspath(files.check_target(dest)))
+    live = _live_files(engine)
+    if _is_live(dest, live):
+        raise BackupError(f"{dest} er selve databasen, som sikkerhedskopien tages af (samme fil, en genvej eller "
+                          "et hårdt link til den, eller dens -wal-, -shm- eller -journal-fil). Vælg en anden fil; "
+                          "intet er ændret.")
+    backup_into = {"sqlite": _backup_sqlite, "postgresql": _backup_postgres}.get(engine.dialect.name)
+    if backup_into is None:
+        raise BackupError(f"Sikkerhedskopi af {engine.dialect.name}-databaser understøttes ikke.")
+    return files.write_atomic(dest, lambda tmp: backup_into(engine, tmp), by_name=True)
+
+
+_LIVE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def _live_files(engine: Engine) -> list[Path]:
+    """The files an SQLite store is made of, as SQLite itself opened them (``PRAGMA database_list``,
+    so every URL form agrees): the database and its -wal, -shm and -journal files. [] otherwise."""
+    if engine.dialect.name != "sqlite":
+        return []
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("PRAGMA database_list").fetchall()
+    out: list[Path] = []
+    for _seq, _name, file in rows:
+        if file:
+            out += [Path(file + suffix) for suffix in _LIVE_SUFFIXES]
+    return out
+
+
+def _is_live(dest: Path, live: Sequence[Path]) -> bool:
+    """Whether writing `dest` would write one of the store's own files: the same path once links
+    are resolved (also for a -wal that does not exist yet), or the same file (st_dev/st_ino: a
+    hard link)."""
+    real = os.path.realpath(dest)
+    for f in live:
+        if os.path.realpath(f) == real:
+            return True
+        try:
+            if os.path.samefile(dest, f):
+                return True
+        except OSError:  # one of them does not exist: not the same file
+            pass
+    return False
 
 
 def _backup_sqlite(engine: Engine, tmp: Path) -> None:
+    """The online backup into the new file `tmp` (a private folder of `survey.files.write_atomic`)."""
     raw = engine.raw_connection()
     try:
         src = raw.driver_connection
@@ -550,8 +584,6 @@ def _backup_sqlite(engine: Engine, tmp: Path) -> None:
             dst.close()
     finally:
         raw.close()
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
 
 
 def pg_env_args(url) -> tuple[dict[str, str], list[str]]:
@@ -586,6 +618,7 @@ def pg_program(name: str) -> str:
 
 
 def _backup_postgres(engine: Engine, tmp: Path) -> None:
+    """pg_dump into the new file `tmp` (a private folder of `survey.files.write_atomic`)."""
     env, args = pg_env_args(engine.url)
     cmd = [pg_program("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={tmp}", *args,
            "--dbname", engine.url.database or ""]

@@ -746,13 +746,18 @@ def import_sources(engine: Engine, informant: str, path_or_data: str | os.PathLi
 def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, anonymised: bool = True) -> int:
     """Write the sources of one informant type to FILE.csv or FILE.xlsx in the import format
     (``source_id``, ``informant``, the guide's codes); free text anonymised unless `anonymised`
-    is False. Returns the number of rows. import(export(x, anonymised=False)) == x."""
-    from survey import wideio
+    is False. Returns the number of rows. import(export(x, anonymised=False)) == x.
+
+    Written by `survey.files` like every file the tool writes: atomic, owner-only (0600), the
+    folder must exist; CSV text cells formula-escaped and blanks empty (never ``nan``), XLSX text
+    always a string (`coding.tabular.frame_to_xlsx`)."""
+    from survey import files, wideio
 
     _check_source_informant(informant)
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise wideio.WideIOError(f"Ukendt filtype {suffix or '(ingen)'!r} for {path} — tilladt: .csv eller .xlsx")
+    files.check_target(path)  # the folder must exist: refused before the work
     g = informant_guide(informant)
     df = load_sources(engine, [informant])[informant]
     cols = list(df.columns)
@@ -763,29 +768,19 @@ def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, a
         df = df.copy()
         for c in cols:
             if c in g.items and g.item(c).type == "text" and c not in UNMASKED:
-                df[c] = [mask(v) for v in df[c]]
-    text_cols = [c not in g.items or g.item(c).type not in ("integer", "decimal", "date") for c in cols]
-    rows = list(df.itertuples(index=False, name=None))
+                # object dtype: pandas would otherwise store the masked column as strings with NaN blanks
+                df[c] = pd.Series([mask(v) for v in df[c]], index=df.index, dtype=object)
+    plain = [j for j, c in enumerate(cols) if c in g.items and g.item(c).type in ("integer", "decimal", "date")]
     if suffix == ".csv":
-        def write(tmp: str) -> None:
-            with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
-                w = csv.writer(f, lineterminator="\r\n")
-                w.writerow(cols)
-                for row in rows:
-                    w.writerow(["" if v is None else wideio.csv_escape(str(v)) if t else str(v)
-                                for v, t in zip(row, text_cols)])
-    else:
-        from coding.tabular import TabularError, frame_to_xlsx
+        return files.write_csv(path, df.itertuples(index=False, name=None), cols, plain=plain)
+    from coding.tabular import TabularError, frame_to_xlsx
 
-        try:  # the workbench's formula-safe writer; a cell over Excel's limit is refused before anything is written
-            data = frame_to_xlsx(df, "Data", title=g.title)
-        except TabularError as e:
-            raise wideio.WideIOError(str(e)) from None
-
-        def write(tmp: str) -> None:
-            Path(tmp).write_bytes(data)
-    wideio._atomic_write(Path(path), write)
-    return len(rows)
+    try:  # the workbench's formula-safe writer; a cell over Excel's limit is refused before anything is written
+        data = frame_to_xlsx(df, "Data", title=g.title)
+    except TabularError as e:
+        raise wideio.WideIOError(str(e)) from None
+    files.write_atomic(path, data)
+    return len(df)
 
 
 # ----------------------------------------------------------------------------- the demo

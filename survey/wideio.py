@@ -82,8 +82,6 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("respondent_id", "site", "site_type")
 # Lengths the store's columns hold (survey.models); longer values are refused.
 MAX_LENGTH: Mapping[str, int] = {"site": 200, "interviewer": 200}
 # A CSV cell starting with one of these is read by spreadsheets as a formula.
-FORMULA_START = frozenset("=+-@\t\r")
-_QUOTE_NEXT = FORMULA_START | {"'"}
 # Item types whose cells are numbers or dates: never escaped in CSV, numbers in XLSX.
 _NUMERIC = ("integer", "decimal")
 _NOT_ESCAPED = ("integer", "decimal", "date")
@@ -190,18 +188,10 @@ def _file_problem(da: str, en: str, row: int | None = None) -> Message:
 # ---------------------------------------------------------------- CSV formula escaping
 
 
-def csv_escape(text: str) -> str:
-    """Protect a CSV cell from being read as a formula (see module docstring)."""
-    if text and (text[0] in FORMULA_START or (text[0] == "'" and len(text) > 1 and text[1] in _QUOTE_NEXT)):
-        return "'" + text
-    return text
-
-
-def csv_unescape(text: str) -> str:
-    """Inverse of `csv_escape`: strip one leading ' before = + - @ tab CR or '."""
-    if len(text) > 1 and text[0] == "'" and text[1] in _QUOTE_NEXT:
-        return text[1:]
-    return text
+# The one rule for every CSV the tool writes and reads lives in survey.files (csv_escape,
+# csv_unescape, FORMULA_START); the names stay importable from here.
+from survey import files  # noqa: E402
+from survey.files import FORMULA_START, csv_escape, csv_unescape  # noqa: E402
 
 
 # ---------------------------------------------------------------- reading files
@@ -842,22 +832,9 @@ def import_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, replac
 
 
 # ---------------------------------------------------------------- export
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write via a temporary file in the same folder, then rename: no half-written exports."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+#
+# Every file is written by survey.files (atomic, owner-only 0600, the folder must exist) and every
+# cell by its one rule (CSV: formula escaping, blanks empty; XLSX: text is always a string).
 
 
 def _rows(df: pd.DataFrame, codes: Sequence[str]) -> Iterator[tuple[object, ...]]:
@@ -867,44 +844,16 @@ def _rows(df: pd.DataFrame, codes: Sequence[str]) -> Iterator[tuple[object, ...]
 
 
 def write_csv(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
-    """Write a canonical wide frame as CSV: UTF-8 with BOM, comma, CRLF, formula-safe."""
+    """Write a canonical wide frame as CSV: UTF-8 with BOM, comma, CRLF, formula-safe
+    (`survey.files.write_csv`; numbers and dates of the guide's number/date items as they are)."""
     codes = guide.codes
-    escape = [guide.item(c).type not in _NOT_ESCAPED for c in codes]
-
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f, lineterminator="\r\n")
-            w.writerow(codes)
-            for row in _rows(df, codes):
-                w.writerow(["" if v is None else csv_escape(str(v)) if e else str(v) for v, e in zip(row, escape)])
-
-    _atomic_write(Path(path), write)
+    plain = [j for j, c in enumerate(codes) if guide.item(c).type in _NOT_ESCAPED]
+    files.write_csv(path, _rows(df, codes), codes, plain=plain)
 
 
-def _xl_escape_like_xlsxwriter(s: str) -> str:
-    """What xlsxwriter does to a shared string before writing it (see its xmlwriter.py)."""
-    s = re.sub(r"(_x[0-9a-fA-F]{4}_)", r"_x005F\1", s)
-    s = re.sub(r"([\x00-\x08\x0b-\x1f])", lambda m: f"_x{ord(m.group(1)):04X}_", s)
-    return s.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-
-
-def _xl_fragments(s: str) -> list[str] | None:
-    """Fragments for a string xlsxwriter cannot write as a plain string, else None.
-
-    xlsxwriter writes a string of the form "<r>…</r>" as raw rich-text XML, and its
-    _xHHHH_ escaping loses text when two such patterns share an underscore. Such strings are
-    written as a rich string whose fragments start at every "_", so no fragment holds a
-    pattern; readers join the fragments back into the same text.
-    """
-    if not ((s.startswith("<r>") and s.endswith("</r>"))
-            or ("_x" in s and _xl_unescape(_xl_escape_like_xlsxwriter(s)) != s)):
-        return None
-    cuts = sorted({0, 1, len(s)} | {i for i, ch in enumerate(s) if ch == "_"})
-    return [s[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
-
-
-def _utf16_len(s: str) -> int:
-    return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)
+# Kept importable for older callers; the rule lives in survey.files.
+_xl_fragments = files.xlsx_fragments
+_utf16_len = files.utf16_len
 
 
 def _xl_number(item: Item, value: str) -> int | float | None:
@@ -912,6 +861,8 @@ def _xl_number(item: Item, value: str) -> int | float | None:
     try:
         d = Decimal(value)
     except InvalidOperation:
+        return None
+    if not d.is_finite():
         return None
     if item.type == "integer":
         return int(d) if d == d.to_integral_value() and abs(d) < 10**15 else None
@@ -921,25 +872,27 @@ def _xl_number(item: Item, value: str) -> int | float | None:
 
 
 def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
-    """Write a canonical wide frame as XLSX: sheet "Data", strings never formulas/URLs."""
+    """Write a canonical wide frame as XLSX: sheet "Data", strings never formulas/URLs
+    (`survey.files.xlsx_text`), written by `survey.files.write_atomic`."""
     import xlsxwriter
 
+    files.check_target(path)  # a missing folder is refused before the work
     codes = guide.codes
     items = [guide.item(c) for c in codes]
     numeric = [it.type in _NUMERIC for it in items]
     rows = list(_rows(df, codes))
 
-    # Refuse what a spreadsheet cell cannot hold, before writing anything.
-    for row in rows:
+    # Refuse what a spreadsheet cell cannot hold, before writing anything. The message names the
+    # row and the column, never the respondent id or the text.
+    for i, row in enumerate(rows, start=2):
         for code, v in zip(codes, row):
-            if isinstance(v, str) and len(v) > XLSX_MAX_CHARS // 2 and _utf16_len(v) > XLSX_MAX_CHARS:
+            if isinstance(v, str) and len(v) > XLSX_MAX_CHARS // 2 and files.utf16_len(v) > XLSX_MAX_CHARS:
                 raise WideIOError(
-                    f"{row[0]}, {code}: {_utf16_len(v)} tegn er mere, end en Excel-celle kan rumme "
+                    f"Række {i}, kolonne {code}: {files.utf16_len(v)} tegn er mere, end en Excel-celle kan rumme "
                     f"({XLSX_MAX_CHARS}) — eksportér som CSV i stedet.")
 
-    def write(tmp: str) -> None:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
-                                       "strings_to_numbers": False})
+    def write(f) -> None:
+        wb = xlsxwriter.Workbook(f, {**files.XLSX_OPTIONS, "in_memory": True})
         wb.set_properties({"title": guide.title, "subject": "Brugerblik: bredt format",
                            "comments": f"Spørgeguide {guide.form_id} version {guide.version}"})
         ws = wb.add_worksheet("Data")
@@ -949,7 +902,7 @@ def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
             ws.write_string(0, j, code, bold)
         for i, row in enumerate(rows, start=1):
             for j, v in enumerate(row):
-                if v is None:
+                if files.is_blank(v):
                     continue
                 s = str(v)
                 if numeric[j]:
@@ -957,17 +910,17 @@ def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
                     if num is not None:
                         ws.write_number(i, j, num)
                         continue
-                frags = _xl_fragments(s)
-                rc = ws.write_rich_string(i, j, plain, *frags) if frags else ws.write_string(i, j, s)
+                rc = files.xlsx_text(ws, i, j, s, plain_fmt=plain)
                 if rc != 0:  # pragma: no cover - guarded above
-                    raise WideIOError(f"{row[0]}, {codes[j]}: værdien kan ikke skrives til XLSX (kode {rc}).")
+                    raise WideIOError(f"Række {i + 1}, kolonne {codes[j]}: værdien kan ikke skrives til XLSX "
+                                      f"(kode {rc}).")
         ws.freeze_panes(1, 1)
         ws.autofilter(0, 0, max(len(rows), 1), len(codes) - 1)
         for j, (code, it) in enumerate(zip(codes, items)):
             ws.set_column(j, j, 40 if it.type == "text" and it.role != "meta" else max(10, min(len(code) + 2, 24)))
         wb.close()
 
-    _atomic_write(Path(path), write)
+    files.write_atomic(path, write)
 
 
 # Text columns an anonymised export leaves alone: the pseudonym and the site (an analysis variable).
@@ -990,12 +943,14 @@ def export_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, anonym
     """Export every respondent in the store to FILE.csv or FILE.xlsx; returns the row count.
 
     Free text is anonymised by default (names, CPR, phone, addresses, places → [navn] …), as
-    everything that leaves the research team is. `anonymised=False` (CLI: --umaskeret) gives the
+    everything that leaves the research team is. The file is written by `survey.files`: atomic,
+    owner-only (0600), blanks as empty cells; a missing folder is refused, never created. `anonymised=False` (CLI: --umaskeret) gives the
     exact data, for the team's own round trips: import(export(x, anonymised=False)) == x.
     """
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise WideIOError(f"Ukendt filtype {suffix or '(ingen)'!r} for {path} — tilladt: .csv eller .xlsx")
+    files.check_target(path)  # a missing folder is refused before the work (survey.files: never created)
     df = load_wide(engine, guide)
     if anonymised:
         df = mask_free_text(df, guide, engine)

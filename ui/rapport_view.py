@@ -726,7 +726,9 @@ def _image(ctx: Ctx, fid: str, probe: str | None, fmt: str, folder: Path) -> tup
     stem = fid.replace(".", "_") + (f"_{probe}" if probe else "")
     name = f"{stem}_{_slug(ctx)}.{fmt}"
     data = F.to_html(fig).encode("utf-8") if fmt == "html" else F.to_image_bytes(fig, fmt)
-    (folder / name).write_bytes(data)
+    from survey.files import write_atomic
+
+    write_atomic(folder / name, data)  # owner-only, atomic: the one writer
     return name, IMAGE_FORMATS[fmt][1], ""
 
 

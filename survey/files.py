@@ -1,0 +1,350 @@
+"""The one writer for every file Brugerblik writes: exports, reports, backups, field packages.
+
+Every file the tool puts on disk — ``brugerblik export raw|spss|qdpx|package``, ``brugerblik
+table``'s files, ``brugerblik report``, ``brugerblik backup``, figures, the app's downloads saved
+to a folder — goes through `write_atomic`, and every CSV and XLSX cell through the one cell rule
+here. One policy, no exceptions per caller:
+
+* **Atomic.** The data is written to a temporary file in the target's own folder
+  (`tempfile.mkstemp`; for a program that must create the file itself — pyreadstat, sqlite3,
+  pg_dump — a file inside a private ``mkdtemp`` folder there), flushed with ``fsync`` and renamed
+  over the target with `os.replace`. A reader never sees a half-written file under the real
+  name, and the temporary file (or folder) is removed on any failure, also on Ctrl-C.
+* **Owner-only.** The result has mode ``0600`` whatever the umask (`FILE_MODE`): the store holds
+  abuse, mental-health and debt histories, so an export, a backup or a package is never readable
+  by the other users of a machine. Share a file deliberately (copy it, change its mode).
+* **The folder must exist.** A missing target folder is refused (`FileWriteError`, Danish, naming
+  the folder) — nothing is created on the user's behalf, so a typo in a path never scatters
+  sensitive files into a new folder tree. A target that is a folder is refused too.
+* **Formula-safe.** In CSV a text cell that a spreadsheet would read as a formula — one starting
+  with ``=``, ``+``, ``-``, ``@``, tab or CR — gets a leading ``'`` (`csv_escape`; a cell that
+  already starts with ``'`` followed by one of those, or by another ``'``, gets one more), and
+  importers strip exactly one (`csv_unescape`), so the two are inverse. Numbers (``int``/``float``
+  values, and the columns a caller names as numeric) are written as numbers: ``-0.125`` is a
+  number, never a formula. In XLSX every text cell is written as a string (`xlsx_text`), never
+  as a formula, URL or number, in a workbook opened with `XLSX_OPTIONS`.
+* **Blanks are blank.** ``None``, ``NaN``, ``NaT`` and ``pd.NA`` are written as an empty cell,
+  never as the text ``nan`` or ``None`` (`is_blank`).
+
+Errors are `FileWriteError` (a `survey.store.StoreError`: the CLI prints the message and exits
+with code 1).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import numbers
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Callable, Collection, Iterable, Sequence, Union
+
+from survey.store import StoreError
+
+__all__ = [
+    "FILE_MODE", "FORMULA_START", "XLSX_OPTIONS", "XLSX_MAX_CHARS", "FileWriteError", "write_atomic",
+    "check_target", "is_blank", "csv_escape", "csv_unescape", "csv_cell", "csv_text", "write_csv",
+    "xlsx_text", "xlsx_fragments", "utf16_len",
+]
+
+#: The mode of every file Brugerblik writes: read and write for the owner only.
+FILE_MODE = 0o600
+#: A CSV cell starting with one of these is read as a formula by Excel, LibreOffice or Sheets.
+FORMULA_START = frozenset("=+-@\t\r")
+_QUOTE_NEXT = FORMULA_START | {"'"}
+#: xlsxwriter options for every workbook: a string is always a string.
+XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+XLSX_MAX_CHARS = 32_767  # Excel's limit for one cell (UTF-16 code units)
+
+Data = Union[bytes, bytearray, memoryview, str]
+Writer = Callable[[Any], None]
+
+
+class FileWriteError(StoreError):
+    """A file that cannot be written where it was asked for (Danish message naming the place)."""
+
+
+# ---------------------------------------------------------------- the one writer
+
+def check_target(path: str | os.PathLike) -> Path:
+    """The target as a Path (``~`` expanded), or FileWriteError when it cannot be written as a file:
+    its folder is missing or is not a folder, or the target itself is a folder."""
+    p = Path(path).expanduser()
+    if not p.name or p.is_dir():
+        raise FileWriteError(f"{p} er en mappe; angiv et filnavn. Intet er skrevet.")
+    folder = p.parent
+    if not folder.exists():
+        raise FileWriteError(f"Mappen {folder} findes ikke; opret den først, eller vælg en anden mappe. "
+                             "Intet er skrevet.")
+    if not folder.is_dir():
+        raise FileWriteError(f"{folder} er ikke en mappe. Intet er skrevet.")
+    return p
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove(p: str | os.PathLike) -> None:
+    try:
+        if os.path.isdir(p) and not os.path.islink(p):
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            os.unlink(p)
+    except FileNotFoundError:
+        pass
+    except OSError:  # pragma: no cover - best effort; the original error is what matters
+        pass
+
+
+def write_atomic(path: str | os.PathLike, data_or_writer: Data | Writer, *, by_name: bool = False) -> Path:
+    """Write a file the one way Brugerblik writes files (see module doc); returns its Path.
+
+    `data_or_writer` is the content (``bytes``; a ``str`` is written as UTF-8) or a function
+    that writes it:
+
+    * ``writer(f)`` — gets a binary file object opened on the temporary file (seekable, so a
+      `zipfile.ZipFile` or a `csv` writer over an `io.TextIOWrapper` can write into it);
+    * with ``by_name=True``, ``writer(tmp_path)`` — gets the Path of a file that does not exist
+      yet, inside a new private (0700) folder in the target folder, and must create it there (for
+      programs that only take a file name: pyreadstat, sqlite3, pg_dump). Other files the program
+      leaves beside it (a journal) are removed with the folder.
+
+    The result is owner-only (`FILE_MODE`), fsync'ed and renamed into place; on any failure the
+    target is left as it was and nothing else remains. Raises FileWriteError for a missing
+    folder, a target that is a folder, or an OS error while writing (no space, no permission).
+    """
+    target = check_target(path)
+    folder = target.parent
+    tmp: str | None = None
+    private: str | None = None
+    try:
+        if by_name:
+            if not callable(data_or_writer):
+                raise TypeError("by_name=True kræver en funktion, der skriver filen.")
+            private = tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)  # mode 0700
+            tmp = os.path.join(private, target.name)
+            data_or_writer(Path(tmp))
+            if not os.path.isfile(tmp):
+                raise FileWriteError(f"{target} blev ikke skrevet (programmet lavede ingen fil). Intet er ændret.")
+            os.chmod(tmp, FILE_MODE)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+        else:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)  # mode 0600
+            with os.fdopen(fd, "wb") as f:
+                os.chmod(tmp, FILE_MODE)  # mkstemp's mode already; set once more so the policy is explicit
+                if callable(data_or_writer):
+                    data_or_writer(f)
+                elif isinstance(data_or_writer, str):
+                    f.write(data_or_writer.encode("utf-8"))
+                elif isinstance(data_or_writer, (bytes, bytearray, memoryview)):
+                    f.write(data_or_writer)
+                else:
+                    raise TypeError(f"write_atomic: bytes, str eller en funktion, ikke {type(data_or_writer).__name__}.")
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, target)
+        tmp = None
+        _fsync_dir(folder)
+    except OSError as e:
+        raise FileWriteError(f"Kunne ikke skrive {target}: {e.strerror or type(e).__name__}. "
+                             "Intet er ændret.") from e
+    finally:
+        if tmp is not None:
+            _remove(tmp)
+        if private is not None:
+            _remove(private)
+    return target
+
+
+# ---------------------------------------------------------------- cells
+
+def is_blank(v: object) -> bool:
+    """None, NaN (float or numpy), NaT, pd.NA: a cell with nothing in it. ``""`` is blank too."""
+    if v is None or (isinstance(v, str) and v == ""):
+        return True
+    if isinstance(v, float):
+        return math.isnan(v)
+    if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral):
+        try:
+            return bool(v != v)  # numpy floating NaN
+        except (TypeError, ValueError):
+            return False
+    mod = type(v).__module__
+    if mod.startswith("pandas"):
+        import pandas as pd
+
+        return v is pd.NA or v is pd.NaT
+    return False
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, numbers.Number) and not isinstance(v, bool)
+
+
+def csv_escape(text: str) -> str:
+    """Protect a CSV cell from being read as a formula (see module doc)."""
+    if text and (text[0] in FORMULA_START or (text[0] == "'" and len(text) > 1 and text[1] in _QUOTE_NEXT)):
+        return "'" + text
+    return text
+
+
+def csv_unescape(text: str) -> str:
+    """Inverse of `csv_escape`: strip one leading ' before = + - @ tab CR or '."""
+    if len(text) > 1 and text[0] == "'" and text[1] in _QUOTE_NEXT:
+        return text[1:]
+    return text
+
+
+def csv_cell(v: object, *, plain: bool = False, verbatim: Collection[str] = ()) -> str:
+    """One CSV cell: blank → ``""``; a number as written by Python; text escaped (`csv_escape`)
+    unless `plain` (a column the caller knows holds numbers or dates written as text, e.g.
+    ``"-0.125"``) or the text is one of `verbatim` (constants the caller itself defines, never
+    data: a table's age band ``-29``, which a spreadsheet reads as a number, not a formula)."""
+    if is_blank(v):
+        return ""
+    if _is_number(v):
+        if isinstance(v, float) and math.isinf(v):
+            return csv_escape(str(v))  # "-inf" is no number to a spreadsheet
+        return str(v)
+    s = str(v)
+    return s if plain or s in verbatim else csv_escape(s)
+
+
+def _rows_of(data: Any, header: Sequence[object] | None) -> tuple[list[object] | None, Iterable[Sequence[object]]]:
+    """(header, rows) from a DataFrame (header = its columns unless given) or an iterable of rows."""
+    if hasattr(data, "itertuples") and hasattr(data, "columns"):
+        cols = list(data.columns) if header is None else list(header)
+        return cols, data.itertuples(index=False, name=None)
+    return (list(header) if header is not None else None), data
+
+
+def _plain_index(header: Sequence[object] | None, plain: Iterable[object]) -> set[int]:
+    """Positions of the columns not to escape: given by name (in `header`) or by position."""
+    plain = list(plain)
+    idx: set[int] = set()
+    names = [str(h) for h in header] if header is not None else []
+    for p in plain:
+        if isinstance(p, int) and not isinstance(p, bool):
+            idx.add(p)
+        elif str(p) in names:
+            idx.update(i for i, n in enumerate(names) if n == str(p))
+    return idx
+
+
+def _write_csv_rows(f: IO[str], data: Any, header: Sequence[object] | None, plain: Iterable[object],
+                    lineterminator: str, verbatim: Collection[str] = ()) -> int:
+    cols, rows = _rows_of(data, header)
+    keep = _plain_index(cols, plain)
+    verbatim = frozenset(verbatim)
+    # The csv module quotes a cell with a line break only if the break is in its line terminator
+    # (a lone CR would end the row for every reader when rows end in "\n"), so each row is
+    # formatted with CRLF — every CR and LF inside a cell quoted — and then given `lineterminator`.
+    line = io.StringIO()
+    w = csv.writer(line, lineterminator="\r\n")
+
+    def put(cells: list[str]) -> None:
+        line.seek(0)
+        line.truncate()
+        w.writerow(cells)
+        f.write(line.getvalue()[:-2] + lineterminator)
+
+    if cols is not None:
+        put([csv_cell(c) for c in cols])
+    n = 0
+    for row in rows:
+        put([csv_cell(v, plain=j in keep, verbatim=verbatim) for j, v in enumerate(row)])
+        n += 1
+    return n
+
+
+def csv_text(data: Any, header: Sequence[object] | None = None, *, plain: Iterable[object] = (),
+             verbatim: Collection[str] = (), lineterminator: str = "\n") -> str:
+    """CSV text of a DataFrame or of rows (with `header` first, if given): every text cell
+    escaped (`csv_escape`), blanks empty, numbers as numbers. `plain` names the columns (by
+    name or position) whose text is numbers or dates that must not get a ``'`` (e.g. a table's
+    proportions already formatted as ``"-0.125"``); `verbatim` as in `csv_cell`."""
+    buf = io.StringIO()
+    _write_csv_rows(buf, data, header, plain, lineterminator, verbatim)
+    return buf.getvalue()
+
+
+def write_csv(path: str | os.PathLike, data: Any, header: Sequence[object] | None = None, *,
+              plain: Iterable[object] = (), bom: bool = True, lineterminator: str = "\r\n") -> int:
+    """Write `data` (as `csv_text`) to `path` with `write_atomic`: UTF-8 (with a BOM by default,
+    so Excel reads æøå), CRLF line ends by default. Streams the rows. Returns the number of rows."""
+    count = [0]
+
+    def write(f) -> None:
+        text = io.TextIOWrapper(f, encoding="utf-8-sig" if bom else "utf-8", newline="", write_through=False)
+        try:
+            count[0] = _write_csv_rows(text, data, header, plain, lineterminator)
+            text.flush()
+        finally:
+            text.detach()  # the binary file stays open for write_atomic's fsync
+
+    write_atomic(path, write)
+    return count[0]
+
+
+# ---------------------------------------------------------------- XLSX: text is text
+
+_XL_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def utf16_len(s: str) -> int:
+    """Length as Excel counts it (UTF-16 code units)."""
+    return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)
+
+
+def _xl_escape_like_xlsxwriter(s: str) -> str:
+    """What xlsxwriter does to a shared string before writing it (see its xmlwriter.py)."""
+    s = re.sub(r"(_x[0-9a-fA-F]{4}_)", r"_x005F\1", s)
+    s = re.sub(r"([\x00-\x08\x0b-\x1f])", lambda m: f"_x{ord(m.group(1)):04X}_", s)
+    return s.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+
+
+def _xl_unescape(s: str) -> str:
+    """How a reader undoes Excel's _xHHHH_ escaping."""
+    return _XL_ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), s) if "_x" in s else s
+
+
+def xlsx_fragments(s: str) -> list[str] | None:
+    """Fragments for a string xlsxwriter cannot write as a plain string, else None.
+
+    xlsxwriter writes a string of the form "<r>…</r>" as raw rich-text XML, and its
+    _xHHHH_ escaping loses text when two such patterns share an underscore. Such strings are
+    written as a rich string whose fragments start at every "_", so no fragment holds a
+    pattern; readers join the fragments back into the same text.
+    """
+    if not ((s.startswith("<r>") and s.endswith("</r>"))
+            or ("_x" in s and _xl_unescape(_xl_escape_like_xlsxwriter(s)) != s)):
+        return None
+    cuts = sorted({0, 1, len(s)} | {i for i, ch in enumerate(s) if ch == "_"})
+    return [s[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def xlsx_text(ws, row: int, col: int, s: str, fmt=None, *, plain_fmt) -> int:
+    """Write `s` into a cell as text — never a formula, URL or number, whatever it starts with —
+    with xlsxwriter's ``write_string`` (or ``write_rich_string`` for the text its escaping would
+    damage, see `xlsx_fragments`; `plain_fmt` is an empty format, ``workbook.add_format()``, for
+    the fragments). Use in a workbook opened with `XLSX_OPTIONS`. The caller checks the length
+    (`XLSX_MAX_CHARS`). Returns xlsxwriter's status (0 = written)."""
+    frags = xlsx_fragments(s)
+    if frags:
+        return ws.write_rich_string(row, col, plain_fmt, *frags, *((fmt,) if fmt is not None else ()))
+    return ws.write_string(row, col, s, fmt) if fmt is not None else ws.write_string(row, col, s)
