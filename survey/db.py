@@ -41,6 +41,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
@@ -115,11 +116,33 @@ def dialect_name(target: Engine | Connection | Session | str) -> str:
 
 
 def sqlite_path(url: str) -> Path:
-    """The file of an SQLite URL (``sqlite:///:memory:`` has none: a ValueError)."""
-    db = make_url(url).database
+    """The file an SQLite URL opens, as SQLite itself resolves it (``sqlite:///:memory:`` and
+    ``mode=memory`` have none: a ValueError). The URI form ``sqlite:///file:PATH?uri=true`` is the
+    file PATH (``file:///abs`` too, percent-escapes decoded, no ``~``); the plain form expands
+    ``~`` — `make_engine` opens exactly this path, so the login check and the store agree."""
+    u = make_url(url)
+    db = u.database
     if not db or db == ":memory:":
         raise ValueError("SQLite i hukommelsen har ingen fil.")
+    if _sqlite_uri(u):
+        if u.query.get("mode") == "memory":
+            raise ValueError("SQLite i hukommelsen har ingen fil.")
+        rest = db[len("file:"):] if db.startswith("file:") else db
+        if rest.startswith("//"):
+            parsed = urllib.parse.urlsplit("file:" + rest)
+            if parsed.netloc not in ("", "localhost"):
+                raise ValueError("SQLite-URI med en anden vært end localhost.")
+            rest = parsed.path
+        rest = urllib.parse.unquote(rest.split("?", 1)[0].split("#", 1)[0])
+        if not rest or rest == ":memory:":
+            raise ValueError("SQLite i hukommelsen har ingen fil.")
+        return Path(rest)
     return Path(db).expanduser()
+
+
+def _sqlite_uri(u) -> bool:
+    """SQLite's driver reads the database name as a URI when the URL says ``uri=true``."""
+    return str(u.query.get("uri", "")).lower() in ("true", "1", "yes", "on")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -140,8 +163,14 @@ def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     url = database_url(url)
     u = _driver_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
-            sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path = sqlite_path(url)
+        except ValueError:
+            path = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not _sqlite_uri(u):
+                u = u.set(database=str(path))  # "~/x.db": the file sqlite_path names, not a folder called ~
         engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
                                hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
