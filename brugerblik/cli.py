@@ -50,7 +50,8 @@ def cmd_import(args) -> int:
 
     if getattr(args, "kilde", None):
         return _import_sources(args)
-    result = wideio.import_file(_engine(args), _guide(args), args.file, replace=args.replace, who=args.who)
+    result = wideio.import_file(_engine(args), _guide(args), args.file, replace=args.replace, who=args.who,
+                                encoding=args.encoding)
     return _import_report(args, result, "respondents", "respondenter")
 
 
@@ -74,7 +75,8 @@ def _import_sources(args) -> int:
     """import --kilde: case-worker/contact-person/leader interviews or case files (issue 7), all or nothing."""
     from survey import source_store
 
-    result = source_store.import_sources(_engine(args), args.kilde, args.file, replace=args.replace, who=args.who)
+    result = source_store.import_sources(_engine(args), args.kilde, args.file, replace=args.replace, who=args.who,
+                                         encoding=args.encoding)
     return _import_report(args, result, f"sources ({args.kilde})", f"kilder ({args.kilde})")
 
 
@@ -681,6 +683,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--lang", choices=["da", "en"], default="da", help="sprog for fejlmeddelelser")
     i.add_argument("--who", default=None, help="hvem importerer (til revisionssporet; kun uden login — "
                                                 "ellers den indloggede bruger)")
+    i.add_argument("--encoding", metavar="TEGNSÆT", default=None,
+                   help="CSV-filens tegnsæt, fx cp1252 eller utf-8 (ellers: UTF-8, hvis filen har UTF-8-tegn — "
+                        "ugyldige bytes afvises med række, kolonne og byte; Windows-1252 med en advarsel, hvis den "
+                        "ingen har)")
     i.set_defaults(func=cmd_import)
 
     e = sub.add_parser("export", help="eksportér data")

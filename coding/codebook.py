@@ -47,6 +47,7 @@ import datetime as dt
 import io
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
@@ -520,11 +521,12 @@ def import_entries(s: Session, items: Sequence[CodeEntry], *, replace: bool = Fa
     other codes, cycles, and — with replace — codes to delete that carry decisions), so a refused
     import leaves the codebook as it was."""
     keys = [e.key for e in items]
-    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    key_count = Counter(keys)
+    dupes = sorted(k for k, n in key_count.items() if n > 1)
     if dupes:
         raise CodebookError(f"Koden/koderne {', '.join(dupes)} står mere end én gang.")
-    names = [e.name.lower() for e in items]
-    dn = sorted({e.name for e in items if names.count(e.name.lower()) > 1})
+    name_count = Counter(e.name.lower() for e in items)
+    dn = sorted({e.name for e in items if name_count[e.name.lower()] > 1})
     if dn:
         raise CodebookError(f"Navnet/navnene {', '.join(dn)} står mere end én gang.")
     known = set(keys)
@@ -601,8 +603,19 @@ def import_entries(s: Session, items: Sequence[CodeEntry], *, replace: bool = Fa
     return result
 
 
+#: The largest codebook file imported (JSON or CSV); the seed codebook is a few kilobytes.
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+def _check_size(n: int) -> None:
+    if n > MAX_IMPORT_BYTES:
+        raise CodebookError(f"Kodebogsfilen er for stor ({n / 1048576:.1f} MB; højst "
+                            f"{MAX_IMPORT_BYTES // 1048576} MB). Intet er importeret.".replace(".", ",", 1))
+
+
 def import_json(s: Session, text: Union[str, bytes, dict, list], *, replace: bool = False) -> ImportResult:
     if isinstance(text, (str, bytes)):
+        _check_size(len(text))
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as e:  # the parser's own message is English: only where it stopped
@@ -615,6 +628,7 @@ def import_json(s: Session, text: Union[str, bytes, dict, list], *, replace: boo
 
 
 def import_csv(s: Session, text: Union[str, bytes], *, replace: bool = False) -> ImportResult:
+    _check_size(len(text))
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
@@ -625,7 +639,11 @@ def import_csv(s: Session, text: Union[str, bytes], *, replace: bool = False) ->
 
 def import_file(s: Session, path: Union[str, Path], *, replace: bool = False) -> ImportResult:
     p = Path(path)
-    data = p.read_text(encoding="utf-8-sig")
+    _check_size(p.stat().st_size)  # before it is read
+    try:
+        data = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise CodebookError("Filen er ikke tekst i UTF-8. Gem kodebogen i UTF-8.") from None
     if p.suffix.lower() == ".csv":
         return import_csv(s, data, replace=replace)
     return import_json(s, data, replace=replace)

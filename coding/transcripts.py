@@ -15,14 +15,19 @@ Import
 (`respondent` is the pseudonymous respondent id, e.g. ``AMA-03``, or the interview's uuid).
 Allowed types, by the file name's extension:
 
-* ``.txt`` — UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 (cp1252);
+* ``.txt`` — UTF-16 with BOM; else UTF-8 (with or without BOM) — a file with any valid UTF-8
+  character must be valid UTF-8 throughout, or it is refused naming the line and byte (never
+  silently re-read as something else); only a file with no UTF-8 character at all is read as
+  Windows-1252 (cp1252);
 * ``.md``  — read as .txt, then markup stripped minimally: heading marks (a heading becomes its
   own paragraph and ends the current speaker's turn), emphasis ``**x**``/``*x*``/``__x__``/``_x_``,
   inline code, links ``[tekst](url)`` → ``tekst``, images, block-quote ``>`` and list markers,
   horizontal rules, HTML comments and a leading YAML front matter block;
 * ``.docx`` — the body's paragraphs (and table rows) in document order via python-docx, each
   paragraph a paragraph of the transcript; a table row whose first cell is just a speaker label
-  becomes ``label: rest``.
+  becomes ``label: rest``. Before python-docx sees it, the archive is checked against
+  `survey.archives.DOCX` and its XML is counted (at most `MAX_DOCX_ELEMENTS` elements, no
+  DOCTYPE): a zip bomb is refused with a Danish message, not read.
 
 The stored `Transcript.text` is the *normalised* text: Unicode NFC (so "å" typed on a Mac
 equals "å" from Windows), Windows/old-Mac line ends made ``\\n``, control characters removed,
@@ -99,12 +104,14 @@ from sqlmodel import Field, Session, SQLModel
 from coding.codebook import SOURCES, Code, CodeDecision, CodebookError, all_codes, get_code, record_decision
 from survey.models import AuditEntry, Interview, Quote, Site, utcnow
 from survey.store import StoreError, interview_by_respondent
+from survey.text import first_bad_bytes, utf8_or_cp1252
 
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_CHARS = 5_000_000
 MAX_MEMO = 20_000
+MAX_DOCX_ELEMENTS = 1_000_000  # XML elements in a .docx (see _check_docx)
 ALLOWED_TYPES = (".txt", ".md", ".docx")
 SPEAKERS = {"I": "Interviewer", "B": "Bruger", "": "Ukendt"}
 # label as written (lower case, without number) -> speaker
@@ -265,8 +272,9 @@ def _size_text(n: int) -> str:
 
 
 def _decode(data: bytes, filename: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict") if _utf8_ok(data[3:]) else _cp1252(data[3:], filename)
+    """Text of a .txt/.md file: UTF-16 with BOM, else the rule of `survey.text.utf8_or_cp1252` —
+    a file with any valid UTF-8 character (or a UTF-8 BOM) must be valid UTF-8 throughout (else it
+    is refused, naming the line and byte), and only a file with none is read as Windows-1252."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -280,25 +288,20 @@ def _decode(data: bytes, filename: str) -> str:
     if data.startswith(b"PK\x03\x04"):
         raise TranscriptError(f"Filen {filename!r} ser ud til at være et Word-dokument eller en zip-fil, ikke tekst. "
                               "Giv den endelsen .docx, hvis det er et Word-dokument.")
-    if _utf8_ok(data):
-        return data.decode("utf-8")
-    return _cp1252(data, filename)
-
-
-def _utf8_ok(data: bytes) -> bool:
-    try:
-        data.decode("utf-8", errors="strict")
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
-def _cp1252(data: bytes, filename: str) -> str:
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise TranscriptError(f"Filen {filename!r} kan ikke læses som tekst (hverken UTF-8 eller Windows-1252). "
-                              "Gem den som UTF-8.") from None
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    codec, bad = utf8_or_cp1252(data, bom)
+    if bom and codec == "cp1252":  # a UTF-8 byte-order mark: UTF-8 or nothing
+        codec, bad = "utf-8", first_bad_bytes(data, "utf-8", bom)
+    if bad is not None:
+        first = bad[0]
+        line = data.count(b"\n", 0, first) + 1
+        where = f"byte nr. {first + 1} (linje {line}, 0x{data[first]:02X})"
+        if codec == "utf-8":
+            raise TranscriptError(f"Filen {filename!r} er UTF-8, men {where} er ikke gyldig UTF-8; den læses ikke "
+                                  "som et andet tegnsæt. Ret tegnet, og gem filen igen som UTF-8.")
+        raise TranscriptError(f"Filen {filename!r} kan ikke læses som tekst (hverken UTF-8 eller Windows-1252: "
+                              f"{where}). Gem den som UTF-8.")
+    return data[bom:].decode(codec)
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -351,7 +354,57 @@ def _strip_markdown(text: str) -> str:
     return "\n".join(out)
 
 
+def _check_docx(data: bytes, filename: str) -> None:
+    """Refuse a .docx before python-docx reads it: the archive against `survey.archives.DOCX`
+    (members, declared size, compression ratio), then every XML part streamed through expat —
+    no DOCTYPE, at most `MAX_DOCX_ELEMENTS` elements in all — so the tree python-docx/lxml builds
+    stays well under 1 GiB (about 350 bytes an element)."""
+    from xml.parsers import expat
+
+    from survey import archives
+
+    cant_open = (f"Filen {filename!r} kan ikke åbnes som Word-dokument (.docx). "
+                 "Er den gemt i et andet format? Gem den som .docx eller .txt.")
+    try:
+        zf = archives.open_checked(data, archives.DOCX, f"Word-filen {filename!r}")
+    except archives.ArchiveError as e:
+        raise TranscriptError(cant_open if e.limit == "broken" else str(e)) from None
+    count = 0
+
+    def start(_name, _attrs) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_DOCX_ELEMENTS:
+            raise TranscriptError(f"Word-filen {filename!r} afvises: den har over {MAX_DOCX_ELEMENTS:,} XML-elementer "
+                                  "(en transskription af et langt interview har omkring 100.000). Gem den som .txt, "
+                                  "eller del den op.".replace(",", "."))
+
+    def doctype(*_args) -> None:
+        raise TranscriptError(cant_open)
+
+    with zf:
+        try:
+            for info in zf.infolist():
+                if not info.filename.lower().endswith((".xml", ".rels")):
+                    continue
+                p = expat.ParserCreate()
+                p.StartElementHandler = start
+                p.StartDoctypeDeclHandler = doctype
+                p.EntityDeclHandler = doctype
+                with archives.open_member(zf, info.filename, archives.DOCX, f"Word-filen {filename!r}") as f:
+                    while chunk := f.read(1 << 16):
+                        p.Parse(chunk, False)
+                p.Parse(b"", True)
+        except archives.ArchiveError as e:
+            raise TranscriptError(str(e)) from None
+        except TranscriptError:
+            raise
+        except Exception:  # a broken zip or XML part: python-docx could not read it either
+            raise TranscriptError(cant_open) from None
+
+
 def _docx_text(data: bytes, filename: str) -> str:
+    _check_docx(data, filename)
     try:
         import docx
         from docx.table import Table

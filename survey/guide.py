@@ -194,6 +194,46 @@ def clean_text(s: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n")))
 
 
+#: Item types whose values are codes, numbers or dates: a refused value may be shown (masked).
+CLOSED_TYPES = ("select_one", "select_multiple", "integer", "decimal", "date")
+SHOW_MAX = 16  # characters of a refused value a message may show
+HIDDEN_DA, HIDDEN_EN = "«…skjult»", "«…hidden»"
+_LONG_DIGITS = re.compile(r"\d{8,}")  # a phone number, an account number, a CPR number without its dash
+_LETTERS = re.compile(r"[^\W\d_]")
+_NAME_LIKE = re.compile(r"\S\s+[^\W\d_a-zæøå]")  # a capitalised word after another word: «Hans Hansen»
+_EXPONENT = re.compile(r"[+-]?[\d.,]*\d[eE][+-]?\d{1,3}")  # 1e5: a number, not a word
+
+
+def shown_value(item_type: str, raw: object) -> tuple[str | None, bool]:
+    """How a refused cell may appear in a message: (text, hidden).
+
+    Free text and identifiers (any type not in `CLOSED_TYPES`) are never shown: (None, False).
+    A closed type's value is shown on one line and at most `SHOW_MAX` characters — unless it
+    looks like a CPR number, holds eight digits in a row, has a capitalised word after another
+    word (a name: «Hans Hansen»), or (numbers and dates) holds letters: then (None, True), shown
+    as «…skjult». Blank: (None, False).
+    """
+    if raw is None or item_type not in CLOSED_TYPES:
+        return None, False
+    if isinstance(raw, dt.datetime):
+        s = raw.date().isoformat() if raw.time() == dt.time(0) else raw.isoformat(sep=" ", timespec="minutes" if
+                                                                                    raw.second == 0 else "seconds")
+    elif isinstance(raw, bool):
+        s = "TRUE" if raw else "FALSE"
+    elif isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e15:
+        s = str(int(raw))
+    else:
+        s = str(raw)
+    s = " ".join(s.split())
+    if not s:
+        return None, False
+    numeric = item_type in ("integer", "decimal", "date")
+    if (CPR_RE.search(s) or _LONG_DIGITS.search(s) or _NAME_LIKE.search(s)
+            or (numeric and _LETTERS.search(s) and not _EXPONENT.fullmatch(s))):
+        return None, True
+    return (s if len(s) <= SHOW_MAX else s[:SHOW_MAX - 1] + "…"), False
+
+
 def _num_text(raw: object) -> str:
     if isinstance(raw, bool):
         raise ValueError
@@ -255,8 +295,10 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
         for p in parts:
             v = _match_choice(item, p)
             if v is None:
-                shown = repr(p if len(p) <= 40 else p[:40] + "…")
-                return bad(f"ukendt valg {shown}", f"unknown choice {shown}")
+                shown, hidden = shown_value(t, p)
+                hidden = hidden or shown_value(t, raw)[1]  # «Hans Hansen»: not even «Hans»
+                return bad(f"ukendt valg {HIDDEN_DA if hidden else repr(shown)}",
+                           f"unknown choice {HIDDEN_EN if hidden else repr(shown)}")
             found.append(v)
         order = item.choice_values()
         value = ";".join(sorted(set(found), key=order.index))
@@ -332,7 +374,15 @@ def load_guide(path: str | os.PathLike | None = None) -> Guide:
 def _load(p: Path) -> Guide:
     from openpyxl import load_workbook
 
+    from survey import archives
+
     problems: list[str] = []
+    try:  # the archive first (survey.archives.GUIDE): openpyxl and pyxform inflate whatever it holds
+        archives.open_checked(p, archives.GUIDE, "spørgeguiden").close()
+    except archives.ArchiveError as e:
+        if e.limit == "broken":
+            raise GuideError(p, ["filen kan ikke læses som .xlsx (den er ikke et gyldigt zip-arkiv)"]) from None
+        raise GuideError(p, [str(e)]) from None
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except Exception as e:  # not a workbook at all

@@ -207,7 +207,7 @@ def start_source_interview(engine: Engine, informant: str, *, subject_interview_
             raise svc.InterviewError(str(e)) from None
         if owner is not None:
             interviewer = owner
-    interviewer = svc._clean_line(interviewer, "Interviewer")
+    interviewer = svc.clean_line(interviewer, "Interviewer")
     if interview_date is not None and not isinstance(interview_date, dt.date):
         raise svc.InterviewError("Interviewdatoen er ikke en dato.")
     if informant == "journal" and kilde not in JOURNAL_PREFIX:
@@ -407,8 +407,8 @@ def set_source_status(engine: Engine, kilde: str, status: str | None, *, respond
         raise SourceError(f"Ukendt kilde {kilde!r} — tilladt: {', '.join(STATUS_FOR)}.")
     if status is not None:
         _check_reason(kilde, status)
-    note = svc._clean_line(note, "Noten", 500) if note else None
-    who = svc._clean_line(who, "Hvem") if who else None
+    note = svc.clean_line(note, "Noten", 500) if note else None
+    who = svc.clean_line(who, "Hvem") if who else None
     with session_scope(engine) as s:
         subject, st = _reason_target(s, kilde, respondent_id, site)
         q = select(SourceStatus).where(SourceStatus.kilde == kilde)
@@ -558,31 +558,39 @@ def insert_sources(s: Session, informant: str, frame: pd.DataFrame, *, replace: 
 # ----------------------------------------------------------------------------- import
 
 def _problem(text: str, row: int | None = None, kind: str = "value", *, column: str | None = None,
-             value: object = None, text_en: str | None = None, sort_row: int | None = None):
-    """A `survey.wideio.Message` (row, column, value, what is allowed). A CPR-like value is never
-    echoed back. `sort_row` orders a message whose text already names its row."""
-    from survey.wideio import Message, _show
+             value: object = None, value_type: str | None = None, text_en: str | None = None,
+             sort_row: int | None = None):
+    """A `survey.wideio.Message` (row, column, what is allowed). `value` is shown only for a closed
+    `value_type` (choices, numbers, dates) and then masked (`survey.guide.shown_value`); ids and
+    free text never. A CPR-like number in the text is masked too. `sort_row` orders a message
+    whose text already names its row."""
+    from survey.guide import CLOSED_TYPES, shown_value
+    from survey.wideio import Message
 
     text = CPR_RE.sub("xxxxxx-xxxx", text)
-    shown = _show(value) if value is not None else None
+    shown, hidden = shown_value(value_type or "", value)
     m = Message(kind, text, CPR_RE.sub("xxxxxx-xxxx", text_en or text), row=row, column=column, value=shown,
-                show_value=column is not None and value is not None)
+                show_value=column is not None and value_type in CLOSED_TYPES and (shown is not None or hidden),
+                masked=hidden)
     object.__setattr__(m, "_sort", sort_row if sort_row is not None else (row or 0))
     return m
 
 
-def _read(informant: str, data: bytes):
-    """(frame of raw cells with the file's headings mapped to codes, spreadsheet row numbers, problems)."""
+def _read(informant: str, data: bytes, encoding: str | None = None):
+    """(frame of raw cells with the file's headings mapped to codes, spreadsheet row numbers,
+    problems, file kind, warnings). The file is read by `survey.wideio` (the same encodings rule,
+    archive limits and size cap as the users' import)."""
     from survey import wideio
 
     g = informant_guide(informant)
     problems = []
     try:
-        table = wideio._read_table(data, g)
+        table = wideio._read_table(data, g, encoding)
+        table_rows = list(table.rows)  # a source file is small (one row per interview)
     except wideio._Refused as r:
-        return None, [], [r.message], ""
+        return None, [], [r.message], "", []
     known = {c.casefold(): c for c in list(META_COLUMNS) + g.codes}
-    width = max([len(table.header)] + [len(r) for _n, r in table.rows])
+    width = max([len(table.header)] + [len(r) for _n, r in table_rows])
     heads: list[str | None] = []
     seen: dict[str, int] = {}
     for j in range(width):
@@ -603,7 +611,7 @@ def _read(informant: str, data: bytes):
         seen[code] = j
         heads.append(code)
     rows, numbers = [], []
-    for n, cells in table.rows:
+    for n, cells in table_rows:
         if all(wideio._blank(c) for c in cells):
             continue
         rec: dict[str, object] = {}
@@ -630,19 +638,22 @@ def _read(informant: str, data: bytes):
     if not rows:
         problems.append(_problem("filen har ingen kilder (kun overskriftsrækken)", table.header_row + 1, "empty",
                                  text_en="the file has no sources (only the header row)"))
-    return frame, numbers, problems, table.kind
+    return frame, numbers, problems, table.kind, table.warnings
 
 
-def check_sources(engine: Engine, informant: str, data: bytes, *, replace: bool = False):
-    """Check file content as `import_sources` would, writing nothing: (ImportResult, canonical frame)."""
+def check_sources(engine: Engine, informant: str, data: bytes, *, replace: bool = False,
+                  encoding: str | None = None):
+    """Check file content as `import_sources` would, writing nothing: (ImportResult, canonical frame).
+    `encoding` forces a CSV's encoding (else detected as `survey.wideio` does)."""
     from survey.wideio import ImportResult
 
     _check_source_informant(informant)
     g = informant_guide(informant)
     result = ImportResult()
-    frame, numbers, problems, kind = _read(informant, data)
+    frame, numbers, problems, kind, warnings = _read(informant, data, encoding)
     result.file_kind = kind
     result.problems.extend(problems)
+    result.warnings.extend(warnings)
     if frame is None:
         return result, None
     result.rows = len(frame)
@@ -675,12 +686,12 @@ def check_sources(engine: Engine, informant: str, data: bytes, *, replace: bool 
         if sid and sid in taken:
             if taken[sid] != informant:
                 result.problems.append(_problem(f"bruges allerede af et {taken[sid]}-interview i databasen — "
-                                                "tilladt: et nyt id", n, "exists", column="source_id", value=sid,
+                                                "tilladt: et nyt id", n, "exists", column="source_id",
                                                 text_en=f"already used by a {taken[sid]} interview in the store — "
                                                         "allowed: a new id"))
             elif not replace:
                 result.problems.append(_problem("findes allerede i databasen — brug --replace for at erstatte "
-                                                "kilden", n, "exists", column="source_id", value=sid,
+                                                "kilden", n, "exists", column="source_id",
                                                 text_en="already in the store — use --replace to replace the source"))
         if LINK[informant] == "respondent":
             raw = rec.get("respondent_id")
@@ -690,7 +701,7 @@ def check_sources(engine: Engine, informant: str, data: bytes, *, replace: bool 
             if rid not in user_rows:
                 result.problems.append(_problem("ukendt respondent (intet brugerinterview i databasen) — tilladt: "
                                                 "respondent-id fra brugernes interview", n, "unknown_respondent",
-                                                column="respondent_id", value=rid,
+                                                column="respondent_id",
                                                 text_en="unknown respondent (no user interview in the store) — "
                                                         "allowed: a respondent id of the users' interviews"))
             elif informant == "journal" and consent.get(user_rows[rid]) != "ja":
@@ -699,7 +710,7 @@ def check_sources(engine: Engine, informant: str, data: bytes, *, replace: bool 
                 result.problems.append(_problem(
                     f"journaludtræk afvist: brugeren har ikke givet tilladelse til journalindsigt ({CONSENT_CODE} er "
                     f"{found}) — tilladt: kun respondenter med {CONSENT_CODE} = ja", n, "consent",
-                    column="respondent_id", value=rid,
+                    column="respondent_id",
                     text_en=f"case file refused: the user has not consented to journal access ({CONSENT_CODE} is "
                             f"{'not answered' if c is None else repr(c)}) — allowed: only respondents with "
                             f"{CONSENT_CODE} = ja"))
@@ -709,7 +720,7 @@ def check_sources(engine: Engine, informant: str, data: bytes, *, replace: bool 
             if site and site in sites and stype and str(stype).strip() != sites[site]:
                 result.problems.append(_problem(f"stedet {site} er registreret som {sites[site]} i databasen — "
                                                 f"tilladt: {sites[site]}", n, "site_type", column="site_type",
-                                                value=stype,
+                                                value=stype, value_type="select_one",
                                                 text_en=f"the site {site} is registered as {sites[site]} in the "
                                                         f"store — allowed: {sites[site]}"))
     result.problems.sort(key=lambda m: getattr(m, "_sort", m.row or 0))
@@ -717,10 +728,11 @@ def check_sources(engine: Engine, informant: str, data: bytes, *, replace: bool 
 
 
 def import_sources(engine: Engine, informant: str, path_or_data: str | os.PathLike | bytes, *,
-                   replace: bool = False, who: str | None = None):
+                   replace: bool = False, who: str | None = None, encoding: str | None = None):
     """Check and import a wide CSV/XLSX file of sources (one row per interview or case file):
     every row or, if anything is wrong, none. Returns a `survey.wideio.ImportResult` whose problems
-    each name the row, the column, the value and what is allowed."""
+    each name the row, the column and what is allowed (the value only for codes, numbers and
+    dates, masked). `encoding` forces a CSV's encoding (else detected as `survey.wideio` does)."""
     from survey import wideio
 
     if isinstance(path_or_data, (bytes, bytearray)):
@@ -729,7 +741,9 @@ def import_sources(engine: Engine, informant: str, path_or_data: str | os.PathLi
         data = wideio._read_path(path_or_data)
         if isinstance(data, wideio.Message):
             return wideio.ImportResult(problems=[data])
-    result, canon = check_sources(engine, informant, data, replace=replace)
+    if len(data) > wideio.MAX_FILE_BYTES:
+        return wideio.ImportResult(problems=[wideio._too_big(len(data))])
+    result, canon = check_sources(engine, informant, data, replace=replace, encoding=encoding)
     if result.problems or canon is None:
         return result
     try:

@@ -40,7 +40,7 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from survey.guide import CPR_RE, DEFAULT_GUIDE, Guide, load_guide, multi_values
+from survey.guide import CPR_RE, DEFAULT_GUIDE, HIDDEN_DA, Guide, load_guide, multi_values, shown_value
 from survey.store import StoreError
 
 GUIDE_DIR = Path(__file__).parent / "guide"
@@ -252,12 +252,20 @@ def check_pseudonym(value: object, what: str = "id") -> str:
     v = _text(value)
     if v is None:
         raise SourceError(f"{what} mangler — tilladt: pseudonym af bogstaver, tal, - _ . (højst 40 tegn)")
-    if CPR_RE.search(v):
-        raise SourceError(f"{what} {v!r} ligner et CPR-nummer — tilladt: pseudonym, aldrig navn eller CPR-nummer")
+    if CPR_RE.search(v):  # an id is never quoted back (it may be a name or a CPR number)
+        raise SourceError(f"{what} ligner et CPR-nummer — tilladt: pseudonym, aldrig navn eller CPR-nummer")
     if not _PSEUDONYM.fullmatch(v):
-        raise SourceError(f"{what} {v!r} — tilladt: pseudonym af bogstaver, tal, - _ . (højst 40 tegn), "
-                          "aldrig navn eller CPR-nummer")
+        raise SourceError(f"{what} er ikke et pseudonym — tilladt: pseudonym af bogstaver, tal, - _ . (højst 40 "
+                          "tegn), aldrig navn eller CPR-nummer")
     return v
+
+
+def _value_text(item_type: str, raw: object) -> str:
+    """«værdi V — » for a refused value a message may show (codes, numbers, dates; masked), else ""."""
+    shown, hidden = shown_value(item_type, raw)
+    if hidden:
+        return f"værdi {HIDDEN_DA} — "
+    return f"værdi {shown} — " if shown is not None else ""
 
 
 def check_source_frame(df: pd.DataFrame, guide: Guide, wide_df: pd.DataFrame | None = None, *,
@@ -291,18 +299,20 @@ def check_source_frame(df: pd.DataFrame, guide: Guide, wide_df: pd.DataFrame | N
         try:
             sid = check_pseudonym(rec.get("source_id"), "source_id")
             if sid in seen:
-                problems.append(f"række {n}: source_id {sid!r} står allerede i række {seen[sid]}")
+                problems.append(f"række {n}: source_id står allerede i række {seen[sid]}")
             seen[sid] = n
             out["source_id"] = sid
         except SourceError as e:
             problems.append(f"række {n}: {e}")
         inf = _text(rec.get("informant"))
         if inf is not None and inf != informant:
-            problems.append(f"række {n}, kolonne 'informant': {inf!r} — tilladt: {informant} (guiden {guide.form_id})")
+            problems.append(f"række {n}, kolonne 'informant': {_value_text('select_one', inf)}tilladt: {informant} "
+                            f"(guiden {guide.form_id})")
         for code, item in guide.items.items():
             value, problem = guide.check_value(code, rec.get(code))
             if problem is not None:
-                problems.append(f"række {n}, kolonne '{code}': {rec.get(code)!r} — {problem.text('da')}")
+                problems.append(f"række {n}, kolonne '{code}': {_value_text(item.type, rec.get(code))}"
+                                f"{problem.text('da')}")
             elif value is None and item.required:
                 problems.append(f"række {n}, kolonne '{code}': mangler (påkrævet)")
             out[code] = value

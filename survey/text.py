@@ -10,8 +10,10 @@ a Danish message.
 """
 from __future__ import annotations
 
+import codecs
+import re
 from numbers import Number
-from typing import Optional
+from typing import Callable, Iterable, Iterator, Optional, Union
 
 from survey.guide import clean_text
 from survey.store import StoreError
@@ -47,3 +49,87 @@ def text_field(raw: object, what: str, *, max_len: Optional[int] = None, single_
     if max_len is not None and len(t) > max_len:
         raise error(f"{what} er for lang ({len(t)} tegn, højst {max_len}).")
     return t
+
+
+# ---------------------------------------------------------------- encodings of text files
+
+#: One valid UTF-8 multi-byte sequence (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).
+UTF8_MULTI = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+PIECE = 1 << 20
+#: Bytes in pieces: (offset in the file, the piece), in order — a file is checked without being held.
+Pieces = Iterable[tuple[int, Union[bytes, memoryview]]]
+
+
+def pieces_of(data: Union[bytes, bytearray, memoryview], start: int = 0) -> Iterator[tuple[int, memoryview]]:
+    """`data` from `start` in 1 MiB pieces (views, no copies)."""
+    mv = memoryview(data)
+    for pos in range(start, len(mv), PIECE):
+        yield pos, mv[pos:pos + PIECE]
+
+
+def first_bad_bytes(data: Union[bytes, Pieces], codec: str, start: int = 0) -> Optional[tuple[int, int]]:
+    """(first, end) byte offsets of the first bytes `codec` cannot decode, or None. `data` is bytes
+    (checked from `start`) or pieces; nothing decoded is kept, so a big file costs no memory."""
+    pieces = pieces_of(data, start) if isinstance(data, (bytes, bytearray, memoryview)) else data
+    dec = codecs.getincrementaldecoder(codec)("strict")
+    end = start
+    for pos, piece in pieces:
+        pending = len(dec.getstate()[0])
+        try:
+            dec.decode(piece, False)
+        except UnicodeDecodeError as e:
+            return pos - pending + e.start, pos - pending + e.end
+        end = pos + len(piece)
+    pending = len(dec.getstate()[0])
+    try:
+        dec.decode(b"", True)
+    except UnicodeDecodeError as e:  # the file ends inside a character
+        return end - pending + e.start, end - pending + e.end
+    return None
+
+
+def utf8_or_cp1252(data: Union[bytes, Callable[[], Pieces]], start: int = 0
+                   ) -> tuple[str, Optional[tuple[int, int]]]:
+    """The encoding rule for text files without a UTF-16 byte-order mark, from `start` (after a
+    UTF-8 BOM, if the caller saw one): ("utf-8", None) when the bytes are valid UTF-8;
+    ("utf-8", (first, end)) — refuse — when they hold a valid UTF-8 multi-byte sequence (æ, ø, å
+    …) but also an invalid byte; ("cp1252", None) only when there is no valid UTF-8 multi-byte
+    sequence at all (read as Windows-1252, and say so); ("cp1252", (first, end)) — refuse — when
+    even Windows-1252 cannot read a byte. Never a silent re-read of a UTF-8 file as something else.
+
+    `data` is bytes, or a function giving the file's pieces afresh (it may be read twice)."""
+    pieces = (lambda: pieces_of(data, start)) if isinstance(data, (bytes, bytearray, memoryview)) else data
+    dec = codecs.getincrementaldecoder("utf-8")("strict")
+    ascii_only, multi, bad = True, False, None
+    tail, end = b"", start
+    for pos, piece in pieces():
+        b = bytes(piece)
+        end = pos + len(b)
+        if ascii_only and b.isascii():
+            continue
+        ascii_only = False
+        if not multi and UTF8_MULTI.search(tail + b):  # a sequence may straddle two pieces
+            multi = True
+        tail = b[-3:]
+        if bad is None:
+            pending = len(dec.getstate()[0])
+            try:
+                dec.decode(b, False)
+            except UnicodeDecodeError as e:
+                bad = (pos - pending + e.start, pos - pending + e.end)
+        if bad is not None and multi:
+            break
+    if ascii_only:
+        return "utf-8", None
+    if bad is None:
+        pending = len(dec.getstate()[0])
+        try:
+            dec.decode(b"", True)
+        except UnicodeDecodeError as e:
+            bad = (end - pending + e.start, end - pending + e.end)
+    if bad is None or multi:
+        return "utf-8", bad
+    return "cp1252", first_bad_bytes(pieces(), "cp1252")

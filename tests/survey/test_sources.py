@@ -231,11 +231,11 @@ def test_check_source_frame_collects_every_problem(guides):
     with pytest.raises(SourceError) as e:
         check_source_frame(df, guides["sagsbehandler"])
     msg = str(e.value)
-    assert "række 2: informant_id '010190-1234' ligner et CPR-nummer" in msg
-    assert "række 3: source_id 'SB-1' står allerede i række 2" in msg
-    assert "række 3, kolonne 'fokus': 'lidt' — tilladt: konkret, generelt" in msg
+    assert "række 2: informant_id ligner et CPR-nummer" in msg and "1234" not in msg  # ids are never quoted
+    assert "række 3: source_id står allerede i række 2" in msg
+    assert "række 3, kolonne 'fokus': værdi lidt — tilladt: konkret, generelt" in msg
     assert "række 4, kolonne 'respondent_id': mangler (påkrævet)" in msg
-    assert "række 4, kolonne 'tilbudstype': 'aktivering' — tilladt: boform_vaerested" in msg
+    assert "række 4, kolonne 'tilbudstype': værdi aktivering — tilladt: boform_vaerested" in msg
 
 
 # ----------------------------------------------------------------------------- comparing accounts

@@ -1,7 +1,9 @@
 """Wide-format import and export (survey.wideio): every refusal, every encoding, the round trip.
 
 Each refused import is checked to leave the store exactly as it was (`_snapshot`), and messages
-are checked as the user reads them: `række N, kolonne C: værdi V — tilladt: …`.
+are checked as the user reads them: `række N, kolonne C: værdi V — tilladt: …` (V only for codes,
+numbers and dates, masked: «…skjult» for letters in a number, a CPR number, a name; free text and
+respondent ids are never shown — tests/survey/test_safe_input.py has the rule's own tests).
 """
 from __future__ import annotations
 
@@ -197,7 +199,7 @@ def test_utf16_tab_file_and_excel_sep_line(engine, guide, tmp_path):
     q = tmp_path / "sep.csv"
     q.write_text("sep=;\n" + "respondent_id;site;site_type;age\nS-1;Basen;boform;xx\n", encoding="utf-8")
     r = refused(engine, guide, q)
-    assert lines(r) == ["række 2, kolonne age: værdi xx — tilladt: heltal 16–110"]
+    assert lines(r) == ["række 2, kolonne age: værdi «…skjult» — tilladt: heltal 16–110"]  # letters in a number
 
 
 DATA = Path(__file__).parent / "data"
@@ -240,7 +242,7 @@ def test_row_numbers_count_spreadsheet_rows_not_text_lines(engine, guide, tmp_pa
      "sociale, misbrug_alkohol, misbrug_stoffer, psykisk, ensomhed, indordne, gaeld, spil, adskilt af ;",
      "value sociale;hjemloes — unknown choice 'hjemloes' — allowed: one or more of sociale, misbrug_alkohol, "
      "misbrug_stoffer, psykisk, ensomhed, indordne, gaeld, spil, separated by ;"),
-    ("age", "fyrre", "værdi fyrre — tilladt: heltal 16–110", "value fyrre — allowed: whole number 16–110"),
+    ("age", "fyrre", "værdi «…skjult» — tilladt: heltal 16–110", "value «…hidden» — allowed: whole number 16–110"),
     ("age", "40.5", "værdi 40.5 — tilladt: heltal 16–110", "value 40.5 — allowed: whole number 16–110"),
     ("age", "111", "værdi 111 — Alder skal være mellem 16 og 110 år. — tilladt: heltal 16–110",
      "value 111 — allowed: whole number 16–110"),
@@ -266,9 +268,9 @@ def test_every_problem_is_reported_not_just_the_first(seeded, guide, tmp_path):
     rows = [row(respondent_id="NY-1", age="fyrre"), row(respondent_id="NY-2"),
             row(respondent_id="NY-3", gender="x", interview_date="i går")]
     r = refused(seeded, guide, write_csv(tmp_path / "x.csv", rows))
-    assert lines(r, "en") == ["row 2, column age: value fyrre — allowed: whole number 16–110",
+    assert lines(r, "en") == ["row 2, column age: value «…hidden» — allowed: whole number 16–110",
                               "row 4, column gender: value x — allowed: kvinde, mand",
-                              "row 4, column interview_date: value i går — allowed: date YYYY-MM-DD"]
+                              "row 4, column interview_date: value «…hidden» — allowed: date YYYY-MM-DD"]
 
 
 def test_the_same_bad_value_in_many_rows_is_reported_for_each_row(seeded, guide, tmp_path):
@@ -280,9 +282,8 @@ def test_the_same_bad_value_in_many_rows_is_reported_for_each_row(seeded, guide,
 def test_duplicate_respondent_id_in_the_file(seeded, guide, tmp_path):
     rows = [row(respondent_id="NY-1"), row(respondent_id="NY-2"), row(respondent_id="NY-1")]
     r = refused(seeded, guide, write_csv(tmp_path / "x.csv", rows))
-    assert lines(r) == ["række 4, kolonne respondent_id: værdi NY-1 — står også i række 2 — "
-                        "respondent_id skal være unik"]
-    assert lines(r, "en") == ["row 4, column respondent_id: value NY-1 — also in row 2 — respondent_id must be unique"]
+    assert lines(r) == ["række 4, kolonne respondent_id: står også i række 2 — respondent_id skal være unik"]
+    assert lines(r, "en") == ["row 4, column respondent_id: also in row 2 — respondent_id must be unique"]
 
 
 def test_blank_respondent_id_site_and_site_type(seeded, guide, tmp_path):
@@ -298,10 +299,10 @@ def test_blank_respondent_id_site_and_site_type(seeded, guide, tmp_path):
 def test_cpr_like_respondent_id_is_refused_and_never_echoed(seeded, guide, tmp_path, cpr):
     r = refused(seeded, guide, write_csv(tmp_path / "x.csv", [row(respondent_id=cpr)]))
     (msg,) = lines(r)
-    assert msg.startswith("række 2, kolonne respondent_id: værdi ")
-    assert "ligner et CPR-nummer" in msg and "(skjult)" in msg and "aldrig navn eller CPR-nummer" in msg
+    assert msg.startswith("række 2, kolonne respondent_id: ligner et CPR-nummer — tilladt: pseudonym")
+    assert "aldrig navn eller CPR-nummer" in msg and "værdi" not in msg  # a respondent id is never shown
     assert "1234" not in msg and "120185" not in msg
-    assert "looks like a CPR number" in lines(r, "en")[0] and "(hidden)" in lines(r, "en")[0]
+    assert lines(r, "en")[0].startswith("row 2, column respondent_id: looks like a CPR number — allowed: pseudonym")
 
 
 def test_missing_required_columns_name_the_column_and_row_1(seeded, guide, tmp_path):
@@ -330,7 +331,7 @@ def test_unknown_duplicate_and_unheaded_columns(seeded, guide, tmp_path):
 def test_existing_respondent_is_refused_without_replace(seeded, guide, tmp_path):
     p = write_csv(tmp_path / "x.csv", [row(respondent_id="NY-1"), row(respondent_id="AMA-01", age="50")])
     r = refused(seeded, guide, p)
-    assert lines(r) == ["række 3, kolonne respondent_id: værdi AMA-01 — findes allerede i databasen — "
+    assert lines(r) == ["række 3, kolonne respondent_id: findes allerede i databasen — "
                         "brug --replace for at erstatte respondenten"]
     assert r.problems[0].kind == "exists"
 
@@ -431,7 +432,7 @@ def test_xlsx_first_sheet_or_the_sheet_named_data(engine, guide, tmp_path):
     q = _xlsx(tmp_path / "b.xlsx", {"Ark1": [head, ["X-2", "Amadeus", "vaerested", "fyrre"]], "Ark2": good})
     r = refused(engine, guide, q)
     assert r.file_kind == "xlsx Ark1"
-    assert lines(r) == ["række 2, kolonne age: værdi fyrre — tilladt: heltal 16–110"]
+    assert lines(r) == ["række 2, kolonne age: værdi «…skjult» — tilladt: heltal 16–110"]
 
 
 def test_xlsx_row_numbers_are_the_sheet_rows_and_errors_are_problems(engine, guide, tmp_path):
@@ -443,7 +444,7 @@ def test_xlsx_row_numbers_are_the_sheet_rows_and_errors_are_problems(engine, gui
     wb.save(tmp_path / "x.xlsx")
     r = refused(engine, guide, tmp_path / "x.xlsx")
     assert lines(r, "en") == [
-        "row 2, column interview_date: value 2006-05-01 14:30:00 — date with a time of day — allowed: date YYYY-MM-DD",
+        "row 2, column interview_date: value 2006-05-01 14:30 — date with a time of day — allowed: date YYYY-MM-DD",
         "row 5, column age: value =1/0 — the formula has no computed value (save the file in Excel again "
         "or type the value) — allowed: whole number 16–110"]
 
