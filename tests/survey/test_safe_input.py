@@ -140,6 +140,14 @@ def test_real_files_pass_the_limits(engine, guide, tmp_path):
     archives.open_checked(tmp_path / "rapport.xlsx", archives.XLSX, "projektmappen").close()
     wideio.export_file(engine, guide, tmp_path / "demo.xlsx", anonymised=False)
     archives.open_checked(tmp_path / "demo.xlsx", archives.XLSX, "projektmappen").close()
+    import pyzipper
+
+    from survey import sync
+    r = sync.export_package(engine, tmp_path / "felt.zip", passphrase="korrekt hest batteri")
+    assert r.interviews == 226  # the 61 users' interviews and their 165 sources
+    with pyzipper.AESZipFile(tmp_path / "felt.zip") as z:
+        archives.check_zip(z, archives.PACKAGE, "feltpakken")
+        assert z.getinfo("data.json").file_size < archives.PACKAGE.max_member_bytes / 50
 
     d = docx.Document()
     words = "jeg kommer her fordi der er ro og kaffe og nogen at snakke med om tingene".split()
