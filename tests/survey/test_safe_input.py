@@ -549,3 +549,36 @@ def test_source_imports_never_quote_a_name_cpr_number_or_id(db_url, engine, guid
     assert "række 2: informant_id ligner et cpr-nummer" in err.lower()
     assert "række 3: source_id ligner et cpr-nummer" in err.lower()
     _no_leak(err + caplog.text)
+
+
+def _package_bomb(lying: bool) -> bytes:
+    """A 'field package' whose data.json inflates to over 1 GB (declared truthfully, or declared as
+    1 KB: a lying header), with the comment of an encrypted package so the reader gets that far."""
+    import base64
+    import struct
+
+    from survey import sync
+
+    data = Z.inflating("data.json", b'{"sites":[],"interviews":[', b'{"id":"x"},' * 100, b"]}", at_least=Z.GB + 1)
+    declared = {"data.json": (1024, data.crc)} if lying else None
+    raw = Z.zip_bytes([Z.stored("manifest.json", b"{}"), data], declared=declared)
+    comment = sync.COMMENT_PREFIX + base64.b64encode(os.urandom(16))
+    assert raw[-22:-18] == b"PK\x05\x06" and raw[-2:] == b"\0\0"
+    return raw[:-2] + struct.pack("<H", len(comment)) + comment
+
+
+@pytest.mark.parametrize("lying", [False, True], ids=["declared", "lying-header"])
+def test_the_cli_refuses_a_package_bomb_in_danish_within_1_gib(db_url, tmp_path, lying, monkeypatch):
+    """Issue 11.5: a 2 MB field package once took the merge to 6–8 GB and a MemoryError."""
+    bomb = tmp_path / "felt.zip"
+    bomb.write_bytes(_package_bomb(lying))
+    assert bomb.stat().st_size < 4 * MIB
+    monkeypatch.setenv("BRUGERBLIK_PAKKEKODE", "feltkode til testen")
+    code, out, err, peak = _popen_rusage([sys.executable, "-m", "brugerblik.cli", "--db", db_url, "merge", str(bomb)],
+                                         tmp_path)
+    assert code == 1, err
+    assert "Traceback" not in err and "MemoryError" not in err and out == ""
+    # a lying header: the reader stops at the declared size, and the CRC (pyzipper) or the cap refuses it
+    expect = ("integritetstjekket fejlede", "større, end arkivet selv angiver") if lying else ("fylder 1,0 GB udpakket",)
+    assert any(x in err for x in expect), err
+    assert peak < 1024 * MIB, peak
