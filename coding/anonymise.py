@@ -1,6 +1,6 @@
-"""Anonymisation of quotes and free text before they leave the research team (issue 4).
+"""Anonymisation of quotes and free text before they leave the research team (issues 4 and 12).
 
-    Anonymiser.from_store(engine).mask("Kim Jensen ringede fra 12 34 56 78")
+    Anonymiser.from_store(engine).mask("Fatima Zahra Hansen ringede fra 12 34 56 78")
     -> "[navn] ringede fra [telefon]"
 
 What is masked, and with which tag
@@ -8,10 +8,12 @@ What is masked, and with which tag
 ==========  ===============  ==============================================================
 kind        tag              what
 ==========  ===============  ==============================================================
-navn        ``[navn]``       person names: Danish first names and surnames, the study's own
-                             names (interviewers) and the researcher's always-mask list
-cpr         ``[cpr]``        ddmmyy-xxxx / ddmmyyxxxx (also ddmmyy xxxx); valid day 01–31
-                             and month 01–12, no modulus-11 check
+navn        ``[navn]``       person names of every origin (the name lists below), nicknames
+                             ("lange peter"), the study's own names (interviewers) and the
+                             researcher's always-mask list
+cpr         ``[cpr]``        ddmmyy-xxxx, ddmmyyxxxx, ddmmyy xxxx, dd.mm.yy-xxxx,
+                             dd-mm-yy-xxxx, dd/mm/yy-xxxx (also with a space before the
+                             serial); valid day 01–31 and month 01–12, no modulus-11 check
 telefon     ``[telefon]``    Danish 8-digit numbers, optional +45/0045, written 12345678,
                              12 34 56 78, 12-34-56-78, 12.34.56.78 or 1234 5678
 email       ``[adresse]``    e-mail addresses (an e-mail *address*: the issue's five tags
@@ -22,54 +24,136 @@ sted        ``[sted]``       towns and municipalities, the study's site names an
                              always-mask list's places
 ==========  ===============  ==============================================================
 
-`Anonymiser.spans(text)` gives the `Span(start, end, kind, text)` list (offsets into the
-original) so a page can show original and masked text side by side with highlights;
-`Anonymiser.explain(text)` also gives the spans' positions in the masked text. The output is
-deterministic, a span never contains a line break (one line in, one line out), and nothing here
-logs or prints the text.
+`Anonymiser.spans(text)` gives the `Span(start, end, kind, text, rule)` list (offsets into the
+original) so a page can show original and masked text side by side with highlights; `rule`
+says why, in Danish: the list with its source and the name's origin ("fornavn (names-dataset:
+TR)", "efternavn (Faker da_DK)", a full name's parts joined with " + "), the evidence that made
+an everyday word a name ("; før fx 'sagde'"), or the pattern or list ("CPR-mønster", "gade og
+husnummer", "by eller kommune (stedlisten)", "sted i studiet", "interviewer i studiet",
+"studiets liste (maskeres altid)", "kælenavn: …"). `Anonymiser.explain(text)` also gives the
+spans' positions in the masked text. The output is deterministic, a span never contains a line
+break (one line in, one line out), and nothing here logs or prints the text. Text with
+decomposed diacritics (as some editors write "s" + combining cedilla) is matched in NFC and the
+spans point into the text as written.
 
 Word lists
 ----------
-* First names and surnames: Faker's ``da_DK`` person provider (``first_names_male``,
-  ``first_names_female``, ``first_names``, ``last_names``; ~500 first names, 91 surnames), read
-  from the provider's attributes — nothing is generated.
+* Danish names: Faker's ``da_DK`` person provider (``first_names_male``, ``first_names_female``,
+  ``first_names``, ``last_names``; ~500 first names, 91 surnames), read from the provider's
+  attributes — nothing is generated.
+* Names of every origin: ``coding/data/navne.tsv.gz`` (168,168 names; 682 KiB), built once by
+  ``tools/build_names.py`` and committed, so the 55 MB names-dataset wheel is no dependency and
+  loading costs ~0.2 s and ~14 MB (once per process). Sources, named with their versions in the
+  file's header:
+
+  - names-dataset 3.3.1 (PyPI, MIT): first names and surnames per country, with ranks. 52
+    countries: the origins of immigrants and descendants in Denmark that the data set has
+    (Turkey, Syria, Iraq, Lebanon, Palestine, Iran, Afghanistan, Poland, Moldova for Romanian,
+    Serbia, Croatia, Slovenia, Albania, Bulgaria, Djibouti and Ethiopia for Somali and
+    Eritrean names, Bangladesh and India for South Asian, the Maghreb, Egypt, the Gulf states
+    — where many Pakistanis live —, China, the Philippines …), and the Nordic, British and US
+    lists, which carry names of every origin as written there. It has no list for Somalia,
+    Pakistan, Romania, Bosnia, Vietnam or Thailand.
+  - Faker's Latin-script person providers of 40 other locales (the installed version): among
+    them en_PK, en_TH, vi_VN and ro_RO for the origins names-dataset lacks, tr_TR, pl_PL,
+    hr_HR, sl_SI, and sv_SE, whose lists include Somali names. Arabic-, Persian- and
+    Cyrillic-script locales are not used: the texts are written in Latin letters.
+
+  Thresholds (why these): names-dataset's ranks come from public profiles; the head of each
+  country's list is clean, the tail holds typos, nicknames and words typed into the name field,
+  and that noise is mostly unique to one country. So a country's list is read in bands of 500
+  ranks and a band is taken while at least half of its Latin-script one-word names also occur in
+  another country's list; always the first 1,000 ranks (a country's common names are real even
+  when local, like Danish surnames), never more than 5,000 (most Arabic, Western and large
+  lists reach 5,000; Denmark's first names stop at 3,500, its surnames at 1,000, Djibouti's and
+  Ethiopia's at 1,000). Only one-word Latin-script names of 2–20 letters pass; hyphenated
+  entries are split; every name with diacritics also gets its plain spelling ("Ayşe"/"Ayse",
+  "Łukasz"/"Lukasz", "Nguyễn"/"Nguyen"; Danish æ, ø, å are kept).
+
+  Ordinary words (why they stay): every name in the file carries flags, computed at build time
+  from the word lists the project already has — ``w``: its lower-case form (or the form as
+  written) is a form or a lemma in spacy-lookups-data's Danish ``lemma_lookup`` table (553,116
+  forms; 3,481 names are Danish words: "Ben", "Van", "Ion", "Skov", "Dag"); ``e``: an everyday
+  English word (spacy-lookups-data's ``en`` lexeme_prob: log-probability above -10.5 and likelier
+  in lower case than capitalised: "Will", "Long", "Said", "Can"); ``s``: a Danish stop word
+  (spaCy's list: "Han", "Min", "Lille" — never a name from this list); ``p``: the name + s is a
+  Danish word ("Seks", "Boks": never the possessive of "Sek", "Bok").
+  ``coding/data/ikke_navne.txt`` (by hand) and Faker's Danish country names list words the broad
+  list must never take for names: countries, regions and big cities of origin ("Polen", "Iran",
+  "Kabul"), religious words and feasts ("Allah", "Jesus", "Eid"), greetings ("Hej", "Okay"),
+  shops and services ("Netto", "Facebook").
 * Towns: ``coding/data/steder_da.txt`` (the 98 municipalities, larger towns, city districts,
   old spellings; sources in the file) plus Faker's ``da_DK`` address provider ``cities`` (~560
-  postal towns). Town entries that are also first names (Faker lists "Flemming", "Tim" as
-  towns) count as names.
+  postal towns). Town entries that are also Faker's Danish first names (Faker lists "Flemming",
+  "Tim" as towns) count as names; a name from the broad list never hides a town ("Holstebro").
 * The study's own names (`Anonymiser.from_store`): every `Site.name` (→ sted, also without a
   leading "St."/"Skt."), every `Interview.interviewer` (→ navn; a value that looks like a person
-  name, e.g. "Anne Hansen", is also matched part by part), and the `MaskTerm` rows the
-  researcher maintains (`add_mask_term` / `list_mask_terms` / `remove_mask_term`).
+  name, e.g. "Anne Hansen", is also matched part by part), the `MaskTerm` rows of the always-mask
+  list (kind navn/sted: `add_mask_term` / `list_mask_terms` / `remove_mask_term`), and the
+  never-mask list (the same table, kind ``behold``: `add_keep_term` / `list_keep_terms` /
+  `remove_mask_term`) — words that are no names or places in this study. A never-mask word is
+  never masked as a name or place, wherever a list or rule would find it, and wins over the
+  study's own names; numbers, e-mail and addresses are always masked. A term is on one list
+  only (the table's unique term).
 
 Precision rules (Danish capitalises proper nouns, not nouns)
 ------------------------------------------------------------
-* Only capitalised words are looked up; "bo", "per", "hans" in lower case are never names.
-* Mid-sentence, a capitalised word in the name list is a name ("spurgte Per", "hos Bo").
+* Only capitalised words are looked up, apart from nicknames (below) and a lower-case first
+  name right after "hedder"/"kaldes" ("jeg hedder ahmed"); "bo", "per", "hans" in lower case are
+  never names.
+* How much a listed name needs depends on what else the word is:
+
+  =======================================  ============================  ======================
+  word                                     mid-sentence, capitalised     at a sentence start
+  =======================================  ============================  ======================
+  Faker da_DK name ("Kim", "Hansen"),      a name                        a name
+  broad-list name that is no word
+  ("Fatima", "Yılmaz", "Łukasz")
+  Faker da_DK name that is an everyday     a name                        a name only with
+  word (``AMBIGUOUS_*``: "Per", "Bo",                                    evidence
+  "Skov"); broad-list English word
+  ("Said", "Can")
+  broad-list Danish word ("Ben", "Ion",    a name only with evidence     a name only with
+  "Van") or two-letter name ("Le", "Vu")                                 evidence
+  =======================================  ============================  ======================
+
+  Evidence: a listed name follows (a first name, surname or -sen/-gaard word that is not itself
+  an everyday word: "Ion Popescu", "Per Jensen"); a title or naming verb before (hr., fru,
+  hedder, kaldes); a family or staff word right before ("min bror Ben", "sagsbehandleren Mark":
+  ``ROLE_WORDS``); "hos" before; a verb of speech after ("Ben sagde", "Mark fortalte", "Bo kom":
+  ``SPEECH_VERBS``); or "og"/"eller"/a comma next to a masked name ("Ahmed og Ben").
+  ``AMBIGUOUS_FIRST``/``AMBIGUOUS_LAST`` are the Faker da_DK names the Danish lemma table knows
+  as words (57 first names, 9 surnames), minus those a person judged rare as words (Kim = germ,
+  Mads, Jens, Tove …), plus "Steen" beside "Sten": so "Kim er 29 år" is masked and "Per dag …"
+  is not.
 * At a sentence start (start of text/line, after . ! ? : ; …, after an opening quote, bracket
-  or bullet) capitalisation says nothing, so a first name / surname / town that is also an
-  everyday Danish word (``AMBIGUOUS_*`` below: "Hans" = his, "Per", "Bo", "Tage", "Tom",
-  "Skov", "Lund", "Vejen", "Give", "Hals" …) is masked there only when followed by a surname
-  ("Per Jensen kom") — other names are masked at a sentence start too ("Kim er 29 år").
-  An abbreviation's full stop ("hr.", "fx", "ca.", an initial "J.") does not start a sentence.
+  or bullet) capitalisation says nothing. An abbreviation's full stop ("hr.", "fx", "ca.",
+  "anm.", an initial "J.") does not start a sentence, and an abbreviation is never a name.
 * A full name is ONE span: a first name (or title hr./fru/frk./dr.) followed by further
   capitalised words — other names, initials ("Kim J. Jensen"), hyphenated parts
-  ("Anne-Marie"), or any capitalised word that is not a pronoun/function word, town or site
-  ("Kim Jensen", "fru Ali Khan"). Initials right before a name are included ("H.C. Andersen"),
-  and so is an unknown capitalised word right before a surname ("Mohammed Jensen").
-* Mid-sentence, an unknown capitalised word ending in -gaard or consonant + -sen is taken as a
-  surname ("Gregersen"; not the definite nouns "Undersøgelsen", "Analysen"); after hr./fru/
-  frk./dr. or a naming verb ("hedder", "hed", "kaldes", "kaldet") any capitalised word is a name
-  ("jeg hedder Mohammed").
+  ("Anne-Marie", "Hansen-Yilmaz"), lower-case particles between name parts ("Ahmed bin Said",
+  "Omar al-Hassan", "Jan van der Berg": ``PARTICLES``), or any capitalised word that is not a
+  pronoun/function word, town or site ("Kim Jensen", "fru Ali Khan"). Initials right before a
+  name are included ("H.C. Andersen"), and so is an unknown capitalised word right before a
+  surname ("Siriporn Jensen").
+* Mid-sentence, an unknown capitalised word is a name after hr./fru/frk./dr. or a naming verb
+  ("jeg hedder Mohammed"), right after a family or staff word ("min kone Siriporn"), or when it
+  ends in -gaard or consonant + -sen ("Gregersen"; not the definite nouns "Undersøgelsen",
+  "Analysen").
+* Nicknames: a Danish descriptor (``DESCRIPTORS``: lange, lille, store, tykke, gamle, skøre,
+  røde …) and a first name are one span, in lower case too: "lange peter", "tykke mads", "lille
+  ahmed", "Lange Peter". If the name is also an everyday word, the descriptor is not enough:
+  "lange ben", "et lille bo" stay, "lange per sagde" is masked.
 * Possessives keep their ending outside the tag: "Kims mentor" -> "[navn]s mentor",
-  "Jens' bror" -> "[navn]' bror", "Københavns Kommune" -> "[sted]s Kommune". The ending tells
-  nothing about who it is, and the sentence stays readable.
+  "Jens' bror" -> "[navn]' bror", "Ahmed's" -> "[navn]'s", "Københavns Kommune" ->
+  "[sted]s Kommune". The ending tells nothing about who it is, and the sentence stays readable.
 * The always-mask list and the study's names are masked wherever they occur with the case as
   written (a term entered in lower case also matches capitalised), also at sentence starts,
   and win over the built-in lists. "Sankt Hans" (the midsummer feast) is never a name.
-* Numbers: years ("2006"), amounts ("kr. 12.000", "12000000 kr."), dates ("01.02.2006"),
-  year ranges ("2006-2007"), paragraphs ("§ 94") and table rows ("40 28 14 2") are left alone;
-  a run of digits is a phone number only as a whole 8-digit group (with the formats above)
+* Numbers: years ("2006"), amounts ("kr. 12.000", "12000000 kr."), dates ("01.02.2006",
+  "01.02.06", "01-02-2003"), year ranges ("2006-2007"), paragraphs ("§ 94") and table rows
+  ("40 28 14 2") are left alone; a date is a CPR number only with a four-digit serial after
+  it; a run of digits is a phone number only as a whole 8-digit group (with the formats above)
   and not when it reads as an amount in kroner.
 * Street addresses need a street word with a street ending (-vej, -gade, -allé, -vænge,
   -stræde, -plads, -boulevard, -torv, -sti, -have(n), -park(en), -bakke(n), -høj, -lund …, or
@@ -77,13 +161,22 @@ Precision rules (Danish capitalises proper nouns, not nouns)
   number not followed by a unit ("år", "gange", "kr."). A town that happens to end like a
   street ("Albertslund 3 år", "Brønshøj 2") is a town, not an address.
 
-Known limits: names not in the lists are found only through the rules above (title, naming
-verb, -sen/-gaard, next to a known name) — add the others to the always-mask list; names in
-lower case or in CAPITALS are not found; a Danish-word name at a sentence start without a
-surname ("Bo kom forbi") is left unless it is on the always-mask list.
+Measured (bench/bench_anonymise.py, docs/benchmarks.md): on the test corpus
+(tests/coding/data/anonymisering_korpus.txt: 210 identifiers of 14 name origins, nicknames,
+CPR, phone, e-mail, address, town, site; 86 neutral sentences) 97.6 % of the identifiers are
+masked and 99.9 % of the ordinary words kept, at about 0.7 of the spaCy tokenizer's throughput.
+
+Known limits: a name in no list is found only through the rules above — at a sentence start or
+after an ordinary verb it is missed ("Somchai har en butik", "Jeg kender Xamse"): Thai names
+(names-dataset has no Thai list, Faker's en_TH 67 + 67) and unusual spellings are the weak spot;
+add them to the always-mask list. Names in CAPITALS and lower-case names without a descriptor or
+"hedder" are not found. A listed name that is also an everyday word, alone at a sentence start
+with no evidence ("Bo alene …", "Can er …"), is left. English titles and brands capitalised
+mid-sentence ("Call of Duty") and people's names in the names of places or bodies ("Kofoeds
+Skole") can be masked: put them on the never-mask list.
 
 Exports call `export_masker(engine)` (masking on unless the caller passes enabled=False) and
-apply it to every quote and free-text cell.
+apply it to every quote and free-text cell; the study's never-mask list applies there too.
 
 Presidio
 --------
@@ -101,11 +194,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gzip
 import os
 import re
 import sys
+import unicodedata
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple, Optional, Union
+from typing import Callable, Iterable, Mapping, NamedTuple, Optional, Union
 
 from sqlalchemy import UniqueConstraint, select
 from sqlalchemy.engine import Engine
@@ -118,14 +213,20 @@ from survey.text import safe_text, shown, text_field
 KINDS = ("navn", "cpr", "telefon", "email", "adresse", "sted")
 TAGS = {"navn": "[navn]", "cpr": "[cpr]", "telefon": "[telefon]", "email": "[adresse]",
         "adresse": "[adresse]", "sted": "[sted]"}
-TERM_KINDS = ("navn", "sted")
+TERM_KINDS = ("navn", "sted")  # the always-mask list
+KEEP_KIND = "behold"  # the never-mask list: the same table, this kind
 TERM_MAX = 200
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TOWNS_FILE = DATA_DIR / "steder_da.txt"
+NAMES_FILE = DATA_DIR / "navne.tsv.gz"
+NEVER_FILE = DATA_DIR / "ikke_navne.txt"
 
-# Names that are also everyday Danish words: masked at a sentence start only when a surname
-# follows. (Mid-sentence, capitalisation decides.)
+# Faker's da_DK names that are also everyday Danish words: masked at a sentence start only with
+# evidence (a surname after, "sagde" after, "min bror" before …). Mid-sentence, capitalisation
+# decides. Chosen by hand from the da_DK names the Danish lemma table knows as words (57 first
+# names, 9 surnames): the common words are here (and "Steen" beside "Sten"); rare ones (Kim =
+# germ, Mads, Jens, Tove …) are not, so "Kim er 29 år" is masked.
 AMBIGUOUS_FIRST = frozenset("""
     Aksel Alf Ane August Bitten Bo Bøje Ebbe Frede Hans Helle Iver Jarl Karl Line Lærke Mark
     Per Rosa Rune Sine Sten Steen Stig Søs Sys Tage Tilde Tom Trine
@@ -151,17 +252,59 @@ NAME_CUES = frozenset("hedder hed kaldes kaldet".split())
 ABBREVIATIONS = frozenset("""
     hr fr frk dr ca fx eks bl mv osv nr kr st skt sct jf evt pga inkl mht ang vedr tlf gl ndr
     sdr kl mr mrs ms prof ph cand stud att adm dir hhv dvs el iflg ift mfl ol etc ml stk pkt
-    tv th mf sal ekskl tilsv vh mvh ex Hr Fr Frk Dr St Skt Sct Nr Tlf Gl Ndr Sdr Prof Fx Ca
+    tv th mf sal ekskl tilsv vh mvh ex anm Hr Fr Frk Dr St Skt Sct Nr Tlf Gl Ndr Sdr Prof Fx Ca
 """.split())
 DISTRICTS = ("NV", "NØ", "SV", "SØ", "C", "K", "V", "N", "S", "Ø", "M", "J", "F")
 
+# Context that makes a capitalised everyday word a name ("min bror Ben", "hos Ion", "Mark sagde").
+ROLE_WORDS = """
+    bror søster søn datter kone mand kæreste veninde ven kammerat kollega nabo onkel tante fætter
+    kusine nevø niece farmor mormor farfar morfar bedstemor bedstefar svoger svigerinde svigermor
+    svigerfar svigersøn svigerdatter stedfar stedmor halvbror halvsøster ekskone eksmand ekskæreste
+    sagsbehandler kontaktperson støtteperson bostøtte pædagog mentor læge psykolog psykiater
+    sygeplejerske hjemmehjælper leder chef lærer vejleder rådgiver advokat tolk præst imam
+""".split()
+SPEECH_VERBS = """
+    sagde siger fortalte fortæller spurgte spørger svarede svarer råbte råber ringede ringer skrev
+    skriver mente mener syntes tænkte hjalp hjælper kom grinede græd
+""".split()
+# Danish descriptors in nicknames: "lange Peter", "tykke mads", "lille ahmed".
+DESCRIPTORS = """
+    lange lille store tykke tynde gamle unge søde skøre sorte røde hvide grå fede vilde skæve seje
+    smukke flotte grimme dumme kloge glade sure onde stille rige skaldede korte høje stærke
+    tossede gale fulde skøn skønne kære lækre
+""".split()
+# Lower-case parts between two name parts: "Ahmed bin Said", "Omar al-Hassan", "Jan van der Berg".
+PARTICLES = "al el ul ud bin ibn bint ben abu van von der den de la le du di da dos das del ter ten".split()
+
+RULE_CPR = "CPR-mønster"
+RULE_PHONE = "telefonnummer (8 cifre)"
+RULE_EMAIL = "e-mail-adresse"
+RULE_ADDRESS = "gade og husnummer"
+RULE_POSTCODE = "postnummer og by"
+RULE_TOWN = "by eller kommune (stedlisten)"
+RULE_SITE = "sted i studiet"
+RULE_INTERVIEWER = "interviewer i studiet"
+RULE_STUDY = "studiets liste (maskeres altid)"
+RULE_CUE = "ord efter titel eller 'hedder'"
+RULE_SURNAME_FORM = "efternavnsform (-sen, -gaard)"
+RULE_BEFORE_SURNAME = "ukendt ord før efternavn"
+RULE_ROLE = "ukendt ord efter fx 'min bror'"
+RULE_NICK = "kælenavn"
+SRC_DA = "Faker da_DK"
+
 
 class Span(NamedTuple):
-    """A masked piece of the original text: text[start:end] is replaced by `tag`."""
+    """A masked piece of the original text: text[start:end] is replaced by `tag`.
+
+    `rule` says why, in Danish: which list (with its source and the name's origin, e.g.
+    "fornavn (names-dataset: TR)") or which pattern ("CPR-mønster", "studiets liste …").
+    """
     start: int
     end: int
     kind: str  # navn | cpr | telefon | email | adresse | sted
     text: str
+    rule: str = ""
 
     @property
     def tag(self) -> str:
@@ -177,18 +320,19 @@ class Masking(NamedTuple):
 
 
 class AnonymiseError(StoreError):
-    """A refused change to the always-mask list; the message says why (Danish)."""
+    """A refused change to the always-mask or never-mask list; the message says why (Danish)."""
 
 
 # --------------------------------------------------------------------------- store
 
 class MaskTerm(SQLModel, table=True):
-    """A name or place the researcher wants masked everywhere (the always-mask list)."""
+    """A name or place the researcher wants masked everywhere (kind navn/sted: the always-mask
+    list), or a word that must never be masked (kind behold: the never-mask list)."""
     __tablename__ = "mask_term"
     __table_args__ = (UniqueConstraint("term", name="uq_mask_term_term"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     term: str = Field(max_length=TERM_MAX)
-    kind: str = Field(default="navn", max_length=10)  # navn | sted
+    kind: str = Field(default="navn", max_length=10)  # navn | sted | behold
     added_by: Optional[str] = Field(default=None, max_length=200)
     added_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -203,11 +347,16 @@ def _clean_term(term: str) -> str:
 
 
 def add_mask_term(s: Session, term: str, kind: str = "navn", *, who: Optional[str] = None) -> MaskTerm:
-    """Put `term` on the always-mask list as a name ('navn') or a place ('sted')."""
-    if not isinstance(kind, str) or kind not in TERM_KINDS:
-        raise AnonymiseError(f"Ukendt art {shown(kind)}: brug 'navn' eller 'sted'.")
+    """Put `term` on the always-mask list as a name ('navn') or a place ('sted'), or on the
+    never-mask list ('behold')."""
+    if not isinstance(kind, str) or kind not in (*TERM_KINDS, KEEP_KIND):
+        raise AnonymiseError(f"Ukendt art {shown(kind)}: brug 'navn' eller 'sted' (eller '{KEEP_KIND}' for et ord, "
+                             "der aldrig maskeres).")
     t = _clean_term(term)
-    if s.execute(select(MaskTerm).where(MaskTerm.term == t)).scalars().first() is not None:
+    old = s.execute(select(MaskTerm).where(MaskTerm.term == t)).scalars().first()
+    if old is not None:
+        if old.kind == KEEP_KIND:
+            raise AnonymiseError(f"'{t}' står allerede på listen over ord, der aldrig maskeres.")
         raise AnonymiseError(f"'{t}' står allerede på listen over navne og steder, der altid maskeres.")
     row = MaskTerm(term=t, kind=kind, added_by=text_field(who, "Hvem", error=AnonymiseError)[:200] or None)
     s.add(row)
@@ -215,16 +364,26 @@ def add_mask_term(s: Session, term: str, kind: str = "navn", *, who: Optional[st
     return row
 
 
+def add_keep_term(s: Session, term: str, *, who: Optional[str] = None) -> MaskTerm:
+    """Put `term` on the never-mask list: a word the lists or rules take for a name or place,
+    but which in this study is not one (a team's word for a room, an everyday word)."""
+    return add_mask_term(s, term, KEEP_KIND, who=who)
+
+
 def list_mask_terms(s: Session, kind: Optional[str] = None) -> list[MaskTerm]:
-    """The always-mask list, by kind and term."""
+    """The always-mask list (or one kind of it, 'behold' for the never-mask list), by kind and term."""
     q = select(MaskTerm)
-    if kind is not None:
-        q = q.where(MaskTerm.kind == kind)
+    q = q.where(MaskTerm.kind != KEEP_KIND) if kind is None else q.where(MaskTerm.kind == kind)
     return list(s.execute(q.order_by(MaskTerm.kind, MaskTerm.term, MaskTerm.id)).scalars())
 
 
+def list_keep_terms(s: Session) -> list[MaskTerm]:
+    """The never-mask list, by term."""
+    return list_mask_terms(s, KEEP_KIND)
+
+
 def remove_mask_term(s: Session, term_or_id: Union[int, str]) -> bool:
-    """Take a term off the always-mask list (by id or by the term); False if it was not there."""
+    """Take a term off its list (by id or by the term); False if it was not there."""
     if isinstance(term_or_id, int):
         row = s.get(MaskTerm, term_or_id) if -2**31 <= term_or_id < 2**31 else None
     else:
@@ -240,6 +399,8 @@ def remove_mask_term(s: Session, term_or_id: Union[int, str]) -> bool:
 class StudyNames(NamedTuple):
     names: list[str]
     places: list[str]
+    keep: tuple[str, ...] = ()
+    sources: Optional[dict[str, str]] = None  # phrase -> rule (interviewer, site, the study's list)
 
 
 def _person_parts(value: str) -> list[str]:
@@ -251,20 +412,30 @@ def _person_parts(value: str) -> list[str]:
 
 
 def study_names(s: Session) -> StudyNames:
-    """The names in the study's own data: sites (places), interviewers (names), the always-mask list."""
+    """The names in the study's own data: sites (places), interviewers (names), the always-mask
+    list, and the never-mask list."""
     names: list[str] = []
     places: list[str] = []
+    keep: list[str] = []
+    sources: dict[str, str] = {}
     for name in s.execute(select(Site.name)).scalars():
         if name and len(name.strip()) >= 2:
-            places.append(" ".join(name.split()))
+            n = " ".join(name.split())
+            places.append(n)
+            sources.setdefault(n, RULE_SITE)
     for who in s.execute(select(Interview.interviewer).distinct()).scalars():
         if who and len(who.strip()) >= 2:
             w = " ".join(who.split())
-            names.append(w)
-            names.extend(_person_parts(w))
+            for n in (w, *_person_parts(w)):
+                names.append(n)
+                sources.setdefault(n, RULE_INTERVIEWER)
     for term, kind in s.execute(select(MaskTerm.term, MaskTerm.kind)).all():
+        if kind == KEEP_KIND:
+            keep.append(term)
+            continue
         (places if kind == "sted" else names).append(term)
-    return StudyNames(sorted(set(names)), sorted(set(places)))
+        sources[term] = RULE_STUDY
+    return StudyNames(sorted(set(names)), sorted(set(places)), tuple(sorted(set(keep))), sources)
 
 
 # --------------------------------------------------------------------------- word lists
@@ -295,9 +466,64 @@ def default_lists() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
     return first, last, tuple(sorted(towns))
 
 
+class BroadNames(NamedTuple):
+    """coding/data/navne.tsv.gz: name -> index into `info`, whose rows are
+    (first-name origin, surname origin, flags) — see tools/build_names.py."""
+    index: dict[str, int]
+    info: tuple[tuple[str, str, str], ...]
+
+
+@functools.lru_cache(maxsize=1)
+def broad_names() -> BroadNames:
+    """The broad name list (names-dataset and Faker's other Latin-script locales), read once."""
+    combos: dict[tuple[str, str, str], int] = {}
+    index: dict[str, int] = {}
+    with gzip.open(NAMES_FILE, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line[0] == "#":
+                continue
+            name, fo, lo, flags = line.rstrip("\n").split("\t")
+            if "s" in flags:  # a Danish stop word ("Han", "Min", "Lille") is never a name from this list
+                continue
+            key = (fo, lo, flags)
+            c = combos.get(key)
+            if c is None:
+                c = combos[key] = len(combos)
+            index[name] = c
+    return BroadNames(index, tuple(combos))
+
+
+@functools.lru_cache(maxsize=1)
+def never_names() -> frozenset[str]:
+    """Words the broad list must not take for names: coding/data/ikke_navne.txt and Faker's
+    Danish country names."""
+    from faker.providers.address.da_DK import Provider as AddressDK
+
+    return frozenset(_read_list(NEVER_FILE)) | frozenset(c for c in AddressDK.countries if " " not in c)
+
+
+def _origin(code: str) -> str:
+    return f"Faker {code[6:]}" if code.startswith("faker:") else f"names-dataset: {code}"
+
+
+class NameHit(NamedTuple):
+    """A word found in a name list."""
+    cls: str  # "F" first name | "L" surname
+    n: int  # length of the name part (a possessive s excluded)
+    rule: str  # "fornavn (Faker da_DK)", "efternavn (names-dataset: TR)" …
+    # 0: a name wherever it is capitalised; 1: an everyday word too (AMBIGUOUS_*, or an English
+    # word from the broad list) — at a sentence start only with evidence; 2: a Danish word or a
+    # two-letter word from the broad list — only with evidence, anywhere
+    level: int
+    last_rule: str = ""  # the rule as a surname, if the word is one too (for a name's later parts)
+
+
 # --------------------------------------------------------------------------- patterns
 
-_UP = "A-ZÀ-ÖØ-Þ"
+# Capital letters: Latin-1 and the capitals of Latin Extended-A/B and Latin Extended Additional
+# ("Şahin", "Łukasz", "İsmail", "Đặng", "Ștefan").
+_UP = "A-ZÀ-ÖØ-Þ" + "".join(chr(c) for r in ((0x100, 0x250), (0x1E00, 0x1F00)) for c in range(*r)
+                             if chr(c).isupper())
 _L = r"[^\W\d_]"
 # A capitalised word ("Anne-Marie" is two: a name chain joins them again). The look-behind comes
 # after the first character so the regex engine can skip ahead to capitals: 3x faster than a
@@ -307,7 +533,15 @@ TOKEN_RE = re.compile(rf"[{_UP}](?<![\w'’].){_L}*")
 _NUM_START = re.compile(r"[+0-9](?<![\w+.,-].)")
 _SP = "[ \u00a0]"
 
-_CPR = r"(?:0[1-9]|[12][0-9]|3[01])(?:0[1-9]|1[0-2])[0-9]{2}[-‐‑‒– ]?[0-9]{4}"
+_DD = "(?:0[1-9]|[12][0-9]|3[01])"
+_MM = "(?:0[1-9]|1[0-2])"
+_DASH = "[-‐‑‒–]"
+# ddmmyy-xxxx, ddmmyyxxxx, ddmmyy xxxx; dd.mm.yy-xxxx, dd-mm-yy-xxxx, dd/mm/yy-xxxx (also with a
+# space before the serial). A date alone ("01.02.2006", "01.02.06") has no serial and stays.
+_CPR = (rf"{_DD}{_MM}[0-9]{{2}}(?:{_DASH}|{_SP})?[0-9]{{4}}"
+        rf"|{_DD}\.{_MM}\.[0-9]{{2}}(?:{_DASH}|{_SP})[0-9]{{4}}"
+        rf"|{_DD}{_DASH}{_MM}{_DASH}[0-9]{{2}}(?:{_DASH}|{_SP})[0-9]{{4}}"
+        rf"|{_DD}/{_MM}/[0-9]{{2}}(?:{_DASH}|{_SP})[0-9]{{4}}")
 _D = "[0-9]"
 _PHONE = (rf"(?:(?:\+|00)45{_SP}?-?{_SP}?)?"
           rf"(?!(?:1[89]|20){_D}{_D}[ \u00a0-](?:1[89]|20){_D}{_D}(?![0-9]))"  # not a year range
@@ -349,6 +583,45 @@ EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _POSTCODE_BEFORE = re.compile(rf"(?<![\w.,])\d{{4}}{_SP}$")
 _DISTRICT_AFTER = re.compile(rf"{_SP}(?:{'|'.join(DISTRICTS)})(?![\w]|\.[^\W\d_])")
 _INITIALS_BEFORE = re.compile(rf"(?<![\w.])(?:[{_UP}]\.{_SP}?)+$")
+
+_ROLE_BEFORE = re.compile(rf"(?<![\w])(?i:{'|'.join(ROLE_WORDS)})(?:en|n|et|nen)?{_SP}+$")
+_HOS_BEFORE = re.compile(rf"(?<![\w])[Hh]os{_SP}+$")
+_SPEECH_AFTER = re.compile(rf"(?:,?{_SP}+)(?:{'|'.join(SPEECH_VERBS)})(?![\w])")
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regex alternation of `words` as a prefix tree: a shared prefix is matched once, which
+    makes a list of words about twice as fast to search for."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(tree)
+
+
+_DESC_ALT = _trie([*DESCRIPTORS, *(d.title() for d in DESCRIPTORS)])
+_DESC_BEFORE = re.compile(rf"(?<![\w])(?:{_DESC_ALT}){_SP}$")
+_LOWER_WORD = rf"(?![{_UP}]){_L}+"
+# A descriptor and a lower-case word ("lange peter"), or a naming verb and one ("hedder ahmed"),
+# searched for in " " + text: the character before the descriptor starts the pattern, so the
+# regex engine skips ahead to spaces and punctuation (twice as fast as a look-behind). The name
+# is in a look-ahead, so "kaldes røde mehmet" is seen twice: after "kaldes" and after "røde".
+_CUE_ALT = _trie(["hedder", "hed", "kaldes", "kaldet"])
+_NICK_RE = re.compile(rf"[\s\"'(«»„“‘’/-](?:(?P<d>{_DESC_ALT})|(?P<c>{_CUE_ALT}))"
+                      rf"(?={_SP}+(?P<n>{_LOWER_WORD}))")
+_NICK_WORDS = frozenset([*DESCRIPTORS, *(d.title() for d in DESCRIPTORS), "hedder", "hed", "kaldes", "kaldet"])
+_PARTICLE_GAP = re.compile(rf"{_SP}(?:(?:{'|'.join(PARTICLES)}){_SP}){{1,2}}|{_SP}(?:{'|'.join(PARTICLES)})-")
+_COORD = re.compile(rf",{_SP}*|{_SP}*(?:,{_SP}*)?(?:og|eller|&){_SP}+")
 
 _OPENERS = frozenset("\"'«»„“”‘’‚([{<•*·▪►")
 _TRANSPARENT = frozenset(" \t\u00a0–—-")
@@ -396,6 +669,22 @@ def _after_title_or_cue(text: str, p: int) -> bool:
     return (word in TITLES or word in NAME_CUES and text[i + 1] == " ") and (j < 0 or not _is_word(text[j]))
 
 
+def _evidence(text: str, start: int, end: int) -> Optional[str]:
+    """Why the everyday word text[start:end] is a name here, or None: a title or naming verb,
+    a family or staff word before ("min bror", "sagsbehandleren"), "hos" before, or a verb of
+    speech after ("sagde", "fortalte")."""
+    if _after_title_or_cue(text, start):
+        return "efter titel eller 'hedder'"
+    lo = max(0, start - 24)
+    if _ROLE_BEFORE.search(text, lo, start):
+        return "efter fx 'min bror'"
+    if _HOS_BEFORE.search(text, lo, start):
+        return "efter 'hos'"
+    if _SPEECH_AFTER.match(text, end):
+        return "før fx 'sagde'"
+    return None
+
+
 def _surname_like(w: str) -> bool:
     """An unknown capitalised word that reads as a Danish surname: -gaard, or consonant + -sen.
 
@@ -410,21 +699,39 @@ def _surname_like(w: str) -> bool:
             and not w.endswith("ssen"))
 
 
-def _resolve(found: list[tuple[int, int, str]], text: str) -> list[Span]:
+def _resolve(found: list[tuple[int, int, str, str]], text: str) -> list[Span]:
     """Non-overlapping spans, earliest first, the longer one on a tie; never across a line break."""
     if len(found) > 1:
         found.sort(key=lambda t: (t[0], -t[1]))
     out: list[Span] = []
     last = 0
-    for s, e, k in found:
+    for s, e, k, r in found:
         if s < last or e <= s:
             continue
         piece = text[s:e]
         if "\n" in piece or "\r" in piece:
             continue
-        out.append(Span(s, e, k, piece))
+        out.append(Span(s, e, k, piece, r))
         last = e
     return out
+
+
+def _nfc(text: str) -> tuple[str, list[int]]:
+    """`text` in NFC and, for every position in it, the position in `text` (decomposed
+    diacritics, as some editors write them, become one letter the lists can find)."""
+    out: list[str] = []
+    pos: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        seg = unicodedata.normalize("NFC", text[i:j])
+        out.append(seg)
+        pos.extend([i] * len(seg))
+        i = j
+    pos.append(n)
+    return "".join(out), pos
 
 
 # --------------------------------------------------------------------------- the anonymiser
@@ -433,18 +740,23 @@ class _Entry(NamedTuple):
     phrase: str
     kind: Optional[str]  # None = keep (not a name)
     strict: bool  # the sentence-start ambiguity rule applies
+    rule: str = ""
 
 
 class Anonymiser:
     """Masks names, CPR numbers, phone numbers, e-mail, addresses, towns and sites.
 
     extra_names / places: the study's own names and the always-mask list (masked wherever they
-    occur, case as written). The built-in lists can be swapped out for tests.
+    occur, case as written); keep: the never-mask list (never masked as a name or place);
+    sources: phrase -> rule for the study's names (interviewer, site, the study's list).
+    The built-in lists can be swapped out for tests; broad=False leaves out the broad name
+    list (coding/data/navne.tsv.gz).
     """
 
     def __init__(self, extra_names: Iterable[str] = (), places: Iterable[str] = (), *,
+                 keep: Iterable[str] = (), sources: Optional[Mapping[str, str]] = None,
                  first_names: Optional[Iterable[str]] = None, surnames: Optional[Iterable[str]] = None,
-                 towns: Optional[Iterable[str]] = None):
+                 towns: Optional[Iterable[str]] = None, broad: bool = True):
         d_first, d_last, d_towns = default_lists()
         self.first = frozenset(first_names) if first_names is not None else d_first
         self.last = frozenset(surnames) if surnames is not None else d_last
@@ -452,27 +764,40 @@ class Anonymiser:
         self.towns = frozenset(t for t in town_list if t not in self.first)
         self.extra_names = tuple(sorted({" ".join(n.split()) for n in extra_names if n and n.strip()}))
         self.places = tuple(sorted({" ".join(p.split()) for p in places if p and p.strip()}))
+        self.keep = tuple(sorted({" ".join(k.split()) for k in keep if k and k.strip()}))
+        sources = dict(sources or {})
+        self._broad = broad_names() if broad else None
+        self._never = never_names() if broad else frozenset()
+        keep_forms = set()
+        for k in self.keep:
+            keep_forms.add(k)
+            keep_forms.add(k[:1].upper() + k[1:])
+        self._keep = frozenset(keep_forms)
 
         index: dict[str, list[_Entry]] = {}
-        fallback: dict[str, str] = {}
+        fallback: dict[str, tuple[str, str]] = {}
 
-        def put(phrase: str, kind: Optional[str], strict: bool) -> None:
+        def put(phrase: str, kind: Optional[str], strict: bool, rule: str) -> None:
             m = TOKEN_RE.match(phrase)
             if m is None:
-                fallback.setdefault(phrase, kind or "")
+                fallback.setdefault(phrase, (kind or "", rule))
                 return
-            index.setdefault(m.group(), []).append(_Entry(phrase, kind, strict))
+            index.setdefault(m.group(), []).append(_Entry(phrase, kind, strict, rule))
 
         for t in sorted(self.towns):
-            put(t, "sted", " " not in t and t in AMBIGUOUS_TOWNS)
+            put(t, "sted", " " not in t and t in AMBIGUOUS_TOWNS, RULE_TOWN)
         for k in KEEP_PHRASES:
-            put(k, None, False)
-        study: list[tuple[str, str]] = [(n, "navn") for n in self.extra_names] + [(p, "sted") for p in self.places]
+            put(k, None, False, "")
+        study: list[tuple[str, str, str]] = (
+            [(n, "navn", sources.get(n, RULE_STUDY)) for n in self.extra_names]
+            + [(p, "sted", sources.get(p, RULE_SITE)) for p in self.places])
         for p in self.places:  # "St. Dannesbo" is also called "Dannesbo"
             short = re.sub(r"^(?:St\.|Skt\.|Sct\.|Sankt)\s+", "", p)
             if short != p and len(short) >= 3:
-                study.append((short, "sted"))
-        for phrase, kind in study:
+                study.append((short, "sted", sources.get(p, RULE_SITE)))
+        # the never-mask list wins over everything (the researcher's explicit choice)
+        study += [(k, None, "") for k in self.keep]
+        for phrase, kind, rule in study:
             variants = {phrase}
             if phrase[:1].islower():
                 variants.add(phrase[:1].upper() + phrase[1:])
@@ -482,31 +807,36 @@ class Anonymiser:
                 if key_m is not None:
                     lst = index.setdefault(key_m.group(), [])
                     lst[:] = [e for e in lst if e.phrase != v]
-                    lst.append(_Entry(v, kind, False))
+                    lst.append(_Entry(v, kind, False, rule))
+                elif kind is not None:
+                    fallback[v] = (kind, rule)
                 else:
-                    fallback[v] = kind
+                    fallback.pop(v, None)
         for lst in index.values():
-            lst.sort(key=lambda e: (-len(e.phrase), e.phrase))
+            lst.sort(key=lambda e: (-len(e.phrase), e.kind is not None, e.phrase))
         self._index = index
         self._known = frozenset(index) | self.first | self.last
         self._place_keys = frozenset(k for k, lst in index.items() if any(e.kind != "navn" for e in lst))
-        fb = sorted((p for p, k in fallback.items() if k), key=lambda p: (-len(p), p))
+        fb = sorted((p for p, (k, _) in fallback.items() if k), key=lambda p: (-len(p), p))
         self._fallback_kind = {p: fallback[p] for p in fb}
         self._fallback_re = (re.compile(r"(?<![\w])(?:" + "|".join(re.escape(p) for p in fb) + r")(?=s?(?![\w]))")
                              if fb else None)
+        self._hits: dict[str, Optional[NameHit]] = {}
 
     # ------------------------------------------------------------------ construction
 
     @classmethod
     def from_store(cls, engine_or_session: Union[Engine, Session], **kw) -> "Anonymiser":
-        """An anonymiser that also masks the study's site names, interviewers and always-mask list."""
+        """An anonymiser that also masks the study's site names, interviewers and always-mask
+        list, and leaves the never-mask list alone."""
         if isinstance(engine_or_session, Session):
             sn = study_names(engine_or_session)
         else:
             with Session(engine_or_session) as s:
                 sn = study_names(s)
         return cls(extra_names=[*kw.pop("extra_names", ()), *sn.names],
-                   places=[*kw.pop("places", ()), *sn.places], **kw)
+                   places=[*kw.pop("places", ()), *sn.places], keep=[*kw.pop("keep", ()), *sn.keep],
+                   sources={**(sn.sources or {}), **kw.pop("sources", {})}, **kw)
 
     # ------------------------------------------------------------------ lookup helpers
 
@@ -526,36 +856,75 @@ class Anonymiser:
                 return end, e
         return None
 
-    def _name_class(self, w: str) -> tuple[Optional[str], int]:
-        """('F' first name | 'L' surname | None, length of the name part — a possessive s excluded)."""
+    def _is_known(self, w: str) -> bool:
+        if w in self._known:
+            return True
+        return self._broad is not None and w in self._broad.index
+
+    def _lookup_da(self, w: str) -> Optional[NameHit]:
         if w in self.first:
-            return "F", len(w)
+            return NameHit("F", len(w), f"fornavn ({SRC_DA})", 1 if w in AMBIGUOUS_FIRST else 0,
+                           f"efternavn ({SRC_DA})" if w in self.last else "")
         if w in self.last:
-            return "L", len(w)
-        if len(w) > 2 and w[-1] == "s":
-            b = w[:-1]
-            if b in self.first:
-                return "F", len(b)
-            if b in self.last:
-                return "L", len(b)
-        return None, 0
+            return NameHit("L", len(w), f"efternavn ({SRC_DA})", 1 if w in AMBIGUOUS_LAST else 0,
+                           f"efternavn ({SRC_DA})")
+        return None
 
-    def _continues(self, w: str, loose: bool) -> tuple[bool, int]:
-        """Can token w continue a name? (yes/no, length of its name part)."""
-        if w in STOPWORDS or w in self._place_keys:
-            return False, 0
-        cls, n = self._name_class(w)
-        if cls is not None:
-            return True, n
+    def _lookup_broad(self, w: str, possessive: bool = False) -> Optional[NameHit]:
+        if self._broad is None or w in self._never or w in ABBREVIATIONS or w.lower() in ABBREVIATIONS:
+            return None
+        c = self._broad.index.get(w)
+        if c is None:
+            return None
+        fo, lo, flags = self._broad.info[c]
+        if "s" in flags or (possessive and "p" in flags):  # a stop word ("Han", "Lille"); "Seks" is no "Sek's"
+            return None
+        level = 2 if ("w" in flags or len(w) <= 2) else 1 if "e" in flags else 0
+        last = f"efternavn ({_origin(lo)})" if lo else ""
+        if fo:
+            return NameHit("F", len(w), f"fornavn ({_origin(fo)})", level, last)
+        return NameHit("L", len(w), last, level, last)
+
+    def _name_class(self, w: str) -> Optional[NameHit]:
+        """The word as a name (a possessive s excluded from its length), or None."""
+        try:
+            return self._hits[w]
+        except KeyError:
+            pass
+        hit = None
+        if w not in self._keep:
+            poss = len(w) > 2 and w[-1] == "s" and w[:-1] not in self._keep
+            hit = self._lookup_da(w)
+            if hit is None and poss:
+                h = self._lookup_da(w[:-1])
+                hit = h._replace(n=len(w) - 1) if h is not None else None
+            if hit is None:
+                hit = self._lookup_broad(w)
+            if hit is None and poss:
+                h = self._lookup_broad(w[:-1], possessive=True)
+                hit = h._replace(n=len(w) - 1) if h is not None else None
+        if len(self._hits) < 50_000:
+            self._hits[w] = hit
+        return hit
+
+    def _continues(self, w: str, loose: bool) -> tuple[bool, int, str]:
+        """Can token w continue a name? (yes/no, length of its name part, its rule; '' = only
+        as a capitalised word after a name, '~' = a name that is an everyday word)."""
+        if w in STOPWORDS or w in self._place_keys or w in self._keep:
+            return False, 0, ""
+        hit = self._name_class(w)
+        if hit is not None:
+            rule = hit.last_rule or hit.rule
+            return True, hit.n, (rule if hit.level < 2 else "~" + rule)
         if _surname_like(w) and w not in self.towns:
-            return True, len(w)
+            return True, len(w), RULE_SURNAME_FORM
         if len(w) > 2 and w[-1] == "s" and (w[:-1] in self._index or w[:-1] in self.towns):
-            return False, 0
-        if loose and not w.isupper() and w not in self.towns:
-            return True, len(w)
-        return False, 0
+            return False, 0, ""
+        if loose and not w.isupper() and w not in self.towns and w not in self._never:
+            return True, len(w), ""
+        return False, 0, ""
 
-    def _address_at(self, text: str, c: int) -> Optional[tuple[int, int, str]]:
+    def _address_at(self, text: str, c: int) -> Optional[tuple[int, int, str, str]]:
         """An address whose house number starts at c ("Østergade 12, 3. tv., 8000 Aarhus C")."""
         j = c - 1
         if j < 1 or text[j] not in " \u00a0" or not text[c].isdigit():
@@ -576,22 +945,30 @@ class Anonymiser:
             if m.start() <= c < m.end():
                 if m.group("street") in self.towns:
                     return None
-                return m.start(), m.end(), "adresse"
+                return m.start(), m.end(), "adresse", RULE_ADDRESS
             if m.start() > c:
                 break
         return None
 
-    def _chain(self, text: str, tokens: list, i: int, end: int, loose: bool) -> tuple[int, bool]:
-        """Extend a name at tokens[i] (ending at `end`) over following name parts and initials."""
+    def _chain(self, text: str, tokens: list, i: int, end: int, loose: bool) -> tuple[int, list[str]]:
+        """Extend a name at tokens[i] (ending at `end`) over following name parts, initials and
+        particles ("bin", "al-", "van der"). Returns the new end and the rules of the parts added
+        ('' for a capitalised word no list knows, '~…' for a name that is an everyday word)."""
         n_tok = len(tokens)
-        chained = False
+        parts: list[str] = []
         j = i + 1
         while j < n_tok:
             nm = tokens[j]
-            if text[end:nm.start()] not in (" ", "\u00a0", "-"):  # "Kim Jensen", "Anne-Marie"
-                break
+            gap = text[end:nm.start()]
+            particle = False
+            if gap not in (" ", "\u00a0", "-"):  # "Kim Jensen", "Anne-Marie"
+                if len(gap) > 12 or _PARTICLE_GAP.fullmatch(gap) is None:
+                    break
+                particle = True
             nw = nm.group()
             if len(nw) == 1:
+                if particle:
+                    break
                 # initials "J." / "J.E." / "J. E." count only when a name part follows
                 k, e2 = j, nm.end()
                 if text[e2:e2 + 1] != ".":
@@ -604,35 +981,43 @@ class Anonymiser:
                     e2 = tokens[k].end() + 1
                 if k + 1 >= n_tok or text[e2:tokens[k + 1].start()] not in (" ", "\u00a0"):
                     break
-                ok, ln = self._continues(tokens[k + 1].group(), loose)
+                ok, ln, rule = self._continues(tokens[k + 1].group(), loose)
                 if not ok:
                     break
                 end = tokens[k + 1].start() + ln
-                chained = True
+                parts.append(rule)
                 j = k + 2
                 if ln != len(tokens[k + 1].group()):
                     break
                 continue
-            ok, ln = self._continues(nw, loose)
-            if not ok:
+            ok, ln, rule = self._continues(nw, loose and not particle)
+            if not ok or (particle and (not rule or rule[0] == "~")):
                 break
             end = nm.start() + ln
-            chained = True
+            parts.append(rule)
             j += 1
             if ln != len(nw):  # a possessive ends the name
                 break
-        return end, chained
+        return end, parts
 
     # ------------------------------------------------------------------ main
 
     def spans(self, text: str) -> list[Span]:
-        """What would be masked in `text`, as non-overlapping spans in text order."""
+        """What would be masked in `text`, as non-overlapping spans in text order, each with
+        the rule that masked it."""
         if not text:
             return []
-        found: list[tuple[int, int, str]] = []
+        if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+            norm, pos = _nfc(text)
+            return [Span(pos[s.start], pos[s.end], s.kind, text[pos[s.start]:pos[s.end]], s.rule)
+                    for s in self._spans(norm)]
+        return self._spans(text)
+
+    def _spans(self, text: str) -> list[Span]:
+        found: list[tuple[int, int, str, str]] = []
         if "@" in text:
             for m in EMAIL_RE.finditer(text):
-                found.append((m.start(), m.end(), "email"))
+                found.append((m.start(), m.end(), "email", RULE_EMAIL))
         num_end = 0
         for c in _NUM_START.finditer(text):
             c = c.start()
@@ -644,7 +1029,7 @@ class Anonymiser:
                 e = m.end()
                 if not (kind == "telefon" and (_AMOUNT_BEFORE.search(text, max(0, c - 14), c)
                                                or _AMOUNT_AFTER.match(text, e))):
-                    found.append((c, e, kind))
+                    found.append((c, e, kind, RULE_CPR if kind == "cpr" else RULE_PHONE))
                     num_end = e
                     continue
             a = self._address_at(text, c)
@@ -653,55 +1038,72 @@ class Anonymiser:
                 num_end = a[1]
         if self._fallback_re is not None:
             for m in self._fallback_re.finditer(text):
-                found.append((m.start(), m.end(), self._fallback_kind[m.group()]))
+                kind, rule = self._fallback_kind[m.group()]
+                found.append((m.start(), m.end(), kind, rule))
 
         tokens = list(TOKEN_RE.finditer(text))
         n_tok = len(tokens)
         skip_to = 0
+        pending: list[tuple[int, int, str]] = []  # everyday-word names without evidence (yet)
         for i in range(n_tok):
             m = tokens[i]
             p = m.start()
             if p < skip_to:
                 continue
             w = m.group()
-            if w not in self._known and not (w[-1] == "s" and w[:-1] in self._known):
+            if not self._is_known(w) and not (w[-1] == "s" and self._is_known(w[:-1])):
                 # not in any list: only a mid-sentence surname-like word or a word after a title/cue
-                if not (_surname_like(w) or (p > 2 and text[p - 1] == " " and text[p - 2] in ".urkdst")):
+                if not (_surname_like(w) or (p > 2 and text[p - 1] == " " and (text[p - 2].isalpha()
+                                                                               or text[p - 2] in ".,"))):
                     continue
+            if w in self._keep:
+                continue
             hit = self._phrase_at(text, p, w)
             if hit is not None:
                 end, entry = hit
-                if entry.kind is None:  # a keep phrase ("Sankt Hans")
+                if entry.kind is None:  # a keep phrase ("Sankt Hans", the never-mask list)
                     skip_to = end
                     continue
                 if not entry.strict or not _sentence_initial(text, p):
-                    start, kind = p, entry.kind
+                    start, kind, rule = p, entry.kind, entry.rule
                     if entry.phrase in self.towns:
                         d = _DISTRICT_AFTER.match(text, end)
                         if d is not None:
                             end = d.end()
                         if p >= 5 and _POSTCODE_BEFORE.search(text, p - 5, p):
-                            start, kind = p - 5, "adresse"
-                    found.append((start, end, kind))
+                            start, kind, rule = p - 5, "adresse", RULE_POSTCODE
+                    found.append((start, end, kind, rule))
                     skip_to = end
                     continue
                 # an everyday word at a sentence start ("Vejen til …"): maybe a name, else nothing
-            cls, nlen = self._name_class(w)
-            if cls is None:
+            nh = self._name_class(w)
+            if nh is None:
                 if (w.isupper() and len(w) > 1) or _sentence_initial(text, p):
                     continue
-                if not (_after_title_or_cue(text, p) or (_surname_like(w) and w not in self.towns)):
+                if _after_title_or_cue(text, p):
+                    rule = RULE_CUE
+                elif _surname_like(w) and w not in self.towns:
+                    rule = RULE_SURNAME_FORM
+                elif (w not in self._never and w not in STOPWORDS and not self._is_known(w)
+                      and _ROLE_BEFORE.search(text, max(0, p - 24), p)):
+                    rule = RULE_ROLE  # "min kone Siriporn": a name no list knows
+                else:
                     continue
-                initial, need_chain, loose, nlen = False, False, True, len(w)
+                cls, level, loose, nlen, need = None, 0, True, len(w), False
             else:
                 initial = _sentence_initial(text, p)
-                base = w[:nlen]
-                ambiguous = base in (AMBIGUOUS_FIRST if cls == "F" else AMBIGUOUS_LAST)
-                need_chain = initial and ambiguous
-                loose = not (initial and (ambiguous or cls == "L"))
-            end, chained = self._chain(text, tokens, i, p + nlen, loose) if nlen == len(w) else (p + nlen, False)
-            if need_chain and not chained:
-                continue
+                cls, level, nlen, rule = nh.cls, nh.level, nh.n, nh.rule
+                loose = level < 2 and not (initial and (level == 1 or cls == "L"))
+                need = level == 2 or (level == 1 and initial)
+            end, parts = self._chain(text, tokens, i, p + nlen, loose) if nlen == len(w) else (p + nlen, [])
+            if nh is not None and need:
+                # an everyday word: a name only with a listed name after it, or context
+                if not any(r and r[0] != "~" for r in parts):
+                    ev = _evidence(text, p, end)
+                    if ev is None:
+                        pending.append((p, p + nlen, rule))
+                        continue
+                    rule = f"{rule}; {ev}"
             start = p
             b = _INITIALS_BEFORE.search(text, max(0, p - 8), p)
             if b is not None:
@@ -711,11 +1113,77 @@ class Anonymiser:
                 pm = tokens[i - 1]
                 pw = pm.group()
                 if (pm.end() == p - 1 and text[p - 1] == " " and pm.start() >= skip_to and len(pw) > 1
-                        and pw not in STOPWORDS and pw not in self._place_keys and not pw.isupper()):
+                        and pw not in STOPWORDS and pw not in self._place_keys and not pw.isupper()
+                        and pw not in self._never and pw not in self._keep):
                     start = pm.start()
-            found.append((start, end, "navn"))
+                    rule = f"{RULE_BEFORE_SURNAME} + {rule}"
+            extra = [r.lstrip("~") for r in parts if r and r.lstrip("~") != rule]
+            if extra:
+                rule = " + ".join(dict.fromkeys([rule, *extra]))
+            found.append((start, end, "navn", rule))
             skip_to = end
+
+        self._nicknames(text, found)
+        if pending:
+            self._coordinated(text, found, pending)
+        if self._keep:
+            found = [f for f in found if f[2] not in ("navn", "sted") or not self._kept(text[f[0]:f[1]])]
         return _resolve(found, text)
+
+    def _kept(self, piece: str) -> bool:
+        return piece in self._keep or (piece[-1:] in "s'’" and piece[:-1] in self._keep)
+
+    def _nicknames(self, text: str, found: list) -> None:
+        """Descriptor + name nicknames: a capitalised name's span grows over the descriptor
+        ("lange Peter" -> one span); a lower-case one is looked up ("tykke mads", "lille ahmed").
+        A lower-case name after "hedder"/"kaldes" is masked too ("jeg hedder ahmed")."""
+        if _NICK_WORDS.isdisjoint(text.split()):
+            return  # no descriptor or naming verb as a word of its own: nothing to do (< 1 µs)
+        for k, (s, e, kind, rule) in enumerate(found):
+            if kind == "navn" and s > 0 and text[s - 1] in " \u00a0":
+                d = _DESC_BEFORE.search(text, max(0, s - 12), s)
+                if d is not None:
+                    found[k] = (d.start(), e, kind, f"{RULE_NICK}: {rule}")
+        for m in _NICK_RE.finditer(" " + text):  # positions in " " + text: one more than in text
+            name = m.group("n")
+            end = m.end("n") - 1
+            hit = self._name_class(name[0].upper() + name[1:])
+            if hit is None or hit.cls != "F" or name in self._keep:
+                continue
+            if hit.n != len(name):
+                end -= len(name) - hit.n  # "lange peters bil": the possessive s stays
+            if m.group("c") is not None:  # after "hedder": an everyday word never
+                if hit.level == 0:
+                    found.append((m.start("n") - 1, end, "navn", f"{hit.rule}; {RULE_CUE}"))
+                continue
+            start = m.start("d") - 1
+            rule = f"{RULE_NICK}: {hit.rule}"
+            if hit.level > 0:
+                ev = _evidence(text, start, end)
+                if ev is None:
+                    continue
+                rule = f"{rule}; {ev}"
+            found.append((start, end, "navn", rule))
+
+    def _coordinated(self, text: str, found: list, pending: list) -> None:
+        """An everyday-word name next to a masked name ("Ahmed og Ben", "Ben, Ali") is a name."""
+        for _ in range(2):
+            names = [(s, e) for s, e, k, _r in found if k == "navn"]
+            left = []
+            for ps, pe, rule in pending:
+                hit = False
+                for s, e in names:
+                    if (e <= ps and ps - e <= 8 and _COORD.fullmatch(text, e, ps)) or (
+                            s >= pe and s - pe <= 8 and _COORD.fullmatch(text, pe, s)):
+                        hit = True
+                        break
+                if hit:
+                    found.append((ps, pe, "navn", f"{rule}; sammen med et navn"))
+                else:
+                    left.append((ps, pe, rule))
+            if len(left) == len(pending):
+                return
+            pending = left
 
     def mask(self, text: str) -> str:
         """`text` with every span replaced by its tag ([navn], [cpr], [telefon], [adresse], [sted])."""
@@ -743,7 +1211,7 @@ class Anonymiser:
             out.append(piece)
             pos += len(piece)
             tag = TAGS[s.kind]
-            masked_spans.append(Span(pos, pos + len(tag), s.kind, tag))
+            masked_spans.append(Span(pos, pos + len(tag), s.kind, tag, s.rule))
             out.append(tag)
             pos += len(tag)
             last = s.end

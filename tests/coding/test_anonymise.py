@@ -112,7 +112,8 @@ def test_years_amounts_paragraphs_and_tables_stay(anon, text):
 def test_email_is_masked_as_an_address(anon):
     assert anon.mask("Skriv til kim.jensen@example.dk i morgen.") == "Skriv til [adresse] i morgen."
     sp = anon.spans("Skriv til kim.jensen@example.dk")
-    assert sp == [Span(10, 31, "email", "kim.jensen@example.dk")] and sp[0].tag == "[adresse]"
+    # issue 12: a span also says why it was masked (`rule`)
+    assert sp == [Span(10, 31, "email", "kim.jensen@example.dk", "e-mail-adresse")] and sp[0].tag == "[adresse]"
 
 
 @pytest.mark.parametrize("addr", [
