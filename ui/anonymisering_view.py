@@ -1,6 +1,7 @@
 """The Anonymisering page: the masked text next to the original (masked spans highlighted) for a
-text typed in and for every quote, and the always-mask list (names and places the researcher
-wants masked everywhere). All logic is in `coding.anonymise`.
+text typed in and for every quote, with why each span was masked (which list or rule); the
+always-mask list (names and places the researcher wants masked everywhere) and the never-mask
+list (words that are no names or places in this study). All logic is in `coding.anonymise`.
 
 The page script ui/anonymisering.py only calls main(); the code lives here so it is imported once.
 """
@@ -39,6 +40,22 @@ def side_by_side(a: an.Anonymiser, text: str, key: str) -> None:
     kinds = sorted({s.kind for s in m.spans})
     st.caption(f"{len(m.spans)} {'sted' if len(m.spans) == 1 else 'steder'} maskeret" + (f" ({', '.join(TAG_TITLES.get(k, k) for k in kinds)})"
                                                      if kinds else ""))
+    reasons(m, key)
+
+
+def reasons(m: an.Masking, key: str) -> None:
+    """Why each span was masked; a name or place can be put on the never-mask list from here."""
+    if not m.spans:
+        return
+    st.markdown("**Hvorfor maskeret**")
+    for i, sp in enumerate(m.spans):
+        c1, c2 = st.columns([5, 1.6], vertical_alignment="center")
+        html_block(f'<b>{h(sp.text)}</b> → {h(an.TAGS[sp.kind])} <span class="bb-src">{h(sp.rule)}</span>',
+                   cls=f"bb-why bb-why-{key}", where=c1)
+        if sp.kind in ("navn", "sted"):
+            c2.button("Maskér aldrig", key=f"an_keep_{key}_{i}", on_click=_keep_word, args=(sp.text,),
+                      width="stretch",
+                      help=f"Sæt «{sp.text}» på listen over ord, der aldrig maskeres i undersøgelsen")
 
 
 # ---------------------------------------------------------------- callbacks
@@ -53,6 +70,33 @@ def _add_term() -> None:
         shown = row.term
     st.session_state["an_term"] = ""
     flash("an_terms", "success", f"«{shown}» maskeres nu altid som {'[navn]' if kind == 'navn' else '[sted]'}.")
+
+
+@action("an_keep")
+def _keep_word(word: str) -> None:
+    who = need_coder()
+    with session_scope(engine()) as s:
+        shown = an.add_keep_term(s, word, who=who).term
+    flash("an_keep", "success", f"«{shown}» maskeres ikke længere i undersøgelsen.")
+
+
+@action("an_keep")
+def _add_keep() -> None:
+    who = need_coder()
+    with session_scope(engine()) as s:
+        shown = an.add_keep_term(s, st.session_state.get("an_keep_term") or "", who=who).term
+    st.session_state["an_keep_term"] = ""
+    flash("an_keep", "success", f"«{shown}» maskeres aldrig i undersøgelsen.")
+
+
+@action("an_keep")
+def _remove_keep(term_id: int) -> None:
+    need_coder()
+    with session_scope(engine()) as s:
+        done = an.remove_mask_term(s, term_id)
+    flash("an_keep", "success" if done else "info",
+          "Fjernet fra listen: ordet maskeres igen, hvor listerne eller reglerne finder det." if done
+          else "Ordet var allerede fjernet fra listen.")
 
 
 @action("an_terms")
@@ -120,6 +164,26 @@ def terms_part() -> None:
         c2.button("Fjern", key=f"an_rm_{t.id}", on_click=_remove_term, args=(t.id,), width="stretch")
 
 
+def keep_part() -> None:
+    st.markdown("#### Maskeres aldrig")
+    st.caption("Ord, som listerne eller reglerne tager for et navn eller sted, men som i denne undersøgelse ikke er "
+               "det (fx et lokale, et projekt eller et almindeligt ord). De maskeres aldrig, heller ikke i "
+               "eksporter. CPR-numre, telefonnumre, e-mail og adresser maskeres altid.")
+    c1, c2 = st.columns([3, 1.2], vertical_alignment="bottom")
+    c1.text_input("Ord", key="an_keep_term", max_chars=an.TERM_MAX)
+    c2.button("Tilføj", key="an_keep_add", on_click=_add_keep, width="stretch")
+    show_flash("an_keep")
+    with session_scope(engine()) as s:
+        terms = an.list_keep_terms(s)
+    if not terms:
+        st.caption("Listen er tom.")
+    for t in terms:
+        c1, c2 = st.columns([3.4, 1.6], vertical_alignment="center")
+        html_block(f'<b>{h(t.term)}</b> <span class="bb-meta">tilføjet af {h(t.added_by or "?")} '
+                   f'{h(when(t.added_at))}</span>', where=c1)
+        c2.button("Fjern", key=f"an_keep_rm_{t.id}", on_click=_remove_keep, args=(t.id,), width="stretch")
+
+
 # ---------------------------------------------------------------- page
 
 def main() -> None:
@@ -135,3 +199,4 @@ def main() -> None:
         quote_part(a)
     with right:
         terms_part()
+        keep_part()
