@@ -28,9 +28,10 @@ select_multiple     one 0/1 variable per choice, named ``<code>_<choice>`` (e.g.
                     was not answered.
 integer / decimal   numeric, scale; format F<w>.0 / F<w>.<d> wide enough for the data.
 date                numeric SPSS date (DATE11).
-text                string; free text anonymised unless ``anonymised=False``
-                    (`survey.wideio.mask_free_text`: names, CPR, phone, addresses, places →
-                    [navn] …); ``respondent_id`` and ``site`` are never masked. SPSS strings
+text                string; free text (the guide's mark ``fritekst``) anonymised unless
+                    ``anonymised=False`` (`survey.deidentify`: names, CPR, phone, addresses,
+                    places → [navn] …); pseudonyms (``respondent_id``) and text marked ``nej``
+                    (``site``) are never masked. SPSS strings
                     hold at most 32,767 bytes: a longer text is cut there, ending in
                     "… [afkortet]", and the file's documents say which cells were cut.
 ==================  =========================================================================
@@ -46,9 +47,10 @@ Added and changed columns
   "by group" uses — the researcher's ``brugergruppe`` if coded, else the default rule on
   ``arketype`` and ``age`` (`exports.tables.effective_groups`). Same numbering and labels as
   ``brugergruppe``; system-missing when it cannot be derived (``uoplyst``).
-* ``interviewer`` is numeric with value labels, numbered 1, 2, … in order of first appearance
-  (respondents sorted by id). The interviewer's name is personal data about staff: in an
-  anonymised export the labels are "Interviewer 1", "Interviewer 2" … (the same person keeps
+* A field the guide marks ``ja`` (identifies a person: ``interviewer``) is numeric with value
+  labels, numbered 1, 2, … in order of first appearance (respondents sorted by id), whatever its
+  type. The interviewer's name is personal data about staff: in an anonymised export the labels
+  are "Interviewer 1", "Interviewer 2" … (the item's label and the number; the same person keeps
   the same number within the file, so interviewer effects can still be studied); with
   ``anonymised=False`` the labels are the names.
 
@@ -84,6 +86,7 @@ from sqlalchemy.engine import Engine
 from survey import files
 from survey.guide import Guide, Item, _allowed, _bounds, multi_values
 from survey.store import StoreError, load_wide
+from survey.deidentify import pseudonym_prefix
 from survey.wideio import mask_free_text
 
 __all__ = ["export_sav", "build_frame", "SpssFrame", "SpssExportError", "spss_name", "RESERVED",
@@ -219,8 +222,8 @@ def _bad_value(rows: list[int], code: str, item: Item, what: str) -> SpssExportE
 def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> SpssFrame:
     """The SPSS data and metadata for a wide frame (already masked if it should be).
 
-    `anonymised` only decides the interviewer's value labels here (names or "Interviewer N");
-    masking free text is the caller's job (`export_sav` does it).
+    `anonymised` only decides the value labels of the fields the guide marks ``ja`` here (names, or
+    "Interviewer N"); de-identifying the frame is the caller's job (`export_sav` does it).
     """
     from exports.tables import effective_groups
 
@@ -264,12 +267,13 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> S
         it = guide.item(c)
         name = names[c]
         values = list(df[c])
-        if c == "interviewer":
+        if it.identifier == "ja":  # a name (the interviewer): numbered, pseudonymised labels when anonymised
             order: dict[str, int] = {}
             for v in values:
                 if v is not None and v not in order:
                     order[v] = len(order) + 1
-            coded(name, values, order, (lambda v, o=order: f"Interviewer {o[v]}") if anonymised else (lambda v: v))
+            prefix = pseudonym_prefix(it)
+            coded(name, values, order, (lambda v, o=order, p=prefix: f"{p} {o[v]}") if anonymised else str)
             var_label(name, labels[c] + (" (pseudonym)" if anonymised else ""))
         elif it.type == "select_one":
             numbers = _choice_codes(it, (v for v in values if v is not None))
@@ -342,7 +346,8 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> S
         f"Brugerblik: {guide.title} (spørgeguide {guide.form_id}, version {guide.version}).",
         f"{len(df)} respondenter, én række pr. respondent, sorteret efter respondent_id.",
         ("Fritekst er anonymiseret: navne, CPR-numre, telefonnumre, adresser og steder er erstattet af "
-         "[navn], [cpr], [telefon], [adresse] og [sted]. Interviewerne er pseudonymiseret (Interviewer 1, 2 ...)."
+         "[navn], [cpr], [telefon], [adresse] og [sted]. Felter, der identificerer en person (spørgeguidens "
+         "brugerblik_identifikator = ja, fx interviewer), er pseudonymiseret (Interviewer 1, 2 ...)."
          if anonymised else
          "Fritekst er IKKE anonymiseret (--umaskeret): kun til brug inden for forskergruppen."),
         "Enkeltvalg er talkoder 1, 2, ... i spørgeguidens rækkefølge; værdietiketterne er guidens tekster.",
@@ -374,12 +379,7 @@ def export_sav(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised
     p = files.check_target(p)  # the folder must exist: refused before the work
     df = load_wide(engine, guide)
     if anonymised:
-        masked = mask_free_text(df, guide, engine)
-        # the interviewer is pseudonymised by build_frame (numbers, never names), which needs the
-        # real names to tell interviewers apart; masking would make them all "[navn]"
-        if "interviewer" in df.columns:
-            masked["interviewer"] = df["interviewer"]
-        df = masked
+        df = mask_free_text(df, guide, engine)  # as the guide marks the fields (survey.deidentify)
     frame = build_frame(df, guide, anonymised=anonymised)
 
     def write(tmp: Path) -> None:  # a new file in a private (0700) folder beside the target

@@ -883,7 +883,9 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Intervaller", "95 % Wilson-intervaller (score-interval) for andele."),
         ("Anonymisering", "Fritekst i arkene Data og Citater er anonymiseret: navne, CPR-numre, telefonnumre, "
                           "e-mail, adresser, byer, steder og undersøgelsens egne navne er erstattet af [navn], "
-                          "[cpr] osv. Respondent-id er et pseudonym."),
+                          "[cpr] osv. Respondent-id er et pseudonym. Felter, der identificerer en person "
+                          "(spørgeguidens brugerblik_identifikator = ja, fx interviewer), er pseudonymiseret: "
+                          "Interviewer 1, 2 …"),
         ("Formler", "Projektmappen indeholder ingen formler: al tekst — også tekst, der begynder med =, +, - "
                     "eller @ — er gemt som tekst."),
         ("Krydstabeller", "; ".join(f"{a} × {b}" + (f" ({s})" if s else "") for a, b, s in crosstabs) or "ingen"),
@@ -1078,6 +1080,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     import xlsxwriter
     from coding.quotebank import export_quotes
     from survey.db import session_scope
+    from survey.deidentify import anonymiser, identifier_names
     from survey.source_store import load_reasons, load_sources
     from survey.source_store import restrict as restrict_sources
     from survey.wideio import mask_free_text
@@ -1101,9 +1104,13 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
             T.crosstab(pop.iloc[:0], guide, a, b)
     except TableError as e:
         raise WorkbookError(str(e)) from None
+    # de-identified as the guide marks the fields (survey.deidentify); the quotes' anonymiser also
+    # masks the names in the fields marked ja (the interviewers)
     data = mask_free_text(wide.loc[pop.index], guide, engine)
+    names = identifier_names([(wide, guide)])
     with session_scope(engine) as s:
-        quotes = export_quotes(s, guide, anonymised=True, group=group, site_type=site_type)
+        quotes = export_quotes(s, guide, anonymised=True, group=group, site_type=site_type,
+                               anonymiser=anonymiser(s, names))
         sources = load_sources(s)  # issue 7: the other sources, limited to the population below
         sources["aarsager"] = load_reasons(s)
     sources = restrict_sources(sources, pop)

@@ -4,6 +4,14 @@
 the sheet, row and problem; then pyxform, the XLSForm reference converter) and returns a
 `Guide`: ordered items with their choice lists, relevance and constraints. The guide is the
 single source of the codes used by the store, the import/export columns and the tables.
+
+It also says what identifies a person (issue 12, REDCap's "Identifier?" flag): the survey sheet's
+column ``brugerblik_identifikator`` marks an item ``ja`` (identifies a person directly),
+``pseudonym`` (the study's own code for a person), ``fritekst`` (free text that may identify
+someone) or ``nej``; a blank cell is ``fritekst`` for a text question and neither otherwise
+(`Item.identifier`, `Guide.identifier_codes`, `Guide.free_text_codes`). De-identified exports
+(`survey.deidentify`) and the messages that may quote a value (`shown_value`) follow the marks,
+so another study's guide needs no code changes. See docs/guide.md.
 """
 from __future__ import annotations
 
@@ -23,6 +31,15 @@ DEFAULT_GUIDE = Path(__file__).parent / "guide" / "brugerguide.xlsx"
 QUESTION_TYPES = ("text", "integer", "decimal", "date", "select_one", "select_multiple")
 STRUCTURE_TYPES = ("begin_group", "end_group", "note")
 ROLES = ("", "meta", "forsker", "interview")
+#: The survey sheet's column marking what identifies a person (REDCap's "Identifier?"; docs/guide.md).
+IDENTIFIER_COLUMN = "brugerblik_identifikator"
+#: Its values: ``ja`` identifies a person directly (a name, the interviewer); ``pseudonym`` the study's
+#: own code for a person (``respondent_id``, ``informant_id``); ``fritekst`` free text that may identify
+#: someone; ``nej`` neither. Blank: ``fritekst`` for a text question, ``pseudonym`` for ``respondent_id``,
+#: else neither (`Item.identifier`).
+IDENTIFIER_MARKS = ("ja", "pseudonym", "fritekst", "nej")
+#: The store's key: always the respondent's pseudonym, whatever guide is loaded.
+RESPONDENT_KEY = "respondent_id"
 MAX_TEXT = 100_000
 CPR_RE = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -64,6 +81,10 @@ class Item:
     relevant_ast: tuple | None = None
     constraint_ast: tuple | None = None
     choices: tuple[Choice, ...] = ()
+    #: What the item's values are for privacy (column `IDENTIFIER_COLUMN`, blanks resolved):
+    #: "ja", "pseudonym", "fritekst" or None (neither). `identifier_mark` is the cell as written.
+    identifier: str | None = None
+    identifier_mark: str = ""
 
     @property
     def is_select(self) -> bool:
@@ -77,6 +98,31 @@ class Item:
             if c.value == value:
                 return c.label
         return value
+
+    @property
+    def is_pseudonym(self) -> bool:
+        """Values are the study's pseudonyms: checked as one (never a name or CPR number), kept in
+        de-identified exports."""
+        return self.identifier == "pseudonym" or self.code == RESPONDENT_KEY
+
+    @property
+    def quotable(self) -> bool:
+        """May a message show (part of) a refused value? Only for a closed type (choices, numbers,
+        dates) the guide does not mark as identifying or free text (`shown_value`)."""
+        return self.type in CLOSED_TYPES and self.identifier is None
+
+
+def resolve_identifier(mark: str, item_type: str, code: str) -> str | None:
+    """The effective mark of an item: the cell's value, or for a blank cell the safe default —
+    ``pseudonym`` for the store's key ``respondent_id``, ``fritekst`` for any other text question,
+    else neither (None). ``nej`` is None."""
+    if mark == "nej":
+        return None
+    if mark:
+        return mark
+    if code == RESPONDENT_KEY:
+        return "pseudonym"
+    return "fritekst" if item_type == "text" else None
 
 
 @dataclass
@@ -132,6 +178,22 @@ class Guide:
         """
         return check_value(self.item(code), raw)
 
+    # -- what identifies a person (column brugerblik_identifikator; docs/guide.md)
+
+    def identifier_codes(self, *, pseudonyms: bool = True) -> list[str]:
+        """Codes that identify a person, in guide order: marked ``ja`` and (unless `pseudonyms` is
+        False) the study's pseudonyms (``pseudonym``, e.g. ``respondent_id``)."""
+        marks = ("ja", "pseudonym") if pseudonyms else ("ja",)
+        return [c for c, it in self.items.items() if it.identifier in marks]
+
+    def pseudonym_codes(self) -> list[str]:
+        """Codes holding the study's pseudonyms (kept in de-identified exports), in guide order."""
+        return [c for c, it in self.items.items() if it.identifier == "pseudonym"]
+
+    def free_text_codes(self) -> list[str]:
+        """Codes of free text that may identify someone (masked before it leaves the team), in guide order."""
+        return [c for c, it in self.items.items() if it.identifier == "fritekst"]
+
 
 @dataclass(frozen=True)
 class ValueProblem:
@@ -166,7 +228,7 @@ def _allowed(item: Item) -> tuple[str, str]:
         return "tal" + rng + " (komma eller punktum)", "number" + rng
     if item.type == "date":
         return "dato ÅÅÅÅ-MM-DD", "date YYYY-MM-DD"
-    if item.code == "respondent_id":
+    if item.is_pseudonym:
         return ("pseudonym af bogstaver, tal, - _ . (højst 40 tegn), aldrig navn eller CPR-nummer",
                 "pseudonym of letters, digits, - _ . (at most 40), never a name or CPR number")
     return f"tekst (højst {MAX_TEXT} tegn)", f"text (at most {MAX_TEXT} characters)"
@@ -204,15 +266,22 @@ _NAME_LIKE = re.compile(r"\S\s+[^\W\d_a-zæøå]")  # a capitalised word after a
 _EXPONENT = re.compile(r"[+-]?[\d.,]*\d[eE][+-]?\d{1,3}")  # 1e5: a number, not a word
 
 
-def shown_value(item_type: str, raw: object) -> tuple[str | None, bool]:
+def shown_value(item_type: "str | Item", raw: object) -> tuple[str | None, bool]:
     """How a refused cell may appear in a message: (text, hidden).
 
+    `item_type` is an item type or the `Item` itself; with the item, its guide mark counts too: a
+    value of an item marked ``ja``, ``pseudonym`` or ``fritekst`` (`Item.quotable` is False) is
+    never shown, not even a closed type's (a date of birth): (None, True) when there is one.
     Free text and identifiers (any type not in `CLOSED_TYPES`) are never shown: (None, False).
     A closed type's value is shown on one line and at most `SHOW_MAX` characters — unless it
     looks like a CPR number, holds eight digits in a row, has a capitalised word after another
     word (a name: «Hans Hansen»), or (numbers and dates) holds letters: then (None, True), shown
     as «…skjult». Blank: (None, False).
     """
+    if isinstance(item_type, Item):
+        if item_type.type in CLOSED_TYPES and item_type.identifier is not None:
+            return None, raw is not None and str(raw).strip() != ""
+        item_type = item_type.type
     if raw is None or item_type not in CLOSED_TYPES:
         return None, False
     if isinstance(raw, dt.datetime):
@@ -295,8 +364,8 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
         for p in parts:
             v = _match_choice(item, p)
             if v is None:
-                shown, hidden = shown_value(t, p)
-                hidden = hidden or shown_value(t, raw)[1]  # «Hans Hansen»: not even «Hans»
+                shown, hidden = shown_value(item, p)
+                hidden = hidden or shown_value(item, raw)[1]  # «Hans Hansen»: not even «Hans»
                 return bad(f"ukendt valg {HIDDEN_DA if hidden else repr(shown)}",
                            f"unknown choice {HIDDEN_EN if hidden else repr(shown)}")
             found.append(v)
@@ -310,7 +379,7 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
             return None, None
         if len(value) > MAX_TEXT:
             return bad(f"{len(value)} tegn er for langt", f"{len(value)} characters is too long")
-        if item.code == "respondent_id":
+        if item.is_pseudonym:
             value = value.strip()
             if CPR_RE.search(value):
                 return bad("ligner et CPR-nummer", "looks like a CPR number")
@@ -443,6 +512,16 @@ def _load(p: Path) -> Guide:
             if role not in ROLES:
                 problems.append(f"{where}, kolonne 'brugerblik_rolle': {role!r} — tilladt: meta, forsker, interview eller tom")
                 role = ""
+            mark = r.get(IDENTIFIER_COLUMN, "").strip().lower()
+            mark_where = f"{where}, kolonne '{IDENTIFIER_COLUMN}'"
+            if mark not in IDENTIFIER_MARKS + ("",):
+                problems.append(f"{mark_where}: {r.get(IDENTIFIER_COLUMN)!r} — tilladt: "
+                                "ja (identificerer en person), pseudonym (undersøgelsens pseudonym), "
+                                "fritekst (fritekst, der kan identificere), nej eller tom")
+                mark = ""
+            elif mark and base in STRUCTURE_TYPES:
+                problems.append(f"{mark_where}: {mark!r} står ved en {base} — markeringen gælder kun spørgsmål")
+                mark = ""
             if base == "end_group":
                 if not stack:
                     problems.append(f"{where}: end_group uden en åben begin_group")
@@ -476,6 +555,14 @@ def _load(p: Path) -> Guide:
             if name in items:
                 problems.append(f"{where}, kolonne 'name': koden {name!r} står allerede i række {items[name].row}")
                 continue
+            if mark in ("fritekst", "pseudonym") and base != "text":
+                problems.append(f"{mark_where}: {mark} gælder kun spørgsmål af typen text (et {base}-svar er "
+                                "en kode, et tal eller en dato) — tilladt her: ja, nej eller tom")
+                mark = ""
+            if name == RESPONDENT_KEY and mark not in ("", "pseudonym"):
+                problems.append(f"{mark_where}: {mark!r} — {RESPONDENT_KEY} er altid respondentens pseudonym "
+                                "(nøglen, der forbinder alt om respondenten); tilladt: pseudonym eller tom")
+                mark = ""
             req = _truthy(r.get("required", ""))
             if req is None:
                 problems.append(f"{where}, kolonne 'required': {r.get('required')!r} — tilladt: yes, no eller tom")
@@ -487,7 +574,8 @@ def _load(p: Path) -> Guide:
                       appearance=r.get("appearance", ""),
                       role=role or (group.role if group else "interview"),
                       group=group.name if group else "",
-                      choices=tuple(choices.get(list_name, ())))
+                      choices=tuple(choices.get(list_name, ())),
+                      identifier=resolve_identifier(mark, base, name), identifier_mark=mark)
             for col in ("relevant", "constraint"):
                 src = getattr(it, col)
                 if src:

@@ -260,9 +260,10 @@ def check_pseudonym(value: object, what: str = "id") -> str:
     return v
 
 
-def _value_text(item_type: str, raw: object) -> str:
-    """«værdi V — » for a refused value a message may show (codes, numbers, dates; masked), else ""."""
-    shown, hidden = shown_value(item_type, raw)
+def _value_text(item, raw: object) -> str:
+    """«værdi V — » for a refused value a message may show (codes, numbers, dates the guide does not
+    mark as identifying; masked), else "". `item`: an item type or the `survey.guide.Item`."""
+    shown, hidden = shown_value(item, raw)
     if hidden:
         return f"værdi {HIDDEN_DA} — "
     return f"værdi {shown} — " if shown is not None else ""
@@ -311,7 +312,7 @@ def check_source_frame(df: pd.DataFrame, guide: Guide, wide_df: pd.DataFrame | N
         for code, item in guide.items.items():
             value, problem = guide.check_value(code, rec.get(code))
             if problem is not None:
-                problems.append(f"række {n}, kolonne '{code}': {_value_text(item.type, rec.get(code))}"
+                problems.append(f"række {n}, kolonne '{code}': {_value_text(item, rec.get(code))}"
                                 f"{problem.text('da')}")
             elif value is None and item.required:
                 problems.append(f"række {n}, kolonne '{code}': mangler (påkrævet)")

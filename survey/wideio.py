@@ -46,9 +46,10 @@ Every problem names the spreadsheet row the user sees (the header is row 1), the
 what is allowed: ``række 3, kolonne age: værdi 200 — tilladt: heltal 16–110`` (Danish) or
 ``row 3, column age: value 200 — allowed: whole number 16–110`` (English). **Messages never
 quote free text or identifiers**: the value is shown only for closed types (choices, numbers,
-dates), on one line and at most 16 characters, and hidden as «…skjult» when it looks like a CPR
-number, a phone number or a name, or has letters in a number or date field
-(`survey.guide.shown_value`); a free-text cell or a respondent id is never shown. If there is
+dates) that the guide does not mark as identifying (column ``brugerblik_identifikator``: a date
+of birth marked ``ja`` is never shown), on one line and at most 16 characters, and hidden as
+«…skjult» when it looks like a CPR number, a phone number or a name, or has letters in a number
+or date field (`survey.guide.shown_value`); a free-text cell or a respondent id is never shown. If there is
 any problem nothing is written. At most `_MAX_PROBLEMS` problems are listed (then a count of
 the rest).
 
@@ -202,9 +203,11 @@ def _show(raw: object) -> str | None:
     return s if len(s) <= _SHOW_MAX else s[:_SHOW_MAX - 1] + "…"
 
 
-def _value_problem(row: int, column: str, raw: object, vp: ValueProblem, item_type: str) -> Message:
-    """A refused cell: row, column and what is allowed; the value only for a closed type, masked."""
-    shown, hidden = shown_value(item_type, raw)
+def _value_problem(row: int, column: str, raw: object, vp: ValueProblem, item: Item | str) -> Message:
+    """A refused cell: row, column and what is allowed; the value only for a closed type the guide
+    does not mark as identifying (`survey.guide.shown_value`), masked."""
+    shown, hidden = shown_value(item, raw)
+    item_type = item.type if isinstance(item, Item) else item
     return Message("value", vp.text("da"), vp.text("en"), row=row, column=column, value=shown,
                    show_value=item_type in CLOSED_TYPES and (shown is not None or hidden), masked=hidden)
 
@@ -1248,7 +1251,7 @@ def _validate(guide: Guide, table: _Table, *, store_ids: set[str], store_sites: 
                 else:
                     value, vp = _check_one(item, raw, csv_mode)
             if vp is not None:
-                problem(_value_problem(rn, heads[code], raw, vp, item.type))
+                problem(_value_problem(rn, heads[code], raw, vp, item))
             elif value is None:
                 if code in REQUIRED_COLUMNS:
                     problem(Message("required", "skal udfyldes — tilladt: " + _allowed(item)[0],
@@ -1561,29 +1564,25 @@ def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
     files.write_atomic(path, write)
 
 
-# Text columns an anonymised export leaves alone: the pseudonym and the site (an analysis variable).
-UNMASKED_TEXT = ("respondent_id", "site")
-
-
 def mask_free_text(df: pd.DataFrame, guide: Guide, engine: Engine | None) -> pd.DataFrame:
-    """A copy with every free-text cell (and the interviewer's name) anonymised."""
-    from coding.anonymise import export_masker
+    """The de-identified copy of a wide frame, as the guide marks its fields (`survey.deidentify`):
+    free text (``fritekst``) anonymised, names and other direct identifiers (``ja``: the interviewer)
+    pseudonymised as "Interviewer 1" …, pseudonyms (``respondent_id``) and the rest kept."""
+    from survey.deidentify import deidentify
 
-    mask = export_masker(engine)
-    out = df.copy()
-    for code in out.columns:
-        if code in guide.items and guide.item(code).type == "text" and code not in UNMASKED_TEXT:
-            out[code] = [mask(v) for v in out[code]]
-    return out
+    return deidentify(df, guide, engine)
 
 
 def export_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, anonymised: bool = True) -> int:
     """Export every respondent in the store to FILE.csv or FILE.xlsx; returns the row count.
 
-    Free text is anonymised by default (names, CPR, phone, addresses, places → [navn] …), as
-    everything that leaves the research team is. The file is written by `survey.files`: atomic,
-    owner-only (0600), blanks as empty cells; a missing folder is refused, never created. `anonymised=False` (CLI: --umaskeret) gives the
-    exact data, for the team's own round trips: import(export(x, anonymised=False)) == x.
+    De-identified by default, as everything that leaves the research team is, following the
+    guide's column ``brugerblik_identifikator`` (`mask_free_text`, `survey.deidentify`): free text
+    anonymised (names, CPR, phone, addresses, places → [navn] …), names such as the interviewer's
+    replaced by "Interviewer 1" …, the respondent's pseudonym kept. The file is written by
+    `survey.files`: atomic, owner-only (0600), blanks as empty cells; a missing folder is refused,
+    never created. `anonymised=False` (CLI: --umaskeret) gives the exact data, for the team's own
+    round trips: import(export(x, anonymised=False)) == x.
     """
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".xlsx"):

@@ -10,8 +10,12 @@ the researcher's edits, so only do that on purpose.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from openpyxl import Workbook
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tools.mark_identifiers import mark_sheet  # noqa: E402
 
 PROBE_Q = {
     "arbejdsmarked": "Har tilbuddet bragt dig tættere på arbejdsmarkedet?",
@@ -274,6 +278,7 @@ def build(path: str) -> None:
     ws.column_dimensions["B"].width = 26
     ws.column_dimensions["C"].width = 70
     ws.column_dimensions["D"].width = 50
+    mark_sheet(ws)  # column brugerblik_identifikator (issue 12, tools/mark_identifiers.py)
     wb.save(path)
 
 

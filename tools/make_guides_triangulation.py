@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from survey.guide import DEFAULT_GUIDE, load_guide  # noqa: E402
+from tools.mark_identifiers import mark_sheet  # noqa: E402
 
 COLUMNS = ["type", "name", "label", "hint", "required", "relevant", "constraint",
            "constraint_message", "appearance", "brugerblik_rolle"]
@@ -491,6 +492,7 @@ def build_one(informant: str, target: Path, user_choices: dict[str, list[tuple[s
         sheet.freeze_panes = "A2"
     for col, width in zip("ABCD", (30, 26, 70, 50)):
         ws.column_dimensions[col].width = width
+    mark_sheet(ws)  # column brugerblik_identifikator (issue 12, tools/mark_identifiers.py)
     path = target / spec["file"]
     wb.save(path)
     return path

@@ -194,6 +194,6 @@ def test_raw_export_anonymises_free_text_by_default(tmp_path, capsys, db_url):
     m = pd.read_csv(masked, dtype=str, encoding="utf-8-sig")
     e = pd.read_csv(exact, dtype=str, encoding="utf-8-sig")
     assert m.loc[0, "hvorfor_her"] == "Min mentor [navn] ringer på [telefon], mit CPR er [cpr]."
-    assert m.loc[0, "interviewer"] == "[navn]"
+    assert m.loc[0, "interviewer"] == "Interviewer 1"  # marked ja in the guide: pseudonymised (issue 12)
     assert (m.loc[0, "respondent_id"], m.loc[0, "site"], m.loc[0, "age"]) == ("AMA-01", "Amadeus", "44")
     assert e.loc[0, "hvorfor_her"] == row["hvorfor_her"] and e.loc[0, "interviewer"] == "Anne Hansen"

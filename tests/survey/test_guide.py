@@ -3,7 +3,7 @@ import shutil
 import pytest
 from openpyxl import load_workbook
 
-from survey.guide import DEFAULT_GUIDE, GuideError, load_guide
+from survey.guide import DEFAULT_GUIDE, IDENTIFIER_COLUMN, GuideError, load_guide, shown_value
 from tests.conftest import shared_or_copy
 
 PROBES = ["rytme", "kontakt", "sjovt", "mod", "arbejdsmarked", "faglige_evner", "bolig", "sundhed",
@@ -177,3 +177,95 @@ def test_pyxform_checks_the_guide_too(tmp_path):
                 row[1].value = "aktivering"
     problems = _problems(tmp_path, edit)
     assert len(problems) == 1 and "aktivering" in problems[0], problems
+
+
+# ---------------------------------------------------------------- identifiers marked in the guide (issue 12)
+
+def _mark(wb, code: str, value) -> None:
+    ws = wb["survey"]
+    col = [c.value for c in ws[1]].index(IDENTIFIER_COLUMN) + 1
+    ws.cell(_row_of(wb, code), col).value = value
+
+
+def test_bundled_guides_mark_every_text_question():
+    from survey.sources import INFORMANTS, guide_for
+
+    expected = {"bruger": (["interviewer"], ["respondent_id"]),
+                "sagsbehandler": (["interviewer"], ["respondent_id", "informant_id"]),
+                "kontaktperson": (["interviewer"], ["respondent_id", "informant_id"]),
+                "leder": (["interviewer"], ["informant_id"]),
+                "journal": (["interviewer"], ["respondent_id"])}
+    for informant in INFORMANTS:
+        g = guide_for(informant)
+        assert (g.identifier_codes(pseudonyms=False), g.pseudonym_codes()) == expected[informant], informant
+        assert g.identifier_codes() == [c for c in g.codes if c in expected[informant][0] + expected[informant][1]]
+        texts = [it for it in g.items.values() if it.type == "text"]
+        # every text question is marked in the cell itself, none left to the default
+        assert all(it.identifier_mark for it in texts), [it.code for it in texts if not it.identifier_mark]
+        assert not any(it.identifier_mark for it in g.items.values() if it.type != "text")
+        assert set(g.free_text_codes()) == {it.code for it in texts if it.identifier == "fritekst"}
+    g = guide_for("bruger")
+    assert g.item("site").identifier is None and g.item("site").identifier_mark == "nej"
+    assert g.item("hvorfor_her").identifier == "fritekst" and g.item("age").identifier is None
+    assert {"hvorfor_her", "udbytte_aabent", "rytme_note", "offentlige_bidrag"} <= set(g.free_text_codes())
+    assert "site" not in g.free_text_codes() and "interviewer" not in g.free_text_codes()
+    assert guide_for("sagsbehandler").item("kommune").identifier == "fritekst"
+
+
+def test_identifier_marks_of_another_study(tmp_path):
+    from tests.custom_guides import another_study
+
+    g = load_guide(another_study(tmp_path / "anden.xlsx"))
+    assert g.form_id == "anden_undersoegelse"
+    assert g.identifier_codes(pseudonyms=False) == ["interviewer", "kontaktperson_navn", "foedselsdato"]
+    assert g.pseudonym_codes() == ["respondent_id", "familie_id"]
+    assert g.free_text_codes()[-2:] == ["hjemmet", "uden_markering"]  # blank text question: free text
+    assert g.item("bydel").identifier is None and g.item("uden_markering").identifier_mark == ""
+    # a field marked pseudonym is checked as one: never a CPR number, never a name
+    assert g.check_value("familie_id", " FAM-7 ") == ("FAM-7", None)
+    for bad in ("010203-1234", "Hans Hansen"):
+        value, problem = g.check_value("familie_id", bad)
+        assert value is None and "pseudonym" in problem.text("da")
+    # a refused value of a closed type marked ja is never shown in a message; unmarked ones are
+    assert shown_value(g.item("foedselsdato"), "1980-02-31") == (None, True)
+    assert shown_value(g.item("age"), "200") == ("200", False)
+    assert not g.item("foedselsdato").quotable and g.item("age").quotable
+
+
+def test_guide_without_the_column_masks_every_text_but_the_respondent_id(tmp_path):
+    from tests.custom_guides import another_study
+
+    g = load_guide(another_study(tmp_path / "gammel.xlsx", drop_column=True))
+    texts = [c for c, it in g.items.items() if it.type == "text"]
+    assert g.pseudonym_codes() == ["respondent_id"] and g.identifier_codes(pseudonyms=False) == []
+    assert g.free_text_codes() == [c for c in texts if c != "respondent_id"]  # site and interviewer too
+
+
+@pytest.mark.parametrize("code, value, expected", [
+    ("hverdag", "hemmelig", "{where}: 'hemmelig' — tilladt: ja (identificerer en person), pseudonym "
+                            "(undersøgelsens pseudonym), fritekst (fritekst, der kan identificere), nej eller tom"),
+    ("age", "fritekst", "{where}: fritekst gælder kun spørgsmål af typen text (et integer-svar er en kode, et tal "
+                        "eller en dato) — tilladt her: ja, nej eller tom"),
+    ("gender", "pseudonym", "{where}: pseudonym gælder kun spørgsmål af typen text (et select_one-svar er en "
+                            "kode, et tal eller en dato) — tilladt her: ja, nej eller tom"),
+    ("om_dig", "ja", "{where}: 'ja' står ved en begin_group — markeringen gælder kun spørgsmål"),
+    ("respondent_id", "ja", "{where}: 'ja' — respondent_id er altid respondentens pseudonym (nøglen, der "
+                            "forbinder alt om respondenten); tilladt: pseudonym eller tom"),
+])
+def test_unknown_or_misplaced_marks_are_refused_in_danish_naming_row_and_column(tmp_path, code, value, expected):
+    row = _row_of(load_workbook(DEFAULT_GUIDE), code)
+    problems = _problems(tmp_path, lambda wb: _mark(wb, code, value))
+    assert problems == [expected.format(where=f"ark 'survey', række {row}, kolonne '{IDENTIFIER_COLUMN}'")]
+
+
+def test_marks_are_read_case_insensitively_and_nej_means_neither(tmp_path):
+    def edit(wb):
+        _mark(wb, "hverdag", " Nej ")
+        _mark(wb, "gender", "JA")
+    p = tmp_path / "guide.xlsx"
+    wb = load_workbook(DEFAULT_GUIDE)
+    edit(wb)
+    wb.save(p)
+    g = load_guide(p)
+    assert g.item("hverdag").identifier is None and "hverdag" not in g.free_text_codes()
+    assert g.item("gender").identifier == "ja" and "gender" in g.identifier_codes()

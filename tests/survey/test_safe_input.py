@@ -546,7 +546,7 @@ def test_source_imports_never_quote_a_name_cpr_number_or_id(db_url, engine, guid
     err = capsys.readouterr().err
     assert "Række 2, kolonne 'antal_i_aktivering': værdi «…skjult» — tilladt: heltal 0–1000" in err
     assert "Række 2, kolonne 'deltagelse': værdi «…skjult» — tilladt:" in err
-    assert "række 2: informant_id ligner et cpr-nummer" in err.lower()
+    assert "række 2, kolonne 'informant_id': ligner et cpr-nummer" in err.lower()  # marked pseudonym
     assert "række 3: source_id ligner et cpr-nummer" in err.lower()
     _no_leak(err + caplog.text)
 

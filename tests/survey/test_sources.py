@@ -231,7 +231,8 @@ def test_check_source_frame_collects_every_problem(guides):
     with pytest.raises(SourceError) as e:
         check_source_frame(df, guides["sagsbehandler"])
     msg = str(e.value)
-    assert "række 2: informant_id ligner et CPR-nummer" in msg and "1234" not in msg  # ids are never quoted
+    # informant_id is marked pseudonym in the guide: checked by Guide.check_value, never quoted
+    assert "række 2, kolonne 'informant_id': ligner et CPR-nummer" in msg and "1234" not in msg
     assert "række 3: source_id står allerede i række 2" in msg
     assert "række 3, kolonne 'fokus': værdi lidt — tilladt: konkret, generelt" in msg
     assert "række 4, kolonne 'respondent_id': mangler (påkrævet)" in msg
