@@ -34,6 +34,7 @@ from survey import store
 from survey.guide import Guide
 from survey.interview import quote_question
 from survey.models import Answer, AuditEntry, Interview, Quote, Site, utcnow
+from survey.privacy import refuse_if_withdrawn
 from survey.text import safe_text, shown, text_field
 
 ARKETYPE = "arketype"
@@ -184,7 +185,9 @@ def _write(s: Session, guide: Guide, iv: Interview, code: str, raw: object, who:
 
     An unchanged value with no new reason is a no-op (returns the latest decision, maybe None).
     An unchanged value with a new reason is recorded and audited (old = new, reason in note).
+    Refused (`survey.privacy.WithdrawnError`) for a respondent who withdrew consent (issue 12).
     """
+    refuse_if_withdrawn(s, iv)
     note = safe_text(note).strip() or None if note is not None else None
     value, problem = guide.check_value(code, raw)
     if problem is not None:
@@ -345,6 +348,7 @@ def link_evidence(s: Session, interview_id: str, quote_ids: Iterable[int], *, wh
     bad = [q for q in ids if q not in quotes or quotes[q].interview_id != iv.id]
     if bad:
         raise CodingError(f"Citat {', '.join(map(str, bad))} hører ikke til {iv.respondent_id}. Intet er gemt.")
+    refuse_if_withdrawn(s, iv)  # issue 12
     dec = _current_arketype_decision(s, iv, who)
     have = set(s.execute(select(DecisionEvidence.quote_id).where(DecisionEvidence.decision_id == dec.id)).scalars())
     new = [q for q in ids if q not in have]

@@ -287,6 +287,105 @@ def cmd_db(args) -> int:
         engine.dispose()
 
 
+def _date_arg(raw: str | None, what: str):
+    """A YYYY-MM-DD option as a date (None when not given); StoreError in Danish otherwise."""
+    import datetime as dt
+
+    from survey.store import StoreError
+
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise StoreError(f"{what} skal være en dato som ÅÅÅÅ-MM-DD (fik {str(raw)[:20]!r}).") from None
+
+
+def cmd_respondent(args) -> int:
+    """respondent tilbagetraek|slet|opbevaring|slet-raadata|oversigt (issue 12): survey.privacy does the work."""
+    from sqlmodel import Session
+
+    from survey import privacy
+
+    act, engine, who, p = args.respondent_action, _engine(args), getattr(args, "who", None), args.principal
+    if act == "tilbagetraek":
+        v = privacy.withdraw(engine, args.id, args.samtykke, withdrawn_on=_date_arg(args.dato, "--dato"),
+                             reason=args.grund, who=who, principal=p)
+        if v.already:
+            print(f"{v.respondent_id} har allerede trukket samtykket til {v.purpose_label} tilbage "
+                  f"({v.withdrawn_on.isoformat()}, registreret af {v.recorded_by or 'ukendt'}); intet er ændret.")
+        else:
+            what = ("Intet nyt om respondenten kan gemmes, og alle eksporter, tabeller og figurer udelader "
+                    "respondenten og kilderne om vedkommende." if v.purpose == "interview" else
+                    "Journaludtræk om respondenten kan hverken oprettes, gemmes eller åbnes, og eksporterne udelader "
+                    "de eksisterende.")
+            print(f"Registreret: {v.respondent_id} trak samtykket til {v.purpose_label} tilbage "
+                  f"{v.withdrawn_on.isoformat()}. {what} Data fra før er ikke slettet: brug «brugerblik respondent "
+                  f"slet {v.respondent_id} --grund …» for at slette dem.")
+        return 0
+    if act == "slet":
+        print(privacy.delete_respondent(engine, args.id, reason=args.grund, who=who, principal=p).summary())
+        return 0
+    if act == "opbevaring":
+        if args.fjern or args.slutdato:
+            end = None if args.fjern else _date_arg(args.slutdato, "--slutdato")
+            privacy.set_end_date(engine, end, who=who, principal=p)
+            print(f"Undersøgelsens slutdato er sat til {end.isoformat()}: derefter mindes administratorer om at "
+                  "slette rådata." if end else "Undersøgelsens slutdato er fjernet.")
+            return 0
+        with Session(engine) as s:
+            end = privacy.end_date(s)
+        print(f"Undersøgelsens slutdato: {end.isoformat() if end else 'ikke sat'}."
+              + ("" if end is None else " (Efter den mindes administratorer om at slette rådata, så længe der er "
+                                        "nogen: se brugerblik respondent slet-raadata.)"))
+        return 0
+    if act == "slet-raadata":
+        r = privacy.delete_raw_data(engine, _guide(args), confirm=args.bekraeft, journal=args.med_journaludtraek,
+                                    who=who, principal=p)
+        print(r.summary())
+        return 0
+    # oversigt
+    with Session(engine) as s:
+        end = privacy.end_date(s)
+    rows = privacy.list_withdrawals(engine)
+    print(f"Undersøgelsens slutdato: {end.isoformat() if end else 'ikke sat'}.")
+    print(f"Tilbagetrukne samtykker: {len(rows)}")
+    for v in rows:
+        print(f"  {v.respondent_id}\t{v.purpose_label}\t{v.withdrawn_on.isoformat()}\t{v.recorded_by or ''}\t{v.reason}")
+    stones = privacy.list_deletions(engine)
+    print(f"Sletninger (gravsten, uden indhold): {len(stones)}")
+    for t in stones:
+        kinds = ", ".join(f"{n} {privacy.KIND_LABELS.get(k, k)}" for k, n in sorted(t.counts.items()))
+        print(f"  {t.interview_id}\t{t.informant}\t{t.at:%Y-%m-%d %H:%M} UTC\t{t.who or ''}\t{t.reason}\t{kinds}")
+    return 0
+
+
+def _retention_reminder(args, principal) -> None:
+    """Issue 12: after the study's end date an administrator is reminded on every command (standard
+    error) to delete the raw data. Reads the store as it is (no migration); never fails a command."""
+    from survey import auth
+
+    if principal is None or not (principal is auth.OPEN or auth.allowed(principal.role, "retention")):
+        return
+    try:
+        engine = _auth_engine(args)
+    except Exception:  # noqa: BLE001 — an unreachable store: the command itself says so
+        return
+    if engine is None:
+        return
+    try:
+        from survey import privacy
+
+        text = privacy.retention_reminder(engine, user_guide=None if not getattr(args, "guide", None)
+                                          else _guide(args))
+    except Exception:  # noqa: BLE001 — a reminder never stops a command
+        text = None
+    finally:
+        engine.dispose()
+    if text:
+        print(text, file=sys.stderr)
+
+
 def cmd_tag(args) -> int:
     from coding import nlp
 
@@ -435,6 +534,11 @@ COMMAND_ACTIONS: dict[str, str] = {
     "user passwd": "users",
     "user role": "users",
     "user demo-admin": BOOTSTRAP,
+    "respondent tilbagetraek": "respondent.withdraw",
+    "respondent slet": "respondent.delete",
+    "respondent oversigt": "respondent.withdraw",
+    "respondent opbevaring": "retention",
+    "respondent slet-raadata": "retention",
 }
 
 #: What a BOOTSTRAP command says when the store already has users (it then does nothing).
@@ -796,6 +900,30 @@ def build_parser() -> argparse.ArgumentParser:
     ur.add_argument("rolle", metavar="ROLLE")
     usub.add_parser("demo-admin", help="opret demo-administratoren på en database uden brugere (ellers intet)")
     us.set_defaults(func=cmd_user)
+
+    rp = sub.add_parser("respondent", help="tilbagetrækning af samtykke, sletning og opbevaring (GDPR)")
+    rsub = rp.add_subparsers(dest="respondent_action", required=True)
+    rt = rsub.add_parser("tilbagetraek", help="registrér, at en respondent trækker sit samtykke tilbage: intet nyt "
+                                              "gemmes, og eksporterne udelader respondenten")
+    rt.add_argument("id", metavar="ID", help="respondentens id (fx AMA-03)")
+    rt.add_argument("--samtykke", required=True, choices=["interview", "journal"],
+                    help="interview: til interviewet (og kilderne om respondenten); journal: til journalindsigt")
+    rt.add_argument("--dato", metavar="ÅÅÅÅ-MM-DD", help="dagen, respondenten trak samtykket tilbage (standard: i dag)")
+    rt.add_argument("--grund", required=True, metavar="TEKST", help="begrundelse (hvordan og hvorfor)")
+    rs = rsub.add_parser("slet", help="slet alt om en respondent (interview, kilder, journaludtræk, citater, "
+                                      "transskriptioner, kodning); revisionssporet beholder en gravsten uden indhold")
+    rs.add_argument("id", metavar="ID", help="respondentens id (fx AMA-03), eller en kildes eget id for kun den")
+    rs.add_argument("--grund", required=True, metavar="TEKST", help="begrundelse (fx anmodning om sletning)")
+    ro = rsub.add_parser("opbevaring", help="undersøgelsens slutdato, hvorefter rådata skal slettes (vis, sæt, fjern)")
+    ro.add_argument("--slutdato", metavar="ÅÅÅÅ-MM-DD", help="sæt slutdatoen")
+    ro.add_argument("--fjern", action="store_true", help="fjern slutdatoen")
+    rr = rsub.add_parser("slet-raadata", help="slet rådata (transskriptioner, fritekst, umaskerede citater) og behold "
+                                              "de anonymiserede, samlede resultater")
+    rr.add_argument("--bekraeft", action="store_true", help="slet (uden: vis kun, hvad der ville blive slettet)")
+    rr.add_argument("--med-journaludtraek", dest="med_journaludtraek", action="store_true",
+                    help="slet også journaludtrækkene helt, med deres kodede svar (ellers kun deres fritekst)")
+    rsub.add_parser("oversigt", help="tilbagetrukne samtykker, sletninger (gravsten) og slutdatoen")
+    rp.set_defaults(func=cmd_respondent)
     return p
 
 
@@ -825,6 +953,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.principal = principal
     if principal.username is not None:
         args.who = principal.username  # the audit trail records the login, not a --who given by hand
+    if command_key(parser, args) != "respondent slet-raadata":  # that one says what is left itself
+        _retention_reminder(args, principal)  # issue 12: administrators, after the study's end date
 
     try:
         return args.func(args)

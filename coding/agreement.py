@@ -45,6 +45,7 @@ from archetypes.model import ARCHETYPES
 from survey import store
 from survey.guide import Guide, load_guide
 from survey.models import AuditEntry, Interview, Quote, utcnow
+from survey.privacy import refuse_if_withdrawn
 from survey.text import safe_text, shown, text_field
 
 UNIT_KINDS = ("respondent", "segment", "quote")
@@ -217,6 +218,8 @@ def record(s: Session, coder: str, unit: UnitLike, variable: str, value: object,
     u = _unit(s, unit)
     variable = check_variable(variable, u.kind)
     v = check_value(variable, value, guide)
+    if v is not None:  # issue 12: no new coding about a respondent who withdrew consent
+        refuse_if_withdrawn(s, _interview_of(s, u) or _segment_interview(s, u))
     row = s.execute(select(CoderValue).where(CoderValue.unit_kind == u.kind, CoderValue.unit_id == u.id,
                                              CoderValue.variable == variable, CoderValue.coder == coder)
                     ).scalars().first()
@@ -380,6 +383,17 @@ def agreement_summary(s: Session, coder_a: str, coder_b: str,
 
 # --------------------------------------------------------------------------- settlement
 
+def _segment_interview(s: Session, u: Unit) -> Optional[Interview]:
+    """The interview a segment unit's transcript belongs to (None for other units)."""
+    if u.kind != "segment" or not u.id.isdigit():
+        return None
+    from coding.transcripts import Segment, Transcript
+
+    return s.execute(select(Interview).join(Transcript, Transcript.interview_id == Interview.id)
+                     .join(Segment, Segment.transcript_id == Transcript.id).where(Segment.id == int(u.id))
+                     ).scalars().first()
+
+
 def _interview_of(s: Session, u: Unit) -> Optional[Interview]:
     if u.kind == "respondent":
         return store.interview_by_respondent(s, u.id)
@@ -404,6 +418,7 @@ def settle(s: Session, unit: UnitLike, variable: str, value: object, who: str, n
     v = check_value(variable, value, guide)
     if v is None:
         raise AgreementError("Angiv den endelige værdi.")
+    refuse_if_withdrawn(s, _interview_of(s, u) or _segment_interview(s, u))  # issue 12
     note = text_field(note, "Noten", max_len=20_000, single_line=False, error=AgreementError) or None
     coded = {c: val for (c, val) in s.execute(select(CoderValue.coder, CoderValue.value).where(
         CoderValue.unit_kind == u.kind, CoderValue.unit_id == u.id, CoderValue.variable == variable)).all()}

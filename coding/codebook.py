@@ -716,6 +716,9 @@ def record_decision(s: Session, target_kind: str, target_id: Union[str, int], co
     tid = str(target_id).strip()
     if not tid:
         raise CodebookError("Beslutningen mangler et id for citatet/segmentet.")
+    from survey.privacy import refuse_for_target
+
+    refuse_for_target(s, target_kind, tid)  # issue 12: nothing new about a respondent who withdrew consent
     if text is None and target_kind == "quote":
         try:
             q = s.get(Quote, int(tid))

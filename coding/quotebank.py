@@ -62,6 +62,7 @@ from coding.transcripts import (CodeLike, CodingView, QuoteCode, _turn_decisions
 from survey.guide import Guide
 from survey.interview import TRANSCRIPT_LABEL, quote_question  # noqa: F401 (TRANSCRIPT_LABEL: re-exported)
 from survey.models import Answer, AuditEntry, Interview, Quote, Site, utcnow
+from survey.privacy import exportable, refuse_if_withdrawn
 from survey.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -286,7 +287,8 @@ def quote_bank(s: Session, guide: Guide, *, search: Optional[str] = None, group:
     q = (select(Quote, Interview.respondent_id, Site.name, Site.site_type)
          .join(Interview, Interview.id == Quote.interview_id)
          .join(Site, Site.id == Interview.site_id, isouter=True)
-         .where(Interview.informant == "bruger"))  # the users' words (other sources: issue 7, not quoted here)
+         .where(Interview.informant == "bruger")  # the users' words (other sources: issue 7, not quoted here)
+         .where(exportable(Interview)))  # issue 12: not of a respondent who withdrew consent to the interview
     if for_report is not None:
         q = q.where(Quote.for_report == bool(for_report))
     if stypes is not None:
@@ -333,6 +335,7 @@ def mark_for_report(s: Session, quote_id: Union[int, str], flag: bool, who: Opti
     flag = bool(flag)
     if bool(q.for_report) == flag:
         return False
+    refuse_if_withdrawn(s, q.interview_id)  # issue 12
     now = utcnow()
     s.add(AuditEntry(interview_id=q.interview_id, entity="quote", code=q.item_code,
                      old_value=str(bool(q.for_report)).lower(), new_value=str(flag).lower(), who=who, at=now,
@@ -362,6 +365,7 @@ def code_quote(s: Session, quote_id: Union[int, str], codes: Union[CodeLike, Ite
     """Put one or more theme codes on a quote (already there: who/at updated). With `source`
     an accepted CodeDecision is recorded too. All codes are checked before anything is written."""
     q = _get_quote(s, quote_id)
+    refuse_if_withdrawn(s, q.interview_id)  # issue 12: no new coding about a respondent who withdrew consent
     code_rows = resolve_codes(s, codes)
     check_source(source)
     now = utcnow()

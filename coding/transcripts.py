@@ -103,6 +103,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from coding.codebook import SOURCES, Code, CodeDecision, CodebookError, all_codes, get_code, record_decision
 from survey.models import AuditEntry, Interview, Quote, Site, utcnow
+from survey.privacy import refuse_for_target, refuse_if_withdrawn
 from survey.store import StoreError, interview_by_respondent
 from survey.text import first_bad_bytes, utf8_or_cp1252
 
@@ -627,6 +628,7 @@ def import_transcript(s: Session, interview_or_respondent_id: Union[str, Intervi
     """
     data, name = _read_source(path_or_bytes, filename)
     iv = resolve_interview(s, interview_or_respondent_id)
+    refuse_if_withdrawn(s, iv)  # issue 12: no transcript of a respondent who withdrew consent
     fmt, text, sections = read_transcript(data, name)
     pieces = split_segments(text, sections)
     if not pieces:
@@ -798,6 +800,7 @@ def code_segment(s: Session, segment_id: Union[int, str], codes: Union[CodeLike,
     With `source` ('regel', 'model', 'regel+model', 'manuel') an accepted CodeDecision is recorded
     too. All codes are checked before anything is written."""
     seg = _get_segment(s, segment_id)
+    refuse_for_target(s, "segment", seg.id)  # issue 12
     code_rows = resolve_codes(s, codes)
     m = _memo(memo)
     check_source(source)
@@ -820,6 +823,7 @@ def set_memo(s: Session, segment_id: Union[int, str], code: CodeLike, memo: Opti
              who: Optional[str] = None) -> SegmentView:
     """Edit the memo of one code on a segment (blank clears it)."""
     seg = _get_segment(s, segment_id)
+    refuse_for_target(s, "segment", seg.id)  # issue 12
     c = resolve_codes(s, code)[0]
     row = s.get(SegmentCode, (seg.id, c.id))
     if row is None:
@@ -925,6 +929,7 @@ def quote_from_segment(s: Session, segment_id: Union[int, str], who: Optional[st
         raise TranscriptError("Citatet er tomt.")
     t = s.get(Transcript, seg.transcript_id)
     iv = s.get(Interview, t.interview_id)
+    refuse_if_withdrawn(s, iv)  # issue 12
     now = utcnow()
     q = Quote(interview_id=iv.id, item_code=(item_code or TRANSCRIPT_ITEM)[:100], text=text,
               for_report=bool(for_report), created_at=now, updated_at=now, created_by=who)

@@ -78,6 +78,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "package": frozenset({"interviewer", "researcher", "admin"}),  # field laptop -> central store (own interviews)
     "package.all": frozenset({"researcher", "admin"}),             # a package of the whole store
     "audit.view": frozenset({"researcher", "admin"}),
+    # privacy (issue 12, survey.privacy): withdrawal of consent, deletion of a respondent, retention
+    "respondent.withdraw": frozenset({"researcher", "admin"}),
+    "respondent.delete": frozenset({"researcher", "admin"}),
+    "retention": frozenset({"admin"}),                            # study end date, deleting raw data
 }
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -177,6 +181,9 @@ ACTION_TEXT: dict[str, str] = {
     "package": "eksportere feltpakker med egne interview",
     "package.all": "eksportere hele databasen som feltpakke",
     "audit.view": "se revisionssporet",
+    "respondent.withdraw": "registrere tilbagetrækning af samtykke",
+    "respondent.delete": "slette respondenter",
+    "retention": "administrere opbevaring og sletning af rådata",
 }
 
 

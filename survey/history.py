@@ -35,6 +35,8 @@ KIND_LABELS: dict[str, str] = {
     "consent": "Samtykke",
     "user": "Bruger",
     "site": "Sted",
+    "sletning": "Sletning",   # issue 12: a deleted interview's tombstone (survey.privacy)
+    "study": "Undersøgelsen",  # issue 12: the study's end date, raw data deleted
 }
 
 
@@ -100,8 +102,9 @@ def respondent_history(s: Session, interview_id: str, guide: Optional[Guide] = N
 
 
 def admin_history(s: Session, limit: int = 1000) -> list[HistoryRow]:
-    """Changes to users and sites (who created, disabled, reset, changed role; renamed a site), newest first."""
-    q = (select(AuditEntry).where(AuditEntry.entity.in_(("user", "site")))
+    """Changes to users and sites (who created, disabled, reset, changed role; renamed a site), deletions of
+    respondents (tombstones: who, when, why — no content) and the study's retention, newest first."""
+    q = (select(AuditEntry).where(AuditEntry.entity.in_(("user", "site", "sletning", "study")))
          .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
     return [HistoryRow(_aware(a.at), a.who, a.entity, a.code or "", a.old_value, a.new_value, a.note)
             for a in s.execute(q).scalars()]

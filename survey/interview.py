@@ -37,6 +37,7 @@ from survey import auth, store
 from survey.db import is_transient, retrying, session_scope
 from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, utcnow
+from survey.privacy import refuse_if_withdrawn
 
 log = logging.getLogger(__name__)
 
@@ -1037,6 +1038,7 @@ def add_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, t
         with session_scope(engine) as s:
             iv, _ = _get(s, interview_id)
             _refuse_if_closed(iv)
+            refuse_if_withdrawn(s, iv)  # issue 12: no new quote about a respondent who withdrew consent
             w = _who_for(s, iv, who)
             now = utcnow()
             q = Quote(interview_id=interview_id, item_code=item_code, text=t, for_report=bool(for_report),
@@ -1048,7 +1050,7 @@ def add_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, t
                                  new_value=t, who=w, at=now, note="citat tilføjet"))
             s.flush()
             return _quote(q), ""
-    except InterviewError as e:
+    except (InterviewError, store.StoreError) as e:  # StoreError: privacy.WithdrawnError (issue 12)
         return None, str(e)
     except SQLAlchemyError as e:
         log.error("citat kunne ikke gemmes (interview %s): %s", interview_id, type(e).__name__)
@@ -1079,6 +1081,7 @@ def update_quote(engine: Engine, interview_id: str, quote_id: int, *, text: obje
                 s.delete(q)
                 iv.updated_at = now
                 return None, ""
+            refuse_if_withdrawn(s, iv)  # issue 12: deleting a quote is allowed, changing it is not
             if new_text is not None and new_text != q.text:
                 if audit:
                     s.add(AuditEntry(interview_id=interview_id, entity="quote", code=q.item_code,
@@ -1094,7 +1097,7 @@ def update_quote(engine: Engine, interview_id: str, quote_id: int, *, text: obje
                 q.updated_at = iv.updated_at = now
             s.flush()
             return _quote(q), ""
-    except InterviewError as e:
+    except (InterviewError, store.StoreError) as e:  # StoreError: privacy.WithdrawnError (issue 12)
         return None, str(e)
     except SQLAlchemyError as e:
         log.error("citat kunne ikke gemmes (interview %s): %s", interview_id, type(e).__name__)

@@ -87,7 +87,8 @@ class AuditEntry(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     uid: str = Field(default_factory=new_id, unique=True, index=True, max_length=36)  # merge deduplicates by it
     interview_id: Optional[str] = Field(default=None, index=True, max_length=36)
-    entity: str = Field(default="answer", max_length=30)  # answer | interview | quote | import
+    # answer | interview | quote | import | … | sletning (issue 12: a deleted interview's tombstone, survey.privacy)
+    entity: str = Field(default="answer", max_length=30, index=True)
     code: str = Field(default="", max_length=100)
     old_value: Optional[str] = Field(default=None, sa_column=Column(Text))
     new_value: Optional[str] = Field(default=None, sa_column=Column(Text))
@@ -156,3 +157,30 @@ class SourceStatus(SQLModel, table=True):
     recorded_by: Optional[str] = Field(default=None, max_length=200)
     recorded_at: dt.datetime = Field(default_factory=utcnow)
     source: str = Field(default="forsker", max_length=20)  # forsker | import | demo
+
+
+class ConsentWithdrawal(SQLModel, table=True):
+    """A respondent's withdrawal of consent (GDPR art. 7(3), issue 12; `survey.privacy`): to the
+    interview (nothing new is stored about them; exports leave them out) or to the case file
+    (``journal``: the consent to journal access counts as withdrawn). One row per interview and
+    purpose; the interview's deletion removes it (its tombstone stays in the audit trail)."""
+    __tablename__ = "consent_withdrawal"
+    __table_args__ = (UniqueConstraint("interview_id", "purpose", name="uq_consent_withdrawal_interview_purpose"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_id, unique=True, index=True, max_length=36)  # the same in every store
+    interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
+    purpose: str = Field(max_length=20)  # interview | journal
+    withdrawn_on: dt.date  # the day the respondent withdrew (as they said it; not after it was recorded)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    recorded_by: Optional[str] = Field(default=None, max_length=200)
+    recorded_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class StudySetting(SQLModel, table=True):
+    """A setting of the study as a whole (issue 12: ``slutdato``, the end of the retention period,
+    and ``raadata_slettet``, when the raw data was deleted). Values are text (dates ISO)."""
+    __tablename__ = "study_setting"
+    key: str = Field(primary_key=True, max_length=50)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    updated_by: Optional[str] = Field(default=None, max_length=200)
+    updated_at: dt.datetime = Field(default_factory=utcnow)

@@ -187,6 +187,10 @@ def set_answer(s: Session, guide: Guide, interview_id: str, code: str, raw: obje
     iv = s.get(Interview, interview_id)
     if iv is None:
         raise StoreError(f"Interviewet {interview_id} findes ikke.")
+    if value is not None:  # issue 12: nothing new about a respondent who withdrew consent (removing is allowed)
+        from survey.privacy import refuse_if_withdrawn
+
+        refuse_if_withdrawn(s, iv)
     ans = s.execute(select(Answer).where(Answer.interview_id == interview_id, Answer.code == code)).scalars().first()
     old = ans.value if ans else None
     if old == value:
@@ -222,14 +226,18 @@ def count_interviews(s: Session, informant: str | None = USER_INFORMANT) -> int:
 
 def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
               respondent_ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """The wide frame of every interview in the store (see module docstring)."""
+    """The wide frame of every interview in the store (see module docstring) — but not of a respondent
+    who withdrew consent to the interview (`survey.privacy.exportable`, issue 12)."""
+    from survey.privacy import exportable
+
     own = isinstance(engine_or_session, Engine)
     s = Session(engine_or_session) if own else engine_or_session
     try:
         meta_q = (select(Interview.id, Interview.respondent_id, Site.name, Site.site_type, Interview.interviewer,
                          Interview.interview_date)
                   .join(Site, Site.id == Interview.site_id, isouter=True)
-                  .where(Interview.informant == USER_INFORMANT))  # the users' own; sources: survey.source_store
+                  .where(Interview.informant == USER_INFORMANT)  # the users' own; sources: survey.source_store
+                  .where(exportable(Interview)))  # issue 12: not those who withdrew consent to the interview
         ans_q = select(Answer.interview_id, Answer.code, Answer.value)
         if respondent_ids is not None:
             ids = list(respondent_ids)
@@ -275,6 +283,10 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
                               .where(Interview.respondent_id.in_(ids))).all()) if ids else {}
     if existing and not replace:
         raise StoreError("Findes allerede i databasen (brug --replace for at erstatte): " + ", ".join(sorted(existing)))
+    if existing:  # issue 12: a respondent who withdrew consent to the interview is never rebuilt
+        from survey.privacy import refuse_for_respondents
+
+        refuse_for_respondents(s, existing, "importeres")
     now = utcnow()
     relink = _unlink_sources(s, list(existing.values())) if existing else {}
     for rid, iid in existing.items():
@@ -324,7 +336,7 @@ def _unlink_sources(s: Session, interview_ids: list[str]) -> dict[str, list[tupl
     """Before users' interviews are rebuilt (import --replace): detach the sources and the Bilag C
     reasons about them (issue 7), so the old rows can go; `_relink_sources` attaches them to the new
     ones. Returns old interview id -> [(table, row id)]."""
-    from survey.models import SourceStatus
+    from survey.models import ConsentWithdrawal, SourceStatus
 
     out: dict[str, list[tuple[str, object]]] = {}
     for iid, subject in s.execute(select(Interview.id, Interview.subject_interview_id)
@@ -333,20 +345,33 @@ def _unlink_sources(s: Session, interview_ids: list[str]) -> dict[str, list[tupl
     for sid, subject in s.execute(select(SourceStatus.id, SourceStatus.subject_interview_id)
                                   .where(SourceStatus.subject_interview_id.in_(interview_ids))).all():
         out.setdefault(subject, []).append(("source_status", sid))
+    # issue 12: a withdrawal of consent (to journal access) stays with the rebuilt interview
+    withdrawals = s.execute(select(ConsentWithdrawal).where(ConsentWithdrawal.interview_id.in_(interview_ids))
+                            ).scalars().all()
+    for w in withdrawals:
+        out.setdefault(w.interview_id, []).append(("consent_withdrawal", dict(
+            uid=w.uid, purpose=w.purpose, withdrawn_on=w.withdrawn_on, reason=w.reason, recorded_by=w.recorded_by,
+            recorded_at=w.recorded_at)))
+        s.delete(w)
     if out:
         s.execute(Interview.__table__.update().where(Interview.subject_interview_id.in_(interview_ids))
                   .values(subject_interview_id=None))
         s.execute(SourceStatus.__table__.update().where(SourceStatus.subject_interview_id.in_(interview_ids))
                   .values(subject_interview_id=None))
+        s.flush()
     return out
 
 
 def _relink_sources(s: Session, old_to_new: dict[str, str], rows: dict[str, list[tuple[str, object]]]) -> None:
-    from survey.models import SourceStatus
+    from survey.models import ConsentWithdrawal, SourceStatus
 
     tables = {"interview": Interview.__table__, "source_status": SourceStatus.__table__}
     for old, refs in rows.items():
         new = old_to_new.get(old)
         for table, row_id in refs:
+            if table == "consent_withdrawal":
+                if new is not None:
+                    s.add(ConsentWithdrawal(interview_id=new, **row_id))
+                continue
             t = tables[table]
             s.execute(t.update().where(t.c.id == row_id).values(subject_interview_id=new))

@@ -6,25 +6,35 @@ package into the central store (SQLite or PostgreSQL). Nothing is ever silently 
 
 The package
 -----------
-A zip file (format 2) whose two members are encrypted and authenticated with AES-256 (WinZip
+A zip file (format 3) whose two members are encrypted and authenticated with AES-256 (WinZip
 AE-2, `pyzipper`: AES-256-CTR + HMAC-SHA1 per member). The zip password is scrypt(passphrase,
 salt) (N=2^15, r=8): the zip format's own PBKDF2-SHA1 with 1,000 rounds is too cheap to stand
 alone. The random salt is the zip comment (``brugerblik-feltpakke;v=2;scrypt;salt=…``), which is
 not secret. A wrong passphrase or a changed byte is refused; an unencrypted (format 1) package is
 refused too. The members:
 
-* ``manifest.json``: ``{"format": "brugerblik-feltpakke", "version": 2, "package_id",
+* ``manifest.json``: ``{"format": "brugerblik-feltpakke", "version": 3, "package_id",
   "created_at", "schema", "counts", "data_sha256", "exported_by", "device", "scope"}`` —
   ``data_sha256`` is the SHA-256 of ``data.json``; ``exported_by`` the laptop's user (None on
   an open store), ``device`` the laptop's name;
-* ``data.json``: ``{"sites": [...], "interviews": [...], "audit": []}``. Each interview
-  carries its fields, site (by name), answers, quotes, consent records and audit trail, and
-  ``hash``: its *content hash* at export. The top-level ``audit`` is always empty: the
-  administration of a laptop's store (users, sites, codebook) is never central history.
+* ``data.json``: ``{"sites": [...], "interviews": [...], "audit": [], "deleted": [...],
+  "withdrawn": [...]}``. Each interview carries its fields, site (by name), answers, quotes,
+  consent records and audit trail, and ``hash``: its *content hash* at export. The top-level
+  ``audit`` is always empty: the administration of a laptop's store (users, sites, codebook) is
+  never central history.
+* ``deleted`` (format 3, issue 12): *every* tombstone of the store (`survey.privacy`), whoever
+  exports: ``{"uid", "interview_id", "informant", "who", "at", "reason", "counts"}`` and nothing
+  else — no content, no respondent id. ``withdrawn``: the withdrawals of consent of the packaged
+  interviews and of the users they are about: ``{"uid", "interview_id", "purpose",
+  "withdrawn_on", "reason", "recorded_by", "recorded_at"}``.
+
+Format 2 packages (no ``deleted``/``withdrawn``) are still merged; a format 2 package with those
+keys, or a format 3 package without them, is refused as damaged.
 
 Who may package what (`package_scope`, the role table `survey.auth.ACTIONS`): an interviewer
 packages only the interviews they took (user interviews and sources) with their sites;
 researchers and admins (and an open store) the whole store. Merging is the admin's (``db``).
+Tombstones are no one's content: every package carries all of them.
 
 Before anything is written the whole package is checked (`read_package`: shape, ids unique in
 the package) and then validated against the central guides exactly as an import or the app
@@ -85,8 +95,21 @@ again). The whole merge is one transaction, and the package is read and checked 
 before anything is written: a damaged, foreign or newer-format package is refused with a
 Danish message and changes nothing.
 
-Not carried: interviews deleted on the laptop (a deletion is not propagated), the laptop's
-coding, codebook, transcripts and agreement data (coding happens centrally).
+Deletions and withdrawals (issue 12, `survey.privacy`). Before the interviews, the merge applies
+the package's tombstones: an interview still in this store is deleted with the same cascade as
+``brugerblik respondent slet`` (a user's sources with it) and the tombstone is recorded (by its
+uid, once per interview; ``via pakke …`` in its note). An interview — or a source about a user —
+that has a tombstone here is never brought back: it is skipped and reported. The package's
+withdrawals are recorded for interviews this store holds (audited as coming from the package).
+An interview about a respondent who withdrew consent (here, or by the package) is left out when
+it would change anything — not merged, not stored as a conflict — and reported; so is a
+case-file extract whose user withdrew consent to journal access. The same works from the
+central store to a laptop: a laptop that merges the central store's package deletes what was
+deleted centrally.
+
+Not carried: the laptop's coding, codebook, transcripts and agreement data (coding happens
+centrally). An interview deleted only by a *draft* clean-up on the laptop
+(`survey.interview.delete_empty_draft`) leaves no tombstone.
 """
 from __future__ import annotations
 
@@ -111,7 +134,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import pyzipper
-from survey import archives, auth, db, files, source_store, store
+from survey import archives, auth, db, files, privacy, source_store, store
 from survey import interview as svc
 from survey.db import session_scope
 from survey.guide import CPR_RE, MAX_TEXT, Guide, check_value, clean_text
@@ -120,7 +143,8 @@ from survey.models import (Answer, AuditEntry, ConsentRecord, Interview, MergeCo
 from survey.text import safe_text, shown
 
 FORMAT = "brugerblik-feltpakke"
-VERSION = 2  # 2: encrypted (AES-256), no loose audit entries, exported_by/device in the manifest
+VERSION = 3  # 2: encrypted (AES-256), no loose audit entries, exported_by/device in the manifest;
+#              3: data.json carries the tombstones ("deleted") and withdrawals ("withdrawn"), issue 12
 COMMENT_PREFIX = b"brugerblik-feltpakke;v=2;scrypt;salt="  # the zip comment: the key's salt (not secret)
 SCRYPT_N, SCRYPT_R = 2 ** 15, 8  # ~32 MiB and ~0.1 s per key: costly to guess, cheap to use once
 PASSPHRASE_MIN = 12
@@ -261,6 +285,8 @@ class ExportResult:
     quotes: int
     consent: int
     audit: int
+    deleted: int = 0    # tombstones (every one in the store)
+    withdrawn: int = 0  # withdrawals of consent
 
 
 def package_scope(principal: "auth.Principal | None") -> str | None:
@@ -293,6 +319,8 @@ def export_package(engine: Engine, path: str | os.PathLike, *, passphrase: str,
         if owner is not None:
             ids = list(s.execute(select(Interview.id).where(Interview.interviewer == owner)).scalars())
         versions = load_versions(s, ids, history=True) if ids is None or ids else {}
+        deleted = [t.as_package() for t in privacy.tombstones(s)]  # all: they hold no content
+        withdrawn = privacy.withdrawals_for_package(s, None if ids is None else ids)
     interviews = []
     for v in sorted(versions.values(), key=lambda v: (v["respondent_id"], v["id"])):
         v = dict(v)
@@ -301,11 +329,13 @@ def export_package(engine: Engine, path: str | os.PathLike, *, passphrase: str,
     # the sites of the packaged interviews only; no loose audit entries (administration of the
     # laptop's own store — users, sites, codebook — is never the central store's history)
     sites = sorted({v["site"]["name"]: v["site"] for v in interviews if v["site"]}.values(), key=lambda x: x["name"])
-    data = _canonical({"sites": sites, "interviews": interviews, "audit": []})
+    data = _canonical({"sites": sites, "interviews": interviews, "audit": [], "deleted": deleted,
+                       "withdrawn": withdrawn})
     counts = {"interviews": len(interviews), "answers": sum(len(v["answers"]) for v in interviews),
               "quotes": sum(len(v["quotes"]) for v in interviews),
               "consent": sum(len(v["consent"]) for v in interviews),
-              "audit": sum(len(v["audit"]) for v in interviews), "sites": len(sites)}
+              "audit": sum(len(v["audit"]) for v in interviews), "sites": len(sites),
+              "deleted": len(deleted), "withdrawn": len(withdrawn)}
     package_id = new_id()
     by = principal.username if principal is not None else None
     manifest = {"format": FORMAT, "version": VERSION, "package_id": package_id, "created_at": _ts(utcnow()),
@@ -313,7 +343,7 @@ def export_package(engine: Engine, path: str | os.PathLike, *, passphrase: str,
                 "exported_by": by, "device": _device(device), "scope": "egne" if owner else "alle"}
     write_package_file(path, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"), data, passphrase)
     return ExportResult(path, package_id, counts["interviews"], counts["answers"], counts["quotes"],
-                        counts["consent"], counts["audit"])
+                        counts["consent"], counts["audit"], counts["deleted"], counts["withdrawn"])
 
 
 def _device(device: str | None) -> str:
@@ -429,6 +459,8 @@ class Package:
     audit: list[dict]
     exported_by: str | None = None  # the laptop's user who exported it (None: an open store)
     device: str = "ukendt computer"
+    deleted: list[dict] = field(default_factory=list)    # tombstones (format 3, issue 12)
+    withdrawn: list[dict] = field(default_factory=list)  # withdrawals of consent (format 3)
 
     @property
     def via(self) -> str:
@@ -644,10 +676,91 @@ def read_package(path: str | os.PathLike, *, passphrase: str) -> Package:
     if loose:  # export_package never writes any: administration of a laptop is not central history
         c.fail("pakken", f"{len(loose)} revisionsposter hører ikke til noget interview i pakken; en feltpakke "
                          "skriver kun historik for de interview, den indeholder")
+    deleted, withdrawn = _check_privacy(c, payload, version, ids, seen)
+    expected = {"sites", "interviews", "audit"} | ({"deleted", "withdrawn"} if version >= 3 else set())
+    if set(payload) != expected:
+        c.fail("pakken", "data.json har ikke pakkeformat " + str(version) + "s opbygning (felter: "
+                         + ", ".join(sorted(str(k)[:20] for k in payload)) + ")")
     if c.problems:
         raise SyncError(f"{path.name} kan ikke flettes; intet er ændret:\n  " + "\n  ".join(c.problems))
     return Package(manifest["package_id"], manifest["created_at"], sites, interviews, [],
-                   exported_by=manifest.get("exported_by"), device=manifest["device"])
+                   exported_by=manifest.get("exported_by"), device=manifest["device"], deleted=deleted,
+                   withdrawn=withdrawn)
+
+
+_TOMBSTONE_KEYS = {"uid", "interview_id", "informant", "who", "at", "reason", "counts"}
+_WITHDRAWAL_KEYS = {"uid", "interview_id", "purpose", "withdrawn_on", "reason", "recorded_by", "recorded_at"}
+
+
+def _check_privacy(c: _Check, payload: dict, version: int, interview_ids: set, seen: dict
+                   ) -> tuple[list[dict], list[dict]]:
+    """Format 3's tombstones and withdrawals (issue 12): exactly their fields, ids well-formed and
+    once each; a tombstone holds no content (counts only) and names no interview the package also
+    carries."""
+    if version < 3:
+        return [], []
+    deleted = c.items(payload, "deleted", "pakken")
+    stones: set = set()
+    stoned: set = set()
+    for i, t in enumerate(deleted, 1):
+        where = f"sletning nr. {i}"
+        if not isinstance(t, dict):
+            c.fail(where, "er ikke et objekt")
+            continue
+        if set(t) != _TOMBSTONE_KEYS:
+            c.fail(where, "har ikke en gravstens felter (og kun dem): " + ", ".join(sorted(_TOMBSTONE_KEYS)))
+            continue
+        c.uid(t, "uid", where)
+        c.uid(t, "interview_id", where)
+        c.text(t, "informant", where, max_len=20, choices=INFORMANTS)
+        c.text(t, "who", where, max_len=200, null=True)
+        c.time(t, "at", where)
+        c.text(t, "reason", where, max_len=privacy.REASON_MAX)
+        counts = t["counts"]
+        if not isinstance(counts, dict) or len(counts) > 40 or not all(
+                isinstance(k, str) and 0 < len(k) <= 40 and isinstance(n, int) and not isinstance(n, bool)
+                and 0 <= n < 10 ** 9 for k, n in counts.items()):
+            c.fail(where, "feltet 'counts' skal være antal pr. slags data (tekst -> helt tal)")
+        if not (isinstance(t["uid"], str) and isinstance(t["interview_id"], str)):
+            continue  # reported above
+        if t["uid"] in seen["audit"] or t["uid"] in stones:
+            c.fail(where, f"id'et {t['uid'][:36]} står to gange i pakken")
+        stones.add(t["uid"])
+        if t["interview_id"] in interview_ids:
+            c.fail(where, "interviewet står både som slettet og som interview i pakken")
+        if t["interview_id"] in stoned:
+            c.fail(where, "samme interview har to gravsten")
+        stoned.add(t["interview_id"])
+    withdrawn = c.items(payload, "withdrawn", "pakken")
+    pairs: set = set()
+    uids: set = set()
+    for i, w in enumerate(withdrawn, 1):
+        where = f"tilbagetrækning nr. {i}"
+        if not isinstance(w, dict):
+            c.fail(where, "er ikke et objekt")
+            continue
+        if set(w) != _WITHDRAWAL_KEYS:
+            c.fail(where, "har ikke en tilbagetræknings felter (og kun dem): " + ", ".join(sorted(_WITHDRAWAL_KEYS)))
+            continue
+        c.uid(w, "uid", where)
+        c.uid(w, "interview_id", where)
+        c.text(w, "purpose", where, max_len=20, choices=tuple(privacy.PURPOSES))
+        c.text(w, "withdrawn_on", where, max_len=10)
+        if isinstance(w["withdrawn_on"], str):
+            try:
+                dt.date.fromisoformat(w["withdrawn_on"])
+            except ValueError:
+                c.fail(where, "feltet 'withdrawn_on' er ikke en dato (ÅÅÅÅ-MM-DD)")
+        c.text(w, "reason", where, max_len=privacy.REASON_MAX)
+        c.text(w, "recorded_by", where, max_len=200, null=True)
+        c.time(w, "recorded_at", where)
+        if not all(isinstance(w[k], str) for k in ("uid", "interview_id", "purpose")):
+            continue  # reported above
+        if w["uid"] in uids or (w["interview_id"], w["purpose"]) in pairs:
+            c.fail(where, "står to gange i pakken")
+        uids.add(w["uid"])
+        pairs.add((w["interview_id"], w["purpose"]))
+    return deleted, withdrawn
 
 
 _UID_KIND = {"quotes": "citat", "consent": "samtykke", "audit": "revisionspost"}
@@ -785,11 +898,17 @@ class MergeResult:
     consent_added: int = 0
     sites_added: list[str] = field(default_factory=list)
     new_conflicts: int = 0  # conflicts recorded now (not already open from an earlier merge)
+    # issue 12 (survey.privacy)
+    deleted_here: list[str] = field(default_factory=list)      # interview ids deleted by the package's tombstones
+    tombstones_added: int = 0
+    not_restored: list[str] = field(default_factory=list)      # interview ids: deleted here, left out
+    withdrawn_skipped: list[tuple[str, str]] = field(default_factory=list)  # (respondent id, why) left out
+    withdrawals_added: int = 0
 
     @property
     def changed(self) -> bool:
         return bool(self.inserted or self.updated or self.audit_added or self.consent_added or self.sites_added
-                    or self.new_conflicts)
+                    or self.new_conflicts or self.deleted_here or self.tombstones_added or self.withdrawals_added)
 
     def summary(self) -> str:
         lines = [f"Pakke {self.package_id}:",
@@ -798,6 +917,20 @@ class MergeResult:
                     if self.kept_central else ""),
                  f"  {self.audit_added} revisionsposter og {self.consent_added} samtykker tilføjet"
                  + (f"; nye steder: {', '.join(self.sites_added)}" if self.sites_added else "")]
+        if self.deleted_here:
+            lines.append(f"  {len(self.deleted_here)} interview slettet her, fordi de er slettet der, pakken kommer "
+                         "fra (id " + ", ".join(i[:8] for i in self.deleted_here) + ")")
+        if self.tombstones_added:
+            lines.append(f"  {self.tombstones_added} gravsten (sletninger) registreret")
+        if self.not_restored:
+            lines.append(f"  {len(self.not_restored)} interview i pakken er slettet her og bliver ikke genskabt "
+                         "(id " + ", ".join(i[:8] for i in self.not_restored) + ")")
+        if self.withdrawals_added:
+            lines.append(f"  {self.withdrawals_added} tilbagetrækning(er) af samtykke registreret")
+        if self.withdrawn_skipped:
+            lines.append(f"  {len(self.withdrawn_skipped)} interview ikke flettet, fordi samtykket er trukket "
+                         "tilbage (intet nyt gemmes):")
+            lines += [f"    {rid}: {why}" for rid, why in self.withdrawn_skipped]
         if self.conflicts:
             lines.append(f"  {len(self.conflicts)} konflikt(er) — rørt ikke, afgøres af en person "
                          "(brugerblik merge --conflicts):")
@@ -981,6 +1114,10 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
     now = utcnow()
     with db.consistent_session(engine, write=True) as s:  # nothing changes between reading and writing
         _check_quote_owners(s, pkg)
+        # issue 12: deletions first (they travel), then the withdrawals of interviews this store holds
+        res.deleted_here, res.tombstones_added = privacy.apply_tombstones(s, pkg.deleted, via=pkg.via)
+        res.withdrawals_added += privacy.apply_withdrawals(s, pkg.withdrawn, via=pkg.via, by=pkg.exported_by)
+        dead = privacy.deleted_ids(s, [x for v in pkg.interviews for x in (v["id"], v.get("subject_interview_id"))])
         sites: dict[str, Site] = {}
         site_problem: dict[str, str] = {}
         for site in pkg.sites:
@@ -1001,6 +1138,16 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
             rid, L = v["respondent_id"], v["hash"]
             c = central.get(v["id"])
             subj = v.get("subject_interview_id")
+            if v["id"] in dead or subj in dead:  # deleted here: never brought back (issue 12)
+                res.not_restored.append(v["id"])
+                continue
+            blocked = privacy.block_reason(s, v["id"], subj, v.get("informant", "bruger"))
+            if blocked:  # consent withdrawn: nothing new about them, not even as a conflict (issue 12)
+                if c is not None and L == c["hash"]:
+                    res.unchanged += 1
+                else:
+                    res.withdrawn_skipped.append((rid, blocked))
+                continue
             if subj and s.get(Interview, subj) is None:
                 _conflict(s, res, pkg, v, c, "kilde_uden_bruger",
                           "kilden handler om en bruger, hvis interview ikke findes centralt (eller ikke kunne "
@@ -1072,6 +1219,8 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
                     _conflict(s, res, pkg, v, c, "begge_aendret", why_both, B)
                     continue
             _append_history(s, v["id"], v["consent"], v["audit"], res, pkg.via, pkg.exported_by)
+        # withdrawals of interviews this merge brought in
+        res.withdrawals_added += privacy.apply_withdrawals(s, pkg.withdrawn, via=pkg.via, by=pkg.exported_by)
     return res
 
 
@@ -1168,6 +1317,13 @@ def _resolve(engine: Engine, conflict_id: int, use: str, who: str | None, respon
             elif (cur["hash"] if cur else None) != m.central_hash:
                 raise SyncError("Det centrale interview er ændret, siden konflikten blev registreret; flet pakken "
                                 "igen for at se den aktuelle forskel.")
+            if privacy.deleted_ids(s, [m.interview_id, laptop.get("subject_interview_id")]):
+                raise SyncError("Feltcomputerens udgave kan ikke bruges: interviewet (eller brugeren, kilden handler "
+                                "om) er slettet.")
+            blocked = privacy.block_reason(s, m.interview_id, laptop.get("subject_interview_id"),
+                                           laptop.get("informant", "bruger"))
+            if blocked:
+                raise SyncError(f"Feltcomputerens udgave kan ikke bruges: {blocked}; intet nyt gemmes.")
             if laptop.get("informant") == "journal":
                 consent = source_store.journal_consent(s, laptop.get("subject_interview_id"))
                 if consent != "ja":

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from brugerblik import cli
 from brugerblik.cli import COMMAND_ACTIONS, command_keys, main
 from survey import auth, wideio
+from survey.guide import load_guide
 from survey.db import dispose_all, get_engine
 from survey.models import Answer, AuditEntry, Interview
 
@@ -43,11 +44,14 @@ ANON_EXPORTS = {"export raw", "export spss", "export qdpx"}
 RAW_EXPORTS = {"export raw --umaskeret", "export spss --umaskeret", "export qdpx --umaskeret"}
 DB = {"demo", "merge", "backup", "db upgrade", "db current", "db revision"}
 USERS = {"user add", "user list", "user disable", "user enable", "user passwd", "user role"}
+PRIVACY = {"respondent tilbagetraek", "respondent slet", "respondent oversigt"}  # issue 12
+RETENTION = {"respondent opbevaring", "respondent slet-raadata"}
 ALLOWED = {
     "interviewer": EVERYONE | {"export package"},
-    "researcher": EVERYONE | {"import", "export package", "tag", "anonymise"} | REPORTS | ANON_EXPORTS | RAW_EXPORTS,
+    "researcher": EVERYONE | {"import", "export package", "tag", "anonymise"} | REPORTS | ANON_EXPORTS | RAW_EXPORTS
+    | PRIVACY,
     "report_writer": EVERYONE | {"anonymise"} | REPORTS | ANON_EXPORTS,
-    "admin": EVERYONE | {"export package"} | DB | USERS,
+    "admin": EVERYONE | {"export package"} | DB | USERS | PRIVACY | RETENTION,
 }
 
 
@@ -125,6 +129,15 @@ def snapshot(url: str) -> dict[str, list[str]]:
 _counter = iter(range(10**6))
 
 
+def _victim(team: dict) -> str:
+    """A new respondent for «respondent slet» to delete (the store of the matrix keeps its own)."""
+    rid = f"AMA-{next(_counter) + 100}"
+    if "url" in team:
+        row = [rid, "Amadeus", "vaerested", "kvinde", "50", "Ro", "nej", "ja", "udenfor", "nej", ""]
+        assert wideio.import_bytes(get_engine(team["url"]), load_guide(), _csv_bytes([row])).written == 1
+    return rid
+
+
 def invocation(key: str, team: dict, out: Path) -> list[str]:
     """A cheap invocation of the command `key`; output files go to `out`."""
     d = team["dir"]
@@ -159,6 +172,13 @@ def invocation(key: str, team: dict, out: Path) -> list[str]:
         "user passwd": ["user", "passwd", "offer"],
         "user role": ["user", "role", "offer", "interviewer"],
         "user demo-admin": ["user", "demo-admin"],
+        "respondent tilbagetraek": ["respondent", "tilbagetraek", "TRE-90", "--samtykke", "journal", "--grund",
+                                    "Trak tilladelsen tilbage"],
+        "respondent slet": ["respondent", "slet", _victim(team), "--grund", "Anmodning om sletning"]
+        if key == "respondent slet" else [],
+        "respondent oversigt": ["respondent", "oversigt"],
+        "respondent opbevaring": ["respondent", "opbevaring", "--slutdato", "2099-12-31"],
+        "respondent slet-raadata": ["respondent", "slet-raadata"],
     }[key]
 
 
@@ -543,7 +563,9 @@ def test_an_interviewers_package_from_the_central_store_holds_nothing_of_others(
     assert rc == 0, e
     assert "0 interviews" in o
     data = json.loads(sync.read_package_file(tmp_path / "ole.zip", "feltkode til testen")[1])
-    assert data == {"sites": [], "interviews": [], "audit": []}
+    deleted = data.pop("deleted")  # issue 12: every package carries every tombstone — and they hold no content
+    assert data == {"sites": [], "interviews": [], "audit": [], "withdrawn": []}
+    assert all(set(t) == {"uid", "interview_id", "informant", "who", "at", "reason", "counts"} for t in deleted)
     assert (tmp_path / "ole.zip").stat().st_mode & 0o777 == 0o600
     rc, o, e = run(capsys, team["url"], ["export", "package", str(tmp_path / "alle.zip")], "forsker")
     assert rc == 0, e

@@ -54,7 +54,7 @@ def test_an_interviewers_package_holds_only_their_own_interviews(laptop, guide, 
     assert not {v["id"] for v in data["interviews"]} & set(theirs)
     # an interviewer with no interviews of their own gets an empty package, not the store
     p2 = export(laptop, tmp_path, "tom.zip", principal=auth.Principal("ny", "interviewer"))
-    assert _payload(p2) == {"sites": [], "interviews": [], "audit": []}
+    assert _payload(p2) == {"sites": [], "interviews": [], "audit": [], "deleted": [], "withdrawn": []}
     # researchers and admins (and an open store) package the whole store
     for who in (auth.Principal("f", "researcher"), auth.Principal("a", "admin"), None):
         assert len(_payload(export(laptop, tmp_path, "alle.zip", principal=who))["interviews"]) == 4
