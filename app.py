@@ -28,6 +28,12 @@ except Exception as e:  # e.g. the store does not answer: a Danish message, no t
     st.error("Brugerblik kan ikke nå databasen lige nu. Genindlæs siden om lidt; kontakt support, hvis det "
              "bliver ved.")
     st.stop()
+try:  # issue 12: administrators are reminded to delete the raw data after the study's end date
+    from ui.privacy_view import retention_notice
+
+    retention_notice(principal)
+except Exception as e:  # a reminder never stops a page
+    logging.getLogger("brugerblik.ui").warning("påmindelsen om rådata fejlede: %s", type(e).__name__)
 try:
     page.run()
 except Exception as e:  # never a traceback in front of the respondent; no values in the log

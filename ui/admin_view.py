@@ -214,9 +214,16 @@ def main() -> None:
     if store_is_open():
         st.caption("Databasen er åben (ingen brugere). Opret den første administrator her eller med "
                    "`brugerblik user add NAVN --rolle admin`.")
-    tabs = st.tabs(["Brugere", "Steder"])
+    tabs = st.tabs(["Brugere", "Steder", "Samtykke og sletning"])
     with tabs[0]:
         users_part()
     with tabs[1]:
         if allows(p, "sites"):
             sites_part()
+    with tabs[2]:  # issue 12: withdrawal, deletion and the retention of raw data
+        from ui.privacy_view import privacy_part, retention_part
+
+        privacy_part(p, key="adm_pv")
+        if allows(p, "retention"):
+            st.divider()
+            retention_part(p)

@@ -147,7 +147,7 @@ def status_part(rid: str, user: dict, wide: pd.DataFrame, frames: dict, reasons:
 
 
 def main() -> None:
-    require_page("coding")
+    me = require_page("coding")
     setup_page("Kilder")
     users = source_store.users(engine())
     rows = _picker_rows(users)
@@ -158,6 +158,18 @@ def main() -> None:
     user = next(u for u in users if u["respondent_id"] == rid)
     g = guide()
     wide = load_wide(engine(), g, respondent_ids=[rid])
+    if wide.empty:  # issue 12: consent to the interview withdrawn — nothing of theirs is shown or changed
+        from survey import privacy
+        from survey.db import session_scope
+        from ui.privacy_view import privacy_part
+
+        with session_scope(engine()) as s:
+            on = privacy.withdrawn_purposes(s, [user["interview_id"]]).get(user["interview_id"], {}).get("interview")
+        st.info(f"**{md(rid)}** har trukket samtykket til interviewet tilbage"
+                + (f" ({on.strftime('%d.%m.%Y')})" if on else "") + ": respondentens svar og kilderne om "
+                "vedkommende vises ikke, udelades af alle eksporter og kan ikke ændres. De kan slettes nedenfor.")
+        privacy_part(me, rid, key="kilder_pv")
+        return
     frames = source_store.load_sources(engine())
     frames = {k: v[v["site"] == user["site"]] if k == "leder" else v[v["respondent_id"] == rid]
               for k, v in frames.items()}
@@ -175,6 +187,10 @@ def main() -> None:
         (st.warning if p.startswith("Advarsel") else st.error)(md(p))
     comparison(rid, wide, frames)
     status_part(rid, user, wide, frames, reasons, sources)
+    st.divider()  # issue 12: this respondent's withdrawal of consent and deletion
+    from ui.privacy_view import privacy_part
+
+    privacy_part(me, rid, key="kilder_pv")
 
 
 def _picker_rows(users: list[dict]):
