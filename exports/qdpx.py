@@ -16,8 +16,9 @@ What goes where
   respondent's sources.
 * **Variables** (typed): ``select_one`` → Text holding the choice's *label* ("Ja", "Værested");
   ``select_multiple`` → one Boolean per choice, named ``<code>_<choice>``; ``integer`` →
-  Integer; ``decimal`` → Float; ``date`` → Date; the meta texts ``site`` and ``interviewer``
-  → Text. Added: ``brugergruppe_eff`` (Text), the effective user group every table uses
+  Integer; ``decimal`` → Float; ``date`` → Date; text the guide does not mark ``fritekst``
+  (``site``) and any field it marks ``ja`` (``interviewer``, pseudonymised) → Text. Added:
+  ``brugergruppe_eff`` (Text), the effective user group every table uses
   (`exports.tables.effective_groups`). A variable's Description is the guide's question text.
   Blank answers have no VariableValue. Free-text answers are *not* variables (QDA programs
   keep attribute values short): they are a source, see below.
@@ -43,16 +44,18 @@ Multilingual Plane (emoji), which transcripts seldom hold.
 
 Anonymisation (the default)
 ---------------------------
-Everything that leaves the research team is masked with `coding.anonymise.export_masker`
-(names, CPR, phone, addresses, places → ``[navn]`` …, the study's own site and interviewer
-names included): transcript text, free-text answers, quotes and memos. A transcript is masked
+Everything that leaves the research team is masked by the anonymiser (`survey.deidentify.masker`:
+names, CPR, phone, addresses, places → ``[navn]`` …, the study's own site and interviewer
+names and the names in every field the guide marks ``ja`` included): transcript text, free-text
+answers (the fields the guide marks ``fritekst``), quotes and memos. A transcript is masked
 segment by segment (and the text between segments, i.e. speaker labels, on its own) and
 rebuilt, so every selection's offsets are computed on the *masked* text and still cover
-exactly the masked segment. Staff are pseudonymised: interviewers become "Interviewer 1", "2" …
-and coders "Koder 1", "2" … (numbered in order of first appearance), and a transcript's file
-name (which may hold a name) is replaced by "transskription N". ``respondent_id`` and ``site``
-are kept, as in every export. ``anonymised=False`` (CLI ``--umaskeret``) exports the exact
-text and names, for use inside the team only.
+exactly the masked segment. Staff are pseudonymised: interviewers (every field the guide marks
+``ja``, `survey.deidentify.pseudonymise`) become "Interviewer 1", "2" … and coders "Koder 1",
+"2" … (numbered in order of first appearance), and a transcript's file name (which may hold a
+name) is replaced by "transskription N". Pseudonyms (``respondent_id``) and text the guide marks
+``nej`` (``site``) are kept, as in every export. ``anonymised=False`` (CLI ``--umaskeret``)
+exports the exact text and names, for use inside the team only.
 
 Reproducible
 ------------
@@ -90,7 +93,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from survey.guide import Guide, multi_values
+from survey.deidentify import identifier_names, masker, pseudonymise
+from survey.guide import RESPONDENT_KEY, Guide, multi_values
 from survey.models import Interview, Quote
 from survey.store import StoreError, load_wide
 
@@ -103,7 +107,6 @@ ORIGIN = "Brugerblik 0.1.0"
 SCHEMA_ENV = "BRUGERBLIK_REFI_XSD"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 EFFECTIVE_GROUP = "brugergruppe_eff"
-META_TEXT = ("site", "interviewer")  # text items that are variables, not free text
 COLOURS = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F",
            "#BCBD22", "#17BECF")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -270,11 +273,13 @@ def _variables(guide: Guide, df: pd.DataFrame) -> list[tuple[str, str, str, str,
         out.append((guid_for("variable", name), name, typ, desc, get))
 
     for code, it in guide.items.items():
-        if code == "respondent_id":
-            continue
-        if it.type == "text" and code not in META_TEXT:
+        if code == RESPONDENT_KEY:
+            continue  # the case's name
+        if it.identifier == "fritekst":
             continue  # free text: in the respondent's "fritekstsvar" source
-        if it.type == "select_one":
+        if it.identifier == "ja":  # a name (the interviewer): Text, pseudonymised in an anonymised export
+            add(code, "Text", it.label, lambda r, c=code: r[c])
+        elif it.type == "select_one":
             add(code, "Text", it.label, lambda r, c=code, i=it: None if r[c] is None else i.choice_label(r[c]))
             if code == "brugergruppe":
                 add(EFFECTIVE_GROUP, "Text",
@@ -298,16 +303,16 @@ _VALUE_TAG = {"Text": "TextValue", "Boolean": "BooleanValue", "Integer": "Intege
 
 def build_project(engine: Engine, guide: Guide, anonymised: bool = True) -> Project:
     """The REFI-QDA project of everything in the store (see module doc), not yet zipped."""
-    from coding.anonymise import export_masker
     from coding.codebook import Code, all_codes
     from coding.quotebank import item_label
     from coding.transcripts import SPEAKERS, QuoteCode, Segment, SegmentCode, Transcript
     from exports.tables import effective_groups
 
-    mask = export_masker(engine, enabled=anonymised)
     people = _People(anonymised)
     df = load_wide(engine, guide)
     df = df.assign(**{EFFECTIVE_GROUP: list(effective_groups(df))})
+    # the anonymiser also masks the names in the fields the guide marks ja (survey.deidentify)
+    mask = masker(engine, identifier_names([(df, guide)])) if anonymised else (lambda t: t)
 
     with Session(engine) as s:
         iv_ids = dict(s.execute(select(Interview.respondent_id, Interview.id)).all())
@@ -335,15 +340,12 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True) -> Proj
     for c in codes:
         kids.setdefault(c.parent_id if c.parent_id in by_id else None, []).append(c)
 
-    # interviewer pseudonyms, numbered in order of first appearance (respondents sorted by id)
-    interviewer_name: dict[str, str] = {}
-    if "interviewer" in df:
-        for v in df["interviewer"]:
-            if v is not None and v not in interviewer_name:
-                interviewer_name[v] = f"Interviewer {len(interviewer_name) + 1}" if anonymised else v
+    # names (the guide's ja: the interviewer) → "Interviewer 1" …, numbered in order of first
+    # appearance (respondents sorted by id)
+    if anonymised:
+        df = pseudonymise(df, guide)
 
-    free_codes = [c for c, it in guide.items.items()
-                  if it.type == "text" and c not in META_TEXT and c != "respondent_id"]
+    free_codes = guide.free_text_codes()
     item_order = {c: i for i, c in enumerate(guide.codes)}
     sources: dict[str, list[_Source]] = {}
     notes: list[tuple[str, str, str, Optional[str], Optional[str]]] = []  # guid, name, text, user, when
@@ -466,8 +468,6 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True) -> Proj
         plan = [(vg, f"{{{NS}}}{_VALUE_TAG[typ]}", typ == "Text", get) for vg, _, typ, _, get in variables]
         for row in rows:
             rid = row["respondent_id"]
-            if "interviewer" in row and row["interviewer"] is not None:
-                row["interviewer"] = interviewer_name[row["interviewer"]]
             case = sub(cases, "Case", guid=guid_for("case", iv_ids.get(rid, rid)), name=rid)
             stype = row.get("site_type")
             if stype is not None and "site_type" in guide.items:

@@ -65,8 +65,6 @@ JOURNAL_PREFIX: dict[str, str] = {"kommune": "JK", "boform": "JB"}
 JOURNAL_KILDER: dict[str, str] = {"kommune": "Kommunens journal", "boform": "Boformens journal"}
 #: Guide codes a source takes from its interview row and links (never stored as answers).
 LINK_CODES = store.META_CODES
-#: Text columns an anonymised export leaves alone (pseudonyms and the site).
-UNMASKED = ("source_id", "informant", "respondent_id", "informant_id", "site")
 
 
 # ----------------------------------------------------------------------------- guides
@@ -759,8 +757,10 @@ def import_sources(engine: Engine, informant: str, path_or_data: str | os.PathLi
 
 def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, anonymised: bool = True) -> int:
     """Write the sources of one informant type to FILE.csv or FILE.xlsx in the import format
-    (``source_id``, ``informant``, the guide's codes); free text anonymised unless `anonymised`
-    is False. Returns the number of rows. import(export(x, anonymised=False)) == x.
+    (``source_id``, ``informant``, the guide's codes); de-identified as the informant's guide marks
+    its fields (`survey.deidentify`: free text anonymised, the interviewer's name pseudonymised,
+    the pseudonyms ``source_id``, ``respondent_id``, ``informant_id`` kept) unless `anonymised` is
+    False. Returns the number of rows. import(export(x, anonymised=False)) == x.
 
     Written by `survey.files` like every file the tool writes: atomic, owner-only (0600), the
     folder must exist; CSV text cells formula-escaped and blanks empty (never ``nan``), XLSX text
@@ -776,14 +776,9 @@ def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, a
     df = load_sources(engine, [informant])[informant]
     cols = list(df.columns)
     if anonymised:
-        from coding.anonymise import export_masker
+        from survey.deidentify import deidentify
 
-        mask = export_masker(engine)
-        df = df.copy()
-        for c in cols:
-            if c in g.items and g.item(c).type == "text" and c not in UNMASKED:
-                # object dtype: pandas would otherwise store the masked column as strings with NaN blanks
-                df[c] = pd.Series([mask(v) for v in df[c]], index=df.index, dtype=object)
+        df = deidentify(df, g, engine)
     plain = [j for j, c in enumerate(cols) if c in g.items and g.item(c).type in ("integer", "decimal", "date")]
     if suffix == ".csv":
         return files.write_csv(path, df.itertuples(index=False, name=None), cols, plain=plain)
