@@ -96,6 +96,7 @@ from sqlmodel import Session
 from survey.deidentify import identifier_names, masker, pseudonymise
 from survey.guide import RESPONDENT_KEY, Guide, multi_values
 from survey.models import Interview, Quote
+from survey.privacy import exportable
 from survey.store import StoreError, load_wide
 
 __all__ = ["export_qdpx", "build_project", "validate_project", "schema_path", "QdpxExportError",
@@ -319,6 +320,7 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True) -> Proj
         codes = all_codes(s)
         transcripts = s.execute(
             select(Transcript, Interview.respondent_id).join(Interview, Interview.id == Transcript.interview_id)
+            .where(exportable(Interview))  # issue 12: not of a respondent who withdrew consent
             .order_by(Interview.respondent_id, Transcript.imported_at, Transcript.id)).all()
         segments: dict[int, list[Segment]] = {}
         for seg in s.execute(select(Segment).order_by(Segment.transcript_id, Segment.idx)).scalars():
@@ -327,7 +329,8 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True) -> Proj
         for sc, key in s.execute(select(SegmentCode, Code.key).join(Code, Code.id == SegmentCode.code_id)).all():
             seg_codes.setdefault(sc.segment_id, []).append((sc, key))
         quotes = s.execute(select(Quote, Interview.respondent_id).join(Interview, Interview.id == Quote.interview_id)
-                           .where(Interview.informant == "bruger")).all()  # the users' (issue 7: not other sources)
+                           .where(Interview.informant == "bruger")  # the users' (issue 7: not other sources)
+                           .where(exportable(Interview))).all()  # issue 12: not of those who withdrew consent
         quote_codes: dict[int, list[tuple[QuoteCode, str]]] = {}
         for qc, key in s.execute(select(QuoteCode, Code.key).join(Code, Code.id == QuoteCode.code_id)).all():
             quote_codes.setdefault(qc.quote_id, []).append((qc, key))

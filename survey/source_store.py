@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import aliased
@@ -51,6 +51,7 @@ from survey import store
 from survey.db import is_transient, session_scope
 from survey.guide import CPR_RE, Guide
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
+from survey.privacy import WithdrawnError, refuse_for_respondents, refuse_new_source
 from survey.sources import (CONSENT_CODE, INFORMANTS, KILDE_LABELS, KILDER, LINK, META_COLUMNS, REASON_COLUMNS,
                             SITE_KILDER, SOURCE_STATUS, STATUS_FOR, JournalConsentError, SourceError,
                             check_journal_allowed, check_source_frame, guide_for)
@@ -85,8 +86,11 @@ def _check_source_informant(informant: str) -> str:
 
 def consent_values(s: Session, subject_ids: Iterable[str]) -> dict[str, str | None]:
     """User interview id -> the consent to journal access in force: ``ja`` only when the stored answer
-    is ``ja`` and the newest consent record (if the app recorded any) is ``ja`` too; otherwise the
-    value that refuses (None = not answered)."""
+    is ``ja``, the newest consent record (if the app recorded any) is ``ja`` too and the respondent has
+    not withdrawn it (issue 12: then `survey.privacy.WITHDRAWN`); otherwise the value that refuses
+    (None = not answered)."""
+    from survey.privacy import JOURNAL, WITHDRAWN, withdrawn_purposes
+
     ids = sorted({i for i in subject_ids if i})
     out: dict[str, str | None] = {i: None for i in ids}
     for chunk in range(0, len(ids), 500):
@@ -99,9 +103,12 @@ def consent_values(s: Session, subject_ids: Iterable[str]) -> dict[str, str | No
                                            ConsentRecord.item_code == CONSENT_CODE)
                                     .order_by(ConsentRecord.recorded_at, ConsentRecord.id)).all():
             newest[iid] = value  # the last one in time order wins
+        withdrawn = withdrawn_purposes(s, part)
         for iid in part:
             ans = answers.get(iid)
-            if ans != "ja":
+            if JOURNAL in withdrawn.get(iid, {}):
+                out[iid] = WITHDRAWN
+            elif ans != "ja":
                 out[iid] = ans
             elif iid in newest and newest[iid] != "ja":
                 out[iid] = newest[iid]
@@ -119,10 +126,16 @@ def journal_consent(s: Session, subject_interview_id: str | None) -> str | None:
 
 def check_journal_consent(s: Session, subject_interview_id: str | None) -> None:
     """Refuse (`JournalConsentError`, Danish) unless the user has consented to journal access."""
+    from survey.privacy import WITHDRAWN
+
     rid = None
     if subject_interview_id:
         rid = s.execute(select(Interview.respondent_id).where(Interview.id == subject_interview_id)).scalar()
-    check_journal_allowed(journal_consent(s, subject_interview_id), rid)
+    consent = journal_consent(s, subject_interview_id)
+    if consent == WITHDRAWN:  # issue 12
+        raise JournalConsentError(f"Journalen for {rid} må ikke åbnes eller gemmes: brugeren har trukket sit samtykke "
+                                  "til journalindsigt tilbage.", [rid] if rid else [])
+    check_journal_allowed(consent, rid)
 
 
 # ----------------------------------------------------------------------------- users to choose from
@@ -220,6 +233,10 @@ def start_source_interview(engine: Engine, informant: str, *, subject_interview_
                     subject = _user(s, interview_id=subject_interview_id, respondent_id=respondent_id)
                     if informant == "journal":
                         check_journal_consent(s, subject.id)
+                    try:  # issue 12: not about one who withdrew consent
+                        refuse_new_source(s, subject, informant)
+                    except WithdrawnError as e:
+                        raise SourceError(str(e)) from None
                     site = s.get(Site, subject.site_id) if subject.site_id is not None else None
                     base = source_id_base(informant, subject_respondent_id=subject.respondent_id, kilde=kilde)
                 else:
@@ -271,7 +288,11 @@ def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] 
     """informant type -> source frame, the shape `survey.sources` and `exports.triangulation` take:
     ``source_id``, ``informant``, then the guide's codes (``respondent_id`` = the user the source is
     about; a leader's ``site``/``site_type`` = the site); cells str or None; rows by source_id.
-    Every informant type asked for has a frame (no rows when there are no such sources)."""
+    Every informant type asked for has a frame (no rows when there are no such sources). Sources
+    about a user who withdrew consent (to the interview; case files: to journal access) are left
+    out (`survey.privacy.exportable`, issue 12)."""
+    from survey.privacy import exportable
+
     for inf in informants:
         _check_source_informant(inf)
     own = isinstance(engine_or_session, Engine)
@@ -282,7 +303,8 @@ def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] 
                     Site.site_type, Interview.interviewer, Interview.interview_date)
              .join(Site, Site.id == Interview.site_id, isouter=True)
              .join(subj, subj.id == Interview.subject_interview_id, isouter=True)
-             .where(Interview.informant.in_(list(informants))))
+             .where(Interview.informant.in_(list(informants)))
+             .where(exportable(Interview)))  # issue 12: not about those who withdrew consent
         conn = s.connection()
         meta = conn.execute(q).all()
         answers = conn.execute(select(Answer.interview_id, Answer.code, Answer.value)
@@ -316,7 +338,9 @@ def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] 
 def load_reasons(engine_or_session: Engine | Session, *, detail: bool = False) -> pd.DataFrame:
     """Bilag C's reasons in the store: columns `survey.sources.REASON_COLUMNS` (``respondent_id``
     for a user's source, ``site`` for a leader's); `detail` adds ``recorded_by``, ``recorded_at``
-    and ``source``."""
+    and ``source``. Not those about a user who withdrew consent to the interview (issue 12)."""
+    from survey.privacy import exportable
+
     own = isinstance(engine_or_session, Engine)
     s = Session(engine_or_session) if own else engine_or_session
     try:
@@ -324,6 +348,7 @@ def load_reasons(engine_or_session: Engine | Session, *, detail: bool = False) -
                     SourceStatus.recorded_by, SourceStatus.recorded_at, SourceStatus.source)
              .join(Interview, Interview.id == SourceStatus.subject_interview_id, isouter=True)
              .join(Site, Site.id == SourceStatus.site_id, isouter=True)
+             .where(or_(SourceStatus.subject_interview_id.is_(None), exportable(Interview)))
              .order_by(SourceStatus.kilde, Interview.respondent_id, Site.name))
         rows = s.connection().execute(q).all()
     finally:
@@ -506,6 +531,7 @@ def insert_sources(s: Session, informant: str, frame: pd.DataFrame, *, replace: 
             raise SourceError("Kilderne henviser til ukendte respondenter (intet brugerinterview): "
                               + ", ".join(unknown))
         subjects = found
+        refuse_for_respondents(s, found, "gemmes i en kilde")  # issue 12: not about those who withdrew consent
         if informant == "journal":
             consent = consent_values(s, [iv.id for iv in found.values()])
             refused = sorted(r for r, iv in found.items() if consent.get(iv.id) != "ja")

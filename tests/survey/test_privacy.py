@@ -1,0 +1,551 @@
+"""Withdrawal of consent, deletion of a respondent and retention (issue 12, `survey.privacy`), on the
+demo study (61 users and their sources): nothing new is stored after a withdrawal, every export
+leaves the respondent out, a deletion leaves no row about them but a content-free tombstone, the
+tombstone travels with field packages both ways, and the raw data goes after the study's end
+date while the tables stay the same."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import zipfile
+
+import pandas as pd
+import pyreadstat
+import pytest
+from sqlalchemy import func, inspect, select, text
+from sqlmodel import Session
+
+from brugerblik.cli import main
+from archetypes import coding as arch
+from coding import agreement, codebook, quotebank
+from coding import transcripts as tr
+from exports import qdpx, spss, tables, workbook
+from survey import auth, demo, privacy, source_store, store, sync, wideio
+from survey import interview as svc
+from survey.db import make_engine, session_scope
+from survey.models import Answer, AuditEntry, ConsentWithdrawal, Interview, MergeConflict, Quote
+from survey.sources import JournalConsentError
+from tests.survey.test_sync import PASS, _rewrite, export, field_work, merge
+
+MARK = "Zulfikar Øberg-Hansen"  # a name only the enriched respondent's text holds
+
+
+@pytest.fixture
+def study(engine, guide):
+    demo.load_demo(engine, guide)
+    return engine
+
+
+def _user(engine, rid):
+    with Session(engine) as s:
+        return s.execute(select(Interview).where(Interview.respondent_id == rid)).scalars().one()
+
+
+def _journal_user(engine) -> tuple[str, str]:
+    """(respondent id, interview id) of a demo user with consent to journal access and a case-file extract."""
+    with Session(engine) as s:
+        rows = s.execute(select(Interview.subject_interview_id).where(Interview.informant == "journal")).scalars()
+        subjects = sorted(set(rows))
+        consent = source_store.consent_values(s, subjects)
+        iid = next(i for i in subjects if consent[i] == "ja")
+        return s.get(Interview, iid).respondent_id, iid
+
+
+def enrich(engine, guide, rid: str) -> dict:
+    """Everything a respondent can have besides answers: a quote, a transcript with a coded segment and
+    a memo, a quote from the transcript with theme codes and code decisions, the archetype with
+    evidence, double coding and a settled value, a consent record, a merge conflict."""
+    iv = _user(engine, rid)
+    svc.reopen(engine, iv.id, who="fie", reason="citater")
+    q, msg = svc.add_quote(engine, guide, iv.id, "hvorfor_her", f"Min bror {MARK} kom her først", who="fie")
+    assert q is not None, msg
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", f"Fordi {MARK} sagde det", who="fie").ok
+    assert svc.save_answer(engine, guide, iv.id, "consent_journal", "nej", who="fie").ok
+    with session_scope(engine) as s:
+        codebook.ensure_seeded(s)
+        key = codebook.all_codes(s)[0].key
+        info = tr.import_transcript(s, rid, f"I: Hvem hjælper dig?\nB: Det gør {MARK}, hver dag.\n".encode(),
+                                    "samtale.txt", who="fie")
+    with session_scope(engine) as s:
+        from coding.transcripts import Segment, Transcript
+
+        seg_id = s.execute(select(Segment.id).join(Transcript, Transcript.id == Segment.transcript_id)
+                           .where(Transcript.id == info.id).order_by(Segment.idx.desc())).scalars().first()
+        tr.code_segment(s, seg_id, [key], memo=f"memo om {MARK}", who="fie", source="manuel")
+        quote = tr.quote_from_segment(s, seg_id, who="fie")
+        quotebank.code_quote(s, q.id, [key], who="fie", source="regel")
+        arch.set_arketype(s, guide, iv.id, "den_aeldre", who="fie", reason=f"som {MARK} sagde")
+        arch.link_evidence(s, iv.id, [q.id], who="fie")
+        agreement.record(s, "fie", ("respondent", rid), "arketype", "den_aeldre", guide=guide)
+        agreement.record(s, "ole", ("respondent", rid), "arketype", "gamle_junkie", guide=guide)
+        agreement.record(s, "fie", ("quote", str(quote.id)), f"tema:{key}", "1")
+        agreement.record(s, "fie", ("segment", str(seg_id)), f"tema:{key}", "1")
+        agreement.settle(s, ("respondent", rid), "arketype", "den_aeldre", who="fie", guide=guide)
+        s.add(MergeConflict(interview_id=iv.id, respondent_id=rid, kind="begge_aendret", reason="test",
+                            package_id="p", laptop_hash="x" * 64, laptop_version=json.dumps({"id": iv.id, "x": MARK})))
+    return {"interview_id": iv.id, "quote_id": q.id, "segment_id": seg_id, "key": key}
+
+
+def _contains(blob: str, rid: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(rid)}(?![\w])", blob) is not None
+
+
+def export_texts(engine, guide, tmp_path) -> dict[str, str]:
+    """Every export's text: raw CSV and XLSX, SPSS, REFI-QDA, the workbook, table 3.1, the quality map,
+    the quote bank, the sources' raw export and the triangulation frames."""
+    out = {}
+    wideio.export_file(engine, guide, tmp_path / "raw.csv", anonymised=False)
+    out["raw.csv"] = (tmp_path / "raw.csv").read_text(encoding="utf-8-sig")
+    wideio.export_file(engine, guide, tmp_path / "raw.xlsx", anonymised=False)
+    out["raw.xlsx"] = _zip_text(tmp_path / "raw.xlsx")
+    spss.export_sav(engine, guide, tmp_path / "data.sav", anonymised=False)
+    df, _ = pyreadstat.read_sav(str(tmp_path / "data.sav"))
+    out["spss"] = df.to_csv()
+    qdpx.export_qdpx(engine, guide, tmp_path / "p.qdpx", anonymised=False)
+    out["qdpx"] = _zip_text(tmp_path / "p.qdpx")
+    workbook.build_workbook(engine, guide, tmp_path / "rapport.xlsx")
+    out["workbook"] = _zip_text(tmp_path / "rapport.xlsx")
+    wide = store.load_wide(engine, guide)
+    out["wide"] = wide.to_csv()
+    out["table 3.1"] = tables.render("3.1", wide, guide, fmt="csv")
+    out["kvalitetskort"] = tables.render("kvalitetskort", wide, guide, fmt="csv")
+    with Session(engine) as s:
+        out["citatbank"] = quotebank.export_quotes(s, guide, anonymised=False).to_csv()
+    for inf in source_store.SOURCE_INFORMANTS:
+        source_store.export_sources(engine, inf, tmp_path / f"{inf}.csv", anonymised=False)
+        out[f"kilde {inf}"] = (tmp_path / f"{inf}.csv").read_text(encoding="utf-8-sig")
+    frames = source_store.load_all(engine, guide)
+    out["aarsager"] = frames["aarsager"].to_csv()
+    return out
+
+
+def _zip_text(path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist()
+                         if n.endswith((".xml", ".qde", ".txt", ".rels")))
+
+
+# ---------------------------------------------------------------- withdrawal
+
+def _rich_users(engine) -> list[str]:
+    """Demo users with four sources each (case worker, contact person, two case files), by id."""
+    with Session(engine) as s:
+        rows = s.execute(select(Interview.subject_interview_id, func.count())
+                         .where(Interview.subject_interview_id.isnot(None))
+                         .group_by(Interview.subject_interview_id)).all()
+        return sorted(s.get(Interview, i).respondent_id for i, n in rows if n >= 4)
+
+
+def test_withdrawal_of_the_interview_blocks_new_data_and_every_export_leaves_them_out(study, guide, tmp_path):
+    rid, other = _rich_users(study)[:2]
+    ids = enrich(study, guide, rid)
+    with Session(study) as s:
+        srcs = {i.respondent_id: i for i in s.execute(select(Interview).where(
+            Interview.subject_interview_id == ids["interview_id"])).scalars()}
+    assert srcs, "the demo user has sources"
+    before = export_texts(study, guide, tmp_path)
+    for name in ("raw.csv", "raw.xlsx", "spss", "qdpx", "workbook", "wide", "citatbank", "kilde sagsbehandler"):
+        assert _contains(before[name], rid), name  # each export shows the respondent before
+    assert MARK in before["qdpx"] and MARK in before["raw.csv"]
+    with pytest.raises(auth.AuthError):
+        privacy.withdraw(study, rid, "interview", reason="x", principal=auth.Principal("ida", "interviewer"))
+    v = privacy.withdraw(study, rid, "interview", withdrawn_on=dt.date(2026, 3, 2), reason="Ringede og bad om det",
+                         principal=auth.Principal("fie", "researcher"))
+    assert (v.respondent_id, v.purpose, v.withdrawn_on, v.recorded_by, v.already) == \
+        (rid, "interview", dt.date(2026, 3, 2), "fie", False)
+    again = privacy.withdraw(study, rid, "interview", reason="igen", who="x")
+    assert again.already and again.reason == "Ringede og bad om det"
+    with pytest.raises(privacy.PrivacyError, match="fremtiden"):
+        privacy.withdraw(study, other, "interview", withdrawn_on=dt.date.today() + dt.timedelta(days=1), reason="x")
+    with pytest.raises(privacy.PrivacyError, match="begrundelse"):
+        privacy.withdraw(study, other, "interview", reason="  ")
+
+    rows = sync.count_rows(study)
+    iid = ids["interview_id"]
+    # nothing new: answers, quotes, transcripts, coding, sources, imports
+    r = svc.save_answer(study, guide, iid, "hverdag", "Jeg går tur")
+    assert not r.ok and "trukket tilbage" in r.message
+    q, msg = svc.add_quote(study, guide, iid, "hvorfor_her", "Et nyt citat")
+    assert q is None and "trukket tilbage" in msg
+    q2, msg = svc.update_quote(study, iid, ids["quote_id"], text="Rettet tekst")
+    assert q2 is None and "trukket tilbage" in msg
+    for fn in (lambda s: tr.import_transcript(s, rid, b"I: Hej\nB: Hej\n", "ny.txt", who="fie"),
+               lambda s: tr.code_segment(s, ids["segment_id"], [ids["key"]], who="fie"),
+               lambda s: tr.quote_from_segment(s, ids["segment_id"], who="fie"),
+               lambda s: quotebank.code_quote(s, ids["quote_id"], [ids["key"]], who="fie"),
+               lambda s: quotebank.mark_for_report(s, ids["quote_id"], True, who="fie"),
+               lambda s: codebook.record_decision(s, "quote", ids["quote_id"], ids["key"], "rejected", who="fie"),
+               lambda s: agreement.record(s, "fie", ("respondent", rid), "samlet_tilfredshed", "tilfreds", guide=guide),
+               lambda s: arch.set_arketype(s, guide, iid, "gamle_junkie", who="fie")):
+        with pytest.raises(privacy.WithdrawnError), session_scope(study) as s:
+            fn(s)
+    with pytest.raises(source_store.SourceError, match="trukket"):
+        source_store.start_source_interview(study, "sagsbehandler", respondent_id=rid)
+    res = wideio.import_bytes(study, guide, _csv([[rid, *_site(study, rid), "45"]]), replace=True)
+    assert res.written == 0 and "trukket samtykket tilbage" in res.problems[0].text_da, res.problems
+    src = [i for i in srcs.values() if i.informant == "sagsbehandler"]
+    if src:
+        svc.reopen(study, src[0].id, who="fie", reason="rettelse")
+        r = svc.save_answer(study, source_store.informant_guide("sagsbehandler"), src[0].id, "noter", "ny note")
+        assert not r.ok and "trukket" in r.message
+    now = sync.count_rows(study)
+    assert {k: v for k, v in now.items() if k != "audit_entry"} == {k: v for k, v in rows.items() if k != "audit_entry"}
+    # a removal is still allowed (nothing new is stored)
+    assert svc.delete_quote(study, iid, ids["quote_id"]) == ""
+
+    after = export_texts(study, guide, tmp_path)
+    for name, blob in after.items():
+        assert not _contains(blob, rid), name
+        for sid in srcs:
+            assert not _contains(blob, sid), (name, sid)
+        assert MARK not in blob, name
+    assert _contains(after["raw.csv"], other)
+    assert len(store.load_wide(study, guide)) == 60
+    # the data recorded before is still in the store (withdrawal is not deletion)
+    with Session(study) as s:
+        assert s.get(Interview, iid) is not None
+        assert s.execute(select(func.count()).select_from(Answer).where(Answer.interview_id == iid)).scalar() > 0
+
+
+def _site(engine, rid) -> tuple[str, str]:
+    from survey.models import Site
+
+    with Session(engine) as s:
+        site = s.get(Site, _user(engine, rid).site_id)
+        return site.name, site.site_type
+
+
+def _csv(rows) -> bytes:
+    buf = io.StringIO()
+    buf.write("respondent_id,site,site_type,age\r\n")
+    for r in rows:
+        buf.write(",".join(r) + "\r\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def test_withdrawal_of_journal_consent_closes_the_case_file_and_exports_leave_the_extracts_out(study, guide,
+                                                                                                 tmp_path):
+    rid, iid = _journal_user(study)
+    before = source_store.load_sources(study)
+    n_journal = int((before["journal"]["respondent_id"] == rid).sum())
+    assert n_journal >= 1
+    with pytest.raises(privacy.PrivacyError, match="brugerens eget id"):
+        with Session(study) as s:
+            sid = s.execute(select(Interview.respondent_id).where(Interview.subject_interview_id == iid)).scalars().first()
+        privacy.withdraw(study, sid, "journal", reason="x")
+    privacy.withdraw(study, rid, "journal", reason="Trak tilladelsen til journalindsigt tilbage")
+    with Session(study) as s:
+        assert source_store.consent_values(s, [iid])[iid] == privacy.WITHDRAWN
+        extract = s.execute(select(Interview).where(Interview.subject_interview_id == iid,
+                                                    Interview.informant == "journal")).scalars().first()
+        with pytest.raises(JournalConsentError, match="trukket sit samtykke til journalindsigt tilbage"):
+            source_store.check_journal_consent(s, iid)
+    with pytest.raises(JournalConsentError):
+        source_store.start_source_interview(study, "journal", respondent_id=rid, kilde="kommune")
+    r = svc.save_answer(study, source_store.informant_guide("journal"), extract.id, "noter", "mere")
+    assert not r.ok
+    after = source_store.load_sources(study)
+    assert not (after["journal"]["respondent_id"] == rid).any()
+    assert len(after["journal"]) == len(before["journal"]) - n_journal
+    # the user's own interview and the other sources about them stay in the exports
+    assert rid in set(store.load_wide(study, guide)["respondent_id"])
+    assert (after["sagsbehandler"]["respondent_id"] == rid).sum() == (before["sagsbehandler"]["respondent_id"] == rid).sum()
+    # an import of a case file about them is refused
+    frame = before["journal"][before["journal"]["respondent_id"] == rid].copy()
+    frame["source_id"] = "JK-NY-1"
+    data = frame.to_csv(index=False).encode("utf-8")
+    res = source_store.import_sources(study, "journal", data)
+    assert res.written == 0 and res.problems
+    # an import --replace of the user keeps the withdrawal (it moves to the rebuilt interview)
+    wide = store.load_wide(study, guide)
+    row = wide[wide["respondent_id"] == rid]
+    with session_scope(study) as s:
+        store.insert_wide(s, guide, row, replace=True)
+    new = _user(study, rid)
+    assert new.id != iid
+    with Session(study) as s:
+        assert source_store.consent_values(s, [new.id])[new.id] == privacy.WITHDRAWN
+
+
+# ---------------------------------------------------------------- deletion
+
+def test_deletion_removes_every_row_about_them_and_leaves_a_content_free_tombstone(study, guide, tmp_path):
+    rid = _rich_users(study)[0]
+    ids = enrich(study, guide, rid)
+    privacy.withdraw(study, rid, "journal", reason="Først journalen")
+    iid = ids["interview_id"]
+    with Session(study) as s:
+        about = {i.id: (i.respondent_id, i.informant) for i in s.execute(select(Interview).where(
+            (Interview.id == iid) | (Interview.subject_interview_id == iid))).scalars()}
+    assert len(about) >= 2
+    before_rows = sync.count_rows(study)
+    with pytest.raises(auth.AuthError):
+        privacy.delete_respondent(study, rid, reason="x", principal=auth.Principal("rita", "report_writer"))
+    with pytest.raises(privacy.PrivacyError, match="begrundelse"):
+        privacy.delete_respondent(study, rid, reason="")
+    assert sync.count_rows(study) == before_rows
+    res = privacy.delete_respondent(study, rid, reason="Anmodning om sletning (art. 17)",
+                                    principal=auth.Principal("adam", "admin"))
+    assert {t.interview_id for t in res.deleted} == set(about)
+    assert "Sikkerhedskopier fra før sletningen" in res.summary()
+    after_rows = sync.count_rows(study)
+    # every table lost exactly what the tombstones count; the audit trail gained one tombstone each
+    for table, n in before_rows.items():
+        gone = res.counts.get(table, 0)
+        extra = len(about) if table == "audit_entry" else 0
+        assert after_rows[table] == n - gone + extra, table
+    assert res.counts["answer"] > 0 and res.counts["quote"] == 2 and res.counts["transcript"] == 1
+    for table in ("segment_code", "quote_code", "code_decision", "coding_decision", "decision_evidence",
+                  "coder_value", "settled_value", "consent_record", "consent_withdrawal", "merge_conflict"):
+        assert res.counts.get(table, 0) >= 1, table
+    # nothing anywhere holds them: no row names the interviews, the respondent id or the text
+    dump = _dump(study)
+    for i in about:
+        assert [r for r in dump if i in r and not r.startswith("audit_entry") ] == []
+    for sid, _ in about.values():
+        assert not any(_contains(r, sid) for r in dump), sid
+    assert not any(MARK in r for r in dump)
+    with Session(study) as s:
+        stones = s.execute(select(AuditEntry).where(AuditEntry.entity == privacy.TOMBSTONE_ENTITY)).scalars().all()
+        assert {a.interview_id for a in stones} == set(about)
+        assert s.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.interview_id.in_(list(about)), AuditEntry.entity != privacy.TOMBSTONE_ENTITY)).scalar() == 0
+    for a in stones:
+        data = json.loads(a.new_value)
+        assert set(data) == {"art", "antal", "grund"} and a.who == "adam" and a.old_value is None
+        assert data["grund"] == "Anmodning om sletning (art. 17)" and data["art"] == about[a.interview_id][1]
+    # no export has them
+    for name, blob in export_texts(study, guide, tmp_path).items():
+        assert not _contains(blob, rid) and MARK not in blob, name
+    assert len(store.load_wide(study, guide)) == 60
+    with pytest.raises(privacy.PrivacyError, match="allerede slettet"):
+        privacy.delete_respondent(study, rid, reason="igen")
+    # the CLI lists the deletions without respondent ids
+    out = _cli(study, ["respondent", "oversigt"])
+    assert iid in out and not _contains(out, rid)
+
+
+def _exists(engine, rid) -> bool:
+    with Session(engine) as s:
+        return s.execute(select(Interview.id).where(Interview.respondent_id == rid)).first() is not None
+
+
+def _dump(engine) -> list[str]:
+    """Every row of every table as text, prefixed by the table's name."""
+    out = []
+    with engine.connect() as c:
+        for t in inspect(c).get_table_names():
+            if t == "alembic_version":
+                continue
+            for r in c.execute(text(f'SELECT * FROM "{t}"')).all():
+                out.append(t + ": " + " | ".join(str(x) for x in r))
+    return out
+
+
+def _cli(engine, argv) -> str:
+    import contextlib
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["--db", engine.url.render_as_string(hide_password=False), *argv]) == 0
+    return buf.getvalue()
+
+
+def test_a_sources_own_id_deletes_that_source_only(study, guide):
+    with Session(study) as s:
+        src = s.execute(select(Interview).where(Interview.informant == "sagsbehandler")).scalars().first()
+        user = s.get(Interview, src.subject_interview_id)
+    res = privacy.delete_respondent(study, src.respondent_id, reason="Sagsbehandleren bad om det")
+    assert [t.interview_id for t in res.deleted] == [src.id]
+    assert _exists(study, user.respondent_id)
+
+
+# ---------------------------------------------------------------- deletions travel
+
+@pytest.fixture
+def laptop(new_db_url):
+    e = make_engine(new_db_url())
+    yield e
+    e.dispose()
+
+
+@pytest.fixture
+def central(new_db_url):
+    e = make_engine(new_db_url())
+    yield e
+    e.dispose()
+
+
+def test_a_deletion_travels_both_ways_and_an_old_package_cannot_bring_it_back(laptop, central, guide, tmp_path):
+    a, b = field_work(laptop, guide, n=2)
+    src = source_store.start_source_interview(laptop, "sagsbehandler", subject_interview_id=a, interviewer="KL")
+    assert svc.save_answer(laptop, source_store.informant_guide("sagsbehandler"), src.id, "noter", "Godt forløb").ok
+    p1 = export(laptop, tmp_path, "p1.zip")
+    assert not merge(central, p1).conflicts
+    rid_a = _get(central, a).respondent_id
+    # the laptop goes on with A (and has not heard of the deletion yet)
+    svc.reopen(laptop, a, who="KL", reason="tilføjelse")
+    assert svc.save_answer(laptop, guide, a, "hverdag", "Jeg går tur med hunden").ok
+    p2 = export(laptop, tmp_path, "p2.zip")
+    # centrally: A is deleted (with the source about A), B withdraws consent to the interview
+    res = privacy.delete_respondent(central, rid_a, reason="Anmodning om sletning")
+    assert {t.interview_id for t in res.deleted} == {a, src.id}
+    privacy.withdraw(central, _get(central, b).respondent_id, "interview", reason="Trak samtykket tilbage")
+    pc = sync.export_package(central, tmp_path / "central.zip", passphrase=PASS,
+                             principal=auth.Principal("fie", "researcher")).path
+    data = json.loads(sync.read_package_file(pc, PASS)[1])
+    assert {t["interview_id"] for t in data["deleted"]} == {a, src.id}
+    assert all(set(t) == {"uid", "interview_id", "informant", "who", "at", "reason", "counts"} for t in data["deleted"])
+    assert [w["interview_id"] for w in data["withdrawn"]] == [b]
+    # the laptop merges the central package: A and its source are gone there too
+    r = merge(laptop, pc)
+    assert set(r.deleted_here) == {a, src.id} and r.withdrawals_added == 1
+    assert "slettet her" in r.summary()
+    assert _get(laptop, a) is None and _get(laptop, src.id) is None
+    with Session(laptop) as s:
+        assert privacy.deleted_ids(s, [a, src.id, b]) == {a, src.id}
+        assert s.execute(select(func.count()).select_from(Answer).where(Answer.interview_id.in_([a, src.id]))
+                         ).scalar() == 0
+        assert s.execute(select(func.count()).select_from(Quote).where(Quote.interview_id == a)).scalar() == 0
+    assert not svc.save_answer(laptop, guide, b, "hverdag", "Ny").ok  # the withdrawal arrived too
+    # the laptop's older package (A changed there) does not bring A back centrally
+    before = sync.count_rows(central)
+    r2 = merge(central, p2)
+    assert set(r2.not_restored) == {a, src.id} and not r2.inserted and not r2.updated and not r2.conflicts
+    assert "bliver ikke genskabt" in r2.summary()
+    assert _get(central, a) is None and sync.count_rows(central) == before
+    assert not merge(central, p1).changed  # nor the first one
+    # the laptop's next package carries the tombstones (no content, no respondent id) and changes nothing
+    p3 = export(laptop, tmp_path, "p3.zip")
+    raw = sync.read_package_file(p3, PASS)[1].decode("utf-8")
+    assert not _contains(raw, rid_a) and "Jeg går tur med hunden" not in raw
+    r3 = merge(central, p3)
+    assert not r3.changed and not r3.tombstones_added
+
+
+def test_a_package_from_the_laptop_cannot_change_a_withdrawn_interview(laptop, central, guide, tmp_path):
+    (a,) = field_work(laptop, guide, n=1)
+    merge(central, export(laptop, tmp_path, "p1.zip"))
+    privacy.withdraw(central, _get(central, a).respondent_id, "interview", reason="Trak samtykket tilbage")
+    svc.reopen(laptop, a, who="KL", reason="mere")
+    assert svc.save_answer(laptop, guide, a, "hverdag", "Noget nyt").ok
+    before = sync.count_rows(central)
+    r = merge(central, export(laptop, tmp_path, "p2.zip"))
+    assert [x[0] for x in r.withdrawn_skipped] == [_get(central, a).respondent_id] and not r.conflicts
+    assert "samtykket er trukket tilbage" in r.summary()
+    assert sync.count_rows(central) == before
+    with Session(central) as s:
+        assert "Noget nyt" not in json.dumps(store.get_answers(s, a))
+
+
+def _get(engine, iid):
+    with Session(engine) as s:
+        return s.get(Interview, iid)
+
+
+def test_package_format_3_is_checked_strictly_and_format_2_still_merges(laptop, central, guide, tmp_path):
+    field_work(laptop, guide, n=1)
+    p = export(laptop, tmp_path)
+
+    def with_stone(extra=None):
+        def edit(d):
+            stone = {"uid": "8d0bd3c1-4f4e-4a2b-9d55-6a1f0e5a0b11", "interview_id": "1b4e28ba-2fa1-41d2-883f-0016d3cca427",
+                     "informant": "bruger", "who": "fie", "at": "2026-12-01T10:00:00.000000Z", "reason": "x",
+                     "counts": {"answer": 3}}
+            stone.update(extra or {})
+            d["deleted"].append(stone)
+            return d
+        return edit
+
+    ok = merge(central, _rewrite(p, tmp_path / "ok.zip", data=with_stone()))
+    assert ok.tombstones_added == 1 and len(ok.inserted) == 1
+    with pytest.raises(sync.SyncError, match="gravstens felter"):
+        merge(central, _rewrite(p, tmp_path / "c.zip", data=with_stone({"answers": ["hemmelig"]})))
+    with pytest.raises(sync.SyncError, match="counts"):
+        merge(central, _rewrite(p, tmp_path / "n.zip", data=with_stone({"counts": {"answer": "tre"}})))
+    with pytest.raises(sync.SyncError, match="opbygning"):
+        merge(central, _rewrite(p, tmp_path / "v2.zip", manifest=lambda m: m.update(version=2)))
+
+    def old(d):
+        del d["deleted"], d["withdrawn"]
+        return d
+    with pytest.raises(sync.SyncError, match="mangler|liste"):
+        merge(central, _rewrite(p, tmp_path / "v3.zip", data=old))
+    r = merge(central, _rewrite(p, tmp_path / "v2ok.zip", manifest=lambda m: m.update(version=2), data=old))
+    assert not r.conflicts
+
+
+# ---------------------------------------------------------------- retention
+
+def test_retention_reminds_admins_and_raw_data_goes_while_the_tables_stay(study, guide, tmp_path, capsys):
+    enrich(study, guide, _rich_users(study)[0])
+    url = study.url.render_as_string(hide_password=False)
+    wide_before = store.load_wide(study, guide)
+    closed = [c for c in guide.codes if guide.items[c].type != "text"]
+    table_before = tables.render("3.1", wide_before, guide, fmt="csv")
+    map_before = tables.render("kvalitetskort", wide_before, guide, fmt="csv")
+    with pytest.raises(auth.AuthError):
+        privacy.set_end_date(study, dt.date(2020, 1, 1), principal=auth.Principal("fie", "researcher"))
+    assert main(["--db", url, "respondent", "opbevaring", "--slutdato", (dt.date.today() + dt.timedelta(days=30))
+                 .isoformat()]) == 0
+    assert main(["--db", url, "table", "3.1"]) == 0
+    assert "Påmindelse" not in capsys.readouterr().err
+    assert main(["--db", url, "respondent", "opbevaring", "--slutdato", "2020-01-01"]) == 0
+    assert main(["--db", url, "table", "3.1"]) == 0
+    err = capsys.readouterr().err
+    assert "Påmindelse: undersøgelsens slutdato (2020-01-01) er passeret" in err and "slet-raadata" in err
+    # a preview changes nothing
+    rows = sync.count_rows(study)
+    assert main(["--db", url, "respondent", "slet-raadata"]) == 0
+    out = capsys.readouterr().out
+    assert "Intet er slettet endnu" in out and "1 transskriptioner" in out
+    assert sync.count_rows(study) == rows
+    res = privacy.delete_raw_data(study, guide, confirm=True, principal=auth.Principal("adam", "admin"))
+    assert res.done and res.counts["transcript"] == 1 and res.counts["answer"] > 0
+    with Session(study) as s:
+        assert privacy.raw_data_counts(s, guide) == {"transcript": 0, "transcript_segment": 0, "quote": 0, "answer": 0,
+                                                     "journal": res.counts.get("journal", 0) or
+                                                     privacy.raw_data_counts(s, guide)["journal"],
+                                                     "merge_conflict": 0}
+        quotes = s.execute(select(Quote.text)).scalars().all()
+        assert quotes and not any(MARK.split()[0] in q for q in quotes)
+        assert all(a.old_value is None and a.new_value is None for a in s.execute(
+            select(AuditEntry).where(AuditEntry.entity.in_(("quote", "transcript")))).scalars())
+        assert not any(MARK in r for r in _dump(study))
+        journals = s.execute(select(func.count()).select_from(Interview).where(Interview.informant == "journal")
+                             ).scalar()
+        assert journals > 0  # their coded answers stay (the table «planer»)
+    wide_after = store.load_wide(study, guide)
+    pd.testing.assert_frame_equal(wide_before[closed], wide_after[closed])
+    assert tables.render("3.1", wide_after, guide, fmt="csv") == table_before
+    assert tables.render("kvalitetskort", wide_after, guide, fmt="csv") == map_before
+    assert privacy.retention_reminder(study, guide) is None
+    assert main(["--db", url, "table", "3.1"]) == 0
+    assert "Påmindelse" not in capsys.readouterr().err
+    # with the case-file extracts as a whole: tombstoned, so laptops delete them too
+    res2 = privacy.delete_raw_data(study, guide, confirm=True, journal=True)
+    assert res2.deleted and all(t.informant == "journal" for t in res2.deleted)
+    with Session(study) as s:
+        assert s.execute(select(func.count()).select_from(Interview).where(Interview.informant == "journal")
+                         ).scalar() == 0
+
+
+def test_the_reminder_is_for_administrators_only(db_url, guide, capsys, monkeypatch):
+    from argon2 import PasswordHasher
+
+    e = make_engine(db_url)
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    field_work(e, guide, n=1)
+    with session_scope(e) as s:
+        auth.add_user(s, "adam", "admin", "adam-hemmelig-1")
+        auth.add_user(s, "fie", "researcher", "fie-hemmelig-12")
+    privacy.set_end_date(e, dt.date(2020, 1, 1), who="adam")
+    for user, pw, shown_ in (("fie", "fie-hemmelig-12", False), ("adam", "adam-hemmelig-1", True)):
+        monkeypatch.setenv("BRUGERBLIK_PASSWORD", pw)
+        assert main(["--db", db_url, "--bruger", user, "guide", "check"]) == 0
+        assert ("Påmindelse" in capsys.readouterr().err) is shown_, user
+    monkeypatch.setenv("BRUGERBLIK_PASSWORD", "fie-hemmelig-12")
+    assert main(["--db", db_url, "--bruger", "fie", "respondent", "slet-raadata"]) == 3
+    e.dispose()
