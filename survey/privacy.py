@@ -42,7 +42,11 @@ id (``SB-AMA-01``, ``LE-AMA`` …) only that source is deleted.
 
 What stays is a *tombstone* per deleted interview: an audit entry (entity ``sletning``) with the
 interview's UUID, who deleted it, when, why (the reason as given), the informant type and how
-many rows of each kind were removed — no content and no respondent id. `TOMBSTONE_ENTITY`.
+many rows of each kind were removed — no content and no respondent id, only the id's one-way
+fingerprint (`survey.store.respondent_key`), so the same id is never stored again: an old export
+re-imported (`import`, `import sources`), a new interview or source given the id
+(`survey.store.next_respondent_id` skips it) or a field package's interview with that id is
+refused. `TOMBSTONE_ENTITY`.
 
 Tombstones travel (`survey.sync`): every field package carries all of them; a merge deletes an
 interview a tombstone names (the same cascade) and records the tombstone, and an interview (or a
@@ -88,15 +92,13 @@ from sqlmodel import Session
 from survey import db
 from survey.guide import CPR_RE, Guide
 from survey.models import AuditEntry, ConsentWithdrawal, Interview, StudySetting, new_id, utcnow
-from survey.store import USER_INFORMANT, StoreError
+from survey.store import TOMBSTONE_ENTITY, TOMBSTONE_KEY, USER_INFORMANT, StoreError, respondent_key
 from survey.text import text_field
 
 log = logging.getLogger(__name__)
 
 #: purpose -> what the respondent withdrew consent to (Danish, for messages)
 PURPOSES: dict[str, str] = {"interview": "interviewet", "journal": "journalindsigt"}
-#: AuditEntry.entity of a deleted interview's tombstone
-TOMBSTONE_ENTITY = "sletning"
 #: AuditEntry.entity (and code prefix) of a recorded withdrawal
 WITHDRAWAL_ENTITY = "consent"
 WITHDRAWAL_CODE = "tilbagetraek_"
@@ -323,7 +325,8 @@ KIND_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Tombstone:
-    """A deleted interview as the audit trail keeps it: no content, no respondent id."""
+    """A deleted interview as the audit trail keeps it: no content, no respondent id (only its
+    fingerprint, `survey.store.respondent_key`)."""
     uid: str
     interview_id: str
     informant: str
@@ -332,13 +335,17 @@ class Tombstone:
     reason: str
     counts: dict[str, int]
     note: Optional[str] = None  # how it arrived (a field package), or the reason as shown
+    key: str = ""               # the respondent id's fingerprint ("" in a tombstone from before it)
 
     def as_package(self) -> dict:
         """The tombstone in a field package (`survey.sync`: data.json ``deleted``)."""
         from survey.sync import _ts
 
-        return {"uid": self.uid, "interview_id": self.interview_id, "informant": self.informant, "who": self.who,
-                "at": _ts(self.at), "reason": self.reason, "counts": dict(sorted(self.counts.items()))}
+        out = {"uid": self.uid, "interview_id": self.interview_id, "informant": self.informant, "who": self.who,
+               "at": _ts(self.at), "reason": self.reason, "counts": dict(sorted(self.counts.items()))}
+        if self.key:
+            out["key"] = self.key
+        return out
 
 
 @dataclass
@@ -381,17 +388,21 @@ def _tombstone(a: AuditEntry) -> Tombstone:
         data = json.loads(a.new_value or "{}")
     except ValueError:
         data = {}
-    counts = data.get("antal") if isinstance(data, dict) else None
-    return Tombstone(a.uid, a.interview_id or "", a.code or "", a.who, _aware(a.at),
-                     str(data.get("grund", "")) if isinstance(data, dict) else "",
-                     {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}, a.note)
+    if not isinstance(data, dict):
+        data = {}
+    counts = data.get("antal")
+    return Tombstone(a.uid, a.interview_id or "", a.code or "", a.who, _aware(a.at), str(data.get("grund", "")),
+                     {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}, a.note,
+                     str(data.get(TOMBSTONE_KEY) or ""))
 
 
 def _add_tombstone(s: Session, interview_id: str, informant: str, counts: Mapping[str, int], *, who: Optional[str],
-                   reason: str, at: dt.datetime | None = None, uid: str | None = None,
+                   reason: str, key: str = "", at: dt.datetime | None = None, uid: str | None = None,
                    note: str | None = None) -> Tombstone:
     at = at or utcnow()
     data = {"art": informant, "antal": {k: int(n) for k, n in sorted(counts.items()) if n}, "grund": reason}
+    if key:
+        data[TOMBSTONE_KEY] = key
     entry = AuditEntry(uid=uid or new_id(), interview_id=interview_id, entity=TOMBSTONE_ENTITY, code=informant,
                        old_value=None, new_value=json.dumps(data, ensure_ascii=False, sort_keys=True), who=who, at=at,
                        note=note or f"slettet: {reason}")
@@ -538,8 +549,8 @@ def delete_interviews(s: Session, interviews: Sequence[Interview], *, who: Optio
         counts = _cascade(s, T, iid, rid)
         if k == len(rows) - 1 and n_extra:
             counts["merge_conflict"] = counts.get("merge_conflict", 0) + n_extra
-        out.append(_add_tombstone(s, iid, informant, counts, who=who, reason=reason, at=at,
-                                  uid=(tombstone_uids or {}).get(iid), note=note))
+        out.append(_add_tombstone(s, iid, informant, counts, who=who, reason=reason, key=respondent_key(rid),
+                                  at=at, uid=(tombstone_uids or {}).get(iid), note=note))
     s.flush()
     return out
 
@@ -607,7 +618,7 @@ def apply_tombstones(s: Session, items: Sequence[Mapping], *, via: str) -> tuple
             added += len(stones)
         else:
             _add_tombstone(s, t["interview_id"], t["informant"], t["counts"], who=t["who"], reason=t["reason"],
-                           at=_parse_ts(t["at"]), uid=t["uid"], note=note)
+                           key=t.get("key") or "", at=_parse_ts(t["at"]), uid=t["uid"], note=note)
             dead.add(t["interview_id"])
             added += 1
     s.flush()

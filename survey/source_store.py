@@ -170,7 +170,9 @@ def _user(s: Session, *, interview_id: str | None = None, respondent_id: str | N
 # ----------------------------------------------------------------------------- ids
 
 def _taken(s: Session, rid: str) -> bool:
-    return s.execute(select(Interview.id).where(Interview.respondent_id == rid)).first() is not None
+    """In use, or the id of a deleted source (issue 12: never given again)."""
+    return (s.execute(select(Interview.id).where(Interview.respondent_id == rid)).first() is not None
+            or bool(store.deleted_respondent_ids(s, [rid])))
 
 
 def source_id_base(informant: str, *, subject_respondent_id: str | None = None, site_prefix: str | None = None,
@@ -510,6 +512,7 @@ def insert_sources(s: Session, informant: str, frame: pd.DataFrame, *, replace: 
     sids = [str(x) for x in frame["source_id"]]
     existing = dict(s.execute(select(Interview.respondent_id, Interview.id)
                               .where(Interview.respondent_id.in_(sids))).all())
+    store.refuse_deleted(s, sids, "importeres")  # issue 12: a deleted source never comes back from an old file
     if existing:
         kinds = dict(s.execute(select(Interview.id, Interview.informant)
                                .where(Interview.id.in_(list(existing.values())))).all())

@@ -10,6 +10,8 @@ row per respondent, the columns are the guide's codes in guide order, every cell
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from typing import Iterable
 
@@ -26,6 +28,12 @@ from survey.models import Answer, AuditEntry, Interview, Site, utcnow
 META_CODES = ("respondent_id", "site", "site_type", "interviewer", "interview_date")
 # Interview.informant of the users' own interviews: the only rows of the wide frame (issue 7).
 USER_INFORMANT = "bruger"
+
+
+#: AuditEntry.entity of a deleted interview's tombstone (issue 12; `survey.privacy`)
+TOMBSTONE_ENTITY = "sletning"
+#: the tombstone's field (in its JSON) with the deleted respondent id's fingerprint
+TOMBSTONE_KEY = "noegle"
 
 
 class StoreError(ValueError):
@@ -127,12 +135,51 @@ def rename_site(s: Session, site_id: int, name: str | None = None, site_type: st
     return site
 
 
+def respondent_key(respondent_id: str) -> str:
+    """A one-way fingerprint of a respondent (or source) id, kept in the tombstone of a deleted
+    interview so the same id is never stored again — not by re-importing an old export, not as a
+    new interview's id, not from a field package (issue 12). The id itself is a pseudonym; the
+    fingerprint lets whoever holds a list of ids recognise a deleted one, nothing more."""
+    return hashlib.sha256(b"brugerblik-sletning\x00" + str(respondent_id).encode("utf-8")).hexdigest()[:32]
+
+
+def deleted_respondent_ids(s: Session, respondent_ids: Iterable[str | None]) -> set[str]:
+    """Those of `respondent_ids` whose interview was deleted here (a tombstone holds their fingerprint)."""
+    keys = {respondent_key(r): str(r) for r in respondent_ids if r}
+    if not keys:
+        return set()
+    out: set[str] = set()
+    for value in s.execute(select(AuditEntry.new_value).where(AuditEntry.entity == TOMBSTONE_ENTITY)).scalars():
+        try:
+            key = json.loads(value or "{}").get(TOMBSTONE_KEY)
+        except (ValueError, AttributeError):
+            continue
+        if key in keys:
+            out.add(keys[key])
+    return out
+
+
+def refuse_deleted(s: Session, respondent_ids: Iterable[str | None], what: str = "gemmes") -> None:
+    """Raise `StoreError` (one message naming every one) when any of `respondent_ids` was deleted."""
+    gone = sorted(deleted_respondent_ids(s, respondent_ids))
+    if gone:
+        raise StoreError(f"Disse id'er er slettet (GDPR art. 17) og kan ikke {what} igen: " + ", ".join(gone)
+                         + ". Giv personen et nyt id, hvis der er et nyt samtykke. Intet er ændret.")
+
+
 def next_respondent_id(s: Session, site: Site) -> str:
-    """Site prefix + the next free running number, e.g. AMA-05."""
+    """Site prefix + the next free running number, e.g. AMA-05 (never the id of a deleted respondent)."""
     prefix = site.prefix or site_prefix(site.name)
     used = s.execute(select(Interview.respondent_id).where(Interview.respondent_id.like(f"{prefix}-%"))).scalars()
     nums = [int(m.group(1)) for r in used if (m := re.fullmatch(re.escape(prefix) + r"-(\d+)", r))]
-    return f"{prefix}-{(max(nums) + 1 if nums else 1):02d}"
+    n = max(nums) + 1 if nums else 1
+    while True:
+        candidates = [f"{prefix}-{k:02d}" for k in range(n, n + 20)]
+        gone = deleted_respondent_ids(s, candidates)
+        free = [c for c in candidates if c not in gone]
+        if free:
+            return free[0]
+        n += 20
 
 
 def create_interview(s: Session, guide: Guide, site: Site, *, respondent_id: str | None = None,
@@ -144,6 +191,7 @@ def create_interview(s: Session, guide: Guide, site: Site, *, respondent_id: str
         raise StoreError(f"Respondent-id {rid!r}: {problem.text() if problem else 'mangler'}")
     if s.execute(select(Interview.id).where(Interview.respondent_id == canon)).first():
         raise RespondentIdTaken(f"Respondent-id {canon!r} findes allerede.")
+    refuse_deleted(s, [canon], "bruges")
     iv = Interview(respondent_id=canon, site_id=site.id, interviewer=interviewer or None,
                    interview_date=interview_date, guide_form_id=guide.form_id, guide_version=guide.version,
                    source=source)
@@ -283,6 +331,7 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
                               .where(Interview.respondent_id.in_(ids))).all()) if ids else {}
     if existing and not replace:
         raise StoreError("Findes allerede i databasen (brug --replace for at erstatte): " + ", ".join(sorted(existing)))
+    refuse_deleted(s, ids, "importeres")  # issue 12: a deleted respondent never comes back from an old file
     if existing:  # issue 12: a respondent who withdrew consent to the interview is never rebuilt
         from survey.privacy import refuse_for_respondents
 

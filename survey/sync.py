@@ -707,9 +707,12 @@ def _check_privacy(c: _Check, payload: dict, version: int, interview_ids: set, s
         if not isinstance(t, dict):
             c.fail(where, "er ikke et objekt")
             continue
-        if set(t) != _TOMBSTONE_KEYS:
-            c.fail(where, "har ikke en gravstens felter (og kun dem): " + ", ".join(sorted(_TOMBSTONE_KEYS)))
+        if set(t) - {"key"} != _TOMBSTONE_KEYS:
+            c.fail(where, "har ikke en gravstens felter (og kun dem): " + ", ".join(sorted(_TOMBSTONE_KEYS))
+                   + " (og evt. key)")
             continue
+        if "key" in t and not (isinstance(t["key"], str) and re.fullmatch(r"[0-9a-f]{32}", t["key"])):
+            c.fail(where, "feltet 'key' skal være et fingeraftryk (32 hex-tegn)")
         c.uid(t, "uid", where)
         c.uid(t, "interview_id", where)
         c.text(t, "informant", where, max_len=20, choices=INFORMANTS)
@@ -1118,6 +1121,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
         res.deleted_here, res.tombstones_added = privacy.apply_tombstones(s, pkg.deleted, via=pkg.via)
         res.withdrawals_added += privacy.apply_withdrawals(s, pkg.withdrawn, via=pkg.via, by=pkg.exported_by)
         dead = privacy.deleted_ids(s, [x for v in pkg.interviews for x in (v["id"], v.get("subject_interview_id"))])
+        dead_ids = store.deleted_respondent_ids(s, [v["respondent_id"] for v in pkg.interviews])
         sites: dict[str, Site] = {}
         site_problem: dict[str, str] = {}
         for site in pkg.sites:
@@ -1170,6 +1174,12 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
                     if why == "new":
                         res.sites_added.append(v["site"]["name"])
                         why = None
+            if rid in dead_ids and (c is None or rid != c["respondent_id"]):
+                # issue 12: the id of a deleted respondent is never given again (another laptop may have
+                # given the same number to someone else: the admin gives this interview a new id)
+                _conflict(s, res, pkg, v, c, "respondent_id", f"respondent-id {rid} er slettet centralt (GDPR art. "
+                          "17) og bruges ikke igen; giv interviewet et nyt id", c["merged_from_hash"] if c else None)
+                continue
             if c is None:
                 if owner.get(rid, v["id"]) != v["id"]:
                     _conflict(s, res, pkg, v, load_versions(s, [owner[rid]], history=True).get(owner[rid]),
@@ -1312,6 +1322,8 @@ def _resolve(engine: Engine, conflict_id: int, use: str, who: str | None, respon
                 if s.execute(select(Interview.id).where(Interview.respondent_id == laptop["respondent_id"],
                                                         Interview.id != m.interview_id)).first():
                     raise SyncError(f"Respondent-id {laptop['respondent_id']} er også taget.")
+                if store.deleted_respondent_ids(s, [laptop["respondent_id"]]):
+                    raise SyncError(f"Respondent-id {laptop['respondent_id']} er slettet og bruges ikke igen.")
             if cur is None and m.kind == "respondent_id":
                 pass  # not in the central store at all: the clash was with another interview
             elif (cur["hash"] if cur else None) != m.central_hash:

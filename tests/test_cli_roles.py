@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -565,7 +566,8 @@ def test_an_interviewers_package_from_the_central_store_holds_nothing_of_others(
     data = json.loads(sync.read_package_file(tmp_path / "ole.zip", "feltkode til testen")[1])
     deleted = data.pop("deleted")  # issue 12: every package carries every tombstone — and they hold no content
     assert data == {"sites": [], "interviews": [], "audit": [], "withdrawn": []}
-    assert all(set(t) == {"uid", "interview_id", "informant", "who", "at", "reason", "counts"} for t in deleted)
+    assert all(set(t) == {"uid", "interview_id", "informant", "who", "at", "reason", "counts", "key"}
+               and re.fullmatch(r"[0-9a-f]{32}", t["key"]) for t in deleted)  # the id's fingerprint, not the id
     assert (tmp_path / "ole.zip").stat().st_mode & 0o777 == 0o600
     rc, o, e = run(capsys, team["url"], ["export", "package", str(tmp_path / "alle.zip")], "forsker")
     assert rc == 0, e

@@ -314,7 +314,8 @@ def test_deletion_removes_every_row_about_them_and_leaves_a_content_free_tombsto
             AuditEntry.interview_id.in_(list(about)), AuditEntry.entity != privacy.TOMBSTONE_ENTITY)).scalar() == 0
     for a in stones:
         data = json.loads(a.new_value)
-        assert set(data) == {"art", "antal", "grund"} and a.who == "adam" and a.old_value is None
+        assert set(data) == {"art", "antal", "grund", "noegle"} and a.who == "adam" and a.old_value is None
+        assert data["noegle"] == store.respondent_key(about[a.interview_id][0])
         assert data["grund"] == "Anmodning om sletning (art. 17)" and data["art"] == about[a.interview_id][1]
     # no export has them
     for name, blob in export_texts(study, guide, tmp_path).items():
@@ -351,6 +352,100 @@ def _cli(engine, argv) -> str:
     with contextlib.redirect_stdout(buf):
         assert main(["--db", engine.url.render_as_string(hide_password=False), *argv]) == 0
     return buf.getvalue()
+
+
+def test_a_deleted_id_never_comes_back_from_an_old_file_a_new_interview_or_another_laptop(study, guide, tmp_path):
+    """Issue 12: the tombstone keeps the id's fingerprint (never the id), so re-importing an old export,
+    starting a new interview or source and a package with the same id cannot bring a deleted one back."""
+    with Session(study) as s:
+        site_of = {iv.respondent_id: iv.site_id for iv in s.execute(select(Interview)
+                                                                     .where(Interview.informant == "bruger")).scalars()}
+    # the highest number of its site (the next interview there would take it), with a case worker's interview
+    tops = {max(r for r in site_of if r.rsplit("-", 1)[0] == p) for p in {r.rsplit("-", 1)[0] for r in site_of}}
+    rid = min(r for r in tops if any(x.informant == "sagsbehandler" for x in _sources_of(study, r)))
+    prefix = rid.rsplit("-", 1)[0]
+    wideio.export_file(study, guide, tmp_path / "old.csv", anonymised=False)
+    source_store.export_sources(study, "sagsbehandler", tmp_path / "old_sb.csv", anonymised=False)
+    sb = [x.respondent_id for x in _sources_of(study, rid) if x.informant == "sagsbehandler"]
+    assert sb
+    privacy.delete_respondent(study, rid, reason="Anmodning om sletning")
+    with Session(study) as s:
+        stones = s.execute(select(AuditEntry.new_value).where(AuditEntry.entity == privacy.TOMBSTONE_ENTITY)
+                           ).scalars().all()
+        assert not any(_contains(v, rid) or _contains(v, sb[0]) for v in stones)
+        assert store.deleted_respondent_ids(s, [rid, sb[0], "AMA-99"]) == {rid, sb[0]}
+    before = sync.count_rows(study)
+    # the old export, as it was and with only their row (with --replace too): refused, nothing changes
+    old = (tmp_path / "old.csv").read_bytes()
+    lines = old.decode("utf-8-sig").splitlines(keepends=True)
+    theirs = (lines[0] + next(x for x in lines if x.startswith(rid + ","))).encode("utf-8")
+    for data, replace in ((old, True), (theirs, False), (theirs, True)):
+        res = wideio.import_bytes(study, guide, data, replace=replace)
+        assert not res.ok and any(rid in p.format() and "slettet" in p.format() for p in res.problems)
+    res = source_store.import_sources(study, "sagsbehandler", tmp_path / "old_sb.csv", replace=True)
+    assert not res.ok  # their case worker's interview: about a user who is gone
+    # a case worker's interview deleted on its own (the user stays): its row of the old file is refused
+    other = next(x.respondent_id for r in sorted(site_of) if r != rid for x in _sources_of(study, r)
+                 if x.informant == "sagsbehandler")
+    privacy.delete_respondent(study, other, reason="Sagsbehandleren trak samtykket tilbage")
+    before = sync.count_rows(study)
+    sb_lines = (tmp_path / "old_sb.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    row = (sb_lines[0] + next(x for x in sb_lines if x.startswith(other + ","))).encode("utf-8")
+    for replace in (False, True):
+        res = source_store.import_sources(study, "sagsbehandler", row, replace=replace)
+        assert not res.ok and any(other in p.format() and "slettet" in p.format() for p in res.problems)
+    assert sync.count_rows(study) == before
+    # a new interview at the same site gets the next number after theirs, never theirs
+    with Session(study) as s:
+        from survey.models import Site
+
+        site = s.get(Site, site_of[rid])
+    info = svc.start_interview(study, guide, site_name=site.name, interviewer="KL")
+    n = int(rid.rsplit("-", 1)[1])
+    assert info.respondent_id == f"{prefix}-{n + 1:02d}"
+    with session_scope(study) as s, pytest.raises(store.StoreError, match="slettet"):
+        store.create_interview(s, guide, s.get(Site, site_of[rid]), respondent_id=rid)
+
+
+def _sources_of(engine, rid):
+    with Session(engine) as s:
+        uid = s.execute(select(Interview.id).where(Interview.respondent_id == rid)).scalar_one()
+        return list(s.execute(select(Interview).where(Interview.subject_interview_id == uid)).scalars())
+
+
+def test_another_laptops_interview_with_a_deleted_id_becomes_a_conflict_settled_with_a_new_id(
+        laptop, central, guide, tmp_path):
+    (a,) = field_work(laptop, guide, n=1)
+    merge(central, export(laptop, tmp_path, "p1.zip"))
+    rid = _get(central, a).respondent_id
+    privacy.delete_respondent(central, rid, reason="Anmodning om sletning")
+    # another laptop gave the same number to someone else: a new interview id, the same respondent id
+    p2 = _rewrite(export(laptop, tmp_path, "p2.zip"), tmp_path / "p2b.zip", data=lambda d: _new_uuid(d, a))
+    before = sync.count_rows(central)
+    r = merge(central, p2)
+    assert not r.inserted and len(r.conflicts) == 1 and r.conflicts[0][0] == rid
+    assert "slettet centralt" in r.summary()
+    with Session(central) as s:
+        assert s.execute(select(Interview).where(Interview.respondent_id == rid)).first() is None
+        m = s.execute(select(MergeConflict).where(MergeConflict.resolved_at.is_(None))).scalars().one()
+        assert m.kind == "respondent_id"
+    assert sync.count_rows(central)["interview"] == before["interview"]
+    with pytest.raises(sync.SyncError, match="slettet"):
+        sync.resolve_conflict(central, m.id, "laptop", respondent_id=rid)
+    sync.resolve_conflict(central, m.id, "laptop", respondent_id="AMA-50")
+    with Session(central) as s:
+        assert s.execute(select(Interview.respondent_id).where(Interview.informant == "bruger")).scalars().all() \
+            == ["AMA-50"]
+
+
+def _new_uuid(d: dict, old: str) -> dict:
+    import uuid
+
+    new = str(uuid.uuid4())
+    d = json.loads(json.dumps(d).replace(old, new))
+    for v in d["interviews"]:
+        v["hash"] = sync.content_hash(v)
+    return d
 
 
 def test_a_sources_own_id_deletes_that_source_only(study, guide):
@@ -397,7 +492,9 @@ def test_a_deletion_travels_both_ways_and_an_old_package_cannot_bring_it_back(la
                              principal=auth.Principal("fie", "researcher")).path
     data = json.loads(sync.read_package_file(pc, PASS)[1])
     assert {t["interview_id"] for t in data["deleted"]} == {a, src.id}
-    assert all(set(t) == {"uid", "interview_id", "informant", "who", "at", "reason", "counts"} for t in data["deleted"])
+    assert all(set(t) == {"uid", "interview_id", "informant", "who", "at", "reason", "counts", "key"}
+               for t in data["deleted"])
+    assert {t["key"] for t in data["deleted"]} == {store.respondent_key(rid_a), store.respondent_key(src.respondent_id)}
     assert [w["interview_id"] for w in data["withdrawn"]] == [b]
     # the laptop merges the central package: A and its source are gone there too
     r = merge(laptop, pc)
