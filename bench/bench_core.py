@@ -6,7 +6,7 @@ For each size it generates a valid wide CSV (random but seeded), imports it into
 SQLite store (`brugerblik import`'s code path), loads the wide frame back, and then, for every
 table, times in the same run:
 
-  ours  = exports.tables.render(id, wide, guide, fmt="csv")   (population, effective group, CSV text)
+  ours  = report.registry.render(id, wide, guide, fmt="csv")  (population, effective group, CSV text)
   hand  = the same table written by hand in pandas on the frame pd.read_csv gave for the same
           CSV (rule-derived group included, CSV text included)
 
@@ -29,7 +29,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archetypes.rule import AGE_SPLIT, RULE  # noqa: E402
-from exports import tables  # noqa: E402
+from report import registry  # noqa: E402
 from survey import wideio  # noqa: E402
 from survey.db import make_engine  # noqa: E402
 from survey.guide import load_guide  # noqa: E402
@@ -178,7 +178,7 @@ def run(sizes: list[int], repeat: int) -> None:
         hand = hand_tables(raw, probes)
         for tid, hfn in hand.items():
             kw = {"probe": "rytme"} if tid == "fig4" else {}
-            ours = timed(lambda: tables.render(tid, wide, guide, fmt="csv", **kw), repeat)
+            ours = timed(lambda: registry.render(tid, wide, guide, fmt="csv", **kw), repeat)
             theirs = timed(hfn, repeat)
             print(f"| {tid} | {ours * 1000:.1f} | {theirs * 1000:.1f} | {ours / theirs:.2f} |")
         print()

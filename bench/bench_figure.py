@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from exports import figures  # noqa: E402
+from report import figures  # noqa: E402
 from survey.db import make_engine  # noqa: E402
 from survey.demo import load_demo  # noqa: E402
 from survey.guide import load_guide  # noqa: E402

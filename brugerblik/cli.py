@@ -119,40 +119,23 @@ def cmd_export(args) -> int:
 
 
 def _wide(args):
-    from survey.store import load_wide
+    from report import data as report_data
 
-    return load_wide(_engine(args), _guide(args))
-
-
-def _triangulation_table(args) -> int:
-    """table bilag_c|oversigt_interview|planer|enighed (issue 7): the users and their other sources."""
-    from exports import tables, triangulation
-    from survey import source_store
-
-    try:
-        frames = source_store.load_all(_engine(args), _guide(args))
-        wide = frames.pop("brugere")
-        if args.group:
-            wide = tables.population(wide, args.group, None)
-            frames = source_store.restrict(frames, wide)
-        out = triangulation.render(args.id, wide, frames, guide=_guide(args), fmt=args.format,
-                                   site_type=args.site_type)
-    except tables.TableError as e:
-        print(str(e), file=sys.stderr)
-        return 1
-    sys.stdout.write(out)
-    return 0
+    return report_data.wide_frame(_engine(args), _guide(args))
 
 
 def cmd_table(args) -> int:
-    from exports import tables, triangulation
+    """table ID: a table of the users (chapters 3, 4, 7, the quality map) or of the other sources (issue 7)."""
+    from report import data as report_data
+    from report import registry
+    from report.errors import TableError
 
-    if str(args.id).strip().lower() in triangulation.TABLES:
-        return _triangulation_table(args)
     try:
-        out = tables.render(args.id, _wide(args), _guide(args), fmt=args.format, group=args.group,
-                            site_type=args.site_type, probe=args.probe)
-    except tables.TableError as e:
+        data = report_data.load(_engine(args), _guide(args))
+        sources = data.all_sources() if registry.is_source_table(str(args.id).strip().lower()) else None
+        out = registry.render(args.id, data.wide, _guide(args), fmt=args.format, group=args.group,
+                              site_type=args.site_type, probe=args.probe, frames=sources)
+    except TableError as e:
         print(str(e), file=sys.stderr)
         return 1
     sys.stdout.write(out)
@@ -160,15 +143,16 @@ def cmd_table(args) -> int:
 
 
 def cmd_kvalitetskort(args) -> int:
-    from exports import tables
+    from report import registry
+    from report.errors import TableError
 
     if args.out:
         args.id, args.probe = "kvalitetskort", None
         return cmd_figure(args)
     try:
-        out = tables.render("kvalitetskort", _wide(args), _guide(args), fmt=args.format, group=args.group,
-                            site_type=args.site_type)
-    except tables.TableError as e:
+        out = registry.render("kvalitetskort", _wide(args), _guide(args), fmt=args.format, group=args.group,
+                              site_type=args.site_type)
+    except TableError as e:
         print(str(e), file=sys.stderr)
         return 1
     sys.stdout.write(out)
@@ -176,7 +160,7 @@ def cmd_kvalitetskort(args) -> int:
 
 
 def cmd_figure(args) -> int:
-    from exports import figures
+    from report import figures
 
     try:
         path = figures.write_figure(args.id, _wide(args), _guide(args), args.out, group=args.group,
@@ -200,12 +184,13 @@ def cmd_report(args) -> int:
 
 
 def cmd_crosstab(args) -> int:
-    from exports import tables
+    from report import crosstab
+    from report.errors import TableError
 
     try:
-        out = tables.render_crosstab(_wide(args), _guide(args), args.a, args.b, fmt=args.format,
-                                     group=args.group, site_type=args.site_type)
-    except tables.TableError as e:
+        out = crosstab.render_crosstab(_wide(args), _guide(args), args.a, args.b, fmt=args.format,
+                                       group=args.group, site_type=args.site_type)
+    except TableError as e:
         print(str(e), file=sys.stderr)
         return 1
     sys.stdout.write(out)

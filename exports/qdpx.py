@@ -19,7 +19,7 @@ What goes where
   Integer; ``decimal`` → Float; ``date`` → Date; text the guide does not mark ``fritekst``
   (``site``) and any field it marks ``ja`` (``interviewer``, pseudonymised) → Text. Added:
   ``brugergruppe_eff`` (Text), the effective user group every table uses
-  (`exports.tables.effective_groups`). A variable's Description is the guide's question text.
+  (`report.population.effective_groups`). A variable's Description is the guide's question text.
   Blank answers have no VariableValue. Free-text answers are *not* variables (QDA programs
   keep attribute values short): they are a source, see below.
 * **CodeBook**: the codebook (`coding.codebook`) as nested ``Code`` elements (sub-codes inside
@@ -93,6 +93,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from report.population import effective_groups
 from survey.deidentify import identifier_names, masker, pseudonymise
 from survey.guide import RESPONDENT_KEY, Guide, multi_values
 from survey.models import Interview, Quote
@@ -307,7 +308,6 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True) -> Proj
     from coding.codebook import Code, all_codes
     from coding.quotebank import item_label
     from coding.transcripts import SPEAKERS, QuoteCode, Segment, SegmentCode, Transcript
-    from exports.tables import effective_groups
 
     people = _People(anonymised)
     df = load_wide(engine, guide)

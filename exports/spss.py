@@ -45,7 +45,7 @@ Added and changed columns
 -------------------------
 * ``brugergruppe_eff`` (right after ``brugergruppe``): the *effective* user group every table
   "by group" uses — the researcher's ``brugergruppe`` if coded, else the default rule on
-  ``arketype`` and ``age`` (`exports.tables.effective_groups`). Same numbering and labels as
+  ``arketype`` and ``age`` (`report.population.effective_groups`). Same numbering and labels as
   ``brugergruppe``; system-missing when it cannot be derived (``uoplyst``).
 * A field the guide marks ``ja`` (identifies a person: ``interviewer``) is numeric with value
   labels, numbered 1, 2, … in order of first appearance (respondents sorted by id), whatever its
@@ -83,6 +83,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from report.population import effective_groups
 from survey import files
 from survey.guide import Guide, Item, _allowed, _bounds, multi_values
 from survey.store import StoreError, load_wide
@@ -225,7 +226,6 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> S
     `anonymised` only decides the value labels of the fields the guide marks ``ja`` here (names, or
     "Interviewer N"); de-identifying the frame is the caller's job (`export_sav` does it).
     """
-    from exports.tables import effective_groups
 
     labels = _unique_labels(guide)
     codes = list(guide.codes)

@@ -4,8 +4,10 @@ One Excel workbook a report writer can publish from: a sheet per table of chapte
 laid out like the Rambøll report (Danish headings, counts and percentages, n, a note with the
 definition from ``spec/method.md``), a native Excel chart for each figure, an Excel scatter
 chart for the quality map, a crosstab sheet, the method, the (anonymised) data and the
-(anonymised) quotes. Every number comes from `exports.tables` — the same DataFrames the CLI
-and the app print; this module only lays them out.
+(anonymised) quotes. Every number comes from the report layer (`report.tables`,
+`report.quality_map`, `report.crosstab`, `report.triangulation`) — the same DataFrames the CLI and
+the app print — and what is published from `report.publication`; the data come from one
+`report.data.ReportData` (the Rapport page passes the one it holds). This module only lays them out.
 
 Why xlsxwriter (and not openpyxl)
 ---------------------------------
@@ -43,7 +45,7 @@ report's 4.1–4.3 and every other probe, with one chart each) · Figur 7.1–7.
 Kvalitetskort · Kvalitetskort grupper · Krydstabel (``forsoergelse`` × ``arbejdsmarked``,
 section 4.3.3) · Krydstabel 2 (``forsoergelse`` × ``tilbudstype``, section 3.4) · Bilag C ·
 Oversigt interview · Planer (6.3) · Enighed (7.4) (the other sources, issue 7:
-`exports.triangulation` on the population's users and their case workers, contact persons, sites'
+`report.triangulation` on the population's users and their case workers, contact persons, sites'
 leaders and case files) · Citater · Data · Diagramdata.
 
 Every table sheet has the same frame: row 1 the title, row 2 the population ("alle
@@ -60,17 +62,17 @@ a suppressed group is simply not there.
 Groups, filters, population
 ---------------------------
 ``group`` / ``site_type`` restrict the population exactly as ``brugerblik table … --group``
-(`tables.population`, the effective user group); tables by group then show that group and
-"I alt". Data and Citater hold the same population. A bad code raises `WorkbookError` (a
-`tables.TableError` and a `survey.store.StoreError`, so the CLI prints the Danish message).
+(`report.population.population`, the effective user group); tables by group then show that group
+and "I alt". Data and Citater hold the same population. A bad code raises `WorkbookError` (a
+`report.errors.TableError` and a `survey.store.StoreError`, so the CLI prints the Danish message).
 
 Publication (``publish=True``, ``min_n`` default 5)
 ----------------------------------------------------
 Every row of a table has an n: the respondents its percentages are computed on (group n, site
-n, probe n = ja + nej, crosstab row n; for Tabel 3.1 the population). When ``0 < n < min_n`` the
-row's counts and percentages are shown as "–" and its n as "<5" (``<min_n``); the chart data
-leaves the row out, the quality maps leave the point out; each sheet says so in a note, and the
-Metode sheet explains the rule. Rows with n = 0 have nothing to hide and are shown. Totals
+n, probe n = ja + nej, crosstab row n; for Tabel 3.1 the population). When ``0 < n < min_n`` (the
+one rule, `report.publication.hidden`) the row's counts and percentages are shown as "–" and its n
+as "<5" (``<min_n``); the chart data leaves the row out, the quality maps leave the point out; each
+sheet says so in a note, and the Metode sheet explains the rule. Rows with n = 0 have nothing to hide and are shown. Totals
 ("I alt") are not adjusted (no secondary suppression), and the Data sheet still holds the
 anonymised answers of every respondent — remove it before publishing if row-level data may not
 leave the team (the Metode sheet says this too).
@@ -96,15 +98,26 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import quote_sheetname, xl_range_abs
 from xlsxwriter.utility import xl_col_to_name as _col_letter  # 0 → A, 26 → AA
 
 from archetypes.model import GROUP_ORDER, GROUPS
-from exports import tables as T
-from exports.figures import REPORT_FIG4, _probe_short, crosses_diagonal
-from exports.tables import DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, TableError
+from report import data as report_data
+from report import tables as T
+from report.crosstab import crosstab, crosstab_label, crosstab_note
+from report.errors import TableError
+from report.population import keep_group
+from report.publication import (DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, SUPPRESSED, group_label, hidden,
+                                journal_label, population_line, probe_short, site_labels, status_short,
+                                suppression_note, topic_label, value_label)
+from report.quality_map import crosses_diagonal, kvalitetskort
+from report.registry import TITLES, compute
 from survey import files
 from survey.guide import Guide
-from survey.store import StoreError, load_wide
+from survey.sources import KILDE_LABELS, KILDER
+from survey.store import StoreError
+from survey.wideio import xl_number
 
 __all__ = ["WorkbookError", "DEFAULT_CROSSTABS", "SUPPRESSED", "SHEETS", "build_workbook"]
 
@@ -113,7 +126,6 @@ DEFAULT_CROSSTABS: tuple[tuple[str, str, str], ...] = (
     ("forsoergelse", "arbejdsmarked", "afsnit 4.3.3"),
     ("forsoergelse", "tilbudstype", "afsnit 3.4"),
 )
-SUPPRESSED = "–"  # en dash: a suppressed count or share, a share with n = 0
 CHART_DATA = "Diagramdata"
 HEADER_ROW = 3  # 0-based: row 4 in Excel
 XLSX_MAX_CHARS = files.XLSX_MAX_CHARS
@@ -165,7 +177,7 @@ SHEETS: dict[str, str] = {
             "Fritekst er anonymiseret. Kolonnen brugergruppe er forskerens kodning; tabellerne bruger den "
             "effektive gruppe (standardreglen, når feltet er tomt).",
     CHART_DATA: "Tallene bag diagrammerne, én blok pr. diagram. Undertrykte grupper og punkter er udeladt.",
-    # issue 7: the other sources (exports.triangulation)
+    # issue 7: the other sources (report.triangulation)
     "Bilag C": "Pr. sted og respondent: hvilke kilder der foreligger (X) — kommunens og boformens journal, "
                "interview med sagsbehandler og kontaktperson — eller hvorfor ikke (rapportens ord: «Ingen "
                "sagsbehandler», «Ingen tilladelse» …; - = ikke oplyst). Journaler læses kun med brugerens "
@@ -183,7 +195,7 @@ SHEETS: dict[str, str] = {
                      "delvist enige = flere svar, der overlapper; andel enige = enige / n.",
 }
 
-# Colours per answer position (as exports.figures: colour-blind-safe, print-friendly); blank grey.
+# Colours per answer position (as report.figures: colour-blind-safe, print-friendly); blank grey.
 PALETTE = ("#1f4e79", "#e08214", "#4dac26", "#b2182b", "#8073ac", "#35978f", "#bf812d")
 BLANK_COLOUR = "#bdbdbd"
 
@@ -202,10 +214,6 @@ def _safe_chart_text(s: object) -> str:
     """Text for a chart title/label: xlsxwriter reads a leading '=' there as a cell reference."""
     s = str(s)
     return s.lstrip("=") if s.startswith("=") else s
-
-
-_group_label = T._group_label  # "De etniske", "Uoplyst", "I alt" — the labels of the Markdown tables
-_value_label = T._value_label  # the guide's choice label, "Ikke besvaret", "Uoplyst", "I alt"
 
 
 # --------------------------------------------------------------------------- the chart-data sheet
@@ -333,20 +341,14 @@ class _Book:
             self._widths[(ws.name, j)] = w
 
     def population_text(self) -> str:
-        parts = []
-        if self.group:
-            parts.append(f"brugergruppe {GROUPS[self.group].short}")
-        if self.site_type:
-            parts.append(f"stedtype {_value_label(self.guide, 'site_type', self.site_type)}")
-        return f"Population: {', '.join(parts) if parts else 'alle respondenter'} (n = {self.n_pop})."
+        return population_line(self.guide, self.group, self.site_type, self.n_pop)
 
     def suppression_note(self) -> str:
-        return (f"Til offentliggørelse: tal beregnet på færre end {self.min_n} respondenter (0 < n < "
-                f"{self.min_n}) er undertrykt og vist som «{SUPPRESSED}»; n vises som «<{self.min_n}». "
-                "Undertrykte grupper og punkter er udeladt af diagrammerne.")
+        return suppression_note(self.min_n)
 
     def is_suppressed(self, n: object) -> bool:
-        return self.publish and n is not None and not _blank_num(n) and 0 < int(n) < self.min_n
+        """Hidden in this workbook: publication and `report.publication.hidden` (0 < n < min_n)."""
+        return self.publish and hidden(n, self.min_n)
 
     # ----------------------------------------------------------------- a table sheet
 
@@ -439,8 +441,6 @@ class _Book:
         """Scatter: udbytte (y) against vigtighed (x), 0–100 %, the 45° line, labelled points with
         their n and the 95 % Wilson intervals as error bars (from cells: LibreOffice ignores
         literal error-bar values)."""
-        from xlsxwriter.utility import quote_sheetname, xl_range_abs
-
         cd = self.chart_data
         rows = [[lab, float(x), float(y), int(n), float(x - xl), float(xh - x), float(y - yl), float(yh - y)]
                 for lab, x, y, n, xl, xh, yl, yh in
@@ -499,13 +499,13 @@ def _distribution_sheet(bk: _Book, name: str, title: str, long: pd.DataFrame, co
                         *, overall_chart: bool = False) -> None:
     g = bk.guide
     groups, values, idx = _distribution_rows(long, value_col)
-    labels = [_value_label(g, code, v) for v in values]
+    labels = [value_label(g, code, v) for v in values]
     headers = ["Brugergruppe", *labels, "n", *[f"{lab} (%)" for lab in labels]]
     kinds = ["text"] + ["count"] * len(values) + ["n"] + ["share"] * len(values)
     rows, ns = [], []
     for grp in groups:
         n = idx[(grp, values[0])][2]
-        rows.append([_group_label(grp), *[idx[(grp, v)][0] for v in values], n, *[idx[(grp, v)][1] for v in values]])
+        rows.append([group_label(grp), *[idx[(grp, v)][0] for v in values], n, *[idx[(grp, v)][1] for v in values]])
         ns.append(n)
     sheet = bk.table(name, title, headers, kinds, rows, ns, totals=[len(groups) - 1],
                      widths=[24] + [11] * len(values) + [7] + [11] * len(values))
@@ -525,7 +525,7 @@ def _distribution_sheet(bk: _Book, name: str, title: str, long: pd.DataFrame, co
         at += 21
     if shown:
         blk = bk.chart_data.block(f"{title} — efter brugergruppe", ["Brugergruppe", *labels],
-                                  [[_group_label(grp), *[idx[(grp, v)][0] for v in values]] for grp in shown])
+                                  [[group_label(grp), *[idx[(grp, v)][0] for v in values]] for grp in shown])
         chart = bk.bar_chart(f"{title} — efter brugergruppe" if overall_chart else title, blk, colours=colours)
         sheet.ws.insert_chart(at, col, chart)
 
@@ -533,16 +533,16 @@ def _distribution_sheet(bk: _Book, name: str, title: str, long: pd.DataFrame, co
 def _sheet_3_1(bk: _Book, pop: pd.DataFrame) -> None:
     t = T.tabel_3_1(pop, bk.guide)
     total = int(t["antal"].iloc[-1])
-    names = {lab: f"{lab} år" for lab, _ in T.AGE_BANDS} | {UOPLYST: "Uoplyst", I_ALT: "I alt"}
-    rows = [[names.get(a, a), int(k), (k / total) if total else float("nan")] for a, k in zip(t["alder"], t["antal"])]
-    bk.table("Tabel 3.1", T.TITLES["3.1"], ["Alder", "Antal", "Procent"], ["text", "count", "share"], rows,
+    rows = [[value_label(bk.guide, "alder", a), int(k), (k / total) if total else float("nan")]
+            for a, k in zip(t["alder"], t["antal"])]
+    bk.table("Tabel 3.1", TITLES["3.1"], ["Alder", "Antal", "Procent"], ["text", "count", "share"], rows,
              [total] * len(rows), totals=[len(rows) - 1], widths=[16, 10, 10])
 
 
 def _sheet_3_2(bk: _Book, pop: pd.DataFrame) -> None:
-    t = T.keep_group(T.tabel_3_2(pop, bk.guide), bk.group)
-    rows = [[_group_label(r.brugergruppe), r.kvinde, r.mand, r.i_alt] for r in t.itertuples()]
-    bk.table("Tabel 3.2", T.TITLES["3.2"], ["Brugergruppe", "Kvinde", "Mand", "I alt"],
+    t = keep_group(T.tabel_3_2(pop, bk.guide), bk.group)
+    rows = [[group_label(r.brugergruppe), r.kvinde, r.mand, r.i_alt] for r in t.itertuples()]
+    bk.table("Tabel 3.2", TITLES["3.2"], ["Brugergruppe", "Kvinde", "Mand", "I alt"],
              ["text", "count", "count", "n"], rows, list(t["i_alt"]), totals=[len(rows) - 1], widths=[26, 10, 10, 10])
 
 
@@ -551,15 +551,11 @@ def _sheet_oversigt(bk: _Book, pop: pd.DataFrame) -> None:
     t = T.oversigt(pop, g)
     rows = []
     for r in t.itertuples():
-        if r.site_type == I_ALT:
-            typ, site = "I alt", "I alt"
-        else:
-            typ = "Uoplyst" if r.site_type == UOPLYST else _value_label(g, "site_type", r.site_type)
-            site = f"I alt {typ.lower()}" if r.site == I_ALT else ("Uoplyst" if r.site == UOPLYST else r.site)
+        typ, site = site_labels(r.site_type, r.site, g, total_type="I alt")
         rows.append([typ, site, r.interviewet, r.udvalgt_af_personalet, r.andel_udvalgt_af_personalet,
                      r.samtykke_givet, r.andel_samtykke_givet, r.samtykke_ikke_givet, r.andel_samtykke_ikke_givet])
     totals = [i for i, r in enumerate(t.itertuples()) if r.site == I_ALT]
-    bk.table("Oversigt", T.TITLES["oversigt"],
+    bk.table("Oversigt", TITLES["oversigt"],
              ["Type", "Sted", "Antal brugere interviewet", "Heraf udvalgt af personalet på forhånd", "Andel udvalgt",
               "Har givet tilladelse til journalindsigt", "Andel med tilladelse", "Har ikke givet tilladelse",
               "Andel uden tilladelse"],
@@ -569,8 +565,8 @@ def _sheet_oversigt(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_fig3_1(bk: _Book, pop: pd.DataFrame) -> None:
-    t = T.keep_group(T.figur_3_1(pop, bk.guide), bk.group)
-    _distribution_sheet(bk, "Figur 3.1", T.TITLES["fig3.1"], t, "tilbudstype", "tilbudstype", overall_chart=True)
+    t = keep_group(T.figur_3_1(pop, bk.guide), bk.group)
+    _distribution_sheet(bk, "Figur 3.1", TITLES["fig3.1"], t, "tilbudstype", "tilbudstype", overall_chart=True)
 
 
 def _sheet_4_1(bk: _Book, pop: pd.DataFrame) -> None:
@@ -578,7 +574,7 @@ def _sheet_4_1(bk: _Book, pop: pd.DataFrame) -> None:
     n = (t["ja"] + t["nej"]).tolist()
     rows = [[r.spoergsmaal, r.ja, r.nej, k, (r.ja / k) if k else float("nan"), r.kode]
             for r, k in zip(t.itertuples(), n)]
-    bk.table("Tabel 4.1", T.TITLES["4.1"], ["Spørgsmål", "Ja", "Nej", "n", "Andel ja", "Kode"],
+    bk.table("Tabel 4.1", TITLES["4.1"], ["Spørgsmål", "Ja", "Nej", "n", "Andel ja", "Kode"],
              ["wrap", "count", "count", "n", "share", "text"], rows, n, widths=[60, 8, 8, 8, 10, 16],
              labels=list(t["kode"]))
 
@@ -587,7 +583,7 @@ def _sheet_4_2(bk: _Book, pop: pd.DataFrame) -> None:
     t = T.tabel_4_2(pop, bk.guide)
     n = (t["ja"] + t["nej"]).tolist()
     rows = [[r.spoergsmaal, r.ja, r.ja_vigtigt, r.nej, r.nej_vigtigt, k, r.kode] for r, k in zip(t.itertuples(), n)]
-    bk.table("Tabel 4.2", T.TITLES["4.2"],
+    bk.table("Tabel 4.2", TITLES["4.2"],
              ["Spørgsmål", "Ja", "Heraf vigtigt", "Nej", "Heraf vigtigt", "n", "Kode"],
              ["wrap", "count", "count", "count", "count", "n", "text"], rows, n, widths=[60, 8, 10, 8, 10, 8, 16],
              labels=list(t["kode"]))
@@ -596,7 +592,7 @@ def _sheet_4_2(bk: _Book, pop: pd.DataFrame) -> None:
 def fig4_order(guide: Guide, pop: pd.DataFrame) -> list[tuple[str, str]]:
     """(probe, figure label): the report's Figur 4.1–4.3 first, then the other probes in Tabel 4.1
     order (by ja)."""
-    report = {probe: fid.replace("fig", "Figur ") for fid, (probe, _) in REPORT_FIG4.items()}
+    report = {probe: fid.replace("fig", "Figur ") for fid, (probe, _) in T.REPORT_FIG4.items()}
     codes = [p.code for p in guide.probes]
     first = [p for p in report if p in codes]
     rest = [k for k in T.tabel_4_1(pop, guide)["kode"] if k not in report]
@@ -608,15 +604,15 @@ def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
     rows, ns, labels, blocks = [], [], [], []
     totals = []
     for probe, fig in fig4_order(g, pop):
-        t = T.keep_group(T.figur_4(pop, g, probe=probe), bk.group)
+        t = keep_group(T.figur_4(pop, g, probe=probe), bk.group)
         start = len(rows)
         for r in t.itertuples():
             if r.brugergruppe == I_ALT:
                 totals.append(len(rows))
-            rows.append([fig, _probe_short(g, probe), _group_label(r.brugergruppe), r.ja, r.nej, r.n, r.andel_ja,
+            rows.append([fig, probe_short(g, probe), group_label(r.brugergruppe), r.ja, r.nej, r.n, r.andel_ja,
                          r.andel_ja_lav, r.andel_ja_hoej, probe])
             ns.append(r.n)
-            labels.append(f"{_probe_short(g, probe)}: {_group_label(r.brugergruppe)}")
+            labels.append(f"{probe_short(g, probe)}: {group_label(r.brugergruppe)}")
         blocks.append((probe, fig, t, start))
     sheet = bk.table("Figur 4", "Figur 4.1–4.3 og alle prober: andel ja efter brugergruppe",
                      ["Figur", "Probe", "Brugergruppe", "Ja", "Nej", "n", "Andel ja", "95 % nedre", "95 % øvre",
@@ -630,11 +626,11 @@ def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
         if not shown:
             continue
         if fig.startswith("Figur 4."):
-            title = next(tt for fid, (p, tt) in REPORT_FIG4.items() if p == probe)
+            title = next(tt for fid, (p, tt) in T.REPORT_FIG4.items() if p == probe)
         else:
             title = f"{g.item(probe).label} (n = ja + nej)"
         blk = bk.chart_data.block(f"Figur 4 — {probe}", ["Brugergruppe", "Ja", "Nej"],
-                                  [[_group_label(r.brugergruppe), int(r.ja), int(r.nej)] for r in shown])
+                                  [[group_label(r.brugergruppe), int(r.ja), int(r.nej)] for r in shown])
         chart = bk.bar_chart(title, blk, subtype="percent_stacked", y_title="Andel af ja + nej", percent=False,
                              colours=[PALETTE[0], "#c6dbef"])
         chart.set_y_axis({"name": "Andel af ja + nej", "num_format": "0%",
@@ -645,41 +641,41 @@ def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_fig7(bk: _Book, pop: pd.DataFrame, n: int) -> None:
-    t = T.keep_group(T.figur_7(pop, n, bk.guide), bk.group)
+    t = keep_group(T.figur_7(pop, n, bk.guide), bk.group)
     code = T.FIG7_CODES[n]
-    _distribution_sheet(bk, f"Figur 7.{n}", T.TITLES[f"fig7.{n}"], t, code, "svar")
+    _distribution_sheet(bk, f"Figur 7.{n}", TITLES[f"fig7.{n}"], t, code, "svar")
 
 
 def _sheet_7_2(bk: _Book, pop: pd.DataFrame) -> None:
     g = bk.guide
     t = T.inddragelse_tilfredshed(pop, g)
     cols = [c for c in t.columns if c not in ("inddraget", "i_alt", "andel_tilfreds")]
-    rows = [[_value_label(g, "inddraget", r["inddraget"]), *[int(r[c]) for c in cols], int(r["i_alt"]),
+    rows = [[value_label(g, "inddraget", r["inddraget"]), *[int(r[c]) for c in cols], int(r["i_alt"]),
              r["andel_tilfreds"]] for _, r in t.iterrows()]
-    headers = ["Inddraget", *[_value_label(g, "samlet_tilfredshed", c) for c in cols], "I alt", "Andel tilfredse"]
-    sheet = bk.table("Tabel 7.2", T.TITLES["7.2"], headers, ["text", *["count"] * len(cols), "n", "share"], rows,
+    headers = ["Inddraget", *[value_label(g, "samlet_tilfredshed", c) for c in cols], "I alt", "Andel tilfredse"]
+    sheet = bk.table("Tabel 7.2", TITLES["7.2"], headers, ["text", *["count"] * len(cols), "n", "share"], rows,
                      list(t["i_alt"]), totals=[len(rows) - 1], widths=[16] + [11] * len(cols) + [9, 12])
     shown = [(lab, row) for lab, row, n in zip(t["inddraget"], rows, t["i_alt"])
              if lab != I_ALT and n > 0 and not bk.is_suppressed(n)]
     if shown:
-        blk = bk.chart_data.block(T.TITLES["7.2"], headers[: len(cols) + 1], [row[: len(cols) + 1] for _, row in shown])
-        chart = bk.bar_chart(T.TITLES["7.2"], blk, x_title="Inddraget i beslutningen", y_title="Antal")
+        blk = bk.chart_data.block(TITLES["7.2"], headers[: len(cols) + 1], [row[: len(cols) + 1] for _, row in shown])
+        chart = bk.bar_chart(TITLES["7.2"], blk, x_title="Inddraget i beslutningen", y_title="Antal")
         sheet.ws.insert_chart(HEADER_ROW, len(headers) + 1, chart)
 
 
-def _map_rows(bk: _Book, t: pd.DataFrame, group_label: str | None) -> tuple[list, list, list]:
+def _map_rows(bk: _Book, t: pd.DataFrame, panel: str | None) -> tuple[list, list, list]:
     g = bk.guide
     flag = crosses_diagonal(t["vigtighed_lav"], t["vigtighed_hoej"], t["udbytte_lav"], t["udbytte_hoej"])
     rows, labels = [], []
     for r, cross in zip(t.itertuples(), flag):
-        row = [] if group_label is None else [group_label]
-        row += [_probe_short(g, r.kode), r.n, r.udbytte, r.udbytte_lav, r.udbytte_hoej, r.vigtighed,
+        row = [] if panel is None else [panel]
+        row += [probe_short(g, r.kode), r.n, r.udbytte, r.udbytte_lav, r.udbytte_hoej, r.vigtighed,
                 r.vigtighed_lav, r.vigtighed_hoej, r.gap, SUPPRESSED if r.n == 0 else ("nej" if cross else "ja"),
                 r.kode]
-        if group_label is None:
+        if panel is None:
             row.insert(1, r.spoergsmaal)
         rows.append(row)
-        labels.append(_probe_short(g, r.kode) if group_label is None else f"{group_label}: {_probe_short(g, r.kode)}")
+        labels.append(probe_short(g, r.kode) if panel is None else f"{panel}: {probe_short(g, r.kode)}")
     return rows, list(t["n"]), labels
 
 
@@ -691,14 +687,14 @@ _MAP_KINDS = ["n", "share", "share", "share", "share", "share", "share", "share"
 def _map_points(bk: _Book, t: pd.DataFrame) -> pd.DataFrame:
     keep = np.array([n > 0 and not bk.is_suppressed(n) for n in t["n"]], dtype=bool)
     pts = t[keep].copy()
-    pts["tekst"] = [f"{_probe_short(bk.guide, k)} (n={n})" for k, n in zip(pts["kode"], pts["n"])]
+    pts["tekst"] = [f"{probe_short(bk.guide, k)} (n={n})" for k, n in zip(pts["kode"], pts["n"])]
     return pts
 
 
 def _sheet_map(bk: _Book, pop: pd.DataFrame) -> None:
-    t = T.kvalitetskort(pop, bk.guide, min_n=bk.min_n)
+    t = kvalitetskort(pop, bk.guide, min_n=bk.min_n)
     rows, ns, labels = _map_rows(bk, t, None)
-    sheet = bk.table("Kvalitetskort", T.TITLES["kvalitetskort"], ["Probe", "Spørgsmål", *_MAP_HEADERS],
+    sheet = bk.table("Kvalitetskort", TITLES["kvalitetskort"], ["Probe", "Spørgsmål", *_MAP_HEADERS],
                      ["text", "wrap", *_MAP_KINDS], rows, ns, labels=labels,
                      widths=[18, 44, 7, 9, 9, 9, 9, 9, 9, 8, 11, 15],
                      notes=["Diagrammet: hvert punkt er en probe med sit n; de tynde linjer er 95 % "
@@ -715,8 +711,8 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
     groups = [bk.group] if bk.group else list(GROUP_ORDER)
     rows, ns, labels, per_group, empty = [], [], [], [], []
     for grp in groups:
-        t = T.kvalitetskort(pop, bk.guide, group=grp, min_n=bk.min_n)
-        r, n, lab = _map_rows(bk, t, _group_label(grp))
+        t = kvalitetskort(pop, bk.guide, group=grp, min_n=bk.min_n)
+        r, n, lab = _map_rows(bk, t, group_label(grp))
         rows += r
         ns += n
         labels += lab
@@ -724,7 +720,7 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
         if len(pts):
             per_group.append((grp, pts))
         else:
-            empty.append(_group_label(grp))
+            empty.append(group_label(grp))
     notes = []
     if empty:
         why = f"n under {bk.min_n} eller 0" if bk.publish else "n = 0"
@@ -733,26 +729,26 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
                      ["Brugergruppe", "Probe", *_MAP_HEADERS], ["text", "text", *_MAP_KINDS], rows, ns, labels=labels,
                      widths=[22, 18, 7, 9, 9, 9, 9, 9, 9, 8, 11, 15], notes=notes)
     for k, (grp, pts) in enumerate(per_group):
-        chart = bk.map_chart(f"Kvalitetskort: {_group_label(grp)}", pts, f"Kvalitetskort — {_group_label(grp)}")
+        chart = bk.map_chart(f"Kvalitetskort: {group_label(grp)}", pts, f"Kvalitetskort — {group_label(grp)}")
         chart.set_size({"width": 520, "height": 470})
         sheet.ws.insert_chart(HEADER_ROW + (k // 2) * 25, 13 + (k % 2) * 9, chart)
 
 
 def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, section: str) -> None:
     g = bk.guide
-    t = T.crosstab(pop, g, a, b)
+    t = crosstab(pop, g, a, b)
     levels = t.attrs["kolonner"]
-    col_labels = [T._crosstab_label(g, b, v) for v in levels]
+    col_labels = [crosstab_label(g, b, v) for v in levels]
     label_a = g.item(a).label
     label_b = g.item(b).label
-    rows = [[T._crosstab_label(g, a, r[a]), *[int(r[f"antal_{v}"]) for v in levels], int(r["n"]),
+    rows = [[crosstab_label(g, a, r[a]), *[int(r[f"antal_{v}"]) for v in levels], int(r["n"]),
              *[r[f"andel_{v}"] for v in levels]] for _, r in t.iterrows()]
     title = f"Krydstabel: {label_a} × {label_b}" + (f" (jf. {section})" if section else "")
     bk.table(name, title, [label_a, *col_labels, "n", *[f"{lab} (%)" for lab in col_labels]],
              ["text", *["count"] * len(levels), "n", *["share"] * len(levels)], rows, list(t["n"]),
              totals=[len(rows) - 1], widths=[26] + [11] * len(levels) + [7] + [11] * len(levels),
              notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}). Antal og procent af rækkens n.",
-                    T.crosstab_note(t)],
+                    crosstab_note(t)],
              definition=SHEETS["Krydstabel"])
 
 
@@ -760,35 +756,28 @@ def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, sec
 
 def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
     """Bilag C, Oversigt over interview, Planer (6.3) and Enighed (7.4) for the population's users, from
-    `exports.triangulation` (the numbers `brugerblik table bilag_c|oversigt_interview|planer|enighed` prints)."""
-    from exports import triangulation as TR
-    from survey.sources import KILDE_LABELS, KILDER, SOURCE_STATUS, source_status
-
+    `report.triangulation` (the numbers `brugerblik table bilag_c|oversigt_interview|planer|enighed` prints)."""
     g = bk.guide
-    reasons = frames.get("aarsager")
-    status = source_status(pop, frames, reasons)
 
     def place(site_type: str, site: str) -> tuple[str, str]:
-        if site_type == I_ALT:
-            return "I alt", "I alt"
-        typ = "Uoplyst" if site_type == UOPLYST else _value_label(g, "site_type", site_type)
-        return typ, (f"I alt {typ.lower()}" if site == I_ALT else "Uoplyst" if site == UOPLYST else site)
+        return site_labels(site_type, site, g, total_type="I alt")
 
-    short = {"foreligger": "X", "ikke_oplyst": "-"}
-    t = TR.bilag_c(status)
-    rows = [[*place(r.site_type, r.site), r.respondent_id,
-             *[short.get(getattr(r, k), SOURCE_STATUS.get(getattr(r, k), getattr(r, k) or "")) for k in KILDER],
+    def table(tid: str) -> pd.DataFrame:
+        return compute(tid, pop, g, frames=frames)
+
+    t = table("bilag_c")
+    rows = [[*place(r.site_type, r.site), r.respondent_id, *[status_short(getattr(r, k)) for k in KILDER],
              r.noter or ""] for r in t.itertuples()]
-    bk.table("Bilag C", TR.TITLES["bilag_c"], ["Stedtype", "Sted", "Bruger-id", *[KILDE_LABELS[k] for k in KILDER],
+    bk.table("Bilag C", TITLES["bilag_c"], ["Stedtype", "Sted", "Bruger-id", *[KILDE_LABELS[k] for k in KILDER],
                                                "Noter"],
              ["text", "text", "text", "wrap", "wrap", "wrap", "wrap", "wrap"], rows, [None] * len(rows),
              widths=[11, 20, 10, 22, 22, 22, 22, 44])
 
-    t = TR.oversigt_interview(status, pop)
+    t = table("oversigt_interview")
     rows = [[*place(r.site_type, r.site), r.brugere, r.samtykke_givet, r.journal_kommune, r.journal_boform,
              r.sagsbehandler, r.sagsbehandler_konkret, r.sagsbehandlere, r.kontaktperson, r.kontaktperson_konkret,
              r.kontaktpersoner, r.leder] for r in t.itertuples()]
-    bk.table("Oversigt interview", TR.TITLES["oversigt_interview"],
+    bk.table("Oversigt interview", TITLES["oversigt_interview"],
              ["Type", "Sted", "Brugere interviewet", "Tilladelse til journalindsigt", "Journal kommune",
               "Journal boform", "Sagsbehandler-interview", "Heraf om den konkrete bruger", "Sagsbehandlere (personer)",
               "Kontaktperson-interview", "Heraf om den konkrete bruger", "Kontaktpersoner (personer)", "Leder"],
@@ -796,29 +785,23 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
              totals=[i for i, r in enumerate(t.itertuples()) if r.site == I_ALT],
              widths=[11, 22] + [12] * 11, labels=[f"{r[0]}: {r[1]}" for r in rows])
 
-    empty = pd.DataFrame(columns=["source_id", "respondent_id", "kilde", "handleplan", "jobplan"])
-    j = frames.get("journal")
-    t = TR.planer(j if j is not None else empty, pop)
+    t = table("planer")
     rows = []
     for r in t.itertuples():
-        typ = "I alt" if r.site_type == I_ALT else ("Uoplyst" if r.site_type == UOPLYST
-                                                    else _value_label(g, "site_type", r.site_type))
-        rows.append([typ, "Kommunens journal" if r.kilde == "kommune" else "Boformens journal", r.journaler,
+        rows.append([value_label(g, "site_type", r.site_type), journal_label(r.kilde), r.journaler,
                      r.handleplan, r.andel_handleplan, r.jobplan, r.andel_jobplan, r.begge, r.kun_jobplan,
                      r.nogen_plan, r.andel_nogen_plan, r.uoplyst])
-    bk.table("Planer (6.3)", TR.TITLES["planer"],
+    bk.table("Planer (6.3)", TITLES["planer"],
              ["Brugere af", "Kilde", "Journaler læst", "Handleplan (§ 111)", "Andel handleplan", "Jobplan",
               "Andel jobplan", "Begge", "Kun jobplan", "Nogen plan", "Andel nogen plan", "Uden svar"],
              ["text", "text", "n", "count", "share", "count", "share", "count", "count", "count", "share", "count"],
              rows, list(t["journaler"]), totals=[i for i, r in enumerate(t.itertuples()) if r.site_type == I_ALT],
              widths=[12, 18] + [11] * 10, labels=[f"{r[0]}: {r[1]}" for r in rows])
 
-    s_ = frames.get("sagsbehandler")
-    t = TR.enighed_bruger_sagsbehandler(pop, s_ if s_ is not None else empty, g)
-    labels = {k: lab for k, lab, _ in TR.COMPARE_TOPICS + TR.EXTRA_TOPICS}
-    rows = [[labels.get(r.emne, r.emne), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, r.andel_enige]
+    t = table("enighed")
+    rows = [[topic_label(r.emne), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, r.andel_enige]
             for r in t.itertuples()]
-    bk.table("Enighed (7.4)", TR.TITLES["enighed"],
+    bk.table("Enighed (7.4)", TITLES["enighed"],
              ["Emne", "Par", "n (svar fra begge)", "Enige", "Delvist enige", "Uenige", "Mangler svar", "Andel enige"],
              ["text", "count", "n", "count", "count", "count", "count", "share"], rows, list(t["n"]),
              widths=[26] + [11] * 7)
@@ -868,7 +851,7 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Dannet", built.strftime("%Y-%m-%d %H:%M")),
         ("Population", bk.population_text()),
         ("Filter: brugergruppe", GROUPS[bk.group].name if bk.group else "alle"),
-        ("Filter: stedtype", _value_label(g, "site_type", bk.site_type) if bk.site_type else "alle"),
+        ("Filter: stedtype", value_label(g, "site_type", bk.site_type) if bk.site_type else "alle"),
         ("Respondenter i populationen", bk.n_pop),
         ("Respondenter i databasen", n_store),
         ("Antal citater", n_quotes),
@@ -961,8 +944,6 @@ def _xml_string_cell(s: str) -> str:
 
 def _column_fragments(values: Sequence[object], item) -> list[str | None]:
     """Per cell of one column: the end of its ``<c>`` element, None for a blank cell."""
-    from survey.wideio import _xl_number  # the number rule of the wide XLSX export
-
     def blank(v: object) -> bool:
         return v is None or v == "" or (isinstance(v, float) and math.isnan(v))
 
@@ -974,7 +955,7 @@ def _column_fragments(values: Sequence[object], item) -> list[str | None]:
         if blank(v):
             cache[v] = None
             continue
-        num = _xl_number(item, str(v)) if numeric else None
+        num = xl_number(item, str(v)) if numeric else None  # the number rule of the wide XLSX export
         cache[v] = f'"><v>{num:.16G}</v></c>' if num is not None else _xml_string_cell(str(v))
     return [cache[v] for v in values]
 
@@ -1068,23 +1049,17 @@ def _finish(xlsx: bytes, out: Path, data_rows: Iterable[str], dim_ref: str) -> N
 def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str | None = None,
                    site_type: str | None = None, publish: bool = False, min_n: int = DEFAULT_MIN_N, *,
                    crosstabs: Sequence[tuple[str, str, str]] = DEFAULT_CROSSTABS,
-                   now: dt.datetime | None = None) -> Path:
+                   now: dt.datetime | None = None, data: report_data.ReportData | None = None) -> Path:
     """Write the report workbook for the population (`group`, `site_type`) to `out_path`.
 
     `publish` suppresses every row/point with 0 < n < `min_n` (see module doc). `crosstabs`
-    are (a, b, section) triples, one sheet each ("Krydstabel", "Krydstabel 2", …). The file is
+    are (a, b, section) triples, one sheet each ("Krydstabel", "Krydstabel 2", …). `data` is the
+    report's data already loaded (`report.data.load`, e.g. the Rapport page's): its wide frame and
+    sources are used for this population instead of loading the store again. The file is
     written by `survey.files.write_atomic`: atomically (temporary file in the same folder, then
     renamed), owner-only (0600); a missing folder is refused before any work. Returns the path.
     Raises `WorkbookError` for an unknown group/site type, a bad `min_n` or crosstab code.
     """
-    import xlsxwriter
-    from coding.quotebank import export_quotes
-    from survey.db import session_scope
-    from survey.deidentify import anonymiser, identifier_names
-    from survey.source_store import load_reasons, load_sources
-    from survey.source_store import restrict as restrict_sources
-    from survey.wideio import mask_free_text
-
     group, site_type = group or None, site_type or None
     try:
         min_n = int(min_n)
@@ -1097,23 +1072,21 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
         raise WorkbookError("Rapporten skrives som Excel-projektmappe: filnavnet skal ende på .xlsx "
                             f"(fik {out.name}).")
     out = files.check_target(out)  # the folder must exist: refused before the work, not after
-    wide = load_wide(engine, guide)
     try:
-        pop = T.population(wide, group, site_type)
+        if data is None:
+            data = report_data.load(engine, guide, group, site_type)
+        else:
+            data = data.for_population(group, site_type)
+        pop = data.pop
         for a, b, _ in crosstabs:
-            T.crosstab(pop.iloc[:0], guide, a, b)
+            crosstab(pop.iloc[:0], guide, a, b)
     except TableError as e:
         raise WorkbookError(str(e)) from None
     # de-identified as the guide marks the fields (survey.deidentify); the quotes' anonymiser also
     # masks the names in the fields marked ja (the interviewers)
-    data = mask_free_text(wide.loc[pop.index], guide, engine)
-    names = identifier_names([(wide, guide)])
-    with session_scope(engine) as s:
-        quotes = export_quotes(s, guide, anonymised=True, group=group, site_type=site_type,
-                               anonymiser=anonymiser(s, names))
-        sources = load_sources(s)  # issue 7: the other sources, limited to the population below
-        sources["aarsager"] = load_reasons(s)
-    sources = restrict_sources(sources, pop)
+    masked = data.masked()
+    quotes = data.quotes()
+    sources = data.sources()  # issue 7: the other sources about the population's users
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {**files.XLSX_OPTIONS, "in_memory": True})
@@ -1140,10 +1113,10 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
         _sheet_crosstab(bk, pop, "Krydstabel" if i == 0 else f"Krydstabel {i + 1}", a, b, section)
     _sheets_triangulation(bk, pop, sources)
     _sheet_quotes(bk, quotes)
-    _data_sheet_header(bk, data)
+    _data_sheet_header(bk, masked)
     _write_chart_data(bk)
-    _sheet_method(bk, method_ws, n_store=len(wide), built=built, crosstabs=crosstabs, n_quotes=len(quotes))
+    _sheet_method(bk, method_ws, n_store=data.n_store, built=built, crosstabs=crosstabs, n_quotes=len(quotes))
     wb.close()
-    dim = f"A1:{_col_letter(len(data.columns) - 1)}{len(data) + 1}"
-    _finish(buf.getvalue(), out, _data_rows_xml(data, guide), dim)
+    dim = f"A1:{_col_letter(len(masked.columns) - 1)}{len(masked) + 1}"
+    _finish(buf.getvalue(), out, _data_rows_xml(masked, guide), dim)
     return out

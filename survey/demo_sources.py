@@ -5,7 +5,7 @@ Nothing here describes a real person, case worker, file or municipality's handli
 every row is invented (interviewer/reader "Demo (syntetisk)"). What is *not* invented is the
 shape, taken from the report (seeds/004):
 
-* Section 6.3, exactly (through `exports.triangulation.planer`): among the municipal files of
+* Section 6.3, exactly (through `report.triangulation.planer`): among the municipal files of
   boform users, § 111 handleplaner in 5 of 25 and jobplaner in 6 of 25, 4 of the 6 jobplaner for
   users without a handleplan, so some plan in 9 of 25; among drop-in (værested) users 3 of 23 and
   8 of 23, 7 of the 8 without a handleplan, some plan in 10 of 23.

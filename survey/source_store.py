@@ -2,7 +2,7 @@
 case-file (journal) extractions and Bilag C's reasons — storage, consent gating, import/export.
 
 The domain (what a source means, its guide, the checks, the tables) is `survey.sources` and
-`exports.triangulation`; this module keeps them in the store the users' interviews live in.
+`report.triangulation`; this module keeps them in the store the users' interviews live in.
 
 Storage design
 --------------
@@ -287,7 +287,7 @@ def sources_about(engine: Engine, respondent_id: str) -> list[svc.ListRow]:
 
 def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] = SOURCE_INFORMANTS
                  ) -> dict[str, pd.DataFrame]:
-    """informant type -> source frame, the shape `survey.sources` and `exports.triangulation` take:
+    """informant type -> source frame, the shape `survey.sources` and `report.triangulation` take:
     ``source_id``, ``informant``, then the guide's codes (``respondent_id`` = the user the source is
     about; a leader's ``site``/``site_type`` = the site); cells str or None; rows by source_id.
     Every informant type asked for has a frame (no rows when there are no such sources). Sources

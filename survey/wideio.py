@@ -1497,7 +1497,7 @@ _xl_fragments = files.xlsx_fragments
 _utf16_len = files.utf16_len
 
 
-def _xl_number(item: Item, value: str) -> int | float | None:
+def xl_number(item: Item, value: str) -> int | float | None:
     """The number to write for an integer/decimal value, if it reads back exactly."""
     try:
         d = Decimal(value)
@@ -1547,7 +1547,7 @@ def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
                     continue
                 s = str(v)
                 if numeric[j]:
-                    num = _xl_number(items[j], s)
+                    num = xl_number(items[j], s)
                     if num is not None:
                         ws.write_number(i, j, num)
                         continue

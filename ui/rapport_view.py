@@ -7,17 +7,21 @@ minimum n, Wilson intervals), kept in the URL so a reload keeps them. Four tabs:
 * **Kvalitetskort** — the quality map, the small multiples per user group and the numbers behind
   the map (n, udbytte, vigtighed, gap in % with decimal commas; with publication, rows under the
   minimum n are shown as "<n").
-* **Tabeller** — any table of `exports.tables.TABLES` (a probe for Figur 4) as a table with Danish
-  headings, the matching figure when there is one, and the table as CSV.
-* **Krydstabel** — two coded variables (`tables.crosstab_variables`): counts, row percentages and n;
+* **Tabeller** — any table of `report.registry.TABLES` (a probe for Figur 4; the other sources'
+  tables too) as a table with Danish headings, the matching figure when there is one, and the table
+  as CSV.
+* **Krydstabel** — two coded variables (`report.crosstab.crosstab_variables`): counts, row percentages and n;
   CSV.
 * **Hent** — files, built only when a button is clicked: the Excel workbook
   (`exports.workbook.build_workbook`), a figure as PNG/SVG (kaleido, Chromium) or HTML, the raw
   data (CSV/XLSX, anonymised), SPSS (.sav) and REFI-QDA (.qdpx).
 
-Every number comes from `exports.tables` / `exports.figures`; this module only lays them out.
-The wide frame is cached per store version (`store_version`: interviews, last change, newest answer,
-sites), so clicking widgets does not reload the store; figures are cached per version and filters.
+Every number comes from the report layer (`report.registry`, `report.quality_map`, `report.crosstab`,
+`report.figures`), what is shown for publication from `report.publication` (which n, the one
+suppression rule 0 < n < min_n, Danish labels and percent, the population line); this module only lays
+them out. The page holds one `report.data.ReportData` per run, and the workbook takes it. The wide frame
+is cached per store revision (`report.data.store_revision`: interviews, last change, newest answer,
+sites), so clicking widgets does not reload the store; figures are cached per revision and filters.
 Errors from the domain (TableError, FigureError, StoreError …) are shown as their Danish
 message, anything else as a Danish "could not", never a traceback.
 
@@ -27,24 +31,32 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 import streamlit as st
-from sqlalchemy import func, select
 
 from archetypes.model import GROUP_ORDER, GROUPS
-from exports import figures as F
-from exports import tables as T
+from exports import qdpx, spss, workbook
+from report import data as report_data
+from report import figures as F
+from report import registry
+from report.crosstab import crosstab, crosstab_note, crosstab_variables
+from report.errors import TableError
+from report.population import keep_group
+from report.publication import (DEFAULT_MIN_N, I_ALT, PROBE_SHORT, UOPLYST, hidden, hidden_rows,
+                                n_column, pct, points, population_line, row_n, suppress, value_label)
+from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
+from report.quality_map import kvalitetskort_points
+from report.tables import FIG7_CODES, REPORT_FIG4, to_csv
+from survey import wideio
 from survey.db import database_url
+from survey.files import write_atomic
 from survey.guide import Guide
-from survey.models import Answer, Interview, Site
-from survey.store import StoreError, load_wide
+from survey.store import StoreError
 from ui import rapport_sources as RS
 from ui.common import engine, guide, inject_css, md, require_page
 
@@ -70,10 +82,11 @@ TABLE_FIGURE = {"fig3.1": "fig3.1", "fig4": "fig4", "fig7.1": "fig7.1", "fig7.2"
                 "fig7.4": "fig7.4", "7.2": "7.2", "kvalitetskort": "kvalitetskort"}
 FIGURE_TITLES = {"kvalitetskort": "Kvalitetskort (alle i populationen)",
                  "kvalitetskort_grupper": "Kvalitetskort efter brugergruppe (små kort)",
-                 **{fid: title for fid, (_, title) in F.REPORT_FIG4.items()},
+                 **{fid: title for fid, (_, title) in REPORT_FIG4.items()},
                  "fig4": "Figur 4 for en valgfri probe",
-                 "fig3.1": T.TITLES["fig3.1"], **{f"fig7.{n}": T.TITLES[f"fig7.{n}"] for n in T.FIG7_CODES},
-                 "7.2": T.TITLES["7.2"]}
+                 "fig3.1": registry.TITLES["fig3.1"],
+                 **{f"fig7.{n}": registry.TITLES[f"fig7.{n}"] for n in FIG7_CODES},
+                 "7.2": registry.TITLES["7.2"]}
 
 #: Danish headings of the tables' columns (the CSV keeps the codes)
 HEADINGS = {
@@ -98,16 +111,12 @@ class Filters:
     group: str | None = None
     site_type: str | None = None
     publish: bool = False
-    min_n: int = T.DEFAULT_MIN_N
+    min_n: int = DEFAULT_MIN_N
     intervals: bool = False
 
     def small(self, n: object) -> bool:
-        """A row or point hidden in anything for publication: 0 < n < min_n."""
-        try:
-            n = int(n)
-        except (TypeError, ValueError):
-            return False
-        return self.publish and 0 < n < self.min_n
+        """A row or point hidden for publication (`report.publication.hidden`: 0 < n < min_n)."""
+        return self.publish and hidden(n, self.min_n)
 
     def key(self) -> tuple:
         return (self.group, self.site_type, self.publish, self.min_n, self.intervals)
@@ -122,52 +131,7 @@ class Built:
     note: str
 
 
-# ---------------------------------------------------------------- formatting
-
-def pct(x: object, digits: int = 1) -> str:
-    """0.847 -> "84,7 %" (Danish decimal comma); blank/NaN -> "–"."""
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
-        return "–"
-    return f"{float(x) * 100:.{digits}f} %".replace(".", ",")
-
-
-def points(x: object) -> str:
-    """A gap in percentage points with sign and decimal comma: 0.152 -> "+15,2"."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    s = f"{float(x) * 100:+.1f}".replace(".", ",")
-    return "0,0" if s in ("+0,0", "-0,0") else s.replace("-", "−")
-
-
-def group_label(code: object) -> str:
-    if code == T.I_ALT:
-        return "I alt"
-    if code == T.UOPLYST:
-        return "Uoplyst"
-    return GROUPS[code].short if code in GROUPS else str(code)
-
-
-def value_label(g: Guide, code: str, value: object) -> str:
-    """The Danish label of a coded value (guide choices, user groups, age bands, totals)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if value == T.I_ALT:
-        return "I alt"
-    if value == T.IKKE_BESVARET:
-        return "Ikke besvaret"
-    if value == T.UOPLYST:
-        return "Uoplyst"
-    if code == "brugergruppe":
-        return group_label(value)
-    if code in ("age", "alder"):
-        return f"{value} år"
-    if code in g.items:
-        try:
-            return g.item(code).choice_label(str(value))
-        except Exception:  # noqa: BLE001 - a value outside the guide is shown as it is
-            return str(value)
-    return str(value)
-
+# ---------------------------------------------------------------- formatting (labels and percent: report.publication)
 
 def site_label(g: Guide, code: str) -> str:
     return value_label(g, "site_type", code) if code else "Alle stedtyper"
@@ -175,8 +139,8 @@ def site_label(g: Guide, code: str) -> str:
 
 def variable_label(g: Guide, code: str, width: int = 70) -> str:
     """A crosstab variable for a selectbox: "Rytme: er det vigtigt for dig?" rather than the bare question."""
-    if code.endswith("_vigtigt") and code[:-len("_vigtigt")] in F.PROBE_SHORT:
-        text = f"{F.PROBE_SHORT[code[:-len('_vigtigt')]]}: er det vigtigt for dig?"
+    if code.endswith("_vigtigt") and code[:-len("_vigtigt")] in PROBE_SHORT:
+        text = f"{PROBE_SHORT[code[:-len('_vigtigt')]]}: er det vigtigt for dig?"
     else:
         text = g.item(code).label if code in g.items else code
     text = " ".join(text.split())
@@ -224,13 +188,13 @@ def _parse(key: str, raw: str) -> tuple[object, str | None]:
         if 1 <= n <= MAX_MIN_N:
             return n, None
         return None, (f"Ugyldigt mindste n «{raw}» i adressen — tilladt: et helt tal fra 1 til {MAX_MIN_N}. "
-                      f"Bruger {T.DEFAULT_MIN_N}.")
+                      f"Bruger {DEFAULT_MIN_N}.")
     if key == K_TAB:
         return (raw, None) if raw in TABS else (TABS[0], None)  # an unknown tab: simply the first
     return None, None
 
 
-DEFAULTS = {K_GROUP: ALL, K_SITE: ALL, K_PUB: False, K_MINN: T.DEFAULT_MIN_N, K_CI: False, K_TAB: TABS[0]}
+DEFAULTS = {K_GROUP: ALL, K_SITE: ALL, K_PUB: False, K_MINN: DEFAULT_MIN_N, K_CI: False, K_TAB: TABS[0]}
 
 
 def init_state(g: Guide) -> list[str]:
@@ -257,7 +221,7 @@ def sync_url() -> None:
     """Write the filters to the URL (defaults are left out, so a plain /rapport means "everyone")."""
     want = {K_GROUP: st.session_state.get(K_GROUP) or None, K_SITE: st.session_state.get(K_SITE) or None,
             K_PUB: "1" if st.session_state.get(K_PUB) else None,
-            K_MINN: (str(st.session_state.get(K_MINN)) if st.session_state.get(K_MINN) != T.DEFAULT_MIN_N else None),
+            K_MINN: (str(st.session_state.get(K_MINN)) if st.session_state.get(K_MINN) != DEFAULT_MIN_N else None),
             K_CI: "1" if st.session_state.get(K_CI) else None,
             K_TAB: st.session_state.get(K_TAB) if st.session_state.get(K_TAB) != TABS[0] else None}
     for key, value in want.items():
@@ -273,6 +237,7 @@ def sync_url() -> None:
 def _reload() -> None:
     _wide.clear()
     _figure.clear()
+    RS.clear()
 
 
 def sidebar(g: Guide) -> Filters:
@@ -301,16 +266,10 @@ def sidebar(g: Guide) -> Filters:
 # ---------------------------------------------------------------- data (cached per store version)
 
 def store_version() -> tuple:
-    """A cheap fingerprint of the store (~2 ms for 10,000 respondents): the number of interviews, the
-    last change of one (`store.set_answer` stamps the interview), the newest answer row and the sites
-    (a few rows). When it changes, the wide frame and the figures are computed again. An answer
-    changed in place without a newer stamp (a merged field package) is picked up when the cache
-    expires (15 minutes) or with «Hent data igen»."""
-    with engine().connect() as c:
-        n, last = c.execute(select(func.count(Interview.id), func.max(Interview.updated_at))).one()
-        newest = c.execute(select(func.max(Answer.id))).scalar_one()
-        sites = c.execute(select(Site.id, Site.name, Site.site_type).order_by(Site.id)).all()
-    return int(n), str(last), newest, hash(tuple(tuple(r) for r in sites))
+    """The store's revision (`report.data.store_revision`): when it changes, the wide frame and the
+    figures are computed again. An answer changed in place without a newer stamp (a merged field
+    package) is picked up when the cache expires (15 minutes) or with «Hent data igen»."""
+    return report_data.store_revision(engine())
 
 
 def guide_key(g: Guide) -> tuple:
@@ -319,7 +278,7 @@ def guide_key(g: Guide) -> tuple:
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=900)
 def _wide(url: str, version: tuple, gkey: tuple) -> pd.DataFrame:
-    return load_wide(engine(), guide())
+    return report_data.wide_frame(engine(), guide())
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=900)
@@ -335,20 +294,22 @@ class Ctx:
     f: Filters
     url: str
     version: tuple
-    wide: pd.DataFrame
-    pop: pd.DataFrame
+    data: report_data.ReportData
+
+    @property
+    def wide(self) -> pd.DataFrame:
+        return self.data.wide
+
+    @property
+    def pop(self) -> pd.DataFrame:
+        return self.data.pop
 
     def figure(self, fig_id: str, probe: str | None = None):
         return _figure(self.url, self.version, guide_key(self.g), fig_id, self.f.key(), probe)
 
     def population_text(self) -> str:
-        parts = []
-        if self.f.group:
-            parts.append(GROUPS[self.f.group].name)
-        if self.f.site_type:
-            parts.append(site_label(self.g, self.f.site_type).lower())
-        who = ", ".join(parts) if parts else "alle respondenter"
-        return f"Population: {who} (n = {len(self.pop)} af {len(self.wide)} i undersøgelsen)"
+        line = population_line(self.g, self.f.group, self.f.site_type, len(self.pop), of=len(self.wide))
+        return line.rstrip(".")
 
     def sig(self) -> tuple:
         return (self.version, self.f.group, self.f.site_type, self.f.publish, self.f.min_n)
@@ -359,7 +320,7 @@ def guarded(what: str, fn: Callable[[], object]) -> object:
     "could not" (only the exception type is logged), never a traceback."""
     try:
         return fn()
-    except (T.TableError, StoreError) as e:  # FigureError, WorkbookError and the exporters' errors too
+    except (TableError, StoreError) as e:  # FigureError, WorkbookError and the exporters' errors too
         st.error(md(str(e)))
     except Exception as e:  # noqa: BLE001
         log.error("fejl i rapport (%s): %s", what, type(e).__name__)
@@ -374,54 +335,26 @@ def chart(fig, key: str) -> None:
 
 # ---------------------------------------------------------------- tables with Danish headings
 
-def _n_column(tid: str, t: pd.DataFrame) -> str | None:
-    if tid in RS.N_COLUMN:  # the other sources' tables (issue 7)
-        return RS.N_COLUMN[tid]
-    for c in ("n", "i_alt", "interviewet"):
-        if c in t.columns and (c != "i_alt" or tid in ("3.2", "7.2")):
-            return c
-    return None
-
-
-def _row_n(tid: str, t: pd.DataFrame, pop_n: int) -> np.ndarray:
-    """The n each row's numbers are computed on (what publication checks against the minimum n)."""
-    c = _n_column(tid, t)
-    if c is not None:
-        return t[c].to_numpy()
-    if {"ja", "nej"} <= set(t.columns):  # Tabel 4.1/4.2: the probe's ja + nej
-        return (t["ja"] + t["nej"]).to_numpy()
-    return np.full(len(t), pop_n)        # Tabel 3.1: the population
-
-
 def _is_share(col: str) -> bool:
     return col.startswith("andel") or col in SHARE_COLUMNS or col.endswith(("_lav", "_hoej"))
 
 
-def suppress(tid: str, t: pd.DataFrame, f: Filters, pop_n: int) -> tuple[pd.DataFrame, int]:
-    """The table for publication: rows with 0 < n < min_n get their numbers blanked and n "<min_n".
-    Returns (table, rows hidden); the table is unchanged without publication."""
+def published(tid: str, t: pd.DataFrame, f: Filters, pop_n: int) -> tuple[pd.DataFrame, int]:
+    """The table for publication: rows with 0 < n < min_n (`report.publication`: which n, the rule)
+    get their numbers blanked and n "<min_n". Returns (table, rows hidden); unchanged without
+    publication."""
     if not f.publish:
         return t, 0
-    hide = np.array([f.small(n) for n in _row_n(tid, t, pop_n)], dtype=bool)
+    hide = hidden_rows(row_n(tid, t, pop_n), f.min_n)
     if not hide.any():
         return t, 0
-    out = t.copy()
-    ncol = _n_column(tid, t)
-    for c in out.columns:
-        if c == ncol:
-            out[c] = [f"<{f.min_n}" if h else str(v) for v, h in zip(out[c], hide)]
-        elif pd.api.types.is_bool_dtype(out[c]) or not pd.api.types.is_numeric_dtype(out[c]):
-            continue
-        else:
-            out[c] = pd.Series([None if h else v for v, h in zip(out[c].tolist(), hide)], index=out.index,
-                               dtype=object)
-    return out, int(hide.sum())
+    return suppress(t, hide, f.min_n, n_column(tid, t)), int(hide.sum())
 
 
 def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.DataFrame:
     """A table as the page shows it: Danish headings and labels, shares as "84,7 %", blanks "–"."""
     out = pd.DataFrame(index=t.index)
-    value_code = {"svar": T.FIG7_CODES.get(int(tid[-1])) if tid.startswith("fig7.") else None,
+    value_code = {"svar": FIG7_CODES.get(int(tid[-1])) if tid.startswith("fig7.") else None,
                   "tilbudstype": "tilbudstype", "site_type": "site_type", "inddraget": "inddraget",
                   "brugergruppe": "brugergruppe", "alder": "alder"}
     for c in t.columns:
@@ -434,11 +367,11 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
         elif c in value_code and value_code[c]:
             vals = [value_label(g, value_code[c], v) for v in col]
         elif c == "site":
-            vals = ["I alt" if v == T.I_ALT else ("Uoplyst" if v == T.UOPLYST else v) for v in col]
+            vals = ["I alt" if v == I_ALT else ("Uoplyst" if v == UOPLYST else v) for v in col]
         elif c == "suppressed":
             vals = ["ja" if v else "nej" for v in col]
         elif _is_share(c):
-            vals = [points(v) if c == "gap" else pct(v) for v in col]
+            vals = [points(v) if c == "gap" else pct(v, 1) for v in col]
         elif hidden_marker and col.dtype == object:
             vals = ["–" if v is None else str(v) for v in col]
         else:
@@ -454,25 +387,19 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
 
 def table_frame(ctx: Ctx, tid: str, probe: str | None) -> pd.DataFrame:
     """The table `tid` for the population, exactly as `brugerblik table` computes it (group rows
-    limited to the chosen group and I alt, as `tables.render` does)."""
-    if tid in RS.IDS:  # Bilag C, Oversigt over interview, Planer, Enighed (issue 7)
-        return RS.table_frame(ctx, tid)
-    kw: dict = {}
-    if tid == "fig4":
-        kw["probe"] = probe
-    if tid == "kvalitetskort":
-        kw["min_n"] = ctx.f.min_n
-    t = T.TABLES[tid](ctx.pop, guide=ctx.g, **kw)
-    if ctx.f.group and "brugergruppe" in t.columns:
-        t = t[t["brugergruppe"].isin([ctx.f.group, T.I_ALT])].reset_index(drop=True)
-    return t
+    limited to the chosen group and I alt, as `report.registry.render` does)."""
+    frames = RS.frames(ctx) if registry.is_source_table(tid) else None
+    t = registry.compute(tid, ctx.pop, ctx.g, probe=probe, min_n=ctx.f.min_n, frames=frames)
+    return t if frames is not None else keep_group(t, ctx.f.group)
 
 
 def md_notes(ctx: Ctx, tid: str, probe: str | None) -> list[str]:
-    """The definitions under the table in `tables.render`'s Markdown (the lines after the table)."""
-    if tid in RS.IDS:
-        return RS.notes(ctx, tid)
-    text = T.render(tid, ctx.wide, ctx.g, "md", group=ctx.f.group, site_type=ctx.f.site_type, probe=probe)
+    """The definitions under the table in `report.registry.render`'s Markdown (the lines after the table)."""
+    if registry.is_source_table(tid):
+        text = RS.render(ctx, tid, "md")
+    else:
+        text = registry.render(tid, ctx.wide, ctx.g, "md", group=ctx.f.group, site_type=ctx.f.site_type,
+                               probe=probe)
     lines = text.rstrip("\n").split("\n")
     last = max((i for i, ln in enumerate(lines) if ln.startswith("|")), default=len(lines) - 1)
     return [ln for ln in lines[last + 1:] if ln.strip() and not ln.startswith("Markeret med *")]
@@ -487,14 +414,14 @@ def map_table(pts: pd.DataFrame, f: Filters) -> pd.DataFrame:
         hide = f.small(r.n)
         empty = r.n == 0
         row = {"Probe": r.label, "Spørgsmål": r.spoergsmaal,
-               "n": f"<{f.min_n}" if hide else f"{r.n}{' *' if (r.suppressed and not f.publish and r.n) else ''}"}
+               "n": f"<{f.min_n}" if hide else f"{r.n}{' *' if (hidden(r.n, f.min_n) and not f.publish) else ''}"}
         dash = hide or empty
-        row["Udbytte"] = "–" if dash else pct(r.udbytte)
+        row["Udbytte"] = "–" if dash else pct(r.udbytte, 1)
         if f.intervals:
-            row["Udbytte 95 %"] = "–" if dash else f"{pct(r.udbytte_lav)}–{pct(r.udbytte_hoej)}"
-        row["Vigtighed"] = "–" if dash else pct(r.vigtighed)
+            row["Udbytte 95 %"] = "–" if dash else f"{pct(r.udbytte_lav, 1)}–{pct(r.udbytte_hoej, 1)}"
+        row["Vigtighed"] = "–" if dash else pct(r.vigtighed, 1)
         if f.intervals:
-            row["Vigtighed 95 %"] = "–" if dash else f"{pct(r.vigtighed_lav)}–{pct(r.vigtighed_hoej)}"
+            row["Vigtighed 95 %"] = "–" if dash else f"{pct(r.vigtighed_lav, 1)}–{pct(r.vigtighed_hoej, 1)}"
         row["Gap (procentpoint)"] = "–" if dash else points(r.gap)
         row["Kan ikke skelnes fra linjen"] = "–" if dash else ("ja" if r.krydser else "nej")
         rows.append(row)
@@ -502,16 +429,11 @@ def map_table(pts: pd.DataFrame, f: Filters) -> pd.DataFrame:
 
 
 def map_csv(pts: pd.DataFrame, f: Filters) -> str:
-    cols = T.CSV_COLUMNS["kvalitetskort"] + ["udbytte_lav", "udbytte_hoej", "vigtighed_lav", "vigtighed_hoej"]
-    t = pts[cols].copy()
+    cols = MAP_CSV_COLUMNS + ["udbytte_lav", "udbytte_hoej", "vigtighed_lav", "vigtighed_hoej"]
+    t = pts[cols]
     if f.publish:
-        hide = np.array([f.small(n) for n in t["n"]], dtype=bool)
-        if hide.any():
-            for c in cols[3:]:
-                t[c] = pd.Series([None if h else v for v, h in zip(t[c].tolist(), hide)], index=t.index,
-                                 dtype=object)
-            t["n"] = [f"<{f.min_n}" if h else str(v) for v, h in zip(t["n"], hide)]
-    return T.to_csv(t)
+        t = suppress(t, hidden_rows(t["n"], f.min_n), f.min_n, "n")
+    return to_csv(t)
 
 
 def tab_map(ctx: Ctx) -> None:
@@ -519,7 +441,7 @@ def tab_map(ctx: Ctx) -> None:
     fig = guarded("Kvalitetskortet", lambda: ctx.figure("kvalitetskort"))
     if fig is not None:
         chart(fig, "rp_map")
-    pts = guarded("Kvalitetskortets tal", lambda: F.kvalitetskort_points(ctx.pop, ctx.g, min_n=f.min_n))
+    pts = guarded("Kvalitetskortets tal", lambda: kvalitetskort_points(ctx.pop, ctx.g, min_n=f.min_n))
     if pts is not None:
         st.markdown("#### Tallene bag kortet")
         small = [lab for lab, n in zip(pts["label"], pts["n"]) if f.small(n)]
@@ -532,7 +454,7 @@ def tab_map(ctx: Ctx) -> None:
         notes = ["Udbytte = ja / n; vigtighed = (ja og vigtigt + nej og vigtigt) / n; n = ja + nej. "
                  "Gap = vigtighed − udbytte i procentpoint (positiv: vigtigt, men ikke opnået — "
                  "forbedringsområde)."]
-        if not f.publish and bool(((pts["n"] > 0) & pts["suppressed"]).any()):
+        if not f.publish and bool(hidden_rows(pts["n"], f.min_n).any()):
             notes.append(f"* n under {f.min_n}: kun til intern brug (slå «Til offentliggørelse» til for at "
                          "skjule).")
         for n in notes:
@@ -552,33 +474,33 @@ def tab_map(ctx: Ctx) -> None:
 
 def tab_tables(ctx: Ctx) -> None:
     g, f = ctx.g, ctx.f
-    ids = list(T.TABLES) + RS.IDS  # with the tables of the other sources (issue 7)
+    ids = list(registry.TABLES)  # with the tables of the other sources (issue 7)
     c1, c2 = st.columns([3, 2])
-    tid = c1.selectbox("Tabel", ids, key="rp_table", format_func=lambda t: T.TITLES.get(t) or RS.TITLES.get(t, t))
+    tid = c1.selectbox("Tabel", ids, key="rp_table", format_func=lambda t: registry.TITLES.get(t, t))
     probe = None
     if tid == "fig4":
         probes = [p.code for p in g.probes]
         if st.session_state.get("rp_probe") not in probes:
             st.session_state["rp_probe"] = "rytme" if "rytme" in probes else probes[0]
         probe = c2.selectbox("Probe", probes, key="rp_probe",
-                             format_func=lambda c: F.PROBE_SHORT.get(c, g.item(c).label if c in g.items else c))
+                             format_func=lambda c: PROBE_SHORT.get(c, g.item(c).label if c in g.items else c))
     t = guarded("Tabellen", lambda: table_frame(ctx, tid, probe))
     if t is None:
         return
-    title = T.TITLES.get(tid) or RS.TITLES.get(tid, tid)
+    title = registry.TITLES.get(tid, tid)
     if tid == "fig4" and probe:
         title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
     st.markdown(f"#### {md(title)}")
     st.caption(md(ctx.population_text()))
-    pub, hidden = suppress(tid, t, f, len(ctx.pop))
-    if hidden:
-        st.info(f"Til offentliggørelse: {hidden} række(r) med n under {f.min_n} er skjult "
+    pub, n_hidden = published(tid, t, f, len(ctx.pop))
+    if n_hidden:
+        st.info(f"Til offentliggørelse: {n_hidden} række(r) med n under {f.min_n} er skjult "
                 f"(n vises som «<{f.min_n}», tallene som «–»).", icon=":material/visibility_off:")
-    st.dataframe(shown_table(tid, pub, g, bool(hidden)), hide_index=True, width="stretch", key="rp_table_df")
+    st.dataframe(shown_table(tid, pub, g, bool(n_hidden)), hide_index=True, width="stretch", key="rp_table_df")
     for note in guarded("Noterne", lambda: md_notes(ctx, tid, probe)) or []:
         st.caption(md(note))
     # the frame already computed (pub is t when nothing is hidden), not the table a second time
-    csv = RS.render(ctx, tid, "csv") if tid in RS.IDS and not hidden else T.to_csv(pub, T.CSV_COLUMNS.get(tid))
+    csv = RS.render(ctx, tid, "csv") if tid in RS.IDS and not n_hidden else to_csv(pub, registry.CSV_COLUMNS.get(tid))
     st.download_button("Hent tabellen som CSV", csv_bytes(csv), file_name=f"tabel_{tid.replace('.', '_')}.csv",
                        mime="text/csv", key="rp_table_csv", on_click="ignore", icon=":material/download:")
     fid = TABLE_FIGURE.get(tid)
@@ -591,9 +513,9 @@ def tab_tables(ctx: Ctx) -> None:
 # ---------------------------------------------------------------- tab: Krydstabel
 
 def crosstab_frames(ctx: Ctx, a: str, b: str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """(the crosstab as `tables.crosstab` gives it, the shown table, rows hidden for publication)."""
+    """(the crosstab as `report.crosstab.crosstab` gives it, the shown table, rows hidden for publication)."""
     g, f = ctx.g, ctx.f
-    t = T.crosstab(ctx.pop, g, a, b)
+    t = crosstab(ctx.pop, g, a, b)
     levels = t.attrs["kolonner"]
     hide = [f.small(n) for n in t["n"]]
     heads: list[str] = []
@@ -618,7 +540,7 @@ def crosstab_frames(ctx: Ctx, a: str, b: str) -> tuple[pd.DataFrame, pd.DataFram
 
 def tab_crosstab(ctx: Ctx) -> None:
     g, f = ctx.g, ctx.f
-    codes = T.crosstab_variables(g)
+    codes = crosstab_variables(g)
     if not codes:
         st.info("Spørgeguiden har ingen kodede variable at krydstabulere.")
         return
@@ -631,26 +553,19 @@ def tab_crosstab(ctx: Ctx) -> None:
     got = guarded("Krydstabellen", lambda: crosstab_frames(ctx, a, b))
     if got is None:
         return
-    t, shown, hidden = got
+    t, shown, n_hidden = got
     st.markdown(f"#### Krydstabel: {md(variable_label(g, a, 80))} × {md(variable_label(g, b, 80))}")
     st.caption(md(ctx.population_text()))
-    if hidden:
-        st.info(f"Til offentliggørelse: {hidden} række(r) med n under {f.min_n} er skjult.",
+    if n_hidden:
+        st.info(f"Til offentliggørelse: {n_hidden} række(r) med n under {f.min_n} er skjult.",
                 icon=":material/visibility_off:")
     st.dataframe(shown, hide_index=True, width="stretch", key="rp_xtab_df")
     st.caption("Antal og procent af rækkens n; n = respondenter med svar på begge variable.")
-    st.caption(md(T.crosstab_note(t)))
-    if hidden:
-        pub = t.copy()
-        hide = np.array([f.small(n) for n in t["n"]], dtype=bool)
-        for c in pub.columns[1:]:
-            if c == "n":
-                pub[c] = [f"<{f.min_n}" if h else str(v) for v, h in zip(pub[c], hide)]
-            else:
-                pub[c] = pd.Series([None if h else v for v, h in zip(pub[c].tolist(), hide)], dtype=object)
-        csv = T.to_csv(pub)
+    st.caption(md(crosstab_note(t)))
+    if n_hidden:
+        csv = to_csv(suppress(t, hidden_rows(t["n"], f.min_n), f.min_n, "n"))
     else:
-        csv = T.to_csv(t)  # the crosstab already computed
+        csv = to_csv(t)  # the crosstab already computed
     st.download_button("Hent krydstabellen som CSV", csv_bytes(csv), file_name=f"krydstabel_{a}_x_{b}.csv",
                        mime="text/csv", key="rp_xtab_csv", on_click="ignore", icon=":material/download:")
 
@@ -701,12 +616,11 @@ def offer(slot: str, sig: tuple, label: str) -> Built | None:
 
 
 def _workbook(ctx: Ctx, folder: Path) -> tuple[str, str, str]:
-    from exports.workbook import build_workbook
-
     name = f"brugerblik_rapport_{_slug(ctx)}_{dt.date.today():%Y%m%d}.xlsx"
     t0 = dt.datetime.now()
-    build_workbook(engine(), ctx.g, folder / name, group=ctx.f.group, site_type=ctx.f.site_type,
-                   publish=ctx.f.publish, min_n=ctx.f.min_n)
+    # the data this page already holds: the workbook does not load the store again
+    workbook.build_workbook(engine(), ctx.g, folder / name, group=ctx.f.group, site_type=ctx.f.site_type,
+                            publish=ctx.f.publish, min_n=ctx.f.min_n, data=ctx.data)
     secs = (dt.datetime.now() - t0).total_seconds()
     kind = "til offentliggørelse" if ctx.f.publish else "arbejdsmateriale"
     return (name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -726,8 +640,6 @@ def _image(ctx: Ctx, fid: str, probe: str | None, fmt: str, folder: Path) -> tup
     stem = fid.replace(".", "_") + (f"_{probe}" if probe else "")
     name = f"{stem}_{_slug(ctx)}.{fmt}"
     data = F.to_html(fig).encode("utf-8") if fmt == "html" else F.to_image_bytes(fig, fmt)
-    from survey.files import write_atomic
-
     write_atomic(folder / name, data)  # owner-only, atomic: the one writer
     return name, IMAGE_FORMATS[fmt][1], ""
 
@@ -736,19 +648,13 @@ def _raw(ctx: Ctx, fmt: str, folder: Path) -> tuple[str, str, str]:
     name = f"brugerblik_data_{dt.date.today():%Y%m%d}.{fmt}"
     path = folder / name
     if fmt in ("csv", "xlsx"):
-        from survey.wideio import export_file
-
-        n = export_file(engine(), ctx.g, path, anonymised=True)
+        n = wideio.export_file(engine(), ctx.g, path, anonymised=True)
         what = "respondenter (fritekst anonymiseret)"
     elif fmt == "sav":
-        from exports.spss import export_sav
-
-        n = export_sav(engine(), ctx.g, path, anonymised=True)
+        n = spss.export_sav(engine(), ctx.g, path, anonymised=True)
         what = "respondenter (fritekst anonymiseret, interviewere som numre)"
     else:
-        from exports.qdpx import export_qdpx
-
-        n = export_qdpx(engine(), ctx.g, path, anonymised=True)
+        n = qdpx.export_qdpx(engine(), ctx.g, path, anonymised=True)
         what = "cases (anonymiseret, valideret mod REFI-QDA's Project.xsd)"
     return name, RAW_FORMATS[fmt][1], f"{n} {what}."
 
@@ -777,7 +683,7 @@ def tab_download(ctx: Ctx) -> None:
             probes = [p.code for p in g.probes]
             if st.session_state.get("rp_img_probe") not in probes:
                 st.session_state["rp_img_probe"] = probes[0]
-            probe = c2.selectbox("Probe", probes, key="rp_img_probe", format_func=lambda c: F.PROBE_SHORT.get(c, c))
+            probe = c2.selectbox("Probe", probes, key="rp_img_probe", format_func=lambda c: PROBE_SHORT.get(c, c))
         fmt = c3.selectbox("Format", list(IMAGE_FORMATS), key="rp_img_fmt", format_func=lambda x: IMAGE_FORMATS[x][0])
         sig = ("img", fid, probe, fmt, f.intervals, *ctx.sig())
         if st.button("Lav billede", key="rp_build_img", icon=":material/image:"):
@@ -814,10 +720,12 @@ def main() -> None:
         st.info("Der er ingen respondenter endnu. Gennemfør et interview, importér data eller indlæs "
                 "demoundersøgelsen (`brugerblik demo`).")
         return
-    pop = guarded("Populationen", lambda: T.population(wide, f.group, f.site_type))
-    if pop is None:
+    data = guarded("Populationen", lambda: report_data.load(engine(), g, f.group, f.site_type, wide=wide,
+                                                           source_loader=lambda: RS.all_frames(url, version)))
+    if data is None:
         return
-    ctx = Ctx(g, f, url, version, wide, pop)
+    pop = data.pop
+    ctx = Ctx(g, f, url, version, data)
     st.markdown(f"**{md(ctx.population_text())}**")
     if f.publish:
         st.caption(f"Til offentliggørelse: grupper, rækker og punkter med n under {f.min_n} vises ikke; "

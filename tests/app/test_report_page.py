@@ -1,7 +1,7 @@
 """The Rapport page through streamlit.testing (AppTest) on the demo study: the quality map, the
 tables, the crosstab and the downloads, with the filters kept in the URL.
 
-Every number shown is checked against `exports.tables` on the same store; the demo store is made
+Every number shown is checked against the report layer (`report.*`) on the same store; the demo store is made
 once for the module (the page only reads it) except for the test that changes an answer."""
 from __future__ import annotations
 
@@ -15,8 +15,14 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from exports import figures as F
-from exports import tables as T
+from archetypes.model import GROUP_ORDER
+from report import crosstab as X
+from report import data as report_data
+from report import figures as F
+from report import population as P
+from report import quality_map as Q
+from report import registry as R
+from report import tables as T
 from survey import store
 from survey.db import get_engine, session_scope
 from survey.demo import load_demo
@@ -125,13 +131,13 @@ def test_map_shows_the_twelve_probes_with_rytme_where_the_report_puts_it(db, wid
     x, y, n = pts["rytme"]
     assert x == pytest.approx(69.5, abs=0.05) and y == pytest.approx(84.7, abs=0.05) and n == 59
     groups = figs["kvalitetskort_grupper"]["layout"]["meta"]["groups"]
-    assert groups == list(T.GROUP_ORDER)
+    assert groups == list(GROUP_ORDER)
     # the numbers behind the map, with Danish decimal commas
     t = frame(at, "Probe")
     assert len(t) == 12
     row = t[t["Probe"] == "Rytme"].iloc[0]
     assert (row["n"], row["Udbytte"], row["Vigtighed"]) == ("59", "84,7 %", "69,5 %")
-    k = T.kvalitetskort(wide, guide).set_index("kode")
+    k = Q.kvalitetskort(wide, guide).set_index("kode")
     assert row["Gap (procentpoint)"] == f"{(k.loc['rytme', 'gap']) * 100:+.1f}".replace(".", ",").replace("-", "−")
     assert "Udbytte 95 %" not in t.columns
     # intervals: the toggle adds them to the map and to the table, and the URL keeps it
@@ -149,11 +155,11 @@ def test_group_filter_changes_n_and_a_reload_keeps_it(db, wide, guide):
     at = open_report()
     at.sidebar.selectbox(key=RV.K_GROUP).set_value("etniske")
     run_ok(at)
-    pop = T.population(wide, "etniske")
+    pop = P.population(wide, "etniske")
     assert len(pop) == 7
     assert "n = 7 af 61" in texts(at) and "n = 61 af 61" not in texts(at)
     assert at.query_params["gruppe"] == "etniske"
-    want = T.kvalitetskort(pop, guide).set_index("kode")
+    want = Q.kvalitetskort(pop, guide).set_index("kode")
     pts = map_points(charts(at)["kvalitetskort"])
     assert {k: v[2] for k, v in pts.items()} == {k: int(n) for k, n in want["n"].items() if n > 0}
     assert "kvalitetskort_grupper" not in charts(at)                      # one group: no small multiples
@@ -171,13 +177,13 @@ def test_group_filter_changes_n_and_a_reload_keeps_it(db, wide, guide):
     again = open_report(gruppe="etniske", stedtype="boform")
     assert again.sidebar.selectbox(key=RV.K_GROUP).value == "etniske"
     assert again.sidebar.selectbox(key=RV.K_SITE).value == "boform"
-    n = len(T.population(wide, "etniske", "boform"))
+    n = len(P.population(wide, "etniske", "boform"))
     assert f"n = {n} af 61" in texts(again)
     # back to everyone: the parameter leaves the URL
     again.sidebar.selectbox(key=RV.K_GROUP).set_value("")
     run_ok(again)
     assert "gruppe" not in again.query_params
-    assert f"n = {len(T.population(wide, None, 'boform'))} af 61" in texts(again)
+    assert f"n = {len(P.population(wide, None, 'boform'))} af 61" in texts(again)
 
 
 def test_publish_with_a_high_minimum_n_hides_every_point_and_says_so(db, guide):
@@ -210,7 +216,7 @@ def test_table_tab_shows_tabel_4_2_as_the_tables_module_computes_it(db, wide, gu
     heads = {"ja": "Ja", "ja_vigtigt": "Ja, og vigtigt", "nej": "Nej", "nej_vigtigt": "Nej, men vigtigt"}
     for col, head in heads.items():
         assert list(shown[head]) == want[col].tolist(), col
-    assert T.TITLES["4.2"] in texts(at) and "rp_table_csv" in downloads(at)
+    assert R.TITLES["4.2"] in texts(at) and "rp_table_csv" in downloads(at)
     # Figur 4 for a chosen probe: the table and the matching figure
     at.selectbox(key="rp_table").set_value("fig4")
     run_ok(at)
@@ -232,11 +238,11 @@ def test_every_table_and_its_figure_in_every_mode(db, wide, guide):
         at.sidebar.toggle(key=RV.K_PUB).set_value(params.get("publish", False))
         at.sidebar.number_input(key=RV.K_MINN).set_value(params.get("min_n", 5))
         run_ok(at)
-        for tid in T.TABLES:
+        for tid in R.RESPONDENT_TABLES:
             at.selectbox(key="rp_table").set_value(tid)
             run_ok(at)
             assert not at.error, (tid, params, [e.value for e in at.error])
-            assert T.TITLES[tid].split(" ")[0] in texts(at)
+            assert R.TITLES[tid].split(" ")[0] in texts(at)
             assert "rp_table_csv" in downloads(at)
             if tid in RV.TABLE_FIGURE:
                 assert RV.TABLE_FIGURE[tid] in charts(at), tid
@@ -254,7 +260,7 @@ def test_every_table_and_its_figure_in_every_mode(db, wide, guide):
 def test_crosstab_shows_the_counts_of_tables_crosstab(db, wide, guide):
     at = to_tab(open_report(), "Krydstabel")
     assert at.selectbox(key="rp_xa").value == "forsoergelse" and at.selectbox(key="rp_xb").value == "arbejdsmarked"
-    want = T.crosstab(wide, guide, "forsoergelse", "arbejdsmarked")
+    want = X.crosstab(wide, guide, "forsoergelse", "arbejdsmarked")
     shown = frame(at, "n")
     assert len(shown) == len(want)
     for v in want.attrs["kolonner"]:
@@ -357,8 +363,8 @@ def test_the_store_is_read_once_until_it_changes(db_url, monkeypatch, guide):
     e = get_engine(db_url)
     assert load_demo(e, guide) == 61
     loads = []
-    real = RV.load_wide
-    monkeypatch.setattr(RV, "load_wide", lambda *a, **kw: loads.append(1) or real(*a, **kw))
+    real = report_data.load_wide
+    monkeypatch.setattr(report_data, "load_wide", lambda *a, **kw: loads.append(1) or real(*a, **kw))
     at = open_report()
     for tab in ("Tabeller", "Krydstabel", "Kvalitetskort"):
         to_tab(at, tab)
@@ -372,7 +378,7 @@ def test_the_store_is_read_once_until_it_changes(db_url, monkeypatch, guide):
         store.set_answer(s, guide, iv.id, "rytme", "nej" if old == "ja" else "ja", who="test")
     run_ok(at)
     assert len(loads) == 2
-    now = T.kvalitetskort(real(e, guide), guide).set_index("kode").loc["rytme", "udbytte"]
+    now = Q.kvalitetskort(real(e, guide), guide).set_index("kode").loc["rytme", "udbytte"]
     row = frame(at, "Probe").set_index("Probe").loc["Rytme"]
     assert row["Udbytte"] == f"{now * 100:.1f} %".replace(".", ",") != "84,7 %"
 

@@ -1,5 +1,5 @@
 """The Rapport page's tables from the other sources (issue 7) on the demo study: Bilag C, Oversigt
-over interview, Planer (section 6.3's figures) and Enighed (7.4), as `exports.triangulation` computes them."""
+over interview, Planer (section 6.3's figures) and Enighed (7.4), as `report.registry` computes them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from exports import triangulation as TR
+from report import registry as R
 from survey import source_store
 from survey.db import get_engine
 from survey.demo import load_demo
@@ -51,7 +51,7 @@ def tables_tab(**params) -> AppTest:
 
 def test_planer_on_the_report_page_gives_section_6_3s_figures(db):
     at = tables_tab()
-    assert set(TR.TITLES.values()) <= set(at.selectbox(key="rp_table").options)
+    assert {R.TITLES[t] for t in R.SOURCE_TABLES} <= set(at.selectbox(key="rp_table").options)
     at.selectbox(key="rp_table").set_value("planer")
     run_ok(at)
     shown = at.dataframe[0].value
@@ -71,11 +71,11 @@ def test_every_source_table_renders_in_every_mode(db, guide):
         at.sidebar.toggle(key=RV.K_PUB).set_value(params.get("publish", False))
         at.sidebar.number_input(key=RV.K_MINN).set_value(params.get("min_n", 5))
         run_ok(at)
-        for tid in TR.TABLES:
+        for tid in R.SOURCE_TABLES:
             at.selectbox(key="rp_table").set_value(tid)
             run_ok(at)
             shown = at.dataframe[0].value
-            want = TR.render(tid, f["brugere"], f, site_type=params.get("site"), fmt="csv").strip().split("\n")
+            want = R.render(tid, f["brugere"], frames=f, site_type=params.get("site"), fmt="csv").strip().split("\n")
             assert len(shown) == len(want) - 1, tid
             assert "rp_table_csv" in {b.key for b in at.get("download_button")}
     # publication: the sites with fewer than 8 users are hidden in Oversigt over interview

@@ -218,7 +218,7 @@ def test_a_reason_for_a_missing_source_is_recorded_and_audited(demo_db):
     with pytest.raises(Exception, match="passer ikke"):
         source_store.set_source_status(demo_db, "kontaktperson", "ordinaer_pensionist", respondent_id="AMA-04")
     # the table reads it
-    from exports import triangulation as TR
+    from report import triangulation as TR
 
     f = source_store.load_all(demo_db)
     from survey.sources import source_status

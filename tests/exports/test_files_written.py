@@ -18,7 +18,11 @@ import pytest
 
 from brugerblik.cli import main
 from coding import codebook as cb
-from exports import figures, qdpx, spss, tables, triangulation, workbook
+from exports import qdpx, spss, workbook
+from report import figures
+from report import population as P
+from report import registry as R
+from report import tables as T
 from survey import source_store, store, wideio
 from survey.db import make_engine, session_scope
 from survey.demo import load_demo
@@ -63,7 +67,7 @@ def unsafe(rows: list[list[str]]) -> list[str]:
 
 # ---------------------------------------------------------------- CSV: every table id
 
-TABLE_IDS = [*tables.TABLES, *triangulation.TABLES]
+TABLE_IDS = list(R.TABLES)
 WITH_SITES = {"oversigt", "bilag_c", "oversigt_interview"}  # the tables that list the sites by name
 
 
@@ -81,19 +85,20 @@ def test_every_table_csv_from_the_cli_is_formula_safe(study, url, guide, tid, ca
 
 @pytest.mark.parametrize("tid", TABLE_IDS)
 def test_every_table_rendered_for_the_app_is_formula_safe(study, guide, tid):
-    """The Rapport page's downloads: `tables.to_csv` / `triangulation.render`, by site type too."""
+    """The Rapport page's downloads: `report.tables.to_csv` / `report.registry.render`, by site type
+    too."""
     wide = load_wide(study, guide)
     for site_type in (None, "vaerested"):
-        if tid in triangulation.TABLES:
+        if tid in R.SOURCE_TABLES:
             frames = source_store.load_all(study, guide)
             pop = frames.pop("brugere")
             if site_type:
-                pop = tables.population(pop, None, site_type)
+                pop = P.population(pop, None, site_type)
                 frames = source_store.restrict(frames, pop)
-            out = triangulation.render(tid, pop, frames, guide=guide, fmt="csv")
+            out = R.render(tid, pop, guide, fmt="csv", frames=frames)
         else:
-            out = tables.render(tid, wide, guide, fmt="csv", site_type=site_type,
-                                probe="rytme" if tid == "fig4" else None)
+            out = R.render(tid, wide, guide, fmt="csv", site_type=site_type,
+                           probe="rytme" if tid == "fig4" else None)
         assert unsafe(cells(out)) == [], (tid, site_type)
 
 
@@ -105,7 +110,7 @@ def test_crosstab_and_table_3_1_keep_their_age_bands(study, url, capsys):
 
 def test_a_table_cell_that_is_text_is_escaped_even_in_a_number_like_column():
     t = pd.DataFrame({"site": FORMULA_SITES + ["Basen"], "n": [1, 2, -3, 4, 5], "gap": [-0.5, 0.25, 0, 1, None]})
-    rows = cells(tables.to_csv(t))
+    rows = cells(T.to_csv(t))
     assert [r[0] for r in rows[1:]] == ["'" + s for s in FORMULA_SITES] + ["Basen"]
     assert [r[1] for r in rows[1:]] == ["1", "2", "-3", "4", "5"]
     assert [r[2] for r in rows[1:]] == ["-0.500", "0.250", "0.000", "1.000", ""]

@@ -11,7 +11,7 @@ import pytest
 
 from brugerblik.cli import main
 from exports import spss
-from exports.tables import effective_groups
+from report.population import effective_groups
 from survey import store
 from survey.db import make_engine, session_scope
 from survey.demo import load_demo

@@ -23,8 +23,14 @@ from openpyxl.utils.escape import unescape
 from archetypes.model import GROUP_ORDER, GROUPS
 from brugerblik.cli import main
 from coding.anonymise import export_masker
-from exports import tables as T
 from exports import workbook as W
+from report import crosstab as X
+from report import population as P
+from report import publication as PUB
+from report import quality_map as Q
+from report import registry as R
+from report import tables as T
+from report.errors import TableError
 from survey import store
 from survey.db import make_engine, session_scope
 from survey.demo import load_demo
@@ -138,12 +144,12 @@ def check_rows(ws, expected: list[list[float]], ns: list[int], *, publish: bool 
 
 
 def keep(t, group):
-    return T.keep_group(t, group)
+    return P.keep_group(t, group)
 
 
 def expected_tables(wide, guide, group=None, site_type=None) -> dict[str, tuple[list, list]]:
-    """sheet -> (rows of numbers in column order, row n), computed from exports.tables."""
-    pop = T.population(wide, group, site_type)
+    """sheet -> (rows of numbers in column order, row n), computed from the report layer."""
+    pop = P.population(wide, group, site_type)
     out = {}
     t = T.tabel_3_1(pop, guide)
     total = int(t["antal"].iloc[-1])
@@ -192,16 +198,16 @@ def expected_tables(wide, guide, group=None, site_type=None) -> dict[str, tuple[
         return [[r.n, r.udbytte, r.udbytte_lav, r.udbytte_hoej, r.vigtighed, r.vigtighed_lav, r.vigtighed_hoej, r.gap]
                 + ([math.nan] if r.n == 0 else []) for r in t.itertuples()], list(t["n"])
 
-    out["Kvalitetskort"] = map_rows(T.kvalitetskort(pop, guide))
+    out["Kvalitetskort"] = map_rows(Q.kvalitetskort(pop, guide))
     rows, ns = [], []
     for g in ([group] if group else GROUP_ORDER):
-        r, n = map_rows(T.kvalitetskort(pop, guide, group=g))
+        r, n = map_rows(Q.kvalitetskort(pop, guide, group=g))
         rows += r
         ns += n
     out["Kvalitetskort grupper"] = (rows, ns)
     for sheet, (a, b) in (("Krydstabel", ("forsoergelse", "arbejdsmarked")),
                           ("Krydstabel 2", ("forsoergelse", "tilbudstype"))):
-        t = T.crosstab(pop, guide, a, b)
+        t = X.crosstab(pop, guide, a, b)
         levels = t.attrs["kolonner"]
         out[sheet] = ([[*[r[f"antal_{v}"] for v in levels], r["n"], *[r[f"andel_{v}"] for v in levels]]
                        for _, r in t.iterrows()], list(t["n"]))
@@ -230,7 +236,7 @@ def test_every_number_matches_the_tables(opened, wide, guide, sheet):
 def test_layout_labels_and_headings(opened, wide):
     wb = opened("all")
     ws = wb["Tabel 3.2"]
-    assert ws["A1"].value == T.TITLES["3.2"]
+    assert ws["A1"].value == R.TITLES["3.2"]
     assert ws["A2"].value == f"Population: alle respondenter (n = {len(wide)})."
     assert [c.value for c in ws[4]][:4] == ["Brugergruppe", "Kvinde", "Mand", "I alt"]
     assert [r[0] for r in table_rows(ws)] == ["Andet", "De etniske", "De psykisk påfaldende", "De unge misbrugere",
@@ -285,14 +291,14 @@ def test_chart_data_matches_tables(opened, wide, guide):
             i = j
         else:
             i += 1
-    head, body = blocks[f"{T.TITLES['fig7.2']} — efter brugergruppe"]
+    head, body = blocks[f"{R.TITLES['fig7.2']} — efter brugergruppe"]
     long = T.figur_7(wide, 2, guide)
-    want = [[W._group_label(g), *long[long["brugergruppe"] == g]["antal"].tolist()]
-            for g in dict.fromkeys(long["brugergruppe"]) if g != T.I_ALT]
+    want = [[PUB.group_label(g), *long[long["brugergruppe"] == g]["antal"].tolist()]
+            for g in dict.fromkeys(long["brugergruppe"]) if g != PUB.I_ALT]
     assert [r[: len(want[0])] for r in body] == want
     head, body = blocks["Kvalitetskort"]
-    k = T.kvalitetskort(wide, guide)
-    assert [r[0] for r in body] == [f"{W._probe_short(guide, c)} (n={n})" for c, n in zip(k["kode"], k["n"])]
+    k = Q.kvalitetskort(wide, guide)
+    assert [r[0] for r in body] == [f"{PUB.probe_short(guide, c)} (n={n})" for c, n in zip(k["kode"], k["n"])]
     assert [r[1] for r in body] == pytest.approx(k["vigtighed"].tolist())
     assert [r[2] for r in body] == pytest.approx(k["udbytte"].tolist())
     assert [r[4] for r in body] == pytest.approx((k["vigtighed"] - k["vigtighed_lav"]).tolist())
@@ -428,7 +434,7 @@ def test_data_sheet_reimports(books, guide, wide, tmp_path, new_db_url):
         for code, text in TRICKY.items():
             assert row[code] == mask(text), code
         for tid in ("3.1", "3.2", "4.2", "fig7.2", "7.2", "kvalitetskort"):
-            assert T.TABLES[tid](again, guide=guide).equals(T.TABLES[tid](wide, guide=guide)), tid
+            assert R.RESPONDENT_TABLES[tid](again, guide=guide).equals(R.RESPONDENT_TABLES[tid](wide, guide=guide)), tid
     finally:
         e.dispose()
 
@@ -478,7 +484,7 @@ def test_publish_suppresses_small_n(opened, wide, guide):
     assert supp and "Andet" in supp[0] and "De etniske" in supp[0]
     # the charts leave the suppressed groups out
     cd = [r[0] for r in wb["Diagramdata"].iter_rows(values_only=True)]
-    start = cd.index(f"{T.TITLES['fig7.2']} — efter brugergruppe")
+    start = cd.index(f"{R.TITLES['fig7.2']} — efter brugergruppe")
     block = cd[start + 2: cd.index(None, start)]
     assert block == ["De unge misbrugere", "De ældre misbrugere"]
     metode = {r[0]: r[1] for r in wb["Metode"].iter_rows(values_only=True) if r[0]}
@@ -491,10 +497,10 @@ def test_publish_default_min_n_hides_map_points(opened, wide, guide, books):
     charts = chart_xml(books["publish5"][0])
     seen = set()
     for grp in GROUP_ORDER:
-        t = T.kvalitetskort(wide, guide, group=grp)
+        t = Q.kvalitetskort(wide, guide, group=grp)
         small = [c for c, n in zip(t["kode"], t["n"]) if 0 < n < 5]
         shown = [c for c, n in zip(t["kode"], t["n"]) if n >= 5]
-        label = W._group_label(grp)
+        label = PUB.group_label(grp)
         for r in rows:
             if r[0] == label and r[-1] in small:
                 assert r[2] == "<5" and r[3] == W.SUPPRESSED and r[10] == W.SUPPRESSED
@@ -507,7 +513,7 @@ def test_publish_default_min_n_hides_map_points(opened, wide, guide, books):
             seen.add("none")
             continue
         labels = re.findall(r"<a:t>([^<]*\(n=\d+\))</a:t>", chart[0])
-        assert sorted(labels) == sorted(f"{W._probe_short(guide, c)} (n={n})" for c, n in zip(t["kode"], t["n"])
+        assert sorted(labels) == sorted(f"{PUB.probe_short(guide, c)} (n={n})" for c, n in zip(t["kode"], t["n"])
                                         if n >= 5)
         if small:
             seen.add("mixed")
@@ -565,7 +571,7 @@ def test_empty_store_and_empty_population(guide, tmp_path, engine, new_db_url):
 def test_bad_filters_and_arguments(engine, guide, tmp_path):
     with pytest.raises(W.WorkbookError, match="unge_misbrugere"):
         W.build_workbook(engine, guide, tmp_path / "x.xlsx", group="nisser")
-    with pytest.raises(T.TableError, match="boform"):
+    with pytest.raises(TableError, match="boform"):
         W.build_workbook(engine, guide, tmp_path / "x.xlsx", site_type="slot")
     with pytest.raises(W.WorkbookError, match="mindst 1"):
         W.build_workbook(engine, guide, tmp_path / "x.xlsx", min_n=0)

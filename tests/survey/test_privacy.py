@@ -21,7 +21,8 @@ from brugerblik.cli import main
 from archetypes import coding as arch
 from coding import agreement, codebook, quotebank
 from coding import transcripts as tr
-from exports import qdpx, spss, tables, workbook
+from exports import qdpx, spss, workbook
+from report import registry as R
 from survey import auth, demo, privacy, source_store, store, sync, wideio
 from survey import interview as svc
 from survey.db import make_engine, session_scope
@@ -109,8 +110,8 @@ def export_texts(engine, guide, tmp_path) -> dict[str, str]:
     out["workbook"] = _zip_text(tmp_path / "rapport.xlsx")
     wide = store.load_wide(engine, guide)
     out["wide"] = wide.to_csv()
-    out["table 3.1"] = tables.render("3.1", wide, guide, fmt="csv")
-    out["kvalitetskort"] = tables.render("kvalitetskort", wide, guide, fmt="csv")
+    out["table 3.1"] = R.render("3.1", wide, guide, fmt="csv")
+    out["kvalitetskort"] = R.render("kvalitetskort", wide, guide, fmt="csv")
     with Session(engine) as s:
         out["citatbank"] = quotebank.export_quotes(s, guide, anonymised=False).to_csv()
     for inf in source_store.SOURCE_INFORMANTS:
@@ -581,8 +582,8 @@ def test_retention_reminds_admins_and_raw_data_goes_while_the_tables_stay(study,
     url = study.url.render_as_string(hide_password=False)
     wide_before = store.load_wide(study, guide)
     closed = [c for c in guide.codes if guide.items[c].type != "text"]
-    table_before = tables.render("3.1", wide_before, guide, fmt="csv")
-    map_before = tables.render("kvalitetskort", wide_before, guide, fmt="csv")
+    table_before = R.render("3.1", wide_before, guide, fmt="csv")
+    map_before = R.render("kvalitetskort", wide_before, guide, fmt="csv")
     with pytest.raises(auth.AuthError):
         privacy.set_end_date(study, dt.date(2020, 1, 1), principal=auth.Principal("fie", "researcher"))
     assert main(["--db", url, "respondent", "opbevaring", "--slutdato", (dt.date.today() + dt.timedelta(days=30))
@@ -616,8 +617,8 @@ def test_retention_reminds_admins_and_raw_data_goes_while_the_tables_stay(study,
         assert journals > 0  # their coded answers stay (the table «planer»)
     wide_after = store.load_wide(study, guide)
     pd.testing.assert_frame_equal(wide_before[closed], wide_after[closed])
-    assert tables.render("3.1", wide_after, guide, fmt="csv") == table_before
-    assert tables.render("kvalitetskort", wide_after, guide, fmt="csv") == map_before
+    assert R.render("3.1", wide_after, guide, fmt="csv") == table_before
+    assert R.render("kvalitetskort", wide_after, guide, fmt="csv") == map_before
     assert privacy.retention_reminder(study, guide) is None
     assert main(["--db", url, "table", "3.1"]) == 0
     assert "Påmindelse" not in capsys.readouterr().err

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select, text
 
 from brugerblik.cli import main
-from exports import triangulation as TR
+from report import registry as R
+from report import triangulation as TR
 from survey import db as sdb
 from survey import interview as svc
 from survey import source_store as ss
@@ -275,11 +276,11 @@ def test_brugerblik_demo_loads_the_synthetic_sources_and_planer_gives_section_6_
             rows[("vaerested", "kommune")].jobplan) == (23, 3, 8)    # 3 of 23, 8 of 23
     # every table from the store equals the one computed on the demo's own frames
     frames = build_demo_sources(guide)
-    for tid in TR.TABLES:
+    for tid in R.SOURCE_TABLES:
         for fmt in ("csv", "md"):
             code, out, err = run(capsys, "--db", demo_db, "table", tid, "--format", fmt)
             assert (code, err) == (0, [])
-            assert "\n".join(out) + "\n" == TR.render(tid, frames["brugere"], frames, fmt=fmt)
+            assert "\n".join(out) + "\n" == R.render(tid, frames["brugere"], frames=frames, fmt=fmt)
     code, out, _ = run(capsys, "--db", demo_db, "table", "planer", "--site-type", "vaerested", "--format", "csv")
     assert code == 0 and out[1].startswith("boform,kommune,0,") and out[3].startswith("vaerested,kommune,23,3,8,")
     code, _, err = run(capsys, "--db", demo_db, "table", "nope")
@@ -294,7 +295,7 @@ def test_brugerblik_demo_loads_the_synthetic_sources_and_planer_gives_section_6_
     # demo --replace gives the same tables again
     assert run(capsys, "--db", demo_db, "demo", "--replace")[0] == 0
     code, out2, _ = run(capsys, "--db", demo_db, "table", "bilag_c", "--format", "csv")
-    assert "\n".join(out2) + "\n" == TR.render("bilag_c", frames["brugere"], frames, fmt="csv")
+    assert "\n".join(out2) + "\n" == R.render("bilag_c", frames["brugere"], frames=frames, fmt="csv")
 
 
 def test_the_workbook_has_the_source_sheets_with_the_same_numbers(demo_db, eng, guide, tmp_path, capsys):

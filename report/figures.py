@@ -1,7 +1,8 @@
 """The report's figures and the quality map (kvalitetskort) as Plotly figures, and static images.
 
-Every number comes from `exports.tables` (the same DataFrames the CLI, the app and the workbook
-print); this module only draws them. UI text is Danish; the rules are those of
+Every number comes from `report.tables` and `report.quality_map` (the same DataFrames the CLI, the
+app and the workbook print); this module only draws them. What is published (which n, suppression,
+labels, percent) is `report.publication`'s. UI text is Danish; the rules are those of
 ``spec/method.md``.
 
 Figures (`FIGURES`, `figure(fig_id, df, guide, **filters)`)
@@ -23,20 +24,21 @@ Rules decided here
 ------------------
 * **Not distinguishable from the line.** A point is flagged when its 95 % *box*
   ``[vigtighed_lav, vigtighed_hoej] × [udbytte_lav, udbytte_hoej]`` (the two Wilson intervals of
-  `tables.kvalitetskort`) touches or crosses the diagonal y = x. A box meets the diagonal exactly
+  `report.quality_map.kvalitetskort`) touches or crosses the diagonal y = x. A box meets the diagonal exactly
   when the two intervals overlap, so the rule is
   ``max(v_lo, u_lo) <= min(v_hi, u_hi)``. No interval for the gap itself is computed (the two
   shares come from the same respondents, so this is a descriptive, conservative reading, not a
   test). The flag is computed and shown (open marker, legend "Kan ikke skelnes fra linjen")
-  whether or not the intervals are drawn. `crosses_diagonal` exposes it.
+  whether or not the intervals are drawn (`report.quality_map.crosses_diagonal`).
 * **Small groups.** ``publish=True`` (anything shown outside the research team) leaves out every
-  point (map) or group bar (bar charts) whose n is below ``min_n`` (default 5) and adds a note
-  naming them. Without ``publish`` everything is drawn and a note counts the small-n points.
+  point (map) or group bar (bar charts) that publication hides (``0 < n < min_n``, default 5;
+  `report.publication.hidden`) and adds a note naming them. Without ``publish`` everything is drawn
+  and a note counts the small-n points.
   n is the probe's ``ja + nej`` (map, Figur 4) or the group's number of respondents (Figur 3.1,
   7.x; the row's total for 7.2). Points with n = 0 have no position and are always left out
   (with a note).
-* **Labels.** Each point's label is "Kort navn (n=…)" (`PROBE_SHORT`; the guide's labels are
-  whole questions and go to the hover text). Probes at exactly the same place share one label
+* **Labels.** Each point's label is "Kort navn (n=…)" (`report.publication.probe_short`; the
+  guide's labels are whole questions and go to the hover text). Probes at exactly the same place share one label
   ("Mod på tilværelsen (n=20), Kontakt (n=20)"). `place_labels` picks a text position per
   point (8 positions around it) that avoids other labels, markers, error bars and the shaded
   area's note, and falls back to an annotation with a thin leader line when all are crowded.
@@ -54,7 +56,7 @@ of a process pays Chromium's start-up (~4 s); later images take ~0.3 s. Calls ar
 with a lock (the app's sessions run in threads). `stop_image_server()` ends it (it also ends at
 interpreter exit).
 
-Errors are `FigureError` (a `tables.TableError`, hence a ValueError) with a Danish message naming
+Errors are `FigureError` (a `report.errors.TableError`, hence a ValueError) with a Danish message naming
 what is wrong and what is allowed.
 """
 from __future__ import annotations
@@ -74,13 +76,19 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from archetypes.model import GROUP_ORDER, GROUPS
-from exports import tables
-from exports.tables import DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, TableError, _group_label, _guide, _value_label
+from report import tables
+from report.errors import TableError
+from report.population import keep_group, population
+from report.publication import (DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, group_label, hidden_rows, pct,
+                                points, population_line, value_label)
+from report.quality_map import kvalitetskort_points
+from report.registry import TITLES
+from report.tables import REPORT_FIG4
+from survey import files
 from survey.guide import Guide
 
 __all__ = [
-    "FigureError", "FIGURES", "FIGURE_IDS", "REPORT_FIG4", "FORMATS", "PROBE_SHORT",
-    "crosses_diagonal", "kvalitetskort_points", "kvalitetskort_figure", "kvalitetskort_small_multiples",
+    "FigureError", "FIGURES", "FIGURE_IDS", "FORMATS", "kvalitetskort_figure", "kvalitetskort_small_multiples",
     "figur_3_1_figure", "figur_4_figure", "figur_7_figure", "inddragelse_figure",
     "place_labels", "figure", "write_figure", "to_png_bytes", "to_image_bytes", "to_html", "stop_image_server",
 ]
@@ -107,20 +115,6 @@ POINT = "#1f4e79"
 FLAGGED = "#6b8fb3"
 GRID = "#e6e6e6"
 
-#: short Danish names for the point labels (the guide's labels are whole questions).
-PROBE_SHORT: dict[str, str] = {
-    "arbejdsmarked": "Arbejdsmarked", "rytme": "Rytme", "sjovt": "Sjovt og udfordrende",
-    "mod": "Mod på tilværelsen", "bolig": "Bolig", "familie": "Familie", "kontakt": "Kontakt",
-    "sundhed": "Sundhed", "skrive_laese": "Skrive/læse", "faglige_evner": "Faglige evner",
-    "virksomheder": "Virksomheder", "jobsoegning": "Jobsøgning",
-}
-
-#: the report's Figur 4.1–4.3: figure id -> (probe, the report's title).
-REPORT_FIG4: dict[str, tuple[str, str]] = {
-    "fig4.1": ("rytme", "Figur 4.1 Har tilbuddet givet dig en rytme i hverdagen?"),
-    "fig4.2": ("kontakt", "Figur 4.2 Har tilbuddet givet dig tættere kontakt til andre mennesker?"),
-    "fig4.3": ("arbejdsmarked", "Figur 4.3 Har tilbuddet bragt dig tættere på arbejdsmarkedet?"),
-}
 
 # Colours per answer position (colour-blind-safe, print-friendly); "Ikke besvaret" is grey.
 PALETTE = ("#1f4e79", "#e08214", "#4dac26", "#b2182b", "#8073ac", "#35978f", "#bf812d")
@@ -128,20 +122,6 @@ BLANK_COLOUR = "#bdbdbd"
 
 
 # --------------------------------------------------------------------------- small helpers
-
-def _pct(x: float, digits: int = 0) -> str:
-    """Danish percent text: 84,7 % (– for NaN)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x * 100:.{digits}f} %".replace(".", ",")
-
-
-def _probe_short(guide: Guide, code: str) -> str:
-    if code in PROBE_SHORT:
-        return PROBE_SHORT[code]
-    label = guide.item(code).label if code in guide.items else code
-    return textwrap.shorten(label, 28, placeholder="…")
-
 
 def _wrap(text: str, width: int) -> str:
     return "<br>".join(textwrap.wrap(text, width)) or text
@@ -165,17 +145,11 @@ def _convert(fn: Callable, *args, **kwargs):
 
 
 def _population(df: pd.DataFrame, group: str | None, site_type: str | None) -> pd.DataFrame:
-    return _convert(tables.population, df, group or None, site_type or None)
+    return _convert(population, df, group or None, site_type or None)
 
 
 def _population_text(guide: Guide, group: str | None, site_type: str | None, n: int) -> str:
-    parts = []
-    if group:
-        parts.append(f"brugergruppe: {_group_label(group)}")
-    if site_type:
-        parts.append(f"stedtype: {_value_label(guide, 'site_type', site_type).lower()}")
-    who = ", ".join(parts) if parts else "alle respondenter"
-    return f"{who[0].upper()}{who[1:]} (n = {n})"
+    return population_line(guide, group, site_type, n).rstrip(".")  # a subtitle: no full stop
 
 
 def _title(text: str, sub: str, width: int = 80) -> dict:
@@ -209,37 +183,6 @@ def _base_layout(fig: go.Figure, width: int, height: int, margin: dict) -> None:
     fig.update_layout(template="plotly_white", width=width, height=height, margin=margin,
                       font={"family": FONT, "size": FONT_SIZE, "color": "#222"}, separators=",.",
                       paper_bgcolor="white", plot_bgcolor="white")
-
-
-# --------------------------------------------------------------------------- the quality map: data
-
-def crosses_diagonal(v_lo, v_hi, u_lo, u_hi) -> np.ndarray:
-    """True where the box [v_lo, v_hi] × [u_lo, u_hi] touches or crosses the line y = x.
-
-    The diagonal meets the box exactly when the two intervals overlap:
-    ``max(v_lo, u_lo) <= min(v_hi, u_hi)``. NaN bounds (n = 0) give False.
-    """
-    v_lo, v_hi, u_lo, u_hi = (np.asarray(a, dtype=float) for a in (v_lo, v_hi, u_lo, u_hi))
-    with np.errstate(invalid="ignore"):
-        return np.maximum(v_lo, u_lo) <= np.minimum(v_hi, u_hi)
-
-
-def kvalitetskort_points(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
-                         site_type: str | None = None, *, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
-    """`tables.kvalitetskort` for the population plus the columns the map draws.
-
-    Adds ``label`` (short name), ``tekst`` ("Rytme (n=59)"), ``krydser`` (the box meets the
-    diagonal, see `crosses_diagonal`) and ``tom`` (n = 0: no position).
-    """
-    g = _guide(guide)
-    pop = _population(df, group, site_type) if (group or site_type) else df
-    t = _convert(tables.kvalitetskort, pop, g, min_n=min_n)
-    t = t.copy()
-    t["label"] = [_probe_short(g, c) for c in t["kode"]]
-    t["tekst"] = [f"{lab} (n={n})" for lab, n in zip(t["label"], t["n"])]
-    t["krydser"] = crosses_diagonal(t["vigtighed_lav"], t["vigtighed_hoej"], t["udbytte_lav"], t["udbytte_hoej"])
-    t["tom"] = t["n"] == 0
-    return t
 
 
 # --------------------------------------------------------------------------- label placement
@@ -445,11 +388,11 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
         custom = np.column_stack([
             part["kode"].to_numpy(dtype=object), part["n"].to_numpy(dtype=object),
             [_wrap(guide.item(c).label if c in guide.items else c, 60) for c in part["kode"]],
-            [f"{_pct(a, 1)} ({_pct(lo, 1)}–{_pct(hi, 1)})" for a, lo, hi in
+            [f"{pct(a, 1)} ({pct(lo, 1)}–{pct(hi, 1)})" for a, lo, hi in
              zip(part["udbytte"], part["udbytte_lav"], part["udbytte_hoej"])],
-            [f"{_pct(a, 1)} ({_pct(lo, 1)}–{_pct(hi, 1)})" for a, lo, hi in
+            [f"{pct(a, 1)} ({pct(lo, 1)}–{pct(hi, 1)})" for a, lo, hi in
              zip(part["vigtighed"], part["vigtighed_lav"], part["vigtighed_hoej"])],
-            [f"{g * 100:+.1f} procentpoint".replace(".", ",") for g in part["gap"]],
+            [f"{points(g)} procentpoint" for g in part["gap"]],
         ]) if len(part) else None
         px_ = part["vigtighed"].to_numpy(dtype=float) * 100
         py_ = part["udbytte"].to_numpy(dtype=float) * 100
@@ -518,9 +461,9 @@ def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: st
                          site_type: str | None = None, intervals: bool = False, min_n: int = DEFAULT_MIN_N,
                          publish: bool = False) -> go.Figure:
     """The quality map for one population (all respondents, one user group, one site type)."""
-    g = _guide(guide)
+    g = tables.resolve_guide(guide)
     pop = _population(df, group, site_type) if (group or site_type) else df
-    t = kvalitetskort_points(pop, g, min_n=min_n)
+    t = _convert(kvalitetskort_points, pop, g, min_n=min_n)
     plot = 740                      # square plot area in px
     margin = {"l": 80, "r": 40, "t": 112, "b": 0}
     width = margin["l"] + margin["r"] + plot
@@ -544,7 +487,7 @@ def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: st
     fig.update_yaxes(title={"text": "Tilfredshed/udbytte (andel ja)", "font": {"size": 15}}, scaleanchor="x",
                      scaleratio=1, constrain="domain", **_AXIS_COMMON)
     fig.update_layout(
-        title=_title(tables.TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop)), 70),
+        title=_title(TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop)), 70),
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                 "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0)"},
     )
@@ -562,15 +505,15 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     `group` (or `groups`) limits the panels; respondents without a group are not in any panel
     (a note says how many).
     """
-    g = _guide(guide)
+    g = tables.resolve_guide(guide)
     if group:
-        _convert(tables.population, df.iloc[:0], group)  # validates the code
+        _convert(population, df.iloc[:0], group)  # validates the code
         groups = [group]
     groups = list(groups) if groups else list(GROUP_ORDER)
     for code in groups:
         if code not in GROUPS:
             raise FigureError(f"Ukendt brugergruppe {code!r} — tilladt: {', '.join(GROUP_ORDER)}.")
-    pop = _population(df, None, site_type) if site_type else tables.population(df)
+    pop = _population(df, None, site_type) if site_type else population(df)
     k = len(groups)
     cols = min(3, k)
     rows = math.ceil(k / cols)
@@ -584,18 +527,18 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     fig = make_subplots(rows=rows, cols=cols, specs=specs,
                         horizontal_spacing=75 / (width - margin["l"] - margin["r"]) if cols > 1 else 0.0,
                         vertical_spacing=95 / (height - margin["t"] - margin["b"]) if rows > 1 else 0.0,
-                        subplot_titles=[f"{_group_label(c)} (n = {per_n[c]})" for c in groups])
+                        subplot_titles=[f"{group_label(c)} (n = {per_n[c]})" for c in groups])
     _base_layout(fig, width, height, margin)
     span = AXIS_HI - AXIS_LO
     notes: list[str] = []
     seen_flag = {False: False, True: False}
     for i, code in enumerate(groups):
         r, c = divmod(i, cols)
-        t = kvalitetskort_points(pop[pop["brugergruppe"] == code], g, min_n=min_n)
+        t = _convert(kvalitetskort_points, pop[pop["brugergruppe"] == code], g, min_n=min_n)
         _diagonal_and_shade(fig, r + 1, c + 1, showlegend=(i == 0), label_size=10)
         traces, ns, leader_labels = _map_traces(t, g, intervals=intervals, publish=publish, min_n=min_n,
                                                 label_size=SMALL_LABEL_SIZE, marker=9, px_x=panel / span,
-                                                px_y=panel / span, showlegend=False, panel=_group_label(code))
+                                                px_y=panel / span, showlegend=False, panel=group_label(code))
         notes += _empty_note(fig, ns, 13, row=r + 1, col=c + 1)
         for tr in traces:
             flagged = tr.meta["flagged"]
@@ -619,7 +562,7 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
         base_notes.append(f"{without} respondent(er) uden brugergruppe indgår ikke i noget panel.")
     all_notes = base_notes + notes
     sub = _population_text(g, None, site_type, len(pop)) + " — ét kort pr. brugergruppe, samme skala"
-    fig.update_layout(title=_title(tables.TITLES["kvalitetskort"] + " efter brugergruppe", sub, 110),
+    fig.update_layout(title=_title(TITLES["kvalitetskort"] + " efter brugergruppe", sub, 110),
                       meta={"figure": "kvalitetskort_grupper", "publish": publish, "min_n": min_n,
                             "groups": groups, "notes": all_notes})
     if spare:
@@ -646,13 +589,13 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
 # --------------------------------------------------------------------------- bar charts
 
 def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool) -> tuple[pd.DataFrame, list[str]]:
-    """Drop (publish) or count (not publish) the rows whose n is below min_n; returns notes."""
-    small = rows[rows[n_col] < min_n]
+    """Drop (publish) or count (not publish) the rows publication hides (0 < n < min_n); returns notes."""
+    small = rows[hidden_rows(rows[n_col], min_n)]
     if not len(small):
         return rows, []
-    labels = [_group_label(c) for c in dict.fromkeys(small["brugergruppe"])]
+    labels = [group_label(c) for c in dict.fromkeys(small["brugergruppe"])]
     if publish:
-        return (rows[rows[n_col] >= min_n],
+        return (rows[~hidden_rows(rows[n_col], min_n)],
                 [f"Udeladt, n under {min_n} (for få svar til offentliggørelse): {_names(labels)}."])
     return rows, [f"n under {min_n} (kun til intern brug): {_names(labels)}."]
 
@@ -679,12 +622,12 @@ def _bar_layout(fig: go.Figure, title: str, sub: str, notes: Sequence[str], *, y
 
 
 def _group_ticks(codes: Sequence[str], ns: Sequence[int]) -> list[str]:
-    return [f"{_wrap(_group_label(c), 14)}<br>(n = {n})" for c, n in zip(codes, ns)]
+    return [f"{_wrap(group_label(c), 14)}<br>(n = {n})" for c, n in zip(codes, ns)]
 
 
 def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col: str, *, title: str, sub: str,
                          fig_id: str, group: str | None, min_n: int, publish: bool, note: str) -> go.Figure:
-    long = tables.keep_group(long, group)
+    long = keep_group(long, group)
     rows = long.drop_duplicates("brugergruppe")[["brugergruppe", "n"]]
     rows, notes = _publish_groups(rows, "n", min_n, publish)
     long = long[long["brugergruppe"].isin(rows["brugergruppe"])]
@@ -699,9 +642,9 @@ def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col:
             text=[str(int(a)) for a in part["antal"]], textposition="outside", cliponaxis=False,
             textfont={"size": 11}, marker={"color": colour},
             customdata=np.column_stack([part["antal"].to_numpy(), part["n"].to_numpy(),
-                                        [_group_label(c) for c in part["brugergruppe"]]]),
+                                        [group_label(c) for c in part["brugergruppe"]]]),
             hovertemplate="%{customdata[2]}: %{customdata[0]} af %{customdata[1]} (%{y:.0f} %)<extra></extra>",
-            name=_value_label(guide, code, v), meta={"value": v, "groups": list(part["brugergruppe"])},
+            name=value_label(guide, code, v), meta={"value": v, "groups": list(part["brugergruppe"])},
         ))
     _bar_layout(fig, title, sub, [note] + notes, y_title="Andel af gruppen", x_title="Brugergruppe",
                 n_bars=len(values) * len(rows))
@@ -713,10 +656,10 @@ def figur_3_1_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | 
                      site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
                      **_: object) -> go.Figure:
     """Figur 3.1: tilbudstype by user group (percent of the group, count on each bar)."""
-    g = _guide(guide)
+    g = tables.resolve_guide(guide)
     pop = _population(df, group, site_type) if (group or site_type) else df
     long = _convert(tables.figur_3_1, pop, g)
-    return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=tables.TITLES["fig3.1"],
+    return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=TITLES["fig3.1"],
                                 sub=_population_text(g, group, site_type, len(pop)), fig_id="fig3.1",
                                 group=group, min_n=min_n, publish=publish,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n.")
@@ -726,10 +669,10 @@ def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: 
                    site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
                    **_: object) -> go.Figure:
     """Figur 7.n (n = 1..4): the answers by user group, blanks as "Ikke besvaret"."""
-    g = _guide(guide)
+    g = tables.resolve_guide(guide)
     pop = _population(df, group, site_type) if (group or site_type) else df
     long = _convert(tables.figur_7, pop, n, g)
-    return _distribution_figure(long, g, tables.FIG7_CODES[n], "svar", title=tables.TITLES[f"fig7.{n}"],
+    return _distribution_figure(long, g, tables.FIG7_CODES[n], "svar", title=TITLES[f"fig7.{n}"],
                                 sub=_population_text(g, group, site_type, len(pop)), fig_id=f"fig7.{n}",
                                 group=group, min_n=min_n, publish=publish,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
@@ -741,10 +684,10 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
                    min_n: int = DEFAULT_MIN_N, publish: bool = False, title: str | None = None,
                    fig_id: str = "fig4", **_: object) -> go.Figure:
     """Figur 4.x for one probe: share ``ja`` among ``ja`` + ``nej`` per user group, "ja af n" on the bars."""
-    g = _guide(guide)
+    g = tables.resolve_guide(guide)
     pop = _population(df, group, site_type) if (group or site_type) else df
     t = _convert(tables.figur_4, pop, g, probe=probe)
-    t = tables.keep_group(t, group)
+    t = keep_group(t, group)
     t = t[(t["brugergruppe"] != UOPLYST) | (t["n"] > 0)]
     t, notes = _publish_groups(t, "n", min_n, publish)
     y = t["andel_ja"].to_numpy(float) * 100
@@ -761,8 +704,8 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
         insidetextanchor="start", cliponaxis=False,
         textfont={"size": 13}, insidetextfont={"size": 13, "color": "white"}, marker={"color": colours}, error_y=err,
         customdata=np.column_stack([t["ja"].to_numpy(), t["nej"].to_numpy(), t["n"].to_numpy(),
-                                    [_pct(a, 0) for a in t["andel_ja"]],
-                                    [f"{_pct(lo, 0)}–{_pct(hi, 0)}" for lo, hi in
+                                    [pct(a, 0) for a in t["andel_ja"]],
+                                    [f"{pct(lo, 0)}–{pct(hi, 0)}" for lo, hi in
                                      zip(t["andel_ja_lav"], t["andel_ja_hoej"])]]),
         hovertemplate=("Ja: %{customdata[0]}, nej: %{customdata[1]} (n = %{customdata[2]})<br>"
                        "Andel ja: %{customdata[3]} (95 %: %{customdata[4]})<extra></extra>"),
@@ -785,14 +728,14 @@ def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str 
                        site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
                        **_: object) -> go.Figure:
     """Section 7.2: satisfaction by involvement (percent of the row, count on each bar)."""
-    g = _guide(guide)
+    g = tables.resolve_guide(guide)
     pop = _population(df, group, site_type) if (group or site_type) else df
     t = _convert(tables.inddragelse_tilfredshed, pop, g)
     values = [c for c in t.columns if c not in ("inddraget", "i_alt", "andel_tilfreds")]
     rows = t.rename(columns={"inddraget": "brugergruppe"})  # reuse the publish helper on the row n
     rows, notes = _publish_groups(rows, "i_alt", min_n, publish)
     notes = [n.replace("Udeladt,", "Udeladte rækker,") for n in notes]
-    ticks = [f"{_value_label(g, 'inddraget', v)}<br>(n = {n})" for v, n in zip(rows["brugergruppe"], rows["i_alt"])]
+    ticks = [f"{value_label(g, 'inddraget', v)}<br>(n = {n})" for v, n in zip(rows["brugergruppe"], rows["i_alt"])]
     fig = go.Figure()
     for i, v in enumerate(values):
         cnt = rows[v].to_numpy()
@@ -804,11 +747,11 @@ def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str 
             marker={"color": BLANK_COLOUR if v == "ikke_vurderet" else PALETTE[i % len(PALETTE)]},
             customdata=np.column_stack([cnt, rows["i_alt"].to_numpy()]),
             hovertemplate="%{customdata[0]} af %{customdata[1]} (%{y:.0f} %)<extra></extra>",
-            name=_value_label(g, "samlet_tilfredshed", v), meta={"value": v, "rows": list(rows["brugergruppe"])},
+            name=value_label(g, "samlet_tilfredshed", v), meta={"value": v, "rows": list(rows["brugergruppe"])},
         ))
     note = ("Tal over søjlerne: antal respondenter. Procent af rækkens n (kun respondenter med både inddragelse "
             "og samlet tilfredshed vurderet).")
-    _bar_layout(fig, tables.TITLES["7.2"], _population_text(g, group, site_type, len(pop)), [note] + notes,
+    _bar_layout(fig, TITLES["7.2"], _population_text(g, group, site_type, len(pop)), [note] + notes,
                 y_title="Andel af rækken", x_title="Inddraget i beslutningen om tilbuddet",
                 n_bars=len(values) * len(rows),
                 width=900)
@@ -866,7 +809,7 @@ def figure(fig_id: str, df: pd.DataFrame, guide: Guide | None = None, *, group: 
     groups, site types or probes raise `FigureError`.
     """
     fid = _figure_id(fig_id)
-    g = _guide(guide)
+    g = tables.resolve_guide(guide)
     probe = (probe or "").strip() or None
     try:
         if isinstance(min_n, bool):
@@ -972,8 +915,6 @@ def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_pa
     if ext not in FORMATS:
         raise FigureError(f"Ukendt filtype {path.suffix or '(ingen)'!r} for {path.name!r} — tilladt: "
                           f"{', '.join(FORMATS)}.")
-    from survey import files
-
     try:  # the one rule for every file the tool writes: the folder must exist, the target is no folder
         path = files.check_target(path)
     except files.FileWriteError as e:

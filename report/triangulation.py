@@ -1,15 +1,16 @@
 """Triangulation tables (issue 7): Bilag C, the interviews per site and informant type, the plans
 found in the case files (section 6.3) and the agreement between the user's and the case
-worker's account (section 7.4) — plain functions on DataFrames, as `exports.tables`.
+worker's account (section 7.4) — plain functions on DataFrames, as `report.tables`. They are
+registered with the users' tables in `report.registry`, which renders them.
 
 Inputs (see `survey.sources` for the shapes): the users' *wide frame*; the *source frames*
 (one row per interview or file: ``source_id``, ``informant`` and the guide's codes); the
 *source status* frame of `survey.sources.source_status` (one row per respondent × kilde and
 per site × ``leder``: ``kilde, site_type, site, respondent_id, status, note, source_id,
 informant_id, fokus``). Every function returns a DataFrame in exactly the form the CSV has;
-`render` gives CSV or Markdown text (Danish labels in Markdown, ASCII codes in CSV).
+`markdown_body` lays one out in Markdown (Danish labels; the CSV keeps the ASCII codes).
 
-Conventions as in `exports.tables`: blank (None/NaN/"") is never counted; proportions are
+Conventions as in `report.tables`: blank (None/NaN/"") is never counted; proportions are
 decimals with 3 digits in CSV and blank when the denominator is 0; site types in the order
 boform, vaerested, then ``uoplyst``; sites by name; ``i_alt`` rows.
 
@@ -47,23 +48,21 @@ CSV forms (designed here; the report prints Bilag C and the figures of 6.3 as te
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from exports.tables import TableError, _md_table, to_csv
+from report.errors import TableError
+from report.publication import (I_ALT, UOPLYST, journal_label, md_table, pct, site_labels, status_short,
+                                topic_label, value_label)
 from survey.guide import Guide
-from survey.sources import (COMPARE_TOPICS, EXTRA_TOPICS, KILDE_LABELS, KILDER, SITE_TYPES, SOURCE_STATUS,
-                            SourceError, agreement, check_comparable, compare_topics, guide_for, source_status)
+from survey.sources import (KILDE_LABELS, KILDER, SITE_TYPES, SOURCE_STATUS, SourceError, agreement,
+                            check_comparable, compare_topics, guide_for)
 
-__all__ = ["TABLES", "TITLES", "FORMATS", "I_ALT", "UOPLYST", "bilag_c", "oversigt_interview", "planer",
-           "enighed_bruger_sagsbehandler", "render"]
+__all__ = ["JOURNAL_KILDER", "bilag_c", "oversigt_interview", "planer", "enighed_bruger_sagsbehandler",
+           "filter_site_type", "markdown_body"]
 
-I_ALT = "i_alt"
-UOPLYST = "uoplyst"
-FORMATS = ("csv", "md")
-SITE_TYPE_LABELS = {"boform": "Boform", "vaerested": "Værested", UOPLYST: "Uoplyst"}
 JOURNAL_KILDER = ("kommune", "boform")
 
 
@@ -278,27 +277,11 @@ def enighed_bruger_sagsbehandler(wide_df: pd.DataFrame, sagsbehandler_df: pd.Dat
     return out
 
 
-# --------------------------------------------------------------------------- registry and rendering
+# --------------------------------------------------------------------------- population
 
-#: table id -> function; `render` supplies the arguments from the wide frame and the source frames.
-TABLES: dict[str, Callable[..., pd.DataFrame]] = {
-    "bilag_c": bilag_c,
-    "oversigt_interview": oversigt_interview,
-    "planer": planer,
-    "enighed": enighed_bruger_sagsbehandler,
-}
-
-#: Danish titles (Markdown headings, workbook sheet titles).
-TITLES: dict[str, str] = {
-    "bilag_c": "Bilag C: Informationskilder på individniveau",
-    "oversigt_interview": "Oversigt over interview efter informanttype",
-    "planer": "Handleplaner og jobplaner i journalerne (afsnit 6.3)",
-    "enighed": "Enighed mellem brugerens og sagsbehandlerens fortælling (afsnit 7.4)",
-}
-
-
-def _filter_site_type(site_type: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | None]
-                      ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame | None]]:
+def filter_site_type(site_type: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | None]
+                     ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame | None]]:
+    """The users of `site_type`, their sources and the leaders of those sites (and their reasons)."""
     keep = wide_df[wide_df["site_type"] == site_type] if "site_type" in wide_df.columns else wide_df[:0]
     ids = set(keep["respondent_id"]) if "respondent_id" in keep.columns else set()
     out: dict[str, pd.DataFrame | None] = {}
@@ -317,106 +300,51 @@ def _filter_site_type(site_type: str, wide_df: pd.DataFrame, frames: Mapping[str
     return keep, out
 
 
-def render(table_id: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | None], *,
-           reasons: pd.DataFrame | None = None, guide: Guide | None = None, guide_cw: Guide | None = None,
-           fmt: str = "csv", site_type: str | None = None) -> str:
-    """The table `table_id` as CSV or Markdown text.
+# --------------------------------------------------------------------------- Markdown
 
-    `frames`: informant type -> source frame (``sagsbehandler``, ``kontaktperson``, ``leder``,
-    ``journal``; an ``aarsager`` entry is used as `reasons` when none is given). `site_type`
-    (``boform``/``vaerested``) keeps only users of that type, their sources and those sites'
-    leaders. Raises `TableError` (Danish, listing what is allowed) for an unknown table id,
-    format or site type.
-    """
-    tid = str(table_id).strip().lower()
-    if tid not in TABLES:
-        raise TableError(f"Ukendt tabel {table_id!r} — tilladt: {', '.join(TABLES)}.")
-    if fmt not in FORMATS:
-        raise TableError(f"Ukendt format {fmt!r} — tilladt: {', '.join(FORMATS)}.")
-    if site_type is not None and site_type not in SITE_TYPES:
-        raise TableError(f"Ukendt stedtype {site_type!r} — tilladt: {', '.join(SITE_TYPES)}.")
-    frames = dict(frames)
-    if reasons is None:
-        reasons = frames.get("aarsager")
-    if site_type:
-        wide_df, frames = _filter_site_type(site_type, wide_df, {**frames, "aarsager": reasons})
-        reasons = frames.get("aarsager")
-    empty = pd.DataFrame(columns=["source_id", "respondent_id", "kilde", "handleplan", "jobplan"])
-    if tid in ("bilag_c", "oversigt_interview"):
-        status = source_status(wide_df, frames, reasons)
-        out = bilag_c(status) if tid == "bilag_c" else oversigt_interview(status, wide_df)
-    elif tid == "planer":
-        j = frames.get("journal")
-        out = planer(j if j is not None else empty, wide_df)
-    else:
-        s = frames.get("sagsbehandler")
-        out = enighed_bruger_sagsbehandler(wide_df, s if s is not None else empty, guide, guide_cw)
-    if fmt == "csv":
-        return to_csv(out)
-    return _markdown(tid, out, guide, site_type=site_type, n=len(wide_df))
-
-
-def _pct(x: float) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x * 100:.0f} %"
-
-
-def _place(site_type: str, site: str) -> tuple[str, str]:
-    if site_type == I_ALT:
-        return "", "I alt"
-    typ = SITE_TYPE_LABELS.get(site_type, site_type)
-    return typ, (f"I alt {typ.lower()}" if site == I_ALT else "Uoplyst" if site == UOPLYST else site)
-
-
-_BILAG_C_SHORT = {"foreligger": "X", "ikke_oplyst": "-"}
-
-
-def _markdown(tid: str, t: pd.DataFrame, guide: Guide | None, *, site_type: str | None, n: int) -> str:
-    pop = f"stedtype {SITE_TYPE_LABELS[site_type].lower()}" if site_type else "alle respondenter"
-    head = [f"## {TITLES[tid]}", "", f"Population: {pop} (n = {n} brugere).", ""]
+def markdown_body(tid: str, t: pd.DataFrame) -> tuple[str, list[str]]:
+    """(the Markdown table, the notes under it) for one of this module's tables (Danish labels)."""
     notes: list[str] = []
     if tid == "bilag_c":
         rows = []
         for r in t.itertuples():
-            typ, name = _place(r.site_type, r.site)
-            rows.append([name, r.respondent_id] + [_BILAG_C_SHORT.get(getattr(r, k), SOURCE_STATUS.get(getattr(r, k),
-                                                    getattr(r, k) or "")) for k in KILDER] + [r.noter or ""])
-        body = _md_table(["Boform/værested", "Bruger-id"] + [KILDE_LABELS[k] for k in KILDER] + ["Noter"], rows,
-                         [False] * (len(KILDER) + 3))
+            _typ, name = site_labels(r.site_type, r.site)
+            rows.append([name, r.respondent_id] + [status_short(getattr(r, k)) for k in KILDER] + [r.noter or ""])
+        body = md_table(["Boform/værested", "Bruger-id"] + [KILDE_LABELS[k] for k in KILDER] + ["Noter"], rows,
+                        [False] * (len(KILDER) + 3))
         notes.append("X = foreligger; - = ikke oplyst. Journaler læses kun med brugerens tilladelse.")
     elif tid == "oversigt_interview":
         rows = []
         for r in t.itertuples():
-            typ, name = _place(r.site_type, r.site)
+            typ, name = site_labels(r.site_type, r.site)
             rows.append([typ, name, r.brugere, r.samtykke_givet, r.journal_kommune, r.journal_boform,
                          f"{r.sagsbehandler} ({r.sagsbehandler_konkret})", r.sagsbehandlere,
                          f"{r.kontaktperson} ({r.kontaktperson_konkret})", r.kontaktpersoner, r.leder])
-        body = _md_table(["Type", "Sted", "Brugere", "Tilladelse til journalindsigt", "Journal kommune",
-                          "Journal boform", "Sagsbehandler-interview (konkrete)", "Sagsbehandlere (personer)",
-                          "Kontaktperson-interview (konkrete)", "Kontaktpersoner (personer)", "Leder"], rows,
-                         [False, False] + [True] * 9)
+        body = md_table(["Type", "Sted", "Brugere", "Tilladelse til journalindsigt", "Journal kommune",
+                         "Journal boform", "Sagsbehandler-interview (konkrete)", "Sagsbehandlere (personer)",
+                         "Kontaktperson-interview (konkrete)", "Kontaktpersoner (personer)", "Leder"], rows,
+                        [False, False] + [True] * 9)
         notes.append("Interview og journaler tælles pr. bruger; «konkrete» = interview om den konkrete bruger "
                      "(ikke generelt). Personer tælles én gang, også når de er interviewet om flere brugere.")
     elif tid == "planer":
         rows = []
         for r in t.itertuples():
-            typ = "I alt" if r.site_type == I_ALT else SITE_TYPE_LABELS.get(r.site_type, r.site_type)
-            kilde = "Kommunens journal" if r.kilde == "kommune" else "Boformens journal"
-            rows.append([typ, kilde, r.journaler, f"{r.handleplan} ({_pct(r.andel_handleplan)})",
-                         f"{r.jobplan} ({_pct(r.andel_jobplan)})", r.begge, r.kun_jobplan,
-                         f"{r.nogen_plan} ({_pct(r.andel_nogen_plan)})"])
-        body = _md_table(["Brugere af", "Kilde", "Journaler", "Handleplan (§ 111)", "Jobplan", "Begge",
-                          "Kun jobplan", "Nogen plan"], rows, [False, False] + [True] * 6)
+            typ = "I alt" if r.site_type == I_ALT else value_label(None, "site_type", r.site_type)
+            rows.append([typ, journal_label(r.kilde), r.journaler, f"{r.handleplan} ({pct(r.andel_handleplan)})",
+                         f"{r.jobplan} ({pct(r.andel_jobplan)})", r.begge, r.kun_jobplan,
+                         f"{r.nogen_plan} ({pct(r.andel_nogen_plan)})"])
+        body = md_table(["Brugere af", "Kilde", "Journaler", "Handleplan (§ 111)", "Jobplan", "Begge",
+                         "Kun jobplan", "Nogen plan"], rows, [False, False] + [True] * 6)
         notes.append("Procent af journaler læst. Handleplan = egentlig handleplan efter serviceloven (§ 111); "
                      "opholdsplaner o.l. tælles ikke.")
         if int(t["uoplyst"].sum()):
             notes.append(f"{int(t.loc[t['site_type'] != I_ALT, 'uoplyst'].sum())} journaler uden svar om "
                          "handleplan eller jobplan er talt som «ikke fundet».")
     else:
-        labels = {k: lab for k, lab, _ in COMPARE_TOPICS + EXTRA_TOPICS}
-        rows = [[labels.get(r.emne, r.emne), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, _pct(r.andel_enige)]
+        rows = [[topic_label(r.emne), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, pct(r.andel_enige)]
                 for r in t.itertuples()]
-        body = _md_table(["Emne", "Par", "n", "Enige", "Delvist enige", "Uenige", "Mangler svar", "Andel enige"],
-                         rows, [False] + [True] * 7)
+        body = md_table(["Emne", "Par", "n", "Enige", "Delvist enige", "Uenige", "Mangler svar", "Andel enige"],
+                        rows, [False] + [True] * 7)
         notes.append("Et par = brugerens interview og et interview med brugerens sagsbehandler. n = par med svar "
                      "fra begge; delvist enige = flere svar, der overlapper. Koderne er de samme i de to guider.")
-    return "\n".join(head + [body, ""] + notes) + "\n"
+    return body, notes

@@ -1,6 +1,6 @@
-"""The report's figures and the quality map as Plotly figures (exports/figures.py).
+"""The report's figures and the quality map as Plotly figures (report/figures.py).
 
-Numbers are checked against `exports.tables` on the demo study (whose Tabel 4.2 is the report's),
+Numbers are checked against `report.tables` / `report.quality_map` on the demo study (whose Tabel 4.2 is the report's),
 the "not distinguishable from the line" flag on a hand-made fixture. Kaleido starts Chromium for
 images, which is slow: the PNG, SVG and HTML files are written once per module (`written`) and
 the CLI test adds one more process.
@@ -18,10 +18,13 @@ import pandas as pd
 import pytest
 
 from archetypes.model import GROUP_ORDER, GROUPS
-from exports import figures as F
-from exports import tables as T
-from exports.figures import FigureError
-from exports.tables import TableError
+from report import figures as F
+from report import population as P
+from report import quality_map as Q
+from report import registry as R
+from report import tables as T
+from report.errors import TableError
+from report.figures import FigureError
 from survey.demo import build_demo_frame
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -65,7 +68,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def test_map_points_are_the_table_numbers_times_100(demo, guide):
     fig = F.kvalitetskort_figure(demo, guide)
-    t = T.kvalitetskort(demo, guide)
+    t = Q.kvalitetskort(demo, guide)
     pts = points(fig)
     assert set(pts) == set(t["kode"])  # every probe has n ≥ 5 in the whole study
     for r in t.itertuples():
@@ -94,12 +97,12 @@ def test_map_has_the_diagonal_the_shaded_area_and_percent_axes(demo, guide):
         assert tuple(ax.range) == (F.AXIS_LO, F.AXIS_HI)
         assert list(ax.ticktext) == ["0 %", "20 %", "40 %", "60 %", "80 %", "100 %"]
     assert "Vigtighed" in fig.layout.xaxis.title.text and "Tilfredshed" in fig.layout.yaxis.title.text
-    assert fig.layout.title.text.startswith("<b>" + T.TITLES["kvalitetskort"])
+    assert fig.layout.title.text.startswith("<b>" + R.TITLES["kvalitetskort"])
     assert "n = 61" in fig.layout.title.text
 
 
 def test_map_intervals_are_the_wilson_intervals(demo, guide):
-    t = T.kvalitetskort(demo, guide).set_index("kode")
+    t = Q.kvalitetskort(demo, guide).set_index("kode")
     pts = points(F.kvalitetskort_figure(demo, guide, intervals=True))
     for kode, p in pts.items():
         r = t.loc[kode]
@@ -113,11 +116,11 @@ def test_map_intervals_are_the_wilson_intervals(demo, guide):
 
 def test_map_for_one_group_and_site_type(demo, guide):
     pts = points(F.kvalitetskort_figure(demo, guide, group="aeldre_misbrugere"))
-    t = T.kvalitetskort(demo, guide, group="aeldre_misbrugere")
+    t = Q.kvalitetskort(demo, guide, group="aeldre_misbrugere")
     assert {k: (round(p["x"], 6), round(p["y"], 6), p["n"]) for k, p in pts.items()} == {
         r.kode: (round(r.vigtighed * 100, 6), round(r.udbytte * 100, 6), r.n) for r in t.itertuples() if r.n}
-    pop = T.population(demo, site_type="vaerested")
-    t = T.kvalitetskort(pop, guide)
+    pop = P.population(demo, site_type="vaerested")
+    t = Q.kvalitetskort(pop, guide)
     pts = points(F.kvalitetskort_figure(demo, guide, site_type="vaerested"))
     assert {k: p["n"] for k, p in pts.items()} == {r.kode: r.n for r in t.itertuples() if r.n}
 
@@ -142,7 +145,7 @@ def flags_df(guide) -> pd.DataFrame:
 
 
 def test_crossing_rule_on_hand_made_points(flags_df, guide):
-    t = F.kvalitetskort_points(flags_df, guide).set_index("kode")
+    t = Q.kvalitetskort_points(flags_df, guide).set_index("kode")
     assert t.loc["rytme", "udbytte"] == 1 and t.loc["rytme", "vigtighed"] == 0
     assert t.loc["familie", "udbytte"] == 0 and t.loc["familie", "vigtighed"] == 1
     assert t.loc["kontakt", "udbytte"] == 0.5 and t.loc["kontakt", "vigtighed"] == 0.5
@@ -166,7 +169,7 @@ def test_crossing_rule_on_hand_made_points(flags_df, guide):
 
 def test_crosses_diagonal_edges():
     # box entirely above, entirely below, touching the line at a corner, straddling, NaN (n = 0)
-    got = F.crosses_diagonal(v_lo=[0.0, 0.6, 0.2, 0.3, np.nan], v_hi=[0.2, 0.9, 0.4, 0.6, np.nan],
+    got = Q.crosses_diagonal(v_lo=[0.0, 0.6, 0.2, 0.3, np.nan], v_hi=[0.2, 0.9, 0.4, 0.6, np.nan],
                              u_lo=[0.5, 0.1, 0.4, 0.4, np.nan], u_hi=[0.9, 0.5, 0.7, 0.5, np.nan])
     assert got.tolist() == [False, False, True, True, False]
 
@@ -199,7 +202,7 @@ def test_small_multiples_one_panel_per_group_on_a_shared_scale(demo, guide):
     titles = [a.text for a in fig.layout.annotations if a.text and "(n = " in a.text and a.name != "noter"]
     assert titles == [f"{GROUPS[g].short} (n = {n})" for g, n in zip(GROUP_ORDER, (5, 7, 7, 14, 28))]
     for g in GROUP_ORDER:
-        t = T.kvalitetskort(demo, guide, group=g)
+        t = Q.kvalitetskort(demo, guide, group=g)
         pts = points(fig, group=g)
         assert {k: (round(p["x"], 9), round(p["y"], 9), p["n"]) for k, p in pts.items()} == {
             r.kode: (round(r.vigtighed * 100, 9), round(r.udbytte * 100, 9), r.n) for r in t.itertuples() if r.n}
@@ -256,7 +259,7 @@ def bars(fig) -> dict[tuple[str, str], tuple[float, str]]:
 
 @pytest.mark.parametrize("fig_id", ["fig3.1", "fig7.1", "fig7.2", "fig7.3", "fig7.4"])
 def test_distribution_bars_equal_the_table(demo, guide, fig_id):
-    t = T.TABLES[fig_id](demo, guide=guide)
+    t = R.RESPONDENT_TABLES[fig_id](demo, guide=guide)
     value_col = "tilbudstype" if fig_id == "fig3.1" else "svar"
     got = bars(F.figure(fig_id, demo, guide))
     assert len(got) == len(t)
@@ -264,7 +267,7 @@ def test_distribution_bars_equal_the_table(demo, guide, fig_id):
         y, txt = got[(r.brugergruppe, getattr(r, value_col))]
         assert txt == str(r.antal) and y == pytest.approx(r.andel * 100)
     fig = F.figure(fig_id, demo, guide)
-    assert fig.layout.title.text.startswith("<b>" + T.TITLES[fig_id][:30])
+    assert fig.layout.title.text.startswith("<b>" + R.TITLES[fig_id][:30])
     names = [tr.name for tr in fig.data]
     if fig_id != "fig3.1":
         assert names[-1] == "Ikke besvaret"

@@ -1,4 +1,4 @@
-"""The crosstab of two coded variables (exports/tables.py `crosstab`, `render_crosstab`, CLI
+"""The crosstab of two coded variables (report/crosstab.py `crosstab`, `render_crosstab`, CLI
 ``brugerblik crosstab A B``), checked against a hand-computed fixture and the report's text.
 
 FIXTURE (forsoergelse × arbejdsmarked, 10 respondents, by hand):
@@ -26,8 +26,10 @@ import pandas as pd
 import pytest
 
 from brugerblik.cli import main
-from exports import tables as T
-from exports.tables import TableError
+from report import crosstab as X
+from report import population as P
+from report import tables as T
+from report.errors import TableError
 
 NAN = float("nan")
 FORS = ["kontanthjaelp", "kontanthjaelp", "kontanthjaelp", "foertidspension", "foertidspension", "foertidspension",
@@ -59,7 +61,7 @@ def df(guide) -> pd.DataFrame:
 
 
 def test_hand_computed_counts_shares_and_left_out(df, guide):
-    t = T.crosstab(df, guide, "forsoergelse", "arbejdsmarked")
+    t = X.crosstab(df, guide, "forsoergelse", "arbejdsmarked")
     assert list(t.columns) == ["forsoergelse", "antal_ja", "antal_nej", "antal_ikke_relevant", "antal_uklart", "n",
                                "andel_ja", "andel_nej", "andel_ikke_relevant", "andel_uklart"]
     assert t["forsoergelse"].tolist() == ["kontanthjaelp", "foertidspension", "pension", "andet", "i_alt"]
@@ -81,11 +83,11 @@ def test_hand_computed_counts_shares_and_left_out(df, guide):
 
 
 def test_csv_form(df, guide):
-    assert T.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", fmt="csv") == EXPECTED_CSV
+    assert X.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", fmt="csv") == EXPECTED_CSV
 
 
 def test_markdown_has_labels_percentages_n_and_left_out_note(df, guide):
-    md = T.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", fmt="md")
+    md = X.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", fmt="md")
     assert md.startswith("## Krydstabel: Forsørgelsesgrundlag × "
                          "Har tilbuddet bragt dig tættere på arbejdsmarkedet?")
     assert "Population: alle respondenter (n = 10)." in md
@@ -96,14 +98,14 @@ def test_markdown_has_labels_percentages_n_and_left_out_note(df, guide):
 
 
 def test_filters_change_n(df, guide):
-    boform = T.crosstab(T.population(df, site_type="boform"), guide, "forsoergelse", "arbejdsmarked")
+    boform = X.crosstab(P.population(df, site_type="boform"), guide, "forsoergelse", "arbejdsmarked")
     assert int(boform["n"].iloc[-1]) == 1  # R06..R10: only R09 has both
-    csv_text = T.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", fmt="csv", site_type="boform")
+    csv_text = X.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", fmt="csv", site_type="boform")
     assert csv_text.splitlines()[-1].startswith("i_alt,0,0,0,1,1,")
     # group: R01 R03 R05 R07 R09 are unge (unge_misbruger), the others ældre (den_aeldre)
-    unge = T.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", fmt="csv", group="unge_misbrugere")
+    unge = X.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", fmt="csv", group="unge_misbrugere")
     assert unge.splitlines()[-1].startswith("i_alt,2,0,1,1,4,")
-    md = T.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", group="unge_misbrugere")
+    md = X.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", group="unge_misbrugere")
     assert "brugergruppe De unge misbrugere (n = 5)" in md
 
 
@@ -116,25 +118,25 @@ def test_banded_age_and_effective_group(guide):
             dict(respondent_id="F", age=None, gender="mand", arketype="dovne"),                 # no age, andet
             dict(respondent_id="G", age="77", gender="mand")]                                   # no group
     df = make_wide(guide, rows)
-    t = T.crosstab(df, guide, "age", "gender")
+    t = X.crosstab(df, guide, "age", "gender")
     assert t["age"].tolist() == ["-29", "30-39", "40-49", "50-", "i_alt"]
     assert t["antal_kvinde"].tolist() == [0, 1, 0, 1, 2]
     assert t["antal_mand"].tolist() == [1, 1, 1, 1, 4]
     assert t.attrs["udeladt"] == 1 and t.attrs["udeladt_a"] == 1
-    g = T.crosstab(df, guide, "brugergruppe", "age")
+    g = X.crosstab(df, guide, "brugergruppe", "age")
     assert g["brugergruppe"].tolist() == ["andet", "etniske", "psykisk_paafaldende", "unge_misbrugere",
                                           "aeldre_misbrugere", "i_alt"]
     assert g["n"].tolist() == [0, 1, 0, 2, 2, 5]  # F: no age; G: no group
     assert g.attrs["udeladt_a"] == 1 and g.attrs["udeladt_b"] == 1 and g.attrs["udeladt"] == 2
     assert g.loc[3, "antal_30-39"] == 2 and g.loc[4, "antal_-29"] == 1 and g.loc[4, "antal_40-49"] == 1
-    md = T.render_crosstab(df, guide, "age", "brugergruppe")
+    md = X.render_crosstab(df, guide, "age", "brugergruppe")
     assert "| 30-39 år" in md and "De unge misbrugere" in md
 
 
 def test_value_outside_guide_is_its_own_level_and_codes_never_clash(guide):
     df = make_wide(guide, [dict(respondent_id="A", arbejdsmarked="ja", fremtid_fokus="arbejdsmarked"),
                            dict(respondent_id="B", arbejdsmarked="gammel_kode", fremtid_fokus="hverdag")])
-    t = T.crosstab(df, guide, "arbejdsmarked", "fremtid_fokus")
+    t = X.crosstab(df, guide, "arbejdsmarked", "fremtid_fokus")
     assert t["arbejdsmarked"].tolist() == ["ja", "nej", "ikke_relevant", "uklart", "gammel_kode", "i_alt"]
     assert "arbejdsmarked" in t.columns and "antal_arbejdsmarked" in t.columns
     assert t.columns.is_unique
@@ -146,7 +148,7 @@ def test_agrees_with_inddragelse_tilfredshed(df, guide):
         [("ja", "tilfreds"), ("ja", "tilfreds"), ("ja", "utilfreds"), ("nej", "tilfreds"), ("uklart", None),
          (None, "tilfreds"), ("nej", "ikke_vurderet")])]
     d = make_wide(guide, rows)
-    x = T.crosstab(d, guide, "inddraget", "samlet_tilfredshed")
+    x = X.crosstab(d, guide, "inddraget", "samlet_tilfredshed")
     t = T.inddragelse_tilfredshed(d, guide)
     for v in ("tilfreds", "utilfreds", "ikke_vurderet"):
         assert x[f"antal_{v}"].tolist() == t[v].tolist()
@@ -163,29 +165,29 @@ def test_agrees_with_inddragelse_tilfredshed(df, guide):
 ])
 def test_refused_variables_name_the_code_and_list_allowed(df, guide, a, b, needle):
     with pytest.raises(TableError) as e:
-        T.crosstab(df, guide, a, b)
+        X.crosstab(df, guide, a, b)
     msg = str(e.value)
     assert needle in msg
     if "forskellige" not in needle:
         assert "tilladt:" in msg and "forsoergelse" in msg and "arbejdsmarked" in msg and "age" in msg
         offered = [c.strip(" .") for c in msg.split("tilladt:")[1].split(",")]
         assert "problemer" not in offered and "hverdag" not in offered  # select_multiple, text not offered
-        assert offered == T.crosstab_variables(guide)
+        assert offered == X.crosstab_variables(guide)
 
 
 def test_render_refuses_bad_format_group_and_site_type(df, guide):
     with pytest.raises(TableError, match="format"):
-        T.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", fmt="xlsx")
+        X.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", fmt="xlsx")
     with pytest.raises(TableError, match="unge_misbrugere"):
-        T.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", group="nisser")
+        X.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", group="nisser")
     with pytest.raises(TableError, match="boform"):
-        T.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", site_type="slot")
+        X.render_crosstab(df, guide, "forsoergelse", "arbejdsmarked", site_type="slot")
 
 
 def test_empty_frame(guide):
-    t = T.crosstab(make_wide(guide, []), guide, "forsoergelse", "arbejdsmarked")
+    t = X.crosstab(make_wide(guide, []), guide, "forsoergelse", "arbejdsmarked")
     assert t["n"].tolist() == [0, 0, 0, 0, 0]
-    assert T.crosstab_note(t).startswith("Alle 0")
+    assert X.crosstab_note(t).startswith("Alle 0")
 
 
 # --------------------------------------------------------------------------- the demo study and the CLI

@@ -1,4 +1,5 @@
-"""The report's tables as plain functions (exports/tables.py), checked against hand-computed numbers.
+"""The report's tables as plain functions (report/tables.py, report/quality_map.py, report/registry.py),
+checked against hand-computed numbers.
 
 FIXTURE (10 respondents, computed by hand below) covers blanks (None, NaN, ""), `ikke_relevant`,
 `uklart`, a researcher-given brugergruppe that differs from the rule (R05: psykisk_paafaldende
@@ -17,8 +18,12 @@ import pandas as pd
 import pytest
 
 from archetypes import effective_group
-from exports import tables as T
-from exports.tables import TableError
+from report import counting as C
+from report import population as P
+from report import quality_map as Q
+from report import registry as R
+from report import tables as T
+from report.errors import TableError
 
 NAN = float("nan")
 
@@ -79,7 +84,7 @@ def csv_lines(text: str) -> list[str]:
 # --------------------------------------------------------------------------- population and group
 
 def test_effective_group_matches_the_rule_function_row_by_row(df):
-    got = T.effective_groups(df).tolist()
+    got = P.effective_groups(df).tolist()
     assert got == ["unge_misbrugere", "unge_misbrugere", "aeldre_misbrugere", "aeldre_misbrugere", "etniske",
                    "aeldre_misbrugere", "andet", None, "aeldre_misbrugere", None]
     expected = [effective_group(b or None, a, None if isinstance(x, float) else x)
@@ -89,25 +94,25 @@ def test_effective_group_matches_the_rule_function_row_by_row(df):
 
 def test_population_adds_effective_group_and_filters_on_it(df):
     before = df.copy()
-    pop = T.population(df)
+    pop = P.population(df)
     assert len(pop) == 10 and pop["brugergruppe"].tolist()[4] == "etniske"
     assert pop["brugergruppe"].tolist()[:3] == ["unge_misbrugere", "unge_misbrugere", "aeldre_misbrugere"]
-    assert T.population(df, group="unge_misbrugere")["respondent_id"].tolist() == ["R01", "R02"]
+    assert P.population(df, group="unge_misbrugere")["respondent_id"].tolist() == ["R01", "R02"]
     # the rule would make R05 psykisk påfaldende; the researcher's coding wins
-    assert T.population(df, group="psykisk_paafaldende").empty
-    assert T.population(df, group="etniske")["respondent_id"].tolist() == ["R05"]
-    assert T.population(df, site_type="boform")["respondent_id"].tolist() == ["R04", "R05", "R06", "R07", "R08",
+    assert P.population(df, group="psykisk_paafaldende").empty
+    assert P.population(df, group="etniske")["respondent_id"].tolist() == ["R05"]
+    assert P.population(df, site_type="boform")["respondent_id"].tolist() == ["R04", "R05", "R06", "R07", "R08",
                                                                               "R09"]
-    assert T.population(df, group="aeldre_misbrugere", site_type="vaerested")["respondent_id"].tolist() == ["R03"]
+    assert P.population(df, group="aeldre_misbrugere", site_type="vaerested")["respondent_id"].tolist() == ["R03"]
     pd.testing.assert_frame_equal(df, before)  # input untouched
 
 
 def test_population_refuses_unknown_codes(df):
     with pytest.raises(TableError, match="Ukendt brugergruppe 'unge'.*tilladt: andet, etniske, psykisk_paafaldende, "
                                          "unge_misbrugere, aeldre_misbrugere"):
-        T.population(df, group="unge")
+        P.population(df, group="unge")
     with pytest.raises(TableError, match="stedtype 'herberg'.*boform, vaerested"):
-        T.population(df, site_type="herberg")
+        P.population(df, site_type="herberg")
 
 
 # --------------------------------------------------------------------------- chapter 3
@@ -117,20 +122,20 @@ def test_tabel_3_1(df, guide):
     assert list(t.columns) == ["alder", "antal"]
     assert list(zip(t["alder"], t["antal"])) == [("-29", 2), ("30-39", 2), ("40-49", 1), ("50-", 3),
                                                  ("uoplyst", 2), ("i_alt", 10)]
-    assert csv_lines(T.render("3.1", df, guide, fmt="csv")) == [
+    assert csv_lines(R.render("3.1", df, guide, fmt="csv")) == [
         "alder,antal", "-29,2", "30-39,2", "40-49,1", "50-,3", "uoplyst,2", "i_alt,10"]
 
 
 def test_tabel_3_1_omits_uoplyst_when_zero(df, guide):
     known = df[df["age"].isin(["25", "39", "40", "29"])]
-    assert csv_lines(T.render("3.1", known, guide)) == ["alder,antal", "-29,2", "30-39,1", "40-49,1", "50-,0",
+    assert csv_lines(R.render("3.1", known, guide)) == ["alder,antal", "-29,2", "30-39,1", "40-49,1", "50-,0",
                                                         "i_alt,4"]
 
 
 def test_tabel_3_2(df, guide):
     t = T.tabel_3_2(df)
     assert list(t.columns) == ["brugergruppe", "kvinde", "mand", "i_alt"]
-    assert csv_lines(T.render("3.2", df, guide, fmt="csv")) == [
+    assert csv_lines(R.render("3.2", df, guide, fmt="csv")) == [
         "brugergruppe,kvinde,mand,i_alt",
         "andet,0,0,1",              # R07 has no gender: counted in i_alt only
         "etniske,1,0,1",            # R05 by the researcher's coding
@@ -143,13 +148,13 @@ def test_tabel_3_2(df, guide):
 
 
 def test_tabel_3_2_for_one_group_keeps_that_row_and_the_total(df, guide):
-    assert csv_lines(T.render("3.2", df, guide, group="aeldre_misbrugere")) == [
+    assert csv_lines(R.render("3.2", df, guide, group="aeldre_misbrugere")) == [
         "brugergruppe,kvinde,mand,i_alt", "aeldre_misbrugere,1,3,4", "i_alt,1,3,4"]
 
 
 def test_oversigt(df, guide):
     t = T.oversigt(df)
-    assert csv_lines(T.render("oversigt", df, guide)) == [
+    assert csv_lines(R.render("oversigt", df, guide)) == [
         "site_type,site,interviewet,udvalgt_af_personalet,samtykke_givet,samtykke_ikke_givet,"
         "andel_udvalgt_af_personalet,andel_samtykke_givet,andel_samtykke_ikke_givet",
         "boform,Basen,3,2,3,0,0.667,1.000,0.000",
@@ -160,7 +165,7 @@ def test_oversigt(df, guide):
         "i_alt,i_alt,10,5,6,2,0.500,0.600,0.200",
     ]
     assert t["interviewet"].dtype == np.int64
-    assert csv_lines(T.render("oversigt", df, guide, site_type="vaerested"))[1:] == [
+    assert csv_lines(R.render("oversigt", df, guide, site_type="vaerested"))[1:] == [
         "vaerested,Amadeus,4,1,2,1,0.250,0.500,0.250", "vaerested,i_alt,4,1,2,1,0.250,0.500,0.250",
         "i_alt,i_alt,4,1,2,1,0.250,0.500,0.250"]
 
@@ -183,7 +188,7 @@ def test_figur_3_1(df, guide):
     ]
     n = t.drop_duplicates("brugergruppe").set_index("brugergruppe")["n"]
     assert n.loc[groups].tolist() == [1, 1, 0, 2, 4, 2, 10]
-    lines = csv_lines(T.render("fig3.1", df, guide))
+    lines = csv_lines(R.render("fig3.1", df, guide))
     assert lines[0] == "brugergruppe,tilbudstype,antal,andel,n"
     assert "psykisk_paafaldende,udenfor,0,,0" in lines          # n = 0: share blank
     assert "aeldre_misbrugere,intet_tilbud,2,0.500,4" in lines
@@ -209,7 +214,7 @@ def test_tabel_4_1(df, guide):
     assert list(t.columns) == ["kode", "spoergsmaal", "ja", "nej"]
     assert t["kode"].tolist() == PROBE_ORDER_41
     assert t[["ja", "nej"]].to_numpy().tolist()[:5] == [[4, 3], [2, 5], [2, 0], [2, 1], [0, 0]]
-    lines = csv_lines(T.render("4.1", df, guide, fmt="csv"))
+    lines = csv_lines(R.render("4.1", df, guide, fmt="csv"))
     assert lines[:3] == ["kode,spoergsmaal,ja,nej",
                          "rytme,Har tilbuddet givet dig en rytme i hverdagen?,4,3",
                          "arbejdsmarked,Har tilbuddet bragt dig tættere på arbejdsmarkedet?,2,5"]
@@ -228,7 +233,7 @@ def test_tabel_4_2(df, guide):
         [2, 1, 0, 0],   # sjovt
         [2, 2, 1, 1],   # familie
     ]
-    lines = csv_lines(T.render("4.2", df, guide))
+    lines = csv_lines(R.render("4.2", df, guide))
     assert lines[:2] == ["kode,spoergsmaal,ja,ja_vigtigt,nej,nej_vigtigt",
                          "rytme,Har tilbuddet givet dig en rytme i hverdagen?,4,2,3,1"]
 
@@ -239,21 +244,21 @@ def test_figur_4(df, guide):
     assert t[["brugergruppe", "n", "ja", "nej"]].to_numpy().tolist() == [
         ["andet", 1, 0, 1], ["etniske", 0, 0, 0], ["psykisk_paafaldende", 0, 0, 0], ["unge_misbrugere", 2, 2, 0],
         ["aeldre_misbrugere", 2, 1, 1], ["uoplyst", 2, 1, 1], ["i_alt", 7, 4, 3]]
-    lo, hi = T.wilson(4, 7)
+    lo, hi = C.wilson(4, 7)
     assert t.iloc[-1]["andel_ja"] == pytest.approx(4 / 7)
     assert (t.iloc[-1]["andel_ja_lav"], t.iloc[-1]["andel_ja_hoej"]) == pytest.approx((lo, hi))
     assert math.isnan(t.iloc[1]["andel_ja"]) and math.isnan(t.iloc[1]["andel_ja_lav"])
-    lines = csv_lines(T.render("fig4", df, guide, probe="rytme"))
+    lines = csv_lines(R.render("fig4", df, guide, probe="rytme"))
     assert lines[0] == "kode,brugergruppe,n,ja,nej,andel_ja,andel_ja_lav,andel_ja_hoej"
     assert lines[2] == "rytme,etniske,0,0,0,,,"
     assert lines[4] == "rytme,unge_misbrugere,2,2,0,1.000,0.342,1.000"
     assert lines[-1] == "rytme,i_alt,7,4,3,0.571,0.250,0.842"
-    assert csv_lines(T.render("fig4", df, guide, probe="rytme", group="unge_misbrugere"))[1:] == [
+    assert csv_lines(R.render("fig4", df, guide, probe="rytme", group="unge_misbrugere"))[1:] == [
         "rytme,unge_misbrugere,2,2,0,1.000,0.342,1.000", "rytme,i_alt,2,2,0,1.000,0.342,1.000"]
 
 
 def test_kvalitetskort(df, guide):
-    k = T.kvalitetskort(df, guide).set_index("kode")
+    k = Q.kvalitetskort(df, guide).set_index("kode")
     assert list(k.index) == [p.code for p in guide.probes]  # guide order
     assert k.loc["arbejdsmarked", ["n", "ja", "nej", "ja_vigtigt", "nej_vigtigt"]].tolist() == [7, 2, 5, 1, 3]
     assert k.loc["arbejdsmarked", "udbytte"] == pytest.approx(2 / 7)
@@ -263,10 +268,10 @@ def test_kvalitetskort(df, guide):
     assert k.loc[["arbejdsmarked", "rytme", "sjovt", "mod", "familie"], "suppressed"].tolist() == [
         False, False, True, True, True]
     assert k.loc["mod", "n"] == 0 and k.loc[["mod"], ["udbytte", "vigtighed", "gap", "udbytte_lav"]].isna().all(axis=None)
-    lo, hi = T.wilson(2, 7)
+    lo, hi = C.wilson(2, 7)
     assert (k.loc["arbejdsmarked", "udbytte_lav"], k.loc["arbejdsmarked", "udbytte_hoej"]) == pytest.approx((lo, hi))
-    assert T.kvalitetskort(df, guide, min_n=2).set_index("kode").loc["sjovt", "suppressed"] == np.False_
-    lines = csv_lines(T.render("kvalitetskort", df, guide, fmt="csv"))
+    assert Q.kvalitetskort(df, guide, min_n=2).set_index("kode").loc["sjovt", "suppressed"] == np.False_
+    lines = csv_lines(R.render("kvalitetskort", df, guide, fmt="csv"))
     assert lines[:5] == ["kode,spoergsmaal,n,udbytte,vigtighed,gap",
                          "arbejdsmarked,Har tilbuddet bragt dig tættere på arbejdsmarkedet?,7,0.286,0.571,0.286",
                          "rytme,Har tilbuddet givet dig en rytme i hverdagen?,7,0.571,0.429,-0.143",
@@ -278,13 +283,13 @@ def test_kvalitetskort(df, guide):
 
 def test_kvalitetskort_for_one_group(df, guide):
     # ældre: R03 R04 R06 R09
-    k = T.kvalitetskort(df, guide, group="aeldre_misbrugere").set_index("kode")
+    k = Q.kvalitetskort(df, guide, group="aeldre_misbrugere").set_index("kode")
     assert k.loc["rytme", ["n", "ja", "ja_vigtigt", "nej_vigtigt"]].tolist() == [2, 1, 0, 1]
-    lines = csv_lines(T.render("kvalitetskort", df, guide, group="aeldre_misbrugere"))
+    lines = csv_lines(R.render("kvalitetskort", df, guide, group="aeldre_misbrugere"))
     assert lines[1] == "arbejdsmarked,Har tilbuddet bragt dig tættere på arbejdsmarkedet?,3,0.333,0.667,0.333"
     assert lines[2] == "rytme,Har tilbuddet givet dig en rytme i hverdagen?,2,0.500,0.500,0.000"
     with pytest.raises(TableError, match="brugergruppe"):
-        T.kvalitetskort(df, guide, group="ingen")
+        Q.kvalitetskort(df, guide, group="ingen")
 
 
 # --------------------------------------------------------------------------- chapter 7
@@ -296,7 +301,7 @@ def test_figur_7_1_shows_blanks_as_their_own_category(df, guide):
     groups = ["andet", "etniske", "psykisk_paafaldende", "unge_misbrugere", "aeldre_misbrugere", "uoplyst", "i_alt"]
     assert wide.loc[groups, ["ja", "nej", "ved_ikke", "ikke_besvaret"]].to_numpy().tolist() == [
         [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0], [1, 1, 0, 0], [3, 0, 1, 0], [0, 1, 0, 1], [4, 2, 1, 3]]
-    lines = csv_lines(T.render("fig7.1", df, guide))
+    lines = csv_lines(R.render("fig7.1", df, guide))
     assert lines[0] == "kode,brugergruppe,svar,antal,andel,n"
     assert lines[1] == "rigtige_mennesker,andet,ja,0,0.000,1"
     assert lines[-4:] == ["rigtige_mennesker,i_alt,ja,4,0.400,10", "rigtige_mennesker,i_alt,nej,2,0.200,10",
@@ -312,7 +317,7 @@ def test_figur_7_always_lists_ikke_besvaret(df, guide):
 
 
 def test_figur_7_2_to_7_4(df, guide):
-    t = T.TABLES["fig7.2"](df, guide=guide)
+    t = R.RESPONDENT_TABLES["fig7.2"](df, guide=guide)
     tot = t[t["brugergruppe"] == "i_alt"].set_index("svar")["antal"]
     assert tot.to_dict() == {"positivt": 1, "neutralt": 0, "negativt": 0, "ingen_vurdering": 0, "ikke_besvaret": 9}
     t3 = T.figur_7(df, 3, guide)
@@ -326,7 +331,7 @@ def test_figur_7_2_to_7_4(df, guide):
 
 def test_inddragelse_tilfredshed(df, guide):
     t = T.inddragelse_tilfredshed(df, guide)
-    assert csv_lines(T.render("7.2", df, guide)) == [
+    assert csv_lines(R.render("7.2", df, guide)) == [
         "inddraget,tilfreds,utilfreds,ikke_vurderet,i_alt,andel_tilfreds",
         "ja,3,1,0,4,0.750",      # R01 R02 R10 | R03 (R07 has no satisfaction: not counted)
         "nej,1,2,0,3,0.333",     # R05 | R04 R09
@@ -343,19 +348,19 @@ def test_wilson_known_values():
     p, n, z = 50 / 59, 59, 1.96
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    assert T.wilson(50, 59) == pytest.approx((centre - half, centre + half))
-    assert T.wilson(50, 59) == pytest.approx((0.7348, 0.9176), abs=1e-4)
-    assert T.wilson(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
-    assert T.wilson(10, 10) == pytest.approx((0.7225, 1.0), abs=1e-4)
-    assert T.wilson(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
-    lo, hi = T.wilson(0, 0)
+    assert C.wilson(50, 59) == pytest.approx((centre - half, centre + half))
+    assert C.wilson(50, 59) == pytest.approx((0.7348, 0.9176), abs=1e-4)
+    assert C.wilson(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    assert C.wilson(10, 10) == pytest.approx((0.7225, 1.0), abs=1e-4)
+    assert C.wilson(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    lo, hi = C.wilson(0, 0)
     assert math.isnan(lo) and math.isnan(hi)
 
 
 def test_wilson_agrees_with_scipy_and_is_vectorised():
     stats = pytest.importorskip("scipy.stats")
     ks, ns = np.array([0, 1, 3, 25, 29, 50, 7]), np.array([5, 5, 14, 57, 57, 59, 45])
-    lo, hi = T.wilson(ks, ns, z=stats.norm.ppf(0.975))
+    lo, hi = C.wilson(ks, ns, z=stats.norm.ppf(0.975))
     for k, n, a, b in zip(ks, ns, lo, hi):
         ci = stats.binomtest(int(k), int(n)).proportion_ci(method="wilson")
         assert (a, b) == pytest.approx((ci.low, ci.high), abs=1e-9)
@@ -425,21 +430,21 @@ def test_published_tabel_4_1_and_4_2(published, guide):
     t42 = T.tabel_4_2(published, guide)
     assert [tuple(r) for r in t42[["ja", "ja_vigtigt", "nej", "nej_vigtigt"]].to_numpy().tolist()] == \
         list(PUBLISHED_42.values())
-    lines = csv_lines(T.render("4.2", published, guide))
+    lines = csv_lines(R.render("4.2", published, guide))
     assert lines[1] == "rytme,Har tilbuddet givet dig en rytme i hverdagen?,50,39,9,2"
     assert lines[9] == ("familie,Har tilbuddet været med til at give dig en bedre kontakt til din familie?,"
                         "10,8,34,22")
 
 
 def test_published_kvalitetskort(published, guide):
-    k = T.kvalitetskort(published, guide).set_index("kode")
+    k = Q.kvalitetskort(published, guide).set_index("kode")
     assert k.loc["rytme", "n"] == 59 and k.loc["arbejdsmarked", "n"] == 57
     assert k.loc["rytme", "udbytte"] == pytest.approx(50 / 59)
     assert k.loc["rytme", "vigtighed"] == pytest.approx(41 / 59)
     assert k.loc["arbejdsmarked", "udbytte"] == pytest.approx(25 / 57)
     assert k.loc["arbejdsmarked", "vigtighed"] == pytest.approx(29 / 57)
     assert not k["suppressed"].any()
-    lines = csv_lines(T.render("kvalitetskort", published, guide))
+    lines = csv_lines(R.render("kvalitetskort", published, guide))
     assert "rytme,Har tilbuddet givet dig en rytme i hverdagen?,59,0.847,0.695,-0.153" in lines
     assert "arbejdsmarked,Har tilbuddet bragt dig tættere på arbejdsmarkedet?,57,0.439,0.509,0.070" in lines
     assert (k.loc["rytme", "udbytte_lav"], k.loc["rytme", "udbytte_hoej"]) == pytest.approx((0.7348, 0.9176),
@@ -447,10 +452,10 @@ def test_published_kvalitetskort(published, guide):
 
 
 def test_published_chapter_3(published, guide):
-    assert csv_lines(T.render("3.2", published, guide)) == [
+    assert csv_lines(R.render("3.2", published, guide)) == [
         "brugergruppe,kvinde,mand,i_alt", "andet,1,4,5", "etniske,1,6,7", "psykisk_paafaldende,2,5,7",
         "unge_misbrugere,5,9,14", "aeldre_misbrugere,0,28,28", "i_alt,9,52,61"]
-    assert csv_lines(T.render("3.1", published, guide)) == [
+    assert csv_lines(R.render("3.1", published, guide)) == [
         "alder,antal", "-29,6", "30-39,19", "40-49,20", "50-,16", "i_alt,61"]
     ov = T.oversigt(published).set_index(["site_type", "site"])
     cols = ["interviewet", "udvalgt_af_personalet", "samtykke_givet", "samtykke_ikke_givet"]
@@ -466,91 +471,91 @@ def test_published_chapter_3(published, guide):
 
 
 def test_published_section_7_2(published, guide):
-    lines = csv_lines(T.render("7.2", published, guide))
+    lines = csv_lines(R.render("7.2", published, guide))
     assert lines[1:3] == ["ja,37,5,0,42,0.881", "nej,4,7,0,11,0.364"]
 
 
 # --------------------------------------------------------------------------- render, errors, edge cases
 
 def test_every_table_renders_csv_and_markdown(df, guide):
-    for tid in T.TABLES:
+    for tid in R.RESPONDENT_TABLES:
         kw = {"probe": "rytme"} if tid == "fig4" else {}
-        csv = T.render(tid, df, guide, fmt="csv", **kw)
-        frame = T.TABLES[tid](df, guide=guide, **kw)
-        assert csv.splitlines()[0] == ",".join(T.CSV_COLUMNS.get(tid, list(frame.columns)))
+        csv = R.render(tid, df, guide, fmt="csv", **kw)
+        frame = R.RESPONDENT_TABLES[tid](df, guide=guide, **kw)
+        assert csv.splitlines()[0] == ",".join(R.CSV_COLUMNS.get(tid, list(frame.columns)))
         assert len(csv.splitlines()) == len(frame) + 1
-        md = T.render(tid, df, guide, fmt="md", **kw)
+        md = R.render(tid, df, guide, fmt="md", **kw)
         assert md.startswith("## ") and "| " in md and "n = 10" in md
 
 
 def test_markdown_uses_danish_labels(df, guide):
-    md = T.render("3.1", df, guide, fmt="md")
+    md = R.render("3.1", df, guide, fmt="md")
     assert "## Tabel 3.1 Alder" in md and "| -29 år" in md and "| Uoplyst" in md and "| I alt" in md
-    md = T.render("3.2", df, guide, fmt="md", group="aeldre_misbrugere")
+    md = R.render("3.2", df, guide, fmt="md", group="aeldre_misbrugere")
     assert "De ældre misbrugere" in md and "Population: brugergruppe De ældre misbrugere (n = 4)" in md
-    md = T.render("fig7.1", df, guide, fmt="md")
+    md = R.render("fig7.1", df, guide, fmt="md")
     assert "Ikke besvaret" in md and "Ved ikke" in md and "4 (40 %)" in md
-    md = T.render("kvalitetskort", df, guide, fmt="md")
+    md = R.render("kvalitetskort", df, guide, fmt="md")
     assert "0,286" in md and "2 *" in md and "Markeret med *" in md
-    md = T.render("oversigt", df, guide, fmt="md")
+    md = R.render("oversigt", df, guide, fmt="md")
     assert "I alt boform" in md and "Værested" in md
 
 
 def test_unknown_table_group_probe_and_format_are_refused_in_danish(df, guide):
     with pytest.raises(TableError, match=r"Ukendt tabel '9\.9' — tilladt: 3\.1, 3\.2, oversigt, fig3\.1, 4\.1, 4\.2, "
                                          r"fig4, fig7\.1, fig7\.2, fig7\.3, fig7\.4, 7\.2, kvalitetskort"):
-        T.render("9.9", df, guide)
+        R.render("9.9", df, guide)
     with pytest.raises(TableError, match="Ukendt brugergruppe 'x' — tilladt: andet, etniske"):
-        T.render("3.2", df, guide, group="x")
+        R.render("3.2", df, guide, group="x")
     with pytest.raises(TableError, match="Ukendt probe 'rytmen' — tilladt: arbejdsmarked, rytme, sjovt"):
-        T.render("fig4", df, guide, probe="rytmen")
+        R.render("fig4", df, guide, probe="rytmen")
     with pytest.raises(TableError, match="kræver en probe.*tilladt: arbejdsmarked"):
-        T.render("fig4", df, guide)
+        R.render("fig4", df, guide)
     with pytest.raises(TableError, match="Ukendt format 'xlsx' — tilladt: csv, md"):
-        T.render("3.1", df, guide, fmt="xlsx")
+        R.render("3.1", df, guide, fmt="xlsx")
     with pytest.raises(TableError, match="stedtype"):
-        T.render("3.1", df, guide, site_type="herberg")
+        R.render("3.1", df, guide, site_type="herberg")
 
 
 def test_empty_population_gives_zeros_and_blanks(df, guide):
     empty = df.iloc[:0]
-    assert csv_lines(T.render("3.1", empty, guide)) == ["alder,antal", "-29,0", "30-39,0", "40-49,0", "50-,0",
+    assert csv_lines(R.render("3.1", empty, guide)) == ["alder,antal", "-29,0", "30-39,0", "40-49,0", "50-,0",
                                                         "i_alt,0"]
-    assert csv_lines(T.render("3.2", empty, guide))[-1] == "i_alt,0,0,0"
-    assert csv_lines(T.render("oversigt", empty, guide))[1:] == ["i_alt,i_alt,0,0,0,0,,,"]
-    assert csv_lines(T.render("kvalitetskort", empty, guide))[1] == \
+    assert csv_lines(R.render("3.2", empty, guide))[-1] == "i_alt,0,0,0"
+    assert csv_lines(R.render("oversigt", empty, guide))[1:] == ["i_alt,i_alt,0,0,0,0,,,"]
+    assert csv_lines(R.render("kvalitetskort", empty, guide))[1] == \
         "arbejdsmarked,Har tilbuddet bragt dig tættere på arbejdsmarkedet?,0,,,"
-    assert csv_lines(T.render("7.2", empty, guide))[-1] == "i_alt,0,0,0,0,"
+    assert csv_lines(R.render("7.2", empty, guide))[-1] == "i_alt,0,0,0,0,"
     # a group nobody belongs to, and a frame without any columns at all
-    assert csv_lines(T.render("fig4", df, guide, probe="rytme", group="psykisk_paafaldende"))[1:] == [
+    assert csv_lines(R.render("fig4", df, guide, probe="rytme", group="psykisk_paafaldende"))[1:] == [
         "rytme,psykisk_paafaldende,0,0,0,,,", "rytme,i_alt,0,0,0,,,"]
-    for tid in T.TABLES:
+    for tid in R.RESPONDENT_TABLES:
         kw = {"probe": "rytme"} if tid == "fig4" else {}
         for frame in (empty, pd.DataFrame()):
             for fmt in ("csv", "md"):
-                assert T.render(tid, frame, guide, fmt=fmt, **kw)
+                assert R.render(tid, frame, guide, fmt=fmt, **kw)
 
 
 @pytest.mark.parametrize("dtype", ["str", "string"])
 def test_string_dtypes_and_nan_blanks_give_the_same_tables(df, guide, dtype):
     other = df.astype(dtype)
-    for tid in T.TABLES:
+    for tid in R.RESPONDENT_TABLES:
         kw = {"probe": "rytme"} if tid == "fig4" else {}
-        assert T.render(tid, other, guide, **kw) == T.render(tid, df, guide, **kw), tid
+        assert R.render(tid, other, guide, **kw) == R.render(tid, df, guide, **kw), tid
 
 
 def test_pd_na_in_an_object_frame_is_blank(df, guide):
     other = df.copy()
     other.loc[other["rytme"].isna(), "rytme"] = pd.NA
     other.loc[other["brugergruppe"].isna(), "brugergruppe"] = pd.NA
-    assert T.render("4.2", other, guide) == T.render("4.2", df, guide)
-    assert T.render("3.2", other, guide) == T.render("3.2", df, guide)
+    assert R.render("4.2", other, guide) == R.render("4.2", df, guide)
+    assert R.render("3.2", other, guide) == R.render("3.2", df, guide)
 
 
 def test_registry_functions_are_the_public_ones(df, guide):
-    assert T.TABLES["3.1"] is T.tabel_3_1 and T.TABLES["4.2"] is T.tabel_4_2
-    assert T.TABLES["kvalitetskort"] is T.kvalitetskort and T.TABLES["7.2"] is T.inddragelse_tilfredshed
-    pd.testing.assert_frame_equal(T.TABLES["fig7.3"](df, guide=guide), T.figur_7(df, 3, guide))
+    assert R.RESPONDENT_TABLES["3.1"] is T.tabel_3_1 and R.RESPONDENT_TABLES["4.2"] is T.tabel_4_2
+    assert R.RESPONDENT_TABLES["kvalitetskort"] is Q.kvalitetskort and R.RESPONDENT_TABLES["7.2"] is T.inddragelse_tilfredshed
+    pd.testing.assert_frame_equal(R.RESPONDENT_TABLES["fig7.3"](df, guide=guide), T.figur_7(df, 3, guide))
 
 
 def test_cli_prints_the_table_from_the_store(engine, guide, df, capsys, tmp_path):

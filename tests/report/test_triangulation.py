@@ -4,9 +4,9 @@ import math
 import pandas as pd
 import pytest
 
-from exports.tables import TableError
-from exports.triangulation import (TABLES, TITLES, bilag_c, enighed_bruger_sagsbehandler, oversigt_interview,
-                                   planer, render)
+from report.errors import TableError
+from report.registry import SOURCE_TABLES, TABLES, TITLES, render
+from report.triangulation import bilag_c, enighed_bruger_sagsbehandler, oversigt_interview, planer
 from survey.sources import guide_for, source_status
 
 
@@ -144,22 +144,22 @@ def test_enighed_hand_fixture():
 
 def test_render_csv_md_and_refusals():
     frames = {"journal": pd.DataFrame([_j("TRE-01", "kommune", "ja", "nej")])}
-    csv = render("planer", WIDE, frames)
+    csv = render("planer", WIDE, frames=frames)
     assert csv.splitlines()[1] == "boform,kommune,1,1,0,0,0,1,0,1.000,0.000,1.000"
-    md = render("planer", WIDE, frames, fmt="md")
+    md = render("planer", WIDE, frames=frames, fmt="md")
     assert md.startswith("## Handleplaner og jobplaner i journalerne (afsnit 6.3)")
     assert "| Boform     | Kommunens journal |" in md
-    md = render("bilag_c", WIDE, frames, fmt="md", site_type="boform")
+    md = render("bilag_c", WIDE, frames=frames, fmt="md", site_type="boform")
     assert "Population: stedtype boform (n = 3 brugere)." in md and "AMA-01" not in md
     assert "| Tre Ege         | TRE-01    | X " in md
-    assert render("oversigt_interview", WIDE, {}).splitlines()[-1].startswith("i_alt,i_alt,5,3,0,")
-    assert render("enighed", WIDE, {}).splitlines()[1] == "tilbud,tilbudstype,0,0,0,0,0,0,"
+    assert render("oversigt_interview", WIDE, frames={}).splitlines()[-1].startswith("i_alt,i_alt,5,3,0,")
+    assert render("enighed", WIDE, frames={}).splitlines()[1] == "tilbud,tilbudstype,0,0,0,0,0,0,"
     with pytest.raises(TableError, match="Ukendt tabel 'bilag_d' — tilladt: bilag_c, oversigt_interview, planer"):
-        render("bilag_d", WIDE, {})
+        render("bilag_d", WIDE, frames={})
     with pytest.raises(TableError, match="Ukendt format 'xls'"):
-        render("planer", WIDE, {}, fmt="xls")
+        render("planer", WIDE, frames={}, fmt="xls")
     with pytest.raises(TableError, match="Ukendt stedtype 'hospital' — tilladt: boform, vaerested"):
-        render("planer", WIDE, {}, site_type="hospital")
+        render("planer", WIDE, frames={}, site_type="hospital")
     assert set(TITLES) == set(TABLES)
 
 
@@ -191,7 +191,7 @@ def test_demo_reproduces_section_6_3_through_planer(demo):
 
 
 def test_demo_tables_render(demo):
-    csv = render("oversigt_interview", demo["brugere"], demo)
+    csv = render("oversigt_interview", demo["brugere"], frames=demo)
     assert csv.splitlines()[-1] == "i_alt,i_alt,61,57,48,24,34,17,28,47,42,21,12"
     b = bilag_c(source_status(demo["brugere"], demo, demo["aarsager"]))
     assert len(b) == 61 and b["respondent_id"].is_unique
@@ -201,6 +201,6 @@ def test_demo_tables_render(demo):
     assert e.loc["tilbud", "par"] == 34 and e.loc["tilbud", "n"] == 17
     # 7.4: agreement on the offer, less on what it is for
     assert e.loc["tilbud", "andel_enige"] > e.loc["formaal", "andel_enige"]
-    for tid in TABLES:
+    for tid in SOURCE_TABLES:
         for fmt in ("csv", "md"):
-            assert render(tid, demo["brugere"], demo, fmt=fmt, site_type="vaerested")
+            assert render(tid, demo["brugere"], frames=demo, fmt=fmt, site_type="vaerested")

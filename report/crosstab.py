@@ -1,0 +1,153 @@
+"""Crosstabs of any two coded variables (``brugerblik crosstab A B``, the Rapport page's «Krydstabel»,
+the workbook's «Krydstabel» sheets).
+
+Any two coded variables, e.g. ``forsoergelse`` × ``arbejdsmarked`` (section 4.3.3) or
+``forsoergelse`` × ``tilbudstype`` (section 3.4). Allowed: ``select_one`` items and numbers
+with bands (``age`` in Tabel 3.1's bands, `CROSSTAB_BANDS`); ``brugergruppe`` is the effective
+group. Not ``select_multiple`` (several values per respondent: row percentages would not add
+up), free text or unbanded numbers. CSV: ``<a>,antal_<v>…,n,andel_<v>…`` — one row per value of
+A (all listed, zeros included), last ``i_alt``; ``n`` = the row's respondents with an answer to
+both, ``andel_<v>`` = row percentage. Blanks are not counted; the number left out is in
+``DataFrame.attrs`` and in the Markdown note (`crosstab_note`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from archetypes.model import GROUP_ORDER
+from report.counting import column, factor, grid, numbers, share
+from report.errors import TableError, allowed
+from report.population import check_group, check_site_type, group_codes, population
+from report.publication import I_ALT, md_table, pct, population_line, value_label
+from report.tables import AGE_BANDS, FORMATS, choices, resolve_guide, to_csv
+from survey.guide import Guide
+
+__all__ = ["CROSSTAB_BANDS", "crosstab_variables", "crosstab", "crosstab_label", "crosstab_note",
+           "render_crosstab"]
+
+#: Numeric items a crosstab accepts, with their bands (label, lower bound inclusive; a band runs
+#: up to the next band's lower bound). ``age`` uses Tabel 3.1's bands.
+CROSSTAB_BANDS: dict[str, tuple[tuple[str, float], ...]] = {"age": AGE_BANDS}
+
+
+def crosstab_variables(guide: Guide) -> list[str]:
+    """The codes `crosstab` accepts, in guide order: every ``select_one`` item and the banded
+    numbers of `CROSSTAB_BANDS` (``brugergruppe`` is the effective group)."""
+    return [c for c, it in guide.items.items() if it.type == "select_one" or c in CROSSTAB_BANDS]
+
+
+def _check(guide: Guide, code: object) -> str:
+    ok = crosstab_variables(guide)
+    if not isinstance(code, str) or code not in guide.items:
+        raise allowed("variabel", code, ok)
+    if code not in ok:
+        kind = {"select_multiple": "flere svar pr. respondent", "text": "fritekst"}.get(
+            guide.item(code).type, f"{guide.item(code).type} uden intervaller")
+        raise TableError(f"Variablen {code!r} ({kind}) kan ikke krydstabuleres — tilladt: {', '.join(ok)}.")
+    return code
+
+
+def _factor(df: pd.DataFrame, guide: Guide, code: str) -> tuple[np.ndarray, list[object]]:
+    """(codes, levels) for one crosstab variable; -1 = blank (not counted)."""
+    if code == "brugergruppe":
+        return group_codes(df), list(GROUP_ORDER)
+    if code in CROSSTAB_BANDS:
+        bands = CROSSTAB_BANDS[code]
+        x = numbers(column(df, code))
+        lows = np.asarray([lo for _, lo in bands[1:]], dtype=float)
+        idx = np.searchsorted(lows, np.nan_to_num(x, nan=0.0), side="right")
+        return np.where(np.isnan(x), -1, idx).astype(np.int64), [lab for lab, _ in bands]
+    return factor(column(df, code), choices(guide, code))
+
+
+def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str) -> pd.DataFrame:
+    """Crosstab of two coded variables: rows = values of `a`, columns = values of `b`.
+
+    Columns: ``<a>`` (the row value), ``antal_<v>`` for every value v of `b`, ``n`` (the row's
+    respondents with an answer to both), ``andel_<v>`` = antal_<v> / n (row percentages;
+    NaN when n = 0). Rows: every value of `a` (guide order, then values outside the guide,
+    sorted), zeros included, then ``i_alt``. Count columns are prefixed so that a value of `b`
+    can never clash with the code `a` (``arbejdsmarked`` × ``fremtid_fokus``).
+
+    Allowed variables (`crosstab_variables`): ``select_one`` items, and numbers banded as in
+    `CROSSTAB_BANDS` (``age``: Tabel 3.1's bands). ``brugergruppe`` is the *effective* group
+    (as in every table by group). ``select_multiple`` is refused — a respondent can hold
+    several values, so row percentages would not add up and n would be ambiguous — as are
+    free text and unbanded numbers. Blank (not asked; for ``brugergruppe`` no effective group;
+    for a number also a non-number) is never counted: a respondent blank on `a` or `b` is left
+    out. How many, is in ``attrs``: ``respondenter`` (the frame's rows), ``udeladt`` (left
+    out), ``udeladt_a`` / ``udeladt_b`` (blank on a / on b; one person can be both), ``a``,
+    ``b``. Raises `TableError` (Danish, listing the allowed codes) for an unknown or
+    unsuitable code, or when `a` == `b`.
+    """
+    g = resolve_guide(guide)
+    a, b = _check(g, a), _check(g, b)
+    if a == b:
+        raise TableError(f"Krydstabellen kræver to forskellige variable (fik {a!r} to gange).")
+    r, r_levels = _factor(df, g, a)
+    c, c_levels = _factor(df, g, b)
+    counts = grid(r, len(r_levels), c, len(c_levels))
+    counts = np.vstack([counts, counts.sum(axis=0, keepdims=True)])
+    n = counts.sum(axis=1)
+    cols: dict[str, object] = {a: pd.Series([*r_levels, I_ALT], dtype=object)}
+    cols |= {f"antal_{v}": counts[:, j].astype(np.int64) for j, v in enumerate(c_levels)}
+    cols["n"] = n.astype(np.int64)
+    cols |= {f"andel_{v}": share(counts[:, j], n) for j, v in enumerate(c_levels)}
+    out = pd.DataFrame(cols)
+    blank_a, blank_b = r < 0, c < 0
+    out.attrs.update(a=a, b=b, respondenter=int(len(df)), udeladt=int((blank_a | blank_b).sum()),
+                     udeladt_a=int(blank_a.sum()), udeladt_b=int(blank_b.sum()),
+                     raekker=list(r_levels), kolonner=list(c_levels))
+    return out
+
+
+def crosstab_label(guide: Guide, code: str, value: object) -> str:
+    """The Danish label of a row or column value («I alt», a group, an age band, a choice)."""
+    return value_label(guide, code, value)
+
+
+def crosstab_note(t: pd.DataFrame) -> str:
+    """Danish sentence on who was left out of a `crosstab` (blank on one of the variables)."""
+    at = t.attrs
+    k = at.get("udeladt", 0)
+    if not k:
+        return f"Alle {at.get('respondenter', 0)} respondenter har svar på begge variable."
+    return (f"Ikke talt med: {k} af {at.get('respondenter', 0)} respondenter uden svar på mindst én af de to "
+            f"variable ({at.get('a')}: {at.get('udeladt_a', 0)} tomme, {at.get('b')}: {at.get('udeladt_b', 0)} "
+            "tomme). Tomt betyder ikke spurgt og tælles aldrig med.")
+
+
+def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: str = "md",
+                    group: str | None = None, site_type: str | None = None) -> str:
+    """`crosstab` of `a` × `b` for the population (`group`, `site_type`) as CSV or Markdown.
+
+    CSV: the DataFrame's columns (counts as integers, shares as 3-digit decimals, blank when
+    n = 0), header first; who was left out is not in the CSV (it stays one table) but in the
+    Markdown's note. Markdown: Danish labels, "antal (procent)" per cell, n, the note.
+    Raises `TableError` for an unknown format, group, site type or variable.
+    """
+    group, site_type = group or None, site_type or None
+    if fmt not in FORMATS:
+        raise allowed("format", fmt, FORMATS)
+    check_group(group)
+    check_site_type(site_type)
+    pop = population(wide_df, group, site_type) if (group or site_type) else wide_df
+    t = crosstab(pop, guide, a, b)
+    if fmt == "csv":
+        return to_csv(t)
+    a, b = t.attrs["a"], t.attrs["b"]
+    levels = t.attrs["kolonner"]
+    rows = []
+    for _, r in t.iterrows():
+        cells = [crosstab_label(guide, a, r[a])]
+        cells += [f"{int(r[f'antal_{v}'])} ({pct(r[f'andel_{v}'])})" for v in levels]
+        cells.append(int(r["n"]))
+        rows.append(cells)
+    label_a = guide.item(a).label if a in guide.items else a
+    label_b = guide.item(b).label if b in guide.items else b
+    head = [f"## Krydstabel: {label_a} × {label_b}", "", population_line(guide, group, site_type, len(pop)), ""]
+    body = md_table([label_a] + [crosstab_label(guide, b, v) for v in levels] + ["n"], rows,
+                    [False] + [True] * (len(levels) + 1))
+    notes = ["Antal (procent af rækkens n); n = respondenter med svar på begge variable.", crosstab_note(t)]
+    return "\n".join(head + [body, ""] + notes) + "\n"

@@ -1,0 +1,142 @@
+"""The report's data, loaded once: the users' wide frame, the population, the de-identified data,
+the quotes and the other sources — what tables, figures and the workbook take instead of each
+loading the store again.
+
+* `wide_frame(engine, guide)` — every user interview in the store as the wide frame
+  (`survey.store.load_wide`), with the status filter applied there: a respondent who withdrew
+  consent to the interview is not in it (`survey.privacy.exportable`, issue 12).
+* `load(engine, guide, group, site_type)` — a `ReportData`: the wide frame and the population
+  (`report.population.population`: the effective user group and the site type). Its other parts
+  are loaded when first asked for and then kept: `ReportData.masked` (the population's rows
+  de-identified as the guide marks the fields, `survey.deidentify`), `ReportData.quotes` (the
+  population's quotes, anonymised), `ReportData.sources` (the source frames and reasons about the
+  population's users and their sites). `ReportData.for_population` gives another population of
+  the same loaded data (the Rapport page's filters, the workbook's group).
+* `store_revision(engine)` / `sources_revision(engine)` — cheap fingerprints of the store; when
+  they change, a cached load is stale (the Rapport page caches per revision).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from coding.quotebank import export_quotes
+from report.population import population
+from survey.db import session_scope
+from survey.deidentify import anonymiser, deidentify, identifier_names
+from survey.guide import Guide
+from survey.models import Answer, Interview, Site, SourceStatus
+from survey.source_store import load_reasons, load_sources, restrict
+from survey.store import load_wide
+
+__all__ = ["ReportData", "wide_frame", "load_all_sources", "load", "store_revision", "sources_revision"]
+
+
+def wide_frame(engine: Engine, guide: Guide) -> pd.DataFrame:
+    """Every user interview as the wide frame, withdrawn respondents left out (`survey.store.load_wide`)."""
+    return load_wide(engine, guide)
+
+
+def load_all_sources(engine: Engine) -> dict[str, pd.DataFrame]:
+    """Every source frame (informant type -> frame) and ``aarsager`` (Bilag C's reasons)."""
+    with session_scope(engine) as s:
+        out = load_sources(s)
+        out["aarsager"] = load_reasons(s)
+    return out
+
+
+@dataclass
+class ReportData:
+    """One load of the report's data for one population. Build it with `load`."""
+    engine: Engine
+    guide: Guide
+    wide: pd.DataFrame
+    group: str | None = None
+    site_type: str | None = None
+    pop: pd.DataFrame = field(init=False)
+    #: loads every source frame when first needed (replaceable: the Rapport page passes its cached one)
+    source_loader: Callable[[], dict[str, pd.DataFrame]] | None = None
+    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.group, self.site_type = self.group or None, self.site_type or None
+        self.pop = population(self.wide, self.group, self.site_type)  # TableError for an unknown code
+
+    @property
+    def n_store(self) -> int:
+        """Respondents in the store (the wide frame), whatever the population."""
+        return len(self.wide)
+
+    def for_population(self, group: str | None, site_type: str | None) -> "ReportData":
+        """The same loaded data (wide frame, sources) for another population."""
+        if (group or None, site_type or None) == (self.group, self.site_type):
+            return self
+        return ReportData(self.engine, self.guide, self.wide, group, site_type, source_loader=self.all_sources)
+
+    def all_sources(self) -> dict[str, pd.DataFrame]:
+        """Every source frame and the reasons, not limited to the population (loaded once)."""
+        if "all_sources" not in self._cache:
+            loader = self.source_loader or (lambda: load_all_sources(self.engine))
+            self._cache["all_sources"] = loader()
+        return self._cache["all_sources"]  # type: ignore[return-value]
+
+    def sources(self) -> dict[str, pd.DataFrame]:
+        """The source frames and reasons (``aarsager``) about the population's users and their sites."""
+        if "sources" not in self._cache:
+            self._cache["sources"] = restrict(self.all_sources(), self.pop)
+        return self._cache["sources"]  # type: ignore[return-value]
+
+    def _names(self) -> list[str]:
+        # the names in the fields the guide marks ja (the interviewers), taught to the anonymiser
+        if "names" not in self._cache:
+            self._cache["names"] = identifier_names([(self.wide, self.guide)])
+        return self._cache["names"]  # type: ignore[return-value]
+
+    def masked(self) -> pd.DataFrame:
+        """The population's rows, de-identified as the guide marks the fields (`survey.deidentify`):
+        free text anonymised, direct identifiers pseudonymised, pseudonyms kept."""
+        if "masked" not in self._cache:
+            self._cache["masked"] = deidentify(self.wide.loc[self.pop.index], self.guide, self.engine)
+        return self._cache["masked"]  # type: ignore[return-value]
+
+    def quotes(self) -> pd.DataFrame:
+        """The population's quotes, anonymised (the workbook's «Citater»)."""
+        if "quotes" not in self._cache:
+            with session_scope(self.engine) as s:
+                self._cache["quotes"] = export_quotes(s, self.guide, anonymised=True, group=self.group,
+                                                      site_type=self.site_type,
+                                                      anonymiser=anonymiser(s, self._names()))
+        return self._cache["quotes"]  # type: ignore[return-value]
+
+
+def load(engine: Engine, guide: Guide, group: str | None = None, site_type: str | None = None, *,
+         wide: pd.DataFrame | None = None,
+         source_loader: Callable[[], dict[str, pd.DataFrame]] | None = None) -> ReportData:
+    """The report's data for the population (`group`, `site_type`): the wide frame is loaded here
+    unless given (`wide`, e.g. a cached one). Raises `report.errors.TableError` for an unknown
+    group or site type."""
+    frame = wide_frame(engine, guide) if wide is None else wide
+    return ReportData(engine, guide, frame, group, site_type, source_loader=source_loader)
+
+
+def store_revision(engine: Engine) -> tuple:
+    """A cheap fingerprint of the users' data (~2 ms for 10,000 respondents): the number of
+    interviews, the last change of one (`store.set_answer` stamps the interview), the newest answer
+    row and the sites (a few rows). An answer changed in place without a newer stamp (a merged field
+    package) is not seen: callers that cache also expire their cache."""
+    with engine.connect() as c:
+        n, last = c.execute(select(func.count(Interview.id), func.max(Interview.updated_at))).one()
+        newest = c.execute(select(func.max(Answer.id))).scalar_one()
+        sites = c.execute(select(Site.id, Site.name, Site.site_type).order_by(Site.id)).all()
+    return int(n), str(last), newest, hash(tuple(tuple(r) for r in sites))
+
+
+def sources_revision(engine: Engine) -> tuple:
+    """Bilag C's reasons change without touching an interview: their own fingerprint."""
+    with engine.connect() as c:
+        n, last = c.execute(select(func.count(SourceStatus.id), func.max(SourceStatus.recorded_at))).one()
+    return int(n), str(last)

@@ -1,0 +1,291 @@
+"""How a report number is published: which n, small-cell suppression, Danish labels and percent,
+the population line — one place, used by the tables' Markdown, the figures, the workbook and the
+Rapport page (``ui/rapport_view.py``).
+
+Suppression (one boundary)
+--------------------------
+A number computed on **n** respondents (or files, pairs …) is *hidden* for publication when
+``0 < n < min_n`` (`hidden`; ``min_n`` defaults to `DEFAULT_MIN_N` = 5): its counts and shares are
+shown as «–» (`SUPPRESSED`), its n as «<min_n», and charts leave it out. **n = 0 is not hidden**:
+there is nothing about anyone to hide, and a table shows the row with its zeros and «–» for the
+shares (a share of 0 has no value). A chart cannot draw a share of n = 0 either, so figures and the
+quality map leave such points out as *empty* (with their own note), and the quality map's
+``suppressed`` column (`not_on_map`) is "not shown on a published map": empty or hidden. This is
+the rule the workbook and the Rapport page always used (``0 < n < min_n``); the tables' Markdown and
+the figures used ``n < min_n``, which differed only for n = 0. Totals («I alt») are not adjusted
+(no secondary suppression).
+
+Which n (`row_n`)
+-----------------
+The n a row's numbers are computed on: the ``n`` column where a table has one (Figur 4, the
+quality map, the crosstab, the distributions of Figur 3.1 and 7.x: the group's respondents),
+``i_alt`` for Tabel 3.2 and 7.2, ``interviewet`` for the Oversigt, ``journaler`` / ``brugere`` /
+``n`` for the tables of the other sources (`N_COLUMNS`), ``ja + nej`` for Tabel 4.1/4.2 and the
+population for Tabel 3.1. Bilag C has individual rows and no n: nothing is suppressed there.
+
+Labels and formatting
+---------------------
+`group_label` (the report's short group names, «Uoplyst», «I alt»), `value_label` (the guide's
+choice labels, «Ikke besvaret», age bands in years), `site_labels` (type and site of a row with
+subtotals), `status_short` (Bilag C: «X», «-» or the reason), `journal_label`, `topic_label`,
+`probe_short` (the short probe names of the map's points and the workbook), `pct` (``84,7 %``,
+Danish decimal comma), `da3` (``0,847``), `fmt3` (CSV: ``0.847``), `points` (a gap in percentage
+points, ``+15,2``), `population_line` («Population: brugergruppe De etniske (n = 7).»),
+`md_table` (a Markdown table).
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from archetypes.model import GROUPS
+from survey.guide import Guide
+from survey.sources import COMPARE_TOPICS, EXTRA_TOPICS, SOURCE_STATUS
+
+__all__ = [
+    "I_ALT", "UOPLYST", "IKKE_BESVARET", "DEFAULT_MIN_N", "SUPPRESSED", "SITE_TYPE_LABELS", "PROBE_SHORT",
+    "N_COLUMNS", "hidden", "hidden_rows", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
+    "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
+    "topic_label", "probe_short", "pct", "da3", "fmt3", "points", "population_line", "md_table",
+]
+
+I_ALT = "i_alt"
+UOPLYST = "uoplyst"
+IKKE_BESVARET = "ikke_besvaret"
+DEFAULT_MIN_N = 5
+SUPPRESSED = "–"  # en dash: a suppressed count or share, a share with n = 0
+
+#: site-type labels where no guide is at hand (the tables of the other sources)
+SITE_TYPE_LABELS = {"boform": "Boform", "vaerested": "Værested", UOPLYST: "Uoplyst"}
+
+#: short Danish names of the probes (the guide's labels are whole questions).
+PROBE_SHORT: dict[str, str] = {
+    "arbejdsmarked": "Arbejdsmarked", "rytme": "Rytme", "sjovt": "Sjovt og udfordrende",
+    "mod": "Mod på tilværelsen", "bolig": "Bolig", "familie": "Familie", "kontakt": "Kontakt",
+    "sundhed": "Sundhed", "skrive_laese": "Skrive/læse", "faglige_evner": "Faglige evner",
+    "virksomheder": "Virksomheder", "jobsoegning": "Jobsøgning",
+}
+
+
+# --------------------------------------------------------------------------- suppression
+
+def _count(n: object) -> int | None:
+    if n is None or n is pd.NA or (isinstance(n, float) and math.isnan(n)):
+        return None
+    try:
+        return int(n)
+    except (TypeError, ValueError):
+        return None
+
+
+def hidden(n: object, min_n: int = DEFAULT_MIN_N) -> bool:
+    """True when a number computed on `n` is hidden for publication: ``0 < n < min_n``.
+
+    Blank or non-numeric n (a row without an n, e.g. Bilag C) is never hidden."""
+    k = _count(n)
+    return k is not None and 0 < k < min_n
+
+
+def hidden_rows(ns: Iterable[object], min_n: int = DEFAULT_MIN_N) -> np.ndarray:
+    """`hidden` for every n, as a boolean array."""
+    return np.array([hidden(n, min_n) for n in ns], dtype=bool)
+
+
+def not_on_map(ns: np.ndarray, min_n: int = DEFAULT_MIN_N) -> np.ndarray:
+    """The quality map's ``suppressed``: no point on a published map — empty (n = 0, no position)
+    or hidden (``0 < n < min_n``)."""
+    ns = np.asarray(ns)
+    return (ns == 0) | ((ns > 0) & (ns < min_n))
+
+
+#: table id -> the column holding each row's n, for the tables of the other sources
+N_COLUMNS: dict[str, str] = {"planer": "journaler", "oversigt_interview": "brugere", "enighed": "n"}
+
+
+def n_column(tid: str, t: pd.DataFrame) -> str | None:
+    """The column of table `tid` that holds each row's n (None: Tabel 3.1, 4.1, 4.2, Bilag C)."""
+    if tid in N_COLUMNS:
+        return N_COLUMNS[tid]
+    if tid == "bilag_c":
+        return None
+    for c in ("n", "i_alt", "interviewet"):
+        if c in t.columns and (c != "i_alt" or tid in ("3.2", "7.2")):
+            return c
+    return None
+
+
+def row_n(tid: str, t: pd.DataFrame, pop_n: int) -> np.ndarray:
+    """The n each row's numbers are computed on (what publication checks against the minimum n)."""
+    if tid == "bilag_c":  # individual rows: nothing to suppress
+        return np.full(len(t), None, dtype=object)
+    c = n_column(tid, t)
+    if c is not None:
+        return t[c].to_numpy()
+    if {"ja", "nej"} <= set(t.columns):  # Tabel 4.1/4.2: the probe's ja + nej
+        return (t["ja"] + t["nej"]).to_numpy()
+    return np.full(len(t), pop_n)        # Tabel 3.1: the population
+
+
+def suppress(t: pd.DataFrame, hide: Sequence[bool] | np.ndarray, min_n: int, n_col: str | None) -> pd.DataFrame:
+    """A copy of `t` with the rows in `hide` blanked: their numbers None (blank in CSV, «–» on the
+    page), their n (column `n_col`) «<min_n»; text and yes/no columns are kept."""
+    hide = np.asarray(hide, dtype=bool)
+    out = t.copy()
+    if not hide.any():
+        return out
+    for j, c in enumerate(out.columns):
+        col = out.iloc[:, j]
+        if c == n_col:
+            out.isetitem(j, pd.Series([f"<{min_n}" if h else str(v) for v, h in zip(col, hide)], index=out.index,
+                                      dtype=object))
+        elif pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+            continue
+        else:
+            out.isetitem(j, pd.Series([None if h else v for v, h in zip(col.tolist(), hide)], index=out.index,
+                                      dtype=object))
+    return out
+
+
+def small_n_note(min_n: int = DEFAULT_MIN_N) -> str:
+    """The note under a Markdown table that marks small n with *."""
+    return f"Markeret med *: n under {min_n} — for få svar til at vise uden for forskergruppen."
+
+
+def suppression_note(min_n: int = DEFAULT_MIN_N) -> str:
+    """The note on every published sheet (and the Rapport page's info)."""
+    return (f"Til offentliggørelse: tal beregnet på færre end {min_n} respondenter (0 < n < "
+            f"{min_n}) er undertrykt og vist som «{SUPPRESSED}»; n vises som «<{min_n}». "
+            "Undertrykte grupper og punkter er udeladt af diagrammerne.")
+
+
+# --------------------------------------------------------------------------- labels
+
+def group_label(code: object) -> str:
+    """The report's short name of a user group; «I alt», «Uoplyst»; anything else as it is."""
+    if code == I_ALT:
+        return "I alt"
+    if code == UOPLYST:
+        return "Uoplyst"
+    return GROUPS[code].short if code in GROUPS else str(code)
+
+
+def value_label(guide: Guide | None, code: str, value: object) -> str:
+    """The Danish label of a coded value: guide choices, user groups, age bands, totals, blanks."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if value == I_ALT:
+        return "I alt"
+    if value == IKKE_BESVARET:
+        return "Ikke besvaret"
+    if value == UOPLYST:
+        return "Uoplyst"
+    if code == "brugergruppe":
+        return group_label(value)
+    if code in ("age", "alder"):
+        return f"{value} år"
+    if guide is not None and code in guide.items:
+        try:
+            return guide.item(code).choice_label(str(value))
+        except Exception:  # noqa: BLE001 - a value outside the guide is shown as it is
+            return str(value)
+    if code == "site_type":
+        return SITE_TYPE_LABELS.get(str(value), str(value))
+    return str(value)
+
+
+def site_labels(site_type: str, site: str, guide: Guide | None = None, *, total_type: str = "") -> tuple[str, str]:
+    """(type, place) of a row of a table by site with subtotals: the grand total is
+    (`total_type`, «I alt»), a subtotal («Boform», «I alt boform»), a site («Boform», its name)."""
+    if site_type == I_ALT:
+        return total_type, "I alt"
+    typ = value_label(guide, "site_type", site_type)
+    return typ, (f"I alt {typ.lower()}" if site == I_ALT else "Uoplyst" if site == UOPLYST else site)
+
+
+def status_short(status: object) -> str:
+    """A source's status in Bilag C: «X» (foreligger), «-» (ikke oplyst) or the reason's words."""
+    short = {"foreligger": "X", "ikke_oplyst": "-"}
+    return short.get(status, SOURCE_STATUS.get(status, status or ""))
+
+
+def journal_label(kilde: object) -> str:
+    """«Kommunens journal» / «Boformens journal» (the source of a case file)."""
+    return "Kommunens journal" if kilde == "kommune" else "Boformens journal"
+
+
+_TOPICS = {k: lab for k, lab, _ in COMPARE_TOPICS + EXTRA_TOPICS}
+
+
+def topic_label(topic: object) -> str:
+    """The Danish label of a topic compared between two accounts (section 7.4)."""
+    return _TOPICS.get(topic, topic)
+
+
+def probe_short(guide: Guide, code: str) -> str:
+    """A probe's short name («Rytme»); a probe outside `PROBE_SHORT`: its label, shortened."""
+    if code in PROBE_SHORT:
+        return PROBE_SHORT[code]
+    label = guide.item(code).label if code in guide.items else code
+    return textwrap.shorten(label, 28, placeholder="…")
+
+
+# --------------------------------------------------------------------------- numbers as text
+
+def pct(x: object, digits: int = 0) -> str:
+    """A share as Danish percent: 0.847 -> "85 %" (digits=1: "84,7 %"); blank/NaN -> "–"."""
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{float(x) * 100:.{digits}f} %".replace(".", ",")
+
+
+def fmt3(x: object) -> str:
+    """A proportion in CSV: 3 decimals with a point (``0.847``), blank for NaN, never ``-0.000``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    s = f"{x:.3f}"
+    return "0.000" if s == "-0.000" else s
+
+
+def da3(x: object) -> str:
+    """A proportion in Danish Markdown: ``0,847``; «–» for NaN."""
+    s = fmt3(x)
+    return s.replace(".", ",") if s else "–"
+
+
+def points(x: object) -> str:
+    """A gap in percentage points with sign and decimal comma: 0.152 -> "+15,2"."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    s = f"{float(x) * 100:+.1f}".replace(".", ",")
+    return "0,0" if s in ("+0,0", "-0,0") else s.replace("-", "−")
+
+
+def population_line(guide: Guide | None, group: str | None, site_type: str | None, n: int, *,
+                    of: int | None = None, unit: str = "", lower_site: bool = False) -> str:
+    """«Population: brugergruppe De etniske, stedtype Boform (n = 7).» — «alle respondenter»
+    without filters; `of` adds «af M i undersøgelsen», `unit` a word after n («brugere»);
+    `lower_site` writes the site type in lower case (the tables of the other sources)."""
+    parts = []
+    if group:
+        parts.append(f"brugergruppe {group_label(group)}")
+    if site_type:
+        label = value_label(guide, "site_type", site_type)
+        parts.append(f"stedtype {label.lower() if lower_site else label}")
+    count = f"n = {n}" + (f" {unit}" if unit else "") + (f" af {of} i undersøgelsen" if of is not None else "")
+    return f"Population: {', '.join(parts) if parts else 'alle respondenter'} ({count})."
+
+
+def md_table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[bool]) -> str:
+    """A Markdown table; `right` marks the right-aligned (number) columns."""
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(vals: Sequence[str]) -> str:
+        return "| " + " | ".join(v.rjust(w) if rt else v.ljust(w) for v, w, rt in zip(vals, widths, right)) + " |"
+
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if rt else ("-" * (w + 2)) for w, rt in zip(widths, right)) + "|"
+    return "\n".join([line(headers), sep] + [line(r) for r in cells])

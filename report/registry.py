@@ -1,0 +1,198 @@
+"""Every report table in one registry: the users' tables (chapters 3, 4, 7 and the quality map) and
+the tables of the other sources (Bilag C, interviews per site, plans, agreement), with their titles,
+how to compute one for a population and how to render it as CSV or Markdown.
+
+``brugerblik table ID``, the Rapport page's «Tabeller» and the workbook all look tables up here.
+
+* `RESPONDENT_TABLES` — id -> function(df, guide=…, [probe=… | min_n=…]) on the users' wide frame
+  (`report.tables`, `report.quality_map`).
+* `SOURCE_TABLES` — id -> function on the source frames (`report.triangulation`); `compute`
+  supplies the arguments from the wide frame and the source frames.
+* `TABLES` — both: every table id. `TITLES` — the Danish title of each (Markdown heading, sheet
+  title, the page's list). `CSV_COLUMNS` — where method.md fixes the CSV's columns.
+
+To add a table: write its function (DataFrame in, DataFrame in the CSV's form out) and its Markdown
+in the module it belongs to, then register it in `RESPONDENT_TABLES` or `SOURCE_TABLES` and give it a
+title in `TITLES`.
+"""
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import pandas as pd
+
+from report import quality_map, tables, triangulation
+from report.errors import allowed
+from report.population import SITE_TYPES, check_group, check_site_type, keep_group, population
+from report.publication import DEFAULT_MIN_N, population_line
+from survey.guide import Guide
+from survey.source_store import restrict
+from survey.sources import source_status
+
+__all__ = ["RESPONDENT_TABLES", "SOURCE_TABLES", "TABLES", "TITLES", "CSV_COLUMNS", "FORMATS", "check_table_id",
+           "is_source_table", "compute", "render"]
+
+FORMATS = tables.FORMATS
+
+#: table id -> function(df, guide=..., [probe=...]) returning the CSV-form DataFrame (the users' tables).
+RESPONDENT_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
+    "3.1": tables.tabel_3_1,
+    "3.2": tables.tabel_3_2,
+    "oversigt": tables.oversigt,
+    "fig3.1": tables.figur_3_1,
+    "4.1": tables.tabel_4_1,
+    "4.2": tables.tabel_4_2,
+    "fig4": tables.figur_4,
+    **{f"fig7.{n}": tables.figur_7_table(n) for n in tables.FIG7_CODES},
+    "7.2": tables.inddragelse_tilfredshed,
+    "kvalitetskort": quality_map.kvalitetskort,
+}
+
+#: table id -> function on the source frames (issue 7); `compute` supplies the arguments.
+SOURCE_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
+    "bilag_c": triangulation.bilag_c,
+    "oversigt_interview": triangulation.oversigt_interview,
+    "planer": triangulation.planer,
+    "enighed": triangulation.enighed_bruger_sagsbehandler,
+}
+
+#: every table id, the users' tables first
+TABLES: dict[str, Callable[..., pd.DataFrame]] = {**RESPONDENT_TABLES, **SOURCE_TABLES}
+
+#: Danish titles (Markdown headings, workbook sheet titles, the Rapport page's list).
+TITLES: dict[str, str] = {
+    "3.1": "Tabel 3.1 Alder",
+    "3.2": "Tabel 3.2 Brugergrupper fordelt på køn",
+    "oversigt": "Oversigt over interview",
+    "fig3.1": "Figur 3.1 Hvilken type aktivitet er der blevet tilbudt?",
+    "4.1": "Tabel 4.1 Udbytte af tilbuddet",
+    "4.2": "Tabel 4.2 Udbytte af tilbuddet, og hvor mange der mener, det er vigtigt",
+    "fig4": "Figur 4 Andel ja efter brugergruppe",
+    "fig7.1": "Figur 7.1 Er det de rigtige mennesker, der har været involveret i beslutning om tilbuddet?",
+    "fig7.2": "Figur 7.2 Hvordan vil du beskrive samarbejdet med sagsbehandleren om aktivitets- og "
+              "beskæftigelsestilbuddet?",
+    "fig7.3": "Figur 7.3 Kunne samarbejdet have været bedre?",
+    "fig7.4": "Figur 7.4 Var du nok med til at bestemme, hvad der skulle ske?",
+    "7.2": "Brugerinvolvering og tilfredshed (afsnit 7.2)",
+    "kvalitetskort": "Kvalitetskort: udbytte og vigtighed",
+    "bilag_c": "Bilag C: Informationskilder på individniveau",
+    "oversigt_interview": "Oversigt over interview efter informanttype",
+    "planer": "Handleplaner og jobplaner i journalerne (afsnit 6.3)",
+    "enighed": "Enighed mellem brugerens og sagsbehandlerens fortælling (afsnit 7.4)",
+}
+
+#: CSV columns where method.md fixes them (else: every column of the function's DataFrame).
+CSV_COLUMNS: dict[str, list[str]] = {"kvalitetskort": quality_map.CSV_COLUMNS}
+
+_EMPTY_JOURNAL = ("source_id", "respondent_id", "kilde", "handleplan", "jobplan")
+
+
+def is_source_table(tid: str) -> bool:
+    """True for the tables of the other sources (they need the source frames)."""
+    return tid in SOURCE_TABLES
+
+
+def check_table_id(value: object, *, sources_first: bool = False) -> str:
+    """The registered id for `value` (trimmed, lower case); else TableError listing every id (those of
+    the other sources first when `sources_first`)."""
+    tid = str(value).strip().lower()
+    if tid not in TABLES:
+        ids = [*SOURCE_TABLES, *RESPONDENT_TABLES] if sources_first else list(TABLES)
+        raise allowed("tabel", value, ids)
+    return tid
+
+
+def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | None = None,
+            min_n: int = DEFAULT_MIN_N, frames: Mapping[str, pd.DataFrame | None] | None = None,
+            reasons: pd.DataFrame | None = None, guide_cw: Guide | None = None) -> pd.DataFrame:
+    """Table `tid` on the population `pop` (the users' wide frame, already filtered) in its CSV form.
+
+    The users' tables take `probe` (Figur 4) and `min_n` (the quality map's ``suppressed``); the
+    tables of the other sources take the source `frames` of those users (informant type -> frame;
+    an ``aarsager`` entry is used as `reasons` when none is given) and, for ``enighed``, the
+    case workers' guide `guide_cw`."""
+    if tid in RESPONDENT_TABLES:
+        kw: dict[str, object] = {}
+        if tid == "fig4":
+            kw["probe"] = probe
+        if tid == "kvalitetskort":
+            kw["min_n"] = min_n
+        return RESPONDENT_TABLES[tid](pop, guide=guide, **kw)
+    frames = dict(frames or {})
+    if reasons is None:
+        reasons = frames.get("aarsager")
+    empty = pd.DataFrame(columns=list(_EMPTY_JOURNAL))
+    if tid in ("bilag_c", "oversigt_interview"):
+        status = source_status(pop, frames, reasons)
+        return triangulation.bilag_c(status) if tid == "bilag_c" else triangulation.oversigt_interview(status, pop)
+    if tid == "planer":
+        j = frames.get("journal")
+        return triangulation.planer(j if j is not None else empty, pop)
+    if tid == "enighed":
+        s = frames.get("sagsbehandler")
+        return triangulation.enighed_bruger_sagsbehandler(pop, s if s is not None else empty, guide, guide_cw)
+    raise allowed("tabel", tid, list(TABLES))
+
+
+def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str = "csv",
+           group: str | None = None, site_type: str | None = None, probe: str | None = None, *,
+           frames: Mapping[str, pd.DataFrame | None] | None = None, reasons: pd.DataFrame | None = None,
+           guide_cw: Guide | None = None) -> str:
+    """Table `table_id` for the population (`group`, `site_type`) of the wide frame `df`, as CSV or
+    Markdown text (``brugerblik table``).
+
+    The users' tables with a group keep only that group's rows and «I alt». The tables of the other
+    sources take `frames` (informant type -> source frame, see `compute`): `site_type` keeps the users
+    of that type, their sources and those sites' leaders; `group` the users of that group and their
+    sources. Raises `TableError` (Danish message listing what is allowed) for an unknown table id,
+    format, group, site type or probe.
+    """
+    tid = check_table_id(table_id, sources_first=frames is not None)
+    group, site_type = group or None, site_type or None
+    if fmt not in FORMATS:
+        raise allowed("format", fmt, FORMATS)
+    check_group(group)
+    check_site_type(site_type)
+    if tid in SOURCE_TABLES:
+        return _render_sources(tid, df, frames or {}, reasons=reasons, guide=guide, guide_cw=guide_cw, fmt=fmt,
+                               group=group, site_type=site_type)
+    g = tables.resolve_guide(guide)
+    kw = {"probe": tables.check_probe(g, probe)} if tid == "fig4" else {}
+    pop = population(df, group, site_type) if (group or site_type) else df
+    out = keep_group(compute(tid, pop, g, **kw), group)
+    if fmt == "csv":
+        return tables.to_csv(out, CSV_COLUMNS.get(tid))
+    title = TITLES[tid]
+    if tid == "fig4" and probe:
+        title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
+    if tid == "kvalitetskort":
+        body, notes = quality_map.markdown_body(out)
+    else:
+        body, notes = tables.markdown_body(tid, out, g)
+    head = [f"## {title}", "", population_line(g, group, site_type, len(pop)), ""]
+    return "\n".join(head + [body, ""] + notes) + ("\n" if notes else "")
+
+
+def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | None], *,
+                    reasons: pd.DataFrame | None, guide: Guide | None, guide_cw: Guide | None, fmt: str,
+                    group: str | None, site_type: str | None) -> str:
+    frames = dict(frames)
+    if reasons is None:
+        reasons = frames.get("aarsager")
+    if group:
+        wide_df = population(wide_df, group, None)
+        frames = restrict({**frames, "aarsager": reasons}, wide_df)
+        reasons = frames.get("aarsager")
+    if site_type:
+        if site_type not in SITE_TYPES:
+            raise allowed("stedtype", site_type, SITE_TYPES)
+        wide_df, frames = triangulation.filter_site_type(site_type, wide_df, {**frames, "aarsager": reasons})
+        reasons = frames.get("aarsager")
+    out = compute(tid, wide_df, guide, frames=frames, reasons=reasons, guide_cw=guide_cw)
+    if fmt == "csv":
+        return tables.to_csv(out)
+    body, notes = triangulation.markdown_body(tid, out)
+    head = [f"## {TITLES[tid]}", "",
+            population_line(guide, None, site_type, len(wide_df), unit="brugere", lower_site=True), ""]
+    return "\n".join(head + [body, ""] + notes) + "\n"
+
