@@ -108,8 +108,8 @@ from report import tables as T
 from report.crosstab import crosstab, crosstab_label, crosstab_note
 from report.errors import TableError
 from report.population import keep_group
-from report.publication import (DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, SUPPRESSED, group_label, hidden,
-                                journal_label, population_line, probe_short, site_labels, status_short,
+from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, group_label,
+                                hidden, journal_label, population_line, probe_short, site_labels, status_short,
                                 suppression_note, topic_label, value_label)
 from report.quality_map import crosses_diagonal, kvalitetskort
 from report.registry import TITLES, compute
@@ -194,10 +194,6 @@ SHEETS: dict[str, str] = {
                      "tilbuddet, formålet og hvem der bestemte, kode for kode. n = par med svar fra begge; "
                      "delvist enige = flere svar, der overlapper; andel enige = enige / n.",
 }
-
-# Colours per answer position (as report.figures: colour-blind-safe, print-friendly); blank grey.
-PALETTE = ("#1f4e79", "#e08214", "#4dac26", "#b2182b", "#8073ac", "#35978f", "#bf812d")
-BLANK_COLOUR = "#bdbdbd"
 
 
 class WorkbookError(StoreError, TableError):

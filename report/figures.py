@@ -79,8 +79,8 @@ from archetypes.model import GROUP_ORDER, GROUPS
 from report import tables
 from report.errors import TableError
 from report.population import keep_group, population
-from report.publication import (DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, group_label, hidden_rows, pct,
-                                points, population_line, value_label)
+from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST, group_label,
+                                hidden_rows, pct, points, population_line, value_label)
 from report.quality_map import kvalitetskort_points
 from report.registry import TITLES
 from report.tables import REPORT_FIG4
@@ -114,11 +114,6 @@ LINE = "#555555"
 POINT = "#1f4e79"
 FLAGGED = "#6b8fb3"
 GRID = "#e6e6e6"
-
-
-# Colours per answer position (colour-blind-safe, print-friendly); "Ikke besvaret" is grey.
-PALETTE = ("#1f4e79", "#e08214", "#4dac26", "#b2182b", "#8073ac", "#35978f", "#bf812d")
-BLANK_COLOUR = "#bdbdbd"
 
 
 # --------------------------------------------------------------------------- small helpers

@@ -47,7 +47,8 @@ from survey.guide import Guide
 from survey.sources import COMPARE_TOPICS, EXTRA_TOPICS, SOURCE_STATUS
 
 __all__ = [
-    "I_ALT", "UOPLYST", "IKKE_BESVARET", "DEFAULT_MIN_N", "SUPPRESSED", "SITE_TYPE_LABELS", "PROBE_SHORT",
+    "I_ALT", "UOPLYST", "IKKE_BESVARET", "DEFAULT_MIN_N", "SUPPRESSED", "PALETTE", "BLANK_COLOUR",
+    "SITE_TYPE_LABELS", "PROBE_SHORT",
     "N_COLUMNS", "hidden", "hidden_rows", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
     "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
     "topic_label", "probe_short", "pct", "da3", "fmt3", "points", "population_line", "md_table",
@@ -58,6 +59,11 @@ UOPLYST = "uoplyst"
 IKKE_BESVARET = "ikke_besvaret"
 DEFAULT_MIN_N = 5
 SUPPRESSED = "–"  # en dash: a suppressed count or share, a share with n = 0
+
+#: colours per answer position in every chart (figures and the workbook's charts): colour-blind-safe,
+#: print-friendly; blank («Ikke besvaret», «ikke vurderet») grey
+PALETTE = ("#1f4e79", "#e08214", "#4dac26", "#b2182b", "#8073ac", "#35978f", "#bf812d")
+BLANK_COLOUR = "#bdbdbd"
 
 #: site-type labels where no guide is at hand (the tables of the other sources)
 SITE_TYPE_LABELS = {"boform": "Boform", "vaerested": "Værested", UOPLYST: "Uoplyst"}

@@ -1,0 +1,94 @@
+"""report/publication.py: the one suppression boundary (0 < n < min_n), which n, Danish labels and
+percent, the population line — and that the tables' Markdown, the figures and the workbook follow it."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from report import figures as F
+from report import publication as PUB
+from report import registry as R
+
+
+def test_the_boundary_is_0_lt_n_lt_min_n():
+    assert [PUB.hidden(n) for n in (0, 1, 4, 5, 6)] == [False, True, True, False, False]
+    assert [PUB.hidden(n, 8) for n in (0, 7, 8)] == [False, True, False]
+    assert not PUB.hidden(None) and not PUB.hidden(float("nan")) and not PUB.hidden("–")
+    assert PUB.hidden(np.int64(3)) and PUB.hidden(3.0)
+    assert PUB.hidden_rows([0, 2, 9]).tolist() == [False, True, False]
+    # the quality map's "suppressed": not on a published map = empty (n = 0) or hidden
+    assert PUB.not_on_map(np.array([0, 1, 4, 5])).tolist() == [True, True, True, False]
+
+
+def test_suppress_blanks_numbers_and_writes_the_n_as_less_than_min_n():
+    t = pd.DataFrame({"brugergruppe": ["andet", "etniske", "i_alt"], "n": [3, 0, 12], "ja": [1, 0, 7],
+                      "andel_ja": [1 / 3, math.nan, 7 / 12], "flag": [True, False, True]})
+    out = PUB.suppress(t, PUB.hidden_rows(t["n"]), 5, "n")
+    assert out["n"].tolist() == ["<5", "0", "12"]
+    assert out["ja"].tolist()[0] is None and out["ja"].tolist()[1:] == [0, 7]
+    assert out["andel_ja"].tolist()[0] is None
+    assert out["brugergruppe"].tolist() == ["andet", "etniske", "i_alt"] and out["flag"].tolist() == [True, False, True]
+    assert t["n"].tolist() == [3, 0, 12]  # the input is not changed
+
+
+def test_which_n():
+    t41 = pd.DataFrame({"kode": ["a", "b"], "ja": [3, 1], "nej": [1, 0]})
+    assert PUB.row_n("4.1", t41, 61).tolist() == [4, 1]
+    assert PUB.row_n("3.1", pd.DataFrame({"alder": ["-29", "i_alt"], "antal": [2, 9]}), 9).tolist() == [9, 9]
+    assert PUB.row_n("3.2", pd.DataFrame({"i_alt": [2, 3]}), 5).tolist() == [2, 3]
+    assert PUB.row_n("planer", pd.DataFrame({"journaler": [4], "uoplyst": [1]}), 5).tolist() == [4]
+    assert PUB.row_n("bilag_c", pd.DataFrame({"respondent_id": ["A-1"]}), 5).tolist() == [None]
+    assert not PUB.hidden_rows(PUB.row_n("bilag_c", pd.DataFrame({"respondent_id": ["A-1"]}), 1)).any()
+
+
+def test_danish_labels_and_percent(guide):
+    assert PUB.pct(0.847) == "85 %" and PUB.pct(0.847, 1) == "84,7 %" and PUB.pct(math.nan) == "–"
+    assert PUB.pct(None) == "–" and PUB.pct(pd.NA) == "–"
+    assert PUB.da3(0.8471) == "0,847" and PUB.fmt3(-0.0001) == "0.000" and PUB.fmt3(math.nan) == ""
+    assert PUB.points(0.152) == "+15,2" and PUB.points(-0.1534) == "−15,3" and PUB.points(0.0) == "0,0"
+    assert PUB.group_label("etniske") == "De etniske" and PUB.group_label("i_alt") == "I alt"
+    assert PUB.value_label(guide, "site_type", "vaerested") == "Værested"
+    assert PUB.value_label(None, "site_type", "vaerested") == "Værested"
+    assert PUB.value_label(guide, "alder", "-29") == "-29 år"
+    assert PUB.value_label(guide, "tilbudstype", "ikke_besvaret") == "Ikke besvaret"
+    assert PUB.site_labels("boform", "i_alt", guide) == ("Boform", "I alt boform")
+    assert PUB.site_labels("i_alt", "i_alt", total_type="I alt") == ("I alt", "I alt")
+    assert [PUB.status_short(s) for s in ("foreligger", "ikke_oplyst", "ingen_tilladelse", None)] == [
+        "X", "-", "Ingen tilladelse", ""]
+    assert PUB.journal_label("kommune") == "Kommunens journal" and PUB.topic_label("tilbud") == "Tilbuddet"
+    assert PUB.probe_short(guide, "sjovt") == "Sjovt og udfordrende"
+
+
+def test_the_population_line(guide):
+    assert PUB.population_line(guide, None, None, 61) == "Population: alle respondenter (n = 61)."
+    assert PUB.population_line(guide, "etniske", "boform", 3) == (
+        "Population: brugergruppe De etniske, stedtype Boform (n = 3).")
+    assert PUB.population_line(guide, None, "boform", 3, unit="brugere", lower_site=True) == (
+        "Population: stedtype boform (n = 3 brugere).")
+    assert PUB.population_line(guide, "etniske", None, 7, of=61) == (
+        "Population: brugergruppe De etniske (n = 7 af 61 i undersøgelsen).")
+
+
+@pytest.fixture
+def small(guide) -> pd.DataFrame:
+    """Three users in «andet» (rytme: 2 ja, 1 nej), none in «etniske» (n = 0), six ældre (n = 6)."""
+    rows = ([{"brugergruppe": "andet", "rytme": v} for v in ("ja", "ja", "nej")]
+            + [{"brugergruppe": "aeldre_misbrugere", "rytme": "ja"} for _ in range(6)])
+    return pd.DataFrame(rows, columns=guide.codes, dtype=object)
+
+
+def test_markdown_and_figures_mark_and_hide_by_the_same_rule(small, guide):
+    md = R.render("fig4", small, guide, "md", probe="rytme")
+    rows = {ln.split("|")[1].strip(): ln.split("|")[4].strip() for ln in md.splitlines()
+            if ln.startswith(("| De ", "| Andet"))}
+    assert rows["Andet"] == "3 *"             # 0 < 3 < 5: marked
+    assert rows["De etniske"] == "0"          # n = 0: nothing to hide, not marked
+    assert rows["De ældre misbrugere"] == "6"
+    fig = F.figure("fig4", small, guide, probe="rytme", publish=True)
+    shown = fig.data[0].meta["groups"]
+    assert "andet" not in shown and "aeldre_misbrugere" in shown and "etniske" in shown
+    notes = " ".join(fig.layout.meta["notes"])
+    assert "Udeladt, n under 5" in notes and "Andet" in notes and "De etniske" not in notes
