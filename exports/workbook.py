@@ -109,8 +109,8 @@ from report.crosstab import crosstab, crosstab_label, crosstab_note
 from report.errors import TableError
 from report.population import keep_group
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, group_label,
-                                hidden, journal_label, population_line, probe_short, site_labels, status_short,
-                                suppression_note, topic_label, value_label)
+                                hidden, journal_label, population_line, probe_short, row_n, site_labels,
+                                status_short, suppression_note, topic_label, value_label)
 from report.quality_map import crosses_diagonal, kvalitetskort
 from report.registry import TITLES, compute
 from survey import files
@@ -483,6 +483,11 @@ class _Book:
 
 # --------------------------------------------------------------------------- the sheets
 
+def _ns(bk: _Book, tid: str, t: pd.DataFrame) -> list:
+    """Each row's n, as publication decides it (`report.publication.row_n`)."""
+    return list(row_n(tid, t, bk.n_pop))
+
+
 def _distribution_rows(long: pd.DataFrame, value_col: str) -> tuple[list[str], list[str], dict]:
     values = list(dict.fromkeys(long[value_col]))
     groups = list(dict.fromkeys(long["brugergruppe"]))
@@ -532,14 +537,14 @@ def _sheet_3_1(bk: _Book, pop: pd.DataFrame) -> None:
     rows = [[value_label(bk.guide, "alder", a), int(k), (k / total) if total else float("nan")]
             for a, k in zip(t["alder"], t["antal"])]
     bk.table("Tabel 3.1", TITLES["3.1"], ["Alder", "Antal", "Procent"], ["text", "count", "share"], rows,
-             [total] * len(rows), totals=[len(rows) - 1], widths=[16, 10, 10])
+             _ns(bk, "3.1", t), totals=[len(rows) - 1], widths=[16, 10, 10])
 
 
 def _sheet_3_2(bk: _Book, pop: pd.DataFrame) -> None:
     t = keep_group(T.tabel_3_2(pop, bk.guide), bk.group)
     rows = [[group_label(r.brugergruppe), r.kvinde, r.mand, r.i_alt] for r in t.itertuples()]
     bk.table("Tabel 3.2", TITLES["3.2"], ["Brugergruppe", "Kvinde", "Mand", "I alt"],
-             ["text", "count", "count", "n"], rows, list(t["i_alt"]), totals=[len(rows) - 1], widths=[26, 10, 10, 10])
+             ["text", "count", "count", "n"], rows, _ns(bk, "3.2", t), totals=[len(rows) - 1], widths=[26, 10, 10, 10])
 
 
 def _sheet_oversigt(bk: _Book, pop: pd.DataFrame) -> None:
@@ -555,7 +560,7 @@ def _sheet_oversigt(bk: _Book, pop: pd.DataFrame) -> None:
              ["Type", "Sted", "Antal brugere interviewet", "Heraf udvalgt af personalet på forhånd", "Andel udvalgt",
               "Har givet tilladelse til journalindsigt", "Andel med tilladelse", "Har ikke givet tilladelse",
               "Andel uden tilladelse"],
-             ["text", "text", "n", "count", "share", "count", "share", "count", "share"], rows, list(t["interviewet"]),
+             ["text", "text", "n", "count", "share", "count", "share", "count", "share"], rows, _ns(bk, "oversigt", t),
              totals=totals, widths=[12, 24, 13, 15, 10, 15, 11, 13, 11],
              labels=[f"{row[0]}: {row[1]}" for row in rows])
 
@@ -567,7 +572,7 @@ def _sheet_fig3_1(bk: _Book, pop: pd.DataFrame) -> None:
 
 def _sheet_4_1(bk: _Book, pop: pd.DataFrame) -> None:
     t = T.tabel_4_1(pop, bk.guide)
-    n = (t["ja"] + t["nej"]).tolist()
+    n = _ns(bk, "4.1", t)
     rows = [[r.spoergsmaal, r.ja, r.nej, k, (r.ja / k) if k else float("nan"), r.kode]
             for r, k in zip(t.itertuples(), n)]
     bk.table("Tabel 4.1", TITLES["4.1"], ["Spørgsmål", "Ja", "Nej", "n", "Andel ja", "Kode"],
@@ -577,7 +582,7 @@ def _sheet_4_1(bk: _Book, pop: pd.DataFrame) -> None:
 
 def _sheet_4_2(bk: _Book, pop: pd.DataFrame) -> None:
     t = T.tabel_4_2(pop, bk.guide)
-    n = (t["ja"] + t["nej"]).tolist()
+    n = _ns(bk, "4.2", t)
     rows = [[r.spoergsmaal, r.ja, r.ja_vigtigt, r.nej, r.nej_vigtigt, k, r.kode] for r, k in zip(t.itertuples(), n)]
     bk.table("Tabel 4.2", TITLES["4.2"],
              ["Spørgsmål", "Ja", "Heraf vigtigt", "Nej", "Heraf vigtigt", "n", "Kode"],
@@ -650,7 +655,7 @@ def _sheet_7_2(bk: _Book, pop: pd.DataFrame) -> None:
              r["andel_tilfreds"]] for _, r in t.iterrows()]
     headers = ["Inddraget", *[value_label(g, "samlet_tilfredshed", c) for c in cols], "I alt", "Andel tilfredse"]
     sheet = bk.table("Tabel 7.2", TITLES["7.2"], headers, ["text", *["count"] * len(cols), "n", "share"], rows,
-                     list(t["i_alt"]), totals=[len(rows) - 1], widths=[16] + [11] * len(cols) + [9, 12])
+                     _ns(bk, "7.2", t), totals=[len(rows) - 1], widths=[16] + [11] * len(cols) + [9, 12])
     shown = [(lab, row) for lab, row, n in zip(t["inddraget"], rows, t["i_alt"])
              if lab != I_ALT and n > 0 and not bk.is_suppressed(n)]
     if shown:
@@ -672,7 +677,7 @@ def _map_rows(bk: _Book, t: pd.DataFrame, panel: str | None) -> tuple[list, list
             row.insert(1, r.spoergsmaal)
         rows.append(row)
         labels.append(probe_short(g, r.kode) if panel is None else f"{panel}: {probe_short(g, r.kode)}")
-    return rows, list(t["n"]), labels
+    return rows, _ns(bk, "kvalitetskort", t), labels
 
 
 _MAP_HEADERS = ["n", "Udbytte", "95 % nedre", "95 % øvre", "Vigtighed", "95 % nedre", "95 % øvre", "Gap",
@@ -741,7 +746,7 @@ def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, sec
              *[r[f"andel_{v}"] for v in levels]] for _, r in t.iterrows()]
     title = f"Krydstabel: {label_a} × {label_b}" + (f" (jf. {section})" if section else "")
     bk.table(name, title, [label_a, *col_labels, "n", *[f"{lab} (%)" for lab in col_labels]],
-             ["text", *["count"] * len(levels), "n", *["share"] * len(levels)], rows, list(t["n"]),
+             ["text", *["count"] * len(levels), "n", *["share"] * len(levels)], rows, _ns(bk, "krydstabel", t),
              totals=[len(rows) - 1], widths=[26] + [11] * len(levels) + [7] + [11] * len(levels),
              notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}). Antal og procent af rækkens n.",
                     crosstab_note(t)],
@@ -766,7 +771,7 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
              r.noter or ""] for r in t.itertuples()]
     bk.table("Bilag C", TITLES["bilag_c"], ["Stedtype", "Sted", "Bruger-id", *[KILDE_LABELS[k] for k in KILDER],
                                                "Noter"],
-             ["text", "text", "text", "wrap", "wrap", "wrap", "wrap", "wrap"], rows, [None] * len(rows),
+             ["text", "text", "text", "wrap", "wrap", "wrap", "wrap", "wrap"], rows, _ns(bk, "bilag_c", t),
              widths=[11, 20, 10, 22, 22, 22, 22, 44])
 
     t = table("oversigt_interview")
@@ -777,7 +782,7 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
              ["Type", "Sted", "Brugere interviewet", "Tilladelse til journalindsigt", "Journal kommune",
               "Journal boform", "Sagsbehandler-interview", "Heraf om den konkrete bruger", "Sagsbehandlere (personer)",
               "Kontaktperson-interview", "Heraf om den konkrete bruger", "Kontaktpersoner (personer)", "Leder"],
-             ["text", "text", "n", *["count"] * 10], rows, list(t["brugere"]),
+             ["text", "text", "n", *["count"] * 10], rows, _ns(bk, "oversigt_interview", t),
              totals=[i for i, r in enumerate(t.itertuples()) if r.site == I_ALT],
              widths=[11, 22] + [12] * 11, labels=[f"{r[0]}: {r[1]}" for r in rows])
 
@@ -791,7 +796,7 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
              ["Brugere af", "Kilde", "Journaler læst", "Handleplan (§ 111)", "Andel handleplan", "Jobplan",
               "Andel jobplan", "Begge", "Kun jobplan", "Nogen plan", "Andel nogen plan", "Uden svar"],
              ["text", "text", "n", "count", "share", "count", "share", "count", "count", "count", "share", "count"],
-             rows, list(t["journaler"]), totals=[i for i, r in enumerate(t.itertuples()) if r.site_type == I_ALT],
+             rows, _ns(bk, "planer", t), totals=[i for i, r in enumerate(t.itertuples()) if r.site_type == I_ALT],
              widths=[12, 18] + [11] * 10, labels=[f"{r[0]}: {r[1]}" for r in rows])
 
     t = table("enighed")
@@ -799,7 +804,7 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
             for r in t.itertuples()]
     bk.table("Enighed (7.4)", TITLES["enighed"],
              ["Emne", "Par", "n (svar fra begge)", "Enige", "Delvist enige", "Uenige", "Mangler svar", "Andel enige"],
-             ["text", "count", "n", "count", "count", "count", "count", "share"], rows, list(t["n"]),
+             ["text", "count", "n", "count", "count", "count", "count", "share"], rows, _ns(bk, "enighed", t),
              widths=[26] + [11] * 7)
 
 
