@@ -124,39 +124,41 @@ def _wide(args):
     return report_data.wide_frame(_engine(args), _guide(args))
 
 
+def _print_report(make) -> int:
+    """Print the table text `make()` returns; a refused request (TableError) as its Danish message, exit 1."""
+    from report.errors import TableError
+
+    try:
+        out = make()
+    except TableError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    sys.stdout.write(out)
+    return 0
+
+
 def cmd_table(args) -> int:
     """table ID: a table of the users (chapters 3, 4, 7, the quality map) or of the other sources (issue 7)."""
     from report import data as report_data
     from report import registry
-    from report.errors import TableError
 
-    try:
+    def make() -> str:
         data = report_data.load(_engine(args), _guide(args))
         sources = data.all_sources() if registry.is_source_table(str(args.id).strip().lower()) else None
-        out = registry.render(args.id, data.wide, _guide(args), fmt=args.format, group=args.group,
-                              site_type=args.site_type, probe=args.probe, frames=sources)
-    except TableError as e:
-        print(str(e), file=sys.stderr)
-        return 1
-    sys.stdout.write(out)
-    return 0
+        return registry.render(args.id, data.wide, _guide(args), fmt=args.format, group=args.group,
+                               site_type=args.site_type, probe=args.probe, frames=sources)
+
+    return _print_report(make)
 
 
 def cmd_kvalitetskort(args) -> int:
     from report import registry
-    from report.errors import TableError
 
     if args.out:
         args.id, args.probe = "kvalitetskort", None
         return cmd_figure(args)
-    try:
-        out = registry.render("kvalitetskort", _wide(args), _guide(args), fmt=args.format, group=args.group,
-                              site_type=args.site_type)
-    except TableError as e:
-        print(str(e), file=sys.stderr)
-        return 1
-    sys.stdout.write(out)
-    return 0
+    return _print_report(lambda: registry.render("kvalitetskort", _wide(args), _guide(args), fmt=args.format,
+                                                 group=args.group, site_type=args.site_type))
 
 
 def cmd_figure(args) -> int:
@@ -185,16 +187,9 @@ def cmd_report(args) -> int:
 
 def cmd_crosstab(args) -> int:
     from report import crosstab
-    from report.errors import TableError
 
-    try:
-        out = crosstab.render_crosstab(_wide(args), _guide(args), args.a, args.b, fmt=args.format,
-                                       group=args.group, site_type=args.site_type)
-    except TableError as e:
-        print(str(e), file=sys.stderr)
-        return 1
-    sys.stdout.write(out)
-    return 0
+    return _print_report(lambda: crosstab.render_crosstab(_wide(args), _guide(args), args.a, args.b, fmt=args.format,
+                                                          group=args.group, site_type=args.site_type))
 
 
 def cmd_demo(args) -> int:
