@@ -111,7 +111,7 @@ from report.population import keep_group
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, group_label,
                                 hidden, journal_label, population_line, probe_short, row_n, site_labels,
                                 status_short, suppression_note, topic_label, value_label)
-from report.quality_map import crosses_diagonal, kvalitetskort
+from report.quality_map import kvalitetskort_points
 from report.registry import TITLES, compute
 from survey import files
 from survey.guide import Guide
@@ -532,10 +532,8 @@ def _distribution_sheet(bk: _Book, name: str, title: str, long: pd.DataFrame, co
 
 
 def _sheet_3_1(bk: _Book, pop: pd.DataFrame) -> None:
-    t = T.tabel_3_1(pop, bk.guide)
-    total = int(t["antal"].iloc[-1])
-    rows = [[value_label(bk.guide, "alder", a), int(k), (k / total) if total else float("nan")]
-            for a, k in zip(t["alder"], t["antal"])]
+    t = T.with_shares("3.1", T.tabel_3_1(pop, bk.guide))
+    rows = [[value_label(bk.guide, "alder", r.alder), r.antal, r.andel] for r in t.itertuples()]
     bk.table("Tabel 3.1", TITLES["3.1"], ["Alder", "Antal", "Procent"], ["text", "count", "share"], rows,
              _ns(bk, "3.1", t), totals=[len(rows) - 1], widths=[16, 10, 10])
 
@@ -571,19 +569,18 @@ def _sheet_fig3_1(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_4_1(bk: _Book, pop: pd.DataFrame) -> None:
-    t = T.tabel_4_1(pop, bk.guide)
+    t = T.with_shares("4.1", T.tabel_4_1(pop, bk.guide))
     n = _ns(bk, "4.1", t)
-    rows = [[r.spoergsmaal, r.ja, r.nej, k, (r.ja / k) if k else float("nan"), r.kode]
-            for r, k in zip(t.itertuples(), n)]
+    rows = [[r.spoergsmaal, r.ja, r.nej, r.n, r.andel_ja, r.kode] for r in t.itertuples()]
     bk.table("Tabel 4.1", TITLES["4.1"], ["Spørgsmål", "Ja", "Nej", "n", "Andel ja", "Kode"],
              ["wrap", "count", "count", "n", "share", "text"], rows, n, widths=[60, 8, 8, 8, 10, 16],
              labels=list(t["kode"]))
 
 
 def _sheet_4_2(bk: _Book, pop: pd.DataFrame) -> None:
-    t = T.tabel_4_2(pop, bk.guide)
+    t = T.with_shares("4.2", T.tabel_4_2(pop, bk.guide))
     n = _ns(bk, "4.2", t)
-    rows = [[r.spoergsmaal, r.ja, r.ja_vigtigt, r.nej, r.nej_vigtigt, k, r.kode] for r, k in zip(t.itertuples(), n)]
+    rows = [[r.spoergsmaal, r.ja, r.ja_vigtigt, r.nej, r.nej_vigtigt, r.n, r.kode] for r in t.itertuples()]
     bk.table("Tabel 4.2", TITLES["4.2"],
              ["Spørgsmål", "Ja", "Heraf vigtigt", "Nej", "Heraf vigtigt", "n", "Kode"],
              ["wrap", "count", "count", "count", "count", "n", "text"], rows, n, widths=[60, 8, 10, 8, 10, 8, 16],
@@ -665,18 +662,16 @@ def _sheet_7_2(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _map_rows(bk: _Book, t: pd.DataFrame, panel: str | None) -> tuple[list, list, list]:
-    g = bk.guide
-    flag = crosses_diagonal(t["vigtighed_lav"], t["vigtighed_hoej"], t["udbytte_lav"], t["udbytte_hoej"])
+    """The rows of a quality-map sheet from `report.quality_map.kvalitetskort_points`."""
     rows, labels = [], []
-    for r, cross in zip(t.itertuples(), flag):
+    for r in t.itertuples():
         row = [] if panel is None else [panel]
-        row += [probe_short(g, r.kode), r.n, r.udbytte, r.udbytte_lav, r.udbytte_hoej, r.vigtighed,
-                r.vigtighed_lav, r.vigtighed_hoej, r.gap, SUPPRESSED if r.n == 0 else ("nej" if cross else "ja"),
-                r.kode]
+        row += [r.label, r.n, r.udbytte, r.udbytte_lav, r.udbytte_hoej, r.vigtighed, r.vigtighed_lav,
+                r.vigtighed_hoej, r.gap, SUPPRESSED if r.tom else ("nej" if r.krydser else "ja"), r.kode]
         if panel is None:
             row.insert(1, r.spoergsmaal)
         rows.append(row)
-        labels.append(probe_short(g, r.kode) if panel is None else f"{panel}: {probe_short(g, r.kode)}")
+        labels.append(r.label if panel is None else f"{panel}: {r.label}")
     return rows, _ns(bk, "kvalitetskort", t), labels
 
 
@@ -686,14 +681,13 @@ _MAP_KINDS = ["n", "share", "share", "share", "share", "share", "share", "share"
 
 
 def _map_points(bk: _Book, t: pd.DataFrame) -> pd.DataFrame:
+    """The points a map chart draws: not empty, not hidden for publication."""
     keep = np.array([n > 0 and not bk.is_suppressed(n) for n in t["n"]], dtype=bool)
-    pts = t[keep].copy()
-    pts["tekst"] = [f"{probe_short(bk.guide, k)} (n={n})" for k, n in zip(pts["kode"], pts["n"])]
-    return pts
+    return t[keep]
 
 
 def _sheet_map(bk: _Book, pop: pd.DataFrame) -> None:
-    t = kvalitetskort(pop, bk.guide, min_n=bk.min_n)
+    t = kvalitetskort_points(pop, bk.guide, min_n=bk.min_n)
     rows, ns, labels = _map_rows(bk, t, None)
     sheet = bk.table("Kvalitetskort", TITLES["kvalitetskort"], ["Probe", "Spørgsmål", *_MAP_HEADERS],
                      ["text", "wrap", *_MAP_KINDS], rows, ns, labels=labels,
@@ -712,7 +706,7 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
     groups = [bk.group] if bk.group else list(GROUP_ORDER)
     rows, ns, labels, per_group, empty = [], [], [], [], []
     for grp in groups:
-        t = kvalitetskort(pop, bk.guide, group=grp, min_n=bk.min_n)
+        t = kvalitetskort_points(pop, bk.guide, group=grp, min_n=bk.min_n)
         r, n, lab = _map_rows(bk, t, group_label(grp))
         rows += r
         ns += n

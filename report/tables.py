@@ -103,7 +103,7 @@ from survey.guide import Guide, load_guide
 
 __all__ = [
     "FIG7_CODES", "REPORT_FIG4", "AGE_BANDS", "AGE_LABELS", "FORMATS", "tabel_3_1", "tabel_3_2", "oversigt",
-    "figur_3_1", "tabel_4_1", "tabel_4_2", "probe_counts", "check_probe", "figur_4", "figur_7",
+    "figur_3_1", "tabel_4_1", "tabel_4_2", "probe_counts", "with_shares", "check_probe", "figur_4", "figur_7",
     "inddragelse_tilfredshed",
     "figur_7_table", "to_csv", "markdown_body", "resolve_guide", "choices",
 ]
@@ -259,6 +259,20 @@ def tabel_4_2(df: pd.DataFrame, guide: Guide | None = None) -> pd.DataFrame:
     """Tabel 4.2: Tabel 4.1 plus ``ja_vigtigt`` and ``nej_vigtigt`` (``<probe>_vigtigt = ja``)."""
     out = probe_counts(df, resolve_guide(guide)).sort_values("ja", ascending=False, kind="stable")
     return out.reset_index(drop=True)
+
+
+def with_shares(tid: str, t: pd.DataFrame) -> pd.DataFrame:
+    """The table with the shares the report prints beside its counts (the CSV keeps method.md's
+    columns): Tabel 3.1 gets ``andel`` (of the population, the ``i_alt`` row); Tabel 4.1 and 4.2 get
+    ``n`` (ja + nej) and ``andel_ja`` (ja / n). Other tables are returned as they are."""
+    out = t.copy()
+    if tid == "3.1":
+        out["andel"] = share(t["antal"], np.full(len(t), t["antal"].iloc[-1] if len(t) else 0))
+    elif tid in ("4.1", "4.2"):
+        n = (t["ja"] + t["nej"]).astype(np.int64)
+        out["n"] = n
+        out["andel_ja"] = share(t["ja"], n)
+    return out
 
 
 def check_probe(guide: Guide, probe: str | None) -> str:
