@@ -38,10 +38,41 @@ def _guide(args):
     return load_guide(getattr(args, "guide", None))
 
 
+#: How `guide check` names the marks of the column brugerblik_identifikator (issue 12; docs/guide.md).
+MARK_LABELS = (("ja", "Identificerer direkte (ja; pseudonymiseres i eksporter)"),
+               ("pseudonym", "Pseudonym (beholdes)"),
+               ("fritekst", "Fritekst (anonymiseres i eksporter)"))
+
+
+def _guide_marks(g, name: str) -> None:
+    """Which codes `g` marks ja, pseudonym and fritekst (codes only, never values), and a warning
+    (standard error) for the text questions left unmarked: they count as fritekst."""
+    from survey.guide import IDENTIFIER_COLUMN, RESPONDENT_KEY
+
+    print(f"Markeringer i kolonnen {IDENTIFIER_COLUMN}:")
+    for mark, label in MARK_LABELS:
+        codes = [c for c, it in g.items.items() if it.identifier == mark]
+        print(f"  {label}: {', '.join(codes) if codes else '(ingen)'}")
+    blank = [c for c, it in g.items.items() if it.type == "text" and not it.identifier_mark and c != RESPONDENT_KEY]
+    if blank:
+        print(f"Advarsel ({name}): {len(blank)} tekstspørgsmål uden markering i kolonnen {IDENTIFIER_COLUMN} "
+              f"regnes som fritekst og anonymiseres i eksporter: {', '.join(blank)}. Skriv fritekst, ja, "
+              "pseudonym eller nej.", file=sys.stderr)
+
+
 def cmd_guide_check(args) -> int:
-    g = _guide(args)
-    groups = ", ".join(f"{gr.label} ({len(gr.items)})" for gr in g.groups)
-    print(f"{g.title}\nform_id {g.form_id}, version {g.version}: {len(g.items)} koder i {len(g.groups)} afsnit\n{groups}")
+    """guide check: the user guide (--guide) and the other sources' guides, each with its marks."""
+    from survey.sources import INFORMANT_LABELS, INFORMANTS, guide_for
+
+    for n, inf in enumerate(INFORMANTS):
+        g = _guide(args) if n == 0 else guide_for(inf)
+        name = os.path.basename(str(g.path)) if g.path else inf
+        if n:
+            print(f"\n{INFORMANT_LABELS[inf]}s guide ({name}):")
+        groups = ", ".join(f"{gr.label} ({len(gr.items)})" for gr in g.groups)
+        print(f"{g.title}\nform_id {g.form_id}, version {g.version}: {len(g.items)} koder i {len(g.groups)} afsnit\n"
+              f"{groups}")
+        _guide_marks(g, name)
     return 0
 
 

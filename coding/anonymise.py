@@ -1250,7 +1250,10 @@ def export_masker(engine_or_session: Union[Engine, Session, None] = None, *,
 # --------------------------------------------------------------------------- CLI
 
 def _cli_anonymiser(args) -> Anonymiser:
-    """With the study's names when a store is reachable; the built-in lists otherwise.
+    """With the study's names when a store is reachable — the sites, interviewers, the always-mask
+    list and the names in every field the guides mark ``ja`` (`survey.deidentify.study_anonymiser`,
+    the de-identified exports' rule; the user guide from --guide or BRUGERBLIK_GUIDE); the built-in
+    lists otherwise.
 
     Without --db and BRUGERBLIK_DB, the default database file is used only if it exists (an
     anonymise run does not create an empty database).
@@ -1264,8 +1267,17 @@ def _cli_anonymiser(args) -> Anonymiser:
                 return default_anonymiser()
             url = default_url()
         from survey.db import get_engine
+        from survey.deidentify import study_anonymiser
+        from survey.guide import GuideError, load_guide
+        from survey.sources import SourceError
 
-        return Anonymiser.from_store(get_engine(url))
+        engine = get_engine(url)
+        try:
+            return study_anonymiser(engine, load_guide(getattr(args, "guide", None)))
+        except (GuideError, SourceError) as e:  # a guide that cannot be read: the study's other names still
+            print(f"Advarsel: spørgeguiderne kunne ikke læses ({type(e).__name__}); navne i felter markeret «ja» "
+                  "maskeres kun, hvis de er interviewere eller står på maskeringslisten.", file=sys.stderr)
+            return Anonymiser.from_store(engine)
     except Exception as e:  # noqa: BLE001 — an unreachable store must not stop the masking
         print(f"Advarsel: databasen kunne ikke læses ({type(e).__name__}); maskerer kun med de "
               "indbyggede lister (ikke stedernes, interviewernes eller maskeringslistens navne).",

@@ -32,10 +32,11 @@ Anonymisation
 Output that leaves the team must be masked: ``anonymised=True`` passes every text through
 `coding.anonymise.Anonymiser.mask` (an instance can be given as ``anonymiser=`` — reuse one
 across calls, building it reads word lists; otherwise one is made with
-``Anonymiser.from_store(s)``, which also masks the study's site and interviewer names and the
-always-mask list). `export_quotes` masks **by default**. If the anonymiser cannot be
-imported, a masked output is refused with a message; unmasked text is only produced when
-``anonymised=False`` is passed explicitly.
+`survey.deidentify.study_anonymiser(s, guide)`, which also masks the study's site and interviewer
+names, the always-mask list and the names in every field the guides mark ``ja``, issue 12 — the
+rule of the de-identified exports). `export_quotes` masks **by default**. If the anonymiser
+cannot be imported, a masked output is refused with a message; unmasked text is only produced
+when ``anonymised=False`` is passed explicitly.
 
 Theme codes on quotes live in `coding.transcripts.QuoteCode` (registered with the other
 tables): `code_quote` / `uncode_quote` / `quote_codes`. As for segments, ``source=`` on
@@ -229,23 +230,16 @@ def _unavailable(reason: str) -> QuoteBankError:
         "vælg udtrykkeligt 'uden anonymisering' (anonymised=False), hvis teksten kun skal bruges internt i teamet.")
 
 
-def get_anonymiser(s: Optional[Session] = None) -> Any:
-    """An anonymiser from `coding.anonymise` (see module doc); QuoteBankError if unavailable."""
+def get_anonymiser(s: Optional[Session] = None, guide: Optional[Guide] = None) -> Any:
+    """The anonymiser for quotes that leave the team: `survey.deidentify.study_anonymiser` (with a
+    store: the study's names and the names in the fields the guides mark ``ja``); QuoteBankError if
+    the anonymiser is unavailable."""
     try:
-        mod = importlib.import_module("coding.anonymise")
+        importlib.import_module("coding.anonymise")
+        from survey.deidentify import study_anonymiser
     except ImportError:
         raise _unavailable("anonymiseringsmodulet (coding.anonymise) kan ikke indlæses") from None
-    cls = getattr(mod, "Anonymiser", None)
-    if cls is None:
-        raise _unavailable("coding.anonymise har ingen Anonymiser")
-    for factory in ("from_store", "from_session", "for_session"):
-        f = getattr(cls, factory, None)
-        if callable(f) and s is not None:
-            return f(s)
-    try:
-        return cls()
-    except TypeError:
-        raise _unavailable("Anonymiser kan ikke oprettes uden argumenter; giv en færdig anonymiser med") from None
+    return study_anonymiser(s, guide)
 
 
 def mask_text(anonymiser: Any, text: str) -> str:
@@ -282,7 +276,7 @@ def quote_bank(s: Session, guide: Guide, *, search: Optional[str] = None, group:
     terms = search_terms(search)
     respondents = _as_list(respondent)
     if anonymised and anonymiser is None:
-        anonymiser = get_anonymiser(s)
+        anonymiser = get_anonymiser(s, guide)
 
     q = (select(Quote, Interview.respondent_id, Site.name, Site.site_type)
          .join(Interview, Interview.id == Quote.interview_id)

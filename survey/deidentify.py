@@ -27,6 +27,11 @@ mark            in a de-identified export
 A blank mark is ``fritekst`` for a text question, so a guide written without the column masks
 all its free text (and ``respondent_id`` is always the pseudonym). Another study's guide needs no
 code change: mark its fields and every export follows.
+
+Text masked without a frame at hand — the quote bank's own export (`coding.quotebank`) and
+``brugerblik anonymise`` — uses `study_anonymiser`: the names in every stored value of a field
+the guides mark ``ja`` (the users' guide and the other sources' guides), by the same rule
+(`identifier_names`, via `stored_identifier_names`).
 """
 from __future__ import annotations
 
@@ -37,8 +42,8 @@ import pandas as pd
 
 from survey.guide import Guide, Item
 
-__all__ = ["pseudonym_prefix", "identifier_names", "anonymiser", "masker", "pseudonymise",
-           "mask_columns", "deidentify", "PREFIX_MAX"]
+__all__ = ["pseudonym_prefix", "identifier_names", "stored_identifier_names", "anonymiser", "study_anonymiser",
+           "masker", "pseudonymise", "mask_columns", "deidentify", "PREFIX_MAX"]
 
 PREFIX_MAX = 40  # characters of a label used as the prefix of "<label> N"
 _NAME_PART = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*")
@@ -74,6 +79,60 @@ def identifier_names(frames: Iterable[tuple[pd.DataFrame, Guide]]) -> list[str]:
                 if len(parts) > 1 and all(_NAME_PART.fullmatch(p) and p[0].isupper() for p in parts):
                     out.update(p for p in parts if len(p) >= 2)
     return sorted(out)
+
+
+def _ja_text_codes(guide: Guide) -> list[str]:
+    return [c for c in guide.identifier_codes(pseudonyms=False) if guide.item(c).type == "text"]
+
+
+def stored_identifier_names(engine_or_session: Any, guide: Optional[Guide] = None) -> list[str]:
+    """`identifier_names` of every value stored in a text field marked ``ja``: the users' interviews
+    by `guide` (default: the loaded user guide), every other source by its informant type's guide
+    (`survey.sources.guide_for`). Withdrawn respondents' values count too (they are only masked,
+    never shown). Reads the ``ja`` fields only, not the wide frame."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from survey.models import Answer, Interview
+    from survey.sources import INFORMANTS, guide_for
+
+    guides = {inf: (guide if inf == INFORMANTS[0] and guide is not None else guide_for(inf)) for inf in INFORMANTS}
+    wanted = {inf: _ja_text_codes(g) for inf, g in guides.items()}
+    codes = sorted({c for cs in wanted.values() for c in cs})
+    if not codes:
+        return []
+    values: dict[str, dict[str, list[object]]] = {inf: {c: [] for c in cs} for inf, cs in wanted.items()}
+    own = not isinstance(engine_or_session, Session)
+    s = Session(engine_or_session) if own else engine_or_session
+    try:
+        conn = s.connection()
+        # the interviewer is a column of the interview, not an answer (survey.store.META_CODES)
+        for inf, who in conn.execute(select(Interview.informant, Interview.interviewer).distinct()):
+            if "interviewer" in values.get(inf, {}):
+                values[inf]["interviewer"].append(who)
+        for inf, code, value in conn.execute(select(Interview.informant, Answer.code, Answer.value).distinct()
+                                             .join(Interview, Interview.id == Answer.interview_id)
+                                             .where(Answer.code.in_(codes))):
+            if code in values.get(inf, {}):
+                values[inf][code].append(value)
+    finally:
+        if own:
+            s.close()
+    frames = []
+    for inf, cols in values.items():
+        n = max((len(v) for v in cols.values()), default=0)
+        if n:  # one column per field; a short column is padded with blanks
+            frames.append((pd.DataFrame({c: v + [None] * (n - len(v)) for c, v in cols.items()}), guides[inf]))
+    return identifier_names(frames)
+
+
+def study_anonymiser(engine_or_session: Any = None, guide: Optional[Guide] = None) -> Any:
+    """The anonymiser for text that leaves the team without a frame at hand (the quote bank's export,
+    ``brugerblik anonymise``): the built-in lists, and with a store the study's names and the names
+    in every field the guides mark ``ja`` (`stored_identifier_names`)."""
+    if engine_or_session is None:
+        return anonymiser()
+    return anonymiser(engine_or_session, stored_identifier_names(engine_or_session, guide))
 
 
 def anonymiser(engine_or_session: Any = None, names: Iterable[str] = ()) -> Any:

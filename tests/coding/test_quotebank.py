@@ -214,6 +214,14 @@ def test_quote_from_a_transcript_segment_joins_the_bank_with_its_codes(engine, g
 
 
 class _FakeAnonymiser:
+    """What `survey.deidentify.study_anonymiser` uses of coding.anonymise's Anonymiser."""
+    def __init__(self, extra_names=()):
+        self.extra_names = list(extra_names)
+
+    @classmethod
+    def from_store(cls, engine_or_session, extra_names=()):
+        return cls(extra_names)
+
     def mask(self, text):
         return text.replace("Jens", "[navn]").replace("Århus", "[sted]")
 
@@ -222,6 +230,7 @@ class _FakeAnonymiser:
 def fake_anonymise(monkeypatch):
     mod = types.ModuleType("coding.anonymise")
     mod.Anonymiser = _FakeAnonymiser
+    mod.default_anonymiser = _FakeAnonymiser
     monkeypatch.setitem(sys.modules, "coding.anonymise", mod)
     return mod
 

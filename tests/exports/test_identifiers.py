@@ -203,3 +203,116 @@ def test_source_export_of_another_studys_leader_guide(tmp_path, db_factory, monk
         assert NAME_2 in exact.read_text(encoding="utf-8-sig")
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------- guide check, quotes, anonymise
+
+def test_guide_check_lists_the_marks_of_every_guide_and_warns_about_unmarked_text(tmp_path, monkeypatch, capsys):
+    from brugerblik.cli import main
+    from survey import sources
+
+    monkeypatch.setattr(sources, "GUIDE_DIR", leader_guide_dir(tmp_path / "guider"))
+    path = another_study(tmp_path / "anden.xlsx")
+    assert main(["--db", f"sqlite:///{tmp_path / 'tom.db'}", "--guide", str(path), "guide", "check"]) == 0
+    out, err = capsys.readouterr()
+    user, *others = out.split("\n\n")
+    assert "  Identificerer direkte (ja; pseudonymiseres i eksporter): interviewer, kontaktperson_navn, foedselsdato" \
+        in user.splitlines()
+    assert "Pseudonym (beholdes): respondent_id, familie_id" in user
+    fritekst = next(line for line in user.splitlines() if line.lstrip().startswith("Fritekst"))
+    assert fritekst.endswith(", hjemmet, uden_markering") and "bydel" not in fritekst and "hverdag" in fritekst
+    # each of the other sources' guides, with its own marks
+    assert [o.splitlines()[0] for o in others] == [
+        "Sagsbehandlerens guide (sagsbehandler.xlsx):", "Kontaktpersonens guide (kontaktperson.xlsx):",
+        "Lederens guide (leder.xlsx):", "Journalens guide (journal.xlsx):"]
+    assert "  Identificerer direkte (ja; pseudonymiseres i eksporter): interviewer, leder_navn" in others[2]
+    assert "personalet" in others[2]
+    # the text question left blank counts as fritekst, and the researcher is told (in Danish)
+    assert err.splitlines() == [
+        "Advarsel (anden.xlsx): 1 tekstspørgsmål uden markering i kolonnen brugerblik_identifikator regnes som "
+        "fritekst og anonymiseres i eksporter: uden_markering. Skriv fritekst, ja, pseudonym eller nej."]
+
+
+@pytest.fixture
+def quoted_study(tmp_path, db_factory, monkeypatch):
+    """Another study's users (ROWS) and a leader interview of its leader guide (leder_navn: NAME_2),
+    and a user's quote naming the contact person and the leader — names found only in ja fields."""
+    from sqlalchemy import select
+
+    from survey import sources
+    from survey.models import Interview, Quote
+
+    monkeypatch.setattr(sources, "GUIDE_DIR", leader_guide_dir(tmp_path / "guider"))
+    path = another_study(tmp_path / "anden.xlsx")
+    guide = load_guide(path)
+    url = db_factory.new()
+    engine = make_engine(url)
+    assert wideio.import_bytes(engine, guide, _csv(ROWS), who="test").ok
+    frame = pd.DataFrame([{"source_id": "LE-AMA", "site": "Amadeus", "site_type": "vaerested", "informant_id": "LE-7",
+                           "interviewer": "Anne Hansen", "leder_navn": NAME_2, "personalet": "Godt.", "noter": None}])
+    text = f"{NAME_1.split()[1]} ringer tit, og {NAME_2.split()[1]} siger ja."  # Quelvask …, Oyelaran-Lund …
+    with session_scope(engine) as s:
+        source_store.insert_sources(s, "leder", sources.check_source_frame(frame, source_store.informant_guide("leder")))
+        iv = s.execute(select(Interview).where(Interview.respondent_id == "AMA-01")).scalar_one()
+        s.add(Quote(interview_id=iv.id, item_code="hverdag", text=text))
+    try:
+        yield {"guide": guide, "path": path, "url": url, "engine": engine, "text": text}
+    finally:
+        engine.dispose()
+
+
+MASKED_QUOTE = "[navn] ringer tit, og [navn] siger ja."
+
+
+def test_the_quote_banks_export_masks_the_names_in_fields_marked_ja(quoted_study):
+    from coding.anonymise import Anonymiser
+    from coding.quotebank import export_quotes, quote_bank
+
+    g, engine = quoted_study["guide"], quoted_study["engine"]
+    # the study's names alone (sites, interviewers, the mask list) do not know these two
+    assert "Quelvask" in Anonymiser.from_store(engine).mask(quoted_study["text"])
+    with session_scope(engine) as s:
+        df = export_quotes(s, g)
+        rows = quote_bank(s, g, anonymised=True)
+    assert list(df["Citat"]) == [MASKED_QUOTE] and [r.text for r in rows] == [MASKED_QUOTE]
+    _clean(df.to_csv(), "the quote export")
+    # the rule of the de-identified exports, over every stored ja field (users' and leaders' guides)
+    assert set(deidentify.stored_identifier_names(engine, g)) >= {NAME_1, "Quelvask", NAME_2, "Oyelaran-Lund",
+                                                                  "Anne Hansen"}
+
+
+def test_brugerblik_anonymise_masks_the_names_in_fields_marked_ja(quoted_study, monkeypatch, capsys):
+    from brugerblik.cli import main
+    from survey.db import dispose_url
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(quoted_study["text"] + "\n"))
+    try:
+        assert main(["--db", quoted_study["url"], "--guide", str(quoted_study["path"]), "anonymise", "-"]) == 0
+    finally:
+        dispose_url(quoted_study["url"])
+    out, err = capsys.readouterr()
+    assert out == MASKED_QUOTE + "\n" and err == ""
+
+
+def test_logs_hold_no_value_of_a_field_marked_ja_or_fritekst(quoted_study, caplog, capsys, tmp_path):
+    """Logging at DEBUG while the quotes are exported and masked, the guides checked and a source
+    exported: no name from a ja field and no free text in the log."""
+    from brugerblik.cli import main
+    from coding.quotebank import export_quotes
+    from survey.db import dispose_url
+
+    caplog.set_level(logging.DEBUG)
+    g, engine, url = quoted_study["guide"], quoted_study["engine"], quoted_study["url"]
+    with session_scope(engine) as s:
+        export_quotes(s, g)
+        export_quotes(s, g, anonymised=False)
+    source_store.export_sources(engine, "leder", tmp_path / "ledere.csv")
+    wideio.export_file(engine, g, tmp_path / "raa.csv")
+    try:
+        assert main(["--db", url, "--guide", str(quoted_study["path"]), "guide", "check"]) == 0
+    finally:
+        dispose_url(url)
+    capsys.readouterr()
+    assert "citater eksporteret" in caplog.text  # the log was captured
+    _clean(caplog.text, "the log")
+    assert quoted_study["text"] not in caplog.text and "Oyelaran" not in caplog.text
