@@ -602,3 +602,73 @@ def current_principal(s: Session, username: Optional[str], password: Optional[st
         raise AuthError("Log ind: angiv --bruger NAVN (eller BRUGERBLIK_USER) og adgangskoden "
                         "(spørges om, eller BRUGERBLIK_PASSWORD).")
     return authenticate(s, username, password or "")
+
+
+# ---------------------------------------------------------------- the app's forms, each in its own transaction
+# (issue 13: the pages only call these)
+
+@dataclass(frozen=True)
+class UserView:
+    """A user as the Administration page lists them (no password hash)."""
+    username: str
+    full_name: str
+    role: str
+    active: bool
+    must_change_password: bool
+    last_login: Optional[dt.datetime]
+    created_at: dt.datetime
+
+
+def store_is_open(engine) -> bool:
+    """`is_open` in its own transaction: True when the store has no users (no login)."""
+    with _tx(engine) as s:
+        return is_open(s)
+
+
+def sign_in(engine, username: str, password: str) -> tuple[Principal, bool]:
+    """«Log ind»: (the principal, must the user choose a new password first); `AuthError` with one
+    message for every cause otherwise (`authenticate`)."""
+    with _tx(engine) as s:
+        p = authenticate(s, username, password)
+        return p, bool(get_user(s, p.username).must_change_password)
+
+
+def change_own_password(engine, username: str, new: str, *, current: Optional[str] = None,
+                        check_current: bool = True) -> None:
+    """The user chooses a new password (`check_current`: the current one must be given); never the
+    current one again. Every session of the user ends (`set_password`)."""
+    with _tx(engine) as s:
+        if check_current and not password_matches(s, username, current or ""):
+            raise AuthError("Den nuværende adgangskode er forkert.")
+        if password_matches(s, username, new or ""):
+            raise AuthError("Vælg en anden adgangskode end den nuværende.")
+        set_password(s, username, new or "", who=username)
+
+
+def user_list(engine) -> list[UserView]:
+    with _tx(engine) as s:
+        return [UserView(u.username, u.full_name, u.role, bool(u.active), bool(u.must_change_password),
+                         u.last_login, u.created_at) for u in list_users(s)]
+
+
+def create_user(engine, username: str, role: str, password: str, *, full_name: str = "",
+                who: Optional[str] = None, must_change_password: bool = False) -> None:
+    with _tx(engine) as s:
+        add_user(s, username, role, password, full_name=full_name, who=who,
+                 must_change_password=must_change_password)
+
+
+def change_role(engine, username: str, role: str, *, who: Optional[str] = None) -> None:
+    with _tx(engine) as s:
+        set_role(s, username, role, who=who)
+
+
+def change_active(engine, username: str, active: bool, *, who: Optional[str] = None) -> None:
+    with _tx(engine) as s:
+        set_active(s, username, active, who=who)
+
+
+def reset_password(engine, username: str, password: str, *, who: Optional[str] = None) -> None:
+    """An administrator's new password for a user, who must choose their own at the next login."""
+    with _tx(engine) as s:
+        set_password(s, username, password, who=who, must_change=True)

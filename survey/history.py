@@ -18,6 +18,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlmodel import Session
 
+from survey.db import session_scope
 from survey.guide import Guide
 from survey.models import AuditEntry, ConsentRecord, Interview, Site
 
@@ -108,3 +109,24 @@ def admin_history(s: Session, limit: int = 1000) -> list[HistoryRow]:
          .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
     return [HistoryRow(_aware(a.at), a.who, a.entity, a.code or "", a.old_value, a.new_value, a.note)
             for a in s.execute(q).scalars()]
+
+
+# ---------------------------------------------------------------- the same, each in its own transaction
+# (the app's pages call these: services own their transactions)
+
+def list_respondents(engine) -> list[RespondentRef]:
+    """`respondents` in its own transaction."""
+    with session_scope(engine) as s:
+        return respondents(s)
+
+
+def history_of(engine, interview_id: str, guide: Optional[Guide] = None) -> list[HistoryRow]:
+    """`respondent_history` in its own transaction."""
+    with session_scope(engine) as s:
+        return respondent_history(s, interview_id, guide)
+
+
+def admin_history_of(engine, limit: int = 1000) -> list[HistoryRow]:
+    """`admin_history` in its own transaction."""
+    with session_scope(engine) as s:
+        return admin_history(s, limit)

@@ -1220,3 +1220,18 @@ def quote_question(guide: Guide, item_code: str) -> str:
 
 def codes_with_text(guide: Guide, codes: Iterable[str]) -> list[str]:
     return [c for c in codes if quotable(guide, c)]
+
+
+# ---------------------------------------------------------------- sites (administration), each in its own transaction
+
+def add_site(engine: Engine, name: str, site_type: str, prefix: str | None = None, *, who: str | None = None) -> None:
+    """A new site (`survey.store.add_site`: refused if the name is taken; audited)."""
+    with session_scope(engine) as s:
+        store.add_site(s, name, site_type, prefix, who=who)
+
+
+def rename_site(engine: Engine, site_id: int, name: str | None = None, site_type: str | None = None, *,
+                who: str | None = None) -> None:
+    """A new name and/or type for a site (`survey.store.rename_site`; audited)."""
+    with session_scope(engine) as s:
+        store.rename_site(s, site_id, name, site_type, who=who)

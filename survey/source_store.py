@@ -855,3 +855,17 @@ __all__ = ["SOURCE_INFORMANTS", "informant_guide", "consent_values", "journal_co
            "users", "start_source_interview", "sources_about", "load_sources", "load_reasons", "load_all",
            "restrict", "set_source_status", "insert_reasons", "insert_sources", "check_sources", "import_sources",
            "export_sources", "load_demo_sources", "KILDER", "JOURNAL_KILDER"]
+
+
+# ---------------------------------------------------------------- for the app's pages, in their own transaction
+
+def journal_consent_problem(engine, interview_id: str) -> str | None:
+    """For a case-file interview: why nothing can be saved in it (the user does not consent to journal
+    access, `check_journal_consent`, in Danish); None when it may be saved."""
+    with session_scope(engine) as s:
+        iv = s.get(Interview, interview_id)
+        try:
+            check_journal_consent(s, iv.subject_interview_id if iv else None)
+        except JournalConsentError as e:
+            return str(e)
+    return None

@@ -31,7 +31,8 @@
 * A user with ``must_change_password`` (the demo admin, a reset) chooses a new password
   before any page.
 
-Navigation: every page is registered on every rerun (so a page's URL always resolves to the
+Navigation (the pages: `ui.pages`, functions registered as ``st.Page(function, url_path=…)``): every
+page is registered on every rerun (so a page's URL always resolves to the
 page itself); the ones the role may not use are registered *hidden*, and every page's view
 also starts with `ui.common.require_page(action)`, which shows «Adgang nægtet» and stops —
 a hidden menu entry is not what keeps anyone out.
@@ -46,8 +47,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from survey import auth
-from survey.db import session_scope
 from ui.common import LAST_SEEN, PRINCIPAL, allows, engine, inject_css, md, store_is_open
+from ui.pages import PAGE_SPECS, PageSpec, st_page
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -64,39 +65,6 @@ WAIT_SECONDS = 30
 
 OPEN_BANNER = ("Ingen brugere er oprettet — alle, der kan åbne appen, har adgang. Opret en administrator: "
                "`brugerblik user add NAVN --rolle admin` (eller under Administration), så kræver appen login.")
-
-
-@dataclass(frozen=True)
-class PageSpec:
-    """One page of the app and the action (`auth.ACTIONS`) it needs."""
-    section: str
-    script: str
-    title: str
-    icon: str
-    url_path: str
-    action: str
-
-
-PAGE_SPECS: tuple[PageSpec, ...] = (
-    PageSpec("Interview", "ui/interview_start.py", "Start og fortsæt", ":material/play_arrow:", "start",
-             "interview.own"),
-    PageSpec("Interview", "ui/interview.py", "Interview", ":material/forum:", "interview", "interview.own"),
-    PageSpec("Kodning", "ui/kodning.py", "Kodning", ":material/label:", "kodning", "coding"),
-    PageSpec("Kodning", "ui/kodebog.py", "Kodebog", ":material/account_tree:", "kodebog", "coding"),
-    PageSpec("Kodning", "ui/transskriptioner.py", "Transskriptioner", ":material/description:", "transskriptioner",
-             "coding"),
-    PageSpec("Kodning", "ui/citatbank.py", "Citatbank", ":material/format_quote:", "citatbank", "coding"),
-    PageSpec("Kodning", "ui/enighed.py", "Enighed", ":material/join_inner:", "enighed", "coding"),
-    # issue 7: every source about one respondent side by side, Bilag C's reasons (raw answers: researchers)
-    PageSpec("Kodning", "ui/kilder.py", "Kilder", ":material/compare_arrows:", "kilder", "coding"),
-    # side by side with the original text: raw, identifiable text, so researchers only
-    PageSpec("Kodning", "ui/anonymisering.py", "Anonymisering", ":material/visibility_off:", "anonymisering",
-             "coding"),
-    PageSpec("Rapport", "ui/rapport.py", "Rapport", ":material/bar_chart:", "rapport", "report"),
-    PageSpec("Administration", "ui/admin.py", "Brugere og steder", ":material/manage_accounts:", "administration",
-             "users"),
-    PageSpec("Administration", "ui/historik.py", "Historik", ":material/history:", "historik", "audit.view"),
-)
 LOGIN_PATH = "login"
 
 
@@ -113,29 +81,28 @@ def _login_placeholder() -> None:  # never run: app.py renders the login form it
 class Pages:
     nav: dict[str, list]
     login: object            # the «Log ind» page (the default page while nobody is signed in)
-    by_script: dict[str, object]
+    by_path: dict[str, object]  # url_path -> the registered st.Page
     default: object
 
 
 def build_pages(p: auth.Principal | None) -> Pages:
     """Every page, the ones `p` may not use hidden; the first allowed page is the default."""
-    ok = {s.script for s in allowed_specs(p)}
-    first = next((s for s in PAGE_SPECS if s.script in ok), None)
+    ok = {s.url_path for s in allowed_specs(p)}
+    first = next((s for s in PAGE_SPECS if s.url_path in ok), None)
     login = st.Page(_login_placeholder, title="Log ind", icon=":material/login:", url_path=LOGIN_PATH,
                     default=first is None, visibility="hidden")
     nav: dict[str, list] = {}
     hidden: list = [login]
-    by_script: dict[str, object] = {}
+    by_path: dict[str, object] = {}
     default = login
-    for s in PAGE_SPECS:
-        page = st.Page(s.script, title=s.title, icon=s.icon, url_path=s.url_path, default=s is first,
-                       visibility="visible" if s.script in ok else "hidden")
-        by_script[s.script] = page
+    for s in PAGE_SPECS:  # st.Page(function, url_path=…): the URLs and titles are the ones the menu always had
+        page = st_page(s, default=s is first, visibility="visible" if s.url_path in ok else "hidden")
+        by_path[s.url_path] = page
         if s is first:
             default = page
-        (nav.setdefault(s.section, []) if s.script in ok else hidden).append(page)
+        (nav.setdefault(s.section, []) if s.url_path in ok else hidden).append(page)
     nav[""] = hidden  # hidden pages in no section: no empty menu headers
-    return Pages(nav, login, by_script, default)
+    return Pages(nav, login, by_path, default)
 
 
 # ---------------------------------------------------------------- the session
@@ -313,7 +280,7 @@ def _after_sign_in(pages: Pages, page) -> None:
         p = st.session_state.get(PRINCIPAL)
         first = next(iter(allowed_specs(p)), None)
         if first is not None:
-            st.switch_page(pages.by_script[first.script])
+            st.switch_page(pages.by_path[first.url_path])
     st.rerun()
 
 
@@ -345,9 +312,7 @@ def login_form(pages: Pages, page) -> None:
         st.error(f"For mange forkerte forsøg. Vent {wait} sekunder, og prøv igen.")
         return
     try:
-        with session_scope(engine()) as s:
-            p = auth.authenticate(s, user or "", pw or "")
-            must_change = bool(auth.get_user(s, p.username).must_change_password)
+        p, must_change = auth.sign_in(engine(), user or "", pw or "")
     except auth.AuthError as e:
         fails = int(st.session_state.get(FAILS, 0)) + 1
         st.session_state[FAILS] = fails
@@ -392,12 +357,7 @@ def password_form(username: str, *, forced: bool, pages: Pages, page) -> None:
     try:
         if (new or "") != (again or ""):
             raise auth.AuthError("De to nye adgangskoder er ikke ens.")
-        with session_scope(engine()) as s:
-            if not forced and not auth.password_matches(s, username, current or ""):
-                raise auth.AuthError("Den nuværende adgangskode er forkert.")
-            if auth.password_matches(s, username, new or ""):
-                raise auth.AuthError("Vælg en anden adgangskode end den nuværende.")
-            auth.set_password(s, username, new or "", who=username)
+        auth.change_own_password(engine(), username, new or "", current=current, check_current=not forced)
     except auth.AuthError as e:
         st.error(str(e))
         return

@@ -1,11 +1,12 @@
-"""The «Administration» page (administrators): users and sites (page script: ui/admin.py).
+"""The «Administration» page (administrators): users and sites (`ui.pages.administration`).
 
 Users: the list (name, role, active, last login), a new user (role with its Danish name, a
 first password the user must change), disable/enable, a new password (the user must change
 it at the next login) and another role — all through `survey.auth`, whose refusals (the last
 administrator, a taken name, a short password) are shown as they are: in Danish.
 Sites: the list, a new site, and a new name or type for a site (`survey.store.add_site`,
-`survey.store.rename_site`). Every change is in the audit trail under the signed-in user.
+`survey.store.rename_site`), each change in its own transaction (`survey.auth.create_user` …,
+`survey.interview.add_site` …). Every change is in the audit trail under the signed-in user.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import streamlit as st
 
 from survey import auth, store
 from survey import interview as svc
-from survey.db import session_scope
 from ui.common import allows, engine, inject_css, md, require_page, store_is_open, username, when
 
 FLASH = "_adm_flash"
@@ -31,10 +31,9 @@ def _show(area: str) -> None:
 
 
 def _do(area: str, fn, done: str) -> bool:
-    """Run one change in its own transaction; a refusal is shown in Danish, nothing half-done."""
+    """Run one change (a service call: its own transaction); a refusal is shown in Danish, nothing half-done."""
     try:
-        with session_scope(engine()) as s:
-            fn(s)
+        fn()
     except store.StoreError as e:  # auth.AuthError is a StoreError
         st.error(md(str(e)))
         return False
@@ -44,7 +43,7 @@ def _do(area: str, fn, done: str) -> bool:
 
 # ---------------------------------------------------------------- users
 
-def users_table(users: list[auth.User]) -> None:
+def users_table(users: list[auth.UserView]) -> None:
     rows = [{"Brugernavn": u.username, "Navn": u.full_name or "", "Rolle": auth.ROLES.get(u.role, u.role),
              "Aktiv": "ja" if u.active else "nej", "Skal skifte adgangskode": "ja" if u.must_change_password else "",
              "Sidst logget ind": when(u.last_login) if u.last_login else "aldrig", "Oprettet": when(u.created_at)}
@@ -82,15 +81,15 @@ def add_user_form(first: bool) -> None:
         st.error("Den første bruger skal være administrator.")
         return
 
-    def add(s):
-        auth.add_user(s, name or "", role, pw or "", full_name=full or "", who=username(),
-                      must_change_password=bool(must))
+    def add():
+        auth.create_user(engine(), name or "", role, pw or "", full_name=full or "", who=username(),
+                         must_change_password=bool(must))
 
     if _do("add", add, f"Brugeren «{(name or '').strip().lower()}» er oprettet som {auth.ROLES[role]}."):
         st.rerun()
 
 
-def edit_user_part(users: list[auth.User]) -> None:
+def edit_user_part(users: list[auth.UserView]) -> None:
     st.markdown("#### Ret en bruger")
     by = {u.username: u for u in users}
     name = st.selectbox("Bruger", list(by), key="adm_user", index=None, placeholder="Vælg en bruger",
@@ -107,16 +106,16 @@ def edit_user_part(users: list[auth.User]) -> None:
         role = st.selectbox("Rolle", roles, index=roles.index(u.role) if u.role in roles else 0,
                             key=f"adm_role_{name}", format_func=lambda r: auth.ROLES[r])
         if st.button("Skift rolle", key=f"adm_role_btn_{name}", disabled=role == u.role):
-            if _do("edit", lambda s: auth.set_role(s, name, role, who=me),
+            if _do("edit", lambda: auth.change_role(engine(), name, role, who=me),
                    f"{name} har nu rollen {auth.ROLES[role]}."):
                 st.rerun()
         if u.active:
             if st.button("Deaktivér brugeren", key=f"adm_off_{name}", icon=":material/person_off:",
                          help="Brugeren kan ikke logge ind; alt, hun eller han har gjort, bevares."):
-                if _do("edit", lambda s: auth.set_active(s, name, False, who=me), f"{name} er deaktiveret."):
+                if _do("edit", lambda: auth.change_active(engine(), name, False, who=me), f"{name} er deaktiveret."):
                     st.rerun()
         elif st.button("Aktivér brugeren", key=f"adm_on_{name}", icon=":material/person_check:"):
-            if _do("edit", lambda s: auth.set_active(s, name, True, who=me), f"{name} er aktiveret igen."):
+            if _do("edit", lambda: auth.change_active(engine(), name, True, who=me), f"{name} er aktiveret igen."):
                 st.rerun()
     with c2:
         with st.form(f"adm_pw_{name}", clear_on_submit=True):
@@ -124,14 +123,13 @@ def edit_user_part(users: list[auth.User]) -> None:
                                autocomplete="new-password",
                                help=f"Mindst {auth.MIN_PASSWORD} tegn. Brugeren skal vælge sin egen ved næste login.")
             reset = st.form_submit_button("Giv ny adgangskode", key=f"adm_pw_btn_{name}", icon=":material/key:")
-        if reset and _do("edit", lambda s: auth.set_password(s, name, pw or "", who=me, must_change=True),
+        if reset and _do("edit", lambda: auth.reset_password(engine(), name, pw or "", who=me),
                          f"{name} har fået en ny adgangskode og skal vælge sin egen ved næste login."):
             st.rerun()
 
 
 def users_part() -> None:
-    with session_scope(engine()) as s:
-        users = auth.list_users(s)
+    users = auth.user_list(engine())
     st.markdown(f"#### Brugere ({len(users)})")
     if users:
         users_table(users)
@@ -176,7 +174,7 @@ def sites_part() -> None:
         if submitted:
             if not stype:
                 st.error("Vælg om stedet er et værested eller en boform.")
-            elif _do("site_add", lambda s: store.add_site(s, name or "", stype, prefix or None, who=me),
+            elif _do("site_add", lambda: svc.add_site(engine(), name or "", stype, prefix or None, who=me),
                      f"Stedet «{' '.join((name or '').split())}» er tilføjet."):
                 st.rerun()
     with right:
@@ -199,7 +197,7 @@ def sites_part() -> None:
             save = st.form_submit_button("Gem", key=f"adm_site_save_{sid}")
         st.caption("Respondent-id'er, der allerede er givet, beholder forkortelsen. Omdøb helst, når feltcomputernes "
                    "pakker er flettet ind: en pakke med det gamle navn ville ellers oprette stedet igen.")
-        if save and _do("site_edit", lambda s: store.rename_site(s, sid, new_name, new_type, who=me),
+        if save and _do("site_edit", lambda: svc.rename_site(engine(), sid, new_name, new_type, who=me),
                         f"Stedet hedder nu «{' '.join((new_name or '').split())}» "
                         f"({svc.SITE_TYPES.get(new_type, new_type).lower()})."):
             st.rerun()

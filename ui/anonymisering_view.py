@@ -1,17 +1,15 @@
 """The Anonymisering page: the masked text next to the original (masked spans highlighted) for a
 text typed in and for every quote, with why each span was masked (which list or rule); the
 always-mask list (names and places the researcher wants masked everywhere) and the never-mask
-list (words that are no names or places in this study). All logic is in `coding.anonymise`.
-
-The page script ui/anonymisering.py only calls main(); the code lives here so it is imported once.
+list (words that are no names or places in this study). All logic is in `coding.anonymise`; the
+page's units of work (each its own transaction) in `coding.service`.
 """
 from __future__ import annotations
 
 import streamlit as st
 
 from coding import anonymise as an
-from coding import quotebank as qb
-from survey.db import session_scope
+from coding import service
 from ui.common import engine, guide, h, md, require_page, when
 from ui.workbench import action, flash, highlight, html_block, need_coder, setup_page, show_flash
 
@@ -22,8 +20,7 @@ TAG_TITLES = {"navn": "navn", "cpr": "CPR-nummer", "telefon": "telefonnummer", "
 
 def anonymiser() -> an.Anonymiser:
     """The built-in lists plus the study's own names and the always-mask list, as stored now."""
-    with session_scope(engine()) as s:
-        return an.Anonymiser.from_store(s)
+    return service.anonymiser(engine())
 
 
 def side_by_side(a: an.Anonymiser, text: str, key: str) -> None:
@@ -65,9 +62,7 @@ def _add_term() -> None:
     who = need_coder()
     term = st.session_state.get("an_term") or ""
     kind = st.session_state.get("an_kind") or "navn"
-    with session_scope(engine()) as s:
-        row = an.add_mask_term(s, term, kind, who=who)
-        shown = row.term
+    shown = service.add_mask_term(engine(), term, kind, who)
     st.session_state["an_term"] = ""
     flash("an_terms", "success", f"«{shown}» maskeres nu altid som {'[navn]' if kind == 'navn' else '[sted]'}.")
 
@@ -75,16 +70,14 @@ def _add_term() -> None:
 @action("an_keep")
 def _keep_word(word: str) -> None:
     who = need_coder()
-    with session_scope(engine()) as s:
-        shown = an.add_keep_term(s, word, who=who).term
+    shown = service.add_keep_term(engine(), word, who)
     flash("an_keep", "success", f"«{shown}» maskeres ikke længere i undersøgelsen.")
 
 
 @action("an_keep")
 def _add_keep() -> None:
     who = need_coder()
-    with session_scope(engine()) as s:
-        shown = an.add_keep_term(s, st.session_state.get("an_keep_term") or "", who=who).term
+    shown = service.add_keep_term(engine(), st.session_state.get("an_keep_term") or "", who)
     st.session_state["an_keep_term"] = ""
     flash("an_keep", "success", f"«{shown}» maskeres aldrig i undersøgelsen.")
 
@@ -92,8 +85,7 @@ def _add_keep() -> None:
 @action("an_keep")
 def _remove_keep(term_id: int) -> None:
     need_coder()
-    with session_scope(engine()) as s:
-        done = an.remove_mask_term(s, term_id)
+    done = service.remove_mask_term(engine(), term_id)
     flash("an_keep", "success" if done else "info",
           "Fjernet fra listen: ordet maskeres igen, hvor listerne eller reglerne finder det." if done
           else "Ordet var allerede fjernet fra listen.")
@@ -102,8 +94,7 @@ def _remove_keep(term_id: int) -> None:
 @action("an_terms")
 def _remove_term(term_id: int) -> None:
     need_coder()
-    with session_scope(engine()) as s:
-        done = an.remove_mask_term(s, term_id)
+    done = service.remove_mask_term(engine(), term_id)
     flash("an_terms", "success" if done else "info",
           "Fjernet fra listen." if done else "Ordet var allerede fjernet fra listen.")
 
@@ -121,8 +112,7 @@ def text_part(a: an.Anonymiser) -> None:
 
 def quote_part(a: an.Anonymiser) -> None:
     st.markdown("#### Citater")
-    with session_scope(engine()) as s:
-        rows = qb.quote_bank(s, guide())
+    rows = service.quote_bank(engine(), guide())
     if not rows:
         st.caption("Ingen citater endnu.")
         return
@@ -153,8 +143,7 @@ def terms_part() -> None:
              label_visibility="collapsed")
     c2.button("Tilføj", key="an_add", on_click=_add_term, type="primary", width="stretch")
     show_flash("an_terms")
-    with session_scope(engine()) as s:
-        terms = an.list_mask_terms(s)
+    terms = service.mask_terms(engine())
     if not terms:
         st.caption("Listen er tom.")
     for t in terms:
@@ -173,8 +162,7 @@ def keep_part() -> None:
     c1.text_input("Ord", key="an_keep_term", max_chars=an.TERM_MAX)
     c2.button("Tilføj", key="an_keep_add", on_click=_add_keep, width="stretch")
     show_flash("an_keep")
-    with session_scope(engine()) as s:
-        terms = an.list_keep_terms(s)
+    terms = service.keep_terms(engine())
     if not terms:
         st.caption("Listen er tom.")
     for t in terms:

@@ -1,18 +1,16 @@
 """The Citatbank page: every quote with its respondent's user group, site type and theme codes;
 search and filter; mark quotes for the report; code quotes (with the tagger's suggestions); export
-the shown quotes, anonymised, as XLSX or CSV. All logic is in `coding.quotebank`.
-
-The page script ui/citatbank.py only calls main(); the code lives here so it is imported once.
+the shown quotes, anonymised, as XLSX or CSV. All logic is in `coding.quotebank`; the page's units of
+work (each its own transaction) in `coding.service`.
 """
 from __future__ import annotations
 
 import streamlit as st
 
 from archetypes.model import GROUPS
-from coding import codebook as cb
 from coding import quotebank as qb
+from coding import service
 from coding.tabular import frame_to_csv, frame_to_xlsx
-from survey.db import session_scope
 from ui.common import engine, guide, h, md, require_page
 from ui.workbench import (action, code_options, codebook_entries, highlight, html_block, need_coder,
                           setup_page, show_flash, suggestion_rows, suggestion_spans, tagger, training_panel)
@@ -46,8 +44,7 @@ def filters() -> dict:
 
 def export_bytes(eng, g, flt: dict, fmt: str) -> bytes:
     """The quotes matching `flt`, anonymised (always), as XLSX or CSV bytes."""
-    with session_scope(eng) as s:
-        df = qb.export_quotes(s, g, anonymised=True, **flt)
+    df = service.export_quotes(eng, g, **flt)
     return frame_to_xlsx(df, "Citater", title="Brugerblik – citater (anonymiseret)") if fmt == "xlsx" \
         else frame_to_csv(df)
 
@@ -58,8 +55,7 @@ def export_bytes(eng, g, flt: dict, fmt: str) -> bytes:
 def _mark(qid: int, key: str, was: bool) -> None:
     try:
         who = need_coder()
-        with session_scope(engine()) as s:
-            qb.mark_for_report(s, qid, bool(st.session_state.get(key)), who)
+        service.mark_for_report(engine(), qid, bool(st.session_state.get(key)), who)
     except Exception:
         st.session_state[key] = was
         raise
@@ -69,16 +65,14 @@ def _mark(qid: int, key: str, was: bool) -> None:
 def _code(qid: int) -> None:
     who = need_coder()
     codes = st.session_state.get(f"cb_codes_{qid}") or []
-    with session_scope(engine()) as s:
-        qb.code_quote(s, qid, codes, who, source="manuel")
+    service.code_quote(engine(), qid, codes, who, source="manuel")
     st.session_state[f"cb_codes_{qid}"] = []
 
 
 @action("sugg")
 def _uncode(qid: int, code: str) -> None:
     who = need_coder()
-    with session_scope(engine()) as s:
-        qb.uncode_quote(s, qid, [code], who)
+    service.uncode_quote(engine(), qid, [code], who)
 
 
 def _clear_filters() -> None:
@@ -155,13 +149,9 @@ def main() -> None:
     st.session_state.setdefault("cb_marked", ALL)
     filter_bar(keys, label)
     flt = filters()
-    with session_scope(engine()) as s:
-        total = len(qb.quote_bank(s, g))
-        try:
-            rows = qb.quote_bank(s, g, **flt)
-        except qb.StoreError as e:  # a filter value the bank refuses (e.g. a code deleted meanwhile)
-            st.error(md(str(e)))
-            rows = []
+    total, rows, refused = service.quote_bank_page(engine(), g, **flt)
+    if refused:  # a filter value the bank refuses (e.g. a code deleted meanwhile)
+        st.error(md(refused))
     c1, c2, c3 = st.columns([4, 2, 2], vertical_alignment="center")
     c1.markdown(f"**Viser {len(rows)} af {total} citater** · {sum(r.for_report for r in rows)} markeret til "
                 "rapporten")
@@ -177,8 +167,7 @@ def main() -> None:
         st.info("Der er ingen citater endnu. Citater gemmes under interviewet (knappen «❝ Citat») eller fra en "
                 "transskription (knappen «Til citatbanken»).")
     sugg = tagger(entries).suggest_many([r.text for r in shown]) if shown else []
-    with session_scope(engine()) as s:
-        decided = {r.quote_id: cb.decisions_for(s, "quote", r.quote_id) for r in shown}
+    decided = service.decisions_for(engine(), "quote", [r.quote_id for r in shown])
     for r, sg in zip(shown, sugg):
         quote_block(r, sg, decided[r.quote_id], keys, label)
     export_part(flt, len(rows))

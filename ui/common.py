@@ -14,13 +14,11 @@ import zoneinfo
 import streamlit as st
 
 from survey import auth
-from survey.db import database_url, get_engine, session_scope
+from survey.db import database_url, get_engine
 from survey.guide import Guide, GuideError, load_guide
 
 log = logging.getLogger("brugerblik.ui")
 
-START_PAGE = "ui/interview_start.py"
-INTERVIEW_PAGE = "ui/interview.py"
 DEFAULT_TZ = "Europe/Copenhagen"
 
 
@@ -43,8 +41,7 @@ DENIED = "Adgang nægtet"
 
 def store_is_open() -> bool:
     """True when the store has no users: single-user mode, no login (auth.is_open)."""
-    with session_scope(engine()) as s:
-        return auth.is_open(s)
+    return auth.store_is_open(engine())
 
 
 def principal() -> auth.Principal | None:

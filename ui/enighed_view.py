@@ -6,9 +6,7 @@ archetype, overall satisfaction and the theme codes. The comparison — per vari
 agreement, Cohen's kappa and Krippendorff's alpha, the list of disagreements — is shown only
 when asked for, and there the coders settle a final value per disagreement (or all agreed units
 at once). All logic (and the statistics, from scikit-learn and krippendorff) is in
-`coding.agreement`.
-
-The page script ui/enighed.py only calls main(); the code lives here so it is imported once.
+`coding.agreement`; the page's units of work (each its own transaction) in `coding.service`.
 """
 from __future__ import annotations
 
@@ -19,7 +17,7 @@ import streamlit as st
 
 from archetypes.model import ARCHETYPES
 from coding import agreement as ag
-from survey.db import session_scope
+from coding import service
 from ui.common import engine, guide, h, md, require_page
 from ui.workbench import (action, codebook_entries, flash, html_block, need_coder, respondent_picker,
                           setup_page, show_flash)
@@ -67,12 +65,9 @@ def value_label(var: str, value: str | None) -> str:
 def _save(rid: str, keys: dict[str, str], theme_keys: list[str]) -> None:
     who = need_coder()
     ss = st.session_state
-    unit = ("respondent", rid)
-    with session_scope(engine()) as s:  # all or nothing
-        ag.record(s, who, unit, ARK, ss.get(keys["ark"]) or None, guide=guide())
-        ag.record(s, who, unit, TILF, ss.get(keys["tilf"]) or None, guide=guide())
-        if ss.get(keys["tema_on"]):
-            ag.record_themes(s, who, unit, ss.get(keys["tema"]) or [], theme_keys)
+    service.record_blind_coding(  # all or nothing
+        engine(), guide(), who, rid, {ARK: ss.get(keys["ark"]) or None, TILF: ss.get(keys["tilf"]) or None},
+        themes=(ss.get(keys["tema"]) or []) if ss.get(keys["tema_on"]) else None, theme_codes=theme_keys)
     flash("en_code", "success", f"Din kodning af {rid} er gemt.")
 
 
@@ -80,16 +75,14 @@ def _save(rid: str, keys: dict[str, str], theme_keys: list[str]) -> None:
 def _settle(kind: str, uid: str, var: str, key: str, note_key: str) -> None:
     who = need_coder()
     value = st.session_state.get(key)
-    with session_scope(engine()) as s:
-        ag.settle(s, (kind, uid), var, value, who, st.session_state.get(note_key) or None, guide=guide())
+    service.settle(engine(), guide(), (kind, uid), var, value, who, st.session_state.get(note_key) or None)
     flash("en_settle", "success", f"Endelig værdi gemt for {uid}.")
 
 
 @action("en_settle")
 def _settle_agreed(var: str, a: str, b: str) -> None:
     who = need_coder()
-    with session_scope(engine()) as s:
-        n = ag.settle_agreed(s, var, a, b, who, guide=guide())
+    n = service.settle_agreed(engine(), guide(), var, a, b, who)
     flash("en_settle", "success", f"{n} enheder, hvor I er enige, er afklaret.")
 
 
@@ -105,10 +98,7 @@ def coding_part(who: str, names: dict[str, str], themes) -> None:
     if r is None:
         return
     rid = r.respondent_id
-    with session_scope(engine()) as s:
-        mine = {var: v for (kind, uid, var), v in ag.values_for(s, who, unit_kind="respondent").items()
-                if uid == rid}
-        counts = ag.progress(s)
+    mine, counts = service.own_coding(engine(), who, rid)
     g = guide()
     keys = {w: ck(who, rid, w) for w in ("ark", "tilf", "tema", "tema_on")}
     theme_keys = [e.key for e in themes]
@@ -188,8 +178,7 @@ def compare_part(names: dict[str, str]) -> None:
                    key="en_compare")
     if not on:
         return
-    with session_scope(engine()) as s:
-        coders = ag.coders(s)
+    coders = service.coders(engine())
     if len(coders) < 2:
         st.info("Der skal være mindst to kodere, før enigheden kan beregnes.")
         return
@@ -201,8 +190,7 @@ def compare_part(names: dict[str, str]) -> None:
     if st.session_state.get("en_b") not in others:
         st.session_state["en_b"] = others[0]
     b = c2.selectbox("Koder B", others, key="en_b")
-    with session_scope(engine()) as s:
-        results = ag.agreement_summary(s, a, b)
+    results = service.agreement_summary(engine(), a, b)
     if not results:
         st.info("Ingen variable er dobbeltkodet endnu.")
         return

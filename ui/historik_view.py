@@ -1,4 +1,4 @@
-"""The «Historik» page: a respondent's full audit trail, read-only (page script: ui/historik.py).
+"""The «Historik» page: a respondent's full audit trail, read-only (`ui.pages.historik`).
 
 Answers changed after completion, the researcher's coding, quotes, transcripts, settled
 disagreements, imports, merges of field packages and every consent record — who, when,
@@ -16,7 +16,6 @@ import streamlit as st
 
 from survey import history
 from survey import interview as svc
-from survey.db import session_scope
 from ui.common import allows, engine, guide, inject_css, local, md, require_page, when
 from ui.workbench import select_respondent
 
@@ -50,8 +49,7 @@ def frame(g, rows: list[history.HistoryRow]) -> pd.DataFrame:
 
 def respondent_part() -> None:
     g = guide()
-    with session_scope(engine()) as s:
-        refs = history.respondents(s)
+    refs = history.list_respondents(engine())
     if not refs:
         st.info("Der er ingen respondenter endnu.")
         return
@@ -60,8 +58,7 @@ def respondent_part() -> None:
     rid = select_respondent(PICK, list(by), label=f"Respondent ({len(by)})",
                             format_func=lambda r: f"{r} · {by[r].site or '—'} · "
                                                   f"{svc.STATUS_LABELS.get(by[r].status, by[r].status)}")
-    with session_scope(engine()) as s:
-        rows = history.respondent_history(s, by[rid].interview_id, g)
+    rows = history.history_of(engine(), by[rid].interview_id, g)
     kinds = sorted({r.kind_label for r in rows})
     st.markdown(f"**{len(rows)} registreringer** for {md(rid)}" + (f" ({md(', '.join(kinds))})" if kinds else ""))
     if not rows:
@@ -73,8 +70,7 @@ def respondent_part() -> None:
 
 def admin_part() -> None:
     g = guide()
-    with session_scope(engine()) as s:
-        rows = history.admin_history(s)
+    rows = history.admin_history_of(engine())
     st.markdown(f"**{len(rows)} ændringer af brugere og steder** (nyeste først)")
     if rows:
         st.dataframe(frame(g, rows), hide_index=True, width="stretch", key="hist_admin_table")

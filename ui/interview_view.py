@@ -1,7 +1,6 @@
 """The interview page, section by section (URL: /interview?iv=<id>&afsnit=<section>).
 
-The page script ui/interview.py only calls main(); the code lives here so it is imported once
-per process rather than compiled on every rerun."""
+The page is `ui.pages.interview`, which calls main()."""
 from __future__ import annotations
 
 import json
@@ -11,10 +10,11 @@ import streamlit as st
 
 from survey import interview as svc
 from ui import items as ui_items
-from ui.common import (INTERVIEW_PAGE, START_PAGE, deny, engine, guide, h, hms, inject_css, local, md, principal,
+from ui.common import (deny, engine, guide, h, hms, inject_css, local, md, principal,
                        require_page, safe_callback, username, when, wkey)
 from ui.dates import DATE_HELP, clamp, date_limits
 from ui.lists import open_interviews
+from ui.pages import INTERVIEW_PAGE, START_PAGE, page
 
 OM = "_om"        # the interview's own fields (interviewer, date, ...)
 QUOTES = "_citater"
@@ -78,7 +78,7 @@ def sidebar(ctx: ui_items.Ctx, secs: list[svc.Section], stat: list[svc.SectionSt
             labels[s.name] = f"{i}. {md(s.label)}{status_mark(by_name[s.name])}"
         st.radio("Afsnit", nav_options(secs), format_func=lambda n: labels.get(n, n), key=f"nav_{info.id}")
         st.caption(":material/check_circle: færdig · :material/pending: i gang")
-        st.page_link(START_PAGE, label="Alle interviews", icon=":material/list:")
+        st.page_link(page(START_PAGE), label="Alle interviews", icon=":material/list:")
 
 
 @st.fragment(run_every="30s")
@@ -131,16 +131,11 @@ def journal_banner(info: svc.InterviewInfo) -> None:
     """A case file whose user no longer consents: say so before anything is typed (saving is refused)."""
     if info.informant != "journal" or not info.editable:
         return
-    from survey.db import session_scope
-    from survey.source_store import check_journal_consent
-    from survey.sources import JournalConsentError
+    from survey.source_store import journal_consent_problem  # only for case files: not at the page's start
 
-    with session_scope(engine()) as s:
-        iv = s.get(svc.Interview, info.id)
-        try:
-            check_journal_consent(s, iv.subject_interview_id if iv else None)
-        except JournalConsentError as e:
-            st.error(md(str(e)) + " Intet kan gemmes i dette journaludtræk.", icon=":material/block:")
+    problem = journal_consent_problem(engine(), info.id)
+    if problem:
+        st.error(md(problem) + " Intet kan gemmes i dette journaludtræk.", icon=":material/block:")
 
 
 def banner(info: svc.InterviewInfo, g, editor: str | None) -> None:
@@ -243,7 +238,7 @@ def about_view(ctx: ui_items.Ctx) -> None:
                 except svc.InterviewError as e:
                     st.error(str(e))
                 else:
-                    st.switch_page(START_PAGE)
+                    st.switch_page(page(START_PAGE))
 
 
 def quotes_view(ctx: ui_items.Ctx) -> None:
@@ -259,7 +254,7 @@ def quotes_view(ctx: ui_items.Ctx) -> None:
         sec = svc.section_of(g, q.item_code)
         target = sec.name if sec else OM
         with st.container(border=True):
-            st.page_link(INTERVIEW_PAGE, label=svc.quote_question(g, q.item_code)[:120],
+            st.page_link(page(INTERVIEW_PAGE), label=svc.quote_question(g, q.item_code)[:120],
                          query_params={"iv": ctx.iid, "afsnit": target, "q": q.item_code},
                          icon=":material/arrow_forward:")
             ui_items.quote_editor(ctx, q, label=f"Citat · oprettet {when(q.created_at)}"
@@ -279,7 +274,7 @@ def finish_view(ctx: ui_items.Ctx) -> None:
         if missing:
             st.warning(f"Der mangler {len(missing)} obligatoriske svar. Klik for at gå til spørgsmålet:")
             for m in missing:
-                st.page_link(INTERVIEW_PAGE, label=f"{m.section_label} › {m.label[:110]}",
+                st.page_link(page(INTERVIEW_PAGE), label=f"{m.section_label} › {m.label[:110]}",
                              query_params={"iv": info.id, "afsnit": m.section or OM, "q": m.code},
                              icon=":material/arrow_forward:")
             reason_key = f"reason_{info.id}"
@@ -377,7 +372,7 @@ def main() -> None:
     if not iid:
         st.title("Interview")
         st.info("Intet interview valgt. Start et nyt eller fortsæt et af dem herunder.")
-        st.page_link(START_PAGE, label="Start et nyt interview", icon=":material/add:")
+        st.page_link(page(START_PAGE), label="Start et nyt interview", icon=":material/add:")
         open_interviews(g)
         return
     info, may = svc.find_for(engine(), iid, p)
@@ -386,7 +381,7 @@ def main() -> None:
     if info is None:
         st.title("Interview")
         st.error("Interviewet findes ikke. Måske er linket forkert, eller kladden er slettet.")
-        st.page_link(START_PAGE, label="Til oversigten", icon=":material/list:")
+        st.page_link(page(START_PAGE), label="Til oversigten", icon=":material/list:")
         return
     st.session_state[ui_items.INFORMANT.format(iid)] = info.informant
     ctx = ui_items.load_ctx(iid)  # issue 7: a case worker's, contact person's, leader's or case file's own guide

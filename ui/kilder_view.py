@@ -9,7 +9,7 @@ is missing ("Ingen sagsbehandler", "Ingen tilladelse" …; `survey.source_store.
 audited). Case files are only read here; they are opened for extraction on the start page, and
 only with the user's consent.
 
-The page script ui/kilder.py only calls main().
+The page is `ui.pages.kilder`.
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from survey import source_store
 from survey.sources import (INFORMANT_LABELS, KILDE_LABELS, SITE_KILDER, SOURCE_STATUS, STATUS_FOR, SourceError,
                             side_by_side, source_problems, source_status)
 from survey.store import StoreError, load_wide
-from ui.common import INTERVIEW_PAGE, engine, guide, md, require_page, when
+from ui.common import engine, guide, md, require_page, when
+from ui.pages import INTERVIEW_PAGE, page
 from ui.workbench import action, current_coder, flash, respondent_picker, setup_page, show_flash
 
 log = logging.getLogger("brugerblik.ui")
@@ -119,7 +120,7 @@ def status_part(rid: str, user: dict, wide: pd.DataFrame, frames: dict, reasons:
                 ids = (r.get("source_id") or "").split(";")
                 for row in by_kilde.get(kilde, []):
                     if row.respondent_id in ids:
-                        c1.page_link(INTERVIEW_PAGE, label=f"{row.respondent_id} "
+                        c1.page_link(page(INTERVIEW_PAGE), label=f"{row.respondent_id} "
                                      f"({svc.STATUS_LABELS.get(row.status, row.status).lower()})",
                                      query_params={"iv": row.id}, icon=":material/open_in_new:")
                 if kilde == "leder" and not by_kilde.get(kilde):
@@ -160,11 +161,10 @@ def main() -> None:
     wide = load_wide(engine(), g, respondent_ids=[rid])
     if wide.empty:  # issue 12: consent to the interview withdrawn — nothing of theirs is shown or changed
         from survey import privacy
-        from survey.db import session_scope
         from ui.privacy_view import privacy_part
 
-        with session_scope(engine()) as s:
-            on = privacy.withdrawn_purposes(s, [user["interview_id"]]).get(user["interview_id"], {}).get("interview")
+        on = next((w.withdrawn_on for w in privacy.list_withdrawals(engine())
+                   if w.interview_id == user["interview_id"] and w.purpose == "interview"), None)
         st.info(f"**{md(rid)}** har trukket samtykket til interviewet tilbage"
                 + (f" ({on.strftime('%d.%m.%Y')})" if on else "") + ": respondentens svar og kilderne om "
                 "vedkommende vises ikke, udelades af alle eksporter og kan ikke ændres. De kan slettes nedenfor.")

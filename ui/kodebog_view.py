@@ -3,16 +3,13 @@ description and cue words, try the cue words on a sentence, export (JSON, XLSX, 
 All logic is in `coding.codebook` (and `coding.nlp` for the try-out). The report's themes are in
 the codebook on first use (`ui.workbench.seed_codebook`); the button «Indlæs rapportens temaer» is
 offered only when a researcher has emptied it. An imported file is checked at once, in Danish
-(`ui.uploads`).
-
-The page script ui/kodebog.py only calls main(); the code lives here so it is imported once.
+(`ui.uploads`). The page's units of work (each its own transaction) are in `coding.service`.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from coding import codebook as cb
-from survey.db import session_scope
+from coding import service
 from ui.common import engine, h, md, require_page
 from ui.uploads import UploadRule, take, upload_field
 from ui.workbench import (action, code_options, current_coder, flash, highlight, html_block, need_coder,
@@ -32,8 +29,7 @@ def ek(code_id: int, what: str) -> str:
 
 @action("kb")
 def _seed() -> None:
-    with session_scope(engine()) as s:
-        n = cb.ensure_seeded(s, who=current_coder() or None)
+    n = service.seed_codebook(engine(), who=current_coder() or None)
     flash("kb", "success" if n else "info",
           f"Kodebogen er oprettet med rapportens temaer ({n} koder)." if n else "Kodebogen havde allerede koder.")
 
@@ -42,11 +38,10 @@ def _seed() -> None:
 def _add() -> None:
     need_coder()
     ss = st.session_state
-    with session_scope(engine()) as s:
-        c = cb.create_code(s, ss.get("kb_new_name") or "", key=(ss.get("kb_new_key") or "").strip() or None,
-                           parent=ss.get("kb_new_parent") or None, description=ss.get("kb_new_desc") or "",
-                           cues=ss.get("kb_new_cues") or "")
-        key, name = c.key, c.name
+    key, name = service.create_code(engine(), ss.get("kb_new_name") or "",
+                                    key=(ss.get("kb_new_key") or "").strip() or None,
+                                    parent=ss.get("kb_new_parent") or None, description=ss.get("kb_new_desc") or "",
+                                    cues=ss.get("kb_new_cues") or "")
     for k in NEW_FIELDS:
         ss[k] = ""
     ss[SEL] = key
@@ -57,22 +52,13 @@ def _add() -> None:
 def _save(code_id: int) -> None:
     need_coder()
     ss = st.session_state
-    with session_scope(engine()) as s:  # one transaction: a refused part leaves the code as it was
-        c = cb.get_code(s, code_id)
-        name = ss.get(ek(code_id, "name")) or ""
-        key = (ss.get(ek(code_id, "key")) or "").strip()
-        if name != c.name or (key and key != c.key):
-            cb.rename_code(s, c, name, key=key if key and key != c.key else None)
-        parent = ss.get(ek(code_id, "parent")) or None
-        old_parent = cb.get_code(s, c.parent_id).key if c.parent_id else None
-        if parent != old_parent:
-            cb.move_code(s, c, parent)
-        cb.set_description(s, c, ss.get(ek(code_id, "desc")) or "")
-        cb.set_cues(s, c, ss.get(ek(code_id, "cues")) or "")
-        new_key, new_name, cues = c.key, c.name, "\n".join(c.cue_list())
-    ss[SEL] = new_key
-    ss[ek(code_id, "cues")] = cues  # the cleaned list (blank lines and duplicates dropped)
-    flash("kb_edit", "success", f"Koden «{new_name}» er gemt.")
+    saved = service.save_code(  # one transaction: a refused part leaves the code as it was
+        engine(), code_id, name=ss.get(ek(code_id, "name")) or "", key=(ss.get(ek(code_id, "key")) or "").strip(),
+        parent=ss.get(ek(code_id, "parent")) or None, description=ss.get(ek(code_id, "desc")) or "",
+        cues=ss.get(ek(code_id, "cues")) or "")
+    ss[SEL] = saved.key
+    ss[ek(code_id, "cues")] = "\n".join(saved.cues)  # the cleaned list (blank lines and duplicates dropped)
+    flash("kb_edit", "success", f"Koden «{saved.name}» er gemt.")
 
 
 @action("kb_edit")
@@ -81,10 +67,7 @@ def _delete(code_id: int) -> None:
     if not st.session_state.get(ek(code_id, "confirm")):
         flash("kb_edit", "warning", "Sæt flueben ved «Ja, slet koden» for at slette.")
         return
-    with session_scope(engine()) as s:
-        c = cb.get_code(s, code_id)
-        name = c.name
-        cb.delete_code(s, c)
+    name = service.delete_code(engine(), code_id)
     st.session_state.pop(SEL, None)
     flash("kb_edit", "success", f"Koden «{name}» er slettet.")
 
@@ -97,11 +80,7 @@ def _import() -> None:
         return
     name, data = take("kb_import_file", UPLOAD, missing="Vælg en fil (JSON eller CSV) først.")  # Danish refusal
     replace = bool(st.session_state.get("kb_import_replace"))
-    with session_scope(engine()) as s:
-        if name.lower().endswith(".csv"):
-            res = cb.import_csv(s, data, replace=replace)
-        else:
-            res = cb.import_json(s, data, replace=replace)
+    res = service.import_codebook(engine(), name, data, replace=replace)
     for k in [k for k in st.session_state if str(k).startswith("kb_e_")]:
         del st.session_state[k]  # the edit fields show the imported values
     flash("kb_io", "success", f"Importeret: {len(res.created)} nye, {len(res.updated)} ændrede, "
@@ -110,7 +89,7 @@ def _import() -> None:
 
 # ---------------------------------------------------------------- parts
 
-def tree_view(rows: list[tuple[cb.Code, int]]) -> None:
+def tree_view(rows: list[tuple]) -> None:
     lines = []
     for c, depth in rows:
         cues = c.cue_list()
@@ -135,7 +114,7 @@ def add_form(keys: list[str], label) -> None:
         show_flash("kb_new")
 
 
-def edit_form(rows: list[tuple[cb.Code, int]], keys: list[str], label) -> None:
+def edit_form(rows: list[tuple], keys: list[str], label) -> None:
     st.markdown("#### Ret en kode")
     if st.session_state.get(SEL) not in keys:
         st.session_state[SEL] = keys[0]
@@ -191,8 +170,7 @@ def try_out(entries) -> None:
 
 def export_part() -> None:
     st.markdown("#### Eksport og import")
-    with session_scope(engine()) as s:
-        js, xl, cs = cb.export_json(s), cb.export_xlsx(s), cb.export_csv(s)
+    js, xl, cs = service.export_codebook(engine())
     c1, c2, c3 = st.columns(3)
     c1.download_button("Hent som JSON", js.encode("utf-8"), file_name="kodebog.json", mime="application/json",
                        key="kb_dl_json", on_click="ignore", icon=":material/download:")
@@ -215,9 +193,7 @@ def main() -> None:
     setup_page("Kodebog")
     show_flash("kb")
     seed_codebook()  # the report's themes on first use
-    with session_scope(engine()) as s:
-        rows = cb.tree(s)
-        entries = cb.entries(s)
+    rows, entries = service.codebook_tree(engine())
     if not rows:
         st.info("Kodebogen er tom (alle koder er slettet). Indlæs rapportens temaer igen (rytme i hverdagen, "
                 "socialt samvær, meningsfuldhed, mentor og spejling, syltet af systemet, brugerinddragelse, økonomi og gæld, arbejdsmarked, misbrug "

@@ -4,19 +4,17 @@ Everything the researcher needs to code the respondent: every answer and quote, 
 respondent's own self-placement, the eight archetype texts; the researcher sets the archetype,
 sees the user group the rule gives and why, may override it with a reason, sets the labour
 market perspective and the overall judgements (instrument.md section 6), links quotes as
-evidence, and reads the audit trail. All logic is in `archetypes.coding`.
-
-The page script ui/kodning.py only calls main(); the code lives here so it is imported once.
+evidence, and reads the audit trail. All logic is in `archetypes.coding`; the page's units of work
+(each its own transaction) in `archetypes.service`.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from archetypes import coding
+from archetypes import coding, service
 from archetypes.model import ARCHETYPES
 from survey import interview as svc
-from survey.db import session_scope
 from ui.common import engine, guide, h, local, md, require_page, when
 from ui.workbench import (action, flash, html_block, need_coder, respondent_label, respondent_picker,
                           respondent_rows, setup_page, show_flash)
@@ -46,8 +44,7 @@ def _set_arketype(iid: str, key: str, stored: str | None) -> None:
     value = st.session_state.get(key) or None
     try:
         who = need_coder()
-        with session_scope(engine()) as s:
-            coding.set_arketype(s, guide(), iid, value, who=who)
+        service.set_arketype(engine(), guide(), iid, value, who=who)
     except Exception:
         st.session_state[key] = stored or BLANK  # what is shown is what is stored
         raise
@@ -59,8 +56,7 @@ def _set_judgement(iid: str, code: str, key: str, stored: str | None) -> None:
     value = st.session_state.get(key) or None
     try:
         who = need_coder()
-        with session_scope(engine()) as s:
-            coding.set_judgement(s, guide(), iid, code, value, who=who)
+        service.set_judgement(engine(), guide(), iid, code, value, who=who)
     except Exception:
         st.session_state[key] = stored or BLANK
         raise
@@ -69,9 +65,8 @@ def _set_judgement(iid: str, code: str, key: str, stored: str | None) -> None:
 @action("group")
 def _override(iid: str, group_key: str, reason_key: str) -> None:
     who = need_coder()
-    with session_scope(engine()) as s:
-        coding.override_group(s, guide(), iid, st.session_state.get(group_key) or "",
-                              st.session_state.get(reason_key) or "", who=who)
+    service.override_group(engine(), guide(), iid, st.session_state.get(group_key) or "",
+                           st.session_state.get(reason_key) or "", who=who)
     st.session_state[reason_key] = ""
     flash("group", "success", "Brugergruppen er overstyret; begrundelsen er gemt i ændringsloggen.")
 
@@ -79,8 +74,7 @@ def _override(iid: str, group_key: str, reason_key: str) -> None:
 @action("group")
 def _clear_override(iid: str, reason_key: str) -> None:
     who = need_coder()
-    with session_scope(engine()) as s:
-        done = coding.clear_override(s, guide(), iid, who=who, reason=st.session_state.get(reason_key) or None)
+    done = service.clear_override(engine(), guide(), iid, who=who, reason=st.session_state.get(reason_key) or None)
     st.session_state[reason_key] = ""
     flash("group", "success" if done else "info",
           "Overstyringen er fjernet; reglen gælder igen." if done else "Der var ingen overstyring.")
@@ -91,11 +85,7 @@ def _evidence(iid: str, qid: int, key: str, was: bool) -> None:
     on = bool(st.session_state.get(key))
     try:
         who = need_coder()
-        with session_scope(engine()) as s:
-            if on:
-                coding.link_evidence(s, iid, [qid], who=who)
-            else:
-                coding.unlink_evidence(s, iid, [qid], who=who)
+        service.set_evidence(engine(), iid, qid, on, who=who)
     except Exception:
         st.session_state[key] = was
         raise
@@ -272,8 +262,7 @@ def main() -> None:
                   disabled=ids.index(r.respondent_id) == len(ids) - 1, width="stretch")
     show_flash("nav")
     iid = r.interview_id
-    with session_scope(engine()) as s:
-        v = coding.coding_view(s, guide(), iid)
+    v = service.coding_view(engine(), guide(), iid)
     header(v)
     left, right = st.columns([5, 7], gap="large")
     with left:

@@ -5,7 +5,8 @@ import streamlit as st
 
 from survey import interview as svc
 from survey.guide import Guide
-from ui.common import INTERVIEW_PAGE, engine, h, md, principal, when
+from ui.common import engine, h, md, principal, when
+from ui.pages import INTERVIEW_PAGE, page
 
 MAX_OPEN_ROWS = 100
 
@@ -30,7 +31,7 @@ def open_interviews(g: Guide) -> None:
             with c[0]:
                 # no afsnit in the link: the interview page opens where the last answer was saved
                 # (survey.interview.resume_section) and then keeps that section in the URL
-                st.page_link(INTERVIEW_PAGE, label=r.respondent_id, query_params={"iv": r.id},
+                st.page_link(page(INTERVIEW_PAGE), label=r.respondent_id, query_params={"iv": r.id},
                              icon=":material/play_arrow:", help=resume_help(r))
             if r.informant != "bruger":  # issue 7: a case worker's, contact person's, leader's interview or a file
                 c[0].caption(source_note(r))
@@ -100,5 +101,5 @@ def completed_picker() -> None:
     choice = st.selectbox(f"Find et afsluttet interview ({len(rows)})", list(label), index=None,
                           format_func=label.__getitem__, placeholder="Skriv respondent-id …", key="done_pick")
     if choice:
-        st.page_link(INTERVIEW_PAGE, label=f"Åbn {label[choice]}", query_params={"iv": choice},
+        st.page_link(page(INTERVIEW_PAGE), label=f"Åbn {label[choice]}", query_params={"iv": choice},
                      icon=":material/open_in_new:")

@@ -14,7 +14,8 @@ import streamlit as st
 from survey import interview as svc
 from survey import source_store
 from survey.sources import JournalConsentError, SourceError
-from ui.common import INTERVIEW_PAGE, engine, md, today
+from ui.common import engine, md, today
+from ui.pages import INTERVIEW_PAGE, page
 from ui.dates import DATE_HELP, date_limits
 
 INFORMANT_KEY = "start_informant"
@@ -99,4 +100,4 @@ def source_form(informant: str, own: str | None, principal=None) -> None:
         except (svc.InterviewError, SourceError) as e:
             st.error(md(str(e)))
             return
-        st.switch_page(INTERVIEW_PAGE, query_params={"iv": info.id})
+        st.switch_page(page(INTERVIEW_PAGE), query_params={"iv": info.id})

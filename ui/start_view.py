@@ -1,10 +1,11 @@
-"""The start page: start a new interview, resume a draft, open a completed one (page script: ui/interview_start.py)."""
+"""The start page: start a new interview, resume a draft, open a completed one (`ui.pages.start`)."""
 from __future__ import annotations
 
 import streamlit as st
 
 from survey import interview as svc
-from ui.common import INTERVIEW_PAGE, engine, guide, inject_css, md, principal, require_page, today, username
+from ui.common import engine, guide, inject_css, md, principal, require_page, today, username
+from ui.pages import INTERVIEW_PAGE, page
 from ui.dates import DATE_HELP, date_limits
 from ui.lists import completed_picker, open_interviews
 from ui.source_start import informant_choice, source_form
@@ -67,7 +68,7 @@ def start_form() -> None:
             st.error(str(e))
             return
         st.session_state.pop("start_site", None)
-        st.switch_page(INTERVIEW_PAGE, query_params={"iv": info.id})
+        st.switch_page(page(INTERVIEW_PAGE), query_params={"iv": info.id})
 
 
 def main() -> None:

@@ -5,17 +5,15 @@ only on the respondent's own turns, not the interviewer's questions («Forslag t
 hand with one or more codes and a memo; train the model from the decisions and see its
 cross-validated precision and recall per code. All logic is in `coding.transcripts`,
 `coding.codebook` and `coding.nlp`. The upload is checked at once, in Danish (`ui.uploads`):
-extension, size and content; a refused file is never imported.
-
-The page script ui/transskriptioner.py only calls main(); the code lives here so it is imported once.
+extension, size and content; a refused file is never imported. The page's units of work (each its own
+transaction) are in `coding.service`.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from coding import codebook as cb
+from coding import service
 from coding import transcripts as tr
-from survey.db import session_scope
 from ui.common import engine, h, require_page, when
 from ui.uploads import UploadRule, take, upload_field
 from ui.workbench import (action, code_options, codebook_entries, flash, highlight, html_block, need_coder,
@@ -43,8 +41,7 @@ def _import(iid: str) -> None:
         flash("tr_import", "warning", f"Vælg en fil ({UPLOAD.allowed}) først.")
         return
     name, data = take("tr_file", UPLOAD, missing=f"Vælg en fil ({UPLOAD.allowed}) først.")  # Danish refusal
-    with session_scope(engine()) as s:
-        info = tr.import_transcript(s, iid, data, name, who, replace=bool(st.session_state.get("tr_replace")))
+    info = service.import_transcript(engine(), iid, data, name, who, replace=bool(st.session_state.get("tr_replace")))
     st.session_state[tkey(iid)] = info.id
     flash("tr_import", "success", f"«{info.filename}» er importeret til {info.respondent_id}: {info.n_segments} "
                                   f"segmenter, {info.n_labelled} med kendt taler.")
@@ -56,8 +53,7 @@ def _delete(iid: str, tid: int) -> None:
     if not st.session_state.get(f"tr_del_ok_{tid}"):
         flash("tr_list", "warning", "Sæt flueben ved «Ja, slet transskriptionen» for at slette.")
         return
-    with session_scope(engine()) as s:
-        tr.delete_transcript(s, tid, who=who)
+    service.delete_transcript(engine(), tid, who)
     st.session_state.pop(tkey(iid), None)
     flash("tr_list", "success", "Transskriptionen er slettet med dens segmenter og kodninger.")
 
@@ -67,8 +63,7 @@ def _code(seg_id: int) -> None:
     who = need_coder()
     codes = st.session_state.get(f"tr_codes_{seg_id}") or []
     memo = st.session_state.get(f"tr_memo_{seg_id}") or ""
-    with session_scope(engine()) as s:
-        tr.code_segment(s, seg_id, codes, memo.strip() or None, who, source="manuel")
+    service.code_segment(engine(), seg_id, codes, memo.strip() or None, who, source="manuel")
     st.session_state[f"tr_codes_{seg_id}"] = []
     st.session_state[f"tr_memo_{seg_id}"] = ""
 
@@ -76,23 +71,19 @@ def _code(seg_id: int) -> None:
 @action("sugg")
 def _uncode(seg_id: int, code: str) -> None:
     who = need_coder()
-    with session_scope(engine()) as s:
-        tr.uncode_segment(s, seg_id, [code], who)
+    service.uncode_segment(engine(), seg_id, [code], who)
 
 
 @action("sugg")
 def _memo(seg_id: int, code: str, key: str) -> None:
     who = need_coder()
-    with session_scope(engine()) as s:
-        tr.set_memo(s, seg_id, code, st.session_state.get(key) or "", who)
+    service.set_memo(engine(), seg_id, code, st.session_state.get(key) or "", who)
 
 
 @action("sugg")
 def _to_quote(seg_id: int) -> None:
     who = need_coder()
-    with session_scope(engine()) as s:
-        q = tr.quote_from_segment(s, seg_id, who)
-        qid = q.id
+    qid = service.quote_from_segment(engine(), seg_id, who)
     flash("sugg", "success", f"Segmentet er lagt i citatbanken som citat {qid}.")
 
 
@@ -154,8 +145,7 @@ def transcript_part(iid: str, infos: list[tr.TranscriptInfo]) -> None:
 
     entries = codebook_entries()
     keys, label = code_options(entries)
-    with session_scope(engine()) as s:
-        segs = tr.segments_for(s, tid)
+    segs = service.segments_for(engine(), tid)
     n_pages = max(1, -(-len(segs) // PER_PAGE))
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
     only_b = c2.checkbox("Vis kun brugerens tale", key=f"tr_onlyb_{tid}")
@@ -180,8 +170,7 @@ def transcript_part(iid: str, infos: list[tr.TranscriptInfo]) -> None:
     targets = {g.id for g in tr.suggestion_targets(shown, scope, any_known=t.n_labelled > 0)}
     asked = [g for g in shown if g.id in targets]
     by_seg = dict(zip([g.id for g in asked], tagger(entries).suggest_many([g.text for g in asked]) if asked else []))
-    with session_scope(engine()) as s:
-        decided = {g.id: cb.decisions_for(s, "segment", g.id) for g in shown}
+    decided = service.decisions_for(engine(), "segment", [g.id for g in shown])
     for seg in shown:
         segment_block(seg, by_seg.get(seg.id, []), decided[seg.id], keys, label)
 
@@ -194,8 +183,7 @@ def main() -> None:
     r = respondent_picker(PICK, with_state=False)
     if r is None:
         return
-    with session_scope(engine()) as s:
-        infos = tr.list_transcripts(s, r.interview_id)
+    infos = service.list_transcripts(engine(), r.interview_id)
     import_part(r.interview_id, r.respondent_id, expanded=not infos)
     if not infos:
         st.info(f"{r.respondent_id} har ingen transskriptioner endnu.")

@@ -3,7 +3,9 @@ Enighed, Anonymisering): the researcher's name, messages from callbacks, the res
 the tagger with its trained model, suggestion rows with accept/reject, and highlighted text.
 
 No coding logic lives here (that is in archetypes/ and coding/); only what the pages share to
-talk to it. Heavy modules (spaCy) are imported only by the functions that need them.
+talk to it; the units of work are `coding.service` and `archetypes.service`, each its own transaction.
+Heavy modules (spaCy; `coding.service`, which brings scikit-learn) are imported only by the functions
+that need them: Historik and Kilder use this module without them.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Callable, Iterable
 import pandas as pd
 import streamlit as st
 
-from survey.db import database_url, session_scope
+from survey.db import database_url
 from survey.store import StoreError
 from ui.common import engine, h, inject_css, md, safe_callback, username, when
 
@@ -127,10 +129,9 @@ def action(area: str) -> Callable:
 # ---------------------------------------------------------------- respondents
 
 def respondent_rows():
-    from archetypes import coding
+    from archetypes import service
 
-    with session_scope(engine()) as s:
-        return coding.respondents(s)
+    return service.respondents(engine())
 
 
 def respondent_label(r) -> str:
@@ -240,12 +241,11 @@ def seed_codebook() -> None:
 
 def codebook_entries(seed: bool = True):
     """The store's codebook as plain entries (with `seed`: the report's themes on first use)."""
-    from coding import codebook
+    from coding import service
 
     if seed:
         seed_codebook()
-    with session_scope(engine()) as s:
-        return codebook.entries(s)
+    return service.codebook_entries(engine())
 
 
 def tagger(entries=None):
@@ -263,12 +263,10 @@ def suggestion_spans(sugg) -> list[tuple[int, int, str, str]]:
 
 @action("train")
 def _train() -> None:
-    from coding import codebook
+    from coding import service
     from coding.nlp import MIN_TRAIN_TEXTS, NlpError, cross_validate, train_from_decisions
 
-    with session_scope(engine()) as s:
-        data = codebook.labelled_texts(s)
-        names = {e.key: e.name for e in codebook.entries(s)}
+    data, names = service.training_data(engine())
     if len(data) < MIN_TRAIN_TEXTS:
         flash("train", "warning", f"For få beslutninger at træne på: {len(data)} tekster med accepterede eller "
                                   f"afviste koder (mindst {MIN_TRAIN_TEXTS}). Acceptér eller afvis flere forslag.")
@@ -325,34 +323,26 @@ def training_panel(key: str) -> None:
 
 @action("sugg")
 def _accept(kind: str, target_id, code: str, source: str) -> None:
+    from coding import service
+
     who = need_coder()
-    with session_scope(engine()) as s:
-        if kind == "segment":
-            from coding import transcripts
-
-            transcripts.code_segment(s, target_id, [code], None, who, source=source)
-        else:
-            from coding import quotebank
-
-            quotebank.code_quote(s, target_id, [code], who, source=source)
+    service.accept_suggestion(engine(), kind, target_id, code, who, source=source)
 
 
 @action("sugg")
 def _reject(kind: str, target_id, code: str, source: str, text: str) -> None:
-    from coding import codebook
+    from coding import service
 
     who = need_coder()
-    with session_scope(engine()) as s:
-        codebook.record_decision(s, kind, target_id, code, "rejected", source=source, who=who, text=text)
+    service.reject_suggestion(engine(), kind, target_id, code, who, source=source, text=text)
 
 
 @action("sugg")
 def _undo(kind: str, target_id, code: str) -> None:
-    from coding import codebook
+    from coding import service
 
     need_coder()
-    with session_scope(engine()) as s:
-        codebook.remove_decision(s, kind, target_id, code)
+    service.undo_decision(engine(), kind, target_id, code)
 
 
 def suggestion_rows(kind: str, target_id, text: str, sugg, coded: set[str], decided: dict, prefix: str) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
+from ui.pages import BY_PATH
 from ui.workbench import CODER
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -20,15 +22,25 @@ def run_ok(at: AppTest) -> AppTest:
     return at
 
 
+def switch(at: AppTest, page: str) -> AppTest:
+    """To the page at /<page> (its `url_path` in `ui.pages`) on the next run, as a click in the menu.
+
+    The pages are functions (``st.Page(function, url_path=…)``), and `AppTest.switch_page` knows only
+    page files; a page's script hash is the hash of its url_path, which is what a browser asks for."""
+    assert page in BY_PATH, f"ingen side /{page}"
+    at._page_hash = calc_hash(page)
+    return at
+
+
 def open_page(page: str, coder: str | None = "Forsker A", **params) -> AppTest:
-    """`ui/<page>.py` opened fresh with `params` in the URL (the workbench's coder name set)."""
+    """The page at /<page> opened fresh with `params` in the URL (the workbench's coder name set)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if coder:
         at.session_state[CODER] = coder
     run_ok(at)
     for k, v in params.items():
         at.query_params[k] = v
-    at.switch_page(f"ui/{page}.py")
+    switch(at, page)
     return run_ok(at)
 
 

@@ -20,7 +20,7 @@ from coding import transcripts as tr
 from survey.db import get_engine, session_scope
 from survey.demo import load_demo
 from survey.models import AuditEntry, Quote
-from tests.app.pages import open_page, run_ok, texts
+from tests.app.pages import open_page, run_ok, switch, texts
 from ui.workbench import CODER, CODER_W
 
 
@@ -90,7 +90,7 @@ def test_kodning_set_archetype_shows_the_rule_group_stores_it_and_audits_it(db, 
     with session_scope(db) as s:
         assert coding.coding_view(s, guide, iid).judgements["arbejdsmarkedsperspektiv"].value == "reelt"
     # the name and the respondent follow the researcher to the other coding pages
-    at.switch_page("ui/transskriptioner.py")
+    switch(at, "transskriptioner")
     run_ok(at)
     assert at.sidebar.text_input(key=CODER_W).value == "Forsker A"
     assert at.selectbox(key="tr_r").value == "AMA-02" and at.query_params["r"] == "AMA-02"

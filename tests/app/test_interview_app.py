@@ -12,6 +12,7 @@ from survey.db import get_engine
 from tests.app.autosave_driver import (choose, data, field_error, grid_rows, grid_set, shown_choice, shown_text,
                                        type_text)
 from ui.common import wkey
+from tests.app.pages import switch
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 30
@@ -42,7 +43,7 @@ def open_interview(iid: str, afsnit: str | None = None) -> AppTest:
     at.query_params["iv"] = iid
     if afsnit:
         at.query_params["afsnit"] = afsnit
-    at.switch_page("ui/interview.py")
+    switch(at, "interview")
     return run_ok(at)
 
 
@@ -161,7 +162,7 @@ def test_unknown_or_missing_interview_id_is_explained(db, guide):
     assert "findes ikke" in texts(at)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     run_ok(at)
-    at.switch_page("ui/interview.py")
+    switch(at, "interview")
     run_ok(at)
     assert "Intet interview valgt" in texts(at)
 

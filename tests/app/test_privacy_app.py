@@ -13,6 +13,7 @@ from survey import privacy
 from survey.demo import load_demo
 from survey.models import ConsentWithdrawal, Interview
 from tests.app.test_roles import db, login, run_ok, texts  # noqa: F401 (db: the fixture with one user per role)
+from tests.app.pages import switch
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_a_researcher_records_a_withdrawal_and_deletes_after_confirming_on_the_k
     rid = "KFU-01"
     at = login("fie")
     at.query_params["r"] = rid
-    at.switch_page("ui/kilder.py")
+    switch(at, "kilder")
     run_ok(at)
     at.radio(key=f"kilder_pv_wd_purpose_{rid}").set_value("journal")
     at.text_input(key=f"kilder_pv_wd_reason_{rid}").input("Ringede og trak tilladelsen tilbage")
@@ -69,7 +70,7 @@ def test_an_administrator_deletes_on_the_admin_page_and_alone_sees_the_retention
     at = login("adam")
     shown = "\n".join(w.value for w in at.sidebar.warning).replace("\\", "")  # markdown escapes (ui.common.md)
     assert "Påmindelse: undersøgelsens slutdato (2020-01-01) er passeret" in shown and "fritekstsvar" in shown
-    at.switch_page("ui/admin.py")
+    switch(at, "administration")
     run_ok(at)
     at.selectbox(key="adm_pv_rid").select("AMA-01")
     run_ok(at)

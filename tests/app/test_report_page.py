@@ -27,6 +27,7 @@ from survey import store
 from survey.db import get_engine, session_scope
 from survey.demo import load_demo
 from ui import rapport_view as RV
+from tests.app.pages import switch
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 90
@@ -67,7 +68,7 @@ def open_report(tab: str | None = None, **params) -> AppTest:
         at.query_params[k] = v
     if tab:
         at.query_params["fane"] = tab
-    at.switch_page("ui/rapport.py")
+    switch(at, "rapport")
     return run_ok(at)
 
 
@@ -165,11 +166,11 @@ def test_group_filter_changes_n_and_a_reload_keeps_it(db, wide, guide):
     assert "kvalitetskort_grupper" not in charts(at)                      # one group: no small multiples
     assert "vælg «Alle brugergrupper»" in texts(at)
     # a visit to another page (which leaves the URL's parameters behind) and back: the same filters
-    at.switch_page("ui/interview_start.py")
+    switch(at, "start")
     run_ok(at)
     for k in list(at.query_params):
         del at.query_params[k]
-    at.switch_page("ui/rapport.py")
+    switch(at, "rapport")
     run_ok(at)
     assert at.sidebar.selectbox(key=RV.K_GROUP).value == "etniske" and "n = 7 af 61" in texts(at)
     assert at.query_params["gruppe"] == "etniske"

@@ -12,6 +12,7 @@ from survey import source_store
 from survey.db import get_engine
 from survey.demo import load_demo
 from ui import rapport_view as RV
+from tests.app.pages import switch
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 90
@@ -43,7 +44,7 @@ def tables_tab(**params) -> AppTest:
     for k, v in params.items():
         at.query_params[k] = v
     at.query_params["fane"] = "Tabeller"
-    at.switch_page("ui/rapport.py")
+    switch(at, "rapport")
     run_ok(at)
     at.session_state[RV.K_TAB] = "Tabeller"
     return run_ok(at)

@@ -18,7 +18,7 @@ from survey.demo import load_demo
 from survey.models import Quote
 from tests.app.autosave_driver import grid_key, grid_set
 from ui.common import md
-from tests.app.pages import APP, TIMEOUT, open_page, run_ok, texts
+from tests.app.pages import APP, TIMEOUT, open_page, run_ok, switch, texts
 
 QUESTION = "Har tilbuddet givet dig en rytme i hverdagen? (note)"
 
@@ -72,11 +72,11 @@ def test_the_list_shows_the_sections_done_and_the_link_resumes_in_the_last_answe
     reload = open_page("interview", iv=iv.id, afsnit="aktivering")
     assert reload.sidebar.radio(key=f"nav_{iv.id}").value == "aktivering"
     # back to the list and resume again in the same session: the last *saved* answer decides
-    at.switch_page("ui/interview_start.py")
+    switch(at, "start")
     run_ok(at)
     del at.query_params["afsnit"]
     at.query_params["iv"] = iv.id
-    at.switch_page("ui/interview.py")
+    switch(at, "interview")
     run_ok(at)
     assert at.sidebar.radio(key=f"nav_{iv.id}").value == "udbytte"
     # a later answer in «Om dig» moves the resume point there

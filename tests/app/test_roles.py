@@ -12,6 +12,7 @@ refuses a visitor who is not signed in.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from survey.models import Answer, AuditEntry
 from ui import access
 from tests.app.autosave_driver import shown_text, type_text
 from ui.common import LAST_SEEN, PRINCIPAL, wkey
+from tests.app.pages import switch
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -144,18 +146,18 @@ def test_open_store_shows_the_banner_and_every_page_without_login(db_url, monkey
     assert menu(menus[-1]) == ALL_TITLES
     assert "Log ind" not in [t.value for t in at.title] and PRINCIPAL not in at.session_state
     for spec in access.PAGE_SPECS:
-        at.switch_page(spec.script)
+        switch(at, spec.url_path)
         run_ok(at)
         shown = texts(at)
-        assert "Ingen brugere er oprettet — alle, der kan åbne appen, har adgang" in shown, spec.script
-        assert "brugerblik user add" in shown and DENIED not in shown, spec.script
-        assert not [b for b in at.sidebar.button if b.key in ("bb_logout", "bb_chpw")], spec.script  # no «Log ud»
+        assert "Ingen brugere er oprettet — alle, der kan åbne appen, har adgang" in shown, spec.url_path
+        assert "brugerblik user add" in shown and DENIED not in shown, spec.url_path
+        assert not [b for b in at.sidebar.button if b.key in ("bb_logout", "bb_chpw")], spec.url_path  # no «Log ud»
 
 
 def test_first_administrator_from_the_open_store_then_login_is_required(db_url, monkeypatch):
     monkeypatch.setenv("BRUGERBLIK_DB", db_url)
     at = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
-    at.switch_page("ui/admin.py")
+    switch(at, "administration")
     run_ok(at)
     assert at.selectbox(key="adm_add_role").options == ["Administrator"]  # the first user is an administrator
     at.text_input(key="adm_add_name").input("chef")
@@ -179,10 +181,10 @@ def test_each_role_sees_its_pages_and_is_refused_the_others_by_path(db, ivs, rol
     # the first page of the role is where the login lands
     assert [t.value for t in at.title] != [DENIED]
     for spec in access.PAGE_SPECS:
-        at.switch_page(spec.script)
+        switch(at, spec.url_path)
         run_ok(at)
         if spec.title in EXPECTED_MENU[role]:
-            assert DENIED not in [t.value for t in at.title], (role, spec.script)
+            assert DENIED not in [t.value for t in at.title], (role, spec.url_path)
         else:
             assert_denied(at)
             assert at.sidebar.button(key="bb_logout")  # still signed in, only this page is refused
@@ -195,14 +197,14 @@ def test_report_writer_cannot_reach_raw_text_and_gets_only_anonymised_files(db, 
     some = svc.list_interviews(db, guide, ("complete",), with_progress=False, limit=1)[0]
     at = login("rita")
     assert [t.value for t in at.title] == ["Rapport"]  # lands on the Rapport page
-    for page in ("ui/kodning.py", "ui/citatbank.py", "ui/anonymisering.py", "ui/interview.py",
-                 "ui/interview_start.py", "ui/transskriptioner.py", "ui/historik.py", "ui/admin.py"):
-        at.switch_page(page)
+    for page in ("kodning", "citatbank", "anonymisering", "interview",
+                 "start", "transskriptioner", "historik", "administration"):
+        switch(at, page)
         run_ok(at)
         assert_denied(at)
     # an interview link by URL: refused, nothing of the interview shown
     at.query_params["iv"] = some.id
-    at.switch_page("ui/interview.py")
+    switch(at, "interview")
     run_ok(at)
     assert_denied(at)
     assert some.respondent_id not in texts(at)
@@ -220,7 +222,7 @@ def test_report_writer_cannot_reach_raw_text_and_gets_only_anonymised_files(db, 
         monkeypatch.setattr(mod, name, spy)
     from ui import rapport_view as RV
 
-    at.switch_page("ui/rapport.py")
+    switch(at, "rapport")
     run_ok(at)
     at.session_state[RV.K_TAB] = "Hent"
     run_ok(at)
@@ -249,7 +251,7 @@ def test_interviewer_sees_only_own_interviews_and_cannot_open_another_by_url(db,
     # another interviewer's interview, by URL: refused
     for iv in (ivs["ole"]["draft"], ivs["ole"]["done"]):
         at.query_params["iv"] = iv.id
-        at.switch_page("ui/interview.py")
+        switch(at, "interview")
         run_ok(at)
         assert_denied(at)
         assert iv.respondent_id not in texts(at)
@@ -257,7 +259,7 @@ def test_interviewer_sees_only_own_interviews_and_cannot_open_another_by_url(db,
     iid = ivs["ida"]["draft"].id
     at.query_params["iv"] = iid
     at.query_params["afsnit"] = "om_dig"
-    at.switch_page("ui/interview.py")
+    switch(at, "interview")
     run_ok(at)
     assert ivs["ida"]["draft"].respondent_id in texts(at)
     type_text(at, db, iid, "hvorfor_her", "Her er rart.")
@@ -287,7 +289,7 @@ def test_researcher_sees_everyone_and_corrections_are_audited_under_the_user_nam
     iid = ivs["ole"]["done"].id
     at.query_params["iv"] = iid
     at.query_params["afsnit"] = "_afslut"
-    at.switch_page("ui/interview.py")
+    switch(at, "interview")
     run_ok(at)
     assert not [t for t in at.text_input if t.key == f"reo_who_{iid}"]  # who corrects = who is signed in
     at.text_area(key=f"reo_why_{iid}").input("Rettelse af en tastefejl")
@@ -301,7 +303,7 @@ def test_researcher_sees_everyone_and_corrections_are_audited_under_the_user_nam
                                                              .where(AuditEntry.interview_id == iid)).scalars()}
     assert who[("interview", "status")] == "fie" and who[("answer", "hvorfor_her")] == "fie"
     # the coding pages take the user name, with no «Kodet af» field to type another
-    at.switch_page("ui/kodning.py")
+    switch(at, "kodning")
     run_ok(at)
     assert not at.sidebar.text_input
 
@@ -404,7 +406,7 @@ def test_history_is_read_only_and_shows_the_respondents_trail(db, ivs, guide):
     assert svc.save_answer(db, guide, iid, "hvorfor_her", "Ny tekst", who="fie").ok
     at = login("fie")
     at.query_params["r"] = ivs["ida"]["done"].respondent_id
-    at.switch_page("ui/historik.py")
+    switch(at, "historik")
     run_ok(at)
     df = frame(at, "Slags")
     assert {"Tidspunkt", "Hvem", "Slags", "Hvad", "Før", "Efter"} <= set(df.columns)
@@ -416,7 +418,7 @@ def test_history_is_read_only_and_shows_the_respondents_trail(db, ivs, guide):
     assert not at.main.get("arrow_data_frame_editor") and not at.main.get("data_editor")
     # the administrator also sees the changes to users
     adm = login("adam")
-    adm.switch_page("ui/historik.py")
+    switch(adm, "historik")
     run_ok(adm)
     users = frame(adm, "Slags")
     assert (users["Slags"] == "Bruger").any()
@@ -454,7 +456,7 @@ def test_timeout_logs_out_and_returns_to_the_same_url(db, ivs, monkeypatch):
     iid = ivs["ida"]["draft"].id
     at.query_params["iv"] = iid
     at.query_params["afsnit"] = "om_dig"
-    at.switch_page("ui/interview.py")
+    switch(at, "interview")
     run_ok(at)
     type_text(at, db, iid, "hvorfor_her", "Skrevet lige før pausen")
     # 21 minutes without activity
@@ -484,7 +486,7 @@ def test_demo_admin_must_change_the_password_first(db_url, monkeypatch):
     at = login(auth.DEMO_ADMIN, auth.DEMO_PASSWORD)
     assert [t.value for t in at.title] == ["Skift adgangskode"] and PRINCIPAL not in at.session_state
     # no page before the new password: a page by path still shows the form
-    at.switch_page("ui/admin.py")
+    switch(at, "administration")
     run_ok(at)
     assert [t.value for t in at.title] == ["Skift adgangskode"]
     for new, again, problem in ((auth.DEMO_PASSWORD, auth.DEMO_PASSWORD, "anden adgangskode end den nuværende"),
@@ -510,7 +512,7 @@ def test_a_user_disabled_while_signed_in_is_signed_out_and_a_new_role_applies_at
     at = login("fie")
     with session_scope(db) as s:
         auth.set_role(s, "fie", "report_writer", who="adam")
-    at.switch_page("ui/kodning.py")
+    switch(at, "kodning")
     run_ok(at)
     assert_denied(at)
     with session_scope(db) as s:
@@ -521,30 +523,32 @@ def test_a_user_disabled_while_signed_in_is_signed_out_and_a_new_role_applies_at
 
 # ---------------------------------------------------------------- every page checks for itself
 
-def page_scripts() -> dict[str, str]:
-    """Every page script in ui/ (the two-line scripts that call a view's main()) -> its view module."""
+def page_views() -> dict[str, str]:
+    """Every page function in ui/pages.py (each imports a view's main() and calls it) -> its view module."""
     out = {}
-    for f in (ROOT / "ui").glob("*.py"):
-        m = re.search(r"^from ui\.(\w+_view) import main$", f.read_text(encoding="utf-8"), re.M)
+    for spec in access.PAGE_SPECS:
+        m = re.search(r"^\s+from ui\.(\w+_view) import main\b", inspect.getsource(spec.page), re.M)
         if m:
-            out[f"ui/{f.name}"] = m.group(1)
+            out[spec.url_path] = m.group(1)
     return out
 
 
-def test_every_page_script_is_in_the_page_table():
-    scripts = page_scripts()
-    assert set(scripts) == {s.script for s in access.PAGE_SPECS}
+def test_every_page_is_in_the_page_table():
+    views = page_views()
+    assert set(views) == {s.url_path for s in access.PAGE_SPECS}
+    pages = {f.stem for f in (ROOT / "ui").glob("*_view.py") if "\ndef main() -> None:" in f.read_text(encoding="utf-8")}
+    assert set(views.values()) == pages  # no page left out of the menu
     for spec in access.PAGE_SPECS:
-        view = (ROOT / "ui" / f"{scripts[spec.script]}.py").read_text(encoding="utf-8")
+        view = (ROOT / "ui" / f"{views[spec.url_path]}.py").read_text(encoding="utf-8")
         main = view[view.index("def main() -> None:"):]
         first = main.splitlines()[1].strip()
         assert first.endswith(f'require_page("{spec.action}")') or f'require_page("{spec.action}")' in first, (
-            spec.script, first)
+            spec.url_path, first)
 
 
 @pytest.mark.parametrize("spec", access.PAGE_SPECS, ids=lambda s: s.url_path)
 def test_each_page_run_on_its_own_refuses_a_visitor_who_is_not_signed_in(db, spec):
-    at = AppTest.from_file(str(ROOT / spec.script), default_timeout=TIMEOUT)
+    at = AppTest.from_function(spec.page, default_timeout=TIMEOUT)
     run_ok(at)
     assert_denied(at)
     assert "log ind først" in texts(at)

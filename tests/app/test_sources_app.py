@@ -15,6 +15,7 @@ from survey.db import get_engine, session_scope
 from survey.models import Interview
 from tests.app.autosave_driver import choose, shown_choice, shown_text, type_text
 from ui.common import wkey
+from tests.app.pages import switch
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 30
@@ -56,7 +57,7 @@ def open_page(script: str, **params) -> AppTest:
     run_ok(at)
     for k, v in params.items():
         at.query_params[k] = v
-    at.switch_page(script)
+    switch(at, script)
     return run_ok(at)
 
 
@@ -88,7 +89,7 @@ def test_a_case_worker_interview_about_a_respondent_autosaves_and_resumes(db, gu
     type_text(at, db, iid, "informant_id", "SAGSB-01")
     choose(at, db, iid, "fokus", "konkret")
     # the case-worker guide's sections, answered there: saved at once, against that guide
-    at = open_page("ui/interview.py", iv=iid, afsnit="brugeren")
+    at = open_page("interview", iv=iid, afsnit="brugeren")
     choose(at, db, iid, "kendskab", "godt")
     type_text(at, db, iid, "forloeb", "Kom fra herberg; har været i tilbuddet et år.")
     a = svc.load_state(db, iid).answers
@@ -96,10 +97,10 @@ def test_a_case_worker_interview_about_a_respondent_autosaves_and_resumes(db, gu
         ("SAGSB-01", "konkret", "godt", "Kom fra herberg; har været i tilbuddet et år.")
     assert any("✔ Gemt" in m.value and "bb-mainstatus" in m.value for m in at.main.markdown)
     # reload: every value is back, in the same guide
-    at3 = open_page("ui/interview.py", iv=iid, afsnit="brugeren")
+    at3 = open_page("interview", iv=iid, afsnit="brugeren")
     assert shown_choice(at3, iid, "kendskab") == "godt"
     assert shown_text(at3, iid, "forloeb").startswith("Kom fra herberg")
-    at3 = open_page("ui/interview.py", iv=iid, afsnit="_om")
+    at3 = open_page("interview", iv=iid, afsnit="_om")
     assert shown_text(at3, iid, "informant_id") == "SAGSB-01"
     # the start page lists the draft as a case-worker interview about AMA-01
     at4 = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))
@@ -135,14 +136,14 @@ def test_each_new_guide_renders_in_the_interview_app(db, guide, users, informant
     secs = svc.sections(g)
     assert at.sidebar.radio(key=f"nav_{iid}").options[1:1 + len(secs)] != []
     for sec in secs:  # every section of the guide renders without an error
-        at2 = open_page("ui/interview.py", iv=iid, afsnit=sec.name)
+        at2 = open_page("interview", iv=iid, afsnit=sec.name)
         assert sec.label in texts(at2)
     if informant == "journal":
         assert svc.load_state(db, iid).answers["kilde"] == "kommune"
-        at3 = open_page("ui/interview.py", iv=iid, afsnit="planer")
+        at3 = open_page("interview", iv=iid, afsnit="planer")
         choose(at3, db, iid, "handleplan", "ja")
         assert svc.load_state(db, iid).answers["handleplan"] == "ja"
-        at4 = open_page("ui/interview.py", iv=iid, afsnit="planer")
+        at4 = open_page("interview", iv=iid, afsnit="planer")
         assert shown_choice(at4, iid, "handleplan") == "ja"
 
 
@@ -166,7 +167,7 @@ def test_consent_withdrawn_after_the_file_was_opened_refuses_saving(db, guide, u
     info = source_store.start_source_interview(db, "journal", subject_interview_id=ok_user.id, kilde="kommune",
                                                interviewer="KL")
     assert svc.save_answer(db, guide, ok_user.id, "consent_journal", "nej").ok  # withdrawn
-    at = open_page("ui/interview.py", iv=info.id, afsnit="planer")
+    at = open_page("interview", iv=info.id, afsnit="planer")
     assert "Intet kan gemmes i dette journaludtræk" in texts(at)
     choose(at, db, info.id, "handleplan", "ja")
     assert "handleplan" not in svc.load_state(db, info.id).answers
@@ -184,7 +185,7 @@ def demo_db(db, guide):
 
 
 def test_the_kilder_page_shows_every_source_side_by_side(demo_db):
-    at = open_page("ui/kilder.py", r="KFU-01")
+    at = open_page("kilder", r="KFU-01")
     assert not at.error
     df = at.dataframe[0].value
     assert list(df.columns) == ["Emne", "Brugeren selv", "Sagsbehandleren", "Kontaktpersonen", "Kommunens journal",
@@ -201,7 +202,7 @@ def test_the_kilder_page_shows_every_source_side_by_side(demo_db):
 def test_a_reason_for_a_missing_source_is_recorded_and_audited(demo_db):
     from survey.models import AuditEntry
 
-    at = open_page("ui/kilder.py", r="AMA-04")  # the demo: no contact-person interview, «-» (ikke oplyst)
+    at = open_page("kilder", r="AMA-04")  # the demo: no contact-person interview, «-» (ikke oplyst)
     assert at.selectbox(key="kst_kontaktperson_AMA-04").value == "ikke_oplyst"
     at.selectbox(key="kst_kontaktperson_AMA-04").select("ikke_tid")
     at.text_input(key="knote_kontaktperson_AMA-04").input("ferie i hele perioden")

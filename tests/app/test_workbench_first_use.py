@@ -24,7 +24,7 @@ from coding import transcripts as tr
 from survey.db import get_engine, session_scope
 from survey.demo import load_demo
 from survey.models import AuditEntry
-from tests.app.pages import APP, TIMEOUT, run_ok, texts
+from tests.app.pages import APP, TIMEOUT, run_ok, switch, texts
 from ui.workbench import CODER
 
 TRANSCRIPT = (Path(__file__).resolve().parents[1] / "coding" / "data" / "interview_dansk.txt").read_bytes()
@@ -55,7 +55,7 @@ def go(at: AppTest, page: str, *, keep_url: bool = False, **params) -> AppTest:
             del at.query_params[k]
     for k, v in params.items():
         at.query_params[k] = v
-    at.switch_page(f"ui/{page}.py")
+    switch(at, page)
     return run_ok(at)
 
 

@@ -1,0 +1,97 @@
+"""The survey side of the app's units of work (issue 13), each in its own transaction: the login and
+password forms and the Administration page (`survey.auth`), sites (`survey.interview.add_site`,
+`rename_site`), the Historik page (`survey.history`) and the case-file banner
+(`survey.source_store.journal_consent_problem`). SQLite and PostgreSQL (tests/conftest.py)."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from survey import auth, demo, history, privacy, source_store
+from survey import interview as svc
+from survey.db import session_scope
+from survey.models import AuditEntry, Interview
+from survey.store import StoreError
+
+
+def test_login_and_password_forms(engine):
+    assert auth.store_is_open(engine)
+    auth.create_user(engine, "ida", "researcher", "en-lang-adgangskode", full_name="Ida I", who=None,
+                     must_change_password=True)
+    assert not auth.store_is_open(engine)
+    p, must = auth.sign_in(engine, "ida", "en-lang-adgangskode")
+    assert (p.username, p.role, must) == ("ida", "researcher", True)
+    with pytest.raises(auth.AuthError) as wrong:
+        auth.sign_in(engine, "ida", "forkert-adgangskode")
+    with pytest.raises(auth.AuthError) as nobody:
+        auth.sign_in(engine, "findes_ikke", "forkert-adgangskode")
+    assert str(wrong.value) == str(nobody.value)  # one message for every cause
+    # forced (first login): no current password asked; never the same one again
+    with pytest.raises(auth.AuthError, match="anden adgangskode end den nuværende"):
+        auth.change_own_password(engine, "ida", "en-lang-adgangskode", check_current=False)
+    auth.change_own_password(engine, "ida", "endnu-en-adgangskode", check_current=False)
+    assert auth.sign_in(engine, "ida", "endnu-en-adgangskode")[1] is False
+    # from the sidebar: the current password must be right, and nothing changes when it is not
+    with pytest.raises(auth.AuthError, match="nuværende adgangskode er forkert"):
+        auth.change_own_password(engine, "ida", "en-tredje-adgangskode", current="forkert")
+    auth.sign_in(engine, "ida", "endnu-en-adgangskode")
+    auth.change_own_password(engine, "ida", "en-tredje-adgangskode", current="endnu-en-adgangskode")
+    auth.sign_in(engine, "ida", "en-tredje-adgangskode")
+
+
+def test_administration_of_users_commits_each_change_and_shows_no_password_hash(engine):
+    auth.create_user(engine, "admin", "admin", "en-lang-adgangskode")
+    auth.create_user(engine, "kim", "interviewer", "en-lang-adgangskode", who="admin")
+    with pytest.raises(StoreError, match="findes allerede"):
+        auth.create_user(engine, "kim", "admin", "en-lang-adgangskode", who="admin")
+    auth.change_role(engine, "kim", "researcher", who="admin")
+    auth.change_active(engine, "kim", False, who="admin")
+    with pytest.raises(auth.AuthError, match="sidste aktive administrator"):
+        auth.change_active(engine, "admin", False, who="admin")
+    auth.reset_password(engine, "kim", "nulstillet-adgangskode", who="admin")
+    users = {u.username: u for u in auth.user_list(engine)}
+    assert set(users) == {"admin", "kim"}
+    assert (users["kim"].role, users["kim"].active, users["kim"].must_change_password) == ("researcher", False, True)
+    assert users["admin"].active
+    assert "password_hash" not in {f.name for f in dataclasses.fields(auth.UserView)}
+    with Session(engine) as s:
+        notes = [a.note for a in s.execute(select(AuditEntry).where(AuditEntry.entity == "user")
+                                           .order_by(AuditEntry.id)).scalars()]
+    assert len(notes) == 5 and "adgangskode nulstillet for kim" in notes
+
+
+def test_sites_are_added_and_renamed_in_their_own_transaction(engine):
+    svc.add_site(engine, "  Amadeus  ", "vaerested", None, who="admin")
+    with pytest.raises(StoreError):
+        svc.add_site(engine, "Amadeus", "boform", who="admin")  # the name is taken
+    (site,) = svc.list_sites(engine)
+    assert (site.name, site.site_type) == ("Amadeus", "vaerested")
+    svc.rename_site(engine, site.id, "Amadeus Nord", "boform", who="admin")
+    (site,) = svc.list_sites(engine)
+    assert (site.name, site.site_type) == ("Amadeus Nord", "boform")
+    assert len(history.admin_history_of(engine)) == 3  # added; new name; new type
+
+
+@pytest.fixture
+def study(engine, guide):
+    demo.load_demo(engine, guide)
+    return engine
+
+
+def test_history_and_the_case_file_banner(study, guide):
+    refs = history.list_respondents(study)
+    assert "AMA-01" in {r.respondent_id for r in refs}
+    ref = next(r for r in refs if r.respondent_id == "AMA-01")
+    with session_scope(study) as s:
+        assert history.history_of(study, ref.interview_id, guide) == history.respondent_history(s, ref.interview_id,
+                                                                                               guide)
+    with Session(study) as s:
+        extract = s.execute(select(Interview).where(Interview.informant == "journal")).scalars().first()
+        subject = s.get(Interview, extract.subject_interview_id)
+    assert source_store.journal_consent_problem(study, extract.id) is None
+    privacy.withdraw(study, subject.respondent_id, "journal", reason="Trak tilladelsen tilbage")
+    problem = source_store.journal_consent_problem(study, extract.id)
+    assert problem and "trukket sit samtykke til journalindsigt tilbage" in problem

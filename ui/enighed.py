@@ -1,4 +1,0 @@
-"""Page: Enighed: blind dobbeltkodning, kappa og alpha, afklaring."""
-from ui.enighed_view import main
-
-main()

@@ -1,4 +1,0 @@
-"""Page: one interview, section by section (URL: /interview?iv=<id>&afsnit=<section>)."""
-from ui.interview_view import main
-
-main()

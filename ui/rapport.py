@@ -1,4 +1,0 @@
-"""Page: Rapport: kvalitetskort, tabeller, krydstabel og downloads (URL: /rapport?gruppe=…&stedtype=…)."""
-from ui.rapport_view import main
-
-main()
