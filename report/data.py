@@ -24,13 +24,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from coding.quotebank import export_quotes
 from report.population import population
 from survey.db import session_scope
 from survey.deidentify import anonymiser, deidentify, identifier_names
 from survey.guide import Guide
 from survey.models import Answer, Interview, Site, SourceStatus
-from survey.source_store import load_reasons, load_sources, restrict
 from survey.store import load_wide
 
 __all__ = ["ReportData", "wide_frame", "load_all_sources", "load", "store_revision", "sources_revision"]
@@ -43,6 +41,8 @@ def wide_frame(engine: Engine, guide: Guide) -> pd.DataFrame:
 
 def load_all_sources(engine: Engine) -> dict[str, pd.DataFrame]:
     """Every source frame (informant type -> frame) and ``aarsager`` (Bilag C's reasons)."""
+    from survey.source_store import load_reasons, load_sources  # start-up: only tables of the other sources
+
     with session_scope(engine) as s:
         out = load_sources(s)
         out["aarsager"] = load_reasons(s)
@@ -87,6 +87,8 @@ class ReportData:
     def sources(self) -> dict[str, pd.DataFrame]:
         """The source frames and reasons (``aarsager``) about the population's users and their sites."""
         if "sources" not in self._cache:
+            from survey.source_store import restrict  # start-up: only tables of the other sources
+
             self._cache["sources"] = restrict(self.all_sources(), self.pop)
         return self._cache["sources"]  # type: ignore[return-value]
 
@@ -106,6 +108,8 @@ class ReportData:
     def quotes(self) -> pd.DataFrame:
         """The population's quotes, anonymised (the workbook's «Citater»)."""
         if "quotes" not in self._cache:
+            from coding.quotebank import export_quotes  # start-up: only the workbook needs the quotes
+
             with session_scope(self.engine) as s:
                 self._cache["quotes"] = export_quotes(s, self.guide, anonymised=True, group=self.group,
                                                       site_type=self.site_type,

@@ -26,7 +26,6 @@ from report.errors import allowed
 from report.population import SITE_TYPES, check_group, check_site_type, keep_group, population
 from report.publication import DEFAULT_MIN_N, population_line
 from survey.guide import Guide
-from survey.source_store import restrict
 from survey.sources import source_status
 
 __all__ = ["RESPONDENT_TABLES", "SOURCE_TABLES", "TABLES", "TITLES", "CSV_COLUMNS", "FORMATS", "check_table_id",
@@ -180,6 +179,8 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
     if reasons is None:
         reasons = frames.get("aarsager")
     if group:
+        from survey.source_store import restrict  # start-up: `brugerblik table` of the users' tables needs none
+
         wide_df = population(wide_df, group, None)
         frames = restrict({**frames, "aarsager": reasons}, wide_df)
         reasons = frames.get("aarsager")
