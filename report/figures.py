@@ -143,6 +143,12 @@ def _population(df: pd.DataFrame, group: str | None, site_type: str | None) -> p
     return _convert(population, df, group or None, site_type or None)
 
 
+def _guide_and_population(df: pd.DataFrame, guide: Guide | None, group: str | None, site_type: str | None
+                          ) -> tuple[Guide, pd.DataFrame]:
+    """The guide (the bundled one when None) and the population a figure is drawn for."""
+    return tables.resolve_guide(guide), (_population(df, group, site_type) if (group or site_type) else df)
+
+
 def _population_text(guide: Guide, group: str | None, site_type: str | None, n: int) -> str:
     return population_line(guide, group, site_type, n).rstrip(".")  # a subtitle: no full stop
 
@@ -456,8 +462,7 @@ def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: st
                          site_type: str | None = None, intervals: bool = False, min_n: int = DEFAULT_MIN_N,
                          publish: bool = False) -> go.Figure:
     """The quality map for one population (all respondents, one user group, one site type)."""
-    g = tables.resolve_guide(guide)
-    pop = _population(df, group, site_type) if (group or site_type) else df
+    g, pop = _guide_and_population(df, guide, group, site_type)
     t = _convert(kvalitetskort_points, pop, g, min_n=min_n)
     plot = 740                      # square plot area in px
     margin = {"l": 80, "r": 40, "t": 112, "b": 0}
@@ -651,8 +656,7 @@ def figur_3_1_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | 
                      site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
                      **_: object) -> go.Figure:
     """Figur 3.1: tilbudstype by user group (percent of the group, count on each bar)."""
-    g = tables.resolve_guide(guide)
-    pop = _population(df, group, site_type) if (group or site_type) else df
+    g, pop = _guide_and_population(df, guide, group, site_type)
     long = _convert(tables.figur_3_1, pop, g)
     return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=TITLES["fig3.1"],
                                 sub=_population_text(g, group, site_type, len(pop)), fig_id="fig3.1",
@@ -664,8 +668,7 @@ def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: 
                    site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
                    **_: object) -> go.Figure:
     """Figur 7.n (n = 1..4): the answers by user group, blanks as "Ikke besvaret"."""
-    g = tables.resolve_guide(guide)
-    pop = _population(df, group, site_type) if (group or site_type) else df
+    g, pop = _guide_and_population(df, guide, group, site_type)
     long = _convert(tables.figur_7, pop, n, g)
     return _distribution_figure(long, g, tables.FIG7_CODES[n], "svar", title=TITLES[f"fig7.{n}"],
                                 sub=_population_text(g, group, site_type, len(pop)), fig_id=f"fig7.{n}",
@@ -679,8 +682,7 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
                    min_n: int = DEFAULT_MIN_N, publish: bool = False, title: str | None = None,
                    fig_id: str = "fig4", **_: object) -> go.Figure:
     """Figur 4.x for one probe: share ``ja`` among ``ja`` + ``nej`` per user group, "ja af n" on the bars."""
-    g = tables.resolve_guide(guide)
-    pop = _population(df, group, site_type) if (group or site_type) else df
+    g, pop = _guide_and_population(df, guide, group, site_type)
     t = _convert(tables.figur_4, pop, g, probe=probe)
     t = keep_group(t, group)
     t = t[(t["brugergruppe"] != UOPLYST) | (t["n"] > 0)]
@@ -723,8 +725,7 @@ def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str 
                        site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
                        **_: object) -> go.Figure:
     """Section 7.2: satisfaction by involvement (percent of the row, count on each bar)."""
-    g = tables.resolve_guide(guide)
-    pop = _population(df, group, site_type) if (group or site_type) else df
+    g, pop = _guide_and_population(df, guide, group, site_type)
     t = _convert(tables.inddragelse_tilfredshed, pop, g)
     values = [c for c in t.columns if c not in ("inddraget", "i_alt", "andel_tilfreds")]
     rows = t.rename(columns={"inddraget": "brugergruppe"})  # reuse the publish helper on the row n
