@@ -137,7 +137,9 @@ def bench_reruns(iid: str, afsnit: str | None, n: int, change: str | None = None
         at.query_params["iv"] = iid
         if afsnit:
             at.query_params["afsnit"] = afsnit
-        at.switch_page("ui/interview.py")
+        from tests.app.pages import switch  # the page is a function: AppTest.switch_page knows only files
+
+        switch(at, "interview")
     for _ in range(3):  # warm: imports, caches, first render
         at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -6,8 +6,8 @@ page shows «Adgang nægtet» and nothing of its own. Also: an interviewer sees 
 their own interviews; a report writer's downloads are anonymised; an administrator creates a
 user who can then sign in; a wrong password, the throttle, the inactivity timeout (back to
 the same URL), a forced password change, a user disabled while signed in; the open store (no
-users) shows the banner and every page; and every page script run on its own, without app.py,
-refuses a visitor who is not signed in.
+users) shows the banner and every page; and every page function (ui/pages.py) run on its own, without
+app.py, refuses a visitor who is not signed in.
 """
 from __future__ import annotations
 
