@@ -351,8 +351,10 @@ def cmd_respondent(args) -> int:
                                         "nogen: se brugerblik respondent slet-raadata.)"))
         return 0
     if act == "slet-raadata":
+        from coding.anonymise import export_masker  # spaCy: only the commands that mask load it
+
         r = privacy.delete_raw_data(engine, _guide(args), confirm=args.bekraeft, journal=args.med_journaludtraek,
-                                    who=who, principal=p)
+                                    masker=export_masker(engine) if args.bekraeft else None, who=who, principal=p)
         print(r.summary())
         return 0
     # oversigt

@@ -52,10 +52,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
-from sqlalchemy import Column, Text, UniqueConstraint, func, or_, select
+from sqlalchemy import Column, Text, UniqueConstraint, func, inspect, or_, select
 from sqlmodel import Field, Session, SQLModel
 
+from survey.db import exclusive_session, retrying, session_scope
+from survey.files import csv_text, csv_unescape, frame_to_xlsx
 from survey.models import AuditEntry, Quote, utcnow
+from survey.privacy import refuse_for_target
 from survey.store import StoreError
 from survey.text import safe_text, shown, text_field
 
@@ -353,8 +356,6 @@ def usage_elsewhere(s: Session, code: Union[Code, int, str]) -> dict[str, int]:
     """Rows in other tables that reference the code (e.g. coded segments and quotes), by table name.
     Found from the schema's foreign keys, so tables added by other modules are covered too. A table
     the models know but this store does not have (no migration made it here) holds no uses."""
-    from sqlalchemy import inspect
-
     c = get_code(s, code)
     out: dict[str, int] = {}
     present = set(inspect(s.connection()).get_table_names())
@@ -422,8 +423,6 @@ def export_csv(s: Session) -> str:
     """The codebook as CSV text (columns `CSV_COLUMNS`), formula-safe: a name, description or cue
     starting with = + - @ tab or CR gets a leading ``'`` (`survey.files.csv_text`), which
     `parse_csv` strips again, so export and import round-trip."""
-    from survey.files import csv_text
-
     rows = ([e.key, e.name, e.parent_key or "", e.description, CUE_SEPARATOR.join(e.cues), e.sort_order]
             for e in entries(s))
     return csv_text(rows, CSV_COLUMNS)
@@ -448,9 +447,7 @@ def export_frame(s: Session) -> "pd.DataFrame":
 
 def export_xlsx(s: Session) -> bytes:
     """The codebook as an XLSX workbook (sheet "Kodebog", columns as `export_frame`), as bytes.
-    Text is never written as a formula (`coding.tabular.frame_to_xlsx`)."""
-    from coding.tabular import frame_to_xlsx
-
+    Text is never written as a formula (`survey.files.frame_to_xlsx`)."""
     return frame_to_xlsx(export_frame(s), XLSX_SHEET, title="Brugerblik – kodebog")
 
 
@@ -491,8 +488,6 @@ def parse_document(doc: Union[dict, list]) -> list[CodeEntry]:
 def parse_csv(text: str) -> list[CodeEntry]:
     """Entries from CSV text (`export_csv`'s columns); the formula escaping (one leading ``'``
     before = + - @ tab CR or ') is undone in every cell (`survey.files.csv_unescape`)."""
-    from survey.files import csv_unescape
-
     rows = [{k: (csv_unescape(v) if isinstance(v, str) else v) for k, v in r.items()}
             for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))]
     if not rows:
@@ -684,8 +679,6 @@ def seed_on_first_use(engine, path: Union[str, Path, None] = None) -> int:
     number of codes created: 0 when the codebook has codes or was seeded before (also when another
     process seeded it a moment ago). Call it before reading the codebook; a read-only check when
     nothing is to be done."""
-    from survey.db import exclusive_session, retrying, session_scope
-
     with session_scope(engine) as s:
         if not is_empty(s) or seeded_before(s):
             return 0
@@ -716,8 +709,6 @@ def record_decision(s: Session, target_kind: str, target_id: Union[str, int], co
     tid = str(target_id).strip()
     if not tid:
         raise CodebookError("Beslutningen mangler et id for citatet/segmentet.")
-    from survey.privacy import refuse_for_target
-
     refuse_for_target(s, target_kind, tid)  # issue 12: nothing new about a respondent who withdrew consent
     if text is None and target_kind == "quote":
         try:

@@ -58,8 +58,9 @@ from sqlmodel import Session
 
 from archetypes import GROUPS, effective_group
 from coding.codebook import Code, record_decision
-from coding.transcripts import (CodeLike, CodingView, QuoteCode, _turn_decisions_to_rejected,
-                                aware, check_source, descendants, resolve_codes)
+from coding.transcripts import (CodeLike, CodingView, QuoteCode, check_source, descendants, resolve_codes,
+                                turn_decisions_to_rejected)
+from survey.clock import aware
 from survey.guide import Guide
 from survey.interview import TRANSCRIPT_LABEL, quote_question  # noqa: F401 (TRANSCRIPT_LABEL: re-exported)
 from survey.models import Answer, AuditEntry, Interview, Quote, Site, utcnow
@@ -381,7 +382,7 @@ def uncode_quote(s: Session, quote_id: Union[int, str], codes: Union[CodeLike, I
     ids = present if codes is None else {c.id for c in resolve_codes(s, codes)} & present
     if ids:
         s.execute(delete(QuoteCode).where(QuoteCode.quote_id == q.id, QuoteCode.code_id.in_(ids)))
-        _turn_decisions_to_rejected(s, "quote", q.id, ids, who)
+        turn_decisions_to_rejected(s, "quote", q.id, ids, who)
     s.flush()
     return quote_codes(s, q.id)
 

@@ -102,6 +102,7 @@ from sqlalchemy import Column, Text, UniqueConstraint, case, delete, func, selec
 from sqlmodel import Field, Session, SQLModel
 
 from coding.codebook import SOURCES, Code, CodeDecision, CodebookError, all_codes, get_code, record_decision
+from survey.clock import aware
 from survey.models import AuditEntry, Interview, Quote, Site, utcnow
 from survey.privacy import refuse_for_target, refuse_if_withdrawn
 from survey.store import StoreError, interview_by_respondent
@@ -176,13 +177,6 @@ class QuoteCode(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------- plain views
-
-def aware(t: Optional[dt.datetime]) -> Optional[dt.datetime]:
-    """SQLite hands datetimes back without a zone; they were written in UTC."""
-    if t is None:
-        return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
-
 
 @dataclass(frozen=True)
 class CodingView:
@@ -834,7 +828,7 @@ def set_memo(s: Session, segment_id: Union[int, str], code: CodeLike, memo: Opti
     return _segment_views(s, [seg])[0]
 
 
-def _turn_decisions_to_rejected(s: Session, kind: str, target_id: int, code_ids: Iterable[int],
+def turn_decisions_to_rejected(s: Session, kind: str, target_id: int, code_ids: Iterable[int],
                                 who: Optional[str]) -> None:
     for cid in code_ids:
         d = s.execute(select(CodeDecision).where(CodeDecision.target_kind == kind,
@@ -859,7 +853,7 @@ def uncode_segment(s: Session, segment_id: Union[int, str], codes: Union[CodeLik
     present = set(s.execute(select(SegmentCode.code_id).where(SegmentCode.segment_id == seg.id,
                                                               SegmentCode.code_id.in_(ids))).scalars())
     s.execute(q)
-    _turn_decisions_to_rejected(s, "segment", seg.id, present, who)
+    turn_decisions_to_rejected(s, "segment", seg.id, present, who)
     s.flush()
     return _segment_views(s, [seg])[0]
 

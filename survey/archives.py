@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from survey.store import StoreError
+from survey.errors import StoreError
 
 __all__ = ["ArchiveError", "Limits", "XLSX", "GUIDE", "DOCX", "PACKAGE", "MIB", "RATIO_FLOOR",
            "check_zip", "read_member", "open_member", "open_checked", "mb_text"]

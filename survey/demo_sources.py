@@ -1,5 +1,5 @@
 """The demo study's other sources (issue 7): SYNTHETIC case-worker, contact-person and leader
-interviews and case-file extractions for the 61 synthetic respondents of `survey.demo`.
+interviews and case-file extractions for the 61 synthetic respondents of `survey.demo_users`.
 
 Nothing here describes a real person, case worker, file or municipality's handling of a case:
 every row is invented (interviewer/reader "Demo (syntetisk)"). What is *not* invented is the
@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from survey.demo import INTERVIEWER, SITES, build_demo_frame, roster
+from survey.demo_users import INTERVIEWER, SITES, build_demo_frame, roster
 from survey.guide import Guide, load_guide
 from survey.sources import check_source_frame, guide_for
 

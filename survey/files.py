@@ -23,6 +23,8 @@ here. One policy, no exceptions per caller:
   values, and the columns a caller names as numeric) are written as numbers: ``-0.125`` is a
   number, never a formula. In XLSX every text cell is written as a string (`xlsx_text`), never
   as a formula, URL or number, in a workbook opened with `XLSX_OPTIONS`.
+* **Tables as downloads.** `frame_to_xlsx` and `frame_to_csv` turn a frame into the bytes of a
+  download (the coding workbench, the sources' export) by the same cell rule.
 * **Blanks are blank.** ``None``, ``NaN``, ``NaT`` and ``pd.NA`` are written as an empty cell,
   never as the text ``nan`` or ``None`` (`is_blank`).
 
@@ -40,14 +42,17 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import IO, Any, Callable, Collection, Iterable, Sequence, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Collection, Iterable, Optional, Sequence, Union
 
-from survey.store import StoreError
+from survey.errors import StoreError
+
+if TYPE_CHECKING:  # pandas is imported only where a frame is handled (start-up time)
+    import pandas as pd
 
 __all__ = [
     "FILE_MODE", "FORMULA_START", "XLSX_OPTIONS", "XLSX_MAX_CHARS", "FileWriteError", "write_atomic",
     "check_target", "is_blank", "csv_escape", "csv_unescape", "csv_cell", "csv_text", "write_csv",
-    "xlsx_text", "xlsx_fragments", "utf16_len",
+    "xlsx_text", "xlsx_fragments", "utf16_len", "TabularError", "frame_to_xlsx", "frame_to_csv",
 ]
 
 #: The mode of every file Brugerblik writes: read and write for the owner only.
@@ -348,3 +353,61 @@ def xlsx_text(ws, row: int, col: int, s: str, fmt=None, *, plain_fmt) -> int:
     if frags:
         return ws.write_rich_string(row, col, plain_fmt, *frags, *((fmt,) if fmt is not None else ()))
     return ws.write_string(row, col, s, fmt) if fmt is not None else ws.write_string(row, col, s)
+
+
+# ----------------------------------------------------------------------------- tables as downloads
+# (the coding workbench's downloads, the sources' XLSX export): bytes for a download button; a file
+# on disk is written with `write_atomic`.
+
+class TabularError(ValueError):
+    """A table that cannot be written (the message says why, Danish)."""
+
+
+def frame_to_xlsx(df: pd.DataFrame, sheet: str = "Data", *, title: Optional[str] = None) -> bytes:
+    """The frame as an XLSX workbook (one sheet, bold frozen header, autofilter), as bytes.
+
+    Numbers stay numbers; every other value is written as a string (None/NaN as an empty cell)."""
+    import xlsxwriter  # only the commands and pages that write a workbook load it
+
+    cols = [str(c) for c in df.columns]
+    rows = df.astype(object).itertuples(index=False, name=None)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {**XLSX_OPTIONS, "in_memory": True})
+    if title:
+        wb.set_properties({"title": title})
+    ws = wb.add_worksheet(sheet[:31] or "Data")
+    bold = wb.add_format({"bold": True})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    plain = wb.add_format()
+    widths = [min(60, max(10, len(c) + 2)) for c in cols]
+    for j, c in enumerate(cols):
+        xlsx_text(ws, 0, j, c, bold, plain_fmt=plain)
+    n = 0
+    for i, row in enumerate(rows, start=1):
+        n = i
+        for j, v in enumerate(row):
+            if is_blank(v):
+                continue
+            if isinstance(v, numbers.Number) and not isinstance(v, bool) and not isinstance(v, complex) \
+                    and math.isfinite(v):
+                ws.write_number(i, j, v)
+                continue
+            s = str(v)
+            if utf16_len(s) > XLSX_MAX_CHARS:
+                raise TabularError(f"Række {i}, kolonne {cols[j]}: teksten er længere, end en Excel-celle kan rumme "
+                                   f"({XLSX_MAX_CHARS} tegn) — hent som CSV i stedet.")
+            widths[j] = min(60, max(widths[j], min(len(s), 60)))
+            xlsx_text(ws, i, j, s, wrap, plain_fmt=plain)
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+    ws.freeze_panes(1, 0)
+    if cols:
+        ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
+    wb.close()
+    return buf.getvalue()
+
+
+def frame_to_csv(df: pd.DataFrame) -> bytes:
+    """The frame as CSV: UTF-8 with BOM (Excel reads æøå), comma-separated, CRLF, formula-safe text
+    cells and blanks as empty cells (`survey.csv_text`)."""
+    return ("\ufeff" + csv_text(df, [str(c) for c in df.columns], lineterminator="\r\n")).encode("utf-8")

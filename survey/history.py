@@ -18,6 +18,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlmodel import Session
 
+from survey.clock import aware
 from survey.db import session_scope
 from survey.guide import Guide
 from survey.models import AuditEntry, ConsentRecord, Interview, Site
@@ -39,12 +40,6 @@ KIND_LABELS: dict[str, str] = {
     "sletning": "Sletning",   # issue 12: a deleted interview's tombstone (survey.privacy)
     "study": "Undersøgelsen",  # issue 12: the study's end date, raw data deleted
 }
-
-
-def _aware(t: Optional[dt.datetime]) -> Optional[dt.datetime]:
-    if t is None:
-        return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -89,13 +84,13 @@ def _kind(entry: AuditEntry, guide: Optional[Guide]) -> str:
 def respondent_history(s: Session, interview_id: str, guide: Optional[Guide] = None) -> list[HistoryRow]:
     """The interview's audit entries and consent records, oldest first (answers to the researcher's
     items are shown as «Kodning» when the guide is given)."""
-    rows = [HistoryRow(_aware(a.at), a.who, _kind(a, guide), a.code or "", a.old_value, a.new_value, a.note)
+    rows = [HistoryRow(aware(a.at), a.who, _kind(a, guide), a.code or "", a.old_value, a.new_value, a.note)
             for a in s.execute(select(AuditEntry).where(AuditEntry.interview_id == interview_id)
                                .order_by(AuditEntry.at, AuditEntry.id)).scalars()]
     prev: Optional[str] = None
     for c in s.execute(select(ConsentRecord).where(ConsentRecord.interview_id == interview_id)
                        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)).scalars():
-        rows.append(HistoryRow(_aware(c.recorded_at), c.recorded_by, "consent", c.item_code, prev, c.value,
+        rows.append(HistoryRow(aware(c.recorded_at), c.recorded_by, "consent", c.item_code, prev, c.value,
                                f"guide {c.guide_form_id} version {c.guide_version}".strip()))
         prev = c.value
     rows.sort(key=lambda r: r.at)  # stable: audit entries keep their order at equal times
@@ -107,7 +102,7 @@ def admin_history(s: Session, limit: int = 1000) -> list[HistoryRow]:
     respondents (tombstones: who, when, why — no content) and the study's retention, newest first."""
     q = (select(AuditEntry).where(AuditEntry.entity.in_(("user", "site", "sletning", "study")))
          .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
-    return [HistoryRow(_aware(a.at), a.who, a.entity, a.code or "", a.old_value, a.new_value, a.note)
+    return [HistoryRow(aware(a.at), a.who, a.entity, a.code or "", a.old_value, a.new_value, a.note)
             for a in s.execute(q).scalars()]
 
 

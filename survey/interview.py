@@ -34,10 +34,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from survey import auth, store
+from survey.clock import aware
 from survey.db import is_transient, retrying, session_scope
 from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text
-from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, utcnow
-from survey.privacy import refuse_if_withdrawn
+from survey.consent import check_journal_consent, refuse_if_withdrawn
+from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
+from survey.sources import guide_for, informant_of
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +58,6 @@ class InterviewError(ValueError):
 
 
 # ---------------------------------------------------------------- plain views (detached from the DB)
-
-def aware(t: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands datetimes back without a zone; they were written in UTC."""
-    if t is None:
-        return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
-
 
 @dataclass(frozen=True)
 class InterviewInfo:
@@ -105,7 +100,7 @@ class InterviewInfo:
                 "interview_date": self.interview_date.isoformat() if self.interview_date else None}
 
 
-def _info(iv: Interview, site: Site | None) -> InterviewInfo:
+def info_of(iv: Interview, site: Site | None) -> InterviewInfo:
     subject = None
     if iv.subject_interview_id:  # a source about a user (issue 7): the user's pseudonym
         from sqlalchemy.orm import object_session
@@ -444,7 +439,7 @@ def start_interview(engine: Engine, guide: Guide, *, site_name: str, site_type: 
             with session_scope(engine) as s:
                 site = store.ensure_site(s, name, site_type, prefix=pfx)
                 iv = store.create_interview(s, guide, site, interviewer=interviewer, interview_date=interview_date)
-                info = _info(iv, site)
+                info = info_of(iv, site)
             log.info("interview startet: %s", info.id)
             return info
         except store.RespondentIdTaken:  # the running number was taken between reading and checking it
@@ -513,7 +508,7 @@ def _get(s, interview_id: str) -> tuple[Interview, Site | None]:
 
 def get_info(engine: Engine, interview_id: str) -> InterviewInfo:
     with session_scope(engine) as s:
-        return _info(*_get(s, interview_id))
+        return info_of(*_get(s, interview_id))
 
 
 def find(engine: Engine, interview_id: str | None) -> InterviewInfo | None:
@@ -546,7 +541,7 @@ def load_state(engine: Engine, interview_id: str) -> InterviewState:
                    if c else None)
         editor = _editor(s, interview_id) if iv.status == "reopened" else None
         versions = store.get_versions(s, interview_id)
-        return InterviewState(_info(iv, site), answers, quotes, consent, editor, versions)
+        return InterviewState(info_of(iv, site), answers, quotes, consent, editor, versions)
 
 
 @dataclass(frozen=True)
@@ -600,7 +595,7 @@ def list_interviews(engine: Engine, guide: Guide, statuses: Sequence[str] = EDIT
                         .where(Answer.interview_id.in_(ids[chunk:chunk + 500]))):
                     answers[iid][code] = value
                     saved[iid].append((code, at, aid))
-        infos = [(_info(iv, site), answers[iv.id], saved[iv.id]) for iv, site in rows]
+        infos = [(info_of(iv, site), answers[iv.id], saved[iv.id]) for iv, site in rows]
     out = []
     for info, ans, when in infos:
         g = guide_of(info, guide)  # a source's progress is counted in its own guide (issue 7)
@@ -650,15 +645,11 @@ def guide_of(info: InterviewInfo, user_guide: Guide) -> Guide:
     (survey.sources.guide_for; issue 7)."""
     if not info.is_source:
         return user_guide
-    from survey.source_store import informant_guide
-
-    return informant_guide(info.informant)
+    return guide_for(info.informant)
 
 
 def _check_guide(iv: Interview, guide: Guide) -> None:
     """Refuse to store answers checked against another informant type's guide (issue 7)."""
-    from survey.sources import informant_of
-
     want = iv.informant or store.USER_INFORMANT
     have = informant_of(guide)
     if have != want:
@@ -749,8 +740,6 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
             _refuse_if_closed(iv)
             _check_guide(iv, guide)
             if iv.informant == "journal":  # a case file only with the user's consent (issue 7)
-                from survey.source_store import check_journal_consent
-
                 check_journal_consent(s, iv.subject_interview_id)
             w = _who_for(s, iv, who)
             cur = s.execute(select(Answer).where(Answer.interview_id == interview_id, Answer.code == code)
@@ -945,7 +934,7 @@ def complete(engine: Engine, guide: Guide, interview_id: str, *, reason: str | N
             _check_guide(iv, guide)
         except InterviewError as e:
             return CompleteResult(False, message=str(e))
-        info = _info(iv, site)
+        info = info_of(iv, site)
         missing = missing_required(guide, {**store.get_answers(s, interview_id), **info.meta()})
         if missing and not reason:
             return CompleteResult(False, missing, f"Der mangler {len(missing)} obligatoriske svar. Udfyld dem, "
@@ -994,8 +983,6 @@ def delete_empty_draft(engine: Engine, interview_id: str) -> None:
         m = s.execute(select(func.count()).select_from(Quote).where(Quote.interview_id == interview_id)).scalar_one()
         if n or m:
             raise InterviewError("Interviewet har svar eller citater og kan ikke slettes.")
-        from survey.models import SourceStatus
-
         if s.execute(select(Interview.id).where(Interview.subject_interview_id == interview_id).limit(1)).first() \
                 or s.execute(select(SourceStatus.id).where(SourceStatus.subject_interview_id == interview_id)
                              .limit(1)).first():
@@ -1026,6 +1013,14 @@ def list_quotes(engine: Engine, interview_id: str) -> list[QuoteView]:
                                              .order_by(Quote.created_at, Quote.id)).scalars()]
 
 
+def _quote_refusal(e: Exception, interview_id: str) -> str:
+    """The Danish message for a refused quote change (a `StoreError` may be a withdrawal, issue 12)."""
+    if isinstance(e, SQLAlchemyError):
+        log.error("citat kunne ikke gemmes (interview %s): %s", interview_id, type(e).__name__)
+        return "Citatet blev ikke gemt: databasen kunne ikke skrive det."
+    return str(e)
+
+
 def add_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, text: object, *,
               who: str | None = None, for_report: bool = False) -> tuple[QuoteView | None, str]:
     """A verbatim quote linked to a free-text item. Returns (quote, "") or (None, Danish message)."""
@@ -1050,11 +1045,8 @@ def add_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, t
                                  new_value=t, who=w, at=now, note="citat tilføjet"))
             s.flush()
             return _quote(q), ""
-    except (InterviewError, store.StoreError) as e:  # StoreError: privacy.WithdrawnError (issue 12)
-        return None, str(e)
-    except SQLAlchemyError as e:
-        log.error("citat kunne ikke gemmes (interview %s): %s", interview_id, type(e).__name__)
-        return None, "Citatet blev ikke gemt: databasen kunne ikke skrive det."
+    except (InterviewError, store.StoreError, SQLAlchemyError) as e:
+        return None, _quote_refusal(e, interview_id)
 
 
 def update_quote(engine: Engine, interview_id: str, quote_id: int, *, text: object = ..., for_report: bool | None = None,
@@ -1097,11 +1089,8 @@ def update_quote(engine: Engine, interview_id: str, quote_id: int, *, text: obje
                 q.updated_at = iv.updated_at = now
             s.flush()
             return _quote(q), ""
-    except (InterviewError, store.StoreError) as e:  # StoreError: privacy.WithdrawnError (issue 12)
-        return None, str(e)
-    except SQLAlchemyError as e:
-        log.error("citat kunne ikke gemmes (interview %s): %s", interview_id, type(e).__name__)
-        return None, "Citatet blev ikke gemt: databasen kunne ikke skrive det."
+    except (InterviewError, store.StoreError, SQLAlchemyError) as e:
+        return None, _quote_refusal(e, interview_id)
 
 
 def delete_quote(engine: Engine, interview_id: str, quote_id: int, *, who: str | None = None) -> str:

@@ -9,9 +9,10 @@ from typing import Optional
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from survey.clock import utcnow
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+#: Interview.informant of the users' own interviews: the only rows of the wide frame (issue 7)
+USER_INFORMANT = "bruger"
 
 
 def new_id() -> str:

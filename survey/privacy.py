@@ -83,39 +83,29 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Callable, Iterable, Mapping, Optional, Sequence
 
-from sqlalchemy import String, and_, cast, delete, false, func, or_, select, update
+from sqlalchemy import String, and_, cast, delete, false, func, inspect, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from survey import db
-from survey.guide import CPR_RE, Guide
+from survey import auth, db
+from survey.clock import aware, from_text, to_text
+from survey.guide import CPR_RE, Guide, load_guide
 from survey.models import AuditEntry, ConsentWithdrawal, Interview, StudySetting, new_id, utcnow
-from survey.store import TOMBSTONE_ENTITY, TOMBSTONE_KEY, USER_INFORMANT, StoreError, respondent_key
+from survey.consent import (JOURNAL, PURPOSES, WITHDRAWAL_CODE, WITHDRAWAL_ENTITY, WITHDRAWN, block_reason,
+                            exportable, refuse_for_respondents, refuse_if_withdrawn, refuse_new_source,
+                            withdrawn_purposes)
+from survey.errors import PrivacyError, WithdrawnError
+from survey.sources import INFORMANTS, guide_for
+from survey.store import META_CODES, TOMBSTONE_ENTITY, TOMBSTONE_KEY, USER_INFORMANT, respondent_key
 from survey.text import text_field
 
 log = logging.getLogger(__name__)
 
-#: purpose -> what the respondent withdrew consent to (Danish, for messages)
-PURPOSES: dict[str, str] = {"interview": "interviewet", "journal": "journalindsigt"}
-#: AuditEntry.entity (and code prefix) of a recorded withdrawal
-WITHDRAWAL_ENTITY = "consent"
-WITHDRAWAL_CODE = "tilbagetraek_"
-#: what `survey.source_store.consent_values` gives for a withdrawn consent to journal access
-WITHDRAWN = "tilbagetrukket"
 END_DATE_KEY = "slutdato"
 RAW_DELETED_KEY = "raadata_slettet"
 REASON_MAX = 500
-JOURNAL = "journal"
-
-
-class PrivacyError(StoreError):
-    """A refused withdrawal, deletion or retention action; the message is Danish."""
-
-
-class WithdrawnError(PrivacyError):
-    """New data about a respondent who has withdrawn consent for that purpose (Danish message)."""
 
 
 def check_reason(raw: object) -> str:
@@ -131,95 +121,10 @@ def check_reason(raw: object) -> str:
 def _who(principal, who: Optional[str], action: str) -> Optional[str]:
     """The acting user (the principal's name when signed in), after the role check."""
     if principal is not None:
-        from survey import auth
-
         auth.require(principal, action)
         if principal.username is not None:
             return principal.username
     return text_field(who, "Hvem", max_len=200, error=PrivacyError) or None if who else None
-
-
-# ----------------------------------------------------------------------------- the filter every export uses
-
-def _withdrawn(purpose: str):
-    return select(ConsentWithdrawal.interview_id).where(ConsentWithdrawal.purpose == purpose)
-
-
-def exportable(iv=Interview):
-    """SQL condition on an interview row `iv` (the entity or an alias): True unless it may no longer
-    be used — the respondent (or, for a source, the user it is about) withdrew consent to the
-    interview, or it is a case-file extract whose user withdrew consent to journal access. Every
-    export's loader filters with it (see the module docstring)."""
-    w_int = _withdrawn("interview")
-    return and_(iv.id.not_in(w_int),
-                or_(iv.subject_interview_id.is_(None), iv.subject_interview_id.not_in(w_int)),
-                or_(iv.informant != JOURNAL, iv.subject_interview_id.is_(None),
-                    iv.subject_interview_id.not_in(_withdrawn(JOURNAL))))
-
-
-def withdrawn_purposes(s: Session, interview_ids: Iterable[Optional[str]]) -> dict[str, dict[str, dt.date]]:
-    """interview id -> {purpose: the day withdrawn} for those of `interview_ids` with a withdrawal."""
-    ids = sorted({i for i in interview_ids if i})
-    out: dict[str, dict[str, dt.date]] = {}
-    for n in range(0, len(ids), 500):
-        for iid, purpose, on in s.execute(select(ConsentWithdrawal.interview_id, ConsentWithdrawal.purpose,
-                                                 ConsentWithdrawal.withdrawn_on)
-                                          .where(ConsentWithdrawal.interview_id.in_(ids[n:n + 500]))).all():
-            out.setdefault(iid, {})[purpose] = on
-    return out
-
-
-def block_reason(s: Session, interview_id: Optional[str], subject_id: Optional[str], informant: Optional[str]
-                 ) -> Optional[str]:
-    """Why nothing new may be stored for an interview (Danish), or None. `subject_id`: the user's
-    interview a source is about (None for a user or a leader); `informant` the interview's kind."""
-    w = withdrawn_purposes(s, [interview_id, subject_id])
-    own, subj = w.get(interview_id or "", {}), w.get(subject_id or "", {})
-    if "interview" in own:
-        return f"samtykket til interviewet er trukket tilbage ({own['interview'].isoformat()})"
-    if "interview" in subj:
-        return ("kilden handler om en respondent, der har trukket sit samtykke til interviewet tilbage "
-                f"({subj['interview'].isoformat()})")
-    if informant == JOURNAL and JOURNAL in subj:
-        return f"samtykket til journalindsigt er trukket tilbage ({subj[JOURNAL].isoformat()})"
-    return None
-
-
-def refuse_if_withdrawn(s: Session, interview: Interview | str | None) -> None:
-    """Raise `WithdrawnError` (Danish) when nothing new may be stored for `interview` (a row or an
-    id): the lowest common check of every write path (module docstring). Unknown ids pass (the
-    caller reports them)."""
-    iv = s.get(Interview, interview) if isinstance(interview, str) else interview
-    if iv is None:
-        return
-    why = block_reason(s, iv.id, iv.subject_interview_id, iv.informant)
-    if why:
-        raise WithdrawnError(f"Intet nyt kan gemmes om {iv.respondent_id}: {why}.")
-
-
-def refuse_new_source(s: Session, subject: Interview, informant: str) -> None:
-    """Raise `WithdrawnError` when a new source of `informant` about the user `subject` may not be made."""
-    why = block_reason(s, None, subject.id, informant)
-    if why:
-        raise WithdrawnError(f"Der kan ikke oprettes en kilde om {subject.respondent_id}: {why}.")
-
-
-def refuse_for_respondents(s: Session, respondent_ids: Iterable[str], what: str = "gemmes") -> None:
-    """`refuse_if_withdrawn` for interviews given by respondent id (an import or a batch): one
-    message naming every refused one."""
-    ids = sorted({str(r) for r in respondent_ids if r is not None})
-    refused = []
-    for n in range(0, len(ids), 500):
-        rows = s.execute(select(Interview.id, Interview.respondent_id, Interview.subject_interview_id,
-                                Interview.informant).where(Interview.respondent_id.in_(ids[n:n + 500]))).all()
-        w = withdrawn_purposes(s, [x for r in rows for x in (r[0], r[2])])
-        for iid, rid, subj, inf in rows:
-            if iid in w or (subj in w and ("interview" in w[subj] or inf == JOURNAL)):
-                if block_reason(s, iid, subj, inf):
-                    refused.append(rid)
-    if refused:
-        raise WithdrawnError(f"Intet nyt kan {what} om disse respondenter, som har trukket samtykket tilbage: "
-                             + ", ".join(refused) + ". Intet er ændret.")
 
 
 # ----------------------------------------------------------------------------- withdrawal
@@ -239,10 +144,6 @@ class WithdrawalView:
     @property
     def purpose_label(self) -> str:
         return PURPOSES.get(self.purpose, self.purpose)
-
-
-def _aware(t: Optional[dt.datetime]) -> Optional[dt.datetime]:
-    return None if t is None else (t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc))
 
 
 def _find(s: Session, respondent_id: object) -> Interview:
@@ -292,7 +193,7 @@ def withdraw(engine: Engine, respondent_id: str, purpose: str, *, withdrawn_on: 
                                  note=f"samtykke til {PURPOSES[purpose]} trukket tilbage: {why}"))
                 s.flush()
             return WithdrawalView(iv.id, iv.respondent_id, iv.informant, row.purpose, row.withdrawn_on, row.reason,
-                                  row.recorded_by, _aware(row.recorded_at), already)
+                                  row.recorded_by, aware(row.recorded_at), already)
 
     view = db.retrying(tx, conflicts=True)
     if not view.already:
@@ -307,7 +208,7 @@ def list_withdrawals(engine: Engine) -> list[WithdrawalView]:
                          .join(Interview, Interview.id == ConsentWithdrawal.interview_id)
                          .order_by(Interview.respondent_id, ConsentWithdrawal.purpose)).all()
         return [WithdrawalView(w.interview_id, rid, inf, w.purpose, w.withdrawn_on, w.reason, w.recorded_by,
-                               _aware(w.recorded_at)) for w, rid, inf in rows]
+                               aware(w.recorded_at)) for w, rid, inf in rows]
 
 
 # ----------------------------------------------------------------------------- deletion
@@ -339,10 +240,8 @@ class Tombstone:
 
     def as_package(self) -> dict:
         """The tombstone in a field package (`survey.sync`: data.json ``deleted``)."""
-        from survey.sync import _ts
-
         out = {"uid": self.uid, "interview_id": self.interview_id, "informant": self.informant, "who": self.who,
-               "at": _ts(self.at), "reason": self.reason, "counts": dict(sorted(self.counts.items()))}
+               "at": to_text(self.at), "reason": self.reason, "counts": dict(sorted(self.counts.items()))}
         if self.key:
             out["key"] = self.key
         return out
@@ -391,7 +290,7 @@ def _tombstone(a: AuditEntry) -> Tombstone:
     if not isinstance(data, dict):
         data = {}
     counts = data.get("antal")
-    return Tombstone(a.uid, a.interview_id or "", a.code or "", a.who, _aware(a.at), str(data.get("grund", "")),
+    return Tombstone(a.uid, a.interview_id or "", a.code or "", a.who, aware(a.at), str(data.get("grund", "")),
                      {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}, a.note,
                      str(data.get(TOMBSTONE_KEY) or ""))
 
@@ -594,8 +493,6 @@ def apply_tombstones(s: Session, items: Sequence[Mapping], *, via: str) -> tuple
     """Apply a package's tombstones in the caller's transaction (`survey.sync` merge): an interview
     still here is deleted with the same cascade; the tombstone is recorded once (by its uid, or
     when this interview has one already). Returns (ids deleted here, tombstones added)."""
-    from survey.sync import _parse_ts
-
     have_uid = set()
     uids = [t["uid"] for t in items]
     for n in range(0, len(uids), 500):
@@ -612,13 +509,13 @@ def apply_tombstones(s: Session, items: Sequence[Mapping], *, via: str) -> tuple
         if about:
             # the sources about a deleted user are deleted with it (each with its own tombstone)
             stones = delete_interviews(s, about, who=t["who"], reason=t["reason"], tombstone_uids=uid_of,
-                                       at=_parse_ts(t["at"]), note=note)
+                                       at=from_text(t["at"]), note=note)
             deleted += [x.interview_id for x in stones]
             dead |= {x.interview_id for x in stones}
             added += len(stones)
         else:
             _add_tombstone(s, t["interview_id"], t["informant"], t["counts"], who=t["who"], reason=t["reason"],
-                           key=t.get("key") or "", at=_parse_ts(t["at"]), uid=t["uid"], note=note)
+                           key=t.get("key") or "", at=from_text(t["at"]), uid=t["uid"], note=note)
             dead.add(t["interview_id"])
             added += 1
     s.flush()
@@ -628,8 +525,6 @@ def apply_tombstones(s: Session, items: Sequence[Mapping], *, via: str) -> tuple
 def withdrawals_for_package(s: Session, ids: Optional[Iterable[str]] = None) -> list[dict]:
     """The withdrawals of the interviews `ids` (None: all) and of the users they are about, in
     package form (`survey.sync`: data.json ``withdrawn``)."""
-    from survey.sync import _ts
-
     q = select(ConsentWithdrawal)
     if ids is not None:
         ids = set(ids)
@@ -642,15 +537,13 @@ def withdrawals_for_package(s: Session, ids: Optional[Iterable[str]] = None) -> 
         q = q.where(ConsentWithdrawal.interview_id.in_(want))
     return [{"uid": w.uid, "interview_id": w.interview_id, "purpose": w.purpose,
              "withdrawn_on": w.withdrawn_on.isoformat(), "reason": w.reason, "recorded_by": w.recorded_by,
-             "recorded_at": _ts(w.recorded_at)}
+             "recorded_at": to_text(w.recorded_at)}
             for w in s.execute(q.order_by(ConsentWithdrawal.recorded_at, ConsentWithdrawal.uid)).scalars()]
 
 
 def apply_withdrawals(s: Session, items: Sequence[Mapping], *, via: str, by: Optional[str]) -> int:
     """Record a package's withdrawals of interviews that are here and have none for that purpose
     (in the caller's transaction, audited as coming from the package). Returns how many."""
-    from survey.sync import _parse_ts
-
     n = 0
     for w in items:
         if s.execute(select(ConsentWithdrawal.id).where(or_(
@@ -663,7 +556,7 @@ def apply_withdrawals(s: Session, items: Sequence[Mapping], *, via: str, by: Opt
         on = dt.date.fromisoformat(w["withdrawn_on"])
         s.add(ConsentWithdrawal(uid=w["uid"], interview_id=w["interview_id"], purpose=w["purpose"], withdrawn_on=on,
                                 reason=w["reason"], recorded_by=w["recorded_by"],
-                                recorded_at=_parse_ts(w["recorded_at"])))
+                                recorded_at=from_text(w["recorded_at"])))
         claimed = w["recorded_by"] or "ingen"
         s.add(AuditEntry(interview_id=w["interview_id"], entity=WITHDRAWAL_ENTITY, code=WITHDRAWAL_CODE + w["purpose"],
                          old_value=None, new_value=on.isoformat(), who=by or "feltcomputer", at=utcnow(),
@@ -693,12 +586,17 @@ def _set_setting(s: Session, key: str, value: Optional[str], who: Optional[str])
         row.value, row.updated_by, row.updated_at = value, who, utcnow()
 
 
-def end_date(s: Session) -> Optional[dt.date]:
-    v = get_setting(s, END_DATE_KEY)
+def _setting_as(s: Session, key: str, parse):
+    """The setting `key` read by `parse` (None when unset or unreadable)."""
+    v = get_setting(s, key)
     try:
-        return dt.date.fromisoformat(v) if v else None
+        return parse(v) if v else None
     except ValueError:
         return None
+
+
+def end_date(s: Session) -> Optional[dt.date]:
+    return _setting_as(s, END_DATE_KEY, dt.date.fromisoformat)
 
 
 def set_end_date(engine: Engine, date: dt.date | None, *, who: Optional[str] = None, principal=None) -> None:
@@ -724,8 +622,6 @@ def set_end_date(engine: Engine, date: dt.date | None, *, who: Optional[str] = N
 def free_text_codes(user_guide: Guide) -> dict[str, set[str]]:
     """informant -> the codes its guide marks as free text (``brugerblik_identifikator = fritekst``:
     `survey.guide.Guide.free_text_codes`, the marks every de-identified export follows)."""
-    from survey.sources import INFORMANTS, guide_for
-    from survey.store import META_CODES
 
     out = {}
     for inf in INFORMANTS:
@@ -735,11 +631,7 @@ def free_text_codes(user_guide: Guide) -> dict[str, set[str]]:
 
 
 def _raw_since(s: Session) -> Optional[dt.datetime]:
-    v = get_setting(s, RAW_DELETED_KEY)
-    try:
-        return dt.datetime.fromisoformat(v) if v else None
-    except ValueError:
-        return None
+    return _setting_as(s, RAW_DELETED_KEY, dt.datetime.fromisoformat)
 
 
 def _free_text_answer_ids(T, text_codes: Mapping[str, set[str]]):
@@ -772,8 +664,6 @@ def retention_reminder(engine_or_session, user_guide: Guide | None = None, *, to
                        ) -> Optional[str]:
     """The Danish reminder for administrators once the study's end date has passed and raw data is
     left; None otherwise (also when the store has no settings table yet)."""
-    from sqlalchemy import inspect
-
     own = isinstance(engine_or_session, Engine)
     s = Session(engine_or_session) if own else engine_or_session
     try:
@@ -784,8 +674,6 @@ def retention_reminder(engine_or_session, user_guide: Guide | None = None, *, to
         if end is None or today <= end:
             return None
         if user_guide is None:
-            from survey.guide import load_guide
-
             user_guide = load_guide()
         counts = raw_data_counts(s, user_guide)
     finally:
@@ -818,12 +706,15 @@ class RawDeletion:
 
 
 def delete_raw_data(engine: Engine, user_guide: Guide, *, confirm: bool = False, journal: bool = False,
-                    who: Optional[str] = None, principal=None) -> RawDeletion:
+                    masker: Optional[Callable[[str], str]] = None, who: Optional[str] = None,
+                    principal=None) -> RawDeletion:
     """Delete the raw data and keep the anonymised, aggregated results (module docstring), in one
     transaction. Without `confirm` nothing is changed: the result counts what would go. `journal`
     deletes the case-file extracts as a whole (tombstoned: field laptops delete them too); without
-    it their free text goes and their coded answers stay. With `principal` the role must allow
-    ``retention``."""
+    it their free text goes and their coded answers stay. `masker` (needed with `confirm`) masks a
+    text with the study's anonymiser and mask list — `coding.anonymise.export_masker(engine)`; the
+    caller passes it, as the anonymiser lives above this module. With `principal` the role must
+    allow ``retention``."""
     who = _who(principal, who, "retention")
     if not confirm:
         with db.session_scope(engine) as s:
@@ -831,9 +722,9 @@ def delete_raw_data(engine: Engine, user_guide: Guide, *, confirm: bool = False,
         if not journal:
             counts.pop("journal", None)
         return RawDeletion(False, counts)
-    from coding.anonymise import export_masker
-
-    mask = export_masker(engine)  # the study's mask list, read before the write transaction
+    if masker is None:
+        raise PrivacyError("Rådata kan ikke slettes uden anonymiseringen af citaterne (masker mangler).")
+    mask = masker
     text_codes = free_text_codes(user_guide)
 
     def tx() -> RawDeletion:

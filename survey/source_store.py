@@ -46,12 +46,18 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from survey import files, store, wideio
 from survey import interview as svc
-from survey import store
+from survey.clock import aware
+from survey.consent import (WITHDRAWN, check_journal_consent, consent_values, exportable, journal_consent,
+                            refuse_for_respondents, refuse_new_source)
 from survey.db import is_transient, session_scope
-from survey.guide import CPR_RE, Guide
+from survey.deidentify import deidentify
+from survey.errors import WithdrawnError
+from survey.files import TabularError, frame_to_xlsx
+from survey.guide import CLOSED_TYPES, CPR_RE, Guide, shown_value
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
-from survey.privacy import WithdrawnError, refuse_for_respondents, refuse_new_source
+from survey.wideio import ImportResult, Message
 from survey.sources import (CONSENT_CODE, INFORMANTS, KILDE_LABELS, KILDER, LINK, META_COLUMNS, REASON_COLUMNS,
                             SITE_KILDER, SOURCE_STATUS, STATUS_FOR, JournalConsentError, SourceError,
                             check_journal_allowed, check_source_frame, guide_for)
@@ -80,62 +86,6 @@ def _check_source_informant(informant: str) -> str:
     if informant not in SOURCE_INFORMANTS:
         raise SourceError(f"Ukendt kilde {informant!r} — tilladt: {', '.join(SOURCE_INFORMANTS)}.")
     return informant
-
-
-# ----------------------------------------------------------------------------- consent
-
-def consent_values(s: Session, subject_ids: Iterable[str]) -> dict[str, str | None]:
-    """User interview id -> the consent to journal access in force: ``ja`` only when the stored answer
-    is ``ja``, the newest consent record (if the app recorded any) is ``ja`` too and the respondent has
-    not withdrawn it (issue 12: then `survey.privacy.WITHDRAWN`); otherwise the value that refuses
-    (None = not answered)."""
-    from survey.privacy import JOURNAL, WITHDRAWN, withdrawn_purposes
-
-    ids = sorted({i for i in subject_ids if i})
-    out: dict[str, str | None] = {i: None for i in ids}
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        answers = dict(s.execute(select(Answer.interview_id, Answer.value)
-                                 .where(Answer.interview_id.in_(part), Answer.code == CONSENT_CODE)).all())
-        newest: dict[str, str | None] = {}
-        for iid, value in s.execute(select(ConsentRecord.interview_id, ConsentRecord.value)
-                                    .where(ConsentRecord.interview_id.in_(part),
-                                           ConsentRecord.item_code == CONSENT_CODE)
-                                    .order_by(ConsentRecord.recorded_at, ConsentRecord.id)).all():
-            newest[iid] = value  # the last one in time order wins
-        withdrawn = withdrawn_purposes(s, part)
-        for iid in part:
-            ans = answers.get(iid)
-            if JOURNAL in withdrawn.get(iid, {}):
-                out[iid] = WITHDRAWN
-            elif ans != "ja":
-                out[iid] = ans
-            elif iid in newest and newest[iid] != "ja":
-                out[iid] = newest[iid]
-            else:
-                out[iid] = "ja"
-    return out
-
-
-def journal_consent(s: Session, subject_interview_id: str | None) -> str | None:
-    """The consent to journal access in force for one user's interview (see `consent_values`)."""
-    if not subject_interview_id:
-        return None
-    return consent_values(s, [subject_interview_id]).get(subject_interview_id)
-
-
-def check_journal_consent(s: Session, subject_interview_id: str | None) -> None:
-    """Refuse (`JournalConsentError`, Danish) unless the user has consented to journal access."""
-    from survey.privacy import WITHDRAWN
-
-    rid = None
-    if subject_interview_id:
-        rid = s.execute(select(Interview.respondent_id).where(Interview.id == subject_interview_id)).scalar()
-    consent = journal_consent(s, subject_interview_id)
-    if consent == WITHDRAWN:  # issue 12
-        raise JournalConsentError(f"Journalen for {rid} må ikke åbnes eller gemmes: brugeren har trukket sit samtykke "
-                                  "til journalindsigt tilbage.", [rid] if rid else [])
-    check_journal_allowed(consent, rid)
 
 
 # ----------------------------------------------------------------------------- users to choose from
@@ -256,7 +206,7 @@ def start_source_interview(engine: Engine, informant: str, *, subject_interview_
                 s.flush()
                 if informant == "journal":
                     s.add(Answer(interview_id=iv.id, code="kilde", value=kilde, updated_by=interviewer))
-                info = svc._info(iv, site)
+                info = svc.info_of(iv, site)
             log.info("kildeinterview startet: %s", info.id)
             return info
         except IntegrityError:  # the generated id was taken a moment ago
@@ -278,7 +228,7 @@ def sources_about(engine: Engine, respondent_id: str) -> list[svc.ListRow]:
         rows = s.execute(select(Interview, Site).join(Site, Site.id == Interview.site_id, isouter=True)
                          .where(Interview.subject_interview_id == user.id)
                          .order_by(Interview.informant, Interview.respondent_id)).all()
-        infos = [svc._info(iv, site) for iv, site in rows]
+        infos = [svc.info_of(iv, site) for iv, site in rows]
     return [svc.ListRow(i.id, i.respondent_id, i.site_name, i.site_type, i.interviewer, i.status, i.created_at,
                         i.updated_at, 0, 0, 0, i.informant, i.subject_respondent_id) for i in infos]
 
@@ -293,8 +243,6 @@ def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] 
     Every informant type asked for has a frame (no rows when there are no such sources). Sources
     about a user who withdrew consent (to the interview; case files: to journal access) are left
     out (`survey.privacy.exportable`, issue 12)."""
-    from survey.privacy import exportable
-
     for inf in informants:
         _check_source_informant(inf)
     own = isinstance(engine_or_session, Engine)
@@ -341,8 +289,6 @@ def load_reasons(engine_or_session: Engine | Session, *, detail: bool = False) -
     """Bilag C's reasons in the store: columns `survey.sources.REASON_COLUMNS` (``respondent_id``
     for a user's source, ``site`` for a leader's); `detail` adds ``recorded_by``, ``recorded_at``
     and ``source``. Not those about a user who withdrew consent to the interview (issue 12)."""
-    from survey.privacy import exportable
-
     own = isinstance(engine_or_session, Engine)
     s = Session(engine_or_session) if own else engine_or_session
     try:
@@ -361,7 +307,7 @@ def load_reasons(engine_or_session: Engine | Session, *, detail: bool = False) -
     for kilde, rid, site, status, note, by, at, src in rows:
         rec = {"kilde": kilde, "respondent_id": rid, "site": site, "status": status, "note": note}
         if detail:
-            rec.update(recorded_by=by, recorded_at=svc.aware(at), source=src)
+            rec.update(recorded_by=by, recorded_at=aware(at), source=src)
         recs.append(rec)
     return pd.DataFrame(recs, columns=cols, dtype=object)
 
@@ -486,7 +432,7 @@ def insert_reasons(s: Session, reasons: pd.DataFrame, *, who: str | None = None,
 
 # ----------------------------------------------------------------------------- writing sources
 
-def _delete_interviews(s: Session, ids: list[str]) -> None:
+def delete_source_interviews(s: Session, ids: list[str]) -> None:
     for chunk in range(0, len(ids), 500):
         part = ids[chunk:chunk + 500]
         s.execute(delete(Answer).where(Answer.interview_id.in_(part)))
@@ -549,7 +495,7 @@ def insert_sources(s: Session, informant: str, frame: pd.DataFrame, *, replace: 
         for sid, iid in existing.items():
             s.add(AuditEntry(interview_id=None, entity="import", code="*", who=who, at=now,
                              note=f"{sid} ({informant}) erstattet ved import"))
-        _delete_interviews(s, list(existing.values()))
+        delete_source_interviews(s, list(existing.values()))
         s.flush()
     sites: dict[str, Site] = {}
     interviews, answers = [], []
@@ -578,7 +524,7 @@ def insert_sources(s: Session, informant: str, frame: pd.DataFrame, *, replace: 
     s.execute(Interview.__table__.insert(), interviews)
     if answers:
         answers.sort()
-        store._bulk_insert_answers(s, answers, now=now, who=who, source=source)
+        store.bulk_insert_answers(s, answers, now=now, who=who, source=source)
     return len(interviews)
 
 
@@ -591,9 +537,6 @@ def _problem(text: str, row: int | None = None, kind: str = "value", *, column: 
     `value_type` (choices, numbers, dates) and then masked (`survey.guide.shown_value`); ids and
     free text never. A CPR-like number in the text is masked too. `sort_row` orders a message
     whose text already names its row."""
-    from survey.guide import CLOSED_TYPES, shown_value
-    from survey.wideio import Message
-
     text = CPR_RE.sub("xxxxxx-xxxx", text)
     shown, hidden = shown_value(value_type or "", value)
     m = Message(kind, text, CPR_RE.sub("xxxxxx-xxxx", text_en or text), row=row, column=column, value=shown,
@@ -607,14 +550,12 @@ def _read(informant: str, data: bytes, encoding: str | None = None):
     """(frame of raw cells with the file's headings mapped to codes, spreadsheet row numbers,
     problems, file kind, warnings). The file is read by `survey.wideio` (the same encodings rule,
     archive limits and size cap as the users' import)."""
-    from survey import wideio
-
     g = informant_guide(informant)
     problems = []
     try:
-        table = wideio._read_table(data, g, encoding)
+        table = wideio.read_table(data, g, encoding)
         table_rows = list(table.rows)  # a source file is small (one row per interview)
-    except wideio._Refused as r:
+    except wideio.Refused as r:
         return None, [], [r.message], "", []
     known = {c.casefold(): c for c in list(META_COLUMNS) + g.codes}
     width = max([len(table.header)] + [len(r) for _n, r in table_rows])
@@ -628,31 +569,31 @@ def _read(informant: str, data: bytes, encoding: str | None = None):
             continue
         code = known.get(text.casefold(), text)
         if code in seen:
-            problems.append(_problem(f"kolonnen står to gange (kolonne {wideio._col_letter(seen[code])} og "
-                                     f"{wideio._col_letter(j)}) — hver kode må kun stå én gang", table.header_row,
+            problems.append(_problem(f"kolonnen står to gange (kolonne {wideio.col_letter(seen[code])} og "
+                                     f"{wideio.col_letter(j)}) — hver kode må kun stå én gang", table.header_row,
                                      "duplicate_column", column=code,
-                                     text_en=f"the column appears twice (columns {wideio._col_letter(seen[code])} "
-                                             f"and {wideio._col_letter(j)}) — each code may appear only once"))
+                                     text_en=f"the column appears twice (columns {wideio.col_letter(seen[code])} "
+                                             f"and {wideio.col_letter(j)}) — each code may appear only once"))
             heads.append(None)
             continue
         seen[code] = j
         heads.append(code)
     rows, numbers = [], []
     for n, cells in table_rows:
-        if all(wideio._blank(c) for c in cells):
+        if all(wideio.is_blank_cell(c) for c in cells):
             continue
         rec: dict[str, object] = {}
         for j, raw in enumerate(cells):
             code = heads[j] if j < len(heads) else None
             if code is None:
-                if not wideio._blank(raw):
+                if not wideio.is_blank_cell(raw):
                     problems.append(_problem("kolonnen har ingen overskrift, men har værdier — skriv koden fra "
                                              "spørgeguiden i overskriftsrækken eller slet kolonnen", n,
-                                             "unnamed_column", column=wideio._col_letter(j),
+                                             "unnamed_column", column=wideio.col_letter(j),
                                              text_en="the column has no heading but has values — write the guide's "
                                                      "code in the header row or delete the column"))
                 continue
-            if isinstance(raw, wideio._CellError):
+            if isinstance(raw, wideio.CellError):
                 problems.append(_problem(raw.reason()[0], n, column=code, text_en=raw.reason()[1]))
                 raw = None
             elif table.csv and isinstance(raw, str):
@@ -672,8 +613,6 @@ def check_sources(engine: Engine, informant: str, data: bytes, *, replace: bool 
                   encoding: str | None = None):
     """Check file content as `import_sources` would, writing nothing: (ImportResult, canonical frame).
     `encoding` forces a CSV's encoding (else detected as `survey.wideio` does)."""
-    from survey.wideio import ImportResult
-
     _check_source_informant(informant)
     g = informant_guide(informant)
     result = ImportResult()
@@ -760,16 +699,14 @@ def import_sources(engine: Engine, informant: str, path_or_data: str | os.PathLi
     every row or, if anything is wrong, none. Returns a `survey.wideio.ImportResult` whose problems
     each name the row, the column and what is allowed (the value only for codes, numbers and
     dates, masked). `encoding` forces a CSV's encoding (else detected as `survey.wideio` does)."""
-    from survey import wideio
-
     if isinstance(path_or_data, (bytes, bytearray)):
         data = bytes(path_or_data)
     else:
-        data = wideio._read_path(path_or_data)
+        data = wideio.read_path(path_or_data)
         if isinstance(data, wideio.Message):
             return wideio.ImportResult(problems=[data])
     if len(data) > wideio.MAX_FILE_BYTES:
-        return wideio.ImportResult(problems=[wideio._too_big(len(data))])
+        return wideio.ImportResult(problems=[wideio.too_big_message(len(data))])
     result, canon = check_sources(engine, informant, data, replace=replace, encoding=encoding)
     if result.problems or canon is None:
         return result
@@ -793,9 +730,7 @@ def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, a
 
     Written by `survey.files` like every file the tool writes: atomic, owner-only (0600), the
     folder must exist; CSV text cells formula-escaped and blanks empty (never ``nan``), XLSX text
-    always a string (`coding.tabular.frame_to_xlsx`)."""
-    from survey import files, wideio
-
+    always a string (`survey.files.frame_to_xlsx`)."""
     _check_source_informant(informant)
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -805,14 +740,10 @@ def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, a
     df = load_sources(engine, [informant])[informant]
     cols = list(df.columns)
     if anonymised:
-        from survey.deidentify import deidentify
-
         df = deidentify(df, g, engine)
     plain = [j for j, c in enumerate(cols) if c in g.items and g.item(c).type in ("integer", "decimal", "date")]
     if suffix == ".csv":
         return files.write_csv(path, df.itertuples(index=False, name=None), cols, plain=plain)
-    from coding.tabular import TabularError, frame_to_xlsx
-
     try:  # the workbench's formula-safe writer; a cell over Excel's limit is refused before anything is written
         data = frame_to_xlsx(df, "Data", title=g.title)
     except TabularError as e:
@@ -821,40 +752,10 @@ def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, a
     return len(df)
 
 
-# ----------------------------------------------------------------------------- the demo
-
-def load_demo_sources(s: Session, user_guide: Guide, *, replace: bool = False, who: str | None = None,
-                      source: str = "demo") -> dict[str, int]:
-    """Write the demo study's SYNTHETIC sources (`survey.demo_sources.build_demo_sources`) in the
-    caller's transaction, after the demo users. With `replace`, earlier demo sources and reasons go
-    first; a source id used by real data is never replaced (`StoreError`). Returns counts."""
-    from survey.demo_sources import build_demo_sources
-
-    frames = build_demo_sources(user_guide)
-    ids = [str(x) for k in SOURCE_INFORMANTS for x in frames[k]["source_id"]]
-    existing = dict(s.execute(select(Interview.respondent_id, Interview.source)
-                              .where(Interview.respondent_id.in_(ids))).all())
-    foreign = sorted(r for r, src in existing.items() if src != source)
-    if foreign:
-        raise store.StoreError("Demoens kilder kan ikke indlæses: disse id'er findes allerede og er ikke demodata "
-                               "(de erstattes aldrig): " + ", ".join(foreign))
-    if existing:
-        if not replace:
-            raise store.StoreError("Demoens kilder er allerede indlæst. Brug --replace for at indlæse dem igen.")
-        old = list(s.execute(select(Interview.id).where(Interview.respondent_id.in_(list(existing)))).scalars())
-        _delete_interviews(s, old)
-    if replace:
-        s.execute(delete(SourceStatus).where(SourceStatus.source == source))
-    s.flush()
-    counts = {k: insert_sources(s, k, frames[k], who=who, source=source) for k in SOURCE_INFORMANTS}
-    counts["aarsager"] = insert_reasons(s, frames["aarsager"], who=who, source=source)
-    return counts
-
-
 __all__ = ["SOURCE_INFORMANTS", "informant_guide", "consent_values", "journal_consent", "check_journal_consent",
            "users", "start_source_interview", "sources_about", "load_sources", "load_reasons", "load_all",
            "restrict", "set_source_status", "insert_reasons", "insert_sources", "check_sources", "import_sources",
-           "export_sources", "load_demo_sources", "KILDER", "JOURNAL_KILDER"]
+           "export_sources", "KILDER", "JOURNAL_KILDER"]
 
 
 # ---------------------------------------------------------------- for the app's pages, in their own transaction

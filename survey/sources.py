@@ -41,7 +41,7 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from survey.guide import CPR_RE, DEFAULT_GUIDE, HIDDEN_DA, Guide, load_guide, multi_values, shown_value
-from survey.store import StoreError
+from survey.errors import StoreError
 
 GUIDE_DIR = Path(__file__).parent / "guide"
 

@@ -22,26 +22,18 @@ from sqlmodel import Session
 
 from survey.db import bulk_insert, fetch_columns
 from survey.guide import Guide, ValueProblem
-from survey.models import Answer, AuditEntry, Interview, Site, utcnow
+from survey.consent import exportable, refuse_for_respondents, refuse_if_withdrawn
+from survey.errors import RespondentIdTaken, StoreError
+from survey.models import USER_INFORMANT, Answer, AuditEntry, ConsentWithdrawal, Interview, Site, SourceStatus, utcnow
 
 # Codes held on the interview/site rows rather than as answers.
 META_CODES = ("respondent_id", "site", "site_type", "interviewer", "interview_date")
-# Interview.informant of the users' own interviews: the only rows of the wide frame (issue 7).
-USER_INFORMANT = "bruger"
 
 
 #: AuditEntry.entity of a deleted interview's tombstone (issue 12; `survey.privacy`)
 TOMBSTONE_ENTITY = "sletning"
 #: the tombstone's field (in its JSON) with the deleted respondent id's fingerprint
 TOMBSTONE_KEY = "noegle"
-
-
-class StoreError(ValueError):
-    """A refused change, with a message fit to show the user."""
-
-
-class RespondentIdTaken(StoreError):
-    """The respondent id is in use (for a generated id: another interview took it a moment ago)."""
 
 
 def site_prefix(name: str) -> str:
@@ -236,8 +228,6 @@ def set_answer(s: Session, guide: Guide, interview_id: str, code: str, raw: obje
     if iv is None:
         raise StoreError(f"Interviewet {interview_id} findes ikke.")
     if value is not None:  # issue 12: nothing new about a respondent who withdrew consent (removing is allowed)
-        from survey.privacy import refuse_if_withdrawn
-
         refuse_if_withdrawn(s, iv)
     ans = s.execute(select(Answer).where(Answer.interview_id == interview_id, Answer.code == code)).scalars().first()
     old = ans.value if ans else None
@@ -276,8 +266,6 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
               respondent_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """The wide frame of every interview in the store (see module docstring) — but not of a respondent
     who withdrew consent to the interview (`survey.privacy.exportable`, issue 12)."""
-    from survey.privacy import exportable
-
     own = isinstance(engine_or_session, Engine)
     s = Session(engine_or_session) if own else engine_or_session
     try:
@@ -333,8 +321,6 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
         raise StoreError("Findes allerede i databasen (brug --replace for at erstatte): " + ", ".join(sorted(existing)))
     refuse_deleted(s, ids, "importeres")  # issue 12: a deleted respondent never comes back from an old file
     if existing:  # issue 12: a respondent who withdrew consent to the interview is never rebuilt
-        from survey.privacy import refuse_for_respondents
-
         refuse_for_respondents(s, existing, "importeres")
     now = utcnow()
     relink = _unlink_sources(s, list(existing.values())) if existing else {}
@@ -370,11 +356,11 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
         _relink_sources(s, {old: new_ids[rid] for rid, old in existing.items() if rid in new_ids}, relink)
     if answers:
         answers.sort()  # in (interview_id, code) order, the unique index is appended to, not scattered into
-        _bulk_insert_answers(s, answers, now=now, who=who, source=source)
+        bulk_insert_answers(s, answers, now=now, who=who, source=source)
     return len(interviews)
 
 
-def _bulk_insert_answers(s: Session, answers: list[tuple[str, str, str]], *, now: dt.datetime,
+def bulk_insert_answers(s: Session, answers: list[tuple[str, str, str]], *, now: dt.datetime,
                          who: str | None, source: str) -> None:
     """(interview_id, code, value) rows in one bulk insert (survey.db picks the fast path per database)."""
     bulk_insert(s.connection(), Answer.__table__, ("interview_id", "code", "value"), answers,
@@ -385,8 +371,6 @@ def _unlink_sources(s: Session, interview_ids: list[str]) -> dict[str, list[tupl
     """Before users' interviews are rebuilt (import --replace): detach the sources and the Bilag C
     reasons about them (issue 7), so the old rows can go; `_relink_sources` attaches them to the new
     ones. Returns old interview id -> [(table, row id)]."""
-    from survey.models import ConsentWithdrawal, SourceStatus
-
     out: dict[str, list[tuple[str, object]]] = {}
     for iid, subject in s.execute(select(Interview.id, Interview.subject_interview_id)
                                   .where(Interview.subject_interview_id.in_(interview_ids))).all():
@@ -412,8 +396,6 @@ def _unlink_sources(s: Session, interview_ids: list[str]) -> dict[str, list[tupl
 
 
 def _relink_sources(s: Session, old_to_new: dict[str, str], rows: dict[str, list[tuple[str, object]]]) -> None:
-    from survey.models import ConsentWithdrawal, SourceStatus
-
     tables = {"interview": Interview.__table__, "source_status": SourceStatus.__table__}
     for old, refs in rows.items():
         new = old_to_new.get(old)

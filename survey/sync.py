@@ -136,6 +136,7 @@ from sqlmodel import Session
 import pyzipper
 from survey import archives, auth, db, files, privacy, source_store, store
 from survey import interview as svc
+from survey.clock import from_text, to_text
 from survey.db import session_scope
 from survey.guide import CPR_RE, MAX_TEXT, Guide, check_value, clean_text
 from survey.models import (Answer, AuditEntry, ConsentRecord, Interview, MergeConflict, Quote, Site, new_id,
@@ -161,23 +162,6 @@ class SyncError(ValueError):
 
 
 # ---------------------------------------------------------------- canonical values
-
-def _ts(t: dt.datetime | None) -> str | None:
-    if t is None:
-        return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_ts(s: str | None) -> dt.datetime | None:
-    if s is None:
-        return None
-    t = dt.datetime.fromisoformat(s)
-    if t.tzinfo is None:
-        raise ValueError("uden tidszone")
-    return t.astimezone(dt.timezone.utc)
-
 
 def _canonical(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -216,7 +200,7 @@ def _site_dict(site: Site | None) -> dict | None:
 
 def _audit_dict(a: AuditEntry) -> dict:
     return {"uid": a.uid, "interview_id": a.interview_id, "entity": a.entity, "code": a.code,
-            "old_value": a.old_value, "new_value": a.new_value, "who": a.who, "at": _ts(a.at), "note": a.note}
+            "old_value": a.old_value, "new_value": a.new_value, "who": a.who, "at": to_text(a.at), "note": a.note}
 
 
 def load_versions(s: Session, ids: list[str] | None = None, *, history: bool = True) -> dict[str, dict]:
@@ -233,8 +217,8 @@ def load_versions(s: Session, ids: list[str] | None = None, *, history: bool = T
                 "interviewer": iv.interviewer,
                 "interview_date": iv.interview_date.isoformat() if iv.interview_date else None,
                 "status": iv.status, "guide_form_id": iv.guide_form_id, "guide_version": iv.guide_version,
-                "created_at": _ts(iv.created_at), "updated_at": _ts(iv.updated_at),
-                "completed_at": _ts(iv.completed_at), "completion_note": iv.completion_note, "source": iv.source,
+                "created_at": to_text(iv.created_at), "updated_at": to_text(iv.updated_at),
+                "completed_at": to_text(iv.completed_at), "completion_note": iv.completion_note, "source": iv.source,
                 "merged_from_hash": iv.merged_from_hash,
                 "answers": [], "quotes": [], "consent": [], "audit": []}
             if iv.informant and iv.informant != "bruger":
@@ -246,18 +230,18 @@ def load_versions(s: Session, ids: list[str] | None = None, *, history: bool = T
         for a in s.execute(select(Answer).where(where(Answer.interview_id))).scalars():
             if a.interview_id in out:
                 out[a.interview_id]["answers"].append(
-                    {"code": a.code, "value": a.value, "updated_at": _ts(a.updated_at), "updated_by": a.updated_by,
+                    {"code": a.code, "value": a.value, "updated_at": to_text(a.updated_at), "updated_by": a.updated_by,
                      "source": a.source})
         for qt in s.execute(select(Quote).where(where(Quote.interview_id))).scalars():
             if qt.interview_id in out:
                 out[qt.interview_id]["quotes"].append(
                     {"uid": qt.uid, "item_code": qt.item_code, "text": qt.text, "for_report": bool(qt.for_report),
-                     "created_at": _ts(qt.created_at), "updated_at": _ts(qt.updated_at), "created_by": qt.created_by})
+                     "created_at": to_text(qt.created_at), "updated_at": to_text(qt.updated_at), "created_by": qt.created_by})
         if history:
             for c in s.execute(select(ConsentRecord).where(where(ConsentRecord.interview_id))).scalars():
                 if c.interview_id in out:
                     out[c.interview_id]["consent"].append(
-                        {"uid": c.uid, "item_code": c.item_code, "value": c.value, "recorded_at": _ts(c.recorded_at),
+                        {"uid": c.uid, "item_code": c.item_code, "value": c.value, "recorded_at": to_text(c.recorded_at),
                          "guide_form_id": c.guide_form_id, "guide_version": c.guide_version,
                          "recorded_by": c.recorded_by})
             for a in s.execute(select(AuditEntry).where(where(AuditEntry.interview_id))).scalars():
@@ -338,7 +322,7 @@ def export_package(engine: Engine, path: str | os.PathLike, *, passphrase: str,
               "deleted": len(deleted), "withdrawn": len(withdrawn)}
     package_id = new_id()
     by = principal.username if principal is not None else None
-    manifest = {"format": FORMAT, "version": VERSION, "package_id": package_id, "created_at": _ts(utcnow()),
+    manifest = {"format": FORMAT, "version": VERSION, "package_id": package_id, "created_at": to_text(utcnow()),
                 "schema": db.head_revision(), "counts": counts, "data_sha256": hashlib.sha256(data).hexdigest(),
                 "exported_by": by, "device": _device(device), "scope": "egne" if owner else "alle"}
     write_package_file(path, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"), data, passphrase)
@@ -512,7 +496,7 @@ class _Check:
         v = obj.get(key) if isinstance(obj, dict) else None
         if isinstance(v, str):
             try:
-                _parse_ts(v)
+                from_text(v)
             except ValueError:
                 self.fail(where, f"feltet {key!r} er ikke et tidspunkt med tidszone")
 
@@ -692,6 +676,20 @@ _TOMBSTONE_KEYS = {"uid", "interview_id", "informant", "who", "at", "reason", "c
 _WITHDRAWAL_KEYS = {"uid", "interview_id", "purpose", "withdrawn_on", "reason", "recorded_by", "recorded_at"}
 
 
+def _records(c: _Check, items: list, what: str, whose: str, keys: set, optional: set = frozenset()):
+    """(where, record) for each of `items` that is an object with exactly `keys` (and perhaps some
+    of `optional`); the others are reported to `c`."""
+    for i, r in enumerate(items, 1):
+        where = f"{what} nr. {i}"
+        if not isinstance(r, dict):
+            c.fail(where, "er ikke et objekt")
+        elif set(r) - set(optional) != keys:
+            c.fail(where, f"har ikke {whose} felter (og kun dem): " + ", ".join(sorted(keys))
+                   + "".join(f" (og evt. {k})" for k in sorted(optional)))
+        else:
+            yield where, r
+
+
 def _check_privacy(c: _Check, payload: dict, version: int, interview_ids: set, seen: dict
                    ) -> tuple[list[dict], list[dict]]:
     """Format 3's tombstones and withdrawals (issue 12): exactly their fields, ids well-formed and
@@ -702,15 +700,7 @@ def _check_privacy(c: _Check, payload: dict, version: int, interview_ids: set, s
     deleted = c.items(payload, "deleted", "pakken")
     stones: set = set()
     stoned: set = set()
-    for i, t in enumerate(deleted, 1):
-        where = f"sletning nr. {i}"
-        if not isinstance(t, dict):
-            c.fail(where, "er ikke et objekt")
-            continue
-        if set(t) - {"key"} != _TOMBSTONE_KEYS:
-            c.fail(where, "har ikke en gravstens felter (og kun dem): " + ", ".join(sorted(_TOMBSTONE_KEYS))
-                   + " (og evt. key)")
-            continue
+    for where, t in _records(c, deleted, "sletning", "en gravstens", _TOMBSTONE_KEYS, optional={"key"}):
         if "key" in t and not (isinstance(t["key"], str) and re.fullmatch(r"[0-9a-f]{32}", t["key"])):
             c.fail(where, "feltet 'key' skal være et fingeraftryk (32 hex-tegn)")
         c.uid(t, "uid", where)
@@ -737,14 +727,7 @@ def _check_privacy(c: _Check, payload: dict, version: int, interview_ids: set, s
     withdrawn = c.items(payload, "withdrawn", "pakken")
     pairs: set = set()
     uids: set = set()
-    for i, w in enumerate(withdrawn, 1):
-        where = f"tilbagetrækning nr. {i}"
-        if not isinstance(w, dict):
-            c.fail(where, "er ikke et objekt")
-            continue
-        if set(w) != _WITHDRAWAL_KEYS:
-            c.fail(where, "har ikke en tilbagetræknings felter (og kun dem): " + ", ".join(sorted(_WITHDRAWAL_KEYS)))
-            continue
+    for where, w in _records(c, withdrawn, "tilbagetrækning", "en tilbagetræknings", _WITHDRAWAL_KEYS):
         c.uid(w, "uid", where)
         c.uid(w, "interview_id", where)
         c.text(w, "purpose", where, max_len=20, choices=tuple(privacy.PURPOSES))
@@ -988,8 +971,8 @@ def _write_interview(s: Session, v: dict, site: Site | None, central: dict | Non
     fields = dict(respondent_id=v["respondent_id"], site_id=site.id if site else None, interviewer=v["interviewer"],
                   interview_date=dt.date.fromisoformat(v["interview_date"]) if v["interview_date"] else None,
                   status=v["status"], guide_form_id=v["guide_form_id"], guide_version=v["guide_version"],
-                  created_at=_parse_ts(v["created_at"]), updated_at=_parse_ts(v["updated_at"]),
-                  completed_at=_parse_ts(v["completed_at"]), completion_note=v["completion_note"],
+                  created_at=from_text(v["created_at"]), updated_at=from_text(v["updated_at"]),
+                  completed_at=from_text(v["completed_at"]), completion_note=v["completion_note"],
                   source=v["source"], merged_from_hash=v["hash"], informant=v.get("informant", "bruger"),
                   subject_interview_id=v.get("subject_interview_id"))
     iv = s.get(Interview, v["id"])
@@ -1007,12 +990,12 @@ def _write_interview(s: Session, v: dict, site: Site | None, central: dict | Non
             s.delete(a)
     for code, a in want.items():
         row = have.get(code)
-        vals = dict(value=a["value"], updated_at=_parse_ts(a["updated_at"]), updated_by=a["updated_by"],
+        vals = dict(value=a["value"], updated_at=from_text(a["updated_at"]), updated_by=a["updated_by"],
                     source=a["source"])
         if row is None:
             s.add(Answer(interview_id=v["id"], code=code, **vals))
         elif (row.value, row.updated_by, row.source) != (a["value"], a["updated_by"], a["source"]) or \
-                _ts(row.updated_at) != a["updated_at"]:
+                to_text(row.updated_at) != a["updated_at"]:
             for k, val in vals.items():
                 setattr(row, k, val)
     qhave = {q.uid: q for q in s.execute(select(Quote).where(Quote.interview_id == v["id"])).scalars()}
@@ -1022,7 +1005,7 @@ def _write_interview(s: Session, v: dict, site: Site | None, central: dict | Non
             s.delete(q)
     for uid, q in qwant.items():
         vals = dict(item_code=q["item_code"], text=q["text"], for_report=bool(q["for_report"]),
-                    created_at=_parse_ts(q["created_at"]), updated_at=_parse_ts(q["updated_at"]),
+                    created_at=from_text(q["created_at"]), updated_at=from_text(q["updated_at"]),
                     created_by=q["created_by"])
         row = qhave.get(uid)
         if row is None:
@@ -1050,7 +1033,7 @@ def _append_history(s: Session, iid: str, consent: list[dict], audit: list[dict]
     for c in consent:
         if c["uid"] not in known:
             s.add(ConsentRecord(uid=c["uid"], interview_id=iid, item_code=c["item_code"], value=c["value"],
-                                recorded_at=_parse_ts(c["recorded_at"]), guide_form_id=c["guide_form_id"],
+                                recorded_at=from_text(c["recorded_at"]), guide_form_id=c["guide_form_id"],
                                 guide_version=c["guide_version"], recorded_by=c["recorded_by"]))
             res.consent_added += 1
     known = _known_uids(s, AuditEntry, [a["uid"] for a in audit])
@@ -1060,7 +1043,7 @@ def _append_history(s: Session, iid: str, consent: list[dict], audit: list[dict]
             note = f"{via}; registreret på feltcomputeren af: {claimed}" + (f"; {a['note']}" if a["note"] else "")
             s.add(AuditEntry(uid=a["uid"], interview_id=iid, entity=a["entity"], code=a["code"],
                              old_value=a["old_value"], new_value=a["new_value"], who=by or "feltcomputer",
-                             at=_parse_ts(a["at"]), note=note))
+                             at=from_text(a["at"]), note=note))
             res.audit_added += 1
 
 

@@ -223,7 +223,7 @@ _CODE_LIKE = re.compile(r"[\wæøåÆØÅ.-]{1,40}")
 def _heading(text: str, j: int) -> str:
     """How a message names a column: its heading when it looks like a code, else its letter (a
     heading row that is really a respondent's row must not be quoted)."""
-    return text if _CODE_LIKE.fullmatch(text) and not CPR_RE.search(text) else _col_letter(j)
+    return text if _CODE_LIKE.fullmatch(text) and not CPR_RE.search(text) else col_letter(j)
 
 
 # ---------------------------------------------------------------- CSV formula escaping
@@ -250,7 +250,7 @@ class _Table:
     warnings: list[Message] = field(default_factory=list)  # about the whole file (e.g. its encoding)
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """The file cannot be read; carries the message."""
 
     def __init__(self, message: Message):
@@ -276,12 +276,12 @@ _NONBLANK = re.compile(rb"[^ \t\r\n\x00]")
 _NUL = re.compile(rb"\x00")
 
 
-def _not_table(what_da: str, what_en: str) -> _Refused:
-    return _Refused(_file_problem(f"filen er hverken CSV eller XLSX (den ligner {what_da}) — {_SAVE_AS_DA}",
+def _not_table(what_da: str, what_en: str) -> Refused:
+    return Refused(_file_problem(f"filen er hverken CSV eller XLSX (den ligner {what_da}) — {_SAVE_AS_DA}",
                                   f"the file is neither CSV nor XLSX (it looks like {what_en}) — {_SAVE_AS_EN}"))
 
 
-def _too_big(n: int) -> Message:
+def too_big_message(n: int) -> Message:
     return _file_problem(f"filen fylder {archives.mb_text(n)}; højst {archives.mb_text(MAX_FILE_BYTES)} kan "
                          "importeres ad gangen — del den op i flere filer",
                          f"the file is {n:,} bytes; at most {MAX_FILE_BYTES:,} can be imported at a time — "
@@ -363,17 +363,17 @@ class _Prefix(io.RawIOBase):
         super().close()
 
 
-def _read_table(data: bytes | _Input, guide: Guide, encoding: str | None = None) -> _Table:
+def read_table(data: bytes | _Input, guide: Guide, encoding: str | None = None) -> _Table:
     inp = data if isinstance(data, _Input) else _Input(data=data)
     if inp.size > MAX_FILE_BYTES:
-        raise _Refused(_too_big(inp.size))
+        raise Refused(too_big_message(inp.size))
     head = inp.head(65_536)
     start = 0
     for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         if head.startswith(bom, start):
             start += len(bom)
     if not inp.find(_NONBLANK, start):
-        raise _Refused(Message("empty", "filen er tom — forventet: en overskriftsrække med kolonnenavnene fra "
+        raise Refused(Message("empty", "filen er tom — forventet: en overskriftsrække med kolonnenavnene fra "
                                "spørgeguiden og én række pr. respondent",
                                "the file is empty — expected: a header row with the guide's codes and one row "
                                "per respondent", row=1))
@@ -454,7 +454,7 @@ def _locate(inp: _Input, codec: str, start: int, guide: Guide) -> tuple[int, str
             return row + 1, None
     j = max(len(last) - 1, 0)
     if header is None or j >= len(header) or not str(header[j]).strip():
-        return max(row, 1), _col_letter(j)
+        return max(row, 1), col_letter(j)
     return max(row, 1), _heading(str(header[j]).strip(), j)
 
 
@@ -469,7 +469,7 @@ def _chain_mark(f: io.TextIOBase, mark: str) -> Iterator[str]:
 
 
 def _bad_bytes(inp: _Input, codec: str, bad: tuple[int, int], guide: Guide, what_da: str, what_en: str,
-               advice_da: str, advice_en: str) -> _Refused:
+               advice_da: str, advice_en: str) -> Refused:
     first, end = bad
     line = inp.count(b"\n", first) + 1
     shown = " ".join(f"0x{b:02X}" for _pos, piece in inp.pieces(first, min(end, first + 4)) for b in bytes(piece))
@@ -477,7 +477,7 @@ def _bad_bytes(inp: _Input, codec: str, bad: tuple[int, int], guide: Guide, what
         row, column = _locate(inp, codec, first, guide)
     except (UnicodeDecodeError, csv.Error):  # pragma: no cover - the prefix is valid by construction
         row, column = None, None
-    return _Refused(_file_problem(
+    return Refused(_file_problem(
         f"{what_da}: byte nr. {first + 1} (linje {line}, {shown}) er ikke gyldig — {advice_da}",
         f"{what_en}: byte no. {first + 1} (line {line}, {shown}) is not valid — {advice_en}",
         row=row, column=column, kind="encoding"))
@@ -493,7 +493,7 @@ def _encoding(inp: _Input, guide: Guide, forced: str | None) -> tuple[str, str, 
         try:
             name = codecs.lookup(forced).name
         except LookupError:
-            raise _Refused(_file_problem(f"ukendt tegnsæt {forced[:40]!r} — tilladt: fx utf-8, cp1252, utf-16, "
+            raise Refused(_file_problem(f"ukendt tegnsæt {forced[:40]!r} — tilladt: fx utf-8, cp1252, utf-16, "
                                          "latin-1", f"unknown encoding {forced[:40]!r} — e.g. utf-8, cp1252, "
                                          "utf-16, latin-1", kind="encoding")) from None
         if name in ("utf-8", "utf-8-sig"):
@@ -569,10 +569,10 @@ def _read_csv(inp: _Input, guide: Guide, encoding: str | None = None) -> _Table:
                     n += 1
                     yield n, rec
             except csv.Error as e:
-                raise _Refused(_file_problem(f"filen kan ikke læses som CSV: {e}",
+                raise Refused(_file_problem(f"filen kan ikke læses som CSV: {e}",
                                              f"the file cannot be read as CSV: {e}", row=n + 1)) from None
             except (UnicodeDecodeError, OSError):  # the file changed on disk while it was read
-                raise _Refused(_file_problem("filen ændrede sig, mens den blev læst — prøv igen",
+                raise Refused(_file_problem("filen ændrede sig, mens den blev læst — prøv igen",
                                              "the file changed while it was read — try again", row=n + 1)) from None
 
     rows = records()
@@ -581,7 +581,7 @@ def _read_csv(inp: _Input, guide: Guide, encoding: str | None = None) -> _Table:
             kind = f"csv {name} " + {",": "','", ";": "';'", "\t": "tab"}.get(delimiter, repr(delimiter))
             return _Table(header=list(rec), rows=rows, kind=kind, csv=True, header_row=n,
                           warnings=[warning] if warning else [])
-    raise _Refused(Message("empty", "filen er tom", "the file is empty", row=1))
+    raise Refused(Message("empty", "filen er tom", "the file is empty", row=1))
 
 
 # ---- XLSX (expat, streaming: only the current row and the shared strings are held)
@@ -602,7 +602,7 @@ def _local(tag: str) -> str:
 
 
 @dataclass(frozen=True)
-class _CellError:
+class CellError:
     """A spreadsheet error value (#N/A, #REF! …), or a formula without a computed value (code "")."""
     code: str
     formula: str | None = None
@@ -624,7 +624,7 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def _col_letter(i: int) -> str:
+def col_letter(i: int) -> str:
     s = ""
     i += 1
     while i:
@@ -665,7 +665,7 @@ def _parse(zf: zipfile.ZipFile, part: str, start: Callable | None, end: Callable
 
 def _bounded(n: int, what: str) -> None:
     if n > _XL_MAX_PARTS:
-        raise _Refused(_file_problem(f"projektmappen har over {_XL_MAX_PARTS:,} {what} — den afvises".replace(",", "."),
+        raise Refused(_file_problem(f"projektmappen har over {_XL_MAX_PARTS:,} {what} — den afvises".replace(",", "."),
                                      f"the workbook has over {_XL_MAX_PARTS:,} {what} — it is refused"))
 
 
@@ -731,12 +731,12 @@ class _SharedStrings:
         return self._blocks[b][offs[k]:offs[k + 1]].decode("utf-8", "surrogatepass")
 
 
-def _too_long_cell(row: int | None, col: int | None) -> _Refused:
-    return _Refused(_file_problem(
+def _too_long_cell(row: int | None, col: int | None) -> Refused:
+    return Refused(_file_problem(
         f"en celle har over {_CELL_MAX_CHARS:,} tegn (en Excel-celle rummer højst {XLSX_MAX_CHARS:,}) — "
         "projektmappen afvises".replace(",", "."),
         f"a cell has over {_CELL_MAX_CHARS:,} characters (an Excel cell holds at most {XLSX_MAX_CHARS:,}) — "
-        "the workbook is refused", row=row, column=_col_letter(col) if col is not None else None))
+        "the workbook is refused", row=row, column=col_letter(col) if col is not None else None))
 
 
 def _shared_strings(zf: zipfile.ZipFile, part: str) -> _SharedStrings:
@@ -822,7 +822,7 @@ def _read_xlsx(inp: _Input) -> _Table:
     except archives.ArchiveError as e:
         if e.limit == "broken":
             raise _not_table("et ødelagt ZIP-arkiv", "a broken ZIP archive") from None
-        raise _Refused(_file_problem(str(e), e.text_en, kind="archive")) from None
+        raise Refused(_file_problem(str(e), e.text_en, kind="archive")) from None
     try:
         names = zf.NameToInfo
         if "mimetype" in names and b"opendocument.spreadsheet" in archives.read_member(
@@ -841,18 +841,18 @@ def _read_xlsx(inp: _Input) -> _Table:
         raise _workbook_refusal(e) from None
 
 
-def _workbook_refusal(e: BaseException) -> _Refused:
+def _workbook_refusal(e: BaseException) -> Refused:
     """The refusal for anything that went wrong reading a workbook: never the exception's text
     (it can quote a cell, e.g. ``could not convert string to float: '…'``)."""
-    if isinstance(e, _Refused):
+    if isinstance(e, Refused):
         return e
     if isinstance(e, archives.ArchiveError):
-        return _Refused(_file_problem(str(e), e.text_en, kind="archive"))
+        return Refused(_file_problem(str(e), e.text_en, kind="archive"))
     if isinstance(e, MemoryError):
-        return _Refused(_file_problem("projektmappen er for stor til at blive læst — del den op i flere filer",
+        return Refused(_file_problem("projektmappen er for stor til at blive læst — del den op i flere filer",
                                       "the workbook is too big to be read — split it into several files"))
     what = "XML-fejl" if isinstance(e, (expat.ExpatError, _Broken)) else type(e).__name__
-    return _Refused(_file_problem(f"projektmappen kan ikke læses ({what}) — den er beskadiget eller ikke gemt af "
+    return Refused(_file_problem(f"projektmappen kan ikke læses ({what}) — den er beskadiget eller ikke gemt af "
                                   "et regneark; åbn og gem den igen i Excel, eller gem data som CSV UTF-8",
                                   f"the workbook cannot be read ({what}) — it is damaged or not saved by a "
                                   "spreadsheet program; open and save it again in Excel, or save the data as CSV"))
@@ -877,7 +877,7 @@ def _read_workbook(zf: zipfile.ZipFile, wb_part: str) -> _Table:
 
     _parse(zf, wb_part, start)
     if not sheets:
-        raise _Refused(_file_problem("projektmappen har ingen ark", "the workbook has no sheets"))
+        raise Refused(_file_problem("projektmappen har ingen ark", "the workbook has no sheets"))
     sheet_name, sheet_part = next(((n, p) for n, p in sheets if n.strip().casefold() == "data"), sheets[0])
     shown_name = _show(sheet_name) or ""
     shared = _SharedStrings()
@@ -888,12 +888,12 @@ def _read_workbook(zf: zipfile.ZipFile, wb_part: str) -> _Table:
         elif typ == "styles" and target in zf.NameToInfo:
             date_styles = _styles(zf, target)
     if sheet_part not in zf.NameToInfo:
-        raise _Refused(_file_problem(f"arket {shown_name!r} mangler i projektmappen",
+        raise Refused(_file_problem(f"arket {shown_name!r} mangler i projektmappen",
                                      f"sheet {shown_name!r} is missing from the workbook"))
     rows = _guarded(_sheet_rows(zf, sheet_part, shared, date_styles, epoch[0]))
     for row_no, cells in rows:
         return _Table(header=cells, rows=rows, kind=f"xlsx {shown_name}", csv=False, header_row=row_no)
-    raise _Refused(Message("empty", f"arket {shown_name!r} er tomt", f"the sheet {shown_name!r} is empty", row=1))
+    raise Refused(Message("empty", f"arket {shown_name!r} er tomt", f"the sheet {shown_name!r} is empty", row=1))
 
 
 def _guarded(rows: Iterator[tuple[int, list[object]]]) -> Iterator[tuple[int, list[object]]]:
@@ -971,7 +971,7 @@ def _sheet_rows(zf: zipfile.ZipFile, part: str, shared: _SharedStrings, date_sty
             else:
                 col = next_col
             if col >= _XL_MAX_COLUMNS:
-                raise _Refused(_file_problem(
+                raise Refused(_file_problem(
                     "en celle ligger uden for regnearkets kolonner (A–XFD) — projektmappen er beskadiget",
                     "a cell lies outside the sheet's columns (A–XFD) — the workbook is damaged", row=row_no))
             next_col = col + 1
@@ -1024,10 +1024,10 @@ def _sheet_rows(zf: zipfile.ZipFile, part: str, shared: _SharedStrings, date_sty
                             text_cache.clear()
                         text_cache[i] = value
                 except (ValueError, IndexError):
-                    raise _Refused(_file_problem(
+                    raise Refused(_file_problem(
                         "cellen henviser til en tekst, der ikke findes i projektmappen — den er beskadiget",
                         "the cell refers to a text that is not in the workbook — it is damaged",
-                        row=row_no, column=_col_letter(col))) from None
+                        row=row_no, column=col_letter(col))) from None
             else:
                 value = _cell_value(t, v, formula, inline, style)
             n = len(cells)
@@ -1048,7 +1048,7 @@ def _sheet_rows(zf: zipfile.ZipFile, part: str, shared: _SharedStrings, date_sty
                     style: str | None) -> object:
         if t == "n":
             if v is None or v == "":
-                return _CellError("", formula) if formula is not None else None
+                return CellError("", formula) if formula is not None else None
             try:
                 num: int | float = int(v) if _INT_TEXT.fullmatch(v) else float(v)
             except ValueError:  # not a number although the cell says so: checked as the text it is
@@ -1069,14 +1069,14 @@ def _sheet_rows(zf: zipfile.ZipFile, part: str, shared: _SharedStrings, date_sty
         if t == "b":
             return (v or "").strip() in ("1", "true")
         if t == "e":
-            return _CellError(v or "#ERROR", formula)
+            return CellError(v or "#ERROR", formula)
         if t == "d":
             try:
                 return dt.datetime.fromisoformat((v or "").rstrip("Z"))
             except ValueError:
                 return v
         if v is None or v == "":  # an unknown type: as a number cell
-            return _CellError("", formula) if formula is not None else None
+            return CellError("", formula) if formula is not None else None
         return v
 
     p = expat.ParserCreate()
@@ -1099,12 +1099,12 @@ def _sheet_rows(zf: zipfile.ZipFile, part: str, shared: _SharedStrings, date_sty
 # ---------------------------------------------------------------- validation
 
 
-def _blank(raw: object) -> bool:
+def is_blank_cell(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
 def _check_one(item: Item, raw: object, unescape: bool) -> tuple[str | None, ValueProblem | None]:
-    if isinstance(raw, _CellError):
+    if isinstance(raw, CellError):
         da, en = raw.reason()
         return None, ValueProblem(*_allowed(item), reason_da=da, reason_en=en)
     if unescape and isinstance(raw, str):
@@ -1170,9 +1170,9 @@ def _validate(guide: Guide, table: _Table, *, store_ids: set[str], store_sites: 
             continue
         if code in colmap:
             head_problems[j] = Message(
-                "duplicate_column", f"kolonnen står to gange (kolonne {_col_letter(colmap[code])} og "
-                f"{_col_letter(j)}) — hver kode må kun stå én gang",
-                f"the column appears twice (columns {_col_letter(colmap[code])} and {_col_letter(j)}) — "
+                "duplicate_column", f"kolonnen står to gange (kolonne {col_letter(colmap[code])} og "
+                f"{col_letter(j)}) — hver kode må kun stå én gang",
+                f"the column appears twice (columns {col_letter(colmap[code])} and {col_letter(j)}) — "
                 "each code may appear only once", row=hr, column=text)
             continue
         colmap[code] = j
@@ -1222,16 +1222,16 @@ def _validate(guide: Guide, table: _Table, *, store_ids: set[str], store_sites: 
             dropped += 1
 
     for rn, cells in table.rows:
-        if (not "".join(cells).strip()) if csv_mode else all(_blank(x) for x in cells):
+        if (not "".join(cells).strip()) if csv_mode else all(is_blank_cell(x) for x in cells):
             continue
         n += 1
         width = len(cells)
         for j in unnamed:
-            if j < width and j not in first_filled and not _blank(cells[j]):
+            if j < width and j not in first_filled and not is_blank_cell(cells[j]):
                 first_filled[j] = rn
         if width > header_len:
             for j in range(header_len, width):
-                if j not in first_filled and not _blank(cells[j]):
+                if j not in first_filled and not is_blank_cell(cells[j]):
                     first_filled[j] = rn
         canon: list[str | None] = [None] * len(codes)
         for code, j, p, item in cols:
@@ -1317,7 +1317,7 @@ def _validate(guide: Guide, table: _Table, *, store_ids: set[str], store_sites: 
             "unnamed_column", f"kolonnen har ingen overskrift, men har værdier (fx række {first}) — "
             f"skriv koden fra spørgeguiden i række {hr} eller slet kolonnen",
             f"the column has no heading but has values (e.g. row {first}) — write the guide's code "
-            f"in row {hr} or delete the column", row=hr, column=_col_letter(j))
+            f"in row {hr} or delete the column", row=hr, column=col_letter(j))
     problems = [head_problems[j] for j in sorted(head_problems)] + missing
     if not n:
         problems.append(Message("empty", "filen har ingen respondenter (kun overskriftsrækken)",
@@ -1378,8 +1378,8 @@ def _run(engine: Engine, guide: Guide, data: bytes | _Input, *, replace: bool, e
     """Read, check and (if `write` and there is no problem) store the rows: all or none."""
     result = ImportResult()
     try:
-        table = _read_table(data, guide, encoding)
-    except _Refused as r:
+        table = read_table(data, guide, encoding)
+    except Refused as r:
         result.problems.append(r.message)
         return result
     result.file_kind = table.kind
@@ -1395,7 +1395,7 @@ def _run(engine: Engine, guide: Guide, data: bytes | _Input, *, replace: bool, e
                 result.written = writer.written
             else:
                 s.rollback()  # a check only, or a refused file: nothing stays written
-        except _Refused as r:  # the file broke off part way (a damaged workbook, a CSV error)
+        except Refused as r:  # the file broke off part way (a damaged workbook, a CSV error)
             s.rollback()
             return ImportResult(problems=[r.message], file_kind=table.kind)
         except StoreError as e:  # the store changed meanwhile (another import)
@@ -1411,7 +1411,7 @@ def _run(engine: Engine, guide: Guide, data: bytes | _Input, *, replace: bool, e
     return result
 
 
-def _read_path(path: str | os.PathLike) -> bytes | Message:
+def read_path(path: str | os.PathLike) -> bytes | Message:
     """A (small) file's bytes, or the Message refusing it (a folder, too big)."""
     inp = _open_path(path)
     if isinstance(inp, Message):
@@ -1427,12 +1427,12 @@ def _open_path(path: str | os.PathLike) -> _Input | Message:
         return _file_problem(f"{p} er en mappe, ikke en fil", f"{p} is a folder, not a file")
     st = p.stat()  # FileNotFoundError is the caller's to report
     if st.st_size > MAX_FILE_BYTES:
-        return _too_big(st.st_size)
+        return too_big_message(st.st_size)
     if p.is_file():
         return _Input(path=p)
     with open(p, "rb") as f:
         data = f.read(MAX_FILE_BYTES + 1)
-    return _too_big(len(data)) if len(data) > MAX_FILE_BYTES else _Input(data=data)
+    return too_big_message(len(data)) if len(data) > MAX_FILE_BYTES else _Input(data=data)
 
 
 def check_bytes(engine: Engine, guide: Guide, data: bytes, *, replace: bool = False,

@@ -10,7 +10,7 @@ import streamlit as st
 from archetypes.model import GROUPS
 from coding import quotebank as qb
 from coding import service
-from coding.tabular import frame_to_csv, frame_to_xlsx
+from survey.files import frame_to_csv, frame_to_xlsx
 from ui.common import engine, guide, h, md, require_page
 from ui.workbench import (action, code_options, codebook_entries, highlight, html_block, need_coder,
                           setup_page, show_flash, suggestion_rows, suggestion_spans, tagger, training_panel)

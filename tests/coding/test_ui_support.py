@@ -10,7 +10,7 @@ import pytest
 
 from archetypes import coding
 from coding import codebook as cb
-from coding.tabular import TabularError, frame_to_csv, frame_to_xlsx
+from survey.files import TabularError, frame_to_csv, frame_to_xlsx
 from survey import store
 from survey.db import session_scope
 

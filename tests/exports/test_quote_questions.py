@@ -99,7 +99,7 @@ def test_quote_bank_export_csv_and_xlsx(study, guide):
     row = df[df["Citat-id"] == study["probe_quote"].id].iloc[0]
     assert (row["Spørgsmålskode"], row["Spørgsmål"]) == ("rytme_note", QUESTION)
     text = export_bytes(study["engine"], guide, {"search": "morgenmaden"}, "csv").decode("utf-8-sig")
-    got = list(csv.reader(io.StringIO(text)))  # comma-separated (coding.tabular.frame_to_csv)
+    got = list(csv.reader(io.StringIO(text)))  # comma-separated (survey.files.frame_to_csv)
     head = got[0]
     assert [r[head.index("Spørgsmål")] for r in got[1:]] == [QUESTION]
     ws = openpyxl.load_workbook(io.BytesIO(export_bytes(study["engine"], guide, {"search": "morgenmaden"},

@@ -137,7 +137,7 @@ def test_wideio_keeps_the_escaping_names_of_the_one_rule():
 def test_every_xlsx_writer_writes_text_never_a_formula(guide, tmp_path):
     import openpyxl
 
-    from coding.tabular import frame_to_xlsx
+    from survey.files import frame_to_xlsx
 
     texts = [f for f in FORMULAS if f[0] not in "\t\r"] + ["<r>fed</r>", "_x0041_x0042_"]  # openpyxl reads
     df = pd.DataFrame({"sted": texts, "n": range(len(texts))})                        # _x000D_ as is

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from brugerblik.cli import main
 from archetypes import coding as arch
 from coding import agreement, codebook, quotebank
+from coding.anonymise import export_masker
 from coding import transcripts as tr
 from exports import qdpx, spss, workbook
 from report import registry as R
@@ -600,7 +601,8 @@ def test_retention_reminds_admins_and_raw_data_goes_while_the_tables_stay(study,
     out = capsys.readouterr().out
     assert "Intet er slettet endnu" in out and "1 transskriptioner" in out
     assert sync.count_rows(study) == rows
-    res = privacy.delete_raw_data(study, guide, confirm=True, principal=auth.Principal("adam", "admin"))
+    res = privacy.delete_raw_data(study, guide, confirm=True, masker=export_masker(study),
+                                  principal=auth.Principal("adam", "admin"))
     assert res.done and res.counts["transcript"] == 1 and res.counts["answer"] > 0
     with Session(study) as s:
         assert privacy.raw_data_counts(s, guide) == {"transcript": 0, "transcript_segment": 0, "quote": 0, "answer": 0,
@@ -623,7 +625,7 @@ def test_retention_reminds_admins_and_raw_data_goes_while_the_tables_stay(study,
     assert main(["--db", url, "table", "3.1"]) == 0
     assert "Påmindelse" not in capsys.readouterr().err
     # with the case-file extracts as a whole: tombstoned, so laptops delete them too
-    res2 = privacy.delete_raw_data(study, guide, confirm=True, journal=True)
+    res2 = privacy.delete_raw_data(study, guide, confirm=True, journal=True, masker=export_masker(study))
     assert res2.deleted and all(t.informant == "journal" for t in res2.deleted)
     with Session(study) as s:
         assert s.execute(select(func.count()).select_from(Interview).where(Interview.informant == "journal")

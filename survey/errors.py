@@ -1,0 +1,19 @@
+"""The store's refusals (Danish messages fit to show the user), at the bottom so every layer can
+raise and catch them without importing the services above."""
+from __future__ import annotations
+
+
+class StoreError(ValueError):
+    """A refused change, with a message fit to show the user."""
+
+
+class RespondentIdTaken(StoreError):
+    """The respondent id is in use (for a generated id: another interview took it a moment ago)."""
+
+
+class PrivacyError(StoreError):
+    """A refused withdrawal, deletion or retention action; the message is Danish."""
+
+
+class WithdrawnError(PrivacyError):
+    """New data about a respondent who has withdrawn consent for that purpose (Danish message)."""
