@@ -85,7 +85,7 @@ from sqlalchemy.engine import Engine
 
 from report.population import effective_groups
 from survey import files
-from survey.guide import Guide, Item, _allowed, _bounds, multi_values
+from survey.guide import Guide, Item, allowed_text, constraint_bounds, multi_values
 from survey.store import StoreError, load_wide
 from survey.deidentify import pseudonym_prefix
 from survey.wideio import mask_free_text
@@ -154,8 +154,8 @@ def _number_format(values: pd.Series, item: Item) -> str:
     integer = item.type == "integer"
     width, decimals = 1, 0
     if item.constraint_ast is not None:
-        width = max([len(str(b).lstrip("+").split(".")[0]) for b in _bounds(item.constraint_ast) if b is not None]
-                    + [1])
+        bounds = constraint_bounds(item.constraint_ast)
+        width = max([len(str(b).lstrip("+").split(".")[0]) for b in bounds if b is not None] + [1])
     for v in values:
         if v is None:
             continue
@@ -213,7 +213,7 @@ def _wrap(text: str, limit: int = MAX_NOTE_BYTES) -> list[str]:
 def _bad_value(rows: list[int], code: str, item: Item, what: str) -> SpssExportError:
     """A value SPSS cannot hold, named by its case (row) and variable and what is allowed — never
     the value itself nor the respondent id (free text, a name or a CPR number can sit there)."""
-    allowed = _allowed(item)[0]
+    allowed = allowed_text(item)[0]
     more = f" (og {len(rows) - 1} celle(r) mere i samme variabel)" if len(rows) > 1 else ""
     return SpssExportError(f"Case {rows[0] + 1} (række {rows[0] + 1} af data sorteret efter respondent_id), "
                            f"variabel {code}: værdien {what} og kan ikke skrives til SPSS — tilladt: {allowed}"

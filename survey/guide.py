@@ -209,7 +209,8 @@ class ValueProblem:
         return (self.reason_da + " — " if self.reason_da else "") + "tilladt: " + self.allowed_da
 
 
-def _allowed(item: Item) -> tuple[str, str]:
+def allowed_text(item: Item) -> tuple[str, str]:
+    """What an item allows, in Danish and English (the "tilladt: …" of every value message)."""
     if item.is_select:
         vals = ", ".join(item.choice_values())
         if item.type == "select_multiple":
@@ -217,7 +218,7 @@ def _allowed(item: Item) -> tuple[str, str]:
         return vals, vals
     rng = ""
     if item.constraint_ast is not None:
-        lo, hi = _bounds(item.constraint_ast)
+        lo, hi = constraint_bounds(item.constraint_ast)
         if lo is not None and hi is not None:
             rng = f" {lo}–{hi}"
         elif lo is not None:
@@ -234,7 +235,7 @@ def _allowed(item: Item) -> tuple[str, str]:
     return f"tekst (højst {MAX_TEXT} tegn)", f"text (at most {MAX_TEXT} characters)"
 
 
-def _bounds(node: tuple) -> tuple[str | None, str | None]:
+def constraint_bounds(node: tuple) -> tuple[str | None, str | None]:
     """Lower/upper bound of a constraint like `. >= 16 and . <= 110` (for messages only)."""
     lo = hi = None
     stack = [node]
@@ -316,7 +317,7 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
         return None, None
     if isinstance(raw, str) and raw.strip() == "":
         return None, None
-    allowed_da, allowed_en = _allowed(item)
+    allowed_da, allowed_en = allowed_text(item)
 
     def bad(r_da: str = "", r_en: str = "") -> tuple[None, ValueProblem]:
         return None, ValueProblem(allowed_da, allowed_en, r_da, r_en)

@@ -90,7 +90,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from survey import archives, expr
-from survey.guide import (CLOSED_TYPES, CPR_RE, HIDDEN_DA, HIDDEN_EN, Guide, Item, ValueProblem, _allowed,
+from survey.guide import (CLOSED_TYPES, CPR_RE, HIDDEN_DA, HIDDEN_EN, Guide, Item, ValueProblem, allowed_text,
                           check_value, shown_value)
 from survey.models import Interview, Site
 from survey.store import StoreError, insert_wide, load_wide
@@ -1106,7 +1106,7 @@ def is_blank_cell(raw: object) -> bool:
 def _check_one(item: Item, raw: object, unescape: bool) -> tuple[str | None, ValueProblem | None]:
     if isinstance(raw, CellError):
         da, en = raw.reason()
-        return None, ValueProblem(*_allowed(item), reason_da=da, reason_en=en)
+        return None, ValueProblem(*allowed_text(item), reason_da=da, reason_en=en)
     if unescape and isinstance(raw, str):
         raw = csv_unescape(raw)
     value, problem = check_value(item, raw)
@@ -1254,8 +1254,8 @@ def _validate(guide: Guide, table: _Table, *, store_ids: set[str], store_sites: 
                 problem(_value_problem(rn, heads[code], raw, vp, item))
             elif value is None:
                 if code in REQUIRED_COLUMNS:
-                    problem(Message("required", "skal udfyldes — tilladt: " + _allowed(item)[0],
-                                    "must be filled in — allowed: " + _allowed(item)[1],
+                    problem(Message("required", "skal udfyldes — tilladt: " + allowed_text(item)[0],
+                                    "must be filled in — allowed: " + allowed_text(item)[1],
                                     row=rn, column=heads[code], show_value=True))
                 elif code in blank_rows:
                     blank_rows[code].append(rn)

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from survey import store, wideio
 from survey.db import make_engine, session_scope
-from survey.guide import _bounds
+from survey.guide import constraint_bounds
 from survey.models import Answer, AuditEntry, Interview, Site
 
 # A respondent with every column the guide requires, so no warnings are expected.
@@ -565,7 +565,7 @@ def _value_strategy(item):
     if item.type == "select_multiple":
         return st.lists(st.sampled_from(item.choice_values()), min_size=1, unique=True).map(";".join)
     if item.type in ("integer", "decimal"):
-        lo, hi = _bounds(item.constraint_ast) if item.constraint_ast is not None else (None, None)
+        lo, hi = constraint_bounds(item.constraint_ast) if item.constraint_ast is not None else (None, None)
         lo, hi = int(lo) if lo is not None else -10**6, int(hi) if hi is not None else 10**6
         if item.type == "integer":
             return st.integers(lo, hi).map(str)
