@@ -23,6 +23,7 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 
@@ -112,15 +113,13 @@ def _import_sources(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from survey import wideio
+    from exports import raw  # the anonymiser and pandas: only the export commands load them
 
     if getattr(args, "kilde", None):
         if args.kind != "raw":
             print("--kilde kan kun bruges med export raw.", file=sys.stderr)
             return 2
-        from survey import source_store
-
-        n = source_store.export_sources(_engine(args), args.kilde, args.file, anonymised=not args.umaskeret)
+        n = raw.export_sources(_engine(args), args.kilde, args.file, anonymised=not args.umaskeret)
         masked = "umaskeret fritekst" if args.umaskeret else "fritekst anonymiseret"
         print(f"Eksporterede {n} kilder ({args.kilde}) til {args.file} ({masked}).")
         return 0
@@ -143,7 +142,7 @@ def cmd_export(args) -> int:
 
         n = qdpx.export_qdpx(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
     else:
-        n = wideio.export_file(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
+        n = raw.export_file(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
     masked = "umaskeret fritekst" if args.umaskeret else "fritekst anonymiseret"
     print(f"Eksporterede {n} respondenter til {args.file} ({masked}).")
     return 0
@@ -405,10 +404,92 @@ def cmd_tag(args) -> int:
     return nlp.cli_tag(args)
 
 
-def cmd_anonymise(args) -> int:
-    from coding import anonymise
+def _cli_anonymiser(args):
+    """With the study's names when a store is reachable — the sites, interviewers, the always-mask
+    list and the names in every field the guides mark ``ja`` (`coding.deidentify.study_anonymiser`,
+    the de-identified exports' rule; the user guide from --guide or BRUGERBLIK_GUIDE); the built-in
+    lists otherwise.
 
-    return anonymise.cli_anonymise(args)
+    Without --db and BRUGERBLIK_DB, the default database file is used only if it exists (an
+    anonymise run does not create an empty database).
+    """
+    from coding.anonymise import Anonymiser, default_anonymiser  # spaCy's tables: only this command loads them
+    from coding.deidentify import study_anonymiser
+
+    url = getattr(args, "db", None) or os.environ.get("BRUGERBLIK_DB")
+    try:
+        if url is None:
+            from survey.db import default_store_exists, default_url
+
+            if not default_store_exists():
+                return default_anonymiser()
+            url = default_url()
+        from survey.db import get_engine
+        from survey.guide import GuideError, load_guide
+        from survey.sources import SourceError
+
+        engine = get_engine(url)
+        try:
+            return study_anonymiser(engine, load_guide(getattr(args, "guide", None)))
+        except (GuideError, SourceError) as e:  # a guide that cannot be read: the study's other names still
+            print(f"Advarsel: spørgeguiderne kunne ikke læses ({type(e).__name__}); navne i felter markeret «ja» "
+                  "maskeres kun, hvis de er interviewere eller står på maskeringslisten.", file=sys.stderr)
+            return Anonymiser.from_store(engine)
+    except Exception as e:  # noqa: BLE001 — an unreachable store must not stop the masking
+        print(f"Advarsel: databasen kunne ikke læses ({type(e).__name__}); maskerer kun med de "
+              "indbyggede lister (ikke stedernes, interviewernes eller maskeringslistens navne).",
+              file=sys.stderr)
+        return default_anonymiser()
+
+
+def _split_eol(line: str) -> tuple[str, str]:
+    if line.endswith("\r\n"):
+        return line[:-2], "\r\n"
+    if line.endswith("\n") or line.endswith("\r"):
+        return line[:-1], line[-1]
+    return line, ""
+
+
+def cmd_anonymise(args) -> int:
+    """`brugerblik anonymise [FILE|-]`: the masked text, one line out per line in (UTF-8)."""
+    path = getattr(args, "file", None) or "-"
+    if path != "-":
+        p = Path(path)
+        if not p.exists():
+            print(f"Filen findes ikke: {path}", file=sys.stderr)
+            return 1
+        if not p.is_file():
+            print(f"Ikke en fil: {path}", file=sys.stderr)
+            return 1
+    anon = _cli_anonymiser(args)
+    out = sys.stdout
+    try:
+        if hasattr(out, "reconfigure") and (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            out.reconfigure(encoding="utf-8")
+    except (ValueError, OSError, AttributeError):
+        pass
+    try:
+        if path == "-":
+            src = sys.stdin
+            try:
+                if hasattr(src, "reconfigure") and (getattr(src, "encoding", "") or "").lower().replace(
+                        "-", "") != "utf8":
+                    src.reconfigure(encoding="utf-8")
+            except (ValueError, OSError, AttributeError):
+                pass
+            for line in src:
+                body, eol = _split_eol(line)
+                out.write(anon.mask(body) + eol)
+        else:
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                for line in f:
+                    body, eol = _split_eol(line)
+                    out.write(anon.mask(body) + eol)
+    except UnicodeDecodeError:
+        print(f"Teksten er ikke UTF-8: {path if path != '-' else 'standard input'}", file=sys.stderr)
+        return 1
+    out.flush()
+    return 0
 
 
 def _new_password(username: str) -> str:

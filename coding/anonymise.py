@@ -195,9 +195,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gzip
-import os
 import re
-import sys
 import unicodedata
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, NamedTuple, Optional, Union
@@ -1245,91 +1243,3 @@ def export_masker(engine_or_session: Union[Engine, Session, None] = None, *,
         return lambda t: t
     anon = Anonymiser.from_store(engine_or_session) if engine_or_session is not None else default_anonymiser()
     return lambda t: t if t is None or t == "" else anon.mask(t)
-
-
-# --------------------------------------------------------------------------- CLI
-
-def _cli_anonymiser(args) -> Anonymiser:
-    """With the study's names when a store is reachable — the sites, interviewers, the always-mask
-    list and the names in every field the guides mark ``ja`` (`survey.deidentify.study_anonymiser`,
-    the de-identified exports' rule; the user guide from --guide or BRUGERBLIK_GUIDE); the built-in
-    lists otherwise.
-
-    Without --db and BRUGERBLIK_DB, the default database file is used only if it exists (an
-    anonymise run does not create an empty database).
-    """
-    url = getattr(args, "db", None) or os.environ.get("BRUGERBLIK_DB")
-    try:
-        if url is None:
-            from survey.db import default_store_exists, default_url
-
-            if not default_store_exists():
-                return default_anonymiser()
-            url = default_url()
-        from survey.db import get_engine
-        from survey.deidentify import study_anonymiser
-        from survey.guide import GuideError, load_guide
-        from survey.sources import SourceError
-
-        engine = get_engine(url)
-        try:
-            return study_anonymiser(engine, load_guide(getattr(args, "guide", None)))
-        except (GuideError, SourceError) as e:  # a guide that cannot be read: the study's other names still
-            print(f"Advarsel: spørgeguiderne kunne ikke læses ({type(e).__name__}); navne i felter markeret «ja» "
-                  "maskeres kun, hvis de er interviewere eller står på maskeringslisten.", file=sys.stderr)
-            return Anonymiser.from_store(engine)
-    except Exception as e:  # noqa: BLE001 — an unreachable store must not stop the masking
-        print(f"Advarsel: databasen kunne ikke læses ({type(e).__name__}); maskerer kun med de "
-              "indbyggede lister (ikke stedernes, interviewernes eller maskeringslistens navne).",
-              file=sys.stderr)
-        return default_anonymiser()
-
-
-def _split_eol(line: str) -> tuple[str, str]:
-    if line.endswith("\r\n"):
-        return line[:-2], "\r\n"
-    if line.endswith("\n") or line.endswith("\r"):
-        return line[:-1], line[-1]
-    return line, ""
-
-
-def cli_anonymise(args) -> int:
-    """`brugerblik anonymise [FILE|-]`: the masked text, one line out per line in (UTF-8)."""
-    path = getattr(args, "file", None) or "-"
-    if path != "-":
-        p = Path(path)
-        if not p.exists():
-            print(f"Filen findes ikke: {path}", file=sys.stderr)
-            return 1
-        if not p.is_file():
-            print(f"Ikke en fil: {path}", file=sys.stderr)
-            return 1
-    anon = _cli_anonymiser(args)
-    out = sys.stdout
-    try:
-        if hasattr(out, "reconfigure") and (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
-            out.reconfigure(encoding="utf-8")
-    except (ValueError, OSError, AttributeError):
-        pass
-    try:
-        if path == "-":
-            src = sys.stdin
-            try:
-                if hasattr(src, "reconfigure") and (getattr(src, "encoding", "") or "").lower().replace(
-                        "-", "") != "utf8":
-                    src.reconfigure(encoding="utf-8")
-            except (ValueError, OSError, AttributeError):
-                pass
-            for line in src:
-                body, eol = _split_eol(line)
-                out.write(anon.mask(body) + eol)
-        else:
-            with open(path, encoding="utf-8-sig", newline="") as f:
-                for line in f:
-                    body, eol = _split_eol(line)
-                    out.write(anon.mask(body) + eol)
-    except UnicodeDecodeError:
-        print(f"Teksten er ikke UTF-8: {path if path != '-' else 'standard input'}", file=sys.stderr)
-        return 1
-    out.flush()
-    return 0

@@ -32,7 +32,7 @@ Anonymisation
 Output that leaves the team must be masked: ``anonymised=True`` passes every text through
 `coding.anonymise.Anonymiser.mask` (an instance can be given as ``anonymiser=`` — reuse one
 across calls, building it reads word lists; otherwise one is made with
-`survey.deidentify.study_anonymiser(s, guide)`, which also masks the study's site and interviewer
+`coding.deidentify.study_anonymiser(s, guide)`, which also masks the study's site and interviewer
 names, the always-mask list and the names in every field the guides mark ``ja``, issue 12 — the
 rule of the de-identified exports). `export_quotes` masks **by default**. If the anonymiser
 cannot be imported, a masked output is refused with a message; unmasked text is only produced
@@ -232,12 +232,12 @@ def _unavailable(reason: str) -> QuoteBankError:
 
 
 def get_anonymiser(s: Optional[Session] = None, guide: Optional[Guide] = None) -> Any:
-    """The anonymiser for quotes that leave the team: `survey.deidentify.study_anonymiser` (with a
+    """The anonymiser for quotes that leave the team: `coding.deidentify.study_anonymiser` (with a
     store: the study's names and the names in the fields the guides mark ``ja``); QuoteBankError if
     the anonymiser is unavailable."""
     try:
         importlib.import_module("coding.anonymise")
-        from survey.deidentify import study_anonymiser
+        from coding.deidentify import study_anonymiser
     except ImportError:
         raise _unavailable("anonymiseringsmodulet (coding.anonymise) kan ikke indlæses") from None
     return study_anonymiser(s, guide)

@@ -44,14 +44,14 @@ Multilingual Plane (emoji), which transcripts seldom hold.
 
 Anonymisation (the default)
 ---------------------------
-Everything that leaves the research team is masked by the anonymiser (`survey.deidentify.masker`:
+Everything that leaves the research team is masked by the anonymiser (`coding.deidentify.masker`:
 names, CPR, phone, addresses, places → ``[navn]`` …, the study's own site and interviewer
 names and the names in every field the guide marks ``ja`` included): transcript text, free-text
 answers (the fields the guide marks ``fritekst``), quotes and memos. A transcript is masked
 segment by segment (and the text between segments, i.e. speaker labels, on its own) and
 rebuilt, so every selection's offsets are computed on the *masked* text and still cover
 exactly the masked segment. Staff are pseudonymised: interviewers (every field the guide marks
-``ja``, `survey.deidentify.pseudonymise`) become "Interviewer 1", "2" … and coders "Koder 1",
+``ja``, `coding.deidentify.pseudonymise`) become "Interviewer 1", "2" … and coders "Koder 1",
 "2" … (numbered in order of first appearance), and a transcript's file name (which may hold a
 name) is replaced by "transskription N". Pseudonyms (``respondent_id``) and text the guide marks
 ``nej`` (``site``) are kept, as in every export. ``anonymised=False`` (CLI ``--umaskeret``)
@@ -94,7 +94,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from report.population import effective_groups
-from survey.deidentify import identifier_names, masker, pseudonymise
+from coding.deidentify import identifier_names, masker, pseudonymise
 from survey.guide import RESPONDENT_KEY, Guide, multi_values
 from survey.models import Interview, Quote
 from survey.privacy import exportable

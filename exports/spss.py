@@ -87,8 +87,7 @@ from report.population import effective_groups
 from survey import files
 from survey.guide import Guide, Item, allowed_text, constraint_bounds, multi_values
 from survey.store import StoreError, load_wide
-from survey.deidentify import pseudonym_prefix
-from survey.wideio import mask_free_text
+from coding.deidentify import deidentify, pseudonym_prefix
 
 __all__ = ["export_sav", "build_frame", "SpssFrame", "SpssExportError", "spss_name", "RESERVED",
            "MAX_NAME_BYTES", "MAX_STRING_BYTES", "MAX_VAR_LABEL_BYTES", "MAX_VALUE_LABEL_BYTES",
@@ -379,7 +378,7 @@ def export_sav(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised
     p = files.check_target(p)  # the folder must exist: refused before the work
     df = load_wide(engine, guide)
     if anonymised:
-        df = mask_free_text(df, guide, engine)  # as the guide marks the fields (survey.deidentify)
+        df = deidentify(df, guide, engine)  # as the guide marks the fields (coding.deidentify)
     frame = build_frame(df, guide, anonymised=anonymised)
 
     def write(tmp: Path) -> None:  # a new file in a private (0700) folder beside the target

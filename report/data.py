@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from report.population import population
 from survey.db import session_scope
-from survey.deidentify import anonymiser, deidentify, identifier_names
+from coding.deidentify import anonymiser, deidentify, identifier_names
 from survey.guide import Guide
 from survey.models import Answer, Interview, Site, SourceStatus
 from survey.store import load_wide

@@ -31,13 +31,11 @@ Nothing here logs answer values or free text.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import logging
 import os
 import time
-from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy import delete, or_, select
@@ -46,21 +44,19 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from survey import files, store, wideio
+from survey import store, wideio
 from survey import interview as svc
 from survey.clock import aware
-from survey.consent import (WITHDRAWN, check_journal_consent, consent_values, exportable, journal_consent,
+from survey.consent import (check_journal_consent, consent_values, exportable, journal_consent,
                             refuse_for_respondents, refuse_new_source)
 from survey.db import is_transient, session_scope
-from survey.deidentify import deidentify
 from survey.errors import WithdrawnError
-from survey.files import TabularError, frame_to_xlsx
 from survey.guide import CLOSED_TYPES, CPR_RE, Guide, shown_value
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
 from survey.wideio import ImportResult, Message
 from survey.sources import (CONSENT_CODE, INFORMANTS, KILDE_LABELS, KILDER, LINK, META_COLUMNS, REASON_COLUMNS,
                             SITE_KILDER, SOURCE_STATUS, STATUS_FOR, JournalConsentError, SourceError,
-                            check_journal_allowed, check_source_frame, guide_for)
+                            check_source_frame, guide_for)
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +78,7 @@ def informant_guide(informant: str) -> Guide:
     return guide_for(informant)
 
 
-def _check_source_informant(informant: str) -> str:
+def check_source_informant(informant: str) -> str:
     if informant not in SOURCE_INFORMANTS:
         raise SourceError(f"Ukendt kilde {informant!r} — tilladt: {', '.join(SOURCE_INFORMANTS)}.")
     return informant
@@ -161,7 +157,7 @@ def start_source_interview(engine: Engine, informant: str, *, subject_interview_
     `principal` starts it in their own name. Raises `svc.InterviewError` or `SourceError`
     (Danish messages).
     """
-    _check_source_informant(informant)
+    check_source_informant(informant)
     owner_scope = getattr(svc, "owner_scope", None)
     if owner_scope is not None and principal is not None:
         try:
@@ -244,7 +240,7 @@ def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] 
     about a user who withdrew consent (to the interview; case files: to journal access) are left
     out (`survey.privacy.exportable`, issue 12)."""
     for inf in informants:
-        _check_source_informant(inf)
+        check_source_informant(inf)
     own = isinstance(engine_or_session, Engine)
     s = Session(engine_or_session) if own else engine_or_session
     try:
@@ -450,7 +446,7 @@ def insert_sources(s: Session, informant: str, frame: pd.DataFrame, *, replace: 
     (`JournalConsentError` listing every refused user). A source id already in the store is an
     error unless `replace` (then that source is rebuilt, audited). Returns the rows written.
     """
-    _check_source_informant(informant)
+    check_source_informant(informant)
     g = informant_guide(informant)
     frame = frame.astype(object).where(frame.notna(), None)
     if frame.empty:
@@ -613,7 +609,7 @@ def check_sources(engine: Engine, informant: str, data: bytes, *, replace: bool 
                   encoding: str | None = None):
     """Check file content as `import_sources` would, writing nothing: (ImportResult, canonical frame).
     `encoding` forces a CSV's encoding (else detected as `survey.wideio` does)."""
-    _check_source_informant(informant)
+    check_source_informant(informant)
     g = informant_guide(informant)
     result = ImportResult()
     frame, numbers, problems, kind, warnings = _read(informant, data, encoding)
@@ -719,43 +715,10 @@ def import_sources(engine: Engine, informant: str, path_or_data: str | os.PathLi
     return result
 
 
-# ----------------------------------------------------------------------------- export
-
-def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, anonymised: bool = True) -> int:
-    """Write the sources of one informant type to FILE.csv or FILE.xlsx in the import format
-    (``source_id``, ``informant``, the guide's codes); de-identified as the informant's guide marks
-    its fields (`survey.deidentify`: free text anonymised, the interviewer's name pseudonymised,
-    the pseudonyms ``source_id``, ``respondent_id``, ``informant_id`` kept) unless `anonymised` is
-    False. Returns the number of rows. import(export(x, anonymised=False)) == x.
-
-    Written by `survey.files` like every file the tool writes: atomic, owner-only (0600), the
-    folder must exist; CSV text cells formula-escaped and blanks empty (never ``nan``), XLSX text
-    always a string (`survey.files.frame_to_xlsx`)."""
-    _check_source_informant(informant)
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise wideio.WideIOError(f"Ukendt filtype {suffix or '(ingen)'!r} for {path} — tilladt: .csv eller .xlsx")
-    files.check_target(path)  # the folder must exist: refused before the work
-    g = informant_guide(informant)
-    df = load_sources(engine, [informant])[informant]
-    cols = list(df.columns)
-    if anonymised:
-        df = deidentify(df, g, engine)
-    plain = [j for j, c in enumerate(cols) if c in g.items and g.item(c).type in ("integer", "decimal", "date")]
-    if suffix == ".csv":
-        return files.write_csv(path, df.itertuples(index=False, name=None), cols, plain=plain)
-    try:  # the workbench's formula-safe writer; a cell over Excel's limit is refused before anything is written
-        data = frame_to_xlsx(df, "Data", title=g.title)
-    except TabularError as e:
-        raise wideio.WideIOError(str(e)) from None
-    files.write_atomic(path, data)
-    return len(df)
-
-
 __all__ = ["SOURCE_INFORMANTS", "informant_guide", "consent_values", "journal_consent", "check_journal_consent",
            "users", "start_source_interview", "sources_about", "load_sources", "load_reasons", "load_all",
            "restrict", "set_source_status", "insert_reasons", "insert_sources", "check_sources", "import_sources",
-           "export_sources", "KILDER", "JOURNAL_KILDER"]
+           "check_source_informant", "KILDER", "JOURNAL_KILDER"]
 
 
 # ---------------------------------------------------------------- for the app's pages, in their own transaction

@@ -53,7 +53,7 @@ or date field (`survey.guide.shown_value`); a free-text cell or a respondent id 
 any problem nothing is written. At most `_MAX_PROBLEMS` problems are listed (then a count of
 the rest).
 
-Export (`export_file`) writes the same format: CSV in UTF-8 with BOM, comma-separated, CRLF
+Export (`exports.raw.export_file`, with `write_csv` / `write_xlsx` here) writes the same format: CSV in UTF-8 with BOM, comma-separated, CRLF
 line ends, header = the guide's codes in guide order; or XLSX with one sheet "Data", a bold
 header row, frozen panes and an autofilter.
 
@@ -93,13 +93,13 @@ from survey import archives, expr
 from survey.guide import (CLOSED_TYPES, CPR_RE, HIDDEN_DA, HIDDEN_EN, Guide, Item, ValueProblem, allowed_text,
                           check_value, shown_value)
 from survey.models import Interview, Site
-from survey.store import StoreError, insert_wide, load_wide
+from survey.store import StoreError, insert_wide
 from survey.text import PIECE, first_bad_bytes, pieces_of, utf8_or_cp1252
 
 __all__ = [
     "REQUIRED_COLUMNS", "FORMULA_START", "MAX_FILE_BYTES", "Message", "ImportResult", "WideIOError",
     "csv_escape", "csv_unescape", "import_file", "import_bytes", "check_file", "check_bytes",
-    "export_file", "write_csv", "write_xlsx",
+    "write_csv", "write_xlsx",
 ]
 
 # Columns every import file must have, with a value in every row.
@@ -1562,35 +1562,3 @@ def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
         wb.close()
 
     files.write_atomic(path, write)
-
-
-def mask_free_text(df: pd.DataFrame, guide: Guide, engine: Engine | None) -> pd.DataFrame:
-    """The de-identified copy of a wide frame, as the guide marks its fields (`survey.deidentify`):
-    free text (``fritekst``) anonymised, names and other direct identifiers (``ja``: the interviewer)
-    pseudonymised as "Interviewer 1" …, pseudonyms (``respondent_id``) and the rest kept."""
-    from survey.deidentify import deidentify
-
-    return deidentify(df, guide, engine)
-
-
-def export_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, anonymised: bool = True) -> int:
-    """Export every respondent in the store to FILE.csv or FILE.xlsx; returns the row count.
-
-    De-identified by default, as everything that leaves the research team is, following the
-    guide's column ``brugerblik_identifikator`` (`mask_free_text`, `survey.deidentify`): free text
-    anonymised (names, CPR, phone, addresses, places → [navn] …), names such as the interviewer's
-    replaced by "Interviewer 1" …, the respondent's pseudonym kept. The file is written by
-    `survey.files`: atomic, owner-only (0600), blanks as empty cells; a missing folder is refused,
-    never created. `anonymised=False` (CLI: --umaskeret) gives the exact data, for the team's own
-    round trips: import(export(x, anonymised=False)) == x.
-    """
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise WideIOError(f"Ukendt filtype {suffix or '(ingen)'!r} for {path} — tilladt: .csv eller .xlsx")
-    files.check_target(path)  # a missing folder is refused before the work (survey.files: never created)
-    df = load_wide(engine, guide)
-    if anonymised:
-        df = mask_free_text(df, guide, engine)
-    (write_csv if suffix == ".csv" else write_xlsx)(df, guide, path)
-    return len(df)
-

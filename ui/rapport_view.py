@@ -40,7 +40,7 @@ import pandas as pd
 import streamlit as st
 
 from archetypes.model import GROUP_ORDER, GROUPS
-from exports import qdpx, spss, workbook
+from exports import qdpx, raw, spss, workbook
 from report import data as report_data
 from report import figures as F
 from report import registry
@@ -52,7 +52,6 @@ from report.publication import (DEFAULT_MIN_N, I_ALT, PROBE_SHORT, UOPLYST, hidd
 from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
 from report.quality_map import kvalitetskort_points
 from report.tables import FIG7_CODES, REPORT_FIG4, to_csv
-from survey import wideio
 from survey.db import database_url
 from survey.files import write_atomic
 from survey.guide import Guide
@@ -648,7 +647,7 @@ def _raw(ctx: Ctx, fmt: str, folder: Path) -> tuple[str, str, str]:
     name = f"brugerblik_data_{dt.date.today():%Y%m%d}.{fmt}"
     path = folder / name
     if fmt in ("csv", "xlsx"):
-        n = wideio.export_file(engine(), ctx.g, path, anonymised=True)
+        n = raw.export_file(engine(), ctx.g, path, anonymised=True)
         what = "respondenter (fritekst anonymiseret)"
     elif fmt == "sav":
         n = spss.export_sav(engine(), ctx.g, path, anonymised=True)

@@ -210,11 +210,11 @@ def test_report_writer_cannot_reach_raw_text_and_gets_only_anonymised_files(db, 
     assert some.respondent_id not in texts(at)
     # every download the Rapport page builds is anonymised
     import exports.qdpx
+    import exports.raw
     import exports.spss
-    import survey.wideio
 
     calls = []
-    for mod, name in ((survey.wideio, "export_file"), (exports.spss, "export_sav"), (exports.qdpx, "export_qdpx")):
+    for mod, name in ((exports.raw, "export_file"), (exports.spss, "export_sav"), (exports.qdpx, "export_qdpx")):
         def spy(engine, g, path, _name=name, **k):
             calls.append((_name, k.get("anonymised")))
             Path(path).write_bytes(b"x")

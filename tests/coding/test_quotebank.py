@@ -214,7 +214,7 @@ def test_quote_from_a_transcript_segment_joins_the_bank_with_its_codes(engine, g
 
 
 class _FakeAnonymiser:
-    """What `survey.deidentify.study_anonymiser` uses of coding.anonymise's Anonymiser."""
+    """What `coding.deidentify.study_anonymiser` uses of coding.anonymise's Anonymiser."""
     def __init__(self, extra_names=()):
         self.extra_names = list(extra_names)
 

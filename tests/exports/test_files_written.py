@@ -18,12 +18,12 @@ import pytest
 
 from brugerblik.cli import main
 from coding import codebook as cb
-from exports import qdpx, spss, workbook
+from exports import qdpx, raw, spss, workbook
 from report import figures
 from report import population as P
 from report import registry as R
 from report import tables as T
-from survey import source_store, store, wideio
+from survey import source_store, store
 from survey.db import make_engine, session_scope
 from survey.demo import load_demo
 from survey.store import load_wide
@@ -140,7 +140,7 @@ def test_the_codebook_csv_export_is_formula_safe_and_round_trips(study, new_db_u
 
 def test_no_xlsx_the_tool_writes_holds_a_formula(study, guide, tmp_path):
     workbook.build_workbook(study, guide, tmp_path / "rapport.xlsx")
-    wideio.export_file(study, guide, tmp_path / "data.xlsx")
+    raw.export_file(study, guide, tmp_path / "data.xlsx")
     with session_scope(study) as s:
         (tmp_path / "kodebog.xlsx").write_bytes(cb.export_xlsx(s))
     for name in ("rapport.xlsx", "data.xlsx", "kodebog.xlsx"):
@@ -158,10 +158,10 @@ def test_no_xlsx_the_tool_writes_holds_a_formula(study, guide, tmp_path):
 def test_every_file_the_tool_writes_is_owner_only(study, guide, tmp_path, url, capsys):
     old = os.umask(0)  # the most permissive umask: the policy must not depend on it
     try:
-        wideio.export_file(study, guide, tmp_path / "raw.csv")
-        wideio.export_file(study, guide, tmp_path / "raw.xlsx")
-        source_store.export_sources(study, "journal", tmp_path / "journal.csv")
-        source_store.export_sources(study, "leder", tmp_path / "leder.xlsx")
+        raw.export_file(study, guide, tmp_path / "raw.csv")
+        raw.export_file(study, guide, tmp_path / "raw.xlsx")
+        raw.export_sources(study, "journal", tmp_path / "journal.csv")
+        raw.export_sources(study, "leder", tmp_path / "leder.xlsx")
         spss.export_sav(study, guide, tmp_path / "data.sav")
         qdpx.export_qdpx(study, guide, tmp_path / "data.qdpx", validate=False)
         workbook.build_workbook(study, guide, tmp_path / "rapport.xlsx")

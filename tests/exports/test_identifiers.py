@@ -19,7 +19,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from survey import deidentify, source_store, wideio
+from coding import deidentify
+from exports import raw
+from survey import source_store, wideio
 from survey.db import make_engine, session_scope
 from survey.guide import load_guide
 from tests.custom_guides import another_study, leader_guide_dir
@@ -97,8 +99,8 @@ def test_the_marks_decide_what_a_de_identified_frame_holds(study):
 def test_raw_export(study, suffix):
     g, engine, d = study["guide"], study["engine"], study["dir"]
     masked, exact = d / f"masked{suffix}", d / f"exact{suffix}"
-    assert wideio.export_file(engine, g, masked) == 2
-    assert wideio.export_file(engine, g, exact, anonymised=False) == 2
+    assert raw.export_file(engine, g, masked) == 2
+    assert raw.export_file(engine, g, exact, anonymised=False) == 2
     if suffix == ".csv":
         df = pd.read_csv(masked, dtype=str, encoding="utf-8-sig", keep_default_na=False)
         _clean(masked.read_bytes(), "the CSV")
@@ -191,7 +193,7 @@ def test_source_export_of_another_studys_leader_guide(tmp_path, db_factory, monk
         with session_scope(engine) as s:
             assert source_store.insert_sources(s, "leder", sources.check_source_frame(frame, g)) == 1
         out = tmp_path / "ledere.csv"
-        assert source_store.export_sources(engine, "leder", out) == 1
+        assert raw.export_sources(engine, "leder", out) == 1
         _clean(out.read_bytes(), "the source export")
         row = pd.read_csv(out, dtype=str, encoding="utf-8-sig", keep_default_na=False).iloc[0]
         assert (row["source_id"], row["informant_id"], row["site"]) == ("LE-AMA", "LE-7", "Amadeus")
@@ -199,7 +201,7 @@ def test_source_export_of_another_studys_leader_guide(tmp_path, db_factory, monk
         assert row["personalet"] == "[navn] har været her længe."  # the name in leder_navn (ja)
         assert row["noter"] == "Ring til [navn] på [telefon]."
         exact = tmp_path / "ledere_umaskeret.csv"
-        source_store.export_sources(engine, "leder", exact, anonymised=False)
+        raw.export_sources(engine, "leder", exact, anonymised=False)
         assert NAME_2 in exact.read_text(encoding="utf-8-sig")
     finally:
         engine.dispose()
@@ -306,8 +308,8 @@ def test_logs_hold_no_value_of_a_field_marked_ja_or_fritekst(quoted_study, caplo
     with session_scope(engine) as s:
         export_quotes(s, g)
         export_quotes(s, g, anonymised=False)
-    source_store.export_sources(engine, "leder", tmp_path / "ledere.csv")
-    wideio.export_file(engine, g, tmp_path / "raa.csv")
+    raw.export_sources(engine, "leder", tmp_path / "ledere.csv")
+    raw.export_file(engine, g, tmp_path / "raa.csv")
     try:
         assert main(["--db", url, "--guide", str(quoted_study["path"]), "guide", "check"]) == 0
     finally:

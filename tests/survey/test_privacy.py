@@ -22,7 +22,7 @@ from archetypes import coding as arch
 from coding import agreement, codebook, quotebank
 from coding.anonymise import export_masker
 from coding import transcripts as tr
-from exports import qdpx, spss, workbook
+from exports import qdpx, raw, spss, workbook
 from report import registry as R
 from survey import auth, demo, privacy, source_store, store, sync, wideio
 from survey import interview as svc
@@ -98,9 +98,9 @@ def export_texts(engine, guide, tmp_path) -> dict[str, str]:
     """Every export's text: raw CSV and XLSX, SPSS, REFI-QDA, the workbook, table 3.1, the quality map,
     the quote bank, the sources' raw export and the triangulation frames."""
     out = {}
-    wideio.export_file(engine, guide, tmp_path / "raw.csv", anonymised=False)
+    raw.export_file(engine, guide, tmp_path / "raw.csv", anonymised=False)
     out["raw.csv"] = (tmp_path / "raw.csv").read_text(encoding="utf-8-sig")
-    wideio.export_file(engine, guide, tmp_path / "raw.xlsx", anonymised=False)
+    raw.export_file(engine, guide, tmp_path / "raw.xlsx", anonymised=False)
     out["raw.xlsx"] = _zip_text(tmp_path / "raw.xlsx")
     spss.export_sav(engine, guide, tmp_path / "data.sav", anonymised=False)
     df, _ = pyreadstat.read_sav(str(tmp_path / "data.sav"))
@@ -116,7 +116,7 @@ def export_texts(engine, guide, tmp_path) -> dict[str, str]:
     with Session(engine) as s:
         out["citatbank"] = quotebank.export_quotes(s, guide, anonymised=False).to_csv()
     for inf in source_store.SOURCE_INFORMANTS:
-        source_store.export_sources(engine, inf, tmp_path / f"{inf}.csv", anonymised=False)
+        raw.export_sources(engine, inf, tmp_path / f"{inf}.csv", anonymised=False)
         out[f"kilde {inf}"] = (tmp_path / f"{inf}.csv").read_text(encoding="utf-8-sig")
     frames = source_store.load_all(engine, guide)
     out["aarsager"] = frames["aarsager"].to_csv()
@@ -366,8 +366,8 @@ def test_a_deleted_id_never_comes_back_from_an_old_file_a_new_interview_or_anoth
     tops = {max(r for r in site_of if r.rsplit("-", 1)[0] == p) for p in {r.rsplit("-", 1)[0] for r in site_of}}
     rid = min(r for r in tops if any(x.informant == "sagsbehandler" for x in _sources_of(study, r)))
     prefix = rid.rsplit("-", 1)[0]
-    wideio.export_file(study, guide, tmp_path / "old.csv", anonymised=False)
-    source_store.export_sources(study, "sagsbehandler", tmp_path / "old_sb.csv", anonymised=False)
+    raw.export_file(study, guide, tmp_path / "old.csv", anonymised=False)
+    raw.export_sources(study, "sagsbehandler", tmp_path / "old_sb.csv", anonymised=False)
     sb = [x.respondent_id for x in _sources_of(study, rid) if x.informant == "sagsbehandler"]
     assert sb
     privacy.delete_respondent(study, rid, reason="Anmodning om sletning")

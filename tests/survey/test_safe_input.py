@@ -131,14 +131,14 @@ def test_real_files_pass_the_limits(engine, guide, tmp_path):
     of a two-hour interview written with one run per word (as transcription tools write it)."""
     import docx
 
-    from exports import workbook
+    from exports import raw, workbook
     from survey.demo import load_demo
 
     archives.open_checked(Path(guide.path), archives.GUIDE, "spørgeguiden").close()
     load_demo(engine, guide)
     workbook.build_workbook(engine, guide, tmp_path / "rapport.xlsx")
     archives.open_checked(tmp_path / "rapport.xlsx", archives.XLSX, "projektmappen").close()
-    wideio.export_file(engine, guide, tmp_path / "demo.xlsx", anonymised=False)
+    raw.export_file(engine, guide, tmp_path / "demo.xlsx", anonymised=False)
     archives.open_checked(tmp_path / "demo.xlsx", archives.XLSX, "projektmappen").close()
     import pyzipper
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from exports import raw as raw_export
 from survey import store, wideio
 from survey.db import make_engine, session_scope
 from survey.guide import constraint_bounds
@@ -464,7 +465,7 @@ def test_csv_export_format_and_formula_escaping(seeded, guide, tmp_path):
     stored = store.load_wide(seeded, guide).set_index("respondent_id").loc["-R1"]
     assert (stored["hvorfor_her"], stored["uddannelse"]) == ("=HYPERLINK(\"http://x\";\"klik\")", "'=ikke en formel")
     out = tmp_path / "out.csv"
-    assert wideio.export_file(seeded, guide, out, anonymised=False) == 2
+    assert raw_export.export_file(seeded, guide, out, anonymised=False) == 2
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     recs = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
@@ -481,7 +482,7 @@ def test_xlsx_export_writes_text_as_strings_with_header_freeze_and_filter(seeded
                                            hverdag="0042", varighed_mdr="2.5", interview_date="2006-05-01")])
     assert wideio.import_file(seeded, guide, p).ok
     out = tmp_path / "out.xlsx"
-    assert wideio.export_file(seeded, guide, out, anonymised=False) == 2
+    assert raw_export.export_file(seeded, guide, out, anonymised=False) == 2
     wb = openpyxl.load_workbook(out)
     ws = wb["Data"]
     assert wb.sheetnames == ["Data"]
@@ -505,7 +506,7 @@ def test_xlsx_export_of_strings_xlsxwriter_would_mangle(engine, guide, tmp_path,
     with session_scope(engine) as s:
         store.insert_wide(s, guide, df)
     out = tmp_path / "out.xlsx"
-    wideio.export_file(engine, guide, out, anonymised=False)
+    raw_export.export_file(engine, guide, out, anonymised=False)
     e2 = make_engine(new_db_url())
     assert wideio.import_file(e2, guide, out).ok
     assert list(store.load_wide(e2, guide)["hvorfor_her"]) == texts
@@ -517,14 +518,14 @@ def test_xlsx_export_of_strings_xlsxwriter_would_mangle(engine, guide, tmp_path,
 
 def test_export_refuses_unknown_types_and_text_too_long_for_excel(engine, guide, tmp_path):
     with pytest.raises(wideio.WideIOError, match="tilladt: .csv eller .xlsx"):
-        wideio.export_file(engine, guide, tmp_path / "x.ods", anonymised=False)
+        raw_export.export_file(engine, guide, tmp_path / "x.ods", anonymised=False)
     df = pd.DataFrame([{**row(), "hvorfor_her": "ord " * 9000}], columns=guide.codes, dtype=object)
     with session_scope(engine) as s:
         store.insert_wide(s, guide, df)
     with pytest.raises(wideio.WideIOError, match="eksportér som CSV"):
-        wideio.export_file(engine, guide, tmp_path / "x.xlsx", anonymised=False)
+        raw_export.export_file(engine, guide, tmp_path / "x.xlsx", anonymised=False)
     assert not (tmp_path / "x.xlsx").exists()
-    wideio.export_file(engine, guide, tmp_path / "x.csv", anonymised=False)  # CSV holds it
+    raw_export.export_file(engine, guide, tmp_path / "x.csv", anonymised=False)  # CSV holds it
 
 
 def test_validation_checks_each_distinct_value_once(engine, guide, tmp_path, monkeypatch):
@@ -610,7 +611,7 @@ def test_round_trip_export_then_import_gives_back_exactly_the_store(guide, db_fa
             x = store.load_wide(engines[0], guide)
             for target, suffix in zip(engines[1:], ("csv", "xlsx")):
                 path = t / f"export.{suffix}"
-                assert wideio.export_file(engines[0], guide, path, anonymised=False) == len(x)
+                assert raw_export.export_file(engines[0], guide, path, anonymised=False) == len(x)
                 r = wideio.import_file(target, guide, path)
                 assert r.problems == [] and r.written == len(x), [p.format("en") for p in r.problems]
                 pd.testing.assert_frame_equal(store.load_wide(target, guide), x)
@@ -630,7 +631,7 @@ def test_round_trip_of_numbers_that_a_float_cannot_hold(engine, guide, tmp_path,
         store.insert_wide(s, guide, df)
     x = store.load_wide(engine, guide)
     for suffix in ("csv", "xlsx"):
-        wideio.export_file(engine, guide, tmp_path / f"o.{suffix}", anonymised=False)
+        raw_export.export_file(engine, guide, tmp_path / f"o.{suffix}", anonymised=False)
         e2 = make_engine(new_db_url())
         assert wideio.import_file(e2, guide, tmp_path / f"o.{suffix}").ok
         pd.testing.assert_frame_equal(store.load_wide(e2, guide), x)

@@ -2,9 +2,9 @@
 
 Which fields identify a person is data, not code: the survey sheet's column
 ``brugerblik_identifikator`` (`survey.guide.Item.identifier`, docs/guide.md). Every export that
-leaves the research team — the wide CSV/XLSX (`survey.wideio.export_file`), SPSS
+leaves the research team — the wide CSV/XLSX (`exports.raw.export_file`), SPSS
 (`exports.spss`), REFI-QDA (`exports.qdpx`), the report workbook's Data and Citater sheets
-(`exports.workbook`) and the source exports (`survey.source_store.export_sources`) — treats a
+(`exports.workbook`) and the source exports (`exports.raw.export_sources`) — treats a
 field by its mark:
 
 ==============  ===============================================================================
@@ -39,8 +39,13 @@ import re
 from typing import Any, Callable, Iterable, Optional
 
 import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from coding.anonymise import Anonymiser, default_anonymiser
 from survey.guide import Guide, Item
+from survey.models import Answer, Interview
+from survey.sources import INFORMANTS, guide_for
 
 __all__ = ["pseudonym_prefix", "identifier_names", "stored_identifier_names", "anonymiser", "study_anonymiser",
            "masker", "pseudonymise", "mask_columns", "deidentify", "PREFIX_MAX"]
@@ -90,12 +95,6 @@ def stored_identifier_names(engine_or_session: Any, guide: Optional[Guide] = Non
     by `guide` (default: the loaded user guide), every other source by its informant type's guide
     (`survey.sources.guide_for`). Withdrawn respondents' values count too (they are only masked,
     never shown). Reads the ``ja`` fields only, not the wide frame."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from survey.models import Answer, Interview
-    from survey.sources import INFORMANTS, guide_for
-
     guides = {inf: (guide if inf == INFORMANTS[0] and guide is not None else guide_for(inf)) for inf in INFORMANTS}
     wanted = {inf: _ja_text_codes(g) for inf, g in guides.items()}
     codes = sorted({c for cs in wanted.values() for c in cs})
@@ -138,8 +137,6 @@ def study_anonymiser(engine_or_session: Any = None, guide: Optional[Guide] = Non
 def anonymiser(engine_or_session: Any = None, names: Iterable[str] = ()) -> Any:
     """A `coding.anonymise.Anonymiser` that also masks `names` (`identifier_names`), and with a
     store the study's own names (sites, interviewers, the always-mask list)."""
-    from coding.anonymise import Anonymiser, default_anonymiser
-
     names = list(names)
     if engine_or_session is not None:
         return Anonymiser.from_store(engine_or_session, extra_names=names)
