@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from report.population import population
 from survey.db import session_scope
-from coding.deidentify import anonymiser, deidentify, identifier_names
+from coding.deidentify import deidentify, study_anonymiser
 from survey.guide import Guide
 from survey.models import Answer, Interview, Site, SourceStatus
 from survey.store import load_wide
@@ -92,28 +92,24 @@ class ReportData:
             self._cache["sources"] = restrict(self.all_sources(), self.pop)
         return self._cache["sources"]  # type: ignore[return-value]
 
-    def _names(self) -> list[str]:
-        # the names in the fields the guide marks ja (the interviewers), taught to the anonymiser
-        if "names" not in self._cache:
-            self._cache["names"] = identifier_names([(self.wide, self.guide)])
-        return self._cache["names"]  # type: ignore[return-value]
-
     def masked(self) -> pd.DataFrame:
-        """The population's rows, de-identified as the guide marks the fields (`survey.deidentify`):
+        """The population's rows, de-identified as the guide marks the fields (`coding.deidentify`):
         free text anonymised, direct identifiers pseudonymised, pseudonyms kept."""
         if "masked" not in self._cache:
             self._cache["masked"] = deidentify(self.wide.loc[self.pop.index], self.guide, self.engine)
         return self._cache["masked"]  # type: ignore[return-value]
 
     def quotes(self) -> pd.DataFrame:
-        """The population's quotes, anonymised (the workbook's «Citater»)."""
+        """The population's quotes, anonymised (the workbook's «Citater») by the study's anonymiser:
+        the names in every field the guides mark ``ja`` — users' and other sources' — masked too
+        (`coding.deidentify.study_anonymiser`, as the quote bank's own export)."""
         if "quotes" not in self._cache:
             from coding.quotebank import export_quotes  # start-up: only the workbook needs the quotes
 
             with session_scope(self.engine) as s:
                 self._cache["quotes"] = export_quotes(s, self.guide, anonymised=True, group=self.group,
                                                       site_type=self.site_type,
-                                                      anonymiser=anonymiser(s, self._names()))
+                                                      anonymiser=study_anonymiser(s, self.guide))
         return self._cache["quotes"]  # type: ignore[return-value]
 
 

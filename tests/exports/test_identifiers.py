@@ -283,6 +283,19 @@ def test_the_quote_banks_export_masks_the_names_in_fields_marked_ja(quoted_study
                                                                   "Anne Hansen"}
 
 
+def test_the_workbooks_citater_sheet_masks_the_names_in_fields_marked_ja_of_every_guide(quoted_study, tmp_path):
+    """The workbook's «Citater» takes the quote bank's rule: the leader's name (leder_navn, marked ja
+    in the leader guide only) is masked there too, not only the users' interviewers."""
+    from exports.workbook import build_workbook
+
+    out = build_workbook(quoted_study["engine"], quoted_study["guide"], tmp_path / "rapport.xlsx")
+    rows = [[c for c in r if c is not None] for r in openpyxl.load_workbook(out, read_only=True)["Citater"]
+            .iter_rows(values_only=True)]
+    assert any(MASKED_QUOTE in r for r in rows)
+    with zipfile.ZipFile(out) as z:
+        _clean(b"".join(z.read(n) for n in z.namelist()), "the workbook")
+
+
 def test_brugerblik_anonymise_masks_the_names_in_fields_marked_ja(quoted_study, monkeypatch, capsys):
     from brugerblik.cli import main
     from survey.db import dispose_url
