@@ -132,6 +132,18 @@ def quote_part(a: an.Anonymiser) -> None:
     side_by_side(a, by[qid].text, "quote")
 
 
+def term_rows(terms, *, widths: list[float], key: str, on_remove, with_kind: bool = False) -> None:
+    """The rows of one of the study's lists: the word (with its kind), who added it and when, «Fjern»."""
+    if not terms:
+        st.caption("Listen er tom.")
+    for t in terms:
+        c1, c2 = st.columns(widths, vertical_alignment="center")
+        kind = f' <span class="bb-src">{h(KIND_LABELS.get(t.kind, t.kind))}</span>' if with_kind else ""
+        html_block(f'<b>{h(t.term)}</b>{kind} <span class="bb-meta">tilføjet af {h(t.added_by or "?")} '
+                   f'{h(when(t.added_at))}</span>', where=c1)
+        c2.button("Fjern", key=f"{key}_{t.id}", on_click=on_remove, args=(t.id,), width="stretch")
+
+
 def terms_part() -> None:
     st.markdown("#### Maskeres altid")
     st.caption("Navne og steder, som listerne ikke kender (fx personale, lokale stednavne, kaldenavne). De maskeres "
@@ -143,14 +155,7 @@ def terms_part() -> None:
              label_visibility="collapsed")
     c2.button("Tilføj", key="an_add", on_click=_add_term, type="primary", width="stretch")
     show_flash("an_terms")
-    terms = service.mask_terms(engine())
-    if not terms:
-        st.caption("Listen er tom.")
-    for t in terms:
-        c1, c2 = st.columns([5, 1.2], vertical_alignment="center")
-        html_block(f'<b>{h(t.term)}</b> <span class="bb-src">{h(KIND_LABELS.get(t.kind, t.kind))}</span> '
-                   f'<span class="bb-meta">tilføjet af {h(t.added_by or "?")} {h(when(t.added_at))}</span>', where=c1)
-        c2.button("Fjern", key=f"an_rm_{t.id}", on_click=_remove_term, args=(t.id,), width="stretch")
+    term_rows(service.mask_terms(engine()), widths=[5, 1.2], key="an_rm", on_remove=_remove_term, with_kind=True)
 
 
 def keep_part() -> None:
@@ -162,14 +167,7 @@ def keep_part() -> None:
     c1.text_input("Ord", key="an_keep_term", max_chars=an.TERM_MAX)
     c2.button("Tilføj", key="an_keep_add", on_click=_add_keep, width="stretch")
     show_flash("an_keep")
-    terms = service.keep_terms(engine())
-    if not terms:
-        st.caption("Listen er tom.")
-    for t in terms:
-        c1, c2 = st.columns([3.4, 1.6], vertical_alignment="center")
-        html_block(f'<b>{h(t.term)}</b> <span class="bb-meta">tilføjet af {h(t.added_by or "?")} '
-                   f'{h(when(t.added_at))}</span>', where=c1)
-        c2.button("Fjern", key=f"an_keep_rm_{t.id}", on_click=_remove_keep, args=(t.id,), width="stretch")
+    term_rows(service.keep_terms(engine()), widths=[3.4, 1.6], key="an_keep_rm", on_remove=_remove_keep)
 
 
 # ---------------------------------------------------------------- page
