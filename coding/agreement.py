@@ -47,6 +47,8 @@ from survey.guide import Guide, load_guide
 from survey.models import AuditEntry, Interview, Quote, utcnow
 from survey.privacy import refuse_if_withdrawn
 from survey.text import safe_text, shown, text_field
+from coding.transcripts import Segment, Transcript
+from archetypes import coding as archetype_coding
 
 UNIT_KINDS = ("respondent", "segment", "quote")
 THEME_PREFIX = "tema:"
@@ -307,7 +309,7 @@ def _settled(s: Session, variable: str) -> dict[Unit, str]:
 
 
 def _kappa(a: list[str], b: list[str], categories: list[str]) -> Optional[float]:
-    from sklearn.metrics import cohen_kappa_score
+    from sklearn.metrics import cohen_kappa_score  # scikit-learn: only when agreement is computed (start-up)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -317,7 +319,7 @@ def _kappa(a: list[str], b: list[str], categories: list[str]) -> Optional[float]
 
 
 def _alpha(units: list[Unit], va: dict[Unit, str], vb: dict[Unit, str], categories: list[str]) -> Optional[float]:
-    import krippendorff
+    import krippendorff  # only when agreement is computed (start-up)
 
     index = {c: i for i, c in enumerate(categories)}
     data = np.array([[index[v[u]] if u in v else np.nan for u in units] for v in (va, vb)], dtype=float)
@@ -387,7 +389,6 @@ def _segment_interview(s: Session, u: Unit) -> Optional[Interview]:
     """The interview a segment unit's transcript belongs to (None for other units)."""
     if u.kind != "segment" or not u.id.isdigit():
         return None
-    from coding.transcripts import Segment, Transcript
 
     return s.execute(select(Interview).join(Transcript, Transcript.interview_id == Interview.id)
                      .join(Segment, Segment.transcript_id == Transcript.id).where(Segment.id == int(u.id))
@@ -410,7 +411,6 @@ def settle(s: Session, unit: UnitLike, variable: str, value: object, who: str, n
     For `arketype` and `samlet_tilfredshed` the value is also written to the respondent's
     answer through the coding service (`archetypes.coding`), which audits that change too.
     """
-    from archetypes import coding
 
     who = _coder(who)
     u = _unit(s, unit)
@@ -440,9 +440,9 @@ def settle(s: Session, unit: UnitLike, variable: str, value: object, who: str, n
     if u.kind == "respondent" and iv is not None:
         g = guide or load_guide()
         if variable == "arketype":
-            coding.set_arketype(s, g, iv.id, v, who=who, note=text)
+            archetype_coding.set_arketype(s, g, iv.id, v, who=who, note=text)
         elif variable == "samlet_tilfredshed":
-            coding.set_judgement(s, g, iv.id, variable, v, who=who, note=text)
+            archetype_coding.set_judgement(s, g, iv.id, variable, v, who=who, note=text)
     s.flush()
     return row
 

@@ -450,8 +450,8 @@ def _read_list(path: Path) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def default_lists() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
     """(first names, surnames, towns) — Faker's da_DK lists plus coding/data/steder_da.txt."""
-    from faker.providers.address.da_DK import Provider as AddressDK
-    from faker.providers.person.da_DK import Provider as PersonDK
+    from faker.providers.address.da_DK import Provider as AddressDK  # Faker's Danish lists: read once, when the word lists are built
+    from faker.providers.person.da_DK import Provider as PersonDK  # Faker's Danish lists
 
     first = frozenset(PersonDK.first_names_male) | frozenset(PersonDK.first_names_female) | frozenset(
         PersonDK.first_names)
@@ -495,7 +495,7 @@ def broad_names() -> BroadNames:
 def never_names() -> frozenset[str]:
     """Words the broad list must not take for names: coding/data/ikke_navne.txt and Faker's
     Danish country names."""
-    from faker.providers.address.da_DK import Provider as AddressDK
+    from faker.providers.address.da_DK import Provider as AddressDK  # Faker's Danish lists: read once, when the word lists are built
 
     return frozenset(_read_list(NEVER_FILE)) | frozenset(c for c in AddressDK.countries if " " not in c)
 

@@ -50,7 +50,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
 
 from sqlalchemy import Column, Text, UniqueConstraint, func, inspect, or_, select
 from sqlmodel import Field, Session, SQLModel
@@ -61,6 +61,9 @@ from survey.models import AuditEntry, Quote, utcnow
 from survey.privacy import refuse_for_target
 from survey.store import StoreError
 from survey.text import safe_text, shown, text_field
+
+if TYPE_CHECKING:  # pandas is loaded only by the export that builds a frame (start-up)
+    import pandas as pd
 
 SEED_PATH = Path(__file__).resolve().parent / "data" / "codebook_seed.json"
 FORMAT = "brugerblik-kodebog"
@@ -434,7 +437,7 @@ XLSX_SHEET = "Kodebog"
 def export_frame(s: Session) -> "pd.DataFrame":
     """The codebook as a table in tree order: the CSV columns plus ``niveau`` (0 = top level);
     the cues joined by " | " as in the CSV; no parent = None."""
-    import pandas as pd
+    import pandas as pd  # pandas: only the CSV/XLSX export builds a frame (start-up)
 
     depth: dict[Optional[str], int] = {None: -1}
     rows = []

@@ -103,6 +103,10 @@ from spacy.tokens import Doc, Span
 from spacy.util import fix_random_seed, minibatch
 
 from coding.codebook import CodeEntry
+import io
+from sqlalchemy.exc import SQLAlchemyError
+from coding.codebook import ensure_seeded, entries, labelled_texts, load_seed
+from survey.db import default_store_exists, get_engine, session_scope
 
 SPANS_KEY = "koder"
 SOURCE_RULE, SOURCE_MODEL, SOURCE_BOTH = "regel", "model", "regel+model"
@@ -130,7 +134,7 @@ def _load_da() -> tuple[Lookups, dict[str, str]]:
     global _LOOKUPS, _FORMS
     with _lookups_lock:
         if _LOOKUPS is None:
-            from spacy.util import load_language_data, registry
+            from spacy.util import load_language_data, registry  # spaCy's lookup tables: loaded once, when the pipeline is built
 
             paths = registry.lookups.get("da") if "da" in registry.lookups else {}
             if "lemma_lookup" not in paths:
@@ -253,7 +257,7 @@ def cue_variants(lem: FallbackLookupLemmatizer, nlp: Language, cue: str) -> list
     content words, with stop words ('i', 'til', 'sig' …) as written ('dum i arbejde' → 'dumme i
     arbejdet', …). '=word': only that form. Capped at MAX_FORMS_PER_CUE (then: each content word
     inflected alone)."""
-    from spacy.lang.da.stop_words import STOP_WORDS
+    from spacy.lang.da.stop_words import STOP_WORDS  # spaCy's Danish data: only when a pipeline is built
 
     exact = cue.startswith("=")
     words = [t.text for t in nlp.make_doc(cue[1:].strip() if exact else cue) if not t.is_space]
@@ -453,8 +457,8 @@ def train(examples: Iterable[tuple[str, Mapping[str, float]]], *, labels: Option
 
     Defaults scale with the data: batches of n/10 texts (4–32) and enough epochs (10–30) for about
     300 updates, so 40 texts and 5,000 texts both train in seconds."""
-    from thinc.api import Adam
-    from spacy.training import Example
+    from thinc.api import Adam  # training only
+    from spacy.training import Example  # training only
 
     t0 = time.perf_counter()
     data = _normalise(examples)
@@ -539,9 +543,9 @@ def cross_validate(examples: Iterable[tuple[str, Mapping[str, float]]], *, k: in
                    threshold: float = DEFAULT_THRESHOLD, implicit_negatives: bool = True,
                    **train_kwargs) -> CrossValidation:
     """k-fold cross-validation of `train` against the researcher's codes, per code."""
-    import numpy as np
-    from sklearn.metrics import precision_recall_fscore_support
-    from sklearn.model_selection import KFold
+    import numpy as np  # evaluation only
+    from sklearn.metrics import precision_recall_fscore_support  # scikit-learn: evaluation only (start-up)
+    from sklearn.model_selection import KFold  # scikit-learn: evaluation only (start-up)
 
     t0 = time.perf_counter()
     data = _normalise(examples)
@@ -648,14 +652,12 @@ class Tagger:
 
     @classmethod
     def from_seed(cls, **kwargs) -> "Tagger":
-        from coding.codebook import load_seed
 
         return cls(load_seed(), **kwargs)
 
     @classmethod
     def from_store(cls, session, *, with_model: bool = True, **kwargs) -> "Tagger":
         """The store's codebook (seeded if empty) and, when the decisions suffice, a model trained on them."""
-        from coding.codebook import ensure_seeded, entries, labelled_texts
 
         ensure_seeded(session)
         model = train_from_decisions(labelled_texts(session)) if with_model else None
@@ -814,7 +816,6 @@ def train_from_decisions(examples: Sequence[tuple[str, Mapping[str, float]]], *,
 def _lines(stream) -> Iterator[str]:
     """Input lines without their line ending. Only "\n" ends a line (a lone "\r" inside a line does
     not), so the output has exactly one line per input line; a UTF-8 BOM is dropped."""
-    import io
 
     raw = getattr(stream, "buffer", None) if isinstance(stream, io.TextIOBase) else stream
     if raw is None:  # a text stream without bytes underneath (e.g. io.StringIO)
@@ -845,13 +846,10 @@ def _chunks(it: Iterable[str], size: int) -> Iterator[list[str]]:
 
 
 def _cli_tagger(args) -> Tagger:
-    from sqlalchemy.exc import SQLAlchemyError
 
-    from coding.codebook import ensure_seeded, entries, labelled_texts, load_seed
 
     url = getattr(args, "db", None) or os.environ.get("BRUGERBLIK_DB")
     try:
-        from survey.db import default_store_exists, get_engine, session_scope
 
         if url is None and not default_store_exists():  # a tag run reads; it does not create a database
             return Tagger(load_seed())

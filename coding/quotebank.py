@@ -66,6 +66,7 @@ from survey.interview import TRANSCRIPT_LABEL, quote_question  # noqa: F401 (TRA
 from survey.models import Answer, AuditEntry, Interview, Quote, Site, utcnow
 from survey.privacy import exportable, refuse_if_withdrawn
 from survey.store import StoreError
+from coding.codebook import all_codes
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +210,6 @@ def item_label(guide: Guide, item_code: str) -> str:
 
 
 def _code_map(s: Session, quote_ids: list[int]) -> dict[int, list[Code]]:
-    from coding.codebook import all_codes
 
     order = {c.id: i for i, c in enumerate(all_codes(s))}
     out: dict[int, list[Code]] = {}
@@ -237,7 +237,7 @@ def get_anonymiser(s: Optional[Session] = None, guide: Optional[Guide] = None) -
     the anonymiser is unavailable."""
     try:
         importlib.import_module("coding.anonymise")
-        from coding.deidentify import study_anonymiser
+        from coding.deidentify import study_anonymiser  # inside the try: an anonymiser that cannot be imported refuses masked output
     except ImportError:
         raise _unavailable("anonymiseringsmodulet (coding.anonymise) kan ikke indlæses") from None
     return study_anonymiser(s, guide)
@@ -346,7 +346,6 @@ def mark_for_report(s: Session, quote_id: Union[int, str], flag: bool, who: Opti
 def quote_codes(s: Session, quote_id: Union[int, str]) -> list[CodingView]:
     """The theme codes on a quote, codebook order (memo is always None for quotes)."""
     q = _get_quote(s, quote_id)
-    from coding.codebook import all_codes
 
     order = {c.id: i for i, c in enumerate(all_codes(s))}
     rows = s.execute(select(QuoteCode, Code).join(Code, Code.id == QuoteCode.code_id)

@@ -107,6 +107,8 @@ from survey.models import AuditEntry, Interview, Quote, Site, utcnow
 from survey.privacy import refuse_for_target, refuse_if_withdrawn
 from survey.store import StoreError, interview_by_respondent
 from survey.text import first_bad_bytes, utf8_or_cp1252
+from xml.parsers import expat
+from survey import archives
 
 log = logging.getLogger(__name__)
 
@@ -354,9 +356,7 @@ def _check_docx(data: bytes, filename: str) -> None:
     (members, declared size, compression ratio), then every XML part streamed through expat —
     no DOCTYPE, at most `MAX_DOCX_ELEMENTS` elements in all — so the tree python-docx/lxml builds
     stays well under 1 GiB (about 350 bytes an element)."""
-    from xml.parsers import expat
 
-    from survey import archives
 
     cant_open = (f"Filen {filename!r} kan ikke åbnes som Word-dokument (.docx). "
                  "Er den gemt i et andet format? Gem den som .docx eller .txt.")
@@ -401,9 +401,9 @@ def _check_docx(data: bytes, filename: str) -> None:
 def _docx_text(data: bytes, filename: str) -> str:
     _check_docx(data, filename)
     try:
-        import docx
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
+        import docx  # python-docx: only a .docx transcript loads it
+        from docx.table import Table  # python-docx
+        from docx.text.paragraph import Paragraph  # python-docx
     except ImportError:  # pragma: no cover - python-docx is a dependency
         raise TranscriptError("Word-filer (.docx) kan ikke læses: pakken python-docx mangler.") from None
     try:

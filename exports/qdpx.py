@@ -99,6 +99,10 @@ from survey.guide import RESPONDENT_KEY, Guide, multi_values
 from survey.models import Interview, Quote
 from survey.privacy import exportable
 from survey.store import StoreError, load_wide
+from coding.codebook import Code, all_codes
+from coding.quotebank import item_label
+from coding.transcripts import SPEAKERS, QuoteCode, Segment, SegmentCode, Transcript
+from survey import files
 
 __all__ = ["export_qdpx", "build_project", "validate_project", "schema_path", "QdpxExportError",
            "SchemaNotFound", "NS", "GUID_NAMESPACE", "guid_for", "mask_segments"]
@@ -305,9 +309,6 @@ _VALUE_TAG = {"Text": "TextValue", "Boolean": "BooleanValue", "Integer": "Intege
 
 def build_project(engine: Engine, guide: Guide, anonymised: bool = True) -> Project:
     """The REFI-QDA project of everything in the store (see module doc), not yet zipped."""
-    from coding.codebook import Code, all_codes
-    from coding.quotebank import item_label
-    from coding.transcripts import SPEAKERS, QuoteCode, Segment, SegmentCode, Transcript
 
     people = _People(anonymised)
     df = load_wide(engine, guide)
@@ -565,7 +566,6 @@ def export_qdpx(engine: Engine, guide: Guide, path: str | os.PathLike, anonymise
     True requires it (SchemaNotFound otherwise), False skips it. An invalid project is refused
     (QdpxExportError naming the first problems) and nothing is written.
     """
-    from survey import files
 
     p = Path(path)
     if p.suffix.lower() != ".qdpx":

@@ -370,7 +370,7 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> S
 
 def export_sav(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised: bool = True) -> int:
     """Write every respondent in the store to FILE.sav (see module doc); returns the number of respondents."""
-    import pyreadstat
+    import pyreadstat  # only an SPSS export loads it (start-up)
 
     p = Path(path)
     if p.suffix.lower() != ".sav":

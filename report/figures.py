@@ -836,7 +836,7 @@ _RENDER_LOCK = threading.Lock()
 def _kaleido_server() -> bool:
     """Start kaleido's background Chromium once (faster images after the first); False if unavailable."""
     try:
-        import kaleido
+        import kaleido  # kaleido (Chromium): only a static image loads it (start-up)
 
         if hasattr(kaleido, "start_sync_server"):
             kaleido.start_sync_server(mathjax=False, silence_warnings=True)
@@ -850,7 +850,7 @@ def stop_image_server() -> None:
     """Stop kaleido's background Chromium (if running). The next image starts it again."""
     with _RENDER_LOCK:
         try:
-            import kaleido
+            import kaleido  # kaleido (Chromium): only a static image loads it (start-up)
 
             kaleido.stop_sync_server(silence_warnings=True)
         except Exception:  # noqa: BLE001
@@ -859,7 +859,7 @@ def stop_image_server() -> None:
 
 def to_image_bytes(fig: go.Figure, fmt: str = "png", scale: float | None = None) -> bytes:
     """The figure as PNG or SVG bytes through kaleido (Chromium). Raises FigureError on failure."""
-    import plotly.io as pio
+    import plotly.io as pio  # only a static image needs it
 
     fmt = fmt.lower().lstrip(".")
     if fmt not in ("png", "svg"):
@@ -877,7 +877,7 @@ def to_image_bytes(fig: go.Figure, fmt: str = "png", scale: float | None = None)
             except Exception as e:  # noqa: BLE001 - a dead Chromium: restart once, then report
                 last = e
                 try:
-                    import kaleido
+                    import kaleido  # kaleido (Chromium): only a static image loads it (start-up)
 
                     kaleido.stop_sync_server(silence_warnings=True)
                 except Exception:  # noqa: BLE001

@@ -47,7 +47,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Collection, Iterable, Optio
 from survey.errors import StoreError
 
 if TYPE_CHECKING:  # pandas is imported only where a frame is handled (start-up time)
-    import pandas as pd
+    import pandas as pd  # only a pandas value is checked against pandas (start-up)
 
 __all__ = [
     "FILE_MODE", "FORMULA_START", "XLSX_OPTIONS", "XLSX_MAX_CHARS", "FileWriteError", "write_atomic",
@@ -191,7 +191,7 @@ def is_blank(v: object) -> bool:
             return False
     mod = type(v).__module__
     if mod.startswith("pandas"):
-        import pandas as pd
+        import pandas as pd  # only a pandas value is checked against pandas (start-up)
 
         return v is pd.NA or v is pd.NaT
     return False

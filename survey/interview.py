@@ -40,6 +40,7 @@ from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text
 from survey.consent import check_journal_consent, refuse_if_withdrawn
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
 from survey.sources import guide_for, informant_of
+from sqlalchemy.orm import object_session
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,6 @@ class InterviewInfo:
 def info_of(iv: Interview, site: Site | None) -> InterviewInfo:
     subject = None
     if iv.subject_interview_id:  # a source about a user (issue 7): the user's pseudonym
-        from sqlalchemy.orm import object_session
 
         sess = object_session(iv)
         subj = sess.get(Interview, iv.subject_interview_id) if sess is not None else None

@@ -138,7 +138,7 @@ from survey import archives, auth, db, files, privacy, source_store, store
 from survey import interview as svc
 from survey.clock import from_text, to_text
 from survey.db import session_scope
-from survey.guide import CPR_RE, MAX_TEXT, Guide, check_value, clean_text
+from survey.guide import CPR_RE, MAX_TEXT, Guide, check_value, clean_text, load_guide
 from survey.models import (Answer, AuditEntry, ConsentRecord, Interview, MergeConflict, Quote, Site, new_id,
                            utcnow)
 from survey.text import safe_text, shown
@@ -1073,7 +1073,6 @@ def merge_package(engine: Engine, path: str | os.PathLike, *, passphrase: str, g
     the central guides exactly as an import would be (`check_content`); a refusal changes nothing.
     """
     if guide is None:
-        from survey.guide import load_guide
         guide = load_guide()
     pkg = read_package(path, passphrase=passphrase)
     check_content(pkg, guide, name=Path(path).name)

@@ -782,7 +782,7 @@ def _shared_strings(zf: zipfile.ZipFile, part: str) -> _SharedStrings:
 
 def _styles(zf: zipfile.ZipFile, part: str) -> set[int]:
     """Indices of the cell formats (cellXfs) that show a date."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format  # openpyxl: only an XLSX file loads it (start-up)
 
     custom: dict[int, str] = {}
     xf_formats: list[int] = []
@@ -859,7 +859,7 @@ def _workbook_refusal(e: BaseException) -> Refused:
 
 
 def _read_workbook(zf: zipfile.ZipFile, wb_part: str) -> _Table:
-    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
+    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH  # openpyxl: only an XLSX file loads it
 
     rels = _rels(zf, wb_part)
     sheets: list[tuple[str, str]] = []
@@ -917,7 +917,7 @@ def _sheet_rows(zf: zipfile.ZipFile, part: str, shared: _SharedStrings, date_sty
     The handlers are closures over local state, and the parser runs without namespace
     processing (element names are taken after any ``prefix:``): a big sheet has millions of
     cells, and this is where an XLSX import spends its time. Only the current row is held."""
-    from openpyxl.utils.datetime import from_excel
+    from openpyxl.utils.datetime import from_excel  # openpyxl: only an XLSX file loads it
 
     done: list[tuple[int, list[object]]] = []
     names: dict[str, str] = {}
@@ -1515,7 +1515,7 @@ def xl_number(item: Item, value: str) -> int | float | None:
 def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
     """Write a canonical wide frame as XLSX: sheet "Data", strings never formulas/URLs
     (`survey.files.xlsx_text`), written by `survey.files.write_atomic`."""
-    import xlsxwriter
+    import xlsxwriter  # only an XLSX export loads it (start-up)
 
     files.check_target(path)  # a missing folder is refused before the work
     codes = guide.codes
