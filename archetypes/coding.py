@@ -25,15 +25,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from sqlalchemy import Column, Text, select
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import select
+from sqlmodel import Session
 
 from archetypes.model import ARCHETYPES, GROUPS
 from archetypes.rule import GroupDecision, derive_group
 from survey import store
 from survey.guide import Guide
 from survey.interview import quote_question
-from survey.models import Answer, AuditEntry, Interview, Quote, Site, utcnow
+from survey.models import Answer, AuditEntry, CodingDecision, DecisionEvidence, Interview, Quote, Site, utcnow
 from survey.privacy import refuse_if_withdrawn
 from survey.text import safe_text, shown, text_field
 
@@ -56,26 +56,6 @@ class CodingError(store.StoreError):
 
 
 # --------------------------------------------------------------------------- tables
-
-class CodingDecision(SQLModel, table=True):
-    """One researcher decision on one respondent (value None = cleared). Append-only."""
-    __tablename__ = "coding_decision"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
-    code: str = Field(max_length=100)
-    value: Optional[str] = Field(default=None, sa_column=Column(Text))
-    reason: Optional[str] = Field(default=None, sa_column=Column(Text))
-    who: str = Field(max_length=200)
-    at: dt.datetime = Field(default_factory=utcnow)
-
-
-class DecisionEvidence(SQLModel, table=True):
-    """A quote the researcher links to a decision (e.g. the archetype) as its evidence."""
-    __tablename__ = "decision_evidence"
-    decision_id: int = Field(foreign_key="coding_decision.id", primary_key=True, ondelete="CASCADE")
-    quote_id: int = Field(foreign_key="quote.id", primary_key=True, ondelete="CASCADE")
-    linked_by: Optional[str] = Field(default=None, max_length=200)
-    linked_at: dt.datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------- view objects

@@ -30,7 +30,6 @@ None with the reason, never as a crash or a warning.
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 import warnings
 from collections import Counter
@@ -38,13 +37,13 @@ from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple, Optional, Union
 
 import numpy as np
-from sqlalchemy import Column, Text, UniqueConstraint, func, select
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import func, select
+from sqlmodel import Session
 
 from archetypes.model import ARCHETYPES
 from survey import store
 from survey.guide import Guide, load_guide
-from survey.models import AuditEntry, Interview, Quote, utcnow
+from survey.models import AuditEntry, CoderValue, Interview, Quote, SettledValue, utcnow
 from survey.privacy import refuse_if_withdrawn
 from survey.text import safe_text, shown, text_field
 from coding.transcripts import Segment, Transcript
@@ -70,32 +69,6 @@ UnitLike = Union[Unit, tuple]
 
 
 # --------------------------------------------------------------------------- tables
-
-class CoderValue(SQLModel, table=True):
-    """One coder's value for one unit and variable (the coder's latest; blind to the other coder)."""
-    __tablename__ = "coder_value"
-    __table_args__ = (UniqueConstraint("unit_kind", "unit_id", "variable", "coder", name="uq_coder_value"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    unit_kind: str = Field(max_length=20, index=True)
-    unit_id: str = Field(max_length=100, index=True)
-    variable: str = Field(max_length=150, index=True)
-    coder: str = Field(max_length=200, index=True)
-    value: str = Field(sa_column=Column(Text, nullable=False))
-    at: dt.datetime = Field(default_factory=utcnow)
-
-
-class SettledValue(SQLModel, table=True):
-    """The final value both coders agreed on after comparing."""
-    __tablename__ = "settled_value"
-    __table_args__ = (UniqueConstraint("unit_kind", "unit_id", "variable", name="uq_settled_value"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    unit_kind: str = Field(max_length=20, index=True)
-    unit_id: str = Field(max_length=100, index=True)
-    variable: str = Field(max_length=150, index=True)
-    value: str = Field(sa_column=Column(Text, nullable=False))
-    who: str = Field(max_length=200)
-    at: dt.datetime = Field(default_factory=utcnow)
-    note: Optional[str] = Field(default=None, sa_column=Column(Text))
 
 
 # --------------------------------------------------------------------------- results

@@ -192,7 +192,6 @@ tokenizer (≈3 %; the issue wants at least half), plus ~1.8 s start-up and new 
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import gzip
 import re
@@ -200,11 +199,11 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, NamedTuple, Optional, Union
 
-from sqlalchemy import UniqueConstraint, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Session
 
-from survey.models import Interview, Site, utcnow
+from survey.models import TERM_MAX, Interview, MaskTerm, Site
 from survey.store import StoreError
 from survey.text import safe_text, shown, text_field
 
@@ -213,7 +212,6 @@ TAGS = {"navn": "[navn]", "cpr": "[cpr]", "telefon": "[telefon]", "email": "[adr
         "adresse": "[adresse]", "sted": "[sted]"}
 TERM_KINDS = ("navn", "sted")  # the always-mask list
 KEEP_KIND = "behold"  # the never-mask list: the same table, this kind
-TERM_MAX = 200
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TOWNS_FILE = DATA_DIR / "steder_da.txt"
@@ -322,17 +320,6 @@ class AnonymiseError(StoreError):
 
 
 # --------------------------------------------------------------------------- store
-
-class MaskTerm(SQLModel, table=True):
-    """A name or place the researcher wants masked everywhere (kind navn/sted: the always-mask
-    list), or a word that must never be masked (kind behold: the never-mask list)."""
-    __tablename__ = "mask_term"
-    __table_args__ = (UniqueConstraint("term", name="uq_mask_term_term"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    term: str = Field(max_length=TERM_MAX)
-    kind: str = Field(default="navn", max_length=10)  # navn | sted | behold
-    added_by: Optional[str] = Field(default=None, max_length=200)
-    added_at: dt.datetime = Field(default_factory=utcnow)
 
 
 def _clean_term(term: str) -> str:

@@ -43,7 +43,6 @@ Every refusal raises `CodebookError` (a `StoreError`) with a Danish message.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import re
@@ -52,15 +51,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
 
-from sqlalchemy import Column, Text, UniqueConstraint, func, inspect, or_, select
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import func, inspect, or_, select
+from sqlmodel import Session, SQLModel
 
 from survey.db import exclusive_session, retrying, session_scope
 from survey.files import csv_text, csv_unescape, frame_to_xlsx
-from survey.models import AuditEntry, Quote, utcnow
+from survey.models import AuditEntry, Code, CodeDecision, Quote, utcnow
 from survey.privacy import refuse_for_target
 from survey.store import StoreError
 from survey.text import safe_text, shown, text_field
+from survey.text import split_cues as text_split_cues
 
 if TYPE_CHECKING:  # pandas is loaded only by the export that builds a frame (start-up)
     import pandas as pd
@@ -78,36 +78,6 @@ _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 class CodebookError(StoreError):
     """A refused codebook action; the message says why (Danish)."""
-
-
-class Code(SQLModel, table=True):
-    __tablename__ = "codebook_code"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    key: str = Field(index=True, unique=True, max_length=80)
-    name: str = Field(unique=True, max_length=200)
-    parent_id: Optional[int] = Field(default=None, foreign_key="codebook_code.id", index=True)
-    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    cues: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    sort_order: int = 0
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    updated_at: dt.datetime = Field(default_factory=utcnow)
-
-    def cue_list(self) -> list[str]:
-        return split_cues(self.cues)
-
-
-class CodeDecision(SQLModel, table=True):
-    __tablename__ = "code_decision"
-    __table_args__ = (UniqueConstraint("target_kind", "target_id", "code_id", name="uq_code_decision_target_code"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    target_kind: str = Field(max_length=20)  # quote | segment
-    target_id: str = Field(index=True, max_length=64)
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    code_id: int = Field(foreign_key="codebook_code.id", index=True)
-    decision: str = Field(max_length=20)  # accepted | rejected
-    source: str = Field(default="manuel", max_length=20)  # regel | model | regel+model | manuel
-    who: Optional[str] = Field(default=None, max_length=200)
-    at: dt.datetime = Field(default_factory=utcnow)
 
 
 @dataclass(frozen=True)
@@ -140,24 +110,8 @@ def slugify(text: str) -> str:
 
 
 def split_cues(cues: Union[str, Iterable[str], None]) -> list[str]:
-    """Cue words/phrases: one per line (or an iterable), trimmed, inner whitespace collapsed,
-    blanks dropped, duplicates (case-insensitive) dropped; order kept."""
-    if cues is None:
-        return []
-    if isinstance(cues, str):
-        items = cues.splitlines()
-    elif isinstance(cues, (list, tuple, set, frozenset)) or (isinstance(cues, Iterable) and not isinstance(
-            cues, (bytes, bytearray, dict))):
-        items = list(cues)
-    else:
-        raise CodebookError(f"Ordene skal være tekst med ét ord eller udtryk pr. linje (fik {type(cues).__name__}).")
-    out, seen = [], set()
-    for c in items:
-        c = " ".join(safe_text(c).split())  # no control characters: PostgreSQL refuses NUL
-        if c and c.lower() not in seen:
-            seen.add(c.lower())
-            out.append(c)
-    return out
+    """`survey.text.split_cues`, refusing with a `CodebookError`."""
+    return text_split_cues(cues, error=CodebookError)
 
 
 def _check_cues(cues: list[str]) -> None:

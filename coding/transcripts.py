@@ -1,7 +1,7 @@
 """Interview transcripts: import, speaker turns and paragraphs, and theme coding of segments.
 
 Also holds the table for theme codes on quotes (`QuoteCode`, used by `coding.quotebank`), so
-every table of this part is registered through `survey.db.MODEL_MODULES`.
+every table of this part is defined in `survey.models` (the one models module).
 
 Nothing here imports Streamlit. Every function takes an explicit SQLModel Session (the caller
 commits, e.g. with `survey.db.session_scope`) and raises `TranscriptError` (a
@@ -98,12 +98,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
-from sqlalchemy import Column, Text, UniqueConstraint, case, delete, func, select
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import case, delete, func, select
+from sqlmodel import Session
 
 from coding.codebook import SOURCES, Code, CodeDecision, CodebookError, all_codes, get_code, record_decision
 from survey.clock import aware
-from survey.models import AuditEntry, Interview, Quote, Site, utcnow
+from survey.models import AuditEntry, Interview, Quote, QuoteCode, Segment, SegmentCode, Site, Transcript, utcnow
 from survey.privacy import refuse_for_target, refuse_if_withdrawn
 from survey.store import StoreError, interview_by_respondent
 from survey.text import first_bad_bytes, utf8_or_cp1252
@@ -133,49 +133,6 @@ class TranscriptError(StoreError):
 
 
 # --------------------------------------------------------------------------- tables
-
-class Transcript(SQLModel, table=True):
-    __tablename__ = "transcript"
-    __table_args__ = (UniqueConstraint("interview_id", "filename", name="uq_transcript_interview_filename"),
-                      {"sqlite_autoincrement": True})
-    id: Optional[int] = Field(default=None, primary_key=True)
-    interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
-    filename: str = Field(max_length=255)
-    fmt: str = Field(max_length=10)  # txt | md | docx
-    text: str = Field(sa_column=Column(Text, nullable=False))  # the normalised full text (see module doc)
-    imported_at: dt.datetime = Field(default_factory=utcnow)
-    imported_by: Optional[str] = Field(default=None, max_length=200)
-
-
-class Segment(SQLModel, table=True):
-    __tablename__ = "transcript_segment"
-    __table_args__ = ({"sqlite_autoincrement": True},)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    transcript_id: int = Field(foreign_key="transcript.id", index=True, ondelete="CASCADE")
-    idx: int  # 0-based position in the transcript
-    speaker: str = Field(default="", max_length=1)  # I | B | '' (unknown)
-    label: str = Field(default="", max_length=40)  # the label as written, e.g. "IP", "B2"
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    start: int  # transcript.text[start:end] == text
-    end: int
-
-
-class SegmentCode(SQLModel, table=True):
-    __tablename__ = "segment_code"
-    segment_id: int = Field(foreign_key="transcript_segment.id", primary_key=True, ondelete="CASCADE")
-    code_id: int = Field(foreign_key="codebook_code.id", primary_key=True, index=True)
-    memo: Optional[str] = Field(default=None, sa_column=Column(Text))
-    who: Optional[str] = Field(default=None, max_length=200)
-    at: dt.datetime = Field(default_factory=utcnow)
-
-
-class QuoteCode(SQLModel, table=True):
-    """A theme code on a quote (see coding.quotebank)."""
-    __tablename__ = "quote_code"
-    quote_id: int = Field(foreign_key="quote.id", primary_key=True, ondelete="CASCADE")
-    code_id: int = Field(foreign_key="codebook_code.id", primary_key=True, index=True)
-    who: Optional[str] = Field(default=None, max_length=200)
-    at: dt.datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------- plain views

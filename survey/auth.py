@@ -42,9 +42,9 @@ from typing import Iterable, Optional
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, or_, select, update
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Session
 
-from survey.models import AuditEntry, utcnow
+from survey.models import AppSession, AuditEntry, User, utcnow
 from survey.store import StoreError
 from survey.text import safe_text, text_field
 
@@ -100,35 +100,6 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 
 class AuthError(StoreError):
     """A refused login or a refused action; the message is Danish and safe to show."""
-
-
-class User(SQLModel, table=True):
-    __tablename__ = "app_user"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    username: str = Field(index=True, unique=True, max_length=40)
-    full_name: str = Field(default="", max_length=200)
-    role: str = Field(max_length=20)
-    password_hash: str = Field(max_length=255)
-    active: bool = Field(default=True)
-    must_change_password: bool = Field(default=False)
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    last_login: Optional[dt.datetime] = None
-
-
-class AppSession(SQLModel, table=True):
-    """A signed-in browser (issue 10): only the SHA-256 of its random token is stored, never the
-    token. The token reaches the browser only as an HttpOnly, SameSite=Strict cookie, set by the
-    app server's own route in exchange for a one-time ticket (`ticket_hash`, short-lived)."""
-    __tablename__ = "app_session"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    token_hash: Optional[str] = Field(default=None, index=True, unique=True, max_length=64)
-    ticket_hash: Optional[str] = Field(default=None, index=True, unique=True, max_length=64)
-    ticket_expires_at: Optional[dt.datetime] = None
-    username: str = Field(index=True, max_length=40)
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    last_seen: dt.datetime = Field(default_factory=utcnow)
-    expires_at: dt.datetime = Field(default_factory=utcnow)
-    revoked_at: Optional[dt.datetime] = None
 
 
 @dataclass(frozen=True)

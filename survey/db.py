@@ -51,6 +51,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel, create_engine
 
+from survey import models  # noqa: F401 — every table of the store, registered with SQLModel.metadata
+
 log = logging.getLogger(__name__)
 
 # No respondent data in log output (issue 6): engines are made with hide_parameters=True, so a
@@ -58,9 +60,8 @@ log = logging.getLogger(__name__)
 # "sqlalchemy.engine" logger on) nor in the text of a database exception.
 
 BUSY_TIMEOUT_MS = 30_000
-# Modules that define tables; each is imported (when present) before the schema is used.
-MODEL_MODULES = ("survey.models", "archetypes.coding", "coding.codebook", "coding.transcripts",
-                 "coding.agreement", "coding.anonymise", "survey.auth")
+# The module that defines every table of the store (one models module, imported above).
+MODEL_MODULES = ("survey.models",)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 INITIAL_REVISION = "0001_initial"
 _engines: dict[str, Engine] = {}
@@ -190,13 +191,9 @@ def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
 
 
 def register_models() -> None:
-    """Import every module that defines tables so SQLModel.metadata knows them all."""
-    import importlib
-    import importlib.util
-
-    for name in MODEL_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+    """Every table is defined in `survey.models`, which this module imports: SQLModel.metadata
+    knows them all once `survey.db` is imported (no module is loaded by name)."""
+    return None
 
 
 def model_tables() -> list[Table]:

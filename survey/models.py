@@ -10,7 +10,10 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from survey.clock import utcnow
+from survey.text import split_cues
 
+#: the longest name, place or word on the study's mask lists (`MaskTerm`)
+TERM_MAX = 200
 #: Interview.informant of the users' own interviews: the only rows of the wide frame (issue 7)
 USER_INFORMANT = "bruger"
 
@@ -185,3 +188,178 @@ class StudySetting(SQLModel, table=True):
     value: str = Field(sa_column=Column(Text, nullable=False))
     updated_by: Optional[str] = Field(default=None, max_length=200)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- the researcher's coding of a respondent (archetypes.coding)
+
+class CodingDecision(SQLModel, table=True):
+    """One researcher decision on one respondent (value None = cleared). Append-only."""
+    __tablename__ = "coding_decision"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
+    code: str = Field(max_length=100)
+    value: Optional[str] = Field(default=None, sa_column=Column(Text))
+    reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    who: str = Field(max_length=200)
+    at: dt.datetime = Field(default_factory=utcnow)
+
+
+class DecisionEvidence(SQLModel, table=True):
+    """A quote the researcher links to a decision (e.g. the archetype) as its evidence."""
+    __tablename__ = "decision_evidence"
+    decision_id: int = Field(foreign_key="coding_decision.id", primary_key=True, ondelete="CASCADE")
+    quote_id: int = Field(foreign_key="quote.id", primary_key=True, ondelete="CASCADE")
+    linked_by: Optional[str] = Field(default=None, max_length=200)
+    linked_at: dt.datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- the codebook and decisions on suggested codes (coding.codebook)
+
+class Code(SQLModel, table=True):
+    __tablename__ = "codebook_code"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True, max_length=80)
+    name: str = Field(unique=True, max_length=200)
+    parent_id: Optional[int] = Field(default=None, foreign_key="codebook_code.id", index=True)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    cues: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    sort_order: int = 0
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+    def cue_list(self) -> list[str]:
+        return split_cues(self.cues)
+
+
+class CodeDecision(SQLModel, table=True):
+    __tablename__ = "code_decision"
+    __table_args__ = (UniqueConstraint("target_kind", "target_id", "code_id", name="uq_code_decision_target_code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    target_kind: str = Field(max_length=20)  # quote | segment
+    target_id: str = Field(index=True, max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    code_id: int = Field(foreign_key="codebook_code.id", index=True)
+    decision: str = Field(max_length=20)  # accepted | rejected
+    source: str = Field(default="manuel", max_length=20)  # regel | model | regel+model | manuel
+    who: Optional[str] = Field(default=None, max_length=200)
+    at: dt.datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- transcripts, their segments and theme codes on segments and quotes (coding.transcripts)
+
+class Transcript(SQLModel, table=True):
+    __tablename__ = "transcript"
+    __table_args__ = (UniqueConstraint("interview_id", "filename", name="uq_transcript_interview_filename"),
+                      {"sqlite_autoincrement": True})
+    id: Optional[int] = Field(default=None, primary_key=True)
+    interview_id: str = Field(foreign_key="interview.id", index=True, max_length=36, ondelete="CASCADE")
+    filename: str = Field(max_length=255)
+    fmt: str = Field(max_length=10)  # txt | md | docx
+    text: str = Field(sa_column=Column(Text, nullable=False))  # the normalised full text (see module doc)
+    imported_at: dt.datetime = Field(default_factory=utcnow)
+    imported_by: Optional[str] = Field(default=None, max_length=200)
+
+
+class Segment(SQLModel, table=True):
+    __tablename__ = "transcript_segment"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    transcript_id: int = Field(foreign_key="transcript.id", index=True, ondelete="CASCADE")
+    idx: int  # 0-based position in the transcript
+    speaker: str = Field(default="", max_length=1)  # I | B | '' (unknown)
+    label: str = Field(default="", max_length=40)  # the label as written, e.g. "IP", "B2"
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    start: int  # transcript.text[start:end] == text
+    end: int
+
+
+class SegmentCode(SQLModel, table=True):
+    __tablename__ = "segment_code"
+    segment_id: int = Field(foreign_key="transcript_segment.id", primary_key=True, ondelete="CASCADE")
+    code_id: int = Field(foreign_key="codebook_code.id", primary_key=True, index=True)
+    memo: Optional[str] = Field(default=None, sa_column=Column(Text))
+    who: Optional[str] = Field(default=None, max_length=200)
+    at: dt.datetime = Field(default_factory=utcnow)
+
+
+class QuoteCode(SQLModel, table=True):
+    """A theme code on a quote (see coding.quotebank)."""
+    __tablename__ = "quote_code"
+    quote_id: int = Field(foreign_key="quote.id", primary_key=True, ondelete="CASCADE")
+    code_id: int = Field(foreign_key="codebook_code.id", primary_key=True, index=True)
+    who: Optional[str] = Field(default=None, max_length=200)
+    at: dt.datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- double coding (coding.agreement)
+
+class CoderValue(SQLModel, table=True):
+    """One coder's value for one unit and variable (the coder's latest; blind to the other coder)."""
+    __tablename__ = "coder_value"
+    __table_args__ = (UniqueConstraint("unit_kind", "unit_id", "variable", "coder", name="uq_coder_value"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    unit_kind: str = Field(max_length=20, index=True)
+    unit_id: str = Field(max_length=100, index=True)
+    variable: str = Field(max_length=150, index=True)
+    coder: str = Field(max_length=200, index=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    at: dt.datetime = Field(default_factory=utcnow)
+
+
+class SettledValue(SQLModel, table=True):
+    """The final value both coders agreed on after comparing."""
+    __tablename__ = "settled_value"
+    __table_args__ = (UniqueConstraint("unit_kind", "unit_id", "variable", name="uq_settled_value"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    unit_kind: str = Field(max_length=20, index=True)
+    unit_id: str = Field(max_length=100, index=True)
+    variable: str = Field(max_length=150, index=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    who: str = Field(max_length=200)
+    at: dt.datetime = Field(default_factory=utcnow)
+    note: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+# ---------------------------------------------------------------- the study's mask lists (coding.anonymise)
+
+class MaskTerm(SQLModel, table=True):
+    """A name or place the researcher wants masked everywhere (kind navn/sted: the always-mask
+    list), or a word that must never be masked (kind behold: the never-mask list)."""
+    __tablename__ = "mask_term"
+    __table_args__ = (UniqueConstraint("term", name="uq_mask_term_term"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    term: str = Field(max_length=TERM_MAX)
+    kind: str = Field(default="navn", max_length=10)  # navn | sted | behold
+    added_by: Optional[str] = Field(default=None, max_length=200)
+    added_at: dt.datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- users and their browser sessions (survey.auth)
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=40)
+    full_name: str = Field(default="", max_length=200)
+    role: str = Field(max_length=20)
+    password_hash: str = Field(max_length=255)
+    active: bool = Field(default=True)
+    must_change_password: bool = Field(default=False)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_login: Optional[dt.datetime] = None
+
+
+class AppSession(SQLModel, table=True):
+    """A signed-in browser (issue 10): only the SHA-256 of its random token is stored, never the
+    token. The token reaches the browser only as an HttpOnly, SameSite=Strict cookie, set by the
+    app server's own route in exchange for a one-time ticket (`ticket_hash`, short-lived)."""
+    __tablename__ = "app_session"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: Optional[str] = Field(default=None, index=True, unique=True, max_length=64)
+    ticket_hash: Optional[str] = Field(default=None, index=True, unique=True, max_length=64)
+    ticket_expires_at: Optional[dt.datetime] = None
+    username: str = Field(index=True, max_length=40)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime = Field(default_factory=utcnow)
+    revoked_at: Optional[dt.datetime] = None

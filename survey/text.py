@@ -16,7 +16,7 @@ from numbers import Number
 from typing import Callable, Iterable, Iterator, Optional, Union
 
 from survey.guide import clean_text
-from survey.store import StoreError
+from survey.errors import StoreError
 
 
 def safe_text(raw: object) -> str:
@@ -133,3 +133,24 @@ def utf8_or_cp1252(data: Union[bytes, Callable[[], Pieces]], start: int = 0
     if bad is None or multi:
         return "utf-8", bad
     return "cp1252", first_bad_bytes(pieces(), "cp1252")
+
+
+def split_cues(cues: Union[str, Iterable[str], None], *, error: type[Exception] = StoreError) -> list[str]:
+    """Cue words/phrases: one per line (or an iterable), trimmed, inner whitespace collapsed,
+    blanks dropped, duplicates (case-insensitive) dropped; order kept. Anything else: `error`."""
+    if cues is None:
+        return []
+    if isinstance(cues, str):
+        items = cues.splitlines()
+    elif isinstance(cues, (list, tuple, set, frozenset)) or (isinstance(cues, Iterable) and not isinstance(
+            cues, (bytes, bytearray, dict))):
+        items = list(cues)
+    else:
+        raise error(f"Ordene skal være tekst med ét ord eller udtryk pr. linje (fik {type(cues).__name__}).")
+    out, seen = [], set()
+    for c in items:
+        c = " ".join(safe_text(c).split())  # no control characters: PostgreSQL refuses NUL
+        if c and c.lower() not in seen:
+            seen.add(c.lower())
+            out.append(c)
+    return out
