@@ -1,0 +1,10 @@
+"""The web server from the installed package (``brugerblik-app``): `ui.entry.app` with the session
+and autosave routes, as serve.py at the repository root serves app.py."""
+from pathlib import Path
+
+import streamlit as st
+
+from ui.autosave_http import ROUTES as AUTOSAVE_ROUTES
+from ui.session_http import ROUTES
+
+app = st.App(str(Path(__file__).with_name("app.py")), routes=ROUTES + AUTOSAVE_ROUTES)
