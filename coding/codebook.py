@@ -327,6 +327,18 @@ def usage_elsewhere(s: Session, code: Union[Code, int, str]) -> dict[str, int]:
     return out
 
 
+def refuse_if_used(s: Session, c: Code, why: str, after: str) -> None:
+    """`CodebookError` («Koden … `why`er brugt …`after`») when `c` is used in decisions on
+    suggestions or elsewhere (coded segments, quotes …): such a code is never deleted."""
+    n = decision_count(s, c)
+    if n:
+        raise CodebookError(f"Koden {c.key!r} {why}er brugt i {n} beslutning(er) om forslag og kan ikke slettes{after}")
+    used = usage_elsewhere(s, c)
+    if used:
+        where = ", ".join(f"{k} i {table}" for table, k in sorted(used.items()))
+        raise CodebookError(f"Koden {c.key!r} {why}er i brug ({where}) og kan ikke slettes{after}")
+
+
 def delete_code(s: Session, code: Union[Code, int, str]) -> None:
     """Delete a code. Refused while it has sub-codes, recorded decisions or other uses (coded
     segments, quotes …)."""
@@ -335,14 +347,7 @@ def delete_code(s: Session, code: Union[Code, int, str]) -> None:
     if kids:
         raise CodebookError(f"Koden {c.key!r} har underkoder ({', '.join(k.key for k in kids)}); "
                             "flyt eller slet dem først.")
-    n = decision_count(s, c)
-    if n:
-        raise CodebookError(f"Koden {c.key!r} er brugt i {n} beslutning(er) om forslag og kan ikke slettes; "
-                            "omdøb den eller flyt den i stedet.")
-    used = usage_elsewhere(s, c)
-    if used:
-        where = ", ".join(f"{n} i {t}" for t, n in sorted(used.items()))
-        raise CodebookError(f"Koden {c.key!r} er i brug ({where}) og kan ikke slettes; omdøb den eller flyt den i stedet.")
+    refuse_if_used(s, c, "", "; omdøb den eller flyt den i stedet.")
     s.delete(c)
     s.flush()
 
@@ -505,14 +510,7 @@ def import_entries(s: Session, items: Sequence[CodeEntry], *, replace: bool = Fa
             p = final_parent.get(p)
     to_delete = [c for c in existing.values() if replace and c.key not in known]
     for c in to_delete:
-        n = decision_count(s, c)
-        if n:
-            raise CodebookError(f"Koden {c.key!r} er ikke i filen, men er brugt i {n} beslutning(er) om forslag "
-                                "og kan ikke slettes.")
-        used = usage_elsewhere(s, c)
-        if used:
-            raise CodebookError(f"Koden {c.key!r} er ikke i filen, men er i brug "
-                                f"({', '.join(f'{n} i {t}' for t, n in sorted(used.items()))}) og kan ikke slettes.")
+        refuse_if_used(s, c, "er ikke i filen, men ", ".")
 
     result = ImportResult()
     # names may be swapped between codes in one import: park the changing names first (under a

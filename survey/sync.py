@@ -511,6 +511,16 @@ class _Check:
             return []
         return v
 
+    def objects(self, obj: dict, key: str, where: str, what: str):
+        """(where, item) for each item of the list `key` that is an object (where: "`where`, `what`");
+        the others are reported."""
+        w = f"{where}, {what}"
+        for x in self.items(obj, key, where):
+            if isinstance(x, dict):
+                yield w, x
+            else:
+                self.fail(w, "er ikke et objekt")
+
 
 def _check_audit(c: _Check, a: Any, where: str) -> None:
     if not isinstance(a, dict):
@@ -568,11 +578,7 @@ def _check_interview(c: _Check, v: Any, n: int) -> None:
         if v.get("subject_interview_id") is not None:
             c.uid(v, "subject_interview_id", where)
     codes = set()
-    for a in c.items(v, "answers", where):
-        w = where + ", svar"
-        if not isinstance(a, dict):
-            c.fail(w, "er ikke et objekt")
-            continue
+    for w, a in c.objects(v, "answers", where, "svar"):
         c.text(a, "code", w, max_len=100)
         c.text(a, "value", w)
         c.time(a, "updated_at", w)
@@ -581,11 +587,7 @@ def _check_interview(c: _Check, v: Any, n: int) -> None:
         if a.get("code") in codes:
             c.fail(w, f"koden {str(a.get('code'))[:40]!r} står to gange")
         codes.add(a.get("code"))
-    for q in c.items(v, "quotes", where):
-        w = where + ", citat"
-        if not isinstance(q, dict):
-            c.fail(w, "er ikke et objekt")
-            continue
+    for w, q in c.objects(v, "quotes", where, "citat"):
         c.uid(q, "uid", w)
         c.text(q, "item_code", w, max_len=100)
         c.text(q, "text", w)
@@ -593,11 +595,7 @@ def _check_interview(c: _Check, v: Any, n: int) -> None:
         c.time(q, "created_at", w)
         c.time(q, "updated_at", w)
         c.text(q, "created_by", w, max_len=200, null=True)
-    for r in c.items(v, "consent", where):
-        w = where + ", samtykke"
-        if not isinstance(r, dict):
-            c.fail(w, "er ikke et objekt")
-            continue
+    for w, r in c.objects(v, "consent", where, "samtykke"):
         c.uid(r, "uid", w)
         c.text(r, "item_code", w, max_len=100)
         c.text(r, "value", w, max_len=50, null=True)
