@@ -212,7 +212,8 @@ def main() -> None:
     if store_is_open():
         st.caption("Databasen er åben (ingen brugere). Opret den første administrator her eller med "
                    "`brugerblik user add NAVN --rolle admin`.")
-    tabs = st.tabs(["Brugere", "Steder", "Samtykke og sletning"])
+    # tracked (key, on_change): after a save's st.rerun the open tab stays open, so its message is seen
+    tabs = st.tabs(["Brugere", "Steder", "Samtykke og sletning"], key="adm_tabs", on_change="rerun")
     with tabs[0]:
         users_part()
     with tabs[1]:
