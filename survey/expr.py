@@ -101,19 +101,19 @@ class _Parser:
             raise ExprError(f"uventet {self.peek().text!r} efter et helt udtryk — tilladt: {ALLOWED}")
         return node
 
-    def or_(self) -> Node:
-        node = self.and_()
-        while (t := self.peek()) and t.kind == "word" and t.text == "or":
+    def _chain(self, word: str, operand) -> Node:
+        """operand (word operand)*, left-associative: ``a or b or c`` is ``(a or b) or c``."""
+        node = operand()
+        while (t := self.peek()) and t.kind == "word" and t.text == word:
             self.i += 1
-            node = ("or", node, self.and_())
+            node = (word, node, operand())
         return node
 
+    def or_(self) -> Node:
+        return self._chain("or", self.and_)
+
     def and_(self) -> Node:
-        node = self.cmp()
-        while (t := self.peek()) and t.kind == "word" and t.text == "and":
-            self.i += 1
-            node = ("and", node, self.cmp())
-        return node
+        return self._chain("and", self.cmp)
 
     def cmp(self) -> Node:
         node = self.atom()
