@@ -12,19 +12,27 @@ someone) or ``nej``; a blank cell is ``fritekst`` for a text question and neithe
 (`Item.identifier`, `Guide.identifier_codes`, `Guide.free_text_codes`). De-identified exports
 (`survey.deidentify`) and the messages that may quote a value (`shown_value`) follow the marks,
 so another study's guide needs no code changes. See docs/guide.md.
+
+A guide that loads without problems is kept compiled (JSON, owner-only, in $BRUGERBLIK_CACHE or
+the user's cache folder) under the SHA-256 of the workbook's bytes, so the next process skips
+openpyxl and pyxform; see "the compiled-guide cache" below. The cache never changes the result.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import logging
 import os
 import re
-from dataclasses import dataclass, field
+import stat
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from survey import expr
+from survey import expr, files
 
 DEFAULT_GUIDE = Path(__file__).parent / "guide" / "brugerguide.xlsx"
 
@@ -430,7 +438,7 @@ def _truthy(s: str) -> bool | None:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime: float) -> Guide:
-    return _load(Path(path))
+    return _compiled(Path(path))
 
 
 def load_guide(path: str | os.PathLike | None = None) -> Guide:
@@ -442,7 +450,7 @@ def load_guide(path: str | os.PathLike | None = None) -> Guide:
 
 
 def _load(p: Path) -> Guide:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # only a guide not in the compiled-guide cache needs it (start-up time)
 
     from survey import archives
 
@@ -618,6 +626,193 @@ def _load(p: Path) -> Guide:
     return Guide(path=str(p), title=settings.get("form_title", p.stem), form_id=settings.get("form_id", p.stem),
                  version=version, items=items, groups=groups,
                  choices={k: tuple(v) for k, v in choices.items()}, settings=settings)
+
+
+# ---------------------------------------------------------------- the compiled-guide cache (start-up time)
+#
+# Reading and checking the workbook (openpyxl, then pyxform) takes about a second, and every CLI
+# command and every app process needs the guide. A guide that loaded without problems is kept as
+# JSON (never pickle: reading a cache entry runs no code) in an owner-only folder, named for the
+# SHA-256 of the workbook's bytes, the file's path and the loader's own code (`_loader_fingerprint`).
+# An entry is used only when its format tag, hashes and payload checksum all match and every field
+# has the expected type; anything else (a corrupt, truncated, edited, foreign or older entry) is
+# ignored and the guide is read from the workbook again, as if there were no cache. Expressions are
+# parsed again from their source text on every load, so a cached guide is the very Guide `_load`
+# gives. A guide with problems is never cached: its GuideError is raised from the workbook each time.
+
+CACHE_FORMAT = "brugerblik-guide-cache/1"
+#: The cache folder: $BRUGERBLIK_CACHE, else $XDG_CACHE_HOME/brugerblik, else ~/.cache/brugerblik.
+CACHE_ENV = "BRUGERBLIK_CACHE"
+_ITEM_SKIP = ("relevant_ast", "constraint_ast", "choices")  # rebuilt from the source text and the choice lists
+
+
+def cache_dir() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg and os.path.isabs(os.path.expanduser(xdg)) else Path.home() / ".cache"
+    return base / "brugerblik"
+
+
+@lru_cache(maxsize=1)
+def _loader_fingerprint() -> str:
+    """What the loader is: this module's and the expression parser's code and the installed pyxform
+    (its package folder's distribution record, found without importing pyxform or
+    importlib.metadata: both cost start-up time). A change to any of them makes every older entry a miss."""
+    import importlib.util
+
+    h = hashlib.sha256()
+    for mod in (__file__, expr.__file__):
+        h.update(Path(mod).read_bytes())
+    spec = importlib.util.find_spec("pyxform")
+    if spec is None or not spec.origin:
+        raise OSError("pyxform findes ikke")  # no cache: the workbook is read (and fails as it would)
+    pkg = Path(spec.origin).parent
+    h.update(str(pkg).encode())
+    h.update("\0".join(sorted(n for n in os.listdir(pkg.parent)
+                               if n.lower().startswith("pyxform-") and n.endswith((".dist-info", ".egg-info")))).encode())
+    return h.hexdigest()
+
+
+def _entry_path(folder: Path, content_sha: str, path: str) -> Path:
+    key = hashlib.sha256("\0".join((CACHE_FORMAT, content_sha, _loader_fingerprint(), path)).encode()).hexdigest()
+    return folder / f"guide-{key}.json"
+
+
+def _owner_only_folder(folder: Path, *, create: bool) -> bool:
+    """The cache folder is usable: a real folder (not a link) of this user that nobody else may write."""
+    try:
+        if create and not folder.exists():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.lstat(folder)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode) or st.st_mode & 0o022:
+        return False
+    return not hasattr(os, "getuid") or st.st_uid == os.getuid()
+
+
+def _guide_to_json(g: Guide) -> dict:
+    items = []
+    for it in g.items.values():
+        items.append({f.name: getattr(it, f.name) for f in fields(Item) if f.name not in _ITEM_SKIP})
+    return {"path": g.path, "title": g.title, "form_id": g.form_id, "version": g.version,
+            "settings": dict(g.settings),
+            "choices": {k: [[c.value, c.label] for c in v] for k, v in g.choices.items()},
+            "items": items,
+            "groups": [{"name": gr.name, "label": gr.label, "role": gr.role, "appearance": gr.appearance,
+                        "items": [i.code for i in gr.items]} for gr in g.groups]}
+
+
+def _str(v: object) -> str:
+    if type(v) is not str:
+        raise TypeError("not a str")
+    return v
+
+
+_ITEM_TYPES = {"code": str, "type": str, "label": str, "row": int, "list_name": str, "hint": str, "required": bool,
+               "relevant": str, "constraint": str, "constraint_message": str, "appearance": str, "role": str,
+               "group": str, "identifier": (str, type(None)), "identifier_mark": str}
+
+
+def _guide_from_json(d: dict, path: str) -> Guide:
+    """The Guide a payload describes; TypeError/ValueError/KeyError for anything malformed."""
+    if set(d) != {"path", "title", "form_id", "version", "settings", "choices", "items", "groups"} or d["path"] != path:
+        raise ValueError("unexpected payload")
+    settings = {_str(k): _str(v) for k, v in d["settings"].items()}
+    choices: dict[str, tuple[Choice, ...]] = {}
+    for k, v in d["choices"].items():
+        if any(len(c) != 2 for c in v):
+            raise ValueError("unexpected choice")
+        choices[_str(k)] = tuple(Choice(_str(c[0]), _str(c[1])) for c in v)
+    expected = set(_ITEM_TYPES)
+    if expected != {f.name for f in fields(Item)} - set(_ITEM_SKIP):
+        raise ValueError("Item changed")  # the code and this table disagree: never trust the entry
+    items: dict[str, Item] = {}
+    for raw in d["items"]:
+        if set(raw) != expected:
+            raise ValueError("unexpected item")
+        for k, typ in _ITEM_TYPES.items():
+            if not isinstance(raw[k], typ) or (typ is int and isinstance(raw[k], bool)):
+                raise TypeError(k)
+        it = Item(**raw, choices=choices.get(raw["list_name"], ()) if raw["list_name"] else ())
+        if it.list_name and it.list_name not in choices:
+            raise ValueError("unknown list")
+        for col in ("relevant", "constraint"):
+            src = getattr(it, col)
+            if src:
+                setattr(it, col + "_ast", expr.parse(src))
+        if it.code in items:
+            raise ValueError("duplicate code")
+        items[it.code] = it
+    groups = []
+    for raw in d["groups"]:
+        if set(raw) != {"name", "label", "role", "appearance", "items"}:
+            raise ValueError("unexpected group")
+        groups.append(Group(_str(raw["name"]), _str(raw["label"]), _str(raw["role"]), _str(raw["appearance"]),
+                            [items[_str(c)] for c in raw["items"]]))
+    return Guide(path=path, title=_str(d["title"]), form_id=_str(d["form_id"]), version=_str(d["version"]),
+                 items=items, groups=groups, choices=choices, settings=settings)
+
+
+def _read_entry(entry: Path, content_sha: str, path: str) -> Guide | None:
+    """The cached Guide, or None when there is no entry or it is not one to trust."""
+    try:
+        fd = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if (not stat.S_ISREG(st.st_mode) or st.st_mode & 0o077
+                    or (hasattr(os, "getuid") and st.st_uid != os.getuid()) or st.st_size > 16 * 1024 * 1024):
+                return None  # not ours, or readable or writable by others: a foreign entry
+            doc = json.loads(f.read().decode("utf-8"))
+        payload = doc["payload"]
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        if (set(doc) != {"format", "content_sha256", "loader", "path", "payload_sha256", "payload"}
+                or doc["format"] != CACHE_FORMAT or doc["content_sha256"] != content_sha
+                or doc["loader"] != _loader_fingerprint() or doc["path"] != path
+                or doc["payload_sha256"] != hashlib.sha256(body).hexdigest()):
+            return None
+        return _guide_from_json(payload, path)
+    except Exception:  # corrupt, truncated or edited: read the workbook instead
+        return None
+
+
+def _write_entry(entry: Path, content_sha: str, path: str, g: Guide) -> None:
+    payload = _guide_to_json(g)
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    doc = {"format": CACHE_FORMAT, "content_sha256": content_sha, "loader": _loader_fingerprint(), "path": path,
+           "payload_sha256": hashlib.sha256(body).hexdigest(), "payload": payload}
+    files.write_atomic(entry, json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8"))  # 0600
+
+
+def _compiled(p: Path) -> Guide:
+    """`_load(p)` through the compiled-guide cache (see above); the cache never changes the result."""
+    try:
+        data = p.read_bytes()
+    except OSError:
+        return _load(p)
+    content_sha = hashlib.sha256(data).hexdigest()
+    path = str(p)
+    try:
+        folder = cache_dir()
+        entry = _entry_path(folder, content_sha, path)
+    except (OSError, RuntimeError):  # no home folder, an unreadable module file: no cache
+        return _load(p)
+    if _owner_only_folder(folder, create=False):
+        hit = _read_entry(entry, content_sha, path)
+        if hit is not None:
+            return hit
+    g = _load(p)
+    try:  # cache only what was read from exactly these bytes (the file did not change meanwhile)
+        if hashlib.sha256(p.read_bytes()).hexdigest() == content_sha and _owner_only_folder(folder, create=True):
+            _write_entry(entry, content_sha, path, g)
+    except Exception as e:  # a cache that cannot be written (read-only home, full disk) only costs time
+        logging.getLogger(__name__).debug("spørgeguidens cache kunne ikke skrives: %s", type(e).__name__)
+    return g
 
 
 def multi_values(value: str | None) -> list[str]:
