@@ -32,9 +32,11 @@ writes one from the models for a developer to review); ``create_all`` is no long
 """
 from __future__ import annotations
 
+import ast
 import functools
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -417,12 +419,56 @@ def current_revision(target: Engine | Connection) -> str | None:
     return target.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision|branch_labels|depends_on)\s*(?::[^=]*)?=\s*(.+?)\s*$",
+                            re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=1)
+def script_head() -> str | None:
+    """The newest revision in survey/migrations/versions, read from the files' ``revision`` and
+    ``down_revision`` lines without loading Alembic (start-up time: Alembic and the dialects it
+    imports cost about a second). None when the files are anything but one plain line of
+    revisions (a branch, a merge, a label, a dependency, a line we cannot read): then only
+    Alembic decides. `schema_state` trusts it only to say "current"."""
+    found: dict[str, str | None] = {}
+    try:
+        names = sorted(os.listdir(MIGRATIONS_DIR / "versions"))
+    except OSError:
+        return None
+    for name in names:
+        if not name.endswith(".py") or name.startswith((".#", "__init__")):
+            continue
+        try:
+            src = (MIGRATIONS_DIR / "versions" / name).read_text(encoding="utf-8")
+            lines: dict[str, list[object]] = {}
+            for key, value in _REVISION_LINE.findall(src):
+                lines.setdefault(key, []).append(ast.literal_eval(value))
+        except (OSError, ValueError, SyntaxError):
+            return None
+        if any(len(v) != 1 for v in lines.values()) or len(lines.get("revision", ())) != 1:
+            return None
+        rev, down = lines["revision"][0], lines.get("down_revision", [None])[0]
+        if (not isinstance(rev, str) or not (down is None or isinstance(down, str)) or rev in found
+                or lines.get("branch_labels", [None])[0] is not None or lines.get("depends_on", [None])[0] is not None):
+            return None
+        found[rev] = down
+    heads = set(found) - set(found.values())
+    roots = [r for r, d in found.items() if d is None]
+    if len(heads) != 1 or len(roots) != 1 or any(d is not None and d not in found for d in found.values()):
+        return None
+    return heads.pop()
+
+
 def schema_state(conn: Connection) -> str:
-    """'empty', 'pre-alembic' (tables, no alembic_version), 'current', 'behind' or 'ahead'."""
-    names = set(inspect(conn).get_table_names())
-    if "alembic_version" not in names:
-        return "pre-alembic" if names else "empty"
+    """'empty', 'pre-alembic' (tables, no alembic_version), 'current', 'behind' or 'ahead'.
+
+    A store at `script_head` is "current" after one look at alembic_version, without Alembic;
+    anything else is decided by Alembic's own view of the revisions."""
+    if not inspect(conn).has_table("alembic_version"):
+        return "pre-alembic" if inspect(conn).get_table_names() else "empty"
     rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if rev is not None and rev == script_head():
+        return "current"
     if rev == head_revision():
         return "current"
     if rev is not None and rev not in known_revisions():
@@ -514,6 +560,7 @@ def new_revision(message: str, *, autogenerate: bool = True, url: str | None = N
         with engine.connect() as conn:
             script = command.revision(alembic_config(connection=conn), message=message, autogenerate=autogenerate)
         _script.cache_clear()
+        script_head.cache_clear()
         return script.path if script is not None else ""
     finally:
         engine.dispose()
