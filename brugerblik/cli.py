@@ -1029,9 +1029,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from survey.auth import AuthError
     from survey.db import BackupError, SchemaError
+    from survey.errors import StoreError  # not survey.store (pandas) nor survey.sync (pyzipper): start-up time
     from survey.guide import GuideError
-    from survey.store import StoreError
-    from survey.sync import SyncError
 
     try:  # the role check, before anything is read or written
         principal = check_command(parser, args)
@@ -1052,13 +1051,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (SyncError, BackupError, SchemaError) as e:
+    except (BackupError, SchemaError) as e:
         print(str(e), file=sys.stderr)
         return 1
     except GuideError as e:
         print(str(e), file=sys.stderr)
         return 1
     except StoreError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    except ValueError as e:  # a SyncError can only come from a loaded survey.sync, which only its commands import
+        sync = sys.modules.get("survey.sync")
+        if sync is None or not isinstance(e, sync.SyncError):
+            raise
         print(str(e), file=sys.stderr)
         return 1
     except FileNotFoundError as e:

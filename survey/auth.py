@@ -44,8 +44,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session
 
+from survey.errors import StoreError  # not survey.store: that one loads pandas (start-up time)
 from survey.models import AppSession, AuditEntry, User, utcnow
-from survey.store import StoreError
 from survey.text import safe_text, text_field
 
 log = logging.getLogger("brugerblik.auth")
