@@ -59,7 +59,7 @@ def audit_count(store, iid) -> int:
 
 def open_page(browser, server, iid, section, size):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-    page.set_default_timeout(20000)
+    page.set_default_timeout(40000)  # a loaded CI machine: slower, never wrong
     page.goto(f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit={section}")
     return page
 

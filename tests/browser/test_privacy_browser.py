@@ -71,6 +71,8 @@ def in_view_and_on_top(page, loc, where: str) -> None:
 def test_withdraw_and_delete_as_researcher_and_admin(study, server, browser, size):
     from playwright.sync_api import expect
 
+    expect.set_options(timeout=20000)  # a store on PostgreSQL under load answers slower than 5 s
+
     e = study
     today = dt.date.today()
     base = f"http://127.0.0.1:{server.port}"
@@ -134,10 +136,14 @@ def test_withdraw_and_delete_as_researcher_and_admin(study, server, browser, siz
     expect(page.get_by_text("Er du sikker?")).to_be_visible()
     in_view_and_on_top(page, yes, f"Kilder {size}")
     shot(page, f"{tag}_02_bekraeft")
+    settled(page, title=False)  # the confirmation's run is over before «Fortryd» (a busy machine)
     page.locator(f".st-key-kilder_pv_del_no_{rid3}").get_by_role("button").click()
-    expect(page.get_by_text("Er du sikker?")).to_have_count(0)
+    expect(page.get_by_text("Er du sikker?")).to_have_count(0, timeout=20000)
     assert respondents(e) == before and privacy.list_deletions(e) == []
+    settled(page, title=False)
     page.locator(f".st-key-kilder_pv_del_btn_{rid3}").get_by_role("button").click()
+    expect(yes).to_be_visible(timeout=20000)
+    settled(page, title=False)
     yes.click()
     expect(page.locator('[data-testid="stAlert"]').filter(has_text="Slettet: ")).to_be_visible()
     after = respondents(e)
