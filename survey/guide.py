@@ -643,6 +643,8 @@ def _load(p: Path) -> Guide:
 CACHE_FORMAT = "brugerblik-guide-cache/1"
 #: The cache folder: $BRUGERBLIK_CACHE, else $XDG_CACHE_HOME/brugerblik, else ~/.cache/brugerblik.
 CACHE_ENV = "BRUGERBLIK_CACHE"
+#: Entries kept; writing a new one removes the oldest beyond this (a changed guide leaves its old entry).
+CACHE_KEEP = 32
 _ITEM_SKIP = ("relevant_ast", "constraint_ast", "choices")  # rebuilt from the source text and the choice lists
 
 
@@ -787,6 +789,24 @@ def _write_entry(entry: Path, content_sha: str, path: str, g: Guide) -> None:
     doc = {"format": CACHE_FORMAT, "content_sha256": content_sha, "loader": _loader_fingerprint(), "path": path,
            "payload_sha256": hashlib.sha256(body).hexdigest(), "payload": payload}
     files.write_atomic(entry, json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8"))  # 0600
+    _prune(entry.parent, keep=entry)
+
+
+def _prune(folder: Path, *, keep: Path) -> None:
+    """Remove the oldest entries beyond `CACHE_KEEP` (never `keep`, the one just written)."""
+    old = []
+    for e in folder.glob("guide-*.json"):
+        try:
+            old.append((e.stat().st_mtime, e))
+        except OSError:
+            continue
+    old.sort(reverse=True)
+    for _, e in old[CACHE_KEEP:]:
+        if e != keep:
+            try:
+                e.unlink()
+            except OSError:
+                pass
 
 
 def _compiled(p: Path) -> Guide:

@@ -197,6 +197,20 @@ def test_a_folder_others_may_write_is_not_used(tmp_path, cache, monkeypatch):
         os.chmod(cache, 0o700)
 
 
+def test_old_entries_are_removed_beyond_the_limit(tmp_path, cache, monkeypatch):
+    monkeypatch.setattr(guide, "CACHE_KEEP", 2)
+    paths = [_copy(tmp_path, f"g{n}.xlsx") for n in range(4)]
+    for n, p in enumerate(paths):
+        guide._compiled(p)
+        for e in _entries(cache):  # distinct ages, oldest first
+            os.utime(e, (e.stat().st_atime, e.stat().st_mtime - 10))
+    assert len(_entries(cache)) == 2
+    with monkeypatch.context() as m:  # the newest two are the ones kept
+        _no_workbook(m)
+        assert guide._compiled(paths[-1]).path == str(paths[-1])
+        assert guide._compiled(paths[-2]).path == str(paths[-2])
+
+
 def test_a_guide_with_problems_is_never_cached(tmp_path, cache):
     p = tmp_path / "bad.xlsx"
     write_guide(DEFAULT_GUIDE, p, [("text", "1 ugyldig", "Ugyldig kode", "")])
