@@ -20,12 +20,18 @@ import itertools
 import os
 import shutil
 import sqlite3
+import tempfile
 import threading
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+
+# the compiled-guide cache of this test run (survey.guide): a private folder, never the user's
+# ~/.cache/brugerblik (CLI subprocesses inherit it); a test of the cache sets its own
+os.environ.setdefault("BRUGERBLIK_CACHE", tempfile.mkdtemp(prefix="brugerblik-test-cache-"))
+
+from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import Pool
 
