@@ -814,3 +814,9 @@ def refuse_for_target(s: Session, kind: str, target_id: object) -> None:
         return
     if iid:
         refuse_if_withdrawn(s, iid)
+
+
+def study_end_date(engine: Engine) -> Optional[dt.date]:
+    """`end_date` in its own transaction (the Administration page's «Opbevaring af rådata»)."""
+    with db.session_scope(engine) as s:
+        return end_date(s)

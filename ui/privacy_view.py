@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from survey import auth, history, privacy
-from survey.db import database_url, session_scope
+from survey.db import database_url
 from survey.store import StoreError
 from ui.common import allows, engine, guide, md, today, when
 
@@ -46,8 +46,7 @@ def privacy_part(p: auth.Principal, respondent_id: str | None = None, key: str =
                "respondenten; revisionssporet beholder kun en gravsten (hvem, hvornår, hvorfor — intet indhold).")
     rid = respondent_id
     if rid is None:
-        with session_scope(engine()) as s:
-            refs = history.respondents(s)
+        refs = history.list_respondents(engine())
         rid = st.selectbox("Respondent (eller en kildes eget id)", [r.respondent_id for r in refs], index=None,
                            key=f"{key}_rid", placeholder="Vælg en respondent")
     _show(key)
@@ -163,8 +162,7 @@ def lists(key: str) -> None:
 def retention_part(p: auth.Principal) -> None:
     """Administrators: the study's end date and the raw data left after it."""
     st.markdown("#### Opbevaring af rådata")
-    with session_scope(engine()) as s:
-        end = privacy.end_date(s)
+    end = privacy.study_end_date(engine())
     st.caption("Efter undersøgelsens slutdato skal rådata (transskriptioner, umaskeret tekst, fritekstsvar og "
                "journaludtræk) slettes; de anonymiserede, samlede resultater bliver. Administratorer mindes om det, "
                "så længe der er rådata tilbage. Slet dem med `brugerblik respondent slet-raadata --bekraeft`.")

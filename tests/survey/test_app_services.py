@@ -5,6 +5,7 @@ password forms and the Administration page (`survey.auth`), sites (`survey.inter
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 from sqlalchemy import select
@@ -79,6 +80,12 @@ def test_sites_are_added_and_renamed_in_their_own_transaction(engine):
 def study(engine, guide):
     demo.load_demo(engine, guide)
     return engine
+
+
+def test_the_study_end_date_is_read_in_its_own_transaction(engine):
+    assert privacy.study_end_date(engine) is None
+    privacy.set_end_date(engine, dt.date(2027, 6, 30), who="admin")
+    assert privacy.study_end_date(engine) == dt.date(2027, 6, 30)
 
 
 def test_history_and_the_case_file_banner(study, guide):
