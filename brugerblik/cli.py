@@ -28,13 +28,13 @@ from typing import Optional, Sequence
 
 
 def _engine(args):
-    from survey.db import get_engine
+    from survey.db import get_engine  # only the commands that use it load it (start-up time)
 
     return get_engine(getattr(args, "db", None))
 
 
 def _guide(args):
-    from survey.guide import load_guide
+    from survey.guide import load_guide  # only the commands that use it load it (start-up time)
 
     return load_guide(getattr(args, "guide", None))
 
@@ -48,7 +48,7 @@ MARK_LABELS = (("ja", "Identificerer direkte (ja; pseudonymiseres i eksporter)")
 def _guide_marks(g, name: str) -> None:
     """Which codes `g` marks ja, pseudonym and fritekst (codes only, never values), and a warning
     (standard error) for the text questions left unmarked: they count as fritekst."""
-    from survey.guide import IDENTIFIER_COLUMN, RESPONDENT_KEY
+    from survey.guide import IDENTIFIER_COLUMN, RESPONDENT_KEY  # only the commands that use it load it (start-up time)
 
     print(f"Markeringer i kolonnen {IDENTIFIER_COLUMN}:")
     for mark, label in MARK_LABELS:
@@ -63,6 +63,7 @@ def _guide_marks(g, name: str) -> None:
 
 def cmd_guide_check(args) -> int:
     """guide check: the user guide (--guide) and the other sources' guides, each with its marks."""
+    # only the commands that use it load it (start-up time)
     from survey.sources import INFORMANT_LABELS, INFORMANTS, guide_for
 
     for n, inf in enumerate(INFORMANTS):
@@ -78,7 +79,7 @@ def cmd_guide_check(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from survey import wideio
+    from survey import wideio  # only the commands that use it load it (start-up time)
 
     if getattr(args, "kilde", None):
         return _import_sources(args)
@@ -105,7 +106,7 @@ def _import_report(args, result, what_en: str, what_da: str) -> int:
 
 def _import_sources(args) -> int:
     """import --kilde: case-worker/contact-person/leader interviews or case files (issue 7), all or nothing."""
-    from survey import source_store
+    from survey import source_store  # only the commands that use it load it (start-up time)
 
     result = source_store.import_sources(_engine(args), args.kilde, args.file, replace=args.replace, who=args.who,
                                          encoding=args.encoding)
@@ -124,7 +125,7 @@ def cmd_export(args) -> int:
         print(f"Eksporterede {n} kilder ({args.kilde}) til {args.file} ({masked}).")
         return 0
     if args.kind == "package":
-        from survey import sync
+        from survey import sync  # only the commands that use it load it (start-up time)
 
         r = sync.export_package(_engine(args), args.file, passphrase=_package_passphrase(confirm=True),
                                 principal=getattr(args, "principal", None))
@@ -134,11 +135,11 @@ def cmd_export(args) -> int:
               "ubemærket. Overfør koden ad en anden vej end pakken, og slet pakken, når den er flettet ind centralt.")
         return 0
     if args.kind == "spss":
-        from exports import spss
+        from exports import spss  # only the commands that use it load it (start-up time)
 
         n = spss.export_sav(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
     elif args.kind == "qdpx":
-        from exports import qdpx
+        from exports import qdpx  # only the commands that use it load it (start-up time)
 
         n = qdpx.export_qdpx(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
     else:
@@ -149,14 +150,14 @@ def cmd_export(args) -> int:
 
 
 def _wide(args):
-    from report import data as report_data
+    from report import data as report_data  # only the commands that use it load it (start-up time)
 
     return report_data.wide_frame(_engine(args), _guide(args))
 
 
 def _print_report(make) -> int:
     """Print the table text `make()` returns; a refused request (TableError) as its Danish message, exit 1."""
-    from report.errors import TableError
+    from report.errors import TableError  # only the commands that use it load it (start-up time)
 
     try:
         out = make()
@@ -169,8 +170,8 @@ def _print_report(make) -> int:
 
 def cmd_table(args) -> int:
     """table ID: a table of the users (chapters 3, 4, 7, the quality map) or of the other sources (issue 7)."""
-    from report import data as report_data
-    from report import registry
+    from report import data as report_data  # only the commands that use it load it (start-up time)
+    from report import registry  # only the commands that use it load it (start-up time)
 
     def make() -> str:
         data = report_data.load(_engine(args), _guide(args))
@@ -182,7 +183,7 @@ def cmd_table(args) -> int:
 
 
 def cmd_kvalitetskort(args) -> int:
-    from report import registry
+    from report import registry  # only the commands that use it load it (start-up time)
 
     if args.out:
         args.id, args.probe = "kvalitetskort", None
@@ -192,7 +193,7 @@ def cmd_kvalitetskort(args) -> int:
 
 
 def cmd_figure(args) -> int:
-    from report import figures
+    from report import figures  # only the commands that use it load it (start-up time)
 
     try:
         path = figures.write_figure(args.id, _wide(args), _guide(args), args.out, group=args.group,
@@ -207,7 +208,7 @@ def cmd_figure(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from exports import workbook
+    from exports import workbook  # only the commands that use it load it (start-up time)
 
     workbook.build_workbook(_engine(args), _guide(args), args.out, group=args.group, site_type=args.site_type,
                             publish=args.publish, min_n=args.min_n)
@@ -216,14 +217,14 @@ def cmd_report(args) -> int:
 
 
 def cmd_crosstab(args) -> int:
-    from report import crosstab
+    from report import crosstab  # only the commands that use it load it (start-up time)
 
     return _print_report(lambda: crosstab.render_crosstab(_wide(args), _guide(args), args.a, args.b, fmt=args.format,
                                                           group=args.group, site_type=args.site_type))
 
 
 def cmd_demo(args) -> int:
-    from survey import demo
+    from survey import demo  # only the commands that use it load it (start-up time)
 
     n = demo.load_demo(_engine(args), _guide(args), if_empty=args.if_empty, replace=args.replace)
     if n == 0:
@@ -235,7 +236,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_merge(args) -> int:
-    from survey import sync
+    from survey import sync  # only the commands that use it load it (start-up time)
 
     if args.conflicts:
         rows = sync.list_conflicts(_engine(args), include_resolved=args.alle)
@@ -264,7 +265,7 @@ def cmd_merge(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from survey import db
+    from survey import db  # only the commands that use it load it (start-up time)
 
     path = db.backup(_engine(args), args.file)
     print(f"Sikkerhedskopi skrevet: {path}")
@@ -272,7 +273,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_db(args) -> int:
-    from survey import db
+    from survey import db  # only the commands that use it load it (start-up time)
 
     if args.action == "revision":
         if not args.message:
@@ -301,7 +302,7 @@ def _date_arg(raw: str | None, what: str):
     """A YYYY-MM-DD option as a date (None when not given); StoreError in Danish otherwise."""
     import datetime as dt
 
-    from survey.store import StoreError
+    from survey.store import StoreError  # only the commands that use it load it (start-up time)
 
     if raw is None:
         return None
@@ -315,7 +316,7 @@ def cmd_respondent(args) -> int:
     """respondent tilbagetraek|slet|opbevaring|slet-raadata|oversigt (issue 12): survey.privacy does the work."""
     from sqlmodel import Session
 
-    from survey import privacy
+    from survey import privacy  # only the commands that use it load it (start-up time)
 
     act, engine, who, p = args.respondent_action, _engine(args), getattr(args, "who", None), args.principal
     if act == "tilbagetraek":
@@ -375,7 +376,7 @@ def cmd_respondent(args) -> int:
 def _retention_reminder(args, principal) -> None:
     """Issue 12: after the study's end date an administrator is reminded on every command (standard
     error) to delete the raw data. Reads the store as it is (no migration); never fails a command."""
-    from survey import auth
+    from survey import auth  # only the commands that use it load it (start-up time)
 
     if principal is None or not (principal is auth.OPEN or auth.allowed(principal.role, "retention")):
         return
@@ -386,7 +387,7 @@ def _retention_reminder(args, principal) -> None:
     if engine is None:
         return
     try:
-        from survey import privacy
+        from survey import privacy  # only the commands that use it load it (start-up time)
 
         text = privacy.retention_reminder(engine, user_guide=None if not getattr(args, "guide", None)
                                           else _guide(args))
@@ -399,7 +400,7 @@ def _retention_reminder(args, principal) -> None:
 
 
 def cmd_tag(args) -> int:
-    from coding import nlp
+    from coding import nlp  # spaCy: only when tagging (start-up time)
 
     return nlp.cli_tag(args)
 
@@ -414,19 +415,20 @@ def _cli_anonymiser(args):
     anonymise run does not create an empty database).
     """
     from coding.anonymise import Anonymiser, default_anonymiser  # spaCy's tables: only this command loads them
-    from coding.deidentify import study_anonymiser
+    from coding.deidentify import study_anonymiser  # only the commands that use it load it (start-up time)
 
     url = getattr(args, "db", None) or os.environ.get("BRUGERBLIK_DB")
     try:
         if url is None:
+            # only the commands that use it load it (start-up time)
             from survey.db import default_store_exists, default_url
 
             if not default_store_exists():
                 return default_anonymiser()
             url = default_url()
-        from survey.db import get_engine
-        from survey.guide import GuideError, load_guide
-        from survey.sources import SourceError
+        from survey.db import get_engine  # only the commands that use it load it (start-up time)
+        from survey.guide import GuideError, load_guide  # only the commands that use it load it (start-up time)
+        from survey.sources import SourceError  # only the commands that use it load it (start-up time)
 
         engine = get_engine(url)
         try:
@@ -494,8 +496,8 @@ def cmd_anonymise(args) -> int:
 
 def _new_password(username: str) -> str:
     """The new password: BRUGERBLIK_NEW_PASSWORD, or asked for twice at the terminal."""
-    from survey import auth
-    from survey.store import StoreError
+    from survey import auth  # only the commands that use it load it (start-up time)
+    from survey.store import StoreError  # only the commands that use it load it (start-up time)
 
     pw = os.environ.get("BRUGERBLIK_NEW_PASSWORD")
     if pw is not None:
@@ -511,9 +513,9 @@ def _when(t) -> str:
 
 
 def cmd_user(args) -> int:
-    from survey import auth
-    from survey.db import get_engine, session_scope
-    from survey.store import StoreError
+    from survey import auth  # only the commands that use it load it (start-up time)
+    from survey.db import get_engine, session_scope  # only the commands that use it load it (start-up time)
+    from survey.store import StoreError  # only the commands that use it load it (start-up time)
 
     act = args.user_action
     who = args.principal.username  # None on an open store (single-user mode)
@@ -565,7 +567,7 @@ def cmd_user(args) -> int:
         return 0
     if act == "passwd":
         with session_scope(engine) as s:
-            auth._existing(s, name)
+            auth.existing_user(s, name)
         password = _new_password(name)
         reset = bool(who) and name != who  # an administrator's reset: the user chooses a new one at login
         with session_scope(engine) as s:
@@ -648,7 +650,7 @@ STORE_OPTIONAL = frozenset({"guide check", "anonymise", "tag"})
 
 
 def _demo_admin_text() -> str:
-    from survey import auth
+    from survey import auth  # only the commands that use it load it (start-up time)
 
     return (f"Demo-administrator oprettet. Log ind med brugernavnet «{auth.DEMO_ADMIN}» og adgangskoden "
             f"«{auth.DEMO_PASSWORD}», og skift adgangskoden ved første login.\n"
@@ -710,7 +712,7 @@ def command_key(parser: argparse.ArgumentParser, args: argparse.Namespace) -> st
 def _ask_password(prompt: str) -> str:
     """Asked at the terminal, not echoed. No terminal to ask at: a refusal, never a hang (and never
     getpass's fallback of reading standard input with the echo on)."""
-    from survey.auth import AuthError
+    from survey.auth import AuthError  # only the commands that use it load it (start-up time)
 
     if os.name == "posix":
         try:
@@ -729,7 +731,7 @@ PACKAGE_PASSPHRASE_ENV = "BRUGERBLIK_PAKKEKODE"
 def _package_passphrase(*, confirm: bool) -> str:
     """A field package's passphrase: BRUGERBLIK_PAKKEKODE, or asked at the terminal (twice when a
     package is written). Never an argument (argv is visible in ps and shell history)."""
-    from survey.sync import SyncError, check_passphrase
+    from survey.sync import SyncError, check_passphrase  # only the commands that use it load it (start-up time)
 
     given = os.environ.get(PACKAGE_PASSPHRASE_ENV)
     if given is not None:
@@ -753,7 +755,7 @@ def _package_passphrase(*, confirm: bool) -> str:
 def _auth_engine(args):
     """An engine on the store as it is (no migration: a refused command changes nothing), or None
     when there is no store yet (nothing to protect; the command may create an empty one)."""
-    from survey import db
+    from survey import db  # only the commands that use it load it (start-up time)
 
     url = getattr(args, "db", None) or os.environ.get("BRUGERBLIK_DB")
     if url is None:
@@ -777,7 +779,7 @@ def resolve_principal(args, action: str, key: str | None = None):
     from sqlalchemy import inspect
     from sqlmodel import Session
 
-    from survey import auth
+    from survey import auth  # only the commands that use it load it (start-up time)
 
     engine = _auth_engine(args)
     if engine is None:
@@ -820,7 +822,7 @@ def check_command(parser: argparse.ArgumentParser, args: argparse.Namespace):
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from survey import auth
+    from survey import auth  # only the commands that use it load it (start-up time)
 
     key = command_key(parser, args)
     action = COMMAND_ACTIONS.get(key)
@@ -1027,10 +1029,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging()
     from sqlalchemy.exc import SQLAlchemyError
 
-    from survey.auth import AuthError
-    from survey.db import BackupError, SchemaError
+    from survey.auth import AuthError  # only the commands that use it load it (start-up time)
+    from survey.db import BackupError, SchemaError  # only the commands that use it load it (start-up time)
     from survey.errors import StoreError  # not survey.store (pandas) nor survey.sync (pyzipper): start-up time
-    from survey.guide import GuideError
+    from survey.guide import GuideError  # only the commands that use it load it (start-up time)
 
     try:  # the role check, before anything is read or written
         principal = check_command(parser, args)

@@ -231,7 +231,7 @@ def add_user(s: Session, username: str, role: str, password: str, *, full_name: 
     return user
 
 
-def _existing(s: Session, username: str) -> User:
+def existing_user(s: Session, username: str) -> User:
     user = get_user(s, username)
     if user is None:
         raise AuthError(f"Brugeren «{str(username)[:40]}» findes ikke.")
@@ -242,7 +242,7 @@ def set_password(s: Session, username: str, password: str, *, who: Optional[str]
                  must_change: bool = False) -> None:
     """A new password; `must_change=True` (an administrator's reset): the user must choose their own
     at the next login."""
-    user = _existing(s, username)
+    user = existing_user(s, username)
     user.password_hash = _hasher.hash(check_password(password))
     user.must_change_password = bool(must_change)
     revoke_sessions(s, user.username)  # every signed-in browser of the user must log in again
@@ -262,7 +262,7 @@ def password_matches(s: Session, username: str, password: str) -> bool:
 
 
 def set_active(s: Session, username: str, active: bool, *, who: Optional[str] = None) -> None:
-    user = _existing(s, username)
+    user = existing_user(s, username)
     if not active and user.role == "admin" and user.active:
         others = s.execute(select(func.count()).select_from(User)
                            .where(User.role == "admin", User.active.is_(True), User.id != user.id)).scalar_one()
@@ -277,7 +277,7 @@ def set_active(s: Session, username: str, active: bool, *, who: Optional[str] = 
 
 
 def set_role(s: Session, username: str, role: str, *, who: Optional[str] = None) -> None:
-    user = _existing(s, username)
+    user = existing_user(s, username)
     new = check_role(role)
     if user.role == "admin" and new != "admin":
         others = s.execute(select(func.count()).select_from(User)
@@ -456,7 +456,7 @@ def resume_session(s: Session, token: object, *, now: Optional[dt.datetime] = No
 # (for the app and its HTTP routes: services own their transactions, pages only call them)
 
 def _tx(engine):
-    from survey.db import session_scope
+    from survey.db import session_scope  # only when used (start-up time)
 
     return session_scope(engine)
 

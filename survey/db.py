@@ -593,7 +593,7 @@ def backup(engine: Engine, dest: str | os.PathLike) -> Path:
     symbolic or hard link to it, or its ``-wal``, ``-shm`` or ``-journal`` file — is refused with
     a BackupError, and nothing is changed.
     """
-    from survey import files
+    from survey import files  # only when used (start-up time)
 
     dest = Path(os.path.abspath(files.check_target(dest)))
     live = _live_files(engine)

@@ -452,7 +452,7 @@ def load_guide(path: str | os.PathLike | None = None) -> Guide:
 def _load(p: Path) -> Guide:
     from openpyxl import load_workbook  # only a guide not in the compiled-guide cache needs it (start-up time)
 
-    from survey import archives
+    from survey import archives  # only when used (start-up time)
 
     problems: list[str] = []
     try:  # the archive first (survey.archives.GUIDE): openpyxl and pyxform inflate whatever it holds

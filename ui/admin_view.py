@@ -220,6 +220,7 @@ def main() -> None:
         if allows(p, "sites"):
             sites_part()
     with tabs[2]:  # issue 12: withdrawal, deletion and the retention of raw data
+        # loaded when used (start-up time of the app's first page)
         from ui.privacy_view import privacy_part, retention_part
 
         privacy_part(p, key="adm_pv")

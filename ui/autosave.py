@@ -142,8 +142,8 @@ def iv_guide(iid: str) -> Guide:
     if inf == "bruger":
         return guide()
     from survey.guide import GuideError  # noqa: PLC0415 (sources are loaded only for their interviews)
-    from survey.source_store import informant_guide
-    from survey.sources import SourceError
+    from survey.source_store import informant_guide  # loaded when used (start-up time of the app's first page)
+    from survey.sources import SourceError  # loaded when used (start-up time of the app's first page)
 
     try:
         return informant_guide(inf)
@@ -184,16 +184,16 @@ def load_ctx(iid: str) -> Ctx:
 
 # ---------------------------------------------------------------- callbacks (run before the rerun)
 
-def _n() -> int:
+def bump_saves() -> int:
     return (st.session_state.get(SAVED) or {}).get("n", 0) + 1
 
 
-def _saved(iid: str, what: str, at: dt.datetime | None) -> None:
-    st.session_state[SAVED] = {"iid": iid, "at": at, "what": what, "error": None, "n": _n()}
+def mark_saved(iid: str, what: str, at: dt.datetime | None) -> None:
+    st.session_state[SAVED] = {"iid": iid, "at": at, "what": what, "error": None, "n": bump_saves()}
 
 
-def _refused(iid: str, what: str, message: str) -> None:
-    st.session_state[SAVED] = {"iid": iid, "at": None, "what": what, "error": message, "n": _n()}
+def mark_refused(iid: str, what: str, message: str) -> None:
+    st.session_state[SAVED] = {"iid": iid, "at": None, "what": what, "error": message, "n": bump_saves()}
 
 
 
@@ -248,7 +248,7 @@ def apply_queue(iid: str, key: str) -> bool:
             _apply_quote(g, iid, key, code, it)
             continue
         if code not in g.items:
-            _refused(iid, "Svar", "Ikke gemt: ukendt spørgsmål.")
+            mark_refused(iid, "Svar", "Ikke gemt: ukendt spørgsmål.")
             continue
         value = it.get("value")
         value = None if value is None or value == "" else str(value)[:MAX_TEXT + 1]
@@ -260,7 +260,7 @@ def apply_queue(iid: str, key: str) -> bool:
             svc.keep_theirs(engine(), iid, code, value, who=username())
             conflicts.pop(code, None)
             seen[(iid, cid, code)] = base
-            _saved(iid, f"{_label(g, code)}: det nyere svar er beholdt", svc.utcnow())
+            mark_saved(iid, f"{_label(g, code)}: det nyere svar er beholdt", svc.utcnow())
             continue
         res = svc.save_answer(engine(), g, iid, code, value, who=username(), principal=principal(), base=base)
         errors = st.session_state.setdefault(ERRORS, {}).setdefault(iid, {})
@@ -268,13 +268,13 @@ def apply_queue(iid: str, key: str) -> bool:
             conflicts.pop(code, None)
             errors.pop(code, None)
             seen[(iid, cid, code)] = (res.version, res.value)
-            _saved(iid, _label(g, code), res.at)
+            mark_saved(iid, _label(g, code), res.at)
         elif res.conflict is not None:
             conflicts[code] = res.conflict
-            _refused(iid, _label(g, code), "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
+            mark_refused(iid, _label(g, code), "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
         else:
             errors[code] = (res.message, value)
-            _refused(iid, _label(g, code), res.message)
+            mark_refused(iid, _label(g, code), res.message)
     applied = last != done.get((key, cid), 0)
     done[(key, cid)] = last
     return applied
@@ -295,7 +295,7 @@ def _apply_quote(g: Guide, iid: str, key: str, code: str, it: dict) -> None:
         newq.pop(key, None)
         return
     if not value or not value.strip():
-        _refused(iid, "Citat", "Et tomt citat gemmes ikke. Brug «Slet citat» for at slette det.")
+        mark_refused(iid, "Citat", "Et tomt citat gemmes ikke. Brug «Slet citat» for at slette det.")
         return
     qid: int | None = None
     if code.startswith("quote:"):
@@ -314,9 +314,9 @@ def _apply_quote(g: Guide, iid: str, key: str, code: str, it: dict) -> None:
     else:
         q, msg = svc.update_quote(engine(), iid, qid, text=value, who=username())
     if q is None:
-        _refused(iid, "Citat", msg or "Citatet findes ikke længere.")
+        mark_refused(iid, "Citat", msg or "Citatet findes ikke længere.")
     else:
-        _saved(iid, f"Citat · {svc.quote_question(g, q.item_code)}", q.updated_at)
+        mark_saved(iid, f"Citat · {svc.quote_question(g, q.item_code)}", q.updated_at)
 
 
 def quote_field(ctx: Ctx, q: svc.QuoteView | None, item_code: str, *, label: str) -> None:

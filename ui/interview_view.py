@@ -119,7 +119,7 @@ def saved_indicator(info: svc.InterviewInfo | None, iid: str) -> None:
 
 def source_caption(info: svc.InterviewInfo) -> str:
     """«Sagsbehandlerinterview om AMA-01» / «Leder af Amadeus» (issue 7)."""
-    from ui.source_start import INFORMANT_TITLES
+    from ui.source_start import INFORMANT_TITLES  # loaded when used (start-up time of the app's first page)
 
     title = INFORMANT_TITLES.get(info.informant, info.informant)
     if info.subject_respondent_id:

@@ -24,7 +24,7 @@ from ui.dates import EARLIEST
 GUIDE_DATE_HELP = "Skriv datoen som dd.mm.åååå, eller vælg den i kalenderen (01.01.2000 til fem år frem)."
 
 # shared with ui/autosave.py (which owns them: it cannot import this module)
-from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, _n, _refused, _saved, acked_json,  # noqa: E402,F401
+from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, bump_saves, mark_refused, mark_saved, acked_json,  # noqa: E402,F401
                          choice_field, iv_guide, load_ctx, probe_grid, quote_field, text_field)
 
 
@@ -60,13 +60,13 @@ def on_answer(iid: str, code: str, key: str) -> None:
         st.session_state[base_key(key)] = (res.version, res.value)
         if it.type in ("text", "integer", "decimal"):
             st.session_state[key] = widget_value(it, res.value)  # show exactly what was stored
-        _saved(iid, label, res.at)
+        mark_saved(iid, label, res.at)
     elif res.conflict is not None:  # another tab changed it since this one was drawn: the interviewer decides
         _conflicts(iid)[code] = res.conflict
-        _refused(iid, label, "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
+        mark_refused(iid, label, "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
     else:
         st.session_state[err_key(key)] = res.message
-        _refused(iid, label, res.message)
+        mark_refused(iid, label, res.message)
 
 
 def base_key(key: str) -> str:
@@ -87,7 +87,7 @@ def on_keep_theirs(iid: str, code: str, key: str) -> None:
     svc.keep_theirs(engine(), iid, code, c.mine, who=username())
     st.session_state[key] = widget_value(g.item(code), c.theirs)
     st.session_state[base_key(key)] = (c.theirs_version, c.theirs)
-    _saved(iid, f"{g.item(code).label}: det nyere svar er beholdt", svc.utcnow())
+    mark_saved(iid, f"{g.item(code).label}: det nyere svar er beholdt", svc.utcnow())
 
 
 @safe_callback
@@ -108,10 +108,10 @@ def on_meta(iid: str, code: str, key: str) -> None:
         st.session_state.pop(err_key(key), None)
         if code == "interviewer":
             st.session_state[key] = res.value or ""
-        _saved(iid, svc.label_of(iv_guide(iid), code), res.at)
+        mark_saved(iid, svc.label_of(iv_guide(iid), code), res.at)
     else:
         st.session_state[err_key(key)] = res.message
-        _refused(iid, svc.label_of(iv_guide(iid), code), res.message)
+        mark_refused(iid, svc.label_of(iv_guide(iid), code), res.message)
 
 
 @safe_callback
@@ -128,30 +128,30 @@ def on_card(iid: str, code: str, value: str, base: tuple[int, str | None]) -> No
     res = svc.save_answer(engine(), g, iid, code, value, who=username(), principal=principal(), base=base)
     if res.ok:
         _conflicts(iid).pop(code, None)
-        _saved(iid, g.item(code).label, res.at)
+        mark_saved(iid, g.item(code).label, res.at)
     elif res.conflict is not None:
         _conflicts(iid)[code] = res.conflict
-        _refused(iid, g.item(code).label, "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
+        mark_refused(iid, g.item(code).label, "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
     else:
-        _refused(iid, g.item(code).label, res.message)
+        mark_refused(iid, g.item(code).label, res.message)
 
 
 @safe_callback
 def on_quote_report(iid: str, qid: int, key: str) -> None:
     q, msg = svc.update_quote(engine(), iid, qid, for_report=bool(st.session_state.get(key)), who=username())
     if msg:
-        _refused(iid, "Citat", msg)
+        mark_refused(iid, "Citat", msg)
     else:
-        _saved(iid, "Citat til rapporten", svc.utcnow())
+        mark_saved(iid, "Citat til rapporten", svc.utcnow())
 
 
 @safe_callback
 def on_delete_quote(iid: str, qid: int) -> None:
     msg = svc.delete_quote(engine(), iid, qid, who=username())
     if msg and "findes ikke" not in msg:  # already gone (a repeated click): nothing to report
-        _refused(iid, "Citat", msg)
+        mark_refused(iid, "Citat", msg)
     else:
-        _saved(iid, "Citat slettet", svc.utcnow())
+        mark_saved(iid, "Citat slettet", svc.utcnow())
 
 
 # ---------------------------------------------------------------- rendering

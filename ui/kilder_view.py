@@ -160,8 +160,8 @@ def main() -> None:
     g = guide()
     wide = load_wide(engine(), g, respondent_ids=[rid])
     if wide.empty:  # issue 12: consent to the interview withdrawn — nothing of theirs is shown or changed
-        from survey import privacy
-        from ui.privacy_view import privacy_part
+        from survey import privacy  # loaded when used (start-up time of the app's first page)
+        from ui.privacy_view import privacy_part  # loaded when used (start-up time of the app's first page)
 
         on = next((w.withdrawn_on for w in privacy.list_withdrawals(engine())
                    if w.interview_id == user["interview_id"] and w.purpose == "interview"), None)
@@ -188,13 +188,13 @@ def main() -> None:
     comparison(rid, wide, frames)
     status_part(rid, user, wide, frames, reasons, sources)
     st.divider()  # issue 12: this respondent's withdrawal of consent and deletion
-    from ui.privacy_view import privacy_part
+    from ui.privacy_view import privacy_part  # loaded when used (start-up time of the app's first page)
 
     privacy_part(me, rid, key="kilder_pv")
 
 
 def _picker_rows(users: list[dict]):
-    from archetypes.coding import RespondentRow
+    from archetypes.coding import RespondentRow  # loaded when used (start-up time of the app's first page)
 
     return [RespondentRow(u["interview_id"], u["respondent_id"], u["site"], u["site_type"], u["status"], None)
             for u in users]

@@ -84,7 +84,7 @@ def resume_help(r: svc.ListRow) -> str:
 
 def source_note(r: svc.ListRow) -> str:
     """«Sagsbehandlerinterview om AMA-01» for a source in a list (issue 7)."""
-    from ui.source_start import INFORMANT_TITLES
+    from ui.source_start import INFORMANT_TITLES  # loaded when used (start-up time of the app's first page)
 
     title = INFORMANT_TITLES.get(r.informant, r.informant)
     return md(f"{title} om {r.subject_respondent_id}" if r.subject_respondent_id else title)

@@ -129,7 +129,7 @@ def action(area: str) -> Callable:
 # ---------------------------------------------------------------- respondents
 
 def respondent_rows():
-    from archetypes import service
+    from archetypes import service  # loaded when used (start-up time of the app's first page)
 
     return service.respondents(engine())
 
@@ -228,7 +228,7 @@ def current_model():
 def seed_codebook() -> None:
     """The report's themes in the codebook the first time it is read while empty, once per store
     (`coding.codebook.seed_on_first_use`); a failure is logged by type only and the page goes on."""
-    from coding import codebook
+    from coding import codebook  # loaded when used (start-up time of the app's first page)
 
     try:
         n = codebook.seed_on_first_use(engine())
@@ -241,7 +241,7 @@ def seed_codebook() -> None:
 
 def codebook_entries(seed: bool = True):
     """The store's codebook as plain entries (with `seed`: the report's themes on first use)."""
-    from coding import service
+    from coding import service  # loaded when used (start-up time of the app's first page)
 
     if seed:
         seed_codebook()
@@ -250,7 +250,7 @@ def codebook_entries(seed: bool = True):
 
 def tagger(entries=None):
     """Suggestions from the codebook's cue words (rules) and, once trained, the model."""
-    from coding.nlp import Tagger
+    from coding.nlp import Tagger  # spaCy: only when tagging (start-up time)
 
     return Tagger(entries if entries is not None else codebook_entries(), model=current_model())
 
@@ -263,7 +263,8 @@ def suggestion_spans(sugg) -> list[tuple[int, int, str, str]]:
 
 @action("train")
 def _train() -> None:
-    from coding import service
+    from coding import service  # loaded when used (start-up time of the app's first page)
+    # spaCy: only when tagging (start-up time)
     from coding.nlp import MIN_TRAIN_TEXTS, NlpError, cross_validate, train_from_decisions
 
     data, names = service.training_data(engine())
@@ -323,7 +324,7 @@ def training_panel(key: str) -> None:
 
 @action("sugg")
 def _accept(kind: str, target_id, code: str, source: str) -> None:
-    from coding import service
+    from coding import service  # loaded when used (start-up time of the app's first page)
 
     who = need_coder()
     service.accept_suggestion(engine(), kind, target_id, code, who, source=source)
@@ -331,7 +332,7 @@ def _accept(kind: str, target_id, code: str, source: str) -> None:
 
 @action("sugg")
 def _reject(kind: str, target_id, code: str, source: str, text: str) -> None:
-    from coding import service
+    from coding import service  # loaded when used (start-up time of the app's first page)
 
     who = need_coder()
     service.reject_suggestion(engine(), kind, target_id, code, who, source=source, text=text)
@@ -339,7 +340,7 @@ def _reject(kind: str, target_id, code: str, source: str, text: str) -> None:
 
 @action("sugg")
 def _undo(kind: str, target_id, code: str) -> None:
-    from coding import service
+    from coding import service  # loaded when used (start-up time of the app's first page)
 
     need_coder()
     service.undo_decision(engine(), kind, target_id, code)
