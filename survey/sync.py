@@ -787,6 +787,18 @@ def _guides(user_guide: Guide) -> dict[str, Guide]:
     return out
 
 
+def _check_line(fail, where: str, value: str, label: str, what: str, unclean: str) -> None:
+    """Report (`fail`) a one-line field that the app's own cleaning (`svc.clean_line`) refuses or
+    would change: stored from a package only as the app would store it."""
+    try:
+        ok = svc.clean_line(value, label) == value
+    except svc.InterviewError as e:
+        fail(where, f"{what}: " + str(e).split(" (", 1)[0].rstrip("."))
+    else:
+        if not ok:
+            fail(where, unclean)
+
+
 def check_content(pkg: Package, user_guide: Guide, *, name: str = "pakken") -> None:
     """Validate every interview of a package exactly as an import or the interview app would:
     the guide (form and version), respondent ids, every answer through `Guide.check_value`,
@@ -815,25 +827,15 @@ def check_content(pkg: Package, user_guide: Guide, *, name: str = "pakken") -> N
             fail(where, "respondent-id'et er ikke tilladt" + (f" ({vp.reason_da})" if vp and vp.reason_da else "")
                  + " — tilladt: " + (vp.allowed_da if vp else "et pseudonym uden mellemrum før og efter"))
         if v.get("interviewer") is not None:
-            try:
-                ok = svc.clean_line(v["interviewer"], "Interviewer") == v["interviewer"]
-            except svc.InterviewError as e:
-                fail(where, "feltet interviewer: " + str(e).split(" (", 1)[0].rstrip("."))
-            else:
-                if not ok:
-                    fail(where, "feltet interviewer er ikke renset tekst på én linje, som appen gemmer den")
+            _check_line(fail, where, v["interviewer"], "Interviewer", "feltet interviewer",
+                        "feltet interviewer er ikke renset tekst på én linje, som appen gemmer den")
         note = v.get("completion_note")
         if note is not None and (clean_text(note).strip() != note or not note or len(note) > MAX_TEXT):
             fail(where, f"feltet completion_note er ikke renset tekst (højst {MAX_TEXT} tegn), som appen gemmer den")
         site = v.get("site")
         if site is not None:
-            try:
-                ok = svc.clean_line(site["name"], "Stedets navn") == site["name"]
-            except svc.InterviewError as e:
-                fail(where, "stedets navn: " + str(e).split(" (", 1)[0].rstrip("."))
-            else:
-                if not ok:
-                    fail(where, "stedets navn er ikke renset tekst på én linje")
+            _check_line(fail, where, site["name"], "Stedets navn", "stedets navn",
+                        "stedets navn er ikke renset tekst på én linje")
         allowed_codes = set(g.codes) - set(store.META_CODES)
         for a in v["answers"]:
             code = a["code"]

@@ -15,19 +15,17 @@ import streamlit as st
 
 from survey import auth, store
 from survey import interview as svc
-from ui.common import allows, engine, inject_css, md, require_page, store_is_open, username, when
+from ui.common import allows, engine, flash, inject_css, md, require_page, show_flash, store_is_open, username, when
 
 FLASH = "_adm_flash"
 
 
 def _flash(area: str, kind: str, text: str) -> None:
-    st.session_state.setdefault(FLASH, {})[area] = (kind, text)
+    flash(FLASH, area, kind, text)
 
 
 def _show(area: str) -> None:
-    kind, text = (st.session_state.get(FLASH) or {}).pop(area, (None, None))
-    if text:
-        (st.success if kind == "ok" else st.error)(md(text))
+    show_flash(FLASH, area)
 
 
 def _do(area: str, fn, done: str) -> bool:

@@ -277,3 +277,17 @@ OFFLINE_JS = """
 def inject_css() -> None:
     st.html(CSS)
     st.html(OFFLINE_JS, unsafe_allow_javascript=True)
+
+
+# ---------------------------------------------------------------- a message that survives the rerun after a change
+
+def flash(store: str, area: str, kind: str, text: str) -> None:
+    """Keep a message (`kind` "ok" or an error) for `area` of a page until `show_flash` shows it."""
+    st.session_state.setdefault(store, {})[area] = (kind, text)
+
+
+def show_flash(store: str, area: str) -> None:
+    """Show (once) the message `flash` kept for `area`."""
+    kind, text = (st.session_state.get(store) or {}).pop(area, (None, None))
+    if text:
+        (st.success if kind == "ok" else st.error)(md(text))

@@ -16,7 +16,7 @@ import streamlit as st
 from survey import auth, history, privacy
 from survey.db import database_url
 from survey.store import StoreError
-from ui.common import allows, engine, guide, md, today, when
+from ui.common import allows, engine, flash, guide, md, show_flash, today, when
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -29,13 +29,11 @@ PURPOSE_LABELS = {"interview": "Interviewet — intet nyt gemmes, og alle ekspor
 
 
 def _flash(key: str, kind: str, text: str) -> None:
-    st.session_state.setdefault(FLASH, {})[key] = (kind, text)
+    flash(FLASH, key, kind, text)
 
 
 def _show(key: str) -> None:
-    kind, text = (st.session_state.get(FLASH) or {}).pop(key, (None, None))
-    if text:
-        (st.success if kind == "ok" else st.error)(md(text))
+    show_flash(FLASH, key)
 
 
 def privacy_part(p: auth.Principal, respondent_id: str | None = None, key: str = "pv") -> None:
