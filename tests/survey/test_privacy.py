@@ -27,7 +27,7 @@ from report import registry as R
 from survey import auth, demo, privacy, source_store, store, sync, wideio
 from survey import interview as svc
 from survey.db import make_engine, session_scope
-from survey.models import Answer, AuditEntry, ConsentWithdrawal, Interview, MergeConflict, Quote
+from survey.models import Answer, AuditEntry, Interview, MergeConflict, Quote
 from survey.sources import JournalConsentError
 from tests.survey.test_sync import PASS, _rewrite, export, field_work, merge
 
@@ -461,18 +461,6 @@ def test_a_sources_own_id_deletes_that_source_only(study, guide):
 
 # ---------------------------------------------------------------- deletions travel
 
-@pytest.fixture
-def laptop(new_db_url):
-    e = make_engine(new_db_url())
-    yield e
-    e.dispose()
-
-
-@pytest.fixture
-def central(new_db_url):
-    e = make_engine(new_db_url())
-    yield e
-    e.dispose()
 
 
 def test_a_deletion_travels_both_ways_and_an_old_package_cannot_bring_it_back(laptop, central, guide, tmp_path):

@@ -47,18 +47,6 @@ def field_work(engine, guide, site="Amadeus", site_type="vaerested", interviewer
     return ids
 
 
-@pytest.fixture
-def laptop(new_db_url):
-    e = make_engine(new_db_url())
-    yield e
-    e.dispose()
-
-
-@pytest.fixture
-def central(new_db_url):
-    e = make_engine(new_db_url())
-    yield e
-    e.dispose()
 
 
 PASS = "feltkode til testen"  # a field package's passphrase (at least 12 characters)

@@ -13,24 +13,12 @@ from sqlalchemy import select
 
 from survey import auth, source_store, sync
 from survey import interview as svc
-from survey.db import make_engine, session_scope
+from survey.db import session_scope
 from survey.models import AuditEntry, Interview, MergeConflict
 from survey.sync import SyncError
 from tests.survey.test_sync import PASS, _rewrite, _set, export, field_work, merge, snapshot
 
 
-@pytest.fixture
-def laptop(new_db_url):
-    e = make_engine(new_db_url())
-    yield e
-    e.dispose()
-
-
-@pytest.fixture
-def central(new_db_url):
-    e = make_engine(new_db_url())
-    yield e
-    e.dispose()
 
 
 def _payload(path) -> dict:
