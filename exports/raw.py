@@ -23,6 +23,16 @@ from survey.store import load_wide
 __all__ = ["export_file", "export_sources"]
 
 
+def _target(path: str | os.PathLike) -> str:
+    """The file's kind (".csv" or ".xlsx"); another kind, or a missing folder, is refused before
+    the work (`survey.files`: a folder is never created)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise wideio.WideIOError(f"Ukendt filtype {suffix or '(ingen)'!r} for {path} — tilladt: .csv eller .xlsx")
+    files.check_target(path)
+    return suffix
+
+
 def export_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, anonymised: bool = True) -> int:
     """Export every respondent in the store to FILE.csv or FILE.xlsx; returns the row count.
 
@@ -34,10 +44,7 @@ def export_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, anonym
     never created. `anonymised=False` (CLI: --umaskeret) gives the exact data, for the team's own
     round trips: import(export(x, anonymised=False)) == x.
     """
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise wideio.WideIOError(f"Ukendt filtype {suffix or '(ingen)'!r} for {path} — tilladt: .csv eller .xlsx")
-    files.check_target(path)  # a missing folder is refused before the work (survey.files: never created)
+    suffix = _target(path)
     df = load_wide(engine, guide)
     if anonymised:
         df = deidentify(df, guide, engine)
@@ -56,10 +63,7 @@ def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, a
     folder must exist; CSV text cells formula-escaped and blanks empty (never ``nan``), XLSX text
     always a string (`survey.files.frame_to_xlsx`)."""
     source_store.check_source_informant(informant)
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise wideio.WideIOError(f"Ukendt filtype {suffix or '(ingen)'!r} for {path} — tilladt: .csv eller .xlsx")
-    files.check_target(path)  # the folder must exist: refused before the work
+    suffix = _target(path)
     g = source_store.informant_guide(informant)
     df = source_store.load_sources(engine, [informant])[informant]
     cols = list(df.columns)
