@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from survey import interview as svc
 from survey.guide import MAX_TEXT, Guide, Item
-from ui.common import engine, guide, hms, principal, safe_callback, username, wkey
+from ui.common import engine, guide, hms, log, principal, safe_callback, username, wkey
 
 _STATIC = Path(__file__).resolve().parent / "static"
 _QUEUE_JS = (_STATIC / "queue.js").read_text(encoding="utf-8")
@@ -34,6 +34,9 @@ SEEN = "_bb_seen"            # (interview, tab id, code) -> (version, value) tha
 CONFLICTS = "_bb_conflicts"  # interview id -> code -> svc.Conflict
 ERRORS = "_bb_errors"        # interview id -> code -> (Danish message, the refused text as typed)
 MAX_ITEMS = 200              # a queue longer than this is cut (a tab cannot flood the store)
+MARKS = "_marks_{}"          # interview id -> each section's (done, started), as the sidebar last drew them
+BODY_FRAGMENT = "bb_section"   # the interview page's save status and current section (ui/interview_view.py)
+NAV_FRAGMENT = "bb_sections"   # the sidebar's section list: progress, marks, navigation
 
 GRID_CSS = """
 .bbg-wrap { container-type: inline-size; }
@@ -197,6 +200,45 @@ def mark_refused(iid: str, what: str, message: str) -> None:
 
 
 
+# ---------------------------------------------------------------- the sidebar follows a save
+
+def sidebar_marks(g: Guide, state: svc.InterviewState) -> tuple[tuple[bool, bool], ...]:
+    """What the sidebar's section list shows that an answer can change: each section's (done, started).
+    (Its quote count follows on its next draw: a quote is saved in the quotes dialog, which must rerun
+    itself, and a keyed rerun would replace that.)"""
+    return tuple((s.done, s.started) for s in svc.section_status(g, state.context()))
+
+
+def follow_marks(iid: str) -> None:
+    """After a save (in a widget callback): when a section became done or started (or no longer is), rerun
+    the sidebar's section list together with the section — the two keyed fragments — and never the whole
+    app. A full rerun while answers are being given remounts the section's components (the focus goes,
+    and the keys pressed then are lost) and, racing the next save's rerun, can blank the page (seen in
+    Chromium on a loaded machine: «Cannot set a node at a delta path»)."""
+    try:
+        marks = sidebar_marks(iv_guide(iid), svc.load_state(engine(), iid))
+    except Exception as e:  # the save itself is done and reported; the marks follow on the next draw
+        log.error("sektionsmærker for et interview: %s", type(e).__name__)
+        return
+    key = MARKS.format(iid)
+    before = st.session_state.get(key)
+    st.session_state[key] = marks
+    if before is not None and before != marks:
+        st.rerun([BODY_FRAGMENT, NAV_FRAGMENT])
+
+
+def answer_callback(fn):
+    """A widget callback that saves something of interview `iid` (its first argument): `safe_callback`,
+    then `follow_marks`."""
+    safe = safe_callback(fn)
+
+    @functools.wraps(fn)
+    def wrapper(iid: str, *args, **kwargs):
+        safe(iid, *args, **kwargs)
+        follow_marks(iid)
+    return wrapper
+
+
 # ---------------------------------------------------------------- applying a tab's queue
 
 def _base(raw, fallback: tuple[int, str | None]) -> tuple[int, str | None]:
@@ -211,6 +253,12 @@ def _label(g: Guide, code: str) -> str:
     """What was saved, as the status says it: a probe row's importance or note names its probe."""
     probe = svc.row_probes(g).get(code)
     return f"{probe.label} · {svc.label_of(g, code)}" if probe else svc.label_of(g, code)
+
+
+@answer_callback
+def on_queue(iid: str, key: str) -> None:
+    """A component's queue changed (its on-change callback, before the rerun)."""
+    apply_queue(iid, key)
 
 
 @safe_callback
@@ -327,7 +375,7 @@ def quote_field(ctx: Ctx, q: svc.QuoteView | None, item_code: str, *, label: str
             "multiline": True, "label": label, "editable": ctx.editable, "acked": _acked(key), "conflicts": [],
             "maxlen": MAX_TEXT, "rows": 3, "newquote": q is None,
             "placeholder": "" if q is not None else "Skriv brugerens ord præcist … (gemmes, mens du skriver)"}
-    _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(apply_queue, ctx.iid, key))
+    _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(on_queue, ctx.iid, key))
     _catch_up(ctx.iid, key)
 
 
@@ -435,7 +483,7 @@ def probe_grid(ctx: Ctx, section: svc.Section) -> str | None:
     """Draw the grid; returns the note item whose quotes the interviewer asked to see (or None)."""
     key = f"pg_{ctx.iid}_{section.name}"
     res = _grid(key=key, data=grid_data(ctx, section, key), default={"queue": None},
-                on_queue_change=functools.partial(apply_queue, ctx.iid, key), on_quote_change=lambda: None)
+                on_queue_change=functools.partial(on_queue, ctx.iid, key), on_quote_change=lambda: None)
     _catch_up(ctx.iid, key)
     q = getattr(res, "quote", None)
     return q.get("code") if isinstance(q, dict) else None
@@ -459,7 +507,7 @@ def text_field(ctx: Ctx, it: Item, *, multiline: bool = True, placeholder: str =
             "label": it.label, "placeholder": placeholder, "editable": ctx.editable, "acked": _acked(key),
             "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code]), "maxlen": MAX_TEXT, "rows": 3,
             "error": error, "rejected": rejected, "numeric": it.type in ("integer", "decimal")}
-    _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(apply_queue, ctx.iid, key))
+    _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(on_queue, ctx.iid, key))
     _catch_up(ctx.iid, key)
 
 
@@ -471,5 +519,5 @@ def choice_field(ctx: Ctx, it: Item) -> None:
             "label": it.label, "options": [[v, it.choice_label(v)] for v in it.choice_values()], "value": value,
             "version": version, "editable": ctx.editable, "clearable": not it.required, "acked": _acked(key),
             "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code])}
-    _choice(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(apply_queue, ctx.iid, key))
+    _choice(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(on_queue, ctx.iid, key))
     _catch_up(ctx.iid, key)

@@ -181,6 +181,12 @@ section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !im
 [data-testid="stSidebarUserContent"] { padding: 0.6rem 1rem 1rem 1rem !important; }
 [data-testid="stSidebarContent"] [data-testid="stVerticalBlock"] { gap: 0.4rem; }
 [data-testid="stSidebarHeader"] { height: 2.2rem; min-height: 2.2rem; }
+/* the interview's sections: a section's mark (its option's caption) on the line of its name, not below */
+section[data-testid="stSidebar"] [data-testid="stRadio"] div:has(> label[data-testid="stRadioOption"]) {
+  display: flex; flex-direction: row !important; flex-wrap: wrap; align-items: baseline; column-gap: 0.35rem; }
+section[data-testid="stSidebar"] [data-testid="stRadio"] label[data-testid="stRadioOption"] { width: auto !important; flex: 0 1 auto; }
+section[data-testid="stSidebar"] [data-testid="stRadioCaption"] { margin: 0 !important; padding: 0 !important; width: auto !important; }
+section[data-testid="stSidebar"] [data-testid="stRadioCaption"] p { font-size: 0.78rem; margin: 0; white-space: nowrap; }
 [data-testid="stAppDeployButton"] { display: none; }
 [data-testid="stMarkdownContainer"]:has(> .bb-status) { margin-bottom: 0 !important; }
 .bb-hint { color: #5b5f6a; font-size: 0.86rem; font-style: italic; margin-top: 0.1rem; }

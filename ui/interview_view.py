@@ -10,6 +10,7 @@ import streamlit as st
 
 from survey import interview as svc
 from ui import items as ui_items
+from ui.autosave import BODY_FRAGMENT, MARKS, NAV_FRAGMENT, sidebar_marks
 from ui.common import (deny, engine, guide, h, hms, inject_css, local, md, principal,
                        require_page, safe_callback, username, when, wkey)
 from ui.dates import DATE_HELP, clamp, date_limits
@@ -38,6 +39,7 @@ def _complete(iid: str, reason_key: str | None) -> None:
     if res.ok:
         st.session_state[ui_items.SAVED] = {"iid": iid, "at": svc.utcnow(), "what": "Interviewet afsluttet",
                                             "error": None}
+        st.rerun()  # the whole page: the sidebar says «Afsluttet», every field is read-only
 
 
 @safe_callback
@@ -51,19 +53,19 @@ def _reopen(iid: str, who_key: str, why_key: str) -> None:
             return
     st.session_state["_finish_msg"] = (True, "Interviewet er genåbnet. Alle ændringer skrives nu i ændringsloggen.")
     st.session_state[ui_items.SAVED] = {"iid": iid, "at": svc.utcnow(), "what": "Genåbnet", "error": None}
+    st.rerun()  # the whole page: the sidebar says «Genåbnet», the fields can be changed again
 
 
 def status_mark(st_: svc.SectionStatus) -> str:
     if st_.done:
-        return " :green[:material/check_circle:]"
-    return " :orange[:material/pending:]" if st_.started else ""
+        return ":green[:material/check_circle: færdig]"
+    return ":orange[:material/pending: i gang]" if st_.started else ""
 
 
 # ---------------------------------------------------------------- sidebar
 
-def sidebar(ctx: ui_items.Ctx, secs: list[svc.Section], stat: list[svc.SectionStatus], current: str) -> None:
+def sidebar(ctx: ui_items.Ctx) -> None:
     info = ctx.state.info
-    by_name = {s.name: s for s in stat}
     with st.sidebar:
         st.markdown(f"### {md(info.respondent_id)}")
         stype = svc.SITE_TYPES.get(info.site_type or "", info.site_type or "")
@@ -71,14 +73,37 @@ def sidebar(ctx: ui_items.Ctx, secs: list[svc.Section], stat: list[svc.SectionSt
             st.caption(source_caption(info))
         st.caption(f"{md(info.site_name or '—')} ({stype.lower()}) · {info.status_label}")
         clock(info)
-        done = sum(s.done for s in stat)
-        st.progress(done / len(stat) if stat else 0.0, text=f"{done} af {len(stat)} afsnit færdige")
-        labels = {OM: "Om interviewet", QUOTES: f"Citater ({len(ctx.state.quotes)})", FINISH: "Afslut interview"}
-        for i, s in enumerate(secs, start=1):
-            labels[s.name] = f"{i}. {md(s.label)}{status_mark(by_name[s.name])}"
-        st.radio("Afsnit", nav_options(secs), format_func=lambda n: labels.get(n, n), key=f"nav_{info.id}")
-        st.caption(":material/check_circle: færdig · :material/pending: i gang")
-        st.page_link(page(START_PAGE), label="Alle interviews", icon=":material/list:")
+        section_list(info.id)
+
+
+@st.fragment(key=NAV_FRAGMENT)
+def section_list(iid: str) -> None:
+    """Progress, the sections with their marks, and the way between them. Rerun with the section after
+    a save that changes a mark (`ui.autosave.follow_marks`), so the rest of the page is never drawn anew
+    while answers are being given; choosing a section reruns the whole page."""
+    ctx = ui_items.load_ctx(iid)
+    secs = svc.sections(ctx.guide)
+    stat = svc.section_status(ctx.guide, ctx.state.context())
+    st.session_state[MARKS.format(iid)] = sidebar_marks(ctx.guide, ctx.state)
+    done = sum(s.done for s in stat)
+    st.progress(done / len(stat) if stat else 0.0, text=f"{done} af {len(stat)} afsnit færdige")
+    options = nav_options(secs)
+    # the labels never change (the radio's value is its label: one that changed under an open page
+    # would be sent back as an unknown value); what a save changes is in the captions
+    labels = {OM: "Om interviewet", QUOTES: "Citater", FINISH: "Afslut interview"}
+    captions = {s.name: status_mark(mark) for s, mark in zip(secs, stat)}
+    for i, s in enumerate(secs, start=1):
+        labels[s.name] = f"{i}. {md(s.label)}"
+    n = len(ctx.state.quotes)
+    if n:
+        captions[QUOTES] = f"{n} citat" if n == 1 else f"{n} citater"
+    st.radio("Afsnit", options, format_func=lambda o: labels.get(o, o), key=f"nav_{iid}",
+             captions=[captions.get(o, "") for o in options], on_change=_whole_page)
+    st.page_link(page(START_PAGE), label="Alle interviews", icon=":material/list:")
+
+
+def _whole_page() -> None:
+    st.rerun()  # another section: the whole page (a callback's rerun: the section's fragment is not running)
 
 
 @st.fragment(run_every="30s")
@@ -387,7 +412,6 @@ def main() -> None:
     ctx = ui_items.load_ctx(iid)  # issue 7: a case worker's, contact person's, leader's or case file's own guide
     g = ctx.guide
     secs = svc.sections(g)
-    stat = svc.section_status(g, ctx.state.context())
     options = nav_options(secs)
     # a source (issue 7) opens on «Om interviewet»: who was interviewed and the focus (konkret/generelt) decide
     # which questions the sections ask; once something is answered, the interview resumes where the last
@@ -398,7 +422,7 @@ def main() -> None:
     scroll_top = st.session_state.get(last_key) not in (None, current)
     st.session_state[last_key] = current
 
-    sidebar(ctx, secs, stat, current)
+    sidebar(ctx)
     section_body(iid, current)
     labels = {OM: "Om interviewet", QUOTES: "Citater", FINISH: "Afslut"}
     for s in secs:
@@ -409,10 +433,11 @@ def main() -> None:
         focus_script(focus or "", scroll_top)
 
 
-@st.fragment
+@st.fragment(key=BODY_FRAGMENT)
 def section_body(iid: str, current: str) -> None:
     """The save status and the current section. A change inside reruns only this (issue 10: "Gemt"
-    within a few hundred ms); the sidebar follows when the section's done-mark changes."""
+    within a few hundred ms); the sidebar's section list reruns with it when a mark changes
+    (`ui.autosave.follow_marks`)."""
     last = st.session_state.get(ui_items.SAVED) or {}
     early = last.get("iid") == iid  # a save in this session: the status needs no read, draw it first
     if early:
@@ -435,12 +460,6 @@ def section_body(iid: str, current: str) -> None:
     else:
         n = [s.name for s in secs].index(current)
         section_view(ctx, secs[n], stat[n], n + 1, len(secs))
-    marks = tuple((s.done, s.started) for s in stat)
-    key = f"_marks_{iid}"
-    before = st.session_state.get(key)
-    st.session_state[key] = marks
-    if before is not None and before != marks:
-        st.rerun(scope="app")  # a section became done (or not): the sidebar's marks and progress follow
 
 
 def resume_target(g, iid: str, options: list[str], first: str) -> str:

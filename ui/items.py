@@ -24,7 +24,7 @@ from ui.dates import EARLIEST
 GUIDE_DATE_HELP = "Skriv datoen som dd.mm.åååå, eller vælg den i kalenderen (01.01.2000 til fem år frem)."
 
 # shared with ui/autosave.py (which owns them: it cannot import this module)
-from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, bump_saves, mark_refused, mark_saved, acked_json,  # noqa: E402,F401
+from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, answer_callback, bump_saves, mark_refused, mark_saved, acked_json,  # noqa: E402,F401
                          choice_field, iv_guide, load_ctx, probe_grid, quote_field, text_field)
 
 
@@ -44,7 +44,7 @@ def widget_value(it: Item, value: str | None):
     return value or ""
 
 
-@safe_callback
+@answer_callback
 def on_answer(iid: str, code: str, key: str) -> None:
     g = iv_guide(iid)
     it = g.item(code)
@@ -78,7 +78,7 @@ def _conflicts(iid: str) -> dict:
     return st.session_state.setdefault(CONFLICTS, {}).setdefault(iid, {})
 
 
-@safe_callback
+@answer_callback
 def on_keep_theirs(iid: str, code: str, key: str) -> None:
     c = _conflicts(iid).pop(code, None)
     if c is None:
@@ -100,7 +100,7 @@ def on_use_mine(iid: str, code: str, key: str) -> None:
     on_answer(iid, code, key)
 
 
-@safe_callback
+@answer_callback
 def on_meta(iid: str, code: str, key: str) -> None:
     raw = st.session_state.get(key)
     res = svc.set_meta(engine(), iid, code, raw, who=username(), principal=principal())
@@ -120,7 +120,7 @@ def on_clear(iid: str, code: str, key: str) -> None:
     on_answer(iid, code, key)
 
 
-@safe_callback
+@answer_callback
 def on_card(iid: str, code: str, value: str, base: tuple[int, str | None]) -> None:
     """An archetype card was clicked: that card is the answer (the choice below follows), saved against
     the version the cards were drawn with (a newer answer from another tab becomes a conflict)."""
