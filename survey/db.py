@@ -309,17 +309,12 @@ def consistent_session(engine: Engine, *, write: bool = False) -> Iterator[Sessi
     changed by someone else meanwhile cannot be written (serialization failure, which
     :func:`retrying` runs again from the start).
     """
-    with Session(engine, expire_on_commit=False) as s:
-        try:
-            if engine.dialect.name == "sqlite":
-                s.connection().exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-            elif engine.dialect.name == "postgresql":
-                s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
+    with session_scope(engine) as s:
+        if engine.dialect.name == "sqlite":
+            s.connection().exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        elif engine.dialect.name == "postgresql":
+            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield s
 
 
 @contextmanager
