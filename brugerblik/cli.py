@@ -120,7 +120,8 @@ def cmd_export(args) -> int:
         if args.kind != "raw":
             print("--kilde kan kun bruges med export raw.", file=sys.stderr)
             return 2
-        n = raw.export_sources(_engine(args), args.kilde, args.file, anonymised=not args.umaskeret)
+        n = raw.export_sources(_engine(args), args.kilde, args.file, anonymised=not args.umaskeret,
+                               drafts=args.med_kladder)
         masked = "umaskeret fritekst" if args.umaskeret else "fritekst anonymiseret"
         print(f"Eksporterede {n} kilder ({args.kilde}) til {args.file} ({masked}).")
         return 0
@@ -137,26 +138,45 @@ def cmd_export(args) -> int:
     if args.kind == "spss":
         from exports import spss  # only the commands that use it load it (start-up time)
 
-        n = spss.export_sav(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
+        n = spss.export_sav(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret,
+                            drafts=args.med_kladder)
     elif args.kind == "qdpx":
         from exports import qdpx  # only the commands that use it load it (start-up time)
 
-        n = qdpx.export_qdpx(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
+        n = qdpx.export_qdpx(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret,
+                             drafts=args.med_kladder)
     else:
-        n = raw.export_file(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret)
+        n = raw.export_file(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret,
+                            drafts=args.med_kladder)
     masked = "umaskeret fritekst" if args.umaskeret else "fritekst anonymiseret"
     print(f"Eksporterede {n} respondenter til {args.file} ({masked}).")
+    _print_export_counted(args)
     return 0
 
 
-def _wide(args):
+def _data(args):
+    """The report's data: the completed interviews, or with --med-kladder the drafts too (issue 14)."""
     from report import data as report_data  # only the commands that use it load it (start-up time)
 
-    return report_data.wide_frame(_engine(args), _guide(args))
+    return report_data.load(_engine(args), _guide(args), drafts=getattr(args, "med_kladder", False))
 
 
-def _print_report(make) -> int:
-    """Print the table text `make()` returns; a refused request (TableError) as its Danish message, exit 1."""
+def _print_export_counted(args) -> None:
+    """After an export of the users: the drafts left out, or that the file holds drafts (--med-kladder)."""
+    from survey.store import count_drafts  # only the commands that use it load it (start-up time)
+
+    n = count_drafts(_engine(args))
+    if args.med_kladder:
+        print(f"MED KLADDER: filen indeholder {n} {'kladde' if n == 1 else 'kladder'} (ikke afsluttede interview).")
+    elif n:
+        print(f"{n} {'kladde' if n == 1 else 'kladder'} (ikke afsluttede interview) er ikke eksporteret; "
+              "brug --med-kladder for at tage dem med.")
+
+
+def _print_report(make, args=None) -> int:
+    """Print the table text `make()` returns, then what was counted («n = 61 afsluttede interview;
+    2 kladder er ikke talt med.»: under a Markdown table; on stderr beside CSV, which must stay data);
+    a refused request (TableError) as its Danish message, exit 1."""
     from report.errors import TableError  # only the commands that use it load it (start-up time)
 
     try:
@@ -165,21 +185,27 @@ def _print_report(make) -> int:
         print(str(e), file=sys.stderr)
         return 1
     sys.stdout.write(out)
+    if args is not None:
+        _print_counted(args, getattr(args, "format", "md") == "csv")
     return 0
+
+
+def _print_counted(args, to_stderr: bool) -> None:
+    line = args.report_data.drafts_line() if getattr(args, "report_data", None) is not None else _data(args).drafts_line()
+    print(line if to_stderr else f"\n{line}", file=sys.stderr if to_stderr else sys.stdout)
 
 
 def cmd_table(args) -> int:
     """table ID: a table of the users (chapters 3, 4, 7, the quality map) or of the other sources (issue 7)."""
-    from report import data as report_data  # only the commands that use it load it (start-up time)
     from report import registry  # only the commands that use it load it (start-up time)
 
     def make() -> str:
-        data = report_data.load(_engine(args), _guide(args))
+        data = args.report_data = _data(args)
         sources = data.all_sources() if registry.is_source_table(str(args.id).strip().lower()) else None
         return registry.render(args.id, data.wide, _guide(args), fmt=args.format, group=args.group,
                                site_type=args.site_type, probe=args.probe, frames=sources)
 
-    return _print_report(make)
+    return _print_report(make, args)
 
 
 def cmd_kvalitetskort(args) -> int:
@@ -188,15 +214,20 @@ def cmd_kvalitetskort(args) -> int:
     if args.out:
         args.id, args.probe = "kvalitetskort", None
         return cmd_figure(args)
-    return _print_report(lambda: registry.render("kvalitetskort", _wide(args), _guide(args), fmt=args.format,
-                                                 group=args.group, site_type=args.site_type))
+    def make() -> str:
+        args.report_data = _data(args)
+        return registry.render("kvalitetskort", args.report_data.wide, _guide(args), fmt=args.format,
+                               group=args.group, site_type=args.site_type)
+
+    return _print_report(make, args)
 
 
 def cmd_figure(args) -> int:
     from report import figures  # only the commands that use it load it (start-up time)
 
+    args.report_data = _data(args)
     try:
-        path = figures.write_figure(args.id, _wide(args), _guide(args), args.out, group=args.group,
+        path = figures.write_figure(args.id, args.report_data.wide, _guide(args), args.out, group=args.group,
                                     site_type=args.site_type, probe=getattr(args, "probe", None),
                                     intervals=getattr(args, "intervals", False),
                                     publish=getattr(args, "publish", False), min_n=getattr(args, "min_n", 5))
@@ -204,6 +235,7 @@ def cmd_figure(args) -> int:
         print(str(e), file=sys.stderr)
         return 1
     print(f"Skrev {path}")
+    _print_counted(args, False)
     return 0
 
 
@@ -211,16 +243,21 @@ def cmd_report(args) -> int:
     from exports import workbook  # only the commands that use it load it (start-up time)
 
     workbook.build_workbook(_engine(args), _guide(args), args.out, group=args.group, site_type=args.site_type,
-                            publish=args.publish, min_n=args.min_n)
+                            publish=args.publish, min_n=args.min_n, drafts=args.med_kladder)
     print(f"Skrev {args.out}")
+    _print_counted(args, False)
     return 0
 
 
 def cmd_crosstab(args) -> int:
     from report import crosstab  # only the commands that use it load it (start-up time)
 
-    return _print_report(lambda: crosstab.render_crosstab(_wide(args), _guide(args), args.a, args.b, fmt=args.format,
-                                                          group=args.group, site_type=args.site_type))
+    def make() -> str:
+        args.report_data = _data(args)
+        return crosstab.render_crosstab(args.report_data.wide, _guide(args), args.a, args.b, fmt=args.format,
+                                        group=args.group, site_type=args.site_type)
+
+    return _print_report(make, args)
 
 
 def cmd_demo(args) -> int:
@@ -897,6 +934,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fritekst uden anonymisering (kun inden for forskergruppen)")
     e.add_argument("--kilde", choices=["sagsbehandler", "kontaktperson", "leder", "journal"],
                    help="med raw: eksportér en anden kilde end brugernes interview (samme format som import --kilde)")
+    e.add_argument("--med-kladder", dest="med_kladder", action="store_true",
+                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
     e.set_defaults(func=cmd_export)
 
     t = sub.add_parser("table", help="en af rapportens tabeller")
@@ -906,6 +945,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--group", help="kun én brugergruppe (kode)")
     t.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
     t.add_argument("--probe", help="probe til fig4 (fx rytme)")
+    t.add_argument("--med-kladder", dest="med_kladder", action="store_true",
+                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
     t.set_defaults(func=cmd_table)
 
     k = sub.add_parser("kvalitetskort", help="kvalitetskortets tal")
@@ -916,6 +957,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--intervals", action="store_true", help="vis 95 %% Wilson-intervaller")
     k.add_argument("--publish", action="store_true", help="til offentliggørelse: punkter med n under --min-n udelades")
     k.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    k.add_argument("--med-kladder", dest="med_kladder", action="store_true",
+                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
     k.set_defaults(func=cmd_kvalitetskort)
 
     f = sub.add_parser("figure", help="en af rapportens figurer som billede")
@@ -927,6 +970,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--intervals", action="store_true")
     f.add_argument("--publish", action="store_true", help="til offentliggørelse: små grupper udelades")
     f.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    f.add_argument("--med-kladder", dest="med_kladder", action="store_true",
+                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
     f.set_defaults(func=cmd_figure)
 
     r = sub.add_parser("report", help="Excel-projektmappe med tabeller, figurer og kvalitetskort")
@@ -935,6 +980,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
     r.add_argument("--publish", action="store_true", help="til offentliggørelse: små grupper undertrykkes")
     r.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    r.add_argument("--med-kladder", dest="med_kladder", action="store_true",
+                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
     r.set_defaults(func=cmd_report)
 
     x = sub.add_parser("crosstab", help="krydstabel af to kodede variable")
@@ -943,6 +990,8 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--format", choices=["csv", "md"], default="md")
     x.add_argument("--group")
     x.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    x.add_argument("--med-kladder", dest="med_kladder", action="store_true",
+                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
     x.set_defaults(func=cmd_crosstab)
 
     d = sub.add_parser("demo", help="indlæs den syntetiske demoundersøgelse (61 respondenter)")

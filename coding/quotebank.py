@@ -65,7 +65,7 @@ from survey.guide import Guide
 from survey.interview import TRANSCRIPT_LABEL, quote_question  # noqa: F401 (TRANSCRIPT_LABEL: re-exported)
 from survey.models import Answer, AuditEntry, Interview, Quote, Site, utcnow
 from survey.privacy import exportable, refuse_if_withdrawn
-from survey.store import StoreError
+from survey.store import StoreError, counted
 from coding.codebook import all_codes
 
 log = logging.getLogger(__name__)
@@ -265,8 +265,10 @@ def mask_text(anonymiser: Any, text: str) -> str:
 def quote_bank(s: Session, guide: Guide, *, search: Optional[str] = None, group: StrFilter = None,
                site_type: StrFilter = None, code: Union[CodeLike, Iterable[CodeLike], None] = None,
                for_report: Optional[bool] = None, respondent: StrFilter = None, include_subcodes: bool = True,
-               anonymised: bool = False, anonymiser: Any = None) -> list[QuoteRow]:
-    """Every quote matching the filters (see module doc), as plain rows."""
+               anonymised: bool = False, anonymiser: Any = None, drafts: bool = True) -> list[QuoteRow]:
+    """Every quote matching the filters (see module doc), as plain rows. The workbench sees the quotes
+    of drafts too; a report passes ``drafts=False`` (issue 14: completed interviews only,
+    `survey.store.counted`)."""
     groups = _group_filter(group)
     stypes = _site_type_filter(site_type)
     code_ids: Optional[set[int]] = None
@@ -283,7 +285,8 @@ def quote_bank(s: Session, guide: Guide, *, search: Optional[str] = None, group:
          .join(Interview, Interview.id == Quote.interview_id)
          .join(Site, Site.id == Interview.site_id, isouter=True)
          .where(Interview.informant == "bruger")  # the users' words (other sources: issue 7, not quoted here)
-         .where(exportable(Interview)))  # issue 12: not of a respondent who withdrew consent to the interview
+         .where(exportable(Interview))  # issue 12: not of a respondent who withdrew consent to the interview
+         .where(counted(Interview, drafts=drafts)))  # issue 14
     if for_report is not None:
         q = q.where(Quote.for_report == bool(for_report))
     if stypes is not None:

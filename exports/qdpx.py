@@ -307,11 +307,12 @@ _VALUE_TAG = {"Text": "TextValue", "Boolean": "BooleanValue", "Integer": "Intege
               "Date": "DateValue"}
 
 
-def build_project(engine: Engine, guide: Guide, anonymised: bool = True) -> Project:
-    """The REFI-QDA project of everything in the store (see module doc), not yet zipped."""
+def build_project(engine: Engine, guide: Guide, anonymised: bool = True, *, drafts: bool = False) -> Project:
+    """The REFI-QDA project of the completed interviews in the store (see module doc; `drafts`: the
+    drafts too, `survey.store.counted`), not yet zipped."""
 
     people = _People(anonymised)
-    df = load_wide(engine, guide)
+    df = load_wide(engine, guide, drafts=drafts)
     df = df.assign(**{EFFECTIVE_GROUP: list(effective_groups(df))})
     # the anonymiser also masks the names in the fields the guide marks ja (survey.deidentify)
     mask = masker(engine, identifier_names([(df, guide)])) if anonymised else (lambda t: t)
@@ -559,7 +560,7 @@ def _zip_bytes(project: Project) -> bytes:
 
 
 def export_qdpx(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised: bool = True, *,
-                validate: Optional[bool] = None) -> int:
+                validate: Optional[bool] = None, drafts: bool = False) -> int:
     """Write the study as a REFI-QDA project FILE.qdpx (see module doc); returns the number of cases.
 
     `validate`: None (default) validates against Project.xsd when the schema is available,
@@ -571,7 +572,7 @@ def export_qdpx(engine: Engine, guide: Guide, path: str | os.PathLike, anonymise
     if p.suffix.lower() != ".qdpx":
         raise QdpxExportError(f"Ukendt filtype {p.suffix or '(ingen)'!r} for {path} — tilladt: .qdpx")
     p = files.check_target(p)  # the folder must exist: refused before the work
-    project = build_project(engine, guide, anonymised=anonymised)
+    project = build_project(engine, guide, anonymised=anonymised, drafts=drafts)
     if validate is not False:
         try:
             problems = validate_project(project.xml)

@@ -33,8 +33,10 @@ def _target(path: str | os.PathLike) -> str:
     return suffix
 
 
-def export_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, anonymised: bool = True) -> int:
-    """Export every respondent in the store to FILE.csv or FILE.xlsx; returns the row count.
+def export_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, anonymised: bool = True,
+                drafts: bool = False) -> int:
+    """Export the respondents of the completed interviews in the store (`drafts`: the drafts too,
+    `survey.store.counted`) to FILE.csv or FILE.xlsx; returns the row count.
 
     De-identified by default, as everything that leaves the research team is, following the
     guide's column ``brugerblik_identifikator`` (`coding.deidentify`): free text
@@ -45,14 +47,15 @@ def export_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, anonym
     round trips: import(export(x, anonymised=False)) == x.
     """
     suffix = _target(path)
-    df = load_wide(engine, guide)
+    df = load_wide(engine, guide, drafts=drafts)
     if anonymised:
         df = deidentify(df, guide, engine)
     (wideio.write_csv if suffix == ".csv" else wideio.write_xlsx)(df, guide, path)
     return len(df)
 
 
-def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, anonymised: bool = True) -> int:
+def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, anonymised: bool = True,
+                   drafts: bool = False) -> int:
     """Write the sources of one informant type to FILE.csv or FILE.xlsx in the import format
     (``source_id``, ``informant``, the guide's codes); de-identified as the informant's guide marks
     its fields (`coding.deidentify`: free text anonymised, the interviewer's name pseudonymised,
@@ -65,7 +68,7 @@ def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, a
     source_store.check_source_informant(informant)
     suffix = _target(path)
     g = source_store.informant_guide(informant)
-    df = source_store.load_sources(engine, [informant])[informant]
+    df = source_store.load_sources(engine, [informant], drafts=drafts)[informant]
     cols = list(df.columns)
     if anonymised:
         df = deidentify(df, g, engine)

@@ -368,7 +368,8 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> S
 
 # ---------------------------------------------------------------- writing
 
-def export_sav(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised: bool = True) -> int:
+def export_sav(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised: bool = True, *,
+               drafts: bool = False) -> int:
     """Write every respondent in the store to FILE.sav (see module doc); returns the number of respondents."""
     import pyreadstat  # only an SPSS export loads it (start-up)
 
@@ -376,7 +377,7 @@ def export_sav(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised
     if p.suffix.lower() != ".sav":
         raise SpssExportError(f"Ukendt filtype {p.suffix or '(ingen)'!r} for {path} — tilladt: .sav")
     p = files.check_target(p)  # the folder must exist: refused before the work
-    df = load_wide(engine, guide)
+    df = load_wide(engine, guide, drafts=drafts)  # completed interviews unless `drafts` (issue 14)
     if anonymised:
         df = deidentify(df, guide, engine)  # as the guide marks the fields (coding.deidentify)
     frame = build_frame(df, guide, anonymised=anonymised)

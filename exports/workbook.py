@@ -114,6 +114,7 @@ from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARE
 from report.quality_map import kvalitetskort_points
 from report.registry import TITLES, compute
 from survey import files
+from survey.clock import local_text, utcnow
 from survey.guide import Guide
 from survey.sources import KILDE_LABELS, KILDER
 from survey.store import StoreError
@@ -264,10 +265,12 @@ class _Sheet:
 
 class _Book:
     def __init__(self, wb, guide: Guide, *, group: str | None, site_type: str | None, publish: bool,
-                 min_n: int, n_pop: int) -> None:
+                 min_n: int, n_pop: int, counted_text: str = "", drafts: bool = False) -> None:
         self.wb, self.guide = wb, guide
         self.group, self.site_type, self.publish, self.min_n = group, site_type, publish, min_n
         self.n_pop = n_pop
+        #: what was counted (issue 14): «n = 61 afsluttede interview; 2 kladder er ikke talt med.»
+        self.counted_text, self.drafts = counted_text, drafts
         self.chart_data = _ChartData()
         self.sheets: list[_Sheet] = []
         self.n_charts = 0
@@ -337,7 +340,10 @@ class _Book:
             self._widths[(ws.name, j)] = w
 
     def population_text(self) -> str:
-        return population_line(self.guide, self.group, self.site_type, self.n_pop)
+        """The population line of every sheet; a workbook made with the drafts says so on every sheet
+        (issue 14: «MED KLADDER: …»; without them the Metode sheet says how many were left out)."""
+        line = population_line(self.guide, self.group, self.site_type, self.n_pop)
+        return f"{line} {self.counted_text}" if self.drafts else line
 
     def suppression_note(self) -> str:
         return suppression_note(self.min_n)
@@ -843,7 +849,8 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
                "skal undertrykkes, før tal vises uden for forskergruppen (brugerblik report … --publish).")
     pairs: list[tuple[str, object]] = [
         ("Spørgeguide", f"{g.form_id}, version {g.version}"),
-        ("Dannet", built.strftime("%Y-%m-%d %H:%M")),
+        ("Dannet", local_text(built)),  # local time, the zone named (issue 14)
+        ("Interview talt med", bk.counted_text),
         ("Population", bk.population_text()),
         ("Filter: brugergruppe", GROUPS[bk.group].name if bk.group else "alle"),
         ("Filter: stedtype", value_label(g, "site_type", bk.site_type) if bk.site_type else "alle"),
@@ -1044,13 +1051,16 @@ def _finish(xlsx: bytes, out: Path, data_rows: Iterable[str], dim_ref: str) -> N
 def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str | None = None,
                    site_type: str | None = None, publish: bool = False, min_n: int = DEFAULT_MIN_N, *,
                    crosstabs: Sequence[tuple[str, str, str]] = DEFAULT_CROSSTABS,
-                   now: dt.datetime | None = None, data: report_data.ReportData | None = None) -> Path:
+                   now: dt.datetime | None = None, data: report_data.ReportData | None = None,
+                   drafts: bool = False) -> Path:
     """Write the report workbook for the population (`group`, `site_type`) to `out_path`.
 
     `publish` suppresses every row/point with 0 < n < `min_n` (see module doc). `crosstabs`
     are (a, b, section) triples, one sheet each ("Krydstabel", "Krydstabel 2", …). `data` is the
     report's data already loaded (`report.data.load`, e.g. the Rapport page's): its wide frame and
-    sources are used for this population instead of loading the store again. The file is
+    sources are used for this population instead of loading the store again. Only completed
+    interviews are counted unless `drafts` (or `data` was loaded with them); the Metode sheet and
+    every sheet's population line say which (issue 14). The file is
     written by `survey.files.write_atomic`: atomically (temporary file in the same folder, then
     renamed), owner-only (0600); a missing folder is refused before any work. Returns the path.
     Raises `WorkbookError` for an unknown group/site type, a bad `min_n` or crosstab code.
@@ -1069,7 +1079,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     out = files.check_target(out)  # the folder must exist: refused before the work, not after
     try:
         if data is None:
-            data = report_data.load(engine, guide, group, site_type)
+            data = report_data.load(engine, guide, group, site_type, drafts=drafts)
         else:
             data = data.for_population(group, site_type)
         pop = data.pop
@@ -1085,12 +1095,14 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {**files.XLSX_OPTIONS, "in_memory": True})
-    built = now or dt.datetime.now()
+    built = now or utcnow()
     wb.set_properties({"title": "Brugerblik — rapport", "subject": guide.title, "author": "Brugerblik",
                        "comments": f"Spørgeguide {guide.form_id} version {guide.version}; "
-                                   f"{'til offentliggørelse' if publish else 'arbejdsmateriale'}",
+                                   f"{'til offentliggørelse' if publish else 'arbejdsmateriale'}"
+                                   f"{'; MED KLADDER' if data.drafts else ''}",
                        "created": built})
-    bk = _Book(wb, guide, group=group, site_type=site_type, publish=publish, min_n=min_n, n_pop=len(pop))
+    bk = _Book(wb, guide, group=group, site_type=site_type, publish=publish, min_n=min_n, n_pop=len(pop),
+               counted_text=data.drafts_line(), drafts=data.drafts)
     method_ws = wb.add_worksheet("Metode")
     _sheet_3_1(bk, pop)
     _sheet_3_2(bk, pop)

@@ -2,9 +2,11 @@
 the quotes and the other sources — what tables, figures and the workbook take instead of each
 loading the store again.
 
-* `wide_frame(engine, guide)` — every user interview in the store as the wide frame
-  (`survey.store.load_wide`), with the status filter applied there: a respondent who withdrew
-  consent to the interview is not in it (`survey.privacy.exportable`, issue 12).
+* `wide_frame(engine, guide)` — every completed user interview in the store as the wide frame
+  (`survey.store.load_wide`), with the status filter applied there: a draft is not in it unless
+  asked (`drafts=True`, issue 14; `survey.store.counted`), nor is a respondent who withdrew
+  consent to the interview (`survey.privacy.exportable`, issue 12). `ReportData.drafts_line()`
+  says how many drafts were left out (or counted).
 * `load(engine, guide, group, site_type)` — a `ReportData`: the wide frame and the population
   (`report.population.population`: the effective user group and the site type). Its other parts
   are loaded when first asked for and then kept: `ReportData.masked` (the population's rows
@@ -25,26 +27,29 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from report.population import population
+from report.publication import drafts_line
 from survey.db import session_scope
 from coding.deidentify import deidentify, study_anonymiser
 from survey.guide import Guide
 from survey.models import Answer, Interview, Site, SourceStatus
-from survey.store import load_wide
+from survey.store import count_drafts, load_wide
 
 __all__ = ["ReportData", "wide_frame", "load_all_sources", "load", "store_revision", "sources_revision"]
 
 
-def wide_frame(engine: Engine, guide: Guide) -> pd.DataFrame:
-    """Every user interview as the wide frame, withdrawn respondents left out (`survey.store.load_wide`)."""
-    return load_wide(engine, guide)
+def wide_frame(engine: Engine, guide: Guide, *, drafts: bool = False) -> pd.DataFrame:
+    """Every completed user interview as the wide frame (`drafts`: the drafts too), withdrawn
+    respondents left out (`survey.store.load_wide`)."""
+    return load_wide(engine, guide, drafts=drafts)
 
 
-def load_all_sources(engine: Engine) -> dict[str, pd.DataFrame]:
-    """Every source frame (informant type -> frame) and ``aarsager`` (Bilag C's reasons)."""
+def load_all_sources(engine: Engine, *, drafts: bool = False) -> dict[str, pd.DataFrame]:
+    """Every source frame (informant type -> frame) and ``aarsager`` (Bilag C's reasons); completed
+    interviews only unless `drafts`."""
     from survey.source_store import load_reasons, load_sources  # start-up: only tables of the other sources
 
     with session_scope(engine) as s:
-        out = load_sources(s)
+        out = load_sources(s, drafts=drafts)
         out["aarsager"] = load_reasons(s)
     return out
 
@@ -60,6 +65,8 @@ class ReportData:
     pop: pd.DataFrame = field(init=False)
     #: loads every source frame when first needed (replaceable: the Rapport page passes its cached one)
     source_loader: Callable[[], dict[str, pd.DataFrame]] | None = None
+    #: the drafts are counted too (issue 14: by default only completed interviews are)
+    drafts: bool = False
     _cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -75,12 +82,27 @@ class ReportData:
         """The same loaded data (wide frame, sources) for another population."""
         if (group or None, site_type or None) == (self.group, self.site_type):
             return self
-        return ReportData(self.engine, self.guide, self.wide, group, site_type, source_loader=self.all_sources)
+        out = ReportData(self.engine, self.guide, self.wide, group, site_type, source_loader=self.all_sources,
+                         drafts=self.drafts)
+        if "n_drafts" in self._cache:
+            out._cache["n_drafts"] = self._cache["n_drafts"]
+        return out
+
+    @property
+    def n_drafts(self) -> int:
+        """User-interview drafts in the store: left out, or (with `drafts`) counted (one query, kept)."""
+        if "n_drafts" not in self._cache:
+            self._cache["n_drafts"] = count_drafts(self.engine)
+        return self._cache["n_drafts"]  # type: ignore[return-value]
+
+    def drafts_line(self) -> str:
+        """«n = 61 afsluttede interview; 2 kladder er ikke talt med.» (`report.publication.drafts_line`)."""
+        return drafts_line(self.n_store, self.n_drafts, self.drafts)
 
     def all_sources(self) -> dict[str, pd.DataFrame]:
         """Every source frame and the reasons, not limited to the population (loaded once)."""
         if "all_sources" not in self._cache:
-            loader = self.source_loader or (lambda: load_all_sources(self.engine))
+            loader = self.source_loader or (lambda: load_all_sources(self.engine, drafts=self.drafts))
             self._cache["all_sources"] = loader()
         return self._cache["all_sources"]  # type: ignore[return-value]
 
@@ -108,19 +130,20 @@ class ReportData:
 
             with session_scope(self.engine) as s:
                 self._cache["quotes"] = export_quotes(s, self.guide, anonymised=True, group=self.group,
-                                                      site_type=self.site_type,
+                                                      site_type=self.site_type, drafts=self.drafts,
                                                       anonymiser=study_anonymiser(s, self.guide))
         return self._cache["quotes"]  # type: ignore[return-value]
 
 
 def load(engine: Engine, guide: Guide, group: str | None = None, site_type: str | None = None, *,
          wide: pd.DataFrame | None = None,
-         source_loader: Callable[[], dict[str, pd.DataFrame]] | None = None) -> ReportData:
+         source_loader: Callable[[], dict[str, pd.DataFrame]] | None = None, drafts: bool = False) -> ReportData:
     """The report's data for the population (`group`, `site_type`): the wide frame is loaded here
-    unless given (`wide`, e.g. a cached one). Raises `report.errors.TableError` for an unknown
-    group or site type."""
-    frame = wide_frame(engine, guide) if wide is None else wide
-    return ReportData(engine, guide, frame, group, site_type, source_loader=source_loader)
+    unless given (`wide`, e.g. a cached one, loaded with the same `drafts`). Only completed
+    interviews are counted unless `drafts` (issue 14). Raises `report.errors.TableError` for an
+    unknown group or site type."""
+    frame = wide_frame(engine, guide, drafts=drafts) if wide is None else wide
+    return ReportData(engine, guide, frame, group, site_type, source_loader=source_loader, drafts=drafts)
 
 
 def store_revision(engine: Engine) -> tuple:

@@ -52,7 +52,7 @@ __all__ = [
     "N_COLUMNS", "hidden", "hidden_rows", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
     "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
     "topic_label", "probe_short", "pct", "da3", "fmt3", "points", "population_line", "md_table",
-]
+ "drafts_line",]
 
 I_ALT = "i_alt"
 UOPLYST = "uoplyst"
@@ -283,6 +283,18 @@ def population_line(guide: Guide | None, group: str | None, site_type: str | Non
         parts.append(f"stedtype {label.lower() if lower_site else label}")
     count = f"n = {n}" + (f" {unit}" if unit else "") + (f" af {of} i undersøgelsen" if of is not None else "")
     return f"Population: {', '.join(parts) if parts else 'alle respondenter'} ({count})."
+
+
+def drafts_line(n: int, n_drafts: int, drafts: bool) -> str:
+    """What every report says about unfinished interviews (issue 14): by default only the completed
+    ones are counted — «n = 61 afsluttede interview; 2 kladder er ikke talt med.» — and a report made
+    with the drafts (`drafts`; CLI --med-kladder, the page's «Medtag kladder») says so in capitals."""
+    word = "kladde" if n_drafts == 1 else "kladder"
+    if drafts:
+        return f"MED KLADDER: n = {n} interview, heraf {n_drafts} {word} (ikke afsluttede)."
+    if n_drafts:
+        return f"n = {n} afsluttede interview; {n_drafts} {word} er ikke talt med."
+    return f"n = {n} afsluttede interview."
 
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[bool]) -> str:

@@ -3,7 +3,13 @@ a zone, so readers make them aware; field packages and JSON carry them as ISO 86
 from __future__ import annotations
 
 import datetime as dt
+import os
+import zoneinfo
 from typing import Optional
+
+#: the study's time zone: what a person reads (the app without a browser zone, the workbook's Metode
+#: sheet); BRUGERBLIK_TZ may name another IANA zone
+DEFAULT_ZONE = "Europe/Copenhagen"
 
 
 def utcnow() -> dt.datetime:
@@ -16,6 +22,22 @@ def aware(t: Optional[dt.datetime]) -> Optional[dt.datetime]:
     if t is None:
         return None
     return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
+
+
+def zone() -> dt.tzinfo:
+    """The zone a person reads times in: BRUGERBLIK_TZ, else Europe/Copenhagen (an unknown name: the default)."""
+    try:
+        return zoneinfo.ZoneInfo(os.environ.get("BRUGERBLIK_TZ") or DEFAULT_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(DEFAULT_ZONE)
+
+
+def local_text(t: dt.datetime, tz: dt.tzinfo | None = None) -> str:
+    """`t` as a person reads it, with the zone named: «2026-12-04 22:40 (Europe/Copenhagen, UTC+01:00)»."""
+    z = tz or zone()
+    lt = aware(t).astimezone(z)
+    off = lt.strftime("%z")
+    return f"{lt:%Y-%m-%d %H:%M} ({getattr(z, 'key', None) or lt.tzname()}, UTC{off[:3]}:{off[3:]})"
 
 
 def to_text(t: Optional[dt.datetime]) -> Optional[str]:

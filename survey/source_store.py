@@ -231,14 +231,14 @@ def sources_about(engine: Engine, respondent_id: str) -> list[svc.ListRow]:
 
 # ----------------------------------------------------------------------------- reading
 
-def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] = SOURCE_INFORMANTS
-                 ) -> dict[str, pd.DataFrame]:
+def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] = SOURCE_INFORMANTS, *,
+                 drafts: bool = False) -> dict[str, pd.DataFrame]:
     """informant type -> source frame, the shape `survey.sources` and `report.triangulation` take:
     ``source_id``, ``informant``, then the guide's codes (``respondent_id`` = the user the source is
     about; a leader's ``site``/``site_type`` = the site); cells str or None; rows by source_id.
     Every informant type asked for has a frame (no rows when there are no such sources). Sources
     about a user who withdrew consent (to the interview; case files: to journal access) are left
-    out (`survey.privacy.exportable`, issue 12)."""
+    out (`survey.privacy.exportable`, issue 12); drafts too unless `drafts` (`survey.store.counted`)."""
     for inf in informants:
         check_source_informant(inf)
     own = isinstance(engine_or_session, Engine)
@@ -250,7 +250,8 @@ def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] 
              .join(Site, Site.id == Interview.site_id, isouter=True)
              .join(subj, subj.id == Interview.subject_interview_id, isouter=True)
              .where(Interview.informant.in_(list(informants)))
-             .where(exportable(Interview)))  # issue 12: not about those who withdrew consent
+             .where(exportable(Interview))  # issue 12: not about those who withdrew consent
+             .where(store.counted(Interview, drafts=drafts)))  # issue 14: completed interviews unless asked
         conn = s.connection()
         meta = conn.execute(q).all()
         answers = conn.execute(select(Answer.interview_id, Answer.code, Answer.value)
@@ -308,13 +309,14 @@ def load_reasons(engine_or_session: Engine | Session, *, detail: bool = False) -
     return pd.DataFrame(recs, columns=cols, dtype=object)
 
 
-def load_all(engine: Engine, user_guide: Guide | None = None) -> dict[str, pd.DataFrame]:
+def load_all(engine: Engine, user_guide: Guide | None = None, *, drafts: bool = False) -> dict[str, pd.DataFrame]:
     """What the triangulation tables need from the store: ``brugere`` (the users' wide frame, with
-    `user_guide`), the four source frames and ``aarsager`` (the reasons)."""
+    `user_guide`), the four source frames and ``aarsager`` (the reasons); completed interviews only
+    unless `drafts`."""
     g = user_guide or informant_guide("bruger")
     with Session(engine) as s:
-        out: dict[str, pd.DataFrame] = {"brugere": store.load_wide(s, g)}
-        out.update(load_sources(s))
+        out: dict[str, pd.DataFrame] = {"brugere": store.load_wide(s, g, drafts=drafts)}
+        out.update(load_sources(s, drafts=drafts))
         out["aarsager"] = load_reasons(s)
     return out
 

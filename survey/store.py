@@ -16,7 +16,7 @@ import re
 from typing import Iterable
 
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -262,10 +262,32 @@ def count_interviews(s: Session, informant: str | None = USER_INFORMANT) -> int:
     return int(s.execute(q).scalar_one())
 
 
+DRAFT = "draft"
+
+
+def counted(model=Interview, *, drafts: bool = False):
+    """The interviews a report, a table or an export counts (issue 14): the completed ones — «complete»,
+    and «reopened» (completed, open for correction) — and the drafts too only when asked (`drafts`:
+    the CLI's --med-kladder, the Rapport page's «Medtag kladder»). A SQL condition on `model`."""
+    return true() if drafts else model.status != DRAFT
+
+
+def count_drafts(engine_or_session: Engine | Session, informants: Iterable[str] = (USER_INFORMANT,)) -> int:
+    """How many drafts of these informants' interviews are in the store (those who withdrew consent left
+    out, as everywhere): what a report that counts only completed interviews says it left out."""
+    q = (select(func.count()).select_from(Interview).where(Interview.status == DRAFT)
+         .where(Interview.informant.in_(list(informants))).where(exportable(Interview)))
+    if isinstance(engine_or_session, Engine):
+        with Session(engine_or_session) as s:
+            return int(s.execute(q).scalar_one())
+    return int(engine_or_session.execute(q).scalar_one())
+
+
 def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
-              respondent_ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """The wide frame of every interview in the store (see module docstring) — but not of a respondent
-    who withdrew consent to the interview (`survey.privacy.exportable`, issue 12)."""
+              respondent_ids: Iterable[str] | None = None, drafts: bool = False) -> pd.DataFrame:
+    """The wide frame of the completed interviews in the store (see module docstring; `drafts`: the
+    drafts too, `counted`) — but not of a respondent who withdrew consent to the interview
+    (`survey.privacy.exportable`, issue 12)."""
     own = isinstance(engine_or_session, Engine)
     s = Session(engine_or_session) if own else engine_or_session
     try:
@@ -273,7 +295,8 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
                          Interview.interview_date)
                   .join(Site, Site.id == Interview.site_id, isouter=True)
                   .where(Interview.informant == USER_INFORMANT)  # the users' own; sources: survey.source_store
-                  .where(exportable(Interview)))  # issue 12: not those who withdrew consent to the interview
+                  .where(exportable(Interview))  # issue 12: not those who withdrew consent to the interview
+                  .where(counted(Interview, drafts=drafts)))  # issue 14: completed interviews unless asked
         ans_q = select(Answer.interview_id, Answer.code, Answer.value)
         if respondent_ids is not None:
             ids = list(respondent_ids)

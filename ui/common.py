@@ -15,11 +15,10 @@ import streamlit as st
 
 from survey import auth
 from survey.db import database_url, get_engine
+from survey.clock import DEFAULT_ZONE as DEFAULT_TZ  # one study zone
 from survey.guide import Guide, GuideError, load_guide
 
 log = logging.getLogger("brugerblik.ui")
-
-DEFAULT_TZ = "Europe/Copenhagen"
 
 
 @st.cache_resource(show_spinner=False)

@@ -158,7 +158,7 @@ def main() -> None:
     rid = chosen.respondent_id
     user = next(u for u in users if u["respondent_id"] == rid)
     g = guide()
-    wide = load_wide(engine(), g, respondent_ids=[rid])
+    wide = load_wide(engine(), g, respondent_ids=[rid], drafts=True)  # the user's answers, also in a draft
     if wide.empty:  # issue 12: consent to the interview withdrawn — nothing of theirs is shown or changed
         from survey import privacy  # loaded when used (start-up time of the app's first page)
         from ui.privacy_view import privacy_part  # loaded when used (start-up time of the app's first page)
@@ -170,7 +170,7 @@ def main() -> None:
                 "vedkommende vises ikke, udelades af alle eksporter og kan ikke ændres. De kan slettes nedenfor.")
         privacy_part(me, rid, key="kilder_pv")
         return
-    frames = source_store.load_sources(engine())
+    frames = source_store.load_sources(engine(), drafts=True)  # every source about the user, also drafts
     frames = {k: v[v["site"] == user["site"]] if k == "leder" else v[v["respondent_id"] == rid]
               for k, v in frames.items()}
     reasons = source_store.load_reasons(engine(), detail=True)

@@ -27,8 +27,8 @@ FREE_QUOTE = "Her er der nogen, der kender mig."
 
 @pytest.fixture(scope="module")
 def study(db_factory, guide):
-    """The demo study and one new draft (AMA-…) with a probe-row quote and a free-text quote, both added
-    the way the interview page adds them (survey.interview.add_quote)."""
+    """The demo study and one new interview (AMA-…, completed) with a probe-row quote and a free-text quote,
+    both added the way the interview page adds them (survey.interview.add_quote)."""
     e = make_engine(db_factory.new())
     assert load_demo(e, guide) == 61
     iv = svc.start_interview(e, guide, site_name="Amadeus", interviewer="KL", interview_date=dt.date(2026, 11, 3))
@@ -38,6 +38,8 @@ def study(db_factory, guide):
     assert pq is not None, msg
     fq, msg = svc.add_quote(e, guide, iv.id, "hvorfor_her", FREE_QUOTE, who="KL")
     assert fq is not None, msg
+    # the reports and exports count completed interviews only (issue 14): this one is finished
+    assert svc.complete(e, guide, iv.id, reason="testinterview", who="KL").ok
     yield dict(engine=e, iv=iv, probe_quote=pq, free_quote=fq)
     e.dispose()
 

@@ -71,6 +71,7 @@ def engine(db_factory, guide):
         iv2 = store.create_interview(s, guide, odd)
         assert store.set_answer(s, guide, iv2.id, "gender", "mand")[1] is None
         assert store.set_answer(s, guide, iv2.id, "rytme", "ja")[1] is None
+        iv2.status = "complete"  # a finished interview: the reports count completed ones only (issue 14)
     yield e
     e.dispose()
 
@@ -537,7 +538,9 @@ def test_method_sheet(opened, guide):
     wb = opened("all")
     metode = {r[0]: r[1] for r in wb["Metode"].iter_rows(values_only=True) if r[0]}
     assert metode["Spørgeguide"] == f"{guide.form_id}, version {guide.version}"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", metode["Dannet"])
+    # local time with the zone named (issue 14)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d \(Europe/Copenhagen, UTC\+0[12]:00\)", metode["Dannet"])
+    assert metode["Interview talt med"] == "n = 62 afsluttede interview."  # the demo's 61 and VAE-01
     assert metode["Filter: brugergruppe"] == "alle" and metode["Filter: stedtype"] == "alle"
     assert metode["Respondenter i populationen"] == 62
     assert metode["Antal citater"] == len(NASTY) + 1 + len(TRICKY_QUOTES)
