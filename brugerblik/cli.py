@@ -230,7 +230,8 @@ def cmd_figure(args) -> int:
         path = figures.write_figure(args.id, args.report_data.wide, _guide(args), args.out, group=args.group,
                                     site_type=args.site_type, probe=getattr(args, "probe", None),
                                     intervals=getattr(args, "intervals", False),
-                                    publish=getattr(args, "publish", False), min_n=getattr(args, "min_n", 5))
+                                    publish=getattr(args, "publish", False), min_n=getattr(args, "min_n", 5),
+                                    drafts=args.report_data.drafts)
     except figures.FigureError as e:
         print(str(e), file=sys.stderr)
         return 1

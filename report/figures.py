@@ -798,12 +798,22 @@ def _figure_id(fig_id: object) -> str:
 
 def figure(fig_id: str, df: pd.DataFrame, guide: Guide | None = None, *, group: str | None = None,
            site_type: str | None = None, probe: str | None = None, intervals: bool = False,
-           min_n: int = DEFAULT_MIN_N, publish: bool = False) -> go.Figure:
+           min_n: int = DEFAULT_MIN_N, publish: bool = False, drafts: bool = False) -> go.Figure:
     """The figure `fig_id` (see `FIGURE_IDS`) for the population, as a Plotly figure.
 
     `probe` is required for ``fig4`` and refused for the figures that have none. Unknown ids,
-    groups, site types or probes raise `FigureError`.
+    groups, site types or probes raise `FigureError`. `drafts`: `df` holds drafts too (issue 14),
+    and the title says so («MED KLADDER · …»).
     """
+    fig = _figure(fig_id, df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
+                  min_n=min_n, publish=publish)
+    if drafts:
+        fig.update_layout(title_text=f"MED KLADDER · {fig.layout.title.text or ''}")
+    return fig
+
+
+def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | None, site_type: str | None,
+            probe: str | None, intervals: bool, min_n: int, publish: bool) -> go.Figure:
     fid = _figure_id(fig_id)
     g = tables.resolve_guide(guide)
     probe = (probe or "").strip() or None
@@ -899,7 +909,8 @@ def to_html(fig: go.Figure) -> str:
 
 def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_path: str | Path,
                  group: str | None = None, site_type: str | None = None, probe: str | None = None,
-                 intervals: bool = False, *, min_n: int = DEFAULT_MIN_N, publish: bool = False) -> Path:
+                 intervals: bool = False, *, min_n: int = DEFAULT_MIN_N, publish: bool = False,
+                 drafts: bool = False) -> Path:
     """Write figure `fig_id` to `out_path`; the format follows the extension (.png, .svg, .html).
 
     Returns the path written. Raises FigureError (Danish message) for an unknown id, extension,
@@ -916,7 +927,7 @@ def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_pa
     except files.FileWriteError as e:
         raise FigureError(str(e)) from None
     fig = figure(fig_id, wide_df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
-                 min_n=min_n, publish=publish)
+                 min_n=min_n, publish=publish, drafts=drafts)
     if ext == ".html":
         data = to_html(fig).encode("utf-8")
     else:

@@ -32,13 +32,14 @@ HEADINGS: dict[str, str] = {
 
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=900)
-def _frames(url: str, version: tuple, sversion: tuple) -> dict[str, pd.DataFrame]:
-    return report_data.load_all_sources(engine())
+def _frames(url: str, version: tuple, sversion: tuple, drafts: bool) -> dict[str, pd.DataFrame]:
+    return report_data.load_all_sources(engine(), drafts=drafts)
 
 
-def all_frames(url: str, version: tuple) -> dict[str, pd.DataFrame]:
-    """Every source frame and the reasons, cached per store revision (Bilag C's reasons have their own)."""
-    return _frames(url, version, report_data.sources_revision(engine()))
+def all_frames(url: str, version: tuple, drafts: bool = False) -> dict[str, pd.DataFrame]:
+    """Every source frame and the reasons, cached per store revision (Bilag C's reasons have their own);
+    completed interviews only unless `drafts` (issue 14)."""
+    return _frames(url, version, report_data.sources_revision(engine()), drafts)
 
 
 def clear() -> None:

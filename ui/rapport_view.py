@@ -64,9 +64,10 @@ log = logging.getLogger("brugerblik.ui")
 # ---------------------------------------------------------------- keys and texts
 
 K_GROUP, K_SITE, K_PUB, K_MINN, K_CI, K_TAB = "rp_group", "rp_site", "rp_publish", "rp_min_n", "rp_ci", "rp_tab"
+K_DRAFTS = "rp_drafts"
 #: widget key -> query parameter
 PARAMS = {K_GROUP: "gruppe", K_SITE: "stedtype", K_PUB: "offentlig", K_MINN: "min_n", K_CI: "intervaller",
-          K_TAB: "fane"}
+          K_TAB: "fane", K_DRAFTS: "kladder"}
 SAVED = "bb_report_filters"   # the filters of this session (not widget keys: survive a visit to another page)
 FILES = "rp_files"            # files built by the buttons of «Hent»: slot -> Built
 TABS = ("Kvalitetskort", "Tabeller", "Krydstabel", "Hent")
@@ -112,13 +113,14 @@ class Filters:
     publish: bool = False
     min_n: int = DEFAULT_MIN_N
     intervals: bool = False
+    drafts: bool = False  # issue 14: count the drafts too (only completed interviews by default)
 
     def small(self, n: object) -> bool:
         """A row or point hidden for publication (`report.publication.hidden`: 0 < n < min_n)."""
         return self.publish and hidden(n, self.min_n)
 
     def key(self) -> tuple:
-        return (self.group, self.site_type, self.publish, self.min_n, self.intervals)
+        return (self.group, self.site_type, self.publish, self.min_n, self.intervals, self.drafts)
 
 
 @dataclass
@@ -171,13 +173,13 @@ def _parse(key: str, raw: str) -> tuple[object, str | None]:
         if raw in SITE_TYPES:
             return raw, None
         return None, f"Ukendt stedtype «{raw}» i adressen — viser alle stedtyper. Tilladt: {', '.join(SITE_TYPES)}."
-    if key in (K_PUB, K_CI):
+    if key in (K_PUB, K_CI, K_DRAFTS):
         low = raw.lower()
         if low in ("1", "ja", "true"):
             return True, None
         if low in ("", "0", "nej", "false"):
             return False, None
-        what = "offentlig" if key == K_PUB else "intervaller"
+        what = PARAMS[key]
         return None, f"Ugyldig værdi «{raw}» for {what} i adressen — tilladt: 1 eller 0."
     if key == K_MINN:
         try:
@@ -193,7 +195,8 @@ def _parse(key: str, raw: str) -> tuple[object, str | None]:
     return None, None
 
 
-DEFAULTS = {K_GROUP: ALL, K_SITE: ALL, K_PUB: False, K_MINN: DEFAULT_MIN_N, K_CI: False, K_TAB: TABS[0]}
+DEFAULTS = {K_GROUP: ALL, K_SITE: ALL, K_PUB: False, K_MINN: DEFAULT_MIN_N, K_CI: False, K_TAB: TABS[0],
+            K_DRAFTS: False}
 
 
 def init_state(g: Guide) -> list[str]:
@@ -222,6 +225,7 @@ def sync_url() -> None:
             K_PUB: "1" if st.session_state.get(K_PUB) else None,
             K_MINN: (str(st.session_state.get(K_MINN)) if st.session_state.get(K_MINN) != DEFAULT_MIN_N else None),
             K_CI: "1" if st.session_state.get(K_CI) else None,
+            K_DRAFTS: "1" if st.session_state.get(K_DRAFTS) else None,
             K_TAB: st.session_state.get(K_TAB) if st.session_state.get(K_TAB) != TABS[0] else None}
     for key, value in want.items():
         param = PARAMS[key]
@@ -252,6 +256,9 @@ def sidebar(g: Guide) -> Filters:
         st.number_input("Mindste n", min_value=1, max_value=MAX_MIN_N, step=1, key=K_MINN,
                         help="Under dette n vises en gruppe eller et punkt ikke, når «Til offentliggørelse» er "
                              "slået til (standard 5). Uden offentliggørelse markeres de kun.")
+        st.toggle("Medtag kladder", key=K_DRAFTS,
+                  help="Tæl også interview, der ikke er afsluttet. Som standard tælles kun afsluttede; med "
+                       "kladder mærkes alt på siden og i filerne «MED KLADDER».")
         st.toggle("95 % Wilson-intervaller", key=K_CI,
                   help="Usikkerheden på andelene: streger på kort og søjler, intervaller i tabellen.")
         st.button("Hent data igen", key="rp_reload", on_click=_reload, icon=":material/refresh:",
@@ -259,7 +266,7 @@ def sidebar(g: Guide) -> Filters:
                        "omstændigheder igen.")
     return Filters(group=st.session_state[K_GROUP] or None, site_type=st.session_state[K_SITE] or None,
                    publish=bool(st.session_state[K_PUB]), min_n=int(st.session_state[K_MINN]),
-                   intervals=bool(st.session_state[K_CI]))
+                   intervals=bool(st.session_state[K_CI]), drafts=bool(st.session_state[K_DRAFTS]))
 
 
 # ---------------------------------------------------------------- data (cached per store version)
@@ -276,15 +283,15 @@ def guide_key(g: Guide) -> tuple:
 
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=900)
-def _wide(url: str, version: tuple, gkey: tuple) -> pd.DataFrame:
-    return report_data.wide_frame(engine(), guide())
+def _wide(url: str, version: tuple, gkey: tuple, drafts: bool = False) -> pd.DataFrame:
+    return report_data.wide_frame(engine(), guide(), drafts=drafts)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=900)
 def _figure(url: str, version: tuple, gkey: tuple, fig_id: str, fkey: tuple, probe: str | None):
-    group, site_type, publish, min_n, intervals = fkey
-    return F.figure(fig_id, _wide(url, version, gkey), guide(), group=group, site_type=site_type, probe=probe,
-                    intervals=intervals, min_n=min_n, publish=publish)
+    group, site_type, publish, min_n, intervals, drafts = fkey
+    return F.figure(fig_id, _wide(url, version, gkey, drafts), guide(), group=group, site_type=site_type, probe=probe,
+                    intervals=intervals, min_n=min_n, publish=publish, drafts=drafts)
 
 
 @dataclass
@@ -311,7 +318,7 @@ class Ctx:
         return line.rstrip(".")
 
     def sig(self) -> tuple:
-        return (self.version, self.f.group, self.f.site_type, self.f.publish, self.f.min_n)
+        return (self.version, self.f.group, self.f.site_type, self.f.publish, self.f.min_n, self.f.drafts)
 
 
 def guarded(what: str, fn: Callable[[], object]) -> object:
@@ -647,15 +654,15 @@ def _raw(ctx: Ctx, fmt: str, folder: Path) -> tuple[str, str, str]:
     name = f"brugerblik_data_{dt.date.today():%Y%m%d}.{fmt}"
     path = folder / name
     if fmt in ("csv", "xlsx"):
-        n = raw.export_file(engine(), ctx.g, path, anonymised=True)
+        n = raw.export_file(engine(), ctx.g, path, anonymised=True, drafts=ctx.f.drafts)
         what = "respondenter (fritekst anonymiseret)"
     elif fmt == "sav":
-        n = spss.export_sav(engine(), ctx.g, path, anonymised=True)
+        n = spss.export_sav(engine(), ctx.g, path, anonymised=True, drafts=ctx.f.drafts)
         what = "respondenter (fritekst anonymiseret, interviewere som numre)"
     else:
-        n = qdpx.export_qdpx(engine(), ctx.g, path, anonymised=True)
+        n = qdpx.export_qdpx(engine(), ctx.g, path, anonymised=True, drafts=ctx.f.drafts)
         what = "cases (anonymiseret, valideret mod REFI-QDA's Project.xsd)"
-    return name, RAW_FORMATS[fmt][1], f"{n} {what}."
+    return name, RAW_FORMATS[fmt][1], f"{n} {what}. {ctx.data.drafts_line()}"
 
 
 def tab_download(ctx: Ctx) -> None:
@@ -694,7 +701,7 @@ def tab_download(ctx: Ctx) -> None:
         st.caption(f"Hele undersøgelsen ({len(ctx.wide)} respondenter), ikke kun den valgte population. Fritekst, "
                    "navne og andre personoplysninger er anonymiseret.")
         fmt = st.selectbox("Fil", list(RAW_FORMATS), key="rp_raw_fmt", format_func=lambda x: RAW_FORMATS[x][0])
-        sig = ("raw", fmt, ctx.version)
+        sig = ("raw", fmt, ctx.version, f.drafts)
         if st.button("Lav fil", key="rp_build_raw", icon=":material/dataset:"):
             build_file("raw", "filen", sig, lambda d: _raw(ctx, fmt, d))
         offer("raw", sig, "Hent filen")
@@ -714,18 +721,24 @@ def main() -> None:
         st.warning(md(p), icon=":material/link_off:")
     url = database_url()
     version = store_version()
-    wide = _wide(url, version, guide_key(g))
+    wide = _wide(url, version, guide_key(g), f.drafts)
     if wide.empty:
         st.info("Der er ingen respondenter endnu. Gennemfør et interview, importér data eller indlæs "
                 "demoundersøgelsen (`brugerblik demo`).")
         return
-    data = guarded("Populationen", lambda: report_data.load(engine(), g, f.group, f.site_type, wide=wide,
-                                                           source_loader=lambda: RS.all_frames(url, version)))
+    data = guarded("Populationen", lambda: report_data.load(
+        engine(), g, f.group, f.site_type, wide=wide, drafts=f.drafts,
+        source_loader=lambda: RS.all_frames(url, version, f.drafts)))
     if data is None:
         return
     pop = data.pop
     ctx = Ctx(g, f, url, version, data)
     st.markdown(f"**{md(ctx.population_text())}**")
+    if f.drafts:  # issue 14: what is made with the drafts is marked
+        st.warning(md(data.drafts_line()) + " Tal, kort og filer på siden tæller interview, der ikke er afsluttet.",
+                   icon=":material/edit_note:")
+    else:
+        st.caption(md(data.drafts_line()))
     if f.publish:
         st.caption(f"Til offentliggørelse: grupper, rækker og punkter med n under {f.min_n} vises ikke; "
                    "noterne siger hvilke.")

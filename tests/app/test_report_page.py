@@ -389,3 +389,31 @@ def test_empty_store_says_what_to_do(db_url, monkeypatch):
     at = open_report()
     assert "ingen respondenter endnu" in texts(at)
     assert not at.get("plotly_chart")
+
+
+def test_a_draft_is_left_out_and_medtag_kladder_counts_and_marks_it(db_url, monkeypatch, guide):
+    """Issue 14: one interviewer's draft (two answers) beside the demo's 61 completed interviews."""
+    from survey import interview as svc
+
+    monkeypatch.setenv("BRUGERBLIK_DB", db_url)
+    e = get_engine(db_url)
+    assert load_demo(e, guide) == 61
+    iv = svc.start_interview(e, guide, site_name="Basen", site_type="boform", interviewer="KL")
+    for code, v in (("gender", "kvinde"), ("rytme", "ja")):
+        assert svc.save_answer(e, guide, iv.id, code, v).ok
+    at = open_report()
+    t = texts(at)
+    assert "n = 61 af 61" in t and "n = 61 afsluttede interview; 1 kladde er ikke talt med." in t
+    assert "MED KLADDER" not in t
+    n_done = map_points(charts(at)["kvalitetskort"])["rytme"][2]
+    assert n_done == 59                                    # the report's number: the draft is not in it
+    at.sidebar.toggle(key=RV.K_DRAFTS).set_value(True)
+    run_ok(at)
+    t = texts(at)
+    assert "n = 62 af 62" in t and "MED KLADDER: n = 62 interview, heraf 1 kladde" in t  # a warning on the page
+    assert at.query_params["kladder"] == "1"                # a reload keeps the choice
+    assert map_points(charts(at)["kvalitetskort"])["rytme"][2] == n_done + 1   # the draft's «ja» is counted
+    assert charts(at)["kvalitetskort"]["layout"]["title"]["text"].startswith("MED KLADDER · ")  # the map says so
+    at.sidebar.toggle(key=RV.K_DRAFTS).set_value(False)
+    run_ok(at)
+    assert "n = 61 af 61" in texts(at) and "kladder" not in at.query_params

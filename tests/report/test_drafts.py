@@ -110,3 +110,14 @@ def test_workbook_says_what_it_counted_and_marks_every_sheet_with_drafts(study, 
     for name in ("Tabel 3.1", "Tabel 4.2", "Kvalitetskort"):
         cells = [str(c) for r in wb2[name].iter_rows(values_only=True) for c in r if c]
         assert any("MED KLADDER" in c for c in cells), name
+
+
+def test_a_figure_made_with_drafts_says_so_in_its_title(study, tmp_path, capsys):
+    url = study["url"]
+    plain, marked = tmp_path / "k.html", tmp_path / "km.html"
+    assert main(["--db", url, "figure", "kvalitetskort", "--out", str(plain)]) == 0
+    assert main(["--db", url, "figure", "kvalitetskort", "--out", str(marked), "--med-kladder"]) == 0
+    out = capsys.readouterr().out
+    assert "n = 61 afsluttede interview; 1 kladde er ikke talt med." in out and "MED KLADDER: n = 62" in out
+    assert "MED KLADDER" not in plain.read_text(encoding="utf-8")
+    assert "MED KLADDER" in marked.read_text(encoding="utf-8")  # in the title (JSON: «·» escaped)
