@@ -166,11 +166,11 @@ def _print_export_counted(args) -> None:
     from survey.store import count_drafts  # only the commands that use it load it (start-up time)
 
     n = count_drafts(_engine(args))
+    what = "kladde (ikke afsluttet interview)" if n == 1 else "kladder (ikke afsluttede interview)"
     if args.med_kladder:
-        print(f"MED KLADDER: filen indeholder {n} {'kladde' if n == 1 else 'kladder'} (ikke afsluttede interview).")
+        print(f"MED KLADDER: filen indeholder {n} {what}. Filen selv bærer ikke mærket (dataformatet er fast).")
     elif n:
-        print(f"{n} {'kladde' if n == 1 else 'kladder'} (ikke afsluttede interview) er ikke eksporteret; "
-              "brug --med-kladder for at tage dem med.")
+        print(f"{n} {what} er ikke eksporteret; brug --med-kladder for at tage dem med.")
 
 
 def _print_report(make, args=None) -> int:
@@ -243,8 +243,9 @@ def cmd_figure(args) -> int:
 def cmd_report(args) -> int:
     from exports import workbook  # only the commands that use it load it (start-up time)
 
+    args.report_data = _data(args)  # loaded once: the workbook and the line that says what it counted
     workbook.build_workbook(_engine(args), _guide(args), args.out, group=args.group, site_type=args.site_type,
-                            publish=args.publish, min_n=args.min_n, drafts=args.med_kladder)
+                            publish=args.publish, min_n=args.min_n, data=args.report_data)
     print(f"Skrev {args.out}")
     _print_counted(args, False)
     return 0
@@ -936,7 +937,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--kilde", choices=["sagsbehandler", "kontaktperson", "leder", "journal"],
                    help="med raw: eksportér en anden kilde end brugernes interview (samme format som import --kilde)")
     e.add_argument("--med-kladder", dest="med_kladder", action="store_true",
-                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
+                   help="tæl også kladder (ikke afsluttede interview) med; tabeller, figurer og projektmappen "
+                        "mærkes «MED KLADDER», rådatafiler i kommandoens udskrift")
     e.set_defaults(func=cmd_export)
 
     t = sub.add_parser("table", help="en af rapportens tabeller")

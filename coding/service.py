@@ -199,10 +199,11 @@ def quote_bank_page(engine: Engine, guide: Guide, **filters) -> tuple[int, list[
             return total, [], str(e)
 
 
-def export_quotes(engine: Engine, guide: Guide, **filters) -> pd.DataFrame:
-    """The quotes matching `filters`, anonymised (always), as the export frame."""
+def export_quotes(engine: Engine, guide: Guide, *, drafts: bool = False, **filters) -> pd.DataFrame:
+    """The quotes matching `filters`, anonymised (always), as the export frame; like every export,
+    of completed interviews only unless `drafts` (issue 14; the workbench lists drafts' quotes too)."""
     with session_scope(engine) as s:
-        return qb.export_quotes(s, guide, anonymised=True, **filters)
+        return qb.export_quotes(s, guide, anonymised=True, drafts=drafts, **filters)
 
 
 def mark_for_report(engine: Engine, quote_id: int, flag: bool, who: str) -> bool:

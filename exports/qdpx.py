@@ -98,7 +98,7 @@ from coding.deidentify import identifier_names, masker, pseudonymise
 from survey.guide import RESPONDENT_KEY, Guide, multi_values
 from survey.models import Interview, Quote
 from survey.privacy import exportable
-from survey.store import StoreError, load_wide
+from survey.store import StoreError, counted, load_wide
 from coding.codebook import Code, all_codes
 from coding.quotebank import item_label
 from coding.transcripts import SPEAKERS, QuoteCode, Segment, SegmentCode, Transcript
@@ -323,6 +323,7 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True, *, draf
         transcripts = s.execute(
             select(Transcript, Interview.respondent_id).join(Interview, Interview.id == Transcript.interview_id)
             .where(exportable(Interview))  # issue 12: not of a respondent who withdrew consent
+            .where(counted(Interview, drafts=drafts))  # issue 14: completed interviews unless asked
             .order_by(Interview.respondent_id, Transcript.imported_at, Transcript.id)).all()
         segments: dict[int, list[Segment]] = {}
         for seg in s.execute(select(Segment).order_by(Segment.transcript_id, Segment.idx)).scalars():
@@ -332,7 +333,8 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True, *, draf
             seg_codes.setdefault(sc.segment_id, []).append((sc, key))
         quotes = s.execute(select(Quote, Interview.respondent_id).join(Interview, Interview.id == Quote.interview_id)
                            .where(Interview.informant == "bruger")  # the users' (issue 7: not other sources)
-                           .where(exportable(Interview))).all()  # issue 12: not of those who withdrew consent
+                           .where(exportable(Interview))  # issue 12: not of those who withdrew consent
+                           .where(counted(Interview, drafts=drafts))).all()  # issue 14
         quote_codes: dict[int, list[tuple[QuoteCode, str]]] = {}
         for qc, key in s.execute(select(QuoteCode, Code.key).join(Code, Code.id == QuoteCode.code_id)).all():
             quote_codes.setdefault(qc.quote_id, []).append((qc, key))

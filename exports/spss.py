@@ -370,7 +370,8 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> S
 
 def export_sav(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised: bool = True, *,
                drafts: bool = False) -> int:
-    """Write every respondent in the store to FILE.sav (see module doc); returns the number of respondents."""
+    """Write the respondents of the completed interviews in the store (`drafts`: the drafts too) to
+    FILE.sav (see module doc); returns the number of respondents."""
     import pyreadstat  # only an SPSS export loads it (start-up)
 
     p = Path(path)

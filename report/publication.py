@@ -291,7 +291,7 @@ def drafts_line(n: int, n_drafts: int, drafts: bool) -> str:
     with the drafts (`drafts`; CLI --med-kladder, the page's «Medtag kladder») says so in capitals."""
     word = "kladde" if n_drafts == 1 else "kladder"
     if drafts:
-        return f"MED KLADDER: n = {n} interview, heraf {n_drafts} {word} (ikke afsluttede)."
+        return f"MED KLADDER: n = {n} interview, heraf {n_drafts} {word} (ikke {'afsluttet' if n_drafts == 1 else 'afsluttede'})."
     if n_drafts:
         return f"n = {n} afsluttede interview; {n_drafts} {word} er ikke talt med."
     return f"n = {n} afsluttede interview."

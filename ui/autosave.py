@@ -375,7 +375,8 @@ def quote_field(ctx: Ctx, q: svc.QuoteView | None, item_code: str, *, label: str
             "multiline": True, "label": label, "editable": ctx.editable, "acked": _acked(key), "conflicts": [],
             "maxlen": MAX_TEXT, "rows": 3, "newquote": q is None,
             "placeholder": "" if q is not None else "Skriv brugerens ord præcist … (gemmes, mens du skriver)"}
-    _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(on_queue, ctx.iid, key))
+    # a quote changes no section's mark, and its dialog must rerun itself: the plain callback, not `on_queue`
+    _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(apply_queue, ctx.iid, key))
     _catch_up(ctx.iid, key)
 
 
@@ -385,8 +386,10 @@ def _catch_up(iid: str, key: str) -> None:
 
 
 def _in_fragment() -> bool:
+    """Is this a rerun of fragments only (where a fragment-scoped rerun is allowed)? Streamlit 1.67:
+    the run's `fragment_ids_this_run` (empty in a full run, which may also draw fragments)."""
     ctx = st.runtime.scriptrunner.get_script_run_ctx()
-    return bool(ctx and getattr(ctx, "current_fragment_id", None))
+    return bool(ctx and getattr(ctx, "fragment_ids_this_run", None))
 
 
 def acked_json(iid: str) -> str:

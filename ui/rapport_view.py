@@ -258,7 +258,8 @@ def sidebar(g: Guide) -> Filters:
                              "slået til (standard 5). Uden offentliggørelse markeres de kun.")
         st.toggle("Medtag kladder", key=K_DRAFTS,
                   help="Tæl også interview, der ikke er afsluttet. Som standard tælles kun afsluttede; med "
-                       "kladder mærkes alt på siden og i filerne «MED KLADDER».")
+                       "kladder mærkes siden, figurerne og projektmappen «MED KLADDER», og filnavnene får "
+                       "«med_kladder».")
         st.toggle("95 % Wilson-intervaller", key=K_CI,
                   help="Usikkerheden på andelene: streger på kort og søjler, intervaller i tabellen.")
         st.button("Hent data igen", key="rp_reload", on_click=_reload, icon=":material/refresh:",
@@ -588,6 +589,8 @@ def _slug(ctx: Ctx) -> str:
         parts.append(ctx.f.site_type)
     if ctx.f.publish:
         parts.append(f"offentlig_min{ctx.f.min_n}")
+    if ctx.f.drafts:  # issue 14: a file made with the drafts says so in its name
+        parts.append("med_kladder")
     return "_".join(parts)
 
 
@@ -651,7 +654,7 @@ def _image(ctx: Ctx, fid: str, probe: str | None, fmt: str, folder: Path) -> tup
 
 
 def _raw(ctx: Ctx, fmt: str, folder: Path) -> tuple[str, str, str]:
-    name = f"brugerblik_data_{dt.date.today():%Y%m%d}.{fmt}"
+    name = f"brugerblik_data{'_med_kladder' if ctx.f.drafts else ''}_{dt.date.today():%Y%m%d}.{fmt}"
     path = folder / name
     if fmt in ("csv", "xlsx"):
         n = raw.export_file(engine(), ctx.g, path, anonymised=True, drafts=ctx.f.drafts)
@@ -735,7 +738,7 @@ def main() -> None:
     ctx = Ctx(g, f, url, version, data)
     st.markdown(f"**{md(ctx.population_text())}**")
     if f.drafts:  # issue 14: what is made with the drafts is marked
-        st.warning(md(data.drafts_line()) + " Tal, kort og filer på siden tæller interview, der ikke er afsluttet.",
+        st.warning(md(data.drafts_line()) + " Tal, kort og filer på siden tæller også interview, der ikke er afsluttet.",
                    icon=":material/edit_note:")
     else:
         st.caption(md(data.drafts_line()))

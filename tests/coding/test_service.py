@@ -23,6 +23,8 @@ def ivs(engine, guide):
     with session_scope(engine) as s:
         site = store.ensure_site(s, "Amadeus", "vaerested")
         ivs = [store.create_interview(s, guide, site, interviewer="Ida") for _ in range(2)]
+        for iv in ivs:
+            iv.status = "complete"  # finished interviews: the quote bank's export counts those (issue 14)
         qs = [Quote(interview_id=iv.id, item_code="hvorfor_her", text=f"Jeg kommer her for rytmen {i}.",
                     created_by="Ida") for i, iv in enumerate(ivs)]
         s.add_all(qs)

@@ -84,7 +84,7 @@ def test_cli_export_leaves_the_draft_out_unless_asked(study, tmp_path, capsys):
     f1, f2 = tmp_path / "a.csv", tmp_path / "b.csv"
     assert main(["--db", url, "export", "raw", str(f1)]) == 0
     out = capsys.readouterr().out
-    assert "Eksporterede 61 respondenter" in out and "1 kladde (ikke afsluttede interview) er ikke eksporteret" in out
+    assert "Eksporterede 61 respondenter" in out and "1 kladde (ikke afsluttet interview) er ikke eksporteret" in out
     assert main(["--db", url, "export", "raw", str(f2), "--med-kladder"]) == 0
     out = capsys.readouterr().out
     assert "Eksporterede 62 respondenter" in out and "MED KLADDER" in out
@@ -121,3 +121,14 @@ def test_a_figure_made_with_drafts_says_so_in_its_title(study, tmp_path, capsys)
     assert "n = 61 afsluttede interview; 1 kladde er ikke talt med." in out and "MED KLADDER: n = 62" in out
     assert "MED KLADDER" not in plain.read_text(encoding="utf-8")
     assert "MED KLADDER" in marked.read_text(encoding="utf-8")  # in the title (JSON: «·» escaped)
+
+
+def test_refi_qda_and_the_quote_bank_download_leave_the_drafts_quote_out_unless_asked(study):
+    from coding import service
+    from exports import qdpx
+
+    e, g, text = study["engine"], study["guide"], "Et citat fra en kladde."
+    assert not any(text in t for t in qdpx.build_project(e, g).files.values())
+    assert any(text in t for t in qdpx.build_project(e, g, drafts=True).files.values())
+    assert text not in set(service.export_quotes(e, g)["Citat"])
+    assert text in set(service.export_quotes(e, g, drafts=True)["Citat"])
