@@ -61,6 +61,7 @@ from coding.codebook import Code, record_decision
 from coding.transcripts import (CodeLike, CodingView, QuoteCode, check_source, descendants, resolve_codes,
                                 turn_decisions_to_rejected)
 from survey.clock import aware
+from survey.db import get_by_id
 from survey.guide import Guide
 from survey.interview import TRANSCRIPT_LABEL, quote_question  # noqa: F401 (TRANSCRIPT_LABEL: re-exported)
 from survey.models import Answer, AuditEntry, Interview, Quote, Site, utcnow
@@ -316,11 +317,7 @@ def quote_bank(s: Session, guide: Guide, *, search: Optional[str] = None, group:
 
 
 def _get_quote(s: Session, quote_id: Union[int, str]) -> Quote:
-    try:
-        qid = int(quote_id)
-    except (TypeError, ValueError):
-        qid = None
-    q = s.get(Quote, qid) if qid is not None else None
+    q = get_by_id(s, Quote, quote_id)
     if q is None:
         raise QuoteBankError(f"Citat {quote_id!r} findes ikke (er det slettet?).")
     return q

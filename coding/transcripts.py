@@ -103,6 +103,7 @@ from sqlmodel import Session
 
 from coding.codebook import SOURCES, Code, CodeDecision, CodebookError, all_codes, get_code, record_decision
 from survey.clock import aware
+from survey.db import get_by_id
 from survey.models import AuditEntry, Interview, Quote, QuoteCode, Segment, SegmentCode, Site, Transcript, utcnow
 from survey.privacy import refuse_for_target, refuse_if_withdrawn
 from survey.store import StoreError, interview_by_respondent
@@ -657,11 +658,7 @@ def list_transcripts(s: Session, respondent: Union[str, Interview, None] = None)
 def _get_segment(s: Session, segment_id: Union[int, str, Segment]) -> Segment:
     if isinstance(segment_id, Segment):
         return segment_id
-    try:
-        sid = int(segment_id)
-    except (TypeError, ValueError):
-        sid = None
-    seg = s.get(Segment, sid) if sid is not None else None
+    seg = get_by_id(s, Segment, segment_id)
     if seg is None:
         raise TranscriptError(f"Segment {segment_id!r} findes ikke (er transskriptionen slettet?).")
     return seg

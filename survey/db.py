@@ -286,6 +286,16 @@ def retrying(fn: Callable[[], T], *, attempts: int = 8, first_wait: float = 0.05
     raise AssertionError("unreachable")
 
 
+def get_by_id(s: Session, model, raw):
+    """The row of `model` whose integer id is `raw` (a number or its text), or None — also for
+    anything that is not a number (an id from a form field or a URL)."""
+    try:
+        rid = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return s.get(model, rid)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
