@@ -191,7 +191,8 @@ def _print_report(make, args=None) -> int:
 
 
 def _print_counted(args, to_stderr: bool) -> None:
-    line = args.report_data.drafts_line() if getattr(args, "report_data", None) is not None else _data(args).drafts_line()
+    """What the command counted, from the data it used (`args.report_data`, set by the command)."""
+    line = args.report_data.drafts_line()
     print(line if to_stderr else f"\n{line}", file=sys.stderr if to_stderr else sys.stdout)
 
 
@@ -891,6 +892,13 @@ def _configure_logging() -> None:
                             format="%(levelname)s %(name)s: %(message)s")
 
 
+def _med_kladder(p: argparse.ArgumentParser) -> None:
+    """--med-kladder (issue 14): the reports and exports count completed interviews unless it is given."""
+    p.add_argument("--med-kladder", dest="med_kladder", action="store_true",
+                   help="tæl også kladder (ikke afsluttede interview) med; tabeller, figurer og projektmappen "
+                        "mærkes «MED KLADDER», rådatafiler i kommandoens udskrift")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="brugerblik", description="Brugerblik: kvalitative brugerundersøgelser.",
@@ -936,9 +944,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fritekst uden anonymisering (kun inden for forskergruppen)")
     e.add_argument("--kilde", choices=["sagsbehandler", "kontaktperson", "leder", "journal"],
                    help="med raw: eksportér en anden kilde end brugernes interview (samme format som import --kilde)")
-    e.add_argument("--med-kladder", dest="med_kladder", action="store_true",
-                   help="tæl også kladder (ikke afsluttede interview) med; tabeller, figurer og projektmappen "
-                        "mærkes «MED KLADDER», rådatafiler i kommandoens udskrift")
+    _med_kladder(e)
     e.set_defaults(func=cmd_export)
 
     t = sub.add_parser("table", help="en af rapportens tabeller")
@@ -948,8 +954,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--group", help="kun én brugergruppe (kode)")
     t.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
     t.add_argument("--probe", help="probe til fig4 (fx rytme)")
-    t.add_argument("--med-kladder", dest="med_kladder", action="store_true",
-                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
+    _med_kladder(t)
     t.set_defaults(func=cmd_table)
 
     k = sub.add_parser("kvalitetskort", help="kvalitetskortets tal")
@@ -960,8 +965,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--intervals", action="store_true", help="vis 95 %% Wilson-intervaller")
     k.add_argument("--publish", action="store_true", help="til offentliggørelse: punkter med n under --min-n udelades")
     k.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
-    k.add_argument("--med-kladder", dest="med_kladder", action="store_true",
-                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
+    _med_kladder(k)
     k.set_defaults(func=cmd_kvalitetskort)
 
     f = sub.add_parser("figure", help="en af rapportens figurer som billede")
@@ -973,8 +977,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--intervals", action="store_true")
     f.add_argument("--publish", action="store_true", help="til offentliggørelse: små grupper udelades")
     f.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
-    f.add_argument("--med-kladder", dest="med_kladder", action="store_true",
-                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
+    _med_kladder(f)
     f.set_defaults(func=cmd_figure)
 
     r = sub.add_parser("report", help="Excel-projektmappe med tabeller, figurer og kvalitetskort")
@@ -983,8 +986,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
     r.add_argument("--publish", action="store_true", help="til offentliggørelse: små grupper undertrykkes")
     r.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
-    r.add_argument("--med-kladder", dest="med_kladder", action="store_true",
-                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
+    _med_kladder(r)
     r.set_defaults(func=cmd_report)
 
     x = sub.add_parser("crosstab", help="krydstabel af to kodede variable")
@@ -993,8 +995,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--format", choices=["csv", "md"], default="md")
     x.add_argument("--group")
     x.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
-    x.add_argument("--med-kladder", dest="med_kladder", action="store_true",
-                   help="tæl også kladder (ikke afsluttede interview) med; resultatet mærkes")
+    _med_kladder(x)
     x.set_defaults(func=cmd_crosstab)
 
     d = sub.add_parser("demo", help="indlæs den syntetiske demoundersøgelse (61 respondenter)")

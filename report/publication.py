@@ -52,7 +52,8 @@ __all__ = [
     "N_COLUMNS", "hidden", "hidden_rows", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
     "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
     "topic_label", "probe_short", "pct", "da3", "fmt3", "points", "population_line", "md_table",
- "drafts_line",]
+    "drafts_line",
+]
 
 I_ALT = "i_alt"
 UOPLYST = "uoplyst"

@@ -15,7 +15,7 @@ import streamlit as st
 
 from survey import auth
 from survey.db import database_url, get_engine
-from survey.clock import DEFAULT_ZONE as DEFAULT_TZ  # one study zone
+from survey.clock import zone  # the study's zone when the browser gives none
 from survey.guide import Guide, GuideError, load_guide
 
 log = logging.getLogger("brugerblik.ui")
@@ -110,15 +110,16 @@ def err_key(key: str) -> str:
 
 
 def tz() -> dt.tzinfo:
-    name = None
+    """The browser's zone; without one (tests, bare mode) or with an unknown name, the study's
+    (`survey.clock.zone`)."""
     try:
         name = st.context.timezone
     except Exception:  # no browser context (tests, bare mode)
         name = None
     try:
-        return zoneinfo.ZoneInfo(name or DEFAULT_TZ)
+        return zoneinfo.ZoneInfo(name) if name else zone()
     except Exception:
-        return zoneinfo.ZoneInfo(DEFAULT_TZ)
+        return zone()
 
 
 def local(t: dt.datetime | None) -> dt.datetime | None:
