@@ -32,6 +32,11 @@ def zone() -> dt.tzinfo:
         return zoneinfo.ZoneInfo(DEFAULT_ZONE)
 
 
+def today(tz: dt.tzinfo | None = None) -> dt.date:
+    """Today's date where a person reads it (`zone()` unless `tz` is given), not the machine's."""
+    return utcnow().astimezone(tz or zone()).date()
+
+
 def local_text(t: dt.datetime, tz: dt.tzinfo | None = None) -> str:
     """`t` as a person reads it, with the zone named: «2026-12-04 22:40 (Europe/Copenhagen, UTC+01:00)»."""
     z = tz or zone()

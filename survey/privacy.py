@@ -90,6 +90,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from survey import auth, db
+from survey import clock
 from survey.clock import aware, from_text, to_text
 from survey.guide import CPR_RE, Guide, load_guide
 from survey.models import AuditEntry, ConsentWithdrawal, Interview, StudySetting, new_id, utcnow
@@ -166,7 +167,7 @@ def withdraw(engine: Engine, respondent_id: str, purpose: str, *, withdrawn_on: 
         raise PrivacyError(f"Ukendt samtykke {str(purpose)[:20]!r} — tilladt: interview eller journal.")
     who = _who(principal, who, "respondent.withdraw")
     why = check_reason(reason)
-    today = today or dt.date.today()
+    today = today or clock.today()
     on = withdrawn_on or today
     if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
         raise PrivacyError("Datoen for tilbagetrækningen skal være en dato (ÅÅÅÅ-MM-DD).")
@@ -670,7 +671,7 @@ def retention_reminder(engine_or_session, user_guide: Guide | None = None, *, to
         if not inspect(s.connection()).has_table(StudySetting.__tablename__):
             return None
         end = end_date(s)
-        today = today or dt.date.today()
+        today = today or clock.today()
         if end is None or today <= end:
             return None
         if user_guide is None:

@@ -76,7 +76,8 @@ def withdrawal_form(p: auth.Principal, rid: str, key: str) -> None:
         st.error("Vælg, hvad samtykket trækkes tilbage til.")
         return
     try:
-        v = privacy.withdraw(engine(), rid, purpose, withdrawn_on=on, reason=reason, principal=p)
+        v = privacy.withdraw(engine(), rid, purpose, withdrawn_on=on, reason=reason, principal=p,
+                             today=today())
     except StoreError as e:  # PrivacyError, AuthError: Danish
         st.error(md(str(e)))
         return

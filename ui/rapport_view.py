@@ -57,7 +57,7 @@ from survey.files import write_atomic
 from survey.guide import Guide
 from survey.store import StoreError
 from ui import rapport_sources as RS
-from ui.common import engine, guide, inject_css, md, require_page
+from ui.common import engine, guide, inject_css, md, require_page, today
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -625,7 +625,7 @@ def offer(slot: str, sig: tuple, label: str) -> Built | None:
 
 
 def _workbook(ctx: Ctx, folder: Path) -> tuple[str, str, str]:
-    name = f"brugerblik_rapport_{_slug(ctx)}_{dt.date.today():%Y%m%d}.xlsx"
+    name = f"brugerblik_rapport_{_slug(ctx)}_{today():%Y%m%d}.xlsx"
     t0 = dt.datetime.now()
     # the data this page already holds: the workbook does not load the store again
     workbook.build_workbook(engine(), ctx.g, folder / name, group=ctx.f.group, site_type=ctx.f.site_type,
@@ -654,7 +654,7 @@ def _image(ctx: Ctx, fid: str, probe: str | None, fmt: str, folder: Path) -> tup
 
 
 def _raw(ctx: Ctx, fmt: str, folder: Path) -> tuple[str, str, str]:
-    name = f"brugerblik_data{'_med_kladder' if ctx.f.drafts else ''}_{dt.date.today():%Y%m%d}.{fmt}"
+    name = f"brugerblik_data{'_med_kladder' if ctx.f.drafts else ''}_{today():%Y%m%d}.{fmt}"
     path = folder / name
     if fmt in ("csv", "xlsx"):
         n = raw.export_file(engine(), ctx.g, path, anonymised=True, drafts=ctx.f.drafts)

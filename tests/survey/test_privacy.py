@@ -24,7 +24,7 @@ from coding.anonymise import export_masker
 from coding import transcripts as tr
 from exports import qdpx, raw, spss, workbook
 from report import registry as R
-from survey import auth, demo, privacy, source_store, store, sync, wideio
+from survey import auth, clock, demo, privacy, source_store, store, sync, wideio
 from survey import interview as svc
 from survey.db import make_engine, session_scope
 from survey.models import Answer, AuditEntry, Interview, MergeConflict, Quote
@@ -160,7 +160,7 @@ def test_withdrawal_of_the_interview_blocks_new_data_and_every_export_leaves_the
     again = privacy.withdraw(study, rid, "interview", reason="igen", who="x")
     assert again.already and again.reason == "Ringede og bad om det"
     with pytest.raises(privacy.PrivacyError, match="fremtiden"):
-        privacy.withdraw(study, other, "interview", withdrawn_on=dt.date.today() + dt.timedelta(days=1), reason="x")
+        privacy.withdraw(study, other, "interview", withdrawn_on=clock.today() + dt.timedelta(days=1), reason="x")
     with pytest.raises(privacy.PrivacyError, match="begrundelse"):
         privacy.withdraw(study, other, "interview", reason="  ")
 
@@ -225,6 +225,20 @@ def _csv(rows) -> bytes:
     for r in rows:
         buf.write(",".join(r) + "\r\n")
     return buf.getvalue().encode("utf-8")
+
+
+def test_today_is_the_study_zones_date_not_the_machines(study, monkeypatch):
+    """At 23:30 UTC on 4 December it is already 5 December in Copenhagen: the app's date field offers
+    the 5th, so the 5th is today, not the future (CI failed on this an hour before midnight)."""
+    monkeypatch.setenv("BRUGERBLIK_TZ", "Europe/Copenhagen")
+    monkeypatch.setattr(clock, "utcnow", lambda: dt.datetime(2026, 12, 4, 23, 30, tzinfo=dt.timezone.utc))
+    assert clock.today() == dt.date(2026, 12, 5)
+    assert clock.today(dt.timezone.utc) == dt.date(2026, 12, 4)
+    rid = _rich_users(study)[0]
+    with pytest.raises(privacy.PrivacyError, match="fremtiden"):
+        privacy.withdraw(study, rid, "interview", withdrawn_on=dt.date(2026, 12, 6), reason="x", who="fie")
+    v = privacy.withdraw(study, rid, "interview", withdrawn_on=dt.date(2026, 12, 5), reason="x", who="fie")
+    assert v.withdrawn_on == dt.date(2026, 12, 5) and not v.already
 
 
 def test_withdrawal_of_journal_consent_closes_the_case_file_and_exports_leave_the_extracts_out(study, guide,
