@@ -204,7 +204,7 @@ def cmd_table(args) -> int:
         data = args.report_data = _data(args)
         sources = data.all_sources() if registry.is_source_table(str(args.id).strip().lower()) else None
         return registry.render(args.id, data.wide, _guide(args), fmt=args.format, group=args.group,
-                               site_type=args.site_type, probe=args.probe, frames=sources)
+                               site_type=args.site_type, probe=args.probe, frames=sources, cuts=_cuts_of(args))
 
     return _print_report(make, args)
 
@@ -218,7 +218,7 @@ def cmd_kvalitetskort(args) -> int:
     def make() -> str:
         args.report_data = _data(args)
         return registry.render("kvalitetskort", args.report_data.wide, _guide(args), fmt=args.format,
-                               group=args.group, site_type=args.site_type)
+                               group=args.group, site_type=args.site_type, cuts=_cuts_of(args))
 
     return _print_report(make, args)
 
@@ -258,7 +258,7 @@ def cmd_crosstab(args) -> int:
     def make() -> str:
         args.report_data = _data(args)
         return crosstab.render_crosstab(args.report_data.wide, _guide(args), args.a, args.b, fmt=args.format,
-                                        group=args.group, site_type=args.site_type)
+                                        group=args.group, site_type=args.site_type, cuts=_cuts_of(args))
 
     return _print_report(make, args)
 
@@ -899,6 +899,27 @@ def _med_kladder(p: argparse.ArgumentParser) -> None:
                         "mærkes «MED KLADDER», rådatafiler i kommandoens udskrift")
 
 
+def _cuts(p: argparse.ArgumentParser, grouping: bool = True) -> None:
+    """The report's other cuts (issue 14): filters on arbejdsmarkedsperspektiv, site and interviewer,
+    and (`grouping`) the grouping of a table by group."""
+    p.add_argument("--perspektiv", choices=["reelt", "ikke_reelt"], help="kun brugere med (ikke) reelt "
+                   "arbejdsmarkedsperspektiv")
+    p.add_argument("--sted", help="kun ét sted (stedets navn)")
+    p.add_argument("--interviewer", help="kun én interviewers interview (interviewerkoden)")
+    if grouping:
+        p.add_argument("--efter", choices=["brugergruppe", "perspektiv", "sted", "interviewer"],
+                       help="gruppér rækkerne efter brugergruppe (standard), arbejdsmarkedsperspektiv, sted "
+                            "eller interviewer; kvalitetskortet: ét kort pr. gruppe")
+
+
+def _cuts_of(args):
+    """The `report.population.Cuts` of the command's options (TableError for a wrong value)."""
+    from report.population import Cuts  # only the report commands load it (start-up time)
+
+    return Cuts(perspektiv=args.perspektiv, site=args.sted, interviewer=args.interviewer,
+                by=getattr(args, "efter", None))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="brugerblik", description="Brugerblik: kvalitative brugerundersøgelser.",
@@ -954,6 +975,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--group", help="kun én brugergruppe (kode)")
     t.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
     t.add_argument("--probe", help="probe til fig4 (fx rytme)")
+    _cuts(t)
     _med_kladder(t)
     t.set_defaults(func=cmd_table)
 
@@ -965,6 +987,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--intervals", action="store_true", help="vis 95 %% Wilson-intervaller")
     k.add_argument("--publish", action="store_true", help="til offentliggørelse: punkter med n under --min-n udelades")
     k.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    _cuts(k)
     _med_kladder(k)
     k.set_defaults(func=cmd_kvalitetskort)
 
@@ -995,6 +1018,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--format", choices=["csv", "md"], default="md")
     x.add_argument("--group")
     x.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    _cuts(x, grouping=False)
     _med_kladder(x)
     x.set_defaults(func=cmd_crosstab)
 
@@ -1106,6 +1130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return args.func(args)
+    except BrokenPipeError:  # `brugerblik table … | head`: the reader stopped; no traceback, no more output
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (BackupError, SchemaError) as e:
         print(str(e), file=sys.stderr)
         return 1

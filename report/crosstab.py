@@ -18,7 +18,7 @@ import pandas as pd
 from archetypes.model import GROUP_ORDER
 from report.counting import column, factor, grid, numbers, share
 from report.errors import TableError, allowed
-from report.population import check_group, check_site_type, group_codes, population
+from report.population import NO_CUTS, Cuts, check_group, check_site_type, group_codes, population
 from report.publication import I_ALT, md_table, pct, population_line, value_label
 from report.tables import AGE_BANDS, FORMATS, choices, resolve_guide, to_csv
 from survey.guide import Guide
@@ -119,8 +119,9 @@ def crosstab_note(t: pd.DataFrame) -> str:
 
 
 def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: str = "md",
-                    group: str | None = None, site_type: str | None = None) -> str:
-    """`crosstab` of `a` × `b` for the population (`group`, `site_type`) as CSV or Markdown.
+                    group: str | None = None, site_type: str | None = None, cuts: Cuts | None = None) -> str:
+    """`crosstab` of `a` × `b` for the population (`group`, `site_type`, the `cuts`' filters) as CSV
+    or Markdown.
 
     CSV: the DataFrame's columns (counts as integers, shares as 3-digit decimals, blank when
     n = 0), header first; who was left out is not in the CSV (it stays one table) but in the
@@ -132,7 +133,8 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
         raise allowed("format", fmt, FORMATS)
     check_group(group)
     check_site_type(site_type)
-    pop = population(wide_df, group, site_type) if (group or site_type) else wide_df
+    cuts = cuts or NO_CUTS
+    pop = population(wide_df, group, site_type, cuts) if (group or site_type or cuts.filters) else wide_df
     t = crosstab(pop, guide, a, b)
     if fmt == "csv":
         return to_csv(t)
@@ -146,7 +148,8 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
         rows.append(cells)
     label_a = guide.item(a).label if a in guide.items else a
     label_b = guide.item(b).label if b in guide.items else b
-    head = [f"## Krydstabel: {label_a} × {label_b}", "", population_line(guide, group, site_type, len(pop)), ""]
+    head = [f"## Krydstabel: {label_a} × {label_b}", "", population_line(guide, group, site_type, len(pop),
+                                                                                cuts=cuts.words()), ""]
     body = md_table([label_a] + [crosstab_label(guide, b, v) for v in levels] + ["n"], rows,
                     [False] + [True] * (len(levels) + 1))
     notes = ["Antal (procent af rækkens n); n = respondenter med svar på begge variable.", crosstab_note(t)]

@@ -1,5 +1,6 @@
-"""Who a table is computed on: the *effective* user group of every respondent and the population
-filter (user group, site type).
+"""Who a table is computed on: the *effective* user group of every respondent, the population
+filter (user group, site type and the report's other cuts: arbejdsmarkedsperspektiv, site,
+interviewer) and the grouping of every table "by group" (`BY`).
 
 The effective group is the researcher's ``brugergruppe`` if given, else the default rule on
 ``arketype`` and ``age`` (`archetypes.effective_group`, vectorised here). Respondents with no
@@ -8,6 +9,8 @@ group" uses the effective group; `group_rows` gives the report's row order (``GR
 ``uoplyst`` when non-zero) and `keep_group` limits a by-group table to one group and «I alt».
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,10 +21,72 @@ from report.counting import column, eq, equals, factor, numbers
 from report.errors import allowed
 from report.publication import I_ALT, UOPLYST
 
-__all__ = ["SITE_TYPES", "group_codes", "effective_groups", "check_group", "check_site_type", "population",
-           "group_rows", "keep_group"]
+__all__ = ["SITE_TYPES", "PERSPEKTIV", "BY", "Cuts", "group_codes", "effective_groups", "check_group",
+           "check_site_type", "check_by", "population", "group_rows", "row_column", "keep_group"]
 
 SITE_TYPES: tuple[str, ...] = ("boform", "vaerested")
+#: the report's second grouping (instrument.md §5): ``arbejdsmarkedsperspektiv``
+PERSPEKTIV: tuple[str, ...] = ("reelt", "ikke_reelt")
+#: the groupings of a table "by group" (CLI --efter, the Rapport page) -> the wide frame's column
+BY: dict[str, str] = {"brugergruppe": "brugergruppe", "perspektiv": "arbejdsmarkedsperspektiv",
+                      "sted": "site", "interviewer": "interviewer"}
+
+
+@dataclass(frozen=True)
+class Cuts:
+    """The report's cuts beside user group and site type (issue 14): a population filter on
+    arbejdsmarkedsperspektiv (`perspektiv`: reelt | ikke_reelt), one site (`site`, its name) or one
+    interviewer (`interviewer`, the code the interview was recorded under), and the grouping `by`
+    (a key of `BY`) of every table "by group" (None: each table's own rows — by user group). The
+    default cuts nothing."""
+    perspektiv: str | None = None
+    site: str | None = None
+    interviewer: str | None = None
+    by: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("perspektiv", "site", "interviewer"):
+            v = getattr(self, name)
+            object.__setattr__(self, name, (str(v).strip() or None) if v is not None else None)
+        object.__setattr__(self, "by", (str(self.by).strip().lower() or None) if self.by else None)
+        if self.perspektiv is not None and self.perspektiv not in PERSPEKTIV:
+            raise allowed("arbejdsmarkedsperspektiv", self.perspektiv, PERSPEKTIV)
+        if self.by is not None:
+            check_by(self.by)
+
+    @property
+    def filters(self) -> bool:
+        """True when the cuts filter the population (a grouping alone does not)."""
+        return any((self.perspektiv, self.site, self.interviewer))
+
+    def words(self) -> list[str]:
+        """The filters as the population line names them: «arbejdsmarkedsperspektiv reelt», «sted Basen»."""
+        out = []
+        if self.perspektiv:
+            out.append(f"arbejdsmarkedsperspektiv {'reelt' if self.perspektiv == 'reelt' else 'ikke reelt'}")
+        if self.site:
+            out.append(f"sted {self.site}")
+        if self.interviewer:
+            out.append(f"interviewer {self.interviewer}")
+        return out
+
+
+def check_by(by: str | None) -> str:
+    """The grouping `by` if it is one of `BY` (None: brugergruppe); else TableError listing them."""
+    if by is None:
+        return "brugergruppe"
+    if by not in BY:
+        raise allowed("gruppering", by, list(BY))
+    return by
+
+
+NO_CUTS = Cuts()
+
+
+def row_column(by: str | None = "brugergruppe") -> str:
+    """The first column of a table grouped `by` (the wide frame's code: brugergruppe,
+    arbejdsmarkedsperspektiv, site, interviewer)."""
+    return BY[check_by(by)]
 
 _ARCHETYPE_CODES = list(RULE)
 _RULE_TARGET = np.array([GROUP_ORDER.index(RULE[a]) if RULE[a] else -2 for a in _ARCHETYPE_CODES] + [-1],
@@ -67,14 +132,24 @@ def check_site_type(site_type: str | None) -> None:
         raise allowed("stedtype", site_type, SITE_TYPES)
 
 
-def population(df: pd.DataFrame, group: str | None = None, site_type: str | None = None) -> pd.DataFrame:
+def _check_present(df: pd.DataFrame, code: str, value: str, word: str) -> None:
+    """A site or interviewer filter names one the study has (else TableError listing those it has)."""
+    seen = sorted({str(v) for v in column(df, code).tolist() if isinstance(v, str) and v.strip()}, key=str.casefold)
+    if value not in seen:
+        raise allowed(word, value, seen)
+
+
+def population(df: pd.DataFrame, group: str | None = None, site_type: str | None = None,
+               cuts: Cuts | None = None) -> pd.DataFrame:
     """The respondents a table is computed on, with ``brugergruppe`` = the effective group.
 
     `group` (a code of `GROUPS`) keeps the respondents whose *effective* group it is;
-    `site_type` (``boform``/``vaerested``) those of that type. Unknown codes raise
-    `TableError`; None or "" means no filter. The input frame is not modified.
+    `site_type` (``boform``/``vaerested``) those of that type; `cuts` those with that
+    arbejdsmarkedsperspektiv, at that site, interviewed by that interviewer. Unknown codes raise
+    `TableError` (a site or interviewer the study does not have too); None or "" means no filter.
+    The input frame is not modified.
     """
-    group, site_type = group or None, site_type or None
+    group, site_type, cuts = group or None, site_type or None, cuts or NO_CUTS
     check_group(group)
     check_site_type(site_type)
     codes = group_codes(df)
@@ -84,16 +159,40 @@ def population(df: pd.DataFrame, group: str | None = None, site_type: str | None
         mask &= codes == GROUP_ORDER.index(group)
     if site_type is not None:
         mask &= eq(df, "site_type", site_type)
+    if cuts.perspektiv is not None:
+        mask &= eq(df, "arbejdsmarkedsperspektiv", cuts.perspektiv)
+    if cuts.site is not None:
+        _check_present(df, "site", cuts.site, "sted")
+        mask &= eq(df, "site", cuts.site)
+    if cuts.interviewer is not None:
+        _check_present(df, "interviewer", cuts.interviewer, "interviewer")
+        mask &= eq(df, "interviewer", cuts.interviewer)
     return out if mask.all() else out.loc[mask]
 
 
-def group_rows(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """(group code per respondent, row levels): GROUP_ORDER, then ``uoplyst`` if needed.
+def group_rows(df: pd.DataFrame, by: str | None = "brugergruppe") -> tuple[np.ndarray, list[str]]:
+    """(row code per respondent, row levels) of a table grouped `by` (a key of `BY`):
 
-    Codes index the levels; ``i_alt`` is not a level (callers add it as the column sum).
+    * brugergruppe — the effective group: GROUP_ORDER;
+    * perspektiv — ``reelt``, ``ikke_reelt``;
+    * sted, interviewer — every value the population has, by name;
+
+    then ``uoplyst`` when some respondent has none. Codes index the levels; ``i_alt`` is not a level
+    (callers add it as the column sum).
     """
-    g = group_codes(df)
-    levels = list(GROUP_ORDER)
+    by = check_by(by)
+    if by != "brugergruppe":
+        g, levels = factor(column(df, BY[by]), PERSPEKTIV if by == "perspektiv" else (), extra=by != "perspektiv")
+        if by != "perspektiv":  # names, case-insensitively
+            order = sorted(range(len(levels)), key=lambda i: str(levels[i]).casefold())
+            rank = np.empty(len(order) + 1, dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            rank[-1] = -1
+            g = rank[g]
+            levels = [levels[i] for i in order]
+    else:
+        g = group_codes(df)
+        levels = list(GROUP_ORDER)
     missing = g < 0
     if missing.any():
         g = np.where(missing, len(levels), g)

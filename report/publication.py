@@ -272,16 +272,19 @@ def points(x: object) -> str:
 
 
 def population_line(guide: Guide | None, group: str | None, site_type: str | None, n: int, *,
-                    of: int | None = None, unit: str = "", lower_site: bool = False) -> str:
+                    of: int | None = None, unit: str = "", lower_site: bool = False,
+                    cuts: Sequence[str] = ()) -> str:
     """«Population: brugergruppe De etniske, stedtype Boform (n = 7).» — «alle respondenter»
     without filters; `of` adds «af M i undersøgelsen», `unit` a word after n («brugere»);
-    `lower_site` writes the site type in lower case (the tables of the other sources)."""
+    `lower_site` writes the site type in lower case (the tables of the other sources); `cuts` are
+    the other filters' words (`report.population.Cuts.words`: «arbejdsmarkedsperspektiv reelt»)."""
     parts = []
     if group:
         parts.append(f"brugergruppe {group_label(group)}")
     if site_type:
         label = value_label(guide, "site_type", site_type)
         parts.append(f"stedtype {label.lower() if lower_site else label}")
+    parts.extend(cuts)
     count = f"n = {n}" + (f" {unit}" if unit else "") + (f" af {of} i undersøgelsen" if of is not None else "")
     return f"Population: {', '.join(parts) if parts else 'alle respondenter'} ({count})."
 

@@ -21,16 +21,19 @@ import numpy as np
 import pandas as pd
 
 from report.counting import share, wilson
-from report.population import population
-from report.publication import (DEFAULT_MIN_N, da3, hidden, md_table, not_on_map, probe_short,
-                                small_n_note)
-from report.tables import probe_counts, resolve_guide
+from report.population import group_rows, population, row_column
+from report.publication import (DEFAULT_MIN_N, I_ALT, da3, hidden, md_table, not_on_map, probe_short,
+                                small_n_note, value_label)
+from report.tables import ROW_HEADINGS, probe_counts, resolve_guide
 from survey.guide import Guide
 
-__all__ = ["CSV_COLUMNS", "kvalitetskort", "crosses_diagonal", "kvalitetskort_points", "markdown_body"]
+__all__ = ["CSV_COLUMNS", "kvalitetskort", "kvalitetskort_by", "crosses_diagonal", "kvalitetskort_points",
+           "markdown_body"]
 
 #: the CSV's columns (method.md); the DataFrame holds more
 CSV_COLUMNS: list[str] = ["kode", "spoergsmaal", "n", "udbytte", "vigtighed", "gap"]
+#: … and of a map per group (`kvalitetskort_by`; designed here), after the grouping's column
+CSV_COLUMNS_BY: list[str] = ["respondenter", *CSV_COLUMNS]
 
 
 def kvalitetskort(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None, *,
@@ -61,6 +64,24 @@ def kvalitetskort(df: pd.DataFrame, guide: Guide | None = None, group: str | Non
                          "suppressed": not_on_map(n, min_n)})
 
 
+def kvalitetskort_by(df: pd.DataFrame, guide: Guide | None = None, by: str | None = None, *,
+                     min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
+    """One quality map per row of the grouping `by` (`report.population.group_rows`: user group,
+    arbejdsmarkedsperspektiv, site, interviewer; ``uoplyst`` when some respondent has none), then the
+    whole population as ``i_alt``: `kvalitetskort`'s rows block by block, with the grouping's column
+    and the block's number of respondents (``respondenter``) first. Every map has the same probes in guide order, so blocks compare row by row."""
+    g = resolve_guide(guide)
+    codes, levels = group_rows(df, by)
+    blocks = []
+    for i, level in enumerate([*levels, I_ALT]):
+        part = df if level == I_ALT else df[codes == i]
+        t = kvalitetskort(part, g, min_n=min_n)
+        t.insert(0, row_column(by), level)
+        t.insert(1, "respondenter", len(part))
+        blocks.append(t)
+    return pd.concat(blocks, ignore_index=True)
+
+
 def crosses_diagonal(v_lo, v_hi, u_lo, u_hi) -> np.ndarray:
     """True where the box [v_lo, v_hi] × [u_lo, u_hi] touches or crosses the line y = x.
 
@@ -89,8 +110,18 @@ def kvalitetskort_points(df: pd.DataFrame, guide: Guide | None = None, group: st
     return t
 
 
-def markdown_body(t: pd.DataFrame, min_n: int = DEFAULT_MIN_N) -> tuple[str, list[str]]:
-    """(the Markdown table, the notes under it): n marked * where publication would hide it."""
+def markdown_body(t: pd.DataFrame, min_n: int = DEFAULT_MIN_N, guide: Guide | None = None) -> tuple[str, list[str]]:
+    """(the Markdown table, the notes under it): n marked * where publication would hide it. A map
+    per group (`kvalitetskort_by`) is one table per group, each under its group's name and n."""
+    by_col = t.columns[0] if len(t.columns) and t.columns[0] != "kode" else None
+    if by_col is not None:
+        parts, notes = [], []
+        for level, block in t.groupby(by_col, sort=False):
+            body, notes = markdown_body(block.drop(columns=[by_col, "respondenter"]), min_n)
+            k = int(block["respondenter"].iloc[0])
+            parts.append(f"### {ROW_HEADINGS.get(by_col, by_col)}: {value_label(guide, by_col, level)} "
+                         f"({k} respondent{'er' if k != 1 else ''}{' *' if hidden(k, min_n) else ''})\n\n{body}")
+        return "\n\n".join(parts), notes
     rows = []
     for r in t.itertuples():
         flag = " *" if hidden(r.n, min_n) else ""

@@ -22,14 +22,15 @@ from typing import Callable, Mapping
 import pandas as pd
 
 from report import quality_map, tables, triangulation
-from report.errors import allowed
-from report.population import SITE_TYPES, check_group, check_site_type, keep_group, population
+from report.errors import TableError, allowed
+from report.population import (BY, NO_CUTS, SITE_TYPES, Cuts, check_by, check_group, check_site_type, keep_group,
+                               population, row_column)
 from report.publication import DEFAULT_MIN_N, population_line
 from survey.guide import Guide
 from survey.sources import source_status
 
-__all__ = ["RESPONDENT_TABLES", "SOURCE_TABLES", "TABLES", "TITLES", "CSV_COLUMNS", "FORMATS", "check_table_id",
-           "is_source_table", "compute", "render"]
+__all__ = ["RESPONDENT_TABLES", "SOURCE_TABLES", "TABLES", "TITLES", "CSV_COLUMNS", "FORMATS", "BY_TABLES",
+           "check_table_id", "check_grouping", "is_source_table", "compute", "render"]
 
 FORMATS = tables.FORMATS
 
@@ -54,6 +55,11 @@ SOURCE_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
     "planer": triangulation.planer,
     "enighed": triangulation.enighed_bruger_sagsbehandler,
 }
+
+#: the users' tables with a row per group: their rows follow a grouping (`report.population.BY`: CLI
+#: --efter, the Rapport page); the quality map with a grouping is one map per group
+BY_TABLES: frozenset[str] = frozenset({"3.2", "fig3.1", "fig4", *(f"fig7.{n}" for n in tables.FIG7_CODES),
+                                       "kvalitetskort"})
 
 #: every table id, the users' tables first
 TABLES: dict[str, Callable[..., pd.DataFrame]] = {**RESPONDENT_TABLES, **SOURCE_TABLES}
@@ -101,21 +107,39 @@ def check_table_id(value: object, *, sources_first: bool = False) -> str:
     return tid
 
 
+def check_grouping(tid: str, by: str | None) -> str | None:
+    """`by` when table `tid` can be grouped so (None: the table's own rows); else TableError naming the
+    tables that can."""
+    if by is None:
+        return None
+    check_by(by)
+    if tid not in BY_TABLES:
+        raise TableError(f"Tabel {tid} har ingen rækker pr. gruppe og kan ikke grupperes (--efter) — det kan: "
+                         f"{', '.join(sorted(BY_TABLES))}.")
+    return by
+
+
 def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | None = None,
             min_n: int = DEFAULT_MIN_N, frames: Mapping[str, pd.DataFrame | None] | None = None,
-            reasons: pd.DataFrame | None = None, guide_cw: Guide | None = None) -> pd.DataFrame:
+            reasons: pd.DataFrame | None = None, guide_cw: Guide | None = None,
+            by: str | None = None) -> pd.DataFrame:
     """Table `tid` on the population `pop` (the users' wide frame, already filtered) in its CSV form.
 
     The users' tables take `probe` (Figur 4) and `min_n` (the quality map's ``suppressed``); the
     tables of the other sources take the source `frames` of those users (informant type -> frame;
     an ``aarsager`` entry is used as `reasons` when none is given) and, for ``enighed``, the
-    case workers' guide `guide_cw`."""
+    case workers' guide `guide_cw`. `by` groups the rows of a table of `BY_TABLES` otherwise than by
+    user group (the quality map: one map per group); the other tables ignore it."""
     if tid in RESPONDENT_TABLES:
         kw: dict[str, object] = {}
         if tid == "fig4":
             kw["probe"] = probe
         if tid == "kvalitetskort":
+            if by is not None:
+                return quality_map.kvalitetskort_by(pop, guide, by, min_n=min_n)
             kw["min_n"] = min_n
+        elif by is not None and tid in BY_TABLES:
+            kw["by"] = by
         return RESPONDENT_TABLES[tid](pop, guide=guide, **kw)
     frames = dict(frames or {})
     if reasons is None:
@@ -136,9 +160,9 @@ def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | No
 def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str = "csv",
            group: str | None = None, site_type: str | None = None, probe: str | None = None, *,
            frames: Mapping[str, pd.DataFrame | None] | None = None, reasons: pd.DataFrame | None = None,
-           guide_cw: Guide | None = None) -> str:
-    """Table `table_id` for the population (`group`, `site_type`) of the wide frame `df`, as CSV or
-    Markdown text (``brugerblik table``).
+           guide_cw: Guide | None = None, cuts: Cuts | None = None) -> str:
+    """Table `table_id` for the population (`group`, `site_type`, the `cuts`' filters) of the wide
+    frame `df`, as CSV or Markdown text (``brugerblik table``), grouped by `cuts.by` when given.
 
     The users' tables with a group keep only that group's rows and «I alt». The tables of the other
     sources take `frames` (informant type -> source frame, see `compute`): `site_type` keeps the users
@@ -147,41 +171,61 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     format, group, site type or probe.
     """
     tid = check_table_id(table_id, sources_first=frames is not None)
-    group, site_type = group or None, site_type or None
+    group, site_type, cuts = group or None, site_type or None, cuts or NO_CUTS
     if fmt not in FORMATS:
         raise allowed("format", fmt, FORMATS)
     check_group(group)
     check_site_type(site_type)
+    by = check_grouping(tid, cuts.by)
     if tid in SOURCE_TABLES:
         return _render_sources(tid, df, frames or {}, reasons=reasons, guide=guide, guide_cw=guide_cw, fmt=fmt,
-                               group=group, site_type=site_type)
+                               group=group, site_type=site_type, cuts=cuts)
     g = tables.resolve_guide(guide)
     kw = {"probe": tables.check_probe(g, probe)} if tid == "fig4" else {}
-    pop = population(df, group, site_type) if (group or site_type) else df
-    out = keep_group(compute(tid, pop, g, **kw), group)
+    pop = population(df, group, site_type, cuts) if (group or site_type or cuts.filters) else df
+    out = compute(tid, pop, g, by=by, **kw)
+    if by is None:
+        out = keep_group(out, group)
     if fmt == "csv":
-        return tables.to_csv(out, CSV_COLUMNS.get(tid))
+        cols = CSV_COLUMNS.get(tid)
+        if tid == "kvalitetskort" and by is not None:
+            cols = [row_column(by), *quality_map.CSV_COLUMNS_BY]
+        return tables.to_csv(out, cols)
     title = TITLES[tid]
     if tid == "fig4" and probe:
         title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
+    if by is not None:
+        title = _regrouped_title(title, by)
     if tid == "kvalitetskort":
-        body, notes = quality_map.markdown_body(out)
+        body, notes = quality_map.markdown_body(out, guide=g)
     else:
         body, notes = tables.markdown_body(tid, out, g)
-    head = [f"## {title}", "", population_line(g, group, site_type, len(pop)), ""]
+    head = [f"## {title}", "", population_line(g, group, site_type, len(pop), cuts=cuts.words()), ""]
     return "\n".join(head + [body, ""] + notes) + ("\n" if notes else "")
+
+
+#: how a title says its grouping: «… efter arbejdsmarkedsperspektiv»
+BY_WORDS: dict[str, str] = {"brugergruppe": "brugergruppe", "perspektiv": "arbejdsmarkedsperspektiv",
+                            "sted": "sted", "interviewer": "interviewer"}
+assert set(BY_WORDS) == set(BY)
+
+
+def _regrouped_title(title: str, by: str) -> str:
+    """The title of a table grouped `by`: its «efter brugergruppe» replaced, else «efter …» added."""
+    words = f"efter {BY_WORDS[by]}"
+    return title.replace("efter brugergruppe", words) if "efter brugergruppe" in title else f"{title} — {words}"
 
 
 def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | None], *,
                     reasons: pd.DataFrame | None, guide: Guide | None, guide_cw: Guide | None, fmt: str,
-                    group: str | None, site_type: str | None) -> str:
+                    group: str | None, site_type: str | None, cuts: Cuts = NO_CUTS) -> str:
     frames = dict(frames)
     if reasons is None:
         reasons = frames.get("aarsager")
-    if group:
+    if group or cuts.filters:
         from survey.source_store import restrict  # start-up: `brugerblik table` of the users' tables needs none
 
-        wide_df = population(wide_df, group, None)
+        wide_df = population(wide_df, group, None, cuts)
         frames = restrict({**frames, "aarsager": reasons}, wide_df)
         reasons = frames.get("aarsager")
     if site_type:
@@ -194,6 +238,7 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
         return tables.to_csv(out)
     body, notes = triangulation.markdown_body(tid, out)
     head = [f"## {TITLES[tid]}", "",
-            population_line(guide, None, site_type, len(wide_df), unit="brugere", lower_site=True), ""]
+            population_line(guide, group, site_type, len(wide_df), unit="brugere", lower_site=True,
+                            cuts=cuts.words()), ""]
     return "\n".join(head + [body, ""] + notes) + "\n"
 

@@ -95,8 +95,8 @@ import pandas as pd
 
 from report.counting import column, eq, equals, factor, grid, numbers, share, wilson
 from report.errors import TableError, allowed
-from report.population import SITE_TYPES, group_rows
-from report.publication import (DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, fmt3, group_label, hidden, md_table,
+from report.population import SITE_TYPES, group_rows, row_column
+from report.publication import (DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, fmt3, hidden, md_table,
                                 pct, site_labels, small_n_note, value_label)
 from survey.files import csv_text
 from survey.guide import Guide, load_guide
@@ -131,12 +131,13 @@ def choices(guide: Guide, code: str) -> list[str]:
     return guide.item(code).choice_values() if code in guide.items else []
 
 
-def _distribution(df: pd.DataFrame, code: str, known: Sequence[str], *, blank_row: str) -> pd.DataFrame:
-    """Long table brugergruppe × value of `code` with antal, andel, n (see module doc).
+def _distribution(df: pd.DataFrame, code: str, known: Sequence[str], *, blank_row: str,
+                  by: str = "brugergruppe") -> pd.DataFrame:
+    """Long table group (`by`) × value of `code` with antal, andel, n (see module doc).
 
     blank_row: "always" or "nonzero" — when to list blanks as ``ikke_besvaret``.
     """
-    g, g_levels = group_rows(df)
+    g, g_levels = group_rows(df, by)
     vc, v_levels = factor(column(df, code), known)
     blank = vc < 0  # only true blanks: every value seen is a level
     if blank_row == "always" or blank.any():
@@ -149,7 +150,7 @@ def _distribution(df: pd.DataFrame, code: str, known: Sequence[str], *, blank_ro
     antal = counts.ravel()
     n_long = np.repeat(n, len(v_levels))
     return pd.DataFrame({
-        "brugergruppe": np.repeat(np.array(rows, dtype=object), len(v_levels)),
+        row_column(by): np.repeat(np.array(rows, dtype=object), len(v_levels)),
         "svar": np.tile(np.array(v_levels, dtype=object), len(rows)),
         "antal": antal.astype(np.int64),
         "andel": share(antal, n_long),
@@ -177,13 +178,13 @@ def tabel_3_1(df: pd.DataFrame, guide: Guide | None = None) -> pd.DataFrame:
                          "antal": np.asarray(counts, dtype=np.int64)})
 
 
-def tabel_3_2(df: pd.DataFrame, guide: Guide | None = None) -> pd.DataFrame:
-    """Tabel 3.2: ``brugergruppe,kvinde,mand,i_alt`` by effective group, last row ``i_alt``."""
-    g, levels = group_rows(df)
+def tabel_3_2(df: pd.DataFrame, guide: Guide | None = None, by: str = "brugergruppe") -> pd.DataFrame:
+    """Tabel 3.2: ``brugergruppe,kvinde,mand,i_alt`` by effective group (or grouped `by`), last row ``i_alt``."""
+    g, levels = group_rows(df, by)
     sex, _ = factor(column(df, "gender"), ("kvinde", "mand"), extra=False)
     counts = grid(g, len(levels), sex, 2)
     total = np.bincount(g, minlength=len(levels))
-    return pd.DataFrame({"brugergruppe": pd.Series(levels + [I_ALT], dtype=object),
+    return pd.DataFrame({row_column(by): pd.Series(levels + [I_ALT], dtype=object),
                          "kvinde": np.append(counts[:, 0], counts[:, 0].sum()).astype(np.int64),
                          "mand": np.append(counts[:, 1], counts[:, 1].sum()).astype(np.int64),
                          "i_alt": np.append(total, len(df)).astype(np.int64)})
@@ -222,10 +223,10 @@ def oversigt(df: pd.DataFrame, guide: Guide | None = None) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def figur_3_1(df: pd.DataFrame, guide: Guide | None = None) -> pd.DataFrame:
-    """Figur 3.1: respondents per ``tilbudstype``, by group and in all (long form)."""
+def figur_3_1(df: pd.DataFrame, guide: Guide | None = None, by: str = "brugergruppe") -> pd.DataFrame:
+    """Figur 3.1: respondents per ``tilbudstype``, by group (or grouped `by`) and in all (long form)."""
     g = resolve_guide(guide)
-    out = _distribution(df, "tilbudstype", choices(g, "tilbudstype"), blank_row="nonzero")
+    out = _distribution(df, "tilbudstype", choices(g, "tilbudstype"), blank_row="nonzero", by=by)
     return out.rename(columns={"svar": "tilbudstype"})
 
 
@@ -285,29 +286,30 @@ def check_probe(guide: Guide, probe: str | None) -> str:
     return probe
 
 
-def figur_4(df: pd.DataFrame, guide: Guide | None = None, probe: str | None = None) -> pd.DataFrame:
-    """Figur 4.x for one probe: share and count of ``ja`` among ``ja`` + ``nej`` by group."""
+def figur_4(df: pd.DataFrame, guide: Guide | None = None, probe: str | None = None,
+            by: str = "brugergruppe") -> pd.DataFrame:
+    """Figur 4.x for one probe: share and count of ``ja`` among ``ja`` + ``nej`` by group (or grouped `by`)."""
     probe = check_probe(resolve_guide(guide), probe)
-    g, levels = group_rows(df)
+    g, levels = group_rows(df, by)
     ans, _ = factor(column(df, probe), ("ja", "nej"), extra=False)
     counts = grid(g, len(levels), ans, 2)
     counts = np.vstack([counts, counts.sum(axis=0, keepdims=True)])
     ja, nej = counts[:, 0], counts[:, 1]
     n = ja + nej
     lo, hi = wilson(ja, n)
-    return pd.DataFrame({"kode": probe, "brugergruppe": levels + [I_ALT], "n": n.astype(np.int64),
+    return pd.DataFrame({"kode": probe, row_column(by): levels + [I_ALT], "n": n.astype(np.int64),
                          "ja": ja.astype(np.int64), "nej": nej.astype(np.int64), "andel_ja": share(ja, n),
                          "andel_ja_lav": lo, "andel_ja_hoej": hi})
 
 
 # --------------------------------------------------------------------------- chapter 7
 
-def figur_7(df: pd.DataFrame, n: int, guide: Guide | None = None) -> pd.DataFrame:
-    """Figur 7.n (n = 1..4): distribution of the item by group, blanks as ``ikke_besvaret``."""
+def figur_7(df: pd.DataFrame, n: int, guide: Guide | None = None, by: str = "brugergruppe") -> pd.DataFrame:
+    """Figur 7.n (n = 1..4): distribution of the item by group (or grouped `by`), blanks as ``ikke_besvaret``."""
     if n not in FIG7_CODES:
         raise allowed("figur", f"7.{n}", [f"7.{k}" for k in FIG7_CODES])
     code = FIG7_CODES[n]
-    out = _distribution(df, code, choices(resolve_guide(guide), code), blank_row="always")
+    out = _distribution(df, code, choices(resolve_guide(guide), code), blank_row="always", by=by)
     out.insert(0, "kode", code)
     return out
 
@@ -365,19 +367,31 @@ def to_csv(table: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
 
 # --------------------------------------------------------------------------- Markdown
 
+#: the first column of a table "by group", by grouping (`report.population.BY`), and its heading
+ROW_HEADINGS: dict[str, str] = {"brugergruppe": "Brugergruppe", "arbejdsmarkedsperspektiv": "Arbejdsmarkedsperspektiv",
+                                "site": "Sted", "interviewer": "Interviewer"}
+
+
+def row_col(t: pd.DataFrame) -> str:
+    """The column a table "by group" is grouped on (``brugergruppe`` unless grouped otherwise)."""
+    return next((c for c in t.columns if c in ROW_HEADINGS), "brugergruppe")
+
+
 def _pivot_md(long: pd.DataFrame, guide: Guide, code: str, value_col: str) -> str:
+    rc = row_col(long)
     values = list(dict.fromkeys(long[value_col]))
-    groups = list(dict.fromkeys(long["brugergruppe"]))
-    idx = long.set_index(["brugergruppe", value_col])
+    groups = list(dict.fromkeys(long[rc]))
+    idx = long.set_index([rc, value_col])
     rows = []
     for g in groups:
-        cells = [group_label(g)]
+        cells = [value_label(guide, rc, g)]
         for v in values:
             r = idx.loc[(g, v)]
             cells.append(f"{int(r['antal'])} ({pct(r['andel'])})")
-        cells.append(int(idx.loc[(g, values[0]), "n"]) if values else 0)
+        n = int(idx.loc[(g, values[0]), "n"]) if values else 0
+        cells.append(f"{n} *" if hidden(n, DEFAULT_MIN_N) else n)
         rows.append(cells)
-    headers = ["Brugergruppe"] + [value_label(guide, code, v) for v in values] + ["n"]
+    headers = [ROW_HEADINGS[rc]] + [value_label(guide, code, v) for v in values] + ["n"]
     return md_table(headers, rows, [False] + [True] * (len(values) + 1))
 
 
@@ -389,10 +403,15 @@ def markdown_body(tid: str, t: pd.DataFrame, guide: Guide) -> tuple[str, list[st
         body = md_table(["Alder", "Antal"], [[labels[a], k] for a, k in zip(t["alder"], t["antal"])],
                         [False, True])
     elif tid == "3.2":
-        body = md_table(["Brugergruppe", "Kvinde", "Mand", "I alt"],
-                        [[group_label(r.brugergruppe), r.kvinde, r.mand, r.i_alt] for r in t.itertuples()],
-                        [False, True, True, True])
-        notes.append("Brugergruppe = forskerens kodning, ellers standardreglen ud fra arketype og alder.")
+        rc = row_col(t)
+        body = md_table([ROW_HEADINGS[rc], "Kvinde", "Mand", "I alt"],
+                        [[value_label(guide, rc, r[rc]), r["kvinde"], r["mand"],
+                          f"{r['i_alt']} *" if hidden(r["i_alt"], DEFAULT_MIN_N) else r["i_alt"]]
+                         for _, r in t.iterrows()], [False, True, True, True])
+        if rc == "brugergruppe":
+            notes.append("Brugergruppe = forskerens kodning, ellers standardreglen ud fra arketype og alder.")
+        if any(hidden(n, DEFAULT_MIN_N) for n in t["i_alt"]):
+            notes.append(small_n_note(DEFAULT_MIN_N))
     elif tid == "oversigt":
         rows = []
         for r in t.itertuples():
@@ -408,6 +427,8 @@ def markdown_body(tid: str, t: pd.DataFrame, guide: Guide) -> tuple[str, list[st
     elif tid == "fig3.1":
         body = _pivot_md(t, guide, "tilbudstype", "tilbudstype")
         notes.append("Antal (procent af gruppens n).")
+        if any(hidden(n, DEFAULT_MIN_N) for n in t["n"]):
+            notes.append(small_n_note(DEFAULT_MIN_N))
     elif tid in ("4.1", "4.2"):
         if tid == "4.1":
             body = md_table(["Spørgsmål", "Ja", "Nej"], [[r.spoergsmaal, r.ja, r.nej] for r in t.itertuples()],
@@ -420,11 +441,12 @@ def markdown_body(tid: str, t: pd.DataFrame, guide: Guide) -> tuple[str, list[st
                      "fra spørgsmål til spørgsmål.")
     elif tid == "fig4":
         rows = []
-        for r in t.itertuples():
-            flag = " *" if hidden(r.n, DEFAULT_MIN_N) else ""
-            ci = "–" if r.n == 0 else f"{pct(r.andel_ja_lav)}–{pct(r.andel_ja_hoej)}"
-            rows.append([group_label(r.brugergruppe), r.ja, r.nej, f"{r.n}{flag}", pct(r.andel_ja), ci])
-        body = md_table(["Brugergruppe", "Ja", "Nej", "n", "Andel ja", "95 % interval"], rows,
+        rc = row_col(t)
+        for _, r in t.iterrows():
+            flag = " *" if hidden(r["n"], DEFAULT_MIN_N) else ""
+            ci = "–" if r["n"] == 0 else f"{pct(r['andel_ja_lav'])}–{pct(r['andel_ja_hoej'])}"
+            rows.append([value_label(guide, rc, r[rc]), r["ja"], r["nej"], f"{r['n']}{flag}", pct(r["andel_ja"]), ci])
+        body = md_table([ROW_HEADINGS[rc], "Ja", "Nej", "n", "Andel ja", "95 % interval"], rows,
                         [False, True, True, True, True, True])
         notes.append("n = ja + nej (ikke relevant, uklart og ubesvaret er ikke talt med). Interval: 95 % "
                      "Wilson-interval.")
@@ -433,6 +455,8 @@ def markdown_body(tid: str, t: pd.DataFrame, guide: Guide) -> tuple[str, list[st
         code = FIG7_CODES[int(tid[-1])]
         body = _pivot_md(t, guide, code, "svar")
         notes.append("Antal (procent af gruppens n); ubesvaret vises som «Ikke besvaret».")
+        if any(hidden(n, DEFAULT_MIN_N) for n in t["n"]):
+            notes.append(small_n_note(DEFAULT_MIN_N))
     elif tid == "7.2":
         cols = [c for c in t.columns if c not in ("inddraget", "i_alt", "andel_tilfreds")]
         rows = [[value_label(guide, "inddraget", r["inddraget"])] + [int(r[c]) for c in cols]

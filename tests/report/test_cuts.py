@@ -1,0 +1,170 @@
+"""Issue 14, "the report's cuts, everywhere": arbejdsmarkedsperspektiv (reelt / ikke reelt), site and
+interviewer as population filters and as the grouping of every table by group and of the quality map,
+with the small-cell rule. Hand-computed on a small frame, then on the demo study through the CLI."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+
+from brugerblik.cli import main
+from report import quality_map, registry, tables
+from report.crosstab import render_crosstab
+from report.errors import TableError
+from report.population import Cuts, group_rows, population
+from survey import store
+from survey.db import make_engine
+from survey.demo import load_demo
+from survey.guide import load_guide
+
+
+def frame() -> pd.DataFrame:
+    """Eight respondents: perspektiv reelt ×4, ikke_reelt ×3, blank ×1; sites A (5), B (3);
+    interviewers KL (6), MJ (2)."""
+    rows = [
+        # id, persp, site, interviewer, gender, arketype, age, rytme, rytme_vigtigt, samarbejde
+        ("R1", "reelt", "Basen", "KL", "mand", "etniske", "30", "ja", "ja", "positivt"),
+        ("R2", "reelt", "Basen", "KL", "kvinde", "etniske", "31", "ja", "nej", "positivt"),
+        ("R3", "reelt", "Basen", "KL", "mand", "den_aeldre", "60", "nej", "ja", "negativt"),
+        ("R4", "reelt", "Amadeus", "MJ", "mand", "den_aeldre", "61", "ja", "ja", None),
+        ("R5", "ikke_reelt", "Basen", "KL", "kvinde", "dovne", "40", "nej", "nej", "neutralt"),
+        ("R6", "ikke_reelt", "Amadeus", "MJ", "mand", "dovne", "41", "ikke_relevant", None, "positivt"),
+        ("R7", "ikke_reelt", "Amadeus", "KL", "mand", "etniske", "42", "ja", "ja", "negativt"),
+        ("R8", None, "Basen", "KL", "mand", "den_aeldre", "70", "ja", "nej", "positivt"),
+    ]
+    cols = ["respondent_id", "arbejdsmarkedsperspektiv", "site", "interviewer", "gender", "arketype", "age",
+            "rytme", "rytme_vigtigt", "samarbejde"]
+    df = pd.DataFrame(rows, columns=cols, dtype=object)
+    df["site_type"] = ["boform" if s == "Basen" else "vaerested" for s in df["site"]]
+    return df
+
+
+@pytest.fixture(scope="module")
+def g():
+    return load_guide()
+
+
+def test_the_cuts_filter_the_population_and_refuse_what_the_study_does_not_have():
+    df = frame()
+    assert list(population(df, cuts=Cuts(perspektiv="reelt"))["respondent_id"]) == ["R1", "R2", "R3", "R4"]
+    assert list(population(df, cuts=Cuts(site="Amadeus"))["respondent_id"]) == ["R4", "R6", "R7"]
+    assert list(population(df, cuts=Cuts(interviewer="MJ"))["respondent_id"]) == ["R4", "R6"]
+    both = population(df, "etniske", "boform", Cuts(perspektiv="reelt", interviewer="KL"))
+    assert list(both["respondent_id"]) == ["R1", "R2"]
+    with pytest.raises(TableError, match=r"Ukendt sted 'Nowhere' — tilladt: Amadeus, Basen\."):
+        population(df, cuts=Cuts(site="Nowhere"))
+    with pytest.raises(TableError, match="tilladt: KL, MJ"):
+        population(df, cuts=Cuts(interviewer="XX"))
+    with pytest.raises(TableError, match="tilladt: reelt, ikke_reelt"):
+        Cuts(perspektiv="delvist")
+    with pytest.raises(TableError, match="tilladt: brugergruppe, perspektiv, sted, interviewer"):
+        Cuts(by="alder")
+    assert not Cuts(by="sted").filters and Cuts(site=" Basen ").site == "Basen"
+    assert Cuts(perspektiv="ikke_reelt", site="Basen", interviewer="KL").words() == [
+        "arbejdsmarkedsperspektiv ikke reelt", "sted Basen", "interviewer KL"]
+
+
+def test_group_rows_by_each_grouping_with_uoplyst_only_when_needed():
+    df = frame()
+    codes, levels = group_rows(df, "perspektiv")
+    assert levels == ["reelt", "ikke_reelt", "uoplyst"]
+    assert [levels[c] for c in codes] == ["reelt"] * 4 + ["ikke_reelt"] * 3 + ["uoplyst"]
+    codes, levels = group_rows(df, "sted")
+    assert levels == ["Amadeus", "Basen"]  # by name; no one without a site
+    assert [levels[c] for c in codes] == ["Basen", "Basen", "Basen", "Amadeus", "Basen", "Amadeus", "Amadeus",
+                                          "Basen"]
+    assert group_rows(df, "interviewer")[1] == ["KL", "MJ"]
+    assert group_rows(df, None)[1] == group_rows(df)[1]  # None: by user group
+
+
+def test_tables_by_perspektiv_site_and_interviewer_against_hand_counts(g):
+    df = frame()
+    t = tables.tabel_3_2(df, g, by="perspektiv")
+    assert t.columns[0] == "arbejdsmarkedsperspektiv"
+    assert t.values.tolist() == [["reelt", 1, 3, 4], ["ikke_reelt", 1, 2, 3], ["uoplyst", 0, 1, 1],
+                                 ["i_alt", 2, 6, 8]]
+    f4 = tables.figur_4(df, g, probe="rytme", by="sted").set_index("site")
+    # Amadeus: R4 ja, R6 ikke_relevant (not counted), R7 ja -> 2 of 2; Basen: R1 R2 R8 ja, R3 R5 nej -> 3 of 5
+    assert f4.loc["Amadeus", ["ja", "nej", "n"]].tolist() == [2, 0, 2]
+    assert f4.loc["Basen", ["ja", "nej", "n"]].tolist() == [3, 2, 5]
+    assert f4.loc["i_alt", ["ja", "nej", "n"]].tolist() == [5, 2, 7]
+    f7 = tables.figur_7(df, 2, g, by="interviewer")
+    mj = f7[f7["interviewer"] == "MJ"].set_index("svar")
+    assert mj.loc["positivt", "antal"] == 1 and mj.loc["ikke_besvaret", "antal"] == 1 and mj["n"].iloc[0] == 2
+    assert f7[f7["interviewer"] == "i_alt"]["antal"].sum() == 8
+
+
+def test_one_quality_map_per_group_and_the_whole_population_last(g):
+    df = frame()
+    t = quality_map.kvalitetskort_by(df, g, "perspektiv")
+    assert list(dict.fromkeys(t["arbejdsmarkedsperspektiv"])) == ["reelt", "ikke_reelt", "uoplyst", "i_alt"]
+    r = t[(t["arbejdsmarkedsperspektiv"] == "reelt") & (t["kode"] == "rytme")].iloc[0]
+    # reelt: R1 ja+vigtigt, R2 ja, R3 nej+vigtigt, R4 ja+vigtigt -> n 4, udbytte 3/4, vigtighed 3/4
+    assert (r["respondenter"], r["n"], r["udbytte"], r["vigtighed"]) == (4, 4, 0.75, 0.75)
+    whole = quality_map.kvalitetskort(df, g)
+    last = t[t["arbejdsmarkedsperspektiv"] == "i_alt"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(last.drop(columns=["arbejdsmarkedsperspektiv", "respondenter"]), whole)
+    csv_text = registry.render("kvalitetskort", df, g, "csv", cuts=Cuts(by="perspektiv"))
+    head = next(csv.reader(io.StringIO(csv_text)))
+    assert head == ["arbejdsmarkedsperspektiv", "respondenter", "kode", "spoergsmaal", "n", "udbytte", "vigtighed",
+                    "gap"]
+    md = registry.render("kvalitetskort", df, g, "md", cuts=Cuts(by="sted"))
+    assert "### Sted: Amadeus (3 respondenter *)" in md and "### Sted: Basen (5 respondenter)" in md
+
+
+def test_render_names_the_cuts_marks_small_groups_and_refuses_a_grouping_a_table_lacks(g):
+    df = frame()
+    md = registry.render("fig4", df, g, "md", probe="rytme", cuts=Cuts(by="sted", interviewer="KL"))
+    assert "— andel ja efter sted" in md
+    assert "Population: interviewer KL (n = 6)." in md
+    assert "| Amadeus |  1 |   0 | 1 * |" in md and "| Basen   |  3 |   2 |   5 |" in md
+    assert "Markeret med *: n under 5" in md
+    md = registry.render("3.2", df, g, "md", cuts=Cuts(by="interviewer"))
+    assert "| Interviewer | Kvinde | Mand | I alt |" in md and "| MJ          |      0 |    2 |   2 * |" in md
+    assert "Brugergruppe = forskerens kodning" not in md  # that note is about the user-group rows
+    with pytest.raises(TableError, match="Tabel 4.1 har ingen rækker pr. gruppe og kan ikke grupperes"):
+        registry.render("4.1", df, g, "md", cuts=Cuts(by="sted"))
+    # a filter alone is fine on any table, and the crosstab takes it too
+    assert "Population: arbejdsmarkedsperspektiv ikke reelt (n = 3)." in registry.render(
+        "4.1", df, g, "md", cuts=Cuts(perspektiv="ikke_reelt"))
+    ct = render_crosstab(df, g, "gender", "samarbejde", fmt="md", cuts=Cuts(site="Amadeus"))
+    assert "Population: sted Amadeus (n = 3)." in ct
+
+
+@pytest.fixture(scope="module")
+def demo(db_factory):
+    url = db_factory.new()
+    e = make_engine(url)
+    g = load_guide()
+    assert load_demo(e, g) == 61
+    yield dict(url=url, wide=store.load_wide(e, g), guide=g)
+    e.dispose()
+
+
+def _cli(capsys, *argv) -> tuple[int, str, str]:
+    rc = main(list(argv))
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_the_cli_cuts_and_groups_the_demo_study(demo, capsys):
+    url, wide = demo["url"], demo["wide"]
+    reelt = int((wide["arbejdsmarkedsperspektiv"] == "reelt").sum())
+    rc, out, _ = _cli(capsys, "--db", url, "table", "3.2", "--efter", "perspektiv", "--format", "csv")
+    assert rc == 0
+    rows = {r["arbejdsmarkedsperspektiv"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert int(rows["reelt"]["i_alt"]) == reelt and int(rows["i_alt"]["i_alt"]) == len(wide)
+    assert int(rows["reelt"]["i_alt"]) + int(rows["ikke_reelt"]["i_alt"]) == len(wide)  # the demo codes everyone
+    rc, out, _ = _cli(capsys, "--db", url, "table", "4.1", "--perspektiv", "reelt")
+    assert rc == 0 and f"Population: arbejdsmarkedsperspektiv reelt (n = {reelt})." in out
+    site = wide["site"].value_counts().index[0]
+    rc, out, _ = _cli(capsys, "--db", url, "kvalitetskort", "--sted", site, "--format", "md")
+    assert rc == 0 and f"Population: sted {site} (n = {int((wide['site'] == site).sum())})." in out
+    rc, out, err = _cli(capsys, "--db", url, "table", "4.2", "--efter", "sted")
+    assert rc == 1 and out == "" and "kan ikke grupperes" in err
+    rc, out, err = _cli(capsys, "--db", url, "table", "3.2", "--sted", "Findes ikke")
+    assert rc == 1 and "Ukendt sted 'Findes ikke' — tilladt:" in err
+    rc, out, _ = _cli(capsys, "--db", url, "table", "planer", "--perspektiv", "ikke_reelt")
+    assert rc == 0 and "arbejdsmarkedsperspektiv ikke reelt" in out
