@@ -212,8 +212,8 @@ def cmd_table(args) -> int:
 def cmd_kvalitetskort(args) -> int:
     from report import registry  # only the commands that use it load it (start-up time)
 
-    if args.out:
-        args.id, args.probe = "kvalitetskort", None
+    if args.out:  # with a grouping: one small map per group
+        args.id, args.probe = ("kvalitetskort_grupper" if args.efter else "kvalitetskort"), None
         return cmd_figure(args)
     def make() -> str:
         args.report_data = _data(args)
@@ -232,7 +232,7 @@ def cmd_figure(args) -> int:
                                     site_type=args.site_type, probe=getattr(args, "probe", None),
                                     intervals=getattr(args, "intervals", False),
                                     publish=getattr(args, "publish", False), min_n=getattr(args, "min_n", 5),
-                                    drafts=args.report_data.drafts)
+                                    drafts=args.report_data.drafts, cuts=_cuts_of(args))
     except figures.FigureError as e:
         print(str(e), file=sys.stderr)
         return 1
@@ -1000,6 +1000,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--intervals", action="store_true")
     f.add_argument("--publish", action="store_true", help="til offentliggørelse: små grupper udelades")
     f.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    _cuts(f)
     _med_kladder(f)
     f.set_defaults(func=cmd_figure)
 

@@ -78,19 +78,19 @@ from plotly.subplots import make_subplots
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import tables
 from report.errors import TableError
-from report.population import keep_group, population
-from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST, group_label,
+from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
+from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
                                 hidden_rows, pct, points, population_line, value_label)
 from report.quality_map import kvalitetskort_points
-from report.registry import TITLES
-from report.tables import REPORT_FIG4
+from report.registry import BY_WORDS, TITLES
+from report.tables import REPORT_FIG4, ROW_HEADINGS, row_col
 from survey import files
 from survey.guide import Guide
 
 __all__ = [
     "FigureError", "FIGURES", "FIGURE_IDS", "FORMATS", "kvalitetskort_figure", "kvalitetskort_small_multiples",
     "figur_3_1_figure", "figur_4_figure", "figur_7_figure", "inddragelse_figure",
-    "place_labels", "figure", "write_figure", "to_png_bytes", "to_image_bytes", "to_html", "stop_image_server",
+    "GROUPED_FIGURES", "place_labels", "figure", "write_figure", "to_png_bytes", "to_image_bytes", "to_html", "stop_image_server",
 ]
 
 
@@ -139,18 +139,23 @@ def _convert(fn: Callable, *args, **kwargs):
         raise FigureError(str(e)) from None
 
 
-def _population(df: pd.DataFrame, group: str | None, site_type: str | None) -> pd.DataFrame:
-    return _convert(population, df, group or None, site_type or None)
+def _population(df: pd.DataFrame, group: str | None, site_type: str | None,
+                cuts: Cuts | None = None) -> pd.DataFrame:
+    return _convert(population, df, group or None, site_type or None, cuts)
 
 
-def _guide_and_population(df: pd.DataFrame, guide: Guide | None, group: str | None, site_type: str | None
-                          ) -> tuple[Guide, pd.DataFrame]:
+def _guide_and_population(df: pd.DataFrame, guide: Guide | None, group: str | None, site_type: str | None,
+                          cuts: Cuts | None = None) -> tuple[Guide, pd.DataFrame]:
     """The guide (the bundled one when None) and the population a figure is drawn for."""
-    return tables.resolve_guide(guide), (_population(df, group, site_type) if (group or site_type) else df)
+    cuts = cuts or NO_CUTS
+    return tables.resolve_guide(guide), (_population(df, group, site_type, cuts)
+                                         if (group or site_type or cuts.filters) else df)
 
 
-def _population_text(guide: Guide, group: str | None, site_type: str | None, n: int) -> str:
-    return population_line(guide, group, site_type, n).rstrip(".")  # a subtitle: no full stop
+def _population_text(guide: Guide, group: str | None, site_type: str | None, n: int,
+                     cuts: Cuts | None = None) -> str:
+    return population_line(guide, group, site_type, n,
+                           cuts=(cuts or NO_CUTS).words()).rstrip(".")  # a subtitle: no full stop
 
 
 def _title(text: str, sub: str, width: int = 80) -> dict:
@@ -460,9 +465,9 @@ _INTERVAL_NOTE = "Streger: 95 % Wilson-intervaller for vigtighed (vandret) og ud
 
 def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
                          site_type: str | None = None, intervals: bool = False, min_n: int = DEFAULT_MIN_N,
-                         publish: bool = False) -> go.Figure:
-    """The quality map for one population (all respondents, one user group, one site type)."""
-    g, pop = _guide_and_population(df, guide, group, site_type)
+                         publish: bool = False, cuts: Cuts | None = None) -> go.Figure:
+    """The quality map for one population (all respondents, one user group, one site type, the cuts)."""
+    g, pop = _guide_and_population(df, guide, group, site_type, cuts)
     t = _convert(kvalitetskort_points, pop, g, min_n=min_n)
     plot = 740                      # square plot area in px
     margin = {"l": 80, "r": 40, "t": 112, "b": 0}
@@ -487,7 +492,7 @@ def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: st
     fig.update_yaxes(title={"text": "Tilfredshed/udbytte (andel ja)", "font": {"size": 15}}, scaleanchor="x",
                      scaleratio=1, constrain="domain", **_AXIS_COMMON)
     fig.update_layout(
-        title=_title(TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop)), 70),
+        title=_title(TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop), cuts), 70),
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                 "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0)"},
     )
@@ -499,26 +504,40 @@ def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: st
 def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
                                   site_type: str | None = None, intervals: bool = False,
                                   min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                                  groups: Sequence[str] | None = None) -> go.Figure:
-    """One quality map per user group (report order), all on the same 0–100 % scale.
+                                  groups: Sequence[str] | None = None, cuts: Cuts | None = None) -> go.Figure:
+    """One quality map per user group (report order), all on the same 0–100 % scale; with a grouping
+    (`cuts.by`: arbejdsmarkedsperspektiv, site, interviewer) one per group of that.
 
-    `group` (or `groups`) limits the panels; respondents without a group are not in any panel
-    (a note says how many).
+    `group` (or `groups`) limits the panels to user groups (by user group) or the population (another
+    grouping); respondents without a group are not in any panel (a note says how many).
     """
     g = tables.resolve_guide(guide)
+    cuts = cuts or NO_CUTS
+    by = cuts.by or "brugergruppe"
+    col = row_column(by)
     if group:
         _convert(population, df.iloc[:0], group)  # validates the code
-        groups = [group]
-    groups = list(groups) if groups else list(GROUP_ORDER)
-    for code in groups:
-        if code not in GROUPS:
-            raise FigureError(f"Ukendt brugergruppe {code!r} — tilladt: {', '.join(GROUP_ORDER)}.")
-    pop = _population(df, None, site_type) if site_type else population(df)
+    if by == "brugergruppe":
+        groups = [group] if group else (list(groups) if groups else list(GROUP_ORDER))
+        for code in groups:
+            if code not in GROUPS:
+                raise FigureError(f"Ukendt brugergruppe {code!r} — tilladt: {', '.join(GROUP_ORDER)}.")
+        pop = _population(df, None, site_type, cuts) if (site_type or cuts.filters) else population(df)
+        member = {c: (pop["brugergruppe"] == c).to_numpy() for c in groups}
+        without = int(pop["brugergruppe"].isna().sum())
+    else:
+        pop = _population(df, group, site_type, cuts)
+        codes, levels = _convert(group_rows, pop, by)
+        groups = [lv for lv in levels if lv != UOPLYST]
+        if not groups:
+            raise FigureError(f"Ingen i populationen har en værdi for {BY_WORDS[by]}; der er intet kort at tegne.")
+        member = {lv: codes == i for i, lv in enumerate(levels)}
+        without = int(member.get(UOPLYST, np.zeros(len(pop), dtype=bool)).sum())
     k = len(groups)
     cols = min(3, k)
     rows = math.ceil(k / cols)
     spare = rows * cols - k  # empty cells at the end take the legend and the notes
-    per_n = {c: int((pop["brugergruppe"] == c).sum()) for c in groups}
+    per_n = {c: int(member[c].sum()) for c in groups}
     panel = 470 if cols > 1 else 620
     margin = {"l": 80, "r": 30, "t": 100, "b": 80}
     width = margin["l"] + margin["r"] + int(cols * panel + (cols - 1) * 75)
@@ -527,18 +546,19 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     fig = make_subplots(rows=rows, cols=cols, specs=specs,
                         horizontal_spacing=75 / (width - margin["l"] - margin["r"]) if cols > 1 else 0.0,
                         vertical_spacing=95 / (height - margin["t"] - margin["b"]) if rows > 1 else 0.0,
-                        subplot_titles=[f"{group_label(c)} (n = {per_n[c]})" for c in groups])
+                        subplot_titles=[f"{_wrap(value_label(g, col, c), 40)} (n = {per_n[c]})" for c in groups])
     _base_layout(fig, width, height, margin)
     span = AXIS_HI - AXIS_LO
     notes: list[str] = []
     seen_flag = {False: False, True: False}
     for i, code in enumerate(groups):
         r, c = divmod(i, cols)
-        t = _convert(kvalitetskort_points, pop[pop["brugergruppe"] == code], g, min_n=min_n)
+        t = _convert(kvalitetskort_points, pop[member[code]], g, min_n=min_n)
         _diagonal_and_shade(fig, r + 1, c + 1, showlegend=(i == 0), label_size=10)
         traces, ns, leader_labels = _map_traces(t, g, intervals=intervals, publish=publish, min_n=min_n,
                                                 label_size=SMALL_LABEL_SIZE, marker=9, px_x=panel / span,
-                                                px_y=panel / span, showlegend=False, panel=group_label(code))
+                                                px_y=panel / span, showlegend=False,
+                                                panel=value_label(g, col, code))
         notes += _empty_note(fig, ns, 13, row=r + 1, col=c + 1)
         for tr in traces:
             flagged = tr.meta["flagged"]
@@ -556,15 +576,15 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     for a in fig.layout.annotations:  # the subplot titles
         if a.font.size is None:
             a.font = {"size": 14}
-    without = int(pop["brugergruppe"].isna().sum())
     base_notes = [_MAP_NOTE, _FLAG_NOTE] + ([_INTERVAL_NOTE] if intervals else [])
     if without:
-        base_notes.append(f"{without} respondent(er) uden brugergruppe indgår ikke i noget panel.")
+        base_notes.append(f"{without} respondent(er) uden {BY_WORDS[by]} indgår ikke i noget panel.")
     all_notes = base_notes + notes
-    sub = _population_text(g, None, site_type, len(pop)) + " — ét kort pr. brugergruppe, samme skala"
-    fig.update_layout(title=_title(TITLES["kvalitetskort"] + " efter brugergruppe", sub, 110),
+    sub = (_population_text(g, None if by == "brugergruppe" else group, site_type, len(pop), cuts)
+           + f" — ét kort pr. {BY_WORDS[by]}, samme skala")
+    fig.update_layout(title=_title(f"{TITLES['kvalitetskort']} efter {BY_WORDS[by]}", sub, 110),
                       meta={"figure": "kvalitetskort_grupper", "publish": publish, "min_n": min_n,
-                            "groups": groups, "notes": all_notes})
+                            "groups": groups, "by": by, "notes": all_notes})
     if spare:
         # the first empty cell (bottom right): legend on top, notes below it
         x0 = (cols - spare) / cols + 0.03
@@ -588,12 +608,14 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
 
 # --------------------------------------------------------------------------- bar charts
 
-def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool) -> tuple[pd.DataFrame, list[str]]:
+def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool,
+                    guide: Guide | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Drop (publish) or count (not publish) the rows publication hides (0 < n < min_n); returns notes."""
     small = rows[hidden_rows(rows[n_col], min_n)]
     if not len(small):
         return rows, []
-    labels = [group_label(c) for c in dict.fromkeys(small["brugergruppe"])]
+    rc = row_col(rows)
+    labels = [value_label(guide, rc, c) for c in dict.fromkeys(small[rc])]
     if publish:
         return (rows[~hidden_rows(rows[n_col], min_n)],
                 [f"Udeladt, n under {min_n} (for få svar til offentliggørelse): {_names(labels)}."])
@@ -621,32 +643,39 @@ def _bar_layout(fig: go.Figure, title: str, sub: str, notes: Sequence[str], *, y
         fig.add_annotation(**_notes_at_bottom(notes, plot_h=plot_h, margin_b=margin["b"], width=note_width))
 
 
-def _group_ticks(codes: Sequence[str], ns: Sequence[int]) -> list[str]:
-    return [f"{_wrap(group_label(c), 14)}<br>(n = {n})" for c, n in zip(codes, ns)]
+def _group_ticks(codes: Sequence[str], ns: Sequence[int], col: str = "brugergruppe",
+                 guide: Guide | None = None) -> list[str]:
+    return [f"{_wrap(value_label(guide, col, c), 14)}<br>(n = {n})" for c, n in zip(codes, ns)]
+
+
+def _by_title(title: str, by: str | None) -> str:
+    """A figure's title with its grouping when not by user group: «… — efter sted»."""
+    return title if by in (None, "brugergruppe") else f"{title} — efter {BY_WORDS[by]}"
 
 
 def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col: str, *, title: str, sub: str,
                          fig_id: str, group: str | None, min_n: int, publish: bool, note: str) -> go.Figure:
     long = keep_group(long, group)
-    rows = long.drop_duplicates("brugergruppe")[["brugergruppe", "n"]]
-    rows, notes = _publish_groups(rows, "n", min_n, publish)
-    long = long[long["brugergruppe"].isin(rows["brugergruppe"])]
-    ticks = dict(zip(rows["brugergruppe"], _group_ticks(list(rows["brugergruppe"]), list(rows["n"]))))
+    rc = row_col(long)
+    rows = long.drop_duplicates(rc)[[rc, "n"]]
+    rows, notes = _publish_groups(rows, "n", min_n, publish, guide)
+    long = long[long[rc].isin(rows[rc])]
+    ticks = dict(zip(rows[rc], _group_ticks(list(rows[rc]), list(rows["n"]), rc, guide)))
     values = list(dict.fromkeys(long[value_col]))
     fig = go.Figure()
     for i, v in enumerate(values):
         part = long[long[value_col] == v]
         colour = BLANK_COLOUR if v == IKKE_BESVARET else PALETTE[i % len(PALETTE)]
         fig.add_trace(go.Bar(
-            x=[ticks[c] for c in part["brugergruppe"]], y=(part["andel"].to_numpy(float) * 100),
+            x=[ticks[c] for c in part[rc]], y=(part["andel"].to_numpy(float) * 100),
             text=[str(int(a)) for a in part["antal"]], textposition="outside", cliponaxis=False,
             textfont={"size": 11}, marker={"color": colour},
             customdata=np.column_stack([part["antal"].to_numpy(), part["n"].to_numpy(),
-                                        [group_label(c) for c in part["brugergruppe"]]]),
+                                        [value_label(guide, rc, c) for c in part[rc]]]),
             hovertemplate="%{customdata[2]}: %{customdata[0]} af %{customdata[1]} (%{y:.0f} %)<extra></extra>",
-            name=value_label(guide, code, v), meta={"value": v, "groups": list(part["brugergruppe"])},
+            name=value_label(guide, code, v), meta={"value": v, "groups": list(part[rc])},
         ))
-    _bar_layout(fig, title, sub, [note] + notes, y_title="Andel af gruppen", x_title="Brugergruppe",
+    _bar_layout(fig, title, sub, [note] + notes, y_title="Andel af gruppen", x_title=ROW_HEADINGS[rc],
                 n_bars=len(values) * len(rows))
     fig.update_layout(meta={"figure": fig_id, "publish": publish, "min_n": min_n, "notes": [note] + notes})
     return fig
@@ -654,24 +683,26 @@ def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col:
 
 def figur_3_1_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
                      site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                     **_: object) -> go.Figure:
-    """Figur 3.1: tilbudstype by user group (percent of the group, count on each bar)."""
-    g, pop = _guide_and_population(df, guide, group, site_type)
-    long = _convert(tables.figur_3_1, pop, g)
-    return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=TITLES["fig3.1"],
-                                sub=_population_text(g, group, site_type, len(pop)), fig_id="fig3.1",
+                     cuts: Cuts | None = None, **_: object) -> go.Figure:
+    """Figur 3.1: tilbudstype by user group or `cuts.by` (percent of the group, count on each bar)."""
+    g, pop = _guide_and_population(df, guide, group, site_type, cuts)
+    by = (cuts or NO_CUTS).by
+    long = _convert(tables.figur_3_1, pop, g, by=by or "brugergruppe")
+    return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=_by_title(TITLES["fig3.1"], by),
+                                sub=_population_text(g, group, site_type, len(pop), cuts), fig_id="fig3.1",
                                 group=group, min_n=min_n, publish=publish,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n.")
 
 
 def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: str | None = None,
                    site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                   **_: object) -> go.Figure:
-    """Figur 7.n (n = 1..4): the answers by user group, blanks as "Ikke besvaret"."""
-    g, pop = _guide_and_population(df, guide, group, site_type)
-    long = _convert(tables.figur_7, pop, n, g)
-    return _distribution_figure(long, g, tables.FIG7_CODES[n], "svar", title=TITLES[f"fig7.{n}"],
-                                sub=_population_text(g, group, site_type, len(pop)), fig_id=f"fig7.{n}",
+                   cuts: Cuts | None = None, **_: object) -> go.Figure:
+    """Figur 7.n (n = 1..4): the answers by user group or `cuts.by`, blanks as "Ikke besvaret"."""
+    g, pop = _guide_and_population(df, guide, group, site_type, cuts)
+    by = (cuts or NO_CUTS).by
+    long = _convert(tables.figur_7, pop, n, g, by=by or "brugergruppe")
+    return _distribution_figure(long, g, tables.FIG7_CODES[n], "svar", title=_by_title(TITLES[f"fig7.{n}"], by),
+                                sub=_population_text(g, group, site_type, len(pop), cuts), fig_id=f"fig7.{n}",
                                 group=group, min_n=min_n, publish=publish,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
                                      "(alle i gruppen; ubesvaret vises som «Ikke besvaret»).")
@@ -680,21 +711,25 @@ def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: 
 def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | None = None,
                    group: str | None = None, site_type: str | None = None, intervals: bool = False,
                    min_n: int = DEFAULT_MIN_N, publish: bool = False, title: str | None = None,
-                   fig_id: str = "fig4", **_: object) -> go.Figure:
-    """Figur 4.x for one probe: share ``ja`` among ``ja`` + ``nej`` per user group, "ja af n" on the bars."""
-    g, pop = _guide_and_population(df, guide, group, site_type)
-    t = _convert(tables.figur_4, pop, g, probe=probe)
-    t = keep_group(t, group)
-    t = t[(t["brugergruppe"] != UOPLYST) | (t["n"] > 0)]
-    t, notes = _publish_groups(t, "n", min_n, publish)
+                   fig_id: str = "fig4", cuts: Cuts | None = None, **_: object) -> go.Figure:
+    """Figur 4.x for one probe: share ``ja`` among ``ja`` + ``nej`` per user group (or `cuts.by`),
+    "ja af n" on the bars."""
+    g, pop = _guide_and_population(df, guide, group, site_type, cuts)
+    by = (cuts or NO_CUTS).by
+    t = _convert(tables.figur_4, pop, g, probe=probe, by=by or "brugergruppe")
+    if by is None:
+        t = keep_group(t, group)
+    rc = row_col(t)
+    t = t[(t[rc] != UOPLYST) | (t["n"] > 0)]
+    t, notes = _publish_groups(t, "n", min_n, publish, g)
     y = t["andel_ja"].to_numpy(float) * 100
     err = None
     if intervals:
         err = dict(type="data", symmetric=False, array=t["andel_ja_hoej"].to_numpy(float) * 100 - y,
                    arrayminus=y - t["andel_ja_lav"].to_numpy(float) * 100, color="#555", thickness=1.3, width=6)
-    colours = ["#7f7f7f" if c == I_ALT else POINT for c in t["brugergruppe"]]
+    colours = ["#7f7f7f" if c == I_ALT else POINT for c in t[rc]]
     fig = go.Figure(go.Bar(
-        x=_group_ticks(list(t["brugergruppe"]), list(t["n"])), y=y,
+        x=_group_ticks(list(t[rc]), list(t["n"]), rc, g), y=y,
         text=[f"{j} af {n}" if n else "ingen svar" for j, n in zip(t["ja"], t["n"])],
         # with intervals the count sits inside the foot of the bar, clear of the error bar
         textposition=[("inside" if v >= 15 else "outside") if intervals else "outside" for v in np.nan_to_num(y)],
@@ -706,16 +741,17 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
                                      zip(t["andel_ja_lav"], t["andel_ja_hoej"])]]),
         hovertemplate=("Ja: %{customdata[0]}, nej: %{customdata[1]} (n = %{customdata[2]})<br>"
                        "Andel ja: %{customdata[3]} (95 %: %{customdata[4]})<extra></extra>"),
-        name="Andel ja", showlegend=False, meta={"groups": list(t["brugergruppe"])},
+        name="Andel ja", showlegend=False, meta={"groups": list(t[rc])},
     ))
     label = g.item(probe).label if probe in g.items else str(probe)
-    head = title or f"Figur 4 {label}"
+    head = _by_title(title or f"Figur 4 {label}", by)
     base = ["Søjlens højde: andel ja af dem, der har svaret ja eller nej; tal på søjlen: antal ja af n. "
             "«Ikke relevant», «uklart» og ubesvaret er ikke talt med."]
     if intervals:
         base.append("Streger: 95 % Wilson-intervaller.")
-    _bar_layout(fig, head, _population_text(g, group, site_type, len(pop)), base + notes,
-                y_title="Andel ja (af ja + nej)", x_title="Brugergruppe", n_bars=len(t), width=900, legend=False)
+    _bar_layout(fig, head, _population_text(g, group, site_type, len(pop), cuts), base + notes,
+                y_title="Andel ja (af ja + nej)", x_title=ROW_HEADINGS[rc], n_bars=len(t),
+                width=max(900, 150 + 80 * len(t)), legend=False)
     fig.update_layout(meta={"figure": fig_id, "probe": probe, "publish": publish, "min_n": min_n,
                             "notes": base + notes})
     return fig
@@ -723,9 +759,9 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
 
 def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
                        site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                       **_: object) -> go.Figure:
+                       cuts: Cuts | None = None, **_: object) -> go.Figure:
     """Section 7.2: satisfaction by involvement (percent of the row, count on each bar)."""
-    g, pop = _guide_and_population(df, guide, group, site_type)
+    g, pop = _guide_and_population(df, guide, group, site_type, cuts)
     t = _convert(tables.inddragelse_tilfredshed, pop, g)
     values = [c for c in t.columns if c not in ("inddraget", "i_alt", "andel_tilfreds")]
     rows = t.rename(columns={"inddraget": "brugergruppe"})  # reuse the publish helper on the row n
@@ -747,7 +783,7 @@ def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str 
         ))
     note = ("Tal over søjlerne: antal respondenter. Procent af rækkens n (kun respondenter med både inddragelse "
             "og samlet tilfredshed vurderet).")
-    _bar_layout(fig, TITLES["7.2"], _population_text(g, group, site_type, len(pop)), [note] + notes,
+    _bar_layout(fig, TITLES["7.2"], _population_text(g, group, site_type, len(pop), cuts), [note] + notes,
                 y_title="Andel af rækken", x_title="Inddraget i beslutningen om tilbuddet",
                 n_bars=len(values) * len(rows),
                 width=900)
@@ -796,25 +832,36 @@ def _figure_id(fig_id: object) -> str:
     return fid
 
 
+#: the figures a grouping (`Cuts.by`) applies to: the bars by group and the small quality maps
+GROUPED_FIGURES: frozenset[str] = frozenset({"fig3.1", "fig4", *REPORT_FIG4, *(f"fig7.{n}" for n in tables.FIG7_CODES),
+                                             "kvalitetskort_grupper"})
+
+
 def figure(fig_id: str, df: pd.DataFrame, guide: Guide | None = None, *, group: str | None = None,
            site_type: str | None = None, probe: str | None = None, intervals: bool = False,
-           min_n: int = DEFAULT_MIN_N, publish: bool = False, drafts: bool = False) -> go.Figure:
+           min_n: int = DEFAULT_MIN_N, publish: bool = False, drafts: bool = False,
+           cuts: Cuts | None = None) -> go.Figure:
     """The figure `fig_id` (see `FIGURE_IDS`) for the population, as a Plotly figure.
 
     `probe` is required for ``fig4`` and refused for the figures that have none. Unknown ids,
     groups, site types or probes raise `FigureError`. `drafts`: `df` holds drafts too (issue 14),
-    and the title says so («MED KLADDER · …»).
+    and the title says so («MED KLADDER · …»). `cuts` filters the population (arbejdsmarkedsperspektiv,
+    site, interviewer) and groups the figures of `GROUPED_FIGURES` (`cuts.by`); a grouping on another
+    figure is refused.
     """
     fig = _figure(fig_id, df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
-                  min_n=min_n, publish=publish)
+                  min_n=min_n, publish=publish, cuts=cuts or NO_CUTS)
     if drafts:
         fig.update_layout(title_text=f"MED KLADDER · {fig.layout.title.text or ''}")
     return fig
 
 
 def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | None, site_type: str | None,
-            probe: str | None, intervals: bool, min_n: int, publish: bool) -> go.Figure:
+            probe: str | None, intervals: bool, min_n: int, publish: bool, cuts: Cuts) -> go.Figure:
     fid = _figure_id(fig_id)
+    if cuts.by is not None and fid not in GROUPED_FIGURES:
+        raise FigureError(f"Figuren {fid} har ingen søjler eller kort pr. gruppe og kan ikke grupperes (--efter) — "
+                          f"det kan: {', '.join(sorted(GROUPED_FIGURES))}.")
     g = tables.resolve_guide(guide)
     probe = (probe or "").strip() or None
     try:
@@ -825,7 +872,8 @@ def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | 
         min_n = -1
     if min_n < 0:
         raise FigureError(f"Ugyldigt mindste n — tilladt: et helt tal ≥ 0 (standard {DEFAULT_MIN_N}).")
-    kw = dict(group=group or None, site_type=site_type or None, intervals=intervals, min_n=min_n, publish=publish)
+    kw = dict(group=group or None, site_type=site_type or None, intervals=intervals, min_n=min_n, publish=publish,
+              cuts=cuts)
     if fid == "fig4":
         if probe is None:
             raise FigureError("Figur 4 kræver en probe (--probe) — tilladt: "
@@ -910,7 +958,7 @@ def to_html(fig: go.Figure) -> str:
 def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_path: str | Path,
                  group: str | None = None, site_type: str | None = None, probe: str | None = None,
                  intervals: bool = False, *, min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                 drafts: bool = False) -> Path:
+                 drafts: bool = False, cuts: Cuts | None = None) -> Path:
     """Write figure `fig_id` to `out_path`; the format follows the extension (.png, .svg, .html).
 
     Returns the path written. Raises FigureError (Danish message) for an unknown id, extension,
@@ -927,7 +975,7 @@ def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_pa
     except files.FileWriteError as e:
         raise FigureError(str(e)) from None
     fig = figure(fig_id, wide_df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
-                 min_n=min_n, publish=publish, drafts=drafts)
+                 min_n=min_n, publish=publish, drafts=drafts, cuts=cuts)
     if ext == ".html":
         data = to_html(fig).encode("utf-8")
     else:

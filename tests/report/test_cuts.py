@@ -168,3 +168,27 @@ def test_the_cli_cuts_and_groups_the_demo_study(demo, capsys):
     assert rc == 1 and "Ukendt sted 'Findes ikke' — tilladt:" in err
     rc, out, _ = _cli(capsys, "--db", url, "table", "planer", "--perspektiv", "ikke_reelt")
     assert rc == 0 and "arbejdsmarkedsperspektiv ikke reelt" in out
+
+
+def test_figures_follow_the_grouping_and_the_filters(g):
+    from report import figures
+
+    df = frame()
+    fig = figures.figure("fig4.1", df, g, cuts=Cuts(by="perspektiv"))
+    bar = fig.data[0]
+    assert bar.meta["groups"] == ["reelt", "ikke_reelt", "uoplyst", "i_alt"]  # R8 has no perspektiv
+    assert list(bar.text) == ["3 af 4", "1 af 2", "1 af 1", "5 af 7"]
+    assert bar.x[0].startswith("Reelt") and fig.layout.xaxis.title.text == "Arbejdsmarkedsperspektiv"
+    assert "— efter arbejdsmarkedsperspektiv" in fig.layout.title.text.replace("<br>", " ")
+    pub = figures.figure("fig7.2", df, g, cuts=Cuts(by="sted"), publish=True, min_n=4)
+    assert {tuple(t.meta["groups"]) for t in pub.data} == {("Basen", "i_alt")}  # Amadeus (n = 3) left out
+    assert any("Udeladt, n under 4" in n and "Amadeus" in n for n in pub.layout.meta["notes"])
+    maps = figures.figure("kvalitetskort_grupper", df, g, cuts=Cuts(by="interviewer", perspektiv="reelt"))
+    assert maps.layout.meta["groups"] == ["KL", "MJ"] and maps.layout.meta["by"] == "interviewer"
+    titles = [a.text for a in maps.layout.annotations if a.text and "(n = " in a.text]
+    assert titles == ["KL (n = 3)", "MJ (n = 1)"]
+    assert "arbejdsmarkedsperspektiv reelt" in maps.layout.title.text.replace("<br>", " ")
+    with pytest.raises(figures.FigureError, match="kan ikke grupperes"):
+        figures.figure("7.2", df, g, cuts=Cuts(by="sted"))
+    with pytest.raises(figures.FigureError, match="Ukendt sted"):
+        figures.figure("kvalitetskort", df, g, cuts=Cuts(site="Et andet sted"))
