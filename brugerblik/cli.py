@@ -246,7 +246,7 @@ def cmd_report(args) -> int:
 
     args.report_data = _data(args)  # loaded once: the workbook and the line that says what it counted
     workbook.build_workbook(_engine(args), _guide(args), args.out, group=args.group, site_type=args.site_type,
-                            publish=args.publish, min_n=args.min_n, data=args.report_data)
+                            publish=args.publish, min_n=args.min_n, data=args.report_data, cuts=_cuts_of(args))
     print(f"Skrev {args.out}")
     _print_counted(args, False)
     return 0
@@ -1010,6 +1010,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
     r.add_argument("--publish", action="store_true", help="til offentliggørelse: små grupper undertrykkes")
     r.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    _cuts(r)
     _med_kladder(r)
     r.set_defaults(func=cmd_report)
 

@@ -107,12 +107,12 @@ from report import data as report_data
 from report import tables as T
 from report.crosstab import crosstab, crosstab_label, crosstab_note
 from report.errors import TableError
-from report.population import keep_group
-from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, group_label,
+from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
+from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
                                 hidden, journal_label, population_line, probe_short, row_n, site_labels,
                                 status_short, suppression_note, topic_label, value_label)
 from report.quality_map import kvalitetskort_points
-from report.registry import TITLES, compute
+from report.registry import BY_WORDS, TITLES, compute, regrouped_title
 from survey import files
 from survey.clock import local_text, utcnow
 from survey.guide import Guide
@@ -265,9 +265,15 @@ class _Sheet:
 
 class _Book:
     def __init__(self, wb, guide: Guide, *, group: str | None, site_type: str | None, publish: bool,
-                 min_n: int, n_pop: int, counted_text: str = "", drafts: bool = False) -> None:
+                 min_n: int, n_pop: int, counted_text: str = "", drafts: bool = False,
+                 cuts: Cuts = NO_CUTS) -> None:
         self.wb, self.guide = wb, guide
         self.group, self.site_type, self.publish, self.min_n = group, site_type, publish, min_n
+        #: the report's other cuts (issue 14); `by` groups the sheets by group (None: by user group)
+        self.cuts, self.by = cuts, cuts.by
+        #: the first column of a sheet by group, its heading, and how its values read
+        self.rc = row_column(cuts.by)
+        self.rc_heading = T.ROW_HEADINGS[self.rc]
         self.n_pop = n_pop
         #: what was counted (issue 14): «n = 61 afsluttede interview; 2 kladder er ikke talt med.»
         self.counted_text, self.drafts = counted_text, drafts
@@ -342,8 +348,17 @@ class _Book:
     def population_text(self) -> str:
         """The population line of every sheet; a workbook made with the drafts says so on every sheet
         (issue 14: «MED KLADDER: …»; without them the Metode sheet says how many were left out)."""
-        line = population_line(self.guide, self.group, self.site_type, self.n_pop)
+        line = population_line(self.guide, self.group, self.site_type, self.n_pop, cuts=self.cuts.words())
         return f"{line} {self.counted_text}" if self.drafts else line
+
+    def row_label(self, value: object) -> str:
+        """A row of a sheet by group, as it reads: the user group's, perspektiv's, site's name."""
+        return value_label(self.guide, self.rc, value)
+
+    def by_group(self, t: pd.DataFrame) -> pd.DataFrame:
+        """A table by group as the sheet shows it: with a user-group filter and no other grouping,
+        that group and «I alt» only."""
+        return keep_group(t, self.group) if self.by is None else t
 
     def suppression_note(self) -> str:
         return suppression_note(self.min_n)
@@ -495,10 +510,11 @@ def _ns(bk: _Book, tid: str, t: pd.DataFrame) -> list:
 
 
 def _distribution_rows(long: pd.DataFrame, value_col: str) -> tuple[list[str], list[str], dict]:
+    rc = T.row_col(long)
     values = list(dict.fromkeys(long[value_col]))
-    groups = list(dict.fromkeys(long["brugergruppe"]))
+    groups = list(dict.fromkeys(long[rc]))
     idx = {(g, v): (int(a), float(s), int(n)) for g, v, a, s, n in
-           zip(long["brugergruppe"], long[value_col], long["antal"], long["andel"], long["n"])}
+           zip(long[rc], long[value_col], long["antal"], long["andel"], long["n"])}
     return groups, values, idx
 
 
@@ -507,12 +523,13 @@ def _distribution_sheet(bk: _Book, name: str, title: str, long: pd.DataFrame, co
     g = bk.guide
     groups, values, idx = _distribution_rows(long, value_col)
     labels = [value_label(g, code, v) for v in values]
-    headers = ["Brugergruppe", *labels, "n", *[f"{lab} (%)" for lab in labels]]
+    headers = [bk.rc_heading, *labels, "n", *[f"{lab} (%)" for lab in labels]]
     kinds = ["text"] + ["count"] * len(values) + ["n"] + ["share"] * len(values)
     rows, ns = [], []
     for grp in groups:
         n = idx[(grp, values[0])][2]
-        rows.append([group_label(grp), *[idx[(grp, v)][0] for v in values], n, *[idx[(grp, v)][1] for v in values]])
+        rows.append([bk.row_label(grp), *[idx[(grp, v)][0] for v in values], n,
+                     *[idx[(grp, v)][1] for v in values]])
         ns.append(n)
     sheet = bk.table(name, title, headers, kinds, rows, ns, totals=[len(groups) - 1],
                      widths=[24] + [11] * len(values) + [7] + [11] * len(values))
@@ -531,9 +548,10 @@ def _distribution_sheet(bk: _Book, name: str, title: str, long: pd.DataFrame, co
         sheet.ws.insert_chart(at, col, chart)
         at += 21
     if shown:
-        blk = bk.chart_data.block(f"{title} — efter brugergruppe", ["Brugergruppe", *labels],
-                                  [[group_label(grp), *[idx[(grp, v)][0] for v in values]] for grp in shown])
-        chart = bk.bar_chart(f"{title} — efter brugergruppe" if overall_chart else title, blk, colours=colours)
+        words = f"efter {BY_WORDS[bk.by or 'brugergruppe']}"
+        blk = bk.chart_data.block(f"{title} — {words}", [bk.rc_heading, *labels],
+                                  [[bk.row_label(grp), *[idx[(grp, v)][0] for v in values]] for grp in shown])
+        chart = bk.bar_chart(f"{title} — {words}" if overall_chart else title, blk, colours=colours)
         sheet.ws.insert_chart(at, col, chart)
 
 
@@ -545,9 +563,9 @@ def _sheet_3_1(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_3_2(bk: _Book, pop: pd.DataFrame) -> None:
-    t = keep_group(T.tabel_3_2(pop, bk.guide), bk.group)
-    rows = [[group_label(r.brugergruppe), r.kvinde, r.mand, r.i_alt] for r in t.itertuples()]
-    bk.table("Tabel 3.2", TITLES["3.2"], ["Brugergruppe", "Kvinde", "Mand", "I alt"],
+    t = bk.by_group(T.tabel_3_2(pop, bk.guide, by=bk.by))
+    rows = [[bk.row_label(r[bk.rc]), r["kvinde"], r["mand"], r["i_alt"]] for _, r in t.iterrows()]
+    bk.table("Tabel 3.2", regrouped_title(TITLES["3.2"], bk.by), [bk.rc_heading, "Kvinde", "Mand", "I alt"],
              ["text", "count", "count", "n"], rows, _ns(bk, "3.2", t), totals=[len(rows) - 1], widths=[26, 10, 10, 10])
 
 
@@ -570,8 +588,9 @@ def _sheet_oversigt(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_fig3_1(bk: _Book, pop: pd.DataFrame) -> None:
-    t = keep_group(T.figur_3_1(pop, bk.guide), bk.group)
-    _distribution_sheet(bk, "Figur 3.1", TITLES["fig3.1"], t, "tilbudstype", "tilbudstype", overall_chart=True)
+    t = bk.by_group(T.figur_3_1(pop, bk.guide, by=bk.by))
+    _distribution_sheet(bk, "Figur 3.1", regrouped_title(TITLES["fig3.1"], bk.by), t, "tilbudstype", "tilbudstype",
+                        overall_chart=True)
 
 
 def _sheet_4_1(bk: _Book, pop: pd.DataFrame) -> None:
@@ -608,33 +627,34 @@ def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
     rows, ns, labels, blocks = [], [], [], []
     totals = []
     for probe, fig in fig4_order(g, pop):
-        t = keep_group(T.figur_4(pop, g, probe=probe), bk.group)
+        t = bk.by_group(T.figur_4(pop, g, probe=probe, by=bk.by))
+        t = t.rename(columns={bk.rc: "gruppe"})
         start = len(rows)
         for r in t.itertuples():
-            if r.brugergruppe == I_ALT:
+            if r.gruppe == I_ALT:
                 totals.append(len(rows))
-            rows.append([fig, probe_short(g, probe), group_label(r.brugergruppe), r.ja, r.nej, r.n, r.andel_ja,
+            rows.append([fig, probe_short(g, probe), bk.row_label(r.gruppe), r.ja, r.nej, r.n, r.andel_ja,
                          r.andel_ja_lav, r.andel_ja_hoej, probe])
             ns.append(r.n)
-            labels.append(f"{probe_short(g, probe)}: {group_label(r.brugergruppe)}")
+            labels.append(f"{probe_short(g, probe)}: {bk.row_label(r.gruppe)}")
         blocks.append((probe, fig, t, start))
-    sheet = bk.table("Figur 4", "Figur 4.1–4.3 og alle prober: andel ja efter brugergruppe",
-                     ["Figur", "Probe", "Brugergruppe", "Ja", "Nej", "n", "Andel ja", "95 % nedre", "95 % øvre",
+    sheet = bk.table("Figur 4", f"Figur 4.1–4.3 og alle prober: andel ja efter {BY_WORDS[bk.by or 'brugergruppe']}",
+                     ["Figur", "Probe", bk.rc_heading, "Ja", "Nej", "n", "Andel ja", "95 % nedre", "95 % øvre",
                       "Kode"],
                      ["text", "text", "text", "count", "count", "n", "share", "share", "share", "text"], rows, ns,
                      totals=totals, widths=[13, 20, 22, 7, 7, 7, 9, 9, 9, 15], labels=labels)
     col0 = 11
     k = 0
     for probe, fig, t, _ in blocks:
-        shown = [r for r in t.itertuples() if r.brugergruppe != I_ALT and r.n > 0 and not bk.is_suppressed(r.n)]
+        shown = [r for r in t.itertuples() if r.gruppe != I_ALT and r.n > 0 and not bk.is_suppressed(r.n)]
         if not shown:
             continue
         if fig.startswith("Figur 4."):
             title = next(tt for fid, (p, tt) in T.REPORT_FIG4.items() if p == probe)
         else:
             title = f"{g.item(probe).label} (n = ja + nej)"
-        blk = bk.chart_data.block(f"Figur 4 — {probe}", ["Brugergruppe", "Ja", "Nej"],
-                                  [[group_label(r.brugergruppe), int(r.ja), int(r.nej)] for r in shown])
+        blk = bk.chart_data.block(f"Figur 4 — {probe}", [bk.rc_heading, "Ja", "Nej"],
+                                  [[bk.row_label(r.gruppe), int(r.ja), int(r.nej)] for r in shown])
         chart = bk.bar_chart(title, blk, subtype="percent_stacked", y_title="Andel af ja + nej", percent=False,
                              colours=[PALETTE[0], "#c6dbef"])
         chart.set_y_axis({"name": "Andel af ja + nej", "num_format": "0%",
@@ -645,9 +665,9 @@ def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_fig7(bk: _Book, pop: pd.DataFrame, n: int) -> None:
-    t = keep_group(T.figur_7(pop, n, bk.guide), bk.group)
+    t = bk.by_group(T.figur_7(pop, n, bk.guide, by=bk.by))
     code = T.FIG7_CODES[n]
-    _distribution_sheet(bk, f"Figur 7.{n}", TITLES[f"fig7.{n}"], t, code, "svar")
+    _distribution_sheet(bk, f"Figur 7.{n}", regrouped_title(TITLES[f"fig7.{n}"], bk.by), t, code, "svar")
 
 
 def _sheet_7_2(bk: _Book, pop: pd.DataFrame) -> None:
@@ -709,11 +729,16 @@ def _sheet_map(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
-    groups = [bk.group] if bk.group else list(GROUP_ORDER)
+    if bk.by is None:
+        groups = [bk.group] if bk.group else list(GROUP_ORDER)
+        parts = {grp: population(pop, group=grp) for grp in groups}
+    else:
+        codes, levels = group_rows(pop, bk.by)
+        parts = {lv: pop[codes == i] for i, lv in enumerate(levels) if lv != UOPLYST}
     rows, ns, labels, per_group, empty = [], [], [], [], []
-    for grp in groups:
-        t = kvalitetskort_points(pop, bk.guide, group=grp, min_n=bk.min_n)
-        r, n, lab = _map_rows(bk, t, group_label(grp))
+    for grp, part in parts.items():
+        t = kvalitetskort_points(part, bk.guide, min_n=bk.min_n)
+        r, n, lab = _map_rows(bk, t, bk.row_label(grp))
         rows += r
         ns += n
         labels += lab
@@ -721,16 +746,16 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
         if len(pts):
             per_group.append((grp, pts))
         else:
-            empty.append(group_label(grp))
+            empty.append(bk.row_label(grp))
     notes = []
     if empty:
         why = f"n under {bk.min_n} eller 0" if bk.publish else "n = 0"
         notes.append(f"Intet kvalitetskort for: {', '.join(empty)} (alle prober har {why}).")
-    sheet = bk.table("Kvalitetskort grupper", "Kvalitetskort pr. brugergruppe",
-                     ["Brugergruppe", "Probe", *_MAP_HEADERS], ["text", "text", *_MAP_KINDS], rows, ns, labels=labels,
+    sheet = bk.table("Kvalitetskort grupper", f"Kvalitetskort pr. {BY_WORDS[bk.by or 'brugergruppe']}",
+                     [bk.rc_heading, "Probe", *_MAP_HEADERS], ["text", "text", *_MAP_KINDS], rows, ns, labels=labels,
                      widths=[22, 18, 7, 9, 9, 9, 9, 9, 9, 8, 11, 15], notes=notes)
     for k, (grp, pts) in enumerate(per_group):
-        chart = bk.map_chart(f"Kvalitetskort: {group_label(grp)}", pts, f"Kvalitetskort — {group_label(grp)}")
+        chart = bk.map_chart(f"Kvalitetskort: {bk.row_label(grp)}", pts, f"Kvalitetskort — {bk.row_label(grp)}")
         chart.set_size({"width": 520, "height": 470})
         sheet.ws.insert_chart(HEADER_ROW + (k // 2) * 25, 13 + (k % 2) * 9, chart)
 
@@ -854,6 +879,11 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Population", bk.population_text()),
         ("Filter: brugergruppe", GROUPS[bk.group].name if bk.group else "alle"),
         ("Filter: stedtype", value_label(g, "site_type", bk.site_type) if bk.site_type else "alle"),
+        ("Filter: arbejdsmarkedsperspektiv",
+         value_label(g, "arbejdsmarkedsperspektiv", bk.cuts.perspektiv) if bk.cuts.perspektiv else "alle"),
+        ("Filter: sted", bk.cuts.site or "alle"),
+        ("Filter: interviewer", bk.cuts.interviewer or "alle"),
+        ("Tabeller efter", BY_WORDS[bk.by or "brugergruppe"]),
         ("Respondenter i populationen", bk.n_pop),
         ("Respondenter i databasen", n_store),
         ("Antal citater", n_quotes),
@@ -1052,7 +1082,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
                    site_type: str | None = None, publish: bool = False, min_n: int = DEFAULT_MIN_N, *,
                    crosstabs: Sequence[tuple[str, str, str]] = DEFAULT_CROSSTABS,
                    now: dt.datetime | None = None, data: report_data.ReportData | None = None,
-                   drafts: bool = False) -> Path:
+                   drafts: bool = False, cuts: Cuts | None = None) -> Path:
     """Write the report workbook for the population (`group`, `site_type`) to `out_path`.
 
     `publish` suppresses every row/point with 0 < n < `min_n` (see module doc). `crosstabs`
@@ -1065,7 +1095,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     renamed), owner-only (0600); a missing folder is refused before any work. Returns the path.
     Raises `WorkbookError` for an unknown group/site type, a bad `min_n` or crosstab code.
     """
-    group, site_type = group or None, site_type or None
+    group, site_type, cuts = group or None, site_type or None, cuts or NO_CUTS
     try:
         min_n = int(min_n)
     except (TypeError, ValueError):
@@ -1079,9 +1109,9 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     out = files.check_target(out)  # the folder must exist: refused before the work, not after
     try:
         if data is None:
-            data = report_data.load(engine, guide, group, site_type, drafts=drafts)
+            data = report_data.load(engine, guide, group, site_type, drafts=drafts, cuts=cuts)
         else:
-            data = data.for_population(group, site_type)
+            data = data.for_population(group, site_type, cuts)
         pop = data.pop
         for a, b, _ in crosstabs:
             crosstab(pop.iloc[:0], guide, a, b)
@@ -1102,7 +1132,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
                                    f"{'; MED KLADDER' if data.drafts else ''}",
                        "created": built})
     bk = _Book(wb, guide, group=group, site_type=site_type, publish=publish, min_n=min_n, n_pop=len(pop),
-               counted_text=data.drafts_line(), drafts=data.drafts)
+               counted_text=data.drafts_line(), drafts=data.drafts, cuts=cuts)
     method_ws = wb.add_worksheet("Metode")
     _sheet_3_1(bk, pop)
     _sheet_3_2(bk, pop)

@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from report.population import population
+from report.population import NO_CUTS, Cuts, population
 from report.publication import drafts_line
 from survey.db import session_scope
 from coding.deidentify import deidentify, study_anonymiser
@@ -63,6 +63,9 @@ class ReportData:
     group: str | None = None
     site_type: str | None = None
     pop: pd.DataFrame = field(init=False)
+    #: the report's other cuts (issue 14): filters on arbejdsmarkedsperspektiv, site, interviewer and
+    #: the grouping of the tables by group
+    cuts: Cuts = NO_CUTS
     #: loads every source frame when first needed (replaceable: the Rapport page passes its cached one)
     source_loader: Callable[[], dict[str, pd.DataFrame]] | None = None
     #: the drafts are counted too (issue 14: by default only completed interviews are)
@@ -70,20 +73,21 @@ class ReportData:
     _cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.group, self.site_type = self.group or None, self.site_type or None
-        self.pop = population(self.wide, self.group, self.site_type)  # TableError for an unknown code
+        self.group, self.site_type, self.cuts = self.group or None, self.site_type or None, self.cuts or NO_CUTS
+        self.pop = population(self.wide, self.group, self.site_type, self.cuts)  # TableError for an unknown code
 
     @property
     def n_store(self) -> int:
         """Respondents in the store (the wide frame), whatever the population."""
         return len(self.wide)
 
-    def for_population(self, group: str | None, site_type: str | None) -> "ReportData":
+    def for_population(self, group: str | None, site_type: str | None, cuts: Cuts | None = None) -> "ReportData":
         """The same loaded data (wide frame, sources) for another population."""
-        if (group or None, site_type or None) == (self.group, self.site_type):
+        cuts = cuts or NO_CUTS
+        if (group or None, site_type or None, cuts) == (self.group, self.site_type, self.cuts):
             return self
         out = ReportData(self.engine, self.guide, self.wide, group, site_type, source_loader=self.all_sources,
-                         drafts=self.drafts)
+                         drafts=self.drafts, cuts=cuts)
         if "n_drafts" in self._cache:
             out._cache["n_drafts"] = self._cache["n_drafts"]
         return out
@@ -129,21 +133,25 @@ class ReportData:
             from coding.quotebank import export_quotes  # start-up: only the workbook needs the quotes
 
             with session_scope(self.engine) as s:
-                self._cache["quotes"] = export_quotes(s, self.guide, anonymised=True, group=self.group,
-                                                      site_type=self.site_type, drafts=self.drafts,
-                                                      anonymiser=study_anonymiser(s, self.guide))
+                q = export_quotes(s, self.guide, anonymised=True, group=self.group, site_type=self.site_type,
+                                  drafts=self.drafts, anonymiser=study_anonymiser(s, self.guide))
+            if self.cuts.filters:  # the cuts' population: its respondents' quotes only
+                q = q[q["Respondent"].isin(set(self.pop["respondent_id"]))].reset_index(drop=True)
+            self._cache["quotes"] = q
         return self._cache["quotes"]  # type: ignore[return-value]
 
 
 def load(engine: Engine, guide: Guide, group: str | None = None, site_type: str | None = None, *,
          wide: pd.DataFrame | None = None,
-         source_loader: Callable[[], dict[str, pd.DataFrame]] | None = None, drafts: bool = False) -> ReportData:
+         source_loader: Callable[[], dict[str, pd.DataFrame]] | None = None, drafts: bool = False,
+         cuts: Cuts | None = None) -> ReportData:
     """The report's data for the population (`group`, `site_type`): the wide frame is loaded here
     unless given (`wide`, e.g. a cached one, loaded with the same `drafts`). Only completed
     interviews are counted unless `drafts` (issue 14). Raises `report.errors.TableError` for an
     unknown group or site type."""
     frame = wide_frame(engine, guide, drafts=drafts) if wide is None else wide
-    return ReportData(engine, guide, frame, group, site_type, source_loader=source_loader, drafts=drafts)
+    return ReportData(engine, guide, frame, group, site_type, source_loader=source_loader, drafts=drafts,
+                      cuts=cuts or NO_CUTS)
 
 
 def store_revision(engine: Engine) -> tuple:

@@ -82,7 +82,7 @@ from report.population import NO_CUTS, Cuts, group_rows, keep_group, population,
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
                                 hidden_rows, pct, points, population_line, value_label)
 from report.quality_map import kvalitetskort_points
-from report.registry import BY_WORDS, TITLES
+from report.registry import BY_WORDS, TITLES, regrouped_title
 from report.tables import REPORT_FIG4, ROW_HEADINGS, row_col
 from survey import files
 from survey.guide import Guide
@@ -648,11 +648,6 @@ def _group_ticks(codes: Sequence[str], ns: Sequence[int], col: str = "brugergrup
     return [f"{_wrap(value_label(guide, col, c), 14)}<br>(n = {n})" for c, n in zip(codes, ns)]
 
 
-def _by_title(title: str, by: str | None) -> str:
-    """A figure's title with its grouping when not by user group: «… — efter sted»."""
-    return title if by in (None, "brugergruppe") else f"{title} — efter {BY_WORDS[by]}"
-
-
 def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col: str, *, title: str, sub: str,
                          fig_id: str, group: str | None, min_n: int, publish: bool, note: str) -> go.Figure:
     long = keep_group(long, group)
@@ -688,7 +683,7 @@ def figur_3_1_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | 
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
     by = (cuts or NO_CUTS).by
     long = _convert(tables.figur_3_1, pop, g, by=by or "brugergruppe")
-    return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=_by_title(TITLES["fig3.1"], by),
+    return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=regrouped_title(TITLES["fig3.1"], by),
                                 sub=_population_text(g, group, site_type, len(pop), cuts), fig_id="fig3.1",
                                 group=group, min_n=min_n, publish=publish,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n.")
@@ -701,7 +696,7 @@ def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: 
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
     by = (cuts or NO_CUTS).by
     long = _convert(tables.figur_7, pop, n, g, by=by or "brugergruppe")
-    return _distribution_figure(long, g, tables.FIG7_CODES[n], "svar", title=_by_title(TITLES[f"fig7.{n}"], by),
+    return _distribution_figure(long, g, tables.FIG7_CODES[n], "svar", title=regrouped_title(TITLES[f"fig7.{n}"], by),
                                 sub=_population_text(g, group, site_type, len(pop), cuts), fig_id=f"fig7.{n}",
                                 group=group, min_n=min_n, publish=publish,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
@@ -744,7 +739,7 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
         name="Andel ja", showlegend=False, meta={"groups": list(t[rc])},
     ))
     label = g.item(probe).label if probe in g.items else str(probe)
-    head = _by_title(title or f"Figur 4 {label}", by)
+    head = regrouped_title(title or f"Figur 4 {label}", by)
     base = ["Søjlens højde: andel ja af dem, der har svaret ja eller nej; tal på søjlen: antal ja af n. "
             "«Ikke relevant», «uklart» og ubesvaret er ikke talt med."]
     if intervals:

@@ -30,7 +30,7 @@ from survey.guide import Guide
 from survey.sources import source_status
 
 __all__ = ["RESPONDENT_TABLES", "SOURCE_TABLES", "TABLES", "TITLES", "CSV_COLUMNS", "FORMATS", "BY_TABLES",
-           "check_table_id", "check_grouping", "is_source_table", "compute", "render"]
+           "BY_WORDS", "check_table_id", "check_grouping", "regrouped_title", "is_source_table", "compute", "render"]
 
 FORMATS = tables.FORMATS
 
@@ -195,7 +195,7 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     if tid == "fig4" and probe:
         title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
     if by is not None:
-        title = _regrouped_title(title, by)
+        title = regrouped_title(title, by)
     if tid == "kvalitetskort":
         body, notes = quality_map.markdown_body(out, guide=g)
     else:
@@ -210,8 +210,11 @@ BY_WORDS: dict[str, str] = {"brugergruppe": "brugergruppe", "perspektiv": "arbej
 assert set(BY_WORDS) == set(BY)
 
 
-def _regrouped_title(title: str, by: str) -> str:
-    """The title of a table grouped `by`: its «efter brugergruppe» replaced, else «efter …» added."""
+def regrouped_title(title: str, by: str | None) -> str:
+    """The title of a table or figure grouped `by`: its «efter brugergruppe» replaced, else «— efter …»
+    added; unchanged by user group (None)."""
+    if by in (None, "brugergruppe"):
+        return title
     words = f"efter {BY_WORDS[by]}"
     return title.replace("efter brugergruppe", words) if "efter brugergruppe" in title else f"{title} — {words}"
 

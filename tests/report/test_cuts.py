@@ -192,3 +192,27 @@ def test_figures_follow_the_grouping_and_the_filters(g):
         figures.figure("7.2", df, g, cuts=Cuts(by="sted"))
     with pytest.raises(figures.FigureError, match="Ukendt sted"):
         figures.figure("kvalitetskort", df, g, cuts=Cuts(site="Et andet sted"))
+
+
+def test_the_workbook_filters_groups_and_says_so(demo, tmp_path, capsys):
+    import openpyxl
+
+    url, wide = demo["url"], demo["wide"]
+    out = tmp_path / "r.xlsx"
+    rc, _, _ = _cli(capsys, "--db", url, "report", str(out), "--efter", "sted", "--perspektiv", "reelt", "--publish")
+    assert rc == 0
+    wb = openpyxl.load_workbook(out)
+    meta = {r[0]: r[1] for r in wb["Metode"].iter_rows(values_only=True) if r and r[0]}
+    pop = wide[wide["arbejdsmarkedsperspektiv"] == "reelt"]
+    assert meta["Population"] == f"Population: arbejdsmarkedsperspektiv reelt (n = {len(pop)})."
+    assert meta["Filter: arbejdsmarkedsperspektiv"] == "Reelt arbejdsmarkedsperspektiv"
+    assert meta["Tabeller efter"] == "sted"
+    rows = list(wb["Tabel 3.2"].iter_rows(values_only=True))
+    assert rows[0][0].endswith("— efter sted")
+    head = next(i for i, r in enumerate(rows) if r[0] == "Sted")
+    body = {r[0]: r[3] for r in rows[head + 1:] if r[0] and r[3] is not None}
+    counts = pop["site"].value_counts()
+    for site, n in counts.items():  # published: n under 5 is shown as «<5», never the count
+        assert body[site] == (n if n >= 5 else "<5"), site
+    assert body["I alt"] == len(pop)
+    assert set(body) - {"I alt"} == set(counts.index)
