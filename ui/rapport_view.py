@@ -44,9 +44,10 @@ from exports import qdpx, raw, spss, workbook
 from report import data as report_data
 from report import figures as F
 from report import registry
+from report.registry import BY_WORDS
 from report.crosstab import crosstab, crosstab_note, crosstab_variables
 from report.errors import TableError
-from report.population import keep_group
+from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group
 from report.publication import (DEFAULT_MIN_N, I_ALT, PROBE_SHORT, UOPLYST, hidden, hidden_rows,
                                 n_column, pct, points, population_line, row_n, suppress, value_label)
 from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
@@ -65,9 +66,15 @@ log = logging.getLogger("brugerblik.ui")
 
 K_GROUP, K_SITE, K_PUB, K_MINN, K_CI, K_TAB = "rp_group", "rp_site", "rp_publish", "rp_min_n", "rp_ci", "rp_tab"
 K_DRAFTS = "rp_drafts"
+#: the report's other cuts (issue 14): arbejdsmarkedsperspektiv, site, interviewer, and the grouping
+K_PERSP, K_STED, K_INTERVIEWER, K_BY = "rp_persp", "rp_sted", "rp_interviewer", "rp_by"
 #: widget key -> query parameter
 PARAMS = {K_GROUP: "gruppe", K_SITE: "stedtype", K_PUB: "offentlig", K_MINN: "min_n", K_CI: "intervaller",
-          K_TAB: "fane", K_DRAFTS: "kladder"}
+          K_TAB: "fane", K_DRAFTS: "kladder", K_PERSP: "perspektiv", K_STED: "sted", K_INTERVIEWER: "interviewer",
+          K_BY: "efter"}
+#: the groupings of the page's «Grupper efter» (`report.population.BY`), the first the default
+GROUPINGS = {"brugergruppe": "Brugergruppe", "perspektiv": "Arbejdsmarkedsperspektiv", "sted": "Sted",
+             "interviewer": "Interviewer"}
 SAVED = "bb_report_filters"   # the filters of this session (not widget keys: survive a visit to another page)
 FILES = "rp_files"            # files built by the buttons of «Hent»: slot -> Built
 TABS = ("Kvalitetskort", "Tabeller", "Krydstabel", "Hent")
@@ -102,6 +109,8 @@ HEADINGS = {
     "udbytte_lav": "Udbytte 95 % nedre", "udbytte_hoej": "Udbytte 95 % øvre",
     "vigtighed_lav": "Vigtighed 95 % nedre", "vigtighed_hoej": "Vigtighed 95 % øvre",
     "suppressed": "n under mindste n",
+    "arbejdsmarkedsperspektiv": "Arbejdsmarkedsperspektiv", "interviewer": "Interviewer",
+    "respondenter": "Respondenter",
 }
 SHARE_COLUMNS = {"udbytte", "vigtighed", "gap"}
 
@@ -114,13 +123,14 @@ class Filters:
     min_n: int = DEFAULT_MIN_N
     intervals: bool = False
     drafts: bool = False  # issue 14: count the drafts too (only completed interviews by default)
+    cuts: Cuts = NO_CUTS  # issue 14: arbejdsmarkedsperspektiv, site, interviewer; the grouping
 
     def small(self, n: object) -> bool:
         """A row or point hidden for publication (`report.publication.hidden`: 0 < n < min_n)."""
         return self.publish and hidden(n, self.min_n)
 
     def key(self) -> tuple:
-        return (self.group, self.site_type, self.publish, self.min_n, self.intervals, self.drafts)
+        return (self.group, self.site_type, self.publish, self.min_n, self.intervals, self.drafts, self.cuts)
 
 
 @dataclass
@@ -192,11 +202,25 @@ def _parse(key: str, raw: str) -> tuple[object, str | None]:
                       f"Bruger {DEFAULT_MIN_N}.")
     if key == K_TAB:
         return (raw, None) if raw in TABS else (TABS[0], None)  # an unknown tab: simply the first
+    if key == K_PERSP:
+        if raw in ("", "alle"):
+            return ALL, None
+        if raw in PERSPEKTIV:
+            return raw, None
+        return None, (f"Ukendt arbejdsmarkedsperspektiv «{raw[:20]}» i adressen — viser alle. "
+                      f"Tilladt: {', '.join(PERSPEKTIV)}.")
+    if key == K_BY:
+        if raw in GROUPINGS:
+            return raw, None
+        return None, f"Ukendt gruppering «{raw[:20]}» i adressen — grupperer efter brugergruppe. Tilladt: " \
+                     f"{', '.join(GROUPINGS)}."
+    if key in (K_STED, K_INTERVIEWER):  # checked against the study's sites and interviewers in `sidebar`
+        return raw[:200] if raw not in ("alle",) else ALL, None
     return None, None
 
 
 DEFAULTS = {K_GROUP: ALL, K_SITE: ALL, K_PUB: False, K_MINN: DEFAULT_MIN_N, K_CI: False, K_TAB: TABS[0],
-            K_DRAFTS: False}
+            K_DRAFTS: False, K_PERSP: ALL, K_STED: ALL, K_INTERVIEWER: ALL, K_BY: "brugergruppe"}
 
 
 def init_state(g: Guide) -> list[str]:
@@ -226,6 +250,9 @@ def sync_url() -> None:
             K_MINN: (str(st.session_state.get(K_MINN)) if st.session_state.get(K_MINN) != DEFAULT_MIN_N else None),
             K_CI: "1" if st.session_state.get(K_CI) else None,
             K_DRAFTS: "1" if st.session_state.get(K_DRAFTS) else None,
+            K_PERSP: st.session_state.get(K_PERSP) or None, K_STED: st.session_state.get(K_STED) or None,
+            K_INTERVIEWER: st.session_state.get(K_INTERVIEWER) or None,
+            K_BY: st.session_state.get(K_BY) if st.session_state.get(K_BY) != "brugergruppe" else None,
             K_TAB: st.session_state.get(K_TAB) if st.session_state.get(K_TAB) != TABS[0] else None}
     for key, value in want.items():
         param = PARAMS[key]
@@ -243,13 +270,42 @@ def _reload() -> None:
     RS.clear()
 
 
-def sidebar(g: Guide) -> Filters:
+def _names(wide: pd.DataFrame, code: str) -> list[str]:
+    """The sites or interviewers the study has (by name), for the filters."""
+    if code not in wide.columns:
+        return []
+    return sorted({v for v in wide[code].tolist() if isinstance(v, str) and v.strip()}, key=str.casefold)
+
+
+def _known(key: str, options: list[str], what: str, problems: list[str]) -> None:
+    """A site or interviewer from the address or the session that the study no longer has: all, and say so."""
+    value = st.session_state.get(key) or ALL
+    if value != ALL and value not in options:
+        problems.append(f"{what} findes ikke i undersøgelsen — viser alle.")
+        st.session_state[key] = ALL
+
+
+def sidebar(g: Guide, wide: pd.DataFrame | None = None, problems: list[str] | None = None) -> Filters:
+    wide = wide if wide is not None else pd.DataFrame()
+    problems = problems if problems is not None else []
+    sites, interviewers = _names(wide, "site"), _names(wide, "interviewer")
+    _known(K_STED, sites, "Stedet i adressen", problems)
+    _known(K_INTERVIEWER, interviewers, "Intervieweren i adressen", problems)
     with st.sidebar:
         st.markdown("**Population og filtre**")
         st.selectbox("Brugergruppe", [ALL, *GROUP_ORDER], key=K_GROUP,
                      format_func=lambda c: GROUPS[c].short if c else "Alle brugergrupper",
                      help="Den effektive brugergruppe: forskerens kodning, ellers standardreglen (arketype og alder).")
         st.selectbox("Stedtype", [ALL, *SITE_TYPES], key=K_SITE, format_func=lambda c: site_label(g, c))
+        st.selectbox("Arbejdsmarkedsperspektiv", [ALL, *PERSPEKTIV], key=K_PERSP,
+                     format_func=lambda c: value_label(g, "arbejdsmarkedsperspektiv", c) if c else "Alle",
+                     help="Rapportens anden gruppering: brugere med og uden et reelt arbejdsmarkedsperspektiv.")
+        st.selectbox("Sted", [ALL, *sites], key=K_STED, format_func=lambda c: c or "Alle steder")
+        st.selectbox("Interviewer", [ALL, *interviewers], key=K_INTERVIEWER,
+                     format_func=lambda c: c or "Alle interviewere")
+        st.selectbox("Grupper efter", list(GROUPINGS), key=K_BY, format_func=GROUPINGS.get,
+                     help="Rækkerne i tabellerne pr. gruppe, søjlerne i figurerne og de små kvalitetskort: pr. "
+                          "brugergruppe (som rapporten), arbejdsmarkedsperspektiv, sted eller interviewer.")
         st.toggle("Til offentliggørelse", key=K_PUB,
                   help="Skjuler grupper, rækker og punkter med n under mindste n i kort, tabeller og filer, og "
                        "skriver en note om det.")
@@ -265,9 +321,12 @@ def sidebar(g: Guide) -> Filters:
         st.button("Hent data igen", key="rp_reload", on_click=_reload, icon=":material/refresh:",
                   help="Siden genbruger data, indtil noget er ændret i databasen; dette henter dem under alle "
                        "omstændigheder igen.")
+    by = st.session_state[K_BY]
+    cuts = Cuts(perspektiv=st.session_state[K_PERSP] or None, site=st.session_state[K_STED] or None,
+                interviewer=st.session_state[K_INTERVIEWER] or None, by=None if by == "brugergruppe" else by)
     return Filters(group=st.session_state[K_GROUP] or None, site_type=st.session_state[K_SITE] or None,
                    publish=bool(st.session_state[K_PUB]), min_n=int(st.session_state[K_MINN]),
-                   intervals=bool(st.session_state[K_CI]), drafts=bool(st.session_state[K_DRAFTS]))
+                   intervals=bool(st.session_state[K_CI]), drafts=bool(st.session_state[K_DRAFTS]), cuts=cuts)
 
 
 # ---------------------------------------------------------------- data (cached per store version)
@@ -290,9 +349,11 @@ def _wide(url: str, version: tuple, gkey: tuple, drafts: bool = False) -> pd.Dat
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=900)
 def _figure(url: str, version: tuple, gkey: tuple, fig_id: str, fkey: tuple, probe: str | None):
-    group, site_type, publish, min_n, intervals, drafts = fkey
+    group, site_type, publish, min_n, intervals, drafts, cuts = fkey
+    if fig_id not in F.GROUPED_FIGURES:  # a grouping applies to the figures by group only
+        cuts = Cuts(perspektiv=cuts.perspektiv, site=cuts.site, interviewer=cuts.interviewer)
     return F.figure(fig_id, _wide(url, version, gkey, drafts), guide(), group=group, site_type=site_type, probe=probe,
-                    intervals=intervals, min_n=min_n, publish=publish, drafts=drafts)
+                    intervals=intervals, min_n=min_n, publish=publish, drafts=drafts, cuts=cuts)
 
 
 @dataclass
@@ -315,11 +376,13 @@ class Ctx:
         return _figure(self.url, self.version, guide_key(self.g), fig_id, self.f.key(), probe)
 
     def population_text(self) -> str:
-        line = population_line(self.g, self.f.group, self.f.site_type, len(self.pop), of=len(self.wide))
+        line = population_line(self.g, self.f.group, self.f.site_type, len(self.pop), of=len(self.wide),
+                               cuts=self.f.cuts.words())
         return line.rstrip(".")
 
     def sig(self) -> tuple:
-        return (self.version, self.f.group, self.f.site_type, self.f.publish, self.f.min_n, self.f.drafts)
+        return (self.version, self.f.group, self.f.site_type, self.f.publish, self.f.min_n, self.f.drafts,
+                self.f.cuts)
 
 
 def guarded(what: str, fn: Callable[[], object]) -> object:
@@ -363,7 +426,8 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
     out = pd.DataFrame(index=t.index)
     value_code = {"svar": FIG7_CODES.get(int(tid[-1])) if tid.startswith("fig7.") else None,
                   "tilbudstype": "tilbudstype", "site_type": "site_type", "inddraget": "inddraget",
-                  "brugergruppe": "brugergruppe", "alder": "alder"}
+                  "brugergruppe": "brugergruppe", "alder": "alder",
+                  "arbejdsmarkedsperspektiv": "arbejdsmarkedsperspektiv"}
     for c in t.columns:
         if c == "kode" and tid != "kvalitetskort":
             continue
@@ -396,8 +460,9 @@ def table_frame(ctx: Ctx, tid: str, probe: str | None) -> pd.DataFrame:
     """The table `tid` for the population, exactly as `brugerblik table` computes it (group rows
     limited to the chosen group and I alt, as `report.registry.render` does)."""
     frames = RS.frames(ctx) if registry.is_source_table(tid) else None
-    t = registry.compute(tid, ctx.pop, ctx.g, probe=probe, min_n=ctx.f.min_n, frames=frames)
-    return t if frames is not None else keep_group(t, ctx.f.group)
+    by = ctx.f.cuts.by if tid in registry.BY_TABLES else None
+    t = registry.compute(tid, ctx.pop, ctx.g, probe=probe, min_n=ctx.f.min_n, frames=frames, by=by)
+    return t if frames is not None or by is not None else keep_group(t, ctx.f.group)
 
 
 def md_notes(ctx: Ctx, tid: str, probe: str | None) -> list[str]:
@@ -405,8 +470,10 @@ def md_notes(ctx: Ctx, tid: str, probe: str | None) -> list[str]:
     if registry.is_source_table(tid):
         text = RS.render(ctx, tid, "md")
     else:
+        c = ctx.f.cuts
+        cuts = c if tid in registry.BY_TABLES else Cuts(perspektiv=c.perspektiv, site=c.site, interviewer=c.interviewer)
         text = registry.render(tid, ctx.wide, ctx.g, "md", group=ctx.f.group, site_type=ctx.f.site_type,
-                               probe=probe)
+                               probe=probe, cuts=cuts)
     lines = text.rstrip("\n").split("\n")
     last = max((i for i, ln in enumerate(lines) if ln.startswith("|")), default=len(lines) - 1)
     return [ln for ln in lines[last + 1:] if ln.strip() and not ln.startswith("Markeret med *")]
@@ -468,11 +535,13 @@ def tab_map(ctx: Ctx) -> None:
             st.caption(n)
         st.download_button("Hent tallene som CSV", csv_bytes(map_csv(pts, f)), file_name="kvalitetskort.csv",
                            mime="text/csv", key="rp_map_csv", on_click="ignore", icon=":material/download:")
-    st.markdown("#### Efter brugergruppe")
-    if f.group:
-        st.caption("Der er valgt én brugergruppe; vælg «Alle brugergrupper» for at se et kort pr. gruppe.")
+    words = BY_WORDS[f.cuts.by or "brugergruppe"]
+    st.markdown(f"#### Efter {words}")
+    if f.group and f.cuts.by is None:
+        st.caption("Der er valgt én brugergruppe; vælg «Alle brugergrupper» for at se et kort pr. gruppe, eller "
+                   "vælg en anden gruppering under «Grupper efter».")
         return
-    multi = guarded("Kortene efter brugergruppe", lambda: ctx.figure("kvalitetskort_grupper"))
+    multi = guarded(f"Kortene efter {words}", lambda: ctx.figure("kvalitetskort_grupper"))
     if multi is not None:
         chart(multi, "rp_map_groups")
 
@@ -497,6 +566,8 @@ def tab_tables(ctx: Ctx) -> None:
     title = registry.TITLES.get(tid, tid)
     if tid == "fig4" and probe:
         title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
+    if tid in registry.BY_TABLES and tid != "kvalitetskort":
+        title = registry.regrouped_title(title, f.cuts.by)
     st.markdown(f"#### {md(title)}")
     st.caption(md(ctx.population_text()))
     pub, n_hidden = published(tid, t, f, len(ctx.pop))
@@ -587,6 +658,10 @@ def _slug(ctx: Ctx) -> str:
     parts = [ctx.f.group or "alle"]
     if ctx.f.site_type:
         parts.append(ctx.f.site_type)
+    c = ctx.f.cuts
+    parts += [p for p in (c.perspektiv, c.site, c.interviewer) if p]
+    if c.by:
+        parts.append(f"efter_{c.by}")
     if ctx.f.publish:
         parts.append(f"offentlig_min{ctx.f.min_n}")
     if ctx.f.drafts:  # issue 14: a file made with the drafts says so in its name
@@ -629,7 +704,7 @@ def _workbook(ctx: Ctx, folder: Path) -> tuple[str, str, str]:
     t0 = dt.datetime.now()
     # the data this page already holds: the workbook does not load the store again
     workbook.build_workbook(engine(), ctx.g, folder / name, group=ctx.f.group, site_type=ctx.f.site_type,
-                            publish=ctx.f.publish, min_n=ctx.f.min_n, data=ctx.data)
+                            publish=ctx.f.publish, min_n=ctx.f.min_n, data=ctx.data, cuts=ctx.f.cuts)
     secs = (dt.datetime.now() - t0).total_seconds()
     kind = "til offentliggørelse" if ctx.f.publish else "arbejdsmateriale"
     return (name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -718,19 +793,21 @@ def main() -> None:
     st.title("Rapport")
     g = guide()
     problems = init_state(g)
-    f = sidebar(g)
+    url = database_url()
+    version = store_version()
+    # the sites and interviewers the filters offer are the study's: the data first (with or without the
+    # drafts, as the toggle stands), then the sidebar
+    wide = _wide(url, version, guide_key(g), bool(st.session_state.get(K_DRAFTS)))
+    f = sidebar(g, wide, problems)
     sync_url()
     for p in problems:
         st.warning(md(p), icon=":material/link_off:")
-    url = database_url()
-    version = store_version()
-    wide = _wide(url, version, guide_key(g), f.drafts)
     if wide.empty:
         st.info("Der er ingen respondenter endnu. Gennemfør et interview, importér data eller indlæs "
                 "demoundersøgelsen (`brugerblik demo`).")
         return
     data = guarded("Populationen", lambda: report_data.load(
-        engine(), g, f.group, f.site_type, wide=wide, drafts=f.drafts,
+        engine(), g, f.group, f.site_type, wide=wide, drafts=f.drafts, cuts=f.cuts,
         source_loader=lambda: RS.all_frames(url, version, f.drafts)))
     if data is None:
         return

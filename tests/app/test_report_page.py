@@ -417,3 +417,45 @@ def test_a_draft_is_left_out_and_medtag_kladder_counts_and_marks_it(db_url, monk
     at.sidebar.toggle(key=RV.K_DRAFTS).set_value(False)
     run_ok(at)
     assert "n = 61 af 61" in texts(at) and "kladder" not in at.query_params
+
+
+def flat(at: AppTest) -> str:
+    """The page's texts without markdown's escapes («\\(» → «(»)."""
+    return texts(at).replace("\\", "")
+
+
+def test_the_reports_cuts_filter_and_group_the_page_and_stay_in_the_url(db, wide, guide):
+    """Issue 14: arbejdsmarkedsperspektiv, site and interviewer as filters, and «Grupper efter»."""
+    at = open_report()
+    at.sidebar.selectbox(key=RV.K_PERSP).set_value("reelt")
+    run_ok(at)
+    pop = P.population(wide, cuts=P.Cuts(perspektiv="reelt"))
+    assert f"arbejdsmarkedsperspektiv reelt (n = {len(pop)} af 61" in flat(at)
+    assert at.query_params["perspektiv"] == "reelt"
+    want = Q.kvalitetskort(pop, guide).set_index("kode")
+    pts = map_points(charts(at)["kvalitetskort"])
+    assert {k: v[2] for k, v in pts.items()} == {k: int(n) for k, n in want["n"].items() if n > 0}
+    # grouped by site: the small maps are one per site of the population, the table's rows are the sites
+    at.sidebar.selectbox(key=RV.K_BY).set_value("sted")
+    run_ok(at)
+    assert at.query_params["efter"] == "sted"
+    spec = charts(at)["kvalitetskort_grupper"]
+    assert spec["layout"]["meta"]["groups"] == sorted(set(pop["site"]), key=str.casefold)
+    at = to_tab(at, "Tabeller")
+    at.selectbox(key="rp_table").set_value("3.2")
+    run_ok(at)
+    shown = frame(at, "Sted")
+    counts = pop["site"].value_counts()
+    assert dict(zip(shown["Sted"], shown["I alt"])) == {**{k: int(v) for k, v in counts.items()}, "I alt": len(pop)}
+    assert "Tabel 3.2 Brugergrupper fordelt på køn — efter sted" in flat(at)
+    # a reload of the URL with a site: the filter is kept; a site the study lacks is refused in Danish
+    site = counts.index[0]
+    again = open_report(sted=site, efter="perspektiv")
+    assert again.sidebar.selectbox(key=RV.K_STED).value == site
+    assert f"sted {site} (n = {int((wide['site'] == site).sum())} af 61" in flat(again)
+    assert charts(again)["kvalitetskort_grupper"]["layout"]["meta"]["by"] == "perspektiv"
+    bad = open_report(sted="Findes ikke", interviewer="XX", perspektiv="maaske")
+    assert "Stedet i adressen findes ikke i undersøgelsen — viser alle." in flat(bad)
+    assert "Intervieweren i adressen findes ikke" in flat(bad)
+    assert "Ukendt arbejdsmarkedsperspektiv «maaske»" in flat(bad)
+    assert "n = 61 af 61" in flat(bad) and "sted" not in bad.query_params
