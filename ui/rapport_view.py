@@ -72,6 +72,8 @@ K_PERSP, K_STED, K_INTERVIEWER, K_BY = "rp_persp", "rp_sted", "rp_interviewer", 
 PARAMS = {K_GROUP: "gruppe", K_SITE: "stedtype", K_PUB: "offentlig", K_MINN: "min_n", K_CI: "intervaller",
           K_TAB: "fane", K_DRAFTS: "kladder", K_PERSP: "perspektiv", K_STED: "sted", K_INTERVIEWER: "interviewer",
           K_BY: "efter"}
+#: the options of the page's «Arbejdsmarkedsperspektiv» (the label says the rest)
+PERSPEKTIV_SHORT = {"reelt": "Reelt", "ikke_reelt": "Ikke reelt"}
 #: the groupings of the page's «Grupper efter» (`report.population.BY`), the first the default
 GROUPINGS = {"brugergruppe": "Brugergruppe", "perspektiv": "Arbejdsmarkedsperspektiv", "sted": "Sted",
              "interviewer": "Interviewer"}
@@ -297,8 +299,9 @@ def sidebar(g: Guide, wide: pd.DataFrame | None = None, problems: list[str] | No
                      format_func=lambda c: GROUPS[c].short if c else "Alle brugergrupper",
                      help="Den effektive brugergruppe: forskerens kodning, ellers standardreglen (arketype og alder).")
         st.selectbox("Stedtype", [ALL, *SITE_TYPES], key=K_SITE, format_func=lambda c: site_label(g, c))
-        st.selectbox("Arbejdsmarkedsperspektiv", [ALL, *PERSPEKTIV], key=K_PERSP,
-                     format_func=lambda c: value_label(g, "arbejdsmarkedsperspektiv", c) if c else "Alle",
+        # a soft hyphen: the narrow sidebar breaks the long word where Danish does
+        st.selectbox("Arbejdsmarkeds\u00adperspektiv", [ALL, *PERSPEKTIV], key=K_PERSP,
+                     format_func=lambda c: PERSPEKTIV_SHORT.get(c, "Alle"),
                      help="Rapportens anden gruppering: brugere med og uden et reelt arbejdsmarkedsperspektiv.")
         st.selectbox("Sted", [ALL, *sites], key=K_STED, format_func=lambda c: c or "Alle steder")
         st.selectbox("Interviewer", [ALL, *interviewers], key=K_INTERVIEWER,

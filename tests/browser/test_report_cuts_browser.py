@@ -1,0 +1,69 @@
+"""Issue 14's cuts in a real browser (Debian's Chromium via Playwright; fixtures in conftest.py): on the
+demo study, the Rapport page's «Arbejdsmarkedsperspektiv» filter and «Grupper efter» — by mouse at
+1280×720, by keyboard at 1024×768 — change the population line and the small quality maps, keep the
+choice in the URL and survive a reload."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from report.population import Cuts, population
+from survey import store
+from survey.db import make_engine
+from tests.browser.conftest import shot
+
+
+@pytest.fixture
+def demo_store(db_url, guide):
+    from survey.demo import load_demo
+
+    engine = make_engine(db_url)
+    assert load_demo(engine, guide) == 61
+    yield engine
+    engine.dispose()
+
+
+def _choose(page, label, option: str, by: str, size) -> None:
+    """Pick `option` in the sidebar's selectbox `label`: a click on it and on the option, or Tab focus,
+    typing the option's first letters and Enter."""
+    box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=label)
+    box.scroll_into_view_if_needed()
+    bb = box.bounding_box()
+    assert bb and bb["y"] >= 0 and bb["y"] + bb["height"] <= size[1], bb  # on screen at this size
+    if by == "mouse":
+        box.click()
+        page.get_by_role("option", name=option, exact=True).click()
+    else:
+        box.focus()
+        page.keyboard.type(option)
+        page.keyboard.press("Enter")
+
+
+@pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_perspektiv_filter_and_grouping_by_site(demo_store, guide, server, browser, size, by):
+    from playwright.sync_api import expect
+
+    wide = store.load_wide(demo_store, guide)
+    persp, label = ("reelt", "Reelt") if by == "mouse" else ("ikke_reelt", "Ikke reelt")
+    pop = population(wide, cuts=Cuts(perspektiv=persp))
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/rapport")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("n = 61 af 61")
+    _choose(page, re.compile("Arbejdsmarkeds\u00ad?perspektiv"), label, by, size)
+    want = "ikke reelt" if persp == "ikke_reelt" else "reelt"
+    expect(main).to_contain_text(f"Population: arbejdsmarkedsperspektiv {want} (n = {len(pop)} af 61")
+    page.wait_for_url(re.compile(rf"perspektiv={persp}"))
+    _choose(page, "Grupper efter", "Sted", by, size)
+    expect(main.get_by_role("heading", name="Efter sted")).to_be_visible()
+    page.wait_for_url(re.compile(r"efter=sted"))
+    sites = sorted(set(pop["site"]), key=str.casefold)
+    first = f"{sites[0]} (n = {int((pop['site'] == sites[0]).sum())})"
+    expect(main.locator(".js-plotly-plot").filter(has_text=first).first).to_be_visible()
+    shot(page, f"rapport_cuts_{size[0]}")
+    page.reload()  # the URL keeps both choices
+    expect(main).to_contain_text(f"Population: arbejdsmarkedsperspektiv {want} (n = {len(pop)} af 61")
+    expect(main.get_by_role("heading", name="Efter sted")).to_be_visible()
+    page.close()
