@@ -358,7 +358,7 @@ class _Book:
     def by_group(self, t: pd.DataFrame) -> pd.DataFrame:
         """A table by group as the sheet shows it: with a user-group filter and no other grouping,
         that group and «I alt» only."""
-        return keep_group(t, self.group) if self.by is None else t
+        return keep_group(t, self.group)  # a no-op on rows of another grouping (no brugergruppe column)
 
     def suppression_note(self) -> str:
         return suppression_note(self.min_n)

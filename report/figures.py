@@ -712,8 +712,7 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
     by = (cuts or NO_CUTS).by
     t = _convert(tables.figur_4, pop, g, probe=probe, by=by or "brugergruppe")
-    if by is None:
-        t = keep_group(t, group)
+    t = keep_group(t, group)  # a no-op on rows of another grouping
     rc = row_col(t)
     t = t[(t[rc] != UOPLYST) | (t["n"] > 0)]
     t, notes = _publish_groups(t, "n", min_n, publish, g)

@@ -183,9 +183,7 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     g = tables.resolve_guide(guide)
     kw = {"probe": tables.check_probe(g, probe)} if tid == "fig4" else {}
     pop = population(df, group, site_type, cuts) if (group or site_type or cuts.filters) else df
-    out = compute(tid, pop, g, by=by, **kw)
-    if by is None:
-        out = keep_group(out, group)
+    out = keep_group(compute(tid, pop, g, by=by, **kw), group)  # a no-op on rows of another grouping
     if fmt == "csv":
         cols = CSV_COLUMNS.get(tid)
         if tid == "kvalitetskort" and by is not None:

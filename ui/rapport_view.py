@@ -465,7 +465,7 @@ def table_frame(ctx: Ctx, tid: str, probe: str | None) -> pd.DataFrame:
     frames = RS.frames(ctx) if registry.is_source_table(tid) else None
     by = ctx.f.cuts.by if tid in registry.BY_TABLES else None
     t = registry.compute(tid, ctx.pop, ctx.g, probe=probe, min_n=ctx.f.min_n, frames=frames, by=by)
-    return t if frames is not None or by is not None else keep_group(t, ctx.f.group)
+    return t if frames is not None else keep_group(t, ctx.f.group)  # a no-op on another grouping's rows
 
 
 def md_notes(ctx: Ctx, tid: str, probe: str | None) -> list[str]:
@@ -826,7 +826,8 @@ def main() -> None:
         st.caption(f"Til offentliggørelse: grupper, rækker og punkter med n under {f.min_n} vises ikke; "
                    "noterne siger hvilke.")
     if pop.empty:
-        st.warning("Ingen respondenter i den valgte population. Vælg en anden brugergruppe eller stedtype.")
+        st.warning("Ingen respondenter i den valgte population. Vælg andre filtre (brugergruppe, stedtype, "
+                   "arbejdsmarkedsperspektiv, sted eller interviewer).")
         return
     tabs = st.tabs(list(TABS), key=K_TAB, on_change="rerun")
     parts = (tab_map, tab_tables, tab_crosstab, tab_download)

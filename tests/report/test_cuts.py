@@ -216,3 +216,13 @@ def test_the_workbook_filters_groups_and_says_so(demo, tmp_path, capsys):
         assert body[site] == (n if n >= 5 else "<5"), site
     assert body["I alt"] == len(pop)
     assert set(body) - {"I alt"} == set(counts.index)
+
+
+def test_grouping_by_user_group_with_a_group_filter_keeps_that_group_and_i_alt(g):
+    df = frame()
+    md = registry.render("3.2", df, g, "md", group="etniske", cuts=Cuts(by="brugergruppe"))
+    assert md == registry.render("3.2", df, g, "md", group="etniske")  # --efter brugergruppe is the default
+    t = registry.compute("kvalitetskort", population(df, "etniske"), g, by="brugergruppe")
+    assert set(t["brugergruppe"]) > {"etniske", "i_alt"}  # compute gives every block …
+    csv_text = registry.render("kvalitetskort", df, g, "csv", group="etniske", cuts=Cuts(by="brugergruppe"))
+    assert {r["brugergruppe"] for r in csv.DictReader(io.StringIO(csv_text))} == {"etniske", "i_alt"}  # … render one
