@@ -105,7 +105,7 @@ from xlsxwriter.utility import xl_col_to_name as _col_letter  # 0 → A, 26 → 
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import data as report_data
 from report import tables as T
-from report.crosstab import crosstab, crosstab_label, crosstab_note
+from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_note
 from report.errors import TableError
 from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
@@ -773,8 +773,7 @@ def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, sec
     bk.table(name, title, [label_a, *col_labels, "n", *[f"{lab} (%)" for lab in col_labels]],
              ["text", *["count"] * len(levels), "n", *["share"] * len(levels)], rows, _ns(bk, "krydstabel", t),
              totals=[len(rows) - 1], widths=[26] + [11] * len(levels) + [7] + [11] * len(levels),
-             notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}). Antal og procent af rækkens n.",
-                    crosstab_note(t)],
+             notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}).", crosstab_base(t, g), crosstab_note(t)],
              definition=SHEETS["Krydstabel"])
 
 

@@ -4,27 +4,30 @@ the workbook's «Krydstabel» sheets).
 Any two coded variables, e.g. ``forsoergelse`` × ``arbejdsmarked`` (section 4.3.3) or
 ``forsoergelse`` × ``tilbudstype`` (section 3.4). Allowed: ``select_one`` items and numbers
 with bands (``age`` in Tabel 3.1's bands, `CROSSTAB_BANDS`); ``brugergruppe`` is the effective
-group. Not ``select_multiple`` (several values per respondent: row percentages would not add
-up), free text or unbanded numbers. CSV: ``<a>,antal_<v>…,n,andel_<v>…`` — one row per value of
+group; ``select_multiple`` items (``problemer``) one row or column per value, a respondent counted
+once per value they hold, the percentage base stated (`crosstab_base`). Not free text or unbanded
+numbers. CSV: ``<a>,antal_<v>…,n,andel_<v>…`` — one row per value of
 A (all listed, zeros included), last ``i_alt``; ``n`` = the row's respondents with an answer to
 both, ``andel_<v>`` = row percentage. Blanks are not counted; the number left out is in
 ``DataFrame.attrs`` and in the Markdown note (`crosstab_note`).
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from archetypes.model import GROUP_ORDER
-from report.counting import column, factor, grid, numbers, share
+from report.counting import column, factor, is_blank, numbers, share
 from report.errors import TableError, allowed
 from report.population import NO_CUTS, Cuts, check_group, check_site_type, group_codes, population
 from report.publication import I_ALT, md_table, pct, population_line, value_label
 from report.tables import AGE_BANDS, FORMATS, choices, resolve_guide, to_csv
 from survey.guide import Guide
 
-__all__ = ["CROSSTAB_BANDS", "crosstab_variables", "crosstab", "crosstab_label", "crosstab_note",
-           "render_crosstab"]
+__all__ = ["CROSSTAB_BANDS", "crosstab_variables", "is_multiple", "crosstab", "crosstab_label", "crosstab_base",
+           "crosstab_note", "render_crosstab"]
 
 #: Numeric items a crosstab accepts, with their bands (label, lower bound inclusive; a band runs
 #: up to the next band's lower bound). ``age`` uses Tabel 3.1's bands.
@@ -32,9 +35,10 @@ CROSSTAB_BANDS: dict[str, tuple[tuple[str, float], ...]] = {"age": AGE_BANDS}
 
 
 def crosstab_variables(guide: Guide) -> list[str]:
-    """The codes `crosstab` accepts, in guide order: every ``select_one`` item and the banded
-    numbers of `CROSSTAB_BANDS` (``brugergruppe`` is the effective group)."""
-    return [c for c, it in guide.items.items() if it.type == "select_one" or c in CROSSTAB_BANDS]
+    """The codes `crosstab` accepts, in guide order: every ``select_one`` and ``select_multiple`` item
+    and the banded numbers of `CROSSTAB_BANDS` (``brugergruppe`` is the effective group)."""
+    return [c for c, it in guide.items.items()
+            if it.type in ("select_one", "select_multiple") or c in CROSSTAB_BANDS]
 
 
 def _check(guide: Guide, code: object) -> str:
@@ -42,14 +46,18 @@ def _check(guide: Guide, code: object) -> str:
     if not isinstance(code, str) or code not in guide.items:
         raise allowed("variabel", code, ok)
     if code not in ok:
-        kind = {"select_multiple": "flere svar pr. respondent", "text": "fritekst"}.get(
-            guide.item(code).type, f"{guide.item(code).type} uden intervaller")
+        kind = {"text": "fritekst"}.get(guide.item(code).type, f"{guide.item(code).type} uden intervaller")
         raise TableError(f"Variablen {code!r} ({kind}) kan ikke krydstabuleres — tilladt: {', '.join(ok)}.")
     return code
 
 
+def is_multiple(guide: Guide, code: str) -> bool:
+    """True for a ``select_multiple`` item: one respondent can hold several of its values."""
+    return code in guide.items and guide.item(code).type == "select_multiple"
+
+
 def _factor(df: pd.DataFrame, guide: Guide, code: str) -> tuple[np.ndarray, list[object]]:
-    """(codes, levels) for one crosstab variable; -1 = blank (not counted)."""
+    """(codes, levels) for one single-valued crosstab variable; -1 = blank (not counted)."""
     if code == "brugergruppe":
         return group_codes(df), list(GROUP_ORDER)
     if code in CROSSTAB_BANDS:
@@ -61,6 +69,32 @@ def _factor(df: pd.DataFrame, guide: Guide, code: str) -> tuple[np.ndarray, list
     return factor(column(df, code), choices(guide, code))
 
 
+def _members(df: pd.DataFrame, guide: Guide, code: str) -> tuple[np.ndarray, list[object], np.ndarray]:
+    """(membership, levels, answered): membership[i, j] is True when respondent i holds level j.
+
+    A single-valued variable holds at most one level. A ``select_multiple`` cell holds each value it
+    lists (``;`` or space between them, as the interchange format writes them): the guide's values
+    in guide order, then any others seen, sorted. `answered` is False for a blank (not counted)."""
+    if not is_multiple(guide, code):
+        codes, levels = _factor(df, guide, code)
+        m = np.zeros((len(df), len(levels)), dtype=bool)
+        hit = codes >= 0
+        m[np.flatnonzero(hit), codes[hit]] = True
+        return m, list(levels), hit
+    cells, uniq = pd.factorize(column(df, code), use_na_sentinel=True)
+    parts = [[] if is_blank(u) else [p for p in re.split(r"[;\s]+", str(u).strip()) if p] for u in uniq]
+    levels: list[object] = list(choices(guide, code))
+    pos = {v: i for i, v in enumerate(levels)}
+    for v in sorted({p for ps in parts for p in ps if p not in pos}):
+        pos[v] = len(levels)
+        levels.append(v)
+    lut = np.zeros((len(uniq) + 1, len(levels)), dtype=bool)  # the last row: blank (-1)
+    for i, ps in enumerate(parts):
+        lut[i, [pos[p] for p in ps]] = True
+    m = lut[cells]
+    return m, levels, m.any(axis=1)
+
+
 def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str) -> pd.DataFrame:
     """Crosstab of two coded variables: rows = values of `a`, columns = values of `b`.
 
@@ -70,41 +104,69 @@ def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str) -> pd.DataFr
     sorted), zeros included, then ``i_alt``. Count columns are prefixed so that a value of `b`
     can never clash with the code `a` (``arbejdsmarked`` × ``fremtid_fokus``).
 
-    Allowed variables (`crosstab_variables`): ``select_one`` items, and numbers banded as in
-    `CROSSTAB_BANDS` (``age``: Tabel 3.1's bands). ``brugergruppe`` is the *effective* group
-    (as in every table by group). ``select_multiple`` is refused — a respondent can hold
-    several values, so row percentages would not add up and n would be ambiguous — as are
-    free text and unbanded numbers. Blank (not asked; for ``brugergruppe`` no effective group;
-    for a number also a non-number) is never counted: a respondent blank on `a` or `b` is left
-    out. How many, is in ``attrs``: ``respondenter`` (the frame's rows), ``udeladt`` (left
-    out), ``udeladt_a`` / ``udeladt_b`` (blank on a / on b; one person can be both), ``a``,
-    ``b``. Raises `TableError` (Danish, listing the allowed codes) for an unknown or
-    unsuitable code, or when `a` == `b`.
+    Allowed variables (`crosstab_variables`): ``select_one`` and ``select_multiple`` items, and
+    numbers banded as in `CROSSTAB_BANDS` (``age``: Tabel 3.1's bands). ``brugergruppe`` is the
+    *effective* group (as in every table by group); free text and unbanded numbers are refused.
+
+    A ``select_multiple`` item (issue 14, e.g. ``problemer``) gives one row (or column) per value,
+    and a respondent is counted once in every row (column) of a value they hold. So with it as rows a
+    respondent can be in several rows, and «I alt» counts every respondent once (it is not the sum of
+    the rows). With it as columns a row's shares add up to more than 100 %. The base of every share
+    is the row's ``n``: its respondents with an answer to both variables (`crosstab_note` says so).
+
+    Blank (not asked; for ``brugergruppe`` no effective group; for a number also a non-number; for
+    a multiple choice no value) is never counted: a respondent blank on `a` or `b` is left out. How
+    many, is in ``attrs``: ``respondenter`` (the frame's rows), ``udeladt`` (left out),
+    ``udeladt_a`` / ``udeladt_b`` (blank on a / on b; one person can be both), ``a``, ``b``,
+    ``flervalg_a`` / ``flervalg_b``. Raises `TableError` (Danish, listing the allowed codes) for an
+    unknown or unsuitable code, or when `a` == `b`.
     """
     g = resolve_guide(guide)
     a, b = _check(g, a), _check(g, b)
     if a == b:
         raise TableError(f"Krydstabellen kræver to forskellige variable (fik {a!r} to gange).")
-    r, r_levels = _factor(df, g, a)
-    c, c_levels = _factor(df, g, b)
-    counts = grid(r, len(r_levels), c, len(c_levels))
-    counts = np.vstack([counts, counts.sum(axis=0, keepdims=True)])
-    n = counts.sum(axis=1)
+    ma, r_levels, ans_a = _members(df, g, a)
+    mb, c_levels, ans_b = _members(df, g, b)
+    ra = ma & ans_b[:, None]                                  # rows, counted only with an answer to b
+    counts = ra.T.astype(np.int64) @ mb.astype(np.int64)      # respondents holding row r and column c
+    both = ans_a & ans_b
+    total = (mb & both[:, None]).sum(axis=0)                  # I alt: every respondent once
+    counts = np.vstack([counts, total[None, :]])
+    n = np.append(ra.sum(axis=0), both.sum())
     cols: dict[str, object] = {a: pd.Series([*r_levels, I_ALT], dtype=object)}
     cols |= {f"antal_{v}": counts[:, j].astype(np.int64) for j, v in enumerate(c_levels)}
     cols["n"] = n.astype(np.int64)
     cols |= {f"andel_{v}": share(counts[:, j], n) for j, v in enumerate(c_levels)}
     out = pd.DataFrame(cols)
-    blank_a, blank_b = r < 0, c < 0
+    blank_a, blank_b = ~ans_a, ~ans_b
     out.attrs.update(a=a, b=b, respondenter=int(len(df)), udeladt=int((blank_a | blank_b).sum()),
                      udeladt_a=int(blank_a.sum()), udeladt_b=int(blank_b.sum()),
-                     raekker=list(r_levels), kolonner=list(c_levels))
+                     raekker=list(r_levels), kolonner=list(c_levels),
+                     flervalg_a=is_multiple(g, a), flervalg_b=is_multiple(g, b))
     return out
 
 
 def crosstab_label(guide: Guide, code: str, value: object) -> str:
     """The Danish label of a row or column value («I alt», a group, an age band, a choice)."""
     return value_label(guide, code, value)
+
+
+def crosstab_base(t: pd.DataFrame, guide: Guide | None = None) -> str:
+    """The Danish sentence on what every share of a `crosstab` is a share of (issue 14: stated when a
+    multiple choice makes rows overlap or shares add up to more than 100 %)."""
+    at = t.attrs
+
+    def name(code: object) -> str:
+        return f"«{guide.item(code).label}»" if guide is not None and code in guide.items else str(code)
+
+    base = "Antal (procent af rækkens n); n = respondenter med svar på begge variable."
+    if at.get("flervalg_a"):
+        base += (f" {name(at.get('a'))} har flere svar pr. respondent: en respondent tælles i hver række, hvis svar "
+                 "vedkommende har givet, så rækkerne overlapper, og «I alt» tæller hver respondent én gang.")
+    if at.get("flervalg_b"):
+        base += (f" {name(at.get('b'))} har flere svar pr. respondent: en respondent tælles i hver kolonne, hvis svar "
+                 "vedkommende har givet, så procenterne i en række kan summere til mere end 100 %.")
+    return base
 
 
 def crosstab_note(t: pd.DataFrame) -> str:
@@ -152,5 +214,5 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
                                                                                 cuts=cuts.words()), ""]
     body = md_table([label_a] + [crosstab_label(guide, b, v) for v in levels] + ["n"], rows,
                     [False] + [True] * (len(levels) + 1))
-    notes = ["Antal (procent af rækkens n); n = respondenter med svar på begge variable.", crosstab_note(t)]
+    notes = [crosstab_base(t, guide), crosstab_note(t)]
     return "\n".join(head + [body, ""] + notes) + "\n"

@@ -45,7 +45,7 @@ from report import data as report_data
 from report import figures as F
 from report import registry
 from report.registry import BY_WORDS
-from report.crosstab import crosstab, crosstab_note, crosstab_variables
+from report.crosstab import crosstab, crosstab_base, crosstab_note, crosstab_variables
 from report.errors import TableError
 from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group
 from report.publication import (DEFAULT_MIN_N, I_ALT, PROBE_SHORT, UOPLYST, hidden, hidden_rows,
@@ -641,7 +641,7 @@ def tab_crosstab(ctx: Ctx) -> None:
         st.info(f"Til offentliggørelse: {n_hidden} række(r) med n under {f.min_n} er skjult.",
                 icon=":material/visibility_off:")
     st.dataframe(shown, hide_index=True, width="stretch", key="rp_xtab_df")
-    st.caption("Antal og procent af rækkens n; n = respondenter med svar på begge variable.")
+    st.caption(md(crosstab_base(t, g)))  # the percentage base (a multiple choice: rows overlap)
     st.caption(md(crosstab_note(t)))
     if n_hidden:
         csv = to_csv(suppress(t, hidden_rows(t["n"], f.min_n), f.min_n, "n"))

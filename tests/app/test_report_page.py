@@ -274,6 +274,15 @@ def test_crosstab_shows_the_counts_of_tables_crosstab(db, wide, guide):
     at.selectbox(key="rp_xb").set_value("forsoergelse")
     run_ok(at)
     assert "to forskellige variable" in "\n".join(e.value for e in at.error)
+    # a multiple choice (issue 14): one row per problem, I alt counts each respondent once, the base said
+    at.selectbox(key="rp_xa").set_value("problemer")
+    at.selectbox(key="rp_xb").set_value("brugergruppe")
+    run_ok(at)
+    want = X.crosstab(wide, guide, "problemer", "brugergruppe")
+    shown = frame(at, "n")
+    assert list(shown["n"]) == want["n"].tolist() and shown.iloc[-1]["n"] == len(wide)
+    assert sum(shown["n"].iloc[:-1]) > len(wide)  # the rows overlap
+    assert "rækkerne overlapper, og «I alt» tæller hver respondent én gang" in texts(at)
 
 
 # ---------------------------------------------------------------- Hent

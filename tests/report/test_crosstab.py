@@ -158,7 +158,6 @@ def test_agrees_with_inddragelse_tilfredshed(df, guide):
 
 @pytest.mark.parametrize("a,b,needle", [
     ("nisser", "arbejdsmarked", "Ukendt variabel 'nisser'"),
-    ("forsoergelse", "problemer", "flere svar"),
     ("hverdag", "forsoergelse", "fritekst"),
     ("skoleaar", "forsoergelse", "uden intervaller"),
     ("forsoergelse", "forsoergelse", "to forskellige"),
@@ -171,7 +170,7 @@ def test_refused_variables_name_the_code_and_list_allowed(df, guide, a, b, needl
     if "forskellige" not in needle:
         assert "tilladt:" in msg and "forsoergelse" in msg and "arbejdsmarked" in msg and "age" in msg
         offered = [c.strip(" .") for c in msg.split("tilladt:")[1].split(",")]
-        assert "problemer" not in offered and "hverdag" not in offered  # select_multiple, text not offered
+        assert "problemer" in offered and "hverdag" not in offered  # multiple choice offered (issue 14), text not
         assert offered == X.crosstab_variables(guide)
 
 
@@ -191,6 +190,68 @@ def test_empty_frame(guide):
 
 
 # --------------------------------------------------------------------------- the demo study and the CLI
+
+# ---------------------------------------------------------------- multiple choice (issue 14)
+
+def _multi(guide) -> pd.DataFrame:
+    """Five respondents: problemer as the interchange format writes it (``;``), one blank, one with a
+    space between values and one value the guide lacks; forsoergelse and inddraget single-valued."""
+    rows = [
+        dict(respondent_id="R1", problemer="sociale;gaeld", forsoergelse="kontanthjaelp", inddraget="ja"),
+        dict(respondent_id="R2", problemer="gaeld", forsoergelse="kontanthjaelp", inddraget="nej"),
+        dict(respondent_id="R3", problemer="sociale psykisk", forsoergelse="foertidspension", inddraget="ja"),
+        dict(respondent_id="R4", problemer=None, forsoergelse="foertidspension", inddraget="ja"),
+        dict(respondent_id="R5", problemer="sociale;ukendt_vaerdi", forsoergelse=None, inddraget="ja"),
+    ]
+    return make_wide(guide, rows)
+
+
+def test_a_multiple_choice_as_rows_counts_each_respondent_once_per_value(guide):
+    x = X.crosstab(_multi(guide), guide, "problemer", "forsoergelse").set_index("problemer")
+    # R5 has no forsoergelse and R4 no problemer: left out. sociale: R1 (kontant), R3 (førtid)
+    assert (x.loc["sociale", "antal_kontanthjaelp"], x.loc["sociale", "antal_foertidspension"]) == (1, 1)
+    assert x.loc["sociale", "n"] == 2 and x.loc["sociale", "andel_kontanthjaelp"] == 0.5
+    assert (x.loc["gaeld", "antal_kontanthjaelp"], x.loc["gaeld", "n"]) == (2, 2)   # R1 and R2
+    assert x.loc["psykisk", "n"] == 1 and x.loc["ensomhed", "n"] == 0                # every value listed
+    assert x.loc["ukendt_vaerdi", "n"] == 0  # R5's value outside the guide is a row of its own, after the guide's
+    assert list(x.index)[-2:] == ["ukendt_vaerdi", "i_alt"]
+    # I alt: R1, R2, R3 once each — not the sum of the rows (2 + 2 + 1 = 5)
+    assert x.loc["i_alt", "n"] == 3 and x.loc["i_alt", "antal_kontanthjaelp"] == 2
+    assert sum(x.loc[v, "n"] for v in guide.item("problemer").choice_values()) == 5
+    t = X.crosstab(_multi(guide), guide, "problemer", "forsoergelse")
+    assert (t.attrs["udeladt"], t.attrs["udeladt_a"], t.attrs["udeladt_b"]) == (2, 1, 1)
+    assert t.attrs["flervalg_a"] and not t.attrs["flervalg_b"]
+
+
+def test_a_multiple_choice_as_columns_gives_shares_of_the_row_that_can_pass_100(guide):
+    x = X.crosstab(_multi(guide), guide, "inddraget", "problemer").set_index("inddraget")
+    # inddraget ja with an answer to problemer: R1, R3, R5 -> sociale 3 of 3, gaeld 1, psykisk 1
+    assert x.loc["ja", "n"] == 3 and x.loc["ja", "antal_sociale"] == 3 and x.loc["ja", "andel_sociale"] == 1.0
+    assert x.loc["ja", "antal_gaeld"] == 1 and x.loc["ja", "antal_psykisk"] == 1
+    shares = [x.loc["ja", f"andel_{v}"] for v in t_levels(x)]
+    assert sum(shares) > 1.0  # a respondent in several columns
+    assert x.loc["nej", "n"] == 1 and x.loc["i_alt", "n"] == 4
+
+
+def t_levels(x: pd.DataFrame) -> list[str]:
+    return [c[len("andel_"):] for c in x.columns if c.startswith("andel_")]
+
+
+def test_two_multiple_choices_and_the_markdown_states_the_base(guide):
+    d = _multi(guide)
+    d["begrundelse"] = ["pligt_krav;almen_trivsel", "almen_trivsel", None, "almen_trivsel", "hverdagsrytme"]
+    x = X.crosstab(d, guide, "problemer", "begrundelse").set_index("problemer")
+    # sociale: R1 (pligt_krav, almen_trivsel), R5 (hverdagsrytme); R3 has no begrundelse
+    assert x.loc["sociale", "n"] == 2 and x.loc["sociale", "antal_almen_trivsel"] == 1
+    assert x.loc["sociale", "antal_hverdagsrytme"] == 1 and x.loc["i_alt", "n"] == 3
+    md = X.render_crosstab(d, guide, "forsoergelse", "problemer")
+    label = guide.item("problemer").label
+    assert f"«{label}» har flere svar pr. respondent" in md and "mere end 100 %" in md
+    md = X.render_crosstab(d, guide, "problemer", "forsoergelse")
+    assert "rækkerne overlapper, og «I alt» tæller hver respondent én gang" in md
+    plain = X.render_crosstab(d, guide, "forsoergelse", "inddraget")
+    assert "flere svar" not in plain
+
 
 @pytest.fixture(scope="module")
 def db(db_factory):
@@ -233,7 +294,7 @@ def test_cli_bad_code_exit_1_lists_allowed(db, capsys):
     rc, out, err = run(db, capsys, "crosstab", "forsoergelse", "nisser")
     assert rc == 1 and out == ""
     assert "nisser" in err and "tilladt:" in err and "arbejdsmarked" in err and "tilbudstype" in err
-    rc, _, err = run(db, capsys, "crosstab", "problemer", "forsoergelse", "--format", "csv")
-    assert rc == 1 and "flere svar" in err
+    rc, _, err = run(db, capsys, "crosstab", "hverdag", "forsoergelse", "--format", "csv")
+    assert rc == 1 and "fritekst" in err
     rc, _, err = run(db, capsys, "crosstab", "forsoergelse", "arbejdsmarked", "--group", "nisser")
     assert rc == 1 and "unge_misbrugere" in err
