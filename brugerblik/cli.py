@@ -197,11 +197,23 @@ def _print_counted(args, to_stderr: bool) -> None:
 
 
 def cmd_table(args) -> int:
-    """table ID: a table of the users (chapters 3, 4, 7, the quality map) or of the other sources (issue 7)."""
-    from report import registry  # only the commands that use it load it (start-up time)
+    """table ID: a table of the users (chapters 3, 4, 7, the quality map), of the other sources (issue 7)
+    or a saved analysis (mine:NAVN, issue 14)."""
+    from report import registry, saved  # only the commands that use it load it (start-up time)
+    from report.errors import TableError
+    from report.saved import saved_id
 
     def make() -> str:
         data = args.report_data = _data(args)
+        name = saved_id(args.id)
+        if name is not None:  # issue 14: a saved analysis has its own population
+            given = [o for o, v in (("--group", args.group), ("--site-type", args.site_type),
+                                    ("--perspektiv", args.perspektiv), ("--sted", args.sted),
+                                    ("--interviewer", args.interviewer), ("--efter", args.efter)) if v]
+            if given:
+                raise TableError(f"En gemt analyse har sin egen population og gruppering; {', '.join(given)} "
+                                 "kan ikke bruges med mine:NAVN.")
+            return saved.render(saved.get(_engine(args), name), data.wide, _guide(args), args.format)
         sources = data.all_sources() if registry.is_source_table(str(args.id).strip().lower()) else None
         return registry.render(args.id, data.wide, _guide(args), fmt=args.format, group=args.group,
                                site_type=args.site_type, probe=args.probe, frames=sources, cuts=_cuts_of(args))
@@ -261,6 +273,40 @@ def cmd_crosstab(args) -> int:
                                         group=args.group, site_type=args.site_type, cuts=_cuts_of(args))
 
     return _print_report(make, args)
+
+
+def cmd_analyse(args) -> int:
+    """analyse gem|liste|slet (issue 14): saved analyses, kept with the study (report.saved)."""
+    from report import saved  # only the commands that use it load it (start-up time)
+    from report.errors import TableError
+
+    engine, p = _engine(args), args.principal
+    try:
+        if args.analyse_action == "liste":
+            found = saved.all_analyses(engine)
+            if not found:
+                print("Ingen gemte analyser endnu. Gem en med «brugerblik analyse gem NAVN …» eller på siden Rapport.")
+            g = _guide(args)
+            for a in found:
+                pop = saved.population_text(a, g, 0).split(" (n = ")[0]
+                print(f"{saved.PREFIX}{a.name}\t{a.describe(g)}\t{pop}\t{a.created_by or ''}")
+            return 0
+        if args.analyse_action == "slet":
+            saved.delete(engine, args.navn, principal=p)
+            print(f"Slettet: analysen «{args.navn}».")
+            return 0
+        cuts = _cuts_of(args)
+        kind = "krydstabel" if args.krydstabel else "kvalitetskort"
+        a, b = args.krydstabel or (None, None)
+        got = saved.save(engine, _guide(args), args.navn, kind, a=a, b=b, group=args.group,
+                         site_type=args.site_type, cuts=cuts, who=getattr(args, "who", None), principal=p,
+                         replace=args.erstat)
+    except TableError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    print(f"Gemt: «{got.name}» ({got.describe(_guide(args))}). Vis den med «brugerblik table {saved.PREFIX}{got.name}»; "
+          "projektmappen (brugerblik report) får et ark med den.")
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -654,6 +700,9 @@ COMMAND_ACTIONS: dict[str, str] = {
     "figure": "report",
     "report": "report",
     "crosstab": "report",
+    "analyse gem": "analysis.save",
+    "analyse slet": "analysis.save",
+    "analyse liste": "report",
     "tag": "tag",
     "anonymise": "anonymise",
     "demo": "db",
@@ -970,7 +1019,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("table", help="en af rapportens tabeller")
     t.add_argument("id", help="3.1, 3.2, oversigt, fig3.1, 4.1, 4.2, fig4, fig7.1–fig7.4, 7.2; kilder (afsnit 6.3, "
-                              "7.4, Bilag C): bilag_c, oversigt_interview, planer, enighed")
+                              "7.4, Bilag C): bilag_c, oversigt_interview, planer, enighed; en gemt analyse: "
+                              "mine:NAVN (se brugerblik analyse liste)")
     t.add_argument("--format", choices=["csv", "md"], default="md")
     t.add_argument("--group", help="kun én brugergruppe (kode)")
     t.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
@@ -1023,6 +1073,21 @@ def build_parser() -> argparse.ArgumentParser:
     _cuts(x, grouping=False)
     _med_kladder(x)
     x.set_defaults(func=cmd_crosstab)
+
+    an = sub.add_parser("analyse", help="gemte analyser: en krydstabel eller et kvalitetskort for en population, "
+                                         "med navn (vis med «table mine:NAVN»)")
+    asub = an.add_subparsers(dest="analyse_action", required=True)
+    ag = asub.add_parser("gem", help="gem en krydstabel (--krydstabel A B) eller et kvalitetskort (standard)")
+    ag.add_argument("navn", help="1–25 tegn: bogstaver, tal, mellemrum, - og _")
+    ag.add_argument("--krydstabel", nargs=2, metavar=("A", "B"), help="rækker og kolonner (som brugerblik crosstab)")
+    ag.add_argument("--group")
+    ag.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    _cuts(ag)
+    ag.add_argument("--erstat", action="store_true", help="erstat en analyse med samme navn")
+    asub.add_parser("liste", help="de gemte analyser")
+    asl = asub.add_parser("slet", help="slet en gemt analyse")
+    asl.add_argument("navn")
+    an.set_defaults(func=cmd_analyse)
 
     d = sub.add_parser("demo", help="indlæs den syntetiske demoundersøgelse (61 respondenter)")
     d.add_argument("--if-empty", action="store_true", help="kun hvis databasen er tom")

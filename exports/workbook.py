@@ -104,6 +104,7 @@ from xlsxwriter.utility import xl_col_to_name as _col_letter  # 0 → A, 26 → 
 
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import data as report_data
+from report import saved
 from report import tables as T
 from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_note
 from report.errors import TableError
@@ -372,15 +373,16 @@ class _Book:
     def table(self, name: str, title: str, headers: Sequence[str], kinds: Sequence[str],
               rows: Sequence[Sequence[object]], ns: Sequence[object], *, totals: Iterable[int] = (),
               widths: Sequence[float] | None = None, notes: Sequence[str] = (), labels: Sequence[str] = (),
-              definition: str | None = None) -> _Sheet:
-        """Title, population, header (row 4), rows, notes. kinds: text | wrap | count | share |
-        number | n | flag (ja/nej text that is hidden when suppressed)."""
+              definition: str | None = None, population: str | None = None) -> _Sheet:
+        """Title, population (the workbook's, or a saved analysis's own `population`), header (row 4),
+        rows, notes. kinds: text | wrap | count | share | number | n | flag (ja/nej text that is
+        hidden when suppressed)."""
         ws = self.wb.add_worksheet(name)
         totals = set(totals)
         ncol = len(headers)
         self.set_widths(ws, widths or [28] + [12] * (ncol - 1))
         self.put(ws, 0, 0, title, "title")
-        self.put(ws, 1, 0, self.population_text(), "sub")
+        self.put(ws, 1, 0, population or self.population_text(), "sub")
         if self.publish:
             self.put(ws, 2, 0, self.suppression_note(), "warn")
         ws.set_row(HEADER_ROW, 45)
@@ -760,7 +762,8 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
         sheet.ws.insert_chart(HEADER_ROW + (k // 2) * 25, 13 + (k % 2) * 9, chart)
 
 
-def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, section: str) -> None:
+def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, section: str, *,
+                    title: str | None = None, population: str | None = None) -> None:
     g = bk.guide
     t = crosstab(pop, g, a, b)
     levels = t.attrs["kolonner"]
@@ -769,12 +772,53 @@ def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, sec
     label_b = g.item(b).label
     rows = [[crosstab_label(g, a, r[a]), *[int(r[f"antal_{v}"]) for v in levels], int(r["n"]),
              *[r[f"andel_{v}"] for v in levels]] for _, r in t.iterrows()]
-    title = f"Krydstabel: {label_a} × {label_b}" + (f" (jf. {section})" if section else "")
+    title = title or f"Krydstabel: {label_a} × {label_b}" + (f" (jf. {section})" if section else "")
     bk.table(name, title, [label_a, *col_labels, "n", *[f"{lab} (%)" for lab in col_labels]],
              ["text", *["count"] * len(levels), "n", *["share"] * len(levels)], rows, _ns(bk, "krydstabel", t),
              totals=[len(rows) - 1], widths=[26] + [11] * len(levels) + [7] + [11] * len(levels),
              notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}).", crosstab_base(t, g), crosstab_note(t)],
-             definition=SHEETS["Krydstabel"])
+             definition=SHEETS["Krydstabel"], population=population)
+
+
+def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
+    """A saved analysis (issue 14) on a sheet of its own, «Mine NAVN», computed on its own population
+    (not the workbook's filter); publication hides small cells as on every sheet."""
+    g = bk.guide
+    name = f"Mine {an.name}"
+    title = f"Gemt analyse «{an.name}»: {an.describe(g)}"
+    try:
+        pop = saved.population_of(an, wide)
+    except TableError as e:  # a site or interviewer the study no longer has: the sheet says so
+        ws = bk.wb.add_worksheet(name)
+        bk.put(ws, 0, 0, title, "title")
+        bk.put(ws, 1, 0, f"Kan ikke beregnes: {e}", "warn")
+        return
+    population = saved.population_text(an, g, len(pop))
+    if an.kind == "krydstabel":
+        _sheet_crosstab(bk, pop, name, an.a, an.b, "", title=title, population=population)
+        return
+    by = an.cuts.by
+    if by is None:
+        parts = {None: pop}
+    else:
+        codes, levels = group_rows(pop, by)
+        parts = {lv: pop[codes == i] for i, lv in enumerate(levels)}
+        parts[I_ALT] = pop
+    rc = row_column(by) if by else None
+    rows, ns, labels = [], [], []
+    for level, part in parts.items():
+        t = kvalitetskort_points(part, g, min_n=bk.min_n)
+        r, n, lab = _map_rows(bk, t, value_label(g, rc, level) if rc else None)
+        rows += r
+        ns += n
+        labels += lab
+    head = [T.ROW_HEADINGS[rc]] if rc else []
+    kinds = ["text"] if rc else []
+    head += ["Probe"] if rc else ["Probe", "Spørgsmål"]
+    kinds += ["text"] if rc else ["text", "wrap"]
+    bk.table(name, title, [*head, *_MAP_HEADERS], [*kinds, *_MAP_KINDS], rows, ns, labels=labels,
+             widths=([22, 18] if rc else [18, 44]) + [7, 9, 9, 9, 9, 9, 9, 8, 11, 15],
+             definition=SHEETS["Kvalitetskort"], population=population)
 
 
 # --------------------------------------------------------------------------- the other sources (issue 7)
@@ -861,7 +905,7 @@ def _sheet_quotes(bk: _Book, quotes: pd.DataFrame) -> None:
 
 
 def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs: Sequence[tuple[str, str, str]],
-                  n_quotes: int) -> None:
+                  n_quotes: int, analyses: Sequence[str] = ()) -> None:
     g = bk.guide
     bk.set_widths(ws, [30, 110])
     bk.put(ws, 0, 0, "Brugerblik — rapport: tabeller, figurer og kvalitetskort", "title")
@@ -886,6 +930,8 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Respondenter i populationen", bk.n_pop),
         ("Respondenter i databasen", n_store),
         ("Antal citater", n_quotes),
+        ("Gemte analyser", (f"{len(analyses)}, hver på sit eget ark med sin egen population: {', '.join(analyses)}"
+                            if analyses else "ingen (gem en på siden Rapport eller med brugerblik analyse gem)")),
         ("Til offentliggørelse", publish),
         ("Mindste n (min_n)", bk.min_n),
         ("Tomme felter", "Tomt betyder ikke spurgt / ikke registreret og tælles aldrig med — undtagen i Figur 3.1 "
@@ -1147,11 +1193,15 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     _sheet_map_groups(bk, pop)
     for i, (a, b, section) in enumerate(crosstabs):
         _sheet_crosstab(bk, pop, "Krydstabel" if i == 0 else f"Krydstabel {i + 1}", a, b, section)
+    analyses = saved.all_analyses(engine) if engine is not None else []
+    for an in analyses:  # issue 14: every saved analysis, its own sheet
+        _sheet_saved(bk, data.wide, an)
     _sheets_triangulation(bk, pop, sources)
     _sheet_quotes(bk, quotes)
     _data_sheet_header(bk, masked)
     _write_chart_data(bk)
-    _sheet_method(bk, method_ws, n_store=data.n_store, built=built, crosstabs=crosstabs, n_quotes=len(quotes))
+    _sheet_method(bk, method_ws, n_store=data.n_store, built=built, crosstabs=crosstabs, n_quotes=len(quotes),
+                  analyses=[f"Mine {an.name}" for an in analyses])
     wb.close()
     dim = f"A1:{_col_letter(len(masked.columns) - 1)}{len(masked) + 1}"
     _finish(buf.getvalue(), out, _data_rows_xml(masked, guide), dim)

@@ -68,6 +68,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "export.raw": frozenset({"researcher"}),                      # unmasked free text (--umaskeret)
     # reports and anonymised exports
     "report": frozenset({"researcher", "report_writer"}),
+    "analysis.save": frozenset({"researcher", "report_writer"}),  # save and delete named analyses (issue 14)
     "export.anonymised": frozenset({"researcher", "report_writer"}),
     "anonymise": frozenset({"researcher", "report_writer"}),      # mask a text (CLI filter)
     "tag": frozenset({"researcher"}),
@@ -153,6 +154,7 @@ ACTION_TEXT: dict[str, str] = {
     "package.all": "eksportere hele databasen som feltpakke",
     "audit.view": "se revisionssporet",
     "respondent.withdraw": "registrere tilbagetrækning af samtykke",
+    "analysis.save": "gemme eller slette analyser",
     "respondent.delete": "slette respondenter",
     "retention": "administrere opbevaring og sletning af rådata",
 }

@@ -190,6 +190,21 @@ class StudySetting(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class SavedAnalysis(SQLModel, table=True):
+    """A crosstab or quality map a researcher named and kept with the study (issue 14;
+    `report.saved`): ``brugerblik table mine:NAVN`` and a workbook sheet each. `spec` is JSON: the
+    variables or the grouping and the population's filters, never data."""
+    __tablename__ = "saved_analysis"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40)
+    #: the name folded (case, spaces): one analysis per name, whatever the case
+    key: str = Field(max_length=40, unique=True)
+    kind: str = Field(max_length=20)
+    spec: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: Optional[str] = Field(default=None, max_length=200)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
 # ---------------------------------------------------------------- the researcher's coding of a respondent (archetypes.coding)
 
 class CodingDecision(SQLModel, table=True):

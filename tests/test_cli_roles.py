@@ -40,7 +40,7 @@ ROWS = [["AMA-90", "Amadeus", "vaerested", "mand", "45", "Fællesskabet", "ja", 
 
 BOOT = {"demo --if-empty", "user demo-admin"}  # no login needed: no-ops on a store with users
 EVERYONE = {"guide check"} | BOOT
-REPORTS = {"table", "kvalitetskort", "figure", "report", "crosstab"}
+REPORTS = {"table", "kvalitetskort", "figure", "report", "crosstab", "analyse gem", "analyse slet", "analyse liste"}
 ANON_EXPORTS = {"export raw", "export spss", "export qdpx"}
 RAW_EXPORTS = {"export raw --umaskeret", "export spss --umaskeret", "export qdpx --umaskeret"}
 DB = {"demo", "merge", "backup", "db upgrade", "db current", "db revision"}
@@ -139,6 +139,16 @@ def _victim(team: dict) -> str:
     return rid
 
 
+def _analysis(team: dict) -> str:
+    """A new saved analysis for «analyse slet» to delete."""
+    from report import saved
+
+    name = f"slet {next(_counter)}"
+    if "url" in team:
+        saved.save(get_engine(team["url"]), load_guide(), name, "kvalitetskort")
+    return name
+
+
 def invocation(key: str, team: dict, out: Path) -> list[str]:
     """A cheap invocation of the command `key`; output files go to `out`."""
     d = team["dir"]
@@ -157,6 +167,9 @@ def invocation(key: str, team: dict, out: Path) -> list[str]:
         "figure": ["figure", "fig3.1", "--out", str(out / "f.html")],
         "report": ["report", str(out / "r.xlsx")],
         "crosstab": ["crosstab", "gender", "aktiveret"],
+        "analyse gem": ["analyse", "gem", f"gem {next(_counter)}", "--krydstabel", "gender", "aktiveret"],
+        "analyse slet": ["analyse", "slet", _analysis(team)] if key == "analyse slet" else [],
+        "analyse liste": ["analyse", "liste"],
         "tag": ["tag", str(d / "tekst.txt")],
         "anonymise": ["anonymise", str(d / "tekst.txt")],
         "demo": ["demo", "--replace"],

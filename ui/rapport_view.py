@@ -43,7 +43,7 @@ from archetypes.model import GROUP_ORDER, GROUPS
 from exports import qdpx, raw, spss, workbook
 from report import data as report_data
 from report import figures as F
-from report import registry
+from report import registry, saved
 from report.registry import BY_WORDS
 from report.crosstab import crosstab, crosstab_base, crosstab_note, crosstab_variables
 from report.errors import TableError
@@ -58,7 +58,7 @@ from survey.files import write_atomic
 from survey.guide import Guide
 from survey.store import StoreError
 from ui import rapport_sources as RS
-from ui.common import engine, guide, inject_css, md, require_page, today
+from ui.common import allows, engine, guide, inject_css, md, principal, require_page, today
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -538,6 +538,7 @@ def tab_map(ctx: Ctx) -> None:
             st.caption(n)
         st.download_button("Hent tallene som CSV", csv_bytes(map_csv(pts, f)), file_name="kvalitetskort.csv",
                            mime="text/csv", key="rp_map_csv", on_click="ignore", icon=":material/download:")
+    save_form(ctx, "kvalitetskort")
     words = BY_WORDS[f.cuts.by or "brugergruppe"]
     st.markdown(f"#### Efter {words}")
     if f.group and f.cuts.by is None:
@@ -649,6 +650,67 @@ def tab_crosstab(ctx: Ctx) -> None:
         csv = to_csv(t)  # the crosstab already computed
     st.download_button("Hent krydstabellen som CSV", csv_bytes(csv), file_name=f"krydstabel_{a}_x_{b}.csv",
                        mime="text/csv", key="rp_xtab_csv", on_click="ignore", icon=":material/download:")
+    save_form(ctx, "krydstabel", a=a, b=b)
+    saved_list(ctx)
+
+
+# ---------------------------------------------------------------- saved analyses (issue 14; report.saved)
+
+def save_form(ctx: Ctx, kind: str, a: str | None = None, b: str | None = None) -> None:
+    """«Gem som analyse»: the crosstab or the quality map on the page, with its population (and, for
+    the map, its grouping), kept with the study under a name."""
+    p = principal()
+    if not allows(p, "analysis.save"):
+        return
+    what = "krydstabellen" if kind == "krydstabel" else "kvalitetskortet"
+    with st.form(f"rp_save_{kind}", border=True, enter_to_submit=True):
+        st.markdown(f"**Gem {what} som analyse** — med populationen ovenfor; den kommer med i projektmappen "
+                    "som sit eget ark.")
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        name = c1.text_input("Navn på analysen", key=f"rp_save_name_{kind}", max_chars=saved.NAME_MAX,
+                             placeholder="fx Problemer reelt")
+        replace = c2.checkbox("Erstat en med samme navn", key=f"rp_save_replace_{kind}")
+        pressed = st.form_submit_button("Gem analysen", icon=":material/bookmark_add:")
+    if not pressed:
+        return
+    c = ctx.f.cuts
+    cuts = c if kind == "kvalitetskort" else Cuts(perspektiv=c.perspektiv, site=c.site, interviewer=c.interviewer)
+    try:
+        got = saved.save(engine(), ctx.g, name, kind, a=a, b=b, group=ctx.f.group, site_type=ctx.f.site_type,
+                         cuts=cuts, principal=p, replace=replace)
+    except (TableError, StoreError) as e:  # AnalysisError, AuthError: Danish
+        st.error(md(str(e)))
+        return
+    st.success(f"Gemt: «{md(got.name)}» ({md(got.describe(ctx.g))}). Den står under «Gemte analyser», i "
+               f"projektmappen og i `brugerblik table {saved.PREFIX}{md(got.name)}`.")
+
+
+def saved_list(ctx: Ctx) -> None:
+    """The study's saved analyses: one shown as `brugerblik table mine:NAVN` prints it, and deleted."""
+    found = guarded("De gemte analyser", lambda: saved.all_analyses(engine()))
+    st.markdown("#### Gemte analyser")
+    if not found:
+        st.caption("Ingen gemte analyser endnu. Gem krydstabellen ovenfor eller kvalitetskortet under «Kvalitetskort».")
+        return
+    names = [an.name for an in found]
+    if st.session_state.get("rp_saved_pick") not in names:
+        st.session_state["rp_saved_pick"] = names[0]
+    pick = st.selectbox("Analyse", names, key="rp_saved_pick",
+                        format_func=lambda n: f"{n} — {next(an for an in found if an.name == n).describe(ctx.g)}")
+    an = next(x for x in found if x.name == pick)
+    text = guarded("Analysen", lambda: saved.render(an, ctx.wide, ctx.g, "md"))
+    if text is not None:
+        body = text.split("\n", 2)[2] if text.startswith("# ") else text  # the name is in the selectbox
+        st.markdown(body)
+    if allows(principal(), "analysis.save") and st.button("Slet analysen", key="rp_saved_delete",
+                                                          icon=":material/delete:"):
+        try:
+            saved.delete(engine(), an.name, principal=principal())
+        except (TableError, StoreError) as e:
+            st.error(md(str(e)))
+            return
+        st.session_state.pop("rp_saved_pick", None)
+        st.rerun()
 
 
 # ---------------------------------------------------------------- tab: Hent (files built on request)
