@@ -468,3 +468,47 @@ def test_the_reports_cuts_filter_and_group_the_page_and_stay_in_the_url(db, wide
     assert "Intervieweren i adressen findes ikke" in flat(bad)
     assert "Ukendt arbejdsmarkedsperspektiv «maaske»" in flat(bad)
     assert "n = 61 af 61" in flat(bad) and "sted" not in bad.query_params
+
+
+def test_a_researcher_saves_a_crosstab_and_a_map_shows_and_deletes_them(db, wide, guide):
+    """Issue 14, saved analyses on the page: the crosstab and the map with the page's population."""
+    from report import saved
+
+    at = open_report()
+    at.sidebar.selectbox(key=RV.K_PERSP).set_value("reelt")
+    run_ok(at)
+    at = to_tab(at, "Krydstabel")
+    at.selectbox(key="rp_xa").set_value("problemer")
+    at.selectbox(key="rp_xb").set_value("brugergruppe")
+    run_ok(at)
+    assert "Ingen gemte analyser endnu" in texts(at)
+    at.text_input(key="rp_save_name_krydstabel").input("Problemer reelt")
+    at.button(key="FormSubmitter:rp_save_krydstabel-Gem analysen").click()
+    run_ok(at)
+    assert any("Gemt: «Problemer reelt»" in s.value for s in at.success)
+    an = saved.get(db, "problemer reelt")
+    assert (an.kind, an.a, an.b, an.cuts.perspektiv, an.cuts.by) == ("krydstabel", "problemer", "brugergruppe",
+                                                                      "reelt", None)
+    pop = P.population(wide, cuts=P.Cuts(perspektiv="reelt"))
+    assert f"Population: arbejdsmarkedsperspektiv reelt (n = {len(pop)})." in flat(at)  # shown under «Gemte»
+    # the same name again: refused in Danish, nothing changed
+    at.text_input(key="rp_save_name_krydstabel").input("PROBLEMER REELT")
+    at.button(key="FormSubmitter:rp_save_krydstabel-Gem analysen").click()
+    run_ok(at)
+    assert any("Der findes allerede en analyse" in e.value for e in at.error)
+    # the map, grouped by site
+    at.sidebar.selectbox(key=RV.K_BY).set_value("sted")
+    at = to_tab(at, "Kvalitetskort")
+    at.text_input(key="rp_save_name_kvalitetskort").input("Kort pr sted")
+    at.button(key="FormSubmitter:rp_save_kvalitetskort-Gem analysen").click()
+    run_ok(at)
+    assert saved.get(db, "Kort pr sted").cuts.by == "sted"
+    assert [a.name for a in saved.all_analyses(db)] == ["Kort pr sted", "Problemer reelt"]
+    at = to_tab(at, "Krydstabel")
+    at.selectbox(key="rp_saved_pick").set_value("Kort pr sted")
+    run_ok(at)
+    assert "### Sted: " in "\n".join(m.value for m in at.markdown)
+    at.button(key="rp_saved_delete").click()
+    run_ok(at)
+    assert [a.name for a in saved.all_analyses(db)] == ["Problemer reelt"]
+    saved.delete(db, "Problemer reelt")

@@ -67,3 +67,36 @@ def test_perspektiv_filter_and_grouping_by_site(demo_store, guide, server, brows
     expect(main).to_contain_text(f"Population: arbejdsmarkedsperspektiv {want} (n = {len(pop)} af 61")
     expect(main.get_by_role("heading", name="Efter sted")).to_be_visible()
     page.close()
+
+
+@pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_save_a_crosstab_as_an_analysis(demo_store, guide, server, browser, size, by):
+    """Issue 14's saved analyses: a name typed and the form sent by a click or by Enter; the store
+    holds the analysis with the page's population, and the list below shows it."""
+    from playwright.sync_api import expect
+
+    from report import saved
+
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/rapport?fane=Krydstabel&perspektiv=reelt")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("Ingen gemte analyser endnu")
+    name = main.get_by_role("textbox", name="Navn på analysen")
+    name.scroll_into_view_if_needed()
+    bb = name.bounding_box()
+    assert bb and 0 <= bb["y"] and bb["y"] + bb["height"] <= size[1], bb
+    if by == "mouse":
+        name.click()
+        page.keyboard.type("Forsørgelse reelt")
+        main.get_by_role("button", name="Gem analysen").click()
+    else:
+        name.focus()
+        page.keyboard.type("Forsørgelse reelt")
+        page.keyboard.press("Enter")  # the form sends on Enter
+    expect(main).to_contain_text("Gemt: «Forsørgelse reelt»")
+    an = saved.get(demo_store, "forsørgelse reelt")
+    assert (an.kind, an.a, an.b, an.cuts.perspektiv) == ("krydstabel", "forsoergelse", "arbejdsmarked", "reelt")
+    expect(main).to_contain_text("Population: arbejdsmarkedsperspektiv reelt (n = ")
+    shot(page, f"rapport_gemt_{size[0]}")
+    page.close()
