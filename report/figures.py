@@ -80,7 +80,7 @@ from report import tables
 from report.errors import TableError
 from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
-                                hidden_rows, pct, points, population_line, value_label)
+                                hidden_rows, pct, points, population_line, probe_short, value_label)
 from report.quality_map import kvalitetskort_points
 from report.registry import BY_WORDS, TITLES, regrouped_title
 from report.tables import REPORT_FIG4, ROW_HEADINGS, row_col
@@ -534,12 +534,19 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
         member = {lv: codes == i for i, lv in enumerate(levels)}
         without = int(member.get(UOPLYST, np.zeros(len(pop), dtype=bool)).sum())
     k = len(groups)
-    cols = min(3, k)
+    # two panels a row: the figure is as wide as the Rapport page's column at 1280 px (about 980 px), so
+    # it is drawn at its own size and the labels keep the places they were given (issue 14)
+    cols = min(2, k)
     rows = math.ceil(k / cols)
     spare = rows * cols - k  # empty cells at the end take the legend and the notes
+    # numbered points with a key: a number collides far less than a name, and the same probe has the
+    # same number in every panel (guide order)
+    number = {p.code: i + 1 for i, p in enumerate(g.probes)}
+    key_note = "Punkterne er nummereret: " + ", ".join(f"{number[p.code]} {probe_short(g, p.code)}"
+                                                       for p in g.probes) + "."
     per_n = {c: int(member[c].sum()) for c in groups}
-    panel = 470 if cols > 1 else 620
-    margin = {"l": 80, "r": 30, "t": 100, "b": 80}
+    panel = 380 if cols > 1 else 560
+    margin = {"l": 70, "r": 25, "t": 100, "b": 80}
     width = margin["l"] + margin["r"] + int(cols * panel + (cols - 1) * 75)
     height = margin["t"] + margin["b"] + int(rows * panel + (rows - 1) * 95)
     specs = [[({} if r * cols + c < k else None) for c in range(cols)] for r in range(rows)]
@@ -554,6 +561,7 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     for i, code in enumerate(groups):
         r, c = divmod(i, cols)
         t = _convert(kvalitetskort_points, pop[member[code]], g, min_n=min_n)
+        t = t.assign(tekst=[str(number.get(c, c)) for c in t["kode"]])
         _diagonal_and_shade(fig, r + 1, c + 1, showlegend=(i == 0), label_size=10)
         traces, ns, leader_labels = _map_traces(t, g, intervals=intervals, publish=publish, min_n=min_n,
                                                 label_size=SMALL_LABEL_SIZE, marker=9, px_x=panel / span,
@@ -576,7 +584,7 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     for a in fig.layout.annotations:  # the subplot titles
         if a.font.size is None:
             a.font = {"size": 14}
-    base_notes = [_MAP_NOTE, _FLAG_NOTE] + ([_INTERVAL_NOTE] if intervals else [])
+    base_notes = [key_note, _MAP_NOTE, _FLAG_NOTE] + ([_INTERVAL_NOTE] if intervals else [])
     if without:
         base_notes.append(f"{without} respondent(er) uden {BY_WORDS[by]} indgår ikke i noget panel.")
     all_notes = base_notes + notes
