@@ -102,6 +102,7 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_range_abs
 from xlsxwriter.utility import xl_col_to_name as _col_letter  # 0 → A, 26 → AA
 
+from coding.deidentify import pseudonym_prefix
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import data as report_data
 from report import saved
@@ -275,6 +276,9 @@ class _Book:
         #: the first column of a sheet by group, its heading, and how its values read
         self.rc = row_column(cuts.by)
         self.rc_heading = T.ROW_HEADINGS[self.rc]
+        #: the guide's direct identifiers (the interviewer) as the Data sheet shows them: «Interviewer 1»
+        #: (`aliases`); set once the masked data exists
+        self.alias: dict[str, dict[object, str]] = {}
         self.n_pop = n_pop
         #: what was counted (issue 14): «n = 61 afsluttede interview; 2 kladder er ikke talt med.»
         self.counted_text, self.drafts = counted_text, drafts
@@ -349,12 +353,25 @@ class _Book:
     def population_text(self) -> str:
         """The population line of every sheet; a workbook made with the drafts says so on every sheet
         (issue 14: «MED KLADDER: …»; without them the Metode sheet says how many were left out)."""
-        line = population_line(self.guide, self.group, self.site_type, self.n_pop, cuts=self.cuts.words())
+        line = population_line(self.guide, self.group, self.site_type, self.n_pop,
+                               cuts=self.shown_cuts(self.cuts).words())
         return f"{line} {self.counted_text}" if self.drafts else line
 
+    def label(self, code: str, value: object) -> str:
+        """A value as the workbook shows it: a direct identifier's pseudonym, else its Danish label."""
+        return value_label(self.guide, code, self.alias.get(code, {}).get(value, value))
+
     def row_label(self, value: object) -> str:
-        """A row of a sheet by group, as it reads: the user group's, perspektiv's, site's name."""
-        return value_label(self.guide, self.rc, value)
+        """A row of a sheet by group, as it reads: the user group's, perspektiv's, site's name, or the
+        interviewer's pseudonym (never the name: the Data sheet says «Interviewer 1»)."""
+        return self.label(self.rc, value)
+
+    def shown_cuts(self, cuts: Cuts) -> Cuts:
+        """The cuts as the workbook names them: an interviewer filter by its pseudonym."""
+        if not cuts.interviewer:
+            return cuts
+        return Cuts(perspektiv=cuts.perspektiv, site=cuts.site, by=cuts.by,
+                    interviewer=self.alias.get("interviewer", {}).get(cuts.interviewer, cuts.interviewer))
 
     def by_group(self, t: pd.DataFrame) -> pd.DataFrame:
         """A table by group as the sheet shows it: with a user-group filter and no other grouping,
@@ -505,6 +522,24 @@ class _Book:
 
 
 # --------------------------------------------------------------------------- the sheets
+
+def aliases(wide: pd.DataFrame, pop: pd.DataFrame, masked: pd.DataFrame, guide: Guide) -> dict[str, dict[object, str]]:
+    """For each direct identifier of the guide (``ja``: the interviewer), its value -> the pseudonym the
+    Data sheet gives it («Interviewer 1», numbered in the population's row order by
+    `coding.deidentify`), then the study's other values numbered on (a saved analysis can reach
+    beyond the population). So no sheet names a person the Data sheet hides."""
+    out: dict[str, dict[object, str]] = {}
+    for code in guide.identifier_codes(pseudonyms=False):
+        if code not in pop.columns or code not in masked.columns:
+            continue
+        known = {v: m for v, m in zip(pop[code], masked[code]) if isinstance(v, str) and v.strip() and m}
+        prefix = pseudonym_prefix(guide.item(code))
+        for v in wide[code] if code in wide.columns else ():
+            if isinstance(v, str) and v.strip() and v not in known:
+                known[v] = f"{prefix} {len(known) + 1}"
+        out[code] = known
+    return out
+
 
 def _ns(bk: _Book, tid: str, t: pd.DataFrame) -> list:
     """Each row's n, as publication decides it (`report.publication.row_n`)."""
@@ -731,7 +766,7 @@ def _sheet_map(bk: _Book, pop: pd.DataFrame) -> None:
 
 
 def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
-    if bk.by is None:
+    if bk.by in (None, "brugergruppe"):  # the user group filter keeps that group (as every table)
         groups = [bk.group] if bk.group else list(GROUP_ORDER)
         parts = {grp: population(pop, group=grp) for grp in groups}
     else:
@@ -793,7 +828,7 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
         bk.put(ws, 0, 0, title, "title")
         bk.put(ws, 1, 0, f"Kan ikke beregnes: {e}", "warn")
         return
-    population = saved.population_text(an, g, len(pop))
+    population = population_line(g, an.group, an.site_type, len(pop), cuts=bk.shown_cuts(an.cuts).words())
     if an.kind == "krydstabel":
         _sheet_crosstab(bk, pop, name, an.a, an.b, "", title=title, population=population)
         return
@@ -808,7 +843,7 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
     rows, ns, labels = [], [], []
     for level, part in parts.items():
         t = kvalitetskort_points(part, g, min_n=bk.min_n)
-        r, n, lab = _map_rows(bk, t, value_label(g, rc, level) if rc else None)
+        r, n, lab = _map_rows(bk, t, bk.label(rc, level) if rc else None)
         rows += r
         ns += n
         labels += lab
@@ -925,7 +960,7 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Filter: arbejdsmarkedsperspektiv",
          value_label(g, "arbejdsmarkedsperspektiv", bk.cuts.perspektiv) if bk.cuts.perspektiv else "alle"),
         ("Filter: sted", bk.cuts.site or "alle"),
-        ("Filter: interviewer", bk.cuts.interviewer or "alle"),
+        ("Filter: interviewer", bk.shown_cuts(bk.cuts).interviewer or "alle"),
         ("Tabeller efter", BY_WORDS[bk.by or "brugergruppe"]),
         ("Respondenter i populationen", bk.n_pop),
         ("Respondenter i databasen", n_store),
@@ -1165,6 +1200,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     # de-identified as the guide marks the fields (survey.deidentify); the quotes' anonymiser also
     # masks the names in the fields marked ja (the interviewers)
     masked = data.masked()
+    alias = aliases(data.wide, pop, masked, guide)
     quotes = data.quotes()
     sources = data.sources()  # issue 7: the other sources about the population's users
 
@@ -1178,6 +1214,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
                        "created": built})
     bk = _Book(wb, guide, group=group, site_type=site_type, publish=publish, min_n=min_n, n_pop=len(pop),
                counted_text=data.drafts_line(), drafts=data.drafts, cuts=cuts)
+    bk.alias = alias
     method_ws = wb.add_worksheet("Metode")
     _sheet_3_1(bk, pop)
     _sheet_3_2(bk, pop)

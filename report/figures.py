@@ -530,7 +530,8 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
         codes, levels = _convert(group_rows, pop, by)
         groups = [lv for lv in levels if lv != UOPLYST]
         if not groups:
-            raise FigureError(f"Ingen i populationen har en værdi for {BY_WORDS[by]}; der er intet kort at tegne.")
+            raise FigureError("Populationen er tom; der er intet kort at tegne." if pop.empty else
+                              f"Ingen i populationen har en værdi for {BY_WORDS[by]}; der er intet kort at tegne.")
         member = {lv: codes == i for i, lv in enumerate(levels)}
         without = int(member.get(UOPLYST, np.zeros(len(pop), dtype=bool)).sum())
     k = len(groups)

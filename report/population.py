@@ -19,7 +19,7 @@ from archetypes.model import GROUP_ORDER, GROUPS
 from archetypes.rule import AGE_SPLIT, RULE
 from report.counting import column, eq, equals, factor, numbers
 from report.errors import allowed
-from report.publication import I_ALT, UOPLYST
+from report.publication import I_ALT, IKKE_BESVARET, UOPLYST
 
 __all__ = ["SITE_TYPES", "PERSPEKTIV", "BY", "Cuts", "group_codes", "effective_groups", "check_group",
            "check_site_type", "check_by", "population", "group_rows", "row_column", "keep_group"]
@@ -81,6 +81,8 @@ def check_by(by: str | None) -> str:
 
 
 NO_CUTS = Cuts()
+#: the row codes a table keeps for itself
+RESERVED = frozenset({I_ALT, UOPLYST, IKKE_BESVARET})
 
 
 def row_column(by: str | None = "brugergruppe") -> str:
@@ -189,7 +191,10 @@ def group_rows(df: pd.DataFrame, by: str | None = "brugergruppe") -> tuple[np.nd
             rank[order] = np.arange(len(order))
             rank[-1] = -1
             g = rank[g]
-            levels = [levels[i] for i in order]
+            # a site or interviewer called like a reserved row (i_alt, uoplyst, ikke_besvaret) keeps its
+            # own row: it is shown with what it is in brackets, never merged into the total
+            levels = [f"{levels[i]} ({'sted' if by == 'sted' else 'interviewer'})" if levels[i] in RESERVED
+                      else levels[i] for i in order]
     else:
         g = group_codes(df)
         levels = list(GROUP_ORDER)

@@ -30,7 +30,7 @@ from survey.guide import Guide
 from survey.sources import source_status
 
 __all__ = ["RESPONDENT_TABLES", "SOURCE_TABLES", "TABLES", "TITLES", "CSV_COLUMNS", "FORMATS", "BY_TABLES",
-           "BY_WORDS", "check_table_id", "check_grouping", "regrouped_title", "is_source_table", "compute", "render"]
+           "BY_WORDS", "csv_columns", "check_table_id", "check_grouping", "regrouped_title", "is_source_table", "compute", "render"]
 
 FORMATS = tables.FORMATS
 
@@ -105,6 +105,14 @@ def check_table_id(value: object, *, sources_first: bool = False) -> str:
         ids = [*SOURCE_TABLES, *RESPONDENT_TABLES] if sources_first else list(TABLES)
         raise allowed("tabel", value, ids)
     return tid
+
+
+def csv_columns(tid: str, by: str | None = None) -> list[str] | None:
+    """The CSV's columns of table `tid` (None: every column of its DataFrame); the quality map grouped
+    `by` has the grouping's column and ``respondenter`` first."""
+    if tid == "kvalitetskort" and by is not None:
+        return [row_column(by), *quality_map.CSV_COLUMNS_BY]
+    return CSV_COLUMNS.get(tid)
 
 
 def check_grouping(tid: str, by: str | None) -> str | None:
@@ -185,10 +193,7 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     pop = population(df, group, site_type, cuts) if (group or site_type or cuts.filters) else df
     out = keep_group(compute(tid, pop, g, by=by, **kw), group)  # a no-op on rows of another grouping
     if fmt == "csv":
-        cols = CSV_COLUMNS.get(tid)
-        if tid == "kvalitetskort" and by is not None:
-            cols = [row_column(by), *quality_map.CSV_COLUMNS_BY]
-        return tables.to_csv(out, cols)
+        return tables.to_csv(out, csv_columns(tid, by))
     title = TITLES[tid]
     if tid == "fig4" and probe:
         title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
@@ -213,6 +218,7 @@ def regrouped_title(title: str, by: str | None) -> str:
     added; unchanged by user group (None)."""
     if by in (None, "brugergruppe"):
         return title
+    title = title.replace("Brugergrupper fordelt", "Respondenter fordelt")  # Tabel 3.2's rows are not groups then
     words = f"efter {BY_WORDS[by]}"
     return title.replace("efter brugergruppe", words) if "efter brugergruppe" in title else f"{title} — {words}"
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -582,7 +583,8 @@ def tab_tables(ctx: Ctx) -> None:
     for note in guarded("Noterne", lambda: md_notes(ctx, tid, probe)) or []:
         st.caption(md(note))
     # the frame already computed (pub is t when nothing is hidden), not the table a second time
-    csv = RS.render(ctx, tid, "csv") if tid in RS.IDS and not n_hidden else to_csv(pub, registry.CSV_COLUMNS.get(tid))
+    csv = RS.render(ctx, tid, "csv") if tid in RS.IDS and not n_hidden else to_csv(pub, registry.csv_columns(
+        tid, ctx.f.cuts.by if tid in registry.BY_TABLES else None))
     st.download_button("Hent tabellen som CSV", csv_bytes(csv), file_name=f"tabel_{tid.replace('.', '_')}.csv",
                        mime="text/csv", key="rp_table_csv", on_click="ignore", icon=":material/download:")
     fid = TABLE_FIGURE.get(tid)
@@ -719,12 +721,23 @@ def _files() -> dict[str, Built]:
     return st.session_state.setdefault(FILES, {})
 
 
+def _safe_name(text: str, limit: int = 30) -> str:
+    """A name as a file name part: Danish letters spelled out, anything else «_», at most `limit`."""
+    folded = text.lower().translate(str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"}))
+    return (re.sub(r"[^a-z0-9]+", "_", folded).strip("_") or "sted")[:limit]
+
+
 def _slug(ctx: Ctx) -> str:
     parts = [ctx.f.group or "alle"]
     if ctx.f.site_type:
         parts.append(ctx.f.site_type)
     c = ctx.f.cuts
-    parts += [p for p in (c.perspektiv, c.site, c.interviewer) if p]
+    if c.perspektiv:
+        parts.append(c.perspektiv)
+    if c.site:  # the site's name folded to a-z, 0-9 and _ (a «/» in a name must not make a folder)
+        parts.append(_safe_name(c.site))
+    if c.interviewer:  # never a person's name or initials in a file name
+        parts.append("en_interviewer")
     if c.by:
         parts.append(f"efter_{c.by}")
     if ctx.f.publish:

@@ -456,7 +456,7 @@ def test_the_reports_cuts_filter_and_group_the_page_and_stay_in_the_url(db, wide
     shown = frame(at, "Sted")
     counts = pop["site"].value_counts()
     assert dict(zip(shown["Sted"], shown["I alt"])) == {**{k: int(v) for k, v in counts.items()}, "I alt": len(pop)}
-    assert "Tabel 3.2 Brugergrupper fordelt på køn — efter sted" in flat(at)
+    assert "Tabel 3.2 Respondenter fordelt på køn — efter sted" in flat(at)
     # a reload of the URL with a site: the filter is kept; a site the study lacks is refused in Danish
     site = counts.index[0]
     again = open_report(sted=site, efter="perspektiv")

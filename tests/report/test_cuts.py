@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -195,8 +196,6 @@ def test_figures_follow_the_grouping_and_the_filters(g):
 
 
 def test_the_workbook_filters_groups_and_says_so(demo, tmp_path, capsys):
-    import openpyxl
-
     url, wide = demo["url"], demo["wide"]
     out = tmp_path / "r.xlsx"
     rc, _, _ = _cli(capsys, "--db", url, "report", str(out), "--efter", "sted", "--perspektiv", "reelt", "--publish")
@@ -226,3 +225,55 @@ def test_grouping_by_user_group_with_a_group_filter_keeps_that_group_and_i_alt(g
     assert set(t["brugergruppe"]) > {"etniske", "i_alt"}  # compute gives every block …
     csv_text = registry.render("kvalitetskort", df, g, "csv", group="etniske", cuts=Cuts(by="brugergruppe"))
     assert {r["brugergruppe"] for r in csv.DictReader(io.StringIO(csv_text))} == {"etniske", "i_alt"}  # … render one
+
+
+def test_the_workbook_never_names_an_interviewer_the_data_sheet_hides(db_factory, tmp_path, capsys):
+    """The guide marks `interviewer` as a direct identifier: the Data sheet says «Interviewer 1», so a
+    sheet grouped or filtered by interviewer (and a saved analysis) must say the same, never the name."""
+    import zipfile
+
+    from report import saved
+    from survey import wideio
+
+    g = load_guide()
+    url = db_factory.new()
+    e = make_engine(url)
+    assert load_demo(e, g) == 61
+    rows = "respondent_id,site,site_type,interviewer,gender\nXYZ-01,Basen,boform,Karen Blixen,kvinde\n"
+    assert wideio.import_bytes(e, g, rows.encode("utf-8")).written == 1
+    saved.save(e, g, "Hos en interviewer", "kvalitetskort", cuts=Cuts(interviewer="Karen Blixen"))
+    out = tmp_path / "r.xlsx"
+    rc, _, err = _cli(capsys, "--db", url, "report", str(out), "--efter", "interviewer")
+    assert rc == 0, err
+    with zipfile.ZipFile(out) as z:
+        blob = " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+    assert "Karen" not in blob and "Blixen" not in blob and "Demo (syntetisk)" not in blob
+    wb = openpyxl.load_workbook(out)
+    data = list(wb["Data"].iter_rows(values_only=True))
+    col = data[0].index("interviewer")
+    karen = next(r[col] for r in data[1:] if r[0] == "XYZ-01")
+    rows32 = {r[0]: r[3] for r in wb["Tabel 3.2"].iter_rows(values_only=True) if r and r[0]}
+    assert rows32[karen] == 1 and karen.startswith("Interviewer ")  # the same pseudonym as the Data sheet
+    assert f"interviewer {karen} (n = 1)" in wb["Mine Hos en interviewer"]["A2"].value
+    e.dispose()
+
+
+def test_a_site_called_like_a_reserved_row_keeps_its_own_row(g):
+    df = frame()
+    df.loc[df["site"] == "Amadeus", "site"] = "i_alt"
+    codes, levels = group_rows(df, "sted")
+    assert levels == ["Basen", "i_alt (sted)"]
+    t = tables.figur_7(df, 1, g, by="sted")
+    assert t[t["site"] == "i_alt"]["n"].iloc[0] == 8 and t[t["site"] == "i_alt (sted)"]["n"].iloc[0] == 3
+    md = registry.render("kvalitetskort", df, g, "md", cuts=Cuts(by="sted"))
+    assert "### Sted: i_alt (sted) (3 respondenter *)" in md and "### Sted: I alt (8 respondenter)" in md
+
+
+def test_one_rule_for_the_csv_columns_of_a_grouped_map_and_safe_file_names():
+    from ui.rapport_view import _safe_name
+
+    assert registry.csv_columns("kvalitetskort", "sted") == ["site", "respondenter", *quality_map.CSV_COLUMNS]
+    assert registry.csv_columns("kvalitetskort") == quality_map.CSV_COLUMNS
+    assert registry.csv_columns("4.1") is None
+    assert _safe_name("Bo/Nord ../../x") == "bo_nord_x" and _safe_name("Værestedet i Otterup") == "vaerestedet_i_otterup"
+    assert _safe_name("//") == "sted" and len(_safe_name("å" * 200)) == 30
