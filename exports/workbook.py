@@ -155,6 +155,13 @@ SHEETS: dict[str, str] = {
     "Figur 4": "For hver probe og brugergruppe: andel ja blandt ja + nej (n = ja + nej) med 95 % "
                "Wilson-interval. Figur 4.1–4.3 er rapportens (rytme, kontakt, arbejdsmarked); de øvrige "
                "prober vises på samme måde. Diagrammerne viser andelen; tallene på søjlerne er antal.",
+    "Tilfredshed (4.2)": "Forskerens samlede vurdering af brugerens tilfredshed med tilbuddet (samlet_tilfredshed) "
+                         "pr. brugergruppe; ikke vurderet og ubesvaret er hver sin kategori. Procent af gruppens n "
+                         "(alle i gruppen).",
+    "Lyttet til (7.1)": "«Er der blevet lyttet til dine holdninger?» (lyttet_til) pr. brugergruppe; ubesvaret vises "
+                        "som «Ikke besvaret». Procent af gruppens n (alle i gruppen).",
+    "Enige (7.1)": "«Har du og sagsbehandleren været enige?» (enige) pr. brugergruppe; ubesvaret vises som «Ikke "
+                   "besvaret». Procent af gruppens n (alle i gruppen).",
     "Figur 7.1": "Fordeling af «rigtige mennesker» pr. brugergruppe; ubesvaret vises som «Ikke besvaret», som i "
                  "rapporten. n = alle respondenter i gruppen; procent af n.",
     "Figur 7.2": "Fordeling af samarbejdet med sagsbehandleren pr. brugergruppe; ubesvaret vises som «Ikke "
@@ -707,6 +714,16 @@ def _sheet_fig7(bk: _Book, pop: pd.DataFrame, n: int) -> None:
     _distribution_sheet(bk, f"Figur 7.{n}", regrouped_title(TITLES[f"fig7.{n}"], bk.by), t, code, "svar")
 
 
+#: the judgements' sheet names (issue 14)
+JUDGEMENT_SHEETS = {"tilfredshed": "Tilfredshed (4.2)", "lyttet": "Lyttet til (7.1)", "enige": "Enige (7.1)"}
+
+
+def _sheet_judgement(bk: _Book, pop: pd.DataFrame, tid: str) -> None:
+    code = T.JUDGEMENTS[tid]
+    t = bk.by_group(T.fordeling(pop, code, bk.guide, by=bk.by))
+    _distribution_sheet(bk, JUDGEMENT_SHEETS[tid], regrouped_title(TITLES[tid], bk.by), t, code, "svar")
+
+
 def _sheet_7_2(bk: _Book, pop: pd.DataFrame) -> None:
     g = bk.guide
     t = T.inddragelse_tilfredshed(pop, g)
@@ -1226,6 +1243,8 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     for n in sorted(T.FIG7_CODES):
         _sheet_fig7(bk, pop, n)
     _sheet_7_2(bk, pop)
+    for tid in T.JUDGEMENTS:
+        _sheet_judgement(bk, pop, tid)
     _sheet_map(bk, pop)
     _sheet_map_groups(bk, pop)
     for i, (a, b, section) in enumerate(crosstabs):

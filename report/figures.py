@@ -89,7 +89,7 @@ from survey.guide import Guide
 
 __all__ = [
     "FigureError", "FIGURES", "FIGURE_IDS", "FORMATS", "kvalitetskort_figure", "kvalitetskort_small_multiples",
-    "figur_3_1_figure", "figur_4_figure", "figur_7_figure", "inddragelse_figure",
+    "figur_3_1_figure", "figur_4_figure", "figur_7_figure", "judgement_figure", "inddragelse_figure",
     "GROUPED_FIGURES", "place_labels", "figure", "write_figure", "to_png_bytes", "to_image_bytes", "to_html", "stop_image_server",
 ]
 
@@ -712,6 +712,22 @@ def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: 
                                      "(alle i gruppen; ubesvaret vises som «Ikke besvaret»).")
 
 
+def judgement_figure(df: pd.DataFrame, tid: str, guide: Guide | None = None, group: str | None = None,
+                     site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
+                     cuts: Cuts | None = None, **_: object) -> go.Figure:
+    """A users' judgement by user group or `cuts.by` (`tables.JUDGEMENTS`: satisfaction, listened to,
+    agreed), blanks as "Ikke besvaret" — drawn as Figur 7.x."""
+    g, pop = _guide_and_population(df, guide, group, site_type, cuts)
+    by = (cuts or NO_CUTS).by
+    code = tables.JUDGEMENTS[tid]
+    long = _convert(tables.fordeling, pop, code, g, by=by or "brugergruppe")
+    return _distribution_figure(long, g, code, "svar", title=regrouped_title(TITLES[tid], by),
+                                sub=_population_text(g, group, site_type, len(pop), cuts), fig_id=tid,
+                                group=group, min_n=min_n, publish=publish,
+                                note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
+                                     "(alle i gruppen; ikke vurderet vises som «Ikke besvaret»).")
+
+
 def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | None = None,
                    group: str | None = None, site_type: str | None = None, intervals: bool = False,
                    min_n: int = DEFAULT_MIN_N, publish: bool = False, title: str | None = None,
@@ -822,6 +838,8 @@ FIGURES: dict[str, Callable[..., go.Figure]] = {
     **{fid: _fig4(fid) for fid in REPORT_FIG4},
     **{f"fig7.{n}": _fig7(n) for n in tables.FIG7_CODES},
     "7.2": inddragelse_figure,
+    **{tid: (lambda t: lambda df, guide=None, **kw: judgement_figure(df, t, guide, **kw))(tid)
+       for tid in tables.JUDGEMENTS},
 }
 FIGURE_IDS: tuple[str, ...] = tuple(FIGURES)
 _ALIASES = {"kvalitetskort-grupper": "kvalitetskort_grupper", "kvalitetskort.grupper": "kvalitetskort_grupper"}
@@ -837,6 +855,7 @@ def _figure_id(fig_id: object) -> str:
 
 #: the figures a grouping (`Cuts.by`) applies to: the bars by group and the small quality maps
 GROUPED_FIGURES: frozenset[str] = frozenset({"fig3.1", "fig4", *REPORT_FIG4, *(f"fig7.{n}" for n in tables.FIG7_CODES),
+                                             *tables.JUDGEMENTS,
                                              "kvalitetskort_grupper"})
 
 

@@ -45,6 +45,7 @@ RESPONDENT_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
     "fig4": tables.figur_4,
     **{f"fig7.{n}": tables.figur_7_table(n) for n in tables.FIG7_CODES},
     "7.2": tables.inddragelse_tilfredshed,
+    **{tid: tables.judgement_table(tid) for tid in tables.JUDGEMENTS},
     "kvalitetskort": quality_map.kvalitetskort,
 }
 
@@ -59,6 +60,7 @@ SOURCE_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
 #: the users' tables with a row per group: their rows follow a grouping (`report.population.BY`: CLI
 #: --efter, the Rapport page); the quality map with a grouping is one map per group
 BY_TABLES: frozenset[str] = frozenset({"3.2", "fig3.1", "fig4", *(f"fig7.{n}" for n in tables.FIG7_CODES),
+                                       *tables.JUDGEMENTS,
                                        "kvalitetskort"})
 
 #: every table id, the users' tables first
@@ -79,6 +81,9 @@ TITLES: dict[str, str] = {
     "fig7.3": "Figur 7.3 Kunne samarbejdet have været bedre?",
     "fig7.4": "Figur 7.4 Var du nok med til at bestemme, hvad der skulle ske?",
     "7.2": "Brugerinvolvering og tilfredshed (afsnit 7.2)",
+    "tilfredshed": "Samlet tilfredshed med tilbuddet efter brugergruppe (afsnit 4.2)",
+    "lyttet": "Er der blevet lyttet til dine holdninger? efter brugergruppe (afsnit 7.1)",
+    "enige": "Har du og sagsbehandleren været enige? efter brugergruppe (afsnit 7.1)",
     "kvalitetskort": "Kvalitetskort: udbytte og vigtighed",
     "bilag_c": "Bilag C: Informationskilder på individniveau",
     "oversigt_interview": "Oversigt over interview efter informanttype",

@@ -102,7 +102,7 @@ from survey.files import csv_text
 from survey.guide import Guide, load_guide
 
 __all__ = [
-    "FIG7_CODES", "REPORT_FIG4", "AGE_BANDS", "AGE_LABELS", "FORMATS", "tabel_3_1", "tabel_3_2", "oversigt",
+    "FIG7_CODES", "JUDGEMENTS", "fordeling", "judgement_table", "item_of", "REPORT_FIG4", "AGE_BANDS", "AGE_LABELS", "FORMATS", "tabel_3_1", "tabel_3_2", "oversigt",
     "figur_3_1", "tabel_4_1", "tabel_4_2", "probe_counts", "with_shares", "check_probe", "figur_4", "figur_7",
     "inddragelse_tilfredshed",
     "figur_7_table", "to_csv", "markdown_body", "resolve_guide", "choices",
@@ -112,6 +112,9 @@ __all__ = [
 AGE_BANDS: tuple[tuple[str, float], ...] = (("-29", -math.inf), ("30-39", 30), ("40-49", 40), ("50-", 50))
 FIG7_CODES: dict[int, str] = {1: "rigtige_mennesker", 2: "samarbejde", 3: "kunne_vaere_bedre",
                               4: "nok_med_at_bestemme"}
+#: the users' overall judgements by group (sections 4.2 and 7.1; issue 14): table id -> code. As
+#: Figur 7.x: every value, blanks as ``ikke_besvaret``, n = the group's respondents.
+JUDGEMENTS: dict[str, str] = {"tilfredshed": "samlet_tilfredshed", "lyttet": "lyttet_til", "enige": "enige"}
 #: the report's Figur 4.1–4.3: figure id -> (probe, the report's title).
 REPORT_FIG4: dict[str, tuple[str, str]] = {
     "fig4.1": ("rytme", "Figur 4.1 Har tilbuddet givet dig en rytme i hverdagen?"),
@@ -308,10 +311,34 @@ def figur_7(df: pd.DataFrame, n: int, guide: Guide | None = None, by: str = "bru
     """Figur 7.n (n = 1..4): distribution of the item by group (or grouped `by`), blanks as ``ikke_besvaret``."""
     if n not in FIG7_CODES:
         raise allowed("figur", f"7.{n}", [f"7.{k}" for k in FIG7_CODES])
-    code = FIG7_CODES[n]
+    return fordeling(df, FIG7_CODES[n], guide, by=by)
+
+
+def fordeling(df: pd.DataFrame, code: str, guide: Guide | None = None, by: str = "brugergruppe") -> pd.DataFrame:
+    """One item's answers by group (or grouped `by`): ``kode,<group>,svar,antal,andel,n`` with every
+    value in guide order and always ``ikke_besvaret`` (blank), n = the group's respondents (Figur 7.x,
+    and the judgements of `JUDGEMENTS`)."""
     out = _distribution(df, code, choices(resolve_guide(guide), code), blank_row="always", by=by)
     out.insert(0, "kode", code)
     return out
+
+
+def judgement_table(tid: str) -> Callable[..., pd.DataFrame]:
+    """`fordeling` of one of `JUDGEMENTS`, with the signature of the other tables (df, guide=…, by=…)."""
+    f = partial(_judgement, code=JUDGEMENTS[tid])
+    f.__doc__ = f"{JUDGEMENTS[tid]} by group (see `fordeling`)."
+    return f
+
+
+def _judgement(df: pd.DataFrame, guide: Guide | None = None, by: str = "brugergruppe", *, code: str) -> pd.DataFrame:
+    return fordeling(df, code, guide, by=by)
+
+
+def item_of(tid: str) -> str | None:
+    """The item a distribution table counts (Figur 7.x, the judgements), else None."""
+    if tid.startswith("fig7.") and tid[5:].isdigit() and int(tid[5:]) in FIG7_CODES:
+        return FIG7_CODES[int(tid[5:])]
+    return JUDGEMENTS.get(tid)
 
 
 def figur_7_table(n: int) -> Callable[..., pd.DataFrame]:
@@ -451,8 +478,8 @@ def markdown_body(tid: str, t: pd.DataFrame, guide: Guide) -> tuple[str, list[st
         notes.append("n = ja + nej (ikke relevant, uklart og ubesvaret er ikke talt med). Interval: 95 % "
                      "Wilson-interval.")
         notes.append(small_n_note(DEFAULT_MIN_N))
-    elif tid.startswith("fig7."):
-        code = FIG7_CODES[int(tid[-1])]
+    elif item_of(tid):
+        code = item_of(tid)
         body = _pivot_md(t, guide, code, "svar")
         notes.append("Antal (procent af gruppens n); ubesvaret vises som «Ikke besvaret».")
         if any(hidden(n, DEFAULT_MIN_N) for n in t["n"]):
@@ -466,5 +493,5 @@ def markdown_body(tid: str, t: pd.DataFrame, guide: Guide) -> tuple[str, list[st
         notes.append("Kun respondenter med både inddragelse og samlet tilfredshed vurderet er talt med.")
     else:
         raise allowed("tabel", tid, ["3.1", "3.2", "oversigt", "fig3.1", "4.1", "4.2", "fig4",
-                                     *(f"fig7.{n}" for n in FIG7_CODES), "7.2"])
+                                     *(f"fig7.{n}" for n in FIG7_CODES), "7.2", *JUDGEMENTS])
     return body, notes

@@ -53,7 +53,7 @@ from report.publication import (DEFAULT_MIN_N, I_ALT, PROBE_SHORT, UOPLYST, hidd
                                 n_column, pct, points, population_line, row_n, suppress, value_label)
 from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
 from report.quality_map import kvalitetskort_points
-from report.tables import FIG7_CODES, REPORT_FIG4, to_csv
+from report.tables import FIG7_CODES, JUDGEMENTS, REPORT_FIG4, item_of, to_csv
 from survey.db import database_url
 from survey.files import write_atomic
 from survey.guide import Guide
@@ -89,14 +89,16 @@ UNEXPECTED = ("Det kunne ikke lade sig gøre på grund af en uventet fejl. Prøv
 
 #: table id -> the figure drawn from the same numbers
 TABLE_FIGURE = {"fig3.1": "fig3.1", "fig4": "fig4", "fig7.1": "fig7.1", "fig7.2": "fig7.2", "fig7.3": "fig7.3",
-                "fig7.4": "fig7.4", "7.2": "7.2", "kvalitetskort": "kvalitetskort"}
+                "fig7.4": "fig7.4", "7.2": "7.2", "kvalitetskort": "kvalitetskort",
+                **{tid: tid for tid in JUDGEMENTS}}
 FIGURE_TITLES = {"kvalitetskort": "Kvalitetskort (alle i populationen)",
                  "kvalitetskort_grupper": "Kvalitetskort efter brugergruppe (små kort)",
                  **{fid: title for fid, (_, title) in REPORT_FIG4.items()},
                  "fig4": "Figur 4 for en valgfri probe",
                  "fig3.1": registry.TITLES["fig3.1"],
                  **{f"fig7.{n}": registry.TITLES[f"fig7.{n}"] for n in FIG7_CODES},
-                 "7.2": registry.TITLES["7.2"]}
+                 "7.2": registry.TITLES["7.2"],
+                 **{tid: registry.TITLES[tid] for tid in JUDGEMENTS}}
 
 #: Danish headings of the tables' columns (the CSV keeps the codes)
 HEADINGS = {
@@ -428,7 +430,7 @@ def published(tid: str, t: pd.DataFrame, f: Filters, pop_n: int) -> tuple[pd.Dat
 def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.DataFrame:
     """A table as the page shows it: Danish headings and labels, shares as "84,7 %", blanks "–"."""
     out = pd.DataFrame(index=t.index)
-    value_code = {"svar": FIG7_CODES.get(int(tid[-1])) if tid.startswith("fig7.") else None,
+    value_code = {"svar": item_of(tid),
                   "tilbudstype": "tilbudstype", "site_type": "site_type", "inddraget": "inddraget",
                   "brugergruppe": "brugergruppe", "alder": "alder",
                   "arbejdsmarkedsperspektiv": "arbejdsmarkedsperspektiv"}

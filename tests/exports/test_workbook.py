@@ -46,7 +46,8 @@ TRICKY = {"hverdag": "  a & b <c> _x0041_ end ", "anderledes": "linje 1\nlinje 2
 TRICKY_QUOTES = ["  a & b <c> _x0041_ end ", "<r>fed</r>", "_x0041_x0042_ slut", "linje 1\nlinje 2\ttab"]
 ODD_SITE = "+45 Værestedet"
 TABLE_SHEETS = ["Tabel 3.1", "Tabel 3.2", "Oversigt", "Figur 3.1", "Tabel 4.1", "Tabel 4.2", "Figur 4",
-                "Figur 7.1", "Figur 7.2", "Figur 7.3", "Figur 7.4", "Tabel 7.2", "Kvalitetskort",
+                "Figur 7.1", "Figur 7.2", "Figur 7.3", "Figur 7.4", "Tabel 7.2",
+                "Tilfredshed (4.2)", "Lyttet til (7.1)", "Enige (7.1)", "Kvalitetskort",
                 "Kvalitetskort grupper", "Krydstabel", "Krydstabel 2"]
 SOURCE_SHEETS = ["Bilag C", "Oversigt interview", "Planer (6.3)", "Enighed (7.4)"]  # issue 7
 
@@ -190,6 +191,9 @@ def expected_tables(wide, guide, group=None, site_type=None) -> dict[str, tuple[
     out["Figur 4"] = (rows, ns)
     for n in (1, 2, 3, 4):
         out[f"Figur 7.{n}"] = wide_distribution(keep(T.figur_7(pop, n, guide), group), "svar")
+    for sheet, code in (("Tilfredshed (4.2)", "samlet_tilfredshed"), ("Lyttet til (7.1)", "lyttet_til"),
+                        ("Enige (7.1)", "enige")):  # issue 14: the users' judgements by group
+        out[sheet] = wide_distribution(keep(T.fordeling(pop, code, guide), group), "svar")
     t = T.inddragelse_tilfredshed(pop, guide)
     out["Tabel 7.2"] = ([[r["tilfreds"], r["utilfreds"], r["ikke_vurderet"], r["i_alt"], r["andel_tilfreds"]]
                          for _, r in t.iterrows()], list(t["i_alt"]))
@@ -319,8 +323,8 @@ def test_native_charts(books, opened):
     charts = chart_xml(path)
     bars = [c for c in charts if "<c:barChart>" in c]
     scatters = [c for c in charts if "<c:scatterChart>" in c]
-    # Figur 3.1 (i alt + by group), 12 probes, Figur 7.1–7.4, Tabel 7.2; the map + 5 groups
-    assert len(bars) == 2 + 12 + 4 + 1
+    # Figur 3.1 (i alt + by group), 12 probes, Figur 7.1–7.4, Tabel 7.2, the three judgements; the map + 5 groups
+    assert len(bars) == 2 + 12 + 4 + 1 + 3
     assert len(scatters) == 1 + 5
     wb = opened("all")
     counts = {ws.title: len(ws._charts) for ws in wb.worksheets}

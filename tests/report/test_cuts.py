@@ -277,3 +277,32 @@ def test_one_rule_for_the_csv_columns_of_a_grouped_map_and_safe_file_names():
     assert registry.csv_columns("4.1") is None
     assert _safe_name("Bo/Nord ../../x") == "bo_nord_x" and _safe_name("Værestedet i Otterup") == "vaerestedet_i_otterup"
     assert _safe_name("//") == "sted" and len(_safe_name("å" * 200)) == 30
+
+
+def test_satisfaction_listened_and_agreed_by_group_as_tables_figures_and_sheets(demo, tmp_path, capsys):
+    """Issue 14, users (chapters 4 and 7): samlet_tilfredshed, lyttet_til and enige by user group."""
+    from report import figures
+
+    url, wide, g = demo["url"], demo["wide"], demo["guide"]
+    groups = population(wide)["brugergruppe"]
+    for tid, code in tables.JUDGEMENTS.items():
+        t = registry.compute(tid, wide, g).set_index(["brugergruppe", "svar"])
+        for grp in ("aeldre_misbrugere", "etniske"):
+            sub = wide[groups == grp]
+            for v in g.item(code).choice_values():
+                assert t.loc[(grp, v), "antal"] == int((sub[code] == v).sum()), (tid, grp, v)
+            assert t.loc[(grp, "ikke_besvaret"), "antal"] == int(sub[code].isna().sum() + (sub[code] == "").sum())
+        assert t.loc[("i_alt", g.item(code).choice_values()[0]), "n"] == len(wide)
+        fig = figures.figure(tid, wide, g)
+        assert fig.layout.meta["figure"] == tid and len(fig.data) == len(g.item(code).choice_values()) + 1
+    # the report: «about 40 of 61» satisfied (method.md); the demo is built to say 41
+    tilfreds = registry.compute("tilfredshed", wide, g)
+    assert tilfreds[(tilfreds["brugergruppe"] == "i_alt") & (tilfreds["svar"] == "tilfreds")]["antal"].iloc[0] == 41
+    rc, out, _ = _cli(capsys, "--db", url, "table", "lyttet", "--efter", "perspektiv")
+    assert rc == 0 and "| Reelt arbejdsmarkedsperspektiv" in out and "holdninger? efter arbejdsmarkedsperspektiv (afsnit" in out
+    xlsx = tmp_path / "r.xlsx"
+    assert _cli(capsys, "--db", url, "report", str(xlsx))[0] == 0
+    wb = openpyxl.load_workbook(xlsx)
+    assert {"Tilfredshed (4.2)", "Lyttet til (7.1)", "Enige (7.1)"} <= set(wb.sheetnames)
+    rows = {r[0]: r for r in wb["Tilfredshed (4.2)"].iter_rows(values_only=True) if r and r[0]}
+    assert rows["I alt"][1] == 41  # Tilfreds
