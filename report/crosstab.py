@@ -26,7 +26,8 @@ from report.publication import I_ALT, md_table, pct, population_line, value_labe
 from report.tables import AGE_BANDS, FORMATS, choices, resolve_guide, to_csv
 from survey.guide import Guide
 
-__all__ = ["CROSSTAB_BANDS", "crosstab_variables", "is_multiple", "crosstab", "crosstab_label", "crosstab_base",
+__all__ = ["CROSSTAB_BANDS", "crosstab_variables", "is_multiple", "members", "crosstab", "crosstab_label",
+           "crosstab_base",
            "crosstab_note", "render_crosstab"]
 
 #: Numeric items a crosstab accepts, with their bands (label, lower bound inclusive; a band runs
@@ -69,7 +70,7 @@ def _factor(df: pd.DataFrame, guide: Guide, code: str) -> tuple[np.ndarray, list
     return factor(column(df, code), choices(guide, code))
 
 
-def _members(df: pd.DataFrame, guide: Guide, code: str) -> tuple[np.ndarray, list[object], np.ndarray]:
+def members(df: pd.DataFrame, guide: Guide, code: str) -> tuple[np.ndarray, list[object], np.ndarray]:
     """(membership, levels, answered): membership[i, j] is True when respondent i holds level j.
 
     A single-valued variable holds at most one level. A ``select_multiple`` cell holds each value it
@@ -125,8 +126,8 @@ def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str) -> pd.DataFr
     a, b = _check(g, a), _check(g, b)
     if a == b:
         raise TableError(f"Krydstabellen kræver to forskellige variable (fik {a!r} to gange).")
-    ma, r_levels, ans_a = _members(df, g, a)
-    mb, c_levels, ans_b = _members(df, g, b)
+    ma, r_levels, ans_a = members(df, g, a)
+    mb, c_levels, ans_b = members(df, g, b)
     ra = ma & ans_b[:, None]                                  # rows, counted only with an answer to b
     counts = ra.T.astype(np.int64) @ mb.astype(np.int64)      # respondents holding row r and column c
     both = ans_a & ans_b

@@ -21,7 +21,7 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
-from report import quality_map, tables, triangulation
+from report import quality_map, source_items, tables, triangulation
 from report.errors import TableError, allowed
 from report.population import (BY, NO_CUTS, SITE_TYPES, Cuts, check_by, check_group, check_site_type, keep_group,
                                population, row_column)
@@ -55,6 +55,8 @@ SOURCE_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
     "oversigt_interview": triangulation.oversigt_interview,
     "planer": triangulation.planer,
     "enighed": triangulation.enighed_bruger_sagsbehandler,
+    # chapters 5 and 6 (issue 14): one item of one source by site type
+    **{tid: source_items.by_site_type for tid in source_items.SOURCE_ITEMS},
 }
 
 #: the users' tables with a row per group: their rows follow a grouping (`report.population.BY`: CLI
@@ -89,6 +91,7 @@ TITLES: dict[str, str] = {
     "oversigt_interview": "Oversigt over interview efter informanttype",
     "planer": "Handleplaner og jobplaner i journalerne (afsnit 6.3)",
     "enighed": "Enighed mellem brugerens og sagsbehandlerens fortælling (afsnit 7.4)",
+    **{tid: title for tid, (_, _, title) in source_items.SOURCE_ITEMS.items()},
 }
 
 #: CSV columns where method.md fixes them (else: every column of the function's DataFrame).
@@ -155,6 +158,8 @@ def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | No
             kw["by"] = by
         return RESPONDENT_TABLES[tid](pop, guide=guide, **kw)
     frames = dict(frames or {})
+    if tid in source_items.SOURCE_ITEMS:
+        return source_items.compute(tid, frames, pop)
     if reasons is None:
         reasons = frames.get("aarsager")
     empty = pd.DataFrame(columns=list(_EMPTY_JOURNAL))
@@ -248,7 +253,10 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
     out = compute(tid, wide_df, guide, frames=frames, reasons=reasons, guide_cw=guide_cw)
     if fmt == "csv":
         return tables.to_csv(out)
-    body, notes = triangulation.markdown_body(tid, out)
+    if tid in source_items.SOURCE_ITEMS:
+        body, notes = source_items.markdown_body(tid, out)
+    else:
+        body, notes = triangulation.markdown_body(tid, out)
     head = [f"## {TITLES[tid]}", "",
             population_line(guide, group, site_type, len(wide_df), unit="brugere", lower_site=True,
                             cuts=cuts.words()), ""]

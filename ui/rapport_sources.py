@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from report import data as report_data
-from report import registry
+from report import registry, source_items
 from report.publication import I_ALT, journal_label, status_short, topic_label, value_label
 from survey.sources import KILDER
 from ui.common import engine
@@ -68,4 +68,13 @@ def shown_values(tid: str, c: str, col: pd.Series) -> list | None:
         return ["I alt" if v == I_ALT else value_label(None, "site_type", v) for v in col]
     if tid == "enighed" and c == "emne":
         return [topic_label(v) for v in col]
+    if tid in source_items.SOURCE_ITEMS and c == "site_type":
+        return ["I alt" if v == I_ALT else value_label(None, "site_type", v) for v in col]
     return None
+
+
+def heading(tid: str, c: str) -> str | None:
+    """The Danish heading of a column of these tables (None: the page's own headings apply)."""
+    if tid in source_items.SOURCE_ITEMS:
+        return source_items.heading(tid, c)
+    return HEADINGS.get(c)

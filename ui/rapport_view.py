@@ -453,7 +453,7 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
             vals = ["–" if v is None else str(v) for v in col]
         else:
             vals = col
-        head = RS.HEADINGS.get(c) if tid in RS.IDS and c in RS.HEADINGS else HEADINGS.get(c)
+        head = (RS.heading(tid, c) if tid in RS.IDS else None) or HEADINGS.get(c)
         if head is None:  # 7.2's columns are the values of samlet_tilfredshed
             head = value_label(g, "samlet_tilfredshed", c) if tid == "7.2" else c
         if c == "gap":

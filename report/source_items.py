@@ -1,0 +1,162 @@
+"""The other sources' answers by site type (issue 14; chapters 5 and 6, sections 6.3 and 7.3): the
+comparisons the report makes between væresteder and boformer from the case workers', the contact
+persons' and the leaders' interviews and the case files.
+
+Every table here is one item of one source's guide, counted per source (an interview or a file)
+with rows by site type — the leader's own site, else the site of the user the source is about —
+``boform``, ``vaerested``, ``uoplyst`` (only when there is one), then ``i_alt``. CSV:
+``site_type,antal_<v>…,n,andel_<v>…`` as a crosstab (`report.crosstab`): one column per value of
+the item in guide order; ``n`` = the row's sources with an answer; ``andel_<v> = antal_<v> / n``. A
+multiple-choice item (``begrundelse``, ``sigte``, ``deltagere_beslutning``) counts a source once in
+every value it holds, so its shares can add up to more than 100 %. Blank is never counted.
+
+``journal_uroert`` is derived (section 6.3: files untouched for a year or more): ``ja`` when the
+file's last note (``seneste_notat_dato``) is 365 days or more before the day it was read
+(``interview_date``), ``nej`` when less, blank when either date is missing.
+
+`SOURCE_ITEMS` lists them; `report.registry` registers each as a table of the other sources.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from report.counting import share
+from report.crosstab import members
+from report.errors import TableError
+from report.publication import I_ALT, UOPLYST, md_table, pct, value_label
+from survey.guide import Guide
+from survey.sources import SITE_TYPES, guide_for
+
+__all__ = ["SOURCE_ITEMS", "UNTOUCHED_DAYS", "by_site_type", "compute", "label", "heading", "markdown_body"]
+
+#: table id -> (informant, item code, Danish title)
+SOURCE_ITEMS: dict[str, tuple[str, str, str]] = {
+    "sb_begrundelse": ("sagsbehandler", "begrundelse", "Sagsbehandlerne: hvorfor tilbuddet blev givet (kapitel 6)"),
+    "sb_sigte_afklaring": ("sagsbehandler", "sigte_afklaring", "Sagsbehandlerne: sigter tilbuddet mod afklaring? "
+                                                               "(kapitel 6)"),
+    "sb_rigtige_tilbud": ("sagsbehandler", "rigtige_tilbud", "Sagsbehandlerne: var det det rigtige tilbud? (kapitel 6)"),
+    "sb_hvem_bestemte": ("sagsbehandler", "hvem_bestemte", "Sagsbehandlerne: hvem besluttede tilbuddet? (kapitel 6)"),
+    "sb_kendskab_tilbud": ("sagsbehandler", "kendskab_tilbud", "Sagsbehandlerne: kendskab til de tilbud, der findes "
+                                                               "(kapitel 6)"),
+    "sb_fokus": ("sagsbehandler", "fokus", "Sagsbehandlerinterview: generelle og om den konkrete bruger (kapitel 6)"),
+    "kp_deltagelse": ("kontaktperson", "deltagelse", "Kontaktpersonerne: krav eller frivillighed (kapitel 5)"),
+    "kp_rigtige_tilbud": ("kontaktperson", "rigtige_tilbud", "Kontaktpersonerne: var det det rigtige tilbud? "
+                                                             "(kapitel 5)"),
+    "leder_sigte": ("leder", "sigte", "Lederne: hvad sigter tilbuddene mod? (kapitel 5)"),
+    "leder_deltagelse": ("leder", "deltagelse", "Lederne: krav eller frivillighed (kapitel 5)"),
+    "leder_matchning": ("leder", "matchning", "Lederne: matches brugerne til tilbuddene? (kapitel 5)"),
+    "leder_kommunen": ("leder", "kommunen_traekker_sig", "Lederne: trækker kommunen sig, når brugeren er i tilbud? "
+                                                         "(kapitel 5)"),
+    "journal_lovgrundlag": ("journal", "lovgrundlag", "Journalerne: lovgrundlaget for tilbuddet (afsnit 6.3)"),
+    "journal_ordning": ("journal", "ordning", "Journalerne: ordningen, tilbuddet er givet efter (afsnit 6.3)"),
+    "journal_opfoelgning": ("journal", "opfoelgning", "Journalerne: opfølgning mindst hver tredje måned (afsnit 6.3)"),
+    "journal_uroert": ("journal", "uroert", "Journalerne: ikke rørt i et år eller mere (afsnit 6.3)"),
+    "journal_deltagere": ("journal", "deltagere_beslutning", "Journalerne: hvem deltog i beslutningen (afsnit 7.3)"),
+}
+#: a case file is untouched when its last note is this many days or more before it was read
+UNTOUCHED_DAYS = 365
+_UNTOUCHED_CHOICES = ("ja", "nej")
+
+
+def _site_types(frame: pd.DataFrame, informant: str, users: pd.DataFrame) -> pd.Series:
+    """Each source's site type: the leader's own, else that of the user it is about."""
+    if informant == "leder":
+        raw = frame["site_type"] if "site_type" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+    else:
+        known = dict(zip(users["respondent_id"], users["site_type"])) if "site_type" in users.columns else {}
+        raw = frame["respondent_id"].map(known) if "respondent_id" in frame.columns else \
+            pd.Series([None] * len(frame), index=frame.index)
+    return raw.where(raw.isin(SITE_TYPES), UOPLYST)
+
+
+def _untouched(frame: pd.DataFrame) -> pd.Series:
+    last = pd.to_datetime(frame.get("seneste_notat_dato"), errors="coerce")
+    read = pd.to_datetime(frame.get("interview_date"), errors="coerce")
+    days = (read - last).dt.days
+    out = pd.Series(np.where(days >= UNTOUCHED_DAYS, "ja", "nej"), index=frame.index, dtype=object)
+    return out.where(days.notna(), None)
+
+
+def by_site_type(frame: pd.DataFrame, users: pd.DataFrame, informant: str, code: str,
+                 guide: Guide | None = None) -> pd.DataFrame:
+    """One item of one source by site type (see the module doc for the form)."""
+    g = guide or guide_for(informant)
+    frame = frame.reset_index(drop=True)
+    if code == "uroert":
+        frame = frame.assign(uroert=_untouched(frame))
+        m = np.column_stack([(frame["uroert"] == v).to_numpy() for v in _UNTOUCHED_CHOICES])
+        levels, answered = list(_UNTOUCHED_CHOICES), frame["uroert"].notna().to_numpy()
+    else:
+        if code not in g.items:
+            raise TableError(f"Kilden {informant} har ikke spørgsmålet {code!r}.")
+        if code not in frame.columns:
+            frame = frame.assign(**{code: None})
+        m, levels, answered = members(frame, g, code)
+    types = _site_types(frame, informant, users)
+    rows = [t for t in (*SITE_TYPES, UOPLYST) if t in SITE_TYPES or (types == t).any()]
+    out_rows = []
+    for r in [*rows, I_ALT]:
+        keep = np.ones(len(frame), dtype=bool) if r == I_ALT else (types == r).to_numpy()
+        sel = keep & answered
+        out_rows.append([r, *m[sel].sum(axis=0).astype(np.int64).tolist(), int(sel.sum())])
+    counts = np.array([r[1:-1] for r in out_rows], dtype=np.int64).reshape(len(out_rows), len(levels))
+    n = np.array([r[-1] for r in out_rows], dtype=np.int64)
+    cols: dict[str, object] = {"site_type": pd.Series([r[0] for r in out_rows], dtype=object)}
+    cols |= {f"antal_{v}": counts[:, j] for j, v in enumerate(levels)}
+    cols["n"] = n
+    cols |= {f"andel_{v}": share(counts[:, j], n) for j, v in enumerate(levels)}
+    out = pd.DataFrame(cols)
+    out.attrs.update(informant=informant, kode=code, kolonner=list(levels),
+                     flervalg=bool(code in g.items and g.item(code).type == "select_multiple"))
+    return out
+
+
+def compute(tid: str, frames: Mapping[str, pd.DataFrame | None], users: pd.DataFrame) -> pd.DataFrame:
+    """Table `tid` of `SOURCE_ITEMS` from the source frames about the population's users."""
+    informant, code, _ = SOURCE_ITEMS[tid]
+    frame = frames.get(informant)
+    if frame is None:
+        frame = pd.DataFrame(columns=["source_id", "respondent_id", "site_type", code])
+    return by_site_type(frame, users, informant, code)
+
+
+def label(tid: str, value: object) -> str:
+    """The Danish label of a value (a column) of table `tid`."""
+    informant, code, _ = SOURCE_ITEMS[tid]
+    if code == "uroert":
+        return {"ja": "Ikke rørt i et år+", "nej": "Rørt inden for et år"}.get(str(value), str(value))
+    return value_label(guide_for(informant), code, value)
+
+
+def heading(tid: str, column: str) -> str | None:
+    """The Danish heading of a column of table `tid` (the Rapport page): «Stedtype», a value's label,
+    «<label> (%)» for its share; None for a column it does not name (n)."""
+    if column == "site_type":
+        return "Stedtype"
+    for prefix, suffix in (("antal_", ""), ("andel_", " (%)")):
+        if column.startswith(prefix):
+            return label(tid, column[len(prefix):]) + suffix
+    return None
+
+
+def markdown_body(tid: str, t: pd.DataFrame) -> tuple[str, list[str]]:
+    """(the Markdown table, the notes under it) with Danish labels."""
+    informant, code, _ = SOURCE_ITEMS[tid]
+    levels = t.attrs.get("kolonner") or [c[len("antal_"):] for c in t.columns if c.startswith("antal_")]
+
+    rows = [[value_label(None, "site_type", r["site_type"]),
+             *[f"{int(r[f'antal_{v}'])} ({pct(r[f'andel_{v}'])})" for v in levels], int(r["n"])]
+            for _, r in t.iterrows()]
+    body = md_table(["Stedtype", *[label(tid, v) for v in levels], "n"], rows, [False] + [True] * (len(levels) + 1))
+    what = {"leder": "lederinterview", "journal": "journaler"}.get(informant, f"{informant}interview")
+    notes = [f"Antal {what} (procent af rækkens n); n = {what} med svar. Stedtype: "
+             + ("stedets egen." if informant == "leder" else "stedet for den bruger, kilden handler om.")]
+    if t.attrs.get("flervalg"):
+        notes.append("Flere svar pr. kilde: procenterne i en række kan summere til mere end 100 %.")
+    if code == "uroert":
+        notes.append(f"Ikke rørt: seneste notat {UNTOUCHED_DAYS} dage eller mere før journalen blev læst; "
+                     "uden en af de to datoer tælles journalen ikke med.")
+    return body, notes

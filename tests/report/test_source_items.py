@@ -1,0 +1,89 @@
+"""Issue 14, chapters 5 and 6: the other sources' answers by site type (`report.source_items`),
+against hand counts on small frames, and through the CLI and the registry on the demo study."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+
+from brugerblik.cli import main
+from report import registry, source_items
+from report.population import Cuts
+from survey import source_store
+from survey.db import make_engine
+from survey.demo import load_demo
+from survey.guide import load_guide
+
+USERS = pd.DataFrame({"respondent_id": ["B1", "B2", "V1", "V2", "X1"],
+                      "site": ["Basen", "Basen", "Amadeus", "Amadeus", None],
+                      "site_type": ["boform", "boform", "vaerested", "vaerested", None]}, dtype=object)
+
+
+def test_a_case_workers_item_by_the_users_site_type_single_and_multiple_choice():
+    sb = pd.DataFrame({"source_id": ["s1", "s2", "s3", "s4", "s5"], "respondent_id": ["B1", "B2", "V1", "V2", "X1"],
+                       "rigtige_tilbud": ["ja", "nej", "ja", None, "ved_ikke"],
+                       "begrundelse": ["hverdagsrytme;almen_trivsel", "hverdagsrytme", None, "pligt_krav", "almen_trivsel"]},
+                      dtype=object)
+    t = source_items.compute("sb_rigtige_tilbud", {"sagsbehandler": sb}, USERS).set_index("site_type")
+    assert list(t.index) == ["boform", "vaerested", "uoplyst", "i_alt"]  # X1 has no site type
+    assert (t.loc["boform", "antal_ja"], t.loc["boform", "antal_nej"], t.loc["boform", "n"]) == (1, 1, 2)
+    assert (t.loc["vaerested", "antal_ja"], t.loc["vaerested", "n"]) == (1, 1)  # V2 blank: not counted
+    assert t.loc["i_alt", "n"] == 4 and t.loc["i_alt", "andel_ja"] == 0.5
+    t = source_items.compute("sb_begrundelse", {"sagsbehandler": sb}, USERS).set_index("site_type")
+    # boform: B1 (rytme, trivsel), B2 (rytme) -> rytme 2 of 2, trivsel 1 of 2: shares over 100 % together
+    assert (t.loc["boform", "antal_hverdagsrytme"], t.loc["boform", "antal_almen_trivsel"], t.loc["boform", "n"]) == (
+        2, 1, 2)
+    assert t.loc["i_alt", "n"] == 4 and t.loc["i_alt", "antal_almen_trivsel"] == 2
+    body, notes = source_items.markdown_body("sb_begrundelse", t.reset_index())
+    assert "Flere svar pr. kilde" in " ".join(notes) and "| Boform" in body
+
+
+def test_leaders_by_their_own_site_type_and_untouched_case_files():
+    leder = pd.DataFrame({"source_id": ["l1", "l2", "l3"], "site": ["Basen", "Amadeus", "Solvang"],
+                          "site_type": ["boform", "vaerested", "vaerested"],
+                          "deltagelse": ["krav", "frivilligt", "frivilligt"]}, dtype=object)
+    t = source_items.compute("leder_deltagelse", {"leder": leder}, USERS).set_index("site_type")
+    assert (t.loc["boform", "antal_krav"], t.loc["vaerested", "antal_frivilligt"], t.loc["i_alt", "n"]) == (1, 2, 3)
+    assert "uoplyst" not in t.index  # only when there is one
+    journal = pd.DataFrame({"source_id": ["j1", "j2", "j3", "j4"], "respondent_id": ["B1", "B2", "V1", "V2"],
+                            "interview_date": ["2007-03-01", "2007-03-01", "2007-03-01", "2007-03-01"],
+                            "seneste_notat_dato": ["2006-03-01", "2006-03-02", None, "2005-01-01"]}, dtype=object)
+    t = source_items.compute("journal_uroert", {"journal": journal}, USERS).set_index("site_type")
+    # B1: 365 days -> untouched; B2: 364 -> touched; V1: no date -> not counted; V2: two years
+    assert (t.loc["boform", "antal_ja"], t.loc["boform", "antal_nej"]) == (1, 1)
+    assert (t.loc["vaerested", "antal_ja"], t.loc["vaerested", "n"]) == (1, 1)
+    assert source_items.heading("journal_uroert", "antal_ja") == "Ikke rørt i et år+"
+    assert source_items.heading("leder_deltagelse", "andel_krav").endswith("(%)")
+
+
+@pytest.fixture(scope="module")
+def demo(db_factory):
+    url = db_factory.new()
+    e = make_engine(url)
+    g = load_guide()
+    assert load_demo(e, g) == 61
+    yield dict(url=url, engine=e, guide=g)
+    e.dispose()
+
+
+def test_every_source_item_table_on_the_demo_through_the_cli(demo, capsys):
+    frames = source_store.load_all(demo["engine"], demo["guide"])
+    for tid, (informant, code, title) in source_items.SOURCE_ITEMS.items():
+        assert main(["--db", demo["url"], "table", tid, "--format", "csv"]) == 0, tid
+        out = capsys.readouterr().out
+        rows = {r["site_type"]: r for r in csv.DictReader(io.StringIO(out))}
+        frame = frames[informant]
+        if code != "uroert":  # every source with an answer is counted once in I alt
+            answered = frame[code].notna() & (frame[code] != "")
+            assert int(rows["i_alt"]["n"]) == int(answered.sum()), tid
+        assert int(rows["i_alt"]["n"]) > 0, tid  # the demo has data for every table
+    # the journals' legal basis: I alt's LAB count is the files with lovgrundlag = lab
+    rc = main(["--db", demo["url"], "table", "journal_lovgrundlag", "--format", "csv"])
+    total = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))[-1]
+    assert rc == 0 and int(total["antal_lab"]) == int((frames["journal"]["lovgrundlag"] == "lab").sum())
+    # a filter narrows the sources to the population's users (and their sites' leaders)
+    md = registry.render("sb_fokus", frames["brugere"], demo["guide"], "md", frames=frames,
+                         cuts=Cuts(perspektiv="reelt"))
+    assert "Population: arbejdsmarkedsperspektiv reelt" in md and "| I alt" in md
