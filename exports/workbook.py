@@ -112,9 +112,10 @@ from report.errors import TableError
 from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
                                 hidden, journal_label, population_line, probe_short, row_n, site_labels,
-                                status_short, suppression_note, topic_label, value_label)
+                                status_short, suppression_note, value_label)
 from report.quality_map import kvalitetskort_points
 from report.registry import BY_WORDS, TITLES, compute, regrouped_title
+from report.triangulation import topic_name
 from survey import files
 from survey.clock import local_text, utcnow
 from survey.guide import Guide
@@ -919,13 +920,22 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
              rows, _ns(bk, "planer", t), totals=[i for i, r in enumerate(t.itertuples()) if r.site_type == I_ALT],
              widths=[12, 18] + [11] * 10, labels=[f"{r[0]}: {r[1]}" for r in rows])
 
-    t = table("enighed")
-    rows = [[topic_label(r.emne), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, r.andel_enige]
-            for r in t.itertuples()]
-    bk.table("Enighed (7.4)", TITLES["enighed"],
-             ["Emne", "Par", "n (svar fra begge)", "Enige", "Delvist enige", "Uenige", "Mangler svar", "Andel enige"],
-             ["text", "count", "n", "count", "count", "count", "count", "share"], rows, _ns(bk, "enighed", t),
-             widths=[26] + [11] * 7)
+    for tid, sheet in (("enighed", "Enighed (7.4)"), ("enighed_alle", "Enighed alle emner (7.4)"),
+                       ("enighed_kontaktperson", "Enighed kontaktperson (7.4)")):
+        t = table(tid)
+        rows = [[topic_name(r.emne, r.kode), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, r.andel_enige]
+                for r in t.itertuples()]
+        bk.table(sheet, TITLES[tid],
+                 ["Emne", "Par", "n (svar fra begge)", "Enige", "Delvist enige", "Uenige", "Mangler svar",
+                  "Andel enige"],
+                 ["text", "count", "n", "count", "count", "count", "count", "share"], rows, _ns(bk, "enighed", t),
+                 widths=[26] + [11] * 7, totals=[len(rows) - 1] if tid != "enighed" and rows else (),
+                 definition=SHEETS["Enighed (7.4)"] if tid == "enighed" else ENIGHED_ALL_DEFINITION)
+
+
+ENIGHED_ALL_DEFINITION = ("Brugerens eget svar og den anden informants (sagsbehandleren eller kontaktpersonen) på "
+                          "hvert spørgsmål, de to spørgeguider har fælles, sammenlignet kode for kode; «I alt» "
+                          "lægger alle emners sammenligninger sammen (et par tælles én gang pr. emne).")
 
 
 def _sheet_quotes(bk: _Book, quotes: pd.DataFrame) -> None:

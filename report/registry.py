@@ -55,6 +55,8 @@ SOURCE_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
     "oversigt_interview": triangulation.oversigt_interview,
     "planer": triangulation.planer,
     "enighed": triangulation.enighed_bruger_sagsbehandler,
+    "enighed_alle": triangulation.enighed_bruger,
+    "enighed_kontaktperson": triangulation.enighed_bruger,
     # chapters 5 and 6 (issue 14): one item of one source by site type
     **{tid: source_items.by_site_type for tid in source_items.SOURCE_ITEMS},
 }
@@ -91,6 +93,8 @@ TITLES: dict[str, str] = {
     "oversigt_interview": "Oversigt over interview efter informanttype",
     "planer": "Handleplaner og jobplaner i journalerne (afsnit 6.3)",
     "enighed": "Enighed mellem brugerens og sagsbehandlerens fortælling (afsnit 7.4)",
+    "enighed_alle": "Enighed mellem brugeren og sagsbehandleren om alle fælles emner (afsnit 7.4)",
+    "enighed_kontaktperson": "Enighed mellem brugeren og kontaktpersonen om alle fælles emner (afsnit 7.4)",
     **{tid: title for tid, (_, _, title) in source_items.SOURCE_ITEMS.items()},
 }
 
@@ -172,6 +176,12 @@ def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | No
     if tid == "enighed":
         s = frames.get("sagsbehandler")
         return triangulation.enighed_bruger_sagsbehandler(pop, s if s is not None else empty, guide, guide_cw)
+    if tid in ("enighed_alle", "enighed_kontaktperson"):
+        informant = triangulation.COMPARED[tid]
+        s = frames.get(informant)
+        other = pd.DataFrame(columns=["source_id", "respondent_id"]) if s is None else s
+        return triangulation.enighed_bruger(pop, other, guide, guide_cw if informant == "sagsbehandler" else None,
+                                            informant=informant, all_shared=True)
     raise allowed("tabel", tid, list(TABLES))
 
 

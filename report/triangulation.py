@@ -57,10 +57,12 @@ from report.errors import TableError
 from report.publication import (I_ALT, UOPLYST, journal_label, md_table, pct, site_labels, status_short,
                                 topic_label, value_label)
 from survey.guide import Guide
-from survey.sources import (KILDE_LABELS, KILDER, SITE_TYPES, SOURCE_STATUS, SourceError, agreement,
+from survey.sources import (COMPARE_TOPICS, EXTRA_TOPICS, KILDE_LABELS, KILDER, SITE_TYPES, SOURCE_STATUS,
+                            SourceError, agreement,
                             check_comparable, compare_topics, guide_for)
 
-__all__ = ["JOURNAL_KILDER", "bilag_c", "oversigt_interview", "planer", "enighed_bruger_sagsbehandler",
+__all__ = ["JOURNAL_KILDER", "COMPARED", "bilag_c", "oversigt_interview", "planer", "shared_topics", "topic_name", "enighed_bruger",
+           "enighed_bruger_sagsbehandler",
            "filter_site_type", "markdown_body"]
 
 JOURNAL_KILDER = ("kommune", "boform")
@@ -237,22 +239,48 @@ def planer(journal_df: pd.DataFrame, wide_df: pd.DataFrame) -> pd.DataFrame:
 ENIGHED_COLUMNS = ["emne", "kode", "par", "n", "enige", "delvist", "uenige", "mangler", "andel_enige"]
 
 
-def enighed_bruger_sagsbehandler(wide_df: pd.DataFrame, sagsbehandler_df: pd.DataFrame,
-                                 guide_user: Guide | None = None, guide_cw: Guide | None = None,
-                                 topics: Iterable[str] | None = None) -> pd.DataFrame:
-    """Agreement between the user's own account and the case worker's, per topic (section 7.4).
+#: the other informants whose account of a user is compared with the user's own (section 7.4)
+COMPARED: dict[str, str] = {"enighed": "sagsbehandler", "enighed_alle": "sagsbehandler",
+                            "enighed_kontaktperson": "kontaktperson"}
+_META = frozenset({"respondent_id", "informant_id", "interviewer", "interview_date", "site", "site_type"})
 
-    A pair is a case-worker interview about a user in `wide_df`. Answers are compared code by
-    code (`survey.sources.agreement`); a value outside the guide raises TableError.
+
+def shared_topics(guide_user: Guide, guide_other: Guide) -> list[tuple[str, str, str]]:
+    """Every closed item the two guides share with the same type and values (issue 14: 7.4 over all
+    of them, not only the report's three): (topic, label, code), the report's topics by their names."""
+    named = {code: (topic, label) for topic, label, code in COMPARE_TOPICS + EXTRA_TOPICS}
+    out = []
+    for code, item in guide_other.items.items():
+        if code in _META or not item.is_select:
+            continue
+        try:
+            check_comparable(code, guide_user, guide_other)
+        except SourceError:
+            continue
+        topic, label = named.get(code, (code, guide_user.item(code).label))
+        out.append((topic, label, code))
+    return out
+
+
+def enighed_bruger(wide_df: pd.DataFrame, other_df: pd.DataFrame, guide_user: Guide | None = None,
+                   guide_other: Guide | None = None, topics: Iterable[str] | None = None, *,
+                   informant: str = "sagsbehandler", all_shared: bool = False) -> pd.DataFrame:
+    """Agreement between the user's own account and another informant's (the case worker's or the
+    contact person's), per topic (section 7.4): the report's three topics, or (`all_shared`) every
+    item the two guides share, then an ``i_alt`` row over all the topics' comparisons.
+
+    A pair is an interview with the informant about a user in `wide_df`. Answers are compared code
+    by code (`survey.sources.agreement`); a value outside the guide raises TableError.
     """
     gu = guide_user or guide_for("bruger")
-    gc = guide_cw or guide_for("sagsbehandler")
+    gc = guide_other or guide_for(informant)
     try:
-        chosen = compare_topics(topics)
+        chosen = shared_topics(gu, gc) if all_shared else compare_topics(topics)
         for _, _, code in chosen:
             check_comparable(code, gu, gc)
     except SourceError as e:
         raise TableError(str(e)) from None
+    sagsbehandler_df = other_df
     _need(sagsbehandler_df, ("respondent_id",), "Sagsbehandlerinterviewene")
     users = {str(r["respondent_id"]): r for r in wide_df.to_dict("records")} if "respondent_id" in wide_df.columns else {}
     pairs = [(users[str(r["respondent_id"])], r) for r in sagsbehandler_df.to_dict("records")
@@ -270,11 +298,31 @@ def enighed_bruger_sagsbehandler(wide_df: pd.DataFrame, sagsbehandler_df: pd.Dat
         n = len(pairs) - tally["mangler"]
         rows.append([topic, code, len(pairs), n, tally["enige"], tally["delvist"], tally["uenige"], tally["mangler"],
                      _share(tally["enige"], n)])
+    if all_shared and rows:  # over every topic's comparisons
+        sums = [sum(r[i] for r in rows) for i in range(2, 8)]
+        rows.append([I_ALT, "", *sums, _share(sums[2], sums[1])])
     out = pd.DataFrame(rows, columns=ENIGHED_COLUMNS)
     for c in ENIGHED_COLUMNS[2:-1]:
         out[c] = out[c].astype(np.int64)
     out["andel_enige"] = out["andel_enige"].astype(float)
     return out
+
+
+def topic_name(emne: object, kode: object) -> str:
+    """A compared topic as the tables name it: the report's name, else the user guide's label;
+    ``i_alt`` «I alt (alle emner)»."""
+    if emne == I_ALT:
+        return "I alt (alle emner)"
+    lab = topic_label(emne)
+    guide_u = guide_for("bruger")
+    return guide_u.item(kode).label if lab == emne and kode in guide_u.items else str(lab)
+
+
+def enighed_bruger_sagsbehandler(wide_df: pd.DataFrame, sagsbehandler_df: pd.DataFrame,
+                                 guide_user: Guide | None = None, guide_cw: Guide | None = None,
+                                 topics: Iterable[str] | None = None) -> pd.DataFrame:
+    """The user's account and the case worker's on the report's three topics (section 7.4)."""
+    return enighed_bruger(wide_df, sagsbehandler_df, guide_user, guide_cw, topics)
 
 
 # --------------------------------------------------------------------------- population
@@ -341,10 +389,13 @@ def markdown_body(tid: str, t: pd.DataFrame) -> tuple[str, list[str]]:
             notes.append(f"{int(t.loc[t['site_type'] != I_ALT, 'uoplyst'].sum())} journaler uden svar om "
                          "handleplan eller jobplan er talt som «ikke fundet».")
     else:
-        rows = [[topic_label(r.emne), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, pct(r.andel_enige)]
+        rows = [[topic_name(r.emne, r.kode), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, pct(r.andel_enige)]
                 for r in t.itertuples()]
         body = md_table(["Emne", "Par", "n", "Enige", "Delvist enige", "Uenige", "Mangler svar", "Andel enige"],
                         rows, [False] + [True] * 7)
-        notes.append("Et par = brugerens interview og et interview med brugerens sagsbehandler. n = par med svar "
+        who = "kontaktperson" if COMPARED.get(tid) == "kontaktperson" else "sagsbehandler"
+        notes.append(f"Et par = brugerens interview og et interview med brugerens {who}. n = par med svar "
                      "fra begge; delvist enige = flere svar, der overlapper. Koderne er de samme i de to guider.")
+        if (t["emne"] == I_ALT).any():
+            notes.append("I alt: alle emners sammenligninger lagt sammen (et par tælles én gang pr. emne).")
     return body, notes

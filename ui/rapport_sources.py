@@ -11,8 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from report import data as report_data
-from report import registry, source_items
-from report.publication import I_ALT, journal_label, status_short, topic_label, value_label
+from report import registry, source_items, triangulation
+from report.triangulation import topic_name
+from report.publication import I_ALT, journal_label, status_short, value_label
 from survey.sources import KILDER
 from ui.common import engine
 
@@ -56,8 +57,9 @@ def render(ctx, tid: str, fmt: str) -> str:
     return registry.render(tid, ctx.pop, ctx.g, fmt, frames=frames(ctx))
 
 
-def shown_values(tid: str, c: str, col: pd.Series) -> list | None:
-    """Danish labels for the codes in a column of these tables (None: the page's own rules apply)."""
+def shown_values(tid: str, c: str, col: pd.Series, t: pd.DataFrame | None = None) -> list | None:
+    """Danish labels for the codes in a column of these tables (None: the page's own rules apply);
+    `t` is the whole table (a topic's name needs its item code)."""
     if tid == "bilag_c" and c in KILDER:
         return [status_short(v) for v in col]
     if tid == "bilag_c" and c == "noter":
@@ -66,8 +68,9 @@ def shown_values(tid: str, c: str, col: pd.Series) -> list | None:
         return [journal_label(v) for v in col]
     if tid == "planer" and c == "site_type":
         return ["I alt" if v == I_ALT else value_label(None, "site_type", v) for v in col]
-    if tid == "enighed" and c == "emne":
-        return [topic_label(v) for v in col]
+    if tid in triangulation.COMPARED and c == "emne":
+        codes = t["kode"] if t is not None and "kode" in t.columns else col
+        return [topic_name(v, k) for v, k in zip(col, codes)]
     if tid in source_items.SOURCE_ITEMS and c == "site_type":
         return ["I alt" if v == I_ALT else value_label(None, "site_type", v) for v in col]
     return None

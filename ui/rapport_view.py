@@ -438,7 +438,7 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
         if c == "kode" and tid != "kvalitetskort":
             continue
         col = t[c]
-        source_vals = RS.shown_values(tid, c, col) if tid in RS.IDS else None
+        source_vals = RS.shown_values(tid, c, col, t) if tid in RS.IDS else None
         if source_vals is not None:  # the other sources' tables (issue 7): their own codes
             vals = source_vals
         elif c in value_code and value_code[c]:

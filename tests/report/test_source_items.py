@@ -87,3 +87,50 @@ def test_every_source_item_table_on_the_demo_through_the_cli(demo, capsys):
     md = registry.render("sb_fokus", frames["brugere"], demo["guide"], "md", frames=frames,
                          cuts=Cuts(perspektiv="reelt"))
     assert "Population: arbejdsmarkedsperspektiv reelt" in md and "| I alt" in md
+
+
+def test_agreement_over_every_shared_topic_with_the_case_worker_and_the_contact_person(demo, capsys, tmp_path):
+    """Issue 14, 7.4: the user's account against the case worker's and the contact person's over all
+    the topics the guides share, with a total over all comparisons."""
+    from report import triangulation as TR
+    from survey.sources import agreement, guide_for
+
+    frames = source_store.load_all(demo["engine"], demo["guide"])
+    users = frames["brugere"]
+    gu = guide_for("bruger")
+    for tid, informant in (("enighed_alle", "sagsbehandler"), ("enighed_kontaktperson", "kontaktperson")):
+        t = registry.compute(tid, users, demo["guide"], frames=frames)
+        go = guide_for(informant)
+        codes = [c for _, _, c in TR.shared_topics(gu, go)]
+        assert len(codes) >= 6 and {"tilbudstype", "begrundelse", "hvem_bestemte"} <= set(codes)
+        assert list(t["kode"][:-1]) == codes and t["emne"].iloc[-1] == "i_alt"
+        # hand count for one topic: pairs of a user and an interview about them, compared code by code
+        other = frames[informant]
+        by_id = users.set_index("respondent_id")
+        tally = {"enige": 0, "delvist": 0, "uenige": 0, "mangler": 0}
+        for _, r in other.iterrows():
+            if r["respondent_id"] in by_id.index:
+                a = gu.check_value("hvem_bestemte", by_id.loc[r["respondent_id"], "hvem_bestemte"])[0]
+                b = go.check_value("hvem_bestemte", r["hvem_bestemte"])[0]
+                tally[agreement("select_one", a, b)] += 1
+        row = t[t["kode"] == "hvem_bestemte"].iloc[0]
+        assert (row["enige"], row["uenige"], row["mangler"]) == (tally["enige"], tally["uenige"], tally["mangler"])
+        total = t.iloc[-1]
+        assert total["n"] == t["n"][:-1].sum() and total["enige"] == t["enige"][:-1].sum()
+        assert abs(total["andel_enige"] - total["enige"] / total["n"]) < 1e-9
+    rc = main(["--db", demo["url"], "table", "enighed_kontaktperson"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "| I alt (alle emner)" in out and "brugerens kontaktperson" in out
+    # the workbook: a sheet each, the total last
+    import openpyxl
+
+    assert main(["--db", demo["url"], "report", str(tmp_path / "r.xlsx")]) == 0
+    capsys.readouterr()
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    rows = [r for r in wb["Enighed kontaktperson (7.4)"].iter_rows(values_only=True) if r and r[0]]
+    total = registry.compute("enighed_kontaktperson", users, demo["guide"], frames=frames).iloc[-1]
+    last = next(r for r in rows if r[0] == "I alt (alle emner)")
+    assert (last[2], last[3]) == (total["n"], total["enige"])
+    # the report's three topics stay as they were
+    assert list(registry.compute("enighed", users, demo["guide"], frames=frames)["emne"]) == [
+        "tilbud", "formaal", "hvem_bestemte"]
