@@ -105,7 +105,7 @@ from xlsxwriter.utility import xl_col_to_name as _col_letter  # 0 → A, 26 → 
 from coding.deidentify import pseudonym_prefix
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import data as report_data
-from report import saved
+from report import saved, source_items
 from report import tables as T
 from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_note
 from report.errors import TableError
@@ -933,6 +933,32 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
                  definition=SHEETS["Enighed (7.4)"] if tid == "enighed" else ENIGHED_ALL_DEFINITION)
 
 
+def _sheet_source_items(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
+    """Chapters 5 and 6 (issue 14): every table of `report.source_items` on one sheet, long — one row
+    per table, site type and value (filter on the first column in Excel); n per row for publication."""
+    rows, ns, labels, totals = [], [], [], []
+    for tid in source_items.SOURCE_ITEMS:
+        t = compute(tid, pop, bk.guide, frames=frames)
+        levels = t.attrs.get("kolonner", [])
+        for _, r in t.iterrows():
+            where = "I alt" if r["site_type"] == I_ALT else value_label(bk.guide, "site_type", r["site_type"])
+            for v in levels:
+                if r["site_type"] == I_ALT:
+                    totals.append(len(rows))
+                rows.append([TITLES[tid], where, source_items.label(tid, v), int(r[f"antal_{v}"]), int(r["n"]),
+                             r[f"andel_{v}"], tid])
+                ns.append(int(r["n"]))
+                labels.append(f"{tid}: {where}")
+    bk.table("Kilder (kap. 5-6)", "De andre kilder efter stedtype (kapitel 5 og 6)",
+             ["Tabel", "Stedtype", "Svar", "Antal", "n", "Andel", "Tabel-id"],
+             ["wrap", "text", "text", "count", "n", "share", "text"], rows, ns, totals=totals, labels=labels,
+             widths=[46, 12, 34, 8, 7, 9, 20], definition=SOURCE_ITEMS_DEFINITION)
+
+
+SOURCE_ITEMS_DEFINITION = ("Hver tabel er ét spørgsmål fra én kildes spørgeguide, talt pr. kilde (et interview eller "
+                           "en journal), med rækker efter stedtype: lederens eget sted, ellers stedet for den bruger, "
+                           "kilden handler om. n = rækkens kilder med svar; andel = antal / n. Flere svar pr. kilde "
+                           "tælles én gang pr. svar. Samme tal som brugerblik table <Tabel-id>.")
 ENIGHED_ALL_DEFINITION = ("Brugerens eget svar og den anden informants (sagsbehandleren eller kontaktpersonen) på "
                           "hvert spørgsmål, de to spørgeguider har fælles, sammenlignet kode for kode; «I alt» "
                           "lægger alle emners sammenligninger sammen (et par tælles én gang pr. emne).")
@@ -1263,6 +1289,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     for an in analyses:  # issue 14: every saved analysis, its own sheet
         _sheet_saved(bk, data.wide, an)
     _sheets_triangulation(bk, pop, sources)
+    _sheet_source_items(bk, pop, sources)
     _sheet_quotes(bk, quotes)
     _data_sheet_header(bk, masked)
     _write_chart_data(bk)

@@ -134,3 +134,19 @@ def test_agreement_over_every_shared_topic_with_the_case_worker_and_the_contact_
     # the report's three topics stay as they were
     assert list(registry.compute("enighed", users, demo["guide"], frames=frames)["emne"]) == [
         "tilbud", "formaal", "hvem_bestemte"]
+
+
+def test_the_workbook_has_every_source_item_table_on_one_sheet(demo, tmp_path, capsys):
+    import openpyxl
+
+    assert main(["--db", demo["url"], "report", str(tmp_path / "r.xlsx")]) == 0
+    capsys.readouterr()
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Kilder (kap. 5-6)"]
+    rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if r and r[6]]
+    assert {r[6] for r in rows} == set(source_items.SOURCE_ITEMS)
+    frames = source_store.load_all(demo["engine"], demo["guide"])
+    t = registry.compute("journal_lovgrundlag", frames["brugere"], demo["guide"], frames=frames)
+    lab = next(r for r in rows if r[6] == "journal_lovgrundlag" and r[1] == "I alt"
+               and r[2] == source_items.label("journal_lovgrundlag", "lab"))
+    total = t[t["site_type"] == "i_alt"].iloc[0]
+    assert (lab[3], lab[4]) == (total["antal_lab"], total["n"])
