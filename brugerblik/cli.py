@@ -200,12 +200,11 @@ def cmd_table(args) -> int:
     """table ID: a table of the users (chapters 3, 4, 7, the quality map), of the other sources (issue 7)
     or a saved analysis (mine:NAVN, issue 14)."""
     from report import registry, saved  # only the commands that use it load it (start-up time)
-    from report.errors import TableError
-    from report.saved import saved_id
+    from report.errors import TableError  # the same reason
 
     def make() -> str:
         data = args.report_data = _data(args)
-        name = saved_id(args.id)
+        name = saved.saved_id(args.id)
         if name is not None:  # issue 14: a saved analysis has its own population
             given = [o for o, v in (("--group", args.group), ("--site-type", args.site_type),
                                     ("--perspektiv", args.perspektiv), ("--sted", args.sted),
@@ -278,7 +277,7 @@ def cmd_crosstab(args) -> int:
 def cmd_analyse(args) -> int:
     """analyse gem|liste|slet (issue 14): saved analyses, kept with the study (report.saved)."""
     from report import saved  # only the commands that use it load it (start-up time)
-    from report.errors import TableError
+    from report.errors import TableError  # the same reason
 
     engine, p = _engine(args), args.principal
     try:

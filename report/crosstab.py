@@ -28,7 +28,7 @@ from survey.guide import Guide
 
 __all__ = ["CROSSTAB_BANDS", "crosstab_variables", "is_multiple", "members", "crosstab", "crosstab_label",
            "crosstab_base",
-           "crosstab_note", "render_crosstab"]
+           "crosstab_note", "render_crosstab", "markdown_body", "typologi_4_4"]
 
 #: Numeric items a crosstab accepts, with their bands (label, lower bound inclusive; a band runs
 #: up to the next band's lower bound). ``age`` uses Tabel 3.1's bands.
@@ -147,6 +147,13 @@ def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str) -> pd.DataFr
     return out
 
 
+def typologi_4_4(df: pd.DataFrame, guide: Guide | None = None) -> pd.DataFrame:
+    """Section 4.4 (issue 14): the dissatisfied users by the kind of dissatisfaction (``utilfreds_type``,
+    the four groups the section names; several per user) and user group — a crosstab, so a user is
+    counted once in every kind they fit and «I alt» counts each once."""
+    return crosstab(df, resolve_guide(guide), "utilfreds_type", "brugergruppe")
+
+
 def crosstab_label(guide: Guide, code: str, value: object) -> str:
     """The Danish label of a row or column value («I alt», a group, an age band, a choice)."""
     return value_label(guide, code, value)
@@ -202,6 +209,17 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
     if fmt == "csv":
         return to_csv(t)
     a, b = t.attrs["a"], t.attrs["b"]
+    label_a = guide.item(a).label if a in guide.items else a
+    label_b = guide.item(b).label if b in guide.items else b
+    head = [f"## Krydstabel: {label_a} × {label_b}", "", population_line(guide, group, site_type, len(pop),
+                                                                                cuts=cuts.words()), ""]
+    body, notes = markdown_body(t, guide)
+    return "\n".join(head + [body, ""] + notes) + "\n"
+
+
+def markdown_body(t: pd.DataFrame, guide: Guide) -> tuple[str, list[str]]:
+    """(the Markdown table, the notes under it) of a computed `crosstab`: "antal (procent)" per cell, n."""
+    a, b = t.attrs["a"], t.attrs["b"]
     levels = t.attrs["kolonner"]
     rows = []
     for _, r in t.iterrows():
@@ -210,10 +228,6 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
         cells.append(int(r["n"]))
         rows.append(cells)
     label_a = guide.item(a).label if a in guide.items else a
-    label_b = guide.item(b).label if b in guide.items else b
-    head = [f"## Krydstabel: {label_a} × {label_b}", "", population_line(guide, group, site_type, len(pop),
-                                                                                cuts=cuts.words()), ""]
     body = md_table([label_a] + [crosstab_label(guide, b, v) for v in levels] + ["n"], rows,
                     [False] + [True] * (len(levels) + 1))
-    notes = [crosstab_base(t, guide), crosstab_note(t)]
-    return "\n".join(head + [body, ""] + notes) + "\n"
+    return body, [crosstab_base(t, guide), crosstab_note(t)]

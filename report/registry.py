@@ -21,6 +21,7 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
+from report import crosstab as xt
 from report import quality_map, source_items, tables, triangulation
 from report.errors import TableError, allowed
 from report.population import (BY, NO_CUTS, SITE_TYPES, Cuts, check_by, check_group, check_site_type, keep_group,
@@ -42,6 +43,7 @@ RESPONDENT_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
     "fig3.1": tables.figur_3_1,
     "4.1": tables.tabel_4_1,
     "4.2": tables.tabel_4_2,
+    "4.4": xt.typologi_4_4,
     "fig4": tables.figur_4,
     **{f"fig7.{n}": tables.figur_7_table(n) for n in tables.FIG7_CODES},
     "7.2": tables.inddragelse_tilfredshed,
@@ -78,6 +80,7 @@ TITLES: dict[str, str] = {
     "fig3.1": "Figur 3.1 Hvilken type aktivitet er der blevet tilbudt?",
     "4.1": "Tabel 4.1 Udbytte af tilbuddet",
     "4.2": "Tabel 4.2 Udbytte af tilbuddet, og hvor mange der mener, det er vigtigt",
+    "4.4": "Brugere, der ikke er tilfredse: typen af utilfredshed efter brugergruppe (afsnit 4.4)",
     "fig4": "Figur 4 Andel ja efter brugergruppe",
     "fig7.1": "Figur 7.1 Er det de rigtige mennesker, der har været involveret i beslutning om tilbuddet?",
     "fig7.2": "Figur 7.2 Hvordan vil du beskrive samarbejdet med sagsbehandleren om aktivitets- og "
@@ -221,6 +224,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
         title = regrouped_title(title, by)
     if tid == "kvalitetskort":
         body, notes = quality_map.markdown_body(out, guide=g)
+    elif tid == "4.4":
+        body, notes = xt.markdown_body(out, g)
     else:
         body, notes = tables.markdown_body(tid, out, g)
     head = [f"## {title}", "", population_line(g, group, site_type, len(pop), cuts=cuts.words()), ""]

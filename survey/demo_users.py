@@ -711,6 +711,9 @@ def _respondent_record(p: Person, i: int, gi: int, oi: int, probes: dict[str, tu
                                     {"positivt": "ja", "neutralt": "delvist", "negativt": "nej"}.get(p.samarbejde)),
         "kunne_vaere_bedre": p.bedre,
         "syltet": p.syltet,
+        # issue 14: the section 4.4 typology of the dissatisfied, from who they are (no random draw, so
+        # the published numbers above stay as they are)
+        "utilfreds_type": _utilfreds_type(p, offered) if p.tilfredshed == "utilfreds" else None,
     }
     if offered:
         if p.inddraget == "nej":
@@ -731,6 +734,10 @@ def _respondent_record(p: Person, i: int, gi: int, oi: int, probes: dict[str, tu
             pay = "ja" if p.tilbud == "ordinaert_arbejde" else "nej"
         site_type = p.site.site_type if p.tilbud == "boform_vaerested" else ""
         r.update({
+            # issue 14: chose it myself, how recent the offer is, the Bilag B question
+            "valgte_selv": "ja" if hvem in ("bruger", "faelles") else "nej",
+            "tilbud_aktualitet": ("igangvaerende", "igangvaerende", "seneste_1_2_aar", "aeldre")[oi % 4],
+            "vigtigste_problemer": "nej" if r["andre_problemer_foerst"] == "ja" else "ja",
             "hvem_bestemte": hvem, "plan": plan, "begrundelse": why, "nok_med_at_bestemme": p.nok,
             "betaling": pay, "tilbud_indhold": _pick(TILBUD_INDHOLD[(p.tilbud, site_type)], oi),
             "egne_erfaringer": "ja" if worked else "nej",
@@ -742,6 +749,20 @@ def _respondent_record(p: Person, i: int, gi: int, oi: int, probes: dict[str, tu
         r[f"{probe}_vigtigt"] = important
         r[f"{probe}_note"] = notes.get((probe, answer or ""), {}).get(p.respondent_id)
     return r
+
+
+def _utilfreds_type(p: Person, offered: bool) -> str:
+    """The kinds of dissatisfaction of section 4.4 (the four groups), as the demo's people fit them."""
+    kinds = []
+    if p.syltet == "ja":
+        kinds.append("overladt")
+    if not offered or p.nok == "nej":
+        kinds.append("mangler_tilbud")
+    if p.group == "psykisk_paafaldende" or (p.group == "unge_misbrugere" and p.gender == "kvinde"):
+        kinds.append("kan_ikke_klare")
+    if p.group == "etniske":
+        kinds.append("jobstoette")
+    return ";".join(kinds or ["mangler_tilbud"])
 
 
 def _notes(people: list[Person], probes) -> dict[tuple[str, str], dict[str, str]]:

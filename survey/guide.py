@@ -164,6 +164,13 @@ class Guide:
             raise KeyError(f"ukendt kode {code!r} i spørgeguiden {self.form_id} {self.version}") from None
 
     @property
+    def fakta(self) -> list[str]:
+        """The guide's introduction for the interviewer («Fakta om undersøgelsen», Bilag B; issue 14):
+        the settings sheet's ``brugerblik_fakta``, one paragraph per line ([] when the guide has none)."""
+        text = self.settings.get("brugerblik_fakta") or ""
+        return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+    @property
     def probes(self) -> list[Item]:
         """The outcome probes (Tabel 4.1), in guide order."""
         return [i for i in self.items.values() if i.list_name == "probe_svar"]

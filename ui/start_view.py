@@ -24,6 +24,10 @@ def start_form() -> None:
     if informant != "bruger":
         source_form(informant, own, p)
         return
+    if g.fakta:  # issue 14: the guide's introduction, to read out before the interview begins
+        with st.expander("Fakta om undersøgelsen — læs op, før interviewet begynder", icon=":material/info:"):
+            for line in g.fakta:
+                st.markdown(md(line))
     options = list(by_name) + [NEW]
     if st.session_state.get("start_site") not in options:
         last_site, last_interviewer = svc.last_started(engine(), p)

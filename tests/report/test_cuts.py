@@ -306,3 +306,29 @@ def test_satisfaction_listened_and_agreed_by_group_as_tables_figures_and_sheets(
     assert {"Tilfredshed (4.2)", "Lyttet til (7.1)", "Enige (7.1)"} <= set(wb.sheetnames)
     rows = {r[0]: r for r in wb["Tilfredshed (4.2)"].iter_rows(values_only=True) if r and r[0]}
     assert rows["I alt"][1] == 41  # Tilfreds
+
+
+def test_section_4_4_typology_the_bilag_b_question_and_the_guides_introduction(demo, capsys):
+    """Issue 14: the guide items section 4.4 needs (the kinds of dissatisfaction, chose it myself, how
+    recent the offer is), the missing Bilag B question and «Fakta om undersøgelsen»."""
+    g, wide, url = demo["guide"], demo["wide"], demo["url"]
+    assert g.item("utilfreds_type").type == "select_multiple" and g.item("utilfreds_type").role == "forsker"
+    assert g.item("utilfreds_type").choice_values() == ["overladt", "mangler_tilbud", "kan_ikke_klare", "jobstoette"]
+    assert g.item("valgte_selv").choice_values() == ["ja", "nej"]
+    assert g.item("tilbud_aktualitet").choice_values() == ["igangvaerende", "seneste_1_2_aar", "aeldre"]
+    assert g.item("vigtigste_problemer").label == "Var det de vigtigste problemer, kommunen ville handle på først?"
+    assert g.codes.index("vigtigste_problemer") == g.codes.index("andre_problemer_foerst") - 1  # as in Bilag B
+    assert g.fakta[0].startswith("Fokus: holdninger til aktivering") and g.fakta[-1] == \
+        "Interviewet vil tage omkring en time."
+    # only the dissatisfied are typed (the item is relevant for them only)
+    assert not g.is_relevant("utilfreds_type", {"samlet_tilfredshed": "tilfreds"})
+    assert g.is_relevant("utilfreds_type", {"samlet_tilfredshed": "utilfreds"})
+    typed = wide[wide["utilfreds_type"].notna()]
+    assert set(typed["samlet_tilfredshed"]) == {"utilfreds"}
+    t = registry.compute("4.4", wide, g).set_index("utilfreds_type")
+    # the report (4.4.1): about ten users feel «syltet», five younger and five older misusers
+    assert (t.loc["overladt", "n"], t.loc["overladt", "antal_unge_misbrugere"],
+            t.loc["overladt", "antal_aeldre_misbrugere"]) == (10, 5, 5)
+    assert t.loc["i_alt", "n"] == len(typed)
+    rc, out, _ = _cli(capsys, "--db", url, "table", "4.4")
+    assert rc == 0 and "| Overladt til sig selv" in out and "«I alt» tæller hver respondent én gang" in out

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from survey import auth, source_store, sync
 from survey import interview as svc
 from survey.db import session_scope
+from survey.guide import load_guide
 from survey.models import AuditEntry, Interview, MergeConflict
 from survey.sync import SyncError
 from tests.survey.test_sync import PASS, _rewrite, _set, export, field_work, merge, snapshot
@@ -94,7 +95,7 @@ CPR = "010203-1234"
         {"code": "hemmelig_kode", "value": "x", "updated_at": d["interviews"][0]["created_at"], "updated_by": None,
          "source": "interview"}), "findes ikke som spørgsmål"),
     ("another guide version", lambda d: _set(d, ["interviews", 0, "guide_version"], "2019.3"),
-     "version '2019.3', men den centrale database bruger brugerblik_bruger version 2026.1"),
+     f"version '2019.3', men den centrale database bruger brugerblik_bruger version {load_guide().version}"),
     ("another guide form", lambda d: _set(d, ["interviews", 1, "guide_form_id"], "fremmed_guide"),
      "'fremmed_guide'"),
     ("uncleaned quote", lambda d: _set(d, ["interviews", 0, "quotes", 0, "text"], "Her\x07 kender de mig"),
