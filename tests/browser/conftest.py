@@ -89,6 +89,18 @@ def server(tmp_path, db_url):
 
 
 @pytest.fixture
+def demo_store(db_url, guide):
+    """The demo study (61 completed interviews) in the server's store; the engine to read it back."""
+    from survey.db import make_engine
+    from survey.demo import load_demo
+
+    engine = make_engine(db_url)
+    assert load_demo(engine, guide) == 61
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from survey.db import make_engine
 from tests.browser.conftest import shot
 
 #: every text the figure draws, with its box on the screen
@@ -34,16 +33,6 @@ def overlaps(boxes: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
                     and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > slack):
                 out.append((a["t"], b["t"]))
     return out
-
-
-@pytest.fixture
-def demo_store(db_url, guide):
-    from survey.demo import load_demo
-
-    engine = make_engine(db_url)
-    assert load_demo(engine, guide) == 61
-    yield engine
-    engine.dispose()
 
 
 @pytest.mark.parametrize("query,panels", [("", 5), ("?efter=sted", 12)], ids=["brugergruppe", "sted"])

@@ -10,18 +10,7 @@ import pytest
 
 from report.population import Cuts, population
 from survey import store
-from survey.db import make_engine
 from tests.browser.conftest import shot
-
-
-@pytest.fixture
-def demo_store(db_url, guide):
-    from survey.demo import load_demo
-
-    engine = make_engine(db_url)
-    assert load_demo(engine, guide) == 61
-    yield engine
-    engine.dispose()
 
 
 def _choose(page, label, option: str, by: str, size) -> None:
