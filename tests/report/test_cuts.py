@@ -15,7 +15,6 @@ from report import quality_map, registry, tables
 from report.crosstab import render_crosstab
 from report.errors import TableError
 from report.population import Cuts, group_rows, population
-from survey import store
 from survey.db import make_engine
 from survey.demo import load_demo
 from survey.guide import load_guide
@@ -135,13 +134,8 @@ def test_render_names_the_cuts_marks_small_groups_and_refuses_a_grouping_a_table
 
 
 @pytest.fixture(scope="module")
-def demo(db_factory):
-    url = db_factory.new()
-    e = make_engine(url)
-    g = load_guide()
-    assert load_demo(e, g) == 61
-    yield dict(url=url, wide=store.load_wide(e, g), guide=g)
-    e.dispose()
+def demo(demo_study):
+    return demo_study
 
 
 def _cli(capsys, *argv) -> tuple[int, str, str]:

@@ -25,13 +25,8 @@ from survey.models import SavedAnalysis
 
 
 @pytest.fixture(scope="module")
-def study(db_factory):
-    g = load_guide()
-    url = db_factory.new()
-    e = make_engine(url)
-    assert load_demo(e, g) == 61
-    yield dict(engine=e, url=url, guide=g, wide=store.load_wide(e, g))
-    e.dispose()
+def study(demo_study):
+    return demo_study
 
 
 @pytest.fixture

@@ -12,9 +12,6 @@ from brugerblik.cli import main
 from report import registry, source_items
 from report.population import Cuts
 from survey import source_store
-from survey.db import make_engine
-from survey.demo import load_demo
-from survey.guide import load_guide
 
 USERS = pd.DataFrame({"respondent_id": ["B1", "B2", "V1", "V2", "X1"],
                       "site": ["Basen", "Basen", "Amadeus", "Amadeus", None],
@@ -59,13 +56,8 @@ def test_leaders_by_their_own_site_type_and_untouched_case_files():
 
 
 @pytest.fixture(scope="module")
-def demo(db_factory):
-    url = db_factory.new()
-    e = make_engine(url)
-    g = load_guide()
-    assert load_demo(e, g) == 61
-    yield dict(url=url, engine=e, guide=g)
-    e.dispose()
+def demo(demo_study):
+    return demo_study
 
 
 def test_every_source_item_table_on_the_demo_through_the_cli(demo, capsys):
