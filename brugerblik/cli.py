@@ -193,6 +193,8 @@ def _print_report(make, args=None) -> int:
 def _print_counted(args, to_stderr: bool) -> None:
     """What the command counted, from the data it used (`args.report_data`, set by the command)."""
     line = args.report_data.drafts_line()
+    if any(getattr(args, k, None) for k in ("perspektiv", "sted", "interviewer", "group", "site_type")):
+        line = f"Hele undersøgelsen: {line}"  # the table's own population line gives the filtered n
     print(line if to_stderr else f"\n{line}", file=sys.stderr if to_stderr else sys.stdout)
 
 
@@ -299,7 +301,7 @@ def cmd_analyse(args) -> int:
         a, b = args.krydstabel or (None, None)
         got = saved.save(engine, _guide(args), args.navn, kind, a=a, b=b, group=args.group,
                          site_type=args.site_type, cuts=cuts, who=getattr(args, "who", None), principal=p,
-                         replace=args.erstat)
+                         replace=args.erstat, wide=_data(args).wide)
     except TableError as e:
         print(str(e), file=sys.stderr)
         return 1

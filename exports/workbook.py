@@ -833,6 +833,11 @@ def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, sec
              definition=SHEETS["Krydstabel"], population=population)
 
 
+#: a saved analysis whose site or interviewer the study no longer has (no names: the sheet leaves the study)
+UNAVAILABLE = ("Kan ikke beregnes: analysens sted eller interviewer findes ikke længere i undersøgelsen. "
+               "Slet analysen, eller gem den igen med en population, der findes.")
+
+
 def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
     """A saved analysis (issue 14) on a sheet of its own, «Mine NAVN», computed on its own population
     (not the workbook's filter); publication hides small cells as on every sheet."""
@@ -841,10 +846,10 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
     title = f"Gemt analyse «{an.name}»: {an.describe(g)}"
     try:
         pop = saved.population_of(an, wide)
-    except TableError as e:  # a site or interviewer the study no longer has: the sheet says so
-        ws = bk.wb.add_worksheet(name)
+    except TableError:  # a site or interviewer the study no longer has: the sheet says so, without
+        ws = bk.wb.add_worksheet(name)  # the message (it lists the study's real interviewers' names)
         bk.put(ws, 0, 0, title, "title")
-        bk.put(ws, 1, 0, f"Kan ikke beregnes: {e}", "warn")
+        bk.put(ws, 1, 0, UNAVAILABLE, "warn")
         return
     population = population_line(g, an.group, an.site_type, len(pop), cuts=bk.shown_cuts(an.cuts).words())
     if an.kind == "krydstabel":
@@ -855,7 +860,8 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
         parts = {None: pop}
     else:
         codes, levels = group_rows(pop, by)
-        parts = {lv: pop[codes == i] for i, lv in enumerate(levels)}
+        parts = {lv: pop[codes == i] for i, lv in enumerate(levels)
+                 if not (an.group and by == "brugergruppe" and lv != an.group)}  # as `report.population.keep_group`
         parts[I_ALT] = pop
     rc = row_column(by) if by else None
     rows, ns, labels = [], [], []

@@ -725,7 +725,7 @@ def judgement_figure(df: pd.DataFrame, tid: str, guide: Guide | None = None, gro
                                 sub=_population_text(g, group, site_type, len(pop), cuts), fig_id=tid,
                                 group=group, min_n=min_n, publish=publish,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
-                                     "(alle i gruppen; ikke vurderet vises som «Ikke besvaret»).")
+                                     "(alle i gruppen; et spørgsmål uden svar vises som «Ikke besvaret»).")
 
 
 def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | None = None,

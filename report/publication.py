@@ -130,11 +130,25 @@ def row_n(tid: str, t: pd.DataFrame, pop_n: int) -> np.ndarray:
     if tid == "bilag_c":  # individual rows: nothing to suppress
         return np.full(len(t), None, dtype=object)
     c = n_column(tid, t)
+    if c is not None and "emne" in t.columns and (t["emne"] == I_ALT).any():
+        return _agreement_total_n(t, c)
     if c is not None:
         return t[c].to_numpy()
     if {"ja", "nej"} <= set(t.columns):  # Tabel 4.1/4.2: the probe's ja + nej
         return (t["ja"] + t["nej"]).to_numpy()
     return np.full(len(t), pop_n)        # Tabel 3.1: the population
+
+
+def _agreement_total_n(t: pd.DataFrame, c: str) -> np.ndarray:
+    """Section 7.4 over all topics: the «I alt» row sums comparisons, so its own n says nothing about
+    how many people stand behind it. It is published only when every topic row with answers is
+    (its n is then the smallest topic n, else 0 < that n < min_n hides it with them): a total shown
+    beside a hidden topic would give the hidden numbers away by subtraction."""
+    ns = t[c].to_numpy().astype(object)
+    total = (t["emne"] == I_ALT).to_numpy()
+    topic_ns = [int(n) for n, tot in zip(ns, total) if not tot and int(n) > 0]
+    ns[total] = min(topic_ns) if topic_ns else 0
+    return ns
 
 
 def suppress(t: pd.DataFrame, hide: Sequence[bool] | np.ndarray, min_n: int, n_col: str | None) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from report import quality_map
 from report.crosstab import crosstab, render_crosstab
 from report.errors import TableError
-from report.population import NO_CUTS, Cuts, check_group, check_site_type, population
+from report.population import NO_CUTS, Cuts, check_group, check_site_type, keep_group, population
 from report.publication import DEFAULT_MIN_N, population_line
 from report.registry import BY_WORDS
 from report.registry import render as render_table
@@ -36,7 +36,7 @@ from survey.guide import Guide
 from survey.models import SavedAnalysis, utcnow
 
 __all__ = ["KINDS", "PREFIX", "NAME_MAX", "AnalysisError", "Analysis", "check_name", "save", "all_analyses",
-           "get", "delete", "population_of", "compute", "render", "saved_id"]
+           "get", "delete", "population_of", "population_text", "compute", "render", "saved_id"]
 
 KINDS: dict[str, str] = {"krydstabel": "Krydstabel", "kvalitetskort": "Kvalitetskort"}
 #: ``brugerblik table mine:NAVN``
@@ -116,15 +116,20 @@ def _validate(guide: Guide, kind: str, a: str | None, b: str | None, group: str 
 
 def save(engine: Engine, guide: Guide, name: str, kind: str, *, a: str | None = None, b: str | None = None,
          group: str | None = None, site_type: str | None = None, cuts: Cuts | None = None,
-         who: str | None = None, principal=None, replace: bool = False) -> Analysis:
+         who: str | None = None, principal=None, replace: bool = False,
+         wide: pd.DataFrame | None = None) -> Analysis:
     """Save an analysis under `name` (one transaction). An existing name is refused unless `replace`.
-    With `principal` the role must allow ``analysis.save``. Raises AnalysisError / TableError (Danish)."""
+    With `principal` the role must allow ``analysis.save``. With `wide` (the study's users, as the
+    report counts them) the population is checked first: a site or interviewer the study does not
+    have is refused, not saved. Raises AnalysisError / TableError (Danish)."""
     if principal is not None:
         auth.require(principal, "analysis.save")
         who = principal.username or who
     name = check_name(name)
     group, site_type, cuts = group or None, site_type or None, cuts or NO_CUTS
     _validate(guide, kind, a, b, group, site_type, cuts)
+    if wide is not None:
+        population(wide, group, site_type, cuts)  # TableError naming what is allowed
     out = Analysis(name, kind, a if kind == "krydstabel" else None, b if kind == "krydstabel" else None,
                    group, site_type, cuts, who, utcnow())
     spec = json.dumps(out.spec(), ensure_ascii=False, sort_keys=True)
@@ -205,8 +210,8 @@ def compute(analysis: Analysis, wide: pd.DataFrame, guide: Guide, *, min_n: int 
     pop = population_of(analysis, wide)
     if analysis.kind == "krydstabel":
         return crosstab(pop, guide, analysis.a, analysis.b)
-    if analysis.cuts.by:
-        return quality_map.kvalitetskort_by(pop, guide, analysis.cuts.by, min_n=min_n)
+    if analysis.cuts.by:  # one group by user group: that group's map and I alt, as `brugerblik table` shows it
+        return keep_group(quality_map.kvalitetskort_by(pop, guide, analysis.cuts.by, min_n=min_n), analysis.group)
     return quality_map.kvalitetskort(pop, guide, min_n=min_n)
 
 

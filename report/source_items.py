@@ -73,8 +73,11 @@ def _site_types(frame: pd.DataFrame, informant: str, users: pd.DataFrame) -> pd.
 
 
 def _untouched(frame: pd.DataFrame) -> pd.Series:
-    last = pd.to_datetime(frame.get("seneste_notat_dato"), errors="coerce")
-    read = pd.to_datetime(frame.get("interview_date"), errors="coerce")
+    def dates(col: str) -> pd.Series:  # a missing column (no case files read yet): no dates
+        return pd.to_datetime(frame[col] if col in frame.columns else pd.Series(None, index=frame.index,
+                                                                                  dtype=object), errors="coerce")
+
+    last, read = dates("seneste_notat_dato"), dates("interview_date")
     days = (read - last).dt.days
     out = pd.Series(np.where(days >= UNTOUCHED_DAYS, "ja", "nej"), index=frame.index, dtype=object)
     return out.where(days.notna(), None)

@@ -281,7 +281,8 @@ def enighed_bruger(wide_df: pd.DataFrame, other_df: pd.DataFrame, guide_user: Gu
     except SourceError as e:
         raise TableError(str(e)) from None
     sagsbehandler_df = other_df
-    _need(sagsbehandler_df, ("respondent_id",), "Sagsbehandlerinterviewene")
+    _need(sagsbehandler_df, ("respondent_id",),
+          "Kontaktpersoninterviewene" if informant == "kontaktperson" else "Sagsbehandlerinterviewene")
     users = {str(r["respondent_id"]): r for r in wide_df.to_dict("records")} if "respondent_id" in wide_df.columns else {}
     pairs = [(users[str(r["respondent_id"])], r) for r in sagsbehandler_df.to_dict("records")
              if not _blank(r.get("respondent_id")) and str(r["respondent_id"]) in users]

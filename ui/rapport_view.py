@@ -598,10 +598,12 @@ def tab_tables(ctx: Ctx) -> None:
 
 # ---------------------------------------------------------------- tab: Krydstabel
 
-def crosstab_frames(ctx: Ctx, a: str, b: str) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """(the crosstab as `report.crosstab.crosstab` gives it, the shown table, rows hidden for publication)."""
+def crosstab_frames(ctx: Ctx, a: str, b: str, pop: pd.DataFrame | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """(the crosstab as `report.crosstab.crosstab` gives it, the shown table, rows hidden for
+    publication), on the page's population or `pop` (a saved analysis's own)."""
     g, f = ctx.g, ctx.f
-    t = crosstab(ctx.pop, g, a, b)
+    t = crosstab(ctx.pop if pop is None else pop, g, a, b)
     levels = t.attrs["kolonner"]
     hide = [f.small(n) for n in t["n"]]
     heads: list[str] = []
@@ -681,12 +683,29 @@ def save_form(ctx: Ctx, kind: str, a: str | None = None, b: str | None = None) -
     cuts = c if kind == "kvalitetskort" else Cuts(perspektiv=c.perspektiv, site=c.site, interviewer=c.interviewer)
     try:
         got = saved.save(engine(), ctx.g, name, kind, a=a, b=b, group=ctx.f.group, site_type=ctx.f.site_type,
-                         cuts=cuts, principal=p, replace=replace)
+                         cuts=cuts, principal=p, replace=replace, wide=ctx.wide)
     except (TableError, StoreError) as e:  # AnalysisError, AuthError: Danish
         st.error(md(str(e)))
         return
     st.success(f"Gemt: «{md(got.name)}» ({md(got.describe(ctx.g))}). Den står under «Gemte analyser», i "
                f"projektmappen og i `brugerblik table {saved.PREFIX}{md(got.name)}`.")
+
+
+def saved_frames(ctx: Ctx, an: saved.Analysis) -> tuple[str, pd.DataFrame, int, list[str]]:
+    """A saved analysis on its own population, as the page shows the crosstab and the tables: (its
+    population line, the shown table, rows hidden for publication, the notes under it). «Til
+    offentliggørelse» and the minimum n apply as everywhere on the page."""
+    g, f = ctx.g, ctx.f
+    pop = saved.population_of(an, ctx.wide)
+    line = saved.population_text(an, g, len(pop))
+    if an.kind == "krydstabel":
+        t, shown, n_hidden = crosstab_frames(ctx, an.a, an.b, pop)
+        return line, shown, n_hidden, [crosstab_base(t, g), crosstab_note(t)]
+    t = saved.compute(an, ctx.wide, g, min_n=f.min_n)
+    pub, n_hidden = published("kvalitetskort", t, f, len(pop))
+    notes = ["Udbytte = ja / n; vigtighed = (ja og vigtigt + nej og vigtigt) / n; n = ja + nej. "
+             "Gap = vigtighed − udbytte i procentpoint."]
+    return line, shown_table("kvalitetskort", pub, g, bool(n_hidden)), n_hidden, notes
 
 
 def saved_list(ctx: Ctx) -> None:
@@ -702,10 +721,16 @@ def saved_list(ctx: Ctx) -> None:
     pick = st.selectbox("Analyse", names, key="rp_saved_pick",
                         format_func=lambda n: f"{n} — {next(an for an in found if an.name == n).describe(ctx.g)}")
     an = next(x for x in found if x.name == pick)
-    text = guarded("Analysen", lambda: saved.render(an, ctx.wide, ctx.g, "md"))
-    if text is not None:
-        body = text.split("\n", 2)[2] if text.startswith("# ") else text  # the name is in the selectbox
-        st.markdown(body)
+    got = guarded("Analysen", lambda: saved_frames(ctx, an))
+    if got is not None:
+        line, shown, n_hidden, notes = got
+        st.caption(md(line))  # a site's name is text from the store: never Markdown
+        if n_hidden:
+            st.info(f"Til offentliggørelse: {n_hidden} række(r) med n under {ctx.f.min_n} er skjult "
+                    f"(n vises som «<{ctx.f.min_n}», tallene som «–»).", icon=":material/visibility_off:")
+        st.dataframe(shown, hide_index=True, width="stretch", key="rp_saved_df")
+        for note in notes:
+            st.caption(md(note))
     if allows(principal(), "analysis.save") and st.button("Slet analysen", key="rp_saved_delete",
                                                           icon=":material/delete:"):
         try:

@@ -507,7 +507,22 @@ def test_a_researcher_saves_a_crosstab_and_a_map_shows_and_deletes_them(db, wide
     at = to_tab(at, "Krydstabel")
     at.selectbox(key="rp_saved_pick").set_value("Kort pr sted")
     run_ok(at)
-    assert "### Sted: " in "\n".join(m.value for m in at.markdown)
+    # shown as a table (a site's name is data, never Markdown), the sites as rows, I alt last
+    df = at.dataframe[-1].value
+    sites = sorted(set(pop["site"].dropna()))
+    assert "Sted" in df.columns and set(sites) <= set(df["Sted"]) and df["Sted"].iloc[-1] == "I alt"
+    assert not any(m.value.startswith("### Sted") for m in at.markdown)
+    shown_ns = [str(v) for v in df["n"]]
+    # «Til offentliggørelse» applies to the saved analysis too: no n under 5 is shown
+    at.sidebar.toggle(key=RV.K_PUB).set_value(True)
+    run_ok(at)
+    pub = at.dataframe[-1].value
+    ns = [str(v) for v in pub["n"]]
+    assert any(v.isdigit() and 0 < int(v) < 5 for v in shown_ns) and "<5" in ns
+    assert not any(v.isdigit() and 0 < int(v) < 5 for v in ns)
+    assert any("Til offentliggørelse" in i.value for i in at.info)
+    at.sidebar.toggle(key=RV.K_PUB).set_value(False)
+    run_ok(at)
     at.button(key="rp_saved_delete").click()
     run_ok(at)
     assert [a.name for a in saved.all_analyses(db)] == ["Problemer reelt"]

@@ -44,6 +44,20 @@ def test_which_n():
     assert not PUB.hidden_rows(PUB.row_n("bilag_c", pd.DataFrame({"respondent_id": ["A-1"]}), 1)).any()
 
 
+def test_the_agreement_total_is_hidden_with_any_hidden_topic():
+    """7.4 over all topics: the «I alt» row sums comparisons (3 people × 4 topics = 12), so its own n
+    must not publish it; shown beside a hidden topic it would also give that topic away by subtraction."""
+    t = pd.DataFrame({"emne": ["a", "b", "i_alt"], "kode": ["a", "b", ""], "par": [3, 3, 6], "n": [3, 3, 6],
+                      "enige": [2, 1, 3]})
+    ns = PUB.row_n("enighed_alle", t, 3)
+    assert ns.tolist() == [3, 3, 3] and PUB.hidden_rows(ns).all()
+    t2 = t.assign(n=[9, 2, 11], par=[9, 9, 18])   # one topic hidden: the total goes with it
+    assert PUB.hidden_rows(PUB.row_n("enighed_alle", t2, 9)).tolist() == [False, True, True]
+    t3 = t.assign(n=[9, 0, 9], par=[9, 9, 18])    # a topic nobody answered hides nothing
+    assert PUB.hidden_rows(PUB.row_n("enighed_alle", t3, 9)).tolist() == [False, False, False]
+    assert PUB.row_n("enighed", t.iloc[:2], 3).tolist() == [3, 3]   # no total: each row its own n
+
+
 def test_danish_labels_and_percent(guide):
     assert PUB.pct(0.847) == "85 %" and PUB.pct(0.847, 1) == "84,7 %" and PUB.pct(math.nan) == "–"
     assert PUB.pct(None) == "–" and PUB.pct(pd.NA) == "–"

@@ -170,3 +170,43 @@ def test_a_saved_analysis_counts_completed_interviews_only(db_factory, capsys):
     rc, out, _ = _cli(capsys, "--db", url, "table", "mine:Køn", "--format", "csv", "--med-kladder")
     assert list(csv.DictReader(io.StringIO(out)))[-1]["n"] == str(done + 1)
     e.dispose()
+
+
+def test_a_population_the_study_does_not_have_is_refused_at_save(clean, capsys):
+    """A site or interviewer not in the study: refused when saved (nothing stored), in Danish."""
+    url, e, g, wide = clean["url"], clean["engine"], clean["guide"], clean["wide"]
+    rc, out, err = _cli(capsys, "--db", url, "analyse", "gem", "Væk", "--sted", "Findes ikke")
+    assert rc == 1 and "Gemt" not in out and "sted" in err.lower() and saved.all_analyses(e) == []
+    with pytest.raises(TableError):
+        saved.save(e, g, "Væk", "kvalitetskort", cuts=Cuts(interviewer="Ingen Sådan"), wide=wide)
+    assert saved.all_analyses(e) == []
+    site = sorted(set(wide["site"].dropna()))[0]
+    assert saved.save(e, g, "Her", "kvalitetskort", cuts=Cuts(site=site), wide=wide).cuts.site == site
+
+
+def test_the_workbook_names_no_interviewer_for_a_population_that_is_gone(clean, tmp_path, capsys):
+    """A saved analysis whose interviewer has left the study: its sheet says it cannot be computed,
+    with no names (the refusal's own message lists the study's interviewers)."""
+    url, e, g, wide = clean["url"], clean["engine"], clean["guide"], clean["wide"]
+    saved.save(e, g, "Gammel", "kvalitetskort", cuts=Cuts(interviewer="Ingen Sådan"))  # saved before it left
+    xlsx = tmp_path / "r.xlsx"
+    assert _cli(capsys, "--db", url, "report", str(xlsx))[0] == 0
+    cells = [str(v) for r in openpyxl.load_workbook(xlsx)["Mine Gammel"].iter_rows(values_only=True) for v in r if v]
+    assert any(c.startswith("Kan ikke beregnes: analysens sted eller interviewer findes ikke") for c in cells)
+    names = {str(v) for v in wide["interviewer"].dropna()}
+    assert names and not any(n in c for n in names for c in cells)
+
+
+def test_a_map_for_one_user_group_by_user_group_keeps_that_group(clean, tmp_path, capsys):
+    """Group filter + grouping by user group: that group's map and I alt, as `table` prints it (not
+    five empty maps for the groups the filter left out) — in `compute` and on the workbook sheet."""
+    url, e, g, wide = clean["url"], clean["engine"], clean["guide"], clean["wide"]
+    an = saved.save(e, g, "Etniske", "kvalitetskort", group="etniske", cuts=Cuts(by="brugergruppe"))
+    t = saved.compute(an, wide, g)
+    assert list(dict.fromkeys(t["brugergruppe"])) == ["etniske", "i_alt"]
+    xlsx = tmp_path / "r.xlsx"
+    assert _cli(capsys, "--db", url, "report", str(xlsx))[0] == 0
+    rows = list(openpyxl.load_workbook(xlsx)["Mine Etniske"].iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r[0] == "Brugergruppe")
+    groups = {r[0] for r in rows[head + 1:] if r[0] and r[1]}
+    assert groups == {"De etniske", "I alt"}, groups

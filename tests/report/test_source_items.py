@@ -52,6 +52,10 @@ def test_leaders_by_their_own_site_type_and_untouched_case_files():
     assert (t.loc["boform", "antal_ja"], t.loc["boform", "antal_nej"]) == (1, 1)
     assert (t.loc["vaerested", "antal_ja"], t.loc["vaerested", "n"]) == (1, 1)
     assert source_items.heading("journal_uroert", "antal_ja") == "Ikke rørt i et år+"
+    # no case file read yet (no date columns): counted as none, not a crash
+    t = source_items.compute("journal_uroert", {"journal": pd.DataFrame({"respondent_id": ["B1"]}, dtype=object)},
+                             USERS).set_index("site_type")
+    assert (t.loc["i_alt", "n"], t.loc["i_alt", "antal_ja"]) == (0, 0)
     assert source_items.heading("leder_deltagelse", "andel_krav").endswith("(%)")
 
 
@@ -123,6 +127,14 @@ def test_agreement_over_every_shared_topic_with_the_case_worker_and_the_contact_
     total = registry.compute("enighed_kontaktperson", users, demo["guide"], frames=frames).iloc[-1]
     last = next(r for r in rows if r[0] == "I alt (alle emner)")
     assert (last[2], last[3]) == (total["n"], total["enige"])
+    # published for one site: a hidden topic row hides the total (no numbers from fewer than min_n
+    # people, none recoverable by subtraction)
+    assert main(["--db", demo["url"], "report", str(tmp_path / "p.xlsx"), "--publish", "--sted", "Basen"]) == 0
+    capsys.readouterr()
+    ws = openpyxl.load_workbook(tmp_path / "p.xlsx")["Enighed alle emner (7.4)"]
+    body = [r for r in ws.iter_rows(values_only=True) if r and r[0] and r[2] is not None and r[0] != "Emne"]
+    assert body and any(r[2] == "<5" for r in body[:-1]) and body[-1][0] == "I alt (alle emner)"
+    assert body[-1][1:] == ("–", "<5", "–", "–", "–", "–", "–")
     # the report's three topics stay as they were
     assert list(registry.compute("enighed", users, demo["guide"], frames=frames)["emne"]) == [
         "tilbud", "formaal", "hvem_bestemte"]
