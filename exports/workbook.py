@@ -939,32 +939,53 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
                  definition=SHEETS["Enighed (7.4)"] if tid == "enighed" else ENIGHED_ALL_DEFINITION)
 
 
-def _sheet_source_items(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
+def _sheet_source_items(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.DataFrame], by: str | None = None) -> None:
     """Chapters 5 and 6 (issue 14): every table of `report.source_items` on one sheet, long — one row
-    per table, site type and value (filter on the first column in Excel); n per row for publication."""
+    per table, row and value (filter on the first column in Excel); n per row for publication. By
+    site type, or (`by`) by the grouping of the user each source is about: the leaders' tables,
+    which speak for a site, are left out of that sheet."""
     rows, ns, labels, totals = [], [], [], []
-    for tid in source_items.SOURCE_ITEMS:
-        t = compute(tid, pop, bk.guide, frames=frames)
+    tids = [t for t in source_items.SOURCE_ITEMS if by is None or by in _source_groupings(t)]
+    for tid in tids:
+        t = keep_group(compute(tid, pop, bk.guide, frames=frames, by=by), bk.group)  # a group: its row, I alt
+        rc = source_items.row_of(t)
         levels = t.attrs.get("kolonner", [])
         for _, r in t.iterrows():
-            where = "I alt" if r["site_type"] == I_ALT else value_label(bk.guide, "site_type", r["site_type"])
+            where = source_items.row_label(rc, r[rc])
             for v in levels:
-                if r["site_type"] == I_ALT:
+                if r[rc] == I_ALT:
                     totals.append(len(rows))
                 rows.append([TITLES[tid], where, source_items.label(tid, v), int(r[f"antal_{v}"]), int(r["n"]),
                              r[f"andel_{v}"], tid])
                 ns.append(int(r["n"]))
                 labels.append(f"{tid}: {where}")
-    bk.table("Kilder (kap. 5-6)", "De andre kilder efter stedtype (kapitel 5 og 6)",
-             ["Tabel", "Stedtype", "Svar", "Antal", "n", "Andel", "Tabel-id"],
+    if by is None:
+        sheet, title, head, definition = ("Kilder (kap. 5-6)", "De andre kilder efter stedtype (kapitel 5 og 6)",
+                                          "Stedtype", SOURCE_ITEMS_DEFINITION)
+    else:
+        words = BY_WORDS[by]
+        sheet = f"Kilder efter {'arbejdsmarked' if by == 'perspektiv' else words}"
+        title = f"De andre kilder efter brugerens {words} (kapitel 5 og 6)"
+        head = T.ROW_HEADINGS[row_column(by)]
+        definition = SOURCE_ITEMS_BY_DEFINITION.format(words=words)
+    bk.table(sheet, title, ["Tabel", head, "Svar", "Antal", "n", "Andel", "Tabel-id"],
              ["wrap", "text", "text", "count", "n", "share", "text"], rows, ns, totals=totals, labels=labels,
-             widths=[46, 12, 34, 8, 7, 9, 20], definition=SOURCE_ITEMS_DEFINITION)
+             widths=[46, 22 if by else 12, 34, 8, 7, 9, 20], definition=definition)
+
+
+def _source_groupings(tid: str) -> tuple[str, ...]:
+    """The groupings table `tid` has beside site type (`report.source_items`)."""
+    return source_items.LEADER_BY if source_items.SOURCE_ITEMS[tid][0] == "leder" else source_items.SOURCE_BY
 
 
 SOURCE_ITEMS_DEFINITION = ("Hver tabel er ét spørgsmål fra én kildes spørgeguide, talt pr. kilde (et interview eller "
                            "en journal), med rækker efter stedtype: lederens eget sted, ellers stedet for den bruger, "
                            "kilden handler om. n = rækkens kilder med svar; andel = antal / n. Flere svar pr. kilde "
                            "tælles én gang pr. svar. Samme tal som brugerblik table <Tabel-id>.")
+SOURCE_ITEMS_BY_DEFINITION = ("Som arket Kilder (kap. 5-6), men med rækker efter {words} for den bruger, kilden "
+                              "handler om (en bruger uden for populationen: Uoplyst). Ledernes tabeller er ikke med: "
+                              "en leder taler for et sted, ikke for en bruger. Samme tal som brugerblik table "
+                              "<Tabel-id> --efter.")
 ENIGHED_ALL_DEFINITION = ("Brugerens eget svar og den anden informants (sagsbehandleren eller kontaktpersonen) på "
                           "hvert spørgsmål, de to spørgeguider har fælles, sammenlignet kode for kode; «I alt» "
                           "lægger alle emners sammenligninger sammen (et par tælles én gang pr. emne).")
@@ -1296,6 +1317,8 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
         _sheet_saved(bk, data.wide, an)
     _sheets_triangulation(bk, pop, sources)
     _sheet_source_items(bk, pop, sources)
+    src_by = bk.by if bk.by in source_items.SOURCE_BY else "brugergruppe"
+    _sheet_source_items(bk, pop, sources, src_by)  # «by site type and by user group» (issue 14)
     _sheet_quotes(bk, quotes)
     _data_sheet_header(bk, masked)
     _write_chart_data(bk)

@@ -136,9 +136,11 @@ def check_grouping(tid: str, by: str | None) -> str | None:
     if by is None:
         return None
     check_by(by)
+    if tid in source_items.SOURCE_ITEMS:  # chapters 5-6: by the user's grouping, a leader's own site
+        return source_items.check_source_by(tid, by)
     if tid not in BY_TABLES:
         raise TableError(f"Tabel {tid} har ingen rækker pr. gruppe og kan ikke grupperes (--efter) — det kan: "
-                         f"{', '.join(sorted(BY_TABLES))}.")
+                         f"{', '.join(sorted([*BY_TABLES, *source_items.SOURCE_ITEMS]))}.")
     return by
 
 
@@ -152,7 +154,8 @@ def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | No
     tables of the other sources take the source `frames` of those users (informant type -> frame;
     an ``aarsager`` entry is used as `reasons` when none is given) and, for ``enighed``, the
     case workers' guide `guide_cw`. `by` groups the rows of a table of `BY_TABLES` otherwise than by
-    user group (the quality map: one map per group); the other tables ignore it."""
+    user group (the quality map: one map per group), and a table of `source_items` otherwise than by
+    site type; the other tables ignore it."""
     if tid in RESPONDENT_TABLES:
         kw: dict[str, object] = {}
         if tid == "fig4":
@@ -166,7 +169,7 @@ def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | No
         return RESPONDENT_TABLES[tid](pop, guide=guide, **kw)
     frames = dict(frames or {})
     if tid in source_items.SOURCE_ITEMS:
-        return source_items.compute(tid, frames, pop)
+        return source_items.compute(tid, frames, pop, by=by)
     if reasons is None:
         reasons = frames.get("aarsager")
     empty = pd.DataFrame(columns=list(_EMPTY_JOURNAL))
@@ -265,14 +268,16 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
             raise allowed("stedtype", site_type, SITE_TYPES)
         wide_df, frames = triangulation.filter_site_type(site_type, wide_df, {**frames, "aarsager": reasons})
         reasons = frames.get("aarsager")
-    out = compute(tid, wide_df, guide, frames=frames, reasons=reasons, guide_cw=guide_cw)
+    by = cuts.by if tid in source_items.SOURCE_ITEMS else None
+    out = compute(tid, wide_df, guide, frames=frames, reasons=reasons, guide_cw=guide_cw, by=by)
     if fmt == "csv":
         return tables.to_csv(out)
     if tid in source_items.SOURCE_ITEMS:
         body, notes = source_items.markdown_body(tid, out)
     else:
         body, notes = triangulation.markdown_body(tid, out)
-    head = [f"## {TITLES[tid]}", "",
+    title = TITLES[tid] if by is None else f"{TITLES[tid]} — efter {BY_WORDS[by]}"
+    head = [f"## {title}", "",
             population_line(guide, group, site_type, len(wide_df), unit="brugere", lower_site=True,
                             cuts=cuts.words()), ""]
     return "\n".join(head + [body, ""] + notes) + "\n"

@@ -26,11 +26,14 @@ import pandas as pd
 from report.counting import share
 from report.crosstab import members
 from report.errors import TableError
+from report.population import check_by, group_rows, row_column
 from report.publication import I_ALT, UOPLYST, md_table, pct, value_label
+from report.tables import ROW_HEADINGS
 from survey.guide import Guide
 from survey.sources import SITE_TYPES, guide_for
 
-__all__ = ["SOURCE_ITEMS", "UNTOUCHED_DAYS", "by_site_type", "compute", "label", "heading", "markdown_body"]
+__all__ = ["SOURCE_ITEMS", "SOURCE_BY", "LEADER_BY", "UNTOUCHED_DAYS", "check_source_by", "by_site_type", "compute",
+           "row_of", "row_label", "label", "heading", "markdown_body"]
 
 #: table id -> (informant, item code, Danish title)
 SOURCE_ITEMS: dict[str, tuple[str, str, str]] = {
@@ -56,6 +59,11 @@ SOURCE_ITEMS: dict[str, tuple[str, str, str]] = {
     "journal_uroert": ("journal", "uroert", "Journalerne: ikke rørt i et år eller mere (afsnit 6.3)"),
     "journal_deltagere": ("journal", "deltagere_beslutning", "Journalerne: hvem deltog i beslutningen (afsnit 7.3)"),
 }
+#: the groupings beside site type: of the user a source is about; a leader's own site
+SOURCE_BY: tuple[str, ...] = ("brugergruppe", "perspektiv", "sted")
+LEADER_BY: tuple[str, ...] = ("sted",)
+BY_WORDS_SRC = {"brugergruppe": "brugergruppe", "perspektiv": "arbejdsmarkedsperspektiv", "sted": "sted",
+                "interviewer": "interviewer"}
 #: a case file is untouched when its last note is this many days or more before it was read
 UNTOUCHED_DAYS = 365
 _UNTOUCHED_CHOICES = ("ja", "nej")
@@ -83,9 +91,47 @@ def _untouched(frame: pd.DataFrame) -> pd.Series:
     return out.where(days.notna(), None)
 
 
+def check_source_by(tid: str, by: str | None) -> str | None:
+    """`by` when table `tid` can be grouped so (None: by site type); else TableError saying which
+    groupings it has. A source about one user follows that user's row; a leader speaks for a site."""
+    if by is None:
+        return None
+    check_by(by)
+    informant = SOURCE_ITEMS[tid][0]
+    allowed_by = LEADER_BY if informant == "leder" else SOURCE_BY
+    if by not in allowed_by:
+        what = ("Lederinterviewene handler om et sted, ikke om en bruger" if informant == "leder" else
+                "Kilderne om en bruger følger brugerens række; interviewerne er ikke en gruppering af dem")
+        raise TableError(f"Tabel {tid} kan ikke grupperes efter {BY_WORDS_SRC[by]}: {what} — tilladt: "
+                         f"{', '.join(allowed_by)} (uden --efter: stedtype).")
+    return by
+
+
+def _rows(frame: pd.DataFrame, informant: str, users: pd.DataFrame, by: str | None) -> tuple[pd.Series, list[str]]:
+    """Each source's row and the rows in order (without «I alt»): by site type (`by` None), else by
+    the grouping of the user the source is about (a leader: its own site); ``uoplyst`` last when a
+    source has none."""
+    if by is None:
+        types = _site_types(frame, informant, users)
+        return types, [t for t in (*SITE_TYPES, UOPLYST) if t in SITE_TYPES or (types == t).any()]
+    if informant == "leder":  # by site: the leader's own
+        codes, levels = group_rows(frame, by)
+        own = pd.Series([levels[c] for c in codes], index=frame.index, dtype=object)
+    else:  # the row of the user the source is about (a user outside the population: uoplyst)
+        codes, levels = group_rows(users, by)
+        of_user = dict(zip(users["respondent_id"].astype(str), (levels[c] for c in codes))) \
+            if "respondent_id" in users.columns else {}
+        ids = frame["respondent_id"] if "respondent_id" in frame.columns else pd.Series(None, index=frame.index)
+        own = pd.Series([UOPLYST if r is None or r != r else of_user.get(str(r), UOPLYST) for r in ids],
+                        index=frame.index, dtype=object)
+    # the user groups in the report's order, every one even when empty; sites and perspectives found
+    order = [lv for lv in levels if lv != UOPLYST and (by == "brugergruppe" or (own == lv).any())]
+    return own, order + ([UOPLYST] if (own == UOPLYST).any() else [])
+
+
 def by_site_type(frame: pd.DataFrame, users: pd.DataFrame, informant: str, code: str,
-                 guide: Guide | None = None) -> pd.DataFrame:
-    """One item of one source by site type (see the module doc for the form)."""
+                 guide: Guide | None = None, by: str | None = None) -> pd.DataFrame:
+    """One item of one source by site type, or grouped `by` (see the module doc for the form)."""
     g = guide or guide_for(informant)
     frame = frame.reset_index(drop=True)
     if code == "uroert":
@@ -98,8 +144,7 @@ def by_site_type(frame: pd.DataFrame, users: pd.DataFrame, informant: str, code:
         if code not in frame.columns:
             frame = frame.assign(**{code: None})
         m, levels, answered = members(frame, g, code)
-    types = _site_types(frame, informant, users)
-    rows = [t for t in (*SITE_TYPES, UOPLYST) if t in SITE_TYPES or (types == t).any()]
+    types, rows = _rows(frame, informant, users, by)
     out_rows = []
     for r in [*rows, I_ALT]:
         keep = np.ones(len(frame), dtype=bool) if r == I_ALT else (types == r).to_numpy()
@@ -107,7 +152,8 @@ def by_site_type(frame: pd.DataFrame, users: pd.DataFrame, informant: str, code:
         out_rows.append([r, *m[sel].sum(axis=0).astype(np.int64).tolist(), int(sel.sum())])
     counts = np.array([r[1:-1] for r in out_rows], dtype=np.int64).reshape(len(out_rows), len(levels))
     n = np.array([r[-1] for r in out_rows], dtype=np.int64)
-    cols: dict[str, object] = {"site_type": pd.Series([r[0] for r in out_rows], dtype=object)}
+    cols: dict[str, object] = {row_column(by) if by else "site_type": pd.Series([r[0] for r in out_rows],
+                                                                                 dtype=object)}
     cols |= {f"antal_{v}": counts[:, j] for j, v in enumerate(levels)}
     cols["n"] = n
     cols |= {f"andel_{v}": share(counts[:, j], n) for j, v in enumerate(levels)}
@@ -117,13 +163,28 @@ def by_site_type(frame: pd.DataFrame, users: pd.DataFrame, informant: str, code:
     return out
 
 
-def compute(tid: str, frames: Mapping[str, pd.DataFrame | None], users: pd.DataFrame) -> pd.DataFrame:
-    """Table `tid` of `SOURCE_ITEMS` from the source frames about the population's users."""
+def compute(tid: str, frames: Mapping[str, pd.DataFrame | None], users: pd.DataFrame,
+            by: str | None = None) -> pd.DataFrame:
+    """Table `tid` of `SOURCE_ITEMS` from the source frames about the population's users, by site
+    type or grouped `by` (`check_source_by`)."""
     informant, code, _ = SOURCE_ITEMS[tid]
+    by = check_source_by(tid, by)
     frame = frames.get(informant)
     if frame is None:
-        frame = pd.DataFrame(columns=["source_id", "respondent_id", "site_type", code])
-    return by_site_type(frame, users, informant, code)
+        frame = pd.DataFrame(columns=["source_id", "respondent_id", "site", "site_type", code])
+    return by_site_type(frame, users, informant, code, by=by)
+
+
+def row_of(t: pd.DataFrame) -> str:
+    """The first column of a table of this module: ``site_type`` or the grouping's column."""
+    return t.columns[0]
+
+
+def row_label(rc: str, value: object) -> str:
+    """A row's Danish label: the site type, user group, perspective or site; «I alt», «Uoplyst»."""
+    if rc == "site":
+        return "I alt" if value == I_ALT else "Uoplyst" if value == UOPLYST else str(value)
+    return value_label(guide_for("bruger") if rc == "arbejdsmarkedsperspektiv" else None, rc, value)
 
 
 def label(tid: str, value: object) -> str:
@@ -139,6 +200,8 @@ def heading(tid: str, column: str) -> str | None:
     «<label> (%)» for its share; None for a column it does not name (n)."""
     if column == "site_type":
         return "Stedtype"
+    if column in ROW_HEADINGS:
+        return ROW_HEADINGS[column]
     for prefix, suffix in (("antal_", ""), ("andel_", " (%)")):
         if column.startswith(prefix):
             return label(tid, column[len(prefix):]) + suffix
@@ -150,13 +213,18 @@ def markdown_body(tid: str, t: pd.DataFrame) -> tuple[str, list[str]]:
     informant, code, _ = SOURCE_ITEMS[tid]
     levels = t.attrs.get("kolonner") or [c[len("antal_"):] for c in t.columns if c.startswith("antal_")]
 
-    rows = [[value_label(None, "site_type", r["site_type"]),
-             *[f"{int(r[f'antal_{v}'])} ({pct(r[f'andel_{v}'])})" for v in levels], int(r["n"])]
-            for _, r in t.iterrows()]
-    body = md_table(["Stedtype", *[label(tid, v) for v in levels], "n"], rows, [False] + [True] * (len(levels) + 1))
+    rc = row_of(t)
+    rows = [[row_label(rc, r[rc]), *[f"{int(r[f'antal_{v}'])} ({pct(r[f'andel_{v}'])})" for v in levels],
+             int(r["n"])] for _, r in t.iterrows()]
+    body = md_table([heading(tid, rc), *[label(tid, v) for v in levels], "n"], rows,
+                    [False] + [True] * (len(levels) + 1))
     what = {"leder": "lederinterview", "journal": "journaler"}.get(informant, f"{informant}interview")
-    notes = [f"Antal {what} (procent af rækkens n); n = {what} med svar. Stedtype: "
-             + ("stedets egen." if informant == "leder" else "stedet for den bruger, kilden handler om.")]
+    if rc == "site_type":
+        where = "Stedtype: " + ("stedets egen." if informant == "leder" else "stedet for den bruger, kilden handler om.")
+    else:
+        where = "Rækker: " + ("lederens eget sted." if informant == "leder" else
+                              f"{heading(tid, rc).lower()} for den bruger, kilden handler om.")
+    notes = [f"Antal {what} (procent af rækkens n); n = {what} med svar. {where}"]
     if t.attrs.get("flervalg"):
         notes.append("Flere svar pr. kilde: procenterne i en række kan summere til mere end 100 %.")
     if code == "uroert":

@@ -13,11 +13,14 @@ import streamlit as st
 from report import data as report_data
 from report import registry, source_items, triangulation
 from report.triangulation import topic_name
+from report.population import Cuts
 from report.publication import I_ALT, journal_label, status_short, value_label
 from survey.sources import KILDER
 from ui.common import engine
 
 IDS: list[str] = list(registry.SOURCE_TABLES)
+#: the chapter 5-6 tables (one item of one source): rows by site type or by a grouping
+ITEMS: frozenset[str] = frozenset(source_items.SOURCE_ITEMS)
 HEADINGS: dict[str, str] = {
     "respondent_id": "Bruger-id", "journal_kommune": "Journal kommune", "journal_boform": "Journal boform",
     "sagsbehandler": "Interview kommune (sagsbehandler)", "kontaktperson": "Interview kontaktperson",
@@ -53,8 +56,18 @@ def frames(ctx) -> dict[str, pd.DataFrame]:
     return ctx.data.sources()
 
 
-def render(ctx, tid: str, fmt: str) -> str:
-    return registry.render(tid, ctx.pop, ctx.g, fmt, frames=frames(ctx))
+#: the rows a chapter 5-6 table can have on the page (None: by site type, the table's own rows)
+ROWS = {None: "Stedtype", "brugergruppe": "Brugergruppe", "perspektiv": "Arbejdsmarkedsperspektiv", "sted": "Sted"}
+
+
+def row_options(tid: str) -> list[str | None]:
+    """The rows table `tid` can have: site type, then the groupings its source allows."""
+    informant = source_items.SOURCE_ITEMS[tid][0]
+    return [None, *(source_items.LEADER_BY if informant == "leder" else source_items.SOURCE_BY)]
+
+
+def render(ctx, tid: str, fmt: str, by: str | None = None) -> str:
+    return registry.render(tid, ctx.pop, ctx.g, fmt, frames=frames(ctx), cuts=Cuts(by=by) if by else None)
 
 
 def shown_values(tid: str, c: str, col: pd.Series, t: pd.DataFrame | None = None) -> list | None:
@@ -71,8 +84,8 @@ def shown_values(tid: str, c: str, col: pd.Series, t: pd.DataFrame | None = None
     if tid in triangulation.COMPARED and c == "emne":
         codes = t["kode"] if t is not None and "kode" in t.columns else col
         return [topic_name(v, k) for v, k in zip(col, codes)]
-    if tid in source_items.SOURCE_ITEMS and c == "site_type":
-        return ["I alt" if v == I_ALT else value_label(None, "site_type", v) for v in col]
+    if tid in source_items.SOURCE_ITEMS and c == source_items.row_of(t if t is not None else col.to_frame(c)):
+        return [source_items.row_label(c, v) for v in col]
     return None
 
 

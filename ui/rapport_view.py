@@ -462,19 +462,20 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
     return out.reset_index(drop=True)
 
 
-def table_frame(ctx: Ctx, tid: str, probe: str | None) -> pd.DataFrame:
+def table_frame(ctx: Ctx, tid: str, probe: str | None, src_by: str | None = None) -> pd.DataFrame:
     """The table `tid` for the population, exactly as `brugerblik table` computes it (group rows
-    limited to the chosen group and I alt, as `report.registry.render` does)."""
+    limited to the chosen group and I alt, as `report.registry.render` does); a chapter 5-6 table
+    with the rows `src_by` (None: by site type)."""
     frames = RS.frames(ctx) if registry.is_source_table(tid) else None
-    by = ctx.f.cuts.by if tid in registry.BY_TABLES else None
+    by = ctx.f.cuts.by if tid in registry.BY_TABLES else src_by
     t = registry.compute(tid, ctx.pop, ctx.g, probe=probe, min_n=ctx.f.min_n, frames=frames, by=by)
     return t if frames is not None else keep_group(t, ctx.f.group)  # a no-op on another grouping's rows
 
 
-def md_notes(ctx: Ctx, tid: str, probe: str | None) -> list[str]:
+def md_notes(ctx: Ctx, tid: str, probe: str | None, src_by: str | None = None) -> list[str]:
     """The definitions under the table in `report.registry.render`'s Markdown (the lines after the table)."""
     if registry.is_source_table(tid):
-        text = RS.render(ctx, tid, "md")
+        text = RS.render(ctx, tid, "md", src_by)
     else:
         c = ctx.f.cuts
         cuts = c if tid in registry.BY_TABLES else Cuts(perspektiv=c.perspektiv, site=c.site, interviewer=c.interviewer)
@@ -567,10 +568,20 @@ def tab_tables(ctx: Ctx) -> None:
             st.session_state["rp_probe"] = "rytme" if "rytme" in probes else probes[0]
         probe = c2.selectbox("Probe", probes, key="rp_probe",
                              format_func=lambda c: PROBE_SHORT.get(c, g.item(c).label if c in g.items else c))
-    t = guarded("Tabellen", lambda: table_frame(ctx, tid, probe))
+    src_by = None
+    if tid in RS.ITEMS:  # chapters 5-6: by site type, or by the users' grouping
+        options = RS.row_options(tid)
+        if st.session_state.get("rp_src_by") not in options:
+            st.session_state["rp_src_by"] = ctx.f.cuts.by if ctx.f.cuts.by in options else None
+        src_by = c2.selectbox("Rækker", options, key="rp_src_by", format_func=RS.ROWS.get,
+                              help="Kilderne om en bruger følger brugerens gruppe, arbejdsmarkedsperspektiv "
+                                   "eller sted; lederne deres eget sted.")
+    t = guarded("Tabellen", lambda: table_frame(ctx, tid, probe, src_by))
     if t is None:
         return
     title = registry.TITLES.get(tid, tid)
+    if src_by is not None:
+        title = f"{title} — efter {registry.BY_WORDS[src_by]}"
     if tid == "fig4" and probe:
         title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
     if tid in registry.BY_TABLES and tid != "kvalitetskort":
@@ -582,10 +593,10 @@ def tab_tables(ctx: Ctx) -> None:
         st.info(f"Til offentliggørelse: {n_hidden} række(r) med n under {f.min_n} er skjult "
                 f"(n vises som «<{f.min_n}», tallene som «–»).", icon=":material/visibility_off:")
     st.dataframe(shown_table(tid, pub, g, bool(n_hidden)), hide_index=True, width="stretch", key="rp_table_df")
-    for note in guarded("Noterne", lambda: md_notes(ctx, tid, probe)) or []:
+    for note in guarded("Noterne", lambda: md_notes(ctx, tid, probe, src_by)) or []:
         st.caption(md(note))
     # the frame already computed (pub is t when nothing is hidden), not the table a second time
-    csv = RS.render(ctx, tid, "csv") if tid in RS.IDS and not n_hidden else to_csv(pub, registry.csv_columns(
+    csv = RS.render(ctx, tid, "csv", src_by) if tid in RS.IDS and not n_hidden else to_csv(pub, registry.csv_columns(
         tid, ctx.f.cuts.by if tid in registry.BY_TABLES else None))
     st.download_button("Hent tabellen som CSV", csv_bytes(csv), file_name=f"tabel_{tid.replace('.', '_')}.csv",
                        mime="text/csv", key="rp_table_csv", on_click="ignore", icon=":material/download:")

@@ -85,3 +85,32 @@ def test_every_source_table_renders_in_every_mode(db, guide):
     shown = at.dataframe[0].value
     amadeus = shown[shown["Sted"] == "Amadeus"].iloc[0]
     assert amadeus["Brugere"] == "<8" and "Værested" in set(shown["Stedtype"])
+
+
+def test_a_chapter_5_6_table_by_user_group_and_a_leaders_table_by_site(db, guide):
+    """Issue 14: the chapter 5-6 tables «by site type and by user group» on the page — the rows
+    follow the user the source is about; a leader's table has its own site, never a user group."""
+    from report.population import Cuts
+
+    at = tables_tab()
+    f = source_store.load_all(db, guide)
+    at.selectbox(key="rp_table").set_value("sb_rigtige_tilbud")
+    run_ok(at)
+    assert at.selectbox(key="rp_src_by").value is None  # by site type unless asked
+    at.selectbox(key="rp_src_by").set_value("brugergruppe")
+    run_ok(at)
+    shown = at.dataframe[0].value
+    want = R.compute("sb_rigtige_tilbud", f["brugere"], guide, frames=f, by="brugergruppe")
+    assert list(shown["Brugergruppe"]) == ["Andet", "De etniske", "De psykisk påfaldende", "De unge misbrugere",
+                                           "De ældre misbrugere", "I alt"]
+    assert [int(v) for v in shown["n"]] == want["n"].tolist() and want["n"].iloc[-1] == want["n"][:-1].sum()
+    assert any("— efter brugergruppe" in m.value for m in at.markdown)
+    csv = R.render("sb_rigtige_tilbud", f["brugere"], guide, "csv", frames=f, cuts=Cuts(by="brugergruppe"))
+    assert csv.splitlines()[0].startswith("brugergruppe,antal_ja")
+    at.selectbox(key="rp_table").set_value("leder_deltagelse")
+    run_ok(at)
+    assert at.selectbox(key="rp_src_by").options == ["Stedtype", "Sted"]
+    at.selectbox(key="rp_src_by").set_value("sted")
+    run_ok(at)
+    shown = at.dataframe[0].value
+    assert len(shown) == f["leder"]["site"].nunique() + 1 and shown["Sted"].iloc[-1] == "I alt"

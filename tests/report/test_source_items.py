@@ -10,6 +10,7 @@ import pytest
 
 from brugerblik.cli import main
 from report import registry, source_items
+from report.errors import TableError
 from report.population import Cuts
 from survey import source_store
 
@@ -154,3 +155,54 @@ def test_the_workbook_has_every_source_item_table_on_one_sheet(demo, tmp_path, c
                and r[2] == source_items.label("journal_lovgrundlag", "lab"))
     total = t[t["site_type"] == "i_alt"].iloc[0]
     assert (lab[3], lab[4]) == (total["antal_lab"], total["n"])
+
+
+def test_a_source_about_a_user_follows_the_users_group_a_leader_its_own_site():
+    """Issue 14: chapters 5-6 «by site type and by user group». Hand counts: the case workers'
+    interviews about B1 (unge) and V1 (etniske), one about a user outside the population (uoplyst)."""
+    users = USERS.assign(brugergruppe=["unge_misbrugere", "aeldre_misbrugere", "etniske", "etniske", None],
+                         arbejdsmarkedsperspektiv=["reelt", "ikke_reelt", "reelt", None, None])
+    cw = pd.DataFrame({"source_id": ["s1", "s2", "s3", "s4"], "respondent_id": ["B1", "V1", "V2", "ZZ"],
+                       "rigtige_tilbud": ["ja", "nej", "ja", "ja"]}, dtype=object)
+    t = source_items.compute("sb_rigtige_tilbud", {"sagsbehandler": cw}, users, by="brugergruppe")
+    rows = t.set_index("brugergruppe")
+    assert list(t["brugergruppe"]) == ["andet", "etniske", "psykisk_paafaldende", "unge_misbrugere",
+                                       "aeldre_misbrugere", "uoplyst", "i_alt"]
+    assert (rows.loc["etniske", "antal_ja"], rows.loc["etniske", "antal_nej"], rows.loc["etniske", "n"]) == (1, 1, 2)
+    assert (rows.loc["unge_misbrugere", "n"], rows.loc["aeldre_misbrugere", "n"], rows.loc["uoplyst", "n"]) == (1, 0, 1)
+    assert rows.loc["i_alt", "n"] == 4
+    t = source_items.compute("sb_rigtige_tilbud", {"sagsbehandler": cw}, users, by="perspektiv")
+    assert list(t["arbejdsmarkedsperspektiv"]) == ["reelt", "uoplyst", "i_alt"] and t["n"].tolist() == [2, 2, 4]
+    body, notes = source_items.markdown_body("sb_rigtige_tilbud", t)
+    assert body.startswith("| Arbejdsmarkedsperspektiv") and "Reelt arbejdsmarkedsperspektiv" in body
+    leder = pd.DataFrame({"source_id": ["l1", "l2"], "site": ["Basen", "Amadeus"], "site_type": ["boform", "vaerested"],
+                          "deltagelse": ["krav", "frivilligt"]}, dtype=object)
+    t = source_items.compute("leder_deltagelse", {"leder": leder}, users, by="sted")
+    assert list(t["site"]) == ["Amadeus", "Basen", "i_alt"] and t["antal_krav"].tolist() == [0, 1, 1]
+    with pytest.raises(TableError, match="Lederinterviewene handler om et sted.*tilladt: sted"):
+        source_items.compute("leder_deltagelse", {"leder": leder}, users, by="brugergruppe")
+    with pytest.raises(TableError, match="tilladt: brugergruppe, perspektiv, sted"):
+        source_items.compute("sb_rigtige_tilbud", {"sagsbehandler": cw}, users, by="interviewer")
+
+
+def test_chapter_5_6_by_user_group_through_the_cli_and_the_workbook(demo, tmp_path, capsys):
+    import openpyxl
+
+    frames = source_store.load_all(demo["engine"], demo["guide"])
+    rc = main(["--db", demo["url"], "table", "journal_lovgrundlag", "--efter", "brugergruppe", "--format", "csv"])
+    out = capsys.readouterr().out
+    want = registry.compute("journal_lovgrundlag", frames["brugere"], demo["guide"], frames=frames, by="brugergruppe")
+    got = list(csv.DictReader(io.StringIO(out)))
+    assert rc == 0 and [r["brugergruppe"] for r in got] == want["brugergruppe"].tolist()
+    assert [int(r["antal_lab"]) for r in got] == want["antal_lab"].tolist()
+    assert int(got[-1]["antal_lab"]) == int((frames["journal"]["lovgrundlag"] == "lab").sum())
+    assert main(["--db", demo["url"], "table", "leder_sigte", "--efter", "brugergruppe"]) == 1
+    assert "Lederinterviewene handler om et sted" in capsys.readouterr().err
+    assert main(["--db", demo["url"], "report", str(tmp_path / "r.xlsx")]) == 0
+    capsys.readouterr()
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Kilder efter brugergruppe"]
+    rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if r and r[6]]
+    assert {r[6] for r in rows} == {t for t, (inf, _, _) in source_items.SOURCE_ITEMS.items() if inf != "leder"}
+    lab = {r[1]: r for r in rows if r[6] == "journal_lovgrundlag" and r[2] == source_items.label("journal_lovgrundlag", "lab")}
+    for _, r in want.iterrows():
+        assert (lab[source_items.row_label("brugergruppe", r["brugergruppe"])][3:5]) == (r["antal_lab"], r["n"])
