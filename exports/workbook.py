@@ -197,6 +197,10 @@ SHEETS: dict[str, str] = {
                           "journalindsigt, og brugere med hver kilde (journaler, sagsbehandler- og "
                           "kontaktpersoninterview; «konkrete» = interview om den konkrete bruger) samt antal "
                           "forskellige personer og lederinterview. n = brugere.",
+    "LAB pr. person (kap. 3)": "Brugere, der selv fortæller om et tilbud (på stedet, uden for stedet eller andet; ikke "
+                               "ordinært arbejde og ikke intet tilbud), og hvor mange af dem mindst én journal viser "
+                               "givet efter Lov om en aktiv beskæftigelsesindsats (LAB). En person tælles én gang. "
+                               "Andel LAB = givet efter LAB / brugere med et tilbud (rapportens 22 af 43).",
     "Planer (6.3)": "Journaler læst pr. brugerens stedtype og journalens kilde (kommune, boform): handleplaner "
                     "efter serviceloven § 111 og jobplaner, begge, kun jobplan og nogen plan. Andele af alle "
                     "læste journaler (n = journaler), som rapportens «5 ud af 25»; ubesvaret tælles som ikke "
@@ -926,6 +930,15 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
              rows, _ns(bk, "planer", t), totals=[i for i, r in enumerate(t.itertuples()) if r.site_type == I_ALT],
              widths=[12, 18] + [11] * 10, labels=[f"{r[0]}: {r[1]}" for r in rows])
 
+    t = table("lab_personer")
+    rows = [[value_label(g, "site_type", r.site_type), r.med_tilbud, r.med_journal, r.lab, r.andel_lab,
+             r.andel_lab_journal] for r in t.itertuples()]
+    bk.table("LAB pr. person (kap. 3)", TITLES["lab_personer"],
+             ["Brugere af", "Brugere med et tilbud", "Heraf med journal", "Givet efter LAB", "Andel LAB",
+              "Andel LAB af dem med journal"], ["text", "n", "count", "count", "share", "share"], rows,
+             _ns(bk, "lab_personer", t), totals=[i for i, r in enumerate(t.itertuples()) if r.site_type == I_ALT],
+             widths=[12] + [14] * 5, definition=SHEETS["LAB pr. person (kap. 3)"])
+
     for tid, sheet in (("enighed", "Enighed (7.4)"), ("enighed_alle", "Enighed alle emner (7.4)"),
                        ("enighed_kontaktperson", "Enighed kontaktperson (7.4)")):
         t = table(tid)
@@ -978,6 +991,31 @@ def _source_groupings(tid: str) -> tuple[str, ...]:
     return source_items.LEADER_BY if source_items.SOURCE_ITEMS[tid][0] == "leder" else source_items.SOURCE_BY
 
 
+def _sheet_side_by_side(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
+    """Chapter 5 (issue 14): the leaders and the contact persons side by side on the items both guides
+    ask (`report.source_items.SIDE_BY_SIDE`), long like «Kilder (kap. 5-6)», with the informant."""
+    rows, ns, labels, totals = [], [], [], []
+    for tid in source_items.SIDE_BY_SIDE:
+        t = compute(tid, pop, bk.guide, frames=frames)
+        for _, r in t.iterrows():
+            where, who = source_items.row_label("site_type", r["site_type"]), source_items.SIDE_LABELS[r["informant"]]
+            for v in t.attrs.get("kolonner", []):
+                if r["site_type"] == I_ALT:
+                    totals.append(len(rows))
+                rows.append([TITLES[tid], where, who, source_items.label(tid, v), int(r[f"antal_{v}"]), int(r["n"]),
+                             r[f"andel_{v}"], tid])
+                ns.append(int(r["n"]))
+                labels.append(f"{tid}: {where}, {who}")
+    bk.table("Ledere og kontaktpersoner (5)", "Lederne og kontaktpersonerne side om side (kapitel 5)",
+             ["Tabel", "Stedtype", "Informant", "Svar", "Antal", "n", "Andel", "Tabel-id"],
+             ["wrap", "text", "text", "text", "count", "n", "share", "text"], rows, ns, totals=totals, labels=labels,
+             widths=[40, 12, 16, 34, 8, 7, 9, 20], definition=SIDE_BY_SIDE_DEFINITION)
+
+
+SIDE_BY_SIDE_DEFINITION = ("De spørgsmål, leder- og kontaktpersonguiden stiller med de samme svarmuligheder, talt pr. "
+                           "interview: lederne efter deres eget steds type, kontaktpersonerne efter stedet for den "
+                           "bruger, interviewet handler om. n = interview med svar; andel = antal / n. Samme tal som "
+                           "brugerblik table <Tabel-id>.")
 SOURCE_ITEMS_DEFINITION = ("Hver tabel er ét spørgsmål fra én kildes spørgeguide, talt pr. kilde (et interview eller "
                            "en journal), med rækker efter stedtype: lederens eget sted, ellers stedet for den bruger, "
                            "kilden handler om. n = rækkens kilder med svar; andel = antal / n. Flere svar pr. kilde "
@@ -1319,6 +1357,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     _sheet_source_items(bk, pop, sources)
     src_by = bk.by if bk.by in source_items.SOURCE_BY else "brugergruppe"
     _sheet_source_items(bk, pop, sources, src_by)  # «by site type and by user group» (issue 14)
+    _sheet_side_by_side(bk, pop, sources)
     _sheet_quotes(bk, quotes)
     _data_sheet_header(bk, masked)
     _write_chart_data(bk)

@@ -110,7 +110,8 @@ def not_on_map(ns: np.ndarray, min_n: int = DEFAULT_MIN_N) -> np.ndarray:
 
 
 #: table id -> the column holding each row's n, for the tables of the other sources
-N_COLUMNS: dict[str, str] = {"planer": "journaler", "oversigt_interview": "brugere", "enighed": "n"}
+N_COLUMNS: dict[str, str] = {"planer": "journaler", "oversigt_interview": "brugere", "enighed": "n",
+                             "lab_personer": "med_tilbud"}
 
 
 def n_column(tid: str, t: pd.DataFrame) -> str | None:

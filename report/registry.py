@@ -59,8 +59,11 @@ SOURCE_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
     "enighed": triangulation.enighed_bruger_sagsbehandler,
     "enighed_alle": triangulation.enighed_bruger,
     "enighed_kontaktperson": triangulation.enighed_bruger,
+    "lab_personer": triangulation.lab_personer,  # chapter 3: per person, from the case files
     # chapters 5 and 6 (issue 14): one item of one source by site type
     **{tid: source_items.by_site_type for tid in source_items.SOURCE_ITEMS},
+    # chapter 5: the leaders and the contact persons side by side
+    **{tid: source_items.side_by_side for tid in source_items.SIDE_BY_SIDE},
 }
 
 #: the users' tables with a row per group: their rows follow a grouping (`report.population.BY`: CLI
@@ -95,10 +98,12 @@ TITLES: dict[str, str] = {
     "bilag_c": "Bilag C: Informationskilder på individniveau",
     "oversigt_interview": "Oversigt over interview efter informanttype",
     "planer": "Handleplaner og jobplaner i journalerne (afsnit 6.3)",
+    "lab_personer": "Brugere med et tilbud givet efter LAB ifølge journalerne (kapitel 3)",
     "enighed": "Enighed mellem brugerens og sagsbehandlerens fortælling (afsnit 7.4)",
     "enighed_alle": "Enighed mellem brugeren og sagsbehandleren om alle fælles emner (afsnit 7.4)",
     "enighed_kontaktperson": "Enighed mellem brugeren og kontaktpersonen om alle fælles emner (afsnit 7.4)",
     **{tid: title for tid, (_, _, title) in source_items.SOURCE_ITEMS.items()},
+    **{tid: title for tid, (_, title) in source_items.SIDE_BY_SIDE.items()},
 }
 
 #: CSV columns where method.md fixes them (else: every column of the function's DataFrame).
@@ -170,15 +175,18 @@ def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | No
     frames = dict(frames or {})
     if tid in source_items.SOURCE_ITEMS:
         return source_items.compute(tid, frames, pop, by=by)
+    if tid in source_items.SIDE_BY_SIDE:
+        return source_items.side_by_side(tid, frames, pop)
     if reasons is None:
         reasons = frames.get("aarsager")
     empty = pd.DataFrame(columns=list(_EMPTY_JOURNAL))
     if tid in ("bilag_c", "oversigt_interview"):
         status = source_status(pop, frames, reasons)
         return triangulation.bilag_c(status) if tid == "bilag_c" else triangulation.oversigt_interview(status, pop)
-    if tid == "planer":
+    if tid in ("planer", "lab_personer"):
         j = frames.get("journal")
-        return triangulation.planer(j if j is not None else empty, pop)
+        j = j if j is not None else pd.DataFrame(columns=[*_EMPTY_JOURNAL, "lovgrundlag"])
+        return triangulation.planer(j, pop) if tid == "planer" else triangulation.lab_personer(j, pop)
     if tid == "enighed":
         s = frames.get("sagsbehandler")
         return triangulation.enighed_bruger_sagsbehandler(pop, s if s is not None else empty, guide, guide_cw)
@@ -272,7 +280,7 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
     out = compute(tid, wide_df, guide, frames=frames, reasons=reasons, guide_cw=guide_cw, by=by)
     if fmt == "csv":
         return tables.to_csv(out)
-    if tid in source_items.SOURCE_ITEMS:
+    if tid in source_items.SOURCE_ITEMS or tid in source_items.SIDE_BY_SIDE:
         body, notes = source_items.markdown_body(tid, out)
     else:
         body, notes = triangulation.markdown_body(tid, out)

@@ -33,7 +33,8 @@ from survey.guide import Guide
 from survey.sources import SITE_TYPES, guide_for
 
 __all__ = ["SOURCE_ITEMS", "SOURCE_BY", "LEADER_BY", "UNTOUCHED_DAYS", "check_source_by", "by_site_type", "compute",
-           "row_of", "row_label", "label", "heading", "markdown_body"]
+           "row_of", "row_label", "label", "heading", "markdown_body", "SIDE_BY_SIDE", "SIDES", "SIDE_LABELS",
+           "side_by_side"]
 
 #: table id -> (informant, item code, Danish title)
 SOURCE_ITEMS: dict[str, tuple[str, str, str]] = {
@@ -59,6 +60,16 @@ SOURCE_ITEMS: dict[str, tuple[str, str, str]] = {
     "journal_uroert": ("journal", "uroert", "Journalerne: ikke rørt i et år eller mere (afsnit 6.3)"),
     "journal_deltagere": ("journal", "deltagere_beslutning", "Journalerne: hvem deltog i beslutningen (afsnit 7.3)"),
 }
+#: chapter 5's comparisons of the leaders and the contact persons, side by side: table id -> (the
+#: item both guides ask with the same values, Danish title)
+SIDE_BY_SIDE: dict[str, tuple[str, str]] = {
+    "leder_kp_deltagelse": ("deltagelse", "Lederne og kontaktpersonerne: krav eller frivillighed (kapitel 5)"),
+    "leder_kp_samarbejde": ("samarbejde_kommune", "Lederne og kontaktpersonerne: samarbejdet med kommunen "
+                                                  "(kapitel 5)"),
+}
+#: the two informants of `SIDE_BY_SIDE`, in the order their rows are shown
+SIDES: tuple[str, ...] = ("leder", "kontaktperson")
+SIDE_LABELS = {"leder": "Ledere", "kontaktperson": "Kontaktpersoner"}
 #: the groupings beside site type: of the user a source is about; a leader's own site
 SOURCE_BY: tuple[str, ...] = ("brugergruppe", "perspektiv", "sted")
 LEADER_BY: tuple[str, ...] = ("sted",)
@@ -175,6 +186,33 @@ def compute(tid: str, frames: Mapping[str, pd.DataFrame | None], users: pd.DataF
     return by_site_type(frame, users, informant, code, by=by)
 
 
+def side_by_side(tid: str, frames: Mapping[str, pd.DataFrame | None], users: pd.DataFrame) -> pd.DataFrame:
+    """A `SIDE_BY_SIDE` table: the item counted in the leaders' interviews (by their own site type)
+    and in the contact persons' (by the site type of the user each is about), as `by_site_type`
+    counts it, the two sides' rows interleaved under each site type: ``site_type, informant,
+    antal_<v>…, n, andel_<v>…``. Both guides must ask the item with the same values."""
+    code, _ = SIDE_BY_SIDE[tid]
+    g_l, g_k = guide_for("leder"), guide_for("kontaktperson")
+    if code not in g_l.items or code not in g_k.items or \
+            g_l.item(code).choice_values() != g_k.item(code).choice_values():
+        raise TableError(f"Leder- og kontaktpersonguiden spørger ikke ens om {code!r}; de kan ikke stilles side om side.")
+    parts = []
+    for informant in SIDES:
+        frame = frames.get(informant)
+        if frame is None:
+            frame = pd.DataFrame(columns=["source_id", "respondent_id", "site", "site_type", code])
+        t = by_site_type(frame, users, informant, code)
+        t.insert(1, "informant", informant)
+        parts.append(t)
+    order = list(dict.fromkeys([*parts[0]["site_type"], *parts[1]["site_type"]]))
+    order = [o for o in order if o != I_ALT] + [I_ALT]
+    out = pd.concat(parts, ignore_index=True)
+    key = [(order.index(st), SIDES.index(inf)) for st, inf in zip(out["site_type"], out["informant"])]
+    out = out.iloc[sorted(range(len(out)), key=key.__getitem__)].reset_index(drop=True)
+    out.attrs.update(parts[0].attrs, informant="leder+kontaktperson")
+    return out
+
+
 def row_of(t: pd.DataFrame) -> str:
     """The first column of a table of this module: ``site_type`` or the grouping's column."""
     return t.columns[0]
@@ -189,6 +227,8 @@ def row_label(rc: str, value: object) -> str:
 
 def label(tid: str, value: object) -> str:
     """The Danish label of a value (a column) of table `tid`."""
+    if tid in SIDE_BY_SIDE:
+        return value_label(guide_for("leder"), SIDE_BY_SIDE[tid][0], value)
     informant, code, _ = SOURCE_ITEMS[tid]
     if code == "uroert":
         return {"ja": "Ikke rørt i et år+", "nej": "Rørt inden for et år"}.get(str(value), str(value))
@@ -202,6 +242,8 @@ def heading(tid: str, column: str) -> str | None:
         return "Stedtype"
     if column in ROW_HEADINGS:
         return ROW_HEADINGS[column]
+    if column == "informant":
+        return "Informant"
     for prefix, suffix in (("antal_", ""), ("andel_", " (%)")):
         if column.startswith(prefix):
             return label(tid, column[len(prefix):]) + suffix
@@ -210,6 +252,8 @@ def heading(tid: str, column: str) -> str | None:
 
 def markdown_body(tid: str, t: pd.DataFrame) -> tuple[str, list[str]]:
     """(the Markdown table, the notes under it) with Danish labels."""
+    if tid in SIDE_BY_SIDE:
+        return _side_markdown(tid, t)
     informant, code, _ = SOURCE_ITEMS[tid]
     levels = t.attrs.get("kolonner") or [c[len("antal_"):] for c in t.columns if c.startswith("antal_")]
 
@@ -231,3 +275,15 @@ def markdown_body(tid: str, t: pd.DataFrame) -> tuple[str, list[str]]:
         notes.append(f"Ikke rørt: seneste notat {UNTOUCHED_DAYS} dage eller mere før journalen blev læst; "
                      "uden en af de to datoer tælles journalen ikke med.")
     return body, notes
+
+
+def _side_markdown(tid: str, t: pd.DataFrame) -> tuple[str, list[str]]:
+    levels = t.attrs.get("kolonner") or [c[len("antal_"):] for c in t.columns if c.startswith("antal_")]
+    rows = [[row_label("site_type", r["site_type"]), SIDE_LABELS[r["informant"]],
+             *[f"{int(r[f'antal_{v}'])} ({pct(r[f'andel_{v}'])})" for v in levels], int(r["n"])]
+            for _, r in t.iterrows()]
+    body = md_table(["Stedtype", "Informant", *[label(tid, v) for v in levels], "n"], rows,
+                    [False, False] + [True] * (len(levels) + 1))
+    return body, ["Antal interview (procent af rækkens n); n = interview med svar. Lederne efter deres eget steds "
+                  "type; kontaktpersonerne efter stedet for den bruger, interviewet handler om (en kontaktperson "
+                  "interviewet om flere brugere tæller én gang pr. interview)."]

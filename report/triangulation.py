@@ -61,7 +61,8 @@ from survey.sources import (COMPARE_TOPICS, EXTRA_TOPICS, KILDE_LABELS, KILDER, 
                             SourceError, agreement,
                             check_comparable, compare_topics, guide_for)
 
-__all__ = ["JOURNAL_KILDER", "COMPARED", "bilag_c", "oversigt_interview", "planer", "shared_topics", "topic_name", "enighed_bruger",
+__all__ = ["JOURNAL_KILDER", "COMPARED", "OFFERED", "bilag_c", "oversigt_interview", "planer", "lab_personer",
+           "shared_topics", "topic_name", "enighed_bruger",
            "enighed_bruger_sagsbehandler",
            "filter_site_type", "markdown_body"]
 
@@ -234,6 +235,50 @@ def planer(journal_df: pd.DataFrame, wide_df: pd.DataFrame) -> pd.DataFrame:
     return out[PLANER_COLUMNS]
 
 
+# --------------------------------------------------------------------------- legal basis per person (chapter 3)
+
+#: the user's own answer (``tilbudstype``) that says they got an offer to tell about: at the site,
+#: outside it, or another kind; not ordinary work and not «no offer» (the report's 43 of 61)
+OFFERED: tuple[str, ...] = ("boform_vaerested", "udenfor", "andet")
+LAB_COLUMNS = ["site_type", "med_tilbud", "med_journal", "lab", "andel_lab", "andel_lab_journal"]
+
+
+def lab_personer(journal_df: pd.DataFrame, wide_df: pd.DataFrame) -> pd.DataFrame:
+    """The report's «Ud af de 43 personer der har fået et tilbud som de fortæller om i interviewet, kan
+    det af journaler ses, at de 22 er givet med henvisning til Lov om aktiv beskæftigelsespolitik»,
+    per person and by the user's site type, then ``i_alt``:
+
+    * ``med_tilbud`` — users whose own ``tilbudstype`` is one of `OFFERED`;
+    * ``med_journal`` — of them, those with at least one case file read (any source);
+    * ``lab`` — of them, those with a file giving ``lovgrundlag`` = ``lab`` (one is enough: a person
+      is counted once however many files say so);
+    * ``andel_lab = lab / med_tilbud`` (the report's 22 / 43), ``andel_lab_journal = lab / med_journal``.
+    """
+    _need(journal_df, ("respondent_id", "lovgrundlag"), "Journaludtrækket")
+    read = {str(r) for r in journal_df["respondent_id"] if not _blank(r)}
+    lab = {str(r) for r, v in zip(journal_df["respondent_id"], journal_df["lovgrundlag"])
+           if not _blank(r) and _t(v) == "lab"}
+    types = _user_site_types(wide_df)
+    offered = [str(r) for r, v in zip(wide_df.get("respondent_id", []), wide_df.get("tilbudstype", []))
+               if _t(v) in OFFERED] if {"respondent_id", "tilbudstype"} <= set(wide_df.columns) else []
+    tally: dict[str, list[int]] = {}
+    for rid in offered:
+        c = tally.setdefault(types.get(rid, UOPLYST), [0, 0, 0])
+        c[0] += 1
+        c[1] += rid in read
+        c[2] += rid in lab
+    keys = [*SITE_TYPES, *([UOPLYST] if UOPLYST in tally else [])]
+    rows = [[k, *tally.get(k, [0, 0, 0])] for k in keys]
+    rows.append([I_ALT, *[sum(r[i] for r in rows) for i in (1, 2, 3)]])
+    out = pd.DataFrame(rows, columns=LAB_COLUMNS[:4])
+    for c in LAB_COLUMNS[1:4]:
+        out[c] = out[c].astype(np.int64)
+    out["andel_lab"] = [_share(k, n) for k, n in zip(out["lab"], out["med_tilbud"])]
+    out["andel_lab_journal"] = [_share(k, n) for k, n in zip(out["lab"], out["med_journal"])]
+    out["site_type"] = out["site_type"].astype(object)
+    return out[LAB_COLUMNS]
+
+
 # --------------------------------------------------------------------------- agreement (section 7.4)
 
 ENIGHED_COLUMNS = ["emne", "kode", "par", "n", "enige", "delvist", "uenige", "mangler", "andel_enige"]
@@ -389,6 +434,14 @@ def markdown_body(tid: str, t: pd.DataFrame) -> tuple[str, list[str]]:
         if int(t["uoplyst"].sum()):
             notes.append(f"{int(t.loc[t['site_type'] != I_ALT, 'uoplyst'].sum())} journaler uden svar om "
                          "handleplan eller jobplan er talt som «ikke fundet».")
+    elif tid == "lab_personer":
+        rows = [["I alt" if r.site_type == I_ALT else value_label(None, "site_type", r.site_type), r.med_tilbud,
+                 r.med_journal, f"{r.lab} ({pct(r.andel_lab)})", pct(r.andel_lab_journal)] for r in t.itertuples()]
+        body = md_table(["Brugere af", "Brugere med et tilbud", "Heraf med journal", "Givet efter LAB",
+                         "LAB af dem med journal"], rows, [False] + [True] * 4)
+        notes.append("Brugere med et tilbud = brugerens eget svar: tilbud på stedet, uden for stedet eller andet "
+                     "(ikke ordinært arbejde, ikke intet tilbud). Givet efter LAB = mindst én journal angiver Lov "
+                     "om en aktiv beskæftigelsesindsats; en person tælles én gang. Procent af brugere med et tilbud.")
     else:
         rows = [[topic_name(r.emne, r.kode), r.par, r.n, r.enige, r.delvist, r.uenige, r.mangler, pct(r.andel_enige)]
                 for r in t.itertuples()]

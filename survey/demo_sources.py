@@ -164,6 +164,15 @@ BOFORM_PLANS: dict[str, tuple[bool, bool]] = {
     "SLV-01": (True, False), "KFU-02": (False, True),
 }
 
+# ----------------------------------------------------------------------------- legal basis (chapter 3)
+# Users on kontanthjælp whose site's own offer the municipality approved as activation («kan efter aftale
+# med kommunen godkendes som tilbud, der træder i stedet for tilbud om aktivering», chapter 3): the files
+# that record the offer give LAB § 32, stk. 1, nr. 2. Chosen so that the case files give the report's
+# «Ud af de 43 personer der har fået et tilbud … de 22 er givet med henvisning til Lov om aktiv
+# beskæftigelsespolitik» (the other 11 are the LAB offers outside the sites and with a jobplan).
+LAB_APPROVED = frozenset({"AMA-03", "BAS-02", "BAS-04", "LIN-03", "LIN-04", "LIN-05", "REG-03", "SLV-03", "SLV-04",
+                          "STD-04", "TRE-03"})
+
 # ----------------------------------------------------------------------------- case workers (chapter 6)
 CW_OFFER = {"KFU-01": "udenfor", "LIN-05": "intet_tilbud"}     # the two who describe the offer differently
 CW_DECIDED = {"LIN-02": "sagsbehandler", "SST-02": "bruger"}   # everyone else: faelles (6.2)
@@ -266,10 +275,13 @@ def _group(rid: str, people: dict) -> str:
     return people[rid].group
 
 
-def _ordning(tilbud: str | None, prefix: str, boform: bool, jobplan: bool) -> tuple[str | None, str | None, str | None]:
+def _ordning(tilbud: str | None, prefix: str, boform: bool, jobplan: bool,
+             rid: str = "") -> tuple[str | None, str | None, str | None]:
     """(ordning, lovgrundlag, paragraph text) of an offer as the file gives it."""
     if tilbud in (None, "intet_tilbud"):
         return None, None, None
+    if tilbud == "boform_vaerested" and rid in LAB_APPROVED:
+        return "lab_32", "lab", "LAB § 32, stk. 1, nr. 2"
     if tilbud == "boform_vaerested":
         if boform:
             return "sel_87_2", "sel", "SEL § 87, stk. 2"
@@ -332,7 +344,7 @@ def _build(user_guide: Guide) -> dict[str, pd.DataFrame]:
             tilbud = u["tilbudstype"]
             if kilde == "kommune" and boform and tilbud == "boform_vaerested" and not hp:
                 tilbud = None  # the municipality leaves the boform's own offers out of its file (5.1, 7.3)
-            ordning, lov, paragraf = _ordning(tilbud, prefix, boform, jp)
+            ordning, lov, paragraf = _ordning(tilbud, prefix, boform, jp, rid)
             offered = tilbud not in (None, "intet_tilbud")
             hp_par = None
             if hp:
@@ -398,7 +410,7 @@ def _build(user_guide: Guide) -> dict[str, pd.DataFrame]:
                 "tilbudstype": offer,
                 "tilbud_indhold": u.get("tilbud_indhold") if offered and offer == u["tilbudstype"] else
                 ("Sprogundervisning og praktik uden for kollegiet." if offered else None),
-                "lovgrundlag": (_ordning(offer, prefix, u["site_type"] == "boform", jp)[1] if offered else None),
+                "lovgrundlag": (_ordning(offer, prefix, u["site_type"] == "boform", jp, rid)[1] if offered else None),
                 "begrundelse": why if offered else None,
                 "sigte_afklaring": ("ja" if offer in ("udenfor", "andet") else "nej") if offered else None,
                 "udbytte": CW_UDBYTTE[i % len(CW_UDBYTTE)] if offered else None,

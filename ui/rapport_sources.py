@@ -32,6 +32,8 @@ HEADINGS: dict[str, str] = {
     "andel_handleplan": "Andel handleplan", "andel_jobplan": "Andel jobplan", "andel_nogen_plan": "Andel nogen plan",
     "emne": "Emne", "par": "Par", "enige": "Enige", "delvist": "Delvist enige", "uenige": "Uenige",
     "mangler": "Mangler svar", "andel_enige": "Andel enige",
+    "med_tilbud": "Brugere med et tilbud", "med_journal": "Heraf med journal", "lab": "Givet efter LAB",
+    "andel_lab": "Andel LAB", "andel_lab_journal": "Andel LAB af dem med journal",
 }
 
 
@@ -79,11 +81,13 @@ def shown_values(tid: str, c: str, col: pd.Series, t: pd.DataFrame | None = None
         return [v or "" for v in col]
     if tid == "planer" and c == "kilde":
         return [journal_label(v) for v in col]
-    if tid == "planer" and c == "site_type":
+    if tid in ("planer", "lab_personer") and c == "site_type":
         return ["I alt" if v == I_ALT else value_label(None, "site_type", v) for v in col]
     if tid in triangulation.COMPARED and c == "emne":
         codes = t["kode"] if t is not None and "kode" in t.columns else col
         return [topic_name(v, k) for v, k in zip(col, codes)]
+    if tid in source_items.SIDE_BY_SIDE and c in ("site_type", "informant"):
+        return [source_items.row_label(c, v) if c == "site_type" else source_items.SIDE_LABELS.get(v, v) for v in col]
     if tid in source_items.SOURCE_ITEMS and c == source_items.row_of(t if t is not None else col.to_frame(c)):
         return [source_items.row_label(c, v) for v in col]
     return None
@@ -91,6 +95,6 @@ def shown_values(tid: str, c: str, col: pd.Series, t: pd.DataFrame | None = None
 
 def heading(tid: str, c: str) -> str | None:
     """The Danish heading of a column of these tables (None: the page's own headings apply)."""
-    if tid in source_items.SOURCE_ITEMS:
+    if tid in source_items.SOURCE_ITEMS or tid in source_items.SIDE_BY_SIDE:
         return source_items.heading(tid, c)
     return HEADINGS.get(c)

@@ -49,8 +49,9 @@ TABLE_SHEETS = ["Tabel 3.1", "Tabel 3.2", "Oversigt", "Figur 3.1", "Tabel 4.1", 
                 "Figur 7.1", "Figur 7.2", "Figur 7.3", "Figur 7.4", "Tabel 7.2",
                 "Tilfredshed (4.2)", "Lyttet til (7.1)", "Enige (7.1)", "Kvalitetskort",
                 "Kvalitetskort grupper", "Krydstabel", "Krydstabel 2"]
-SOURCE_SHEETS = ["Bilag C", "Oversigt interview", "Planer (6.3)", "Enighed (7.4)", "Enighed alle emner (7.4)",
-                 "Enighed kontaktperson (7.4)", "Kilder (kap. 5-6)", "Kilder efter brugergruppe"]  # issue 7; issue 14
+SOURCE_SHEETS = ["Bilag C", "Oversigt interview", "Planer (6.3)", "LAB pr. person (kap. 3)", "Enighed (7.4)", "Enighed alle emner (7.4)",
+                 "Enighed kontaktperson (7.4)", "Kilder (kap. 5-6)", "Kilder efter brugergruppe",
+                 "Ledere og kontaktpersoner (5)"]  # issue 7; issue 14
 
 
 # --------------------------------------------------------------------------- fixtures

@@ -206,3 +206,70 @@ def test_chapter_5_6_by_user_group_through_the_cli_and_the_workbook(demo, tmp_pa
     lab = {r[1]: r for r in rows if r[6] == "journal_lovgrundlag" and r[2] == source_items.label("journal_lovgrundlag", "lab")}
     for _, r in want.iterrows():
         assert (lab[source_items.row_label("brugergruppe", r["brugergruppe"])][3:5]) == (r["antal_lab"], r["n"])
+
+
+def test_the_legal_basis_per_person_hand_counted_and_the_reports_22_of_43():
+    """Chapter 3's «Ud af de 43 personer der har fået et tilbud … de 22 er givet med henvisning til
+    LAB», per person: one file saying LAB is enough, two count once; no file, no LAB."""
+    from report import triangulation as TR
+
+    users = USERS.assign(tilbudstype=["boform_vaerested", "udenfor", "andet", "ordinaert_arbejde", "intet_tilbud"])
+    journal = pd.DataFrame({"respondent_id": ["B1", "B1", "V1", "V2", "X1"],
+                            "kilde": ["kommune", "boform", "kommune", "kommune", "kommune"],
+                            "lovgrundlag": ["lab", "lab", "sel", "lab", "lab"]}, dtype=object)
+    t = TR.lab_personer(journal, users).set_index("site_type")
+    # B1 (offer, two LAB files) counts once; B2 (offer, no file); V1 (offer, SEL); V2 ordinary work and
+    # X1 no offer are not among those with an offer
+    assert t.loc["boform", ["med_tilbud", "med_journal", "lab"]].tolist() == [2, 1, 1]
+    assert t.loc["vaerested", ["med_tilbud", "med_journal", "lab"]].tolist() == [1, 1, 0]
+    assert t.loc["i_alt", ["med_tilbud", "med_journal", "lab"]].tolist() == [3, 2, 1]
+    assert abs(t.loc["i_alt", "andel_lab"] - 1 / 3) < 1e-12 and t.loc["i_alt", "andel_lab_journal"] == 0.5
+
+
+def test_the_demo_gives_the_reports_22_of_43_under_lab(demo, tmp_path, capsys):
+    import openpyxl
+
+    rc = main(["--db", demo["url"], "table", "lab_personer", "--format", "csv"])
+    rows = {r["site_type"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert rc == 0 and (rows["i_alt"]["med_tilbud"], rows["i_alt"]["lab"]) == ("43", "22")
+    assert main(["--db", demo["url"], "report", str(tmp_path / "r.xlsx")]) == 0
+    capsys.readouterr()
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["LAB pr. person (kap. 3)"]
+    total = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "I alt")
+    assert (total[1], total[3]) == (43, 22)
+
+
+def test_leaders_and_contact_persons_side_by_side_hand_counted(demo, tmp_path, capsys):
+    """Chapter 5: the leaders (by their own site type) and the contact persons (by the site type of the
+    user each interview is about) on the same item, their rows interleaved under each site type."""
+    leder = pd.DataFrame({"source_id": ["l1", "l2", "l3"], "site": ["Basen", "Amadeus", "Solvang"],
+                          "site_type": ["boform", "vaerested", "vaerested"],
+                          "deltagelse": ["krav", "frivilligt", "begge"]}, dtype=object)
+    kp = pd.DataFrame({"source_id": ["k1", "k2", "k3", "k4"], "respondent_id": ["B1", "B2", "V1", "X1"],
+                       "deltagelse": ["krav", "krav", "frivilligt", None]}, dtype=object)
+    t = source_items.side_by_side("leder_kp_deltagelse", {"leder": leder, "kontaktperson": kp}, USERS)
+    assert list(zip(t["site_type"], t["informant"])) == [
+        ("boform", "leder"), ("boform", "kontaktperson"), ("vaerested", "leder"), ("vaerested", "kontaktperson"),
+        ("uoplyst", "kontaktperson"), ("i_alt", "leder"), ("i_alt", "kontaktperson")]
+    rows = {(a, b): r for a, b, r in zip(t["site_type"], t["informant"], t.to_dict("records"))}
+    assert (rows[("boform", "kontaktperson")]["antal_krav"], rows[("boform", "kontaktperson")]["n"]) == (2, 2)
+    assert (rows[("vaerested", "leder")]["antal_begge"], rows[("vaerested", "leder")]["n"]) == (1, 2)
+    assert rows[("uoplyst", "kontaktperson")]["n"] == 0  # X1 has no site type, and no answer
+    assert (rows[("i_alt", "kontaktperson")]["n"], rows[("i_alt", "leder")]["antal_krav"]) == (3, 1)
+    # on the demo: the same numbers as the two one-source tables, through the CLI and the workbook
+    import openpyxl
+
+    frames = source_store.load_all(demo["engine"], demo["guide"])
+    rc = main(["--db", demo["url"], "table", "leder_kp_deltagelse", "--format", "csv"])
+    got = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    lead = registry.compute("leder_deltagelse", frames["brugere"], demo["guide"], frames=frames)
+    kpt = registry.compute("kp_deltagelse", frames["brugere"], demo["guide"], frames=frames)
+    assert rc == 0 and [int(r["n"]) for r in got if r["informant"] == "leder"] == lead["n"].tolist()
+    assert [int(r["n"]) for r in got if r["informant"] == "kontaktperson"] == kpt["n"].tolist()
+    assert main(["--db", demo["url"], "report", str(tmp_path / "r.xlsx")]) == 0
+    capsys.readouterr()
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Ledere og kontaktpersoner (5)"]
+    body = [r for r in ws.iter_rows(min_row=5, values_only=True) if r and r[7] == "leder_kp_deltagelse"]
+    total_kp = next(r for r in body if r[1] == "I alt" and r[2] == "Kontaktpersoner"
+                    and r[3] == source_items.label("leder_kp_deltagelse", "krav"))
+    assert (total_kp[4], total_kp[5]) == (int(kpt.iloc[-1]["antal_krav"]), int(kpt.iloc[-1]["n"]))
