@@ -9,8 +9,9 @@ Chromium (Playwright) opens /rapport.
 
 * first map, cold: from `page.goto` to the quality map drawn (its points in the SVG) on the first
   visit after the server started — the store is read, the map computed and drawn;
-* first map, warm: the same in a new browser page (the server's caches hold the data: what the
-  next visitor sees);
+* first map, warm: the same in a new browser (a new context, nothing cached: a first visit; the
+  server's caches hold the data), and in a new tab of the same browser (its HTTP cache holds
+  Streamlit's frontend and Plotly: a report writer coming back);
 * filter change: a user group chosen in the sidebar (by mouse) until the population line says the
   new n and the map is drawn again; the groups in turn, then back to all (every change is new to the
   caches the first time round).
@@ -78,14 +79,20 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = b.new_page(viewport={"width": w, "height": h})
+                page = b.new_context(viewport={"width": w, "height": h}).new_page()
                 page.set_default_timeout(60000)
                 cold = first_map(page, base)
-                warm_pages = []
+                warm_pages = []  # a new browser (its own context: no cache) — a first visit
                 for _ in range(3):
                     other = b.new_page(viewport={"width": w, "height": h})
                     other.set_default_timeout(60000)
                     warm_pages.append(first_map(other, base))
+                    other.close()
+                again = []  # a new tab in the same browser (its HTTP cache holds the frontend) — a return
+                for _ in range(3):
+                    other = page.context.new_page()
+                    other.set_default_timeout(60000)
+                    again.append(first_map(other, base))
                     other.close()
                 main_area = page.locator('[data-testid="stMain"]')
                 box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Brugergruppe")
@@ -111,11 +118,14 @@ def main() -> int:
           f"headless; Python {platform.python_version()}, {os.cpu_count()} kerner, load {load:.1f}")
     print(f"første kort, kold (serveren læser lageret)  {cold:6.2f} s   mål ≤ {TARGET_FIRST:.0f} s: "
           f"{'ok' if cold <= TARGET_FIRST else 'OVER MÅL'}")
-    print(f"første kort, varm (median af {len(warm_pages)} nye faner)  {warm:6.2f} s   mål ≤ {TARGET_FIRST:.0f} s: "
+    print(f"første kort, varm, ny browser (median af {len(warm_pages)})  {warm:6.2f} s   mål ≤ {TARGET_FIRST:.0f} s: "
           f"{'ok' if warm <= TARGET_FIRST else 'OVER MÅL'}")
+    ret = statistics.median(again)
+    print(f"første kort, varm, ny fane i samme browser (median af {len(again)})  {ret:6.2f} s   mål ≤ "
+          f"{TARGET_FIRST:.0f} s: {'ok' if ret <= TARGET_FIRST else 'OVER MÅL'}")
     print(f"filterskift (brugergruppe), median {statistics.median(changes):.2f} s, værst {worst:.2f} s (n={len(changes)})"
           f"   mål ≤ {TARGET_CHANGE:.0f} s: {'ok' if worst <= TARGET_CHANGE else 'OVER MÅL'}")
-    return 0 if cold <= TARGET_FIRST and warm <= TARGET_FIRST and worst <= TARGET_CHANGE else 1
+    return 0 if cold <= TARGET_FIRST and warm <= TARGET_FIRST and ret <= TARGET_FIRST and worst <= TARGET_CHANGE else 1
 
 
 if __name__ == "__main__":

@@ -80,7 +80,10 @@ GROUPINGS = {"brugergruppe": "Brugergruppe", "perspektiv": "Arbejdsmarkedsperspe
              "interviewer": "Interviewer"}
 SAVED = "bb_report_filters"   # the filters of this session (not widget keys: survive a visit to another page)
 FILES = "rp_files"            # files built by the buttons of «Hent»: slot -> Built
-TABS = ("Kvalitetskort", "Tabeller", "Krydstabel", "Hent")
+#: the page's tabs; only the open one is computed and drawn. The small maps have their own tab: in
+#: one tab with the map they cost its first drawing about 0.9 s at 10,000 respondents
+#: (docs/benchmarks.md, issue 14)
+TABS = ("Kvalitetskort", "Kort pr. gruppe", "Tabeller", "Krydstabel", "Hent")
 ALL = ""
 MAX_MIN_N = 10_000
 SITE_TYPES = ("boform", "vaerested")
@@ -543,6 +546,13 @@ def tab_map(ctx: Ctx) -> None:
         st.download_button("Hent tallene som CSV", csv_bytes(map_csv(pts, f)), file_name="kvalitetskort.csv",
                            mime="text/csv", key="rp_map_csv", on_click="ignore", icon=":material/download:")
     save_form(ctx, "kvalitetskort")
+    st.caption(f"Et kort pr. {BY_WORDS[f.cuts.by or 'brugergruppe']}: fanen «{TABS[1]}» (grupperingen vælges under "
+               "«Grupper efter»).")
+
+
+def tab_small_maps(ctx: Ctx) -> None:
+    """One small quality map per group of the page's grouping («Grupper efter»), two a row."""
+    f = ctx.f
     words = BY_WORDS[f.cuts.by or "brugergruppe"]
     st.markdown(f"#### Efter {words}")
     if f.group and f.cuts.by is None:
@@ -943,7 +953,7 @@ def main() -> None:
                    "arbejdsmarkedsperspektiv, sted eller interviewer).")
         return
     tabs = st.tabs(list(TABS), key=K_TAB, on_change="rerun")
-    parts = (tab_map, tab_tables, tab_crosstab, tab_download)
+    parts = (tab_map, tab_small_maps, tab_tables, tab_crosstab, tab_download)
     for tab, part in zip(tabs, parts):
         with tab:
             if tab.open is not False:  # only the open tab is computed

@@ -126,13 +126,17 @@ def test_map_shows_the_twelve_probes_with_rytme_where_the_report_puts_it(db, wid
     at = open_report()
     assert "n = 61 af 61" in texts(at)
     figs = charts(at)
-    assert set(figs) == {"kvalitetskort", "kvalitetskort_grupper"}       # the map and the small multiples
+    assert set(figs) == {"kvalitetskort"}       # the map alone: the small multiples have their own tab
     pts = map_points(figs["kvalitetskort"])
     assert len(pts) == 12 == len(guide.probes)
     x, y, n = pts["rytme"]
     assert x == pytest.approx(69.5, abs=0.05) and y == pytest.approx(84.7, abs=0.05) and n == 59
-    groups = figs["kvalitetskort_grupper"]["layout"]["meta"]["groups"]
+    assert "fanen «Kort pr. gruppe»" in texts(at)
+    small = to_tab(open_report(), "Kort pr. gruppe")
+    assert set(charts(small)) == {"kvalitetskort_grupper"} and small.query_params["fane"] == "Kort pr. gruppe"
+    groups = charts(small)["kvalitetskort_grupper"]["layout"]["meta"]["groups"]
     assert groups == list(GROUP_ORDER)
+    at = to_tab(at, "Kvalitetskort")
     # the numbers behind the map, with Danish decimal commas
     t = frame(at, "Probe")
     assert len(t) == 12
@@ -163,8 +167,10 @@ def test_group_filter_changes_n_and_a_reload_keeps_it(db, wide, guide):
     want = Q.kvalitetskort(pop, guide).set_index("kode")
     pts = map_points(charts(at)["kvalitetskort"])
     assert {k: v[2] for k, v in pts.items()} == {k: int(n) for k, n in want["n"].items() if n > 0}
-    assert "kvalitetskort_grupper" not in charts(at)                      # one group: no small multiples
-    assert "vælg «Alle brugergrupper»" in texts(at)
+    small = to_tab(at, "Kort pr. gruppe")
+    assert "kvalitetskort_grupper" not in charts(small)                   # one group: no small multiples
+    assert "vælg «Alle brugergrupper»" in texts(small)
+    at = to_tab(small, "Kvalitetskort")
     # a visit to another page (which leaves the URL's parameters behind) and back: the same filters
     switch(at, "start")
     run_ok(at)
@@ -448,6 +454,7 @@ def test_the_reports_cuts_filter_and_group_the_page_and_stay_in_the_url(db, wide
     at.sidebar.selectbox(key=RV.K_BY).set_value("sted")
     run_ok(at)
     assert at.query_params["efter"] == "sted"
+    at = to_tab(at, "Kort pr. gruppe")
     spec = charts(at)["kvalitetskort_grupper"]
     assert spec["layout"]["meta"]["groups"] == sorted(set(pop["site"]), key=str.casefold)
     at = to_tab(at, "Tabeller")
@@ -459,7 +466,7 @@ def test_the_reports_cuts_filter_and_group_the_page_and_stay_in_the_url(db, wide
     assert "Tabel 3.2 Respondenter fordelt på køn — efter sted" in flat(at)
     # a reload of the URL with a site: the filter is kept; a site the study lacks is refused in Danish
     site = counts.index[0]
-    again = open_report(sted=site, efter="perspektiv")
+    again = open_report("Kort pr. gruppe", sted=site, efter="perspektiv")
     assert again.sidebar.selectbox(key=RV.K_STED).value == site
     assert f"sted {site} (n = {int((wide['site'] == site).sum())} af 61" in flat(again)
     assert charts(again)["kvalitetskort_grupper"]["layout"]["meta"]["by"] == "perspektiv"

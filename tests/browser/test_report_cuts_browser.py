@@ -46,8 +46,16 @@ def test_perspektiv_filter_and_grouping_by_site(demo_store, guide, server, brows
     expect(main).to_contain_text(f"Population: arbejdsmarkedsperspektiv {want} (n = {len(pop)} af 61")
     page.wait_for_url(re.compile(rf"perspektiv={persp}"))
     _choose(page, "Grupper efter", "Sted", by, size)
-    expect(main.get_by_role("heading", name="Efter sted")).to_be_visible()
     page.wait_for_url(re.compile(r"efter=sted"))
+    expect(main).to_contain_text("Et kort pr. sted: fanen «Kort pr. gruppe»")
+    tab = main.get_by_role("tab", name="Kort pr. gruppe")
+    if by == "mouse":
+        tab.click()
+    else:  # the tab list by keyboard: focus the open tab, the arrow key to the next one
+        main.get_by_role("tab", name="Kvalitetskort").focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+    expect(main.get_by_role("heading", name="Efter sted")).to_be_visible()
     sites = sorted(set(pop["site"]), key=str.casefold)
     first = f"{sites[0]} (n = {int((pop['site'] == sites[0]).sum())})"
     expect(main.locator(".js-plotly-plot").filter(has_text=first).first).to_be_visible()
