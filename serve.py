@@ -21,5 +21,6 @@ import streamlit as st
 
 from ui.autosave_http import ROUTES as AUTOSAVE_ROUTES
 from ui.session_http import ROUTES
+from ui.warmup import lifespan  # a daemon thread fills the Rapport page's caches before the first visitor
 
-app = st.App("app.py", routes=ROUTES + AUTOSAVE_ROUTES)
+app = st.App("app.py", routes=ROUTES + AUTOSAVE_ROUTES, lifespan=lifespan)

@@ -8,7 +8,8 @@ inserted with `survey.store.insert_wide`); `streamlit run` serves the app on loo
 Chromium (Playwright) opens /rapport.
 
 * first map, cold: from `page.goto` to the quality map drawn (its points in the SVG) on the first
-  visit after the server started — the store is read, the map computed and drawn;
+  visit after the server started — at once, or `--after-start` seconds later, when the server's
+  warm-up (ui/warmup.py) has read the store and computed the map;
 * first map, warm: the same in a new browser (a new context, nothing cached: a first visit; the
   server's caches hold the data), and in a new tab of the same browser (its HTTP cache holds
   Streamlit's frontend and Plotly: a report writer coming back);
@@ -59,6 +60,8 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--changes", type=int, default=6)
     ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--after-start", type=float, default=0.0, dest="after_start",
+                    help="seconds between the server's start and the first visit (the warm-up's time)")
     args = ap.parse_args()
     w, h = (int(x) for x in args.size.split("x"))
     from playwright.sync_api import sync_playwright
@@ -79,6 +82,7 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                time.sleep(args.after_start)
                 page = b.new_context(viewport={"width": w, "height": h}).new_page()
                 page.set_default_timeout(60000)
                 cold = first_map(page, base)
@@ -116,7 +120,8 @@ def main() -> int:
     worst = max(changes)
     print(f"# {len(wide):,} respondenter (genereret; indsat på {setup:.1f} s); siden Rapport ved {w}×{h}; Chromium "
           f"headless; Python {platform.python_version()}, {os.cpu_count()} kerner, load {load:.1f}")
-    print(f"første kort, kold (serveren læser lageret)  {cold:6.2f} s   mål ≤ {TARGET_FIRST:.0f} s: "
+    when = f"{args.after_start:.0f} s efter start" if args.after_start else "straks efter start"
+    print(f"første kort, kold, første besøg {when}  {cold:6.2f} s   mål ≤ {TARGET_FIRST:.0f} s: "
           f"{'ok' if cold <= TARGET_FIRST else 'OVER MÅL'}")
     print(f"første kort, varm, ny browser (median af {len(warm_pages)})  {warm:6.2f} s   mål ≤ {TARGET_FIRST:.0f} s: "
           f"{'ok' if warm <= TARGET_FIRST else 'OVER MÅL'}")

@@ -365,6 +365,23 @@ def _figure(url: str, version: tuple, gkey: tuple, fig_id: str, fkey: tuple, pro
                     intervals=intervals, min_n=min_n, publish=publish, drafts=drafts, cuts=cuts)
 
 
+def prewarm() -> bool:
+    """Fill the caches the Rapport page's first visit reads — the completed interviews' wide frame
+    and the quality map for everyone — as the page itself would (same functions, same keys). Run
+    once in a thread when the server starts (serve.py), so the first visitor does not wait for the
+    store's first read (about 2 s at 10,000 respondents). True when done; anything that goes wrong
+    is left to the page, which computes and reports it itself."""
+    try:
+        g = guide()
+        url, version = database_url(), store_version()
+        if _wide(url, version, guide_key(g), False).empty:  # the arguments as the page passes them (the key)
+            return True
+        _figure(url, version, guide_key(g), "kvalitetskort", Filters().key(), None)
+        return True
+    except Exception:  # noqa: BLE001 - a warm-up only: the page shows its own Danish error
+        return False
+
+
 @dataclass
 class Ctx:
     g: Guide

@@ -534,3 +534,23 @@ def test_a_researcher_saves_a_crosstab_and_a_map_shows_and_deletes_them(db, wide
     run_ok(at)
     assert [a.name for a in saved.all_analyses(db)] == ["Problemer reelt"]
     saved.delete(db, "Problemer reelt")
+
+
+def test_the_servers_warm_up_fills_the_caches_the_page_reads(db, monkeypatch):
+    """Issue 14, speed at study scale: `ui.rapport_view.prewarm` (run by serve.py's warm-up thread)
+    computes the wide frame and the map under the very keys the page uses — the page's first visit
+    then reads them from the cache instead of the store."""
+    from report import data as report_data
+    from ui import warmup
+
+    RV._wide.clear()
+    RV._figure.clear()
+    calls = []
+    real = report_data.wide_frame
+    monkeypatch.setattr(report_data, "wide_frame", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert RV.prewarm() is True and len(calls) == 1
+    at = open_report()
+    assert "n = 61 af 61" in texts(at) and "kvalitetskort" in charts(at)
+    assert len(calls) == 1  # the page's first visit: no second read of the store
+    monkeypatch.setenv("BRUGERBLIK_WARMUP", "0")
+    assert warmup.start_warmup() is None  # the switch to start idle

@@ -6,5 +6,6 @@ import streamlit as st
 
 from ui.autosave_http import ROUTES as AUTOSAVE_ROUTES
 from ui.session_http import ROUTES
+from ui.warmup import lifespan  # the Rapport page's caches filled before the first visitor
 
-app = st.App(str(Path(__file__).with_name("app.py")), routes=ROUTES + AUTOSAVE_ROUTES)
+app = st.App(str(Path(__file__).with_name("app.py")), routes=ROUTES + AUTOSAVE_ROUTES, lifespan=lifespan)
