@@ -83,10 +83,10 @@ def _browser():
     return pw, pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def _app_once(root: Path, env: dict[str, str], browser, log: Path) -> dict[str, float]:
+def _app_once(root: Path, env: dict[str, str], browser, log: Path, file: str = "app.py") -> dict[str, float]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.address", "127.0.0.1",
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / file), "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     page = browser.new_page() if browser is not None else None
@@ -132,6 +132,8 @@ def main() -> int:
     ap.add_argument("--app-repeat", type=int, default=3, help="app starts (median)")
     ap.add_argument("--root", type=Path, default=ROOT, help="the copy of the code to run (default: this one)")
     ap.add_argument("--no-browser", action="store_true", help="time the app's HTML only, not the drawn page")
+    ap.add_argument("--file", default="app.py", help="the file `streamlit run` starts: app.py, or serve.py as "
+                                                     "make run does (with the session routes and the warm-up)")
     a = ap.parse_args()
     root = a.root.resolve()
     tmp = Path(tempfile.mkdtemp(prefix="bb-startup-"))
@@ -152,7 +154,7 @@ def main() -> int:
 
         pw, browser = (None, None) if a.no_browser else _browser()
         try:
-            runs = [_app_once(root, env, browser, tmp / "streamlit.log") for _ in range(a.app_repeat)]
+            runs = [_app_once(root, env, browser, tmp / "streamlit.log", a.file) for _ in range(a.app_repeat)]
         finally:
             if browser is not None:
                 browser.close()
@@ -168,7 +170,7 @@ def main() -> int:
         print(f"  brugerblik table 4.2         {mt:6.2f} s   ratio {mt / mp:.2f}  (target ≤ 1.5)")
         print(f"  brugerblik table 4.2, first run (no compiled guide yet): {cold:.2f} s")
         print()
-        print(f"App (streamlit run app.py, headless), median of {a.app_repeat} starts, from the process start:")
+        print(f"App (streamlit run {a.file}, headless), median of {a.app_repeat} starts, from the process start:")
         print(f"  /_stcore/health answers      {statistics.median(r['health'] for r in runs):6.2f} s")
         print(f"  / returns the page's HTML    {statistics.median(r['html'] for r in runs):6.2f} s")
         if all("page" in r for r in runs):
