@@ -140,6 +140,18 @@ def cmd_export(args) -> int:
 
         n = spss.export_sav(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret,
                             drafts=args.med_kladder)
+    elif args.kind == "stata":
+        from exports import stata  # only the commands that use it load it (start-up time)
+
+        n = stata.export_dta(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret,
+                             drafts=args.med_kladder)
+    elif args.kind == "r":
+        from exports import stata  # the R script lives beside the Stata export (start-up time)
+
+        n, script = stata.export_r(_engine(args), _guide(args), args.file, anonymised=not args.umaskeret,
+                                   drafts=args.med_kladder)
+        print(f"Skrev R-scriptet {script}: source() det i mappen med {Path(args.file).name} for data med "
+              "spørgeguidens etiketter.")
     elif args.kind == "qdpx":
         from exports import qdpx  # only the commands that use it load it (start-up time)
 
@@ -693,6 +705,10 @@ COMMAND_ACTIONS: dict[str, str] = {
     "export raw --umaskeret": "export.raw",
     "export spss": "export.anonymised",
     "export spss --umaskeret": "export.raw",
+    "export stata": "export.anonymised",
+    "export stata --umaskeret": "export.raw",
+    "export r": "export.anonymised",
+    "export r --umaskeret": "export.raw",
     "export qdpx": "export.anonymised",
     "export qdpx --umaskeret": "export.raw",
     "export package": "package",
@@ -1008,8 +1024,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_import)
 
     e = sub.add_parser("export", help="eksportér data")
-    e.add_argument("kind", choices=["raw", "spss", "qdpx", "package"])
-    e.add_argument("file", help="raw: FIL.csv eller FIL.xlsx; spss: FIL.sav; qdpx: FIL.qdpx; "
+    e.add_argument("kind", choices=["raw", "spss", "stata", "r", "qdpx", "package"])
+    e.add_argument("file", help="raw: FIL.csv eller FIL.xlsx; spss: FIL.sav; stata: FIL.dta; r: FIL.csv (og "
+                                "FIL.R, der indlæser den med etiketter); qdpx: FIL.qdpx; "
                                 "package: feltpakke (FIL.zip) til brugerblik merge")
     e.add_argument("--umaskeret", action="store_true",
                    help="fritekst uden anonymisering (kun inden for forskergruppen)")

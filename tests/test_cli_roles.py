@@ -41,8 +41,9 @@ ROWS = [["AMA-90", "Amadeus", "vaerested", "mand", "45", "Fællesskabet", "ja", 
 BOOT = {"demo --if-empty", "user demo-admin"}  # no login needed: no-ops on a store with users
 EVERYONE = {"guide check"} | BOOT
 REPORTS = {"table", "kvalitetskort", "figure", "report", "crosstab", "analyse gem", "analyse slet", "analyse liste"}
-ANON_EXPORTS = {"export raw", "export spss", "export qdpx"}
-RAW_EXPORTS = {"export raw --umaskeret", "export spss --umaskeret", "export qdpx --umaskeret"}
+ANON_EXPORTS = {"export raw", "export spss", "export stata", "export r", "export qdpx"}
+RAW_EXPORTS = {"export raw --umaskeret", "export spss --umaskeret", "export stata --umaskeret", "export r --umaskeret",
+               "export qdpx --umaskeret"}
 DB = {"demo", "merge", "backup", "db upgrade", "db current", "db revision"}
 USERS = {"user add", "user list", "user disable", "user enable", "user passwd", "user role"}
 PRIVACY = {"respondent tilbagetraek", "respondent slet", "respondent oversigt"}  # issue 12
@@ -159,6 +160,10 @@ def invocation(key: str, team: dict, out: Path) -> list[str]:
         "export raw --umaskeret": ["export", "raw", str(out / "x.csv"), "--umaskeret"],
         "export spss": ["export", "spss", str(out / "x.sav")],
         "export spss --umaskeret": ["export", "spss", str(out / "x.sav"), "--umaskeret"],
+        "export stata": ["export", "stata", str(out / "x.dta")],
+        "export stata --umaskeret": ["export", "stata", str(out / "x.dta"), "--umaskeret"],
+        "export r": ["export", "r", str(out / "x.csv")],
+        "export r --umaskeret": ["export", "r", str(out / "x.csv"), "--umaskeret"],
         "export qdpx": ["export", "qdpx", str(out / "x.qdpx")],
         "export qdpx --umaskeret": ["export", "qdpx", str(out / "x.qdpx"), "--umaskeret"],
         "export package": ["export", "package", str(out / "p.zip")],
