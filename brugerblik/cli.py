@@ -288,6 +288,20 @@ def cmd_crosstab(args) -> int:
     return _print_report(make, args)
 
 
+def cmd_matrix(args) -> int:
+    """matrix KODE ATTRIBUT (issue 15): theme codes × a coded attribute, counts of codings and respondents."""
+    from coding import service as coding_service  # only the commands that use it load it (start-up time)
+    from report import matrix  # the same reason
+
+    def make() -> str:
+        args.report_data = _data(args)
+        name, rows, units = coding_service.matrix_units(_engine(args), args.kode)
+        return matrix.render_matrix(rows, units, args.report_data.wide, _guide(args), args.attribut, args.format,
+                                    group=args.group, site_type=args.site_type, cuts=_cuts_of(args), code_name=name)
+
+    return _print_report(make, args)
+
+
 def cmd_analyse(args) -> int:
     """analyse gem|liste|slet (issue 14): saved analyses, kept with the study (report.saved)."""
     from report import saved  # only the commands that use it load it (start-up time)
@@ -717,6 +731,7 @@ COMMAND_ACTIONS: dict[str, str] = {
     "figure": "report",
     "report": "report",
     "crosstab": "report",
+    "matrix": "report",
     "analyse gem": "analysis.save",
     "analyse slet": "analysis.save",
     "analyse liste": "report",
@@ -1034,6 +1049,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="med raw: eksportér en anden kilde end brugernes interview (samme format som import --kilde)")
     _med_kladder(e)
     e.set_defaults(func=cmd_export)
+
+    mx = sub.add_parser("matrix", help="matrixkodning: temakoder (en kode eller en kodegruppe) × en egenskab ved "
+                                       "respondenterne (fx brugergruppe, site_type, arketype)")
+    mx.add_argument("kode", help="kodens nøgle eller navn; har den underkoder, bliver de rækkerne")
+    mx.add_argument("attribut", help="en kodet variabel fra spørgeguiden (som i brugerblik crosstab)")
+    mx.add_argument("--format", choices=["csv", "md"], default="md")
+    mx.add_argument("--group", help="kun én brugergruppe (kode)")
+    mx.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    _cuts(mx, grouping=False)
+    _med_kladder(mx)
+    mx.set_defaults(func=cmd_matrix)
 
     t = sub.add_parser("table", help="en af rapportens tabeller")
     t.add_argument("id", help="3.1, 3.2, oversigt, fig3.1, 4.1, 4.2, fig4, fig7.1–fig7.4, 7.2; kilder (afsnit 6.3, "

@@ -142,6 +142,15 @@ def list_transcripts(engine: Engine, respondent: str) -> list[tr.TranscriptInfo]
         return tr.list_transcripts(s, respondent)
 
 
+def matrix_units(engine: Engine, code: str) -> tuple[str, list[tuple[str, str]], list[tuple[str, str, int, str]]]:
+    """Matrix coding's input (issue 15, `report.matrix`): (the code's name, its rows as (key,
+    name), every coded unit under them) — `coding.transcripts.coded_units`."""
+    with session_scope(engine) as s:
+        c = tr.resolve_codes(s, code)[0]
+        rows, units = tr.coded_units(s, c)
+        return c.name, [(r.key, r.name) for r in rows], units
+
+
 def segments_for(engine: Engine, transcript_id: int) -> list[tr.SegmentView]:
     with session_scope(engine) as s:
         return tr.segments_for(s, transcript_id)

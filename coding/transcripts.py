@@ -846,6 +846,33 @@ def codings_for_code(s: Session, code: CodeLike, *, include_subcodes: bool = Fal
             for sc, seg, fn, rid, iid, site, stype, key, name in rows]
 
 
+def coded_units(s: Session, code: CodeLike) -> tuple[list[Code], list[tuple[str, str, int, str]]]:
+    """Matrix coding's rows and units (issue 15): the code's rows — its sub-codes when it has any
+    (a code group), else the code itself — and every coded unit under them: (the row's key,
+    ``segment`` | ``quote``, the unit's id, its respondent), a unit coded with a row's code or any
+    code below it. One unit counts once per row however many of the row's codes it carries."""
+    c = resolve_codes(s, code)[0]
+    rows = [k for k in all_codes(s) if k.parent_id == c.id] or [c]
+    row_of: dict[int, str] = {}
+    for r in rows:
+        for d in descendants(s, r):
+            row_of[d.id] = r.key
+    seg = s.execute(
+        select(SegmentCode.code_id, Segment.id, Interview.respondent_id)
+        .join(Segment, Segment.id == SegmentCode.segment_id)
+        .join(Transcript, Transcript.id == Segment.transcript_id)
+        .join(Interview, Interview.id == Transcript.interview_id)
+        .where(SegmentCode.code_id.in_(list(row_of)))).all()
+    quo = s.execute(
+        select(QuoteCode.code_id, Quote.id, Interview.respondent_id)
+        .join(Quote, Quote.id == QuoteCode.quote_id)
+        .join(Interview, Interview.id == Quote.interview_id)
+        .where(QuoteCode.code_id.in_(list(row_of)))).all()
+    units = {(row_of[cid], "segment", uid, rid) for cid, uid, rid in seg}
+    units |= {(row_of[cid], "quote", uid, rid) for cid, uid, rid in quo}
+    return rows, sorted(units, key=lambda u: (u[0], u[1], u[2]))
+
+
 def code_usage(s: Session, code: CodeLike) -> dict[str, int]:
     """How many segments and quotes carry the code ({'segmenter': n, 'citater': m}); a code in use
     cannot be deleted from the codebook."""

@@ -26,7 +26,7 @@ from report.publication import I_ALT, md_table, pct, population_line, value_labe
 from report.tables import AGE_BANDS, FORMATS, choices, resolve_guide, to_csv
 from survey.guide import Guide
 
-__all__ = ["CROSSTAB_BANDS", "crosstab_variables", "is_multiple", "members", "crosstab", "crosstab_label",
+__all__ = ["CROSSTAB_BANDS", "crosstab_variables", "check_variable", "is_multiple", "members", "crosstab", "crosstab_label",
            "crosstab_base",
            "crosstab_note", "render_crosstab", "markdown_body", "typologi_4_4"]
 
@@ -55,6 +55,11 @@ def _check(guide: Guide, code: object) -> str:
 def is_multiple(guide: Guide, code: str) -> bool:
     """True for a ``select_multiple`` item: one respondent can hold several of its values."""
     return code in guide.items and guide.item(code).type == "select_multiple"
+
+
+def check_variable(guide: Guide, code: object) -> str:
+    """`code` when it can be crossed (`crosstab_variables`); else TableError naming what is allowed."""
+    return _check(guide, code)
 
 
 def _factor(df: pd.DataFrame, guide: Guide, code: str) -> tuple[np.ndarray, list[object]]:

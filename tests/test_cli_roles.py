@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from brugerblik import cli
 from brugerblik.cli import COMMAND_ACTIONS, command_keys, main
+from coding import codebook
 from survey import auth, wideio
 from survey.guide import load_guide
 from survey.db import dispose_all, get_engine
@@ -40,7 +41,7 @@ ROWS = [["AMA-90", "Amadeus", "vaerested", "mand", "45", "Fællesskabet", "ja", 
 
 BOOT = {"demo --if-empty", "user demo-admin"}  # no login needed: no-ops on a store with users
 EVERYONE = {"guide check"} | BOOT
-REPORTS = {"table", "kvalitetskort", "figure", "report", "crosstab", "analyse gem", "analyse slet", "analyse liste"}
+REPORTS = {"table", "kvalitetskort", "figure", "report", "crosstab", "matrix", "analyse gem", "analyse slet", "analyse liste"}
 ANON_EXPORTS = {"export raw", "export spss", "export stata", "export r", "export qdpx"}
 RAW_EXPORTS = {"export raw --umaskeret", "export spss --umaskeret", "export stata --umaskeret", "export r --umaskeret",
                "export qdpx --umaskeret"}
@@ -107,6 +108,7 @@ def team(db_factory, tmp_path_factory, guide):
             auth.add_user(s, "offer", "interviewer", PW["offer"])
             auth.add_user(s, "slukket", "researcher", PW["slukket"])
             auth.set_active(s, "slukket", False)
+            codebook.create_code(s, "Rolletest", key="rolletest")  # for `matrix`
             s.commit()
     finally:
         mp.undo()
@@ -172,6 +174,7 @@ def invocation(key: str, team: dict, out: Path) -> list[str]:
         "figure": ["figure", "fig3.1", "--out", str(out / "f.html")],
         "report": ["report", str(out / "r.xlsx")],
         "crosstab": ["crosstab", "gender", "aktiveret"],
+        "matrix": ["matrix", "rolletest", "gender"],
         "analyse gem": ["analyse", "gem", f"gem {next(_counter)}", "--krydstabel", "gender", "aktiveret"],
         "analyse slet": ["analyse", "slet", _analysis(team)] if key == "analyse slet" else [],
         "analyse liste": ["analyse", "liste"],
