@@ -151,6 +151,18 @@ def matrix_units(engine: Engine, code: str) -> tuple[str, list[tuple[str, str]],
         return c.name, [(r.key, r.name) for r in rows], units
 
 
+def matrix_all(engine: Engine) -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str, int, str]]]]:
+    """`matrix_units` of every top-level code that has codings (the workbook's «Matrixkodning»)."""
+    out = []
+    with session_scope(engine) as s:
+        for c, depth in cb.tree(s):
+            if depth == 0:
+                rows, units = tr.coded_units(s, c)
+                if units:
+                    out.append((c.name, [(r.key, r.name) for r in rows], units))
+    return out
+
+
 def segments_for(engine: Engine, transcript_id: int) -> list[tr.SegmentView]:
     with session_scope(engine) as s:
         return tr.segments_for(s, transcript_id)

@@ -102,10 +102,11 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_range_abs
 from xlsxwriter.utility import xl_col_to_name as _col_letter  # 0 → A, 26 → AA
 
+from coding import service as coding_service
 from coding.deidentify import pseudonym_prefix
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import data as report_data
-from report import saved, source_items
+from report import matrix, saved, source_items
 from report import tables as T
 from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_note
 from report.errors import TableError
@@ -991,6 +992,36 @@ def _source_groupings(tid: str) -> tuple[str, ...]:
     return source_items.LEADER_BY if source_items.SOURCE_ITEMS[tid][0] == "leder" else source_items.SOURCE_BY
 
 
+def _sheet_matrix(bk: _Book, pop: pd.DataFrame, groups: list) -> None:
+    """Matrix coding (issue 15, `report.matrix`): every top-level code with codings, its rows by user
+    group (or by the workbook's perspektiv grouping) — one row per code and group; n = respondents,
+    so publication hides a cell that comes from fewer than min_n people."""
+    if not groups:
+        return
+    attribute = "arbejdsmarkedsperspektiv" if bk.by == "perspektiv" else "brugergruppe"
+    rows, ns, labels, totals = [], [], [], []
+    for name, code_rows, units in groups:
+        t = matrix.matrix(code_rows, units, pop, bk.guide, attribute)
+        for _, r in t.iterrows():
+            for v in t.attrs["kolonner"]:
+                if r["kode"] == I_ALT or v == I_ALT:
+                    totals.append(len(rows))
+                where = value_label(bk.guide, attribute, v)
+                rows.append([name, r["navn"], where, int(r[f"kodninger_{v}"]), int(r[f"respondenter_{v}"])])
+                ns.append(int(r[f"respondenter_{v}"]))
+                labels.append(f"{name}: {r['navn']}, {where}")
+    head = T.ROW_HEADINGS.get(attribute, "Arbejdsmarkedsperspektiv")
+    bk.table("Matrixkodning", f"Matrixkodning: temakoder efter {head.lower()}",
+             ["Kodegruppe", "Kode", head, "Kodninger", "Respondenter"], ["text", "text", "text", "count", "n"],
+             rows, ns, totals=totals, labels=labels, widths=[24, 28, 24, 11, 12], definition=MATRIX_DEFINITION)
+
+
+MATRIX_DEFINITION = ("Kodninger = segmenter af transskriptioner og citater med kodens egen kode eller en kode under "
+                     "den, fra respondenter i populationen; respondenter = forskellige respondenter, de kommer fra. "
+                     "Rækkerne er kodegruppens underkoder og I alt (en kodning med flere af gruppens koder tælles "
+                     "én gang). Samme tal som brugerblik matrix KODE brugergruppe.")
+
+
 def _sheet_side_by_side(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
     """Chapter 5 (issue 14): the leaders and the contact persons side by side on the items both guides
     ask (`report.source_items.SIDE_BY_SIDE`), long like «Kilder (kap. 5-6)», with the informant."""
@@ -1358,6 +1389,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     src_by = bk.by if bk.by in source_items.SOURCE_BY else "brugergruppe"
     _sheet_source_items(bk, pop, sources, src_by)  # «by site type and by user group» (issue 14)
     _sheet_side_by_side(bk, pop, sources)
+    _sheet_matrix(bk, pop, coding_service.matrix_all(engine) if engine is not None else [])
     _sheet_quotes(bk, quotes)
     _data_sheet_header(bk, masked)
     _write_chart_data(bk)

@@ -95,3 +95,23 @@ def test_the_cli_prints_the_matrix(study, capsys):
     assert "kodning(er) fra respondenter uden for populationen" in out  # AMA-01's, outside boform
     assert main(["--db", study["url"], "matrix", "findes_ikke", "site_type"]) == 1
     assert capsys.readouterr().err.strip()
+
+
+def test_the_workbook_has_the_matrix_by_user_group_and_hides_small_cells_when_published(study, tmp_path, capsys):
+    import openpyxl
+
+    g, wide = study["guide"], study["wide"]
+    grp = effective_groups(wide[wide["respondent_id"] == "AMA-01"])[0]
+    from report.publication import value_label
+
+    for publish in (False, True):
+        out = tmp_path / f"r{int(publish)}.xlsx"
+        assert main(["--db", study["url"], "report", str(out), *(["--publish"] if publish else [])]) == 0
+        capsys.readouterr()
+        ws = openpyxl.load_workbook(out)["Matrixkodning"]
+        rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if r and r[0] == "Trivsel"]
+        kontakt = next(r for r in rows if r[1] == "Kontakt" and r[2] == value_label(g, "brugergruppe", grp))
+        # two codings from one respondent: shown to the team, hidden for publication (1 < 5)
+        assert kontakt[3:5] == (("–", "<5") if publish else (2, 1))
+        total = next(r for r in rows if r[1] == "I alt" and r[2] == "I alt")
+        assert total[3:5] == (("–", "<5") if publish else (4, 2))
