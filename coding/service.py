@@ -151,6 +151,12 @@ def matrix_units(engine: Engine, code: str) -> tuple[str, list[tuple[str, str]],
         return c.name, [(r.key, r.name) for r in rows], units
 
 
+def unit_texts(engine: Engine, units: Iterable[tuple[str, int]]) -> list[tuple[str, int, str, str]]:
+    """The texts of coded units (a matrix cell opened): `coding.transcripts.unit_texts`."""
+    with session_scope(engine) as s:
+        return tr.unit_texts(s, list(units))
+
+
 def matrix_all(engine: Engine) -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str, int, str]]]]:
     """`matrix_units` of every top-level code that has codings (the workbook's «Matrixkodning»)."""
     out = []

@@ -873,6 +873,26 @@ def coded_units(s: Session, code: CodeLike) -> tuple[list[Code], list[tuple[str,
     return rows, sorted(units, key=lambda u: (u[0], u[1], u[2]))
 
 
+def unit_texts(s: Session, units: Sequence[tuple[str, int]]) -> list[tuple[str, int, str, str]]:
+    """The texts of coded units ((``segment`` | ``quote``, id) as `coded_units` gives them): (kind,
+    id, respondent, text) in the order asked; a unit that no longer exists is left out."""
+    seg_ids = [i for k, i in units if k == "segment"]
+    quo_ids = [i for k, i in units if k == "quote"]
+    found: dict[tuple[str, int], tuple[str, str]] = {}
+    if seg_ids:
+        for sid, text, rid in s.execute(
+                select(Segment.id, Segment.text, Interview.respondent_id)
+                .join(Transcript, Transcript.id == Segment.transcript_id)
+                .join(Interview, Interview.id == Transcript.interview_id).where(Segment.id.in_(seg_ids))):
+            found[("segment", sid)] = (rid, text)
+    if quo_ids:
+        for qid, text, rid in s.execute(select(Quote.id, Quote.text, Interview.respondent_id)
+                                        .join(Interview, Interview.id == Quote.interview_id)
+                                        .where(Quote.id.in_(quo_ids))):
+            found[("quote", qid)] = (rid, text)
+    return [(k, i, *found[(k, i)]) for k, i in units if (k, i) in found]
+
+
 def code_usage(s: Session, code: CodeLike) -> dict[str, int]:
     """How many segments and quotes carry the code ({'segmenter': n, 'citater': m}); a code in use
     cannot be deleted from the codebook."""

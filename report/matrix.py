@@ -31,9 +31,34 @@ from report.publication import I_ALT, IKKE_BESVARET, md_table, population_line, 
 from report.tables import FORMATS, to_csv
 from survey.guide import Guide
 
-__all__ = ["matrix", "render_matrix"]
+__all__ = ["matrix", "cell_units", "render_matrix"]
 
 Unit = tuple[str, str, int, str]  # (row key, "segment" | "quote", unit id, respondent id)
+
+
+def _membership(pop: pd.DataFrame, guide: Guide, attribute: str) -> tuple[list[object], np.ndarray, dict[str, int]]:
+    """(the columns, respondent × column membership, respondent id -> row) of the attribute."""
+    attribute = check_variable(guide, attribute)
+    m, levels, answered = members(pop, guide, attribute)
+    cols = [*levels, IKKE_BESVARET, I_ALT]
+    member = np.column_stack([m, ~answered, np.ones(len(pop), dtype=bool)]) if len(pop) else \
+        np.zeros((0, len(cols)), dtype=bool)
+    at = {str(r): i for i, r in enumerate(pop["respondent_id"])} if "respondent_id" in pop.columns else {}
+    return cols, member, at
+
+
+def _cell(units: Sequence[Unit], key: str, j: int, member: np.ndarray, at: dict[str, int]) -> list[tuple[str, int, str]]:
+    """The units of row `key` (``i_alt``: every row, each unit once) in column j: (kind, id, respondent)."""
+    mine = {(u[1], u[2], u[3]) for u in units if u[3] in at and (key == I_ALT or u[0] == key)}
+    return sorted((k, uid, rid) for k, uid, rid in mine if member[at[rid], j])
+
+
+def cell_units(units: Sequence[Unit], pop: pd.DataFrame, guide: Guide, attribute: str, key: str,
+               value: object) -> list[tuple[str, int, str]]:
+    """The units one cell of `matrix` counts — row `key`, column `value` — as (kind, id, respondent):
+    what the page opens when a researcher asks to read a cell."""
+    cols, member, at = _membership(pop, guide, attribute)
+    return _cell(units, key, cols.index(value), member, at)
 
 
 def matrix(rows: Sequence[tuple[str, str]], units: Sequence[Unit], pop: pd.DataFrame, guide: Guide,
@@ -41,18 +66,13 @@ def matrix(rows: Sequence[tuple[str, str]], units: Sequence[Unit], pop: pd.DataF
     """The matrix (see the module doc): ``kode, navn, kodninger_<v>, respondenter_<v> …`` for every
     value v of `attribute`, ``ikke_besvaret`` and ``i_alt``; `rows` are (key, name) in order."""
     attribute = check_variable(guide, attribute)
-    m, levels, answered = members(pop, guide, attribute)
-    cols = [*levels, IKKE_BESVARET, I_ALT]
-    member = np.column_stack([m, ~answered, np.ones(len(pop), dtype=bool)]) if len(pop) else \
-        np.zeros((0, len(cols)), dtype=bool)
-    at = {str(r): i for i, r in enumerate(pop["respondent_id"])} if "respondent_id" in pop.columns else {}
+    cols, member, at = _membership(pop, guide, attribute)
     inside = [u for u in units if u[3] in at]
     out_rows = []
     for key, name in [*rows, (I_ALT, "I alt")]:
-        mine = {(u[1], u[2], u[3]) for u in inside if key == I_ALT or u[0] == key}
         counts, people = [], []
         for j in range(len(cols)):
-            hit = [(k, uid, rid) for k, uid, rid in mine if member[at[rid], j]]
+            hit = _cell(inside, key, j, member, at)
             counts.append(len(hit))
             people.append(len({rid for _, _, rid in hit}))
         out_rows.append([key, name, *[x for pair in zip(counts, people) for x in pair]])

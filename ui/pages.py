@@ -61,6 +61,12 @@ def enighed() -> None:
     main()
 
 
+def matrix() -> None:
+    """Matrix: theme codes × an attribute of the respondents, a cell opened to read it (issue 15)."""
+    from ui.matrix_view import main  # imported when the page is opened (start-up time)
+    main()
+
+
 def kilder() -> None:
     """Kilder: every source about one respondent side by side, Bilag C's reasons (URL: /kilder?r=<respondent-id>)."""
     from ui.kilder_view import main  # imported when the page is opened (start-up time)
@@ -110,6 +116,7 @@ PAGE_SPECS: tuple[PageSpec, ...] = (
     PageSpec("Kodning", transskriptioner, "Transskriptioner", ":material/description:", "transskriptioner", "coding"),
     PageSpec("Kodning", citatbank, "Citatbank", ":material/format_quote:", "citatbank", "coding"),
     PageSpec("Kodning", enighed, "Enighed", ":material/join_inner:", "enighed", "coding"),
+    PageSpec("Kodning", matrix, "Matrix", ":material/grid_on:", "matrix", "coding"),
     # issue 7: every source about one respondent side by side, Bilag C's reasons (raw answers: researchers)
     PageSpec("Kodning", kilder, "Kilder", ":material/compare_arrows:", "kilder", "coding"),
     # side by side with the original text: raw, identifiable text, so researchers only

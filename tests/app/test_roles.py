@@ -39,7 +39,7 @@ ROLE_USER = {"interviewer": "ida", "researcher": "fie", "report_writer": "rita",
 ALL_TITLES = [s.title for s in access.PAGE_SPECS]
 EXPECTED_MENU = {
     "interviewer": ["Start og fortsæt", "Interview"],
-    "researcher": ["Start og fortsæt", "Interview", "Kodning", "Kodebog", "Transskriptioner", "Citatbank", "Enighed",
+    "researcher": ["Start og fortsæt", "Interview", "Kodning", "Kodebog", "Transskriptioner", "Citatbank", "Enighed", "Matrix",
                    "Kilder", "Anonymisering", "Rapport", "Historik"],
     "report_writer": ["Rapport"],
     "admin": ["Brugere og steder", "Historik"],

@@ -22,13 +22,11 @@ TEXT = ("I: Hvordan er din dag?\nB: Jeg står op klokken syv, det giver rytme.\n
         "I: Og kontakten?\nB: Jeg snakker med personalet hver dag.\n")
 
 
-@pytest.fixture(scope="module")
-def study(db_factory):
-    """Codes: trivsel with sub-codes rytme and kontakt (rytme with its own sub-code morgen); AMA-01's
-    transcript: segment 1 rytme + morgen, segment 3 kontakt; TRE-01's transcript: segment 1 morgen;
-    a quote of AMA-01 coded kontakt."""
+def build_coded_study(url: str):
+    """The demo study and: codes trivsel with sub-codes rytme and kontakt (rytme with its own
+    sub-code morgen); AMA-01's transcript: segment 1 rytme + morgen, segment 3 kontakt; TRE-01's
+    transcript: segment 1 morgen; a quote of AMA-01 coded kontakt. Returns (engine, guide)."""
     g = load_guide()
-    url = db_factory.new()
     e = make_engine(url)
     assert load_demo(e, g) == 61
     with session_scope(e) as s:
@@ -45,6 +43,13 @@ def study(db_factory):
         tr.code_segment(s, segs_b[1].id, ["t_morgen"], who="Ida")
         q = tr.quote_from_segment(s, segs_a[3].id, who="Ida", copy_codes=False)
         quotebank.code_quote(s, q.id, ["t_kontakt"], who="Ida")
+    return e, g
+
+
+@pytest.fixture(scope="module")
+def study(db_factory):
+    url = db_factory.new()
+    e, g = build_coded_study(url)
     wide = store.load_wide(e, g)
     yield dict(url=url, engine=e, guide=g, wide=wide)
     e.dispose()
