@@ -81,11 +81,30 @@ def cmd_guide_check(args) -> int:
 def cmd_import(args) -> int:
     from survey import wideio  # only the commands that use it load it (start-up time)
 
+    if str(args.file).lower().endswith(".qdc"):
+        return _import_qdc(args)
     if getattr(args, "kilde", None):
         return _import_sources(args)
     result = wideio.import_file(_engine(args), _guide(args), args.file, replace=args.replace, who=args.who,
                                 encoding=args.encoding)
     return _import_report(args, result, "respondents", "respondenter")
+
+
+def _import_qdc(args) -> int:
+    """import FIL.qdc (issue 15): a REFI-QDA codebook into the codebook, all or nothing; the codebook
+    is the researchers' (the role must allow ``coding`` besides ``import``)."""
+    from exports import qdc  # only the commands that use it load it (start-up time)
+    from survey import auth  # the same reason
+
+    if getattr(args, "principal", None) is not None:
+        auth.require(args.principal, "coding")
+    if getattr(args, "kilde", None):
+        print("--kilde kan ikke bruges med en kodebog (.qdc).", file=sys.stderr)
+        return 2
+    r = qdc.import_qdc(_engine(args), args.file, replace=args.replace)
+    print(f"Importerede kodebogen fra {args.file}: {len(r.created)} nye, {len(r.updated)} opdaterede"
+          + (f", {len(r.deleted)} slettede" if r.deleted else "") + " koder.")
+    return 0
 
 
 def _import_report(args, result, what_en: str, what_da: str) -> int:
@@ -152,6 +171,12 @@ def cmd_export(args) -> int:
                                    drafts=args.med_kladder)
         print(f"Skrev R-scriptet {script}: source() det i mappen med {Path(args.file).name} for data med "
               "spørgeguidens etiketter.")
+    elif args.kind == "qdc":
+        from exports import qdc  # only the commands that use it load it (start-up time)
+
+        n = qdc.export_qdc(_engine(args), args.file)
+        print(f"Skrev kodebogen ({n} koder) til {args.file} (REFI-QDA-kodebog).")
+        return 0
     elif args.kind == "qdpx":
         from exports import qdpx  # only the commands that use it load it (start-up time)
 
@@ -723,6 +748,7 @@ COMMAND_ACTIONS: dict[str, str] = {
     "export stata --umaskeret": "export.raw",
     "export r": "export.anonymised",
     "export r --umaskeret": "export.raw",
+    "export qdc": "coding",
     "export qdpx": "export.anonymised",
     "export qdpx --umaskeret": "export.raw",
     "export package": "package",
@@ -1022,7 +1048,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("action", choices=["check"])
     g.set_defaults(func=cmd_guide_check)
 
-    i = sub.add_parser("import", help="importér bredt format (CSV/XLSX), alt eller intet")
+    i = sub.add_parser("import", help="importér bredt format (CSV/XLSX) eller en REFI-QDA-kodebog (FIL.qdc), alt "
+                                      "eller intet")
     i.add_argument("file")
     i.add_argument("--replace", action="store_true", help="erstat respondenter, der allerede findes")
     i.add_argument("--kilde", choices=["sagsbehandler", "kontaktperson", "leder", "journal"],
@@ -1039,9 +1066,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_import)
 
     e = sub.add_parser("export", help="eksportér data")
-    e.add_argument("kind", choices=["raw", "spss", "stata", "r", "qdpx", "package"])
+    e.add_argument("kind", choices=["raw", "spss", "stata", "r", "qdpx", "qdc", "package"])
     e.add_argument("file", help="raw: FIL.csv eller FIL.xlsx; spss: FIL.sav; stata: FIL.dta; r: FIL.csv (og "
-                                "FIL.R, der indlæser den med etiketter); qdpx: FIL.qdpx; "
+                                "FIL.R, der indlæser den med etiketter); qdpx: FIL.qdpx; qdc: kodebogen som FIL.qdc; "
                                 "package: feltpakke (FIL.zip) til brugerblik merge")
     e.add_argument("--umaskeret", action="store_true",
                    help="fritekst uden anonymisering (kun inden for forskergruppen)")

@@ -51,7 +51,8 @@ PRIVACY = {"respondent tilbagetraek", "respondent slet", "respondent oversigt"} 
 RETENTION = {"respondent opbevaring", "respondent slet-raadata"}
 ALLOWED = {
     "interviewer": EVERYONE | {"export package"},
-    "researcher": EVERYONE | {"import", "export package", "tag", "anonymise"} | REPORTS | ANON_EXPORTS | RAW_EXPORTS
+    "researcher": EVERYONE | {"import", "export package", "export qdc", "tag", "anonymise"} | REPORTS | ANON_EXPORTS
+    | RAW_EXPORTS
     | PRIVACY,
     "report_writer": EVERYONE | {"anonymise"} | REPORTS | ANON_EXPORTS,
     "admin": EVERYONE | {"export package"} | DB | USERS | PRIVACY | RETENTION,
@@ -178,6 +179,7 @@ def invocation(key: str, team: dict, out: Path) -> list[str]:
         "analyse gem": ["analyse", "gem", f"gem {next(_counter)}", "--krydstabel", "gender", "aktiveret"],
         "analyse slet": ["analyse", "slet", _analysis(team)] if key == "analyse slet" else [],
         "analyse liste": ["analyse", "liste"],
+        "export qdc": ["export", "qdc", str(out / "x.qdc")],
         "tag": ["tag", str(d / "tekst.txt")],
         "anonymise": ["anonymise", str(d / "tekst.txt")],
         "demo": ["demo", "--replace"],

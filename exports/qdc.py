@@ -1,0 +1,173 @@
+"""The REFI-QDA codebook exchange (issue 15): ``brugerblik export qdc FILE.qdc`` and ``brugerblik
+import FILE.qdc`` — the codebook alone, as NVivo, MAXQDA, ATLAS.ti and QualCoder write it
+(namespace ``urn:QDA-XML:codebook:1.0``: ``CodeBook`` → ``Codes`` → nested ``Code`` elements
+with ``guid``, ``name``, ``isCodable``, ``color`` and a ``Description``; ``Sets`` are not used).
+
+Export: every code in tree order, its GUID the same as in the .qdpx export (`exports.qdpx.guid_for`
+of the code's key: the same code has the same GUID in both files), its description; the colours
+of the .qdpx export (one per top-level code). Written atomic and owner-only (`survey.files`).
+
+Import — the file is hostile until checked:
+
+* at most `MAX_BYTES` (2 MB, the codebook import's limit) and `MAX_CODES` codes, nested at most
+  `MAX_DEPTH` deep — checked before and while parsing;
+* no DOCTYPE (no entity can expand), no network, entities never resolved (lxml);
+* the root must be ``CodeBook`` in the REFI namespace; every ``Code`` needs a ``guid`` and a
+  ``name``; when the REFI ``Project.xsd`` is available (the one `exports.qdpx` validates with) the
+  codes are validated against its ``CodeType``: the file's ``Codes`` are checked inside a minimal
+  project, and a complaint is refused with its line;
+* then the codes go through the one path every codebook import takes
+  (`coding.codebook.import_entries`: names, keys, the tree, a code in use never deleted), all or
+  nothing. A refusal names the line or the code's position, never quotes its text.
+
+A code's key is the one it already has in the store when its GUID is that code's GUID (a round
+trip keeps keys) or, else, when a code of the store has its name (case aside); else made from its name (`coding.codebook.slugify`, ``_2`` … on a clash).
+Colours and ``isCodable`` are read but not kept (the codebook has neither).
+"""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from lxml import etree
+from sqlalchemy.engine import Engine
+
+from coding import codebook as cb
+from exports.qdpx import COLOURS, NS as PROJECT_NS, SchemaNotFound, guid_for, validate_project
+from survey import files
+from survey.db import session_scope
+from survey.store import StoreError
+
+__all__ = ["NS", "MAX_BYTES", "MAX_CODES", "MAX_DEPTH", "QdcError", "build_qdc", "parse_qdc", "export_qdc",
+           "import_qdc"]
+
+NS = "urn:QDA-XML:codebook:1.0"
+MAX_BYTES = cb.MAX_IMPORT_BYTES
+MAX_CODES = 5_000
+MAX_DEPTH = 20
+
+
+class QdcError(StoreError):
+    """A codebook file that cannot be written or read (Danish message; nothing changed)."""
+
+
+def build_qdc(entries: list[cb.CodeEntry], origin: str = "Brugerblik") -> bytes:
+    """The codebook document for `entries` (tree order, parents before children)."""
+    root = etree.Element(f"{{{NS}}}CodeBook", nsmap={None: NS})
+    root.set("origin", origin)
+    codes = etree.SubElement(root, f"{{{NS}}}Codes")
+    kids: dict[str | None, list[cb.CodeEntry]] = {}
+    for e in entries:
+        kids.setdefault(e.parent_key, []).append(e)
+
+    def add(parent, e: cb.CodeEntry, colour: str) -> None:
+        el = etree.SubElement(parent, f"{{{NS}}}Code", guid=guid_for("code", e.key), name=e.name,
+                              isCodable="true", color=colour)
+        if e.description:
+            etree.SubElement(el, f"{{{NS}}}Description").text = e.description
+        for k in kids.get(e.key, []):
+            add(el, k, colour)
+
+    for i, e in enumerate(kids.get(None, [])):
+        add(codes, e, COLOURS[i % len(COLOURS)])
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def export_qdc(engine: Engine, path: str | os.PathLike) -> int:
+    """Write the store's codebook to FILE.qdc; returns the number of codes."""
+    p = Path(path)
+    if p.suffix.lower() != ".qdc":
+        raise QdcError(f"Ukendt filtype {p.suffix or '(ingen)'!r} for {path} — tilladt: .qdc")
+    files.check_target(p)
+    with session_scope(engine) as s:
+        entries = cb.entries(s)
+    data = build_qdc(entries)
+    files.write_atomic(p, lambda tmp: tmp.write_bytes(data), by_name=True)
+    return len(entries)
+
+
+def _schema_complaints(root) -> list[str]:
+    """The REFI Project.xsd's complaints about the file's codes (checked inside a minimal project);
+    [] when valid or when the schema is not installed."""
+    project = etree.Element(f"{{{PROJECT_NS}}}Project", nsmap={None: PROJECT_NS}, name="qdc", origin="qdc")
+    book = etree.SubElement(etree.SubElement(project, f"{{{PROJECT_NS}}}CodeBook"), f"{{{PROJECT_NS}}}Codes")
+    codes = root.find(f"{{{NS}}}Codes")
+    for el in (codes.iter() if codes is not None else ()):
+        if isinstance(el.tag, str) and el.tag.startswith(f"{{{NS}}}"):
+            el.tag = f"{{{PROJECT_NS}}}" + el.tag[len(NS) + 2:]
+    for child in list(codes if codes is not None else ()):
+        book.append(child)
+    try:
+        return validate_project(etree.tostring(project))
+    except SchemaNotFound:
+        return []
+
+
+def parse_qdc(data: bytes, existing_keys: dict[str, str] | None = None) -> list[cb.CodeEntry]:
+    """The codes of a .qdc document as codebook entries (parents first); QdcError (Danish) when the
+    file is not a REFI codebook or breaks a limit. `existing_keys`: the store's codes' keys by GUID
+    (lower case) and by ``navn:<name, case-folded>``."""
+    if len(data) > MAX_BYTES:
+        raise QdcError(f"Kodebogsfilen er for stor ({len(data) / 1048576:.1f} MB; højst "
+                       f"{MAX_BYTES // 1048576} MB). Intet er importeret.")
+    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
+        raise QdcError("Kodebogsfilen har en DOCTYPE eller ENTITY-erklæring, som en REFI-kodebog ikke har. "
+                       "Intet er importeret.")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True, remove_pis=True)
+    try:
+        root = etree.parse(io.BytesIO(data), parser).getroot()
+    except etree.XMLSyntaxError as e:
+        raise QdcError(f"Kodebogsfilen er ikke velformet XML (linje {e.lineno}). Intet er importeret.") from None
+    if root.tag != f"{{{NS}}}CodeBook":
+        raise QdcError(f"Filen er ikke en REFI-QDA-kodebog: rodelementet skal være CodeBook i navnerummet {NS}. "
+                       "Intet er importeret.")
+    n = sum(1 for _ in root.iter(f"{{{NS}}}Code"))
+    if n > MAX_CODES:
+        raise QdcError(f"Kodebogen har {n} koder; højst {MAX_CODES}. Intet er importeret.")
+    existing_keys = existing_keys or {}
+    used: set[str] = set()
+    out: list[cb.CodeEntry] = []
+
+    def walk(el, parent_key: str | None, depth: int) -> None:
+        for i, c in enumerate(el.findall(f"{{{NS}}}Code"), start=1):
+            where = f"kode nr. {len(out) + 1} (linje {c.sourceline})"
+            if depth > MAX_DEPTH:
+                raise QdcError(f"Kodebogen er nestet mere end {MAX_DEPTH} niveauer ({where}). Intet er importeret.")
+            guid, name = (c.get("guid") or "").strip(), " ".join((c.get("name") or "").split())
+            if not guid or not name:
+                raise QdcError(f"{where.capitalize()} mangler guid eller name. Intet er importeret.")
+            key = (existing_keys.get(guid.lower()) or existing_keys.get("navn:" + name.casefold())
+                   or cb.slugify(name) or "kode")
+            base, k = key, 2
+            while key in used:
+                key = f"{base[:76]}_{k}"
+                k += 1
+            used.add(key)
+            desc = c.find(f"{{{NS}}}Description")
+            out.append(cb.CodeEntry(key=key, name=name, parent_key=parent_key,
+                                    description=(desc.text or "").strip() if desc is not None else "",
+                                    sort_order=i))  # the file's order among siblings is kept
+            walk(c, key, depth + 1)
+
+    walk(root.find(f"{{{NS}}}Codes") if root.find(f"{{{NS}}}Codes") is not None else root, None, 1)
+    complaints = _schema_complaints(root)
+    if complaints:
+        raise QdcError(f"Kodebogen følger ikke REFI-QDA-skemaet: {complaints[0]}"
+                       + (f" (og {len(complaints) - 1} fejl mere)" if len(complaints) > 1 else "")
+                       + ". Intet er importeret.")
+    return out
+
+
+def import_qdc(engine: Engine, path: str | os.PathLike, *, replace: bool = False) -> cb.ImportResult:
+    """Import FILE.qdc into the codebook in one transaction (see the module doc)."""
+    p = Path(path)
+    if p.stat().st_size > MAX_BYTES:  # before it is read
+        raise QdcError(f"Kodebogsfilen er for stor (højst {MAX_BYTES // 1048576} MB). Intet er importeret.")
+    data = p.read_bytes()
+    with session_scope(engine) as s:
+        have = cb.entries(s)
+        known = {guid_for("code", e.key).lower(): e.key for e in have}
+        known.update({"navn:" + e.name.casefold(): e.key for e in have})
+        return cb.import_entries(s, parse_qdc(data, known), replace=replace)
