@@ -139,3 +139,20 @@ def wait_saved(page, n0: int, what: str) -> None:
 
 def item(page, iid: str, code: str):
     return page.locator(f".st-key-v_{iid}_{code}")
+
+
+def choose(page, label, option: str, by: str, size, area: str = "stMain") -> None:
+    """Pick `option` in the selectbox `label` of `area` (stMain or stSidebar), checked to be on screen
+    at `size`: a click on it and on the option ("mouse"), or focus, typing the option's first
+    letters and Enter ("keyboard")."""
+    box = page.locator(f'[data-testid="{area}"]').get_by_role("combobox", name=label)
+    box.scroll_into_view_if_needed()
+    bb = box.bounding_box()
+    assert bb and bb["y"] >= 0 and bb["y"] + bb["height"] <= size[1], bb  # on screen at this size
+    if by == "mouse":
+        box.click()
+        page.get_by_role("option", name=option, exact=True).click()
+    else:
+        box.focus()
+        page.keyboard.type(option)
+        page.keyboard.press("Enter")

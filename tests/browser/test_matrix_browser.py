@@ -10,7 +10,7 @@ import pytest
 from coding import service
 from report import matrix as MX
 from survey import store
-from tests.browser.conftest import shot
+from tests.browser.conftest import choose, shot
 from tests.report.test_matrix import build_coded_study
 
 
@@ -19,20 +19,6 @@ def coded(db_url):
     engine, guide = build_coded_study(db_url)
     yield engine, guide
     engine.dispose()
-
-
-def _choose(page, label: str, option: str, by: str, size) -> None:
-    box = page.locator('[data-testid="stMain"]').get_by_role("combobox", name=label)
-    box.scroll_into_view_if_needed()
-    bb = box.bounding_box()
-    assert bb and bb["y"] >= 0 and bb["y"] + bb["height"] <= size[1], bb
-    if by == "mouse":
-        box.click()
-        page.get_by_role("option", name=option, exact=True).click()
-    else:
-        box.focus()
-        page.keyboard.type(option)
-        page.keyboard.press("Enter")
 
 
 @pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
@@ -48,13 +34,13 @@ def test_matrix_by_user_group_and_a_cell_opened(coded, server, browser, size, by
     page.goto(f"http://127.0.0.1:{server.port}/matrix")
     main = page.locator('[data-testid="stMain"]')
     expect(main.get_by_role("heading", name="Matrixkodning")).to_be_visible()
-    _choose(page, "Egenskab ved respondenterne", "Type af sted", by, size)
+    choose(page, "Egenskab ved respondenterne", "Type af sted", by, size)
     page.wait_for_url(re.compile(r"egenskab=site_type"))
     want = f"{t.loc['t_kontakt', 'kodninger_vaerested']} ({t.loc['t_kontakt', 'respondenter_vaerested']})"
     grid = main.locator('[data-testid="stDataFrame"]').first
     expect(grid).to_contain_text(want)  # 2 (1): the segment and the quote, one respondent
-    _choose(page, "Række (kode)", "Kontakt", by, size)
-    _choose(page, "Kolonne", "Værested", by, size)
+    choose(page, "Række (kode)", "Kontakt", by, size)
+    choose(page, "Kolonne", "Værested", by, size)
     expect(main).to_contain_text("2 kodning(er) fra 1 respondent(er).")
     expect(main.locator('[data-testid="stDataFrame"]').nth(1)).to_be_visible()
     shot(page, f"matrix_{size[0]}")

@@ -10,23 +10,11 @@ import pytest
 
 from report.population import Cuts, population
 from survey import store
-from tests.browser.conftest import shot
+from tests.browser.conftest import choose, shot
 
 
 def _choose(page, label, option: str, by: str, size) -> None:
-    """Pick `option` in the sidebar's selectbox `label`: a click on it and on the option, or Tab focus,
-    typing the option's first letters and Enter."""
-    box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=label)
-    box.scroll_into_view_if_needed()
-    bb = box.bounding_box()
-    assert bb and bb["y"] >= 0 and bb["y"] + bb["height"] <= size[1], bb  # on screen at this size
-    if by == "mouse":
-        box.click()
-        page.get_by_role("option", name=option, exact=True).click()
-    else:
-        box.focus()
-        page.keyboard.type(option)
-        page.keyboard.press("Enter")
+    choose(page, label, option, by, size, area="stSidebar")
 
 
 @pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
