@@ -11,12 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from coding import service
-from report import data as report_data
 from report import matrix as MX
 from report.crosstab import crosstab_variables
 from report.errors import TableError
 from report.publication import I_ALT, value_label
 from ui.common import engine, guide, md, require_page
+from ui.report_cache import current_wide
 from ui.workbench import codebook_entries, setup_page
 
 K_CODE, K_ATTR, K_ROW, K_COL = "mx_code", "mx_attr", "mx_row", "mx_col"
@@ -66,7 +66,7 @@ def main() -> None:
     attribute = c2.selectbox("Egenskab ved respondenterne", attrs, key=K_ATTR,
                              format_func=lambda c: g.item(c).label if c in g.items else c)
     _to_url()
-    wide = report_data.wide_frame(engine(), g)
+    wide = current_wide()  # cached with the Rapport page's: one read of the store
     name, rows, units = service.matrix_units(engine(), code)
     try:
         t = MX.matrix(rows, units, wide, g, attribute)

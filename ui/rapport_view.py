@@ -59,6 +59,7 @@ from survey.files import write_atomic
 from survey.guide import Guide
 from survey.store import StoreError
 from ui import rapport_sources as RS
+from ui import report_cache as RC
 from ui.common import allows, engine, guide, inject_css, md, principal, require_page, today
 
 log = logging.getLogger("brugerblik.ui")
@@ -340,20 +341,8 @@ def sidebar(g: Guide, wide: pd.DataFrame | None = None, problems: list[str] | No
 
 # ---------------------------------------------------------------- data (cached per store version)
 
-def store_version() -> tuple:
-    """The store's revision (`report.data.store_revision`): when it changes, the wide frame and the
-    figures are computed again. An answer changed in place without a newer stamp (a merged field
-    package) is picked up when the cache expires (15 minutes) or with «Hent data igen»."""
-    return report_data.store_revision(engine())
-
-
-def guide_key(g: Guide) -> tuple:
-    return g.form_id, g.version, len(g.codes)
-
-
-@st.cache_data(show_spinner=False, max_entries=4, ttl=900)
-def _wide(url: str, version: tuple, gkey: tuple, drafts: bool = False) -> pd.DataFrame:
-    return report_data.wide_frame(engine(), guide(), drafts=drafts)
+# the report's data, cached once for the pages (ui/report_cache.py); the names the page used before
+store_version, guide_key, _wide = RC.store_version, RC.guide_key, RC.wide_frame
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=900)
