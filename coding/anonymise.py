@@ -41,7 +41,7 @@ Word lists
 * Danish names: Faker's ``da_DK`` person provider (``first_names_male``, ``first_names_female``,
   ``first_names``, ``last_names``; ~500 first names, 91 surnames), read from the provider's
   attributes — nothing is generated.
-* Names of every origin: ``coding/data/navne.tsv.gz`` (168,168 names; 682 KiB), built once by
+* Names of every origin: ``coding/data/navne.tsv.gz`` (205,768 names; 833 KiB), built once by
   ``tools/build_names.py`` and committed, so the 55 MB names-dataset wheel is no dependency and
   loading costs ~0.2 s and ~14 MB (once per process). Sources, named with their versions in the
   file's header:
@@ -58,6 +58,10 @@ Word lists
     them en_PK, en_TH, vi_VN and ro_RO for the origins names-dataset lacks, tr_TR, pl_PL,
     hr_HR, sl_SI, and sv_SE, whose lists include Somali names. Arabic-, Persian- and
     Cyrillic-script locales are not used: the texts are written in Latin letters.
+  - PyThaiNLP 5.4.0 (PyPI, Apache-2.0): its corpus of Thai first and family names (22,058 in
+    Thai script), romanised to RTGS by its bundled model and also in the spellings Thai names
+    usually have in passports ("Siriphon"/"Siriporn", "Mali"/"Malee", "Prasoet"/"Prasert",
+    "Duangchai"/"Duangjai"): 39,116 names no other source has. Rule: tools/build_names.py.
 
   Thresholds (why these): names-dataset's ranks come from public profiles; the head of each
   country's list is clean, the tail holds typos, nicknames and words typed into the name field,
@@ -100,7 +104,10 @@ Precision rules (Danish capitalises proper nouns, not nouns)
 ------------------------------------------------------------
 * Only capitalised words are looked up, apart from nicknames (below) and a lower-case first
   name right after "hedder"/"kaldes" ("jeg hedder ahmed"); "bo", "per", "hans" in lower case are
-  never names.
+  never names. A word in CAPITALS is read as its capitalised form when that form is a name no
+  everyday word shares, a town or the start of one of the study's terms ("AHMED", "METTE
+  HANSEN", "MØLTRUP"; `Anonymiser._uncap`): "SKAT", "NEJ", "MARK" stay, and a three-letter word
+  only beside another one ("ALI HASSAN"; alone, "FOA", "SFI", "LAB" are acronyms).
 * How much a listed name needs depends on what else the word is:
 
   =======================================  ============================  ======================
@@ -162,15 +169,17 @@ Precision rules (Danish capitalises proper nouns, not nouns)
   street ("Albertslund 3 år", "Brønshøj 2") is a town, not an address.
 
 Measured (bench/bench_anonymise.py, docs/benchmarks.md): on the test corpus
-(tests/coding/data/anonymisering_korpus.txt: 210 identifiers of 14 name origins, nicknames,
-CPR, phone, e-mail, address, town, site; 86 neutral sentences) 97.6 % of the identifiers are
-masked and 99.9 % of the ordinary words kept, at about 0.7 of the spaCy tokenizer's throughput.
+(tests/coding/data/anonymisering_korpus.txt: 230 identifiers of 14 name origins and names in
+capitals, nicknames, CPR, phone, e-mail, address, town, site; 90 neutral sentences) 99.1 % of
+the identifiers are masked and 99.9 % of the ordinary words kept, at about 0.7 of the spaCy
+tokenizer's throughput.
 
 Known limits: a name in no list is found only through the rules above — at a sentence start or
-after an ordinary verb it is missed ("Somchai har en butik", "Jeg kender Xamse"): Thai names
-(names-dataset has no Thai list, Faker's en_TH 67 + 67) and unusual spellings are the weak spot;
-add them to the always-mask list. Names in CAPITALS and lower-case names without a descriptor or
-"hedder" are not found. A listed name that is also an everyday word, alone at a sentence start
+after an ordinary verb it is missed ("Jeg kender Xamse"): unusual spellings are the weak spot
+(a Thai passport spelling the variants do not make, "Benjamas" for RTGS "Benchamat"; a Somali
+spelling no list has); add them to the always-mask list. Names in capitals that are also words
+("MARK") or alone with three letters ("ALI"), and lower-case names without a descriptor or
+"hedder", are not found. A listed name that is also an everyday word, alone at a sentence start
 with no evidence ("Bo alene …", "Can er …"), is left. English titles and brands capitalised
 mid-sentence ("Call of Duty") and people's names in the names of places or bodies ("Kofoeds
 Skole") can be masked: put them on the never-mask list.
@@ -488,7 +497,11 @@ def never_names() -> frozenset[str]:
 
 
 def _origin(code: str) -> str:
-    return f"Faker {code[6:]}" if code.startswith("faker:") else f"names-dataset: {code}"
+    if code.startswith("faker:"):
+        return f"Faker {code[6:]}"
+    if code.startswith("pythainlp:"):
+        return "PyThaiNLP, thai"
+    return f"names-dataset: {code}"
 
 
 class NameHit(NamedTuple):
@@ -514,6 +527,9 @@ _L = r"[^\W\d_]"
 # after the first character so the regex engine can skip ahead to capitals: 3x faster than a
 # leading look-behind.
 TOKEN_RE = re.compile(rf"[{_UP}](?<![\w'’].){_L}*")
+# A word in capitals, three letters or more ("AHMED", "HANSENS"): a name only when its
+# capitalised form is a name no Danish or English word shares (`Anonymiser._uncap`).
+_CAPS_RE = re.compile(rf"[{_UP}](?<![\w'’].)[{_UP}]{{2,}}(?!\w)")
 # Where a number can start (same trick); CPR, phone and address matching starts only there.
 _NUM_START = re.compile(r"[+0-9](?<![\w+.,-].)")
 _SP = "[ \u00a0]"
@@ -995,8 +1011,45 @@ class Anonymiser:
         if not text.isascii() and not unicodedata.is_normalized("NFC", text):
             norm, pos = _nfc(text)
             return [Span(pos[s.start], pos[s.end], s.kind, text[pos[s.start]:pos[s.end]], s.rule)
-                    for s in self._spans(norm)]
-        return self._spans(text)
+                    for s in self._spans_uncapped(norm)]
+        return self._spans_uncapped(text)
+
+    def _uncap(self, text: str) -> str:
+        """`text` with each name or place written in capitals capitalised instead ("AHMED" ->
+        "Ahmed", "METTE HANSEN" -> "Mette Hansen", "MØLTRUP" -> "Møltrup"), same length, so the
+        spans found in it are the spans of `text`. Only a word whose capitalised form is a name
+        no everyday word shares (a list hit of level 0: "SKAT", "ALT", "NEJ", "MARK" stay), a
+        town or the start of one of the study's terms. A word of three letters only beside
+        another such word ("ALI HASSAN"): alone, three capitals are mostly an acronym ("FOA",
+        "SFI", "LAB"). `text` itself when nothing changes."""
+        found: list[tuple[int, int, str]] = []
+        for m in _CAPS_RE.finditer(text):
+            w = m.group()
+            t = w[0] + w[1:].lower()
+            if len(t) != len(w) or w in ABBREVIATIONS or t in ABBREVIATIONS:
+                continue
+            if not (t in self._index or t in self.towns):
+                hit = self._name_class(t)
+                if hit is None or hit.level != 0:
+                    continue
+            found.append((m.start(), m.end(), t))
+        out = None
+        for k, (a, b, t) in enumerate(found):
+            if b - a == 3:
+                beside = ((k > 0 and text[found[k - 1][1]:a] in (" ", "\u00a0", "-"))
+                          or (k + 1 < len(found) and text[b:found[k + 1][0]] in (" ", "\u00a0", "-")))
+                if not beside:
+                    continue
+            if out is None:
+                out = list(text)
+            out[a:b] = t
+        return text if out is None else "".join(out)
+
+    def _spans_uncapped(self, text: str) -> list[Span]:
+        shadow = self._uncap(text) if _CAPS_RE.search(text) else text
+        if shadow is text:
+            return self._spans(text)
+        return [Span(s.start, s.end, s.kind, text[s.start:s.end], s.rule) for s in self._spans(shadow)]
 
     def _spans(self, text: str) -> list[Span]:
         found: list[tuple[int, int, str, str]] = []

@@ -1351,7 +1351,8 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     masked = data.masked()
     alias = aliases(data.wide, pop, masked, guide)
     quotes = data.quotes()
-    sources = data.sources()  # issue 7: the other sources about the population's users
+    # issue 7: the other sources about the population's users; Bilag C's notes anonymised (issue 12)
+    sources = data.sources_deidentified()
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {**files.XLSX_OPTIONS, "in_memory": True})

@@ -118,6 +118,25 @@ class ReportData:
             self._cache["sources"] = restrict(self.all_sources(), self.pop)
         return self._cache["sources"]  # type: ignore[return-value]
 
+    def sources_deidentified(self) -> dict[str, pd.DataFrame]:
+        """`sources` as they leave the team (the workbook): the free-text notes of Bilag C's reasons
+        anonymised by the study's anonymiser (`coding.deidentify.study_anonymiser`, as the quotes);
+        a reason's code and every source's coded answers are kept."""
+        if "sources_deidentified" not in self._cache:
+            out = dict(self.sources())
+            reasons = out.get("aarsager")
+            if reasons is not None and "note" in reasons.columns and reasons["note"].notna().any():
+                if self.engine is None:
+                    anon = study_anonymiser()
+                else:
+                    with session_scope(self.engine) as s:
+                        anon = study_anonymiser(s, self.guide)
+                reasons = reasons.copy()
+                reasons["note"] = [anon.mask(v) if isinstance(v, str) else v for v in reasons["note"]]
+                out["aarsager"] = reasons
+            self._cache["sources_deidentified"] = out
+        return self._cache["sources_deidentified"]  # type: ignore[return-value]
+
     def masked(self) -> pd.DataFrame:
         """The population's rows, de-identified as the guide marks the fields (`coding.deidentify`):
         free text anonymised, direct identifiers pseudonymised, pseudonyms kept."""

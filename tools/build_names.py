@@ -3,10 +3,14 @@
 Run once when a source changes; the output is committed, so neither names-dataset nor its 55 MB
 wheel is a dependency of the project:
 
-    .venv/bin/pip download --no-deps -d /tmp/nd names-dataset==3.3.1
-    .venv/bin/python tools/build_names.py --wheel /tmp/nd/names_dataset-3.3.1-py3-none-any.whl
+    .venv/bin/pip download --no-deps -d /tmp/nd names-dataset==3.3.1 pythainlp==5.4.0
+    .venv/bin/pip install onnxruntime   # PyThaiNLP's romanisation model; not a project dependency
+    .venv/bin/python tools/build_names.py --wheel /tmp/nd/names_dataset-3.3.1-py3-none-any.whl \
+        --thai-wheel /tmp/nd/pythainlp-5.4.0-py3-none-any.whl
 
-(~1 min and ~5 GB of memory while names-dataset's two dictionaries are loaded.)
+(~1 min and ~5 GB of memory while names-dataset's two dictionaries are loaded.) PyThaiNLP has no
+dependencies; its wheel is unpacked to a temporary folder and imported from there, so it is no
+dependency of the project either.
 
 Sources
 -------
@@ -21,6 +25,18 @@ Sources
   ro_RO, hr_HR, sl_SI, sv_SE (which lists Somali names) and az_AZ. Arabic- and Persian-script
   locales (ar_*, fa_IR) and Cyrillic ones are not used: texts here are written in Latin letters.
   Faker's da_DK names are not in the file: coding/anonymise.py reads them from Faker itself.
+* PyThaiNLP 5.4.0 (PyPI, Apache-2.0): its corpus of Thai first names (male and female) and
+  family names, in Thai script, romanised to the Royal Thai General System with its bundled
+  seq2seq model (``romanize(engine="thai2rom_onnx")``: the ONNX weights ship inside the wheel,
+  nothing is downloaded; needs ``onnxruntime`` in the building venv only). Its rule-based
+  ``royin`` engine was tried first and is too rough for names ("ประเสริฐ" -> "praserit",
+  "อรทัย" -> "rathai"; the model gives "prasoet", "orathai"). Thai names in Denmark are written
+  in Latin letters, mostly as their bearers spell them in their passports, which departs from
+  RTGS in a few regular ways; each romanised name therefore also gets those spellings
+  (thai_variants: "ph" as "p", "phon" as "porn"/"phorn"/"pon", "oe" as "er", จ as "j" rather
+  than "ch", a final "i" as "ee", "u" as "oo") — "Siriphon" -> "Siriporn", "Mali" -> "Malee",
+  "Bunmi" -> "Boonmee", "Prasoet" -> "Prasert", "Duangchai" -> "Duangjai". The origin is
+  "pythainlp:th"; a name another source has keeps that source's origin.
 * spacy-lookups-data (installed version): the Danish ``lemma_lookup`` table (553,116 forms) and
   the English ``lexeme_prob`` table flag names that are also words (column 4); so does spaCy's
   Danish stop-word list.
@@ -97,6 +113,7 @@ MAX_RANK = 5000
 CORROBORATED = 0.5
 ENGLISH_LOGPROB = -10.5
 KEEP_LETTERS = set("æøåÆØÅ")
+THAI_MAX_VARIANTS = 8
 
 
 def latin_name(w: str) -> bool:
@@ -169,6 +186,53 @@ def cutoffs(table: dict) -> dict[str, list[tuple[int, str]]]:
     return out
 
 
+def thai_variants(rtgs: str, thai: str = "") -> list[str]:
+    """The RTGS spelling and the ways Thai names are commonly written in passports (THAI_VARIANTS
+    in the module docstring), lower case, at most THAI_MAX_VARIANTS. `thai`: the name in Thai
+    script (จ, which RTGS writes "ch", is often "j")."""
+    out = [rtgs]
+
+    def add(forms):
+        for f in forms:
+            if f not in out and len(out) < THAI_MAX_VARIANTS:
+                out.append(f)
+
+    add([w.replace("phon", r) for w in list(out) if "phon" in w for r in ("porn", "phorn", "pon")])
+    add([w.replace("ph", "p") for w in list(out) if "ph" in w])
+    add([w.replace("oe", "er") for w in list(out) if "oe" in w])
+    if "จ" in thai and "ช" not in thai and "ฉ" not in thai:
+        add([w.replace("ch", "j") for w in list(out) if "ch" in w])
+    add([w[:-1] + "ee" for w in list(out) if w.endswith("i") and not w.endswith("ai")])
+    add([w.replace("u", "oo") for w in list(out) if "u" in w and "uea" not in w])
+    return out
+
+
+def load_thai(wheel: Path) -> tuple[dict[str, set[str]], str]:
+    """PyThaiNLP's Thai name corpus, romanised: lower-case Latin spelling -> roles {"F", "L"}."""
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="pythainlp-")
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(tmp)
+        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        version = next((l.split(":", 1)[1].strip() for l in z.read(meta).decode().splitlines()
+                        if l.startswith("Version:")), "?")
+    sys.path.insert(0, tmp)
+    from pythainlp.corpus import thai_family_names, thai_female_names, thai_male_names
+    from pythainlp.transliterate import romanize
+
+    out: dict[str, set[str]] = defaultdict(set)
+    for role, names in (("F", thai_male_names()), ("F", thai_female_names()), ("L", thai_family_names())):
+        for w in sorted(names):
+            r = romanize(w, engine="thai2rom_onnx").replace("-", "")  # "kot-apha": one word
+            if not (r.isascii() and r.isalpha() and 3 <= len(r) <= 20):
+                continue
+            for v in thai_variants(r, w):
+                out[v].add(role)
+    sys.path.remove(tmp)
+    return out, version
+
+
 def word_tables():
     import spacy_lookups_data
 
@@ -186,6 +250,7 @@ def word_tables():
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--wheel", type=Path, required=True, help="names_dataset-3.3.1-py3-none-any.whl")
+    ap.add_argument("--thai-wheel", type=Path, required=True, help="pythainlp-5.4.0-py3-none-any.whl")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
 
@@ -229,6 +294,16 @@ def main(argv=None) -> int:
                         # a locale of an origin names-dataset lacks names the origin best; others only add names
                         put(role, n, (0,) if loc in ORIGIN_LOCALES else (2,), f"faker:{loc}")
 
+    print("PyThaiNLP …", file=sys.stderr)
+    thai, thai_version = load_thai(args.thai_wheel)
+    n_thai = 0
+    for low, roles in sorted(thai.items()):
+        name = low.capitalize()
+        for role in sorted(roles):
+            if name not in best[role]:
+                n_thai += 1
+            put(role, name, (3,), "pythainlp:th")  # after every other source: theirs is the better origin
+
     da, en, stop, lookups_version, spacy_version = word_tables()
     names = sorted(set(best["F"]) | set(best["L"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -240,6 +315,9 @@ def main(argv=None) -> int:
         f"ranks <= {MIN_RANK}, then {BAND}-rank bands while >= {CORROBORATED:.0%} of their Latin names are "
         f"found in another country, at most {MAX_RANK}.",
         f"# Faker {faker.VERSION} person providers: {' '.join(LOCALES)}.",
+        f"# PyThaiNLP {thai_version} (PyPI, Apache-2.0): thai_male_names, thai_female_names, thai_family_names, "
+        f"romanised with romanize(engine='thai2rom_onnx') and the passport spellings of tools/build_names.py "
+        f"(thai_variants); {n_thai} names no other source has.",
         f"# Flags from spacy-lookups-data {lookups_version}: w = Danish word (da lemma_lookup), "
         f"e = English word (en lexeme_prob > {ENGLISH_LOGPROB}, lower case likelier than capitalised); "
         f"s = a Danish stop word (spaCy {spacy_version}, spacy.lang.da.stop_words); p = the name + s is a "

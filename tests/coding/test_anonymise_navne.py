@@ -52,6 +52,34 @@ def test_names_of_every_origin(anon, text, expected):
     assert anon.mask(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # names and places written in capitals are masked like their capitalised forms ...
+    ("Det var AHMED, der sagde det.", "Det var [navn], der sagde det."),
+    ("METTE HANSEN ringede.", "[navn] ringede."),
+    ("ALI HASSAN og Ali kom.", "[navn] og [navn] kom."),
+    ("AHMEDS mor er syg.", "[navn]S mor er syg."),
+    ("Han bor i MØLTRUP.", "Han bor i [sted]."),
+    ("SOMCHAI og SIRIPORN kom.", "[navn] og [navn] kom."),
+    # ... everyday words, acronyms and a lone three-letter word in capitals are not
+    ("Jeg var på SKAT og JOBCENTRET med min ADHD.", "Jeg var på SKAT og JOBCENTRET med min ADHD."),
+    ("NEJ! DET ER ALT FOR MEGET. STOP NU.", "NEJ! DET ER ALT FOR MEGET. STOP NU."),
+    ("Vi var hos FOA, SFI, LAB og KL.", "Vi var hos FOA, SFI, LAB og KL."),
+    ("MARK og BEN og BO.", "MARK og BEN og BO."),
+    ("ALI kom.", "ALI kom."),
+])
+def test_names_in_capitals(anon, text, expected):
+    assert anon.mask(text) == expected
+
+
+def test_thai_names_in_passport_spellings(anon):
+    # PyThaiNLP's Thai names, romanised (RTGS) and as they are usually written in passports
+    for name in ("Somchai", "Somsak", "Malee", "Anong", "Siriporn", "Siriphon", "Prasert", "Duangjai",
+                 "Kittisak", "Thongchai"):
+        assert anon.mask(f"Vi så {name} i går.") == "Vi så [navn] i går.", name
+    assert anon.spans("Vi så Somchai.")[0].rule.endswith("(PyThaiNLP, thai)")
+    assert anon.mask("Vi så Mali i går.") == "Vi så Mali i går."  # a country (ikke_navne), not "Mali"
+
+
 def test_possessives_keep_their_ending_outside_the_tag(anon):
     assert anon.mask("Ahmeds mor og Fatimas far.") == "[navn]s mor og [navn]s far."
     assert anon.mask("Det var Aziz' bil.") == "Det var [navn]' bil."
@@ -162,7 +190,8 @@ def test_each_span_says_why(anon):
     }
     assert anon.spans("Hun hedder Nguyễn Thị Lan.")[0].rule.startswith("fornavn (")
     assert "Faker vi_VN" in anon.spans("Hun hedder Thị.")[0].rule
-    assert anon.spans("Min kone Siriporn kom.")[0].rule == "ukendt ord efter fx 'min bror'"
+    assert anon.spans("Min kone Xamse kom.")[0].rule == "ukendt ord efter fx 'min bror'"
+    assert anon.spans("Hun hedder Siriporn.")[0].rule == "fornavn (PyThaiNLP, thai)"
     assert anon.spans("Ben sagde nej.")[0].rule == "fornavn (names-dataset: GB); før fx 'sagde'"
     ex = anon.explain("Kim kom.")
     assert ex.masked_spans[0].rule == ex.spans[0].rule == "fornavn (Faker da_DK)"
@@ -172,11 +201,25 @@ def test_the_name_file_names_its_sources_and_versions():
     head = [l for l in gzip.open(an.NAMES_FILE, "rt", encoding="utf-8") if l.startswith("#")]
     text = "".join(head)
     assert "names-dataset 3.3.1" in text and "Faker" in text and "spacy-lookups-data" in text
+    assert "PyThaiNLP 5.4.0" in text and "thai2rom_onnx" in text
     assert "tools/build_names.py" in text
     b = an.broad_names()
     assert len(b.index) > 100_000
     for name in ("Fatima", "Yılmaz", "Yilmaz", "Łukasz", "Abdirahman", "Nguyễn", "Hodžić", "Popescu"):
         assert name in b.index, name
+
+
+def test_thai_passport_spellings_rule():
+    sys.path.insert(0, str(an.DATA_DIR.parents[1]))
+    from tools.build_names import thai_variants  # the rule that built the list's Thai spellings
+
+    assert thai_variants("siriphon") == ["siriphon", "siriporn", "siriphorn", "siripon"]
+    assert "malee" in thai_variants("mali") and "boonmee" in thai_variants("bunmi")
+    assert "prasert" in thai_variants("prasoet")
+    assert "duangjai" in thai_variants("duangchai", "ดวงใจ")
+    assert "jai" not in "".join(thai_variants("somchai", "สมชาย"))  # ช stays "ch"
+    assert "chai" in thai_variants("chai")[0] and thai_variants("thai")[-1] != "thee"  # "ai" is no long i
+    assert all(len(thai_variants(w)) <= 8 for w in ("phuphonphruphi", "suphonphutthi"))
 
 
 def test_the_broad_list_can_be_left_out():

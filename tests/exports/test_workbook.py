@@ -31,7 +31,7 @@ from report import quality_map as Q
 from report import registry as R
 from report import tables as T
 from report.errors import TableError
-from survey import store
+from survey import source_store, store
 from survey.db import make_engine, session_scope
 from survey.demo import load_demo
 from survey.models import Quote
@@ -56,6 +56,9 @@ SOURCE_SHEETS = ["Bilag C", "Oversigt interview", "Planer (6.3)", "LAB pr. perso
 
 # --------------------------------------------------------------------------- fixtures
 
+REASON_NOTE = "Fatima Zahra Hansen gav ikke lov, ring 87 65 43 21"
+
+
 @pytest.fixture(scope="module")
 def engine(db_factory, guide):
     e = make_engine(db_factory.new())
@@ -75,6 +78,11 @@ def engine(db_factory, guide):
         assert store.set_answer(s, guide, iv2.id, "gender", "mand")[1] is None
         assert store.set_answer(s, guide, iv2.id, "rytme", "ja")[1] is None
         iv2.status = "complete"  # a finished interview: the reports count completed ones only (issue 14)
+    # a Bilag C reason whose free-text note names a person (issue 12: the workbook masks it)
+    why = source_store.load_reasons(e)
+    why = why[why["respondent_id"].notna()].iloc[0]
+    source_store.set_source_status(e, why["kilde"], why["status"], respondent_id=why["respondent_id"],
+                                   note=REASON_NOTE)
     yield e
     e.dispose()
 
@@ -382,6 +390,10 @@ def test_data_and_quotes_are_anonymised(books, opened):
     with zipfile.ZipFile(books["all"][0]) as z:
         raw = b"".join(z.read(n) for n in z.namelist())
     assert b"010203-1234" not in raw and "Jens Hansen".encode() not in raw
+    # Bilag C's notes are anonymised like the quotes (issue 12)
+    assert b"Zahra" not in raw and b"87 65 43 21" not in raw
+    notes = [c.value for row in wb["Bilag C"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("[navn] gav ikke lov, ring [telefon]" in v for v in notes)
     # interviewer names (the guide marks them ja) are pseudonymised "Interviewer N"; pseudonyms and
     # site names are kept (analysis variables)
     data = wb["Data"]
