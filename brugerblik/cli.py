@@ -327,6 +327,55 @@ def cmd_matrix(args) -> int:
     return _print_report(make, args)
 
 
+def _figure_out(args, fig) -> None:
+    """Write the command's figure to ``--figur`` (if given): .png, .svg or .html, owner-only."""
+    from report.figures import save_figure  # only the commands with a figure load Plotly (start-up time)
+
+    if getattr(args, "figur", None):
+        print(f"Skrev {save_figure(fig, args.figur)}", file=sys.stderr)
+
+
+def cmd_maetning(args) -> int:
+    """maetning (issue 15): new codes per interview and saturation (Guest, Namey & Chen 2020)."""
+    from coding import service as coding_service  # only the commands that use it load it (start-up time)
+    from report import saturation  # the same reason
+    from report.population import population  # the same reason
+
+    def make() -> str:
+        args.report_data = _data(args)
+        _codes, units = coding_service.all_codings(_engine(args))
+        st = saturation.Settings(args.basis, args.forloeb, args.taerskel / 100).check()
+        text = saturation.render_saturation(units, args.report_data.wide, _guide(args), args.format, st,
+                                            group=args.group, site_type=args.site_type, cuts=_cuts_of(args))
+        if getattr(args, "figur", None):
+            pop = population(args.report_data.wide, args.group or None, args.site_type or None, _cuts_of(args))
+            _figure_out(args, saturation.figure_saturation(saturation.saturation(units, pop, st)))
+        return text
+
+    return _print_report(make, args)
+
+
+def cmd_samforekomst(args) -> int:
+    """samforekomst (issue 15): codes that occur in the same segment or the same respondent."""
+    from coding import service as coding_service  # only the commands that use it load it (start-up time)
+    from report import cooccurrence  # the same reason
+    from report.population import population  # the same reason
+
+    def make() -> str:
+        args.report_data = _data(args)
+        codes, units = coding_service.all_codings(_engine(args))
+        text = cooccurrence.render_cooccurrence(codes, units, args.report_data.wide, _guide(args), args.format,
+                                                level=args.niveau, min_count=args.mindst, group=args.group,
+                                                site_type=args.site_type, cuts=_cuts_of(args))
+        if getattr(args, "figur", None):
+            pop = population(args.report_data.wide, args.group or None, args.site_type or None, _cuts_of(args))
+            t = cooccurrence.cooccurrence(codes, units, pop, level=args.niveau, min_count=args.mindst)
+            _figure_out(args, cooccurrence.figure_cooccurrence(t))
+        return text
+
+    return _print_report(make, args)
+
+
 def cmd_analyse(args) -> int:
     """analyse gem|liste|slet (issue 14): saved analyses, kept with the study (report.saved)."""
     from report import saved  # only the commands that use it load it (start-up time)
@@ -758,6 +807,8 @@ COMMAND_ACTIONS: dict[str, str] = {
     "report": "report",
     "crosstab": "report",
     "matrix": "report",
+    "maetning": "report",
+    "samforekomst": "report",
     "analyse gem": "analysis.save",
     "analyse slet": "analysis.save",
     "analyse liste": "report",
@@ -1087,6 +1138,33 @@ def build_parser() -> argparse.ArgumentParser:
     _cuts(mx, grouping=False)
     _med_kladder(mx)
     mx.set_defaults(func=cmd_matrix)
+
+    sm = sub.add_parser("maetning", help="mætning: nye koder pr. interview i interviewrækkefølge (Guest, Namey & "
+                                         "Chen 2020: basis, forløb, tærskel for ny information)")
+    sm.add_argument("--basis", type=int, default=4, help="basisstørrelse: de første N kodede interview (standard 4)")
+    sm.add_argument("--forloeb", type=int, default=2, help="forløbets længde i interview (standard 2)")
+    sm.add_argument("--taerskel", type=float, default=5.0,
+                    help="tærskel for ny information i procent af basis' koder (standard 5)")
+    sm.add_argument("--figur", help="skriv også kurven til FIL (.png, .svg eller .html)")
+    sm.add_argument("--format", choices=["csv", "md"], default="md")
+    sm.add_argument("--group", help="kun én brugergruppe (kode)")
+    sm.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    _cuts(sm, grouping=False)
+    _med_kladder(sm)
+    sm.set_defaults(func=cmd_maetning)
+
+    co = sub.add_parser("samforekomst", help="samforekomst: koder, der forekommer i samme segment (eller hos samme "
+                                             "respondent), som tabel og netværk")
+    co.add_argument("--niveau", choices=["segment", "respondent"], default="segment",
+                    help="samme segment eller citat (standard) eller samme respondent")
+    co.add_argument("--mindst", type=int, default=1, help="vis kun par, der forekommer mindst N gange (standard 1)")
+    co.add_argument("--figur", help="skriv også netværket til FIL (.png, .svg eller .html)")
+    co.add_argument("--format", choices=["csv", "md"], default="md")
+    co.add_argument("--group", help="kun én brugergruppe (kode)")
+    co.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    _cuts(co, grouping=False)
+    _med_kladder(co)
+    co.set_defaults(func=cmd_samforekomst)
 
     t = sub.add_parser("table", help="en af rapportens tabeller")
     t.add_argument("id", help="3.1, 3.2, oversigt, fig3.1, 4.1, 4.2, fig4, fig7.1–fig7.4, 7.2; kilder (afsnit 6.3, "

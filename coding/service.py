@@ -169,6 +169,14 @@ def matrix_all(engine: Engine) -> list[tuple[str, list[tuple[str, str]], list[tu
     return out
 
 
+def all_codings(engine: Engine) -> tuple[list[tuple[str, str]], list[tuple[str, str, int, str]]]:
+    """Saturation's and co-occurrence's input (issue 15, `report.saturation`,
+    `report.cooccurrence`): (every code as (key, name) in the codebook's order, every coding as
+    `coding.transcripts.all_codings` gives it)."""
+    with session_scope(engine) as s:
+        return [(c.key, c.name) for c, _ in cb.tree(s)], tr.all_codings(s)
+
+
 def segments_for(engine: Engine, transcript_id: int) -> list[tr.SegmentView]:
     with session_scope(engine) as s:
         return tr.segments_for(s, transcript_id)

@@ -873,6 +873,25 @@ def coded_units(s: Session, code: CodeLike) -> tuple[list[Code], list[tuple[str,
     return rows, sorted(units, key=lambda u: (u[0], u[1], u[2]))
 
 
+def all_codings(s: Session) -> list[tuple[str, str, int, str]]:
+    """Every coding as applied (issue 15: saturation and co-occurrence): (the code's key,
+    ``segment`` | ``quote``, the unit's id, its respondent), sorted. A code group counts only
+    where it was applied itself (not through its sub-codes)."""
+    key_of = {c.id: c.key for c in all_codes(s)}
+    seg = s.execute(
+        select(SegmentCode.code_id, Segment.id, Interview.respondent_id)
+        .join(Segment, Segment.id == SegmentCode.segment_id)
+        .join(Transcript, Transcript.id == Segment.transcript_id)
+        .join(Interview, Interview.id == Transcript.interview_id)).all()
+    quo = s.execute(
+        select(QuoteCode.code_id, Quote.id, Interview.respondent_id)
+        .join(Quote, Quote.id == QuoteCode.quote_id)
+        .join(Interview, Interview.id == Quote.interview_id)).all()
+    units = {(key_of[cid], "segment", uid, rid) for cid, uid, rid in seg if cid in key_of}
+    units |= {(key_of[cid], "quote", uid, rid) for cid, uid, rid in quo if cid in key_of}
+    return sorted(units)
+
+
 def unit_texts(s: Session, units: Sequence[tuple[str, int]]) -> list[tuple[str, int, str, str]]:
     """The texts of coded units ((``segment`` | ``quote``, id) as `coded_units` gives them): (kind,
     id, respondent, text) in the order asked; a unit that no longer exists is left out."""

@@ -987,22 +987,32 @@ def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_pa
     group, site type or probe, a missing output folder, or when kaleido/Chromium cannot render.
     The file is written by `survey.files.write_atomic` (atomic, owner-only 0600).
     """
+    path = _target(out_path)
+    fig = figure(fig_id, wide_df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
+                 min_n=min_n, publish=publish, drafts=drafts, cuts=cuts)
+    return save_figure(fig, path)
+
+
+def _target(out_path: str | Path) -> Path:
+    """The checked output path (known extension, existing folder, no folder as target)."""
     path = Path(out_path)
-    ext = path.suffix.lower()
-    if ext not in FORMATS:
+    if path.suffix.lower() not in FORMATS:
         raise FigureError(f"Ukendt filtype {path.suffix or '(ingen)'!r} for {path.name!r} — tilladt: "
                           f"{', '.join(FORMATS)}.")
     try:  # the one rule for every file the tool writes: the folder must exist, the target is no folder
-        path = files.check_target(path)
+        return files.check_target(path)
     except files.FileWriteError as e:
         raise FigureError(str(e)) from None
-    fig = figure(fig_id, wide_df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
-                 min_n=min_n, publish=publish, drafts=drafts, cuts=cuts)
-    if ext == ".html":
-        data = to_html(fig).encode("utf-8")
-    else:
-        data = to_image_bytes(fig, ext[1:])
-    try:  # atomic and owner-only, as every file Brugerblik writes
+
+
+def save_figure(fig: go.Figure, out_path: str | Path) -> Path:
+    """Write a figure to `out_path` in the format its extension names (.png, .svg, .html) —
+    atomic and owner-only (`survey.files.write_atomic`), as every file Brugerblik writes; also
+    the figures of `report.saturation` and `report.cooccurrence`. Raises FigureError (Danish)."""
+    path = _target(out_path)
+    ext = path.suffix.lower()
+    data = to_html(fig).encode("utf-8") if ext == ".html" else to_image_bytes(fig, ext[1:])
+    try:
         return files.write_atomic(path, data)
     except files.FileWriteError as e:
         raise FigureError(str(e)) from None

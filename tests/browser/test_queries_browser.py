@@ -1,0 +1,74 @@
+"""Issue 15, the «Mætning og samforekomst» page in Debian's Chromium at 1280×720 by mouse and at
+1024×768 by keyboard: the saturation table and curve, a setting changed and kept in the URL over a
+reload, the co-occurrence view per respondent — the numbers those of `report.saturation` and
+`report.cooccurrence` on the store."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from coding import service
+from report import cooccurrence as CO
+from survey import store
+from tests.browser.conftest import choose, shot
+from tests.report.test_matrix import build_coded_study
+
+
+@pytest.fixture
+def coded(db_url):
+    engine, guide = build_coded_study(db_url)
+    yield engine, guide
+    engine.dispose()
+
+
+@pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_saturation_and_cooccurrence(coded, server, browser, size, by):
+    from playwright.sync_api import expect
+
+    engine, guide = coded
+    codes, units = service.all_codings(engine)
+    per_resp = CO.cooccurrence(codes, units, store.load_wide(engine, guide), level="respondent")
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/maetning?basis=1&forloeb=1")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("heading", name="Mætning og samforekomst")).to_be_visible()
+    expect(main).to_contain_text("Mætning er ikke nået")
+    expect(main.locator('[data-testid="stPlotlyChart"]')).to_be_visible()
+    grid = main.locator('[data-testid="stDataFrame"]').first
+    expect(grid).to_be_visible()
+    # the base size: 2 → the note about the base (3 codes in the first 2 interviews)
+    box = main.get_by_role("spinbutton", name="Basisstørrelse (interview)")
+    box.scroll_into_view_if_needed()
+    bb = box.bounding_box()
+    assert bb and bb["y"] >= 0 and bb["y"] + bb["height"] <= size[1], bb
+    if by == "mouse":
+        main.locator('[data-testid="stNumberInputStepUp"]').first.click()  # the + step of the first field
+    else:
+        box.focus()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("2")
+        page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"basis=2"))
+    expect(main).to_contain_text("Basis: 3 koder i de første 2 interview")
+    shot(page, f"maetning_{size[0]}")
+    page.reload()  # the URL keeps the setting
+    expect(main.get_by_role("spinbutton", name="Basisstørrelse (interview)")).to_have_value("2")
+    # the co-occurrence view, per respondent
+    radio = main.get_by_role("radiogroup").get_by_text("Samforekomst", exact=True)
+    if by == "mouse":
+        radio.click()
+    else:
+        main.get_by_role("radio", name="Mætning").focus()
+        page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r"vis=samforekomst"))
+    choose(page, "Forekommer sammen i", "samme respondent", by, size)
+    page.wait_for_url(re.compile(r"niveau=respondent"))
+    grid = main.locator('[data-testid="stDataFrame"]').first
+    for r in per_resp.itertuples():
+        expect(grid).to_contain_text(r.navn_a)
+    expect(main).to_contain_text(f"{per_resp.attrs['enheder']} respondenter har mindst én kode")
+    expect(main.locator('[data-testid="stPlotlyChart"]')).to_be_visible()
+    shot(page, f"samforekomst_{size[0]}")
+    page.close()
