@@ -376,6 +376,36 @@ def cmd_samforekomst(args) -> int:
     return _print_report(make, args)
 
 
+def cmd_kodeenighed(args) -> int:
+    """kodeenighed (issue 15): Gwet's AC1, Fleiss' kappa and alpha with 95 % intervals among every coder."""
+    from coding import agreement  # only the commands that use it load it (start-up time)
+    from coding import service as coding_service  # the same reason
+    from report.publication import md_table  # the same reason
+    from report.tables import to_csv  # the same reason
+
+    coders = [c.strip() for c in args.kodere.split(",") if c.strip()] if args.kodere else None
+    try:
+        results = coding_service.agreement_coefficients(_engine(args), coders)
+    except agreement.AgreementError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    if not results:
+        print("Ingen variable er dobbeltkodet endnu (siden Enighed under Kodning).")
+        return 0
+    heads, rows = agreement.coefficients_rows(results)
+    if args.format == "csv":
+        import pandas as pd  # the same reason
+
+        sys.stdout.write(to_csv(pd.DataFrame(rows, columns=heads)))
+        return 0
+    print("## Enighed mellem alle kodere (Gwets AC1, kappa, Krippendorffs alfa)\n")
+    print(md_table(heads, [["" if v is None else v for v in r] for r in rows],
+                   [False, False, True, True] + [True, False] * len(agreement.COEFFICIENTS) + [False]))
+    print("\nEnheder: kodet af mindst to af koderne. 95 %-konfidensintervaller efter Gwets formler (2014); "
+          "alfa er nominal. Cohens kappa for to kodere: siden Enighed.")
+    return 0
+
+
 def cmd_analyse(args) -> int:
     """analyse gem|liste|slet (issue 14): saved analyses, kept with the study (report.saved)."""
     from report import saved  # only the commands that use it load it (start-up time)
@@ -808,6 +838,7 @@ COMMAND_ACTIONS: dict[str, str] = {
     "crosstab": "report",
     "matrix": "report",
     "maetning": "report",
+    "kodeenighed": "coding",
     "samforekomst": "report",
     "analyse gem": "analysis.save",
     "analyse slet": "analysis.save",
@@ -1165,6 +1196,12 @@ def build_parser() -> argparse.ArgumentParser:
     _cuts(co, grouping=False)
     _med_kladder(co)
     co.set_defaults(func=cmd_samforekomst)
+
+    ke = sub.add_parser("kodeenighed", help="enighed mellem alle kodere pr. variabel og temakode: Gwets AC1, Fleiss' kappa og "
+                                            "Krippendorffs alfa med 95 %%-konfidensintervaller")
+    ke.add_argument("--kodere", help="kun disse kodere, adskilt af komma (standard: alle)")
+    ke.add_argument("--format", choices=["csv", "md"], default="md")
+    ke.set_defaults(func=cmd_kodeenighed)
 
     t = sub.add_parser("table", help="en af rapportens tabeller")
     t.add_argument("id", help="3.1, 3.2, oversigt, fig3.1, 4.1, 4.2, fig4, fig7.1–fig7.4, 7.2; kilder (afsnit 6.3, "

@@ -27,6 +27,14 @@ Cohen's kappa comes from `sklearn.metrics.cohen_kappa_score`, Krippendorff's alp
 `krippendorff` package (nominal level; categories mapped to integers, a unit one coder did
 not code is NaN, so only units coded by both are pairable). Undefined values are reported as
 None with the reason, never as a crash or a warning.
+
+Every coder at once (issue 15, `coefficients`): Gwet's AC1, Fleiss' kappa and Krippendorff's
+alpha with 95 % confidence intervals for any number of coders (`coding.reliability`: Gwet's
+formulas, nominal, a missing value where a coder did not code a unit; checked against irrCAC).
+For two coders the pairwise table keeps Cohen's kappa; Fleiss' kappa is the multi-coder kappa
+(Scott's pi for two). Units coded by fewer than two of the coders carry no agreement and are
+left out (``n``). Per variable: each respondent variable and each theme code (``tema:<code>``),
+so per code too.
 """
 from __future__ import annotations
 
@@ -354,6 +362,115 @@ def agreement_summary(s: Session, coder_a: str, coder_b: str,
                       variables_: Optional[Iterable[str]] = None) -> list[Agreement]:
     """One `Agreement` per variable (default: every double-coded variable)."""
     return [agreement(s, v, coder_a, coder_b) for v in (variables_ if variables_ is not None else variables(s))]
+
+
+# --------------------------------------------------------------------------- every coder at once (issue 15)
+
+COEFFICIENTS = (("gwet", "Gwets AC1"), ("fleiss", "Fleiss' kappa"), ("krippendorff", "Krippendorffs alfa"))
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """One agreement coefficient with its 95 % confidence interval (None: undefined, `note` says why)."""
+    name: str
+    value: Optional[float]
+    low: Optional[float]
+    high: Optional[float]
+    se: Optional[float]
+    note: Optional[str] = None
+
+
+@dataclass
+class MultiAgreement:
+    """Agreement among every coder of one variable (see "Every coder at once" above)."""
+    variable: str
+    coders: list[str]
+    n: int                                   # units coded by at least two of the coders
+    n_by_coder: dict[str, int]               # units each coder coded (of every unit, also the others)
+    observed: Optional[float]                # Gwet's pa: the share of agreeing coder pairs
+    coefficients: list[Coefficient]
+    message: Optional[str] = None
+
+
+def _number(x) -> Optional[float]:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) or math.isinf(v) else v
+
+
+def coefficients(s: Session, variable: str, coders_: Optional[Iterable[str]] = None) -> MultiAgreement:
+    """Gwet's AC1, Fleiss' kappa and Krippendorff's alpha with 95 % intervals among `coders_`
+    (default: every coder who coded `variable`) over the units at least two of them coded."""
+    from coding import reliability  # only when agreement is computed (start-up: scipy)
+
+    variable = check_variable(variable)
+    names = [_coder(c) for c in coders_] if coders_ is not None else coders(s)
+    coded = {c: _coded(s, variable, c) for c in dict.fromkeys(names)}
+    coded = {c: v for c, v in coded.items() if v}
+    res = MultiAgreement(variable, sorted(coded), 0, {c: len(v) for c, v in coded.items()}, None, [])
+    if len(coded) < 2:
+        res.message = (f"Mindst to kodere skal have kodet {variable} (har kodet: "
+                       f"{', '.join(sorted(coded)) or 'ingen'}).")
+        return res
+    units = sorted({u for v in coded.values() for u in v}, key=_sort_key)
+    units = [u for u in units if sum(u in v for v in coded.values()) >= 2]
+    res.n = len(units)
+    if not units:
+        res.message = f"Ingen enheder er kodet af mindst to af koderne for {variable}."
+        return res
+    m, used = reliability.counts([[coded[c].get(u) for c in res.coders] for u in units])
+    if len(used) == 1:
+        why = f"{ONE_CATEGORY}: alle kodere har brugt {used[0]!r} for alle {len(units)} enheder"
+        res.observed = 1.0
+        res.coefficients = [Coefficient(label, None, None, None, None, why) for _, label in COEFFICIENTS]
+        return res
+    compute = {"gwet": reliability.gwet_ac1, "fleiss": reliability.fleiss_kappa,
+               "krippendorff": reliability.krippendorff_alpha}
+    for method, label in COEFFICIENTS:
+        est = compute[method](m)
+        if est is None:
+            res.coefficients.append(Coefficient(label, None, None, None, None, "udefineret for disse data"))
+            continue
+        res.coefficients.append(Coefficient(label, _number(est.value), _number(est.low), _number(est.high),
+                                            _number(est.se)))
+        if method == "gwet":
+            res.observed = _number(est.pa)
+    return res
+
+
+def coefficients_rows(results: Iterable[MultiAgreement], label=lambda v: v) -> tuple[list[str], list[list]]:
+    """The table the page and ``brugerblik kodeenighed`` show: (headers, rows) — per variable
+    (`label` names it) the coders, the units, observed agreement and each coefficient with its
+    95 % interval (3 decimals; empty when undefined, the reason in «Note»)."""
+    heads = ["Variabel", "Kodere", "Enheder", "Observeret enighed"]
+    for _, name in COEFFICIENTS:
+        heads += [name, f"{name} 95 %-KI"]
+    heads.append("Note")
+    rows = []
+    for r in results:
+        row = [label(r.variable), ", ".join(r.coders), r.n, None if r.observed is None else round(r.observed, 3)]
+        notes = [r.message] if r.message else []
+        by = {c.name: c for c in r.coefficients}
+        for _, name in COEFFICIENTS:
+            c = by.get(name)
+            if c is None or c.value is None:
+                row += [None, ""]
+                if c is not None and c.note and c.note not in notes:
+                    notes.append(c.note)
+                continue
+            row += [round(c.value, 3), f"{c.low:.3f} til {c.high:.3f}" if c.low is not None else ""]
+        row.append("; ".join(notes))
+        rows.append(row)
+    return heads, rows
+
+
+def coefficients_summary(s: Session, coders_: Optional[Iterable[str]] = None,
+                         variables_: Optional[Iterable[str]] = None) -> list[MultiAgreement]:
+    """`coefficients` per variable (default: every double-coded variable, themes per code)."""
+    names = list(coders_) if coders_ is not None else None
+    return [coefficients(s, v, names) for v in (variables_ if variables_ is not None else variables(s))]
 
 
 # --------------------------------------------------------------------------- settlement

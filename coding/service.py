@@ -285,6 +285,12 @@ def coders(engine: Engine) -> list[str]:
         return ag.coders(s)
 
 
+def agreement_coefficients(engine: Engine, coders: Optional[Iterable[str]] = None) -> list[ag.MultiAgreement]:
+    """Gwet's AC1, kappa and alpha with intervals among every coder, per variable (issue 15)."""
+    with session_scope(engine) as s:
+        return ag.coefficients_summary(s, coders)
+
+
 def agreement_summary(engine: Engine, coder_a: str, coder_b: str) -> list[ag.Agreement]:
     with session_scope(engine) as s:
         return ag.agreement_summary(s, coder_a, coder_b)

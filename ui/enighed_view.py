@@ -203,6 +203,24 @@ def compare_part(names: dict[str, str]) -> None:
     for res in results:
         if res.n:
             disagreement_list(res, names)
+    all_coders_part(names)
+
+
+def all_coders_part(names: dict[str, str]) -> None:
+    """Gwet's AC1, kappa and alpha with 95 % intervals among every coder (issue 15)."""
+    st.markdown("### Alle kodere: Gwets AC1, Fleiss' kappa og alfa med konfidensintervaller")
+    heads, rows = ag.coefficients_rows(service.agreement_coefficients(engine()),
+                                       lambda v: variable_label(v, names))
+    if not rows:
+        return
+    num = {h: st.column_config.NumberColumn(format="%.3f") for h in heads
+           if h in ("Observeret enighed", *[n for _, n in ag.COEFFICIENTS])}
+    st.dataframe(pd.DataFrame(rows, columns=heads), hide_index=True, width="stretch", key="en_multi",
+                 column_config=num)
+    st.caption("Over de enheder, mindst to af koderne har kodet. Gwets AC1, Fleiss' kappa og Krippendorffs alfa "
+               "(nominal) med 95 %-konfidensintervaller efter Gwets formler (2014). Cohens kappa for to kodere står i "
+               "tabellen ovenfor. Samme tal som "
+               "«brugerblik kodeenighed».")
 
 
 # ---------------------------------------------------------------- page

@@ -462,6 +462,15 @@ def test_enighed_blind_coding_kappa_alpha_and_settlement(db, guide):
     assert row["Cohens kappa"] == pytest.approx(round(want.kappa, 3))
     assert row["Krippendorffs alpha"] == pytest.approx(round(want.alpha, 3))
     assert "AMA-02" in texts(at) and "BAS-01" in texts(at)                       # the disagreements
+    # every coder at once (issue 15): Gwet's AC1, kappa and alpha with intervals, as coding.agreement
+    with session_scope(db) as s:
+        multi = ag.coefficients(s, "arketype")
+    ac1 = next(c for c in multi.coefficients if c.name == "Gwets AC1")
+    df = frame(at, "Gwets AC1")
+    row = df[df["Variabel"] == "Arketype"].iloc[0]
+    assert row["Kodere"] == "Forsker A, Forsker B" and row["Enheder"] == 5
+    assert row["Gwets AC1"] == pytest.approx(round(ac1.value, 3))
+    assert row["Gwets AC1 95 %-KI"] == f"{ac1.low:.3f} til {ac1.high:.3f}"
     # settle one disagreement: the final value is stored and written to the respondent's archetype
     at.selectbox(key="en_fin_arketype_respondent_AMA-02").set_value("etniske")
     at.text_input(key="en_note_arketype_respondent_AMA-02").input("Taler om sin baggrund hele vejen.")
