@@ -72,3 +72,43 @@ def test_saturation_and_cooccurrence(coded, server, browser, size, by):
     expect(main.locator('[data-testid="stPlotlyChart"]')).to_be_visible()
     shot(page, f"samforekomst_{size[0]}")
     page.close()
+
+
+@pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_every_coder_agreement_on_the_enighed_page(db_url, server, browser, size, by):
+    """Three coders on a theme: «Alle kodere» shows Gwet's AC1 with its interval as the store gives it."""
+    from playwright.sync_api import expect
+
+    from coding import agreement as ag
+    from survey.db import make_engine, session_scope
+    from survey.demo import load_demo
+    from survey.guide import load_guide
+
+    engine = make_engine(db_url)
+    load_demo(engine, load_guide())
+    values = {"A": "1111110000", "B": "1111001000", "C": "1111100000"}
+    with session_scope(engine) as s:
+        for coder, vs in values.items():
+            for i, v in enumerate(vs):
+                ag.record(s, coder, ag.Unit("segment", str(i + 1)), "tema:struktur", v)
+        want = next(c for c in ag.coefficients(s, "tema:struktur").coefficients if c.name == "Gwets AC1")
+    engine.dispose()
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/enighed")
+    main = page.locator('[data-testid="stMain"]')
+    toggle = main.get_by_role("switch", name=re.compile("Vis sammenligningen"))
+    toggle.scroll_into_view_if_needed()
+    if by == "mouse":
+        main.get_by_text(re.compile("Vis sammenligningen")).click()
+    else:
+        toggle.focus()
+        page.keyboard.press("Space")
+    heading = main.get_by_role("heading", name=re.compile("Alle kodere"))
+    expect(heading).to_be_visible()
+    heading.scroll_into_view_if_needed()
+    grid = main.locator('[data-testid="stDataFrame"]').last
+    expect(grid).to_contain_text("A, B, C")
+    expect(grid).to_contain_text(f"{want.low:.3f} til {want.high:.3f}")
+    shot(page, f"enighed_alle_{size[0]}")
+    page.close()
