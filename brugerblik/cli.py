@@ -376,6 +376,31 @@ def cmd_samforekomst(args) -> int:
     return _print_report(make, args)
 
 
+def cmd_ordfrekvens(args) -> int:
+    """ordfrekvens (issue 15): the respondents' most frequent words (lemmas, no stop words)."""
+    from coding import service as coding_service  # only the commands that use it load it (start-up time)
+    from report import wordfreq  # the same reason
+    from report.population import population  # the same reason
+
+    def make() -> str:
+        args.report_data = _data(args)
+        g = _guide(args)
+        name = ""
+        if args.kode:
+            name = coding_service.code_name(_engine(args), args.kode)
+        texts = coding_service.respondent_texts(_engine(args), args.kode, g)
+        text = wordfreq.render_word_frequency(texts, args.report_data.wide, g, args.format, by=args.efter_attribut,
+                                              top=args.top, code_name=name, group=args.group,
+                                              site_type=args.site_type, cuts=_cuts_of(args))
+        if getattr(args, "figur", None):
+            pop = population(args.report_data.wide, args.group or None, args.site_type or None, _cuts_of(args))
+            t = wordfreq.word_frequency(texts, pop, g, top=args.top)
+            _figure_out(args, wordfreq.figure_word_frequency(t, title=f"Hyppigste ord{f' i «{name}»' if name else ''}"))
+        return text
+
+    return _print_report(make, args)
+
+
 def cmd_kodeenighed(args) -> int:
     """kodeenighed (issue 15): Gwet's AC1, Fleiss' kappa and alpha with 95 % intervals among every coder."""
     from coding import agreement  # only the commands that use it load it (start-up time)
@@ -839,6 +864,7 @@ COMMAND_ACTIONS: dict[str, str] = {
     "matrix": "report",
     "maetning": "report",
     "kodeenighed": "coding",
+    "ordfrekvens": "report",
     "samforekomst": "report",
     "analyse gem": "analysis.save",
     "analyse slet": "analysis.save",
@@ -1196,6 +1222,20 @@ def build_parser() -> argparse.ArgumentParser:
     _cuts(co, grouping=False)
     _med_kladder(co)
     co.set_defaults(func=cmd_samforekomst)
+
+    of = sub.add_parser("ordfrekvens", help="ordfrekvens: respondenternes hyppigste ord (danske lemmaer uden stopord), "
+                                            "i alt, efter en egenskab eller inden for en kode")
+    of.add_argument("--efter", dest="efter_attribut", help="én rangordning pr. værdi af en kodet variabel (fx "
+                                                           "brugergruppe, site_type)")
+    of.add_argument("--kode", help="kun segmenter og citater med denne kode (nøgle eller navn) eller en kode under den")
+    of.add_argument("--top", type=int, default=20, help="så mange ord pr. rangordning (standard 20)")
+    of.add_argument("--figur", help="skriv også søjlediagrammet (i alt) til FIL (.png, .svg eller .html)")
+    of.add_argument("--format", choices=["csv", "md"], default="md")
+    of.add_argument("--group", help="kun én brugergruppe (kode)")
+    of.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    _cuts(of, grouping=False)
+    _med_kladder(of)
+    of.set_defaults(func=cmd_ordfrekvens)
 
     ke = sub.add_parser("kodeenighed", help="enighed mellem alle kodere pr. variabel og temakode: Gwets AC1, Fleiss' kappa og "
                                             "Krippendorffs alfa med 95 %%-konfidensintervaller")

@@ -177,6 +177,34 @@ def all_codings(engine: Engine) -> tuple[list[tuple[str, str]], list[tuple[str, 
         return [(c.key, c.name) for c, _ in cb.tree(s)], tr.all_codings(s)
 
 
+def code_name(engine: Engine, code: str) -> str:
+    """The name of a code given by key or name (`coding.transcripts.resolve_codes`; CodebookError)."""
+    with session_scope(engine) as s:
+        return tr.resolve_codes(s, code)[0].name
+
+
+def respondent_texts(engine: Engine, code: Optional[str] = None, guide=None) -> list[tuple[str, str]]:
+    """Word frequency's input (issue 15, `report.wordfreq`): (respondent id, text) of what the
+    respondents said (`coding.transcripts.respondent_texts`; `code`: only what is coded with it),
+    with every span the study's anonymiser would mask cut out, so no name, CPR number, phone
+    number, address or place is ever counted or shown as a word."""
+    from coding.deidentify import study_anonymiser  # only word frequency needs the anonymiser here
+
+    with session_scope(engine) as s:
+        c = tr.resolve_codes(s, code)[0] if code else None
+        found = tr.respondent_texts(s, c)
+        anon = study_anonymiser(s, guide)
+    out = []
+    for rid, text in found:
+        parts, at = [], 0
+        for sp in anon.spans(text):
+            parts.append(text[at:sp.start])
+            at = sp.end
+        parts.append(text[at:])
+        out.append((rid, " ".join(parts)))
+    return out
+
+
 def segments_for(engine: Engine, transcript_id: int) -> list[tr.SegmentView]:
     with session_scope(engine) as s:
         return tr.segments_for(s, transcript_id)

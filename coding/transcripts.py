@@ -892,6 +892,24 @@ def all_codings(s: Session) -> list[tuple[str, str, int, str]]:
     return sorted(units)
 
 
+def respondent_texts(s: Session, code: Optional[CodeLike] = None) -> list[tuple[str, str]]:
+    """What the respondents said (issue 15: word frequency): (respondent id, text) of every
+    transcript segment that is the respondent's turn (speaker ``B``, or not marked) and of every
+    quote; with `code`, only the segments and quotes coded with it or a code below it."""
+    if code is not None:
+        _rows, units = coded_units(s, code)
+        seen = sorted({(k, i) for _, k, i, _ in units})
+        return [(rid, text) for _, _, rid, text in unit_texts(s, seen)]
+    seg = s.execute(select(Interview.respondent_id, Segment.text)
+                    .join(Transcript, Transcript.id == Segment.transcript_id)
+                    .join(Interview, Interview.id == Transcript.interview_id)
+                    .where(Segment.speaker.in_(("B", "")))
+                    .order_by(Segment.transcript_id, Segment.idx)).all()
+    quo = s.execute(select(Interview.respondent_id, Quote.text).join(Interview, Interview.id == Quote.interview_id)
+                    .order_by(Quote.id)).all()
+    return [(rid, text) for rid, text in [*seg, *quo] if text]
+
+
 def unit_texts(s: Session, units: Sequence[tuple[str, int]]) -> list[tuple[str, int, str, str]]:
     """The texts of coded units ((``segment`` | ``quote``, id) as `coded_units` gives them): (kind,
     id, respondent, text) in the order asked; a unit that no longer exists is left out."""

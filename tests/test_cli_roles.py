@@ -41,7 +41,7 @@ ROWS = [["AMA-90", "Amadeus", "vaerested", "mand", "45", "Fællesskabet", "ja", 
 
 BOOT = {"demo --if-empty", "user demo-admin"}  # no login needed: no-ops on a store with users
 EVERYONE = {"guide check"} | BOOT
-REPORTS = {"table", "kvalitetskort", "figure", "report", "crosstab", "matrix", "maetning", "samforekomst", "analyse gem", "analyse slet", "analyse liste"}
+REPORTS = {"table", "kvalitetskort", "figure", "report", "crosstab", "matrix", "maetning", "samforekomst", "ordfrekvens", "analyse gem", "analyse slet", "analyse liste"}
 ANON_EXPORTS = {"export raw", "export spss", "export stata", "export r", "export qdpx"}
 RAW_EXPORTS = {"export raw --umaskeret", "export spss --umaskeret", "export stata --umaskeret", "export r --umaskeret",
                "export qdpx --umaskeret"}
@@ -178,6 +178,7 @@ def invocation(key: str, team: dict, out: Path) -> list[str]:
         "matrix": ["matrix", "rolletest", "gender"],
         "maetning": ["maetning", "--format", "csv"],
         "samforekomst": ["samforekomst", "--format", "csv"],
+        "ordfrekvens": ["ordfrekvens", "--format", "csv"],
         "analyse gem": ["analyse", "gem", f"gem {next(_counter)}", "--krydstabel", "gender", "aktiveret"],
         "analyse slet": ["analyse", "slet", _analysis(team)] if key == "analyse slet" else [],
         "analyse liste": ["analyse", "liste"],

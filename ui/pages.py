@@ -67,8 +67,8 @@ def matrix() -> None:
     main()
 
 
-def maetning() -> None:
-    """Mætning og samforekomst: saturation and code co-occurrence (issue 15)."""
+def analyser() -> None:
+    """Analyser: saturation, code co-occurrence and word frequency (issue 15)."""
     from ui.queries_view import main  # imported when the page is opened (start-up time)
     main()
 
@@ -123,7 +123,7 @@ PAGE_SPECS: tuple[PageSpec, ...] = (
     PageSpec("Kodning", citatbank, "Citatbank", ":material/format_quote:", "citatbank", "coding"),
     PageSpec("Kodning", enighed, "Enighed", ":material/join_inner:", "enighed", "coding"),
     PageSpec("Kodning", matrix, "Matrix", ":material/grid_on:", "matrix", "coding"),
-    PageSpec("Kodning", maetning, "Mætning og samforekomst", ":material/hub:", "maetning", "coding"),
+    PageSpec("Kodning", analyser, "Analyser", ":material/hub:", "analyser", "coding"),
     # issue 7: every source about one respondent side by side, Bilag C's reasons (raw answers: researchers)
     PageSpec("Kodning", kilder, "Kilder", ":material/compare_arrows:", "kilder", "coding"),
     # side by side with the original text: raw, identifiable text, so researchers only

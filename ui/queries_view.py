@@ -1,10 +1,11 @@
-"""The Mætning page (issue 15): saturation — new codes per interview, Guest, Namey & Chen's base,
-run and threshold, the curve with the point where the threshold is met — and code
-co-occurrence as a table and a network. The rules are `report.saturation` and
-`report.cooccurrence` (the same numbers as ``brugerblik maetning`` and ``brugerblik
-samforekomst``); the codings come from `coding.service`, the respondents (completed interviews)
-from `report.data` via the Rapport page's cache. The settings are kept in the URL, so a reload
-shows the same analysis.
+"""The Analyser page (issue 15): saturation — new codes per interview, Guest, Namey & Chen's base,
+run and threshold, the curve with the point where the threshold is met —, code co-occurrence as a
+table and a network, and word frequency (lemmas without stop words) overall, by an attribute or
+within a code. The rules are `report.saturation`, `report.cooccurrence` and `report.wordfreq`
+(the same numbers as ``brugerblik maetning``, ``samforekomst`` and ``ordfrekvens``); the codings
+and texts come from `coding.service`, the respondents (completed interviews) from `report.data`
+via the Rapport page's cache. The settings are kept in the URL, so a reload shows the same
+analysis.
 """
 from __future__ import annotations
 
@@ -14,20 +15,26 @@ import streamlit as st
 from coding import service
 from report import cooccurrence as CO
 from report import saturation as SA
+from report import wordfreq as WF
+from report.crosstab import crosstab_variables
+from report.publication import I_ALT, value_label
 from report.errors import TableError
-from ui.common import engine, md, require_page
+from ui.common import engine, guide, md, require_page
 from ui.report_cache import current_wide
-from ui.workbench import setup_page
+from ui.workbench import codebook_entries, setup_page
 
 K_VIEW, K_BASE, K_RUN, K_THR, K_LEVEL, K_MIN = "q_view", "q_basis", "q_forloeb", "q_taerskel", "q_niveau", "q_mindst"
-VIEWS = {"maetning": "Mætning", "samforekomst": "Samforekomst"}
-PARAMS = {K_VIEW: "vis", K_BASE: "basis", K_RUN: "forloeb", K_THR: "taerskel", K_LEVEL: "niveau", K_MIN: "mindst"}
+K_BY, K_CODE, K_TOP = "q_efter", "q_kode", "q_top"
+VIEWS = {"maetning": "Mætning", "samforekomst": "Samforekomst", "ordfrekvens": "Ordfrekvens"}
+PARAMS = {K_VIEW: "vis", K_BASE: "basis", K_RUN: "forloeb", K_THR: "taerskel", K_LEVEL: "niveau", K_MIN: "mindst",
+          K_BY: "efter", K_CODE: "kode", K_TOP: "top"}
 DEFAULTS = {K_VIEW: "maetning", K_BASE: SA.DEFAULT.basis, K_RUN: SA.DEFAULT.forloeb,
-            K_THR: round(SA.DEFAULT.taerskel * 100), K_LEVEL: "segment", K_MIN: 1}
+            K_THR: round(SA.DEFAULT.taerskel * 100), K_LEVEL: "segment", K_MIN: 1, K_BY: "", K_CODE: "", K_TOP: 20}
 
 
-def _from_url() -> None:
-    """Each setting from the URL on a fresh session (an unknown or bad value: the default)."""
+def _from_url(choices: dict[str, list[str]]) -> None:
+    """Each setting from the URL on a fresh session (an unknown or bad value: the default);
+    `choices`: the allowed values of the text settings."""
     for key, param in PARAMS.items():
         if key in st.session_state:
             continue
@@ -37,9 +44,9 @@ def _from_url() -> None:
                 value = int(raw) if raw is not None else default
             except ValueError:
                 value = default
-            st.session_state[key] = value if 0 <= value <= 1000 else default
+            st.session_state[key] = value if 0 <= value <= (WF.TOP_MAX if key == K_TOP else 1000) else default
         else:
-            allowed = VIEWS if key == K_VIEW else CO.LEVELS
+            allowed = choices.get(key, [])
             st.session_state[key] = raw if raw in allowed else default
 
 
@@ -99,10 +106,48 @@ def _cooccurrence(codes, units, wide) -> None:
     st.plotly_chart(CO.figure_cooccurrence(t), key="q_co_fig", config={"displaylogo": False})
 
 
+def _word_frequency(wide, g, names: dict[str, str], attrs: list[str]) -> None:
+    c1, c2, c3 = st.columns([2, 2, 1])
+    by = c1.selectbox("Én rangordning pr. værdi af", ["", *attrs], key=K_BY,
+                      format_func=lambda c: "(ingen: alle respondenter)" if not c else
+                      (g.item(c).label if c in g.items else c))
+    code = c2.selectbox("Kun tekst kodet med", ["", *names], key=K_CODE,
+                        format_func=lambda k: "(alle replikker og citater)" if not k else names[k])
+    top = c3.number_input("Antal ord", min_value=1, max_value=WF.TOP_MAX, step=1, key=K_TOP)
+    _to_url()
+    texts = service.respondent_texts(engine(), code or None, g)
+    try:
+        t = WF.word_frequency(texts, wide, g, by=by or None, top=int(top))
+    except TableError as e:
+        st.error(md(str(e)))
+        return
+    if t.empty:
+        st.info("Ingen ord at tælle: ingen transskriptioner eller citater" + (" med koden." if code else "."))
+        return
+    groups = t.attrs["grupper"]
+    table = {}
+    for v in groups:
+        part = t[t["gruppe"] == v]
+        label = "I alt" if v == I_ALT else value_label(g, by, v)
+        table[label] = [f"{w} ({n})" for w, n in zip(part["lemma"], part["antal"])]
+    longest = max(len(x) for x in table.values())
+    st.dataframe(pd.DataFrame({"Nr.": range(1, longest + 1),
+                               **{k: v + [""] * (longest - len(v)) for k, v in table.items()}}),
+                 hide_index=True, width="stretch", key="q_wf_table")
+    st.caption(f"Lemma (antal forekomster). {t.attrs['tekster']} respondentreplikker og citater fra "
+               f"{t.attrs['respondenter']} respondenter; navne, CPR-numre, telefonnumre, adresser og steder er fjernet "
+               "før optællingen, og stopord (spaCys danske liste) tælles ikke.")
+    st.plotly_chart(WF.figure_word_frequency(t, title=f"Hyppigste ord{f' i «{names[code]}»' if code else ''}"),
+                    key="q_wf_fig", config={"displaylogo": False})
+
+
 def main() -> None:
     require_page("coding")
-    setup_page("Mætning og samforekomst")
-    _from_url()
+    setup_page("Analyser")
+    g = guide()
+    names = {e.key: e.name for e in codebook_entries()}
+    attrs = crosstab_variables(g)
+    _from_url({K_VIEW: list(VIEWS), K_LEVEL: list(CO.LEVELS), K_BY: attrs, K_CODE: list(names)})
     view = st.radio("Vis", list(VIEWS), key=K_VIEW, format_func=VIEWS.get, horizontal=True,
                     label_visibility="collapsed")
     wide = current_wide()  # cached with the Rapport page's: one read of the store
@@ -111,5 +156,7 @@ def main() -> None:
                   "transskriptioner og citater med deres koder, som de er sat."))
     if view == "samforekomst":
         _cooccurrence(codes, units, wide)
+    elif view == "ordfrekvens":
+        _word_frequency(wide, g, names, attrs)
     else:
         _saturation(units, wide)

@@ -40,7 +40,7 @@ ALL_TITLES = [s.title for s in access.PAGE_SPECS]
 EXPECTED_MENU = {
     "interviewer": ["Start og fortsæt", "Interview"],
     "researcher": ["Start og fortsæt", "Interview", "Kodning", "Kodebog", "Transskriptioner", "Citatbank", "Enighed", "Matrix",
-                   "Mætning og samforekomst",
+                   "Analyser",
                    "Kilder", "Anonymisering", "Rapport", "Historik"],
     "report_writer": ["Rapport"],
     "admin": ["Brugere og steder", "Historik"],

@@ -1,4 +1,4 @@
-"""Issue 15, the «Mætning og samforekomst» page in Debian's Chromium at 1280×720 by mouse and at
+"""Issue 15, the «Analyser» page in Debian's Chromium at 1280×720 by mouse and at
 1024×768 by keyboard: the saturation table and curve, a setting changed and kept in the URL over a
 reload, the co-occurrence view per respondent — the numbers those of `report.saturation` and
 `report.cooccurrence` on the store."""
@@ -31,9 +31,9 @@ def test_saturation_and_cooccurrence(coded, server, browser, size, by):
     per_resp = CO.cooccurrence(codes, units, store.load_wide(engine, guide), level="respondent")
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.set_default_timeout(30000)
-    page.goto(f"http://127.0.0.1:{server.port}/maetning?basis=1&forloeb=1")
+    page.goto(f"http://127.0.0.1:{server.port}/analyser?basis=1&forloeb=1")
     main = page.locator('[data-testid="stMain"]')
-    expect(main.get_by_role("heading", name="Mætning og samforekomst")).to_be_visible()
+    expect(main.get_by_role("heading", name="Analyser")).to_be_visible()
     expect(main).to_contain_text("Mætning er ikke nået")
     expect(main.locator('[data-testid="stPlotlyChart"]')).to_be_visible()
     grid = main.locator('[data-testid="stDataFrame"]').first
@@ -71,6 +71,19 @@ def test_saturation_and_cooccurrence(coded, server, browser, size, by):
     expect(main).to_contain_text(f"{per_resp.attrs['enheder']} respondenter har mindst én kode")
     expect(main.locator('[data-testid="stPlotlyChart"]')).to_be_visible()
     shot(page, f"samforekomst_{size[0]}")
+    # word frequency by site type
+    if by == "mouse":
+        main.get_by_role("radiogroup").get_by_text("Ordfrekvens", exact=True).click()
+    else:
+        main.get_by_role("radio", name="Samforekomst").focus()
+        page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r"vis=ordfrekvens"))
+    choose(page, "Én rangordning pr. værdi af", "Type af sted", by, size)
+    page.wait_for_url(re.compile(r"efter=site_type"))
+    expect(main).to_contain_text("respondentreplikker og citater")
+    grid = main.locator('[data-testid="stDataFrame"]').filter(has_text="Værested")
+    expect(grid).to_contain_text("personale (2)")  # AMA-01's turn and the quote made from it
+    shot(page, f"ordfrekvens_{size[0]}")
     page.close()
 
 

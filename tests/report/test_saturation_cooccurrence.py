@@ -173,3 +173,53 @@ def test_cli_maetning_and_samforekomst(url, tmp_path, capsys):
     assert "Ingen to koder forekommer sammen" in out.out and png.read_bytes()[:4] == b"\x89PNG"
     assert main(["--db", url, "samforekomst", "--figur", str(tmp_path / "x.gif")]) == 1
     assert "Ukendt filtype" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- word frequency
+
+def test_word_frequency_hand_counted():
+    from report import wordfreq as WF
+    from survey.guide import load_guide
+
+    g = load_guide()
+    texts = [("R1", "Jeg elsker hverdagen og hverdage med rytme"), ("R2", "Hverdagen er HÅRD, 3 gange. Rytmen!"),
+             ("UDENFOR", "hverdagen hverdagen hverdagen")]  # outside the population: not counted
+    pop = pd.DataFrame({"respondent_id": ["R1", "R2"], "site_type": ["vaerested", "boform"]})
+    t = WF.word_frequency(texts, pop, g, top=3)
+    # lemmas, no stop words (jeg, og, med, er), no numbers: hverdag 2 + 1, rytme 1 + 1, then by name
+    assert [(r.lemma, r.antal, r.respondenter) for r in t.itertuples()] == [
+        ("hverdag", 3, 2), ("rytme", 2, 2), ("elske", 1, 1)]
+    t = WF.word_frequency(texts, pop, g, by="site_type", top=2)
+    got = {v: [(r.lemma, r.antal) for r in t[t["gruppe"] == v].itertuples()] for v in t.attrs["grupper"]}
+    assert got == {"boform": [("gang", 1), ("hverdag", 1)], "vaerested": [("hverdag", 2), ("elske", 1)],
+                   "i_alt": [("hverdag", 3), ("rytme", 2)]}
+    with pytest.raises(TableError, match="Antal ord"):
+        WF.word_frequency(texts, pop, g, top=0)
+    fig = WF.figure_word_frequency(WF.word_frequency(texts, pop, g, top=3))
+    assert fig.layout.meta["ord"] == ["hverdag", "rytme", "elske"]
+
+
+def test_cli_ordfrekvens_masks_names_and_follows_a_code(url, tmp_path, capsys):
+    from survey.db import make_engine, session_scope
+    from survey.models import Quote
+    from survey import store
+
+    e = make_engine(url)
+    with session_scope(e) as s:  # a quote naming a person: the name is never counted or shown
+        iv = store.interview_by_respondent(s, "AMA-01")
+        s.add(Quote(interview_id=iv.id, item_code="hverdag", text="Fatima Zahra Hansen ringer hver dag til Ahmed."))
+    e.dispose()
+    assert main(["--db", url, "ordfrekvens", "--top", "50", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    words = {r["lemma"]: int(r["antal"]) for r in rows if r["gruppe"] == "i_alt"}
+    assert words["dag"] == 4 and words["ringe"] == 1
+    assert not {"fatima", "zahra", "hansen", "ahmed"} & set(words)
+    assert main(["--db", url, "ordfrekvens", "--kode", "t_kontakt", "--efter", "site_type", "--top", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "Ordfrekvens i «Kontakt»" in out and "| Nr. | Boform | Værested" in out.replace("  ", " ")
+    png = tmp_path / "o.png"
+    assert main(["--db", url, "ordfrekvens", "--figur", str(png)]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+    assert main(["--db", url, "ordfrekvens", "--efter", "hverdag"]) == 1  # free text: no attribute
+    assert "hverdag" in capsys.readouterr().err
