@@ -23,6 +23,11 @@ Allowed types, by the file name's extension:
   own paragraph and ends the current speaker's turn), emphasis ``**x**``/``*x*``/``__x__``/``_x_``,
   inline code, links ``[tekst](url)`` → ``tekst``, images, block-quote ``>`` and list markers,
   horizontal rules, HTML comments and a leading YAML front matter block;
+* ``.vtt`` / ``.srt`` (issue 15) — subtitle files as offline transcription tools write them,
+  read as .txt and parsed with webvtt-py / pysrt: one paragraph per cue, stored as
+  «[start --> end] label: text», so each segment keeps its speaker and times. A WebVTT voice is a
+  label only when it is a role word or a numbered speaker; any other voice (likely a name) is
+  dropped. A file no parser accepts, or with no cue, is refused;
 * ``.docx`` — the body's paragraphs (and table rows) in document order via python-docx, each
   paragraph a paragraph of the transcript; a table row whose first cell is just a speaker label
   becomes ``label: rest``. Before python-docx sees it, the archive is checked against
@@ -53,8 +58,14 @@ before it):
 * respondent ``B``: ``B``, ``Bruger``, ``Brugeren``, ``Borger``, ``R``, ``Resp``,
   ``Respondent``, ``IP`` (interviewperson), ``Interviewperson``, ``Informant``
 
-(see `SPEAKER_LABELS`). The label (and time stamp) is not part of the segment text; the raw
-label as written is kept in `Segment.label`. A turn continues over the following lines until
+(see `SPEAKER_LABELS`), or a speaker numbered by a transcription tool — ``S01``, ``SPEAKER_00``,
+``Speaker 1``, ``Taler 1`` (noScribe, aTrain) — whose role is not known (speaker ``''``). The label
+(and time stamp) is not part of the segment text; the raw label as written is kept in
+`Segment.label`. Times (issue 15): a time stamp before the label, or a bracketed one alone at the
+start of a line («[00:01:30] …», which starts a new paragraph of the same turn), is the
+segment's `Segment.t_start` in seconds; a range «[a --> b]» also gives `t_end`, otherwise a timed
+segment ends where the next timed one starts. A time of day in running text ("10:30 kom jeg")
+is no time stamp. A turn continues over the following lines until
 the next label line. A turn of several paragraphs (blank-line separated) gives one segment per
 paragraph, all with the turn's speaker. Text before the first label, and every paragraph of a
 text without labels, is a segment with speaker ``''`` (unknown).
@@ -117,7 +128,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_CHARS = 5_000_000
 MAX_MEMO = 20_000
 MAX_DOCX_ELEMENTS = 1_000_000  # XML elements in a .docx (see _check_docx)
-ALLOWED_TYPES = (".txt", ".md", ".docx")
+ALLOWED_TYPES = (".txt", ".md", ".docx", ".vtt", ".srt")
 SPEAKERS = {"I": "Interviewer", "B": "Bruger", "": "Ukendt"}
 # label as written (lower case, without number) -> speaker
 SPEAKER_LABELS: dict[str, str] = {
@@ -161,10 +172,25 @@ class SegmentView:
     start: int
     end: int
     codes: tuple[CodingView, ...] = ()
+    t_start: Optional[float] = None  # seconds into the recording (a timed transcript), else None
+    t_end: Optional[float] = None
 
     @property
     def code_keys(self) -> list[str]:
         return [c.key for c in self.codes]
+
+    @property
+    def time_text(self) -> str:
+        """«00:01:02–00:01:09» (or «00:01:02», or '' without times)."""
+        if self.t_start is None:
+            return ""
+        return clock_text(self.t_start) + (f"–{clock_text(self.t_end)}" if self.t_end is not None else "")
+
+
+def clock_text(seconds: float) -> str:
+    """hh:mm:ss of a time in seconds (rounded down to the second)."""
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 SUGGEST_SCOPES = {"bruger": "Brugerens tale", "alle": "Al tale (også intervieweren)"}
@@ -437,6 +463,8 @@ def read_transcript(data: bytes, filename: str) -> tuple[str, str, list[int]]:
         raw = _decode(data, name).replace(SECTION_MARK, "")
         if fmt == "md":
             raw = _strip_markdown(raw)
+        elif fmt in ("vtt", "srt"):
+            raw = _subtitle_text(raw, fmt, name)
     marked = normalise_text(raw)
     text, sections = _take_section_marks(marked)
     if not text.strip():
@@ -462,19 +490,47 @@ def _take_section_marks(marked: str) -> tuple[str, list[int]]:
 # --------------------------------------------------------------------------- splitting
 
 _LABEL_WORDS = "|".join(sorted(SPEAKER_LABELS, key=len, reverse=True))
-_TIME = r"(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\)?\]?[ \t]*)"
-_LABEL_RE = re.compile(rf"^[ \t]*{_TIME}?(?P<label>(?P<word>{_LABEL_WORDS})(?:[ \t]?\d{{1,2}})?)[ \t]*:[ \t]*",
-                       re.IGNORECASE)
+# a time stamp: [00:12:03], (12:03), 00:12:03.250, or a range [00:00:01.000 --> 00:00:04.500]
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_RANGE = rf"(?P<t0>{_TS})(?:[ \t]*(?:-->|–|-)[ \t]*(?P<t1>{_TS}))?"
+_TIME = rf"(?:\[?\(?{_RANGE}\)?\]?[ \t]*)"
+# speakers numbered by a transcription tool (noScribe "S01", aTrain/WhisperX "SPEAKER_00",
+# "Speaker 1", "Taler 1"): a turn of a speaker whose role is not known ('')
+_GENERIC = r"(?:SPEAKER_|Speaker[ \t]?|Taler[ \t]?|S)\d{1,2}"
+_LABEL_RE = re.compile(rf"^[ \t]*{_TIME}?(?P<label>(?P<word>{_LABEL_WORDS})(?:[ \t]?\d{{1,2}})?|{_GENERIC})[ \t]*:"
+                       rf"[ \t]*", re.IGNORECASE)
+# a line that starts with a time stamp in brackets and no speaker label: a new timed paragraph
+_TIMED_RE = re.compile(rf"^[ \t]*[\[(]{_RANGE}[\])][ \t]*")
 _LABEL_ONLY = re.compile(rf"^(?:{_LABEL_WORDS})(?:[ \t]?\d{{1,2}})?[ \t]*:?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Piece:
-    """A segment before it is stored: speaker, raw label, [start, end) into the text."""
+    """A segment before it is stored: speaker, raw label, [start, end) into the text, and where
+    it is in the recording (seconds; None when the text has no time stamp for it)."""
     speaker: str
     label: str
     start: int
     end: int
+    t_start: Optional[float] = None
+    t_end: Optional[float] = None
+
+
+def seconds(stamp: Optional[str]) -> Optional[float]:
+    """Seconds of a time stamp ("00:12:03", "12:03", "00:00:01,250"); None if none or impossible."""
+    if not stamp:
+        return None
+    parts = stamp.replace(",", ".").split(":")
+    try:
+        nums = [float(x) for x in parts]
+    except ValueError:
+        return None
+    if len(nums) == 2:
+        nums.insert(0, 0.0)
+    h, m, sec = nums
+    if m >= 60 or sec >= 60:
+        return None
+    return round(h * 3600 + m * 60 + sec, 3)
 
 
 def split_segments(text: str, section_starts: Iterable[int] = ()) -> list[Piece]:
@@ -488,9 +544,11 @@ def split_segments(text: str, section_starts: Iterable[int] = ()) -> list[Piece]
     speaker, label = "", ""
     para_start: Optional[int] = None  # start of the current paragraph piece's text
     para_end = 0
+    t0: Optional[float] = None  # the current paragraph's time stamp (and end, if it gave one)
+    t1: Optional[float] = None
 
     def close() -> None:
-        nonlocal para_start
+        nonlocal para_start, t0, t1
         if para_start is not None:
             s, e = para_start, para_end
             while s < e and text[s].isspace():
@@ -498,8 +556,9 @@ def split_segments(text: str, section_starts: Iterable[int] = ()) -> list[Piece]
             while e > s and text[e - 1].isspace():
                 e -= 1
             if e > s:
-                pieces.append(Piece(speaker, label, s, e))
+                pieces.append(Piece(speaker, label, s, e, t0, t1))
         para_start = None
+        t0 = t1 = None
 
     pos = 0
     n = len(text)
@@ -511,6 +570,7 @@ def split_segments(text: str, section_starts: Iterable[int] = ()) -> list[Piece]
             close()  # blank line: paragraph break, the turn goes on
         else:
             m = _LABEL_RE.match(line)
+            timed = None if m else _TIMED_RE.match(line)
             if pos in sections:
                 close()
                 speaker, label = "", ""
@@ -518,8 +578,13 @@ def split_segments(text: str, section_starts: Iterable[int] = ()) -> list[Piece]
             elif m:
                 close()
                 label = m.group("label")
-                speaker = SPEAKER_LABELS[m.group("word").lower()]
+                speaker = SPEAKER_LABELS[m.group("word").lower()] if m.group("word") else ""
+                t0, t1 = seconds(m.group("t0")), seconds(m.group("t1"))
                 para_start = pos + m.end()
+            elif timed:  # a time stamp without a label: a new paragraph of the same turn
+                close()
+                t0, t1 = seconds(timed.group("t0")), seconds(timed.group("t1"))
+                para_start = pos + timed.end()
             elif para_start is None:
                 para_start = pos
             para_end = line_end
@@ -527,7 +592,65 @@ def split_segments(text: str, section_starts: Iterable[int] = ()) -> list[Piece]
             break
         pos = nl + 1
     close()
-    return pieces
+    return _end_times(pieces)
+
+
+def _end_times(pieces: list[Piece]) -> list[Piece]:
+    """A timed piece without an end ends where the next timed piece starts (if that is later)."""
+    out = list(pieces)
+    nxt: Optional[float] = None
+    for i in range(len(out) - 1, -1, -1):
+        p = out[i]
+        if p.t_start is not None:
+            if p.t_end is None and nxt is not None and nxt >= p.t_start:
+                out[i] = Piece(p.speaker, p.label, p.start, p.end, p.t_start, nxt)
+            nxt = p.t_start
+    return out
+
+
+def _voice_label(voice: Optional[str]) -> str:
+    """A WebVTT voice as a speaker label: a known role word or a numbered speaker ("Speaker 1");
+    any other voice — most likely a person's name — is left out, never stored."""
+    v = " ".join((voice or "").split())
+    if not v:
+        return ""
+    if re.fullmatch(rf"(?:{_LABEL_WORDS})(?:[ \t]?\d{{1,2}})?|{_GENERIC}", v, re.IGNORECASE):
+        return v
+    return ""
+
+
+def _subtitle_text(raw: str, fmt: str, name: str) -> str:
+    """A WebVTT or SRT file as transcript text: one paragraph per cue, «[start --> end] label:
+    text», so the splitting keeps each cue's times and speaker. Parsed with webvtt-py / pysrt."""
+    cues: list[tuple[str, str, str, str]] = []  # (start, end, label, text)
+    if fmt == "vtt":
+        import webvtt  # only a WebVTT import needs it (start-up time)
+
+        try:
+            captions = list(webvtt.from_buffer(io.StringIO(raw)))
+        except Exception as e:  # webvtt-py's own errors (MalformedFileError, MalformedCaptionError …)
+            raise TranscriptError(f"Filen {name!r} er ikke en gyldig WebVTT-fil ({type(e).__name__}). "
+                                  "Eksportér den igen fra transskriptionsprogrammet.") from None
+        for c in captions:
+            cues.append((c.start, c.end, _voice_label(getattr(c, "voice", None)), c.text))
+    else:
+        import pysrt  # only an SRT import needs it (start-up time)
+
+        try:
+            items = pysrt.from_string(raw, error_handling=pysrt.ERROR_RAISE)
+        except Exception as e:  # pysrt.Error and the value errors of a broken time line
+            raise TranscriptError(f"Filen {name!r} er ikke en gyldig SRT-fil ({type(e).__name__}). "
+                                  "Eksportér den igen fra transskriptionsprogrammet.") from None
+        for it in items:
+            cues.append((str(it.start), str(it.end), "", it.text_without_tags))
+    if not cues:
+        raise TranscriptError(f"Filen {name!r} indeholder ingen tekster med tidskoder.")
+    out = []
+    for start, end, label, text in cues:
+        body = " ".join(text.split())
+        if body:
+            out.append(f"[{start} --> {end}] {label + ': ' if label else ''}{body}")
+    return "\n\n".join(out)
 
 
 # --------------------------------------------------------------------------- import / delete
@@ -601,7 +724,7 @@ def import_transcript(s: Session, interview_or_respondent_id: Union[str, Intervi
     s.flush()
     s.execute(Segment.__table__.insert(), [
         dict(transcript_id=t.id, idx=i, speaker=p.speaker, label=p.label[:40], text=text[p.start:p.end],
-             start=p.start, end=p.end) for i, p in enumerate(pieces)])
+             start=p.start, end=p.end, t_start=p.t_start, t_end=p.t_end) for i, p in enumerate(pieces)])
     s.add(AuditEntry(interview_id=iv.id, entity="transcript", code=str(t.id), old_value=None, new_value=name,
                      who=who, at=now, note=f"transskription importeret ({fmt}, {len(pieces)} segmenter)"))
     s.flush()
@@ -684,7 +807,7 @@ def _segment_views(s: Session, segs: Sequence[Segment]) -> list[SegmentView]:
             codings.setdefault(sc.segment_id, []).append(
                 CodingView(c.id, c.key, c.name, sc.memo, sc.who, aware(sc.at)))
     return [SegmentView(g.id, g.transcript_id, g.idx, g.speaker, SPEAKERS.get(g.speaker, g.speaker), g.label, g.text,
-                        g.start, g.end, tuple(codings.get(g.id, ()))) for g in segs]
+                        g.start, g.end, tuple(codings.get(g.id, ())), g.t_start, g.t_end) for g in segs]
 
 
 def segments_for(s: Session, transcript_id: Optional[int] = None, *,

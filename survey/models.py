@@ -286,6 +286,10 @@ class Segment(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     start: int  # transcript.text[start:end] == text
     end: int
+    # issue 15: where the segment is in the recording, in seconds (a timed transcript: WebVTT, SRT,
+    # or a text with [hh:mm:ss] stamps as noScribe and aTrain write them); None when not known
+    t_start: Optional[float] = None
+    t_end: Optional[float] = None
 
 
 class SegmentCode(SQLModel, table=True):

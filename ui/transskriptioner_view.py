@@ -1,5 +1,5 @@
 """The Transskriptioner page (URL: /transskriptioner?r=<respondent id>): import a transcript
-(.txt, .md, .docx) to a respondent, read it as speaker turns, and code each segment: accept or
+(.txt, .md, .docx, .vtt, .srt) to a respondent, read it as speaker turns, and code each segment: accept or
 reject the tagger's suggestions (rule or model, the triggering words highlighted) — by default
 only on the respondent's own turns, not the interviewer's questions («Forslag til»), — or code by
 hand with one or more codes and a memo; train the model from the decisions and see its
@@ -96,7 +96,8 @@ def import_part(iid: str, rid: str, expanded: bool) -> None:
         st.button("Importér", key="tr_import", on_click=_import, args=(iid,), type="primary",
                   icon=":material/upload_file:")
         st.caption("Talerskift genkendes ved «I:», «B:», «Bruger:», «IP:», «Interviewer:» o.l. i starten af en "
-                   "linje; hvert afsnit bliver et segment.")
+                   "linje; hvert afsnit bliver et segment. Undertekstfiler (.vtt, .srt) og tekster med tidskoder som "
+                   "«[00:12:03] S01:» fra noScribe og aTrain beholder tiden på hvert segment.")
     show_flash("tr_import")
 
 
@@ -104,7 +105,8 @@ def segment_block(seg: tr.SegmentView, sugg, decided: dict, keys: list[str], lab
     with st.container(border=True, key=f"tr_seg_{seg.id}"):
         who = SPEAKER_CLASS.get(seg.speaker, seg.speaker)
         html_block(f'<span class="bb-meta">#{seg.idx + 1} · {h(who)}'
-                   f'{" (" + h(seg.label) + ")" if seg.label else ""}</span><br>'
+                   f'{" (" + h(seg.label) + ")" if seg.label else ""}'
+                   f'{" · " + h(seg.time_text) if seg.time_text else ""}</span><br>'
                    + highlight(seg.text, suggestion_spans(sugg)))
         for c in seg.codes:
             c1, c2, c3 = st.columns([3, 5, 1.2], vertical_alignment="center")

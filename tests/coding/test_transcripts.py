@@ -193,7 +193,7 @@ def test_docx_made_in_the_test(engine, ids, tmp_path):
 # --------------------------------------------------------------------------- refusals
 
 @pytest.mark.parametrize("data,filename,needle", [
-    (b"I: hej", "interview.pdf", ".txt, .md og .docx"),
+    (b"I: hej", "interview.pdf", ".txt, .md, .docx, .vtt og .srt"),
     (b"I: hej", "interview.doc", "Gem dokumentet som .docx"),
     (b"I: hej", "interview", "ingen endelse"),
     (b"", "tom.txt", "er tom"),
