@@ -339,7 +339,6 @@ def cmd_maetning(args) -> int:
     """maetning (issue 15): new codes per interview and saturation (Guest, Namey & Chen 2020)."""
     from coding import service as coding_service  # only the commands that use it load it (start-up time)
     from report import saturation  # the same reason
-    from report.population import population  # the same reason
 
     def make() -> str:
         args.report_data = _data(args)
@@ -348,8 +347,7 @@ def cmd_maetning(args) -> int:
         text = saturation.render_saturation(units, args.report_data.wide, _guide(args), args.format, st,
                                             group=args.group, site_type=args.site_type, cuts=_cuts_of(args))
         if getattr(args, "figur", None):
-            pop = population(args.report_data.wide, args.group or None, args.site_type or None, _cuts_of(args))
-            _figure_out(args, saturation.figure_saturation(saturation.saturation(units, pop, st)))
+            _figure_out(args, saturation.figure_saturation(saturation.saturation(units, _population_of(args), st)))
         return text
 
     return _print_report(make, args)
@@ -359,7 +357,6 @@ def cmd_samforekomst(args) -> int:
     """samforekomst (issue 15): codes that occur in the same segment or the same respondent."""
     from coding import service as coding_service  # only the commands that use it load it (start-up time)
     from report import cooccurrence  # the same reason
-    from report.population import population  # the same reason
 
     def make() -> str:
         args.report_data = _data(args)
@@ -368,8 +365,8 @@ def cmd_samforekomst(args) -> int:
                                                 level=args.niveau, min_count=args.mindst, group=args.group,
                                                 site_type=args.site_type, cuts=_cuts_of(args))
         if getattr(args, "figur", None):
-            pop = population(args.report_data.wide, args.group or None, args.site_type or None, _cuts_of(args))
-            t = cooccurrence.cooccurrence(codes, units, pop, level=args.niveau, min_count=args.mindst)
+            t = cooccurrence.cooccurrence(codes, units, _population_of(args), level=args.niveau,
+                                          min_count=args.mindst)
             _figure_out(args, cooccurrence.figure_cooccurrence(t))
         return text
 
@@ -380,7 +377,6 @@ def cmd_ordfrekvens(args) -> int:
     """ordfrekvens (issue 15): the respondents' most frequent words (lemmas, no stop words)."""
     from coding import service as coding_service  # only the commands that use it load it (start-up time)
     from report import wordfreq  # the same reason
-    from report.population import population  # the same reason
 
     def make() -> str:
         args.report_data = _data(args)
@@ -393,8 +389,7 @@ def cmd_ordfrekvens(args) -> int:
                                               top=args.top, code_name=name, group=args.group,
                                               site_type=args.site_type, cuts=_cuts_of(args))
         if getattr(args, "figur", None):
-            pop = population(args.report_data.wide, args.group or None, args.site_type or None, _cuts_of(args))
-            t = wordfreq.word_frequency(texts, pop, g, top=args.top)
+            t = wordfreq.word_frequency(texts, _population_of(args), g, top=args.top)
             _figure_out(args, wordfreq.figure_word_frequency(t, title=f"Hyppigste ord{f' i «{name}»' if name else ''}"))
         return text
 
@@ -1127,6 +1122,24 @@ def _cuts(p: argparse.ArgumentParser, grouping: bool = True) -> None:
                             "eller interviewer; kvalitetskortet: ét kort pr. gruppe")
 
 
+def _population_options(p: argparse.ArgumentParser) -> None:
+    """The options of a command that counts the report's population (matrix, mætning,
+    samforekomst, ordfrekvens): the output format, one user group, one site type, the cuts and
+    ``--med-kladder``."""
+    p.add_argument("--format", choices=["csv", "md"], default="md")
+    p.add_argument("--group", help="kun én brugergruppe (kode)")
+    p.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    _cuts(p, grouping=False)
+    _med_kladder(p)
+
+
+def _population_of(args):
+    """The command's population of the loaded data (`args.report_data`), filtered by its options."""
+    from report.population import population  # only the report commands load it (start-up time)
+
+    return population(args.report_data.wide, args.group or None, args.site_type or None, _cuts_of(args))
+
+
 def _cuts_of(args):
     """The `report.population.Cuts` of the command's options (TableError for a wrong value)."""
     from report.population import Cuts  # only the report commands load it (start-up time)
@@ -1189,11 +1202,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "respondenterne (fx brugergruppe, site_type, arketype)")
     mx.add_argument("kode", help="kodens nøgle eller navn; har den underkoder, bliver de rækkerne")
     mx.add_argument("attribut", help="en kodet variabel fra spørgeguiden (som i brugerblik crosstab)")
-    mx.add_argument("--format", choices=["csv", "md"], default="md")
-    mx.add_argument("--group", help="kun én brugergruppe (kode)")
-    mx.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
-    _cuts(mx, grouping=False)
-    _med_kladder(mx)
+    _population_options(mx)
     mx.set_defaults(func=cmd_matrix)
 
     sm = sub.add_parser("maetning", help="mætning: nye koder pr. interview i interviewrækkefølge (Guest, Namey & "
@@ -1203,11 +1212,7 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--taerskel", type=float, default=5.0,
                     help="tærskel for ny information i procent af basis' koder (standard 5)")
     sm.add_argument("--figur", help="skriv også kurven til FIL (.png, .svg eller .html)")
-    sm.add_argument("--format", choices=["csv", "md"], default="md")
-    sm.add_argument("--group", help="kun én brugergruppe (kode)")
-    sm.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
-    _cuts(sm, grouping=False)
-    _med_kladder(sm)
+    _population_options(sm)
     sm.set_defaults(func=cmd_maetning)
 
     co = sub.add_parser("samforekomst", help="samforekomst: koder, der forekommer i samme segment (eller hos samme "
@@ -1216,11 +1221,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="samme segment eller citat (standard) eller samme respondent")
     co.add_argument("--mindst", type=int, default=1, help="vis kun par, der forekommer mindst N gange (standard 1)")
     co.add_argument("--figur", help="skriv også netværket til FIL (.png, .svg eller .html)")
-    co.add_argument("--format", choices=["csv", "md"], default="md")
-    co.add_argument("--group", help="kun én brugergruppe (kode)")
-    co.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
-    _cuts(co, grouping=False)
-    _med_kladder(co)
+    _population_options(co)
     co.set_defaults(func=cmd_samforekomst)
 
     of = sub.add_parser("ordfrekvens", help="ordfrekvens: respondenternes hyppigste ord (danske lemmaer uden stopord), "
@@ -1230,11 +1231,7 @@ def build_parser() -> argparse.ArgumentParser:
     of.add_argument("--kode", help="kun segmenter og citater med denne kode (nøgle eller navn) eller en kode under den")
     of.add_argument("--top", type=int, default=20, help="så mange ord pr. rangordning (standard 20)")
     of.add_argument("--figur", help="skriv også søjlediagrammet (i alt) til FIL (.png, .svg eller .html)")
-    of.add_argument("--format", choices=["csv", "md"], default="md")
-    of.add_argument("--group", help="kun én brugergruppe (kode)")
-    of.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
-    _cuts(of, grouping=False)
-    _med_kladder(of)
+    _population_options(of)
     of.set_defaults(func=cmd_ordfrekvens)
 
     ke = sub.add_parser("kodeenighed", help="enighed mellem alle kodere pr. variabel og temakode: Gwets AC1, Fleiss' kappa og "

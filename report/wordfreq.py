@@ -21,6 +21,7 @@ The rule (docs/method.md, «Ordfrekvens»)
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from typing import Sequence
 
@@ -39,13 +40,19 @@ COLUMNS = ["gruppe", "rang", "lemma", "antal", "respondenter"]
 TOP_MAX = 500
 
 
+@functools.lru_cache(maxsize=1)
+def _pipeline():
+    """The tokenizer and lemmatizer (`coding.nlp.base_pipeline`), built once per process."""
+    from coding.nlp import base_pipeline  # only word frequency needs spaCy here (start-up time)
+
+    return base_pipeline()
+
+
 def lemma_counts(texts: Sequence[tuple[str, str]]) -> dict[str, Counter]:
     """respondent id -> Counter of lemmas in their texts (the word rule of the module doc)."""
     from spacy.lang.da.stop_words import STOP_WORDS  # only word frequency needs spaCy here (start-up)
 
-    from coding.nlp import base_pipeline  # the same reason
-
-    nlp = base_pipeline()
+    nlp = _pipeline()
     out: dict[str, Counter] = defaultdict(Counter)
     for (rid, _), doc in zip(texts, nlp.pipe((t for _, t in texts), batch_size=256)):
         for tok in doc:

@@ -2,27 +2,10 @@
 `report.matrix`, a cell opened to read its texts, the choices kept in the URL for a reload."""
 from __future__ import annotations
 
-import pytest
-
-from survey.db import get_engine
 from tests.app.pages import open_page, run_ok, texts
-from tests.report.test_matrix import build_coded_study
 
 
-@pytest.fixture(scope="module")
-def coded_url(db_factory):
-    url = db_factory.new()
-    build_coded_study(url)[0].dispose()
-    return url
-
-
-@pytest.fixture
-def db(coded_url, monkeypatch):
-    monkeypatch.setenv("BRUGERBLIK_DB", coded_url)
-    return get_engine(coded_url)
-
-
-def test_the_matrix_page_counts_opens_a_cell_and_keeps_the_choice_in_the_url(db):
+def test_the_matrix_page_counts_opens_a_cell_and_keeps_the_choice_in_the_url(coded_db):
     at = open_page("matrix", kode="trivsel", egenskab="site_type")
     assert at.selectbox(key="mx_code").value == "trivsel" and at.selectbox(key="mx_attr").value == "site_type"
     t = at.dataframe[0].value.set_index("Kode")

@@ -3,27 +3,10 @@
 URL for a reload, and a refused setting shown as a message."""
 from __future__ import annotations
 
-import pytest
-
-from survey.db import get_engine
 from tests.app.pages import open_page, run_ok, texts
-from tests.report.test_matrix import build_coded_study
 
 
-@pytest.fixture(scope="module")
-def coded_url(db_factory):
-    url = db_factory.new()
-    build_coded_study(url)[0].dispose()
-    return url
-
-
-@pytest.fixture
-def db(coded_url, monkeypatch):
-    monkeypatch.setenv("BRUGERBLIK_DB", coded_url)
-    return get_engine(coded_url)
-
-
-def test_saturation_view_counts_and_keeps_its_settings_in_the_url(db):
+def test_saturation_view_counts_and_keeps_its_settings_in_the_url(coded_db):
     at = open_page("analyser", basis="1", forloeb="1")
     assert at.radio(key="q_view").value == "maetning"
     assert at.number_input(key="q_basis").value == 1 and at.number_input(key="q_taerskel").value == 5
@@ -43,7 +26,7 @@ def test_saturation_view_counts_and_keeps_its_settings_in_the_url(db):
     assert not odd.error and "For få kodede interview" in texts(odd)
 
 
-def test_cooccurrence_view_counts_pairs_per_segment_and_per_respondent(db):
+def test_cooccurrence_view_counts_pairs_per_segment_and_per_respondent(coded_db):
     at = open_page("analyser", vis="samforekomst")
     pairs = at.dataframe[0].value
     assert list(zip(pairs["Kode A"], pairs["Kode B"], pairs["Sammen"])) == [("Rytme", "Morgen", 1)]
@@ -57,7 +40,7 @@ def test_cooccurrence_view_counts_pairs_per_segment_and_per_respondent(db):
     assert "Ingen to koder forekommer sammen mindst 2 gange." in texts(at)
 
 
-def test_word_frequency_view_by_site_type_and_within_a_code(db):
+def test_word_frequency_view_by_site_type_and_within_a_code(coded_db):
     at = open_page("analyser", vis="ordfrekvens", top="3")
     t = at.dataframe[0].value
     # all the respondents' turns and quotes: dag, personale, snakke 3 times each (AMA-01's segment and quote)

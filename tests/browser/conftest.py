@@ -156,3 +156,14 @@ def choose(page, label, option: str, by: str, size, area: str = "stMain") -> Non
         box.focus()
         page.keyboard.type(option)
         page.keyboard.press("Enter")
+
+
+@pytest.fixture
+def coded(db_url):
+    """The coded demo study (tests/report/test_matrix.py's `build_coded_study`) in the server's
+    store: (engine, guide)."""
+    from tests.report.test_matrix import build_coded_study
+
+    engine, guide = build_coded_study(db_url)
+    yield engine, guide
+    engine.dispose()

@@ -11,14 +11,6 @@ from coding import service
 from report import matrix as MX
 from survey import store
 from tests.browser.conftest import choose, shot
-from tests.report.test_matrix import build_coded_study
-
-
-@pytest.fixture
-def coded(db_url):
-    engine, guide = build_coded_study(db_url)
-    yield engine, guide
-    engine.dispose()
 
 
 @pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])

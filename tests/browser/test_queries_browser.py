@@ -12,14 +12,15 @@ from coding import service
 from report import cooccurrence as CO
 from survey import store
 from tests.browser.conftest import choose, shot
-from tests.report.test_matrix import build_coded_study
 
 
-@pytest.fixture
-def coded(db_url):
-    engine, guide = build_coded_study(db_url)
-    yield engine, guide
-    engine.dispose()
+def _next_view(page, main, current: str, view: str, by: str) -> None:
+    """Choose the page's view `view` (the radio after `current`): a click on it, or the arrow key."""
+    if by == "mouse":
+        main.get_by_role("radiogroup").get_by_text(view, exact=True).click()
+    else:
+        main.get_by_role("radio", name=current).focus()
+        page.keyboard.press("ArrowRight")
 
 
 @pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
@@ -56,12 +57,7 @@ def test_saturation_and_cooccurrence(coded, server, browser, size, by):
     page.reload()  # the URL keeps the setting
     expect(main.get_by_role("spinbutton", name="Basisstørrelse (interview)")).to_have_value("2")
     # the co-occurrence view, per respondent
-    radio = main.get_by_role("radiogroup").get_by_text("Samforekomst", exact=True)
-    if by == "mouse":
-        radio.click()
-    else:
-        main.get_by_role("radio", name="Mætning").focus()
-        page.keyboard.press("ArrowRight")
+    _next_view(page, main, "Mætning", "Samforekomst", by)
     page.wait_for_url(re.compile(r"vis=samforekomst"))
     choose(page, "Forekommer sammen i", "samme respondent", by, size)
     page.wait_for_url(re.compile(r"niveau=respondent"))
@@ -69,18 +65,16 @@ def test_saturation_and_cooccurrence(coded, server, browser, size, by):
     for r in per_resp.itertuples():
         expect(grid).to_contain_text(r.navn_a)
     expect(main).to_contain_text(f"{per_resp.attrs['enheder']} respondenter har mindst én kode")
-    expect(main.locator('[data-testid="stPlotlyChart"]')).to_be_visible()
+    charts = main.locator('[data-testid="stPlotlyChart"]')
+    expect(charts).to_have_count(1, timeout=20000)  # the saturation curve is gone once the run is over
+    expect(charts).to_be_visible()
     shot(page, f"samforekomst_{size[0]}")
     # word frequency by site type
-    if by == "mouse":
-        main.get_by_role("radiogroup").get_by_text("Ordfrekvens", exact=True).click()
-    else:
-        main.get_by_role("radio", name="Samforekomst").focus()
-        page.keyboard.press("ArrowRight")
+    _next_view(page, main, "Samforekomst", "Ordfrekvens", by)
     page.wait_for_url(re.compile(r"vis=ordfrekvens"))
     choose(page, "Én rangordning pr. værdi af", "Type af sted", by, size)
     page.wait_for_url(re.compile(r"efter=site_type"))
-    expect(main).to_contain_text("respondentreplikker og citater")
+    expect(main).to_contain_text("respondentreplikker og citater", timeout=30000)  # spaCy's tables load once
     grid = main.locator('[data-testid="stDataFrame"]').filter(has_text="Værested")
     expect(grid).to_contain_text("personale (2)")  # AMA-01's turn and the quote made from it
     shot(page, f"ordfrekvens_{size[0]}")
