@@ -218,7 +218,7 @@ def transcript_rows(db, iid: str) -> tuple[int, int]:
 
 @pytest.mark.parametrize("name, data, mime, want", [
     ("rapport.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "application/pdf",
-     "kun .txt, .md eller .docx er tilladt (filen er .pdf)"),
+     "kun .txt, .md, .docx, .vtt eller .srt er tilladt (filen er .pdf)"),
     ("stor.txt", b"B: rytme\n" * (6 * 1024 * 1024 // 9 + 1), "text/plain",
      "er for stor (6,0 MB); højst 5 MB er tilladt"),
     ("omdøbt.txt", b"%PDF-1.7\n" + b"x" * 200, "text/plain", "hedder .txt, men er en PDF-fil, ikke tekst"),
@@ -229,7 +229,7 @@ def test_transcript_upload_is_refused_in_danish_and_nothing_is_stored(db, name, 
     iid = iid_of(db, "AMA-01")
     before = transcript_rows(db, iid)
     at = go(new_app(), "transskriptioner", r="AMA-01")
-    assert "Tilladt: .txt, .md eller .docx · højst 5 MB." in texts(at)          # says what it takes, in Danish
+    assert "Tilladt: .txt, .md, .docx, .vtt eller .srt · højst 5 MB." in texts(at)          # says what it takes, in Danish
     at.file_uploader(key="tr_file").set_value((name, data, mime))
     run_ok(at)
     assert want in errors(at)                                                  # at once, before «Importér»

@@ -190,12 +190,12 @@ def test_every_page_is_danish(demo_store, server, browser):
     page.goto(base + "/transskriptioner?r=AMA-02")
     settled(page)
     uploader = page.locator('[data-testid="stFileUploader"]').first
-    assert "Tilladt: .txt, .md eller .docx · højst 5 MB." in page.evaluate("() => document.body.innerText")
+    assert "Tilladt: .txt, .md, .docx, .vtt eller .srt · højst 5 MB." in page.evaluate("() => document.body.innerText")
     with page.expect_file_chooser() as chooser:
         uploader.get_by_role("button", name="Vælg fil").click()
     chooser.value.set_files(files=[{"name": "rapport.pdf", "mimeType": "application/pdf",
                                     "buffer": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"}])
-    refusal = "Filen «rapport.pdf» kan ikke bruges her: kun .txt, .md eller .docx er tilladt (filen er .pdf)."
+    refusal = "Filen «rapport.pdf» kan ikke bruges her: kun .txt, .md, .docx, .vtt eller .srt er tilladt (filen er .pdf)."
     page.get_by_text(refusal).wait_for()
     settled(page)
     shot(page, "upload_pdf")
