@@ -116,6 +116,7 @@ from coding.codebook import SOURCES, Code, CodeDecision, CodebookError, all_code
 from survey.clock import aware
 from survey.db import get_by_id
 from survey.models import AuditEntry, Interview, Quote, QuoteCode, Segment, SegmentCode, Site, Transcript, utcnow
+from survey.consent import exportable
 from survey.privacy import refuse_for_target, refuse_if_withdrawn
 from survey.store import StoreError, interview_by_respondent
 from survey.text import first_bad_bytes, utf8_or_cp1252
@@ -985,12 +986,12 @@ def coded_units(s: Session, code: CodeLike) -> tuple[list[Code], list[tuple[str,
         .join(Segment, Segment.id == SegmentCode.segment_id)
         .join(Transcript, Transcript.id == Segment.transcript_id)
         .join(Interview, Interview.id == Transcript.interview_id)
-        .where(SegmentCode.code_id.in_(list(row_of)))).all()
+        .where(SegmentCode.code_id.in_(list(row_of)), exportable(Interview))).all()
     quo = s.execute(
         select(QuoteCode.code_id, Quote.id, Interview.respondent_id)
         .join(Quote, Quote.id == QuoteCode.quote_id)
         .join(Interview, Interview.id == Quote.interview_id)
-        .where(QuoteCode.code_id.in_(list(row_of)))).all()
+        .where(QuoteCode.code_id.in_(list(row_of)), exportable(Interview))).all()
     units = {(row_of[cid], "segment", uid, rid) for cid, uid, rid in seg}
     units |= {(row_of[cid], "quote", uid, rid) for cid, uid, rid in quo}
     return rows, sorted(units, key=lambda u: (u[0], u[1], u[2]))
@@ -1005,11 +1006,11 @@ def all_codings(s: Session) -> list[tuple[str, str, int, str]]:
         select(SegmentCode.code_id, Segment.id, Interview.respondent_id)
         .join(Segment, Segment.id == SegmentCode.segment_id)
         .join(Transcript, Transcript.id == Segment.transcript_id)
-        .join(Interview, Interview.id == Transcript.interview_id)).all()
+        .join(Interview, Interview.id == Transcript.interview_id).where(exportable(Interview))).all()
     quo = s.execute(
         select(QuoteCode.code_id, Quote.id, Interview.respondent_id)
         .join(Quote, Quote.id == QuoteCode.quote_id)
-        .join(Interview, Interview.id == Quote.interview_id)).all()
+        .join(Interview, Interview.id == Quote.interview_id).where(exportable(Interview))).all()
     units = {(key_of[cid], "segment", uid, rid) for cid, uid, rid in seg if cid in key_of}
     units |= {(key_of[cid], "quote", uid, rid) for cid, uid, rid in quo if cid in key_of}
     return sorted(units)
@@ -1026,10 +1027,10 @@ def respondent_texts(s: Session, code: Optional[CodeLike] = None) -> list[tuple[
     seg = s.execute(select(Interview.respondent_id, Segment.text)
                     .join(Transcript, Transcript.id == Segment.transcript_id)
                     .join(Interview, Interview.id == Transcript.interview_id)
-                    .where(Segment.speaker.in_(("B", "")))
+                    .where(Segment.speaker.in_(("B", "")), exportable(Interview))
                     .order_by(Segment.transcript_id, Segment.idx)).all()
     quo = s.execute(select(Interview.respondent_id, Quote.text).join(Interview, Interview.id == Quote.interview_id)
-                    .order_by(Quote.id)).all()
+                    .where(exportable(Interview)).order_by(Quote.id)).all()
     return [(rid, text) for rid, text in [*seg, *quo] if text]
 
 
@@ -1043,12 +1044,13 @@ def unit_texts(s: Session, units: Sequence[tuple[str, int]]) -> list[tuple[str, 
         for sid, text, rid in s.execute(
                 select(Segment.id, Segment.text, Interview.respondent_id)
                 .join(Transcript, Transcript.id == Segment.transcript_id)
-                .join(Interview, Interview.id == Transcript.interview_id).where(Segment.id.in_(seg_ids))):
+                .join(Interview, Interview.id == Transcript.interview_id)
+                .where(Segment.id.in_(seg_ids), exportable(Interview))):
             found[("segment", sid)] = (rid, text)
     if quo_ids:
         for qid, text, rid in s.execute(select(Quote.id, Quote.text, Interview.respondent_id)
                                         .join(Interview, Interview.id == Quote.interview_id)
-                                        .where(Quote.id.in_(quo_ids))):
+                                        .where(Quote.id.in_(quo_ids), exportable(Interview))):
             found[("quote", qid)] = (rid, text)
     return [(k, i, *found[(k, i)]) for k, i in units if (k, i) in found]
 

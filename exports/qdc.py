@@ -26,8 +26,10 @@ Colours and ``isCodable`` are read but not kept (the codebook has neither).
 """
 from __future__ import annotations
 
+import copy
 import io
 import os
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -92,16 +94,19 @@ def _schema_complaints(root) -> list[str]:
     [] when valid or when the schema is not installed."""
     project = etree.Element(f"{{{PROJECT_NS}}}Project", nsmap={None: PROJECT_NS}, name="qdc", origin="qdc")
     book = etree.SubElement(etree.SubElement(project, f"{{{PROJECT_NS}}}CodeBook"), f"{{{PROJECT_NS}}}Codes")
-    codes = root.find(f"{{{NS}}}Codes")
+    found = root.find(f"{{{NS}}}Codes")
+    codes = copy.deepcopy(found) if found is not None else None  # the file's own tree is left as it is
     for el in (codes.iter() if codes is not None else ()):
         if isinstance(el.tag, str) and el.tag.startswith(f"{{{NS}}}"):
             el.tag = f"{{{PROJECT_NS}}}" + el.tag[len(NS) + 2:]
     for child in list(codes if codes is not None else ()):
         book.append(child)
     try:
-        return validate_project(etree.tostring(project))
+        complaints = validate_project(etree.tostring(project))
     except SchemaNotFound:
         return []
+    # libxml2's words quote the offending value (a code's name may be anything): never shown
+    return [re.sub(r"'[^']*'", "'…'", c) for c in complaints]
 
 
 def parse_qdc(data: bytes, existing_keys: dict[str, str] | None = None) -> list[cb.CodeEntry]:
@@ -111,15 +116,24 @@ def parse_qdc(data: bytes, existing_keys: dict[str, str] | None = None) -> list[
     if len(data) > MAX_BYTES:
         raise QdcError(f"Kodebogsfilen er for stor ({len(data) / 1048576:.1f} MB; højst "
                        f"{MAX_BYTES // 1048576} MB). Intet er importeret.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")) or b"\x00" in data[:4096]:
+        raise QdcError("Kodebogsfilen er ikke skrevet i UTF-8, som REFI-QDA kræver (den er UTF-16 eller binær). "
+                       "Intet er importeret.")
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
         raise QdcError("Kodebogsfilen har en DOCTYPE eller ENTITY-erklæring, som en REFI-kodebog ikke har. "
                        "Intet er importeret.")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              remove_comments=True, remove_pis=True)
     try:
-        root = etree.parse(io.BytesIO(data), parser).getroot()
+        tree = etree.parse(io.BytesIO(data), parser)
     except etree.XMLSyntaxError as e:
         raise QdcError(f"Kodebogsfilen er ikke velformet XML (linje {e.lineno}). Intet er importeret.") from None
+    root = tree.getroot()
+    # whatever the encoding said: no document type, no entity declaration and no entity reference
+    if (tree.docinfo.doctype or tree.docinfo.internalDTD is not None
+            or any(isinstance(el, etree._Entity) for el in root.iter())):
+        raise QdcError("Kodebogsfilen har en DOCTYPE eller ENTITY-erklæring, som en REFI-kodebog ikke har. "
+                       "Intet er importeret.")
     if root.tag != f"{{{NS}}}CodeBook":
         raise QdcError(f"Filen er ikke en REFI-QDA-kodebog: rodelementet skal være CodeBook i navnerummet {NS}. "
                        "Intet er importeret.")
@@ -127,6 +141,10 @@ def parse_qdc(data: bytes, existing_keys: dict[str, str] | None = None) -> list[
     if n > MAX_CODES:
         raise QdcError(f"Kodebogen har {n} koder; højst {MAX_CODES}. Intet er importeret.")
     existing_keys = existing_keys or {}
+    # a code that matches by GUID keeps its key, before any code that only matches by name
+    by_guid = {existing_keys[g] for g in ((c.get("guid") or "").strip().lower() for c in root.iter(f"{{{NS}}}Code"))
+               if g in existing_keys}
+    seen_guid: dict[str, int] = {}
     used: set[str] = set()
     out: list[cb.CodeEntry] = []
 
@@ -138,8 +156,14 @@ def parse_qdc(data: bytes, existing_keys: dict[str, str] | None = None) -> list[
             guid, name = (c.get("guid") or "").strip(), " ".join((c.get("name") or "").split())
             if not guid or not name:
                 raise QdcError(f"{where.capitalize()} mangler guid eller name. Intet er importeret.")
-            key = (existing_keys.get(guid.lower()) or existing_keys.get("navn:" + name.casefold())
-                   or cb.slugify(name) or "kode")
+            if guid.lower() in seen_guid:
+                raise QdcError(f"Kodebogen har samme guid to gange (linje {seen_guid[guid.lower()]} og "
+                               f"{c.sourceline}); hver kode skal have sin egen. Intet er importeret.")
+            seen_guid[guid.lower()] = c.sourceline
+            key = existing_keys.get(guid.lower())
+            if key is None:
+                named = existing_keys.get("navn:" + name.casefold())
+                key = named if named is not None and named not in by_guid else (cb.slugify(name) or "kode")
             base, k = key, 2
             while key in used:
                 key = f"{base[:76]}_{k}"
@@ -165,7 +189,8 @@ def import_qdc(engine: Engine, path: str | os.PathLike, *, replace: bool = False
     p = Path(path)
     if p.stat().st_size > MAX_BYTES:  # before it is read
         raise QdcError(f"Kodebogsfilen er for stor (højst {MAX_BYTES // 1048576} MB). Intet er importeret.")
-    data = p.read_bytes()
+    with open(p, "rb") as f:  # at most one byte more than allowed, whatever stat said (a pipe, a device)
+        data = f.read(MAX_BYTES + 1)
     with session_scope(engine) as s:
         have = cb.entries(s)
         known = {guid_for("code", e.key).lower(): e.key for e in have}

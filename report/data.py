@@ -31,8 +31,8 @@ from report.publication import drafts_line
 from survey.db import session_scope
 from coding.deidentify import deidentify, study_anonymiser
 from survey.guide import Guide
-from survey.models import Answer, Interview, Site, SourceStatus
-from survey.store import count_drafts, load_wide
+from survey.models import Answer, AuditEntry, ConsentWithdrawal, Interview, Site, SourceStatus
+from survey.store import TOMBSTONE_ENTITY, count_drafts, load_wide
 
 __all__ = ["ReportData", "wide_frame", "load_all_sources", "load", "store_revision", "sources_revision"]
 
@@ -176,13 +176,18 @@ def load(engine: Engine, guide: Guide, group: str | None = None, site_type: str 
 def store_revision(engine: Engine) -> tuple:
     """A cheap fingerprint of the users' data (~2 ms for 10,000 respondents): the number of
     interviews, the last change of one (`store.set_answer` stamps the interview), the newest answer
-    row and the sites (a few rows). An answer changed in place without a newer stamp (a merged field
-    package) is not seen: callers that cache also expire their cache."""
+    row and the sites (a few rows), and the consent withdrawals and deletion tombstones (issue 12: a
+    respondent who withdrew must leave every cached table, figure and matrix at once). An answer
+    changed in place without a newer stamp (a merged field package) is not seen: callers that cache
+    also expire their cache."""
     with engine.connect() as c:
         n, last = c.execute(select(func.count(Interview.id), func.max(Interview.updated_at))).one()
         newest = c.execute(select(func.max(Answer.id))).scalar_one()
         sites = c.execute(select(Site.id, Site.name, Site.site_type).order_by(Site.id)).all()
-    return int(n), str(last), newest, hash(tuple(tuple(r) for r in sites))
+        withdrawn = c.execute(select(func.count(ConsentWithdrawal.id), func.max(ConsentWithdrawal.recorded_at))).one()
+        stones = c.execute(select(func.count(AuditEntry.id)).where(AuditEntry.entity == TOMBSTONE_ENTITY)).scalar_one()
+    return (int(n), str(last), newest, hash(tuple(tuple(r) for r in sites)), int(withdrawn[0]), str(withdrawn[1]),
+            int(stones))
 
 
 def sources_revision(engine: Engine) -> tuple:

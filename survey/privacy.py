@@ -153,7 +153,9 @@ def _find(s: Session, respondent_id: object) -> Interview:
         raise PrivacyError("Angiv respondentens id (fx AMA-03).")
     iv = s.execute(select(Interview).where(Interview.respondent_id == rid)).scalars().first()
     if iv is None:
-        raise PrivacyError(f"Der er ingen respondent eller kilde med id'et {rid} (er den allerede slettet?).")
+        # the value typed is not repeated: it may be a CPR number or a name typed by mistake
+        raise PrivacyError("Der er ingen respondent eller kilde med det id (er den allerede slettet, eller er id'et "
+                           "skrevet forkert? Brug respondent-id'et, fx AMA-03).")
     return iv
 
 
@@ -521,6 +523,17 @@ def apply_tombstones(s: Session, items: Sequence[Mapping], *, via: str) -> tuple
             added += 1
     s.flush()
     return deleted, added
+
+
+def ids_matching_tombstones(s: Session, items: Sequence[Mapping]) -> list[str]:
+    """Respondent ids of interviews here (under another UUID) whose fingerprint a package's
+    tombstone carries: possibly the same person, deleted there. Not deleted here — it may also be
+    another person with the same number — but the merge warns (issue 12)."""
+    keys = {t.get("key") for t in items if t.get("key")}
+    if not keys:
+        return []
+    rids = s.execute(select(Interview.respondent_id)).scalars()
+    return sorted(r for r in rids if respondent_key(r) in keys)
 
 
 def withdrawals_for_package(s: Session, ids: Optional[Iterable[str]] = None) -> list[dict]:

@@ -848,7 +848,7 @@ def check_content(pkg: Package, user_guide: Guide, *, name: str = "pakken") -> N
             elif value != a["value"]:
                 fail(f"{where}, {code}", "værdien er ikke gemt på den form, spørgeguiden gemmer den")
         for i, q in enumerate(v["quotes"], 1):
-            if not svc.quotable(g, q["item_code"]):
+            if q["item_code"] != svc.TRANSCRIPT_ITEM and not svc.quotable(g, q["item_code"]):
                 fail(f"{where}, citat nr. {i}", f"koden {shown(q['item_code'])} er ikke et fritekstspørgsmål i guiden")
                 continue
             try:
@@ -890,6 +890,8 @@ class MergeResult:
     not_restored: list[str] = field(default_factory=list)      # interview ids: deleted here, left out
     withdrawn_skipped: list[tuple[str, str]] = field(default_factory=list)  # (respondent id, why) left out
     withdrawals_added: int = 0
+    deleted_id_skipped: list[str] = field(default_factory=list)  # respondent ids deleted here: left out
+    deleted_id_here: list[str] = field(default_factory=list)  # ids here whose fingerprint the package deleted
 
     @property
     def changed(self) -> bool:
@@ -913,6 +915,15 @@ class MergeResult:
                          "(id " + ", ".join(i[:8] for i in self.not_restored) + ")")
         if self.withdrawals_added:
             lines.append(f"  {self.withdrawals_added} tilbagetrækning(er) af samtykke registreret")
+        if self.deleted_id_skipped:
+            lines.append(f"  {len(self.deleted_id_skipped)} interview ikke flettet, fordi respondent-id'et er slettet "
+                         "her (GDPR art. 17); intet er gemt, heller ikke som konflikt. Er det en anden person, så giv "
+                         "interviewet et nyt id på feltcomputeren og send pakken igen: "
+                         + ", ".join(self.deleted_id_skipped))
+        if self.deleted_id_here:
+            lines.append(f"  ADVARSEL: {len(self.deleted_id_here)} interview her har et respondent-id, der er slettet "
+                         "der, pakken kommer fra: " + ", ".join(self.deleted_id_here) + ". Er det samme person, så slet "
+                         "det her (brugerblik respondent slet ID --grund …); ellers giv det et nyt id.")
         if self.withdrawn_skipped:
             lines.append(f"  {len(self.withdrawn_skipped)} interview ikke flettet, fordi samtykket er trukket "
                          "tilbage (intet nyt gemmes):")
@@ -1101,6 +1112,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
         _check_quote_owners(s, pkg)
         # issue 12: deletions first (they travel), then the withdrawals of interviews this store holds
         res.deleted_here, res.tombstones_added = privacy.apply_tombstones(s, pkg.deleted, via=pkg.via)
+        res.deleted_id_here = privacy.ids_matching_tombstones(s, pkg.deleted)
         res.withdrawals_added += privacy.apply_withdrawals(s, pkg.withdrawn, via=pkg.via, by=pkg.exported_by)
         dead = privacy.deleted_ids(s, [x for v in pkg.interviews for x in (v["id"], v.get("subject_interview_id"))])
         dead_ids = store.deleted_respondent_ids(s, [v["respondent_id"] for v in pkg.interviews])
@@ -1157,13 +1169,17 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
                         res.sites_added.append(v["site"]["name"])
                         why = None
             if rid in dead_ids and (c is None or rid != c["respondent_id"]):
-                # issue 12: the id of a deleted respondent is never given again (another laptop may have
-                # given the same number to someone else: the admin gives this interview a new id)
-                _conflict(s, res, pkg, v, c, "respondent_id", f"respondent-id {rid} er slettet centralt (GDPR art. "
-                          "17) og bruges ikke igen; giv interviewet et nyt id", c["merged_from_hash"] if c else None)
+                # issue 12: the id of a deleted respondent is never given again. It may be the same
+                # person (a copy under a new UUID) or another with the same number: nothing of it is
+                # stored here, not even as a conflict; the laptop gives it a new id and sends again.
+                res.deleted_id_skipped.append(rid)
                 continue
             if c is None:
                 if owner.get(rid, v["id"]) != v["id"]:
+                    why_not = privacy.block_reason(s, owner[rid], None, "bruger")
+                    if why_not:  # the same id belongs here to someone who withdrew: nothing new about them
+                        res.withdrawn_skipped.append((rid, why_not))
+                        continue
                     _conflict(s, res, pkg, v, load_versions(s, [owner[rid]], history=True).get(owner[rid]),
                               "respondent_id", f"respondent-id {rid} bruges centralt af et andet interview "
                               "(to feltcomputere har givet samme nummer); giv det ene et nyt id", None)

@@ -78,8 +78,17 @@ GOOD = b'<Code guid="7b0c6a4e-2f1d-4a53-9d3a-1c1f0e0d0a01" name="Rytme" isCodabl
     (HEAD + b'<Project xmlns="urn:QDA-XML:project:1.0"/>', "rodelementet skal være CodeBook"),
     (_book(b'<Code guid="7b0c6a4e-2f1d-4a53-9d3a-1c1f0e0d0a02" isCodable="true"/>'), "mangler guid eller name"),
     (_book(b'<Code guid="7b0c6a4e-2f1d-4a53-9d3a-1c1f0e0d0a03" name="X" isCodable="maaske"/>'), "REFI-QDA-skemaet"),
-    (_book(b"<Code guid='g' name='a' isCodable='true'>" * 25 + b"</Code>" * 25), "nestet mere end 20"),
+    (_book(b"".join(b"<Code guid='g%d' name='a' isCodable='true'>" % i for i in range(25)) + b"</Code>" * 25),
+     "nestet mere end 20"),
     (_book(GOOD * 1) + b" " * (qdc.MAX_BYTES + 1), "for stor"),
+    # UTF-16 hides '<!ENTITY' from a byte search; lxml kept the entity references and the old code
+    # crashed the process (review of issue 15): refused before parsing, and after parsing too
+    ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "AAAA"><!ENTITY b "&a;&a;">]>'
+     '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="g1" name="x&b;" isCodable="true"/>'
+     '</Codes></CodeBook>'.encode("utf-16"), "UTF-8"),
+    ('<?xml version="1.0" encoding="UTF-16"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"/>'.encode("utf-16-le"),
+     "UTF-8"),
+    (_book(GOOD + GOOD.replace(b"Rytme", b"Rytme igen")), "samme guid to gange"),
 ])
 def test_hostile_files_are_refused_and_change_nothing(two_stores, tmp_path, data, says, capsys):
     _, b, _, eb = two_stores
@@ -88,6 +97,16 @@ def test_hostile_files_are_refused_and_change_nothing(two_stores, tmp_path, data
     assert main(["--db", b, "import", str(f)]) == 1
     err = capsys.readouterr().err
     assert says in err and "Intet er importeret" in err
+    assert _entries(eb) == []
+
+
+def test_a_schema_complaint_never_quotes_the_value(two_stores, tmp_path, capsys):
+    _, b, _, eb = two_stores
+    f = tmp_path / "x.qdc"
+    f.write_bytes(_book(b'<Code guid="7b0c6a4e-2f1d-4a53-9d3a-1c1f0e0d0a05" name="X" isCodable="Anne Hansen har hiv"/>'))
+    assert main(["--db", b, "import", str(f)]) == 1
+    err = capsys.readouterr().err
+    assert "REFI-QDA-skemaet" in err and "Anne Hansen" not in err and "hiv" not in err
     assert _entries(eb) == []
 
 

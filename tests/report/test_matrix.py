@@ -120,3 +120,26 @@ def test_the_workbook_has_the_matrix_by_user_group_and_hides_small_cells_when_pu
         assert kontakt[3:5] == (("–", "<5") if publish else (2, 1))
         total = next(r for r in rows if r[1] == "I alt" and r[2] == "I alt")
         assert total[3:5] == (("–", "<5") if publish else (4, 2))
+
+
+def test_a_withdrawal_leaves_the_cached_data_and_every_coding_query_at_once(db_factory):
+    """Review of issue 15: a withdrawal must change the store's fingerprint (the pages' caches) and
+    the coding queries must leave the respondent out even before the cache is renewed."""
+    from coding import service
+    from report.data import store_revision
+    from survey import privacy
+
+    url = db_factory.new()
+    e, g = build_coded_study(url)
+    before = store_revision(e)
+    _, rows, units = service.matrix_units(e, "trivsel")
+    assert "AMA-01" in {u[3] for u in units}
+    privacy.withdraw(e, "AMA-01", "interview", reason="Ønsker ikke at deltage", who="Fie")
+    assert store_revision(e) != before
+    _, rows, units = service.matrix_units(e, "trivsel")
+    assert {u[3] for u in units} == {"TRE-01"}
+    assert {u[3] for u in service.all_codings(e)[1]} == {"TRE-01"}
+    assert {rid for rid, _ in service.respondent_texts(e)} == {"TRE-01"}
+    seg_ids = [("segment", i) for _, k, i, rid in service.all_codings(e)[1]]
+    assert all(rid == "TRE-01" for _, _, rid, _ in service.unit_texts(e, seg_ids))
+    e.dispose()

@@ -429,29 +429,69 @@ def _sources_of(engine, rid):
         return list(s.execute(select(Interview).where(Interview.subject_interview_id == uid)).scalars())
 
 
-def test_another_laptops_interview_with_a_deleted_id_becomes_a_conflict_settled_with_a_new_id(
-        laptop, central, guide, tmp_path):
+def test_a_laptops_interview_with_a_deleted_id_under_another_uuid_is_never_stored(laptop, central, guide, tmp_path):
+    """Hostile audit of issue 12: a copy of a deleted respondent under a new UUID (``import --replace``
+    on the laptop) — or another person given the same number — is not stored centrally, not even
+    as a conflict (a conflict kept the laptop's whole version and could be settled with a new id:
+    the deleted person back). The laptop hears which id, and that its own copy is still there."""
     (a,) = field_work(laptop, guide, n=1)
     merge(central, export(laptop, tmp_path, "p1.zip"))
     rid = _get(central, a).respondent_id
     privacy.delete_respondent(central, rid, reason="Anmodning om sletning")
-    # another laptop gave the same number to someone else: a new interview id, the same respondent id
     p2 = _rewrite(export(laptop, tmp_path, "p2.zip"), tmp_path / "p2b.zip", data=lambda d: _new_uuid(d, a))
     before = sync.count_rows(central)
     r = merge(central, p2)
-    assert not r.inserted and len(r.conflicts) == 1 and r.conflicts[0][0] == rid
-    assert "slettet centralt" in r.summary()
+    assert not r.inserted and not r.conflicts and r.deleted_id_skipped == [rid]
+    assert "respondent-id'et er slettet her" in r.summary() and "intet er gemt, heller ikke som konflikt" in r.summary()
     with Session(central) as s:
         assert s.execute(select(Interview).where(Interview.respondent_id == rid)).first() is None
-        m = s.execute(select(MergeConflict).where(MergeConflict.resolved_at.is_(None))).scalars().one()
-        assert m.kind == "respondent_id"
+        assert s.execute(select(MergeConflict)).first() is None
     assert sync.count_rows(central)["interview"] == before["interview"]
-    with pytest.raises(sync.SyncError, match="slettet"):
-        sync.resolve_conflict(central, m.id, "laptop", respondent_id=rid)
-    sync.resolve_conflict(central, m.id, "laptop", respondent_id="AMA-50")
+    # the laptop's copy under the other UUID: the central package's tombstone cannot delete it (it
+    # may be someone else with the same number), but the merge warns by id
+    with Session(laptop) as s:
+        assert privacy.ids_matching_tombstones(s, [{"key": store.respondent_key(rid)}, {"uid": "x"}]) == [rid]
+        assert privacy.ids_matching_tombstones(s, [{"key": store.respondent_key("AMA-99")}]) == []
+    warned = sync.MergeResult("p", deleted_id_here=[rid]).summary()
+    assert f"ADVARSEL: 1 interview her har et respondent-id, der er slettet der, pakken kommer fra: {rid}" in warned
+
+
+def test_a_laptops_copy_of_a_withdrawn_respondent_under_another_uuid_is_left_out(laptop, central, guide, tmp_path):
+    (a,) = field_work(laptop, guide, n=1)
+    merge(central, export(laptop, tmp_path, "p1.zip"))
+    rid = _get(central, a).respondent_id
+    privacy.withdraw(central, rid, "interview", reason="Vil ikke mere")
+
+    def copied(d):  # as import --replace on the laptop makes it: a new interview id and new quote ids
+        import uuid
+
+        d = _new_uuid(d, a)
+        for v in d["interviews"]:
+            for q in v["quotes"]:
+                q["uid"] = str(uuid.uuid4())
+            v["hash"] = sync.content_hash(v)
+        return d
+
+    p2 = _rewrite(export(laptop, tmp_path, "p2.zip"), tmp_path / "p2b.zip", data=copied)
+    r = merge(central, p2)
+    assert not r.inserted and not r.conflicts and [x for x, _ in r.withdrawn_skipped] == [rid]
     with Session(central) as s:
-        assert s.execute(select(Interview.respondent_id).where(Interview.informant == "bruger")).scalars().all() \
-            == ["AMA-50"]
+        assert s.execute(select(MergeConflict)).first() is None
+
+
+def test_a_package_with_a_quote_from_a_transcript_merges(laptop, central, guide, tmp_path):
+    """Hostile audit of issue 12: a quote taken from a transcript (item code «transskription») made
+    every package holding it unmergeable."""
+    (a,) = field_work(laptop, guide, n=1)
+    rid = _get(laptop, a).respondent_id
+    with session_scope(laptop) as s:
+        info = tr.import_transcript(s, rid, b"I: Hvordan er dagen?\nB: Den er god.\n", "t.txt", who="Ida")
+        q = tr.quote_from_segment(s, tr.segments_for(s, info.id)[1].id, who="Ida", copy_codes=False)
+        assert q.item_code == "transskription"
+    r = merge(central, export(laptop, tmp_path, "p.zip"))
+    assert r.inserted == [rid]
+    with Session(central) as s:
+        assert s.execute(select(Quote.text).where(Quote.item_code == "transskription")).scalars().all() == ["Den er god."]
 
 
 def _new_uuid(d: dict, old: str) -> dict:
