@@ -558,7 +558,7 @@ def cmd_respondent(args) -> int:
     act, engine, who, p = args.respondent_action, _engine(args), getattr(args, "who", None), args.principal
     if act == "tilbagetraek":
         v = privacy.withdraw(engine, args.id, args.samtykke, withdrawn_on=_date_arg(args.dato, "--dato"),
-                             reason=args.grund, who=who, principal=p)
+                             reason=args.grund, who=who, principal=p, mask=_reason_mask(engine))
         if v.already:
             print(f"{v.respondent_id} har allerede trukket samtykket til {v.purpose_label} tilbage "
                   f"({v.withdrawn_on.isoformat()}, registreret af {v.recorded_by or 'ukendt'}); intet er ændret.")
@@ -572,7 +572,8 @@ def cmd_respondent(args) -> int:
                   f"slet {v.respondent_id} --grund …» for at slette dem.")
         return 0
     if act == "slet":
-        print(privacy.delete_respondent(engine, args.id, reason=args.grund, who=who, principal=p).summary())
+        print(privacy.delete_respondent(engine, args.id, reason=args.grund, who=who, principal=p,
+                                        mask=_reason_mask(engine)).summary())
         return 0
     if act == "opbevaring":
         if args.fjern or args.slutdato:
@@ -1138,6 +1139,13 @@ def _population_of(args):
     from report.population import population  # only the report commands load it (start-up time)
 
     return population(args.report_data.wide, args.group or None, args.site_type or None, _cuts_of(args))
+
+
+def _reason_mask(engine):
+    """The study's anonymiser for a withdrawal's or deletion's reason (`survey.privacy.check_reason`)."""
+    from coding.deidentify import study_anonymiser  # only the privacy commands need it (start-up time)
+
+    return study_anonymiser(engine).mask
 
 
 def _cuts_of(args):

@@ -163,10 +163,17 @@ def _vector(values: list[str]) -> str:
     return "c(" + ", ".join(r_string(v) for v in values) + ")"
 
 
+def _comment(text: str) -> str:
+    """One line of an R comment: every control character and Unicode line break (R's readLines
+    also ends a line at a carriage return) made a space, so no text from the guide can start a
+    line of code."""
+    return "".join(" " if (ord(ch) < 32 or ord(ch) == 127 or ch in "\x85\u2028\u2029") else ch for ch in text)
+
+
 def r_script(guide: Guide, csv_name: str) -> str:
     """The R script that loads `csv_name` (the wide CSV of `guide`) with factor labels."""
     lines = [
-        f"# Brugerblik: {guide.title} (spørgeguide {guide.form_id}, version {guide.version}).".replace("\n", " "),
+        "# " + _comment(f"Brugerblik: {guide.title} (spørgeguide {guide.form_id}, version {guide.version})."),
         "# Indlæser CSV-filen med spørgeguidens etiketter. Kør fra mappen med filen: source(\"...R\").",
         "# Kun base R. Enkeltvalg bliver faktorer (guidens rækkefølge); flervalg er tekst med koder adskilt af ;",
         "# (brug bb_valgt(x, \"kode\")); tal bliver tal og datoer Date; spørgsmålet står i attributten \"label\".",

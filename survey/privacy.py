@@ -109,14 +109,18 @@ RAW_DELETED_KEY = "raadata_slettet"
 REASON_MAX = 500
 
 
-def check_reason(raw: object) -> str:
-    """The reason for a withdrawal or deletion, cleaned (one line, at most `REASON_MAX`); `PrivacyError`."""
+def check_reason(raw: object, mask: Callable[[str], str] | None = None) -> str:
+    """The reason for a withdrawal or deletion, cleaned (one line, at most `REASON_MAX`); `PrivacyError`.
+    `mask`: the study's anonymiser (`coding.deidentify.study_anonymiser(...).mask`, passed by the CLI
+    and the app, which sit above `coding/`), so a name, phone number or e-mail typed into the reason
+    is never kept in a tombstone or a withdrawal, nor carried in a field package (hostile audit of
+    issue 12)."""
     t = text_field(raw, "Begrundelsen", max_len=REASON_MAX, error=PrivacyError)
     if not t:
         raise PrivacyError("Skriv en begrundelse (fx «Borgeren bad om det i telefonen 3. marts»).")
     if CPR_RE.search(t):
         raise PrivacyError("Begrundelsen ligner et CPR-nummer. Skriv aldrig CPR-numre i Brugerblik.")
-    return t
+    return mask(t) if mask is not None else t
 
 
 def _who(principal, who: Optional[str], action: str) -> Optional[str]:
@@ -160,7 +164,8 @@ def _find(s: Session, respondent_id: object) -> Interview:
 
 
 def withdraw(engine: Engine, respondent_id: str, purpose: str, *, withdrawn_on: dt.date | None = None,
-             reason: str, who: Optional[str] = None, principal=None, today: dt.date | None = None) -> WithdrawalView:
+             reason: str, who: Optional[str] = None, principal=None, today: dt.date | None = None,
+             mask: Callable[[str], str] | None = None) -> WithdrawalView:
     """Record that `respondent_id` withdraws consent to `purpose` (``interview`` | ``journal``) on the
     day `withdrawn_on` (default today; not in the future) for `reason`. One transaction; recording
     a purpose already withdrawn changes nothing (``already=True``). Raises `PrivacyError` (Danish);
@@ -168,7 +173,7 @@ def withdraw(engine: Engine, respondent_id: str, purpose: str, *, withdrawn_on: 
     if purpose not in PURPOSES:
         raise PrivacyError(f"Ukendt samtykke {str(purpose)[:20]!r} — tilladt: interview eller journal.")
     who = _who(principal, who, "respondent.withdraw")
-    why = check_reason(reason)
+    why = check_reason(reason, mask)
     today = today or clock.today()
     on = withdrawn_on or today
     if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
@@ -465,12 +470,12 @@ def _about(s: Session, iv: Interview) -> list[Interview]:
 
 
 def delete_respondent(engine: Engine, respondent_id: str, *, reason: str, who: Optional[str] = None,
-                      principal=None) -> DeletionResult:
+                      principal=None, mask: Callable[[str], str] | None = None) -> DeletionResult:
     """Delete a respondent and everything about them (module docstring) in one transaction; a
     source's own id deletes that source only. Raises `PrivacyError` (Danish); with `principal` the
     role must allow ``respondent.delete``."""
     who = _who(principal, who, "respondent.delete")
-    why = check_reason(reason)
+    why = check_reason(reason, mask)
 
     def tx() -> DeletionResult:
         with db.consistent_session(engine, write=True) as s:

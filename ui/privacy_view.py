@@ -13,6 +13,8 @@ import logging
 import pandas as pd
 import streamlit as st
 
+from coding.deidentify import study_anonymiser
+
 from survey import auth, history, privacy
 from survey.db import database_url
 from survey.store import StoreError
@@ -77,7 +79,7 @@ def withdrawal_form(p: auth.Principal, rid: str, key: str) -> None:
         return
     try:
         v = privacy.withdraw(engine(), rid, purpose, withdrawn_on=on, reason=reason, principal=p,
-                             today=today())
+                             today=today(), mask=study_anonymiser(engine()).mask)
     except StoreError as e:  # PrivacyError, AuthError: Danish
         st.error(md(str(e)))
         return
@@ -125,7 +127,8 @@ def _confirm(p: auth.Principal, rid: str, reason: str, key: str) -> None:
     if yes.button(f"Ja, slet alt om {rid}", type="primary", key=f"{key}_del_yes_{rid}"):
         st.session_state.pop(CONFIRM, None)
         try:
-            res = privacy.delete_respondent(engine(), rid, reason=reason, principal=p)
+            res = privacy.delete_respondent(engine(), rid, reason=reason, principal=p,
+                                            mask=study_anonymiser(engine()).mask)
         except StoreError as e:
             st.error(md(str(e)))
             return

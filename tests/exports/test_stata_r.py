@@ -149,3 +149,18 @@ def test_the_r_script_loads_the_csv_with_the_guides_labels(study, tmp_path, caps
     # parentheses and quotes balance: nothing a label holds can leave its string
     body = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
     assert body.count("(") == body.count(")") and '"' * 3 not in body
+
+
+def test_no_text_of_the_guide_can_start_a_line_of_r_code():
+    """Review of issue 15: the comment line only replaced \\n; R's readLines also ends a line at \\r."""
+    import dataclasses
+
+    from survey.guide import load_guide
+
+    g = load_guide()
+    evil = dataclasses.replace(g, title='Undersøgelse\rsystem("id > /tmp/pwned") #\u2028x\x85y')
+    script = stata.r_script(evil, "data.csv")
+    first = script.split("\n")[0]
+    assert first.startswith("# Brugerblik: Undersøgelse system(")
+    assert not any(ch in first for ch in "\r\u2028\x85")
+    assert all(not line.lstrip().startswith("system(") for line in script.replace("\r", "\n").splitlines())

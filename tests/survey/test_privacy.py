@@ -691,3 +691,21 @@ def test_the_reminder_is_for_administrators_only(db_url, guide, capsys, monkeypa
     monkeypatch.setenv("BRUGERBLIK_PASSWORD", "fie-hemmelig-12")
     assert main(["--db", db_url, "--bruger", "fie", "respondent", "slet-raadata"]) == 3
     e.dispose()
+
+
+def test_a_reason_with_a_name_phone_or_e_mail_is_kept_anonymised(study, guide, capsys):
+    """Hostile audit of issue 12: the reason went verbatim into the tombstone (and every package)."""
+    rid_a, rid_b = _rich_users(study)[:2]
+    assert main(["--db", study.url.render_as_string(hide_password=False), "respondent", "tilbagetraek", rid_a,
+                 "--samtykke", "interview", "--grund", "Mor til Fatima Yilmaz, tlf 22334455"]) == 0
+    assert main(["--db", study.url.render_as_string(hide_password=False), "respondent", "slet", rid_b,
+                 "--grund", "Hodan Warsame ringede, tlf 22334455, hodan@mail.dk"]) == 0
+    capsys.readouterr()
+    reasons = [w.reason for w in privacy.list_withdrawals(study)] + [t.reason for t in privacy.list_deletions(study)]
+    blob = " ".join(reasons)
+    assert "Fatima" not in blob and "Hodan" not in blob and "22334455" not in blob and "hodan@" not in blob
+    assert "Mor til [navn], tlf [telefon]" in reasons
+    # a refusal does not repeat the id typed (it may be a CPR number typed by mistake)
+    with pytest.raises(privacy.PrivacyError) as e:
+        privacy.delete_respondent(study, "120385-1234", reason="x")
+    assert "120385" not in str(e.value)
