@@ -972,7 +972,8 @@ def codings_for_code(s: Session, code: CodeLike, *, include_subcodes: bool = Fal
 
 def coded_units(s: Session, code: CodeLike) -> tuple[list[Code], list[tuple[str, str, int, str]]]:
     """Matrix coding's rows and units (issue 15): the code's rows — its sub-codes when it has any
-    (a code group), else the code itself — and every coded unit under them: (the row's key,
+    (a code group; then the group's own code as a last row when something is coded with it), else
+    the code itself — and every coded unit under them: (the row's key,
     ``segment`` | ``quote``, the unit's id, its respondent), a unit coded with a row's code or any
     code below it. One unit counts once per row however many of the row's codes it carries."""
     c = resolve_codes(s, code)[0]
@@ -981,6 +982,13 @@ def coded_units(s: Session, code: CodeLike) -> tuple[list[Code], list[tuple[str,
     for r in rows:
         for d in descendants(s, r):
             row_of[d.id] = r.key
+    if rows != [c]:  # codings on the group's own code: a last row of their own (review of issue 15)
+        direct = s.execute(select(func.count()).select_from(SegmentCode).where(SegmentCode.code_id == c.id)
+                           ).scalar_one() + s.execute(select(func.count()).select_from(QuoteCode)
+                                                      .where(QuoteCode.code_id == c.id)).scalar_one()
+        if direct:
+            rows = [*rows, c]
+            row_of[c.id] = c.key
     seg = s.execute(
         select(SegmentCode.code_id, Segment.id, Interview.respondent_id)
         .join(Segment, Segment.id == SegmentCode.segment_id)

@@ -143,3 +143,20 @@ def test_a_withdrawal_leaves_the_cached_data_and_every_coding_query_at_once(db_f
     seg_ids = [("segment", i) for _, k, i, rid in service.all_codings(e)[1]]
     assert all(rid == "TRE-01" for _, _, rid, _ in service.unit_texts(e, seg_ids))
     e.dispose()
+
+
+def test_codings_on_the_group_code_itself_get_their_own_row(db_factory):
+    """Review of issue 15: a segment coded with the group «Trivsel» itself was in no row and not in I alt."""
+    from coding import service
+
+    url = db_factory.new()
+    e, g = build_coded_study(url)
+    with session_scope(e) as s:
+        segs = tr.segments_for(s, respondent="TRE-01")
+        tr.code_segment(s, segs[3].id, ["trivsel"], who="Ida")
+    name, rows, units = service.matrix_units(e, "trivsel")
+    assert rows == [("t_rytme", "Rytme"), ("t_kontakt", "Kontakt"), ("trivsel", "Trivsel")]
+    t = MX.matrix(rows, units, store.load_wide(e, g), g, "site_type").set_index("kode")
+    assert t.loc["trivsel", "kodninger_boform"] == 1
+    assert (t.loc["i_alt", "kodninger_i_alt"], t.loc["i_alt", "respondenter_i_alt"]) == (5, 2)
+    e.dispose()
