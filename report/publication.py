@@ -130,6 +130,8 @@ def row_n(tid: str, t: pd.DataFrame, pop_n: int) -> np.ndarray:
     """The n each row's numbers are computed on (what publication checks against the minimum n)."""
     if tid == "bilag_c":  # individual rows: nothing to suppress
         return np.full(len(t), None, dtype=object)
+    if "personer" in t.columns:  # chapters 5–6: the people behind a row, not its interviews or files
+        return t["personer"].to_numpy()
     c = n_column(tid, t)
     if c is not None and "emne" in t.columns and (t["emne"] == I_ALT).any():
         return _agreement_total_n(t, c)

@@ -156,11 +156,16 @@ def by_site_type(frame: pd.DataFrame, users: pd.DataFrame, informant: str, code:
             frame = frame.assign(**{code: None})
         m, levels, answered = members(frame, g, code)
     types, rows = _rows(frame, informant, users, by)
-    out_rows = []
+    # who stands behind a row: the users the sources are about (one user may have two case files);
+    # a leader speaks for a site, one interview each. Publication hides a row on this count.
+    who = (frame["respondent_id"] if informant != "leder" and "respondent_id" in frame.columns
+           else pd.Series(range(len(frame)), index=frame.index)).to_numpy()
+    out_rows, people = [], []
     for r in [*rows, I_ALT]:
         keep = np.ones(len(frame), dtype=bool) if r == I_ALT else (types == r).to_numpy()
         sel = keep & answered
         out_rows.append([r, *m[sel].sum(axis=0).astype(np.int64).tolist(), int(sel.sum())])
+        people.append(len({x for x in who[sel] if x is not None and x == x}))
     counts = np.array([r[1:-1] for r in out_rows], dtype=np.int64).reshape(len(out_rows), len(levels))
     n = np.array([r[-1] for r in out_rows], dtype=np.int64)
     cols: dict[str, object] = {row_column(by) if by else "site_type": pd.Series([r[0] for r in out_rows],
@@ -168,6 +173,7 @@ def by_site_type(frame: pd.DataFrame, users: pd.DataFrame, informant: str, code:
     cols |= {f"antal_{v}": counts[:, j] for j, v in enumerate(levels)}
     cols["n"] = n
     cols |= {f"andel_{v}": share(counts[:, j], n) for j, v in enumerate(levels)}
+    cols["personer"] = np.array(people, dtype=np.int64)
     out = pd.DataFrame(cols)
     out.attrs.update(informant=informant, kode=code, kolonner=list(levels),
                      flervalg=bool(code in g.items and g.item(code).type == "select_multiple"))

@@ -273,3 +273,20 @@ def test_leaders_and_contact_persons_side_by_side_hand_counted(demo, tmp_path, c
     total_kp = next(r for r in body if r[1] == "I alt" and r[2] == "Kontaktpersoner"
                     and r[3] == source_items.label("leder_kp_deltagelse", "krav"))
     assert (total_kp[4], total_kp[5]) == (int(kpt.iloc[-1]["antal_krav"]), int(kpt.iloc[-1]["n"]))
+
+
+def test_publication_hides_a_row_on_the_people_behind_it_not_its_files():
+    """Review of issue 15: one user can have two case files (kommune and boform); a row's n counts
+    files, so a row of 6 files from 3 people was published with a minimum n of 5."""
+    from report.publication import hidden_rows, row_n
+
+    users = pd.DataFrame({"respondent_id": ["A", "B", "C"], "site": ["Basen"] * 3, "site_type": ["boform"] * 3},
+                         dtype=object)
+    files = pd.DataFrame({"source_id": [f"j{i}" for i in range(6)], "respondent_id": ["A", "A", "B", "B", "C", "C"],
+                          "kilde": ["journal_kommune", "journal_boform"] * 3,
+                          "lovgrundlag": ["lov_107", "lov_110", "lov_107", "lov_107", "lov_110", None]}, dtype=object)
+    tid = next(k for k, v in source_items.SOURCE_ITEMS.items() if v[0] == "journal" and v[1] == "lovgrundlag")
+    t = source_items.compute(tid, {"journal": files}, users).set_index("site_type")
+    assert (t.loc["boform", "n"], t.loc["boform", "personer"]) == (5, 3)  # 5 answered files from 3 people
+    ns = row_n(tid, t.reset_index(), 3)
+    assert list(ns)[:1] == [3] and hidden_rows(ns, 5)[0]
