@@ -84,6 +84,8 @@ the character offsets of the sentences that contain its words.
 """
 from __future__ import annotations
 
+import functools
+
 import itertools
 import json
 import math
@@ -225,6 +227,30 @@ def base_pipeline() -> Language:
     nlp.add_pipe("sentencizer")
     nlp.disable_pipe("sentencizer")  # run by hand only when sentence context is asked for
     return nlp
+
+
+@functools.lru_cache(maxsize=1)
+def lemma_pipeline() -> Language:
+    """`base_pipeline`, built once per process (word frequency, the guide links)."""
+    return base_pipeline()
+
+
+def content_lemmas(doc: Doc) -> list[str]:
+    """The content words of a text as lower-case lemmas, in order — the one word rule of word
+    frequency and of the guide links: a token counts when it is alphabetic, at least two letters,
+    and neither it nor its lemma is one of spaCy's Danish stop words."""
+    from spacy.lang.da.stop_words import STOP_WORDS  # spaCy's Danish data: only when words are counted
+
+    out = []
+    for tok in doc:
+        w = tok.text
+        if len(w) < 2 or not w.isalpha():
+            continue
+        low, lemma = w.lower(), tok.lemma_.lower()
+        if low in STOP_WORDS or lemma in STOP_WORDS or len(lemma) < 2:
+            continue
+        out.append(lemma)
+    return out
 
 
 # --------------------------------------------------------------------------- rule patterns

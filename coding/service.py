@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from coding import agreement as ag
 from coding import anonymise as an
 from coding import codebook as cb
+from coding import guide_links as gl
 from coding import quotebank as qb
 from coding import transcripts as tr
 from survey.db import session_scope
@@ -211,9 +212,60 @@ def segments_for(engine: Engine, transcript_id: int) -> list[tr.SegmentView]:
 
 
 def import_transcript(engine: Engine, interview_id: str, data: bytes, filename: str, who: str, *,
-                      replace: bool = False) -> tr.TranscriptInfo:
+                      replace: bool = False, guide: Optional[Guide] = None) -> tr.TranscriptInfo:
+    """Import a transcript; with `guide`, its interviewer turns get their suggested questions in
+    the same transaction (`coding.guide_links`)."""
     with session_scope(engine) as s:
-        return tr.import_transcript(s, interview_id, data, filename, who, replace=replace)
+        info = tr.import_transcript(s, interview_id, data, filename, who, replace=replace)
+        if guide is not None:
+            gl.link_transcript(s, info.id, gl.matcher_for(guide))
+        return info
+
+
+# ---------------------------------------------------------------- transcripts linked to the guide (issue 15)
+
+def link_transcript(engine: Engine, transcript_id: int, guide: Guide) -> tuple[int, int]:
+    """(Re)suggest the questions of a transcript's unconfirmed interviewer turns."""
+    with session_scope(engine) as s:
+        return gl.link_transcript(s, transcript_id, gl.matcher_for(guide))
+
+
+def question_turns(engine: Engine, transcript_id: int) -> list[gl.TurnLink]:
+    with session_scope(engine) as s:
+        return gl.question_turns(s, transcript_id)
+
+
+def segment_questions(engine: Engine, transcript_id: int) -> dict[int, Optional[str]]:
+    """segment id → the question it carries, for one transcript."""
+    with session_scope(engine) as s:
+        return gl.transcript_questions(s, transcript_id)
+
+
+def set_question(engine: Engine, segment_id: int, code: Optional[str], guide: Guide, who: str) -> None:
+    with session_scope(engine) as s:
+        gl.set_question(s, segment_id, code, guide, who)
+
+
+def confirm_suggestions(engine: Engine, transcript_id: int, who: str) -> int:
+    with session_scope(engine) as s:
+        return gl.confirm_suggestions(s, transcript_id, who)
+
+
+def question_counts(engine: Engine) -> dict[str, tuple[int, int]]:
+    with session_scope(engine) as s:
+        return gl.question_counts(s)
+
+
+def segments_by_question(engine: Engine, question: str, *, interviewer: bool = False) -> list[tr.SegmentView]:
+    with session_scope(engine) as s:
+        return gl.segments_by_question(s, question, interviewer=interviewer)
+
+
+def code_by_question(engine: Engine, question: str, code: str, who: str, *, interviewer: bool = False
+                     ) -> tuple[int, int]:
+    """Structural autocoding in one transaction: all of it or nothing."""
+    with session_scope(engine) as s:
+        return gl.code_by_question(s, question, code, who, interviewer=interviewer)
 
 
 def delete_transcript(engine: Engine, transcript_id: int, who: str) -> None:

@@ -790,14 +790,14 @@ def _get_segment(s: Session, segment_id: Union[int, str, Segment]) -> Segment:
 
 def get_segment(s: Session, segment_id: Union[int, str]) -> SegmentView:
     seg = _get_segment(s, segment_id)
-    return _segment_views(s, [seg])[0]
+    return segment_views(s, [seg])[0]
 
 
 def _code_order(s: Session) -> dict[int, int]:
     return {c.id: i for i, c in enumerate(all_codes(s))}
 
 
-def _segment_views(s: Session, segs: Sequence[Segment]) -> list[SegmentView]:
+def segment_views(s: Session, segs: Sequence[Segment]) -> list[SegmentView]:
     ids = [g.id for g in segs]
     codings: dict[int, list[CodingView]] = {}
     if ids:
@@ -825,7 +825,7 @@ def segments_for(s: Session, transcript_id: Optional[int] = None, *,
         iv = resolve_interview(s, respondent)
         q = (q.join(Transcript, Transcript.id == Segment.transcript_id).where(Transcript.interview_id == iv.id)
              .order_by(Transcript.imported_at, Transcript.id, Segment.idx))
-    return _segment_views(s, list(s.execute(q).scalars()))
+    return segment_views(s, list(s.execute(q).scalars()))
 
 
 # --------------------------------------------------------------------------- coding
@@ -888,7 +888,7 @@ def code_segment(s: Session, segment_id: Union[int, str], codes: Union[CodeLike,
         if source is not None:
             record_decision(s, "segment", seg.id, c, "accepted", source=source, who=who, text=seg.text)
     s.flush()
-    return _segment_views(s, [seg])[0]
+    return segment_views(s, [seg])[0]
 
 
 def set_memo(s: Session, segment_id: Union[int, str], code: CodeLike, memo: Optional[str],
@@ -903,7 +903,7 @@ def set_memo(s: Session, segment_id: Union[int, str], code: CodeLike, memo: Opti
     row.memo, row.who, row.at = _memo(memo or "") or None, who, utcnow()
     s.add(row)
     s.flush()
-    return _segment_views(s, [seg])[0]
+    return segment_views(s, [seg])[0]
 
 
 def turn_decisions_to_rejected(s: Session, kind: str, target_id: int, code_ids: Iterable[int],
@@ -933,7 +933,7 @@ def uncode_segment(s: Session, segment_id: Union[int, str], codes: Union[CodeLik
     s.execute(q)
     turn_decisions_to_rejected(s, "segment", seg.id, present, who)
     s.flush()
-    return _segment_views(s, [seg])[0]
+    return segment_views(s, [seg])[0]
 
 
 def descendants(s: Session, code: Code) -> list[Code]:

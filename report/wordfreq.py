@@ -21,7 +21,6 @@ The rule (docs/method.md, «Ordfrekvens»)
 """
 from __future__ import annotations
 
-import functools
 from collections import Counter, defaultdict
 from typing import Sequence
 
@@ -40,29 +39,15 @@ COLUMNS = ["gruppe", "rang", "lemma", "antal", "respondenter"]
 TOP_MAX = 500
 
 
-@functools.lru_cache(maxsize=1)
-def _pipeline():
-    """The tokenizer and lemmatizer (`coding.nlp.base_pipeline`), built once per process."""
-    from coding.nlp import base_pipeline  # only word frequency needs spaCy here (start-up time)
-
-    return base_pipeline()
-
-
 def lemma_counts(texts: Sequence[tuple[str, str]]) -> dict[str, Counter]:
-    """respondent id -> Counter of lemmas in their texts (the word rule of the module doc)."""
-    from spacy.lang.da.stop_words import STOP_WORDS  # only word frequency needs spaCy here (start-up)
+    """respondent id -> Counter of lemmas in their texts (the word rule of the module doc:
+    `coding.nlp.content_lemmas`)."""
+    from coding.nlp import content_lemmas, lemma_pipeline  # only word frequency needs spaCy here (start-up time)
 
-    nlp = _pipeline()
+    nlp = lemma_pipeline()
     out: dict[str, Counter] = defaultdict(Counter)
     for (rid, _), doc in zip(texts, nlp.pipe((t for _, t in texts), batch_size=256)):
-        for tok in doc:
-            w = tok.text
-            if len(w) < 2 or not w.isalpha():
-                continue
-            low, lemma = w.lower(), tok.lemma_.lower()
-            if low in STOP_WORDS or lemma in STOP_WORDS or len(lemma) < 2:
-                continue
-            out[rid][lemma] += 1
+        out[rid].update(content_lemmas(doc))
     return out
 
 

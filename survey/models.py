@@ -290,6 +290,11 @@ class Segment(SQLModel, table=True):
     # or a text with [hh:mm:ss] stamps as noScribe and aTrain write them); None when not known
     t_start: Optional[float] = None
     t_end: Optional[float] = None
+    # issue 15 (coding.guide_links): on an interviewer's turn, the guide item it asks; None = a
+    # follow-up (the question before it continues), '' = «uden for guiden»; question_by = who
+    # confirmed or corrected it (None: the tool's suggestion)
+    question: Optional[str] = Field(default=None, max_length=80)
+    question_by: Optional[str] = Field(default=None, max_length=200)
 
 
 class SegmentCode(SQLModel, table=True):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coding import guide_links as gl
 from coding import service
 from coding import transcripts as tr
-from ui.common import engine, h, require_page, when
+from ui.common import engine, guide, h, require_page, when
 from ui.uploads import UploadRule, take, upload_field
 from ui.workbench import (action, code_options, codebook_entries, flash, highlight, html_block, need_coder,
                           respondent_picker, setup_page, show_flash, suggestion_rows, suggestion_spans, tagger,
@@ -26,6 +27,7 @@ SCOPE_KEPT = "bb_tr_scope"  # the choice, kept for the session (widget state goe
 UPLOAD = UploadRule(tr.ALLOWED_TYPES, tr.MAX_BYTES)
 PER_PAGE = 15
 SPEAKER_CLASS = {"I": "Interviewer", "B": "Bruger", "": "Ukendt"}
+FOLLOW_UP = "__opfoelgning__"  # the question selectbox's value for None (a follow-up)
 
 
 def tkey(iid: str) -> str:
@@ -41,10 +43,13 @@ def _import(iid: str) -> None:
         flash("tr_import", "warning", f"Vælg en fil ({UPLOAD.allowed}) først.")
         return
     name, data = take("tr_file", UPLOAD, missing=f"Vælg en fil ({UPLOAD.allowed}) først.")  # Danish refusal
-    info = service.import_transcript(engine(), iid, data, name, who, replace=bool(st.session_state.get("tr_replace")))
+    info = service.import_transcript(engine(), iid, data, name, who, replace=bool(st.session_state.get("tr_replace")),
+                                     guide=guide())
     st.session_state[tkey(iid)] = info.id
+    asked = sum(1 for t in service.question_turns(engine(), info.id) if t.question)
     flash("tr_import", "success", f"«{info.filename}» er importeret til {info.respondent_id}: {info.n_segments} "
-                                  f"segmenter, {info.n_labelled} med kendt taler.")
+                                  f"segmenter, {info.n_labelled} med kendt taler; {asked} af interviewerens ture er "
+                                  "koblet til et spørgsmål i guiden (se forslagene ved hvert spørgsmål).")
 
 
 @action("tr_list")
@@ -87,7 +92,99 @@ def _to_quote(seg_id: int) -> None:
     flash("sugg", "success", f"Segmentet er lagt i citatbanken som citat {qid}.")
 
 
+@action("tr_q")
+def _set_question(seg_id: int, key: str) -> None:
+    who = need_coder()
+    value = st.session_state.get(key)
+    service.set_question(engine(), seg_id, None if value == FOLLOW_UP else value, guide(), who)
+
+
+@action("tr_q")
+def _confirm_all(tid: int) -> None:
+    who = need_coder()
+    n = service.confirm_suggestions(engine(), tid, who)
+    flash("tr_q", "success", f"{n} forslag er bekræftet." if n else "Der var ingen ubekræftede forslag.")
+
+
+@action("tr_q")
+def _relink(tid: int) -> None:
+    need_coder()
+    asked, turns = service.link_transcript(engine(), tid, guide())
+    flash("tr_q", "success", f"Spørgsmålene er fundet igen: {asked} af {turns} interviewerture er koblet til guiden "
+                             "(bekræftede og rettede er ikke ændret).")
+
+
+@action("tr_bulk")
+def _code_by_question() -> None:
+    who = need_coder()
+    q, code = st.session_state.get("tr_bulk_q"), st.session_state.get("tr_bulk_code")
+    if not q or not code:
+        flash("tr_bulk", "warning", "Vælg både et spørgsmål og en kode.")
+        return
+    new, total = service.code_by_question(engine(), q, code, who,
+                                          interviewer=bool(st.session_state.get("tr_bulk_i")))
+    flash("tr_bulk", "success", f"{new} afsnit er kodet med «{service.code_name(engine(), code)}»"
+                                f"{f' ({total - new} havde koden allerede)' if total - new else ''}.")
+
+
 # ---------------------------------------------------------------- parts
+
+def question_text(code) -> str:
+    """A question as the page shows it: its label, cut to one line."""
+    text = gl.question_label(guide(), code)
+    return text if len(text) <= 90 else text[:87].rstrip() + " …"
+
+
+def code_by_question_part() -> None:
+    """Structural autocoding: one code on everything said after a question, in every transcript."""
+    counts = service.question_counts(engine())
+    with st.expander("Kod efter spørgsmål (alle transskriptioner)"):
+        if not counts:
+            st.caption("Ingen transskription har endnu afsnit under et spørgsmål fra guiden.")
+            return
+        order = [c for c in gl.matcher_for(guide()).codes() if c in counts]
+        entries = codebook_entries()
+        keys, label = code_options(entries)
+        c1, c2 = st.columns([3, 2])
+        c1.selectbox("Spørgsmål", order, key="tr_bulk_q", index=None, placeholder="Vælg et spørgsmål …",
+                     format_func=lambda c: f"{question_text(c)} — {counts[c][0]} afsnit i {counts[c][1]} "
+                                           "transskriptioner")
+        c2.selectbox("Kode", keys, key="tr_bulk_code", index=None, format_func=label, placeholder="Vælg en kode …")
+        st.checkbox("Også interviewerens egne ture", key="tr_bulk_i")
+        st.button("Kod alle afsnit under spørgsmålet", key="tr_bulk_go", on_click=_code_by_question, type="primary")
+        st.caption("Brugerens svar efter spørgsmålet — også svar på opfølgninger som «Er det vigtigt for dig?» — "
+                   "får koden, i alle transskriptioner; afsnit med koden i forvejen røres ikke. Respondenter, der har "
+                   "trukket samtykket tilbage, kodes ikke.")
+    show_flash("tr_bulk")
+
+
+def question_part(tid: int, turns: list) -> None:
+    """The transcript's link to the guide: how many turns, confirm all, find again."""
+    if not turns:
+        st.caption("Ingen af turene er markeret som interviewerens («I:», «Interviewer:»), så afsnittene kan ikke "
+                   "kobles til spørgsmål i guiden.")
+        return
+    asked = sum(1 for t in turns if t.question)
+    open_ = sum(1 for t in turns if t.confirmed_by is None)
+    c1, c2, c3 = st.columns([4, 1.6, 1.6], vertical_alignment="center")
+    c1.markdown(f"**Spørgeguiden:** {asked} af {len(turns)} interviewerture er koblet til et spørgsmål; "
+                f"{open_} er forslag, der ikke er bekræftet endnu.")
+    c2.button("Bekræft alle forslag", key=f"tr_qok_{tid}", on_click=_confirm_all, args=(tid,), disabled=not open_,
+              width="stretch")
+    c3.button("Find spørgsmål igen", key=f"tr_qre_{tid}", on_click=_relink, args=(tid,), width="stretch",
+              help="Foreslår spørgsmål for de ture, ingen har bekræftet eller rettet.")
+    show_flash("tr_q")
+
+
+def question_picker(seg: tr.SegmentView, link) -> None:
+    """An interviewer turn's question: the suggestion or the researcher's, to confirm or correct."""
+    key = f"tr_qsel_{seg.id}"
+    codes = gl.matcher_for(guide()).codes()
+    st.session_state[key] = FOLLOW_UP if link.question is None else link.question
+    state = f"bekræftet af {link.confirmed_by}" if link.confirmed_by else "forslag"
+    st.selectbox(f"Spørgsmål i guiden ({state})", [FOLLOW_UP, gl.OUTSIDE, *codes], key=key,
+                 format_func=lambda c: question_text(None if c == FOLLOW_UP else c),
+                 on_change=_set_question, args=(seg.id, key))
 
 def import_part(iid: str, rid: str, expanded: bool) -> None:
     with st.expander(f"Importér en transskription til {rid}", expanded=expanded):
@@ -101,13 +198,17 @@ def import_part(iid: str, rid: str, expanded: bool) -> None:
     show_flash("tr_import")
 
 
-def segment_block(seg: tr.SegmentView, sugg, decided: dict, keys: list[str], label) -> None:
+def segment_block(seg: tr.SegmentView, sugg, decided: dict, keys: list[str], label, question=None,
+                  link=None) -> None:
     with st.container(border=True, key=f"tr_seg_{seg.id}"):
         who = SPEAKER_CLASS.get(seg.speaker, seg.speaker)
+        asks = f' · spørgsmål: {h(question_text(question))}' if question and link is None else ""
         html_block(f'<span class="bb-meta">#{seg.idx + 1} · {h(who)}'
                    f'{" (" + h(seg.label) + ")" if seg.label else ""}'
-                   f'{" · " + h(seg.time_text) if seg.time_text else ""}</span><br>'
+                   f'{" · " + h(seg.time_text) if seg.time_text else ""}{asks}</span><br>'
                    + highlight(seg.text, suggestion_spans(sugg)))
+        if link is not None:
+            question_picker(seg, link)
         for c in seg.codes:
             c1, c2, c3 = st.columns([3, 5, 1.2], vertical_alignment="center")
             html_block(f'✔ <b>{h(c.name)}</b><br><span class="bb-meta">{h(c.who or "")} {h(when(c.at))}</span>',
@@ -145,6 +246,10 @@ def transcript_part(iid: str, infos: list[tr.TranscriptInfo]) -> None:
         st.button("Slet", key=f"tr_del_{tid}", on_click=_delete, args=(iid, tid))
     show_flash("tr_list")
 
+    turns = service.question_turns(engine(), tid)
+    question_part(tid, turns)
+    links = {t.segment.id: t for t in turns}
+    questions = service.segment_questions(engine(), tid)
     entries = codebook_entries()
     keys, label = code_options(entries)
     segs = service.segments_for(engine(), tid)
@@ -174,7 +279,8 @@ def transcript_part(iid: str, infos: list[tr.TranscriptInfo]) -> None:
     by_seg = dict(zip([g.id for g in asked], tagger(entries).suggest_many([g.text for g in asked]) if asked else []))
     decided = service.decisions_for(engine(), "segment", [g.id for g in shown])
     for seg in shown:
-        segment_block(seg, by_seg.get(seg.id, []), decided[seg.id], keys, label)
+        segment_block(seg, by_seg.get(seg.id, []), decided[seg.id], keys, label, questions.get(seg.id),
+                      links.get(seg.id))
 
 
 # ---------------------------------------------------------------- page
@@ -187,6 +293,7 @@ def main() -> None:
         return
     infos = service.list_transcripts(engine(), r.interview_id)
     import_part(r.interview_id, r.respondent_id, expanded=not infos)
+    code_by_question_part()
     if not infos:
         st.info(f"{r.respondent_id} har ingen transskriptioner endnu.")
     else:

@@ -538,3 +538,40 @@ def test_anonymisering_shows_each_quote_original_and_masked(db, quotes):
 def test_every_page_opens_without_error(db, page):
     at = open_page(page)
     assert at.title and not at.exception
+
+
+def test_transcript_turns_are_linked_to_the_guide_corrected_and_coded_by_question(db):
+    """Issue 15: the import links the interviewer's turns to the guide's questions; the researcher
+    corrects one, confirms the rest, and codes everything said after the rytme probe in one click."""
+    from tests.coding.test_guide_links import TRANSCRIPT as GUIDED  # the hand-counted transcript
+
+    iid = iid_of(db, "AMA-01")
+    at = open_page("transskriptioner", r="AMA-01")
+    at.file_uploader(key="tr_file").set_value(("guidet.txt", GUIDED.encode(), "text/plain"))
+    at.button(key="tr_import").click()
+    run_ok(at)
+    assert "3 af interviewerens ture er koblet til et spørgsmål i guiden" in texts(at)
+    with session_scope(db) as s:
+        tid = tr.list_transcripts(s, iid)[0].id
+        segs = tr.segments_for(s, tid)
+    turn = {g.text[:6]: g for g in segs if g.speaker == "I"}
+    assert at.selectbox(key=f"tr_qsel_{turn['Hvorfo'].id}").value == "hvorfor_her"
+    assert at.selectbox(key=f"tr_qsel_{turn['Er det'].id}").value == "__opfoelgning__"
+    assert "spørgsmål: Har tilbuddet givet dig en rytme i hverdagen?" in texts(at)  # the answer's question
+    at.selectbox(key=f"tr_qsel_{turn['Tak fo'].id}").set_value("")
+    run_ok(at)
+    at.button(key=f"tr_qok_{tid}").click()
+    run_ok(at)
+    assert "5 forslag er bekræftet" in texts(at)
+    with session_scope(db) as s:
+        stored = {g.text[:6]: (g.question, g.question_by) for g in s.execute(
+            select(tr.Segment).where(tr.Segment.transcript_id == tid, tr.Segment.speaker == "I")).scalars()}
+    assert stored["Tak fo"] == ("", "Forsker A") and stored["Har ti"] == ("rytme", "Forsker A")
+    at.selectbox(key="tr_bulk_q").set_value("rytme")
+    at.selectbox(key="tr_bulk_code").set_value("rytme_i_hverdagen")
+    at.button(key="tr_bulk_go").click()
+    run_ok(at)
+    assert "2 afsnit er kodet med «Rytme i hverdagen»" in texts(at)
+    with session_scope(db) as s:
+        coded = [g.text for g in tr.segments_for(s, tid) if "rytme_i_hverdagen" in g.code_keys]
+    assert coded == ["Ja, jeg står op hver dag nu.", "Meget vigtigt."]
