@@ -3,7 +3,10 @@
 reject the tagger's suggestions (rule or model, the triggering words highlighted) — by default
 only on the respondent's own turns, not the interviewer's questions («Forslag til»), — or code by
 hand with one or more codes and a memo; train the model from the decisions and see its
-cross-validated precision and recall per code. All logic is in `coding.transcripts`,
+cross-validated precision and recall per code. Issue 15: each interviewer turn shows the guide
+question it was matched to (a suggestion to confirm or correct), every other segment the question
+it answers, and «Kod efter spørgsmål» codes everything said after a question in one click
+(`coding.guide_links`). All logic is in `coding.transcripts`,
 `coding.codebook` and `coding.nlp`. The upload is checked at once, in Danish (`ui.uploads`):
 extension, size and content; a refused file is never imported. The page's units of work (each its own
 transaction) are in `coding.service`.
@@ -146,10 +149,10 @@ def code_by_question_part() -> None:
         entries = codebook_entries()
         keys, label = code_options(entries)
         c1, c2 = st.columns([3, 2])
-        c1.selectbox("Spørgsmål", order, key="tr_bulk_q", index=None, placeholder="Vælg et spørgsmål …",
+        c1.selectbox("Svarene på spørgsmålet", order, key="tr_bulk_q", index=None, placeholder="Vælg et spørgsmål …",
                      format_func=lambda c: f"{question_text(c)} — {counts[c][0]} afsnit i {counts[c][1]} "
                                            "transskriptioner")
-        c2.selectbox("Kode", keys, key="tr_bulk_code", index=None, format_func=label, placeholder="Vælg en kode …")
+        c2.selectbox("Kod dem med", keys, key="tr_bulk_code", index=None, format_func=label, placeholder="Vælg en kode …")
         st.checkbox("Også interviewerens egne ture", key="tr_bulk_i")
         st.button("Kod alle afsnit under spørgsmålet", key="tr_bulk_go", on_click=_code_by_question, type="primary")
         st.caption("Brugerens svar efter spørgsmålet — også svar på opfølgninger som «Er det vigtigt for dig?» — "

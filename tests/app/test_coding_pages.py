@@ -572,6 +572,7 @@ def test_transcript_turns_are_linked_to_the_guide_corrected_and_coded_by_questio
     at.button(key="tr_bulk_go").click()
     run_ok(at)
     assert "2 afsnit er kodet med «Rytme i hverdagen»" in texts(at)
+    assert at.selectbox(key=f"tr_t_{iid}").options == ["guidet.txt · 13 segmenter, 2 kodet"]
     with session_scope(db) as s:
         coded = [g.text for g in tr.segments_for(s, tid) if "rytme_i_hverdagen" in g.code_keys]
     assert coded == ["Ja, jeg står op hver dag nu.", "Meget vigtigt."]
