@@ -78,6 +78,7 @@ from survey.clock import utcnow
 from survey.consent import exportable
 from survey.guide import Guide
 from survey.models import AuditEntry, Interview
+from survey.privacy import refuse_if_withdrawn
 
 __all__ = ["Question", "Match", "QuestionMatcher", "questions", "interviewer_label", "link_transcript",
            "set_question", "confirm_suggestions", "question_turns", "segment_questions", "segments_by_question",
@@ -268,8 +269,10 @@ def _interviewer_turns(segs: Sequence[Segment]) -> list[Segment]:
     return [g for g in segs if g.speaker == "I" or (lab is not None and g.speaker == "" and g.label == lab)]
 
 
-def _segments(s: Session, transcript_id: int) -> list[Segment]:
-    get_transcript(s, transcript_id)
+def _segments(s: Session, transcript_id: int, *, write: bool = False) -> list[Segment]:
+    t = get_transcript(s, transcript_id)
+    if write:
+        refuse_if_withdrawn(s, t.interview_id)  # issue 12: nothing new about a respondent who withdrew
     return list(s.execute(select(Segment).where(Segment.transcript_id == transcript_id).order_by(Segment.idx))
                 .scalars())
 
@@ -277,7 +280,7 @@ def _segments(s: Session, transcript_id: int) -> list[Segment]:
 def link_transcript(s: Session, transcript_id: int, matcher: QuestionMatcher) -> tuple[int, int]:
     """Suggest the question of every interviewer turn nobody has confirmed (module doc). Returns
     (interviewer turns that ask a question — suggested or confirmed, interviewer turns)."""
-    segs = _segments(s, transcript_id)
+    segs = _segments(s, transcript_id, write=True)
     turns = _interviewer_turns(segs)
     prev = None
     for g in turns:
@@ -305,7 +308,7 @@ def set_question(s: Session, segment_id: int, code: Optional[str], guide: Guide,
         raise TranscriptError(f"Segment {segment_id!r} findes ikke (er transskriptionen slettet?).")
     code = _check_question(guide, code)
     t = s.get(Transcript, g.transcript_id)
-    if g not in _interviewer_turns(_segments(s, g.transcript_id)):
+    if g not in _interviewer_turns(_segments(s, g.transcript_id, write=True)):
         raise TranscriptError(f"Segment {g.id} er ikke interviewerens tur: kun interviewerens spørgsmål kobles til "
                               "guiden.")
     old = g.question
@@ -320,7 +323,7 @@ def set_question(s: Session, segment_id: int, code: Optional[str], guide: Guide,
 def confirm_suggestions(s: Session, transcript_id: int, who: str) -> int:
     """Confirm every suggestion of a transcript nobody has confirmed yet; returns how many."""
     n = 0
-    for g in _interviewer_turns(_segments(s, transcript_id)):
+    for g in _interviewer_turns(_segments(s, transcript_id, write=True)):
         if g.question_by is None:
             g.question_by = who
             s.add(g)

@@ -16,6 +16,7 @@ from coding.transcripts import TranscriptError
 from survey import privacy, store
 from survey.db import session_scope
 from survey.models import AuditEntry
+from survey.store import StoreError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.bench_guide_links import HELD_OUT, load_corpus, score  # noqa: E402
@@ -168,6 +169,13 @@ def test_coding_by_question_codes_what_was_said_after_it_in_every_transcript(eng
     privacy.withdraw(engine, ids[1][1], "interview", reason="Ønsker ikke at deltage", who="Fie")
     assert service.question_counts(engine)["sjovt"] == (2, 1)
     assert service.code_by_question(engine, "sjovt", "hverdag", "Ida") == (2, 2)
+    # and nothing about their transcript can be changed
+    turn = service.question_turns(engine, tids[1])[0].segment.id
+    for change in (lambda: service.set_question(engine, turn, "rytme", guide, "Ida"),
+                   lambda: service.confirm_suggestions(engine, tids[1], "Ida"),
+                   lambda: service.link_transcript(engine, tids[1], guide)):
+        with pytest.raises(StoreError, match="Intet nyt kan gemmes"):
+            change()
 
 
 def test_numbered_speakers_the_interviewer_is_the_one_who_asks(engine, guide, study):
