@@ -146,7 +146,8 @@ Precision rules (Danish capitalises proper nouns, not nouns)
 * Mid-sentence, an unknown capitalised word is a name after hr./fru/frk./dr. or a naming verb
   ("jeg hedder Mohammed"), right after a family or staff word ("min kone Siriporn"), or when it
   ends in -gaard or consonant + -sen ("Gregersen"; not the definite nouns "Undersøgelsen",
-  "Analysen").
+  "Analysen") or in a surname ending of another origin that no Danish word has
+  (`FOREIGN_SURNAME_ENDINGS`: "Constantinescu", "Petrović", "Kowalski", "Hovhannisyan").
 * Nicknames: a Danish descriptor (``DESCRIPTORS``: lange, lille, store, tykke, gamle, skøre,
   røde …) and a first name are one span, in lower case too: "lange peter", "tykke mads", "lille
   ahmed", "Lange Peter". If the name is also an everyday word, the descriptor is not enough:
@@ -292,7 +293,7 @@ RULE_SITE = "sted i studiet"
 RULE_INTERVIEWER = "interviewer i studiet"
 RULE_STUDY = "studiets liste (maskeres altid)"
 RULE_CUE = "ord efter titel eller 'hedder'"
-RULE_SURNAME_FORM = "efternavnsform (-sen, -gaard)"
+RULE_SURNAME_FORM = "efternavnsform (-sen, -gaard, -escu, -ović, -ski …)"
 RULE_BEFORE_SURNAME = "ukendt ord før efternavn"
 RULE_ROLE = "ukendt ord efter fx 'min bror'"
 RULE_NICK = "kælenavn"
@@ -686,15 +687,26 @@ def _evidence(text: str, start: int, end: int) -> Optional[str]:
     return None
 
 
+#: endings no Danish word has and surnames of other origins do: Romanian -escu/-eanu, South Slavic
+#: -ović/-ević/-vić, Polish -wski/-lski/-nski/-rski/-cki (and -ska …)/-wicz, Ukrainian -enko, Turkish
+#: -oğlu, Persian -zadeh, Armenian -yan, Georgian -shvili/-dze, Greek -opoulos. Checked against every
+#: form in the Danish lemma table (none ends so; -ski alone would take «vandski», -akis «khakis») and
+#: the capitalised words of the seed texts (none)
+FOREIGN_SURNAME_ENDINGS = ("escu", "eanu", "ović", "ovic", "ević", "evic", "vić", "wski", "lski", "nski", "ński",
+                           "rski", "wska", "lska", "nska", "ńska", "rska", "cki", "cka", "wicz", "enko", "oğlu",
+                           "oglu", "zadeh", "yan", "shvili", "dze", "opoulos")
+
+
 def _surname_like(w: str) -> bool:
-    """An unknown capitalised word that reads as a Danish surname: -gaard, or consonant + -sen.
+    """An unknown capitalised word that reads as a surname: Danish -gaard or consonant + -sen, or
+    an ending of `FOREIGN_SURNAME_ENDINGS` ("Constantinescu", "Kowalski", "Petrović").
 
     Not -elsen/-ssen or vowel + -sen, which are definite nouns ("Undersøgelsen", "Styrelsen",
     "Analysen", "Krisen", "Klassen").
     """
     if len(w) < 5 or not w[1:].islower():
         return False
-    if w.endswith("gaard"):
+    if w.endswith("gaard") or w.endswith(FOREIGN_SURNAME_ENDINGS):
         return True
     return (w.endswith("sen") and w[-4] not in "aeiouyæøå" and not w.endswith("elsen")
             and not w.endswith("ssen"))

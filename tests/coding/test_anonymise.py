@@ -66,6 +66,19 @@ def test_names_that_are_also_danish_words(anon):
     assert anon.mask("Der var fx. Per og ca. Bo.") == "Der var fx. [navn] og ca. [navn]."
 
 
+def test_surnames_of_other_origins_by_their_ending(anon):
+    """Names no list holds, known by an ending no Danish word has (`FOREIGN_SURNAME_ENDINGS`): the
+    unknown first name before it goes into the same tag, also at a sentence start."""
+    assert anon.mask("Jeg talte med Florin Constantinescu i går.") == "Jeg talte med [navn] i går."
+    assert anon.mask("Florin Constantinescu kom i går.") == "[navn] kom i går."
+    assert anon.mask("Vi mødte Marko Petrović og Jan Kowalski.") == "Vi mødte [navn] og [navn]."
+    assert anon.mask("Hun hedder Anna Hovhannisyan.") == "Hun hedder [navn]."
+    assert anon.mask("Han kender Taras Shevchenko og Giorgos Papadopoulos.") == "Han kender [navn] og [navn]."
+    # Danish words with a look-alike ending stay
+    for text in ("Vi stod på Vandski hele dagen.", "Han havde Khakis på.", "Bukserne var Rulleski-grå."):
+        assert anon.mask(text) == text
+
+
 def test_sankt_hans_is_not_a_name(anon):
     assert anon.mask("Til Sankt Hans tog Hans til stranden.") == "Til Sankt Hans tog [navn] til stranden."
 
