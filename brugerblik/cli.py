@@ -396,6 +396,43 @@ def cmd_ordfrekvens(args) -> int:
     return _print_report(make, args)
 
 
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 2].rstrip() + " …"
+
+
+def cmd_spoergsmaal(args) -> int:
+    """spoergsmaal [SPØRGSMÅL --kod KODE] (issue 15): the guide's questions with what was said after
+    each in the transcripts; with --kod, structural autocoding: the code on all of it."""
+    from coding import guide_links  # only the commands that use it load it (start-up time)
+    from coding import service as coding_service  # the same reason
+    from report.publication import md_table  # the same reason
+
+    engine, guide = _engine(args), _guide(args)
+    codes = guide_links.matcher_for(guide).codes()
+    if args.kod:
+        if args.spoergsmaal not in codes:
+            print(f"Angiv et spørgsmål fra guiden (fx rytme); tilladt: {', '.join(codes)}.", file=sys.stderr)
+            return 2
+        who = args.principal.username or args.who
+        new, total = coding_service.code_by_question(engine, args.spoergsmaal, args.kod, who,
+                                                     interviewer=args.interviewer)
+        print(f"{new} afsnit under «{guide.item(args.spoergsmaal).label}» er kodet med "
+              f"«{coding_service.code_name(engine, args.kod)}»" + (f"; {total - new} havde koden i forvejen." if
+                                                                   total - new else "."))
+        return 0
+    if args.spoergsmaal:
+        print("Brug --kod KODE for at kode afsnittene under spørgsmålet (uden --kod: ingen spørgsmål).",
+              file=sys.stderr)
+        return 2
+    counts = coding_service.question_counts(engine)
+    rows = [[c, _cut(guide.item(c).label, 70), *counts.get(c, (0, 0))] for c in codes]
+    print("## Spørgeguidens spørgsmål i transskriptionerne\n")
+    print(md_table(["kode", "spørgsmål", "afsnit", "transskriptioner"], rows, [False, False, True, True]))
+    print("\nAfsnit: brugerens tale under spørgsmålet (svar på opfølgninger medregnet), i transskriptioner af "
+          "respondenter, der ikke har trukket samtykket tilbage.")
+    return 0
+
+
 def cmd_kodeenighed(args) -> int:
     """kodeenighed (issue 15): Gwet's AC1, Fleiss' kappa and alpha with 95 % intervals among every coder."""
     from coding import agreement  # only the commands that use it load it (start-up time)
@@ -860,6 +897,7 @@ COMMAND_ACTIONS: dict[str, str] = {
     "matrix": "report",
     "maetning": "report",
     "kodeenighed": "coding",
+    "spoergsmaal": "coding",
     "ordfrekvens": "report",
     "samforekomst": "report",
     "analyse gem": "analysis.save",
@@ -1241,6 +1279,15 @@ def build_parser() -> argparse.ArgumentParser:
     of.add_argument("--figur", help="skriv også søjlediagrammet (i alt) til FIL (.png, .svg eller .html)")
     _population_options(of)
     of.set_defaults(func=cmd_ordfrekvens)
+
+    sq = sub.add_parser("spoergsmaal", help="spørgeguidens spørgsmål i transskriptionerne; med --kod: giv alle "
+                                            "svar efter et spørgsmål en kode (strukturel autokodning)")
+    sq.add_argument("spoergsmaal", nargs="?", help="spørgsmålets kode i guiden (fx rytme); kun med --kod")
+    sq.add_argument("--kod", help="kodens nøgle eller navn: alle brugerens afsnit under spørgsmålet får den")
+    sq.add_argument("--interviewer", action="store_true", help="også interviewerens egne ture")
+    sq.add_argument("--who", default=None, help="hvem koder (til kodningen; kun uden login — med login er det den "
+                                                "indloggede bruger)")
+    sq.set_defaults(func=cmd_spoergsmaal)
 
     ke = sub.add_parser("kodeenighed", help="enighed mellem alle kodere pr. variabel og temakode: Gwets AC1, Fleiss' kappa og "
                                             "Krippendorffs alfa med 95 %%-konfidensintervaller")

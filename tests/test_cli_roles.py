@@ -51,7 +51,7 @@ PRIVACY = {"respondent tilbagetraek", "respondent slet", "respondent oversigt"} 
 RETENTION = {"respondent opbevaring", "respondent slet-raadata"}
 ALLOWED = {
     "interviewer": EVERYONE | {"export package"},
-    "researcher": EVERYONE | {"import", "export package", "export qdc", "kodeenighed", "tag", "anonymise"} | REPORTS | ANON_EXPORTS
+    "researcher": EVERYONE | {"import", "export package", "export qdc", "kodeenighed", "spoergsmaal", "tag", "anonymise"} | REPORTS | ANON_EXPORTS
     | RAW_EXPORTS
     | PRIVACY,
     "report_writer": EVERYONE | {"anonymise"} | REPORTS | ANON_EXPORTS,
@@ -184,6 +184,7 @@ def invocation(key: str, team: dict, out: Path) -> list[str]:
         "analyse liste": ["analyse", "liste"],
         "export qdc": ["export", "qdc", str(out / "x.qdc")],
         "kodeenighed": ["kodeenighed", "--format", "csv"],
+        "spoergsmaal": ["spoergsmaal"],
         "tag": ["tag", str(d / "tekst.txt")],
         "anonymise": ["anonymise", str(d / "tekst.txt")],
         "demo": ["demo", "--replace"],

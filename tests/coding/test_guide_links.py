@@ -196,3 +196,31 @@ def test_a_transcript_imported_without_the_guide_is_linked_later(engine, guide, 
     info = service.import_transcript(engine, ids[0][0], TRANSCRIPT.encode(), "uden.txt", "Ida")
     assert {t.question for t in service.question_turns(engine, info.id)} == {None}
     assert service.link_transcript(engine, info.id, guide) == (3, 6)
+
+
+def test_cli_lists_the_questions_and_codes_by_question(db_url, engine, guide, study, capsys):
+    from brugerblik.cli import main
+
+    assert main(["--db", db_url, "spoergsmaal"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("| rytme "))
+    assert [c.strip() for c in row.strip("|").split("|")] == [
+        "rytme", "Har tilbuddet givet dig en rytme i hverdagen?", "4", "2"]
+    long = next(line for line in out.splitlines() if line.startswith("| selvplacering "))
+    assert "I undersøgelsen prøver vi" in long and " … |" in long  # a long label cut
+    assert main(["--db", db_url, "spoergsmaal", "rytme", "--kod", "hverdag", "--who", "Ida"]) == 0
+    assert "4 afsnit under «Har tilbuddet givet dig en rytme i hverdagen?» er kodet med «Hverdag»." in \
+        capsys.readouterr().out
+    assert main(["--db", db_url, "spoergsmaal", "rytme", "--kod", "hverdag", "--who", "Ida"]) == 0
+    assert "0 afsnit" in (out := capsys.readouterr().out) and "4 havde koden i forvejen" in out
+    assert main(["--db", db_url, "spoergsmaal", "rytme_vigtigt", "--kod", "hverdag"]) == 2
+    assert "Angiv et spørgsmål fra guiden" in capsys.readouterr().err
+    assert main(["--db", db_url, "spoergsmaal", "rytme"]) == 2
+    with session_scope(engine) as s:
+        assert {c.who for t in study[1] for g in tr_segments(s, t) for c in g.codes} == {"Ida"}
+
+
+def tr_segments(s, tid):
+    from coding.transcripts import segments_for
+
+    return segments_for(s, tid)
