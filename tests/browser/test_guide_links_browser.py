@@ -47,13 +47,7 @@ def test_a_turn_corrected_suggestions_confirmed_and_coded_by_question(demo_store
         page.keyboard.type("uden for")
         page.keyboard.press("Enter")
     expect(main.locator(f".st-key-tr_seg_{turns['Tak fo']}")).to_contain_text("bekræftet af Bo")
-    confirm = main.get_by_role("button", name="Bekræft alle forslag")
-    confirm.scroll_into_view_if_needed()
-    if by == "mouse":
-        confirm.click()
-    else:
-        confirm.focus()
-        page.keyboard.press("Enter")
+    press(page, main.get_by_role("button", name="Bekræft alle forslag"), by)
     expect(main).to_contain_text("5 forslag er bekræftet")
     shot(page, f"spoergsmaal_{size[0]}")
     # code by question: the expander, the question, the code, the button
@@ -61,12 +55,7 @@ def test_a_turn_corrected_suggestions_confirmed_and_coded_by_question(demo_store
     choose(page, "Svarene på spørgsmålet", "Har tilbuddet givet dig en rytme i hverdagen? — 2 afsnit i 1 transskriptioner", by,
            size)
     choose(page, "Kod dem med", "Udbytte af tilbuddet › Rytme i hverdagen", by, size)
-    go = main.get_by_role("button", name="Kod alle afsnit under spørgsmålet")
-    if by == "mouse":
-        go.click()
-    else:
-        go.focus()
-        page.keyboard.press("Enter")
+    press(page, main.get_by_role("button", name="Kod alle afsnit under spørgsmålet"), by)
     expect(main).to_contain_text("2 afsnit er kodet med «Rytme i hverdagen»")
     shot(page, f"kod_efter_spoergsmaal_{size[0]}")
     with session_scope(engine) as s:
@@ -76,6 +65,16 @@ def test_a_turn_corrected_suggestions_confirmed_and_coded_by_question(demo_store
     assert stored["Tak fo"] == ("", "Bo")
     assert all(by_ == "Bo" for _, by_ in stored.values())
     assert coded == ["Ja, jeg står op hver dag nu.", "Meget vigtigt."]
+
+
+def press(page, button, by: str) -> None:
+    """A button by a click ("mouse") or by focus and Enter ("keyboard")."""
+    button.scroll_into_view_if_needed()
+    if by == "mouse":
+        button.click()
+    else:
+        button.focus()
+        page.keyboard.press("Enter")
 
 
 def service_respondents(engine):
