@@ -80,8 +80,8 @@ from report import tables
 from report.errors import TableError
 from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
-                                hidden_rows, pct, points, population_line, probe_short, value_label)
-from report.quality_map import kvalitetskort_points
+                                da3, hidden_rows, pct, points, population_line, probe_short, value_label)
+from report.quality_map import DEFAULT_METHOD, QUADRANTS, MapMethod, kvalitetskort_points, method_text
 from report.registry import BY_WORDS, TITLES, regrouped_title
 from report.tables import REPORT_FIG4, ROW_HEADINGS, row_col
 from survey import files
@@ -342,10 +342,15 @@ def _empty_note(fig: go.Figure, notes: list[str], size: int, **kw) -> list[str]:
 
 def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool, min_n: int,
                 label_size: float, marker: float, px_x: float, px_y: float, showlegend: bool,
-                panel: str = "") -> tuple[list[go.Scatter], list[str], list[dict]]:
+                panel: str = "", method: MapMethod = DEFAULT_METHOD,
+                obstacles: Sequence[tuple[float, float, float, float]] | None = None
+                ) -> tuple[list[go.Scatter], list[str], list[dict]]:
     """The point traces of one map (clear points, flagged points), the notes for them, and the
-    labels that need a leader line (annotation dicts in data coordinates)."""
+    labels that need a leader line (annotation dicts in data coordinates). With derived importance
+    (`method`) x is the correlation (−1…1, not scaled); `obstacles` replace the shaded area's label
+    as what the labels avoid."""
     notes: list[str] = []
+    xc, fx = ("afledt", 1.0) if method.derived else ("vigtighed", 100.0)
     empty = t[t["tom"]]
     keep = t[~t["tom"]]
     if publish:
@@ -360,11 +365,21 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
         notes.append(f"{where}{int(keep['suppressed'].sum())} punkt(er) med n under {min_n} — kun til intern brug.")
     if len(empty):
         where = f"{panel}: " if panel else ""
-        notes.append(f"{where}Ingen ja/nej-svar (vises ikke): {_names(empty['label'])}.")
-    x = keep["vigtighed"].to_numpy(dtype=float) * 100
+        if method.derived:
+            notes.append(f"{where}Ingen sammenhæng kan beregnes (ingen ja/nej-svar, eller alle med samme svar eller "
+                         f"samme tilfredshed) — vises ikke: {_names(empty['label'])}.")
+        else:
+            notes.append(f"{where}Ingen ja/nej-svar (vises ikke): {_names(empty['label'])}.")
+    x = keep[xc].to_numpy(dtype=float) * fx
     y = keep["udbytte"].to_numpy(dtype=float) * 100
     segs = []
-    if intervals:
+    if intervals and method.derived:
+        d = 0.006
+        for r in keep.itertuples():
+            if np.isfinite(r.afledt_lav):
+                segs.append((r.afledt_lav, r.udbytte * 100 - 0.3, r.afledt_hoej, r.udbytte * 100 + 0.3))
+            segs.append((r.afledt - d, r.udbytte_lav * 100, r.afledt + d, r.udbytte_hoej * 100))
+    elif intervals:
         for r in keep.itertuples():
             segs.append((r.vigtighed_lav * 100, r.udbytte * 100 - 0.3, r.vigtighed_hoej * 100, r.udbytte * 100 + 0.3))
             segs.append((r.vigtighed * 100 - 0.3, r.udbytte_lav * 100, r.vigtighed * 100 + 0.3, r.udbytte_hoej * 100))
@@ -379,7 +394,8 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
         disp[idx[0]] = ", ".join(texts[i] for i in idx)
     lead = [i for i, d in enumerate(disp) if d]
     placed = place_labels(x[lead], y[lead], [disp[i] for i in lead], px_x=px_x, px_y=px_y, size=label_size,
-                          marker=marker, obstacles=[shade_box], segments=segs)
+                          marker=marker, obstacles=[shade_box] if obstacles is None else list(obstacles),
+                          segments=segs)
     pos: list[object] = ["middle right"] * len(texts)
     for i, p in zip(lead, placed):
         pos[i] = p
@@ -399,14 +415,21 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
             [f"{pct(a, 1)} ({pct(lo, 1)}–{pct(hi, 1)})" for a, lo, hi in
              zip(part["vigtighed"], part["vigtighed_lav"], part["vigtighed_hoej"])],
             [f"{points(g)} procentpoint" for g in part["gap"]],
+            *([[f"{da3(a)} ({da3(lo)}–{da3(hi)}), n = {k}" for a, lo, hi, k in
+                zip(part["afledt"], part["afledt_lav"], part["afledt_hoej"], part["afledt_n"])]]
+              if method.derived else []),
+            *([[QUADRANTS.get(q, "–") for q in part["kvadrant"]]] if method.crosshairs else []),
         ]) if len(part) else None
-        px_ = part["vigtighed"].to_numpy(dtype=float) * 100
+        px_ = part[xc].to_numpy(dtype=float) * fx
         py_ = part["udbytte"].to_numpy(dtype=float) * 100
         err_x = err_y = None
         if intervals and len(part):
-            err_x = dict(type="data", symmetric=False, array=part["vigtighed_hoej"].to_numpy(float) * 100 - px_,
-                         arrayminus=px_ - part["vigtighed_lav"].to_numpy(float) * 100,
+            err_x = dict(type="data", symmetric=False, array=part[xc + "_hoej"].to_numpy(float) * fx - px_,
+                         arrayminus=px_ - part[xc + "_lav"].to_numpy(float) * fx,
                          color="rgba(60,60,60,0.45)", thickness=1.2, width=3)
+            if method.derived:  # no interval (n < 4, |r| = 1): no bar
+                err_x["array"] = np.nan_to_num(err_x["array"])
+                err_x["arrayminus"] = np.nan_to_num(err_x["arrayminus"])
             err_y = dict(type="data", symmetric=False, array=part["udbytte_hoej"].to_numpy(float) * 100 - py_,
                          arrayminus=py_ - part["udbytte_lav"].to_numpy(float) * 100,
                          color="rgba(60,60,60,0.45)", thickness=1.2, width=3)
@@ -429,10 +452,8 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
                     "symbol": "circle"},
             opacity=0.85 if flagged else 1.0,
             error_x=err_x, error_y=err_y, customdata=custom,
-            hovertemplate=("<b>%{customdata[2]}</b><br>n = %{customdata[1]}<br>Udbytte: %{customdata[3]}"
-                           "<br>Vigtighed: %{customdata[4]}<br>Gap (vigtighed − udbytte): %{customdata[5]}"
-                           "<extra></extra>"),
-            name=FLAG_NAME if flagged else CLEAR_NAME, legendgroup="flag" if flagged else "clear",
+            hovertemplate=_hover(method),
+            name=_flag_names(method)[flagged], legendgroup="flag" if flagged else "clear",
             legendrank=1003 if flagged else 1002,
             showlegend=showlegend, meta={"role": "punkter", "flagged": flagged}, cliponaxis=False,
         ))
@@ -440,6 +461,59 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
         why = f"n under {min_n}" if publish and len(t) > len(empty) else "ingen ja/nej-svar"
         notes.append(_EMPTY_PANEL + why)
     return traces, notes, leader_labels
+
+
+def _hover(method: MapMethod) -> str:
+    if method.is_default:
+        return ("<b>%{customdata[2]}</b><br>n = %{customdata[1]}<br>Udbytte: %{customdata[3]}"
+                "<br>Vigtighed: %{customdata[4]}<br>Gap (vigtighed − udbytte): %{customdata[5]}"
+                "<extra></extra>")
+    k = 6
+    out = "<b>%{customdata[2]}</b><br>n = %{customdata[1]}<br>Udbytte: %{customdata[3]}"
+    if method.derived:
+        out += f"<br>Afledt vigtighed (r): %{{customdata[{k}]}}<br>Angivet vigtighed: %{{customdata[4]}}"
+        k += 1
+    else:
+        out += "<br>Vigtighed: %{customdata[4]}"
+    return out + f"<br>Felt: %{{customdata[{k}]}}<extra></extra>"
+
+
+def _flag_names(method: MapMethod) -> dict[bool, str]:
+    if method.crosshairs:
+        return {False: "Klart i sit felt", True: "Kan ikke skelnes fra trådkorset"}
+    return {False: CLEAR_NAME, True: FLAG_NAME}
+
+
+#: where each quadrant's label sits: (x anchor, y anchor) in the plot's corners
+_CORNERS = {"fortsaet": ("right", "top"), "saet_ind_her": ("right", "bottom"), "lav_prioritet": ("left", "bottom"),
+            "overindsats": ("left", "top")}
+QUADRANT_COLOUR = "#7a4f01"
+CROSSHAIR = "#8c510a"
+
+
+def _crosshairs(fig: go.Figure, cx: float, cy: float, method: MapMethod, x_range: tuple[float, float], *,
+                label_size: float, px_x: float, px_y: float) -> list[tuple[float, float, float, float]]:
+    """The crosshair lines through (cx, cy) (x in the axis's units, y in %), the four quadrants' labels
+    in the plot's corners; returns the labels' boxes (data units) for the point labels to avoid."""
+    x0, x1 = x_range
+    where = "gennemsnittene" if method.reference == "gennemsnit" else "skalaens midtpunkter"
+    fig.add_trace(go.Scatter(x=[cx, cx, None, x0, x1], y=[AXIS_LO, AXIS_HI, None, cy, cy], mode="lines",
+                             line={"color": CROSSHAIR, "width": 1.5, "dash": "dash"}, name=f"Trådkors ved {where}",
+                             hoverinfo="skip", showlegend=True, legendgroup="traadkors", legendrank=1001,
+                             meta={"role": "traadkors", "centre": [cx, cy]}))
+    boxes = []
+    for code, (xa, ya) in _CORNERS.items():
+        text = QUADRANTS[code]
+        x = x1 - (x1 - x0) * 0.01 if xa == "right" else x0 + (x1 - x0) * 0.01
+        y = AXIS_HI - 1 if ya == "top" else AXIS_LO + 1
+        fig.add_annotation(x=x, y=y, text=f"<i>{text}</i>", showarrow=False, xanchor=xa, yanchor=ya,
+                           font={"size": label_size, "color": QUADRANT_COLOUR}, name="kvadrant")
+        w = _text_width(text, label_size) / px_x
+        h = (label_size * 1.5) / px_y
+        bx = (x - w, x) if xa == "right" else (x, x + w)
+        by = (y - h, y) if ya == "top" else (y, y + h)
+        boxes.append((bx[0], by[0], bx[1], by[1]))
+    return boxes
 
 
 def _diagonal_and_shade(fig: go.Figure, row: int | None = None, col: int | None = None, *,
@@ -465,9 +539,13 @@ _INTERVAL_NOTE = "Streger: 95 % Wilson-intervaller for vigtighed (vandret) og ud
 
 def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
                          site_type: str | None = None, intervals: bool = False, min_n: int = DEFAULT_MIN_N,
-                         publish: bool = False, cuts: Cuts | None = None) -> go.Figure:
-    """The quality map for one population (all respondents, one user group, one site type, the cuts)."""
+                         publish: bool = False, cuts: Cuts | None = None,
+                         method: MapMethod = DEFAULT_METHOD) -> go.Figure:
+    """The quality map for one population (all respondents, one user group, one site type, the cuts);
+    `method` another reference or derived importance (`report.quality_map.MapMethod`)."""
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
+    if not method.is_default:
+        return _method_figure(pop, g, group, site_type, intervals, min_n, publish, cuts, method)
     t = _convert(kvalitetskort_points, pop, g, min_n=min_n)
     plot = 740                      # square plot area in px
     margin = {"l": 80, "r": 40, "t": 112, "b": 0}
@@ -498,6 +576,72 @@ def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: st
     )
     fig.add_annotation(**_notes_at_bottom(all_notes, plot_h=plot, margin_b=margin["b"], width=note_width))
     fig.update_layout(meta={"figure": "kvalitetskort", "publish": publish, "min_n": min_n, "notes": all_notes})
+    return fig
+
+
+X_DERIVED = (-1.08, 1.08)   # the derived importance's axis: a correlation with a little room
+
+
+def _method_figure(pop: pd.DataFrame, g: Guide, group: str | None, site_type: str | None, intervals: bool,
+                   min_n: int, publish: bool, cuts: Cuts | None, method: MapMethod) -> go.Figure:
+    """The quality map read by another method than the report's (crosshairs, derived importance)."""
+    t = _convert(kvalitetskort_points, pop, g, min_n=min_n, method=method)
+    cx, cy = t.attrs.get("centre", (float("nan"), float("nan")))
+    plot = 740
+    margin = {"l": 80, "r": 40, "t": 112, "b": 0}
+    width = margin["l"] + margin["r"] + plot
+    x_range = X_DERIVED if method.derived else (AXIS_LO, AXIS_HI)
+    fx = 1.0 if method.derived else 100.0
+    px_x, px_y = plot / (x_range[1] - x_range[0]), plot / (AXIS_HI - AXIS_LO)
+    fig = go.Figure()
+    obstacles: list[tuple[float, float, float, float]] = []
+    if np.isfinite(cx) and np.isfinite(cy):
+        obstacles = _crosshairs(fig, cx * fx, cy * 100, method, x_range, label_size=12, px_x=px_x, px_y=px_y)
+    traces, notes, leader_labels = _map_traces(t, g, intervals=intervals, publish=publish, min_n=min_n,
+                                               label_size=LABEL_SIZE, marker=11, px_x=px_x, px_y=px_y,
+                                               showlegend=True, method=method, obstacles=obstacles)
+    notes = _empty_note(fig, notes, 16)
+    if not (np.isfinite(cx) and np.isfinite(cy)):
+        notes.append("Intet trådkors: ingen prober at tage gennemsnit af.")
+    centre_note = ""
+    if np.isfinite(cx) and np.isfinite(cy):
+        xs = f"{cx:.2f}".replace(".", ",") if method.derived else pct(cx, 1)
+        centre_note = f" Trådkorset: vigtighed {xs}, udbytte {pct(cy, 1)}."
+    flag = ("Åben markør: kan ikke skelnes fra trådkorset — 95 %-intervallet for vigtighed eller udbytte rører "
+            "en af linjerne, så feltet er usikkert" + (" (eller sammenhængen har intet interval)." if method.derived
+                                                       else "."))
+    interval = ("Streger: 95 %-interval for den afledte vigtighed (Fishers z, vandret) og Wilson-interval for "
+                "udbytte (lodret)." if method.derived else _INTERVAL_NOTE)
+    all_notes = [method_text(method) + centre_note, flag] + ([interval] if intervals else []) + notes
+    note_width = 112
+    margin["b"] = 78 + NOTE_LINE * len(_wrapped(all_notes, note_width)) + 16
+    _base_layout(fig, width, margin["t"] + plot + margin["b"], margin)
+    for tr in traces:
+        fig.add_trace(tr)
+    for a in leader_labels:
+        fig.add_annotation(**a)
+    if method.derived:
+        fig.update_xaxes(title={"text": "Afledt vigtighed (korrelation med samlet tilfredshed)", "font": {"size": 15}},
+                         range=list(X_DERIVED), tickmode="array", tickvals=[-1, -0.5, 0, 0.5, 1],
+                         ticktext=["−1", "−0,5", "0", "0,5", "1"], showgrid=True, gridcolor=GRID, zeroline=False,
+                         showline=True, linecolor="#888", mirror=True, ticks="outside", ticklen=4, tickcolor="#888",
+                         constrain="domain")
+        fig.update_yaxes(title={"text": "Tilfredshed/udbytte (andel ja)", "font": {"size": 15}},
+                         constrain="domain", **_AXIS_COMMON)
+    else:
+        fig.update_xaxes(title={"text": "Vigtighed (andel, der finder det vigtigt)", "font": {"size": 15}},
+                         constrain="domain", **_AXIS_COMMON)
+        fig.update_yaxes(title={"text": "Tilfredshed/udbytte (andel ja)", "font": {"size": 15}}, scaleanchor="x",
+                         scaleratio=1, constrain="domain", **_AXIS_COMMON)
+    fig.update_layout(
+        title=_title(TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop), cuts), 70),
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+                "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0)"},
+    )
+    fig.add_annotation(**_notes_at_bottom(all_notes, plot_h=plot, margin_b=margin["b"], width=note_width))
+    fig.update_layout(meta={"figure": "kvalitetskort", "publish": publish, "min_n": min_n, "notes": all_notes,
+                            "reference": method.reference, "vigtighed": method.vigtighed,
+                            "centre": [cx, cy]})
     return fig
 
 
@@ -862,24 +1006,28 @@ GROUPED_FIGURES: frozenset[str] = frozenset({"fig3.1", "fig4", *REPORT_FIG4, *(f
 def figure(fig_id: str, df: pd.DataFrame, guide: Guide | None = None, *, group: str | None = None,
            site_type: str | None = None, probe: str | None = None, intervals: bool = False,
            min_n: int = DEFAULT_MIN_N, publish: bool = False, drafts: bool = False,
-           cuts: Cuts | None = None) -> go.Figure:
+           cuts: Cuts | None = None, method: MapMethod = DEFAULT_METHOD) -> go.Figure:
     """The figure `fig_id` (see `FIGURE_IDS`) for the population, as a Plotly figure.
 
     `probe` is required for ``fig4`` and refused for the figures that have none. Unknown ids,
     groups, site types or probes raise `FigureError`. `drafts`: `df` holds drafts too (issue 14),
     and the title says so («MED KLADDER · …»). `cuts` filters the population (arbejdsmarkedsperspektiv,
     site, interviewer) and groups the figures of `GROUPED_FIGURES` (`cuts.by`); a grouping on another
-    figure is refused.
+    figure is refused. `method` (the single quality map only) reads the map otherwise than the report.
     """
+    if not method.is_default and _figure_id(fig_id) != "kvalitetskort":
+        raise FigureError("Reference og vigtighed (trådkors, afledt vigtighed) gælder kun det enkelte "
+                          "kvalitetskort (kvalitetskort uden --efter); de små kort følger rapportens 45°-linje.")
     fig = _figure(fig_id, df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
-                  min_n=min_n, publish=publish, cuts=cuts or NO_CUTS)
+                  min_n=min_n, publish=publish, cuts=cuts or NO_CUTS, method=method)
     if drafts:
         fig.update_layout(title_text=f"MED KLADDER · {fig.layout.title.text or ''}")
     return fig
 
 
 def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | None, site_type: str | None,
-            probe: str | None, intervals: bool, min_n: int, publish: bool, cuts: Cuts) -> go.Figure:
+            probe: str | None, intervals: bool, min_n: int, publish: bool, cuts: Cuts,
+            method: MapMethod = DEFAULT_METHOD) -> go.Figure:
     fid = _figure_id(fig_id)
     if cuts.by is not None and fid not in GROUPED_FIGURES:
         raise FigureError(f"Figuren {fid} har ingen søjler eller kort pr. gruppe og kan ikke grupperes (--efter) — "
@@ -905,6 +1053,8 @@ def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | 
         return FIGURES[fid](df, g, probe_arg=probe, **kw)
     if probe is not None:
         raise FigureError(f"--probe gælder kun fig4 og fig4.1–fig4.3, ikke {fid!r}.")
+    if not method.is_default:
+        kw["method"] = method
     return FIGURES[fid](df, g, **kw)
 
 
@@ -980,7 +1130,7 @@ def to_html(fig: go.Figure) -> str:
 def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_path: str | Path,
                  group: str | None = None, site_type: str | None = None, probe: str | None = None,
                  intervals: bool = False, *, min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                 drafts: bool = False, cuts: Cuts | None = None) -> Path:
+                 drafts: bool = False, cuts: Cuts | None = None, method: MapMethod = DEFAULT_METHOD) -> Path:
     """Write figure `fig_id` to `out_path`; the format follows the extension (.png, .svg, .html).
 
     Returns the path written. Raises FigureError (Danish message) for an unknown id, extension,
@@ -989,7 +1139,7 @@ def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_pa
     """
     path = _target(out_path)
     fig = figure(fig_id, wide_df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
-                 min_n=min_n, publish=publish, drafts=drafts, cuts=cuts)
+                 min_n=min_n, publish=publish, drafts=drafts, cuts=cuts, method=method)
     return save_figure(fig, path)
 
 

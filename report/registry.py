@@ -152,7 +152,7 @@ def check_grouping(tid: str, by: str | None) -> str | None:
 def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | None = None,
             min_n: int = DEFAULT_MIN_N, frames: Mapping[str, pd.DataFrame | None] | None = None,
             reasons: pd.DataFrame | None = None, guide_cw: Guide | None = None,
-            by: str | None = None) -> pd.DataFrame:
+            by: str | None = None, method: quality_map.MapMethod = quality_map.DEFAULT_METHOD) -> pd.DataFrame:
     """Table `tid` on the population `pop` (the users' wide frame, already filtered) in its CSV form.
 
     The users' tables take `probe` (Figur 4) and `min_n` (the quality map's ``suppressed``); the
@@ -160,15 +160,18 @@ def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | No
     an ``aarsager`` entry is used as `reasons` when none is given) and, for ``enighed``, the
     case workers' guide `guide_cw`. `by` groups the rows of a table of `BY_TABLES` otherwise than by
     user group (the quality map: one map per group), and a table of `source_items` otherwise than by
-    site type; the other tables ignore it."""
+    site type; the other tables ignore it. `method`: the quality map's reference and importance
+    (`report.quality_map.MapMethod`; the report's by default)."""
     if tid in RESPONDENT_TABLES:
         kw: dict[str, object] = {}
         if tid == "fig4":
             kw["probe"] = probe
         if tid == "kvalitetskort":
             if by is not None:
-                return quality_map.kvalitetskort_by(pop, guide, by, min_n=min_n)
+                return quality_map.kvalitetskort_by(pop, guide, by, min_n=min_n, method=method)
             kw["min_n"] = min_n
+            if not method.is_default:
+                kw["method"] = method
         elif by is not None and tid in BY_TABLES:
             kw["by"] = by
         return RESPONDENT_TABLES[tid](pop, guide=guide, **kw)
@@ -202,7 +205,8 @@ def compute(tid: str, pop: pd.DataFrame, guide: Guide | None, *, probe: str | No
 def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str = "csv",
            group: str | None = None, site_type: str | None = None, probe: str | None = None, *,
            frames: Mapping[str, pd.DataFrame | None] | None = None, reasons: pd.DataFrame | None = None,
-           guide_cw: Guide | None = None, cuts: Cuts | None = None) -> str:
+           guide_cw: Guide | None = None, cuts: Cuts | None = None,
+           method: quality_map.MapMethod = quality_map.DEFAULT_METHOD) -> str:
     """Table `table_id` for the population (`group`, `site_type`, the `cuts`' filters) of the wide
     frame `df`, as CSV or Markdown text (``brugerblik table``), grouped by `cuts.by` when given.
 
@@ -210,7 +214,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     sources take `frames` (informant type -> source frame, see `compute`): `site_type` keeps the users
     of that type, their sources and those sites' leaders; `group` the users of that group and their
     sources. Raises `TableError` (Danish message listing what is allowed) for an unknown table id,
-    format, group, site type or probe.
+    format, group, site type or probe. `method` reads the quality map otherwise than the report
+    (crosshairs, derived importance): its columns follow method.md's (`quality_map.method_columns`).
     """
     tid = check_table_id(table_id, sources_first=frames is not None)
     group, site_type, cuts = group or None, site_type or None, cuts or NO_CUTS
@@ -225,16 +230,19 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     g = tables.resolve_guide(guide)
     kw = {"probe": tables.check_probe(g, probe)} if tid == "fig4" else {}
     pop = population(df, group, site_type, cuts) if (group or site_type or cuts.filters) else df
+    if tid == "kvalitetskort" and not method.is_default:
+        kw["method"] = method
     out = keep_group(compute(tid, pop, g, by=by, **kw), group)  # a no-op on rows of another grouping
     if fmt == "csv":
-        return tables.to_csv(out, csv_columns(tid, by))
+        extra = quality_map.method_columns(method) if tid == "kvalitetskort" else []
+        return tables.to_csv(out, csv_columns(tid, by) + extra if extra else csv_columns(tid, by))
     title = TITLES[tid]
     if tid == "fig4" and probe:
         title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
     if by is not None:
         title = regrouped_title(title, by)
     if tid == "kvalitetskort":
-        body, notes = quality_map.markdown_body(out, guide=g)
+        body, notes = quality_map.markdown_body(out, guide=g, method=method)
     elif tid == "4.4":
         body, notes = xt.markdown_body(out, g)
     else:
