@@ -41,7 +41,8 @@ and recall are in docs/benchmarks.md (bench/bench_guide_links.py).
 
 A transcript whose turns are not marked I/B but numbered by a transcription tool (``S00``,
 ``SPEAKER_01``: speaker unknown) has its interviewer found as the numbered speaker with the most
-question marks (`interviewer_label`).
+turns that hold a question mark (`interviewer_label`). In a transcript with I/B marks, a segment
+without a speaker (text before the first label) counts as the respondent's side.
 
 What is stored, and each segment's question
 -------------------------------------------
@@ -157,8 +158,16 @@ def questions(guide: Guide, lemmas_of=None) -> list[Question]:
     return out
 
 
-@functools.lru_cache(maxsize=4096)
+#: a question is short: only the first characters of a turn are read (spaCy refuses texts over 1,000,000)
+MAX_TURN_CHARS = 2000
+
+
 def _lemmas(text: str) -> tuple[str, ...]:
+    return _lemmas_of_head(text[:MAX_TURN_CHARS])
+
+
+@functools.lru_cache(maxsize=4096)
+def _lemmas_of_head(text: str) -> tuple[str, ...]:
     from coding.nlp import content_lemmas, lemma_pipeline  # spaCy only when transcripts are linked (start-up time)
 
     return tuple(dict.fromkeys(content_lemmas(lemma_pipeline()(text.replace("/", " / ")))))
@@ -251,14 +260,16 @@ def question_label(guide: Guide, code: Optional[str]) -> str:
 
 def interviewer_label(segs: Sequence[Segment]) -> Optional[str]:
     """The label of a transcript's interviewer when no turn is marked ``I``: among the numbered
-    speakers (speaker unknown, a label written), the one whose turns hold the most question marks
-    (ties: the one that speaks first); None when turns are marked ``I`` or none is labelled."""
+    speakers (speaker unknown, a label written), the one with the most turns that ask something
+    (hold a question mark) — turns, not marks, so a respondent's one turn of many questions does
+    not outweigh an interviewer's many questions (ties: the one that speaks first); None when turns
+    are marked ``I`` or none is labelled."""
     if any(g.speaker == "I" for g in segs):
         return None
     marks: dict[str, int] = {}
     for g in segs:
         if g.speaker == "" and g.label:
-            marks[g.label] = marks.get(g.label, 0) + g.text.count("?")
+            marks[g.label] = marks.get(g.label, 0) + ("?" in g.text)
     if not marks or max(marks.values()) == 0:
         return None
     return max(marks, key=lambda lab: marks[lab])  # dicts keep first-seen order: ties go to the first

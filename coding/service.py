@@ -215,10 +215,11 @@ def import_transcript(engine: Engine, interview_id: str, data: bytes, filename: 
                       replace: bool = False, guide: Optional[Guide] = None) -> tr.TranscriptInfo:
     """Import a transcript; with `guide`, its interviewer turns get their suggested questions in
     the same transaction (`coding.guide_links`)."""
+    matcher = gl.matcher_for(guide) if guide is not None else None  # spaCy's tables load outside the write
     with session_scope(engine) as s:
         info = tr.import_transcript(s, interview_id, data, filename, who, replace=replace)
-        if guide is not None:
-            gl.link_transcript(s, info.id, gl.matcher_for(guide))
+        if matcher is not None:
+            gl.link_transcript(s, info.id, matcher)
         return info
 
 
@@ -226,8 +227,9 @@ def import_transcript(engine: Engine, interview_id: str, data: bytes, filename: 
 
 def link_transcript(engine: Engine, transcript_id: int, guide: Guide) -> tuple[int, int]:
     """(Re)suggest the questions of a transcript's unconfirmed interviewer turns."""
+    matcher = gl.matcher_for(guide)
     with session_scope(engine) as s:
-        return gl.link_transcript(s, transcript_id, gl.matcher_for(guide))
+        return gl.link_transcript(s, transcript_id, matcher)
 
 
 def question_turns(engine: Engine, transcript_id: int) -> list[gl.TurnLink]:

@@ -164,8 +164,8 @@ def code_by_question_part() -> None:
 def question_part(tid: int, turns: list) -> None:
     """The transcript's link to the guide: how many turns, confirm all, find again."""
     if not turns:
-        st.caption("Ingen af turene er markeret som interviewerens («I:», «Interviewer:»), så afsnittene kan ikke "
-                   "kobles til spørgsmål i guiden.")
+        st.caption("Intervieweren kan ikke findes i transskriptionen (ingen ture markeret «I:» eller «Interviewer:», "
+                   "og ingen nummereret taler stiller spørgsmål), så afsnittene kan ikke kobles til spørgsmål i guiden.")
         return
     asked = sum(1 for t in turns if t.question)
     open_ = sum(1 for t in turns if t.confirmed_by is None)
@@ -183,9 +183,12 @@ def question_picker(seg: tr.SegmentView, link) -> None:
     """An interviewer turn's question: the suggestion or the researcher's, to confirm or correct."""
     key = f"tr_qsel_{seg.id}"
     codes = gl.matcher_for(guide()).codes()
+    options = [FOLLOW_UP, gl.OUTSIDE, *codes]
     st.session_state[key] = FOLLOW_UP if link.question is None else link.question
+    if st.session_state[key] not in options:  # a question the guide no longer asks (a newer guide)
+        options.append(st.session_state[key])
     state = f"bekræftet af {link.confirmed_by}" if link.confirmed_by else "forslag"
-    st.selectbox(f"Spørgsmål i guiden ({state})", [FOLLOW_UP, gl.OUTSIDE, *codes], key=key,
+    st.selectbox(f"Spørgsmål i guiden ({state})", options, key=key,
                  format_func=lambda c: question_text(None if c == FOLLOW_UP else c),
                  on_change=_set_question, args=(seg.id, key))
 

@@ -191,6 +191,24 @@ def test_numbered_speakers_the_interviewer_is_the_one_who_asks(engine, guide, st
     assert [q[g.id] for g in service.segments_for(engine, info.id)] == ["rytme", "rytme", "sjovt", "sjovt"]
 
 
+def test_a_respondent_who_asks_many_questions_in_one_turn_is_not_taken_for_the_interviewer(engine, guide, study):
+    ids, _ = study
+    text = ("S00: Har tilbuddet givet dig en rytme i hverdagen?\n"
+            "S01: Rytme? Hvad mener du? Altså om jeg står op? Eller om jeg spiser?\n"
+            "S00: Har det været sjovt og udfordrende?\n"
+            "S01: Ja.\n")
+    info = service.import_transcript(engine, ids[0][0], text.encode(), "spoerger.txt", "Ida", guide=guide)
+    assert [(t.segment.label, t.question) for t in service.question_turns(engine, info.id)] == [
+        ("S00", "rytme"), ("S00", "sjovt")]
+
+
+def test_a_very_long_turn_is_read_by_its_beginning(matcher):
+    """spaCy refuses a text over 1,000,000 characters; a question is read from its first characters."""
+    long = "Har tilbuddet givet dig en rytme i hverdagen? " + "og så videre " * 100_000
+    assert len(long) > 1_000_000
+    assert matcher.match(long).code == "rytme"
+
+
 def test_a_transcript_imported_without_the_guide_is_linked_later(engine, guide, study):
     ids, _ = study
     info = service.import_transcript(engine, ids[0][0], TRANSCRIPT.encode(), "uden.txt", "Ida")
