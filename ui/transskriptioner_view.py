@@ -148,13 +148,17 @@ def code_by_question_part() -> None:
         order = [c for c in gl.matcher_for(guide()).codes() if c in counts]
         entries = codebook_entries()
         keys, label = code_options(entries)
-        c1, c2 = st.columns([3, 2])
-        c1.selectbox("Svarene på spørgsmålet", order, key="tr_bulk_q", index=None, placeholder="Vælg et spørgsmål …",
-                     format_func=lambda c: f"{question_text(c)} — {counts[c][0]} afsnit i {counts[c][1]} "
-                                           "transskriptioner")
-        c2.selectbox("Kod dem med", keys, key="tr_bulk_code", index=None, format_func=label, placeholder="Vælg en kode …")
-        st.checkbox("Også interviewerens egne ture", key="tr_bulk_i")
-        st.button("Kod alle afsnit under spørgsmålet", key="tr_bulk_go", on_click=_code_by_question, type="primary")
+        with st.form("tr_bulk_form", border=False):  # the choices go with the button: no rerun between them
+            c1, c2 = st.columns([3, 2])
+            c1.selectbox("Svarene på spørgsmålet", order, key="tr_bulk_q", index=None,
+                         placeholder="Vælg et spørgsmål …",
+                         format_func=lambda c: f"{question_text(c)} — {counts[c][0]} afsnit i {counts[c][1]} "
+                                               "transskriptioner")
+            c2.selectbox("Kod dem med", keys, key="tr_bulk_code", index=None, format_func=label,
+                         placeholder="Vælg en kode …")
+            st.checkbox("Også interviewerens egne ture", key="tr_bulk_i")
+            st.form_submit_button("Kod alle afsnit under spørgsmålet", key="tr_bulk_go", on_click=_code_by_question,
+                                  type="primary")
         st.caption("Brugerens svar efter spørgsmålet — også svar på opfølgninger som «Er det vigtigt for dig?» — "
                    "får koden, i alle transskriptioner; afsnit med koden i forvejen røres ikke. Respondenter, der har "
                    "trukket samtykket tilbage, kodes ikke.")
