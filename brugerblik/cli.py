@@ -262,15 +262,41 @@ def cmd_table(args) -> int:
 def cmd_kvalitetskort(args) -> int:
     from report import registry  # only the commands that use it load it (start-up time)
 
+    try:
+        args.method = _map_method(args)
+    except ValueError as e:  # TableError: the Danish message
+        print(str(e), file=sys.stderr)
+        return 1
     if args.out:  # with a grouping: one small map per group
         args.id, args.probe = ("kvalitetskort_grupper" if args.efter else "kvalitetskort"), None
         return cmd_figure(args)
+
     def make() -> str:
         args.report_data = _data(args)
         return registry.render("kvalitetskort", args.report_data.wide, _guide(args), fmt=args.format,
-                               group=args.group, site_type=args.site_type, cuts=_cuts_of(args))
+                               group=args.group, site_type=args.site_type, cuts=_cuts_of(args),
+                               method=args.method)
 
     return _print_report(make, args)
+
+
+def _map_method(args):
+    """The quality map's method from --reference and --vigtighed (issue 15; the report's by default);
+    TableError (Danish) for an unknown value or the 45° line with derived importance."""
+    from report.quality_map import map_method  # only the commands that use it load it (start-up time)
+
+    return map_method(getattr(args, "reference", None), getattr(args, "vigtighed", None))
+
+
+def _method_args(p) -> None:
+    """--reference and --vigtighed: the quality map read otherwise than the report (issue 15)."""
+    p.add_argument("--reference", choices=["diagonal", "gennemsnit", "midtpunkt"],
+                   help="kvalitetskortets referencelinje: diagonal (45°-linjen, rapportens; standard ved angivet "
+                        "vigtighed), gennemsnit (trådkors ved probernes gennemsnit; standard ved afledt) eller "
+                        "midtpunkt (trådkors ved skalaens midtpunkter)")
+    p.add_argument("--vigtighed", choices=["angivet", "afledt"],
+                   help="angivet (andelen, der siger, det er vigtigt; rapportens) eller afledt (sammenhængen "
+                        "mellem udbytte og samlet tilfredshed, med 95 %% interval)")
 
 
 def cmd_figure(args) -> int:
@@ -282,7 +308,8 @@ def cmd_figure(args) -> int:
                                     site_type=args.site_type, probe=getattr(args, "probe", None),
                                     intervals=getattr(args, "intervals", False),
                                     publish=getattr(args, "publish", False), min_n=getattr(args, "min_n", 5),
-                                    drafts=args.report_data.drafts, cuts=_cuts_of(args))
+                                    drafts=args.report_data.drafts, cuts=_cuts_of(args),
+                                    **({"method": args.method} if getattr(args, "method", None) else {}))
     except figures.FigureError as e:
         print(str(e), file=sys.stderr)
         return 1
@@ -294,9 +321,15 @@ def cmd_figure(args) -> int:
 def cmd_report(args) -> int:
     from exports import workbook  # only the commands that use it load it (start-up time)
 
+    try:
+        method = _map_method(args)
+    except ValueError as e:  # TableError: the Danish message
+        print(str(e), file=sys.stderr)
+        return 1
     args.report_data = _data(args)  # loaded once: the workbook and the line that says what it counted
     workbook.build_workbook(_engine(args), _guide(args), args.out, group=args.group, site_type=args.site_type,
-                            publish=args.publish, min_n=args.min_n, data=args.report_data, cuts=_cuts_of(args))
+                            publish=args.publish, min_n=args.min_n, data=args.report_data, cuts=_cuts_of(args),
+                            method=method)
     print(f"Skrev {args.out}")
     _print_counted(args, False)
     return 0
@@ -1315,6 +1348,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--intervals", action="store_true", help="vis 95 %% Wilson-intervaller")
     k.add_argument("--publish", action="store_true", help="til offentliggørelse: punkter med n under --min-n udelades")
     k.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    _method_args(k)
     _cuts(k)
     _med_kladder(k)
     k.set_defaults(func=cmd_kvalitetskort)
@@ -1338,6 +1372,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
     r.add_argument("--publish", action="store_true", help="til offentliggørelse: små grupper undertrykkes")
     r.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    _method_args(r)
     _cuts(r)
     _med_kladder(r)
     r.set_defaults(func=cmd_report)

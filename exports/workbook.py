@@ -114,7 +114,8 @@ from report.population import NO_CUTS, Cuts, group_rows, keep_group, population,
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
                                 hidden, journal_label, population_line, probe_short, row_n, site_labels,
                                 status_short, suppression_note, value_label)
-from report.quality_map import kvalitetskort_points
+from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
+                                method_text)
 from report.registry import BY_WORDS, TITLES, compute, regrouped_title
 from report.triangulation import topic_name
 from survey import files
@@ -135,6 +136,9 @@ CHART_DATA = "Diagramdata"
 HEADER_ROW = 3  # 0-based: row 4 in Excel
 XLSX_MAX_CHARS = files.XLSX_MAX_CHARS
 _CUT = " […forkortet]"
+
+#: the sheet of the quality map read by another method than the report's (issue 15)
+METHOD_SHEET = "Kvalitetskort metode"
 
 #: sheet name -> Danish definition (the note under each table and the Metode sheet's list).
 SHEETS: dict[str, str] = {
@@ -179,6 +183,12 @@ SHEETS: dict[str, str] = {
                      "Punkter under 45-graders-linjen (positivt gap) er vigtige, men ikke opnået — "
                      "forbedringsområder. 95 % Wilson-intervaller; «kan skelnes fra linjen» = nej, når "
                      "intervallernes kasse rører linjen.",
+    METHOD_SHEET: "Kvalitetskortet læst med en anden metode end rapportens (vælges med --reference og "
+                  "--vigtighed eller på siden Rapport): trådkors ved gennemsnittene eller skalaens midtpunkter "
+                  "(Martilla & James 1977) og/eller afledt vigtighed — korrelationen (phi) mellem probens udbytte "
+                  "og den samlede tilfredshed, med 95 %-interval ved Fishers z. Felt: Sæt ind her, Fortsæt det "
+                  "gode arbejde, Lav prioritet, Mulig overindsats; «kan skelnes fra trådkorset» = nej, når "
+                  "intervallerne rører en af linjerne.",
     "Kvalitetskort grupper": "Kvalitetskortet for hver brugergruppe, på samme skala (0–100 %) og med samme "
                              "definitioner som arket Kvalitetskort.",
     "Krydstabel": "Antal og rækkeprocent af to kodede variable; n = rækkens respondenter med svar på begge. "
@@ -486,18 +496,33 @@ class _Book:
         self.n_charts += 1
         return chart
 
-    def map_chart(self, title: str, pts: pd.DataFrame, block_title: str):
+    def map_chart(self, title: str, pts: pd.DataFrame, block_title: str, method: MapMethod = DEFAULT_METHOD):
         """Scatter: udbytte (y) against vigtighed (x), 0–100 %, the 45° line, labelled points with
         their n and the 95 % Wilson intervals as error bars (from cells: LibreOffice ignores
-        literal error-bar values)."""
+        literal error-bar values). Another `method` (issue 15): x is the derived importance (−1…1)
+        when derived, and the crosshairs through the centre ``pts.attrs["centre"]`` replace the line."""
         cd = self.chart_data
-        rows = [[lab, float(x), float(y), int(n), float(x - xl), float(xh - x), float(y - yl), float(yh - y)]
+        xc = "afledt" if method.derived else "vigtighed"
+
+        def gap(a: object) -> float:  # an interval's arm; none (derived, n < 4) is drawn as none
+            return float(a) if np.isfinite(float(a)) else 0.0
+
+        rows = [[lab, float(x), float(y), int(n), gap(x - xl), gap(xh - x), float(y - yl), float(yh - y)]
                 for lab, x, y, n, xl, xh, yl, yh in
-                zip(pts["tekst"], pts["vigtighed"], pts["udbytte"], pts["n"], pts["vigtighed_lav"],
-                    pts["vigtighed_hoej"], pts["udbytte_lav"], pts["udbytte_hoej"])]
-        blk = cd.block(block_title, ["Punkt", "Vigtighed", "Udbytte (tilfredshed)", "n", "Vigtighed −", "Vigtighed +",
+                zip(pts["tekst"], pts[xc], pts["udbytte"], pts["n"], pts[f"{xc}_lav"],
+                    pts[f"{xc}_hoej"], pts["udbytte_lav"], pts["udbytte_hoej"])]
+        x_name = "Afledt vigtighed (r)" if method.derived else "Vigtighed"
+        blk = cd.block(block_title, ["Punkt", x_name, "Udbytte (tilfredshed)", "n", f"{x_name} −", f"{x_name} +",
                                      "Udbytte −", "Udbytte +"], rows)
-        line = cd.block(f"{block_title}: 45-graders-linjen", ["Punkt", "x", "y"], [["", 0.0, 0.0], ["", 1.0, 1.0]])
+        if method.crosshairs:
+            cx, cy = pts.attrs["centre"]
+            x0, x1 = (-1.0, 1.0) if method.derived else (0.0, 1.0)
+            line = cd.block(f"{block_title}: trådkorset", ["Punkt", "x", "y"],
+                            [["", float(cx), 0.0], ["", float(cx), 1.0]])
+            across = cd.block(f"{block_title}: trådkorset, vandret", ["Punkt", "x", "y"],
+                              [["", x0, float(cy)], ["", x1, float(cy)]])
+        else:
+            line = cd.block(f"{block_title}: 45-graders-linjen", ["Punkt", "x", "y"], [["", 0.0, 0.0], ["", 1.0, 1.0]])
 
         def ref(col: list) -> str:
             return f"={quote_sheetname(CHART_DATA)}!{xl_range_abs(col[1], col[2], col[3], col[4])}"
@@ -516,9 +541,25 @@ class _Book:
             "y_error_bars": {"type": "custom", "minus_values": ref(blk.columns[6]), "plus_values": ref(blk.columns[7]),
                              **bars},
         })
+        dashed = {"marker": {"type": "none"}, "line": {"color": "#555555", "dash_type": "dash", "width": 1}}
+        if method.crosshairs:
+            where = "gennemsnittene" if method.reference == "gennemsnit" else "skalaens midtpunkter"
+            chart.add_series({"name": f"Trådkors ved {where}", "categories": line.columns[1],
+                              "values": line.columns[2], **dashed})
+            chart.add_series({"name": "Trådkors (vandret)", "categories": across.columns[1],
+                              "values": across.columns[2], **dashed})
+            chart.set_title({"name": _safe_chart_text(title), "name_font": {"size": 11, "bold": True}})
+            chart.set_x_axis({"name": "Afledt vigtighed (korrelation med samlet tilfredshed)", "min": -1, "max": 1,
+                              "major_unit": 0.5, "num_format": "0.0",
+                              "major_gridlines": {"visible": True, "line": {"color": "#e6e6e6"}}}
+                             if method.derived else {"name": "Vigtighed", **self.pct_axis})
+            chart.set_y_axis({"name": "Tilfredshed (udbytte)", **self.pct_axis})
+            chart.set_legend({"position": "bottom", "delete_series": [2]})
+            chart.set_size({"width": 620, "height": 560})
+            self.n_charts += 1
+            return chart
         chart.add_series({"name": "45-graders-linjen (udbytte = vigtighed)", "categories": line.columns[1],
-                          "values": line.columns[2], "marker": {"type": "none"},
-                          "line": {"color": "#555555", "dash_type": "dash", "width": 1}})
+                          "values": line.columns[2], **dashed})
         below = cd.block(f"{block_title}: tekst under linjen", ["Punkt", "x", "y"], [["", 0.97, 0.04]])
         chart.add_series({"name": "Under linjen", "categories": below.columns[1], "values": below.columns[2],
                           "marker": {"type": "none"}, "line": {"none": True},
@@ -786,6 +827,54 @@ def _sheet_map(bk: _Book, pop: pd.DataFrame) -> None:
     if len(pts):
         chart = bk.map_chart("Kvalitetskort: udbytte og vigtighed", pts, "Kvalitetskort")
         sheet.ws.insert_chart(HEADER_ROW, len(rows[0]) + 1, chart)
+
+
+def _sheet_map_method(bk: _Book, pop: pd.DataFrame, method: MapMethod) -> None:
+    """The quality map read by another method than the report's (issue 15): beside the sheet
+    Kvalitetskort (which stays the report's), the method's columns — derived importance with its
+    interval, the quadrant, whether the point can be told from the crosshairs — and its chart."""
+    t = kvalitetskort_points(pop, bk.guide, min_n=bk.min_n, method=method)
+    headers = ["Probe", "Spørgsmål", "n", "Udbytte", "95 % nedre", "95 % øvre", "Vigtighed (angivet)"]
+    kinds = ["text", "wrap", "n", "share", "share", "share", "share"]
+    widths = [18, 44, 7, 9, 9, 9, 10]
+    if method.derived:
+        headers += ["n (afledt)", "Afledt vigtighed (r)", "95 % nedre (Fisher)", "95 % øvre (Fisher)"]
+        kinds += ["count", "number", "number", "number"]
+        widths += [9, 10, 10, 10]
+    headers += ["Felt", "Kan skelnes fra trådkorset", "Kode"]
+    kinds += ["flag", "flag", "text"]
+    widths += [22, 12, 15]
+    rows, labels = [], []
+    for r in t.itertuples():
+        row = [r.label, r.spoergsmaal, r.n, r.udbytte, r.udbytte_lav, r.udbytte_hoej, r.vigtighed]
+        if method.derived:
+            row += [r.afledt_n, r.afledt, r.afledt_lav, r.afledt_hoej]
+        quadrant = QUADRANTS.get(r.kvadrant) if isinstance(r.kvadrant, str) else None
+        row += [quadrant or SUPPRESSED, SUPPRESSED if r.tom else ("nej" if r.krydser else "ja"), r.kode]
+        rows.append(row)
+        labels.append(r.label)
+    cx, cy = t.attrs.get("centre", (float("nan"), float("nan")))
+    has_centre = bool(np.isfinite(cx) and np.isfinite(cy))
+    centre = centre_text(cx, cy, method)
+    sheet = bk.table(METHOD_SHEET, f"{TITLES['kvalitetskort']} — anden metode", headers, kinds, rows,
+                     _ns(bk, "kvalitetskort", t), labels=labels, widths=widths,
+                     notes=[f"Metode: {method_text(method)}", centre,
+                            "Arket Kvalitetskort viser rapportens kort (45-graders-linjen, angivet vigtighed)."])
+    keep = np.array([not tom and n > 0 and not bk.is_suppressed(n) for n, tom in zip(t["n"], t["tom"])], dtype=bool)
+    pts = t[keep]
+    pts.attrs = dict(t.attrs)
+    if len(pts) and has_centre:
+        chart = bk.map_chart("Kvalitetskort: " + ("afledt vigtighed" if method.derived else "trådkors"), pts,
+                             METHOD_SHEET, method)
+        sheet.ws.insert_chart(HEADER_ROW, len(headers) + 1, chart)
+
+
+def map_method_words(method: MapMethod) -> str:
+    """The Metode sheet's line on the quality map's method."""
+    if method.is_default:
+        return "Rapportens: " + method_text(method)
+    return (f"Arket Kvalitetskort følger rapporten (45-graders-linjen, angivet vigtighed). Arket «{METHOD_SHEET}» "
+            f"læser kortet anderledes: {method_text(method)}")
 
 
 def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
@@ -1089,7 +1178,7 @@ def _sheet_quotes(bk: _Book, quotes: pd.DataFrame) -> None:
 
 
 def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs: Sequence[tuple[str, str, str]],
-                  n_quotes: int, analyses: Sequence[str] = ()) -> None:
+                  n_quotes: int, analyses: Sequence[str] = (), map_method: MapMethod = DEFAULT_METHOD) -> None:
     g = bk.guide
     bk.set_widths(ws, [30, 110])
     bk.put(ws, 0, 0, "Brugerblik — rapport: tabeller, figurer og kvalitetskort", "title")
@@ -1125,6 +1214,7 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Procenter", "Cellerne indeholder de præcise andele (fx 0,847) og vises afrundet (85 %). Procent er af "
                       "rækkens n. En andel med n = 0 vises som «–»."),
         ("Intervaller", "95 % Wilson-intervaller (score-interval) for andele."),
+        ("Kvalitetskortets metode", map_method_words(map_method)),
         ("Anonymisering", "Fritekst i arkene Data og Citater er anonymiseret: navne, CPR-numre, telefonnumre, "
                           "e-mail, adresser, byer, steder og undersøgelsens egne navne er erstattet af [navn], "
                           "[cpr] osv. Respondent-id er et pseudonym. Felter, der identificerer en person "
@@ -1311,7 +1401,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
                    site_type: str | None = None, publish: bool = False, min_n: int = DEFAULT_MIN_N, *,
                    crosstabs: Sequence[tuple[str, str, str]] = DEFAULT_CROSSTABS,
                    now: dt.datetime | None = None, data: report_data.ReportData | None = None,
-                   drafts: bool = False, cuts: Cuts | None = None) -> Path:
+                   drafts: bool = False, cuts: Cuts | None = None, method: MapMethod = DEFAULT_METHOD) -> Path:
     """Write the report workbook for the population (`group`, `site_type`) to `out_path`.
 
     `publish` suppresses every row/point with 0 < n < `min_n` (see module doc). `crosstabs`
@@ -1323,6 +1413,8 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     written by `survey.files.write_atomic`: atomically (temporary file in the same folder, then
     renamed), owner-only (0600); a missing folder is refused before any work. Returns the path.
     Raises `WorkbookError` for an unknown group/site type, a bad `min_n` or crosstab code.
+    `method` (issue 15): the quality map read by another method as well, on its own sheet
+    (`_sheet_map_method`); the Metode sheet says which.
     """
     group, site_type, cuts = group or None, site_type or None, cuts or NO_CUTS
     try:
@@ -1379,6 +1471,8 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     for tid in T.JUDGEMENTS:
         _sheet_judgement(bk, pop, tid)
     _sheet_map(bk, pop)
+    if not method.is_default:
+        _sheet_map_method(bk, pop, method)
     _sheet_map_groups(bk, pop)
     for i, (a, b, section) in enumerate(crosstabs):
         _sheet_crosstab(bk, pop, "Krydstabel" if i == 0 else f"Krydstabel {i + 1}", a, b, section)
@@ -1395,7 +1489,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     _data_sheet_header(bk, masked)
     _write_chart_data(bk)
     _sheet_method(bk, method_ws, n_store=data.n_store, built=built, crosstabs=crosstabs, n_quotes=len(quotes),
-                  analyses=[f"Mine {an.name}" for an in analyses])
+                  analyses=[f"Mine {an.name}" for an in analyses], map_method=method)
     wb.close()
     dim = f"A1:{_col_letter(len(masked.columns) - 1)}{len(masked) + 1}"
     _finish(buf.getvalue(), out, _data_rows_xml(masked, guide), dim)

@@ -81,7 +81,8 @@ from report.errors import TableError
 from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
                                 da3, hidden_rows, pct, points, population_line, probe_short, value_label)
-from report.quality_map import DEFAULT_METHOD, QUADRANTS, MapMethod, kvalitetskort_points, method_text
+from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
+                                method_text)
 from report.registry import BY_WORDS, TITLES, regrouped_title
 from report.tables import REPORT_FIG4, ROW_HEADINGS, row_col
 from survey import files
@@ -537,57 +538,21 @@ _FLAG_NOTE = ("Åben markør: kan ikke skelnes fra linjen — 95 %-intervallerne
 _INTERVAL_NOTE = "Streger: 95 % Wilson-intervaller for vigtighed (vandret) og udbytte (lodret)."
 
 
+X_DERIVED = (-1.08, 1.08)   # the derived importance's axis: a correlation with a little room
+
+
 def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
                          site_type: str | None = None, intervals: bool = False, min_n: int = DEFAULT_MIN_N,
                          publish: bool = False, cuts: Cuts | None = None,
                          method: MapMethod = DEFAULT_METHOD) -> go.Figure:
     """The quality map for one population (all respondents, one user group, one site type, the cuts);
-    `method` another reference or derived importance (`report.quality_map.MapMethod`)."""
+    `method` another reference (crosshairs) or derived importance (`report.quality_map.MapMethod`);
+    the default is the report's map: the 45° line and its shaded area."""
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
-    if not method.is_default:
-        return _method_figure(pop, g, group, site_type, intervals, min_n, publish, cuts, method)
-    t = _convert(kvalitetskort_points, pop, g, min_n=min_n)
-    plot = 740                      # square plot area in px
-    margin = {"l": 80, "r": 40, "t": 112, "b": 0}
-    width = margin["l"] + margin["r"] + plot
-    span = AXIS_HI - AXIS_LO
-    traces, notes, leader_labels = _map_traces(t, g, intervals=intervals, publish=publish, min_n=min_n,
-                                               label_size=LABEL_SIZE, marker=11, px_x=plot / span,
-                                               px_y=plot / span, showlegend=True)
-    fig = go.Figure()
-    notes = _empty_note(fig, notes, 16)
-    all_notes = [_MAP_NOTE, _FLAG_NOTE] + ([_INTERVAL_NOTE] if intervals else []) + notes
-    note_width = 112
-    margin["b"] = 78 + NOTE_LINE * len(_wrapped(all_notes, note_width)) + 16
-    _base_layout(fig, width, margin["t"] + plot + margin["b"], margin)
-    _diagonal_and_shade(fig, label_size=13)
-    for tr in traces:
-        fig.add_trace(tr)
-    for a in leader_labels:
-        fig.add_annotation(**a)
-    fig.update_xaxes(title={"text": "Vigtighed (andel, der finder det vigtigt)", "font": {"size": 15}},
-                     constrain="domain", **_AXIS_COMMON)
-    fig.update_yaxes(title={"text": "Tilfredshed/udbytte (andel ja)", "font": {"size": 15}}, scaleanchor="x",
-                     scaleratio=1, constrain="domain", **_AXIS_COMMON)
-    fig.update_layout(
-        title=_title(TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop), cuts), 70),
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
-                "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0)"},
-    )
-    fig.add_annotation(**_notes_at_bottom(all_notes, plot_h=plot, margin_b=margin["b"], width=note_width))
-    fig.update_layout(meta={"figure": "kvalitetskort", "publish": publish, "min_n": min_n, "notes": all_notes})
-    return fig
-
-
-X_DERIVED = (-1.08, 1.08)   # the derived importance's axis: a correlation with a little room
-
-
-def _method_figure(pop: pd.DataFrame, g: Guide, group: str | None, site_type: str | None, intervals: bool,
-                   min_n: int, publish: bool, cuts: Cuts | None, method: MapMethod) -> go.Figure:
-    """The quality map read by another method than the report's (crosshairs, derived importance)."""
     t = _convert(kvalitetskort_points, pop, g, min_n=min_n, method=method)
     cx, cy = t.attrs.get("centre", (float("nan"), float("nan")))
-    plot = 740
+    has_centre = bool(np.isfinite(cx) and np.isfinite(cy))
+    plot = 740                      # square plot area in px
     margin = {"l": 80, "r": 40, "t": 112, "b": 0}
     width = margin["l"] + margin["r"] + plot
     x_range = X_DERIVED if method.derived else (AXIS_LO, AXIS_HI)
@@ -595,53 +560,58 @@ def _method_figure(pop: pd.DataFrame, g: Guide, group: str | None, site_type: st
     px_x, px_y = plot / (x_range[1] - x_range[0]), plot / (AXIS_HI - AXIS_LO)
     fig = go.Figure()
     obstacles: list[tuple[float, float, float, float]] = []
-    if np.isfinite(cx) and np.isfinite(cy):
+    if method.crosshairs and has_centre:
         obstacles = _crosshairs(fig, cx * fx, cy * 100, method, x_range, label_size=12, px_x=px_x, px_y=px_y)
     traces, notes, leader_labels = _map_traces(t, g, intervals=intervals, publish=publish, min_n=min_n,
                                                label_size=LABEL_SIZE, marker=11, px_x=px_x, px_y=px_y,
                                                showlegend=True, method=method, obstacles=obstacles)
     notes = _empty_note(fig, notes, 16)
-    if not (np.isfinite(cx) and np.isfinite(cy)):
-        notes.append("Intet trådkors: ingen prober at tage gennemsnit af.")
-    centre_note = ""
-    if np.isfinite(cx) and np.isfinite(cy):
-        xs = f"{cx:.2f}".replace(".", ",") if method.derived else pct(cx, 1)
-        centre_note = f" Trådkorset: vigtighed {xs}, udbytte {pct(cy, 1)}."
-    flag = ("Åben markør: kan ikke skelnes fra trådkorset — 95 %-intervallet for vigtighed eller udbytte rører "
-            "en af linjerne, så feltet er usikkert" + (" (eller sammenhængen har intet interval)." if method.derived
-                                                       else "."))
-    interval = ("Streger: 95 %-interval for den afledte vigtighed (Fishers z, vandret) og Wilson-interval for "
-                "udbytte (lodret)." if method.derived else _INTERVAL_NOTE)
-    all_notes = [method_text(method) + centre_note, flag] + ([interval] if intervals else []) + notes
+    if method.is_default:
+        head = [_MAP_NOTE, _FLAG_NOTE] + ([_INTERVAL_NOTE] if intervals else [])
+    else:
+        centre_note = ""
+        if method.crosshairs and not has_centre:
+            notes.append(centre_text(cx, cy, method))
+        elif has_centre:
+            centre_note = " " + centre_text(cx, cy, method)
+        flag = ("Åben markør: kan ikke skelnes fra trådkorset — 95 %-intervallet for vigtighed eller udbytte rører "
+                "en af linjerne, så feltet er usikkert" + (" (eller sammenhængen har intet interval)."
+                                                           if method.derived else "."))
+        interval = ("Streger: 95 %-interval for den afledte vigtighed (Fishers z, vandret) og Wilson-interval for "
+                    "udbytte (lodret)." if method.derived else _INTERVAL_NOTE)
+        head = [method_text(method) + centre_note, flag] + ([interval] if intervals else [])
+    all_notes = head + notes
     note_width = 112
     margin["b"] = 78 + NOTE_LINE * len(_wrapped(all_notes, note_width)) + 16
     _base_layout(fig, width, margin["t"] + plot + margin["b"], margin)
+    if not method.crosshairs:
+        _diagonal_and_shade(fig, label_size=13)
     for tr in traces:
         fig.add_trace(tr)
     for a in leader_labels:
         fig.add_annotation(**a)
+    y_title = {"text": "Tilfredshed/udbytte (andel ja)", "font": {"size": 15}}
     if method.derived:
         fig.update_xaxes(title={"text": "Afledt vigtighed (korrelation med samlet tilfredshed)", "font": {"size": 15}},
                          range=list(X_DERIVED), tickmode="array", tickvals=[-1, -0.5, 0, 0.5, 1],
                          ticktext=["−1", "−0,5", "0", "0,5", "1"], showgrid=True, gridcolor=GRID, zeroline=False,
                          showline=True, linecolor="#888", mirror=True, ticks="outside", ticklen=4, tickcolor="#888",
                          constrain="domain")
-        fig.update_yaxes(title={"text": "Tilfredshed/udbytte (andel ja)", "font": {"size": 15}},
-                         constrain="domain", **_AXIS_COMMON)
+        fig.update_yaxes(title=y_title, constrain="domain", **_AXIS_COMMON)
     else:
         fig.update_xaxes(title={"text": "Vigtighed (andel, der finder det vigtigt)", "font": {"size": 15}},
                          constrain="domain", **_AXIS_COMMON)
-        fig.update_yaxes(title={"text": "Tilfredshed/udbytte (andel ja)", "font": {"size": 15}}, scaleanchor="x",
-                         scaleratio=1, constrain="domain", **_AXIS_COMMON)
+        fig.update_yaxes(title=y_title, scaleanchor="x", scaleratio=1, constrain="domain", **_AXIS_COMMON)
     fig.update_layout(
         title=_title(TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop), cuts), 70),
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                 "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0)"},
     )
     fig.add_annotation(**_notes_at_bottom(all_notes, plot_h=plot, margin_b=margin["b"], width=note_width))
-    fig.update_layout(meta={"figure": "kvalitetskort", "publish": publish, "min_n": min_n, "notes": all_notes,
-                            "reference": method.reference, "vigtighed": method.vigtighed,
-                            "centre": [cx, cy]})
+    meta = {"figure": "kvalitetskort", "publish": publish, "min_n": min_n, "notes": all_notes}
+    if not method.is_default:
+        meta.update({"reference": method.reference, "vigtighed": method.vigtighed, "centre": [cx, cy]})
+    fig.update_layout(meta=meta)
     return fig
 
 

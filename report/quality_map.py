@@ -55,14 +55,14 @@ import pandas as pd
 from report.counting import column, equals, share, wilson
 from report.errors import TableError, allowed
 from report.population import group_rows, population, row_column
-from report.publication import (DEFAULT_MIN_N, I_ALT, da3, hidden, md_table, not_on_map, probe_short,
+from report.publication import (DEFAULT_MIN_N, I_ALT, da3, hidden, md_table, not_on_map, pct, probe_short,
                                 small_n_note, value_label)
 from report.tables import ROW_HEADINGS, probe_counts, resolve_guide
 from survey.guide import Guide
 
 __all__ = ["CSV_COLUMNS", "kvalitetskort", "kvalitetskort_by", "crosses_diagonal", "kvalitetskort_points",
            "markdown_body", "REFERENCES", "IMPORTANCES", "QUADRANTS", "MapMethod", "DEFAULT_METHOD", "map_method",
-           "derived_importance", "centre", "quadrants", "crosses_crosshairs", "method_columns", "method_text",
+           "derived_importance", "centre", "centre_text", "quadrants", "crosses_crosshairs", "method_columns", "method_text",
            "SATISFACTION"]
 
 #: the CSV's columns (method.md); the DataFrame holds more
@@ -169,6 +169,15 @@ def centre(t: pd.DataFrame, method: MapMethod) -> tuple[float, float]:
     if not on.any():
         return float("nan"), float("nan")
     return float(x[on].mean()), float(y[on].mean())
+
+
+def centre_text(cx: float, cy: float, method: MapMethod) -> str:
+    """The crosshairs' centre in Danish («Trådkorset: vigtighed 52,3 %, udbytte 47,4 %.»; derived
+    importance as r with a decimal comma), or that there is none (no probe to average)."""
+    if not (np.isfinite(cx) and np.isfinite(cy)):
+        return "Intet trådkors: ingen prober at tage gennemsnit af."
+    xs = f"r = {cx:.2f}".replace(".", ",") if method.derived else pct(cx, 1)
+    return f"Trådkorset: vigtighed {xs}, udbytte {pct(cy, 1)}."
 
 
 def quadrants(x, y, cx: float, cy: float) -> np.ndarray:
@@ -367,5 +376,6 @@ def markdown_body(t: pd.DataFrame, min_n: int = DEFAULT_MIN_N, guide: Guide | No
     notes = ["Udbytte = ja / n; vigtighed = (ja og vigtigt + nej og vigtigt) / n; gap = vigtighed − "
              "udbytte (positiv: vigtigt, men ikke opnået — forbedringsområde).", small_n_note(min_n)]
     if not method.is_default:
-        notes.insert(1, "Metode: " + method_text(method))
+        notes.insert(1, "Metode: " + method_text(method)
+                     + (" " + centre_text(*centre(t, method), method) if method.crosshairs else ""))
     return body, notes

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -52,7 +53,8 @@ from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group
 from report.publication import (DEFAULT_MIN_N, I_ALT, PROBE_SHORT, UOPLYST, hidden, hidden_rows,
                                 n_column, pct, points, population_line, row_n, suppress, value_label)
 from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
-from report.quality_map import kvalitetskort_points
+from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points, map_method,
+                                method_columns, method_text)
 from report.tables import FIG7_CODES, JUDGEMENTS, REPORT_FIG4, item_of, to_csv
 from survey.db import database_url
 from survey.files import write_atomic
@@ -68,12 +70,20 @@ log = logging.getLogger("brugerblik.ui")
 
 K_GROUP, K_SITE, K_PUB, K_MINN, K_CI, K_TAB = "rp_group", "rp_site", "rp_publish", "rp_min_n", "rp_ci", "rp_tab"
 K_DRAFTS = "rp_drafts"
+#: the quality map's method (issue 15): "reference-vigtighed", the report's by default
+K_METHOD = "rp_method"
 #: the report's other cuts (issue 14): arbejdsmarkedsperspektiv, site, interviewer, and the grouping
 K_PERSP, K_STED, K_INTERVIEWER, K_BY = "rp_persp", "rp_sted", "rp_interviewer", "rp_by"
 #: widget key -> query parameter
 PARAMS = {K_GROUP: "gruppe", K_SITE: "stedtype", K_PUB: "offentlig", K_MINN: "min_n", K_CI: "intervaller",
           K_TAB: "fane", K_DRAFTS: "kladder", K_PERSP: "perspektiv", K_STED: "sted", K_INTERVIEWER: "interviewer",
-          K_BY: "efter"}
+          K_BY: "efter", K_METHOD: "metode"}
+#: the quality map's methods the page offers (`report.quality_map.map_method`), the report's first
+MAP_METHODS = {"diagonal-angivet": "Rapportens: 45°-linjen, angivet vigtighed",
+               "gennemsnit-angivet": "Trådkors ved gennemsnittene, angivet vigtighed",
+               "midtpunkt-angivet": "Trådkors ved skalaens midtpunkter, angivet vigtighed",
+               "gennemsnit-afledt": "Trådkors ved gennemsnittene, afledt vigtighed",
+               "midtpunkt-afledt": "Trådkors ved skalaens midtpunkter, afledt vigtighed"}
 #: the options of the page's «Arbejdsmarkedsperspektiv» (the label says the rest)
 PERSPEKTIV_SHORT = {"reelt": "Reelt", "ikke_reelt": "Ikke reelt"}
 #: the groupings of the page's «Grupper efter» (`report.population.BY`), the first the default
@@ -133,6 +143,7 @@ class Filters:
     intervals: bool = False
     drafts: bool = False  # issue 14: count the drafts too (only completed interviews by default)
     cuts: Cuts = NO_CUTS  # issue 14: arbejdsmarkedsperspektiv, site, interviewer; the grouping
+    method: MapMethod = DEFAULT_METHOD  # issue 15: how the quality map is read (the report's by default)
 
     def small(self, n: object) -> bool:
         """A row or point hidden for publication (`report.publication.hidden`: 0 < n < min_n)."""
@@ -223,13 +234,21 @@ def _parse(key: str, raw: str) -> tuple[object, str | None]:
             return raw, None
         return None, f"Ukendt gruppering «{raw[:20]}» i adressen — grupperer efter brugergruppe. Tilladt: " \
                      f"{', '.join(GROUPINGS)}."
+    if key == K_METHOD:
+        if raw in ("",):
+            return "diagonal-angivet", None
+        if raw in MAP_METHODS:
+            return raw, None
+        return None, (f"Ukendt metode «{raw[:30]}» for kvalitetskortet i adressen — viser rapportens. Tilladt: "
+                      f"{', '.join(MAP_METHODS)}.")
     if key in (K_STED, K_INTERVIEWER):  # checked against the study's sites and interviewers in `sidebar`
         return raw[:200] if raw not in ("alle",) else ALL, None
     return None, None
 
 
 DEFAULTS = {K_GROUP: ALL, K_SITE: ALL, K_PUB: False, K_MINN: DEFAULT_MIN_N, K_CI: False, K_TAB: TABS[0],
-            K_DRAFTS: False, K_PERSP: ALL, K_STED: ALL, K_INTERVIEWER: ALL, K_BY: "brugergruppe"}
+            K_DRAFTS: False, K_PERSP: ALL, K_STED: ALL, K_INTERVIEWER: ALL, K_BY: "brugergruppe",
+            K_METHOD: "diagonal-angivet"}
 
 
 def init_state(g: Guide) -> list[str]:
@@ -262,6 +281,8 @@ def sync_url() -> None:
             K_PERSP: st.session_state.get(K_PERSP) or None, K_STED: st.session_state.get(K_STED) or None,
             K_INTERVIEWER: st.session_state.get(K_INTERVIEWER) or None,
             K_BY: st.session_state.get(K_BY) if st.session_state.get(K_BY) != "brugergruppe" else None,
+            K_METHOD: (st.session_state.get(K_METHOD)
+                       if st.session_state.get(K_METHOD, "diagonal-angivet") != "diagonal-angivet" else None),
             K_TAB: st.session_state.get(K_TAB) if st.session_state.get(K_TAB) != TABS[0] else None}
     for key, value in want.items():
         param = PARAMS[key]
@@ -336,7 +357,17 @@ def sidebar(g: Guide, wide: pd.DataFrame | None = None, problems: list[str] | No
                 interviewer=st.session_state[K_INTERVIEWER] or None, by=None if by == "brugergruppe" else by)
     return Filters(group=st.session_state[K_GROUP] or None, site_type=st.session_state[K_SITE] or None,
                    publish=bool(st.session_state[K_PUB]), min_n=int(st.session_state[K_MINN]),
-                   intervals=bool(st.session_state[K_CI]), drafts=bool(st.session_state[K_DRAFTS]), cuts=cuts)
+                   intervals=bool(st.session_state[K_CI]), drafts=bool(st.session_state[K_DRAFTS]), cuts=cuts,
+                   method=method_of(st.session_state.get(K_METHOD)))
+
+
+def method_of(value: str | None) -> MapMethod:
+    """The page's choice («gennemsnit-afledt») as the domain's method; the report's for anything else."""
+    ref, _, vig = (value or "").partition("-")
+    try:
+        return map_method(ref, vig) if value in MAP_METHODS else DEFAULT_METHOD
+    except TableError:
+        return DEFAULT_METHOD
 
 
 # ---------------------------------------------------------------- data (cached per store version)
@@ -346,12 +377,14 @@ store_version, guide_key, _wide = RC.store_version, RC.guide_key, RC.wide_frame
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=900)
-def _figure(url: str, version: tuple, gkey: tuple, fig_id: str, fkey: tuple, probe: str | None):
+def _figure(url: str, version: tuple, gkey: tuple, fig_id: str, fkey: tuple, probe: str | None,
+            method: MapMethod | None = None):
     group, site_type, publish, min_n, intervals, drafts, cuts = fkey
     if fig_id not in F.GROUPED_FIGURES:  # a grouping applies to the figures by group only
         cuts = Cuts(perspektiv=cuts.perspektiv, site=cuts.site, interviewer=cuts.interviewer)
     return F.figure(fig_id, _wide(url, version, gkey, drafts), guide(), group=group, site_type=site_type, probe=probe,
-                    intervals=intervals, min_n=min_n, publish=publish, drafts=drafts, cuts=cuts)
+                    intervals=intervals, min_n=min_n, publish=publish, drafts=drafts, cuts=cuts,
+                    **({"method": method} if method is not None else {}))
 
 
 def prewarm() -> bool:
@@ -388,7 +421,9 @@ class Ctx:
         return self.data.pop
 
     def figure(self, fig_id: str, probe: str | None = None):
-        return _figure(self.url, self.version, guide_key(self.g), fig_id, self.f.key(), probe)
+        # the quality map's method: the single map only, and None (the prewarmed key) for the report's
+        method = self.f.method if fig_id == "kvalitetskort" and not self.f.method.is_default else None
+        return _figure(self.url, self.version, guide_key(self.g), fig_id, self.f.key(), probe, method)
 
     def population_text(self) -> str:
         line = population_line(self.g, self.f.group, self.f.site_type, len(self.pop), of=len(self.wide),
@@ -397,7 +432,7 @@ class Ctx:
 
     def sig(self) -> tuple:
         return (self.version, self.f.group, self.f.site_type, self.f.publish, self.f.min_n, self.f.drafts,
-                self.f.cuts)
+                self.f.cuts, self.f.method)
 
 
 def guarded(what: str, fn: Callable[[], object]) -> object:
@@ -513,14 +548,26 @@ def map_table(pts: pd.DataFrame, f: Filters) -> pd.DataFrame:
         if f.intervals:
             row["Vigtighed 95 %"] = "–" if dash else f"{pct(r.vigtighed_lav, 1)}–{pct(r.vigtighed_hoej, 1)}"
         row["Gap (procentpoint)"] = "–" if dash else points(r.gap)
-        row["Kan ikke skelnes fra linjen"] = "–" if dash else ("ja" if r.krydser else "nej")
+        m = f.method
+        if m.derived:
+            none = dash or r.tom
+            row["n (afledt)"] = "–" if hide else str(r.afledt_n)
+            row["Afledt vigtighed (r)"] = "–" if none else f"{r.afledt:.2f}".replace(".", ",")
+            if f.intervals:
+                row["Afledt 95 %"] = ("–" if none or not np.isfinite(r.afledt_lav) else
+                                      f"{r.afledt_lav:.2f}–{r.afledt_hoej:.2f}".replace(".", ","))
+        if m.crosshairs:
+            row["Felt"] = "–" if dash or not isinstance(r.kvadrant, str) else QUADRANTS.get(r.kvadrant, "–")
+            row["Kan ikke skelnes fra trådkorset"] = "–" if dash or r.tom else ("ja" if r.krydser else "nej")
+        else:
+            row["Kan ikke skelnes fra linjen"] = "–" if dash else ("ja" if r.krydser else "nej")
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def map_csv(pts: pd.DataFrame, f: Filters) -> str:
     cols = MAP_CSV_COLUMNS + ["udbytte_lav", "udbytte_hoej", "vigtighed_lav", "vigtighed_hoej"]
-    t = pts[cols]
+    t = pts[cols + method_columns(f.method)]
     if f.publish:
         t = suppress(t, hidden_rows(t["n"], f.min_n), f.min_n, "n")
     return to_csv(t)
@@ -528,10 +575,20 @@ def map_csv(pts: pd.DataFrame, f: Filters) -> str:
 
 def tab_map(ctx: Ctx) -> None:
     f = ctx.f
+    st.selectbox("Metode", list(MAP_METHODS), key=K_METHOD, format_func=MAP_METHODS.get,
+                 help="Rapportens kort har 45°-linjen og den vigtighed, brugerne selv angiver. Trådkors (Martilla & "
+                      "James 1977) deler kortet i fire felter ved probernes gennemsnit eller skalaens midtpunkter; "
+                      "afledt vigtighed er sammenhængen mellem probens udbytte og brugerens samlede tilfredshed.")
     fig = guarded("Kvalitetskortet", lambda: ctx.figure("kvalitetskort"))
+    pts = guarded("Kvalitetskortets tal",
+                  lambda: kvalitetskort_points(ctx.pop, ctx.g, min_n=f.min_n, method=f.method))
+    if not f.method.is_default:
+        words = method_text(f.method)
+        if pts is not None and f.method.crosshairs:
+            words += " " + centre_text(*pts.attrs.get("centre", (float("nan"), float("nan"))), f.method)
+        st.info(md(words), icon=":material/insights:")
     if fig is not None:
         chart(fig, "rp_map")
-    pts = guarded("Kvalitetskortets tal", lambda: kvalitetskort_points(ctx.pop, ctx.g, min_n=f.min_n))
     if pts is not None:
         st.markdown("#### Tallene bag kortet")
         small = [lab for lab, n in zip(pts["label"], pts["n"]) if f.small(n)]
@@ -836,7 +893,8 @@ def _workbook(ctx: Ctx, folder: Path) -> tuple[str, str, str]:
     t0 = dt.datetime.now()
     # the data this page already holds: the workbook does not load the store again
     workbook.build_workbook(engine(), ctx.g, folder / name, group=ctx.f.group, site_type=ctx.f.site_type,
-                            publish=ctx.f.publish, min_n=ctx.f.min_n, data=ctx.data, cuts=ctx.f.cuts)
+                            publish=ctx.f.publish, min_n=ctx.f.min_n, data=ctx.data, cuts=ctx.f.cuts,
+                            method=ctx.f.method)
     secs = (dt.datetime.now() - t0).total_seconds()
     kind = "til offentliggørelse" if ctx.f.publish else "arbejdsmateriale"
     return (name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -885,6 +943,10 @@ def tab_download(ctx: Ctx) -> None:
         st.caption("Ét ark pr. tabel som i rapporten (danske overskrifter, antal og procent, n, definitioner), "
                    "Excel-diagrammer til figurerne og kvalitetskortet, arkene Metode, Citater og Data "
                    "(anonymiseret). Bygges for den valgte population og de valgte filtre.")
+        if not f.method.is_default:
+            st.caption(f"Kvalitetskortet også med metoden «{MAP_METHODS[st.session_state.get(K_METHOD)]}» på arket "
+                       f"«{workbook.METHOD_SHEET}» (valgt under fanen «{TABS[0]}»); arket Kvalitetskort følger "
+                       "rapporten.")
         sig = ("xlsx", *ctx.sig())
         if st.button("Lav projektmappe", key="rp_build_xlsx", icon=":material/table_view:"):
             build_file("xlsx", "projektmappen", sig, lambda d: _workbook(ctx, d))

@@ -554,3 +554,62 @@ def test_the_servers_warm_up_fills_the_caches_the_page_reads(db, monkeypatch):
     assert len(calls) == 1  # the page's first visit: no second read of the store
     monkeypatch.setenv("BRUGERBLIK_WARMUP", "0")
     assert warmup.start_warmup() is None  # the switch to start idle
+
+
+def test_the_quality_maps_method_is_chosen_on_the_page_kept_in_the_url_and_used_by_the_workbook(db, wide, guide,
+                                                                                                  monkeypatch):
+    """Issue 15: crosshairs and derived importance beside the report's map; the page says what it means."""
+    at = open_report()
+    assert at.selectbox(key=RV.K_METHOD).value == "diagonal-angivet" and "metode" not in at.query_params
+    assert "Kan ikke skelnes fra linjen" in frame(at, "Probe").columns
+    at.selectbox(key=RV.K_METHOD).set_value("gennemsnit-afledt")
+    run_ok(at)
+    assert at.query_params["metode"] == "gennemsnit-afledt"
+    method = Q.map_method("gennemsnit", "afledt")
+    want = Q.kvalitetskort_points(wide, guide, method=method).set_index("kode")
+    cx, cy = want.attrs["centre"]
+    # the page says which method and what it means, with the crosshairs' centre
+    info = "\n".join(i.value for i in at.info)
+    assert "Trådkors ved gennemsnittene" in info and "Afledt vigtighed" in info
+    assert Q.centre_text(cx, cy, method) in info
+    # the map: x is the correlation, the centre the domain's
+    spec = charts(at)["kvalitetskort"]
+    assert spec["layout"]["meta"]["reference"] == "gennemsnit" and spec["layout"]["meta"]["vigtighed"] == "afledt"
+    assert spec["layout"]["meta"]["centre"] == pytest.approx([cx, cy])
+    pts = map_points(spec)
+    assert pts["rytme"][0] == pytest.approx(want.loc["rytme", "afledt"], abs=1e-9)
+    # the numbers: r, quadrant, whether it can be told from the crosshairs
+    t = frame(at, "Probe").set_index("Probe")
+    assert t.loc["Rytme", "Afledt vigtighed (r)"] == f"{want.loc['rytme', 'afledt']:.2f}".replace(".", ",")
+    assert t.loc["Rytme", "Felt"] == Q.QUADRANTS[want.loc["rytme", "kvadrant"]]
+    assert "Kan ikke skelnes fra trådkorset" in t.columns and "Kan ikke skelnes fra linjen" not in t.columns
+    # a reload of the same URL keeps the method; an unknown one is refused in Danish, the report's shown
+    again = open_report(metode="gennemsnit-afledt")
+    assert again.selectbox(key=RV.K_METHOD).value == "gennemsnit-afledt"
+    bad = open_report(metode="diagonal-afledt")
+    assert bad.selectbox(key=RV.K_METHOD).value == "diagonal-angivet"
+    assert "Ukendt metode" in texts(bad)
+    assert charts(bad)["kvalitetskort"]["layout"]["meta"].get("reference") is None
+    # another tab and back: the method stays; the workbook gets it (its own sheet, the Metode sheet says so)
+    import exports.workbook as W
+
+    calls = []
+    real = W.build_workbook
+    monkeypatch.setattr(W, "build_workbook", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
+    at = to_tab(at, "Tabeller")
+    at = to_tab(at, "Hent")
+    assert at.query_params["metode"] == "gennemsnit-afledt"
+    assert W.METHOD_SHEET in texts(at)
+    at.button(key="rp_build_xlsx").click()
+    run_ok(at)
+    assert calls[0]["method"] == method
+    wb = openpyxl.load_workbook(io.BytesIO(at.session_state[RV.FILES]["xlsx"].data))
+    assert W.METHOD_SHEET in wb.sheetnames
+    metode = {r[0]: r[1] for r in wb["Metode"].iter_rows(values_only=True) if r and r[0]}
+    assert "Trådkors ved gennemsnittene" in metode["Kvalitetskortets metode"]
+    at = to_tab(at, "Kvalitetskort")
+    assert at.selectbox(key=RV.K_METHOD).value == "gennemsnit-afledt"
+    # back to the report's: the parameter leaves the URL
+    at.selectbox(key=RV.K_METHOD).set_value("diagonal-angivet")
+    run_ok(at)
+    assert "metode" not in at.query_params and not at.info

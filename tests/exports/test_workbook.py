@@ -642,3 +642,68 @@ def test_libreoffice_converts_to_pdf(books, tmp_path):
     assert res.returncode == 0, res.stderr
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
     assert pdf.stat().st_size > 50_000
+
+
+# --------------------------------------------------------------------------- the quality map's method (issue 15)
+
+def test_the_maps_method_has_its_own_sheet_and_the_metode_sheet_says_which(engine, guide, wide, tmp_path, capsys,
+                                                                            opened):
+    # the default: the report's map only, and the Metode sheet says it is the report's
+    plain = {r[0]: r[1] for r in opened("all")["Metode"].iter_rows(values_only=True) if r[0]}
+    assert plain["Kvalitetskortets metode"].startswith("Rapportens: 45°-linjen")
+    assert W.METHOD_SHEET not in opened("all").sheetnames
+    # another method, from the CLI
+    url = engine.url.render_as_string(hide_password=False)
+    out = tmp_path / "metode.xlsx"
+    assert main(["--db", url, "report", str(out), "--reference", "gennemsnit", "--vigtighed", "afledt"]) == 0
+    capsys.readouterr()
+    wb = openpyxl.load_workbook(out)
+    names = wb.sheetnames
+    assert names.index(W.METHOD_SHEET) == names.index("Kvalitetskort") + 1
+    metode = {r[0]: r[1] for r in wb["Metode"].iter_rows(values_only=True) if r[0]}
+    assert "Arket Kvalitetskort følger rapporten" in metode["Kvalitetskortets metode"]
+    assert "Trådkors ved gennemsnittene" in metode["Kvalitetskortets metode"]
+    assert "Afledt vigtighed" in metode["Kvalitetskortets metode"] and W.METHOD_SHEET in metode
+    method = Q.map_method("gennemsnit", "afledt")
+    want = Q.kvalitetskort_points(wide, guide, method=method).set_index("kode")
+    ws = wb[W.METHOD_SHEET]
+    head = [c.value for c in ws[W.HEADER_ROW + 1]]
+    got = {r[head.index("Kode")]: dict(zip(head, r)) for r in table_rows(ws)}
+    assert set(got) == set(want.index)
+    for code, r in want.iterrows():
+        row = got[code]
+        assert row["n"] == r["n"] and row["n (afledt)"] == r["afledt_n"]
+        assert row["Afledt vigtighed (r)"] == pytest.approx(r["afledt"])
+        assert row["Felt"] == Q.QUADRANTS[r["kvadrant"]]
+        assert row["Kan skelnes fra trådkorset"] == ("nej" if r["krydser"] else "ja")
+    notes = " ".join(str(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, str))
+    assert Q.centre_text(*want.attrs["centre"], method) in notes
+    # its chart: the points and the two crosshair lines, x from −1 to 1
+    scatters = [c for c in chart_xml(out) if "<c:scatterChart>" in c]
+    mine = next(c for c in scatters if "Trådkors ved gennemsnittene" in c)
+    assert mine.count("<c:ser>") == 3 and '<c:min val="-1"/>' in mine and "45-graders-linjen" not in mine
+    # refused before anything is written: the 45° line with derived importance
+    bad = tmp_path / "bad.xlsx"
+    assert main(["--db", url, "report", str(bad), "--reference", "diagonal", "--vigtighed", "afledt"]) == 1
+    assert "45°-linjen giver ikke mening" in capsys.readouterr().err and not bad.exists()
+
+
+def test_cli_kvalitetskort_reads_the_map_by_another_method(engine, guide, wide, capsys):
+    import csv
+    import io
+
+    url = engine.url.render_as_string(hide_password=False)
+    assert main(["--db", url, "kvalitetskort", "--vigtighed", "afledt"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    want = Q.kvalitetskort(wide, guide, method=Q.map_method(None, "afledt")).set_index("kode")
+    assert list(rows[0])[-5:] == ["afledt_n", "afledt", "afledt_lav", "afledt_hoej", "kvadrant"]
+    for r in rows:
+        assert float(r["afledt"]) == pytest.approx(want.loc[r["kode"], "afledt"], abs=5e-4)
+        assert r["kvadrant"] == want.loc[r["kode"], "kvadrant"]
+    assert main(["--db", url, "kvalitetskort", "--reference", "midtpunkt", "--format", "md"]) == 0
+    md = capsys.readouterr().out
+    assert "Trådkorset: vigtighed 50,0 %, udbytte 50,0 %." in md and "| Felt" in md
+    assert main(["--db", url, "kvalitetskort", "--reference", "diagonal", "--vigtighed", "afledt"]) == 1
+    assert "vælg reference gennemsnit eller midtpunkt" in capsys.readouterr().err
+    assert main(["--db", url, "kvalitetskort"]) == 0
+    assert "kvadrant" not in capsys.readouterr().out.splitlines()[0]
