@@ -230,8 +230,12 @@ _LEADER_GAPS = (20.0, 40.0)
 LEADER_COST = 600.0  # px² of overlap a leader line is worth avoiding
 
 
+X_DERIVED = (-1.08, 1.08)   # the derived importance's axis: a correlation with a little room
+
+
 def place_labels(xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *, px_x: float, px_y: float,
                  size: float, marker: float, lo: float = AXIS_LO, hi: float = AXIS_HI,
+                 x_range: tuple[float, float] | None = None,
                  obstacles: Iterable[tuple[float, float, float, float]] = (),
                  segments: Iterable[tuple[float, float, float, float]] = ()) -> list[str | tuple[float, float]]:
     """Where to put each point's label so that labels overlap each other and the markers little.
@@ -255,7 +259,8 @@ def place_labels(xs: Sequence[float], ys: Sequence[float], texts: Sequence[str],
     h = size * 1.25
     widths = [_text_width(t, size) + 2 for t in texts]
     r = marker / 2 + 3
-    area = (lo * px_x, lo * px_y, hi * px_x, hi * px_y)
+    x_lo, x_hi = x_range if x_range is not None else (lo, hi)  # another x axis (derived importance: −1…1)
+    area = (x_lo * px_x, lo * px_y, x_hi * px_x, hi * px_y)
     marks = [(x - marker / 2 - 1, y - marker / 2 - 1, x + marker / 2 + 1, y + marker / 2 + 1) for x, y in pts]
     halo = marker / 2 + size * 1.0  # a label this close to another point reads as that point's label
     halos = [(x - halo, y - halo, x + halo, y + halo) for x, y in pts]
@@ -396,7 +401,7 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
     lead = [i for i, d in enumerate(disp) if d]
     placed = place_labels(x[lead], y[lead], [disp[i] for i in lead], px_x=px_x, px_y=px_y, size=label_size,
                           marker=marker, obstacles=[shade_box] if obstacles is None else list(obstacles),
-                          segments=segs)
+                          segments=segs, x_range=X_DERIVED if method.derived else None)
     pos: list[object] = ["middle right"] * len(texts)
     for i, p in zip(lead, placed):
         pos[i] = p
@@ -536,9 +541,6 @@ _MAP_NOTE = ("Udbytte (y) = andel ja blandt ja + nej; vigtighed (x) = andel, der
 _FLAG_NOTE = ("Åben markør: kan ikke skelnes fra linjen — 95 %-intervallerne for vigtighed og udbytte overlapper "
               "(boksen af de to Wilson-intervaller rører 45°-linjen).")
 _INTERVAL_NOTE = "Streger: 95 % Wilson-intervaller for vigtighed (vandret) og udbytte (lodret)."
-
-
-X_DERIVED = (-1.08, 1.08)   # the derived importance's axis: a correlation with a little room
 
 
 def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,

@@ -562,7 +562,11 @@ def map_table(pts: pd.DataFrame, f: Filters) -> pd.DataFrame:
         else:
             row["Kan ikke skelnes fra linjen"] = "–" if dash else ("ja" if r.krydser else "nej")
         rows.append(row)
-    return pd.DataFrame(rows)
+    t = pd.DataFrame(rows)
+    if not f.method.is_default and len(t):  # the method's columns first, the long question last (1024 px)
+        first = [c for c in ("Probe", "Felt", "Afledt vigtighed (r)") if c in t.columns]
+        t = t[first + [c for c in t.columns if c not in first and c != "Spørgsmål"] + ["Spørgsmål"]]
+    return t
 
 
 def map_csv(pts: pd.DataFrame, f: Filters) -> str:

@@ -194,3 +194,13 @@ def test_figure_with_derived_importance_has_a_correlation_axis(small, guide):
 def test_small_maps_refuse_another_method(small, guide):
     with pytest.raises(F.FigureError, match="kun det enkelte kvalitetskort"):
         F.figure("kvalitetskort_grupper", small, guide, method=Q.MapMethod("midtpunkt", "angivet"))
+
+
+def test_a_label_near_the_right_edge_of_the_correlation_axis_goes_left():
+    """Derived importance: x runs −1…1, so a point at r = 1 has no room on its right (seen: «Kontakt (n=54)»
+    cut off at the map's edge)."""
+    px_x, px_y = 740 / (F.X_DERIVED[1] - F.X_DERIVED[0]), 740 / (F.AXIS_HI - F.AXIS_LO)
+    kw = dict(px_x=px_x, px_y=px_y, size=F.LABEL_SIZE, marker=11)
+    on_axis = F.place_labels([1.0], [50.0], ["Kontakt (n=54)"], x_range=F.X_DERIVED, **kw)
+    assert on_axis[0] in ("middle left", "top left", "bottom left") or not isinstance(on_axis[0], str)
+    assert F.place_labels([0.0], [50.0], ["Kontakt (n=54)"], x_range=F.X_DERIVED, **kw) == ["middle right"]
