@@ -446,7 +446,11 @@ def cmd_spoergsmaal(args) -> int:
         if args.spoergsmaal not in codes:
             print(f"Angiv et spørgsmål fra guiden (fx rytme); tilladt: {', '.join(codes)}.", file=sys.stderr)
             return 2
-        who = args.principal.username or args.who
+        who = args.principal.username or (args.who or "").strip()
+        if not who:  # every coding has its coder (agreement, the audit trail): no anonymous structural coding
+            print("Angiv hvem der koder med --who NAVN (uden login); med login er det den, der er logget ind.",
+                  file=sys.stderr)
+            return 2
         new, total = coding_service.code_by_question(engine, args.spoergsmaal, args.kod, who,
                                                      interviewer=args.interviewer)
         print(f"{new} afsnit under «{guide.item(args.spoergsmaal).label}» er kodet med "

@@ -339,6 +339,11 @@ def confirm_suggestions(s: Session, transcript_id: int, who: str) -> int:
             g.question_by = who
             s.add(g)
             n += 1
+    if n:  # audited on the interview: who took the suggestions as they stood
+        t = s.get(Transcript, int(transcript_id))
+        s.add(AuditEntry(interview_id=t.interview_id, entity="segment_question", code=f"transskription {t.id}",
+                         old_value=None, new_value=f"{n} forslag", who=who, at=utcnow(),
+                         note="forslag til spørgsmål bekræftet"))
     s.flush()
     return n
 
@@ -401,8 +406,16 @@ def code_by_question(s: Session, question: str, code, who: str, *, interviewer: 
     segs = _carrying(s, question, interviewer)
     have = set(s.execute(select(SegmentCode.segment_id).where(SegmentCode.code_id == c.id)).scalars())
     new = [g for g in segs if g.id not in have]
+    per_interview: dict[int, int] = defaultdict(int)
+    interview_of = dict(s.execute(select(Transcript.id, Transcript.interview_id)
+                                  .where(Transcript.id.in_({g.transcript_id for g in new}))).all()) if new else {}
     for g in new:
         code_segment(s, g, [c], None, who)
+        per_interview[interview_of[g.transcript_id]] += 1
+    for iv, k in per_interview.items():  # audited on each interview: structural coding is one decision
+        s.add(AuditEntry(interview_id=iv, entity="coding", code=c.key, old_value=None, new_value=f"{k} afsnit",
+                         who=who, at=utcnow(), note=f"kodet efter spørgsmålet {question}"))
+    s.flush()
     return len(new), len(segs)
 
 

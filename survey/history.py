@@ -30,6 +30,7 @@ KIND_LABELS: dict[str, str] = {
     "interview": "Interview",
     "quote": "Citat",
     "transcript": "Transskription",
+    "segment_question": "Spørgsmål i transskription",  # issue 15: a turn's guide question set or confirmed
     "evidence": "Kodning (evidens)",
     "settlement": "Kodning (afgjort uenighed)",
     "import": "Import",

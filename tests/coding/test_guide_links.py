@@ -143,7 +143,12 @@ def test_the_researcher_corrects_and_confirms_and_a_new_suggestion_leaves_it(eng
     assert q[seg["Meget vigtigt."].id] == "hverdag"
     with session_scope(engine) as s:
         audit = s.execute(select(AuditEntry).where(AuditEntry.entity == "segment_question")).scalars().all()
-        assert {(a.old_value, a.new_value, a.who) for a in audit} == {("rytme", "hverdag", "Bo"), (None, "", "Bo")}
+        assert {(a.old_value, a.new_value, a.who) for a in audit} == {("rytme", "hverdag", "Bo"), (None, "", "Bo"),
+                                                                      (None, "4 forslag", "Bo")}
+        assert [a.note for a in audit if a.new_value == "4 forslag"] == ["forslag til spørgsmål bekræftet"]
+    assert service.confirm_suggestions(engine, tid, "Bo") == 0  # nothing left: nothing audited
+    with session_scope(engine) as s:
+        assert len(s.execute(select(AuditEntry).where(AuditEntry.entity == "segment_question")).scalars().all()) == 3
     # refused: a question the guide does not ask, and the respondent's turn
     with pytest.raises(TranscriptError, match="findes ikke i spørgeguiden"):
         service.set_question(engine, turns["Har ti"], "rytme_vigtigt", guide, "Bo")
@@ -162,6 +167,10 @@ def test_coding_by_question_codes_what_was_said_after_it_in_every_transcript(eng
         coded = [g.text for g in service.segments_for(engine, tid) if "hverdag" in g.code_keys]
         assert coded == ["Ja, jeg står op hver dag nu.", "Meget vigtigt."]
         assert all(c.who == "Ida" for g in service.segments_for(engine, tid) for c in g.codes)
+    with session_scope(engine) as s:  # one audit line per interview: who coded how much, by which question
+        audit = s.execute(select(AuditEntry).where(AuditEntry.entity == "coding")).scalars().all()
+        assert sorted((a.interview_id, a.code, a.new_value, a.who, a.note) for a in audit) == sorted(
+            (iv, "hverdag", "2 afsnit", "Ida", "kodet efter spørgsmålet rytme") for iv, _ in ids)
     assert service.code_by_question(engine, "rytme", "hverdag", "Ida") == (0, 4)  # already coded: left as is
     # with the interviewer's turns: the probe and the follow-up too
     assert service.code_by_question(engine, "rytme", "hverdag", "Ida", interviewer=True) == (4, 8)
@@ -234,6 +243,9 @@ def test_cli_lists_the_questions_and_codes_by_question(db_url, engine, guide, st
     assert main(["--db", db_url, "spoergsmaal", "rytme_vigtigt", "--kod", "hverdag"]) == 2
     assert "Angiv et spørgsmål fra guiden" in capsys.readouterr().err
     assert main(["--db", db_url, "spoergsmaal", "rytme"]) == 2
+    capsys.readouterr()
+    assert main(["--db", db_url, "spoergsmaal", "sjovt", "--kod", "hverdag"]) == 2  # no coder: refused
+    assert "--who NAVN" in capsys.readouterr().err
     with session_scope(engine) as s:
         assert {c.who for t in study[1] for g in tr_segments(s, t) for c in g.codes} == {"Ida"}
 
