@@ -302,14 +302,19 @@ def _method_args(p) -> None:
 def cmd_figure(args) -> int:
     from report import figures  # only the commands that use it load it (start-up time)
 
+    if getattr(args, "method", None) is None:  # `figure kvalitetskort --reference …` (kvalitetskort --out sets it)
+        try:
+            args.method = _map_method(args)
+        except ValueError as e:  # TableError: the Danish message
+            print(str(e), file=sys.stderr)
+            return 1
     args.report_data = _data(args)
     try:
         path = figures.write_figure(args.id, args.report_data.wide, _guide(args), args.out, group=args.group,
                                     site_type=args.site_type, probe=getattr(args, "probe", None),
                                     intervals=getattr(args, "intervals", False),
                                     publish=getattr(args, "publish", False), min_n=getattr(args, "min_n", 5),
-                                    drafts=args.report_data.drafts, cuts=_cuts_of(args),
-                                    **({"method": args.method} if getattr(args, "method", None) else {}))
+                                    drafts=args.report_data.drafts, cuts=_cuts_of(args), method=args.method)
     except figures.FigureError as e:
         print(str(e), file=sys.stderr)
         return 1
@@ -1366,6 +1371,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--intervals", action="store_true")
     f.add_argument("--publish", action="store_true", help="til offentliggørelse: små grupper udelades")
     f.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    _method_args(f)
     _cuts(f)
     _med_kladder(f)
     f.set_defaults(func=cmd_figure)

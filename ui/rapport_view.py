@@ -152,6 +152,11 @@ class Filters:
     def key(self) -> tuple:
         return (self.group, self.site_type, self.publish, self.min_n, self.intervals, self.drafts, self.cuts)
 
+    @property
+    def method_key(self) -> str:
+        """The quality map's method as the page's choice and the URL name it («gennemsnit-afledt»)."""
+        return f"{self.method.reference}-{self.method.vigtighed}"
+
 
 @dataclass
 class Built:
@@ -626,6 +631,9 @@ def tab_small_maps(ctx: Ctx) -> None:
         st.caption("Der er valgt én brugergruppe; vælg «Alle brugergrupper» for at se et kort pr. gruppe, eller "
                    "vælg en anden gruppering under «Grupper efter».")
         return
+    if not f.method.is_default:
+        st.caption(f"De små kort følger rapportens metode (45°-linjen, angivet vigtighed); metoden "
+                   f"«{MAP_METHODS[f.method_key]}» gælder kortet under fanen «{TABS[0]}».")
     multi = guarded(f"Kortene efter {words}", lambda: ctx.figure("kvalitetskort_grupper"))
     if multi is not None:
         chart(multi, "rp_map_groups")
@@ -948,7 +956,7 @@ def tab_download(ctx: Ctx) -> None:
                    "Excel-diagrammer til figurerne og kvalitetskortet, arkene Metode, Citater og Data "
                    "(anonymiseret). Bygges for den valgte population og de valgte filtre.")
         if not f.method.is_default:
-            st.caption(f"Kvalitetskortet også med metoden «{MAP_METHODS[st.session_state.get(K_METHOD)]}» på arket "
+            st.caption(f"Kvalitetskortet også med metoden «{MAP_METHODS[f.method_key]}» på arket "
                        f"«{workbook.METHOD_SHEET}» (valgt under fanen «{TABS[0]}»); arket Kvalitetskort følger "
                        "rapporten.")
         sig = ("xlsx", *ctx.sig())

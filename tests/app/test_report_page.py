@@ -596,6 +596,9 @@ def test_the_quality_maps_method_is_chosen_on_the_page_kept_in_the_url_and_used_
     calls = []
     real = W.build_workbook
     monkeypatch.setattr(W, "build_workbook", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
+    at = to_tab(at, "Kort pr. gruppe")
+    assert "De små kort følger rapportens metode" in texts(at)
+    assert charts(at)["kvalitetskort_grupper"]["layout"]["meta"].get("reference") is None
     at = to_tab(at, "Tabeller")
     at = to_tab(at, "Hent")
     assert at.query_params["metode"] == "gennemsnit-afledt"

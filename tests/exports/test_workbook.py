@@ -707,3 +707,18 @@ def test_cli_kvalitetskort_reads_the_map_by_another_method(engine, guide, wide, 
     assert "vælg reference gennemsnit eller midtpunkt" in capsys.readouterr().err
     assert main(["--db", url, "kvalitetskort"]) == 0
     assert "kvadrant" not in capsys.readouterr().out.splitlines()[0]
+
+
+def test_cli_figure_draws_the_map_by_another_method_and_refuses_it_for_other_figures(engine, tmp_path, capsys):
+    url = engine.url.render_as_string(hide_password=False)
+    out = tmp_path / "kort.html"
+    assert main(["--db", url, "figure", "kvalitetskort", "--out", str(out), "--reference", "midtpunkt"]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "ved skalaens midtpunkter" in html and '"reference":"midtpunkt"' in html.replace(" ", "")
+    capsys.readouterr()
+    for argv in (["figure", "fig3.1", "--out", str(tmp_path / "f.html"), "--vigtighed", "afledt"],
+                 ["kvalitetskort", "--efter", "perspektiv", "--out", str(tmp_path / "g.html"), "--reference",
+                  "gennemsnit"]):
+        assert main(["--db", url, *argv]) == 1
+        assert "gælder kun det enkelte kvalitetskort" in capsys.readouterr().err
+    assert not (tmp_path / "f.html").exists() and not (tmp_path / "g.html").exists()
