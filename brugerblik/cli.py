@@ -83,11 +83,32 @@ def cmd_import(args) -> int:
 
     if str(args.file).lower().endswith(".qdc"):
         return _import_qdc(args)
+    if str(args.file).lower().endswith(".qdpx"):
+        return _import_qdpx(args)
     if getattr(args, "kilde", None):
         return _import_sources(args)
     result = wideio.import_file(_engine(args), _guide(args), args.file, replace=args.replace, who=args.who,
                                 encoding=args.encoding)
     return _import_report(args, result, "respondents", "respondenter")
+
+
+def _import_qdpx(args) -> int:
+    """import FIL.qdpx (issue 15): a REFI-QDA project's codes, transcripts and coded selections, all or
+    nothing; cases and variables are compared with the study, never written."""
+    from exports import qdpx_import  # only the commands that use it load it (start-up time)
+    from survey import auth  # the same reason
+
+    if getattr(args, "principal", None) is not None:  # codes and codings are the researchers' (as .qdc)
+        auth.require(args.principal, "coding")
+    if getattr(args, "kilde", None) or args.replace:
+        print("--kilde og --replace kan ikke bruges med et REFI-QDA-projekt (.qdpx): det flettes ind, og intet "
+              "erstattes.", file=sys.stderr)
+        return 2
+    r = qdpx_import.import_qdpx(_engine(args), _guide(args), args.file, args.who)  # refused: StoreError, exit 1
+    print(f"Importerede REFI-QDA-projektet {Path(args.file).name}:")
+    for line in r.lines():
+        print(f"  {line}")
+    return 0
 
 
 def _import_qdc(args) -> int:

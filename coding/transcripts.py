@@ -850,7 +850,8 @@ def resolve_codes(s: Session, codes: Union[CodeLike, Iterable[CodeLike], None], 
     return out
 
 
-def _memo(memo: Optional[str]) -> Optional[str]:
+def memo_text(memo: Optional[str]) -> Optional[str]:
+    """A memo as stored (normalised like a transcript); TranscriptError when over `MAX_MEMO`."""
     if memo is None:
         return None
     m = normalise_text(str(memo)).replace(SECTION_MARK, "")
@@ -874,7 +875,7 @@ def code_segment(s: Session, segment_id: Union[int, str], codes: Union[CodeLike,
     seg = _get_segment(s, segment_id)
     refuse_for_target(s, "segment", seg.id)  # issue 12
     code_rows = resolve_codes(s, codes)
-    m = _memo(memo)
+    m = memo_text(memo)
     check_source(source)
     now = utcnow()
     for c in code_rows:
@@ -900,7 +901,7 @@ def set_memo(s: Session, segment_id: Union[int, str], code: CodeLike, memo: Opti
     row = s.get(SegmentCode, (seg.id, c.id))
     if row is None:
         raise TranscriptError(f"Segment {seg.id} er ikke kodet med {c.name!r}.")
-    row.memo, row.who, row.at = _memo(memo or "") or None, who, utcnow()
+    row.memo, row.who, row.at = memo_text(memo or "") or None, who, utcnow()
     s.add(row)
     s.flush()
     return segment_views(s, [seg])[0]

@@ -42,7 +42,7 @@ from survey.db import session_scope
 from survey.store import StoreError
 
 __all__ = ["NS", "MAX_BYTES", "MAX_CODES", "MAX_DEPTH", "QdcError", "build_qdc", "parse_qdc", "export_qdc",
-           "import_qdc"]
+           "import_qdc", "parse_refi_xml", "walk_codes", "masked_complaints", "existing_code_keys"]
 
 NS = "urn:QDA-XML:codebook:1.0"
 MAX_BYTES = cb.MAX_IMPORT_BYTES
@@ -105,51 +105,65 @@ def _schema_complaints(root) -> list[str]:
         complaints = validate_project(etree.tostring(project))
     except SchemaNotFound:
         return []
-    # libxml2's words quote the offending value (a code's name may be anything): never shown
-    return [re.sub(r"'[^']*'", "'…'", c) for c in complaints]
+    return masked_complaints(complaints)
 
 
-def parse_qdc(data: bytes, existing_keys: dict[str, str] | None = None) -> list[cb.CodeEntry]:
-    """The codes of a .qdc document as codebook entries (parents first); QdcError (Danish) when the
-    file is not a REFI codebook or breaks a limit. `existing_keys`: the store's codes' keys by GUID
-    (lower case) and by ``navn:<name, case-folded>``."""
-    if len(data) > MAX_BYTES:
-        raise QdcError(f"Kodebogsfilen er for stor ({len(data) / 1048576:.1f} MB; højst "
-                       f"{MAX_BYTES // 1048576} MB). Intet er importeret.")
+def parse_refi_xml(data: bytes, noun: str, max_bytes: int):
+    """The parsed tree of a REFI-QDA XML document (a codebook or a project's ``project.qde``),
+    hostile until checked: at most `max_bytes`, UTF-8 (not UTF-16 or binary), no DOCTYPE, ENTITY
+    declaration or entity reference, no network, comments and processing instructions dropped.
+    `noun` names the file in the Danish refusal («Kodebogsfilen», «Projektfilen»); QdcError."""
+    if len(data) > max_bytes:
+        raise QdcError(f"{noun} er for stor ({len(data) / 1048576:.1f} MB; højst "
+                       f"{max_bytes // 1048576} MB). Intet er importeret.")
     if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")) or b"\x00" in data[:4096]:
-        raise QdcError("Kodebogsfilen er ikke skrevet i UTF-8, som REFI-QDA kræver (den er UTF-16 eller binær). "
+        raise QdcError(f"{noun} er ikke skrevet i UTF-8, som REFI-QDA kræver (den er UTF-16 eller binær). "
                        "Intet er importeret.")
+    doctype = (f"{noun} har en DOCTYPE eller ENTITY-erklæring, som en REFI-QDA-fil ikke har. "
+               "Intet er importeret.")
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise QdcError("Kodebogsfilen har en DOCTYPE eller ENTITY-erklæring, som en REFI-kodebog ikke har. "
-                       "Intet er importeret.")
+        raise QdcError(doctype)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              remove_comments=True, remove_pis=True)
     try:
         tree = etree.parse(io.BytesIO(data), parser)
     except etree.XMLSyntaxError as e:
-        raise QdcError(f"Kodebogsfilen er ikke velformet XML (linje {e.lineno}). Intet er importeret.") from None
-    root = tree.getroot()
+        raise QdcError(f"{noun} er ikke velformet XML (linje {e.lineno}). Intet er importeret.") from None
     # whatever the encoding said: no document type, no entity declaration and no entity reference
     if (tree.docinfo.doctype or tree.docinfo.internalDTD is not None
-            or any(isinstance(el, etree._Entity) for el in root.iter())):
-        raise QdcError("Kodebogsfilen har en DOCTYPE eller ENTITY-erklæring, som en REFI-kodebog ikke har. "
-                       "Intet er importeret.")
-    if root.tag != f"{{{NS}}}CodeBook":
-        raise QdcError(f"Filen er ikke en REFI-QDA-kodebog: rodelementet skal være CodeBook i navnerummet {NS}. "
-                       "Intet er importeret.")
-    n = sum(1 for _ in root.iter(f"{{{NS}}}Code"))
+            or any(isinstance(el, etree._Entity) for el in tree.getroot().iter())):
+        raise QdcError(doctype)
+    return tree
+
+
+def masked_complaints(complaints: list[str]) -> list[str]:
+    """The schema's complaints without what they quote: libxml2's words quote the offending value
+    (a code's or a case's name may be anything), never shown."""
+    return [re.sub(r"'[^']*'", "'…'", c) for c in complaints]
+
+
+def walk_codes(container, ns: str, existing_keys: dict[str, str] | None = None
+               ) -> tuple[list[cb.CodeEntry], dict[str, str]]:
+    """The ``Code`` elements under `container` (namespace `ns`: a codebook's or a project's) as
+    codebook entries, parents first, and each code's GUID (lower case) → its key. Keys: the store's
+    code by GUID, else by name (``navn:<name, case-folded>`` in `existing_keys`), else made from the
+    name. QdcError (Danish, naming the line) for a code without guid or name, a GUID twice, too many
+    codes or too deep a tree."""
+    existing_keys = existing_keys or {}
+    n = sum(1 for _ in container.iter(f"{{{ns}}}Code"))
     if n > MAX_CODES:
         raise QdcError(f"Kodebogen har {n} koder; højst {MAX_CODES}. Intet er importeret.")
-    existing_keys = existing_keys or {}
     # a code that matches by GUID keeps its key, before any code that only matches by name
-    by_guid = {existing_keys[g] for g in ((c.get("guid") or "").strip().lower() for c in root.iter(f"{{{NS}}}Code"))
-               if g in existing_keys}
+    by_guid = {existing_keys[g] for g in ((c.get("guid") or "").strip().lower()
+                                          for c in container.iter(f"{{{ns}}}Code")) if g in existing_keys}
+    taken = set(existing_keys.values())
     seen_guid: dict[str, int] = {}
     used: set[str] = set()
     out: list[cb.CodeEntry] = []
+    keys: dict[str, str] = {}
 
     def walk(el, parent_key: str | None, depth: int) -> None:
-        for i, c in enumerate(el.findall(f"{{{NS}}}Code"), start=1):
+        for i, c in enumerate(el.findall(f"{{{ns}}}Code"), start=1):
             where = f"kode nr. {len(out) + 1} (linje {c.sourceline})"
             if depth > MAX_DEPTH:
                 raise QdcError(f"Kodebogen er nestet mere end {MAX_DEPTH} niveauer ({where}). Intet er importeret.")
@@ -161,27 +175,52 @@ def parse_qdc(data: bytes, existing_keys: dict[str, str] | None = None) -> list[
                                f"{c.sourceline}); hver kode skal have sin egen. Intet er importeret.")
             seen_guid[guid.lower()] = c.sourceline
             key = existing_keys.get(guid.lower())
+            fresh = False
             if key is None:
                 named = existing_keys.get("navn:" + name.casefold())
-                key = named if named is not None and named not in by_guid else (cb.slugify(name) or "kode")
+                fresh = named is None or named in by_guid
+                key = (cb.slugify(name) or "kode") if fresh else named
             base, k = key, 2
-            while key in used:
+            # a new code never takes the key of a code of the store it is not (it would rename that one)
+            while key in used or (fresh and key in taken):
                 key = f"{base[:76]}_{k}"
                 k += 1
             used.add(key)
-            desc = c.find(f"{{{NS}}}Description")
+            keys[guid.lower()] = key
+            desc = c.find(f"{{{ns}}}Description")
             out.append(cb.CodeEntry(key=key, name=name, parent_key=parent_key,
                                     description=(desc.text or "").strip() if desc is not None else "",
                                     sort_order=i))  # the file's order among siblings is kept
             walk(c, key, depth + 1)
 
-    walk(root.find(f"{{{NS}}}Codes") if root.find(f"{{{NS}}}Codes") is not None else root, None, 1)
+    codes = container.find(f"{{{ns}}}Codes")
+    walk(codes if codes is not None else container, None, 1)
+    return out, keys
+
+
+def parse_qdc(data: bytes, existing_keys: dict[str, str] | None = None) -> list[cb.CodeEntry]:
+    """The codes of a .qdc document as codebook entries (parents first); QdcError (Danish) when the
+    file is not a REFI codebook or breaks a limit. `existing_keys`: the store's codes' keys by GUID
+    (lower case) and by ``navn:<name, case-folded>``."""
+    root = parse_refi_xml(data, "Kodebogsfilen", MAX_BYTES).getroot()
+    if root.tag != f"{{{NS}}}CodeBook":
+        raise QdcError(f"Filen er ikke en REFI-QDA-kodebog: rodelementet skal være CodeBook i navnerummet {NS}. "
+                       "Intet er importeret.")
+    out, _ = walk_codes(root, NS, existing_keys)
     complaints = _schema_complaints(root)
     if complaints:
         raise QdcError(f"Kodebogen følger ikke REFI-QDA-skemaet: {complaints[0]}"
                        + (f" (og {len(complaints) - 1} fejl mere)" if len(complaints) > 1 else "")
                        + ". Intet er importeret.")
     return out
+
+
+def existing_code_keys(s) -> dict[str, str]:
+    """The store's codes' keys by their export GUID (lower case) and by ``navn:<name, case-folded>``."""
+    have = cb.entries(s)
+    known = {guid_for("code", e.key).lower(): e.key for e in have}
+    known.update({"navn:" + e.name.casefold(): e.key for e in have})
+    return known
 
 
 def import_qdc(engine: Engine, path: str | os.PathLike, *, replace: bool = False) -> cb.ImportResult:
@@ -192,7 +231,4 @@ def import_qdc(engine: Engine, path: str | os.PathLike, *, replace: bool = False
     with open(p, "rb") as f:  # at most one byte more than allowed, whatever stat said (a pipe, a device)
         data = f.read(MAX_BYTES + 1)
     with session_scope(engine) as s:
-        have = cb.entries(s)
-        known = {guid_for("code", e.key).lower(): e.key for e in have}
-        known.update({"navn:" + e.name.casefold(): e.key for e in have})
-        return cb.import_entries(s, parse_qdc(data, known), replace=replace)
+        return cb.import_entries(s, parse_qdc(data, existing_code_keys(s)), replace=replace)

@@ -271,7 +271,7 @@ class _People:
         return self.users[name][0]
 
 
-def _variables(guide: Guide, df: pd.DataFrame) -> list[tuple[str, str, str, str, Callable]]:
+def case_variables(guide: Guide, df: pd.DataFrame) -> list[tuple[str, str, str, str, Callable]]:
     """(guid, name, type, description, value(row) -> text or None) for every case variable."""
     out = []
 
@@ -428,7 +428,7 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True, *, draf
         src.created = _when(min(q.created_at for q in qs))
         sources.setdefault(rid, []).append(src)
 
-    variables = _variables(guide, df)
+    variables = case_variables(guide, df)
 
     # ---- XML
     root = etree.Element(f"{{{NS}}}Project", nsmap={None: NS})
