@@ -36,7 +36,8 @@ the interview's answers and the quote bank, already in the study). Sources that 
 (PDF, pictures, audio, video) are counted and skipped.
 
 A source becomes a transcript through the one transcript import (`coding.transcripts`): the text
-is normalised and split into speaker turns and paragraphs as any imported file. Its file name is
+is normalised and split into speaker turns and paragraphs as any imported file, and its
+interviewer turns are matched to the guide's questions (`coding.guide_links`). Its file name is
 the source's name without the respondent id in front; the importer and time are the source's
 ``creatingUser`` and ``creationDateTime`` when given (the audit trail records who ran the import).
 The same file name twice for a respondent is refused (delete the transcript first).
@@ -78,6 +79,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from coding import codebook as cb
+from coding import guide_links as gl
 from coding import transcripts as tr
 from coding.transcripts import Segment, SegmentCode, Transcript, TranscriptError
 from exports.qdc import QdcError, existing_code_keys, masked_complaints, parse_refi_xml, walk_codes
@@ -178,7 +180,8 @@ class QdpxImportResult:
                                                                            for r, n in self.transcripts[:10])
                + (" …" if len(self.transcripts) > 10 else "") + ")." if self.transcripts else
                "Transskriptioner: ingen.",
-               f"Kodede markeringer: {self.selections}, som {self.codings} kodninger af segmenter"
+               f"Kodede markeringer: {self.selections}, som {self.codings} "
+               f"kodning{'er' if self.codings != 1 else ''} af segmenter"
                + (f"; {self.memos} med memo" if self.memos else "") + "."]
         if self.widened:
             out.append(f"{self.widened} markering(er) dækkede ikke præcis ét segment og er udvidet til hele segmenter.")
@@ -509,6 +512,7 @@ def import_qdpx(engine: Engine, guide: Guide, data: Union[bytes, str, os.PathLik
         rids = set(s.execute(select(Interview.respondent_id)).scalars())
     project = read_project(data, known)
     owner, skipped, own = _owner(project, rids)
+    matcher = gl.matcher_for(guide)  # spaCy's tables load before the write transaction
     result = QdpxImportResult(cb.ImportResult(), skipped=skipped, outside=list(project.outside), own=own,
                               other_sources=project.other_sources)
     with session_scope(engine) as s:
@@ -521,13 +525,15 @@ def import_qdpx(engine: Engine, guide: Guide, data: Union[bytes, str, os.PathLik
             rid = owner.get(src.guid)
             if rid is None or src.text is None:
                 continue
-            _import_source(s, src, rid, project, code_ids, who, result)
+            t_id = _import_source(s, src, rid, project, code_ids, who, result)
+            gl.link_transcript(s, t_id, matcher)  # the interviewer's turns and the guide's questions, as any import
     _compare_variables(project, engine, guide, result)
     return result
 
 
 def _import_source(s: Session, src: _Source, rid: str, project: RefiProject, code_ids: dict[str, int],
-                   who: Optional[str], result: QdpxImportResult) -> None:
+                   who: Optional[str], result: QdpxImportResult) -> int:
+    """One text source as a transcript of `rid` with its coded segments; returns the transcript's id."""
     where = f"Tekstkilde nr. {src.number} (linje {src.line})"
     name = _filename(src, rid)
     iv = s.execute(select(Interview).where(Interview.respondent_id == rid)).scalars().first()
@@ -595,3 +601,4 @@ def _import_source(s: Session, src: _Source, rid: str, project: RefiProject, cod
         s.add(row)
         result.memos += 1
     s.flush()
+    return t.id

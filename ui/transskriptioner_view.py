@@ -18,7 +18,8 @@ import streamlit as st
 from coding import guide_links as gl
 from coding import service
 from coding import transcripts as tr
-from ui.common import engine, guide, h, require_page, when
+from exports import qdpx_import
+from ui.common import allows, engine, guide, h, principal, require_page, when
 from ui.uploads import UploadRule, take, upload_field
 from ui.workbench import (action, code_options, codebook_entries, flash, highlight, html_block, need_coder,
                           respondent_picker, setup_page, show_flash, suggestion_rows, suggestion_spans, tagger,
@@ -28,6 +29,8 @@ PICK = "tr_r"
 SCOPE = "tr_scope"         # «Forslag til» (widget): the respondent's turns (default) or all speech
 SCOPE_KEPT = "bb_tr_scope"  # the choice, kept for the session (widget state goes when the page is left)
 UPLOAD = UploadRule(tr.ALLOWED_TYPES, tr.MAX_BYTES)
+#: a REFI-QDA project (issue 15); Streamlit's own limit (.streamlit/config.toml) is 50 MB
+PROJECT_UPLOAD = UploadRule((".qdpx",), 50 * 1024 * 1024)
 PER_PAGE = 15
 SPEAKER_CLASS = {"I": "Interviewer", "B": "Bruger", "": "Ukendt"}
 FOLLOW_UP = "__opfoelgning__"  # the question selectbox's value for None (a follow-up)
@@ -53,6 +56,14 @@ def _import(iid: str) -> None:
     flash("tr_import", "success", f"«{info.filename}» er importeret til {info.respondent_id}: {info.n_segments} "
                                   f"segmenter, {info.n_labelled} med kendt taler; {asked} af interviewerens ture er "
                                   "koblet til et spørgsmål i guiden (se forslagene ved hvert spørgsmål).")
+
+
+@action("tr_project")
+def _import_project() -> None:
+    who = need_coder()
+    _, data = take("tr_qdpx", PROJECT_UPLOAD, missing="Vælg et REFI-QDA-projekt (.qdpx) først.")
+    r = qdpx_import.import_qdpx(engine(), guide(), data, who)  # all or nothing; refused: its Danish message
+    flash("tr_project", "success", "\n\n".join(["Projektet er importeret.", *r.lines()]))
 
 
 @action("tr_list")
@@ -163,6 +174,22 @@ def code_by_question_part() -> None:
                    "får koden, i alle transskriptioner; afsnit med koden i forvejen røres ikke. Respondenter, der har "
                    "trukket samtykket tilbage, kodes ikke.")
     show_flash("tr_bulk")
+
+
+def project_part() -> None:
+    """A REFI-QDA project from another program: codes, transcripts and their coding, for the whole study."""
+    if not allows(principal(), "import"):
+        return
+    with st.expander("Importér et REFI-QDA-projekt (.qdpx) fra NVivo, MAXQDA, ATLAS.ti eller QualCoder"):
+        upload_field("Projektfil", "tr_qdpx", PROJECT_UPLOAD)
+        st.button("Importér projektet", key="tr_qdpx_go", on_click=_import_project, type="primary",
+                  icon=":material/upload_file:")
+        st.caption("Projektets koder flettes ind i kodebogen (ingen kode slettes). Hver tekstkilde bliver en "
+                   "transskription af den respondent, dens case hedder — eller hvis id kildens navn begynder med — "
+                   "og de kodede markeringer bliver kodede segmenter med kodere, tidspunkter og memoer. Cases og "
+                   "variabler sammenlignes med svarene, men ændrer dem ikke. Filen kontrolleres mod REFI-QDA-skemaet "
+                   "først; er noget galt, importeres intet.")
+    show_flash("tr_project")
 
 
 def question_part(tid: int, turns: list) -> None:
@@ -304,6 +331,7 @@ def main() -> None:
     infos = service.list_transcripts(engine(), r.interview_id)
     import_part(r.interview_id, r.respondent_id, expanded=not infos)
     code_by_question_part()
+    project_part()
     if not infos:
         st.info(f"{r.respondent_id} har ingen transskriptioner endnu.")
     else:

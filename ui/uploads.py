@@ -31,7 +31,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "et billede"),
     (b"GIF8", "et billede"),
 )
-_ZIP_TYPES = (".docx", ".xlsx")  # Office Open XML: a zip file
+_ZIP_TYPES = (".docx", ".xlsx", ".qdpx")  # Office Open XML and REFI-QDA projects: zip files
 
 
 def _mb(n: int) -> str:

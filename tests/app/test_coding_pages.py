@@ -576,3 +576,45 @@ def test_transcript_turns_are_linked_to_the_guide_corrected_and_coded_by_questio
     with session_scope(db) as s:
         coded = [g.text for g in tr.segments_for(s, tid) if "rytme_i_hverdagen" in g.code_keys]
     assert coded == ["Ja, jeg står op hver dag nu.", "Meget vigtigt."]
+
+
+def test_a_refi_qda_project_is_imported_on_the_transskriptioner_page(db):
+    """Issue 15: a .qdpx from another program — refused as a whole when one case is no respondent,
+    then imported: the transcript with its coded segments, the coder from the file."""
+    from tests.exports.test_qdpx_import import CODEBOOK, C_SUB, NVIVO_TEXT, S1, U1, _project, _sel
+
+    body = f"""<Users><User guid="{U1}" name="Anna Koder"/></Users>{CODEBOOK}
+<Cases><Case guid="3f3f0000-0000-4000-8000-000000000800" name="AMA-01"><SourceRef targetGUID="{S1}"/></Case>CASE2</Cases>
+<Sources><TextSource guid="{S1}" name="Interview 1" plainTextPath="internal://{S1}.txt">
+  {_sel(1, NVIVO_TEXT, "Jeg står op klokken syv.", [C_SUB])}</TextSource></Sources>"""
+    files = {f"sources/{S1}.txt": NVIVO_TEXT}
+    bad = _project(body.replace("CASE2", '<Case guid="3f3f0000-0000-4000-8000-000000000801" name="Jens Hansen"/>'),
+                   files)
+    good = _project(body.replace("CASE2", ""), files)
+    at = open_page("transskriptioner", r="AMA-01")
+    assert "ingen transskriptioner" in texts(at)
+    at.file_uploader(key="tr_qdpx").set_value(("projekt.qdpx", bad, "application/zip"))
+    run_ok(at)
+    at.button(key="tr_qdpx_go").click()
+    run_ok(at)
+    assert "Case nr. 2" in errors(at) and "Intet er importeret" in errors(at) and "Jens" not in errors(at)
+    with session_scope(db) as s:
+        assert tr.list_transcripts(s, iid_of(db, "AMA-01")) == [] and cb.entries(s) == []
+    at.file_uploader(key="tr_qdpx").set_value(("projekt.qdpx", good, "application/zip"))
+    run_ok(at)
+    at.button(key="tr_qdpx_go").click()
+    run_ok(at)
+    shown = "\n".join(s.value for s in at.success).replace("\\", "")  # the markdown escapes ( and )
+    assert "Projektet er importeret." in shown and "Transskriptioner: 1 (AMA-01: 3 segmenter)." in shown
+    with session_scope(db) as s:
+        infos = tr.list_transcripts(s, iid_of(db, "AMA-01"))
+        assert [i.filename for i in infos] == ["Interview 1"]
+        coded = [(g.text, [(c.name, c.who) for c in g.codes]) for g in tr.segments_for(s, infos[0].id) if g.codes]
+    assert coded == [("Jeg står op klokken syv.", [("Rytme", "Anna Koder")])]
+    picker = at.selectbox(key=f"tr_t_{iid_of(db, 'AMA-01')}")  # the page shows the respondent's new transcript
+    assert picker.value == infos[0].id and "Interview 1 · 3 segmenter, 1 kodet" in picker.options
+    assert "1 af 1 interviewerture er koblet til et spørgsmål" in texts(at)  # linked to the guide, as any import
+    # a file of another kind is refused at once, in Danish
+    at.file_uploader(key="tr_qdpx").set_value(("projekt.txt", b"hej", "text/plain"))
+    run_ok(at)
+    assert "kun .qdpx er tilladt" in errors(at)
