@@ -89,6 +89,7 @@ class CodeEntry:
     description: str = ""
     cues: tuple[str, ...] = ()
     sort_order: int = 0
+    colour: Optional[str] = None  # #RRGGBB (a REFI-QDA file's); None: none of its own, or keep the store's
 
 
 @dataclass
@@ -205,7 +206,8 @@ def entries(s: Session) -> list[CodeEntry]:
     codes = all_codes(s)
     by_id = {c.id: c for c in codes}
     return [CodeEntry(key=c.key, name=c.name, parent_key=by_id[c.parent_id].key if c.parent_id else None,
-                      description=c.description or "", cues=tuple(c.cue_list()), sort_order=c.sort_order)
+                      description=c.description or "", cues=tuple(c.cue_list()), sort_order=c.sort_order,
+                      colour=c.colour)
             for c in codes]
 
 
@@ -528,9 +530,11 @@ def import_entries(s: Session, items: Sequence[CodeEntry], *, replace: bool = Fa
             c = existing[e.key] = Code(key=e.key, name=e.name)
             result.created.append(e.key)
         elif (c.name.startswith(_PARKED) or c.description != e.description or c.cues != "\n".join(e.cues)
-              or c.sort_order != e.sort_order):
+              or c.sort_order != e.sort_order or (e.colour is not None and c.colour != e.colour)):
             result.updated.append(e.key)
         c.name, c.description, c.cues, c.sort_order = e.name, e.description, "\n".join(e.cues), e.sort_order
+        if e.colour is not None:  # a file without colours (CSV, JSON) leaves a code's colour as it is
+            c.colour = e.colour
         c.updated_at = utcnow()
         s.add(c)
     s.flush()

@@ -22,11 +22,14 @@ Import — the file is hostile until checked:
 
 A code's key is the one it already has in the store when its GUID is that code's GUID (a round
 trip keeps keys) or, else, when a code of the store has its name (case aside); else made from its name (`coding.codebook.slugify`, ``_2`` … on a clash).
-Colours and ``isCodable`` are read but not kept (the codebook has neither).
+A code's colour (``#RRGGBB``) is kept (issue 15) and written back by both exports; ``isCodable``
+is read but not kept (every code can be coded). A merge keeps what the file has no place for:
+a code's cue words, and its description and colour when the file gives none (`kept_from_store`).
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 import os
 import re
@@ -42,9 +45,10 @@ from survey.db import session_scope
 from survey.store import StoreError
 
 __all__ = ["NS", "MAX_BYTES", "MAX_CODES", "MAX_DEPTH", "QdcError", "build_qdc", "parse_qdc", "export_qdc",
-           "import_qdc", "parse_refi_xml", "walk_codes", "masked_complaints", "existing_code_keys"]
+           "import_qdc", "parse_refi_xml", "walk_codes", "masked_complaints", "existing_code_keys", "kept_from_store"]
 
 NS = "urn:QDA-XML:codebook:1.0"
+_RGB = re.compile(r"^#[0-9A-F]{6}$")
 MAX_BYTES = cb.MAX_IMPORT_BYTES
 MAX_CODES = 5_000
 MAX_DEPTH = 20
@@ -64,6 +68,7 @@ def build_qdc(entries: list[cb.CodeEntry], origin: str = "Brugerblik") -> bytes:
         kids.setdefault(e.parent_key, []).append(e)
 
     def add(parent, e: cb.CodeEntry, colour: str) -> None:
+        colour = e.colour or colour  # its own (from a REFI-QDA file), else its top-level code's
         el = etree.SubElement(parent, f"{{{NS}}}Code", guid=guid_for("code", e.key), name=e.name,
                               isCodable="true", color=colour)
         if e.description:
@@ -188,9 +193,11 @@ def walk_codes(container, ns: str, existing_keys: dict[str, str] | None = None
             used.add(key)
             keys[guid.lower()] = key
             desc = c.find(f"{{{ns}}}Description")
+            colour = (c.get("color") or "").strip().upper()
             out.append(cb.CodeEntry(key=key, name=name, parent_key=parent_key,
                                     description=(desc.text or "").strip() if desc is not None else "",
-                                    sort_order=i))  # the file's order among siblings is kept
+                                    sort_order=i,  # the file's order among siblings is kept
+                                    colour=colour if _RGB.match(colour) else None))
             walk(c, key, depth + 1)
 
     codes = container.find(f"{{{ns}}}Codes")
@@ -215,6 +222,21 @@ def parse_qdc(data: bytes, existing_keys: dict[str, str] | None = None) -> list[
     return out
 
 
+def kept_from_store(items: list[cb.CodeEntry], have: list[cb.CodeEntry]) -> list[cb.CodeEntry]:
+    """A REFI file's codes as they merge into the study: what REFI-QDA has no place for — a code's
+    cue words — and what the file leaves out — a description, a colour — are kept from the study's
+    code of the same key, so a merge never wipes them."""
+    by_key = {e.key: e for e in have}
+    out = []
+    for e in items:
+        old = by_key.get(e.key)
+        if old is not None:
+            e = dataclasses.replace(e, cues=old.cues, description=e.description or old.description,
+                                    colour=e.colour or old.colour)
+        out.append(e)
+    return out
+
+
 def existing_code_keys(s) -> dict[str, str]:
     """The store's codes' keys by their export GUID (lower case) and by ``navn:<name, case-folded>``."""
     have = cb.entries(s)
@@ -231,4 +253,5 @@ def import_qdc(engine: Engine, path: str | os.PathLike, *, replace: bool = False
     with open(p, "rb") as f:  # at most one byte more than allowed, whatever stat said (a pipe, a device)
         data = f.read(MAX_BYTES + 1)
     with session_scope(engine) as s:
-        return cb.import_entries(s, parse_qdc(data, existing_code_keys(s)), replace=replace)
+        return cb.import_entries(s, kept_from_store(parse_qdc(data, existing_code_keys(s)), cb.entries(s)),
+                                 replace=replace)

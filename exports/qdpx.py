@@ -24,7 +24,8 @@ What goes where
   keep attribute values short): they are a source, see below.
 * **CodeBook**: the codebook (`coding.codebook`) as nested ``Code`` elements (sub-codes inside
   their parent), name = the code's name, ``Description`` = its description, every code
-  codable; a colour per top-level theme, shared by its sub-codes.
+  codable; a code's own colour (kept from a REFI-QDA file), else a colour per top-level theme,
+  shared by its sub-codes.
 * **Sources** (``TextSource``), per respondent, in respondent order:
   - every transcript (`coding.transcripts`), with a ``PlainTextSelection`` for each coded
     segment and a ``Coding`` (``CodeRef``) for each of its codes; a segment-code pair's memo is
@@ -451,6 +452,7 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True, *, draf
         cb = sub(sub(root, "CodeBook"), "Codes")
 
         def add_code(parent, c, colour: str) -> None:
+            colour = c.colour or colour  # its own (from a REFI-QDA file), else its top-level code's
             el = sub(parent, "Code", guid=code_guid[c.key], name=c.name, isCodable="true", color=colour)
             if c.description:
                 sub(el, "Description", c.description)

@@ -56,7 +56,8 @@ several joined by a blank line. Our export's program user («Brugerblik (eksport
 Codes go through the one codebook import (`coding.codebook.import_entries`, merged: no code of the
 study is deleted or renamed by a new one): a code keeps its key when its GUID is our export's GUID
 for it, or its name is a code's of the study (case aside); else a key is made from its name.
-Colours are read but not kept: the codebook has none (the export colours by top-level code).
+Colours are kept (the exports write them back); a code of the study keeps its cue words, and its
+description and colour where the file has none (`exports.qdc.kept_from_store`).
 
 Round trip: a project exported with ``anonymised=False`` and imported into a store with the same
 respondents and answers exports again as the same project, up to GUIDs (which name the store's
@@ -82,7 +83,8 @@ from coding import codebook as cb
 from coding import guide_links as gl
 from coding import transcripts as tr
 from coding.transcripts import Segment, SegmentCode, Transcript, TranscriptError
-from exports.qdc import QdcError, existing_code_keys, masked_complaints, parse_refi_xml, walk_codes
+from exports.qdc import (QdcError, existing_code_keys, kept_from_store, masked_complaints, parse_refi_xml,
+                         walk_codes)
 from exports.qdpx import EFFECTIVE_GROUP, NS, SchemaNotFound, case_variables, guid_for, validate_project
 from report.population import effective_groups
 from survey import archives
@@ -517,7 +519,7 @@ def import_qdpx(engine: Engine, guide: Guide, data: Union[bytes, str, os.PathLik
                               other_sources=project.other_sources)
     with session_scope(engine) as s:
         try:
-            result.codes = cb.import_entries(s, project.codes, replace=False)
+            result.codes = cb.import_entries(s, kept_from_store(project.codes, cb.entries(s)), replace=False)
         except StoreError as e:
             raise _refuse(f"Projektets kodebog kan ikke flettes ind: {masked_complaints([str(e)])[0]}") from None
         code_ids = {key: c.id for key, c in ((c.key, c) for c in s.execute(select(cb.Code)).scalars())}

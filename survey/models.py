@@ -239,6 +239,7 @@ class Code(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     cues: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     sort_order: int = 0
+    colour: Optional[str] = Field(default=None, max_length=7)  # #RRGGBB from a REFI-QDA file (issue 15)
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -198,7 +198,7 @@ def _segments(engine, rid: str) -> list[tuple[str, list[str], list[str], list[st
                 for g in tr.segments_for(s, info[0].id)]
 
 
-def test_an_nvivo_project_cases_variables_rich_and_plain_text_nested_codes_and_memos(fresh, guide):
+def test_an_nvivo_project_cases_variables_rich_and_plain_text_nested_codes_and_memos(fresh, guide, tmp_path):
     body = f"""<Users><User guid="{U1}" name="Anna Koder"/><User guid="{U2}" name="Bo Koder"/></Users>
 {CODEBOOK}
 <Variables><Variable guid="{V1}" name="gender" typeOfVariable="Text"/>
@@ -221,6 +221,8 @@ def test_an_nvivo_project_cases_variables_rich_and_plain_text_nested_codes_and_m
     with session_scope(fresh) as s:
         codes = {c.key: c for c in codebook.all_codes(s)}
         assert codes["rytme"].parent_id == codes["hverdagsliv"].id and codes["hverdagsliv"].description == "Om hverdagen"
+        assert (codes["hverdagsliv"].colour, codes["rytme"].colour, codes["ensomhed"].colour) == (
+            "#FF0000", "#FF8080", "#0000FF")  # the colours are kept …
         t = s.execute(select(tr.Transcript)).scalars().all()[-1]
         assert (t.filename, t.imported_by, t.imported_at.isoformat()[:16]) == ("Interview 1", "Bo Koder",
                                                                                "2026-09-30T08:00")
@@ -233,6 +235,13 @@ def test_an_nvivo_project_cases_variables_rich_and_plain_text_nested_codes_and_m
     assert _counts(fresh)[1] == before[1] + 1
     text = "\n".join(r.lines())
     assert "1 markering(er) dækkede ikke præcis ét segment" in text and "Intet er ændret i svarene" in text
+    # … and written back: the project's export and the codebook's carry them
+    again = tmp_path / "again.qdpx"
+    qdpx.export_qdpx(fresh, guide, again, anonymised=False)
+    with zipfile.ZipFile(again) as zf:
+        root = etree.fromstring(zf.read("project.qde"))
+    assert {c.get("name"): c.get("color") for c in root.iter(f"{Q}Code")} == {
+        "Hverdagsliv": "#FF0000", "Rytme": "#FF8080", "Ensomhed": "#0000FF"}
 
 
 def test_a_maxqda_project_without_cases_crlf_text_and_a_selection_over_two_paragraphs(fresh, guide):
@@ -272,6 +281,22 @@ def test_qualcoder_inline_text_atlas_internal_guid_names_and_what_is_skipped(fre
     text = "\n".join(r.lines())
     assert "tekstkilde nr. 3" in text and "uden for projektfilen: tekstkilde nr. 4" in text
     assert "Litteratur" not in text and "passwd" not in text
+
+
+def test_a_merge_keeps_the_studys_cue_words_description_and_colour(fresh, guide):
+    with session_scope(fresh) as s:
+        codebook.import_entries(s, [codebook.CodeEntry("rytme_egen", "Rytme", description="Vores beskrivelse",
+                                                        cues=("morgen", "rytme"), colour="#123456")])
+    body = f"""{CODEBOOK}<Sources><TextSource guid="{S1}" name="AMA-01" plainTextPath="internal://{S1}.txt">
+  {_sel(1, NVIVO_TEXT, "Jeg står op klokken syv.", [C_SUB])}</TextSource></Sources>"""
+    r = QI.import_qdpx(fresh, guide, _project(body, {f"sources/{S1}.txt": NVIVO_TEXT}), who="Mette")
+    assert "rytme_egen" in r.codes.updated and "rytme" not in r.codes.created  # found by its name
+    with session_scope(fresh) as s:
+        e = next(x for x in codebook.entries(s) if x.key == "rytme_egen")
+    # cue words kept (REFI has none), the description kept (the file has none), the file's colour taken
+    assert (e.cues, e.description, e.colour, e.parent_key) == (("morgen", "rytme"), "Vores beskrivelse", "#FF8080",
+                                                               "hverdagsliv")
+    assert _segments(fresh, "AMA-01")[1][1] == ["Rytme"]
 
 
 # ---------------------------------------------------------------- hostile files
