@@ -13,8 +13,8 @@ The file is hostile until checked
 * The archive goes through `survey.archives` (`LIMITS`: members, total and per-member size,
   compression ratio) before anything in it is inflated. Only ``project.qde`` and the text files
   under ``sources/`` that a source names are read; nothing else in the archive is opened.
-* ``project.qde`` is parsed by `exports.qdc.parse_refi_xml` (at most `MAX_QDE_BYTES`, UTF-8, no
-  DOCTYPE or entity, no network) and validated against the REFI-QDA ``Project.xsd`` before any of
+* ``project.qde`` is parsed by `exports.qdc.parse_refi_xml` (at most `MAX_QDE_BYTES` and
+  `MAX_ELEMENTS` elements, counted before parsing; UTF-8, no DOCTYPE or entity, no network) and validated against the REFI-QDA ``Project.xsd`` before any of
   it is read (`exports.qdpx.validate_project`; without the schema nothing is imported). A refusal
   names the line and the element, never the file's text (the schema's quoted values are masked).
 * A source's text is read only from the archive: ``plainTextPath="internal://NAME"`` with a plain
@@ -65,6 +65,7 @@ own ids): tests/exports/test_qdpx_import.py.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 import re
@@ -95,13 +96,15 @@ from survey.models import AuditEntry, Interview
 from survey.store import StoreError, load_wide
 
 __all__ = ["QdpxImportError", "QdpxImportResult", "RefiProject", "read_project", "import_qdpx", "LIMITS",
-           "MAX_QDE_BYTES", "MAX_FILE_BYTES"]
+           "MAX_QDE_BYTES", "MAX_ELEMENTS", "MAX_FILE_BYTES"]
 
 #: the archive: a project of a whole study (hundreds of transcripts) passes; a bomb does not
 LIMITS = archives.Limits(max_members=10_000, max_total_bytes=512 * archives.MIB, max_ratio=200,
                          max_member_bytes=64 * archives.MIB)
-#: project.qde itself (the XML: codes, cases, selections, notes)
-MAX_QDE_BYTES = 64 * archives.MIB
+#: project.qde itself (the XML: codes, cases, selections, notes; QualCoder's inline texts) …
+MAX_QDE_BYTES = 32 * archives.MIB
+#: … and its elements, counted (every «<») before lxml builds the tree: memory stays bounded
+MAX_ELEMENTS = 500_000
 #: the .qdpx file as uploaded or read
 MAX_FILE_BYTES = 256 * archives.MIB
 #: our own export's sources that are not transcripts (`exports.qdpx`)
@@ -286,6 +289,9 @@ def read_project(data: Union[bytes, str, os.PathLike], existing_keys: Optional[d
             raise _refuse("Filen er ikke et REFI-QDA-projekt: den har ingen project.qde.") from None
         try:
             qde = archives.read_member(zf, "project.qde", LIMITS, "projektfilen")
+            if qde.count(b"<") > MAX_ELEMENTS:
+                raise _refuse(f"Projektfilen (project.qde) har for mange elementer (højst {MAX_ELEMENTS:,}).".replace(
+                    ",", "."))
             tree = parse_refi_xml(qde, "Projektfilen (project.qde)", MAX_QDE_BYTES)
         except (QdcError, archives.ArchiveError) as e:
             raise QdpxImportError(str(e)) from None
@@ -377,7 +383,8 @@ def _normalised_offsets(raw: str, offsets: list[int]) -> tuple[str, list[int]]:
     character the text does not hold) put at each offset travels with the characters around it.
     Offsets are snapped by the caller (`_snap`: a start on a character, an end after one), so no
     marker sits in a blank line or trailing blanks, where it would change the normalisation."""
-    mark = next(chr(c) for c in range(0xE001, 0xF8FF) if chr(c) not in raw)
+    present = set(raw)  # once: a text full of private-use characters costs no more than any other
+    mark = next(chr(c) for c in range(0xE001, 0xF900) if chr(c) not in present)
     spots = sorted(set(offsets))
     pieces, pos = [], 0
     for o in spots:
@@ -565,13 +572,20 @@ def _import_source(s: Session, src: _Source, rid: str, project: RefiProject, cod
     t.imported_at = _when(src.when) or t.imported_at
     s.add(t)
     segs = list(s.execute(select(Segment).where(Segment.transcript_id == t.id).order_by(Segment.idx)).scalars())
+    starts = [g.start for g in segs]
     result.transcripts.append((rid, len(segs)))
     memos: dict[tuple[int, str], list[str]] = defaultdict(list)
     for sel, span in zip(src.selections, placed_spans):
         if not sel.codings:
             continue
         a, b = span if span is not None else (0, 0)
-        hit = [g for g in segs if g.start < b and g.end > a] if b > a else []
+        hit = []
+        if b > a:  # segments are disjoint and in order: from the last one starting before a
+            i = max(bisect.bisect_right(starts, a) - 1, 0)
+            while i < len(segs) and segs[i].start < b:
+                if segs[i].end > a:
+                    hit.append(segs[i])
+                i += 1
         result.selections += 1
         if not hit:
             result.not_placed += 1

@@ -301,9 +301,9 @@ def test_a_merge_keeps_the_studys_cue_words_description_and_colour(fresh, guide)
 
 # ---------------------------------------------------------------- hostile files
 
-def _zip(entries: dict[str, bytes]) -> bytes:
+def _zip(entries: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(buf, "w", compression=compression) as zf:
         for n, v in entries.items():
             zf.writestr(n, v)
     return buf.getvalue()
@@ -339,6 +339,8 @@ HOSTILE = {
                      r"henviser til en kode, der ikke findes"),
     "unknown case": (_project(f'{CODEBOOK}<Cases><Case guid="{_guid(3)}" name="AMA-01"/><Case guid="{_guid(4)}" '
                               f'name="{SECRET}"/></Cases>'), r"Case nr\. 2 \(linje \d+\) er ikke en respondent"),
+    "too many elements": (_zip({"project.qde": f'<Project xmlns="{NS}" name="p">'.encode() + b"<Note/>" * 500_001
+                                + b"</Project>"}, zipfile.ZIP_STORED), r"for mange elementer \(højst 500\.000\)"),
     "not utf-8 source": (_project(_source(f'plainTextPath="internal://{S1}.txt"'),
                                   {f"sources/{S1}.txt": f"B: {SECRET} æ".encode("latin-1")}), r"ikke UTF-8"),
 }
@@ -365,6 +367,12 @@ def test_a_withdrawn_respondent_refuses_the_import(fresh, guide):
     with pytest.raises(QI.QdpxImportError, match=r"Tekstkilde nr\. 1 \(linje \d+\) kan ikke blive en transskription"):
         QI.import_qdpx(fresh, guide, data, who="Mette")
     assert _counts(fresh) == before
+
+
+def test_a_text_of_private_use_characters_gets_a_marker_it_does_not_hold():
+    raw = "".join(chr(c) for c in range(0xE000, 0xE400)) + "\nB: ja"
+    text, placed = QI._normalised_offsets(raw, [raw.index("ja"), len(raw)])
+    assert text == tr.normalise_text(raw.replace(tr.SECTION_MARK, "")) and text[placed[0]:placed[1]] == "ja"
 
 
 def test_offsets_carried_through_the_normalisation():
