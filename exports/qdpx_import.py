@@ -99,8 +99,8 @@ __all__ = ["QdpxImportError", "QdpxImportResult", "RefiProject", "read_project",
            "MAX_QDE_BYTES", "MAX_ELEMENTS", "MAX_FILE_BYTES"]
 
 #: the archive: a project of a whole study (hundreds of transcripts) passes; a bomb does not
-LIMITS = archives.Limits(max_members=10_000, max_total_bytes=512 * archives.MIB, max_ratio=200,
-                         max_member_bytes=64 * archives.MIB)
+LIMITS = archives.Limits(max_members=10_000, max_total_bytes=256 * archives.MIB, max_ratio=200,
+                         max_member_bytes=32 * archives.MIB)
 #: project.qde itself (the XML: codes, cases, selections, notes; QualCoder's inline texts) …
 MAX_QDE_BYTES = 32 * archives.MIB
 #: … and its elements, counted (every «<») before lxml builds the tree: memory stays bounded
