@@ -317,7 +317,7 @@ def _source(text_attr: str, sel: str = "", name: str = "AMA-01 – x") -> str:
 HOSTILE = {
     "not a zip": (b"%PDF-1.4 " + SECRET.encode(), r"ikke et gyldigt zip-arkiv"),
     "no project.qde": (_zip({"readme.txt": SECRET.encode()}), r"ingen project\.qde"),
-    "a bomb": (_zip({"project.qde": b"<" + b" " * (80 * 1024 * 1024)}), r"fylder 80 MB udpakket \(højst 64 MB pr\. fil\)"),
+    "a bomb": (_zip({"project.qde": b"<" + b" " * (80 * 1024 * 1024)}), r"fylder 80 MB udpakket \(højst 32 MB pr\. fil\)"),
     "doctype": (_zip({"project.qde": f'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x "{SECRET}">]><Project '
                                      f'xmlns="{NS}" name="&x;"/>'.encode()}), r"DOCTYPE"),
     "utf-16": (_zip({"project.qde": f'<Project xmlns="{NS}" name="{SECRET}"/>'.encode("utf-16")}), r"UTF-8"),
