@@ -23,14 +23,7 @@ def test_a_turn_corrected_suggestions_confirmed_and_coded_by_question(demo_store
     rid = "AMA-01"
     iid = next(r.interview_id for r in service_respondents(engine) if r.respondent_id == rid)
     info = service.import_transcript(engine, iid, TRANSCRIPT.encode(), "guidet.txt", "Ida", guide=guide)
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-    page.set_default_timeout(30000)
-    page.goto(f"http://127.0.0.1:{server.port}/transskriptioner?r={rid}")
-    main = page.locator('[data-testid="stMain"]')
-    expect(main.get_by_role("heading", name="Transskriptioner")).to_be_visible()
-    coder = page.locator('[data-testid="stSidebar"]').get_by_label("Kodet af", exact=True)
-    coder.fill("Bo")
-    coder.press("Enter")
+    page, main = open_as_coder(browser, server, rid, size, "Bo")
     expect(main).to_contain_text("3 af 6 interviewerture er koblet til et spørgsmål")
     # every turn shows its question: the suggestion in a box on the interviewer's, the question on the answer
     expect(main).to_contain_text("spørgsmål: Har tilbuddet givet dig en rytme i hverdagen?")
@@ -73,6 +66,21 @@ def test_a_turn_corrected_suggestions_confirmed_and_coded_by_question(demo_store
     assert stored["Tak fo"] == ("", "Bo")
     assert all(by_ == "Bo" for _, by_ in stored.values())
     assert coded == ["Ja, jeg står op hver dag nu.", "Meget vigtigt."]
+
+
+def open_as_coder(browser, server, rid: str, size, coder: str):
+    """A new page at `size` on Transskriptioner for `rid`, the coder's name given in the sidebar: (page, main)."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/transskriptioner?r={rid}")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("heading", name="Transskriptioner")).to_be_visible()
+    field = page.locator('[data-testid="stSidebar"]').get_by_label("Kodet af", exact=True)
+    field.fill(coder)
+    field.press("Enter")
+    return page, main
 
 
 def pick(page, label: str, option: str, by: str, size) -> None:

@@ -9,7 +9,7 @@ from coding import service
 from coding import transcripts as tr
 from survey.db import session_scope
 from tests.browser.conftest import shot
-from tests.browser.test_guide_links_browser import press, service_respondents
+from tests.browser.test_guide_links_browser import open_as_coder, press, service_respondents
 from tests.exports.test_qdpx_import import CODEBOOK, C_SUB, NVIVO_TEXT, S1, U1, _project, _sel
 
 
@@ -26,14 +26,7 @@ def test_a_project_from_nvivo_is_imported_on_the_page(demo_store, server, browse
   {_sel(1, NVIVO_TEXT, "Jeg står op klokken syv.", [C_SUB])}</TextSource></Sources>"""
     path = tmp_path / "projekt.qdpx"
     path.write_bytes(_project(body, {f"sources/{S1}.txt": NVIVO_TEXT}))
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-    page.set_default_timeout(30000)
-    page.goto(f"http://127.0.0.1:{server.port}/transskriptioner?r={rid}")
-    main = page.locator('[data-testid="stMain"]')
-    expect(main.get_by_role("heading", name="Transskriptioner")).to_be_visible()
-    coder = page.locator('[data-testid="stSidebar"]').get_by_label("Kodet af", exact=True)
-    coder.fill("Bo")
-    coder.press("Enter")
+    page, main = open_as_coder(browser, server, rid, size, "Bo")
     opener = main.get_by_text("Importér et REFI-QDA-projekt (.qdpx)")
     opener.scroll_into_view_if_needed()
     if by == "mouse":
