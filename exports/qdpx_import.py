@@ -55,7 +55,9 @@ several joined by a blank line. Our export's program user («Brugerblik (eksport
 
 Codes go through the one codebook import (`coding.codebook.import_entries`, merged: no code of the
 study is deleted or renamed by a new one): a code keeps its key when its GUID is our export's GUID
-for it, or its name is a code's of the study (case aside); else a key is made from its name.
+for it, or its name is a code's of the study (case aside); else a key is made from its name. The
+codebook's names are unique, a program's need not be: a second «Andet» (under another parent)
+becomes «Andet (<its parent's name>)», and the result counts it.
 Colours are kept (the exports write them back); a code of the study keeps its cue words, and its
 description and colour where the file has none (`exports.qdc.kept_from_store`).
 
@@ -66,11 +68,13 @@ own ids): tests/exports/test_qdpx_import.py.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import os
 import re
 import uuid
 import zipfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,6 +167,7 @@ class RefiProject:
 @dataclass
 class QdpxImportResult:
     codes: cb.ImportResult
+    codes_renamed: int = 0                                  # a name the file uses under several parents
     transcripts: list[tuple[str, int]] = field(default_factory=list)   # (respondent id, segments)
     selections: int = 0
     codings: int = 0
@@ -180,7 +185,9 @@ class QdpxImportResult:
     def lines(self) -> list[str]:
         """The Danish summary (CLI, page)."""
         c = self.codes
-        out = [f"Koder: {len(c.created)} nye, {len(c.updated)} fandtes i forvejen (opdateret).",
+        out = [f"Koder: {len(c.created)} nye, {len(c.updated)} fandtes i forvejen (opdateret)"
+               + (f"; {self.codes_renamed} har fået overkodens navn i parentes (samme navn under flere "
+                  "overkoder, men navnene i kodebogen er entydige)" if self.codes_renamed else "") + ".",
                f"Transskriptioner: {len(self.transcripts)} (" + ", ".join(f"{r}: {n} segmenter"
                                                                            for r, n in self.transcripts[:10])
                + (" …" if len(self.transcripts) > 10 else "") + ")." if self.transcripts else
@@ -257,7 +264,12 @@ def _source_text(zf: zipfile.ZipFile, el, number: int) -> Optional[str]:
         zf.getinfo(member)
     except KeyError:
         raise _refuse(f"{where.capitalize()}: filen findes ikke i projektfilens mappe sources.") from None
-    data = archives.read_member(zf, member, LIMITS, "projektfilen")
+    try:
+        data = archives.read_member(zf, member, LIMITS, "projektfilen")
+    except archives.ArchiveError as e:
+        raise QdpxImportError(str(e)) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError):  # a bad CRC, a cut-off or encrypted file
+        raise _refuse(f"{where.capitalize()}: filen i projektet er beskadiget og kan ikke pakkes ud.") from None
     if len(data) > tr.MAX_BYTES:
         raise _refuse(f"{where.capitalize()} er for stor (højst {tr.MAX_BYTES // archives.MIB} MB pr. "
                       "transskription).")
@@ -422,6 +434,27 @@ def _when(text: Optional[str]) -> Optional[dt.datetime]:
     return t.astimezone(dt.timezone.utc) if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)  # naive: UTC
 
 
+def _distinct_names(entries: list[cb.CodeEntry]) -> tuple[list[cb.CodeEntry], int]:
+    """A QDA program allows one name under several parents («Andet» under two themes), the codebook
+    does not: a later one is named «Andet (<its parent's name>)» («… 2» …). Returns (entries, renamed)."""
+    names = {e.key: e.name for e in entries}
+    seen: set[str] = set()
+    out, renamed = [], 0
+    for e in entries:
+        name = e.name
+        if name.casefold() in seen:
+            base = f"{name} ({names[e.parent_key]})" if e.parent_key in names else name
+            name, k = base[:200], 2
+            while name.casefold() in seen:
+                name = f"{base[:190]} {k}"
+                k += 1
+            renamed += 1
+            e = dataclasses.replace(e, name=name)
+        seen.add(name.casefold())
+        out.append(e)
+    return out, renamed
+
+
 def _owner(project: RefiProject, rids: set[str]) -> tuple[dict[str, str], list[int], int]:
     """source GUID → respondent id; the numbers of text sources of no respondent; our own non-transcripts."""
     owner: dict[str, str] = {}
@@ -525,8 +558,9 @@ def import_qdpx(engine: Engine, guide: Guide, data: Union[bytes, str, os.PathLik
     result = QdpxImportResult(cb.ImportResult(), skipped=skipped, outside=list(project.outside), own=own,
                               other_sources=project.other_sources)
     with session_scope(engine) as s:
+        entries, result.codes_renamed = _distinct_names(project.codes)
         try:
-            result.codes = cb.import_entries(s, kept_from_store(project.codes, cb.entries(s)), replace=False)
+            result.codes = cb.import_entries(s, kept_from_store(entries, cb.entries(s)), replace=False)
         except StoreError as e:
             raise _refuse(f"Projektets kodebog kan ikke flettes ind: {masked_complaints([str(e)])[0]}") from None
         code_ids = {key: c.id for key, c in ((c.key, c) for c in s.execute(select(cb.Code)).scalars())}
@@ -575,6 +609,7 @@ def _import_source(s: Session, src: _Source, rid: str, project: RefiProject, cod
     starts = [g.start for g in segs]
     result.transcripts.append((rid, len(segs)))
     memos: dict[tuple[int, str], list[str]] = defaultdict(list)
+    rows: dict[tuple[int, int], SegmentCode] = {}
     for sel, span in zip(src.selections, placed_spans):
         if not sel.codings:
             continue
@@ -599,22 +634,20 @@ def _import_source(s: Session, src: _Source, rid: str, project: RefiProject, cod
             at = _when(when) or _when(sel.when) or utcnow()
             texts = [project.notes[n] for n in note_refs + sel.notes if project.notes.get(n)]
             for g in hit:
-                row = s.get(SegmentCode, (g.id, code_ids[key]))
+                row = rows.get((g.id, code_ids[key]))  # a new transcript: only the rows made here
                 if row is None:
-                    row = SegmentCode(segment_id=g.id, code_id=code_ids[key])
+                    row = rows[(g.id, code_ids[key])] = SegmentCode(segment_id=g.id, code_id=code_ids[key])
                     result.codings += 1
                 row.who, row.at = coder if coder is not None else (row.who or who), at
-                s.add(row)
                 for m in texts:
                     if m not in memos[(g.id, key)]:
                         memos[(g.id, key)].append(m)
     for (seg_id, key), texts in memos.items():
-        row = s.get(SegmentCode, (seg_id, code_ids[key]))
         try:
-            row.memo = tr.memo_text("\n\n".join(texts))
+            rows[(seg_id, code_ids[key])].memo = tr.memo_text("\n\n".join(texts))
         except TranscriptError:
             raise _refuse(f"{where}: et memo er længere end {tr.MAX_MEMO} tegn.") from None
-        s.add(row)
         result.memos += 1
+    s.add_all(rows.values())
     s.flush()
     return t.id

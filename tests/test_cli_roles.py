@@ -287,6 +287,22 @@ def test_role_command_matrix(team, role, key, tmp_path, capsys, monkeypatch):
         assert list(tmp_path.iterdir()) == [], "a refused command wrote a file"
 
 
+def test_a_refi_project_import_needs_the_researcher(team, tmp_path, capsys):
+    """`import FIL.qdpx` (issue 15) writes codes and codings: the report writer and the interviewer are
+    refused before the file is read; the researcher reaches the file's own check (its one case is no
+    respondent of the study, so nothing is imported)."""
+    from tests.exports.test_qdpx_import import CODEBOOK, _project
+
+    f = tmp_path / "projekt.qdpx"
+    f.write_bytes(_project(f'{CODEBOOK}<Cases><Case guid="3f3f0000-0000-4000-8000-000000000800" name="UKENDT-99"/>'
+                           '</Cases>'))
+    for user in ("rita", "ole"):
+        rc, o, e = run(capsys, team["url"], ["import", str(f)], user)
+        assert (rc, o) == (3, "") and "Adgang nægtet" in e
+    rc, o, e = run(capsys, team["url"], ["import", str(f)], "forsker")
+    assert rc == 1 and "Case nr. 1" in e and "Intet er importeret" in e
+
+
 def test_report_writer_never_gets_raw_text_or_imports(team, tmp_path, capsys):
     url = team["url"]
     for argv in (["export", "raw", str(tmp_path / "x.csv"), "--umaskeret"],

@@ -283,6 +283,22 @@ def test_qualcoder_inline_text_atlas_internal_guid_names_and_what_is_skipped(fre
     assert "Litteratur" not in text and "passwd" not in text
 
 
+def test_one_name_under_two_parents_gets_its_parents_name(fresh, guide):
+    """NVivo allows «Andet» under two themes; the codebook's names are unique."""
+    book = f"""<CodeBook><Codes>
+  <Code guid="{C_TOP}" name="Hverdag" isCodable="true"><Code guid="{_guid(501)}" name="Andet" isCodable="true"/></Code>
+  <Code guid="{C_OTHER}" name="Relationer" isCodable="true"><Code guid="{_guid(502)}" name="andet" isCodable="true"/>
+  </Code></Codes></CodeBook>"""
+    body = f"""{book}<Sources><TextSource guid="{S1}" name="AMA-01" plainTextPath="internal://{S1}.txt">
+  {_sel(1, NVIVO_TEXT, "herned", [_guid(502)])}</TextSource></Sources>"""
+    r = QI.import_qdpx(fresh, guide, _project(body, {f"sources/{S1}.txt": NVIVO_TEXT}), who="Mette")
+    assert r.codes_renamed == 1 and "1 har fået overkodens navn i parentes" in r.lines()[0]
+    with session_scope(fresh) as s:
+        names = {e.name: e.parent_key for e in codebook.entries(s)}
+    assert names["Andet"] == "hverdag" and names["andet (Relationer)"] == "relationer"
+    assert _segments(fresh, "AMA-01")[2][1] == ["andet (Relationer)"]
+
+
 def test_a_merge_keeps_the_studys_cue_words_description_and_colour(fresh, guide):
     with session_scope(fresh) as s:
         codebook.import_entries(s, [codebook.CodeEntry("rytme_egen", "Rytme", description="Vores beskrivelse",
@@ -344,6 +360,17 @@ HOSTILE = {
     "not utf-8 source": (_project(_source(f'plainTextPath="internal://{S1}.txt"'),
                                   {f"sources/{S1}.txt": f"B: {SECRET} æ".encode("latin-1")}), r"ikke UTF-8"),
 }
+
+
+def _damaged() -> bytes:
+    """A project whose source file fails its CRC (one byte changed after zipping)."""
+    data = _project(_source(f'plainTextPath="internal://{S1}.txt"'), {f"sources/{S1}.txt": f"B: {SECRET} hemmelig"})
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.getinfo(f"sources/{S1}.txt").compress_type == zipfile.ZIP_STORED
+    return data.replace(b"hemmelig", b"hemmeliG")
+
+
+HOSTILE["damaged source"] = (_damaged(), r"Tekstkilde nr\. 1 \(linje \d+\): filen i projektet er beskadiget")
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
