@@ -18,7 +18,6 @@ import streamlit as st
 from coding import guide_links as gl
 from coding import service
 from coding import transcripts as tr
-from exports import qdpx_import
 from ui.common import allows, engine, guide, h, principal, require_page, when
 from ui.uploads import UploadRule, take, upload_field
 from ui.workbench import (action, code_options, codebook_entries, flash, highlight, html_block, need_coder,
@@ -60,6 +59,8 @@ def _import(iid: str) -> None:
 
 @action("tr_project")
 def _import_project() -> None:
+    from exports import qdpx_import  # only an import loads it (lxml, the REFI schema): the page opens as before
+
     who = need_coder()
     _, data = take("tr_qdpx", PROJECT_UPLOAD, missing="Vælg et REFI-QDA-projekt (.qdpx) først.")
     r = qdpx_import.import_qdpx(engine(), guide(), data, who)  # all or nothing; refused: its Danish message

@@ -24,7 +24,7 @@ def test_a_turn_corrected_suggestions_confirmed_and_coded_by_question(demo_store
     iid = next(r.interview_id for r in service_respondents(engine) if r.respondent_id == rid)
     info = service.import_transcript(engine, iid, TRANSCRIPT.encode(), "guidet.txt", "Ida", guide=guide)
     page, main = open_as_coder(browser, server, rid, size, "Bo")
-    expect(main).to_contain_text("3 af 6 interviewerture er koblet til et spørgsmål")
+    expect(main).to_contain_text("3 af 6 interviewerture er koblet til et spørgsmål", timeout=30000)  # a loaded CI
     # every turn shows its question: the suggestion in a box on the interviewer's, the question on the answer
     expect(main).to_contain_text("spørgsmål: Har tilbuddet givet dig en rytme i hverdagen?")
     turns = {t.segment.text[:6]: t.segment.id for t in service.question_turns(engine, info.id)}

@@ -35,7 +35,7 @@ def test_a_project_from_nvivo_is_imported_on_the_page(demo_store, server, browse
         main.locator("summary").filter(has_text="Importér et REFI-QDA-projekt").focus()
         page.keyboard.press("Enter")
     field = main.locator(".st-key-tr_qdpx")
-    expect(field).to_be_visible()
+    expect(field).to_be_visible(timeout=30000)
     field.locator('input[type="file"]').set_input_files(str(path))
     expect(field).to_contain_text("projekt.qdpx")
     button = main.get_by_role("button", name="Importér projektet")
@@ -43,7 +43,7 @@ def test_a_project_from_nvivo_is_imported_on_the_page(demo_store, server, browse
     bb = button.bounding_box()
     assert bb and bb["y"] >= 0 and bb["y"] + bb["height"] <= size[1], bb  # on screen at this size
     press(page, button, by)
-    expect(main).to_contain_text("Projektet er importeret.")
+    expect(main).to_contain_text("Projektet er importeret.", timeout=30000)  # the schema and spaCy load first
     expect(main).to_contain_text(f"Transskriptioner: 1 ({rid}: 3 segmenter).")
     shot(page, f"refi_import_{size[0]}")
     infos = service.list_transcripts(engine, iid)
