@@ -17,6 +17,9 @@ in that folder, BRUGERBLIK_CACHE):
   Playwright and Chromium present (launched before the server, so the browser's own start is
   not counted) — until the first page is drawn: the script run is over and the page's heading
   is in the main area. Target: the first page within 1.5 s. Median of --app-repeat starts.
+  Interleaved with each start, the same is timed for **Streamlit's floor**: a one-line app
+  (``st.title("Hej")``) with Brugerblik's .streamlit/config.toml, started the same way — what no
+  Streamlit app can be faster than on this machine.
 
 ``--root DIR`` runs the commands and the app from another copy of the code (e.g. ``git archive
 COMMIT | tar -x -C DIR``) with this interpreter, to measure before and after on the same machine.
@@ -126,6 +129,18 @@ def _app_once(root: Path, env: dict[str, str], browser, log: Path, file: str = "
     return out
 
 
+FLOOR_APP = 'import streamlit as st\n\nst.title("Hej")\n'
+
+
+def _floor_root(tmp: Path, root: Path) -> Path:
+    """A folder with a one-line Streamlit app and Brugerblik's Streamlit settings."""
+    floor = tmp / "floor"
+    (floor / ".streamlit").mkdir(parents=True)
+    (floor / "app.py").write_text(FLOOR_APP, encoding="utf-8")
+    shutil.copy(root / ".streamlit" / "config.toml", floor / ".streamlit" / "config.toml")
+    return floor
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=7, help="CLI runs of each command (median)")
@@ -154,7 +169,11 @@ def main() -> int:
 
         pw, browser = (None, None) if a.no_browser else _browser()
         try:
-            runs = [_app_once(root, env, browser, tmp / "streamlit.log", a.file) for _ in range(a.app_repeat)]
+            floor = _floor_root(tmp, root)
+            runs, floors = [], []
+            for _ in range(a.app_repeat):  # interleaved: the same machine load for both
+                runs.append(_app_once(root, env, browser, tmp / "streamlit.log", a.file))
+                floors.append(_app_once(floor, env, browser, tmp / "floor.log"))
         finally:
             if browser is not None:
                 browser.close()
@@ -178,6 +197,10 @@ def main() -> int:
                   "(target ≤ 1.5)")
         else:
             print("  first page drawn: not measured (no Playwright/Chromium, or --no-browser)")
+        print("Streamlit's floor (a one-line app, the same settings), interleaved with the starts above:")
+        print(f"  / returns the page's HTML    {statistics.median(r['html'] for r in floors):6.2f} s")
+        if all("page" in r for r in floors):
+            print(f"  first page drawn (Chromium)  {statistics.median(r['page'] for r in floors):6.2f} s")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

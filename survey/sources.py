@@ -35,13 +35,15 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from survey.guide import CPR_RE, DEFAULT_GUIDE, HIDDEN_DA, Guide, load_guide, multi_values, shown_value
 from survey.errors import StoreError
+
+if TYPE_CHECKING:  # the functions that build frames import pandas: the interview pages load none (start-up)
+    import pandas as pd
 
 GUIDE_DIR = Path(__file__).parent / "guide"
 
@@ -187,7 +189,13 @@ def guide_note(guide: Guide) -> str:
 
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and v.strip() == "") \
-        or v is pd.NA
+        or _is_na(v)
+
+
+def _is_na(v: object) -> bool:
+    """pandas' NA — which only exists once pandas is loaded (this module does not load it)."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and v is pd.NA
 
 
 def _text(v: object) -> str | None:
@@ -226,7 +234,7 @@ def check_journal_frame(journal_df: pd.DataFrame, wide_df: pd.DataFrame) -> None
     consent = consent_by_respondent(wide_df)
     refused: list[str] = []
     unknown: list[str] = []
-    for rid in journal_df.get("respondent_id", pd.Series([], dtype=object)):
+    for rid in journal_df.get("respondent_id", ()):
         rid = _text(rid)
         if rid is None:
             continue
@@ -325,6 +333,8 @@ def check_source_frame(df: pd.DataFrame, guide: Guide, wide_df: pd.DataFrame | N
         rows.append(out)
     if problems:
         raise SourceError(f"Kilderne ({guide.form_id}) kan ikke indlæses:\n" + "\n".join(f"  - {p}" for p in problems))
+    import pandas as pd  # reason: start-up time (see the module's imports)
+
     out_df = pd.DataFrame(rows, columns=list(META_COLUMNS) + guide.codes, dtype=object)
     if wide_df is not None:
         if LINK[informant] == "respondent":
@@ -443,6 +453,8 @@ def source_status(wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | Non
             sites.setdefault(key, None)
     for site in sorted(sites, key=lambda s: order(sites[s], s)):
         rows.append(row("leder", sites[site], site, None, by_kilde["leder"].get(site, []), site))
+    import pandas as pd  # reason: start-up time (see the module's imports)
+
     return pd.DataFrame(rows, columns=STATUS_COLUMNS, dtype=object)
 
 
@@ -627,4 +639,6 @@ def side_by_side(respondent_id: str, wide_df: pd.DataFrame, frames: Mapping[str,
             row[f"{src}_vurdering"] = verdict
         rows.append(row)
     cols = ["emne", "emne_label", "bruger"] + [c for s in SIDE_COLUMNS[1:] for c in (s, f"{s}_vurdering")]
+    import pandas as pd  # reason: start-up time (see the module's imports)
+
     return pd.DataFrame(rows, columns=cols, dtype=object)

@@ -13,9 +13,8 @@ import datetime as dt
 import hashlib
 import json
 import re
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import pandas as pd
 from sqlalchemy import delete, func, select, true
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -25,6 +24,9 @@ from survey.guide import Guide, ValueProblem
 from survey.consent import exportable, refuse_for_respondents, refuse_if_withdrawn
 from survey.errors import RespondentIdTaken, StoreError
 from survey.models import USER_INFORMANT, Answer, AuditEntry, ConsentWithdrawal, Interview, Site, SourceStatus, utcnow
+
+if TYPE_CHECKING:  # pandas is imported by the functions that build frames: the app's first page needs none
+    import pandas as pd
 
 # Codes held on the interview/site rows rather than as answers.
 META_CODES = ("respondent_id", "site", "site_type", "interviewer", "interview_date")
@@ -311,6 +313,8 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
     finally:
         if own:
             s.close()
+    import pandas as pd  # reason: start-up time (the interview pages never build a frame)
+
     codes = guide.codes
     rows: dict[str, dict[str, str | None]] = {}
     for iid, rid, site, stype, interviewer, date in meta:

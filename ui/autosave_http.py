@@ -28,10 +28,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from survey import auth
-from survey import interview as svc
-from survey.db import get_engine
-from survey.guide import load_guide
+# the store's modules are imported by the functions that use them: serve.py imports this module
+# before the server listens (issue 13, the app's first page)
 from ui.session_http import NO_STORE, read_body, same_origin
 
 log = logging.getLogger("brugerblik.ui")
@@ -47,6 +45,11 @@ def _answer(status: int) -> Response:
 
 def apply(payload: dict, token: str | None) -> int:
     """Store a closing page's changes (`survey.interview.save_closing_changes`); the HTTP status."""
+    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
+    from survey import interview as svc  # reason: start-up time: serve.py imports this module before the server listens
+    from survey.db import get_engine  # reason: start-up time: serve.py imports this module before the server listens
+    from survey.guide import load_guide  # reason: start-up time: serve.py imports this module before the server listens
+
     engine = get_engine()
     p = auth.principal_for_request(engine, token)
     if p is None or (p != auth.OPEN and not auth.allowed(p.role, "interview.own")):  # the open store: all
@@ -64,6 +67,8 @@ def apply(payload: dict, token: str | None) -> int:
 
 
 async def autosave_route(request: Request) -> Response:
+    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
+
     if not same_origin(request):
         return _answer(403)
     body = await read_body(request, MAX_BODY)

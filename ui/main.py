@@ -6,12 +6,19 @@ import logging
 
 import streamlit as st
 
-from ui import danish
+from ui import danish, warmup
 from ui.access import signed_in
 
 
 def run() -> None:
     """The app, once per rerun: page settings, Danish, the login and the menu, the page."""
+    try:
+        _run()
+    finally:  # a page (or the login form) is drawn: the server's warm-up may use the CPU (ui/warmup.py)
+        warmup.first_page_drawn()
+
+
+def _run() -> None:
     st.set_page_config(page_title="Brugerblik", page_icon="📋", layout="wide", initial_sidebar_state="expanded")
     danish.inject()  # Streamlit's own English (skip link, placeholders, date picker, uploader) in Danish
 

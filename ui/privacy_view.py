@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 
-import pandas as pd
 import streamlit as st
 
-from coding.deidentify import study_anonymiser
-
+# pandas and coding.deidentify are imported where they are used: every page imports this module for
+# `retention_notice`, and the app's first page loads neither (issue 13, start-up time)
 from survey import auth, history, privacy
 from survey.db import database_url
 from survey.store import StoreError
@@ -78,6 +77,8 @@ def withdrawal_form(p: auth.Principal, rid: str, key: str) -> None:
         st.error("Vælg, hvad samtykket trækkes tilbage til.")
         return
     try:
+        from coding.deidentify import study_anonymiser  # reason: start-up time (pandas; see above)
+
         v = privacy.withdraw(engine(), rid, purpose, withdrawn_on=on, reason=reason, principal=p,
                              today=today(), mask=study_anonymiser(engine()).mask)
     except StoreError as e:  # PrivacyError, AuthError: Danish
@@ -127,6 +128,8 @@ def _confirm(p: auth.Principal, rid: str, reason: str, key: str) -> None:
     if yes.button(f"Ja, slet alt om {rid}", type="primary", key=f"{key}_del_yes_{rid}"):
         st.session_state.pop(CONFIRM, None)
         try:
+            from coding.deidentify import study_anonymiser  # reason: start-up time (pandas; see above)
+
             res = privacy.delete_respondent(engine(), rid, reason=reason, principal=p,
                                             mask=study_anonymiser(engine()).mask)
         except StoreError as e:
@@ -143,6 +146,8 @@ def _confirm(p: auth.Principal, rid: str, reason: str, key: str) -> None:
 def lists(key: str) -> None:
     rows = privacy.list_withdrawals(engine())
     with st.expander(f"Tilbagetrukne samtykker ({len(rows)})"):
+        import pandas as pd  # reason: start-up time (every page imports this module for the reminder)
+
         st.dataframe(pd.DataFrame([{"Respondent": v.respondent_id, "Samtykke til": v.purpose_label,
                                     "Trukket tilbage": v.withdrawn_on.strftime("%d.%m.%Y"), "Begrundelse": v.reason,
                                     "Registreret af": v.recorded_by or "", "Registreret": when(v.recorded_at)}
@@ -154,6 +159,8 @@ def lists(key: str) -> None:
     with st.expander(f"Sletninger ({len(stones)})"):
         st.caption("Gravstenene i revisionssporet: interviewets id (aldrig respondent-id'et), hvem, hvornår, hvorfor "
                    "og hvor meget der blev slettet — intet indhold.")
+        import pandas as pd  # reason: start-up time (every page imports this module for the reminder)
+
         st.dataframe(pd.DataFrame([{"Slettet": when(t.at), "Af": t.who or "", "Art": INFORMANT_LABELS.get(
             t.informant, t.informant), "Interview-id": t.interview_id, "Begrundelse": t.reason,
             "Slettede data": ", ".join(f"{n} {privacy.KIND_LABELS.get(k, k)}" for k, n in sorted(t.counts.items()))}

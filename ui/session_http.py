@@ -32,8 +32,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from survey import auth
-from survey.db import get_engine
+# survey.auth and survey.db (SQLAlchemy, the models: about 0.4 s) are imported by the functions that
+# use them: serve.py imports this module before the server listens (issue 13, the app's first page)
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -76,14 +76,22 @@ def _refused(status: int = 403) -> Response:
 
 
 def _redeem(ticket: str) -> str | None:
+    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
+    from survey.db import get_engine  # reason: start-up time: serve.py imports this module before the server listens
+
     return auth.redeem_browser_ticket(get_engine(), ticket)
 
 
 def _end(token: str) -> None:
+    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
+    from survey.db import get_engine  # reason: start-up time: serve.py imports this module before the server listens
+
     auth.end_browser_session(get_engine(), token=token)
 
 
 def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
+    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
+
     response.set_cookie(auth.SESSION_COOKIE, token, max_age=auth.SESSION_MAX_HOURS * 3600, path="/",
                         secure=secure, httponly=True, samesite="strict")
 
@@ -113,6 +121,8 @@ async def session_route(request: Request) -> Response:
 
 async def logout_route(request: Request) -> Response:
     """Revoke the cookie's session and delete the cookie."""
+    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
+
     if not same_origin(request):
         return _refused()
     if await read_body(request) is None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import streamlit as st
 
 from survey import interview as svc
-from survey import source_store
 from survey.sources import JournalConsentError, SourceError
 from ui.common import engine, md, today
 from ui.pages import INTERVIEW_PAGE, page
@@ -50,6 +49,8 @@ def _user_label(u: dict, journal: bool) -> str:
 
 def source_form(informant: str, own: str | None, principal=None) -> None:
     """The rest of the start form for a source; starts it and opens the interview page."""
+    from survey import source_store  # reason: start-up time (pandas, the file formats); the start page needs none
+
     eng = engine()
     subject = site_name = kilde = None
     if informant == "leder":

@@ -2,27 +2,49 @@
 waits for Streamlit's runtime and fills the Rapport page's caches (`ui.rapport_view.prewarm`: the
 wide frame and the quality map, through the page's own cached functions), and with them the
 imports the page needs — so the first visitor after a start does not wait for the store's first
-read. Nothing here is required: the page computes whatever is not cached.
+read. Nothing here is required: the page computes whatever is not cached. It also imports what
+every first script run needs (`FIRST_PAGE_MODULES`), for a first visitor who comes later.
+
+It waits for the first page to be drawn (`first_page_drawn`, set by ui/main.py after every script
+run), or `FIRST_PAGE_WAIT_S` if nobody comes: on 2 cores, the warm-up's imports and the store's read
+running beside the first visitor's script run made the first page about 0.4 s slower (issue 13,
+docs/benchmarks.md). A first visitor who opens the Rapport page itself fills the caches there; the
+warm-up then finds them filled.
 
 ``BRUGERBLIK_WARMUP=0`` turns it off (a server that should start idle).
 """
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import threading
 import time
 
-__all__ = ["lifespan", "start_warmup", "warm"]
+__all__ = ["first_page_drawn", "lifespan", "start_warmup", "warm"]
 
 log = logging.getLogger(__name__)
 #: how long the thread waits for the runtime (the caches need it) before it gives up
 WAIT_S = 60.0
+#: how long the thread waits for a first visitor's page before it warms up anyway
+FIRST_PAGE_WAIT_S = 3.0
+#: what every first script run imports besides the Rapport page's modules (ui/main.py: the login and
+#: the menu, the start page, the administrator's reminder; `streamlit.emojis` is what
+#: `st.set_page_config(page_icon="📋")` loads): about 0.4 s the first visitor no longer waits for
+FIRST_PAGE_MODULES = ("ui.main", "ui.start_view", "ui.privacy_view", "streamlit.emojis")
+#: set when a script run is over (ui/main.py): the first page is drawn, the warm-up may use the CPU
+FIRST_PAGE = threading.Event()
 
 
-def warm(wait_s: float = WAIT_S) -> bool:
-    """Wait for the runtime, then fill the Rapport page's caches; True when done."""
+def first_page_drawn() -> None:
+    """Called by the app after each script run; cheap."""
+    FIRST_PAGE.set()
+
+
+def warm(wait_s: float = WAIT_S, first_page_s: float = FIRST_PAGE_WAIT_S) -> bool:
+    """Wait for the runtime and the first page (at most `first_page_s`), then fill the Rapport
+    page's caches; True when done."""
     from streamlit.runtime import Runtime  # reason: imported with the thread, not with serve.py
 
     deadline = time.monotonic() + wait_s
@@ -30,11 +52,25 @@ def warm(wait_s: float = WAIT_S) -> bool:
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
+    FIRST_PAGE.wait(first_page_s)
+    import_first_page()
     from ui import rapport_view  # reason: the page's modules (pandas, Plotly) load in the thread
 
     ok = rapport_view.prewarm()
     log.info("Rapport-siden er varmet op" if ok else "Opvarmningen af Rapport-siden lykkedes ikke")
     return ok
+
+
+def import_first_page() -> list[str]:
+    """Import `FIRST_PAGE_MODULES`; the names imported (one that fails is left to the page)."""
+    done = []
+    for name in FIRST_PAGE_MODULES:
+        try:
+            importlib.import_module(name)
+            done.append(name)
+        except Exception as e:  # noqa: BLE001 - a warm-up only: the page imports it and reports itself
+            log.warning("opvarmningen kunne ikke indlæse %s: %s", name, type(e).__name__)
+    return done
 
 
 def start_warmup() -> threading.Thread | None:

@@ -556,6 +556,33 @@ def test_the_servers_warm_up_fills_the_caches_the_page_reads(db, monkeypatch):
     assert warmup.start_warmup() is None  # the switch to start idle
 
 
+def test_the_warm_up_waits_for_the_first_page(db, monkeypatch):
+    """Issue 13: the warm-up's reading of the store does not run beside the first visitor's first
+    page — it begins when a page is drawn (ui/main.py calls `first_page_drawn`), or after a while."""
+    import threading
+
+    from streamlit.runtime import Runtime
+
+    from ui import warmup
+
+    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: True))
+    calls = []
+    monkeypatch.setattr(RV, "prewarm", lambda: calls.append(1) or True)
+    warmup.FIRST_PAGE.clear()
+    done = []
+    t = threading.Thread(target=lambda: done.append(warmup.warm(first_page_s=60)), daemon=True)
+    t.start()
+    t.join(0.5)
+    assert calls == [] and t.is_alive()  # no page yet: the warm-up waits
+    at = open_report()  # a page's script run (app.py) says it is drawn
+    assert "n = 61 af 61" in texts(at)
+    t.join(30)
+    assert done == [True] and calls == [1]
+    warmup.FIRST_PAGE.clear()
+    assert warmup.warm(first_page_s=0.01) is True and calls == [1, 1]  # nobody came: it warms up anyway
+    assert warmup.import_first_page() == list(warmup.FIRST_PAGE_MODULES)  # every name there is a module
+
+
 def test_the_quality_maps_method_is_chosen_on_the_page_kept_in_the_url_and_used_by_the_workbook(db, wide, guide,
                                                                                                   monkeypatch):
     """Issue 15: crosshairs and derived importance beside the report's map; the page says what it means."""

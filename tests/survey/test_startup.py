@@ -340,3 +340,27 @@ def test_a_table_on_a_current_store_with_a_cached_guide_loads_no_heavy_library(d
     again = _run(["table", "4.2"], env)
     assert again["code"] == first["code"]
     assert again["loaded"] == []
+
+
+def _loaded_after(imports: str, names: tuple[str, ...]) -> list[str]:
+    code = f"import sys; {imports}; print(sorted(m for m in {names!r} if m in sys.modules))"
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout.strip().replace("'", '"'))
+
+
+def test_the_apps_first_page_loads_no_pandas():
+    """Issue 13, the app's first page: the login, the menu, the start page and the administrator's
+    reminder import no pandas (nor anything heavier); a page that builds frames imports it itself."""
+    names = ("pandas",) + HEAVY
+    streamlits_own = _loaded_after("import streamlit", names)  # Streamlit itself imports Plotly
+    assert "pandas" not in streamlits_own
+    assert _loaded_after("import ui.main, ui.start_view, ui.privacy_view", names) == streamlits_own
+    assert _loaded_after("import ui.main, ui.rapport_view", ("pandas",)) == ["pandas"]  # the probe can see it
+
+
+def test_the_server_listens_before_the_store_is_loaded():
+    """serve.py's routes import the store's modules when a request comes, not before the server listens."""
+    names = ("sqlalchemy", "survey.auth", "survey.models", "pandas")
+    assert _loaded_after("import serve", names) == []
+    assert _loaded_after("import serve, survey.auth", names) == ["sqlalchemy", "survey.auth", "survey.models"]
