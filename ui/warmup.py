@@ -2,14 +2,20 @@
 waits for Streamlit's runtime and fills the Rapport page's caches (`ui.rapport_view.prewarm`: the
 wide frame and the quality map, through the page's own cached functions), and with them the
 imports the page needs — so the first visitor after a start does not wait for the store's first
-read. Nothing here is required: the page computes whatever is not cached. It also imports what
-every first script run needs (`FIRST_PAGE_MODULES`), for a first visitor who comes later.
+read. Nothing here is required: the page computes whatever is not cached.
 
-It waits for the first page to be drawn (`first_page_drawn`, set by ui/main.py after every script
-run), or `FIRST_PAGE_WAIT_S` if nobody comes: on 2 cores, the warm-up's imports and the store's read
-running beside the first visitor's script run made the first page about 0.4 s slower (issue 13,
-docs/benchmarks.md). A first visitor who opens the Rapport page itself fills the caches there; the
-warm-up then finds them filled.
+In two steps (issue 13, the app's first page; docs/benchmarks.md):
+
+1. As soon as the runtime exists, it imports what every first script run needs
+   (`FIRST_PAGE_MODULES`: the store's models and SQLAlchemy, the login, the menu, the start page,
+   about 0.6 s) while the browser is still loading Streamlit's frontend; the first script run then
+   finds them loaded (Python's import locks make it wait for a module being imported rather than
+   import it twice).
+2. Then it waits for the first page to be drawn (`first_page_drawn`, called by ui/main.py after
+   every script run), or `FIRST_PAGE_WAIT_S` if nobody comes, before the Rapport page's imports and
+   the store's read: on 2 cores, those running beside the first visitor's script run made the first
+   page slower. A first visitor who opens the Rapport page fills its caches there; the warm-up then
+   finds them filled.
 
 ``BRUGERBLIK_WARMUP=0`` turns it off (a server that should start idle).
 """
@@ -29,9 +35,8 @@ log = logging.getLogger(__name__)
 WAIT_S = 60.0
 #: how long the thread waits for a first visitor's page before it warms up anyway
 FIRST_PAGE_WAIT_S = 3.0
-#: what every first script run imports besides the Rapport page's modules (ui/main.py: the login and
-#: the menu, the start page, the administrator's reminder; `streamlit.emojis` is what
-#: `st.set_page_config(page_icon="📋")` loads): about 0.4 s the first visitor no longer waits for
+#: what every first script run imports (ui/main.py: the login and the menu, the start page, the
+#: administrator's reminder; `streamlit.emojis` is what `st.set_page_config(page_icon="📋")` loads)
 FIRST_PAGE_MODULES = ("ui.main", "ui.start_view", "ui.privacy_view", "streamlit.emojis")
 #: set when a script run is over (ui/main.py): the first page is drawn, the warm-up may use the CPU
 FIRST_PAGE = threading.Event()
@@ -43,8 +48,8 @@ def first_page_drawn() -> None:
 
 
 def warm(wait_s: float = WAIT_S, first_page_s: float = FIRST_PAGE_WAIT_S) -> bool:
-    """Wait for the runtime and the first page (at most `first_page_s`), then fill the Rapport
-    page's caches; True when done."""
+    """Wait for the runtime, import the first page's modules, wait for the first page (at most
+    `first_page_s`), then fill the Rapport page's caches; True when done."""
     from streamlit.runtime import Runtime  # reason: imported with the thread, not with serve.py
 
     deadline = time.monotonic() + wait_s
@@ -52,8 +57,8 @@ def warm(wait_s: float = WAIT_S, first_page_s: float = FIRST_PAGE_WAIT_S) -> boo
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
-    FIRST_PAGE.wait(first_page_s)
     import_first_page()
+    FIRST_PAGE.wait(first_page_s)
     from ui import rapport_view  # reason: the page's modules (pandas, Plotly) load in the thread
 
     ok = rapport_view.prewarm()
