@@ -392,6 +392,14 @@ def _figure(url: str, version: tuple, gkey: tuple, fig_id: str, fkey: tuple, pro
                     **({"method": method} if method is not None else {}))
 
 
+def _figure_for(url: str, version: tuple, g: Guide, fig_id: str, f: Filters, probe: str | None = None):
+    """`_figure` for the page's filters — the one call the page and `prewarm` share: Streamlit's cache
+    key is the arguments as passed (an argument left to its default is another key)."""
+    # the quality map's method: the single map only, and None for the report's
+    method = f.method if fig_id == "kvalitetskort" and not f.method.is_default else None
+    return _figure(url, version, guide_key(g), fig_id, f.key(), probe, method)
+
+
 def prewarm() -> bool:
     """Fill the caches the Rapport page's first visit reads — the completed interviews' wide frame
     and the quality map for everyone — as the page itself would (same functions, same keys). Run
@@ -403,7 +411,7 @@ def prewarm() -> bool:
         url, version = database_url(), store_version()
         if _wide(url, version, guide_key(g), False).empty:  # the arguments as the page passes them (the key)
             return True
-        _figure(url, version, guide_key(g), "kvalitetskort", Filters().key(), None)
+        _figure_for(url, version, g, "kvalitetskort", Filters())
         return True
     except Exception:  # noqa: BLE001 - a warm-up only: the page shows its own Danish error
         return False
@@ -426,9 +434,7 @@ class Ctx:
         return self.data.pop
 
     def figure(self, fig_id: str, probe: str | None = None):
-        # the quality map's method: the single map only, and None (the prewarmed key) for the report's
-        method = self.f.method if fig_id == "kvalitetskort" and not self.f.method.is_default else None
-        return _figure(self.url, self.version, guide_key(self.g), fig_id, self.f.key(), probe, method)
+        return _figure_for(self.url, self.version, self.g, fig_id, self.f, probe)
 
     def population_text(self) -> str:
         line = population_line(self.g, self.f.group, self.f.site_type, len(self.pop), of=len(self.wide),

@@ -545,13 +545,15 @@ def test_the_servers_warm_up_fills_the_caches_the_page_reads(db, monkeypatch):
 
     RV._wide.clear()
     RV._figure.clear()
-    calls = []
-    real = report_data.wide_frame
+    calls, drawn = [], []
+    real, real_figure = report_data.wide_frame, RV.F.figure
     monkeypatch.setattr(report_data, "wide_frame", lambda *a, **k: calls.append(1) or real(*a, **k))
-    assert RV.prewarm() is True and len(calls) == 1
+    monkeypatch.setattr(RV.F, "figure", lambda fig_id, *a, **k: drawn.append(fig_id) or real_figure(fig_id, *a, **k))
+    assert RV.prewarm() is True and len(calls) == 1 and drawn == ["kvalitetskort"]
     at = open_report()
     assert "n = 61 af 61" in texts(at) and "kvalitetskort" in charts(at)
     assert len(calls) == 1  # the page's first visit: no second read of the store
+    assert drawn == ["kvalitetskort"]  # nor a second drawing of the map: the warm-up's is the page's
     monkeypatch.setenv("BRUGERBLIK_WARMUP", "0")
     assert warmup.start_warmup() is None  # the switch to start idle
 
