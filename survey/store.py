@@ -315,18 +315,23 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
             s.close()
     import pandas as pd  # reason: start-up time (the interview pages never build a frame)
 
+    # column by column, as objects: one list per code and a row number per interview (rows as dicts,
+    # and pandas inferring its string type then converted back to `str`/None, were half of the time
+    # at 10,000 respondents; docs/benchmarks.md)
     codes = guide.codes
-    rows: dict[str, dict[str, str | None]] = {}
-    for iid, rid, site, stype, interviewer, date in meta:
-        rows[iid] = {"respondent_id": rid, "site": site, "site_type": stype, "interviewer": interviewer,
-                     "interview_date": date.isoformat() if date else None}
-    known = set(codes)
+    at = {m[0]: i for i, m in enumerate(meta)}  # interview id -> row
+    cols: dict[str, list] = {c: [None] * len(meta) for c in codes}
+    for name, pos in (("respondent_id", 1), ("site", 2), ("site_type", 3), ("interviewer", 4)):
+        if name in cols:
+            cols[name] = [m[pos] for m in meta]
+    if "interview_date" in cols:
+        cols["interview_date"] = [m[5].isoformat() if m[5] else None for m in meta]
     for iid, code, value in answers:
-        r = rows.get(iid)
-        if r is not None and code in known:
-            r[code] = value
-    df = pd.DataFrame.from_records(list(rows.values()), columns=codes)
-    df = df.astype(object).where(df.notna(), None)
+        i = at.get(iid)
+        col = cols.get(code) if i is not None else None
+        if col is not None:
+            col[i] = value
+    df = pd.DataFrame(cols, columns=codes, dtype=object)
     return df.sort_values("respondent_id", kind="stable").reset_index(drop=True)
 
 
