@@ -414,7 +414,9 @@ def source_status(wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | Non
         sub = journal[journal["kilde"] == src] if journal is not None and "kilde" in journal.columns else None
         by_kilde[k] = _rows_by(sub, "respondent_id")
     consent = consent_by_respondent(wide_df)
-    users = wide_df.to_dict("records") if "respondent_id" in wide_df.columns else []
+    # the three columns read below only: every column of 10,000 users as dicts took 0.44 s
+    users = (wide_df[[c for c in ("respondent_id", "site", "site_type") if c in wide_df.columns]].to_dict("records")
+             if "respondent_id" in wide_df.columns else [])
 
     def order(site_type: str | None, site: str | None) -> tuple:
         return (SITE_TYPES.index(site_type) if site_type in SITE_TYPES else len(SITE_TYPES),
