@@ -45,10 +45,10 @@ def _answer(status: int) -> Response:
 
 def apply(payload: dict, token: str | None) -> int:
     """Store a closing page's changes (`survey.interview.save_closing_changes`); the HTTP status."""
-    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
-    from survey import interview as svc  # reason: start-up time: serve.py imports this module before the server listens
-    from survey.db import get_engine  # reason: start-up time: serve.py imports this module before the server listens
-    from survey.guide import load_guide  # reason: start-up time: serve.py imports this module before the server listens
+    from survey import auth  # reason: start-up (see the module's imports)
+    from survey import interview as svc  # reason: start-up (see the module's imports)
+    from survey.db import get_engine  # reason: start-up (see the module's imports)
+    from survey.guide import load_guide  # reason: start-up (see the module's imports)
 
     engine = get_engine()
     p = auth.principal_for_request(engine, token)
@@ -67,7 +67,7 @@ def apply(payload: dict, token: str | None) -> int:
 
 
 async def autosave_route(request: Request) -> Response:
-    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
+    from survey import auth  # reason: start-up (see the module's imports)
 
     if not same_origin(request):
         return _answer(403)

@@ -76,21 +76,21 @@ def _refused(status: int = 403) -> Response:
 
 
 def _redeem(ticket: str) -> str | None:
-    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
-    from survey.db import get_engine  # reason: start-up time: serve.py imports this module before the server listens
+    from survey import auth  # reason: start-up (see the module's imports)
+    from survey.db import get_engine  # reason: start-up (see the module's imports)
 
     return auth.redeem_browser_ticket(get_engine(), ticket)
 
 
 def _end(token: str) -> None:
-    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
-    from survey.db import get_engine  # reason: start-up time: serve.py imports this module before the server listens
+    from survey import auth  # reason: start-up (see the module's imports)
+    from survey.db import get_engine  # reason: start-up (see the module's imports)
 
     auth.end_browser_session(get_engine(), token=token)
 
 
 def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
-    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
+    from survey import auth  # reason: start-up (see the module's imports)
 
     response.set_cookie(auth.SESSION_COOKIE, token, max_age=auth.SESSION_MAX_HOURS * 3600, path="/",
                         secure=secure, httponly=True, samesite="strict")
@@ -121,7 +121,7 @@ async def session_route(request: Request) -> Response:
 
 async def logout_route(request: Request) -> Response:
     """Revoke the cookie's session and delete the cookie."""
-    from survey import auth  # reason: start-up time: serve.py imports this module before the server listens
+    from survey import auth  # reason: start-up (see the module's imports)
 
     if not same_origin(request):
         return _refused()
