@@ -28,7 +28,8 @@ import os
 import threading
 import time
 
-__all__ = ["first_page_drawn", "lifespan", "start_warmup", "warm"]
+__all__ = ["FIRST_PAGE", "FIRST_PAGE_MODULES", "first_page_drawn", "import_first_page", "lifespan", "start_warmup",
+           "warm"]
 
 log = logging.getLogger(__name__)
 #: how long the thread waits for the runtime (the caches need it) before it gives up
