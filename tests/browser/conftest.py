@@ -141,6 +141,12 @@ def item(page, iid: str, code: str):
     return page.locator(f".st-key-v_{iid}_{code}")
 
 
+def idle(page, timeout: float = 30000) -> None:
+    """Wait until the app's script run is over: a click during a rerun can be lost (a loaded machine)."""
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
+                           "?.dataset.testScriptState === 'notRunning'", timeout=timeout)
+
+
 def choose(page, label, option: str, by: str, size, area: str = "stMain") -> None:
     """Pick `option` in the selectbox `label` of `area` (stMain or stSidebar), checked to be on screen
     at `size`: a click on it and on the option ("mouse"), or focus, typing the option's first

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from coding import service
 from coding import transcripts as tr
 from survey.db import session_scope
-from tests.browser.conftest import choose, shot
+from tests.browser.conftest import choose, idle, shot
 from tests.coding.test_guide_links import TRANSCRIPT
 
 
@@ -106,7 +106,9 @@ def pick(page, label: str, option: str, by: str, size) -> None:
 
 
 def press(page, button, by: str) -> None:
-    """A button by a click ("mouse") or by focus and Enter ("keyboard")."""
+    """A button by a click ("mouse") or by focus and Enter ("keyboard"), once the rerun that the last
+    choice started is over (the choice then is the app's, not only the box's)."""
+    idle(page)
     button.scroll_into_view_if_needed()
     if by == "mouse":
         button.click()
