@@ -52,6 +52,10 @@ overlaps gets each of the selection's codes. A selection that is not exactly one
 ``creatingUser`` (else the selection's, else the importer); its time its ``creationDateTime``; its
 memo the text of the ``Note`` its ``NoteRef`` names (and of the selection's own ``NoteRef``s),
 several joined by a blank line. Our export's program user («Brugerblik (eksport)») means no coder.
+A ``Coding`` of the source itself (``TextSource/Coding``: NVivo's and ATLAS.ti's coding of a whole
+document) gives its code to every segment of the transcript, and the result counts those sources
+apart from the selections. A memo on a whole source (``TextSource/NoteRef``) has no place in the
+study (memos belong to a segment's coding): it is counted and reported, not imported.
 
 Codes go through the one codebook import (`coding.codebook.import_entries`, merged: no code of the
 study is deleted or renamed by a new one): a code keeps its key when its GUID is our export's GUID
@@ -136,6 +140,7 @@ class _Selection:
     when: Optional[str]
     notes: list[str]      # note GUIDs of the selection itself
     codings: list[tuple[str, Optional[str], Optional[str], list[str], int]]  # code GUID, user, when, notes, line
+    whole: bool = False   # the source's own codings (REFI: ``TextSource/Coding``): the whole text
 
 
 @dataclass
@@ -148,6 +153,7 @@ class _Source:
     user: Optional[str]
     when: Optional[str]
     selections: list[_Selection] = field(default_factory=list)
+    notes: int = 0        # memos on the whole source (not imported: counted)
 
 
 @dataclass
@@ -174,6 +180,8 @@ class QdpxImportResult:
     widened: int = 0
     not_placed: int = 0
     memos: int = 0
+    whole_sources: int = 0                                  # sources coded as a whole: every segment coded
+    source_notes: int = 0                                   # memos on a whole source: not imported
     skipped: list[int] = field(default_factory=list)        # text sources of no respondent (their numbers)
     outside: list[int] = field(default_factory=list)        # text sources whose text is outside the archive
     own: int = 0                                            # our export's «fritekstsvar»/«citater» sources
@@ -195,6 +203,12 @@ class QdpxImportResult:
                f"Kodede markeringer: {self.selections}, som {self.codings} "
                f"kodning{'er' if self.codings != 1 else ''} af segmenter"
                + (f"; {self.memos} med memo" if self.memos else "") + "."]
+        if self.whole_sources:
+            out.append(f"{self.whole_sources} tekstkilde(r) var kodet som helhed; koderne er givet til alle "
+                       "kildens segmenter.")
+        if self.source_notes:
+            out.append(f"{self.source_notes} memo(er) til en hel tekstkilde er ikke importeret (memoer hører her til "
+                       "en kodning af et segment).")
         if self.widened:
             out.append(f"{self.widened} markering(er) dækkede ikke præcis ét segment og er udvidet til hele segmenter.")
         if self.not_placed:
@@ -354,23 +368,17 @@ def read_project(data: Union[bytes, str, os.PathLike], existing_keys: Optional[d
                 if text is not None and not (0 <= a <= b <= len(text)):
                     raise _refuse(f"{where.capitalize()} ligger uden for kildens tekst (tilladt: 0 til {len(text)} "
                                   "tegn, start før slut).")
-                codings = []
-                for c in sel.findall(_q("Coding")):
-                    ref = c.find(_q("CodeRef"))
-                    target = (ref.get("targetGUID") or "").lower() if ref is not None else ""
-                    if target not in code_keys:
-                        raise _refuse(f"Kodning i {where} (linje {c.sourceline}) henviser til en kode, der ikke "
-                                      "findes i projektets kodebog.")
-                    codings.append((target, (c.get("creatingUser") or "").lower() or None, c.get("creationDateTime"),
-                                    [(r.get("targetGUID") or "").lower() for r in c.findall(_q("NoteRef"))],
-                                    c.sourceline))
-                sel_notes = [(r.get("targetGUID") or "").lower() for r in sel.findall(_q("NoteRef"))]
-                for g in sel_notes + [n for cd in codings for n in cd[3]]:
-                    if g not in notes:
-                        raise _refuse(f"{where.capitalize()} henviser til et memo (NoteRef), der ikke findes i "
-                                      "projektet.")
+                codings = _codings(sel, where, code_keys)
+                sel_notes = _note_refs(sel, where, notes, codings)
                 src.selections.append(_Selection(k, sel.sourceline, a, b, (sel.get("creatingUser") or "").lower()
                                                  or None, sel.get("creationDateTime"), sel_notes, codings))
+            where = f"tekstkilde nr. {number} (linje {el.sourceline})"
+            whole = _codings(el, where, code_keys)  # codes given to the whole source
+            source_notes = _note_refs(el, where, notes, whole)
+            if whole:
+                src.selections.append(_Selection(0, el.sourceline, 0, len(text or ""), src.user, src.when, [], whole,
+                                                 whole=True))
+            src.notes = len(source_notes)
             sources.append(src)
         cases = []
         cases_el = root.find(_q("Cases"))
@@ -383,6 +391,32 @@ def read_project(data: Union[bytes, str, os.PathLike], existing_keys: Optional[d
                 values.append(((ref.get("targetGUID") or "").lower() if ref is not None else "", value))
             cases.append((i, c.sourceline, " ".join((c.get("name") or "").split()), refs, values))
     return RefiProject(codes, code_keys, users, notes, sources, cases, variables, other, outside)
+
+
+def _codings(parent, where: str, code_keys: dict[str, str]) -> list[tuple[str, Optional[str], Optional[str],
+                                                                          list[str], int]]:
+    """The ``Coding`` children of a selection or a whole source: (code GUID, user, time, note GUIDs,
+    line); a code the project's codebook does not have refuses the import."""
+    out = []
+    for c in parent.findall(_q("Coding")):
+        ref = c.find(_q("CodeRef"))
+        target = (ref.get("targetGUID") or "").lower() if ref is not None else ""
+        if target not in code_keys:
+            raise _refuse(f"Kodning i {where} (linje {c.sourceline}) henviser til en kode, der ikke findes i "
+                          "projektets kodebog.")
+        out.append((target, (c.get("creatingUser") or "").lower() or None, c.get("creationDateTime"),
+                    [(r.get("targetGUID") or "").lower() for r in c.findall(_q("NoteRef"))], c.sourceline))
+    return out
+
+
+def _note_refs(parent, where: str, notes: dict[str, str], codings: list) -> list[str]:
+    """The ``NoteRef`` children of a selection or a source (their note GUIDs); a note the project
+    does not have, there or on one of `codings`, refuses the import."""
+    own = [(r.get("targetGUID") or "").lower() for r in parent.findall(_q("NoteRef"))]
+    for g in own + [n for cd in codings for n in cd[3]]:
+        if g not in notes:
+            raise _refuse(f"{where[0].upper()}{where[1:]} henviser til et memo (NoteRef), der ikke findes i projektet.")
+    return own
 
 
 # ---------------------------------------------------------------- offsets through the normalisation
@@ -557,6 +591,7 @@ def import_qdpx(engine: Engine, guide: Guide, data: Union[bytes, str, os.PathLik
     matcher = gl.matcher_for(guide)  # spaCy's tables load before the write transaction
     result = QdpxImportResult(cb.ImportResult(), skipped=skipped, outside=list(project.outside), own=own,
                               other_sources=project.other_sources)
+    result.source_notes = sum(src.notes for src in project.sources if owner.get(src.guid) and src.text is not None)
     with session_scope(engine) as s:
         entries, result.codes_renamed = _distinct_names(project.codes)
         try:
@@ -621,12 +656,15 @@ def _import_source(s: Session, src: _Source, rid: str, project: RefiProject, cod
                 if segs[i].end > a:
                     hit.append(segs[i])
                 i += 1
-        result.selections += 1
-        if not hit:
-            result.not_placed += 1
-            continue
-        if len(hit) != 1 or (hit[0].start, hit[0].end) != (a, b):
-            result.widened += 1
+        if sel.whole:  # the source coded as a whole: every segment with text, counted apart
+            result.whole_sources += bool(hit)
+        else:
+            result.selections += 1
+            if not hit:
+                result.not_placed += 1
+                continue
+            if len(hit) != 1 or (hit[0].start, hit[0].end) != (a, b):
+                result.widened += 1
         for code_guid, user, when, note_refs, _ in sel.codings:
             key = project.code_keys[code_guid]
             uid = user or sel.user

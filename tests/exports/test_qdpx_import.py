@@ -283,6 +283,41 @@ def test_qualcoder_inline_text_atlas_internal_guid_names_and_what_is_skipped(fre
     assert "Litteratur" not in text and "passwd" not in text
 
 
+def test_a_source_coded_as_a_whole_codes_every_segment_and_its_memo_is_reported(fresh, guide):
+    """REFI's ``TextSource/Coding`` (NVivo's, ATLAS.ti's coding of a whole document) is not dropped:
+    every segment of the transcript gets the code, with its coder and time; a memo on the whole source
+    has no place in the study and is reported, not imported."""
+    body = f"""<Users><User guid="{U1}" name="Anna Koder"/></Users>{CODEBOOK}
+<Sources><TextSource guid="{S1}" name="AMA-01 – samtale" plainTextPath="internal://{S1}.txt">
+  {_sel(1, NVIVO_TEXT, "herned", [C_SUB])}
+  <Coding guid="{_guid(300)}" creatingUser="{U1}" creationDateTime="2026-10-05T09:00:00Z"><CodeRef targetGUID="{C_OTHER}"/></Coding>
+  <NoteRef targetGUID="{N1}"/>
+</TextSource></Sources>
+<Notes><Note guid="{N1}" name="Om kilden"><PlainTextContent>{SECRET} var til stede.</PlainTextContent></Note></Notes>"""
+    r = QI.import_qdpx(fresh, guide, _project(body, {f"sources/{S1}.txt": NVIVO_TEXT}), who="Mette")
+    segs = _segments(fresh, "AMA-01")
+    assert [(t, sorted(c)) for t, c, *_ in segs] == [("Hvordan går dagen?", ["Ensomhed"]),
+                                                    ("Jeg står op klokken syv.", ["Ensomhed"]),
+                                                    ("Så går jeg herned.", ["Ensomhed", "Rytme"])]
+    assert {w for _, _, coders, _ in segs for w in coders} == {"Anna Koder"}
+    assert (r.selections, r.codings, r.widened, r.whole_sources, r.source_notes) == (1, 4, 1, 1, 1)
+    text = "\n".join(r.lines())
+    assert "1 tekstkilde(r) var kodet som helhed" in text and "1 memo(er) til en hel tekstkilde er ikke importeret" in text
+    assert SECRET not in text
+    with session_scope(fresh) as s:  # the memo on the source went nowhere
+        assert not s.execute(select(tr.SegmentCode).where(tr.SegmentCode.memo.is_not(None))).first()
+
+
+def test_a_whole_source_coding_of_an_unknown_code_is_refused(fresh, guide):
+    body = f"""{CODEBOOK}<Sources><TextSource guid="{S1}" name="AMA-01" plainTextPath="internal://{S1}.txt">
+  <Coding guid="{_guid(300)}"><CodeRef targetGUID="{_guid(999)}"/></Coding></TextSource></Sources>"""
+    before = _counts(fresh)
+    with pytest.raises(QI.QdpxImportError) as e:
+        QI.import_qdpx(fresh, guide, _project(body, {f"sources/{S1}.txt": NVIVO_TEXT}), who="Mette")
+    assert re.search(r"Kodning i tekstkilde nr\. 1 \(linje \d+\) \(linje \d+\) henviser til en kode", str(e.value))
+    assert "Intet er importeret" in str(e.value) and _counts(fresh) == before
+
+
 def test_one_name_under_two_parents_gets_its_parents_name(fresh, guide):
     """NVivo allows «Andet» under two themes; the codebook's names are unique."""
     book = f"""<CodeBook><Codes>
