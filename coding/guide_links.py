@@ -373,11 +373,21 @@ def question_turns(s: Session, transcript_id: int) -> list[TurnLink]:
     return [TurnLink(views[g.id], g.question, g.question_by) for g in turns]
 
 
-def _linked_segments(s: Session) -> dict[int, list[Segment]]:
-    """Every transcript of a respondent who may be used (consent), its segments in order."""
-    rows = s.execute(select(Segment).join(Transcript, Transcript.id == Segment.transcript_id)
+#: what finding the questions needs of a segment (`segment_questions`, `interviewer_label`)
+_QUESTION_COLUMNS = (Segment.id, Segment.transcript_id, Segment.idx, Segment.speaker, Segment.label, Segment.text,
+                     Segment.question)
+
+
+def _linked_segments(s: Session, *, rows_only: bool = False) -> dict[int, list[Segment]]:
+    """Every transcript of a respondent who may be used (consent), its segments in order. With
+    `rows_only` plain rows of `_QUESTION_COLUMNS` instead of `Segment` objects: for counting, ~4×
+    faster (the Transskriptioner page counts on every rerun)."""
+    rows = s.execute((select(*_QUESTION_COLUMNS) if rows_only else select(Segment))
+                     .join(Transcript, Transcript.id == Segment.transcript_id)
                      .join(Interview, Interview.id == Transcript.interview_id)
-                     .where(exportable(Interview)).order_by(Segment.transcript_id, Segment.idx)).scalars()
+                     .where(exportable(Interview)).order_by(Segment.transcript_id, Segment.idx))
+    if not rows_only:
+        rows = rows.scalars()
     by_t: dict[int, list[Segment]] = defaultdict(list)
     for g in rows:
         by_t[g.transcript_id].append(g)
@@ -423,7 +433,7 @@ def question_counts(s: Session) -> dict[str, tuple[int, int]]:
     """question code → (respondent segments under it, transcripts it was asked in)."""
     segs_n: dict[str, int] = defaultdict(int)
     trans: dict[str, set[int]] = defaultdict(set)
-    for t_id, segs in _linked_segments(s).items():
+    for t_id, segs in _linked_segments(s, rows_only=True).items():
         turns = {g.id for g in _interviewer_turns(segs)}
         q = segment_questions(segs)
         for g in segs:

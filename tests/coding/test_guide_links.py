@@ -198,6 +198,11 @@ def test_numbered_speakers_the_interviewer_is_the_one_who_asks(engine, guide, st
     assert [(t.segment.label, t.question) for t in turns] == [("S00", "rytme"), ("S00", "sjovt")]
     q = service.segment_questions(engine, info.id)
     assert [q[g.id] for g in service.segments_for(engine, info.id)] == ["rytme", "rytme", "sjovt", "sjovt"]
+    before = service.question_counts(engine)  # counted from plain rows: the interviewer found the same way
+    service.delete_transcript(engine, info.id, "Ida")
+    after = service.question_counts(engine)
+    assert (before["rytme"][0] - after["rytme"][0], before["sjovt"][0] - after["sjovt"][0]) == (1, 1)
+    assert (before["rytme"][1] - after["rytme"][1], before["sjovt"][1] - after["sjovt"][1]) == (1, 1)
 
 
 def test_a_respondent_who_asks_many_questions_in_one_turn_is_not_taken_for_the_interviewer(engine, guide, study):
