@@ -142,7 +142,8 @@ Precision rules (Danish capitalises proper nouns, not nouns)
   "Omar al-Hassan", "Jan van der Berg": ``PARTICLES``), or any capitalised word that is not a
   pronoun/function word, town or site ("Kim Jensen", "fru Ali Khan"). Initials right before a
   name are included ("H.C. Andersen"), and so is an unknown capitalised word right before a
-  surname ("Siriporn Jensen").
+  surname ("Siriporn Jensen"), also a surname the lists know as a first name too ("Xamse
+  Warsame", "Benjamas Mohamed": Warsame, Öztürk, Hussein, Mohamed are both).
 * Mid-sentence, an unknown capitalised word is a name after hr./fru/frk./dr. or a naming verb
   ("jeg hedder Mohammed"), right after a family or staff word ("min kone Siriporn"), or when it
   ends in -gaard or consonant + -sen ("Gregersen"; not the definite nouns "Undersøgelsen",
@@ -1157,8 +1158,10 @@ class Anonymiser:
             b = _INITIALS_BEFORE.search(text, max(0, p - 8), p)
             if b is not None:
                 start = b.start()
-            elif cls != "F" and i > 0:
-                # an unknown first name right before a surname: "Mohammed Jensen", "hos Ayse Hansen"
+            elif (cls != "F" or nh.last_rule) and i > 0:
+                # an unknown first name right before a surname: "Mohammed Jensen", "hos Ayse Hansen",
+                # also one that is a first name too ("Xamse Warsame", "Benjamas Mohamed": many
+                # surnames of immigrant backgrounds are both in the lists)
                 pm = tokens[i - 1]
                 pw = pm.group()
                 if (pm.end() == p - 1 and text[p - 1] == " " and pm.start() >= skip_to and len(pw) > 1

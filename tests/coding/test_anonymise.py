@@ -37,6 +37,11 @@ def anon():
     ("Jeg hedder Mohammed og er 34.", "Jeg hedder [navn] og er 34."),
     ("Mohammed Jensen kom i går, og jeg var hos Ayse Hansen.", "[navn] kom i går, og jeg var hos [navn]."),
     ("Hans-Peter Koch-Nielsen ringede.", "[navn] ringede."),
+    # a first name no list knows before a surname that is a first name too (found by a hostile tester:
+    # «Xamse [navn]» before)
+    ("Jeg så Xamse Warsame i går.", "Jeg så [navn] i går."),
+    ("Jeg så Xamse Öztürk og Xamse Farah.", "Jeg så [navn] og [navn]."),
+    ("Benjamas Mohamed kom for sent.", "[navn] kom for sent."),
 ])
 def test_names_are_masked_and_a_full_name_is_one_tag(anon, text, expected):
     assert anon.mask(text) == expected
