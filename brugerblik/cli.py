@@ -296,7 +296,7 @@ def cmd_kvalitetskort(args) -> int:
         args.report_data = _data(args)
         return registry.render("kvalitetskort", args.report_data.wide, _guide(args), fmt=args.format,
                                group=args.group, site_type=args.site_type, cuts=_cuts_of(args),
-                               method=args.method)
+                               method=args.method, min_n=args.min_n, publish=args.publish)
 
     return _print_report(make, args)
 

@@ -80,7 +80,8 @@ from report import tables
 from report.errors import TableError
 from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
-                                da3, hidden_rows, pct, points, population_line, probe_short, value_label)
+                                da3, hidden_rows, left_out_note, named, pct, points, population_line, probe_short,
+                                value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
                                 method_text)
 from report.registry import BY_WORDS, TITLES, regrouped_title
@@ -121,13 +122,6 @@ GRID = "#e6e6e6"
 
 def _wrap(text: str, width: int) -> str:
     return "<br>".join(textwrap.wrap(text, width)) or text
-
-
-def _names(items: Sequence[str], limit: int = 6) -> str:
-    items = list(items)
-    if len(items) <= limit:
-        return ", ".join(items)
-    return ", ".join(items[:limit]) + f" og {len(items) - limit} flere"
 
 
 def _convert(fn: Callable, *args, **kwargs):
@@ -364,8 +358,7 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
         keep = keep[~keep["suppressed"]]
         if len(small):
             where = f"{panel}: " if panel else ""
-            notes.append(f"{where}Udeladt, n under {min_n} (for få svar til offentliggørelse): "
-                         f"{_names(small['label'])}.")
+            notes.append(left_out_note(small["label"], min_n, where))
     elif keep["suppressed"].any():
         where = f"{panel}: " if panel else ""
         notes.append(f"{where}{int(keep['suppressed'].sum())} punkt(er) med n under {min_n} — kun til intern brug.")
@@ -373,9 +366,9 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
         where = f"{panel}: " if panel else ""
         if method.derived:
             notes.append(f"{where}Ingen sammenhæng kan beregnes (ingen ja/nej-svar, eller alle med samme svar eller "
-                         f"samme tilfredshed) — vises ikke: {_names(empty['label'])}.")
+                         f"samme tilfredshed) — vises ikke: {named(empty['label'])}.")
         else:
-            notes.append(f"{where}Ingen ja/nej-svar (vises ikke): {_names(empty['label'])}.")
+            notes.append(f"{where}Ingen ja/nej-svar (vises ikke): {named(empty['label'])}.")
     x = keep[xc].to_numpy(dtype=float) * fx
     y = keep["udbytte"].to_numpy(dtype=float) * 100
     segs = []
@@ -743,8 +736,8 @@ def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool,
     labels = [value_label(guide, rc, c) for c in dict.fromkeys(small[rc])]
     if publish:
         return (rows[~hidden_rows(rows[n_col], min_n)],
-                [f"Udeladt, n under {min_n} (for få svar til offentliggørelse): {_names(labels)}."])
-    return rows, [f"n under {min_n} (kun til intern brug): {_names(labels)}."]
+                [left_out_note(labels, min_n)])
+    return rows, [f"n under {min_n} (kun til intern brug): {named(labels)}."]
 
 
 def _bar_layout(fig: go.Figure, title: str, sub: str, notes: Sequence[str], *, y_title: str, x_title: str,

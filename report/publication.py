@@ -179,6 +179,20 @@ def small_n_note(min_n: int = DEFAULT_MIN_N) -> str:
     return f"Markeret med *: n under {min_n} — for få svar til at vise uden for forskergruppen."
 
 
+def named(items: Sequence[str], limit: int = 6) -> str:
+    """«a, b, c» — at most `limit` names, then «og N flere»."""
+    items = list(items)
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" og {len(items) - limit} flere"
+
+
+def left_out_note(labels: Sequence[str], min_n: int = DEFAULT_MIN_N, where: str = "") -> str:
+    """What publication left out of a figure or a quality map's table (groups or points with n under
+    `min_n`), named; `where`: the panel or group it concerns («Etniske minoriteter: »)."""
+    return f"{where}Udeladt, n under {min_n} (for få svar til offentliggørelse): {named(labels)}."
+
+
 def suppression_note(min_n: int = DEFAULT_MIN_N) -> str:
     """The note on every published sheet (and the Rapport page's info)."""
     return (f"Til offentliggørelse: tal beregnet på færre end {min_n} respondenter (0 < n < "

@@ -26,7 +26,7 @@ from report import quality_map, source_items, tables, triangulation
 from report.errors import TableError, allowed
 from report.population import (BY, NO_CUTS, SITE_TYPES, Cuts, check_by, check_group, check_site_type, keep_group,
                                population, row_column)
-from report.publication import DEFAULT_MIN_N, population_line
+from report.publication import DEFAULT_MIN_N, left_out_note, population_line, probe_short, value_label
 from survey.guide import Guide
 from survey.sources import source_status
 
@@ -206,7 +206,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
            group: str | None = None, site_type: str | None = None, probe: str | None = None, *,
            frames: Mapping[str, pd.DataFrame | None] | None = None, reasons: pd.DataFrame | None = None,
            guide_cw: Guide | None = None, cuts: Cuts | None = None,
-           method: quality_map.MapMethod = quality_map.DEFAULT_METHOD) -> str:
+           method: quality_map.MapMethod = quality_map.DEFAULT_METHOD, min_n: int = DEFAULT_MIN_N,
+           publish: bool = False) -> str:
     """Table `table_id` for the population (`group`, `site_type`, the `cuts`' filters) of the wide
     frame `df`, as CSV or Markdown text (``brugerblik table``), grouped by `cuts.by` when given.
 
@@ -216,6 +217,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     sources. Raises `TableError` (Danish message listing what is allowed) for an unknown table id,
     format, group, site type or probe. `method` reads the quality map otherwise than the report
     (crosshairs, derived importance): its columns follow method.md's (`quality_map.method_columns`).
+    The quality map's points with n under `min_n` are marked * in Markdown; with `publish` they are
+    left out (CSV and Markdown), and the Markdown names them — as the figure does (issue 13: one rule).
     """
     tid = check_table_id(table_id, sources_first=frames is not None)
     group, site_type, cuts = group or None, site_type or None, cuts or NO_CUTS
@@ -230,9 +233,15 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     g = tables.resolve_guide(guide)
     kw = {"probe": tables.check_probe(g, probe)} if tid == "fig4" else {}
     pop = population(df, group, site_type, cuts) if (group or site_type or cuts.filters) else df
-    if tid == "kvalitetskort" and not method.is_default:
-        kw["method"] = method
+    if tid == "kvalitetskort":
+        kw["min_n"] = min_n
+        if not method.is_default:
+            kw["method"] = method
     out = keep_group(compute(tid, pop, g, by=by, **kw), group)  # a no-op on rows of another grouping
+    left_out: list[str] = []
+    if tid == "kvalitetskort" and publish:
+        left_out = _left_out_of_map(out, g, min_n)
+        out = out[~out["suppressed"].astype(bool)]
     if fmt == "csv":
         extra = quality_map.method_columns(method) if tid == "kvalitetskort" else []
         return tables.to_csv(out, csv_columns(tid, by) + extra if extra else csv_columns(tid, by))
@@ -242,13 +251,27 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     if by is not None:
         title = regrouped_title(title, by)
     if tid == "kvalitetskort":
-        body, notes = quality_map.markdown_body(out, guide=g, method=method)
+        body, notes = quality_map.markdown_body(out, min_n, guide=g, method=method)
+        notes = left_out + notes
     elif tid == "4.4":
         body, notes = xt.markdown_body(out, g)
     else:
         body, notes = tables.markdown_body(tid, out, g)
     head = [f"## {title}", "", population_line(g, group, site_type, len(pop), cuts=cuts.words()), ""]
     return "\n".join(head + [body, ""] + notes) + ("\n" if notes else "")
+
+
+def _left_out_of_map(t: pd.DataFrame, guide: Guide, min_n: int) -> list[str]:
+    """The notes naming the quality map's points publication leaves out, a group's under its name."""
+    small = t[t["suppressed"].astype(bool)]
+    if not len(small):
+        return []
+    by_col = t.columns[0] if t.columns[0] != "kode" else None
+    if by_col is None:
+        return [left_out_note([probe_short(guide, c) for c in small["kode"]], min_n)]
+    return [left_out_note([probe_short(guide, c) for c in block["kode"]], min_n,
+                          f"{value_label(guide, by_col, level)}: ")
+            for level, block in small.groupby(by_col, sort=False)]
 
 
 #: how a title says its grouping: «… efter arbejdsmarkedsperspektiv»

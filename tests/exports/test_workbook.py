@@ -709,6 +709,32 @@ def test_cli_kvalitetskort_reads_the_map_by_another_method(engine, guide, wide, 
     assert "kvadrant" not in capsys.readouterr().out.splitlines()[0]
 
 
+def test_cli_kvalitetskort_publish_and_min_n_as_the_figure_does(engine, guide, wide, capsys):
+    """--publish leaves out the points with n under --min-n in CSV and Markdown (found by a tester: only
+    --out honoured them), and Markdown names them and stars the small n by the same --min-n."""
+    import csv
+    import io
+
+    url = engine.url.render_as_string(hide_password=False)
+    for group, min_n in (("etniske", 5), ("etniske", 10), ("unge_misbrugere", 10), (None, 58)):
+        want = Q.kvalitetskort(wide, guide, group, min_n=min_n)
+        kept, small = set(want.loc[~want["suppressed"], "kode"]), want.loc[want["suppressed"], "kode"].tolist()
+        assert small, "each case leaves something out"
+        argv = ["--db", url, "kvalitetskort", "--min-n", str(min_n)] + (["--group", group] if group else [])
+        assert main(argv + ["--publish"]) == 0
+        assert {r["kode"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))} == kept
+        assert main(argv) == 0  # without --publish: every point with an answer
+        assert len(list(csv.DictReader(io.StringIO(capsys.readouterr().out)))) == 12
+        assert main(argv + ["--publish", "--format", "md"]) == 0
+        md = capsys.readouterr().out
+        rows = [line for line in md.splitlines() if line.startswith("| Har ")]
+        assert len(rows) == len(kept) and not any(" * |" in r for r in rows)
+        assert f"Udeladt, n under {min_n} (for få svar til offentliggørelse): " in md
+        assert main(argv + ["--format", "md"]) == 0
+        rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| Har ")]
+        assert sum(" * |" in r for r in rows) == sum(0 < n < min_n for n in want["n"])
+
+
 def test_cli_figure_draws_the_map_by_another_method_and_refuses_it_for_other_figures(engine, tmp_path, capsys):
     url = engine.url.render_as_string(hide_password=False)
     out = tmp_path / "kort.html"
