@@ -251,9 +251,12 @@ class _Block:
 class _ChartData:
     """Buffers the chart data; written as the last sheet (refs are known before it exists)."""
 
-    def __init__(self) -> None:
+    def __init__(self, mark: str = "") -> None:
         self.row = 0
         self.cells: list[tuple[int, int, object, str]] = []  # row, col, value, style
+        if mark:  # «MED KLADDER: …» above the blocks (issue 14: every sheet says so)
+            self.cells.append((0, 0, mark, "title"))
+            self.row = 2
 
     def _ref(self, r0: int, c0: int, r1: int | None = None, c1: int | None = None) -> list:
         return [CHART_DATA, r0, c0, r0 if r1 is None else r1, c0 if c1 is None else c1]
@@ -305,7 +308,7 @@ class _Book:
         self.n_pop = n_pop
         #: what was counted (issue 14): «n = 61 afsluttede interview; 2 kladder er ikke talt med.»
         self.counted_text, self.drafts = counted_text, drafts
-        self.chart_data = _ChartData()
+        self.chart_data = _ChartData(counted_text if drafts else "")
         self.sheets: list[_Sheet] = []
         self.n_charts = 0
         self._widths: dict[tuple[str, int], float] = {}
@@ -1350,6 +1353,9 @@ def _data_sheet_header(bk: _Book, df: pd.DataFrame) -> None:
     ws.autofilter(0, 0, max(len(df), 1), len(codes) - 1)
     ws.set_landscape()
     ws.set_paper(9)
+    if bk.drafts:  # the sheet's rows are the wide format (no row above the codes): a note on A1, and in print
+        ws.write_comment(0, 0, bk.counted_text, {"visible": False, "x_scale": 2, "y_scale": 1.5})
+        ws.set_header("&L" + bk.counted_text.replace("&", "&&"))
 
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",

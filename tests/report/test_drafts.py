@@ -5,6 +5,8 @@ it, marking what it made. The demo study (61 completed) plus one interviewer's d
 from __future__ import annotations
 
 import csv
+import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -110,6 +112,27 @@ def test_workbook_says_what_it_counted_and_marks_every_sheet_with_drafts(study, 
     for name in ("Tabel 3.1", "Tabel 4.2", "Kvalitetskort"):
         cells = [str(c) for r in wb2[name].iter_rows(values_only=True) for c in r if c]
         assert any("MED KLADDER" in c for c in cells), name
+    # every sheet (a tester found Data and Diagramdata without it): Diagramdata in its first row; Data keeps
+    # the wide format (codes in row 1, to import again) and says it in a note on A1 and in print
+    assert str(next(wb2["Diagramdata"].iter_rows(values_only=True))[0]).startswith("MED KLADDER: n = 62")
+    full = openpyxl.load_workbook(with_drafts)  # not read-only: notes and print headers
+    data = full["Data"]
+    assert data["A1"].value == "respondent_id" and data["A1"].comment.text.startswith("MED KLADDER: n = 62")
+    assert "MED KLADDER: n = 62" in data.oddHeader.left.text
+    assert data.max_row == 63  # the header and the 62 interviews: no row added
+    for name in ("Data", "Diagramdata"):  # without the drafts: neither mark
+        ws = openpyxl.load_workbook(plain)[name]
+        assert ws["A1"].comment is None and not (ws.oddHeader.left.text or "")
+    # the charts still read their blocks: the mark moved every block, and every reference, two rows down
+    def refs(path):
+        with zipfile.ZipFile(path) as z:
+            xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart"))
+        return [int(m) for m in re.findall(r"Diagramdata'?!\$[A-Z]+\$(\d+)", xml)]
+
+    assert min(refs(with_drafts)) == min(refs(plain)) + 2
+    head = [list(r) for r in openpyxl.load_workbook(plain)["Diagramdata"].iter_rows(max_row=4, values_only=True)]
+    moved = [list(r) for r in wb2["Diagramdata"].iter_rows(min_row=3, max_row=6, values_only=True)]
+    assert [r[:len(h)] for r, h in zip(moved, head)][:2] == head[:2]  # the first block's title and header
 
 
 def test_a_figure_made_with_drafts_says_so_in_its_title(study, tmp_path, capsys):
