@@ -50,6 +50,8 @@ EXACT: dict[str, str] = {
     "More": "Mere",
     "Expand": "Udvid",
     "Collapse": "Fold sammen",
+    "Collapse sidebar": "Fold sidepanelet sammen",
+    "Expand sidebar": "Fold sidepanelet ud",
     "Running...": "Arbejder …",
     "Stop": "Stop",
     "Stopping...": "Stopper …",
@@ -184,6 +186,8 @@ PATTERNS: list[tuple[str, str, bool]] = [
      "Datoen ligger uden for det tilladte. Vælg en dato tidligst $1.", True),
     (r"^Date(?: and time)? set outside allowed range\. Please select a date(?: and time)? between (.+) and (.+)\.$",
      "Datoen ligger uden for det tilladte. Vælg en dato mellem $1 og $2.", True),
+    # the date field's button under a browser in another language than English («Choose date, december 2026»)
+    (r"^Choose date, (.+)$", "Vælg dato, $1", False),
     # react-aria's date field segments and calendar (an English browser)
     (r"^day, (.+)$", "dag, $1", False),
     (r"^month, (.+)$", "måned, $1", False),

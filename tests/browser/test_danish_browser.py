@@ -38,6 +38,7 @@ ENGLISH = [
     "day,", "month,", "year,", "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
     "January", "February", "March", "April", "May", "June", "July", "October",
     # select boxes, multiselects, inputs
+    "Collapse sidebar", "Expand sidebar", "sidebar",
     "Choose an option", "Choose options", "No results", "No options", "options available", "Press Enter",
     "Clear all", "Clear value", "Show password", "Hide password", "Increment", "Decrement",
     # data tables and figures
@@ -134,6 +135,27 @@ def test_every_page_is_danish(demo_store, server, browser):
     assert page.locator('[data-testid="stMainMenu"]').count() == 0
     assert page.locator('[data-testid="stAppDeployButton"]:visible').count() == 0
     assert "Gå til hovedindholdet" in page.evaluate("() => document.body.innerText")  # the skip link, Danish
+
+    # labels a screen reader says though nothing shows them (found by a tester): the interview page's sidebar
+    # button («Collapse sidebar», drawn when the pointer is over the sidebar), and under a Danish browser the
+    # open calendar's «Choose date, december 2026»
+    labels_js = "() => [...document.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label'))"
+    da = browser.new_page(viewport=VIEWPORT, locale="da-DK")
+    da.goto(base + f"/interview?iv={ids['AMA-01']}")
+    settled(da)
+    da.locator('[data-testid="stSidebar"]').hover()
+    da.locator('[data-testid="stSidebarCollapseButton"] button').wait_for(state="attached")
+    da.wait_for_timeout(300)
+    labels = da.evaluate(labels_js)
+    assert "Fold sidepanelet sammen" in labels and not english_in("\n".join(labels)), english_in("\n".join(labels))
+    da.goto(base + "/")
+    settled(da)
+    da.locator('[data-testid="stDateInputCalendarButton"]').first.click()
+    da.locator('[data-testid="stDateInputCalendar"]').wait_for()
+    da.wait_for_timeout(500)
+    labels = da.evaluate(labels_js)
+    assert any(v.startswith("Vælg dato, ") for v in labels) and not english_in("\n".join(labels)), labels
+    da.close()
 
     first = PAGE_SPECS[0]
     seen = []
