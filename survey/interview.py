@@ -359,6 +359,28 @@ def missing_required(guide: Guide, ctx: Mapping[str, str | None]) -> list[Missin
     return out
 
 
+def unasked(guide: Guide, answers: Mapping[str, str | None], meta: Mapping[str, str | None]) -> list[Item]:
+    """The items with a stored answer that the skip logic no longer asks (their `relevant` is false),
+    in guide order: a follow-up answered before the question it follows was changed («Har du haft
+    lønnet arbejde?» Ja → Nej leaves «Hvad?» behind). Removing one can hide another (a follow-up's
+    follow-up): repeated until nothing more is hidden."""
+    left = {c: v for c, v in answers.items() if c in guide.items and not is_blank(v)}
+    gone: set[str] = set()
+    while True:
+        ctx = {**left, **meta}
+        hidden = [c for c in left if not visible(guide, guide.item(c), ctx)]
+        if not hidden:
+            break
+        for c in hidden:
+            gone.add(c)
+            del left[c]
+    return [guide.item(c) for c in guide.codes if c in gone]
+
+
+#: the audit note of an answer `complete` removes
+UNASKED_NOTE = "fjernet ved afslutning: spørgsmålet stilles ikke efter de andre svar (springlogik)"
+
+
 # ---------------------------------------------------------------- sites and starting
 
 @dataclass(frozen=True)
@@ -918,6 +940,7 @@ class CompleteResult:
     ok: bool
     missing: list[MissingItem] = field(default_factory=list)
     message: str = ""
+    removed: list[str] = field(default_factory=list)  # answers to questions no longer asked (`unasked`)
 
 
 def complete(engine: Engine, guide: Guide, interview_id: str, *, reason: str | None = None,
@@ -939,9 +962,14 @@ def complete(engine: Engine, guide: Guide, interview_id: str, *, reason: str | N
         if missing and not reason:
             return CompleteResult(False, missing, f"Der mangler {len(missing)} obligatoriske svar. Udfyld dem, "
                                                   "eller skriv en begrundelse for at afslutte alligevel.")
-        now = utcnow()
         old = iv.status
         w = _who_for(s, iv, who)
+        # an answer to a question the interview no longer asks is not the respondent's answer: it leaves
+        # the interview (the audit trail keeps it, as every change), as a form's skip logic clears it
+        removed = unasked(guide, store.get_answers(s, interview_id), info.meta())
+        for it in removed:
+            store.set_answer(s, guide, interview_id, it.code, None, who=w, note=UNASKED_NOTE)
+        now = utcnow()
         iv.status, iv.completed_at, iv.updated_at = "complete", now, now
         if old == "draft" or reason:
             iv.completion_note = reason
@@ -951,7 +979,11 @@ def complete(engine: Engine, guide: Guide, interview_id: str, *, reason: str | N
         s.add(AuditEntry(interview_id=interview_id, entity="interview", code="status", old_value=old,
                          new_value="complete", who=w, at=now, note=note or None))
     log.info("interview afsluttet: %s", interview_id)
-    return CompleteResult(True, missing, "Interviewet er afsluttet.")
+    text = "Interviewet er afsluttet."
+    if removed:
+        text += (f" {len(removed)} svar på spørgsmål, der ikke længere blev stillet, er fjernet (de står i "
+                 "ændringsloggen).")
+    return CompleteResult(True, missing, text, [it.code for it in removed])
 
 
 def reopen(engine: Engine, interview_id: str, *, who: str, reason: str) -> None:

@@ -214,12 +214,14 @@ def get_versions(s: Session, interview_id: str) -> dict[str, int]:
 
 
 def set_answer(s: Session, guide: Guide, interview_id: str, code: str, raw: object, *,
-               who: str | None = None, source: str = "interview") -> tuple[str | None, ValueProblem | None]:
+               who: str | None = None, source: str = "interview",
+               note: str | None = None) -> tuple[str | None, ValueProblem | None]:
     """Store one answer (blank deletes it). Returns (stored value, None) or (None, problem).
 
     A value the guide does not allow is not stored and the problem says what is allowed.
-    Every change is written to the audit trail (who, when, old and new value) — in a draft too
-    (issue 6: every change to an answer is recorded; issue 3 asked it only after completion).
+    Every change is written to the audit trail (who, when, old and new value, `note` or «kladde» in a
+    draft) — in a draft too (issue 6: every change to an answer is recorded; issue 3 asked it only
+    after completion).
     """
     if code in META_CODES:
         raise StoreError(f"{code} sættes på interviewet, ikke som svar.")
@@ -244,7 +246,7 @@ def set_answer(s: Session, guide: Guide, interview_id: str, code: str, raw: obje
         ans.value, ans.updated_at, ans.updated_by, ans.source = value, now, who, source
         ans.version = int(ans.version or 1) + 1
     s.add(AuditEntry(interview_id=interview_id, entity="answer", code=code, old_value=old, new_value=value,
-                     who=who, at=now, note=None if iv.status != "draft" else "kladde"))
+                     who=who, at=now, note=note or (None if iv.status != "draft" else "kladde")))
     iv.updated_at = now
     return value, None
 

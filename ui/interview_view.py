@@ -177,7 +177,7 @@ def banner(info: svc.InterviewInfo, g, editor: str | None) -> None:
 
 def section_view(ctx: ui_items.Ctx, sec: svc.Section, stat: svc.SectionStatus, number: int, total: int) -> None:
     g = ctx.guide
-    st.markdown(f"### {number}. {md(sec.label)}")
+    st.subheader(f"{number}. {md(sec.label)}", anchor=False)  # no link: the keyboard starts here
     vals = ctx.state.context()
     grid = svc.grid_codes(g, sec) if sec.is_probegrid else set()
     grid_drawn = False
@@ -223,7 +223,7 @@ def prev_next(navkey: str, options: list[str], current: str, labels: dict[str, s
 
 def about_view(ctx: ui_items.Ctx) -> None:
     info = ctx.state.info
-    st.markdown("### Om interviewet")
+    st.subheader("Om interviewet", anchor=False)
     c1, c2 = st.columns(2)
     if info.is_source:  # issue 7: the source's own id and the user it is about
         c1.markdown(f"**Kilde-id (pseudonym):** {md(info.respondent_id)} — {source_caption(info)}")
@@ -267,7 +267,7 @@ def about_view(ctx: ui_items.Ctx) -> None:
 
 
 def quotes_view(ctx: ui_items.Ctx) -> None:
-    st.markdown(f"### Citater ({len(ctx.state.quotes)})")
+    st.subheader(f"Citater ({len(ctx.state.quotes)})", anchor=False)
     if not ctx.state.quotes:
         st.info("Ingen citater endnu. Brug knappen «❝ Citat» ved et fritekstspørgsmål for at gemme brugerens "
                 "ord ordret.")
@@ -289,13 +289,18 @@ def quotes_view(ctx: ui_items.Ctx) -> None:
 def finish_view(ctx: ui_items.Ctx) -> None:
     g = ctx.guide
     info = ctx.state.info
-    st.markdown("### Afslut interview")
+    st.subheader("Afslut interview", anchor=False)
     msg = st.session_state.pop("_finish_msg", None)
     if msg:
         (st.success if msg[0] else st.error)(msg[1])
     consent_line(ctx)
     missing = svc.missing_required(g, ctx.state.context())
     if ctx.editable:
+        gone = svc.unasked(g, ctx.state.answers, info.meta())
+        if gone:  # a follow-up answered before its question was changed: it leaves at «Afslut»
+            st.info(f"{len(gone)} svar hører til spørgsmål, der ikke stilles efter de andre svar, og fjernes, når "
+                    "interviewet afsluttes (ændringsloggen beholder dem): "
+                    + "; ".join(f"«{md(it.label[:80])}»" for it in gone) + ".", icon=":material/info:")
         if missing:
             st.warning(f"Der mangler {len(missing)} obligatoriske svar. Klik for at gå til spørgsmålet:")
             for m in missing:
@@ -380,7 +385,11 @@ def focus_script(code: str, scroll_top: bool) -> None:
       const m = document.querySelector('[data-testid="stMain"]');
       if (m) m.scrollTo(0, 0);
       window.scrollTo(0, 0);
+      // the keyboard starts at the new section: its heading, so the next Tab is its first question
+      const h = m && m.querySelector('h1, h2, h3');
+      if (h) {{ h.setAttribute('tabindex', '-1'); h.focus({{preventScroll: true}}); }}
     }}
+    if (window.__bbGuard) window.__bbGuard.quiet();  // the page moved under the pointer (ui/clickguard.py)
   }}
   setTimeout(go, 50);
 }})();

@@ -6,7 +6,7 @@ import logging
 
 import streamlit as st
 
-from ui import danish, warmup
+from ui import clickguard, danish, warmup
 from ui.access import signed_in
 
 
@@ -21,6 +21,7 @@ def run() -> None:
 def _run() -> None:
     st.set_page_config(page_title="Brugerblik", page_icon="📋", layout="wide", initial_sidebar_state="expanded")
     danish.inject()  # Streamlit's own English (skip link, placeholders, date picker, uploader) in Danish
+    clickguard.inject()  # a second click on a navigation click's spot is not an answer
 
     try:
         principal, page = signed_in()  # «Log ind» (and a stop) until someone is signed in; the menu for the role

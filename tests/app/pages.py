@@ -45,6 +45,7 @@ def open_page(page: str, coder: str | None = "Forsker A", **params) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    """Every markdown, caption and message of the page, one per line."""
+    """Every markdown, caption, message and subheading of the page, one per line."""
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
-                     + [w.value for w in at.warning] + [s.value for s in at.success] + [i.value for i in at.info])
+                     + [w.value for w in at.warning] + [s.value for s in at.success] + [i.value for i in at.info]
+                     + [h.value for h in at.subheader])  # the interview's section headings are subheaders

@@ -64,7 +64,7 @@ def test_the_list_shows_the_sections_done_and_the_link_resumes_in_the_last_answe
     # the link: the interview page with only iv= opens «Udbytte» and puts it in the URL (a reload stays)
     at = open_page("interview", iv=iv.id)
     assert at.sidebar.radio(key=f"nav_{iv.id}").value == "udbytte" and at.query_params["afsnit"] == "udbytte"
-    assert any("3. Udbytte" in m.value for m in at.main.markdown)
+    assert any("3. Udbytte" in m.value for m in at.main.subheader)  # the section heading
     # elsewhere in the session: the radio rules; a reload (a new session with that URL) returns there
     at.sidebar.radio(key=f"nav_{iv.id}").set_value("aktivering")
     run_ok(at)

@@ -49,6 +49,7 @@ def run_ok(at: AppTest) -> AppTest:
 def texts(at: AppTest) -> str:
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
                      + [w.value for w in at.warning] + [s.value for s in at.success] + [i.value for i in at.info]
+                     + [h.value for h in at.subheader]  # the interview's section headings are subheaders
                      ).replace("\\", "")  # markdown escapes (ui.common.md) left out
 
 

@@ -215,6 +215,35 @@ def test_complete_without_missing_items_needs_no_reason(engine, guide, iv):
     assert svc.get_info(engine, iv.id).completion_note is None
 
 
+def test_answers_to_questions_no_longer_asked_leave_at_completion_and_stay_in_the_audit_trail(engine, guide, iv):
+    """Found by a tester: «Har du haft lønnet arbejde?» Ja, its follow-ups answered, then Nej — the
+    follow-ups vanished from the page but stayed in the store and the export; a grid answer changed to
+    «Ikke relevant» kept its «vigtigt». They stay while the interview is a draft (a slip can be undone,
+    nothing typed is lost) and leave when it is completed."""
+    for code, v in [("loennet_arbejde", "ja"), ("loennet_arbejde_hvad", "Lagerarbejde i 3 år"),
+                    ("arbejdsrytme", "ja"), ("arbejdsmarked", "ja"), ("arbejdsmarked_vigtigt", "ja"),
+                    ("rytme", "ja"), ("rytme_vigtigt", "nej")]:
+        assert svc.save_answer(engine, guide, iv.id, code, v).ok
+    assert svc.save_answer(engine, guide, iv.id, "loennet_arbejde", "nej").ok
+    assert svc.save_answer(engine, guide, iv.id, "arbejdsmarked", "ikke_relevant").ok
+    state = svc.load_state(engine, iv.id)
+    assert [it.code for it in svc.unasked(guide, state.answers, state.info.meta())] == [
+        "loennet_arbejde_hvad", "arbejdsrytme", "arbejdsmarked_vigtigt"]
+    assert state.answers["loennet_arbejde_hvad"] == "Lagerarbejde i 3 år"  # a draft keeps them: Ja again restores
+    res = svc.complete(engine, guide, iv.id, reason="test")
+    assert res.ok and res.removed == ["loennet_arbejde_hvad", "arbejdsrytme", "arbejdsmarked_vigtigt"]
+    assert "3 svar på spørgsmål, der ikke længere blev stillet, er fjernet" in res.message
+    assert svc.load_state(engine, iv.id).answers == {"loennet_arbejde": "nej", "arbejdsmarked": "ikke_relevant",
+                                                     "rytme": "ja", "rytme_vigtigt": "nej"}
+    gone = [(a.code, a.old_value, a.new_value, a.note) for a in svc.audit_trail(engine, iv.id)
+            if a.note == svc.UNASKED_NOTE]
+    assert gone == [("loennet_arbejde_hvad", "Lagerarbejde i 3 år", None, svc.UNASKED_NOTE),
+                    ("arbejdsrytme", "ja", None, svc.UNASKED_NOTE), ("arbejdsmarked_vigtigt", "ja", None, svc.UNASKED_NOTE)]
+    from survey.store import load_wide
+    row = load_wide(engine, guide).set_index("respondent_id").loc[iv.respondent_id]
+    assert row["loennet_arbejde_hvad"] is None and row["arbejdsmarked_vigtigt"] is None and row["rytme_vigtigt"] == "nej"
+
+
 def test_completed_interviews_are_read_only_until_reopened_then_every_change_is_audited(engine, guide, iv):
     svc.save_answer(engine, guide, iv.id, "age", "41")
     svc.complete(engine, guide, iv.id, reason="test")
