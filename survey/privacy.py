@@ -99,7 +99,8 @@ from survey.consent import (JOURNAL, PURPOSES, WITHDRAWAL_CODE, WITHDRAWAL_ENTIT
                             withdrawn_purposes)
 from survey.errors import PrivacyError, WithdrawnError
 from survey.sources import INFORMANTS, guide_for
-from survey.store import META_CODES, TOMBSTONE_ENTITY, TOMBSTONE_KEY, USER_INFORMANT, respondent_key
+from survey.store import (META_CODES, TOMBSTONE_ENTITY, TOMBSTONE_KEY, USER_INFORMANT, respondent_key,
+                          respondent_keys)
 from survey.text import text_field
 
 log = logging.getLogger(__name__)
@@ -538,7 +539,7 @@ def ids_matching_tombstones(s: Session, items: Sequence[Mapping]) -> list[str]:
     if not keys:
         return []
     rids = s.execute(select(Interview.respondent_id)).scalars()
-    return sorted(r for r in rids if respondent_key(r) in keys)
+    return sorted(r for r in rids if respondent_keys(r) & keys)
 
 
 def withdrawals_for_package(s: Session, ids: Optional[Iterable[str]] = None) -> list[dict]:

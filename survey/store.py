@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import unicodedata
 from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy import delete, func, select, true
@@ -129,17 +130,66 @@ def rename_site(s: Session, site_id: int, name: str | None = None, site_type: st
     return site
 
 
+def id_form(respondent_id: object) -> str:
+    """What makes two respondent (or source) ids the same id: the text in Unicode's compatibility
+    form (NFKC: «ＡＭＡ-02» is «AMA-02»), trimmed, in capitals — «ama-02» is «AMA-02». Ids that
+    differ only so are one person to a reader of a table; the store never holds two of them
+    (`refuse_lookalikes`) and a deleted one never comes back in another form (found by a tester)."""
+    return unicodedata.normalize("NFKC", str(respondent_id)).strip().upper()
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(b"brugerblik-sletning\x00" + text.encode("utf-8")).hexdigest()[:32]
+
+
 def respondent_key(respondent_id: str) -> str:
-    """A one-way fingerprint of a respondent (or source) id, kept in the tombstone of a deleted
-    interview so the same id is never stored again — not by re-importing an old export, not as a
-    new interview's id, not from a field package (issue 12). The id itself is a pseudonym; the
-    fingerprint lets whoever holds a list of ids recognise a deleted one, nothing more."""
-    return hashlib.sha256(b"brugerblik-sletning\x00" + str(respondent_id).encode("utf-8")).hexdigest()[:32]
+    """A one-way fingerprint of a respondent (or source) id (of its `id_form`), kept in the tombstone
+    of a deleted interview so the same id is never stored again — not by re-importing an old export,
+    not as a new interview's id, not from a field package, not in other capitals or Unicode forms
+    (issue 12). The id itself is a pseudonym; the fingerprint lets whoever holds a list of ids
+    recognise a deleted one, nothing more."""
+    return _fingerprint(id_form(respondent_id))
+
+
+def respondent_keys(respondent_id: str) -> set[str]:
+    """Every fingerprint a tombstone of this id may hold: `respondent_key`, and those written before
+    ids were compared in their `id_form` (the id as written, in NFKC, in small letters)."""
+    raw = str(respondent_id)
+    nfkc = unicodedata.normalize("NFKC", raw).strip()
+    return {respondent_key(raw), _fingerprint(raw), _fingerprint(nfkc), _fingerprint(nfkc.lower())}
+
+
+def refuse_lookalikes(s: Session, respondent_ids: Iterable[str | None], what: str = "gemmes") -> None:
+    """Raise `StoreError` when an id is another one in other capitals or Unicode forms (`id_form`):
+    one already in the store, or another in the same batch. Naming both (pseudonyms)."""
+    ids = [str(r) for r in respondent_ids if r]
+    if not ids:
+        return
+    seen: dict[str, str] = {}
+    clash: list[str] = []
+    for r in ids:
+        f = id_form(r)
+        if f in seen and seen[f] != r:
+            clash.append(f"«{r}» og «{seen[f]}»")
+        seen.setdefault(f, r)
+    forms = set(seen)
+    for r in s.execute(select(Interview.respondent_id)).scalars():
+        f = id_form(r)
+        if f in forms and seen[f] != r:
+            clash.append(f"«{seen[f]}» og «{r}» (findes)")
+    if clash:
+        raise StoreError(f"Respondent-id'er, der kun adskiller sig ved store/små bogstaver eller tegnformer, er det "
+                         f"samme id og kan ikke {what}: " + ", ".join(sorted(set(clash))[:20])
+                         + ". Ret id'et i filen. Intet er ændret.")
 
 
 def deleted_respondent_ids(s: Session, respondent_ids: Iterable[str | None]) -> set[str]:
     """Those of `respondent_ids` whose interview was deleted here (a tombstone holds their fingerprint)."""
-    keys = {respondent_key(r): str(r) for r in respondent_ids if r}
+    keys: dict[str, set[str]] = {}
+    for r in respondent_ids:
+        if r:
+            for k in respondent_keys(r):
+                keys.setdefault(k, set()).add(str(r))
     if not keys:
         return set()
     out: set[str] = set()
@@ -149,7 +199,7 @@ def deleted_respondent_ids(s: Session, respondent_ids: Iterable[str | None]) -> 
         except (ValueError, AttributeError):
             continue
         if key in keys:
-            out.add(keys[key])
+            out |= keys[key]
     return out
 
 
@@ -186,6 +236,7 @@ def create_interview(s: Session, guide: Guide, site: Site, *, respondent_id: str
     if s.execute(select(Interview.id).where(Interview.respondent_id == canon)).first():
         raise RespondentIdTaken(f"Respondent-id {canon!r} findes allerede.")
     refuse_deleted(s, [canon], "bruges")
+    refuse_lookalikes(s, [canon], "bruges")
     iv = Interview(respondent_id=canon, site_id=site.id, interviewer=interviewer or None,
                    interview_date=interview_date, guide_form_id=guide.form_id, guide_version=guide.version,
                    source=source)
@@ -354,6 +405,7 @@ def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = F
     if existing and not replace:
         raise StoreError("Findes allerede i databasen (brug --replace for at erstatte): " + ", ".join(sorted(existing)))
     refuse_deleted(s, ids, "importeres")  # issue 12: a deleted respondent never comes back from an old file
+    refuse_lookalikes(s, ids, "importeres")  # «ama-01» beside «AMA-01» would be one person twice
     if existing:  # issue 12: a respondent who withdrew consent to the interview is never rebuilt
         refuse_for_respondents(s, existing, "importeres")
     now = utcnow()

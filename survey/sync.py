@@ -1127,10 +1127,12 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
         ids = [v["id"] for v in pkg.interviews]
         central = load_versions(s, ids, history=True)
         rids = [v["respondent_id"] for v in pkg.interviews]
+        # who holds each id here, by its `store.id_form`: «ama-01» in a package is the «AMA-01» stored here
+        forms = {store.id_form(r) for r in rids}
         owner: dict[str, str] = {}
-        for chunk in _chunks(sorted(set(rids))):
-            owner.update(dict(s.execute(select(Interview.respondent_id, Interview.id)
-                                        .where(Interview.respondent_id.in_(chunk))).all()))
+        for r, iid in s.execute(select(Interview.respondent_id, Interview.id)).all():
+            if store.id_form(r) in forms:
+                owner[store.id_form(r)] = iid
         # users' own interviews first: a source (issue 7) refers to the user's interview it is about
         for v in sorted(pkg.interviews, key=lambda v: v.get("informant", "bruger") != "bruger"):
             rid, L = v["respondent_id"], v["hash"]
@@ -1175,12 +1177,13 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
                 res.deleted_id_skipped.append(rid)
                 continue
             if c is None:
-                if owner.get(rid, v["id"]) != v["id"]:
-                    why_not = privacy.block_reason(s, owner[rid], None, "bruger")
+                held = owner.get(store.id_form(rid), v["id"])
+                if held != v["id"]:
+                    why_not = privacy.block_reason(s, held, None, "bruger")
                     if why_not:  # the same id belongs here to someone who withdrew: nothing new about them
                         res.withdrawn_skipped.append((rid, why_not))
                         continue
-                    _conflict(s, res, pkg, v, load_versions(s, [owner[rid]], history=True).get(owner[rid]),
+                    _conflict(s, res, pkg, v, load_versions(s, [held], history=True).get(held),
                               "respondent_id", f"respondent-id {rid} bruges centralt af et andet interview "
                               "(to feltcomputere har givet samme nummer); giv det ene et nyt id", None)
                     continue
@@ -1188,7 +1191,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
                     _conflict(s, res, pkg, v, None, "sted", why, None)
                     continue
                 _write_interview(s, v, site, None)
-                owner[rid] = v["id"]
+                owner[store.id_form(rid)] = v["id"]
                 s.add(AuditEntry(interview_id=v["id"], entity="merge", code="*", who=who, at=now,
                                  note=f"indsat fra feltpakke {pkg.package_id} ({pkg.via})"))
                 res.inserted.append(rid)

@@ -423,6 +423,35 @@ def test_a_deleted_id_never_comes_back_from_an_old_file_a_new_interview_or_anoth
         store.create_interview(s, guide, s.get(Site, site_of[rid]), respondent_id=rid)
 
 
+def test_a_deleted_id_does_not_come_back_in_other_capitals_or_unicode_forms(study, guide, tmp_path):
+    """Found by a hostile tester: «ama-02» or «ＡＭＡ-02» (fullwidth) imported the deleted AMA-02 again, and
+    «ama-01» beside AMA-01 stored one person twice. Ids are compared in `store.id_form`."""
+    raw.export_file(study, guide, tmp_path / "old.csv", anonymised=False)
+    lines = (tmp_path / "old.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    row = {r.split(",", 1)[0]: r for r in lines[1:]}
+    deleted, kept = "AMA-02", "AMA-01"
+    privacy.delete_respondent(study, deleted, reason="Anmodning om sletning")
+    before = sync.count_rows(study)
+    for variant in ("ama-02", "ＡＭＡ-02", "Ama-02 "):
+        data = (lines[0] + variant + "," + row[deleted].split(",", 1)[1]).encode("utf-8")
+        res = wideio.import_bytes(study, guide, data)
+        assert not res.ok and any("slettet" in p.format() for p in res.problems), (variant, res.problems)
+    with Session(study) as s:
+        assert store.deleted_respondent_ids(s, ["ama-02", "ＡＭＡ-02", "AMA-03"]) == {"ama-02", "ＡＭＡ-02"}
+    # a look-alike of an id in the store, and two look-alikes in one file
+    data = (lines[0] + "ama-01," + row[kept].split(",", 1)[1]).encode("utf-8")
+    res = wideio.import_bytes(study, guide, data)
+    assert not res.ok and any("«ama-01» og «AMA-01» (findes)" in p.format() for p in res.problems), res.problems
+    data = (lines[0] + "NEW-01," + row[kept].split(",", 1)[1] + "new-01," + row[kept].split(",", 1)[1]).encode("utf-8")
+    res = wideio.import_bytes(study, guide, data)
+    assert not res.ok
+    assert sync.count_rows(study) == before
+    with session_scope(study) as s, pytest.raises(store.StoreError, match="samme id"):
+        from survey.models import Site
+
+        store.create_interview(s, guide, s.execute(select(Site)).scalars().first(), respondent_id="ama-01")
+
+
 def _sources_of(engine, rid):
     with Session(engine) as s:
         uid = s.execute(select(Interview.id).where(Interview.respondent_id == rid)).scalar_one()
