@@ -269,3 +269,23 @@ def test_every_export_and_the_backup_refuse_a_missing_folder_alike(engine, guide
     expected = (f"Mappen {missing} findes ikke; opret den først, eller vælg en anden mappe. Intet er skrevet.")
     assert errors == [expected] * len(commands)
     assert not missing.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_sqlite_store_and_its_folders_are_owner_only(tmp_path, umask_zero):
+    """Found by a hostile tester: the store itself was 0644 (0666 and folders 0777 under umask 0), though
+    every export of it is 0600. New folders are 0700, the file and its -wal/-shm 0600; an existing store
+    readable by others is made owner-only when opened."""
+    path = tmp_path / "ny" / "mappe" / "s.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as c:
+        c.execute(text("create table t (x int)"))
+        c.execute(text("insert into t values (1)"))
+        modes = {p.name: p.stat().st_mode & 0o777 for p in path.parent.iterdir()}
+    engine.dispose()
+    assert modes["s.db"] == 0o600 and modes.get("s.db-wal", 0o600) == 0o600 and modes.get("s.db-shm", 0o600) == 0o600
+    assert (path.parent.stat().st_mode & 0o777, path.parent.parent.stat().st_mode & 0o777) == (0o700, 0o700)
+    old = tmp_path / "gammel.db"
+    sqlite3.connect(old).close()
+    os.chmod(old, 0o644)
+    make_engine(f"sqlite:///{old}").dispose()
+    assert old.stat().st_mode & 0o777 == 0o600
