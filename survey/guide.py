@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -395,12 +396,15 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
             return None, None
         if len(value) > MAX_TEXT:
             return bad(f"{len(value)} tegn er for langt", f"{len(value)} characters is too long")
-        if item.is_pseudonym:
-            value = value.strip()
+        if item.is_pseudonym:  # in Unicode's compatibility form: «ＡＭＡ-02» is stored as «AMA-02»
+            value = unicodedata.normalize("NFKC", value).strip()
             if CPR_RE.search(value):
                 return bad("ligner et CPR-nummer", "looks like a CPR number")
             if len(value) > 40 or not re.fullmatch(r"[\wæøåÆØÅ.-]+", value):
                 return bad()
+        elif item.identifier != "fritekst" and CPR_RE.search(value):
+            # text that leaves the team as it is (a site's name …; free text is masked): never a CPR number
+            return bad("ligner et CPR-nummer", "looks like a CPR number")
     if item.constraint_ast is not None and not expr.evaluate(item.constraint_ast, {}, value):
         return None, ValueProblem(allowed_da, allowed_en, item.constraint_message, "")
     return value, None

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from survey.db import bulk_insert, fetch_columns
-from survey.guide import Guide, ValueProblem
+from survey.guide import CPR_RE, Guide, ValueProblem
 from survey.consent import exportable, refuse_for_respondents, refuse_if_withdrawn
 from survey.errors import RespondentIdTaken, StoreError
 from survey.models import USER_INFORMANT, Answer, AuditEntry, ConsentWithdrawal, Interview, Site, SourceStatus, utcnow
@@ -79,6 +79,8 @@ def _site_name(name: object) -> str:
         raise StoreError(f"Stedets navn er for langt ({len(n)} tegn, højst 200).")
     if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in n):
         raise StoreError("Stedets navn må ikke indeholde kontroltegn.")
+    if CPR_RE.search(n):  # a site's name leaves the team as it is (exports, tables)
+        raise StoreError("Stedets navn ligner et CPR-nummer. Skriv aldrig CPR-numre i Brugerblik.")
     return n
 
 

@@ -306,6 +306,22 @@ def test_cpr_like_respondent_id_is_refused_and_never_echoed(seeded, guide, tmp_p
     assert lines(r, "en")[0].startswith("row 2, column respondent_id: looks like a CPR number — allowed: pseudonym")
 
 
+def test_a_cpr_number_in_a_site_or_interviewer_is_refused_and_never_echoed(seeded, guide, tmp_path):
+    """Found by a hostile tester: a site named «Jens Hansen 010190-1234» was imported and printed verbatim by
+    the anonymised export (a site's name leaves the team as it is); a field package already refused it."""
+    rows = [row(respondent_id="NY-1", site="Jens Hansen 010190-1234"), row(respondent_id="NY-2", interviewer="0101901234")]
+    r = refused(seeded, guide, write_csv(tmp_path / "x.csv", rows))
+    msgs = lines(r)
+    assert [(p.row, p.column) for p in r.problems] == [(2, "site"), (3, "interviewer")]
+    assert all("ligner et CPR-nummer" in m for m in msgs) and not any("1234" in m or "Hansen" in m for m in msgs)
+
+
+def test_a_fullwidth_respondent_id_is_stored_in_its_plain_form(seeded, guide, tmp_path):
+    r = wideio.import_file(seeded, guide, write_csv(tmp_path / "x.csv", [row(respondent_id="ＮＹ-７")]))
+    assert r.ok, r.problems
+    assert "NY-7" in set(store.load_wide(seeded, guide)["respondent_id"])
+
+
 def test_missing_required_columns_name_the_column_and_row_1(seeded, guide, tmp_path):
     p = write_csv(tmp_path / "x.csv", [{"respondent_id": "NY-1", "age": "40"}])
     r = refused(seeded, guide, p)
