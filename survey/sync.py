@@ -381,8 +381,13 @@ def read_package_file(path: str | os.PathLike, passphrase: str) -> tuple[bytes, 
         raise SyncError(f"Filen findes ikke: {path}")
     if path.is_dir():
         raise SyncError(f"{path} er en mappe, ikke en pakke.")
-    passphrase = check_passphrase(passphrase)
     name = path.name
+    if not path.is_file():  # a device or a pipe (/dev/zero) is read without end: refused before anything is read
+        raise SyncError(f"{name} er ikke en almindelig fil og kan ikke være en feltpakke.")
+    if path.stat().st_size > archives.PACKAGE.max_total_bytes:
+        raise SyncError(f"{name} er for stor til at være en feltpakke (højst "
+                        f"{archives.PACKAGE.max_total_bytes // archives.MIB} MB).")
+    passphrase = check_passphrase(passphrase)
     try:
         # member count and declared sizes from the end record first (a million members or a
         # bomb is refused before pyzipper lists or inflates anything), then the AES reader

@@ -224,3 +224,21 @@ def test_duplicate_ids_are_refused_in_danish_naming_the_record(package, laptop, 
         merge(central, _forged(package, tmp_path, "taken.zip",
                                lambda d: _set(d, ["interviews", 0, "quotes", 0, "uid"], taken)))
     assert snapshot(central) == before
+
+
+def test_a_device_or_pipe_is_never_read_as_a_package(central, tmp_path):
+    """Found by a hostile tester: `merge` of a link to /dev/zero read until the kernel killed it (23 GB)."""
+    before = snapshot(central)
+    link = tmp_path / "nul.zip"
+    link.symlink_to("/dev/zero")
+    fifo = tmp_path / "rør.zip"
+    os.mkfifo(fifo)
+    for path in (link, fifo):
+        with pytest.raises(SyncError, match="ikke en almindelig fil"):
+            merge(central, path)
+    big = tmp_path / "stor.zip"
+    with open(big, "wb") as f:
+        f.truncate(81 * 1024 * 1024)  # sparse: over the package limit without writing it
+    with pytest.raises(SyncError, match="for stor"):
+        merge(central, big)
+    assert snapshot(central) == before
