@@ -116,7 +116,8 @@ _LIST_ROWS = 10  # rows listed in a warning before "…"
 #: The largest file `import_file`/`import_bytes` read (CSV or XLSX); bigger ones are refused unread.
 MAX_FILE_BYTES = 512 * archives.MIB
 _CELL_MAX_CHARS = 1_000_000  # one cell (Excel's own limit is 32,767; the guide allows 100,000)
-_XL_MAX_COLUMNS = 16_384  # Excel's last column, XFD
+_XL_MAX_COLUMNS = 16_384  # Excel's last column, XFD (a CSV row is held to it too)
+MAX_ROWS = 1_048_575  # data rows of a CSV, as in Excel (1,048,576 rows with the header): bounds time and memory
 _XL_MAX_PARTS = 100_000  # relationships, sheets, number formats or cell formats in one part
 _BATCH = 1_000  # rows written to the store at a time (inside the one transaction)
 _CACHE_MAX = 20_000  # distinct values remembered per column
@@ -210,6 +211,11 @@ def _value_problem(row: int, column: str, raw: object, vp: ValueProblem, item: I
     item_type = item.type if isinstance(item, Item) else item
     return Message("value", vp.text("da"), vp.text("en"), row=row, column=column, value=shown,
                    show_value=item_type in CLOSED_TYPES and (shown is not None or hidden), masked=hidden)
+
+
+def _da_int(n: int) -> str:
+    """A count as Danish writes it: 200.000."""
+    return f"{n:,}".replace(",", ".")
 
 
 def _file_problem(da: str, en: str, row: int | None = None, column: str | None = None,
@@ -567,6 +573,16 @@ def _read_csv(inp: _Input, guide: Guide, encoding: str | None = None) -> _Table:
             try:
                 for rec in csv.reader(f, delimiter=delimiter, strict=False):
                     n += 1
+                    if n > MAX_ROWS + 1:  # bounded before the checks: a 10 MB file of 5 million short lines
+                        raise Refused(_file_problem(
+                            f"filen har flere end {_da_int(MAX_ROWS)} datarækker (tilladt: højst {_da_int(MAX_ROWS)})",
+                            f"the file has more than {MAX_ROWS:,} data rows (allowed: at most {MAX_ROWS:,})", row=n))
+                    if len(rec) > _XL_MAX_COLUMNS:
+                        raise Refused(_file_problem(
+                            f"rækken har {_da_int(len(rec))} celler (tilladt: højst {_da_int(_XL_MAX_COLUMNS)}, som i "
+                            "Excel)",
+                            f"the row has {len(rec):,} cells (allowed: at most {_XL_MAX_COLUMNS:,}, as in Excel)",
+                            row=n))
                     yield n, rec
             except csv.Error as e:
                 raise Refused(_file_problem(f"filen kan ikke læses som CSV: {e}",

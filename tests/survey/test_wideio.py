@@ -653,3 +653,21 @@ def test_round_trip_of_numbers_that_a_float_cannot_hold(engine, guide, tmp_path,
         pd.testing.assert_frame_equal(store.load_wide(e2, guide), x)
         e2.dispose()
     assert Decimal(x.set_index("respondent_id").loc["N1", "varighed_mdr"]) == Decimal("599.99999999999999999")
+
+
+def test_a_csv_is_bounded_in_rows_and_cells_before_it_is_checked(seeded, guide, tmp_path, monkeypatch):
+    """Found by a hostile tester: a 10 MB CSV of 5 million one-letter lines took 183 s and 1.8 GB, and a
+    header of 1.15 million columns printed a message for each. Rows past `MAX_ROWS` and a row wider than
+    Excel's 16,384 columns refuse the file at once, naming the row; nothing is stored."""
+    before = _snapshot(seeded)
+    monkeypatch.setattr(wideio, "MAX_ROWS", 50)
+    head = ",".join(guide.codes)
+    p = tmp_path / "mange.csv"
+    p.write_text(head + "\n" + "a\n" * 5000, encoding="utf-8")
+    r = refused(seeded, guide, p)
+    assert lines(r) == ["række 52: filen har flere end 50 datarækker (tilladt: højst 50)"]
+    p = tmp_path / "brede.csv"
+    p.write_text(",".join(f"x{i}" for i in range(20_000)) + "\n", encoding="utf-8")
+    r = refused(seeded, guide, p)
+    assert lines(r) == ["række 1: rækken har 20.000 celler (tilladt: højst 16.384, som i Excel)"]
+    assert _snapshot(seeded) == before
