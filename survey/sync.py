@@ -487,6 +487,14 @@ class _Check:
         if choices is not None and v not in choices:
             self.fail(where, f"feltet {key!r} har den ukendte værdi {v[:40]!r}")
 
+    def no_cpr(self, obj: dict, keys: Iterable[str], where: str) -> None:
+        """Free text of a tombstone or a withdrawal (reason, who) never holds a CPR number: the CLI and
+        the app refuse one there (`survey.privacy.check_reason`), so a package must too."""
+        for key in keys:
+            v = obj.get(key) if isinstance(obj, dict) else None
+            if isinstance(v, str) and CPR_RE.search(v):
+                self.fail(where, f"feltet {key!r} ligner et CPR-nummer (aldrig CPR-numre i Brugerblik)")
+
     def uid(self, obj: dict, key: str, where: str) -> None:
         self.text(obj, key, where, max_len=36)
         v = obj.get(key) if isinstance(obj, dict) else None
@@ -712,6 +720,7 @@ def _check_privacy(c: _Check, payload: dict, version: int, interview_ids: set, s
         c.text(t, "who", where, max_len=200, null=True)
         c.time(t, "at", where)
         c.text(t, "reason", where, max_len=privacy.REASON_MAX)
+        c.no_cpr(t, ("who", "reason"), where)  # as the CLI and the app refuse it (a hostile tester forged one)
         counts = t["counts"]
         if not isinstance(counts, dict) or len(counts) > 40 or not all(
                 isinstance(k, str) and 0 < len(k) <= 40 and isinstance(n, int) and not isinstance(n, bool)
@@ -742,6 +751,7 @@ def _check_privacy(c: _Check, payload: dict, version: int, interview_ids: set, s
                 c.fail(where, "feltet 'withdrawn_on' er ikke en dato (ÅÅÅÅ-MM-DD)")
         c.text(w, "reason", where, max_len=privacy.REASON_MAX)
         c.text(w, "recorded_by", where, max_len=200, null=True)
+        c.no_cpr(w, ("reason", "recorded_by"), where)
         c.time(w, "recorded_at", where)
         if not all(isinstance(w[k], str) for k in ("uid", "interview_id", "purpose")):
             continue  # reported above

@@ -242,3 +242,27 @@ def test_a_device_or_pipe_is_never_read_as_a_package(central, tmp_path):
     with pytest.raises(SyncError, match="for stor"):
         merge(central, big)
     assert snapshot(central) == before
+
+
+def test_a_tombstone_or_withdrawal_with_a_cpr_number_is_refused(package, central, tmp_path):
+    """Found by a hostile tester: a package's tombstone with «Jens Hansen 0101901234 ringede» as its reason
+    deleted an interview and kept the CPR number unmasked, though the CLI refuses it in a reason."""
+    import uuid
+
+    def stone(d):
+        d["deleted"] = [{"uid": str(uuid.uuid4()), "interview_id": str(uuid.uuid4()), "informant": "bruger",
+                         "who": "KL", "at": "2026-12-01T10:00:00", "reason": f"Jens ringede {CPR}",
+                         "counts": {"svar": 3}}]
+
+    def withdrawal(d):
+        d["withdrawn"] = [{"uid": str(uuid.uuid4()), "interview_id": d["interviews"][0]["id"], "purpose": "interview",
+                           "withdrawn_on": "2026-12-01", "reason": "Ønsker det ikke", "recorded_by": f"KL {CPR}",
+                           "recorded_at": "2026-12-01T10:00:00"}]
+
+    before = snapshot(central)
+    for change, field in ((stone, "'reason'"), (withdrawal, "'recorded_by'")):
+        with pytest.raises(SyncError) as ei:
+            merge(central, _forged(package, tmp_path, f"{field[1:-1]}.zip", change))
+        msg = str(ei.value)
+        assert f"feltet {field} ligner et CPR-nummer" in msg and "1234" not in msg and "Jens" not in msg, msg
+    assert snapshot(central) == before
