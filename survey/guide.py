@@ -281,6 +281,8 @@ _LONG_DIGITS = re.compile(r"\d{8,}")  # a phone number, an account number, a CPR
 _LETTERS = re.compile(r"[^\W\d_]")
 _NAME_LIKE = re.compile(r"\S\s+[^\W\d_a-zæøå]")  # a capitalised word after another word: «Hans Hansen»
 _EXPONENT = re.compile(r"[+-]?[\d.,]*\d[eE][+-]?\d{1,3}")  # 1e5: a number, not a word
+_PHONE_LIKE = re.compile(r"(?:\d[\s./-]*){8,}")  # eight digits, spaced or dotted: a phone number (also an e-mail: @)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")  # a date (and time): not a phone
 
 
 def shown_value(item_type: "str | Item", raw: object) -> tuple[str | None, bool]:
@@ -314,7 +316,8 @@ def shown_value(item_type: "str | Item", raw: object) -> tuple[str | None, bool]
     if not s:
         return None, False
     numeric = item_type in ("integer", "decimal", "date")
-    if (CPR_RE.search(s) or _LONG_DIGITS.search(s) or _NAME_LIKE.search(s)
+    if (CPR_RE.search(s) or _LONG_DIGITS.search(s) or _NAME_LIKE.search(s) or "@" in s
+            or (_PHONE_LIKE.search(s) and not _ISO_DATE.fullmatch(s))  # «20 30 40 50», «+90 532 123 45 67»
             or (numeric and _LETTERS.search(s) and not _EXPONENT.fullmatch(s))):
         return None, True
     return (s if len(s) <= SHOW_MAX else s[:SHOW_MAX - 1] + "…"), False

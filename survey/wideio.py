@@ -48,8 +48,10 @@ what is allowed: ``række 3, kolonne age: værdi 200 — tilladt: heltal 16–11
 quote free text or identifiers**: the value is shown only for closed types (choices, numbers,
 dates) that the guide does not mark as identifying (column ``brugerblik_identifikator``: a date
 of birth marked ``ja`` is never shown), on one line and at most 16 characters, and hidden as
-«…skjult» when it looks like a CPR number, a phone number or a name, or has letters in a number
-or date field (`survey.guide.shown_value`); a free-text cell or a respondent id is never shown. If there is
+«…skjult» when it looks like a CPR number, a phone number (eight digits, also spaced: «20 30 40
+50»), an e-mail or a name («Hans Hansen»), or has letters in a number or date field
+(`survey.guide.shown_value`); a free-text cell or a respondent id is never shown. A single name in
+small letters in a choice cell («mette») cannot be told from a code and is shown. If there is
 any problem nothing is written. At most `_MAX_PROBLEMS` problems are listed (then a count of
 the rest).
 

@@ -671,3 +671,15 @@ def test_a_csv_is_bounded_in_rows_and_cells_before_it_is_checked(seeded, guide, 
     r = refused(seeded, guide, p)
     assert lines(r) == ["række 1: rækken har 20.000 celler (tilladt: højst 16.384, som i Excel)"]
     assert _snapshot(seeded) == before
+
+
+def test_a_phone_number_or_an_e_mail_in_a_closed_cell_is_never_shown(seeded, guide, tmp_path):
+    """Found by a hostile tester: «værdi 20 30 40 50 — tilladt: kvinde, mand» — a phone number with
+    spaces (and an e-mail) was quoted, though a refusal never quotes what identifies someone."""
+    rows = [row(respondent_id="NY-1", gender="20 30 40 50"), row(respondent_id="NY-2", gender="jens@x.dk"),
+            row(respondent_id="NY-3", age="+90 532 123 45 67"), row(respondent_id="NY-4", gender="kvinder")]
+    msgs = lines(refused(seeded, guide, write_csv(tmp_path / "x.csv", rows)))
+    assert msgs[:3] == ["række 2, kolonne gender: værdi «…skjult» — tilladt: kvinde, mand",
+                        "række 3, kolonne gender: værdi «…skjult» — tilladt: kvinde, mand",
+                        "række 4, kolonne age: værdi «…skjult» — tilladt: heltal 16–110"]
+    assert msgs[3] == "række 5, kolonne gender: værdi kvinder — tilladt: kvinde, mand"  # a typo is still shown
