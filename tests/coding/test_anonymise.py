@@ -107,6 +107,22 @@ def test_phone_numbers_in_several_formats(anon, phone):
     assert anon.mask(f"Ring til mig på {phone} efter kl. 16.") == "Ring til mig på [telefon] efter kl. 16."
 
 
+@pytest.mark.parametrize("text, expected", [
+    # found by a tester: written so, they were left in every export
+    ("Mit cpr er 120385 - 1234.", "Mit cpr er [cpr]."), ("cpr 120385/1234", "cpr [cpr]"),
+    ("CPR 12 03 85 1234", "CPR [cpr]"), ("Cpr.nr.120385-1234", "Cpr.nr.[cpr]"),
+    ("ring tlf.22334455", "ring tlf.[telefon]"), ("Nr.22334455 virker", "Nr.[telefon] virker"),
+    ("ring 2233 44 55 i dag", "ring [telefon] i dag"), ("ring 22 33 4455 i dag", "ring [telefon] i dag"),
+    ("min bror +90 532 123 45 67", "min bror [telefon]"), ("svensk +46 70 123 45 67", "svensk [telefon]"),
+    ("(+45) 22 33 44 55 er mit", "[telefon] er mit"), ("skriv ahmad[at]gmail.com", "skriv [adresse]"),
+    # … and what stays
+    ("i 2019 boede jeg der", "i 2019 boede jeg der"), ("det kostede 1.234 kr", "det kostede 1.234 kr"),
+    ("fra 1998-2003", "fra 1998-2003"), ("Bus nr. 5A kører kl. 16.30", "Bus nr. 5A kører kl. 16.30"),
+])
+def test_cpr_phone_and_e_mail_as_people_write_them(anon, text, expected):
+    assert anon.mask(text) == expected
+
+
 def test_phone_number_at_the_start_and_end_of_a_line(anon):
     assert anon.mask("22334455") == "[telefon]"
     assert anon.mask("Tlf. 87 65 43 21") == "Tlf. [telefon]"
