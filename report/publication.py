@@ -332,6 +332,22 @@ def drafts_line(n: int, n_drafts: int, drafts: bool) -> str:
     return f"n = {n} afsluttede interview."
 
 
+def starred(body: str, hide: Sequence[bool]) -> str | None:
+    """A Markdown table (`md_table`'s) with «*» after the first cell of each row in `hide` — the rows
+    publication hides (`row_n`, `hidden_rows`) — or None when `body` is not one table of exactly
+    those rows (a table drawn otherwise marks its rows itself)."""
+    lines = body.split("\n")
+    if len(lines) != len(hide) + 2 or not all(ln.startswith("| ") and ln.endswith(" |")
+                                              for ln in (lines[0], *lines[2:])) or not lines[1].startswith("|-"):
+        return None
+    cells = [[c.strip() for c in ln[2:-2].split(" | ")] for ln in (lines[0], *lines[2:])]
+    if len({len(r) for r in cells}) != 1:
+        return None
+    right = [c.endswith(":") for c in lines[1].strip("|").split("|")]
+    rows = [[f"{r[0]} *" if h else r[0], *r[1:]] for r, h in zip(cells[1:], hide)]
+    return md_table(cells[0], rows, right)
+
+
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[bool]) -> str:
     """A Markdown table; `right` marks the right-aligned (number) columns."""
     cells = [[str(c) for c in r] for r in rows]

@@ -26,7 +26,8 @@ from report import quality_map, source_items, tables, triangulation
 from report.errors import TableError, allowed
 from report.population import (BY, NO_CUTS, SITE_TYPES, Cuts, check_by, check_group, check_site_type, keep_group,
                                population, row_column)
-from report.publication import DEFAULT_MIN_N, left_out_note, population_line, probe_short, value_label
+from report.publication import (DEFAULT_MIN_N, hidden_rows, left_out_note, population_line, probe_short, row_n,
+                                small_n_note, starred, value_label)
 from survey.guide import Guide
 from survey.sources import source_status
 
@@ -257,8 +258,25 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
         body, notes = xt.markdown_body(out, g)
     else:
         body, notes = tables.markdown_body(tid, out, g)
+    body, notes = _mark_small(tid, out, body, notes, len(pop))
     head = [f"## {title}", "", population_line(g, group, site_type, len(pop), cuts=cuts.words()), ""]
     return "\n".join(head + [body, ""] + notes) + ("\n" if notes else "")
+
+
+def _mark_small(tid: str, out: pd.DataFrame, body: str, notes: list[str], pop_n: int) -> tuple[str, list[str]]:
+    """A Markdown table that does not mark its small rows itself gets them marked «*» here — the rows the
+    workbook and the Rapport page hide (`report.publication.row_n`: one rule), or, drawn otherwise, a
+    note counting them (a tester found «table 3.1 --sted Amadeus» with n = 4 unmarked)."""
+    if small_n_note(DEFAULT_MIN_N) in notes:
+        return body, notes
+    hide = hidden_rows(row_n(tid, out, pop_n))
+    if not hide.any():
+        return body, notes
+    marked = starred(body, hide)
+    if marked is not None:
+        return marked, [*notes, small_n_note(DEFAULT_MIN_N)]
+    return body, [*notes, f"{int(hide.sum())} række(r) har n under {DEFAULT_MIN_N} — for få svar til at vise uden "
+                          "for forskergruppen."]
 
 
 def _left_out_of_map(t: pd.DataFrame, guide: Guide, min_n: int) -> list[str]:

@@ -326,3 +326,20 @@ def test_section_4_4_typology_the_bilag_b_question_and_the_guides_introduction(d
     assert t.loc["i_alt", "n"] == len(typed)
     rc, out, _ = _cli(capsys, "--db", url, "table", "4.4")
     assert rc == 0 and "| Overladt til sig selv" in out and "«I alt» tæller hver respondent én gang" in out
+
+
+def test_a_small_population_marks_the_rows_the_workbook_hides_in_every_markdown_table(g):
+    """Found by a tester: «table 3.1 --sted Amadeus» (n = 3 here) and «table 4.1» for it showed no «*»,
+    though the workbook and the Rapport page hide those rows. The mark follows `row_n` (one rule)."""
+    from report.publication import hidden_rows, row_n
+
+    df = frame()
+    for tid in ("3.1", "4.1", "4.2"):
+        md = registry.render(tid, df, g, "md", cuts=Cuts(site="Amadeus"))
+        pop = population(df, None, None, Cuts(site="Amadeus"))
+        want = hidden_rows(row_n(tid, registry.compute(tid, pop, g), len(pop)))
+        rows = [line for line in md.split("\n\n")[2].splitlines()[2:]]
+        assert [line.split(" | ")[0].endswith(" *") or line.split(" | ")[0].rstrip().endswith("*")
+                for line in rows] == list(want), (tid, md)
+        assert ("Markeret med *: n under 5" in md) == bool(want.any())
+    assert "Markeret med *" not in registry.render("3.1", df, g, "md")  # n = 8: nothing small
