@@ -103,29 +103,36 @@ def _refuse(what_da: str, limit: str, da: str, en: str) -> ArchiveError:
                         f"The archive is refused: {en}. Nothing was read from it.")
 
 
-def _eocd_count(head: bytes, size: int, read_at) -> int | None:
-    """Member count from the end-of-central-directory record (zip64 too), or None if not found.
+#: bytes of the central directory allowed per member: its 46-byte header and a name, extra field and
+#: comment of a real archive. `zipfile` reads the whole directory the end record points at, whatever
+#: member count it states: a forged one (3 million entries, «5» stated) took 1.6 GB before this.
+CD_BYTES_PER_MEMBER = 2_048
+
+
+def _eocd_count(head: bytes, size: int, read_at) -> tuple[int, int] | None:
+    """(member count, central directory size) from the end-of-central-directory record (zip64 too),
+    or None if not found.
 
     `head` is the archive's last (up to) 65,557 bytes; `read_at(offset, n)` reads elsewhere."""
     i = head.rfind(b"PK\x05\x06")
     if i < 0 or len(head) - i < 22:
         return None
-    total = struct.unpack_from("<H", head, i + 10)[0]
-    if total != 0xFFFF:
-        return total
+    total, cd_size = struct.unpack_from("<HI", head, i + 10)
+    if total != 0xFFFF and cd_size != 0xFFFFFFFF:
+        return total, cd_size
     j = i - 20  # zip64 end-of-central-directory locator
     if j < 0 or head[j:j + 4] != b"PK\x06\x07":
-        return total
+        return total, cd_size
     offset = struct.unpack_from("<Q", head, j + 8)[0]
     if offset + 56 > size:
         return None
     rec = read_at(offset, 56)
     if len(rec) < 56 or rec[:4] != b"PK\x06\x06":
         return None
-    return struct.unpack_from("<Q", rec, 32)[0]
+    return struct.unpack_from("<QQ", rec, 32)
 
 
-def _count_members(source: bytes | bytearray | memoryview | BinaryIO) -> int | None:
+def _count_members(source: bytes | bytearray | memoryview | BinaryIO) -> tuple[int, int] | None:
     if isinstance(source, (bytes, bytearray, memoryview)):
         mv = memoryview(source)
         size = len(mv)
@@ -146,10 +153,15 @@ def _count_members(source: bytes | bytearray | memoryview | BinaryIO) -> int | N
         source.seek(pos)
 
 
-def _check_count(n: int, limits: Limits, what_da: str) -> None:
+def _check_count(found: tuple[int, int], limits: Limits, what_da: str) -> None:
+    n, cd_size = found
     if n > limits.max_members:
         raise _refuse(what_da, "members", f"den har {n:,} filer i arkivet (højst {limits.max_members:,})"
                       .replace(",", "."), f"it has {n:,} members (at most {limits.max_members:,})")
+    if cd_size > max(n, 1) * CD_BYTES_PER_MEMBER:  # more directory than the members it states: forged
+        raise _refuse(what_da, "members", "arkivets indholdsfortegnelse er større, end dets antal filer giver "
+                      "plads til (arkivet er beskadiget eller forfalsket)",
+                      "its central directory is larger than its member count allows (damaged or forged)")
 
 
 def check_zip(zf: zipfile.ZipFile, limits: Limits, what_da: str) -> None:
@@ -157,7 +169,7 @@ def check_zip(zf: zipfile.ZipFile, limits: Limits, what_da: str) -> None:
 
     Works on any `zipfile.ZipFile` (also `pyzipper.AESZipFile`); inflates nothing."""
     infos = zf.infolist()
-    _check_count(len(infos), limits, what_da)
+    _check_count((len(infos), 0), limits, what_da)
     total = 0
     names: set[str] = set()
     for info in infos:
