@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from survey import interview as svc
 from survey.guide import MAX_TEXT, Guide, Item
-from ui.common import engine, guide, hms, log, principal, safe_callback, username, wkey
+from ui.common import engine, guide, hms, lead_in, log, principal, safe_callback, username, wkey
 
 _STATIC = Path(__file__).resolve().parent / "static"
 _QUEUE_JS = (_STATIC / "queue.js").read_text(encoding="utf-8")
@@ -417,7 +417,7 @@ def _conflict_rows(g: Guide, iid: str, codes) -> list[dict]:
         mine = _short(svc.display_value(g, code, c.mine) if c.mine is not None else "tomt")
         out.append({"code": code, "version": c.theirs_version, "theirs": c.theirs, "mine": c.mine,
                     "theirs_label": theirs, "mine_label": mine,
-                    "text": f"{_label(g, code)}: ændret i en anden fane{at}: «{theirs}». Dit svar her: «{mine}»."})
+                    "text": f"{lead_in(_label(g, code))} ændret i en anden fane{at}: «{theirs}». Dit svar her: «{mine}»."})
     return out
 
 

@@ -146,6 +146,12 @@ def today() -> dt.date:
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>$~])")
 
 
+def lead_in(label: str) -> str:
+    """A question's label before what is said about it: «Køn:», but «… i hverdagen? —» (not «?:»)."""
+    label = label.rstrip()
+    return f"{label} —" if label[-1:] in "?!.:" and label else f"{label}:"
+
+
 def md(text: str | None) -> str:
     """Text from the guide or the respondent, safe inside markdown (no formatting, no LaTeX, no HTML)."""
     return _MD_SPECIAL.sub(r"\\\1", text or "")

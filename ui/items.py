@@ -18,7 +18,8 @@ import streamlit as st
 from archetypes import ARCHETYPES
 from survey import interview as svc
 from survey.guide import Guide, Item, multi_values
-from ui.common import engine, err_key, guide, h, hms, md, principal, safe_callback, today, username, wkey
+from ui.common import (engine, err_key, guide, h, hms, lead_in, md, principal, safe_callback, today, username,
+                       wkey)
 from ui.dates import EARLIEST
 
 GUIDE_DATE_HELP = "Skriv datoen som dd.mm.åååå, eller vælg den i kalenderen (01.01.2000 til fem år frem)."
@@ -87,7 +88,7 @@ def on_keep_theirs(iid: str, code: str, key: str) -> None:
     svc.keep_theirs(engine(), iid, code, c.mine, who=username())
     st.session_state[key] = widget_value(g.item(code), c.theirs)
     st.session_state[base_key(key)] = (c.theirs_version, c.theirs)
-    mark_saved(iid, f"{g.item(code).label}: det nyere svar er beholdt", svc.utcnow())
+    mark_saved(iid, f"{lead_in(g.item(code).label)} det nyere svar er beholdt", svc.utcnow())
 
 
 @safe_callback
