@@ -50,6 +50,7 @@ EXACT: dict[str, str] = {
     "More": "Mere",
     "Expand": "Udvid",
     "Collapse": "Fold sammen",
+    "progress": "fremskridt",  # st.progress's aria-label
     "Collapse sidebar": "Fold sidepanelet sammen",
     "Expand sidebar": "Fold sidepanelet ud",
     "Running...": "Arbejder …",

@@ -38,7 +38,7 @@ ENGLISH = [
     "day,", "month,", "year,", "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
     "January", "February", "March", "April", "May", "June", "July", "October",
     # select boxes, multiselects, inputs
-    "Collapse sidebar", "Expand sidebar", "sidebar",
+    "Collapse sidebar", "Expand sidebar", "sidebar", "progress",
     "Choose an option", "Choose options", "No results", "No options", "options available", "Press Enter",
     "Clear all", "Clear value", "Show password", "Hide password", "Increment", "Decrement",
     # data tables and figures
