@@ -18,22 +18,10 @@ import time
 import pytest
 
 from survey import interview as svc
-from survey.db import make_engine
-from survey.guide import load_guide
 from tests.browser.conftest import idle, shot
+from tests.browser.test_field_trust_browser import new_interview, store  # noqa: F401 — `store` is a fixture
 
 GUARD_OFF = "window.__bbGuard = {active() { return false; }, quiet() {}, swallowed: 0};"
-
-
-@pytest.fixture
-def store(server):
-    e = make_engine(server.db_url)
-    yield e
-    e.dispose()
-
-
-def _new(store) -> str:
-    return svc.start_interview(store, load_guide(), site_name="Basen", site_type="boform", interviewer="KL").id
 
 
 def _section(page) -> str:
@@ -87,7 +75,7 @@ def test_a_second_click_on_next_records_nothing_and_moves_one_section(server, st
     ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="da-DK")
     page = ctx.new_page()
     page.set_default_timeout(20000)
-    iid = _new(store)
+    iid = new_interview(store)
     x, y, row = _spot_over_an_option(page, base, iid, size)
     _twice(page, x, y, gap)
     shot(page, f"guard_next_{gap}")
@@ -110,7 +98,7 @@ def test_a_second_click_on_next_records_nothing_and_moves_one_section(server, st
     ctx.add_init_script(GUARD_OFF)
     page = ctx.new_page()
     page.set_default_timeout(20000)
-    iid = _new(store)
+    iid = new_interview(store)
     x, y, row = _spot_over_an_option(page, base, iid, size)
     _twice(page, x, y, gap)
     deadline = time.monotonic() + 5
@@ -126,7 +114,7 @@ def test_a_quick_click_elsewhere_goes_through(server, store, browser):
     base = f"http://127.0.0.1:{server.port}"
     page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="da-DK")
     page.set_default_timeout(20000)
-    iid = _new(store)
+    iid = new_interview(store)
     _open(page, base, iid, "aktivering")
     page.locator(".st-key-nav_next button").click()
     page.wait_for_url(re.compile(r"afsnit=udbytte"))
@@ -147,7 +135,7 @@ def test_the_keyboard_a_second_enter_moves_no_further_and_tab_goes_to_the_first_
     base = f"http://127.0.0.1:{server.port}"
     page = browser.new_page(viewport={"width": size[0], "height": size[1]}, locale="da-DK")
     page.set_default_timeout(20000)
-    iid = _new(store)
+    iid = new_interview(store)
     _open(page, base, iid, "om_dig")
     page.locator(".st-key-nav_next button").focus()
     page.keyboard.press("Enter")
