@@ -271,6 +271,7 @@ def test_every_export_and_the_backup_refuse_a_missing_folder_alike(engine, guide
     assert not missing.exists() and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.uses_sqlite  # the SQLite store's own file is what is tested
 def test_a_sqlite_store_and_its_folders_are_owner_only(tmp_path, umask_zero):
     """Found by a hostile tester: the store itself was 0644 (0666 and folders 0777 under umask 0), though
     every export of it is 0600. New folders are 0700, the file and its -wal/-shm 0600; an existing store
