@@ -966,7 +966,10 @@ def complete(engine: Engine, guide: Guide, interview_id: str, *, reason: str | N
         w = _who_for(s, iv, who)
         # an answer to a question the interview no longer asks is not the respondent's answer: it leaves
         # the interview (the audit trail keeps it, as every change), as a form's skip logic clears it
-        removed = unasked(guide, store.get_answers(s, interview_id), info.meta())
+        # only answers given in the interview: imported data need not follow the skip logic (instrument.md)
+        typed = set(s.execute(select(Answer.code).where(Answer.interview_id == interview_id,
+                                                         Answer.source == "interview")).scalars())
+        removed = [it for it in unasked(guide, store.get_answers(s, interview_id), info.meta()) if it.code in typed]
         for it in removed:
             store.set_answer(s, guide, interview_id, it.code, None, who=w, note=UNASKED_NOTE)
         now = utcnow()
