@@ -216,7 +216,11 @@ def _data(args):
     """The report's data: the completed interviews, or with --med-kladder the drafts too (issue 14)."""
     from report import data as report_data  # only the commands that use it load it (start-up time)
 
-    return report_data.load(_engine(args), _guide(args), drafts=getattr(args, "med_kladder", False))
+    drafts = getattr(args, "med_kladder", False)
+    plain = getattr(args, "plain_store", None)
+    if plain is not None:  # issue 13: an open local SQLite store, read without SQLAlchemy (`_plain_store`)
+        return report_data.load_plain(plain, _guide(args), drafts=drafts)
+    return report_data.load(_engine(args), _guide(args), drafts=drafts)
 
 
 def _print_export_counted(args) -> None:
@@ -259,13 +263,15 @@ def _print_counted(args, to_stderr: bool) -> None:
 def cmd_table(args) -> int:
     """table ID: a table of the users (chapters 3, 4, 7, the quality map), of the other sources (issue 7)
     or a saved analysis (mine:NAVN, issue 14)."""
-    from report import registry, saved  # only the commands that use it load it (start-up time)
+    from report import registry  # only the commands that use it load it (start-up time)
     from report.errors import TableError  # the same reason
 
     def make() -> str:
         data = args.report_data = _data(args)
-        name = saved.saved_id(args.id)
+        name = registry.saved_id(args.id)
         if name is not None:  # issue 14: a saved analysis has its own population
+            from report import saved  # reason: start-up time (it loads the store's models)
+
             given = [o for o, v in (("--group", args.group), ("--site-type", args.site_type),
                                     ("--perspektiv", args.perspektiv), ("--sted", args.sted),
                                     ("--interviewer", args.interviewer), ("--efter", args.efter)) if v]
@@ -1511,16 +1517,55 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: The commands that read only the users' report tables (not the other sources, not a saved analysis,
+#: not a figure file): on an open local SQLite store they read it without SQLAlchemy (issue 13).
+PLAIN_READ = ("table", "kvalitetskort")
+
+
+def _plain_store(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """A `survey.plainread.ReportStore` when the command can read the store without SQLAlchemy, else
+    None (the full path: the role check, the retention reminder, the engine). It is used only where
+    the full path would ask nothing and print nothing more: a store without users (no login) at the
+    newest schema, and no end date passed (`survey.plainread.open_report_store`).
+    BRUGERBLIK_PLAIN_READ=0 turns it off."""
+    if os.environ.get("BRUGERBLIK_PLAIN_READ", "").strip() == "0" or command_key(parser, args) not in PLAIN_READ:
+        return None
+    if getattr(args, "out", None):  # kvalitetskort --out: a figure (Plotly, kaleido), the full path
+        return None
+    if getattr(args, "id", None) is not None:
+        from report import registry  # only the commands that use it load it (start-up time)
+
+        tid = str(args.id).strip().lower()
+        if registry.saved_id(tid) is not None or registry.is_source_table(tid):
+            return None
+    from survey import plainread  # only the commands that use it load it (start-up time)
+
+    url = getattr(args, "db", None) or os.environ.get("BRUGERBLIK_DB")
+    if url is None:
+        url = plainread.default_url()
+    return plainread.open_report_store(url)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging()
+    args.plain_store = _plain_store(parser, args)
+    if args.plain_store is not None:  # an open store: no login to check, no reminder due (`_plain_store`)
+        import sqlite3
+
+        try:
+            return _run(args)
+        except sqlite3.Error:  # read while the store changed under it (a migration): the full path says what
+            args.plain_store = None
+    return _checked(parser, args)
+
+
+def _checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """The command after the role check and the retention reminder (every command but `_plain_store`'s)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from survey.auth import AuthError  # only the commands that use it load it (start-up time)
-    from survey.db import BackupError, SchemaError  # only the commands that use it load it (start-up time)
-    from survey.errors import StoreError  # not survey.store (pandas) nor survey.sync (pyzipper): start-up time
-    from survey.guide import GuideError  # only the commands that use it load it (start-up time)
+    from survey.errors import AuthError  # light: not survey.auth (SQLAlchemy, the models)
 
     try:  # the role check, before anything is read or written
         principal = check_command(parser, args)
@@ -1538,6 +1583,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.who = principal.username  # the audit trail records the login, not a --who given by hand
     if command_key(parser, args) != "respondent slet-raadata":  # that one says what is left itself
         _retention_reminder(args, principal)  # issue 12: administrators, after the study's end date
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command itself, its refusals printed as their Danish messages (exit 1)."""
+    # light: not survey.db, survey.store (SQLAlchemy, pandas) nor survey.sync (pyzipper)
+    from survey.errors import BackupError, SchemaError, StoreError
+    from survey.guide import GuideError  # only the commands that use it load it (start-up time)
 
     try:
         return args.func(args)

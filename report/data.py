@@ -20,32 +20,34 @@ loading the store again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 
 from report.population import NO_CUTS, Cuts, population
 from report.publication import drafts_line
-from survey.db import session_scope
-from coding.deidentify import deidentify, study_anonymiser
 from survey.guide import Guide
-from survey.models import Answer, AuditEntry, ConsentWithdrawal, Interview, Site, SourceStatus
-from survey.store import TOMBSTONE_ENTITY, count_drafts, load_wide
 
-__all__ = ["ReportData", "wide_frame", "load_all_sources", "load", "store_revision", "sources_revision"]
+if TYPE_CHECKING:  # the store's modules load SQLAlchemy: imported by the functions that read it (issue 13)
+    from sqlalchemy.engine import Engine
+
+    from survey.plainread import ReportStore
+
+__all__ = ["ReportData", "wide_frame", "load_all_sources", "load", "load_plain", "store_revision", "sources_revision"]
 
 
 def wide_frame(engine: Engine, guide: Guide, *, drafts: bool = False) -> pd.DataFrame:
     """Every completed user interview as the wide frame (`drafts`: the drafts too), withdrawn
     respondents left out (`survey.store.load_wide`)."""
+    from survey.store import load_wide  # reason: start-up time (the plain read of `load_plain` needs no SQLAlchemy)
+
     return load_wide(engine, guide, drafts=drafts)
 
 
 def load_all_sources(engine: Engine, *, drafts: bool = False) -> dict[str, pd.DataFrame]:
     """Every source frame (informant type -> frame) and ``aarsager`` (Bilag C's reasons); completed
     interviews only unless `drafts`."""
+    from survey.db import session_scope  # reason: start-up time (`load_plain` needs no SQLAlchemy)
     from survey.source_store import load_reasons, load_sources  # start-up: only tables of the other sources
 
     with session_scope(engine) as s:
@@ -70,6 +72,8 @@ class ReportData:
     source_loader: Callable[[], dict[str, pd.DataFrame]] | None = None
     #: the drafts are counted too (issue 14: by default only completed interviews are)
     drafts: bool = False
+    #: the store read without SQLAlchemy (`load_plain`; `engine` is then None): the number of drafts
+    plain: "ReportStore | None" = None
     _cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -87,7 +91,7 @@ class ReportData:
         if (group or None, site_type or None, cuts) == (self.group, self.site_type, self.cuts):
             return self
         out = ReportData(self.engine, self.guide, self.wide, group, site_type, source_loader=self.all_sources,
-                         drafts=self.drafts, cuts=cuts)
+                         drafts=self.drafts, cuts=cuts, plain=self.plain)
         if "n_drafts" in self._cache:
             out._cache["n_drafts"] = self._cache["n_drafts"]
         return out
@@ -96,7 +100,12 @@ class ReportData:
     def n_drafts(self) -> int:
         """User-interview drafts in the store: left out, or (with `drafts`) counted (one query, kept)."""
         if "n_drafts" not in self._cache:
-            self._cache["n_drafts"] = count_drafts(self.engine)
+            if self.plain is not None:
+                self._cache["n_drafts"] = self.plain.count_drafts()
+            else:
+                from survey.store import count_drafts  # reason: start-up time (`load_plain`: no SQLAlchemy)
+
+                self._cache["n_drafts"] = count_drafts(self.engine)
         return self._cache["n_drafts"]  # type: ignore[return-value]
 
     def drafts_line(self) -> str:
@@ -126,6 +135,9 @@ class ReportData:
             out = dict(self.sources())
             reasons = out.get("aarsager")
             if reasons is not None and "note" in reasons.columns and reasons["note"].notna().any():
+                from coding.deidentify import study_anonymiser  # reason: start-up time (no SQLAlchemy)
+                from survey.db import session_scope  # reason: start-up time (`load_plain`: no SQLAlchemy)
+
                 if self.engine is None:
                     anon = study_anonymiser()
                 else:
@@ -141,6 +153,8 @@ class ReportData:
         """The population's rows, de-identified as the guide marks the fields (`coding.deidentify`):
         free text anonymised, direct identifiers pseudonymised, pseudonyms kept."""
         if "masked" not in self._cache:
+            from coding.deidentify import deidentify  # reason: start-up time (it loads SQLAlchemy)
+
             self._cache["masked"] = deidentify(self.wide.loc[self.pop.index], self.guide, self.engine)
         return self._cache["masked"]  # type: ignore[return-value]
 
@@ -149,7 +163,9 @@ class ReportData:
         the names in every field the guides mark ``ja`` — users' and other sources' — masked too
         (`coding.deidentify.study_anonymiser`, as the quote bank's own export)."""
         if "quotes" not in self._cache:
+            from coding.deidentify import study_anonymiser  # reason: start-up time (it loads SQLAlchemy)
             from coding.quotebank import export_quotes  # start-up: only the workbook needs the quotes
+            from survey.db import session_scope  # reason: start-up time (`load_plain`: no SQLAlchemy)
 
             with session_scope(self.engine) as s:
                 q = export_quotes(s, self.guide, anonymised=True, group=self.group, site_type=self.site_type,
@@ -173,6 +189,13 @@ def load(engine: Engine, guide: Guide, group: str | None = None, site_type: str 
                       cuts=cuts or NO_CUTS)
 
 
+def load_plain(store: "ReportStore", guide: Guide, *, drafts: bool = False) -> ReportData:
+    """`load(engine, guide, drafts=drafts)` for the whole study, read without SQLAlchemy from a local
+    SQLite store (`survey.plainread`: the CLI's users' tables, issue 13). Its `engine` is None: what
+    needs the full store (the other sources, quotes, de-identified data) is not read through it."""
+    return ReportData(None, guide, store.wide(guide, drafts=drafts), drafts=drafts, plain=store)  # type: ignore[arg-type]
+
+
 def store_revision(engine: Engine) -> tuple:
     """A cheap fingerprint of the users' data (~2 ms for 10,000 respondents): the number of
     interviews, the last change of one (`store.set_answer` stamps the interview), the newest answer
@@ -180,6 +203,11 @@ def store_revision(engine: Engine) -> tuple:
     respondent who withdrew must leave every cached table, figure and matrix at once). An answer
     changed in place without a newer stamp (a merged field package) is not seen: callers that cache
     also expire their cache."""
+    from sqlalchemy import func, select  # reason: start-up time (`load_plain` needs no SQLAlchemy)
+
+    from survey.models import Answer, AuditEntry, ConsentWithdrawal, Interview, Site  # reason: the same
+    from survey.store import TOMBSTONE_ENTITY  # reason: the same
+
     with engine.connect() as c:
         n, last = c.execute(select(func.count(Interview.id), func.max(Interview.updated_at))).one()
         newest = c.execute(select(func.max(Answer.id))).scalar_one()
@@ -192,6 +220,10 @@ def store_revision(engine: Engine) -> tuple:
 
 def sources_revision(engine: Engine) -> tuple:
     """Bilag C's reasons change without touching an interview: their own fingerprint."""
+    from sqlalchemy import func, select  # reason: start-up time (`load_plain` needs no SQLAlchemy)
+
+    from survey.models import SourceStatus  # reason: the same
+
     with engine.connect() as c:
         n, last = c.execute(select(func.count(SourceStatus.id), func.max(SourceStatus.recorded_at))).one()
     return int(n), str(last)

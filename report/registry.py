@@ -32,9 +32,19 @@ from survey.guide import Guide
 from survey.sources import source_status
 
 __all__ = ["RESPONDENT_TABLES", "SOURCE_TABLES", "TABLES", "TITLES", "CSV_COLUMNS", "FORMATS", "BY_TABLES",
-           "BY_WORDS", "csv_columns", "check_table_id", "check_grouping", "regrouped_title", "is_source_table", "compute", "render"]
+           "BY_WORDS", "SAVED_PREFIX", "saved_id", "csv_columns", "check_table_id", "check_grouping", "regrouped_title", "is_source_table", "compute", "render"]
 
 FORMATS = tables.FORMATS
+
+#: ``brugerblik table mine:NAVN``: a saved analysis (`report.saved`), not a table of the registry
+SAVED_PREFIX = "mine:"
+
+
+def saved_id(table_id: object) -> str | None:
+    """The name in ``mine:NAVN`` (any case of «mine:»), else None (a table of the registry)."""
+    text = str(table_id).strip()
+    return text[len(SAVED_PREFIX):].strip() if text.casefold().startswith(SAVED_PREFIX) else None
+
 
 #: table id -> function(df, guide=..., [probe=...]) returning the CSV-form DataFrame (the users' tables).
 RESPONDENT_TABLES: dict[str, Callable[..., pd.DataFrame]] = {

@@ -28,7 +28,7 @@ from report.crosstab import crosstab, render_crosstab
 from report.errors import TableError
 from report.population import NO_CUTS, Cuts, check_group, check_site_type, keep_group, population
 from report.publication import DEFAULT_MIN_N, population_line
-from report.registry import BY_WORDS
+from report.registry import BY_WORDS, SAVED_PREFIX as PREFIX, saved_id  # noqa: F401 — re-exported
 from report.registry import render as render_table
 from survey import auth
 from survey.db import session_scope
@@ -39,8 +39,6 @@ __all__ = ["KINDS", "PREFIX", "NAME_MAX", "AnalysisError", "Analysis", "check_na
            "get", "delete", "population_of", "population_text", "compute", "render", "saved_id"]
 
 KINDS: dict[str, str] = {"krydstabel": "Krydstabel", "kvalitetskort": "Kvalitetskort"}
-#: ``brugerblik table mine:NAVN``
-PREFIX = "mine:"
 NAME_MAX = 25  # a workbook sheet is «Mine <name>»: Excel allows 31 characters
 _NAME_RE = re.compile(rf"[0-9A-Za-zÆØÅæøåÄÖÜäöüÉé _-]{{1,{NAME_MAX}}}")
 _SPEC_KEYS = ("a", "b", "gruppe", "stedtype", "perspektiv", "sted", "interviewer", "efter")
@@ -92,12 +90,6 @@ def check_name(name: object) -> str:
         raise AnalysisError(f"Navnet på en analyse skal være 1–{NAME_MAX} tegn: bogstaver, tal, mellemrum, - og _ "
                             f"(fik {what}).")
     return text
-
-
-def saved_id(table_id: object) -> str | None:
-    """The name in ``mine:NAVN`` (any case of «mine:»), else None (a table of the registry)."""
-    text = str(table_id).strip()
-    return text[len(PREFIX):].strip() if text.casefold().startswith(PREFIX) else None
 
 
 def _validate(guide: Guide, kind: str, a: str | None, b: str | None, group: str | None, site_type: str | None,

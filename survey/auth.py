@@ -44,7 +44,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session
 
-from survey.errors import StoreError  # not survey.store: that one loads pandas (start-up time)
+from survey.errors import AuthError  # noqa: F401 — re-exported; not survey.store: that one loads pandas (start-up time)
 from survey.models import AppSession, AuditEntry, User, utcnow
 from survey.text import safe_text, text_field
 
@@ -97,10 +97,6 @@ SESSION_MAX_HOURS = 12             # a session ends this long after the login, h
 PURGE_AFTER = dt.timedelta(days=1)  # ended (revoked or expired) sessions are deleted after this
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-
-
-class AuthError(StoreError):
-    """A refused login or a refused action; the message is Danish and safe to show."""
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,9 @@ writes one from the models for a developer to review); ``create_all`` is no long
 """
 from __future__ import annotations
 
-import ast
 import functools
 import logging
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -53,6 +51,9 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel, create_engine
 
+from survey.errors import BackupError, SchemaError  # noqa: F401 — re-exported (the CLI catches them lightly)
+from survey.files import private_store  # noqa: F401 — re-exported: the store's files are owner-only
+from survey.plainread import default_url, revision_head  # default_url: the default store, also of the plain read
 from survey import models  # noqa: F401 — every table of the store, registered with SQLModel.metadata
 
 log = logging.getLogger(__name__)
@@ -71,22 +72,10 @@ _lock = threading.Lock()
 T = TypeVar("T")
 
 
-class SchemaError(RuntimeError):
-    """The store's schema cannot be used by this version of Brugerblik (Danish message)."""
-
-
-class BackupError(RuntimeError):
-    """A backup could not be made (Danish message)."""
 
 
 # ---------------------------------------------------------------- URLs and engines
 
-def default_url() -> str:
-    from platformdirs import user_data_dir
-
-    d = Path(user_data_dir("brugerblik", appauthor=False))
-    d.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{d / 'brugerblik.db'}"
 
 
 def database_url(url: str | None = None) -> str:
@@ -190,31 +179,6 @@ def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
             engine.dispose()
             raise
     return engine
-
-
-def private_store(path: Path) -> None:
-    """A SQLite store is owner-only, as every file the tool writes (`survey.files`): the folders it
-    creates for it 0700 and the file 0600 whatever the umask, and a store (or its -wal, -shm,
-    -journal) readable by others is made owner-only when opened — it holds abuse, mental-health and
-    debt histories (found by a hostile tester: 0644 under the default umask, 0666/0777 under 0000).
-    SQLite gives the -wal and -shm files the store's own mode. A team shares PostgreSQL, not a file."""
-    missing = []
-    folder = path.parent
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for d in reversed(missing):
-        d.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(d, 0o700)
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    for f in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
-        try:
-            st = f.stat()
-            if st.st_mode & 0o077 and st.st_uid == os.getuid():
-                os.chmod(f, 0o600)
-        except OSError:  # not there, or not ours to change: SQLite says what it cannot open
-            continue
 
 
 def register_models() -> None:
@@ -449,44 +413,11 @@ def current_revision(target: Engine | Connection) -> str | None:
     return target.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-_REVISION_LINE = re.compile(r"^(revision|down_revision|branch_labels|depends_on)\s*(?::[^=]*)?=\s*(.+?)\s*$",
-                            re.MULTILINE)
-
-
 @functools.lru_cache(maxsize=1)
 def script_head() -> str | None:
-    """The newest revision in survey/migrations/versions, read from the files' ``revision`` and
-    ``down_revision`` lines without loading Alembic (start-up time: Alembic and the dialects it
-    imports cost about a second). None when the files are anything but one plain line of
-    revisions (a branch, a merge, a label, a dependency, a line we cannot read): then only
-    Alembic decides. `schema_state` trusts it only to say "current"."""
-    found: dict[str, str | None] = {}
-    try:
-        names = sorted(os.listdir(MIGRATIONS_DIR / "versions"))
-    except OSError:
-        return None
-    for name in names:
-        if not name.endswith(".py") or name.startswith((".#", "__init__")):
-            continue
-        try:
-            src = (MIGRATIONS_DIR / "versions" / name).read_text(encoding="utf-8")
-            lines: dict[str, list[object]] = {}
-            for key, value in _REVISION_LINE.findall(src):
-                lines.setdefault(key, []).append(ast.literal_eval(value))
-        except (OSError, ValueError, SyntaxError):
-            return None
-        if any(len(v) != 1 for v in lines.values()) or len(lines.get("revision", ())) != 1:
-            return None
-        rev, down = lines["revision"][0], lines.get("down_revision", [None])[0]
-        if (not isinstance(rev, str) or not (down is None or isinstance(down, str)) or rev in found
-                or lines.get("branch_labels", [None])[0] is not None or lines.get("depends_on", [None])[0] is not None):
-            return None
-        found[rev] = down
-    heads = set(found) - set(found.values())
-    roots = [r for r, d in found.items() if d is None]
-    if len(heads) != 1 or len(roots) != 1 or any(d is not None and d not in found for d in found.values()):
-        return None
-    return heads.pop()
+    """The newest revision in survey/migrations/versions, without loading Alembic
+    (`survey.plainread.revision_head`; start-up time). `schema_state` trusts it only to say "current"."""
+    return revision_head(MIGRATIONS_DIR / "versions")
 
 
 def schema_state(conn: Connection) -> str:

@@ -17,3 +17,15 @@ class PrivacyError(StoreError):
 
 class WithdrawnError(PrivacyError):
     """New data about a respondent who has withdrawn consent for that purpose (Danish message)."""
+
+
+class AuthError(StoreError):
+    """A refused login or a refused action; the message is Danish and safe to show (`survey.auth`)."""
+
+
+class SchemaError(RuntimeError):
+    """The store's schema cannot be used by this version of Brugerblik (Danish message; `survey.db`)."""
+
+
+class BackupError(RuntimeError):
+    """A backup could not be made (Danish message; `survey.db`)."""

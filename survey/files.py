@@ -411,3 +411,28 @@ def frame_to_csv(df: pd.DataFrame) -> bytes:
     """The frame as CSV: UTF-8 with BOM (Excel reads æøå), comma-separated, CRLF, formula-safe text
     cells and blanks as empty cells (`survey.csv_text`)."""
     return ("\ufeff" + csv_text(df, [str(c) for c in df.columns], lineterminator="\r\n")).encode("utf-8")
+
+
+def private_store(path: Path) -> None:
+    """A SQLite store is owner-only, as every file the tool writes (`survey.files`): the folders it
+    creates for it 0700 and the file 0600 whatever the umask, and a store (or its -wal, -shm,
+    -journal) readable by others is made owner-only when opened — it holds abuse, mental-health and
+    debt histories (found by a hostile tester: 0644 under the default umask, 0666/0777 under 0000).
+    SQLite gives the -wal and -shm files the store's own mode. A team shares PostgreSQL, not a file."""
+    missing = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(d, 0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for f in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
+        try:
+            st = f.stat()
+            if st.st_mode & 0o077 and st.st_uid == os.getuid():
+                os.chmod(f, 0o600)
+        except OSError:  # not there, or not ours to change: SQLite says what it cannot open
+            continue

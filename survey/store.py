@@ -24,6 +24,7 @@ from survey.db import bulk_insert, fetch_columns
 from survey.guide import CPR_RE, Guide, ValueProblem
 from survey.consent import exportable, refuse_for_respondents, refuse_if_withdrawn
 from survey.errors import RespondentIdTaken, StoreError
+from survey.plainread import wide_from_rows
 from survey.models import USER_INFORMANT, Answer, AuditEntry, ConsentWithdrawal, Interview, Site, SourceStatus, utcnow
 
 if TYPE_CHECKING:  # pandas is imported by the functions that build frames: the app's first page needs none
@@ -368,26 +369,7 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
     finally:
         if own:
             s.close()
-    import pandas as pd  # reason: start-up time (the interview pages never build a frame)
-
-    # column by column, as objects: one list per code and a row number per interview (rows as dicts,
-    # and pandas inferring its string type then converted back to `str`/None, were half of the time
-    # at 10,000 respondents; docs/benchmarks.md)
-    codes = guide.codes
-    at = {m[0]: i for i, m in enumerate(meta)}  # interview id -> row
-    cols: dict[str, list] = {c: [None] * len(meta) for c in codes}
-    for name, pos in (("respondent_id", 1), ("site", 2), ("site_type", 3), ("interviewer", 4)):
-        if name in cols:
-            cols[name] = [m[pos] for m in meta]
-    if "interview_date" in cols:
-        cols["interview_date"] = [m[5].isoformat() if m[5] else None for m in meta]
-    for iid, code, value in answers:
-        i = at.get(iid)
-        col = cols.get(code) if i is not None else None
-        if col is not None:
-            col[i] = value
-    df = pd.DataFrame(cols, columns=codes, dtype=object)
-    return df.sort_values("respondent_id", kind="stable").reset_index(drop=True)
+    return wide_from_rows(meta, answers, guide)  # the one builder, also of the plain read (issue 13)
 
 
 def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = False, source: str = "import",

@@ -1,0 +1,236 @@
+"""The store read without SQLAlchemy: the wide frame built from plain rows, and a read-only look at
+a local SQLite store for the report commands (issue 13: start-up time).
+
+Why a second way to read the store: ``brugerblik table 4.2`` is import-bound. SQLAlchemy, SQLModel,
+pydantic and the store's 24 table classes cost about as much to import as pandas itself, so no
+command that loads them can come within 1.5× of ``python -c "import pandas"`` (docs/benchmarks.md).
+The users' report tables need three reads — the interviews with their sites, every answer and the
+number of drafts — and this module does exactly those with the standard library's ``sqlite3``.
+
+* `wide_from_rows(meta, answers, guide)` — the wide frame from the interview rows and the answer
+  rows. The one builder: `survey.store.load_wide` (SQLAlchemy, SQLite and PostgreSQL) uses it too.
+* `open_report_store(url)` — a `ReportStore` on a local SQLite store, or None whenever anything
+  but this plain read is needed, and the caller takes the full path (`survey.db`, `survey.auth`):
+  not a plain ``sqlite:///PATH`` URL, no file yet, a schema that is not the newest (the full path
+  migrates or refuses), a store with users (a login: `survey.auth`), a study whose end date has
+  passed (the administrator's reminder: `survey.privacy.retention_reminder`), or any SQLite error.
+* `ReportStore.wide(guide, drafts)` and `ReportStore.count_drafts()` — the same rows and numbers as
+  `survey.store.load_wide` and `survey.store.count_drafts`: the status rule (`survey.store.counted`)
+  and the consent rule (`survey.consent.exportable`) written as SQL. Both are asserted equal to the
+  SQLAlchemy path on stores with drafts, withdrawals and other sources (tests/survey/test_plainread.py);
+  a change to either rule must be made in both places, and that test fails until it is.
+
+Nothing here writes: the connection runs one read transaction and is closed. The file's
+permissions are tightened as when the store is opened (`survey.files.private_store`).
+"""
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import functools
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from survey import clock
+from survey.files import private_store
+
+if TYPE_CHECKING:  # pandas is imported by the function that builds the frame (start-up time)
+    import pandas as pd
+
+    from survey.guide import Guide
+
+__all__ = ["wide_from_rows", "revision_head", "default_url", "plain_sqlite_file", "open_report_store", "ReportStore",
+           "MIGRATIONS_VERSIONS"]
+
+#: the Alembic revision files (survey/migrations/versions)
+MIGRATIONS_VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+# The constants of the rules below (survey.models.USER_INFORMANT, survey.store.DRAFT,
+# survey.consent.JOURNAL, survey.privacy.END_DATE_KEY), here as literals because those modules load
+# SQLAlchemy; tests/survey/test_plainread.py asserts they are the same.
+USER_INFORMANT = "bruger"
+DRAFT = "draft"
+JOURNAL = "journal"
+END_DATE_KEY = "slutdato"
+
+# survey.consent.exportable: not withdrawn from the interview (nor, for a source, its user), and a
+# case-file extract not withdrawn from journal access
+_WITHDRAWN = "SELECT interview_id FROM consent_withdrawal WHERE purpose = '{}'"
+_EXPORTABLE = (f"i.id NOT IN ({_WITHDRAWN.format('interview')}) "
+               f"AND (i.subject_interview_id IS NULL OR i.subject_interview_id NOT IN ({_WITHDRAWN.format('interview')})) "
+               f"AND (i.informant != '{JOURNAL}' OR i.subject_interview_id IS NULL "
+               f"OR i.subject_interview_id NOT IN ({_WITHDRAWN.format(JOURNAL)}))")
+# survey.store.load_wide's interview rows
+_META = ("SELECT i.id, i.respondent_id, s.name, s.site_type, i.interviewer, i.interview_date "
+         "FROM interview AS i LEFT OUTER JOIN site AS s ON s.id = i.site_id "
+         f"WHERE i.informant = '{USER_INFORMANT}' AND {_EXPORTABLE}")
+_COUNTED = f" AND i.status != '{DRAFT}'"  # survey.store.counted: the drafts only when asked
+_DRAFTS = f"SELECT count(*) FROM interview AS i WHERE i.status = '{DRAFT}' AND i.informant = '{USER_INFORMANT}' " \
+          f"AND {_EXPORTABLE}"
+
+
+def wide_from_rows(meta: Sequence[Sequence], answers: Iterable[Sequence], guide: "Guide") -> "pd.DataFrame":
+    """The wide frame (`survey.store`'s contract) from interview rows ``(id, respondent_id, site
+    name, site type, interviewer, interview_date)`` and answer rows ``(interview_id, code, value)``.
+    `interview_date` is a date or its ISO text (SQLite's own rows hold the text)."""
+    import pandas as pd  # reason: start-up time (the interview pages never build a frame)
+
+    # column by column, as objects: one list per code and a row number per interview (rows as dicts,
+    # and pandas inferring its string type then converted back to `str`/None, were half of the time
+    # at 10,000 respondents; docs/benchmarks.md)
+    codes = guide.codes
+    at = {m[0]: i for i, m in enumerate(meta)}  # interview id -> row
+    cols: dict[str, list] = {c: [None] * len(meta) for c in codes}
+    for name, pos in (("respondent_id", 1), ("site", 2), ("site_type", 3), ("interviewer", 4)):
+        if name in cols:
+            cols[name] = [m[pos] for m in meta]
+    if "interview_date" in cols:
+        cols["interview_date"] = [_iso(m[5]) for m in meta]
+    for iid, code, value in answers:
+        i = at.get(iid)
+        col = cols.get(code) if i is not None else None
+        if col is not None:
+            col[i] = value
+    df = pd.DataFrame(cols, columns=codes, dtype=object)
+    return df.sort_values("respondent_id", kind="stable").reset_index(drop=True)
+
+
+def _iso(d: object) -> str | None:
+    if d is None:
+        return None
+    return d if isinstance(d, str) else d.isoformat()  # type: ignore[attr-defined]
+
+
+_REVISION_LINE = re.compile(r"^(revision|down_revision|branch_labels|depends_on)\s*(?::[^=]*)?=\s*(.+?)\s*$",
+                            re.MULTILINE)
+
+
+def revision_head(versions: Path = MIGRATIONS_VERSIONS) -> str | None:
+    """The newest revision in the folder of Alembic revision files, read from the files' ``revision``
+    and ``down_revision`` lines without loading Alembic (start-up time: Alembic and the dialects it
+    imports cost about a second). None when the files are anything but one plain line of revisions
+    (a branch, a merge, a label, a dependency, a line we cannot read): then only Alembic decides."""
+    found: dict[str, str | None] = {}
+    try:
+        names = sorted(os.listdir(versions))
+    except OSError:
+        return None
+    for name in names:
+        if not name.endswith(".py") or name.startswith((".#", "__init__")):
+            continue
+        try:
+            src = (versions / name).read_text(encoding="utf-8")
+            lines: dict[str, list[object]] = {}
+            for key, value in _REVISION_LINE.findall(src):
+                lines.setdefault(key, []).append(ast.literal_eval(value))
+        except (OSError, ValueError, SyntaxError):
+            return None
+        if any(len(v) != 1 for v in lines.values()) or len(lines.get("revision", ())) != 1:
+            return None
+        rev, down = lines["revision"][0], lines.get("down_revision", [None])[0]
+        if (not isinstance(rev, str) or not (down is None or isinstance(down, str)) or rev in found
+                or lines.get("branch_labels", [None])[0] is not None or lines.get("depends_on", [None])[0] is not None):
+            return None
+        found[rev] = down
+    heads = set(found) - set(found.values())
+    roots = [r for r, d in found.items() if d is None]
+    if len(heads) != 1 or len(roots) != 1 or any(d is not None and d not in found for d in found.values()):
+        return None
+    return heads.pop()
+
+
+@functools.lru_cache(maxsize=1)
+def _head() -> str | None:
+    return revision_head()
+
+
+def default_url() -> str:
+    """The default store: an SQLite file in the user's data directory (created as needed)."""
+    from platformdirs import user_data_dir  # reason: start-up time (only without --db and BRUGERBLIK_DB)
+
+    d = Path(user_data_dir("brugerblik", appauthor=False))
+    d.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{d / 'brugerblik.db'}"
+
+
+def plain_sqlite_file(url: str) -> Path | None:
+    """The file of a plain ``sqlite:///PATH`` URL (``~`` expanded, as `survey.db.sqlite_path`), or
+    None for every other form — a query (``?uri=true``, ``mode=…``), a percent-escape, a fragment,
+    ``:memory:``, another driver — which the full path (SQLAlchemy's URL parser) reads."""
+    prefix = "sqlite:///"
+    if not isinstance(url, str) or not url.startswith(prefix):
+        return None
+    rest = url[len(prefix):]
+    if not rest or rest == ":memory:" or any(c in rest for c in "?#%") or rest.startswith("file:"):
+        return None
+    return Path(os.path.expanduser(rest))
+
+
+class ReportStore:
+    """A read-only look at a local SQLite store for the users' report tables. Build it with
+    `open_report_store`; every read is one read transaction on its own connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)  # no implicit transactions
+        con.execute("PRAGMA query_only = ON")  # a read-only look: SQLite refuses any write on it
+        return con
+
+    def _read(self, *queries: str) -> list[list[tuple]]:
+        con = self._connect()
+        try:
+            con.execute("BEGIN")  # one snapshot for every query (WAL: writers go on meanwhile)
+            return [con.execute(q).fetchall() for q in queries]
+        finally:
+            con.close()
+
+    def wide(self, guide: "Guide", *, drafts: bool = False) -> "pd.DataFrame":
+        """`survey.store.load_wide(engine, guide, drafts=drafts)`, read with sqlite3."""
+        meta, answers = self._read(_META + ("" if drafts else _COUNTED),
+                                   "SELECT interview_id, code, value FROM answer")
+        return wide_from_rows(meta, answers, guide)
+
+    def count_drafts(self) -> int:
+        """`survey.store.count_drafts(engine)`: the users' drafts, those who withdrew left out."""
+        return int(self._read(_DRAFTS)[0][0][0])
+
+    def _usable(self) -> bool:
+        """Newest schema, no users (an open store: no login), no end date passed (no reminder due)."""
+        con = self._connect()
+        try:
+            con.execute("BEGIN")
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"alembic_version", "interview", "answer", "site", "consent_withdrawal"} <= tables:
+                return False
+            rev = con.execute("SELECT version_num FROM alembic_version").fetchall()
+            if len(rev) != 1 or rev[0][0] is None or rev[0][0] != _head():
+                return False
+            if "app_user" in tables and con.execute("SELECT count(*) FROM app_user").fetchone()[0]:
+                return False
+            if "study_setting" in tables:
+                end = con.execute("SELECT value FROM study_setting WHERE key = ?", (END_DATE_KEY,)).fetchone()
+                if end is not None and end[0]:
+                    # survey.privacy.retention_reminder reminds from the day after the end date
+                    return clock.today() <= dt.date.fromisoformat(end[0])
+            return True
+        finally:
+            con.close()
+
+
+def open_report_store(url: str | None) -> ReportStore | None:
+    """A `ReportStore` on the local SQLite store of `url` (or None: the full path is needed; see the
+    module docstring). Never raises: an unreadable store is the full path's to report."""
+    path = plain_sqlite_file(url) if url else None
+    if path is None or not path.is_file():
+        return None
+    store = ReportStore(path)
+    try:
+        private_store(path)
+        return store if store._usable() else None
+    except (sqlite3.Error, OSError, ValueError):
+        return None
