@@ -1552,11 +1552,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging()
     args.plain_store = _plain_store(parser, args)
     if args.plain_store is not None:  # an open store: no login to check, no reminder due (`_plain_store`)
-        import sqlite3
+        from survey.plainread import PlainReadError  # loaded already by `_plain_store`
 
         try:
             return _run(args)
-        except sqlite3.Error:  # read while the store changed under it (a migration): the full path says what
+        except PlainReadError:  # the store changed under the read (a migration): the full path says what
             args.plain_store = None
     return _checked(parser, args)
 

@@ -118,7 +118,7 @@ from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_tex
                                 method_text)
 from report.registry import BY_WORDS, TITLES, compute, regrouped_title
 from report.triangulation import topic_name
-from survey import files
+from survey import files, wideio
 from survey.clock import local_text, utcnow
 from survey.guide import Guide
 from survey.sources import KILDE_LABELS, KILDER
@@ -1458,7 +1458,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     wb.set_properties({"title": "Brugerblik — rapport", "subject": guide.title, "author": "Brugerblik",
                        "comments": f"Spørgeguide {guide.form_id} version {guide.version}; "
                                    f"{'til offentliggørelse' if publish else 'arbejdsmateriale'}"
-                                   f"{'; MED KLADDER' if data.drafts else ''}",
+                                   f"{'; ' + wideio.DRAFTS_MARK if data.drafts else ''}",
                        "created": built})
     bk = _Book(wb, guide, group=group, site_type=site_type, publish=publish, min_n=min_n, n_pop=len(pop),
                counted_text=data.drafts_line(), drafts=data.drafts, cuts=cuts)

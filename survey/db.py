@@ -8,7 +8,8 @@ user's data directory. ``postgresql://`` URLs are served by psycopg 3.
 * PostgreSQL sessions run with ``timezone=UTC``: the store's timestamps are UTC and are kept
   as ``timestamp without time zone`` on both databases.
 
-Nothing SQLite- or PostgreSQL-specific lives anywhere else: the same code runs on both.
+Nothing SQLite- or PostgreSQL-specific lives anywhere else — but for `survey.plainread`, the report
+commands' read of a local SQLite store without SQLAlchemy (issue 13): the same code runs on both.
 Bulk inserts (:func:`bulk_insert`), the retry on a busy database (:func:`retrying`),
 consistent backups (:func:`backup`) and the schema migrations (:func:`ensure_schema`) are
 the dialect-aware services this module offers the rest of the code.

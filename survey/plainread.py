@@ -15,7 +15,8 @@ number of drafts — and this module does exactly those with the standard librar
   migrates or refuses), a store with users (a login: `survey.auth`), a study whose end date has
   passed (the administrator's reminder: `survey.privacy.retention_reminder`), or any SQLite error.
 * `ReportStore.wide(guide, drafts)` and `ReportStore.count_drafts()` — the same rows and numbers as
-  `survey.store.load_wide` and `survey.store.count_drafts`: the status rule (`survey.store.counted`)
+  `survey.store.load_wide` and `survey.store.count_drafts` (`PlainReadError` if the read fails: the
+  caller then takes the full path): the status rule (`survey.store.counted`)
   and the consent rule (`survey.consent.exportable`) written as SQL. Both are asserted equal to the
   SQLAlchemy path on stores with drafts, withdrawals and other sources (tests/survey/test_plainread.py);
   a change to either rule must be made in both places, and that test fails until it is.
@@ -42,7 +43,7 @@ if TYPE_CHECKING:  # pandas is imported by the function that builds the frame (s
 
     from survey.guide import Guide
 
-__all__ = ["wide_from_rows", "revision_head", "default_url", "plain_sqlite_file", "open_report_store", "ReportStore",
+__all__ = ["PlainReadError", "wide_from_rows", "revision_head", "default_url", "plain_sqlite_file", "open_report_store", "ReportStore",
            "MIGRATIONS_VERSIONS"]
 
 #: the Alembic revision files (survey/migrations/versions)
@@ -169,6 +170,10 @@ def plain_sqlite_file(url: str) -> Path | None:
     return Path(os.path.expanduser(rest))
 
 
+class PlainReadError(Exception):
+    """The plain read failed (the store changed under it, e.g. a migration): take the full path."""
+
+
 class ReportStore:
     """A read-only look at a local SQLite store for the users' report tables. Build it with
     `open_report_store`; every read is one read transaction on its own connection."""
@@ -182,12 +187,15 @@ class ReportStore:
         return con
 
     def _read(self, *queries: str) -> list[list[tuple]]:
-        con = self._connect()
         try:
-            con.execute("BEGIN")  # one snapshot for every query (WAL: writers go on meanwhile)
-            return [con.execute(q).fetchall() for q in queries]
-        finally:
-            con.close()
+            con = self._connect()
+            try:
+                con.execute("BEGIN")  # one snapshot for every query (WAL: writers go on meanwhile)
+                return [con.execute(q).fetchall() for q in queries]
+            finally:
+                con.close()
+        except sqlite3.Error as e:
+            raise PlainReadError(type(e).__name__) from None
 
     def wide(self, guide: "Guide", *, drafts: bool = False) -> "pd.DataFrame":
         """`survey.store.load_wide(engine, guide, drafts=drafts)`, read with sqlite3."""

@@ -108,6 +108,10 @@ __all__ = [
 REQUIRED_COLUMNS: tuple[str, ...] = ("respondent_id", "site", "site_type")
 # Lengths the store's columns hold (survey.models); longer values are refused.
 MAX_LENGTH: Mapping[str, int] = {"site": 200, "interviewer": 200}
+#: the mark of what was made with the drafts counted (issue 14: `--med-kladder`); a workbook whose
+#: document description carries it is refused by the import (its Data sheet mixes drafts in)
+DRAFTS_MARK = "MED KLADDER"
+
 # A CSV cell starting with one of these is read by spreadsheets as a formula.
 # Item types whose cells are numbers or dates: never escaped in CSV, numbers in XLSX.
 _NUMERIC = ("integer", "decimal")
@@ -846,17 +850,46 @@ def _read_xlsx(inp: _Input) -> _Table:
         if "mimetype" in names and b"opendocument.spreadsheet" in archives.read_member(
                 zf, "mimetype", archives.XLSX, _WHAT_XLSX)[:200]:
             raise _not_table("et OpenDocument-regneark (.ods)", "an OpenDocument spreadsheet (.ods)")
-        wb_part = "xl/workbook.xml"
+        wb_part, core_part = "xl/workbook.xml", None
         for _id, (typ, target) in _rels(zf, "").items() if "_rels/.rels" in names else ():
             if typ == "officeDocument":
                 wb_part = target
+            elif typ == "core-properties":
+                core_part = target
         if wb_part not in names:
             if any(n.startswith("word/") for n in names):
                 raise _not_table("et Word-dokument", "a Word document")
             raise _not_table("et ZIP-arkiv", "a ZIP archive")
+        if core_part in names and _marked_with_drafts(zf, core_part):
+            raise Refused(_file_problem(
+                f"projektmappen er lavet med kladder ({DRAFTS_MARK}): dens Data-ark blander kladder med afsluttede "
+                "interview, og importeret ville de alle stå som afsluttede — importér en projektmappe eller "
+                "eksport lavet uden --med-kladder",
+                f"the workbook was made with drafts ({DRAFTS_MARK}): its Data sheet mixes drafts with completed "
+                "interviews, and imported they would all be completed — import one made without --med-kladder"))
         return _read_workbook(zf, wb_part)
     except Exception as e:  # noqa: BLE001 - a damaged or unusual workbook: say so rather than crash
         raise _workbook_refusal(e) from None
+
+
+def _marked_with_drafts(zf: zipfile.ZipFile, core_part: str) -> bool:
+    """The workbook's description (its document properties, which Excel keeps when it saves) carries
+    the drafts mark that `exports.workbook` writes with --med-kladder."""
+    text: list[str] = []
+    inside = [False]
+
+    def start(tag: str, _attrs: dict[str, str]) -> None:
+        inside[0] = _local(tag) == "description"
+
+    def end(_tag: str) -> None:
+        inside[0] = False
+
+    def data(chunk: str) -> None:
+        if inside[0] and sum(map(len, text)) < 4000:
+            text.append(chunk)
+
+    _parse(zf, core_part, start, end, data)
+    return DRAFTS_MARK in "".join(text)
 
 
 def _workbook_refusal(e: BaseException) -> Refused:

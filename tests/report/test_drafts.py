@@ -155,3 +155,27 @@ def test_refi_qda_and_the_quote_bank_download_leave_the_drafts_quote_out_unless_
     assert any(text in t for t in qdpx.build_project(e, g, drafts=True).files.values())
     assert text not in set(service.export_quotes(e, g)["Citat"])
     assert text in set(service.export_quotes(e, g, drafts=True)["Citat"])
+
+
+def test_a_workbook_made_with_drafts_is_refused_on_import(study, tmp_path, capsys, db_factory):
+    """Its Data sheet is the importable wide format, but it mixes the drafts in: imported, every row
+    would be a completed interview. The import refuses it by its description (the document
+    properties Excel keeps) and writes nothing; the same workbook made without drafts is not refused
+    for that."""
+    from survey import wideio
+
+    url, g = study["url"], study["guide"]
+    plain, with_drafts = tmp_path / "r.xlsx", tmp_path / "rk.xlsx"
+    assert main(["--db", url, "report", str(plain)]) == 0
+    assert main(["--db", url, "report", str(with_drafts), "--med-kladder"]) == 0
+    capsys.readouterr()
+    fresh = make_engine(db_factory.new())
+    try:
+        got = wideio.import_file(fresh, g, with_drafts)
+        assert not got.ok and got.written == 0 and len(store.load_wide(fresh, g, drafts=True)) == 0
+        text = " ".join(p.text_da for p in got.problems)
+        assert "lavet med kladder (MED KLADDER)" in text and "--med-kladder" in text
+        other = wideio.import_file(fresh, g, plain)
+        assert not any("MED KLADDER" in p.text_da for p in other.problems)
+    finally:
+        fresh.dispose()

@@ -150,3 +150,21 @@ def test_table_loads_no_sqlalchemy_on_an_open_sqlite_store(study, tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert "Log ind" in r.stderr and r.stderr.rstrip().endswith(" 3")  # refused by survey.auth: the full path
     assert "'sqlalchemy'" in r.stderr
+
+
+def test_a_failed_plain_read_takes_the_full_path(study, capsys, monkeypatch):
+    """The store changed under the read (a migration, a locked file): the full path answers, once."""
+    url = study["url"]
+    monkeypatch.setenv("BRUGERBLIK_PLAIN_READ", "0")
+    assert main(["--db", url, "table", "4.2"]) == 0
+    want = capsys.readouterr()
+    monkeypatch.delenv("BRUGERBLIK_PLAIN_READ")
+    calls = []
+
+    def broken(self, guide, drafts=False):
+        calls.append(1)
+        raise plainread.PlainReadError("OperationalError")
+
+    monkeypatch.setattr(plainread.ReportStore, "wide", broken)
+    assert main(["--db", url, "table", "4.2"]) == 0
+    assert capsys.readouterr() == want and calls == [1]
