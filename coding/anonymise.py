@@ -102,9 +102,12 @@ Word lists
 
 Precision rules (Danish capitalises proper nouns, not nouns)
 ------------------------------------------------------------
-* Only capitalised words are looked up, apart from nicknames (below) and a lower-case first
-  name right after "hedder"/"kaldes" ("jeg hedder ahmed"); "bo", "per", "hans" in lower case are
-  never names. A word in CAPITALS is read as its capitalised form when that form is a name no
+* Capitalised words are looked up. In lower case (`Anonymiser._lower_case`; a tester found «mette
+  og lars» and «zeynep» left): a name of the Danish list that is no everyday word ("mette",
+  "lars", "hansen" — never "bo", "per", "hans", "skov"); a name of the broad list that is no Danish
+  or English word only with evidence — after "hedder"/"kaldes" ("jeg hedder ahmed"), a family or
+  staff word ("min veninde zeynep"), before a verb of speech ("zeynep sagde") or beside a masked
+  name ("mette og zeynep"); and nicknames (below). A word in CAPITALS is read as its capitalised form when that form is a name no
   everyday word shares, a town or the start of one of the study's terms ("AHMED", "METTE
   HANSEN", "MØLTRUP"; `Anonymiser._uncap`): "SKAT", "NEJ", "MARK" stay, and a three-letter word
   only beside another one ("ALI HASSAN"; alone, "FOA", "SFI", "LAB" are acronyms).
@@ -177,15 +180,15 @@ Precision rules (Danish capitalises proper nouns, not nouns)
 Measured (bench/bench_anonymise.py, docs/benchmarks.md): on the test corpus
 (tests/coding/data/anonymisering_korpus.txt: 230 identifiers of 14 name origins and names in
 capitals, nicknames, CPR, phone, e-mail, address, town, site; 90 neutral sentences) 99.1 % of
-the identifiers are masked and 99.9 % of the ordinary words kept, at about 0.7 of the spaCy
+the identifiers are masked and 99.9 % of the ordinary words kept, at about 0.45 of the spaCy
 tokenizer's throughput.
 
 Known limits: a name in no list is found only through the rules above — at a sentence start or
 after an ordinary verb it is missed ("Jeg kender Xamse"): unusual spellings are the weak spot
 (a Thai passport spelling the variants do not make, "Benjamas" for RTGS "Benchamat"; a Somali
 spelling no list has); add them to the always-mask list. Names in capitals that are also words
-("MARK") or alone with three letters ("ALI"), and lower-case names without a descriptor or
-"hedder", are not found. A listed name that is also an everyday word, alone at a sentence start
+("MARK") or alone with three letters ("ALI"), and lower-case names of the broad list without
+evidence ("zeynep er …"), are not found. A listed name that is also an everyday word, alone at a sentence start
 with no evidence ("Bo alene …", "Can er …"), is left. English titles and brands capitalised
 mid-sentence ("Call of Duty") and people's names in the names of places or bodies ("Kofoeds
 Skole") can be masked: put them on the never-mask list.
@@ -607,6 +610,20 @@ _HOS_BEFORE = re.compile(rf"(?<![\w])[Hh]os{_SP}+$")
 _SPEECH_AFTER = re.compile(rf"(?:,?{_SP}+)(?:{'|'.join(SPEECH_VERBS)})(?![\w])")
 
 
+@functools.lru_cache(maxsize=4)
+def _lower_listed(first: frozenset[str], last: frozenset[str]) -> dict[str, tuple[int, str]]:
+    """The Danish list's names in lower case ("mette", "lars", "hansen"), three letters or more, but
+    not those that are everyday words (`AMBIGUOUS_*`: "per", "bo", "hans", "skov") nor stop words:
+    every form a split word can have (possessive s, punctuation before and after) -> (where the
+    name starts in it, the name)."""
+    words = frozenset(n.lower() for n in (*first, *last)
+                      if len(n) > 2 and n.isalpha() and n not in AMBIGUOUS_FIRST and n not in AMBIGUOUS_LAST
+                      and n not in STOPWORDS and n.lower() not in ABBREVIATIONS)
+    # "mettes", "lars,", "(mette": the text's split words as they stand, each with its name
+    return {f"{o}{w}{s}{c}": (len(o), w) for w in words for s in ("", "s") for c in _WORD_ENDS
+            for o in ("", *_WORD_OPENERS)}
+
+
 def _trie(words: Iterable[str]) -> str:
     """A regex alternation of `words` as a prefix tree: a shared prefix is matched once, which
     makes a list of words about twice as fast to search for."""
@@ -637,6 +654,23 @@ _LOWER_WORD = rf"(?![{_UP}]){_L}+"
 _CUE_ALT = _trie(["hedder", "hed", "kaldes", "kaldet"])
 _NICK_RE = re.compile(rf"[\s\"'(«»„“‘’/-](?:(?P<d>{_DESC_ALT})|(?P<c>{_CUE_ALT}))"
                       rf"(?={_SP}+(?P<n>{_LOWER_WORD}))")
+# A lower-case word right after a family or staff word ("min bror ahmed"), or right before a verb
+# of speech ("zeynep sagde"): a name when the broad list knows it and it is no everyday word.
+_LOWER_AFTER_ROLE = re.compile(rf"(?<![\w])(?i:{_trie(ROLE_WORDS)})(?:en|n|et|nen)?{_SP}+(?P<n>{_LOWER_WORD})"
+                               rf"(?![\w-])")
+_SPEECH = re.compile(rf"(?<=[^\W\d_])(?:,?{_SP}+)(?:{_trie(SPEECH_VERBS)})(?![\w])")
+_LOWER_WORD_END = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD})$")
+_LOWER_AFTER_COORD = re.compile(rf"(?:,{_SP}*|{_SP}*(?:,{_SP}*)?(?:og|eller|&){_SP}+)(?P<n>{_LOWER_WORD})(?![\w-])")
+_LOWER_BEFORE_COORD = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD})(?:,{_SP}*|{_SP}*(?:,{_SP}*)?(?:og|eller|&){_SP}+)$")
+#: lower-case words that stand beside names and are none: titles, particles, descriptors, cues
+_NOT_LOWER_NAMES = frozenset([*TITLES, *ABBREVIATIONS, *PARTICLES, *DESCRIPTORS, *NAME_CUES])
+# what may stand before or after a word in `text.split()`: `Anonymiser._lower_case`'s set tests
+_WORD_ENDS = ("", ",", ".", ":", ";", "!", "?", ")", "\"", "»", "”", "'", "’", "…")
+_WORD_OPENERS = ("(", "\"", "«", "„", "“", "'", "‘")
+_EDGES = "".join(dict.fromkeys("".join(_WORD_ENDS + _WORD_OPENERS) + "-[]"))
+_ROLE_FORMS = frozenset(w + e for r in ROLE_WORDS for w in (r, r.title()) for e in ("", "en", "n", "et", "nen"))
+_SPEECH_FORMS = frozenset(v + c for v in SPEECH_VERBS for c in _WORD_ENDS)
+_COORD_JOINS = (" og ", " eller ", " & ", ", ", ",", "\u00a0og\u00a0", " og\u00a0", "\u00a0og ")
 _NICK_WORDS = frozenset([*DESCRIPTORS, *(d.title() for d in DESCRIPTORS), "hedder", "hed", "kaldes", "kaldet"])
 _PARTICLE_GAP = re.compile(rf"{_SP}(?:(?:{'|'.join(PARTICLES)}){_SP}){{1,2}}|{_SP}(?:{'|'.join(PARTICLES)})-")
 _COORD = re.compile(rf",{_SP}*|{_SP}*(?:,{_SP}*)?(?:og|eller|&){_SP}+")
@@ -1206,7 +1240,10 @@ class Anonymiser:
             found.append((start, end, "navn", rule))
             skip_to = end
 
-        self._nicknames(text, found)
+        words = set(text.split())  # one set for the two look-ups below
+        self._nicknames(text, found, words)
+        if not self._lower_seen[0].issuperset(words):  # a word not yet known as no lower-case name
+            self._lower_case(text, found, words)
         if pending:
             self._coordinated(text, found, pending)
         if self._keep:
@@ -1216,11 +1253,11 @@ class Anonymiser:
     def _kept(self, piece: str) -> bool:
         return piece in self._keep or (piece[-1:] in "s'’" and piece[:-1] in self._keep)
 
-    def _nicknames(self, text: str, found: list) -> None:
+    def _nicknames(self, text: str, found: list, words: set[str] | None = None) -> None:
         """Descriptor + name nicknames: a capitalised name's span grows over the descriptor
         ("lange Peter" -> one span); a lower-case one is looked up ("tykke mads", "lille ahmed").
         A lower-case name after "hedder"/"kaldes" is masked too ("jeg hedder ahmed")."""
-        if _NICK_WORDS.isdisjoint(text.split()):
+        if _NICK_WORDS.isdisjoint(text.split() if words is None else words):
             return  # no descriptor or naming verb as a word of its own: nothing to do (< 1 µs)
         for k, (s, e, kind, rule) in enumerate(found):
             if kind == "navn" and s > 0 and text[s - 1] in " \u00a0":
@@ -1247,6 +1284,117 @@ class Anonymiser:
                     continue
                 rule = f"{rule}; {ev}"
             found.append((start, end, "navn", rule))
+
+    def _lower_case(self, text: str, found: list, words: set[str] | None = None) -> None:
+        """Names written in lower case (a tester found «mette og lars» and «zeynep» left, and
+        `ordfrekvens` listing them): a name of the Danish list that is no everyday word ("mette",
+        "lars", "hansen"; never "per", "bo", "hans"); a name of the broad list that is no Danish or
+        English word only with evidence — after a family or staff word ("min veninde zeynep"),
+        before a verb of speech ("zeynep sagde") or beside a masked name ("mette og zeynep")."""
+        words = set(text.split()) if words is None else words
+        rest = words - self._lower_seen[0]  # the words not yet known as no lower-case name
+        if not rest:
+            return
+        has_listed, broad = self._lower_kinds(rest)
+        if not (has_listed or broad):
+            return  # no lower-case word the lists know as a name (set tests: the usual case costs a few µs)
+        kept = self._kept_phrases(text)
+        forms = _lower_listed(self.first, self.last)
+        for raw in (rest & self._lower_seen[1] if has_listed else ()):
+            off, w = forms[raw]
+            cap = w[0].upper() + w[1:]
+            if w in self._keep or cap in self._keep:
+                continue
+            hit = self._lookup_da(cap)
+            rule = f"{hit.rule if hit is not None else f'navn ({SRC_DA})'}; med lille begyndelsesbogstav"
+            i = text.find(raw)
+            while i != -1:  # the split word where it stands: whitespace (or the text's edge) on both sides
+                j = i + len(raw)
+                if (i == 0 or text[i - 1].isspace()) and (j == len(text) or text[j].isspace()):
+                    s = i + off
+                    if not any(ks <= s < ke for ks, ke in kept):
+                        found.append((s, s + len(w), "navn", rule))
+                i = text.find(raw, i + 1)
+        if not broad:
+            return
+        for m in (_LOWER_AFTER_ROLE.finditer(text) if not _ROLE_FORMS.isdisjoint(words) else ()):
+            self._lower_broad(text, found, m.start("n"), m.end("n"), "efter fx 'min bror'")
+        for m in (_SPEECH.finditer(text) if not _SPEECH_FORMS.isdisjoint(words) else ()):
+            w = _LOWER_WORD_END.search(text, max(0, m.start() - 30), m.start())
+            if w is not None:
+                self._lower_broad(text, found, w.start("n"), w.end("n"), "før fx 'sagde'")
+        done: set[tuple[int, int]] = set()
+        for _ in range(2):  # beside a masked name, lower case or not: «Mette og zeynep», «ahmed, ali»
+            n = len(found)
+            for s, e, k, _r in list(found):
+                if k != "navn" or (s, e) in done:
+                    continue
+                done.add((s, e))
+                if text.startswith(_COORD_JOINS, e):
+                    m = _LOWER_AFTER_COORD.match(text, e)
+                    if m is not None:
+                        self._lower_broad(text, found, m.start("n"), m.end("n"), "sammen med et navn")
+                if text.endswith(_COORD_JOINS, 0, s):
+                    m = _LOWER_BEFORE_COORD.search(text, max(0, s - 40), s)
+                    if m is not None:
+                        self._lower_broad(text, found, m.start("n"), m.end("n"), "sammen med et navn")
+            if len(found) == n:
+                return
+
+    @functools.cached_property
+    def _lower_seen(self) -> tuple[set[str], set[str], set[str]]:
+        """Words as split from texts (punctuation on): (neither kind of lower-case name, a name of
+        the Danish list, a name of the broad list that is no everyday word)."""
+        return set(), set(), set()
+
+    def _lower_kinds(self, rest: set[str]) -> tuple[bool, bool]:
+        """Whether the words `rest` (not yet known as no name) hold a lower-case name of the Danish
+        list, and one of the broad list that is no everyday word; each word is remembered."""
+        no, listed, broad = self._lower_seen
+        forms = _lower_listed(self.first, self.last)
+        index = self._broad.index if self._broad is not None else {}
+        for raw in rest - listed - broad:
+            if raw in forms:
+                listed.add(raw)
+                continue
+            hit = None
+            w = raw.strip(_EDGES)
+            if len(w) > 2 and w.islower() and w.isalpha() and w not in _NOT_LOWER_NAMES:
+                cap = w[0].upper() + w[1:]
+                if cap in index or (cap[-1] == "s" and cap[:-1] in index):  # most words are no name at all
+                    hit = self._name_class(cap)
+            if hit is not None and hit.level == 0:
+                if len(broad) < 100_000:
+                    broad.add(raw)
+            elif len(no) < 200_000:
+                no.add(raw)
+        return not listed.isdisjoint(rest), not broad.isdisjoint(rest)
+
+    def _kept_phrases(self, text: str) -> list[tuple[int, int]]:
+        """Where the never-mask list's phrases of several words stand in `text` ("lange peter")."""
+        rx = getattr(self, "_keep_phrase_re", False)
+        if rx is False:
+            phrases = {v for k in self._keep if " " in k for v in (k, k[:1].upper() + k[1:], k.lower())}
+            rx = self._keep_phrase_re = (re.compile("|".join(re.escape(k) for k in sorted(phrases, key=len,
+                                                                                          reverse=True)))
+                                         if phrases else None)
+        return [m.span() for m in rx.finditer(text)] if rx is not None else []
+
+    def _lower_broad(self, text: str, found: list, s: int, e: int, why: str) -> None:
+        """text[s:e], a lower-case word with evidence, is a name if the lists know it as one that
+        is no everyday word (level 0); a possessive s stays outside."""
+        w = text[s:e]
+        if len(w) < 3 or w in self._keep or w in _NOT_LOWER_NAMES:
+            return
+        cap = w[0].upper() + w[1:]
+        if cap in self._keep or cap in self._never or cap in STOPWORDS:
+            return
+        hit = self._name_class(cap)
+        if hit is None or hit.level != 0:
+            return
+        if any(fs <= s < fe for fs, fe, _k, _r in found) or any(ks <= s < ke for ks, ke in self._kept_phrases(text)):
+            return
+        found.append((s, s + hit.n, "navn", f"{hit.rule}; med lille begyndelsesbogstav, {why}"))
 
     def _coordinated(self, text: str, found: list, pending: list) -> None:
         """An everyday-word name next to a masked name ("Ahmed og Ben", "Ben, Ali") is a name."""

@@ -196,6 +196,37 @@ def test_site_names(anon):
     assert anon.mask("St. Dannesbo eller bare Dannesbo.") == "[sted] eller bare [sted]."
 
 
+# --------------------------------------------------------------------------- names in lower case
+
+@pytest.mark.parametrize("text,masked", [
+    # a tester found these left, and `ordfrekvens` listing them
+    ("mette og lars kom forbi i går", "[navn] og [navn] kom forbi i går"),
+    ("jeg så hansens bil. (mette) kom også.", "jeg så [navn]s bil. ([navn]) kom også."),
+    # a name of the broad list in lower case: only with evidence
+    ("min veninde zeynep hjalp mig", "min veninde [navn] hjalp mig"),
+    ("zeynep sagde, at det var fint", "[navn] sagde, at det var fint"),
+    ("Mette og zeynep, ahmed og ali kom.", "[navn] og [navn], [navn] og [navn] kom."),
+    ("jeg har en kollega ali", "jeg har en kollega [navn]"),
+])
+def test_names_in_lower_case_are_masked(anon, text, masked):
+    assert anon.mask(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "per dag går jeg derhen, og bo alene er svært",  # everyday words of the Danish list: never in lower case
+    "hans mor og min bror ben",  # «hans», «ben» are words
+    "zeynep er et navn, jeg ikke kender",  # a broad-list name without evidence stays
+    "min sagsbehandler sagde nej, og hun sagde ja",  # role words and pronouns before a verb of speech
+])
+def test_lower_case_words_that_may_be_names_stay_without_evidence(anon, text):
+    assert anon.mask(text) == text
+
+
+def test_the_never_mask_list_keeps_a_lower_case_name():
+    a = Anonymiser(keep=["mette", "lange peter"])
+    assert a.mask("mette og lars, det var lange peter") == "mette og [navn], det var lange peter"
+
+
 # --------------------------------------------------------------------------- what must stay
 
 @pytest.mark.parametrize("text", [
