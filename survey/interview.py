@@ -190,6 +190,8 @@ class InterviewState:
     consent: ConsentView | None
     editor: str | None  # who is correcting a reopened interview
     versions: dict[str, int] = field(default_factory=dict)  # code -> version of the stored answer (issue 10)
+    #: the codes whose stored answer was given in the interview (not imported): those `complete` may remove
+    typed: frozenset[str] = frozenset()
 
     def base(self, code: str) -> tuple[int, str | None]:
         """What a view drawn from this state saw of one answer: (version, value); (0, None) when none."""
@@ -198,6 +200,10 @@ class InterviewState:
     def context(self) -> dict[str, str | None]:
         """Answers plus metadata: what `relevant` expressions may refer to."""
         return {**self.answers, **self.info.meta()}
+
+    def removed_at_completion(self, guide: Guide) -> list[Item]:
+        """What «Afslut» will remove (`removed_at_completion`): the page lists exactly these."""
+        return removed_at_completion(guide, self.answers, self.info.meta(), self.typed)
 
 
 # ---------------------------------------------------------------- the guide as sections
@@ -375,6 +381,21 @@ def unasked(guide: Guide, answers: Mapping[str, str | None], meta: Mapping[str, 
             gone.add(c)
             del left[c]
     return [guide.item(c) for c in guide.codes if c in gone]
+
+
+def removed_at_completion(guide: Guide, answers: Mapping[str, str | None], meta: Mapping[str, str | None],
+                          typed: Iterable[str]) -> list[Item]:
+    """The answers `complete` removes: those `unasked` finds among the ones given in the interview
+    (`typed`: source «interview»). Imported values stay — imported data need not follow the skip
+    logic (instrument.md) — also when an imported interview is reopened and completed again."""
+    typed = set(typed)
+    return [it for it in unasked(guide, answers, meta) if it.code in typed]
+
+
+def _typed(s, interview_id: str) -> frozenset[str]:
+    """The codes of the interview's stored answers that were given in the interview."""
+    return frozenset(s.execute(select(Answer.code).where(Answer.interview_id == interview_id,
+                                                         Answer.source == "interview")).scalars())
 
 
 #: the audit note of an answer `complete` removes
@@ -563,7 +584,7 @@ def load_state(engine: Engine, interview_id: str) -> InterviewState:
                    if c else None)
         editor = _editor(s, interview_id) if iv.status == "reopened" else None
         versions = store.get_versions(s, interview_id)
-        return InterviewState(info_of(iv, site), answers, quotes, consent, editor, versions)
+        return InterviewState(info_of(iv, site), answers, quotes, consent, editor, versions, _typed(s, interview_id))
 
 
 @dataclass(frozen=True)
@@ -967,9 +988,8 @@ def complete(engine: Engine, guide: Guide, interview_id: str, *, reason: str | N
         # an answer to a question the interview no longer asks is not the respondent's answer: it leaves
         # the interview (the audit trail keeps it, as every change), as a form's skip logic clears it
         # only answers given in the interview: imported data need not follow the skip logic (instrument.md)
-        typed = set(s.execute(select(Answer.code).where(Answer.interview_id == interview_id,
-                                                         Answer.source == "interview")).scalars())
-        removed = [it for it in unasked(guide, store.get_answers(s, interview_id), info.meta()) if it.code in typed]
+        removed = removed_at_completion(guide, store.get_answers(s, interview_id), info.meta(),
+                                        _typed(s, interview_id))
         for it in removed:
             store.set_answer(s, guide, interview_id, it.code, None, who=w, note=UNASKED_NOTE)
         now = utcnow()

@@ -296,7 +296,7 @@ def finish_view(ctx: ui_items.Ctx) -> None:
     consent_line(ctx)
     missing = svc.missing_required(g, ctx.state.context())
     if ctx.editable:
-        gone = svc.unasked(g, ctx.state.answers, info.meta())
+        gone = ctx.state.removed_at_completion(g)  # exactly what «Afslut» removes (imported values stay)
         if gone:  # a follow-up answered before its question was changed: it leaves at «Afslut»
             st.info(f"{len(gone)} svar hører til spørgsmål, der ikke stilles efter de andre svar, og fjernes, når "
                     "interviewet afsluttes (ændringsloggen beholder dem): "

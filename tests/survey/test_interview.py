@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from survey import interview as svc
+from survey import store
 from survey.db import make_engine, session_scope
 from survey.models import AuditEntry, ConsentRecord, Interview
 
@@ -242,6 +243,32 @@ def test_answers_to_questions_no_longer_asked_leave_at_completion_and_stay_in_th
     from survey.store import load_wide
     row = load_wide(engine, guide).set_index("respondent_id").loc[iv.respondent_id]
     assert row["loennet_arbejde_hvad"] is None and row["arbejdsmarked_vigtigt"] is None and row["rytme_vigtigt"] == "nej"
+
+
+def test_imported_answers_the_skip_logic_would_not_ask_stay_and_the_page_lists_only_what_leaves(engine, guide):
+    """instrument.md: imported data need not follow the skip logic. An imported interview, reopened
+    and completed again, keeps such values; a follow-up typed in the interview that its question no
+    longer asks leaves — and «Afslut» lists exactly that one (it listed the imported ones too)."""
+    import pandas as pd
+
+    row = {"respondent_id": "AMA-07", "site": "Amadeus", "site_type": "vaerested", "interviewer": "KL",
+           "loennet_arbejde": "nej", "loennet_arbejde_hvad": "Lager", "arbejdsmarked": "ikke_relevant",
+           "arbejdsmarked_vigtigt": "ja"}
+    with session_scope(engine) as s:
+        assert store.insert_wide(s, guide, pd.DataFrame([row], dtype=object)) == 1
+        iid = store.interview_by_respondent(s, "AMA-07").id
+    svc.reopen(engine, iid, who="MN", reason="Alder mangler")
+    assert svc.save_answer(engine, guide, iid, "rytme", "ikke_relevant").ok
+    assert svc.save_answer(engine, guide, iid, "rytme_vigtigt", "ja").ok  # typed, then not asked
+    state = svc.load_state(engine, iid)
+    assert [it.code for it in svc.unasked(guide, state.answers, state.info.meta())] == [
+        "loennet_arbejde_hvad", "arbejdsmarked_vigtigt", "rytme_vigtigt"]
+    assert [it.code for it in state.removed_at_completion(guide)] == ["rytme_vigtigt"]
+    res = svc.complete(engine, guide, iid, reason="test")
+    assert res.ok and res.removed == ["rytme_vigtigt"]
+    after = svc.load_state(engine, iid).answers
+    assert after["loennet_arbejde_hvad"] == "Lager" and after["arbejdsmarked_vigtigt"] == "ja"
+    assert "rytme_vigtigt" not in after
 
 
 def test_completed_interviews_are_read_only_until_reopened_then_every_change_is_audited(engine, guide, iv):
