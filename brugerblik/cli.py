@@ -26,6 +26,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from brugerblik import dansk
+
 
 def _engine(args):
     from survey.db import get_engine  # only the commands that use it load it (start-up time)
@@ -1264,6 +1266,7 @@ def _cuts_of(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    dansk.install()  # argparse's usage line, headings and refusals in Danish
     p = argparse.ArgumentParser(
         prog="brugerblik", description="Brugerblik: kvalitative brugerundersøgelser.",
         formatter_class=argparse.RawDescriptionHelpFormatter,

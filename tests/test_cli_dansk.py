@@ -1,0 +1,49 @@
+"""The command line in Danish (the UI is Danish everywhere): argparse's usage line, headings and
+refusals through `brugerblik.dansk`."""
+from __future__ import annotations
+
+import argparse
+import inspect
+import re
+
+import pytest
+
+from brugerblik import dansk
+from brugerblik.cli import build_parser, main
+
+#: what a user meets: --help, and the refusals of a mistyped command (exit code 2)
+USER_FACING = ["usage: ", "%(prog)s: error: %(message)s\n", "options", "positional arguments",
+               "show this help message and exit", "unrecognized arguments: %s",
+               "argument %(argument_name)s: %(message)s", "invalid choice: %(value)r (choose from %(choices)s)",
+               "invalid %(type)s value: %(value)r", "the following arguments are required: %s",
+               "expected one argument"]
+
+
+def test_every_translated_message_is_one_argparse_writes_and_the_users_are_all_translated():
+    src = inspect.getsource(argparse)
+    used = set(re.findall(r"_\('((?:[^'\\]|\\.)*)'\)", src)) | set(re.findall(r'_\("((?:[^"\\]|\\.)*)"\)', src))
+    used = {u.encode().decode("unicode_escape") for u in used}
+    assert set(dansk.MESSAGES) <= used, set(dansk.MESSAGES) - used  # a new Python changed a message
+    for singular, plural in dansk.PLURALS:
+        assert f"'{singular}'" in src and f"'{plural}'" in src
+    assert set(USER_FACING) <= set(dansk.MESSAGES)
+
+
+@pytest.mark.parametrize("argv,danish", [
+    (["kvalitetskort", "--efter", "gruppe"], "fejl: argumentet --efter: ugyldigt valg: 'gruppe' (vælg mellem"),
+    (["table"], "fejl: disse argumenter mangler: id"),
+    (["table", "4.2", "--nope"], "fejl: ukendte argumenter: --nope"),
+    (["kvalitetskort", "--min-n", "x"], "fejl: argumentet --min-n: ugyldig værdi (skal være int): 'x'"),
+])
+def test_usage_errors_are_danish(argv, danish, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and danish in err and err.startswith("brug: brugerblik")
+    assert not re.search(r"\b(error|usage|invalid|choose from|required|unrecognized)\b", err)
+
+
+def test_help_is_danish():
+    text = build_parser().format_help()
+    assert text.startswith("brug: brugerblik") and "vis denne hjælp og afslut" in text
+    assert not re.search(r"\b(usage|options|positional arguments|show this help)\b", text)
