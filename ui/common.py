@@ -202,12 +202,13 @@ section[data-testid="stSidebar"] [data-testid="stRadioCaption"] p { font-size: 0
 .bb-unsaved { color: #b3261e; font-weight: 600; }
 .bb-what { color: #4a4f5c; font-size: 0.84rem; line-height: 1.25; overflow-wrap: anywhere; }
 /* issue 10: the save status, fixed at the top of the main area, visible with the sidebar collapsed too */
-.bb-mainstatus { position: fixed; top: 0.55rem; right: 3.2rem; z-index: 999990; pointer-events: none;
+/* below the offline banner while it is shown (--bb-offline-h: its height, set by OFFLINE_JS) */
+.bb-mainstatus { position: fixed; top: calc(var(--bb-offline-h, 0px) + 0.55rem); right: 3.2rem; z-index: 999990; pointer-events: none;
   display: flex; gap: 0.6rem; align-items: baseline; max-width: min(26rem, 34vw); padding: 0.3rem 0.8rem;
   background: #fff; border: 1px solid #c9ccd3; border-radius: 0.5rem; box-shadow: 0 1px 4px rgba(0,0,0,.08);
   white-space: nowrap; overflow: hidden; }
 .bb-mainstatus .bb-what { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-#bb-pending { position: fixed; top: 0.55rem; right: 3.2rem; z-index: 999991; pointer-events: none; padding: 0.3rem 0.8rem;
+#bb-pending { position: fixed; top: calc(var(--bb-offline-h, 0px) + 0.55rem); right: 3.2rem; z-index: 999991; pointer-events: none; padding: 0.3rem 0.8rem;
   background: #fff8e1; color: #5c4300; border: 1px solid #c9a227; border-radius: 0.5rem; font-weight: 600; }
 #bb-pending[hidden] { display: none; }
 .bb-mainstatus[data-state="error"] { border-color: #b3261e; background: #fdecea; }
@@ -249,7 +250,8 @@ section[data-testid="stSidebar"] [data-testid="stRadioCaption"] p { font-size: 0
 # Shown while the browser has lost the app (server stopped, laptop asleep): edits made now are not
 # saved, and Streamlit's own "Connecting" hint in the corner is easy to miss (and hidden with the
 # toolbar). Pure page script, no data: it asks the server's health route every 2 s (two failures in
-# a row: offline) and also reads Streamlit's status widget where there is one.
+# a row: offline) and also reads Streamlit's status widget where there is one. The save status moves
+# below it (a tester found the banner covering «Gemt»).
 OFFLINE_JS = """
 <script>
 (function () {
@@ -278,7 +280,10 @@ OFFLINE_JS = """
       document.body.appendChild(b);
     } else if (!off && b) {
       b.remove();
+      b = null;
     }
+    // the save status (fixed at the top) moves below the banner: «Gemt» stays readable while offline
+    document.documentElement.style.setProperty('--bb-offline-h', b ? b.offsetHeight + 'px' : '0px');
   }
   setInterval(tick, 1000);
 })();

@@ -82,6 +82,8 @@ def test_values_survive_a_killed_server_and_a_reload(server, browser, tmp_path):
     # the crash: kill the server without warning, start it again, open the same URL in a new browser tab
     server.kill()
     page.locator("#bb-offline").wait_for(timeout=15000)  # the open page says plainly that it is offline
+    banner, status = page.locator("#bb-offline").bounding_box(), page.locator(".bb-mainstatus").bounding_box()
+    assert status["y"] >= banner["y"] + banner["height"], (banner, status)  # «Gemt» is not covered by it
     shot(page, "03b_offline")
     page.close()
     server.start()
