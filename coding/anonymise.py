@@ -654,14 +654,16 @@ _LOWER_WORD = rf"(?![{_UP}]){_L}+"
 _CUE_ALT = _trie(["hedder", "hed", "kaldes", "kaldet"])
 _NICK_RE = re.compile(rf"[\s\"'(«»„“‘’/-](?:(?P<d>{_DESC_ALT})|(?P<c>{_CUE_ALT}))"
                       rf"(?={_SP}+(?P<n>{_LOWER_WORD}))")
+#: what joins two names: a comma, «og», «eller», «&»
+_COORD_ALT = rf"(?:,{_SP}*|{_SP}*(?:,{_SP}*)?(?:og|eller|&){_SP}+)"
 # A lower-case word right after a family or staff word ("min bror ahmed"), or right before a verb
 # of speech ("zeynep sagde"): a name when the broad list knows it and it is no everyday word.
 _LOWER_AFTER_ROLE = re.compile(rf"(?<![\w])(?i:{_trie(ROLE_WORDS)})(?:en|n|et|nen)?{_SP}+(?P<n>{_LOWER_WORD})"
                                rf"(?![\w-])")
 _SPEECH = re.compile(rf"(?<=[^\W\d_])(?:,?{_SP}+)(?:{_trie(SPEECH_VERBS)})(?![\w])")
 _LOWER_WORD_END = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD})$")
-_LOWER_AFTER_COORD = re.compile(rf"(?:,{_SP}*|{_SP}*(?:,{_SP}*)?(?:og|eller|&){_SP}+)(?P<n>{_LOWER_WORD})(?![\w-])")
-_LOWER_BEFORE_COORD = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD})(?:,{_SP}*|{_SP}*(?:,{_SP}*)?(?:og|eller|&){_SP}+)$")
+_LOWER_AFTER_COORD = re.compile(rf"{_COORD_ALT}(?P<n>{_LOWER_WORD})(?![\w-])")
+_LOWER_BEFORE_COORD = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD}){_COORD_ALT}$")
 #: lower-case words that stand beside names and are none: titles, particles, descriptors, cues
 _NOT_LOWER_NAMES = frozenset([*TITLES, *ABBREVIATIONS, *PARTICLES, *DESCRIPTORS, *NAME_CUES])
 # what may stand before or after a word in `text.split()`: `Anonymiser._lower_case`'s set tests
@@ -673,7 +675,7 @@ _SPEECH_FORMS = frozenset(v + c for v in SPEECH_VERBS for c in _WORD_ENDS)
 _COORD_JOINS = (" og ", " eller ", " & ", ", ", ",", "\u00a0og\u00a0", " og\u00a0", "\u00a0og ")
 _NICK_WORDS = frozenset([*DESCRIPTORS, *(d.title() for d in DESCRIPTORS), "hedder", "hed", "kaldes", "kaldet"])
 _PARTICLE_GAP = re.compile(rf"{_SP}(?:(?:{'|'.join(PARTICLES)}){_SP}){{1,2}}|{_SP}(?:{'|'.join(PARTICLES)})-")
-_COORD = re.compile(rf",{_SP}*|{_SP}*(?:,{_SP}*)?(?:og|eller|&){_SP}+")
+_COORD = re.compile(_COORD_ALT)
 
 _OPENERS = frozenset("\"'«»„“”‘’‚([{<•*·▪►")
 _TRANSPARENT = frozenset(" \t\u00a0–—-")
