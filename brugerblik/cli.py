@@ -232,7 +232,15 @@ def _print_export_counted(args) -> None:
     n = count_drafts(_engine(args))
     what = "kladde (ikke afsluttet interview)" if n == 1 else "kladder (ikke afsluttede interview)"
     if args.med_kladder:
-        print(f"MED KLADDER: filen indeholder {n} {what}. Filen selv bærer ikke mærket (dataformatet er fast).")
+        target = str(getattr(args, "file", "")).lower()
+        if target.endswith(".xlsx"):
+            print(f"MED KLADDER: filen indeholder {n} {what}. Projektmappens beskrivelse bærer mærket, og "
+                  "import afviser den (kladderne ville blive afsluttede interview).")
+        elif not target.endswith(".csv"):
+            print(f"MED KLADDER: filen indeholder {n} {what}. Filen selv bærer ikke mærket (formatet er fast).")
+        else:
+            print(f"MED KLADDER: filen indeholder {n} {what}. En CSV-fil kan ikke bære mærket (dataformatet er "
+                  "fast): importér den ikke igen — kladderne ville blive afsluttede interview.")
     elif n:
         print(f"{n} {what} er ikke eksporteret; brug --med-kladder for at tage dem med.")
 

@@ -275,7 +275,9 @@ ROLE_WORDS = """
     bror søster søn datter kone mand kæreste veninde ven kammerat kollega nabo onkel tante fætter
     kusine nevø niece farmor mormor farfar morfar bedstemor bedstefar svoger svigerinde svigermor
     svigerfar svigersøn svigerdatter stedfar stedmor halvbror halvsøster ekskone eksmand ekskæreste
-    sagsbehandler kontaktperson støtteperson bostøtte pædagog mentor læge psykolog psykiater
+    mor far moster faster morbror farbror plejemor plejefar plejemoren plejefaren stedsøster stedbror
+    sagsbehandler kontaktperson støttekontaktperson støtteperson bostøtte pædagog kontaktpædagog mentor
+    læge psykolog psykiater
     sygeplejerske hjemmehjælper leder chef lærer vejleder rådgiver advokat tolk præst imam
 """.split()
 SPEECH_VERBS = """
@@ -610,18 +612,47 @@ _HOS_BEFORE = re.compile(rf"(?<![\w])[Hh]os{_SP}+$")
 _SPEECH_AFTER = re.compile(rf"(?:,?{_SP}+)(?:{'|'.join(SPEECH_VERBS)})(?![\w])")
 
 
+#: month, weekday and time abbreviations that are also Danish first names: never a name in lower case
+#: («fra jan. 2023», «4 tim. om ugen»; a tester found them masked)
+LOWER_ABBREVIATIONS = frozenset("jan feb mar apr maj jun jul aug sep sept okt nov dec tim min sek man tir ons tor fre "
+                                "lør søn".split())
+#: Danish words the lemma table lacks that are also names of the Danish list («en kasper»: a clown)
+LOWER_WORDS = frozenset(["kasper"])
+
+
 @functools.lru_cache(maxsize=4)
-def _lower_listed(first: frozenset[str], last: frozenset[str]) -> dict[str, tuple[int, str]]:
-    """The Danish list's names in lower case ("mette", "lars", "hansen"), three letters or more, but
-    not those that are everyday words (`AMBIGUOUS_*`: "per", "bo", "hans", "skov") nor stop words:
-    every form a split word can have (possessive s, punctuation before and after) -> (where the
-    name starts in it, the name)."""
-    words = frozenset(n.lower() for n in (*first, *last)
-                      if len(n) > 2 and n.isalpha() and n not in AMBIGUOUS_FIRST and n not in AMBIGUOUS_LAST
-                      and n not in STOPWORDS and n.lower() not in ABBREVIATIONS)
-    # "mettes", "lars,", "(mette": the text's split words as they stand, each with its name
-    return {f"{o}{w}{s}{c}": (len(o), w) for w in words for s in ("", "s") for c in _WORD_ENDS
-            for o in ("", *_WORD_OPENERS)}
+def _lower_listed(first: frozenset[str], last: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The Danish list's names that are names in lower case too ("mette", "lars", "hansen"), and those
+    of them whose form with an s is no word either. Not: everyday words (`AMBIGUOUS_*`: "per", "bo",
+    "hans", "skov"; and every name whose lower-case form the Danish lemma table or English knows —
+    the broad list's ``w``/``e`` flags: "kasper", "viola", "kim"), stop words, abbreviations
+    («jan.», «tim.»), names of two letters; and no possessive where name + s is a word
+    (the ``p`` flag: "dans", "jeans", "miks")."""
+    b = broad_names()
+    names, poss = set(), set()
+    for n in (*first, *last):
+        w = n.lower()
+        if (len(n) < 3 or not n.isalpha() or n in AMBIGUOUS_FIRST or n in AMBIGUOUS_LAST or n in STOPWORDS
+                or w in ABBREVIATIONS or w in LOWER_ABBREVIATIONS or w in LOWER_WORDS):
+            continue
+        c = b.index.get(n)
+        flags = b.info[c][2] if c is not None else ""
+        if "w" in flags or "e" in flags or "s" in flags:
+            continue
+        names.add(w)
+        if "p" not in flags:
+            poss.add(w)
+    return frozenset(names), frozenset(poss)
+
+
+def _core(raw: str) -> tuple[int, str]:
+    """A split word without the punctuation around it: (where it starts in `raw`, the word)."""
+    i, j = 0, len(raw)
+    while i < j and not raw[i].isalnum():
+        i += 1
+    while j > i and not raw[j - 1].isalnum():
+        j -= 1
+    return i, raw[i:j]
 
 
 def _trie(words: Iterable[str]) -> str:
@@ -664,14 +695,11 @@ _SPEECH = re.compile(rf"(?<=[^\W\d_])(?:,?{_SP}+)(?:{_trie(SPEECH_VERBS)})(?![\w
 _LOWER_WORD_END = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD})$")
 _LOWER_AFTER_COORD = re.compile(rf"{_COORD_ALT}(?P<n>{_LOWER_WORD})(?![\w-])")
 _LOWER_BEFORE_COORD = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD}){_COORD_ALT}$")
+_HAS_DIGIT = re.compile(r"\d")
 #: lower-case words that stand beside names and are none: titles, particles, descriptors, cues
 _NOT_LOWER_NAMES = frozenset([*TITLES, *ABBREVIATIONS, *PARTICLES, *DESCRIPTORS, *NAME_CUES])
-# what may stand before or after a word in `text.split()`: `Anonymiser._lower_case`'s set tests
-_WORD_ENDS = ("", ",", ".", ":", ";", "!", "?", ")", "\"", "»", "”", "'", "’", "…")
-_WORD_OPENERS = ("(", "\"", "«", "„", "“", "'", "‘")
-_EDGES = "".join(dict.fromkeys("".join(_WORD_ENDS + _WORD_OPENERS) + "-[]"))
 _ROLE_FORMS = frozenset(w + e for r in ROLE_WORDS for w in (r, r.title()) for e in ("", "en", "n", "et", "nen"))
-_SPEECH_FORMS = frozenset(v + c for v in SPEECH_VERBS for c in _WORD_ENDS)
+_SPEECH_FORMS = frozenset(v + c for v in SPEECH_VERBS for c in ("", ",", ".", ":", ";", "!", "?", "…"))
 _COORD_JOINS = (" og ", " eller ", " & ", ", ", ",", "\u00a0og\u00a0", " og\u00a0", "\u00a0og ")
 _NICK_WORDS = frozenset([*DESCRIPTORS, *(d.title() for d in DESCRIPTORS), "hedder", "hed", "kaldes", "kaldet"])
 _PARTICLE_GAP = re.compile(rf"{_SP}(?:(?:{'|'.join(PARTICLES)}){_SP}){{1,2}}|{_SP}(?:{'|'.join(PARTICLES)})-")
@@ -1290,41 +1318,36 @@ class Anonymiser:
     def _lower_case(self, text: str, found: list, words: set[str] | None = None) -> None:
         """Names written in lower case (a tester found «mette og lars» and «zeynep» left, and
         `ordfrekvens` listing them): a name of the Danish list that is no everyday word ("mette",
-        "lars", "hansen"; never "per", "bo", "hans"); a name of the broad list that is no Danish or
-        English word only with evidence — after a family or staff word ("min veninde zeynep"),
-        before a verb of speech ("zeynep sagde") or beside a masked name ("mette og zeynep")."""
+        "lars", "hansen", "anne-mette", "mette's"; never "per", "bo", "hans", "dans", "jan."); a name
+        of the broad list that is no Danish or English word only with evidence — after a family or
+        staff word ("min veninde zeynep", "min mor fatima"), before a verb of speech ("zeynep sagde"),
+        beside a masked name ("mette og zeynep") or before a masked surname ("ahmed hansen")."""
         words = set(text.split()) if words is None else words
-        rest = words - self._lower_seen[0]  # the words not yet known as no lower-case name
-        if not rest:
-            return
-        has_listed, broad = self._lower_kinds(rest)
-        if not (has_listed or broad):
-            return  # no lower-case word the lists know as a name (set tests: the usual case costs a few µs)
+        cands = [(raw, v) for raw in words - self._lower_seen[0] if (v := self._lower_word(raw)) is not None]
+        if not cands:
+            return  # no lower-case word the lists know as a name (a set test: the usual case costs a few µs)
         kept = self._kept_phrases(text)
-        forms = _lower_listed(self.first, self.last)
-        for raw in (rest & self._lower_seen[1] if has_listed else ()):
-            off, w = forms[raw]
-            cap = w[0].upper() + w[1:]
-            if w in self._keep or cap in self._keep:
+        for raw, (kind, off, w) in cands:
+            if kind != "l" or w in self._keep or (w[0].upper() + w[1:]) in self._keep:
                 continue
-            hit = self._lookup_da(cap)
+            hit = self._lookup_da(w[0].upper() + w[1:])
             rule = f"{hit.rule if hit is not None else f'navn ({SRC_DA})'}; med lille begyndelsesbogstav"
             i = text.find(raw)
             while i != -1:  # the split word where it stands: whitespace (or the text's edge) on both sides
                 j = i + len(raw)
                 if (i == 0 or text[i - 1].isspace()) and (j == len(text) or text[j].isspace()):
-                    s = i + off
-                    if not any(ks <= s < ke for ks, ke in kept):
-                        found.append((s, s + len(w), "navn", rule))
-                i = text.find(raw, i + 1)
-        if not broad:
+                    st = i + off
+                    if not any(ks <= st < ke for ks, ke in kept):
+                        found.append((st, st + len(w), "navn", rule))
+                i = text.find(raw, j)
+        if not any(v[0] == "b" for _raw, v in cands):
             return
         for m in (_LOWER_AFTER_ROLE.finditer(text) if not _ROLE_FORMS.isdisjoint(words) else ()):
-            self._lower_broad(text, found, m.start("n"), m.end("n"), "efter fx 'min bror'")
+            self._lower_broad(text, found, m.start("n"), m.end("n"), "efter fx 'min bror'", kept)
         for m in (_SPEECH.finditer(text) if not _SPEECH_FORMS.isdisjoint(words) else ()):
             w = _LOWER_WORD_END.search(text, max(0, m.start() - 30), m.start())
             if w is not None:
-                self._lower_broad(text, found, w.start("n"), w.end("n"), "før fx 'sagde'")
+                self._lower_broad(text, found, w.start("n"), w.end("n"), "før fx 'sagde'", kept)
         done: set[tuple[int, int]] = set()
         for _ in range(2):  # beside a masked name, lower case or not: «Mette og zeynep», «ahmed, ali»
             n = len(found)
@@ -1335,66 +1358,83 @@ class Anonymiser:
                 if text.startswith(_COORD_JOINS, e):
                     m = _LOWER_AFTER_COORD.match(text, e)
                     if m is not None:
-                        self._lower_broad(text, found, m.start("n"), m.end("n"), "sammen med et navn")
+                        self._lower_broad(text, found, m.start("n"), m.end("n"), "sammen med et navn", kept)
                 if text.endswith(_COORD_JOINS, 0, s):
                     m = _LOWER_BEFORE_COORD.search(text, max(0, s - 40), s)
                     if m is not None:
-                        self._lower_broad(text, found, m.start("n"), m.end("n"), "sammen med et navn")
+                        self._lower_broad(text, found, m.start("n"), m.end("n"), "sammen med et navn", kept)
+                elif s > 1 and text[s - 1] == " ":  # «ahmed hansen»: a first name before a masked surname
+                    m = _LOWER_WORD_END.search(text, max(0, s - 31), s - 1)
+                    if m is not None:
+                        self._lower_broad(text, found, m.start("n"), m.end("n"), "før et efternavn", kept)
             if len(found) == n:
                 return
 
     @functools.cached_property
-    def _lower_seen(self) -> tuple[set[str], set[str], set[str]]:
-        """Words as split from texts (punctuation on): (neither kind of lower-case name, a name of
-        the Danish list, a name of the broad list that is no everyday word)."""
-        return set(), set(), set()
+    def _lower_seen(self) -> tuple[set[str], dict[str, tuple[str, int, str]]]:
+        """Words as split from texts (punctuation on): those that are no lower-case name, and those
+        that are -> (``l``: the Danish list's, ``b``: the broad list's, where the name starts, the name).
+        Bounded; a word not remembered is looked up again."""
+        return set(), {}
 
-    def _lower_kinds(self, rest: set[str]) -> tuple[bool, bool]:
-        """Whether the words `rest` (not yet known as no name) hold a lower-case name of the Danish
-        list, and one of the broad list that is no everyday word; each word is remembered."""
-        no, listed, broad = self._lower_seen
-        forms = _lower_listed(self.first, self.last)
-        index = self._broad.index if self._broad is not None else {}
-        for raw in rest - listed - broad:
-            if raw in forms:
-                listed.add(raw)
-                continue
-            hit = None
-            w = raw.strip(_EDGES)
-            if len(w) > 2 and w.islower() and w.isalpha() and w not in _NOT_LOWER_NAMES:
-                cap = w[0].upper() + w[1:]
-                if cap in index or (cap[-1] == "s" and cap[:-1] in index):  # most words are no name at all
-                    hit = self._name_class(cap)
-            if hit is not None and hit.level == 0:
-                if len(broad) < 100_000:
-                    broad.add(raw)
-            elif len(no) < 200_000:
+    def _lower_word(self, raw: str) -> tuple[str, int, str] | None:
+        """`raw` (a split word) as a lower-case name: (kind, where the name starts in it, the name)."""
+        no, known = self._lower_seen
+        v = known.get(raw)
+        if v is not None or raw in no:
+            return v
+        v = self._classify_lower(raw)
+        if v is None:
+            # numbers and e-mail addresses are not remembered: no personal data kept in the cache
+            if len(no) < 200_000 and "@" not in raw and not _HAS_DIGIT.search(raw):
                 no.add(raw)
-        return not listed.isdisjoint(rest), not broad.isdisjoint(rest)
+        elif len(known) < 100_000:
+            known[raw] = v
+        return v
+
+    def _classify_lower(self, raw: str) -> tuple[str, int, str] | None:
+        off, core = _core(raw)
+        if len(core) < 3 or not core.islower():
+            return None
+        names, poss = _lower_listed(self.first, self.last)
+        if core in names:
+            return "l", off, core
+        if core[-2:] in ("'s", "’s") and core[:-2] in names:  # «mette's mor»
+            return "l", off, core[:-2]
+        if core[-1] == "s" and core[:-1] in poss:  # «mettes»; never «dans», «jeans»
+            return "l", off, core[:-1]
+        parts = re.split(r"[-/]", core)
+        if len(parts) > 1 and all(p in names for p in parts):  # «anne-mette», «mette/lars»
+            return "l", off, core
+        w = core[:-2] if core[-2:] in ("'s", "’s") else core
+        if not w.isalpha() or w in _NOT_LOWER_NAMES:
+            return None
+        hit = self._name_class(w[0].upper() + w[1:])
+        if hit is None or hit.level != 0:
+            return None
+        return "b", off, w[:hit.n]
 
     def _kept_phrases(self, text: str) -> list[tuple[int, int]]:
         """Where the never-mask list's phrases of several words stand in `text` ("lange peter")."""
         rx = getattr(self, "_keep_phrase_re", False)
         if rx is False:
             phrases = {v for k in self._keep if " " in k for v in (k, k[:1].upper() + k[1:], k.lower())}
-            rx = self._keep_phrase_re = (re.compile("|".join(re.escape(k) for k in sorted(phrases, key=len,
-                                                                                          reverse=True)))
+            rx = self._keep_phrase_re = (re.compile("|".join(re.escape(k).replace(r"\ ", r"\s+") for k in
+                                                              sorted(phrases, key=len, reverse=True)))
                                          if phrases else None)
         return [m.span() for m in rx.finditer(text)] if rx is not None else []
 
-    def _lower_broad(self, text: str, found: list, s: int, e: int, why: str) -> None:
+    def _lower_broad(self, text: str, found: list, s: int, e: int, why: str, kept: list[tuple[int, int]]) -> None:
         """text[s:e], a lower-case word with evidence, is a name if the lists know it as one that
         is no everyday word (level 0); a possessive s stays outside."""
         w = text[s:e]
-        if len(w) < 3 or w in self._keep or w in _NOT_LOWER_NAMES:
+        if len(w) < 3 or not w.islower() or w in self._keep or w in _NOT_LOWER_NAMES:
             return
         cap = w[0].upper() + w[1:]
         if cap in self._keep or cap in self._never or cap in STOPWORDS:
             return
         hit = self._name_class(cap)
-        if hit is None or hit.level != 0:
-            return
-        if any(fs <= s < fe for fs, fe, _k, _r in found) or any(ks <= s < ke for ks, ke in self._kept_phrases(text)):
+        if hit is None or hit.level != 0 or any(ks <= s < ke for ks, ke in kept):
             return
         found.append((s, s + hit.n, "navn", f"{hit.rule}; med lille begyndelsesbogstav, {why}"))
 

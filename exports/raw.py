@@ -50,7 +50,10 @@ def export_file(engine: Engine, guide: Guide, path: str | os.PathLike, *, anonym
     df = load_wide(engine, guide, drafts=drafts)
     if anonymised:
         df = deidentify(df, guide, engine)
-    (wideio.write_csv if suffix == ".csv" else wideio.write_xlsx)(df, guide, path)
+    if suffix == ".csv":  # the CSV format has no place for a mark: the command says so (brugerblik.cli)
+        wideio.write_csv(df, guide, path)
+    else:  # marked, so the import refuses it (`survey.wideio.DRAFTS_MARK`)
+        wideio.write_xlsx(df, guide, path, drafts=drafts)
     return len(df)
 
 

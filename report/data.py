@@ -193,7 +193,10 @@ def load_plain(store: "ReportStore", guide: Guide, *, drafts: bool = False) -> R
     """`load(engine, guide, drafts=drafts)` for the whole study, read without SQLAlchemy from a local
     SQLite store (`survey.plainread`: the CLI's users' tables, issue 13). Its `engine` is None: what
     needs the full store (the other sources, quotes, de-identified data) is not read through it."""
-    return ReportData(None, guide, store.wide(guide, drafts=drafts), drafts=drafts, plain=store)  # type: ignore[arg-type]
+    wide, n_drafts = store.wide_and_drafts(guide, drafts=drafts)  # one snapshot, before anything is printed
+    out = ReportData(None, guide, wide, drafts=drafts, plain=store)  # type: ignore[arg-type]
+    out._cache["n_drafts"] = n_drafts
+    return out
 
 
 def store_revision(engine: Engine) -> tuple:

@@ -199,9 +199,14 @@ class ReportStore:
 
     def wide(self, guide: "Guide", *, drafts: bool = False) -> "pd.DataFrame":
         """`survey.store.load_wide(engine, guide, drafts=drafts)`, read with sqlite3."""
-        meta, answers = self._read(_META + ("" if drafts else _COUNTED),
-                                   "SELECT interview_id, code, value FROM answer")
-        return wide_from_rows(meta, answers, guide)
+        return self.wide_and_drafts(guide, drafts=drafts)[0]
+
+    def wide_and_drafts(self, guide: "Guide", *, drafts: bool = False) -> tuple["pd.DataFrame", int]:
+        """The wide frame and `count_drafts`, from one snapshot: read before anything is printed, so
+        a failed read never leaves half an output behind (a reviewer found a table printed twice)."""
+        meta, answers, n = self._read(_META + ("" if drafts else _COUNTED),
+                                      "SELECT interview_id, code, value FROM answer", _DRAFTS)
+        return wide_from_rows(meta, answers, guide), int(n[0][0])
 
     def count_drafts(self) -> int:
         """`survey.store.count_drafts(engine)`: the users' drafts, those who withdrew left out."""
@@ -223,7 +228,10 @@ class ReportStore:
             if "study_setting" in tables:
                 end = con.execute("SELECT value FROM study_setting WHERE key = ?", (END_DATE_KEY,)).fetchone()
                 if end is not None and end[0]:
-                    # survey.privacy.retention_reminder reminds from the day after the end date
+                    # survey.privacy.retention_reminder reminds from the day after the end date; a value
+                    # that is no ISO date text (hand-edited) is the full path's to judge
+                    if not isinstance(end[0], str):
+                        return False
                     return clock.today() <= dt.date.fromisoformat(end[0])
             return True
         finally:

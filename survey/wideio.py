@@ -1563,9 +1563,11 @@ def xl_number(item: Item, value: str) -> int | float | None:
     return f if check_value(item, back)[0] == value else None
 
 
-def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
+def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike, *, drafts: bool = False) -> None:
     """Write a canonical wide frame as XLSX: sheet "Data", strings never formulas/URLs
-    (`survey.files.xlsx_text`), written by `survey.files.write_atomic`."""
+    (`survey.files.xlsx_text`), written by `survey.files.write_atomic`. `drafts`: the frame holds
+    drafts (--med-kladder): the document's description carries `DRAFTS_MARK`, and the import
+    refuses the file (imported, its drafts would be completed interviews)."""
     import xlsxwriter  # only an XLSX export loads it (start-up)
 
     files.check_target(path)  # a missing folder is refused before the work
@@ -1586,7 +1588,8 @@ def write_xlsx(df: pd.DataFrame, guide: Guide, path: str | os.PathLike) -> None:
     def write(f) -> None:
         wb = xlsxwriter.Workbook(f, {**files.XLSX_OPTIONS, "in_memory": True})
         wb.set_properties({"title": guide.title, "subject": "Brugerblik: bredt format",
-                           "comments": f"Spørgeguide {guide.form_id} version {guide.version}"})
+                           "comments": f"Spørgeguide {guide.form_id} version {guide.version}"
+                                       f"{'; ' + DRAFTS_MARK if drafts else ''}"})
         ws = wb.add_worksheet("Data")
         bold = wb.add_format({"bold": True})
         plain = wb.add_format()  # a rich string needs a format token before its first fragment

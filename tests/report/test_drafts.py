@@ -179,3 +179,28 @@ def test_a_workbook_made_with_drafts_is_refused_on_import(study, tmp_path, capsy
         assert not any("MED KLADDER" in p.text_da for p in other.problems)
     finally:
         fresh.dispose()
+
+
+def test_a_raw_xlsx_export_with_drafts_is_refused_on_import_and_the_command_says_what_each_file_carries(
+        study, tmp_path, capsys, db_factory):
+    """A reviewer imported `export raw X.xlsx --med-kladder` into a new store: the draft became a
+    completed interview. The XLSX now carries the mark (its description); a CSV cannot, and the
+    command says not to import it again."""
+    from survey import wideio
+
+    url, g = study["url"], study["guide"]
+    with_drafts, plain, csv_drafts = tmp_path / "k.xlsx", tmp_path / "p.xlsx", tmp_path / "k.csv"
+    assert main(["--db", url, "export", "raw", str(with_drafts), "--med-kladder", "--umaskeret"]) == 0
+    assert "Projektmappens beskrivelse bærer mærket, og import afviser den" in capsys.readouterr().out
+    assert main(["--db", url, "export", "raw", str(csv_drafts), "--med-kladder"]) == 0
+    assert "En CSV-fil kan ikke bære mærket" in capsys.readouterr().out
+    assert main(["--db", url, "export", "raw", str(plain), "--umaskeret"]) == 0
+    capsys.readouterr()
+    fresh = make_engine(db_factory.new())
+    try:
+        got = wideio.import_file(fresh, g, with_drafts)
+        assert not got.ok and got.written == 0 and "MED KLADDER" in got.problems[0].text_da
+        again = wideio.import_file(fresh, g, plain)
+        assert again.ok and again.written == 61, [p.text_da for p in again.problems][:3]
+    finally:
+        fresh.dispose()

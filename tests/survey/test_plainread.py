@@ -161,10 +161,17 @@ def test_a_failed_plain_read_takes_the_full_path(study, capsys, monkeypatch):
     monkeypatch.delenv("BRUGERBLIK_PLAIN_READ")
     calls = []
 
-    def broken(self, guide, drafts=False):
+    def broken(self, *a, **kw):
         calls.append(1)
         raise plainread.PlainReadError("OperationalError")
 
-    monkeypatch.setattr(plainread.ReportStore, "wide", broken)
+    monkeypatch.setattr(plainread.ReportStore, "wide_and_drafts", broken)
     assert main(["--db", url, "table", "4.2"]) == 0
     assert capsys.readouterr() == want and calls == [1]
+    # nothing is read through the plain store after the table is printed: a failure there could not
+    # print the table twice (a reviewer found CSV twice on standard output)
+    monkeypatch.undo()
+    monkeypatch.setattr(plainread.ReportStore, "count_drafts", broken)
+    assert main(["--db", url, "table", "3.1", "--format", "csv"]) == 0
+    out = capsys.readouterr()
+    assert out.out.count("i_alt") == 1 and calls == [1]  # count_drafts was never called
