@@ -1289,7 +1289,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="log ind som NAVN (ellers BRUGERBLIK_USER); adgangskoden spørges der om eller læses fra "
                         "BRUGERBLIK_PASSWORD. Unødvendigt på en database uden brugere.")
     p.add_argument("--guide", help="spørgeguide (.xlsx, XLSForm); standard: den medfølgende Bilag B-guide")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
 
     g = sub.add_parser("guide", help="tjek spørgeguiden")
     g.add_argument("action", choices=["check"])
@@ -1437,7 +1437,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     an = sub.add_parser("analyse", help="gemte analyser: en krydstabel eller et kvalitetskort for en population, "
                                          "med navn (vis med «table mine:NAVN»)")
-    asub = an.add_subparsers(dest="analyse_action", required=True)
+    asub = an.add_subparsers(dest="analyse_action", required=True, metavar="HANDLING")
     ag = asub.add_parser("gem", help="gem en krydstabel (--krydstabel A B) eller et kvalitetskort (standard)")
     ag.add_argument("navn", help="1–25 tegn: bogstaver, tal, mellemrum, - og _")
     ag.add_argument("--krydstabel", nargs=2, metavar=("A", "B"), help="rækker og kolonner (som brugerblik crosstab)")
@@ -1484,7 +1484,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.set_defaults(func=cmd_anonymise)
 
     us = sub.add_parser("user", help="brugere og roller (administrator); demo-admin til første start")
-    usub = us.add_subparsers(dest="user_action", required=True)
+    usub = us.add_subparsers(dest="user_action", required=True, metavar="HANDLING")
     new_pw = "adgangskoden spørges der om to gange (eller BRUGERBLIK_NEW_PASSWORD)"
     ua = usub.add_parser("add", help=f"opret en bruger; {new_pw}. Den første bruger skal være admin")
     ua.add_argument("name", metavar="NAVN", help="brugernavn: små bogstaver, tal, . _ -")
@@ -1503,7 +1503,7 @@ def build_parser() -> argparse.ArgumentParser:
     us.set_defaults(func=cmd_user)
 
     rp = sub.add_parser("respondent", help="tilbagetrækning af samtykke, sletning og opbevaring (GDPR)")
-    rsub = rp.add_subparsers(dest="respondent_action", required=True)
+    rsub = rp.add_subparsers(dest="respondent_action", required=True, metavar="HANDLING")
     rt = rsub.add_parser("tilbagetraek", help="registrér, at en respondent trækker sit samtykke tilbage: intet nyt "
                                               "gemmes, og eksporterne udelader respondenten")
     rt.add_argument("id", metavar="ID", help="respondentens id (fx AMA-03)")

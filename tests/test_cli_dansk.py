@@ -34,6 +34,10 @@ def test_every_translated_message_is_one_argparse_writes_and_the_users_are_all_t
     (["table"], "fejl: disse argumenter mangler: id"),
     (["table", "4.2", "--nope"], "fejl: ukendte argumenter: --nope"),
     (["kvalitetskort", "--min-n", "x"], "fejl: argumentet --min-n: ugyldig værdi (skal være int): 'x'"),
+    # the sub-commands are named in Danish, not by their variable names (command, user_action)
+    ([], "fejl: disse argumenter mangler: KOMMANDO"),
+    (["user"], "fejl: disse argumenter mangler: HANDLING"),
+    (["respondent"], "fejl: disse argumenter mangler: HANDLING"),
 ])
 def test_usage_errors_are_danish(argv, danish, capsys):
     with pytest.raises(SystemExit) as e:
