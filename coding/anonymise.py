@@ -538,6 +538,7 @@ _L = r"[^\W\d_]"
 # after the first character so the regex engine can skip ahead to capitals: 3x faster than a
 # leading look-behind.
 TOKEN_RE = re.compile(rf"[{_UP}](?<![\w'’].){_L}*")
+_GROUP = re.Match.group
 # A word in capitals, three letters or more ("AHMED", "HANSENS"): a name only when its
 # capitalised form is a name no Danish or English word shares (`Anonymiser._uncap`).
 _CAPS_RE = re.compile(rf"[{_UP}](?<![\w'’].)[{_UP}]{{2,}}(?!\w)")
@@ -695,7 +696,8 @@ _SPEECH = re.compile(rf"(?<=[^\W\d_])(?:,?{_SP}+)(?:{_trie(SPEECH_VERBS)})(?![\w
 _LOWER_WORD_END = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD})$")
 _LOWER_AFTER_COORD = re.compile(rf"{_COORD_ALT}(?P<n>{_LOWER_WORD})(?![\w-])")
 _LOWER_BEFORE_COORD = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD}){_COORD_ALT}$")
-_HAS_DIGIT = re.compile(r"\d")
+#: a split word the lower-case cache never keeps: an e-mail address or five digits or more
+_UNREMEMBERED = re.compile(r"@|(?:\d\D*){5}")
 #: lower-case words that stand beside names and are none: titles, particles, descriptors, cues
 _NOT_LOWER_NAMES = frozenset([*TITLES, *ABBREVIATIONS, *PARTICLES, *DESCRIPTORS, *NAME_CUES])
 _ROLE_FORMS = frozenset(w + e for r in ROLE_WORDS for w in (r, r.title()) for e in ("", "en", "n", "et", "nen"))
@@ -791,19 +793,26 @@ def _surname_like(w: str) -> bool:
             and not w.endswith("ssen"))
 
 
-def _resolve(found: list[tuple[int, int, str, str]], text: str) -> list[Span]:
-    """Non-overlapping spans, earliest first, the longer one on a tie; never across a line break."""
+def _blanked(text: str, found: list[tuple[int, int, str, str]]) -> str:
+    """`text` with each found span replaced by spaces (same length)."""
+    for s, e, _k, _r in found:
+        text = f"{text[:s]}{' ' * (e - s)}{text[e:]}"
+    return text
+
+
+def _resolve(found: list[tuple[int, int, str, str]], text: str) -> list[tuple[int, int, str, str]]:
+    """Non-overlapping (start, end, kind, rule), earliest first, the longer one on a tie; never across
+    a line break. Tuples, not `Span`s: `mask` needs no more (building the spans cost a tenth of it)."""
     if len(found) > 1:
         found.sort(key=lambda t: (t[0], -t[1]))
-    out: list[Span] = []
+    out = []
     last = 0
-    for s, e, k, r in found:
-        if s < last or e <= s:
+    lines = "\n" in text or "\r" in text
+    for f in found:
+        s, e = f[0], f[1]
+        if s < last or e <= s or (lines and ("\n" in text[s:e] or "\r" in text[s:e])):
             continue
-        piece = text[s:e]
-        if "\n" in piece or "\r" in piece:
-            continue
-        out.append(Span(s, e, k, piece, r))
+        out.append(f)
         last = e
     return out
 
@@ -1027,6 +1036,8 @@ class Anonymiser:
             j -= 3 if text[j] == "." else 2
             while j >= 0 and text[j] in " \u00a0":
                 j -= 1
+        if not text[max(0, j - 9):j + 1].lower().endswith(_STREET_ENDINGS):
+            return None  # the usual case, a number after an ordinary word: no walk back over it
         k = j
         while k >= 0 and text[k].isalpha():
             k -= 1
@@ -1097,12 +1108,15 @@ class Anonymiser:
     def spans(self, text: str) -> list[Span]:
         """What would be masked in `text`, as non-overlapping spans in text order, each with
         the rule that masked it."""
+        return [Span(s, e, k, text[s:e], r) for s, e, k, r in self._found(text)]
+
+    def _found(self, text: str) -> list[tuple[int, int, str, str]]:
+        """`spans` as (start, end, kind, rule) tuples."""
         if not text:
             return []
         if not text.isascii() and not unicodedata.is_normalized("NFC", text):
             norm, pos = _nfc(text)
-            return [Span(pos[s.start], pos[s.end], s.kind, text[pos[s.start]:pos[s.end]], s.rule)
-                    for s in self._spans_uncapped(norm)]
+            return [(pos[s], pos[e], k, r) for s, e, k, r in self._spans_uncapped(norm)]
         return self._spans_uncapped(text)
 
     def _uncap(self, text: str) -> str:
@@ -1136,19 +1150,25 @@ class Anonymiser:
             out[a:b] = t
         return text if out is None else "".join(out)
 
-    def _spans_uncapped(self, text: str) -> list[Span]:
-        shadow = self._uncap(text) if _CAPS_RE.search(text) else text
-        if shadow is text:
-            return self._spans(text)
-        return [Span(s.start, s.end, s.kind, text[s.start:s.end], s.rule) for s in self._spans(shadow)]
+    def _spans_uncapped(self, text: str) -> list[tuple[int, int, str, str]]:
+        tokens = list(TOKEN_RE.finditer(text))
+        # every _CAPS_RE match is a whole token (the same start rule, then letters up to a non-word
+        # character), so a text without a token in capitals has no word in capitals: no scan of its own
+        if any(map(str.isupper, map(_GROUP, tokens))):
+            shadow = self._uncap(text)
+            if shadow is not text:
+                return self._spans(shadow)  # the same length: its spans are the text's
+        return self._spans(text, tokens)
 
-    def _spans(self, text: str) -> list[Span]:
+    def _spans(self, text: str, tokens: list | None = None) -> list[tuple[int, int, str, str]]:
         found: list[tuple[int, int, str, str]] = []
         if "@" in text:
             for m in EMAIL_RE.finditer(text):
                 found.append((m.start(), m.end(), "email", RULE_EMAIL))
         num_end = 0
-        for c in _NUM_START.finditer(text):
+        # no digit 0-9: no number, address or glued number (ten substring tests: half a regex scan)
+        has_digit = any(map(text.__contains__, "0123456789"))
+        for c in (_NUM_START.finditer(text) if has_digit else ()):
             c = c.start()
             if c < num_end:
                 continue
@@ -1174,7 +1194,7 @@ class Anonymiser:
                     found.append((m.start(), m.end(), "telefon", RULE_PHONE))
         # a number glued to its cue («tlf.22334455»): NUMBER_RE does not start after a dot; a quick test
         # first (the cue regex's case-blind scan of every text cost a fifth of `mask`)
-        for m in (CUED_NUMBER_RE.finditer(text) if _GLUED_DIGIT.search(text) else ()):
+        for m in (CUED_NUMBER_RE.finditer(text) if has_digit and _GLUED_DIGIT.search(text) else ()):
             digits = sum(ch.isdigit() for ch in m.group("num"))
             if 8 <= digits <= 12:
                 cpr = m.group("cue").lower().startswith("cpr") or (digits == 10 and NUMBER_RE.fullmatch(
@@ -1186,8 +1206,10 @@ class Anonymiser:
                 kind, rule = self._fallback_kind[m.group()]
                 found.append((m.start(), m.end(), kind, rule))
 
-        tokens = list(TOKEN_RE.finditer(text))
+        if tokens is None:
+            tokens = list(TOKEN_RE.finditer(text))
         n_tok = len(tokens)
+        known, broad = self._known, (self._broad.index if self._broad is not None else ())  # `_is_known`, inlined
         skip_to = 0
         pending: list[tuple[int, int, str]] = []  # everyday-word names without evidence (yet)
         for i in range(n_tok):
@@ -1196,10 +1218,11 @@ class Anonymiser:
             if p < skip_to:
                 continue
             w = m.group()
-            if not self._is_known(w) and not (w[-1] == "s" and self._is_known(w[:-1])):
+            if (w not in known and w not in broad
+                    and not (w[-1] == "s" and (w[:-1] in known or w[:-1] in broad))):
                 # not in any list: only a mid-sentence surname-like word or a word after a title/cue
-                if not (_surname_like(w) or (p > 2 and text[p - 1] == " " and (text[p - 2].isalpha()
-                                                                               or text[p - 2] in ".,"))):
+                if not ((len(w) >= 5 and _surname_like(w))
+                        or (p > 2 and text[p - 1] == " " and (text[p - 2].isalpha() or text[p - 2] in ".,"))):
                     continue
             if w in self._keep:
                 continue
@@ -1270,10 +1293,16 @@ class Anonymiser:
             found.append((start, end, "navn", rule))
             skip_to = end
 
-        words = set(text.split())  # one set for the two look-ups below
-        self._nicknames(text, found, words)
-        if not self._lower_seen[0].issuperset(words):  # a word not yet known as no lower-case name
-            self._lower_case(text, found, words)
+        # the words outside what is masked already, split once for the two look-ups below (a list: a
+        # set would cost more); numbers, e-mails and names found so far are neither looked at again
+        # nor remembered in the lower-case cache
+        words = (_blanked(text, found) if found else text).split()
+        no = self._lower_seen[0]
+        if not no.issuperset(words):  # a nickname word (never in `no`), or one not yet known as no name
+            self._nicknames(text, found, words)
+            rest = set(words).difference(no).difference(_NICK_WORDS)
+            if rest:
+                self._lower_case(text, found, set(words), rest)
         if pending:
             self._coordinated(text, found, pending)
         if self._keep:
@@ -1283,7 +1312,7 @@ class Anonymiser:
     def _kept(self, piece: str) -> bool:
         return piece in self._keep or (piece[-1:] in "s'’" and piece[:-1] in self._keep)
 
-    def _nicknames(self, text: str, found: list, words: set[str] | None = None) -> None:
+    def _nicknames(self, text: str, found: list, words: Iterable[str] | None = None) -> None:
         """Descriptor + name nicknames: a capitalised name's span grows over the descriptor
         ("lange Peter" -> one span); a lower-case one is looked up ("tykke mads", "lille ahmed").
         A lower-case name after "hedder"/"kaldes" is masked too ("jeg hedder ahmed")."""
@@ -1315,7 +1344,8 @@ class Anonymiser:
                 rule = f"{rule}; {ev}"
             found.append((start, end, "navn", rule))
 
-    def _lower_case(self, text: str, found: list, words: set[str] | None = None) -> None:
+    def _lower_case(self, text: str, found: list, words: set[str] | None = None,
+                    rest: set[str] | None = None) -> None:
         """Names written in lower case (a tester found «mette og lars» and «zeynep» left, and
         `ordfrekvens` listing them): a name of the Danish list that is no everyday word ("mette",
         "lars", "hansen", "anne-mette", "mette's"; never "per", "bo", "hans", "dans", "jan."); a name
@@ -1323,7 +1353,8 @@ class Anonymiser:
         staff word ("min veninde zeynep", "min mor fatima"), before a verb of speech ("zeynep sagde"),
         beside a masked name ("mette og zeynep") or before a masked surname ("ahmed hansen")."""
         words = set(text.split()) if words is None else words
-        cands = [(raw, v) for raw in words - self._lower_seen[0] if (v := self._lower_word(raw)) is not None]
+        rest = words - self._lower_seen[0] if rest is None else rest
+        cands = [(raw, v) for raw in rest if (v := self._lower_word(raw)) is not None]
         if not cands:
             return  # no lower-case word the lists know as a name (a set test: the usual case costs a few µs)
         kept = self._kept_phrases(text)
@@ -1385,8 +1416,11 @@ class Anonymiser:
             return v
         v = self._classify_lower(raw)
         if v is None:
-            # numbers and e-mail addresses are not remembered: no personal data kept in the cache
-            if len(no) < 200_000 and "@" not in raw and not _HAS_DIGIT.search(raw):
+            # not remembered: numbers of five digits or more (a phone, CPR or account number) and
+            # e-mail addresses, so the cache keeps no such personal data (`_spans` blanks what it
+            # masked before it looks here); nor the nickname words: a text of remembered words
+            # only has none (one set test for both rules)
+            if len(no) < 200_000 and not _UNREMEMBERED.search(raw) and raw not in _NICK_WORDS:
                 no.add(raw)
         elif len(known) < 100_000:
             known[raw] = v
@@ -1460,15 +1494,15 @@ class Anonymiser:
 
     def mask(self, text: str) -> str:
         """`text` with every span replaced by its tag ([navn], [cpr], [telefon], [adresse], [sted])."""
-        sp = self.spans(text)
+        sp = self._found(text)
         if not sp:
             return text
         out = []
         last = 0
-        for s in sp:
-            out.append(text[last:s.start])
-            out.append(TAGS[s.kind])
-            last = s.end
+        for s, e, k, _r in sp:
+            out.append(text[last:s])
+            out.append(TAGS[k])
+            last = e
         out.append(text[last:])
         return "".join(out)
 

@@ -257,6 +257,42 @@ def test_the_never_mask_list_keeps_a_lower_case_name():
     assert a.mask("mette og lars, det var lange peter") == "mette og [navn], det var lange peter"
 
 
+def test_the_lower_case_cache_keeps_no_number_e_mail_or_name_it_masked():
+    """The cache of words known as no lower-case name never keeps a phone, CPR or account number,
+    an e-mail address, or a name the anonymiser masked; small numbers may be kept (years, counts)."""
+    a = Anonymiser()
+    texts = ["Ring til Ahmed Hansen på 22 33 44 55 eller skriv til mette.hansen@example.dk.",
+             "cpr 010190-1234, tlf.22334455, konto 1234 5678901234, kontonr. 12345678901",
+             "Mette og zeynep kom i 2023 med 3 børn, 1.200 kr. og kode 12345.",
+             "Han hedder Kim, og lange Peter bor på Østergade 12, 8000 Aarhus C."]
+    for _ in range(2):  # the second time from the cache
+        masked = [a.mask(t) for t in texts]
+    assert "[telefon]" in masked[0] and "[cpr]" in masked[1]
+    no, known = a._lower_seen
+    kept = no | set(known)
+    for w in kept:
+        assert "@" not in w and sum(c.isdigit() for c in w) < 5, w
+    for name in ("Ahmed", "Hansen", "Mette", "Kim", "Peter", "Østergade", "Aarhus"):
+        assert not any(name in w for w in kept), name
+    assert {"2023", "3", "kom"} <= no  # what is no personal data is remembered: the next text is fast
+
+
+def test_words_in_capitals_are_found_among_the_tokens():
+    """`_spans_uncapped` looks for words in capitals only among TOKEN_RE's tokens: every _CAPS_RE
+    match must be one whole token. Checked on the corpus and on words at every kind of edge."""
+    from bench.bench_anonymise import load_corpus
+
+    texts = [c.text for c in load_corpus()] + [
+        "AHMED", "«AHMED»", "x AHMED.", "AHMED-HANSEN", "O'AHMED", "DR. ÅSE ØSTERGÅRD", "ŞAHİN KAYA", "ABC123",
+        "AHMEDs bil", "aAHMED", "_AHMED", "Ahmed AHMED", "(METTE HANSEN)", "MØLTRUP, SKAT og FOA", "ĐẶNG"]
+    for t in texts:
+        tokens = {(m.start(), m.end()) for m in an.TOKEN_RE.finditer(t) if m.group().isupper()}
+        for m in an._CAPS_RE.finditer(t):
+            assert (m.start(), m.end()) in tokens, (t, m.group())
+    a = Anonymiser(places=["Møltrup"])  # a site of the study
+    assert a.mask("AHMED og METTE HANSEN fra MØLTRUP") == "[navn] og [navn] fra [sted]"
+
+
 # --------------------------------------------------------------------------- what must stay
 
 @pytest.mark.parametrize("text", [
