@@ -696,14 +696,17 @@ _SPEECH = re.compile(rf"(?<=[^\W\d_])(?:,?{_SP}+)(?:{_trie(SPEECH_VERBS)})(?![\w
 _LOWER_WORD_END = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD})$")
 _LOWER_AFTER_COORD = re.compile(rf"{_COORD_ALT}(?P<n>{_LOWER_WORD})(?![\w-])")
 _LOWER_BEFORE_COORD = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD}){_COORD_ALT}$")
-#: a split word the lower-case cache never keeps: an e-mail address or five digits or more
-_UNREMEMBERED = re.compile(r"@|(?:\d\D*){5}")
+_HAS_DIGIT = re.compile(r"\d")
+#: a split word the lower-case cache never keeps: an e-mail address or a number
+_UNREMEMBERED = re.compile(r"[@\d]")
 #: lower-case words that stand beside names and are none: titles, particles, descriptors, cues
 _NOT_LOWER_NAMES = frozenset([*TITLES, *ABBREVIATIONS, *PARTICLES, *DESCRIPTORS, *NAME_CUES])
 _ROLE_FORMS = frozenset(w + e for r in ROLE_WORDS for w in (r, r.title()) for e in ("", "en", "n", "et", "nen"))
 _SPEECH_FORMS = frozenset(v + c for v in SPEECH_VERBS for c in ("", ",", ".", ":", ";", "!", "?", "…"))
 _COORD_JOINS = (" og ", " eller ", " & ", ", ", ",", "\u00a0og\u00a0", " og\u00a0", "\u00a0og ")
 _NICK_WORDS = frozenset([*DESCRIPTORS, *(d.title() for d in DESCRIPTORS), "hedder", "hed", "kaldes", "kaldet"])
+#: one of `_NICK_WORDS` between non-letters, also glued to punctuation («lars'tykke ahmed», «:Store Ole»)
+_NICK_ANY = re.compile(rf"(?<![^\W\d_])(?:{_trie(_NICK_WORDS)})(?![^\W\d_])")
 _PARTICLE_GAP = re.compile(rf"{_SP}(?:(?:{'|'.join(PARTICLES)}){_SP}){{1,2}}|{_SP}(?:{'|'.join(PARTICLES)})-")
 _COORD = re.compile(_COORD_ALT)
 
@@ -801,16 +804,24 @@ def _blanked(text: str, found: list[tuple[int, int, str, str]]) -> str:
 
 
 def _resolve(found: list[tuple[int, int, str, str]], text: str) -> list[tuple[int, int, str, str]]:
-    """Non-overlapping (start, end, kind, rule), earliest first, the longer one on a tie; never across
-    a line break. Tuples, not `Span`s: `mask` needs no more (building the spans cost a tenth of it)."""
+    """Non-overlapping (start, end, kind, rule), earliest first; never across a line break. Spans that
+    overlap become one, with the first one's kind: no part of a span is ever left («hvide mette» as a
+    nickname and «mette@x.dk» as an e-mail left «@x.dk» when the later span was dropped). Tuples, not
+    `Span`s: `mask` needs no more (building the spans cost a tenth of it)."""
     if len(found) > 1:
         found.sort(key=lambda t: (t[0], -t[1]))
-    out = []
+    out: list[tuple[int, int, str, str]] = []
     last = 0
     lines = "\n" in text or "\r" in text
     for f in found:
         s, e = f[0], f[1]
-        if s < last or e <= s or (lines and ("\n" in text[s:e] or "\r" in text[s:e])):
+        if e <= s or (lines and ("\n" in text[s:e] or "\r" in text[s:e])):
+            continue
+        if s < last:  # overlaps the span before: inside it, or it grows to the end of this one
+            if e > last:
+                p = out[-1]
+                out[-1] = (p[0], e, p[2], p[3] if f[3] in p[3] else f"{p[3]} + {f[3]}")
+                last = e
             continue
         out.append(f)
         last = e
@@ -1293,16 +1304,19 @@ class Anonymiser:
             found.append((start, end, "navn", rule))
             skip_to = end
 
-        # the words outside what is masked already, split once for the two look-ups below (a list: a
-        # set would cost more); numbers, e-mails and names found so far are neither looked at again
-        # nor remembered in the lower-case cache
-        words = (_blanked(text, found) if found else text).split()
+        # The words outside what is masked already (a list: a set would cost more). One set test decides
+        # whether the nickname and lower-case rules run: `no` never holds a nickname word (alone or
+        # glued to punctuation) or a word with a digit, so a text of remembered words has neither.
+        # Blanked, what was found (numbers, e-mails, names) is neither looked up again nor remembered;
+        # the rules' own tests then look at the text as written ("hos Tante fatima": «Tante» is masked).
+        rest_text = _blanked(text, found) if found else text
+        words = rest_text.split()
         no = self._lower_seen[0]
-        if not no.issuperset(words):  # a nickname word (never in `no`), or one not yet known as no name
-            self._nicknames(text, found, words)
-            rest = set(words).difference(no).difference(_NICK_WORDS)
-            if rest:
-                self._lower_case(text, found, set(words), rest)
+        if not no.issuperset(words):
+            self._nicknames(text, found)
+            rest = {w for w in set(words).difference(no).difference(_NICK_WORDS) if not _HAS_DIGIT.search(w)}
+            if rest:  # a word with a digit is never a lower-case name (`_classify_lower`)
+                self._lower_case(text, found, set(text.split()) if found else set(words), rest, rest_text)
         if pending:
             self._coordinated(text, found, pending)
         if self._keep:
@@ -1312,12 +1326,12 @@ class Anonymiser:
     def _kept(self, piece: str) -> bool:
         return piece in self._keep or (piece[-1:] in "s'’" and piece[:-1] in self._keep)
 
-    def _nicknames(self, text: str, found: list, words: Iterable[str] | None = None) -> None:
+    def _nicknames(self, text: str, found: list) -> None:
         """Descriptor + name nicknames: a capitalised name's span grows over the descriptor
         ("lange Peter" -> one span); a lower-case one is looked up ("tykke mads", "lille ahmed").
         A lower-case name after "hedder"/"kaldes" is masked too ("jeg hedder ahmed")."""
-        if _NICK_WORDS.isdisjoint(text.split() if words is None else words):
-            return  # no descriptor or naming verb as a word of its own: nothing to do (< 1 µs)
+        if not _NICK_ANY.search(text):
+            return  # no descriptor or naming verb, alone or glued to punctuation: nothing to do
         for k, (s, e, kind, rule) in enumerate(found):
             if kind == "navn" and s > 0 and text[s - 1] in " \u00a0":
                 d = _DESC_BEFORE.search(text, max(0, s - 12), s)
@@ -1327,7 +1341,7 @@ class Anonymiser:
             name = m.group("n")
             end = m.end("n") - 1
             hit = self._name_class(name[0].upper() + name[1:])
-            if hit is None or hit.cls != "F" or name in self._keep:
+            if hit is None or hit.cls != "F" or name in self._keep or self._word_with_s(name, hit):
                 continue
             if hit.n != len(name):
                 end -= len(name) - hit.n  # "lange peters bil": the possessive s stays
@@ -1345,7 +1359,7 @@ class Anonymiser:
             found.append((start, end, "navn", rule))
 
     def _lower_case(self, text: str, found: list, words: set[str] | None = None,
-                    rest: set[str] | None = None) -> None:
+                    rest: set[str] | None = None, rest_text: str | None = None) -> None:
         """Names written in lower case (a tester found «mette og lars» and «zeynep» left, and
         `ordfrekvens` listing them): a name of the Danish list that is no everyday word ("mette",
         "lars", "hansen", "anne-mette", "mette's"; never "per", "bo", "hans", "dans", "jan."); a name
@@ -1355,23 +1369,31 @@ class Anonymiser:
         words = set(text.split()) if words is None else words
         rest = words - self._lower_seen[0] if rest is None else rest
         cands = [(raw, v) for raw in rest if (v := self._lower_word(raw)) is not None]
-        if not cands:
-            return  # no lower-case word the lists know as a name (a set test: the usual case costs a few µs)
+        # a broad-list name inside what is masked already («zeynep (at) gmail.com») opens the rules
+        # that need evidence, as one outside does; looked up, never remembered
+        broad = any(v[0] == "b" for _raw, v in cands) or any(
+            v is not None and v[0] == "b" for w in words - rest - self._lower_seen[0]
+            if not _HAS_DIGIT.search(w) and (v := self._classify_lower(w)) is not None)
+        if not cands and not broad:
+            return  # no lower-case word the lists know as a name
         kept = self._kept_phrases(text)
         for raw, (kind, off, w) in cands:
             if kind != "l" or w in self._keep or (w[0].upper() + w[1:]) in self._keep:
                 continue
             hit = self._lookup_da(w[0].upper() + w[1:])
             rule = f"{hit.rule if hit is not None else f'navn ({SRC_DA})'}; med lille begyndelsesbogstav"
-            i = text.find(raw)
-            while i != -1:  # the split word where it stands: whitespace (or the text's edge) on both sides
+            # the split word where it stands: whitespace (or the text's edge) on both sides, in the text
+            # with what is masked blanked (same length: «x@y.dk,lars» is the word «,lars»)
+            t = text if rest_text is None else rest_text
+            i = t.find(raw)
+            while i != -1:
                 j = i + len(raw)
-                if (i == 0 or text[i - 1].isspace()) and (j == len(text) or text[j].isspace()):
+                if (i == 0 or t[i - 1].isspace()) and (j == len(t) or t[j].isspace()):
                     st = i + off
                     if not any(ks <= st < ke for ks, ke in kept):
                         found.append((st, st + len(w), "navn", rule))
-                i = text.find(raw, j)
-        if not any(v[0] == "b" for _raw, v in cands):
+                i = t.find(raw, j)
+        if not broad:
             return
         for m in (_LOWER_AFTER_ROLE.finditer(text) if not _ROLE_FORMS.isdisjoint(words) else ()):
             self._lower_broad(text, found, m.start("n"), m.end("n"), "efter fx 'min bror'", kept)
@@ -1416,11 +1438,11 @@ class Anonymiser:
             return v
         v = self._classify_lower(raw)
         if v is None:
-            # not remembered: numbers of five digits or more (a phone, CPR or account number) and
-            # e-mail addresses, so the cache keeps no such personal data (`_spans` blanks what it
-            # masked before it looks here); nor the nickname words: a text of remembered words
-            # only has none (one set test for both rules)
-            if len(no) < 200_000 and not _UNREMEMBERED.search(raw) and raw not in _NICK_WORDS:
+            # not remembered: a word with a digit (a phone, CPR, card or account number, also in
+            # groups: «4571 1234») or an @ (an e-mail address), so the cache keeps no such personal
+            # data (`_spans` blanks what it masked before it looks here); nor a word with a nickname
+            # word in it (`_NICK_ANY`): a text of remembered words has none (one set test for both rules)
+            if len(no) < 200_000 and not _UNREMEMBERED.search(raw) and not _NICK_ANY.search(raw):
                 no.add(raw)
         elif len(known) < 100_000:
             known[raw] = v
@@ -1444,9 +1466,17 @@ class Anonymiser:
         if not w.isalpha() or w in _NOT_LOWER_NAMES:
             return None
         hit = self._name_class(w[0].upper() + w[1:])
-        if hit is None or hit.level != 0:
+        if hit is None or hit.level != 0 or self._word_with_s(w, hit):
             return None
         return "b", off, w[:hit.n]
+
+    def _word_with_s(self, w: str, hit: NameHit) -> bool:
+        """`w` in lower case is a name + s that is a word (the broad list's ``p`` flag): «dans»,
+        «jeans» are no «Dan», «Jean» + s («store dans» was masked as a nickname)."""
+        if hit.n == len(w) or self._broad is None:
+            return False
+        c = self._broad.index.get(w[0].upper() + w[1:hit.n])
+        return c is not None and "p" in self._broad.info[c][2]
 
     def _kept_phrases(self, text: str) -> list[tuple[int, int]]:
         """Where the never-mask list's phrases of several words stand in `text` ("lange peter")."""

@@ -258,23 +258,53 @@ def test_the_never_mask_list_keeps_a_lower_case_name():
 
 
 def test_the_lower_case_cache_keeps_no_number_e_mail_or_name_it_masked():
-    """The cache of words known as no lower-case name never keeps a phone, CPR or account number,
-    an e-mail address, or a name the anonymiser masked; small numbers may be kept (years, counts)."""
+    """The cache of words known as no lower-case name never keeps a number (a phone, CPR, card or
+    account number, also written in groups), an e-mail address, or a name the capitalised rules
+    masked (a reviewer found «4571 1234 5678 9012», «0101 90 1234» and «ahmed88» kept)."""
     a = Anonymiser()
     texts = ["Ring til Ahmed Hansen på 22 33 44 55 eller skriv til mette.hansen@example.dk.",
              "cpr 010190-1234, tlf.22334455, konto 1234 5678901234, kontonr. 12345678901",
              "Mette og zeynep kom i 2023 med 3 børn, 1.200 kr. og kode 12345.",
-             "Han hedder Kim, og lange Peter bor på Østergade 12, 8000 Aarhus C."]
+             "Han hedder Kim, og lange Peter bor på Østergade 12, 8000 Aarhus C.",
+             "kort 4571 1234 5678 9012, DK50 0040 0440 1162 og cpr 0101 90 1234, bruger ahmed88"]
     for _ in range(2):  # the second time from the cache
         masked = [a.mask(t) for t in texts]
     assert "[telefon]" in masked[0] and "[cpr]" in masked[1]
     no, known = a._lower_seen
     kept = no | set(known)
     for w in kept:
-        assert "@" not in w and sum(c.isdigit() for c in w) < 5, w
+        assert "@" not in w and not any(c.isdigit() for c in w), w
     for name in ("Ahmed", "Hansen", "Mette", "Kim", "Peter", "Østergade", "Aarhus"):
         assert not any(name in w for w in kept), name
-    assert {"2023", "3", "kom"} <= no  # what is no personal data is remembered: the next text is fast
+    assert {"kom", "børn,", "bruger"} <= no  # what is no personal data is remembered: the next text is fast
+    assert a.mask("Vi kom i 2023 med 3 børn.") == "Vi kom i 2023 med 3 børn."
+
+
+@pytest.mark.parametrize("text, masked", [
+    # a reviewer found these left after the speed change: the role word was masked (and blanked)
+    ("Vi spiste hos Tante fatima i går.", "Vi spiste hos [navn] [navn] i går."),
+    ("Jeg var hos Imam ahmed.", "Jeg var hos [navn] [navn]."),
+    ("Hun bor hos Søster zeynep nu.", "Hun bor hos [navn] [navn] nu."),
+    # a lower-case name glued to what was masked; overlapping spans are masked as one (a nickname
+    # over the start of an e-mail address left «@x.dk»)
+    ("skriv til x@y.dk,lars eller peter", "skriv til [adresse],[navn] eller [navn]"),
+    ("vi/hvide mette@x.dk/ali", "vi/[navn]/ali"),
+    # «dans», «jeans» are words, not «Dan» + s, also after a descriptor
+    ("vi går til store dans i lange jeans", "vi går til store dans i lange jeans"),
+])
+def test_rules_that_look_at_the_text_as_written(anon, text, masked):
+    for _ in range(2):  # the second time from the cache
+        assert anon.mask(text) == masked
+
+
+@pytest.mark.parametrize("text", ["Vi bor i Hvide Sande. lars'tykke ahmed kom.", "Vi bor i Aarhus. lars'tykke ahmed kom.",
+                                  "Zeynep, Per Store Heddinge:Store Ole"])
+def test_a_nickname_glued_to_punctuation_is_masked(anon, text):
+    """The descriptor glued to punctuation, or the only one inside a masked place: the nickname
+    rule still runs (a reviewer found «tykke ahmed» and «Store» left)."""
+    for _ in range(2):  # the second time from the cache
+        out = anon.mask(text)
+        assert "ahmed" not in out and "tykke" not in out and "Store Ole" not in out, out
 
 
 def test_words_in_capitals_are_found_among_the_tokens():
