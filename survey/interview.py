@@ -881,9 +881,9 @@ def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items:
     Each item: ``code``, ``value``, ``base`` [version, value] as the page saw it. ``chain``: the page
     changed this answer before and had not yet seen it stored; when the store holds exactly the page's
     previous value (``prev``) that is the version the change is based on. ``quote:<id>`` edits that
-    quote; ``newquote:<item>`` continues the newest quote of that item when the store holds the start
-    of the text (the websocket saved part of it), else adds one. An empty quote is never a deletion.
-    Sent twice (visibilitychange and pagehide), nothing changes the second time."""
+    quote; ``newquote:<item>`` with ``draft`` (the new quote's own id, made by the page) adds that quote
+    or edits it when the live connection saved part of it (`save_new_quote`). An empty quote is never
+    a deletion. Sent twice (visibilitychange and pagehide), nothing changes the second time."""
     def text(v) -> str | None:
         return None if v is None or v == "" else str(v)[:MAX_TEXT + 1]
 
@@ -894,7 +894,7 @@ def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items:
         code, value = str(it.get("code") or "")[:120], text(it.get("value"))
         taken += 1
         if code.startswith(("quote:", "newquote:")):
-            _closing_quote(engine, guide, interview_id, code, value, who)
+            _closing_quote(engine, guide, interview_id, code, value, who, it.get("draft"))
             continue
         if code not in guide.items:
             continue
@@ -915,7 +915,7 @@ def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items:
 
 
 def _closing_quote(engine: Engine, guide: Guide, interview_id: str, code: str, value: str | None,
-                   who: str | None) -> None:
+                   who: str | None, draft: object = None) -> None:
     if not value or not value.strip():
         return
     if code.startswith("quote:"):
@@ -927,13 +927,14 @@ def _closing_quote(engine: Engine, guide: Guide, interview_id: str, code: str, v
             update_quote(engine, interview_id, qid, text=value, who=who)
         return
     item = code.removeprefix("newquote:")
+    if draft is not None:
+        save_new_quote(engine, guide, interview_id, item, draft, value, who=who)
+        return
+    # no id (not a page of this version): never another quote's text changed; the same text not twice
     with session_scope(engine) as s:
-        last = s.execute(select(Quote.id, Quote.text).where(Quote.interview_id == interview_id,
-                                                           Quote.item_code == item)
-                         .order_by(Quote.id.desc()).limit(1)).first()
-    if last is not None and value.startswith(last[1]):
-        update_quote(engine, interview_id, last[0], text=value, who=who)
-    else:
+        same = s.execute(select(Quote.id).where(Quote.interview_id == interview_id, Quote.item_code == item,
+                                               Quote.text == quote_text(value)).limit(1)).first()
+    if same is None:
         add_quote(engine, guide, interview_id, item, value, who=who)
 
 
@@ -1076,9 +1077,44 @@ def _quote_refusal(e: Exception, interview_id: str) -> str:
     return str(e)
 
 
+#: a new quote's id as the page makes it (`crypto.randomUUID`, or 32 hex digits): the quote's uid
+_DRAFT_ID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
+
+
+def save_new_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, draft: object, text: object, *,
+                   who: str | None = None) -> tuple[QuoteView | None, str]:
+    """A quote typed in an item's «Nyt citat» field, saved while it is typed. `draft` is the new quote's
+    own id, made by the page when the quote is begun and stored as its uid: every save of it — the
+    live connection's, the closing page's beacons, in any order or at the same moment — adds that
+    one quote or edits it, and never touches another. (A tester found an older quote of the same
+    question overwritten when the new one began with its text, and a new quote stored four times when
+    the saves of a closing tab raced.) An empty text changes nothing. Returns as `add_quote`."""
+    draft = str(draft or "").lower()
+    if not _DRAFT_ID.fullmatch(draft):
+        return None, "Citatet blev ikke gemt: siden sendte det uden id. Genindlæs siden, og skriv det igen."
+    try:
+        if quote_text(text) is None:
+            return None, "Et tomt citat gemmes ikke. Brug «Slet citat» for at slette det."
+    except InterviewError as e:  # too long
+        return None, str(e)
+    for _ in range(3):
+        with session_scope(engine) as s:
+            row = s.execute(select(Quote.id, Quote.interview_id).where(Quote.uid == draft)).first()
+        if row is not None:
+            if row[1] != interview_id:
+                return None, "Citatet findes ikke længere."
+            return update_quote(engine, interview_id, row[0], text=text, who=who)
+        try:
+            return add_quote(engine, guide, interview_id, item_code, text, who=who, uid=draft)
+        except IntegrityError:
+            continue  # the same quote was added a moment ago by the other way of saving: edit it
+    return None, "Citatet blev ikke gemt: databasen kunne ikke skrive det."
+
+
 def add_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, text: object, *,
-              who: str | None = None, for_report: bool = False) -> tuple[QuoteView | None, str]:
-    """A verbatim quote linked to a free-text item. Returns (quote, "") or (None, Danish message)."""
+              who: str | None = None, for_report: bool = False, uid: str | None = None) -> tuple[QuoteView | None, str]:
+    """A verbatim quote linked to a free-text item. Returns (quote, "") or (None, Danish message).
+    With `uid` (`save_new_quote`), a quote that has it already raises `IntegrityError`."""
     if not quotable(guide, item_code):
         return None, "Citater kan kun knyttes til fritekstspørgsmål."
     try:
@@ -1092,7 +1128,7 @@ def add_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, t
             w = _who_for(s, iv, who)
             now = utcnow()
             q = Quote(interview_id=interview_id, item_code=item_code, text=t, for_report=bool(for_report),
-                      created_at=now, updated_at=now, created_by=w)
+                      created_at=now, updated_at=now, created_by=w, **({"uid": uid} if uid else {}))
             s.add(q)
             iv.updated_at = now
             if iv.status != "draft":
@@ -1100,6 +1136,10 @@ def add_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, t
                                  new_value=t, who=w, at=now, note="citat tilføjet"))
             s.flush()
             return _quote(q), ""
+    except IntegrityError as e:
+        if uid is not None:
+            raise
+        return None, _quote_refusal(e, interview_id)
     except (InterviewError, store.StoreError, SQLAlchemyError) as e:
         return None, _quote_refusal(e, interview_id)
 

@@ -14,6 +14,7 @@ interviewer settles («Behold» / «Brug mit»); both values are in the audit tr
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from pathlib import Path
@@ -334,8 +335,10 @@ NEWQ = "_bb_newq"  # component key -> id of the quote its «Nyt citat» field is
 
 def _apply_quote(g: Guide, iid: str, key: str, code: str, it: dict) -> None:
     """A verbatim quote typed in its own field: saved while typed like an answer. «quote:<id>» edits a
-    quote; «newquote:<item>» adds one to that item on its first save and goes on editing it until the
-    field is left (kind «done»). An emptied field never deletes a quote («Slet citat» does)."""
+    quote; «newquote:<item>» with ``draft`` (the new quote's own id, made by the page) adds that quote
+    or goes on editing it (`svc.save_new_quote`: the page's closing beacons may save it too). Without
+    an id, it adds one on its first save and goes on editing it until the field is left (kind
+    «done»). An emptied field never deletes a quote («Slet citat» does)."""
     value = it.get("value")
     value = None if value is None else str(value)[:MAX_TEXT + 1]
     newq: dict = st.session_state.setdefault(NEWQ, {})
@@ -353,14 +356,17 @@ def _apply_quote(g: Guide, iid: str, key: str, code: str, it: dict) -> None:
             return
         if not 0 < qid < 2**31:  # an id no store can hold: nothing to edit
             return
-    else:
+    elif it.get("draft") is None:
         qid = newq.get(key)
-    if qid is None:
+    if qid is not None:
+        q, msg = svc.update_quote(engine(), iid, qid, text=value, who=username())
+    elif it.get("draft") is not None:
+        q, msg = svc.save_new_quote(engine(), g, iid, code.removeprefix("newquote:"), it.get("draft"), value,
+                                    who=username())
+    else:
         q, msg = svc.add_quote(engine(), g, iid, code.removeprefix("newquote:"), value, who=username())
         if q is not None:
             newq[key] = q.id
-    else:
-        q, msg = svc.update_quote(engine(), iid, qid, text=value, who=username())
     if q is None:
         mark_refused(iid, "Citat", msg or "Citatet findes ikke længere.")
     else:

@@ -43,6 +43,9 @@ def post(client, payload, *, origin=HOST, raw: bytes | None = None, cookies=None
     return client.post(autosave_http.AUTOSAVE_PATH, content=body, headers=headers)
 
 
+DRAFT = "3fa85f64-5717-4562-b3fc-2c963f66afa6"  # a new quote's own id, as the page makes it
+
+
 def answers(db_url, iid):
     return svc.load_state(get_engine(db_url), iid).answers
 
@@ -51,7 +54,7 @@ def test_a_closing_page_saves_its_last_text_and_choices(client, iv, db_url):
     r = post(client, {"iid": iv.id, "items": [
         {"code": "hvorfor_her", "value": "Skrevet lige før fanen lukkede", "base": [0, None]},
         {"code": "gender", "value": "kvinde", "base": [0, None]},
-        {"code": "newquote:hvorfor_her", "value": "Her er trygt."}]})
+        {"code": "newquote:hvorfor_her", "value": "Her er trygt.", "draft": DRAFT}]})
     assert r.status_code == 204
     a = answers(db_url, iv.id)
     assert (a["hvorfor_her"], a["gender"]) == ("Skrevet lige før fanen lukkede", "kvinde")
@@ -59,10 +62,27 @@ def test_a_closing_page_saves_its_last_text_and_choices(client, iv, db_url):
     # the same beacon twice (visibilitychange and pagehide): nothing changes, no second quote
     assert post(client, {"iid": iv.id, "items": [
         {"code": "gender", "value": "kvinde", "base": [0, None]},
-        {"code": "newquote:hvorfor_her", "value": "Her er trygt. Altid."}]}).status_code == 204
+        {"code": "newquote:hvorfor_her", "value": "Her er trygt. Altid.", "draft": DRAFT}]}).status_code == 204
     assert [q.text for q in svc.list_quotes(get_engine(db_url), iv.id)] == ["Her er trygt. Altid."]
     trail = [t for t in svc.audit_trail(get_engine(db_url), iv.id) if t.code == "gender"]
     assert len(trail) == 1
+
+
+def test_a_closing_page_never_changes_an_older_quote(client, iv, db_url, guide):
+    """A tester found «Nej» replaced by a new quote that began with it, the tab closed while it was
+    typed. Two new quotes of one field in one beacon (the second begun after the first was left) are
+    both kept; without an id (not this version's page) a new quote is added, never merged."""
+    e = get_engine(db_url)
+    svc.add_quote(e, guide, iv.id, "hvorfor_her", "Nej")
+    post(client, {"iid": iv.id, "items": [
+        {"code": "newquote:hvorfor_her", "value": "Nej, jeg har aldrig gået på en uddannelse", "draft": DRAFT},
+        {"code": "newquote:hvorfor_her", "value": "Og så?", "draft": DRAFT.replace("a", "b")}]})
+    assert [q.text for q in svc.list_quotes(e, iv.id)] == ["Nej", "Nej, jeg har aldrig gået på en uddannelse",
+                                                           "Og så?"]
+    for _ in range(2):
+        post(client, {"iid": iv.id, "items": [{"code": "newquote:hvorfor_her", "value": "Nej, og"}]})
+    assert [q.text for q in svc.list_quotes(e, iv.id)][-1] == "Nej, og"
+    assert len(svc.list_quotes(e, iv.id)) == 4
 
 
 def test_a_stale_beacon_never_replaces_a_newer_answer_but_a_chained_one_follows_its_own(client, iv, db_url, guide):

@@ -338,6 +338,55 @@ def test_quotes_crud_on_free_text_items(engine, guide, iv):
         assert all(e.entity == "answer" for e in s.execute(select(AuditEntry)).scalars())  # quotes: not audited
 
 
+D1, D2 = "0d4c2b7e-5a1f-4c3b-9e8d-7f6a5b4c3d2e", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+
+def test_a_new_quote_is_saved_by_its_own_id_and_never_changes_an_older_one(engine, guide, iv):
+    """A tester found «Nej» overwritten when a new quote of the same question began with «Nej» and the
+    tab was closed (the closing save continued the newest quote whose text began the new one)."""
+    old, _ = svc.add_quote(engine, guide, iv.id, "hvorfor_her", "Nej")
+    for text in ("Nej, jeg", "Nej, jeg har aldrig gået på en uddannelse"):  # typing, saved on the way
+        q, msg = svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", D1, text)
+        assert msg == "" and q.id != old.id
+    assert [x.text for x in svc.list_quotes(engine, iv.id)] == ["Nej", "Nej, jeg har aldrig gået på en uddannelse"]
+    # the next quote of the same field has its own id
+    svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", D2, "Nej.")
+    assert [x.text for x in svc.list_quotes(engine, iv.id)] == ["Nej", "Nej, jeg har aldrig gået på en uddannelse",
+                                                                "Nej."]
+    # refused: no id, an id of another interview's quote, an empty text (never a deletion), too long
+    assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", None, "x")[0] is None
+    assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", "'; drop table quote", "x")[0] is None
+    other = svc.start_interview(engine, guide, site_name="Basen", site_type="boform", interviewer="KL",
+                                interview_date=dt.date(2026, 11, 3))
+    q, msg = svc.save_new_quote(engine, guide, other.id, "hvorfor_her", D1, "Stjålet")
+    assert q is None and msg == "Citatet findes ikke længere."
+    assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", D1, "  ")[0] is None
+    assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", D1, "x" * (svc.MAX_TEXT + 1))[0] is None
+    assert [x.text for x in svc.list_quotes(engine, iv.id)][1] == "Nej, jeg har aldrig gået på en uddannelse"
+    assert svc.list_quotes(engine, other.id) == []
+
+
+def test_a_new_quote_saved_at_the_same_moment_by_several_ways_is_one_quote(engine, guide, iv):
+    """A tester found one new quote stored four times: the live connection's save and the closing
+    tab's beacons (visibilitychange, pagehide, beforeunload) each added it. Four threads at once."""
+    import threading
+
+    barrier = threading.Barrier(4)
+    results = []
+
+    def save(text):
+        barrier.wait()
+        results.append(svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", D1, text))
+
+    threads = [threading.Thread(target=save, args=("Måske i morgen, siger hun",)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(msg == "" for _q, msg in results), results
+    assert [x.text for x in svc.list_quotes(engine, iv.id)] == ["Måske i morgen, siger hun"]
+
+
 def test_unknown_interview_ids_are_handled(engine, guide):
     assert svc.find(engine, "nope") is None and svc.find(engine, "x" * 100) is None
     assert not svc.save_answer(engine, guide, "nope", "age", "41").ok

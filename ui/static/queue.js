@@ -15,6 +15,7 @@ function bbQueue(key, setStateValue, componentKey) {
   q.componentKey = componentKey;
   q.last = q.last || {};
   q.lastValue = q.lastValue || {};
+  q.drafts = q.drafts || {};   // code -> the id of the new quote being typed (kept while the field is redrawn)
   q.iid = key.split(':')[1];
   q.push = function (item) {
     item.seq = ++BB.seq;
@@ -77,7 +78,10 @@ if (!window.__bbFlushHooked) {
     for (const k in BB.queues) {
       const q = BB.queues[k];
       const last = {};
-      q.pending.forEach((it) => { if (it.kind !== 'keep' && it.kind !== 'done') last[it.code] = it; });
+      // the newest change of each answer, and of each new quote (a field may have begun another since)
+      q.pending.forEach((it) => {
+        if (it.kind !== 'keep' && it.kind !== 'done') last[it.draft ? it.code + '#' + it.draft : it.code] = it;
+      });
       const items = Object.values(last);
       if (items.length && q.iid) (byIid[q.iid] = byIid[q.iid] || []).push(...items);
     }
@@ -128,6 +132,15 @@ function bbEl(tag, attrs, text) {
   return e;
 }
 
+// A new quote's own id (its uid in the store): every save of it, by the live connection or by the
+// closing page's beacons, edits that one quote (survey.interview.save_new_quote).
+function bbNewId() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
 // A debounced text field: sends its value ~1.2 s after the last keystroke, at once on blur, Enter
 // (single line) and when the page is hidden. Never rewrites the text while it has focus or unsent edits.
 function bbText(q, code, opts) {
@@ -146,7 +159,9 @@ function bbText(q, code, opts) {
     q.typing = false;
     if (box.value === sent) { bbStatus('idle'); return; }
     sent = box.value;
-    q.push({ code: code, value: box.value, base: base, chain: chained });
+    const item = { code: code, value: box.value, base: base, chain: chained };
+    if (opts.newquote) item.draft = (q.drafts[code] = q.drafts[code] || bbNewId());
+    q.push(item);
     chained = true;
     if (opts.onSent) opts.onSent();
   };
@@ -160,6 +175,7 @@ function bbText(q, code, opts) {
     flush();
     if (opts.newquote && box.value.trim()) {   // the new quote is stored; the field is ready for the next
       q.push({ code: code, kind: 'done' });
+      delete q.drafts[code];
       box.value = '';
       sent = '';
     }
