@@ -25,7 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
@@ -894,7 +896,7 @@ def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items:
         code, value = str(it.get("code") or "")[:120], text(it.get("value"))
         taken += 1
         if code.startswith(("quote:", "newquote:")):
-            _closing_quote(engine, guide, interview_id, code, value, who, it.get("draft"))
+            _closing_quote(engine, guide, interview_id, code, value, who, it.get("draft"), it.get("seq"))
             continue
         if code not in guide.items:
             continue
@@ -915,7 +917,7 @@ def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items:
 
 
 def _closing_quote(engine: Engine, guide: Guide, interview_id: str, code: str, value: str | None,
-                   who: str | None, draft: object = None) -> None:
+                   who: str | None, draft: object = None, seq: object = None) -> None:
     if not value or not value.strip():
         return
     if code.startswith("quote:"):
@@ -928,7 +930,7 @@ def _closing_quote(engine: Engine, guide: Guide, interview_id: str, code: str, v
         return
     item = code.removeprefix("newquote:")
     if draft is not None:
-        save_new_quote(engine, guide, interview_id, item, draft, value, who=who)
+        save_new_quote(engine, guide, interview_id, item, draft, value, who=who, seq=seq)
         return
     # no id (not a page of this version): never another quote's text changed; the same text not twice
     with session_scope(engine) as s:
@@ -1077,38 +1079,72 @@ def _quote_refusal(e: Exception, interview_id: str) -> str:
     return str(e)
 
 
-#: a new quote's id as the page makes it (`crypto.randomUUID`, or 32 hex digits): the quote's uid
-_DRAFT_ID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
+#: the namespace of a new quote's uid: uuid5(namespace, "<interview id>:<the page's id>")
+_QUOTE_NS = uuid.UUID("6f1c2d4e-8b3a-4f5e-9a7b-1c2d3e4f5a6b")
+#: the order of one new quote's saves: its uid -> (a lock, the newest `seq` written). One server
+#: process serves the app (make run), so the live connection and the closing page's beacons meet here.
+_QUOTE_ORDER: dict[str, list] = {}
+_QUOTE_ORDER_LOCK = threading.Lock()
+_QUOTE_ORDER_MAX = 10_000
+
+
+def _quote_order(uid: str) -> list:
+    with _QUOTE_ORDER_LOCK:
+        entry = _QUOTE_ORDER.get(uid)
+        if entry is None:
+            if len(_QUOTE_ORDER) >= _QUOTE_ORDER_MAX:  # the oldest go: their pages are long closed
+                for k in list(_QUOTE_ORDER)[:_QUOTE_ORDER_MAX // 2]:
+                    del _QUOTE_ORDER[k]
+            entry = _QUOTE_ORDER[uid] = [threading.Lock(), -1]
+        return entry
 
 
 def save_new_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, draft: object, text: object, *,
-                   who: str | None = None) -> tuple[QuoteView | None, str]:
+                   who: str | None = None, seq: object = None) -> tuple[QuoteView | None, str]:
     """A quote typed in an item's «Nyt citat» field, saved while it is typed. `draft` is the new quote's
-    own id, made by the page when the quote is begun and stored as its uid: every save of it — the
-    live connection's, the closing page's beacons, in any order or at the same moment — adds that
-    one quote or edits it, and never touches another. (A tester found an older quote of the same
-    question overwritten when the new one began with its text, and a new quote stored four times when
-    the saves of a closing tab raced.) An empty text changes nothing. Returns as `add_quote`."""
-    draft = str(draft or "").lower()
-    if not _DRAFT_ID.fullmatch(draft):
+    own id (a version-4 UUID the page makes when the quote is begun); its uid is derived from it and
+    the interview's id, so a page can never name another interview's quote. Every save of it — the
+    live connection's, the closing page's beacons, in any order or at the same moment — adds that one
+    quote or edits it, and never touches another; `seq` (the page's running number of its changes)
+    keeps an older save that arrives late from replacing a newer text. (A tester found an older quote
+    of the same question overwritten when the new one began with its text, and a new quote stored
+    four times when the saves of a closing tab raced; a reviewer a late save cutting a quote short.)
+    An empty text changes nothing. Returns as `add_quote`; (None, "") when a newer save came first."""
+    try:
+        page_id = uuid.UUID(str(draft or ""))
+    except ValueError:
+        page_id = None
+    if page_id is None or page_id.version != 4:
         return None, "Citatet blev ikke gemt: siden sendte det uden id. Genindlæs siden, og skriv det igen."
     try:
         if quote_text(text) is None:
             return None, "Et tomt citat gemmes ikke. Brug «Slet citat» for at slette det."
     except InterviewError as e:  # too long
         return None, str(e)
-    for _ in range(3):
-        with session_scope(engine) as s:
-            row = s.execute(select(Quote.id, Quote.interview_id).where(Quote.uid == draft)).first()
-        if row is not None:
-            if row[1] != interview_id:
-                return None, "Citatet findes ikke længere."
-            return update_quote(engine, interview_id, row[0], text=text, who=who)
-        try:
-            return add_quote(engine, guide, interview_id, item_code, text, who=who, uid=draft)
-        except IntegrityError:
-            continue  # the same quote was added a moment ago by the other way of saving: edit it
-    return None, "Citatet blev ikke gemt: databasen kunne ikke skrive det."
+    uid = str(uuid.uuid5(_QUOTE_NS, f"{interview_id}:{page_id}"))
+    order = _quote_order(uid)
+    n = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+    with order[0]:
+        if n is not None and n <= order[1]:
+            return None, ""  # a newer text of this quote is stored already
+        for _ in range(3):
+            with session_scope(engine) as s:
+                row = s.execute(select(Quote.id, Quote.interview_id).where(Quote.uid == uid)).first()
+            if row is not None:
+                if row[1] != interview_id:
+                    return None, "Citatet findes ikke længere."
+                res = update_quote(engine, interview_id, row[0], text=text, who=who)
+                break
+            try:
+                res = add_quote(engine, guide, interview_id, item_code, text, who=who, uid=uid)
+                break
+            except IntegrityError:
+                continue  # the same quote was added a moment ago (another process): edit it
+        else:
+            return None, "Citatet blev ikke gemt: databasen kunne ikke skrive det."
+        if res[0] is not None and n is not None:
+            order[1] = n
+        return res
 
 
 def add_quote(engine: Engine, guide: Guide, interview_id: str, item_code: str, text: object, *,

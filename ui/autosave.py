@@ -362,7 +362,9 @@ def _apply_quote(g: Guide, iid: str, key: str, code: str, it: dict) -> None:
         q, msg = svc.update_quote(engine(), iid, qid, text=value, who=username())
     elif it.get("draft") is not None:
         q, msg = svc.save_new_quote(engine(), g, iid, code.removeprefix("newquote:"), it.get("draft"), value,
-                                    who=username())
+                                    who=username(), seq=it.get("seq"))
+        if q is None and not msg:
+            return  # a newer text of this quote came first (the closing page's beacon)
     else:
         q, msg = svc.add_quote(engine(), g, iid, code.removeprefix("newquote:"), value, who=username())
         if q is not None:

@@ -31,11 +31,14 @@ import streamlit as st
 RADIUS = 40        # px around the navigation click: a re-click of the same spot, not the next question
 QUIET_MS = 1200    # after the new page is drawn: shorter than reading a question
 SETTLE_MS = 250    # the script run is over for this long: a page switch's second run has begun by then
+SAVE_GAP_MS = 40   # a navigation click this soon after a typed text was sent …
+REPLAY_MS = 80     # … is passed on this much later (in one instant, Streamlit kept only the text's rerun)
 
 JS = """<script>
 (function () {
   if (window.__bbGuard) return;
   const RADIUS = %(radius)d, QUIET_MS = %(quiet)d, SETTLE_MS = %(settle)d, MAX_PENDING_MS = 15000;
+  const SAVE_GAP_MS = %(save_gap)d, REPLAY_MS = %(replay)d;
   const NAV = '.st-key-start_btn, .st-key-start_src_btn, [class*="st-key-nav_"], a[href*="q="]';
   const MAIN = '[data-testid="stMain"]';
   const KEYS = 'button, a, label, [role="radio"], [role="button"], [role="checkbox"], input[type="radio"], '
@@ -72,6 +75,22 @@ JS = """<script>
   }
   function inMain(e) { return !!(e.target && e.target.closest && e.target.closest(MAIN)); }
   function swallow(e) { e.preventDefault(); e.stopImmediatePropagation(); }
+  // A navigation click that comes with a typed text's save (the press left the field: ui/static/queue.js
+  // flushed it a few ms before) is passed on a moment later. Sent in the same instant, Streamlit ran
+  // the text's rerun and dropped the button's: a tester's quick tap after typing did nothing.
+  function delayed(e) {
+    const save = window.__bbSave;
+    if (!(save && save.lastFlush && Date.now() - save.lastFlush < SAVE_GAP_MS)) return false;
+    const host = e.target.closest(NAV);
+    const key = host && Array.from(host.classList).find((c) => c.startsWith('st-key-'));
+    if (!key || host.tagName === 'A') return false;
+    swallow(e);
+    setTimeout(() => {
+      const b = document.querySelector('.' + key + ' button');
+      if (b && !b.disabled) b.click();
+    }, REPLAY_MS);
+    return true;
+  }
   for (const type of ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click', 'dblclick', 'auxclick']) {
     window.addEventListener(type, function (e) {
       if (G.active() && near(e) && inMain(e)) {
@@ -79,7 +98,10 @@ JS = """<script>
         if (type === 'click') G.swallowed += 1;
         return;
       }
-      if (type === 'click' && e.detail > 0 && e.target.closest && e.target.closest(NAV)) arm(e.clientX, e.clientY);
+      if (type === 'click' && e.detail > 0 && e.target.closest && e.target.closest(NAV)) {
+        arm(e.clientX, e.clientY);
+        if (delayed(e)) G.replayed = (G.replayed || 0) + 1;
+      }
     }, true);
   }
   let armKey = null;  // the key that armed the guard: its own release goes through (Space acts on it)
@@ -97,7 +119,7 @@ JS = """<script>
   window.addEventListener('keydown', key, true);
   window.addEventListener('keyup', key, true);
 })();
-</script>""" % {"radius": RADIUS, "quiet": QUIET_MS, "settle": SETTLE_MS}
+</script>""" % {"radius": RADIUS, "quiet": QUIET_MS, "settle": SETTLE_MS, "save_gap": SAVE_GAP_MS, "replay": REPLAY_MS}
 
 
 def inject() -> None:

@@ -156,3 +156,30 @@ def test_the_keyboard_a_second_enter_moves_no_further_and_tab_goes_to_the_first_
     page.wait_for_url(re.compile(r"afsnit=(?!aktivering)"))
     assert _section(page) != "aktivering"
     assert svc.load_state(store, iid).answers == {}
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
+def test_a_quick_tap_on_next_right_after_typing_moves_on_and_the_text_is_saved(server, store, browser, size):
+    """A tester's quick tap (mouse down and up within a few ms, as a touchpad taps) on «Udbytte →» right
+    after typing in a text field did nothing: the text's save and the button's click reached Streamlit
+    in the same instant, and it ran only the save. The click is now passed on a moment later."""
+    base = f"http://127.0.0.1:{server.port}"
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, locale="da-DK")
+    page.set_default_timeout(20000)
+    iid = new_interview(store)
+    _open(page, base, iid, "aktivering")
+    box = page.locator('textarea[data-code="tilbud_indhold"]')
+    box.click()
+    page.keyboard.type("Vi lavede mad sammen", delay=5)
+    nxt = page.locator(".st-key-nav_next button")
+    nxt.scroll_into_view_if_needed()
+    b = nxt.bounding_box()
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+    page.mouse.down()
+    page.mouse.up()  # no pause: a tap
+    page.wait_for_url(re.compile(r"afsnit=udbytte"), timeout=10000)
+    deadline = time.monotonic() + 10
+    while svc.load_state(store, iid).answers.get("tilbud_indhold") is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert svc.load_state(store, iid).answers == {"tilbud_indhold": "Vi lavede mad sammen"}
+    assert page.evaluate("() => window.__bbGuard.replayed") == 1

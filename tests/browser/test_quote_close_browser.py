@@ -86,3 +86,34 @@ def test_a_new_quote_typed_as_the_tab_closes_is_stored_once_and_the_earlier_one_
         page.reload()
     assert _quotes(server.db_url, iv.id, 2) == [FIRST, SECOND]
     context.close()
+
+
+def test_a_new_quote_after_the_field_was_emptied_is_another_quote(server, browser):
+    """A reviewer found the first quote replaced: typed (and saved), the field emptied and left, then a
+    second quote typed in the «Nyt citat» field wrote over the first (it kept the first one's id)."""
+    e = make_engine(server.db_url)
+    try:
+        iv = svc.start_interview(e, load_guide(), site_name="Basen", site_type="boform", interviewer="KL",
+                                 interview_date=dt.date(2026, 11, 3))
+    finally:
+        e.dispose()
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.set_default_timeout(20000)
+    page.goto(f"http://127.0.0.1:{server.port}/interview?iv={iv.id}&afsnit=om_dig")
+    opener = page.locator(f".st-key-q_{ITEM}").get_by_role("button", name=re.compile("Citat"))
+    opener.click()
+    box = page.get_by_role("textbox", name="Nyt citat (ordret)").last
+    box.click()
+    page.keyboard.type("Første citat om skolen", delay=10)
+    assert _quotes(server.db_url, iv.id, 1) == ["Første citat om skolen"]  # saved while typed (focus kept)
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Backspace")
+    page.mouse.click(5, 300)  # leave the field, emptied: the quote stays («Slet citat» deletes)
+    page.wait_for_timeout(1500)
+    if not page.get_by_role("textbox", name="Nyt citat (ordret)").count():
+        opener.click()
+    box = page.get_by_role("textbox", name="Nyt citat (ordret)").last
+    box.click()
+    page.keyboard.type("Et helt andet citat om familien", delay=10)
+    page.mouse.click(5, 300)
+    assert _quotes(server.db_url, iv.id, 2) == ["Første citat om skolen", "Et helt andet citat om familien"]

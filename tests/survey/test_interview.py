@@ -338,7 +338,7 @@ def test_quotes_crud_on_free_text_items(engine, guide, iv):
         assert all(e.entity == "answer" for e in s.execute(select(AuditEntry)).scalars())  # quotes: not audited
 
 
-D1, D2 = "0d4c2b7e-5a1f-4c3b-9e8d-7f6a5b4c3d2e", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+D1, D2 = "0d4c2b7e-5a1f-4c3b-9e8d-7f6a5b4c3d2e", "9f8e7d6c5b4a49289706f5e4d3c2b1a0"  # version-4 UUIDs
 
 
 def test_a_new_quote_is_saved_by_its_own_id_and_never_changes_an_older_one(engine, guide, iv):
@@ -353,17 +353,22 @@ def test_a_new_quote_is_saved_by_its_own_id_and_never_changes_an_older_one(engin
     svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", D2, "Nej.")
     assert [x.text for x in svc.list_quotes(engine, iv.id)] == ["Nej", "Nej, jeg har aldrig gået på en uddannelse",
                                                                 "Nej."]
-    # refused: no id, an id of another interview's quote, an empty text (never a deletion), too long
-    assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", None, "x")[0] is None
-    assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", "'; drop table quote", "x")[0] is None
-    other = svc.start_interview(engine, guide, site_name="Basen", site_type="boform", interviewer="KL",
-                                interview_date=dt.date(2026, 11, 3))
-    q, msg = svc.save_new_quote(engine, guide, other.id, "hvorfor_her", D1, "Stjålet")
-    assert q is None and msg == "Citatet findes ikke længere."
+    # refused: no id, not a version-4 UUID, an empty text (never a deletion), too long
+    for bad in (None, "'; drop table quote", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "0" * 32):
+        assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", bad, "x")[0] is None
     assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", D1, "  ")[0] is None
     assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", D1, "x" * (svc.MAX_TEXT + 1))[0] is None
+    # the page's id names a quote of this interview only: in another one it is another quote
+    other = svc.start_interview(engine, guide, site_name="Basen", site_type="boform", interviewer="KL",
+                                interview_date=dt.date(2026, 11, 3))
+    assert svc.save_new_quote(engine, guide, other.id, "hvorfor_her", D1, "Et andet")[1] == ""
     assert [x.text for x in svc.list_quotes(engine, iv.id)][1] == "Nej, jeg har aldrig gået på en uddannelse"
-    assert svc.list_quotes(engine, other.id) == []
+    assert [x.text for x in svc.list_quotes(engine, other.id)] == ["Et andet"]
+    # the order of the page's changes: an older save that arrives late changes nothing
+    D3 = "1b2c3d4e-5f60-4718-89ab-cdef01234567"
+    assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", D3, "Nej, jeg har aldrig", seq=7)[1] == ""
+    assert svc.save_new_quote(engine, guide, iv.id, "hvorfor_her", D3, "Nej, jeg har", seq=5) == (None, "")
+    assert [x.text for x in svc.list_quotes(engine, iv.id)][-1] == "Nej, jeg har aldrig"
 
 
 def test_a_new_quote_saved_at_the_same_moment_by_several_ways_is_one_quote(engine, guide, iv):

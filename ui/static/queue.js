@@ -136,9 +136,12 @@ function bbEl(tag, attrs, text) {
 // closing page's beacons, edits that one quote (survey.interview.save_new_quote).
 function bbNewId() {
   if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-  const b = new Uint8Array(16);
+  const b = new Uint8Array(16);   // without a secure context (http on a LAN address): a version-4 UUID by hand
   crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join('-');
 }
 
 // A debounced text field: sends its value ~1.2 s after the last keystroke, at once on blur, Enter
@@ -152,6 +155,7 @@ function bbText(q, code, opts) {
   });
   const mine = q.mine(code, opts.acked);
   box.value = (mine !== undefined ? mine : opts.value) || '';
+  if (opts.newquote && !box.value) delete q.drafts[code];  // drawn empty: a quote typed now is a new one
   let sent = box.value, timer = null, base = [opts.version || 0, opts.value === undefined ? null : opts.value];
   let chained = false;
   const flush = () => {
@@ -159,6 +163,7 @@ function bbText(q, code, opts) {
     q.typing = false;
     if (box.value === sent) { bbStatus('idle'); return; }
     sent = box.value;
+    BB.lastFlush = Date.now();  // ui/clickguard.py: a navigation click at this moment waits a little
     const item = { code: code, value: box.value, base: base, chain: chained };
     if (opts.newquote) item.draft = (q.drafts[code] = q.drafts[code] || bbNewId());
     q.push(item);
@@ -173,11 +178,15 @@ function bbText(q, code, opts) {
   });
   box.addEventListener('blur', () => {
     flush();
-    if (opts.newquote && box.value.trim()) {   // the new quote is stored; the field is ready for the next
-      q.push({ code: code, kind: 'done' });
+    if (opts.newquote) {
+      // the next text typed here is another quote: it gets its own id, also when this field was
+      // emptied before it was left (a reviewer found the next quote written over the first)
       delete q.drafts[code];
-      box.value = '';
-      sent = '';
+      if (box.value.trim()) {   // the new quote is stored; the field is ready for the next
+        q.push({ code: code, kind: 'done' });
+        box.value = '';
+        sent = '';
+      }
     }
   });
   if (!multiline) box.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') flush(); });
