@@ -697,8 +697,9 @@ _LOWER_WORD_END = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD})$")
 _LOWER_AFTER_COORD = re.compile(rf"{_COORD_ALT}(?P<n>{_LOWER_WORD})(?![\w-])")
 _LOWER_BEFORE_COORD = re.compile(rf"(?<![\w-])(?P<n>{_LOWER_WORD}){_COORD_ALT}$")
 _HAS_DIGIT = re.compile(r"\d")
-#: a split word the lower-case cache never keeps: an e-mail address or a number
-_UNREMEMBERED = re.compile(r"[@\d]")
+#: a split word the lower-case cache never keeps: an e-mail address, a word with letters and digits
+#: (a user name «ahmed88»), a number of five digits or more (a phone, CPR or account number)
+_UNREMEMBERED = re.compile(r"@|[^\W\d_]\S*\d|\d\S*[^\W\d_]|(?:\d\D*){5}")
 #: lower-case words that stand beside names and are none: titles, particles, descriptors, cues
 _NOT_LOWER_NAMES = frozenset([*TITLES, *ABBREVIATIONS, *PARTICLES, *DESCRIPTORS, *NAME_CUES])
 _ROLE_FORMS = frozenset(w + e for r in ROLE_WORDS for w in (r, r.title()) for e in ("", "en", "n", "et", "nen"))
@@ -1313,9 +1314,16 @@ class Anonymiser:
         words = rest_text.split()
         no = self._lower_seen[0]
         if not no.issuperset(words):
-            self._nicknames(text, found)
-            rest = {w for w in set(words).difference(no).difference(_NICK_WORDS) if not _HAS_DIGIT.search(w)}
-            if rest:  # a word with a digit is never a lower-case name (`_classify_lower`)
+            unknown = set(words).difference(no)
+            if any(map(_NICK_ANY.search, unknown)):  # a nickname word, alone or glued to punctuation
+                self._nicknames(text, found)
+            rest = set()
+            for w in unknown.difference(_NICK_WORDS):
+                if not _HAS_DIGIT.search(w):
+                    rest.add(w)
+                elif len(no) < 200_000 and not _UNREMEMBERED.search(w):
+                    no.add(w)  # a small number: never a lower-case name (`_classify_lower`), see `_lower_word`
+            if rest:
                 self._lower_case(text, found, set(text.split()) if found else set(words), rest, rest_text)
         if pending:
             self._coordinated(text, found, pending)
@@ -1438,10 +1446,12 @@ class Anonymiser:
             return v
         v = self._classify_lower(raw)
         if v is None:
-            # not remembered: a word with a digit (a phone, CPR, card or account number, also in
-            # groups: «4571 1234») or an @ (an e-mail address), so the cache keeps no such personal
-            # data (`_spans` blanks what it masked before it looks here); nor a word with a nickname
-            # word in it (`_NICK_ANY`): a text of remembered words has none (one set test for both rules)
+            # not remembered (`_UNREMEMBERED`): an e-mail address, a user name, a number of five digits
+            # or more, so the cache keeps no such personal data (`_spans` blanks what it masked before
+            # it looks here). A number of at most four digits on its own is (a year, a count: a sixth
+            # of the texts have one, and looking them up again cost a tenth of `mask`); it identifies
+            # no one, and the cache keeps no order or context. Nor a word with a nickname word in it
+            # (`_NICK_ANY`): a text of remembered words has none (one set test for both rules)
             if len(no) < 200_000 and not _UNREMEMBERED.search(raw) and not _NICK_ANY.search(raw):
                 no.add(raw)
         elif len(known) < 100_000:
