@@ -44,16 +44,20 @@ def _quotes(db_url: str, iid: str, want: int, wait_s: float = 8.0) -> list[str]:
         e.dispose()
 
 
+def _new_interview(db_url: str):
+    e = make_engine(db_url)
+    try:
+        return svc.start_interview(e, load_guide(), site_name="Basen", site_type="boform", interviewer="KL",
+                                   interview_date=dt.date(2026, 11, 3))
+    finally:
+        e.dispose()
+
+
 @pytest.mark.parametrize("size, how", [((1280, 720), "close"), ((1024, 768), "reload")])
 def test_a_new_quote_typed_as_the_tab_closes_is_stored_once_and_the_earlier_one_stays(server, browser, size, how):
     from playwright.sync_api import expect
 
-    e = make_engine(server.db_url)
-    try:
-        iv = svc.start_interview(e, load_guide(), site_name="Basen", site_type="boform", interviewer="KL",
-                                 interview_date=dt.date(2026, 11, 3))
-    finally:
-        e.dispose()
+    iv = _new_interview(server.db_url)
     base = f"http://127.0.0.1:{server.port}"
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
@@ -91,12 +95,7 @@ def test_a_new_quote_typed_as_the_tab_closes_is_stored_once_and_the_earlier_one_
 def test_a_new_quote_after_the_field_was_emptied_is_another_quote(server, browser):
     """A reviewer found the first quote replaced: typed (and saved), the field emptied and left, then a
     second quote typed in the «Nyt citat» field wrote over the first (it kept the first one's id)."""
-    e = make_engine(server.db_url)
-    try:
-        iv = svc.start_interview(e, load_guide(), site_name="Basen", site_type="boform", interviewer="KL",
-                                 interview_date=dt.date(2026, 11, 3))
-    finally:
-        e.dispose()
+    iv = _new_interview(server.db_url)
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.set_default_timeout(20000)
     page.goto(f"http://127.0.0.1:{server.port}/interview?iv={iv.id}&afsnit=om_dig")
