@@ -1307,7 +1307,7 @@ class Anonymiser:
 
         # The words outside what is masked already (a list: a set would cost more). One set test decides
         # whether the nickname and lower-case rules run: `no` never holds a nickname word (alone or
-        # glued to punctuation) or a word with a digit, so a text of remembered words has neither.
+        # glued to punctuation), so a text of remembered words has none and no lower-case name.
         # Blanked, what was found (numbers, e-mails, names) is neither looked up again nor remembered;
         # the rules' own tests then look at the text as written ("hos Tante fatima": «Tante» is masked).
         rest_text = _blanked(text, found) if found else text

@@ -933,9 +933,13 @@ def _closing_quote(engine: Engine, guide: Guide, interview_id: str, code: str, v
         save_new_quote(engine, guide, interview_id, item, draft, value, who=who, seq=seq)
         return
     # no id (not a page of this version): never another quote's text changed; the same text not twice
+    try:
+        t = quote_text(value)
+    except InterviewError:
+        return  # too long: refused, as `add_quote` refuses it; the beacon's other changes go on
     with session_scope(engine) as s:
         same = s.execute(select(Quote.id).where(Quote.interview_id == interview_id, Quote.item_code == item,
-                                               Quote.text == quote_text(value)).limit(1)).first()
+                                               Quote.text == t).limit(1)).first()
     if same is None:
         add_quote(engine, guide, interview_id, item, value, who=who)
 

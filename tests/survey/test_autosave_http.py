@@ -83,6 +83,11 @@ def test_a_closing_page_never_changes_an_older_quote(client, iv, db_url, guide):
         post(client, {"iid": iv.id, "items": [{"code": "newquote:hvorfor_her", "value": "Nej, og"}]})
     assert [q.text for q in svc.list_quotes(e, iv.id)][-1] == "Nej, og"
     assert len(svc.list_quotes(e, iv.id)) == 4
+    # a too-long quote without an id is refused; the beacon's other changes are stored
+    assert post(client, {"iid": iv.id, "items": [
+        {"code": "newquote:hvorfor_her", "value": "x" * (svc.MAX_TEXT + 5)},
+        {"code": "gender", "value": "kvinde", "base": [0, None]}]}).status_code == 204
+    assert answers(db_url, iv.id)["gender"] == "kvinde" and len(svc.list_quotes(e, iv.id)) == 4
 
 
 def test_a_stale_beacon_never_replaces_a_newer_answer_but_a_chained_one_follows_its_own(client, iv, db_url, guide):
