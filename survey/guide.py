@@ -323,12 +323,37 @@ def shown_value(item_type: "str | Item", raw: object) -> tuple[str | None, bool]
     return (s if len(s) <= SHOW_MAX else s[:SHOW_MAX - 1] + "…"), False
 
 
+#: a number as a person writes it: the digits 0-9, at most one decimal comma or point, a sign.
+#: Not «1e1» (Decimal would read 10), «1_000» (1000), «٣» (3), «1 000»: a typed value is stored as
+#: typed or refused, never read as another number (docs/method.md, "Numbers as typed").
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)", re.ASCII)
+#: «1.000» / «12,000» in a whole-number field: a Danish thousands point or a decimal? Refused.
+_THOUSANDS = re.compile(r"[+-]?\d+[.,]\d{3}", re.ASCII)
+NOT_PLAIN_DA = "skriv kun cifrene 0-9, evt. med ét komma eller punktum"
+NOT_PLAIN_EN = "write the digits 0-9 only, with at most one comma or point"
+THOUSANDS_DA = "et punktum eller komma foran tre cifre kan være et tusindtal — skriv tallet uden"
+THOUSANDS_EN = "a point or comma before three digits may be a thousands separator — write the number without it"
+
+
 def _num_text(raw: object) -> str:
+    """The text Decimal reads: a number from a spreadsheet cell as Python writes it, text only in
+    the plain form (`_PLAIN_NUMBER`; ValueError otherwise)."""
     if isinstance(raw, bool):
         raise ValueError
     if isinstance(raw, (int, float)):
         return repr(raw)
-    return str(raw).strip().replace(",", ".")
+    s = str(raw).strip()
+    if not _PLAIN_NUMBER.fullmatch(s):
+        try:  # Decimal would read it as a number: say why it is refused
+            Decimal(s.replace(",", "."))
+        except (InvalidOperation, ValueError):
+            raise ValueError from None
+        raise _NotPlain
+    return s.replace(",", ".")
+
+
+class _NotPlain(ValueError):
+    """A text Decimal reads as a number, but not as a person writes one («1e1», «1_000», «٣»)."""
 
 
 def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | None]:
@@ -343,8 +368,12 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
 
     t = item.type
     if t == "integer":
+        if isinstance(raw, str) and _THOUSANDS.fullmatch(raw.strip()):
+            return bad(THOUSANDS_DA, THOUSANDS_EN)
         try:
             d = Decimal(_num_text(raw))
+        except _NotPlain:
+            return bad(NOT_PLAIN_DA, NOT_PLAIN_EN)
         except (InvalidOperation, ValueError):
             return bad()
         if not d.is_finite() or d != d.to_integral_value():
@@ -353,6 +382,8 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
     elif t == "decimal":
         try:
             d = Decimal(_num_text(raw))
+        except _NotPlain:
+            return bad(NOT_PLAIN_DA, NOT_PLAIN_EN)
         except (InvalidOperation, ValueError):
             return bad()
         if not d.is_finite():

@@ -122,6 +122,10 @@ def test_bad_input_gets_a_message_or_is_stored_never_a_traceback(db, guide, iv):
     assert "Ikke gemt" in texts(at) and "heltal 16–110" in field_error(at, iv.id, "age")
     type_text(at, db, iv.id, "age", "41")
     assert svc.load_state(db, iv.id).answers["age"] == "41" and field_error(at, iv.id, "age") is None
+    for typed in ("4e1", "٤٢", "1.000"):  # read as 40, 42 and 1 before: refused, the stored 41 stays
+        type_text(at, db, iv.id, "age", typed)
+        assert svc.load_state(db, iv.id).answers["age"] == "41"
+        assert data(at, wkey(iv.id, "age"))["rejected"] == typed and "heltal 16–110" in field_error(at, iv.id, "age")
     noisy = "Glad 😀 \x00\x1b[31m rød\x07 " + "ø" * 20_000
     type_text(at, db, iv.id, "hvorfor_her", noisy)
     stored = svc.load_state(db, iv.id).answers["hvorfor_her"]

@@ -81,6 +81,37 @@ def test_check_value_refusals_say_what_is_allowed(guide, code, raw, allowed):
     assert problem.text("en").startswith(("allowed:", problem.reason_en or "allowed:"))
 
 
+@pytest.mark.parametrize("code, raw", [
+    ("age", "4e1"), ("age", "4E1"), ("age", "1_000"), ("age", "٤١"), ("age", "４１"), ("age", "4 1"),
+    ("age", "0x29"), ("age", "+-41"), ("varighed_mdr", "1e1"), ("varighed_mdr", "2,5e0"), ("varighed_mdr", "1_0"),
+    ("varighed_mdr", "٣"), ("varighed_mdr", "2,,5"), ("varighed_mdr", "2.5.1"),
+])
+def test_a_number_is_stored_as_typed_or_refused_never_read_as_another(guide, code, raw):
+    """«4e1» is not 40, «1_000» not 1000, «٤١» (Arabic-Indic digits) not 41: Decimal reads them all,
+    so without the plain-number rule they were stored as numbers the interviewer never wrote."""
+    value, problem = guide.check_value(code, raw)
+    assert value is None and problem is not None
+    assert problem.text("da").startswith(("skriv kun cifrene 0-9", "tilladt:"))
+    assert raw not in problem.text("da")  # what was typed is never quoted
+
+
+@pytest.mark.parametrize("raw, reason", [("1.000", "tusindtal"), ("12,000", "tusindtal"), ("4e1", "cifrene 0-9"),
+                                         ("٤١", "cifrene 0-9")])
+def test_a_refused_number_says_why(guide, raw, reason):
+    """A whole number with a point before three digits may be Danish thousands («1.000» = 1000): asked, not guessed."""
+    value, problem = guide.check_value("age", raw)
+    assert value is None and reason in problem.text("da") and "heltal 16–110" in problem.text("da")
+
+
+@pytest.mark.parametrize("code, raw, canonical", [
+    ("age", "+41", "41"), ("age", "41,0", "41"), ("age", "41.00", "41"), ("age", "041", "41"),
+    ("varighed_mdr", ",5", "0.5"), ("varighed_mdr", "1.000", "1"), ("varighed_mdr", "2,125", "2.125"),
+    ("varighed_mdr", 1e1, "10"), ("age", 4e1, "40"),  # a spreadsheet's number cell is a number, not text
+])
+def test_plain_numbers_and_spreadsheet_numbers_are_still_read(guide, code, raw, canonical):
+    assert guide.check_value(code, raw) == (canonical, None)
+
+
 def _broken(tmp_path, edit):
     p = tmp_path / "guide.xlsx"
     shutil.copy(DEFAULT_GUIDE, p)

@@ -586,7 +586,8 @@ def _value_strategy(item):
         lo, hi = int(lo) if lo is not None else -10**6, int(hi) if hi is not None else 10**6
         if item.type == "integer":
             return st.integers(lo, hi).map(str)
-        return st.one_of(st.decimals(lo, hi, places=2), st.decimals(lo, hi, places=17)).map(str)
+        # written out (format "f"): «0E-17» is not a number as a person writes one (guide._PLAIN_NUMBER)
+        return st.one_of(st.decimals(lo, hi, places=2), st.decimals(lo, hi, places=17)).map(lambda d: format(d, "f"))
     if item.type == "date":
         return st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)).map(dt.date.isoformat)
     return TEXT
