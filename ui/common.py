@@ -211,6 +211,11 @@ section[data-testid="stSidebar"] [data-testid="stRadioCaption"] p { font-size: 0
 #bb-pending { position: fixed; top: calc(var(--bb-offline-h, 0px) + 0.55rem); right: 3.2rem; z-index: 999991; pointer-events: none; padding: 0.3rem 0.8rem;
   background: #fff8e1; color: #5c4300; border: 1px solid #c9a227; border-radius: 0.5rem; font-weight: 600; }
 #bb-pending[hidden] { display: none; }
+#bb-pending[data-state="slow"] { background: #fdecea; color: #8c1d18; border-color: #b3261e; }
+/* «Gemmer …» shown: the server's green «✔ Alt er gemt» is not true yet (ui/static/queue.js, bbStatus) */
+body.bb-busy .bb-mainstatus[data-state="saved"] { visibility: hidden; }
+/* a refused value's red status stays in view: the pill goes below it */
+body:has(.bb-mainstatus[data-state="error"]) #bb-pending { top: calc(var(--bb-offline-h, 0px) + 2.9rem); }
 .bb-mainstatus[data-state="error"] { border-color: #b3261e; background: #fdecea; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f5c !important; }
 .bb-err { color: #b3261e; font-size: 0.9rem; font-weight: 600; }

@@ -411,3 +411,41 @@ def test_quick_clicks_during_saves_are_all_kept(server, browser, store):
     assert focused != answers(store, iid)["gender"]
     page.keyboard.press("Space")
     wait_store(store, iid, "gender", focused)
+
+
+@pytest.mark.parametrize("size, by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_a_hung_server_is_never_shown_as_all_saved(server, browser, store, size, by):
+    """A tester stopped the server: «✔ Alt er gemt» stayed green beside «Gemmer …». Now the green status
+    is hidden while a change is unacknowledged, and after 6 s the pill says, in red, that the server has not
+    answered and the page must stay open; when the server answers again the change is stored and the
+    green status is back."""
+    import os
+    import signal
+
+    iid = new_interview(store)
+    page = open_page(browser, server, iid, "udbytte", size)
+    page.locator(".bbg").wait_for()
+    status, pill = page.locator(".bb-mainstatus"), page.locator("#bb-pending")
+    page.wait_for_function("document.querySelector('.bb-mainstatus').innerText.includes('Alt er gemt')")
+    os.killpg(server.proc.pid, signal.SIGSTOP)  # hung, not gone: the connection stays open
+    try:
+        if by == "mouse":
+            group(page, "rytme", "answer").locator('.bbg-opt[data-value="ja"]').click()
+        else:
+            group(page, "rytme", "answer").locator(".bbg-opt").first.focus()
+            page.keyboard.press("j")
+        pill.wait_for(state="visible", timeout=3000)
+        assert status.evaluate("e => getComputedStyle(e).visibility") == "hidden"  # no green «Alt er gemt»
+        page.wait_for_function("document.getElementById('bb-pending').dataset.state === 'slow'", timeout=10000)
+        assert "serveren har ikke svaret — luk ikke siden" in pill.inner_text()
+        shot(page, f"hung_server_slow_{size[0]}")
+        assert status.evaluate("e => getComputedStyle(e).visibility") == "hidden"
+        box = pill.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= size[0] and box["y"] >= 0  # on screen at this size
+    finally:
+        os.killpg(server.proc.pid, signal.SIGCONT)
+    wait_store(store, iid, "rytme", "ja", timeout=20)
+    pill.wait_for(state="hidden", timeout=20000)
+    page.wait_for_function("""() => { const e = document.querySelector('.bb-mainstatus');
+        return e && getComputedStyle(e).visibility === 'visible' && e.innerText.includes('Gemt'); }""")
+    shot(page, f"hung_server_{size[0]}")

@@ -19,6 +19,7 @@ function bbQueue(key, setStateValue, componentKey) {
   q.iid = key.split(':')[1];
   q.push = function (item) {
     item.seq = ++BB.seq;
+    item.at = Date.now();   // bbStatus: a change unacknowledged for BB_SLOW_MS is reported
     if (item.chain) item.prev = q.lastValue[item.code];
     q.last[item.code] = item.seq;
     if (item.kind !== 'keep') q.lastValue[item.code] = item.value;
@@ -104,7 +105,17 @@ if (!window.__bbFlushHooked) {
 
 // «Skriver …» / «Gemmer …» while something typed or chosen here is not yet acknowledged: a pill of
 // our own over the main area's save status (that status is the server's, drawn by React: never
-// edited here). It goes when every queue is empty; the server's «✔ Gemt hh:mm:ss» is then in view.
+// edited here). While it shows, the server's «✔ Alt er gemt» / «✔ Gemt» is hidden (body.bb-busy,
+// ui/common.py): a tester saw it stay green beside «Gemmer …» while the server hung. A save not
+// acknowledged within BB_SLOW_MS says so, in red: the server has not answered, keep the page open.
+const BB_SLOW_MS = 6000;
+function bbOldestPending() {
+  let oldest = 0;
+  Object.values(BB.queues).forEach((x) => x.pending.forEach((it) => {
+    if (it.at && (!oldest || it.at < oldest)) oldest = it.at;
+  }));
+  return oldest;
+}
 function bbStatus(what) {
   let pill = document.getElementById('bb-pending');
   if (!pill) {
@@ -113,13 +124,33 @@ function bbStatus(what) {
   }
   if (what === 'idle') {
     const busy = Object.values(BB.queues).some((x) => x.pending.length || x.typing);
-    if (!busy) { pill.hidden = true; pill.dataset.state = 'idle'; }
+    if (!busy) {
+      pill.hidden = true; pill.dataset.state = 'idle';
+      document.body.classList.remove('bb-busy');
+    }
     return;
   }
+  document.body.classList.add('bb-busy');
+  if (pill.dataset.state === 'slow' && !pill.hidden) return;  // until the old change is acknowledged
   if (what === 'typing' && pill.dataset.state === 'saving' && !pill.hidden) return;
   pill.dataset.state = what;
   pill.textContent = what === 'saving' ? 'Gemmer …' : 'Skriver … gemmes om lidt';
   pill.hidden = false;
+  if (!BB.slowTimer) {
+    BB.slowTimer = setInterval(() => {
+      const p = document.getElementById('bb-pending');
+      if (!p || p.hidden) return;
+      const oldest = bbOldestPending();
+      const slow = oldest && Date.now() - oldest >= BB_SLOW_MS;
+      if (slow && p.dataset.state !== 'slow') {
+        p.dataset.state = 'slow';
+        p.textContent = 'Gemmer stadig … serveren har ikke svaret — luk ikke siden';
+      } else if (!slow && p.dataset.state === 'slow') {   // acknowledged: what is left is new
+        p.dataset.state = oldest ? 'saving' : 'typing';
+        p.textContent = oldest ? 'Gemmer …' : 'Skriver … gemmes om lidt';
+      }
+    }, 500);
+  }
 }
 
 function bbEl(tag, attrs, text) {
