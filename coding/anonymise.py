@@ -170,7 +170,9 @@ Precision rules (Danish capitalises proper nouns, not nouns)
   number with spaces or a slash («120385 - 1234», «12 03 85 1234», «120385/1234»), a number glued
   to its cue («tlf.22334455», «Cpr.nr.120385-1234»: `CUED_NUMBER_RE`), 8 digits as «2233 44 55» or
   «22 33 4455», a foreign or bracketed country code («+90 532 123 45 67», «(+45) 22 33 44 55»:
-  `INTL_PHONE_RE`, 8–15 digits) and an e-mail with «[at]» (`EMAIL_AT_RE`).
+  `INTL_PHONE_RE`, 8–15 digits) and an e-mail with «[at]» (`EMAIL_AT_RE`). A reviewer found two
+  more: 8 digits as «223 344 55» or «22 334 455», and numbers in other digits (Arabic-Indic
+  «٢٢٣٣٤٤٥٥», Persian, Devanagari, full-width «２２３３４４５５»), which are read as 0-9 (`_ascii_digits`).
 * Street addresses need a street word with a street ending (-vej, -gade, -allé, -vænge,
   -stræde, -plads, -boulevard, -torv, -sti, -have(n), -park(en), -bakke(n), -høj, -lund …, or
   a separate "Vej"/"Gade"/"Allé"… after a capitalised name: "Peter Bangs Vej 5") and a house
@@ -561,7 +563,8 @@ _PHONE = (rf"(?:(?:\+|00)45{_SP}?-?{_SP}?)?"
           rf"(?!(?:1[89]|20){_D}{_D}[ \u00a0-](?:1[89]|20){_D}{_D}(?![0-9]))"  # not a year range
           rf"(?:{_D}{{8}}|{_D}{_D}(?:{_SP}{_D}{_D}){{3}}|{_D}{_D}(?:-{_D}{_D}){{3}}|{_D}{_D}(?:\.{_D}{_D}){{3}}"
           rf"|{_D}{{4}}{_SP}{_D}{{4}}|{_D}{{4}}-{_D}{{4}}"
-          rf"|{_D}{{4}}{_SP}{_D}{_D}{_SP}{_D}{_D}|{_D}{_D}{_SP}{_D}{_D}{_SP}{_D}{{4}})")
+          rf"|{_D}{{4}}{_SP}{_D}{_D}{_SP}{_D}{_D}|{_D}{_D}{_SP}{_D}{_D}{_SP}{_D}{{4}}"
+          rf"|{_D}{{3}}{_SP}{_D}{{3}}{_SP}{_D}{_D}|{_D}{_D}{_SP}{_D}{{3}}{_SP}{_D}{{3}})")  # 223 344 55, 22 334 455
 # Used with .match at a _NUM_START position; the look-behinds refuse a number inside another
 # number ("40 28 14 12" in a table row, "1.234", "+4512…" from its middle).
 NUMBER_RE = re.compile(
@@ -827,6 +830,16 @@ def _resolve(found: list[tuple[int, int, str, str]], text: str) -> list[tuple[in
         out.append(f)
         last = e
     return out
+
+
+#: a decimal digit other than 0-9 (Arabic-Indic, Persian, Devanagari, full-width …): a phone or CPR
+#: number typed with them is a number as much as with 0-9 (a reviewer found «٢٢٣٣٤٤٥٥» left)
+_OTHER_DIGIT = re.compile(r"[^\D0-9]")
+
+
+def _ascii_digits(text: str) -> str:
+    """`text` with every other decimal digit written as its 0-9 digit (the same length)."""
+    return text.translate({ord(c): str(unicodedata.digit(c)) for c in set(_OTHER_DIGIT.findall(text))})
 
 
 def _nfc(text: str) -> tuple[str, list[int]]:
@@ -1126,10 +1139,15 @@ class Anonymiser:
         """`spans` as (start, end, kind, rule) tuples."""
         if not text:
             return []
-        if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-            norm, pos = _nfc(text)
-            return [(pos[s], pos[e], k, r) for s, e, k, r in self._spans_uncapped(norm)]
-        return self._spans_uncapped(text)
+        if text.isascii():
+            return self._spans_uncapped(text)
+        pos = None
+        if not unicodedata.is_normalized("NFC", text):
+            text, pos = _nfc(text)
+        if _OTHER_DIGIT.search(text):  # «٢٢٣٣٤٤٥٥», «２２３３４４５５»: read as 0-9 (same length: the same spans)
+            text = _ascii_digits(text)
+        found = self._spans_uncapped(text)
+        return found if pos is None else [(pos[s], pos[e], k, r) for s, e, k, r in found]
 
     def _uncap(self, text: str) -> str:
         """`text` with each name or place written in capitals capitalised instead ("AHMED" ->

@@ -123,6 +123,23 @@ def test_cpr_phone_and_e_mail_as_people_write_them(anon, text, expected):
     assert anon.mask(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # a reviewer found them left: digits other than 0-9, and three-digit groups
+    ("Ring på ٢٢٣٣٤٤٥٥ i morgen", "Ring på [telefon] i morgen"),           # Arabic-Indic
+    ("hans nummer ۲۲ ۳۳ ۴۴ ۵۵", "hans nummer [telefon]"),                   # Persian (Eastern Arabic)
+    ("mobil ２２３３４４５５!", "mobil [telefon]!"),                          # full-width
+    ("CPR ١٢٠٣٨٥-١٢٣٤ står der", "CPR [cpr] står der"),
+    ("Ahmad: २२३३४४५५", "[navn]: [telefon]"),                                # Devanagari
+    ("ring 223 344 55 i dag", "ring [telefon] i dag"), ("ring 22 334 455 i dag", "ring [telefon] i dag"),
+    # … and what stays: a short number in other digits, an amount in three-digit groups
+    ("Jeg er ٤٠ år", "Jeg er ٤٠ år"), ("det kostede 120 000 kr", "det kostede 120 000 kr"),
+])
+def test_numbers_in_other_digits_and_three_digit_groups(anon, text, expected):
+    assert anon.mask(text) == expected
+    for s in anon.spans(text):  # spans index the text as written (the digits are not rewritten in it)
+        assert text[s.start:s.end] == s.text
+
+
 def test_phone_number_at_the_start_and_end_of_a_line(anon):
     assert anon.mask("22334455") == "[telefon]"
     assert anon.mask("Tlf. 87 65 43 21") == "Tlf. [telefon]"
