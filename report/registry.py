@@ -324,12 +324,14 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
     frames = dict(frames)
     if reasons is None:
         reasons = frames.get("aarsager")
-    if group or cuts.filters:
-        from survey.source_store import restrict  # start-up: `brugerblik table` of the users' tables needs none
+    from survey.source_store import restrict  # start-up: `brugerblik table` of the users' tables needs none
 
+    if group or cuts.filters:
         wide_df = population(wide_df, group, None, cuts)
-        frames = restrict({**frames, "aarsager": reasons}, wide_df)
-        reasons = frames.get("aarsager")
+    # always, not only with a filter: a source about a user outside the population (a draft, by default)
+    # is not counted — the workbook and the page count the same (a reviewer found the CLI counting them)
+    frames = restrict({**frames, "aarsager": reasons}, wide_df)
+    reasons = frames.get("aarsager")
     if site_type:
         if site_type not in SITE_TYPES:
             raise allowed("stedtype", site_type, SITE_TYPES)

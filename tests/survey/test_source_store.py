@@ -379,3 +379,26 @@ def test_the_migration_makes_every_existing_interview_a_users_own(new_db_url):
         assert sdb.current_revision(e) == sdb.head_revision()
     finally:
         e.dispose()
+
+
+@pytest.mark.parametrize("tid, informant", [("journal_lovgrundlag", "journal"), ("sb_fokus", "sagsbehandler"),
+                                            ("kp_deltagelse", "kontaktperson")])
+def test_the_cli_counts_no_source_about_a_draft_user_as_the_workbook(demo_db, eng, guide, capsys, tid, informant):
+    """A reviewer found `brugerblik table journal_lovgrundlag` counting the case files about users whose
+    interview is a draft (a «Uoplyst» row, n = 44 against the workbook's 40): the registry now limits the
+    sources to the population's users always, not only with a filter."""
+    from report import data as report_data
+
+    frames = ss.load_all(eng, guide)
+    about = frames[informant]["respondent_id"].dropna()
+    rid = about.value_counts().index[0]  # a user with sources about them
+    with session_scope(eng) as s:
+        s.execute(text("UPDATE interview SET status = 'draft' WHERE respondent_id = :r AND informant = 'bruger'"),
+                  {"r": rid})
+    code, out, _ = run(capsys, "--db", demo_db, "table", tid, "--format", "csv")
+    rows = {r["site_type"]: r for r in csv.DictReader(io.StringIO("\n".join(out)))}
+    assert code == 0 and "uoplyst" not in rows  # no source without its user's site
+    data = report_data.load(eng, guide)  # what the workbook and the page count
+    want = R.compute(tid, data.pop, guide, frames=data.sources())
+    assert int(rows["i_alt"]["n"]) == int(want.set_index("site_type").loc["i_alt", "n"])
+    assert rid not in set(data.sources()[informant]["respondent_id"])
