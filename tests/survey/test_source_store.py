@@ -402,3 +402,19 @@ def test_the_cli_counts_no_source_about_a_draft_user_as_the_workbook(demo_db, en
     want = R.compute(tid, data.pop, guide, frames=data.sources())
     assert int(rows["i_alt"]["n"]) == int(want.set_index("site_type").loc["i_alt", "n"])
     assert rid not in set(data.sources()[informant]["respondent_id"])
+
+
+def test_a_stored_value_outside_the_guide_stops_the_workbook_with_a_danish_message(demo_db, eng, guide, capsys,
+                                                                                 tmp_path):
+    """A reviewer stored «=2+2» as a user's tilbudstype (a store edited outside the app): `brugerblik report`
+    ended in a Python traceback from the agreement tables. Now the Danish message and exit 1, no file."""
+    frames = ss.load_all(eng, guide)
+    rid = frames["sagsbehandler"]["respondent_id"].dropna().iloc[0]
+    with session_scope(eng) as s:
+        s.execute(text("UPDATE answer SET value = '=2+2' WHERE code = 'tilbudstype' AND interview_id = "
+                       "(SELECT id FROM interview WHERE respondent_id = :r AND informant = 'bruger')"), {"r": rid})
+    out = tmp_path / "r.xlsx"
+    code, lines, err = run(capsys, "--db", demo_db, "report", str(out))
+    assert code == 1 and not out.exists()
+    assert any("Ugyldigt svar på 'tilbudstype'" in line for line in err) and "Traceback" not in "\n".join(err)
+    assert "=2+2" not in "\n".join(err)  # the value is not quoted
