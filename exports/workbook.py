@@ -73,9 +73,9 @@ n, probe n = ja + nej, crosstab row n; for Tabel 3.1 the population). When ``0 <
 one rule, `report.publication.hidden`) the row's counts and percentages are shown as "–" and its n
 as "<5" (``<min_n``); the chart data leaves the row out, the quality maps leave the point out; each
 sheet says so in a note, and the Metode sheet explains the rule. Rows with n = 0 have nothing to hide and are shown. Totals
-("I alt") are not adjusted (no secondary suppression), and the Data sheet still holds the
-anonymised answers of every respondent — remove it before publishing if row-level data may not
-leave the team (the Metode sheet says this too).
+("I alt") are not adjusted (no secondary suppression). A publication edition holds no row per
+respondent: no Data sheet, and the Citater sheet only the quotes marked «Til rapporten», without
+respondent and site (`published_quotes`; the Metode sheet says this too).
 
 Performance (`bench/bench_report.py`, 2 cores shared with other work): the demo study (61) in
 0.2 s; 10,000 generated respondents in 7.8 s (load average 1.8) to 11 s (load average 4), of
@@ -1152,7 +1152,20 @@ ENIGHED_ALL_DEFINITION = ("Brugerens eget svar og den anden informants (sagsbeha
                           "lægger alle emners sammenligninger sammen (et par tælles én gang pr. emne).")
 
 
+#: what a publication edition's Citater sheet leaves out: who said it and where (a site of four
+#: users and a quote name a person as surely as a table row of n = 1)
+PUBLISHED_QUOTES_DROP = ("Respondent", "Sted")
+
+
+def published_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
+    """The quotes of a publication edition: those marked «Til rapporten», without respondent and site."""
+    keep = quotes["Til rapporten"] == "ja" if "Til rapporten" in quotes.columns else slice(None)
+    return quotes[keep].drop(columns=[c for c in PUBLISHED_QUOTES_DROP if c in quotes.columns]).reset_index(drop=True)
+
+
 def _sheet_quotes(bk: _Book, quotes: pd.DataFrame) -> None:
+    if bk.publish:
+        quotes = published_quotes(quotes)
     ws = bk.wb.add_worksheet("Citater")
     cols = list(quotes.columns)
     widths = {"Citat-id": 8, "Respondent": 12, "Sted": 18, "Stedtype": 10, "Brugergruppe": 22,
@@ -1160,8 +1173,9 @@ def _sheet_quotes(bk: _Book, quotes: pd.DataFrame) -> None:
     bk.set_widths(ws, [widths.get(c, 14) for c in cols])
     bk.put(ws, 0, 0, "Citater", "title")
     bk.put(ws, 1, 0, bk.population_text() + f" Citater: {len(quotes)}.", "sub")
-    bk.put(ws, 2, 0, "Teksten er anonymiseret (navne, CPR-numre, telefonnumre, adresser og steder er erstattet).",
-           "warn" if bk.publish else "sub")
+    bk.put(ws, 2, 0, "Teksten er anonymiseret (navne, CPR-numre, telefonnumre, adresser og steder er erstattet)."
+           + (" Udgave til offentliggørelse: kun citater markeret «Til rapporten», uden respondent og sted."
+              if bk.publish else ""), "warn" if bk.publish else "sub")
     ws.set_row(HEADER_ROW, 30)
     for j, c in enumerate(cols):
         bk.put(ws, HEADER_ROW, j, c, "header")
@@ -1186,8 +1200,9 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
     bk.set_widths(ws, [30, 110])
     bk.put(ws, 0, 0, "Brugerblik — rapport: tabeller, figurer og kvalitetskort", "title")
     bk.put(ws, 1, 0, g.title, "sub")
-    publish = (bk.suppression_note() + " Bemærk: arket Data indeholder de enkelte (anonymiserede) svar; fjern det, "
-               "før projektmappen offentliggøres, hvis enkeltsvar ikke må deles. «I alt»-rækker er ikke "
+    publish = (bk.suppression_note() + " Arket Data (de enkelte svar) er ikke med i en udgave til "
+               "offentliggørelse, og arket Citater viser kun citater markeret «Til rapporten», uden respondent og "
+               "sted; dan projektmappen uden --publish for arbejdsmaterialet. «I alt»-rækker er ikke "
                "justeret (ingen sekundær undertrykkelse)." if bk.publish else
                f"Nej — arbejdsmateriale til forskergruppen; intet er undertrykt. Små grupper (n under {bk.min_n}) "
                "skal undertrykkes, før tal vises uden for forskergruppen (brugerblik report … --publish).")
@@ -1242,7 +1257,7 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
     bk.put(ws, r, 1, "Indhold og definition", "header")
     header = r
     r += 1
-    for sheet in [s.name for s in bk.sheets] + ["Citater", "Data", CHART_DATA]:
+    for sheet in [s.name for s in bk.sheets] + ["Citater", *(() if bk.publish else ("Data",)), CHART_DATA]:
         key = "Krydstabel" if sheet.startswith("Krydstabel") else sheet
         text = SHEETS.get(key, "")
         supp = next((s.suppressed for s in bk.sheets if s.name == sheet), [])
@@ -1492,11 +1507,15 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     _sheet_side_by_side(bk, pop, sources)
     _sheet_matrix(bk, pop, coding_service.matrix_all(engine) if engine is not None else [])
     _sheet_quotes(bk, quotes)
-    _data_sheet_header(bk, masked)
+    if not publish:  # a publication edition holds no row per respondent (a reviewer: HIGH)
+        _data_sheet_header(bk, masked)
     _write_chart_data(bk)
     _sheet_method(bk, method_ws, n_store=data.n_store, built=built, crosstabs=crosstabs, n_quotes=len(quotes),
                   analyses=[f"Mine {an.name}" for an in analyses], map_method=method)
     wb.close()
+    if publish:
+        files.write_atomic(out, buf.getvalue())
+        return out
     dim = f"A1:{_col_letter(len(masked.columns) - 1)}{len(masked) + 1}"
     _finish(buf.getvalue(), out, _data_rows_xml(masked, guide), dim)
     return out

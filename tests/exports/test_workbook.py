@@ -10,6 +10,7 @@ The store is the demo study (61 respondents) plus, to make the checks bite:
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.utils.escape import unescape
 
@@ -574,7 +576,7 @@ def test_empty_store_and_empty_population(guide, tmp_path, engine, new_db_url):
         wb = openpyxl.load_workbook(W.build_workbook(e, guide, tmp_path / "empty.xlsx", publish=True))
     finally:
         e.dispose()
-    assert wb["Data"].max_row == 1 and [c.value for c in wb["Data"][1]] == guide.codes
+    assert "Data" not in wb.sheetnames  # a publication edition has no row per respondent
     assert table_rows(wb["Tabel 3.1"])[-1][:3] == ["I alt", 0, W.SUPPRESSED]
     assert sum(len(ws._charts) for ws in wb.worksheets) == 0  # nothing to draw
     assert [r for r in wb["Citater"].iter_rows(min_row=5, values_only=True) if any(r)] == []
@@ -748,3 +750,36 @@ def test_cli_figure_draws_the_map_by_another_method_and_refuses_it_for_other_fig
         assert main(["--db", url, *argv]) == 1
         assert "gælder kun det enkelte kvalitetskort" in capsys.readouterr().err
     assert not (tmp_path / "f.html").exists() and not (tmp_path / "g.html").exists()
+
+
+def test_a_publication_edition_has_no_row_per_respondent(books, opened):
+    """A reviewer found the --publish workbook carrying every respondent's answers (Data) and each quote's
+    respondent and site (Citater), beside tables that hide those sites as «<5». The publication edition has
+    no Data sheet and only the quotes marked «Til rapporten», without respondent and site."""
+    pub, work = opened("publish5"), opened("all")
+    assert "Data" not in pub.sheetnames and "Data" in work.sheetnames
+    assert [s for s in work.sheetnames if s != "Data"] == pub.sheetnames
+    head = [c.value for c in pub["Citater"][W.HEADER_ROW + 1]]
+    assert "Respondent" not in head and "Sted" not in head and "Citat" in head and "Brugergruppe" in head
+    work_head = [c.value for c in work["Citater"][W.HEADER_ROW + 1]]
+    work_rows = [dict(zip(work_head, r)) for r in work["Citater"].iter_rows(min_row=W.HEADER_ROW + 2, values_only=True)
+                 if any(r)]
+    pub_rows = [dict(zip(head, r)) for r in pub["Citater"].iter_rows(min_row=W.HEADER_ROW + 2, values_only=True)
+                if any(r)]
+    assert pub_rows and pub_rows == [{k: v for k, v in r.items() if k in head} for r in work_rows
+                                     if r["Til rapporten"] == "ja"]
+    data_head = [c.value for c in work["Data"][1]]
+    ids = {str(r[data_head.index("respondent_id")]) for r in work["Data"].iter_rows(min_row=2, values_only=True)}
+    assert len(ids) > 60
+    strings = {c.value for ws in pub.worksheets if ws.title not in ("Bilag C",) for row in ws.iter_rows()
+               for c in row if isinstance(c.value, str)}
+    assert not ids & strings  # no respondent id outside the report's own appendix
+    metode = {r[0]: r[1] for r in pub["Metode"].iter_rows(values_only=True) if r[0]}
+    assert "Arket Data (de enkelte svar) er ikke med" in metode["Til offentliggørelse"] and "Data" not in metode
+    assert os.stat(books["publish5"][0]).st_mode & 0o777 == 0o600
+
+
+def test_published_quotes_keep_only_those_for_the_report():
+    q = pd.DataFrame({"Citat-id": [1, 2], "Respondent": ["AMA-01", "AMA-02"], "Sted": ["Amadeus", "Amadeus"],
+                      "Citat": ["a", "b"], "Til rapporten": ["ja", "nej"]})
+    assert W.published_quotes(q).to_dict("records") == [{"Citat-id": 1, "Citat": "a", "Til rapporten": "ja"}]
