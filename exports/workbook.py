@@ -380,7 +380,7 @@ class _Book:
         """The population line of every sheet; a workbook made with the drafts says so on every sheet
         (issue 14: «MED KLADDER: …»; without them the Metode sheet says how many were left out)."""
         line = population_line(self.guide, self.group, self.site_type, self.n_pop,
-                               cuts=self.shown_cuts(self.cuts).words())
+                               cuts=self.shown_cuts(self.cuts).words(), hide_below=self.hide_below)
         return f"{line} {self.counted_text}" if self.drafts else line
 
     def label(self, code: str, value: object) -> str:
@@ -403,6 +403,11 @@ class _Book:
         """A table by group as the sheet shows it: with a user-group filter and no other grouping,
         that group and «I alt» only."""
         return keep_group(t, self.group)  # a no-op on rows of another grouping (no brugergruppe column)
+
+    @property
+    def hide_below(self) -> int | None:
+        """What a population line of this workbook hides: min_n when published (`population_line`)."""
+        return self.min_n if self.publish else None
 
     def suppression_note(self) -> str:
         return suppression_note(self.min_n)
@@ -948,7 +953,8 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
         bk.put(ws, 0, 0, title, "title")
         bk.put(ws, 1, 0, UNAVAILABLE, "warn")
         return
-    population = population_line(g, an.group, an.site_type, len(pop), cuts=bk.shown_cuts(an.cuts).words())
+    population = population_line(g, an.group, an.site_type, len(pop), cuts=bk.shown_cuts(an.cuts).words(),
+                                 hide_below=bk.hide_below)
     if an.kind == "krydstabel":
         _sheet_crosstab(bk, pop, name, an.a, an.b, "", title=title, population=population)
         return
@@ -1218,7 +1224,7 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Filter: sted", bk.cuts.site or "alle"),
         ("Filter: interviewer", bk.shown_cuts(bk.cuts).interviewer or "alle"),
         ("Tabeller efter", BY_WORDS[bk.by or "brugergruppe"]),
-        ("Respondenter i populationen", bk.n_pop),
+        ("Respondenter i populationen", f"under {bk.min_n}" if bk.publish and hidden(bk.n_pop, bk.min_n) else bk.n_pop),
         ("Respondenter i databasen", n_store),
         ("Antal citater", n_quotes),
         ("Gemte analyser", (f"{len(analyses)}, hver på sit eget ark med sin egen population: {', '.join(analyses)}"

@@ -80,7 +80,7 @@ from report import tables
 from report.errors import TableError
 from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
-                                da3, hidden_rows, left_out_note, named, pct, points, population_line, probe_short,
+                                da3, hidden, hidden_rows, left_out_note, named, pct, points, population_line, probe_short,
                                 value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
                                 method_text)
@@ -148,9 +148,10 @@ def _guide_and_population(df: pd.DataFrame, guide: Guide | None, group: str | No
 
 
 def _population_text(guide: Guide, group: str | None, site_type: str | None, n: int,
-                     cuts: Cuts | None = None) -> str:
-    return population_line(guide, group, site_type, n,
-                           cuts=(cuts or NO_CUTS).words()).rstrip(".")  # a subtitle: no full stop
+                     cuts: Cuts | None = None, hide_below: int | None = None) -> str:
+    """The subtitle's population; `hide_below` (publish: min_n) says «n under 5» for a hidden one."""
+    return population_line(guide, group, site_type, n, cuts=(cuts or NO_CUTS).words(),
+                           hide_below=hide_below).rstrip(".")  # a subtitle: no full stop
 
 
 def _title(text: str, sub: str, width: int = 80) -> dict:
@@ -598,7 +599,7 @@ def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: st
                          constrain="domain", **_AXIS_COMMON)
         fig.update_yaxes(title=y_title, scaleanchor="x", scaleratio=1, constrain="domain", **_AXIS_COMMON)
     fig.update_layout(
-        title=_title(TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop), cuts), 70),
+        title=_title(TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), 70),
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                 "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0)"},
     )
@@ -655,6 +656,11 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     key_note = "Punkterne er nummereret: " + ", ".join(f"{number[p.code]} {probe_short(g, p.code)}"
                                                        for p in g.probes) + "."
     per_n = {c: int(member[c].sum()) for c in groups}
+    small = {c for c in groups if publish and hidden(per_n[c], min_n)}  # hidden groups: no n, no notes
+
+    def n_text(c) -> str:
+        return f"n under {min_n}" if c in small else f"n = {per_n[c]}"
+
     panel = 380 if cols > 1 else 560
     margin = {"l": 70, "r": 25, "t": 100, "b": 80}
     width = margin["l"] + margin["r"] + int(cols * panel + (cols - 1) * 75)
@@ -663,7 +669,7 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     fig = make_subplots(rows=rows, cols=cols, specs=specs,
                         horizontal_spacing=75 / (width - margin["l"] - margin["r"]) if cols > 1 else 0.0,
                         vertical_spacing=95 / (height - margin["t"] - margin["b"]) if rows > 1 else 0.0,
-                        subplot_titles=[f"{_wrap(value_label(g, col, c), 40)} (n = {per_n[c]})" for c in groups])
+                        subplot_titles=[f"{_wrap(value_label(g, col, c), 40)} ({n_text(c)})" for c in groups])
     _base_layout(fig, width, height, margin)
     span = AXIS_HI - AXIS_LO
     notes: list[str] = []
@@ -677,7 +683,10 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
                                                 label_size=SMALL_LABEL_SIZE, marker=9, px_x=panel / span,
                                                 px_y=panel / span, showlegend=False,
                                                 panel=value_label(g, col, code))
-        notes += _empty_note(fig, ns, 13, row=r + 1, col=c + 1)
+        if code in small:  # which probes had no answers there is not published either (a reviewer)
+            _empty_note(fig, ns, 13, row=r + 1, col=c + 1)
+        else:
+            notes += _empty_note(fig, ns, 13, row=r + 1, col=c + 1)
         for tr in traces:
             flagged = tr.meta["flagged"]
             if len(tr.x) and not seen_flag[flagged]:
@@ -696,9 +705,11 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
             a.font = {"size": 14}
     base_notes = [key_note, _MAP_NOTE, _FLAG_NOTE] + ([_INTERVAL_NOTE] if intervals else [])
     if without:
-        base_notes.append(f"{without} respondent(er) uden {BY_WORDS[by]} indgår ikke i noget panel.")
+        count = f"Færre end {min_n}" if publish and hidden(without, min_n) else str(without)
+        base_notes.append(f"{count} respondent(er) uden {BY_WORDS[by]} indgår ikke i noget panel.")
     all_notes = base_notes + notes
-    sub = (_population_text(g, None if by == "brugergruppe" else group, site_type, len(pop), cuts)
+    sub = (_population_text(g, None if by == "brugergruppe" else group, site_type, len(pop), cuts,
+                            min_n if publish else None)
            + f" — ét kort pr. {BY_WORDS[by]}, samme skala")
     fig.update_layout(title=_title(f"{TITLES['kvalitetskort']} efter {BY_WORDS[by]}", sub, 110),
                       meta={"figure": "kvalitetskort_grupper", "publish": publish, "min_n": min_n,
@@ -802,7 +813,7 @@ def figur_3_1_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | 
     by = (cuts or NO_CUTS).by
     long = _convert(tables.figur_3_1, pop, g, by=by or "brugergruppe")
     return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=regrouped_title(TITLES["fig3.1"], by),
-                                sub=_population_text(g, group, site_type, len(pop), cuts), fig_id="fig3.1",
+                                sub=_population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), fig_id="fig3.1",
                                 group=group, min_n=min_n, publish=publish,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n.")
 
@@ -815,7 +826,7 @@ def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: 
     by = (cuts or NO_CUTS).by
     long = _convert(tables.figur_7, pop, n, g, by=by or "brugergruppe")
     return _distribution_figure(long, g, tables.FIG7_CODES[n], "svar", title=regrouped_title(TITLES[f"fig7.{n}"], by),
-                                sub=_population_text(g, group, site_type, len(pop), cuts), fig_id=f"fig7.{n}",
+                                sub=_population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), fig_id=f"fig7.{n}",
                                 group=group, min_n=min_n, publish=publish,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
                                      "(alle i gruppen; ubesvaret vises som «Ikke besvaret»).")
@@ -831,7 +842,7 @@ def judgement_figure(df: pd.DataFrame, tid: str, guide: Guide | None = None, gro
     code = tables.JUDGEMENTS[tid]
     long = _convert(tables.fordeling, pop, code, g, by=by or "brugergruppe")
     return _distribution_figure(long, g, code, "svar", title=regrouped_title(TITLES[tid], by),
-                                sub=_population_text(g, group, site_type, len(pop), cuts), fig_id=tid,
+                                sub=_population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), fig_id=tid,
                                 group=group, min_n=min_n, publish=publish,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
                                      "(alle i gruppen; et spørgsmål uden svar vises som «Ikke besvaret»).")
@@ -877,7 +888,7 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
             "«Ikke relevant», «uklart» og ubesvaret er ikke talt med."]
     if intervals:
         base.append("Streger: 95 % Wilson-intervaller.")
-    _bar_layout(fig, head, _population_text(g, group, site_type, len(pop), cuts), base + notes,
+    _bar_layout(fig, head, _population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), base + notes,
                 y_title="Andel ja (af ja + nej)", x_title=ROW_HEADINGS[rc], n_bars=len(t),
                 width=max(900, 150 + 80 * len(t)), legend=False)
     fig.update_layout(meta={"figure": fig_id, "probe": probe, "publish": publish, "min_n": min_n,
@@ -911,7 +922,7 @@ def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str 
         ))
     note = ("Tal over søjlerne: antal respondenter. Procent af rækkens n (kun respondenter med både inddragelse "
             "og samlet tilfredshed vurderet).")
-    _bar_layout(fig, TITLES["7.2"], _population_text(g, group, site_type, len(pop), cuts), [note] + notes,
+    _bar_layout(fig, TITLES["7.2"], _population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), [note] + notes,
                 y_title="Andel af rækken", x_title="Inddraget i beslutningen om tilbuddet",
                 n_bars=len(values) * len(rows),
                 width=900)

@@ -304,11 +304,13 @@ def points(x: object) -> str:
 
 def population_line(guide: Guide | None, group: str | None, site_type: str | None, n: int, *,
                     of: int | None = None, unit: str = "", lower_site: bool = False,
-                    cuts: Sequence[str] = ()) -> str:
+                    cuts: Sequence[str] = (), hide_below: int | None = None) -> str:
     """«Population: brugergruppe De etniske, stedtype Boform (n = 7).» — «alle respondenter»
     without filters; `of` adds «af M i undersøgelsen», `unit` a word after n («brugere»);
     `lower_site` writes the site type in lower case (the tables of the other sources); `cuts` are
-    the other filters' words (`report.population.Cuts.words`: «arbejdsmarkedsperspektiv reelt»)."""
+    the other filters' words (`report.population.Cuts.words`: «arbejdsmarkedsperspektiv reelt»).
+    `hide_below` (publication: min_n): a population the rule hides says «n under 5», not its n (a
+    reviewer found «sted Amadeus (n = 4)» above a published figure whose every row said «<5»)."""
     parts = []
     if group:
         parts.append(f"brugergruppe {group_label(group)}")
@@ -316,7 +318,8 @@ def population_line(guide: Guide | None, group: str | None, site_type: str | Non
         label = value_label(guide, "site_type", site_type)
         parts.append(f"stedtype {label.lower() if lower_site else label}")
     parts.extend(cuts)
-    count = f"n = {n}" + (f" {unit}" if unit else "") + (f" af {of} i undersøgelsen" if of is not None else "")
+    shown = f"n under {hide_below}" if hide_below is not None and hidden(n, hide_below) else f"n = {n}"
+    count = shown + (f" {unit}" if unit else "") + (f" af {of} i undersøgelsen" if of is not None else "")
     return f"Population: {', '.join(parts) if parts else 'alle respondenter'} ({count})."
 
 

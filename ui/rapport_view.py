@@ -438,7 +438,7 @@ class Ctx:
 
     def population_text(self) -> str:
         line = population_line(self.g, self.f.group, self.f.site_type, len(self.pop), of=len(self.wide),
-                               cuts=self.f.cuts.words())
+                               cuts=self.f.cuts.words(), hide_below=self.f.min_n if self.f.publish else None)
         return line.rstrip(".")
 
     def sig(self) -> tuple:

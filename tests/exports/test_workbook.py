@@ -783,3 +783,19 @@ def test_published_quotes_keep_only_those_for_the_report():
     q = pd.DataFrame({"Citat-id": [1, 2], "Respondent": ["AMA-01", "AMA-02"], "Sted": ["Amadeus", "Amadeus"],
                       "Citat": ["a", "b"], "Til rapporten": ["ja", "nej"]})
     assert W.published_quotes(q).to_dict("records") == [{"Citat-id": 1, "Citat": "a", "Til rapporten": "ja"}]
+
+
+def test_a_published_workbook_of_a_small_population_shows_no_n(engine, guide, wide, tmp_path):
+    """A reviewer: «--publish --sted Basen --group unge_misbrugere» printed «(n = 1)» on every sheet and in
+    the Metode sheet. Published, a population under min_n says «n under 5»; the team's own copy keeps n."""
+    sizes = wide["site"].value_counts()
+    site = sizes[sizes < 5].index[0]
+    pub = openpyxl.load_workbook(W.build_workbook(engine, guide, tmp_path / "p.xlsx", publish=True,
+                                                  cuts=P.Cuts(site=site)))
+    lines = {ws.title: ws["A2"].value for ws in pub.worksheets if ws.title not in ("Metode", "Diagramdata")}
+    assert all("(n under 5)" in v and f"n = {sizes[site]}" not in v for v in lines.values() if v and "Population" in v)
+    assert sum(1 for v in lines.values() if v and "(n under 5)" in v) > 10
+    metode = {r[0]: r[1] for r in pub["Metode"].iter_rows(values_only=True) if r[0]}
+    assert metode["Respondenter i populationen"] == "under 5" and "(n under 5)" in metode["Population"]
+    work = openpyxl.load_workbook(W.build_workbook(engine, guide, tmp_path / "w.xlsx", cuts=P.Cuts(site=site)))
+    assert f"(n = {sizes[site]})" in work["Tabel 3.2"]["A2"].value

@@ -106,3 +106,35 @@ def test_markdown_and_figures_mark_and_hide_by_the_same_rule(small, guide):
     assert "andet" not in shown and "aeldre_misbrugere" in shown and "etniske" in shown
     notes = " ".join(fig.layout.meta["notes"])
     assert "Udeladt, n under 5" in notes and "Andet" in notes and "De etniske" not in notes
+
+
+def test_a_published_population_under_min_n_shows_no_n(guide):
+    """A reviewer found «Population: sted Amadeus (n = 4)» above a published figure and in a published
+    workbook's every sheet, beside rows that said «<5»: published, a hidden population says «n under 5»."""
+    line = PUB.population_line
+    assert line(guide, None, None, 4, cuts=["sted Amadeus"], hide_below=5) == "Population: sted Amadeus (n under 5)."
+    assert line(guide, None, None, 4, of=61, hide_below=5) == "Population: alle respondenter (n under 5 af 61 i undersøgelsen)."
+    assert line(guide, None, None, 0, hide_below=5) == "Population: alle respondenter (n = 0)."  # nothing to hide
+    assert line(guide, None, None, 5, hide_below=5) == "Population: alle respondenter (n = 5)."
+    assert line(guide, None, None, 4) == "Population: alle respondenter (n = 4)."  # the team's own view
+
+
+def test_published_figures_and_small_maps_hide_a_small_population_and_its_notes(demo_study):
+    from report.population import Cuts
+
+    wide, g = demo_study["wide"], demo_study["guide"]
+    sizes = wide["site"].value_counts()
+    small_site = sizes[sizes < 5].index[0]  # the demo has sites of four
+    fig = F.figure("kvalitetskort", wide, g, publish=True, cuts=Cuts(site=small_site))
+    title = fig.layout.title.text
+    assert "n under 5" in title and f"n = {sizes[small_site]}" not in title
+    assert f"n = {sizes[small_site]}" in F.figure("kvalitetskort", wide, g, cuts=Cuts(site=small_site)).layout.title.text
+    fig = F.figure("kvalitetskort_grupper", wide, g, publish=True, cuts=Cuts(by="sted"))
+    titles = [a.text for a in fig.layout.annotations if a.text and "(n " in a.text]
+    for site, n in sizes.items():
+        want = "(n under 5)" if n < 5 else f"(n = {n})"
+        assert any(t.startswith(site) and t.endswith(want) for t in titles), (site, titles)
+    notes = " ".join(fig.layout.meta["notes"])
+    assert not any(f"{site}:" in notes for site in sizes[sizes < 5].index)  # nothing said about a hidden site
+    unpublished = " ".join(F.figure("kvalitetskort_grupper", wide, g, cuts=Cuts(by="sted")).layout.meta["notes"])
+    assert unpublished != notes
