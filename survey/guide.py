@@ -327,12 +327,19 @@ def shown_value(item_type: "str | Item", raw: object) -> tuple[str | None, bool]
 #: Not «1e1» (Decimal would read 10), «1_000» (1000), «٣» (3), «1 000»: a typed value is stored as
 #: typed or refused, never read as another number (docs/method.md, "Numbers as typed").
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)", re.ASCII)
-#: «1.000» / «12,000» in a whole-number field: a Danish thousands point or a decimal? Refused.
-_THOUSANDS = re.compile(r"[+-]?\d+[.,]\d{3}", re.ASCII)
+#: «1.000» / «12,000»: a Danish thousands point or a decimal point? Refused, in whole-number and decimal
+#: fields alike (a tester typed «1.000» in a decimal field and 1 was stored). «0,125» cannot be thousands.
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}", re.ASCII)
+#: a number as typed is at most this long (a tester pasted 5,000 digits: Python refuses to write such an int)
+MAX_NUMBER_TEXT = 30
 NOT_PLAIN_DA = "skriv kun cifrene 0-9, evt. med ét komma eller punktum"
 NOT_PLAIN_EN = "write the digits 0-9 only, with at most one comma or point"
 THOUSANDS_DA = "et punktum eller komma foran tre cifre kan være et tusindtal — skriv tallet uden"
 THOUSANDS_EN = "a point or comma before three digits may be a thousands separator — write the number without it"
+THOUSANDS_DEC_DA = ("et punktum eller komma foran tre cifre kan være et tusindtal — skriv fx 1000 uden punktum, "
+                    "eller 1,5 uden nuller bagefter")
+THOUSANDS_DEC_EN = ("a point or comma before three digits may be a thousands separator — write e.g. 1000 without it, "
+                    "or 1.5 without trailing zeros")
 
 
 def _num_text(raw: object) -> str:
@@ -367,9 +374,13 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
         return None, ValueProblem(allowed_da, allowed_en, r_da, r_en)
 
     t = item.type
+    if t in ("integer", "decimal") and isinstance(raw, str):
+        typed = raw.strip()
+        if len(typed) > MAX_NUMBER_TEXT:
+            return bad(f"højst {MAX_NUMBER_TEXT} tegn", f"at most {MAX_NUMBER_TEXT} characters")
+        if _THOUSANDS.fullmatch(typed):
+            return bad(*((THOUSANDS_DA, THOUSANDS_EN) if t == "integer" else (THOUSANDS_DEC_DA, THOUSANDS_DEC_EN)))
     if t == "integer":
-        if isinstance(raw, str) and _THOUSANDS.fullmatch(raw.strip()):
-            return bad(THOUSANDS_DA, THOUSANDS_EN)
         try:
             d = Decimal(_num_text(raw))
         except _NotPlain:

@@ -795,7 +795,11 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
                 if problem is not None:
                     return SaveResult(False, code, message="Ikke gemt: " + problem.text("da"))
                 have = (int(cur.version or 1), cur.value) if cur else (0, None)
-                if (int(base[0] or 0), base[1]) != have and checked != old:
+                # the tab's value as stored: a decimal field shows «12,5» for the stored «12.5» (a tester found
+                # every edit of a decimal answer refused as a change made in another tab)
+                seen = guide.check_value(code, base[1]) if base[1] is not None else (None, None)
+                seen_value = seen[0] if seen[1] is None else base[1]
+                if (int(base[0] or 0), seen_value) != have and checked != old:
                     now = utcnow()
                     s.add(AuditEntry(interview_id=interview_id, entity="answer", code=code, old_value=old,
                                      new_value=checked, who=w, at=now,

@@ -293,40 +293,56 @@ def apply_queue(iid: str, key: str) -> bool:
             continue
         last = seq
         code = str(it.get("code") or "")
-        if code.startswith(QUOTE_PREFIXES):
-            _apply_quote(g, iid, key, code, it)
-            continue
-        if code not in g.items:
-            mark_refused(iid, "Svar", "Ikke gemt: ukendt spørgsmål.")
-            continue
-        value = it.get("value")
-        value = None if value is None or value == "" else str(value)[:MAX_TEXT + 1]
-        kind = it.get("kind") or "save"
-        base = _base(it.get("base"), (0, None))
-        if it.get("chain") and (iid, cid, code) in seen:
-            base = seen[(iid, cid, code)]
-        if kind == "keep":
-            svc.keep_theirs(engine(), iid, code, value, who=username())
-            conflicts.pop(code, None)
-            seen[(iid, cid, code)] = base
-            mark_saved(iid, f"{_label(g, code)}: det nyere svar er beholdt", svc.utcnow())
-            continue
-        res = svc.save_answer(engine(), g, iid, code, value, who=username(), principal=principal(), base=base)
-        errors = st.session_state.setdefault(ERRORS, {}).setdefault(iid, {})
-        if res.ok:
-            conflicts.pop(code, None)
-            errors.pop(code, None)
-            seen[(iid, cid, code)] = (res.version, res.value)
-            mark_saved(iid, _label(g, code), res.at)
-        elif res.conflict is not None:
-            conflicts[code] = res.conflict
-            mark_refused(iid, _label(g, code), "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
-        else:
-            errors[code] = (res.message, value)
-            mark_refused(iid, _label(g, code), res.message)
+        try:
+            _apply_item(g, iid, key, cid, code, it, seen, conflicts)
+        except Exception as e:  # noqa: BLE001 - one change that fails must not hold back the ones after it
+            # (a tester pasted 5,000 digits: the error repeated on every rerun and a later «13» was never
+            # stored). This change is refused, the field says so, and the queue goes on.
+            log.error("fejl i en ændring: %s", type(e).__name__)
+            message = "Ikke gemt: en uventet fejl. Prøv igen; genindlæs siden, hvis det bliver ved."
+            if code in g.items:
+                value = it.get("value")
+                st.session_state.setdefault(ERRORS, {}).setdefault(iid, {})[code] = (
+                    message, None if value is None else str(value)[:MAX_TEXT + 1])
+            mark_refused(iid, _label(g, code) if code in g.items else "Svar", message)
     applied = last != done.get((key, cid), 0)
     done[(key, cid)] = last
     return applied
+
+
+def _apply_item(g: Guide, iid: str, key: str, cid: str, code: str, it: dict, seen: dict, conflicts: dict) -> None:
+    """One change of a component's queue (`apply_queue`): a quote, a kept answer or a saved one."""
+    if code.startswith(QUOTE_PREFIXES):
+        _apply_quote(g, iid, key, code, it)
+        return
+    if code not in g.items:
+        mark_refused(iid, "Svar", "Ikke gemt: ukendt spørgsmål.")
+        return
+    value = it.get("value")
+    value = None if value is None or value == "" else str(value)[:MAX_TEXT + 1]
+    kind = it.get("kind") or "save"
+    base = _base(it.get("base"), (0, None))
+    if it.get("chain") and (iid, cid, code) in seen:
+        base = seen[(iid, cid, code)]
+    if kind == "keep":
+        svc.keep_theirs(engine(), iid, code, value, who=username())
+        conflicts.pop(code, None)
+        seen[(iid, cid, code)] = base
+        mark_saved(iid, f"{_label(g, code)}: det nyere svar er beholdt", svc.utcnow())
+        return
+    res = svc.save_answer(engine(), g, iid, code, value, who=username(), principal=principal(), base=base)
+    errors = st.session_state.setdefault(ERRORS, {}).setdefault(iid, {})
+    if res.ok:
+        conflicts.pop(code, None)
+        errors.pop(code, None)
+        seen[(iid, cid, code)] = (res.version, res.value)
+        mark_saved(iid, _label(g, code), res.at)
+    elif res.conflict is not None:
+        conflicts[code] = res.conflict
+        mark_refused(iid, _label(g, code), "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
+    else:
+        errors[code] = (res.message, value)
+        mark_refused(iid, _label(g, code), res.message)
 
 
 QUOTE_PREFIXES = ("quote:", "newquote:")

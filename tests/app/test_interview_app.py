@@ -418,3 +418,31 @@ def test_a_hostile_queue_from_the_browser_changes_nothing_and_shows_no_traceback
     a = svc.load_state(db, iv.id).answers
     assert a == {"gender": "kvinde"}                       # only the valid answer, the bad base read as «none»
     assert svc.get_info(db, iv.id).respondent_id == "AMA-01" and svc.list_quotes(db, iv.id) == []
+
+
+def test_a_change_that_fails_unexpectedly_does_not_hold_back_the_next(db, guide, iv, monkeypatch):
+    """A tester pasted 5,000 digits: the save raised, the whole queue was given up on every rerun, and a
+    later «13» was never stored while the page stayed open. Now that one change is refused (the field says
+    so) and the queue goes on."""
+    real = svc.save_answer
+
+    def flaky(engine, g, iid, code, raw, **kw):
+        if raw == "BOOM":
+            raise RuntimeError("uventet")
+        return real(engine, g, iid, code, raw, **kw)
+
+    monkeypatch.setattr(svc, "save_answer", flaky)
+    at = open_interview(iv.id)
+    key = wkey(iv.id, "skoleaar")
+    at.session_state[key] = {"queue": {"cid": "t", "items": [{"seq": 1, "code": "skoleaar", "value": "BOOM",
+                                                                "base": [0, None]}]}}
+    at.run()
+    assert not at.exception and "skoleaar" not in svc.load_state(db, iv.id).answers
+    assert "uventet fejl" in (field_error(at, iv.id, "skoleaar") or "")
+    at.session_state[key] = {"queue": {"cid": "t", "items": [
+        {"seq": 1, "code": "skoleaar", "value": "BOOM", "base": [0, None]},   # not yet acknowledged: sent again
+        {"seq": 2, "code": "skoleaar", "value": "13", "base": [0, None]}]}}
+    at.run()
+    assert not at.exception and svc.load_state(db, iv.id).answers["skoleaar"] == "13"
+    assert field_error(at, iv.id, "skoleaar") is None
+    assert data(at, key)["acked"]["t"] == 2

@@ -449,3 +449,44 @@ def test_a_hung_server_is_never_shown_as_all_saved(server, browser, store, size,
     page.wait_for_function("""() => { const e = document.querySelector('.bb-mainstatus');
         return e && getComputedStyle(e).visibility === 'visible' && e.innerText.includes('Gemt'); }""")
     shot(page, f"hung_server_{size[0]}")
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
+def test_a_decimal_can_be_edited_and_a_refused_number_stays_after_leaving_the_section(server, browser, store, size):
+    """A tester: after «12,5» was stored, every edit of it was refused as «ændret i en anden fane» (the field
+    sent the «12,5» it shows as the value it had seen; the store holds 12.5); «1.000» was stored as 1; and a
+    refused number was gone from the field after leaving the section and coming back, its message still there."""
+    iid = new_interview(store)
+    page = open_page(browser, server, iid, "aktivering", size)
+    box = page.locator(f".st-key-v_{iid}_varighed_mdr input")
+    box.wait_for()
+    box.click()
+    page.keyboard.type("12,5")
+    page.keyboard.press("Tab")
+    wait_store(store, iid, "varighed_mdr", "12.5")
+    page.reload()  # the field is drawn anew from the store: «12,5»
+    box.wait_for()
+    assert box.input_value() == "12,5"
+    box.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("12,7")
+    page.keyboard.press("Tab")
+    wait_store(store, iid, "varighed_mdr", "12.7")
+    assert "anden fane" not in page.locator('[data-testid="stMain"]').inner_text()
+    box.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("1.000")
+    page.keyboard.press("Tab")
+    field = page.locator(f".st-key-v_{iid}_varighed_mdr")
+    field.get_by_text(re.compile("tusindtal")).wait_for()
+    assert answers(store, iid)["varighed_mdr"] == "12.7"
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("1. Om dig").click()
+    page.wait_for_url(re.compile(r"afsnit=om_dig"))
+    page.locator(f".st-key-v_{iid}_age input").wait_for()
+    sidebar.get_by_text("2. Aktivering").click()
+    page.wait_for_url(re.compile(r"afsnit=aktivering"))
+    box.wait_for()
+    field.get_by_text(re.compile("tusindtal")).wait_for()
+    assert box.input_value() == "1.000"   # what was typed, with its message, to be corrected
+    assert answers(store, iid)["varighed_mdr"] == "12.7"

@@ -70,3 +70,16 @@ def test_a_deleted_and_re_added_answer_is_still_a_conflict_for_the_old_view(engi
     assert svc.save_answer(engine, guide, iv.id, "rytme", "nej").ok           # and answers Nej: v1 again
     res = svc.save_answer(engine, guide, iv.id, "rytme", "uklart", base=(1, "ja"))
     assert res.conflict is not None and res.conflict.theirs == "nej"
+
+
+def test_a_decimal_edited_as_shown_with_a_comma_is_no_conflict(engine, guide, iv):
+    """A tester: after «12,5» was stored (as 12.5), every change to it was refused as «ændret i en anden
+    fane» — the field sends the value it shows («12,5») as its base. The base is read as the guide reads
+    a value; a real change from another tab is still a conflict."""
+    assert guide.item("varighed_mdr").type == "decimal"
+    r1 = svc.save_answer(engine, guide, iv.id, "varighed_mdr", "12,5", base=(0, None))
+    assert r1.ok and r1.value == "12.5"
+    r2 = svc.save_answer(engine, guide, iv.id, "varighed_mdr", "12,7", base=(r1.version, "12,5"))
+    assert r2.ok and svc.load_state(engine, iv.id).answers["varighed_mdr"] == "12.7"
+    stale = svc.save_answer(engine, guide, iv.id, "varighed_mdr", "13", base=(r1.version, "12,5"))
+    assert stale.conflict is not None and svc.load_state(engine, iv.id).answers["varighed_mdr"] == "12.7"

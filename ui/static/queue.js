@@ -185,7 +185,10 @@ function bbText(q, code, opts) {
     autocomplete: 'off', spellcheck: 'true',
   });
   const mine = q.mine(code, opts.acked);
-  box.value = (mine !== undefined ? mine : opts.value) || '';
+  // what this tab typed and the server has not yet got; else a refused text (shown with its message, to be
+  // corrected: a tester found it gone after leaving the section and coming back); else the store's value
+  box.value = (mine !== undefined ? mine : (opts.rejected !== undefined && opts.rejected !== null ? opts.rejected
+                                                                                                 : opts.value)) || '';
   if (opts.newquote && !box.value) delete q.drafts[code];  // drawn empty: a quote typed now is a new one
   let sent = box.value, timer = null, base = [opts.version || 0, opts.value === undefined ? null : opts.value];
   let chained = false;
