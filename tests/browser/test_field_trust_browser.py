@@ -490,3 +490,66 @@ def test_a_decimal_can_be_edited_and_a_refused_number_stays_after_leaving_the_se
     field.get_by_text(re.compile("tusindtal")).wait_for()
     assert box.input_value() == "1.000"   # what was typed, with its message, to be corrected
     assert answers(store, iid)["varighed_mdr"] == "12.7"
+
+
+@pytest.mark.parametrize("size, by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_streamlits_own_widgets_are_not_shown_as_saved_before_they_are(server, browser, store, size, by):
+    """A tester: with the server hung, an archetype card, the interviewer's initials and the interview date
+    (Streamlit's own widgets, outside our save queues) left «✔ Alt er gemt» green and showed no «Gemmer …»;
+    and a date typed with Enter was shown but not stored (Enter opened the calendar). Now such a change shows
+    «Gemmer …» until its script run is over (red after 6 s without an answer), and Enter takes the date."""
+    import datetime as dt
+    import os
+    import signal
+
+    iid = new_interview(store)
+    page = open_page(browser, server, iid, "_om", size)
+    status, pill = page.locator(".bb-mainstatus"), page.locator("#bb-pending")
+    day = page.locator('.st-key-q_interview_date [role="spinbutton"]').first
+    day.wait_for()
+    page.wait_for_function("document.querySelector('.bb-mainstatus').innerText.includes('Alt er gemt')")
+    # a date typed and taken with Enter (the keyboard's way); by mouse: typed, then a click elsewhere
+    day.click()
+    page.keyboard.type("11022026")
+    assert "forlader datofeltet" in pill.inner_text() and status.evaluate("e => getComputedStyle(e).visibility") == "hidden"
+    if by == "keyboard":
+        page.keyboard.press("Enter")
+    else:
+        page.locator('[data-testid="stMain"] h3').first.click()
+    deadline = time.monotonic() + 15
+    while svc.get_info(store, iid).interview_date != dt.date(2026, 2, 11):
+        assert time.monotonic() < deadline, svc.get_info(store, iid).interview_date
+        time.sleep(0.1)
+    assert page.locator('[data-testid="stDateInputCalendar"]').count() == 0  # Enter did not open the calendar
+    pill.wait_for(state="hidden", timeout=15000)
+    # the server hangs: the interviewer's initials (keyboard) or an archetype card (mouse)
+    if by == "mouse":
+        page.locator('[data-testid="stSidebar"]').get_by_text("1. Om dig").click()
+        page.locator(".st-key-cardbtn_dovne button").first.wait_for()
+        page.wait_for_function("document.querySelector('.bb-mainstatus')?.innerText.includes('Gemt')")
+    os.killpg(server.proc.pid, signal.SIGSTOP)
+    try:
+        if by == "keyboard":
+            box = page.locator(".st-key-q_interviewer input")
+            box.focus()
+            page.keyboard.press("Control+a")
+            page.keyboard.type("MN")
+            page.keyboard.press("Tab")
+        else:
+            page.locator(".st-key-cardbtn_dovne button").first.click()
+        pill.wait_for(state="visible", timeout=3000)
+        assert status.evaluate("e => getComputedStyle(e).visibility") == "hidden"
+        page.wait_for_function("document.getElementById('bb-pending').dataset.state === 'slow'", timeout=10000)
+        assert "serveren har ikke svaret" in pill.inner_text()
+    finally:
+        os.killpg(server.proc.pid, signal.SIGCONT)
+    if by == "keyboard":
+        deadline = time.monotonic() + 20
+        while svc.get_info(store, iid).interviewer != "MN":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    else:
+        wait_store(store, iid, "selvplacering", "dovne", timeout=20)
+    pill.wait_for(state="hidden", timeout=20000)
+    page.wait_for_function("""() => { const e = document.querySelector('.bb-mainstatus');
+        return e && getComputedStyle(e).visibility === 'visible'; }""")

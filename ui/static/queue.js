@@ -110,7 +110,7 @@ if (!window.__bbFlushHooked) {
 // acknowledged within BB_SLOW_MS says so, in red: the server has not answered, keep the page open.
 const BB_SLOW_MS = 6000;
 function bbOldestPending() {
-  let oldest = 0;
+  let oldest = BB.native || 0;   // a change to one of Streamlit's own widgets (below) waits too
   Object.values(BB.queues).forEach((x) => x.pending.forEach((it) => {
     if (it.at && (!oldest || it.at < oldest)) oldest = it.at;
   }));
@@ -123,7 +123,7 @@ function bbStatus(what) {
     document.body.appendChild(pill);
   }
   if (what === 'idle') {
-    const busy = Object.values(BB.queues).some((x) => x.pending.length || x.typing);
+    const busy = !!BB.native || !!BB.dateTyping || Object.values(BB.queues).some((x) => x.pending.length || x.typing);
     if (!busy) {
       pill.hidden = true; pill.dataset.state = 'idle';
       document.body.classList.remove('bb-busy');
@@ -132,9 +132,10 @@ function bbStatus(what) {
   }
   document.body.classList.add('bb-busy');
   if (pill.dataset.state === 'slow' && !pill.hidden) return;  // until the old change is acknowledged
-  if (what === 'typing' && pill.dataset.state === 'saving' && !pill.hidden) return;
+  if ((what === 'typing' || what === 'date') && pill.dataset.state === 'saving' && !pill.hidden) return;
   pill.dataset.state = what;
-  pill.textContent = what === 'saving' ? 'Gemmer …' : 'Skriver … gemmes om lidt';
+  pill.textContent = what === 'saving' ? 'Gemmer …'
+    : what === 'date' ? 'Skriver dato … gemmes, når du forlader datofeltet' : 'Skriver … gemmes om lidt';
   pill.hidden = false;
   if (!BB.slowTimer) {
     BB.slowTimer = setInterval(() => {
@@ -151,6 +152,103 @@ function bbStatus(what) {
       }
     }, 500);
   }
+}
+
+// Streamlit's own widgets on the page (the interview's date and interviewer, the archetype cards, buttons):
+// their change reaches the server with the next script run, outside the queues above. Until that run is
+// over, «Gemmer …» shows and the green status is hidden; when the server does not answer, the pill turns
+// red as for our own fields (a tester: «✔ Alt er gemt» stayed green over a hung server after such a
+// change). A change that starts no run (the same date chosen again) is let go once the server's health
+// check answers.
+if (!window.__bbNativeHooked) {
+  window.__bbNativeHooked = true;
+  const OURS = '.bb-text, .bb-choice, .bbg, .bb-conflict, #bb-pending';
+  const NATIVE = '[data-testid="stMain"], [data-testid="stSidebar"]';
+  let ran = false, timer = null;
+  const state = () => { const a = document.querySelector('[data-testid="stApp"]'); return a && a.dataset.testScriptState; };
+  const done = () => {
+    BB.native = 0; ran = false;
+    if (timer) { clearTimeout(timer); timer = null; }
+    bbStatus('idle');
+  };
+  new MutationObserver(() => {
+    if (!BB.native) return;
+    const s = state();
+    if (s && s !== 'notRunning') ran = true;
+    else if (ran) done();   // the run that carried the change is over: the status is the server's again
+  }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-test-script-state'] });
+  const check = (again) => {   // no run began: does the change need none, or does the server not answer?
+    timer = null;
+    if (!BB.native || ran) return;
+    const ctl = new AbortController();
+    const stop = setTimeout(() => ctl.abort(), 4000);
+    fetch(window.location.origin + '/_stcore/health', { signal: ctl.signal, cache: 'no-store' })
+      .then((r) => {
+        clearTimeout(stop);
+        if (!r.ok || !BB.native || ran) return;
+        if (again) done(); else timer = setTimeout(() => check(true), 1500);
+      })
+      .catch(() => { timer = setTimeout(() => check(again), 1000); });   // no answer: still waiting (red at 6 s)
+  };
+  const began = () => {
+    BB.native = BB.native || Date.now();
+    ran = false;
+    bbStatus('saving');
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => check(false), 1500);
+  };
+  const ours = (t) => !t || !t.closest || t.closest(OURS);
+  document.addEventListener('change', (e) => {
+    const t = e.target;
+    if (ours(t) || !t.closest(NATIVE) || !t.matches('input, textarea, select')) return;
+    began();
+  }, true);
+  document.addEventListener('click', (e) => {
+    const t = e.target;
+    if (ours(t)) return;
+    const b = t.closest('[data-testid="stButton"] button, [data-baseweb="calendar"] [role="gridcell"], '
+                        + '[data-baseweb="popover"] [role="option"]');
+    if (!b || b.disabled || b.getAttribute('aria-disabled') === 'true') return;
+    if (b.matches('[data-testid="stButton"] button') && !b.closest(NATIVE)) return;
+    began();
+  }, true);
+  // A date typed in Streamlit's date field (day, month, year) is taken only when the whole field is left (a
+  // tester typed «11022026», pressed Enter and saw it shown, not stored, under «✔ Alt er gemt»): while it
+  // is typed the pill says so, Enter leaves the field, and leaving it is a change like any other.
+  const DATE = '[data-testid="stDateInput"]';
+  document.addEventListener('keydown', (e) => {
+    const t = e.target;
+    if (ours(t) || !t.closest || !t.closest(DATE) || !t.closest(NATIVE)) return;
+    if (e.key === 'Enter') {
+      // not the calendar (it opened on Enter and the date was not taken); on to the next field, as Tab out of
+      // the date would go: the date is taken when the focus moves to another element (a blur alone does not)
+      e.preventDefault();
+      e.stopPropagation();
+      const field = t.closest(DATE);
+      setTimeout(() => { const n = bbNextFocusable(field); if (n) n.focus(); }, 0);
+    } else if (e.key.length === 1 || e.key === 'Backspace' || e.key === 'Delete' || e.key === 'ArrowUp'
+               || e.key === 'ArrowDown') {
+      BB.dateTyping = true;
+      bbStatus('date');
+    }
+  }, true);
+  document.addEventListener('focusout', (e) => {
+    const field = e.target && e.target.closest && e.target.closest(DATE);
+    if (!field || !BB.dateTyping || (e.relatedTarget && field.contains(e.relatedTarget))) return;
+    BB.dateTyping = false;
+    began();
+  }, true);
+}
+
+// The first element after `field` (not in it) that the keyboard can reach, in page order.
+function bbNextFocusable(field) {
+  const all = document.querySelectorAll('input, button, textarea, select, a[href], [tabindex]');
+  for (const el of all) {
+    if (field.contains(el) || !(field.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)) continue;
+    if (el.disabled || el.getAttribute('tabindex') === '-1' || el.type === 'hidden' || !el.getClientRects().length) continue;
+    return el;
+  }
+  return null;
 }
 
 function bbEl(tag, attrs, text) {
