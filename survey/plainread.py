@@ -56,6 +56,7 @@ USER_INFORMANT = "bruger"
 DRAFT = "draft"
 JOURNAL = "journal"
 END_DATE_KEY = "slutdato"
+CONSENT_CODE = "consent_journal"  # survey.sources.CONSENT_CODE
 
 # survey.consent.exportable: not withdrawn from the interview (nor, for a source, its user), and a
 # case-file extract not withdrawn from journal access
@@ -73,10 +74,14 @@ _DRAFTS = f"SELECT count(*) FROM interview AS i WHERE i.status = '{DRAFT}' AND i
           f"AND {_EXPORTABLE}"
 
 
-def wide_from_rows(meta: Sequence[Sequence], answers: Iterable[Sequence], guide: "Guide") -> "pd.DataFrame":
+def wide_from_rows(meta: Sequence[Sequence], answers: Iterable[Sequence], guide: "Guide",
+                   journal_withdrawn: Iterable[str] = ()) -> "pd.DataFrame":
     """The wide frame (`survey.store`'s contract) from interview rows ``(id, respondent_id, site
     name, site type, interviewer, interview_date)`` and answer rows ``(interview_id, code, value)``.
-    `interview_date` is a date or its ISO text (SQLite's own rows hold the text)."""
+    `interview_date` is a date or its ISO text (SQLite's own rows hold the text).
+    `journal_withdrawn`: the interviews whose consent to journal access was withdrawn (issue 12): their
+    ``consent_journal`` is «nej», the consent in force — a reviewer found a withdrawn consent counted as
+    given in the Oversigt table while the case files were no longer shown."""
     import pandas as pd  # reason: start-up time (the interview pages never build a frame)
 
     # column by column, as objects: one list per code and a row number per interview (rows as dicts,
@@ -95,6 +100,12 @@ def wide_from_rows(meta: Sequence[Sequence], answers: Iterable[Sequence], guide:
         col = cols.get(code) if i is not None else None
         if col is not None:
             col[i] = value
+    consent = cols.get(CONSENT_CODE)
+    if consent is not None:
+        for iid in journal_withdrawn:
+            i = at.get(iid)
+            if i is not None and consent[i] == "ja":
+                consent[i] = "nej"
     df = pd.DataFrame(cols, columns=codes, dtype=object)
     return df.sort_values("respondent_id", kind="stable").reset_index(drop=True)
 
@@ -204,9 +215,10 @@ class ReportStore:
     def wide_and_drafts(self, guide: "Guide", *, drafts: bool = False) -> tuple["pd.DataFrame", int]:
         """The wide frame and `count_drafts`, from one snapshot: read before anything is printed, so
         a failed read never leaves half an output behind (a reviewer found a table printed twice)."""
-        meta, answers, n = self._read(_META + ("" if drafts else _COUNTED),
-                                      "SELECT interview_id, code, value FROM answer", _DRAFTS)
-        return wide_from_rows(meta, answers, guide), int(n[0][0])
+        meta, answers, n, withdrawn = self._read(_META + ("" if drafts else _COUNTED),
+                                                 "SELECT interview_id, code, value FROM answer", _DRAFTS,
+                                                 f"SELECT interview_id FROM consent_withdrawal WHERE purpose = '{JOURNAL}'")
+        return wide_from_rows(meta, answers, guide, [r[0] for r in withdrawn]), int(n[0][0])
 
     def count_drafts(self) -> int:
         """`survey.store.count_drafts(engine)`: the users' drafts, those who withdrew left out."""

@@ -24,7 +24,7 @@ from survey.db import bulk_insert, fetch_columns
 from survey.guide import CPR_RE, Guide, ValueProblem
 from survey.consent import exportable, refuse_for_respondents, refuse_if_withdrawn
 from survey.errors import RespondentIdTaken, StoreError
-from survey.plainread import wide_from_rows
+from survey.plainread import JOURNAL, wide_from_rows
 from survey.models import USER_INFORMANT, Answer, AuditEntry, ConsentWithdrawal, Interview, Site, SourceStatus, utcnow
 
 if TYPE_CHECKING:  # pandas is imported by the functions that build frames: the app's first page needs none
@@ -362,6 +362,8 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
             ans_q = ans_q.join(Interview, Interview.id == Answer.interview_id).where(Interview.respondent_id.in_(ids))
         conn = s.connection()  # Core, not ORM: rows as plain tuples (ORM row processing was 2/3 of the time)
         meta = conn.execute(meta_q).all()
+        journal_withdrawn = [r[0] for r in conn.execute(select(ConsentWithdrawal.interview_id)
+                                                        .where(ConsentWithdrawal.purpose == JOURNAL)).all()]
         if respondent_ids is None:  # every answer: the driver's own tuples (db.fetch_columns), ~2× faster
             answers = fetch_columns(conn, Answer.__tablename__, ("interview_id", "code", "value"))
         else:
@@ -369,7 +371,7 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
     finally:
         if own:
             s.close()
-    return wide_from_rows(meta, answers, guide)  # the one builder, also of the plain read (issue 13)
+    return wide_from_rows(meta, answers, guide, journal_withdrawn)  # the one builder, also of the plain read (issue 13)
 
 
 def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = False, source: str = "import",

@@ -52,6 +52,8 @@ def test_the_rules_constants_are_the_full_paths():
     assert plainread.DRAFT == store.DRAFT
     assert plainread.JOURNAL == consent.JOURNAL
     assert plainread.END_DATE_KEY == privacy.END_DATE_KEY
+    from survey import sources
+    assert plainread.CONSENT_CODE == sources.CONSENT_CODE
 
 
 @pytest.mark.parametrize("drafts", [False, True])

@@ -738,3 +738,27 @@ def test_a_reason_with_a_name_phone_or_e_mail_is_kept_anonymised(study, guide, c
     with pytest.raises(privacy.PrivacyError) as e:
         privacy.delete_respondent(study, "120385-1234", reason="x")
     assert "120385" not in str(e.value)
+
+
+def test_a_withdrawn_journal_consent_is_not_counted_as_given(study, guide):
+    """A reviewer: after a user withdrew consent to journal access, the Oversigt table still counted it under
+    «Tilladelse til journalindsigt» while the case files were no longer shown. The wide frame carries the
+    consent in force («nej»), on both reads of the store, so every table counts it as not given."""
+    from report import tables as T
+    from survey import plainread
+
+    rid, iid = _journal_user(study)
+    before = store.load_wide(study, guide)
+    assert before.set_index("respondent_id").loc[rid, "consent_journal"] == "ja"
+    given = int(T.oversigt(before, guide).iloc[-1]["samtykke_givet"])
+    privacy.withdraw(study, rid, "journal", reason="Trak tilladelsen tilbage")
+    after = store.load_wide(study, guide)
+    assert after.set_index("respondent_id").loc[rid, "consent_journal"] == "nej"
+    t = T.oversigt(after, guide).iloc[-1]
+    assert (int(t["samtykke_givet"]), int(t["samtykke_ikke_givet"])) == (
+        given - 1, int(T.oversigt(before, guide).iloc[-1]["samtykke_ikke_givet"]) + 1)
+    assert (after.drop(columns="consent_journal").equals(before.drop(columns="consent_journal")))
+    url = study.url.render_as_string(hide_password=False)
+    if url.startswith("sqlite"):
+        plain = plainread.open_report_store(url)
+        assert plain is not None and plain.wide(guide).equals(after)
