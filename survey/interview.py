@@ -877,6 +877,24 @@ def set_meta(engine: Engine, interview_id: str, code: str, raw: object, *, who: 
         return SaveResult(False, code, message="Ikke gemt: databasen kunne ikke skrive ændringen.")
 
 
+def chained_base(engine: Engine, guide: Guide, interview_id: str, code: str, base: tuple[int, str | None],
+                 prev: str | None) -> tuple[int, str | None]:
+    """The base of a change the page chained onto its previous one before it saw that one stored
+    (``chain``, ``prev``: the value it sent before): when the store holds exactly that value, its version
+    is the base; otherwise the page's own `base` (a conflict if another tab changed it). Used by the
+    closing page's beacon and by the live save when the server has no memory of the page's earlier
+    saves (a tester restarted the server while typing: the interviewer's own text came back as a
+    change «in another tab»)."""
+    with session_scope(engine) as s:
+        row = s.execute(select(Answer.version, Answer.value).where(
+            Answer.interview_id == interview_id, Answer.code == code)).first()
+    cur = (int(row[0] or 1), row[1]) if row else (0, None)
+    if prev is not None and code in guide.items:
+        seen, problem = guide.check_value(code, prev)
+        prev = seen if problem is None else prev
+    return cur if cur[1] == prev else base
+
+
 def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items: Sequence[object], *,
                          who: str | None = None, principal: auth.Principal | None = None,
                          max_items: int = 200) -> int:
@@ -910,12 +928,7 @@ def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items:
         except (TypeError, ValueError):
             base = (0, None)
         if it.get("chain"):
-            with session_scope(engine) as s:
-                row = s.execute(select(Answer.version, Answer.value).where(
-                    Answer.interview_id == interview_id, Answer.code == code)).first()
-            cur = (int(row[0] or 1), row[1]) if row else (0, None)
-            if cur[1] == text(it.get("prev")):
-                base = cur
+            base = chained_base(engine, guide, interview_id, code, base, text(it.get("prev")))
         save_answer(engine, guide, interview_id, code, value, who=who, principal=principal, base=base)
     return taken
 

@@ -322,8 +322,10 @@ def _apply_item(g: Guide, iid: str, key: str, cid: str, code: str, it: dict, see
     value = None if value is None or value == "" else str(value)[:MAX_TEXT + 1]
     kind = it.get("kind") or "save"
     base = _base(it.get("base"), (0, None))
-    if it.get("chain") and (iid, cid, code) in seen:
-        base = seen[(iid, cid, code)]
+    if it.get("chain"):  # what this session saw stored last; after a restart the store's word (`chained_base`)
+        prev = it.get("prev")
+        base = seen[(iid, cid, code)] if (iid, cid, code) in seen else svc.chained_base(
+            engine(), g, iid, code, base, None if prev is None or prev == "" else str(prev)[:MAX_TEXT + 1])
     if kind == "keep":
         svc.keep_theirs(engine(), iid, code, value, who=username())
         conflicts.pop(code, None)

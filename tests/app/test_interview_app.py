@@ -446,3 +446,25 @@ def test_a_change_that_fails_unexpectedly_does_not_hold_back_the_next(db, guide,
     assert not at.exception and svc.load_state(db, iv.id).answers["skoleaar"] == "13"
     assert field_error(at, iv.id, "skoleaar") is None
     assert data(at, key)["acked"]["t"] == 2
+
+
+def test_after_a_server_restart_the_interviewers_own_text_is_no_conflict(db, guide, iv):
+    """A tester killed and restarted the server while typing: the page's next save was chained onto its
+    last one (saved before the kill), but the new server had no memory of it, took the page's stale base
+    and reported the interviewer's own text as «ændret i en anden fane». The store's word now decides: it
+    holds exactly the page's previous value, so that is the base. Another tab's change is still a conflict."""
+    assert svc.save_answer(db, guide, iv.id, "hvorfor_her", "Jeg", base=(0, None)).ok  # before the restart
+    at = open_interview(iv.id)   # a new session: the restarted server
+    key = wkey(iv.id, "hvorfor_her")
+    at.session_state[key] = {"queue": {"cid": "t", "items": [
+        {"seq": 5, "code": "hvorfor_her", "value": "Jeg mere", "base": [0, None], "chain": True, "prev": "Jeg"}]}}
+    at.run()
+    assert not at.exception and svc.load_state(db, iv.id).answers["hvorfor_her"] == "Jeg mere"
+    assert not data(at, key)["conflicts"]
+    assert svc.save_answer(db, guide, iv.id, "hvorfor_her", "Fra en anden fane").ok  # now another tab writes
+    at.session_state[key] = {"queue": {"cid": "u", "items": [
+        {"seq": 1, "code": "hvorfor_her", "value": "Jeg mere endnu", "base": [0, None], "chain": True,
+         "prev": "Jeg mere"}]}}
+    at.run()
+    assert svc.load_state(db, iv.id).answers["hvorfor_her"] == "Fra en anden fane"
+    assert data(at, key)["conflicts"]
