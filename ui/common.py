@@ -262,8 +262,10 @@ OFFLINE_JS = """
 (function () {
   if (window.__bbOffline) return;
   window.__bbOffline = true;
-  const text = 'Forbindelsen til Brugerblik er afbrudt. Det, der er vist som «Gemt», er gemt; ' +
-               'ændringer, du laver nu, gemmes ikke. Vent, til forbindelsen er tilbage, eller genindlæs siden.';
+  // what is typed or chosen now waits in the page (the pill «Gemmer …») and is stored when the server is
+  // back (tests/browser/test_field_trust_browser.py); a reload now would lose it
+  const text = 'Forbindelsen til Brugerblik er afbrudt. Det, der er vist som «Gemt», er gemt. Svar, du giver nu, ' +
+               'venter i siden («Gemmer …») og gemmes, når forbindelsen er tilbage — luk og genindlæs ikke siden imens.';
   let fails = 0;
   function probe() {
     fetch('/_stcore/health', { cache: 'no-store', credentials: 'same-origin' })
@@ -291,6 +293,38 @@ OFFLINE_JS = """
     document.documentElement.style.setProperty('--bb-offline-h', b ? b.offsetHeight + 'px' : '0px');
   }
   setInterval(tick, 1000);
+  // Streamlit's own «Connection error» dialog opens after a few seconds without the server and takes
+  // the focus: a tester typed on while the server was down and every key after it was lost. Our banner
+  // says the same in Danish; the dialog is closed at once, and the focus goes back where it was, with
+  // the caret where it was.
+  let last = null, caret = null;
+  function remember(e) {
+    const t = e.target;
+    if (!t || !t.closest || t.closest('[data-testid="stDialog"]')) return;
+    if (t.matches && t.matches('input, textarea, [contenteditable="true"], [role="spinbutton"], button')) {
+      last = t;
+      caret = ('selectionStart' in t && t.selectionStart !== null) ? [t.selectionStart, t.selectionEnd] : null;
+    }
+  }
+  ['focusin', 'keyup', 'input', 'click'].forEach((k) => document.addEventListener(k, remember, true));
+  function back() {
+    if (!last || !last.isConnected) return;
+    last.focus({ preventScroll: true });
+    if (caret && 'setSelectionRange' in last) {
+      try { last.setSelectionRange(caret[0], caret[1]); } catch (err) { /* not a text field */ }
+    }
+  }
+  new MutationObserver(() => {
+    document.querySelectorAll('[data-testid="stDialog"]').forEach((d) => {
+      if (d.dataset.bbClosed || !/Connection error|server is not responding|Forbindelses/i.test(d.innerText || '')) return;
+      d.dataset.bbClosed = '1';
+      d.style.display = 'none';
+      const close = d.querySelector('button[aria-label]');
+      if (close) close.click();
+      setTimeout(back, 0);
+      setTimeout(back, 100);
+    });
+  }).observe(document.body, { childList: true, subtree: true });
 })();
 </script>
 """

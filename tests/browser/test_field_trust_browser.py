@@ -553,3 +553,31 @@ def test_streamlits_own_widgets_are_not_shown_as_saved_before_they_are(server, b
     pill.wait_for(state="hidden", timeout=20000)
     page.wait_for_function("""() => { const e = document.querySelector('.bb-mainstatus');
         return e && getComputedStyle(e).visibility === 'visible'; }""")
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
+def test_typing_on_while_the_server_is_down_loses_no_key(server, browser, store, size):
+    """A tester typed on after the server died: some seconds later Streamlit's «Connection error» dialog took
+    the focus, and every key after it was lost. The dialog is closed at once (our Danish banner says the
+    same), the focus and caret stay in the field, and when the server is back the whole text is stored."""
+    import os
+    import signal
+
+    iid = new_interview(store)
+    page = open_page(browser, server, iid, "fremtid_grp", size)
+    box = page.locator(f".st-key-v_{iid}_fremtid textarea")
+    box.click()
+    page.keyboard.type("Jeg vil gerne", delay=30)
+    wait_store(store, iid, "fremtid", "Jeg vil gerne", timeout=8)
+    os.killpg(server.proc.pid, signal.SIGKILL)
+    server.proc.wait(10)
+    typed = " have et arbejde og en lejlighed med altan"
+    for ch in typed:  # about 9 s: the dialog came after 2.5-3.5 s
+        page.keyboard.type(ch)
+        time.sleep(0.2)
+    assert box.input_value() == "Jeg vil gerne" + typed
+    assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
+    assert page.locator('[data-testid="stDialog"]:visible').count() == 0
+    page.locator("#bb-offline").wait_for()  # the Danish banner says the connection is gone
+    server.start()
+    wait_store(store, iid, "fremtid", "Jeg vil gerne" + typed, timeout=40)
