@@ -189,7 +189,7 @@ SHEETS: dict[str, str] = {
                   "og den samlede tilfredshed, med 95 %-interval ved Fishers z. Felt: Sæt ind her, Fortsæt det "
                   "gode arbejde, Lav prioritet, Mulig overindsats; «kan skelnes fra trådkorset» = nej, når "
                   "intervallerne rører en af linjerne.",
-    "Kvalitetskort grupper": "Kvalitetskortet for hver brugergruppe, på samme skala (0–100 %) og med samme "
+    "Kvalitetskort grupper": "Kvalitetskortet for hver gruppe (brugergruppe, eller den gruppering, projektmappen er lavet efter), på samme skala (0–100 %) og med samme "
                              "definitioner som arket Kvalitetskort.",
     "Krydstabel": "Antal og rækkeprocent af to kodede variable; n = rækkens respondenter med svar på begge. "
                   "Tomme felter (ikke spurgt) tælles ikke med; hvor mange der er udeladt, står under tabellen.",

@@ -133,6 +133,11 @@ def row_n(tid: str, t: pd.DataFrame, pop_n: int) -> np.ndarray:
     if "personer" in t.columns:  # chapters 5–6: the people behind a row, not its interviews or files
         return t["personer"].to_numpy()
     c = n_column(tid, t)
+    if c == "n" and "par" in t.columns:
+        # section 7.4: a topic nobody answered (n = 0) still shows its pairs and «Mangler svar» — the
+        # pairs are its people then (a reviewer found «Par 1 / Mangler svar 1» published)
+        n, par = t["n"].to_numpy(), t["par"].to_numpy()
+        t = t.assign(n=np.where(n > 0, n, par))
     if c is not None and "emne" in t.columns and (t["emne"] == I_ALT).any():
         return _agreement_total_n(t, c)
     if c is not None:

@@ -56,6 +56,10 @@ def test_the_agreement_total_is_hidden_with_any_hidden_topic():
     t3 = t.assign(n=[9, 0, 9], par=[9, 9, 18])    # a topic nobody answered hides nothing
     assert PUB.hidden_rows(PUB.row_n("enighed_alle", t3, 9)).tolist() == [False, False, False]
     assert PUB.row_n("enighed", t.iloc[:2], 3).tolist() == [3, 3]   # no total: each row its own n
+    # a topic nobody answered: its pairs are its people («Par 1 / Mangler svar 1» is one person)
+    t4 = pd.DataFrame({"emne": ["a", "b"], "kode": ["a", "b"], "par": [1, 9], "n": [0, 0], "mangler": [1, 9]})
+    assert PUB.row_n("enighed", t4, 9).tolist() == [1, 9]
+    assert PUB.hidden_rows(PUB.row_n("enighed", t4, 9)).tolist() == [True, False]
 
 
 def test_danish_labels_and_percent(guide):
