@@ -123,7 +123,8 @@ function bbStatus(what) {
     document.body.appendChild(pill);
   }
   if (what === 'idle') {
-    const busy = !!BB.native || !!BB.dateTyping || Object.values(BB.queues).some((x) => x.pending.length || x.typing);
+    const busy = !!BB.native || !!BB.dateTyping || !!BB.dateWarning
+      || Object.values(BB.queues).some((x) => x.pending.length || x.typing);
     if (!busy) {
       pill.hidden = true; pill.dataset.state = 'idle';
       document.body.classList.remove('bb-busy');
@@ -140,7 +141,7 @@ function bbStatus(what) {
   if (!BB.slowTimer) {
     BB.slowTimer = setInterval(() => {
       const p = document.getElementById('bb-pending');
-      if (!p || p.hidden) return;
+      if (!p || p.hidden || BB.dateWarning) return;   // a date's own warning stays until the date is looked at
       const oldest = bbOldestPending();
       const slow = oldest && Date.now() - oldest >= BB_SLOW_MS;
       if (slow && p.dataset.state !== 'slow') {
@@ -216,28 +217,77 @@ if (!window.__bbNativeHooked) {
   // tester typed «11022026», pressed Enter and saw it shown, not stored, under «✔ Alt er gemt»): while it
   // is typed the pill says so, Enter leaves the field, and leaving it is a change like any other.
   const DATE = '[data-testid="stDateInput"]';
+  // The date as the segments show it, when it does not exist («31.04.2025»: Streamlit's field makes it
+  // 30.04.2025 when it is left — a tester found that stored without a word); null otherwise.
+  const impossible = (field) => {
+    const v = Array.from(field.querySelectorAll('[role="spinbutton"]')).map((x) => parseInt(x.getAttribute('aria-valuenow'), 10));
+    if (v.length !== 3 || v.some((x) => !x)) return null;
+    const [d, m, y] = v;
+    return d > new Date(y, m, 0).getDate() ? `${String(d).padStart(2, '0')}.${String(m).padStart(2, '0')}.${y}` : null;
+  };
+  const warn = (text) => {
+    BB.dateWarning = text;
+    bbStatus('saving');
+    const p = document.getElementById('bb-pending');
+    p.dataset.state = 'slow';
+    p.textContent = text;
+  };
   document.addEventListener('keydown', (e) => {
     const t = e.target;
     if (ours(t) || !t.closest || !t.closest(DATE) || !t.closest(NATIVE)) return;
+    const edit = e.key.length === 1 || e.key === 'Backspace' || e.key === 'Delete' || e.key === 'ArrowUp'
+      || e.key === 'ArrowDown';
+    if (BB.dateWarning && edit) { BB.dateWarning = null; bbStatus('idle'); }   // the date is being corrected
     if (e.key === 'Enter') {
       // not the calendar (it opened on Enter and the date was not taken); on to the next field, as Tab out of
       // the date would go: the date is taken when the focus moves to another element (a blur alone does not)
       e.preventDefault();
       e.stopPropagation();
       const field = t.closest(DATE);
+      const bad = impossible(field);
+      if (bad) { warn(`Datoen ${bad} findes ikke — ret den; den er ikke gemt`); return; }
       setTimeout(() => { const n = bbNextFocusable(field); if (n) n.focus(); }, 0);
-    } else if (e.key.length === 1 || e.key === 'Backspace' || e.key === 'Delete' || e.key === 'ArrowUp'
-               || e.key === 'ArrowDown') {
+    } else if (edit) {
       BB.dateTyping = true;
       bbStatus('date');
     }
   }, true);
   document.addEventListener('focusout', (e) => {
     const field = e.target && e.target.closest && e.target.closest(DATE);
-    if (!field || !BB.dateTyping || (e.relatedTarget && field.contains(e.relatedTarget))) return;
+    if (!field || !BB.dateTyping) return;
+    const to = e.relatedTarget;
+    // leaving the day/month/year (also for the calendar button): the field makes an impossible date the
+    // month's last day now; seen here first (capture), and said until the date is looked at again
+    if (e.target.getAttribute('role') === 'spinbutton' && !(to && field.contains(to) && to.getAttribute('role') === 'spinbutton')) {
+      const bad = impossible(field);
+      if (bad) {
+        const [d, m, y] = bad.split('.').map((x) => parseInt(x, 10));
+        const last = `${String(new Date(y, m, 0).getDate()).padStart(2, '0')}.${String(m).padStart(2, '0')}.${y}`;
+        setTimeout(() => warn(`Datoen ${bad} findes ikke; feltet har rettet den til ${last} — tjek datoen`), 0);
+      }
+    }
+    if (to && field.contains(to)) return;
     BB.dateTyping = false;
     began();
   }, true);
+  // A date the field itself refuses (outside the allowed years: its red message under the field) is not
+  // stored: the pill says so, in red, while the message is there (a tester saw «✔ Alt er gemt» instead).
+  setInterval(() => {
+    const err = document.querySelector(`${NATIVE.split(',')[0]} [data-testid="stDateInputError"], [data-testid="stSidebar"] [data-testid="stDateInputError"]`);
+    const p = document.getElementById('bb-pending');
+    if (err && !BB.dateRefused) {
+      BB.dateRefused = true;
+      warn('Datoen er ikke gemt: den ligger uden for det tilladte — ret den (se under feltet)');
+    } else if (!err && BB.dateRefused) {
+      BB.dateRefused = false;
+      if (p && BB.dateWarning && BB.dateWarning.startsWith('Datoen er ikke gemt')) { BB.dateWarning = null; bbStatus('idle'); }
+    }
+  }, 700);
+  // A date being typed, or a change of Streamlit's own widgets not yet taken, lives only in this page:
+  // closing or reloading it now asks first (a tester's typed date was gone after a reload).
+  window.addEventListener('beforeunload', (e) => {
+    if (BB.dateTyping || BB.native) { e.preventDefault(); e.returnValue = ''; }
+  });
 }
 
 // The first element after `field` (not in it) that the keyboard can reach, in page order.
