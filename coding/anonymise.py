@@ -837,6 +837,16 @@ def _resolve(found: list[tuple[int, int, str, str]], text: str) -> list[tuple[in
 _OTHER_DIGIT = re.compile(r"[^\D0-9]")
 
 
+def _latin1(text: str) -> bool:
+    """Every character within Latin-1 (Danish text is): then there is no digit but 0-9 — a cheap test
+    first (a regex scan of every non-ASCII text for other digits cost the anonymiser 5 %)."""
+    try:
+        text.encode("latin-1")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _ascii_digits(text: str) -> str:
     """`text` with every other decimal digit written as its 0-9 digit (the same length)."""
     return text.translate({ord(c): str(unicodedata.digit(c)) for c in set(_OTHER_DIGIT.findall(text))})
@@ -1144,7 +1154,7 @@ class Anonymiser:
         pos = None
         if not unicodedata.is_normalized("NFC", text):
             text, pos = _nfc(text)
-        if _OTHER_DIGIT.search(text):  # «٢٢٣٣٤٤٥٥», «２２３３４４５５»: read as 0-9 (same length: the same spans)
+        if not _latin1(text) and _OTHER_DIGIT.search(text):  # «٢٢٣٣٤٤٥٥», «２２３３４４５５»: as 0-9 (same length)
             text = _ascii_digits(text)
         found = self._spans_uncapped(text)
         return found if pos is None else [(pos[s], pos[e], k, r) for s, e, k, r in found]
