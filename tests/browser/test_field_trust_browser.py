@@ -46,6 +46,25 @@ def wait_store(store, iid, code, want, timeout=10.0) -> dict[str, str]:
         time.sleep(0.05)
 
 
+def wait_info(store, iid, attr, want, timeout=15.0):
+    """Poll the store until the interview's own field `attr` (interview_date, interviewer) is `want`."""
+    deadline = time.monotonic() + timeout
+    while (have := getattr(svc.get_info(store, iid), attr)) != want:
+        assert time.monotonic() < deadline, (attr, want, have)
+        time.sleep(0.1)
+
+
+def open_about(browser, server, store, size):
+    """A new interview's «Om interviewet» with the status drawn: (iid, page, the date field, its day segment)."""
+    iid = new_interview(store)
+    page = open_page(browser, server, iid, "_om", size)
+    field = page.locator(".st-key-q_interview_date")
+    day = field.locator('[role="spinbutton"]').first
+    day.wait_for()
+    page.wait_for_function("document.querySelector('.bb-mainstatus')?.innerText.includes('Alt er gemt')")
+    return iid, page, field, day
+
+
 def audit_rows(store, iid, *where) -> list[AuditEntry]:
     with session_scope(store) as s:
         rows = s.execute(select(AuditEntry).where(AuditEntry.interview_id == iid, *where)
@@ -502,12 +521,8 @@ def test_streamlits_own_widgets_are_not_shown_as_saved_before_they_are(server, b
     import os
     import signal
 
-    iid = new_interview(store)
-    page = open_page(browser, server, iid, "_om", size)
+    iid, page, _field, day = open_about(browser, server, store, size)
     status, pill = page.locator(".bb-mainstatus"), page.locator("#bb-pending")
-    day = page.locator('.st-key-q_interview_date [role="spinbutton"]').first
-    day.wait_for()
-    page.wait_for_function("document.querySelector('.bb-mainstatus').innerText.includes('Alt er gemt')")
     # a date typed and taken with Enter (the keyboard's way); by mouse: typed, then a click elsewhere
     day.click()
     page.keyboard.type("11022026")
@@ -516,10 +531,7 @@ def test_streamlits_own_widgets_are_not_shown_as_saved_before_they_are(server, b
         page.keyboard.press("Enter")
     else:
         page.locator('[data-testid="stMain"] h3').first.click()
-    deadline = time.monotonic() + 15
-    while svc.get_info(store, iid).interview_date != dt.date(2026, 2, 11):
-        assert time.monotonic() < deadline, svc.get_info(store, iid).interview_date
-        time.sleep(0.1)
+    wait_info(store, iid, "interview_date", dt.date(2026, 2, 11))
     assert page.locator('[data-testid="stDateInputCalendar"]').count() == 0  # Enter did not open the calendar
     pill.wait_for(state="hidden", timeout=15000)
     # the server hangs: the interviewer's initials (keyboard) or an archetype card (mouse)
@@ -544,10 +556,7 @@ def test_streamlits_own_widgets_are_not_shown_as_saved_before_they_are(server, b
     finally:
         os.killpg(server.proc.pid, signal.SIGCONT)
     if by == "keyboard":
-        deadline = time.monotonic() + 20
-        while svc.get_info(store, iid).interviewer != "MN":
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_info(store, iid, "interviewer", "MN", timeout=20)
     else:
         wait_store(store, iid, "selvplacering", "dovne", timeout=20)
     pill.wait_for(state="hidden", timeout=20000)
@@ -590,12 +599,10 @@ def test_a_date_that_does_not_exist_or_is_refused_is_never_shown_as_saved(server
     being typed was lost by a reload without a word. Now Enter does not take a date that does not exist (the
     pill says so, in red); leaving the field another way says which date the field made of it; a refused
     date keeps the pill red; and a page with a date being typed asks before it is closed."""
-    iid = new_interview(store)
-    page = open_page(browser, server, iid, "_om", size)
-    field, pill = page.locator(".st-key-q_interview_date"), page.locator("#bb-pending")
-    day = field.locator('[role="spinbutton"]').first
-    day.wait_for()
-    page.wait_for_function("document.querySelector('.bb-mainstatus')?.innerText.includes('Alt er gemt')")
+    import datetime as dt
+
+    iid, page, field, day = open_about(browser, server, store, size)
+    pill = page.locator("#bb-pending")
 
     def leave():
         if by == "keyboard":
@@ -614,10 +621,7 @@ def test_a_date_that_does_not_exist_or_is_refused_is_never_shown_as_saved(server
         assert page.evaluate("document.activeElement.getAttribute('role')") == "spinbutton"
     else:  # the field made it 30.04.2025 and it was stored: said, in red, until the date is looked at
         page.wait_for_function("document.getElementById('bb-pending')?.innerText.includes('rettet den til 30.04.2025')")
-        deadline = time.monotonic() + 15
-        while svc.get_info(store, iid).interview_date is None:
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_info(store, iid, "interview_date", dt.date(2025, 4, 30))
         time.sleep(1)
         assert pill.is_visible() and "30.04.2025" in pill.inner_text()
     assert page.locator(".bb-mainstatus").evaluate("e => getComputedStyle(e).visibility") == "hidden"
@@ -641,10 +645,7 @@ def test_a_date_that_does_not_exist_or_is_refused_is_never_shown_as_saved(server
     day.click()
     page.keyboard.type("02012025")
     leave()
-    deadline = time.monotonic() + 15
-    while str(svc.get_info(store, iid).interview_date) != "2025-01-02":
-        assert time.monotonic() < deadline, svc.get_info(store, iid).interview_date
-        time.sleep(0.1)
+    wait_info(store, iid, "interview_date", dt.date(2025, 1, 2))
     pill.wait_for(state="hidden", timeout=15000)
     # a date being typed: closing or reloading the page asks first (the browser's own question; checked on
     # the event, as headless Chromium does not show it to Playwright)
