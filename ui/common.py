@@ -314,10 +314,30 @@ OFFLINE_JS = """
       try { last.setSelectionRange(caret[0], caret[1]); } catch (err) { /* not a text field */ }
     }
   }
+  const CONN = /Connection error|server is not responding|Forbindelses/i;
+  function inConnDialog(el) {
+    const d = el && el.closest && el.closest('[data-testid="stDialog"]');
+    return !!d && CONN.test(d.innerText || '');
+  }
+  // the focus never stays in that dialog, not even for one key (a key typed in the instant between its
+  // opening and its closing was lost): sent back at once when it arrives, and before a key is handled
+  let backing = false;  // no ping-pong with the dialog's own focus trap while it is being closed
+  document.addEventListener('focusin', (e) => {
+    if (backing || !inConnDialog(e.target)) return;
+    backing = true;
+    try { back(); } finally { backing = false; }
+  }, true);
+  let closedAt = 0;
+  document.addEventListener('keydown', () => {
+    const a = document.activeElement;
+    if (!last || !last.isConnected || a === last) return;
+    if (inConnDialog(a) || (a === document.body && Date.now() - closedAt < 2000)) back();
+  }, true);
   new MutationObserver(() => {
     document.querySelectorAll('[data-testid="stDialog"]').forEach((d) => {
-      if (d.dataset.bbClosed || !/Connection error|server is not responding|Forbindelses/i.test(d.innerText || '')) return;
+      if (d.dataset.bbClosed || !CONN.test(d.innerText || '')) return;
       d.dataset.bbClosed = '1';
+      closedAt = Date.now();
       d.style.display = 'none';
       const close = d.querySelector('button[aria-label]');
       if (close) close.click();
