@@ -273,6 +273,10 @@ if (!window.__bbNativeHooked) {
   // A date the field itself refuses (outside the allowed years: its red message under the field) is not
   // stored: the pill says so, in red, while the message is there (a tester saw «✔ Alt er gemt» instead).
   setInterval(() => {
+    // not while a date is being typed: its year passes through 0002, 0020, 0202 (refused on the way; the
+    // CI-equivalent run caught the pill saying so in the middle of typing a good date)
+    const a = document.activeElement;
+    if (a && a.closest && a.closest(DATE)) return;
     const err = document.querySelector(`${NATIVE.split(',')[0]} [data-testid="stDateInputError"], [data-testid="stSidebar"] [data-testid="stDateInputError"]`);
     const p = document.getElementById('bb-pending');
     if (err && !BB.dateRefused) {
