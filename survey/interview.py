@@ -797,9 +797,7 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
                 have = (int(cur.version or 1), cur.value) if cur else (0, None)
                 # the tab's value as stored: a decimal field shows «12,5» for the stored «12.5» (a tester found
                 # every edit of a decimal answer refused as a change made in another tab)
-                seen = guide.check_value(code, base[1]) if base[1] is not None else (None, None)
-                seen_value = seen[0] if seen[1] is None else base[1]
-                if (int(base[0] or 0), seen_value) != have and checked != old:
+                if (int(base[0] or 0), _as_stored(guide, code, base[1])) != have and checked != old:
                     now = utcnow()
                     s.add(AuditEntry(interview_id=interview_id, entity="answer", code=code, old_value=old,
                                      new_value=checked, who=w, at=now,
@@ -889,10 +887,16 @@ def chained_base(engine: Engine, guide: Guide, interview_id: str, code: str, bas
         row = s.execute(select(Answer.version, Answer.value).where(
             Answer.interview_id == interview_id, Answer.code == code)).first()
     cur = (int(row[0] or 1), row[1]) if row else (0, None)
-    if prev is not None and code in guide.items:
-        seen, problem = guide.check_value(code, prev)
-        prev = seen if problem is None else prev
-    return cur if cur[1] == prev else base
+    return cur if cur[1] == _as_stored(guide, code, prev) else base
+
+
+def _as_stored(guide: Guide, code: str, value: str | None) -> str | None:
+    """A value the page sent as it shows it («12,5»), as the store holds it («12.5»): read as the guide
+    reads a value; as given when the guide refuses it (then it matches no stored value)."""
+    if value is None or code not in guide.items:
+        return value
+    stored, problem = guide.check_value(code, value)
+    return stored if problem is None else value
 
 
 def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items: Sequence[object], *,
