@@ -112,10 +112,11 @@ from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_no
 from report.errors import TableError
 from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
-                                hidden, journal_label, population_line, probe_short, row_n, site_labels,
-                                status_short, suppression_note, value_label)
+                                PROTECTING, complement, hidden, hidden_n, journal_label, population_line,
+                                probe_short, published_rows, row_n, site_labels, status_short, suppression_note,
+                                value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
-                                method_text)
+                                method_text, protect_points)
 from report.registry import BY_WORDS, TITLES, compute, regrouped_title
 from report.triangulation import topic_name
 from survey import files, wideio
@@ -416,15 +417,24 @@ class _Book:
         """Hidden in this workbook: publication and `report.publication.hidden` (0 < n < min_n)."""
         return self.publish and hidden(n, self.min_n)
 
+    def hidden(self, tid: str, t: pd.DataFrame) -> np.ndarray:
+        """The rows of report table `tid` this workbook hides: with publication, those with a small n and
+        those that protect them (`report.publication.published_rows`); else none."""
+        if not self.publish:
+            return np.zeros(len(t), dtype=bool)
+        return published_rows(tid, t, self.n_pop, self.min_n)
+
     # ----------------------------------------------------------------- a table sheet
 
     def table(self, name: str, title: str, headers: Sequence[str], kinds: Sequence[str],
               rows: Sequence[Sequence[object]], ns: Sequence[object], *, totals: Iterable[int] = (),
               widths: Sequence[float] | None = None, notes: Sequence[str] = (), labels: Sequence[str] = (),
-              definition: str | None = None, population: str | None = None) -> _Sheet:
+              definition: str | None = None, population: str | None = None,
+              hide: Sequence[bool] | np.ndarray | None = None) -> _Sheet:
         """Title, population (the workbook's, or a saved analysis's own `population`), header (row 4),
         rows, notes. kinds: text | wrap | count | share | number | n | flag (ja/nej text that is
-        hidden when suppressed)."""
+        hidden when suppressed). `hide`: the rows publication hides (`hidden`: with the rows that
+        protect the small ones); else each row whose n in `ns` is small."""
         ws = self.wb.add_worksheet(name)
         totals = set(totals)
         ncol = len(headers)
@@ -438,17 +448,20 @@ class _Book:
             self.put(ws, HEADER_ROW, j, h, "header")
         first = HEADER_ROW + 1
         sheet = _Sheet(name, ws, first, len(rows), ncol)
+        hides = [self.is_suppressed(n) for n in ns] if hide is None else [self.publish and bool(h) for h in hide]
+        protecting = []
         for i, (row, n) in enumerate(zip(rows, ns)):
             r = first + i
             tot = i in totals
-            hide = self.is_suppressed(n)
-            if hide:
-                sheet.suppressed.append(str(labels[i] if i < len(labels) else row[0]))
+            hidden_row = hides[i]
+            if hidden_row:
+                (sheet.suppressed if hidden(n, self.min_n) else protecting).append(
+                    str(labels[i] if i < len(labels) else row[0]))
             for j, (v, kind) in enumerate(zip(row, kinds)):
-                if hide and kind in ("count", "share", "number", "flag"):
+                if hidden_row and kind in ("count", "share", "number", "flag"):
                     self.put(ws, r, j, SUPPRESSED, "dash", tot)
-                elif hide and kind == "n":
-                    self.put(ws, r, j, f"<{self.min_n}", "dash", tot)
+                elif hidden_row and kind == "n":
+                    self.put(ws, r, j, hidden_n(v, self.min_n), "dash", tot)
                 elif kind in ("count", "n"):
                     self.put(ws, r, j, None if v is None else int(v), "count", tot)
                 elif kind in ("share", "number"):
@@ -465,6 +478,10 @@ class _Book:
         if sheet.suppressed:
             r = self.note(ws, r, ncol - 1, f"Undertrykt (n under {self.min_n}): {', '.join(sheet.suppressed)}.",
                           "warn")
+        if protecting:
+            r = self.note(ws, r, ncol - 1, f"{PROTECTING} (n vist som «{SUPPRESSED}»): {', '.join(protecting)}.",
+                          "warn")
+            sheet.suppressed += protecting
         sheet.notes_end = r
         ws.set_landscape()
         ws.set_paper(9)
@@ -617,10 +634,12 @@ def _distribution_rows(long: pd.DataFrame, value_col: str) -> tuple[list[str], l
     return groups, values, idx
 
 
-def _distribution_sheet(bk: _Book, name: str, title: str, long: pd.DataFrame, code: str, value_col: str,
+def _distribution_sheet(bk: _Book, tid: str, name: str, title: str, long: pd.DataFrame, code: str, value_col: str,
                         *, overall_chart: bool = False) -> None:
     g = bk.guide
     groups, values, idx = _distribution_rows(long, value_col)
+    rc = T.row_col(long)
+    hidden_groups = set(long[rc][bk.hidden(tid, long)])
     labels = [value_label(g, code, v) for v in values]
     headers = [bk.rc_heading, *labels, "n", *[f"{lab} (%)" for lab in labels]]
     kinds = ["text"] + ["count"] * len(values) + ["n"] + ["share"] * len(values)
@@ -631,11 +650,11 @@ def _distribution_sheet(bk: _Book, name: str, title: str, long: pd.DataFrame, co
                      *[idx[(grp, v)][1] for v in values]])
         ns.append(n)
     sheet = bk.table(name, title, headers, kinds, rows, ns, totals=[len(groups) - 1],
-                     widths=[24] + [11] * len(values) + [7] + [11] * len(values))
+                     widths=[24] + [11] * len(values) + [7] + [11] * len(values),
+                     hide=[grp in hidden_groups for grp in groups])
     colours = [BLANK_COLOUR if v == IKKE_BESVARET else PALETTE[i % len(PALETTE)] for i, v in enumerate(values)]
     def drawn(grp: str) -> bool:  # n = 0: nothing to draw; suppressed: left out
-        n = idx[(grp, values[0])][2]
-        return n > 0 and not bk.is_suppressed(n)
+        return idx[(grp, values[0])][2] > 0 and grp not in hidden_groups
 
     shown = [grp for grp in groups if grp != I_ALT and drawn(grp)]
     col = len(headers) + 1
@@ -665,7 +684,8 @@ def _sheet_3_2(bk: _Book, pop: pd.DataFrame) -> None:
     t = bk.by_group(T.tabel_3_2(pop, bk.guide, by=bk.by))
     rows = [[bk.row_label(r[bk.rc]), r["kvinde"], r["mand"], r["i_alt"]] for _, r in t.iterrows()]
     bk.table("Tabel 3.2", regrouped_title(TITLES["3.2"], bk.by), [bk.rc_heading, "Kvinde", "Mand", "I alt"],
-             ["text", "count", "count", "n"], rows, _ns(bk, "3.2", t), totals=[len(rows) - 1], widths=[26, 10, 10, 10])
+             ["text", "count", "count", "n"], rows, _ns(bk, "3.2", t), totals=[len(rows) - 1], widths=[26, 10, 10, 10],
+             hide=bk.hidden("3.2", t))
 
 
 def _sheet_oversigt(bk: _Book, pop: pd.DataFrame) -> None:
@@ -683,12 +703,12 @@ def _sheet_oversigt(bk: _Book, pop: pd.DataFrame) -> None:
               "Andel uden tilladelse"],
              ["text", "text", "n", "count", "share", "count", "share", "count", "share"], rows, _ns(bk, "oversigt", t),
              totals=totals, widths=[12, 24, 13, 15, 10, 15, 11, 13, 11],
-             labels=[f"{row[0]}: {row[1]}" for row in rows])
+             labels=[f"{row[0]}: {row[1]}" for row in rows], hide=bk.hidden("oversigt", t))
 
 
 def _sheet_fig3_1(bk: _Book, pop: pd.DataFrame) -> None:
     t = bk.by_group(T.figur_3_1(pop, bk.guide, by=bk.by))
-    _distribution_sheet(bk, "Figur 3.1", regrouped_title(TITLES["fig3.1"], bk.by), t, "tilbudstype", "tilbudstype",
+    _distribution_sheet(bk, "fig3.1", "Figur 3.1", regrouped_title(TITLES["fig3.1"], bk.by), t, "tilbudstype", "tilbudstype",
                         overall_chart=True)
 
 
@@ -723,11 +743,13 @@ def fig4_order(guide: Guide, pop: pd.DataFrame) -> list[tuple[str, str]]:
 
 def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
     g = bk.guide
-    rows, ns, labels, blocks = [], [], [], []
+    rows, ns, labels, blocks, hide = [], [], [], [], []
     totals = []
     for probe, fig in fig4_order(g, pop):
         t = bk.by_group(T.figur_4(pop, g, probe=probe, by=bk.by))
         t = t.rename(columns={bk.rc: "gruppe"})
+        t = t.assign(skjult=bk.hidden("fig4", t))
+        hide += list(t["skjult"])
         start = len(rows)
         for r in t.itertuples():
             if r.gruppe == I_ALT:
@@ -741,11 +763,11 @@ def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
                      ["Figur", "Probe", bk.rc_heading, "Ja", "Nej", "n", "Andel ja", "95 % nedre", "95 % øvre",
                       "Kode"],
                      ["text", "text", "text", "count", "count", "n", "share", "share", "share", "text"], rows, ns,
-                     totals=totals, widths=[13, 20, 22, 7, 7, 7, 9, 9, 9, 15], labels=labels)
+                     totals=totals, widths=[13, 20, 22, 7, 7, 7, 9, 9, 9, 15], labels=labels, hide=hide)
     col0 = 11
     k = 0
     for probe, fig, t, _ in blocks:
-        shown = [r for r in t.itertuples() if r.gruppe != I_ALT and r.n > 0 and not bk.is_suppressed(r.n)]
+        shown = [r for r in t.itertuples() if r.gruppe != I_ALT and r.n > 0 and not r.skjult]
         if not shown:
             continue
         if fig.startswith("Figur 4."):
@@ -766,7 +788,7 @@ def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
 def _sheet_fig7(bk: _Book, pop: pd.DataFrame, n: int) -> None:
     t = bk.by_group(T.figur_7(pop, n, bk.guide, by=bk.by))
     code = T.FIG7_CODES[n]
-    _distribution_sheet(bk, f"Figur 7.{n}", regrouped_title(TITLES[f"fig7.{n}"], bk.by), t, code, "svar")
+    _distribution_sheet(bk, f"fig7.{n}", f"Figur 7.{n}", regrouped_title(TITLES[f"fig7.{n}"], bk.by), t, code, "svar")
 
 
 #: the judgements' sheet names (issue 14)
@@ -776,7 +798,7 @@ JUDGEMENT_SHEETS = {"tilfredshed": "Tilfredshed (4.2)", "lyttet": "Lyttet til (7
 def _sheet_judgement(bk: _Book, pop: pd.DataFrame, tid: str) -> None:
     code = T.JUDGEMENTS[tid]
     t = bk.by_group(T.fordeling(pop, code, bk.guide, by=bk.by))
-    _distribution_sheet(bk, JUDGEMENT_SHEETS[tid], regrouped_title(TITLES[tid], bk.by), t, code, "svar")
+    _distribution_sheet(bk, tid, JUDGEMENT_SHEETS[tid], regrouped_title(TITLES[tid], bk.by), t, code, "svar")
 
 
 def _sheet_7_2(bk: _Book, pop: pd.DataFrame) -> None:
@@ -786,10 +808,11 @@ def _sheet_7_2(bk: _Book, pop: pd.DataFrame) -> None:
     rows = [[value_label(g, "inddraget", r["inddraget"]), *[int(r[c]) for c in cols], int(r["i_alt"]),
              r["andel_tilfreds"]] for _, r in t.iterrows()]
     headers = ["Inddraget", *[value_label(g, "samlet_tilfredshed", c) for c in cols], "I alt", "Andel tilfredse"]
+    hide = bk.hidden("7.2", t)
     sheet = bk.table("Tabel 7.2", TITLES["7.2"], headers, ["text", *["count"] * len(cols), "n", "share"], rows,
-                     _ns(bk, "7.2", t), totals=[len(rows) - 1], widths=[16] + [11] * len(cols) + [9, 12])
-    shown = [(lab, row) for lab, row, n in zip(t["inddraget"], rows, t["i_alt"])
-             if lab != I_ALT and n > 0 and not bk.is_suppressed(n)]
+                     _ns(bk, "7.2", t), totals=[len(rows) - 1], widths=[16] + [11] * len(cols) + [9, 12], hide=hide)
+    shown = [(lab, row) for lab, row, n, h in zip(t["inddraget"], rows, t["i_alt"], hide)
+             if lab != I_ALT and n > 0 and not h]
     if shown:
         blk = bk.chart_data.block(TITLES["7.2"], headers[: len(cols) + 1], [row[: len(cols) + 1] for _, row in shown])
         chart = bk.bar_chart(TITLES["7.2"], blk, x_title="Inddraget i beslutningen", y_title="Antal")
@@ -816,9 +839,29 @@ _MAP_KINDS = ["n", "share", "share", "share", "share", "share", "share", "share"
 
 
 def _map_points(bk: _Book, t: pd.DataFrame) -> pd.DataFrame:
-    """The points a map chart draws: not empty, not hidden for publication."""
-    keep = np.array([n > 0 and not bk.is_suppressed(n) for n in t["n"]], dtype=bool)
+    """The points a map chart draws: not empty, not hidden for publication (``suppressed``: small, or
+    protecting another group's point — `report.quality_map.protect_points`)."""
+    keep = t["n"].to_numpy() > 0
+    if bk.publish:
+        keep &= ~t["suppressed"].to_numpy(bool)
     return t[keep]
+
+
+def _map_hide(t: pd.DataFrame) -> np.ndarray:
+    """The rows of a map's sheet publication hides: ``suppressed`` points with answers."""
+    return t["suppressed"].to_numpy(bool) & (t["n"].to_numpy() > 0)
+
+
+def _group_maps(bk: _Book, pop: pd.DataFrame, parts: dict) -> dict:
+    """`kvalitetskort_points` of each part of `pop` (``i_alt``: the whole), published with the points
+    that protect small ones (`report.quality_map.protect_points`; the people in no part are a hidden
+    part)."""
+    maps = {k: kvalitetskort_points(part, bk.guide, min_n=bk.min_n) for k, part in parts.items()}
+    if not bk.publish:
+        return maps
+    inside = pd.Index([]).append([part.index for k, part in parts.items() if k != I_ALT])
+    rest = pop[~pop.index.isin(inside)]
+    return protect_points(maps, bk.min_n, kvalitetskort_points(rest, bk.guide, min_n=bk.min_n) if len(rest) else None)
 
 
 def _sheet_map(bk: _Book, pop: pd.DataFrame) -> None:
@@ -892,13 +935,13 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
     else:
         codes, levels = group_rows(pop, bk.by)
         parts = {lv: pop[codes == i] for i, lv in enumerate(levels) if lv != UOPLYST}
-    rows, ns, labels, per_group, empty = [], [], [], [], []
-    for grp, part in parts.items():
-        t = kvalitetskort_points(part, bk.guide, min_n=bk.min_n)
+    rows, ns, labels, per_group, empty, hide = [], [], [], [], [], []
+    for grp, t in _group_maps(bk, pop, parts).items():
         r, n, lab = _map_rows(bk, t, bk.row_label(grp))
         rows += r
         ns += n
         labels += lab
+        hide += list(_map_hide(t))
         pts = _map_points(bk, t)
         if len(pts):
             per_group.append((grp, pts))
@@ -910,7 +953,7 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
         notes.append(f"Intet kvalitetskort for: {', '.join(empty)} (alle prober har {why}).")
     sheet = bk.table("Kvalitetskort grupper", f"Kvalitetskort pr. {BY_WORDS[bk.by or 'brugergruppe']}",
                      [bk.rc_heading, "Probe", *_MAP_HEADERS], ["text", "text", *_MAP_KINDS], rows, ns, labels=labels,
-                     widths=[22, 18, 7, 9, 9, 9, 9, 9, 9, 8, 11, 15], notes=notes)
+                     widths=[22, 18, 7, 9, 9, 9, 9, 9, 9, 8, 11, 15], notes=notes, hide=hide)
     for k, (grp, pts) in enumerate(per_group):
         chart = bk.map_chart(f"Kvalitetskort: {bk.row_label(grp)}", pts, f"Kvalitetskort — {bk.row_label(grp)}")
         chart.set_size({"width": 520, "height": 470})
@@ -931,6 +974,7 @@ def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, sec
     bk.table(name, title, [label_a, *col_labels, "n", *[f"{lab} (%)" for lab in col_labels]],
              ["text", *["count"] * len(levels), "n", *["share"] * len(levels)], rows, _ns(bk, "krydstabel", t),
              totals=[len(rows) - 1], widths=[26] + [11] * len(levels) + [7] + [11] * len(levels),
+             hide=bk.hidden("krydstabel", t),
              notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}).", crosstab_base(t, g), crosstab_note(t)],
              definition=SHEETS["Krydstabel"], population=population)
 
@@ -967,20 +1011,20 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
                  if not (an.group and by == "brugergruppe" and lv != an.group)}  # as `report.population.keep_group`
         parts[I_ALT] = pop
     rc = row_column(by) if by else None
-    rows, ns, labels = [], [], []
-    for level, part in parts.items():
-        t = kvalitetskort_points(part, g, min_n=bk.min_n)
+    rows, ns, labels, hide = [], [], [], []
+    for level, t in _group_maps(bk, pop, parts).items():
         r, n, lab = _map_rows(bk, t, bk.label(rc, level) if rc else None)
         rows += r
         ns += n
         labels += lab
+        hide += list(_map_hide(t))
     head = [T.ROW_HEADINGS[rc]] if rc else []
     kinds = ["text"] if rc else []
     head += ["Probe"] if rc else ["Probe", "Spørgsmål"]
     kinds += ["text"] if rc else ["text", "wrap"]
     bk.table(name, title, [*head, *_MAP_HEADERS], [*kinds, *_MAP_KINDS], rows, ns, labels=labels,
              widths=([22, 18] if rc else [18, 44]) + [7, 9, 9, 9, 9, 9, 9, 8, 11, 15],
-             definition=SHEETS["Kvalitetskort"], population=population)
+             definition=SHEETS["Kvalitetskort"], population=population, hide=hide)
 
 
 # --------------------------------------------------------------------------- the other sources (issue 7)
@@ -1014,7 +1058,8 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
               "Kontaktperson-interview", "Heraf om den konkrete bruger", "Kontaktpersoner (personer)", "Leder"],
              ["text", "text", "n", *["count"] * 10], rows, _ns(bk, "oversigt_interview", t),
              totals=[i for i, r in enumerate(t.itertuples()) if r.site == I_ALT],
-             widths=[11, 22] + [12] * 11, labels=[f"{r[0]}: {r[1]}" for r in rows])
+             widths=[11, 22] + [12] * 11, labels=[f"{r[0]}: {r[1]}" for r in rows],
+             hide=bk.hidden("oversigt_interview", t))
 
     t = table("planer")
     rows = []
@@ -1027,7 +1072,7 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
               "Andel jobplan", "Begge", "Kun jobplan", "Nogen plan", "Andel nogen plan", "Uden svar"],
              ["text", "text", "n", "count", "share", "count", "share", "count", "count", "count", "share", "count"],
              rows, _ns(bk, "planer", t), totals=[i for i, r in enumerate(t.itertuples()) if r.site_type == I_ALT],
-             widths=[12, 18] + [11] * 10, labels=[f"{r[0]}: {r[1]}" for r in rows])
+             widths=[12, 18] + [11] * 10, labels=[f"{r[0]}: {r[1]}" for r in rows], hide=bk.hidden("planer", t))
 
     t = table("lab_personer")
     rows = [[value_label(g, "site_type", r.site_type), r.med_tilbud, r.med_journal, r.lab, r.andel_lab,
@@ -1036,7 +1081,7 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
              ["Brugere af", "Brugere med et tilbud", "Heraf med journal", "Givet efter LAB", "Andel LAB",
               "Andel LAB af dem med journal"], ["text", "n", "count", "count", "share", "share"], rows,
              _ns(bk, "lab_personer", t), totals=[i for i, r in enumerate(t.itertuples()) if r.site_type == I_ALT],
-             widths=[12] + [14] * 5, definition=SHEETS["LAB pr. person (kap. 3)"])
+             widths=[12] + [14] * 5, definition=SHEETS["LAB pr. person (kap. 3)"], hide=bk.hidden("lab_personer", t))
 
     for tid, sheet in (("enighed", "Enighed (7.4)"), ("enighed_alle", "Enighed alle emner (7.4)"),
                        ("enighed_kontaktperson", "Enighed kontaktperson (7.4)")):
@@ -1056,20 +1101,22 @@ def _sheet_source_items(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.DataF
     per table, row and value (filter on the first column in Excel); n per row for publication. By
     site type, or (`by`) by the grouping of the user each source is about: the leaders' tables,
     which speak for a site, are left out of that sheet."""
-    rows, ns, labels, totals = [], [], [], []
+    rows, ns, labels, totals, hide = [], [], [], [], []
     tids = [t for t in source_items.SOURCE_ITEMS if by is None or by in _source_groupings(t)]
     for tid in tids:
         t = keep_group(compute(tid, pop, bk.guide, frames=frames, by=by), bk.group)  # a group: its row, I alt
         rc = source_items.row_of(t)
         levels = t.attrs.get("kolonner", [])
-        for _, r in t.iterrows():
+        people = row_n(tid, t, bk.n_pop)  # the people behind a row (`report.publication.row_n`)
+        for (_, r), h, k in zip(t.iterrows(), bk.hidden(tid, t), people):
             where = source_items.row_label(rc, r[rc])
             for v in levels:
                 if r[rc] == I_ALT:
                     totals.append(len(rows))
                 rows.append([TITLES[tid], where, source_items.label(tid, v), int(r[f"antal_{v}"]), int(r["n"]),
                              r[f"andel_{v}"], tid])
-                ns.append(int(r["n"]))
+                ns.append(k)
+                hide.append(h)
                 labels.append(f"{tid}: {where}")
     if by is None:
         sheet, title, head, definition = ("Kilder (kap. 5-6)", "De andre kilder efter stedtype (kapitel 5 og 6)",
@@ -1082,7 +1129,7 @@ def _sheet_source_items(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.DataF
         definition = SOURCE_ITEMS_BY_DEFINITION.format(words=words)
     bk.table(sheet, title, ["Tabel", head, "Svar", "Antal", "n", "Andel", "Tabel-id"],
              ["wrap", "text", "text", "count", "n", "share", "text"], rows, ns, totals=totals, labels=labels,
-             widths=[46, 22 if by else 12, 34, 8, 7, 9, 20], definition=definition)
+             widths=[46, 22 if by else 12, 34, 8, 7, 9, 20], definition=definition, hide=hide)
 
 
 def _source_groupings(tid: str) -> tuple[str, ...]:
@@ -1097,21 +1144,30 @@ def _sheet_matrix(bk: _Book, pop: pd.DataFrame, groups: list) -> None:
     if not groups:
         return
     attribute = "arbejdsmarkedsperspektiv" if bk.by == "perspektiv" else "brugergruppe"
-    rows, ns, labels, totals = [], [], [], []
+    rows, ns, labels, totals, blocks, block_totals = [], [], [], [], [], []
     for name, code_rows, units in groups:
         t = matrix.matrix(code_rows, units, pop, bk.guide, attribute)
         for _, r in t.iterrows():
+            parts, total = [], None  # a code's groups add up to its «I alt»: one block (secondary suppression)
             for v in t.attrs["kolonner"]:
                 if r["kode"] == I_ALT or v == I_ALT:
                     totals.append(len(rows))
+                if v == I_ALT:
+                    total = len(rows)
+                else:
+                    parts.append([len(rows)])
                 where = value_label(bk.guide, attribute, v)
                 rows.append([name, r["navn"], where, int(r[f"kodninger_{v}"]), int(r[f"respondenter_{v}"])])
                 ns.append(int(r[f"respondenter_{v}"]))
                 labels.append(f"{name}: {r['navn']}, {where}")
+            blocks.append(parts)
+            block_totals.append(total)
+    hide = complement(ns, np.array([bk.is_suppressed(n) for n in ns], dtype=bool), blocks, bk.min_n, block_totals)
     head = T.ROW_HEADINGS.get(attribute, "Arbejdsmarkedsperspektiv")
     bk.table("Matrixkodning", f"Matrixkodning: temakoder efter {head.lower()}",
              ["Kodegruppe", "Kode", head, "Kodninger", "Respondenter"], ["text", "text", "text", "count", "n"],
-             rows, ns, totals=totals, labels=labels, widths=[24, 28, 24, 11, 12], definition=MATRIX_DEFINITION)
+             rows, ns, totals=totals, labels=labels, widths=[24, 28, 24, 11, 12], definition=MATRIX_DEFINITION,
+             hide=hide)
 
 
 MATRIX_DEFINITION = ("Kodninger = segmenter af transskriptioner og citater med kodens egen kode eller en kode under "
@@ -1123,22 +1179,24 @@ MATRIX_DEFINITION = ("Kodninger = segmenter af transskriptioner og citater med k
 def _sheet_side_by_side(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
     """Chapter 5 (issue 14): the leaders and the contact persons side by side on the items both guides
     ask (`report.source_items.SIDE_BY_SIDE`), long like «Kilder (kap. 5-6)», with the informant."""
-    rows, ns, labels, totals = [], [], [], []
+    rows, ns, labels, totals, hide = [], [], [], [], []
     for tid in source_items.SIDE_BY_SIDE:
         t = compute(tid, pop, bk.guide, frames=frames)
-        for _, r in t.iterrows():
+        people = row_n(tid, t, bk.n_pop)
+        for (_, r), h, k in zip(t.iterrows(), bk.hidden(tid, t), people):
             where, who = source_items.row_label("site_type", r["site_type"]), source_items.SIDE_LABELS[r["informant"]]
             for v in t.attrs.get("kolonner", []):
                 if r["site_type"] == I_ALT:
                     totals.append(len(rows))
                 rows.append([TITLES[tid], where, who, source_items.label(tid, v), int(r[f"antal_{v}"]), int(r["n"]),
                              r[f"andel_{v}"], tid])
-                ns.append(int(r["n"]))
+                ns.append(k)
+                hide.append(h)
                 labels.append(f"{tid}: {where}, {who}")
     bk.table("Ledere og kontaktpersoner (5)", "Lederne og kontaktpersonerne side om side (kapitel 5)",
              ["Tabel", "Stedtype", "Informant", "Svar", "Antal", "n", "Andel", "Tabel-id"],
              ["wrap", "text", "text", "text", "count", "n", "share", "text"], rows, ns, totals=totals, labels=labels,
-             widths=[40, 12, 16, 34, 8, 7, 9, 20], definition=SIDE_BY_SIDE_DEFINITION)
+             widths=[40, 12, 16, 34, 8, 7, 9, 20], definition=SIDE_BY_SIDE_DEFINITION, hide=hide)
 
 
 SIDE_BY_SIDE_DEFINITION = ("De spørgsmål, leder- og kontaktpersonguiden stiller med de samme svarmuligheder, talt pr. "
@@ -1208,8 +1266,9 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
     bk.put(ws, 1, 0, g.title, "sub")
     publish = (bk.suppression_note() + " Arket Data (de enkelte svar) er ikke med i en udgave til "
                "offentliggørelse, og arket Citater viser kun citater markeret «Til rapporten», uden respondent og "
-               "sted; dan projektmappen uden --publish for arbejdsmaterialet. «I alt»-rækker er ikke "
-               "justeret (ingen sekundær undertrykkelse)." if bk.publish else
+               "sted; dan projektmappen uden --publish for arbejdsmaterialet. «I alt»-rækker vises; i stedet "
+               "er de mindste andre rækker i samme total skjult (sekundær undertrykkelse), så de skjulte "
+               "tilsammen har n på mindst " + str(bk.min_n) + "." if bk.publish else
                f"Nej — arbejdsmateriale til forskergruppen; intet er undertrykt. Små grupper (n under {bk.min_n}) "
                "skal undertrykkes, før tal vises uden for forskergruppen (brugerblik report … --publish).")
     pairs: list[tuple[str, object]] = [

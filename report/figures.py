@@ -80,10 +80,10 @@ from report import tables
 from report.errors import TableError
 from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
-                                da3, hidden, hidden_rows, left_out_note, named, pct, points, population_line, probe_short,
-                                value_label)
+                                complement, da3, hidden, hidden_rows, hidden_units, left_out_note, named, pct, points,
+                                population_line, probe_short, value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
-                                method_text)
+                                method_text, protect_points)
 from report.registry import BY_WORDS, TITLES, regrouped_title
 from report.tables import REPORT_FIG4, ROW_HEADINGS, row_col
 from survey import files
@@ -359,7 +359,9 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
         keep = keep[~keep["suppressed"]]
         if len(small):
             where = f"{panel}: " if panel else ""
-            notes.append(left_out_note(small["label"], min_n, where))
+            own = (small["n"] < min_n).to_numpy()  # else hidden to protect another panel's point
+            notes.append(left_out_note(list(small["label"][own]), min_n, where,
+                                       protecting=list(small["label"][~own])))
     elif keep["suppressed"].any():
         where = f"{panel}: " if panel else ""
         notes.append(f"{where}{int(keep['suppressed'].sum())} punkt(er) med n under {min_n} — kun til intern brug.")
@@ -458,7 +460,10 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
             showlegend=showlegend, meta={"role": "punkter", "flagged": flagged}, cliponaxis=False,
         ))
     if not len(keep):
-        why = f"n under {min_n}" if publish and len(t) > len(empty) else "ingen ja/nej-svar"
+        why = "ingen ja/nej-svar"
+        if publish and len(t) > len(empty):
+            protecting = bool((t["suppressed"].to_numpy(bool) & (t["n"].to_numpy() >= min_n)).any())
+            why = f"n under {min_n}" + (", eller skjult, så et lille tal ikke kan regnes ud" if protecting else "")
         notes.append(_EMPTY_PANEL + why)
     return traces, notes, leader_labels
 
@@ -656,10 +661,20 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     key_note = "Punkterne er nummereret: " + ", ".join(f"{number[p.code]} {probe_short(g, p.code)}"
                                                        for p in g.probes) + "."
     per_n = {c: int(member[c].sum()) for c in groups}
-    small = {c for c in groups if publish and hidden(per_n[c], min_n)}  # hidden groups: no n, no notes
+    in_panel = np.any([member[c] for c in groups], axis=0) if groups else np.zeros(len(pop), dtype=bool)
+    # published: a group's n, and a probe's point, under min_n — and the smallest others that protect
+    # them from subtraction from the whole population's (`report.publication.complement`); the people
+    # in no panel are a hidden part of every sum
+    small = hidden_units(per_n, min_n, outside=int((~in_panel).sum())) if publish else set()
+    maps = {c: _convert(kvalitetskort_points, pop[member[c]], g, min_n=min_n) for c in groups}
+    if publish:
+        rest = pop[~in_panel]
+        maps = protect_points(maps, min_n, _convert(kvalitetskort_points, rest, g, min_n=min_n) if len(rest) else None)
 
     def n_text(c) -> str:
-        return f"n under {min_n}" if c in small else f"n = {per_n[c]}"
+        if c in small:
+            return f"n under {min_n}" if hidden(per_n[c], min_n) else "n ikke vist"
+        return f"n = {per_n[c]}"
 
     panel = 380 if cols > 1 else 560
     margin = {"l": 70, "r": 25, "t": 100, "b": 80}
@@ -676,7 +691,7 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     seen_flag = {False: False, True: False}
     for i, code in enumerate(groups):
         r, c = divmod(i, cols)
-        t = _convert(kvalitetskort_points, pop[member[code]], g, min_n=min_n)
+        t = maps[code]
         t = t.assign(tekst=[str(number.get(c, c)) for c in t["kode"]])
         _diagonal_and_shade(fig, r + 1, c + 1, showlegend=(i == 0), label_size=10)
         traces, ns, leader_labels = _map_traces(t, g, intervals=intervals, publish=publish, min_n=min_n,
@@ -739,16 +754,25 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
 
 def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool,
                     guide: Guide | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Drop (publish) or count (not publish) the rows publication hides (0 < n < min_n); returns notes."""
-    small = rows[hidden_rows(rows[n_col], min_n)]
-    if not len(small):
-        return rows, []
+    """Drop (publish) or count (not publish) the rows publication hides — 0 < n < min_n, and, published,
+    the smallest other groups that protect them from subtraction (`report.publication.complement`:
+    the groups add up to «I alt»); returns notes."""
     rc = row_col(rows)
-    labels = [value_label(guide, rc, c) for c in dict.fromkeys(small[rc])]
+    ns = rows[n_col].to_numpy()
+    own = hidden_rows(ns, min_n)
+    if not own.any():
+        return rows, []
+    codes = rows[rc].to_numpy()
+
+    def labels(mask: np.ndarray) -> list[str]:
+        return [value_label(guide, rc, c) for c in dict.fromkeys(codes[mask])]
+
     if publish:
-        return (rows[~hidden_rows(rows[n_col], min_n)],
-                [left_out_note(labels, min_n)])
-    return rows, [f"n under {min_n} (kun til intern brug): {named(labels)}."]
+        units = [[i] for i, c in enumerate(codes) if c != I_ALT]
+        total = next((i for i, c in enumerate(codes) if c == I_ALT), None)
+        hide = complement(ns, own, [units], min_n, [total])
+        return rows[~hide], [left_out_note(labels(own), min_n, protecting=labels(hide & ~own))]
+    return rows, [f"n under {min_n} (kun til intern brug): {named(labels(own))}."]
 
 
 def _bar_layout(fig: go.Figure, title: str, sub: str, notes: Sequence[str], *, y_title: str, x_title: str,

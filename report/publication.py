@@ -12,8 +12,22 @@ shares (a share of 0 has no value). A chart cannot draw a share of n = 0 either,
 quality map leave such points out as *empty* (with their own note), and the quality map's
 ``suppressed`` column (`not_on_map`) is "not shown on a published map": empty or hidden. This is
 the rule the workbook and the Rapport page always used (``0 < n < min_n``); the tables' Markdown and
-the figures used ``n < min_n``, which differed only for n = 0. Totals («I alt») are not adjusted
-(no secondary suppression).
+the figures used ``n < min_n``, which differed only for n = 0.
+
+Secondary suppression (`complement`, `published_rows`, `hidden_units`)
+----------------------------------------------------------------------
+Rows that split one population (the groups of a grouping, the sites of a site type, the site types,
+the values of a crosstab's single-choice row variable) add up to their total, shown in the table
+(«I alt») or elsewhere (the population line, the ungrouped table). A single hidden row of such a
+*block* could be recovered by subtracting the shown rows from the total, so in every block the
+hidden rows' n must add up to at least min_n: otherwise the smallest shown rows (n > 0, the first of
+equals) are hidden too, smallest first, until they do or nothing is left. A subtotal hidden that way
+(not for its own n) needs the same of the rows under it. Rows of one *unit* (a group's answers in a
+distribution, one row per value) are hidden together. The rule is applied until nothing changes;
+`published_rows` finds the blocks of a report table from its columns (`PARTITION_COLUMNS`, outer to
+inner: a site's block is its site type; ``kode``, ``kilde``, ``informant`` … split blocks). A row
+hidden for its own n shows n «<min_n»; one hidden to protect it shows «–» (its n is not small).
+Tables whose rows do not split one population (probes, topics, overlapping answers) have no blocks.
 
 Which n (`row_n`)
 -----------------
@@ -37,7 +51,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -49,7 +63,8 @@ from survey.sources import COMPARE_TOPICS, EXTRA_TOPICS, SOURCE_STATUS
 __all__ = [
     "I_ALT", "UOPLYST", "IKKE_BESVARET", "DEFAULT_MIN_N", "SUPPRESSED", "PALETTE", "BLANK_COLOUR",
     "SITE_TYPE_LABELS", "PROBE_SHORT",
-    "N_COLUMNS", "hidden", "hidden_rows", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
+    "N_COLUMNS", "hidden", "hidden_rows", "complement", "PARTITION_COLUMNS", "partition_columns", "table_blocks",
+    "published_rows", "hidden_units", "hidden_n", "PROTECTING", "hidden_rows_note", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
     "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
     "topic_label", "probe_short", "pct", "da3", "fmt3", "points", "population_line", "md_table",
     "drafts_line",
@@ -100,6 +115,114 @@ def hidden(n: object, min_n: int = DEFAULT_MIN_N) -> bool:
 def hidden_rows(ns: Iterable[object], min_n: int = DEFAULT_MIN_N) -> np.ndarray:
     """`hidden` for every n, as a boolean array."""
     return np.array([hidden(n, min_n) for n in ns], dtype=bool)
+
+
+def complement(ns: Sequence[object], hide: np.ndarray, blocks: Sequence[Sequence[Sequence[int]]], min_n: int,
+               totals: Sequence[int | None] | None = None) -> np.ndarray:
+    """Secondary suppression: `hide` (each row hidden for its own n) widened so that no hidden row can
+    be recovered by subtraction. `blocks`: each block a list of units, each unit the row indices hidden
+    together (their n: the largest of them); `totals`: per block the row index of its total row, or
+    None. In every block the hidden units' n add up to 0 or to at least `min_n`, else the smallest
+    shown units with n > 0 are hidden too (the first of equals); a block whose total row is hidden but
+    not for its own n needs hidden units of at least `min_n` too. Repeated until nothing changes."""
+    out = np.array(hide, dtype=bool, copy=True)
+    primary = out.copy()
+    counts = [(_count(n) or 0) for n in ns]
+    totals = list(totals) if totals is not None else [None] * len(blocks)
+    changed = True
+    while changed:
+        changed = False
+        for units, tot in zip(blocks, totals):
+            unit_n = [max((counts[i] for i in rows), default=0) for rows in units]
+            for rows in units:  # a unit is hidden whole
+                if out[list(rows)].any() and not out[list(rows)].all():
+                    out[list(rows)] = True
+                    changed = True
+            hid = [k for k, rows in enumerate(units) if unit_n[k] > 0 and out[list(rows)].any()]
+            mass = sum(unit_n[k] for k in hid)
+            protect = bool(hid) or (tot is not None and out[tot] and not primary[tot])
+            if not protect or mass >= min_n:
+                continue
+            shown = sorted((unit_n[k], k) for k, rows in enumerate(units)
+                           if unit_n[k] > 0 and not out[list(rows)].any())
+            for n, k in shown:
+                out[list(units[k])] = True
+                changed = True
+                mass += n
+                if mass >= min_n:
+                    break
+    return out
+
+
+#: the columns whose rows split one population into parts (outer to inner), as the report's tables
+#: name them: site type, site, the groupings' row columns (`report.population.row_column`), Figur 4's
+#: and Tabel 7.2's rows
+PARTITION_COLUMNS = ("site_type", "site", "brugergruppe", "arbejdsmarkedsperspektiv", "interviewer", "gruppe",
+                     "inddraget")
+#: columns that name a row's value inside a unit (one row per answer of one group), not a block
+VALUE_COLUMNS = frozenset({"svar", "tilbudstype", "spoergsmaal", "label"})
+
+
+def partition_columns(t: pd.DataFrame) -> list[str]:
+    """The columns of table `t` whose rows split one population, outer to inner (none: its rows do not,
+    e.g. probes, topics); a crosstab's row variable when it is a single choice."""
+    cols = [c for c in PARTITION_COLUMNS if c in t.columns]
+    a = t.attrs.get("a")
+    if isinstance(a, str) and a in t.columns and a not in cols and not t.attrs.get("flervalg_a", False):
+        cols.append(a)
+    return sorted(cols, key=list(t.columns).index)
+
+
+def table_blocks(t: pd.DataFrame) -> tuple[list[list[list[int]]], list[int | None]]:
+    """The blocks of a report table for `complement`: for each partition column (outer to inner), the
+    rows of each of its totals — same outer values, the inner columns at their total («I alt»), same
+    other key columns — grouped by the column's value into units; and each block's total row."""
+    parts = partition_columns(t)
+    if not parts:
+        return [], []
+    other = [c for c in t.columns if c not in parts and c not in VALUE_COLUMNS
+             and not pd.api.types.is_numeric_dtype(t[c]) and not pd.api.types.is_bool_dtype(t[c])]
+    vals = {c: t[c].astype(object).tolist() for c in [*parts, *other]}
+    blocks: list[list[list[int]]] = []
+    totals: list[int | None] = []
+    for i, col in enumerate(parts):
+        outer, inner = parts[:i], parts[i + 1:]
+        found: dict[tuple, dict[object, list[int]]] = {}
+        total_of: dict[tuple, int] = {}
+        for r in range(len(t)):
+            if any(vals[c][r] == I_ALT for c in outer) or any(vals[c][r] != I_ALT for c in inner):
+                continue
+            key = tuple(vals[c][r] for c in [*outer, *other])
+            if vals[col][r] == I_ALT:
+                total_of.setdefault(key, r)
+            else:
+                found.setdefault(key, {}).setdefault(vals[col][r], []).append(r)
+        for key, units in found.items():
+            blocks.append(list(units.values()))
+            totals.append(total_of.get(key))
+    return blocks, totals
+
+
+def published_rows(tid: str, t: pd.DataFrame, pop_n: int, min_n: int = DEFAULT_MIN_N) -> np.ndarray:
+    """The rows of report table `tid` publication hides: those with ``0 < n < min_n`` (`row_n`, `hidden`)
+    and those hidden to protect them (`complement` over `table_blocks`)."""
+    ns = row_n(tid, t, pop_n)
+    hide = hidden_rows(ns, min_n)
+    if not hide.any():
+        return hide
+    blocks, totals = table_blocks(t)
+    return complement(ns, hide, blocks, min_n, totals) if blocks else hide
+
+
+def hidden_units(ns: Mapping[object, object], min_n: int = DEFAULT_MIN_N, *, outside: int = 0) -> set:
+    """The parts of one population (e.g. the groups of the small quality maps: part -> its n) whose n
+    publication hides: under min_n, or hidden to protect those (`complement`; the total is public).
+    `outside`: the population's people in no part shown (never published: a hidden part)."""
+    keys = list(ns)
+    counts = [ns[k] for k in keys] + [outside]
+    first = np.append(hidden_rows(counts[:-1], min_n), outside > 0)
+    hide = complement(counts, first, [[[i] for i in range(len(counts))]], min_n)
+    return {k for k, h in zip(keys, hide) if h}
 
 
 def not_on_map(ns: np.ndarray, min_n: int = DEFAULT_MIN_N) -> np.ndarray:
@@ -161,7 +284,8 @@ def _agreement_total_n(t: pd.DataFrame, c: str) -> np.ndarray:
 
 def suppress(t: pd.DataFrame, hide: Sequence[bool] | np.ndarray, min_n: int, n_col: str | None) -> pd.DataFrame:
     """A copy of `t` with the rows in `hide` blanked: their numbers None (blank in CSV, «–» on the
-    page), their n (column `n_col`) «<min_n»; text and yes/no columns are kept."""
+    page), their n (column `n_col`) «<min_n», or «–» where it is not small (a row hidden to protect
+    another, `complement`); text and yes/no columns are kept."""
     hide = np.asarray(hide, dtype=bool)
     out = t.copy()
     if not hide.any():
@@ -169,14 +293,21 @@ def suppress(t: pd.DataFrame, hide: Sequence[bool] | np.ndarray, min_n: int, n_c
     for j, c in enumerate(out.columns):
         col = out.iloc[:, j]
         if c == n_col:
-            out.isetitem(j, pd.Series([f"<{min_n}" if h else str(v) for v, h in zip(col, hide)], index=out.index,
-                                      dtype=object))
+            out.isetitem(j, pd.Series([hidden_n(v, min_n) if h else str(v) for v, h in zip(col, hide)],
+                                      index=out.index, dtype=object))
         elif pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
             continue
         else:
             out.isetitem(j, pd.Series([None if h else v for v, h in zip(col.tolist(), hide)], index=out.index,
                                       dtype=object))
     return out
+
+
+def hidden_n(n: object, min_n: int = DEFAULT_MIN_N) -> str:
+    """A hidden row's n as published: «<min_n», or «–» when the row was hidden to protect another (its n
+    is not small: «<5» would be untrue)."""
+    k = _count(n)
+    return SUPPRESSED if k is not None and k >= min_n else f"<{min_n}"
 
 
 def small_n_note(min_n: int = DEFAULT_MIN_N) -> str:
@@ -192,17 +323,36 @@ def named(items: Sequence[str], limit: int = 6) -> str:
     return ", ".join(items[:limit]) + f" og {len(items) - limit} flere"
 
 
-def left_out_note(labels: Sequence[str], min_n: int = DEFAULT_MIN_N, where: str = "") -> str:
+def left_out_note(labels: Sequence[str], min_n: int = DEFAULT_MIN_N, where: str = "",
+                  protecting: Sequence[str] = ()) -> str:
     """What publication left out of a figure or a quality map's table (groups or points with n under
-    `min_n`), named; `where`: the panel or group it concerns («Etniske minoriteter: »)."""
-    return f"{where}Udeladt, n under {min_n} (for få svar til offentliggørelse): {named(labels)}."
+    `min_n`), named; `where`: the panel or group it concerns («Etniske minoriteter: »); `protecting`:
+    those left out so that the small ones cannot be worked out from the total (`complement`)."""
+    parts = []
+    if labels:
+        parts.append(f"{where}Udeladt, n under {min_n} (for få svar til offentliggørelse): {named(labels)}.")
+    if protecting:
+        parts.append(f"{'' if labels else where}{PROTECTING}: {named(protecting)}.")
+    return " ".join(parts)
+
+
+def hidden_rows_note(n_hidden: int, min_n: int = DEFAULT_MIN_N) -> str:
+    """The Rapport page's line over a published table with hidden rows."""
+    return (f"Til offentliggørelse: {n_hidden} række(r) er skjult — med n under {min_n} (n vist som «<{min_n}»), "
+            "eller så et lille tal ikke kan regnes ud af totalen (n vist som «–»); tallene vises som «–».")
+
+
+#: the words for what `complement` hid (not small itself)
+PROTECTING = "Også udeladt, så et lille tal ikke kan regnes ud af de øvrige og totalen"
 
 
 def suppression_note(min_n: int = DEFAULT_MIN_N) -> str:
     """The note on every published sheet (and the Rapport page's info)."""
     return (f"Til offentliggørelse: tal beregnet på færre end {min_n} respondenter (0 < n < "
             f"{min_n}) er undertrykt og vist som «{SUPPRESSED}»; n vises som «<{min_n}». "
-            "Undertrykte grupper og punkter er udeladt af diagrammerne.")
+            "Undertrykte grupper og punkter er udeladt af diagrammerne. Hvor rækker lægges sammen til en "
+            "total, er også de mindste andre rækker undertrykt (n vist som «–»), så et lille tal ikke kan "
+            "regnes ud af totalen.")
 
 
 # --------------------------------------------------------------------------- labels

@@ -48,6 +48,7 @@ the default nothing here changes (same columns, same numbers, same CSV).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -55,12 +56,12 @@ import pandas as pd
 from report.counting import column, equals, share, wilson
 from report.errors import TableError, allowed
 from report.population import group_rows, population, row_column
-from report.publication import (DEFAULT_MIN_N, I_ALT, da3, hidden, md_table, not_on_map, pct, probe_short,
-                                small_n_note, value_label)
+from report.publication import (DEFAULT_MIN_N, I_ALT, complement, da3, hidden, md_table, not_on_map, pct,
+                                probe_short, published_rows, small_n_note, value_label)
 from report.tables import ROW_HEADINGS, probe_counts, resolve_guide
 from survey.guide import Guide
 
-__all__ = ["CSV_COLUMNS", "kvalitetskort", "kvalitetskort_by", "crosses_diagonal", "kvalitetskort_points",
+__all__ = ["CSV_COLUMNS", "kvalitetskort", "kvalitetskort_by", "protect_points", "crosses_diagonal", "kvalitetskort_points",
            "markdown_body", "REFERENCES", "IMPORTANCES", "QUADRANTS", "MapMethod", "DEFAULT_METHOD", "map_method",
            "derived_importance", "centre", "centre_text", "quadrants", "crosses_crosshairs", "method_columns", "method_text",
            "SATISFACTION"]
@@ -282,6 +283,31 @@ def kvalitetskort(df: pd.DataFrame, guide: Guide | None = None, group: str | Non
     return t if method.is_default else _with_method(t, df, g, method, z)
 
 
+def protect_points(parts: Mapping[object, pd.DataFrame], min_n: int = DEFAULT_MIN_N,
+                   outside: pd.DataFrame | None = None) -> dict[object, pd.DataFrame]:
+    """The quality maps of the parts of one population (group -> `kvalitetskort_points` or
+    `kvalitetskort`, the probes in the same order; ``i_alt``: the whole population, a total), each
+    ``suppressed`` widened so that no hidden point can be recovered from the other parts' and the
+    whole's (`report.publication.complement`, one block per probe). `outside`: the map of the
+    population's people in no part (never shown: a hidden part of every block)."""
+    keys = [k for k in parts if k != I_ALT]
+    frames = [parts[k] for k in keys] + ([outside] if outside is not None and len(outside) else [])
+    if not frames:
+        return dict(parts)
+    ns = np.concatenate([f["n"].to_numpy() for f in frames])
+    first = np.concatenate([f["suppressed"].to_numpy(bool) & (f["n"].to_numpy() > 0) for f in frames[:len(keys)]]
+                           + [np.ones(len(f), dtype=bool) for f in frames[len(keys):]])
+    k = len(frames[0])
+    blocks = [[[j * k + i] for j in range(len(frames))] for i in range(k)]
+    hide = complement(ns, first, blocks, min_n)
+    out = dict(parts)
+    for j, key in enumerate(keys):
+        f = parts[key].copy()
+        f["suppressed"] = f["suppressed"].to_numpy(bool) | hide[j * k:(j + 1) * k]
+        out[key] = f
+    return out
+
+
 def kvalitetskort_by(df: pd.DataFrame, guide: Guide | None = None, by: str | None = None, *,
                      min_n: int = DEFAULT_MIN_N, method: MapMethod = DEFAULT_METHOD) -> pd.DataFrame:
     """One quality map per row of the grouping `by` (`report.population.group_rows`: user group,
@@ -297,7 +323,11 @@ def kvalitetskort_by(df: pd.DataFrame, guide: Guide | None = None, by: str | Non
         t.insert(0, row_column(by), level)
         t.insert(1, "respondenter", len(part))
         blocks.append(t)
-    return pd.concat(blocks, ignore_index=True)
+    out = pd.concat(blocks, ignore_index=True)
+    # a point hidden in one group's map could be recovered from the other groups' and the whole
+    # population's: the same probe's points are one block (`report.publication.complement`)
+    out["suppressed"] = (out["n"].to_numpy() == 0) | published_rows("kvalitetskort", out, len(df), min_n)
+    return out
 
 
 def crosses_diagonal(v_lo, v_hi, u_lo, u_hi) -> np.ndarray:

@@ -294,12 +294,16 @@ def _left_out_of_map(t: pd.DataFrame, guide: Guide, min_n: int) -> list[str]:
     small = t[t["suppressed"].astype(bool)]
     if not len(small):
         return []
+
+    def note(block: pd.DataFrame, where: str = "") -> str:
+        own = block["n"] < min_n  # else hidden to protect another group's point (`publication.complement`)
+        return left_out_note([probe_short(guide, c) for c in block.loc[own, "kode"]], min_n, where,
+                             protecting=[probe_short(guide, c) for c in block.loc[~own, "kode"]])
+
     by_col = t.columns[0] if t.columns[0] != "kode" else None
     if by_col is None:
-        return [left_out_note([probe_short(guide, c) for c in small["kode"]], min_n)]
-    return [left_out_note([probe_short(guide, c) for c in block["kode"]], min_n,
-                          f"{value_label(guide, by_col, level)}: ")
-            for level, block in small.groupby(by_col, sort=False)]
+        return [note(small)]
+    return [note(block, f"{value_label(guide, by_col, level)}: ") for level, block in small.groupby(by_col, sort=False)]
 
 
 #: how a title says its grouping: «… efter arbejdsmarkedsperspektiv»

@@ -50,8 +50,9 @@ from report.registry import BY_WORDS
 from report.crosstab import crosstab, crosstab_base, crosstab_note, crosstab_variables
 from report.errors import TableError
 from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group
-from report.publication import (DEFAULT_MIN_N, I_ALT, PROBE_SHORT, UOPLYST, hidden, hidden_rows,
-                                n_column, pct, points, population_line, row_n, suppress, value_label)
+from report.publication import (DEFAULT_MIN_N, I_ALT, PROBE_SHORT, UOPLYST, hidden, hidden_n, hidden_rows,
+                                hidden_rows_note, n_column, pct, points, population_line, published_rows, suppress,
+                                value_label)
 from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points, map_method,
                                 method_columns, method_text)
@@ -476,7 +477,7 @@ def published(tid: str, t: pd.DataFrame, f: Filters, pop_n: int) -> tuple[pd.Dat
     publication."""
     if not f.publish:
         return t, 0
-    hide = hidden_rows(row_n(tid, t, pop_n), f.min_n)
+    hide = published_rows(tid, t, pop_n, f.min_n)  # and the rows hidden to protect them (secondary)
     if not hide.any():
         return t, 0
     return suppress(t, hide, f.min_n, n_column(tid, t)), int(hide.sum())
@@ -681,8 +682,7 @@ def tab_tables(ctx: Ctx) -> None:
     st.caption(md(ctx.population_text()))
     pub, n_hidden = published(tid, t, f, len(ctx.pop))
     if n_hidden:
-        st.info(f"Til offentliggørelse: {n_hidden} række(r) med n under {f.min_n} er skjult "
-                f"(n vises som «<{f.min_n}», tallene som «–»).", icon=":material/visibility_off:")
+        st.info(hidden_rows_note(n_hidden, f.min_n), icon=":material/visibility_off:")
     st.dataframe(shown_table(tid, pub, g, bool(n_hidden)), hide_index=True, width="stretch", key="rp_table_df")
     for note in guarded("Noterne", lambda: md_notes(ctx, tid, probe, src_by)) or []:
         st.caption(md(note))
@@ -707,7 +707,7 @@ def crosstab_frames(ctx: Ctx, a: str, b: str, pop: pd.DataFrame | None = None
     g, f = ctx.g, ctx.f
     t = crosstab(ctx.pop if pop is None else pop, g, a, b)
     levels = t.attrs["kolonner"]
-    hide = [f.small(n) for n in t["n"]]
+    hide = list(published_rows("krydstabel", t, len(t), f.min_n)) if f.publish else [False] * len(t)
     heads: list[str] = []
     for v in levels:  # two values with the same label keep apart by their code
         lab = value_label(g, b, v)
@@ -718,7 +718,7 @@ def crosstab_frames(ctx: Ctx, a: str, b: str, pop: pd.DataFrame | None = None
     out: dict[str, list] = {first: [value_label(g, a, v) for v in t[a]]}
     for v, head in zip(levels, heads):
         out[head] = ["–" if h else int(x) for x, h in zip(t[f"antal_{v}"], hide)]
-    out["n"] = [f"<{f.min_n}" if h else int(x) for x, h in zip(t["n"], hide)]
+    out["n"] = [hidden_n(x, f.min_n) if h else int(x) for x, h in zip(t["n"], hide)]
     for v, head in zip(levels, heads):
         out[f"{head} %"] = ["–" if h else pct(x, 0) for x, h in zip(t[f"andel_{v}"], hide)]
     shown = pd.DataFrame(out)
@@ -747,13 +747,12 @@ def tab_crosstab(ctx: Ctx) -> None:
     st.markdown(f"#### Krydstabel: {md(variable_label(g, a, 80))} × {md(variable_label(g, b, 80))}")
     st.caption(md(ctx.population_text()))
     if n_hidden:
-        st.info(f"Til offentliggørelse: {n_hidden} række(r) med n under {f.min_n} er skjult.",
-                icon=":material/visibility_off:")
+        st.info(hidden_rows_note(n_hidden, f.min_n), icon=":material/visibility_off:")
     st.dataframe(shown, hide_index=True, width="stretch", key="rp_xtab_df")
     st.caption(md(crosstab_base(t, g)))  # the percentage base (a multiple choice: rows overlap)
     st.caption(md(crosstab_note(t)))
     if n_hidden:
-        csv = to_csv(suppress(t, hidden_rows(t["n"], f.min_n), f.min_n, "n"))
+        csv = to_csv(suppress(t, published_rows("krydstabel", t, len(t), f.min_n), f.min_n, "n"))
     else:
         csv = to_csv(t)  # the crosstab already computed
     st.download_button("Hent krydstabellen som CSV", csv_bytes(csv), file_name=f"krydstabel_{a}_x_{b}.csv",
@@ -828,8 +827,7 @@ def saved_list(ctx: Ctx) -> None:
         line, shown, n_hidden, notes = got
         st.caption(md(line))  # a site's name is text from the store: never Markdown
         if n_hidden:
-            st.info(f"Til offentliggørelse: {n_hidden} række(r) med n under {ctx.f.min_n} er skjult "
-                    f"(n vises som «<{ctx.f.min_n}», tallene som «–»).", icon=":material/visibility_off:")
+            st.info(hidden_rows_note(n_hidden, ctx.f.min_n), icon=":material/visibility_off:")
         st.dataframe(shown, hide_index=True, width="stretch", key="rp_saved_df")
         for note in notes:
             st.caption(md(note))
@@ -1032,8 +1030,8 @@ def main() -> None:
     else:
         st.caption(md(data.drafts_line()))
     if f.publish:
-        st.caption(f"Til offentliggørelse: grupper, rækker og punkter med n under {f.min_n} vises ikke; "
-                   "noterne siger hvilke.")
+        st.caption(f"Til offentliggørelse: grupper, rækker og punkter med n under {f.min_n} vises ikke, og hvor "
+                   "de lægges sammen til en total, heller ikke de mindste andre; noterne siger hvilke.")
     if pop.empty:
         st.warning("Ingen respondenter i den valgte population. Vælg andre filtre (brugergruppe, stedtype, "
                    "arbejdsmarkedsperspektiv, sted eller interviewer).")

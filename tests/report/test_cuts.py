@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from brugerblik.cli import main
+from report import publication as PUB
 from report import quality_map, registry, tables
 from report.crosstab import render_crosstab
 from report.errors import TableError
@@ -176,8 +177,10 @@ def test_figures_follow_the_grouping_and_the_filters(g):
     assert bar.x[0].startswith("Reelt") and fig.layout.xaxis.title.text == "Arbejdsmarkedsperspektiv"
     assert "— efter arbejdsmarkedsperspektiv" in fig.layout.title.text.replace("<br>", " ")
     pub = figures.figure("fig7.2", df, g, cuts=Cuts(by="sted"), publish=True, min_n=4)
-    assert {tuple(t.meta["groups"]) for t in pub.data} == {("Basen", "i_alt")}  # Amadeus (n = 3) left out
-    assert any("Udeladt, n under 4" in n and "Amadeus" in n for n in pub.layout.meta["notes"])
+    # Amadeus (n = 3) left out, and Basen with it: I alt − Basen would give Amadeus's numbers
+    assert {tuple(t.meta["groups"]) for t in pub.data} == {("i_alt",)}
+    assert any("Udeladt, n under 4" in n and "Amadeus" in n and "Basen" not in n.split(PUB.PROTECTING)[0]
+               and "Basen" in n.split(PUB.PROTECTING)[1] for n in pub.layout.meta["notes"])
     maps = figures.figure("kvalitetskort_grupper", df, g, cuts=Cuts(by="interviewer", perspektiv="reelt"))
     assert maps.layout.meta["groups"] == ["KL", "MJ"] and maps.layout.meta["by"] == "interviewer"
     titles = [a.text for a in maps.layout.annotations if a.text and "(n = " in a.text]

@@ -107,9 +107,12 @@ def test_markdown_and_figures_mark_and_hide_by_the_same_rule(small, guide):
     assert rows["De ældre misbrugere"] == "6"
     fig = F.figure("fig4", small, guide, probe="rytme", publish=True)
     shown = fig.data[0].meta["groups"]
-    assert "andet" not in shown and "aeldre_misbrugere" in shown and "etniske" in shown
+    # Andet (3) hidden, and the smallest other group with answers (De ældre misbrugere, 6) with it, so
+    # that I alt − the shown groups does not give Andet's numbers (secondary suppression)
+    assert "andet" not in shown and "aeldre_misbrugere" not in shown and "etniske" in shown
     notes = " ".join(fig.layout.meta["notes"])
-    assert "Udeladt, n under 5" in notes and "Andet" in notes and "De etniske" not in notes
+    assert "Udeladt, n under 5 (for få svar til offentliggørelse): Andet." in notes and "De etniske" not in notes
+    assert f"{PUB.PROTECTING}: De ældre misbrugere." in notes
 
 
 def test_a_published_population_under_min_n_shows_no_n(guide):
@@ -142,3 +145,98 @@ def test_published_figures_and_small_maps_hide_a_small_population_and_its_notes(
     assert not any(f"{site}:" in notes for site in sizes[sizes < 5].index)  # nothing said about a hidden site
     unpublished = " ".join(F.figure("kvalitetskort_grupper", wide, g, cuts=Cuts(by="sted")).layout.meta["notes"])
     assert unpublished != notes
+
+
+# --------------------------------------------------------------------------- secondary suppression
+
+def test_complement_hides_the_smallest_shown_rows_until_the_hidden_add_up_to_min_n():
+    """Hand-computed: one block of five groups adding up to a total."""
+    ns = [3, 6, 5, 9, 0]
+    block = [[[0], [1], [2], [3], [4]]]
+    first = PUB.hidden_rows(ns)
+    assert first.tolist() == [True, False, False, False, False]
+    # 3 alone could be had as total − 6 − 5 − 9: the smallest shown (5) is hidden too → 8 hidden
+    assert PUB.complement(ns, first, block, 5).tolist() == [True, False, True, False, False]
+    # min_n 8: 3 + 6 + 5 small (14 ≥ 8), 9 stays
+    assert PUB.complement(ns, PUB.hidden_rows(ns, 8), block, 8).tolist() == [True, True, True, False, False]
+    # one small row of 3 beside 4 and 9 with min_n 8: 3 + 4 = 7 < 8, so 9 too
+    assert PUB.complement([3, 9, 4], PUB.hidden_rows([3, 9, 4], 4), [[[0], [1], [2]]], 8).tolist() == \
+        [True, True, True]
+    # two small rows that together reach min_n need no more; n = 0 is never hidden
+    assert PUB.complement([2, 3, 7, 0], PUB.hidden_rows([2, 3, 7, 0]), [[[0], [1], [2], [3]]], 5).tolist() == \
+        [True, True, False, False]
+    # the first of equals; nothing to hide: unchanged
+    assert PUB.complement([4, 5, 5], PUB.hidden_rows([4, 5, 5]), [[[0], [1], [2]]], 5).tolist() == [True, True, False]
+    assert PUB.complement([5, 6], PUB.hidden_rows([5, 6]), [[[0], [1]]], 5).tolist() == [False, False]
+    # nothing left to hide: as many as there are
+    assert PUB.complement([1, 0], PUB.hidden_rows([1, 0]), [[[0], [1]]], 5).tolist() == [True, False]
+
+
+def test_complement_hides_units_whole_and_protects_a_hidden_subtotal():
+    # a group's rows (one per answer) are one unit
+    ns = [3, 3, 8, 8, 9, 9]
+    out = PUB.complement(ns, np.array([True, False, False, False, False, False]), [[[0, 1], [2, 3], [4, 5]]], 5)
+    assert out.tolist() == [True, True, True, True, False, False]
+    # sites under two site types, the subtotals a block of their own (Oversigt): site type B is small
+    # (4) → A (11) hidden too; A's sites (5, 6) would give A back → its smallest site is hidden as well
+    #        0:A1 1:A2 2:A  3:B1 4:B  5:I alt
+    ns = [5, 6, 11, 4, 4, 15]
+    blocks = [[[0], [1]], [[3]], [[2], [4]]]
+    totals = [2, 4, 5]
+    out = PUB.complement(ns, PUB.hidden_rows(ns), blocks, 5, totals)
+    assert out.tolist() == [True, False, True, True, True, False]
+
+
+def test_table_blocks_read_the_report_tables_structure(guide):
+    oversigt = pd.DataFrame({"site_type": ["boform", "boform", "boform", "vaerested", "vaerested", "i_alt"],
+                             "site": ["A1", "A2", "i_alt", "B1", "i_alt", "i_alt"], "interviewet": [5, 6, 11, 4, 4, 15]})
+    blocks, totals = PUB.table_blocks(oversigt)
+    assert sorted(zip(map(str, blocks), totals)) == sorted([("[[2], [4]]", 5), ("[[0], [1]]", 2), ("[[3]]", 4)])
+    assert PUB.published_rows("oversigt", oversigt, 15).tolist() == [True, False, True, True, True, False]
+    # a distribution: one block per probe code, a group's rows one unit, «I alt» the total
+    fig = pd.DataFrame({"kode": ["k"] * 6, "brugergruppe": ["andet", "andet", "etniske", "etniske", "i_alt", "i_alt"],
+                        "svar": ["ja", "nej"] * 3, "antal": [1, 2, 4, 3, 5, 5], "n": [3, 3, 7, 7, 10, 10]})
+    assert PUB.table_blocks(fig) == ([[[0, 1], [2, 3]]], [4])  # the first I alt row stands for the total
+    assert PUB.published_rows("fig7.1", fig, 10).tolist() == [True, True, True, True, False, False]
+    # a table whose rows do not split one population (probes, topics): no blocks
+    assert PUB.table_blocks(pd.DataFrame({"kode": ["a", "b"], "ja": [1, 9], "nej": [1, 9]})) == ([], [])
+    # a crosstab splits its row variable's respondents — unless it is a multiple choice (rows overlap)
+    xt = pd.DataFrame({"forsoergelse": ["a", "b", "c", "i_alt"], "n": [3, 6, 9, 18]})
+    xt.attrs.update(a="forsoergelse", flervalg_a=False)
+    assert PUB.published_rows("krydstabel", xt, 18).tolist() == [True, True, False, False]
+    xt.attrs.update(flervalg_a=True)
+    assert PUB.published_rows("krydstabel", xt, 18).tolist() == [True, False, False, False]
+
+
+def test_hidden_units_count_the_people_in_no_part_as_hidden():
+    assert PUB.hidden_units({"a": 3, "b": 6, "c": 9}) == {"a", "b"}
+    assert PUB.hidden_units({"a": 7, "b": 6, "c": 9}) == set()
+    assert PUB.hidden_units({"a": 7, "b": 6, "c": 9}, outside=2) == {"b"}  # 2 + 6 ≥ 5
+    assert PUB.hidden_units({"a": 7, "b": 6}, outside=5) == set()
+
+
+@pytest.mark.parametrize("min_n", [5, 8])
+def test_no_published_table_gives_a_hidden_row_away_by_subtraction(min_n, guide):
+    """Every table of the registry on the demo study, for the whole population and by site type: in each
+    block, every small row is hidden, and the hidden rows add up to 0, to at least min_n, or to all
+    there is."""
+    from survey.demo import build_demo_frame
+
+    wide = build_demo_frame(guide)
+    checked = 0
+    for by in (None, "sted", "perspektiv"):
+        for tid in R.RESPONDENT_TABLES:
+            if tid == "fig4" or (by is not None and tid not in R.BY_TABLES):
+                continue
+            t = R.compute(tid, wide, guide, by=by, min_n=min_n)
+            ns = PUB.row_n(tid, t, len(wide))
+            hide = PUB.published_rows(tid, t, len(wide), min_n)
+            assert not (PUB.hidden_rows(ns, min_n) & ~hide).any(), tid
+            blocks, _ = PUB.table_blocks(t)
+            for units in blocks:
+                unit_n = [max(int(ns[i]) for i in u) for u in units]
+                hid = [n for u, n in zip(units, unit_n) if hide[u].any() and n > 0]
+                rest = [n for u, n in zip(units, unit_n) if not hide[u].any() and n > 0]
+                assert not hid or sum(hid) >= min_n or not rest, (tid, by, unit_n, hid)
+                checked += bool(hid)
+    assert checked > 20  # the demo has small rows to protect
