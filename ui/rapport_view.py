@@ -345,7 +345,8 @@ def sidebar(g: Guide, wide: pd.DataFrame | None = None, problems: list[str] | No
                           "brugergruppe (som rapporten), arbejdsmarkedsperspektiv, sted eller interviewer.")
         st.toggle("Til offentliggørelse", key=K_PUB,
                   help="Skjuler grupper, rækker og punkter med n under mindste n i kort, tabeller og filer, og "
-                       "skriver en note om det.")
+                       "hvor de lægges sammen til en total, også de mindste andre, så et lille tal ikke kan "
+                       "regnes ud af totalen. Noterne siger hvilke.")
         st.number_input("Mindste n", min_value=1, max_value=MAX_MIN_N, step=1, key=K_MINN,
                         help="Under dette n vises en gruppe eller et punkt ikke, når «Til offentliggørelse» er "
                              "slået til (standard 5). Uden offentliggørelse markeres de kun.")

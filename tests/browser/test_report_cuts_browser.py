@@ -90,3 +90,41 @@ def test_save_a_crosstab_as_an_analysis(demo_store, guide, server, browser, size
     expect(grid).to_be_visible()
     shot(page, f"rapport_gemt_{size[0]}")
     page.close()
+
+
+@pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_published_oversigt_says_which_rows_protect_the_small_ones(demo_store, guide, server, browser, size, by):
+    """Secondary suppression in the browser: «Til offentliggørelse» switched on (a click, or Space on
+    the focused switch), the table Oversigt over interview chosen; the page says that rows are hidden
+    both for their own small n and so that a small number cannot be worked out from the total, the
+    whole line readable at this width; «Til offentliggørelse» survives a reload."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/rapport?fane=Tabeller")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("n = 61 af 61")
+    toggle = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').filter(
+        has_text="Til offentliggørelse")
+    toggle.scroll_into_view_if_needed()
+    bb = toggle.bounding_box()
+    assert bb and bb["y"] >= 0 and bb["y"] + bb["height"] <= size[1], bb  # on screen at this size
+    if by == "mouse":
+        toggle.get_by_text("Til offentliggørelse", exact=True).click()
+    else:
+        toggle.locator("input").focus()
+        page.keyboard.press("Space")
+    page.wait_for_url(re.compile(r"offentlig=1"))
+    choose(page, "Tabel", "Oversigt over interview", by, size)
+    info = main.locator('[data-testid="stAlert"]').filter(has_text="så et lille tal ikke kan regnes ud af totalen")
+    expect(info).to_be_visible()
+    expect(info).to_contain_text("4 række(r) er skjult")  # Solvang, Amadeus and the two that protect them
+    box = info.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= size[0], box
+    shot(page, f"rapport_secondary_{size[0]}")
+    page.reload()  # the URL keeps «Til offentliggørelse» (the table's choice is the page's)
+    expect(page.locator('[data-testid="stSidebar"]').get_by_role("switch", name="Til offentliggørelse")).to_be_checked()
+    choose(page, "Tabel", "Oversigt over interview", by, size)
+    expect(main.locator('[data-testid="stAlert"]').filter(has_text="4 række(r) er skjult")).to_be_visible()
+    page.close()
