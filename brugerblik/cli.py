@@ -288,10 +288,12 @@ def cmd_table(args) -> int:
             if given:
                 raise TableError(f"En gemt analyse har sin egen population og gruppering; {', '.join(given)} "
                                  "kan ikke bruges med mine:NAVN.")
-            return saved.render(saved.get(_engine(args), name), data.wide, _guide(args), args.format)
+            return saved.render(saved.get(_engine(args), name), data.wide, _guide(args), args.format,
+                                publish=args.publish, min_n=args.min_n)
         sources = data.all_sources() if registry.is_source_table(str(args.id).strip().lower()) else None
         return registry.render(args.id, data.wide, _guide(args), fmt=args.format, group=args.group,
-                               site_type=args.site_type, probe=args.probe, frames=sources, cuts=_cuts_of(args))
+                               site_type=args.site_type, probe=args.probe, frames=sources, cuts=_cuts_of(args),
+                               publish=args.publish, min_n=args.min_n)
 
     return _print_report(make, args)
 
@@ -315,6 +317,12 @@ def cmd_kvalitetskort(args) -> int:
                                method=args.method, min_n=args.min_n, publish=args.publish)
 
     return _print_report(make, args)
+
+
+def _publish_args(p, what: str) -> None:
+    """--publish and --min-n: the table as published (`report.publication`: one rule everywhere)."""
+    p.add_argument("--publish", action="store_true", help=f"til offentliggørelse: {what}")
+    p.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
 
 
 def _map_method(args):
@@ -383,7 +391,8 @@ def cmd_crosstab(args) -> int:
     def make() -> str:
         args.report_data = _data(args)
         return crosstab.render_crosstab(args.report_data.wide, _guide(args), args.a, args.b, fmt=args.format,
-                                        group=args.group, site_type=args.site_type, cuts=_cuts_of(args))
+                                        group=args.group, site_type=args.site_type, cuts=_cuts_of(args),
+                                        publish=args.publish, min_n=args.min_n)
 
     return _print_report(make, args)
 
@@ -1383,6 +1392,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--group", help="kun én brugergruppe (kode)")
     t.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
     t.add_argument("--probe", help="probe til fig4 (fx rytme)")
+    _publish_args(t, "rækker med n under --min-n skjules, og de mindste andre rækker i samme total")
     _cuts(t)
     _med_kladder(t)
     t.set_defaults(func=cmd_table)
@@ -1393,8 +1403,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
     k.add_argument("--out", help="FIL.png, FIL.svg eller FIL.html: skriv kortet som billede")
     k.add_argument("--intervals", action="store_true", help="vis 95 %% Wilson-intervaller")
-    k.add_argument("--publish", action="store_true", help="til offentliggørelse: punkter med n under --min-n udelades")
-    k.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    _publish_args(k, "punkter med n under --min-n udelades, og de mindste andre gruppers punkt for samme probe")
     _method_args(k)
     _cuts(k)
     _med_kladder(k)
@@ -1431,6 +1440,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--format", choices=["csv", "md"], default="md")
     x.add_argument("--group")
     x.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    _publish_args(x, "rækker med n under --min-n skjules, og de mindste andre rækker i samme total")
     _cuts(x, grouping=False)
     _med_kladder(x)
     x.set_defaults(func=cmd_crosstab)

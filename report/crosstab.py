@@ -22,7 +22,8 @@ from archetypes.model import GROUP_ORDER
 from report.counting import column, factor, is_blank, numbers, share
 from report.errors import TableError, allowed
 from report.population import NO_CUTS, Cuts, check_group, check_site_type, group_codes, population
-from report.publication import I_ALT, md_table, pct, population_line, value_label
+from report.publication import (DEFAULT_MIN_N, I_ALT, blanked, hidden_rows, md_table, pct, population_line, published_rows,
+                                suppress, suppression_note, value_label)
 from report.tables import AGE_BANDS, FORMATS, choices, resolve_guide, to_csv
 from survey.guide import Guide
 
@@ -194,14 +195,17 @@ def crosstab_note(t: pd.DataFrame) -> str:
 
 
 def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: str = "md",
-                    group: str | None = None, site_type: str | None = None, cuts: Cuts | None = None) -> str:
+                    group: str | None = None, site_type: str | None = None, cuts: Cuts | None = None, *,
+                    publish: bool = False, min_n: int = DEFAULT_MIN_N) -> str:
     """`crosstab` of `a` × `b` for the population (`group`, `site_type`, the `cuts`' filters) as CSV
     or Markdown.
 
     CSV: the DataFrame's columns (counts as integers, shares as 3-digit decimals, blank when
     n = 0), header first; who was left out is not in the CSV (it stays one table) but in the
     Markdown's note. Markdown: Danish labels, "antal (procent)" per cell, n, the note.
-    Raises `TableError` for an unknown format, group, site type or variable.
+    Raises `TableError` for an unknown format, group, site type or variable. With `publish` the rows
+    publication hides (`report.publication.published_rows`: n under `min_n`, and the rows that
+    protect them) are blank in the CSV and «–» in the Markdown.
     """
     group, site_type = group or None, site_type or None
     if fmt not in FORMATS:
@@ -211,14 +215,19 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
     cuts = cuts or NO_CUTS
     pop = population(wide_df, group, site_type, cuts) if (group or site_type or cuts.filters) else wide_df
     t = crosstab(pop, guide, a, b)
+    hide = published_rows("krydstabel", t, len(pop), min_n) if publish else np.zeros(len(t), dtype=bool)
     if fmt == "csv":
-        return to_csv(t)
+        return to_csv(suppress(t, hide, min_n, "n") if hide.any() else t)
     a, b = t.attrs["a"], t.attrs["b"]
     label_a = guide.item(a).label if a in guide.items else a
     label_b = guide.item(b).label if b in guide.items else b
-    head = [f"## Krydstabel: {label_a} × {label_b}", "", population_line(guide, group, site_type, len(pop),
-                                                                                cuts=cuts.words()), ""]
+    head = [f"## Krydstabel: {label_a} × {label_b}", "",
+            population_line(guide, group, site_type, len(pop), cuts=cuts.words(),
+                            hide_below=min_n if publish else None), ""]
     body, notes = markdown_body(t, guide)
+    if hide.any():
+        body = blanked(body, hide, hidden_rows(t["n"], min_n), min_n)
+        notes = [*notes, suppression_note(min_n)]
     return "\n".join(head + [body, ""] + notes) + "\n"
 
 

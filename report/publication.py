@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from archetypes.model import GROUPS
+from report.errors import TableError
 from survey.guide import Guide
 from survey.sources import COMPARE_TOPICS, EXTRA_TOPICS, SOURCE_STATUS
 
@@ -64,7 +65,7 @@ __all__ = [
     "I_ALT", "UOPLYST", "IKKE_BESVARET", "DEFAULT_MIN_N", "SUPPRESSED", "PALETTE", "BLANK_COLOUR",
     "SITE_TYPE_LABELS", "PROBE_SHORT",
     "N_COLUMNS", "hidden", "hidden_rows", "complement", "PARTITION_COLUMNS", "partition_columns", "table_blocks",
-    "published_rows", "hidden_units", "hidden_n", "PROTECTING", "hidden_rows_note", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
+    "published_rows", "hidden_units", "hidden_n", "PROTECTING", "hidden_rows_note", "blanked", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
     "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
     "topic_label", "probe_short", "pct", "da3", "fmt3", "points", "population_line", "md_table",
     "drafts_line",
@@ -503,6 +504,30 @@ def starred(body: str, hide: Sequence[bool]) -> str | None:
         return None
     right = [c.endswith(":") for c in lines[1].strip("|").split("|")]
     rows = [[f"{r[0]} *" if h else r[0], *r[1:]] for r, h in zip(cells[1:], hide)]
+    return md_table(cells[0], rows, right)
+
+
+def blanked(body: str, hide: Sequence[bool], small: Sequence[bool] | None = None, min_n: int = DEFAULT_MIN_N) -> str:
+    """A Markdown table (`md_table`'s) with every number cell (right-aligned) of the lines in `hide`
+    «–» — a published table's hidden rows (`published_rows`); a line in `small` (hidden for its own n)
+    says «(n <min_n)» after its name (the last text cell before the numbers), the others («–») protect it. A `body` that is not one table
+    of exactly that many lines is refused (`TableError`) rather than published with what should be
+    hidden."""
+    lines = body.split("\n")
+    cells = [[c.strip() for c in ln[2:-2].split(" | ")] for ln in (lines[0], *lines[2:])]
+    right = [c.endswith(":") for c in lines[1].strip("|").split("|")] if len(lines) > 1 else []
+    if (len(lines) != len(hide) + 2 or not lines[1].startswith("|-")
+            or len({len(r) for r in cells} | {len(right)}) != 1):
+        raise TableError("Tabellen kan ikke vises til offentliggørelse som Markdown — brug --format csv eller "
+                         "projektmappen (brugerblik report … --publish).")
+    small = list(small) if small is not None else [False] * len(hide)
+    rows = []
+    for row, h, k in zip(cells[1:], hide, small):
+        out = [SUPPRESSED if h and r else c for c, r in zip(row, right)]
+        if h and k:  # on the row's name: the last text cell before the numbers (Oversigt: the site)
+            j = max(0, (right.index(True) if True in right else 1) - 1)
+            out[j] = f"{out[j]} (n <{min_n})"
+        rows.append(out)
     return md_table(cells[0], rows, right)
 
 

@@ -26,8 +26,9 @@ from report import quality_map, source_items, tables, triangulation
 from report.errors import TableError, allowed
 from report.population import (BY, NO_CUTS, SITE_TYPES, Cuts, check_by, check_group, check_site_type, keep_group,
                                population, row_column)
-from report.publication import (DEFAULT_MIN_N, hidden_rows, left_out_note, population_line, probe_short, row_n,
-                                small_n_note, starred, value_label)
+from report.publication import (DEFAULT_MIN_N, blanked, hidden_rows, left_out_note, n_column, population_line,
+                                probe_short, published_rows, row_n, small_n_note, starred, suppress,
+                                suppression_note, value_label)
 from survey.guide import Guide
 from survey.sources import source_status
 
@@ -230,6 +231,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     (crosshairs, derived importance): its columns follow method.md's (`quality_map.method_columns`).
     The quality map's points with n under `min_n` are marked * in Markdown; with `publish` they are
     left out (CSV and Markdown), and the Markdown names them — as the figure does (issue 13: one rule).
+    Every other table with `publish` blanks the rows publication hides (`report.publication.
+    published_rows`: a small n, and the rows that protect it) as the workbook and the page do.
     """
     tid = check_table_id(table_id, sources_first=frames is not None)
     group, site_type, cuts = group or None, site_type or None, cuts or NO_CUTS
@@ -240,7 +243,7 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     by = check_grouping(tid, cuts.by)
     if tid in SOURCE_TABLES:
         return _render_sources(tid, df, frames or {}, reasons=reasons, guide=guide, guide_cw=guide_cw, fmt=fmt,
-                               group=group, site_type=site_type, cuts=cuts)
+                               group=group, site_type=site_type, cuts=cuts, publish=publish, min_n=min_n)
     g = tables.resolve_guide(guide)
     kw = {"probe": tables.check_probe(g, probe)} if tid == "fig4" else {}
     pop = population(df, group, site_type, cuts) if (group or site_type or cuts.filters) else df
@@ -250,12 +253,16 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
             kw["method"] = method
     out = keep_group(compute(tid, pop, g, by=by, **kw), group)  # a no-op on rows of another grouping
     left_out: list[str] = []
+    hide = None
     if tid == "kvalitetskort" and publish:
         left_out = _left_out_of_map(out, g, min_n)
         out = out[~out["suppressed"].astype(bool)]
+    elif publish:  # the rows with a small n and those that protect them (`publication.published_rows`)
+        hide = published_rows(tid, out, len(pop), min_n)
     if fmt == "csv":
         extra = quality_map.method_columns(method) if tid == "kvalitetskort" else []
-        return tables.to_csv(out, csv_columns(tid, by) + extra if extra else csv_columns(tid, by))
+        shown = suppress(out, hide, min_n, n_column(tid, out)) if hide is not None else out
+        return tables.to_csv(shown, csv_columns(tid, by) + extra if extra else csv_columns(tid, by))
     title = TITLES[tid]
     if tid == "fig4" and probe:
         title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
@@ -268,9 +275,32 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
         body, notes = xt.markdown_body(out, g)
     else:
         body, notes = tables.markdown_body(tid, out, g)
-    body, notes = _mark_small(tid, out, body, notes, len(pop))
-    head = [f"## {title}", "", population_line(g, group, site_type, len(pop), cuts=cuts.words()), ""]
+    if hide is not None:
+        body, notes = _published_md(tid, out, body, notes, hide, len(pop), min_n)
+    else:
+        body, notes = _mark_small(tid, out, body, notes, len(pop))
+    head = [f"## {title}", "", population_line(g, group, site_type, len(pop), cuts=cuts.words(),
+                                               hide_below=min_n if publish else None), ""]
     return "\n".join(head + [body, ""] + notes) + ("\n" if notes else "")
+
+
+def _published_md(tid: str, out: pd.DataFrame, body: str, notes: list[str], hide, pop_n: int,
+                  min_n: int) -> tuple[str, list[str]]:
+    """The Markdown of a published table (``--publish``): the hidden rows' numbers «–», those hidden for
+    their own n marked «(n <5)» (a table with a line per group and one row per answer: the group's
+    line), and the suppression note; the research team's «*» notes are left out (nothing small is
+    shown)."""
+    notes = [n for n in notes if n != small_n_note(DEFAULT_MIN_N)]
+    if not hide.any():
+        return body, notes
+    small = hidden_rows(row_n(tid, out, pop_n), min_n)
+    lines, marks = hide, small
+    if len(body.split("\n")) - 2 != len(out):  # a pivot: one line per group, in the rows' order
+        rc = tables.row_col(out)
+        groups = list(dict.fromkeys(out[rc]))
+        gone, own = set(out[rc][hide]), set(out[rc][small])
+        lines, marks = [grp in gone for grp in groups], [grp in own for grp in groups]
+    return blanked(body, lines, marks, min_n), [*notes, suppression_note(min_n)]
 
 
 def _mark_small(tid: str, out: pd.DataFrame, body: str, notes: list[str], pop_n: int) -> tuple[str, list[str]]:
@@ -324,7 +354,8 @@ def regrouped_title(title: str, by: str | None) -> str:
 
 def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | None], *,
                     reasons: pd.DataFrame | None, guide: Guide | None, guide_cw: Guide | None, fmt: str,
-                    group: str | None, site_type: str | None, cuts: Cuts = NO_CUTS) -> str:
+                    group: str | None, site_type: str | None, cuts: Cuts = NO_CUTS, publish: bool = False,
+                    min_n: int = DEFAULT_MIN_N) -> str:
     frames = dict(frames)
     if reasons is None:
         reasons = frames.get("aarsager")
@@ -343,15 +374,18 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
         reasons = frames.get("aarsager")
     by = cuts.by if tid in source_items.SOURCE_ITEMS else None
     out = compute(tid, wide_df, guide, frames=frames, reasons=reasons, guide_cw=guide_cw, by=by)
+    hide = published_rows(tid, out, len(wide_df), min_n) if publish else None
     if fmt == "csv":
-        return tables.to_csv(out)
+        return tables.to_csv(suppress(out, hide, min_n, n_column(tid, out)) if hide is not None else out)
     if tid in source_items.SOURCE_ITEMS or tid in source_items.SIDE_BY_SIDE:
         body, notes = source_items.markdown_body(tid, out)
     else:
         body, notes = triangulation.markdown_body(tid, out)
+    if hide is not None:
+        body, notes = _published_md(tid, out, body, notes, hide, len(wide_df), min_n)
     title = TITLES[tid] if by is None else f"{TITLES[tid]} — efter {BY_WORDS[by]}"
     head = [f"## {title}", "",
             population_line(guide, group, site_type, len(wide_df), unit="brugere", lower_site=True,
-                            cuts=cuts.words()), ""]
+                            cuts=cuts.words(), hide_below=min_n if publish else None), ""]
     return "\n".join(head + [body, ""] + notes) + "\n"
 

@@ -207,14 +207,16 @@ def compute(analysis: Analysis, wide: pd.DataFrame, guide: Guide, *, min_n: int 
     return quality_map.kvalitetskort(pop, guide, min_n=min_n)
 
 
-def render(analysis: Analysis, wide: pd.DataFrame, guide: Guide, fmt: str = "md") -> str:
-    """``brugerblik table mine:NAVN``: the analysis as CSV, or as Markdown under its name."""
+def render(analysis: Analysis, wide: pd.DataFrame, guide: Guide, fmt: str = "md", *, publish: bool = False,
+           min_n: int = DEFAULT_MIN_N) -> str:
+    """``brugerblik table mine:NAVN``: the analysis as CSV, or as Markdown under its name; `publish`: as
+    the crosstab and the quality map publish (`report.publication`)."""
     if analysis.kind == "krydstabel":
         text = render_crosstab(wide, guide, analysis.a, analysis.b, fmt=fmt, group=analysis.group,
-                               site_type=analysis.site_type, cuts=analysis.cuts)
+                               site_type=analysis.site_type, cuts=analysis.cuts, publish=publish, min_n=min_n)
     else:
         text = render_table("kvalitetskort", wide, guide, fmt, group=analysis.group, site_type=analysis.site_type,
-                            cuts=analysis.cuts)
+                            cuts=analysis.cuts, publish=publish, min_n=min_n)
     if fmt == "csv":
         return text
     who = f", gemt af {analysis.created_by}" if analysis.created_by else ""

@@ -11,6 +11,7 @@ import pytest
 from report import figures as F
 from report import publication as PUB
 from report import registry as R
+from report.population import Cuts
 
 
 def test_the_boundary_is_0_lt_n_lt_min_n():
@@ -240,3 +241,58 @@ def test_no_published_table_gives_a_hidden_row_away_by_subtraction(min_n, guide)
                 assert not hid or sum(hid) >= min_n or not rest, (tid, by, unit_n, hid)
                 checked += bool(hid)
     assert checked > 20  # the demo has small rows to protect
+
+
+def test_table_and_crosstab_publish_on_the_cli_hide_what_the_workbook_hides(guide):
+    """``brugerblik table ID --publish`` and ``crosstab --publish`` (CSV and Markdown): the rows of
+    `published_rows`, a small one marked «(n <5)», the ones protecting it with every number «–»."""
+    import csv
+    import io
+
+    from report.crosstab import render_crosstab
+    from survey.demo import build_demo_frame
+
+    wide = build_demo_frame(guide)
+    rows = {r["site"]: r for r in csv.DictReader(io.StringIO(R.render("oversigt", wide, guide, "csv", publish=True)))}
+    assert rows["Solvang"]["interviewet"] == "<5" and rows["Amadeus"]["interviewet"] == "<5"
+    assert rows["Basen"]["interviewet"] == "–" and rows["Linie 14"]["interviewet"] == "–"  # they protect them
+    assert rows["Basen"]["samtykke_givet"] == "" and rows["KFUM Kollegium"]["interviewet"] == "5"
+    plain = {r["site"]: r for r in csv.DictReader(io.StringIO(R.render("oversigt", wide, guide, "csv")))}
+    assert plain["Basen"]["interviewet"] == "5" and plain["Solvang"]["interviewet"] == "4"  # without: all shown
+    md = R.render("oversigt", wide, guide, "md", publish=True)
+    line = {ln.split("|")[2].strip(): [c.strip() for c in ln.split("|")[3:-1]] for ln in md.splitlines()
+            if ln.startswith("| ") and ln.count("|") > 4}
+    assert line["Solvang (n <5)"] == ["–"] * 4 and line["Basen"] == ["–"] * 4 and line["KFUM Kollegium"][0] == "5"
+    assert "så et lille tal ikke kan regnes ud af totalen" in md and "Markeret med *" not in md
+    # a distribution drawn one line per group
+    md = R.render("fig7.1", wide, guide, "md", publish=True, min_n=6)
+    assert "| Andet (n <6) " in md and "De etniske (n <6)" not in md
+    assert any(ln.startswith("| De etniske ") and ln.count("–") == 5 for ln in md.splitlines())  # protecting
+    # the crosstab: Andet (5) small at min_n 6, one of the groups of 7 protects it
+    xt = render_crosstab(wide, guide, "brugergruppe", "tilbudstype", "csv", publish=True, min_n=6)
+    ns = {r["brugergruppe"]: r["n"] for r in csv.DictReader(io.StringIO(xt))}
+    assert ns["andet"] == "<6" and ns["etniske"] == "–" and ns["psykisk_paafaldende"] == "7"
+    assert "| Andet (n <6)" in render_crosstab(wide, guide, "brugergruppe", "tilbudstype", publish=True, min_n=6)
+    # a population under min_n: its n is not printed either
+    assert "(n under 5)" in R.render("3.1", wide, guide, "md", publish=True, cuts=Cuts(site="Amadeus"))
+
+
+def test_the_cli_takes_publish_for_tables_crosstabs_and_saved_analyses(demo_study, capsys):
+    from brugerblik.cli import main
+    from report import saved
+
+    url = demo_study["url"]
+    assert main(["--db", url, "table", "oversigt", "--publish", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert "boform,Solvang,<5," in out and "boform,Basen,–," in out and "vaerested,Linie 14,–," in out
+    assert main(["--db", url, "table", "planer", "--publish", "--min-n", "24"]) == 0  # a source table
+    out = capsys.readouterr().out
+    assert "(n <24)" in out and "Til offentliggørelse" in out
+    assert main(["--db", url, "crosstab", "brugergruppe", "tilbudstype", "--publish", "--min-n", "6"]) == 0
+    assert "| Andet (n <6)" in capsys.readouterr().out
+    saved.save(demo_study["engine"], demo_study["guide"], "grupper", "krydstabel", a="brugergruppe", b="tilbudstype",
+               replace=True)
+    assert main(["--db", url, "table", "mine:grupper", "--publish", "--min-n", "6"]) == 0
+    assert "| Andet (n <6)" in capsys.readouterr().out
+    assert main(["--db", url, "table", "mine:grupper"]) == 0
+    assert "(n <6)" not in capsys.readouterr().out
