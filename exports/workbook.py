@@ -620,6 +620,16 @@ def aliases(wide: pd.DataFrame, pop: pd.DataFrame, masked: pd.DataFrame, guide: 
     return out
 
 
+def _aliased(df: pd.DataFrame, alias: dict[str, dict[object, str]]) -> pd.DataFrame:
+    """`df` with each direct identifier (the interviewer) as its pseudonym (`aliases`): the rows of a
+    sheet by interviewer are then in the pseudonyms' order («Interviewer 1, 2 …»), not in the real
+    names' — an order that would tell a reader who knows the team who is who."""
+    for code, names in alias.items():
+        if code in df.columns and names:
+            df = df.assign(**{code: [names.get(v, v) for v in df[code]]})
+    return df
+
+
 def _ns(bk: _Book, tid: str, t: pd.DataFrame) -> list:
     """Each row's n, as publication decides it (`report.publication.row_n`)."""
     return list(row_n(tid, t, bk.n_pop))
@@ -991,7 +1001,7 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
     name = f"Mine {an.name}"
     title = f"Gemt analyse «{an.name}»: {an.describe(g)}"
     try:
-        pop = saved.population_of(an, wide)
+        pop = _aliased(saved.population_of(an, wide), bk.alias)
     except TableError:  # a site or interviewer the study no longer has: the sheet says so, without
         ws = bk.wb.add_worksheet(name)  # the message (it lists the study's real interviewers' names)
         bk.put(ws, 0, 0, title, "title")
@@ -1543,6 +1553,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     bk = _Book(wb, guide, group=group, site_type=site_type, publish=publish, min_n=min_n, n_pop=len(pop),
                counted_text=data.drafts_line(), drafts=data.drafts, cuts=cuts)
     bk.alias = alias
+    pop = _aliased(pop, alias)
     method_ws = wb.add_worksheet("Metode")
     _sheet_3_1(bk, pop)
     _sheet_3_2(bk, pop)

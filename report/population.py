@@ -10,6 +10,7 @@ group" uses the effective group; `group_rows` gives the report's row order (``GR
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ from report.errors import allowed
 from report.publication import I_ALT, IKKE_BESVARET, UOPLYST
 
 __all__ = ["SITE_TYPES", "PERSPEKTIV", "BY", "Cuts", "group_codes", "effective_groups", "check_group",
-           "check_site_type", "check_by", "population", "group_rows", "row_column", "keep_group"]
+           "check_site_type", "check_by", "population", "group_rows", "row_column", "keep_group", "by_name"]
 
 SITE_TYPES: tuple[str, ...] = ("boform", "vaerested")
 #: the report's second grouping (instrument.md §5): ``arbejdsmarkedsperspektiv``
@@ -134,9 +135,15 @@ def check_site_type(site_type: str | None) -> None:
         raise allowed("stedtype", site_type, SITE_TYPES)
 
 
+def by_name(text: object) -> tuple:
+    """The sort key of a site's or an interviewer's name: case-insensitive, numbers as numbers
+    («Interviewer 2» before «Interviewer 10»)."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(text).casefold()) if p)
+
+
 def _check_present(df: pd.DataFrame, code: str, value: str, word: str) -> None:
     """A site or interviewer filter names one the study has (else TableError listing those it has)."""
-    seen = sorted({str(v) for v in column(df, code).tolist() if isinstance(v, str) and v.strip()}, key=str.casefold)
+    seen = sorted({str(v) for v in column(df, code).tolist() if isinstance(v, str) and v.strip()}, key=by_name)
     if value not in seen:
         raise allowed(word, value, seen)
 
@@ -177,7 +184,8 @@ def group_rows(df: pd.DataFrame, by: str | None = "brugergruppe") -> tuple[np.nd
 
     * brugergruppe — the effective group: GROUP_ORDER;
     * perspektiv — ``reelt``, ``ikke_reelt``;
-    * sted, interviewer — every value the population has, by name;
+    * sted, interviewer — every value the population has, by name (`by_name`: «Interviewer 2» before
+      «Interviewer 10»);
 
     then ``uoplyst`` when some respondent has none. Codes index the levels; ``i_alt`` is not a level
     (callers add it as the column sum).
@@ -186,7 +194,7 @@ def group_rows(df: pd.DataFrame, by: str | None = "brugergruppe") -> tuple[np.nd
     if by != "brugergruppe":
         g, levels = factor(column(df, BY[by]), PERSPEKTIV if by == "perspektiv" else (), extra=by != "perspektiv")
         if by != "perspektiv":  # names, case-insensitively
-            order = sorted(range(len(levels)), key=lambda i: str(levels[i]).casefold())
+            order = sorted(range(len(levels)), key=lambda i: by_name(levels[i]))
             rank = np.empty(len(order) + 1, dtype=np.int64)
             rank[order] = np.arange(len(order))
             rank[-1] = -1

@@ -236,15 +236,16 @@ def test_the_workbook_never_names_an_interviewer_the_data_sheet_hides(db_factory
     url = db_factory.new()
     e = make_engine(url)
     assert load_demo(e, g) == 61
-    rows = "respondent_id,site,site_type,interviewer,gender\nXYZ-01,Basen,boform,Karen Blixen,kvinde\n"
-    assert wideio.import_bytes(e, g, rows.encode("utf-8")).written == 1
+    rows = ("respondent_id,site,site_type,interviewer,gender\nXYZ-01,Basen,boform,Karen Blixen,kvinde\n"
+            "XYZ-02,Basen,boform,Aage Andersen,mand\n")
+    assert wideio.import_bytes(e, g, rows.encode("utf-8")).written == 2
     saved.save(e, g, "Hos en interviewer", "kvalitetskort", cuts=Cuts(interviewer="Karen Blixen"))
     out = tmp_path / "r.xlsx"
     rc, _, err = _cli(capsys, "--db", url, "report", str(out), "--efter", "interviewer")
     assert rc == 0, err
     with zipfile.ZipFile(out) as z:
         blob = " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
-    assert "Karen" not in blob and "Blixen" not in blob and "Demo (syntetisk)" not in blob
+    assert "Karen" not in blob and "Blixen" not in blob and "Aage" not in blob and "Demo (syntetisk)" not in blob
     wb = openpyxl.load_workbook(out)
     data = list(wb["Data"].iter_rows(values_only=True))
     col = data[0].index("interviewer")
@@ -252,7 +253,22 @@ def test_the_workbook_never_names_an_interviewer_the_data_sheet_hides(db_factory
     rows32 = {r[0]: r[3] for r in wb["Tabel 3.2"].iter_rows(values_only=True) if r and r[0]}
     assert rows32[karen] == 1 and karen.startswith("Interviewer ")  # the same pseudonym as the Data sheet
     assert f"interviewer {karen} (n = 1)" in wb["Mine Hos en interviewer"]["A2"].value
+    # the rows come in the pseudonyms' order, not the real names' (Aage, Demo, Karen): that order would
+    # tell a reader who knows the team who is who
+    names = [k for k in rows32 if isinstance(k, str) and k.startswith("Interviewer ")]
+    assert names == ["Interviewer 1", "Interviewer 2", "Interviewer 3"]
+    aage = next(r[col] for r in data[1:] if r[0] == "XYZ-02")
+    assert aage != "Interviewer 1"  # numbered in the population's order, so the old row order was not this
     e.dispose()
+
+
+def test_names_are_sorted_with_their_numbers_as_numbers():
+    from report.population import by_name
+
+    names = ["Interviewer 10", "interviewer 2", "Sted B", "Interviewer 1", "sted a"]
+    assert sorted(names, key=by_name) == ["Interviewer 1", "interviewer 2", "Interviewer 10", "sted a", "Sted B"]
+    df = frame().assign(interviewer=["I 10", "I 2", "I 2", "I 1", "I 10", "I 1", "I 2", "I 10"])
+    assert group_rows(df, "interviewer")[1] == ["I 1", "I 2", "I 10"]
 
 
 def test_a_site_called_like_a_reserved_row_keeps_its_own_row(g):
