@@ -72,10 +72,11 @@ Every row of a table has an n: the respondents its percentages are computed on (
 n, probe n = ja + nej, crosstab row n; for Tabel 3.1 the population). When ``0 < n < min_n`` (the
 one rule, `report.publication.hidden`) the row's counts and percentages are shown as "–" and its n
 as "<5" (``<min_n``); the chart data leaves the row out, the quality maps leave the point out; each
-sheet says so in a note, and the Metode sheet explains the rule. Rows with n = 0 have nothing to hide and are shown. Totals
-("I alt") are not adjusted (no secondary suppression). A publication edition holds no row per
-respondent: no Data sheet, and the Citater sheet only the quotes marked «Til rapporten», without
-respondent and site (`published_quotes`; the Metode sheet says this too).
+sheet says so in a note, and the Metode sheet explains the rule. Rows with n = 0 have nothing to hide
+and are shown. Where rows add up to a total, the rows that protect a hidden one are hidden too
+(secondary suppression, `report.publication.complement`; their n «–»). A publication edition holds
+no row per respondent: no Data sheet, no Bilag C, and the Citater sheet only the quotes marked «Til
+rapporten», without respondent and site (`published_quotes`; the Metode sheet says this too).
 
 Performance (`bench/bench_report.py`, 2 cores shared with other work): the demo study (61) in
 0.2 s; 10,000 generated respondents in 7.8 s (load average 1.8) to 11 s (load average 4), of
@@ -306,6 +307,8 @@ class _Book:
         #: the guide's direct identifiers (the interviewer) as the Data sheet shows them: «Interviewer 1»
         #: (`aliases`); set once the masked data exists
         self.alias: dict[str, dict[object, str]] = {}
+        #: published by site: the sites every sheet counting a site's respondents hides
+        self.sites_gone: set = set()
         self.n_pop = n_pop
         #: what was counted (issue 14): «n = 61 afsluttede interview; 2 kladder er ikke talt med.»
         self.counted_text, self.drafts = counted_text, drafts
@@ -419,10 +422,12 @@ class _Book:
 
     def hidden(self, tid: str, t: pd.DataFrame) -> np.ndarray:
         """The rows of report table `tid` this workbook hides: with publication, those with a small n and
-        those that protect them (`report.publication.published_rows`); else none."""
+        those that protect them (`report.publication.published_rows`), and on a sheet that counts each
+        site's respondents, every site another such sheet hides (`sites_hidden_everywhere`); else none."""
         if not self.publish:
             return np.zeros(len(t), dtype=bool)
-        return published_rows(tid, t, self.n_pop, self.min_n)
+        parts = {"site": self.sites_gone} if tid in SITE_COUNT_TABLES and self.sites_gone else None
+        return published_rows(tid, t, self.n_pop, self.min_n, parts)
 
     # ----------------------------------------------------------------- a table sheet
 
@@ -461,7 +466,7 @@ class _Book:
                 if hidden_row and kind in ("count", "share", "number", "flag"):
                     self.put(ws, r, j, SUPPRESSED, "dash", tot)
                 elif hidden_row and kind == "n":
-                    self.put(ws, r, j, hidden_n(v, self.min_n), "dash", tot)
+                    self.put(ws, r, j, hidden_n(n, self.min_n), "dash", tot)  # by the n the hiding used
                 elif kind in ("count", "n"):
                     self.put(ws, r, j, None if v is None else int(v), "count", tot)
                 elif kind in ("share", "number"):
@@ -618,6 +623,32 @@ def aliases(wide: pd.DataFrame, pop: pd.DataFrame, masked: pd.DataFrame, guide: 
                 known[v] = f"{prefix} {len(known) + 1}"
         out[code] = known
     return out
+
+
+#: the tables whose row per site counts the site's respondents: one site hidden on one of them is hidden
+#: on all (`sites_hidden_everywhere`)
+SITE_COUNT_TABLES = frozenset({"oversigt", "oversigt_interview", "3.2", "fig3.1", *(f"fig7.{n}" for n in T.FIG7_CODES),
+                               *T.JUDGEMENTS})
+
+
+def sites_hidden_everywhere(bk: _Book, pop: pd.DataFrame) -> set:
+    """Published with rows by site: the sites hidden on any sheet that counts a site's respondents,
+    to be hidden on all of them. Oversigt nests the sites in their site types, Tabel 3.2 (and Figur 3.1,
+    7.x …) lists them flat, so each hides other sites — and a site one sheet shows gave another sheet's
+    hidden one away (a reviewer: Solvang = «I alt boform» 31 − the shown 22 − Basen 5 from Tabel 3.2).
+    Repeated until the two agree."""
+    if not bk.publish or bk.by != "sted":
+        return set()
+    over, flat = T.oversigt(pop, bk.guide), T.tabel_3_2(pop, bk.guide, by="sted")
+    gone: set = set()
+    while True:
+        found = set(gone)
+        for tid, t in (("oversigt", over), ("3.2", flat)):
+            found |= set(t["site"][published_rows(tid, t, bk.n_pop, bk.min_n, {"site": gone})])
+        found.discard(I_ALT)
+        if found == gone:
+            return gone
+        gone = found
 
 
 def _aliased(df: pd.DataFrame, alias: dict[str, dict[object, str]]) -> pd.DataFrame:
@@ -985,7 +1016,8 @@ def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, sec
              ["text", *["count"] * len(levels), "n", *["share"] * len(levels)], rows, _ns(bk, "krydstabel", t),
              totals=[len(rows) - 1], widths=[26] + [11] * len(levels) + [7] + [11] * len(levels),
              hide=bk.hidden("krydstabel", t),
-             notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}).", crosstab_base(t, g), crosstab_note(t)],
+             notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}).", crosstab_base(t, g),
+                    crosstab_note(t, bk.hide_below)],
              definition=SHEETS["Krydstabel"], population=population)
 
 
@@ -1050,13 +1082,14 @@ def _sheets_triangulation(bk: _Book, pop: pd.DataFrame, frames: dict[str, pd.Dat
     def table(tid: str) -> pd.DataFrame:
         return compute(tid, pop, g, frames=frames)
 
-    t = table("bilag_c")
-    rows = [[*place(r.site_type, r.site), r.respondent_id, *[status_short(getattr(r, k)) for k in KILDER],
-             r.noter or ""] for r in t.itertuples()]
-    bk.table("Bilag C", TITLES["bilag_c"], ["Stedtype", "Sted", "Bruger-id", *[KILDE_LABELS[k] for k in KILDER],
-                                               "Noter"],
-             ["text", "text", "text", "wrap", "wrap", "wrap", "wrap", "wrap"], rows, _ns(bk, "bilag_c", t),
-             widths=[11, 20, 10, 22, 22, 22, 22, 44])
+    if not bk.publish:  # a row per respondent: never in a publication edition (`INDIVIDUAL_TABLES`)
+        t = table("bilag_c")
+        rows = [[*place(r.site_type, r.site), r.respondent_id, *[status_short(getattr(r, k)) for k in KILDER],
+                 r.noter or ""] for r in t.itertuples()]
+        bk.table("Bilag C", TITLES["bilag_c"], ["Stedtype", "Sted", "Bruger-id", *[KILDE_LABELS[k] for k in KILDER],
+                                                   "Noter"],
+                 ["text", "text", "text", "wrap", "wrap", "wrap", "wrap", "wrap"], rows, _ns(bk, "bilag_c", t),
+                 widths=[11, 20, 10, 22, 22, 22, 22, 44])
 
     t = table("oversigt_interview")
     rows = [[*place(r.site_type, r.site), r.brugere, r.samtykke_givet, r.journal_kommune, r.journal_boform,
@@ -1274,8 +1307,9 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
     bk.set_widths(ws, [30, 110])
     bk.put(ws, 0, 0, "Brugerblik — rapport: tabeller, figurer og kvalitetskort", "title")
     bk.put(ws, 1, 0, g.title, "sub")
-    publish = (bk.suppression_note() + " Arket Data (de enkelte svar) er ikke med i en udgave til "
-               "offentliggørelse, og arket Citater viser kun citater markeret «Til rapporten», uden respondent og "
+    publish = (bk.suppression_note() + " Arket Data (de enkelte svar) og Bilag C (én række pr. respondent) er ikke "
+               "med i en udgave til offentliggørelse, og arket Citater viser kun citater markeret «Til rapporten», "
+               "uden respondent og "
                "sted; dan projektmappen uden --publish for arbejdsmaterialet. «I alt»-rækker vises; i stedet "
                "er de mindste andre rækker i samme total skjult (sekundær undertrykkelse), så de skjulte "
                "tilsammen har n på mindst " + str(bk.min_n) + "." if bk.publish else
@@ -1554,6 +1588,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
                counted_text=data.drafts_line(), drafts=data.drafts, cuts=cuts)
     bk.alias = alias
     pop = _aliased(pop, alias)
+    bk.sites_gone = sites_hidden_everywhere(bk, pop)
     method_ws = wb.add_worksheet("Metode")
     _sheet_3_1(bk, pop)
     _sheet_3_2(bk, pop)

@@ -22,7 +22,7 @@ from archetypes.model import GROUP_ORDER
 from report.counting import column, factor, is_blank, numbers, share
 from report.errors import TableError, allowed
 from report.population import NO_CUTS, Cuts, check_group, check_site_type, group_codes, population
-from report.publication import (DEFAULT_MIN_N, I_ALT, blanked, hidden_rows, md_table, pct, population_line, published_rows,
+from report.publication import (DEFAULT_MIN_N, I_ALT, blanked, hidden, hidden_rows, md_table, pct, population_line, published_rows,
                                 suppress, suppression_note, value_label)
 from report.tables import AGE_BANDS, FORMATS, choices, resolve_guide, to_csv
 from survey.guide import Guide
@@ -183,10 +183,16 @@ def crosstab_base(t: pd.DataFrame, guide: Guide | None = None) -> str:
     return base
 
 
-def crosstab_note(t: pd.DataFrame) -> str:
-    """Danish sentence on who was left out of a `crosstab` (blank on one of the variables)."""
+def crosstab_note(t: pd.DataFrame, hide_below: int | None = None) -> str:
+    """Danish sentence on who was left out of a `crosstab` (blank on one of the variables);
+    `hide_below` (publication: min_n): a population the rule hides gets no numbers (a reviewer found
+    «Alle 4 respondenter …» under a published crosstab of «n under 5»)."""
     at = t.attrs
     k = at.get("udeladt", 0)
+    if hide_below is not None and hidden(at.get("respondenter", 0), hide_below):
+        return ("Alle respondenter har svar på begge variable." if not k else
+                f"Populationen har under {hide_below} respondenter; hvor mange der mangler svar på en af de to "
+                "variable, vises ikke til offentliggørelse. Tomt betyder ikke spurgt og tælles aldrig med.")
     if not k:
         return f"Alle {at.get('respondenter', 0)} respondenter har svar på begge variable."
     return (f"Ikke talt med: {k} af {at.get('respondenter', 0)} respondenter uden svar på mindst én af de to "
@@ -224,14 +230,14 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
     head = [f"## Krydstabel: {label_a} × {label_b}", "",
             population_line(guide, group, site_type, len(pop), cuts=cuts.words(),
                             hide_below=min_n if publish else None), ""]
-    body, notes = markdown_body(t, guide)
+    body, notes = markdown_body(t, guide, hide_below=min_n if publish else None)
     if hide.any():
         body = blanked(body, hide, hidden_rows(t["n"], min_n), min_n)
         notes = [*notes, suppression_note(min_n)]
     return "\n".join(head + [body, ""] + notes) + "\n"
 
 
-def markdown_body(t: pd.DataFrame, guide: Guide) -> tuple[str, list[str]]:
+def markdown_body(t: pd.DataFrame, guide: Guide, hide_below: int | None = None) -> tuple[str, list[str]]:
     """(the Markdown table, the notes under it) of a computed `crosstab`: "antal (procent)" per cell, n."""
     a, b = t.attrs["a"], t.attrs["b"]
     levels = t.attrs["kolonner"]
@@ -244,4 +250,4 @@ def markdown_body(t: pd.DataFrame, guide: Guide) -> tuple[str, list[str]]:
     label_a = guide.item(a).label if a in guide.items else a
     body = md_table([label_a] + [crosstab_label(guide, b, v) for v in levels] + ["n"], rows,
                     [False] + [True] * (len(levels) + 1))
-    return body, [crosstab_base(t, guide), crosstab_note(t)]
+    return body, [crosstab_base(t, guide), crosstab_note(t, hide_below)]

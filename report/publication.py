@@ -19,15 +19,15 @@ Secondary suppression (`complement`, `published_rows`, `hidden_units`)
 Rows that split one population (the groups of a grouping, the sites of a site type, the site types,
 the values of a crosstab's single-choice row variable) add up to their total, shown in the table
 («I alt») or elsewhere (the population line, the ungrouped table). A single hidden row of such a
-*block* could be recovered by subtracting the shown rows from the total, so in every block the
-hidden rows' n must add up to at least min_n: otherwise the smallest shown rows (n > 0, the first of
-equals) are hidden too, smallest first, until they do or nothing is left. A subtotal hidden that way
-(not for its own n) needs the same of the rows under it. Rows of one *unit* (a group's answers in a
-distribution, one row per value) are hidden together. The rule is applied until nothing changes;
-`published_rows` finds the blocks of a report table from its columns (`PARTITION_COLUMNS`, outer to
-inner: a site's block is its site type; ``kode``, ``kilde``, ``informant`` … split blocks). A row
-hidden for its own n shows n «<min_n»; one hidden to protect it shows «–» (its n is not small).
-Tables whose rows do not split one population (probes, topics, overlapping answers) have no blocks.
+*block* could be recovered by subtracting the shown rows from the total, so every block with a row
+hidden for its own n also hides one row that is not small: the next shown row after the first hidden
+one, in the table's order (not the smallest: that choice can be worked back, see `complement`). A
+subtotal hidden that way needs the same of the rows under it. Rows of one *unit* (a group's answers
+in a distribution, one row per value) are hidden together. `published_rows` finds the blocks of a
+report table from its columns (`PARTITION_COLUMNS`, outer to inner: a site's block is its site type;
+``kode``, ``kilde``, ``informant`` … split blocks). A row hidden for its own n shows n «<min_n»; one
+hidden to protect another shows «–» as its n (it is not small, and «<5» would be untrue). Tables whose
+rows do not split one population (probes, topics, overlapping answers) have no blocks.
 
 Which n (`row_n`)
 -----------------
@@ -65,7 +65,8 @@ __all__ = [
     "I_ALT", "UOPLYST", "IKKE_BESVARET", "DEFAULT_MIN_N", "SUPPRESSED", "PALETTE", "BLANK_COLOUR",
     "SITE_TYPE_LABELS", "PROBE_SHORT",
     "N_COLUMNS", "hidden", "hidden_rows", "complement", "PARTITION_COLUMNS", "partition_columns", "table_blocks",
-    "published_rows", "hidden_units", "hidden_n", "PROTECTING", "hidden_rows_note", "blanked", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
+    "published_rows", "hidden_units", "hidden_n", "PROTECTING", "hidden_rows_note", "blanked",
+    "INDIVIDUAL_TABLES", "NOT_PUBLISHED", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
     "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
     "topic_label", "probe_short", "pct", "da3", "fmt3", "points", "population_line", "md_table",
     "drafts_line",
@@ -120,15 +121,23 @@ def hidden_rows(ns: Iterable[object], min_n: int = DEFAULT_MIN_N) -> np.ndarray:
 
 def complement(ns: Sequence[object], hide: np.ndarray, blocks: Sequence[Sequence[Sequence[int]]], min_n: int,
                totals: Sequence[int | None] | None = None) -> np.ndarray:
-    """Secondary suppression: `hide` (each row hidden for its own n) widened so that no hidden row can
-    be recovered by subtraction. `blocks`: each block a list of units, each unit the row indices hidden
-    together (their n: the largest of them); `totals`: per block the row index of its total row, or
-    None. In every block the hidden units' n add up to 0 or to at least `min_n`, else the smallest
-    shown units with n > 0 are hidden too (the first of equals); a block whose total row is hidden but
-    not for its own n needs hidden units of at least `min_n` too. Repeated until nothing changes."""
+    """Secondary suppression: `hide` (each row hidden for its own n: 0 < n < `min_n`; or given hidden,
+    e.g. a part hidden on another sheet) widened so that no hidden row can be worked out by
+    subtraction. `blocks`: each block a list of units in the table's order, each unit the row indices
+    hidden together (their n: the largest of them); `totals`: per block the row index of its total
+    row, or None.
+
+    A block with a unit hidden for its own n gets one more hidden unit, not small itself (n ≥ min_n),
+    unless it has one: **the next shown unit with n > 0 after the first hidden one, in the table's
+    order** (wrapping to the first). So the hidden units add up to at least min_n, and even small rows
+    that reach min_n together (two 4s) are not exact. The choice follows the order, not the sizes: a
+    reader who knows the rule learns nothing about the size of the unit chosen (a smallest-first rule
+    told a reviewer that the chosen row was at most the smallest row still shown — with rows of
+    exactly min_n, the hidden ones exactly). A block whose total row is hidden but not for its own n
+    gets its first shown unit hidden when none is. Repeated until nothing changes."""
     out = np.array(hide, dtype=bool, copy=True)
-    primary = out.copy()
     counts = [(_count(n) or 0) for n in ns]
+    small_row = np.array([0 < c < min_n for c in counts], dtype=bool) & out
     totals = list(totals) if totals is not None else [None] * len(blocks)
     changed = True
     while changed:
@@ -140,18 +149,17 @@ def complement(ns: Sequence[object], hide: np.ndarray, blocks: Sequence[Sequence
                     out[list(rows)] = True
                     changed = True
             hid = [k for k, rows in enumerate(units) if unit_n[k] > 0 and out[list(rows)].any()]
-            mass = sum(unit_n[k] for k in hid)
-            protect = bool(hid) or (tot is not None and out[tot] and not primary[tot])
-            if not protect or mass >= min_n:
+            small = [k for k in hid if small_row[list(units[k])].any()]
+            protected = any(k not in small for k in hid)
+            total_hidden = tot is not None and out[tot] and not small_row[tot]
+            if protected or not (small or total_hidden):
                 continue
-            shown = sorted((unit_n[k], k) for k, rows in enumerate(units)
-                           if unit_n[k] > 0 and not out[list(rows)].any())
-            for n, k in shown:
-                out[list(units[k])] = True
+            start = hid[0] if hid else -1
+            order = [(start + d) % len(units) for d in range(1, len(units) + 1)] if hid else range(len(units))
+            nxt = next((k for k in order if unit_n[k] > 0 and not out[list(units[k])].any()), None)
+            if nxt is not None:
+                out[list(units[nxt])] = True
                 changed = True
-                mass += n
-                if mass >= min_n:
-                    break
     return out
 
 
@@ -204,11 +212,16 @@ def table_blocks(t: pd.DataFrame) -> tuple[list[list[list[int]]], list[int | Non
     return blocks, totals
 
 
-def published_rows(tid: str, t: pd.DataFrame, pop_n: int, min_n: int = DEFAULT_MIN_N) -> np.ndarray:
+def published_rows(tid: str, t: pd.DataFrame, pop_n: int, min_n: int = DEFAULT_MIN_N,
+                   hidden_parts: Mapping[str, Iterable[object]] | None = None) -> np.ndarray:
     """The rows of report table `tid` publication hides: those with ``0 < n < min_n`` (`row_n`, `hidden`)
-    and those hidden to protect them (`complement` over `table_blocks`)."""
+    and those hidden to protect them (`complement` over `table_blocks`). `hidden_parts`: column ->
+    values hidden whatever their n (a site another sheet of the same workbook hides)."""
     ns = row_n(tid, t, pop_n)
     hide = hidden_rows(ns, min_n)
+    for col, values in (hidden_parts or {}).items():
+        if col in t.columns:
+            hide |= t[col].isin(list(values)).to_numpy() & (t[col] != I_ALT).to_numpy()
     if not hide.any():
         return hide
     blocks, totals = table_blocks(t)
@@ -283,19 +296,24 @@ def _agreement_total_n(t: pd.DataFrame, c: str) -> np.ndarray:
     return ns
 
 
-def suppress(t: pd.DataFrame, hide: Sequence[bool] | np.ndarray, min_n: int, n_col: str | None) -> pd.DataFrame:
+def suppress(t: pd.DataFrame, hide: Sequence[bool] | np.ndarray, min_n: int, n_col: str | None,
+             small: Sequence[bool] | np.ndarray | None = None) -> pd.DataFrame:
     """A copy of `t` with the rows in `hide` blanked: their numbers None (blank in CSV, «–» on the
-    page), their n (column `n_col`) «<min_n», or «–» where it is not small (a row hidden to protect
-    another, `complement`); text and yes/no columns are kept."""
+    page), their n (column `n_col`) «<min_n» where the row is hidden for its own n (`small`: by the n
+    publication uses, `row_n` — the people, not the files; else the column's own n), «–» where it
+    protects another (`complement`); text and yes/no columns are kept."""
     hide = np.asarray(hide, dtype=bool)
+    if small is None and n_col is not None:
+        small = hidden_rows(t[n_col], min_n)
+    small = np.asarray(small if small is not None else hide, dtype=bool)
     out = t.copy()
     if not hide.any():
         return out
     for j, c in enumerate(out.columns):
         col = out.iloc[:, j]
         if c == n_col:
-            out.isetitem(j, pd.Series([hidden_n(v, min_n) if h else str(v) for v, h in zip(col, hide)],
-                                      index=out.index, dtype=object))
+            out.isetitem(j, pd.Series([(f"<{min_n}" if k else SUPPRESSED) if h else str(v)
+                                       for v, h, k in zip(col, hide, small)], index=out.index, dtype=object))
         elif pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
             continue
         else:
@@ -335,6 +353,14 @@ def left_out_note(labels: Sequence[str], min_n: int = DEFAULT_MIN_N, where: str 
     if protecting:
         parts.append(f"{'' if labels else where}{PROTECTING}: {named(protecting)}.")
     return " ".join(parts)
+
+
+#: tables with a row per respondent: not in anything published (their rows would count every site and
+#: group a table hides, and give each respondent's sources and consents)
+INDIVIDUAL_TABLES = frozenset({"bilag_c"})
+NOT_PUBLISHED = ("Bilag C har én række pr. respondent og er ikke med til offentliggørelse: rækkerne ville vise "
+                 "antallet på hvert sted, også hvor tabellerne skjuler det, og hver respondents kilder og "
+                 "samtykker. Brug arbejdsmaterialet (uden «Til offentliggørelse»/--publish) i forskergruppen.")
 
 
 def hidden_rows_note(n_hidden: int, min_n: int = DEFAULT_MIN_N) -> str:

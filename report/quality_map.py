@@ -380,9 +380,11 @@ def markdown_body(t: pd.DataFrame, min_n: int = DEFAULT_MIN_N, guide: Guide | No
         parts, notes = [], []
         for level, block in t.groupby(by_col, sort=False):
             body, notes = markdown_body(block.drop(columns=[by_col, "respondenter"]), min_n, method=method)
-            k = int(block["respondenter"].iloc[0])
+            k = block["respondenter"].iloc[0]
+            size = (f"n under {min_n}" if k == f"<{min_n}" else "n ikke vist") if isinstance(k, str) else \
+                f"{int(k)} respondent{'er' if k != 1 else ''}{' *' if hidden(k, min_n) else ''}"
             parts.append(f"### {ROW_HEADINGS.get(by_col, by_col)}: {value_label(guide, by_col, level)} "
-                         f"({k} respondent{'er' if k != 1 else ''}{' *' if hidden(k, min_n) else ''})\n\n{body}")
+                         f"({size})\n\n{body}")
         return "\n\n".join(parts), notes
     rows = []
     for r in t.itertuples():

@@ -26,7 +26,8 @@ from report import quality_map, source_items, tables, triangulation
 from report.errors import TableError, allowed
 from report.population import (BY, NO_CUTS, SITE_TYPES, Cuts, check_by, check_group, check_site_type, keep_group,
                                population, row_column)
-from report.publication import (DEFAULT_MIN_N, blanked, hidden_rows, left_out_note, n_column, population_line,
+from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, SUPPRESSED, blanked, hidden,
+                                hidden_rows, hidden_units, left_out_note, n_column, population_line,
                                 probe_short, published_rows, row_n, small_n_note, starred, suppress,
                                 suppression_note, value_label)
 from survey.guide import Guide
@@ -241,6 +242,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     check_group(group)
     check_site_type(site_type)
     by = check_grouping(tid, cuts.by)
+    if publish and tid in INDIVIDUAL_TABLES:
+        raise TableError(NOT_PUBLISHED)
     if tid in SOURCE_TABLES:
         return _render_sources(tid, df, frames or {}, reasons=reasons, guide=guide, guide_cw=guide_cw, fmt=fmt,
                                group=group, site_type=site_type, cuts=cuts, publish=publish, min_n=min_n)
@@ -256,12 +259,15 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     hide = None
     if tid == "kvalitetskort" and publish:
         left_out = _left_out_of_map(out, g, min_n)
+        if by is not None:  # a group's size, too: hidden when small, or when it would give a small one away
+            out = _hide_group_sizes(out, min_n)
         out = out[~out["suppressed"].astype(bool)]
     elif publish:  # the rows with a small n and those that protect them (`publication.published_rows`)
         hide = published_rows(tid, out, len(pop), min_n)
     if fmt == "csv":
         extra = quality_map.method_columns(method) if tid == "kvalitetskort" else []
-        shown = suppress(out, hide, min_n, n_column(tid, out)) if hide is not None else out
+        shown = (suppress(out, hide, min_n, n_column(tid, out), hidden_rows(row_n(tid, out, len(pop)), min_n))
+                 if hide is not None else out)
         return tables.to_csv(shown, csv_columns(tid, by) + extra if extra else csv_columns(tid, by))
     title = TITLES[tid]
     if tid == "fig4" and probe:
@@ -317,6 +323,17 @@ def _mark_small(tid: str, out: pd.DataFrame, body: str, notes: list[str], pop_n:
         return marked, [*notes, small_n_note(DEFAULT_MIN_N)]
     return body, [*notes, f"{int(hide.sum())} række(r) har n under {DEFAULT_MIN_N} — for få svar til at vise uden "
                           "for forskergruppen."]
+
+
+def _hide_group_sizes(t: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """The maps per group, published: ``respondenter`` «<min_n» for a group under min_n and «–» for the
+    groups that protect it from «I alt» minus the others (`report.publication.hidden_units`)."""
+    col = t.columns[0]
+    sizes = dict(zip(t[col], t["respondenter"]))
+    gone = hidden_units({k: v for k, v in sizes.items() if k != I_ALT}, min_n)
+    shown = [(f"<{min_n}" if hidden(n, min_n) else SUPPRESSED) if lv in gone else n
+             for lv, n in zip(t[col], t["respondenter"])]
+    return t.assign(respondenter=pd.Series(shown, index=t.index, dtype=object))
 
 
 def _left_out_of_map(t: pd.DataFrame, guide: Guide, min_n: int) -> list[str]:
@@ -376,7 +393,8 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
     out = compute(tid, wide_df, guide, frames=frames, reasons=reasons, guide_cw=guide_cw, by=by)
     hide = published_rows(tid, out, len(wide_df), min_n) if publish else None
     if fmt == "csv":
-        return tables.to_csv(suppress(out, hide, min_n, n_column(tid, out)) if hide is not None else out)
+        return tables.to_csv(suppress(out, hide, min_n, n_column(tid, out),
+                                      hidden_rows(row_n(tid, out, len(wide_df)), min_n)) if hide is not None else out)
     if tid in source_items.SOURCE_ITEMS or tid in source_items.SIDE_BY_SIDE:
         body, notes = source_items.markdown_body(tid, out)
     else:

@@ -223,6 +223,8 @@ def render(analysis: Analysis, wide: pd.DataFrame, guide: Guide, fmt: str = "md"
     return f"# Gemt analyse «{analysis.name}»{who}\n\n{text}"
 
 
-def population_text(analysis: Analysis, guide: Guide, n: int) -> str:
-    """The analysis's population line («Population: …, n = 5.»)."""
-    return population_line(guide, analysis.group, analysis.site_type, n, cuts=analysis.cuts.words())
+def population_text(analysis: Analysis, guide: Guide, n: int, hide_below: int | None = None) -> str:
+    """The analysis's population line («Population: …, n = 5.»); `hide_below` (publication: min_n): a
+    small population says «n under 5»."""
+    return population_line(guide, analysis.group, analysis.site_type, n, cuts=analysis.cuts.words(),
+                           hide_below=hide_below)

@@ -50,9 +50,9 @@ from report.registry import BY_WORDS
 from report.crosstab import crosstab, crosstab_base, crosstab_note, crosstab_variables
 from report.errors import TableError
 from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group
-from report.publication import (DEFAULT_MIN_N, I_ALT, PROBE_SHORT, UOPLYST, hidden, hidden_n, hidden_rows,
-                                hidden_rows_note, n_column, pct, points, population_line, published_rows, suppress,
-                                value_label)
+from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, PROBE_SHORT, UOPLYST,
+                                hidden, hidden_n, hidden_rows, hidden_rows_note, n_column, pct, points,
+                                population_line, published_rows, row_n, suppress, value_label)
 from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points, map_method,
                                 method_columns, method_text)
@@ -481,7 +481,8 @@ def published(tid: str, t: pd.DataFrame, f: Filters, pop_n: int) -> tuple[pd.Dat
     hide = published_rows(tid, t, pop_n, f.min_n)  # and the rows hidden to protect them (secondary)
     if not hide.any():
         return t, 0
-    return suppress(t, hide, f.min_n, n_column(tid, t)), int(hide.sum())
+    small = hidden_rows(row_n(tid, t, pop_n), f.min_n)
+    return suppress(t, hide, f.min_n, n_column(tid, t), small), int(hide.sum())
 
 
 def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.DataFrame:
@@ -669,6 +670,9 @@ def tab_tables(ctx: Ctx) -> None:
         src_by = c2.selectbox("Rækker", options, key="rp_src_by", format_func=RS.ROWS.get,
                               help="Kilderne om en bruger følger brugerens gruppe, arbejdsmarkedsperspektiv "
                                    "eller sted; lederne deres eget sted.")
+    if f.publish and tid in INDIVIDUAL_TABLES:
+        st.info(NOT_PUBLISHED, icon=":material/visibility_off:")
+        return
     t = guarded("Tabellen", lambda: table_frame(ctx, tid, probe, src_by))
     if t is None:
         return
@@ -751,7 +755,7 @@ def tab_crosstab(ctx: Ctx) -> None:
         st.info(hidden_rows_note(n_hidden, f.min_n), icon=":material/visibility_off:")
     st.dataframe(shown, hide_index=True, width="stretch", key="rp_xtab_df")
     st.caption(md(crosstab_base(t, g)))  # the percentage base (a multiple choice: rows overlap)
-    st.caption(md(crosstab_note(t)))
+    st.caption(md(crosstab_note(t, f.min_n if f.publish else None)))
     if n_hidden:
         csv = to_csv(suppress(t, published_rows("krydstabel", t, len(t), f.min_n), f.min_n, "n"))
     else:
@@ -799,10 +803,10 @@ def saved_frames(ctx: Ctx, an: saved.Analysis) -> tuple[str, pd.DataFrame, int, 
     offentliggørelse» and the minimum n apply as everywhere on the page."""
     g, f = ctx.g, ctx.f
     pop = saved.population_of(an, ctx.wide)
-    line = saved.population_text(an, g, len(pop))
+    line = saved.population_text(an, g, len(pop), f.min_n if f.publish else None)
     if an.kind == "krydstabel":
         t, shown, n_hidden = crosstab_frames(ctx, an.a, an.b, pop)
-        return line, shown, n_hidden, [crosstab_base(t, g), crosstab_note(t)]
+        return line, shown, n_hidden, [crosstab_base(t, g), crosstab_note(t, f.min_n if f.publish else None)]
     t = saved.compute(an, ctx.wide, g, min_n=f.min_n)
     pub, n_hidden = published("kvalitetskort", t, f, len(pop))
     notes = ["Udbytte = ja / n; vigtighed = (ja og vigtigt + nej og vigtigt) / n; n = ja + nej. "

@@ -75,6 +75,10 @@ def test_every_source_table_renders_in_every_mode(db, guide):
         for tid in R.SOURCE_TABLES:
             at.selectbox(key="rp_table").set_value(tid)
             run_ok(at)
+            if params and tid == "bilag_c":  # a row per respondent: not in anything published
+                assert not at.dataframe and "ikke med til offentliggørelse" in at.info[0].value
+                assert "rp_table_csv" not in {b.key for b in at.get("download_button")}
+                continue
             shown = at.dataframe[0].value
             want = R.render(tid, f["brugere"], frames=f, site_type=params.get("site"), fmt="csv").strip().split("\n")
             assert len(shown) == len(want) - 1, tid

@@ -139,9 +139,10 @@ def test_published_figures_and_small_maps_hide_a_small_population_and_its_notes(
     assert f"n = {sizes[small_site]}" in F.figure("kvalitetskort", wide, g, cuts=Cuts(site=small_site)).layout.title.text
     fig = F.figure("kvalitetskort_grupper", wide, g, publish=True, cuts=Cuts(by="sted"))
     titles = [a.text for a in fig.layout.annotations if a.text and "(n " in a.text]
-    for site, n in sizes.items():
-        want = "(n under 5)" if n < 5 else f"(n = {n})"
+    for site, n in sizes.items():  # a site of 5 or more may protect a small one: its n is not shown
+        want = ("(n under 5)",) if n < 5 else (f"(n = {n})", "(n ikke vist)")
         assert any(t.startswith(site) and t.endswith(want) for t in titles), (site, titles)
+    assert any(t.endswith("(n ikke vist)") for t in titles)
     notes = " ".join(fig.layout.meta["notes"])
     assert not any(f"{site}:" in notes for site in sizes[sizes < 5].index)  # nothing said about a hidden site
     unpublished = " ".join(F.figure("kvalitetskort_grupper", wide, g, cuts=Cuts(by="sted")).layout.meta["notes"])
@@ -150,27 +151,27 @@ def test_published_figures_and_small_maps_hide_a_small_population_and_its_notes(
 
 # --------------------------------------------------------------------------- secondary suppression
 
-def test_complement_hides_the_smallest_shown_rows_until_the_hidden_add_up_to_min_n():
-    """Hand-computed: one block of five groups adding up to a total."""
+def test_complement_hides_the_next_shown_row_after_a_small_one():
+    """Hand-computed: one block of groups adding up to a total."""
     ns = [3, 6, 5, 9, 0]
     block = [[[0], [1], [2], [3], [4]]]
     first = PUB.hidden_rows(ns)
     assert first.tolist() == [True, False, False, False, False]
-    # 3 alone could be had as total − 6 − 5 − 9: the smallest shown (5) is hidden too → 8 hidden
-    assert PUB.complement(ns, first, block, 5).tolist() == [True, False, True, False, False]
-    # min_n 8: 3 + 6 + 5 small (14 ≥ 8), 9 stays
-    assert PUB.complement(ns, PUB.hidden_rows(ns, 8), block, 8).tolist() == [True, True, True, False, False]
-    # one small row of 3 beside 4 and 9 with min_n 8: 3 + 4 = 7 < 8, so 9 too
-    assert PUB.complement([3, 9, 4], PUB.hidden_rows([3, 9, 4], 4), [[[0], [1], [2]]], 8).tolist() == \
-        [True, True, True]
-    # two small rows that together reach min_n need no more; n = 0 is never hidden
-    assert PUB.complement([2, 3, 7, 0], PUB.hidden_rows([2, 3, 7, 0]), [[[0], [1], [2], [3]]], 5).tolist() == \
-        [True, True, False, False]
-    # the first of equals; nothing to hide: unchanged
-    assert PUB.complement([4, 5, 5], PUB.hidden_rows([4, 5, 5]), [[[0], [1], [2]]], 5).tolist() == [True, True, False]
+    # 3 alone could be had as total − 6 − 5 − 9: the next shown row (6) is hidden too → 9 hidden; not
+    # the smallest (5): a reader who knows that rule would know the hidden 5 is at most the 5 still shown
+    assert PUB.complement(ns, first, block, 5).tolist() == [True, True, False, False, False]
+    # min_n 8: 3, 6 and 5 are small; one more, not small (9), so that no one of them is exact
+    assert PUB.complement(ns, PUB.hidden_rows(ns, 8), block, 8).tolist() == [True, True, True, True, False]
+    # two small rows that reach min_n together are still exact when both are 4 (8 = 4 + 4): one more
+    assert PUB.complement([4, 4, 7, 0], PUB.hidden_rows([4, 4, 7, 0]), [[[0], [1], [2], [3]]], 5).tolist() == \
+        [True, True, True, False]
+    # n = 0 is skipped, the order wraps; nothing small: unchanged; nothing left: as many as there are
+    assert PUB.complement([6, 0, 3], PUB.hidden_rows([6, 0, 3]), [[[0], [1], [2]]], 5).tolist() == [True, False, True]
     assert PUB.complement([5, 6], PUB.hidden_rows([5, 6]), [[[0], [1]]], 5).tolist() == [False, False]
-    # nothing left to hide: as many as there are
     assert PUB.complement([1, 0], PUB.hidden_rows([1, 0]), [[[0], [1]]], 5).tolist() == [True, False]
+    # a row hidden on another sheet (given, not small) protects the block already
+    assert PUB.complement([3, 6, 9], np.array([True, False, True]), [[[0], [1], [2]]], 5).tolist() == \
+        [True, False, True]
 
 
 def test_complement_hides_units_whole_and_protects_a_hidden_subtotal():
@@ -212,15 +213,15 @@ def test_table_blocks_read_the_report_tables_structure(guide):
 def test_hidden_units_count_the_people_in_no_part_as_hidden():
     assert PUB.hidden_units({"a": 3, "b": 6, "c": 9}) == {"a", "b"}
     assert PUB.hidden_units({"a": 7, "b": 6, "c": 9}) == set()
-    assert PUB.hidden_units({"a": 7, "b": 6, "c": 9}, outside=2) == {"b"}  # 2 + 6 ≥ 5
+    assert PUB.hidden_units({"a": 7, "b": 6, "c": 9}, outside=2) == {"a"}  # the 2 in no part: the next (wraps)
     assert PUB.hidden_units({"a": 7, "b": 6}, outside=5) == set()
 
 
 @pytest.mark.parametrize("min_n", [5, 8])
 def test_no_published_table_gives_a_hidden_row_away_by_subtraction(min_n, guide):
-    """Every table of the registry on the demo study, for the whole population and by site type: in each
-    block, every small row is hidden, and the hidden rows add up to 0, to at least min_n, or to all
-    there is."""
+    """Every table of the registry on the demo study, for the whole population and grouped by site and by
+    perspektiv: in each block, every small row is hidden, and with it at least one row that is not small
+    (so the hidden add up to at least min_n and no one of them is exact), unless nothing is left."""
     from survey.demo import build_demo_frame
 
     wide = build_demo_frame(guide)
@@ -238,6 +239,8 @@ def test_no_published_table_gives_a_hidden_row_away_by_subtraction(min_n, guide)
                 unit_n = [max(int(ns[i]) for i in u) for u in units]
                 hid = [n for u, n in zip(units, unit_n) if hide[u].any() and n > 0]
                 rest = [n for u, n in zip(units, unit_n) if not hide[u].any() and n > 0]
+                # a small one hidden: with one that is not small (so none is exact), or nothing left to hide
+                assert not hid or any(n >= min_n for n in hid) or not rest, (tid, by, unit_n, hid)
                 assert not hid or sum(hid) >= min_n or not rest, (tid, by, unit_n, hid)
                 checked += bool(hid)
     assert checked > 20  # the demo has small rows to protect
@@ -255,14 +258,16 @@ def test_table_and_crosstab_publish_on_the_cli_hide_what_the_workbook_hides(guid
     wide = build_demo_frame(guide)
     rows = {r["site"]: r for r in csv.DictReader(io.StringIO(R.render("oversigt", wide, guide, "csv", publish=True)))}
     assert rows["Solvang"]["interviewet"] == "<5" and rows["Amadeus"]["interviewet"] == "<5"
-    assert rows["Basen"]["interviewet"] == "–" and rows["Linie 14"]["interviewet"] == "–"  # they protect them
-    assert rows["Basen"]["samtykke_givet"] == "" and rows["KFUM Kollegium"]["interviewet"] == "5"
+    # the next site of each site type protects them
+    assert rows["St. Dannesbo"]["interviewet"] == "–" and rows["Linie 14"]["interviewet"] == "–"
+    assert rows["St. Dannesbo"]["samtykke_givet"] == "" and rows["KFUM Kollegium"]["interviewet"] == "5"
     plain = {r["site"]: r for r in csv.DictReader(io.StringIO(R.render("oversigt", wide, guide, "csv")))}
     assert plain["Basen"]["interviewet"] == "5" and plain["Solvang"]["interviewet"] == "4"  # without: all shown
     md = R.render("oversigt", wide, guide, "md", publish=True)
     line = {ln.split("|")[2].strip(): [c.strip() for c in ln.split("|")[3:-1]] for ln in md.splitlines()
             if ln.startswith("| ") and ln.count("|") > 4}
-    assert line["Solvang (n <5)"] == ["–"] * 4 and line["Basen"] == ["–"] * 4 and line["KFUM Kollegium"][0] == "5"
+    assert line["Solvang (n <5)"] == ["–"] * 4 and line["St. Dannesbo"] == ["–"] * 4
+    assert line["Basen"][0] == "5" and line["KFUM Kollegium"][0] == "5"
     assert "så et lille tal ikke kan regnes ud af totalen" in md and "Markeret med *" not in md
     # a distribution drawn one line per group
     md = R.render("fig7.1", wide, guide, "md", publish=True, min_n=6)
@@ -284,7 +289,7 @@ def test_the_cli_takes_publish_for_tables_crosstabs_and_saved_analyses(demo_stud
     url = demo_study["url"]
     assert main(["--db", url, "table", "oversigt", "--publish", "--format", "csv"]) == 0
     out = capsys.readouterr().out
-    assert "boform,Solvang,<5," in out and "boform,Basen,–," in out and "vaerested,Linie 14,–," in out
+    assert "boform,Solvang,<5," in out and "boform,St. Dannesbo,–," in out and "vaerested,Linie 14,–," in out
     assert main(["--db", url, "table", "planer", "--publish", "--min-n", "24"]) == 0  # a source table
     out = capsys.readouterr().out
     assert "(n <24)" in out and "Til offentliggørelse" in out
@@ -296,3 +301,42 @@ def test_the_cli_takes_publish_for_tables_crosstabs_and_saved_analyses(demo_stud
     assert "| Andet (n <6)" in capsys.readouterr().out
     assert main(["--db", url, "table", "mine:grupper"]) == 0
     assert "(n <6)" not in capsys.readouterr().out
+
+
+def test_what_a_second_reviewer_recovered_from_published_outputs_is_gone(demo_study, guide, capsys):
+    """A hostile reviewer of the secondary suppression recovered small numbers from: Bilag C (a row per
+    respondent) in a published workbook, the crosstab's note («Alle 4 respondenter …»), the group sizes
+    above the published maps per site («I alt (30 respondenter)» beside the shown sites), and a saved
+    analysis's population line on the page."""
+    import csv
+    import io
+
+    from brugerblik.cli import main
+    from report import crosstab as X
+    from report import saved
+    from report.errors import TableError
+    from survey.demo import build_demo_frame
+
+    wide = build_demo_frame(guide)
+    with pytest.raises(TableError, match="Bilag C .* ikke med til offentliggørelse"):
+        R.render("bilag_c", wide, guide, "csv", frames={}, publish=True)
+    amadeus = X.crosstab(wide[wide["site"] == "Amadeus"], guide, "brugergruppe", "tilbudstype")
+    assert "4" not in X.crosstab_note(amadeus, 5) and "4 respondenter" in X.crosstab_note(amadeus)
+    md = X.render_crosstab(wide, guide, "brugergruppe", "tilbudstype", cuts=Cuts(site="Amadeus"), publish=True)
+    assert "Alle 4" not in md and "(n under 5)" in md
+    # the maps per site of the værested: Amadeus (4) hidden, and one more site's size, so that «I alt»
+    # minus the sizes shown does not give Amadeus's
+    text = R.render("kvalitetskort", wide, guide, "csv", site_type="vaerested", cuts=Cuts(by="sted"), publish=True)
+    sizes = {r["site"]: r["respondenter"] for r in csv.DictReader(io.StringIO(text))}
+    assert "Amadeus" not in sizes or sizes["Amadeus"] == "<5"
+    shown = sum(int(v) for k, v in sizes.items() if k != "i_alt" and v.isdigit())
+    assert sizes["i_alt"] == "30" and 30 - shown >= 5 + 4  # what is left for the hidden sites is not Amadeus's 4
+    md = R.render("kvalitetskort", wide, guide, "md", site_type="vaerested", cuts=Cuts(by="sted"), publish=True)
+    heads = [ln for ln in md.splitlines() if ln.startswith("### ")]
+    assert "### Sted: I alt (30 respondenter)" in heads and not any("Amadeus (4" in h for h in heads)
+    assert sum(int(h.split("(")[-1].split()[0]) for h in heads if "respondenter)" in h and "I alt" not in h) == shown
+    an = saved.Analysis(name="x", kind="kvalitetskort", cuts=Cuts(site="Amadeus"))
+    assert saved.population_text(an, guide, 4, 5) == "Population: sted Amadeus (n under 5)."
+    assert saved.population_text(an, guide, 4) == "Population: sted Amadeus (n = 4)."
+    assert main(["--db", demo_study["url"], "table", "bilag_c", "--publish"]) == 1
+    assert "ikke med til offentliggørelse" in capsys.readouterr().err
