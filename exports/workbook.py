@@ -1311,8 +1311,9 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
                "med i en udgave til offentliggørelse, og arket Citater viser kun citater markeret «Til rapporten», "
                "uden respondent og "
                "sted; dan projektmappen uden --publish for arbejdsmaterialet. «I alt»-rækker vises; i stedet "
-               "er de mindste andre rækker i samme total skjult (sekundær undertrykkelse), så de skjulte "
-               "tilsammen har n på mindst " + str(bk.min_n) + "." if bk.publish else
+               "er den næste række i samme total også skjult (sekundær undertrykkelse), så de skjulte "
+               "tilsammen har n på mindst " + str(bk.min_n) + ", og intet skjult tal kan regnes ud. Grupperet "
+               "efter sted skjuler alle ark, der tæller stedernes respondenter, de samme steder." if bk.publish else
                f"Nej — arbejdsmateriale til forskergruppen; intet er undertrykt. Små grupper (n under {bk.min_n}) "
                "skal undertrykkes, før tal vises uden for forskergruppen (brugerblik report … --publish).")
     pairs: list[tuple[str, object]] = [

@@ -755,7 +755,7 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
 def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool,
                     guide: Guide | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Drop (publish) or count (not publish) the rows publication hides — 0 < n < min_n, and, published,
-    the smallest other groups that protect them from subtraction (`report.publication.complement`:
+    the next group that protects them from subtraction (`report.publication.complement`:
     the groups add up to «I alt»); returns notes."""
     rc = row_col(rows)
     ns = rows[n_col].to_numpy()

@@ -378,8 +378,8 @@ def suppression_note(min_n: int = DEFAULT_MIN_N) -> str:
     return (f"Til offentliggørelse: tal beregnet på færre end {min_n} respondenter (0 < n < "
             f"{min_n}) er undertrykt og vist som «{SUPPRESSED}»; n vises som «<{min_n}». "
             "Undertrykte grupper og punkter er udeladt af diagrammerne. Hvor rækker lægges sammen til en "
-            "total, er også de mindste andre rækker undertrykt (n vist som «–»), så et lille tal ikke kan "
-            "regnes ud af totalen.")
+            "total, er også den næste række undertrykt (n vist som «–»), så et lille tal ikke kan regnes ud "
+            "af totalen.")
 
 
 # --------------------------------------------------------------------------- labels

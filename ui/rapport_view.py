@@ -345,7 +345,7 @@ def sidebar(g: Guide, wide: pd.DataFrame | None = None, problems: list[str] | No
                           "brugergruppe (som rapporten), arbejdsmarkedsperspektiv, sted eller interviewer.")
         st.toggle("Til offentliggørelse", key=K_PUB,
                   help="Skjuler grupper, rækker og punkter med n under mindste n i kort, tabeller og filer, og "
-                       "hvor de lægges sammen til en total, også de mindste andre, så et lille tal ikke kan "
+                       "hvor de lægges sammen til en total, også den næste række, så et lille tal ikke kan "
                        "regnes ud af totalen. Noterne siger hvilke.")
         st.number_input("Mindste n", min_value=1, max_value=MAX_MIN_N, step=1, key=K_MINN,
                         help="Under dette n vises en gruppe eller et punkt ikke, når «Til offentliggørelse» er "
@@ -1036,7 +1036,7 @@ def main() -> None:
         st.caption(md(data.drafts_line()))
     if f.publish:
         st.caption(f"Til offentliggørelse: grupper, rækker og punkter med n under {f.min_n} vises ikke, og hvor "
-                   "de lægges sammen til en total, heller ikke de mindste andre; noterne siger hvilke.")
+                   "de lægges sammen til en total, heller ikke den næste række; noterne siger hvilke.")
     if pop.empty:
         st.warning("Ingen respondenter i den valgte population. Vælg andre filtre (brugergruppe, stedtype, "
                    "arbejdsmarkedsperspektiv, sted eller interviewer).")
