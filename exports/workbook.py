@@ -989,8 +989,9 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
         else:
             empty.append(bk.row_label(grp))
     notes = []
-    if empty:
-        why = f"n under {bk.min_n} eller 0" if bk.publish else "n = 0"
+    if empty:  # published: small, empty, or hidden to protect another group's point (a reviewer: not all small)
+        why = (f"n under {bk.min_n} eller 0, eller er skjult, så et lille tal ikke kan regnes ud" if bk.publish
+               else "n = 0")
         notes.append(f"Intet kvalitetskort for: {', '.join(empty)} (alle prober har {why}).")
     sheet = bk.table("Kvalitetskort grupper", f"Kvalitetskort pr. {BY_WORDS[bk.by or 'brugergruppe']}",
                      [bk.rc_heading, "Probe", *_MAP_HEADERS], ["text", "text", *_MAP_KINDS], rows, ns, labels=labels,
@@ -1312,7 +1313,7 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
                "uden respondent og "
                "sted; dan projektmappen uden --publish for arbejdsmaterialet. «I alt»-rækker vises; i stedet "
                "er den næste række i samme total også skjult (sekundær undertrykkelse), så de skjulte "
-               "tilsammen har n på mindst " + str(bk.min_n) + ", og intet skjult tal kan regnes ud. Grupperet "
+               "tilsammen har n på mindst " + str(bk.min_n) + " og ikke kan regnes ud af totalen alene. Grupperet "
                "efter sted skjuler alle ark, der tæller stedernes respondenter, de samme steder." if bk.publish else
                f"Nej — arbejdsmateriale til forskergruppen; intet er undertrykt. Små grupper (n under {bk.min_n}) "
                "skal undertrykkes, før tal vises uden for forskergruppen (brugerblik report … --publish).")
