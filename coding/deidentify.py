@@ -43,14 +43,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coding.anonymise import Anonymiser, default_anonymiser
-from survey.guide import Guide, Item
+from survey.guide import PSEUDONYM_PREFIX_MAX, Guide, Item
 from survey.models import Answer, Interview
 from survey.sources import INFORMANTS, guide_for
 
 __all__ = ["pseudonym_prefix", "identifier_names", "stored_identifier_names", "anonymiser", "study_anonymiser",
            "masker", "pseudonymise", "mask_columns", "deidentify", "PREFIX_MAX"]
 
-PREFIX_MAX = 40  # characters of a label used as the prefix of "<label> N"
+PREFIX_MAX = PSEUDONYM_PREFIX_MAX  # characters of a label used as the prefix of "<label> N"
 _NAME_PART = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*")
 
 
@@ -59,10 +59,9 @@ def _blank(v: object) -> bool:
 
 
 def pseudonym_prefix(item: Item) -> str:
-    """What a ``ja`` field's values are called in a de-identified export: the item's label
-    ("Interviewer"), without a closing ? or :, if it is short and starts with a letter; else its code."""
-    label = " ".join((item.label or "").split()).rstrip(" ?:")
-    return label if 0 < len(label) <= PREFIX_MAX and label[0].isalpha() else item.code
+    """What a ``ja`` field's values are called in a de-identified export (`survey.guide.Item.pseudonym_prefix`:
+    the item's label, «Interviewer», without a closing ? or :, if it is short; else its code)."""
+    return item.pseudonym_prefix
 
 
 def identifier_names(frames: Iterable[tuple[pd.DataFrame, Guide]]) -> list[str]:

@@ -104,14 +104,14 @@ from xlsxwriter.utility import quote_sheetname, xl_range_abs
 from xlsxwriter.utility import xl_col_to_name as _col_letter  # 0 → A, 26 → AA
 
 from coding import service as coding_service
-from coding.deidentify import pseudonym_prefix
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import data as report_data
 from report import matrix, saved, source_items
 from report import tables as T
 from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_note
 from report.errors import TableError
-from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
+from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
+                               row_column)
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
                                 PROTECTING, complement, hidden, hidden_n, journal_label, population_line,
                                 probe_short, published_rows, row_n, site_labels, status_short, suppression_note,
@@ -305,10 +305,10 @@ class _Book:
         self.rc = row_column(cuts.by)
         self.rc_heading = T.ROW_HEADINGS[self.rc]
         #: the guide's direct identifiers (the interviewer) as the Data sheet shows them: «Interviewer 1»
-        #: (`aliases`); set once the masked data exists
+        #: (`report.population.pseudonyms`); set once the population is known
         self.alias: dict[str, dict[object, str]] = {}
-        #: published by site: the sites every sheet counting a site's respondents hides
-        self.sites_gone: set = set()
+        #: published: the sites every sheet and map with a row per site hides (`report.tables.sites_hidden`)
+        self.sites_gone: frozenset = frozenset()
         self.n_pop = n_pop
         #: what was counted (issue 14): «n = 61 afsluttede interview; 2 kladder er ikke talt med.»
         self.counted_text, self.drafts = counted_text, drafts
@@ -398,10 +398,7 @@ class _Book:
 
     def shown_cuts(self, cuts: Cuts) -> Cuts:
         """The cuts as the workbook names them: an interviewer filter by its pseudonym."""
-        if not cuts.interviewer:
-            return cuts
-        return Cuts(perspektiv=cuts.perspektiv, site=cuts.site, by=cuts.by,
-                    interviewer=self.alias.get("interviewer", {}).get(cuts.interviewer, cuts.interviewer))
+        return cuts.renamed(self.alias)
 
     def by_group(self, t: pd.DataFrame) -> pd.DataFrame:
         """A table by group as the sheet shows it: with a user-group filter and no other grouping,
@@ -423,11 +420,15 @@ class _Book:
     def hidden(self, tid: str, t: pd.DataFrame) -> np.ndarray:
         """The rows of report table `tid` this workbook hides: with publication, those with a small n and
         those that protect them (`report.publication.published_rows`), and on a sheet that counts each
-        site's respondents, every site another such sheet hides (`sites_hidden_everywhere`); else none."""
+        site, every site the population's published outputs hide (`report.tables.sites_hidden`); else none."""
         if not self.publish:
             return np.zeros(len(t), dtype=bool)
-        parts = {"site": self.sites_gone} if tid in SITE_COUNT_TABLES and self.sites_gone else None
-        return published_rows(tid, t, self.n_pop, self.min_n, parts)
+        return published_rows(tid, t, self.n_pop, self.min_n, self.site_parts)
+
+    @property
+    def site_parts(self) -> dict[str, frozenset] | None:
+        """`report.publication.published_rows`'s hidden parts: the sites hidden everywhere (published)."""
+        return {"site": self.sites_gone} if self.publish and self.sites_gone else None
 
     # ----------------------------------------------------------------- a table sheet
 
@@ -606,60 +607,6 @@ class _Book:
 
 
 # --------------------------------------------------------------------------- the sheets
-
-def aliases(wide: pd.DataFrame, pop: pd.DataFrame, masked: pd.DataFrame, guide: Guide) -> dict[str, dict[object, str]]:
-    """For each direct identifier of the guide (``ja``: the interviewer), its value -> the pseudonym the
-    Data sheet gives it («Interviewer 1», numbered in the population's row order by
-    `coding.deidentify`), then the study's other values numbered on (a saved analysis can reach
-    beyond the population). So no sheet names a person the Data sheet hides."""
-    out: dict[str, dict[object, str]] = {}
-    for code in guide.identifier_codes(pseudonyms=False):
-        if code not in pop.columns or code not in masked.columns:
-            continue
-        known = {v: m for v, m in zip(pop[code], masked[code]) if isinstance(v, str) and v.strip() and m}
-        prefix = pseudonym_prefix(guide.item(code))
-        for v in wide[code] if code in wide.columns else ():
-            if isinstance(v, str) and v.strip() and v not in known:
-                known[v] = f"{prefix} {len(known) + 1}"
-        out[code] = known
-    return out
-
-
-#: the tables whose row per site counts the site's respondents: one site hidden on one of them is hidden
-#: on all (`sites_hidden_everywhere`)
-SITE_COUNT_TABLES = frozenset({"oversigt", "oversigt_interview", "3.2", "fig3.1", *(f"fig7.{n}" for n in T.FIG7_CODES),
-                               *T.JUDGEMENTS})
-
-
-def sites_hidden_everywhere(bk: _Book, pop: pd.DataFrame) -> set:
-    """Published with rows by site: the sites hidden on any sheet that counts a site's respondents,
-    to be hidden on all of them. Oversigt nests the sites in their site types, Tabel 3.2 (and Figur 3.1,
-    7.x …) lists them flat, so each hides other sites — and a site one sheet shows gave another sheet's
-    hidden one away (a reviewer: Solvang = «I alt boform» 31 − the shown 22 − Basen 5 from Tabel 3.2).
-    Repeated until the two agree."""
-    if not bk.publish or bk.by != "sted":
-        return set()
-    over, flat = T.oversigt(pop, bk.guide), T.tabel_3_2(pop, bk.guide, by="sted")
-    gone: set = set()
-    while True:
-        found = set(gone)
-        for tid, t in (("oversigt", over), ("3.2", flat)):
-            found |= set(t["site"][published_rows(tid, t, bk.n_pop, bk.min_n, {"site": gone})])
-        found.discard(I_ALT)
-        if found == gone:
-            return gone
-        gone = found
-
-
-def _aliased(df: pd.DataFrame, alias: dict[str, dict[object, str]]) -> pd.DataFrame:
-    """`df` with each direct identifier (the interviewer) as its pseudonym (`aliases`): the rows of a
-    sheet by interviewer are then in the pseudonyms' order («Interviewer 1, 2 …»), not in the real
-    names' — an order that would tell a reader who knows the team who is who."""
-    for code, names in alias.items():
-        if code in df.columns and names:
-            df = df.assign(**{code: [names.get(v, v) for v in df[code]]})
-    return df
-
 
 def _ns(bk: _Book, tid: str, t: pd.DataFrame) -> list:
     """Each row's n, as publication decides it (`report.publication.row_n`)."""
@@ -893,16 +840,18 @@ def _map_hide(t: pd.DataFrame) -> np.ndarray:
     return t["suppressed"].to_numpy(bool) & (t["n"].to_numpy() > 0)
 
 
-def _group_maps(bk: _Book, pop: pd.DataFrame, parts: dict) -> dict:
+def _group_maps(bk: _Book, pop: pd.DataFrame, parts: dict, by: str | None) -> dict:
     """`kvalitetskort_points` of each part of `pop` (``i_alt``: the whole), published with the points
     that protect small ones (`report.quality_map.protect_points`; the people in no part are a hidden
-    part)."""
+    part) and, by site, with the sites `pop`'s published outputs hide (`report.tables.sites_hidden`)."""
     maps = {k: kvalitetskort_points(part, bk.guide, min_n=bk.min_n) for k, part in parts.items()}
     if not bk.publish:
         return maps
     inside = pd.Index([]).append([part.index for k, part in parts.items() if k != I_ALT])
     rest = pop[~pop.index.isin(inside)]
-    return protect_points(maps, bk.min_n, kvalitetskort_points(rest, bk.guide, min_n=bk.min_n) if len(rest) else None)
+    gone = T.sites_hidden(pop, bk.guide, bk.min_n) if by == "sted" else ()  # the workbook's, or a saved analysis's
+    return protect_points(maps, bk.min_n, kvalitetskort_points(rest, bk.guide, min_n=bk.min_n) if len(rest) else None,
+                          gone)
 
 
 def _sheet_map(bk: _Book, pop: pd.DataFrame) -> None:
@@ -977,7 +926,7 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
         codes, levels = group_rows(pop, bk.by)
         parts = {lv: pop[codes == i] for i, lv in enumerate(levels) if lv != UOPLYST}
     rows, ns, labels, per_group, empty, hide = [], [], [], [], [], []
-    for grp, t in _group_maps(bk, pop, parts).items():
+    for grp, t in _group_maps(bk, pop, parts, bk.by).items():
         r, n, lab = _map_rows(bk, t, bk.row_label(grp))
         rows += r
         ns += n
@@ -1034,7 +983,7 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
     name = f"Mine {an.name}"
     title = f"Gemt analyse «{an.name}»: {an.describe(g)}"
     try:
-        pop = _aliased(saved.population_of(an, wide), bk.alias)
+        pop = pseudonymised(saved.population_of(an, wide), bk.alias)
     except TableError:  # a site or interviewer the study no longer has: the sheet says so, without
         ws = bk.wb.add_worksheet(name)  # the message (it lists the study's real interviewers' names)
         bk.put(ws, 0, 0, title, "title")
@@ -1055,7 +1004,7 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
         parts[I_ALT] = pop
     rc = row_column(by) if by else None
     rows, ns, labels, hide = [], [], [], []
-    for level, t in _group_maps(bk, pop, parts).items():
+    for level, t in _group_maps(bk, pop, parts, by).items():
         r, n, lab = _map_rows(bk, t, bk.label(rc, level) if rc else None)
         rows += r
         ns += n
@@ -1573,7 +1522,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     # de-identified as the guide marks the fields (survey.deidentify); the quotes' anonymiser also
     # masks the names in the fields marked ja (the interviewers)
     masked = data.masked()
-    alias = aliases(data.wide, pop, masked, guide)
+    alias = pseudonyms(data.wide, pop, guide)  # numbered as the Data sheet (`masked`) numbers them
     quotes = data.quotes()
     # issue 7: the other sources about the population's users; Bilag C's notes anonymised (issue 12)
     sources = data.sources_deidentified()
@@ -1589,8 +1538,8 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     bk = _Book(wb, guide, group=group, site_type=site_type, publish=publish, min_n=min_n, n_pop=len(pop),
                counted_text=data.drafts_line(), drafts=data.drafts, cuts=cuts)
     bk.alias = alias
-    pop = _aliased(pop, alias)
-    bk.sites_gone = sites_hidden_everywhere(bk, pop)
+    pop = pseudonymised(pop, alias)
+    bk.sites_gone = T.sites_hidden(pop, guide, min_n) if publish else frozenset()
     method_ws = wb.add_worksheet("Metode")
     _sheet_3_1(bk, pop)
     _sheet_3_2(bk, pop)

@@ -78,7 +78,8 @@ from plotly.subplots import make_subplots
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import tables
 from report.errors import TableError
-from report.population import NO_CUTS, Cuts, group_rows, keep_group, population, row_column
+from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
+                               row_column)
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
                                 complement, da3, hidden, hidden_rows, hidden_units, left_out_note, named, pct, points,
                                 population_line, probe_short, value_label)
@@ -665,11 +666,13 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     # published: a group's n, and a probe's point, under min_n — and the smallest others that protect
     # them from subtraction from the whole population's (`report.publication.complement`); the people
     # in no panel are a hidden part of every sum
-    small = hidden_units(per_n, min_n, outside=int((~in_panel).sum())) if publish else set()
+    gone = _convert(tables.sites_hidden, pop, g, min_n) if publish and by == "sted" else ()
+    small = hidden_units(per_n, min_n, outside=int((~in_panel).sum()), gone=gone) if publish else set()
     maps = {c: _convert(kvalitetskort_points, pop[member[c]], g, min_n=min_n) for c in groups}
     if publish:
         rest = pop[~in_panel]
-        maps = protect_points(maps, min_n, _convert(kvalitetskort_points, rest, g, min_n=min_n) if len(rest) else None)
+        maps = protect_points(maps, min_n, _convert(kvalitetskort_points, rest, g, min_n=min_n) if len(rest) else None,
+                              gone)
 
     def n_text(c) -> str:
         if c in small:
@@ -753,16 +756,19 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
 # --------------------------------------------------------------------------- bar charts
 
 def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool,
-                    guide: Guide | None = None) -> tuple[pd.DataFrame, list[str]]:
+                    guide: Guide | None = None, pop: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Drop (publish) or count (not publish) the rows publication hides — 0 < n < min_n, and, published,
     the next group that protects them from subtraction (`report.publication.complement`:
-    the groups add up to «I alt»); returns notes."""
+    the groups add up to «I alt») and, by site, the sites every published output of the population
+    `pop` hides (`report.tables.sites_hidden`); returns notes."""
     rc = row_col(rows)
     ns = rows[n_col].to_numpy()
     own = hidden_rows(ns, min_n)
-    if not own.any():
-        return rows, []
     codes = rows[rc].to_numpy()
+    gone = _convert(tables.sites_hidden, pop, guide, min_n) if publish and rc == "site" and pop is not None else ()
+    preset = np.array([c in gone for c in codes], dtype=bool) & (ns > 0)
+    if not own.any() and not preset.any():
+        return rows, []
 
     def labels(mask: np.ndarray) -> list[str]:
         return [value_label(guide, rc, c) for c in dict.fromkeys(codes[mask])]
@@ -770,7 +776,7 @@ def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool,
     if publish:
         units = [[i] for i, c in enumerate(codes) if c != I_ALT]
         total = next((i for i, c in enumerate(codes) if c == I_ALT), None)
-        hide = complement(ns, own, [units], min_n, [total])
+        hide = complement(ns, own | preset, [units], min_n, [total])
         return rows[~hide], [left_out_note(labels(own), min_n, protecting=labels(hide & ~own))]
     return rows, [f"n under {min_n} (kun til intern brug): {named(labels(own))}."]
 
@@ -802,11 +808,12 @@ def _group_ticks(codes: Sequence[str], ns: Sequence[int], col: str = "brugergrup
 
 
 def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col: str, *, title: str, sub: str,
-                         fig_id: str, group: str | None, min_n: int, publish: bool, note: str) -> go.Figure:
+                         fig_id: str, group: str | None, min_n: int, publish: bool, note: str,
+                         pop: pd.DataFrame | None = None) -> go.Figure:
     long = keep_group(long, group)
     rc = row_col(long)
     rows = long.drop_duplicates(rc)[[rc, "n"]]
-    rows, notes = _publish_groups(rows, "n", min_n, publish, guide)
+    rows, notes = _publish_groups(rows, "n", min_n, publish, guide, pop)
     long = long[long[rc].isin(rows[rc])]
     ticks = dict(zip(rows[rc], _group_ticks(list(rows[rc]), list(rows["n"]), rc, guide)))
     values = list(dict.fromkeys(long[value_col]))
@@ -838,7 +845,7 @@ def figur_3_1_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | 
     long = _convert(tables.figur_3_1, pop, g, by=by or "brugergruppe")
     return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=regrouped_title(TITLES["fig3.1"], by),
                                 sub=_population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), fig_id="fig3.1",
-                                group=group, min_n=min_n, publish=publish,
+                                group=group, min_n=min_n, publish=publish, pop=pop,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n.")
 
 
@@ -851,7 +858,7 @@ def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: 
     long = _convert(tables.figur_7, pop, n, g, by=by or "brugergruppe")
     return _distribution_figure(long, g, tables.FIG7_CODES[n], "svar", title=regrouped_title(TITLES[f"fig7.{n}"], by),
                                 sub=_population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), fig_id=f"fig7.{n}",
-                                group=group, min_n=min_n, publish=publish,
+                                group=group, min_n=min_n, publish=publish, pop=pop,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
                                      "(alle i gruppen; ubesvaret vises som «Ikke besvaret»).")
 
@@ -867,7 +874,7 @@ def judgement_figure(df: pd.DataFrame, tid: str, guide: Guide | None = None, gro
     long = _convert(tables.fordeling, pop, code, g, by=by or "brugergruppe")
     return _distribution_figure(long, g, code, "svar", title=regrouped_title(TITLES[tid], by),
                                 sub=_population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), fig_id=tid,
-                                group=group, min_n=min_n, publish=publish,
+                                group=group, min_n=min_n, publish=publish, pop=pop,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
                                      "(alle i gruppen; et spørgsmål uden svar vises som «Ikke besvaret»).")
 
@@ -884,7 +891,7 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
     t = keep_group(t, group)  # a no-op on rows of another grouping
     rc = row_col(t)
     t = t[(t[rc] != UOPLYST) | (t["n"] > 0)]
-    t, notes = _publish_groups(t, "n", min_n, publish, g)
+    t, notes = _publish_groups(t, "n", min_n, publish, g, pop)
     y = t["andel_ja"].to_numpy(float) * 100
     err = None
     if intervals:
@@ -1042,6 +1049,9 @@ def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | 
         min_n = -1
     if min_n < 0:
         raise FigureError(f"Ugyldigt mindste n — tilladt: et helt tal ≥ 0 (standard {DEFAULT_MIN_N}).")
+    if publish:  # no interviewer named (bars, panels, order, subtitle): each by the workbook's pseudonym
+        names = pseudonyms(df, _guide_and_population(df, g, group, site_type, cuts)[1], g)
+        df, cuts = pseudonymised(df, names), cuts.renamed(names)
     kw = dict(group=group or None, site_type=site_type or None, intervals=intervals, min_n=min_n, publish=publish,
               cuts=cuts)
     if fid == "fig4":

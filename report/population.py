@@ -11,7 +11,7 @@ group" uses the effective group; `group_rows` gives the report's row order (``GR
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -21,9 +21,10 @@ from archetypes.rule import AGE_SPLIT, RULE
 from report.counting import column, eq, equals, factor, numbers
 from report.errors import allowed
 from report.publication import I_ALT, IKKE_BESVARET, UOPLYST
+from survey.guide import Guide
 
 __all__ = ["SITE_TYPES", "PERSPEKTIV", "BY", "Cuts", "group_codes", "effective_groups", "check_group",
-           "check_site_type", "check_by", "population", "group_rows", "row_column", "keep_group", "by_name"]
+           "check_site_type", "check_by", "population", "group_rows", "row_column", "keep_group", "by_name", "pseudonyms", "pseudonymised", "published_population"]
 
 SITE_TYPES: tuple[str, ...] = ("boform", "vaerested")
 #: the report's second grouping (instrument.md §5): ``arbejdsmarkedsperspektiv``
@@ -70,6 +71,12 @@ class Cuts:
         if self.interviewer:
             out.append(f"interviewer {self.interviewer}")
         return out
+
+    def renamed(self, names: dict[str, dict[object, str]]) -> "Cuts":
+        """The cuts as a published output names them: an interviewer filter by its pseudonym (`pseudonyms`)."""
+        if not self.interviewer:
+            return self
+        return replace(self, interviewer=names.get("interviewer", {}).get(self.interviewer, self.interviewer))
 
 
 def check_by(by: str | None) -> str:
@@ -218,3 +225,42 @@ def keep_group(t: pd.DataFrame, group: str | None) -> pd.DataFrame:
     if group is not None and "brugergruppe" in t.columns:
         return t[t["brugergruppe"].isin([group, I_ALT])].reset_index(drop=True)
     return t
+
+
+def pseudonyms(wide: pd.DataFrame, pop: pd.DataFrame, guide: Guide) -> dict[str, dict[object, str]]:
+    """For each direct identifier of the guide (marked ``ja``: the interviewer), its value -> the
+    pseudonym a published output gives it («Interviewer 1»): numbered in the population's row order,
+    as the de-identified Data sheet numbers them (`coding.deidentify.pseudonymise`), then the study's
+    other values numbered on (a saved analysis can reach beyond the population). One numbering for
+    the workbook, the CLI's ``--publish``, the figures and the Rapport page: the same population
+    gives the same pseudonyms everywhere."""
+    out: dict[str, dict[object, str]] = {}
+    for code in guide.identifier_codes(pseudonyms=False):
+        if code not in pop.columns:
+            continue
+        prefix = guide.item(code).pseudonym_prefix
+        known: dict[object, str] = {}
+        for v in [*pop[code], *(wide[code] if code in wide.columns else ())]:
+            if isinstance(v, str) and v.strip() and v not in known:
+                known[v] = f"{prefix} {len(known) + 1}"
+        out[code] = known
+    return out
+
+
+def pseudonymised(df: pd.DataFrame, names: dict[str, dict[object, str]]) -> pd.DataFrame:
+    """`df` with each direct identifier (the interviewer) as its pseudonym (`pseudonyms`): rows by
+    interviewer are then named and ordered by the pseudonyms («Interviewer 1, 2 …»), not by the real
+    names — an order that would tell a reader who knows the team who is who."""
+    for code, known in names.items():
+        if code in df.columns and known:
+            df = df.assign(**{code: [known.get(v, v) for v in df[code]]})
+    return df
+
+
+def published_population(wide: pd.DataFrame, pop: pd.DataFrame, guide: Guide,
+                         cuts: Cuts | None = None) -> tuple[pd.DataFrame, Cuts]:
+    """A population and its cuts as a published output shows them: no interviewer named, each by the
+    pseudonym the workbook gives (`pseudonyms`) — in rows by interviewer, in their order and in the
+    population line of an interviewer filter."""
+    names = pseudonyms(wide, pop, guide)
+    return pseudonymised(pop, names), (cuts or NO_CUTS).renamed(names)

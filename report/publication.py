@@ -228,13 +228,17 @@ def published_rows(tid: str, t: pd.DataFrame, pop_n: int, min_n: int = DEFAULT_M
     return complement(ns, hide, blocks, min_n, totals) if blocks else hide
 
 
-def hidden_units(ns: Mapping[object, object], min_n: int = DEFAULT_MIN_N, *, outside: int = 0) -> set:
+def hidden_units(ns: Mapping[object, object], min_n: int = DEFAULT_MIN_N, *, outside: int = 0,
+                 gone: Iterable[object] = ()) -> set:
     """The parts of one population (e.g. the groups of the small quality maps: part -> its n) whose n
     publication hides: under min_n, or hidden to protect those (`complement`; the total is public).
-    `outside`: the population's people in no part shown (never published: a hidden part)."""
+    `outside`: the population's people in no part shown (never published: a hidden part); `gone`:
+    parts hidden whatever their n (the sites every published output hides)."""
     keys = list(ns)
+    gone = set(gone)
     counts = [ns[k] for k in keys] + [outside]
-    first = np.append(hidden_rows(counts[:-1], min_n), outside > 0)
+    first = np.append(hidden_rows(counts[:-1], min_n) | np.array([k in gone for k in keys], dtype=bool),
+                      outside > 0)
     hide = complement(counts, first, [[[i] for i in range(len(counts))]], min_n)
     return {k for k, h in zip(keys, hide) if h}
 

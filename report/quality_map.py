@@ -48,7 +48,7 @@ the default nothing here changes (same columns, same numbers, same CSV).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -284,18 +284,20 @@ def kvalitetskort(df: pd.DataFrame, guide: Guide | None = None, group: str | Non
 
 
 def protect_points(parts: Mapping[object, pd.DataFrame], min_n: int = DEFAULT_MIN_N,
-                   outside: pd.DataFrame | None = None) -> dict[object, pd.DataFrame]:
+                   outside: pd.DataFrame | None = None, gone: Collection[object] = ()) -> dict[object, pd.DataFrame]:
     """The quality maps of the parts of one population (group -> `kvalitetskort_points` or
     `kvalitetskort`, the probes in the same order; ``i_alt``: the whole population, a total), each
     ``suppressed`` widened so that no hidden point can be recovered from the other parts' and the
     whole's (`report.publication.complement`, one block per probe). `outside`: the map of the
-    population's people in no part (never shown: a hidden part of every block)."""
+    population's people in no part (never shown: a hidden part of every block). `gone`: parts hidden
+    whole whatever their n (the sites every published output hides, `report.tables.sites_hidden`)."""
     keys = [k for k in parts if k != I_ALT]
     frames = [parts[k] for k in keys] + ([outside] if outside is not None and len(outside) else [])
     if not frames:
         return dict(parts)
     ns = np.concatenate([f["n"].to_numpy() for f in frames])
-    first = np.concatenate([f["suppressed"].to_numpy(bool) & (f["n"].to_numpy() > 0) for f in frames[:len(keys)]]
+    first = np.concatenate([((f["suppressed"].to_numpy(bool) | (key in gone)) & (f["n"].to_numpy() > 0))
+                            for key, f in zip(keys, frames)]
                            + [np.ones(len(f), dtype=bool) for f in frames[len(keys):]])
     k = len(frames[0])
     blocks = [[[j * k + i] for j in range(len(frames))] for i in range(k)]
@@ -309,11 +311,14 @@ def protect_points(parts: Mapping[object, pd.DataFrame], min_n: int = DEFAULT_MI
 
 
 def kvalitetskort_by(df: pd.DataFrame, guide: Guide | None = None, by: str | None = None, *,
-                     min_n: int = DEFAULT_MIN_N, method: MapMethod = DEFAULT_METHOD) -> pd.DataFrame:
+                     min_n: int = DEFAULT_MIN_N, method: MapMethod = DEFAULT_METHOD,
+                     hidden_parts: Mapping[str, Collection[object]] | None = None) -> pd.DataFrame:
     """One quality map per row of the grouping `by` (`report.population.group_rows`: user group,
     arbejdsmarkedsperspektiv, site, interviewer; ``uoplyst`` when some respondent has none), then the
     whole population as ``i_alt``: `kvalitetskort`'s rows block by block, with the grouping's column
-    and the block's number of respondents (``respondenter``) first. Every map has the same probes in guide order, so blocks compare row by row."""
+    and the block's number of respondents (``respondenter``) first. Every map has the same probes in guide order, so blocks compare row by row.
+    ``suppressed``: not on a published map (`report.publication.published_rows`; `hidden_parts`: groups
+    hidden whole whatever their n — published by site, `report.tables.sites_hidden`)."""
     g = resolve_guide(guide)
     codes, levels = group_rows(df, by)
     blocks = []
@@ -326,7 +331,7 @@ def kvalitetskort_by(df: pd.DataFrame, guide: Guide | None = None, by: str | Non
     out = pd.concat(blocks, ignore_index=True)
     # a point hidden in one group's map could be recovered from the other groups' and the whole
     # population's: the same probe's points are one block (`report.publication.complement`)
-    out["suppressed"] = (out["n"].to_numpy() == 0) | published_rows("kvalitetskort", out, len(df), min_n)
+    out["suppressed"] = (out["n"].to_numpy() == 0) | published_rows("kvalitetskort", out, len(df), min_n, hidden_parts)
     return out
 
 

@@ -25,7 +25,7 @@ from report import crosstab as xt
 from report import quality_map, source_items, tables, triangulation
 from report.errors import TableError, allowed
 from report.population import (BY, NO_CUTS, SITE_TYPES, Cuts, check_by, check_group, check_site_type, keep_group,
-                               population, row_column)
+                               population, pseudonyms, published_population, row_column)
 from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, SUPPRESSED, blanked, hidden,
                                 hidden_rows, hidden_units, left_out_note, n_column, population_line,
                                 probe_short, published_rows, row_n, small_n_note, starred, suppress,
@@ -34,7 +34,7 @@ from survey.guide import Guide
 from survey.sources import source_status
 
 __all__ = ["RESPONDENT_TABLES", "SOURCE_TABLES", "TABLES", "TITLES", "CSV_COLUMNS", "FORMATS", "BY_TABLES",
-           "BY_WORDS", "SAVED_PREFIX", "saved_id", "csv_columns", "check_table_id", "check_grouping", "regrouped_title", "is_source_table", "compute", "render"]
+           "BY_WORDS", "SAVED_PREFIX", "saved_id", "csv_columns", "check_table_id", "check_grouping", "regrouped_title", "is_source_table", "compute", "render", "site_parts"]
 
 FORMATS = tables.FORMATS
 
@@ -250,6 +250,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     g = tables.resolve_guide(guide)
     kw = {"probe": tables.check_probe(g, probe)} if tid == "fig4" else {}
     pop = population(df, group, site_type, cuts) if (group or site_type or cuts.filters) else df
+    if publish:  # no interviewer named (rows, order, population line): each by the workbook's pseudonym
+        pop, cuts = published_population(df, pop, g, cuts)
     if tid == "kvalitetskort":
         kw["min_n"] = min_n
         if not method.is_default:
@@ -257,13 +259,16 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     out = keep_group(compute(tid, pop, g, by=by, **kw), group)  # a no-op on rows of another grouping
     left_out: list[str] = []
     hide = None
+    parts = site_parts(out, pop, g, min_n) if publish else None
     if tid == "kvalitetskort" and publish:
+        if parts:  # by site: the sites every published output hides, too
+            out = out.assign(suppressed=(out["n"].to_numpy() == 0) | published_rows(tid, out, len(pop), min_n, parts))
         left_out = _left_out_of_map(out, g, min_n)
         if by is not None:  # a group's size, too: hidden when small, or when it would give a small one away
-            out = _hide_group_sizes(out, min_n)
+            out = _hide_group_sizes(out, min_n, (parts or {}).get("site", ()))
         out = out[~out["suppressed"].astype(bool)]
     elif publish:  # the rows with a small n and those that protect them (`publication.published_rows`)
-        hide = published_rows(tid, out, len(pop), min_n)
+        hide = published_rows(tid, out, len(pop), min_n, parts)
     if fmt == "csv":
         extra = quality_map.method_columns(method) if tid == "kvalitetskort" else []
         shown = (suppress(out, hide, min_n, n_column(tid, out), hidden_rows(row_n(tid, out, len(pop)), min_n))
@@ -325,12 +330,25 @@ def _mark_small(tid: str, out: pd.DataFrame, body: str, notes: list[str], pop_n:
                           "for forskergruppen."]
 
 
-def _hide_group_sizes(t: pd.DataFrame, min_n: int) -> pd.DataFrame:
+def site_parts(t: pd.DataFrame, pop: pd.DataFrame, guide: Guide | None,
+               min_n: int = DEFAULT_MIN_N) -> dict[str, frozenset] | None:
+    """`report.publication.published_rows`'s hidden parts for a published table `t` of population `pop`
+    with a row per site: the sites every published output of `pop` hides (`report.tables.sites_hidden`:
+    the workbook, the CLI, the figures and the Rapport page hide the same); None without site rows."""
+    if "site" not in t.columns or "site" not in pop.columns:
+        return None
+    gone = tables.sites_hidden(pop, guide, min_n)
+    return {"site": gone} if gone else None
+
+
+def _hide_group_sizes(t: pd.DataFrame, min_n: int, gone_sites=()) -> pd.DataFrame:
     """The maps per group, published: ``respondenter`` «<min_n» for a group under min_n and «–» for the
-    groups that protect it from «I alt» minus the others (`report.publication.hidden_units`)."""
+    groups that protect it from «I alt» minus the others (`report.publication.hidden_units`), and for
+    the sites every published output hides (`gone_sites`, by site)."""
     col = t.columns[0]
     sizes = dict(zip(t[col], t["respondenter"]))
-    gone = hidden_units({k: v for k, v in sizes.items() if k != I_ALT}, min_n)
+    gone = hidden_units({k: v for k, v in sizes.items() if k != I_ALT}, min_n,
+                        gone=gone_sites if col == "site" else ())
     shown = [(f"<{min_n}" if hidden(n, min_n) else SUPPRESSED) if lv in gone else n
              for lv, n in zip(t[col], t["respondenter"])]
     return t.assign(respondenter=pd.Series(shown, index=t.index, dtype=object))
@@ -391,7 +409,7 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
         reasons = frames.get("aarsager")
     by = cuts.by if tid in source_items.SOURCE_ITEMS else None
     out = compute(tid, wide_df, guide, frames=frames, reasons=reasons, guide_cw=guide_cw, by=by)
-    hide = published_rows(tid, out, len(wide_df), min_n) if publish else None
+    hide = published_rows(tid, out, len(wide_df), min_n, site_parts(out, wide_df, guide, min_n)) if publish else None
     if fmt == "csv":
         return tables.to_csv(suppress(out, hide, min_n, n_column(tid, out),
                                       hidden_rows(row_n(tid, out, len(wide_df)), min_n)) if hide is not None else out)
@@ -402,6 +420,8 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
     if hide is not None:
         body, notes = _published_md(tid, out, body, notes, hide, len(wide_df), min_n)
     title = TITLES[tid] if by is None else f"{TITLES[tid]} — efter {BY_WORDS[by]}"
+    if publish and guide is not None:  # an interviewer filter by its pseudonym
+        cuts = cuts.renamed(pseudonyms(wide_df, wide_df, guide))
     head = [f"## {title}", "",
             population_line(guide, group, site_type, len(wide_df), unit="brugere", lower_site=True,
                             cuts=cuts.words(), hide_below=min_n if publish else None), ""]

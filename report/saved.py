@@ -196,10 +196,12 @@ def population_of(analysis: Analysis, wide: pd.DataFrame) -> pd.DataFrame:
     return population(wide, analysis.group, analysis.site_type, analysis.cuts)
 
 
-def compute(analysis: Analysis, wide: pd.DataFrame, guide: Guide, *, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
-    """The analysis's table on its population: `report.crosstab.crosstab`, or the quality map
+def compute(analysis: Analysis, wide: pd.DataFrame, guide: Guide, *, min_n: int = DEFAULT_MIN_N,
+            pop: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The analysis's table on its population (`pop`: that population as given, e.g. with the
+    interviewers pseudonymised for publication): `report.crosstab.crosstab`, or the quality map
     (`quality_map.kvalitetskort`, or `kvalitetskort_by` with a grouping)."""
-    pop = population_of(analysis, wide)
+    pop = population_of(analysis, wide) if pop is None else pop
     if analysis.kind == "krydstabel":
         return crosstab(pop, guide, analysis.a, analysis.b)
     if analysis.cuts.by:  # one group by user group: that group's map and I alt, as `brugerblik table` shows it
@@ -223,8 +225,10 @@ def render(analysis: Analysis, wide: pd.DataFrame, guide: Guide, fmt: str = "md"
     return f"# Gemt analyse «{analysis.name}»{who}\n\n{text}"
 
 
-def population_text(analysis: Analysis, guide: Guide, n: int, hide_below: int | None = None) -> str:
+def population_text(analysis: Analysis, guide: Guide, n: int, hide_below: int | None = None,
+                    names: dict[str, dict[object, str]] | None = None) -> str:
     """The analysis's population line («Population: …, n = 5.»); `hide_below` (publication: min_n): a
-    small population says «n under 5»."""
-    return population_line(guide, analysis.group, analysis.site_type, n, cuts=analysis.cuts.words(),
-                           hide_below=hide_below)
+    small population says «n under 5»; `names` (publication, `report.population.pseudonyms`): an
+    interviewer filter by its pseudonym."""
+    return population_line(guide, analysis.group, analysis.site_type, n,
+                           cuts=analysis.cuts.renamed(names or {}).words(), hide_below=hide_below)

@@ -97,12 +97,13 @@ from report.counting import column, eq, equals, factor, grid, numbers, share, wi
 from report.errors import TableError, allowed
 from report.population import SITE_TYPES, group_rows, row_column
 from report.publication import (DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, fmt3, hidden, md_table,
-                                pct, site_labels, small_n_note, value_label)
+                                pct, published_rows, site_labels, small_n_note, value_label)
 from survey.files import csv_text
 from survey.guide import Guide, load_guide
 
 __all__ = [
     "FIG7_CODES", "JUDGEMENTS", "fordeling", "judgement_table", "item_of", "REPORT_FIG4", "AGE_BANDS", "AGE_LABELS", "FORMATS", "tabel_3_1", "tabel_3_2", "oversigt",
+    "sites_hidden",
     "figur_3_1", "tabel_4_1", "tabel_4_2", "probe_counts", "with_shares", "check_probe", "figur_4", "figur_7",
     "inddragelse_tilfredshed",
     "figur_7_table", "to_csv", "markdown_body", "resolve_guide", "choices",
@@ -224,6 +225,26 @@ def oversigt(df: pd.DataFrame, guide: Guide | None = None) -> pd.DataFrame:
     cols |= {c: num[:, i] for i, c in enumerate(_OVERSIGT_COUNTS)}
     cols |= {"andel_" + c: share(num[:, i], num[:, 0]) for i, c in enumerate(_OVERSIGT_COUNTS) if i}
     return pd.DataFrame(cols)
+
+
+def sites_hidden(df: pd.DataFrame, guide: Guide | None = None, min_n: int = DEFAULT_MIN_N) -> frozenset:
+    """Published, the sites of population `df` hidden in every output that has a row per site (the
+    workbook, ``brugerblik table|kvalitetskort|figure … --publish``, the Rapport page): those the Oversigt
+    hides (sites nested in their site types) and those Tabel 3.2 by site hides (flat), with the sites
+    that protect them (`report.publication.published_rows`), repeated until the two agree. One set:
+    a site one output shows could give another output's hidden one away (a reviewer: Solvang =
+    «I alt boform» 31 − the shown 22 − Basen 5 from Tabel 3.2). Every table and map by site hides
+    these sites whatever its own n, besides what it hides itself."""
+    over, flat = oversigt(df, guide), tabel_3_2(df, guide, by="sted")
+    gone: set = set()
+    while True:
+        found = set(gone)
+        for tid, t in (("oversigt", over), ("3.2", flat)):
+            found |= set(t["site"][published_rows(tid, t, len(df), min_n, {"site": gone})])
+        found.discard(I_ALT)
+        if found == gone:
+            return frozenset(gone)
+        gone = found
 
 
 def figur_3_1(df: pd.DataFrame, guide: Guide | None = None, by: str = "brugergruppe") -> pd.DataFrame:

@@ -66,6 +66,10 @@ class GuideError(ValueError):
         super().__init__(f"Spørgeguiden {self.path} kan ikke indlæses:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
+#: characters of a label used as the prefix of a pseudonym "<label> N" (`Item.pseudonym_prefix`)
+PSEUDONYM_PREFIX_MAX = 40
+
+
 @dataclass(frozen=True)
 class Choice:
     value: str
@@ -119,6 +123,14 @@ class Item:
         """May a message show (part of) a refused value? Only for a closed type (choices, numbers,
         dates) the guide does not mark as identifying or free text (`shown_value`)."""
         return self.type in CLOSED_TYPES and self.identifier is None
+
+    @property
+    def pseudonym_prefix(self) -> str:
+        """What a ``ja`` field's values are called where they are pseudonymised («Interviewer 1»):
+        the item's label without a closing ? or :, if it is short (`PSEUDONYM_PREFIX_MAX`) and starts
+        with a letter; else its code."""
+        label = " ".join((self.label or "").split()).rstrip(" ?:")
+        return label if 0 < len(label) <= PSEUDONYM_PREFIX_MAX and label[0].isalpha() else self.code
 
 
 def resolve_identifier(mark: str, item_type: str, code: str) -> str | None:

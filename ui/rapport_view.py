@@ -33,7 +33,7 @@ import datetime as dt
 import logging
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -49,7 +49,7 @@ from report import registry, saved
 from report.registry import BY_WORDS
 from report.crosstab import crosstab, crosstab_base, crosstab_note, crosstab_variables
 from report.errors import TableError
-from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group
+from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group, pseudonyms, published_population
 from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, PROBE_SHORT, UOPLYST,
                                 hidden, hidden_n, hidden_rows, hidden_rows_note, n_column, pct, points,
                                 population_line, published_rows, row_n, suppress, value_label)
@@ -426,6 +426,7 @@ class Ctx:
     url: str
     version: tuple
     data: report_data.ReportData
+    _published: tuple[pd.DataFrame, Cuts] | None = field(default=None, repr=False)
 
     @property
     def wide(self) -> pd.DataFrame:
@@ -433,14 +434,28 @@ class Ctx:
 
     @property
     def pop(self) -> pd.DataFrame:
-        return self.data.pop
+        """The population; to be published, with no interviewer named (each by the workbook's pseudonym,
+        `report.population.published_population`)."""
+        if not self.f.publish:
+            return self.data.pop
+        if self._published is None:
+            self._published = published_population(self.data.wide, self.data.pop, self.g, self.f.cuts)
+        return self._published[0]
+
+    @property
+    def cuts_shown(self) -> Cuts:
+        """The cuts as the page names them: to be published, an interviewer filter by its pseudonym."""
+        if not self.f.publish:
+            return self.f.cuts
+        self.pop  # noqa: B018 - computes `_published`
+        return self._published[1]
 
     def figure(self, fig_id: str, probe: str | None = None):
         return _figure_for(self.url, self.version, self.g, fig_id, self.f, probe)
 
     def population_text(self) -> str:
         line = population_line(self.g, self.f.group, self.f.site_type, len(self.pop), of=len(self.wide),
-                               cuts=self.f.cuts.words(), hide_below=self.f.min_n if self.f.publish else None)
+                               cuts=self.cuts_shown.words(), hide_below=self.f.min_n if self.f.publish else None)
         return line.rstrip(".")
 
     def sig(self) -> tuple:
@@ -472,13 +487,15 @@ def _is_share(col: str) -> bool:
     return col.startswith("andel") or col in SHARE_COLUMNS or col.endswith(("_lav", "_hoej"))
 
 
-def published(tid: str, t: pd.DataFrame, f: Filters, pop_n: int) -> tuple[pd.DataFrame, int]:
-    """The table for publication: rows with 0 < n < min_n (`report.publication`: which n, the rule)
-    get their numbers blanked and n "<min_n". Returns (table, rows hidden); unchanged without
-    publication."""
+def published(tid: str, t: pd.DataFrame, f: Filters, pop: pd.DataFrame, g: Guide) -> tuple[pd.DataFrame, int]:
+    """The table of population `pop` for publication: rows with 0 < n < min_n (`report.publication`:
+    which n, the rule) get their numbers blanked and n "<min_n", and so do the rows that protect them
+    and, by site, the sites every published output hides (`report.registry.site_parts`). Returns
+    (table, rows hidden); unchanged without publication."""
     if not f.publish:
         return t, 0
-    hide = published_rows(tid, t, pop_n, f.min_n)  # and the rows hidden to protect them (secondary)
+    pop_n = len(pop)
+    hide = published_rows(tid, t, pop_n, f.min_n, registry.site_parts(t, pop, g, f.min_n))
     if not hide.any():
         return t, 0
     small = hidden_rows(row_n(tid, t, pop_n), f.min_n)
@@ -501,7 +518,7 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
             vals = source_vals
         elif c in value_code and value_code[c]:
             vals = [value_label(g, value_code[c], v) for v in col]
-        elif c == "site":
+        elif c in ("site", "interviewer"):  # names (to be published: the interviewers' pseudonyms)
             vals = ["I alt" if v == I_ALT else ("Uoplyst" if v == UOPLYST else v) for v in col]
         elif c == "suppressed":
             vals = ["ja" if v else "nej" for v in col]
@@ -685,7 +702,7 @@ def tab_tables(ctx: Ctx) -> None:
         title = registry.regrouped_title(title, f.cuts.by)
     st.markdown(f"#### {md(title)}")
     st.caption(md(ctx.population_text()))
-    pub, n_hidden = published(tid, t, f, len(ctx.pop))
+    pub, n_hidden = published(tid, t, f, ctx.pop, g)
     if n_hidden:
         st.info(hidden_rows_note(n_hidden, f.min_n), icon=":material/visibility_off:")
     st.dataframe(shown_table(tid, pub, g, bool(n_hidden)), hide_index=True, width="stretch", key="rp_table_df")
@@ -803,12 +820,15 @@ def saved_frames(ctx: Ctx, an: saved.Analysis) -> tuple[str, pd.DataFrame, int, 
     offentliggørelse» and the minimum n apply as everywhere on the page."""
     g, f = ctx.g, ctx.f
     pop = saved.population_of(an, ctx.wide)
-    line = saved.population_text(an, g, len(pop), f.min_n if f.publish else None)
+    line = saved.population_text(an, g, len(pop), f.min_n if f.publish else None,
+                                 pseudonyms(ctx.wide, pop, g) if f.publish else None)
+    if f.publish:  # no interviewer named: each by the workbook's pseudonym
+        pop = published_population(ctx.wide, pop, g)[0]
     if an.kind == "krydstabel":
         t, shown, n_hidden = crosstab_frames(ctx, an.a, an.b, pop)
         return line, shown, n_hidden, [crosstab_base(t, g), crosstab_note(t, f.min_n if f.publish else None)]
-    t = saved.compute(an, ctx.wide, g, min_n=f.min_n)
-    pub, n_hidden = published("kvalitetskort", t, f, len(pop))
+    t = saved.compute(an, ctx.wide, g, min_n=f.min_n, pop=pop)
+    pub, n_hidden = published("kvalitetskort", t, f, pop, g)
     notes = ["Udbytte = ja / n; vigtighed = (ja og vigtigt + nej og vigtigt) / n; n = ja + nej. "
              "Gap = vigtighed − udbytte i procentpoint."]
     return line, shown_table("kvalitetskort", pub, g, bool(n_hidden)), n_hidden, notes

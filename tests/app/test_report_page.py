@@ -277,7 +277,9 @@ def test_published_tables_hide_the_rows_that_would_give_a_small_one_away(db, wid
     by_site = dict(zip(shown.iloc[:, 1], shown[ncol]))
     assert by_site["Solvang"] == "<5" and by_site["Amadeus"] == "<5"
     assert by_site["St. Dannesbo"] == "–" and by_site["Linie 14"] == "–"
-    assert by_site["Basen"] == "5" and by_site["Livsværkstederne"] == "5"
+    # Basen (5) too: it protects Amadeus in the flat list of sites (Tabel 3.2 by site), and every output
+    # hides the same sites (`report.tables.sites_hidden`)
+    assert by_site["Basen"] == "–" and by_site["Livsværkstederne"] == "5"
     assert "så et lille tal ikke kan regnes ud af totalen" in texts(at)
     at = to_tab(at, "Krydstabel")
     at.selectbox(key="rp_xa").set_value("brugergruppe")
@@ -674,3 +676,37 @@ def test_the_quality_maps_method_is_chosen_on_the_page_kept_in_the_url_and_used_
     at.selectbox(key=RV.K_METHOD).set_value("diagonal-angivet")
     run_ok(at)
     assert "metode" not in at.query_params and not at.info
+
+
+def test_published_the_page_names_no_interviewer(db_url, monkeypatch, guide):
+    """A published page by interviewer (rows, bars, small maps, the population line of an interviewer
+    filter) shows the pseudonyms the workbook gives — «Interviewer 1» — never a name; the research
+    team's own view keeps the names it filters by."""
+    from survey import wideio
+
+    monkeypatch.setenv("BRUGERBLIK_DB", db_url)
+    e = get_engine(db_url)
+    assert load_demo(e, guide) == 61
+    rows = ("respondent_id,site,site_type,interviewer,gender\nXYZ-01,Basen,boform,Karen Blixen,kvinde\n"
+            "XYZ-02,Basen,boform,Aage Andersen,mand\n")
+    assert wideio.import_bytes(e, guide, rows.encode("utf-8")).written == 2
+
+    def seen(at: AppTest) -> str:
+        shown = [d.value.to_csv() for d in at.dataframe] + [el.proto.spec for el in at.get("plotly_chart")]
+        return flat(at) + "\n".join(shown)
+
+    at = open_report("Tabeller", offentlig="1", efter="interviewer")
+    at.selectbox(key="rp_table").set_value("3.2")
+    run_ok(at)
+    page = seen(at)
+    assert not any(w in page for w in ("Karen", "Blixen", "Aage", "Andersen", "Demo (syntetisk)")), page
+    assert list(frame(at, "Interviewer")["Interviewer"]) == ["Interviewer 1", "Interviewer 2", "Interviewer 3",
+                                                             "I alt"]
+    at = to_tab(at, "Kort pr. gruppe")
+    page = seen(at)
+    assert "Interviewer 3" in page and not any(w in page for w in ("Karen", "Aage", "Demo (syntetisk)"))
+    filtered = open_report(offentlig="1", interviewer="Karen Blixen")
+    assert "interviewer Interviewer 1 (n under 5 af 63" in flat(filtered)
+    assert "Karen" not in seen(filtered)
+    own = open_report(interviewer="Karen Blixen")  # not published: the team's own filter, by name
+    assert "interviewer Karen Blixen (n = 1 af 63" in flat(own)

@@ -119,12 +119,48 @@ def test_published_oversigt_says_which_rows_protect_the_small_ones(demo_store, g
     choose(page, "Tabel", "Oversigt over interview", by, size)
     info = main.locator('[data-testid="stAlert"]').filter(has_text="så et lille tal ikke kan regnes ud af totalen")
     expect(info).to_be_visible()
-    expect(info).to_contain_text("4 række(r) er skjult")  # Solvang, Amadeus and the two that protect them
+    # Solvang, Amadeus, the two that protect them in their site types, and Basen, which protects Amadeus in
+    # the flat list of sites: every output hides the same sites (`report.tables.sites_hidden`)
+    expect(info).to_contain_text("5 række(r) er skjult")
     box = info.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= size[0], box
     shot(page, f"rapport_secondary_{size[0]}")
     page.reload()  # the URL keeps «Til offentliggørelse» (the table's choice is the page's)
     expect(page.locator('[data-testid="stSidebar"]').get_by_role("switch", name="Til offentliggørelse")).to_be_checked()
     choose(page, "Tabel", "Oversigt over interview", by, size)
-    expect(main.locator('[data-testid="stAlert"]').filter(has_text="4 række(r) er skjult")).to_be_visible()
+    expect(main.locator('[data-testid="stAlert"]').filter(has_text="5 række(r) er skjult")).to_be_visible()
+    page.close()
+
+
+@pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_published_the_page_shows_interviewers_by_pseudonym(demo_store, guide, server, browser, size, by):
+    """Grouped by interviewer, Figur 3.1 names the demo's interviewer in the research team's own view;
+    with «Til offentliggørelse» (a click, or Space on the focused switch) the bars, the table and the
+    page say «Interviewer 1» — the workbook's pseudonym — and no name, also after a reload."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/rapport?fane=Tabeller&efter=interviewer")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("n = 61 af 61")
+    choose(page, "Tabel", "Figur 3.1 Hvilken type aktivitet er der blevet tilbudt?", by, size)
+    plot = main.locator(".js-plotly-plot").first
+    expect(plot).to_contain_text("Demo (syntetisk)")
+    toggle = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').filter(
+        has_text="Til offentliggørelse")
+    toggle.scroll_into_view_if_needed()
+    if by == "mouse":
+        toggle.get_by_text("Til offentliggørelse", exact=True).click()
+    else:
+        toggle.locator("input").focus()
+        page.keyboard.press("Space")
+    page.wait_for_url(re.compile(r"offentlig=1"))
+    expect(plot).to_contain_text("Interviewer 1")
+    expect(main).not_to_contain_text("Demo (syntetisk)")
+    shot(page, f"rapport_pseudonym_{size[0]}")
+    page.reload()
+    choose(page, "Tabel", "Figur 3.1 Hvilken type aktivitet er der blevet tilbudt?", by, size)
+    expect(main.locator(".js-plotly-plot").first).to_contain_text("Interviewer 1")
+    expect(main).not_to_contain_text("Demo (syntetisk)")
     page.close()

@@ -267,6 +267,40 @@ def test_the_workbook_never_names_an_interviewer_the_data_sheet_hides(db_factory
     assert names == ["Interviewer 1", "Interviewer 2", "Interviewer 3"]
     aage = next(r[col] for r in data[1:] if r[0] == "XYZ-02")
     assert aage != "Interviewer 1"  # numbered in the population's order, so the old row order was not this
+
+    # published from the CLI (a table, a figure, a saved analysis): the same pseudonyms, never a name
+    def no_names(text: str) -> None:
+        assert not any(w in text for w in ("Karen", "Blixen", "Aage", "Andersen", "Demo (syntetisk)")), text
+
+    rc, out_csv, err = _cli(capsys, "--db", url, "table", "3.2", "--efter", "interviewer", "--publish",
+                            "--format", "csv")
+    assert rc == 0, err
+    no_names(out_csv)
+    cli_rows = [r["interviewer"] for r in csv.DictReader(io.StringIO(out_csv))]
+    assert cli_rows == [*names, "i_alt"]  # the workbook's pseudonyms, in their order
+    rc, out_md, err = _cli(capsys, "--db", url, "table", "fig4", "--probe", "rytme", "--interviewer", "Karen Blixen",
+                           "--publish", "--format", "md")
+    assert rc == 0, err
+    no_names(out_md)
+    assert "Population: interviewer Interviewer 1 (n under 5)." in out_md  # alone in the population: number 1
+    rc, out_md, err = _cli(capsys, "--db", url, "table", "mine:Hos en interviewer", "--publish", "--format", "md")
+    assert rc == 0, err
+    no_names(out_md)
+    rc, out_x, err = _cli(capsys, "--db", url, "crosstab", "gender", "rytme", "--interviewer", "Aage Andersen",
+                          "--publish", "--format", "md")
+    assert rc == 0, err
+    no_names(out_x)
+    assert "interviewer Interviewer 1" in out_x
+    fig_path = tmp_path / "f.html"
+    rc, _, err = _cli(capsys, "--db", url, "figure", "fig4", "--probe", "rytme", "--efter", "interviewer",
+                      "--publish", "--out", str(fig_path))
+    assert rc == 0, err
+    html_text = fig_path.read_text(encoding="utf-8")
+    no_names(html_text)
+    assert "Interviewer 3" in html_text  # the one interviewer with 59 answers: a bar under its pseudonym
+    # without --publish the research team sees the names (the Data sheet of its own workbook is masked)
+    rc, out_csv, err = _cli(capsys, "--db", url, "table", "3.2", "--efter", "interviewer", "--format", "csv")
+    assert "Karen Blixen" in out_csv
     e.dispose()
 
 

@@ -267,7 +267,9 @@ def test_table_and_crosstab_publish_on_the_cli_hide_what_the_workbook_hides(guid
     line = {ln.split("|")[2].strip(): [c.strip() for c in ln.split("|")[3:-1]] for ln in md.splitlines()
             if ln.startswith("| ") and ln.count("|") > 4}
     assert line["Solvang (n <5)"] == ["–"] * 4 and line["St. Dannesbo"] == ["–"] * 4
-    assert line["Basen"][0] == "5" and line["KFUM Kollegium"][0] == "5"
+    # Basen (5) too: it protects Amadeus in the flat Tabel 3.2 by site, and every output hides the same
+    # sites (`report.tables.sites_hidden`)
+    assert line["Basen"] == ["–"] * 4 and line["KFUM Kollegium"][0] == "5"
     assert "så et lille tal ikke kan regnes ud af totalen" in md and "Markeret med *" not in md
     # a distribution drawn one line per group
     md = R.render("fig7.1", wide, guide, "md", publish=True, min_n=6)
@@ -340,3 +342,62 @@ def test_what_a_second_reviewer_recovered_from_published_outputs_is_gone(demo_st
     assert saved.population_text(an, guide, 4) == "Population: sted Amadeus (n = 4)."
     assert main(["--db", demo_study["url"], "table", "bilag_c", "--publish"]) == 1
     assert "ikke med til offentliggørelse" in capsys.readouterr().err
+
+
+def test_every_published_output_by_site_hides_the_same_sites(demo_study, guide, tmp_path):
+    """One set of hidden sites for a population (`report.tables.sites_hidden`): the Oversigt (sites in
+    their site types) and every table, figure and map by site hide the same sites, whether made by the
+    CLI, the figures, the Rapport page or the workbook — a site one output shows could give another
+    output's hidden one away (a reviewer: the CLI's and the figures' maps by site chose their own)."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from exports.workbook import build_workbook
+    from report import tables as T
+    from ui import rapport_view as RV
+
+    wide = demo_study["wide"]
+    gone = T.sites_hidden(wide, guide, 5)
+    # Amadeus and Solvang are small (4); the Oversigt protects them with the next site of each type, the
+    # flat Tabel 3.2 with the next site by name: together, one set
+    assert gone == {"Amadeus", "Solvang", "Linie 14", "St. Dannesbo", "Basen"}
+    by_site = Cuts(by="sted")
+
+    def hidden_in(tid: str, col: str, cuts: Cuts | None = None) -> set:
+        text = R.render(tid, wide, guide, "csv", cuts=cuts, publish=True)
+        return {r["site"] for r in csv.DictReader(io.StringIO(text)) if r[col] in ("<5", "–")}
+
+    assert hidden_in("oversigt", "interviewet") == gone
+    assert hidden_in("3.2", "i_alt", by_site) == gone
+    assert hidden_in("fig3.1", "n", by_site) == gone
+    assert hidden_in("tilfredshed", "n", by_site) == gone
+    text = R.render("fig4", wide, guide, "csv", probe="rytme", cuts=by_site, publish=True)
+    assert gone <= {r["site"] for r in csv.DictReader(io.StringIO(text)) if r["n"] in ("<5", "–")}
+    # the maps per site (CLI): no point of a hidden site, and its size not shown
+    text = R.render("kvalitetskort", wide, guide, "csv", cuts=by_site, publish=True)
+    shown = {r["site"] for r in csv.DictReader(io.StringIO(text))}
+    assert not shown & gone and shown
+    # the figures: the bars and the small maps
+    fig = F.figure("fig3.1", wide, guide, cuts=by_site, publish=True)
+    drawn = {g for tr in fig.data for g in (tr.meta or {}).get("groups", [])}
+    assert drawn and not drawn & gone
+    fig = F.figure("kvalitetskort_grupper", wide, guide, cuts=by_site, publish=True)
+    titles = {a.text.split(" (")[0]: a.text for a in fig.layout.annotations if " (n" in (a.text or "")}
+    for site in gone:
+        assert "n = " not in titles[site], titles[site]
+    assert "(n = 5)" in titles["KFUM Kollegium"]
+    # the Rapport page's published table
+    pub, n_hidden = RV.published("3.2", R.compute("3.2", wide, guide, by="sted"), RV.Filters(publish=True), wide, guide)
+    assert set(pub["site"][pub["i_alt"].isin(["<5", "–"])]) == gone and n_hidden == len(gone)
+    # the workbook, by site and not: the same sites
+    for by in (by_site, None):
+        out = tmp_path / f"r{bool(by)}.xlsx"
+        build_workbook(demo_study["engine"], guide, out, publish=True, cuts=by)
+        wb = openpyxl.load_workbook(out)
+        over = {r[1] for r in wb["Oversigt"].iter_rows(min_row=5, values_only=True) if r[2] in ("<5", "–")}
+        assert over == gone, by
+        if by:
+            flat = {r[0] for r in wb["Tabel 3.2"].iter_rows(min_row=5, values_only=True) if r[3] in ("<5", "–")}
+            assert flat == gone
