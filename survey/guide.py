@@ -392,26 +392,17 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
             return bad(f"højst {MAX_NUMBER_TEXT} tegn", f"at most {MAX_NUMBER_TEXT} characters")
         if _THOUSANDS.fullmatch(typed):
             return bad(*((THOUSANDS_DA, THOUSANDS_EN) if t == "integer" else (THOUSANDS_DEC_DA, THOUSANDS_DEC_EN)))
-    if t == "integer":
+    if t in ("integer", "decimal"):
         try:
             d = Decimal(_num_text(raw))
         except _NotPlain:
             return bad(NOT_PLAIN_DA, NOT_PLAIN_EN)
         except (InvalidOperation, ValueError):
             return bad()
-        if not d.is_finite() or d != d.to_integral_value():
+        whole = d.is_finite() and d == d.to_integral_value()
+        if not d.is_finite() or (t == "integer" and not whole):
             return bad()
-        value = str(int(d))
-    elif t == "decimal":
-        try:
-            d = Decimal(_num_text(raw))
-        except _NotPlain:
-            return bad(NOT_PLAIN_DA, NOT_PLAIN_EN)
-        except (InvalidOperation, ValueError):
-            return bad()
-        if not d.is_finite():
-            return bad()
-        value = format(d.normalize(), "f") if d != d.to_integral_value() else str(int(d))
+        value = str(int(d)) if whole else format(d.normalize(), "f")
     elif t == "date":
         if isinstance(raw, dt.datetime):
             if raw.time() != dt.time(0):
