@@ -113,7 +113,8 @@ from report.errors import TableError
 from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
                                row_column)
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
-                                PROTECTING, complement, hidden, hidden_n, journal_label, population_line,
+                                PROTECTING, SMALL_POPULATION, check_publishable, complement, hidden, hidden_n,
+                                journal_label, population_line,
                                 probe_short, published_rows, row_n, site_labels, status_short, suppression_note,
                                 value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
@@ -989,6 +990,11 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
         bk.put(ws, 0, 0, title, "title")
         bk.put(ws, 1, 0, UNAVAILABLE, "warn")
         return
+    if bk.publish and hidden(len(pop), bk.min_n):  # its own population under min_n: nothing of it published
+        ws = bk.wb.add_worksheet(name)
+        bk.put(ws, 0, 0, title, "title")
+        bk.put(ws, 1, 0, SMALL_POPULATION.format(min_n=bk.min_n), "warn")
+        return
     population = population_line(g, an.group, an.site_type, len(pop), cuts=bk.shown_cuts(an.cuts).words(),
                                  hide_below=bk.hide_below)
     if an.kind == "krydstabel":
@@ -1515,6 +1521,8 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
         else:
             data = data.for_population(group, site_type, cuts)
         pop = data.pop
+        if publish:  # nothing for a population under min_n (`report.publication.check_publishable`)
+            check_publishable(len(pop), min_n)
         for a, b, _ in crosstabs:
             crosstab(pop.iloc[:0], guide, a, b)
     except TableError as e:

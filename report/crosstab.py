@@ -22,7 +22,8 @@ from archetypes.model import GROUP_ORDER
 from report.counting import column, factor, is_blank, numbers, share
 from report.errors import TableError, allowed
 from report.population import NO_CUTS, Cuts, check_group, check_site_type, group_codes, population, published_population
-from report.publication import (DEFAULT_MIN_N, I_ALT, blanked, hidden, hidden_rows, md_table, pct, population_line, published_rows,
+from report.publication import (DEFAULT_MIN_N, I_ALT, blanked, check_publishable, hidden, hidden_rows, md_table, pct,
+                                population_line, published_rows,
                                 suppress, suppression_note, value_label)
 from report.tables import AGE_BANDS, FORMATS, choices, resolve_guide, to_csv
 from survey.guide import Guide
@@ -220,7 +221,8 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
     check_site_type(site_type)
     cuts = cuts or NO_CUTS
     pop = population(wide_df, group, site_type, cuts) if (group or site_type or cuts.filters) else wide_df
-    if publish:  # no interviewer named: each by the workbook's pseudonym
+    if publish:  # nothing for a population under min_n; no interviewer named: each by the workbook's pseudonym
+        check_publishable(len(pop), min_n)
         pop, cuts = published_population(wide_df, pop, guide, cuts)
     t = crosstab(pop, guide, a, b)
     hide = published_rows("krydstabel", t, len(pop), min_n) if publish else np.zeros(len(t), dtype=bool)

@@ -81,7 +81,8 @@ from report.errors import TableError
 from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
                                row_column)
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
-                                complement, da3, hidden, hidden_rows, hidden_units, left_out_note, named, pct, points,
+                                check_publishable, complement, da3, hidden, hidden_rows, hidden_units, left_out_note,
+                                named, pct, points,
                                 population_line, probe_short, value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
                                 method_text, protect_points)
@@ -1049,8 +1050,11 @@ def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | 
         min_n = -1
     if min_n < 0:
         raise FigureError(f"Ugyldigt mindste n — tilladt: et helt tal ≥ 0 (standard {DEFAULT_MIN_N}).")
-    if publish:  # no interviewer named (bars, panels, order, subtitle): each by the workbook's pseudonym
-        names = pseudonyms(df, _guide_and_population(df, g, group, site_type, cuts)[1], g)
+    if publish:  # nothing for a population under min_n; no interviewer named (bars, panels, order,
+        # subtitle): each by the workbook's pseudonym
+        pop = _guide_and_population(df, g, group, site_type, cuts)[1]
+        _convert(check_publishable, len(pop), min_n)
+        names = pseudonyms(df, pop, g)
         df, cuts = pseudonymised(df, names), cuts.renamed(names)
     kw = dict(group=group or None, site_type=site_type or None, intervals=intervals, min_n=min_n, publish=publish,
               cuts=cuts)

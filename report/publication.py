@@ -64,7 +64,7 @@ from survey.sources import COMPARE_TOPICS, EXTRA_TOPICS, SOURCE_STATUS
 __all__ = [
     "I_ALT", "UOPLYST", "IKKE_BESVARET", "DEFAULT_MIN_N", "SUPPRESSED", "PALETTE", "BLANK_COLOUR",
     "SITE_TYPE_LABELS", "PROBE_SHORT",
-    "N_COLUMNS", "hidden", "hidden_rows", "complement", "PARTITION_COLUMNS", "partition_columns", "table_blocks",
+    "N_COLUMNS", "hidden", "hidden_rows", "SMALL_POPULATION", "check_publishable", "complement", "PARTITION_COLUMNS", "partition_columns", "table_blocks",
     "published_rows", "hidden_units", "hidden_n", "PROTECTING", "hidden_rows_note", "blanked",
     "INDIVIDUAL_TABLES", "NOT_PUBLISHED", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
     "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
@@ -112,6 +112,21 @@ def hidden(n: object, min_n: int = DEFAULT_MIN_N) -> bool:
     Blank or non-numeric n (a row without an n, e.g. Bilag C) is never hidden."""
     k = _count(n)
     return k is not None and 0 < k < min_n
+
+
+#: published, a population under min_n gets nothing (`check_publishable`)
+SMALL_POPULATION = ("Populationen har færre end {min_n} respondenter. Til offentliggørelse vises intet om den — "
+                    "selv en tabels rækker med 0 ville sige, hvilke grupper de få tilhører. Vælg en større "
+                    "population, eller brug arbejdsmaterialet (uden «Til offentliggørelse»/--publish) i "
+                    "forskergruppen.")
+
+
+def check_publishable(n: int, min_n: int = DEFAULT_MIN_N) -> None:
+    """Published, nothing is made for a population of ``0 < n < min_n`` (`TableError`, Danish, without the
+    n): its tables would hide every row with people in it and show the others' zeros — which tells the
+    groups, sites and answers of those few (a population of one: that person's)."""
+    if hidden(n, min_n):
+        raise TableError(SMALL_POPULATION.format(min_n=min_n))
 
 
 def hidden_rows(ns: Iterable[object], min_n: int = DEFAULT_MIN_N) -> np.ndarray:

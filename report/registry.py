@@ -26,7 +26,8 @@ from report import quality_map, source_items, tables, triangulation
 from report.errors import TableError, allowed
 from report.population import (BY, NO_CUTS, SITE_TYPES, Cuts, check_by, check_group, check_site_type, keep_group,
                                population, pseudonyms, published_population, row_column)
-from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, SUPPRESSED, blanked, hidden,
+from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, SUPPRESSED, blanked,
+                                check_publishable, hidden,
                                 hidden_rows, hidden_units, left_out_note, n_column, population_line,
                                 probe_short, published_rows, row_n, small_n_note, starred, suppress,
                                 suppression_note, value_label)
@@ -250,7 +251,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     g = tables.resolve_guide(guide)
     kw = {"probe": tables.check_probe(g, probe)} if tid == "fig4" else {}
     pop = population(df, group, site_type, cuts) if (group or site_type or cuts.filters) else df
-    if publish:  # no interviewer named (rows, order, population line): each by the workbook's pseudonym
+    if publish:  # nothing for a population under min_n; no interviewer named: each by the workbook's pseudonym
+        check_publishable(len(pop), min_n)
         pop, cuts = published_population(df, pop, g, cuts)
     if tid == "kvalitetskort":
         kw["min_n"] = min_n
@@ -407,6 +409,8 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
             raise allowed("stedtype", site_type, SITE_TYPES)
         wide_df, frames = triangulation.filter_site_type(site_type, wide_df, {**frames, "aarsager": reasons})
         reasons = frames.get("aarsager")
+    if publish:
+        check_publishable(len(wide_df), min_n)
     by = cuts.by if tid in source_items.SOURCE_ITEMS else None
     out = compute(tid, wide_df, guide, frames=frames, reasons=reasons, guide_cw=guide_cw, by=by)
     hide = published_rows(tid, out, len(wide_df), min_n, site_parts(out, wide_df, guide, min_n)) if publish else None

@@ -50,7 +50,8 @@ from report.registry import BY_WORDS
 from report.crosstab import crosstab, crosstab_base, crosstab_note, crosstab_variables
 from report.errors import TableError
 from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group, pseudonyms, published_population
-from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, PROBE_SHORT, UOPLYST,
+from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, PROBE_SHORT, SMALL_POPULATION,
+                                UOPLYST, check_publishable,
                                 hidden, hidden_n, hidden_rows, hidden_rows_note, n_column, pct, points,
                                 population_line, published_rows, row_n, suppress, value_label)
 from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
@@ -820,6 +821,8 @@ def saved_frames(ctx: Ctx, an: saved.Analysis) -> tuple[str, pd.DataFrame, int, 
     offentliggørelse» and the minimum n apply as everywhere on the page."""
     g, f = ctx.g, ctx.f
     pop = saved.population_of(an, ctx.wide)
+    if f.publish:  # its own population under min_n: nothing of it published (a Danish message)
+        check_publishable(len(pop), f.min_n)
     line = saved.population_text(an, g, len(pop), f.min_n if f.publish else None,
                                  pseudonyms(ctx.wide, pop, g) if f.publish else None)
     if f.publish:  # no interviewer named: each by the workbook's pseudonym
@@ -1060,6 +1063,9 @@ def main() -> None:
     if pop.empty:
         st.warning("Ingen respondenter i den valgte population. Vælg andre filtre (brugergruppe, stedtype, "
                    "arbejdsmarkedsperspektiv, sted eller interviewer).")
+        return
+    if f.publish and hidden(len(pop), f.min_n):  # nothing published about so few (`check_publishable`)
+        st.warning(md(SMALL_POPULATION.format(min_n=f.min_n)), icon=":material/visibility_off:")
         return
     tabs = st.tabs(list(TABS), key=K_TAB, on_change="rerun")
     parts = (tab_map, tab_small_maps, tab_tables, tab_crosstab, tab_download)

@@ -164,3 +164,35 @@ def test_published_the_page_shows_interviewers_by_pseudonym(demo_store, guide, s
     expect(main.locator(".js-plotly-plot").first).to_contain_text("Interviewer 1")
     expect(main).not_to_contain_text("syntetisk")
     page.close()
+
+
+@pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_a_small_population_to_be_published_shows_nothing_and_says_why(demo_store, guide, server, browser, size, by):
+    """Amadeus (4 users) with «Til offentliggørelse»: the page says, readable at this width, that nothing
+    is published about fewer than 5 and shows no tab, map or table; switched off (a click, or Space on
+    the focused switch), the research team's own view is back."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/rapport?offentlig=1&sted=Amadeus")
+    main = page.locator('[data-testid="stMain"]')
+    warn = main.locator('[data-testid="stAlert"]').filter(has_text="Populationen har færre end 5 respondenter")
+    expect(warn).to_be_visible()
+    box = warn.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= size[0], box
+    expect(main.locator(".js-plotly-plot")).to_have_count(0)
+    expect(main.get_by_role("tab")).to_have_count(0)
+    shot(page, f"rapport_lille_population_{size[0]}")
+    toggle = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').filter(
+        has_text="Til offentliggørelse")
+    toggle.scroll_into_view_if_needed()
+    if by == "mouse":
+        toggle.get_by_text("Til offentliggørelse", exact=True).click()
+    else:
+        toggle.locator("input").focus()
+        page.keyboard.press("Space")
+    expect(main).to_contain_text("sted Amadeus (n = 4 af 61")
+    expect(main.locator(".js-plotly-plot").first).to_be_visible()
+    expect(warn).to_have_count(0)
+    page.close()

@@ -748,7 +748,10 @@ def test_cli_kvalitetskort_publish_and_min_n_as_the_figure_does(engine, guide, w
     import io
 
     url = engine.url.render_as_string(hide_password=False)
-    for group, min_n in (("etniske", 5), ("etniske", 10), ("unge_misbrugere", 10), (None, 58)):
+    argv = ["--db", url, "kvalitetskort", "--min-n", "10", "--group", "etniske", "--publish"]
+    assert main(argv) == 1  # 7 users under min_n 10: nothing published about them
+    assert "færre end 10 respondenter" in capsys.readouterr().err
+    for group, min_n in (("etniske", 5), ("etniske", 7), ("unge_misbrugere", 10), (None, 58)):
         want = Q.kvalitetskort(wide, guide, group, min_n=min_n)
         kept, small = set(want.loc[~want["suppressed"], "kode"]), want.loc[want["suppressed"], "kode"].tolist()
         assert small, "each case leaves something out"
@@ -817,17 +820,21 @@ def test_published_quotes_keep_only_those_for_the_report():
     assert W.published_quotes(q).to_dict("records") == [{"Citat-id": 1, "Citat": "a", "Til rapporten": "ja"}]
 
 
-def test_a_published_workbook_of_a_small_population_shows_no_n(engine, guide, wide, tmp_path):
+def test_a_small_population_is_not_published_and_a_published_workbook_shows_n_from_min_n(engine, guide, wide, tmp_path):
     """A reviewer: «--publish --sted Basen --group unge_misbrugere» printed «(n = 1)» on every sheet and in
-    the Metode sheet. Published, a population under min_n says «n under 5»; the team's own copy keeps n."""
+    the Metode sheet. Published, a population under min_n is refused (at first it said «n under 5», but
+    its tables still told the few's groups by their zero rows); the team's own copy keeps n."""
     sizes = wide["site"].value_counts()
     site = sizes[sizes < 5].index[0]
-    pub = openpyxl.load_workbook(W.build_workbook(engine, guide, tmp_path / "p.xlsx", publish=True,
-                                                  cuts=P.Cuts(site=site)))
-    lines = {ws.title: ws["A2"].value for ws in pub.worksheets if ws.title not in ("Metode", "Diagramdata")}
-    assert all("(n under 5)" in v and f"n = {sizes[site]}" not in v for v in lines.values() if v and "Population" in v)
-    assert sum(1 for v in lines.values() if v and "(n under 5)" in v) > 10
-    metode = {r[0]: r[1] for r in pub["Metode"].iter_rows(values_only=True) if r[0]}
-    assert metode["Respondenter i populationen"] == "under 5" and "(n under 5)" in metode["Population"]
+    # published, nothing is made for a population under min_n: its tables' zero rows would tell the few's
+    # groups and answers (`report.publication.check_publishable`); the refusal gives no n
+    with pytest.raises(W.WorkbookError, match="færre end 5 respondenter") as e:
+        W.build_workbook(engine, guide, tmp_path / "p.xlsx", publish=True, cuts=P.Cuts(site=site))
+    assert str(sizes[site]) not in str(e.value) and not (tmp_path / "p.xlsx").exists()
+    # a population of at least min_n says its n
+    big = sizes[sizes >= 5].index[0]
+    pub = openpyxl.load_workbook(W.build_workbook(engine, guide, tmp_path / "b.xlsx", publish=True,
+                                                  cuts=P.Cuts(site=big)))
+    assert f"(n = {sizes[big]})" in pub["Tabel 3.2"]["A2"].value
     work = openpyxl.load_workbook(W.build_workbook(engine, guide, tmp_path / "w.xlsx", cuts=P.Cuts(site=site)))
     assert f"(n = {sizes[site]})" in work["Tabel 3.2"]["A2"].value

@@ -278,19 +278,23 @@ def test_the_workbook_never_names_an_interviewer_the_data_sheet_hides(db_factory
     no_names(out_csv)
     cli_rows = [r["interviewer"] for r in csv.DictReader(io.StringIO(out_csv))]
     assert cli_rows == [*names, "i_alt"]  # the workbook's pseudonyms, in their order
-    rc, out_md, err = _cli(capsys, "--db", url, "table", "fig4", "--probe", "rytme", "--interviewer", "Karen Blixen",
-                           "--publish", "--format", "md")
+    rc, out_md, err = _cli(capsys, "--db", url, "table", "fig4", "--probe", "rytme", "--interviewer",
+                           "Demo (syntetisk)", "--publish", "--format", "md")
     assert rc == 0, err
     no_names(out_md)
-    assert "Population: interviewer Interviewer 1 (n under 5)." in out_md  # alone in the population: number 1
-    rc, out_md, err = _cli(capsys, "--db", url, "table", "mine:Hos en interviewer", "--publish", "--format", "md")
-    assert rc == 0, err
-    no_names(out_md)
-    rc, out_x, err = _cli(capsys, "--db", url, "crosstab", "gender", "rytme", "--interviewer", "Aage Andersen",
+    assert "Population: interviewer Interviewer 1 (n = 61)." in out_md  # alone in the population: number 1
+    rc, out_x, err = _cli(capsys, "--db", url, "crosstab", "gender", "rytme", "--interviewer", "Demo (syntetisk)",
                           "--publish", "--format", "md")
     assert rc == 0, err
     no_names(out_x)
     assert "interviewer Interviewer 1" in out_x
+    # one interview each: nothing is published about them (`check_publishable`), and the refusal names no one
+    for argv in (("table", "fig4", "--probe", "rytme", "--interviewer", "Karen Blixen"),
+                 ("crosstab", "gender", "rytme", "--interviewer", "Aage Andersen"),
+                 ("table", "mine:Hos en interviewer")):
+        rc, out_md, err = _cli(capsys, "--db", url, *argv, "--publish", "--format", "md")
+        assert rc == 1 and "Populationen har færre end 5 respondenter" in err, argv
+        no_names(out_md + err)
     fig_path = tmp_path / "f.html"
     rc, _, err = _cli(capsys, "--db", url, "figure", "fig4", "--probe", "rytme", "--efter", "interviewer",
                       "--publish", "--out", str(fig_path))
@@ -298,6 +302,11 @@ def test_the_workbook_never_names_an_interviewer_the_data_sheet_hides(db_factory
     html_text = fig_path.read_text(encoding="utf-8")
     no_names(html_text)
     assert "Interviewer 3" in html_text  # the one interviewer with 59 answers: a bar under its pseudonym
+    # a published workbook: the saved analysis of one interview is a sheet that says why it is empty
+    rc, _, err = _cli(capsys, "--db", url, "report", str(tmp_path / "p.xlsx"), "--efter", "interviewer", "--publish")
+    assert rc == 0, err
+    sheet = openpyxl.load_workbook(tmp_path / "p.xlsx")["Mine Hos en interviewer"]
+    assert "Populationen har færre end 5 respondenter" in sheet["A2"].value and sheet.max_row == 2
     # without --publish the research team sees the names (the Data sheet of its own workbook is masked)
     rc, out_csv, err = _cli(capsys, "--db", url, "table", "3.2", "--efter", "interviewer", "--format", "csv")
     assert "Karen Blixen" in out_csv

@@ -133,9 +133,8 @@ def test_published_figures_and_small_maps_hide_a_small_population_and_its_notes(
     wide, g = demo_study["wide"], demo_study["guide"]
     sizes = wide["site"].value_counts()
     small_site = sizes[sizes < 5].index[0]  # the demo has sites of four
-    fig = F.figure("kvalitetskort", wide, g, publish=True, cuts=Cuts(site=small_site))
-    title = fig.layout.title.text
-    assert "n under 5" in title and f"n = {sizes[small_site]}" not in title
+    with pytest.raises(F.FigureError, match="færre end 5 respondenter"):  # published: nothing about so few
+        F.figure("kvalitetskort", wide, g, publish=True, cuts=Cuts(site=small_site))
     assert f"n = {sizes[small_site]}" in F.figure("kvalitetskort", wide, g, cuts=Cuts(site=small_site)).layout.title.text
     fig = F.figure("kvalitetskort_grupper", wide, g, publish=True, cuts=Cuts(by="sted"))
     titles = [a.text for a in fig.layout.annotations if a.text and "(n " in a.text]
@@ -280,8 +279,12 @@ def test_table_and_crosstab_publish_on_the_cli_hide_what_the_workbook_hides(guid
     ns = {r["brugergruppe"]: r["n"] for r in csv.DictReader(io.StringIO(xt))}
     assert ns["andet"] == "<6" and ns["etniske"] == "–" and ns["psykisk_paafaldende"] == "7"
     assert "| Andet (n <6)" in render_crosstab(wide, guide, "brugergruppe", "tilbudstype", publish=True, min_n=6)
-    # a population under min_n: its n is not printed either
-    assert "(n under 5)" in R.render("3.1", wide, guide, "md", publish=True, cuts=Cuts(site="Amadeus"))
+    # a population under min_n: nothing at all (its zero rows would tell the groups of the few in it)
+    from report.errors import TableError
+
+    with pytest.raises(TableError, match="færre end 5 respondenter") as e:
+        R.render("3.1", wide, guide, "md", publish=True, cuts=Cuts(site="Amadeus"))
+    assert "4" not in str(e.value)
 
 
 def test_the_cli_takes_publish_for_tables_crosstabs_and_saved_analyses(demo_study, capsys):
@@ -324,8 +327,8 @@ def test_what_a_second_reviewer_recovered_from_published_outputs_is_gone(demo_st
         R.render("bilag_c", wide, guide, "csv", frames={}, publish=True)
     amadeus = X.crosstab(wide[wide["site"] == "Amadeus"], guide, "brugergruppe", "tilbudstype")
     assert "4" not in X.crosstab_note(amadeus, 5) and "4 respondenter" in X.crosstab_note(amadeus)
-    md = X.render_crosstab(wide, guide, "brugergruppe", "tilbudstype", cuts=Cuts(site="Amadeus"), publish=True)
-    assert "Alle 4" not in md and "(n under 5)" in md
+    with pytest.raises(TableError, match="færre end 5 respondenter"):  # published: nothing about so few
+        X.render_crosstab(wide, guide, "brugergruppe", "tilbudstype", cuts=Cuts(site="Amadeus"), publish=True)
     # the maps per site of the værested: Amadeus (4) hidden, and one more site's size, so that «I alt»
     # minus the sizes shown does not give Amadeus's
     text = R.render("kvalitetskort", wide, guide, "csv", site_type="vaerested", cuts=Cuts(by="sted"), publish=True)
