@@ -132,6 +132,18 @@ def test_published_oversigt_says_which_rows_protect_the_small_ones(demo_store, g
     page.close()
 
 
+def _switch_publish(page, by: str) -> None:
+    """«Til offentliggørelse» switched by a click on its label, or by Space on the focused switch."""
+    toggle = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').filter(
+        has_text="Til offentliggørelse")
+    toggle.scroll_into_view_if_needed()
+    if by == "mouse":
+        toggle.get_by_text("Til offentliggørelse", exact=True).click()
+    else:
+        toggle.locator("input").focus()
+        page.keyboard.press("Space")
+
+
 @pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
 def test_published_the_page_shows_interviewers_by_pseudonym(demo_store, guide, server, browser, size, by):
     """Grouped by interviewer, Figur 3.1 names the demo's interviewer in the research team's own view;
@@ -147,14 +159,7 @@ def test_published_the_page_shows_interviewers_by_pseudonym(demo_store, guide, s
     choose(page, "Tabel", "Figur 3.1 Hvilken type aktivitet er der blevet tilbudt?", by, size)
     plot = main.locator(".js-plotly-plot").first
     expect(plot).to_contain_text("syntetisk")  # the tick wraps «Demo<br>(syntetisk)»
-    toggle = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').filter(
-        has_text="Til offentliggørelse")
-    toggle.scroll_into_view_if_needed()
-    if by == "mouse":
-        toggle.get_by_text("Til offentliggørelse", exact=True).click()
-    else:
-        toggle.locator("input").focus()
-        page.keyboard.press("Space")
+    _switch_publish(page, by)
     page.wait_for_url(re.compile(r"offentlig=1"))
     expect(plot).to_contain_text("Interviewer 1")
     expect(main).not_to_contain_text("syntetisk")
@@ -184,14 +189,7 @@ def test_a_small_population_to_be_published_shows_nothing_and_says_why(demo_stor
     expect(main.locator(".js-plotly-plot")).to_have_count(0)
     expect(main.get_by_role("tab")).to_have_count(0)
     shot(page, f"rapport_lille_population_{size[0]}")
-    toggle = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').filter(
-        has_text="Til offentliggørelse")
-    toggle.scroll_into_view_if_needed()
-    if by == "mouse":
-        toggle.get_by_text("Til offentliggørelse", exact=True).click()
-    else:
-        toggle.locator("input").focus()
-        page.keyboard.press("Space")
+    _switch_publish(page, by)
     expect(main).to_contain_text("sted Amadeus (n = 4 af 61")
     expect(main.locator(".js-plotly-plot").first).to_be_visible()
     expect(warn).to_have_count(0)
