@@ -498,7 +498,8 @@ def markdown_body(tid: str, t: pd.DataFrame, guide: Guide) -> tuple[str, list[st
                         [False, True, True, True, True, True])
         notes.append("n = ja + nej (ikke relevant, uklart og ubesvaret er ikke talt med). Interval: 95 % "
                      "Wilson-interval.")
-        notes.append(small_n_note(DEFAULT_MIN_N))
+        if any(hidden(n, DEFAULT_MIN_N) for n in t["n"]):  # the note explains a «*»: only where one is
+            notes.append(small_n_note(DEFAULT_MIN_N))
     elif item_of(tid):
         code = item_of(tid)
         body = _pivot_md(t, guide, code, "svar")

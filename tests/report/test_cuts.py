@@ -413,3 +413,9 @@ def test_a_small_population_marks_the_rows_the_workbook_hides_in_every_markdown_
                 for line in rows] == list(want), (tid, md)
         assert ("Markeret med *: n under 5" in md) == bool(want.any())
     assert "Markeret med *" not in registry.render("3.1", df, g, "md")  # n = 8: nothing small
+    # Figur 4 by interviewer: KL's 5 answers to rytme are not small, MJ's 1 is — and with MJ left out by
+    # the filter, no row is marked, and no note says one is (a note under an unmarked table)
+    md = registry.render("fig4", df, g, "md", probe="rytme", cuts=Cuts(by="interviewer", interviewer="KL"))
+    assert " * |" not in md and "Markeret med *" not in md
+    md = registry.render("fig4", df, g, "md", probe="rytme", cuts=Cuts(by="interviewer"))
+    assert " * |" in md and "Markeret med *" in md
