@@ -94,7 +94,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Collection, Iterable, Iterator, Sequence
 from xml.etree import ElementTree as ET
 
 import numpy as np
@@ -308,8 +308,8 @@ class _Book:
         #: the guide's direct identifiers (the interviewer) as the Data sheet shows them: «Interviewer 1»
         #: (`report.population.pseudonyms`); set once the population is known
         self.alias: dict[str, dict[object, str]] = {}
-        #: published: the sites every sheet and map with a row per site hides (`report.tables.sites_hidden`)
-        self.sites_gone: frozenset = frozenset()
+        #: published: the sites and groups every sheet and map hides whole (`report.tables.hidden_parts`)
+        self.parts: dict[str, frozenset] = {}
         self.n_pop = n_pop
         #: what was counted (issue 14): «n = 61 afsluttede interview; 2 kladder er ikke talt med.»
         self.counted_text, self.drafts = counted_text, drafts
@@ -421,15 +421,11 @@ class _Book:
     def hidden(self, tid: str, t: pd.DataFrame) -> np.ndarray:
         """The rows of report table `tid` this workbook hides: with publication, those with a small n and
         those that protect them (`report.publication.published_rows`), and on a sheet that counts each
-        site, every site the population's published outputs hide (`report.tables.sites_hidden`); else none."""
+        site or group, every site and group the population's published outputs hide
+        (`report.tables.hidden_parts`); else none."""
         if not self.publish:
             return np.zeros(len(t), dtype=bool)
-        return published_rows(tid, t, self.n_pop, self.min_n, self.site_parts)
-
-    @property
-    def site_parts(self) -> dict[str, frozenset] | None:
-        """`report.publication.published_rows`'s hidden parts: the sites hidden everywhere (published)."""
-        return {"site": self.sites_gone} if self.publish and self.sites_gone else None
+        return published_rows(tid, t, self.n_pop, self.min_n, self.parts or None)
 
     # ----------------------------------------------------------------- a table sheet
 
@@ -736,8 +732,8 @@ def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
     totals = []
     for probe, fig in fig4_order(g, pop):
         t = bk.by_group(T.figur_4(pop, g, probe=probe, by=bk.by))
-        t = t.rename(columns={bk.rc: "gruppe"})
-        t = t.assign(skjult=bk.hidden("fig4", t))
+        # hidden before the column is renamed: the sites and groups hidden everywhere are found by its name
+        t = t.assign(skjult=bk.hidden("fig4", t)).rename(columns={bk.rc: "gruppe"})
         hide += list(t["skjult"])
         start = len(rows)
         for r in t.itertuples():
@@ -841,16 +837,16 @@ def _map_hide(t: pd.DataFrame) -> np.ndarray:
     return t["suppressed"].to_numpy(bool) & (t["n"].to_numpy() > 0)
 
 
-def _group_maps(bk: _Book, pop: pd.DataFrame, parts: dict, by: str | None) -> dict:
+def _group_maps(bk: _Book, pop: pd.DataFrame, parts: dict, gone: Collection[object] = ()) -> dict:
     """`kvalitetskort_points` of each part of `pop` (``i_alt``: the whole), published with the points
     that protect small ones (`report.quality_map.protect_points`; the people in no part are a hidden
-    part) and, by site, with the sites `pop`'s published outputs hide (`report.tables.sites_hidden`)."""
+    part) and the parts hidden whole (`gone`: the groups every published output hides,
+    `report.tables.hidden_parts`)."""
     maps = {k: kvalitetskort_points(part, bk.guide, min_n=bk.min_n) for k, part in parts.items()}
     if not bk.publish:
         return maps
     inside = pd.Index([]).append([part.index for k, part in parts.items() if k != I_ALT])
     rest = pop[~pop.index.isin(inside)]
-    gone = T.sites_hidden(pop, bk.guide, bk.min_n) if by == "sted" else ()  # the workbook's, or a saved analysis's
     return protect_points(maps, bk.min_n, kvalitetskort_points(rest, bk.guide, min_n=bk.min_n) if len(rest) else None,
                           gone)
 
@@ -927,12 +923,13 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
         codes, levels = group_rows(pop, bk.by)
         parts = {lv: pop[codes == i] for i, lv in enumerate(levels) if lv != UOPLYST}
     rows, ns, labels, per_group, empty, hide = [], [], [], [], [], []
-    for grp, t in _group_maps(bk, pop, parts, bk.by).items():
+    gone = bk.parts.get(bk.rc, frozenset())  # published: hidden whole, its rows of n = 0 too
+    for grp, t in _group_maps(bk, pop, parts, gone).items():
         r, n, lab = _map_rows(bk, t, bk.row_label(grp))
         rows += r
         ns += n
         labels += lab
-        hide += list(_map_hide(t))
+        hide += [bool(h) or grp in gone for h in _map_hide(t)]
         pts = _map_points(bk, t)
         if len(pts):
             per_group.append((grp, pts))
@@ -1010,7 +1007,7 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
         parts[I_ALT] = pop
     rc = row_column(by) if by else None
     rows, ns, labels, hide = [], [], [], []
-    for level, t in _group_maps(bk, pop, parts, by).items():
+    for level, t in _group_maps(bk, pop, parts).items():
         r, n, lab = _map_rows(bk, t, bk.label(rc, level) if rc else None)
         rows += r
         ns += n
@@ -1268,8 +1265,10 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
                "uden respondent og "
                "sted; dan projektmappen uden --publish for arbejdsmaterialet. «I alt»-rækker vises; i stedet "
                "er den næste række i samme total også skjult (sekundær undertrykkelse), så de skjulte "
-               "tilsammen har n på mindst " + str(bk.min_n) + " og ikke kan regnes ud af totalen alene. Grupperet "
-               "efter sted skjuler alle ark, der tæller stedernes respondenter, de samme steder." if bk.publish else
+               "tilsammen har n på mindst " + str(bk.min_n) + " og ikke kan regnes ud af totalen alene. Et sted "
+               "eller en gruppe, der er skjult på ét ark, er skjult på alle. De gemte analyser er ikke med: de "
+               "har hver sin population, og ved siden af arkene her kunne de give skjulte tal væk (vis en for "
+               "sig med brugerblik table mine:NAVN --publish)." if bk.publish else
                f"Nej — arbejdsmateriale til forskergruppen; intet er undertrykt. Små grupper (n under {bk.min_n}) "
                "skal undertrykkes, før tal vises uden for forskergruppen (brugerblik report … --publish).")
     pairs: list[tuple[str, object]] = [
@@ -1288,7 +1287,8 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Respondenter i databasen", n_store),
         ("Antal citater", n_quotes),
         ("Gemte analyser", (f"{len(analyses)}, hver på sit eget ark med sin egen population: {', '.join(analyses)}"
-                            if analyses else "ingen (gem en på siden Rapport eller med brugerblik analyse gem)")),
+                            if analyses else "ikke med i en udgave til offentliggørelse" if bk.publish
+                            else "ingen (gem en på siden Rapport eller med brugerblik analyse gem)")),
         ("Til offentliggørelse", publish),
         ("Mindste n (min_n)", bk.min_n),
         ("Tomme felter", "Tomt betyder ikke spurgt / ikke registreret og tælles aldrig med — undtagen i Figur 3.1 "
@@ -1547,7 +1547,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
                counted_text=data.drafts_line(), drafts=data.drafts, cuts=cuts)
     bk.alias = alias
     pop = pseudonymised(pop, alias)
-    bk.sites_gone = T.sites_hidden(pop, guide, min_n) if publish else frozenset()
+    bk.parts = T.hidden_parts(pop, guide, bk.by, min_n) if publish else {}
     method_ws = wb.add_worksheet("Metode")
     _sheet_3_1(bk, pop)
     _sheet_3_2(bk, pop)
@@ -1567,8 +1567,11 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     _sheet_map_groups(bk, pop)
     for i, (a, b, section) in enumerate(crosstabs):
         _sheet_crosstab(bk, pop, "Krydstabel" if i == 0 else f"Krydstabel {i + 1}", a, b, section)
-    analyses = saved.all_analyses(engine) if engine is not None else []
-    for an in analyses:  # issue 14: every saved analysis, its own sheet
+    # issue 14: every saved analysis, its own sheet — not in a publication edition: each has a population of
+    # its own, with its own hidden sites and groups, and beside this workbook's sheets it gave hidden ones
+    # away (a reviewer: Solvang's answers from «Mine» boform + «Mine» St. Dannesbo and the sheets by site)
+    analyses = saved.all_analyses(engine) if engine is not None and not publish else []
+    for an in analyses:
         _sheet_saved(bk, data.wide, an)
     _sheets_triangulation(bk, pop, sources)
     _sheet_source_items(bk, pop, sources)

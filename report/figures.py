@@ -78,7 +78,7 @@ from plotly.subplots import make_subplots
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import tables
 from report.errors import TableError
-from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
+from report.population import (BY, NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
                                row_column)
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
                                 check_publishable, complement, da3, hidden, hidden_rows, hidden_units, left_out_note,
@@ -667,7 +667,7 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     # published: a group's n, and a probe's point, under min_n — and the smallest others that protect
     # them from subtraction from the whole population's (`report.publication.complement`); the people
     # in no panel are a hidden part of every sum
-    gone = _convert(tables.sites_hidden, pop, g, min_n) if publish and by == "sted" else ()
+    gone = _convert(tables.hidden_parts, pop, g, by, min_n).get(col, ()) if publish else ()
     small = hidden_units(per_n, min_n, outside=int((~in_panel).sum()), gone=gone) if publish else set()
     maps = {c: _convert(kvalitetskort_points, pop[member[c]], g, min_n=min_n) for c in groups}
     if publish:
@@ -760,14 +760,17 @@ def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool,
                     guide: Guide | None = None, pop: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Drop (publish) or count (not publish) the rows publication hides — 0 < n < min_n, and, published,
     the next group that protects them from subtraction (`report.publication.complement`:
-    the groups add up to «I alt») and, by site, the sites every published output of the population
-    `pop` hides (`report.tables.sites_hidden`); returns notes."""
+    the groups add up to «I alt») and the sites and groups every published output of the population
+    `pop` hides whole (`report.tables.hidden_parts`); returns notes."""
     rc = row_col(rows)
     ns = rows[n_col].to_numpy()
     own = hidden_rows(ns, min_n)
     codes = rows[rc].to_numpy()
-    gone = _convert(tables.sites_hidden, pop, guide, min_n) if publish and rc == "site" and pop is not None else ()
-    preset = np.array([c in gone for c in codes], dtype=bool) & (ns > 0)
+    # the sites and groups every published output of `pop` hides whole, their rows of n = 0 too
+    by = next((b for b, c in BY.items() if c == rc), None)
+    gone = (_convert(tables.hidden_parts, pop, guide, by, min_n).get(rc, ())
+            if publish and by is not None and pop is not None else ())
+    preset = np.array([c in gone for c in codes], dtype=bool)
     if not own.any() and not preset.any():
         return rows, []
 

@@ -19,7 +19,7 @@ import pandas as pd
 from archetypes.model import GROUP_ORDER, GROUPS
 from archetypes.rule import AGE_SPLIT, RULE
 from report.counting import column, eq, equals, factor, numbers
-from report.errors import allowed
+from report.errors import TableError, allowed
 from report.publication import I_ALT, IKKE_BESVARET, UOPLYST
 from survey.guide import Guide
 
@@ -149,10 +149,16 @@ def by_name(text: object) -> tuple:
 
 
 def _check_present(df: pd.DataFrame, code: str, value: str, word: str) -> None:
-    """A site or interviewer filter names one the study has (else TableError listing those it has)."""
+    """A site or interviewer filter names one the study has (else TableError listing the sites it has;
+    never the interviewers' names: they are personal data, and a message can end up in a log or beside
+    a published file)."""
     seen = sorted({str(v) for v in column(df, code).tolist() if isinstance(v, str) and v.strip()}, key=by_name)
-    if value not in seen:
-        raise allowed(word, value, seen)
+    if value in seen:
+        return
+    if code == "interviewer":
+        raise TableError(f"Ukendt interviewer — undersøgelsen har {len(seen)} interviewer(e); se dem i feltet "
+                         "«Interviewer» på siden Rapport eller med brugerblik table 3.2 --efter interviewer.")
+    raise allowed(word, value, seen)
 
 
 def population(df: pd.DataFrame, group: str | None = None, site_type: str | None = None,

@@ -35,7 +35,7 @@ from survey.guide import Guide
 from survey.sources import source_status
 
 __all__ = ["RESPONDENT_TABLES", "SOURCE_TABLES", "TABLES", "TITLES", "CSV_COLUMNS", "FORMATS", "BY_TABLES",
-           "BY_WORDS", "SAVED_PREFIX", "saved_id", "csv_columns", "check_table_id", "check_grouping", "regrouped_title", "is_source_table", "compute", "render", "site_parts"]
+           "BY_WORDS", "SAVED_PREFIX", "saved_id", "csv_columns", "check_table_id", "check_grouping", "regrouped_title", "is_source_table", "compute", "render", "published_parts"]
 
 FORMATS = tables.FORMATS
 
@@ -261,13 +261,13 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     out = keep_group(compute(tid, pop, g, by=by, **kw), group)  # a no-op on rows of another grouping
     left_out: list[str] = []
     hide = None
-    parts = site_parts(out, pop, g, min_n) if publish else None
+    parts = published_parts(out, pop, g, by, min_n) if publish else None
     if tid == "kvalitetskort" and publish:
-        if parts:  # by site: the sites every published output hides, too
+        if parts:  # by group: the sites and groups every published output hides, too
             out = out.assign(suppressed=(out["n"].to_numpy() == 0) | published_rows(tid, out, len(pop), min_n, parts))
         left_out = _left_out_of_map(out, g, min_n)
         if by is not None:  # a group's size, too: hidden when small, or when it would give a small one away
-            out = _hide_group_sizes(out, min_n, (parts or {}).get("site", ()))
+            out = _hide_group_sizes(out, min_n, (parts or {}).get(row_column(by), ()))
         out = out[~out["suppressed"].astype(bool)]
     elif publish:  # the rows with a small n and those that protect them (`publication.published_rows`)
         hide = published_rows(tid, out, len(pop), min_n, parts)
@@ -332,25 +332,25 @@ def _mark_small(tid: str, out: pd.DataFrame, body: str, notes: list[str], pop_n:
                           "for forskergruppen."]
 
 
-def site_parts(t: pd.DataFrame, pop: pd.DataFrame, guide: Guide | None,
-               min_n: int = DEFAULT_MIN_N) -> dict[str, frozenset] | None:
+def published_parts(t: pd.DataFrame, pop: pd.DataFrame, guide: Guide | None, by: str | None = None,
+                    min_n: int = DEFAULT_MIN_N) -> dict[str, frozenset] | None:
     """`report.publication.published_rows`'s hidden parts for a published table `t` of population `pop`
-    with a row per site: the sites every published output of `pop` hides (`report.tables.sites_hidden`:
-    the workbook, the CLI, the figures and the Rapport page hide the same); None without site rows."""
-    if "site" not in t.columns or "site" not in pop.columns:
+    grouped `by`: the sites and groups every published output of `pop` hides whole (`report.tables.
+    hidden_parts`: the workbook, the CLI, the figures and the Rapport page hide the same), for the
+    columns `t` has; None when it has none of them."""
+    if not ({"site", row_column(by or "brugergruppe")} & set(t.columns)):
         return None
-    gone = tables.sites_hidden(pop, guide, min_n)
-    return {"site": gone} if gone else None
+    parts = {c: v for c, v in tables.hidden_parts(pop, guide, by, min_n).items() if c in t.columns}
+    return parts or None
 
 
-def _hide_group_sizes(t: pd.DataFrame, min_n: int, gone_sites=()) -> pd.DataFrame:
+def _hide_group_sizes(t: pd.DataFrame, min_n: int, gone_groups=()) -> pd.DataFrame:
     """The maps per group, published: ``respondenter`` «<min_n» for a group under min_n and «–» for the
     groups that protect it from «I alt» minus the others (`report.publication.hidden_units`), and for
-    the sites every published output hides (`gone_sites`, by site)."""
+    the groups every published output hides (`gone_groups`, `report.tables.hidden_parts`)."""
     col = t.columns[0]
     sizes = dict(zip(t[col], t["respondenter"]))
-    gone = hidden_units({k: v for k, v in sizes.items() if k != I_ALT}, min_n,
-                        gone=gone_sites if col == "site" else ())
+    gone = hidden_units({k: v for k, v in sizes.items() if k != I_ALT}, min_n, gone=gone_groups)
     shown = [(f"<{min_n}" if hidden(n, min_n) else SUPPRESSED) if lv in gone else n
              for lv, n in zip(t[col], t["respondenter"])]
     return t.assign(respondenter=pd.Series(shown, index=t.index, dtype=object))
@@ -413,7 +413,7 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
         check_publishable(len(wide_df), min_n)
     by = cuts.by if tid in source_items.SOURCE_ITEMS else None
     out = compute(tid, wide_df, guide, frames=frames, reasons=reasons, guide_cw=guide_cw, by=by)
-    hide = published_rows(tid, out, len(wide_df), min_n, site_parts(out, wide_df, guide, min_n)) if publish else None
+    hide = published_rows(tid, out, len(wide_df), min_n, published_parts(out, wide_df, guide, by, min_n)) if publish else None
     if fmt == "csv":
         return tables.to_csv(suppress(out, hide, min_n, n_column(tid, out),
                                       hidden_rows(row_n(tid, out, len(wide_df)), min_n)) if hide is not None else out)

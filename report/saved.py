@@ -221,6 +221,8 @@ def render(analysis: Analysis, wide: pd.DataFrame, guide: Guide, fmt: str = "md"
                             cuts=analysis.cuts, publish=publish, min_n=min_n)
     if fmt == "csv":
         return text
+    if publish:  # the name and the researcher's are the team's words (a name given after an interviewer
+        return f"# Gemt analyse: {analysis.describe(guide)}\n\n{text}"  # would decode the pseudonyms)
     who = f", gemt af {analysis.created_by}" if analysis.created_by else ""
     return f"# Gemt analyse «{analysis.name}»{who}\n\n{text}"
 

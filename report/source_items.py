@@ -156,16 +156,26 @@ def by_site_type(frame: pd.DataFrame, users: pd.DataFrame, informant: str, code:
             frame = frame.assign(**{code: None})
         m, levels, answered = members(frame, g, code)
     types, rows = _rows(frame, informant, users, by)
-    # who stands behind a row: the users the sources are about (one user may have two case files);
-    # a leader speaks for a site, one interview each. Publication hides a row on this count.
-    who = (frame["respondent_id"] if informant != "leder" and "respondent_id" in frame.columns
-           else pd.Series(range(len(frame)), index=frame.index)).to_numpy()
+    # who stands behind a row: the users the sources are about (one user may have two case files) and
+    # the staff who answered (a site's one contact person: a row of that person's answers) — the fewer of
+    # the two; a leader speaks for a site, one interview each. Publication hides a row on this count.
+    def ids(col: str | None) -> np.ndarray:  # a blank id counts as a person of its own, never as nobody
+        got = frame[col].tolist() if col is not None and col in frame.columns else [None] * len(frame)
+        return np.array([str(v) if v is not None and v == v and str(v).strip() else f"\x00{i}"
+                         for i, v in enumerate(got)], dtype=object)
+
+    who = ids("respondent_id" if informant != "leder" else None)
+    staff = ids("informant_id")
+
+    def distinct(values: np.ndarray) -> int:
+        return len(set(values.tolist()))
+
     out_rows, people = [], []
     for r in [*rows, I_ALT]:
         keep = np.ones(len(frame), dtype=bool) if r == I_ALT else (types == r).to_numpy()
         sel = keep & answered
         out_rows.append([r, *m[sel].sum(axis=0).astype(np.int64).tolist(), int(sel.sum())])
-        people.append(len({x for x in who[sel] if x is not None and x == x}))
+        people.append(min(distinct(who[sel]), distinct(staff[sel])) if informant != "leder" else distinct(staff[sel]))
     counts = np.array([r[1:-1] for r in out_rows], dtype=np.int64).reshape(len(out_rows), len(levels))
     n = np.array([r[-1] for r in out_rows], dtype=np.int64)
     cols: dict[str, object] = {row_column(by) if by else "site_type": pd.Series([r[0] for r in out_rows],

@@ -103,7 +103,7 @@ from survey.guide import Guide, load_guide
 
 __all__ = [
     "FIG7_CODES", "JUDGEMENTS", "fordeling", "judgement_table", "item_of", "REPORT_FIG4", "AGE_BANDS", "AGE_LABELS", "FORMATS", "tabel_3_1", "tabel_3_2", "oversigt",
-    "sites_hidden",
+    "sites_hidden", "hidden_parts",
     "figur_3_1", "tabel_4_1", "tabel_4_2", "probe_counts", "with_shares", "check_probe", "figur_4", "figur_7",
     "inddragelse_tilfredshed",
     "figur_7_table", "to_csv", "markdown_body", "resolve_guide", "choices",
@@ -245,6 +245,26 @@ def sites_hidden(df: pd.DataFrame, guide: Guide | None = None, min_n: int = DEFA
         if found == gone:
             return frozenset(gone)
         gone = found
+
+
+def hidden_parts(df: pd.DataFrame, guide: Guide | None = None, by: str | None = None,
+                 min_n: int = DEFAULT_MIN_N) -> dict[str, frozenset]:
+    """Published, the parts of population `df` every output hides whole, whatever a row's own n (`report.
+    publication.published_rows`'s ``hidden_parts``): the sites of `sites_hidden`, and the groups of the
+    grouping `by` (None: the user groups) that Tabel 3.2 by that grouping hides — small, or protecting a
+    small one. A group hidden in one table is then hidden in all, with its rows of n = 0 (a reviewer:
+    «Interviewer 1: 0 ja, 0 nej» beside a group shown «<5» told that all of its few gave no answer)."""
+    parts: dict[str, frozenset] = {}
+    sites = sites_hidden(df, guide, min_n)
+    if sites:
+        parts["site"] = sites
+    if by != "sted":
+        t = tabel_3_2(df, guide, by=by or "brugergruppe")
+        col = row_column(by or "brugergruppe")
+        gone = set(t[col][published_rows("3.2", t, len(df), min_n)]) - {I_ALT}
+        if gone:
+            parts[col] = frozenset(gone)
+    return parts
 
 
 def figur_3_1(df: pd.DataFrame, guide: Guide | None = None, by: str = "brugergruppe") -> pd.DataFrame:

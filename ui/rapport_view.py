@@ -488,15 +488,16 @@ def _is_share(col: str) -> bool:
     return col.startswith("andel") or col in SHARE_COLUMNS or col.endswith(("_lav", "_hoej"))
 
 
-def published(tid: str, t: pd.DataFrame, f: Filters, pop: pd.DataFrame, g: Guide) -> tuple[pd.DataFrame, int]:
-    """The table of population `pop` for publication: rows with 0 < n < min_n (`report.publication`:
-    which n, the rule) get their numbers blanked and n "<min_n", and so do the rows that protect them
-    and, by site, the sites every published output hides (`report.registry.site_parts`). Returns
-    (table, rows hidden); unchanged without publication."""
+def published(tid: str, t: pd.DataFrame, f: Filters, pop: pd.DataFrame, g: Guide,
+              by: str | None = None) -> tuple[pd.DataFrame, int]:
+    """The table of population `pop` (grouped `by`) for publication: rows with 0 < n < min_n
+    (`report.publication`: which n, the rule) get their numbers blanked and n "<min_n", and so do the
+    rows that protect them and the sites and groups every published output hides
+    (`report.registry.published_parts`). Returns (table, rows hidden); unchanged without publication."""
     if not f.publish:
         return t, 0
     pop_n = len(pop)
-    hide = published_rows(tid, t, pop_n, f.min_n, registry.site_parts(t, pop, g, f.min_n))
+    hide = published_rows(tid, t, pop_n, f.min_n, registry.published_parts(t, pop, g, by, f.min_n))
     if not hide.any():
         return t, 0
     small = hidden_rows(row_n(tid, t, pop_n), f.min_n)
@@ -703,7 +704,7 @@ def tab_tables(ctx: Ctx) -> None:
         title = registry.regrouped_title(title, f.cuts.by)
     st.markdown(f"#### {md(title)}")
     st.caption(md(ctx.population_text()))
-    pub, n_hidden = published(tid, t, f, ctx.pop, g)
+    pub, n_hidden = published(tid, t, f, ctx.pop, g, ctx.f.cuts.by if tid in registry.BY_TABLES else src_by)
     if n_hidden:
         st.info(hidden_rows_note(n_hidden, f.min_n), icon=":material/visibility_off:")
     st.dataframe(shown_table(tid, pub, g, bool(n_hidden)), hide_index=True, width="stretch", key="rp_table_df")
@@ -831,7 +832,7 @@ def saved_frames(ctx: Ctx, an: saved.Analysis) -> tuple[str, pd.DataFrame, int, 
         t, shown, n_hidden = crosstab_frames(ctx, an.a, an.b, pop)
         return line, shown, n_hidden, [crosstab_base(t, g), crosstab_note(t, f.min_n if f.publish else None)]
     t = saved.compute(an, ctx.wide, g, min_n=f.min_n, pop=pop)
-    pub, n_hidden = published("kvalitetskort", t, f, pop, g)
+    pub, n_hidden = published("kvalitetskort", t, f, pop, g, an.cuts.by)
     notes = ["Udbytte = ja / n; vigtighed = (ja og vigtigt + nej og vigtigt) / n; n = ja + nej. "
              "Gap = vigtighed − udbytte i procentpoint."]
     return line, shown_table("kvalitetskort", pub, g, bool(n_hidden)), n_hidden, notes

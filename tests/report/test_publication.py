@@ -303,7 +303,10 @@ def test_the_cli_takes_publish_for_tables_crosstabs_and_saved_analyses(demo_stud
     saved.save(demo_study["engine"], demo_study["guide"], "grupper", "krydstabel", a="brugergruppe", b="tilbudstype",
                replace=True)
     assert main(["--db", url, "table", "mine:grupper", "--publish", "--min-n", "6"]) == 0
-    assert "| Andet (n <6)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| Andet (n <6)" in out
+    # the analysis's name is the team's word (a name given after an interviewer would decode the pseudonyms)
+    assert "grupper»" not in out and out.startswith("# Gemt analyse: Krydstabel: ")
     assert main(["--db", url, "table", "mine:grupper"]) == 0
     assert "(n <6)" not in capsys.readouterr().out
 
@@ -394,7 +397,8 @@ def test_every_published_output_by_site_hides_the_same_sites(demo_study, guide, 
     # the Rapport page's published table
     pub, n_hidden = RV.published("3.2", R.compute("3.2", wide, guide, by="sted"), RV.Filters(publish=True), wide, guide)
     assert set(pub["site"][pub["i_alt"].isin(["<5", "–"])]) == gone and n_hidden == len(gone)
-    # the workbook, by site and not: the same sites
+    # the workbook, by site and not: the same sites (Figur 4 too: it renames its column, a reviewer found it
+    # hiding none of them)
     for by in (by_site, None):
         out = tmp_path / f"r{bool(by)}.xlsx"
         build_workbook(demo_study["engine"], guide, out, publish=True, cuts=by)
@@ -404,3 +408,44 @@ def test_every_published_output_by_site_hides_the_same_sites(demo_study, guide, 
         if by:
             flat = {r[0] for r in wb["Tabel 3.2"].iter_rows(min_row=5, values_only=True) if r[3] in ("<5", "–")}
             assert flat == gone
+            fig4 = [r for r in wb["Figur 4"].iter_rows(min_row=5, values_only=True) if r[2] in gone]
+            assert fig4 and all(r[5] in ("<5", "–") and r[3] == "–" for r in fig4)
+            data = {r[0] for r in wb["Diagramdata"].iter_rows(values_only=True) if r and isinstance(r[0], str)}
+            assert not data & gone
+
+
+def test_a_group_hidden_everywhere_hides_its_rows_of_n_0_too(guide):
+    """A reviewer: «Interviewer 1: 0 ja, 0 nej» in a published Figur 4, beside Tabel 3.2's «<5» for the
+    same interviewer, told that all of those few gave no answer. A group the size table hides
+    (`report.tables.hidden_parts`) is hidden in every table, with its rows of n = 0."""
+    import csv
+    import io
+
+    from report import tables as T
+
+    wide = pd.DataFrame({
+        "respondent_id": [f"R{i}" for i in range(12)], "site": ["Basen"] * 12, "site_type": ["boform"] * 12,
+        "interviewer": ["KL"] * 5 + ["MJ"] * 5 + ["PO"] * 2,
+        "gender": ["mand"] * 12, "arketype": ["den_aeldre"] * 12, "age": ["60"] * 12,
+        # PO's two answered no rytme question: their n is 0
+        "rytme": ["ja"] * 5 + ["nej"] * 5 + ["ikke_relevant"] * 2,
+    }, dtype=object)
+    by = Cuts(by="interviewer")
+    assert T.hidden_parts(wide, guide, "interviewer", 5)["interviewer"] == {"PO", "KL"}  # PO small, KL next (wraps)
+    plain = {r["interviewer"]: r for r in csv.DictReader(io.StringIO(R.render("fig4", wide, guide, "csv", probe="rytme",
+                                                                              cuts=by)))}
+    assert plain["PO"]["n"] == "0"  # the team's own view
+    text = R.render("fig4", wide, guide, "csv", probe="rytme", cuts=by, publish=True)
+    rows = {r["interviewer"]: r for r in csv.DictReader(io.StringIO(text))}
+    # PO (2 people) is small in Tabel 3.2 and hidden, with the next interviewer protecting it; PO's zeros too
+    sizes = {r["interviewer"]: r["i_alt"] for r in csv.DictReader(io.StringIO(
+        R.render("3.2", wide, guide, "csv", cuts=by, publish=True)))}
+    hidden_ones = {k for k, v in sizes.items() if v in ("<5", "–")}
+    assert hidden_ones == {"Interviewer 3", "Interviewer 1"}  # published: PO and KL by their pseudonyms
+    for name in hidden_ones:
+        assert rows[name]["n"] in ("<5", "–") and rows[name]["ja"] == "", (name, rows[name])
+    assert "0" not in {rows[k]["n"] for k in hidden_ones}
+    fig = F.figure("fig4", wide, guide, probe="rytme", cuts=by, publish=True)
+    drawn = {g for tr in fig.data for g in (tr.meta or {}).get("groups", [])} | {
+        str(x).split("<br>")[0] for tr in fig.data for x in (tr.x if tr.x is not None else [])}
+    assert not drawn & hidden_ones

@@ -293,3 +293,28 @@ def test_publication_hides_a_row_on_the_people_behind_it_not_its_files():
     assert (t.loc["boform", "n"], t.loc["boform", "personer"]) == (5, 3)  # 5 answered files from 3 people
     ns = row_n(tid, t.reset_index(), 3)
     assert list(ns)[:1] == [3] and hidden_rows(ns, 5)[0]
+
+
+def test_a_row_stands_on_the_fewer_of_its_users_and_the_staff_who_answered():
+    """A reviewer: a site's one contact person answering about five users was published as a row of five
+    (its `personer` counted the users) — one identifiable staff member's answers. `personer` is the fewer
+    of the users and the staff who answered (`informant_id`); a blank id counts as a person of its own."""
+    users = pd.DataFrame({"respondent_id": [f"B{i}" for i in range(6)], "site": ["Basen"] * 6,
+                          "site_type": ["boform"] * 6}, dtype=object)
+    kp = pd.DataFrame({"source_id": [f"k{i}" for i in range(6)], "respondent_id": [f"B{i}" for i in range(6)],
+                       "informant_id": ["KP-1"] * 5 + [None], "deltagelse": ["frivilligt"] * 6}, dtype=object)
+    t = source_items.compute("kp_deltagelse", {"kontaktperson": kp}, users).set_index("site_type")
+    # six users; the staff: KP-1 and one without an id (counted as one more, never as nobody)
+    assert (t.loc["boform", "n"], t.loc["boform", "personer"]) == (6, 2)
+    text = registry.render("kp_deltagelse", users, None, "csv", frames={"kontaktperson": kp}, publish=True)
+    rows = {r["site_type"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["boform"]["n"] == "<5" and rows["boform"]["antal_frivilligt"] == ""
+    # five contact persons about five users: a row of five
+    kp5 = kp.assign(informant_id=[f"KP-{i}" for i in range(6)])
+    t = source_items.compute("kp_deltagelse", {"kontaktperson": kp5}, users).set_index("site_type")
+    assert t.loc["boform", "personer"] == 6
+    # a leader speaks for a site: one a row, by their ids
+    leder = pd.DataFrame({"source_id": ["l1", "l2"], "site": ["Basen", "Basen"], "site_type": ["boform"] * 2,
+                          "informant_id": ["L-1", "L-1"], "deltagelse": ["krav", "krav"]}, dtype=object)
+    t = source_items.compute("leder_deltagelse", {"leder": leder}, users).set_index("site_type")
+    assert t.loc["boform", "personer"] == 1
