@@ -113,7 +113,7 @@ from report.errors import TableError
 from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
                                row_column)
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
-                                PROTECTING, SMALL_POPULATION, check_publishable, complement, hidden, hidden_n,
+                                PROTECTING, check_publishable, complement, hidden, hidden_n,
                                 journal_label, population_line,
                                 probe_short, published_rows, row_n, site_labels, status_short, suppression_note,
                                 value_label)
@@ -976,7 +976,8 @@ UNAVAILABLE = ("Kan ikke beregnes: analysens sted eller interviewer findes ikke 
 
 def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
     """A saved analysis (issue 14) on a sheet of its own, «Mine NAVN», computed on its own population
-    (not the workbook's filter); publication hides small cells as on every sheet."""
+    (not the workbook's filter). Only in the working edition: a publication edition has none
+    (`build_workbook`)."""
     g = bk.guide
     name = f"Mine {an.name}"
     title = f"Gemt analyse «{an.name}»: {an.describe(g)}"
@@ -986,11 +987,6 @@ def _sheet_saved(bk: _Book, wide: pd.DataFrame, an: saved.Analysis) -> None:
         ws = bk.wb.add_worksheet(name)  # the message (it lists the study's real interviewers' names)
         bk.put(ws, 0, 0, title, "title")
         bk.put(ws, 1, 0, UNAVAILABLE, "warn")
-        return
-    if bk.publish and hidden(len(pop), bk.min_n):  # its own population under min_n: nothing of it published
-        ws = bk.wb.add_worksheet(name)
-        bk.put(ws, 0, 0, title, "title")
-        bk.put(ws, 1, 0, SMALL_POPULATION.format(min_n=bk.min_n), "warn")
         return
     population = population_line(g, an.group, an.site_type, len(pop), cuts=bk.shown_cuts(an.cuts).words(),
                                  hide_below=bk.hide_below)
