@@ -150,7 +150,9 @@ def idle(page, timeout: float = 30000) -> None:
 def choose(page, label, option: str, by: str, size, area: str = "stMain") -> None:
     """Pick `option` in the selectbox `label` of `area` (stMain or stSidebar), checked to be on screen
     at `size`: a click on it and on the option ("mouse"), or focus, typing the option's first
-    letters and Enter ("keyboard")."""
+    letters and Enter ("keyboard"). Waits for the app's script run to end first: a rerun (a toggle
+    just switched) replaces the box, and a box replaced mid-action is "not attached to the DOM"."""
+    idle(page)
     box = page.locator(f'[data-testid="{area}"]').get_by_role("combobox", name=label)
     box.scroll_into_view_if_needed()
     bb = box.bounding_box()
