@@ -19,6 +19,7 @@ openpyxl and pyxform; see "the compiled-guide cache" below. The cache never chan
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import json
@@ -206,6 +207,21 @@ class Guide:
         """
         return check_value(self.item(code), raw)
 
+    def read_typed(self, code: str, raw: object, today: dt.date | None = None) -> tuple[object, str | None]:
+        """A value as the interview page sends it, as `check_value` reads it: a date the interviewer
+        typed in Danish («05.11.2026», `read_typed_date`) as its ISO text; anything else as given. With
+        `today`, a typed date must also lie within `typed_date_limits`. Returns (value, None), or
+        (None, the Danish reason) for a date that cannot be read or is not allowed."""
+        it = self.items.get(code)
+        if it is None or it.type != "date" or not isinstance(raw, str) or not raw.strip():
+            return raw, None
+        try:
+            d = read_typed_date(raw)
+        except ValueError as e:
+            return None, str(e)
+        problem = None if today is None else outside_typed_limits(d, today, meta=it.role == "meta")
+        return (None, problem) if problem else (d.isoformat(), None)
+
     # -- what identifies a person (column brugerblik_identifikator; docs/guide.md)
 
     def identifier_codes(self, *, pseudonyms: bool = True) -> list[str]:
@@ -373,6 +389,58 @@ def _num_text(raw: object) -> str:
 
 class _NotPlain(ValueError):
     """A text Decimal reads as a number, but not as a person writes one («1e1», «1_000», «٣»)."""
+
+
+#: A date as an interviewer types it, in Danish order: «5.11.2026», «05-11-2026», «05/11/2026», the
+#: digits alone «05112026» (as in a date field), or the interchange form «2026-11-05». Never a
+#: two-digit year. Only the interview page reads this (`Guide.read_typed`); an import takes ISO only.
+_TYPED_DATE = re.compile(r"(\d{1,2})([.\-/])(\d{1,2})\2(\d{4})|(\d{2})(\d{2})(\d{4})|(\d{4})-(\d{2})-(\d{2})",
+                         re.ASCII)
+TYPED_DATE_FORM = "dd.mm.åååå"
+_MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+           "november", "december")
+#: the earliest date an interview page takes (a journal's dates and the interview's own)
+EARLIEST_DATE = dt.date(2000, 1, 1)
+
+
+def read_typed_date(text: str) -> dt.date:
+    """The date `text` names (`_TYPED_DATE`), or ValueError with the Danish reason: not a date as
+    one is written («skriv datoen som dd.mm.åååå»), or a day that does not exist («datoen 31.04.2025
+    findes ikke — april 2025 har 30 dage»: never made the month's last day, as a date picker does).
+    A message never quotes what was typed (docs/method.md, "Dates as typed")."""
+    m = _TYPED_DATE.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"skriv datoen som {TYPED_DATE_FORM}, fx 05.11.2026")
+    g = m.groups()
+    d, mo, y = ((g[0], g[2], g[3]) if g[0] is not None else (g[4], g[5], g[6]) if g[4] is not None
+                else (g[9], g[8], g[7]))
+    try:
+        return dt.date(int(y), int(mo), int(d))
+    except ValueError:
+        if 1 <= int(mo) <= 12 and int(y) >= 1:
+            days = calendar.monthrange(int(y), int(mo))[1]
+            raise ValueError(f"datoen findes ikke — {_MONTHS[int(mo) - 1]} {y} har {days} dage") from None
+        raise ValueError(f"datoen findes ikke — skriv den som {TYPED_DATE_FORM}, fx 05.11.2026") from None
+
+
+def outside_typed_limits(d: dt.date, today: dt.date, *, meta: bool) -> str | None:
+    """Why an interview page does not take the date `d` (Danish), or None: from 1 January 2000; the
+    interview's own date (`meta`: the day it took place) at the latest today, a guide's date (a
+    journal's plan may lie ahead) at the latest five years on."""
+    hi = today if meta else today + dt.timedelta(days=5 * 366)
+    if EARLIEST_DATE <= d <= hi:
+        return None
+    return f"datoen ligger uden for det tilladte — tilladt: {EARLIEST_DATE:%d.%m.%Y} til {hi:%d.%m.%Y}"
+
+
+def shown_date(value: str | None) -> str | None:
+    """A stored date (ISO) as the interview page shows it: «05.11.2026». Anything else as given."""
+    if value is None or not _ISO_DAY.fullmatch(value):
+        return value
+    return f"{value[8:10]}.{value[5:7]}.{value[:4]}"
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | None]:

@@ -36,9 +36,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from survey import auth, store
-from survey.clock import aware
+from survey.clock import aware, today
 from survey.db import is_transient, retrying, session_scope
-from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text
+from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text, outside_typed_limits, read_typed_date
 from survey.consent import check_journal_consent, refuse_if_withdrawn
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
 from survey.sources import guide_for, informant_of
@@ -778,6 +778,10 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
     if code in store.META_CODES or guide.items[code].role == "forsker":
         return SaveResult(False, code, message="Dette felt kan ikke ændres fra interviewet.")
     raw = _sanitise(raw)
+    if base is not None:  # from the interview page: a date as typed there («05.11.2026»), within its limits
+        raw, problem = guide.read_typed(code, raw, today())
+        if problem:
+            return SaveResult(False, code, message=f"Ikke gemt: {problem}.")
 
     def tx() -> SaveResult:
         with session_scope(engine) as s:
@@ -841,8 +845,8 @@ def set_meta(engine: Engine, interview_id: str, code: str, raw: object, *, who: 
                                                    "har taget interviewet.")
         if code == "interviewer":
             value = clean_line(_sanitise(raw) if raw is not None else None, "Interviewer")
-        elif code == "interview_date":
-            if raw is None or raw == "":
+        elif code == "interview_date":  # as typed on the page («05.11.2026») or a date; the day it took place
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
                 value = None
             elif isinstance(raw, dt.datetime):
                 value = raw.date()
@@ -850,9 +854,12 @@ def set_meta(engine: Engine, interview_id: str, code: str, raw: object, *, who: 
                 value = raw
             else:
                 try:
-                    value = dt.date.fromisoformat(str(raw).strip())
-                except ValueError:
-                    return SaveResult(False, code, message="Ikke gemt: tilladt: dato ÅÅÅÅ-MM-DD")
+                    value = read_typed_date(str(raw))
+                except ValueError as e:
+                    return SaveResult(False, code, message=f"Ikke gemt: {e}.")
+            problem = value and outside_typed_limits(value, today(), meta=True)
+            if problem:
+                return SaveResult(False, code, message=f"Ikke gemt: {problem}.")
         else:
             return SaveResult(False, code, message="Dette felt kan ikke ændres.")
         with session_scope(engine) as s:
@@ -895,7 +902,10 @@ def _as_stored(guide: Guide, code: str, value: str | None) -> str | None:
     reads a value; as given when the guide refuses it (then it matches no stored value)."""
     if value is None or code not in guide.items:
         return value
-    stored, problem = guide.check_value(code, value)
+    typed, problem = guide.read_typed(code, value)  # a date as shown («05.11.2026»)
+    if problem:
+        return value
+    stored, problem = guide.check_value(code, typed)
     return stored if problem is None else value
 
 

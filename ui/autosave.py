@@ -24,7 +24,7 @@ import streamlit as st
 from dataclasses import dataclass, field
 
 from survey import interview as svc
-from survey.guide import MAX_TEXT, Guide, Item
+from survey.guide import MAX_TEXT, TYPED_DATE_FORM, Guide, Item, shown_date
 from ui.common import engine, guide, hms, lead_in, log, principal, safe_callback, username, wkey
 
 _STATIC = Path(__file__).resolve().parent / "static"
@@ -86,7 +86,7 @@ TEXT_CSS = """
 .bb-text .bb-autotext { width: 100%; box-sizing: border-box; font: inherit; font-size: 0.95rem; padding: 0.45rem 0.6rem;
                         border: 1px solid #b7bcc7; border-radius: 0.5rem; background: #fff; color: #1f2330; }
 .bb-text textarea.bb-autotext { resize: vertical; min-height: 5.2rem; }
-.bb-text .bb-number { max-width: 14rem; }
+.bb-text .bb-number, .bb-text .bb-date { max-width: 14rem; }
 .bb-text .bb-autotext:focus { outline: 2px solid #1f4fd1; outline-offset: 0; border-color: #1f4fd1; }
 .bb-text .bb-autotext:disabled { background: #f3f4f6; color: #3d4250; }
 """
@@ -524,18 +524,23 @@ def _error(iid: str, code: str) -> tuple[str | None, str | None]:
     return (st.session_state.get(ERRORS) or {}).get(iid, {}).get(code) or (None, None)
 
 
-def text_field(ctx: Ctx, it: Item, *, multiline: bool = True, placeholder: str = "") -> None:
-    """A text or number answer that saves while it is typed (a number the guide refuses is not stored:
-    its Danish message is shown under the field and what was typed stays to be corrected)."""
+def text_field(ctx: Ctx, it: Item, *, multiline: bool = True, placeholder: str = "",
+               base: tuple[int, str | None] | None = None) -> None:
+    """A text, number or date answer that saves while it is typed (a number or date the guide refuses
+    is not stored: its Danish message is shown under the field and what was typed stays to be
+    corrected). `base`: what the field shows when it is not an answer (the interview's own date)."""
     key = wkey(ctx.iid, it.code)
-    version, value = ctx.state.base(it.code)
+    version, value = base if base is not None else ctx.state.base(it.code)
     if it.type == "decimal" and value is not None:
         value = value.replace(".", ",")
+    date = it.type == "date"
+    if date:  # typed and shown as «05.11.2026» (`Guide.read_typed`): never a date the field made of it
+        value, placeholder = shown_date(value), TYPED_DATE_FORM
     error, rejected = _error(ctx.iid, it.code)
     data = {"iid": ctx.iid, "key": key, "code": it.code, "value": value, "version": version, "multiline": multiline,
             "label": it.label, "placeholder": placeholder, "editable": ctx.editable, "acked": _acked(key),
             "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code]), "maxlen": MAX_TEXT, "rows": 3,
-            "error": error, "rejected": rejected, "numeric": it.type in ("integer", "decimal")}
+            "error": error, "rejected": rejected, "numeric": it.type in ("integer", "decimal"), "date": date}
     _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(on_queue, ctx.iid, key))
     _catch_up(ctx.iid, key)
 

@@ -13,7 +13,7 @@ from ui import items as ui_items
 from ui.autosave import BODY_FRAGMENT, MARKS, NAV_FRAGMENT, sidebar_marks
 from ui.common import (deny, engine, guide, h, hms, inject_css, local, md, principal,
                        require_page, safe_callback, username, when, wkey)
-from ui.dates import DATE_HELP, clamp, date_limits
+from ui.dates import TYPED_DATE_HELP as DATE_HELP
 from ui.lists import open_interviews
 from ui.pages import INTERVIEW_PAGE, START_PAGE, page
 
@@ -240,13 +240,12 @@ def about_view(ctx: ui_items.Ctx) -> None:
                       args=(info.id, "interviewer", key), width=320,
                       disabled=not ctx.editable or not svc.may_change_interviewer(principal()))
         ui_items.error_for(key)
-    with st.container(key="q_interview_date"):
-        key = wkey(info.id, "interview_date")
-        ui_items.init(key, clamp(info.interview_date))
-        st.date_input("Interviewdato", key=key, format="DD.MM.YYYY", on_change=ui_items.on_meta,
-                      args=(info.id, "interview_date", key), disabled=not ctx.editable, width=220,
-                      help=DATE_HELP, **date_limits())
-        ui_items.error_for(key)
+    with st.container(key="q_interview_date"):  # typed as «05.11.2026», saved like an answer (never a date
+        # the field made of it: a date picker turned «31.04.2025» into 30.04.2025); 2000 to today
+        st.markdown(f'<div class="bb-q">{h(svc.label_of(ctx.guide, "interview_date"))}</div>'
+                    f'<div class="bb-hint">{h(DATE_HELP)}</div>', unsafe_allow_html=True)
+        ui_items.text_field(ctx, ctx.guide.item("interview_date"), multiline=False,
+                            base=(0, info.interview_date.isoformat() if info.interview_date else None))
     vals = ctx.state.context()
     for it in svc.meta_items(ctx.guide):
         if svc.visible(ctx.guide, it, vals):

@@ -10,7 +10,6 @@ anything else gets a clear message instead of being silently changed or dropped.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -18,11 +17,7 @@ import streamlit as st
 from archetypes import ARCHETYPES
 from survey import interview as svc
 from survey.guide import Guide, Item, multi_values
-from ui.common import (engine, err_key, guide, h, hms, lead_in, md, principal, safe_callback, today, username,
-                       wkey)
-from ui.dates import EARLIEST
-
-GUIDE_DATE_HELP = "Skriv datoen som dd.mm.åååå, eller vælg den i kalenderen (01.01.2000 til fem år frem)."
+from ui.common import engine, err_key, guide, h, hms, lead_in, md, principal, safe_callback, username, wkey
 
 # shared with ui/autosave.py (which owns them: it cannot import this module)
 from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, answer_callback, bump_saves, mark_refused, mark_saved, acked_json,  # noqa: E402,F401
@@ -35,11 +30,6 @@ def widget_value(it: Item, value: str | None):
         return multi_values(value)
     if it.type == "select_one":
         return value if value in it.choice_values() else None
-    if it.type == "date":
-        try:
-            return dt.date.fromisoformat(value) if value else None
-        except ValueError:
-            return None
     if it.type == "decimal":
         return (value or "").replace(".", ",")
     return value or ""
@@ -50,8 +40,6 @@ def on_answer(iid: str, code: str, key: str) -> None:
     g = iv_guide(iid)
     it = g.item(code)
     raw = st.session_state.get(key)
-    if isinstance(raw, dt.date):
-        raw = raw.isoformat()
     res = svc.save_answer(engine(), g, iid, code, raw, who=username(), principal=principal(),
                           base=st.session_state.get(base_key(key)))
     label = svc.label_of(g, code) if code in svc.EDITABLE_META else it.label
@@ -178,8 +166,7 @@ def error_for(key: str) -> None:
 def answer_widget(ctx: Ctx, it: Item, *, compact: bool = False) -> None:
     """The input for one item, bound to its on_change save."""
     key = wkey(ctx.iid, it.code)
-    value = ctx.state.answers.get(it.code)
-    if it.type != "text":
+    if it.type not in ("text", "date"):
         follow_store(ctx, it, key)
     common = dict(key=key, on_change=on_answer, args=(ctx.iid, it.code, key), disabled=not ctx.editable,
                   label_visibility="collapsed")
@@ -193,11 +180,9 @@ def answer_widget(ctx: Ctx, it: Item, *, compact: bool = False) -> None:
     if it.type in ("select_one", "select_multiple"):  # own component: no widget state a rerun could reset
         choice_field(ctx, it)
         return
-    if it.type == "date":  # a guide's date (journal dates may lie ahead): 2000 to five years on, or the stored one
-        stored = widget_value(it, value)
-        lo, hi = EARLIEST, today() + dt.timedelta(days=5 * 366)
-        st.date_input(it.label, format="DD.MM.YYYY", width=220, help=GUIDE_DATE_HELP,
-                      min_value=min(lo, stored) if stored else lo, max_value=max(hi, stored) if stored else hi, **common)
+    if it.type == "date":  # typed as «05.11.2026»; a journal's dates may lie ahead (`Guide.read_typed`)
+        text_field(ctx, it, multiline=False)
+        return
     else:  # an unknown type from a newer guide: plain text so nothing is lost
         st.text_input(it.label, **common)
     error_for(key)

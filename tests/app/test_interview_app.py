@@ -339,12 +339,36 @@ def test_complete_without_missing_items(db, guide, iv):
 def test_about_the_interview_edits_interviewer_and_date(db, guide, iv):
     at = open_interview(iv.id, "_om")
     at.text_input(key=wkey(iv.id, "interviewer")).input("AB")
-    at.date_input(key=wkey(iv.id, "interview_date")).set_value(dt.date(2026, 11, 5))
     run_ok(at)
+    type_text(at, db, iv.id, "interview_date", "5.11.2026")  # typed, as the interviewer writes it
     choose(at, db, iv.id, "selected_by_staff", "ja")
     info = svc.get_info(db, iv.id)
     assert (info.interviewer, info.interview_date) == ("AB", dt.date(2026, 11, 5))
     assert svc.load_state(db, iv.id).answers["selected_by_staff"] == "ja"
+    assert shown_text(at, iv.id, "interview_date") == "05.11.2026"  # shown as stored
+    assert data(at, wkey(iv.id, "interview_date"))["placeholder"] == "dd.mm.åååå"
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("31.04.2026", "datoen findes ikke — april 2026 har 30 dage"),          # a date picker made it 30.04 and stored it
+    ("31042026", "datoen findes ikke — april 2026 har 30 dage"),
+    ("5.11.26", "skriv datoen som dd.mm.åååå"),               # never a two-digit year
+    ("31.12.1999", "tilladt: 01.01.2000 til"),
+    ("01.01.2999", "ligger uden for det tilladte"),           # an interview never took place in the future
+])
+def test_the_interview_date_is_stored_as_typed_or_refused_and_kept_to_be_corrected(db, guide, iv, typed, says):
+    """The interview's own date is typed («05.11.2026»): a day that does not exist, a two-digit year or a day
+    outside 2000 to today is refused in Danish under the field, what was typed stays there, and the stored
+    date is left as it was."""
+    at = open_interview(iv.id, "_om")
+    type_text(at, db, iv.id, "interview_date", "05.11.2026")
+    type_text(at, db, iv.id, "interview_date", typed)
+    assert svc.get_info(db, iv.id).interview_date == dt.date(2026, 11, 5)
+    d = data(at, wkey(iv.id, "interview_date"))
+    assert says in (d["error"] or "") and d["error"].startswith("Ikke gemt") and d["rejected"] == typed
+    type_text(at, db, iv.id, "interview_date", "4.11.2026")  # corrected: stored, the message gone
+    assert svc.get_info(db, iv.id).interview_date == dt.date(2026, 11, 4)
+    assert field_error(at, iv.id, "interview_date") is None and shown_text(at, iv.id, "interview_date") == "04.11.2026"
 
 
 def test_a_choice_can_be_cleared_again(db, guide, iv):

@@ -148,6 +148,34 @@ def test_each_new_guide_renders_in_the_interview_app(db, guide, users, informant
         assert shown_choice(at4, iid, "handleplan") == "ja"
 
 
+def test_a_case_files_dates_are_typed_and_a_day_that_does_not_exist_is_refused(db, guide, users):
+    """A journal's dates are typed («05.11.2026», a plan's date may lie ahead): stored as ISO and shown as
+    typed; «31.04.2026» is refused in Danish (a date picker made it 30.04 and stored it) and stays to be
+    corrected; a date more than five years ahead is refused too."""
+    from tests.app.autosave_driver import data, field_error
+
+    ok_user, _ = users
+    info = source_store.start_source_interview(db, "journal", subject_interview_id=ok_user.id, kilde="kommune",
+                                               interviewer="KL")
+    g = source_store.informant_guide("journal")
+    at = open_page("interview", iv=info.id, afsnit="planer")
+    choose(at, db, info.id, "handleplan", "ja")
+    type_text(at, db, info.id, "handleplan_dato", "1/2/2027")
+    assert svc.load_state(db, info.id).answers["handleplan_dato"] == "2027-02-01"
+    assert shown_text(at, info.id, "handleplan_dato") == "01.02.2027"
+    for typed, says in [("31.04.2026", "april 2026 har 30 dage"), ("01.01.2040", "uden for det tilladte")]:
+        type_text(at, db, info.id, "handleplan_dato", typed)
+        assert svc.load_state(db, info.id).answers["handleplan_dato"] == "2027-02-01"
+        d = data(at, wkey(info.id, "handleplan_dato"))
+        assert says in d["error"] and d["rejected"] == typed
+    # an edit of the stored date from the field as it shows it («01.02.2027»): not a change «in another tab»
+    base = svc.load_state(db, info.id).base("handleplan_dato")
+    assert svc.save_answer(db, g, info.id, "handleplan_dato", "02.02.2027", base=(base[0], "01.02.2027")).ok
+    assert svc.load_state(db, info.id).answers["handleplan_dato"] == "2027-02-02"
+    type_text(at, db, info.id, "handleplan_dato", "03.02.2027")
+    assert field_error(at, info.id, "handleplan_dato") is None
+
+
 def test_a_case_file_is_refused_in_the_app_without_consent(db, guide, users):
     _, refused = users
     at = run_ok(AppTest.from_file(APP, default_timeout=TIMEOUT))

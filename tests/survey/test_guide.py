@@ -306,3 +306,49 @@ def test_marks_are_read_case_insensitively_and_nej_means_neither(tmp_path):
     g = load_guide(p)
     assert g.item("hverdag").identifier is None and "hverdag" not in g.free_text_codes()
     assert g.item("gender").identifier == "ja" and "gender" in g.identifier_codes()
+
+
+@pytest.mark.parametrize("typed, day", [
+    ("05.11.2026", "2026-11-05"), ("5.1.2026", "2026-01-05"), ("05-11-2026", "2026-11-05"),
+    ("05/11/2026", "2026-11-05"), ("05112026", "2026-11-05"), (" 2026-11-05 ", "2026-11-05"),
+    ("29.02.2024", "2024-02-29"),
+])
+def test_a_date_as_the_interviewer_types_it(typed, day):
+    """The interview page's dates are typed in Danish order; each form is the one day it names."""
+    from survey.guide import read_typed_date
+
+    assert read_typed_date(typed).isoformat() == day
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("31.04.2025", "datoen findes ikke — april 2025 har 30 dage"),   # never the month's last day, as a date picker made it
+    ("29.02.2025", "februar 2025 har 28 dage"), ("2025-02-30", "februar 2025 har 28 dage"),
+    ("05.13.2025", "datoen findes ikke — skriv den som dd.mm.åååå"),
+    ("05.11.26", "skriv datoen som dd.mm.åååå"),       # a two-digit year: which century?
+    ("5.11-2026", "skriv datoen som dd.mm.åååå"), ("051126", "skriv datoen som dd.mm.åååå"),
+    ("i går", "skriv datoen som dd.mm.åååå"), ("٠٥.١١.٢٠٢٦", "skriv datoen som dd.mm.åååå"),
+])
+def test_a_typed_date_that_is_no_day_is_refused_in_danish(typed, says):
+    from survey.guide import read_typed_date
+
+    with pytest.raises(ValueError) as e:
+        read_typed_date(typed)
+    assert says in str(e.value) and typed.strip() not in str(e.value)   # never quotes what was typed
+
+
+def test_typed_dates_within_the_interviews_limits(guide):
+    """The interview's own date: 2000 to today; a journal's plan may lie five years ahead. An import
+    takes ISO only (the check itself is unchanged)."""
+    import datetime as dt
+
+    from survey.sources import guide_for
+
+    today = dt.date(2026, 12, 6)
+    assert guide.read_typed("interview_date", "06.12.2026", today) == ("2026-12-06", None)
+    assert "uden for det tilladte" in guide.read_typed("interview_date", "07.12.2026", today)[1]
+    assert "tilladt: 01.01.2000 til 06.12.2026" in guide.read_typed("interview_date", "31.12.1999", today)[1]
+    j = guide_for("journal")
+    assert j.read_typed("handleplan_dato", "01.12.2031", today) == ("2031-12-01", None)
+    assert j.read_typed("handleplan_dato", "01.01.2040", today)[1] is not None
+    assert guide.read_typed("age", "05.11.2026", today) == ("05.11.2026", None)   # not a date item: as given
+    assert guide.check_value("interview_date", "05.11.2026")[1] is not None        # an import: ISO only
