@@ -18,15 +18,13 @@ export default function (component) {
     root.appendChild(box);
     root.__box = box;
     if (data.numeric) { box.setAttribute('inputmode', 'decimal'); box.classList.add('bb-number'); }
-    if (data.date) {
-      box.classList.add('bb-date');
-      // a date not stored (half typed, or refused: its message under the field) lives only in this page:
-      // closing or reloading it asks first
-      window.addEventListener('beforeunload', (e) => {
-        if (!box.isConnected || !box.value.trim()) return;
-        if (!BB_WHOLE_DATE.test(box.value) || !root.__err.hidden) { e.preventDefault(); e.returnValue = ''; }
-      });
-    }
+    if (data.date) box.classList.add('bb-date');
+    // what the server refused (its message under the field), or a date half typed, lives only in this page:
+    // closing or reloading it asks first (a tester's refused number was gone after a reload)
+    window.addEventListener('beforeunload', (e) => {
+      if (!box.isConnected || !box.value.trim()) return;
+      if (!root.__err.hidden || (data.date && !BB_WHOLE_DATE.test(box.value))) { e.preventDefault(); e.returnValue = ''; }
+    });
     const err = bbEl('div', { class: 'bb-field-err', role: 'alert', hidden: true });
     root.appendChild(err);
     root.__err = err;

@@ -6,8 +6,15 @@
 const BB = (window.__bbSave = window.__bbSave || {
   cid: Math.random().toString(36).slice(2) + Date.now().toString(36),
   seq: 0,
+  again: 0,
   queues: {},
 });
+// A queue not acknowledged this long after it was sent, while the connection is up, is sent again (then
+// after twice as long, up to a minute: a slow server's run is not cut short again and again). A tester
+// killed the server, chose «Kvinde» and typed an answer: when it was back, the text was stored, but the
+// choice never was — the reconnected session never got that component's state — and the page said
+// «Gemmer stadig …» for good.
+const BB_RESEND_MS = 3000;
 
 function bbQueue(key, setStateValue, componentKey) {
   const q = (BB.queues[key] = BB.queues[key] || { pending: [], send: null, flushers: [] });
@@ -25,12 +32,21 @@ function bbQueue(key, setStateValue, componentKey) {
     if (item.kind !== 'keep') q.lastValue[item.code] = item.value;
     q.pending.push(item);
     q.send('queue', { cid: BB.cid, items: q.pending.slice() });
+    q.sentAt = Date.now();
+    q.wait = BB_RESEND_MS;
     return item.seq;
   };
   q.ack = function (acked) {
     const upto = (acked || {})[BB.cid] || 0;
     q.pending = q.pending.filter((it) => it.seq > upto);
     bbStatus('idle');
+  };
+  // the queue sent again, as it stands (a new message: `again` differs), when the server has not
+  // acknowledged it; each seq is applied once, so a repeat changes nothing
+  q.resend = function () {
+    q.send('queue', { cid: BB.cid, items: q.pending.slice(), again: ++BB.again });
+    q.sentAt = Date.now();
+    q.wait = Math.min((q.wait || BB_RESEND_MS) * 2, 60000);
   };
   q.waiting = function (code) {
     return q.pending.some((it) => it.code === code);
@@ -101,6 +117,30 @@ if (!window.__bbFlushHooked) {
   window.addEventListener('pagehide', flushAll);
   window.addEventListener('beforeunload', flushAll);
   BB.flushAll = flushAll;
+  setInterval(() => {
+    if (document.getElementById('bb-offline')) return;   // the connection is gone: sent again when it is back
+    const now = Date.now();
+    for (const k in BB.queues) {
+      const q = BB.queues[k];
+      if (q.pending.length && q.resend && now - (q.sentAt || now) > (q.wait || BB_RESEND_MS)) q.resend();
+    }
+  }, 1000);
+  // A change the server has not acknowledged while the connection is gone (the red banner, #bb-offline) or
+  // the server has not answered for a while: the beacon above cannot reach it either, and the change lives
+  // only in this page. Closing or reloading it then asks first (a tester killed the server, answered,
+  // pressed F5 and lost every answer without a word).
+  window.addEventListener('beforeunload', (e) => {
+    const now = Date.now();
+    let waiting = false, old = false;
+    for (const k in BB.queues) {
+      BB.queues[k].pending.forEach((it) => {
+        if (it.kind === 'done') return;
+        waiting = true;
+        if (now - (it.at || now) > 2000) old = true;
+      });
+    }
+    if (waiting && (old || document.getElementById('bb-offline'))) { e.preventDefault(); e.returnValue = ''; }
+  });
 }
 
 // «Skriver …» / «Gemmer …» while something typed or chosen here is not yet acknowledged: a pill of
