@@ -92,8 +92,8 @@ from coding import codebook as cb
 from coding import guide_links as gl
 from coding import transcripts as tr
 from coding.transcripts import Segment, SegmentCode, Transcript, TranscriptError
-from exports.qdc import (QdcError, existing_code_keys, kept_from_store, masked_complaints, parse_refi_xml,
-                         walk_codes)
+from exports.qdc import (QdcError, existing_code_keys, first_complaint, kept_from_store, masked_complaints,
+                         parse_refi_xml, walk_codes)
 from exports.qdpx import EFFECTIVE_GROUP, NS, SchemaNotFound, case_variables, guid_for, validate_project
 from report.population import effective_groups
 from survey import archives
@@ -331,8 +331,7 @@ def read_project(data: Union[bytes, str, os.PathLike], existing_keys: Optional[d
         except SchemaNotFound as e:
             raise _refuse(f"Projektet kan ikke kontrolleres: {e}") from None
         if complaints:
-            raise _refuse("Projektfilen følger ikke REFI-QDA-skemaet (Project.xsd): " + complaints[0]
-                          + (f" (og {len(complaints) - 1} fejl mere)." if len(complaints) > 1 else "."))
+            raise _refuse(f"Projektfilen følger ikke REFI-QDA-skemaet (Project.xsd): {first_complaint(complaints)}.")
         try:
             book = root.find(_q("CodeBook"))
             codes, code_keys = walk_codes(book, NS, existing_keys) if book is not None else ([], {})

@@ -89,6 +89,10 @@ GOOD = b'<Code guid="7b0c6a4e-2f1d-4a53-9d3a-1c1f0e0d0a01" name="Rytme" isCodabl
     ('<?xml version="1.0" encoding="UTF-16"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"/>'.encode("utf-16-le"),
      "UTF-8"),
     (_book(GOOD + GOOD.replace(b"Rytme", b"Rytme igen")), "samme guid to gange"),
+    # a tester's 1.9 MB codebook of attributes the schema does not allow: 664 MB while the check listed
+    # each; now the first, in Danish, and «mindst» how many more
+    (_book(b"".join(b'<Code guid="7b0c6a4e-2f1d-4a53-9d3a-%012d" name="c" isCodable="true" x="hiv"/>' % i
+                    for i in range(2000))), "attributten '…' er ikke tilladt. (og mindst 99 fejl mere)"),
 ])
 def test_hostile_files_are_refused_and_change_nothing(two_stores, tmp_path, data, says, capsys):
     _, b, _, eb = two_stores

@@ -392,6 +392,19 @@ HOSTILE = {
                               f'name="{SECRET}"/></Cases>'), r"Case nr\. 2 \(linje \d+\) er ikke en respondent"),
     "too many elements": (_zip({"project.qde": f'<Project xmlns="{NS}" name="p">'.encode() + b"<Note/>" * 500_001
                                 + b"</Project>"}, zipfile.ZIP_STORED), r"for mange elementer \(højst 500\.000\)"),
+    # a tester's 110 KB project of 4 million attributes the schema does not allow: 3 GB while the schema's
+    # check listed each; counted before parsing now
+    "too many attributes": (_zip({"project.qde": f'<Project xmlns="{NS}" name="p"><Note '.encode()
+                                  + b" ".join(b'a%d=""' % i for i in range(1_000_001)) + b"/></Project>"}),
+                            r"for mange attributter \(højst 1\.000\.000\)"),
+    "too deep": (_zip({"project.qde": f'<Project xmlns="{NS}" name="{SECRET}">'.encode() + b"<Note>" * 300
+                       + b"</Note>" * 300 + b"</Project>"}), r"indlejret for dybt \(linje 1; højst 256 niveauer\)"),
+    # a flood of complaints (each code with attributes the schema does not allow): the first, in Danish,
+    # and «mindst» how many more — the check stops listing them
+    "schema flood": (_project(f'<CodeBook><Codes>' + "".join(
+        f'<Code guid="{_guid(100 + i)}" name="c{i}" isCodable="true" x{i}="{SECRET}"/>' for i in range(300))
+        + "</Codes></CodeBook>"), r"følger ikke REFI-QDA-skemaet \(Project\.xsd\): elementet '…', attributten '…': "
+                                  r"attributten '…' er ikke tilladt\. \(og mindst 99 fejl mere\)"),
     "not utf-8 source": (_project(_source(f'plainTextPath="internal://{S1}.txt"'),
                                   {f"sources/{S1}.txt": f"B: {SECRET} æ".encode("latin-1")}), r"ikke UTF-8"),
 }
@@ -417,6 +430,7 @@ def test_hostile_projects_are_refused_naming_where_and_change_nothing(fresh, gui
     msg = str(e.value)
     assert re.search(pattern, msg), msg
     assert SECRET not in msg and "passwd" not in msg and msg.endswith("Intet er importeret.")
+    assert not re.search(r"The attribute|This element|Element '|Expected is", msg), msg   # libxml2's English
     assert _counts(fresh) == before
 
 
