@@ -198,6 +198,7 @@ def validate_project(xml_bytes: bytes) -> list[str]:
         etree.parse(io.BytesIO(xml_bytes), etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as e:
         return [f"ikke velformet XML: {e}"]
+    etree.clear_error_log()  # the thread's log, which the parser's error keeps: not an earlier document's complaints
     try:
         etree.parse(io.BytesIO(xml_bytes), etree.XMLParser(resolve_entities=False, no_network=True, schema=schema))
     except etree.XMLSyntaxError as e:

@@ -311,6 +311,8 @@ _NAME_LIKE = re.compile(r"\S\s+[^\W\d_a-zæøå]")  # a capitalised word after a
 _EXPONENT = re.compile(r"[+-]?[\d.,]*\d[eE][+-]?\d{1,3}")  # 1e5: a number, not a word
 _PHONE_LIKE = re.compile(r"(?:\d[\s./-]*){8,}")  # eight digits, spaced or dotted: a phone number (also an e-mail: @)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")  # a date (and time): not a phone
+#: what a choice's code (or a typo of one) looks like: small letters, digits, _; several with ; or spaces
+_CODE_LIKE = re.compile(r"[a-z0-9_æøå]+(?:[;, ]+[a-z0-9_æøå]+)*")
 
 
 def shown_value(item_type: "str | Item", raw: object) -> tuple[str | None, bool]:
@@ -320,6 +322,8 @@ def shown_value(item_type: "str | Item", raw: object) -> tuple[str | None, bool]
     value of an item marked ``ja``, ``pseudonym`` or ``fritekst`` (`Item.quotable` is False) is
     never shown, not even a closed type's (a date of birth): (None, True) when there is one.
     Free text and identifiers (any type not in `CLOSED_TYPES`) are never shown: (None, False).
+    A choice is shown only when it looks like a code or a typo of one (small letters, digits, _,
+    at most `SHOW_MAX` characters: «kvinder»; not «Søren», «Misbrug-heroin», «skizofreni-diagnose»).
     A closed type's value is shown on one line and at most `SHOW_MAX` characters — unless it
     looks like a CPR number, holds eight digits in a row, has a capitalised word after another
     word (a name: «Hans Hansen»), or (numbers and dates) holds letters: then (None, True), shown
@@ -344,6 +348,8 @@ def shown_value(item_type: "str | Item", raw: object) -> tuple[str | None, bool]
     if not s:
         return None, False
     numeric = item_type in ("integer", "decimal", "date")
+    if item_type in ("select_one", "select_multiple") and not (len(s) <= SHOW_MAX and _CODE_LIKE.fullmatch(s)):
+        return None, True   # a choice that does not look like a code's typo («Søren», «Misbrug-heroin»)
     if (CPR_RE.search(s) or _LONG_DIGITS.search(s) or _NAME_LIKE.search(s) or "@" in s
             or (_PHONE_LIKE.search(s) and not _ISO_DATE.fullmatch(s))  # «20 30 40 50», «+90 532 123 45 67»
             or (numeric and _LETTERS.search(s) and not _EXPONENT.fullmatch(s))):

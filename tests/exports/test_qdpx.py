@@ -417,3 +417,19 @@ def test_an_empty_store_gives_a_valid_empty_project(engine, guide, tmp_path):
     assert qdpx.export_qdpx(engine, guide, tmp_path / "tom.qdpx", validate=True) == 0
     p = _open(tmp_path / "tom.qdpx")
     assert qdpx.validate_project(p["xml"]) == [] and set(p["files"]) == {"project.qde"}
+
+
+def test_complaints_are_capped_and_never_an_earlier_documents():
+    """The check stops listing at `MAX_COMPLAINTS` (a flood of bad attributes took 1.8 GB), and the
+    complaints are this document's: lxml keeps the thread's error log between parses, and a first
+    version reported a flood's complaints again for the next project."""
+    from exports.qdpx import MAX_COMPLAINTS
+
+    codes = "".join(f'<Code guid="3f3f0000-0000-4000-8000-{i:012d}" name="c" isCodable="true" x="1"/>'
+                    for i in range(500))
+    flood = (f'<?xml version="1.0" encoding="UTF-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p">'
+             f'<CodeBook><Codes>{codes}</Codes></CodeBook></Project>').encode()
+    assert len(qdpx.validate_project(flood)) == MAX_COMPLAINTS
+    one = b'<?xml version="1.0" encoding="UTF-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0">\n<Users/>\n</Project>'
+    problems = qdpx.validate_project(one)
+    assert problems and all(p.startswith("linje ") for p in problems) and not any("'x'" in p for p in problems)

@@ -674,6 +674,47 @@ def test_a_csv_is_bounded_in_rows_and_cells_before_it_is_checked(seeded, guide, 
     assert _snapshot(seeded) == before
 
 
+def test_rows_past_the_limit_are_refused_before_one_is_checked_or_written(seeded, guide, tmp_path, monkeypatch):
+    """Found by a hostile tester: an 89 MB CSV of 5 million valid short rows was checked and written up to
+    row 1,048,576 before it was refused (15 minutes). The rows are now counted first: nothing is written."""
+    monkeypatch.setattr(wideio, "MAX_ROWS", 50)
+    monkeypatch.setattr(wideio, "_BATCH", 10)
+    written = []
+    monkeypatch.setattr(wideio, "insert_wide", lambda *a, **k: written.append(1) or 0)
+    p = write_csv(tmp_path / "gyldige.csv", [row(respondent_id=f"NY-{i}") for i in range(60)])
+    assert lines(refused(seeded, guide, p)) == ["række 52: filen har flere end 50 datarækker (tilladt: højst 50)"]
+    assert written == []
+
+
+def test_lookalike_ids_in_different_batches_are_refused(seeded, guide, tmp_path, monkeypatch):
+    """The store's ids are read once per import (an import of 200,000 rows read the whole table for each
+    batch of 1,000: 30 s instead of 13 s); an id in one batch and its lookalike in a later one, or one in
+    the store, are still one person twice."""
+    monkeypatch.setattr(wideio, "_BATCH", 3)
+    rows = [row(respondent_id=f"NY-{i}") for i in range(5)] + [row(respondent_id="ny-1")]
+    r = refused(seeded, guide, write_csv(tmp_path / "to.csv", rows))
+    assert any("«ny-1» og «NY-1»" in x for x in lines(r)), lines(r)
+    r = refused(seeded, guide, write_csv(tmp_path / "findes.csv", [row(respondent_id=f"NY-{i}") for i in range(4)]
+                                         + [row(respondent_id="ama-01")]))
+    assert any("«ama-01» og «AMA-01» (findes)" in x for x in lines(r)), lines(r)
+
+
+def test_a_choice_that_does_not_look_like_a_code_is_never_shown(seeded, guide, tmp_path):
+    """Found by a hostile tester: «kolonne gender: værdi Søren», «forsoergelse: værdi Misbrug-heroin» and
+    «ukendt valg 'skizofreni-diag…'» — a name, and words about health, quoted in a refusal. A choice is
+    shown only when it looks like a code or a typo of one (small letters, digits, _)."""
+    rows = [row(respondent_id="NY-1", gender="Søren"), row(respondent_id="NY-2", forsoergelse="Misbrug-heroin"),
+            row(respondent_id="NY-3", problemer="psykisk;skizofreni-diagnose"),
+            row(respondent_id="NY-4", gender="kvinder")]
+    msgs = lines(refused(seeded, guide, write_csv(tmp_path / "x.csv", rows)))
+    text = "\n".join(msgs)
+    assert "Søren" not in text and "heroin" not in text.lower() and "skizofreni" not in text, text
+    assert "række 2, kolonne gender: værdi «…skjult» — tilladt: kvinde, mand" in msgs
+    assert any(m.startswith("række 3, kolonne forsoergelse: værdi «…skjult»") for m in msgs), msgs
+    assert any(m.startswith("række 4, kolonne problemer: værdi «…skjult»") for m in msgs), msgs
+    assert "række 5, kolonne gender: værdi kvinder — tilladt: kvinde, mand" in msgs   # a typo is still shown
+
+
 def test_a_phone_number_or_an_e_mail_in_a_closed_cell_is_never_shown(seeded, guide, tmp_path):
     """Found by a hostile tester: «værdi 20 30 40 50 — tilladt: kvinde, mand» — a phone number with
     spaces (and an e-mail) was quoted, though a refusal never quotes what identifies someone."""
