@@ -596,8 +596,11 @@ def _load(p: Path) -> Guide:
         raise GuideError(p, [str(e)]) from None
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
-    except Exception as e:  # not a workbook at all
-        raise GuideError(p, [f"filen kan ikke læses som .xlsx: {type(e).__name__}: {e}"]) from None
+    except Exception as e:  # not a workbook at all (openpyxl's words are English: never shown)
+        xml = "XML" in str(e) or "DOCTYPE" in str(e) or "entit" in str(e).lower()
+        raise GuideError(p, ["filen kan ikke læses som .xlsx (" + (
+            "dens XML er ikke tilladt: en DOCTYPE, en entitet eller ugyldig XML)" if xml
+            else "den er beskadiget, eller den er ikke en Excel-projektmappe)")]) from None
     sheets = {name.lower(): wb[name] for name in wb.sheetnames}
     for needed in ("survey", "choices", "settings"):
         if needed not in sheets:

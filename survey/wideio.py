@@ -610,7 +610,13 @@ def _read_csv(inp: _Input, guide: Guide, encoding: str | None = None) -> _Table:
                             row=n))
                     yield n, rec
             except csv.Error as e:
-                raise Refused(_file_problem(f"filen kan ikke læses som CSV: {e}",
+                if "field limit" in str(e):  # Python's words, in English: a cell of more than a million characters
+                    lim = csv.field_size_limit()
+                    raise Refused(_file_problem(
+                        f"en celle er længere end {_da_int(lim)} tegn (tilladt: højst {_da_int(lim)})",
+                        f"a cell is longer than {lim:,} characters (allowed: at most {lim:,})", row=n + 1)) from None
+                why = "den indeholder et NUL-tegn" if "NUL" in str(e) else "den er ikke gyldig CSV"
+                raise Refused(_file_problem(f"filen kan ikke læses som CSV: {why}",
                                              f"the file cannot be read as CSV: {e}", row=n + 1)) from None
             except (UnicodeDecodeError, OSError):  # the file changed on disk while it was read
                 raise Refused(_file_problem("filen ændrede sig, mens den blev læst — prøv igen",

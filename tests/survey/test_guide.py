@@ -199,7 +199,15 @@ def test_broken_guide_bad_choice_and_unclosed_group(tmp_path):
 def test_not_a_workbook(tmp_path):
     p = tmp_path / "guide.xlsx"
     p.write_bytes(b"\x89PNG\r\n\x1a\nnot a workbook")
-    with pytest.raises(GuideError, match="kan ikke læses som .xlsx"):
+    with pytest.raises(GuideError, match="kan ikke læses som .xlsx") as e:
+        load_guide(p)
+    assert "zip-arkiv" in str(e.value) and "Error" not in str(e.value)
+    import zipfile
+
+    with zipfile.ZipFile(p, "w") as zf:   # a zip, but its workbook part is an XML bomb: openpyxl's English not shown
+        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><Types/>')
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(GuideError, match=r"kan ikke læses som \.xlsx \((dens XML er ikke tilladt|den er beskadiget)"):
         load_guide(p)
     with pytest.raises(GuideError, match="findes ikke"):
         load_guide(tmp_path / "missing.xlsx")

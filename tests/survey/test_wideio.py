@@ -674,6 +674,16 @@ def test_a_csv_is_bounded_in_rows_and_cells_before_it_is_checked(seeded, guide, 
     assert _snapshot(seeded) == before
 
 
+def test_a_cell_past_the_csv_readers_limit_is_refused_in_danish(seeded, guide, tmp_path):
+    """Found by a hostile tester: «filen kan ikke læses som CSV: field larger than field limit (1000000)» —
+    Python's English words. Now Danish, with the row and what is allowed."""
+    p = tmp_path / "celle.csv"
+    p.write_text("respondent_id,site,site_type,hvorfor_her\nNY-1,Amadeus,vaerested,\"" + "a" * 1_000_001 + "\"\n",
+                 encoding="utf-8")
+    assert lines(refused(seeded, guide, p)) == [
+        "række 2: en celle er længere end 1.000.000 tegn (tilladt: højst 1.000.000)"]
+
+
 def test_rows_past_the_limit_are_refused_before_one_is_checked_or_written(seeded, guide, tmp_path, monkeypatch):
     """Found by a hostile tester: an 89 MB CSV of 5 million valid short rows was checked and written up to
     row 1,048,576 before it was refused (15 minutes). The rows are now counted first: nothing is written."""
