@@ -322,8 +322,8 @@ def shown_value(item_type: "str | Item", raw: object) -> tuple[str | None, bool]
     value of an item marked ``ja``, ``pseudonym`` or ``fritekst`` (`Item.quotable` is False) is
     never shown, not even a closed type's (a date of birth): (None, True) when there is one.
     Free text and identifiers (any type not in `CLOSED_TYPES`) are never shown: (None, False).
-    A choice is shown only when it looks like a code or a typo of one (small letters, digits, _,
-    at most `SHOW_MAX` characters: «kvinder»; not «Søren», «Misbrug-heroin», «skizofreni-diagnose»).
+    A choice is shown only when it looks like a code or a typo of one (small letters, digits, _:
+    «kvinder»; not «Søren», «Misbrug-heroin», «skizofreni-diagnose»).
     A closed type's value is shown on one line and at most `SHOW_MAX` characters — unless it
     looks like a CPR number, holds eight digits in a row, has a capitalised word after another
     word (a name: «Hans Hansen»), or (numbers and dates) holds letters: then (None, True), shown
@@ -348,7 +348,7 @@ def shown_value(item_type: "str | Item", raw: object) -> tuple[str | None, bool]
     if not s:
         return None, False
     numeric = item_type in ("integer", "decimal", "date")
-    if item_type in ("select_one", "select_multiple") and not (len(s) <= SHOW_MAX and _CODE_LIKE.fullmatch(s)):
+    if item_type in ("select_one", "select_multiple") and not _CODE_LIKE.fullmatch(s):
         return None, True   # a choice that does not look like a code's typo («Søren», «Misbrug-heroin»)
     if (CPR_RE.search(s) or _LONG_DIGITS.search(s) or _NAME_LIKE.search(s) or "@" in s
             or (_PHONE_LIKE.search(s) and not _ISO_DATE.fullmatch(s))  # «20 30 40 50», «+90 532 123 45 67»
