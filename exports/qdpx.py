@@ -177,7 +177,7 @@ def _schema(path: str, mtime: float) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(path))
 
 
-#: the schema's complaints a check gives at most (the first is shown; the count says «mindst»)
+#: the schema's complaints a check gives at most (one is shown; the count then says «mindst»)
 MAX_COMPLAINTS = 100
 
 
@@ -187,10 +187,11 @@ def validate_project(xml_bytes: bytes) -> list[str]:
     Raises `SchemaNotFound` (with what to install) when the schema file is not available.
     A document that is not well-formed XML gives one complaint, not an exception.
 
-    At most `MAX_COMPLAINTS`: the document is validated while it is parsed, whose error log lxml
-    keeps short — `XMLSchema.validate` kept one complaint per bad attribute (a tester's 255 KB
-    project of a million attributes the schema does not allow: 235 s and 1.8 GB; now about 2 s).
-    With fewer complaints than that, each says its line ("linje 3: …"); a flood's do not.
+    At most `MAX_COMPLAINTS`: the document is validated while it is parsed, and lxml keeps only the
+    last 100 complaints of a parse — `XMLSchema.validate` kept one per bad attribute (a tester's 255 KB
+    project of a million attributes the schema does not allow: 235 s and 1.8 GB). With fewer
+    complaints than that, each says its line ("linje 3: …"); a flood's do not, and which of them
+    is shown first is not the document's first.
     """
     p = schema_path()
     schema = _schema(str(p), p.stat().st_mtime)

@@ -210,7 +210,7 @@ class Guide:
     def read_typed(self, code: str, raw: object, today: dt.date | None = None) -> tuple[object, str | None]:
         """A value as the interview page sends it, as `check_value` reads it: a date the interviewer
         typed in Danish («05.11.2026», `read_typed_date`) as its ISO text; anything else as given. With
-        `today`, a typed date must also lie within `typed_date_limits`. Returns (value, None), or
+        `today`, a typed date must also lie within the limits (`outside_typed_limits`). Returns (value, None), or
         (None, the Danish reason) for a date that cannot be read or is not allowed."""
         it = self.items.get(code)
         if it is None or it.type != "date" or not isinstance(raw, str) or not raw.strip():
@@ -411,8 +411,8 @@ EARLIEST_DATE = dt.date(2000, 1, 1)
 
 def read_typed_date(text: str) -> dt.date:
     """The date `text` names (`_TYPED_DATE`), or ValueError with the Danish reason: not a date as
-    one is written («skriv datoen som dd.mm.åååå»), or a day that does not exist («datoen 31.04.2025
-    findes ikke — april 2025 har 30 dage»: never made the month's last day, as a date picker does).
+    one is written («skriv datoen som dd.mm.åååå»), or a day that does not exist («datoen findes ikke
+    — april 2025 har 30 dage»: never made the month's last day, as a date picker does).
     A message never quotes what was typed (docs/method.md, "Dates as typed")."""
     m = _TYPED_DATE.fullmatch(text.strip())
     if m is None:

@@ -14,12 +14,15 @@ const BB = (window.__bbSave = window.__bbSave || {
 // killed the server, chose «Kvinde» and typed an answer: when it was back, the text was stored, but the
 // choice never was — the reconnected session never got that component's state — and the page said
 // «Gemmer stadig …» for good.
-const BB_RESEND_MS = 3000;
+const BB_RESEND_MS = 8000;
 
-function bbQueue(key, setStateValue, componentKey) {
+function bbQueue(key, setStateValue, componentKey, el) {
   const q = (BB.queues[key] = BB.queues[key] || { pending: [], send: null, flushers: [] });
   q.send = setStateValue;
   q.componentKey = componentKey;
+  q.el = el || q.el;
+  // is the component on the page now? (another section or page drawn: its state reaches no widget)
+  q.mounted = () => !!(q.el && q.el.isConnected);
   q.last = q.last || {};
   q.lastValue = q.lastValue || {};
   q.drafts = q.drafts || {};   // code -> the id of the new quote being typed (kept while the field is redrawn)
@@ -122,7 +125,8 @@ if (!window.__bbFlushHooked) {
     const now = Date.now();
     for (const k in BB.queues) {
       const q = BB.queues[k];
-      if (q.pending.length && q.resend && now - (q.sentAt || now) > (q.wait || BB_RESEND_MS)) q.resend();
+      // only a component on the page: another's state reaches no widget (its changes go by the closing beacon)
+      if (q.pending.length && q.resend && q.mounted() && now - (q.sentAt || now) > (q.wait || BB_RESEND_MS)) q.resend();
     }
   }, 1000);
   // A change the server has not acknowledged while the connection is gone (the red banner, #bb-offline) or
@@ -133,10 +137,12 @@ if (!window.__bbFlushHooked) {
     const now = Date.now();
     let waiting = false, old = false;
     for (const k in BB.queues) {
-      BB.queues[k].pending.forEach((it) => {
+      const q = BB.queues[k];
+      q.pending.forEach((it) => {
         if (it.kind === 'done') return;
         waiting = true;
-        if (now - (it.at || now) > 2000) old = true;
+        // unanswered for 2 s on this page (a queue of a page left long ago: its acknowledgement may be lost)
+        if (q.mounted() && now - (it.at || now) > 2000) old = true;
       });
     }
     if (waiting && (old || document.getElementById('bb-offline'))) { e.preventDefault(); e.returnValue = ''; }
