@@ -621,7 +621,7 @@ def cmd_merge(args) -> int:
         print("Angiv pakkefilen (eller --conflicts / --resolve N).", file=sys.stderr)
         return 2
     res = sync.merge_package(_engine(args), args.file, passphrase=_package_passphrase(confirm=False),
-                             guide=_guide(args), who=args.who)
+                             guide=_guide(args), who=args.who, allow_deletions=args.allow_deletions)
     print(res.summary())
     return 0
 
@@ -1500,6 +1500,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--resolve", type=int, metavar="N", help="afgør konflikt N (se --conflicts)")
     m.add_argument("--brug", choices=["central", "laptop"], help="med --resolve: hvilken udgave der gælder")
     m.add_argument("--respondent-id", dest="respondent_id", help="med --resolve --brug laptop: nyt respondent-id")
+    m.add_argument("--tillad-sletning", dest="allow_deletions", action="store_true",
+                   help="udfør pakkens sletninger og tilbagetrækninger af samtykke her (uden: pakken afvises og "
+                        "nævner dem, for de kan ikke fortrydes)")
     m.set_defaults(func=cmd_merge)
 
     b = sub.add_parser("backup", help="sikkerhedskopi af databasen, også mens appen kører")

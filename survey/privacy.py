@@ -498,19 +498,65 @@ def preview_deletion(engine: Engine, respondent_id: str) -> list[tuple[str, str,
 
 # ----------------------------------------------------------------------------- tombstones in field packages
 
-def apply_tombstones(s: Session, items: Sequence[Mapping], *, via: str) -> tuple[list[str], int]:
-    """Apply a package's tombstones in the caller's transaction (`survey.sync` merge): an interview
-    still here is deleted with the same cascade; the tombstone is recorded once (by its uid, or
-    when this interview has one already). Returns (ids deleted here, tombstones added)."""
+def _new_tombstones(s: Session, items: Sequence[Mapping]) -> tuple[list[Mapping], set[str]]:
+    """A package's tombstones this store has not recorded (by uid, or for that interview), and the
+    interview ids deleted here already."""
     have_uid = set()
     uids = [t["uid"] for t in items]
     for n in range(0, len(uids), 500):
         have_uid |= set(s.execute(select(AuditEntry.uid).where(AuditEntry.uid.in_(uids[n:n + 500]))).scalars())
     dead = deleted_ids(s, [t["interview_id"] for t in items])
+    return [t for t in items if t["uid"] not in have_uid and t["interview_id"] not in dead], dead
+
+
+def _is_new_withdrawal(s: Session, w: Mapping) -> bool:
+    """A package's withdrawal of an interview here that has none for that purpose (by uid either)."""
+    if s.execute(select(ConsentWithdrawal.id).where(or_(
+            ConsentWithdrawal.uid == w["uid"],
+            and_(ConsentWithdrawal.interview_id == w["interview_id"],
+                 ConsentWithdrawal.purpose == w["purpose"])))).first():
+        return False
+    return s.get(Interview, w["interview_id"]) is not None
+
+
+@dataclass(frozen=True)
+class PackageEffects:
+    """What a package's tombstones and withdrawals would do to this store (`package_effects`)."""
+    deletes: tuple[str, ...]                 # respondent ids of the interviews here they would delete
+    withdraws: tuple[tuple[str, str], ...]   # (respondent id, purpose) of the withdrawals they would record
+
+    def __bool__(self) -> bool:
+        return bool(self.deletes or self.withdraws)
+
+
+def package_effects(s: Session, deleted: Sequence[Mapping], withdrawn: Sequence[Mapping]) -> PackageEffects:
+    """Before anything is applied: the interviews here a package's tombstones would delete (a
+    user's sources with the user) and the withdrawals it would record. Neither can be undone, and
+    anyone who holds the package code can write a package, so `survey.sync` applies them only when
+    the person merging has seen this list and said yes (``--tillad-sletning``). A tombstone of an
+    interview that is not here deletes nothing and is not listed."""
+    new, _ = _new_tombstones(s, deleted)
+    gone: dict[str, str] = {}
+    for t in new:
+        iv = s.get(Interview, t["interview_id"])
+        if iv is not None:
+            gone.update({x.id: x.respondent_id for x in _about(s, iv)})
+    withdraws = []
+    for w in withdrawn:
+        if w["interview_id"] not in gone and _is_new_withdrawal(s, w):
+            withdraws.append((s.get(Interview, w["interview_id"]).respondent_id, w["purpose"]))
+    return PackageEffects(tuple(sorted(set(gone.values()))), tuple(sorted(set(withdraws))))
+
+
+def apply_tombstones(s: Session, items: Sequence[Mapping], *, via: str) -> tuple[list[str], int]:
+    """Apply a package's tombstones in the caller's transaction (`survey.sync` merge): an interview
+    still here is deleted with the same cascade; the tombstone is recorded once (by its uid, or
+    when this interview has one already). Returns (ids deleted here, tombstones added)."""
+    new, dead = _new_tombstones(s, items)
     uid_of = {t["interview_id"]: t["uid"] for t in items}  # a source deleted with its user keeps its own uid
     deleted, added = [], 0
-    for t in items:
-        if t["uid"] in have_uid or t["interview_id"] in dead:
+    for t in new:
+        if t["interview_id"] in dead:  # deleted above with its user
             continue
         iv = s.get(Interview, t["interview_id"])
         note = f"slettet: {t['reason']} (modtaget {via})"
@@ -566,12 +612,7 @@ def apply_withdrawals(s: Session, items: Sequence[Mapping], *, via: str, by: Opt
     (in the caller's transaction, audited as coming from the package). Returns how many."""
     n = 0
     for w in items:
-        if s.execute(select(ConsentWithdrawal.id).where(or_(
-                ConsentWithdrawal.uid == w["uid"],
-                and_(ConsentWithdrawal.interview_id == w["interview_id"],
-                     ConsentWithdrawal.purpose == w["purpose"])))).first():
-            continue
-        if s.get(Interview, w["interview_id"]) is None:
+        if not _is_new_withdrawal(s, w):
             continue
         on = dt.date.fromisoformat(w["withdrawn_on"])
         s.add(ConsentWithdrawal(uid=w["uid"], interview_id=w["interview_id"], purpose=w["purpose"], withdrawn_on=on,

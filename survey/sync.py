@@ -101,6 +101,11 @@ the package's tombstones: an interview still in this store is deleted with the s
 uid, once per interview; ``via pakke …`` in its note). An interview — or a source about a user —
 that has a tombstone here is never brought back: it is skipped and reported. The package's
 withdrawals are recorded for interviews this store holds (audited as coming from the package).
+Neither can be undone, and anyone who holds the package code can write a package: a package that
+would delete an interview here or record a withdrawal here is refused — naming the respondent ids
+and who made the package, changing nothing — unless the merge is told yes (``allow_deletions``,
+``brugerblik merge FILE --tillad-sletning``; `privacy.package_effects` lists them). A tombstone of
+an interview that is not here deletes nothing and is recorded without asking.
 An interview about a respondent who withdrew consent (here, or by the package) is left out when
 it would change anything — not merged, not stored as a conflict — and reported; so is a
 case-file extract whose user withdrew consent to journal access. The same works from the
@@ -1092,17 +1097,43 @@ def _conflict(s: Session, res: MergeResult, pkg: Package, v: dict, central: dict
 
 
 def merge_package(engine: Engine, path: str | os.PathLike, *, passphrase: str, guide: Guide | None = None,
-                  who: str | None = None) -> MergeResult:
+                  who: str | None = None, allow_deletions: bool = False) -> MergeResult:
     """Merge a field laptop's package into this store (see the module docstring). One transaction.
 
     The package is decrypted and checked in full first (`read_package`), then validated against
     the central guides exactly as an import would be (`check_content`); a refusal changes nothing.
+    A package that would delete interviews here or record withdrawals of consent is refused,
+    listing them, unless `allow_deletions` (``--tillad-sletning``): neither can be undone.
     """
     if guide is None:
         guide = load_guide()
     pkg = read_package(path, passphrase=passphrase)
     check_content(pkg, guide, name=Path(path).name)
-    return db.retrying(lambda: _merge(engine, pkg, who))
+    return db.retrying(lambda: _merge(engine, pkg, who, allow_deletions))
+
+
+MAX_LISTED = 20  # respondent ids named in a refusal; the rest are counted
+
+
+def _listed(items: list[str]) -> str:
+    more = len(items) - MAX_LISTED
+    return ", ".join(items[:MAX_LISTED]) + (f" og {more} flere" if more > 0 else "")
+
+
+def deletions_refusal(effects: "privacy.PackageEffects", pkg: Package) -> str:
+    """The Danish refusal of a package that would delete or withdraw here without a yes."""
+    lines = ["Pakken vil slette data her eller registrere tilbagetrækning af samtykke, og det kan ikke "
+             "fortrydes; intet er ændret."]
+    if effects.deletes:
+        lines.append(f"  sletter {len(effects.deletes)} interview (en brugers kilder med brugeren): "
+                     + _listed(list(effects.deletes)))
+    if effects.withdraws:
+        lines.append(f"  registrerer {len(effects.withdraws)} tilbagetrækning(er) af samtykke: "
+                     + _listed([f"{rid} ({privacy.PURPOSES.get(p, p)})" for rid, p in effects.withdraws]))
+    lines.append(f"Pakke {pkg.package_id[:8]} er lavet af {pkg.exported_by or 'en feltcomputer uden login'}"
+                 f"@{pkg.device} ({pkg.created_at[:16].replace('T', ' ')} UTC). Tjek med den, der har lavet "
+                 "pakken, at det er rigtigt, og flet så igen med --tillad-sletning.")
+    return "\n".join(lines)
 
 
 def _check_quote_owners(s: Session, pkg: Package) -> None:
@@ -1120,11 +1151,14 @@ def _check_quote_owners(s: Session, pkg: Package) -> None:
         raise SyncError("Pakken kan ikke flettes; intet er ændret:\n  " + "\n  ".join(problems[:20]))
 
 
-def _merge(engine: Engine, pkg: Package, who: str | None) -> MergeResult:
+def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool = False) -> MergeResult:
     res = MergeResult(pkg.package_id)
     now = utcnow()
     with db.consistent_session(engine, write=True) as s:  # nothing changes between reading and writing
         _check_quote_owners(s, pkg)
+        effects = privacy.package_effects(s, pkg.deleted, pkg.withdrawn)
+        if effects and not allow_deletions:
+            raise SyncError(deletions_refusal(effects, pkg))
         # issue 12: deletions first (they travel), then the withdrawals of interviews this store holds
         res.deleted_here, res.tombstones_added = privacy.apply_tombstones(s, pkg.deleted, via=pkg.via)
         res.deleted_id_here = privacy.ids_matching_tombstones(s, pkg.deleted)

@@ -29,7 +29,7 @@ from survey import interview as svc
 from survey.db import make_engine, session_scope
 from survey.models import Answer, AuditEntry, Interview, MergeConflict, Quote
 from survey.sources import JournalConsentError
-from tests.survey.test_sync import PASS, _rewrite, export, field_work, merge
+from tests.survey.test_sync import PASS, _rewrite, export, field_work, merge, snapshot
 
 MARK = "Zulfikar Øberg-Hansen"  # a name only the enriched respondent's text holds
 
@@ -569,8 +569,20 @@ def test_a_deletion_travels_both_ways_and_an_old_package_cannot_bring_it_back(la
                for t in data["deleted"])
     assert {t["key"] for t in data["deleted"]} == {store.respondent_key(rid_a), store.respondent_key(src.respondent_id)}
     assert [w["interview_id"] for w in data["withdrawn"]] == [b]
-    # the laptop merges the central package: A and its source are gone there too
-    r = merge(laptop, pc)
+    # the laptop merges the central package: refused until the admin says yes (it cannot be undone;
+    # anyone with the package code can write a package), naming what it would delete and withdraw
+    before_laptop = snapshot(laptop)
+    with pytest.raises(sync.SyncError) as refused:
+        merge(laptop, pc)
+    msg = str(refused.value)
+    rid_b, rid_src = _get(laptop, b).respondent_id, _get(laptop, src.id).respondent_id
+    assert "intet er ændret" in msg and "--tillad-sletning" in msg
+    assert f"sletter 2 interview (en brugers kilder med brugeren): {', '.join(sorted([rid_a, rid_src]))}" in msg
+    assert f"registrerer 1 tilbagetrækning(er) af samtykke: {rid_b} (interviewet)" in msg
+    assert "Jeg går tur med hunden" not in msg and "Anmodning om sletning" not in msg
+    assert snapshot(laptop) == before_laptop
+    # with the yes: A and its source are gone there too
+    r = merge(laptop, pc, allow_deletions=True)
     assert set(r.deleted_here) == {a, src.id} and r.withdrawals_added == 1
     assert "slettet her" in r.summary()
     assert _get(laptop, a) is None and _get(laptop, src.id) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import uuid
 import zipfile
 
 import pytest
@@ -266,3 +267,54 @@ def test_a_tombstone_or_withdrawal_with_a_cpr_number_is_refused(package, central
         msg = str(ei.value)
         assert f"feltet {field} ligner et CPR-nummer" in msg and "1234" not in msg and "Jens" not in msg, msg
     assert snapshot(central) == before
+
+
+# ---------------------------------------------------------------- deletions need a yes
+
+def test_a_forged_tombstone_or_withdrawal_is_refused_until_the_admin_says_yes(laptop, central, guide, tmp_path,
+                                                                              capsys, monkeypatch):
+    """Hostile review of issue 12: anyone who holds the package code can write a package whose
+    tombstones delete any respondent centrally, or whose withdrawals close them. Merge now names
+    what it would delete and withdraw and changes nothing, until ``--tillad-sletning``."""
+    from brugerblik.cli import main
+    from survey import privacy
+
+    monkeypatch.setenv("BRUGERBLIK_PAKKEKODE", PASS)
+    a, b, c = field_work(laptop, guide, n=3)
+    merge(central, export(laptop, tmp_path, "p1.zip"))
+    with session_scope(central) as s:
+        rid = {i: s.get(Interview, i).respondent_id for i in (a, b, c)}
+    stone = {"uid": "8d0bd3c1-4f4e-4a2b-9d55-6a1f0e5a0b11", "interview_id": a, "informant": "bruger", "who": "x",
+             "at": "2026-12-01T10:00:00.000000Z", "reason": "forfalsket", "counts": {"answer": 1}}
+    gone = {"uid": "4c3e5a7e-1d2b-4f7a-9a55-0b1e2d3c4f50", "interview_id": b, "purpose": "journal",
+            "withdrawn_on": "2026-12-01", "reason": "forfalsket", "recorded_by": None,
+            "recorded_at": "2026-12-01T10:00:00.000000Z"}
+
+    def forge(d):
+        d["interviews"] = [v for v in d["interviews"] if v["id"] == c]  # the package holds C only
+        d["deleted"].append(stone)
+        d["withdrawn"].append(gone)
+        return d
+
+    forged = _rewrite(export(laptop, tmp_path, "p2.zip"), tmp_path / "forged.zip", data=forge)
+    before = snapshot(central)
+    url = central.url.render_as_string(hide_password=False)
+    assert main(["--db", url, "merge", str(forged)]) == 1
+    err = capsys.readouterr().err
+    assert "intet er ændret" in err and "--tillad-sletning" in err and "Traceback" not in err
+    assert f"sletter 1 interview (en brugers kilder med brugeren): {rid[a]}" in err
+    assert f"registrerer 1 tilbagetrækning(er) af samtykke: {rid[b]} (journalindsigt)" in err
+    assert rid[c] not in err and "forfalsket" not in err
+    assert snapshot(central) == before
+    # a tombstone of an interview that is not here deletes nothing and needs no yes
+    with session_scope(central) as s:
+        assert not privacy.package_effects(s, [dict(stone, uid=str(uuid.uuid4()), interview_id=str(uuid.uuid4()))], [])
+        assert privacy.package_effects(s, [stone], [gone]).deletes == (rid[a],)
+    # with the yes the admin takes responsibility: A is deleted, B's journal consent withdrawn
+    assert main(["--db", url, "merge", str(forged), "--tillad-sletning"]) == 0
+    out = capsys.readouterr().out
+    assert "slettet her" in out
+    with session_scope(central) as s:
+        assert s.get(Interview, a) is None and s.get(Interview, b) is not None
+        assert privacy.deleted_ids(s, [a, b]) == {a}
+    assert not merge(central, forged).changed  # once is enough: a second merge asks nothing
