@@ -1,29 +1,46 @@
-"""What a date field in Brugerblik allows (issue 10.9), for every `st.date_input`.
+"""Every date field in Brugerblik is typed, never picked (issue 10.9; docs/method.md, "Dates as typed").
 
-An interview (or a journal read) takes place on a day between 1 January 2000 and today: never in
-the future. `date_limits()` gives `st.date_input` its ``min_value``/``max_value`` (Streamlit's
-calendar then greys out the other days) and `DATE_HELP` says so in Danish. Use both on every
-date field: ``st.date_input(…, format="DD.MM.YYYY", help=DATE_HELP, **date_limits())``.
+Streamlit's date picker makes «31.04.2025» the 30th and stores it; a date here is typed
+(«05.11.2026», also 5.11.2026, 05112026, 2026-11-05) and read by the guide
+(`survey.guide.read_typed_date`), so a day that does not exist is refused with its reason, never
+made another day. An interview (or a journal read) takes place between 1 January 2000 and today:
+never in the future (`survey.guide.outside_typed_limits`).
 
-The interview page itself has no date picker: its dates are typed («05.11.2026») and read by the
-guide (`survey.guide.read_typed_date`, `outside_typed_limits`: the same limits), so a day that does
-not exist is refused, never made the month's last day.
+The interview page's dates go through its save queue (`ui.autosave.text_field`); the start page's,
+a source's start and the administration's dates through `typed_date` here.
 """
 from __future__ import annotations
 
 import datetime as dt
 
+import streamlit as st
+
 from survey.guide import EARLIEST_DATE as EARLIEST
-from ui.common import today
-
-DATE_HELP = ("Skriv datoen som dd.mm.åååå, eller vælg den i kalenderen. Tidligst 01.01.2000 og senest i dag — "
-             "aldrig en dato i fremtiden.")
-
+from survey.guide import TYPED_DATE_FORM, read_typed_date
 
 #: the interview's own date, typed (`survey.guide.read_typed_date`; the interview page has no calendar)
 TYPED_DATE_HELP = "Skriv datoen som dd.mm.åååå (fx 05.11.2026). Tidligst 01.01.2000 og senest i dag."
+ANY_DATE_HELP = "Skriv datoen som dd.mm.åååå (fx 05.11.2026). Tidligst 01.01.2000."
 
 
-def date_limits() -> dict[str, dt.date]:
-    """``min_value``/``max_value`` for an interview date: 1 January 2000 to today (local time)."""
-    return {"min_value": EARLIEST, "max_value": today()}
+def typed_date(label: str, *, key: str, value: dt.date | None, latest: dt.date | None,
+               help: str | None = None) -> tuple[dt.date | None, str | None]:
+    """A date typed into a text field: (the date, None), or (None, the Danish reason — shown under
+    the field when something was typed; the reason never quotes it). From 1 January 2000, and at
+    the latest `latest` when given (today, for the day an interview took place)."""
+    raw = st.text_input(label, value=f"{value:%d.%m.%Y}" if value else "", key=key, max_chars=20,
+                        placeholder=TYPED_DATE_FORM, width=220,
+                        help=help or (TYPED_DATE_HELP if latest is not None else ANY_DATE_HELP))
+    if not (raw or "").strip():
+        return None, f"skriv datoen som {TYPED_DATE_FORM}"
+    try:
+        d = read_typed_date(raw)
+    except ValueError as e:
+        why = str(e)
+    else:
+        if EARLIEST <= d and (latest is None or d <= latest):
+            return d, None
+        why = (f"datoen ligger uden for det tilladte — tilladt: {EARLIEST:%d.%m.%Y} til {latest:%d.%m.%Y}"
+               if latest is not None else f"datoen ligger uden for det tilladte — tidligst {EARLIEST:%d.%m.%Y}")
+    st.error(f"{label}: {why}", icon=":material/event_busy:")
+    return None, why

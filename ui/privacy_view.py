@@ -18,6 +18,7 @@ from survey import auth, history, privacy
 from survey.db import database_url
 from survey.store import StoreError
 from ui.common import allows, engine, flash, guide, md, show_flash, today, when
+from ui.dates import typed_date
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -65,8 +66,7 @@ def withdrawal_form(p: auth.Principal, rid: str, key: str) -> None:
     with st.form(f"{key}_wd_{rid}", clear_on_submit=True):
         purpose = st.radio("Samtykke til", list(PURPOSE_LABELS), format_func=PURPOSE_LABELS.get, index=None,
                            key=f"{key}_wd_purpose_{rid}")
-        on = st.date_input("Trukket tilbage den", value=today(), max_value=today(), format="DD.MM.YYYY",
-                           key=f"{key}_wd_date_{rid}", width=220)
+        on, bad_on = typed_date("Trukket tilbage den", key=f"{key}_wd_date_{rid}", value=today(), latest=today())
         reason = st.text_input("Begrundelse", key=f"{key}_wd_reason_{rid}", max_chars=privacy.REASON_MAX,
                                placeholder="fx «Ringede og bad om det 3. marts»")
         sent = st.form_submit_button("Registrér tilbagetrækning", type="primary", key=f"{key}_wd_btn_{rid}",
@@ -75,6 +75,9 @@ def withdrawal_form(p: auth.Principal, rid: str, key: str) -> None:
         return
     if not purpose:
         st.error("Vælg, hvad samtykket trækkes tilbage til.")
+        return
+    if bad_on:
+        st.error(f"Trukket tilbage den: {bad_on}. Intet er registreret.")
         return
     try:
         from coding.deidentify import study_anonymiser  # reason: start-up time (pandas; see above)
@@ -177,9 +180,14 @@ def retention_part(p: auth.Principal) -> None:
                "så længe der er rådata tilbage. Slet dem med `brugerblik respondent slet-raadata --bekraeft`.")
     _show("retention")
     with st.form("pv_end", clear_on_submit=False):
-        date = st.date_input("Undersøgelsens slutdato", value=end, format="DD.MM.YYYY", key="pv_end_date", width=220)
+        date, bad_end = typed_date("Undersøgelsens slutdato", key="pv_end_date", value=end, latest=None)
         save = st.form_submit_button("Gem slutdato", key="pv_end_btn")
     if save:
+        if bad_end and not (st.session_state.get("pv_end_date") or "").strip():
+            date = None  # an emptied field removes the end date
+        elif bad_end:
+            st.error(f"Undersøgelsens slutdato: {bad_end}. Intet er gemt.")
+            return
         try:
             privacy.set_end_date(engine(), date, principal=p)
         except StoreError as e:

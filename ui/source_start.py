@@ -15,7 +15,7 @@ from survey import interview as svc
 from survey.sources import JournalConsentError, SourceError
 from ui.common import engine, md, today
 from ui.pages import INTERVIEW_PAGE, page
-from ui.dates import DATE_HELP, date_limits
+from ui.dates import typed_date
 
 INFORMANT_KEY = "start_informant"
 #: informant type -> what the start page calls it
@@ -83,13 +83,15 @@ def source_form(informant: str, own: str | None, principal=None) -> None:
         st.session_state["start_src_interviewer"] = st.session_state.get("start_interviewer", "")
     interviewer = st.text_input("Interviewer (initialer)" if informant != "journal" else "Læst af (initialer)",
                                 key="start_src_interviewer", max_chars=200, disabled=own is not None)
-    date = st.date_input("Dato", value=today(), format="DD.MM.YYYY", key="start_src_date", width=220,
-                         help=DATE_HELP, **date_limits())  # not before 2000, never in the future
+    date, bad_date = typed_date("Dato", key="start_src_date", value=today(), latest=today())  # typed, never picked
     st.caption("Kilden får et pseudonymt id (fx SB-AMA-01). Skriv aldrig navne eller CPR-numre.")
     label = "Start journaludtræk" if informant == "journal" else "Start interview"
     if st.button(label, type="primary", key="start_src_btn", icon=":material/play_arrow:"):
         if informant != "leder" and not subject:
             st.error("Vælg den bruger, kilden handler om.")
+            return
+        if bad_date:
+            st.error(f"Dato: {bad_date}. {'Udtrækket' if informant == 'journal' else 'Interviewet'} er ikke startet.")
             return
         try:
             info = source_store.start_source_interview(eng, informant, subject_interview_id=subject,

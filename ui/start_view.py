@@ -6,7 +6,7 @@ import streamlit as st
 from survey import interview as svc
 from ui.common import engine, guide, inject_css, md, principal, require_page, today, username
 from ui.pages import INTERVIEW_PAGE, page
-from ui.dates import DATE_HELP, date_limits
+from ui.dates import typed_date
 from ui.lists import completed_picker, open_interviews
 from ui.source_start import informant_choice, source_form
 
@@ -51,8 +51,7 @@ def start_form() -> None:
     interviewer = st.text_input("Interviewer (initialer)", key="start_interviewer", max_chars=200,
                                 disabled=own is not None,
                                 help="Du er logget ind: interviewet tages i dit navn." if own else None)
-    date = st.date_input("Interviewdato", value=today(), format="DD.MM.YYYY", key="start_date", width=220,
-                         help=DATE_HELP, **date_limits())  # not before 2000, never in the future
+    date, bad_date = typed_date("Interviewdato", key="start_date", value=today(), latest=today())  # typed, never picked
     rid = None
     if name and name.strip():
         try:
@@ -64,6 +63,9 @@ def start_form() -> None:
     if st.button("Start interview", type="primary", key="start_btn", icon=":material/play_arrow:"):
         if site == NEW and not site_type:
             st.error("Vælg om det nye sted er et værested eller en boform.")
+            return
+        if bad_date:
+            st.error(f"Interviewdato: {bad_date}. Interviewet er ikke startet.")
             return
         try:
             info = svc.start_interview(engine(), g, site_name=name or "", site_type=site_type,

@@ -281,13 +281,39 @@ def test_codebook_import_refuses_a_wrong_file_in_danish_and_keeps_the_codebook(d
         assert cb.entries(s) == before
 
 
-def test_the_date_fields_allow_2000_to_today(db):
+def test_the_start_pages_date_is_typed_and_an_impossible_day_starts_nothing(db):
+    """Streamlit's picker made «31.04.2025» the 30th; the start page's date is typed and read by the
+    guide: a day that does not exist, one before 2000 or in the future starts no interview."""
     import datetime as dt
 
+    from survey import interview as svc
+    from survey.models import Interview
     from ui.common import today
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     run_ok(at)
-    d = at.date_input(key="start_date")
-    assert (d.min, d.max) == (dt.date(2000, 1, 1), today())
-    assert "aldrig en dato i fremtiden" in (d.help or "")
+    d = at.text_input(key="start_date")
+    assert d.value == today().strftime("%d.%m.%Y") and "Tidligst 01.01.2000 og senest i dag" in (d.help or "")
+    at.selectbox(key="start_site").set_value("Amadeus")
+    at.text_input(key="start_interviewer").input("KL")
+    with session_scope(db) as s:
+        before = s.execute(select(func.count()).select_from(Interview)).scalar()
+    tomorrow = today() + dt.timedelta(days=1)
+    for typed, why in (("31.04.2025", "datoen findes ikke — april 2025 har 30 dage"),
+                       ("31.12.1999", "tilladt: 01.01.2000 til"), (f"{tomorrow:%d.%m.%Y}", "tilladt: 01.01.2000 til"),
+                       ("31/4", "skriv datoen som dd.mm.åååå")):
+        at.text_input(key="start_date").input(typed)
+        run_ok(at)
+        assert any(why in e.value for e in at.error), (typed, [e.value for e in at.error])
+        at.button(key="start_btn").click()
+        run_ok(at)
+        assert any("Interviewet er ikke startet" in e.value for e in at.error), typed
+        assert "iv" not in at.query_params
+        with session_scope(db) as s:
+            assert s.execute(select(func.count()).select_from(Interview)).scalar() == before
+    at.text_input(key="start_date").input("5.11.2025")
+    run_ok(at)
+    assert not at.error
+    at.button(key="start_btn").click()
+    run_ok(at)
+    assert svc.get_info(db, at.query_params["iv"]).interview_date == dt.date(2025, 11, 5)
