@@ -912,6 +912,7 @@ class MergeResult:
     withdrawals_added: int = 0
     deleted_id_skipped: list[str] = field(default_factory=list)  # respondent ids deleted here: left out
     deleted_id_here: list[str] = field(default_factory=list)  # ids here whose fingerprint the package deleted
+    about_left_out: list[str] = field(default_factory=list)  # sources about a user left out above: left out too
 
     @property
     def changed(self) -> bool:
@@ -948,6 +949,9 @@ class MergeResult:
             lines.append(f"  {len(self.withdrawn_skipped)} interview ikke flettet, fordi samtykket er trukket "
                          "tilbage (intet nyt gemmes):")
             lines += [f"    {rid}: {why}" for rid, why in self.withdrawn_skipped]
+        if self.about_left_out:
+            lines.append(f"  {len(self.about_left_out)} kilde(r) om en bruger, der er udeladt ovenfor, er heller ikke "
+                         "flettet; intet er gemt, heller ikke som konflikt: " + ", ".join(self.about_left_out))
         if self.conflicts:
             lines.append(f"  {len(self.conflicts)} konflikt(er) — rørt ikke, afgøres af en person "
                          "(brugerblik merge --conflicts):")
@@ -1182,6 +1186,9 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
         for r, iid in s.execute(select(Interview.respondent_id, Interview.id)).all():
             if store.id_form(r) in forms:
                 owner[store.id_form(r)] = iid
+        # a user's interview of the package left out for privacy (deleted here, an id deleted here,
+        # consent withdrawn): the sources about it are left out too — never a conflict that holds them
+        left_out: set[str] = set()
         # users' own interviews first: a source (issue 7) refers to the user's interview it is about
         for v in sorted(pkg.interviews, key=lambda v: v.get("informant", "bruger") != "bruger"):
             rid, L = v["respondent_id"], v["hash"]
@@ -1189,6 +1196,10 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
             subj = v.get("subject_interview_id")
             if v["id"] in dead or subj in dead:  # deleted here: never brought back (issue 12)
                 res.not_restored.append(v["id"])
+                left_out.add(v["id"])
+                continue
+            if subj in left_out:
+                res.about_left_out.append(rid)
                 continue
             blocked = privacy.block_reason(s, v["id"], subj, v.get("informant", "bruger"))
             if blocked:  # consent withdrawn: nothing new about them, not even as a conflict (issue 12)
@@ -1196,6 +1207,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
                     res.unchanged += 1
                 else:
                     res.withdrawn_skipped.append((rid, blocked))
+                    left_out.add(v["id"])
                 continue
             if subj and s.get(Interview, subj) is None:
                 _conflict(s, res, pkg, v, c, "kilde_uden_bruger",
@@ -1224,6 +1236,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
                 # person (a copy under a new UUID) or another with the same number: nothing of it is
                 # stored here, not even as a conflict; the laptop gives it a new id and sends again.
                 res.deleted_id_skipped.append(rid)
+                left_out.add(v["id"])
                 continue
             if c is None:
                 held = owner.get(store.id_form(rid), v["id"])
@@ -1231,6 +1244,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
                     why_not = privacy.block_reason(s, held, None, "bruger")
                     if why_not:  # the same id belongs here to someone who withdrew: nothing new about them
                         res.withdrawn_skipped.append((rid, why_not))
+                        left_out.add(v["id"])
                         continue
                     _conflict(s, res, pkg, v, load_versions(s, [held], history=True).get(held),
                               "respondent_id", f"respondent-id {rid} bruges centralt af et andet interview "
@@ -1379,6 +1393,10 @@ def _resolve(engine: Engine, conflict_id: int, use: str, who: str | None, respon
             elif (cur["hash"] if cur else None) != m.central_hash:
                 raise SyncError("Det centrale interview er ændret, siden konflikten blev registreret; flet pakken "
                                 "igen for at se den aktuelle forskel.")
+            subj = laptop.get("subject_interview_id")
+            if subj and s.get(Interview, subj) is None and not privacy.deleted_ids(s, [subj]):
+                raise SyncError("Feltcomputerens udgave kan ikke bruges endnu: brugeren, kilden handler om, findes "
+                                "ikke centralt. Flet brugerens interview først, og flet så pakken igen.")
             if privacy.deleted_ids(s, [m.interview_id, laptop.get("subject_interview_id")]):
                 raise SyncError("Feltcomputerens udgave kan ikke bruges: interviewet (eller brugeren, kilden handler "
                                 "om) er slettet.")

@@ -485,6 +485,66 @@ def test_a_laptops_interview_with_a_deleted_id_under_another_uuid_is_never_store
     assert f"ADVARSEL: 1 interview her har et respondent-id, der er slettet der, pakken kommer fra: {rid}" in warned
 
 
+def test_a_source_about_a_left_out_user_is_never_stored_not_even_as_a_conflict(laptop, central, guide, tmp_path):
+    """Hostile test of issue 12: a copy of a deleted user under a new UUID (``import --replace`` on a
+    laptop restored from before the deletion) was left out — but a case worker's interview about
+    that copy became a conflict «kilde_uden_bruger» holding all of it, which no deletion could
+    remove; ``--brug laptop`` then crashed on the missing user. Now the source is left out too."""
+    a, b = field_work(laptop, guide, n=2)
+    merge(central, export(laptop, tmp_path, "p1.zip"))
+    rid_a, rid_b = _get(central, a).respondent_id, _get(central, b).respondent_id
+    for iid in (a, b):
+        src = source_store.start_source_interview(laptop, "sagsbehandler", subject_interview_id=iid, interviewer="KL")
+        assert svc.save_answer(laptop, source_store.informant_guide("sagsbehandler"), src.id, "noter",
+                               "Hemmelig note om forløbet").ok
+    privacy.delete_respondent(central, rid_a, reason="Anmodning om sletning")
+    privacy.withdraw(central, rid_b, "interview", reason="Vil ikke mere")
+
+    def copied(d):  # both users under new UUIDs (and new quote ids), as import --replace makes them
+        import uuid
+
+        for old in (a, b):
+            d = _new_uuid(d, old)
+        for v in d["interviews"]:
+            for q in v["quotes"]:
+                q["uid"] = str(uuid.uuid4())
+            v["hash"] = sync.content_hash(v)
+        return d
+
+    p2 = _rewrite(export(laptop, tmp_path, "p2.zip"), tmp_path / "p2b.zip", data=copied)
+    before = sync.count_rows(central)
+    r = merge(central, p2)
+    assert r.deleted_id_skipped == [rid_a] and [x for x, _ in r.withdrawn_skipped] == [rid_b]
+    with Session(laptop) as s:
+        sources = sorted(s.execute(select(Interview.respondent_id).where(Interview.subject_interview_id.in_([a, b]))
+                                   ).scalars())
+    assert sorted(r.about_left_out) == sources and len(sources) == 2
+    assert not r.conflicts and not r.inserted
+    assert "heller ikke som konflikt" in r.summary() and "Hemmelig" not in r.summary()
+    with Session(central) as s:
+        assert s.execute(select(MergeConflict)).first() is None
+    assert sync.count_rows(central)["interview"] == before["interview"]
+
+
+def test_a_sources_conflict_without_its_user_is_refused_in_danish_not_a_crash(laptop, central, guide, tmp_path):
+    """«--brug laptop» on a source whose user is not in the central store: a Danish refusal (it
+    was an IntegrityError with a traceback), nothing changed."""
+    (a,) = field_work(laptop, guide, n=1)
+    src = source_store.start_source_interview(laptop, "sagsbehandler", subject_interview_id=a, interviewer="KL")
+    assert svc.save_answer(laptop, source_store.informant_guide("sagsbehandler"), src.id, "noter", "Note").ok
+    p = export(laptop, tmp_path, "p.zip")
+    r = merge(central, _rewrite(p, tmp_path / "only_source.zip",
+                                data=lambda d: dict(d, interviews=[v for v in d["interviews"] if v["id"] != a])))
+    assert [k for k, _ in r.conflicts] and not r.inserted
+    with Session(central) as s:
+        cid = s.execute(select(MergeConflict.id)).scalar_one()
+    before = sync.count_rows(central)
+    with pytest.raises(sync.SyncError, match="findes ikke centralt. Flet brugerens interview først"):
+        sync.resolve_conflict(central, cid, "laptop")
+    assert sync.count_rows(central) == before
+    assert len(merge(central, p).inserted) == 2  # the whole package: the user, then the source about them
+
+
 def test_a_laptops_copy_of_a_withdrawn_respondent_under_another_uuid_is_left_out(laptop, central, guide, tmp_path):
     (a,) = field_work(laptop, guide, n=1)
     merge(central, export(laptop, tmp_path, "p1.zip"))
