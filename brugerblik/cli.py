@@ -166,6 +166,7 @@ def cmd_export(args) -> int:
                                drafts=args.med_kladder)
         masked = "umaskeret fritekst" if args.umaskeret else "fritekst anonymiseret"
         print(f"Eksporterede {n} kilder ({args.kilde}) til {args.file} ({masked}).")
+        _print_sources_counted(args, n)
         return 0
     if args.kind == "package":
         from survey import sync  # only the commands that use it load it (start-up time)
@@ -225,6 +226,21 @@ def _data(args):
     return report_data.load(_engine(args), _guide(args), drafts=drafts)
 
 
+def _print_sources_counted(args, n: int) -> None:
+    """After an export of sources: those left out as drafts (the source, or the user it is about), or
+    how many the file holds (--med-kladder)."""
+    from survey import source_store  # only the commands that use it load it (start-up time)
+
+    other = len(source_store.load_sources(_engine(args), [args.kilde], drafts=not args.med_kladder)[args.kilde])
+    k = abs(other - n)
+    what = "kilde, der selv er en kladde eller handler om en bruger, hvis interview er en kladde" if k == 1 else \
+        "kilder, der selv er kladder eller handler om en bruger, hvis interview er en kladde"
+    if args.med_kladder:
+        print(f"MED KLADDER: filen indeholder {k} {what}. Importér den ikke igen: de ville blive afsluttede.")
+    elif k:
+        print(f"{k} {what}, er ikke eksporteret; brug --med-kladder for at tage dem med.")
+
+
 def _print_export_counted(args) -> None:
     """After an export of the users: the drafts left out, or that the file holds drafts (--med-kladder)."""
     from survey.store import count_drafts  # only the commands that use it load it (start-up time)
@@ -264,9 +280,13 @@ def _print_report(make, args=None) -> int:
 
 def _print_counted(args, to_stderr: bool) -> None:
     """What the command counted, from the data it used (`args.report_data`, set by the command)."""
+    from report.data import WHOLE_STUDY  # only the commands that use it load it (start-up time)
+    from report.registry import saved_id
+
     line = args.report_data.drafts_line()
-    if any(getattr(args, k, None) for k in ("perspektiv", "sted", "interviewer", "group", "site_type")):
-        line = f"Hele undersøgelsen: {line}"  # the table's own population line gives the filtered n
+    filtered = any(getattr(args, k, None) for k in ("perspektiv", "sted", "interviewer", "group", "site_type"))
+    if (filtered or saved_id(str(getattr(args, "id", "")))) and not line.startswith(WHOLE_STUDY):
+        line = WHOLE_STUDY + line  # the table's own population line gives its n (a saved analysis: its own)
     print(line if to_stderr else f"\n{line}", file=sys.stderr if to_stderr else sys.stdout)
 
 

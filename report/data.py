@@ -56,6 +56,10 @@ def load_all_sources(engine: Engine, *, drafts: bool = False) -> dict[str, pd.Da
     return out
 
 
+#: before a drafts line that counts the whole study beside a smaller population (`ReportData.drafts_line`)
+WHOLE_STUDY = "Hele undersøgelsen: "
+
+
 @dataclass
 class ReportData:
     """One load of the report's data for one population. Build it with `load`."""
@@ -109,8 +113,11 @@ class ReportData:
         return self._cache["n_drafts"]  # type: ignore[return-value]
 
     def drafts_line(self) -> str:
-        """«n = 61 afsluttede interview; 2 kladder er ikke talt med.» (`report.publication.drafts_line`)."""
-        return drafts_line(self.n_store, self.n_drafts, self.drafts)
+        """«n = 61 afsluttede interview; 2 kladder er ikke talt med.» (`report.publication.drafts_line`):
+        numbers of the whole study, so «Hele undersøgelsen: …» before them when the population is
+        smaller (its own population line gives its n; a tester read the study's 60 as Basen's)."""
+        line = drafts_line(self.n_store, self.n_drafts, self.drafts)
+        return f"{WHOLE_STUDY}{line}" if len(self.pop) != len(self.wide) else line
 
     def all_sources(self) -> dict[str, pd.DataFrame]:
         """Every source frame and the reasons, not limited to the population (loaded once)."""

@@ -274,8 +274,10 @@ def allowed_text(item: Item) -> tuple[str, str]:
     if item.type == "date":
         return "dato ÅÅÅÅ-MM-DD", "date YYYY-MM-DD"
     if item.is_pseudonym:
-        return ("pseudonym af bogstaver, tal, - _ . (højst 40 tegn), aldrig navn eller CPR-nummer",
-                "pseudonym of letters, digits, - _ . (at most 40), never a name or CPR number")
+        return ("pseudonym af bogstaverne a-z og æøå, tal, - _ . (højst 40 tegn; først og sidst et bogstav eller "
+                "tal), aldrig navn eller CPR-nummer",
+                "pseudonym of the letters a-z and æøå, digits, - _ . (at most 40; a letter or digit first and last), "
+                "never a name or CPR number")
     return f"tekst (højst {MAX_TEXT} tegn)", f"text (at most {MAX_TEXT} characters)"
 
 
@@ -309,6 +311,9 @@ _LONG_DIGITS = re.compile(r"\d{8,}")  # a phone number, an account number, a CPR
 _LETTERS = re.compile(r"[^\W\d_]")
 _NAME_LIKE = re.compile(r"\S\s+[^\W\d_a-zæøå]")  # a capitalised word after another word: «Hans Hansen»
 _EXPONENT = re.compile(r"[+-]?[\d.,]*\d[eE][+-]?\d{1,3}")  # 1e5: a number, not a word
+#: a pseudonym (respondent and source ids): Latin letters and æøå, digits, - _ . inside — never a Cyrillic
+#: «В» or a Greek «Α» that reads as a deleted «BAS-05», nor «BAS-05.» (a hostile tester got both imported)
+_PSEUDONYM = re.compile(r"[A-Za-z0-9ÆØÅæøå](?:[A-Za-z0-9ÆØÅæøå_.-]*[A-Za-z0-9ÆØÅæøå])?")
 _PHONE_LIKE = re.compile(r"(?:\d[\s./-]*){8,}")  # eight digits, spaced or dotted: a phone number (also an e-mail: @)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")  # a date (and time): not a phone
 #: what a choice's code (or a typo of one) looks like: small letters, digits, _; several with ; or spaces
@@ -522,7 +527,7 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
             value = unicodedata.normalize("NFKC", value).strip()
             if CPR_RE.search(value):
                 return bad("ligner et CPR-nummer", "looks like a CPR number")
-            if len(value) > 40 or not re.fullmatch(r"[\wæøåÆØÅ.-]+", value):
+            if len(value) > 40 or not _PSEUDONYM.fullmatch(value):
                 return bad()
         elif item.identifier != "fritekst" and CPR_RE.search(value):
             # text that leaves the team as it is (a site's name …; free text is masked): never a CPR number

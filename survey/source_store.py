@@ -238,7 +238,8 @@ def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] 
     about; a leader's ``site``/``site_type`` = the site); cells str or None; rows by source_id.
     Every informant type asked for has a frame (no rows when there are no such sources). Sources
     about a user who withdrew consent (to the interview; case files: to journal access) are left
-    out (`survey.privacy.exportable`, issue 12); drafts too unless `drafts` (`survey.store.counted`)."""
+    out (`survey.privacy.exportable`, issue 12); drafts too unless `drafts` (`survey.store.counted`): a
+    source that is a draft, and one about a user whose own interview is a draft."""
     for inf in informants:
         check_source_informant(inf)
     own = isinstance(engine_or_session, Engine)
@@ -251,7 +252,9 @@ def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] 
              .join(subj, subj.id == Interview.subject_interview_id, isouter=True)
              .where(Interview.informant.in_(list(informants)))
              .where(exportable(Interview))  # issue 12: not about those who withdrew consent
-             .where(store.counted(Interview, drafts=drafts)))  # issue 14: completed interviews unless asked
+             .where(store.counted(Interview, drafts=drafts))  # issue 14: completed interviews unless asked
+             .where(or_(Interview.subject_interview_id.is_(None),  # … about a user whose interview is counted
+                        store.counted(subj, drafts=drafts))))
         conn = s.connection()
         meta = conn.execute(q).all()
         answers = conn.execute(select(Answer.interview_id, Answer.code, Answer.value)

@@ -63,6 +63,29 @@ def test_report_data_counts_and_says_so(study):
     assert d2.n_store == 62 and d2.drafts_line().startswith("MED KLADDER: n = 62 interview, heraf 1 kladde")
     assert d2.for_population(None, "boform").drafts  # another population of the same data keeps the choice
     assert "Et citat fra en kladde." in set(d2.quotes()["Citat"])
+    # a smaller population: the line's numbers are the whole study's, and it says so (a tester read
+    # «n = 60 interview, heraf 1 kladde» on Basen's sheets, where the draft was not)
+    assert d.for_population(None, "boform").drafts_line() == \
+        "Hele undersøgelsen: n = 61 afsluttede interview; 1 kladde er ikke talt med."
+    assert d2.for_population(None, "boform").drafts_line().startswith("Hele undersøgelsen: MED KLADDER: n = 62")
+
+
+def test_a_filtered_workbook_and_a_saved_analysis_say_the_drafts_line_is_the_whole_studys(study, tmp_path, capsys):
+    url = study["url"]
+    out = tmp_path / "basen.xlsx"
+    assert main(["--db", url, "report", str(out), "--sted", "Basen", "--med-kladder"]) == 0
+    wb = openpyxl.load_workbook(out, read_only=True)
+    metode = {r[0]: r[1] for r in wb["Metode"].iter_rows(values_only=True) if r and r[0]}
+    assert metode["Interview talt med"].startswith("Hele undersøgelsen: MED KLADDER: n = 62 interview")
+    from report import saved
+    from report.population import Cuts
+
+    saved.save(study["engine"], study["guide"], "kun boform", "kvalitetskort", site_type="boform", cuts=Cuts(),
+               replace=True)
+    assert main(["--db", url, "table", "mine:kun boform"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(
+        "Hele undersøgelsen: n = 61 afsluttede interview; 1 kladde er ikke talt med.")
+    saved.delete(study["engine"], "kun boform")
 
 
 def test_cli_table_counts_completed_and_med_kladder_counts_the_draft(study, capsys):

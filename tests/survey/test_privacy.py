@@ -436,6 +436,16 @@ def test_a_deleted_id_does_not_come_back_in_other_capitals_or_unicode_forms(stud
         data = (lines[0] + variant + "," + row[deleted].split(",", 1)[1]).encode("utf-8")
         res = wideio.import_bytes(study, guide, data)
         assert not res.ok and any("slettet" in p.format() for p in res.problems), (variant, res.problems)
+    # look-alikes in other scripts or with a dot (a tester imported «ВAS-05» with a Cyrillic В, and «BAS-05.»):
+    # not a pseudonym at all (Latin letters and æøå, digits, - _ . inside)
+    for variant in ("\u0410MA-02", "AM\u0391-02", "AMA-02.", "-AMA-02", "AMA-02_"):
+        data = (lines[0] + variant + "," + row[deleted].split(",", 1)[1]).encode("utf-8")
+        res = wideio.import_bytes(study, guide, data)
+        assert not res.ok and any("pseudonym af bogstaverne a-z og æøå" in p.format() and variant not in p.format()
+                                  for p in res.problems), (variant, res.problems)
+    for fine in ("AMA-02", "ØLB-01", "SB-AMA-01-2", "a.b_c-1", "X"):
+        assert guide.check_value("respondent_id", fine) == (fine, None), fine
+    assert sync.count_rows(study) == before
     with Session(study) as s:
         assert store.deleted_respondent_ids(s, ["ama-02", "ＡＭＡ-02", "AMA-03"]) == {"ama-02", "ＡＭＡ-02"}
     # a look-alike of an id in the store, and two look-alikes in one file

@@ -418,3 +418,33 @@ def test_a_stored_value_outside_the_guide_stops_the_workbook_with_a_danish_messa
     assert code == 1 and not out.exists()
     assert any("Ugyldigt svar på 'tilbudstype'" in line for line in err) and "Traceback" not in "\n".join(err)
     assert "=2+2" not in "\n".join(err)  # the value is not quoted
+
+
+def test_a_source_about_a_draft_user_is_not_exported_unless_asked(db, eng, guide, tmp_path, capsys):
+    """Hostile test of issue 14: a completed case worker's interview about a user whose own
+    interview is still a draft was exported by default (and --med-kladder changed nothing). It is
+    left out, counted in a line, and included with --med-kladder, which says so."""
+    done = user(eng, guide, "ja")
+    draft = user(eng, guide, "ja")
+    g = ss.informant_guide("sagsbehandler")
+    ids = {}
+    for u in (done, draft):
+        sb = ss.start_source_interview(eng, "sagsbehandler", subject_interview_id=u.id, interviewer="KL")
+        assert svc.save_answer(eng, g, sb.id, "fokus", "konkret").ok
+        svc.complete(eng, g, sb.id, reason="test")
+        ids[u.id] = sb.respondent_id
+    svc.complete(eng, guide, done.id, reason="test")
+    assert list(ss.load_sources(eng, ["sagsbehandler"])["sagsbehandler"]["source_id"]) == [ids[done.id]]
+    assert sorted(ss.load_sources(eng, ["sagsbehandler"], drafts=True)["sagsbehandler"]["source_id"]) == \
+        sorted(ids.values())
+    out_csv = tmp_path / "sb.csv"
+    code, out, _ = run(capsys, "--db", db, "export", "raw", str(out_csv), "--kilde", "sagsbehandler")
+    assert code == 0 and "Eksporterede 1 kilder" in out[0]
+    assert any("1 kilde, der selv er en kladde eller handler om en bruger, hvis interview er en kladde, er ikke "
+               "eksporteret; brug --med-kladder" in line for line in out), out
+    text = out_csv.read_text(encoding="utf-8")
+    assert ids[done.id] in text and ids[draft.id] not in text
+    code, out, _ = run(capsys, "--db", db, "export", "raw", str(out_csv), "--kilde", "sagsbehandler", "--med-kladder")
+    assert code == 0 and "Eksporterede 2 kilder" in out[0] and any(line.startswith("MED KLADDER: filen indeholder 1 "
+                                                                               "kilde") for line in out), out
+    assert ids[draft.id] in out_csv.read_text(encoding="utf-8")
