@@ -510,18 +510,7 @@ def test_a_source_about_a_left_out_user_is_never_stored_not_even_as_a_conflict(l
     privacy.delete_respondent(central, rid_a, reason="Anmodning om sletning")
     privacy.withdraw(central, rid_b, "interview", reason="Vil ikke mere")
 
-    def copied(d):  # both users under new UUIDs (and new quote ids), as import --replace makes them
-        import uuid
-
-        for old in (a, b):
-            d = _new_uuid(d, old)
-        for v in d["interviews"]:
-            for q in v["quotes"]:
-                q["uid"] = str(uuid.uuid4())
-            v["hash"] = sync.content_hash(v)
-        return d
-
-    p2 = _rewrite(export(laptop, tmp_path, "p2.zip"), tmp_path / "p2b.zip", data=copied)
+    p2 = _rewrite(export(laptop, tmp_path, "p2.zip"), tmp_path / "p2b.zip", data=_as_replaced(a, b))
     before = sync.count_rows(central)
     r = merge(central, p2)
     assert r.deleted_id_skipped == [rid_a] and [x for x, _ in r.withdrawn_skipped] == [rid_b]
@@ -561,17 +550,7 @@ def test_a_laptops_copy_of_a_withdrawn_respondent_under_another_uuid_is_left_out
     rid = _get(central, a).respondent_id
     privacy.withdraw(central, rid, "interview", reason="Vil ikke mere")
 
-    def copied(d):  # as import --replace on the laptop makes it: a new interview id and new quote ids
-        import uuid
-
-        d = _new_uuid(d, a)
-        for v in d["interviews"]:
-            for q in v["quotes"]:
-                q["uid"] = str(uuid.uuid4())
-            v["hash"] = sync.content_hash(v)
-        return d
-
-    p2 = _rewrite(export(laptop, tmp_path, "p2.zip"), tmp_path / "p2b.zip", data=copied)
+    p2 = _rewrite(export(laptop, tmp_path, "p2.zip"), tmp_path / "p2b.zip", data=_as_replaced(a))
     r = merge(central, p2)
     assert not r.inserted and not r.conflicts and [x for x, _ in r.withdrawn_skipped] == [rid]
     with Session(central) as s:
@@ -591,6 +570,22 @@ def test_a_package_with_a_quote_from_a_transcript_merges(laptop, central, guide,
     assert r.inserted == [rid]
     with Session(central) as s:
         assert s.execute(select(Quote.text).where(Quote.item_code == "transskription")).scalars().all() == ["Den er god."]
+
+
+def _as_replaced(*ids: str):
+    """A package edit: these interviews under new UUIDs and their quotes under new ids, as
+    ``import --replace`` on the laptop makes them."""
+    def edit(d: dict) -> dict:
+        import uuid
+
+        for old in ids:
+            d = _new_uuid(d, old)
+        for v in d["interviews"]:
+            for q in v["quotes"]:
+                q["uid"] = str(uuid.uuid4())
+            v["hash"] = sync.content_hash(v)
+        return d
+    return edit
 
 
 def _new_uuid(d: dict, old: str) -> dict:
