@@ -281,7 +281,7 @@ def _print_report(make, args=None) -> int:
 def _print_counted(args, to_stderr: bool) -> None:
     """What the command counted, from the data it used (`args.report_data`, set by the command)."""
     from report.data import WHOLE_STUDY  # only the commands that use it load it (start-up time)
-    from report.registry import saved_id
+    from report.registry import saved_id  # loaded already by the table it follows (start-up time)
 
     line = args.report_data.drafts_line()
     filtered = any(getattr(args, k, None) for k in ("perspektiv", "sted", "interviewer", "group", "site_type"))
