@@ -23,8 +23,9 @@ R
 -
 ``export r FILE.csv`` writes FILE.csv exactly as ``export raw FILE.csv`` does (the wide format,
 de-identified unless ``--umaskeret``) and FILE.R beside it, which reads it with base R (no package
-needed): every column as text, the leading ``'`` the CSV puts before a text starting with ``=``,
-``+``, ``-``, ``@`` removed, numbers as numbers, dates as ``Date``, every single choice a
+needed): every column as text, the leading ``'`` the CSV puts before a text that reads as a formula
+(`survey.files.csv_escape`: ``=``, ``+``, ``-``, ``@`` first, also after blanks and invisible
+characters, and their full-width forms) removed, numbers as numbers, dates as ``Date``, every single choice a
 factor with the guide's values as levels (in guide order) and its labels as labels (a value the
 guide does not list keeps its own code as a further level), multiple choices as text (codes
 separated by ``;``) with a helper, ``bb_valgt(x, "kode")``, that says which rows chose a code,
@@ -57,6 +58,15 @@ __all__ = ["export_dta", "stata_frame", "stata_name", "r_script", "export_r", "r
 #: Stata allows 32 characters, but pyreadstat names a variable's value label set after it with a
 #: running number appended (``<name><n>``), and a set name has at most 31: 28 leaves room for 999 sets
 MAX_STATA_NAME = 28
+#: The R script's undoing of the CSV's formula guard, `survey.files.csv_unescape` as a PCRE: one
+#: leading ' before tab, CR or another ', or before = + - @ or their full-width forms after any
+#: characters of Unicode categories Zs, Cc, Cf (`survey.files.FORMULA_SIGNS`, `INVISIBLE`).
+R_UNESCAPE = ("^'(?=[\\t\\r']|[\\p{Zs}\\p{Cc}\\p{Cf}]*["
+              + "".join(f"\\x{{{ord(c):04X}}}" if ord(c) > 127 else ("\\" + c if c == "-" else c)
+                        for c in sorted(files.FORMULA_SIGNS)) + "])")
+#: ... and with ASCII only, for an R whose PCRE runs without UTF-8 (where ``\x{FF1D}`` is an error):
+#: one ' before tab, CR or ', or before = + - @ after any ASCII blanks and controls.
+R_UNESCAPE_ASCII = "^'(?=[\\t\\r']|[\\x00-\\x20\\x7F]*[-=+@])"
 MAX_STATA_VAR_LABEL = 80
 MAX_STATA_VALUE_LABEL = 32_000
 MAX_STATA_STR_BYTES = 2_045
@@ -178,7 +188,8 @@ def r_script(guide: Guide, csv_name: str) -> str:
         "# Kun base R. Enkeltvalg bliver faktorer (guidens rækkefølge); flervalg er tekst med koder adskilt af ;",
         "# (brug bb_valgt(x, \"kode\")); tal bliver tal og datoer Date; spørgsmålet står i attributten \"label\".",
         "",
-        "bb_uden_apostrof <- function(x) sub(\"^'(?=[=+@\\t\\r'-])\", \"\", x, perl = TRUE)",
+        f"bb_uden_apostrof <- function(x) tryCatch(sub({r_string(R_UNESCAPE)}, \"\", x, perl = TRUE),",
+        f"  error = function(e) sub({r_string(R_UNESCAPE_ASCII)}, \"\", x, perl = TRUE))",
         "bb_faktor <- function(x, levels, labels) {",
         "  extra <- setdiff(unique(x[!is.na(x)]), levels)",
         "  factor(x, levels = c(levels, extra), labels = c(labels, extra))",

@@ -235,10 +235,9 @@ def _blank_num(x: object) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def _safe_chart_text(s: object) -> str:
-    """Text for a chart title/label: xlsxwriter reads a leading '=' there as a cell reference."""
-    s = str(s)
-    return s.lstrip("=") if s.startswith("=") else s
+#: Every text given to xlsxwriter's chart API (titles, series names, axis titles, data labels) goes
+#: through the one rule: literal text, never a cell reference (`survey.files.xlsx_chart_text`).
+_chart_text = files.xlsx_chart_text
 
 
 # --------------------------------------------------------------------------- the chart-data sheet
@@ -508,11 +507,11 @@ class _Book:
             chart.add_series({"name": name_ref, "categories": block.cats, "values": values_ref,
                               "fill": {"color": colours[i % len(colours)]}, "border": {"none": True},
                               "data_labels": {"value": True, "font": {"size": 8}}, "gap": 60})
-        chart.set_title({"name": _safe_chart_text(title), "name_font": {"size": 11, "bold": True}})
-        val_axis = {"name": y_title, "major_gridlines": {"visible": True, "line": {"color": "#e6e6e6"}}}
+        chart.set_title({"name": _chart_text(title), "name_font": {"size": 11, "bold": True}})
+        val_axis = {"name": _chart_text(y_title), "major_gridlines": {"visible": True, "line": {"color": "#e6e6e6"}}}
         if percent:
             val_axis |= {"num_format": "0%", "min": 0, "max": 1}
-        cat_axis = {"name": x_title}
+        cat_axis = {"name": _chart_text(x_title)}
         if kind == "bar":
             chart.set_x_axis(val_axis)
             chart.set_y_axis(cat_axis | {"reverse": True})
@@ -558,11 +557,11 @@ class _Book:
         bars = {"end_style": 0, "line": {"color": "#9db3cc", "width": 0.75}}
         chart = self.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
         chart.add_series({
-            "name": "Prober", "categories": blk.columns[1], "values": blk.columns[2],
+            "name": _chart_text("Prober"), "categories": blk.columns[1], "values": blk.columns[2],
             "line": {"none": True},
             "marker": {"type": "circle", "size": 7, "fill": {"color": PALETTE[0]}, "border": {"color": PALETTE[0]}},
             # "value" on + a custom text per point: Excel and LibreOffice both show the text.
-            "data_labels": {"value": True, "custom": [{"value": _safe_chart_text(t)} for t in pts["tekst"]],
+            "data_labels": {"value": True, "custom": [{"value": _chart_text(t)} for t in pts["tekst"]],
                             "position": "right", "font": {"size": 8}},
             "x_error_bars": {"type": "custom", "minus_values": ref(blk.columns[4]), "plus_values": ref(blk.columns[5]),
                              **bars},
@@ -572,31 +571,31 @@ class _Book:
         dashed = {"marker": {"type": "none"}, "line": {"color": "#555555", "dash_type": "dash", "width": 1}}
         if method.crosshairs:
             where = "gennemsnittene" if method.reference == "gennemsnit" else "skalaens midtpunkter"
-            chart.add_series({"name": f"Trådkors ved {where}", "categories": line.columns[1],
+            chart.add_series({"name": _chart_text(f"Trådkors ved {where}"), "categories": line.columns[1],
                               "values": line.columns[2], **dashed})
-            chart.add_series({"name": "Trådkors (vandret)", "categories": across.columns[1],
+            chart.add_series({"name": _chart_text("Trådkors (vandret)"), "categories": across.columns[1],
                               "values": across.columns[2], **dashed})
-            chart.set_title({"name": _safe_chart_text(title), "name_font": {"size": 11, "bold": True}})
-            chart.set_x_axis({"name": "Afledt vigtighed (korrelation med samlet tilfredshed)", "min": -1, "max": 1,
+            chart.set_title({"name": _chart_text(title), "name_font": {"size": 11, "bold": True}})
+            chart.set_x_axis({"name": _chart_text("Afledt vigtighed (korrelation med samlet tilfredshed)"), "min": -1, "max": 1,
                               "major_unit": 0.5, "num_format": "0.0",
                               "major_gridlines": {"visible": True, "line": {"color": "#e6e6e6"}}}
-                             if method.derived else {"name": "Vigtighed", **self.pct_axis})
-            chart.set_y_axis({"name": "Tilfredshed (udbytte)", **self.pct_axis})
+                             if method.derived else {"name": _chart_text("Vigtighed"), **self.pct_axis})
+            chart.set_y_axis({"name": _chart_text("Tilfredshed (udbytte)"), **self.pct_axis})
             chart.set_legend({"position": "bottom", "delete_series": [2]})
             chart.set_size({"width": 620, "height": 560})
             self.n_charts += 1
             return chart
-        chart.add_series({"name": "45-graders-linjen (udbytte = vigtighed)", "categories": line.columns[1],
+        chart.add_series({"name": _chart_text("45-graders-linjen (udbytte = vigtighed)"), "categories": line.columns[1],
                           "values": line.columns[2], **dashed})
         below = cd.block(f"{block_title}: tekst under linjen", ["Punkt", "x", "y"], [["", 0.97, 0.04]])
-        chart.add_series({"name": "Under linjen", "categories": below.columns[1], "values": below.columns[2],
+        chart.add_series({"name": _chart_text("Under linjen"), "categories": below.columns[1], "values": below.columns[2],
                           "marker": {"type": "none"}, "line": {"none": True},
                           "data_labels": {"value": True, "position": "left",
-                                          "custom": [{"value": "Under linjen: vigtigt, men ikke opnået",
+                                          "custom": [{"value": _chart_text("Under linjen: vigtigt, men ikke opnået"),
                                                       "font": {"color": "#b2182b", "italic": True, "size": 8}}]}})
-        chart.set_title({"name": _safe_chart_text(title), "name_font": {"size": 11, "bold": True}})
-        chart.set_x_axis({"name": "Vigtighed", **self.pct_axis})
-        chart.set_y_axis({"name": "Tilfredshed (udbytte)", **self.pct_axis})
+        chart.set_title({"name": _chart_text(title), "name_font": {"size": 11, "bold": True}})
+        chart.set_x_axis({"name": _chart_text("Vigtighed"), **self.pct_axis})
+        chart.set_y_axis({"name": _chart_text("Tilfredshed (udbytte)"), **self.pct_axis})
         chart.set_legend({"position": "bottom", "delete_series": [2]})
         chart.set_size({"width": 620, "height": 560})
         self.n_charts += 1
@@ -763,7 +762,7 @@ def _sheet_fig4(bk: _Book, pop: pd.DataFrame) -> None:
                                   [[bk.row_label(r.gruppe), int(r.ja), int(r.nej)] for r in shown])
         chart = bk.bar_chart(title, blk, subtype="percent_stacked", y_title="Andel af ja + nej", percent=False,
                              colours=[PALETTE[0], "#c6dbef"])
-        chart.set_y_axis({"name": "Andel af ja + nej", "num_format": "0%",
+        chart.set_y_axis({"name": _chart_text("Andel af ja + nej"), "num_format": "0%",
                           "major_gridlines": {"visible": True, "line": {"color": "#e6e6e6"}}})
         chart.set_size({"width": 560, "height": 340})
         sheet.ws.insert_chart(HEADER_ROW + (k // 2) * 18, col0 + (k % 2) * 9, chart)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from report.errors import TableError, allowed
 from report.population import NO_CUTS, Cuts, population
-from report.publication import md_table, population_line
+from report.publication import figure_text, md_table, population_line
 from report.tables import FORMATS, to_csv
 from survey.guide import Guide
 
@@ -118,7 +118,7 @@ def figure_cooccurrence(t: pd.DataFrame):
     nodes = list(g.nodes)
     biggest = max([own.get(k, 1) for k in nodes] or [1])
     fig.add_scatter(x=[pos[k][0] for k in nodes], y=[pos[k][1] for k in nodes], mode="markers+text",
-                    text=[names.get(k, k) for k in nodes], textposition="top center",
+                    text=[figure_text(names.get(k, k)) for k in nodes], textposition="top center",
                     marker=dict(size=[12 + 30 * own.get(k, 0) / biggest for k in nodes], color="#1f4e79"),
                     customdata=[own.get(k, 0) for k in nodes],
                     hovertemplate="%{text}: %{customdata}<extra></extra>", showlegend=False)

@@ -61,7 +61,6 @@ what is wrong and what is allowed.
 """
 from __future__ import annotations
 
-import html
 import math
 import operator
 import textwrap
@@ -81,9 +80,9 @@ from report.errors import TableError
 from report.population import (BY, NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
                                row_column)
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
-                                check_publishable, complement, da3, hidden, hidden_rows, hidden_units, left_out_note,
-                                named, pct, points,
-                                population_line, probe_short, value_label)
+                                check_publishable, complement, da3, figure_label, figure_text, hidden, hidden_rows,
+                                hidden_units, left_out_note, named, pct, points, population_line, probe_short,
+                                value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
                                 method_text, protect_points)
 from report.registry import BY_WORDS, TITLES, regrouped_title
@@ -123,7 +122,9 @@ GRID = "#e6e6e6"
 # --------------------------------------------------------------------------- small helpers
 
 def _wrap(text: str, width: int) -> str:
-    return "<br>".join(textwrap.wrap(text, width)) or text
+    """`text` (from the data or the guide) wrapped at `width` characters for a figure: each line shown
+    literally (`figure_text`), joined by ``<br>``."""
+    return "<br>".join(figure_text(line) for line in textwrap.wrap(text, width)) or figure_text(text)
 
 
 def _convert(fn: Callable, *args, **kwargs):
@@ -158,13 +159,14 @@ def _population_text(guide: Guide, group: str | None, site_type: str | None, n: 
 
 def _title(text: str, sub: str, width: int = 80) -> dict:
     return {"text": f"<b>{_wrap(text, width)}</b><br><span style='font-size:13px;color:#555'>"
-                    f"{html.escape(sub)}</span>",
+                    f"{figure_text(sub)}</span>",
             "x": 0.0, "xref": "paper", "xanchor": "left", "y": 1.0, "yref": "container",
             "yanchor": "top", "pad": {"t": 16}, "font": {"size": 17}}
 
 
 def _wrapped(notes: Sequence[str], width: int) -> list[str]:
-    return [line for n in notes for line in (textwrap.wrap(n, width) or [""])]
+    """The notes' lines, each shown literally (`figure_text`)."""
+    return [figure_text(line) for n in notes for line in (textwrap.wrap(n, width) or [""])]
 
 
 NOTE_LINE = 15  # px per line of the notes (font 11)
@@ -338,7 +340,8 @@ def _empty_note(fig: go.Figure, notes: list[str], size: int, **kw) -> list[str]:
     """Write the 'nothing to show' note inside the plot; return the other notes."""
     empty = [n for n in notes if n.startswith(_EMPTY_PANEL)]
     if empty:
-        fig.add_annotation(x=28, y=78, text=empty[0].replace(": ", ":<br>", 1), showarrow=False, bgcolor="white",
+        fig.add_annotation(x=28, y=78, text=figure_text(empty[0]).replace(": ", ":<br>", 1), showarrow=False,
+                           bgcolor="white",
                            font={"size": size, "color": "#666"}, name="tomt", **kw)
     return [n for n in notes if not n.startswith(_EMPTY_PANEL)]
 
@@ -441,14 +444,14 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
         for (kx, ky, txt, p) in zip(px_, py_, part["_disp"], part["_pos"]):
             if txt and not isinstance(p, str):
                 leader_labels.append(dict(
-                    x=kx, y=ky, ax=p[0], ay=-p[1], axref="pixel", ayref="pixel", text=txt, showarrow=True,
+                    x=kx, y=ky, ax=p[0], ay=-p[1], axref="pixel", ayref="pixel", text=figure_text(txt), showarrow=True,
                     arrowhead=0, arrowwidth=0.8, arrowcolor="#888", standoff=marker / 2 + 1,
                     font={"size": label_size, "color": "#222" if not flagged else "rgba(61, 90, 120, 0.85)"},
                     name="etiket"))
         traces.append(go.Scatter(
-            x=px_, y=py_, mode="markers+text", text=list(part["tekst"]),
+            x=px_, y=py_, mode="markers+text", text=[figure_text(x) for x in part["tekst"]],
             textposition=[p if ok else "middle right" for p, ok in zip(part["_pos"], plain)],
-            texttemplate=[("%{text}" if d == own else d) if ok else ""
+            texttemplate=[("%{text}" if d == own else figure_text(d)) if ok else ""
                           for d, own, ok in zip(part["_disp"], part["tekst"], plain)],
             textfont={"size": label_size, "color": "#222" if not flagged else "#3d5a78"},
             marker={"size": marker, "color": "white" if flagged else POINT,
@@ -798,9 +801,9 @@ def _bar_layout(fig: go.Figure, title: str, sub: str, notes: Sequence[str], *, y
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom", "font": {"size": 13},
                 "traceorder": "normal"},
     )
-    fig.update_yaxes(title={"text": y_title, "font": {"size": 15}}, range=[0, 112], **_PCT_TICKS,
+    fig.update_yaxes(title={"text": figure_text(y_title), "font": {"size": 15}}, range=[0, 112], **_PCT_TICKS,
                      gridcolor=GRID, zeroline=True, zerolinecolor="#888", showline=False)
-    fig.update_xaxes(title={"text": x_title, "font": {"size": 14}, "standoff": 8}, showline=True, linecolor="#888",
+    fig.update_xaxes(title={"text": figure_text(x_title), "font": {"size": 14}, "standoff": 8}, showline=True, linecolor="#888",
                      tickfont={"size": 12})
     if notes:
         fig.add_annotation(**_notes_at_bottom(notes, plot_h=plot_h, margin_b=margin["b"], width=note_width))
@@ -830,9 +833,9 @@ def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col:
             text=[str(int(a)) for a in part["antal"]], textposition="outside", cliponaxis=False,
             textfont={"size": 11}, marker={"color": colour},
             customdata=np.column_stack([part["antal"].to_numpy(), part["n"].to_numpy(),
-                                        [value_label(guide, rc, c) for c in part[rc]]]),
+                                        [figure_label(guide, rc, c) for c in part[rc]]]),
             hovertemplate="%{customdata[2]}: %{customdata[0]} af %{customdata[1]} (%{y:.0f} %)<extra></extra>",
-            name=value_label(guide, code, v), meta={"value": v, "groups": list(part[rc])},
+            name=figure_label(guide, code, v), meta={"value": v, "groups": list(part[rc])},
         ))
     _bar_layout(fig, title, sub, [note] + notes, y_title="Andel af gruppen", x_title=ROW_HEADINGS[rc],
                 n_bars=len(values) * len(rows))
@@ -941,7 +944,7 @@ def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str 
     rows = t.rename(columns={"inddraget": "brugergruppe"})  # reuse the publish helper on the row n
     rows, notes = _publish_groups(rows, "i_alt", min_n, publish)
     notes = [n.replace("Udeladt,", "Udeladte rækker,") for n in notes]
-    ticks = [f"{value_label(g, 'inddraget', v)}<br>(n = {n})" for v, n in zip(rows["brugergruppe"], rows["i_alt"])]
+    ticks = [f"{figure_label(g, 'inddraget', v)}<br>(n = {n})" for v, n in zip(rows["brugergruppe"], rows["i_alt"])]
     fig = go.Figure()
     for i, v in enumerate(values):
         cnt = rows[v].to_numpy()
@@ -953,7 +956,7 @@ def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str 
             marker={"color": BLANK_COLOUR if v == "ikke_vurderet" else PALETTE[i % len(PALETTE)]},
             customdata=np.column_stack([cnt, rows["i_alt"].to_numpy()]),
             hovertemplate="%{customdata[0]} af %{customdata[1]} (%{y:.0f} %)<extra></extra>",
-            name=value_label(g, "samlet_tilfredshed", v), meta={"value": v, "rows": list(rows["brugergruppe"])},
+            name=figure_label(g, "samlet_tilfredshed", v), meta={"value": v, "rows": list(rows["brugergruppe"])},
         ))
     note = ("Tal over søjlerne: antal respondenter. Procent af rækkens n (kun respondenter med både inddragelse "
             "og samlet tilfredshed vurderet).")

@@ -45,10 +45,12 @@ subtotals), `status_short` (Bilag C: «X», «-» or the reason), `journal_label
 `probe_short` (the short probe names of the map's points and the workbook), `pct` (``84,7 %``,
 Danish decimal comma), `da3` (``0,847``), `fmt3` (CSV: ``0.847``), `points` (a gap in percentage
 points, ``+15,2``), `population_line` («Population: brugergruppe De etniske (n = 7).»),
-`md_table` (a Markdown table).
+`md_table` (a Markdown table). `figure_text` and `figure_label`: the same texts for a Plotly figure,
+shown literally (Plotly reads ``<a href>``, ``<b>``, ``&lt;`` … in its texts as markup).
 """
 from __future__ import annotations
 
+import html
 import math
 import textwrap
 from typing import Iterable, Mapping, Sequence
@@ -68,7 +70,8 @@ __all__ = [
     "published_rows", "hidden_units", "hidden_n", "PROTECTING", "hidden_rows_note", "blanked",
     "INDIVIDUAL_TABLES", "NOT_PUBLISHED", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
     "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
-    "topic_label", "probe_short", "pct", "da3", "fmt3", "points", "population_line", "md_table",
+    "topic_label", "probe_short", "figure_text", "figure_label",
+    "pct", "da3", "fmt3", "points", "population_line", "md_table",
     "drafts_line",
 ]
 
@@ -410,6 +413,20 @@ def group_label(code: object) -> str:
     if code == UOPLYST:
         return "Uoplyst"
     return GROUPS[code].short if code in GROUPS else str(code)
+
+
+def figure_text(text: object) -> str:
+    """Text for a Plotly figure (a title, label, tick, legend entry, hover text or annotation), shown
+    as it is: Plotly renders its texts as pseudo-HTML — a site named ``<a href="https://…">klik</a>``
+    became a live link in the SVG and HTML — and shows ``&lt;``, ``&gt;`` and ``&amp;`` as ``<``, ``>``
+    and ``&``. Every text from the data or the guide (site and group names, labels, notes) goes
+    through here once, before the figure's own markup (``<br>``, ``<b>``) is put around it."""
+    return html.escape(str(text), quote=False)
+
+
+def figure_label(guide: Guide | None, code: str, value: object) -> str:
+    """`value_label` for a Plotly figure (`figure_text`)."""
+    return figure_text(value_label(guide, code, value))
 
 
 def value_label(guide: Guide | None, code: str, value: object) -> str:

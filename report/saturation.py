@@ -38,7 +38,7 @@ import pandas as pd
 
 from report.errors import TableError, allowed
 from report.population import NO_CUTS, Cuts, population
-from report.publication import md_table, population_line
+from report.publication import figure_text, md_table, population_line
 from report.tables import FORMATS, to_csv
 from survey.guide import Guide
 
@@ -190,7 +190,7 @@ def figure_saturation(t: pd.DataFrame):
     if point is not None:
         fig.add_vline(x=point, line_dash="dash", line_color="#b03a2e",
                       annotation_text=f"Mætning ved interview {point}", annotation_position="top right")
-    fig.update_layout(title=f"Mætning ({st.words()})", xaxis_title="Interview (i rækkefølge)",
+    fig.update_layout(title=figure_text(f"Mætning ({st.words()})"), xaxis_title="Interview (i rækkefølge)",
                       yaxis_title="Koder", legend=dict(orientation="h", y=-0.2), margin=dict(t=60, b=80),
                       meta={"figure": "maetning", "maetning_ved": point})
     fig.update_xaxes(dtick=1 if len(t) <= 30 else None)

@@ -29,7 +29,7 @@ import pandas as pd
 from report.crosstab import check_variable, members
 from report.errors import TableError, allowed
 from report.population import NO_CUTS, Cuts, population
-from report.publication import I_ALT, md_table, population_line, value_label
+from report.publication import I_ALT, figure_text, md_table, population_line, value_label
 from report.tables import FORMATS, to_csv
 from survey.guide import Guide
 
@@ -127,10 +127,11 @@ def figure_word_frequency(t: pd.DataFrame, group: object = I_ALT, title: str = "
     import plotly.graph_objects as go  # only the figure needs Plotly (start-up time)
 
     part = t[t["gruppe"] == group].sort_values("rang", ascending=False)
-    fig = go.Figure(go.Bar(x=part["antal"], y=part["lemma"], orientation="h", marker_color="#1f4e79",
+    fig = go.Figure(go.Bar(x=part["antal"], y=[figure_text(w) for w in part["lemma"]], orientation="h",
+                           marker_color="#1f4e79",
                            customdata=part["respondenter"],
                            hovertemplate="%{y}: %{x} gange hos %{customdata} respondenter<extra></extra>"))
-    fig.update_layout(title=title or "Hyppigste ord (lemmaer)", xaxis_title="Forekomster",
+    fig.update_layout(title=figure_text(title or "Hyppigste ord (lemmaer)"), xaxis_title="Forekomster",
                       height=max(320, 60 + 22 * len(part)), margin=dict(l=120, t=60),
                       meta={"figure": "ordfrekvens", "gruppe": str(group), "ord": list(part["lemma"])[::-1]})
     return fig

@@ -17,12 +17,20 @@ here. One policy, no exceptions per caller:
   the folder) — nothing is created on the user's behalf, so a typo in a path never scatters
   sensitive files into a new folder tree. A target that is a folder is refused too.
 * **Formula-safe.** In CSV a text cell that a spreadsheet would read as a formula — one starting
-  with ``=``, ``+``, ``-``, ``@``, tab or CR — gets a leading ``'`` (`csv_escape`; a cell that
-  already starts with ``'`` followed by one of those, or by another ``'``, gets one more), and
+  with ``=``, ``+``, ``-``, ``@``, tab or CR, or whose first character after any blanks and
+  invisible characters (Unicode categories Zs, Cc, Cf: space, no-break space, line break,
+  zero-width space, BOM, word joiner, LRM …) is ``=``, ``+``, ``-``, ``@`` or their full-width
+  forms ``＝ ＋ － ＠`` (`reads_as_formula`) — gets a leading ``'`` (`csv_escape`; a cell that
+  already starts with ``'`` followed by such a text, or by another ``'``, gets one more), and
   importers strip exactly one (`csv_unescape`), so the two are inverse. Numbers (``int``/``float``
   values, and the columns a caller names as numeric) are written as numbers: ``-0.125`` is a
   number, never a formula. In XLSX every text cell is written as a string (`xlsx_text`), never
-  as a formula, URL or number, in a workbook opened with `XLSX_OPTIONS`.
+  as a formula, URL or number, in a workbook opened with `XLSX_OPTIONS`; every text given to a
+  chart (title, series name, axis title, data label) is literal text, never a cell reference
+  (`xlsx_chart_text`).
+* **Owner-only folders.** The folders Brugerblik creates for itself (the default store's data
+  folder, a new SQLite store's folder, the guide cache, and their missing parents) are ``0700``
+  whatever the umask (`private_folders`); folders that exist are left as they are.
 * **Tables as downloads.** `frame_to_xlsx` and `frame_to_csv` turn a frame into the bytes of a
   download (the coding workbench, the sources' export) by the same cell rule.
 * **Blanks are blank.** ``None``, ``NaN``, ``NaT`` and ``pd.NA`` are written as an empty cell,
@@ -41,6 +49,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Collection, Iterable, Optional, Sequence, Union
 
@@ -50,16 +59,22 @@ if TYPE_CHECKING:  # pandas is imported only where a frame is handled (start-up 
     import pandas as pd  # only a pandas value is checked against pandas (start-up)
 
 __all__ = [
-    "FILE_MODE", "FORMULA_START", "XLSX_OPTIONS", "XLSX_MAX_CHARS", "FileWriteError", "write_atomic",
-    "check_target", "is_blank", "csv_escape", "csv_unescape", "csv_cell", "csv_text", "write_csv",
-    "xlsx_text", "xlsx_fragments", "utf16_len", "TabularError", "frame_to_xlsx", "frame_to_csv",
+    "FILE_MODE", "FOLDER_MODE", "private_folders", "FORMULA_START", "FORMULA_SIGNS", "INVISIBLE",
+    "reads_as_formula", "XLSX_OPTIONS", "XLSX_MAX_CHARS", "FileWriteError", "write_atomic", "check_target",
+    "is_blank", "csv_escape", "csv_unescape", "csv_cell", "csv_text", "write_csv", "xlsx_text",
+    "xlsx_chart_text", "xlsx_fragments", "utf16_len", "TabularError", "frame_to_xlsx", "frame_to_csv",
 ]
 
 #: The mode of every file Brugerblik writes: read and write for the owner only.
 FILE_MODE = 0o600
 #: A CSV cell starting with one of these is read as a formula by Excel, LibreOffice or Sheets.
 FORMULA_START = frozenset("=+-@\t\r")
-_QUOTE_NEXT = FORMULA_START | {"'"}
+#: ... and so is one whose first character after any blanks and invisible characters (`INVISIBLE`)
+#: is one of these: the four and their full-width forms, which spreadsheets also read as formulas.
+FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+#: Unicode categories skipped before a formula sign: spaces (Zs: " ", no-break space), controls (Cc:
+#: tab, CR, LF) and format characters (Cf: zero-width space/joiners, BOM, word joiner, LRM …).
+INVISIBLE = frozenset(("Zs", "Cc", "Cf"))
 #: xlsxwriter options for every workbook: a string is always a string.
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 XLSX_MAX_CHARS = 32_767  # Excel's limit for one cell (UTF-16 code units)
@@ -201,18 +216,47 @@ def _is_number(v: object) -> bool:
     return isinstance(v, numbers.Number) and not isinstance(v, bool)
 
 
+def reads_as_formula(text: str) -> bool:
+    """True when a spreadsheet could read the CSV cell `text` as a formula: it starts with one of
+    `FORMULA_START`, or its first character after any blanks and invisible characters (Unicode
+    categories Zs, Cc, Cf: ``" =1"``, ``"\\xa0=1"``, ``"\\n=1"``, ``"\\u200b=1"``, ``"\\ufeff=1"``)
+    is one of `FORMULA_SIGNS` (also full-width: ``"＝1+1"``, ``"－2"``, ``"＠SUM(1)"``)."""
+    return _formula_from(text, 0)
+
+
+def _formula_from(text: str, start: int) -> bool:
+    """`reads_as_formula(text[start:])`, without copying the text."""
+    if start >= len(text):
+        return False
+    if text[start] in FORMULA_START:
+        return True
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch in FORMULA_SIGNS:
+            return True
+        if unicodedata.category(ch) not in INVISIBLE:
+            return False
+    return False
+
+
+def _quoted(text: str) -> bool:
+    """`text` starts with a ``'`` that `csv_escape` put there (or would double): one before a text
+    that reads as a formula or before another ``'``."""
+    return len(text) > 1 and text[0] == "'" and (text[1] == "'" or _formula_from(text, 1))
+
+
 def csv_escape(text: str) -> str:
-    """Protect a CSV cell from being read as a formula (see module doc)."""
-    if text and (text[0] in FORMULA_START or (text[0] == "'" and len(text) > 1 and text[1] in _QUOTE_NEXT)):
+    """Protect a CSV cell from being read as a formula (see module doc): a leading ``'`` before a
+    text that `reads_as_formula`, and one more before a text that already starts with such a ``'``."""
+    if reads_as_formula(text) or _quoted(text):
         return "'" + text
     return text
 
 
 def csv_unescape(text: str) -> str:
-    """Inverse of `csv_escape`: strip one leading ' before = + - @ tab CR or '."""
-    if len(text) > 1 and text[0] == "'" and text[1] in _QUOTE_NEXT:
-        return text[1:]
-    return text
+    """Inverse of `csv_escape`: strip one leading ' before a text that reads as a formula
+    (`reads_as_formula`) or before another '."""
+    return text[1:] if _quoted(text) else text
 
 
 def csv_cell(v: object, *, plain: bool = False, verbatim: Collection[str] = ()) -> str:
@@ -355,6 +399,31 @@ def xlsx_text(ws, row: int, col: int, s: str, fmt=None, *, plain_fmt) -> int:
     return ws.write_string(row, col, s, fmt) if fmt is not None else ws.write_string(row, col, s)
 
 
+#: xlsxwriter's own test (chart.py, ``_process_names`` and custom data labels) for "this chart text is a
+#: cell reference": a title, series name, axis title or data label matching it is written as ``<c:f>``.
+_XL_CHART_REF = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
+#: U+2060 WORD JOINER: invisible, zero width; put after the "!" of a text that would read as a reference.
+_WORD_JOINER = "\u2060"
+
+
+def xlsx_chart_text(s: object) -> str:
+    """Text for xlsxwriter's chart API — a chart title, series name, axis title or custom data
+    label — as literal text, never a cell reference, rendered as it is.
+
+    xlsxwriter reads any string matching ``^=?[^!]+!\\$?[A-Z]+\\$?\\d+`` there as a reference
+    (a site named ``Data!A2 test`` gave ``<c:f>Kvalitetskort: Data!A2 test``) and a list as a
+    ``[sheet, row, col]`` reference; so the result is always a ``str``, and a word joiner (U+2060,
+    invisible) goes after the first ``!`` of a text that matches (the match can only start there:
+    ``[^!]+`` stops at the first ``!``). A leading ``=`` alone is no reference and is kept. Cell
+    references that are meant (a series' ``name`` as a list into the chart data) are not text and
+    do not go through here."""
+    s = "" if s is None else str(s)
+    if _XL_CHART_REF.match(s):
+        i = s.index("!") + 1
+        s = s[:i] + _WORD_JOINER + s[i:]
+    return s
+
+
 # ----------------------------------------------------------------------------- tables as downloads
 # (the coding workbench's downloads, the sources' XLSX export): bytes for a download button; a file
 # on disk is written with `write_atomic`.
@@ -413,20 +482,40 @@ def frame_to_csv(df: pd.DataFrame) -> bytes:
     return ("\ufeff" + csv_text(df, [str(c) for c in df.columns], lineterminator="\r\n")).encode("utf-8")
 
 
+#: The mode of every folder Brugerblik creates: owner only (`private_folders`).
+FOLDER_MODE = 0o700
+
+
+def private_folders(folder: str | os.PathLike) -> Path:
+    """Create `folder` and the parents of it that are missing, each owner-only (`FOLDER_MODE`)
+    whatever the umask; returns it as a Path. Folders that exist already (``~/.local``, the folder
+    itself) are left as they are. For the folders Brugerblik makes for itself — the default
+    store's data folder, a new SQLite store's folder, the guide cache; an export's folder is never
+    created (`check_target`)."""
+    folder = Path(folder).expanduser()
+    missing = []
+    d = folder
+    while not d.exists():
+        missing.append(d)
+        if d.parent == d:
+            break
+        d = d.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=FOLDER_MODE)
+        except FileExistsError:  # made meanwhile by another process: not ours to change
+            continue
+        os.chmod(d, FOLDER_MODE)  # mkdir's mode is cut by the umask
+    return folder
+
+
 def private_store(path: Path) -> None:
     """A SQLite store is owner-only, as every file the tool writes (`survey.files`): the folders it
     creates for it 0700 and the file 0600 whatever the umask, and a store (or its -wal, -shm,
     -journal) readable by others is made owner-only when opened — it holds abuse, mental-health and
     debt histories (found by a hostile tester: 0644 under the default umask, 0666/0777 under 0000).
     SQLite gives the -wal and -shm files the store's own mode. A team shares PostgreSQL, not a file."""
-    missing = []
-    folder = path.parent
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for d in reversed(missing):
-        d.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(d, 0o700)
+    private_folders(path.parent)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     for f in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):

@@ -827,7 +827,7 @@ def _owner_only_folder(folder: Path, *, create: bool) -> bool:
     """The cache folder is usable: a real folder (not a link) of this user that nobody else may write."""
     try:
         if create and not folder.exists():
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            files.private_folders(folder)  # it and the parents it creates (~/.cache) owner-only
         st = os.lstat(folder)
     except OSError:
         return False

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from survey import clock
-from survey.files import private_store
+from survey.files import private_folders, private_store
 
 if TYPE_CHECKING:  # pandas is imported by the function that builds the frame (start-up time)
     import pandas as pd
@@ -163,8 +163,7 @@ def default_url() -> str:
     """The default store: an SQLite file in the user's data directory (created as needed)."""
     from platformdirs import user_data_dir  # reason: start-up time (only without --db and BRUGERBLIK_DB)
 
-    d = Path(user_data_dir("brugerblik", appauthor=False))
-    d.mkdir(parents=True, exist_ok=True)
+    d = private_folders(user_data_dir("brugerblik", appauthor=False))  # the folders it creates: 0700
     return f"sqlite:///{d / 'brugerblik.db'}"
 
 

@@ -61,10 +61,11 @@ header row, frozen panes and an autofilter.
 
 Exports never turn user text into spreadsheet formulas. In XLSX every text cell is written
 as a string (never as a formula, URL or number; integer and decimal items are written as
-numbers when the number reads back exactly). In CSV a cell that starts with ``=``, ``+``,
-``-``, ``@``, tab or CR gets a leading ``'``, and a cell that already starts with ``'``
-followed by one of those (or by another ``'``) gets one more ``'``; import strips one leading
-``'`` before one of ``= + - @ \\t \\r '``. The two maps are inverse (`csv_escape`,
+numbers when the number reads back exactly). In CSV a cell that a spreadsheet reads as a formula
+(`survey.files.reads_as_formula`: it starts with ``=``, ``+``, ``-``, ``@``, tab or CR, or one of
+``= + - @`` or their full-width forms comes first after blanks and invisible characters) gets a
+leading ``'``, and a cell that already starts with ``'`` followed by such a text (or by another
+``'``) gets one more ``'``; import strips one such leading ``'``. The two maps are inverse (`csv_escape`,
 `csv_unescape`), so ``import(export(x)) == x`` for every store, CSV or XLSX.
 """
 from __future__ import annotations

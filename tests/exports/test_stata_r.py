@@ -164,3 +164,24 @@ def test_no_text_of_the_guide_can_start_a_line_of_r_code():
     assert first.startswith("# Brugerblik: Undersøgelse system(")
     assert not any(ch in first for ch in "\r\u2028\x85")
     assert all(not line.lstrip().startswith("system(") for line in script.replace("\r", "\n").splitlines())
+
+
+def test_the_r_script_strips_the_csv_guard_as_the_importer_does():
+    """The R script's ``bb_uden_apostrof`` is `survey.files.csv_unescape` as a PCRE (checked here with
+    the `regex` module, which reads \\p{…} as PCRE does; PCRE's \\x{FF1D} is its \\uFF1D); its ASCII
+    fallback does the same for ASCII text."""
+    regex = pytest.importorskip("regex")
+    from survey import files
+
+    pcre = re.sub(r"\\x\{([0-9A-F]{4})\}", r"\\u\1", stata.R_UNESCAPE)
+    assert pcre != stata.R_UNESCAPE
+
+    texts = ["=1", " =1", "   =1+1", "\xa0=1", "\n=1", "\u200b=1", "\ufeff=1", "\u2060=1", "\u200e=1",
+             "\uff1d1+1", "\uff0b1+1", "\uff0d2", "\uff20SUM(1)", "\tfane", "\rcr", "-2", "'=1", "' =1",
+             "Basen", " Basen", "a=1", "'a", "'", "", "\u200bBasen", "x\uff0d2", "''", "'\u3000-1"]
+    for t in texts:
+        for cell in {t, files.csv_escape(t)}:
+            expected = files.csv_unescape(cell)
+            assert regex.sub(pcre, "", cell) == expected, repr(cell)
+            if cell.isascii():
+                assert regex.sub(stata.R_UNESCAPE_ASCII, "", cell) == expected, repr(cell)

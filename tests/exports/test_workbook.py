@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -842,3 +843,51 @@ def test_a_small_population_is_not_published_and_a_published_workbook_shows_n_fr
     assert f"(n = {sizes[big]})" in pub["Tabel 3.2"]["A2"].value
     work = openpyxl.load_workbook(W.build_workbook(engine, guide, tmp_path / "w.xlsx", cuts=P.Cuts(site=site)))
     assert f"(n = {sizes[site]})" in work["Tabel 3.2"]["A2"].value
+
+
+# --------------------------------------------------------------------------- chart texts are text
+
+#: site names that xlsxwriter's chart API read as cell references (``^=?[^!]+!\$?[A-Z]+\$?\d+``)
+REF_SITES = ["Data!A2 test", "=cmd|' /C calc'!A0 sted11", "Diagramdata!$B$3", "=Ark1!A1"]
+_CHART_DATA_REF = re.compile(r"'?Diagramdata'?!\$[A-Z]+\$\d+(:\$[A-Z]+\$\d+)?")
+
+
+def test_a_site_named_like_a_cell_reference_is_chart_text_not_a_reference(db_factory, guide, tmp_path):
+    """Found by a hostile tester: with ``--efter sted`` a site named ``Data!A2 test`` gave the chart
+    title ``<c:f>Kvalitetskort: Data!A2 test</c:f>`` — a reference to another sheet, not text (and
+    xlsxwriter warned «Unknown worksheet reference»). Every text given to the chart API goes through
+    `survey.files.xlsx_chart_text`: the only references in the charts are the chart data's own cells,
+    and each title shows the name as typed (a word joiner, invisible, after its «!»)."""
+    e = make_engine(db_factory.new())
+    try:
+        load_demo(e, guide)
+        ids = list(store.load_wide(e, guide)["respondent_id"])
+        with session_scope(e) as s:
+            for k, name in enumerate(REF_SITES):
+                site = store.ensure_site(s, name, "vaerested")
+                for rid in ids[k::len(REF_SITES) + 2]:
+                    store.interview_by_respondent(s, rid).site_id = site.id
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            path = W.build_workbook(e, guide, tmp_path / "w.xlsx", cuts=P.Cuts(by="sted"))
+    finally:
+        e.dispose()
+    assert not [w for w in caught if "reference" in str(w.message)]
+    charts = chart_xml(path)
+    refs = [f for c in charts for f in re.findall(r"<c:f>([^<]*)</c:f>", c)]
+    assert refs and all(_CHART_DATA_REF.fullmatch(unescape(f)) for f in refs), [f for f in refs
+                                                                                if not _CHART_DATA_REF.fullmatch(f)]
+    titles = {unescape(t).replace("\u2060", "") for c in charts for t in re.findall(r"<a:t>([^<]*)</a:t>", c)}
+    for name in REF_SITES:
+        assert f"Kvalitetskort: {name}" in titles
+
+
+@pytest.mark.parametrize("text", [*REF_SITES, "Kvalitetskort: Data!A2 test", "Ark!$A$1", "x!XFD1048576 y"])
+def test_xlsx_chart_text_never_matches_xlsxwriters_reference_test(text):
+    from xlsxwriter import chart
+
+    out = W._chart_text(text)
+    assert out.replace("\u2060", "") == text and isinstance(out, str)
+    assert not re.match(r"^=?[^!]+!\$?[A-Z]+\$?\d+", out)
+    c = chart.Chart()
+    assert c._process_names(out, None) == (out, None)  # xlsxwriter's own test: a name, no formula

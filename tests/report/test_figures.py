@@ -448,3 +448,35 @@ def test_cli_kvalitetskort_out_png(written, tmp_path, capsys, db_url):
                  "--min-n", "55"]) == 0
     html = (tmp_path / "p.html").read_text(encoding="utf-8")
     assert "Udeladt, n under 55" in html and "Rytme (n=59)" in html and "Kontakt (n=54)" not in html
+
+
+# --------------------------------------------------------------------------- user text is shown, never markup
+
+LINK_SITE = '<a href="https://evil.example/">klik</a>'
+BOLD_SITE = "<b>fed</b> & &lt;tegn&gt;"
+
+
+def test_a_site_named_like_markup_is_shown_as_text_never_a_link(demo, guide, tmp_path):
+    """Found by a hostile tester: Plotly renders its texts as pseudo-HTML, so a site named
+    ``<a href="…">klik</a>`` became a live link (``xlink:href``) in the SVG and HTML of
+    ``brugerblik kvalitetskort --efter sted``. Every text from the data goes through
+    `report.publication.figure_text`: the SVG shows the name as typed and holds no link."""
+    sites = list(dict.fromkeys(demo["site"]))
+    df = demo.copy()
+    df["site"] = df["site"].replace({sites[0]: LINK_SITE, sites[1]: BOLD_SITE})
+    cuts = P.Cuts(by="sted")
+    svg = F.write_figure("kvalitetskort_grupper", df, guide, tmp_path / "kort.svg", cuts=cuts)
+    bars = F.write_figure("fig3.1", df, guide, tmp_path / "fig.svg", cuts=cuts)
+    for path in (svg, bars):
+        raw = path.read_text(encoding="utf-8")
+        root = ET.fromstring(raw)
+        assert not [e for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "a"]
+        assert not [k for e in root.iter() for k in e.attrib if "href" in k.lower()]
+        assert "evil.example" in raw  # only as the text of the name
+        texts = " ".join(root.itertext())
+        assert LINK_SITE in texts and BOLD_SITE in texts  # the names as typed, not rendered as markup
+    fig = F.figure("fig3.1", df, guide, cuts=cuts)
+    assert all("<a " not in str(tr.name) and all("<a " not in str(x) for x in tr.x) for tr in fig.data)
+    assert "&lt;a href=" in " ".join(" ".join(map(str, tr.x)) for tr in fig.data)
+    # the figure's own markup stays markup
+    assert "<br>" in fig.data[0].x[0] and fig.layout.title.text.startswith("<b>")

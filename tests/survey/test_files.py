@@ -124,6 +124,41 @@ def test_csv_text_escapes_text_keeps_numbers_and_writes_blanks_as_blanks():
     assert files.csv_text([["-0.125", "-0.125"]], ["a", "b"], plain=["a"]) == "a,b\n-0.125,'-0.125\n"
 
 
+#: Found by a hostile tester: only the first character was checked, so these reached CSV exports
+#: without the protective ' — a formula after blanks, a line break or an invisible character, or
+#: in full-width signs, which spreadsheets read as formulas too.
+HIDDEN_FORMULAS = [" =1", "   =1+1", "\xa0=1", "\n=1", "\u200b=1", "\ufeff=1", "\u2060=1", "\u200e=1",
+                   "\uff1d1+1", "\uff0b1+1", "\uff0d2", "\uff20SUM(1)", "\t =1", "\u3000-1", "\u200b\u200b @x"]
+
+
+@pytest.mark.parametrize("text", HIDDEN_FORMULAS)
+def test_a_formula_after_blanks_or_invisible_characters_or_in_full_width_signs_is_escaped(text, tmp_path):
+    assert files.reads_as_formula(text)
+    assert files.csv_escape(text) == "'" + text and files.csv_unescape("'" + text) == text
+    # a text that already starts with such a ' gets one more, and import strips exactly one
+    assert files.csv_escape("'" + text) == "''" + text and files.csv_unescape("''" + text) == "'" + text
+    # written and read back: the text escaped, numbers (and columns of numbers as text) as they were
+    files.write_csv(tmp_path / "x.csv", [[text, -2, -0.5, "-2"]], ["tekst", "tal", "andel", "tal_som_tekst"],
+                    plain=["tal_som_tekst"])
+    with open(tmp_path / "x.csv", encoding="utf-8-sig", newline="") as f:
+        assert list(csv.reader(f))[1] == ["'" + text, "-2", "-0.5", "-2"]
+
+
+@pytest.mark.parametrize("text", ["Basen", "  Basen", " ", "\u200b", "\xa0", "a=1", "'a", "' Basen", "1-2",
+                                  "x\uff0d2", "\u200bBasen", "'"])
+def test_text_that_is_no_formula_is_written_as_it_is(text):
+    assert not files.reads_as_formula(text)
+    assert files.csv_escape(text) == text and files.csv_unescape(text) == text
+
+
+def test_negative_numbers_stay_numbers_and_text_minus_stays_escaped():
+    """The rule for numbers is unchanged: a number (and a column the caller names as numbers) is
+    written as it is; a text "-2" is text and gets its '."""
+    assert files.csv_cell(-2) == "-2" and files.csv_cell(-0.125) == "-0.125"
+    assert files.csv_cell("-2", plain=True) == "-2" and files.csv_cell("-2") == "'-2"
+    assert files.csv_cell(float("-inf")) == "'-inf"
+
+
 @pytest.mark.parametrize("blank", [None, float("nan"), np.nan, np.float32("nan"), pd.NA, pd.NaT, ""])
 def test_every_kind_of_blank_is_an_empty_cell(blank):
     assert files.is_blank(blank) and files.csv_cell(blank) == ""
@@ -290,3 +325,58 @@ def test_a_sqlite_store_and_its_folders_are_owner_only(tmp_path, umask_zero):
     os.chmod(old, 0o644)
     make_engine(f"sqlite:///{old}").dispose()
     assert old.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.fixture
+def umask_022():
+    """The usual umask: folders would be 0755 without an explicit mode."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_the_default_store_folder_and_the_folders_brugerblik_creates_for_it_are_owner_only(tmp_path, monkeypatch,
+                                                                                            umask_022):
+    """Found by a hostile tester: without BRUGERBLIK_DB the default store's folder
+    (~/.local/share/brugerblik) was created 0755. Every folder Brugerblik creates is 0700
+    (`survey.files.private_folders`); folders that exist already are left as they are."""
+    from survey import plainread
+
+    home = tmp_path / "hjem"
+    home.mkdir(mode=0o755)
+    os.chmod(home, 0o755)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    url = plainread.default_url()
+    folder = home / ".local" / "share" / "brugerblik"
+    assert url == f"sqlite:///{folder / 'brugerblik.db'}"
+    assert [mode(p) for p in (home, home / ".local", home / ".local" / "share", folder)] == [0o755, 0o700, 0o700, 0o700]
+    # an existing parent keeps its mode; a second call changes nothing
+    other = tmp_path / "andet"
+    (other / ".local").mkdir(parents=True)
+    os.chmod(other / ".local", 0o755)
+    monkeypatch.setenv("HOME", str(other))
+    plainread.default_url()
+    plainread.default_url()
+    assert [mode(other / ".local"), mode(other / ".local" / "share"),
+            mode(other / ".local" / "share" / "brugerblik")] == [0o755, 0o700, 0o700]
+
+
+def test_private_folders_creates_only_what_is_missing_owner_only(tmp_path, umask_022):
+    os.chmod(tmp_path, 0o755)
+    made = files.private_folders(tmp_path / "a" / "b" / "c")
+    assert made == tmp_path / "a" / "b" / "c" and made.is_dir()
+    assert [mode(tmp_path), mode(tmp_path / "a"), mode(tmp_path / "a" / "b"), mode(made)] == [0o755, 0o700, 0o700, 0o700]
+    os.chmod(made, 0o750)  # an existing folder is not changed
+    files.private_folders(made)
+    assert mode(made) == 0o750
+
+
+def test_the_guide_cache_folder_and_its_new_parents_are_owner_only(tmp_path, monkeypatch, umask_022):
+    from survey import guide as guide_mod
+
+    monkeypatch.delenv(guide_mod.CACHE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache" / "xdg"))
+    folder = guide_mod.cache_dir()
+    assert guide_mod._owner_only_folder(folder, create=True)
+    assert [mode(tmp_path / "cache"), mode(tmp_path / "cache" / "xdg"), mode(folder)] == [0o700, 0o700, 0o700]
