@@ -229,7 +229,7 @@ def test_site_names(anon):
     ("mette's mor sagde »mette« (mette). mette?! \"lars\", [mette griner]",
      "[navn]'s mor sagde »[navn]« ([navn]). [navn]?! \"[navn]\", [[navn] griner]"),
     ("anne-mette og mette/lars", "[navn] og [navn]"),
-    ("jeg snakkede med ahmed hansen", "jeg snakkede med [navn] [navn]"),
+    ("jeg snakkede med ahmed hansen", "jeg snakkede med [navn]"),  # a surname after a name: one span
     ("min mor fatima, min far ahmed, min plejemor amina og min støttekontaktperson fatima",
      "min mor [navn], min far [navn], min plejemor [navn] og min støttekontaktperson [navn]"),
 ])
@@ -240,7 +240,6 @@ def test_names_in_lower_case_are_masked(anon, text, masked):
 @pytest.mark.parametrize("text", [
     "per dag går jeg derhen, og bo alene er svært",  # everyday words of the Danish list: never in lower case
     "hans mor og min bror ben",  # «hans», «ben» are words
-    "zeynep er et navn, jeg ikke kender",  # a broad-list name without evidence stays
     "min sagsbehandler sagde nej, og hun sagde ja",  # role words and pronouns before a verb of speech
     # Danish words that are names with an s or abbreviations (a reviewer found them masked)
     "jeg går til dans i mine nye jeans, et miks af det hele",
@@ -308,7 +307,7 @@ def test_the_lower_case_cache_keeps_no_number_e_mail_or_name_it_masked():
     # a lower-case name glued to what was masked; overlapping spans are masked as one (a nickname
     # over the start of an e-mail address left «@x.dk»)
     ("skriv til x@y.dk,lars eller peter", "skriv til [adresse],[navn] eller [navn]"),
-    ("vi/hvide mette@x.dk/ali", "vi/[navn]/ali"),
+    ("vi/hvide mette@x.dk/ali", "vi/[navn]/[navn]"),  # «ali» is a common name, masked in lower case
     # «dans», «jeans» are words, not «Dan» + s, also after a descriptor
     ("vi går til store dans i lange jeans", "vi går til store dans i lange jeans"),
 ])
