@@ -545,8 +545,8 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True, *, draf
             n = sub(ne, "Note", guid=ng, name=name, creatingUser=user, creationDateTime=when)
             sub(n, "PlainTextContent", text)
 
-    masked = ("Tekst og navne er anonymiseret (navne, CPR, telefon, adresser og steder er erstattet af [navn], "
-              "[cpr], [telefon], [adresse], [sted]; interviewere og kodere er pseudonymiseret)."
+    masked = ("Tekst og navne er anonymiseret (navne, CPR, telefon, adresser, steder og sagsnumre er erstattet af "
+              "[navn], [cpr], [telefon], [adresse], [sted], [sagsnr]; interviewere og kodere er pseudonymiseret)."
               if anonymised else "Tekst og navne er IKKE anonymiseret: kun til brug inden for forskergruppen.")
     sub(root, "Description",
         f"Eksporteret fra Brugerblik. Spørgeguide {guide.form_id}, version {guide.version}: {guide.title}. "

@@ -344,8 +344,8 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> S
     doc = [
         f"Brugerblik: {guide.title} (spørgeguide {guide.form_id}, version {guide.version}).",
         f"{len(df)} respondenter, én række pr. respondent, sorteret efter respondent_id.",
-        ("Fritekst er anonymiseret: navne, CPR-numre, telefonnumre, adresser og steder er erstattet af "
-         "[navn], [cpr], [telefon], [adresse] og [sted]. Felter, der identificerer en person (spørgeguidens "
+        ("Fritekst er anonymiseret: navne, CPR-numre, telefonnumre, adresser, steder og sagsnumre er erstattet af "
+         "[navn], [cpr], [telefon], [adresse], [sted] og [sagsnr]. Felter, der identificerer en person (spørgeguidens "
          "brugerblik_identifikator = ja, fx interviewer), er pseudonymiseret (Interviewer 1, 2 ...)."
          if anonymised else
          "Fritekst er IKKE anonymiseret (--umaskeret): kun til brug inden for forskergruppen."),

@@ -1228,7 +1228,7 @@ def _sheet_quotes(bk: _Book, quotes: pd.DataFrame) -> None:
     bk.set_widths(ws, [widths.get(c, 14) for c in cols])
     bk.put(ws, 0, 0, "Citater", "title")
     bk.put(ws, 1, 0, bk.population_text() + f" Citater: {len(quotes)}.", "sub")
-    bk.put(ws, 2, 0, "Teksten er anonymiseret (navne, CPR-numre, telefonnumre, adresser og steder er erstattet)."
+    bk.put(ws, 2, 0, "Teksten er anonymiseret (navne, CPR-numre, telefonnumre, adresser, steder og sagsnumre er erstattet)."
            + (" Udgave til offentliggørelse: kun citater markeret «Til rapporten», uden respondent og sted."
               if bk.publish else ""), "warn" if bk.publish else "sub")
     ws.set_row(HEADER_ROW, 30)
@@ -1295,7 +1295,7 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Intervaller", "95 % Wilson-intervaller (score-interval) for andele."),
         ("Kvalitetskortets metode", map_method_words(map_method)),
         ("Anonymisering", "Fritekst i arkene Data og Citater er anonymiseret: navne, CPR-numre, telefonnumre, "
-                          "e-mail, adresser, byer, steder og undersøgelsens egne navne er erstattet af [navn], "
+                          "e-mail, adresser, byer, steder, sagsnumre og undersøgelsens egne navne er erstattet af [navn], "
                           "[cpr] osv. Respondent-id er et pseudonym. Felter, der identificerer en person "
                           "(spørgeguidens brugerblik_identifikator = ja, fx interviewer), er pseudonymiseret: "
                           "Interviewer 1, 2 …"),

@@ -15,7 +15,7 @@ from ui.workbench import action, flash, highlight, html_block, need_coder, setup
 
 KIND_LABELS = {"navn": "Navn (person)", "sted": "Sted"}
 TAG_TITLES = {"navn": "navn", "cpr": "CPR-nummer", "telefon": "telefonnummer", "email": "e-mail",
-              "adresse": "adresse", "sted": "sted"}
+              "adresse": "adresse", "sted": "sted", "sagsnr": "sagsnummer"}
 
 
 def anonymiser() -> an.Anonymiser:
@@ -176,7 +176,8 @@ def main() -> None:
     require_page("coding")  # originals side by side: raw text
     setup_page("Anonymisering")
     st.caption(md("Før citater og fritekst forlader forskerteamet, maskeres navne, CPR-numre, telefonnumre, e-mail, "
-                  "adresser, byer og steder som [navn], [cpr], [telefon], [adresse] og [sted]. Maskeringen er slået "
+                  "adresser, byer, steder og sagsnumre som [navn], [cpr], [telefon], [adresse], [sted] og [sagsnr]. "
+                  "Maskeringen er slået "
                   "til i alle eksporter."))
     a = anonymiser()
     left, right = st.columns([7, 4], gap="large")
