@@ -476,10 +476,14 @@ def test_xlsx_empty_sheet(engine, guide, tmp_path):
 
 
 def test_csv_export_format_and_formula_escaping(seeded, guide, tmp_path):
-    p = write_csv(tmp_path / "x.csv", [row(respondent_id="-R1", hvorfor_her="=HYPERLINK(\"http://x\";\"klik\")",
+    # a pseudonym never starts with a formula sign (Latin letters and æøå, digits, - _ . inside): «-R1»
+    # was once stored and exported as «'-R1»; now it is refused as no pseudonym
+    bad = write_csv(tmp_path / "bad.csv", [row(respondent_id="-R1")])
+    assert not wideio.import_file(seeded, guide, bad).ok
+    p = write_csv(tmp_path / "x.csv", [row(respondent_id="R1", hvorfor_her="=HYPERLINK(\"http://x\";\"klik\")",
                                            uddannelse="''=ikke en formel", hverdag="@SUM(1)", fremtid="+45 ring")])
     assert wideio.import_file(seeded, guide, p).ok
-    stored = store.load_wide(seeded, guide).set_index("respondent_id").loc["-R1"]
+    stored = store.load_wide(seeded, guide).set_index("respondent_id").loc["R1"]
     assert (stored["hvorfor_her"], stored["uddannelse"]) == ("=HYPERLINK(\"http://x\";\"klik\")", "'=ikke en formel")
     out = tmp_path / "out.csv"
     assert raw_export.export_file(seeded, guide, out, anonymised=False) == 2
@@ -488,7 +492,7 @@ def test_csv_export_format_and_formula_escaping(seeded, guide, tmp_path):
     recs = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert recs[0] == guide.codes
     byid = {r[0]: dict(zip(guide.codes, r)) for r in recs[1:]}
-    r = byid["'-R1"]
+    r = byid["R1"]
     assert r["hvorfor_her"] == "'=HYPERLINK(\"http://x\";\"klik\")"
     assert (r["uddannelse"], r["hverdag"], r["fremtid"], r["age"]) == ("''=ikke en formel", "'@SUM(1)", "'+45 ring", "45")
     assert all(not v or v[0] not in "=+-@\t\r" for rec in recs[1:] for v in rec)
