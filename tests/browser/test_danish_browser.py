@@ -2,9 +2,9 @@
 
 `streamlit run serve.py` (from the repository root, so the project's .streamlit/config.toml is read)
 on the demo study in an open store (no users: every page is shown), driven by Debian's Chromium
-at 1280×720 with an English browser language (the harder case: Streamlit's date picker follows
-the browser). On every page, and in the states a user meets — the date picker open, a date out
-of range, a select box with no match, a file refused — the visible text (``innerText`` plus the
+at 1280×720 with an English browser language (the harder case: Streamlit's widgets follow the
+browser). On every page, and in the states a user meets — a typed date out of range (the app has
+no date picker: every date is typed), a select box with no match, a file refused — the visible text (``innerText`` plus the
 ``aria-label``, ``title``, ``placeholder`` and ``aria-valuetext`` of visible elements) must not
 hold any of `ENGLISH`: Streamlit's own strings, collected by looking at the pages. Uploading a PDF
 where a transcript is expected gives the Danish refusal, and the store is read afterwards:
@@ -150,11 +150,8 @@ def test_every_page_is_danish(demo_store, server, browser):
     assert "Fold sidepanelet sammen" in labels and not english_in("\n".join(labels)), english_in("\n".join(labels))
     da.goto(base + "/")
     settled(da)
-    da.locator('[data-testid="stDateInputCalendarButton"]').first.click()
-    da.locator('[data-testid="stDateInputCalendar"]').wait_for()
-    da.wait_for_timeout(500)
-    labels = da.evaluate(labels_js)
-    assert any(v.startswith("Vælg dato, ") for v in labels) and not english_in("\n".join(labels)), labels
+    # no date picker is left in the app (every date is typed: ui.dates.typed_date), so no calendar's labels
+    assert da.locator('[data-testid="stDateInput"]').count() == 0
     da.close()
 
     first = PAGE_SPECS[0]
@@ -178,23 +175,15 @@ def test_every_page_is_danish(demo_store, server, browser):
     page.get_by_text("Siden findes ikke. Startsiden vises i stedet.").wait_for()
     assert_danish(page, "en side, der ikke findes")
 
-    # the start page's date picker: open, then a date in the future (Streamlit's own range check)
+    # the start page's typed date: a date in the future is refused under the field, in Danish
     page.goto(base + "/")
     settled(page)
-    date = page.locator('[data-testid="stDateInput"]').first
-    date.locator('[data-testid="stDateInputCalendarButton"]').click()
-    page.locator('[data-testid="stDateInputCalendar"]').wait_for()
-    page.wait_for_timeout(500)
-    text = assert_danish(page, "datovælgeren")
-    assert "Brug piletasterne" in text
-    page.keyboard.press("Escape")
-    date.locator('[data-type="year"]').click()
-    page.keyboard.type("2031")
+    date = page.locator(".st-key-start_date").get_by_role("textbox")
+    date.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("01.01.2031")
     page.keyboard.press("Tab")
-    page.locator('[data-testid="stDateInputField"] [role="alert"]').wait_for(state="attached")
-    page.wait_for_timeout(700)
-    alert = page.locator('[data-testid="stDateInputField"] [role="alert"]').first.text_content()
-    assert "Datoen ligger uden for det tilladte" in alert and "senest" in alert, alert
+    page.get_by_text("Interviewdato: datoen ligger uden for det tilladte — tilladt: 01.01.2000 til").wait_for()
     assert_danish(page, "en dato i fremtiden")
     shot(page, "dato_fremtid")
 
