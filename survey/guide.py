@@ -438,10 +438,17 @@ def outside_typed_limits(d: dt.date, today: dt.date, *, meta: bool) -> str | Non
     """Why an interview page does not take the date `d` (Danish), or None: from 1 January 2000; the
     interview's own date (`meta`: the day it took place) at the latest today, a guide's date (a
     journal's plan may lie ahead) at the latest five years on."""
-    hi = today if meta else today + dt.timedelta(days=5 * 366)
-    if EARLIEST_DATE <= d <= hi:
+    return outside_dates(d, today if meta else today + dt.timedelta(days=5 * 366))
+
+
+def outside_dates(d: dt.date, latest: dt.date | None) -> str | None:
+    """Why a typed date is not taken (Danish), or None: from 1 January 2000, and at the latest
+    `latest` when given (None: no upper limit, e.g. a study's end date)."""
+    if EARLIEST_DATE <= d and (latest is None or d <= latest):
         return None
-    return f"datoen ligger uden for det tilladte — tilladt: {EARLIEST_DATE:%d.%m.%Y} til {hi:%d.%m.%Y}"
+    if latest is None:
+        return f"datoen ligger uden for det tilladte — tidligst {EARLIEST_DATE:%d.%m.%Y}"
+    return f"datoen ligger uden for det tilladte — tilladt: {EARLIEST_DATE:%d.%m.%Y} til {latest:%d.%m.%Y}"
 
 
 def shown_date(value: str | None) -> str | None:

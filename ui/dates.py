@@ -4,7 +4,7 @@ Streamlit's date picker makes «31.04.2025» the 30th and stores it; a date here
 («05.11.2026», also 5.11.2026, 05112026, 2026-11-05) and read by the guide
 (`survey.guide.read_typed_date`), so a day that does not exist is refused with its reason, never
 made another day. An interview (or a journal read) takes place between 1 January 2000 and today:
-never in the future (`survey.guide.outside_typed_limits`).
+never in the future (`survey.guide.outside_typed_limits`, `outside_dates`).
 
 The interview page's dates go through its save queue (`ui.autosave.text_field`); the start page's,
 a source's start and the administration's dates through `typed_date` here.
@@ -15,8 +15,7 @@ import datetime as dt
 
 import streamlit as st
 
-from survey.guide import EARLIEST_DATE as EARLIEST
-from survey.guide import TYPED_DATE_FORM, read_typed_date
+from survey.guide import TYPED_DATE_FORM, outside_dates, read_typed_date
 
 #: the interview's own date, typed (`survey.guide.read_typed_date`; the interview page has no calendar)
 TYPED_DATE_HELP = "Skriv datoen som dd.mm.åååå (fx 05.11.2026). Tidligst 01.01.2000 og senest i dag."
@@ -38,9 +37,8 @@ def typed_date(label: str, *, key: str, value: dt.date | None, latest: dt.date |
     except ValueError as e:
         why = str(e)
     else:
-        if EARLIEST <= d and (latest is None or d <= latest):
+        why = outside_dates(d, latest)
+        if why is None:
             return d, None
-        why = (f"datoen ligger uden for det tilladte — tilladt: {EARLIEST:%d.%m.%Y} til {latest:%d.%m.%Y}"
-               if latest is not None else f"datoen ligger uden for det tilladte — tidligst {EARLIEST:%d.%m.%Y}")
     st.error(f"{label}: {why}", icon=":material/event_busy:")
     return None, why
