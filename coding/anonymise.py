@@ -191,6 +191,11 @@ Precision rules (Danish capitalises proper nouns, not nouns)
   `INTL_PHONE_RE`, 8–15 digits) and an e-mail with «[at]» (`EMAIL_AT_RE`). A reviewer found two
   more: 8 digits as «223 344 55» or «22 334 455», and numbers in other digits (Arabic-Indic
   «٢٢٣٣٤٤٥٥», Persian, Devanagari, full-width «２２３３４４５５»), which are read as 0-9 (`_ascii_digits`).
+  A third tester's: a CPR number after «cpr» in any spacing («CPR 0101 90 1234», `CUED_NUMBER_RE`), an
+  e-mail with «(at)» and «(dot)» or «at» and «dot» as words (`EMAIL_AT_RE`), and a date of birth after
+  «født», «fødselsdato», «fødselsdag» or «f.» (`BIRTH_RE`, the tag [fødselsdato]: «født 01.01.1990», «født
+  d. 3. marts 1985»; a year alone stays). An address that ends the sentence with its abbreviation's dot
+  leaves the dot (`_keep_full_stop`).
 * Street addresses need a street word with a street ending (-vej, -gade, -allé, -vænge,
   -stræde, -plads, -boulevard(en), -torv, -sti, -have(n), -park(en), -bakke(n), -høj, -lund, -brynet …,
   or a separate "Vej"/"Gade"/"Allé"… after a capitalised name: "Peter Bangs Vej 5") and a house
@@ -262,9 +267,24 @@ from survey.models import TERM_MAX, Interview, MaskTerm, Site
 from survey.store import StoreError
 from survey.text import safe_text, shown, text_field
 
-KINDS = ("navn", "cpr", "telefon", "email", "adresse", "sted", "sagsnr")
+KINDS = ("navn", "cpr", "telefon", "email", "adresse", "sted", "sagsnr", "fødselsdato")
 TAGS = {"navn": "[navn]", "cpr": "[cpr]", "telefon": "[telefon]", "email": "[adresse]",
-        "adresse": "[adresse]", "sted": "[sted]", "sagsnr": "[sagsnr]"}
+        "adresse": "[adresse]", "sted": "[sted]", "sagsnr": "[sagsnr]", "fødselsdato": "[fødselsdato]"}
+#: what each kind masks, in Danish (the plural): the one wording of every page and export that says what is masked
+KIND_NOUNS = {"navn": "navne", "cpr": "CPR-numre", "telefon": "telefonnumre", "email": "e-mailadresser",
+              "adresse": "adresser", "sted": "byer og steder", "sagsnr": "sagsnumre", "fødselsdato": "fødselsdatoer"}
+
+
+def _danish_list(words: Iterable[str]) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} og {words[-1]}"
+
+
+def masked_kinds_text() -> str:
+    """«navne, CPR-numre, … og fødselsdatoer er erstattet af [navn], [cpr], … og [fødselsdato]»: what the
+    anonymiser masks, said the same way on the Anonymisering page and in every export's description."""
+    tags = list(dict.fromkeys(TAGS[k] for k in KINDS))
+    return f"{_danish_list(KIND_NOUNS[k] for k in KINDS)} er erstattet af {_danish_list(tags)}"
 TERM_KINDS = ("navn", "sted")  # the always-mask list
 KEEP_KIND = "behold"  # the never-mask list: the same table, this kind
 
@@ -337,6 +357,7 @@ RULE_EMAIL = "e-mail-adresse"
 RULE_ADDRESS = "gade og husnummer"
 RULE_ADDRESS_CUE = "sted og husnummer efter fx 'bor på'"
 RULE_CASE = "sagsnummer"
+RULE_BIRTH = "fødselsdato efter fx 'født'"
 RULE_POSTCODE = "postnummer og by"
 RULE_TOWN = "by eller kommune (stedlisten)"
 RULE_SITE = "sted i studiet"
@@ -687,12 +708,27 @@ CASE_RE = re.compile(
     rf"|(?<=[jJ])(?P<jcue>(?i:{_SP}?\.?{_SP}?nr|ournalnr|ournal{_SP}*nr|ournalnummer)))(?(sag)|\.?)"
     rf"{_SP}*(?::{_SP}*)?(?:(?i:er|nr\.?|nummer){_SP}+)?(?P<num>{_CASE_TOKEN})(?<![.,-])")
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-#: an e-mail written to dodge harvesters: «ahmad[at]gmail.com», «ahmad (at) gmail.com»
-EMAIL_AT_RE = re.compile(r"(?<![\w.+-])[\w.+-]+\s?[\[(](?i:at)[\])]\s?[\w-]+(?:\.[\w-]+)+")
+#: an e-mail written to dodge harvesters: «ahmad[at]gmail.com», «ahmad (at) gmail.com», «ahmad (at) gmail (dot) com»,
+#: «ahmad at gmail dot com» (the last only with «dot» too: «at» alone is a Danish word)
+_DOT = r"(?:\.|\s?[\[(](?i:dot|punktum)[\])]\s?)"
+EMAIL_AT_RE = re.compile(r"(?<![\w.+-])[\w.+-]+\s?[\[(](?i:at)[\])]\s?[\w-]+(?:" + _DOT + r"[\w-]+)+"
+                         r"|(?<![\w.+-])[\w.+-]+\s(?i:at)\s[\w-]+(?:\s(?i:dot)\s[\w-]+)+")
+#: a date of birth after its cue: «født 01.01.1990», «født d. 3. marts 1985», «Fødselsdato: 12-05-1978»,
+#: «f. 12/5-78», «fødselsdag 010190». The date is masked, the cue stays; a year alone («født 1990») stays
+_MONTHS = ("januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
+           "jan|feb|mar|apr|jun|jul|aug|sept|sep|okt|nov|dec")
+_D1 = "(?:0?[1-9]|[12][0-9]|3[01])"
+_M1 = "(?:0?[1-9]|1[0-2])"
+BIRTH_RE = re.compile(
+    rf"(?<![\w])(?i:født|fødselsdato(?:en)?|fødselsdag(?:en)?|f\.)(?:{_SP}+(?i:er|var))?"
+    rf"(?:{_SP}+(?i:d\.|den))?{_SP}*:?{_SP}*"
+    rf"(?P<date>{_D1}[./-]{_M1}[./-](?:[0-9]{{4}}|[0-9]{{2}})"
+    rf"|{_D1}\.?{_SP}+(?i:{_MONTHS})\.?{_SP}+[0-9]{{4}}"
+    rf"|{_DD}{_MM}[0-9]{{2}})(?![0-9]|[./-][0-9])")
 #: a number right after its cue, also without a space («tlf.22334455», «Cpr.nr.120385-1234», «Nr.22334455»):
 #: the number part, eight to twelve digits with spaces, dots or dashes
 CUED_NUMBER_RE = re.compile(r"(?i:\b(?P<cue>cpr(?:[.\s-]?nr)?|tlf|tel|telefon|mobil|mob|nr)\.?:?\s?)"
-                            r"(?P<num>\+?\d(?:[\d\s./-]{6,18})\d)(?![\w])")
+                            r"(?P<num>\+?\d(?:[\d\s./-]{6,22})\d)(?![\w])")
 #: a foreign or bracketed country code: «+90 532 123 45 67», «+46 70 123 45 67», «(+45) 22 33 44 55»
 _GLUED_DIGIT = re.compile(r"[.:][0-9]")
 INTL_PHONE_RE = re.compile(r"(?<![\w+])(?:\(\+?\d{1,3}\)|\+\d{1,3})[ \u00a0-]?\d(?:[\d \u00a0-]{5,16})\d(?![\w])")
@@ -908,6 +944,25 @@ def _blanked(text: str, found: list[tuple[int, int, str, str]]) -> str:
     for s, e, _k, _r in found:
         chars[s:e] = " " * (e - s)
     return "".join(chars)
+
+
+#: quick substring tests before a cue's regex (a case-blind scan of every text costs more than these)
+_CPR_CUES = ("cpr", "CPR", "Cpr")
+_BIRTH_CUES = ("ødt", "ØDT", "ødsel", "ØDSEL", "f.", "F.")
+
+
+def _has_any(text: str, parts: tuple[str, ...]) -> bool:
+    return any(map(text.__contains__, parts))
+
+
+def _keep_full_stop(text: str, span: tuple[int, int, str, str]) -> tuple[int, int, str, str]:
+    """An address that ends the sentence with its abbreviation's dot («… 3, 1. th. Det er fint.») leaves the
+    dot: the sentence keeps its full stop («[adresse]. Det er fint.»)."""
+    s, e, k, r = span
+    if e - s > 1 and text[e - 1] == "." and (e == len(text) or (text[e].isspace() and (
+            e + 1 == len(text) or text[e + 1].isupper() or text[e] in "\n\r"))):
+        return s, e - 1, k, r
+    return span
 
 
 def _resolve(found: list[tuple[int, int, str, str]], text: str) -> list[tuple[int, int, str, str]]:
@@ -1368,9 +1423,12 @@ class Anonymiser:
                     continue
             a = self._address_at(text, c)
             if a is not None:
-                found.append(a)
+                found.append(_keep_full_stop(text, a))
                 num_end = a[1]
-        if "[" in text or "(" in text:
+        if has_digit and _has_any(text, _BIRTH_CUES):
+            for m in BIRTH_RE.finditer(text):
+                found.append((m.start("date"), m.end("date"), "fødselsdato", RULE_BIRTH))
+        if "[" in text or "(" in text or " dot " in text or " DOT " in text:
             for m in EMAIL_AT_RE.finditer(text):
                 found.append((m.start(), m.end(), "email", RULE_EMAIL))
         if "+" in text or "(" in text:
@@ -1379,7 +1437,9 @@ class Anonymiser:
                     found.append((m.start(), m.end(), "telefon", RULE_PHONE))
         # a number glued to its cue («tlf.22334455»): NUMBER_RE does not start after a dot; a quick test
         # first (the cue regex's case-blind scan of every text cost a fifth of `mask`)
-        for m in (CUED_NUMBER_RE.finditer(text) if has_digit and _GLUED_DIGIT.search(text) else ()):
+        # a CPR number after «cpr» in any spacing («CPR 0101 90 1234», «cpr: 0 1 0 1 9 0 - 1 2 3 4») too
+        for m in (CUED_NUMBER_RE.finditer(text) if has_digit and (_GLUED_DIGIT.search(text) or _has_any(text, _CPR_CUES))
+                  else ()):
             digits = sum(ch.isdigit() for ch in m.group("num"))
             if 8 <= digits <= 12:
                 cpr = m.group("cue").lower().startswith("cpr") or (digits == 10 and NUMBER_RE.fullmatch(

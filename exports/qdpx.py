@@ -95,6 +95,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from report.population import effective_groups
+from coding.anonymise import masked_kinds_text
 from coding.deidentify import identifier_names, masker, pseudonymise
 from survey.guide import RESPONDENT_KEY, Guide, multi_values
 from survey.models import Interview, Quote
@@ -545,8 +546,7 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True, *, draf
             n = sub(ne, "Note", guid=ng, name=name, creatingUser=user, creationDateTime=when)
             sub(n, "PlainTextContent", text)
 
-    masked = ("Tekst og navne er anonymiseret (navne, CPR, telefon, adresser, steder og sagsnumre er erstattet af "
-              "[navn], [cpr], [telefon], [adresse], [sted], [sagsnr]; interviewere og kodere er pseudonymiseret)."
+    masked = (f"Tekst og navne er anonymiseret ({masked_kinds_text()}; interviewere og kodere er pseudonymiseret)."
               if anonymised else "Tekst og navne er IKKE anonymiseret: kun til brug inden for forskergruppen.")
     sub(root, "Description",
         f"Eksporteret fra Brugerblik. Spørgeguide {guide.form_id}, version {guide.version}: {guide.title}. "

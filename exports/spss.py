@@ -87,6 +87,7 @@ from report.population import effective_groups
 from survey import files
 from survey.guide import Guide, Item, allowed_text, constraint_bounds, multi_values
 from survey.store import StoreError, load_wide
+from coding.anonymise import masked_kinds_text
 from coding.deidentify import deidentify, pseudonym_prefix
 
 __all__ = ["export_sav", "build_frame", "SpssFrame", "SpssExportError", "spss_name", "RESERVED",
@@ -344,8 +345,7 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> S
     doc = [
         f"Brugerblik: {guide.title} (spørgeguide {guide.form_id}, version {guide.version}).",
         f"{len(df)} respondenter, én række pr. respondent, sorteret efter respondent_id.",
-        ("Fritekst er anonymiseret: navne, CPR-numre, telefonnumre, adresser, steder og sagsnumre er erstattet af "
-         "[navn], [cpr], [telefon], [adresse], [sted] og [sagsnr]. Felter, der identificerer en person (spørgeguidens "
+        (f"Fritekst er anonymiseret: {masked_kinds_text()}. Felter, der identificerer en person (spørgeguidens "
          "brugerblik_identifikator = ja, fx interviewer), er pseudonymiseret (Interviewer 1, 2 ...)."
          if anonymised else
          "Fritekst er IKKE anonymiseret (--umaskeret): kun til brug inden for forskergruppen."),

@@ -104,6 +104,7 @@ from xlsxwriter.utility import quote_sheetname, xl_range_abs
 from xlsxwriter.utility import xl_col_to_name as _col_letter  # 0 → A, 26 → AA
 
 from coding import service as coding_service
+from coding.anonymise import masked_kinds_text
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import data as report_data
 from report import matrix, saved, source_items
@@ -1228,7 +1229,7 @@ def _sheet_quotes(bk: _Book, quotes: pd.DataFrame) -> None:
     bk.set_widths(ws, [widths.get(c, 14) for c in cols])
     bk.put(ws, 0, 0, "Citater", "title")
     bk.put(ws, 1, 0, bk.population_text() + f" Citater: {len(quotes)}.", "sub")
-    bk.put(ws, 2, 0, "Teksten er anonymiseret (navne, CPR-numre, telefonnumre, adresser, steder og sagsnumre er erstattet)."
+    bk.put(ws, 2, 0, f"Teksten er anonymiseret ({masked_kinds_text()})."
            + (" Udgave til offentliggørelse: kun citater markeret «Til rapporten», uden respondent og sted."
               if bk.publish else ""), "warn" if bk.publish else "sub")
     ws.set_row(HEADER_ROW, 30)
@@ -1294,9 +1295,8 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
                       "rækkens n. En andel med n = 0 vises som «–»."),
         ("Intervaller", "95 % Wilson-intervaller (score-interval) for andele."),
         ("Kvalitetskortets metode", map_method_words(map_method)),
-        ("Anonymisering", "Fritekst i arkene Data og Citater er anonymiseret: navne, CPR-numre, telefonnumre, "
-                          "e-mail, adresser, byer, steder, sagsnumre og undersøgelsens egne navne er erstattet af [navn], "
-                          "[cpr] osv. Respondent-id er et pseudonym. Felter, der identificerer en person "
+        ("Anonymisering", f"Fritekst i arkene Data og Citater er anonymiseret: {masked_kinds_text()}; "
+                          "undersøgelsens egne navne er [navn] eller [sted]. Respondent-id er et pseudonym. Felter, der identificerer en person "
                           "(spørgeguidens brugerblik_identifikator = ja, fx interviewer), er pseudonymiseret: "
                           "Interviewer 1, 2 …"),
         ("Formler", "Projektmappen indeholder ingen formler: al tekst — også tekst, der begynder med =, +, - "

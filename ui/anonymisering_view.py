@@ -15,7 +15,7 @@ from ui.workbench import action, flash, highlight, html_block, need_coder, setup
 
 KIND_LABELS = {"navn": "Navn (person)", "sted": "Sted"}
 TAG_TITLES = {"navn": "navn", "cpr": "CPR-nummer", "telefon": "telefonnummer", "email": "e-mail",
-              "adresse": "adresse", "sted": "sted", "sagsnr": "sagsnummer"}
+              "adresse": "adresse", "sted": "sted", "sagsnr": "sagsnummer", "fødselsdato": "fødselsdato"}
 
 
 def anonymiser() -> an.Anonymiser:
@@ -175,10 +175,8 @@ def keep_part() -> None:
 def main() -> None:
     require_page("coding")  # originals side by side: raw text
     setup_page("Anonymisering")
-    st.caption(md("Før citater og fritekst forlader forskerteamet, maskeres navne, CPR-numre, telefonnumre, e-mail, "
-                  "adresser, byer, steder og sagsnumre som [navn], [cpr], [telefon], [adresse], [sted] og [sagsnr]. "
-                  "Maskeringen er slået "
-                  "til i alle eksporter."))
+    st.caption(md(f"Før citater og fritekst forlader forskerteamet, maskeres de: {an.masked_kinds_text()}. "
+                  "Maskeringen er slået til i alle eksporter."))
     a = anonymiser()
     left, right = st.columns([7, 4], gap="large")
     with left:

@@ -109,7 +109,7 @@ def test_the_lower_case_list_has_no_danish_word_with_the_common_names():
 # --------------------------------------------------------------------------- addresses
 
 @pytest.mark.parametrize("text, masked", [
-    ("Jeg bor på Åboulevarden 3, 1. th.", "Jeg bor på [adresse]"),
+    ("Jeg bor på Åboulevarden 3, 1. th.", "Jeg bor på [adresse]."),
     ("Ved Stranden 4", "[adresse]"), ("Han bor ved Stranden 4 nu.", "Han bor [adresse] nu."),
     ("Torvet 3", "[adresse]"), ("Engen 5", "[adresse]"), ("Skovbrynet 22", "[adresse]"),
     ("nørrebrogade 12", "[adresse]"), ("nørrebrogade 12 2tv", "[adresse]"),
@@ -117,7 +117,8 @@ def test_the_lower_case_list_has_no_danish_word_with_the_common_names():
     ("Åboulevarden 3, 1. th, 8000 Aarhus C", "[adresse]"),
     ("Vestergade 12-14", "[adresse]"), ("Vestergade 12B, st. tv", "[adresse]"),
     ("Jeg bor på Stranden 4.", "Jeg bor på [adresse]."),
-    ("Min adresse er Solsikken 12, 2. th. Kom forbi.", "Min adresse er [adresse] Kom forbi."),
+    # the sentence keeps its full stop (the abbreviation's dot is left outside the tag)
+    ("Min adresse er Solsikken 12, 2. th. Kom forbi.", "Min adresse er [adresse]. Kom forbi."),
     ("Vi er flyttet til Lærkevej 3", "Vi er flyttet til [adresse]"),
     ("Hun boede på Kildebakken 7 før.", "Hun boede på [adresse] før."),
 ])
@@ -166,6 +167,74 @@ def test_case_numbers_are_masked(anon, text, masked):
 ])
 def test_counts_and_years_after_sag_stay(anon, text):
     assert anon.mask(text) == text
+
+
+# --------------------------------------------------------------------------- dates of birth, spaced CPR, e-mail words
+
+@pytest.mark.parametrize("text, masked", [
+    ("Han er født 01.01.1990 i Vejle.", "Han er født [fødselsdato] i [sted]."),
+    ("født d. 3. marts 1985", "født d. [fødselsdato]"),
+    ("Hun er født den 1. januar 1990.", "Hun er født den [fødselsdato]."),
+    ("Fødselsdato: 12-05-1978.", "Fødselsdato: [fødselsdato]."),
+    ("Fødselsdatoen er 12/5-78", "Fødselsdatoen er [fødselsdato]"),
+    ("f. 12.5.78, bor alene", "f. [fødselsdato], bor alene"),
+    ("fødselsdag 010190", "fødselsdag [fødselsdato]"),
+    ("FØDT 1 JAN. 1990", "FØDT [fødselsdato]"),
+])
+def test_a_date_of_birth_after_its_cue_is_masked(anon, text, masked):
+    assert anon.mask(text) == masked
+    assert "fødselsdato" in {s.kind for s in anon.spans(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "Han blev født 1990.", "mødet 01.02.2024 gik godt", "ref. 12.05.2020 kl 3", "f.eks. 12 gange",
+    "Han er f. 1990", "Barnet blev født for 3 år siden.",
+])
+def test_a_year_of_birth_or_a_date_without_the_cue_stays(anon, text):
+    assert anon.mask(text) == text
+
+
+def test_a_cpr_number_with_its_birth_cue_is_still_a_cpr_number(anon):
+    assert anon.mask("født 010190-1234 i Vejle") == "født [cpr] i [sted]"
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("CPR 0101 90 1234", "CPR [cpr]"),
+    ("cpr 010 190 1234", "cpr [cpr]"),
+    ("cpr: 0 1 0 1 9 0 - 1 2 3 4.", "cpr: [cpr]."),
+])
+def test_a_cpr_number_after_cpr_in_any_spacing_is_masked(anon, text, masked):
+    assert anon.mask(text) == masked
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("skriv til ahmad (at) gmail (dot) com", "skriv til [adresse]"),
+    ("skriv til ahmad [at] gmail [dot] dk i dag", "skriv til [adresse] i dag"),
+    ("kontakt mig på mette at gmail dot com", "kontakt mig på [adresse]"),
+])
+def test_an_e_mail_written_with_at_and_dot_words_is_masked(anon, text, masked):
+    assert anon.mask(text) == masked
+
+
+@pytest.mark.parametrize("text", ["Vi gik for at se det.", "Han prøvede at ringe, men det var dot-com-tiden."])
+def test_at_and_dot_in_ordinary_sentences_stay(anon, text):
+    assert anon.mask(text) == text
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("Jeg bor på Vestergade 3, 1. th. Det er fint.", "Jeg bor på [adresse]. Det er fint."),
+    ("Jeg bor på Vestergade 3, 1. th.", "Jeg bor på [adresse]."),
+    ("bor på Vestergade 3, 1. th. og så", "bor på [adresse] og så"),  # mid-sentence: the dot was the abbreviation's
+])
+def test_an_address_ending_the_sentence_leaves_its_full_stop(anon, text, masked):
+    assert anon.mask(text) == masked
+
+
+def test_every_description_of_the_masking_names_every_tag():
+    text = an.masked_kinds_text()
+    for kind in an.KINDS:
+        assert an.TAGS[kind] in text and an.KIND_NOUNS[kind] in text
+    assert text.endswith("og [fødselsdato]")
 
 
 # --------------------------------------------------------------------------- the command
