@@ -50,6 +50,9 @@ IDENTIFIER_COLUMN = "brugerblik_identifikator"
 IDENTIFIER_MARKS = ("ja", "pseudonym", "fritekst", "nej")
 #: The store's key: always the respondent's pseudonym, whatever guide is loaded.
 RESPONDENT_KEY = "respondent_id"
+#: the interview's own fields every guide has (each interview page shows and saves them; the store keeps them as
+#: the interview's columns): code -> XLSForm type
+INTERVIEW_FIELDS = {"interviewer": "text", "interview_date": "date"}
 MAX_TEXT = 100_000
 CPR_RE = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -757,6 +760,14 @@ def _load(p: Path) -> Guide:
                                         "som ikke er en kode i guiden")
     if not items and not problems:
         problems.append("ark 'survey': ingen spørgsmål")
+    elif not problems:
+        for code, typ in INTERVIEW_FIELDS.items():  # every interview page shows and saves them
+            if code not in items:
+                problems.append(f"ark 'survey': koden {code!r} mangler — hvert interview har en interviewer og en "
+                                f"interviewdato; tilføj en række med type {typ} og navnet {code}")
+            elif items[code].type != typ:
+                problems.append(f"ark 'survey', række {items[code].row}, kolonne 'type': {code} skal have typen "
+                                f"{typ}, ikke {items[code].type}")
     if problems:
         raise GuideError(p, problems)
 

@@ -360,3 +360,30 @@ def test_typed_dates_within_the_interviews_limits(guide):
     assert j.read_typed("handleplan_dato", "01.01.2040", today)[1] is not None
     assert guide.read_typed("age", "05.11.2026", today) == ("05.11.2026", None)   # not a date item: as given
     assert guide.check_value("interview_date", "05.11.2026")[1] is not None        # an import: ISO only
+
+
+@pytest.mark.parametrize("code, typ", [("interview_date", "date"), ("interviewer", "text")])
+def test_a_guide_without_the_interviews_own_fields_is_refused(tmp_path, code, typ):
+    """Every interview page shows and saves the interviewer and the date: a guide without them was loaded and
+    the page «Om interviewet» then failed in front of the respondent. Now the guide check names what is missing."""
+    wb = load_workbook(DEFAULT_GUIDE)
+    ws = wb["survey"]
+    col = [c.value for c in ws[1]].index("name") + 1
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, col).value == code)
+    ws.delete_rows(row)
+    wb.save(tmp_path / "uden.xlsx")
+    with pytest.raises(GuideError) as e:
+        load_guide(tmp_path / "uden.xlsx")
+    assert e.value.problems == [f"ark 'survey': koden {code!r} mangler — hvert interview har en interviewer og en "
+                                f"interviewdato; tilføj en række med type {typ} og navnet {code}"]
+    # the same field with another type is refused with its row
+    wb = load_workbook(DEFAULT_GUIDE)
+    ws = wb["survey"]
+    tcol = [c.value for c in ws[1]].index("type") + 1
+    other = "integer"
+    ws.cell(row, tcol).value = other
+    wb.save(tmp_path / "forkert.xlsx")
+    with pytest.raises(GuideError) as e:
+        load_guide(tmp_path / "forkert.xlsx")
+    assert e.value.problems == [f"ark 'survey', række {row}, kolonne 'type': {code} skal have typen {typ}, "
+                                f"ikke {other}"]
