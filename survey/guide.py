@@ -317,6 +317,14 @@ _EXPONENT = re.compile(r"[+-]?[\d.,]*\d[eE][+-]?\d{1,3}")  # 1e5: a number, not 
 #: a pseudonym (respondent and source ids): Latin letters and æøå, digits, - _ . inside — never a Cyrillic
 #: «В» or a Greek «Α» that reads as a deleted «BAS-05», nor «BAS-05.» (a hostile tester got both imported)
 _PSEUDONYM = re.compile(r"[A-Za-z0-9ÆØÅæøå](?:[A-Za-z0-9ÆØÅæøå_.-]*[A-Za-z0-9ÆØÅæøå])?")
+
+
+def is_pseudonym(value: str) -> bool:
+    """The one rule for a pseudonym's form (a respondent's, a source's, an informant's id): at most 40 characters
+    of `_PSEUDONYM`. The CPR check and the Unicode compatibility form come before it, in the callers."""
+    return len(value) <= 40 and _PSEUDONYM.fullmatch(value) is not None
+
+
 _PHONE_LIKE = re.compile(r"(?:\d[\s./-]*){8,}")  # eight digits, spaced or dotted: a phone number (also an e-mail: @)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")  # a date (and time): not a phone
 #: what a choice's code (or a typo of one) looks like: small letters, digits, _; several with ; or spaces
@@ -537,7 +545,7 @@ def check_value(item: Item, raw: object) -> tuple[str | None, ValueProblem | Non
             value = unicodedata.normalize("NFKC", value).strip()
             if CPR_RE.search(value):
                 return bad("ligner et CPR-nummer", "looks like a CPR number")
-            if len(value) > 40 or not _PSEUDONYM.fullmatch(value):
+            if not is_pseudonym(value):
                 return bad()
         elif item.identifier != "fritekst" and CPR_RE.search(value):
             # text that leaves the team as it is (a site's name …; free text is masked): never a CPR number

@@ -34,12 +34,12 @@ Data shapes (storage-independent)
 from __future__ import annotations
 
 import os
-import re
 import sys
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
-from survey.guide import CPR_RE, DEFAULT_GUIDE, HIDDEN_DA, Guide, load_guide, multi_values, shown_value
+from survey.guide import CPR_RE, DEFAULT_GUIDE, HIDDEN_DA, Guide, is_pseudonym, load_guide, multi_values, shown_value
 from survey.errors import StoreError
 
 if TYPE_CHECKING:  # the functions that build frames import pandas: the interview pages load none (start-up)
@@ -110,7 +110,6 @@ META_COLUMNS: tuple[str, ...] = ("source_id", "informant")
 
 CONSENT_CODE = "consent_journal"
 SITE_TYPES: tuple[str, ...] = ("boform", "vaerested")
-_PSEUDONYM = re.compile(r"[\wæøåÆØÅ.-]{1,40}")
 
 #: Topics compared between the user's and another account (report 7.4): (topic, Danish label, code).
 COMPARE_TOPICS: tuple[tuple[str, str, str], ...] = (
@@ -260,11 +259,12 @@ def check_pseudonym(value: object, what: str = "id") -> str:
     v = _text(value)
     if v is None:
         raise SourceError(f"{what} mangler — tilladt: pseudonym af bogstaver, tal, - _ . (højst 40 tegn)")
+    v = unicodedata.normalize("NFKC", v).strip()  # as a respondent's id: «ＫＰ-1» is «KP-1»
     if CPR_RE.search(v):  # an id is never quoted back (it may be a name or a CPR number)
         raise SourceError(f"{what} ligner et CPR-nummer — tilladt: pseudonym, aldrig navn eller CPR-nummer")
-    if not _PSEUDONYM.fullmatch(v):
-        raise SourceError(f"{what} er ikke et pseudonym — tilladt: pseudonym af bogstaver, tal, - _ . (højst 40 "
-                          "tegn), aldrig navn eller CPR-nummer")
+    if not is_pseudonym(v):
+        raise SourceError(f"{what} er ikke et pseudonym — tilladt: pseudonym af latinske bogstaver og æøå, tal og "
+                          "- _ . inde i id'et (højst 40 tegn), aldrig navn eller CPR-nummer")
     return v
 
 

@@ -424,3 +424,21 @@ def test_demo_counts_of_chapters_5_and_6(demo):
     solvang = st[(st.respondent_id == "SLV-02")].set_index("kilde")["status"].to_dict()
     assert solvang == {"journal_kommune": "fejl_kommune", "journal_boform": "foreligger",
                        "sagsbehandler": "fejl_kommune", "kontaktperson": "foreligger"}
+
+
+@pytest.mark.parametrize("value", ["ВAS-05", "KP-1.", "-KP1", "Ка-1", "KP 1"])
+def test_a_source_or_informant_id_follows_the_one_pseudonym_rule(value):
+    """The same rule as a respondent's id (`survey.guide.is_pseudonym`): another script's look-alike letter
+    («В» is Cyrillic) or a dash or dot at either end is refused, without quoting the value."""
+    from survey.sources import SourceError, check_pseudonym
+
+    with pytest.raises(SourceError) as e:
+        check_pseudonym(value, "informant_id")
+    assert value not in str(e.value) and "latinske bogstaver" in str(e.value)
+
+
+def test_a_source_id_in_full_width_letters_is_stored_in_their_ordinary_form():
+    from survey.sources import check_pseudonym
+
+    assert check_pseudonym("ＫＰ-1", "source_id") == "KP-1"
+    assert check_pseudonym(" SB_AMA.01 ", "source_id") == "SB_AMA.01"
