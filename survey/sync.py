@@ -143,7 +143,7 @@ from survey import archives, auth, db, files, privacy, source_store, store
 from survey import interview as svc
 from survey.clock import from_text, to_text
 from survey.db import session_scope
-from survey.guide import CPR_RE, MAX_TEXT, Guide, check_value, clean_text, load_guide
+from survey.guide import CPR_RE, MAX_TEXT, Guide, check_value, clean_text, is_pseudonym, load_guide
 from survey.models import (Answer, AuditEntry, ConsentRecord, Interview, MergeConflict, Quote, Site, new_id,
                            utcnow)
 from survey.text import safe_text, shown
@@ -154,7 +154,6 @@ VERSION = 3  # 2: encrypted (AES-256), no loose audit entries, exported_by/devic
 COMMENT_PREFIX = b"brugerblik-feltpakke;v=2;scrypt;salt="  # the zip comment: the key's salt (not secret)
 SCRYPT_N, SCRYPT_R = 2 ** 15, 8  # ~32 MiB and ~0.1 s per key: costly to guess, cheap to use once
 PASSPHRASE_MIN = 12
-_RID_SHAPE = re.compile(r"[A-Za-z0-9ÆØÅæøå._-]{1,40}")
 STATUSES = ("draft", "complete", "reopened")
 # issue 7: a source (case worker, contact person, leader, case file) carries its informant type and the
 # user's interview it is about; a user's own interview has neither key, so its form and hash are as before
@@ -793,7 +792,7 @@ def _where(v: Any, n: int) -> str:
     """An interview named in a message: its respondent id when that is a well-formed pseudonym,
     else its number in the package (an id shaped like a CPR number is never repeated)."""
     rid = v.get("respondent_id") if isinstance(v, dict) else None
-    if isinstance(rid, str) and _RID_SHAPE.fullmatch(rid) and not CPR_RE.search(rid):
+    if isinstance(rid, str) and is_pseudonym(rid) and not CPR_RE.search(rid):
         return f"interview {rid}"
     return f"interview nr. {n}"
 
