@@ -22,15 +22,16 @@ from archetypes.model import GROUP_ORDER
 from report.counting import column, factor, is_blank, numbers, share
 from report.errors import TableError, allowed
 from report.population import NO_CUTS, Cuts, check_group, check_site_type, group_codes, population, published_population
-from report.publication import (DEFAULT_MIN_N, I_ALT, blanked, check_publishable, hidden, hidden_rows, md_table, pct,
+from report.publication import (DEFAULT_MIN_N, I_ALT, blanked, check_publishable, hidden, md_table, pct, shown_small,
                                 population_line, published_rows,
                                 suppress, suppression_note, value_label)
-from report.tables import AGE_BANDS, FORMATS, choices, resolve_guide, to_csv
+from report.tables import AGE_BANDS, FORMATS, choices, hidden_parts, resolve_guide, to_csv
 from survey.guide import Guide
 
 __all__ = ["CROSSTAB_BANDS", "crosstab_variables", "check_variable", "is_multiple", "members", "crosstab", "crosstab_label",
            "crosstab_base",
-           "crosstab_note", "render_crosstab", "markdown_body", "typologi_4_4"]
+           "crosstab_note", "GROUPING_ROWS", "published_crosstab_rows", "render_crosstab", "markdown_body",
+           "typologi_4_4"]
 
 #: Numeric items a crosstab accepts, with their bands (label, lower bound inclusive; a band runs
 #: up to the next band's lower bound). ``age`` uses Tabel 3.1's bands.
@@ -201,6 +202,26 @@ def crosstab_note(t: pd.DataFrame, hide_below: int | None = None) -> str:
             "tomme). Tomt betyder ikke spurgt og tælles aldrig med.")
 
 
+#: a crosstab's row variable that is one of the report's groupings -> that grouping (`report.population.BY`)
+GROUPING_ROWS = {"brugergruppe": "brugergruppe", "arbejdsmarkedsperspektiv": "perspektiv"}
+
+
+def published_crosstab_rows(t: pd.DataFrame, pop: pd.DataFrame, guide: Guide | None,
+                            min_n: int = DEFAULT_MIN_N) -> np.ndarray:
+    """The rows of crosstab `t` (on population `pop`) publication hides (`report.publication.published_rows`):
+    n under `min_n` and the rows that protect them — and, when its rows are a grouping's groups (user group,
+    arbejdsmarkedsperspektiv), the groups Tabel 3.2 by that grouping hides for the same population
+    (`report.tables.hidden_parts`), as every other published table does. A tester read Tabel 3.2's hidden
+    «Andet» (1 kvinde, 4 mænd) in `crosstab brugergruppe gender --publish` beside it, and with it the
+    «<5» group it protected."""
+    a = t.attrs.get("a")
+    parts = None
+    if a in GROUPING_ROWS and not t.attrs.get("flervalg_a", False):
+        gone = hidden_parts(pop, guide, GROUPING_ROWS[a], min_n).get(a)
+        parts = {a: gone} if gone else None
+    return published_rows("krydstabel", t, len(pop), min_n, parts)
+
+
 def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: str = "md",
                     group: str | None = None, site_type: str | None = None, cuts: Cuts | None = None, *,
                     publish: bool = False, min_n: int = DEFAULT_MIN_N) -> str:
@@ -225,7 +246,7 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
         check_publishable(len(pop), min_n)
         pop, cuts = published_population(wide_df, pop, guide, cuts)
     t = crosstab(pop, guide, a, b)
-    hide = published_rows("krydstabel", t, len(pop), min_n) if publish else np.zeros(len(t), dtype=bool)
+    hide = published_crosstab_rows(t, pop, guide, min_n) if publish else np.zeros(len(t), dtype=bool)
     if fmt == "csv":
         return to_csv(suppress(t, hide, min_n, "n") if hide.any() else t)
     a, b = t.attrs["a"], t.attrs["b"]
@@ -236,7 +257,7 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
                             hide_below=min_n if publish else None), ""]
     body, notes = markdown_body(t, guide, hide_below=min_n if publish else None)
     if hide.any():
-        body = blanked(body, hide, hidden_rows(t["n"], min_n), min_n)
+        body = blanked(body, hide, shown_small(t["n"], min_n), min_n)
         notes = [*notes, suppression_note(min_n)]
     return "\n".join(head + [body, ""] + notes) + "\n"
 

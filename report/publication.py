@@ -66,7 +66,7 @@ from survey.sources import COMPARE_TOPICS, EXTRA_TOPICS, SOURCE_STATUS
 __all__ = [
     "I_ALT", "UOPLYST", "IKKE_BESVARET", "DEFAULT_MIN_N", "SUPPRESSED", "PALETTE", "BLANK_COLOUR",
     "SITE_TYPE_LABELS", "PROBE_SHORT",
-    "N_COLUMNS", "hidden", "hidden_rows", "SMALL_POPULATION", "check_publishable", "complement", "PARTITION_COLUMNS", "partition_columns", "table_blocks",
+    "N_COLUMNS", "hidden", "hidden_rows", "shown_small", "SMALL_POPULATION", "check_publishable", "complement", "PARTITION_COLUMNS", "partition_columns", "table_blocks",
     "published_rows", "hidden_units", "hidden_n", "PROTECTING", "hidden_rows_note", "blanked",
     "INDIVIDUAL_TABLES", "NOT_PUBLISHED", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
     "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
@@ -135,6 +135,14 @@ def check_publishable(n: int, min_n: int = DEFAULT_MIN_N) -> None:
 def hidden_rows(ns: Iterable[object], min_n: int = DEFAULT_MIN_N) -> np.ndarray:
     """`hidden` for every n, as a boolean array."""
     return np.array([hidden(n, min_n) for n in ns], dtype=bool)
+
+
+def shown_small(ns: Iterable[object], min_n: int = DEFAULT_MIN_N) -> np.ndarray:
+    """For every n: a hidden row with this n shows n «<min_n» (True) rather than «–» (False) — as
+    `hidden_n`: hidden for its own n (0 < n < min_n), or 0 (a row of a site or group hidden whole that
+    nobody there answered: «–», the mark of a row that is not small, beside the site's «<5» told that
+    all of its few gave no answer; the workbook said «<5», the CLI and the page's tables «–»)."""
+    return np.array([hidden(n, min_n) or _count(n) == 0 for n in ns], dtype=bool)
 
 
 def complement(ns: Sequence[object], hide: np.ndarray, blocks: Sequence[Sequence[Sequence[int]]], min_n: int,
@@ -321,12 +329,12 @@ def _agreement_total_n(t: pd.DataFrame, c: str) -> np.ndarray:
 def suppress(t: pd.DataFrame, hide: Sequence[bool] | np.ndarray, min_n: int, n_col: str | None,
              small: Sequence[bool] | np.ndarray | None = None) -> pd.DataFrame:
     """A copy of `t` with the rows in `hide` blanked: their numbers None (blank in CSV, «–» on the
-    page), their n (column `n_col`) «<min_n» where the row is hidden for its own n (`small`: by the n
-    publication uses, `row_n` — the people, not the files; else the column's own n), «–» where it
-    protects another (`complement`); text and yes/no columns are kept."""
+    page), their n (column `n_col`) «<min_n» where the row is hidden for its own n or its n is 0
+    (`small`: `shown_small` of the n publication uses, `row_n` — the people, not the files; else of the
+    column's own n), «–» where it protects another (`complement`); text and yes/no columns are kept."""
     hide = np.asarray(hide, dtype=bool)
     if small is None and n_col is not None:
-        small = hidden_rows(t[n_col], min_n)
+        small = shown_small(t[n_col], min_n)
     small = np.asarray(small if small is not None else hide, dtype=bool)
     out = t.copy()
     if not hide.any():

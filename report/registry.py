@@ -28,7 +28,7 @@ from report.population import (BY, NO_CUTS, SITE_TYPES, Cuts, check_by, check_gr
                                population, pseudonyms, published_population, row_column)
 from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, SUPPRESSED, blanked,
                                 check_publishable, hidden,
-                                hidden_rows, hidden_units, left_out_note, n_column, population_line,
+                                hidden_rows, hidden_units, left_out_note, n_column, population_line, shown_small,
                                 probe_short, published_rows, row_n, small_n_note, starred, suppress,
                                 suppression_note, value_label)
 from survey.guide import Guide
@@ -273,7 +273,7 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
         hide = published_rows(tid, out, len(pop), min_n, parts)
     if fmt == "csv":
         extra = quality_map.method_columns(method) if tid == "kvalitetskort" else []
-        shown = (suppress(out, hide, min_n, n_column(tid, out), hidden_rows(row_n(tid, out, len(pop)), min_n))
+        shown = (suppress(out, hide, min_n, n_column(tid, out), shown_small(row_n(tid, out, len(pop)), min_n))
                  if hide is not None else out)
         return tables.to_csv(shown, csv_columns(tid, by) + extra if extra else csv_columns(tid, by))
     title = TITLES[tid]
@@ -306,7 +306,7 @@ def _published_md(tid: str, out: pd.DataFrame, body: str, notes: list[str], hide
     notes = [n for n in notes if n != small_n_note(DEFAULT_MIN_N)]
     if not hide.any():
         return body, notes
-    small = hidden_rows(row_n(tid, out, pop_n), min_n)
+    small = shown_small(row_n(tid, out, pop_n), min_n)
     lines, marks = hide, small
     if len(body.split("\n")) - 2 != len(out):  # a pivot: one line per group, in the rows' order
         rc = tables.row_col(out)
@@ -416,7 +416,7 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
     hide = published_rows(tid, out, len(wide_df), min_n, published_parts(out, wide_df, guide, by, min_n)) if publish else None
     if fmt == "csv":
         return tables.to_csv(suppress(out, hide, min_n, n_column(tid, out),
-                                      hidden_rows(row_n(tid, out, len(wide_df)), min_n)) if hide is not None else out)
+                                      shown_small(row_n(tid, out, len(wide_df)), min_n)) if hide is not None else out)
     if tid in source_items.SOURCE_ITEMS or tid in source_items.SIDE_BY_SIDE:
         body, notes = source_items.markdown_body(tid, out)
     else:

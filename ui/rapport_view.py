@@ -47,12 +47,12 @@ from report import data as report_data
 from report import figures as F
 from report import registry, saved
 from report.registry import BY_WORDS
-from report.crosstab import crosstab, crosstab_base, crosstab_note, crosstab_variables
+from report.crosstab import crosstab, crosstab_base, crosstab_note, crosstab_variables, published_crosstab_rows
 from report.errors import TableError
 from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group, pseudonyms, published_population
 from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, PROBE_SHORT, SMALL_POPULATION,
                                 UOPLYST, check_publishable,
-                                hidden, hidden_n, hidden_rows, hidden_rows_note, n_column, pct, points,
+                                hidden, hidden_n, hidden_rows, hidden_rows_note, n_column, pct, points, shown_small,
                                 population_line, published_rows, row_n, suppress, value_label)
 from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points, map_method,
@@ -500,7 +500,7 @@ def published(tid: str, t: pd.DataFrame, f: Filters, pop: pd.DataFrame, g: Guide
     hide = published_rows(tid, t, pop_n, f.min_n, registry.published_parts(t, pop, g, by, f.min_n))
     if not hide.any():
         return t, 0
-    small = hidden_rows(row_n(tid, t, pop_n), f.min_n)
+    small = shown_small(row_n(tid, t, pop_n), f.min_n)
     return suppress(t, hide, f.min_n, n_column(tid, t), small), int(hide.sum())
 
 
@@ -729,9 +729,10 @@ def crosstab_frames(ctx: Ctx, a: str, b: str, pop: pd.DataFrame | None = None
     """(the crosstab as `report.crosstab.crosstab` gives it, the shown table, rows hidden for
     publication), on the page's population or `pop` (a saved analysis's own)."""
     g, f = ctx.g, ctx.f
-    t = crosstab(ctx.pop if pop is None else pop, g, a, b)
+    pop = ctx.pop if pop is None else pop
+    t = crosstab(pop, g, a, b)
     levels = t.attrs["kolonner"]
-    hide = list(published_rows("krydstabel", t, len(t), f.min_n)) if f.publish else [False] * len(t)
+    hide = list(published_crosstab_rows(t, pop, g, f.min_n)) if f.publish else [False] * len(t)
     heads: list[str] = []
     for v in levels:  # two values with the same label keep apart by their code
         lab = value_label(g, b, v)
@@ -776,7 +777,7 @@ def tab_crosstab(ctx: Ctx) -> None:
     st.caption(md(crosstab_base(t, g)))  # the percentage base (a multiple choice: rows overlap)
     st.caption(md(crosstab_note(t, f.min_n if f.publish else None)))
     if n_hidden:
-        csv = to_csv(suppress(t, published_rows("krydstabel", t, len(t), f.min_n), f.min_n, "n"))
+        csv = to_csv(suppress(t, published_crosstab_rows(t, ctx.pop, g, f.min_n), f.min_n, "n"))
     else:
         csv = to_csv(t)  # the crosstab already computed
     st.download_button("Hent krydstabellen som CSV", csv_bytes(csv), file_name=f"krydstabel_{a}_x_{b}.csv",
