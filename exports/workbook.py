@@ -109,7 +109,7 @@ from archetypes.model import GROUP_ORDER, GROUPS
 from report import data as report_data
 from report import matrix, saved, source_items
 from report import tables as T
-from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_note
+from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_note, published_crosstab_rows
 from report.errors import TableError
 from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
                                row_column)
@@ -963,7 +963,9 @@ def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, sec
     bk.table(name, title, [label_a, *col_labels, "n", *[f"{lab} (%)" for lab in col_labels]],
              ["text", *["count"] * len(levels), "n", *["share"] * len(levels)], rows, _ns(bk, "krydstabel", t),
              totals=[len(rows) - 1], widths=[26] + [11] * len(levels) + [7] + [11] * len(levels),
-             hide=bk.hidden("krydstabel", t),
+             # published: also the groups Tabel 3.2 hides when the rows are user groups or perspektiv, whatever
+             # the workbook's own grouping (the CLI's and the page's crosstab hide them the same way)
+             hide=published_crosstab_rows(t, pop, g, bk.min_n) if bk.publish else bk.hidden("krydstabel", t),
              notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}).", crosstab_base(t, g),
                     crosstab_note(t, bk.hide_below)],
              definition=SHEETS["Krydstabel"], population=population)

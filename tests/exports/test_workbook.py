@@ -891,3 +891,27 @@ def test_xlsx_chart_text_never_matches_xlsxwriters_reference_test(text):
     assert not re.match(r"^=?[^!]+!\$?[A-Z]+\$?\d+", out)
     c = chart.Chart()
     assert c._process_names(out, None) == (out, None)  # xlsxwriter's own test: a name, no formula
+
+
+def test_a_published_crosstab_by_user_group_hides_tabel_3_2s_hidden_groups_whatever_the_grouping(
+        engine, guide, wide, tmp_path):
+    """A tester's HIGH on the CLI and the page (fixed in report.crosstab.published_crosstab_rows): a
+    published crosstab whose rows are user groups showed the group Tabel 3.2 hides to protect «Uoplyst».
+    The workbook grouped by site (its own hidden parts are sites) hides the same groups as the CLI."""
+    import csv
+    import io
+
+    t32 = {r["brugergruppe"]: r for r in csv.DictReader(io.StringIO(R.render("3.2", wide, guide, "csv",
+                                                                               publish=True)))}
+    gone = {k for k, r in t32.items() if r["i_alt"] in ("–", "<5") and k != "uoplyst"}
+    assert gone, "the fixture's respondent without a group makes Tabel 3.2 hide a group"
+    cli = {r["brugergruppe"]: r for r in csv.DictReader(io.StringIO(
+        X.render_crosstab(wide, guide, "brugergruppe", "gender", fmt="csv", publish=True)))}
+    assert all(cli[k]["n"] == "–" for k in gone)
+    path = W.build_workbook(engine, guide, tmp_path / "kryds.xlsx", publish=True, cuts=P.Cuts(by="sted"),
+                            crosstabs=(("brugergruppe", "gender", ""),))
+    ws = openpyxl.load_workbook(path, read_only=True)["Krydstabel"]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=5, values_only=True) if r and r[0]}
+    for k in gone:
+        row = rows[X.crosstab_label(guide, "brugergruppe", k)]
+        assert row[3] == "–" and row[1] in (None, "", "–") and row[2] in (None, "", "–"), row
