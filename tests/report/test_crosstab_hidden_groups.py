@@ -64,4 +64,3 @@ def test_a_hidden_sites_row_nobody_answered_is_n_under_5_as_in_the_workbook(demo
     md = registry.render("fig4", df, g, "md", probe="rytme", cuts=Cuts(by="sted"), publish=True)
     assert "Enestedet (n <5)" in md
     assert PUB.hidden_n(0) == "<5" and list(PUB.shown_small([0, 3, 5, 7])) == [True, True, False, False]
-
