@@ -342,7 +342,22 @@ def cmd_kvalitetskort(args) -> int:
 def _publish_args(p, what: str) -> None:
     """--publish and --min-n: the table as published (`report.publication`: one rule everywhere)."""
     p.add_argument("--publish", action="store_true", help=f"til offentliggørelse: {what}")
-    p.add_argument("--min-n", dest="min_n", type=int, default=5, help="mindste n ved --publish (standard 5)")
+    p.add_argument("--min-n", dest="min_n", type=_min_n, default=5,
+                   help="mindste n ved --publish: et helt tal, mindst 1 (standard 5)")
+
+
+def _min_n(text: str) -> int:
+    """--min-n: a whole number from 1 to MAX_MIN_N, as on the Rapport page. 0 or less hid nothing while the
+    output still said it was for publication (a tester)."""
+    from report.publication import MAX_MIN_N  # reason: only a command given --min-n loads it (start-up time)
+
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_MIN_N:
+        raise argparse.ArgumentTypeError(f"skal være et helt tal fra 1 til {MAX_MIN_N}")
+    return n
 
 
 def _map_method(args):
@@ -557,7 +572,7 @@ def cmd_kodeenighed(args) -> int:
     if not results:
         print("Ingen variable er dobbeltkodet endnu (siden Enighed under Kodning).")
         return 0
-    heads, rows = agreement.coefficients_rows(results)
+    heads, rows = agreement.coefficients_rows(results, form=args.format)
     if args.format == "csv":
         import pandas as pd  # the same reason
 
@@ -565,7 +580,7 @@ def cmd_kodeenighed(args) -> int:
         return 0
     print("## Enighed mellem alle kodere (Gwets AC1, kappa, Krippendorffs alfa)\n")
     print(md_table(heads, [["" if v is None else v for v in r] for r in rows],
-                   [False, False, True, True] + [True, False] * len(agreement.COEFFICIENTS) + [False]))
+                   [False, False, True, True] + [True, True] * len(agreement.COEFFICIENTS) + [False]))
     print("\nEnheder: kodet af mindst to af koderne. 95 %-konfidensintervaller efter Gwets formler (2014); "
           "alfa er nominal. Cohens kappa for to kodere: siden Enighed.")
     return 0

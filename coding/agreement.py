@@ -420,6 +420,10 @@ def coefficients(s: Session, variable: str, coders_: Optional[Iterable[str]] = N
     if not units:
         res.message = f"Ingen enheder er kodet af mindst to af koderne for {variable}."
         return res
+    if len(units) == 1:  # a tester: one shared unit printed AC1 -1,000 and alfa 0,000 with no word of why
+        res.message = (f"Kun én enhed er kodet af mindst to af koderne for {variable}: ingen koefficient "
+                       "(der skal mindst to enheder til).")
+        return res
     m, used = reliability.counts([[coded[c].get(u) for c in res.coders] for u in units])
     if len(used) == 1:
         why = f"{ONE_CATEGORY}: alle kodere har brugt {used[0]!r} for alle {len(units)} enheder"
@@ -440,30 +444,55 @@ def coefficients(s: Session, variable: str, coders_: Optional[Iterable[str]] = N
     return res
 
 
-def coefficients_rows(results: Iterable[MultiAgreement], label=lambda v: v) -> tuple[list[str], list[list]]:
+#: how `coefficients_rows` gives a coefficient's interval: «-0.284 til 0.141» (the page), the same in Danish
+#: («-0,284 til 0,141», with the values: Markdown) or two number columns (CSV: a text starting with «-» would
+#: be a formula, and the guard's «'» in front of it is no number for a spreadsheet)
+ROW_FORMS = ("side", "md", "csv")
+
+
+def coefficients_rows(results: Iterable[MultiAgreement], label=lambda v: v, form: str = "side"
+                      ) -> tuple[list[str], list[list]]:
     """The table the page and ``brugerblik kodeenighed`` show: (headers, rows) — per variable
     (`label` names it) the coders, the units, observed agreement and each coefficient with its
-    95 % interval (3 decimals; empty when undefined, the reason in «Note»)."""
+    95 % interval (3 decimals; empty when undefined, the reason in «Note»), in `form` (`ROW_FORMS`)."""
+    if form not in ROW_FORMS:
+        raise ValueError(form)
     heads = ["Variabel", "Kodere", "Enheder", "Observeret enighed"]
     for _, name in COEFFICIENTS:
-        heads += [name, f"{name} 95 %-KI"]
+        heads += [name, f"{name} 95 %-KI nedre", f"{name} 95 %-KI øvre"] if form == "csv" else [
+            name, f"{name} 95 %-KI"]
     heads.append("Note")
+
+    def num(x: float | None) -> object:
+        if x is None:
+            return None if form != "md" else ""
+        return _bound(x, form) if form == "md" else round(x, 3)
+
     rows = []
     for r in results:
-        row = [label(r.variable), ", ".join(r.coders), r.n, None if r.observed is None else round(r.observed, 3)]
+        row = [label(r.variable), ", ".join(r.coders), r.n, num(r.observed)]
         notes = [r.message] if r.message else []
         by = {c.name: c for c in r.coefficients}
         for _, name in COEFFICIENTS:
             c = by.get(name)
             if c is None or c.value is None:
-                row += [None, ""]
+                row += [num(None)] + ([None, None] if form == "csv" else [""])
                 if c is not None and c.note and c.note not in notes:
                     notes.append(c.note)
                 continue
-            row += [round(c.value, 3), f"{c.low:.3f} til {c.high:.3f}" if c.low is not None else ""]
+            if form == "csv":
+                row += [num(c.value), num(c.low), num(c.high)]
+            else:
+                row += [num(c.value), f"{_bound(c.low, form)} til {_bound(c.high, form)}" if c.low is not None else ""]
         row.append("; ".join(notes))
         rows.append(row)
     return heads, rows
+
+
+def _bound(x: float, form: str) -> str:
+    """An interval's bound in `coefficients_rows`' text: 3 decimals, a comma in Markdown."""
+    t = f"{x:.3f}"
+    return t.replace(".", ",") if form == "md" else t
 
 
 def coefficients_summary(s: Session, coders_: Optional[Iterable[str]] = None,

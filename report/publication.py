@@ -64,7 +64,7 @@ from survey.guide import Guide
 from survey.sources import COMPARE_TOPICS, EXTRA_TOPICS, SOURCE_STATUS
 
 __all__ = [
-    "I_ALT", "UOPLYST", "IKKE_BESVARET", "DEFAULT_MIN_N", "SUPPRESSED", "PALETTE", "BLANK_COLOUR",
+    "I_ALT", "UOPLYST", "IKKE_BESVARET", "DEFAULT_MIN_N", "MAX_MIN_N", "SUPPRESSED", "PALETTE", "BLANK_COLOUR",
     "SITE_TYPE_LABELS", "PROBE_SHORT",
     "N_COLUMNS", "hidden", "hidden_rows", "shown_small", "SMALL_POPULATION", "check_publishable", "complement", "PARTITION_COLUMNS", "partition_columns", "table_blocks",
     "published_rows", "hidden_units", "hidden_n", "PROTECTING", "hidden_rows_note", "blanked",
@@ -79,6 +79,8 @@ I_ALT = "i_alt"
 UOPLYST = "uoplyst"
 IKKE_BESVARET = "ikke_besvaret"
 DEFAULT_MIN_N = 5
+#: the largest smallest-n a publication may use; the smallest is 1 (the page's field and the CLI's --min-n)
+MAX_MIN_N = 10_000
 SUPPRESSED = "–"  # en dash: a suppressed count or share, a share with n = 0
 
 #: colours per answer position in every chart (figures and the workbook's charts): colour-blind-safe,

@@ -430,6 +430,13 @@ def to_csv(table: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
             out.isetitem(j, col.map({True: "ja", False: "nej"}))
         elif pd.api.types.is_numeric_dtype(col):
             plain.append(j)
+        elif col.dtype == object:  # a published table's blanked rows make a float column objects: the same
+            vals = col.tolist()    # 3 decimals as unblanked (a tester: 0.818 became 0.8181818181818182)
+            if any(type(v) is float for v in vals):
+                out.isetitem(j, pd.Series([fmt3(v) if type(v) is float else v for v in vals], index=out.index,
+                                          dtype=object))
+                if all(v is None or type(v) in (int, float) for v in vals):
+                    plain.append(j)
     return csv_text(out, [str(c) for c in out.columns], plain=plain, verbatim=AGE_LABELS)
 
 

@@ -50,7 +50,7 @@ from report.registry import BY_WORDS
 from report.crosstab import crosstab, crosstab_base, crosstab_note, crosstab_variables, published_crosstab_rows
 from report.errors import TableError
 from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group, pseudonyms, published_population
-from report.publication import (DEFAULT_MIN_N, I_ALT, INDIVIDUAL_TABLES, NOT_PUBLISHED, PROBE_SHORT, SMALL_POPULATION,
+from report.publication import (DEFAULT_MIN_N, I_ALT, MAX_MIN_N, INDIVIDUAL_TABLES, NOT_PUBLISHED, PROBE_SHORT, SMALL_POPULATION,
                                 UOPLYST, check_publishable,
                                 hidden, hidden_n, hidden_rows, hidden_rows_note, n_column, pct, points, shown_small,
                                 population_line, published_rows, row_n, suppress, value_label)
@@ -98,7 +98,6 @@ FILES = "rp_files"            # files built by the buttons of «Hent»: slot -> 
 #: (docs/benchmarks.md, issue 14)
 TABS = ("Kvalitetskort", "Kort pr. gruppe", "Tabeller", "Krydstabel", "Hent")
 ALL = ""
-MAX_MIN_N = 10_000
 SITE_TYPES = ("boform", "vaerested")
 UNEXPECTED = ("Det kunne ikke lade sig gøre på grund af en uventet fejl. Prøv igen; genindlæs siden, hvis det "
               "bliver ved.")

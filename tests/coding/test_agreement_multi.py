@@ -92,7 +92,35 @@ def test_cli_kodeenighed(engine, capsys):
         want = ag.coefficients(s, "tema:struktur")
     ac1 = _by_name(want)["Gwets AC1"]
     assert float(rows[0]["Gwets AC1"]) == pytest.approx(round(ac1.value, 3))
-    assert rows[0]["Gwets AC1 95 %-KI"] == f"{ac1.low:.3f} til {ac1.high:.3f}"
+    # the interval as two numbers (a text «-0.284 til …» was a formula to escape, and no number)
+    assert float(rows[0]["Gwets AC1 95 %-KI nedre"]) == pytest.approx(round(ac1.low, 3))
+    assert float(rows[0]["Gwets AC1 95 %-KI øvre"]) == pytest.approx(round(ac1.high, 3))
     assert main(["--db", url, "kodeenighed", "--kodere", "A,B"]) == 0
     out = capsys.readouterr().out
     assert "| A, B " in out and "Gwets AC1" in out and "Krippendorffs alfa" in out
+
+
+def test_cli_kodeenighed_negative_bounds_danish_markdown_and_one_unit(engine, capsys):
+    """A tester: one shared unit printed AC1 -1.0 and alfa 0.0 with no note; Markdown printed «0.0» and «-1.0»
+    with a decimal point where the CSV said 0.000; a negative bound reached the CSV as «'-0.284 til 0.141»."""
+    import csv
+    import io
+
+    from brugerblik.cli import main
+
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as s:
+        _code(s, "tema:struktur", {"A": list("1010110100"), "B": list("0110011001")})  # poor agreement
+        _code(s, "tema:ensomhed", {"A": ["1"], "B": ["0"]})  # one shared unit
+    assert main(["--db", url, "kodeenighed", "--format", "csv"]) == 0
+    rows = {r["Variabel"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    low = rows["tema:struktur"]["Gwets AC1 95 %-KI nedre"]
+    assert low.startswith("-") and float(low) < 0  # a number, no «'» in front
+    one = rows["tema:ensomhed"]
+    assert one["Enheder"] == "1" and one["Gwets AC1"] == "" and "Kun én enhed" in one["Note"]
+    assert main(["--db", url, "kodeenighed"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("| tema:struktur"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert all("," in c and "." not in c for c in cells[3:10] if c and c[0] in "-0123456789")
+    assert " til " in cells[5]

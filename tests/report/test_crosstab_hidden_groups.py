@@ -64,3 +64,18 @@ def test_a_hidden_sites_row_nobody_answered_is_n_under_5_as_in_the_workbook(demo
     md = registry.render("fig4", df, g, "md", probe="rytme", cuts=Cuts(by="sted"), publish=True)
     assert "Enestedet (n <5)" in md
     assert PUB.hidden_n(0) == "<5" and list(PUB.shown_small([0, 3, 5, 7])) == [True, True, False, False]
+
+
+def test_a_published_csv_rounds_the_shown_rows_as_the_working_edition_does(demo_study):
+    """A tester: once a row was hidden, the table's float columns became objects and the shown rows printed
+    0.8181818181818182 where the working edition printed 0.818."""
+    g = demo_study["guide"]
+    wide = demo_study["wide"]
+    work = _rows(render_crosstab(wide, g, "brugergruppe", "rytme", fmt="csv"))
+    pub = _rows(render_crosstab(wide, g, "brugergruppe", "rytme", fmt="csv", publish=True, min_n=8))
+    assert any(r["n"] in ("<8", "–") for r in pub.values()), "min_n 8 hides some groups"
+    shown = [k for k, r in pub.items() if r["n"] not in ("<8", "–")]
+    assert shown
+    for k in shown:
+        assert pub[k] == work[k]
+        assert all(len(v.split(".")[1]) == 3 for c, v in pub[k].items() if c.startswith("andel_") and v)
