@@ -47,13 +47,12 @@ from dataclasses import dataclass
 import streamlit as st
 
 from survey import auth
-from ui.common import LAST_SEEN, PRINCIPAL, allows, engine, inject_css, md, store_is_open
+from ui.common import LAST_SEEN, PRINCIPAL, SESSION_ID, allows, engine, inject_css, mark_live, md, store_is_open
 from ui.pages import PAGE_SPECS, PageSpec, st_page
 
 log = logging.getLogger("brugerblik.ui")
 
 PENDING = "bb_pending_user"     # signed in, but must choose a new password first (user name)
-SESSION_ID = "bb_session_id"    # this tab's app_session row (its id; never the token)
 TICKET = "bb_session_ticket"    # the one-time ticket the page still has to redeem for the cookie
 FORGET_COOKIE = "bb_forget_cookie"  # after «Log ud»: the login page asks the server to delete the cookie
 CHANGE_PW = "bb_change_pw"      # the signed-in user asked to change their password
@@ -220,6 +219,8 @@ def signed_in():
         p: auth.Principal | None = auth.OPEN
     else:
         p = _session_principal()
+    if p is not None:
+        mark_live()  # checked just now: the callbacks and fragments of this run need not ask again
     pages = build_pages(p)
     page = st.navigation(pages.nav, position="top" if p is not None else "hidden")
     if p is None:

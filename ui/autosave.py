@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from survey import interview as svc
 from survey.guide import MAX_TEXT, TYPED_DATE_FORM, Guide, Item, shown_date
-from ui.common import engine, guide, hms, lead_in, log, principal, safe_callback, username, wkey
+from ui.common import engine, guide, hms, in_fragment_run, lead_in, log, principal, safe_callback, username, wkey
 
 _STATIC = Path(__file__).resolve().parent / "static"
 _QUEUE_JS = (_STATIC / "queue.js").read_text(encoding="utf-8")
@@ -414,8 +414,7 @@ def _catch_up(iid: str, key: str) -> None:
 def _in_fragment() -> bool:
     """Is this a rerun of fragments only (where a fragment-scoped rerun is allowed)? Streamlit 1.67:
     the run's `fragment_ids_this_run` (empty in a full run, which may also draw fragments)."""
-    ctx = st.runtime.scriptrunner.get_script_run_ctx()
-    return bool(ctx and getattr(ctx, "fragment_ids_this_run", None))
+    return in_fragment_run()
 
 
 def acked_json(iid: str) -> str:

@@ -9,6 +9,7 @@ import functools
 import html
 import logging
 import re
+import time
 import zoneinfo
 
 import streamlit as st
@@ -50,6 +51,57 @@ def principal() -> auth.Principal | None:
     if isinstance(p, auth.Principal):
         return p
     return auth.OPEN if store_is_open() else None
+
+
+SESSION_ID = "bb_session_id"  # this tab's app_session row (its id; never the token; set by ui/access.py)
+LIVE_CHECKED = "bb_live_checked"  # time.monotonic() of the last check that found the tab's sign-in good
+LIVE_SECONDS = 2.0  # a check this recent is not repeated (a full run's, or the callback's before a fragment)
+
+
+def mark_live() -> None:
+    """The tab's sign-in was checked just now and is good (`ui.access.signed_in`, `session_live`)."""
+    st.session_state[LIVE_CHECKED] = time.monotonic()
+
+
+def session_live() -> bool:
+    """Is this tab's sign-in still good, in a run that has not passed `ui.access.signed_in` first?
+
+    Streamlit runs a widget's callback *before* the script (so before the login check of the full
+    run), and a fragment's own rerun runs the fragment only (never the login check): a tester kept
+    saving answers in an open interview after the session had timed out, after the user was
+    disabled and after a logout in another tab. This is the same check as the full run's: the
+    inactivity timeout, the user active, with the same role and no password to change, and the tab's
+    session row live (`auth.user_state`). Activity here counts as activity (the timeout and the
+    store's expiry slide). True on an open store; False when nobody is signed in. The caller does
+    nothing more and asks for a full run (`st.rerun`), which signs the tab out and says why."""
+    p = st.session_state.get(PRINCIPAL)
+    if not isinstance(p, auth.Principal) or p.username is None:
+        return store_is_open()  # nobody signed in: only an open store (users since: the login)
+    if auth.session_expired(st.session_state.get(LAST_SEEN)):
+        return False
+    checked = st.session_state.get(LIVE_CHECKED)
+    if isinstance(checked, float) and 0 <= time.monotonic() - checked < LIVE_SECONDS:
+        return True
+    fresh, must_change, state = auth.user_state(engine(), p.username, st.session_state.get(SESSION_ID))
+    if fresh is None or must_change or fresh != p or state in ("revoked", "gone", "expired"):
+        return False
+    st.session_state[LAST_SEEN] = dt.datetime.now(dt.timezone.utc)
+    mark_live()
+    return True
+
+
+def in_fragment_run() -> bool:
+    """Is this a rerun of fragments only (Streamlit 1.67: the run's `fragment_ids_this_run`, empty in a
+    full run, which may also draw fragments)?"""
+    ctx = st.runtime.scriptrunner.get_script_run_ctx()
+    return bool(ctx and getattr(ctx, "fragment_ids_this_run", None))
+
+
+def guard_fragment() -> None:
+    """The first line of a fragment that shows or saves an interview: in a fragment's own rerun, a
+    sign-in that is no longer good (`session_live`) reruns the whole app, which shows the login."""
+    if in_fragment_run() and not session_live():
+        st.rerun(scope="app")
 
 
 def allows(p: auth.Principal | None, action: str) -> bool:
@@ -163,12 +215,16 @@ def h(text: str | None) -> str:
 
 
 def safe_callback(fn):
-    """Widget callbacks never show a traceback: an unexpected error becomes a Danish message.
+    """Widget callbacks never show a traceback: an unexpected error becomes a Danish message. A
+    callback of a tab whose sign-in is no longer good does nothing (`session_live`).
 
     Only the exception type is logged (no values: answers are personal data).
     """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if not session_live():  # timed out, logged out elsewhere, disabled, another role: nothing is done
+            log.info("handling afvist: sessionen er ikke længere gyldig")
+            return None
         try:
             return fn(*args, **kwargs)
         except Exception as e:

@@ -11,7 +11,7 @@ import streamlit as st
 from survey import interview as svc
 from ui import items as ui_items
 from ui.autosave import BODY_FRAGMENT, MARKS, NAV_FRAGMENT, sidebar_marks
-from ui.common import (deny, engine, guide, h, hms, inject_css, local, md, principal,
+from ui.common import (deny, engine, guard_fragment, guide, h, hms, inject_css, local, md, principal,
                        require_page, safe_callback, username, when, wkey)
 from ui.dates import TYPED_DATE_HELP as DATE_HELP
 from ui.lists import open_interviews
@@ -81,6 +81,7 @@ def section_list(iid: str) -> None:
     """Progress, the sections with their marks, and the way between them. Rerun with the section after
     a save that changes a mark (`ui.autosave.follow_marks`), so the rest of the page is never drawn anew
     while answers are being given; choosing a section reruns the whole page."""
+    guard_fragment()  # its own rerun passes no login check: a session ended meanwhile shows the login
     ctx = ui_items.load_ctx(iid)
     secs = svc.sections(ctx.guide)
     stat = svc.section_status(ctx.guide, ctx.state.context())
@@ -202,6 +203,7 @@ def section_view(ctx: ui_items.Ctx, sec: svc.Section, stat: svc.SectionStatus, n
 def quotes_dialog(ctx: ui_items.Ctx, code: str) -> None:
     """The quotes of one probe row (its note item), opened from the grid's ❝ button, headed by the
     probe's question (survey.interview.quote_question)."""
+    guard_fragment()  # a dialog reruns as a fragment: no login check of its own
     it = ctx.guide.items.get(code)
     if it is None:
         return
@@ -446,6 +448,7 @@ def section_body(iid: str, current: str) -> None:
     """The save status and the current section. A change inside reruns only this (issue 10: "Gemt"
     within a few hundred ms); the sidebar's section list reruns with it when a mark changes
     (`ui.autosave.follow_marks`)."""
+    guard_fragment()  # its own rerun passes no login check: a session ended meanwhile shows the login
     last = st.session_state.get(ui_items.SAVED) or {}
     early = last.get("iid") == iid  # a save in this session: the status needs no read, draw it first
     if early:

@@ -27,7 +27,7 @@ from survey.db import get_engine, session_scope
 from survey.models import Answer, AuditEntry
 from ui import access
 from tests.app.autosave_driver import shown_text, type_text
-from ui.common import LAST_SEEN, PRINCIPAL, wkey
+from ui.common import LAST_SEEN, LIVE_CHECKED, PRINCIPAL, wkey
 from tests.app.pages import switch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -471,6 +471,49 @@ def test_timeout_logs_out_and_returns_to_the_same_url(db, ivs, monkeypatch):
     login("ida", at=at)
     assert shown_text(at, iid, "hvorfor_her") == "Skrevet lige før pausen"
     assert at.query_params["iv"] == iid
+
+
+def _end_session(db, how: str, who: str) -> None:
+    """End `who`'s sign-in as `how` says, from outside the tab (the CLI, an administrator, another tab)."""
+    with session_scope(db) as s:
+        if how == "deaktiveret":
+            auth.set_active(s, who, False, who="adam")
+        elif how == "ny rolle":
+            auth.set_role(s, who, "report_writer", who="adam")
+        elif how == "nulstillet":
+            auth.set_password(s, who, "nulstillet-kode-1", who="adam", must_change=True)
+        else:  # «Log ud» in another tab of the same browser
+            auth.revoke_sessions(s, who)
+
+
+@pytest.mark.parametrize("how", ["inaktivitet", "deaktiveret", "ny rolle", "nulstillet", "logget ud andetsteds"])
+def test_a_change_made_after_the_session_ended_is_not_saved(db, ivs, monkeypatch, how):
+    """Streamlit runs a widget's callback before the script, and a fragment's rerun runs only the
+    fragment: neither passed the login check. A tester kept saving answers in an open interview after
+    the timeout, after the user was disabled and after a logout elsewhere (ui.common.session_live)."""
+    monkeypatch.setenv("BRUGERBLIK_SESSION_MINUTES", "20")
+    at = login("fie")  # a researcher: the new role (report writer) may not take interviews
+    iid = ivs["ida"]["draft"].id
+    at.query_params["iv"] = iid
+    at.query_params["afsnit"] = "_om"  # «Om interviewet»: Streamlit's own text input, saved by its callback
+    switch(at, "interview")
+    run_ok(at)
+    at.text_input(key=wkey(iid, "interviewer")).input("Mens sessionen levede")
+    run_ok(at)
+    assert svc.get_info(db, iid).interviewer == "Mens sessionen levede"
+    if how == "inaktivitet":
+        at.session_state[LAST_SEEN] = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=21)
+    else:
+        _end_session(db, how, "fie")
+        at.session_state[LIVE_CHECKED] = 0.0  # the last check is long past (it is not repeated within 2 s)
+    at.text_input(key=wkey(iid, "interviewer")).input("Efter at sessionen var slut")
+    run_ok(at)
+    assert svc.get_info(db, iid).interviewer == "Mens sessionen levede"
+    assert PRINCIPAL not in at.session_state or how == "ny rolle"
+    if how == "ny rolle":
+        assert_denied(at)
+    else:
+        assert not at.get("bidi_component")  # nothing of the interview is shown
 
 
 def test_log_out_forgets_the_session(db):
