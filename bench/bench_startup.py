@@ -1,6 +1,6 @@
 """Start-up time (issue 13): one CLI command against `import pandas`, and the app's first page.
 
-    .venv/bin/python bench/bench_startup.py [--repeat 7] [--app-repeat 3] [--root DIR] [--no-browser]
+    .venv/bin/python bench/bench_startup.py [--repeat 7] [--app-repeat 3] [--root DIR] [--no-browser] [--returning]
 
 In one run, on a demo store in a new temporary folder (``brugerblik demo``; its own guide cache
 in that folder, BRUGERBLIK_CACHE):
@@ -20,6 +20,10 @@ in that folder, BRUGERBLIK_CACHE):
   Interleaved with each start, the same is timed for **Streamlit's floor**: a one-line app
   (``st.title("Hej")``) with Brugerblik's .streamlit/config.toml, started the same way — what no
   Streamlit app can be faster than on this machine.
+
+``--returning`` also times a browser that has shown the app before: the same port for every start and
+one browser context, so its HTTP cache holds Streamlit's frontend (an interviewer who restarts the app
+and reloads the tab). Every drawn time is also given from the moment the server answered.
 
 ``--root DIR`` runs the commands and the app from another copy of the code (e.g. ``git archive
 COMMIT | tar -x -C DIR``) with this interpreter, to measure before and after on the same machine.
@@ -86,8 +90,12 @@ def _browser():
     return pw, pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def _app_once(root: Path, env: dict[str, str], browser, log: Path, file: str = "app.py") -> dict[str, float]:
-    port = _free_port()
+def _app_once(root: Path, env: dict[str, str], browser, log: Path, file: str = "app.py",
+              port: int | None = None) -> dict[str, float]:
+    """One start, timed. `browser` is a Playwright browser (a new page in its default context: an empty
+    HTTP cache for a new port) or a context kept across starts with the same `port` (its cache holds
+    Streamlit's frontend: a browser that has shown the app before)."""
+    port = port or _free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", str(root / file), "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -147,6 +155,9 @@ def main() -> int:
     ap.add_argument("--app-repeat", type=int, default=3, help="app starts (median)")
     ap.add_argument("--root", type=Path, default=ROOT, help="the copy of the code to run (default: this one)")
     ap.add_argument("--no-browser", action="store_true", help="time the app's HTML only, not the drawn page")
+    ap.add_argument("--returning", action="store_true",
+                    help="also a returning browser: the same port each start and one browser context, whose HTTP "
+                         "cache holds Streamlit's frontend (an interviewer who restarts the app and reloads)")
     ap.add_argument("--file", default="app.py", help="the file `streamlit run` starts: app.py, or serve.py as "
                                                      "make run does (with the session routes and the warm-up)")
     a = ap.parse_args()
@@ -174,6 +185,16 @@ def main() -> int:
             for _ in range(a.app_repeat):  # interleaved: the same machine load for both
                 runs.append(_app_once(root, env, browser, tmp / "streamlit.log", a.file))
                 floors.append(_app_once(floor, env, browser, tmp / "floor.log"))
+            back, back_floor = [], []
+            if a.returning and browser is not None:
+                ctx = browser.new_context()
+                ports = _free_port(), _free_port()
+                _app_once(root, env, ctx, tmp / "streamlit.log", a.file, ports[0])  # fills the cache, not counted
+                _app_once(floor, env, ctx, tmp / "floor.log", port=ports[1])
+                for _ in range(a.app_repeat):
+                    back.append(_app_once(root, env, ctx, tmp / "streamlit.log", a.file, ports[0]))
+                    back_floor.append(_app_once(floor, env, ctx, tmp / "floor.log", port=ports[1]))
+                ctx.close()
         finally:
             if browser is not None:
                 browser.close()
@@ -195,12 +216,19 @@ def main() -> int:
         if all("page" in r for r in runs):
             print(f"  first page drawn (Chromium)  {statistics.median(r['page'] for r in runs):6.2f} s   "
                   "(target ≤ 1.5)")
+            print(f"    of which after the server answered  {statistics.median(r['page'] - r['health'] for r in runs):.2f} s")
         else:
             print("  first page drawn: not measured (no Playwright/Chromium, or --no-browser)")
         print("Streamlit's floor (a one-line app, the same settings), interleaved with the starts above:")
         print(f"  / returns the page's HTML    {statistics.median(r['html'] for r in floors):6.2f} s")
         if all("page" in r for r in floors):
             print(f"  first page drawn (Chromium)  {statistics.median(r['page'] for r in floors):6.2f} s")
+            print(f"    of which after the server answered  {statistics.median(r['page'] - r['health'] for r in floors):.2f} s")
+        if back:
+            print("A returning browser (the same port, its HTTP cache holds Streamlit's frontend), from the process start:")
+            for what, rs in (("Brugerblik", back), ("Streamlit's floor", back_floor)):
+                print(f"  {what:<18} first page drawn {statistics.median(r['page'] for r in rs):5.2f} s "
+                      f"(after the server answered {statistics.median(r['page'] - r['health'] for r in rs):.2f} s)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
