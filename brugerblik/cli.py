@@ -928,8 +928,8 @@ def _new_password(username: str) -> str:
 
     pw = os.environ.get("BRUGERBLIK_NEW_PASSWORD")
     if pw is not None:
-        return auth.check_password(pw)
-    first = auth.check_password(_ask_password(f"Ny adgangskode for {username}: "))
+        return auth.check_password(pw, username)
+    first = auth.check_password(_ask_password(f"Ny adgangskode for {username}: "), username)
     if _ask_password("Gentag adgangskoden: ") != first:
         raise StoreError("Adgangskoderne er ikke ens; intet er ændret.")
     return first
@@ -997,8 +997,11 @@ def cmd_user(args) -> int:
             auth.existing_user(s, name)
         password = _new_password(name)
         reset = bool(who) and name != who  # an administrator's reset: the user chooses a new one at login
-        with session_scope(engine) as s:
-            auth.set_password(s, name, password, who=who, must_change=reset)
+        if reset:
+            with session_scope(engine) as s:
+                auth.set_password(s, name, password, who=who, must_change=True)
+        else:  # the user's own: never the current one again (a reset's temporary password is not kept)
+            auth.change_own_password(engine, name, password, check_current=False)
         print(f"Adgangskoden for {name} er {'nulstillet' if reset else 'skiftet'}."
               + (" Brugeren vælger en ny ved næste login i appen." if reset else ""))
         return 0

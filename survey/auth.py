@@ -36,6 +36,8 @@ import logging
 import os
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -176,7 +178,18 @@ def check_role(role: object) -> str:
     return aliases[r]
 
 
-def check_password(password: object) -> str:
+#: passwords anyone would try first (compared in lower case, spaces removed): the demo admin's published one too
+GUESSABLE = frozenset({DEMO_PASSWORD, "brugerblik", "adgangskode", "adgangskode1", "password", "password1",
+                       "password123", "passw0rd", "1234567890", "0123456789", "12345678910", "0987654321",
+                       "qwertyuiop", "asdfghjkl", "qwertzuiop", "abcdefghij", "sommer2026", "vinter2026",
+                       "velkommen1", "velkommen123", "hemmelig123", "admin12345", "administrator"})
+
+
+def check_password(password: object, username: Optional[str] = None, *, demo: bool = False) -> str:
+    """A password a user may have: 10 to 1024 characters, no control characters, and not one anyone would
+    try first (a tester had «aaaaaaaaaa», ten spaces and the demo admin's published password accepted): not
+    blank, not one character repeated, not `GUESSABLE`, not the user name. `demo`: the demo admin's own
+    password, which must be changed at the first login."""
     p = password if isinstance(password, str) else ""
     if len(p) < MIN_PASSWORD:
         raise AuthError(f"Adgangskoden er for kort — mindst {MIN_PASSWORD} tegn.")
@@ -184,6 +197,12 @@ def check_password(password: object) -> str:
         raise AuthError("Adgangskoden er for lang — højst 1024 tegn.")
     if any(ord(c) < 32 for c in p):
         raise AuthError("Adgangskoden må ikke indeholde kontroltegn.")
+    plain = "".join(p.split()).lower()
+    if demo and p == DEMO_PASSWORD:
+        return p
+    if len(set(plain)) <= 2 or plain in GUESSABLE or (username and plain == "".join(str(username).split()).lower()):
+        raise AuthError("Adgangskoden er for let at gætte (fx det samme tegn igen og igen, brugernavnet, "
+                        "demo-adgangskoden eller «1234567890»). Vælg en anden — en sætning på nogle ord er god.")
     return p
 
 
@@ -217,7 +236,8 @@ def _audit(s: Session, who: Optional[str], note: str, old: Optional[str] = None,
 
 def add_user(s: Session, username: str, role: str, password: str, *, full_name: str = "",
              who: Optional[str] = None, must_change_password: bool = False) -> User:
-    u, r, p = check_username(username), check_role(role), check_password(password)
+    u, r = check_username(username), check_role(role)
+    p = check_password(password, u, demo=u == DEMO_ADMIN and must_change_password)
     if get_user(s, u) is not None:
         raise AuthError(f"Brugeren «{u}» findes allerede.")
     name = text_field(full_name, "Det fulde navn", error=AuthError)[:200]  # one line, no control characters
@@ -241,9 +261,10 @@ def set_password(s: Session, username: str, password: str, *, who: Optional[str]
     """A new password; `must_change=True` (an administrator's reset): the user must choose their own
     at the next login."""
     user = existing_user(s, username)
-    user.password_hash = _hasher.hash(check_password(password))
+    user.password_hash = _hasher.hash(check_password(password, user.username))
     user.must_change_password = bool(must_change)
     revoke_sessions(s, user.username)  # every signed-in browser of the user must log in again
+    _forget_failures(user.username)  # a new password (an administrator's reset): no wait left from before
     _audit(s, who, f"adgangskode {'nulstillet' if must_change else 'skiftet'} for {user.username}",
            code=f"user:{user.username}")
 
@@ -596,10 +617,89 @@ def store_is_open(engine) -> bool:
 
 def sign_in(engine, username: str, password: str) -> tuple[Principal, bool]:
     """«Log ind»: (the principal, must the user choose a new password first); `AuthError` with one
-    message for every cause otherwise (`authenticate`)."""
+    message for every cause otherwise (`authenticate`). After `MAX_FAILS` failures in a row for a user
+    name, no password is checked for that name for `WAIT_SECONDS` (`login_wait`), whichever tab, browser
+    or reload asks; the failure that starts the wait is written to the audit trail (a known user) and
+    the log."""
+    wait = login_wait(username)
+    if wait:
+        raise AuthError(WAIT_MESSAGE.format(seconds=wait))
     with _tx(engine) as s:
-        p = authenticate(s, username, password)
-        return p, bool(get_user(s, p.username).must_change_password)
+        try:
+            p = authenticate(s, username, password)
+        except AuthError as e:
+            refused = e
+            if _note_failure(username):  # this one starts the wait
+                user = get_user(s, username) if isinstance(username, str) else None
+                who = user.username if user is not None else "et ukendt brugernavn"  # never what was typed
+                log.warning("login: %d forkerte forsøg i træk for %s; ingen adgangskode tjekkes i %d sekunder",
+                            MAX_FAILS, who, WAIT_SECONDS)
+                if user is not None:
+                    _audit(s, None, f"{MAX_FAILS} forkerte login-forsøg i træk; ingen adgangskode tjekkes i "
+                                    f"{WAIT_SECONDS} sekunder", code=f"user:{user.username}")
+        else:
+            _forget_failures(username)
+            return p, bool(get_user(s, p.username).must_change_password)
+    if login_wait(username):
+        raise AuthError(f"{refused} For mange forkerte forsøg: vent {WAIT_SECONDS} sekunder, før du prøver igen.")
+    raise refused
+
+
+# ---------------------------------------------------------------- failed logins
+#
+# Counted per user name in this process (the app's server is one process), not in the tab's session
+# state: a tester reloaded the page after five failures and was let in at once. A user name's count
+# starts again after a correct login, a new password (`set_password`) or `FAIL_MEMORY_SECONDS` without
+# a failure. At most `MAX_TRACKED` names are kept (a flood of made-up names cannot fill the memory).
+
+MAX_FAILS = 5
+WAIT_SECONDS = 30
+FAIL_MEMORY_SECONDS = 15 * 60
+MAX_TRACKED = 10_000
+WAIT_MESSAGE = "For mange forkerte forsøg. Vent {seconds} sekunder, og prøv igen."
+_failures: dict[str, tuple[int, float, float]] = {}  # name -> (failures in a row, last failure, wait until)
+_failures_lock = threading.Lock()
+_clock = time.monotonic
+
+
+def _fail_key(username: object) -> str:
+    return str(username).strip().lower()[:80] if isinstance(username, str) else ""
+
+
+def login_wait(username: str) -> int:
+    """Whole seconds before a password is checked again for `username` (0: now)."""
+    with _failures_lock:
+        hit = _failures.get(_fail_key(username))
+    if hit is None:
+        return 0
+    left = hit[2] - _clock()
+    return int(left) + 1 if left > 0 else 0
+
+
+def _note_failure(username: str) -> bool:
+    """Count a failed login; True when it is the one that starts a wait."""
+    key, now = _fail_key(username), _clock()
+    with _failures_lock:
+        n, last, _until = _failures.get(key, (0, now, 0.0))
+        n = 1 if now - last > FAIL_MEMORY_SECONDS else n + 1
+        starts = n >= MAX_FAILS
+        _failures[key] = (0 if starts else n, now, now + WAIT_SECONDS if starts else 0.0)
+        if len(_failures) > MAX_TRACKED:
+            for k, (_n, at, until) in list(_failures.items()):
+                if now - at > FAIL_MEMORY_SECONDS and until < now:
+                    del _failures[k]
+            while len(_failures) > MAX_TRACKED:  # still full: the oldest go
+                del _failures[next(iter(_failures))]
+        return starts
+
+
+def _forget_failures(username: Optional[str] = None) -> None:
+    """A user name's count starts again (None: every name's)."""
+    with _failures_lock:
+        if username is None:
+            _failures.clear()
+        else:
+            _failures.pop(_fail_key(username), None)
 
 
 def change_own_password(engine, username: str, new: str, *, current: Optional[str] = None,

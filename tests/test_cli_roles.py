@@ -484,7 +484,12 @@ def test_user_management_flow_is_audited_with_the_acting_admin(open_store, capsy
     # the new user must choose their own password first (issue 11: also on the command line) …
     rc, o, e = run(capsys, url, ["guide", "check"], "ole")
     assert rc == 3 and "skal skiftes" in e
-    assert run(capsys, url, ["user", "passwd", "ole"], "ole")[0] == 0  # BRUGERBLIK_NEW_PASSWORD is PW["ole"]
+    # keeping the administrator's temporary password is refused (a tester), as in the app
+    rc, o, e = run(capsys, url, ["user", "passwd", "ole"], "ole")  # BRUGERBLIK_NEW_PASSWORD is PW["ole"]
+    assert rc == 1 and "Vælg en anden adgangskode end den nuværende" in e
+    monkeypatch.setenv("BRUGERBLIK_NEW_PASSWORD", "oles-egen-nye-kode")
+    assert run(capsys, url, ["user", "passwd", "ole"], "ole")[0] == 0
+    monkeypatch.setitem(PW, "ole", "oles-egen-nye-kode")  # ole's own from here on (restored after the test)
     # … then can log in; the role decides
     assert run(capsys, url, ["table", "3.1"], "ole")[0] == 3
     assert run(capsys, url, ["guide", "check"], "ole")[0] == 0

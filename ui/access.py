@@ -26,8 +26,9 @@
 * Every rerun re-reads the signed-in user and the tab's session row: a user disabled meanwhile
   is signed out at once, a changed role takes effect at once; a session revoked elsewhere (log
   out in another tab, a password change or reset) signs the tab out with a message.
-* A failed login gets one message for every cause (`auth.authenticate`); after `MAX_FAILS`
-  failures in a session the form waits `WAIT_SECONDS` before it checks a password again.
+* A failed login gets one message for every cause (`auth.authenticate`); after `auth.MAX_FAILS`
+  failures in a row for a user name, no password is checked for that name for `auth.WAIT_SECONDS`
+  (`auth.login_wait`: counted in the server, so a reload or another browser waits too).
 * A user with ``must_change_password`` (the demo admin, a reset) chooses a new password
   before any page.
 
@@ -56,11 +57,7 @@ PENDING = "bb_pending_user"     # signed in, but must choose a new password firs
 TICKET = "bb_session_ticket"    # the one-time ticket the page still has to redeem for the cookie
 FORGET_COOKIE = "bb_forget_cookie"  # after «Log ud»: the login page asks the server to delete the cookie
 CHANGE_PW = "bb_change_pw"      # the signed-in user asked to change their password
-FAILS = "bb_login_fails"        # failed logins in this session
-WAIT_UNTIL = "bb_login_wait"    # no password is checked before this time (UTC)
 NOTICE = "bb_login_notice"      # why the login form is shown (timed out, signed out …)
-MAX_FAILS = 5
-WAIT_SECONDS = 30
 
 OPEN_BANNER = ("Ingen brugere er oprettet — alle, der kan åbne appen, har adgang. Opret en administrator: "
                "`brugerblik user add NAVN --rolle admin` (eller under Administration), så kræver appen login.")
@@ -151,7 +148,7 @@ def _from_cookie() -> auth.Principal | None:
                                             "hvor du var.")
         return None
     log.info("session genoptaget: %s", resumed.principal.username)
-    for k in (NOTICE, PENDING, FAILS, WAIT_UNTIL):
+    for k in (NOTICE, PENDING):
         st.session_state.pop(k, None)
     st.session_state[PRINCIPAL] = resumed.principal
     st.session_state[SESSION_ID] = resumed.session_id
@@ -287,14 +284,6 @@ def _after_sign_in(pages: Pages, page) -> None:
 
 # ---------------------------------------------------------------- forms
 
-def _wait_left() -> int:
-    until = st.session_state.get(WAIT_UNTIL)
-    if until is None:
-        return 0
-    left = (until - _now()).total_seconds()
-    return max(0, int(left + 0.999))
-
-
 def login_form(pages: Pages, page) -> None:
     st.title("Log ind")
     notice = st.session_state.get(NOTICE)
@@ -308,23 +297,12 @@ def login_form(pages: Pages, page) -> None:
     st.caption("Har du glemt din adgangskode, kan en administrator give dig en ny.")
     if not submitted:
         return
-    wait = _wait_left()
-    if wait:
-        st.error(f"For mange forkerte forsøg. Vent {wait} sekunder, og prøv igen.")
-        return
-    try:
+    try:  # after auth.MAX_FAILS failures for a user name, no password is checked for a while (auth.login_wait)
         p, must_change = auth.sign_in(engine(), user or "", pw or "")
     except auth.AuthError as e:
-        fails = int(st.session_state.get(FAILS, 0)) + 1
-        st.session_state[FAILS] = fails
-        if fails >= MAX_FAILS:
-            st.session_state[WAIT_UNTIL] = _now() + dt.timedelta(seconds=WAIT_SECONDS)
-            st.error(f"{e} For mange forkerte forsøg: vent {WAIT_SECONDS} sekunder, før du prøver igen.")
-        else:
-            st.error(str(e))
+        st.error(str(e))
         return
-    for k in (FAILS, WAIT_UNTIL, NOTICE):
-        st.session_state.pop(k, None)
+    st.session_state.pop(NOTICE, None)
     st.session_state[LAST_SEEN] = _now()
     if must_change:  # the browser session starts once a new password is chosen
         st.session_state[PENDING] = p.username

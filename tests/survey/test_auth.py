@@ -308,3 +308,45 @@ def test_sessions_log_no_ticket_or_token(ole, caplog):
     assert "ole" in caplog.text
     assert issued.ticket not in caplog.text and token not in caplog.text
     assert hashlib.sha256(token.encode()).hexdigest() not in caplog.text
+
+
+@pytest.mark.parametrize("weak", ["aaaaaaaaaa", " " * 12, "ababababab", "brugerblik-demo", "Brugerblik-Demo",
+                                  "1234567890", "Password123", "qwertyuiop", "kirsten-hansen"])
+def test_a_password_anyone_would_try_first_is_refused(s, weak):
+    """A tester had «aaaaaaaaaa», ten spaces and the demo admin's published password accepted."""
+    with pytest.raises(auth.AuthError) as e:
+        auth.add_user(s, "kirsten-hansen", "interviewer", weak)
+    assert str(e.value).startswith("Adgangskoden er for let at gætte")  # one message, never the password typed
+    assert str(e.value) == str(pytest.raises(auth.AuthError, auth.check_password, "zzzzzzzzzzzz").value)
+    assert auth.get_user(s, "kirsten-hansen") is None
+
+
+def test_the_demo_admin_gets_its_published_password_only_to_change_it(s):
+    assert auth.ensure_demo_admin(s) == auth.DEMO_ADMIN
+    with pytest.raises(auth.AuthError):
+        auth.set_password(s, auth.DEMO_ADMIN, auth.DEMO_PASSWORD)
+    auth.set_password(s, auth.DEMO_ADMIN, "en god lang sætning")
+
+
+def test_failed_logins_are_counted_per_user_name_in_the_server(s, monkeypatch):
+    """Not per tab: a reload started a new count (a tester). After MAX_FAILS in a row the name waits,
+    whichever caller asks; another name does not; a new password ends the wait."""
+    auth._forget_failures()
+    engine = s.get_bind()
+    auth.add_user(s, "ida", "interviewer", "idas-lange-kode")
+    s.commit()
+    for _ in range(auth.MAX_FAILS - 1):
+        with pytest.raises(auth.AuthError) as e:
+            auth.sign_in(engine, "ida", "forkert-kode-1")
+        assert "vent" not in str(e.value)
+    with pytest.raises(auth.AuthError) as e:
+        auth.sign_in(engine, "IDA ", "forkert-kode-1")  # the same name, as typed
+    assert f"vent {auth.WAIT_SECONDS} sekunder" in str(e.value)
+    with pytest.raises(auth.AuthError) as e:
+        auth.sign_in(engine, "ida", "idas-lange-kode")  # even the right password waits
+    assert "For mange forkerte forsøg" in str(e.value) and auth.login_wait("ida") > 0
+    assert auth.login_wait("ole") == 0
+    auth.set_password(s, "ida", "en ny lang kode til ida", who="admin", must_change=True)
+    s.commit()
+    assert auth.login_wait("ida") == 0
+    auth._forget_failures()
