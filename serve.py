@@ -6,7 +6,8 @@ run` finds the module-level ``app = st.App(...)`` below and serves it with uvico
 pages are still app.py's; this only adds the two routes of ui/session_http.py (``POST
 /bb/session``: a one-time ticket in, the HttpOnly session cookie out; ``POST /bb/logout``), so a
 reload, a new tab or a restarted browser stays signed in (issue 10; see ui/access.py), and
-ui/autosave_http.py's ``POST /bb/autosave``, where a closing page's last changes arrive.
+ui/autosave_http.py's ``POST /bb/autosave``, where a closing page's last changes arrive; and
+ui/hosts.py's check of the ``Host`` a request names (on loopback: only localhost, 127.0.0.1, ::1).
 
 Why a file at the top level, beside app.py, and not ui/server.py: `streamlit run FILE` puts FILE's
 folder first on sys.path and imports FILE as a top-level module (``serve:app``). Beside app.py,
@@ -20,7 +21,8 @@ Keep this file this small: it is imported by uvicorn before the Streamlit runtim
 import streamlit as st
 
 from ui.autosave_http import ROUTES as AUTOSAVE_ROUTES
+from ui.hosts import MIDDLEWARE  # only the names this server is reached by (DNS rebinding)
 from ui.session_http import ROUTES
 from ui.warmup import lifespan  # a daemon thread fills the Rapport page's caches before the first visitor
 
-app = st.App("app.py", routes=ROUTES + AUTOSAVE_ROUTES, lifespan=lifespan)
+app = st.App("app.py", routes=ROUTES + AUTOSAVE_ROUTES, lifespan=lifespan, middleware=MIDDLEWARE)

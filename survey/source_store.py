@@ -86,14 +86,18 @@ def check_source_informant(informant: str) -> str:
 
 # ----------------------------------------------------------------------------- users to choose from
 
-def users(engine: Engine) -> list[dict]:
+def users(engine: Engine, *, for_new_source: bool = False) -> list[dict]:
     """The users' interviews a source can be about: ``interview_id``, ``respondent_id``, ``site``,
-    ``site_type``, ``status``, ``consent_journal`` (in force), by respondent id."""
+    ``site_type``, ``status``, ``consent_journal`` (in force), by respondent id. `for_new_source`: only
+    those a new source may be about — not a user who withdrew consent to the interview (a tester found
+    them offered on the start page; starting the source was refused)."""
+    q = (select(Interview.id, Interview.respondent_id, Site.name, Site.site_type, Interview.status)
+         .join(Site, Site.id == Interview.site_id, isouter=True)
+         .where(Interview.informant == store.USER_INFORMANT))
+    if for_new_source:
+        q = q.where(exportable())
     with session_scope(engine) as s:
-        rows = s.execute(select(Interview.id, Interview.respondent_id, Site.name, Site.site_type, Interview.status)
-                         .join(Site, Site.id == Interview.site_id, isouter=True)
-                         .where(Interview.informant == store.USER_INFORMANT)
-                         .order_by(Interview.respondent_id)).all()
+        rows = s.execute(q.order_by(Interview.respondent_id)).all()
         consent = consent_values(s, [r[0] for r in rows])
     return [{"interview_id": iid, "respondent_id": rid, "site": site, "site_type": st, "status": status,
              "consent_journal": consent.get(iid)} for iid, rid, site, st, status in rows]

@@ -62,7 +62,7 @@ def source_form(informant: str, own: str | None, principal=None) -> None:
         site_name = st.selectbox("Sted (lederen leder)", list(by_name), key="start_src_site",
                                  format_func=lambda n: by_name[n].label)
     else:
-        users = source_store.users(eng)
+        users = source_store.users(eng, for_new_source=True)
         if not users:
             st.info("Der er ingen brugerinterview endnu: et interview med sagsbehandleren, kontaktpersonen eller et "
                     "journaludtræk handler altid om en bruger, der selv er interviewet.")

@@ -164,6 +164,10 @@ def test_withdrawal_of_the_interview_blocks_new_data_and_every_export_leaves_the
     with pytest.raises(privacy.PrivacyError, match="begrundelse"):
         privacy.withdraw(study, other, "interview", reason="  ")
 
+    # the start page of a new source no longer offers them (a tester); the Kilder page's overview still lists them
+    assert rid not in {u["respondent_id"] for u in source_store.users(study, for_new_source=True)}
+    assert other in {u["respondent_id"] for u in source_store.users(study, for_new_source=True)}
+    assert rid in {u["respondent_id"] for u in source_store.users(study)}
     rows = sync.count_rows(study)
     iid = ids["interview_id"]
     # nothing new: answers, quotes, transcripts, coding, sources, imports
