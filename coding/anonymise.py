@@ -727,7 +727,8 @@ BIRTH_RE = re.compile(
     rf"|{_DD}{_MM}[0-9]{{2}})(?![0-9]|[./-][0-9])")
 #: a number right after its cue, also without a space («tlf.22334455», «Cpr.nr.120385-1234», «Nr.22334455»):
 #: the number part, eight to twelve digits with spaces, dots or dashes
-CUED_NUMBER_RE = re.compile(r"(?i:\b(?P<cue>cpr(?:[.\s-]?nr)?|tlf|tel|telefon|mobil|mob|nr)\.?:?\s?)"
+CUED_NUMBER_RE = re.compile(r"(?i:\b(?P<cue>cpr(?:[.\s-]?(?:nr|nummer(?:et)?))?|personn(?:r|ummer(?:et)?)"
+                            r"|tlf|tel|telefon|mobil|mob|nr)\.?:?\s?(?:(?:er|var):?\s)?)"
                             r"(?P<num>\+?\d(?:[\d\s./-]{6,22})\d)(?![\w])")
 #: a foreign or bracketed country code: «+90 532 123 45 67», «+46 70 123 45 67», «(+45) 22 33 44 55»
 _GLUED_DIGIT = re.compile(r"[.:][0-9]")
@@ -947,7 +948,7 @@ def _blanked(text: str, found: list[tuple[int, int, str, str]]) -> str:
 
 
 #: quick substring tests before a cue's regex (a case-blind scan of every text costs more than these)
-_CPR_CUES = ("cpr", "CPR", "Cpr")
+_CPR_CUES = ("cpr", "CPR", "Cpr", "ersonn", "ERSONN")
 _BIRTH_CUES = ("ødt", "ØDT", "ødsel", "ØDSEL", "f.", "F.")
 
 
@@ -1442,7 +1443,7 @@ class Anonymiser:
                   else ()):
             digits = sum(ch.isdigit() for ch in m.group("num"))
             if 8 <= digits <= 12:
-                cpr = m.group("cue").lower().startswith("cpr") or (digits == 10 and NUMBER_RE.fullmatch(
+                cpr = m.group("cue").lower().startswith(("cpr", "personn")) or (digits == 10 and NUMBER_RE.fullmatch(
                     re.sub(r"[\s./]", "", m.group("num"))) is not None)
                 found.append((m.start("num"), m.end("num"), "cpr" if cpr else "telefon",
                               RULE_CPR if cpr else RULE_PHONE))

@@ -202,6 +202,12 @@ def test_a_cpr_number_with_its_birth_cue_is_still_a_cpr_number(anon):
     ("CPR 0101 90 1234", "CPR [cpr]"),
     ("cpr 010 190 1234", "cpr [cpr]"),
     ("cpr: 0 1 0 1 9 0 - 1 2 3 4.", "cpr: [cpr]."),
+    # the cue as Danish writes it: «CPR-nummer», «cprnummer», «CPR-nummeret er», «personnummer»
+    ("CPR-nummer 0101 90 1234", "CPR-nummer [cpr]"),
+    ("cprnummer: 0101 90 1234", "cprnummer: [cpr]"),
+    ("Hendes CPR-nummeret er 0101 90 1234.", "Hendes CPR-nummeret er [cpr]."),
+    ("mit cpr er 0101 90 1234", "mit cpr er [cpr]"),
+    ("personnummer 0101 90 1234", "personnummer [cpr]"),
 ])
 def test_a_cpr_number_after_cpr_in_any_spacing_is_masked(anon, text, masked):
     assert anon.mask(text) == masked
