@@ -621,7 +621,7 @@ def sign_in(engine, username: str, password: str) -> tuple[Principal, bool]:
     name, no password is checked for that name for `WAIT_SECONDS` (`login_wait`), whichever tab, browser
     or reload asks; the failure that starts the wait is written to the audit trail (a known user) and
     the log."""
-    wait = login_wait(username)
+    wait, starts = _begin_attempt(username)  # counted before the password is checked: see `_begin_attempt`
     if wait:
         raise AuthError(WAIT_MESSAGE.format(seconds=wait))
     with _tx(engine) as s:
@@ -629,7 +629,7 @@ def sign_in(engine, username: str, password: str) -> tuple[Principal, bool]:
             p = authenticate(s, username, password)
         except AuthError as e:
             refused = e
-            if _note_failure(username):  # this one starts the wait
+            if starts:  # this one started the wait
                 user = get_user(s, username) if isinstance(username, str) else None
                 who = user.username if user is not None else "et ukendt brugernavn"  # never what was typed
                 log.warning("login: %d forkerte forsøg i træk for %s; ingen adgangskode tjekkes i %d sekunder",
@@ -640,7 +640,7 @@ def sign_in(engine, username: str, password: str) -> tuple[Principal, bool]:
         else:
             _forget_failures(username)
             return p, bool(get_user(s, p.username).must_change_password)
-    if login_wait(username):
+    if starts or login_wait(username):
         raise AuthError(f"{refused} For mange forkerte forsøg: vent {WAIT_SECONDS} sekunder, før du prøver igen.")
     raise refused
 
@@ -676,21 +676,27 @@ def login_wait(username: str) -> int:
     return int(left) + 1 if left > 0 else 0
 
 
-def _note_failure(username: str) -> bool:
-    """Count a failed login; True when it is the one that starts a wait."""
+def _begin_attempt(username: str) -> tuple[int, bool]:
+    """Before a password is checked: (seconds to wait — nothing is checked —, is this the attempt that
+    starts a wait). Every attempt counts as a failure until it succeeds (`_forget_failures`), in one step
+    under the lock with the check of the wait: tabs that ask at the same moment cannot get more than
+    `MAX_FAILS` passwords checked between two waits (a tester's concurrent logins had 76 checked in
+    10 seconds, as a failure in flight when a wait began set its count back to 1 and ended the wait)."""
     key, now = _fail_key(username), _clock()
     with _failures_lock:
-        n, last, _until = _failures.get(key, (0, now, 0.0))
+        n, last, until = _failures.get(key, (0, now, 0.0))
+        if until > now:
+            return int(until - now) + 1, False
         n = 1 if now - last > FAIL_MEMORY_SECONDS else n + 1
         starts = n >= MAX_FAILS
         _failures[key] = (0 if starts else n, now, now + WAIT_SECONDS if starts else 0.0)
         if len(_failures) > MAX_TRACKED:
-            for k, (_n, at, until) in list(_failures.items()):
-                if now - at > FAIL_MEMORY_SECONDS and until < now:
+            for k, (_n, at, wait_until) in list(_failures.items()):
+                if now - at > FAIL_MEMORY_SECONDS and wait_until < now:
                     del _failures[k]
             while len(_failures) > MAX_TRACKED:  # still full: the oldest go
                 del _failures[next(iter(_failures))]
-        return starts
+        return 0, starts
 
 
 def _forget_failures(username: Optional[str] = None) -> None:

@@ -1,6 +1,8 @@
 import datetime as dt
 import hashlib
 import logging
+import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -349,4 +351,47 @@ def test_failed_logins_are_counted_per_user_name_in_the_server(s, monkeypatch):
     auth.set_password(s, "ida", "en ny lang kode til ida", who="admin", must_change=True)
     s.commit()
     assert auth.login_wait("ida") == 0
+    auth._forget_failures()
+
+
+def test_logins_at_the_same_moment_get_no_more_passwords_checked(s, monkeypatch):
+    """A tester's tabs logging in at once had 76 passwords checked in 10 seconds: every attempt passed
+    the check of the wait before any had failed, and a failure still in flight when the wait began set
+    the count back (the wait ended). At most MAX_FAILS are checked, and the wait holds."""
+    auth._forget_failures()
+    engine = s.get_bind()
+    auth.add_user(s, "ida", "interviewer", "idas-lange-kode")
+    s.commit()
+    real, lock, release = auth.authenticate, threading.Lock(), threading.Event()
+    checked, done = [], []
+
+    def slow_authenticate(session, username, password):  # every attempt is in flight at the same moment
+        with lock:
+            checked.append(username)
+        release.wait(5)
+        return real(session, username, password)
+
+    monkeypatch.setattr(auth, "authenticate", slow_authenticate)
+
+    def attempt():
+        try:
+            auth.sign_in(engine, "ida", "forkert-kode-1")
+        except auth.AuthError:
+            pass
+        with lock:
+            done.append(1)
+
+    tabs = [threading.Thread(target=attempt) for _ in range(3 * auth.MAX_FAILS)]
+    for t in tabs:
+        t.start()
+    for _ in range(200):  # until every attempt is either refused or waiting in its password check
+        with lock:
+            if len(checked) + len(done) >= len(tabs):
+                break
+        time.sleep(0.01)
+    release.set()
+    for t in tabs:
+        t.join()
+    assert len(checked) <= auth.MAX_FAILS
+    assert auth.login_wait("ida") > 0
     auth._forget_failures()
