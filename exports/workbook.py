@@ -109,7 +109,7 @@ from archetypes.model import GROUP_ORDER, GROUPS
 from report import data as report_data
 from report import matrix, saved, source_items
 from report import tables as T
-from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_note, published_crosstab_rows
+from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_note, published_crosstab
 from report.errors import TableError
 from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
                                row_column)
@@ -952,7 +952,10 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
 def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, section: str, *,
                     title: str | None = None, population: str | None = None) -> None:
     g = bk.guide
-    t = crosstab(pop, g, a, b)
+    if bk.publish:  # groups as rows with «Uoplyst»; groups as columns refused when some are hidden (TableError)
+        t, hide = published_crosstab(pop, g, a, b, bk.min_n)
+    else:
+        t, hide = crosstab(pop, g, a, b), None
     levels = t.attrs["kolonner"]
     col_labels = [crosstab_label(g, b, v) for v in levels]
     label_a = g.item(a).label
@@ -965,7 +968,7 @@ def _sheet_crosstab(bk: _Book, pop: pd.DataFrame, name: str, a: str, b: str, sec
              totals=[len(rows) - 1], widths=[26] + [11] * len(levels) + [7] + [11] * len(levels),
              # published: also the groups Tabel 3.2 hides when the rows are user groups or perspektiv, whatever
              # the workbook's own grouping (the CLI's and the page's crosstab hide them the same way)
-             hide=published_crosstab_rows(t, pop, g, bk.min_n) if bk.publish else bk.hidden("krydstabel", t),
+             hide=hide if bk.publish else bk.hidden("krydstabel", t),
              notes=[f"Rækker: {a} ({label_a}). Kolonner: {b} ({label_b}).", crosstab_base(t, g),
                     crosstab_note(t, bk.hide_below)],
              definition=SHEETS["Krydstabel"], population=population)

@@ -22,7 +22,7 @@ from archetypes.model import GROUP_ORDER
 from report.counting import column, factor, is_blank, numbers, share
 from report.errors import TableError, allowed
 from report.population import NO_CUTS, Cuts, check_group, check_site_type, group_codes, population, published_population
-from report.publication import (DEFAULT_MIN_N, I_ALT, blanked, check_publishable, hidden, md_table, pct, shown_small,
+from report.publication import (DEFAULT_MIN_N, I_ALT, UOPLYST, blanked, check_publishable, hidden, md_table, pct, shown_small,
                                 population_line, published_rows,
                                 suppress, suppression_note, value_label)
 from report.tables import AGE_BANDS, FORMATS, choices, hidden_parts, resolve_guide, to_csv
@@ -30,7 +30,8 @@ from survey.guide import Guide
 
 __all__ = ["CROSSTAB_BANDS", "crosstab_variables", "check_variable", "is_multiple", "members", "crosstab", "crosstab_label",
            "crosstab_base",
-           "crosstab_note", "GROUPING_ROWS", "published_crosstab_rows", "render_crosstab", "markdown_body",
+           "crosstab_note", "GROUPING_ROWS", "check_grouping_columns", "published_crosstab", "published_crosstab_rows",
+           "render_crosstab", "markdown_body",
            "typologi_4_4"]
 
 #: Numeric items a crosstab accepts, with their bands (label, lower bound inclusive; a band runs
@@ -104,7 +105,7 @@ def members(df: pd.DataFrame, guide: Guide, code: str) -> tuple[np.ndarray, list
     return m, levels, m.any(axis=1)
 
 
-def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str) -> pd.DataFrame:
+def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str, *, blank_row: bool = False) -> pd.DataFrame:
     """Crosstab of two coded variables: rows = values of `a`, columns = values of `b`.
 
     Columns: ``<a>`` (the row value), ``antal_<v>`` for every value v of `b`, ``n`` (the row's
@@ -129,6 +130,10 @@ def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str) -> pd.DataFr
     ``udeladt_a`` / ``udeladt_b`` (blank on a / on b; one person can be both), ``a``, ``b``,
     ``flervalg_a`` / ``flervalg_b``. Raises `TableError` (Danish, listing the allowed codes) for an
     unknown or unsuitable code, or when `a` == `b`.
+
+    `blank_row` (a published crosstab by group, `published_crosstab`): a respondent blank on a single-valued
+    `a` is a row ``uoplyst`` before «I alt» (when there is one), as in Tabel 3.2, and counted in «I alt»;
+    ``udeladt_a`` is then 0 and ``uoplyst_a`` their number.
     """
     g = resolve_guide(guide)
     a, b = _check(g, a), _check(g, b)
@@ -136,6 +141,11 @@ def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str) -> pd.DataFr
         raise TableError(f"Krydstabellen kræver to forskellige variable (fik {a!r} to gange).")
     ma, r_levels, ans_a = members(df, g, a)
     mb, c_levels, ans_b = members(df, g, b)
+    blanks_a = int((~ans_a).sum())
+    if blank_row and blanks_a and not is_multiple(g, a):  # only when someone has none, as Tabel 3.2
+        ma = np.hstack([ma, (~ans_a)[:, None]])
+        r_levels = [*r_levels, UOPLYST]
+        ans_a = np.ones(len(df), dtype=bool)
     ra = ma & ans_b[:, None]                                  # rows, counted only with an answer to b
     counts = ra.T.astype(np.int64) @ mb.astype(np.int64)      # respondents holding row r and column c
     both = ans_a & ans_b
@@ -150,7 +160,7 @@ def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str) -> pd.DataFr
     blank_a, blank_b = ~ans_a, ~ans_b
     out.attrs.update(a=a, b=b, respondenter=int(len(df)), udeladt=int((blank_a | blank_b).sum()),
                      udeladt_a=int(blank_a.sum()), udeladt_b=int(blank_b.sum()),
-                     raekker=list(r_levels), kolonner=list(c_levels),
+                     raekker=list(r_levels), kolonner=list(c_levels), uoplyst_a=blanks_a - int(blank_a.sum()),
                      flervalg_a=is_multiple(g, a), flervalg_b=is_multiple(g, b))
     return out
 
@@ -195,11 +205,17 @@ def crosstab_note(t: pd.DataFrame, hide_below: int | None = None) -> str:
         return ("Alle respondenter har svar på begge variable." if not k else
                 f"Populationen har under {hide_below} respondenter; hvor mange der mangler svar på en af de to "
                 "variable, vises ikke til offentliggørelse. Tomt betyder ikke spurgt og tælles aldrig med.")
+
+    def count(x: int) -> str:  # published, a small count of blanks is a small cell too (a reviewer)
+        return f"under {hide_below}" if hide_below is not None and hidden(x, hide_below) else str(x)
+
+    uoplyst = (f" Uden {at.get('a')}: {count(at['uoplyst_a'])}, i rækken «Uoplyst»."
+               if at.get("uoplyst_a") else "")
     if not k:
-        return f"Alle {at.get('respondenter', 0)} respondenter har svar på begge variable."
-    return (f"Ikke talt med: {k} af {at.get('respondenter', 0)} respondenter uden svar på mindst én af de to "
-            f"variable ({at.get('a')}: {at.get('udeladt_a', 0)} tomme, {at.get('b')}: {at.get('udeladt_b', 0)} "
-            "tomme). Tomt betyder ikke spurgt og tælles aldrig med.")
+        return f"Alle {at.get('respondenter', 0)} respondenter har svar på begge variable.{uoplyst}"
+    return (f"Ikke talt med: {count(k)} af {at.get('respondenter', 0)} respondenter uden svar på mindst én af de "
+            f"to variable ({at.get('a')}: {count(at.get('udeladt_a', 0))} tomme, {at.get('b')}: "
+            f"{count(at.get('udeladt_b', 0))} tomme). Tomt betyder ikke spurgt og tælles aldrig med.{uoplyst}")
 
 
 #: a crosstab's row variable that is one of the report's groupings -> that grouping (`report.population.BY`)
@@ -220,6 +236,30 @@ def published_crosstab_rows(t: pd.DataFrame, pop: pd.DataFrame, guide: Guide | N
         gone = hidden_parts(pop, guide, GROUPING_ROWS[a], min_n).get(a)
         parts = {a: gone} if gone else None
     return published_rows("krydstabel", t, len(pop), min_n, parts)
+
+
+def check_grouping_columns(pop: pd.DataFrame, guide: Guide | None, b: str, min_n: int = DEFAULT_MIN_N) -> None:
+    """Published, a crosstab (or Tabel 4.4) whose *columns* are a grouping's groups is refused when Tabel 3.2
+    hides groups of that grouping in the population (`TableError`, Danish): a hidden column is given away by
+    the rows' n (a reviewer read «Andet», 1 kvinde and 4 mænd, as the column of `crosstab gender
+    brugergruppe --publish`). With the groups as rows, the same table is published (`published_crosstab`)."""
+    if b in GROUPING_ROWS and hidden_parts(pop, guide, GROUPING_ROWS[b], min_n).get(b):
+        raise TableError(f"Til offentliggørelse kan {b} ikke være kolonner her: Tabel 3.2 skjuler grupper i "
+                         f"populationen (n under {min_n}, eller for at beskytte en lille), og en skjult kolonne kan "
+                         f"regnes ud af rækkernes n. Byt om, så {b} er rækker.")
+
+
+def published_crosstab(pop: pd.DataFrame, guide: Guide | None, a: str, b: str, min_n: int = DEFAULT_MIN_N
+                       ) -> tuple[pd.DataFrame, np.ndarray]:
+    """(the crosstab, its rows publication hides) — the one way a crosstab is published (the CLI, the Rapport
+    page, the workbook and saved analyses): groups as rows get a row «Uoplyst» for those without a group, as
+    in Tabel 3.2, so «I alt» and the hidden rows are those of Tabel 3.2 (a reviewer subtracted the shown
+    groups from «I alt» and got the hidden one back); groups as columns are refused when some are hidden
+    (`check_grouping_columns`)."""
+    g = resolve_guide(guide)
+    check_grouping_columns(pop, g, b, min_n)
+    t = crosstab(pop, g, a, b, blank_row=a in GROUPING_ROWS)
+    return t, published_crosstab_rows(t, pop, g, min_n)
 
 
 def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: str = "md",
@@ -245,8 +285,8 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
     if publish:  # nothing for a population under min_n; no interviewer named: each by the workbook's pseudonym
         check_publishable(len(pop), min_n)
         pop, cuts = published_population(wide_df, pop, guide, cuts)
-    t = crosstab(pop, guide, a, b)
-    hide = published_crosstab_rows(t, pop, guide, min_n) if publish else np.zeros(len(t), dtype=bool)
+    t, hide = published_crosstab(pop, guide, a, b, min_n) if publish else (crosstab(pop, guide, a, b), None)
+    hide = hide if hide is not None else np.zeros(len(t), dtype=bool)
     if fmt == "csv":
         return to_csv(suppress(t, hide, min_n, "n") if hide.any() else t)
     a, b = t.attrs["a"], t.attrs["b"]

@@ -337,7 +337,9 @@ def published_parts(t: pd.DataFrame, pop: pd.DataFrame, guide: Guide | None, by:
     """`report.publication.published_rows`'s hidden parts for a published table `t` of population `pop`
     grouped `by`: the sites and groups every published output of `pop` hides whole (`report.tables.
     hidden_parts`: the workbook, the CLI, the figures and the Rapport page hide the same), for the
-    columns `t` has; None when it has none of them."""
+    columns `t` has; None when it has none of them. A crosstab by group as columns (Tabel 4.4) is refused when
+    groups are hidden (`report.crosstab.check_grouping_columns`)."""
+    xt.check_grouping_columns(pop, guide, t.attrs.get("b"), min_n)
     if not ({"site", row_column(by or "brugergruppe")} & set(t.columns)):
         return None
     parts = {c: v for c, v in tables.hidden_parts(pop, guide, by, min_n).items() if c in t.columns}

@@ -47,7 +47,8 @@ from report import data as report_data
 from report import figures as F
 from report import registry, saved
 from report.registry import BY_WORDS
-from report.crosstab import crosstab, crosstab_base, crosstab_note, crosstab_variables, published_crosstab_rows
+from report.crosstab import (crosstab, crosstab_base, crosstab_note, crosstab_variables, published_crosstab,
+                             published_crosstab_rows)
 from report.errors import TableError
 from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group, pseudonyms, published_population
 from report.publication import (DEFAULT_MIN_N, I_ALT, MAX_MIN_N, INDIVIDUAL_TABLES, NOT_PUBLISHED, PROBE_SHORT, SMALL_POPULATION,
@@ -703,7 +704,11 @@ def tab_tables(ctx: Ctx) -> None:
         title = registry.regrouped_title(title, f.cuts.by)
     st.markdown(f"#### {md(title)}")
     st.caption(md(ctx.population_text()))
-    pub, n_hidden = published(tid, t, f, ctx.pop, g, ctx.f.cuts.by if tid in registry.BY_TABLES else src_by)
+    got = guarded("Tabellen", lambda: published(tid, t, f, ctx.pop, g,
+                                                ctx.f.cuts.by if tid in registry.BY_TABLES else src_by))
+    if got is None:  # refused for publication (Tabel 4.4 with hidden groups as columns): the reason is shown
+        return
+    pub, n_hidden = got
     if n_hidden:
         st.info(hidden_rows_note(n_hidden, f.min_n), icon=":material/visibility_off:")
     st.dataframe(shown_table(tid, pub, g, bool(n_hidden)), hide_index=True, width="stretch", key="rp_table_df")
@@ -729,9 +734,13 @@ def crosstab_frames(ctx: Ctx, a: str, b: str, pop: pd.DataFrame | None = None
     publication), on the page's population or `pop` (a saved analysis's own)."""
     g, f = ctx.g, ctx.f
     pop = ctx.pop if pop is None else pop
-    t = crosstab(pop, g, a, b)
+    if f.publish:  # groups as rows with «Uoplyst»; groups as columns refused when some are hidden
+        t, hidden_rows_ = published_crosstab(pop, g, a, b, f.min_n)
+        hide = list(hidden_rows_)
+    else:
+        t = crosstab(pop, g, a, b)
+        hide = [False] * len(t)
     levels = t.attrs["kolonner"]
-    hide = list(published_crosstab_rows(t, pop, g, f.min_n)) if f.publish else [False] * len(t)
     heads: list[str] = []
     for v in levels:  # two values with the same label keep apart by their code
         lab = value_label(g, b, v)

@@ -261,6 +261,11 @@ def test_every_table_and_its_figure_in_every_mode(db, wide, guide):
         for tid in R.RESPONDENT_TABLES:
             at.selectbox(key="rp_table").set_value(tid)
             run_ok(at)
+            if tid == "4.4" and params:  # its columns are the user groups: refused while groups are hidden (a
+                # reviewer: a hidden column is the row's n minus the shown ones; De etniske's 7 were shown)
+                assert [e.value for e in at.error if "kan brugergruppe ikke være kolonner" in e.value], tid
+                assert not at.dataframe
+                continue
             assert not at.error, (tid, params, [e.value for e in at.error])
             assert R.TITLES[tid].split(" ")[0] in texts(at)
             assert "rp_table_csv" in downloads(at)

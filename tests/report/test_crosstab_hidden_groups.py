@@ -74,8 +74,37 @@ def test_a_published_csv_rounds_the_shown_rows_as_the_working_edition_does(demo_
     work = _rows(render_crosstab(wide, g, "brugergruppe", "rytme", fmt="csv"))
     pub = _rows(render_crosstab(wide, g, "brugergruppe", "rytme", fmt="csv", publish=True, min_n=8))
     assert any(r["n"] in ("<8", "–") for r in pub.values()), "min_n 8 hides some groups"
-    shown = [k for k, r in pub.items() if r["n"] not in ("<8", "–")]
+    shown = [k for k, r in pub.items() if r["n"] not in ("<8", "–") and k not in ("uoplyst", "i_alt")]
     assert shown
     for k in shown:
         assert pub[k] == work[k]
         assert all(len(v.split(".")[1]) == 3 for c, v in pub[k].items() if c.startswith("andel_") and v)
+
+
+def test_published_groups_as_rows_get_an_uoplyst_row_and_i_alt_gives_no_hidden_group_away(demo_study,
+                                                                                         wide_with_one_unknown):
+    """A reviewer: «I alt» (without the one respondent with no group) minus the shown rows gave the hidden
+    «Andet» back (1 kvinde, 4 mænd). Published, those without a group are the row «Uoplyst», as in Tabel 3.2:
+    «I alt» is Tabel 3.2's, and two rows are hidden (Uoplyst for its n, Andet to protect it)."""
+    g = demo_study["guide"]
+    xt = _rows(render_crosstab(wide_with_one_unknown, g, "brugergruppe", "gender", fmt="csv", publish=True))
+    t32 = _rows(registry.render("3.2", wide_with_one_unknown, g, "csv", publish=True))
+    assert xt["uoplyst"]["n"] == "<5" and xt["uoplyst"]["antal_mand"] == ""
+    assert int(xt["i_alt"]["n"]) == len(wide_with_one_unknown) == int(t32["i_alt"]["i_alt"])
+    hidden_rows = [k for k, r in xt.items() if r["n"] in ("<5", "–")]
+    assert len(hidden_rows) >= 2  # the total minus the shown rows is a sum of two or more
+    md = render_crosstab(wide_with_one_unknown, g, "brugergruppe", "gender", publish=True)
+    assert "Uden brugergruppe: under 5, i rækken «Uoplyst»." in md and "1 tomme" not in md
+
+
+def test_published_groups_as_columns_are_refused_while_groups_are_hidden(demo_study, wide_with_one_unknown):
+    from report.errors import TableError
+
+    g = demo_study["guide"]
+    with pytest.raises(TableError, match="kan brugergruppe ikke være kolonner"):
+        render_crosstab(wide_with_one_unknown, g, "gender", "brugergruppe", publish=True)
+    with pytest.raises(TableError, match="kan brugergruppe ikke være kolonner"):
+        registry.render("4.4", wide_with_one_unknown, g, "md", publish=True)
+    # nothing hidden (the demo study): published as before; the working edition is unchanged
+    assert "Andet" in registry.render("4.4", demo_study["wide"], g, "md", publish=True, min_n=1)
+    assert _rows(render_crosstab(wide_with_one_unknown, g, "gender", "brugergruppe", fmt="csv"))["kvinde"]["antal_andet"] == "1"
