@@ -915,3 +915,8 @@ def test_a_published_crosstab_by_user_group_hides_tabel_3_2s_hidden_groups_whate
     for k in gone:
         row = rows[X.crosstab_label(guide, "brugergruppe", k)]
         assert row[3] == "–" and row[1] in (None, "", "–") and row[2] in (None, "", "–"), row
+    # the groups as columns: refused while groups are hidden (the row's n minus the shown columns gives them)
+    with pytest.raises(TableError, match="kan brugergruppe ikke være kolonner"):
+        W.build_workbook(engine, guide, tmp_path / "kolonner.xlsx", publish=True,
+                         crosstabs=(("gender", "brugergruppe", ""),))
+    assert not (tmp_path / "kolonner.xlsx").exists()
