@@ -48,7 +48,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from survey import auth
-from ui.common import LAST_SEEN, PRINCIPAL, SESSION_ID, allows, engine, inject_css, mark_live, md, store_is_open
+from ui.common import (LAST_SEEN, PRINCIPAL, SESSION_ID, allows, cookie_token, engine, inject_css, mark_live, md,
+                       store_is_open)
 from ui.pages import PAGE_SPECS, PageSpec, st_page
 
 log = logging.getLogger("brugerblik.ui")
@@ -126,19 +127,10 @@ def _timeout_notice() -> str:
             "hvor du var — alt, der var vist som gemt, er gemt.")
 
 
-def _cookie_token() -> str | None:
-    """The session cookie sent with this page's websocket handshake (None in AppTest, bare mode …)."""
-    try:
-        token = st.context.cookies.get(auth.SESSION_COOKIE)
-    except Exception:  # no browser context
-        return None
-    return token if isinstance(token, str) and token else None
-
-
 def _from_cookie() -> auth.Principal | None:
     """Sign the tab in again from the browser's session cookie (a reload, a new tab, a restarted
     browser), if its session still lives; None otherwise (the login form is shown)."""
-    token = _cookie_token()
+    token = cookie_token()
     if token is None:
         return None
     resumed = auth.resume_browser_session(engine(), token)
@@ -380,7 +372,7 @@ def log_out(pages: Pages) -> None:
     it), the tab forgets everything, and the login page asks the server to delete the cookie."""
     log.info("logget ud")
     sid = st.session_state.get(SESSION_ID)
-    token = _cookie_token()
+    token = cookie_token()
     try:
         # the tab's session, and the one of the cookie (the tab may have been signed in from an older one)
         auth.end_browser_session(engine(), sid, token=token)

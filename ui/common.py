@@ -63,6 +63,30 @@ def mark_live() -> None:
     st.session_state[LIVE_CHECKED] = time.monotonic()
 
 
+def cookie_token() -> str | None:
+    """The session cookie sent with this page's websocket handshake (None in AppTest, bare mode …)."""
+    try:
+        token = st.context.cookies.get(auth.SESSION_COOKIE)
+    except Exception:  # no browser context
+        return None
+    return token if isinstance(token, str) and token else None
+
+
+def _kept_alive(p: auth.Principal) -> bool:
+    """The tab's own inactivity timeout has passed, but the browser's session (its cookie) lives — kept alive
+    in another tab — for the same user and role: the full run resumes it (`ui.access`), so a callback may
+    save too (a reviewer: the change was refused, and the page then came back without it and without a word)."""
+    token = cookie_token()
+    if token is None:
+        return False
+    resumed = auth.resume_browser_session(engine(), token)
+    if resumed is None or resumed.principal != p:
+        return False
+    st.session_state[SESSION_ID] = resumed.session_id
+    st.session_state[LAST_SEEN] = dt.datetime.now(dt.timezone.utc)
+    return True
+
+
 def session_live() -> bool:
     """Is this tab's sign-in still good, in a run that has not passed `ui.access.signed_in` first?
 
@@ -77,7 +101,7 @@ def session_live() -> bool:
     p = st.session_state.get(PRINCIPAL)
     if not isinstance(p, auth.Principal) or p.username is None:
         return store_is_open()  # nobody signed in: only an open store (users since: the login)
-    if auth.session_expired(st.session_state.get(LAST_SEEN)):
+    if auth.session_expired(st.session_state.get(LAST_SEEN)) and not _kept_alive(p):
         return False
     checked = st.session_state.get(LIVE_CHECKED)
     if isinstance(checked, float) and 0 <= time.monotonic() - checked < LIVE_SECONDS:

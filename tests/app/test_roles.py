@@ -528,6 +528,36 @@ def test_a_change_made_after_the_session_ended_is_not_saved(db, ivs, monkeypatch
         assert not at.get("bidi_component")  # nothing of the interview is shown
 
 
+def test_a_tab_idle_past_the_timeout_saves_while_another_tab_keeps_the_browsers_session(db, ivs, monkeypatch):
+    """A reviewer: tab A idle past the timeout while tab B keeps the browser's session alive. The full run
+    resumes A from the cookie (same page); the callback refused the change first, and the page came back
+    without it and without a word. Now the callback resumes from the cookie as the full run does."""
+    import ui.common as common
+
+    monkeypatch.setenv("BRUGERBLIK_SESSION_MINUTES", "20")
+    at = login("fie")
+    token = auth.redeem_browser_ticket(db, at.session_state[access.TICKET])  # what the page's script does
+    assert token
+    monkeypatch.setattr(common, "cookie_token", lambda: token)  # the cookie of the browser's websocket
+    iid = ivs["ida"]["draft"].id
+    at.query_params["iv"] = iid
+    at.query_params["afsnit"] = "_om"
+    switch(at, "interview")
+    run_ok(at)
+    at.session_state[LAST_SEEN] = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=21)  # A idle
+    at.text_input(key=wkey(iid, "interviewer")).input("Gemt efter pausen")
+    run_ok(at)
+    assert svc.get_info(db, iid).interviewer == "Gemt efter pausen"
+    assert at.session_state[PRINCIPAL] == auth.Principal("fie", "researcher")
+    # the browser's session ended too (no other tab kept it): nothing is saved
+    with session_scope(db) as s:
+        auth.revoke_sessions(s, "fie")
+    at.session_state[LAST_SEEN] = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=21)
+    at.text_input(key=wkey(iid, "interviewer")).input("Efter at sessionen var slut")
+    run_ok(at)
+    assert svc.get_info(db, iid).interviewer == "Gemt efter pausen"
+
+
 def test_log_out_forgets_the_session(db):
     at = login("fie")
     at.sidebar.button(key="bb_logout").click()
