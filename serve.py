@@ -21,8 +21,9 @@ Keep this file this small: it is imported by uvicorn before the Streamlit runtim
 import streamlit as st
 
 from ui.autosave_http import ROUTES as AUTOSAVE_ROUTES
-from ui.hosts import MIDDLEWARE  # only the names this server is reached by (DNS rebinding)
+from ui.hosts import MIDDLEWARE, check_environment  # only the names this server is reached by (DNS rebinding)
 from ui.session_http import ROUTES
 from ui.warmup import lifespan  # a daemon thread fills the Rapport page's caches before the first visitor
 
+check_environment()  # a bad BRUGERBLIK_HOSTS stops the start with its reason
 app = st.App("app.py", routes=ROUTES + AUTOSAVE_ROUTES, lifespan=lifespan, middleware=MIDDLEWARE)

@@ -356,7 +356,7 @@ def _min_n(text: str) -> int:
     except ValueError:
         n = 0
     if not 1 <= n <= MAX_MIN_N:
-        raise argparse.ArgumentTypeError(f"skal være et helt tal fra 1 til {MAX_MIN_N}")
+        raise argparse.ArgumentTypeError(f"skal være et helt tal fra 1 til {MAX_MIN_N:,}".replace(",", "."))
     return n
 
 

@@ -709,10 +709,12 @@ CASE_RE = re.compile(
     rf"{_SP}*(?::{_SP}*)?(?:(?i:er|nr\.?|nummer){_SP}+)?(?P<num>{_CASE_TOKEN})(?<![.,-])")
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 #: an e-mail written to dodge harvesters: «ahmad[at]gmail.com», «ahmad (at) gmail.com», «ahmad (at) gmail (dot) com»,
-#: «ahmad at gmail dot com» (the last only with «dot» too: «at» alone is a Danish word)
+#: «ahmad at gmail dot com» (the last only with «dot» and a top-level domain after it: «at» alone is a Danish word,
+#: and «huske at ringe dot dot dot» is no address)
 _DOT = r"(?:\.|\s?[\[(](?i:dot|punktum)[\])]\s?)"
 EMAIL_AT_RE = re.compile(r"(?<![\w.+-])[\w.+-]+\s?[\[(](?i:at)[\])]\s?[\w-]+(?:" + _DOT + r"[\w-]+)+"
-                         r"|(?<![\w.+-])[\w.+-]+\s(?i:at)\s[\w-]+(?:\s(?i:dot)\s[\w-]+)+")
+                         r"|(?<![\w.+-])[\w.+-]+\s(?i:at)\s[\w-]+(?:\s(?i:dot)\s[\w-]+)*\s(?i:dot)\s"
+                         r"(?i:com|dk|net|org|se|no|de|eu|info|nu|io|uk|fr|nl|pl|tr|edu|gov)(?![\w-])")
 #: a date of birth after its cue: «født 01.01.1990», «født d. 3. marts 1985», «Fødselsdato: 12-05-1978»,
 #: «f. 12/5-78», «fødselsdag 010190». The date is masked, the cue stays; a year alone («født 1990») stays
 _MONTHS = ("januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
@@ -722,8 +724,9 @@ _M1 = "(?:0?[1-9]|1[0-2])"
 BIRTH_RE = re.compile(
     rf"(?<![\w])(?i:født|fødselsdato(?:en)?|fødselsdag(?:en)?|f\.)(?:{_SP}+(?i:er|var))?"
     rf"(?:{_SP}+(?i:d\.|den))?{_SP}*:?{_SP}*"
-    rf"(?P<date>{_D1}[./-]{_M1}[./-](?:[0-9]{{4}}|[0-9]{{2}})"
-    rf"|{_D1}\.?{_SP}+(?i:{_MONTHS})\.?{_SP}+[0-9]{{4}}"
+    rf"(?P<date>[12][0-9]{{3}}-{_MM}-{_DD}"  # ISO: «født 1990-01-01»
+    rf"|{_D1}[./-]{_M1}(?:[./-]{_SP}?|\.?{_SP}|\.?[-/])(?:[0-9]{{4}}|[0-9]{{2}})"  # «1.1.90», «3.4. 2015», «1/1 1990»
+    rf"|{_D1}\.?{_SP}*(?i:{_MONTHS})\.?,?{_SP}+(?:[0-9]{{4}}|[0-9]{{2}})"  # «1. januar 1990», «1.januar, 1990»
     rf"|{_DD}{_MM}[0-9]{{2}})(?![0-9]|[./-][0-9])")
 #: a number right after its cue, also without a space («tlf.22334455», «Cpr.nr.120385-1234», «Nr.22334455»):
 #: the number part, eight to twelve digits with spaces, dots or dashes

@@ -33,13 +33,13 @@ def test_every_translated_message_is_one_argparse_writes_and_the_users_are_all_t
     (["kvalitetskort", "--efter", "gruppe"], "fejl: argumentet --efter: ugyldigt valg: 'gruppe' (vælg mellem"),
     (["table"], "fejl: disse argumenter mangler: id"),
     (["table", "4.2", "--nope"], "fejl: ukendte argumenter: --nope"),
-    (["kvalitetskort", "--min-n", "x"], "fejl: argumentet --min-n: skal være et helt tal fra 1 til 10000"),
+    (["kvalitetskort", "--min-n", "x"], "fejl: argumentet --min-n: skal være et helt tal fra 1 til 10.000"),
     # a tester: --publish --min-n 0 (or -3) hid nothing, and the output still said it was for publication
-    (["table", "3.2", "--publish", "--min-n", "0"], "fejl: argumentet --min-n: skal være et helt tal fra 1 til 10000"),
+    (["table", "3.2", "--publish", "--min-n", "0"], "fejl: argumentet --min-n: skal være et helt tal fra 1 til 10.000"),
     (["crosstab", "brugergruppe", "gender", "--publish", "--min-n", "-3"],
-     "fejl: argumentet --min-n: skal være et helt tal fra 1 til 10000"),
+     "fejl: argumentet --min-n: skal være et helt tal fra 1 til 10.000"),
     (["report", "x.xlsx", "--publish", "--min-n", "10001"],
-     "fejl: argumentet --min-n: skal være et helt tal fra 1 til 10000"),
+     "fejl: argumentet --min-n: skal være et helt tal fra 1 til 10.000"),
     # the sub-commands are named in Danish, not by their variable names (command, user_action)
     ([], "fejl: disse argumenter mangler: KOMMANDO"),
     (["user"], "fejl: disse argumenter mangler: HANDLING"),

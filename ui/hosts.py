@@ -11,7 +11,7 @@ answers only requests for ``localhost``, ``127.0.0.1`` and ``::1``; any other ``
 Starlette's `TrustedHostMiddleware` (HTTP and websocket alike). A server that listens on a network is
 reached by its own names, which it cannot know: it answers any name, unless ``BRUGERBLIK_HOSTS`` lists
 them (comma-separated, e.g. ``brugerblik.kommune.dk,10.0.0.5``; ``*.kommune.dk`` for a domain; ``*``:
-any name, also on loopback).
+any name, also on loopback). On loopback the listed names are added to the loopback names (a proxy's name).
 """
 from __future__ import annotations
 
@@ -24,14 +24,32 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
+class HostsError(ValueError):
+    """``BRUGERBLIK_HOSTS`` holds a name Starlette cannot match (Danish; the server does not start)."""
+
+
+def _checked(name: str) -> str:
+    # Starlette's own rule: «*» alone, or «*.» at the start of a domain, nowhere else
+    if name != "*" and ("*" in name[1:] or (name.startswith("*") and not name.startswith("*."))):
+        raise HostsError(f"BRUGERBLIK_HOSTS: navnet {name!r} er ikke tilladt — brug et helt navn "
+                         "(brugerblik.kommune.dk), «*.kommune.dk» for et domæne eller «*» for alle")
+    return name
+
+
 def allowed_hosts(address: str | None, listed: str | None) -> list[str]:
-    """The ``Host`` names to answer: `listed` (``BRUGERBLIK_HOSTS``) when given; else the loopback
-    names when the server listens on `address` loopback only; else ``["*"]`` (any)."""
-    if listed and listed.strip():
-        return [h.strip().lower() for h in listed.split(",") if h.strip()]
+    """The ``Host`` names to answer: on loopback (`address`) the loopback names, and those `listed`
+    (``BRUGERBLIK_HOSTS``, added to them); on a network, `listed`, or ``["*"]`` (any) without a list.
+    `HostsError` for a name Starlette cannot match."""
+    names = [_checked(h.strip().lower()) for h in (listed or "").split(",") if h.strip()]
     if address and address.strip().lower() in LOOPBACK_ADDRESSES:
-        return list(LOOPBACK_NAMES)
-    return ["*"]
+        return list(dict.fromkeys([*LOOPBACK_NAMES, *names]))
+    return names or ["*"]
+
+
+def check_environment() -> None:
+    """At start-up (serve.py): a bad ``BRUGERBLIK_HOSTS`` stops the server with its Danish reason rather than
+    failing every request."""
+    allowed_hosts(None, os.environ.get("BRUGERBLIK_HOSTS"))
 
 
 class LoopbackHosts:

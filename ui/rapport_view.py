@@ -225,7 +225,8 @@ def _parse(key: str, raw: str) -> tuple[object, str | None]:
             n = 0
         if 1 <= n <= MAX_MIN_N:
             return n, None
-        return None, (f"Ugyldigt mindste n «{raw}» i adressen — tilladt: et helt tal fra 1 til {MAX_MIN_N}. "
+        top = f"{MAX_MIN_N:,}".replace(",", ".")  # 10.000, as Danish writes it
+        return None, (f"Ugyldigt mindste n «{raw}» i adressen — tilladt: et helt tal fra 1 til {top}. "
                       f"Bruger {DEFAULT_MIN_N}.")
     if key == K_TAB:
         return (raw, None) if raw in TABS else (TABS[0], None)  # an unknown tab: simply the first

@@ -17,8 +17,13 @@ def test_the_names_a_server_answers():
     assert hosts.allowed_hosts("localhost", "") == hosts.allowed_hosts("127.0.0.1", None)
     assert hosts.allowed_hosts("0.0.0.0", None) == ["*"]  # on a network: its own names, unknown here
     assert hosts.allowed_hosts(None, None) == ["*"]
-    assert hosts.allowed_hosts("127.0.0.1", " Brugerblik.Kommune.dk, 10.0.0.5 ,") == ["brugerblik.kommune.dk",
-                                                                                      "10.0.0.5"]
+    assert hosts.allowed_hosts("0.0.0.0", " Brugerblik.Kommune.dk, 10.0.0.5 ,") == ["brugerblik.kommune.dk",
+                                                                                    "10.0.0.5"]
+    # on loopback a listed name (a proxy's) is added to the loopback names, not put in their place (a reviewer)
+    assert hosts.allowed_hosts("127.0.0.1", "proxy.local") == [*hosts.LOOPBACK_NAMES, "proxy.local"]
+    # a pattern Starlette cannot match stops the start with the reason, instead of failing every request
+    with pytest.raises(hosts.HostsError, match="BRUGERBLIK_HOSTS"):
+        hosts.allowed_hosts("0.0.0.0", "brugerblik*.dk")
 
 
 async def _ws(websocket):

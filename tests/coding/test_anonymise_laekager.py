@@ -180,6 +180,10 @@ def test_counts_and_years_after_sag_stay(anon, text):
     ("f. 12.5.78, bor alene", "f. [fødselsdato], bor alene"),
     ("fødselsdag 010190", "fødselsdag [fødselsdato]"),
     ("FØDT 1 JAN. 1990", "FØDT [fødselsdato]"),
+    # a reviewer's forms
+    ("født 1990-01-01", "født [fødselsdato]"), ("født 1.januar 1990", "født [fødselsdato]"),
+    ("født 3.4. 2015", "født [fødselsdato]"), ("født d. 1/1 1990", "født d. [fødselsdato]"),
+    ("fødselsdato 1. jan 90", "fødselsdato [fødselsdato]"), ("født 1. januar, 1990", "født [fødselsdato]"),
 ])
 def test_a_date_of_birth_after_its_cue_is_masked(anon, text, masked):
     assert anon.mask(text) == masked
@@ -222,7 +226,8 @@ def test_an_e_mail_written_with_at_and_dot_words_is_masked(anon, text, masked):
     assert anon.mask(text) == masked
 
 
-@pytest.mark.parametrize("text", ["Vi gik for at se det.", "Han prøvede at ringe, men det var dot-com-tiden."])
+@pytest.mark.parametrize("text", ["Vi gik for at se det.", "Han prøvede at ringe, men det var dot-com-tiden.",
+                                  "huske at ringe dot dot dot", "Vi har 1.000 kr. og født 3 børn"])
 def test_at_and_dot_in_ordinary_sentences_stay(anon, text):
     assert anon.mask(text) == text
 

@@ -395,3 +395,22 @@ def test_logins_at_the_same_moment_get_no_more_passwords_checked(s, monkeypatch)
     assert len(checked) <= auth.MAX_FAILS
     assert auth.login_wait("ida") > 0
     auth._forget_failures()
+
+
+def test_only_the_demo_admin_itself_gets_the_published_password(s):
+    """A reviewer: any add_user(«admin», …, the demo password, must change) was accepted."""
+    with pytest.raises(auth.AuthError, match="for let at gætte"):
+        auth.add_user(s, auth.DEMO_ADMIN, "admin", auth.DEMO_PASSWORD, must_change_password=True)
+
+
+def test_a_flood_of_made_up_names_does_not_end_a_wait(s, monkeypatch):
+    """A reviewer: with the list full, the oldest names went first, also one in its wait."""
+    auth._forget_failures()
+    monkeypatch.setattr(auth, "MAX_TRACKED", 20)
+    for _ in range(auth.MAX_FAILS):
+        auth._begin_attempt("ida")
+    assert auth.login_wait("ida") > 0
+    for i in range(100):
+        auth._begin_attempt(f"fake{i}")
+    assert auth.login_wait("ida") > 0 and len(auth._failures) <= 20
+    auth._forget_failures()
