@@ -103,8 +103,11 @@ def _memo(seg_id: int, code: str, key: str) -> None:
 @action("sugg")
 def _to_quote(seg_id: int) -> None:
     who = need_coder()
-    qid = service.quote_from_segment(engine(), seg_id, who)
-    flash("sugg", "success", f"Segmentet er lagt i citatbanken som citat {qid}.")
+    qid, new = service.quote_from_segment_once(engine(), seg_id, who)  # a double click makes one quote
+    if new:
+        flash("sugg", "success", f"Segmentet er lagt i citatbanken som citat {qid}.")
+    else:
+        flash("sugg", "info", f"Segmentet er allerede i citatbanken som citat {qid}.")
 
 
 @action("tr_q")
