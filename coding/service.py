@@ -301,21 +301,12 @@ def quote_from_segment_once(engine: Engine, segment_id: int, who: str) -> tuple[
     """The whole segment put in the quote bank unless it is there already — (quote id, True if new).
 
     The page's «Til citatbanken»: a double click (or a second click on a slow page) made two identical
-    quotes of the segment (found by a usability tester). A quote of the same interview from a transcript
-    with the segment's text is the one already made; it is returned and nothing is stored."""
-    from sqlmodel import select
-
-    from survey.models import Quote, Segment, Transcript
-
+    quotes of the segment (found by a usability tester); `coding.transcripts.segment_quote` finds the one
+    already made, and nothing is stored."""
     with session_scope(engine) as s:
-        seg = s.get(Segment, int(segment_id))
-        t = s.get(Transcript, seg.transcript_id) if seg is not None else None
-        if seg is not None and t is not None:
-            same = s.exec(select(Quote.id).where(Quote.interview_id == t.interview_id,
-                                                 Quote.item_code == tr.TRANSCRIPT_ITEM,
-                                                 Quote.text == seg.text.strip()).order_by(Quote.id)).first()
-            if same is not None:
-                return int(same), False
+        same = tr.segment_quote(s, segment_id)
+        if same is not None:
+            return same, False
         return tr.quote_from_segment(s, segment_id, who).id, True
 
 

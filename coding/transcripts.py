@@ -1078,6 +1078,15 @@ def code_usage(s: Session, code: CodeLike) -> dict[str, int]:
 TRANSCRIPT_ITEM = "transskription"  # Quote.item_code of a quote taken from a transcript
 
 
+def segment_quote(s: Session, segment_id: Union[int, str]) -> Optional[int]:
+    """The id of the quote already made of the whole segment (the same interview, from a transcript, the
+    segment's text), or None."""
+    seg = _get_segment(s, segment_id)
+    t = s.get(Transcript, seg.transcript_id)
+    return s.execute(select(Quote.id).where(Quote.interview_id == t.interview_id, Quote.item_code == TRANSCRIPT_ITEM,
+                                            Quote.text == seg.text.strip()).order_by(Quote.id)).scalars().first()
+
+
 def quote_from_segment(s: Session, segment_id: Union[int, str], who: Optional[str] = None, *,
                        start: Optional[int] = None, end: Optional[int] = None,
                        item_code: str = TRANSCRIPT_ITEM, copy_codes: bool = True,

@@ -77,6 +77,13 @@ def test_a_transcript_is_imported_coded_and_quoted(engine, guide, ivs):
     assert service.segments_for(engine, info.id)[-1].code_keys == ["rytme"]
     qid = service.quote_from_segment(engine, b.id, "Ida")
     assert "rytmen" in next(r.text for r in service.quote_bank(engine, guide) if r.quote_id == qid)
+    # the page's «Til citatbanken» twice (a double click): the quote already made, nothing new stored
+    n = len(service.quote_bank(engine, guide))
+    assert service.quote_from_segment_once(engine, b.id, "Ida") == (qid, False)
+    assert len(service.quote_bank(engine, guide)) == n
+    a = next(g for g in segs if g.speaker == "I")
+    new, made = service.quote_from_segment_once(engine, a.id, "Ida")
+    assert made and new != qid and len(service.quote_bank(engine, guide)) == n + 1
     service.delete_transcript(engine, info.id, "Ida")
     assert service.list_transcripts(engine, iids[0]) == []
 
