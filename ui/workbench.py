@@ -50,7 +50,13 @@ mark.bb-tag { background: #d9f2df; padding: 0 0.1rem; border-radius: 2px; font-w
 
 
 def setup_page(title: str) -> str:
-    """CSS, the title and the sidebar's «Kodet af»; returns the researcher's name ('' if none)."""
+    """CSS, the title and the sidebar's «Kodet af»; returns the researcher's name ('' if none). A link's
+    ``?r=<respondent id>`` becomes the shared selection at once: a page that draws its picker only later
+    (Enighed, once «Kodet af» is filled in) lost it, and a tester's blind coding was stored for AMA-01
+    instead of the linked AMA-05."""
+    url = st.query_params.get("r")
+    if url:
+        st.session_state[LAST_R] = url
     inject_css()
     st.html(CSS)
     st.title(title)

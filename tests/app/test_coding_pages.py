@@ -618,3 +618,15 @@ def test_a_refi_qda_project_is_imported_on_the_transskriptioner_page(db):
     at.file_uploader(key="tr_qdpx").set_value(("projekt.txt", b"hej", "text/plain"))
     run_ok(at)
     assert "kun .qdpx er tilladt" in errors(at)
+
+
+def test_enighed_keeps_the_linked_respondent_until_the_coder_has_a_name(db, guide):
+    """A tester opened /enighed?r=AMA-05 with «Kodet af» empty, then typed a name: the picker showed AMA-01
+    and the blind coding was stored for AMA-01. The link's respondent is now the shared selection at once."""
+    at = open_page("enighed", coder=None, r="BAS-03")
+    assert "Skriv dit navn under «Kodet af»" in texts(at)
+    at.query_params.pop("r", None)  # what the browser's next run may send (the address lost its ?r=)
+    at.sidebar.text_input(key=CODER_W).input("Forsker A")
+    run_ok(at)
+    picker = next(x for x in at.selectbox if (x.label or "") == "Respondent")
+    assert picker.value == "BAS-03"
