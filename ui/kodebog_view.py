@@ -145,10 +145,11 @@ def edit_form(rows: list[tuple], keys: list[str], label) -> None:
     st.text_area("Beskrivelse", key=ek(c.id, "desc"), height=90)
     st.text_area("Ord og fraser (ét pr. linje; matches på grundform og små bogstaver; '=' foran = kun præcis den "
                  "form)", key=ek(c.id, "cues"), height=180)
-    b1, b2, b3 = st.columns([1.2, 1.2, 1.6], vertical_alignment="center")
-    b1.button("Gem ændringer", key="kb_save", on_click=_save, args=(c.id,), type="primary")
-    b3.checkbox("Ja, slet koden", key=ek(c.id, "confirm"))
-    b2.button("Slet kode", key="kb_del", on_click=_delete, args=(c.id,))
+    # one row that wraps (not fixed columns): at 1024×768 with the sidebar open a tester read «Gem ænd…»
+    row = st.container(horizontal=True, vertical_alignment="center", key="kb_edit_buttons")
+    row.button("Gem ændringer", key="kb_save", on_click=_save, args=(c.id,), type="primary")
+    row.button("Slet kode", key="kb_del", on_click=_delete, args=(c.id,))
+    row.checkbox("Ja, slet koden", key=ek(c.id, "confirm"))
     show_flash("kb_edit")
 
 
@@ -171,7 +172,8 @@ def try_out(entries) -> None:
 def export_part() -> None:
     st.markdown("#### Eksport og import")
     js, xl, cs = service.export_codebook(engine())
-    c1, c2, c3 = st.columns(3)
+    # one row that wraps: in three fixed columns at 1024×768 all three read «Hent so…» (a tester)
+    c1 = c2 = c3 = st.container(horizontal=True, key="kb_downloads")
     c1.download_button("Hent som JSON", js.encode("utf-8"), file_name="kodebog.json", mime="application/json",
                        key="kb_dl_json", on_click="ignore", icon=":material/download:")
     c2.download_button("Hent som XLSX", xl, file_name="kodebog.xlsx", key="kb_dl_xlsx", on_click="ignore",
