@@ -30,7 +30,7 @@ from survey.guide import Guide
 
 __all__ = ["CROSSTAB_BANDS", "crosstab_variables", "check_variable", "is_multiple", "members", "crosstab", "crosstab_label",
            "crosstab_base",
-           "crosstab_note", "GROUPING_ROWS", "check_grouping_columns", "published_crosstab", "published_crosstab_rows",
+           "crosstab_note", "GROUPING_ROWS", "DERIVED_FROM", "check_derived", "check_grouping_columns", "published_crosstab", "published_crosstab_rows",
            "render_crosstab", "markdown_body",
            "typologi_4_4"]
 
@@ -209,8 +209,14 @@ def crosstab_note(t: pd.DataFrame, hide_below: int | None = None) -> str:
     def count(x: int) -> str:  # published, a small count of blanks is a small cell too (a reviewer)
         return f"under {hide_below}" if hide_below is not None and hidden(x, hide_below) else str(x)
 
-    uoplyst = (f" Uden {at.get('a')}: {count(at['uoplyst_a'])}, i rækken «Uoplyst»."
-               if at.get("uoplyst_a") else "")
+    # published, the number only when it is small (the row shows «<5» then too): a row «Uoplyst» hidden to
+    # protect a small group shows «–», and its n here gave the small group's n away (I alt − shown − this)
+    if not at.get("uoplyst_a"):
+        uoplyst = ""
+    elif hide_below is not None and not hidden(at["uoplyst_a"], hide_below):
+        uoplyst = f" Uden {at.get('a')}: i rækken «Uoplyst»."
+    else:
+        uoplyst = f" Uden {at.get('a')}: {count(at['uoplyst_a'])}, i rækken «Uoplyst»."
     if not k:
         return f"Alle {at.get('respondenter', 0)} respondenter har svar på begge variable.{uoplyst}"
     return (f"Ikke talt med: {count(k)} af {at.get('respondenter', 0)} respondenter uden svar på mindst én af de "
@@ -249,6 +255,24 @@ def check_grouping_columns(pop: pd.DataFrame, guide: Guide | None, b: str, min_n
                          f"regnes ud af rækkernes n. Byt om, så {b} er rækker.")
 
 
+#: a crosstab variable a grouping is derived from -> that grouping: the user group is the researcher's coding,
+#: else the rule on the archetype (and age) — an archetype's row or column can be a hidden group whole
+DERIVED_FROM = {"arketype": "brugergruppe"}
+
+
+def check_derived(pop: pd.DataFrame, guide: Guide | None, a: str, b: str, min_n: int = DEFAULT_MIN_N) -> None:
+    """Published, a crosstab of a variable a grouping is derived from (`DERIVED_FROM`: ``arketype``) is refused
+    while Tabel 3.2 hides groups of that grouping in the population (`TableError`, Danish): «Den etniske» is
+    De etniske, so its row gave a group Tabel 3.2 hides away, and the small group it protects by subtraction
+    (a reviewer: population «perspektiv reelt», Andet 1 kvinde and 2 mænd from `crosstab arketype gender`)."""
+    for code in (a, b):
+        by = DERIVED_FROM.get(code)
+        if by is not None and hidden_parts(pop, guide, by, min_n).get(by):
+            raise TableError(f"Til offentliggørelse kan {code} ikke krydstabuleres her: {by} afledes af {code}, og "
+                             f"Tabel 3.2 skjuler grupper i populationen (n under {min_n}, eller for at beskytte en "
+                             f"lille), så en {code} kan være en skjult gruppe. Brug {by} som rækker i stedet.")
+
+
 def published_crosstab(pop: pd.DataFrame, guide: Guide | None, a: str, b: str, min_n: int = DEFAULT_MIN_N
                        ) -> tuple[pd.DataFrame, np.ndarray]:
     """(the crosstab, its rows publication hides) — the one way a crosstab is published (the CLI, the Rapport
@@ -258,6 +282,7 @@ def published_crosstab(pop: pd.DataFrame, guide: Guide | None, a: str, b: str, m
     (`check_grouping_columns`)."""
     g = resolve_guide(guide)
     check_grouping_columns(pop, g, b, min_n)
+    check_derived(pop, g, a, b, min_n)
     t = crosstab(pop, g, a, b, blank_row=a in GROUPING_ROWS)
     return t, published_crosstab_rows(t, pop, g, min_n)
 
