@@ -1521,8 +1521,9 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
         else:
             data = data.for_population(group, site_type, cuts)
         pop = data.pop
-        if publish:  # nothing for a population under min_n (`report.publication.check_publishable`)
-            check_publishable(len(pop), min_n)
+        if publish:  # nothing for a population under min_n (`report.publication.check_publishable`), nor one cut
+            check_publishable(len(pop), min_n)  # to a part the population without the cut hides
+            T.check_published_filters(data.wide, guide, group, site_type, cuts, min_n)
         for a, b, _ in crosstabs:
             crosstab(pop.iloc[:0], guide, a, b)
     except TableError as e:

@@ -25,7 +25,7 @@ from report.population import NO_CUTS, Cuts, check_group, check_site_type, group
 from report.publication import (DEFAULT_MIN_N, I_ALT, UOPLYST, blanked, check_publishable, hidden, md_table, pct, shown_small,
                                 population_line, published_rows,
                                 suppress, suppression_note, value_label)
-from report.tables import AGE_BANDS, FORMATS, choices, hidden_parts, resolve_guide, to_csv
+from report.tables import AGE_BANDS, FORMATS, check_published_filters, choices, hidden_parts, resolve_guide, to_csv
 from survey.guide import Guide
 
 __all__ = ["CROSSTAB_BANDS", "crosstab_variables", "check_variable", "is_multiple", "members", "crosstab", "crosstab_label",
@@ -309,6 +309,7 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
     pop = population(wide_df, group, site_type, cuts) if (group or site_type or cuts.filters) else wide_df
     if publish:  # nothing for a population under min_n; no interviewer named: each by the workbook's pseudonym
         check_publishable(len(pop), min_n)
+        check_published_filters(wide_df, guide, group, site_type, cuts, min_n)
         pop, cuts = published_population(wide_df, pop, guide, cuts)
     t, hide = published_crosstab(pop, guide, a, b, min_n) if publish else (crosstab(pop, guide, a, b), None)
     hide = hide if hide is not None else np.zeros(len(t), dtype=bool)

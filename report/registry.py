@@ -253,6 +253,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     pop = population(df, group, site_type, cuts) if (group or site_type or cuts.filters) else df
     if publish:  # nothing for a population under min_n; no interviewer named: each by the workbook's pseudonym
         check_publishable(len(pop), min_n)
+        # nor one cut to a part the population without the cut hides (its numbers would give others away)
+        tables.check_published_filters(df, g, group, site_type, cuts, min_n)
         pop, cuts = published_population(df, pop, g, cuts)
     if tid == "kvalitetskort":
         kw["min_n"] = min_n

@@ -87,6 +87,7 @@ loops run only over table rows/probes, never over respondents.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from functools import partial
 from typing import Callable, Sequence
 
@@ -95,7 +96,7 @@ import pandas as pd
 
 from report.counting import column, eq, equals, factor, grid, numbers, share, wilson
 from report.errors import TableError, allowed
-from report.population import SITE_TYPES, group_rows, row_column
+from report.population import NO_CUTS, SITE_TYPES, group_rows, population, row_column
 from report.publication import (DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, fmt3, hidden, md_table,
                                 pct, published_rows, site_labels, small_n_note, value_label)
 from survey.files import csv_text
@@ -265,6 +266,37 @@ def hidden_parts(df: pd.DataFrame, guide: Guide | None = None, by: str | None = 
         if gone:
             parts[col] = frozenset(gone)
     return parts
+
+
+#: a published population cut to a part its parent hides: what the part is, in the refusal (never its name)
+_FILTER_WORDS = {"group": "en brugergruppe", "perspektiv": "et arbejdsmarkedsperspektiv", "site": "et sted",
+                 "interviewer": "en interviewer"}
+
+
+def check_published_filters(wide: pd.DataFrame, guide: Guide | None, group: str | None = None,
+                            site_type: str | None = None, cuts=None, min_n: int = DEFAULT_MIN_N) -> None:
+    """Published, a population filtered to a user group, a perspektiv, a site or an interviewer that the same
+    population without that filter hides whole (`hidden_parts`: Tabel 3.2 by that grouping, the hidden sites)
+    is refused (`TableError`, Danish): its «I alt» is that part's numbers, and beside the unfiltered output
+    they give the part it protects away (a reviewer: `crosstab tilbudstype gender --group etniske --publish
+    --min-n 6` was De etniske whole, and Andet = the hidden pair minus it)."""
+    cuts = cuts or NO_CUTS
+    tests = []
+    if group:
+        tests.append(("group", group, population(wide, None, site_type, cuts), None, "brugergruppe"))
+    if cuts.perspektiv:
+        tests.append(("perspektiv", cuts.perspektiv, population(wide, group, site_type, replace(cuts, perspektiv=None)),
+                      "perspektiv", row_column("perspektiv")))
+    if cuts.site:
+        tests.append(("site", cuts.site, population(wide, group, site_type, replace(cuts, site=None)), "sted", "site"))
+    if cuts.interviewer:
+        tests.append(("interviewer", cuts.interviewer, population(wide, group, site_type, replace(cuts, interviewer=None)),
+                      "interviewer", row_column("interviewer")))
+    for what, value, parent, by, col in tests:
+        if value in hidden_parts(parent, guide, by, min_n).get(col, ()):
+            raise TableError(f"Til offentliggørelse kan populationen ikke afgrænses til {_FILTER_WORDS[what]}, som "
+                             f"skjules i populationen uden den afgrænsning (n under {min_n}, eller for at beskytte en "
+                             "lille): dens tal kunne regnes ud af de andres. Brug populationen uden afgrænsningen.")
 
 
 def figur_3_1(df: pd.DataFrame, guide: Guide | None = None, by: str = "brugergruppe") -> pd.DataFrame:

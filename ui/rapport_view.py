@@ -58,7 +58,7 @@ from report.publication import (DEFAULT_MIN_N, I_ALT, MAX_MIN_N, INDIVIDUAL_TABL
 from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points, map_method,
                                 method_columns, method_text)
-from report.tables import FIG7_CODES, JUDGEMENTS, REPORT_FIG4, item_of, to_csv
+from report.tables import FIG7_CODES, JUDGEMENTS, REPORT_FIG4, check_published_filters, item_of, to_csv
 from survey.db import database_url
 from survey.files import write_atomic
 from survey.guide import Guide
@@ -834,6 +834,7 @@ def saved_frames(ctx: Ctx, an: saved.Analysis) -> tuple[str, pd.DataFrame, int, 
     pop = saved.population_of(an, ctx.wide)
     if f.publish:  # its own population under min_n: nothing of it published (a Danish message)
         check_publishable(len(pop), f.min_n)
+        check_published_filters(ctx.wide, g, an.group, an.site_type, an.cuts, f.min_n)
     line = saved.population_text(an, g, len(pop), f.min_n if f.publish else None,
                                  pseudonyms(ctx.wide, pop, g) if f.publish else None)
     if f.publish:  # no interviewer named: each by the workbook's pseudonym
@@ -1078,6 +1079,9 @@ def main() -> None:
     if f.publish and hidden(len(pop), f.min_n):  # nothing published about so few (`check_publishable`)
         st.warning(md(SMALL_POPULATION.format(min_n=f.min_n)), icon=":material/visibility_off:")
         return
+    if f.publish and guarded("Populationen", lambda: check_published_filters(
+            ctx.wide, g, f.group or None, f.site_type or None, f.cuts, f.min_n) or True) is None:
+        return  # cut to a part the population without the cut hides: the reason is shown
     tabs = st.tabs(list(TABS), key=K_TAB, on_change="rerun")
     parts = (tab_map, tab_small_maps, tab_tables, tab_crosstab, tab_download)
     for tab, part in zip(tabs, parts):

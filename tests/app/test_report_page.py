@@ -728,3 +728,18 @@ def test_published_the_page_names_no_interviewer(db_url, monkeypatch, guide):
     assert "Karen" not in seen(filtered) and not filtered.dataframe
     own = open_report(interviewer="Karen Blixen")  # not published: the team's own filter, by name
     assert "interviewer Karen Blixen (n = 1 af 63" in flat(own)
+
+
+def test_a_published_population_cut_to_a_hidden_group_is_refused_on_the_page(db):
+    """A reviewer: a population cut to a group Tabel 3.2 hides (De etniske, 7, protects Andet, 5, at min_n 7)
+    gave that group whole, and Andet by subtraction. The page says why and shows no numbers."""
+    at = to_tab(open_report(), "Kvalitetskort")
+    at.sidebar.selectbox(key=RV.K_GROUP).set_value("etniske")
+    at.sidebar.toggle(key=RV.K_PUB).set_value(True)
+    at.sidebar.number_input(key=RV.K_MINN).set_value(7)
+    run_ok(at)
+    assert any("kan populationen ikke afgrænses til en brugergruppe" in e.value for e in at.error)
+    assert not at.dataframe and not charts(at)
+    at.sidebar.toggle(key=RV.K_PUB).set_value(False)  # the team's own view: as before
+    run_ok(at)
+    assert not at.error and charts(at)

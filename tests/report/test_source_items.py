@@ -128,9 +128,12 @@ def test_agreement_over_every_shared_topic_with_the_case_worker_and_the_contact_
     total = registry.compute("enighed_kontaktperson", users, demo["guide"], frames=frames).iloc[-1]
     last = next(r for r in rows if r[0] == "I alt (alle emner)")
     assert (last[2], last[3]) == (total["n"], total["enige"])
-    # published for one site: a hidden topic row hides the total (no numbers from fewer than min_n
+    # published for one population (perspektiv ikke reelt): a hidden topic row hides the total (no numbers from fewer than min_n
     # people, none recoverable by subtraction)
-    assert main(["--db", demo["url"], "report", str(tmp_path / "p.xlsx"), "--publish", "--sted", "Basen"]) == 0
+    # (Basen, which protects Amadeus, is hidden whole and so refused as a population: see test_publication)
+    assert main(["--db", demo["url"], "report", str(tmp_path / "p.xlsx"), "--publish", "--sted", "Basen"]) == 1
+    assert "kan populationen ikke afgrænses til et sted" in capsys.readouterr().err
+    assert main(["--db", demo["url"], "report", str(tmp_path / "p.xlsx"), "--publish", "--perspektiv", "ikke_reelt"]) == 0
     capsys.readouterr()
     ws = openpyxl.load_workbook(tmp_path / "p.xlsx")["Enighed alle emner (7.4)"]
     body = [r for r in ws.iter_rows(values_only=True) if r and r[0] and r[2] is not None and r[0] != "Emne"]
