@@ -244,7 +244,8 @@ def published_crosstab_rows(t: pd.DataFrame, pop: pd.DataFrame, guide: Guide | N
     return published_rows("krydstabel", t, len(pop), min_n, parts)
 
 
-def check_grouping_columns(pop: pd.DataFrame, guide: Guide | None, b: str, min_n: int = DEFAULT_MIN_N) -> None:
+def check_grouping_columns(pop: pd.DataFrame, guide: Guide | None, b: str, min_n: int = DEFAULT_MIN_N,
+                           a: str | None = None) -> None:
     """Published, a crosstab (or Tabel 4.4) whose *columns* are a grouping's groups is refused when Tabel 3.2
     hides groups of that grouping in the population (`TableError`, Danish): a hidden column is given away by
     the rows' n (a reviewer read «Andet», 1 kvinde and 4 mænd, as the column of `crosstab gender
@@ -252,7 +253,8 @@ def check_grouping_columns(pop: pd.DataFrame, guide: Guide | None, b: str, min_n
     if b in GROUPING_ROWS and hidden_parts(pop, guide, GROUPING_ROWS[b], min_n).get(b):
         raise TableError(f"Til offentliggørelse kan {b} ikke være kolonner her: Tabel 3.2 skjuler grupper i "
                          f"populationen (n under {min_n}, eller for at beskytte en lille), og en skjult kolonne kan "
-                         f"regnes ud af rækkernes n. Byt om, så {b} er rækker.")
+                         f"regnes ud af rækkernes n. Byt om, så {b} er rækker"
+                         + (f" (fanen Krydstabel, eller `brugerblik crosstab {b} {a} --publish`)." if a else "."))
 
 
 #: a crosstab variable a grouping is derived from -> that grouping: the user group is the researcher's coding,
@@ -281,7 +283,7 @@ def published_crosstab(pop: pd.DataFrame, guide: Guide | None, a: str, b: str, m
     groups from «I alt» and got the hidden one back); groups as columns are refused when some are hidden
     (`check_grouping_columns`)."""
     g = resolve_guide(guide)
-    check_grouping_columns(pop, g, b, min_n)
+    check_grouping_columns(pop, g, b, min_n, a)
     check_derived(pop, g, a, b, min_n)
     t = crosstab(pop, g, a, b, blank_row=a in GROUPING_ROWS)
     return t, published_crosstab_rows(t, pop, g, min_n)

@@ -286,8 +286,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     if tid == "kvalitetskort":
         body, notes = quality_map.markdown_body(out, min_n, guide=g, method=method)
         notes = left_out + notes
-    elif tid == "4.4":
-        body, notes = xt.markdown_body(out, g)
+    elif tid == "4.4":  # published: small counts of blanks in its note are «under min_n» too (a reviewer)
+        body, notes = xt.markdown_body(out, g, hide_below=min_n if publish else None)
     else:
         body, notes = tables.markdown_body(tid, out, g)
     if hide is not None:
@@ -341,7 +341,7 @@ def published_parts(t: pd.DataFrame, pop: pd.DataFrame, guide: Guide | None, by:
     hidden_parts`: the workbook, the CLI, the figures and the Rapport page hide the same), for the
     columns `t` has; None when it has none of them. A crosstab by group as columns (Tabel 4.4) is refused when
     groups are hidden (`report.crosstab.check_grouping_columns`)."""
-    xt.check_grouping_columns(pop, guide, t.attrs.get("b"), min_n)
+    xt.check_grouping_columns(pop, guide, t.attrs.get("b"), min_n, t.attrs.get("a"))
     if not ({"site", row_column(by or "brugergruppe")} & set(t.columns)):
         return None
     parts = {c: v for c, v in tables.hidden_parts(pop, guide, by, min_n).items() if c in t.columns}

@@ -30,9 +30,10 @@ class HostsError(ValueError):
 
 def _checked(name: str) -> str:
     # Starlette's own rule: «*» alone, or «*.» at the start of a domain, nowhere else
-    if name != "*" and ("*" in name[1:] or (name.startswith("*") and not name.startswith("*."))):
+    if name != "*" and ("*" in name[1:] or (name.startswith("*") and not name.startswith("*."))
+                        or (":" in name and not name.startswith("["))):  # «host:8501»: a port never matches
         raise HostsError(f"BRUGERBLIK_HOSTS: navnet {name!r} er ikke tilladt — brug et helt navn "
-                         "(brugerblik.kommune.dk), «*.kommune.dk» for et domæne eller «*» for alle")
+                         "uden port (brugerblik.kommune.dk), «*.kommune.dk» for et domæne eller «*» for alle")
     return name
 
 

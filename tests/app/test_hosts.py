@@ -24,6 +24,8 @@ def test_the_names_a_server_answers():
     # a pattern Starlette cannot match stops the start with the reason, instead of failing every request
     with pytest.raises(hosts.HostsError, match="BRUGERBLIK_HOSTS"):
         hosts.allowed_hosts("0.0.0.0", "brugerblik*.dk")
+    with pytest.raises(hosts.HostsError, match="uden port"):
+        hosts.allowed_hosts("0.0.0.0", "brugerblik.kommune.dk:8501")
 
 
 async def _ws(websocket):
