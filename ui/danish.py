@@ -161,7 +161,7 @@ EXACT: dict[str, str] = {
     "Distance": "Afstand",
     "Duration": "Varighed",
     # the file uploader's hidden file field (read by screen readers)
-    "file upload": "Vælg fil",
+    "file upload": "Filfelt",  # not «Vælg fil»: the button beside it has that name (one name, one control)
     # plotly's toolbar
     "Download plot as a PNG": "Hent figuren som PNG",
     "Download plot": "Hent figuren",

@@ -48,4 +48,4 @@ def test_column_menu_and_statistics_are_danish(demo_store, server, browser):
     page.get_by_text("Importér en kodebog (JSON eller CSV)").click()
     page.locator('input[type="file"]').first.wait_for(state="attached")
     page.wait_for_timeout(300)
-    assert page.locator('input[type="file"]').first.get_attribute("aria-label") == "Vælg fil"
+    assert page.locator('input[type="file"]').first.get_attribute("aria-label") == "Filfelt"
