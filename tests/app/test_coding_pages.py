@@ -100,6 +100,20 @@ def test_kodning_set_archetype_shows_the_rule_group_stores_it_and_audits_it(db, 
     assert again.selectbox(key=f"kod_{iid}_arketype").value == "eks_misbruger"
 
 
+def test_a_link_to_a_respondent_the_page_does_not_list_says_so(db):
+    # a deleted respondent's old link (or a mistyped one) used to show the first respondent without a word
+    at = open_page("kodning", r="Ole Hansen")
+    shown = at.selectbox(key="kod_r").value
+    warn = "\n".join(w.value for w in at.warning)
+    assert "ikke blandt denne sides respondenter" in warn and f"Siden viser {shown}" in warn
+    assert "Ole Hansen" not in texts(at)                 # what the URL held is not repeated
+    assert at.query_params["r"] == shown
+    run_ok(at)                                           # the next run: the URL is the shown one, no warning
+    assert not [w for w in at.warning if "linket" in w.value]
+    ok = open_page("kodning", r="AMA-02")
+    assert not [w for w in ok.warning if "linket" in w.value]
+
+
 def test_kodning_without_a_name_nothing_is_stored(db, guide):
     iid = iid_of(db, "AMA-03")
     with session_scope(db) as s:
