@@ -19,6 +19,11 @@ TOP = ""
 SEL = "kb_sel"
 NEW_FIELDS = ("kb_new_name", "kb_new_key", "kb_new_desc", "kb_new_cues")
 UPLOAD = UploadRule((".json", ".csv"), 2 * 1024 * 1024)
+#: code id -> {field: value}: a code's edits not yet saved. Streamlit drops a widget's state when the
+#: widget is not drawn, so the edits of a code were lost without a word when another code was chosen or
+#: the researcher left the page; they are kept here until saved (or the code is deleted or imported over)
+DRAFTS = "kb_drafts"
+FIELDS = ("name", "key", "parent", "desc", "cues")
 
 
 def ek(code_id: int, what: str) -> str:
@@ -58,6 +63,7 @@ def _save(code_id: int) -> None:
         cues=ss.get(ek(code_id, "cues")) or "")
     ss[SEL] = saved.key
     ss[ek(code_id, "cues")] = "\n".join(saved.cues)  # the cleaned list (blank lines and duplicates dropped)
+    ss.setdefault(DRAFTS, {}).pop(code_id, None)
     flash("kb_edit", "success", f"Koden «{saved.name}» er gemt.")
 
 
@@ -69,6 +75,7 @@ def _delete(code_id: int) -> None:
         return
     name = service.delete_code(engine(), code_id)
     st.session_state.pop(SEL, None)
+    st.session_state.setdefault(DRAFTS, {}).pop(code_id, None)
     flash("kb_edit", "success", f"Koden «{name}» er slettet.")
 
 
@@ -83,6 +90,7 @@ def _import() -> None:
     res = service.import_codebook(engine(), name, data, replace=replace)
     for k in [k for k in st.session_state if str(k).startswith("kb_e_")]:
         del st.session_state[k]  # the edit fields show the imported values
+    st.session_state.pop(DRAFTS, None)  # (the import's own warning said it replaces what is there)
     flash("kb_io", "success", f"Importeret: {len(res.created)} nye, {len(res.updated)} ændrede, "
                               f"{len(res.deleted)} slettede koder.")
 
@@ -116,16 +124,26 @@ def add_form(keys: list[str], label) -> None:
 
 def edit_form(rows: list[tuple], keys: list[str], label) -> None:
     st.markdown("#### Ret en kode")
-    if st.session_state.get(SEL) not in keys:
-        st.session_state[SEL] = keys[0]
-    sel = st.selectbox("Kode", keys, key=SEL, format_func=label)
-    c = next(c for c, _ in rows if c.key == sel)
+    ss = st.session_state
+    if ss.get(SEL) not in keys:
+        ss[SEL] = keys[0]
     by_id = {x.id: x for x, _ in rows}
-    parent_key = by_id[c.parent_id].key if c.parent_id in by_id else TOP
-    for what, value in (("name", c.name), ("key", c.key), ("parent", parent_key), ("desc", c.description or ""),
-                        ("cues", "\n".join(c.cue_list()))):
-        if ek(c.id, what) not in st.session_state:
-            st.session_state[ek(c.id, what)] = value
+    stored = {x.id: _stored(x, by_id) for x, _ in rows}
+    drafts = {cid: d for cid, d in ss.get(DRAFTS, {}).items() if cid in stored}  # a deleted code's are gone
+    for cid in stored:  # the fields of the code shown last run still hold what was typed, this run only
+        _keep_draft(drafts, cid, stored[cid])
+    ss[DRAFTS] = drafts
+    unsaved = {by_id[cid].key for cid in drafts}
+    sel = st.selectbox("Kode", keys, key=SEL,
+                       format_func=lambda k: label(k) + (" ✎ ikke gemt" if k in unsaved else ""))
+    c = next(c for c, _ in rows if c.key == sel)
+    others = [by_id[cid].name for cid in drafts if cid != c.id]
+    if others:
+        st.warning("Ikke gemte ændringer i " + ", ".join(f"«{n}»" for n in others) + ". De er bevaret, til du "
+                   "vælger koden og trykker «Gem ændringer».")
+    for what, value in stored[c.id].items():
+        if ek(c.id, what) not in ss:
+            ss[ek(c.id, what)] = drafts.get(c.id, {}).get(what, value)
     st.text_input("Navn", key=ek(c.id, "name"), max_chars=200)
     st.text_input("Kode", key=ek(c.id, "key"), max_chars=80,
                   help="Bruges i eksporter og som temavariabel; ændres sjældent.")
@@ -150,7 +168,29 @@ def edit_form(rows: list[tuple], keys: list[str], label) -> None:
     row.button("Gem ændringer", key="kb_save", on_click=_save, args=(c.id,), type="primary")
     row.button("Slet kode", key="kb_del", on_click=_delete, args=(c.id,))
     row.checkbox("Ja, slet koden", key=ek(c.id, "confirm"))
+    if c.id in drafts:
+        st.caption("✎ Ændringerne i denne kode er ikke gemt endnu.")
     show_flash("kb_edit")
+
+
+def _stored(c, by_id: dict) -> dict[str, str]:
+    """A code's fields as stored, as the edit form shows them."""
+    return {"name": c.name, "key": c.key, "parent": by_id[c.parent_id].key if c.parent_id in by_id else TOP,
+            "desc": c.description or "", "cues": "\n".join(c.cue_list())}
+
+
+def _keep_draft(drafts: dict, cid: int, stored: dict[str, str]) -> None:
+    """Note what the code's fields hold now (when they are in the session) as its draft, or forget the
+    draft when they hold what is stored."""
+    ss = st.session_state
+    now = {w: ss[ek(cid, w)] for w in FIELDS if ek(cid, w) in ss}
+    if not now:
+        return
+    draft = {**stored, **drafts.get(cid, {}), **now}
+    if draft == stored:
+        drafts.pop(cid, None)
+    else:
+        drafts[cid] = draft
 
 
 def try_out(entries) -> None:

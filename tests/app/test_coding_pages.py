@@ -239,6 +239,49 @@ def test_kodebog_seed_add_code_with_cue_words_and_the_tagger_suggests_it(db):
         assert "kaffe_og_morgenmad" not in [e.key for e in cb.entries(s)]
 
 
+def test_kodebog_keeps_a_codes_unsaved_edits_when_another_code_is_chosen(db):
+    # Streamlit drops a widget's state when it is not drawn: the edits of one code were lost without a word
+    at = open_page("kodebog")
+    with session_scope(db) as s:
+        first, second = cb.get_code(s, "rytme_i_hverdagen"), cb.get_code(s, "socialt_samvaer")
+        a, b, a_name = first.id, second.key, first.name
+    at.selectbox(key="kb_sel").set_value("rytme_i_hverdagen")
+    run_ok(at)
+    at.text_input(key=f"kb_e_{a}_name").input("Rytme og faste dage")
+    at.text_area(key=f"kb_e_{a}_desc").input("Ny beskrivelse, ikke gemt")
+    at.selectbox(key="kb_sel").set_value(b)            # typed, then another code chosen: one run
+    run_ok(at)
+    run_ok(at)                                          # and the next: the first code's widgets are gone
+    warn = "\n".join(w.value for w in at.warning)
+    assert f"Ikke gemte ændringer i «{a_name}»" in warn          # by the name it is stored under
+    assert at.selectbox(key="kb_sel").format_func("rytme_i_hverdagen").endswith("✎ ikke gemt")
+    switch(at, "matrix")                                # away from the page and back
+    run_ok(at)
+    switch(at, "kodebog")
+    run_ok(at)
+    at.selectbox(key="kb_sel").set_value("rytme_i_hverdagen")
+    run_ok(at)
+    assert at.text_input(key=f"kb_e_{a}_name").value == "Rytme og faste dage"
+    assert at.text_area(key=f"kb_e_{a}_desc").value == "Ny beskrivelse, ikke gemt"
+    assert "ikke gemt endnu" in "\n".join(c.value for c in at.caption)
+    with session_scope(db) as s:
+        assert cb.get_code(s, a).name == a_name         # nothing is stored until «Gem ændringer»
+    at.button(key="kb_save").click()
+    run_ok(at)
+    with session_scope(db) as s:
+        c = cb.get_code(s, a)
+        assert (c.name, c.description) == ("Rytme og faste dage", "Ny beskrivelse, ikke gemt")
+    assert not [w for w in at.warning if "Ikke gemte" in w.value]
+    assert not at.selectbox(key="kb_sel").format_func("rytme_i_hverdagen").endswith("ikke gemt")
+    # typing the stored value back is no draft
+    at.text_input(key=f"kb_e_{a}_name").input("Noget andet")
+    run_ok(at)
+    at.text_input(key=f"kb_e_{a}_name").input("Rytme og faste dage")
+    at.selectbox(key="kb_sel").set_value(b)
+    run_ok(at)
+    assert not [w for w in at.warning if "Ikke gemte" in w.value]
+
+
 # ---------------------------------------------------------------- Transskriptioner
 
 TRANSCRIPT = (Path(__file__).resolve().parents[1] / "coding" / "data" / "interview_dansk.txt").read_bytes()
@@ -581,7 +624,7 @@ def test_transcript_turns_are_linked_to_the_guide_corrected_and_coded_by_questio
         stored = {g.text[:6]: (g.question, g.question_by) for g in s.execute(
             select(tr.Segment).where(tr.Segment.transcript_id == tid, tr.Segment.speaker == "I")).scalars()}
     assert stored["Tak fo"] == ("", "Forsker A") and stored["Har ti"] == ("rytme", "Forsker A")
-    at.selectbox(key="tr_bulk_q").set_value("rytme")
+    at.selectbox(key="tr_bulk_q").set_value("rytme_i_hverdagen")
     at.selectbox(key="tr_bulk_code").set_value("rytme_i_hverdagen")
     at.button(key="tr_bulk_go").click()
     run_ok(at)
