@@ -408,13 +408,8 @@ def quote_field(ctx: Ctx, q: svc.QuoteView | None, item_code: str, *, label: str
 
 def _catch_up(iid: str, key: str) -> None:
     if apply_queue(iid, key):  # a change the callback did not see: apply it and draw again with its ack
-        st.rerun(scope="fragment") if _in_fragment() else st.rerun()
-
-
-def _in_fragment() -> bool:
-    """Is this a rerun of fragments only (where a fragment-scoped rerun is allowed)? Streamlit 1.67:
-    the run's `fragment_ids_this_run` (empty in a full run, which may also draw fragments)."""
-    return in_fragment_run()
+        # a fragment-scoped rerun is allowed only in a rerun of fragments
+        st.rerun(scope="fragment") if in_fragment_run() else st.rerun()
 
 
 def acked_json(iid: str) -> str:
