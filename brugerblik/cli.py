@@ -1409,9 +1409,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sm = sub.add_parser("maetning", help="mætning: nye koder pr. interview i interviewrækkefølge (Guest, Namey & "
                                          "Chen 2020: basis, forløb, tærskel for ny information)")
-    sm.add_argument("--basis", type=int, default=4, help="basisstørrelse: de første N kodede interview (standard 4)")
-    sm.add_argument("--forloeb", type=int, default=2, help="forløbets længde i interview (standard 2)")
-    sm.add_argument("--taerskel", type=float, default=5.0,
+    sm.add_argument("--basis", type=dansk.heltal, default=4, help="basisstørrelse: de første N kodede interview (standard 4)")
+    sm.add_argument("--forloeb", type=dansk.heltal, default=2, help="forløbets længde i interview (standard 2)")
+    sm.add_argument("--taerskel", type=dansk.tal, default=5.0,
                     help="tærskel for ny information i procent af basis' koder (standard 5)")
     sm.add_argument("--figur", help="skriv også kurven til FIL (.png, .svg eller .html)")
     _population_options(sm)
@@ -1421,7 +1421,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "respondent), som tabel og netværk")
     co.add_argument("--niveau", choices=["segment", "respondent"], default="segment",
                     help="samme segment eller citat (standard) eller samme respondent")
-    co.add_argument("--mindst", type=int, default=1, help="vis kun par, der forekommer mindst N gange (standard 1)")
+    co.add_argument("--mindst", type=dansk.heltal, default=1, help="vis kun par, der forekommer mindst N gange (standard 1)")
     co.add_argument("--figur", help="skriv også netværket til FIL (.png, .svg eller .html)")
     _population_options(co)
     co.set_defaults(func=cmd_samforekomst)
@@ -1431,7 +1431,7 @@ def build_parser() -> argparse.ArgumentParser:
     of.add_argument("--efter", dest="efter_attribut", help="én rangordning pr. værdi af en kodet variabel (fx "
                                                            "brugergruppe, site_type)")
     of.add_argument("--kode", help="kun segmenter og citater med denne kode (nøgle eller navn) eller en kode under den")
-    of.add_argument("--top", type=int, default=20, help="så mange ord pr. rangordning (standard 20)")
+    of.add_argument("--top", type=dansk.heltal, default=20, help="så mange ord pr. rangordning (standard 20)")
     of.add_argument("--figur", help="skriv også søjlediagrammet (i alt) til FIL (.png, .svg eller .html)")
     _population_options(of)
     of.set_defaults(func=cmd_ordfrekvens)
@@ -1535,7 +1535,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "ellers den indloggede bruger)")
     m.add_argument("--conflicts", action="store_true", help="vis flettekonflikter, der venter på en person")
     m.add_argument("--alle", action="store_true", help="med --conflicts: også de afgjorte")
-    m.add_argument("--resolve", type=int, metavar="N", help="afgør konflikt N (se --conflicts)")
+    m.add_argument("--resolve", type=dansk.heltal, metavar="N", help="afgør konflikt N (se --conflicts)")
     m.add_argument("--brug", choices=["central", "laptop"], help="med --resolve: hvilken udgave der gælder")
     m.add_argument("--respondent-id", dest="respondent_id", help="med --resolve --brug laptop: nyt respondent-id")
     m.add_argument("--tillad-sletning", dest="allow_deletions", action="store_true",

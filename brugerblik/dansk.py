@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["MESSAGES", "PLURALS", "gettext", "ngettext", "install"]
+__all__ = ["MESSAGES", "PLURALS", "gettext", "ngettext", "install", "heltal", "tal"]
 
 MESSAGES: dict[str, str] = {
     "usage: ": "brug: ",
@@ -42,6 +42,21 @@ MESSAGES: dict[str, str] = {
 PLURALS: dict[tuple[str, str], tuple[str, str]] = {
     ("expected %s argument", "expected %s arguments"): ("forventede %s værdi", "forventede %s værdier"),
 }
+
+
+def heltal(text: str) -> int:
+    """``type=`` for an option that takes a whole number. argparse names the type in its refusal by
+    the function's ``__name__``: «ugyldig værdi (skal være et helt tal): 'x'», not «… (skal være int)»."""
+    return int(text)
+
+
+def tal(text: str) -> float:
+    """``type=`` for an option that takes a number (decimal comma or point): «… (skal være et tal)»."""
+    return float(str(text).strip().replace(",", "."))
+
+
+heltal.__name__ = "et helt tal"
+tal.__name__ = "et tal"
 
 
 def gettext(message: str) -> str:

@@ -57,3 +57,38 @@ def test_help_is_danish():
     text = build_parser().format_help()
     assert text.startswith("brug: brugerblik") and "vis denne hjælp og afslut" in text
     assert not re.search(r"\b(usage|options|positional arguments|show this help)\b", text)
+
+
+@pytest.mark.parametrize("argv,danish", [
+    # a new user: «ugyldig værdi (skal være int)» named Python's type, not what to write
+    (["maetning", "--basis", "x"], "fejl: argumentet --basis: ugyldig værdi (skal være et helt tal): 'x'"),
+    (["maetning", "--taerskel", "abc"], "fejl: argumentet --taerskel: ugyldig værdi (skal være et tal): 'abc'"),
+    (["samforekomst", "--mindst", "to"], "fejl: argumentet --mindst: ugyldig værdi (skal være et helt tal): 'to'"),
+    (["ordfrekvens", "--top", "1.5"], "fejl: argumentet --top: ugyldig værdi (skal være et helt tal): '1.5'"),
+    (["merge", "--resolve", "x"], "fejl: argumentet --resolve: ugyldig værdi (skal være et helt tal): 'x'"),
+])
+def test_number_options_name_the_kind_of_number_in_danish(argv, danish, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and danish in err
+    assert not re.search(r"\b(int|float)\b", err)
+
+
+def test_a_decimal_comma_is_a_number():
+    args = build_parser().parse_args(["maetning", "--taerskel", "2,5"])
+    assert args.taerskel == 2.5
+
+
+def test_the_app_launcher_speaks_danish_too(capsys):
+    from ui.entry import launch
+
+    with pytest.raises(SystemExit) as e:
+        launch.main(["--help"])
+    out = capsys.readouterr().out
+    assert e.value.code == 0 and out.startswith("brug: brugerblik-app") and "vis denne hjælp og afslut" in out
+    assert not re.search(r"\b(usage|options|show this help)\b", out)
+    with pytest.raises(SystemExit) as e:
+        launch.main(["--port", "x"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "fejl: argumentet --port: ugyldig værdi (skal være et helt tal): 'x'" in err

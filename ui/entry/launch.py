@@ -25,8 +25,11 @@ def command(port: int) -> list[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    from brugerblik import dansk  # argparse's usage line, headings and refusals in Danish (as `brugerblik`)
+
+    dansk.install()
     p = argparse.ArgumentParser(prog="brugerblik-app", description="Start Brugerblik-appen på 127.0.0.1.")
-    p.add_argument("--port", type=int, default=8501, help="porten (standard 8501)")
+    p.add_argument("--port", type=dansk.heltal, default=8501, help="porten (standard 8501)")
     p.add_argument("--db", help="databasens URL (ellers BRUGERBLIK_DB eller standardfilen)")
     args = p.parse_args(argv)
     if not 0 < args.port < 65536:
