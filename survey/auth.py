@@ -132,7 +132,14 @@ def require(principal: Principal, action: str) -> None:
         return
     if not allowed(principal.role, action):
         who = ROLES.get(principal.role, principal.role)
-        raise AuthError(f"Adgang nægtet: rollen {who} må ikke {ACTION_TEXT.get(action, action)}.")
+        raise AuthError(f"Adgang nægtet: rollen {who} må ikke {ACTION_TEXT.get(action, action)}"
+                        f" (det må {_roles_text(ACTIONS[action])}).")
+
+
+def _roles_text(roles: Iterable[str]) -> str:
+    """«Forsker og Rapportskriver»: the roles in `ROLES`' order, by their Danish names."""
+    names = [label for role, label in ROLES.items() if role in roles]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
 
 
 ACTION_TEXT: dict[str, str] = {
@@ -174,7 +181,8 @@ def check_role(role: object) -> str:
                "rapportskriver": "report_writer", "report_writer": "report_writer", "report-writer": "report_writer",
                "admin": "admin", "administrator": "admin"}
     if r not in aliases:
-        raise AuthError(f"Ukendt rolle «{safe_text(role)[:40]}» — tilladt: {', '.join(ROLES)}.")
+        raise AuthError(f"Ukendt rolle «{safe_text(role)[:40]}» — tilladt: interviewer, forsker (researcher), "
+                        "rapportskriver (report_writer) eller admin.")
     return aliases[r]
 
 

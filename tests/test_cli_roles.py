@@ -387,7 +387,7 @@ def test_the_real_command_refuses_with_exit_3(team, tmp_path):
                         "export", "raw", "--umaskeret", str(out)], env=env, capture_output=True, text=True,
                        stdin=subprocess.DEVNULL, timeout=120)
     assert (p.returncode, p.stdout) == (3, "")
-    assert p.stderr.strip() == "Adgang nægtet: rollen Rapportskriver må ikke eksportere umaskeret fritekst."
+    assert p.stderr.strip() == "Adgang nægtet: rollen Rapportskriver må ikke eksportere umaskeret fritekst (det må Forsker)."
     assert not out.exists() and PW["rita"] not in p.stderr
 
 

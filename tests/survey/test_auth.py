@@ -58,10 +58,25 @@ def test_wrong_password_unknown_user_and_disabled_get_the_same_message(s):
     assert auth.authenticate(s, "ole", PW).role == "interviewer"
 
 
+def test_a_refused_role_names_the_roles_that_may():
+    with pytest.raises(AuthError) as e:
+        auth.require(auth.Principal("ole", "admin"), "report")
+    assert str(e.value) == ("Adgang nægtet: rollen Administrator må ikke lave rapporter og tabeller "
+                            "(det må Forsker og Rapportskriver).")
+    with pytest.raises(AuthError) as e:
+        auth.require(auth.Principal("rita", "report_writer"), "retention")
+    assert str(e.value).endswith("(det må Administrator).")
+    with pytest.raises(AuthError) as e:
+        auth.require(auth.Principal("ida", "interviewer"), "package.all")
+    assert str(e.value).endswith("(det må Forsker og Administrator).")
+
+
 def test_bad_user_input_names_what_is_allowed(s):
     with pytest.raises(AuthError, match="Ugyldigt brugernavn"):
         auth.add_user(s, "Æ Ø", "admin", PW)
-    with pytest.raises(AuthError, match="tilladt: interviewer, researcher, report_writer, admin"):
+    # the Danish names a user types (forsker, rapportskriver) are named beside the codes
+    with pytest.raises(AuthError, match=r"tilladt: interviewer, forsker \(researcher\), rapportskriver "
+                                        r"\(report_writer\) eller admin\."):
         auth.add_user(s, "ok", "chef", PW)
     with pytest.raises(AuthError, match="mindst 10 tegn"):
         auth.add_user(s, "ok", "admin", "kort")
