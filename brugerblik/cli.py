@@ -1320,9 +1320,9 @@ def _population_options(p: argparse.ArgumentParser) -> None:
     """The options of a command that counts the report's population (matrix, mætning,
     samforekomst, ordfrekvens): the output format, one user group, one site type, the cuts and
     ``--med-kladder``."""
-    p.add_argument("--format", choices=["csv", "md"], default="md")
-    p.add_argument("--group", help="kun én brugergruppe (kode)")
-    p.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    p.add_argument("--format", choices=["csv", "md"], default="md", help="md: Markdown-tabel (standard); csv: tallene som CSV")
+    p.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
+    p.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
     _cuts(p, grouping=False)
     _med_kladder(p)
 
@@ -1347,6 +1347,18 @@ def _cuts_of(args):
 
     return Cuts(perspektiv=args.perspektiv, site=args.sted, interviewer=args.interviewer,
                 by=getattr(args, "efter", None))
+
+
+#: `table --help`: every id of `report.registry.TABLES` (a test holds them equal; the registry loads
+#: pandas, so the help does not ask it)
+TABLE_IDS_HELP = (
+    "brugernes tabeller: 3.1, 3.2, oversigt, fig3.1, 4.1, 4.2, 4.4, fig4 (med --probe), fig7.1–fig7.4, 7.2, "
+    "tilfredshed, lyttet, enige, kvalitetskort; de andre kilder (kapitel 5–7, Bilag C): bilag_c, "
+    "oversigt_interview, planer, enighed, enighed_alle, enighed_kontaktperson, lab_personer, sb_begrundelse, "
+    "sb_sigte_afklaring, sb_rigtige_tilbud, sb_hvem_bestemte, sb_kendskab_tilbud, sb_fokus, kp_deltagelse, "
+    "kp_rigtige_tilbud, leder_sigte, leder_deltagelse, leder_matchning, leder_kommunen, journal_lovgrundlag, "
+    "journal_ordning, journal_opfoelgning, journal_uroert, journal_deltagere, leder_kp_deltagelse, "
+    "leder_kp_samarbejde; en gemt analyse: mine:NAVN (se brugerblik analyse liste)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1448,16 +1460,14 @@ def build_parser() -> argparse.ArgumentParser:
     ke = sub.add_parser("kodeenighed", help="enighed mellem alle kodere pr. variabel og temakode: Gwets AC1, Fleiss' kappa og "
                                             "Krippendorffs alfa med 95 %%-konfidensintervaller")
     ke.add_argument("--kodere", help="kun disse kodere, adskilt af komma (standard: alle)")
-    ke.add_argument("--format", choices=["csv", "md"], default="md")
+    ke.add_argument("--format", choices=["csv", "md"], default="md", help="md: Markdown-tabel (standard); csv: tallene som CSV")
     ke.set_defaults(func=cmd_kodeenighed)
 
     t = sub.add_parser("table", help="en af rapportens tabeller")
-    t.add_argument("id", help="3.1, 3.2, oversigt, fig3.1, 4.1, 4.2, fig4, fig7.1–fig7.4, 7.2; kilder (afsnit 6.3, "
-                              "7.4, Bilag C): bilag_c, oversigt_interview, planer, enighed; en gemt analyse: "
-                              "mine:NAVN (se brugerblik analyse liste)")
-    t.add_argument("--format", choices=["csv", "md"], default="md")
-    t.add_argument("--group", help="kun én brugergruppe (kode)")
-    t.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    t.add_argument("id", help=TABLE_IDS_HELP)
+    t.add_argument("--format", choices=["csv", "md"], default="md", help="md: Markdown-tabel (standard); csv: tallene som CSV")
+    t.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
+    t.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
     t.add_argument("--probe", help="probe til fig4 (fx rytme)")
     _publish_args(t, "rækker med n under --min-n skjules, og den næste række i samme total")
     _cuts(t)
@@ -1465,9 +1475,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_table)
 
     k = sub.add_parser("kvalitetskort", help="kvalitetskortets tal")
-    k.add_argument("--format", choices=["csv", "md"], default="csv")
-    k.add_argument("--group")
-    k.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    k.add_argument("--format", choices=["csv", "md"], default="csv", help="csv: tallene som CSV (standard); md: Markdown-tabel")
+    k.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
+    k.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
     k.add_argument("--out", help="FIL.png, FIL.svg eller FIL.html: skriv kortet som billede")
     k.add_argument("--intervals", action="store_true", help="vis 95 %% Wilson-intervaller")
     _publish_args(k, "punkter med n under --min-n udelades, og den næste gruppes punkt for samme probe")
@@ -1477,12 +1487,13 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_kvalitetskort)
 
     f = sub.add_parser("figure", help="en af rapportens figurer som billede")
-    f.add_argument("id", help="kvalitetskort, kvalitetskort_grupper, fig3.1, fig4 (med --probe), fig4.1–fig4.3, fig7.1–fig7.4, 7.2")
+    f.add_argument("id", help="kvalitetskort, kvalitetskort_grupper, fig3.1, fig4 (med --probe), fig4.1–fig4.3, "
+                              "fig7.1–fig7.4, 7.2, tilfredshed, lyttet, enige")
     f.add_argument("--out", required=True, help="FIL.png, FIL.svg eller FIL.html")
-    f.add_argument("--group")
-    f.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    f.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
+    f.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
     f.add_argument("--probe", help="probe til fig4 (fx rytme)")
-    f.add_argument("--intervals", action="store_true")
+    f.add_argument("--intervals", action="store_true", help="vis 95 %% Wilson-intervaller (kvalitetskortet)")
     _publish_args(f, "små grupper udelades")
     _method_args(f)
     _cuts(f)
@@ -1491,8 +1502,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="Excel-projektmappe med tabeller, figurer og kvalitetskort")
     r.add_argument("out", help="FIL.xlsx")
-    r.add_argument("--group")
-    r.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    r.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
+    r.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
     _publish_args(r, "små grupper undertrykkes")
     _method_args(r)
     _cuts(r)
@@ -1502,9 +1513,9 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("crosstab", help="krydstabel af to kodede variable")
     x.add_argument("a")
     x.add_argument("b")
-    x.add_argument("--format", choices=["csv", "md"], default="md")
-    x.add_argument("--group")
-    x.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    x.add_argument("--format", choices=["csv", "md"], default="md", help="md: Markdown-tabel (standard); csv: tallene som CSV")
+    x.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
+    x.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
     _publish_args(x, "rækker med n under --min-n skjules, og den næste række i samme total")
     _cuts(x, grouping=False)
     _med_kladder(x)
@@ -1516,8 +1527,8 @@ def build_parser() -> argparse.ArgumentParser:
     ag = asub.add_parser("gem", help="gem en krydstabel (--krydstabel A B) eller et kvalitetskort (standard)")
     ag.add_argument("navn", help="1–25 tegn: bogstaver, tal, mellemrum, - og _")
     ag.add_argument("--krydstabel", nargs=2, metavar=("A", "B"), help="rækker og kolonner (som brugerblik crosstab)")
-    ag.add_argument("--group")
-    ag.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"])
+    ag.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
+    ag.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
     _cuts(ag)
     ag.add_argument("--erstat", action="store_true", help="erstat en analyse med samme navn")
     asub.add_parser("liste", help="de gemte analyser")
