@@ -584,7 +584,7 @@ def _read_csv(inp: _Input, guide: Guide, encoding: str | None = None) -> _Table:
         head = f.read(65_536)
     if len(_CONTROL_CHARS.findall(head)) > max(8, len(head) // 100):
         raise _not_table("en binær fil", "a binary file")
-    if re.match(r"\s*<(!doctype html|html|\?xml|table)", head[:200], re.IGNORECASE):
+    if re.match(r"\s*<(!doctype html|html|\?xml|table|svg)", head[:200], re.IGNORECASE):  # svg: a figure file
         raise _not_table("en HTML- eller XML-fil", "an HTML or XML file")
     delimiter, skip = _sep_line(head)  # Excel's "sep=;" directive: not a row the user sees
     if delimiter is None:
@@ -1254,6 +1254,16 @@ def _validate(guide: Guide, table: _Table, *, store_ids: set[str], store_sites: 
             continue
         colmap[code] = j
         heads[code] = text
+    if "source_id" not in folded and any(_normal_header(h) == "source_id" for h in header):
+        # a file of the other sources (export raw --kilde K): one message that says how, not one per column
+        return _Checked(problems=[Message(
+            "other_source", "filen har kolonnen source_id: den er en fil med de andre kilders interview eller "
+            "journaludtræk (export raw --kilde), ikke brugernes interview — importér den med "
+            "brugerblik import --kilde sagsbehandler|kontaktperson|leder|journal FIL",
+            "the file has the column source_id: it holds the other sources' interviews or case-file extracts "
+            "(export raw --kilde), not the users' interviews — import it with "
+            "brugerblik import --kilde sagsbehandler|kontaktperson|leder|journal FILE", row=hr, column="source_id")],
+            warnings=[], rows=0)
     missing: list[Message] = []
     for code in REQUIRED_COLUMNS:
         if code not in colmap:

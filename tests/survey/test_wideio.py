@@ -393,12 +393,28 @@ def test_overlong_site_name_is_refused(seeded, guide, tmp_path):
     (b"%PDF-1.4\n%\xe2\xe3", "Filen er hverken CSV eller XLSX (den ligner en PDF-fil)"),
     (b"<html><table><tr><td>respondent_id</td></tr></table></html>",
      "Filen er hverken CSV eller XLSX (den ligner en HTML- eller XML-fil)"),
+    # a tester imported a figure (brugerblik figure … --out f.svg): 200 «ukendt kolonne» lines, «Arial» among them
+    (b'<svg class="main-svg" xmlns="http://www.w3.org/2000/svg" width="900"><rect x="0" style="font-family: Arial, '
+     b'Helvetica"/></svg>', "Filen er hverken CSV eller XLSX (den ligner en HTML- eller XML-fil)"),
 ])
 def test_empty_and_non_table_files_are_refused(seeded, guide, tmp_path, content, da):
     p = tmp_path / "x.csv"
     p.write_bytes(content)
     r = refused(seeded, guide, p)
     assert len(r.problems) == 1 and lines(r)[0].startswith(da), lines(r)
+
+
+def test_a_file_of_the_other_sources_says_to_import_it_with_kilde(seeded, guide, tmp_path):
+    """A tester imported `export raw --kilde sagsbehandler`'s file without --kilde: one line per unknown column
+    (source_id, informant, kommune …) and none said what the file was."""
+    p = tmp_path / "s.csv"
+    p.write_text("source_id,respondent_id,informant,informant_id,kommune,fokus\r\nSB-AMA-01,AMA-01,sagsbehandler,"
+                 "I-1,,ja\r\n", encoding="utf-8")
+    r = refused(seeded, guide, p)
+    assert lines(r) == [
+        "række 1, kolonne source_id: filen har kolonnen source_id: den er en fil med de andre kilders interview "
+        "eller journaludtræk (export raw --kilde), ikke brugernes interview — importér den med brugerblik import "
+        "--kilde sagsbehandler|kontaktperson|leder|journal FIL"]
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused(seeded, guide, tmp_path):
