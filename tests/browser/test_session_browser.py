@@ -305,3 +305,73 @@ def test_disabling_the_user_and_inactivity_end_the_session(server, browser, stor
     shows_login(page, DEAD_COOKIE)
     no_secret_anywhere(token, [page], server)
     ctx.close()
+
+
+CLOSING_ASKS = """() => { const e = new Event('beforeunload', {cancelable: true});
+                          window.dispatchEvent(e); return e.defaultPrevented; }"""
+
+
+@pytest.mark.parametrize("size, by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_answers_given_after_a_logout_in_another_tab_are_never_lost_without_a_word(server, browser, store, size, by):
+    """A tester logged out in another tab while an interview was open, then typed on and chose «Kvinde»: the tab
+    showed «Log ind», the pill said the server had not answered, and closing the tab asked nothing — both answers
+    were gone without a word (the closing beacon is refused without a session). Now the pill says, in red, that
+    they are not saved because the tab is signed out, closing or reloading asks first, and signing in again in
+    the tab stores them."""
+    from playwright.sync_api import expect
+
+    e, iid = store
+    url = f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit=om_dig"
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    ctx.set_default_timeout(30000)
+    page = ctx.new_page()
+    page.goto(url)
+    log_in(page, "ida")
+    box = page.locator(f".st-key-v_{iid}_hvorfor_her textarea")
+    box.wait_for()
+    session_cookie(ctx)
+    box.click()
+    page.keyboard.type("Første del", delay=20)
+    page.keyboard.press("Tab")
+    deadline = time.monotonic() + 15
+    while svc.load_state(e, iid).answers.get("hvorfor_her") != "Første del":
+        assert time.monotonic() < deadline, svc.load_state(e, iid).answers
+        time.sleep(0.1)
+    other = ctx.new_page()                                  # another tab of the same browser: «Log ud» there
+    other.goto(url)
+    other.locator(f".st-key-v_{iid}_hvorfor_her textarea").wait_for()
+    other.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
+    other.get_by_role("heading", name="Log ind").wait_for()
+    other.close()
+    time.sleep(2.5)                                         # past the tab's own check of its sign-in (2 s)
+    page.bring_to_front()
+    kvinde = page.locator(f".st-key-v_{iid}_gender").get_by_role("radio", name="Kvinde")
+    if by == "mouse":
+        box.click()
+        page.keyboard.type(" og det, jeg sagde bagefter", delay=20)
+        kvinde.click()
+    else:
+        box.focus()
+        page.keyboard.press("End")
+        page.keyboard.type(" og det, jeg sagde bagefter", delay=20)
+        kvinde.focus()                                      # leaving the field sends the text
+        page.keyboard.press("Space")
+    shows_login(page, "sessionen er afsluttet")
+    pill = page.locator("#bb-pending")
+    expect(pill).to_be_visible(timeout=5000)
+    expect(pill).to_contain_text("Ikke gemt: du er logget ud")
+    box_ = pill.bounding_box()
+    assert box_["x"] >= 0 and box_["x"] + box_["width"] <= size[0] and box_["y"] >= 0   # on screen at this size
+    shot(page, f"signed_out_unsaved_{size[0]}")
+    assert page.evaluate(CLOSING_ASKS)                      # closing or reloading the tab asks first
+    assert svc.load_state(e, iid).answers == {"hvorfor_her": "Første del"}   # nothing stored while signed out
+    log_in(page, "ida")                                     # signed in again in the tab: both are stored
+    deadline = time.monotonic() + 30
+    want = {"hvorfor_her": "Første del og det, jeg sagde bagefter", "gender": "kvinde"}
+    while (have := svc.load_state(e, iid).answers) != want:
+        assert time.monotonic() < deadline, have
+        time.sleep(0.2)
+    pill.wait_for(state="hidden", timeout=20000)
+    assert not page.evaluate(CLOSING_ASKS)
+    assert "bagefter" not in server.log.read_text(errors="replace")   # no answers in the server log
+    ctx.close()

@@ -145,9 +145,26 @@ if (!window.__bbFlushHooked) {
         if (q.mounted() && now - (it.at || now) > 2000) old = true;
       });
     }
-    if (waiting && (old || document.getElementById('bb-offline'))) { e.preventDefault(); e.returnValue = ''; }
+    // signed out (the login form in place of the interview: a logout in another tab, the inactivity timeout): the
+    // server keeps nothing from this tab until it is signed in again, and the beacon is refused too
+    if (waiting && (old || document.getElementById('bb-offline') || bbSignedOut())) { e.preventDefault(); e.returnValue = ''; }
   });
 }
+
+// The tab shows the login form (or the forced new password) in place of the page: nobody is signed in in it. A
+// tester logged out in another tab while typing: the text and a choice waited in this tab, the pill said the
+// server had not answered, and closing the tab asked nothing — both were gone without a word.
+function bbSignedOut() {
+  return !!document.querySelector('.st-key-bb_login_btn, .st-key-bb_pw_logout');
+}
+// The interview's changes in this page that the server has not stored (not Streamlit's own widgets: typing the
+// user name on the login form is no unsaved answer).
+function bbUnsaved() {
+  let n = 0;
+  Object.values(BB.queues).forEach((x) => x.pending.forEach((it) => { if (it.kind !== 'done') n += 1; }));
+  return n;
+}
+const BB_OUT_TEXT = 'Ikke gemt: du er logget ud. Log ind igen i denne fane — så gemmes dine ændringer. Luk ikke fanen.';
 
 // «Skriver …» / «Gemmer …» while something typed or chosen here is not yet acknowledged: a pill of
 // our own over the main area's save status (that status is the server's, drawn by React: never
@@ -178,7 +195,7 @@ function bbStatus(what) {
     return;
   }
   document.body.classList.add('bb-busy');
-  if (pill.dataset.state === 'slow' && !pill.hidden) return;  // until the old change is acknowledged
+  if ((pill.dataset.state === 'slow' || pill.dataset.state === 'out') && !pill.hidden) return;  // until acknowledged
   if ((what === 'typing' || what === 'date') && pill.dataset.state === 'saving' && !pill.hidden) return;
   pill.dataset.state = what;
   pill.textContent = what === 'saving' ? 'Gemmer …'
@@ -188,6 +205,11 @@ function bbStatus(what) {
     BB.slowTimer = setInterval(() => {
       const p = document.getElementById('bb-pending');
       if (!p || p.hidden || BB.dateWarning) return;   // a date's own warning stays until the date is looked at
+      if (bbSignedOut() && bbUnsaved()) {   // signed out: not stored until this tab is signed in again
+        if (p.dataset.state !== 'out') { p.dataset.state = 'out'; p.textContent = BB_OUT_TEXT; }
+        return;
+      }
+      if (p.dataset.state === 'out') { p.dataset.state = 'saving'; p.textContent = 'Gemmer …'; }   // signed in again
       const oldest = bbOldestPending();
       const slow = oldest && Date.now() - oldest >= BB_SLOW_MS;
       if (slow && p.dataset.state !== 'slow') {
