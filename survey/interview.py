@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from survey import auth, store
 from survey.clock import aware, today
-from survey.db import is_transient, retrying, session_scope
+from survey.db import consistent_session, is_transient, retrying, session_scope
 from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text, outside_typed_limits, read_typed_date
 from survey.consent import check_journal_consent, refuse_if_withdrawn
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
@@ -784,7 +784,11 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
             return SaveResult(False, code, message=f"Ikke gemt: {problem}.")
 
     def tx() -> SaveResult:
-        with session_scope(engine) as s:
+        # the write lock from the start (SQLite; PostgreSQL: one snapshot, a concurrent write is run again): the
+        # answer read here for the version check is the one replaced. With a plain transaction two saves at the
+        # same moment (two tabs; the live save and a closing tab's beacons) both read the old answer, both passed
+        # the check, and the later silently replaced the earlier — a conflict never shown, the change audited 4×.
+        with consistent_session(engine, write=True) as s:
             iv, _ = _get(s, interview_id)
             _refuse_if_closed(iv)
             _check_guide(iv, guide)

@@ -414,3 +414,75 @@ def test_no_answer_values_in_logs(engine, guide, iv, caplog):
     assert "HEMMELIG" not in caplog.text
     with session_scope(engine) as s:
         assert s.get(Interview, iv.id).status == "complete"
+
+
+def test_two_saves_of_one_answer_at_the_same_moment_never_overwrite_each_other_silently(engine, guide, iv, monkeypatch):
+    """Two tabs (or a tab and another tab's closing beacon) save different texts of one answer, both from the
+    version they saw, at the same moment: each read the stored answer before the other wrote, both passed the
+    version check, and the later write replaced the earlier one without a conflict (a tester closed a tab and
+    found one change in the audit trail four times over, each «from» the same old value). Now one of them is
+    stored and the other is a conflict (the interviewer is asked; both values are in the audit trail)."""
+    import threading
+
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "Første", base=(0, None)).ok
+    base = (1, "Første")
+    barrier = threading.Barrier(2, timeout=2)   # both have read the answer before either writes (if they can)
+    real = store.set_answer
+
+    def set_answer(*a, **kw):
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:   # the other one waits for the write lock: one at a time
+            pass
+        return real(*a, **kw)
+
+    monkeypatch.setattr(svc.store, "set_answer", set_answer)
+    results = {}
+
+    def save(text):
+        results[text] = svc.save_answer(engine, guide, iv.id, "hvorfor_her", text, base=base)
+
+    threads = [threading.Thread(target=save, args=(t,)) for t in ("Fra fane A", "Fra fane B")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = [t for t, r in results.items() if r.ok]
+    refused = [r for r in results.values() if not r.ok]
+    assert len(ok) == 1 and len(refused) == 1 and refused[0].conflict is not None, results
+    assert answers(engine, iv.id)["hvorfor_her"] == ok[0]
+    with session_scope(engine) as s:
+        trail = s.execute(select(AuditEntry.old_value, AuditEntry.new_value, AuditEntry.note).where(
+            AuditEntry.interview_id == iv.id, AuditEntry.code == "hvorfor_her").order_by(AuditEntry.id)).all()
+    assert [(o, n) for o, n, note in trail if not (note or "").startswith("konflikt")] == [
+        (None, "Første"), ("Første", ok[0])]
+
+
+def test_the_same_save_at_the_same_moment_is_one_change(engine, guide, iv, monkeypatch):
+    """The live connection and the closing tab's beacons (visibilitychange, pagehide, beforeunload) store the same
+    change at once: one entry in the audit trail, not four, and the answer's version goes up once."""
+    import threading
+
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "Første", base=(0, None)).ok
+    barrier = threading.Barrier(4, timeout=2)
+    real = store.set_answer
+
+    def set_answer(*a, **kw):
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return real(*a, **kw)
+
+    monkeypatch.setattr(svc.store, "set_answer", set_answer)
+    threads = [threading.Thread(target=svc.save_answer, args=(engine, guide, iv.id, "hvorfor_her", "Første og mere"),
+                                kwargs={"base": (1, "Første")}) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with session_scope(engine) as s:
+        trail = s.execute(select(AuditEntry.new_value).where(AuditEntry.interview_id == iv.id,
+                                                              AuditEntry.code == "hvorfor_her")).scalars().all()
+    assert trail == ["Første", "Første og mere"]
+    assert svc.load_state(engine, iv.id).base("hvorfor_her") == (2, "Første og mere")
