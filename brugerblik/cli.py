@@ -623,12 +623,19 @@ def cmd_analyse(args) -> int:
 def cmd_demo(args) -> int:
     from survey import demo  # only the commands that use it load it (start-up time)
 
-    n = demo.load_demo(_engine(args), _guide(args), if_empty=args.if_empty, replace=args.replace)
+    from coding import codebook  # the same reason
+
+    engine = _engine(args)
+    n = demo.load_demo(engine, _guide(args), if_empty=args.if_empty, replace=args.replace)
     if n == 0:
         print("Databasen har allerede data; demoundersøgelsen er ikke indlæst.")
     else:
+        # the report's themes, as the app's first read of the codebook loads them: a CLI user of the demo
+        # (export qdc, matrix rytme_i_hverdagen …) met an empty codebook until a page had been opened
+        k = codebook.seed_on_first_use(engine)
         print(f"Indlæste demoundersøgelsen: {n} syntetiske respondenter på 12 steder (ikke rigtige personer) "
-              "med syntetiske sagsbehandler-, kontaktperson- og lederinterview og journaludtræk.")
+              "med syntetiske sagsbehandler-, kontaktperson- og lederinterview og journaludtræk"
+              + (f"; kodebogen har rapportens {k} temaer." if k else "."))
     return 0
 
 
