@@ -169,6 +169,42 @@ class Conflict:
     mine: str | None
 
 
+#: the audit trail's note of a change refused because the answer had changed meanwhile (`save_answer`)
+CONFLICT_NOTE = "konflikt: ikke gemt, svaret var ændret i en anden fane"
+
+
+def _open_conflicts(s, interview_id: str, answers: Mapping[str, str]) -> dict[str, Conflict]:
+    """The refused changes no one has decided on: per answer, a conflict (`CONFLICT_NOTE`) that is still
+    the answer's last entry in the audit trail (a later save, or «Behold» — `keep_theirs` — decides it)
+    and whose refused value is not what is stored now. A closing tab's conflict (its beacon; the tab is
+    gone) was otherwise only in the audit trail: a tester's last words in a stale tab were dropped
+    without anyone being told. Usually no row matches, and nothing more is read."""
+    refused = s.execute(select(AuditEntry.code, AuditEntry.new_value, AuditEntry.at, AuditEntry.id)
+                        .where(AuditEntry.interview_id == interview_id, AuditEntry.entity == "answer",
+                               AuditEntry.note == CONFLICT_NOTE)).all()
+    if not refused:
+        return {}
+    last: dict[str, tuple] = {}
+    for code, value, at, aid in s.execute(
+            select(AuditEntry.code, AuditEntry.new_value, AuditEntry.at, AuditEntry.id)
+            .where(AuditEntry.interview_id == interview_id, AuditEntry.entity == "answer",
+                   AuditEntry.code.in_({r.code for r in refused}))
+            .order_by(AuditEntry.at, AuditEntry.id)).all():
+        last[code] = (aid, value)
+    ids = {r.id for r in refused}
+    open_codes = {code: value for code, (aid, value) in last.items() if aid in ids and value != answers.get(code)}
+    if not open_codes:
+        return {}
+    rows = {a.code: a for a in s.execute(select(Answer).where(Answer.interview_id == interview_id,
+                                                              Answer.code.in_(set(open_codes)))).scalars()}
+    out = {}
+    for code, mine in open_codes.items():
+        cur = rows.get(code)
+        out[code] = Conflict(code, cur.value if cur else None, int(cur.version or 1) if cur else 0,
+                             aware(cur.updated_at) if cur else None, cur.updated_by if cur else None, mine)
+    return out
+
+
 @dataclass(frozen=True)
 class SaveResult:
     """Outcome of storing one change. `ok` False: nothing was stored and `message` says why (Danish);
@@ -194,6 +230,8 @@ class InterviewState:
     versions: dict[str, int] = field(default_factory=dict)  # code -> version of the stored answer (issue 10)
     #: the codes whose stored answer was given in the interview (not imported): those `complete` may remove
     typed: frozenset[str] = frozenset()
+    #: changes refused as made from a stale view that no one has decided on yet (`_open_conflicts`)
+    conflicts: Mapping[str, "Conflict"] = field(default_factory=dict)
 
     def base(self, code: str) -> tuple[int, str | None]:
         """What a view drawn from this state saw of one answer: (version, value); (0, None) when none."""
@@ -586,7 +624,8 @@ def load_state(engine: Engine, interview_id: str) -> InterviewState:
                    if c else None)
         editor = _editor(s, interview_id) if iv.status == "reopened" else None
         versions = store.get_versions(s, interview_id)
-        return InterviewState(info_of(iv, site), answers, quotes, consent, editor, versions, _typed(s, interview_id))
+        return InterviewState(info_of(iv, site), answers, quotes, consent, editor, versions, _typed(s, interview_id),
+                              _open_conflicts(s, interview_id, answers))
 
 
 @dataclass(frozen=True)
@@ -809,7 +848,7 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
                     now = utcnow()
                     s.add(AuditEntry(interview_id=interview_id, entity="answer", code=code, old_value=old,
                                      new_value=checked, who=w, at=now,
-                                     note="konflikt: ikke gemt, svaret var ændret i en anden fane"))
+                                     note=CONFLICT_NOTE))
                     return SaveResult(False, code, message="Ikke gemt: svaret er ændret i en anden fane.",
                                       version=have[0], conflict=Conflict(
                                           code, old, have[0], aware(cur.updated_at) if cur else None,

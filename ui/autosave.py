@@ -250,7 +250,7 @@ def _base(raw, fallback: tuple[int, str | None]) -> tuple[int, str | None]:
         return fallback
 
 
-def _label(g: Guide, code: str) -> str:
+def answer_label(g: Guide, code: str) -> str:
     """What was saved, as the status says it: a probe row's importance or note names its probe."""
     probe = svc.row_probes(g).get(code)
     return f"{probe.label} · {svc.label_of(g, code)}" if probe else svc.label_of(g, code)
@@ -304,7 +304,7 @@ def apply_queue(iid: str, key: str) -> bool:
                 value = it.get("value")
                 st.session_state.setdefault(ERRORS, {}).setdefault(iid, {})[code] = (
                     message, None if value is None else str(value)[:MAX_TEXT + 1])
-            mark_refused(iid, _label(g, code) if code in g.items else "Svar", message)
+            mark_refused(iid, answer_label(g, code) if code in g.items else "Svar", message)
     applied = last != done.get((key, cid), 0)
     done[(key, cid)] = last
     return applied
@@ -330,7 +330,7 @@ def _apply_item(g: Guide, iid: str, key: str, cid: str, code: str, it: dict, see
         svc.keep_theirs(engine(), iid, code, value, who=username())
         conflicts.pop(code, None)
         seen[(iid, cid, code)] = base
-        mark_saved(iid, f"{_label(g, code)}: det nyere svar er beholdt", svc.utcnow())
+        mark_saved(iid, f"{answer_label(g, code)}: det nyere svar er beholdt", svc.utcnow())
         return
     res = svc.save_answer(engine(), g, iid, code, value, who=username(), principal=principal(), base=base)
     errors = st.session_state.setdefault(ERRORS, {}).setdefault(iid, {})
@@ -338,13 +338,13 @@ def _apply_item(g: Guide, iid: str, key: str, cid: str, code: str, it: dict, see
         conflicts.pop(code, None)
         errors.pop(code, None)
         seen[(iid, cid, code)] = (res.version, res.value)
-        mark_saved(iid, _label(g, code), res.at)
+        mark_saved(iid, answer_label(g, code), res.at)
     elif res.conflict is not None:
         conflicts[code] = res.conflict
-        mark_refused(iid, _label(g, code), "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
+        mark_refused(iid, answer_label(g, code), "Svaret er ændret i en anden fane — vælg, hvilket der skal gælde.")
     else:
         errors[code] = (res.message, value)
-        mark_refused(iid, _label(g, code), res.message)
+        mark_refused(iid, answer_label(g, code), res.message)
 
 
 QUOTE_PREFIXES = ("quote:", "newquote:")
@@ -437,7 +437,7 @@ def _conflict_rows(g: Guide, iid: str, codes) -> list[dict]:
         mine = _short(svc.display_value(g, code, c.mine) if c.mine is not None else "tomt")
         out.append({"code": code, "version": c.theirs_version, "theirs": c.theirs, "mine": c.mine,
                     "theirs_label": theirs, "mine_label": mine,
-                    "text": f"{lead_in(_label(g, code))} ændret i en anden fane{at}: «{theirs}». Dit svar her: «{mine}»."})
+                    "text": f"{lead_in(answer_label(g, code))} ændret i en anden fane{at}: «{theirs}». Dit svar her: «{mine}»."})
     return out
 
 

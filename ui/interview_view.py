@@ -459,9 +459,15 @@ def section_body(iid: str, current: str) -> None:
     stat = svc.section_status(g, state.context())
     if not early:
         saved_indicator(state.info, iid)
+    undecided = ui_items.follow_conflicts(ctx)
     with st.container(key="bb_banners"):  # one place, whatever they say: what follows never moves
         banner(state.info, g, state.editor)
         journal_banner(state.info)
+        if undecided:  # also a closing tab's: its refused change is here, not only in the audit trail
+            where = "; ".join(f"«{md(label)}» ({md(sec)})" for label, sec in undecided[:6])
+            more = f" og {len(undecided) - 6} til" if len(undecided) > 6 else ""
+            st.warning(f"**Ikke gemt, fordi svaret var ændret i en anden fane** (måske en fane, der blev lukket): "
+                       f"{where}{more}. Vælg ved spørgsmålet, hvilket svar der skal gælde.", icon="⚠️")
     if current == OM:
         about_view(ctx)
     elif current == QUOTES:

@@ -20,7 +20,7 @@ from survey.guide import Guide, Item, multi_values
 from ui.common import engine, err_key, guide, h, hms, lead_in, md, principal, safe_callback, username, wkey
 
 # shared with ui/autosave.py (which owns them: it cannot import this module)
-from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, answer_callback, bump_saves, mark_refused, mark_saved, acked_json,  # noqa: E402,F401
+from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, answer_callback, answer_label, bump_saves, mark_refused, mark_saved, acked_json,  # noqa: E402,F401
                          choice_field, iv_guide, load_ctx, probe_grid, quote_field, text_field)
 
 
@@ -65,6 +65,21 @@ def base_key(key: str) -> str:
 
 def _conflicts(iid: str) -> dict:
     return st.session_state.setdefault(CONFLICTS, {}).setdefault(iid, {})
+
+
+def follow_conflicts(ctx: Ctx) -> list[tuple[str, str]]:
+    """The interview's undecided conflicts are the store's (`InterviewState.conflicts`): those of this tab,
+    of a tab that was closed (its closing save was refused: the tab could not say so) and of another
+    device; one decided elsewhere goes. (label, section label) of each, in the guide's order."""
+    stored = ctx.state.conflicts if ctx.editable else {}
+    mine = _conflicts(ctx.iid)
+    now = {code: mine.get(code, c) for code, c in stored.items()}
+    mine.clear()
+    mine.update(now)
+    out = []
+    for sec in svc.sections(ctx.guide):
+        out += [(answer_label(ctx.guide, it.code), sec.label) for it in sec.items if it.code in now]
+    return out
 
 
 @answer_callback

@@ -250,6 +250,34 @@ def test_a_stale_save_becomes_a_conflict_shown_on_the_page(db, guide, iv):
     assert data(at, grid_key(iv.id))["conflicts"]["rytme"] == []
 
 
+def test_a_closed_tabs_refused_change_is_shown_when_the_interview_is_opened_again(db, guide, iv):
+    # a stale tab closed at once: its closing save (the beacon) was refused as a conflict; the tab is gone, and
+    # the change was only in the audit trail — a tester's last words were dropped without anyone being told
+    from tests.app.autosave_driver import data, grid_key, send
+
+    assert svc.save_answer(db, guide, iv.id, "rytme", "ja").ok
+    assert svc.save_answer(db, guide, iv.id, "age", "44").ok
+    svc.save_closing_changes(db, guide, iv.id, [{"code": "rytme", "value": "nej", "base": [0, None]},
+                                                {"code": "age", "value": "45", "base": [0, None]}])
+    at = open_interview(iv.id, "udbytte")
+    warn = "\n".join(w.value for w in at.warning)
+    assert "Ikke gemt, fordi svaret var ændret i en anden fane" in warn
+    assert "«Hvor gammel er du?» (Om dig)" in warn and "rytme i hverdagen?» (Udbytte)" in warn
+    (c,) = data(at, grid_key(iv.id))["conflicts"]["rytme"]
+    assert (c["theirs_label"], c["mine_label"], c["version"]) == ("Ja", "Nej", 1)
+    send(at, grid_key(iv.id), "rytme", "nej", (1, "ja"), kind="resolve")   # «Brug mit «Nej»»
+    assert svc.load_state(db, iv.id).answers["rytme"] == "nej"
+    run_ok(at)
+    warn = "\n".join(w.value for w in at.warning)
+    assert "rytme" not in warn.lower() and "Hvor gammel" in warn           # the other is still to decide
+    assert data(at, grid_key(iv.id))["conflicts"]["rytme"] == []
+    # decided in another tab (or device): it goes here too
+    svc.keep_theirs(db, iv.id, "age", "45")
+    run_ok(at)
+    assert not [w for w in at.warning if "anden fane" in w.value]
+    assert svc.load_state(db, iv.id).answers["age"] == "44"
+
+
 # ---------------------------------------------------------------- quotes
 
 def test_quotes_next_to_free_text_items_listed_and_editable(db, guide, iv):

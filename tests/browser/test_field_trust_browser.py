@@ -706,3 +706,47 @@ def test_a_date_that_does_not_exist_or_is_refused_is_never_shown_as_saved(server
     page.keyboard.press("Control+a")
     page.keyboard.type("03")
     assert page.evaluate(closing_asks)
+
+
+@pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_a_stale_tab_closed_at_once_leaves_its_text_to_decide_not_only_in_the_audit_trail(server, browser, store,
+                                                                                          size, by):
+    # a tester: tab A saves «Fra A»; tab B, drawn before that, types «Fra B, vigtigt» and is closed at once. Its
+    # change is refused (B had not seen A's) — and B's text was then only in the audit trail, nobody told
+    iid = new_interview(store)
+    a = open_page(browser, server, iid, "om_dig", size)
+    b = open_page(browser, server, iid, "om_dig", size)
+    box_a, box_b = (p.locator(f".st-key-v_{iid}_hvorfor_her textarea") for p in (a, b))
+    box_a.wait_for()
+    box_b.wait_for()
+    box_a.click()
+    a.keyboard.type("Fra A", delay=20)
+    box_a.press("Tab")
+    wait_store(store, iid, "hvorfor_her", "Fra A")
+    a.close()
+    box_b.click()
+    b.keyboard.type("Fra B, vigtigt", delay=10)
+    b.close(run_before_unload=True)
+    deadline = time.monotonic() + 10
+    while not audit_rows(store, iid, AuditEntry.note.like("konflikt: ikke gemt%")):
+        assert time.monotonic() < deadline, "the stale tab's change was neither stored nor refused"
+        time.sleep(0.1)
+    assert answers(store, iid)["hvorfor_her"] == "Fra A"                   # nothing replaced silently
+    c = open_page(browser, server, iid, "udbytte", size)                   # opened again, in another section
+    warn = c.locator('[data-testid="stAlert"]').filter(has_text="Ikke gemt, fordi svaret var ændret")
+    warn.wait_for()
+    assert "(Om dig)" in warn.inner_text()
+    c.goto(f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit=om_dig")
+    conflict = c.locator(f".st-key-v_{iid}_hvorfor_her .bb-conflict")
+    conflict.wait_for(state="visible")
+    assert "«Fra A»" in conflict.inner_text() and "«Fra B, vigtigt»" in conflict.inner_text()
+    mine = c.get_by_role("button", name="Brug mit «Fra B, vigtigt»")
+    if by == "mouse":
+        mine.click()
+    else:
+        mine.focus()
+        c.keyboard.press("Enter")
+    wait_store(store, iid, "hvorfor_her", "Fra B, vigtigt")
+    c.wait_for_function("""() => ![...document.querySelectorAll('[data-testid="stAlert"]')]
+                                     .some(e => e.innerText.includes('Ikke gemt, fordi svaret var ændret'))""")
+    shot(c, f"closed_tab_conflict_{size[0]}")

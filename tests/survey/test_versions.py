@@ -83,3 +83,31 @@ def test_a_decimal_edited_as_shown_with_a_comma_is_no_conflict(engine, guide, iv
     assert r2.ok and svc.load_state(engine, iv.id).answers["varighed_mdr"] == "12.7"
     stale = svc.save_answer(engine, guide, iv.id, "varighed_mdr", "13", base=(r1.version, "12,5"))
     assert stale.conflict is not None and svc.load_state(engine, iv.id).answers["varighed_mdr"] == "12.7"
+
+
+def test_an_undecided_conflict_stays_in_the_state_until_someone_decides(engine, guide, iv):
+    # a stale tab closed at once: its beacon's change is refused; the tab cannot say so, the next view must
+    assert svc.save_answer(engine, guide, iv.id, "hverdag", "Fra A").ok
+    assert svc.save_answer(engine, guide, iv.id, "rytme", "ja").ok
+    svc.save_closing_changes(engine, guide, iv.id, [
+        {"code": "hverdag", "value": "Fra B, vigtigt", "base": [0, None]},
+        {"code": "rytme", "value": "nej", "base": [0, None]}])
+    state = svc.load_state(engine, iv.id)
+    assert state.answers["hverdag"] == "Fra A" and state.answers["rytme"] == "ja"      # nothing replaced
+    c = state.conflicts["hverdag"]
+    assert (c.theirs, c.mine, c.theirs_version) == ("Fra A", "Fra B, vigtigt", 1) and c.theirs_at is not None
+    assert set(state.conflicts) == {"hverdag", "rytme"}
+    # «Behold» decides one; «Brug mit» (a save against the version now seen) the other
+    svc.keep_theirs(engine, iv.id, "rytme", "nej")
+    assert set(svc.load_state(engine, iv.id).conflicts) == {"hverdag"}
+    assert svc.save_answer(engine, guide, iv.id, "hverdag", "Fra B, vigtigt", base=(1, "Fra A")).ok
+    assert svc.load_state(engine, iv.id).conflicts == {}
+    # a later change made elsewhere decides it too; the same value stored by then is no conflict
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "x").ok
+    assert not svc.save_answer(engine, guide, iv.id, "hvorfor_her", "y", base=(0, None)).ok
+    assert "hvorfor_her" in svc.load_state(engine, iv.id).conflicts
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "z", base=(1, "x")).ok
+    assert "hvorfor_her" not in svc.load_state(engine, iv.id).conflicts
+    assert not svc.save_answer(engine, guide, iv.id, "hvorfor_her", "w", base=(0, None)).ok
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "w", base=(2, "z")).ok
+    assert "hvorfor_her" not in svc.load_state(engine, iv.id).conflicts
