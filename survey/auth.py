@@ -43,7 +43,7 @@ from typing import Iterable, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, event, func, or_, select, update
 from sqlmodel import Session
 
 from survey.errors import AuthError  # noqa: F401 — re-exported; not survey.store: that one loads pandas (start-up time)
@@ -313,6 +313,7 @@ def set_role(s: Session, username: str, role: str, *, who: Optional[str] = None)
             raise AuthError("Den sidste aktive administrator kan ikke miste rollen.")
     _audit(s, who, f"rolle ændret for {user.username}", old=user.role, new=new, code=f"user:{user.username}")
     user.role = new
+    _sessions_changed(s)  # the user's open tabs check their sign-in again (the role is part of it)
 
 
 # A hash to verify against when the user does not exist, so an unknown name takes as long as a
@@ -555,6 +556,25 @@ def touch_session(s: Session, session_id: int, *, now: Optional[dt.datetime] = N
     return "live"
 
 
+_sessions_changed_at = 0.0  # time.monotonic() of this process's last ended session or changed role
+
+
+def sessions_changed_at() -> float:
+    """When this process last ended a session or changed a role (`time.monotonic()`; 0.0: never). A tab's recent check that its
+    sign-in is good (`ui.common.session_live`) does not count from before it: a logout in another tab of the
+    same server stops the next save at once, not after the check's few seconds."""
+    return _sessions_changed_at
+
+
+def _sessions_changed(s: Session) -> None:
+    def bump(_session=None) -> None:
+        global _sessions_changed_at
+        _sessions_changed_at = time.monotonic()
+
+    bump()  # now, and again when the transaction is committed: a check in between saw the session live
+    event.listen(s, "after_commit", bump, once=True)
+
+
 def end_session(s: Session, session_id: Optional[int] = None, *, token: object = None,
                 now: Optional[dt.datetime] = None) -> bool:
     """Logout: revoke the session with this id or this token (and spend its ticket). True if one was live."""
@@ -569,6 +589,7 @@ def end_session(s: Session, session_id: Optional[int] = None, *, token: object =
                   .values(revoked_at=now, ticket_hash=None, ticket_expires_at=None)
                   .execution_options(synchronize_session=False)).rowcount
     if n:
+        _sessions_changed(s)
         log.info("session afsluttet")
     return bool(n)
 
@@ -581,6 +602,7 @@ def revoke_sessions(s: Session, username: str, *, now: Optional[dt.datetime] = N
                   .values(revoked_at=now, ticket_hash=None, ticket_expires_at=None)
                   .execution_options(synchronize_session=False)).rowcount
     if n:
+        _sessions_changed(s)
         log.info("sessioner afsluttet for %s: %d", username, n)
     return int(n or 0)
 

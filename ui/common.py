@@ -104,7 +104,8 @@ def session_live() -> bool:
     if auth.session_expired(st.session_state.get(LAST_SEEN)) and not _kept_alive(p):
         return False
     checked = st.session_state.get(LIVE_CHECKED)
-    if isinstance(checked, float) and 0 <= time.monotonic() - checked < LIVE_SECONDS:
+    if isinstance(checked, float) and 0 <= time.monotonic() - checked < LIVE_SECONDS \
+            and checked > auth.sessions_changed_at():  # a logout in another tab since: check again
         return True
     fresh, must_change, state = auth.user_state(engine(), p.username, st.session_state.get(SESSION_ID))
     if fresh is None or must_change or fresh != p or state in ("revoked", "gone", "expired"):
