@@ -143,21 +143,20 @@ def quotes_view(v: coding.CodingView, iid: str) -> None:
 
 def cards(v: coding.CodingView) -> None:
     st.markdown("**De otte arketyper** (rapportens tekster)")
-    with st.container(height=430, key="kod_cards"):
-        for row in range(0, len(v.archetypes), 2):
-            cols = st.columns(2)
-            for col, a in zip(cols, v.archetypes[row:row + 2]):
-                with col:
-                    marks = []
-                    if a.is_self_placement:
-                        marks.append("valgt af respondenten")
-                    if a.is_coded:
-                        marks.append("kodet")
-                    key = f"card_sel_{a.code}" if a.is_coded else f"card_{a.code}"
-                    with st.container(border=True, key=key):
-                        mark = f'<div class="bb-meta">{h(" · ".join(marks))}</div>' if marks else ""
-                        html_block(f'<div class="bb-card-name">{h(a.name)}</div>{mark}'
-                                   f'<div class="bb-card-text">{h(a.text)}</div>', cls="bb-card")
+    # two side by side where they fit, else one (CSS: st-key-kod_cards_row): a card 170 px wide broke
+    # «beskæftigelsesforanstaltning.» inside the word at 1024×768
+    with st.container(height=430, key="kod_cards"), st.container(horizontal=True, key="kod_cards_row"):
+        for a in v.archetypes:
+            marks = []
+            if a.is_self_placement:
+                marks.append("valgt af respondenten")
+            if a.is_coded:
+                marks.append("kodet")
+            key = f"card_sel_{a.code}" if a.is_coded else f"card_{a.code}"
+            with st.container(border=True, key=key):
+                mark = f'<div class="bb-meta">{h(" · ".join(marks))}</div>' if marks else ""
+                html_block(f'<div class="bb-card-name">{h(a.name)}</div>{mark}'
+                           f'<div class="bb-card-text">{h(a.text)}</div>', cls="bb-card")
 
 
 def archetype_part(v: coding.CodingView, iid: str) -> None:
@@ -209,11 +208,11 @@ def group_part(v: coding.CodingView, iid: str) -> None:
 def judgements_part(v: coding.CodingView, iid: str) -> None:
     st.markdown("#### Forskerens vurderinger")
     show_flash("judgement")
-    items = list(v.judgements.items())
-    for row in range(0, len(items), 3):
-        cols = st.columns(3)
-        for col, (code, jv) in zip(cols, items[row:row + 3]):
-            with col:
+    # as many side by side as fit whole (CSS: st-key-kod_judg): three fixed columns cut the labels and values
+    # at 1024×768 with the sidebar open («Arbejdsmarkedsper|spektiv», «Ikke reelt ar…»)
+    with st.container(horizontal=True, key="kod_judg"):
+        for code, jv in v.judgements.items():
+            with st.container(key=f"kod_j_{code}"):
                 choices = dict(v.judgement_choices[code])
                 key = wk(iid, code)
                 st.session_state[key] = jv.value if jv.value in choices else BLANK

@@ -261,13 +261,16 @@ def segment_block(seg: tr.SegmentView, sugg, decided: dict, keys: list[str], lab
             c3.button("Fjern", key=f"tr_un_{seg.id}_{c.key}", on_click=_uncode, args=(seg.id, c.key),
                       width="stretch")
         suggestion_rows("segment", seg.id, seg.text, sugg, set(seg.code_keys), decided, f"tr_s_{seg.id}")
-        c1, c2, c3, c4 = st.columns([3, 3, 1.2, 1.4], vertical_alignment="bottom")
-        c1.multiselect("Kod med", keys, key=f"tr_codes_{seg.id}", label_visibility="collapsed",
-                       format_func=label, placeholder="Kod med en eller flere koder …")
-        c2.text_input("Memo", key=f"tr_memo_{seg.id}", placeholder="Memo: hvorfor passer koden/koderne her?",
-                      label_visibility="collapsed")
-        c3.button("Kod", key=f"tr_code_{seg.id}", on_click=_code, args=(seg.id,), width="stretch")
-        c4.button("Til citatbanken", key=f"tr_q_{seg.id}", on_click=_to_quote, args=(seg.id,), width="stretch")
+        # one line where it fits whole, else the two buttons on the next (CSS: st-key-tr_row_); fixed columns cut
+        # «Til citatbanken» and the memo's placeholder at 1024×768 with the sidebar open
+        with st.container(horizontal=True, key=f"tr_row_{seg.id}", vertical_alignment="bottom"):
+            st.multiselect("Kod med", keys, key=f"tr_codes_{seg.id}", label_visibility="collapsed",
+                           format_func=label, placeholder="Kod med en eller flere koder …")
+            st.text_input("Memo", key=f"tr_memo_{seg.id}", placeholder="Memo: hvorfor passer koden/koderne her?",
+                          label_visibility="collapsed")
+            with st.container(horizontal=True, width="content", key=f"tr_btns_{seg.id}"):
+                st.button("Kod", key=f"tr_code_{seg.id}", on_click=_code, args=(seg.id,))
+                st.button("Til citatbanken", key=f"tr_q_{seg.id}", on_click=_to_quote, args=(seg.id,))
 
 
 def transcript_part(iid: str, infos: list[tr.TranscriptInfo]) -> None:

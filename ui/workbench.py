@@ -45,6 +45,14 @@ mark.bb-tag { background: #d9f2df; padding: 0 0.1rem; border-radius: 2px; font-w
 .bb-meta { color: #5b5f6a; font-size: 0.84rem; }
 .bb-src { font-size: 0.76rem; color: #444; background: #eef0f4; border-radius: 3px; padding: 0 0.3rem; }
 .bb-tree { line-height: 1.6; }
+/* rows that wrap rather than cut a label (1024×768 with the sidebar open): Kodning's judgements side by side
+   only as many as fit a choice such as «Ikke reelt arbejdsmarkedsperspektiv» whole, its archetype cards two
+   only where a word such as «beskæftigelsesforanstaltning.» fits a line; a transcript segment's «Kod med» and
+   memo (its placeholder whole), the two buttons on the next line when the line is too short */
+.st-key-kod_judg > [data-testid="stLayoutWrapper"] { flex: 1 1 16.5rem; }
+.st-key-kod_cards_row > [data-testid="stLayoutWrapper"] { flex: 1 1 13rem; }
+[class*="st-key-tr_row_"] > [class*="st-key-tr_codes_"] { flex: 1 1 14rem; }
+[class*="st-key-tr_row_"] > [class*="st-key-tr_memo_"] { flex: 1 1 17rem; }
 </style>
 """
 
