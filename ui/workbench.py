@@ -56,6 +56,78 @@ mark.bb-tag { background: #d9f2df; padding: 0 0.1rem; border-radius: 2px; font-w
 </style>
 """
 
+# «Acceptér», «Afvis» and «Fortryd» on a suggestion (`suggestion_rows`) take their own row away or change it:
+# the pressed button is gone after the rerun, and the browser left the focus on the page's body — a tester
+# pressing Enter on «Acceptér» had to tab from the top of the page again. Installed once per tab: such a
+# press remembers the controls that came after the button (their widget keys, in the tab order of that
+# moment); when the rerun is over and the focus is lost, it goes to the first of them that is still there —
+# the next suggestion's «Acceptér», else the segment's (or quote's) next control. After «Fortryd»: the same
+# row's «Acceptér». A focus the user has moved meanwhile is never taken.
+KEEP_FOCUS_JS = """<script>
+(function () {
+  if (window.__bbKeepFocus) return;
+  window.__bbKeepFocus = true;
+  const PRESSED = /^st-key-(.+)_(acc|rej|undo)_(.+)$/;
+  const FOCUSABLE = 'button:not([disabled]), input:not([type="hidden"]):not([disabled]), textarea:not([disabled]), '
+                  + 'a[href], [tabindex]:not([tabindex="-1"])';
+  const SETTLE_MS = 200, GIVE_UP_MS = 15000;
+  const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  function keyOf(el) {  // the widget's own key (its element container's st-key- class), or null
+    const c = el.closest('[data-testid="stElementContainer"]');
+    return c ? ([...c.classList].find((k) => k.startsWith('st-key-')) || null) : null;
+  }
+  function scriptState() {
+    const a = document.querySelector('[data-testid="stApp"]');
+    return a ? a.dataset.testScriptState : '';
+  }
+  let plan = null;
+  function target() {
+    for (const k of plan.keys) {
+      const box = document.querySelector('.' + CSS.escape(k));
+      const el = box && [...box.querySelectorAll(FOCUSABLE)].find(shown);
+      if (el) return el;
+    }
+    return null;
+  }
+  function watch() {
+    if (!plan) return;
+    const now = Date.now();
+    if (now - plan.at > GIVE_UP_MS) { plan = null; return; }
+    if (scriptState() === 'running') { plan.ran = true; plan.idle = 0; }
+    else if (!plan.idle) plan.idle = now;
+    if ((plan.ran || !plan.button.isConnected) && plan.idle && now - plan.idle >= SETTLE_MS) {
+      const a = document.activeElement;
+      if (!a || a === document.body) {
+        const el = target();
+        if (el) {
+          el.focus({ preventScroll: !plan.byKey });
+          if (plan.byKey) el.scrollIntoView({ block: 'nearest' });
+        }
+      }
+      plan = null;
+      return;
+    }
+    setTimeout(watch, 50);
+  }
+  window.addEventListener('click', (e) => {
+    const button = e.target && e.target.closest && e.target.closest('button');
+    const key = button && keyOf(button);
+    const m = key && key.match(PRESSED);
+    const main = button && button.closest('[data-testid="stMain"]');
+    if (!m || !main) return;
+    const all = [...main.querySelectorAll(FOCUSABLE)].filter(shown);
+    const keys = m[2] === 'undo' ? ['st-key-' + m[1] + '_acc_' + m[3]] : [];
+    for (const el of all.slice(all.indexOf(button) + 1)) {
+      const k = keyOf(el);
+      if (k && !keys.includes(k)) keys.push(k);
+    }
+    const first = !plan;
+    plan = { button, keys, at: Date.now(), byKey: e.detail === 0, ran: false, idle: 0 };
+    if (first) setTimeout(watch, 50);
+  }, true);
+})();
+</script>"""
+
 
 def setup_page(title: str) -> str:
     """CSS, the title and the sidebar's «Kodet af»; returns the researcher's name ('' if none). A link's
@@ -67,6 +139,7 @@ def setup_page(title: str) -> str:
         st.session_state[LAST_R] = url
     inject_css()
     st.html(CSS)
+    st.html(KEEP_FOCUS_JS, unsafe_allow_javascript=True)  # the focus after «Acceptér» (installs itself once per tab)
     st.title(title)
     return coder_sidebar()
 

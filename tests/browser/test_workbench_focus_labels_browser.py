@@ -1,9 +1,16 @@
-"""A defect a tester found on the researchers' pages in Chromium (fixtures in conftest.py; the demo study in
-an open store, the sidebar open): at 1024×768 (and 1280×720) no label is cut. Kodning's judgements sat in
-three fixed columns («Arbejdsmarkedsper|spektiv» broken inside the word, the value «Ikke reelt ar…» clipped),
-a transcript segment's last row clipped «Til citatba…» and the memo's placeholder. Measured in the DOM
-(`CUT_JS`): a text that needs more room than its box has, a field's value or placeholder wider than the
-field, a word broken inside itself because it is wider than its line.
+"""Two defects a tester found on the researchers' pages in Chromium (fixtures in conftest.py; the demo study in
+an open store, the sidebar open):
+
+* Transskriptioner: «Acceptér» pressed with the keyboard took its own suggestion row away, and the focus fell
+  to the page's body — the coder had to tab from the top of the page again. Now the focus goes to the next
+  suggestion's «Acceptér», else the segment's next control («Kod med»); after «Afvis» to the next
+  suggestion, after «Fortryd» to the same row's «Acceptér» (`ui.workbench.KEEP_FOCUS_JS`). The store holds
+  what a press always stored: the code, accepted, by the coder, from the rule.
+* At 1024×768 (and 1280×720) no label is cut: Kodning's judgements sat in three fixed columns
+  («Arbejdsmarkedsper|spektiv» broken inside the word, the value «Ikke reelt ar…» clipped), a transcript
+  segment's last row clipped «Til citatba…» and the memo's placeholder. Measured in the DOM (`CUT_JS`): a
+  text that needs more room than its box has, a field's value or placeholder wider than the field, a word
+  broken inside itself because it is wider than its line.
 """
 from __future__ import annotations
 
@@ -61,6 +68,12 @@ CUT_JS = """
 }
 """
 
+ACTIVE_JS = """() => { const a = document.activeElement;
+  if (!a || a === document.body) return 'body';
+  const c = a.closest('[data-testid="stElementContainer"]');
+  return (c && [...c.classList].find((k) => k.startsWith('st-key-'))) || a.tagName; }"""
+
+
 def respondent_iid(engine, rid: str) -> str:
     from archetypes import service as coding_service
 
@@ -85,6 +98,61 @@ def open_page(browser, server, path: str, size, coder: str | None = None):
         field.press("Enter")
     idle(page)
     return page, main
+
+
+def focus_goes_to(page, key: str, what: str) -> None:
+    try:
+        page.wait_for_function(f"() => ({ACTIVE_JS})() === 'st-key-{key}'", timeout=10000)
+    except Exception:
+        raise AssertionError(f"efter {what} er fokus på {page.evaluate(ACTIVE_JS)!r}, ikke på st-key-{key}") from None
+
+
+@pytest.mark.parametrize("size,key", [((1024, 768), "Enter"), ((1280, 720), "Space")])
+def test_the_focus_stays_in_the_suggestions_after_accepter_by_keyboard(demo_store, guide, server, browser, size, key):
+    from playwright.sync_api import expect
+
+    from coding import codebook as cb
+    from coding import transcripts as tr
+    from survey.db import session_scope
+
+    engine = demo_store
+    service.seed_codebook(engine)
+    info = service.import_transcript(engine, respondent_iid(engine, "AMA-02"), TRANSCRIPT.encode(), "fokus.txt",
+                                     "Ida", guide=guide)
+    first, second = (g.id for g in service.segments_for(engine, info.id) if g.speaker == "B")
+    page, main = open_page(browser, server, "/transskriptioner?r=AMA-02", size, coder="Bo")
+    expect(main.get_by_role("combobox", name="Transskription")).to_have_value("fokus.txt · 4 segmenter, 0 kodet")
+
+    def press(button_key: str) -> None:
+        idle(page)
+        button = main.locator(f".st-key-{button_key} button")
+        button.scroll_into_view_if_needed()
+        button.focus()
+        page.keyboard.press(key)
+
+    press(f"tr_s_{first}_acc_rytme_i_hverdagen")
+    expect(main.locator(f".st-key-tr_un_{first}_rytme_i_hverdagen")).to_be_visible()  # «✔ Rytme …» and «Fjern»
+    focus_goes_to(page, f"tr_s_{first}_acc_socialt_samvaer", "«Acceptér» (Rytme i hverdagen)")
+    shot(page, f"fokus_accepter_{size[0]}")
+    page.keyboard.press(key)  # the focused «Acceptér»: the keyboard goes on from where it is
+    expect(main.locator(f".st-key-tr_un_{first}_socialt_samvaer")).to_be_visible()
+    focus_goes_to(page, f"tr_codes_{first}", "the segment's last «Acceptér»")  # the segment's «Kod med»
+    press(f"tr_s_{second}_rej_sagsbehandler")
+    expect(main.locator(f".st-key-tr_s_{second}_undo_sagsbehandler")).to_be_visible()
+    focus_goes_to(page, f"tr_s_{second}_acc_syltet_af_systemet", "«Afvis»")
+    press(f"tr_s_{second}_undo_sagsbehandler")
+    focus_goes_to(page, f"tr_s_{second}_acc_sagsbehandler", "«Fortryd»")
+    page.keyboard.press("Tab")  # and on by Tab: the same row's «Afvis»
+    assert page.evaluate(ACTIVE_JS) == f"st-key-tr_s_{second}_rej_sagsbehandler"
+    # what a press stores is unchanged: the codes, accepted by the coder, from the rule; the undone rejection gone
+    with session_scope(engine) as s:
+        assert tr.get_segment(s, first).code_keys == ["rytme_i_hverdagen", "socialt_samvaer"]
+        decided = cb.decisions_for(s, "segment", first)
+        assert {k: (d.decision, d.source, d.who) for k, d in decided.items()} == {
+            "rytme_i_hverdagen": ("accepted", "regel", "Bo"), "socialt_samvaer": ("accepted", "regel", "Bo")}
+        assert tr.get_segment(s, second).code_keys == []
+        assert cb.decisions_for(s, "segment", second) == {}
+    page.close()
 
 
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
