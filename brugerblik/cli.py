@@ -1251,7 +1251,8 @@ def resolve_principal(args, action: str, key: str | None = None):
             s.commit()  # last login
             if auth.get_user(s, principal.username).must_change_password and not _own_password(key, args, principal):
                 raise auth.AuthError(
-                    f"Adgangskoden for {principal.username} er nulstillet og skal skiftes, før den kan bruges. "
+                    f"Adgangskoden for {principal.username} er ny (sat af en administrator) og skal skiftes, før den kan "
+                    "bruges. "
                     f"Skift den i appen (log ind), eller her: BRUGERBLIK_USER={principal.username} brugerblik user "
                     f"passwd {principal.username} (den nye adgangskode spørges der om, eller læses fra "
                     "BRUGERBLIK_NEW_PASSWORD). Intet er gjort.")

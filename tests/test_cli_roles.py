@@ -579,7 +579,7 @@ def test_a_password_that_must_be_changed_is_refused_until_it_is_changed(db_facto
             s.commit()
         before = snapshot(url)
         rc, _, err = run(capsys, url, ["export", "package", "/tmp/aldrig-skrevet.zip"], "ole")
-        assert rc == 3 and "skal skiftes" in err and "user passwd ole" in err
+        assert rc == 3 and "er ny (sat af en administrator) og skal skiftes" in err and "user passwd ole" in err
         assert not Path("/tmp/aldrig-skrevet.zip").exists()
         assert {k: v for k, v in snapshot(url).items() if k != "app_user"} == \
             {k: v for k, v in before.items() if k != "app_user"}
