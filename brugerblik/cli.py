@@ -1613,8 +1613,9 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("id", metavar="ID", help="respondentens id (fx AMA-03), eller en kildes eget id for kun den")
     rs.add_argument("--grund", required=True, metavar="TEKST", help="begrundelse (fx anmodning om sletning)")
     ro = rsub.add_parser("opbevaring", help="undersøgelsens slutdato, hvorefter rådata skal slettes (vis, sæt, fjern)")
-    ro.add_argument("--slutdato", metavar="ÅÅÅÅ-MM-DD", help="sæt slutdatoen")
-    ro.add_argument("--fjern", action="store_true", help="fjern slutdatoen")
+    ro_how = ro.add_mutually_exclusive_group()  # both at once: which one was meant? (argparse refuses, in Danish)
+    ro_how.add_argument("--slutdato", metavar="ÅÅÅÅ-MM-DD", help="sæt slutdatoen")
+    ro_how.add_argument("--fjern", action="store_true", help="fjern slutdatoen")
     rr = rsub.add_parser("slet-raadata", help="slet rådata (transskriptioner, fritekst, umaskerede citater) og behold "
                                               "de anonymiserede, samlede resultater")
     rr.add_argument("--bekraeft", action="store_true", help="slet (uden: vis kun, hvad der ville blive slettet)")

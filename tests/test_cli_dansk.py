@@ -44,6 +44,9 @@ def test_every_translated_message_is_one_argparse_writes_and_the_users_are_all_t
     ([], "fejl: disse argumenter mangler: KOMMANDO"),
     (["user"], "fejl: disse argumenter mangler: HANDLING"),
     (["respondent"], "fejl: disse argumenter mangler: HANDLING"),
+    # a new user: both at once was taken, and the end date removed right after the reminder for it was printed
+    (["respondent", "opbevaring", "--fjern", "--slutdato", "2027-01-01"],
+     "fejl: argumentet --slutdato: kan ikke bruges sammen med --fjern"),
 ])
 def test_usage_errors_are_danish(argv, danish, capsys):
     with pytest.raises(SystemExit) as e:
