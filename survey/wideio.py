@@ -955,6 +955,13 @@ def _read_workbook(zf: zipfile.ZipFile, wb_part: str) -> _Table:
     _parse(zf, wb_part, start)
     if not sheets:
         raise Refused(_file_problem("projektmappen har ingen ark", "the workbook has no sheets"))
+    names = {n.strip().casefold() for n, _ in sheets}
+    if "data" not in names and "metode" in names:  # a report's workbook without data (e.g. --publish)
+        raise Refused(_file_problem(
+            "projektmappen er en rapport (arket «Metode», intet «Data»-ark): den har tabeller, ikke interview — "
+            "importér en eksport i bredt format (brugerblik export raw) eller en projektmappe med et «Data»-ark",
+            "the workbook is a report (a «Metode» sheet, no «Data» sheet): it holds tables, not interviews — "
+            "import a wide-format export (brugerblik export raw) or a workbook with a «Data» sheet"))
     sheet_name, sheet_part = next(((n, p) for n, p in sheets if n.strip().casefold() == "data"), sheets[0])
     shown_name = _show(sheet_name) or ""
     shared = _SharedStrings()

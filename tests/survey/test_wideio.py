@@ -417,6 +417,23 @@ def test_a_file_of_the_other_sources_says_to_import_it_with_kilde(seeded, guide,
         "--kilde sagsbehandler|kontaktperson|leder|journal FIL"]
 
 
+def test_a_report_workbook_without_data_is_refused_as_a_report(seeded, guide, tmp_path):
+    """A tester imported `brugerblik report rapport.xlsx --publish`: its «Metode» sheet was read as data and
+    gave column errors, none saying what the file was."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Metode"
+    wb.active.append(["Population", "61 afsluttede interview"])
+    wb.create_sheet("Tabel 3.1").append(["Brugergruppe", "Antal"])
+    p = tmp_path / "rapport.xlsx"
+    wb.save(p)
+    (line,) = lines(refused(seeded, guide, p))
+    assert line.endswith(
+        "rojektmappen er en rapport (arket «Metode», intet «Data»-ark): den har tabeller, ikke interview — "
+        "importér en eksport i bredt format (brugerblik export raw) eller en projektmappe med et «Data»-ark"), line
+
+
 def test_a_zip_that_is_not_a_workbook_is_refused(seeded, guide, tmp_path):
     p = tmp_path / "x.xlsx"
     with zipfile.ZipFile(p, "w") as z:
