@@ -171,28 +171,37 @@ class Conflict:
 
 #: the audit trail's note of a change refused because the answer had changed meanwhile (`save_answer`)
 CONFLICT_NOTE = "konflikt: ikke gemt, svaret var ændret i en anden fane"
+#: the audit trail's note of «Behold»: the newer answer was kept over a refused change (`keep_theirs`)
+KEPT_NOTE = "konflikt: det nyere svar fra en anden fane blev beholdt"
 
 
 def _open_conflicts(s, interview_id: str, answers: Mapping[str, str]) -> dict[str, Conflict]:
-    """The refused changes no one has decided on: per answer, a conflict (`CONFLICT_NOTE`) that is still
-    the answer's last entry in the audit trail (a later save, or «Behold» — `keep_theirs` — decides it)
-    and whose refused value is not what is stored now. A closing tab's conflict (its beacon; the tab is
-    gone) was otherwise only in the audit trail: a tester's last words in a stale tab were dropped
-    without anyone being told. Usually no row matches, and nothing more is read."""
+    """The refused changes no one has decided on: per answer, its last conflict (`CONFLICT_NOTE`) unless
+    «Behold» (`keep_theirs`, `KEPT_NOTE`) came after it, the refused value was stored after it («Brug mit»),
+    or it is what is stored now. A later save of another value decides nothing: it was made in a view that
+    had not been asked (another tab saving on, a device) — the refused text stays to be decided, and the
+    live tab that was asked keeps its question. A closing tab's conflict (its beacon; the tab is gone) was
+    otherwise only in the audit trail: a tester's last words in a stale tab were dropped without anyone
+    being told. Usually no row matches, and nothing more is read."""
     refused = s.execute(select(AuditEntry.code, AuditEntry.new_value, AuditEntry.at, AuditEntry.id)
                         .where(AuditEntry.interview_id == interview_id, AuditEntry.entity == "answer",
                                AuditEntry.note == CONFLICT_NOTE)).all()
     if not refused:
         return {}
-    last: dict[str, tuple] = {}
-    for code, value, at, aid in s.execute(
-            select(AuditEntry.code, AuditEntry.new_value, AuditEntry.at, AuditEntry.id)
+    ids = {r.id for r in refused}
+    settled = object()
+    pending: dict[str, object] = {}  # code -> the refused value still to decide (`settled`: none)
+    for code, value, note, aid in s.execute(
+            select(AuditEntry.code, AuditEntry.new_value, AuditEntry.note, AuditEntry.id)
             .where(AuditEntry.interview_id == interview_id, AuditEntry.entity == "answer",
                    AuditEntry.code.in_({r.code for r in refused}))
             .order_by(AuditEntry.at, AuditEntry.id)).all():
-        last[code] = (aid, value)
-    ids = {r.id for r in refused}
-    open_codes = {code: value for code, (aid, value) in last.items() if aid in ids and value != answers.get(code)}
+        if aid in ids:
+            pending[code] = value
+        elif note == KEPT_NOTE or value == pending.get(code, settled):
+            pending[code] = settled
+    open_codes = {code: value for code, value in pending.items()
+                  if value is not settled and value != answers.get(code)}
     if not open_codes:
         return {}
     rows = {a.code: a for a in s.execute(select(Answer).where(Answer.interview_id == interview_id,
@@ -1026,7 +1035,7 @@ def keep_theirs(engine: Engine, interview_id: str, code: str, mine: str | None, 
         cur = store.get_answers(s, interview_id).get(code)
         s.add(AuditEntry(interview_id=interview_id, entity="answer", code=code, old_value=mine, new_value=cur,
                          who=_who_for(s, iv, who), at=utcnow(),
-                         note="konflikt: det nyere svar fra en anden fane blev beholdt"))
+                         note=KEPT_NOTE))
 
 
 def _meta_text(v: object) -> str | None:

@@ -73,7 +73,9 @@ def follow_conflicts(ctx: Ctx) -> list[tuple[str, str]]:
     device; one decided elsewhere goes. (label, section label) of each, in the guide's order."""
     stored = ctx.state.conflicts if ctx.editable else {}
     mine = _conflicts(ctx.iid)
-    now = {code: mine.get(code, c) for code, c in stored.items()}
+    # this tab's own when it is about the same stored answer; else the store's (the answer changed again since)
+    now = {code: c if code not in mine or mine[code].theirs_version != c.theirs_version else mine[code]
+           for code, c in stored.items()}
     mine.clear()
     mine.update(now)
     out = []

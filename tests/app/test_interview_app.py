@@ -278,6 +278,26 @@ def test_a_closed_tabs_refused_change_is_shown_when_the_interview_is_opened_agai
     assert svc.load_state(db, iv.id).answers["age"] == "44"
 
 
+def test_a_live_conflict_stays_when_the_other_tab_saves_the_answer_again(db, guide, iv):
+    # the page was asked «Behold / Brug mit»; the other tab changed the answer once more before anyone chose:
+    # the question stayed on the page (with the newest answer), the interviewer's «Nej» was not dropped
+    from tests.app.autosave_driver import data, grid_key, send
+    at = open_interview(iv.id, "udbytte")
+    assert svc.save_answer(db, guide, iv.id, "rytme", "ja").ok                # another tab
+    send(at, grid_key(iv.id), "rytme", "nej", (0, None))                       # this stale page: a conflict
+    assert data(at, grid_key(iv.id))["conflicts"]["rytme"]
+    assert svc.save_answer(db, guide, iv.id, "rytme", "uklart", base=(1, "ja")).ok   # the other tab again
+    run_ok(at)
+    (c,) = data(at, grid_key(iv.id))["conflicts"]["rytme"]
+    assert (c["theirs_label"], c["mine_label"], c["version"]) == ("Uklart", "Nej", 2)
+    assert any("Ikke gemt, fordi svaret var ændret" in w.value for w in at.warning)
+    send(at, grid_key(iv.id), "rytme", "nej", (2, "uklart"), kind="resolve")   # «Brug mit «Nej»»
+    assert svc.load_state(db, iv.id).answers["rytme"] == "nej"
+    run_ok(at)
+    assert data(at, grid_key(iv.id))["conflicts"]["rytme"] == []
+    assert not svc.load_state(db, iv.id).conflicts
+
+
 # ---------------------------------------------------------------- quotes
 
 def test_quotes_next_to_free_text_items_listed_and_editable(db, guide, iv):

@@ -486,3 +486,20 @@ def test_the_same_save_at_the_same_moment_is_one_change(engine, guide, iv, monke
                                                               AuditEntry.code == "hvorfor_her")).scalars().all()
     assert trail == ["Første", "Første og mere"]
     assert svc.load_state(engine, iv.id).base("hvorfor_her") == (2, "Første og mere")
+
+
+def test_an_undecided_conflict_is_decided_by_behold_or_brug_mit_not_by_a_later_save_of_another_value(engine, guide, iv):
+    """A refused change stays to be decided when the answer is changed again from a view that was not asked
+    (another tab saving on): only «Behold» (`keep_theirs`) or storing the refused value decides it."""
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "A", base=(0, None)).ok
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "stale", base=(0, None)).conflict is not None
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "B", base=(1, "A")).ok   # the other tab on
+    (c,) = svc.load_state(engine, iv.id).conflicts.values()
+    assert (c.mine, c.theirs, c.theirs_version) == ("stale", "B", 2)
+    svc.keep_theirs(engine, iv.id, "hvorfor_her", "stale")                                # «Behold «B»»
+    assert not svc.load_state(engine, iv.id).conflicts
+    # «Brug mit»: the refused value stored; a save after it does not bring the conflict back
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "stale2", base=(1, "A")).conflict is not None
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "stale2", base=(2, "B")).ok
+    assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "C", base=(3, "stale2")).ok
+    assert not svc.load_state(engine, iv.id).conflicts

@@ -102,11 +102,15 @@ def test_an_undecided_conflict_stays_in_the_state_until_someone_decides(engine, 
     assert set(svc.load_state(engine, iv.id).conflicts) == {"hverdag"}
     assert svc.save_answer(engine, guide, iv.id, "hverdag", "Fra B, vigtigt", base=(1, "Fra A")).ok
     assert svc.load_state(engine, iv.id).conflicts == {}
-    # a later change made elsewhere decides it too; the same value stored by then is no conflict
+    # a later change of another value made in a view that was not asked (the interviewer typing on in the
+    # other tab) decides nothing: the refused text stays to be decided; the same value stored is no conflict
     assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "x").ok
     assert not svc.save_answer(engine, guide, iv.id, "hvorfor_her", "y", base=(0, None)).ok
     assert "hvorfor_her" in svc.load_state(engine, iv.id).conflicts
     assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "z", base=(1, "x")).ok
+    c = svc.load_state(engine, iv.id).conflicts["hvorfor_her"]
+    assert (c.mine, c.theirs) == ("y", "z")
+    svc.keep_theirs(engine, iv.id, "hvorfor_her", "y")
     assert "hvorfor_her" not in svc.load_state(engine, iv.id).conflicts
     assert not svc.save_answer(engine, guide, iv.id, "hvorfor_her", "w", base=(0, None)).ok
     assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "w", base=(2, "z")).ok
