@@ -836,7 +836,14 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
         # answer read here for the version check is the one replaced. With a plain transaction two saves at the
         # same moment (two tabs; the live save and a closing tab's beacons) both read the old answer, both passed
         # the check, and the later silently replaced the earlier — a conflict never shown, the change audited 4×.
-        with consistent_session(engine, write=True) as s:
+        # PostgreSQL: the interview's row locked first (every save updates it) — the saves of one interview
+        # queue, and the reads after the lock see the one before; a snapshot (REPEATABLE READ) made any two
+        # saves of one interview, of different answers too, a serialization failure: 10 at once and one of
+        # them ran out of retries after 5 s («Ikke gemt: databasen kunne ikke skrive svaret»)
+        sqlite = engine.dialect.name == "sqlite"
+        with consistent_session(engine, write=True) if sqlite else session_scope(engine) as s:
+            if not sqlite:
+                s.execute(select(Interview.id).where(Interview.id == interview_id).with_for_update())
             iv, _ = _get(s, interview_id)
             _refuse_if_closed(iv)
             _check_guide(iv, guide)

@@ -503,3 +503,32 @@ def test_an_undecided_conflict_is_decided_by_behold_or_brug_mit_not_by_a_later_s
     assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "stale2", base=(2, "B")).ok
     assert svc.save_answer(engine, guide, iv.id, "hvorfor_her", "C", base=(3, "stale2")).ok
     assert not svc.load_state(engine, iv.id).conflicts
+
+
+def test_saves_of_different_answers_of_one_interview_at_the_same_moment_all_succeed(engine, guide, iv):
+    """Every save updates the interview's row: on PostgreSQL a snapshot (REPEATABLE READ) made any two
+    saves of one interview at once a serialization failure, run again with the same waits — of 10 at
+    once, one ran out of retries after 5 s and was refused («databasen kunne ikke skrive svaret»)."""
+    import threading
+    import time
+
+    codes = [c for c, it in guide.items.items() if it.type == "text" and it.role != "forsker"
+             and c not in store.META_CODES and c not in svc.EDITABLE_META][:12]
+    assert len(codes) == 12
+    go, results = threading.Event(), {}
+
+    def save(code):
+        go.wait()
+        t = time.monotonic()
+        results[code] = (svc.save_answer(engine, guide, iv.id, code, "tekst " + code, base=(0, None)),
+                         time.monotonic() - t)
+
+    threads = [threading.Thread(target=save, args=(c,)) for c in codes]
+    for t in threads:
+        t.start()
+    go.set()
+    for t in threads:
+        t.join()
+    assert {c: r.message for c, (r, _) in results.items() if not r.ok} == {}
+    assert max(d for _, d in results.values()) < 3.0
+    assert all(answers(engine, iv.id)[c] == "tekst " + c for c in codes)
