@@ -167,6 +167,9 @@ class Conflict:
     theirs_at: dt.datetime | None
     theirs_by: str | None
     mine: str | None
+    #: read from the store (`InterviewState.conflicts`): refused in another tab, a closed one or a device — not
+    #: necessarily the view that shows it, so «mine» is not «your answer here» there
+    stored: bool = False
 
 
 #: the audit trail's note of a change refused because the answer had changed meanwhile (`save_answer`)
@@ -210,7 +213,8 @@ def _open_conflicts(s, interview_id: str, answers: Mapping[str, str]) -> dict[st
     for code, mine in open_codes.items():
         cur = rows.get(code)
         out[code] = Conflict(code, cur.value if cur else None, int(cur.version or 1) if cur else 0,
-                             aware(cur.updated_at) if cur else None, cur.updated_by if cur else None, mine)
+                             aware(cur.updated_at) if cur else None, cur.updated_by if cur else None, mine,
+                             stored=True)
     return out
 
 

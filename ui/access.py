@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -202,6 +203,7 @@ def signed_in():
     """(principal, page) for this rerun, once someone may see pages; until then the login (or
     change-password) form and `st.stop()`. Call right after `st.set_page_config`. Draws the
     sidebar's «Logget ind som …» (or the open store's banner) too."""
+    read_at = time.monotonic()  # before the store is read: a logout committed meanwhile is newer than the check
     if store_is_open():
         for k in (PRINCIPAL, PENDING, CHANGE_PW):
             st.session_state.pop(k, None)
@@ -209,7 +211,8 @@ def signed_in():
     else:
         p = _session_principal()
     if p is not None:
-        mark_live()  # checked just now: the callbacks and fragments of this run need not ask again
+        # checked just now: the callbacks and fragments of this run need not ask again
+        mark_live(read_at)
     pages = build_pages(p)
     page = st.navigation(pages.nav, position="top" if p is not None else "hidden")
     if p is None:

@@ -426,18 +426,34 @@ def _acked(key: str) -> dict[str, int]:
     return {cid: seq for (k, cid), seq in (st.session_state.get(DONE) or {}).items() if k == key}
 
 
+def conflict_words(c: svc.Conflict, theirs: str, mine: str) -> tuple[str, str, str]:
+    """What a conflict says, with its two values as shown: (text, «Behold» button, «Brug» button). This
+    tab's own: «Ændret i en anden fane kl. 10:42: «Ja». Dit svar her: «Nej».»; one from the store (another
+    tab, a closed one, a device: `Conflict.stored`) names the refused change and what is stored, without
+    saying whose is whose — the tab that shows it may be the one whose answer was kept."""
+    at = f" kl. {hms(c.theirs_at)[:5]}" if c.theirs_at else ""
+    if c.stored:
+        return (f"Ikke gemt (ændret i en fane, der ikke havde set det gemte svar): «{mine}». Gemt{at}: «{theirs}».",
+                f"Behold «{theirs}»", f"Brug «{mine}»")
+    return f"Ændret i en anden fane{at}: «{theirs}». Dit svar her: «{mine}».", f"Behold «{theirs}»", f"Brug mit «{mine}»"
+
+
+def shown_values(g: Guide, code: str, c: svc.Conflict) -> tuple[str, str]:
+    """A conflict's stored and refused values as the page shows them («tomt» for none)."""
+    return tuple(svc.display_value(g, code, v) if v is not None else "tomt" for v in (c.theirs, c.mine))
+
+
 def _conflict_rows(g: Guide, iid: str, codes) -> list[dict]:
     out = []
     for code in codes:
         c = (st.session_state.get(CONFLICTS) or {}).get(iid, {}).get(code)
         if c is None:
             continue
-        at = f" kl. {hms(c.theirs_at)[:5]}" if c.theirs_at else ""
-        theirs = _short(svc.display_value(g, code, c.theirs) if c.theirs is not None else "tomt")
-        mine = _short(svc.display_value(g, code, c.mine) if c.mine is not None else "tomt")
+        theirs, mine = (_short(v) for v in shown_values(g, code, c))
+        text, _keep, use = conflict_words(c, theirs, mine)
         out.append({"code": code, "version": c.theirs_version, "theirs": c.theirs, "mine": c.mine,
-                    "theirs_label": theirs, "mine_label": mine,
-                    "text": f"{lead_in(answer_label(g, code))} ændret i en anden fane{at}: «{theirs}». Dit svar her: «{mine}»."})
+                    "theirs_label": theirs, "mine_label": mine, "use_label": use,
+                    "text": f"{lead_in(answer_label(g, code))} {text[0].lower()}{text[1:]}"})
     return out
 
 

@@ -58,9 +58,11 @@ LIVE_CHECKED = "bb_live_checked"  # time.monotonic() of the last check that foun
 LIVE_SECONDS = 2.0  # a check this recent is not repeated (a full run's, or the callback's before a fragment)
 
 
-def mark_live() -> None:
-    """The tab's sign-in was checked just now and is good (`ui.access.signed_in`, `session_live`)."""
-    st.session_state[LIVE_CHECKED] = time.monotonic()
+def mark_live(at: float | None = None) -> None:
+    """The tab's sign-in was found good by a check that read the store at `at` (`time.monotonic()`, taken
+    before that read: a logout committed during it is then newer than the check; `ui.access.signed_in`,
+    `session_live`)."""
+    st.session_state[LIVE_CHECKED] = time.monotonic() if at is None else at
 
 
 def cookie_token() -> str | None:
@@ -107,11 +109,12 @@ def session_live() -> bool:
     if isinstance(checked, float) and 0 <= time.monotonic() - checked < LIVE_SECONDS \
             and checked > auth.sessions_changed_at():  # a logout in another tab since: check again
         return True
+    read_at = time.monotonic()
     fresh, must_change, state = auth.user_state(engine(), p.username, st.session_state.get(SESSION_ID))
     if fresh is None or must_change or fresh != p or state in ("revoked", "gone", "expired"):
         return False
     st.session_state[LAST_SEEN] = dt.datetime.now(dt.timezone.utc)
-    mark_live()
+    mark_live(read_at)
     return True
 
 

@@ -10,6 +10,7 @@ anything else gets a clear message instead of being silently changed or dropped.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -20,7 +21,7 @@ from survey.guide import Guide, Item, multi_values
 from ui.common import engine, err_key, guide, h, hms, lead_in, md, principal, safe_callback, username, wkey
 
 # shared with ui/autosave.py (which owns them: it cannot import this module)
-from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, answer_callback, answer_label, bump_saves, mark_refused, mark_saved, acked_json,  # noqa: E402,F401
+from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, answer_callback, answer_label, conflict_words, shown_values, bump_saves, mark_refused, mark_saved, acked_json,  # noqa: E402,F401
                          choice_field, iv_guide, load_ctx, probe_grid, quote_field, text_field)
 
 
@@ -73,14 +74,18 @@ def follow_conflicts(ctx: Ctx) -> list[tuple[str, str]]:
     device; one decided elsewhere goes. (label, section label) of each, in the guide's order."""
     stored = ctx.state.conflicts if ctx.editable else {}
     mine = _conflicts(ctx.iid)
-    # this tab's own when it is about the same stored answer; else the store's (the answer changed again since)
-    now = {code: c if code not in mine or mine[code].theirs_version != c.theirs_version else mine[code]
+    # the store's (the answer may have changed again since this tab was asked), but still this tab's own — «Dit
+    # svar her» — when it is the change this tab had refused
+    now = {code: dataclasses.replace(c, stored=False) if code in mine and mine[code].mine == c.mine else c
            for code, c in stored.items()}
     mine.clear()
     mine.update(now)
     out = []
+    answers = ctx.state.context()
     for sec in svc.sections(ctx.guide):
-        out += [(answer_label(ctx.guide, it.code), sec.label) for it in sec.items if it.code in now]
+        # a question the skip logic hides now cannot be decided here: not named (its conflict stays to decide)
+        out += [(answer_label(ctx.guide, it.code), sec.label) for it in sec.items
+                if it.code in now and svc.visible(ctx.guide, it, answers)]
     return out
 
 
@@ -225,14 +230,11 @@ def conflict_for(ctx: Ctx, it: Item, key: str) -> None:
     c = _conflicts(ctx.iid).get(it.code)
     if c is None:
         return
-    theirs = svc.display_value(ctx.guide, it.code, c.theirs) if c.theirs is not None else "tomt"
-    mine = svc.display_value(ctx.guide, it.code, c.mine) if c.mine is not None else "tomt"
-    at = f" kl. {hms(c.theirs_at)[:5]}" if c.theirs_at else ""
+    text, keep, use = conflict_words(c, *shown_values(ctx.guide, it.code, c))
     with st.container(key=f"conflict_{key}", horizontal=True, vertical_alignment="center"):
-        st.markdown(f'<div class="bb-conf-text">Ændret i en anden fane{at}: «{h(theirs)}». Dit svar her: '
-                    f'«{h(mine)}».</div>', unsafe_allow_html=True)
-        st.button(f"Behold «{theirs}»", key=f"keep_{key}", on_click=on_keep_theirs, args=(ctx.iid, it.code, key))
-        st.button(f"Brug mit «{mine}»", key=f"mine_{key}", on_click=on_use_mine, args=(ctx.iid, it.code, key))
+        st.markdown(f'<div class="bb-conf-text">{h(text)}</div>', unsafe_allow_html=True)
+        st.button(keep, key=f"keep_{key}", on_click=on_keep_theirs, args=(ctx.iid, it.code, key))
+        st.button(use, key=f"mine_{key}", on_click=on_use_mine, args=(ctx.iid, it.code, key))
 
 
 def quotes_popover(ctx: Ctx, it: Item, *, short: bool = False) -> None:

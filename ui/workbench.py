@@ -255,7 +255,7 @@ def select_respondent(key: str, ids: list[str], *, label: str, format_func: Call
         # a link or a reload to a respondent this page does not list (deleted, or not relevant here):
         # say so rather than silently show another one; the id in the URL is not repeated
         st.warning(f"Respondenten i linket er ikke blandt denne sides respondenter (slettet, eller ikke "
-                   f"relevant her). Siden viser {rid}.")
+                   f"relevant her). Siden viser {md(rid)}.")
     if ss.get(key) != rid:
         ss[key] = rid
     rid = st.selectbox(label, ids, key=key, format_func=format_func)

@@ -265,7 +265,10 @@ def test_a_closed_tabs_refused_change_is_shown_when_the_interview_is_opened_agai
     assert "«Hvor gammel er du?» (Om dig)" in warn and "rytme i hverdagen?» (Udbytte)" in warn
     (c,) = data(at, grid_key(iv.id))["conflicts"]["rytme"]
     assert (c["theirs_label"], c["mine_label"], c["version"]) == ("Ja", "Nej", 1)
-    send(at, grid_key(iv.id), "rytme", "nej", (1, "ja"), kind="resolve")   # «Brug mit «Nej»»
+    # not this tab's own change: no «Dit svar her» (the tab showing it may be the one whose answer was kept)
+    assert "ikke gemt (ændret i en fane, der ikke havde set det gemte svar): «Nej». Gemt kl." in c["text"]
+    assert c["use_label"] == "Brug «Nej»" and "Dit svar her" not in c["text"]
+    send(at, grid_key(iv.id), "rytme", "nej", (1, "ja"), kind="resolve")   # «Brug «Nej»»
     assert svc.load_state(db, iv.id).answers["rytme"] == "nej"
     run_ok(at)
     warn = "\n".join(w.value for w in at.warning)
@@ -276,6 +279,20 @@ def test_a_closed_tabs_refused_change_is_shown_when_the_interview_is_opened_agai
     run_ok(at)
     assert not [w for w in at.warning if "anden fane" in w.value]
     assert svc.load_state(db, iv.id).answers["age"] == "44"
+
+
+def test_a_conflict_on_a_question_the_skip_logic_hides_is_not_named_until_it_is_asked_again(db, guide, iv):
+    assert svc.save_answer(db, guide, iv.id, "loennet_arbejde", "ja").ok
+    assert svc.save_answer(db, guide, iv.id, "loennet_arbejde_hvad", "Lager").ok
+    svc.save_closing_changes(db, guide, iv.id, [{"code": "loennet_arbejde_hvad", "value": "Kantine",
+                                                 "base": [0, None]}])
+    assert svc.save_answer(db, guide, iv.id, "loennet_arbejde", "nej", base=(1, "ja")).ok   # the question goes
+    at = open_interview(iv.id, "om_dig")
+    assert not [w for w in at.warning if "anden fane" in w.value]     # nothing to choose on the page: not named
+    assert "loennet_arbejde_hvad" in svc.load_state(db, iv.id).conflicts                   # still to decide
+    assert svc.save_answer(db, guide, iv.id, "loennet_arbejde", "ja", base=(2, "nej")).ok  # asked again
+    run_ok(at)
+    assert [w for w in at.warning if "anden fane" in w.value]
 
 
 def test_a_live_conflict_stays_when_the_other_tab_saves_the_answer_again(db, guide, iv):
@@ -290,6 +307,7 @@ def test_a_live_conflict_stays_when_the_other_tab_saves_the_answer_again(db, gui
     run_ok(at)
     (c,) = data(at, grid_key(iv.id))["conflicts"]["rytme"]
     assert (c["theirs_label"], c["mine_label"], c["version"]) == ("Uklart", "Nej", 2)
+    assert "Dit svar her: «Nej»" in c["text"] and c["use_label"] == "Brug mit «Nej»"   # still this tab's own
     assert any("Ikke gemt, fordi svaret var ændret" in w.value for w in at.warning)
     send(at, grid_key(iv.id), "rytme", "nej", (2, "uklart"), kind="resolve")   # «Brug mit «Nej»»
     assert svc.load_state(db, iv.id).answers["rytme"] == "nej"

@@ -739,8 +739,10 @@ def test_a_stale_tab_closed_at_once_leaves_its_text_to_decide_not_only_in_the_au
     c.goto(f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit=om_dig")
     conflict = c.locator(f".st-key-v_{iid}_hvorfor_her .bb-conflict")
     conflict.wait_for(state="visible")
-    assert "«Fra A»" in conflict.inner_text() and "«Fra B, vigtigt»" in conflict.inner_text()
-    mine = c.get_by_role("button", name="Brug mit «Fra B, vigtigt»")
+    said = conflict.inner_text()
+    assert "ikke gemt (ændret i en fane, der ikke havde set det gemte svar): «Fra B, vigtigt»" in said, said
+    assert "Gemt kl." in said and "«Fra A»" in said and "Dit svar her" not in said   # not this tab's own
+    mine = c.get_by_role("button", name="Brug «Fra B, vigtigt»")
     if by == "mouse":
         mine.click()
     else:

@@ -467,7 +467,7 @@ function bbConflicts(q, box, list) {
     const line = bbEl('div', { class: 'bb-conf-line', 'data-code': c.code });
     line.appendChild(bbEl('span', { class: 'bb-conf-text' }, c.text));
     const keep = bbEl('button', { type: 'button', class: 'bb-keep' }, 'Behold «' + c.theirs_label + '»');
-    const mine = bbEl('button', { type: 'button', class: 'bb-mine' }, 'Brug mit «' + c.mine_label + '»');
+    const mine = bbEl('button', { type: 'button', class: 'bb-mine' }, c.use_label || ('Brug mit «' + c.mine_label + '»'));
     keep.addEventListener('click', () => { q.push({ code: c.code, kind: 'keep', value: c.mine, base: [c.version, c.theirs] }); box.hidden = true; });
     mine.addEventListener('click', () => { q.push({ code: c.code, kind: 'resolve', value: c.mine, base: [c.version, c.theirs] }); box.hidden = true; });
     line.appendChild(keep);
