@@ -209,13 +209,15 @@ def load_plain(store: "ReportStore", guide: Guide, *, drafts: bool = False) -> R
 def store_revision(engine: Engine) -> tuple:
     """A cheap fingerprint of the users' data (~2 ms for 10,000 respondents): the number of
     interviews, the last change of one (`store.set_answer` stamps the interview), the newest answer
-    row and the sites (a few rows), and the consent withdrawals and deletion tombstones (issue 12: a
-    respondent who withdrew must leave every cached table, figure and matrix at once). An answer
+    row and the sites (a few rows), the consent withdrawals and deletion tombstones (issue 12: a
+    respondent who withdrew must leave every cached table, figure and matrix at once) and the time the
+    raw data were last deleted (`survey.privacy.delete_raw_data` removes free-text answers without
+    touching any of the others: a cached wide frame would go on showing them). An answer
     changed in place without a newer stamp (a merged field package) is not seen: callers that cache
     also expire their cache."""
     from sqlalchemy import func, select  # reason: start-up time (`load_plain` needs no SQLAlchemy)
 
-    from survey.models import Answer, AuditEntry, ConsentWithdrawal, Interview, Site  # reason: the same
+    from survey.models import Answer, AuditEntry, ConsentWithdrawal, Interview, Site, StudySetting  # reason: the same
     from survey.store import TOMBSTONE_ENTITY  # reason: the same
 
     with engine.connect() as c:
@@ -224,8 +226,10 @@ def store_revision(engine: Engine) -> tuple:
         sites = c.execute(select(Site.id, Site.name, Site.site_type).order_by(Site.id)).all()
         withdrawn = c.execute(select(func.count(ConsentWithdrawal.id), func.max(ConsentWithdrawal.recorded_at))).one()
         stones = c.execute(select(func.count(AuditEntry.id)).where(AuditEntry.entity == TOMBSTONE_ENTITY)).scalar_one()
+        # survey.privacy.RAW_DELETED_KEY (not imported: survey.privacy loads the guide machinery)
+        raw_gone = c.execute(select(StudySetting.value).where(StudySetting.key == "raadata_slettet")).scalar()
     return (int(n), str(last), newest, hash(tuple(tuple(r) for r in sites)), int(withdrawn[0]), str(withdrawn[1]),
-            int(stones))
+            int(stones), raw_gone)
 
 
 def sources_revision(engine: Engine) -> tuple:
