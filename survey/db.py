@@ -145,7 +145,32 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: bulk imports touch large indexes
+    # deleted rows are overwritten with zeros, not left in the file's free space (GDPR art. 17: a
+    # deleted respondent's text must not be readable with `strings`); SQLite's own default is off —
+    # only some builds (Debian's) turn it on, so it is set here for every platform
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
+
+
+def scrub_deleted(engine: Engine) -> bool:
+    """After a deletion (`survey.privacy`): leave no copy of the deleted rows in the store's files.
+
+    SQLite in WAL mode keeps every changed page's earlier image in ``-wal`` until the log is
+    rewritten: after a respondent was deleted, their answers, quotes and transcripts could still be
+    read there (``strings store.db-wal``) for as long as the app server keeps the store open. A
+    ``wal_checkpoint(TRUNCATE)`` copies the newest pages into the database file (where
+    ``secure_delete`` has zeroed the deleted rows) and empties the log. It waits for readers (the busy
+    timeout); True when the log was emptied, False when a reader held it (logged: it is emptied at
+    the next deletion or when the last connection closes). PostgreSQL: nothing to do here (its
+    VACUUM reclaims dead rows; its WAL archives are the operator's)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as conn:
+        busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    if busy:
+        log.warning("databasens log (-wal) kunne ikke tømmes efter sletningen: en anden forbindelse læste; "
+                    "den tømmes ved næste sletning, eller når den sidste forbindelse lukkes")
+    return not busy
 
 
 def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:

@@ -484,6 +484,7 @@ def delete_respondent(engine: Engine, respondent_id: str, *, reason: str, who: O
             return DeletionResult(delete_interviews(s, _about(s, iv), who=who, reason=why))
 
     res = db.retrying(tx)
+    db.scrub_deleted(engine)  # no earlier page image of theirs left in the store's files (SQLite's -wal)
     log.info("slettet: %d interview (%s)", len(res.deleted), ", ".join(t.interview_id for t in res.deleted))
     return res
 
@@ -845,6 +846,7 @@ def delete_raw_data(engine: Engine, user_guide: Guide, *, confirm: bool = False,
             return RawDeletion(True, counts, stones)
 
     res = db.retrying(tx)
+    db.scrub_deleted(engine)  # no earlier page image of the raw data left in the store's files (SQLite's -wal)
     log.info("rådata slettet: %s", ", ".join(f"{k}={v}" for k, v in res.counts.items()))
     return res
 

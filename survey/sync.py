@@ -1112,7 +1112,10 @@ def merge_package(engine: Engine, path: str | os.PathLike, *, passphrase: str, g
         guide = load_guide()
     pkg = read_package(path, passphrase=passphrase)
     check_content(pkg, guide, name=Path(path).name)
-    return db.retrying(lambda: _merge(engine, pkg, who, allow_deletions))
+    res = db.retrying(lambda: _merge(engine, pkg, who, allow_deletions))
+    if res.deleted_here:  # a package's tombstones deleted interviews here: no copy left in the -wal either
+        db.scrub_deleted(engine)
+    return res
 
 
 MAX_LISTED = 20  # respondent ids named in a refusal; the rest are counted
