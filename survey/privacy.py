@@ -220,6 +220,13 @@ def list_withdrawals(engine: Engine) -> list[WithdrawalView]:
                                aware(w.recorded_at)) for w, rid, inf in rows]
 
 
+def interview_withdrawn_on(engine: Engine, interview_id: str) -> Optional[dt.date]:
+    """The day the respondent of `interview_id` withdrew consent to the interview, or None (the
+    workbench pages — Kodning, Transskriptioner — then show nothing of theirs, as Kilder does)."""
+    with db.session_scope(engine) as s:
+        return withdrawn_purposes(s, [interview_id]).get(interview_id, {}).get("interview")
+
+
 # ----------------------------------------------------------------------------- deletion
 
 #: Danish names of the kinds of data a tombstone counts (table -> label)

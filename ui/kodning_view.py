@@ -17,7 +17,7 @@ from archetypes.model import ARCHETYPES
 from survey import interview as svc
 from ui.common import engine, guide, h, local, md, require_page, when
 from ui.workbench import (action, flash, html_block, need_coder, respondent_label, respondent_picker,
-                          respondent_rows, setup_page, show_flash)
+                          respondent_rows, setup_page, show_flash, withdrawn_notice)
 
 PICK = "kod_r"
 BLANK = ""
@@ -260,6 +260,8 @@ def main() -> None:
     top[2].button("Næste →", key="kod_next", on_click=_step, args=(ids, r.respondent_id, 1),
                   disabled=ids.index(r.respondent_id) == len(ids) - 1, width="stretch")
     show_flash("nav")
+    if withdrawn_notice(r):  # issue 12: nothing of theirs is shown
+        return
     iid = r.interview_id
     v = service.coding_view(engine(), guide(), iid)
     header(v)

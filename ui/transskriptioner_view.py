@@ -22,7 +22,7 @@ from ui.common import allows, engine, guide, h, principal, require_page, when
 from ui.uploads import UploadRule, take, upload_field
 from ui.workbench import (action, code_options, codebook_entries, flash, highlight, html_block, need_coder,
                           respondent_picker, setup_page, show_flash, suggestion_rows, suggestion_spans, tagger,
-                          training_panel)
+                          training_panel, withdrawn_notice)
 
 PICK = "tr_r"
 SCOPE = "tr_scope"         # «Forslag til» (widget): the respondent's turns (default) or all speech
@@ -334,6 +334,11 @@ def main() -> None:
     setup_page("Transskriptioner")
     r = respondent_picker(PICK, with_state=False)
     if r is None:
+        return
+    if withdrawn_notice(r):  # issue 12: nothing of theirs is shown (the study-wide parts stay)
+        code_by_question_part()
+        project_part()
+        training_panel("tr_train")
         return
     infos = service.list_transcripts(engine(), r.interview_id)
     import_part(r.interview_id, r.respondent_id, expanded=not infos)

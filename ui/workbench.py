@@ -284,6 +284,20 @@ def respondent_picker(key: str, rows=None, *, label: str = "Respondent", with_st
     return by[rid]
 
 
+def withdrawn_notice(r) -> bool:
+    """Issue 12: a respondent who withdrew consent to the interview — the workbench pages (Kodning,
+    Transskriptioner) show nothing of theirs, as Kilder does: a notice instead, and True."""
+    from survey import privacy  # loaded when used (start-up time of the app's first page)
+
+    on = privacy.interview_withdrawn_on(engine(), r.interview_id)
+    if on is None:
+        return False
+    st.info(f"**{md(r.respondent_id)}** har trukket samtykket til interviewet tilbage ({on.strftime('%d.%m.%Y')}): "
+            "respondentens svar, citater og transskriptioner vises ikke, udelades af alle eksporter og kan ikke "
+            "ændres. De kan slettes under «Samtykke og sletning» nederst på siden *Kilder*.")
+    return True
+
+
 # ---------------------------------------------------------------- highlighted text
 
 def highlight(text: str, spans: Iterable[tuple[int, int, str, str]]) -> str:
