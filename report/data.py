@@ -217,7 +217,8 @@ def store_revision(engine: Engine) -> tuple:
     also expire their cache."""
     from sqlalchemy import func, select  # reason: start-up time (`load_plain` needs no SQLAlchemy)
 
-    from survey.models import Answer, AuditEntry, ConsentWithdrawal, Interview, Site, StudySetting  # reason: the same
+    from survey.models import (RAW_DELETED_KEY, Answer, AuditEntry, ConsentWithdrawal, Interview, Site,  # reason: the same
+                               StudySetting)
     from survey.store import TOMBSTONE_ENTITY  # reason: the same
 
     with engine.connect() as c:
@@ -226,8 +227,7 @@ def store_revision(engine: Engine) -> tuple:
         sites = c.execute(select(Site.id, Site.name, Site.site_type).order_by(Site.id)).all()
         withdrawn = c.execute(select(func.count(ConsentWithdrawal.id), func.max(ConsentWithdrawal.recorded_at))).one()
         stones = c.execute(select(func.count(AuditEntry.id)).where(AuditEntry.entity == TOMBSTONE_ENTITY)).scalar_one()
-        # survey.privacy.RAW_DELETED_KEY (not imported: survey.privacy loads the guide machinery)
-        raw_gone = c.execute(select(StudySetting.value).where(StudySetting.key == "raadata_slettet")).scalar()
+        raw_gone = c.execute(select(StudySetting.value).where(StudySetting.key == RAW_DELETED_KEY)).scalar()
     return (int(n), str(last), newest, hash(tuple(tuple(r) for r in sites)), int(withdrawn[0]), str(withdrawn[1]),
             int(stones), raw_gone)
 

@@ -186,7 +186,7 @@ def _open_conflicts(s, interview_id: str, answers: Mapping[str, str]) -> dict[st
     live tab that was asked keeps its question. A closing tab's conflict (its beacon; the tab is gone) was
     otherwise only in the audit trail: a tester's last words in a stale tab were dropped without anyone
     being told. Usually no row matches, and nothing more is read."""
-    refused = s.execute(select(AuditEntry.code, AuditEntry.new_value, AuditEntry.at, AuditEntry.id)
+    refused = s.execute(select(AuditEntry.id, AuditEntry.code)
                         .where(AuditEntry.interview_id == interview_id, AuditEntry.entity == "answer",
                                AuditEntry.note == CONFLICT_NOTE)).all()
     if not refused:
@@ -836,14 +836,13 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
             return SaveResult(False, code, message=f"Ikke gemt: {problem}.")
 
     def tx() -> SaveResult:
-        # the write lock from the start (SQLite; PostgreSQL: one snapshot, a concurrent write is run again): the
-        # answer read here for the version check is the one replaced. With a plain transaction two saves at the
-        # same moment (two tabs; the live save and a closing tab's beacons) both read the old answer, both passed
-        # the check, and the later silently replaced the earlier — a conflict never shown, the change audited 4×.
-        # PostgreSQL: the interview's row locked first (every save updates it) — the saves of one interview
-        # queue, and the reads after the lock see the one before; a snapshot (REPEATABLE READ) made any two
-        # saves of one interview, of different answers too, a serialization failure: 10 at once and one of
-        # them ran out of retries after 5 s («Ikke gemt: databasen kunne ikke skrive svaret»)
+        # the saves of one interview one at a time, from before the read: the answer read here for the version
+        # check is the one replaced. With a plain transaction two saves at the same moment (two tabs; the live
+        # save and a closing tab's beacons) both read the old answer, both passed the check, and the later
+        # silently replaced the earlier — a conflict never shown, the change audited 4×. SQLite: the write lock
+        # from the start (BEGIN IMMEDIATE). PostgreSQL: the interview's row locked first (every save updates
+        # it); a snapshot (REPEATABLE READ) instead made any two saves of one interview, of different answers
+        # too, a serialization failure: 10 at once and one ran out of retries after 5 s.
         sqlite = engine.dialect.name == "sqlite"
         with consistent_session(engine, write=True) if sqlite else session_scope(engine) as s:
             if not sqlite:

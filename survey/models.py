@@ -180,6 +180,11 @@ class ConsentWithdrawal(SQLModel, table=True):
     recorded_at: dt.datetime = Field(default_factory=utcnow)
 
 
+#: `StudySetting` key: when the raw data was last deleted (`survey.privacy.delete_raw_data`; the report's
+#: cache key, `report.data.store_revision`, reads it too)
+RAW_DELETED_KEY = "raadata_slettet"
+
+
 class StudySetting(SQLModel, table=True):
     """A setting of the study as a whole (issue 12: ``slutdato``, the end of the retention period,
     and ``raadata_slettet``, when the raw data was deleted). Values are text (dates ISO)."""

@@ -93,7 +93,7 @@ from survey import auth, db
 from survey import clock
 from survey.clock import aware, from_text, to_text
 from survey.guide import CPR_RE, Guide, load_guide
-from survey.models import AuditEntry, ConsentWithdrawal, Interview, StudySetting, new_id, utcnow
+from survey.models import RAW_DELETED_KEY, AuditEntry, ConsentWithdrawal, Interview, StudySetting, new_id, utcnow
 from survey.consent import (JOURNAL, PURPOSES, WITHDRAWAL_CODE, WITHDRAWAL_ENTITY, WITHDRAWN, block_reason,
                             exportable, refuse_for_respondents, refuse_if_withdrawn, refuse_new_source,
                             withdrawn_purposes)
@@ -106,7 +106,6 @@ from survey.text import text_field
 log = logging.getLogger(__name__)
 
 END_DATE_KEY = "slutdato"
-RAW_DELETED_KEY = "raadata_slettet"
 REASON_MAX = 500
 
 

@@ -58,11 +58,11 @@ LIVE_CHECKED = "bb_live_checked"  # time.monotonic() of the last check that foun
 LIVE_SECONDS = 2.0  # a check this recent is not repeated (a full run's, or the callback's before a fragment)
 
 
-def mark_live(at: float | None = None) -> None:
+def mark_live(at: float) -> None:
     """The tab's sign-in was found good by a check that read the store at `at` (`time.monotonic()`, taken
     before that read: a logout committed during it is then newer than the check; `ui.access.signed_in`,
     `session_live`)."""
-    st.session_state[LIVE_CHECKED] = time.monotonic() if at is None else at
+    st.session_state[LIVE_CHECKED] = at
 
 
 def cookie_token() -> str | None:
