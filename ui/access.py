@@ -51,6 +51,7 @@ import streamlit as st
 from survey import auth
 from ui.common import (LAST_SEEN, PRINCIPAL, SESSION_ID, allows, cookie_token, engine, inject_css, mark_live, md,
                        store_is_open)
+from ui.autosave_http import author_mark
 from ui.pages import PAGE_SPECS, PageSpec, st_page
 
 log = logging.getLogger("brugerblik.ui")
@@ -361,7 +362,9 @@ def chrome(p: auth.Principal, pages: Pages) -> None:
         st.warning(OPEN_BANNER, icon=":material/lock_open:")
         return
     with st.sidebar:
-        st.caption(f"Logget ind som **{md(p.username)}** ({auth.ROLES.get(p.role, p.role)})")
+        # the container's key carries who is signed in (`author_mark`) for the page's save queue (ui/static/queue.js)
+        with st.container(key=f"bb_who_{author_mark(p.username)}"):
+            st.caption(f"Logget ind som **{md(p.username)}** ({auth.ROLES.get(p.role, p.role)})")
         c1, c2 = st.columns([3, 2], gap="small")  # one short row: the interview page needs the height
         out = c1.button("Log ud", key="bb_logout", icon=":material/logout:", width="stretch")
         c2.button(":material/key:", key="bb_chpw", on_click=_ask_password_change, help="Skift din adgangskode",

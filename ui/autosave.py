@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from survey import interview as svc
 from survey.guide import MAX_TEXT, TYPED_DATE_FORM, Guide, Item, shown_date
+from ui.autosave_http import author_mark
 from ui.common import engine, guide, hms, in_fragment_run, lead_in, log, principal, safe_callback, username, wkey
 
 _STATIC = Path(__file__).resolve().parent / "static"
@@ -293,6 +294,12 @@ def apply_queue(iid: str, key: str) -> bool:
             continue
         last = seq
         code = str(it.get("code") or "")
+        if it.get("by") not in (None, author_mark(username())):
+            # another user's change (the page holds those until that user signs in again here): never stored
+            # under this name
+            mark_refused(iid, answer_label(g, code) if code in g.items else "Svar",
+                         "Ikke gemt: ændringen er lavet af en anden bruger end den, der er logget ind.")
+            continue
         try:
             _apply_item(g, iid, key, cid, code, it, seen, conflicts)
         except Exception as e:  # noqa: BLE001 - one change that fails must not hold back the ones after it
@@ -397,7 +404,8 @@ def quote_field(ctx: Ctx, q: svc.QuoteView | None, item_code: str, *, label: str
     """A quote's text (`q`), or the «Nyt citat» field of an item (`q` None), saved while typed."""
     key = f"qt_{ctx.iid}_{q.id}" if q is not None else f"qn_{ctx.iid}_{item_code}"
     code = f"quote:{q.id}" if q is not None else f"newquote:{item_code}"
-    data = {"iid": ctx.iid, "key": key, "code": code, "value": q.text if q is not None else "", "version": 0,
+    data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "code": code,
+            "value": q.text if q is not None else "", "version": 0,
             "multiline": True, "label": label, "editable": ctx.editable, "acked": _acked(key), "conflicts": [],
             "maxlen": MAX_TEXT, "rows": 3, "newquote": q is None,
             "placeholder": "" if q is not None else "Skriv brugerens ord præcist … (gemmes, mens du skriver)"}
@@ -514,7 +522,8 @@ def grid_data(ctx: Ctx, section: svc.Section, key: str) -> dict:
         legend = (f"Tastatur: Tab eller ↑/↓ går til en række · {ans}"
                   + (f", derefter {imp} for «Er det vigtigt for dig?»" if imp else "")
                   + " — markøren går selv videre · ←/→ flytter uden at gemme, mellemrum vælger.")
-    return {"iid": ctx.iid, "key": key, "editable": ctx.editable, "rows": rows, "acked": _acked(key),
+    return {"iid": ctx.iid, "key": key, "who": author_mark(username()), "editable": ctx.editable, "rows": rows,
+            "acked": _acked(key),
             "conflicts": conflicts, "legend": legend, "maxlen": MAX_TEXT}
 
 
@@ -547,7 +556,8 @@ def text_field(ctx: Ctx, it: Item, *, multiline: bool = True, placeholder: str =
     if date:  # typed and shown as «05.11.2026» (`Guide.read_typed`): never a date the field made of it
         value, placeholder = shown_date(value), TYPED_DATE_FORM
     error, rejected = _error(ctx.iid, it.code)
-    data = {"iid": ctx.iid, "key": key, "code": it.code, "value": value, "version": version, "multiline": multiline,
+    data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "code": it.code, "value": value,
+            "version": version, "multiline": multiline,
             "label": it.label, "placeholder": placeholder, "editable": ctx.editable, "acked": _acked(key),
             "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code]), "maxlen": MAX_TEXT, "rows": 3,
             "error": error, "rejected": rejected, "numeric": it.type in ("integer", "decimal"), "date": date}
@@ -559,7 +569,8 @@ def choice_field(ctx: Ctx, it: Item) -> None:
     """A single (radio) or multiple choice answer, saved the moment it is chosen."""
     key = wkey(ctx.iid, it.code)
     version, value = ctx.state.base(it.code)
-    data = {"iid": ctx.iid, "key": key, "code": it.code, "kind": "many" if it.type == "select_multiple" else "one",
+    data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "code": it.code,
+            "kind": "many" if it.type == "select_multiple" else "one",
             "label": it.label, "options": [[v, it.choice_label(v)] for v in it.choice_values()], "value": value,
             "version": version, "editable": ctx.editable, "clearable": not it.required, "acked": _acked(key),
             "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code])}

@@ -20,6 +20,7 @@ large (413), not JSON (400). Nothing of the body is logged.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 
@@ -37,6 +38,20 @@ log = logging.getLogger("brugerblik.ui")
 AUTOSAVE_PATH = "/bb/autosave"
 MAX_BODY = 2 * 1024 * 1024   # a few long free texts (each at most MAX_TEXT characters)
 MAX_ITEMS = 200
+
+
+def author_mark(username: str | None) -> str:
+    """Who made a change, as the page stamps it on each change (``by``): a short digest of the signed-in
+    user's name ('' on a store without users). A tab where one user was signed out and another signed in
+    holds the first user's unsaved changes until that user signs in there again (ui/static/queue.js); the
+    server stores a change only under the name of whoever made it (`ui.autosave.apply_queue`, `apply`)."""
+    return hashlib.sha256(("bb-author:" + (username or "")).encode("utf-8")).hexdigest()[:16]
+
+
+def made_by(items: list, username: str | None) -> list:
+    """The changes of `items` made by `username` (`author_mark`); a change without a mark is taken as its own."""
+    mark = author_mark(username)
+    return [it for it in items if not isinstance(it, dict) or it.get("by") in (None, mark)]
 
 
 def _answer(status: int) -> Response:
@@ -61,8 +76,9 @@ def apply(payload: dict, token: str | None) -> int:
     info, may = svc.find_for(engine, iid, p)
     if info is None or not may:
         return 403
-    svc.save_closing_changes(engine, svc.guide_of(info, load_guide()), iid, items, who=p.username, principal=p,
-                             max_items=MAX_ITEMS)
+    # another user's changes (held in a tab where that user was signed out) are never stored under this name
+    svc.save_closing_changes(engine, svc.guide_of(info, load_guide()), iid, made_by(items[:MAX_ITEMS], p.username),
+                             who=p.username, principal=p, max_items=MAX_ITEMS)
     return 204
 
 

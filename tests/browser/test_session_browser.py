@@ -375,3 +375,100 @@ def test_answers_given_after_a_logout_in_another_tab_are_never_lost_without_a_wo
     assert not page.evaluate(CLOSING_ASKS)
     assert "bagefter" not in server.log.read_text(errors="replace")   # no answers in the server log
     ctx.close()
+
+
+def audit_who(e, iid: str, code: str) -> list[str | None]:
+    """Who saved `code` of interview `iid`, oldest first (the audit trail)."""
+    from survey.models import AuditEntry
+
+    with session_scope(e) as s:
+        return [a.who for a in s.execute(select(AuditEntry).where(AuditEntry.interview_id == iid,
+                                                                  AuditEntry.code == code)
+                                         .order_by(AuditEntry.id)).scalars()]
+
+
+@pytest.mark.parametrize("size, by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_another_user_signing_in_in_the_tab_never_stores_the_first_users_changes_under_their_name(
+        server, browser, store, size, by):
+    """A tester: after a logout in another tab, ida's unsaved changes waited in her tab (above); then frida (a
+    researcher, who may open her interview) signed in in that tab — and they were stored under frida's name.
+    Now they are held while frida is signed in: nothing is stored, the pill says whose they are not, closing asks;
+    frida's own change is stored under her name; when ida signs in again in the tab, hers are stored as hers."""
+    from playwright.sync_api import expect
+
+    e, iid = store
+    with session_scope(e) as s:
+        auth.add_user(s, "frida", "researcher", PW, full_name="Frida")
+    url = f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit=om_dig"
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    ctx.set_default_timeout(30000)
+    page = ctx.new_page()
+    page.goto(url)
+    log_in(page, "ida")
+    box = page.locator(f".st-key-v_{iid}_hvorfor_her textarea")
+    box.wait_for()
+    session_cookie(ctx)
+    other = ctx.new_page()                                  # «Log ud» in another tab of the same browser
+    other.goto(url)
+    other.locator(f".st-key-v_{iid}_hvorfor_her textarea").wait_for()
+    other.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
+    other.get_by_role("heading", name="Log ind").wait_for()
+    other.close()
+    time.sleep(2.5)                                         # past the tab's own check of its sign-in (2 s)
+    page.bring_to_front()
+    kvinde = page.locator(f".st-key-v_{iid}_gender").get_by_role("radio", name="Kvinde")
+    if by == "mouse":
+        box.click()
+        page.keyboard.type("Idas ord", delay=20)
+        kvinde.click()
+    else:
+        box.focus()
+        page.keyboard.type("Idas ord", delay=20)
+        kvinde.focus()
+        page.keyboard.press("Space")
+    shows_login(page, "sessionen er afsluttet")
+    pill = page.locator("#bb-pending")
+    expect(pill).to_contain_text("Ikke gemt: du er logget ud", timeout=5000)
+    log_in(page, "frida")                                   # another user signs in in the tab
+    box.wait_for()
+    expect(pill).to_contain_text("Ikke gemt: 2 ændringer fra den bruger, der var logget ind før dig", timeout=10000)
+    pill_box = pill.bounding_box()
+    assert pill_box["x"] >= 0 and pill_box["x"] + pill_box["width"] <= size[0] and pill_box["y"] >= 0
+    shot(page, f"held_for_another_user_{size[0]}")
+    assert page.evaluate(CLOSING_ASKS)                      # closing the tab would lose them: it asks
+    expect(box).to_have_value("")                           # the fields show the store, not ida's unsaved words
+    time.sleep(10)                                          # past the queue's resend (8 s): still nothing stored
+    assert svc.load_state(e, iid).answers == {}
+    # frida's own change is hers
+    mand = page.locator(f".st-key-v_{iid}_gender").get_by_role("radio", name="Mand")
+    if by == "mouse":
+        mand.click()
+    else:
+        mand.focus()
+        page.keyboard.press("Space")
+    deadline = time.monotonic() + 15
+    while svc.load_state(e, iid).answers.get("gender") != "mand":
+        assert time.monotonic() < deadline, svc.load_state(e, iid).answers
+        time.sleep(0.2)
+    assert audit_who(e, iid, "gender") == ["frida"]
+    assert svc.load_state(e, iid).answers == {"gender": "mand"}
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
+    log_in(page, "ida")                                     # ida back in her tab: her changes are stored as hers
+    page.get_by_role("heading", name="Interviews", exact=True).wait_for()   # (after «Log ud» the app opens on the list)
+    deadline = time.monotonic() + 30
+    while svc.load_state(e, iid).answers.get("hvorfor_her") != "Idas ord":
+        assert time.monotonic() < deadline, svc.load_state(e, iid).answers
+        time.sleep(0.2)
+    assert audit_who(e, iid, "hvorfor_her") == ["ida"]
+    # her «Kvinde» was chosen over the stored answer it had not seen (frida's «Mand»): it is not stored over it
+    # without a word — the conflict is offered to her (the store keeps frida's answer until she decides)
+    deadline = time.monotonic() + 15
+    while not svc.load_state(e, iid).conflicts:
+        assert time.monotonic() < deadline, "ingen konflikt"
+        time.sleep(0.2)
+    assert svc.load_state(e, iid).answers["gender"] == "mand"
+    assert "frida" not in audit_who(e, iid, "hvorfor_her")
+    pill.wait_for(state="hidden", timeout=20000)              # nothing is held any more
+    assert not page.evaluate(CLOSING_ASKS)
+    assert "Idas ord" not in server.log.read_text(errors="replace")
+    ctx.close()

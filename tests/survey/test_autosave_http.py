@@ -141,3 +141,25 @@ def test_with_users_only_a_signed_in_interviewer_of_that_interview_may_send(clie
     assert answers(db_url, iv.id)["gender"] == "mand"
     trail = [t for t in svc.audit_trail(e, iv.id) if t.code == "gender"]
     assert trail[-1].who == "kl"
+
+
+def test_a_change_made_by_another_user_is_never_stored_under_the_senders_name(client, db_url, guide):
+    """The page stamps each change with who made it (`author_mark`). A tab where kl was signed out and a
+    researcher signed in holds kl's changes; should one reach the server under the researcher's cookie, it is
+    not stored — the researcher's own change in the same body is."""
+    e = get_engine(db_url)
+    iv = svc.start_interview(e, guide, site_name="Basen", site_type="boform", interviewer="kl")
+    with session_scope(e) as s:
+        auth.add_user(s, "kl", "interviewer", "hemmelig-kode-2")
+        auth.add_user(s, "forsker", "researcher", "hemmelig-kode-3")
+    with session_scope(e) as s:
+        issued = auth.start_session(s, "forsker")
+    with session_scope(e) as s:
+        token = auth.redeem_ticket(s, issued.ticket)
+    assert autosave_http.author_mark("kl") != autosave_http.author_mark("forsker")
+    payload = {"iid": iv.id, "items": [
+        {"code": "hvorfor_her", "value": "kl's ord", "base": [0, None], "by": autosave_http.author_mark("kl")},
+        {"code": "gender", "value": "mand", "base": [0, None], "by": autosave_http.author_mark("forsker")}]}
+    assert post(client, payload, cookies={auth.SESSION_COOKIE: token}).status_code == 204
+    assert answers(db_url, iv.id) == {"gender": "mand"}
+    assert [t.who for t in svc.audit_trail(e, iv.id) if t.code in ("gender", "hvorfor_her")] == ["forsker"]

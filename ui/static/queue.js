@@ -16,7 +16,7 @@ const BB = (window.__bbSave = window.__bbSave || {
 // «Gemmer stadig …» for good.
 const BB_RESEND_MS = 8000;
 
-function bbQueue(key, setStateValue, componentKey, el) {
+function bbQueue(key, setStateValue, componentKey, el, who) {
   const q = (BB.queues[key] = BB.queues[key] || { pending: [], send: null, flushers: [] });
   q.send = setStateValue;
   q.componentKey = componentKey;
@@ -29,6 +29,7 @@ function bbQueue(key, setStateValue, componentKey, el) {
   q.iid = key.split(':')[1];
   q.push = function (item) {
     item.seq = ++BB.seq;
+    item.by = BB.who;   // who made it (ui/autosave_http.author_mark): stored only under that name
     item.at = Date.now();   // bbStatus: a change unacknowledged for BB_SLOW_MS is reported
     if (item.chain) item.prev = q.lastValue[item.code];
     q.last[item.code] = item.seq;
@@ -51,6 +52,7 @@ function bbQueue(key, setStateValue, componentKey, el) {
     q.sentAt = Date.now();
     q.wait = Math.min((q.wait || BB_RESEND_MS) * 2, 60000);
   };
+  if (who !== undefined) bbSetWho(who);
   q.waiting = function (code) {
     return q.pending.some((it) => it.code === code);
   };
@@ -97,14 +99,15 @@ if (!window.__bbFlushHooked) {
     const byIid = {};
     for (const k in BB.queues) {
       const q = BB.queues[k];
-      const last = {};
-      // the newest change of each answer, and of each new quote (a field may have begun another since)
-      q.pending.forEach((it) => {
-        if (it.kind !== 'keep' && it.kind !== 'done') last[it.draft ? it.code + '#' + it.draft : it.code] = it;
-      });
-      const items = Object.values(last);
+      const items = bbNewest(q.pending);
       if (items.length && q.iid) (byIid[q.iid] = byIid[q.iid] || []).push(...items);
     }
+    // changes held for a user who is signed in again on another page of this tab (bbSendHeld)
+    const who = bbPageWho();
+    (BB.held || []).filter((h) => who !== undefined && h.item.by === who).forEach((h) => {
+      const iid = h.key.split(':')[1];
+      (byIid[iid] = byIid[iid] || []).push(...bbNewest([h.item]));
+    });
     for (const iid in byIid) {
       try {
         const body = new Blob([JSON.stringify({ iid: iid, items: byIid[iid] })], { type: 'text/plain' });
@@ -147,9 +150,86 @@ if (!window.__bbFlushHooked) {
     }
     // signed out (the login form in place of the interview: a logout in another tab, the inactivity timeout): the
     // server keeps nothing from this tab until it is signed in again, and the beacon is refused too
-    if (waiting && (old || document.getElementById('bb-offline') || bbSignedOut())) { e.preventDefault(); e.returnValue = ''; }
+    if ((waiting && (old || document.getElementById('bb-offline') || bbSignedOut())) || bbHeld()) {
+      e.preventDefault(); e.returnValue = '';
+    }
   });
 }
+
+// Who is signed in in this tab (the components' `who`). A tester: after a logout in another tab, the tab kept
+// the interviewer's unsaved changes (below, «Ikke gemt: du er logget ud»); when *another* user signed in in the
+// tab, they were stored under that user's name. Now another user's changes are held, out of the queues, while
+// someone else is signed in (the pill says so, closing asks first); they go back into their queues — with new
+// sequence numbers, for the server has applied later ones meanwhile — when their own user signs in here again.
+function bbSetWho(who) {
+  if (BB.who === who) return;
+  BB.who = who;
+  BB.held = BB.held || [];
+  for (const k in BB.queues) {
+    const q = BB.queues[k];
+    const theirs = q.pending.filter((it) => it.by !== undefined && it.by !== who);
+    if (!theirs.length) continue;
+    q.pending = q.pending.filter((it) => !theirs.includes(it));
+    theirs.forEach((it) => {
+      BB.held.push({ key: k, item: it });
+      // what the fields show is the store's again, not the other user's unsaved text
+      if (q.last[it.code] === it.seq) { delete q.last[it.code]; delete q.lastValue[it.code]; }
+    });
+  }
+  const back = BB.held.filter((h) => h.item.by === who);
+  BB.held = BB.held.filter((h) => h.item.by !== who);
+  back.sort((a, b) => a.item.seq - b.item.seq).forEach((h) => {
+    const q = BB.queues[h.key];
+    if (!q) return;
+    const it = h.item;
+    it.seq = ++BB.seq;
+    it.at = Date.now();
+    q.last[it.code] = it.seq;
+    if (it.kind !== 'keep') q.lastValue[it.code] = it.value;
+    q.pending.push(it);
+    q.sentAt = 1;   // sent at the next second's check (line «q.resend()» above), once its component is on the page
+    q.wait = BB_RESEND_MS;
+  });
+  if (BB.held.length || back.length) bbStatus('saving');
+}
+// the newest change of each answer, and of each new quote (a field may have begun another since), of `items`
+function bbNewest(items) {
+  const last = {};
+  items.forEach((it) => {
+    if (it.kind !== 'keep' && it.kind !== 'done') last[it.draft ? it.code + '#' + it.draft : it.code] = it;
+  });
+  return Object.values(last);
+}
+// Who is signed in on the page shown (ui/access.chrome: the sidebar's «Logget ind som» carries it), also a page
+// without the interview's fields; undefined when nobody is (the login form) or the store has no users.
+function bbPageWho() {
+  const el = document.querySelector('[class*="st-key-bb_who_"]');
+  const m = el && /st-key-bb_who_([0-9a-f]+)/.exec(el.className);
+  return m ? m[1] : undefined;
+}
+// The held changes of the user signed in again here, while their interview's fields are not on the page (after
+// «Log ud» the app opens on the interview list): stored at once through the closing route, under that user's
+// session cookie. What the store refuses there (another tab saved the answer meanwhile) is kept in the audit
+// trail and offered when the interview is opened (survey.interview: the interview's conflicts).
+function bbSendHeld(who) {
+  if (BB.heldSending || who === undefined) return;
+  const mine = (BB.held || []).filter((h) => h.item.by === who && !(BB.queues[h.key] && BB.queues[h.key].mounted()));
+  if (!mine.length) return;
+  const byIid = {};
+  mine.forEach((h) => { const iid = h.key.split(':')[1]; (byIid[iid] = byIid[iid] || []).push(h); });
+  BB.heldSending = true;
+  Promise.all(Object.keys(byIid).map((iid) => {
+    const body = new Blob([JSON.stringify({ iid: iid, items: bbNewest(byIid[iid].map((h) => h.item)) })],
+      { type: 'text/plain' });
+    return fetch(window.location.origin + '/bb/autosave', { method: 'POST', body: body, credentials: 'same-origin' })
+      .then((r) => { if (r.status === 204) BB.held = BB.held.filter((h) => !byIid[iid].includes(h)); });
+  })).catch(() => {}).finally(() => { BB.heldSending = false; bbStatus('idle'); });   // not stored: tried again
+}
+function bbHeld() {
+  return (BB.held || []).filter((h) => h.item.kind !== 'done').length;
+}
+const bbHeldText = (n) => `Ikke gemt: ${n === 1 ? 'én ændring' : n + ' ændringer'} fra den bruger, der var logget ind før dig i`
+  + ' denne fane. De gemmes, når vedkommende logger ind her igen. Luk ikke fanen, hvis de skal bevares.';
 
 // The tab shows the login form (or the forced new password) in place of the page: nobody is signed in in it. A
 // tester logged out in another tab while typing: the text and a choice waited in this tab, the pill said the
@@ -162,7 +242,7 @@ function bbSignedOut() {
 function bbUnsaved() {
   let n = 0;
   Object.values(BB.queues).forEach((x) => x.pending.forEach((it) => { if (it.kind !== 'done') n += 1; }));
-  return n;
+  return n + bbHeld();
 }
 const BB_OUT_TEXT = 'Ikke gemt: du er logget ud. Log ind igen i denne fane — så gemmes dine ændringer. Luk ikke fanen.';
 
@@ -186,7 +266,7 @@ function bbStatus(what) {
     document.body.appendChild(pill);
   }
   if (what === 'idle') {
-    const busy = !!BB.native || !!BB.dateTyping || !!BB.dateWarning
+    const busy = !!BB.native || !!BB.dateTyping || !!BB.dateWarning || !!bbHeld()
       || Object.values(BB.queues).some((x) => x.pending.length || x.typing);
     if (!busy) {
       pill.hidden = true; pill.dataset.state = 'idle';
@@ -195,7 +275,7 @@ function bbStatus(what) {
     return;
   }
   document.body.classList.add('bb-busy');
-  if ((pill.dataset.state === 'slow' || pill.dataset.state === 'out') && !pill.hidden) return;  // until acknowledged
+  if (['slow', 'out', 'held'].includes(pill.dataset.state) && !pill.hidden) return;  // until acknowledged
   if ((what === 'typing' || what === 'date') && pill.dataset.state === 'saving' && !pill.hidden) return;
   pill.dataset.state = what;
   pill.textContent = what === 'saving' ? 'Gemmer …'
@@ -209,7 +289,17 @@ function bbStatus(what) {
         if (p.dataset.state !== 'out') { p.dataset.state = 'out'; p.textContent = BB_OUT_TEXT; }
         return;
       }
-      if (p.dataset.state === 'out') { p.dataset.state = 'saving'; p.textContent = 'Gemmer …'; }   // signed in again
+      const who = bbPageWho();
+      if (bbHeld() && who !== undefined) bbSendHeld(who);
+      const held = (BB.held || []).filter((h) => h.item.by !== who && h.item.kind !== 'done').length;
+      if (held && !bbSignedOut()) {   // another user's changes, while someone else is signed in here
+        const t = bbHeldText(held);
+        if (p.dataset.state !== 'held' || p.textContent !== t) { p.dataset.state = 'held'; p.textContent = t; }
+        return;
+      }
+      if (p.dataset.state === 'out' || p.dataset.state === 'held') {   // signed in again
+        p.dataset.state = 'saving'; p.textContent = 'Gemmer …';
+      }
       const oldest = bbOldestPending();
       const slow = oldest && Date.now() - oldest >= BB_SLOW_MS;
       if (slow && p.dataset.state !== 'slow') {
