@@ -662,8 +662,19 @@ def cmd_merge(args) -> int:
     if not args.file:
         print("Angiv pakkefilen (eller --conflicts / --resolve N).", file=sys.stderr)
         return 2
-    res = sync.merge_package(_engine(args), args.file, passphrase=_package_passphrase(confirm=False),
-                             guide=_guide(args), who=args.who, allow_deletions=args.allow_deletions)
+    engine = _engine(args)
+    masks: list = []
+
+    def masker(text: str) -> str:
+        """The study's masker, made when a merge after a raw-data deletion first needs it (spaCy)."""
+        if not masks:
+            from coding.anonymise import export_masker  # spaCy: only a merge after a raw-data deletion loads it
+
+            masks.append(export_masker(engine))
+        return masks[0](text)
+
+    res = sync.merge_package(engine, args.file, passphrase=_package_passphrase(confirm=False),
+                             guide=_guide(args), who=args.who, allow_deletions=args.allow_deletions, masker=masker)
     print(res.summary())
     return 0
 

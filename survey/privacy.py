@@ -50,7 +50,8 @@ refused. `TOMBSTONE_ENTITY`.
 
 Tombstones travel (`survey.sync`): every field package carries all of them; a merge deletes an
 interview a tombstone names (the same cascade) and records the tombstone, and an interview (or a
-source about a user) that has a tombstone is never brought back by a package.
+source about a user) that has a tombstone is never brought back by a package. A tombstone of an
+interview that is not here also removes the merge conflicts that hold a version of it.
 
 A backup made before the deletion still holds the data (README).
 
@@ -76,6 +77,12 @@ anonymised, aggregated results:
   double-coding values of respondents and quotes; consent records, withdrawals, tombstones and
   the audit trail of closed answers and status changes. Every table, figure, quality map and
   the workbook come out as before (free-text columns empty).
+
+The deletion is final against field packages too: a package made before it (or a laptop that never
+heard of it) cannot bring back what it removed — `survey.sync` leaves every such value of the package
+out, also from conflicts, and says how many (`raw_deleted_at`). The deletion moves the merge base of
+the interviews unchanged since their last merge to their new content, so later changes of closed
+answers on a laptop still merge.
 """
 from __future__ import annotations
 
@@ -576,6 +583,10 @@ def apply_tombstones(s: Session, items: Sequence[Mapping], *, via: str) -> tuple
             dead |= {x.interview_id for x in stones}
             added += len(stones)
         else:
+            # not here — but a merge conflict may hold a version of it (or of a source about it): it goes
+            extra = _conflicts_about(s, _tables(), {t["interview_id"]})
+            if extra:
+                s.execute(delete(_tables()["merge_conflict"]).where(_tables()["merge_conflict"].c.id.in_(extra)))
             _add_tombstone(s, t["interview_id"], t["informant"], t["counts"], who=t["who"], reason=t["reason"],
                            key=t.get("key") or "", at=from_text(t["at"]), uid=t["uid"], note=note)
             dead.add(t["interview_id"])
@@ -699,7 +710,14 @@ def free_text_codes(user_guide: Guide) -> dict[str, set[str]]:
 
 
 def _raw_since(s: Session) -> Optional[dt.datetime]:
-    return _setting_as(s, RAW_DELETED_KEY, dt.datetime.fromisoformat)
+    t = _setting_as(s, RAW_DELETED_KEY, dt.datetime.fromisoformat)
+    return aware(t) if t is not None else None
+
+
+def raw_deleted_at(s: Session) -> Optional[dt.datetime]:
+    """When the raw data were last deleted here (`delete_raw_data`), or None. A field package's values
+    from before then are not taken back by a merge (`survey.sync`)."""
+    return _raw_since(s)
 
 
 def _free_text_answer_ids(T, text_codes: Mapping[str, set[str]]):
@@ -799,6 +817,12 @@ def delete_raw_data(engine: Engine, user_guide: Guide, *, confirm: bool = False,
         with db.consistent_session(engine, write=True) as s:
             T = _tables()
             counts = raw_data_counts(s, user_guide)
+            # interviews unchanged since a field package was merged: after the deletion their merge base
+            # is their new content, so the laptop's later changes of closed answers still merge (`survey.sync`)
+            from survey import sync  # reason: the merge base is the packages' content hash (sync imports privacy)
+
+            unchanged = [i for i, v in sync.load_versions(s, None, history=False).items()
+                         if v["merged_from_hash"] == v["hash"]]
             stones: list[Tombstone] = []
             if journal:
                 extracts = list(s.execute(select(Interview).where(Interview.informant == JOURNAL)).scalars())
@@ -845,6 +869,11 @@ def delete_raw_data(engine: Engine, user_guide: Guide, *, confirm: bool = False,
             conds.append(au.c.entity.in_(("quote", "transcript")))
             s.execute(update(au).where(or_(*conds)).values(old_value=None, new_value=None))
             s.execute(delete(T["merge_conflict"]))
+            if unchanged:
+                s.flush()
+                s.expire_all()  # the Core updates above are not in the session's objects
+                for iid, v in sync.load_versions(s, unchanged, history=False).items():
+                    s.execute(update(iv).where(iv.c.id == iid).values(merged_from_hash=v["hash"]))
             _set_setting(s, RAW_DELETED_KEY, now.isoformat(), who)
             s.add(AuditEntry(interview_id=None, entity="study", code=RAW_DELETED_KEY, old_value=None,
                              new_value=json.dumps({k: v for k, v in counts.items() if v}, sort_keys=True), who=who,
@@ -862,7 +891,7 @@ __all__ = ["PURPOSES", "TOMBSTONE_ENTITY", "WITHDRAWN", "PrivacyError", "Withdra
            "withdraw", "list_withdrawals", "delete_respondent", "preview_deletion", "delete_interviews",
            "deleted_ids", "tombstones", "list_deletions", "apply_tombstones", "withdrawals_for_package",
            "apply_withdrawals", "set_end_date", "end_date", "retention_reminder", "raw_data_counts",
-           "delete_raw_data", "free_text_codes"]
+           "delete_raw_data", "free_text_codes", "raw_deleted_at"]
 
 
 def refuse_for_target(s: Session, kind: str, target_id: object) -> None:

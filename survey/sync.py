@@ -108,9 +108,26 @@ and who made the package, changing nothing — unless the merge is told yes (``a
 an interview that is not here deletes nothing and is recorded without asking.
 An interview about a respondent who withdrew consent (here, or by the package) is left out when
 it would change anything — not merged, not stored as a conflict — and reported; so is a
-case-file extract whose user withdrew consent to journal access. The same works from the
-central store to a laptop: a laptop that merges the central store's package deletes what was
-deleted centrally.
+case-file extract whose user withdrew consent to journal access. An interview the package itself
+withdraws (a withdrawal recorded on the laptop for an interview not here) comes in with its
+withdrawal when it is inserted; when it would become a conflict instead it is left out the same
+way (a conflict kept it without its withdrawal, and ``--brug laptop`` stored it as if consent were
+given). A tombstone of an interview that is not here removes any conflict that holds a version of
+it (or of a source about it). The same works from the central store to a laptop: a laptop that
+merges the central store's package deletes what was deleted centrally.
+
+After a raw-data deletion here (`privacy.delete_raw_data`, ``brugerblik respondent slet-raadata``)
+a package's values from before it (by their own time stamps, and never later than the package)
+that the deletion removed are not taken back, whether they would be inserted, updated or kept in a
+conflict: free-text answers (the guides' ``fritekst`` marks) and completion notes are left out,
+quote texts are taken as stored here (masked) or masked with the study's masker (`merge_package`'s
+``masker``; without one such a quote is left out), the audit trail's before/after values of free
+text, quotes and transcripts are emptied and its notes masked, and the reasons of new withdrawals
+masked. The three-way merge compares the package's version without them; the deletion itself
+moved the merge base of every interview unchanged since its last merge to its new content, so a
+laptop's later change of a closed answer still merges without a conflict. The result counts what
+was left out per kind (`MergeResult.raw_not_restored`; the summary says it in Danish, never the
+text). New values — stamped after the deletion — merge as before.
 
 Not carried: the laptop's coding, codebook, transcripts and agreement data (coding happens
 centrally). An interview deleted only by a *draft* clean-up on the laptop
@@ -144,7 +161,7 @@ from survey import interview as svc
 from survey.clock import from_text, to_text
 from survey.db import session_scope
 from survey.guide import CPR_RE, MAX_TEXT, Guide, check_value, clean_text, is_pseudonym, load_guide
-from survey.models import (Answer, AuditEntry, ConsentRecord, Interview, MergeConflict, Quote, Site, new_id,
+from survey.models import (Answer, AuditEntry, ConsentRecord, ConsentWithdrawal, Interview, MergeConflict, Quote, Site, new_id,
                            utcnow)
 from survey.text import safe_text, shown
 
@@ -912,6 +929,9 @@ class MergeResult:
     deleted_id_skipped: list[str] = field(default_factory=list)  # respondent ids deleted here: left out
     deleted_id_here: list[str] = field(default_factory=list)  # ids here whose fingerprint the package deleted
     about_left_out: list[str] = field(default_factory=list)  # sources about a user left out above: left out too
+    # values from before the raw-data deletion here (`privacy.delete_raw_data`) that the merge did not take
+    # back: kind -> how many (RAW_KINDS); the text itself is never named
+    raw_not_restored: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -948,6 +968,11 @@ class MergeResult:
             lines.append(f"  {len(self.withdrawn_skipped)} interview ikke flettet, fordi samtykket er trukket "
                          "tilbage (intet nyt gemmes):")
             lines += [f"    {rid}: {why}" for rid, why in self.withdrawn_skipped]
+        if self.raw_not_restored:
+            n = sum(self.raw_not_restored.values())
+            kinds = ", ".join(f"{k} {RAW_KINDS[key]}" for key, k in sorted(self.raw_not_restored.items()) if k)
+            lines.append(f"  {n} værdi(er) i pakken fra før sletningen af rådata her er ikke taget tilbage, fordi "
+                         f"rådata er slettet ({kinds}); intet af det er gemt, heller ikke som konflikt")
         if self.about_left_out:
             lines.append(f"  {len(self.about_left_out)} kilde(r) om en bruger, der er udeladt ovenfor, er heller ikke "
                          "flettet; intet er gemt, heller ikke som konflikt: " + ", ".join(self.about_left_out))
@@ -958,6 +983,133 @@ class MergeResult:
         else:
             lines.append("  Ingen konflikter.")
         return "\n".join(lines)
+
+
+#: kinds of raw values a merge leaves out after a raw-data deletion (`MergeResult.raw_not_restored`)
+RAW_KINDS = {"answer": "fritekstsvar", "completion_note": "afslutningsnoter", "quote": "citattekster (maskeret, "
+             "eller den centrale udgave)", "quote_dropped": "citater udeladt (kunne ikke maskeres)",
+             "audit": "før-/efterværdier og noter i revisionssporet", "withdrawal": "begrundelser for "
+             "tilbagetrækning (maskeret)"}
+
+
+@dataclass
+class _RawCut:
+    """What a merge must not take back after the raw data were deleted here (`privacy.delete_raw_data`):
+    every value of the package from before the deletion that the deletion removed or masked."""
+    since: dt.datetime                         # when the raw data were last deleted here
+    package_time: dt.datetime | None          # when the package was made (no value of it is newer)
+    text_codes: dict[str, set[str]]           # informant -> free-text codes (`privacy.free_text_codes`)
+    central_quotes: dict[str, str]            # quote uid -> its text here (masked by the deletion, or newer)
+    known_audit: set[str]                      # audit uids here already (not appended again)
+    masker: Any = None                         # the study's masker (`coding.anonymise.export_masker`), if given
+
+    def before(self, stamp: str | None) -> bool:
+        """Is a value stamped `stamp` (the laptop's clock) from before the deletion? A value cannot be newer
+        than its package, and a value without a stamp counts as old."""
+        t = from_text(stamp) if stamp else None
+        if self.package_time is not None and (t is None or t > self.package_time):
+            t = self.package_time
+        return t is None or t <= self.since
+
+    def mask(self, text: str | None) -> str | None:
+        if text is None or self.masker is None:
+            return None
+        return self.masker(text)
+
+
+def _without_raw(v: dict, cut: _RawCut, counts: dict[str, int]) -> dict:
+    """Package version `v` without the values the raw-data deletion removed (`_RawCut`): free-text
+    answers and the completion note from before it left out, quote texts from before it masked (the
+    text stored here, or masked with the study's masker; without one the quote is left out), the
+    audit trail's free-text values from before it emptied and its notes masked. `counts` gets how many
+    of each kind; the hash is recomputed."""
+    def add(kind: str, n: int = 1) -> None:
+        counts[kind] = counts.get(kind, 0) + n
+
+    codes = cut.text_codes.get(v.get("informant", "bruger"), set())
+    out = dict(v)
+    answers = []
+    for a in v["answers"]:
+        if a["code"] in codes and cut.before(a["updated_at"]):
+            add("answer")
+        else:
+            answers.append(a)
+    out["answers"] = answers
+    if v["completion_note"] is not None and cut.before(v["completed_at"] or v["updated_at"]):
+        out["completion_note"] = None
+        add("completion_note")
+    quotes = []
+    for q in v["quotes"]:
+        if not cut.before(q["updated_at"] or q["created_at"]):
+            quotes.append(q)
+            continue
+        text = cut.central_quotes.get(q["uid"])
+        if text is None:
+            text = cut.mask(q["text"])
+        if not text:
+            add("quote_dropped")
+            continue
+        if text != q["text"]:
+            add("quote")
+        quotes.append(dict(q, text=text))
+    out["quotes"] = quotes
+    audit = []
+    for a in v.get("audit", []):
+        if not cut.before(a["at"]):
+            audit.append(a)
+            continue
+        a = dict(a)
+        raw = (a["entity"] == "answer" and a["code"] in codes) or a["entity"] in ("quote", "transcript")
+        changed = False
+        if raw and (a["old_value"] is not None or a["new_value"] is not None):
+            a["old_value"] = a["new_value"] = None
+            changed = True
+        if a["note"]:
+            note = cut.mask(a["note"]) or None
+            if note != a["note"]:
+                a["note"] = note
+                changed = True
+        if changed and a["uid"] not in cut.known_audit:  # one stored here already is not appended: not counted
+            add("audit")
+        audit.append(a)
+    out["audit"] = audit
+    out["hash"] = content_hash(out)
+    return out
+
+
+def _withdrawals_without_raw(s: Session, items: list[dict], cut: _RawCut, counts: dict[str, int]) -> list[dict]:
+    """A package's withdrawals with the reasons of new ones from before the raw-data deletion masked (the
+    deletion masked every reason here)."""
+    uids = [w["uid"] for w in items]
+    known: set[str] = set()
+    for chunk in _chunks(uids):
+        known |= set(s.execute(select(ConsentWithdrawal.uid).where(ConsentWithdrawal.uid.in_(chunk))).scalars())
+    out = []
+    for w in items:
+        if w["uid"] not in known and cut.before(w["recorded_at"]):
+            reason = cut.mask(w["reason"]) or "(begrundelsen er maskeret: rådata er slettet)"
+            if reason != w["reason"]:
+                counts["withdrawal"] = counts.get("withdrawal", 0) + 1
+                w = dict(w, reason=reason)
+        out.append(w)
+    return out
+
+
+def _raw_cut(s: Session, pkg: "Package", guide: Guide, masker) -> _RawCut | None:
+    """The `_RawCut` of this store, or None when its raw data were never deleted."""
+    since = privacy.raw_deleted_at(s)
+    if since is None:
+        return None
+    uids = [q["uid"] for v in pkg.interviews for q in v["quotes"]]
+    quotes: dict[str, str] = {}
+    for chunk in _chunks(uids):
+        quotes.update(s.execute(select(Quote.uid, Quote.text).where(Quote.uid.in_(chunk))).all())
+    audit = _known_uids(s, AuditEntry, [a["uid"] for v in pkg.interviews for a in v.get("audit", [])])
+    try:
+        made = from_text(pkg.created_at)
+    except (TypeError, ValueError):
+        made = None
+    return _RawCut(since, made, privacy.free_text_codes(guide), quotes, audit, masker)
 
 
 def _referenced_quote_ids(s: Session, quote_ids: list[int]) -> set[int]:
@@ -1100,19 +1252,25 @@ def _conflict(s: Session, res: MergeResult, pkg: Package, v: dict, central: dict
 
 
 def merge_package(engine: Engine, path: str | os.PathLike, *, passphrase: str, guide: Guide | None = None,
-                  who: str | None = None, allow_deletions: bool = False) -> MergeResult:
+                  who: str | None = None, allow_deletions: bool = False, masker=None) -> MergeResult:
     """Merge a field laptop's package into this store (see the module docstring). One transaction.
 
     The package is decrypted and checked in full first (`read_package`), then validated against
     the central guides exactly as an import would be (`check_content`); a refusal changes nothing.
     A package that would delete interviews here or record withdrawals of consent is refused,
     listing them, unless `allow_deletions` (``--tillad-sletning``): neither can be undone.
+
+    After a raw-data deletion here (`privacy.delete_raw_data`) the values of the package from before
+    it that the deletion removed are not taken back — not stored, not kept in a conflict — and
+    counted in the result (`MergeResult.raw_not_restored`). `masker` (text -> masked text; the CLI
+    passes `coding.anonymise.export_masker`, which lives above this module) masks their quotes as the
+    deletion did; without it such a quote the store does not hold is left out.
     """
     if guide is None:
         guide = load_guide()
     pkg = read_package(path, passphrase=passphrase)
     check_content(pkg, guide, name=Path(path).name)
-    res = db.retrying(lambda: _merge(engine, pkg, who, allow_deletions))
+    res = db.retrying(lambda: _merge(engine, pkg, who, allow_deletions, guide, masker))
     if res.deleted_here:  # a package's tombstones deleted interviews here: no copy left in the -wal either
         db.scrub_deleted(engine)
     return res
@@ -1157,7 +1315,29 @@ def _check_quote_owners(s: Session, pkg: Package) -> None:
         raise SyncError("Pakken kan ikke flettes; intet er ændret:\n  " + "\n  ".join(problems[:20]))
 
 
-def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool = False) -> MergeResult:
+def _package_withdrawals(pkg: Package) -> dict[str, dict[str, str]]:
+    """interview id -> {purpose: the day} of the package's withdrawals of consent."""
+    out: dict[str, dict[str, str]] = {}
+    for w in pkg.withdrawn:
+        out.setdefault(w["interview_id"], {})[w["purpose"]] = w["withdrawn_on"]
+    return out
+
+
+def _package_block(by_package: dict[str, dict[str, str]], v: dict) -> str | None:
+    """`privacy.block_reason` for the withdrawals the package carries (Danish), or None."""
+    own, subj = by_package.get(v["id"], {}), by_package.get(v.get("subject_interview_id") or "", {})
+    if "interview" in own:
+        return f"samtykket til interviewet er trukket tilbage på feltcomputeren ({own['interview']})"
+    if "interview" in subj:
+        return ("kilden handler om en respondent, der har trukket sit samtykke til interviewet tilbage på "
+                f"feltcomputeren ({subj['interview']})")
+    if v.get("informant") == "journal" and "journal" in subj:
+        return f"samtykket til journalindsigt er trukket tilbage på feltcomputeren ({subj['journal']})"
+    return None
+
+
+def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool = False,
+           guide: Guide | None = None, masker=None) -> MergeResult:
     res = MergeResult(pkg.package_id)
     now = utcnow()
     with db.consistent_session(engine, write=True) as s:  # nothing changes between reading and writing
@@ -1168,7 +1348,11 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
         # issue 12: deletions first (they travel), then the withdrawals of interviews this store holds
         res.deleted_here, res.tombstones_added = privacy.apply_tombstones(s, pkg.deleted, via=pkg.via)
         res.deleted_id_here = privacy.ids_matching_tombstones(s, pkg.deleted)
-        res.withdrawals_added += privacy.apply_withdrawals(s, pkg.withdrawn, via=pkg.via, by=pkg.exported_by)
+        # after a raw-data deletion here: nothing it removed comes back (the reminder with it)
+        cut = _raw_cut(s, pkg, guide or load_guide(), masker)
+        withdrawn = pkg.withdrawn if cut is None else _withdrawals_without_raw(s, pkg.withdrawn, cut,
+                                                                               res.raw_not_restored)
+        res.withdrawals_added += privacy.apply_withdrawals(s, withdrawn, via=pkg.via, by=pkg.exported_by)
         dead = privacy.deleted_ids(s, [x for v in pkg.interviews for x in (v["id"], v.get("subject_interview_id"))])
         dead_ids = store.deleted_respondent_ids(s, [v["respondent_id"] for v in pkg.interviews])
         sites: dict[str, Site] = {}
@@ -1191,6 +1375,18 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
         # a user's interview of the package left out for privacy (deleted here, an id deleted here,
         # consent withdrawn): the sources about it are left out too — never a conflict that holds them
         left_out: set[str] = set()
+        by_package = _package_withdrawals(pkg)
+
+        def conflict(v: dict, c: dict | None, kind: str, reason: str, base: str | None) -> None:
+            """A conflict — unless the package itself withdraws consent for the interview (or its user):
+            then nothing of it is kept (a conflict holds it without its withdrawal), as for one withdrawn here."""
+            why = _package_block(by_package, v)
+            if why:
+                res.withdrawn_skipped.append((v["respondent_id"], why))
+                left_out.add(v["id"])
+                return
+            _conflict(s, res, pkg, v, c, kind, reason, base)
+
         # users' own interviews first: a source (issue 7) refers to the user's interview it is about
         for v in sorted(pkg.interviews, key=lambda v: v.get("informant", "bruger") != "bruger"):
             rid, L = v["respondent_id"], v["hash"]
@@ -1211,15 +1407,26 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
                     res.withdrawn_skipped.append((rid, blocked))
                     left_out.add(v["id"])
                 continue
+            if rid in dead_ids and (c is None or rid != c["respondent_id"]):
+                # issue 12: the id of a deleted respondent is never given again. It may be the same
+                # person (a copy under a new UUID) or another with the same number: nothing of it is
+                # stored here, not even as a conflict; the laptop gives it a new id and sends again.
+                res.deleted_id_skipped.append(rid)
+                left_out.add(v["id"])
+                continue
+            L_sent = L
+            if cut is not None:  # from here on the package's version without what the raw-data deletion removed
+                v = _without_raw(v, cut, res.raw_not_restored)
+                L = v["hash"]
             if subj and s.get(Interview, subj) is None:
-                _conflict(s, res, pkg, v, c, "kilde_uden_bruger",
+                conflict(v, c, "kilde_uden_bruger",
                           "kilden handler om en bruger, hvis interview ikke findes centralt (eller ikke kunne "
                           "flettes); flet brugerens interview først", c["merged_from_hash"] if c else None)
                 continue
             if v.get("informant") == "journal" and L != (c["hash"] if c else None):
                 consent = source_store.journal_consent(s, subj)
                 if consent != "ja":
-                    _conflict(s, res, pkg, v, c, "samtykke",
+                    conflict(v, c, "samtykke",
                               "journaludtræk uden brugerens samtykke til journalindsigt centralt "
                               f"({source_store.CONSENT_CODE} er {'ikke besvaret' if consent is None else consent!r});"
                               " udtrækket er ikke flettet", c["merged_from_hash"] if c else None)
@@ -1233,13 +1440,6 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
                     if why == "new":
                         res.sites_added.append(v["site"]["name"])
                         why = None
-            if rid in dead_ids and (c is None or rid != c["respondent_id"]):
-                # issue 12: the id of a deleted respondent is never given again. It may be the same
-                # person (a copy under a new UUID) or another with the same number: nothing of it is
-                # stored here, not even as a conflict; the laptop gives it a new id and sends again.
-                res.deleted_id_skipped.append(rid)
-                left_out.add(v["id"])
-                continue
             if c is None:
                 held = owner.get(store.id_form(rid), v["id"])
                 if held != v["id"]:
@@ -1248,12 +1448,12 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
                         res.withdrawn_skipped.append((rid, why_not))
                         left_out.add(v["id"])
                         continue
-                    _conflict(s, res, pkg, v, load_versions(s, [held], history=True).get(held),
+                    conflict(v, load_versions(s, [held], history=True).get(held),
                               "respondent_id", f"respondent-id {rid} bruges centralt af et andet interview "
                               "(to feltcomputere har givet samme nummer); giv det ene et nyt id", None)
                     continue
                 if why:
-                    _conflict(s, res, pkg, v, None, "sted", why, None)
+                    conflict(v, None, "sted", why, None)
                     continue
                 _write_interview(s, v, site, None)
                 owner[store.id_form(rid)] = v["id"]
@@ -1266,22 +1466,22 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
                     if B != L:
                         s.get(Interview, v["id"]).merged_from_hash = L
                     res.unchanged += 1
-                elif L == B:
+                elif L == B or L_sent == B:  # the package holds the version last merged (before any raw deletion)
                     res.kept_central.append(rid)
                     res.unchanged += 1
                 elif C == B:
                     if why:
-                        _conflict(s, res, pkg, v, c, "sted", why, B)
+                        conflict(v, c, "sted", why, B)
                         continue
                     if rid != c["respondent_id"] and owner.get(rid, v["id"]) != v["id"]:
-                        _conflict(s, res, pkg, v, c, "respondent_id",
+                        conflict(v, c, "respondent_id",
                                   f"respondent-id {rid} bruges centralt af et andet interview", B)
                         continue
                     gone = {q["uid"] for q in c["quotes"]} - {q["uid"] for q in v["quotes"]}
                     if gone:
                         qids = list(s.execute(select(Quote.id).where(Quote.uid.in_(sorted(gone)))).scalars())
                         if _referenced_quote_ids(s, qids):
-                            _conflict(s, res, pkg, v, c, "citat_kodet",
+                            conflict(v, c, "citat_kodet",
                                       "feltcomputeren har slettet et citat, som er kodet centralt", B)
                             continue
                     _write_interview(s, v, site, c)
@@ -1292,11 +1492,11 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
                     why_both = ("ændret både på feltcomputeren og centralt siden sidste fletning" if B else
                                 "findes både på feltcomputeren og centralt med forskelligt indhold og er aldrig "
                                 "flettet før")
-                    _conflict(s, res, pkg, v, c, "begge_aendret", why_both, B)
+                    conflict(v, c, "begge_aendret", why_both, B)
                     continue
             _append_history(s, v["id"], v["consent"], v["audit"], res, pkg.via, pkg.exported_by)
         # withdrawals of interviews this merge brought in
-        res.withdrawals_added += privacy.apply_withdrawals(s, pkg.withdrawn, via=pkg.via, by=pkg.exported_by)
+        res.withdrawals_added += privacy.apply_withdrawals(s, withdrawn, via=pkg.via, by=pkg.exported_by)
     return res
 
 

@@ -1,0 +1,140 @@
+"""Deletion is final, also against a field package made before it (issue 12, the last deletion test):
+after ``brugerblik respondent slet-raadata`` a merge neither stores nor keeps as a conflict any value the
+raw-data deletion removed, and says how many it left out; a respondent deleted entirely or withdrawn is
+not brought back through a conflict either. On SQLite and PostgreSQL (the fixtures' stores)."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from coding.anonymise import export_masker
+from survey import privacy, store, sync
+from survey import interview as svc
+from survey.models import AuditEntry, ConsentWithdrawal, Interview, MergeConflict, Quote
+from tests.survey.test_privacy import _dump, _get
+from tests.survey.test_sync import PASS, _rewrite, export, field_work, merge
+
+SECRET = "Kaninhemmelighed Quistgaard-Ørum"  # only the laptop's free text holds it
+NAME = "Zulfikar Øberg-Hansen"               # a name in a quote: the raw-data deletion masks it
+
+
+def _raw_left(engine, guide) -> dict[str, int]:
+    with Session(engine) as s:
+        counts = privacy.raw_data_counts(s, guide)
+    counts.pop("journal")  # their closed answers stay
+    return {k: n for k, n in counts.items() if n}
+
+
+def _conflicts(engine) -> list[str]:
+    with Session(engine) as s:
+        return [json.dumps([m.central_version, m.laptop_version], ensure_ascii=False)
+                for m in s.execute(select(MergeConflict)).scalars()]
+
+
+def test_a_package_from_before_the_raw_data_deletion_brings_no_raw_data_back(laptop, central, guide, tmp_path):
+    a, b = field_work(laptop, guide, n=2)
+    merge(central, export(laptop, tmp_path, "p1.zip"))
+    # on the laptop, before the raw data are deleted centrally: free text, a quote with a name, a
+    # completion note — and a closed answer changed; a third interview never merged
+    svc.reopen(laptop, a, who="KL", reason="tilføjelse")
+    assert svc.save_answer(laptop, guide, a, "hverdag", f"Min hverdag med {SECRET}").ok
+    assert svc.save_answer(laptop, guide, a, "rytme", "nej").ok
+    q, msg = svc.add_quote(laptop, guide, a, "hvorfor_her", f"Min bror {NAME} kom her først")
+    assert q is not None, msg
+    assert svc.complete(laptop, guide, a, reason=f"Noten om {SECRET}").ok
+    (c,) = field_work(laptop, guide, n=1, complete=False)
+    assert svc.save_answer(laptop, guide, c, "hverdag", f"Også {SECRET}").ok
+    p2 = export(laptop, tmp_path, "p2.zip")
+
+    res = privacy.delete_raw_data(central, guide, confirm=True, masker=export_masker(central))
+    assert res.done and _raw_left(central, guide) == {}
+
+    r = merge(central, p2, masker=export_masker(central))
+    # nothing the deletion removed is stored or kept as a conflict; the reminder stays away
+    assert _raw_left(central, guide) == {}
+    assert not r.conflicts and not _conflicts(central)
+    assert not any(SECRET.split()[1] in row or "Øberg" in row or "Her er der ro" in row for row in _dump(central))
+    # the closed answer changed on the laptop is taken (the raw-data deletion rebased the merge base)
+    assert r.updated == [_get(central, a).respondent_id]
+    with Session(central) as s:
+        assert store.get_answers(s, a)["rytme"] == "nej" and "hverdag" not in store.get_answers(s, a)
+        assert _get(central, a).completion_note is None
+        texts = s.execute(select(Quote.text).where(Quote.interview_id == a)).scalars().all()
+        assert len(texts) == 2 and not any("Zulfikar" in t for t in texts)  # the new quote masked
+        new = s.get(Interview, c)
+        assert new is not None and "hverdag" not in store.get_answers(s, c)
+    # the result says how many values were left out, in Danish, without the text
+    assert r.raw_not_restored["answer"] >= 5 and r.raw_not_restored["completion_note"] == 2  # a and b
+    assert r.raw_not_restored["quote"] == 1
+    text = r.summary()
+    assert "fra før sletningen af rådata her er ikke taget tilbage, fordi rådata er slettet" in text
+    assert "fritekstsvar" in text and SECRET.split()[1] not in text and "Zulfikar" not in text
+    # merging the same package, or the first one, again brings nothing back either
+    again = merge(central, p2, masker=export_masker(central))
+    assert not again.changed and again.raw_not_restored and _raw_left(central, guide) == {}
+    assert not merge(central, export(laptop, tmp_path, "p1b.zip")).changed or _raw_left(central, guide) == {}
+
+
+def test_a_raw_data_conflict_holds_no_deleted_value_and_the_laptops_side_restores_none(laptop, central, guide,
+                                                                                       tmp_path):
+    """Changed in both places after the deletion: a conflict — without the deleted values — and
+    ``--brug laptop`` takes the laptop's closed answers, never its old free text."""
+    (a,) = field_work(laptop, guide, n=1)
+    merge(central, export(laptop, tmp_path, "p1.zip"))
+    svc.reopen(laptop, a, who="KL", reason="tilføjelse")
+    assert svc.save_answer(laptop, guide, a, "hverdag", f"Min hverdag med {SECRET}").ok
+    assert svc.save_answer(laptop, guide, a, "rytme", "nej").ok
+    p2 = export(laptop, tmp_path, "p2.zip")
+    privacy.delete_raw_data(central, guide, confirm=True, masker=export_masker(central))
+    svc.reopen(central, a, who="fie", reason="rettelse")
+    assert svc.save_answer(central, guide, a, "age", "55").ok  # changed centrally too
+
+    r = merge(central, p2)  # no masker: nothing needs one here
+    assert [k for k, _ in r.conflicts] == [_get(central, a).respondent_id]
+    assert _raw_left(central, guide) == {"merge_conflict": 1} or _raw_left(central, guide) == {}
+    (held,) = _conflicts(central)
+    assert SECRET.split()[1] not in held and "Her er der ro" not in held
+    with Session(central) as s:
+        cid = s.execute(select(MergeConflict.id)).scalar_one()
+        diffs = sync.list_conflicts(central)[0].differences
+    assert "hverdag" not in diffs and "hvorfor_her" not in diffs and "rytme" in diffs
+    sync.resolve_conflict(central, cid, "laptop", who="admin")
+    with Session(central) as s:
+        answers = store.get_answers(s, a)
+    assert answers["rytme"] == "nej" and "hverdag" not in answers and "hvorfor_her" not in answers
+    assert not any(SECRET.split()[1] in row for row in _dump(central))
+
+
+def test_a_tombstone_removes_a_conflict_about_an_interview_that_was_never_stored_here(laptop, central, guide,
+                                                                                    tmp_path):
+    """A conflict held the laptop's whole version of an interview not stored centrally (two laptops
+    gave the same number); the laptop deleted the respondent and its next package carries the
+    tombstone: the conflict — which ``merge --conflicts`` showed — must go with it."""
+    (a,) = field_work(laptop, guide, n=1)
+    (other,) = field_work(central, guide, n=1)  # the same id, AMA-01, taken centrally
+    assert _get(central, other).respondent_id == _get(laptop, a).respondent_id
+    r = merge(central, export(laptop, tmp_path, "p1.zip"))
+    assert [k for k, _ in r.conflicts] == ["AMA-01"] and len(_conflicts(central)) == 1
+    privacy.delete_respondent(laptop, "AMA-01", reason="Anmodning om sletning")
+    r2 = merge(central, export(laptop, tmp_path, "p2.zip"))
+    assert r2.tombstones_added == 1 and not r2.deleted_here
+    assert _conflicts(central) == [] and sync.list_conflicts(central, include_resolved=True) == []
+    assert _get(central, other) is not None  # the central AMA-01 is another interview: it stays
+
+
+def test_a_package_that_withdraws_its_own_interview_is_not_kept_as_a_conflict(laptop, central, guide, tmp_path):
+    """The laptop recorded a withdrawal for an interview the central store does not hold, and the
+    interview would become a conflict: a conflict kept it without its withdrawal, and ``--brug
+    laptop`` stored it as if consent were given. Now it is left out like any withdrawn interview."""
+    (a,) = field_work(laptop, guide, n=1)
+    field_work(central, guide, n=1)  # AMA-01 taken centrally
+    privacy.withdraw(laptop, "AMA-01", "interview", reason="Vil ikke mere")
+    r = merge(central, export(laptop, tmp_path, "p.zip"))
+    assert not r.conflicts and [x for x, _ in r.withdrawn_skipped] == ["AMA-01"]
+    assert _conflicts(central) == []
+    with Session(central) as s:
+        assert s.get(Interview, a) is None
+        assert s.execute(select(ConsentWithdrawal)).first() is None
+        assert not s.execute(select(AuditEntry).where(AuditEntry.interview_id == a)).first()
