@@ -85,6 +85,7 @@ the character offsets of the sentences that contain its words.
 from __future__ import annotations
 
 import functools
+import hashlib
 
 import itertools
 import json
@@ -825,7 +826,9 @@ def train_from_decisions(examples: Sequence[tuple[str, Mapping[str, float]]], *,
     labels = [lb for lb, (p, n) in counts.items() if p >= min_positives and n >= 1]
     if not labels:
         return None
-    key = (tuple((t, tuple(sorted(c.items()))) for t, c in data), tuple(labels), tuple(sorted(kwargs.items())))
+    # the key is a digest: the cache must not keep the texts themselves (a deleted respondent's, issue 12)
+    key = (hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest(),
+           tuple(labels), tuple(sorted(kwargs.items())))
     with _model_lock:
         model = _model_cache.get(key)
     if model is None:
@@ -835,6 +838,20 @@ def train_from_decisions(examples: Sequence[tuple[str, Mapping[str, float]]], *,
                 _model_cache.pop(next(iter(_model_cache)))
             _model_cache[key] = model
     return model
+
+
+def forget_trained() -> int:
+    """Drop every model and tagging pipeline this process keeps (`train_from_decisions`' memo and the
+    taggers' pipelines, whose vocabulary holds the words of every text they saw): called when the store
+    deleted something (a respondent, the raw data), so nothing trained on or holding the deleted text
+    stays in memory. Returns how many were dropped."""
+    with _model_lock:
+        n = len(_model_cache)
+        _model_cache.clear()
+    with _pipeline_lock:
+        n += len(_pipeline_cache)
+        _pipeline_cache.clear()
+    return n
 
 
 # --------------------------------------------------------------------------- CLI

@@ -33,7 +33,8 @@ if TYPE_CHECKING:  # the store's modules load SQLAlchemy: imported by the functi
 
     from survey.plainread import ReportStore
 
-__all__ = ["ReportData", "wide_frame", "load_all_sources", "load", "load_plain", "store_revision", "sources_revision"]
+__all__ = ["ReportData", "wide_frame", "load_all_sources", "load", "load_plain", "store_revision", "sources_revision",
+           "deletion_stamp", "deletion_revision"]
 
 
 def wide_frame(engine: Engine, guide: Guide, *, drafts: bool = False) -> pd.DataFrame:
@@ -230,6 +231,18 @@ def store_revision(engine: Engine) -> tuple:
         raw_gone = c.execute(select(StudySetting.value).where(StudySetting.key == RAW_DELETED_KEY)).scalar()
     return (int(n), str(last), newest, hash(tuple(tuple(r) for r in sites)), int(withdrawn[0]), str(withdrawn[1]),
             int(stones), raw_gone)
+
+
+def deletion_stamp(revision: tuple) -> tuple:
+    """The part of a `store_revision` that changes when anything is deleted (a respondent's tombstones, the
+    time the raw data were last deleted): whatever was cached from text the store held before it — a
+    coding model trained on it, a wide frame with its free text — is dropped when this changes."""
+    return tuple(revision[-2:])
+
+
+def deletion_revision(engine: Engine) -> tuple:
+    """`deletion_stamp` of the store now."""
+    return deletion_stamp(store_revision(engine))
 
 
 def sources_revision(engine: Engine) -> tuple:

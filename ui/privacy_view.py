@@ -138,6 +138,9 @@ def _confirm(p: auth.Principal, rid: str, reason: str, key: str) -> None:
         except StoreError as e:
             st.error(md(str(e)))
             return
+        from ui.report_cache import after_deletion  # reason: start-up time (pandas; see above)
+
+        after_deletion()  # no cached frame or coding model of this process keeps their text
         _flash(key, "ok", res.summary())
         st.session_state.pop(f"{key}_rid", None)
         st.rerun()

@@ -16,6 +16,7 @@ from report.triangulation import topic_name
 from report.population import Cuts
 from report.publication import I_ALT, journal_label, status_short, value_label
 from survey.sources import KILDER
+from ui import report_cache as RC
 from ui.common import engine
 
 IDS: list[str] = list(registry.SOURCE_TABLES)
@@ -48,8 +49,9 @@ def all_frames(url: str, version: tuple, drafts: bool = False) -> dict[str, pd.D
     return _frames(url, version, report_data.sources_revision(engine()), drafts)
 
 
+@RC.on_deletion
 def clear() -> None:
-    """Forget the cached source frames («Hent data igen»)."""
+    """Forget the cached source frames («Hent data igen»; and after a deletion, `ui.report_cache.after_deletion`)."""
     _frames.clear()
 
 

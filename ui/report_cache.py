@@ -12,14 +12,46 @@ from survey.db import database_url
 from survey.guide import Guide
 from ui.common import engine, guide
 
-__all__ = ["store_version", "guide_key", "wide_frame", "current_wide"]
+__all__ = ["store_version", "guide_key", "wide_frame", "current_wide", "on_deletion", "after_deletion"]
+
+
+_CLEARERS: list = []
+
+
+def on_deletion(fn):
+    """Register `fn` (no arguments) to drop a cache that holds the store's text when the store deletes
+    something (`after_deletion`); a decorator."""
+    _CLEARERS.append(fn)
+    return fn
+
+
+@st.cache_resource(show_spinner=False)
+def _seen_deletions() -> dict:
+    """{database url: the deletion stamp this process last saw} (`report.data.deletion_stamp`)."""
+    return {}
+
+
+def after_deletion() -> None:
+    """Drop every cache of this process that holds the store's text — the wide frames (free text) of
+    every revision, the source frames, the coding models (registered with `on_deletion`) — after a
+    respondent or the raw data were deleted (here, by another page, or by the CLI): an old revision's
+    entry is no longer asked for, but it stayed in memory until it expired."""
+    wide_frame.clear()
+    for fn in _CLEARERS:
+        fn()
 
 
 def store_version() -> tuple:
     """The store's revision (`report.data.store_revision`): when it changes, the wide frame and the
-    figures are computed again. An answer changed in place without a newer stamp (a merged field
-    package) is picked up when the cache expires (15 minutes) or with «Hent data igen»."""
-    return report_data.store_revision(engine())
+    figures are computed again; when its deletion stamp changes, `after_deletion` drops the caches
+    first. An answer changed in place without a newer stamp (a merged field package) is picked up
+    when the cache expires (15 minutes) or with «Hent data igen»."""
+    rev = report_data.store_revision(engine())
+    stamp, seen, url = report_data.deletion_stamp(rev), _seen_deletions(), database_url()
+    if seen.get(url, stamp) != stamp:
+        after_deletion()
+    seen[url] = stamp
+    return rev
 
 
 def guide_key(g: Guide) -> tuple:

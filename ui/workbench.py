@@ -16,9 +16,11 @@ from typing import Callable, Iterable
 import pandas as pd
 import streamlit as st
 
+from report import data as report_data
 from survey.db import database_url
 from survey.store import StoreError
 from ui.common import engine, h, inject_css, md, safe_callback, username, when
+from ui.report_cache import on_deletion
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -323,12 +325,39 @@ def html_block(inner: str, cls: str = "bb-text", where=None) -> None:
 
 @st.cache_resource(show_spinner=False)
 def _model_slots() -> dict:
-    """The trained model per database (process-wide: every researcher on this server uses it)."""
+    """The trained model per database (process-wide: every researcher on this server uses it), with the
+    store's deletion stamp when it was trained: {url: (stamp, model)}."""
     return {}
 
 
 def current_model():
-    return _model_slots().get(database_url())
+    """The model trained on this store — unless the store deleted something since (a respondent, the raw
+    data; `report.data.deletion_revision`): then the model, and every other model or tagging pipeline
+    this process keeps, is dropped (it learnt from, and its vocabulary holds, the deleted text), and the
+    researcher trains again on what is left."""
+    slots = _model_slots()
+    url = database_url()
+    held = slots.get(url)
+    if held is None:
+        return None
+    stamp, model = held
+    if stamp != report_data.deletion_revision(engine()):
+        slots.pop(url, None)
+        forget_trained()
+        return None
+    return model
+
+
+@on_deletion
+def forget_trained() -> None:
+    """Drop the models and tagging pipelines this process keeps (`coding.nlp.forget_trained`)."""
+    import sys
+
+    _model_slots().clear()
+    nlp = sys.modules.get("coding.nlp")  # not imported: nothing of it is held (and spaCy stays unloaded)
+    if nlp is not None:
+        n = nlp.forget_trained()
+        log.info("data slettet i databasen: %d modeller og tagger-pipelines glemt", n)
 
 
 def seed_codebook() -> None:
@@ -373,6 +402,7 @@ def _train() -> None:
     # spaCy: only when tagging (start-up time)
     from coding.nlp import MIN_TRAIN_TEXTS, NlpError, cross_validate, train_from_decisions
 
+    stamp = report_data.deletion_revision(engine())  # before the data: a deletion meanwhile drops the model
     data, names = service.training_data(engine())
     if len(data) < MIN_TRAIN_TEXTS:
         flash("train", "warning", f"For få beslutninger at træne på: {len(data)} tekster med accepterede eller "
@@ -388,7 +418,7 @@ def _train() -> None:
     except NlpError as e:
         flash("train", "error", str(e))
         return
-    _model_slots()[database_url()] = model
+    _model_slots()[database_url()] = (stamp, model)
     st.session_state[CV_KEY] = (cv, names)
     flash("train", "success", f"Modellen er trænet på {model.n_texts} tekster ({len(model.labels)} koder) på "
                               f"{model.seconds:.1f} s. Forslag fra modellen er markeret «model».")
