@@ -1128,13 +1128,27 @@ def reopen(engine: Engine, interview_id: str, *, who: str, reason: str) -> None:
     log.info("interview genåbnet: %s", interview_id)
 
 
+#: answers the start itself writes (a case file: whose file, chosen on the start page,
+#: `survey.source_store.start_source_interview`): a draft with only these is still empty
+START_ANSWERS: dict[str, tuple[str, ...]] = {"journal": ("kilde",)}
+
+
+def given_answers(informant: str | None, answers: dict[str, str]) -> dict[str, str]:
+    """The answers given in the interview: `answers` without those its start wrote by itself."""
+    own = START_ANSWERS.get(informant or store.USER_INFORMANT, ())
+    return {k: v for k, v in answers.items() if k not in own}
+
+
 def delete_empty_draft(engine: Engine, interview_id: str) -> None:
-    """Undo a start by mistake: only a draft with no answers and no quotes can go."""
+    """Undo a start by mistake: only a draft with no answers and no quotes can go (a case file's
+    `START_ANSWERS`, written by its start, do not count: a file started about the wrong user can go)."""
     with session_scope(engine) as s:
         iv, _ = _get(s, interview_id)
         if iv.status != "draft":
             raise InterviewError("Kun kladder kan slettes.")
-        n = s.execute(select(func.count()).select_from(Answer).where(Answer.interview_id == interview_id)).scalar_one()
+        own = START_ANSWERS.get(iv.informant or store.USER_INFORMANT, ())
+        n = s.execute(select(func.count()).select_from(Answer).where(Answer.interview_id == interview_id)
+                      .where(Answer.code.not_in(own))).scalar_one()
         m = s.execute(select(func.count()).select_from(Quote).where(Quote.interview_id == interview_id)).scalar_one()
         if n or m:
             raise InterviewError("Interviewet har svar eller citater og kan ikke slettes.")
@@ -1143,6 +1157,7 @@ def delete_empty_draft(engine: Engine, interview_id: str) -> None:
                              .limit(1)).first():
             raise InterviewError("Der er interview eller journaludtræk om denne respondent; kladden kan ikke slettes.")
         s.execute(delete(ConsentRecord).where(ConsentRecord.interview_id == interview_id))
+        s.execute(delete(Answer).where(Answer.interview_id == interview_id))  # only the start's own (above)
         s.delete(iv)
 
 

@@ -255,7 +255,7 @@ def about_view(ctx: ui_items.Ctx) -> None:
         else:  # an empty place keeps the later items where they are (no remount in the browser)
             st.container(key=f"q_{it.code}")
     st.caption("Respondenten registreres kun med det pseudonyme id — aldrig navn eller CPR-nummer.")
-    if info.status == "draft" and not ctx.state.answers and not ctx.state.quotes:
+    if info.status == "draft" and not svc.given_answers(info.informant, ctx.state.answers) and not ctx.state.quotes:
         with st.expander("Startet ved en fejl?"):
             st.write("En kladde uden svar og citater kan slettes.")
             if st.button("Slet denne tomme kladde", key="del_draft"):

@@ -191,6 +191,20 @@ def test_a_case_file_is_refused_in_the_app_without_consent(db, guide, users):
         assert s.execute(select(Interview.id).where(Interview.informant == "journal")).first() is None
 
 
+def test_a_case_file_started_by_mistake_is_deleted_from_its_page(db, guide, users):
+    """«Startet ved en fejl?» is offered on a case file's empty draft too (its start wrote only whose file it
+    is) and deletes it; it was missing, so a file started about the wrong user could not be undone."""
+    ok_user, _ = users
+    info = source_store.start_source_interview(db, "journal", subject_interview_id=ok_user.id, kilde="boform",
+                                               interviewer="KL")
+    at = open_page("interview", iv=info.id, afsnit="_om")
+    assert [e.label for e in at.expander] == ["Startet ved en fejl?"]
+    at.button(key="del_draft").click()
+    run_ok(at)
+    with session_scope(db) as s:
+        assert s.execute(select(Interview.id).where(Interview.informant == "journal")).first() is None
+
+
 def test_consent_withdrawn_after_the_file_was_opened_refuses_saving(db, guide, users):
     ok_user, _ = users
     info = source_store.start_source_interview(db, "journal", subject_interview_id=ok_user.id, kilde="kommune",

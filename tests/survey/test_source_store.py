@@ -113,6 +113,27 @@ def test_a_case_file_is_refused_without_consent_with_the_danish_message(eng, gui
     assert count(eng, "journal") == 0
 
 
+def test_a_case_file_started_by_mistake_can_be_deleted_as_an_empty_draft(eng, guide):
+    """The start writes whose file it is (``kilde``); that alone does not make the draft non-empty: a file
+    started about the wrong user, or as the wrong kind, could not be deleted (a tester) and stayed as
+    «Foreligger» on the Kilder page. One answer given in it, and it stays."""
+    u = user(eng, guide, "ja")
+    jb = ss.start_source_interview(eng, "journal", subject_interview_id=u.id, kilde="boform")
+    assert svc.load_state(eng, jb.id).answers == {"kilde": "boform"}
+    assert svc.given_answers("journal", svc.load_state(eng, jb.id).answers) == {}
+    svc.delete_empty_draft(eng, jb.id)
+    assert count(eng, "journal") == 0
+    with session_scope(eng) as s:
+        assert s.execute(text("SELECT count(*) FROM answer WHERE interview_id = :i"), {"i": jb.id}).scalar_one() == 0
+    jk = ss.start_source_interview(eng, "journal", subject_interview_id=u.id, kilde="kommune")
+    assert svc.save_answer(eng, ss.informant_guide("journal"), jk.id, "handleplan", "ja").ok
+    with pytest.raises(svc.InterviewError, match="har svar"):
+        svc.delete_empty_draft(eng, jk.id)
+    assert svc.load_state(eng, jk.id).answers == {"kilde": "kommune", "handleplan": "ja"}
+    # a user's own answer with the same code is an answer given
+    assert svc.given_answers("bruger", {"kilde": "x"}) == {"kilde": "x"}
+
+
 def test_consent_in_force_is_the_answer_and_the_newest_consent_record(eng, guide):
     u = user(eng, guide, "ja")
     jk = ss.start_source_interview(eng, "journal", subject_interview_id=u.id, kilde="kommune")
