@@ -20,14 +20,14 @@ def open_interviews(g: Guide) -> None:
     if not rows:
         st.caption("Ingen kladder. Nye interviews gemmes som kladde, indtil de afsluttes.")
         return
-    widths = [2.2, 2.0, 2.0, 3.0, 1.4]
+    widths = [2.6, 2.1, 2.0, 2.6, 1.8]  # the id first: a source's («JB-AMA-01-3») is longer than a user's
     st.html(SECTION_CSS)
     with st.container(key="open_list"):
-        head = st.columns(widths, vertical_alignment="bottom")
+        head = st.columns(widths, vertical_alignment="bottom", gap="small")
         for c, t in zip(head, ["Respondent", "Sted", "Startet", "Afsnit", "Status"]):
             c.markdown(f"**{t}**")
         for r in rows[:MAX_OPEN_ROWS]:
-            c = st.columns(widths, vertical_alignment="center")
+            c = st.columns(widths, vertical_alignment="center", gap="small")
             with c[0]:
                 # no afsnit in the link: the interview page opens where the last answer was saved
                 # (survey.interview.resume_section) and then keeps that section in the URL
@@ -52,6 +52,11 @@ SECTION_CSS = """<style>
           font-size: 0.8rem; line-height: 1.35rem; color: #3d4250; background: #fff; border: 1px solid #b7bcc7; }
 .bb-sec[data-state="done"] { color: #fff; background: #1e6b34; border-color: #1e6b34; }
 .bb-sec[data-state="started"] { color: #5a3000; background: #fff4e5; border-color: #8a4b00; }
+/* the resume link's label wraps instead of being cut: Streamlit clips it without an ellipsis, and a source's
+   id («JB-AMA-01-3») read as another («JB-AMA-01») in the narrow column (a tester, 1280×720 and 1024×768) */
+.st-key-open_list [data-testid="stPageLink-NavLink"] span:not([data-testid="stIconMaterial"]),
+.st-key-open_list [data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"],
+.st-key-open_list [data-testid="stPageLink-NavLink"] p { white-space: normal; overflow: visible; overflow-wrap: anywhere; }
 </style>"""
 
 
