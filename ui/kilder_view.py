@@ -132,10 +132,12 @@ def status_part(rid: str, user: dict, wide: pd.DataFrame, frames: dict, reasons:
             if rec is not None and r["status"] == "foreligger":
                 c2.warning(f"Kilden foreligger, men der er også gemt årsagen «{md(SOURCE_STATUS[rec['status']])}».")
             options = [NONE] + [s for s in STATUS_FOR[kilde] if s != "foreligger"]
-            skey, nkey = f"kst_{kilde}_{key}", f"knote_{kilde}_{key}"
-            if skey not in st.session_state:
-                st.session_state[skey] = rec["status"] if rec is not None else NONE
-                st.session_state[nkey] = (rec or {}).get("note") or ""
+            skey, nkey, bkey = f"kst_{kilde}_{key}", f"knote_{kilde}_{key}", f"kbase_{kilde}_{key}"
+            stored_now = (rec["status"], rec.get("note") or "") if rec is not None else (NONE, "")
+            if st.session_state.get(bkey) != stored_now:  # first shown, or changed since elsewhere (another tab,
+                # an import): the fields show the stored reason, so «Gem årsag» never writes a stale one back
+                st.session_state[skey], st.session_state[nkey] = stored_now
+                st.session_state[bkey] = stored_now
             c2.selectbox("Årsag til, at kilden mangler", options, key=skey,
                          format_func=lambda s: "(ingen årsag registreret)" if s == NONE else SOURCE_STATUS[s])
             c2.text_input("Note (valgfri, fx «da pensionist»)", key=nkey, max_chars=500)

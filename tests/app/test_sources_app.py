@@ -242,6 +242,29 @@ def test_the_kilder_page_shows_every_source_side_by_side(demo_db):
         assert at.container(key=f"kilde_{kilde}") is not None
 
 
+def test_a_reason_changed_elsewhere_is_shown_and_not_overwritten_by_a_stale_page(demo_db):
+    """A reason recorded in another tab (or by an import) while the Kilder page was open: the page showed
+    the reason it had read first, and «Gem årsag» with only a note typed wrote that stale reason back over
+    the new one (a tester)."""
+    at = open_page("kilder", r="AMA-04")
+    assert at.selectbox(key="kst_kontaktperson_AMA-04").value == "ikke_oplyst"
+    source_store.set_source_status(demo_db, "kontaktperson", "ikke_tid", respondent_id="AMA-04",
+                                   note="ferie", who="en anden")
+    run_ok(at)  # the page's next run (any click on it)
+    assert at.selectbox(key="kst_kontaktperson_AMA-04").value == "ikke_tid"
+    assert at.text_input(key="knote_kontaktperson_AMA-04").value == "ferie"
+    at.text_input(key="knote_kontaktperson_AMA-04").input("ferie i hele perioden")
+    at.button(key="ksave_kontaktperson_AMA-04").click()
+    run_ok(at)
+    r = source_store.load_reasons(demo_db)
+    row = r[(r["respondent_id"] == "AMA-04") & (r["kilde"] == "kontaktperson")].iloc[0]
+    assert (row["status"], row["note"]) == ("ikke_tid", "ferie i hele perioden")
+    # a note typed and not yet saved stays through the page's other runs
+    at.text_input(key="knote_kontaktperson_AMA-04").input("under skrivning")
+    run_ok(at)
+    assert at.text_input(key="knote_kontaktperson_AMA-04").value == "under skrivning"
+
+
 def test_a_reason_for_a_missing_source_is_recorded_and_audited(demo_db):
     from survey.models import AuditEntry
 
