@@ -123,7 +123,7 @@ def _user_link(r: _Rows, who: str, id_hint: str) -> None:
     r.add("text", "respondent_id", "Brugerens respondent-id (pseudonym)",
           hint="Id'et fra brugerens eget interview, fx AMA-01. Aldrig navn eller CPR-nummer.",
           required="yes", rolle="meta")
-    r.add("text", "informant_id", f"{who}s id (pseudonym)", hint=id_hint, required="yes", rolle="meta")
+    r.add("text", "informant_id", f"{who} id (pseudonym)", hint=id_hint, required="yes", rolle="meta")
 
 
 def sagsbehandler_rows() -> list[dict]:
@@ -215,7 +215,7 @@ def kontaktperson_rows() -> list[dict]:
     r.add("note", "om_guiden", "Interview med brugerens kontaktperson på boformen/værestedet. Rapporten gengiver "
           "ikke denne spørgeguide; spørgsmålene er skrevet ud fra dens kapitel 5 og afsnit 7.4.")
     r.add("begin_group", "interviewet", "Interviewet", rolle="meta")
-    _user_link(r, "Kontaktpersonen", "Fx KP-AMA-1. Samme id for den samme person (rapporten: 42 brugeres "
+    _user_link(r, "Kontaktpersonens", "Fx KP-AMA-1. Samme id for den samme person (rapporten: 42 brugeres "
                "kontaktpersoner, 21 personer). Er kontaktpersonen også brugerens sagsbehandler, bruges "
                "sagsbehandlerens id. Aldrig navn.")
     r.add("select_one kp_rolle", "kp_rolle", "Kontaktpersonens funktion på stedet", rolle="meta",
