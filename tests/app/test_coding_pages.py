@@ -366,17 +366,22 @@ LABELLED = [
 ]
 
 
+def record_labelled(s) -> None:
+    """The codebook, and a researcher's decisions on LABELLED's texts for two codes: something to train on."""
+    cb.ensure_seeded(s)
+    for i, (text, codes) in enumerate(LABELLED):
+        for code in ("rytme_i_hverdagen", "oekonomi_og_gaeld"):
+            cb.record_decision(s, "segment", f"t{i}", code, "accepted" if code in codes else "rejected",
+                               source="manuel", who="Forsker A", text=text)
+
+
 def test_train_model_shows_cross_validated_precision_and_recall_per_code(db):
     at = open_page("transskriptioner", r="AMA-02")
     at.button(key="tr_train").click()
     run_ok(at)
     assert "For få beslutninger" in texts(at)                                    # nothing to learn from yet
     with session_scope(db) as s:
-        cb.ensure_seeded(s)
-        for i, (text, codes) in enumerate(LABELLED):
-            for code in ("rytme_i_hverdagen", "oekonomi_og_gaeld"):
-                cb.record_decision(s, "segment", f"t{i}", code, "accepted" if code in codes else "rejected",
-                                   source="manuel", who="Forsker A", text=text)
+        record_labelled(s)
     at.button(key="tr_train").click()
     run_ok(at)
     assert "Modellen er trænet på 18 tekster" in texts(at)

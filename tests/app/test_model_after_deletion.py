@@ -13,7 +13,7 @@ from survey import privacy
 from survey.db import session_scope
 from survey.models import Interview, Quote
 from tests.app.pages import open_page, run_ok, texts
-from tests.app.test_coding_pages import LABELLED, db  # noqa: F401 (the fixture: the demo study as the app's store)
+from tests.app.test_coding_pages import db, record_labelled  # noqa: F401 (the fixture: the demo study as the app's store)
 from ui import report_cache, workbench
 
 WORD = "kaninhemmelighed"  # only the deleted respondent's coded text holds it (the model sees lower case)
@@ -30,11 +30,7 @@ def _memo_knows(word: str = WORD) -> bool:
 def _decisions(db, rid: str) -> None:
     """Code decisions to train on: the demo-like texts, and three of `rid`'s quotes with the word."""
     with session_scope(db) as s:
-        cb.ensure_seeded(s)
-        for i, (text, codes) in enumerate(LABELLED):
-            for code in ("rytme_i_hverdagen", "oekonomi_og_gaeld"):
-                cb.record_decision(s, "segment", f"t{i}", code, "accepted" if code in codes else "rejected",
-                                   source="manuel", who="Forsker A", text=text)
+        record_labelled(s)
         iid = s.execute(select(Interview.id).where(Interview.respondent_id == rid)).scalar_one()
         for n in range(3):
             q = Quote(interview_id=iid, item_code="hvorfor_her", text=f"Min {WORD.capitalize()} nr {n} om gæld")

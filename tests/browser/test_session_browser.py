@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import time
 import urllib.error
 import urllib.request
@@ -307,6 +306,32 @@ def test_disabling_the_user_and_inactivity_end_the_session(server, browser, stor
     ctx.close()
 
 
+def open_as_ida(server, browser, iid: str, size):
+    """ida's interview at `size`, signed in through the form: (context, page, url, the «hvorfor_her» box)."""
+    url = f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit=om_dig"
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    ctx.set_default_timeout(30000)
+    page = ctx.new_page()
+    page.goto(url)
+    log_in(page, "ida")
+    box = page.locator(f".st-key-v_{iid}_hvorfor_her textarea")
+    box.wait_for()
+    session_cookie(ctx)
+    return ctx, page, url, box
+
+
+def log_out_in_another_tab(ctx, page, url: str, iid: str) -> None:
+    """«Log ud» in another tab of the same browser; back in `page` once its own check of the sign-in is due."""
+    other = ctx.new_page()
+    other.goto(url)
+    other.locator(f".st-key-v_{iid}_hvorfor_her textarea").wait_for()
+    other.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
+    other.get_by_role("heading", name="Log ind").wait_for()
+    other.close()
+    time.sleep(2.5)                                         # past the tab's own check of its sign-in (2 s)
+    page.bring_to_front()
+
+
 CLOSING_ASKS = """() => { const e = new Event('beforeunload', {cancelable: true});
                           window.dispatchEvent(e); return e.defaultPrevented; }"""
 
@@ -321,15 +346,7 @@ def test_answers_given_after_a_logout_in_another_tab_are_never_lost_without_a_wo
     from playwright.sync_api import expect
 
     e, iid = store
-    url = f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit=om_dig"
-    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    ctx.set_default_timeout(30000)
-    page = ctx.new_page()
-    page.goto(url)
-    log_in(page, "ida")
-    box = page.locator(f".st-key-v_{iid}_hvorfor_her textarea")
-    box.wait_for()
-    session_cookie(ctx)
+    ctx, page, url, box = open_as_ida(server, browser, iid, size)
     box.click()
     page.keyboard.type("Første del", delay=20)
     page.keyboard.press("Tab")
@@ -337,14 +354,7 @@ def test_answers_given_after_a_logout_in_another_tab_are_never_lost_without_a_wo
     while svc.load_state(e, iid).answers.get("hvorfor_her") != "Første del":
         assert time.monotonic() < deadline, svc.load_state(e, iid).answers
         time.sleep(0.1)
-    other = ctx.new_page()                                  # another tab of the same browser: «Log ud» there
-    other.goto(url)
-    other.locator(f".st-key-v_{iid}_hvorfor_her textarea").wait_for()
-    other.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
-    other.get_by_role("heading", name="Log ind").wait_for()
-    other.close()
-    time.sleep(2.5)                                         # past the tab's own check of its sign-in (2 s)
-    page.bring_to_front()
+    log_out_in_another_tab(ctx, page, url, iid)
     kvinde = page.locator(f".st-key-v_{iid}_gender").get_by_role("radio", name="Kvinde")
     if by == "mouse":
         box.click()
@@ -399,23 +409,8 @@ def test_another_user_signing_in_in_the_tab_never_stores_the_first_users_changes
     e, iid = store
     with session_scope(e) as s:
         auth.add_user(s, "frida", "researcher", PW, full_name="Frida")
-    url = f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit=om_dig"
-    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    ctx.set_default_timeout(30000)
-    page = ctx.new_page()
-    page.goto(url)
-    log_in(page, "ida")
-    box = page.locator(f".st-key-v_{iid}_hvorfor_her textarea")
-    box.wait_for()
-    session_cookie(ctx)
-    other = ctx.new_page()                                  # «Log ud» in another tab of the same browser
-    other.goto(url)
-    other.locator(f".st-key-v_{iid}_hvorfor_her textarea").wait_for()
-    other.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
-    other.get_by_role("heading", name="Log ind").wait_for()
-    other.close()
-    time.sleep(2.5)                                         # past the tab's own check of its sign-in (2 s)
-    page.bring_to_front()
+    ctx, page, url, box = open_as_ida(server, browser, iid, size)
+    log_out_in_another_tab(ctx, page, url, iid)
     kvinde = page.locator(f".st-key-v_{iid}_gender").get_by_role("radio", name="Kvinde")
     if by == "mouse":
         box.click()
