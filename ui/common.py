@@ -303,7 +303,10 @@ body.bb-busy .bb-mainstatus[data-state="saved"] { visibility: hidden; }
 /* a refused value's red status stays in view: the pill goes below it */
 body:has(.bb-mainstatus[data-state="error"]) #bb-pending { top: calc(var(--bb-offline-h, 0px) + 2.9rem); }
 .bb-mainstatus[data-state="error"] { border-color: #b3261e; background: #fdecea; }
+/* captions at 4.5:1 or more: Streamlit 1.67 also fades the caption box to opacity 0.6, which made this colour
+   #92959d on white (2.99:1, axe: color-contrast) */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f5c !important; }
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
 .bb-err { color: #b3261e; font-size: 0.9rem; font-weight: 600; }
 [data-testid="stElementContainer"]:has(.bb-err) { margin-top: -0.55rem; }
 /* probe grid: compact rows that fit 1366 px */
