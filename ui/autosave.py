@@ -61,6 +61,8 @@ GRID_CSS = """
 .bbg-opt:focus { outline: 2px solid #1f4fd1; outline-offset: 0; }
 .bbg-opt[aria-checked="true"] { background: #1f4fd1; color: #fff; border-color: #1f4fd1; }
 .bbg-opt[aria-checked="true"] kbd { color: #fff; border-color: #c9d4ff; }
+/* the focus on a chosen option: its blue outline alone merged with its blue face (the same as not focused) */
+.bbg-opt[aria-checked="true"]:focus { box-shadow: inset 0 0 0 2px #fff; }
 .bbg-opt[aria-disabled="true"] { cursor: default; }
 .bbg-dot { width: 0.7rem; height: 0.7rem; border-radius: 50%; border: 2px solid currentColor; box-sizing: border-box; }
 .bbg-opt[aria-checked="true"] .bbg-dot { background: #fff; }
@@ -70,6 +72,7 @@ GRID_CSS = """
 .bbg-na[hidden] { display: none; }
 .bbg-n .bb-autotext { width: 100%; box-sizing: border-box; font: inherit; padding: 0.25rem 0.45rem;
                      border: 1px solid #b7bcc7; border-radius: 0.4rem; }
+.bbg-n .bb-autotext:focus { outline: 2px solid #1f4fd1; outline-offset: 0; border-color: #1f4fd1; }
 .bbg-quote { font: inherit; padding: 0.2rem 0.4rem; border: 1px solid #b7bcc7; border-radius: 0.4rem; background: #fff;
              cursor: pointer; white-space: nowrap; }
 .bbg-legend { color: #3d4250; font-size: 0.8rem; padding-top: 0.4rem; }
