@@ -138,7 +138,7 @@ def saved_indicator(info: svc.InterviewInfo | None, iid: str) -> None:
                 '</span>')
     acked = h(ui_items.acked_json(iid))
     st.markdown(f'<div class="bb-status bb-mainstatus" data-state="{state}" data-saves="{n}" data-acked="{acked}" '
-                f'aria-live="polite">{body}</div>', unsafe_allow_html=True)
+                f'role="status" aria-live="polite" aria-atomic="true">{body}</div>', unsafe_allow_html=True)
 
 
 # ---------------------------------------------------------------- main area
