@@ -10,6 +10,7 @@ that need them: Historik and Kilder use this module without them.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from typing import Callable, Iterable
 
@@ -65,6 +66,30 @@ mark.bb-tag { background: #d9f2df; padding: 0 0.1rem; border-radius: 2px; font-w
 # moment); when the rerun is over and the focus is lost, it goes to the first of them that is still there —
 # the next suggestion's «Acceptér», else the segment's (or quote's) next control. After «Fortryd»: the same
 # row's «Acceptér». A focus the user has moved meanwhile is never taken.
+# A box of fixed height that scrolls and holds only text (Kodning's archetype cards, 430 px) could not be scrolled
+# from the keyboard: nothing in it takes the focus (axe: scrollable-region-focusable, serious). It takes the focus
+# itself, as a named region (Tab to it, then the arrow keys scroll it). Streamlit draws the box: the attributes are
+# set from here, again on every box it draws anew.
+SCROLL_REGIONS = {"kod_cards": "De otte arketyper"}
+SCROLL_FOCUS_JS = """<script>
+(function () {
+  if (window.__bbScrollFocus) return;
+  window.__bbScrollFocus = true;
+  const NAMES = %s;
+  const mark = () => {
+    for (const [key, name] of Object.entries(NAMES)) {
+      document.querySelectorAll('.st-key-' + key + ':not([tabindex])').forEach((e) => {
+        e.setAttribute('tabindex', '0');
+        e.setAttribute('role', 'region');
+        e.setAttribute('aria-label', name);
+      });
+    }
+  };
+  mark();
+  new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });
+})();
+</script>""" % json.dumps(SCROLL_REGIONS, ensure_ascii=False)
+
 KEEP_FOCUS_JS = """<script>
 (function () {
   if (window.__bbKeepFocus) return;
@@ -141,7 +166,9 @@ def setup_page(title: str) -> str:
         st.session_state[LAST_R] = url
     inject_css()
     st.html(CSS)
-    st.html(KEEP_FOCUS_JS, unsafe_allow_javascript=True)  # the focus after «Acceptér» (installs itself once per tab)
+    # the focus after «Acceptér»; a scrolling box of text only reachable by keyboard (both install themselves once per
+    # tab; one st.html: no extra element, no extra gap)
+    st.html(KEEP_FOCUS_JS + SCROLL_FOCUS_JS, unsafe_allow_javascript=True)
     st.title(title)
     return coder_sidebar()
 
