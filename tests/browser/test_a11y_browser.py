@@ -1,0 +1,90 @@
+"""Accessibility of the interview page's own markup, checked by axe-core in Chromium at 1280×720.
+
+Every section of an interview — the interview's own fields, each section of the guide (the probe grid in
+«3. Udbytte»), the quotes and the finish — is checked with axe-core (the PyPI package
+axe-playwright-python, which ships it). The test fails on a serious or critical violation whose element is
+in our own markup: the components of ui/static (free text, choices, the probe grid, conflicts, the «Gemmer …»
+pill) and the HTML the pages write themselves (the save status, questions, hints, refusals: classes bb-…/bbg…).
+Streamlit's own chrome has violations we cannot fix; they are not counted here. The states that change colours
+are drawn for real: a chosen option in the grid with its «vigtigt?» question, the focus on it, a refused number
+with the red status.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import CI, idle, item, saves, wait_saved
+
+OURS = ('[class^="bb-"], [class*=" bb-"], [class^="bbg"], [class*=" bbg"], #bb-pending, #bb-offline')
+COMPONENTS = ".bb-text, .bb-choice, .bbg"
+BAD = ("serious", "critical")
+
+
+def _axe():
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        msg = "Python-pakken axe-playwright-python mangler (pip install -e '.[test]')"
+        if CI:
+            pytest.fail("Browsertesten SKAL køre i CI: " + msg, pytrace=False)
+        pytest.skip(msg)
+    return Axe()
+
+
+def ours_violations(page, axe, where: str) -> list[str]:
+    """axe's serious and critical violations on the page whose element is in our own markup, as lines."""
+    res = axe.run(page).response
+    out = []
+    for v in res["violations"]:
+        if v.get("impact") not in BAD:
+            continue
+        for n in v["nodes"]:
+            target = n["target"][0]
+            sel = target if isinstance(target, str) else target[-1]  # inside a shadow root: the innermost
+            inside = page.evaluate("([t, o]) => { const e = document.querySelector(t); return !!(e && e.closest(o)); }",
+                                   [sel, OURS])
+            if inside:
+                out.append(f"{where}: {v['id']} ({v['impact']}) {n['target']} — {n['html'][:160]} — "
+                           f"{(n.get('failureSummary') or '').strip()[:300]}")
+    return out
+
+
+def test_axe_finds_no_serious_violation_in_our_markup_on_any_interview_section(server, browser, guide):
+    from survey import interview as svc
+    from survey.db import make_engine
+
+    axe = _axe()
+    e = make_engine(server.db_url)
+    iid = svc.start_interview(e, guide, site_name="Basen", site_type="boform", interviewer="KL").id
+    e.dispose()
+    sections = ["_om"] + [s.name for s in svc.sections(guide)] + ["_citater", "_afslut"]
+    assert "udbytte" in sections
+
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.set_default_timeout(30000)
+    base = f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit="
+    found: list[str] = []
+    for sec in sections:
+        page.goto(base + sec)
+        page.locator(".bb-status").wait_for()
+        idle(page)
+        if sec not in ("_citater", "_afslut"):
+            page.locator(COMPONENTS).first.wait_for()  # our components are drawn: the check is not of an empty page
+        if sec == "udbytte":
+            # a chosen answer (white on blue), the «vigtigt?» question it opens, and the keyboard focus on it
+            opt = page.locator('.bbg-row[data-row="rytme"] .bbg-answer .bbg-opt').first
+            n0 = saves(page)
+            opt.click()
+            wait_saved(page, n0, "rytme i hverdagen")
+            page.locator('.bbg-row[data-row="rytme"] .bbg-imp').wait_for()
+            opt.focus()
+        if sec == "om_dig":
+            # a refused number: the red status and the message under the field
+            age = item(page, iid, "age").locator("input")
+            age.fill("fyrre")
+            age.press("Tab")
+            page.locator('.bb-mainstatus[data-state="error"]').wait_for()
+            page.locator(".bb-field-err:not([hidden])").first.wait_for()
+            idle(page)
+        found += ours_violations(page, axe, sec)
+    assert not found, "axe: alvorlige fejl i vores egen markup:\n" + "\n".join(found)
