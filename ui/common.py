@@ -295,6 +295,9 @@ section[data-testid="stSidebar"] [data-testid="stRadioCaption"] p { font-size: 0
 #bb-pending { position: fixed; top: calc(var(--bb-offline-h, 0px) + 0.55rem); right: 3.2rem; z-index: 999991; pointer-events: none; padding: 0.3rem 0.8rem;
   background: #fff8e1; color: #5c4300; border: 1px solid #c9a227; border-radius: 0.5rem; font-weight: 600; }
 #bb-pending[hidden] { display: none; }
+/* read by a screen reader, not shown (ui/static/queue.js, bbSay) */
+.bb-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 #bb-pending[data-state="slow"], #bb-pending[data-state="out"], #bb-pending[data-state="held"] {
   background: #fdecea; color: #8c1d18; border-color: #b3261e; }
 #bb-pending[data-state="out"], #bb-pending[data-state="held"] { max-width: min(30rem, 60vw); }

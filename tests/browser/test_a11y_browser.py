@@ -76,6 +76,11 @@ def test_axe_finds_no_serious_violation_in_our_markup_on_any_interview_section(s
             n0 = saves(page)
             opt.click()
             wait_saved(page, n0, "rytme i hverdagen")
+            # the save is said to a screen reader: the status it could see was hidden while «Gemmer …» showed
+            page.wait_for_function("() => { const r = document.getElementById('bb-sr');"
+                                   " return !!r && r.textContent === 'Gemt' && r.getAttribute('role') === 'status'; }")
+            box = page.locator("#bb-sr").bounding_box()
+            assert box is None or (box["width"] <= 1 and box["height"] <= 1)   # read, not shown
             page.locator('.bbg-row[data-row="rytme"] .bbg-imp').wait_for()
             opt.focus()
         if sec == "om_dig":
@@ -87,4 +92,9 @@ def test_axe_finds_no_serious_violation_in_our_markup_on_any_interview_section(s
             page.locator(".bb-field-err:not([hidden])").first.wait_for()
             idle(page)
         found += ours_violations(page, axe, sec)
+        # each «Ryd» is named with its question (axe does not ask for it; a screen reader going from button to
+        # button otherwise hears «Ryd» and not which answer it clears)
+        names = page.locator(".bb-clear").evaluate_all("bs => bs.map((b) => b.getAttribute('aria-label') || '')")
+        assert all(n.startswith("Ryd svaret: ") and len(n) > len("Ryd svaret: ") for n in names), (sec, names)
+        assert len(set(names)) == len(names), (sec, names)
     assert not found, "axe: alvorlige fejl i vores egen markup:\n" + "\n".join(found)

@@ -38,7 +38,9 @@ function build(parent, data, q) {
   });
   root.appendChild(g);
   if (!many) {
-    const clear = bbEl('button', { type: 'button', class: 'bb-clear', title: 'Fjern svaret (ikke besvaret)' }, 'Ryd');
+    // named with its question: a screen reader going from button to button hears which answer it clears
+    const clear = bbEl('button', { type: 'button', class: 'bb-clear', title: 'Fjern svaret (ikke besvaret)',
+      'aria-label': 'Ryd svaret: ' + data.label }, 'Ryd');
     clear.addEventListener('click', () => set(root, q, null));
     root.appendChild(clear);
     root.__clear = clear;

@@ -259,6 +259,15 @@ function bbOldestPending() {
   }));
   return oldest;
 }
+function bbSay(text) {
+  let r = document.getElementById('bb-sr');
+  if (!r) {
+    r = bbEl('div', { id: 'bb-sr', role: 'status', 'aria-live': 'polite', class: 'bb-sr-only' });
+    document.body.appendChild(r);
+  }
+  r.textContent = '';   // the same words again are a new message
+  setTimeout(() => { r.textContent = text; }, 50);
+}
 function bbStatus(what) {
   let pill = document.getElementById('bb-pending');
   if (!pill) {
@@ -269,8 +278,12 @@ function bbStatus(what) {
     const busy = !!BB.native || !!BB.dateTyping || !!BB.dateWarning || !!bbHeld()
       || Object.values(BB.queues).some((x) => x.pending.length || x.typing);
     if (!busy) {
+      const was = !pill.hidden;
       pill.hidden = true; pill.dataset.state = 'idle';
       document.body.classList.remove('bb-busy');
+      // The server's «✔ Gemt» changed while it was hidden behind «Gemmer …» (body.bb-busy), and a screen reader
+      // does not read a change it could not see: say it in a live region of our own, read but not shown.
+      if (was) bbSay('Gemt');
     }
     return;
   }
