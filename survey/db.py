@@ -37,6 +37,7 @@ import functools
 import logging
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -632,18 +633,34 @@ def _backup_sqlite(engine: Engine, tmp: Path) -> None:
     raw = engine.raw_connection()
     try:
         src = raw.driver_connection
-        dst = sqlite3.connect(str(tmp))
         try:
-            src.backup(dst)  # all pages in one step: one consistent snapshot
-            dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
-            ok = dst.execute("PRAGMA integrity_check").fetchall()
-            if [r[0] for r in ok] != ["ok"]:
-                raise BackupError("Sikkerhedskopien bestod ikke integritetstjekket: " + "; ".join(r[0] for r in ok))
-            dst.commit()
-        finally:
-            dst.close()
+            dst = sqlite3.connect(str(tmp))
+            try:
+                src.backup(dst)  # all pages in one step: one consistent snapshot
+                dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+                ok = dst.execute("PRAGMA integrity_check").fetchall()
+                if [r[0] for r in ok] != ["ok"]:
+                    raise BackupError("Sikkerhedskopien bestod ikke integritetstjekket: "
+                                      + "; ".join(r[0] for r in ok))
+                dst.commit()
+            finally:
+                dst.close()
+        except sqlite3.Error as e:  # a full disk, a write error: in Danish, not a traceback (the temp is removed)
+            raise BackupError(_backup_failed(getattr(e, "sqlite_errorname", "") or str(e))) from e
     finally:
         raw.close()
+
+
+def _backup_failed(detail: str) -> str:
+    """The Danish message of a backup that could not be written (a full disk, a write error)."""
+    d = detail.lower()
+    if "full" in d or "no space" in d:
+        why = "der er ikke plads på disken"
+    elif "ioerr" in d or "i/o" in d or "too large" in d or "readonly" in d or "read-only" in d or "cantopen" in d:
+        why = "der kunne ikke skrives til disken (er den fuld eller skrivebeskyttet?)"
+    else:
+        why = f"fejl under kopieringen ({detail})"
+    return f"Sikkerhedskopien kunne ikke skrives: {why}. Intet er skrevet, og databasen er uændret."
 
 
 def pg_env_args(url) -> tuple[dict[str, str], list[str]]:
@@ -684,7 +701,12 @@ def _backup_postgres(engine: Engine, tmp: Path) -> None:
            "--dbname", engine.url.database or ""]
     res = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if res.returncode != 0:
-        raise BackupError("pg_dump fejlede: " + (res.stderr.strip().splitlines() or ["ukendt fejl"])[-1])
+        last = (res.stderr.strip().splitlines() or ["ukendt fejl"])[-1]
+        if res.returncode == -getattr(signal, "SIGXFSZ", 0):  # the file size limit (ulimit -f) was reached
+            raise BackupError(_backup_failed("file too large"))
+        if "could not write" in last or "could not open output" in last:  # the target's disk, not the server
+            raise BackupError(_backup_failed(last) + f" (pg_dump: {last})")
+        raise BackupError("pg_dump fejlede: " + last)
 
 
 def fetch_columns(conn, table: str, columns: tuple[str, ...]) -> list[tuple]:

@@ -287,6 +287,43 @@ def test_a_backup_beside_the_store_is_a_new_intact_file(sqlite_store):
     assert mode(path) == 0o600
 
 
+FULL_DISK = """
+import os, resource, signal, sys
+from brugerblik.cli import main
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+sys.exit(main(["--db", sys.argv[1], "backup", sys.argv[2]]))
+"""
+
+
+def test_a_backup_onto_a_full_disk_is_refused_in_danish_and_leaves_nothing(engine, guide, tmp_path):
+    """Found by a hostile tester: on SQLite a backup that ran out of disk ended in a Python traceback
+    (sqlite3.OperationalError: database or disk is full / disk I/O error), not a Danish message and
+    code 1. The disk is «full» after 64 KiB (RLIMIT_FSIZE, in a child process; pg_dump inherits it)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("resource")  # POSIX
+    field_work(engine, guide, n=3)
+    with engine.begin() as c:  # a store well over 64 KiB (compressed too: pg_dump's custom format)
+        c.execute(text("INSERT INTO audit_entry (uid, entity, code, new_value, at) VALUES (:u, 'x', 'y', :v, :t)"),
+                  [{"u": f"fuld-{i}", "v": os.urandom(20000).hex(), "t": "2026-01-02 03:04:05"} for i in range(20)])
+    try:
+        db.pg_program("pg_dump") if engine.dialect.name == "postgresql" else None
+    except db.BackupError:
+        pytest.skip("pg_dump findes ikke på denne maskine")
+    out = tmp_path / "ud"
+    out.mkdir()
+    root = Path(__file__).resolve().parents[2]
+    res = subprocess.run([sys.executable, "-c", FULL_DISK, url_of(engine), str(out / "kopi.bak")], cwd=root,
+                         env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 1, res.stderr
+    assert "Traceback" not in res.stderr
+    assert "Sikkerhedskopien kunne ikke skrives" in res.stderr and "Intet er skrevet" in res.stderr, res.stderr
+    assert list(out.iterdir()) == []  # no half-written copy, no temporary folder
+    assert db.integrity_ok(engine) == (True, "ok")
+
+
 # ---------------------------------------------------------------- every command: a missing folder is refused
 
 def test_every_export_and_the_backup_refuse_a_missing_folder_alike(engine, guide, tmp_path, capsys):
