@@ -266,3 +266,106 @@ def test_backup_of_a_quiet_store_has_exactly_its_rows(engine, guide, tmp_path, n
         restored.dispose()
     assert main(["--db", url, "backup", str(tmp_path / "findes-ikke" / "x.bak")]) == 1
     assert "findes ikke" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- restoring a backup, as the README says
+
+def _readme_restore_block(kind: str) -> str:
+    """The shell block of the README's «Gendannelse» for `kind` (SQLite | PostgreSQL)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "**Gendannelse**" in readme, "README.md siger ikke, hvordan en sikkerhedskopi gendannes"
+    part = readme.split("**Gendannelse**", 1)[1].split(f"**{kind}**", 1)[1]
+    block = part.split("```sh", 1)[1].split("```", 1)[0]
+    return textwrap.dedent(block).strip()
+
+
+def _bin_with_brugerblik(tmp_path: Path) -> str:
+    """A PATH where `brugerblik` is this checkout's CLI (and the PostgreSQL client programs are found)."""
+    b = tmp_path / "bin"
+    b.mkdir()
+    (b / "brugerblik").write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{sys.executable}" -m brugerblik.cli "$@"\n')
+    (b / "brugerblik").chmod(0o755)
+    path = [str(b), os.environ.get("PATH", "")]
+    try:
+        path.insert(1, str(Path(db.pg_program("pg_restore")).parent))
+    except db.BackupError:
+        pass
+    return os.pathsep.join(path)
+
+
+def test_a_backup_is_restored_by_following_the_readme(engine, guide, tmp_path, db_factory):
+    """Found by a hostile tester: the README had no restore for SQLite (copying the backup over the store
+    while its old -wal lies beside it gives «database disk image is malformed»), and its PostgreSQL line
+    (`pg_restore --dbname=NYDB kopi.dump`) failed on a database not created first and, as another
+    PostgreSQL user, with an error per table (exit code 1). The README's commands are run here as written."""
+    from tests.survey.test_sync import field_work
+
+    env = {k: v for k, v in os.environ.items() if k not in ("BRUGERBLIK_DB", "XDG_DATA_HOME")}
+    env["PATH"] = _bin_with_brugerblik(tmp_path)
+    if engine.dialect.name == "sqlite":
+        home = tmp_path / "home"
+        store = home / ".local" / "share" / "brugerblik" / "brugerblik.db"
+        url = f"sqlite:///{store}"
+        live = make_engine(url)
+        field_work(live, guide, n=3)
+        kopi = db.backup(live, tmp_path / "kopi.db")
+        with session_scope(live) as s:
+            want = sync.load_versions(s, None)
+        live.dispose()
+        # the app goes on after the backup and goes down with its last answers in the -wal
+        child = textwrap.dedent(f"""
+            import os, signal
+            from survey.db import make_engine
+            from survey.guide import load_guide
+            from survey import interview as svc
+            e, g = make_engine({url!r}), load_guide()
+            iv = svc.start_interview(e, g, site_name="Efter kopien", site_type="boform")
+            for i in range(40):
+                svc.save_answer(e, g, iv.id, "hvorfor_her", f"svar {{i}} " + "æøå" * 2000)
+            os.kill(os.getpid(), signal.SIGKILL)
+        """)
+        subprocess.run([sys.executable, "-c", child], env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=120)
+        assert store.with_name("brugerblik.db-wal").stat().st_size > 0
+        script = _readme_restore_block("SQLite").replace("/sti/til/kopi.db", str(kopi))
+        res = subprocess.run(["bash", "-euc", script], env={**env, "HOME": str(home)}, capture_output=True,
+                             text=True, timeout=120)
+        assert res.returncode == 0, res.stderr
+        assert f"Skemaversion: {db.head_revision()}" in res.stdout
+        restored = make_engine(url)
+        kept = [p for p in store.parent.glob("gammel-*/brugerblik.db*")]
+        assert {p.name for p in kept} >= {"brugerblik.db", "brugerblik.db-wal"}  # the old store, set aside whole
+    else:
+        field_work(engine, guide, n=3)
+        kopi = db.backup(engine, tmp_path / "kopi.dump")
+        with session_scope(engine) as s:
+            want = sync.load_versions(s, None)
+        from sqlalchemy.engine import make_url
+
+        u = make_url(engine.url)
+        name = f"gendannet_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
+        target = u.set(database=name)
+        pg_env, _args = db.pg_env_args(target)
+        env.update({k: v for k, v in pg_env.items() if k.startswith("PG")},
+                   PGHOST=u.host or "", PGPORT=str(u.port or 5432), PGUSER=u.username or "")
+        script = (_readme_restore_block("PostgreSQL").replace("NYDB", name).replace("kopi.dump", str(kopi))
+                  .replace("postgresql://bruger:kode@server/" + name,
+                           target.render_as_string(hide_password=False)))
+        try:
+            res = subprocess.run(["bash", "-euc", script], env=env, capture_output=True, text=True, timeout=120)
+            assert res.returncode == 0, res.stderr
+            assert f"Skemaversion: {db.head_revision()}" in res.stdout
+            restored = make_engine(target.render_as_string(hide_password=False))
+        except BaseException:
+            db_factory.drop(target.render_as_string(hide_password=False))
+            raise
+    try:
+        assert db.integrity_ok(restored) == (True, "ok")
+        with session_scope(restored) as s:
+            assert sync.load_versions(s, None) == want
+        # and the restored store takes new answers (PostgreSQL: its sequences came along)
+        iv = svc.start_interview(restored, guide, site_name="Efter gendannelsen", site_type="boform")
+        assert svc.save_answer(restored, guide, iv.id, "age", "44").ok
+    finally:
+        restored.dispose()
+        if engine.dialect.name != "sqlite":
+            db_factory.drop(restored.url.render_as_string(hide_password=False))
