@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
@@ -472,7 +473,9 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
     SQLite: BEGIN IMMEDIATE takes the write lock first (the busy timeout queues the others)
     and keeps the whole migration in one transaction; foreign keys are off meanwhile (DROP
     TABLE while rebuilding a referenced table would otherwise cascade-delete the rows that
-    refer to it) and are checked before the commit.
+    refer to it) and are checked before the commit: a key the migration broke refuses it (rolled
+    back); keys the store had broken before stay as they were (logged), so an old store with one
+    orphan row is not locked out of every upgrade.
     """
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
@@ -481,20 +484,30 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
             conn.commit()
         try:
             with conn.begin():
+                had: Counter = Counter()
                 if sqlite:
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    had = _broken_keys(conn)
+                    if had:  # the store's own (a hand edit, a damaged copy): not the upgrade's to refuse
+                        log.warning("databasen har %d brudte fremmednøgler fra før opgraderingen (%s); de bliver, "
+                                    "som de er", sum(had.values()), ", ".join(sorted({t for t, _p in had})))
                 elif conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(7417301)"))
                 yield conn
                 if sqlite:
-                    bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if bad:
-                        raise SchemaError(f"Opgraderingen ville efterlade {len(bad)} brudte fremmednøgler; "
+                    new = _broken_keys(conn) - had
+                    if new:
+                        raise SchemaError(f"Opgraderingen ville efterlade {sum(new.values())} brudte fremmednøgler; "
                                           "intet er ændret.")
         finally:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 conn.commit()
+
+
+def _broken_keys(conn: Connection) -> Counter:
+    """SQLite: how many rows of each (table, parent table) refer to a row that is not there."""
+    return Counter((row[0], row[2]) for row in conn.exec_driver_sql("PRAGMA foreign_key_check"))
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:

@@ -180,3 +180,72 @@ def test_nothing_database_specific_outside_survey_db():
                 if needle in src:
                     bad.append(f"{f.relative_to(ROOT)}: {needle}")
     assert bad == []
+
+
+@pytest.mark.uses_sqlite  # PostgreSQL always enforces foreign keys: an orphan row cannot be there
+def test_an_old_store_with_an_orphan_row_is_still_upgraded_and_nothing_else_is_broken(tmp_path, caplog):
+    """Found by a hostile tester: one row whose parent was gone before the upgrade (a store edited by
+    hand, a copy of a damaged one) made every upgrade refuse — «Opgraderingen ville efterlade 1 brudte
+    fremmednøgler» — so the app and every command were locked out of the store for good, though the
+    upgrade broke nothing. Only a foreign key the upgrade itself breaks refuses it."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'gammel.db'}"
+    e = make_engine(url, migrate=False)
+    db.upgrade(e, "0003_app_user")  # 0004 rebuilds interview; 0005 alters answer
+    e.dispose()
+    con = sqlite3.connect(tmp_path / "gammel.db")
+    con.execute("PRAGMA foreign_keys=OFF")
+    con.execute("INSERT INTO site (name, site_type, prefix) VALUES ('Basen', 'boform', 'BAS')")
+    con.execute("INSERT INTO interview (id, respondent_id, site_id, status, guide_form_id, guide_version, created_at, "
+                "updated_at, source) VALUES ('iv-1', 'BAS-01', 1, 'complete', 'f', '1', '2026-01-02', '2026-01-02', "
+                "'interview')")
+    con.execute("INSERT INTO answer (interview_id, code, value, updated_at, source) VALUES "
+                "('iv-1', 'age', '41', '2026-01-02', 'interview'), ('forsvundet', 'age', '52', '2026-01-02', 'interview')")
+    con.commit()
+    con.close()
+    e = make_engine(url)
+    try:
+        assert db.current_revision(e) == db.head_revision()
+        with e.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM answer")).scalar() == 2  # the orphan too: nothing removed
+            assert len(c.exec_driver_sql("PRAGMA foreign_key_check").fetchall()) == 1  # the one it had
+    finally:
+        e.dispose()
+    assert "fremmednøgle" in caplog.text  # said in the log
+
+    # a foreign key the upgrade itself breaks still refuses it, and nothing is changed
+    url2 = f"sqlite:///{tmp_path / 'brudt.db'}"
+    e = make_engine(url2, migrate=False)
+    db.upgrade(e, "0003_app_user")
+    with e.begin() as c:
+        c.execute(text("INSERT INTO site (name, site_type, prefix) VALUES ('Basen', 'boform', 'BAS')"))
+        c.execute(text("INSERT INTO interview (id, respondent_id, site_id, status, guide_form_id, guide_version, "
+                       "created_at, updated_at, source) VALUES ('iv-1', 'BAS-01', 1, 'complete', 'f', '1', "
+                       "'2026-01-02', '2026-01-02', 'interview')"))
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def loses_the_rows(conn, cursor, statement, params, context, executemany):  # a faulty rebuild
+        if statement.startswith("INSERT INTO _alembic_tmp_interview"):
+            statement += " WHERE 0"  # interview rebuilt without its rows: the answers' parent is gone
+        return statement, params
+
+    with e.begin() as c:
+        c.execute(text("INSERT INTO answer (interview_id, code, value, updated_at, source) VALUES "
+                       "('iv-1', 'age', '41', '2026-01-02', 'interview')"))
+    e.dispose()
+    event.listen(Engine, "before_cursor_execute", loses_the_rows, retval=True)
+    try:
+        with pytest.raises(SchemaError, match="brudte fremmednøgler"):
+            make_engine(url2)
+    finally:
+        event.remove(Engine, "before_cursor_execute", loses_the_rows)
+    e = make_engine(url2, migrate=False)
+    try:
+        assert db.current_revision(e) == "0003_app_user"
+        with e.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM interview")).scalar() == 1
+            assert c.execute(text("SELECT count(*) FROM answer")).scalar() == 1
+    finally:
+        e.dispose()
