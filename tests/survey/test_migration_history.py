@@ -223,3 +223,92 @@ def _the_services_read_and_write(e, guide, ids, tmp_path) -> None:
         c.execute(text("INSERT INTO quote (uid, interview_id, item_code, text, for_report, created_at, updated_at) "
                        "VALUES (:u, :i, 'hvorfor_her', 'Ny', :f, :t, :t)"),
                   {"u": str(uuid.uuid4()), "i": ids["interview"][2], "f": False, "t": dt.datetime.now(UTC)})
+
+
+KILLED_MIDWAY = """
+import os, signal, sys
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from survey.db import make_engine
+
+def die(conn, cursor, statement, params, context, executemany):  # in 0004, after 0002 and 0003 ran
+    if statement.startswith(("INSERT INTO _alembic_tmp_interview", "ALTER TABLE interview ADD COLUMN informant")):
+        os.kill(os.getpid(), signal.SIGKILL)  # SQLite rebuilds the table; PostgreSQL alters it
+
+event.listen(Engine, "before_cursor_execute", die)
+make_engine(sys.argv[1])
+"""
+
+OPEN_IT = """
+import sys
+from survey.db import make_engine
+from survey import db
+sys.stdin.readline()
+print(db.current_revision(make_engine(sys.argv[1])))
+"""
+
+
+def _child(code: str, url: str, **kw):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.Popen([sys.executable, "-c", code, url], cwd=root, text=True,
+                            env={**os.environ, "PYTHONPATH": str(root)}, **kw)
+
+
+def test_an_upgrade_killed_halfway_leaves_the_old_store_and_the_next_one_finishes(new_db_url):
+    url = new_db_url(empty=True)
+    e = make_engine(url, migrate=False)
+    db.upgrade(e, "0001_initial")
+    _fill(e)
+    past = MetaData()
+    past.reflect(bind=e)
+    before = _snapshot(e, past)
+    e.dispose()
+    p = _child(KILLED_MIDWAY, url)
+    assert p.wait(120) == -9  # killed inside the migration's transaction (in 0004, after 0002 and 0003)
+    e = make_engine(url, migrate=False)
+    try:
+        assert db.current_revision(e) == "0001_initial"
+        assert _snapshot(e, past) == before
+        assert not [t for t in inspect(e).get_table_names() if t.startswith("_alembic") or t == "merge_conflict"]
+    finally:
+        e.dispose()
+    e = make_engine(url)
+    try:
+        assert db.current_revision(e) == db.head_revision()
+        assert _snapshot(e, past) == before
+        assert db.integrity_ok(e) == (True, "ok")
+    finally:
+        e.dispose()
+
+
+def test_two_processes_opening_an_old_store_at_once_both_get_it_upgraded_once(new_db_url):
+    import subprocess
+
+    url = new_db_url(empty=True)
+    e = make_engine(url, migrate=False)
+    db.upgrade(e, "0001_initial")
+    _fill(e)
+    past = MetaData()
+    past.reflect(bind=e)
+    before = _snapshot(e, past)
+    e.dispose()
+    ps = [_child(OPEN_IT, url, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+          for _ in range(2)]
+    for p in ps:  # both have imported everything; now they open the store in the same instant
+        p.stdin.write("\n")
+        p.stdin.flush()
+    outs = [p.communicate(timeout=120) for p in ps]
+    assert [p.returncode for p in ps] == [0, 0], outs
+    assert [o.strip() for o, _err in outs] == [db.head_revision()] * 2
+    e = make_engine(url)
+    try:
+        assert _snapshot(e, past) == before
+        with e.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    finally:
+        e.dispose()
