@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from survey import auth, store
 from survey.clock import aware, today
-from survey.db import consistent_session, is_transient, retrying, session_scope
+from survey.db import consistent_session, exclusive_session, is_transient, retrying, session_scope
 from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text, outside_typed_limits, read_typed_date
 from survey.consent import check_journal_consent, refuse_if_withdrawn
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
@@ -506,6 +506,9 @@ def preview_respondent_id(engine: Engine, site_name: str, prefix: str | None = N
         return store.next_respondent_id(s, site)
 
 
+START_LOCK = 7417303  # PostgreSQL advisory lock: one start of an interview (its new id) at a time
+
+
 def start_interview(engine: Engine, guide: Guide, *, site_name: str, site_type: str | None = None,
                     interviewer: str | None = None, interview_date: dt.date | None = None,
                     prefix: str | None = None, principal: auth.Principal | None = None) -> InterviewInfo:
@@ -529,10 +532,12 @@ def start_interview(engine: Engine, guide: Guide, *, site_name: str, site_type: 
     if site_type is not None and site_type not in SITE_TYPES:
         raise InterviewError("Vælg typen af sted: boform eller værested.")
     pfx = normalise_prefix(prefix, name)
-    attempts = 10  # several interviewers starting at the same site at the same moment race for the number
+    attempts = 10  # a clash that gets past the lock below (another database) is tried again
     for attempt in range(attempts):
         try:
-            with session_scope(engine) as s:
+            # one start at a time: the running number is read and taken in one unit of work (eight interviewers
+            # starting at one site at once ran through ten tries of read-then-insert and one got an error)
+            with exclusive_session(engine, START_LOCK) as s:
                 site = store.ensure_site(s, name, site_type, prefix=pfx)
                 iv = store.create_interview(s, guide, site, interviewer=interviewer, interview_date=interview_date)
                 info = info_of(iv, site)

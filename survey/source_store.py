@@ -49,7 +49,7 @@ from survey import interview as svc
 from survey.clock import aware
 from survey.consent import (check_journal_consent, consent_values, exportable, journal_consent,
                             refuse_for_respondents, refuse_new_source)
-from survey.db import is_transient, session_scope
+from survey.db import exclusive_session, is_transient, session_scope
 from survey.errors import WithdrawnError
 from survey.guide import CLOSED_TYPES, CPR_RE, Guide, shown_value
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
@@ -179,7 +179,7 @@ def start_source_interview(engine: Engine, informant: str, *, subject_interview_
     attempts = 10
     for attempt in range(attempts):
         try:
-            with session_scope(engine) as s:
+            with exclusive_session(engine, svc.START_LOCK) as s:   # one new id at a time (`svc.start_interview`)
                 subject = None
                 if LINK[informant] == "respondent":
                     subject = _user(s, interview_id=subject_interview_id, respondent_id=respondent_id)

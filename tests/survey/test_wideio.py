@@ -633,7 +633,8 @@ def _value_strategy(item):
 
 @st.composite
 def wide_frames(draw, guide):
-    ids = draw(st.lists(RID, min_size=1, max_size=5, unique=True))
+    # unique as the store counts ids: «x» and «X» are one id (`store.id_form`), which an import refuses
+    ids = draw(st.lists(RID, min_size=1, max_size=5, unique_by=store.id_form))
     rows = []
     for rid in ids:
         site, stype = draw(st.sampled_from(SITES))
