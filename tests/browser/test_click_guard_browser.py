@@ -19,6 +19,7 @@ import pytest
 
 from survey import interview as svc
 from tests.browser.conftest import idle, shot
+from ui.clickguard import SAVE_GAP_MS
 from tests.browser.test_field_trust_browser import new_interview, store  # noqa: F401 — `store` is a fixture
 
 GUARD_OFF = "window.__bbGuard = {active() { return false; }, quiet() {}, swallowed: 0};"
@@ -188,6 +189,11 @@ def test_a_quick_tap_on_next_right_after_typing_moves_on_and_the_text_is_saved(s
     nxt.scroll_into_view_if_needed()
     b = nxt.bounding_box()
     page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+    # how long after the text's save the click came, seen by a listener after the guard's (a click the guard
+    # passes on later never reaches it)
+    page.evaluate("""() => { window.__tapGap = null; window.addEventListener('click', (e) => {
+        if (e.detail > 0 && window.__tapGap === null && window.__bbSave && window.__bbSave.lastFlush)
+            window.__tapGap = Date.now() - window.__bbSave.lastFlush; }, true); }""")
     page.mouse.down()
     page.mouse.up()  # no pause: a tap
     page.wait_for_url(re.compile(r"afsnit=udbytte"), timeout=10000)
@@ -195,4 +201,7 @@ def test_a_quick_tap_on_next_right_after_typing_moves_on_and_the_text_is_saved(s
     while svc.load_state(store, iid).answers.get("tilbud_indhold") is None and time.monotonic() < deadline:
         time.sleep(0.1)
     assert svc.load_state(store, iid).answers == {"tilbud_indhold": "Vi lavede mad sammen"}
-    assert page.evaluate("() => window.__bbGuard.replayed") == 1
+    replayed, gap = page.evaluate("() => [window.__bbGuard.replayed, window.__tapGap]")
+    # the tap came within the save's instant and was passed on — or, on a loaded machine, Playwright's «up» came
+    # later than that (CI: the click was not passed on, and need not be: it was not in the save's instant)
+    assert replayed == 1 or (replayed is None and gap is not None and gap >= SAVE_GAP_MS), (replayed, gap)
