@@ -18,6 +18,8 @@ CLIPPED = """host => [...host.querySelectorAll('[data-testid="stPageLink-NavLink
 
 @pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
 def test_every_drafts_id_is_shown_whole_and_its_link_opens_it(db_url, demo_store, server, browser, size, by):
+    from playwright.sync_api import expect
+
     from survey import auth
     from survey import source_store as ss
     from survey.db import session_scope
@@ -39,6 +41,8 @@ def test_every_drafts_id_is_shown_whole_and_its_link_opens_it(db_url, demo_store
     page.get_by_role("button", name="Log ind").click()
     listing = page.locator(".st-key-open_list")
     listing.wait_for()
+    # the listing's rows are drawn after its container (on CI's loaded machine the links were not there yet)
+    expect(listing.get_by_role("link")).to_have_count(len(ids), timeout=30000)
     idle(page)
     shot(page, f"source_list_{size[0]}")
     assert listing.evaluate(CLIPPED) == []  # no label wider than the room it is given
