@@ -356,16 +356,7 @@ def test_answers_given_after_a_logout_in_another_tab_are_never_lost_without_a_wo
         time.sleep(0.1)
     log_out_in_another_tab(ctx, page, url, iid)
     kvinde = page.locator(f".st-key-v_{iid}_gender").get_by_role("radio", name="Kvinde")
-    if by == "mouse":
-        box.click()
-        page.keyboard.type(" og det, jeg sagde bagefter", delay=20)
-        kvinde.click()
-    else:
-        box.focus()
-        page.keyboard.press("End")
-        page.keyboard.type(" og det, jeg sagde bagefter", delay=20)
-        kvinde.focus()                                      # leaving the field sends the text
-        page.keyboard.press("Space")
+    type_then_choose(page, box, " og det, jeg sagde bagefter", kvinde, by)
     shows_login(page, "sessionen er afsluttet")
     pill = page.locator("#bb-pending")
     expect(pill).to_be_visible(timeout=5000)
@@ -385,6 +376,21 @@ def test_answers_given_after_a_logout_in_another_tab_are_never_lost_without_a_wo
     assert not page.evaluate(CLOSING_ASKS)
     assert "bagefter" not in server.log.read_text(errors="replace")   # no answers in the server log
     ctx.close()
+
+
+def type_then_choose(page, box, text: str, option, by: str) -> None:
+    """Add `text` at the end of the text field `box`, then choose the radio `option` — by mouse, or by keyboard
+    (focus, End, type, focus the option, Space: leaving the field sends the text)."""
+    if by == "mouse":
+        box.click()
+        page.keyboard.type(text, delay=20)
+        option.click()
+    else:
+        box.focus()
+        page.keyboard.press("End")
+        page.keyboard.type(text, delay=20)
+        option.focus()
+        page.keyboard.press("Space")
 
 
 def audit_who(e, iid: str, code: str) -> list[str | None]:
@@ -412,15 +418,7 @@ def test_another_user_signing_in_in_the_tab_never_stores_the_first_users_changes
     ctx, page, url, box = open_as_ida(server, browser, iid, size)
     log_out_in_another_tab(ctx, page, url, iid)
     kvinde = page.locator(f".st-key-v_{iid}_gender").get_by_role("radio", name="Kvinde")
-    if by == "mouse":
-        box.click()
-        page.keyboard.type("Idas ord", delay=20)
-        kvinde.click()
-    else:
-        box.focus()
-        page.keyboard.type("Idas ord", delay=20)
-        kvinde.focus()
-        page.keyboard.press("Space")
+    type_then_choose(page, box, "Idas ord", kvinde, by)
     shows_login(page, "sessionen er afsluttet")
     pill = page.locator("#bb-pending")
     expect(pill).to_contain_text("Ikke gemt: du er logget ud", timeout=5000)

@@ -259,7 +259,8 @@ def _child(code: str, url: str, **kw):
                             env={**os.environ, "PYTHONPATH": str(root)}, **kw)
 
 
-def test_an_upgrade_killed_halfway_leaves_the_old_store_and_the_next_one_finishes(new_db_url):
+def _old_store(new_db_url):
+    """A new store at the first revision with rows in every table: its URL, its schema and its rows."""
     url = new_db_url(empty=True)
     e = make_engine(url, migrate=False)
     db.upgrade(e, "0001_initial")
@@ -268,6 +269,11 @@ def test_an_upgrade_killed_halfway_leaves_the_old_store_and_the_next_one_finishe
     past.reflect(bind=e)
     before = _snapshot(e, past)
     e.dispose()
+    return url, past, before
+
+
+def test_an_upgrade_killed_halfway_leaves_the_old_store_and_the_next_one_finishes(new_db_url):
+    url, past, before = _old_store(new_db_url)
     p = _child(KILLED_MIDWAY, url)
     assert p.wait(120) == -9  # killed inside the migration's transaction (in 0004, after 0002 and 0003)
     e = make_engine(url, migrate=False)
@@ -289,14 +295,7 @@ def test_an_upgrade_killed_halfway_leaves_the_old_store_and_the_next_one_finishe
 def test_two_processes_opening_an_old_store_at_once_both_get_it_upgraded_once(new_db_url):
     import subprocess
 
-    url = new_db_url(empty=True)
-    e = make_engine(url, migrate=False)
-    db.upgrade(e, "0001_initial")
-    _fill(e)
-    past = MetaData()
-    past.reflect(bind=e)
-    before = _snapshot(e, past)
-    e.dispose()
+    url, past, before = _old_store(new_db_url)
     ps = [_child(OPEN_IT, url, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
           for _ in range(2)]
     for p in ps:  # both have imported everything; now they open the store in the same instant
