@@ -1859,6 +1859,14 @@ def default_anonymiser() -> Anonymiser:
     return Anonymiser()
 
 
+def forget_seen() -> None:
+    """Drop the shared anonymiser (`default_anonymiser`), whose cache of words it has split from texts
+    (`Anonymiser._lower_seen`) holds the words of every text it masked: called when the store deleted
+    something, so no word of a deleted text stays in this process's memory. The next call builds a new
+    one (the word lists themselves are read once and kept: they hold no one's text)."""
+    default_anonymiser.cache_clear()
+
+
 def mask(text: str, anonymiser: Optional[Anonymiser] = None) -> str:
     """Mask with `anonymiser`, or with the built-in lists only."""
     return (anonymiser or default_anonymiser()).mask(text)

@@ -377,7 +377,8 @@ def current_model():
 
 @on_deletion
 def forget_trained() -> None:
-    """Drop the models and tagging pipelines this process keeps (`coding.nlp.forget_trained`)."""
+    """Drop the models and tagging pipelines this process keeps (`coding.nlp.forget_trained`), and the shared
+    anonymiser's words (`coding.anonymise.forget_seen`)."""
     import sys
 
     _model_slots().clear()
@@ -385,6 +386,9 @@ def forget_trained() -> None:
     if nlp is not None:
         n = nlp.forget_trained()
         log.info("data slettet i databasen: %d modeller og tagger-pipelines glemt", n)
+    anonymise = sys.modules.get("coding.anonymise")  # the shared anonymiser's words of the texts it masked
+    if anonymise is not None:
+        anonymise.forget_seen()
 
 
 def seed_codebook() -> None:

@@ -77,3 +77,20 @@ def test_a_trained_model_is_dropped_when_the_raw_data_are_deleted(db, guide):
     report_cache.store_version()
     assert not workbench._model_slots() and not nlp._model_cache and not _memo_knows()
     assert workbench.current_model() is None
+
+
+def test_the_shared_anonymiser_forgets_the_words_of_deleted_texts(db, guide):
+    """The shared anonymiser remembers each lower-case word it split from a text (a cache that spares it
+    looking the word up again): after a deletion those words of deleted texts are gone from the process."""
+    from coding import anonymise
+
+    anonymise.default_anonymiser.cache_clear()
+    seen = anonymise.default_anonymiser()
+    seen.mask(f"hun fortalte om sin {WORD} og om gælden")
+    assert WORD in seen._lower_seen[0]
+    report_cache.store_version()
+    privacy.delete_raw_data(db, guide, confirm=True, masker=export_masker(db))
+    report_cache.store_version()  # a report page's run after the deletion (here, by another page, or by the CLI)
+    fresh = anonymise.default_anonymiser()
+    assert fresh is not seen and WORD not in fresh._lower_seen[0]
+    assert fresh.mask("Fatima ringede") == anonymise.default_anonymiser().mask("Fatima ringede") != "Fatima ringede"
