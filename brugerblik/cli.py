@@ -283,7 +283,7 @@ def _print_counted(args, to_stderr: bool) -> None:
     from report.data import WHOLE_STUDY  # only the commands that use it load it (start-up time)
     from report.registry import saved_id  # loaded already by the table it follows (start-up time)
 
-    line = args.report_data.drafts_line()
+    line = args.report_data.counted_line()
     filtered = any(getattr(args, k, None) for k in ("perspektiv", "sted", "interviewer", "group", "site_type"))
     if (filtered or saved_id(str(getattr(args, "id", "")))) and not line.startswith(WHOLE_STUDY):
         line = WHOLE_STUDY + line  # the table's own population line gives its n (a saved analysis: its own)

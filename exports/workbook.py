@@ -1256,7 +1256,8 @@ def _sheet_quotes(bk: _Book, quotes: pd.DataFrame) -> None:
 
 
 def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs: Sequence[tuple[str, str, str]],
-                  n_quotes: int, analyses: Sequence[str] = (), map_method: MapMethod = DEFAULT_METHOD) -> None:
+                  n_quotes: int, analyses: Sequence[str] = (), map_method: MapMethod = DEFAULT_METHOD,
+                  conflicts_text: str = "") -> None:
     g = bk.guide
     bk.set_widths(ws, [30, 110])
     bk.put(ws, 0, 0, "Brugerblik — rapport: tabeller, figurer og kvalitetskort", "title")
@@ -1276,6 +1277,7 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Spørgeguide", f"{g.form_id}, version {g.version}"),
         ("Dannet", local_text(built)),  # local time, the zone named (issue 14)
         ("Interview talt med", bk.counted_text),
+        *([("Flettekonflikter", conflicts_text)] if conflicts_text else []),
         ("Population", bk.population_text()),
         ("Filter: brugergruppe", GROUPS[bk.group].name if bk.group else "alle"),
         ("Filter: stedtype", value_label(g, "site_type", bk.site_type) if bk.site_type else "alle"),
@@ -1585,6 +1587,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
         _data_sheet_header(bk, masked)
     _write_chart_data(bk)
     _sheet_method(bk, method_ws, n_store=data.n_store, built=built, crosstabs=crosstabs, n_quotes=len(quotes),
+                  conflicts_text=data.conflicts_line(),
                   analyses=[f"Mine {an.name}" for an in analyses], map_method=method)
     wb.close()
     if publish:

@@ -6,7 +6,8 @@ loading the store again.
   (`survey.store.load_wide`), with the status filter applied there: a draft is not in it unless
   asked (`drafts=True`, issue 14; `survey.store.counted`), nor is a respondent who withdrew
   consent to the interview (`survey.privacy.exportable`, issue 12). `ReportData.drafts_line()`
-  says how many drafts were left out (or counted).
+  says how many drafts were left out (or counted), `ReportData.counted_line()` also how many merge
+  conflicts wait for a person (the laptop's versions are not counted until they are settled).
 * `load(engine, guide, group, site_type)` — a `ReportData`: the wide frame and the population
   (`report.population.population`: the effective user group and the site type). Its other parts
   are loaded when first asked for and then kept: `ReportData.masked` (the population's rows
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 
 from report.population import NO_CUTS, Cuts, population
-from report.publication import drafts_line
+from report.publication import conflicts_line, drafts_line
 from survey.guide import Guide
 
 if TYPE_CHECKING:  # the store's modules load SQLAlchemy: imported by the functions that read it (issue 13)
@@ -97,8 +98,9 @@ class ReportData:
             return self
         out = ReportData(self.engine, self.guide, self.wide, group, site_type, source_loader=self.all_sources,
                          drafts=self.drafts, cuts=cuts, plain=self.plain)
-        if "n_drafts" in self._cache:
-            out._cache["n_drafts"] = self._cache["n_drafts"]
+        for k in ("n_drafts", "n_conflicts"):
+            if k in self._cache:
+                out._cache[k] = self._cache[k]
         return out
 
     @property
@@ -119,6 +121,26 @@ class ReportData:
         smaller (its own population line gives its n; a tester read the study's 60 as Basen's)."""
         line = drafts_line(self.n_store, self.n_drafts, self.drafts)
         return f"{WHOLE_STUDY}{line}" if len(self.pop) != len(self.wide) else line
+
+    @property
+    def n_conflicts(self) -> int:
+        """Merge conflicts waiting for a person (one query, kept): the laptop's versions are not counted."""
+        if "n_conflicts" not in self._cache:
+            if self.plain is not None:
+                self._cache["n_conflicts"] = self.plain.count_open_conflicts()
+            else:
+                from survey.store import count_open_conflicts  # reason: start-up time (as `n_drafts`)
+
+                self._cache["n_conflicts"] = count_open_conflicts(self.engine)
+        return self._cache["n_conflicts"]  # type: ignore[return-value]
+
+    def conflicts_line(self) -> str:
+        """«2 flettekonflikter venter på en afgørelse …» (`report.publication.conflicts_line`), or ''."""
+        return conflicts_line(self.n_conflicts)
+
+    def counted_line(self) -> str:
+        """What the report counted: `drafts_line`, and `conflicts_line` after it when conflicts wait."""
+        return " ".join(x for x in (self.drafts_line(), self.conflicts_line()) if x)
 
     def all_sources(self) -> dict[str, pd.DataFrame]:
         """Every source frame and the reasons, not limited to the population (loaded once)."""

@@ -73,6 +73,7 @@ __all__ = [
     "topic_label", "probe_short", "figure_text", "figure_label",
     "pct", "da3", "fmt3", "points", "population_line", "md_table",
     "drafts_line",
+    "conflicts_line",
 ]
 
 I_ALT = "i_alt"
@@ -561,6 +562,17 @@ def drafts_line(n: int, n_drafts: int, drafts: bool) -> str:
     if n_drafts:
         return f"n = {n} afsluttede interview; {n_drafts} {word} er ikke talt med."
     return f"n = {n} afsluttede interview."
+
+
+def conflicts_line(n_conflicts: int) -> str:
+    """What every report says while field packages' merge conflicts wait for a person (`survey.sync`): the
+    laptop's version of those interviews is not counted — '' when there are none."""
+    if not n_conflicts:
+        return ""
+    which = ("1 flettekonflikt venter" if n_conflicts == 1 else f"{n_conflicts} flettekonflikter venter")
+    return (f"{which} på en afgørelse: feltcomputerens udgave af {'det' if n_conflicts == 1 else 'de'} "
+            f"interview er ikke talt med, før en administrator afgør {'den' if n_conflicts == 1 else 'dem'} "
+            "(siden Administration, fanen Feltpakker, eller `brugerblik merge --conflicts`).")
 
 
 def starred(body: str, hide: Sequence[bool]) -> str | None:

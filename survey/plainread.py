@@ -70,6 +70,7 @@ _META = ("SELECT i.id, i.respondent_id, s.name, s.site_type, i.interviewer, i.in
          "FROM interview AS i LEFT OUTER JOIN site AS s ON s.id = i.site_id "
          f"WHERE i.informant = '{USER_INFORMANT}' AND {_EXPORTABLE}")
 _COUNTED = f" AND i.status != '{DRAFT}'"  # survey.store.counted: the drafts only when asked
+_OPEN_CONFLICTS = "SELECT count(*) FROM merge_conflict WHERE resolved_at IS NULL"
 _DRAFTS = f"SELECT count(*) FROM interview AS i WHERE i.status = '{DRAFT}' AND i.informant = '{USER_INFORMANT}' " \
           f"AND {_EXPORTABLE}"
 
@@ -222,6 +223,10 @@ class ReportStore:
     def count_drafts(self) -> int:
         """`survey.store.count_drafts(engine)`: the users' drafts, those who withdrew left out."""
         return int(self._read(_DRAFTS)[0][0][0])
+
+    def count_open_conflicts(self) -> int:
+        """`survey.store.count_open_conflicts(engine)`: merge conflicts not settled yet."""
+        return int(self._read(_OPEN_CONFLICTS)[0][0][0])
 
     def _usable(self) -> bool:
         """Newest schema, no users (an open store: no login), no end date passed (no reminder due)."""

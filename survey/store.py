@@ -25,7 +25,8 @@ from survey.guide import CPR_RE, Guide, ValueProblem
 from survey.consent import exportable, refuse_for_respondents, refuse_if_withdrawn
 from survey.errors import RespondentIdTaken, StoreError
 from survey.plainread import JOURNAL, wide_from_rows
-from survey.models import USER_INFORMANT, Answer, AuditEntry, ConsentWithdrawal, Interview, Site, SourceStatus, utcnow
+from survey.models import (USER_INFORMANT, Answer, AuditEntry, ConsentWithdrawal, Interview, MergeConflict, Site,
+                           SourceStatus, utcnow)
 
 if TYPE_CHECKING:  # pandas is imported by the functions that build frames: the app's first page needs none
     import pandas as pd
@@ -344,6 +345,16 @@ def count_drafts(engine_or_session: Engine | Session, informants: Iterable[str] 
     out, as everywhere): what a report that counts only completed interviews says it left out."""
     q = (select(func.count()).select_from(Interview).where(Interview.status == DRAFT)
          .where(Interview.informant.in_(list(informants))).where(exportable(Interview)))
+    if isinstance(engine_or_session, Engine):
+        with Session(engine_or_session) as s:
+            return int(s.execute(q).scalar_one())
+    return int(engine_or_session.execute(q).scalar_one())
+
+
+def count_open_conflicts(engine_or_session: Engine | Session) -> int:
+    """How many merge conflicts wait for a person (`survey.sync`): the field laptop's version of each
+    such interview is in no report until an administrator settles it — what a report says it left out."""
+    q = select(func.count()).select_from(MergeConflict).where(MergeConflict.resolved_at.is_(None))
     if isinstance(engine_or_session, Engine):
         with Session(engine_or_session) as s:
             return int(s.execute(q).scalar_one())

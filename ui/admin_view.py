@@ -1,4 +1,5 @@
-"""The «Administration» page (administrators): users and sites (`ui.pages.administration`).
+"""The «Administration» page (administrators): users, sites, consent and deletion, and the field packages'
+merge conflicts (`ui.conflicts_view`) (`ui.pages.administration`).
 
 Users: the list (name, role, active, last login), a new user (role with its Danish name, a
 first password the user must change), disable/enable, a new password (the user must change
@@ -211,7 +212,7 @@ def main() -> None:
         st.caption("Databasen er åben (ingen brugere). Opret den første administrator her eller med "
                    "`brugerblik user add NAVN --rolle admin`.")
     # tracked (key, on_change): after a save's st.rerun the open tab stays open, so its message is seen
-    tabs = st.tabs(["Brugere", "Steder", "Samtykke og sletning"], key="adm_tabs", on_change="rerun")
+    tabs = st.tabs(["Brugere", "Steder", "Samtykke og sletning", "Feltpakker"], key="adm_tabs", on_change="rerun")
     with tabs[0]:
         users_part()
     with tabs[1]:
@@ -225,3 +226,8 @@ def main() -> None:
         if allows(p, "retention"):
             st.divider()
             retention_part(p)
+    with tabs[3]:  # merge conflicts of the field packages: the laptop's versions wait for an administrator
+        if allows(p, "db"):
+            from ui.conflicts_view import conflicts_part  # loaded when used (start-up time of the first page)
+
+            conflicts_part()

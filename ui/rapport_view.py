@@ -986,7 +986,7 @@ def _raw(ctx: Ctx, fmt: str, folder: Path) -> tuple[str, str, str]:
     else:
         n = qdpx.export_qdpx(engine(), ctx.g, path, anonymised=True, drafts=ctx.f.drafts)
         what = "cases (anonymiseret, valideret mod REFI-QDA's Project.xsd)"
-    return name, RAW_FORMATS[fmt][1], f"{n} {what}. {ctx.data.drafts_line()}"
+    return name, RAW_FORMATS[fmt][1], f"{n} {what}. {ctx.data.counted_line()}"
 
 
 def tab_download(ctx: Ctx) -> None:
@@ -1069,6 +1069,8 @@ def main() -> None:
                    icon=":material/edit_note:")
     else:
         st.caption(md(data.drafts_line()))
+    if data.conflicts_line():  # the field laptops' versions that wait for an administrator are not counted
+        st.warning(md(data.conflicts_line()), icon=":material/call_split:")
     if f.publish:
         st.caption(f"Til offentliggørelse: grupper, rækker og punkter med n under {f.min_n} vises ikke, og hvor "
                    "de lægges sammen til en total, heller ikke den næste række; noterne siger hvilke.")
