@@ -584,19 +584,24 @@ def backup(engine: Engine, dest: str | os.PathLike) -> Path:
 
     SQLite: the sqlite3 online backup API into a new SQLite file (one step: a consistent
     snapshot; WAL lets the writers go on meanwhile), checked with integrity_check.
-    PostgreSQL: ``pg_dump --format=custom`` (one snapshot transaction); restore with
-    ``pg_restore --dbname=NEWDB FILE``.
+    PostgreSQL: ``pg_dump --format=custom`` (one snapshot transaction), connected with every
+    option of the store's URL (`pg_dump_command`); restore with ``pg_restore --dbname=NEWDB FILE``.
 
     Written like every file the tool writes (`survey.files.write_atomic`): into a private
     temporary folder beside `dest`, then renamed into place, owner-only (0600); a half-written
-    backup never carries the real name. A missing folder or a `dest` that is a folder is refused
-    (`survey.files.FileWriteError`); a `dest` that is the live store itself — the same path, a
-    symbolic or hard link to it, or its ``-wal``, ``-shm`` or ``-journal`` file — is refused with
-    a BackupError, and nothing is changed.
+    backup never carries the real name, and the leftovers of a backup that was killed are removed by
+    the next one. A `dest` that is a symbolic link is written where the link points. A missing
+    folder or a `dest` that is a folder is refused (`survey.files.FileWriteError`); with a
+    BackupError, and nothing changed: a `dest` that is the live store itself — the same path, a
+    symbolic or hard link to it, or its ``-wal``, ``-shm`` or ``-journal`` file —, an existing
+    `dest` that is not a backup of this kind (a document is never replaced by a backup), and on
+    SQLite a `dest` with a ``-wal`` or ``-journal`` file beside it (that database's log would be
+    read into the copy).
     """
     from survey import files  # only when used (start-up time)
 
-    dest = Path(os.path.abspath(files.check_target(dest)))
+    dest = Path(os.path.realpath(files.check_target(dest)))
+    files.check_target(dest)  # where a link points: its folder must exist too
     live = _live_files(engine)
     if _is_live(dest, live):
         raise BackupError(f"{dest} er selve databasen, som sikkerhedskopien tages af (samme fil, en genvej eller "
@@ -605,7 +610,38 @@ def backup(engine: Engine, dest: str | os.PathLike) -> Path:
     backup_into = {"sqlite": _backup_sqlite, "postgresql": _backup_postgres}.get(engine.dialect.name)
     if backup_into is None:
         raise BackupError(f"Sikkerhedskopi af {engine.dialect.name}-databaser understøttes ikke.")
+    _refuse_to_replace(dest, engine.dialect.name)
     return files.write_atomic(dest, lambda tmp: backup_into(engine, tmp), by_name=True)
+
+
+#: The first bytes of a backup of each kind: an SQLite file, a pg_dump custom-format archive.
+_BACKUP_MAGIC = {"sqlite": b"SQLite format 3\x00", "postgresql": b"PGDMP"}
+
+
+def _refuse_to_replace(dest: Path, dialect: str) -> None:
+    """BackupError when writing `dest` would lose data (found by a hostile tester): an existing file
+    that is not a backup of this kind, or — SQLite — a ``-wal``/``-journal`` beside `dest`, which
+    SQLite would read into the new copy when it is opened (the copy then showed the other database's
+    tables, and that database lost its last changes)."""
+    if dialect == "sqlite":
+        for end in ("-wal", "-journal"):
+            side = dest.with_name(dest.name + end)
+            if os.path.lexists(side):
+                raise BackupError(f"Ved siden af {dest} ligger {side.name}, en SQLite-databases log: en kopi her ville "
+                                  "blive læst sammen med den log og være ubrugelig, og den database, loggen hører til, "
+                                  "ville miste sine sidste ændringer. Vælg et andet filnavn, eller flyt begge filer væk "
+                                  "først. Intet er ændret.")
+    try:
+        with open(dest, "rb") as f:
+            head = f.read(16)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise BackupError(f"{dest} findes, men kan ikke læses, så den overskrives ikke. Intet er ændret.") from e
+    if head and not head.startswith(_BACKUP_MAGIC[dialect]):
+        kind = "en SQLite-database" if dialect == "sqlite" else "en pg_dump-fil"
+        raise BackupError(f"{dest} findes og er ikke en sikkerhedskopi ({kind}), så den overskrives ikke. Vælg et nyt "
+                          "filnavn, eller flyt filen væk først. Intet er ændret.")
 
 
 _LIVE_SUFFIXES = ("", "-wal", "-shm", "-journal")
@@ -647,6 +683,7 @@ def _backup_sqlite(engine: Engine, tmp: Path) -> None:
     try:
         src = raw.driver_connection
         try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # owner-only from the start
             dst = sqlite3.connect(str(tmp))
             try:
                 src.backup(dst)  # all pages in one step: one consistent snapshot
@@ -707,19 +744,117 @@ def pg_program(name: str) -> str:
                       "postgresql-client).")
 
 
+#: Query options of a store's URL that are psycopg's own, not a connection's (libpq does not know them).
+_PSYCOPG_ONLY = frozenset({"autocommit", "prepare_threshold"})
+
+
+@functools.lru_cache(maxsize=1)
+def _libpq_options() -> frozenset[str]:
+    """The connection options libpq knows (those of the libpq the store itself connects with)."""
+    from psycopg import pq
+
+    return frozenset(d.keyword.decode() for d in pq.Conninfo.get_defaults())
+
+
+def _conninfo_value(v: str) -> str:
+    return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def pg_dump_command(url, file: str | os.PathLike) -> tuple[list[str], dict[str, str]]:
+    """The pg_dump command line and environment for a backup of the store at `url` into `file`.
+
+    Every option of the URL (``?sslmode=require&sslrootcert=…&options=…&connect_timeout=…``) is
+    passed on as a libpq connection string (``--dbname='host=… sslmode=…'``), so pg_dump connects
+    as securely as the store does (found by a tester: only host, port, user and database were
+    passed, and a store that required TLS was backed up over a plain connection). The password
+    goes in PGPASSWORD, never on the command line (which other users of the machine can read).
+    An option libpq does not know is refused (BackupError)."""
+    u = make_url(url) if isinstance(url, str) else url
+    env = {**os.environ}
+    env.setdefault("PGCONNECT_TIMEOUT", "10")
+    parts = {"host": u.host, "port": str(u.port) if u.port else None, "user": u.username, "dbname": u.database}
+    for key, value in u.query.items():
+        if key in _PSYCOPG_ONLY:
+            continue
+        if key not in _libpq_options():
+            raise BackupError(f"Databasens adresse har indstillingen «{key}», som PostgreSQL-klienten (libpq) ikke "
+                              "kender; sikkerhedskopien tages ikke. Ret adressen (BRUGERBLIK_DB). Intet er skrevet.")
+        parts[key] = ",".join(value) if isinstance(value, (tuple, list)) else str(value)
+    password = parts.pop("password", None) if u.password is None else str(u.password)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    conninfo = " ".join(f"{k}={_conninfo_value(v)}" for k, v in parts.items() if v)
+    cmd = [pg_program("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={file}",
+           f"--dbname={conninfo}"]
+    return cmd, env
+
+
 def _backup_postgres(engine: Engine, tmp: Path) -> None:
-    """pg_dump into the new file `tmp` (a private folder of `survey.files.write_atomic`)."""
-    env, args = pg_env_args(engine.url)
-    cmd = [pg_program("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={tmp}", *args,
-           "--dbname", engine.url.database or ""]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    """pg_dump into the new file `tmp` (a private folder of `survey.files.write_atomic`), owner-only
+    from the start (umask 077). pg_dump's own words are never shown or logged as they are: they can
+    quote the server's messages (`_pg_dump_refusal`)."""
+    cmd, env = pg_dump_command(engine.url, tmp)
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace", umask=0o077)
     if res.returncode != 0:
-        last = (res.stderr.strip().splitlines() or ["ukendt fejl"])[-1]
         if res.returncode == -getattr(signal, "SIGXFSZ", 0):  # the file size limit (ulimit -f) was reached
             raise BackupError(_backup_failed("file too large"))
-        if "could not write" in last or "could not open output" in last:  # the target's disk, not the server
-            raise BackupError(_backup_failed(last) + f" (pg_dump: {last})")
-        raise BackupError("pg_dump fejlede: " + last)
+        raise BackupError(_pg_dump_refusal(res.stderr, engine.url))
+
+
+def _pg_dump_refusal(stderr: str, url) -> str:
+    """pg_dump's failure as a Danish refusal that names what failed — the server, the user, the
+    table, the option — never the password, the URL or text pg_dump quoted from the data."""
+    import re
+
+    u = make_url(url) if isinstance(url, str) else url
+    where = f"{u.host or 'den lokale server'}" + (f":{u.port}" if u.port else "")
+    user = u.username or "(standardbrugeren)"
+
+    def found(pattern: str):
+        return re.search(pattern, stderr, re.IGNORECASE | re.MULTILINE)
+
+    if found(r"could not write|could not open output|could not close output|no space left"):
+        return _backup_failed("no space" if found(r"no space left") else "i/o")
+    if m := found(r'invalid connection option "([^"]*)"|invalid URI query parameter: "([^"]*)"'):
+        why = (f"PostgreSQL-klienten, som pg_dump bruger, kender ikke indstillingen «{m.group(1) or m.group(2)}» i "
+               "databasens adresse (en nyere klient gør måske)")
+    elif found(r"server version mismatch"):
+        v = found(r"server version: ([0-9.]+)[^;\n]*; pg_dump version: ([0-9.]+)")
+        why = ("pg_dump er ældre end PostgreSQL-serveren"
+               + (f" (serveren: {v.group(1)}, pg_dump: {v.group(2)})" if v else "")
+               + "; installér PostgreSQL-klienten i serverens version")
+    elif found(r"does not support SSL, but SSL was required"):
+        why = (f"serveren {where} tilbyder ikke krypteret forbindelse (SSL), men databasens adresse kræver den "
+               "(sslmode)")
+    elif found(r"certificate|\bSSL\b|\bTLS\b"):
+        why = f"den krypterede forbindelse (SSL) til {where} kunne ikke oprettes eller godkendes (se sslmode og sslrootcert)"
+    elif found(r"password authentication failed|authentication failed|no password supplied|password is required"):
+        why = f"serveren {where} afviste brugeren {user} (forkert adgangskode, eller brugeren må ikke logge ind)"
+    elif m := found(r"permission denied for (table|schema|sequence|relation|database|large object|function)"
+                    r" ([^\s]+)"):
+        kinds = {"table": "tabellen", "schema": "skemaet", "sequence": "sekvensen", "relation": "tabellen",
+                 "database": "databasen", "large object": "et stort objekt", "function": "funktionen"}
+        why = (f"brugeren {user} må ikke læse {kinds[m.group(1).lower()]} {m.group(2)} (adgang nægtet); en "
+               "sikkerhedskopi kræver læseadgang til hele databasen")
+    elif found(r"permission denied"):
+        why = f"brugeren {user} har ikke adgang til alt i databasen (adgang nægtet)"
+    elif found(r'database "[^"]*" does not exist'):
+        why = f"databasen {u.database} findes ikke på serveren {where}"
+    elif found(r"role \"[^\"]*\" does not exist"):
+        why = f"brugeren {user} findes ikke på serveren {where}"
+    elif found(r"could not translate host name|Name or service not known"):
+        why = f"værtsnavnet {u.host} kunne ikke slås op (er navnet rigtigt, og er der netværk?)"
+    elif found(r"Connection refused|No such file or directory\s*\n\s*Is the server running"):
+        why = f"PostgreSQL-serveren på {where} svarer ikke (forbindelsen blev afvist; kører serveren, og er vært og port rigtige?)"
+    elif found(r"timeout expired|timed out"):
+        why = f"PostgreSQL-serveren på {where} svarede ikke i tide"
+    elif found(r"could not connect|connection to server"):
+        why = f"der kunne ikke oprettes forbindelse til PostgreSQL-serveren på {where}"
+    elif found(r"out of memory"):
+        why = "pg_dump løb tør for hukommelse"
+    else:
+        why = "pg_dump fejlede af en grund, Brugerblik ikke kender (kør pg_dump selv for at se den)"
+    return f"Sikkerhedskopien kunne ikke tages: {why}. Intet er skrevet, og databasen er uændret."
 
 
 def fetch_columns(conn, table: str, columns: tuple[str, ...]) -> list[tuple]:

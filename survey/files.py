@@ -10,12 +10,21 @@ here. One policy, no exceptions per caller:
   pg_dump — a file inside a private ``mkdtemp`` folder there), flushed with ``fsync`` and renamed
   over the target with `os.replace`. A reader never sees a half-written file under the real
   name, and the temporary file (or folder) is removed on any failure, also on Ctrl-C.
+* **No leftovers of a killed write.** A process killed outright (SIGKILL, the OOM killer, a power
+  cut) cannot remove its temporary file or folder, and that holds a (partial) copy of the data. The
+  temporaries are named ``.NAME.brugerblik-XXXXXXXX.tmp`` (`TEMP_NAME`), owner-only while they exist
+  (a file 0600, a folder 0700), and locked (``flock``) by their writer as long as it lives; every
+  write into a folder first removes the temporaries there that are the tool's by that name, owned by
+  this user, owner-only, and locked by nobody — those of a write that was killed
+  (`remove_stale_temporaries`). Nothing else is ever removed.
 * **Owner-only.** The result has mode ``0600`` whatever the umask (`FILE_MODE`): the store holds
   abuse, mental-health and debt histories, so an export, a backup or a package is never readable
   by the other users of a machine. Share a file deliberately (copy it, change its mode).
 * **The folder must exist.** A missing target folder is refused (`FileWriteError`, Danish, naming
   the folder) — nothing is created on the user's behalf, so a typo in a path never scatters
-  sensitive files into a new folder tree. A target that is a folder is refused too.
+  sensitive files into a new folder tree. A target that is a folder is refused too, and so is one
+  that exists but is not a plain file (a named pipe, a device such as ``/dev/null``, a socket):
+  replacing it would put a file of data where a program expects something else.
 * **Formula-safe.** In CSV a text cell that a spreadsheet would read as a formula — one starting
   with ``=``, ``+``, ``-``, ``@``, tab or CR, or whose first character after any blanks and
   invisible characters (Unicode categories Zs, Cc, Cf: space, no-break space, line break,
@@ -42,12 +51,14 @@ with code 1).
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import math
 import numbers
 import os
 import re
 import shutil
+import stat
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -55,12 +66,18 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Collection, Iterable, Optio
 
 from survey.errors import StoreError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no locks, so no temporary is ever taken for stale
+    fcntl = None  # type: ignore[assignment]
+
 if TYPE_CHECKING:  # pandas is imported only where a frame is handled (start-up time)
     import pandas as pd  # only a pandas value is checked against pandas (start-up)
 
 __all__ = [
     "FILE_MODE", "FOLDER_MODE", "private_folders", "FORMULA_START", "FORMULA_SIGNS", "INVISIBLE",
     "reads_as_formula", "XLSX_OPTIONS", "XLSX_MAX_CHARS", "FileWriteError", "write_atomic", "check_target",
+    "TEMP_NAME", "remove_stale_temporaries", "os_reason",
     "is_blank", "csv_escape", "csv_unescape", "csv_cell", "csv_text", "write_csv", "xlsx_text",
     "xlsx_chart_text", "xlsx_fragments", "utf16_len", "TabularError", "frame_to_xlsx", "frame_to_csv",
 ]
@@ -91,7 +108,8 @@ class FileWriteError(StoreError):
 
 def check_target(path: str | os.PathLike) -> Path:
     """The target as a Path (``~`` expanded), or FileWriteError when it cannot be written as a file:
-    its folder is missing or is not a folder, or the target itself is a folder."""
+    its folder is missing or is not a folder, the target itself is a folder, or it exists and is
+    not a plain file (a named pipe, a device, a socket)."""
     p = Path(path).expanduser()
     if not p.name or p.is_dir():
         raise FileWriteError(f"{p} er en mappe; angiv et filnavn. Intet er skrevet.")
@@ -101,7 +119,110 @@ def check_target(path: str | os.PathLike) -> Path:
                              "Intet er skrevet.")
     if not folder.is_dir():
         raise FileWriteError(f"{folder} er ikke en mappe. Intet er skrevet.")
+    try:
+        st = p.stat()  # through a symbolic link: what a program reading the name would meet
+    except OSError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise FileWriteError(f"{p} findes og er ikke en almindelig fil (men fx en enhed eller en navngivet "
+                             "pipe); vælg et andet filnavn. Intet er skrevet.")
     return p
+
+
+#: The name of every temporary file or folder `write_atomic` makes: ``.NAME.brugerblik-XXXXXXXX.tmp``
+#: (NAME: the first `_TEMP_NAME_CHARS` characters of the target's name; X: `tempfile`'s letters).
+TEMP_NAME = re.compile(r"\..*\.brugerblik-[a-z0-9_]{8}\.tmp", re.S)
+_TEMP_NAME_CHARS = 50  # 4 bytes a character at most: the name stays under NAME_MAX (255 bytes)
+
+#: An OS error as the end of a Danish sentence (the rest: the strerror, which is English).
+_REASONS = {errno.EACCES: "ingen skriveadgang til mappen", errno.EPERM: "ingen skriveadgang til mappen",
+            errno.ENOSPC: "der er ikke plads på disken", errno.EDQUOT: "din diskkvote er brugt op",
+            errno.EROFS: "drevet er skrivebeskyttet", errno.ENAMETOOLONG: "filnavnet er for langt",
+            errno.EFBIG: "filen er for stor til drevet", errno.EIO: "skrivefejl på disken"}
+
+
+def os_reason(e: OSError) -> str:
+    """Why an OS call failed, in Danish where the error is a common one (else its own text)."""
+    return _REASONS.get(e.errno or 0) or e.strerror or type(e).__name__
+
+
+def _lock(fd: int) -> bool:
+    """Take the writer's lock on an open temporary (False: somebody holds it)."""
+    if fcntl is None:  # pragma: no cover - not POSIX
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _same(path: str, fd: int) -> bool:
+    """Whether the name `path` still names the file or folder open as `fd` (not removed meanwhile)."""
+    try:
+        a, b = os.stat(path, follow_symlinks=False), os.fstat(fd)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _new_temporary(folder: Path, name: str, *, as_folder: bool) -> tuple[str, int]:
+    """A new temporary file (mode 0600) or folder (0700) in `folder` named by `TEMP_NAME`, and an
+    open descriptor of it holding the writer's lock: a temporary of a live writer is never taken for
+    a stale one (`remove_stale_temporaries` removes only what it can lock, and the writer checks
+    that its name was not removed between making it and locking it)."""
+    prefix = f".{name[:_TEMP_NAME_CHARS]}.brugerblik-"
+    for _ in range(100):
+        if as_folder:
+            path = tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=folder)  # mode 0700
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            except FileNotFoundError:  # removed as stale before it was locked: make another
+                continue
+        else:
+            fd, path = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)  # mode 0600
+        if _lock(fd) and _same(path, fd):
+            return path, fd
+        os.close(fd)  # being removed as stale, or gone: make another
+    raise FileWriteError(f"Kunne ikke lave en midlertidig fil i {folder}. Intet er ændret.")  # pragma: no cover
+
+
+def remove_stale_temporaries(folder: str | os.PathLike) -> list[str]:
+    """Remove the temporaries a killed write of this tool left in `folder`; returns their names.
+
+    Only an entry that is all of: named by `TEMP_NAME`, a plain file or a folder (never a link),
+    owned by this user, owner-only (no bit for group or others), and locked by no live writer.
+    Whatever cannot be read or removed is left (best effort: the write goes on)."""
+    if fcntl is None:  # pragma: no cover - without locks a live writer's temporary cannot be told apart
+        return []
+    try:
+        names = [n for n in os.listdir(folder) if TEMP_NAME.fullmatch(n)]
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:  # a link (O_NOFOLLOW), gone meanwhile, not ours to read
+            continue
+        try:
+            st = os.fstat(fd)
+            if (st.st_uid != os.geteuid() or st.st_mode & 0o077
+                    or not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))):
+                continue
+            if not _lock(fd) or not _same(path, fd):  # a live writer's, or replaced meanwhile
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                shutil.rmtree(path)  # never follows a link inside
+            else:
+                os.unlink(path)
+            removed.append(name)
+        except OSError:  # pragma: no cover - best effort
+            continue
+        finally:
+            os.close(fd)
+    return removed
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -139,7 +260,8 @@ def write_atomic(path: str | os.PathLike, data_or_writer: Data | Writer, *, by_n
     * ``writer(f)`` — gets a binary file object opened on the temporary file (seekable, so a
       `zipfile.ZipFile` or a `csv` writer over an `io.TextIOWrapper` can write into it);
     * with ``by_name=True``, ``writer(tmp_path)`` — gets the Path of a file that does not exist
-      yet, inside a new private (0700) folder in the target folder, and must create it there (for
+      yet (its name ends as the target's), inside a new private (0700) folder in the target folder,
+      and must create it there (for
       programs that only take a file name: pyreadstat, sqlite3, pg_dump). Other files the program
       leaves beside it (a journal) are removed with the folder.
 
@@ -151,12 +273,16 @@ def write_atomic(path: str | os.PathLike, data_or_writer: Data | Writer, *, by_n
     folder = target.parent
     tmp: str | None = None
     private: str | None = None
+    lock: int | None = None
     try:
+        remove_stale_temporaries(folder)
         if by_name:
             if not callable(data_or_writer):
                 raise TypeError("by_name=True kræver en funktion, der skriver filen.")
-            private = tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)  # mode 0700
-            tmp = os.path.join(private, target.name)
+            private, lock = _new_temporary(folder, target.name, as_folder=True)  # mode 0700
+            # a short name (the target's ending kept): a program's own files beside it (SQLite's
+            # -journal) stay under NAME_MAX when the target's name is long
+            tmp = os.path.join(private, "fil" + target.suffix[-20:])
             data_or_writer(Path(tmp))
             if not os.path.isfile(tmp):
                 raise FileWriteError(f"{target} blev ikke skrevet (programmet lavede ingen fil). Intet er ændret.")
@@ -164,7 +290,8 @@ def write_atomic(path: str | os.PathLike, data_or_writer: Data | Writer, *, by_n
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
         else:
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)  # mode 0600
+            tmp, fd = _new_temporary(folder, target.name, as_folder=False)  # mode 0600
+            lock = os.dup(fd)  # the lock lasts until the rename, after the file is closed
             with os.fdopen(fd, "wb") as f:
                 os.chmod(tmp, FILE_MODE)  # mkstemp's mode already; set once more so the policy is explicit
                 if callable(data_or_writer):
@@ -181,13 +308,14 @@ def write_atomic(path: str | os.PathLike, data_or_writer: Data | Writer, *, by_n
         tmp = None
         _fsync_dir(folder)
     except OSError as e:
-        raise FileWriteError(f"Kunne ikke skrive {target}: {e.strerror or type(e).__name__}. "
-                             "Intet er ændret.") from e
+        raise FileWriteError(f"Kunne ikke skrive {target}: {os_reason(e)}. Intet er ændret.") from e
     finally:
         if tmp is not None:
             _remove(tmp)
         if private is not None:
             _remove(private)
+        if lock is not None:
+            os.close(lock)
     return target
 
 
