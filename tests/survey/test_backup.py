@@ -379,3 +379,30 @@ def sqlite_store(engine, guide, tmp_path):
     if own is not None:
         own.dispose()
 
+
+# ---------------------------------------------------------------- the README's backup before an update
+
+def test_the_readmes_backup_before_an_update_runs_as_written(engine, guide, tmp_path):
+    """The README's «Før en opdatering» block, run as written: one backup in a folder only the owner
+    can open, owner-only, a valid copy of the store."""
+    import textwrap
+
+    from tests.survey.test_reliability import _bin_with_brugerblik
+
+    field_work(engine, guide, n=2)
+    need_pg_dump(engine)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "**Før en opdatering**" in readme, "README.md siger ikke, at man tager en kopi før en opdatering"
+    block = textwrap.dedent(readme.split("**Før en opdatering**", 1)[1].split("```sh", 1)[1].split("```", 1)[0])
+    home = tmp_path / "hjem"
+    home.mkdir()
+    env = {**{k: v for k, v in os.environ.items() if k != "XDG_DATA_HOME"}, "HOME": str(home),
+           "BRUGERBLIK_DB": url_of(engine), "PATH": _bin_with_brugerblik(tmp_path)}
+    res = subprocess.run(["bash", "-euc", block], env=env, capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr
+    folder = home / "brugerblik-kopier"
+    made = list(folder.iterdir())
+    assert len(made) == 1 and made[0].name.startswith("foer-opdatering-") and "Sikkerhedskopi skrevet" in res.stdout
+    assert mode(folder) == 0o700 and mode(made[0]) == 0o600
+    head = made[0].read_bytes()[:16]
+    assert head == b"SQLite format 3\x00" if engine.dialect.name == "sqlite" else head[:5] == b"PGDMP"
