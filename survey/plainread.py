@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from survey import clock
 from survey.files import private_folders, private_store
+from survey.pseudonyms import INTERVIEWER, study_order
 
 if TYPE_CHECKING:  # pandas is imported by the function that builds the frame (start-up time)
     import pandas as pd
@@ -219,6 +220,19 @@ class ReportStore:
                                                  "SELECT interview_id, code, value FROM answer", _DRAFTS,
                                                  f"SELECT interview_id FROM consent_withdrawal WHERE purpose = '{JOURNAL}'")
         return wide_from_rows(meta, answers, guide, [r[0] for r in withdrawn]), int(n[0][0])
+
+    def identifier_order(self, codes: Iterable[str]) -> dict[str, list[str]]:
+        """`survey.store.identifier_order(engine, codes)`, read with sqlite3: every interview's
+        interviewer and answers to the other `codes`, with its start and id, in one snapshot."""
+        codes = sorted(set(codes))
+        answered = [c.replace("'", "''") for c in codes if c != INTERVIEWER]
+        queries = [f"SELECT '{INTERVIEWER}', interviewer, created_at, respondent_id, id FROM interview "
+                   "WHERE interviewer IS NOT NULL"
+                   if INTERVIEWER in codes else "SELECT 1 WHERE 0"]
+        if answered:
+            queries.append("SELECT a.code, a.value, i.created_at, i.respondent_id, i.id FROM answer AS a JOIN interview AS i "
+                           "ON i.id = a.interview_id WHERE a.code IN (" + ", ".join(f"'{c}'" for c in answered) + ")")
+        return study_order([r for rows in self._read(*queries) for r in rows]) if codes else {}
 
     def count_drafts(self) -> int:
         """`survey.store.count_drafts(engine)`: the users' drafts, those who withdrew left out."""

@@ -25,6 +25,7 @@ from survey.guide import CPR_RE, Guide, ValueProblem
 from survey.consent import exportable, refuse_for_respondents, refuse_if_withdrawn
 from survey.errors import RespondentIdTaken, StoreError
 from survey.plainread import JOURNAL, wide_from_rows
+from survey.pseudonyms import INTERVIEWER, study_order
 from survey.models import (USER_INFORMANT, Answer, AuditEntry, ConsentWithdrawal, Interview, MergeConflict, Site,
                            SourceStatus, utcnow)
 
@@ -392,6 +393,36 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
         if own:
             s.close()
     return wide_from_rows(meta, answers, guide, journal_withdrawn)  # the one builder, also of the plain read (issue 13)
+
+
+def identifier_order(engine_or_session: Engine | Session, codes: Iterable[str]) -> dict[str, list[str]]:
+    """The study's order of the values of the direct identifiers `codes` (the guide's ``ja`` fields:
+    the interviewer, a column of the interview, and any answer so marked): `survey.pseudonyms.study_order`
+    over every interview in the store — drafts, completed, the other sources' and a withdrawn
+    respondent's — so a number never depends on who is counted. Read in one snapshot; the plain read
+    (`survey.plainread.ReportStore.identifier_order`) reads the same rows."""
+    codes = sorted(set(codes))
+    if not codes:
+        return {}
+    own = isinstance(engine_or_session, Engine)
+    s = Session(engine_or_session) if own else engine_or_session
+    try:
+        conn = s.connection()
+        rows: list[tuple] = []
+        if INTERVIEWER in codes:
+            rows += [(INTERVIEWER, *r) for r in conn.execute(
+                select(Interview.interviewer, Interview.created_at, Interview.respondent_id, Interview.id)
+                .where(Interview.interviewer.is_not(None)))]
+        answered = [c for c in codes if c != INTERVIEWER]
+        if answered:
+            rows += conn.execute(select(Answer.code, Answer.value, Interview.created_at, Interview.respondent_id,
+                                        Interview.id)
+                                 .join(Interview, Interview.id == Answer.interview_id)
+                                 .where(Answer.code.in_(answered))).all()
+    finally:
+        if own:
+            s.close()
+    return study_order(rows)
 
 
 def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = False, source: str = "import",
