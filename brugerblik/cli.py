@@ -226,6 +226,12 @@ def _data(args):
     return report_data.load(_engine(args), _guide(args), drafts=drafts)
 
 
+def _study(args) -> dict | None:
+    """With --publish: the study's pseudonyms of the interviewers (`report.data.ReportData.pseudonyms`:
+    one person one «Interviewer N» in every output, whatever the filters and --med-kladder)."""
+    return args.report_data.pseudonyms() if getattr(args, "publish", False) else None
+
+
 def _print_sources_counted(args, n: int) -> None:
     """After an export of sources: those left out as drafts (the source, or the user it is about), or
     how many the file holds (--med-kladder)."""
@@ -309,11 +315,11 @@ def cmd_table(args) -> int:
                 raise TableError(f"En gemt analyse har sin egen population og gruppering; {', '.join(given)} "
                                  "kan ikke bruges med mine:NAVN.")
             return saved.render(saved.get(_engine(args), name), data.wide, _guide(args), args.format,
-                                publish=args.publish, min_n=args.min_n)
+                                publish=args.publish, min_n=args.min_n, study=_study(args))
         sources = data.all_sources() if registry.is_source_table(str(args.id).strip().lower()) else None
         return registry.render(args.id, data.wide, _guide(args), fmt=args.format, group=args.group,
                                site_type=args.site_type, probe=args.probe, frames=sources, cuts=_cuts_of(args),
-                               publish=args.publish, min_n=args.min_n)
+                               publish=args.publish, min_n=args.min_n, study=_study(args))
 
     return _print_report(make, args)
 
@@ -334,7 +340,7 @@ def cmd_kvalitetskort(args) -> int:
         args.report_data = _data(args)
         return registry.render("kvalitetskort", args.report_data.wide, _guide(args), fmt=args.format,
                                group=args.group, site_type=args.site_type, cuts=_cuts_of(args),
-                               method=args.method, min_n=args.min_n, publish=args.publish)
+                               method=args.method, min_n=args.min_n, publish=args.publish, study=_study(args))
 
     return _print_report(make, args)
 
@@ -394,7 +400,8 @@ def cmd_figure(args) -> int:
                                     site_type=args.site_type, probe=getattr(args, "probe", None),
                                     intervals=getattr(args, "intervals", False),
                                     publish=getattr(args, "publish", False), min_n=getattr(args, "min_n", 5),
-                                    drafts=args.report_data.drafts, cuts=_cuts_of(args), method=args.method)
+                                    drafts=args.report_data.drafts, cuts=_cuts_of(args), method=args.method,
+                                    study=_study(args))
     except figures.FigureError as e:
         print(str(e), file=sys.stderr)
         return 1
@@ -427,7 +434,7 @@ def cmd_crosstab(args) -> int:
         args.report_data = _data(args)
         return crosstab.render_crosstab(args.report_data.wide, _guide(args), args.a, args.b, fmt=args.format,
                                         group=args.group, site_type=args.site_type, cuts=_cuts_of(args),
-                                        publish=args.publish, min_n=args.min_n)
+                                        publish=args.publish, min_n=args.min_n, study=_study(args))
 
     return _print_report(make, args)
 

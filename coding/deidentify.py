@@ -13,12 +13,13 @@ mark            in a de-identified export
 ``pseudonym``   kept as it is: the study's own code for a person (``respondent_id``,
                 ``informant_id``); the guide checks it as a pseudonym (never a name or a CPR
                 number), so it can be kept.
-``ja``          *pseudonymised within the file*: each distinct value becomes "<label> N",
-                numbered 1, 2, … in order of first appearance (rows sorted by respondent id), so
-                "Interviewer 1" is the same person all through the file but says nothing about
-                who. The column stays (the layout matches the unmasked export), the names never
-                do. Its text values are also taught to the anonymiser, so the same names are
-                masked wherever free text mentions them (`identifier_names`).
+``ja``          *pseudonymised*: each distinct value becomes "<label> N", numbered by the study
+                (`survey.pseudonyms`: by each person's first interview in the store, all
+                interviews counted), so "Interviewer 2" is the same person in this file, in
+                every other export and in every table of the report, and says nothing about who.
+                The column stays (the layout matches the unmasked export), the names never do.
+                Its text values are also taught to the anonymiser, so the same names are masked
+                wherever free text mentions them (`identifier_names`).
 ``fritekst``    masked by the anonymiser (`coding.anonymise`: names, CPR, phone, e-mail,
                 addresses, places → ``[navn]``, ``[cpr]`` …; the study's own names included).
 (neither)       kept: codes, numbers, dates, and text the guide marks ``nej`` (the site).
@@ -45,10 +46,12 @@ from sqlalchemy.orm import Session
 from coding.anonymise import Anonymiser, default_anonymiser
 from survey.guide import PSEUDONYM_PREFIX_MAX, Guide, Item
 from survey.models import Answer, Interview
+from survey.pseudonyms import numbered
 from survey.sources import INFORMANTS, guide_for
+from survey.store import identifier_order
 
 __all__ = ["pseudonym_prefix", "identifier_names", "stored_identifier_names", "anonymiser", "study_anonymiser",
-           "masker", "pseudonymise", "mask_columns", "deidentify", "PREFIX_MAX"]
+           "masker", "study_pseudonyms", "pseudonym_number", "pseudonymise", "mask_columns", "deidentify", "PREFIX_MAX"]
 
 PREFIX_MAX = PSEUDONYM_PREFIX_MAX  # characters of a label used as the prefix of "<label> N"
 _NAME_PART = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*")
@@ -148,23 +151,32 @@ def masker(engine_or_session: Any = None, names: Iterable[str] = ()) -> Callable
     return lambda t: t if t is None or t == "" else anon.mask(t)
 
 
-def pseudonymise(df: pd.DataFrame, guide: Guide) -> pd.DataFrame:
-    """A copy with every ``ja`` field's values replaced by "<label> N" (numbered in row order)."""
+def study_pseudonyms(engine_or_session: Any, guide: Guide, *frames: pd.DataFrame) -> dict[str, dict[object, str]]:
+    """For each field `guide` marks ``ja``, value -> «<label> N» as the study numbers it
+    (`survey.pseudonyms.numbered` on the store's order, `survey.store.identifier_order`); without a
+    store (None), the `frames`' row order. A value of `frames` the store does not hold is numbered on."""
+    codes = guide.identifier_codes(pseudonyms=False)
+    order = identifier_order(engine_or_session, codes) if engine_or_session is not None and codes else None
+    return numbered(guide, order, *frames)
+
+
+def pseudonym_number(value: object, prefix: str) -> Optional[int]:
+    """N of a pseudonym «<prefix> N» (`pseudonymise`), else None."""
+    if isinstance(value, str) and value.startswith(prefix + " ") and value[len(prefix) + 1:].isdigit():
+        return int(value[len(prefix) + 1:])
+    return None
+
+
+def pseudonymise(df: pd.DataFrame, guide: Guide, names: Optional[dict[str, dict[object, str]]] = None) -> pd.DataFrame:
+    """A copy with every ``ja`` field's values replaced by "<label> N": by `names` (the study's
+    numbering, `study_pseudonyms`); a value it lacks — or every value, without `names` — numbered
+    on in row order."""
     out = df.copy()
-    for code in guide.identifier_codes(pseudonyms=False):
+    names = numbered(guide, (names and {c: list(v) for c, v in names.items()}), df)
+    for code, known in names.items():
         if code not in out.columns:
             continue
-        prefix = pseudonym_prefix(guide.item(code))
-        numbers: dict[object, str] = {}
-        new = []
-        for v in out[code]:
-            if _blank(v):
-                new.append(None)
-                continue
-            if v not in numbers:
-                numbers[v] = f"{prefix} {len(numbers) + 1}"
-            new.append(numbers[v])
-        out[code] = pd.Series(new, index=out.index, dtype=object)
+        out[code] = pd.Series([None if _blank(v) else known[v] for v in out[code]], index=out.index, dtype=object)
     return out
 
 
@@ -180,11 +192,15 @@ def mask_columns(df: pd.DataFrame, guide: Guide, mask: Callable[[Optional[str]],
 
 
 def deidentify(df: pd.DataFrame, guide: Guide, engine_or_session: Any = None, *,
-               mask: Optional[Callable[[Optional[str]], Optional[str]]] = None) -> pd.DataFrame:
+               mask: Optional[Callable[[Optional[str]], Optional[str]]] = None,
+               names: Optional[dict[str, dict[object, str]]] = None) -> pd.DataFrame:
     """The de-identified copy of a frame of `guide`'s codes (see the module doc): ``fritekst``
     masked (by `mask`, or an anonymiser that also knows the names in the frame's ``ja`` fields and
-    with a store the study's names), ``ja`` pseudonymised, the rest kept. Columns that are not
-    the guide's codes (``source_id``, ``informant`` …) are kept as they are."""
+    with a store the study's names), ``ja`` pseudonymised as the study numbers them (`names`, else
+    read from the store: `study_pseudonyms`), the rest kept. Columns that are not the guide's codes
+    (``source_id``, ``informant`` …) are kept as they are."""
     if mask is None:
         mask = masker(engine_or_session, identifier_names([(df, guide)]))
-    return pseudonymise(mask_columns(df, guide, mask), guide)
+    if names is None:
+        names = study_pseudonyms(engine_or_session, guide, df)
+    return pseudonymise(mask_columns(df, guide, mask), guide, names)

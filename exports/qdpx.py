@@ -52,7 +52,8 @@ answers (the fields the guide marks ``fritekst``), quotes and memos. A transcrip
 segment by segment (and the text between segments, i.e. speaker labels, on its own) and
 rebuilt, so every selection's offsets are computed on the *masked* text and still cover
 exactly the masked segment. Staff are pseudonymised: interviewers (every field the guide marks
-``ja``, `coding.deidentify.pseudonymise`) become "Interviewer 1", "2" … and coders "Koder 1",
+``ja``, `coding.deidentify.pseudonymise`) become "Interviewer 1", "2" … — the study's numbers, the
+same as in every other output (`survey.pseudonyms`) — and coders "Koder 1",
 "2" … (numbered in order of first appearance), and a transcript's file name (which may hold a
 name) is replaced by "transskription N". Pseudonyms (``respondent_id``) and text the guide marks
 ``nej`` (``site``) are kept, as in every export. ``anonymised=False`` (CLI ``--umaskeret``)
@@ -96,7 +97,7 @@ from sqlmodel import Session
 
 from report.population import effective_groups
 from coding.anonymise import masked_kinds_text
-from coding.deidentify import identifier_names, masker, pseudonymise
+from coding.deidentify import identifier_names, masker, pseudonymise, study_pseudonyms
 from survey.guide import RESPONDENT_KEY, Guide, multi_values
 from survey.models import Interview, Quote
 from survey.privacy import exportable
@@ -369,10 +370,10 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True, *, draf
     for c in codes:
         kids.setdefault(c.parent_id if c.parent_id in by_id else None, []).append(c)
 
-    # names (the guide's ja: the interviewer) → "Interviewer 1" …, numbered in order of first
-    # appearance (respondents sorted by id)
+    # names (the guide's ja: the interviewer) → "Interviewer 1" …, numbered by the study (each
+    # person's first interview in the store, `survey.pseudonyms`): as in every other output
     if anonymised:
-        df = pseudonymise(df, guide)
+        df = pseudonymise(df, guide, study_pseudonyms(engine, guide, df))
 
     free_codes = guide.free_text_codes()
     item_order = {c: i for i, c in enumerate(guide.codes)}

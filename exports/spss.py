@@ -48,11 +48,13 @@ Added and changed columns
   ``arketype`` and ``age`` (`report.population.effective_groups`). Same numbering and labels as
   ``brugergruppe``; system-missing when it cannot be derived (``uoplyst``).
 * A field the guide marks ``ja`` (identifies a person: ``interviewer``) is numeric with value
-  labels, numbered 1, 2, … in order of first appearance (respondents sorted by id), whatever its
-  type. The interviewer's name is personal data about staff: in an anonymised export the labels
-  are "Interviewer 1", "Interviewer 2" … (the item's label and the number; the same person keeps
-  the same number within the file, so interviewer effects can still be studied); with
-  ``anonymised=False`` the labels are the names.
+  labels, whatever its type. The interviewer's name is personal data about staff: in an anonymised
+  export the labels are "Interviewer 1", "Interviewer 2" … and the code is the number — the study's
+  (`survey.pseudonyms`: by each person's first interview in the store), so the same person has the
+  same code and label in this file, the Stata file, the workbook and every table, and interviewer
+  effects can still be studied (a number may be missing from a file: that interviewer has no
+  respondent in it). With ``anonymised=False`` the labels are the names, numbered 1, 2, … in order
+  of first appearance (respondents sorted by id).
 
 Names
 -----
@@ -88,7 +90,7 @@ from survey import files
 from survey.guide import Guide, Item, allowed_text, constraint_bounds, multi_values
 from survey.store import StoreError, load_wide
 from coding.anonymise import masked_kinds_text
-from coding.deidentify import deidentify, pseudonym_prefix
+from coding.deidentify import deidentify, pseudonym_number, pseudonym_prefix, study_pseudonyms
 
 __all__ = ["export_sav", "build_frame", "SpssFrame", "SpssExportError", "spss_name", "RESERVED",
            "MAX_NAME_BYTES", "MAX_STRING_BYTES", "MAX_VAR_LABEL_BYTES", "MAX_VALUE_LABEL_BYTES",
@@ -220,11 +222,14 @@ def _bad_value(rows: list[int], code: str, item: Item, what: str) -> SpssExportE
                            f"{more}. Værdien vises ikke. Ret den i data (fx i interviewet), og eksportér igen.")
 
 
-def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> SpssFrame:
+def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True,
+                study: dict[str, dict[object, str]] | None = None) -> SpssFrame:
     """The SPSS data and metadata for a wide frame (already masked if it should be).
 
     `anonymised` only decides the value labels of the fields the guide marks ``ja`` here (names, or
-    "Interviewer N"); de-identifying the frame is the caller's job (`export_sav` does it).
+    "Interviewer N"); de-identifying the frame is the caller's job (`export_sav` does it). Their codes
+    are the study's numbers: N of «Interviewer N», and for a name its pseudonym's N in `study`
+    (`coding.deidentify.study_pseudonyms`), so a code means one person in the masked and the exact file.
     """
 
     labels = _unique_labels(guide)
@@ -268,12 +273,18 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True) -> S
         name = names[c]
         values = list(df[c])
         if it.identifier == "ja":  # a name (the interviewer): numbered, pseudonymised labels when anonymised
-            order: dict[str, int] = {}
-            for v in values:
-                if v is not None and v not in order:
-                    order[v] = len(order) + 1
             prefix = pseudonym_prefix(it)
-            coded(name, values, order, (lambda v, o=order, p=prefix: f"{p} {o[v]}") if anonymised else str)
+            known = (study or {}).get(c, {})
+            # «Interviewer 3» (the study's number, `coding.deidentify`) is code 3, labelled so; a name
+            # (not anonymised) has its pseudonym's number
+            order = {v: n for v in values if v is not None
+                     and (n := pseudonym_number(v if anonymised else known.get(v), prefix)) is not None}
+            for v in values:  # a name (not anonymised), or a value not in that form: numbered on
+                if v is not None and v not in order:
+                    order[v] = max(order.values(), default=0) + 1
+            named = {v for v in order if pseudonym_number(v, prefix) is None}  # never a name as a label when anonymised
+            coded(name, values, order, (lambda v, o=order, p=prefix, x=named: f"{p} {o[v]}" if v in x else str(v))
+                  if anonymised else str)
             var_label(name, labels[c] + (" (pseudonym)" if anonymised else ""))
         elif it.type == "select_one":
             numbers = _choice_codes(it, (v for v in values if v is not None))
@@ -379,9 +390,10 @@ def export_sav(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised
         raise SpssExportError(f"Ukendt filtype {p.suffix or '(ingen)'!r} for {path} — tilladt: .sav")
     p = files.check_target(p)  # the folder must exist: refused before the work
     df = load_wide(engine, guide, drafts=drafts)  # completed interviews unless `drafts` (issue 14)
+    study = study_pseudonyms(engine, guide, df)  # the interviewers' numbers: the study's (survey.pseudonyms)
     if anonymised:
-        df = deidentify(df, guide, engine)  # as the guide marks the fields (coding.deidentify)
-    frame = build_frame(df, guide, anonymised=anonymised)
+        df = deidentify(df, guide, engine, names=study)  # as the guide marks the fields (coding.deidentify)
+    frame = build_frame(df, guide, anonymised=anonymised, study=study)
 
     def write(tmp: Path) -> None:  # a new file in a private (0700) folder beside the target
         try:

@@ -45,7 +45,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from coding.deidentify import deidentify
+from coding.deidentify import deidentify, study_pseudonyms
 from exports import raw
 from exports.spss import SpssExportError, build_frame
 from survey import files
@@ -104,11 +104,13 @@ def _cut_bytes(text: str, limit: int) -> str:
     return data[:room].decode("utf-8", errors="ignore") + TRUNCATED
 
 
-def stata_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True
+def stata_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True,
+                study: dict[str, dict[object, str]] | None = None
                 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[float, str]], dict[str, str], str]:
     """(data, variable labels, value labels, formats, file label) for pyreadstat's write_dta, from
-    the SPSS export's frame renamed and cut to Stata's limits."""
-    sp = build_frame(df, guide, anonymised=anonymised)
+    the SPSS export's frame renamed and cut to Stata's limits (`study`: the interviewers' numbers,
+    `exports.spss.build_frame`)."""
+    sp = build_frame(df, guide, anonymised=anonymised, study=study)
     used: set[str] = set()
     rename = {c: stata_name(c, used) for c in sp.data.columns}
     data = sp.data.rename(columns=rename)
@@ -134,9 +136,10 @@ def export_dta(engine: Engine, guide: Guide, path: str | os.PathLike, anonymised
         raise SpssExportError(f"Ukendt filtype {p.suffix or '(ingen)'!r} for {path} — tilladt: .dta")
     p = files.check_target(p)
     df = load_wide(engine, guide, drafts=drafts)
+    study = study_pseudonyms(engine, guide, df)  # the interviewers' numbers: the study's (survey.pseudonyms)
     if anonymised:
-        df = deidentify(df, guide, engine)
-    data, labels, values, formats, label = stata_frame(df, guide, anonymised=anonymised)
+        df = deidentify(df, guide, engine, names=study)
+    data, labels, values, formats, label = stata_frame(df, guide, anonymised=anonymised, study=study)
 
     def write(tmp: Path) -> None:
         try:

@@ -111,7 +111,7 @@ from report import matrix, saved, source_items
 from report import tables as T
 from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_note, published_crosstab
 from report.errors import TableError
-from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
+from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised,
                                row_column)
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
                                 PROTECTING, check_publishable, complement, hidden, hidden_n,
@@ -306,7 +306,7 @@ class _Book:
         self.rc = row_column(cuts.by)
         self.rc_heading = T.ROW_HEADINGS[self.rc]
         #: the guide's direct identifiers (the interviewer) as the Data sheet shows them: «Interviewer 1»
-        #: (`report.population.pseudonyms`); set once the population is known
+        #: (the study's: `report.data.ReportData.pseudonyms`); set once the data are loaded
         self.alias: dict[str, dict[object, str]] = {}
         #: published: the sites and groups every sheet and map hides whole (`report.tables.hidden_parts`)
         self.parts: dict[str, frozenset] = {}
@@ -1533,7 +1533,7 @@ def build_workbook(engine, guide: Guide, out_path: str | os.PathLike, group: str
     # de-identified as the guide marks the fields (survey.deidentify); the quotes' anonymiser also
     # masks the names in the fields marked ja (the interviewers)
     masked = data.masked()
-    alias = pseudonyms(data.wide, pop, guide)  # numbered as the Data sheet (`masked`) numbers them
+    alias = data.pseudonyms()  # the study's, as the Data sheet (`masked`), the CLI and every export number them
     quotes = data.quotes()
     # issue 7: the other sources about the population's users; Bilag C's notes anonymised (issue 12)
     sources = data.sources_deidentified()

@@ -291,7 +291,8 @@ def published_crosstab(pop: pd.DataFrame, guide: Guide | None, a: str, b: str, m
 
 def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: str = "md",
                     group: str | None = None, site_type: str | None = None, cuts: Cuts | None = None, *,
-                    publish: bool = False, min_n: int = DEFAULT_MIN_N) -> str:
+                    publish: bool = False, min_n: int = DEFAULT_MIN_N,
+                    study: dict[str, dict[object, str]] | None = None) -> str:
     """`crosstab` of `a` × `b` for the population (`group`, `site_type`, the `cuts`' filters) as CSV
     or Markdown.
 
@@ -300,7 +301,8 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
     Markdown's note. Markdown: Danish labels, "antal (procent)" per cell, n, the note.
     Raises `TableError` for an unknown format, group, site type or variable. With `publish` the rows
     publication hides (`report.publication.published_rows`: n under `min_n`, and the rows that
-    protect them) are blank in the CSV and «–» in the Markdown.
+    protect them) are blank in the CSV and «–» in the Markdown; an interviewer is named by the study's
+    pseudonym `study` (`report.data.ReportData.pseudonyms`).
     """
     group, site_type = group or None, site_type or None
     if fmt not in FORMATS:
@@ -312,7 +314,7 @@ def render_crosstab(wide_df: pd.DataFrame, guide: Guide, a: str, b: str, fmt: st
     if publish:  # nothing for a population under min_n; no interviewer named: each by the workbook's pseudonym
         check_publishable(len(pop), min_n)
         check_published_filters(wide_df, guide, group, site_type, cuts, min_n)
-        pop, cuts = published_population(wide_df, pop, guide, cuts)
+        pop, cuts = published_population(wide_df, pop, guide, cuts, study)
     t, hide = published_crosstab(pop, guide, a, b, min_n) if publish else (crosstab(pop, guide, a, b), None)
     hide = hide if hide is not None else np.zeros(len(t), dtype=bool)
     if fmt == "csv":

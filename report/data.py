@@ -11,7 +11,8 @@ loading the store again.
 * `load(engine, guide, group, site_type)` — a `ReportData`: the wide frame and the population
   (`report.population.population`: the effective user group and the site type). Its other parts
   are loaded when first asked for and then kept: `ReportData.masked` (the population's rows
-  de-identified as the guide marks the fields, `survey.deidentify`), `ReportData.quotes` (the
+  de-identified as the guide marks the fields, `survey.deidentify`; the interviewers by the study's
+  pseudonyms, `ReportData.pseudonyms`), `ReportData.quotes` (the
   population's quotes, anonymised), `ReportData.sources` (the source frames and reasons about the
   population's users and their sites). `ReportData.for_population` gives another population of
   the same loaded data (the Rapport page's filters, the workbook's group).
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # the store's modules load SQLAlchemy: imported by the functi
 
     from survey.plainread import ReportStore
 
-__all__ = ["ReportData", "wide_frame", "load_all_sources", "load", "load_plain", "store_revision", "sources_revision",
+__all__ = ["ReportData", "wide_frame", "load_all_sources", "study_pseudonyms", "load", "load_plain", "store_revision", "sources_revision",
            "deletion_stamp", "deletion_revision"]
 
 
@@ -98,9 +99,9 @@ class ReportData:
             return self
         out = ReportData(self.engine, self.guide, self.wide, group, site_type, source_loader=self.all_sources,
                          drafts=self.drafts, cuts=cuts, plain=self.plain)
-        for k in ("n_drafts", "n_conflicts"):
-            if k in self._cache:
-                out._cache[k] = self._cache[k]
+        for key in ("n_drafts", "n_conflicts", "pseudonyms"):  # the study's, whatever the population
+            if key in self._cache:
+                out._cache[key] = self._cache[key]
         return out
 
     @property
@@ -114,6 +115,16 @@ class ReportData:
 
                 self._cache["n_drafts"] = count_drafts(self.engine)
         return self._cache["n_drafts"]  # type: ignore[return-value]
+
+    def pseudonyms(self) -> dict[str, dict[object, str]]:
+        """The study's pseudonyms of the guide's direct identifiers (the interviewer → «Interviewer 2»):
+        by each person's first interview in the store, every interview counted (`survey.pseudonyms`),
+        so the same for every population, cut, drafts option and output (one read, kept and shared
+        with `for_population`)."""
+        if "pseudonyms" not in self._cache:
+            self._cache["pseudonyms"] = study_pseudonyms(self.plain if self.plain is not None else self.engine,
+                                                         self.guide, self.wide)
+        return self._cache["pseudonyms"]  # type: ignore[return-value]
 
     def drafts_line(self) -> str:
         """«n = 61 afsluttede interview; 2 kladder er ikke talt med.» (`report.publication.drafts_line`):
@@ -185,7 +196,8 @@ class ReportData:
         if "masked" not in self._cache:
             from coding.deidentify import deidentify  # reason: start-up time (it loads SQLAlchemy)
 
-            self._cache["masked"] = deidentify(self.wide.loc[self.pop.index], self.guide, self.engine)
+            self._cache["masked"] = deidentify(self.wide.loc[self.pop.index], self.guide, self.engine,
+                                               names=self.pseudonyms())
         return self._cache["masked"]  # type: ignore[return-value]
 
     def quotes(self) -> pd.DataFrame:
@@ -204,6 +216,27 @@ class ReportData:
                 q = q[q["Respondent"].isin(set(self.pop["respondent_id"]))].reset_index(drop=True)
             self._cache["quotes"] = q
         return self._cache["quotes"]  # type: ignore[return-value]
+
+
+def study_pseudonyms(store: "Engine | ReportStore | None", guide: Guide, *frames: pd.DataFrame
+                     ) -> dict[str, dict[object, str]]:
+    """For each field `guide` marks ``ja`` (the interviewer), value -> its pseudonym for the whole study
+    («Interviewer 2»: `survey.pseudonyms`, by each person's first interview in `store` — an engine, or
+    the plain read's `ReportStore`). A value of `frames` the store lacks is numbered on; without a
+    store (None) the frames' row order numbers them."""
+    from survey.plainread import ReportStore  # reason: start-up time (only a published output needs it)
+    from survey.pseudonyms import numbered  # reason: the same
+
+    codes = guide.identifier_codes(pseudonyms=False)
+    order: dict[str, list[str]] | None = None
+    if store is not None and codes:
+        if isinstance(store, ReportStore):  # the plain read (no SQLAlchemy)
+            order = store.identifier_order(codes)
+        else:
+            from survey.store import identifier_order  # reason: start-up time (`load_plain`: no SQLAlchemy)
+
+            order = identifier_order(store, codes)
+    return numbered(guide, order, *frames)
 
 
 def load(engine: Engine, guide: Guide, group: str | None = None, site_type: str | None = None, *,

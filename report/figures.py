@@ -1020,7 +1020,8 @@ GROUPED_FIGURES: frozenset[str] = frozenset({"fig3.1", "fig4", *REPORT_FIG4, *(f
 def figure(fig_id: str, df: pd.DataFrame, guide: Guide | None = None, *, group: str | None = None,
            site_type: str | None = None, probe: str | None = None, intervals: bool = False,
            min_n: int = DEFAULT_MIN_N, publish: bool = False, drafts: bool = False,
-           cuts: Cuts | None = None, method: MapMethod = DEFAULT_METHOD) -> go.Figure:
+           cuts: Cuts | None = None, method: MapMethod = DEFAULT_METHOD,
+           study: dict[str, dict[object, str]] | None = None) -> go.Figure:
     """The figure `fig_id` (see `FIGURE_IDS`) for the population, as a Plotly figure.
 
     `probe` is required for ``fig4`` and refused for the figures that have none. Unknown ids,
@@ -1028,12 +1029,13 @@ def figure(fig_id: str, df: pd.DataFrame, guide: Guide | None = None, *, group: 
     and the title says so («MED KLADDER · …»). `cuts` filters the population (arbejdsmarkedsperspektiv,
     site, interviewer) and groups the figures of `GROUPED_FIGURES` (`cuts.by`); a grouping on another
     figure is refused. `method` (the single quality map only) reads the map otherwise than the report.
+    Published, an interviewer is named by the study's pseudonym `study` (`report.data.ReportData.pseudonyms`).
     """
     if not method.is_default and _figure_id(fig_id) != "kvalitetskort":
         raise FigureError("Reference og vigtighed (trådkors, afledt vigtighed) gælder kun det enkelte "
                           "kvalitetskort (kvalitetskort uden --efter); de små kort følger rapportens 45°-linje.")
     fig = _figure(fig_id, df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
-                  min_n=min_n, publish=publish, cuts=cuts or NO_CUTS, method=method)
+                  min_n=min_n, publish=publish, cuts=cuts or NO_CUTS, method=method, study=study)
     if drafts:
         fig.update_layout(title_text=f"MED KLADDER · {fig.layout.title.text or ''}")
     return fig
@@ -1041,7 +1043,7 @@ def figure(fig_id: str, df: pd.DataFrame, guide: Guide | None = None, *, group: 
 
 def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | None, site_type: str | None,
             probe: str | None, intervals: bool, min_n: int, publish: bool, cuts: Cuts,
-            method: MapMethod = DEFAULT_METHOD) -> go.Figure:
+            method: MapMethod = DEFAULT_METHOD, study: dict[str, dict[object, str]] | None = None) -> go.Figure:
     fid = _figure_id(fig_id)
     if cuts.by is not None and fid not in GROUPED_FIGURES:
         raise FigureError(f"Figuren {fid} har ingen søjler eller kort pr. gruppe og kan ikke grupperes (--efter) — "
@@ -1060,7 +1062,7 @@ def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | 
         # subtitle): each by the workbook's pseudonym
         pop = _guide_and_population(df, g, group, site_type, cuts)[1]
         _convert(check_publishable, len(pop), min_n)
-        names = pseudonyms(df, pop, g)
+        names = pseudonyms(df, g, study)
         df, cuts = pseudonymised(df, names), cuts.renamed(names)
     kw = dict(group=group or None, site_type=site_type or None, intervals=intervals, min_n=min_n, publish=publish,
               cuts=cuts)
@@ -1150,7 +1152,8 @@ def to_html(fig: go.Figure) -> str:
 def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_path: str | Path,
                  group: str | None = None, site_type: str | None = None, probe: str | None = None,
                  intervals: bool = False, *, min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                 drafts: bool = False, cuts: Cuts | None = None, method: MapMethod = DEFAULT_METHOD) -> Path:
+                 drafts: bool = False, cuts: Cuts | None = None, method: MapMethod = DEFAULT_METHOD,
+                 study: dict[str, dict[object, str]] | None = None) -> Path:
     """Write figure `fig_id` to `out_path`; the format follows the extension (.png, .svg, .html).
 
     Returns the path written. Raises FigureError (Danish message) for an unknown id, extension,
@@ -1159,7 +1162,7 @@ def write_figure(fig_id: str, wide_df: pd.DataFrame, guide: Guide | None, out_pa
     """
     path = _target(out_path)
     fig = figure(fig_id, wide_df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
-                 min_n=min_n, publish=publish, drafts=drafts, cuts=cuts, method=method)
+                 min_n=min_n, publish=publish, drafts=drafts, cuts=cuts, method=method, study=study)
     return save_figure(fig, path)
 
 

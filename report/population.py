@@ -22,6 +22,7 @@ from report.counting import column, eq, equals, factor, numbers
 from report.errors import TableError, allowed
 from report.publication import I_ALT, IKKE_BESVARET, UOPLYST
 from survey.guide import Guide
+from survey.pseudonyms import numbered
 
 __all__ = ["SITE_TYPES", "PERSPEKTIV", "BY", "Cuts", "group_codes", "effective_groups", "check_group",
            "check_site_type", "check_by", "population", "group_rows", "row_column", "keep_group", "by_name", "pseudonyms", "pseudonymised", "published_population"]
@@ -233,24 +234,15 @@ def keep_group(t: pd.DataFrame, group: str | None) -> pd.DataFrame:
     return t
 
 
-def pseudonyms(wide: pd.DataFrame, pop: pd.DataFrame, guide: Guide) -> dict[str, dict[object, str]]:
+def pseudonyms(wide: pd.DataFrame, guide: Guide, study: dict[str, dict[object, str]] | None = None
+               ) -> dict[str, dict[object, str]]:
     """For each direct identifier of the guide (marked ``ja``: the interviewer), its value -> the
-    pseudonym a published output gives it («Interviewer 1»): numbered in the population's row order,
-    as the de-identified Data sheet numbers them (`coding.deidentify.pseudonymise`), then the study's
-    other values numbered on (a saved analysis can reach beyond the population). One numbering for
-    the workbook, the CLI's ``--publish``, the figures and the Rapport page: the same population
-    gives the same pseudonyms everywhere."""
-    out: dict[str, dict[object, str]] = {}
-    for code in guide.identifier_codes(pseudonyms=False):
-        if code not in pop.columns:
-            continue
-        prefix = guide.item(code).pseudonym_prefix
-        known: dict[object, str] = {}
-        for v in [*pop[code], *(wide[code] if code in wide.columns else ())]:
-            if isinstance(v, str) and v.strip() and v not in known:
-                known[v] = f"{prefix} {len(known) + 1}"
-        out[code] = known
-    return out
+    pseudonym every published output gives it («Interviewer 2»): the study's numbering `study`
+    (`report.data.ReportData.pseudonyms`: by each person's first interview in the store,
+    `survey.pseudonyms`), whatever the population, the cuts and the drafts option — the workbook, its
+    Data sheet, the CLI's ``--publish``, the figures, the Rapport page and the exports give one person
+    one number. Without `study` (a frame with no store behind it) `wide`'s rows are numbered in order."""
+    return numbered(guide, study and {c: list(v) for c, v in study.items()}, wide)
 
 
 def pseudonymised(df: pd.DataFrame, names: dict[str, dict[object, str]]) -> pd.DataFrame:
@@ -263,10 +255,10 @@ def pseudonymised(df: pd.DataFrame, names: dict[str, dict[object, str]]) -> pd.D
     return df
 
 
-def published_population(wide: pd.DataFrame, pop: pd.DataFrame, guide: Guide,
-                         cuts: Cuts | None = None) -> tuple[pd.DataFrame, Cuts]:
+def published_population(wide: pd.DataFrame, pop: pd.DataFrame, guide: Guide, cuts: Cuts | None = None,
+                         study: dict[str, dict[object, str]] | None = None) -> tuple[pd.DataFrame, Cuts]:
     """A population and its cuts as a published output shows them: no interviewer named, each by the
-    pseudonym the workbook gives (`pseudonyms`) — in rows by interviewer, in their order and in the
-    population line of an interviewer filter."""
-    names = pseudonyms(wide, pop, guide)
+    study's pseudonym (`pseudonyms`; `study` from the store) — in rows by interviewer, in their order
+    and in the population line of an interviewer filter."""
+    names = pseudonyms(wide, guide, study)
     return pseudonymised(pop, names), (cuts or NO_CUTS).renamed(names)

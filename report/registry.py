@@ -221,7 +221,7 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
            frames: Mapping[str, pd.DataFrame | None] | None = None, reasons: pd.DataFrame | None = None,
            guide_cw: Guide | None = None, cuts: Cuts | None = None,
            method: quality_map.MapMethod = quality_map.DEFAULT_METHOD, min_n: int = DEFAULT_MIN_N,
-           publish: bool = False) -> str:
+           publish: bool = False, study: dict[str, dict[object, str]] | None = None) -> str:
     """Table `table_id` for the population (`group`, `site_type`, the `cuts`' filters) of the wide
     frame `df`, as CSV or Markdown text (``brugerblik table``), grouped by `cuts.by` when given.
 
@@ -233,6 +233,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
     (crosshairs, derived importance): its columns follow method.md's (`quality_map.method_columns`).
     The quality map's points with n under `min_n` are marked * in Markdown; with `publish` they are
     left out (CSV and Markdown), and the Markdown names them — as the figure does (issue 13: one rule).
+    Published, an interviewer is named by the study's pseudonym `study` (`report.data.ReportData.
+    pseudonyms`; without it `df`'s row order numbers them, `report.population.pseudonyms`).
     Every other table with `publish` blanks the rows publication hides (`report.publication.
     published_rows`: a small n, and the rows that protect it) as the workbook and the page do.
     """
@@ -247,7 +249,8 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
         raise TableError(NOT_PUBLISHED)
     if tid in SOURCE_TABLES:
         return _render_sources(tid, df, frames or {}, reasons=reasons, guide=guide, guide_cw=guide_cw, fmt=fmt,
-                               group=group, site_type=site_type, cuts=cuts, publish=publish, min_n=min_n)
+                               group=group, site_type=site_type, cuts=cuts, publish=publish, min_n=min_n,
+                               study=study)
     g = tables.resolve_guide(guide)
     kw = {"probe": tables.check_probe(g, probe)} if tid == "fig4" else {}
     pop = population(df, group, site_type, cuts) if (group or site_type or cuts.filters) else df
@@ -255,7 +258,7 @@ def render(table_id: str, df: pd.DataFrame, guide: Guide | None = None, fmt: str
         check_publishable(len(pop), min_n)
         # nor one cut to a part the population without the cut hides (its numbers would give others away)
         tables.check_published_filters(df, g, group, site_type, cuts, min_n)
-        pop, cuts = published_population(df, pop, g, cuts)
+        pop, cuts = published_population(df, pop, g, cuts, study)
     if tid == "kvalitetskort":
         kw["min_n"] = min_n
         if not method.is_default:
@@ -396,7 +399,7 @@ def regrouped_title(title: str, by: str | None) -> str:
 def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | None], *,
                     reasons: pd.DataFrame | None, guide: Guide | None, guide_cw: Guide | None, fmt: str,
                     group: str | None, site_type: str | None, cuts: Cuts = NO_CUTS, publish: bool = False,
-                    min_n: int = DEFAULT_MIN_N) -> str:
+                    min_n: int = DEFAULT_MIN_N, study: dict[str, dict[object, str]] | None = None) -> str:
     frames = dict(frames)
     if reasons is None:
         reasons = frames.get("aarsager")
@@ -429,7 +432,7 @@ def _render_sources(tid: str, wide_df: pd.DataFrame, frames: Mapping[str, pd.Dat
         body, notes = _published_md(tid, out, body, notes, hide, len(wide_df), min_n)
     title = TITLES[tid] if by is None else f"{TITLES[tid]} — efter {BY_WORDS[by]}"
     if publish and guide is not None:  # an interviewer filter by its pseudonym
-        cuts = cuts.renamed(pseudonyms(wide_df, wide_df, guide))
+        cuts = cuts.renamed(pseudonyms(wide_df, guide, study))
     head = [f"## {title}", "",
             population_line(guide, group, site_type, len(wide_df), unit="brugere", lower_site=True,
                             cuts=cuts.words(), hide_below=min_n if publish else None), ""]

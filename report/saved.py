@@ -210,15 +210,17 @@ def compute(analysis: Analysis, wide: pd.DataFrame, guide: Guide, *, min_n: int 
 
 
 def render(analysis: Analysis, wide: pd.DataFrame, guide: Guide, fmt: str = "md", *, publish: bool = False,
-           min_n: int = DEFAULT_MIN_N) -> str:
+           min_n: int = DEFAULT_MIN_N, study: dict[str, dict[object, str]] | None = None) -> str:
     """``brugerblik table mine:NAVN``: the analysis as CSV, or as Markdown under its name; `publish`: as
-    the crosstab and the quality map publish (`report.publication`)."""
+    the crosstab and the quality map publish (`report.publication`), an interviewer by the study's
+    pseudonym `study` (`report.data.ReportData.pseudonyms`)."""
     if analysis.kind == "krydstabel":
         text = render_crosstab(wide, guide, analysis.a, analysis.b, fmt=fmt, group=analysis.group,
-                               site_type=analysis.site_type, cuts=analysis.cuts, publish=publish, min_n=min_n)
+                               site_type=analysis.site_type, cuts=analysis.cuts, publish=publish, min_n=min_n,
+                               study=study)
     else:
         text = render_table("kvalitetskort", wide, guide, fmt, group=analysis.group, site_type=analysis.site_type,
-                            cuts=analysis.cuts, publish=publish, min_n=min_n)
+                            cuts=analysis.cuts, publish=publish, min_n=min_n, study=study)
     if fmt == "csv":
         return text
     if publish:  # the name and the researcher's are the team's words (a name given after an interviewer

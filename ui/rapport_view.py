@@ -393,6 +393,7 @@ def _figure(url: str, version: tuple, gkey: tuple, fig_id: str, fkey: tuple, pro
         cuts = Cuts(perspektiv=cuts.perspektiv, site=cuts.site, interviewer=cuts.interviewer)
     return F.figure(fig_id, _wide(url, version, gkey, drafts), guide(), group=group, site_type=site_type, probe=probe,
                     intervals=intervals, min_n=min_n, publish=publish, drafts=drafts, cuts=cuts,
+                    study=RC.study_pseudonyms(url, version, gkey) if publish else None,
                     **({"method": method} if method is not None else {}))
 
 
@@ -441,7 +442,7 @@ class Ctx:
         if not self.f.publish:
             return self.data.pop
         if self._published is None:
-            self._published = published_population(self.data.wide, self.data.pop, self.g, self.f.cuts)
+            self._published = published_population(self.data.wide, self.data.pop, self.g, self.f.cuts, self.study)
         return self._published[0]
 
     @property
@@ -451,6 +452,12 @@ class Ctx:
             return self.f.cuts
         self.pop  # noqa: B018 - computes `_published`
         return self._published[1]
+
+    @property
+    def study(self) -> dict:
+        """The study's pseudonyms of the interviewers (cached per store version): the same «Interviewer N»
+        as the workbook, the CLI and the exports, whatever the page's filters."""
+        return RC.study_pseudonyms(self.url, self.version, guide_key(self.g))
 
     def figure(self, fig_id: str, probe: str | None = None):
         return _figure_for(self.url, self.version, self.g, fig_id, self.f, probe)
@@ -836,9 +843,9 @@ def saved_frames(ctx: Ctx, an: saved.Analysis) -> tuple[str, pd.DataFrame, int, 
         check_publishable(len(pop), f.min_n)
         check_published_filters(ctx.wide, g, an.group, an.site_type, an.cuts, f.min_n)
     line = saved.population_text(an, g, len(pop), f.min_n if f.publish else None,
-                                 pseudonyms(ctx.wide, pop, g) if f.publish else None)
-    if f.publish:  # no interviewer named: each by the workbook's pseudonym
-        pop = published_population(ctx.wide, pop, g)[0]
+                                 pseudonyms(ctx.wide, g, ctx.study) if f.publish else None)
+    if f.publish:  # no interviewer named: each by the study's pseudonym
+        pop = published_population(ctx.wide, pop, g, study=ctx.study)[0]
     if an.kind == "krydstabel":
         t, shown, n_hidden = crosstab_frames(ctx, an.a, an.b, pop)
         return line, shown, n_hidden, [crosstab_base(t, g), crosstab_note(t, f.min_n if f.publish else None)]

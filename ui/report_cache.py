@@ -64,6 +64,13 @@ def wide_frame(url: str, version: tuple, gkey: tuple, drafts: bool = False) -> p
     return report_data.wide_frame(engine(), guide(), drafts=drafts)
 
 
+@st.cache_data(show_spinner=False, max_entries=4, ttl=900)
+def study_pseudonyms(url: str, version: tuple, gkey: tuple) -> dict:
+    """The study's pseudonyms of the interviewers (`report.data.study_pseudonyms`: one person one
+    «Interviewer N» in every output); every argument positionally (the cache's key)."""
+    return report_data.study_pseudonyms(engine(), guide())
+
+
 def current_wide(drafts: bool = False) -> pd.DataFrame:
     """The completed interviews (`drafts`: the drafts too) as the pages count them, from the cache."""
     return wide_frame(database_url(), store_version(), guide_key(guide()), drafts)

@@ -698,7 +698,9 @@ def test_the_quality_maps_method_is_chosen_on_the_page_kept_in_the_url_and_used_
 def test_published_the_page_names_no_interviewer(db_url, monkeypatch, guide):
     """A published page by interviewer (rows, bars, small maps, the population line of an interviewer
     filter) shows the pseudonyms the workbook gives — «Interviewer 1» — never a name; the research
-    team's own view keeps the names it filters by."""
+    team's own view keeps the names it filters by. The numbers are the study's (docs/method.md): the
+    demo's interviewer started first (1), then Karen (2) and Aage (3), imported together (by respondent
+    id) — also on a page filtered to Karen alone, where she was «Interviewer 1» before."""
     from survey import wideio
 
     monkeypatch.setenv("BRUGERBLIK_DB", db_url)
@@ -723,7 +725,7 @@ def test_published_the_page_names_no_interviewer(db_url, monkeypatch, guide):
     page = seen(at)
     assert "Interviewer 3" in page and not any(w in page for w in ("Karen", "Aage", "Demo (syntetisk)"))
     filtered = open_report(offentlig="1", interviewer="Karen Blixen")
-    assert "interviewer Interviewer 1 (n under 5 af 63" in flat(filtered)
+    assert "interviewer Interviewer 2 (n under 5 af 63" in flat(filtered)
     assert "Populationen har færre end 5 respondenter" in flat(filtered)  # and nothing else about her one interview
     assert "Karen" not in seen(filtered) and not filtered.dataframe
     own = open_report(interviewer="Karen Blixen")  # not published: the team's own filter, by name

@@ -267,7 +267,7 @@ def test_the_workbook_never_names_an_interviewer_the_data_sheet_hides(db_factory
     names = [k for k in rows32 if isinstance(k, str) and k.startswith("Interviewer ")]
     assert names == ["Interviewer 1", "Interviewer 2", "Interviewer 3"]
     aage = next(r[col] for r in data[1:] if r[0] == "XYZ-02")
-    assert aage != "Interviewer 1"  # numbered in the population's order, so the old row order was not this
+    assert aage != "Interviewer 1"  # numbered by the study (first interview), so the old row order was not this
 
     # published from the CLI (a table, a figure, a saved analysis): the same pseudonyms, never a name
     def no_names(text: str) -> None:
