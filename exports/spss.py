@@ -357,7 +357,8 @@ def build_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True,
         f"Brugerblik: {guide.title} (spørgeguide {guide.form_id}, version {guide.version}).",
         f"{len(df)} respondenter, én række pr. respondent, sorteret efter respondent_id.",
         (f"Fritekst er anonymiseret: {masked_kinds_text()}. Felter, der identificerer en person (spørgeguidens "
-         "brugerblik_identifikator = ja, fx interviewer), er pseudonymiseret (Interviewer 1, 2 ...)."
+         "brugerblik_identifikator = ja, fx interviewer), er pseudonymiseret (Interviewer 1, 2 ...: undersøgelsens "
+         "numre, de samme i alle tabeller og eksporter; koden er nummeret)."
          if anonymised else
          "Fritekst er IKKE anonymiseret (--umaskeret): kun til brug inden for forskergruppen."),
         "Enkeltvalg er talkoder 1, 2, ... i spørgeguidens rækkefølge; værdietiketterne er guidens tekster.",

@@ -1305,7 +1305,8 @@ def _sheet_method(bk: _Book, ws, *, n_store: int, built: dt.datetime, crosstabs:
         ("Anonymisering", f"Fritekst i arkene Data og Citater er anonymiseret: {masked_kinds_text()}; "
                           "undersøgelsens egne navne er [navn] eller [sted]. Respondent-id er et pseudonym. Felter, der identificerer en person "
                           "(spørgeguidens brugerblik_identifikator = ja, fx interviewer), er pseudonymiseret: "
-                          "Interviewer 1, 2 …"),
+                          "Interviewer 1, 2 … — undersøgelsens numre (efter hvornår personens første interview blev "
+                          "startet, ikke efter navn): samme person har samme nummer i alle ark, tabeller og eksporter."),
         ("Formler", "Projektmappen indeholder ingen formler: al tekst — også tekst, der begynder med =, +, - "
                     "eller @ — er gemt som tekst."),
         ("Krydstabeller", "; ".join(f"{a} × {b}" + (f" ({s})" if s else "") for a, b, s in crosstabs) or "ingen"),
