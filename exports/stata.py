@@ -122,6 +122,9 @@ def stata_frame(df: pd.DataFrame, guide: Guide, *, anonymised: bool = True,
     values = {rename[k]: {n: _cut(t, MAX_STATA_VALUE_LABEL) for n, t in m.items()}
               for k, m in sp.value_labels.items() if k in rename}
     formats = {rename[k]: "%td" for k, f in sp.formats.items() if k in rename and f == "DATE11"}
+    for col in formats:
+        if data[col].isna().all():  # no date at all: a numeric date of missing values, never an empty text
+            data[col] = pd.Series(float("nan"), index=data.index, dtype=float)  # column marked %td (unreadable)
     return data, labels, values, formats, _cut(sp.file_label or guide.form_id, 80)
 
 

@@ -185,3 +185,19 @@ def test_the_r_script_strips_the_csv_guard_as_the_importer_does():
             assert regex.sub(pcre, "", cell) == expected, repr(cell)
             if cell.isascii():
                 assert regex.sub(stata.R_UNESCAPE_ASCII, "", cell) == expected, repr(cell)
+
+
+def test_a_date_no_interview_has_is_a_missing_stata_date_and_the_file_reads_back(study, tmp_path):
+    """A tester: when no interview had a date, the date column was written as empty text marked %td, and
+    pyreadstat (like Stata) could not read the file back."""
+    guide = study["guide"]
+    df = store.load_wide(study["engine"], guide).head(3).copy()
+    df["interview_date"] = None
+    data, labels, values, formats, label = stata.stata_frame(df, guide, anonymised=False)
+    path = tmp_path / "uden_datoer.dta"
+    pyreadstat.write_dta(data, str(path), file_label=label, column_labels=labels, version=15,
+                         variable_value_labels=values, variable_format=formats)
+    back, meta = pyreadstat.read_dta(str(path))
+    assert len(back) == 3 and back["interview_date"].isna().all()
+    assert meta.original_variable_types["interview_date"] == "%td"
+    assert list(back["respondent_id"]) == list(df["respondent_id"])
