@@ -35,10 +35,27 @@ def _engine(args):
     return get_engine(getattr(args, "db", None))
 
 
-def _guide(args):
-    from survey.guide import load_guide  # only the commands that use it load it (start-up time)
+def _guide(args, *, store: bool = True):
+    """The user guide (--guide, BRUGERBLIK_GUIDE or the bundled one), refused (GuideFitError) when it does
+    not fit the interviews in the store (`survey.guide_fit`; docs/guide.md «Når guiden ændres»). On the
+    plain read, a guide found to fit before costs one row read; any other guide takes the full path."""
+    from survey.guide import guide_fingerprint, load_guide  # only the commands that use it load it (start-up time)
 
-    return load_guide(getattr(args, "guide", None))
+    g = load_guide(getattr(args, "guide", None))
+    if not store or getattr(args, "guide_fits", None) == g.path:
+        return g
+    plain = getattr(args, "plain_store", None)
+    if plain is not None:
+        from survey.plainread import PlainReadError  # loaded already by `_plain_store`
+
+        if plain.guide_fit() != guide_fingerprint(g):
+            raise PlainReadError("guide")  # not known to fit: `main` runs the full path, which checks it
+    else:
+        from survey import guide_fit  # only the commands that use a store load it (start-up time)
+
+        guide_fit.require_fit(_engine(args), g)
+    args.guide_fits = g.path
+    return g
 
 
 #: How `guide check` names the marks of the column brugerblik_identifikator (issue 12; docs/guide.md).
@@ -63,13 +80,24 @@ def _guide_marks(g, name: str) -> None:
               "pseudonym eller nej.", file=sys.stderr)
 
 
+def _store_named(args) -> bool:
+    """A store is named (--db, BRUGERBLIK_DB) or the default file exists: `guide check` checks the guide
+    against its interviews too (`survey.guide_fit`), and never creates a store."""
+    if getattr(args, "db", None) or os.environ.get("BRUGERBLIK_DB"):
+        return True
+    from survey import plainread  # only the commands that use it load it (start-up time)
+
+    path = plainread.plain_sqlite_file(plainread.default_url())
+    return path is not None and path.is_file()
+
+
 def cmd_guide_check(args) -> int:
     """guide check: the user guide (--guide) and the other sources' guides, each with its marks."""
     # only the commands that use it load it (start-up time)
     from survey.sources import INFORMANT_LABELS, INFORMANTS, guide_for
 
     for n, inf in enumerate(INFORMANTS):
-        g = _guide(args) if n == 0 else guide_for(inf)
+        g = _guide(args, store=_store_named(args)) if n == 0 else guide_for(inf)
         name = os.path.basename(str(g.path)) if g.path else inf
         if n:
             print(f"\n{INFORMANT_LABELS[inf]}s guide ({name}):")

@@ -1002,6 +1002,22 @@ def _compiled(p: Path) -> Guide:
     return g
 
 
+def guide_snapshot(g: Guide) -> dict:
+    """What stored answers mean under `g` (docs/guide.md «Når guiden ændres»): form and version, each
+    question's type, choice list and mark, and each used list's choices (code, label) in order. Two
+    guides with the same snapshot read every stored answer the same way (`survey.guide_fit`)."""
+    lists = sorted({it.list_name for it in g.items.values() if it.list_name})
+    return {"form_id": g.form_id, "version": g.version,
+            "items": {c: [it.type, it.list_name, it.identifier or ""] for c, it in g.items.items()},
+            "choices": {ln: [[c.value, c.label] for c in g.choices.get(ln, ())] for ln in lists}}
+
+
+def guide_fingerprint(g: Guide) -> str:
+    """SHA-256 of `guide_snapshot(g)`: the same for two guides that read stored answers the same way."""
+    text = json.dumps(guide_snapshot(g), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def multi_values(value: str | None) -> list[str]:
     """The codes of a stored select_multiple value."""
     return [v for v in (value or "").split(";") if v]

@@ -51,12 +51,13 @@ __all__ = ["PlainReadError", "wide_from_rows", "revision_head", "default_url", "
 MIGRATIONS_VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 # The constants of the rules below (survey.models.USER_INFORMANT, survey.store.DRAFT,
-# survey.consent.JOURNAL, survey.privacy.END_DATE_KEY), here as literals because those modules load
+# survey.consent.JOURNAL, survey.privacy.END_DATE_KEY, survey.guide_fit.FIT_KEY), here as literals because those modules load
 # SQLAlchemy; tests/survey/test_plainread.py asserts they are the same.
 USER_INFORMANT = "bruger"
 DRAFT = "draft"
 JOURNAL = "journal"
 END_DATE_KEY = "slutdato"
+GUIDE_FIT_KEY = "guide_tjekket"
 CONSENT_CODE = "consent_journal"  # survey.sources.CONSENT_CODE
 
 # survey.consent.exportable: not withdrawn from the interview (nor, for a source, its user), and a
@@ -233,6 +234,11 @@ class ReportStore:
             queries.append("SELECT a.code, a.value, i.created_at, i.respondent_id, i.id FROM answer AS a JOIN interview AS i "
                            "ON i.id = a.interview_id WHERE a.code IN (" + ", ".join(f"'{c}'" for c in answered) + ")")
         return study_order([r for rows in self._read(*queries) for r in rows]) if codes else {}
+
+    def guide_fit(self) -> str | None:
+        """The fingerprint of the last user guide found to fit the store (`survey.guide_fit.FIT_KEY`), or None."""
+        rows = self._read(f"SELECT value FROM study_setting WHERE key = '{GUIDE_FIT_KEY}'")[0]
+        return rows[0][0] if rows else None
 
     def count_drafts(self) -> int:
         """`survey.store.count_drafts(engine)`: the users' drafts, those who withdrew left out."""

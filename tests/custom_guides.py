@@ -77,3 +77,61 @@ def leader_guide_dir(folder: Path) -> Path:
         shutil.copy(p, folder / p.name)
     write_guide(GUIDE_DIR / "leder.xlsx", folder / "leder.xlsx", LEADER_ROWS)
     return folder
+
+
+# ---------------------------------------------------------------- the guide edited in the middle of a study
+
+def edited_guide(path: Path, *edits, version: str | None = None, src: Path = DEFAULT_GUIDE) -> Path:
+    """`src` with `edits` applied (each a function of the workbook: `set_cell`, `delete_row`, `swap_labels`)
+    and, with `version`, a new ``settings.version``; every other cell unchanged (docs/guide.md «Når guiden
+    ændres»)."""
+    wb = load_workbook(src)
+    for edit in edits:
+        edit(wb)
+    if version is not None:
+        st = wb["settings"]
+        st.cell(2, [c.value for c in st[1]].index("version") + 1, version)
+    wb.save(path)
+    return path
+
+
+def _row(ws, match: dict) -> int:
+    head = [c.value for c in ws[1]]
+    for r in range(2, ws.max_row + 1):
+        if all(ws.cell(r, head.index(k) + 1).value == v for k, v in match.items()):
+            return r
+    raise KeyError(match)
+
+
+def set_cell(sheet: str, match: dict, column: str, value):
+    """An edit: on `sheet`, in the row whose cells are `match`, `column` becomes `value`."""
+    def edit(wb):
+        ws = wb[sheet]
+        ws.cell(_row(ws, match), [c.value for c in ws[1]].index(column) + 1).value = value  # None too
+    return edit
+
+
+def delete_row(sheet: str, match: dict):
+    """An edit: the row of `sheet` whose cells are `match` is removed."""
+    return lambda wb: wb[sheet].delete_rows(_row(wb[sheet], match))
+
+
+def swap_labels(list_name: str, a: str, b: str):
+    """An edit: choices `a` and `b` of `list_name` trade labels (their codes stay)."""
+    def edit(wb):
+        ws = wb["choices"]
+        col = [c.value for c in ws[1]].index("label") + 1
+        ra, rb = _row(ws, {"list_name": list_name, "name": a}), _row(ws, {"list_name": list_name, "name": b})
+        ws.cell(ra, col).value, ws.cell(rb, col).value = ws.cell(rb, col).value, ws.cell(ra, col).value
+    return edit
+
+
+def add_choice(list_name: str, name: str, label: str):
+    """An edit: a new choice at the end of the choices sheet."""
+    def edit(wb):
+        ws = wb["choices"]
+        head = [c.value for c in ws[1]]
+        row = [None] * len(head)
+        row[head.index("list_name")], row[head.index("name")], row[head.index("label")] = list_name, name, label
+        ws.append(row)
+    return edit

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from brugerblik.cli import main
-from survey import auth, clock, consent, models, plainread, privacy, store
+from survey import auth, clock, consent, guide_fit, models, plainread, privacy, store
 from survey import interview as svc
 from survey.db import make_engine, session_scope, sqlite_path
 from survey.demo import load_demo
@@ -52,6 +52,7 @@ def test_the_rules_constants_are_the_full_paths():
     assert plainread.DRAFT == store.DRAFT
     assert plainread.JOURNAL == consent.JOURNAL
     assert plainread.END_DATE_KEY == privacy.END_DATE_KEY
+    assert plainread.GUIDE_FIT_KEY == guide_fit.FIT_KEY
     from survey import sources
     assert plainread.CONSENT_CODE == sources.CONSENT_CODE
 
