@@ -8,13 +8,14 @@ import datetime as dt
 import functools
 import html
 import logging
+import os
 import re
 import time
 import zoneinfo
 
 import streamlit as st
 
-from survey import auth
+from survey import auth, guide_fit
 from survey.db import database_url, get_engine
 from survey.clock import zone  # the study's zone when the browser gives none
 from survey.guide import Guide, GuideError, load_guide
@@ -170,9 +171,20 @@ def require_page(action: str) -> auth.Principal:
 
 
 def guide() -> Guide:
-    """The interview guide; a broken guide file stops the page with the loader's Danish message."""
+    """The interview guide; a broken guide file — or one that does not fit the interviews in the store
+    (`survey.guide_fit`: a removed question or choice with stored answers …) — stops the page with the
+    loader's Danish message."""
     try:
-        return load_guide()
+        g = load_guide()
+        guide_fit.require_fit(engine(), g)
+        return g
+    except guide_fit.GuideFitError as e:
+        st.error(f"Spørgeguiden ({md(os.path.basename(e.path))}) passer ikke til de interview, der er gemt. Intet vises "
+                 "eller gemmes med den, så intet gemt svar vises som noget andet. Ret guidefilen (se "
+                 "nedenfor), og genindlæs siden.")
+        st.code("\n".join(e.problems), language=None)
+        st.stop()
+        raise  # unreachable (st.stop raises)
     except GuideError as e:
         st.error("Spørgeguiden kan ikke indlæses. Ret guidefilen og genindlæs siden.")
         st.code("\n".join(e.problems), language=None)
