@@ -976,12 +976,38 @@ def _as_stored(guide: Guide, code: str, value: str | None) -> str | None:
     return stored if problem is None else value
 
 
+@dataclass
+class ClosingResult:
+    """What `save_closing_changes` did with a closing page's changes (counts and positions only, no values).
+
+    `stored`: stored, or already as the page had it (nothing to change). `conflicts`: not stored, the store
+    holds a newer answer — the attempt is in the audit trail and offered when the interview is opened.
+    `refused`: not stored (a value the guide refuses, an unknown question, a closed interview, a too-long
+    quote). `left`: beyond `max_items`, not looked at. `not_stored`: the positions in `items` of the
+    refused and the left ones — what the page must keep and say is not saved."""
+    stored: int = 0
+    conflicts: int = 0
+    refused: int = 0
+    left: int = 0
+    not_stored: list[int] = field(default_factory=list)
+
+    @property
+    def taken(self) -> int:
+        return self.stored + self.conflicts + self.refused
+
+    @property
+    def complete(self) -> bool:
+        """Everything sent was stored."""
+        return not (self.conflicts or self.refused or self.left)
+
+
 def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items: Sequence[object], *,
                          who: str | None = None, principal: auth.Principal | None = None,
-                         max_items: int = 200) -> int:
+                         max_items: int = 200) -> ClosingResult:
     """The last changes of a page being closed (issue 10: `navigator.sendBeacon`, ui/autosave_http.py);
-    the number of items taken. Any shape is tolerated; what is stored goes through `save_answer`,
-    `add_quote` and `update_quote` as from the page itself.
+    what became of them (`ClosingResult`: stored, conflicts, refused, and the items beyond `max_items`,
+    never looked at — the caller says so, never drops them silently). Any shape is tolerated; what is
+    stored goes through `save_answer`, `add_quote` and `update_quote` as from the page itself.
 
     Each item: ``code``, ``value``, ``base`` [version, value] as the page saw it. ``chain``: the page
     changed this answer before and had not yet seen it stored; when the store holds exactly the page's
@@ -992,16 +1018,28 @@ def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items:
     def text(v) -> str | None:
         return None if v is None or v == "" else str(v)[:MAX_TEXT + 1]
 
-    taken = 0
-    for it in list(items)[:max_items]:
-        if not isinstance(it, dict) or it.get("kind") in ("keep", "done"):
+    items = list(items)
+    out = ClosingResult(left=max(0, len(items) - max_items))
+
+    def refused(i: int) -> None:
+        out.refused += 1
+        out.not_stored.append(i)
+
+    for i, it in enumerate(items[:max_items]):
+        if not isinstance(it, dict):
+            refused(i)
+            continue
+        if it.get("kind") in ("keep", "done"):  # the page's own marks: nothing to store
             continue
         code, value = str(it.get("code") or "")[:120], text(it.get("value"))
-        taken += 1
         if code.startswith(("quote:", "newquote:")):
-            _closing_quote(engine, guide, interview_id, code, value, who, it.get("draft"), it.get("seq"))
+            if _closing_quote(engine, guide, interview_id, code, value, who, it.get("draft"), it.get("seq")):
+                out.stored += 1
+            else:
+                refused(i)
             continue
         if code not in guide.items:
+            refused(i)
             continue
         try:
             v, val = it.get("base")
@@ -1010,36 +1048,47 @@ def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items:
             base = (0, None)
         if it.get("chain"):
             base = chained_base(engine, guide, interview_id, code, base, text(it.get("prev")))
-        save_answer(engine, guide, interview_id, code, value, who=who, principal=principal, base=base)
-    return taken
+        res = save_answer(engine, guide, interview_id, code, value, who=who, principal=principal, base=base)
+        if res.ok:
+            out.stored += 1
+        elif res.conflict is not None:
+            out.conflicts += 1
+        else:
+            refused(i)
+    out.not_stored.extend(range(max_items, len(items)))
+    return out
 
 
 def _closing_quote(engine: Engine, guide: Guide, interview_id: str, code: str, value: str | None,
-                   who: str | None, draft: object = None, seq: object = None) -> None:
+                   who: str | None, draft: object = None, seq: object = None) -> bool:
+    """A closing page's quote (`save_closing_changes`); False when it was refused."""
     if not value or not value.strip():
-        return
+        return True  # an empty quote is never a deletion: nothing to store
     if code.startswith("quote:"):
         try:
             qid = int(code.removeprefix("quote:"))
         except ValueError:
-            return
-        if 0 < qid < 2**31:
-            update_quote(engine, interview_id, qid, text=value, who=who)
-        return
+            return False
+        if not 0 < qid < 2**31:
+            return False
+        _q, msg = update_quote(engine, interview_id, qid, text=value, who=who)
+        return not msg
     item = code.removeprefix("newquote:")
     if draft is not None:
-        save_new_quote(engine, guide, interview_id, item, draft, value, who=who, seq=seq)
-        return
+        _q, msg = save_new_quote(engine, guide, interview_id, item, draft, value, who=who, seq=seq)
+        return not msg  # (None, "") : a newer text of this quote came first
     # no id (not a page of this version): never another quote's text changed; the same text not twice
     try:
         t = quote_text(value)
     except InterviewError:
-        return  # too long: refused, as `add_quote` refuses it; the beacon's other changes go on
+        return False  # too long: refused, as `add_quote` refuses it; the beacon's other changes go on
     with session_scope(engine) as s:
         same = s.execute(select(Quote.id).where(Quote.interview_id == interview_id, Quote.item_code == item,
                                                Quote.text == t).limit(1)).first()
     if same is None:
-        add_quote(engine, guide, interview_id, item, value, who=who)
+        q, _msg = add_quote(engine, guide, interview_id, item, value, who=who)
+        return q is not None
+    return True
 
 
 def keep_theirs(engine: Engine, interview_id: str, code: str, mine: str | None, *, who: str | None = None) -> None:

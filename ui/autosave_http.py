@@ -17,6 +17,13 @@ Who: the store's single user when it has no users; else the signed-in session of
 cookie (`survey.auth.resume_session`), whose role must allow interviews and who may open this
 interview (`survey.interview.find_for`). Refused: another origin (403), no session (403), too
 large (413), not JSON (400). Nothing of the body is logged.
+
+Answer: 204 when every change was stored (or was already). Otherwise 200 with counts and positions, never
+values: ``{"stored": n, "conflicts": n, "refused": n, "left": n, "not_stored": [i, …]}`` — `conflicts` are
+in the store's audit trail and offered when the interview is opened; `refused` were not stored (a value the
+guide refuses, another user's change); `left` are the items beyond `MAX_ITEMS`, not looked at;
+`not_stored` lists the positions in ``items`` of the refused and the left ones, which the page keeps, says
+are not saved, and sends again (ui/static/queue.js, `bbSendHeld`; the page sends at most `MAX_ITEMS` a time).
 """
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 # the store's modules are imported by the functions that use them: serve.py imports this module
@@ -58,8 +65,9 @@ def _answer(status: int) -> Response:
     return Response(status_code=status, headers=NO_STORE)
 
 
-def apply(payload: dict, token: str | None) -> int:
-    """Store a closing page's changes (`survey.interview.save_closing_changes`); the HTTP status."""
+def apply(payload: dict, token: str | None) -> int | dict:
+    """Store a closing page's changes (`survey.interview.save_closing_changes`): the HTTP status of a refusal,
+    204 when every change was stored, else what became of them (the 200 answer's body, see the module)."""
     from survey import auth  # reason: start-up (see the module's imports)
     from survey import interview as svc  # reason: start-up (see the module's imports)
     from survey.db import get_engine  # reason: start-up (see the module's imports)
@@ -76,10 +84,17 @@ def apply(payload: dict, token: str | None) -> int:
     info, may = svc.find_for(engine, iid, p)
     if info is None or not may:
         return 403
+    head = items[:MAX_ITEMS]
     # another user's changes (held in a tab where that user was signed out) are never stored under this name
-    svc.save_closing_changes(engine, svc.guide_of(info, load_guide()), iid, made_by(items[:MAX_ITEMS], p.username),
-                             who=p.username, principal=p, max_items=MAX_ITEMS)
-    return 204
+    own = [i for i, it in enumerate(head) if made_by([it], p.username)]
+    res = svc.save_closing_changes(engine, svc.guide_of(info, load_guide()), iid, [head[i] for i in own],
+                                   who=p.username, principal=p, max_items=MAX_ITEMS)
+    others = sorted(set(range(len(head))) - set(own))
+    not_stored = sorted(others + [own[j] for j in res.not_stored]) + list(range(MAX_ITEMS, len(items)))
+    if res.complete and not others and len(items) <= MAX_ITEMS:
+        return 204
+    return {"stored": res.stored, "conflicts": res.conflicts, "refused": res.refused + len(others),
+            "left": max(0, len(items) - MAX_ITEMS), "not_stored": not_stored}
 
 
 async def autosave_route(request: Request) -> Response:
@@ -101,6 +116,8 @@ async def autosave_route(request: Request) -> Response:
     except Exception as e:  # no values in the log
         log.error("autogem ved lukning fejlede: %s", type(e).__name__)
         return _answer(503)
+    if isinstance(status, dict):  # not everything was stored: what became of it (counts and positions only)
+        return JSONResponse(status, status_code=200, headers=NO_STORE)
     return _answer(status)
 
 

@@ -310,9 +310,10 @@ section[data-testid="stSidebar"] [data-testid="stRadioCaption"] p { font-size: 0
 /* read by a screen reader, not shown (ui/static/queue.js, bbSay) */
 .bb-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
-#bb-pending[data-state="slow"], #bb-pending[data-state="out"], #bb-pending[data-state="held"] {
-  background: #fdecea; color: #8c1d18; border-color: #b3261e; }
-#bb-pending[data-state="out"], #bb-pending[data-state="held"] { max-width: min(30rem, 60vw); }
+#bb-pending[data-state="slow"], #bb-pending[data-state="out"], #bb-pending[data-state="held"],
+#bb-pending[data-state="refused"] { background: #fdecea; color: #8c1d18; border-color: #b3261e; }
+#bb-pending[data-state="out"], #bb-pending[data-state="held"], #bb-pending[data-state="refused"] {
+  max-width: min(30rem, 60vw); }
 /* «Gemmer …» shown: the server's green «✔ Alt er gemt» is not true yet (ui/static/queue.js, bbStatus) */
 body.bb-busy .bb-mainstatus[data-state="saved"] { visibility: hidden; }
 /* a refused value's red status stays in view: the pill goes below it */

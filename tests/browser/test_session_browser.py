@@ -465,3 +465,68 @@ def test_another_user_signing_in_in_the_tab_never_stores_the_first_users_changes
     assert not page.evaluate(CLOSING_ASKS)
     assert "Idas ord" not in server.log.read_text(errors="replace")
     ctx.close()
+
+
+REFUSED_PILL = "Ikke gemt: én ændring blev ikke taget af serveren"
+
+
+@pytest.mark.parametrize("size, by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_a_held_change_the_store_refuses_is_kept_and_said_not_saved(server, browser, store, size, by):
+    """A tester: ida's held changes (made after a logout in another tab, held while frida was signed in in the
+    tab) are sent by fetch when she signs in again on the interview list — and the route answered 204 also
+    when it stored only part: an age the guide refuses («5») was dropped from the page without a word, the
+    pill went away. Now the route says what it did not store; the page keeps that change, the pill says in
+    red that it is not saved, closing asks first; the text sent with it is stored as hers."""
+    from playwright.sync_api import expect
+
+    e, iid = store
+    with session_scope(e) as s:
+        auth.add_user(s, "frida", "researcher", PW, full_name="Frida")
+    ctx, page, url, box = open_as_ida(server, browser, iid, size)
+    age = page.locator(f".st-key-v_{iid}_age input")
+    log_out_in_another_tab(ctx, page, url, iid)
+    if by == "mouse":
+        box.click()
+        page.keyboard.type("Idas ord", delay=20)
+        age.click()
+        page.keyboard.type("5", delay=20)
+        box.click()                                         # leaving the field sends it
+    else:
+        box.focus()
+        page.keyboard.type("Idas ord", delay=20)
+        age.focus()
+        page.keyboard.type("5", delay=20)
+        page.keyboard.press("Shift+Tab")
+    shows_login(page, "sessionen er afsluttet")
+    pill = page.locator("#bb-pending")
+    expect(pill).to_contain_text("Ikke gemt: du er logget ud", timeout=5000)
+    log_in(page, "frida")                                   # another user in the tab: ida's two are held
+    box.wait_for()
+    expect(pill).to_contain_text("Ikke gemt: 2 ændringer fra den bruger", timeout=10000)
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
+    log_in(page, "ida")                                     # ida again: her held changes go by fetch
+    page.get_by_role("heading", name="Interviews", exact=True).wait_for()
+    deadline = time.monotonic() + 30
+    while svc.load_state(e, iid).answers.get("hvorfor_her") != "Idas ord":
+        assert time.monotonic() < deadline, svc.load_state(e, iid).answers
+        time.sleep(0.2)
+    expect(pill).to_contain_text(REFUSED_PILL, timeout=15000)   # the refused age: kept, said not saved, in red
+    assert page.evaluate("() => getComputedStyle(document.getElementById('bb-pending')).color") == "rgb(140, 29, 24)"
+    pill_box = pill.bounding_box()
+    assert pill_box["x"] >= 0 and pill_box["x"] + pill_box["width"] <= size[0] and pill_box["y"] >= 0
+    shot(page, f"held_refused_{size[0]}")
+    assert page.evaluate(CLOSING_ASKS)                      # closing the tab would lose it: it asks
+    assert svc.load_state(e, iid).answers == {"hvorfor_her": "Idas ord"}   # the age is not stored
+    assert audit_who(e, iid, "hvorfor_her") == ["ida"]
+    # opened from the list: the kept age is back in its field, with the guide's refusal under it, to be corrected
+    link = page.locator(f'[data-testid="stMain"] a[href*="iv={iid}"]:visible')
+    if by == "mouse":
+        link.click()
+    else:
+        link.focus()
+        page.keyboard.press("Enter")
+    age.wait_for()
+    expect(age).to_have_value("5", timeout=15000)
+    expect(page.locator(f".st-key-v_{iid}_age .bb-field-err")).to_be_visible(timeout=15000)
+    assert "age" not in svc.load_state(e, iid).answers
+    ctx.close()

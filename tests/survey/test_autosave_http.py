@@ -83,10 +83,12 @@ def test_a_closing_page_never_changes_an_older_quote(client, iv, db_url, guide):
         post(client, {"iid": iv.id, "items": [{"code": "newquote:hvorfor_her", "value": "Nej, og"}]})
     assert [q.text for q in svc.list_quotes(e, iv.id)][-1] == "Nej, og"
     assert len(svc.list_quotes(e, iv.id)) == 4
-    # a too-long quote without an id is refused; the beacon's other changes are stored
-    assert post(client, {"iid": iv.id, "items": [
+    # a too-long quote without an id is refused — and the answer says so; the beacon's other changes are stored
+    r = post(client, {"iid": iv.id, "items": [
         {"code": "newquote:hvorfor_her", "value": "x" * (svc.MAX_TEXT + 5)},
-        {"code": "gender", "value": "kvinde", "base": [0, None]}]}).status_code == 204
+        {"code": "gender", "value": "kvinde", "base": [0, None]}]})
+    assert (r.status_code, r.json()) == (200, {"stored": 1, "conflicts": 0, "refused": 1, "left": 0,
+                                               "not_stored": [0]})
     assert answers(db_url, iv.id)["gender"] == "kvinde" and len(svc.list_quotes(e, iv.id)) == 4
 
 
@@ -160,6 +162,52 @@ def test_a_change_made_by_another_user_is_never_stored_under_the_senders_name(cl
     payload = {"iid": iv.id, "items": [
         {"code": "hvorfor_her", "value": "kl's ord", "base": [0, None], "by": autosave_http.author_mark("kl")},
         {"code": "gender", "value": "mand", "base": [0, None], "by": autosave_http.author_mark("forsker")}]}
-    assert post(client, payload, cookies={auth.SESSION_COOKIE: token}).status_code == 204
+    r = post(client, payload, cookies={auth.SESSION_COOKIE: token})
+    # not a 204: kl's change was not stored, and the answer says which (its position), never its value
+    assert (r.status_code, r.json()) == (200, {"stored": 1, "conflicts": 0, "refused": 1, "left": 0,
+                                               "not_stored": [0]})
+    assert "kl's ord" not in r.text
     assert answers(db_url, iv.id) == {"gender": "mand"}
     assert [t.who for t in svc.audit_trail(e, iv.id) if t.code in ("gender", "hvorfor_her")] == ["forsker"]
+
+
+def test_the_answer_says_what_was_not_stored_and_nothing_is_cut_silently(client, iv, db_url, guide):
+    """A tester: the route answered 204 also when it stored nothing or only part — the items beyond MAX_ITEMS
+    were cut without a word, a refused value too — and a page that sends its held changes by fetch dropped
+    them on that 204. Now 204 means all was stored; otherwise a 200 counts them and names the positions of
+    what was not (never a value), and sending those again stores them."""
+    e = get_engine(db_url)
+    n = autosave_http.MAX_ITEMS
+    same = [{"code": "gender", "value": "kvinde", "base": [0, None]}] * n   # stored once, then already so
+    r = post(client, {"iid": iv.id, "items": same + [{"code": "age", "value": "41", "base": [0, None]},
+                                                     {"code": "rytme", "value": "ja", "base": [0, None]}]})
+    assert (r.status_code, r.json()) == (200, {"stored": n, "conflicts": 0, "refused": 0, "left": 2,
+                                               "not_stored": [n, n + 1]})
+    assert answers(db_url, iv.id) == {"gender": "kvinde"}                  # the two beyond the limit: not looked at
+    assert post(client, {"iid": iv.id, "items": [{"code": "age", "value": "41", "base": [0, None]},
+                                                 {"code": "rytme", "value": "ja", "base": [0, None]}]}
+                ).status_code == 204                                        # sent again: stored
+    assert answers(db_url, iv.id) == {"gender": "kvinde", "age": "41", "rytme": "ja"}
+    # a value the guide refuses, an unknown question and a stale change: counted, the first two named
+    assert svc.save_answer(e, guide, iv.id, "hverdag", "Fra en anden fane").ok
+    r = post(client, {"iid": iv.id, "items": [
+        {"code": "age", "value": "5", "base": [1, "41"]},
+        {"code": "hverdag", "value": "Fra denne fane", "base": [0, None]},
+        {"code": "findes_ikke", "value": "x", "base": [0, None]},
+        {"code": "skoleaar", "value": "10", "base": [0, None]}]})
+    assert (r.status_code, r.json()) == (200, {"stored": 1, "conflicts": 1, "refused": 2, "left": 0,
+                                               "not_stored": [0, 2]})
+    assert "Fra denne fane" not in r.text and '"5"' not in r.text
+    a = answers(db_url, iv.id)
+    assert (a["age"], a["hverdag"], a["skoleaar"]) == ("41", "Fra en anden fane", "10")
+    assert "hverdag" in svc.load_state(e, iv.id).conflicts               # the conflict is offered when opened
+
+
+def test_the_service_reports_what_became_of_each_closing_change(engine, guide):
+    iv = svc.start_interview(engine, guide, site_name="Basen", site_type="boform", interviewer="KL")
+    res = svc.save_closing_changes(engine, guide, iv.id, [
+        {"code": "age", "value": "5", "base": [0, None]}, "not an item", {"kind": "done", "code": "newquote:x"},
+        {"code": "gender", "value": "mand", "base": [0, None]}, {"code": "rytme", "value": "ja", "base": [0, None]}],
+        max_items=4)
+    assert (res.stored, res.conflicts, res.refused, res.left, res.not_stored) == (1, 0, 2, 1, [0, 1, 4])
+    assert not res.complete and svc.load_state(engine, iv.id).answers == {"gender": "mand"}

@@ -109,10 +109,14 @@ if (!window.__bbFlushHooked) {
       (byIid[iid] = byIid[iid] || []).push(...bbNewest([h.item]));
     });
     for (const iid in byIid) {
-      try {
-        const body = new Blob([JSON.stringify({ iid: iid, items: byIid[iid] })], { type: 'text/plain' });
-        navigator.sendBeacon('/bb/autosave', body);
-      } catch (e) {}
+      // at most BB_MAX_ITEMS a beacon: the route looks at no more (its answer, which a beacon cannot read, says so)
+      for (let i = 0; i < byIid[iid].length; i += BB_MAX_ITEMS) {
+        try {
+          const body = new Blob([JSON.stringify({ iid: iid, items: byIid[iid].slice(i, i + BB_MAX_ITEMS) })],
+            { type: 'text/plain' });
+          navigator.sendBeacon('/bb/autosave', body);
+        } catch (e) {}
+      }
     }
   };
   const flushAll = () => {
@@ -209,22 +213,66 @@ function bbPageWho() {
 }
 // The held changes of the user signed in again here, while their interview's fields are not on the page (after
 // «Log ud» the app opens on the interview list): stored at once through the closing route, under that user's
-// session cookie. What the store refuses there (another tab saved the answer meanwhile) is kept in the audit
-// trail and offered when the interview is opened (survey.interview: the interview's conflicts).
+// session cookie, at most BB_MAX_ITEMS in one request. What the store records as a conflict there (another tab
+// saved the answer meanwhile) is kept in the audit trail and offered when the interview is opened
+// (survey.interview: the interview's conflicts). Only 204 means everything was stored; a 200 names the
+// positions of what was not (`not_stored`: a value the store refused, what was beyond its limit): those stay
+// held, the pill says in red that they are not saved, and they are sent again (after 8 s, then twice as long,
+// up to a minute) — and go back into their fields when the interview is opened (bbSetWho). A tester's number
+// the guide refuses was dropped here on the route's 204 without a word.
+const BB_MAX_ITEMS = 200;   // ui/autosave_http.MAX_ITEMS
+const bbItemKey = (it) => (it.draft ? it.code + '#' + it.draft : it.code);
 function bbSendHeld(who) {
   if (BB.heldSending || who === undefined) return;
-  const mine = (BB.held || []).filter((h) => h.item.by === who && !(BB.queues[h.key] && BB.queues[h.key].mounted()));
+  const now = Date.now();
+  const mine = (BB.held || []).filter((h) => h.item.by === who && !(BB.queues[h.key] && BB.queues[h.key].mounted())
+                                            && !(h.next > now));
   if (!mine.length) return;
   const byIid = {};
   mine.forEach((h) => { const iid = h.key.split(':')[1]; (byIid[iid] = byIid[iid] || []).push(h); });
+  const sends = [];
+  Object.keys(byIid).forEach((iid) => {
+    const items = bbNewest(byIid[iid].map((h) => h.item));
+    if (!items.length) { BB.held = BB.held.filter((h) => !byIid[iid].includes(h)); return; }   // marks only
+    for (let i = 0; i < items.length; i += BB_MAX_ITEMS) {
+      const part = items.slice(i, i + BB_MAX_ITEMS);
+      const keys = new Set(part.map(bbItemKey));
+      // the held changes this request answers for: its items, and the older changes of the same answers
+      const hs = byIid[iid].filter((h) => h.item.kind === 'keep' || h.item.kind === 'done' ? i === 0
+                                                                                           : keys.has(bbItemKey(h.item)));
+      sends.push({ iid: iid, part: part, hs: hs });
+    }
+  });
+  if (!sends.length) return;
   BB.heldSending = true;
-  Promise.all(Object.keys(byIid).map((iid) => {
-    const body = new Blob([JSON.stringify({ iid: iid, items: bbNewest(byIid[iid].map((h) => h.item)) })],
-      { type: 'text/plain' });
+  const settle = (hs, notStored) => {   // drop what was stored; keep the rest, marked, to be sent again
+    const keep = new Set(notStored.map(bbItemKey));
+    BB.held = BB.held.filter((h) => !hs.includes(h) || keep.has(bbItemKey(h.item)));
+    hs.filter((h) => keep.has(bbItemKey(h.item))).forEach((h) => {
+      h.refused = true;
+      h.wait = Math.min((h.wait || BB_RESEND_MS / 2) * 2, 60000);
+      h.next = Date.now() + h.wait;
+    });
+  };
+  Promise.all(sends.map((x) => {
+    const body = new Blob([JSON.stringify({ iid: x.iid, items: x.part })], { type: 'text/plain' });
     return fetch(window.location.origin + '/bb/autosave', { method: 'POST', body: body, credentials: 'same-origin' })
-      .then((r) => { if (r.status === 204) BB.held = BB.held.filter((h) => !byIid[iid].includes(h)); });
-  })).catch(() => {}).finally(() => { BB.heldSending = false; bbStatus('idle'); });   // not stored: tried again
+      .then((r) => {
+        if (r.status === 204) settle(x.hs, []);
+        else if (r.status === 200) {
+          return r.json().then((b) => settle(x.hs, ((b && b.not_stored) || []).map((i) => x.part[i]).filter(Boolean)))
+            .catch(() => {});   // an answer not understood: nothing is dropped
+        }
+        return undefined;   // refused (signed out, the server down): nothing is dropped, tried again
+      });
+  })).catch(() => {}).finally(() => { BB.heldSending = false; bbStatus('idle'); });
 }
+// held changes of `who` the store did not take (bbSendHeld)
+function bbRefused(who) {
+  return (BB.held || []).filter((h) => h.refused && h.item.by === who && h.item.kind !== 'done').length;
+}
+const bbRefusedText = (n) => `Ikke gemt: ${n === 1 ? 'én ændring' : n + ' ændringer'} blev ikke taget af serveren`
+  + ' (fx et tal uden for det tilladte). Åbn interviewet og ret dem. Luk ikke fanen.';
 function bbHeld() {
   return (BB.held || []).filter((h) => h.item.kind !== 'done').length;
 }
@@ -288,7 +336,7 @@ function bbStatus(what) {
     return;
   }
   document.body.classList.add('bb-busy');
-  if (['slow', 'out', 'held'].includes(pill.dataset.state) && !pill.hidden) return;  // until acknowledged
+  if (['slow', 'out', 'held', 'refused'].includes(pill.dataset.state) && !pill.hidden) return;  // until acknowledged
   if ((what === 'typing' || what === 'date') && pill.dataset.state === 'saving' && !pill.hidden) return;
   pill.dataset.state = what;
   pill.textContent = what === 'saving' ? 'Gemmer …'
@@ -310,7 +358,13 @@ function bbStatus(what) {
         if (p.dataset.state !== 'held' || p.textContent !== t) { p.dataset.state = 'held'; p.textContent = t; }
         return;
       }
-      if (p.dataset.state === 'out' || p.dataset.state === 'held') {   // signed in again
+      const refused = who !== undefined ? bbRefused(who) : 0;
+      if (refused) {   // this user's held changes the store did not take: kept here, sent again
+        const t = bbRefusedText(refused);
+        if (p.dataset.state !== 'refused' || p.textContent !== t) { p.dataset.state = 'refused'; p.textContent = t; }
+        return;
+      }
+      if (['out', 'held', 'refused'].includes(p.dataset.state)) {   // signed in again; or taken now
         p.dataset.state = 'saving'; p.textContent = 'Gemmer …';
       }
       const oldest = bbOldestPending();
