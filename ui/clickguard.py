@@ -15,7 +15,10 @@ What this does (a small script, installed once per browser tab, `inject()` on ev
   second run counts too) and for `QUIET_MS` after, a press within `RADIUS` px of the spot in the
   main area is swallowed: every pointer and mouse event of it, before any of the page's own
   handlers (capture phase on the window). A click anywhere else goes through at once, so a quick
-  interviewer who moves on to the first question is never slowed down.
+  interviewer who moves on to the first question is never slowed down. Once the run is over, a press
+  on the very control that armed the guard, still at the same place, goes through: the page did not
+  move, so it does what it says (a tester's second click on a refused «Start journaludtræk» — the
+  consent to journal access was «nej» — did nothing for 1.5 s).
 * The keyboard: while the app works on a navigation made with Enter or Space, a second Enter or
   Space on a button, an option or a link is swallowed (it would move on again). When the new
   section is drawn, `ui.interview_view.focus_script` puts the focus on its heading, so the next Tab
@@ -46,6 +49,8 @@ JS = """<script>
   let at = null, pending = false, since = 0, idleSince = 0, until = 0, timer = null;
   const G = window.__bbGuard = {
     active: () => pending || Date.now() < until,
+    working: () => pending,   // the app works on the navigation click (a press on its spot is swallowed)
+    left: () => Math.max(0, until - Date.now()),   // ms of the quiet time after it
     quiet: () => { if (at || pending) until = Math.max(until, Date.now() + QUIET_MS); },
     swallowed: 0,
   };
@@ -65,7 +70,21 @@ JS = """<script>
     }
     timer = setTimeout(watch, 50);
   }
-  function arm(x, y) {
+  // the navigation control that armed the guard (its key) and where it was: after the app's run, a press on
+  // that very control, still there, does what it says (a refused start: «Start journaludtræk» without consent)
+  let armed = null;
+  function keyOf(host) {
+    return host ? Array.from(host.classList).find((c) => c.startsWith('st-key-')) || host.tagName : null;
+  }
+  function spot(host) { const r = host.getBoundingClientRect(); return {key: keyOf(host), x: r.x, y: r.y}; }
+  function stillThere(e) {
+    const host = armed && e.target && e.target.closest ? e.target.closest(NAV) : null;
+    if (!host) return false;
+    const now = spot(host);
+    return now.key === armed.key && Math.abs(now.x - armed.x) < 2 && Math.abs(now.y - armed.y) < 2;
+  }
+  function arm(x, y, host) {
+    armed = host ? spot(host) : null;
     at = (x === null) ? null : {x: x, y: y};
     pending = true; since = Date.now(); idleSince = 0;
     if (!timer) timer = setTimeout(watch, 50);
@@ -93,13 +112,14 @@ JS = """<script>
   }
   for (const type of ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click', 'dblclick', 'auxclick']) {
     window.addEventListener(type, function (e) {
-      if (G.active() && near(e) && inMain(e)) {
+      // swallowed: a press on the spot while the app works on the click, or after it on something else there
+      if (G.active() && near(e) && inMain(e) && (pending || !stillThere(e))) {
         swallow(e);
         if (type === 'click') G.swallowed += 1;
         return;
       }
       if (type === 'click' && e.detail > 0 && e.target.closest && e.target.closest(NAV)) {
-        arm(e.clientX, e.clientY);
+        arm(e.clientX, e.clientY, e.target.closest(NAV));
         if (delayed(e)) G.replayed = (G.replayed || 0) + 1;
       }
     }, true);
