@@ -54,9 +54,9 @@ from survey.errors import WithdrawnError
 from survey.guide import CLOSED_TYPES, CPR_RE, Guide, shown_value
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
 from survey.wideio import ImportResult, Message
-from survey.sources import (CONSENT_CODE, INFORMANTS, KILDE_LABELS, KILDER, LINK, META_COLUMNS, REASON_COLUMNS,
+from survey.sources import (CONSENT_CODE, CONSENT_QUESTION, INFORMANTS, KILDE_LABELS, KILDER, LINK, META_COLUMNS, REASON_COLUMNS,
                             SITE_KILDER, SOURCE_STATUS, STATUS_FOR, JournalConsentError, SourceError,
-                            check_source_frame, guide_for)
+                            check_source_frame, consent_said, guide_for)
 
 log = logging.getLogger(__name__)
 
@@ -491,10 +491,9 @@ def insert_sources(s: Session, informant: str, frame: pd.DataFrame, *, replace: 
             refused = sorted(r for r, iv in found.items() if consent.get(iv.id) != "ja")
             if refused:
                 raise JournalConsentError(
-                    "Journaludtræk afvist — kun 'ja' til " + CONSENT_CODE + " giver adgang; brugeren har ikke givet "
+                    f"Journaludtræk afvist — kun «Ja» på {CONSENT_QUESTION} giver adgang; brugeren har ikke givet "
                     "tilladelse til journalindsigt: " + ", ".join(
-                        f"{r} ({CONSENT_CODE} er {consent[found[r].id]!r})" if consent[found[r].id] else
-                        f"{r} ({CONSENT_CODE} er ikke besvaret)" for r in refused) + ".", refused)
+                        f"{r} ({consent_said(consent[found[r].id], short=True)})" for r in refused) + ".", refused)
     now = utcnow()
     if existing:
         for sid, iid in existing.items():

@@ -201,6 +201,21 @@ def _text(v: object) -> str | None:
     return None if _blank(v) else str(v).strip()
 
 
+CONSENT_QUESTION = "spørgsmålet om journalindsigt"   # the consent item (CONSENT_CODE) as a user is told of it
+_CONSENT_SHOWN = {"ja": "Ja", "nej": "Nej"}           # its choices' labels in the guide
+
+
+def consent_said(value: object, *, short: bool = False) -> str:
+    """The user's answer on the consent to journal access in Danish words for a refusal — the question and the
+    answer's label («Nej»), never the item's code or its stored value (a tester saw «consent_journal er 'nej'»
+    beside the Danish words). `short`: for a list of respondents after the question was named."""
+    v = _text(value)
+    if v is None:
+        return "ikke besvaret" if short else f"{CONSENT_QUESTION} i brugerens interview er ikke besvaret"
+    shown = f"«{_CONSENT_SHOWN.get(v.lower(), v)}»"
+    return f"svaret er {shown}" if short else f"svaret på {CONSENT_QUESTION} i brugerens interview er {shown}"
+
+
 def check_journal_allowed(consent_value: object, respondent_id: str | None = None) -> None:
     """Refuse to open a case file unless the user's ``consent_journal`` is ``ja``.
 
@@ -210,10 +225,9 @@ def check_journal_allowed(consent_value: object, respondent_id: str | None = Non
     if v is not None and v.lower() == "ja":
         return
     who = f" for {respondent_id}" if respondent_id else ""
-    found = "ikke besvaret" if v is None else f"{v!r}"
     raise JournalConsentError(
         f"Journalen{who} må ikke åbnes: brugeren har ikke givet tilladelse til journalindsigt "
-        f"({CONSENT_CODE} er {found}; kun 'ja' giver adgang). Ret samtykket i brugerens interview, hvis "
+        f"({consent_said(v)}; kun «Ja» giver adgang). Ret samtykket i brugerens interview, hvis "
         "brugeren har givet tilladelse.", [respondent_id] if respondent_id else [])
 
 
@@ -240,14 +254,14 @@ def check_journal_frame(journal_df: pd.DataFrame, wide_df: pd.DataFrame) -> None
         if rid not in consent:
             unknown.append(rid)
         elif (consent[rid] or "").lower() != "ja":
-            refused.append(f"{rid} ({CONSENT_CODE} er {'ikke besvaret' if consent[rid] is None else repr(consent[rid])})")
+            refused.append(f"{rid} ({consent_said(consent[rid], short=True)})")
     if refused or unknown:
         parts = []
         if refused:
             parts.append("brugeren har ikke givet tilladelse til journalindsigt: " + ", ".join(sorted(set(refused))))
         if unknown:
             parts.append("ukendt respondent (intet brugerinterview, så intet samtykke): " + ", ".join(sorted(set(unknown))))
-        raise JournalConsentError("Journaludtræk afvist — kun 'ja' til " + CONSENT_CODE + " giver adgang; "
+        raise JournalConsentError(f"Journaludtræk afvist — kun «Ja» på {CONSENT_QUESTION} giver adgang; "
                                   + "; ".join(parts) + ".",
                                   sorted({r.split(" ")[0] for r in refused} | set(unknown)))
 
@@ -483,7 +497,7 @@ def source_problems(wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | N
                 out.append(f"{sid}: ukendt respondent {rid!r} (intet brugerinterview)")
             elif informant == "journal" and (consent[rid] or "").lower() != "ja":
                 out.append(f"{sid}: journal for {rid} uden tilladelse til journalindsigt "
-                           f"({CONSENT_CODE} er {consent[rid] or 'ikke besvaret'})")
+                           f"({consent_said(consent[rid])})")
             elif informant == "sagsbehandler" and (consent[rid] or "").lower() != "ja":
                 out.append(f"Advarsel: {sid}: sagsbehandlerinterview om {rid}, som ikke har givet tilladelse "
                            "(Bilag C: «Ingen tilladelse»)")
@@ -495,7 +509,7 @@ def source_problems(wide_df: pd.DataFrame, frames: Mapping[str, pd.DataFrame | N
             out.append(f"Advarsel: {key}, {KILDE_LABELS[r.kilde]}: kilden foreligger, men der er også angivet "
                        f"årsagen «{SOURCE_STATUS[why[(r.kilde, key)][0]]}»")
         if r.status == "ingen_tilladelse" and r.kilde in KILDER and (consent.get(r.respondent_id) or "") == "ja":
-            out.append(f"Advarsel: {key}, {KILDE_LABELS[r.kilde]}: «Ingen tilladelse», men {CONSENT_CODE} er 'ja'")
+            out.append(f"Advarsel: {key}, {KILDE_LABELS[r.kilde]}: «Ingen tilladelse», men {consent_said('ja')}")
     return out
 
 

@@ -163,6 +163,7 @@ from survey.db import session_scope
 from survey.guide import CPR_RE, MAX_TEXT, Guide, check_value, clean_text, is_pseudonym, load_guide
 from survey.models import (Answer, AuditEntry, ConsentRecord, ConsentWithdrawal, Interview, MergeConflict, Quote, Site, new_id,
                            utcnow)
+from survey.sources import consent_said
 from survey.text import safe_text, shown
 
 FORMAT = "brugerblik-feltpakke"
@@ -1428,7 +1429,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
                 if consent != "ja":
                     conflict(v, c, "samtykke",
                               "journaludtræk uden brugerens samtykke til journalindsigt centralt "
-                              f"({source_store.CONSENT_CODE} er {'ikke besvaret' if consent is None else consent!r});"
+                              f"({consent_said(consent)});"
                               " udtrækket er ikke flettet", c["merged_from_hash"] if c else None)
                     continue
             site, why = (None, None)
@@ -1610,8 +1611,7 @@ def _resolve(engine: Engine, conflict_id: int, use: str, who: str | None, respon
                 consent = source_store.journal_consent(s, laptop.get("subject_interview_id"))
                 if consent != "ja":
                     raise SyncError("Journaludtrækket kan ikke bruges: brugeren har ikke givet samtykke til "
-                                    f"journalindsigt centralt ({source_store.CONSENT_CODE} er "
-                                    f"{'ikke besvaret' if consent is None else consent!r}).")
+                                    f"journalindsigt centralt ({consent_said(consent)}).")
             sites: dict[str, Site] = {}
             site, why = _ensure_site(s, laptop["site"], sites)
             if why and why != "new":

@@ -107,9 +107,11 @@ def test_a_case_file_is_refused_without_consent_with_the_danish_message(eng, gui
     u = user(eng, guide, consent)
     with pytest.raises(JournalConsentError) as e:
         ss.start_source_interview(eng, "journal", subject_interview_id=u.id, kilde="kommune")
-    found = "'nej'" if consent else "ikke besvaret"
+    found = "svaret på spørgsmålet om journalindsigt i brugerens interview er «Nej»" if consent else \
+        "spørgsmålet om journalindsigt i brugerens interview er ikke besvaret"
     assert str(e.value).startswith("Journalen for AMA-01 må ikke åbnes: brugeren har ikke givet tilladelse til "
-                                   f"journalindsigt (consent_journal er {found}")
+                                   f"journalindsigt ({found}; kun «Ja» giver adgang)")
+    assert "consent_journal" not in str(e.value)                 # Danish words only, never the item's code
     assert count(eng, "journal") == 0
 
 

@@ -166,16 +166,18 @@ def test_journal_allowed_only_with_consent_ja():
     check_journal_allowed(" ja ", "AMA-01")
 
 
-@pytest.mark.parametrize("value, found", [("nej", "'nej'"), (None, "ikke besvaret"), ("", "ikke besvaret"),
-                                          ("  ", "ikke besvaret"), (float("nan"), "ikke besvaret"),
-                                          ("ved_ikke", "'ved_ikke'")])
+@pytest.mark.parametrize("value, found", [("nej", "svaret på spørgsmålet om journalindsigt i brugerens interview er «Nej»"),
+                                          (None, "spørgsmålet om journalindsigt i brugerens interview er ikke besvaret"),
+                                          ("", "er ikke besvaret"), ("  ", "er ikke besvaret"),
+                                          (float("nan"), "er ikke besvaret"), ("ved_ikke", "er «ved_ikke»")])
 def test_journal_refused_without_consent(value, found):
     with pytest.raises(JournalConsentError) as e:
         check_journal_allowed(value, "AMA-02")
     assert isinstance(e.value, StoreError)
     msg = str(e.value)
     assert msg.startswith("Journalen for AMA-02 må ikke åbnes: brugeren har ikke givet tilladelse til journalindsigt")
-    assert f"consent_journal er {found}; kun 'ja' giver adgang" in msg
+    assert f"{found}; kun «Ja» giver adgang" in msg
+    assert "consent_journal" not in msg and "'nej'" not in msg   # Danish words only, never the item's code
     assert e.value.respondent_ids == ["AMA-02"]
 
 
@@ -199,7 +201,8 @@ def test_journal_frame_refused_as_a_whole_listing_every_respondent(users):
     with pytest.raises(JournalConsentError) as e:
         check_journal_frame(j, users)
     msg = str(e.value)
-    assert "AMA-02 (consent_journal er 'nej')" in msg and "BAS-01 (consent_journal er ikke besvaret)" in msg
+    assert "AMA-02 (svaret er «Nej»)" in msg and "BAS-01 (ikke besvaret)" in msg
+    assert "kun «Ja» på spørgsmålet om journalindsigt giver adgang" in msg and "consent_journal" not in msg
     assert "ukendt respondent (intet brugerinterview, så intet samtykke): XXX-09" in msg
     assert "AMA-01" not in msg
     assert e.value.respondent_ids == ["AMA-02", "BAS-01", "XXX-09"]
@@ -352,7 +355,7 @@ def test_source_problems(users, frames):
         {"kilde": "journal_kommune", "respondent_id": "AMA-01", "status": "fejl_kommune"},
         {"kilde": "sagsbehandler", "respondent_id": "AMA-01", "status": "ingen_tilladelse"}])])
     got = source_problems(users, frames, reasons)
-    assert "JK-AMA-02: journal for AMA-02 uden tilladelse til journalindsigt (consent_journal er nej)" in got
+    assert "JK-AMA-02: journal for AMA-02 uden tilladelse til journalindsigt (svaret på spørgsmålet om journalindsigt i brugerens interview er «Nej»)" in got
     assert any(p.startswith("Advarsel: SB-BAS-01: sagsbehandlerinterview om BAS-01") for p in got)
     assert "SB-XXX: ukendt respondent 'XXX-01' (intet brugerinterview)" in got
     assert any("AMA-01, Journaloplysninger kommune: kilden foreligger, men der er også angivet årsagen "
