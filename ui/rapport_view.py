@@ -815,8 +815,12 @@ def save_form(ctx: Ctx, kind: str, a: str | None = None, b: str | None = None) -
         st.markdown(f"**Gem {what} som analyse** — med populationen ovenfor; den kommer med i projektmappen "
                     "som sit eget ark.")
         c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        name = c1.text_input("Navn på analysen", key=f"rp_save_name_{kind}", max_chars=saved.NAME_MAX,
-                             placeholder="fx Problemer reelt")
+        # no max_chars: the browser cut a longer pasted name without a word and it was saved under a name nobody
+        # typed; `saved.check_name` refuses it, naming the limit, and what was typed stays to be shortened
+        name = c1.text_input(f"Navn på analysen (højst {saved.NAME_MAX} tegn)", key=f"rp_save_name_{kind}",
+                             placeholder="fx Problemer reelt",
+                             help=f"Højst {saved.NAME_MAX} tegn: bogstaver, tal, mellemrum, - og _. Navnet bliver "
+                                  "arkets navn i projektmappen.")
         replace = c2.checkbox("Erstat en med samme navn", key=f"rp_save_replace_{kind}")
         pressed = st.form_submit_button("Gem analysen", icon=":material/bookmark_add:")
     if not pressed:

@@ -525,6 +525,27 @@ def test_the_reports_cuts_filter_and_group_the_page_and_stay_in_the_url(db, wide
     assert "n = 61 af 61" in flat(bad) and "sted" not in bad.query_params
 
 
+def test_a_name_over_the_limit_is_refused_naming_it_never_cut(db, wide, guide):
+    """«Navn på analysen» had max_chars 25: a longer name pasted was cut by the browser without a word and saved
+    under a name nobody typed. The field now takes it whole and says the limit; saving refuses it (report.saved's
+    one check of a name), naming the limit and what it got; nothing is stored and the text stays."""
+    from report import saved
+
+    at = open_report()
+    at = to_tab(at, "Krydstabel")
+    box = at.text_input(key="rp_save_name_krydstabel")
+    assert not box.max_chars                                              # the browser cuts nothing (0: no limit)
+    assert f"højst {saved.NAME_MAX} tegn" in box.label and f"Højst {saved.NAME_MAX} tegn" in box.help
+    long = "Forsørgelse reelt for brugere på bosteder"
+    box.input(long)
+    at.button(key="FormSubmitter:rp_save_krydstabel-Gem analysen").click()
+    run_ok(at)
+    assert any(f"skal være 1–{saved.NAME_MAX} tegn" in e.value and f"fik {len(long)} tegn" in e.value
+               for e in at.error), [e.value for e in at.error]
+    assert saved.all_analyses(db) == [] and not at.success
+    assert at.text_input(key="rp_save_name_krydstabel").value == long
+
+
 def test_a_researcher_saves_a_crosstab_and_a_map_shows_and_deletes_them(db, wide, guide):
     """Issue 14, saved analyses on the page: the crosstab and the map with the page's population."""
     from report import saved

@@ -194,3 +194,48 @@ def test_a_small_population_to_be_published_shows_nothing_and_says_why(demo_stor
     expect(main.locator(".js-plotly-plot").first).to_be_visible()
     expect(warn).to_have_count(0)
     page.close()
+
+
+LONG_NAME = "Forsørgelse reelt for brugere på bosteder"   # 41 characters: more than saved.NAME_MAX
+
+
+@pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_a_pasted_name_over_the_limit_is_refused_never_cut(demo_store, guide, server, browser, size, by):
+    """A tester pasted a 41-character name into «Navn på analysen»: the field's maxlength cut it to 25 without a
+    word, and the analysis was saved under a name nobody typed. Now the field says the limit, takes the whole
+    text, and saving refuses it in Danish naming the limit; nothing is stored, the text stays to be shortened.
+    Pasted from the clipboard (ctrl+V) by keyboard; by mouse a click and the text inserted as a paste does."""
+    from playwright.sync_api import expect
+
+    from report import saved
+
+    assert len(LONG_NAME) > saved.NAME_MAX
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]},
+                              permissions=["clipboard-read", "clipboard-write"])
+    page = ctx.new_page()
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/rapport?fane=Krydstabel&perspektiv=reelt")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("Ingen gemte analyser endnu")
+    name = main.get_by_role("textbox", name="Navn på analysen")
+    name.scroll_into_view_if_needed()
+    if by == "mouse":
+        name.click()
+        page.keyboard.insert_text(LONG_NAME)
+        expect(name).to_have_value(LONG_NAME)                 # the whole text, not cut
+        main.get_by_role("button", name="Gem analysen").click()
+    else:
+        page.evaluate("t => navigator.clipboard.writeText(t)", LONG_NAME)
+        name.focus()
+        page.keyboard.press("Control+V")
+        expect(name).to_have_value(LONG_NAME)
+        page.keyboard.press("Enter")                          # the form sends on Enter
+    refusal = main.locator('[data-testid="stAlertContentError"]')
+    expect(refusal).to_contain_text(f"Navnet på en analyse skal være 1–{saved.NAME_MAX} tegn")
+    expect(refusal).to_contain_text(f"fik {len(LONG_NAME)} tegn")
+    expect(name).to_have_value(LONG_NAME)                     # kept, to be shortened
+    expect(main).to_contain_text("Ingen gemte analyser endnu")
+    assert saved.all_analyses(demo_store) == []               # nothing stored, under no name
+    expect(main).to_contain_text(f"Navn på analysen (højst {saved.NAME_MAX} tegn)")   # the limit is said
+    shot(page, f"rapport_navn_for_langt_{size[0]}")
+    ctx.close()
