@@ -264,17 +264,38 @@ def existing_user(s: Session, username: str) -> User:
     return user
 
 
+RESET_NOTE = "adgangskode nulstillet for {user} af {admin}"
+
+
 def set_password(s: Session, username: str, password: str, *, who: Optional[str] = None,
                  must_change: bool = False) -> None:
-    """A new password; `must_change=True` (an administrator's reset): the user must choose their own
-    at the next login."""
+    """A new password; `must_change=True` (an administrator's reset): a one-time password — the user must
+    choose their own at the next login. The audit trail names the administrator (`RESET_NOTE`); the first
+    login with it and the change that follows are written there too, naming the administrator again
+    (`sign_in`, `change_own_password`): an administrator who resets a password and signs in as the user
+    cannot make the answers given then look like the user's own without a trace."""
     user = existing_user(s, username)
+    after = _reset_by(s, user.username) if user.must_change_password and not must_change and who == user.username \
+        else None
     user.password_hash = _hasher.hash(check_password(password, user.username))
     user.must_change_password = bool(must_change)
     revoke_sessions(s, user.username)  # every signed-in browser of the user must log in again
     _forget_failures(user.username)  # a new password (an administrator's reset): no wait left from before
-    _audit(s, who, f"adgangskode {'nulstillet' if must_change else 'skiftet'} for {user.username}",
-           code=f"user:{user.username}")
+    if must_change:
+        note = RESET_NOTE.format(user=user.username, admin=who or "ukendt")
+    else:
+        note = f"adgangskode skiftet for {user.username}" + (
+            f" ved første login efter nulstilling af {after}" if after else "")
+    _audit(s, who, note, code=f"user:{user.username}")
+
+
+def _reset_by(s: Session, username: str) -> Optional[str]:
+    """Who reset `username`'s password last (the audit trail), while the one-time password is in use."""
+    prefix = f"adgangskode nulstillet for {username}"  # (the entry's code names the user; older notes lack «af»)
+    row = s.execute(select(AuditEntry.who).where(AuditEntry.entity == "user", AuditEntry.code == f"user:{username}",
+                                                 AuditEntry.note.startswith(prefix, autoescape=True))
+                    .order_by(AuditEntry.id.desc()).limit(1)).first()
+    return (row[0] or "ukendt") if row is not None else None
 
 
 def password_matches(s: Session, username: str, password: str) -> bool:
@@ -669,7 +690,12 @@ def sign_in(engine, username: str, password: str) -> tuple[Principal, bool]:
                                     f"{WAIT_SECONDS} sekunder", code=f"user:{user.username}")
         else:
             _forget_failures(username)
-            return p, bool(get_user(s, p.username).must_change_password)
+            must = bool(get_user(s, p.username).must_change_password)
+            admin = _reset_by(s, p.username) if must else None
+            if admin is not None:  # signed in with the one-time password of a reset: in the audit trail
+                _audit(s, p.username, f"login med engangsadgangskode efter nulstilling af {admin}",
+                       code=f"user:{p.username}")
+            return p, must
     if starts or login_wait(username):
         raise AuthError(f"{refused} For mange forkerte forsøg: vent {WAIT_SECONDS} sekunder, før du prøver igen.")
     raise refused

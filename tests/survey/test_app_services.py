@@ -61,7 +61,35 @@ def test_administration_of_users_commits_each_change_and_shows_no_password_hash(
     with Session(engine) as s:
         notes = [a.note for a in s.execute(select(AuditEntry).where(AuditEntry.entity == "user")
                                            .order_by(AuditEntry.id)).scalars()]
-    assert len(notes) == 5 and "adgangskode nulstillet for kim" in notes
+    assert len(notes) == 5 and "adgangskode nulstillet for kim af admin" in notes
+
+
+def user_trail(engine, username: str) -> list[tuple[str | None, str]]:
+    with Session(engine) as s:
+        return [(a.who, a.note) for a in s.execute(select(AuditEntry).where(AuditEntry.code == f"user:{username}")
+                                                   .order_by(AuditEntry.id)).scalars()]
+
+
+def test_an_administrator_who_resets_a_password_and_signs_in_as_the_user_is_in_the_audit_trail(engine):
+    """A tester: an administrator reset kim's password, signed in as kim with it, chose a new one and answered —
+    the audit trail showed only «adgangskode skiftet for kim» by kim: the answers looked like kim's own. Now the
+    reset is a one-time password, and the reset, each login with it and the change at the first login all name
+    the administrator who reset it."""
+    auth.create_user(engine, "admin_1", "admin", "en-lang-adgangskode")
+    auth.create_user(engine, "kim", "interviewer", "kims-egen-adgangskode", who="admin_1")
+    auth.reset_password(engine, "kim", "engangs-adgangskode", who="admin_1")
+    p, must = auth.sign_in(engine, "kim", "engangs-adgangskode")
+    assert (p.username, must) == ("kim", True)                            # it must be changed before anything
+    auth.change_own_password(engine, "kim", "ny-adgangskode-efter", check_current=False)
+    assert auth.sign_in(engine, "kim", "ny-adgangskode-efter")[1] is False
+    auth.change_own_password(engine, "kim", "en-helt-tredje-kode", current="ny-adgangskode-efter")
+    assert user_trail(engine, "kim") == [
+        ("admin_1", "bruger kim oprettet"),
+        ("admin_1", "adgangskode nulstillet for kim af admin_1"),
+        ("kim", "login med engangsadgangskode efter nulstilling af admin_1"),
+        ("kim", "adgangskode skiftet for kim ved første login efter nulstilling af admin_1"),
+        ("kim", "adgangskode skiftet for kim"),                           # later changes: the user's own
+    ]
 
 
 def test_sites_are_added_and_renamed_in_their_own_transaction(engine):
