@@ -54,6 +54,20 @@ def test_perspektiv_filter_and_grouping_by_site(demo_store, guide, server, brows
     page.close()
 
 
+def open_crosstab_name(page, server):
+    """The Rapport page's Krydstabel tab (arbejdsmarkedsperspektiv reelt) with no saved analysis yet: the main
+    area and the field «Navn på analysen», scrolled into view."""
+    from playwright.sync_api import expect
+
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/rapport?fane=Krydstabel&perspektiv=reelt")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("Ingen gemte analyser endnu")
+    name = main.get_by_role("textbox", name="Navn på analysen")
+    name.scroll_into_view_if_needed()
+    return main, name
+
+
 @pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
 def test_save_a_crosstab_as_an_analysis(demo_store, guide, server, browser, size, by):
     """Issue 14's saved analyses: a name typed and the form sent by a click or by Enter; the store
@@ -63,12 +77,7 @@ def test_save_a_crosstab_as_an_analysis(demo_store, guide, server, browser, size
     from report import saved
 
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-    page.set_default_timeout(30000)
-    page.goto(f"http://127.0.0.1:{server.port}/rapport?fane=Krydstabel&perspektiv=reelt")
-    main = page.locator('[data-testid="stMain"]')
-    expect(main).to_contain_text("Ingen gemte analyser endnu")
-    name = main.get_by_role("textbox", name="Navn på analysen")
-    name.scroll_into_view_if_needed()
+    main, name = open_crosstab_name(page, server)
     bb = name.bounding_box()
     assert bb and 0 <= bb["y"] and bb["y"] + bb["height"] <= size[1], bb
     if by == "mouse":
@@ -213,12 +222,7 @@ def test_a_pasted_name_over_the_limit_is_refused_never_cut(demo_store, guide, se
     ctx = browser.new_context(viewport={"width": size[0], "height": size[1]},
                               permissions=["clipboard-read", "clipboard-write"])
     page = ctx.new_page()
-    page.set_default_timeout(30000)
-    page.goto(f"http://127.0.0.1:{server.port}/rapport?fane=Krydstabel&perspektiv=reelt")
-    main = page.locator('[data-testid="stMain"]')
-    expect(main).to_contain_text("Ingen gemte analyser endnu")
-    name = main.get_by_role("textbox", name="Navn på analysen")
-    name.scroll_into_view_if_needed()
+    main, name = open_crosstab_name(page, server)
     if by == "mouse":
         name.click()
         page.keyboard.insert_text(LONG_NAME)
