@@ -16,9 +16,10 @@ What this does (a small script, installed once per browser tab, `inject()` on ev
   main area is swallowed: every pointer and mouse event of it, before any of the page's own
   handlers (capture phase on the window). A click anywhere else goes through at once, so a quick
   interviewer who moves on to the first question is never slowed down. Once the run is over, a press
-  on the very control that armed the guard, still at the same place, goes through: the page did not
+  on the start button that armed the guard, still at the same place, goes through: the page did not
   move, so it does what it says (a tester's second click on a refused «Start journaludtræk» — the
-  consent to journal access was «nej» — did nothing for 1.5 s).
+  consent to journal access was «nej» — did nothing for 1.5 s). Only a start button: «Næste» stays
+  where it was when the next section is as tall, and a second press there would skip a section.
 * The keyboard: while the app works on a navigation made with Enter or Space, a second Enter or
   Space on a button, an option or a link is swallowed (it would move on again). When the new
   section is drawn, `ui.interview_view.focus_script` puts the focus on its heading, so the next Tab
@@ -77,8 +78,12 @@ JS = """<script>
     return host ? Array.from(host.classList).find((c) => c.startsWith('st-key-')) || host.tagName : null;
   }
   function spot(host) { const r = host.getBoundingClientRect(); return {key: keyOf(host), x: r.x, y: r.y}; }
+  // only a start button: a refused start leaves it in place, a start that works leaves the page; «Næste» stays
+  // at its place when the next section is as tall, and a second press there would move on a second section
+  const REPEATABLE = ['st-key-start_btn', 'st-key-start_src_btn'];
   function stillThere(e) {
-    const host = armed && e.target && e.target.closest ? e.target.closest(NAV) : null;
+    if (!armed || !REPEATABLE.includes(armed.key)) return false;
+    const host = e.target && e.target.closest ? e.target.closest(NAV) : null;
     if (!host) return false;
     const now = spot(host);
     return now.key === armed.key && Math.abs(now.x - armed.x) < 2 && Math.abs(now.y - armed.y) < 2;

@@ -205,3 +205,43 @@ def test_a_quick_tap_on_next_right_after_typing_moves_on_and_the_text_is_saved(s
     # the tap came within the save's instant and was passed on — or, on a loaded machine, Playwright's «up» came
     # later than that (CI: the click was not passed on, and need not be: it was not in the save's instant)
     assert replayed == 1 or (replayed is None and gap is not None and gap >= SAVE_GAP_MS), (replayed, gap)
+
+
+def test_a_second_press_on_next_at_the_same_place_after_the_run_moves_no_further(server, store, browser):
+    """A reviewer: once the guard let a second press on the control that armed it through when it was still at
+    its place after the run (for a refused start: the page did not move), «Næste →» of a section as tall as the
+    last — the same key, the same place — would have moved on a second section. Only a start button is let
+    through: here the next section's «Næste →» is put on the first one's place (a transform) and pressed while
+    the guard's quiet time lasts; the page stays on the section it moved to."""
+    base = f"http://127.0.0.1:{server.port}"
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, locale="da-DK")
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    iid = new_interview(store)
+    for _attempt in range(3):  # a loaded machine can spend the quiet time before the second press: again
+        _open(page, base, iid, "aktivering")
+        nxt = page.locator(".st-key-nav_next button")
+        nxt.scroll_into_view_if_needed()
+        b = nxt.bounding_box()
+        x, y = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+        page.mouse.click(x, y)
+        page.wait_for_function("() => !window.__bbGuard.working()", polling=20)
+        assert _section(page) == "udbytte"
+        moved = page.evaluate(f"""() => {{ const e = document.querySelector('.st-key-nav_next');
+            const r = e.getBoundingClientRect();
+            e.style.transform = `translate(${{{b['x']} - r.x}}px, ${{{b['y']} - r.y}}px)`;
+            const n = e.querySelector('button').getBoundingClientRect(); return [n.x, n.y]; }}""")
+        if page.evaluate("() => window.__bbGuard.left()") < 400:
+            continue
+        assert abs(moved[0] - b["x"]) < 1 and abs(moved[1] - b["y"]) < 1, (moved, b)
+        swallowed = page.evaluate("() => window.__bbGuard.swallowed")
+        page.mouse.click(x, y)
+        idle(page)
+        page.wait_for_timeout(800)
+        assert _section(page) == "udbytte", "the second press on «Næste →» moved on a second section"
+        assert page.evaluate("() => window.__bbGuard.swallowed") == swallowed + 1
+        break
+    else:
+        pytest.fail("the guard's quiet time was over before the second press, three times")
+    assert svc.load_state(store, iid).answers == {}
+    ctx.close()
