@@ -593,7 +593,7 @@ def _truthy(s: str) -> bool | None:
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: str, mtime: float) -> Guide:
+def _load_cached(path: str, stamp: tuple) -> Guide:
     return _compiled(Path(path))
 
 
@@ -602,7 +602,9 @@ def load_guide(path: str | os.PathLike | None = None) -> Guide:
     p = Path(path or os.environ.get("BRUGERBLIK_GUIDE") or DEFAULT_GUIDE)
     if not p.exists():
         raise GuideError(p, [f"filen findes ikke: {p}"])
-    return _load_cached(str(p.resolve()), p.stat().st_mtime)
+    st = p.stat()
+    # the change time too: a guide copied in with its old time kept (cp -p) has a new ctime, never an old one
+    return _load_cached(str(p.resolve()), (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
 
 
 def _load(p: Path) -> Guide:

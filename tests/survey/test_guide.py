@@ -387,3 +387,21 @@ def test_a_guide_without_the_interviews_own_fields_is_refused(tmp_path, code, ty
         load_guide(tmp_path / "forkert.xlsx")
     assert e.value.problems == [f"ark 'survey', række {row}, kolonne 'type': {code} skal have typen {typ}, "
                                 f"ikke {other}"]
+
+
+def test_a_guide_copied_in_with_its_old_time_kept_is_read_again(tmp_path):
+    """A reviewer: the in-process guide cache was keyed by the file's modification time, and a corrected guide
+    copied over the old one with `cp -p` (the copy's time kept) was not read again until the app restarted."""
+    import os
+
+    from tests.custom_guides import edited_guide, set_cell
+
+    path = tmp_path / "guide.xlsx"
+    shutil.copy(DEFAULT_GUIDE, path)
+    old = load_guide(path)
+    new = edited_guide(tmp_path / "ny.xlsx", set_cell("settings", {}, "version", "2099.1"))
+    before = os.stat(path)
+    shutil.copyfile(new, path)                                    # the same file (inode), its content replaced
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))   # … and its old time kept, as cp -p does
+    assert os.stat(path).st_mtime_ns == before.st_mtime_ns
+    assert load_guide(path).version == "2099.1" != old.version
