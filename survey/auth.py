@@ -252,7 +252,8 @@ def add_user(s: Session, username: str, role: str, password: str, *, full_name: 
     user = User(username=u, role=r, password_hash=_hasher.hash(p), full_name=name,
                 must_change_password=must_change_password)
     s.add(user)
-    _audit(s, who, f"bruger {u} oprettet", new=r, code=f"user:{u}")
+    _audit(s, who, f"bruger {u} oprettet" + (f" med {FIRST_NOTE.format(admin=who or 'ukendt')}"
+                                                 if must_change_password else ""), new=r, code=f"user:{u}")
     s.flush()
     return user
 
@@ -265,6 +266,8 @@ def existing_user(s: Session, username: str) -> User:
 
 
 RESET_NOTE = "adgangskode nulstillet for {user} af {admin}"
+#: a new user's first password, set by an administrator who knows it too (`add_user` with must_change_password)
+FIRST_NOTE = "første adgangskode sat af {admin}"
 
 
 def set_password(s: Session, username: str, password: str, *, who: Optional[str] = None,
@@ -284,18 +287,24 @@ def set_password(s: Session, username: str, password: str, *, who: Optional[str]
     if must_change:
         note = RESET_NOTE.format(user=user.username, admin=who or "ukendt")
     else:
-        note = f"adgangskode skiftet for {user.username}" + (
-            f" ved første login efter nulstilling af {after}" if after else "")
+        note = f"adgangskode skiftet for {user.username}" + (f" ved første login {after}" if after else "")
     _audit(s, who, note, code=f"user:{user.username}")
 
 
 def _reset_by(s: Session, username: str) -> Optional[str]:
-    """Who reset `username`'s password last (the audit trail), while the one-time password is in use."""
-    prefix = f"adgangskode nulstillet for {username}"  # (the entry's code names the user; older notes lack «af»)
-    row = s.execute(select(AuditEntry.who).where(AuditEntry.entity == "user", AuditEntry.code == f"user:{username}",
-                                                 AuditEntry.note.startswith(prefix, autoescape=True))
-                    .order_by(AuditEntry.id.desc()).limit(1)).first()
-    return (row[0] or "ukendt") if row is not None else None
+    """Who set the one-time password `username` signs in with (the audit trail), in the words the trail then
+    uses: «efter nulstilling af mette» (a reset), «efter oprettelse af mette» (a new user whose first password
+    an administrator chose, `FIRST_NOTE`); None when neither is found."""
+    reset = f"adgangskode nulstillet for {username}"  # (the entry's code names the user; older notes lack «af»)
+    made = f"bruger {username} oprettet med "
+    row = s.execute(select(AuditEntry.who, AuditEntry.note).where(
+        AuditEntry.entity == "user", AuditEntry.code == f"user:{username}",
+        AuditEntry.note.startswith(reset, autoescape=True) | AuditEntry.note.startswith(made, autoescape=True))
+        .order_by(AuditEntry.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    admin = row[0] or "ukendt"
+    return f"efter oprettelse af {admin}" if row[1].startswith(made) else f"efter nulstilling af {admin}"
 
 
 def password_matches(s: Session, username: str, password: str) -> bool:
@@ -693,7 +702,7 @@ def sign_in(engine, username: str, password: str) -> tuple[Principal, bool]:
             must = bool(get_user(s, p.username).must_change_password)
             admin = _reset_by(s, p.username) if must else None
             if admin is not None:  # signed in with the one-time password of a reset: in the audit trail
-                _audit(s, p.username, f"login med engangsadgangskode efter nulstilling af {admin}",
+                _audit(s, p.username, f"login med engangsadgangskode {admin}",
                        code=f"user:{p.username}")
             return p, must
     if starts or login_wait(username):

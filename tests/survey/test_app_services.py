@@ -130,3 +130,20 @@ def test_history_and_the_case_file_banner(study, guide):
     privacy.withdraw(study, subject.respondent_id, "journal", reason="Trak tilladelsen tilbage")
     problem = source_store.journal_consent_problem(study, extract.id)
     assert problem and "trukket sit samtykke til journalindsigt tilbage" in problem
+
+
+def test_a_new_users_first_password_names_the_administrator_who_chose_it_at_each_use(engine):
+    """A helper's LOW: a new user's first password is chosen by the administrator, who knows it as a reset's; a
+    login with it before the user changed it was not marked. Now creation, the logins with it and the change
+    that follows name that administrator, as after a reset."""
+    auth.create_user(engine, "admin_1", "admin", "en-lang-adgangskode")
+    auth.create_user(engine, "lis", "interviewer", "foerste-adgangskode", who="admin_1", must_change_password=True)
+    assert auth.sign_in(engine, "lis", "foerste-adgangskode")[1] is True
+    auth.change_own_password(engine, "lis", "lis-egen-adgangskode", check_current=False)
+    auth.change_own_password(engine, "lis", "lis-anden-adgangskode", current="lis-egen-adgangskode")
+    assert user_trail(engine, "lis") == [
+        ("admin_1", "bruger lis oprettet med første adgangskode sat af admin_1"),
+        ("lis", "login med engangsadgangskode efter oprettelse af admin_1"),
+        ("lis", "adgangskode skiftet for lis ved første login efter oprettelse af admin_1"),
+        ("lis", "adgangskode skiftet for lis"),
+    ]
