@@ -298,13 +298,16 @@ section[data-testid="stSidebar"] [data-testid="stRadioCaption"] p { font-size: 0
 .bb-unsaved { color: #b3261e; font-weight: 600; }
 .bb-what { color: #4a4f5c; font-size: 0.84rem; line-height: 1.25; overflow-wrap: anywhere; }
 /* issue 10: the save status, fixed at the top of the main area, visible with the sidebar collapsed too */
-/* below the offline banner while it is shown (--bb-offline-h: its height, set by OFFLINE_JS) */
-.bb-mainstatus { position: fixed; top: calc(var(--bb-offline-h, 0px) + 0.55rem); right: 3.2rem; z-index: 999990; pointer-events: none;
-  display: flex; gap: 0.6rem; align-items: baseline; max-width: min(26rem, 34vw); padding: 0.3rem 0.8rem;
+/* below the offline banner while it is shown (--bb-offline-h: its height), and clear of the menu at the top
+   (--bb-status-room: the room right of the menu's last entry; --bb-status-top: below the menu when that room is
+   too small) — both set by OFFLINE_JS; a tester found «Administration» hidden under it at 1024×768 */
+.bb-mainstatus { position: fixed; top: calc(var(--bb-offline-h, 0px) + var(--bb-status-top, 0.55rem)); right: 3.2rem; z-index: 999990; pointer-events: none;
+  display: flex; gap: 0.6rem; align-items: baseline; max-width: min(26rem, 34vw, var(--bb-status-room, 26rem)); padding: 0.3rem 0.8rem;
   background: #fff; border: 1px solid #c9ccd3; border-radius: 0.5rem; box-shadow: 0 1px 4px rgba(0,0,0,.08);
   white-space: nowrap; overflow: hidden; }
 .bb-mainstatus .bb-what { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-#bb-pending { position: fixed; top: calc(var(--bb-offline-h, 0px) + 0.55rem); right: 3.2rem; z-index: 999991; pointer-events: none; padding: 0.3rem 0.8rem;
+#bb-pending { position: fixed; top: calc(var(--bb-offline-h, 0px) + var(--bb-status-top, 0.55rem)); right: 3.2rem; z-index: 999991; pointer-events: none; padding: 0.3rem 0.8rem;
+  max-width: var(--bb-status-room, 100vw);
   background: #fff8e1; color: #5c4300; border: 1px solid #c9a227; border-radius: 0.5rem; font-weight: 600; }
 #bb-pending[hidden] { display: none; }
 /* read by a screen reader, not shown (ui/static/queue.js, bbSay) */
@@ -313,11 +316,11 @@ section[data-testid="stSidebar"] [data-testid="stRadioCaption"] p { font-size: 0
 #bb-pending[data-state="slow"], #bb-pending[data-state="out"], #bb-pending[data-state="held"],
 #bb-pending[data-state="refused"] { background: #fdecea; color: #8c1d18; border-color: #b3261e; }
 #bb-pending[data-state="out"], #bb-pending[data-state="held"], #bb-pending[data-state="refused"] {
-  max-width: min(30rem, 60vw); }
+  max-width: min(30rem, 60vw, var(--bb-status-room, 30rem)); }
 /* «Gemmer …» shown: the server's green «✔ Alt er gemt» is not true yet (ui/static/queue.js, bbStatus) */
 body.bb-busy .bb-mainstatus[data-state="saved"] { visibility: hidden; }
 /* a refused value's red status stays in view: the pill goes below it */
-body:has(.bb-mainstatus[data-state="error"]) #bb-pending { top: calc(var(--bb-offline-h, 0px) + 2.9rem); }
+body:has(.bb-mainstatus[data-state="error"]) #bb-pending { top: calc(var(--bb-offline-h, 0px) + var(--bb-status-top, 0.55rem) + 2.35rem); }
 .bb-mainstatus[data-state="error"] { border-color: #b3261e; background: #fdecea; }
 /* captions at 4.5:1 or more: Streamlit 1.67 also fades the caption box to opacity 0.6, which made this colour
    #92959d on white (2.99:1, axe: color-contrast) */
@@ -396,8 +399,39 @@ OFFLINE_JS = """
     }
     // the save status (fixed at the top) moves below the banner: «Gemt» stays readable while offline
     document.documentElement.style.setProperty('--bb-offline-h', b ? b.offsetHeight + 'px' : '0px');
+    placeStatus();
   }
   setInterval(tick, 1000);
+  // The save status (CSS: fixed, right: 3.2rem) never covers the menu at the top: it is at most as wide as the
+  // room right of the menu's last entry (a longer text is cut with «…» or wraps), and below the menu when that
+  // room is too small (--bb-status-room, --bb-status-top). Measured again when the menu or the sidebar changes
+  // size (the sidebar opened or closed moves the menu) and on every tick.
+  const sized = new WeakSet();
+  const watch = new ResizeObserver(() => placeStatus());
+  function placeStatus() {
+    const root = document.documentElement;
+    const rem = parseFloat(getComputedStyle(root).fontSize) || 16;
+    const edge = root.clientWidth - 3.2 * rem;   // the pills' right edge
+    const head = document.querySelector('[data-testid="stHeader"]');
+    let end = 0;
+    if (head) {
+      head.querySelectorAll('a, button, [role="tab"], [role="link"]').forEach((e) => {
+        const r = e.getBoundingClientRect();
+        if (r.width && r.height && r.left < edge) end = Math.max(end, r.right);
+      });
+    }
+    for (const e of [head && head.querySelector('[data-testid="stTopNav"]'),
+                     document.querySelector('[data-testid="stSidebar"]')]) {
+      if (e && !sized.has(e)) { sized.add(e); watch.observe(e); }
+    }
+    const room = edge - end - 0.75 * rem;
+    const below = room < 12 * rem;
+    const top = below && head ? head.getBoundingClientRect().bottom + 0.3 * rem + 'px' : '0.55rem';
+    root.style.setProperty('--bb-status-room', Math.floor(below ? edge - rem : room) + 'px');
+    root.style.setProperty('--bb-status-top', top);
+  }
+  window.addEventListener('resize', placeStatus);
+  placeStatus();
   // Streamlit's own «Connection error» dialog opens after a few seconds without the server and takes
   // the focus: a tester typed on while the server was down and every key after it was lost. Our banner
   // says the same in Danish; the dialog is closed at once, and the focus goes back where it was, with
