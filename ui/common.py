@@ -280,6 +280,9 @@ CSS = """
 /* room for the interview on a 13-inch screen (1366x768) */
 [data-testid="stMainBlockContainer"] { padding: 4.2rem 1.4rem 2rem 1.6rem !important; max-width: 100% !important; }
 section[data-testid="stSidebar"] { width: 248px !important; min-width: 248px !important; }
+/* the Rapport page's filters: a box shows one line and cuts the rest, so the sidebar is as wide as the longest
+   choice needs («Arbejdsmarkedsperspektiv» under «Grupper efter», «De psykisk påfaldende»; 1024×768) */
+section[data-testid="stSidebar"]:has(.st-key-rp_filters) { width: 19.5rem !important; min-width: 19.5rem !important; }
 [data-testid="stSidebarUserContent"] { padding: 0.6rem 1rem 1rem 1rem !important; }
 [data-testid="stSidebarContent"] [data-testid="stVerticalBlock"] { gap: 0.4rem; }
 [data-testid="stSidebarHeader"] { height: 2.2rem; min-height: 2.2rem; }

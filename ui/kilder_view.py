@@ -67,9 +67,12 @@ def comparison(rid: str, wide: pd.DataFrame, frames: dict) -> None:
         for c in present:
             verdict = r.get(f"{c}_vurdering")
             text = r.get(c) or "–"
-            row[SIDE_HEADINGS[c]] = text + (f"  ({VERDICT_MARK[verdict]})" if verdict else "")
+            row[SIDE_HEADINGS[c]] = (VERDICT_MARK[verdict] if verdict == "mangler" and not r.get(c)
+                                     else text + (f"  ({VERDICT_MARK[verdict]})" if verdict else ""))
         rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="kilder_side")
+    # a table of text that wraps between words: the data grid cut its cells and scrolled sideways at 1024×768,
+    # the fifth and sixth source out of view
+    st.table(pd.DataFrame(rows), hide_index=True)
     if not present:
         st.info("Der er endnu ingen andre kilder om denne bruger.")
         return

@@ -329,7 +329,7 @@ def sidebar(g: Guide, wide: pd.DataFrame | None = None, problems: list[str] | No
     sites, interviewers = _names(wide, "site"), _names(wide, "interviewer")
     _known(K_STED, sites, "Stedet i adressen", problems)
     _known(K_INTERVIEWER, interviewers, "Intervieweren i adressen", problems)
-    with st.sidebar:
+    with st.sidebar, st.container(key="rp_filters"):  # the key widens the sidebar (ui.common.CSS)
         st.markdown("**Population og filtre**")
         st.selectbox("Brugergruppe", [ALL, *GROUP_ORDER], key=K_GROUP,
                      format_func=lambda c: GROUPS[c].short if c else "Alle brugergrupper",

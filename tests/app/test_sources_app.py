@@ -232,7 +232,7 @@ def demo_db(db, guide):
 def test_the_kilder_page_shows_every_source_side_by_side(demo_db):
     at = open_page("kilder", r="KFU-01")
     assert not at.error
-    df = at.dataframe[0].value
+    df = at.table[0].value
     assert list(df.columns) == ["Emne", "Brugeren selv", "Sagsbehandleren", "Kontaktpersonen", "Kommunens journal",
                                 "Boformens journal"]
     offer = df[df["Emne"] == "Tilbuddet"].iloc[0]

@@ -3,6 +3,8 @@ the floating save status never covers the menu at the top or the sidebar (a test
 under «✔ Gemt» at 1024×768)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import idle, item, saves, shot, wait_saved
@@ -112,3 +114,123 @@ def test_the_save_status_covers_no_menu_entry_and_nothing_in_the_sidebar(server,
     shot(page, f"save_status_clear_of_menu_{size[0]}")
     page.close()
 
+
+# every line break on the page that falls inside a word (between two letters or digits) with no hyphen shown: a
+# soft hyphen (U+00AD) shows one, and so does `hyphens: auto` under lang="da"; as lines, [] when none
+BROKEN_WORDS = """() => {
+  const out = [], word = (c) => /[\\p{L}\\p{N}]/u.test(c || '');
+  const tw = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const r = document.createRange();
+  let n;
+  while ((n = tw.nextNode())) {
+    const el = n.parentElement, t = n.nodeValue;
+    if (!el || !t || t.trim().length < 2 || el.closest('script, style')) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden') continue;
+    const hyphenated = cs.hyphens === 'auto' && (el.closest('[lang]') || {}).lang === 'da';
+    let top = null;
+    for (let i = 0; i < t.length; i++) {
+      r.setStart(n, i); r.setEnd(n, i + 1);
+      const b = r.getClientRects()[0];
+      if (!b || b.width === 0) continue;
+      if (top !== null && b.top > top + 2 && word(t[i]) && word(t[i - 1]) && !hyphenated)
+        out.push(t.slice(Math.max(0, i - 20), i) + '|' + t.slice(i, i + 20));
+      top = b.top;
+    }
+  }
+  return out;
+}"""
+
+# the open list's choices whose text is wider than the box it is shown in once chosen (an <input>: one line,
+# the rest cut off); [[choice, px needed, px there] …] and the choices measured
+CUT_CHOICES = """(input) => {
+  const s = getComputedStyle(input), c = document.createElement('canvas').getContext('2d');
+  c.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+  const room = input.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  const opts = [...document.querySelectorAll('[role="listbox"] [role="option"]')].map((o) => o.innerText.trim());
+  return {cut: opts.map((t) => [t, Math.ceil(c.measureText(t).width), Math.floor(room)])
+                    .filter(([, w, r]) => w > r), seen: opts};
+}"""
+
+
+@pytest.mark.parametrize("size,by", SIZES)
+def test_the_reports_filters_show_their_choices_whole_and_no_word_breaks_inside(demo_store, server, browser, size,
+                                                                                  by):
+    """Rapport: each filter's choice fits its box (the sidebar showed «Arbejdsmarkedspe» and «De psykisk
+    påfal» at 1024×768), and no text on any tab breaks inside a word without a hyphen."""
+    from playwright.sync_api import expect
+
+    from tests.browser.conftest import choose
+
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/rapport")
+    main, side = page.locator('[data-testid="stMain"]'), page.locator('[data-testid="stSidebar"]')
+    expect(main).to_contain_text("n = 61 af 61")
+    idle(page)
+    expect(side.locator('input[role="combobox"]')).to_have_count(6)
+    cut, seen = [], []
+    names = side.locator('input[role="combobox"]').evaluate_all("es => es.map((e) => e.getAttribute('aria-label'))")
+    for name in names:
+        box = side.get_by_role("combobox", name=name, exact=True)
+        box.scroll_into_view_if_needed()
+        if by == "mouse":
+            box.click()
+        else:
+            box.focus()
+            page.keyboard.press("Alt+ArrowDown")
+        expect(page.get_by_role("listbox")).to_be_visible()
+        got = box.evaluate(CUT_CHOICES)
+        cut += [[name.replace("\u00ad", ""), *c] for c in got["cut"]]
+        seen += got["seen"]
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("listbox")).to_have_count(0)
+    assert {"Arbejdsmarkedsperspektiv", "De psykisk påfaldende", "Alle brugergrupper"} <= set(seen), seen
+    assert not cut, f"valg, der skæres af i sidepanelets felter: {cut}"
+    choose(page, "Grupper efter", "Arbejdsmarkedsperspektiv", by, size, area="stSidebar")
+    page.wait_for_url(re.compile(r"efter=perspektiv"))
+    for tab in ("Kvalitetskort", "Kort pr. gruppe", "Tabeller", "Krydstabel", "Hent"):
+        t = main.get_by_role("tab", name=tab)
+        if by == "mouse":
+            t.click()
+        else:
+            t.focus()
+            page.keyboard.press("Enter")
+        expect(t).to_have_attribute("aria-selected", "true")
+        idle(page)
+        expect(main.get_by_role("tabpanel")).to_be_visible()
+        assert page.evaluate(BROKEN_WORDS) == [], (tab, page.evaluate(BROKEN_WORDS))
+    shot(page, f"rapport_labels_{size[0]}")
+    page.close()
+
+
+@pytest.mark.parametrize("size,by", SIZES)
+def test_the_kilder_side_by_side_is_read_whole_without_scrolling_sideways(demo_store, server, browser, size, by):
+    """Kilder: all six columns (KFU-01 has every source) on the screen, their words whole — the data grid cut its
+    cells and scrolled sideways at 1024×768."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/kilder?r=KFU-01")
+    main = page.locator('[data-testid="stMain"]')
+    heading = main.get_by_role("heading", name="Kilderne side om side")
+    expect(heading).to_be_visible()
+    table = main.locator('[data-testid="stTable"]').filter(has_text="Boformens journal")
+    expect(table).to_have_count(1)
+    if by == "mouse":
+        page.mouse.move(size[0] / 2, size[1] / 2)
+        page.mouse.wheel(0, 400)
+    else:
+        table.locator("td").first.scroll_into_view_if_needed()
+    heads = table.locator("th").all_inner_texts()
+    assert [h.strip() for h in heads if h.strip()] == ["Emne", "Brugeren selv", "Sagsbehandleren", "Kontaktpersonen",
+                                                       "Kommunens journal", "Boformens journal"], heads
+    fits = table.evaluate("""(t) => { const m = document.querySelector('[data-testid="stMain"]').getBoundingClientRect();
+        const b = t.querySelector('table').getBoundingClientRect();
+        return [t.scrollWidth <= t.clientWidth + 1, b.left >= m.left, b.right <= m.right, b.right - b.left]; }""")
+    assert fits[:3] == [True, True, True], fits
+    expect(table).to_contain_text("✘ uenig")
+    assert page.evaluate(BROKEN_WORDS) == [], page.evaluate(BROKEN_WORDS)
+    shot(page, f"kilder_side_by_side_{size[0]}")
+    page.close()
