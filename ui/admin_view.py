@@ -53,7 +53,7 @@ def users_table(users: list[auth.UserView]) -> None:
 
 
 def add_user_form(first: bool) -> None:
-    st.markdown("#### Ny bruger")
+    st.markdown("### Ny bruger")
     if first:
         st.info("Der er ingen brugere endnu. Den første bruger skal være administrator; derefter kræver appen "
                 "login, og du logger ind med den nye bruger.")
@@ -89,7 +89,7 @@ def add_user_form(first: bool) -> None:
 
 
 def edit_user_part(users: list[auth.UserView]) -> None:
-    st.markdown("#### Ret en bruger")
+    st.markdown("### Ret en bruger")
     by = {u.username: u for u in users}
     name = st.selectbox("Bruger", list(by), key="adm_user", index=None, placeholder="Vælg en bruger",
                         format_func=lambda n: f"{n} · {auth.ROLES.get(by[n].role, by[n].role)}"
@@ -129,7 +129,7 @@ def edit_user_part(users: list[auth.UserView]) -> None:
 
 def users_part() -> None:
     users = auth.user_list(engine())
-    st.markdown(f"#### Brugere ({len(users)})")
+    st.markdown(f"## Brugere ({len(users)})")
     if users:
         users_table(users)
         st.caption(" · ".join(f"**{auth.ROLES[r]}**: {t}" for r, t in ROLE_TEXT.items()))
@@ -153,7 +153,7 @@ ROLE_TEXT = {
 
 def sites_part() -> None:
     sites = svc.list_sites(engine())
-    st.markdown(f"#### Steder ({len(sites)})")
+    st.markdown(f"## Steder ({len(sites)})")
     if sites:
         st.dataframe(pd.DataFrame([{"Sted": x.name, "Type": svc.SITE_TYPES.get(x.site_type, x.site_type),
                                     "Forkortelse": x.prefix} for x in sites]),
@@ -161,7 +161,7 @@ def sites_part() -> None:
     me = username()
     left, right = st.columns(2, gap="large")
     with left:
-        st.markdown("#### Nyt sted")
+        st.markdown("### Nyt sted")
         with st.form("adm_site_add", clear_on_submit=True):
             name = st.text_input("Stedets navn", key="adm_site_name", max_chars=200)
             stype = st.radio("Type", list(svc.SITE_TYPES), format_func=svc.SITE_TYPES.get, index=None,
@@ -177,7 +177,7 @@ def sites_part() -> None:
                      f"Stedet «{' '.join((name or '').split())}» er tilføjet."):
                 st.rerun()
     with right:
-        st.markdown("#### Ret et sted")
+        st.markdown("### Ret et sted")
         if not sites:
             st.caption("Ingen steder endnu.")
             return

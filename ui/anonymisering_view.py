@@ -102,7 +102,7 @@ def _remove_term(term_id: int) -> None:
 # ---------------------------------------------------------------- parts
 
 def text_part(a: an.Anonymiser) -> None:
-    st.markdown("#### Afprøv på en tekst")
+    st.markdown("## Afprøv på en tekst")
     text = st.text_area("Tekst", key="an_text", height=120,
                         placeholder="Fx: Jeg hedder Kim Jensen, mit CPR-nummer er 010203-1234, og I kan ringe på "
                                     "12 34 56 78.")
@@ -111,7 +111,7 @@ def text_part(a: an.Anonymiser) -> None:
 
 
 def quote_part(a: an.Anonymiser) -> None:
-    st.markdown("#### Citater")
+    st.markdown("## Citater")
     rows = service.quote_bank(engine(), guide())
     if not rows:
         st.caption("Ingen citater endnu.")
@@ -145,7 +145,7 @@ def term_rows(terms, *, widths: list[float], key: str, on_remove, with_kind: boo
 
 
 def terms_part() -> None:
-    st.markdown("#### Maskeres altid")
+    st.markdown("## Maskeres altid")
     st.caption("Navne og steder, som listerne ikke kender (fx personale, lokale stednavne, kaldenavne). De maskeres "
                "overalt, også i starten af en sætning. Stedernes navne og interviewernes navne i undersøgelsen "
                "maskeres automatisk.")
@@ -159,7 +159,7 @@ def terms_part() -> None:
 
 
 def keep_part() -> None:
-    st.markdown("#### Maskeres aldrig")
+    st.markdown("## Maskeres aldrig")
     st.caption("Ord, som listerne eller reglerne tager for et navn eller sted, men som i denne undersøgelse ikke er "
                "det (fx et lokale, et projekt eller et almindeligt ord). De maskeres aldrig, heller ikke i "
                "eksporter. CPR-numre, telefonnumre, e-mail og adresser maskeres altid.")

@@ -125,7 +125,7 @@ def quote_block(r: qb.QuoteRow, sugg, decided: dict, keys: list[str], label) -> 
 
 def export_part(flt: dict, n: int) -> None:
     eng, g = engine(), guide()
-    st.markdown("#### Eksport")
+    st.markdown("## Eksport")
     st.caption(f"De {n} viste citater (filtrene gælder), anonymiseret: navne, CPR-numre, telefonnumre, adresser og "
                "steder er maskeret. Se og ret maskeringen på siden Anonymisering.")
     c1, c2 = st.columns(2)

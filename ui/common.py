@@ -294,6 +294,10 @@ section[data-testid="stSidebar"] [data-testid="stRadioCaption"] { margin: 0 !imp
 section[data-testid="stSidebar"] [data-testid="stRadioCaption"] p { font-size: 0.78rem; margin: 0; white-space: nowrap; }
 [data-testid="stAppDeployButton"] { display: none; }
 [data-testid="stMarkdownContainer"]:has(> .bb-status) { margin-bottom: 0 !important; }
+/* a page's sections are h2 under its title (h1) and their parts h3 (axe: heading-order — they were h4 and skipped
+   two levels), drawn about as large as before; st.subheader's headings (the interview's sections) keep their size */
+[data-testid="stMain"] [data-testid="stMarkdown"] h2 { font-size: 1.4rem; }
+[data-testid="stMain"] [data-testid="stMarkdown"] h3 { font-size: 1.2rem; }
 .bb-hint { color: #5b5f6a; font-size: 0.86rem; font-style: italic; margin-top: 0.1rem; }
 .bb-q { font-weight: 600; line-height: 1.35; }
 .bb-req { color: #b3261e; font-weight: 700; }

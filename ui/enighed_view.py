@@ -89,7 +89,7 @@ def _settle_agreed(var: str, a: str, b: str) -> None:
 # ---------------------------------------------------------------- blind coding
 
 def coding_part(who: str, names: dict[str, str], themes) -> None:
-    st.markdown("### Din blinde kodning")
+    st.markdown("## Din blinde kodning")
     if not who:
         st.warning("Skriv dit navn under «Kodet af» i sidepanelet. Du ser kun dine egne kodninger — aldrig den "
                    "anden koders.")
@@ -173,7 +173,7 @@ def disagreement_list(a: ag.Agreement, names: dict[str, str]) -> None:
 
 
 def compare_part(names: dict[str, str]) -> None:
-    st.markdown("### Sammenligning og afklaring")
+    st.markdown("## Sammenligning og afklaring")
     on = st.toggle("Vis sammenligningen (viser begge koderes værdier — først når I begge er færdige)",
                    key="en_compare")
     if not on:
@@ -208,7 +208,7 @@ def compare_part(names: dict[str, str]) -> None:
 
 def all_coders_part(names: dict[str, str]) -> None:
     """Gwet's AC1, kappa and alpha with 95 % intervals among every coder (issue 15)."""
-    st.markdown("### Alle kodere: Gwets AC1, Fleiss' kappa og alfa med konfidensintervaller")
+    st.markdown("## Alle kodere: Gwets AC1, Fleiss' kappa og alfa med konfidensintervaller")
     heads, rows = ag.coefficients_rows(service.agreement_coefficients(engine()),
                                        lambda v: variable_label(v, names))
     if not rows:

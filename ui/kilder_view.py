@@ -50,7 +50,7 @@ def _save_reason(kilde: str, respondent_id: str | None, site: str | None, status
 
 
 def comparison(rid: str, wide: pd.DataFrame, frames: dict) -> None:
-    st.markdown("#### Kilderne side om side")
+    st.markdown("## Kilderne side om side")
     st.caption("Brugerens egen fortælling over for de andre kilders om tilbuddet, formålet, hvem der bestemte, "
                "brugerens problemer og planerne (rapportens afsnit 7.4). ✔ enig / ◐ delvis / ✘ uenig er "
                "vurderet kode for kode mod brugerens eget svar.")
@@ -93,7 +93,7 @@ def comparison(rid: str, wide: pd.DataFrame, frames: dict) -> None:
 
 def status_part(rid: str, user: dict, wide: pd.DataFrame, frames: dict, reasons: pd.DataFrame,
                 sources: list) -> None:
-    st.markdown("#### Kilder (Bilag C)")
+    st.markdown("## Kilder (Bilag C)")
     st.caption("Hvilke kilder der foreligger om brugeren, og hvorfor de andre mangler. En kilde, der foreligger, "
                "behøver ingen årsag. Journaler læses kun med brugerens tilladelse; ændringer af årsager skrives i "
                "ændringsloggen.")

@@ -123,7 +123,7 @@ def add_form(keys: list[str], label) -> None:
 
 
 def edit_form(rows: list[tuple], keys: list[str], label) -> None:
-    st.markdown("#### Ret en kode")
+    st.markdown("## Ret en kode")
     ss = st.session_state
     if ss.get(SEL) not in keys:
         ss[SEL] = keys[0]
@@ -194,7 +194,7 @@ def _keep_draft(drafts: dict, cid: int, stored: dict[str, str]) -> None:
 
 
 def try_out(entries) -> None:
-    st.markdown("#### Afprøv ordene")
+    st.markdown("## Afprøv ordene")
     text = st.text_area("Skriv eller indsæt en sætning", key="kb_try", height=80,
                         placeholder="Fx: Jeg har fået en rytme i hverdagen, men min sagsbehandler ringer aldrig.")
     if not text or not text.strip():
@@ -210,7 +210,7 @@ def try_out(entries) -> None:
 
 
 def export_part() -> None:
-    st.markdown("#### Eksport og import")
+    st.markdown("## Eksport og import")
     js, xl, cs = service.export_codebook(engine())
     # one row that wraps: in three fixed columns at 1024×768 all three read «Hent so…» (a tester)
     c1 = c2 = c3 = st.container(horizontal=True, key="kb_downloads")
@@ -244,7 +244,7 @@ def main() -> None:
     keys, label = code_options(entries)
     left, right = st.columns([5, 6], gap="large")
     with left:
-        st.markdown(f"#### Koder ({len(rows)})")
+        st.markdown(f"## Koder ({len(rows)})")
         if rows:
             tree_view(rows)
         add_form(keys, label)

@@ -102,14 +102,14 @@ def _step(ids: list[str], rid: str, step: int) -> None:
 
 def header(v: coding.CodingView) -> None:
     stype = svc.SITE_TYPES.get(v.site_type or "", v.site_type or "—")
-    st.markdown(f"### {md(v.respondent_id)}")
+    st.markdown(f"## {md(v.respondent_id)}")
     st.caption(f"{md(v.site or '—')} ({stype.lower()}) · interviewer {md(v.interviewer or '—')} · "
                f"{v.interview_date.strftime('%d.%m.%Y') if v.interview_date else 'ingen dato'} · "
                f"{svc.STATUS_LABELS.get(v.status, v.status)} · kilde: {md(v.interview_source)}")
 
 
 def answers_view(v: coding.CodingView) -> None:
-    st.markdown(f"#### Svar ({len(v.answers)})")
+    st.markdown(f"### Svar ({len(v.answers)})")
     if not v.answers:
         st.caption("Ingen svar registreret.")
     section = None
@@ -122,7 +122,7 @@ def answers_view(v: coding.CodingView) -> None:
 
 
 def quotes_view(v: coding.CodingView, iid: str) -> None:
-    st.markdown(f"#### Citater ({len(v.quotes)})")
+    st.markdown(f"### Citater ({len(v.quotes)})")
     show_flash("evidence")
     if not v.quotes:
         st.caption("Ingen citater for denne respondent.")
@@ -175,7 +175,7 @@ def archetype_part(v: coding.CodingView, iid: str) -> None:
 
 
 def group_part(v: coding.CodingView, iid: str) -> None:
-    st.markdown("#### Brugergruppe")
+    st.markdown("### Brugergruppe")
     group = md(v.group_name or "ingen (uoplyst)")
     how = "overstyret af forsker" if v.overridden else "efter reglen"
     st.markdown(f"**{group}** · {how}")
@@ -206,7 +206,7 @@ def group_part(v: coding.CodingView, iid: str) -> None:
 
 
 def judgements_part(v: coding.CodingView, iid: str) -> None:
-    st.markdown("#### Forskerens vurderinger")
+    st.markdown("### Forskerens vurderinger")
     show_flash("judgement")
     # as many side by side as fit whole (CSS: st-key-kod_judg): three fixed columns cut the labels and values
     # at 1024×768 with the sidebar open («Arbejdsmarkedsper|spektiv», «Ikke reelt ar…»)

@@ -16,7 +16,7 @@ def open_interviews(g: Guide) -> None:
     each a link that resumes in the section of the last saved answer. An interviewer sees only their
     own (survey.interview filters by the principal)."""
     rows = svc.list_interviews(engine(), g, svc.EDITABLE, limit=MAX_OPEN_ROWS + 1, principal=principal())
-    st.markdown("#### Igangværende interviews")
+    st.markdown("## Igangværende interviews")
     if not rows:
         st.caption("Ingen kladder. Nye interviews gemmes som kladde, indtil de afsluttes.")
         return
@@ -98,7 +98,7 @@ def source_note(r: svc.ListRow) -> str:
 def completed_picker() -> None:
     """Open a completed interview (to read it or reopen it for correction); an interviewer: their own."""
     rows = svc.completed_index(engine(), principal())
-    st.markdown("#### Afsluttede interviews")
+    st.markdown("## Afsluttede interviews")
     if not rows:
         st.caption("Ingen afsluttede interviews endnu.")
         return

@@ -80,7 +80,7 @@ def main() -> None:
     if t.attrs["udenfor"]:
         st.caption(f"{t.attrs['udenfor']} kodning(er) fra respondenter uden for populationen (kladder eller "
                    "trukket tilbage) er ikke talt med.")
-    st.markdown("#### Læs en celle")
+    st.markdown("## Læs en celle")
     row_keys = [*[k for k, _ in rows], I_ALT]
     row_names = {**dict(rows), I_ALT: "I alt"}
     cols = t.attrs["kolonner"]

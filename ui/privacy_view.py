@@ -40,7 +40,7 @@ def _show(key: str) -> None:
 
 def privacy_part(p: auth.Principal, respondent_id: str | None = None, key: str = "pv") -> None:
     """The whole part: withdrawal and deletion for `respondent_id` (or one chosen here), and the lists."""
-    st.markdown("#### Samtykke og sletning")
+    st.markdown("## Samtykke og sletning")
     st.caption("Når en respondent trækker sit samtykke tilbage, registreres det her: derefter kan intet nyt gemmes "
                "om respondenten til det formål, og eksporterne udelader vedkommende. At slette fjerner alt om "
                "respondenten; revisionssporet beholder kun en gravsten (hvem, hvornår, hvorfor — intet indhold).")
@@ -62,7 +62,7 @@ def privacy_part(p: auth.Principal, respondent_id: str | None = None, key: str =
 
 
 def withdrawal_form(p: auth.Principal, rid: str, key: str) -> None:
-    st.markdown(f"##### Tilbagetrækning af samtykke for {md(rid)}")
+    st.markdown(f"### Tilbagetrækning af samtykke for {md(rid)}")
     with st.form(f"{key}_wd_{rid}", clear_on_submit=True):
         purpose = st.radio("Samtykke til", list(PURPOSE_LABELS), format_func=PURPOSE_LABELS.get, index=None,
                            key=f"{key}_wd_purpose_{rid}")
@@ -97,7 +97,7 @@ def withdrawal_form(p: auth.Principal, rid: str, key: str) -> None:
 
 
 def deletion_form(p: auth.Principal, rid: str, key: str) -> None:
-    st.markdown(f"##### Slet {md(rid)}")
+    st.markdown(f"### Slet {md(rid)}")
     waiting = st.session_state.get(CONFIRM)
     confirming = bool(waiting and waiting[0] == rid)
     reason = st.text_input("Begrundelse for sletningen", key=f"{key}_del_reason_{rid}", max_chars=privacy.REASON_MAX,
@@ -176,7 +176,7 @@ def lists(key: str) -> None:
 
 def retention_part(p: auth.Principal) -> None:
     """Administrators: the study's end date and the raw data left after it."""
-    st.markdown("#### Opbevaring af rådata")
+    st.markdown("## Opbevaring af rådata")
     end = privacy.study_end_date(engine())
     st.caption("Efter undersøgelsens slutdato skal rådata (transskriptioner, umaskeret tekst, fritekstsvar og "
                "journaludtræk) slettes; de anonymiserede, samlede resultater bliver. Administratorer mindes om det, "

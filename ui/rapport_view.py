@@ -635,7 +635,7 @@ def tab_map(ctx: Ctx) -> None:
     if fig is not None:
         chart(fig, "rp_map")
     if pts is not None:
-        st.markdown("#### Tallene bag kortet")
+        st.markdown("## Tallene bag kortet")
         small = [lab for lab, n in zip(pts["label"], pts["n"]) if f.small(n)]
         if small:
             st.info(f"Til offentliggørelse: {len(small)} af {len(pts)} prober har n under {f.min_n} og vises "
@@ -662,7 +662,7 @@ def tab_small_maps(ctx: Ctx) -> None:
     """One small quality map per group of the page's grouping («Grupper efter»), two a row."""
     f = ctx.f
     words = BY_WORDS[f.cuts.by or "brugergruppe"]
-    st.markdown(f"#### Efter {words}")
+    st.markdown(f"## Efter {words}")
     if f.group and f.cuts.by is None:
         st.caption("Der er valgt én brugergruppe; vælg «Alle brugergrupper» for at se et kort pr. gruppe, eller "
                    "vælg en anden gruppering under «Grupper efter».")
@@ -710,7 +710,7 @@ def tab_tables(ctx: Ctx) -> None:
         title = f"Figur 4 {g.item(probe).label} — andel ja efter brugergruppe"
     if tid in registry.BY_TABLES and tid != "kvalitetskort":
         title = registry.regrouped_title(title, f.cuts.by)
-    st.markdown(f"#### {md(title)}")
+    st.markdown(f"## {md(title)}")
     st.caption(md(ctx.population_text()))
     got = guarded("Tabellen", lambda: published(tid, t, f, ctx.pop, g,
                                                 ctx.f.cuts.by if tid in registry.BY_TABLES else src_by))
@@ -785,7 +785,7 @@ def tab_crosstab(ctx: Ctx) -> None:
     if got is None:
         return
     t, shown, n_hidden = got
-    st.markdown(f"#### Krydstabel: {md(variable_label(g, a, 80))} × {md(variable_label(g, b, 80))}")
+    st.markdown(f"## Krydstabel: {md(variable_label(g, a, 80))} × {md(variable_label(g, b, 80))}")
     st.caption(md(ctx.population_text()))
     if n_hidden:
         st.info(hidden_rows_note(n_hidden, f.min_n), icon=":material/visibility_off:")
@@ -863,7 +863,7 @@ def saved_frames(ctx: Ctx, an: saved.Analysis) -> tuple[str, pd.DataFrame, int, 
 def saved_list(ctx: Ctx) -> None:
     """The study's saved analyses: one shown as `brugerblik table mine:NAVN` prints it, and deleted."""
     found = guarded("De gemte analyser", lambda: saved.all_analyses(engine()))
-    st.markdown("#### Gemte analyser")
+    st.markdown("## Gemte analyser")
     if not found:
         st.caption("Ingen gemte analyser endnu. Gem krydstabellen ovenfor eller kvalitetskortet under «Kvalitetskort».")
         return
@@ -1006,7 +1006,7 @@ def tab_download(ctx: Ctx) -> None:
                                             else " · arbejdsmateriale (intet skjult)"))
     # the workbook
     with st.container(border=True):
-        st.markdown("#### Projektmappe (Excel)")
+        st.markdown("## Projektmappe (Excel)")
         st.caption("Ét ark pr. tabel som i rapporten (danske overskrifter, antal og procent, n, definitioner), "
                    "Excel-diagrammer til figurerne og kvalitetskortet, arkene Metode, Citater og Data "
                    "(anonymiseret). Bygges for den valgte population og de valgte filtre.")
@@ -1020,7 +1020,7 @@ def tab_download(ctx: Ctx) -> None:
         offer("xlsx", sig, "Hent projektmappen")
     # one figure as an image
     with st.container(border=True):
-        st.markdown("#### Figur som billede")
+        st.markdown("## Figur som billede")
         c1, c2, c3 = st.columns([3, 2, 2])
         fid = c1.selectbox("Figur", list(F.FIGURE_IDS), key="rp_img_fig", format_func=lambda x: FIGURE_TITLES.get(x, x))
         probe = None
@@ -1036,7 +1036,7 @@ def tab_download(ctx: Ctx) -> None:
         offer("img", sig, "Hent billedet")
     # the raw data and the other programs (the whole study)
     with st.container(border=True):
-        st.markdown("#### Data til andre programmer")
+        st.markdown("## Data til andre programmer")
         st.caption(f"Hele undersøgelsen ({len(ctx.wide)} respondenter), ikke kun den valgte population. Fritekst, "
                    "navne og andre personoplysninger er anonymiseret.")
         fmt = st.selectbox("Fil", list(RAW_FORMATS), key="rp_raw_fmt", format_func=lambda x: RAW_FORMATS[x][0])

@@ -19,7 +19,7 @@ def start_form() -> None:
     own = svc.owner_scope(p)  # an interviewer starts interviews in their own name only
     sites = svc.list_sites(engine())
     by_name = {s.name: s for s in sites}
-    st.markdown("#### Nyt interview")
+    st.markdown("## Nyt interview")
     informant = informant_choice()  # issue 7: the user, or another source about the user or the site
     if informant != "bruger":
         source_form(informant, own, p)

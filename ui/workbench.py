@@ -468,7 +468,7 @@ def cv_frame(cv, names: dict[str, str]) -> pd.DataFrame:
 def training_panel(key: str) -> None:
     """The «Træn model» button and the cross-validated precision and recall per code."""
     with st.container(border=True):
-        st.markdown("#### Model fra dine beslutninger")
+        st.markdown("## Model fra dine beslutninger")
         st.caption("Træner en tekstklassifikator (spaCy textcat_multilabel, ord og ordpar, små bogstaver) på de "
                    "koder, der er accepteret og afvist, og måler præcision og genkaldelse pr. kode ved "
                    "krydsvalidering mod forskernes egne koder.")

@@ -5,7 +5,8 @@ Every section of an interview — the interview's own fields, each section of th
 axe-playwright-python, which ships it). The test fails on a serious or critical violation whose element is
 in our own markup: the components of ui/static (free text, choices, the probe grid, conflicts, the «Gemmer …»
 pill) and the HTML the pages write themselves (the save status, questions, hints, refusals: classes bb-…/bbg…).
-Streamlit's own chrome has violations we cannot fix; they are not counted here. The states that change colours
+Streamlit's own chrome has violations we cannot fix; they are not counted here. A heading level skipped
+(axe: heading-order, moderate) is counted wherever it is: our pages write every heading after Streamlit's title. The states that change colours
 are drawn for real: a chosen option in the grid with its «vigtigt?» question, the focus on it, a refused number
 with the red status.
 """
@@ -18,6 +19,7 @@ from tests.browser.conftest import CI, idle, item, saves, wait_saved
 OURS = ('[class^="bb-"], [class*=" bb-"], [class^="bbg"], [class*=" bbg"], #bb-pending, #bb-offline')
 COMPONENTS = ".bb-text, .bb-choice, .bbg"
 BAD = ("serious", "critical")
+ALWAYS = ("heading-order",)  # counted at any impact, on any element: the pages write their headings themselves
 
 
 def _axe():
@@ -36,13 +38,13 @@ def ours_violations(page, axe, where: str) -> list[str]:
     res = axe.run(page).response
     out = []
     for v in res["violations"]:
-        if v.get("impact") not in BAD:
+        if v.get("impact") not in BAD and v["id"] not in ALWAYS:
             continue
         for n in v["nodes"]:
             target = n["target"][0]
             sel = target if isinstance(target, str) else target[-1]  # inside a shadow root: the innermost
-            inside = page.evaluate("([t, o]) => { const e = document.querySelector(t); return !!(e && e.closest(o)); }",
-                                   [sel, OURS])
+            inside = v["id"] in ALWAYS or page.evaluate(
+                "([t, o]) => { const e = document.querySelector(t); return !!(e && e.closest(o)); }", [sel, OURS])
             if inside:
                 out.append(f"{where}: {v['id']} ({v['impact']}) {n['target']} — {n['html'][:160]} — "
                            f"{(n.get('failureSummary') or '').strip()[:300]}")
@@ -98,3 +100,24 @@ def test_axe_finds_no_serious_violation_in_our_markup_on_any_interview_section(s
         assert all(n.startswith("Ryd svaret: ") and len(n) > len("Ryd svaret: ") for n in names), (sec, names)
         assert len(set(names)) == len(names), (sec, names)
     assert not found, "axe: alvorlige fejl i vores egen markup:\n" + "\n".join(found)
+
+
+# the researchers' and the administrator's pages (the Rapport page with each tab), as the demo study shows them
+PAGES = ["start", "rapport", "rapport?fane=Kort+pr.+gruppe", "rapport?fane=Tabeller", "rapport?fane=Krydstabel",
+         "rapport?fane=Hent", "kilder?r=KFU-01", "kodning?r=AMA-01", "kodebog", "transskriptioner?r=AMA-01",
+         "citatbank", "enighed", "matrix", "analyser", "anonymisering", "administration", "historik?r=AMA-01"]
+
+
+def test_axe_finds_no_skipped_heading_level_on_the_other_pages(coded, server, browser):
+    """Every page's sections follow its title one level down (h1, h2, h3): a screen reader's list of headings
+    showed «Tallene bag kortet», «Kilderne side om side» … as h4 straight under the page's h1."""
+    axe = _axe()
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.set_default_timeout(30000)
+    found: list[str] = []
+    for path in PAGES:
+        page.goto(f"http://127.0.0.1:{server.port}/{path}")
+        page.locator('[data-testid="stMain"]').get_by_role("heading", level=1).wait_for()
+        idle(page)
+        found += [f for f in ours_violations(page, axe, path) if f.startswith(f"{path}: heading-order ")]
+    assert not found, "axe: overskrifter springer et niveau over:\n" + "\n".join(found)
