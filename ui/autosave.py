@@ -561,7 +561,8 @@ def text_field(ctx: Ctx, it: Item, *, multiline: bool = True, placeholder: str =
     error, rejected = _error(ctx.iid, it.code)
     data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "code": it.code, "value": value,
             "version": version, "multiline": multiline,
-            "label": it.label, "placeholder": placeholder, "editable": ctx.editable, "acked": _acked(key),
+            "label": it.label, "required": it.required, "placeholder": placeholder, "editable": ctx.editable,
+            "acked": _acked(key),
             "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code]), "maxlen": MAX_TEXT, "rows": 3,
             "error": error, "rejected": rejected, "numeric": it.type in ("integer", "decimal"), "date": date}
     _text(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(on_queue, ctx.iid, key))
@@ -574,7 +575,8 @@ def choice_field(ctx: Ctx, it: Item) -> None:
     version, value = ctx.state.base(it.code)
     data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "code": it.code,
             "kind": "many" if it.type == "select_multiple" else "one",
-            "label": it.label, "options": [[v, it.choice_label(v)] for v in it.choice_values()], "value": value,
+            "label": it.label, "required": it.required,
+            "options": [[v, it.choice_label(v)] for v in it.choice_values()], "value": value,
             "version": version, "editable": ctx.editable, "clearable": not it.required, "acked": _acked(key),
             "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code])}
     _choice(key=key, data=data, default={"queue": None}, on_queue_change=functools.partial(on_queue, ctx.iid, key))

@@ -174,7 +174,10 @@ def init(key: str, value) -> None:
 
 
 def question(it: Item, *, css: str = "bb-q") -> None:
-    req = ' <span class="bb-req" title="obligatorisk">*</span>' if it.required else ""
+    # the star is seen, «påkrævet» is heard (a screen reader read «stjerne»); the field itself says it too
+    # (aria-required, ui/static/autotext.js and autochoice.js)
+    req = (' <span class="bb-req" aria-hidden="true" title="påkrævet">*</span><span class="bb-sr-only"> (påkrævet)</span>'
+           if it.required else "")
     hint = f'<div class="bb-hint">{h(it.hint)}</div>' if it.hint else ""
     st.markdown(f'<div class="{css}">{h(it.label)}{req}</div>{hint}', unsafe_allow_html=True)
 

@@ -121,3 +121,66 @@ def test_axe_finds_no_skipped_heading_level_on_the_other_pages(coded, server, br
         idle(page)
         found += [f for f in ours_violations(page, axe, path) if f.startswith(f"{path}: heading-order ")]
     assert not found, "axe: overskrifter springer et niveau over:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("size,by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_what_a_screen_reader_hears_names_what_is_seen(server, browser, guide, size, by):
+    """The probe grid's quote button shows «❝ 2» and is named «❝ 2 citater: <question>» (WCAG 2.5.3: the name
+    contains the visible text; it was «Citater: …»). A required question's star is not read («*»); the question
+    says «(påkrævet)» and its field is aria-required."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from survey import interview as svc
+    from survey.db import make_engine
+
+    e = make_engine(server.db_url)
+    iid = svc.start_interview(e, guide, site_name="Basen", site_type="boform", interviewer="KL").id
+    for text in ("Jeg står op hver dag.", "Nu har jeg en grund til at komme ud."):
+        assert svc.add_quote(e, guide, iid, "rytme_note", text)[0] is not None
+    e.dispose()
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    base = f"http://127.0.0.1:{server.port}/interview?iv={iid}&afsnit="
+
+    page.goto(base + "udbytte")
+    rytme = "Har tilbuddet givet dig en rytme i hverdagen?"
+    two = page.get_by_role("button", name=f"❝ 2 citater: {rytme}", exact=True)
+    expect(two).to_be_visible()
+    expect(two).to_have_text("❝ 2")
+    none = page.get_by_role("button", name="❝ Citater: Har tilbuddet været sjovt og udfordrende?", exact=True)
+    expect(none).to_have_text("❝")
+    names = page.locator(".bbg-quote").evaluate_all(
+        "bs => bs.map((b) => [b.textContent.trim(), b.getAttribute('aria-label') || ''])")
+    assert names and all(n.startswith(t) for t, n in names), names  # every one: the name begins with what is seen
+    if by == "mouse":
+        two.click()
+    else:
+        two.focus()
+        page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()  # the question's two quotes, to read and correct
+    expect(dialog.locator("textarea").first).to_have_value("Jeg står op hver dag.")
+    page.keyboard.press("Escape")
+
+    page.goto(base + "om_dig")
+    question = page.locator(".bb-q").filter(has_text="Hvorfor er du her").first
+    expect(question).to_be_visible()
+    heard = question.aria_snapshot()
+    assert "påkrævet" in heard and "*" not in heard, heard
+    field = item(page, iid, "hvorfor_her").get_by_role("textbox")
+    expect(field).to_have_attribute("aria-required", "true")
+    gender = item(page, iid, "gender").get_by_role("radiogroup")
+    expect(gender).to_have_attribute("aria-required", "true")
+    # the star is still seen
+    expect(question.locator(".bb-req")).to_have_text("*")
+    expect(question.locator(".bb-req")).to_be_visible()
+    if by == "keyboard":  # reached by Tab, the field is announced with its question
+        field.focus()
+        expect(field).to_be_focused()
+        expect(field).to_have_accessible_name(re.compile("Hvorfor er du her"))
+    else:
+        field.click()
+        expect(field).to_be_focused()
+    page.close()

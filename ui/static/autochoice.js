@@ -13,7 +13,8 @@ export default function (component) {
 function build(parent, data, q) {
   const many = data.kind === 'many';
   const root = bbEl('div', { class: 'bb-choice' });
-  const g = bbEl('div', { class: 'bb-choice-group', role: many ? 'group' : 'radiogroup', 'aria-label': data.label });
+  const g = bbEl('div', { class: 'bb-choice-group', role: many ? 'group' : 'radiogroup', 'aria-label': data.label,
+                        'aria-required': data.required && !many ? 'true' : null });  // a group cannot say it
   data.options.forEach((opt) => {
     const o = bbEl('div', { class: 'bb-copt', role: many ? 'checkbox' : 'radio', 'aria-checked': 'false',
       tabindex: '-1', 'data-value': opt[0] });

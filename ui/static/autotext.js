@@ -10,7 +10,7 @@ export default function (component) {
   let root = parentElement.querySelector('.bb-text');
   if (!root) {
     root = bbEl('div', { class: 'bb-text' });
-    const box = bbText(q, data.code, { multiline: data.multiline, label: data.label, placeholder: data.placeholder,
+    const box = bbText(q, data.code, { multiline: data.multiline, label: data.label, required: data.required, placeholder: data.placeholder,
       value: data.value, version: data.version, maxlength: data.maxlen, rows: data.rows, acked: data.acked,
       rejected: data.error ? data.rejected : undefined,   // drawn anew (back in the section): what was typed, refused
       onDirty: () => bbStatus('typing'), onSent: () => bbStatus('saving'), newquote: data.newquote,

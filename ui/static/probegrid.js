@@ -11,6 +11,10 @@ export default function (component) {
 }
 
 function keyOf(opt) { return opt[2]; }
+// the quote button's name begins with what it shows («❝ 2»: WCAG 2.5.3, label in name), then says what it is
+function quoteName(n, label) {
+  return (n ? '❝ ' + n + (n === 1 ? ' citat: ' : ' citater: ') : '❝ Citater: ') + label;
+}
 
 function build(parent, data, q, trigger) {
   const root = bbEl('div', { class: 'bbg', role: 'group', 'aria-label': 'Udbytte: spørgsmål, svar og vigtighed' });
@@ -49,7 +53,7 @@ function build(parent, data, q, trigger) {
     const ccell = bbEl('div', { class: 'bbg-c' });
     if (r.note && r.quotable) {
       const b = bbEl('button', { type: 'button', class: 'bbg-quote', 'data-code': r.note.code,
-        title: 'Citater ved dette spørgsmål', 'aria-label': 'Citater: ' + r.label }, '❝');
+        title: 'Citater ved dette spørgsmål', 'aria-label': quoteName(0, r.label) }, '❝');
       b.addEventListener('click', () => trigger('quote', { code: r.note.code, t: Date.now() }));
       ccell.appendChild(b);
       row.__quote = b;
@@ -206,7 +210,10 @@ function update(root, data, q) {
       row.__note.__bbUpdate(r.note.value, r.note.version, data.acked);
       row.__note.disabled = !data.editable;
     }
-    if (row.__quote) row.__quote.textContent = r.quotes ? '❝ ' + r.quotes : '❝';
+    if (row.__quote) {
+      row.__quote.textContent = r.quotes ? '❝ ' + r.quotes : '❝';
+      row.__quote.setAttribute('aria-label', quoteName(r.quotes, r.label));
+    }
     const c = (data.conflicts || {})[r.code] || null;
     conflictUi(root, q, row, c, data);
   });

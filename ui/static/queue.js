@@ -559,7 +559,7 @@ function bbText(q, code, opts) {
   const box = bbEl(multiline ? 'textarea' : 'input', {
     class: 'bb-autotext', 'data-code': code, 'aria-label': opts.label || '', placeholder: opts.placeholder || '',
     maxlength: opts.maxlength || null, rows: multiline ? (opts.rows || 3) : null, type: multiline ? null : 'text',
-    autocomplete: 'off', spellcheck: 'true',
+    autocomplete: 'off', spellcheck: 'true', 'aria-required': opts.required ? 'true' : null,
   });
   const mine = q.mine(code, opts.acked);
   // what this tab typed and the server has not yet got; else a refused text (shown with its message, to be
