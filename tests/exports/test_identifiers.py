@@ -209,6 +209,7 @@ def test_source_export_of_another_studys_leader_guide(tmp_path, db_factory, monk
 
 # --------------------------------------------------------------------------- guide check, quotes, anonymise
 
+@pytest.mark.uses_sqlite  # an empty SQLite store named on purpose: `guide check` checks the guide against it too
 def test_guide_check_lists_the_marks_of_every_guide_and_warns_about_unmarked_text(tmp_path, monkeypatch, capsys):
     from brugerblik.cli import main
     from survey import sources
