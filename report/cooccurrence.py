@@ -27,9 +27,9 @@ from typing import Sequence
 import pandas as pd
 
 from report.errors import TableError, allowed
-from report.population import NO_CUTS, Cuts, population
+from report.population import Cuts
 from report.publication import figure_text, md_table, population_line
-from report.tables import FORMATS, to_csv
+from report.tables import analysis_population, to_csv
 from survey.guide import Guide
 
 __all__ = ["LEVELS", "cooccurrence", "render_cooccurrence", "figure_cooccurrence"]
@@ -73,10 +73,7 @@ def render_cooccurrence(codes: Sequence[tuple[str, str]], units: Sequence[Unit],
                         fmt: str = "md", *, level: str = "segment", min_count: int = 1, group: str | None = None,
                         site_type: str | None = None, cuts: Cuts | None = None) -> str:
     """`cooccurrence` on the population as CSV or Markdown."""
-    if fmt not in FORMATS:
-        raise allowed("format", fmt, FORMATS)
-    cuts = cuts or NO_CUTS
-    pop = population(wide, group or None, site_type or None, cuts)
+    pop, cuts = analysis_population(fmt, wide, group, site_type, cuts)
     t = cooccurrence(codes, units, pop, level=level, min_count=min_count)
     if fmt == "csv":
         return to_csv(t)

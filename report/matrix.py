@@ -25,10 +25,9 @@ import numpy as np
 import pandas as pd
 
 from report.crosstab import check_variable, members
-from report.errors import allowed
-from report.population import NO_CUTS, Cuts, population
+from report.population import Cuts
 from report.publication import I_ALT, IKKE_BESVARET, md_table, population_line, value_label
-from report.tables import FORMATS, to_csv
+from report.tables import analysis_population, to_csv
 from survey.guide import Guide
 
 __all__ = ["matrix", "cell_units", "render_matrix"]
@@ -89,10 +88,7 @@ def render_matrix(rows: Sequence[tuple[str, str]], units: Sequence[Unit], wide: 
                   attribute: str, fmt: str = "md", *, group: str | None = None, site_type: str | None = None,
                   cuts: Cuts | None = None, code_name: str = "") -> str:
     """`matrix` on the population (`group`, `site_type`, the `cuts`' filters) as CSV or Markdown."""
-    if fmt not in FORMATS:
-        raise allowed("format", fmt, FORMATS)
-    cuts = cuts or NO_CUTS
-    pop = population(wide, group or None, site_type or None, cuts)
+    pop, cuts = analysis_population(fmt, wide, group, site_type, cuts)
     t = matrix(rows, units, pop, guide, attribute)
     if fmt == "csv":
         return to_csv(t)

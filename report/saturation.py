@@ -36,10 +36,10 @@ from typing import Sequence
 
 import pandas as pd
 
-from report.errors import TableError, allowed
-from report.population import NO_CUTS, Cuts, population
+from report.errors import TableError
+from report.population import Cuts
 from report.publication import figure_text, md_table, population_line
-from report.tables import FORMATS, to_csv
+from report.tables import analysis_population, to_csv
 from survey.guide import Guide
 
 __all__ = ["Settings", "DEFAULT", "saturation", "render_saturation", "figure_saturation", "note"]
@@ -146,10 +146,7 @@ def render_saturation(units: Sequence[Unit], wide: pd.DataFrame, guide: Guide, f
                       settings: Settings = DEFAULT, *, group: str | None = None, site_type: str | None = None,
                       cuts: Cuts | None = None) -> str:
     """`saturation` on the population as CSV (the interviews) or Markdown (both tables and the note)."""
-    if fmt not in FORMATS:
-        raise allowed("format", fmt, FORMATS)
-    cuts = cuts or NO_CUTS
-    pop = population(wide, group or None, site_type or None, cuts)
+    pop, cuts = analysis_population(fmt, wide, group, site_type, cuts)
     t = saturation(units, pop, settings)
     if fmt == "csv":
         return to_csv(t)

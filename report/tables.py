@@ -96,7 +96,7 @@ import pandas as pd
 
 from report.counting import column, eq, equals, factor, grid, numbers, share, wilson
 from report.errors import TableError, allowed
-from report.population import NO_CUTS, SITE_TYPES, group_rows, population, row_column
+from report.population import NO_CUTS, SITE_TYPES, Cuts, group_rows, population, row_column
 from report.publication import (DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, UOPLYST, fmt3, hidden, md_table,
                                 pct, published_rows, site_labels, small_n_note, value_label)
 from survey.files import csv_text
@@ -441,6 +441,16 @@ def inddragelse_tilfredshed(df: pd.DataFrame, guide: Guide | None = None) -> pd.
 #: The age bands' own labels: constants of this module, written as they are in CSV ("-29" is the
 #: form method.md fixes, and a spreadsheet reads it as a number, never a formula).
 AGE_LABELS = frozenset(label for label, _ in AGE_BANDS)
+
+
+def analysis_population(fmt: str, wide: pd.DataFrame, group: str | None, site_type: str | None,
+                        cuts: Cuts | None) -> tuple[pd.DataFrame, Cuts]:
+    """What every rendered analysis (matrix, co-occurrence, word frequency, saturation) begins with: the format
+    checked, the cuts (none by default), and the population they, `group` and `site_type` leave."""
+    if fmt not in FORMATS:
+        raise allowed("format", fmt, FORMATS)
+    cuts = cuts or NO_CUTS
+    return population(wide, group or None, site_type or None, cuts), cuts
 
 
 def to_csv(table: pd.DataFrame, columns: Sequence[str] | None = None) -> str:

@@ -27,10 +27,10 @@ from typing import Sequence
 import pandas as pd
 
 from report.crosstab import check_variable, members
-from report.errors import TableError, allowed
-from report.population import NO_CUTS, Cuts, population
+from report.errors import TableError
+from report.population import Cuts
 from report.publication import I_ALT, figure_text, md_table, population_line, value_label
-from report.tables import FORMATS, to_csv
+from report.tables import analysis_population, to_csv
 from survey.guide import Guide
 
 __all__ = ["word_frequency", "render_word_frequency", "figure_word_frequency", "lemma_counts"]
@@ -92,10 +92,7 @@ def render_word_frequency(texts: Sequence[tuple[str, str]], wide: pd.DataFrame, 
                           by: str | None = None, top: int = 20, code_name: str = "", group: str | None = None,
                           site_type: str | None = None, cuts: Cuts | None = None) -> str:
     """`word_frequency` on the population as CSV or Markdown (one ranking per group side by side)."""
-    if fmt not in FORMATS:
-        raise allowed("format", fmt, FORMATS)
-    cuts = cuts or NO_CUTS
-    pop = population(wide, group or None, site_type or None, cuts)
+    pop, cuts = analysis_population(fmt, wide, group, site_type, cuts)
     t = word_frequency(texts, pop, guide, by=by, top=top)
     if fmt == "csv":
         return to_csv(t)

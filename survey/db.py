@@ -836,24 +836,24 @@ def _pg_dump_refusal(stderr: str, url) -> str:
                  "database": "databasen", "large object": "et stort objekt", "function": "funktionen"}
         why = (f"brugeren {user} må ikke læse {kinds[m.group(1).lower()]} {m.group(2)} (adgang nægtet); en "
                "sikkerhedskopi kræver læseadgang til hele databasen")
-    elif found(r"permission denied"):
-        why = f"brugeren {user} har ikke adgang til alt i databasen (adgang nægtet)"
-    elif found(r'database "[^"]*" does not exist'):
-        why = f"databasen {u.database} findes ikke på serveren {where}"
-    elif found(r"role \"[^\"]*\" does not exist"):
-        why = f"brugeren {user} findes ikke på serveren {where}"
-    elif found(r"could not translate host name|Name or service not known"):
-        why = f"værtsnavnet {u.host} kunne ikke slås op (er navnet rigtigt, og er der netværk?)"
-    elif found(r"Connection refused|No such file or directory\s*\n\s*Is the server running"):
-        why = f"PostgreSQL-serveren på {where} svarer ikke (forbindelsen blev afvist; kører serveren, og er vært og port rigtige?)"
-    elif found(r"timeout expired|timed out"):
-        why = f"PostgreSQL-serveren på {where} svarede ikke i tide"
-    elif found(r"could not connect|connection to server"):
-        why = f"der kunne ikke oprettes forbindelse til PostgreSQL-serveren på {where}"
-    elif found(r"out of memory"):
-        why = "pg_dump løb tør for hukommelse"
     else:
-        why = "pg_dump fejlede af en grund, Brugerblik ikke kender (kør pg_dump selv for at se den)"
+        # the rest, first match wins: (what pg_dump or libpq says, what the refusal says)
+        plain = [
+            (r"permission denied", f"brugeren {user} har ikke adgang til alt i databasen (adgang nægtet)"),
+            (r'database "[^"]*" does not exist', f"databasen {u.database} findes ikke på serveren {where}"),
+            (r"role \"[^\"]*\" does not exist", f"brugeren {user} findes ikke på serveren {where}"),
+            (r"could not translate host name|Name or service not known",
+             f"værtsnavnet {u.host} kunne ikke slås op (er navnet rigtigt, og er der netværk?)"),
+            (r"Connection refused|No such file or directory\s*\n\s*Is the server running",
+             f"PostgreSQL-serveren på {where} svarer ikke (forbindelsen blev afvist; kører serveren, og er vært og "
+             "port rigtige?)"),
+            (r"timeout expired|timed out", f"PostgreSQL-serveren på {where} svarede ikke i tide"),
+            (r"could not connect|connection to server",
+             f"der kunne ikke oprettes forbindelse til PostgreSQL-serveren på {where}"),
+            (r"out of memory", "pg_dump løb tør for hukommelse"),
+        ]
+        why = next((text for pattern, text in plain if found(pattern)),
+                   "pg_dump fejlede af en grund, Brugerblik ikke kender (kør pg_dump selv for at se den)")
     return f"Sikkerhedskopien kunne ikke tages: {why}. Intet er skrevet, og databasen er uændret."
 
 
