@@ -1350,6 +1350,17 @@ def _configure_logging() -> None:
                             format="%(levelname)s %(name)s: %(message)s")
 
 
+def _group_site(p: argparse.ArgumentParser) -> None:
+    """--group and --site-type: one user group, one kind of site."""
+    p.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
+    p.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
+
+
+def _format_md(p: argparse.ArgumentParser) -> None:
+    """--format md (the default) or csv."""
+    p.add_argument("--format", choices=["csv", "md"], default="md", help="md: Markdown-tabel (standard); csv: tallene som CSV")
+
+
 def _med_kladder(p: argparse.ArgumentParser) -> None:
     """--med-kladder (issue 14): the reports and exports count completed interviews unless it is given."""
     p.add_argument("--med-kladder", dest="med_kladder", action="store_true",
@@ -1374,9 +1385,8 @@ def _population_options(p: argparse.ArgumentParser) -> None:
     """The options of a command that counts the report's population (matrix, mætning,
     samforekomst, ordfrekvens): the output format, one user group, one site type, the cuts and
     ``--med-kladder``."""
-    p.add_argument("--format", choices=["csv", "md"], default="md", help="md: Markdown-tabel (standard); csv: tallene som CSV")
-    p.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
-    p.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
+    _format_md(p)
+    _group_site(p)
     _cuts(p, grouping=False)
     _med_kladder(p)
 
@@ -1514,14 +1524,13 @@ def build_parser() -> argparse.ArgumentParser:
     ke = sub.add_parser("kodeenighed", help="enighed mellem alle kodere pr. variabel og temakode: Gwets AC1, Fleiss' kappa og "
                                             "Krippendorffs alfa med 95 %%-konfidensintervaller")
     ke.add_argument("--kodere", help="kun disse kodere, adskilt af komma (standard: alle)")
-    ke.add_argument("--format", choices=["csv", "md"], default="md", help="md: Markdown-tabel (standard); csv: tallene som CSV")
+    _format_md(ke)
     ke.set_defaults(func=cmd_kodeenighed)
 
     t = sub.add_parser("table", help="en af rapportens tabeller")
     t.add_argument("id", help=TABLE_IDS_HELP)
-    t.add_argument("--format", choices=["csv", "md"], default="md", help="md: Markdown-tabel (standard); csv: tallene som CSV")
-    t.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
-    t.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
+    _format_md(t)
+    _group_site(t)
     t.add_argument("--probe", help="probe til fig4 (fx rytme)")
     _publish_args(t, "rækker med n under --min-n skjules, og den næste række i samme total")
     _cuts(t)
@@ -1530,8 +1539,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("kvalitetskort", help="kvalitetskortets tal")
     k.add_argument("--format", choices=["csv", "md"], default="csv", help="csv: tallene som CSV (standard); md: Markdown-tabel")
-    k.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
-    k.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
+    _group_site(k)
     k.add_argument("--out", help="FIL.png, FIL.svg eller FIL.html: skriv kortet som billede")
     k.add_argument("--intervals", action="store_true", help="vis 95 %% Wilson-intervaller")
     _publish_args(k, "punkter med n under --min-n udelades, og den næste gruppes punkt for samme probe")
@@ -1544,8 +1552,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("id", help="kvalitetskort, kvalitetskort_grupper, fig3.1, fig4 (med --probe), fig4.1–fig4.3, "
                               "fig7.1–fig7.4, 7.2, tilfredshed, lyttet, enige")
     f.add_argument("--out", required=True, help="FIL.png, FIL.svg eller FIL.html")
-    f.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
-    f.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
+    _group_site(f)
     f.add_argument("--probe", help="probe til fig4 (fx rytme)")
     f.add_argument("--intervals", action="store_true", help="vis 95 %% Wilson-intervaller (kvalitetskortet)")
     _publish_args(f, "små grupper udelades")
@@ -1556,8 +1563,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="Excel-projektmappe med tabeller, figurer og kvalitetskort")
     r.add_argument("out", help="FIL.xlsx")
-    r.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
-    r.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
+    _group_site(r)
     _publish_args(r, "små grupper undertrykkes")
     _method_args(r)
     _cuts(r)
@@ -1567,9 +1573,8 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("crosstab", help="krydstabel af to kodede variable")
     x.add_argument("a")
     x.add_argument("b")
-    x.add_argument("--format", choices=["csv", "md"], default="md", help="md: Markdown-tabel (standard); csv: tallene som CSV")
-    x.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
-    x.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
+    _format_md(x)
+    _group_site(x)
     _publish_args(x, "rækker med n under --min-n skjules, og den næste række i samme total")
     _cuts(x, grouping=False)
     _med_kladder(x)
@@ -1581,8 +1586,7 @@ def build_parser() -> argparse.ArgumentParser:
     ag = asub.add_parser("gem", help="gem en krydstabel (--krydstabel A B) eller et kvalitetskort (standard)")
     ag.add_argument("navn", help="1–25 tegn: bogstaver, tal, mellemrum, - og _")
     ag.add_argument("--krydstabel", nargs=2, metavar=("A", "B"), help="rækker og kolonner (som brugerblik crosstab)")
-    ag.add_argument("--group", help="kun én brugergruppe (kode, fx unge_misbrugere)")
-    ag.add_argument("--site-type", dest="site_type", choices=["boform", "vaerested"], help="kun boformer eller kun væresteder")
+    _group_site(ag)
     _cuts(ag)
     ag.add_argument("--erstat", action="store_true", help="erstat en analyse med samme navn")
     asub.add_parser("liste", help="de gemte analyser")

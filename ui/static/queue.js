@@ -41,6 +41,11 @@ function bbQueue(key, setStateValue, componentKey, el, who) {
     return item.seq;
   };
   q.ack = function (acked) {
+    // the page's user first: an acknowledgement drawn for a user signed in after another in this tab covers the
+    // earlier user's changes too (the server refuses them, and counts them as seen); those are held, not dropped
+    // (the save status is drawn before the page's fields, whose `who` would otherwise hold them only later)
+    const pw = bbPageWho();
+    if (pw !== undefined) bbSetWho(pw);
     const upto = (acked || {})[BB.cid] || 0;
     q.pending = q.pending.filter((it) => it.seq > upto);
     bbStatus('idle');
