@@ -31,7 +31,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -241,8 +241,9 @@ class InterviewState:
     consent: ConsentView | None
     editor: str | None  # who is correcting a reopened interview
     versions: dict[str, int] = field(default_factory=dict)  # code -> version of the stored answer (issue 10)
-    #: the codes whose stored answer was given in the interview (not imported): those `complete` may remove
-    typed: frozenset[str] = frozenset()
+    #: each answer given in the interview (not imported) -> the interview's answers as they stood when it was
+    #: last saved (`_as_saved`): those `complete` may remove, when a later answer hid them
+    as_saved: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: changes refused as made from a stale view that no one has decided on yet (`_open_conflicts`)
     conflicts: Mapping[str, "Conflict"] = field(default_factory=dict)
 
@@ -256,7 +257,7 @@ class InterviewState:
 
     def removed_at_completion(self, guide: Guide) -> list[Item]:
         """What «Afslut» will remove (`removed_at_completion`): the page lists exactly these."""
-        return removed_at_completion(guide, self.answers, self.info.meta(), self.typed)
+        return removed_at_completion(guide, self.answers, self.info.meta(), self.as_saved)
 
 
 # ---------------------------------------------------------------- the guide as sections
@@ -437,18 +438,56 @@ def unasked(guide: Guide, answers: Mapping[str, str | None], meta: Mapping[str, 
 
 
 def removed_at_completion(guide: Guide, answers: Mapping[str, str | None], meta: Mapping[str, str | None],
-                          typed: Iterable[str]) -> list[Item]:
-    """The answers `complete` removes: those `unasked` finds among the ones given in the interview
-    (`typed`: source «interview»). Imported values stay — imported data need not follow the skip
-    logic (instrument.md) — also when an imported interview is reopened and completed again."""
-    typed = set(typed)
-    return [it for it in unasked(guide, answers, meta) if it.code in typed]
+                          as_saved: Mapping[str, Mapping[str, str | None]]) -> list[Item]:
+    """The answers `complete` removes, in guide order: answers given in the interview (`as_saved`'s codes:
+    source «interview»; `_as_saved`) that the skip logic no longer asks *because a later answer hid them* —
+    this guide asked the question with the answers as they stood when it was last saved. Repeated, as
+    `unasked`, until nothing more leaves (a follow-up's follow-up). Imported values stay — imported data
+    need not follow the skip logic (instrument.md) — also when an imported interview is reopened and
+    completed again. An answer the guide's changed condition no longer asks stays, and so do its
+    follow-ups (docs/guide.md «Når guiden ændres»): it was recorded while the question was asked, and
+    nothing typed is removed because a guide changed."""
+    left = {c: v for c, v in answers.items() if c in guide.items and not is_blank(v)}
+    gone: set[str] = set()
+    while True:
+        ctx = {**left, **meta}
+        hidden = [c for c in left if c in as_saved and not visible(guide, guide.item(c), ctx)
+                  and visible(guide, guide.item(c), {**as_saved[c], **meta})]
+        if not hidden:
+            break
+        for c in hidden:
+            gone.add(c)
+            del left[c]
+    return [guide.item(c) for c in guide.codes if c in gone]
 
 
-def _typed(s, interview_id: str) -> frozenset[str]:
-    """The codes of the interview's stored answers that were given in the interview."""
-    return frozenset(s.execute(select(Answer.code).where(Answer.interview_id == interview_id,
-                                                         Answer.source == "interview")).scalars())
+def _as_saved(s, interview_id: str) -> dict[str, dict[str, str]]:
+    """For each stored answer given in the interview: the interview's answers as they stood when it was last
+    saved — the answers now, each change the audit trail records after that save undone (a refused
+    change, a conflict's record, changed nothing and is skipped). Metadata is taken as it is now."""
+    rows = s.execute(select(Answer.code, Answer.value, Answer.updated_at, Answer.source)
+                     .where(Answer.interview_id == interview_id)).all()
+    typed = [(code, saved) for code, _v, saved, source in rows if source == "interview"]
+    if not typed:
+        return {}
+    now = {code: value for code, value, _t, _s in rows}
+    later = s.execute(select(AuditEntry.code, AuditEntry.old_value, AuditEntry.at)
+                      .where(AuditEntry.interview_id == interview_id, AuditEntry.entity == "answer",
+                             AuditEntry.at > min(t for _c, t in typed),
+                             or_(AuditEntry.note.is_(None), AuditEntry.note.not_in((CONFLICT_NOTE, KEPT_NOTE))))
+                      .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())).all()
+    out: dict[str, dict[str, str]] = {}
+    for code, saved in typed:
+        then = dict(now)
+        for c, old, at in later:  # newest first: the earliest change after the save is undone last
+            if at <= saved:
+                break
+            if old is None:
+                then.pop(c, None)
+            else:
+                then[c] = old
+        out[code] = then
+    return out
 
 
 #: the audit note of an answer `complete` removes
@@ -642,7 +681,7 @@ def load_state(engine: Engine, interview_id: str) -> InterviewState:
                    if c else None)
         editor = _editor(s, interview_id) if iv.status == "reopened" else None
         versions = store.get_versions(s, interview_id)
-        return InterviewState(info_of(iv, site), answers, quotes, consent, editor, versions, _typed(s, interview_id),
+        return InterviewState(info_of(iv, site), answers, quotes, consent, editor, versions, _as_saved(s, interview_id),
                               _open_conflicts(s, interview_id, answers))
 
 
@@ -1139,11 +1178,12 @@ def complete(engine: Engine, guide: Guide, interview_id: str, *, reason: str | N
                                                   "eller skriv en begrundelse for at afslutte alligevel.")
         old = iv.status
         w = _who_for(s, iv, who)
-        # an answer to a question the interview no longer asks is not the respondent's answer: it leaves
-        # the interview (the audit trail keeps it, as every change), as a form's skip logic clears it
-        # only answers given in the interview: imported data need not follow the skip logic (instrument.md)
+        # an answer a later answer made the interview no longer ask is not the respondent's answer: it leaves
+        # the interview (the audit trail keeps it, as every change), as a form's skip logic clears it;
+        # only answers given in the interview: imported data need not follow the skip logic (instrument.md);
+        # never one the guide's changed condition hid (`removed_at_completion`)
         removed = removed_at_completion(guide, store.get_answers(s, interview_id), info.meta(),
-                                        _typed(s, interview_id))
+                                        _as_saved(s, interview_id))
         for it in removed:
             store.set_answer(s, guide, interview_id, it.code, None, who=w, note=UNASKED_NOTE)
         now = utcnow()

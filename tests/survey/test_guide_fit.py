@@ -128,3 +128,49 @@ def test_the_cli_refuses_a_guide_that_would_export_stored_free_text_unmasked(stu
     assert main(["--db", db_url, "export", "raw", str(out), "--med-kladder"]) == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert len(rows) == 2 and all("Jens" not in r["uddannelse"] for r in rows)
+
+
+def test_a_changed_condition_never_removes_what_the_interviewer_recorded(engine, tmp_path):
+    """Found by a tester: a `relevant` changed mid-study (allowed, no new version) and a resumed draft
+    completed — «Afslut» removed every answer the new condition no longer asks, answers typed while the
+    question was asked. Now an answer stays unless a later answer in the interview hid it (skip logic,
+    as before); a reopened interview completed again keeps them too."""
+    from survey.store import load_wide
+
+    guide_fit.forget()
+    g = load_guide()
+    guide_fit.require_fit(engine, g)
+    taken = {"loennet_arbejde": "ja", "loennet_arbejde_hvad": "Lagerarbejde i 3 år", "arbejdsrytme": "ja"}
+    a, b, c = (svc.start_interview(engine, g, site_name="Basen", site_type="boform", interviewer="Fie")
+               for _ in range(3))
+    for iv in (a, b, c):
+        for code, value in taken.items():
+            assert svc.save_answer(engine, g, iv.id, code, value).ok
+    assert svc.complete(engine, g, c.id, reason="test").ok
+    # the team narrows the follow-up's condition: it is asked only after «Nej» now
+    g2 = load_guide(edited_guide(tmp_path / "a.xlsx", set_cell("survey", {"name": "loennet_arbejde_hvad"}, "relevant",
+                                                                "${loennet_arbejde} = 'nej'")))
+    guide_fit.forget()
+    guide_fit.require_fit(engine, g2)  # allowed without a new version
+    # a: nothing changed in the interview — the page lists nothing to remove and «Afslut» removes nothing
+    assert svc.load_state(engine, a.id).removed_at_completion(g2) == []
+    res = svc.complete(engine, g2, a.id, reason="test")
+    assert res.ok and res.removed == [] and "fjernet" not in res.message
+    assert svc.load_state(engine, a.id).answers == taken
+    # b: the interviewer changes «Har du haft lønnet arbejde?» to Nej: the follow-up the answer hides
+    # (arbejdsrytme) leaves, as before; the one the new condition hid stays (and is asked again now)
+    assert svc.save_answer(engine, g2, b.id, "loennet_arbejde", "nej").ok
+    assert [it.code for it in svc.load_state(engine, b.id).removed_at_completion(g2)] == ["arbejdsrytme"]
+    res = svc.complete(engine, g2, b.id, reason="test")
+    assert res.ok and res.removed == ["arbejdsrytme"]
+    assert svc.load_state(engine, b.id).answers == {"loennet_arbejde": "nej",
+                                                    "loennet_arbejde_hvad": "Lagerarbejde i 3 år"}
+    # c: completed before the change, reopened to correct something else, completed again: nothing leaves
+    svc.reopen(engine, c.id, who="MN", reason="Tastefejl")
+    assert svc.save_answer(engine, g2, c.id, "gender", "kvinde").ok
+    res = svc.complete(engine, g2, c.id, reason="test")
+    assert res.ok and res.removed == []
+    wide = load_wide(engine, g2).set_index("respondent_id")
+    assert wide.loc[a.respondent_id, "loennet_arbejde_hvad"] == "Lagerarbejde i 3 år"
+    assert wide.loc[c.respondent_id, "loennet_arbejde_hvad"] == "Lagerarbejde i 3 år"
+    guide_fit.forget()

@@ -258,8 +258,9 @@ def test_imported_answers_the_skip_logic_would_not_ask_stay_and_the_page_lists_o
         assert store.insert_wide(s, guide, pd.DataFrame([row], dtype=object)) == 1
         iid = store.interview_by_respondent(s, "AMA-07").id
     svc.reopen(engine, iid, who="MN", reason="Alder mangler")
-    assert svc.save_answer(engine, guide, iid, "rytme", "ikke_relevant").ok
+    assert svc.save_answer(engine, guide, iid, "rytme", "ja").ok
     assert svc.save_answer(engine, guide, iid, "rytme_vigtigt", "ja").ok  # typed, then not asked
+    assert svc.save_answer(engine, guide, iid, "rytme", "ikke_relevant").ok
     state = svc.load_state(engine, iid)
     assert [it.code for it in svc.unasked(guide, state.answers, state.info.meta())] == [
         "loennet_arbejde_hvad", "arbejdsmarked_vigtigt", "rytme_vigtigt"]
