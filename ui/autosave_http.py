@@ -16,7 +16,9 @@ Body: JSON ``{"iid": "<interview id>", "items": [{"code", "value", "base": [vers
 Who: the store's single user when it has no users; else the signed-in session of the HttpOnly
 cookie (`survey.auth.resume_session`), whose role must allow interviews and who may open this
 interview (`survey.interview.find_for`). Refused: another origin (403), no session (403), too
-large (413), not JSON (400). Nothing of the body is logged.
+large (413), not JSON (400), a user guide that does not fit the stored interviews (409: the pages refuse
+it, so nothing is stored with it here either — `survey.guide_fit`; the page keeps the changes and sends
+them again). Nothing of the body is logged.
 
 Answer: 204 when every change was stored (or was already). Otherwise 200 with counts and positions, never
 values: ``{"stored": n, "conflicts": n, "refused": n, "left": n, "not_stored": [i, …]}`` — `conflicts` are
@@ -69,6 +71,7 @@ def apply(payload: dict, token: str | None) -> int | dict:
     """Store a closing page's changes (`survey.interview.save_closing_changes`): the HTTP status of a refusal,
     204 when every change was stored, else what became of them (the 200 answer's body, see the module)."""
     from survey import auth  # reason: start-up (see the module's imports)
+    from survey import guide_fit  # reason: start-up (see the module's imports)
     from survey import interview as svc  # reason: start-up (see the module's imports)
     from survey.db import get_engine  # reason: start-up (see the module's imports)
     from survey.guide import load_guide  # reason: start-up (see the module's imports)
@@ -84,10 +87,16 @@ def apply(payload: dict, token: str | None) -> int | dict:
     info, may = svc.find_for(engine, iid, p)
     if info is None or not may:
         return 403
+    user_guide = load_guide()
+    try:  # a guide the pages refuse stores nothing here either (docs/guide.md «Når guiden ændres»)
+        guide_fit.require_fit(engine, user_guide)
+    except guide_fit.GuideFitError:
+        log.warning("autogem ved lukning: spørgeguiden passer ikke til de gemte interview; intet gemt")
+        return 409
     head = items[:MAX_ITEMS]
     # another user's changes (held in a tab where that user was signed out) are never stored under this name
     own = [i for i, it in enumerate(head) if made_by([it], p.username)]
-    res = svc.save_closing_changes(engine, svc.guide_of(info, load_guide()), iid, [head[i] for i in own],
+    res = svc.save_closing_changes(engine, svc.guide_of(info, user_guide), iid, [head[i] for i in own],
                                    who=p.username, principal=p, max_items=MAX_ITEMS)
     others = sorted(set(range(len(head))) - set(own))
     not_stored = sorted(others + [own[j] for j in res.not_stored]) + list(range(MAX_ITEMS, len(items)))

@@ -211,3 +211,36 @@ def test_the_service_reports_what_became_of_each_closing_change(engine, guide):
         max_items=4)
     assert (res.stored, res.conflicts, res.refused, res.left, res.not_stored) == (1, 0, 2, 1, [0, 1, 4])
     assert not res.complete and svc.load_state(engine, iv.id).answers == {"gender": "mand"}
+
+
+def test_a_closing_page_stores_nothing_while_the_guide_does_not_fit_the_store(client, iv, db_url, guide, tmp_path,
+                                                                               monkeypatch):
+    """docs/guide.md «Når guiden ændres»: a guide that does not fit the stored interviews shows and stores
+    nothing. A tester: the pages refused it, but the closing route stored a beacon's answers with it (the
+    route never ran the check). Now it answers 409, stores nothing, and the page keeps the changes and
+    sends them again (ui/static/queue.js: only 204 and 200 drop anything); with the guide put back they
+    are stored."""
+    from survey import guide_fit
+    from survey.guide import load_guide
+    from tests.custom_guides import edited_guide, swap_labels
+
+    e = get_engine(db_url)
+    guide_fit.forget()
+    guide_fit.require_fit(e, guide)
+    assert svc.save_answer(e, guide, iv.id, "gender", "kvinde").ok
+    # the team swaps two labels in use (refused, also with a new version): every page stops
+    bad = edited_guide(tmp_path / "g.xlsx", swap_labels("gender", "kvinde", "mand"), version="2026.9")
+    guide_fit.forget()
+    with pytest.raises(guide_fit.GuideFitError):
+        guide_fit.require_fit(e, load_guide(bad))
+    monkeypatch.setenv("BRUGERBLIK_GUIDE", str(bad))
+    items = [{"code": "gender", "value": "mand", "base": [1, "kvinde"]},
+             {"code": "hvorfor_her", "value": "Skrevet lige før fanen lukkede", "base": [0, None]}]
+    r = post(client, {"iid": iv.id, "items": items})
+    assert r.status_code == 409 and "Skrevet" not in r.text
+    assert answers(db_url, iv.id) == {"gender": "kvinde"}
+    monkeypatch.delenv("BRUGERBLIK_GUIDE")   # the guide put back: the page's next send is stored
+    guide_fit.forget()
+    assert post(client, {"iid": iv.id, "items": items}).status_code == 204
+    assert answers(db_url, iv.id) == {"gender": "mand", "hvorfor_her": "Skrevet lige før fanen lukkede"}
+    guide_fit.forget()
