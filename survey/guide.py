@@ -20,6 +20,7 @@ openpyxl and pyxform; see "the compiled-guide cache" below. The cache never chan
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -1017,6 +1018,16 @@ def guide_snapshot(g: Guide) -> dict:
 def guide_fingerprint(g: Guide) -> str:
     """SHA-256 of `guide_snapshot(g)`: the same for two guides that read stored answers the same way."""
     text = json.dumps(guide_snapshot(g), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def guide_digest(g: Guide) -> str:
+    """SHA-256 of everything `g` says — texts, hints, conditions, choices and settings as well as what
+    `guide_fingerprint` covers; not where its file lies. A cache of anything drawn from a guide is keyed by
+    it: a question text or a choice label corrected without a new version is a new digest."""
+    data = dataclasses.asdict(g)
+    data.pop("path", None)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=repr)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from report import data as report_data
 from survey.db import database_url
-from survey.guide import Guide
+from survey.guide import Guide, guide_digest
 from ui.common import engine, guide
 
 __all__ = ["store_version", "guide_key", "wide_frame", "current_wide", "on_deletion", "after_deletion"]
@@ -54,8 +54,23 @@ def store_version() -> tuple:
     return rev
 
 
+#: id(guide) -> (the guide, its key): a loaded guide is one object until its file changes (survey.guide's
+#: cache), and its digest takes ~20 ms — paid once per guide, not on every rerun
+_KEYS: dict[int, tuple[Guide, tuple]] = {}
+
+
 def guide_key(g: Guide) -> tuple:
-    return g.form_id, g.version, len(g.codes)
+    """The guide's part of the caches' key: its form, version and digest (`survey.guide.guide_digest`), so a
+    question text or a choice label corrected without a new version is drawn at once (it was keyed by form,
+    version and the number of codes: the old text stayed for up to 15 minutes, or until a restart)."""
+    hit = _KEYS.get(id(g))
+    if hit is not None and hit[0] is g:
+        return hit[1]
+    key = (g.form_id, g.version, guide_digest(g))
+    if len(_KEYS) > 16:
+        _KEYS.clear()
+    _KEYS[id(g)] = (g, key)
+    return key
 
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=900)

@@ -766,3 +766,22 @@ def test_a_published_population_cut_to_a_hidden_group_is_refused_on_the_page(db)
     at.sidebar.toggle(key=RV.K_PUB).set_value(False)  # the team's own view: as before
     run_ok(at)
     assert not at.error and charts(at)
+
+
+def test_the_report_cache_is_keyed_by_what_the_guide_says(tmp_path):
+    """A tester corrected a question's text and a choice's label in the guide without a new version (allowed,
+    docs/guide.md «Når guiden ændres»): the Rapport page went on showing the old texts for up to 15 minutes
+    or until a restart — its caches were keyed by form, version and the number of codes. Now by the guide's
+    digest: the same guide, the same key; a corrected text, a new key."""
+    from survey.guide import load_guide
+    from tests.custom_guides import edited_guide, set_cell
+    from ui import report_cache as RC
+
+    g = load_guide()
+    assert RC.guide_key(g) == RC.guide_key(g) == RC.guide_key(load_guide(edited_guide(tmp_path / "same.xlsx")))
+    text = load_guide(edited_guide(tmp_path / "t.xlsx", set_cell("survey", {"name": "hvorfor_her"}, "label",
+                                                                 "Hvorfor kommer du her? (rettet)")))
+    label = load_guide(edited_guide(tmp_path / "l.xlsx", set_cell("choices", {"list_name": "gender", "name": "kvinde"},
+                                                                  "label", "Kvinde (rettet)")))
+    assert (text.version, len(text.codes)) == (label.version, len(label.codes)) == (g.version, len(g.codes))
+    assert len({RC.guide_key(g), RC.guide_key(text), RC.guide_key(label)}) == 3
