@@ -49,8 +49,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from survey import auth
-from ui.common import (LAST_SEEN, PRINCIPAL, SESSION_ID, allows, cookie_token, engine, inject_css, mark_live, md,
-                       store_is_open)
+from ui.common import (DONE, LAST_ACKS, LAST_SEEN, PRINCIPAL, SESSION_ID, acks_json, allows, cookie_token, engine, h,
+                       inject_css, mark_live, md, store_is_open)
 from ui.autosave_http import author_mark
 from ui.pages import PAGE_SPECS, PageSpec, st_page
 
@@ -111,9 +111,14 @@ def _now() -> dt.datetime:
 
 
 def _end_session(notice: str | None) -> None:
-    """Forget everything of this session (the next user of the browser gets nothing of it)."""
+    """Forget everything of this session (the next user of the browser gets nothing of it) — but what the
+    server applied of the tab's queues: the login page says so (`_last_acks`), or a change stored just before
+    «Log ud» (its acknowledgement not yet drawn) would wait in the tab as unsaved for good."""
+    done = st.session_state.get(DONE)
     for k in list(st.session_state.keys()):
         del st.session_state[k]
+    if done:
+        st.session_state[LAST_ACKS] = done
     if notice:
         st.session_state[NOTICE] = notice
 
@@ -280,8 +285,18 @@ def _after_sign_in(pages: Pages, page) -> None:
 
 # ---------------------------------------------------------------- forms
 
+def _last_acks() -> None:
+    """The acknowledgements of the session that ended in this tab (`_end_session`): only numbers of changes
+    (component keys, the tab's id), no answer and no name."""
+    done = st.session_state.get(LAST_ACKS)
+    if done:
+        st.html('<style>[data-testid="stElementContainer"]:has(.bb-acks) { display: none !important; }</style>'
+                f'<div class="bb-acks" hidden data-acked="{h(acks_json(done))}"></div>')
+
+
 def login_form(pages: Pages, page) -> None:
     st.title("Log ind")
+    _last_acks()
     notice = st.session_state.get(NOTICE)
     if notice:
         st.info(notice, icon=":material/info:")
@@ -299,6 +314,7 @@ def login_form(pages: Pages, page) -> None:
         st.error(str(e))
         return
     st.session_state.pop(NOTICE, None)
+    st.session_state.pop(LAST_ACKS, None)
     st.session_state[LAST_SEEN] = _now()
     if must_change:  # the browser session starts once a new password is chosen
         st.session_state[PENDING] = p.username

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from pathlib import Path
 
 import streamlit as st
@@ -26,12 +25,11 @@ from dataclasses import dataclass, field
 from survey import interview as svc
 from survey.guide import MAX_TEXT, TYPED_DATE_FORM, Guide, Item, shown_date
 from ui.autosave_http import author_mark
-from ui.common import engine, guide, hms, in_fragment_run, lead_in, log, principal, safe_callback, username, wkey
+from ui.common import DONE, acks_json, engine, guide, hms, in_fragment_run, lead_in, log, principal, safe_callback, username, wkey
 
 _STATIC = Path(__file__).resolve().parent / "static"
 _QUEUE_JS = (_STATIC / "queue.js").read_text(encoding="utf-8")
 
-DONE = "_bb_done"            # (component key, tab id) -> last seq applied
 SEEN = "_bb_seen"            # (interview, tab id, code) -> (version, value) that tab now shows
 CONFLICTS = "_bb_conflicts"  # interview id -> code -> svc.Conflict
 ERRORS = "_bb_errors"        # interview id -> code -> (Danish message, the refused text as typed)
@@ -426,11 +424,7 @@ def _catch_up(iid: str, key: str) -> None:
 def acked_json(iid: str) -> str:
     """Every queue of this interview the server has applied, as the save status carries it
     (`data-acked`): the browser clears its «Gemmer …» the moment the status is drawn."""
-    out: dict[str, dict[str, int]] = {}
-    for (k, cid), seq in (st.session_state.get(DONE) or {}).items():
-        if iid in k:
-            out.setdefault(k, {})[cid] = seq
-    return json.dumps(out, separators=(",", ":"))
+    return acks_json(st.session_state.get(DONE), iid)
 
 
 def _acked(key: str) -> dict[str, int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import html
 import logging
 import os
@@ -56,6 +57,8 @@ def principal() -> auth.Principal | None:
 
 SESSION_ID = "bb_session_id"  # this tab's app_session row (its id; never the token; set by ui/access.py)
 LIVE_CHECKED = "bb_live_checked"  # time.monotonic() of the last check that found the tab's sign-in good
+DONE = "_bb_done"  # (component key, tab id) -> the last change applied of that tab's queue (ui.autosave)
+LAST_ACKS = "bb_last_acks"  # DONE as it was when the session ended (ui.access): the login page carries it
 LIVE_SECONDS = 2.0  # a check this recent is not repeated (a full run's, or the callback's before a fragment)
 
 
@@ -64,6 +67,16 @@ def mark_live(at: float) -> None:
     before that read: a logout committed during it is then newer than the check; `ui.access.signed_in`,
     `session_live`)."""
     st.session_state[LIVE_CHECKED] = at
+
+
+def acks_json(done: dict | None, iid: str | None = None) -> str:
+    """What the server has applied of each queue (`DONE`; of one interview's components with `iid`) as the page
+    carries it (`data-acked`): the browser then drops those changes from its queues (ui/static/queue.js)."""
+    out: dict[str, dict[str, int]] = {}
+    for (k, cid), seq in (done or {}).items():
+        if iid is None or iid in k:
+            out.setdefault(k, {})[cid] = seq
+    return json.dumps(out, separators=(",", ":"))
 
 
 def cookie_token() -> str | None:

@@ -530,3 +530,46 @@ def test_a_held_change_the_store_refuses_is_kept_and_said_not_saved(server, brow
     expect(page.locator(f".st-key-v_{iid}_age .bb-field-err")).to_be_visible(timeout=15000)
     assert "age" not in svc.load_state(e, iid).answers
     ctx.close()
+
+
+@pytest.mark.parametrize("size, by", [((1280, 720), "mouse"), ((1024, 768), "keyboard")])
+def test_a_change_stored_at_the_moment_of_log_out_is_not_said_unsaved(server, browser, store, size, by):
+    """An interviewer chose «Kvinde» and pressed «Log ud» at once: the answer was stored, but the run that would
+    have drawn its acknowledgement was the logout's — the login page then said «Ikke gemt: du er logget ud», closing
+    the tab asked, and the next user's pages said «Gemmer stadig … serveren har ikke svaret» for good. Now the
+    login page carries what the ended session had applied: nothing is said unsaved that is stored."""
+    from playwright.sync_api import expect
+
+    e, iid = store
+    with session_scope(e) as s:
+        auth.add_user(s, "frida", "researcher", PW, full_name="Frida")
+    ctx, page, url, box = open_as_ida(server, browser, iid, size)
+    kvinde = page.locator(f".st-key-v_{iid}_gender").get_by_role("radio", name="Kvinde")
+    log_ud = page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud")
+    kvinde.wait_for()
+    log_ud.wait_for()
+    if by == "mouse":   # «Log ud» while the choice's run is on (a click in the same instant is lost by Streamlit)
+        page.evaluate("([a, b]) => { a.click(); setTimeout(() => b.click(), 30); }",
+                      [kvinde.element_handle(), log_ud.element_handle()])
+    else:
+        kvinde.focus()
+        page.keyboard.press("Space")
+        log_ud.focus()
+        page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Log ind").wait_for()
+    deadline = time.monotonic() + 15
+    while svc.load_state(e, iid).answers.get("gender") != "kvinde":
+        assert time.monotonic() < deadline, svc.load_state(e, iid).answers
+        time.sleep(0.2)
+    assert audit_who(e, iid, "gender") == ["ida"]
+    pill = page.locator("#bb-pending")
+    time.sleep(7)                                           # past the pill's «Gemmer stadig …» (6 s)
+    expect(pill).to_be_hidden(timeout=10000)                # not «Ikke gemt: du er logget ud»: it is stored
+    assert not page.evaluate(CLOSING_ASKS)
+    log_in(page, "frida")                                   # the next user: nothing of ida's is held or waiting
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Logget ind som frida", timeout=20000)
+    time.sleep(7)
+    expect(pill).to_be_hidden(timeout=10000)
+    assert svc.load_state(e, iid).answers == {"gender": "kvinde"}
+    assert audit_who(e, iid, "gender") == ["ida"]
+    ctx.close()

@@ -81,7 +81,9 @@ if (!window.__bbAckHooked) {
   window.__bbAckHooked = true;
   let lastAck = null;
   new MutationObserver(() => {
-    const e = document.querySelector('.bb-mainstatus');
+    // the save status of an interview page; on the login page, what the session that ended had applied (a
+    // change stored just before «Log ud», whose status was not yet drawn, is not left waiting here for good)
+    const e = document.querySelector('.bb-mainstatus') || document.querySelector('.bb-acks');
     const raw = e ? e.getAttribute('data-acked') : null;
     if (!raw || raw === lastAck) return;
     lastAck = raw;
@@ -173,18 +175,7 @@ if (!window.__bbFlushHooked) {
 function bbSetWho(who) {
   if (BB.who === who) return;
   BB.who = who;
-  BB.held = BB.held || [];
-  for (const k in BB.queues) {
-    const q = BB.queues[k];
-    const theirs = q.pending.filter((it) => it.by !== undefined && it.by !== who);
-    if (!theirs.length) continue;
-    q.pending = q.pending.filter((it) => !theirs.includes(it));
-    theirs.forEach((it) => {
-      BB.held.push({ key: k, item: it });
-      // what the fields show is the store's again, not the other user's unsaved text
-      if (q.last[it.code] === it.seq) { delete q.last[it.code]; delete q.lastValue[it.code]; }
-    });
-  }
+  bbHoldOthers(who);
   const back = BB.held.filter((h) => h.item.by === who);
   BB.held = BB.held.filter((h) => h.item.by !== who);
   back.sort((a, b) => a.item.seq - b.item.seq).forEach((h) => {
@@ -200,6 +191,24 @@ function bbSetWho(who) {
     q.wait = BB_RESEND_MS;
   });
   if (BB.held.length || back.length) bbStatus('saving');
+}
+// Every change in the queues made by another user than `who` is held (out of the queues: never sent as `who`'s).
+// Also on a page without the interview's fields, where no component tells who is signed in (the interview list
+// after «Log ud» and another user's login): a change of the user before, whose acknowledgement was lost, said
+// «Gemmer stadig … serveren har ikke svaret» there for good.
+function bbHoldOthers(who) {
+  BB.held = BB.held || [];
+  for (const k in BB.queues) {
+    const q = BB.queues[k];
+    const theirs = q.pending.filter((it) => it.by !== undefined && it.by !== who);
+    if (!theirs.length) continue;
+    q.pending = q.pending.filter((it) => !theirs.includes(it));
+    theirs.forEach((it) => {
+      BB.held.push({ key: k, item: it });
+      // what the fields show is the store's again, not the other user's unsaved text
+      if (q.last[it.code] === it.seq) { delete q.last[it.code]; delete q.lastValue[it.code]; }
+    });
+  }
 }
 // the newest change of each answer, and of each new quote (a field may have begun another since), of `items`
 function bbNewest(items) {
@@ -356,6 +365,7 @@ function bbStatus(what) {
         return;
       }
       const who = bbPageWho();
+      if (who !== undefined && who !== BB.who) bbHoldOthers(who);
       if (bbHeld() && who !== undefined) bbSendHeld(who);
       const held = (BB.held || []).filter((h) => h.item.by !== who && h.item.kind !== 'done').length;
       if (held && !bbSignedOut()) {   // another user's changes, while someone else is signed in here
