@@ -476,17 +476,20 @@ def _as_saved(s, interview_id: str) -> dict[str, dict[str, str]]:
                              AuditEntry.at > min(t for _c, t in typed),
                              or_(AuditEntry.note.is_(None), AuditEntry.note.not_in((CONFLICT_NOTE, KEPT_NOTE))))
                       .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())).all()
+    # one walk back through the trail, newest first: the answers newest-saved first each take the state once
+    # every change after their save is undone (the page calls this on every draw: not one walk per answer)
     out: dict[str, dict[str, str]] = {}
-    for code, saved in typed:
-        then = dict(now)
-        for c, old, at in later:  # newest first: the earliest change after the save is undone last
-            if at <= saved:
-                break
+    then = dict(now)
+    i = 0
+    for code, saved in sorted(typed, key=lambda x: x[1], reverse=True):
+        while i < len(later) and later[i][2] > saved:
+            c, old, _at = later[i]
             if old is None:
                 then.pop(c, None)
             else:
                 then[c] = old
-        out[code] = then
+            i += 1
+        out[code] = dict(then)
     return out
 
 
