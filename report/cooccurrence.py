@@ -122,6 +122,7 @@ def figure_cooccurrence(t: pd.DataFrame):
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_layout(title=f"Samforekomst af koder ({LEVELS[t.attrs['niveau']]})", plot_bgcolor="white",
+                      separators=",.",  # Danish decimal comma wherever plotly writes a number
                       margin=dict(t=60, l=20, r=20, b=20),
                       meta={"figure": "samforekomst", "kanter": len(t), "knuder": len(nodes)})
     return fig

@@ -38,7 +38,7 @@ import pandas as pd
 
 from report.errors import TableError
 from report.population import Cuts
-from report.publication import figure_text, md_table, population_line
+from report.publication import figure_text, md_table, pct, population_line
 from report.tables import analysis_population, to_csv
 from survey.guide import Guide
 
@@ -139,7 +139,7 @@ def note(t: pd.DataFrame) -> str:
     first = run[run["opfyldt"]].iloc[0]
     return (f"Mætning nået ved interview {point} ({st.words()}): interview {int(first['fra'])}–"
             f"{int(first['til'])} tilføjede {int(first['nye_koder'])} nye koder = "
-            f"{first['ny_information'] * 100:.1f} % af basis ({base} koder i de første {st.basis} interview).")
+            f"{pct(first['ny_information'], 1)} af basis ({base} koder i de første {st.basis} interview).")
 
 
 def render_saturation(units: Sequence[Unit], wide: pd.DataFrame, guide: Guide, fmt: str = "md",
@@ -159,7 +159,7 @@ def render_saturation(units: Sequence[Unit], wide: pd.DataFrame, guide: Guide, f
     runs = t.attrs["forloeb"]
     if len(runs):
         lines += [md_table(["Forløb", "Nye koder", "Ny information", "Under tærsklen"],
-                           [[f"{int(r.fra)}–{int(r.til)}", int(r.nye_koder), f"{r.ny_information * 100:.1f} %",
+                           [[f"{int(r.fra)}–{int(r.til)}", int(r.nye_koder), pct(r.ny_information, 1),
                              "ja" if r.opfyldt else "nej"] for r in runs.itertuples()],
                            [False, True, True, False]), ""]
     lines.append(note(t))
@@ -189,6 +189,7 @@ def figure_saturation(t: pd.DataFrame):
                       annotation_text=f"Mætning ved interview {point}", annotation_position="top right")
     fig.update_layout(title=figure_text(f"Mætning ({st.words()})"), xaxis_title="Interview (i rækkefølge)",
                       yaxis_title="Koder", legend=dict(orientation="h", y=-0.2), margin=dict(t=60, b=80),
+                      separators=",.",  # Danish decimal comma on the axes and in the hover
                       meta={"figure": "maetning", "maetning_ved": point})
     fig.update_xaxes(dtick=1 if len(t) <= 30 else None)
     return fig

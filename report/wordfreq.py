@@ -129,6 +129,7 @@ def figure_word_frequency(t: pd.DataFrame, group: object = I_ALT, title: str = "
                            customdata=part["respondenter"],
                            hovertemplate="%{y}: %{x} gange hos %{customdata} respondenter<extra></extra>"))
     fig.update_layout(title=figure_text(title or "Hyppigste ord (lemmaer)"), xaxis_title="Forekomster",
+                      separators=",.",  # Danish decimal comma on the axis (ticks of few counts: 0,5 …)
                       height=max(320, 60 + 22 * len(part)), margin=dict(l=120, t=60),
                       meta={"figure": "ordfrekvens", "gruppe": str(group), "ord": list(part["lemma"])[::-1]})
     return fig

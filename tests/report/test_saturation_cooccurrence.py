@@ -56,7 +56,7 @@ def test_saturation_hand_counted(sat):
     assert [round(x, 4) for x in runs["ny_information"]] == [0.1667, 0.1667, 0.1667, 0.0]
     # the first run at or under 5 % starts at interview 8: saturation at interview 7
     assert t.attrs["maetning_ved"] == 7
-    assert "Mætning nået ved interview 7" in SA.note(t) and "0.0 % af basis (6 koder" in SA.note(t)
+    assert "Mætning nået ved interview 7" in SA.note(t) and "0,0 % af basis (6 koder" in SA.note(t)  # decimal comma
 
 
 def test_saturation_settings_move_the_point(sat):
