@@ -444,9 +444,10 @@ def coefficients(s: Session, variable: str, coders_: Optional[Iterable[str]] = N
     return res
 
 
-#: how `coefficients_rows` gives a coefficient's interval: «-0.284 til 0.141» (the page), the same in Danish
-#: («-0,284 til 0,141», with the values: Markdown) or two number columns (CSV: a text starting with «-» would
-#: be a formula, and the guard's «'» in front of it is no number for a spreadsheet)
+#: how `coefficients_rows` gives a coefficient's interval: «-0,284 til 0,141» with the values as numbers (the
+#: page, which shows them with a decimal comma), the same with the values as Danish text (Markdown) or two number
+#: columns (CSV: a text starting with «-» would be a formula, and the guard's «'» in front of it is no number
+#: for a spreadsheet)
 ROW_FORMS = ("side", "md", "csv")
 
 
@@ -490,9 +491,9 @@ def coefficients_rows(results: Iterable[MultiAgreement], label=lambda v: v, form
 
 
 def _bound(x: float, form: str) -> str:
-    """An interval's bound in `coefficients_rows`' text: 3 decimals, a comma in Markdown."""
+    """An interval's bound in `coefficients_rows`' text: 3 decimals, a decimal comma (the page and Markdown)."""
     t = f"{x:.3f}"
-    return t.replace(".", ",") if form == "md" else t
+    return t if form == "csv" else t.replace(".", ",")
 
 
 def coefficients_summary(s: Session, coders_: Optional[Iterable[str]] = None,

@@ -262,6 +262,15 @@ def md(text: str | None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text or "")
 
 
+def danish_numbers(frame, formats: dict):
+    """A table for st.dataframe whose number columns the browser writes the Danish way: `formats`
+    maps a column to the report's own formatter for it (`report.publication.da3`, `pct` …; empty
+    for a missing value). The cells stay numbers — a click on a heading sorts by number, not by
+    text — and only the text shown is Danish: a pandas Styler's display texts, which Streamlit
+    shows for a number column without a ``format`` of its own (give those columns none)."""
+    return frame.style.format({c: f for c, f in formats.items() if c in frame.columns}, na_rep="")
+
+
 def h(text: str | None) -> str:
     """Text for an HTML snippet (st.markdown with unsafe_allow_html): escaped, never markup."""
     return html.escape(text or "", quote=True).replace("$", "&#36;")

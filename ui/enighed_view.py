@@ -18,7 +18,8 @@ import streamlit as st
 from archetypes.model import ARCHETYPES
 from coding import agreement as ag
 from coding import service
-from ui.common import engine, guide, h, md, require_page
+from report.publication import da3, pct
+from ui.common import danish_numbers, engine, guide, h, md, require_page
 from ui.workbench import (action, codebook_entries, flash, html_block, need_coder, respondent_picker,
                           setup_page, show_flash)
 
@@ -136,10 +137,10 @@ def summary_frame(results: list[ag.Agreement], names: dict[str, str]) -> pd.Data
         return None if x is None else round(x, 3)
 
     rows = [{"Variabel": variable_label(a.variable, names), "Fælles enheder": a.n, "Enige": a.n_agree,
-             "Observeret enighed (%)": a.observed_pct, "Cohens kappa": r3(a.kappa),
+             "Observeret enighed": a.observed, "Cohens kappa": r3(a.kappa),
              "Krippendorffs alpha": r3(a.alpha), "Uenigheder": len(a.disagreements), "Afklaret": a.n_settled,
              "Note": a.message or a.kappa_note or a.alpha_note or ""} for a in results]
-    return pd.DataFrame(rows, columns=["Variabel", "Fælles enheder", "Enige", "Observeret enighed (%)", "Cohens kappa",
+    return pd.DataFrame(rows, columns=["Variabel", "Fælles enheder", "Enige", "Observeret enighed", "Cohens kappa",
                                        "Krippendorffs alpha", "Uenigheder", "Afklaret", "Note"])
 
 
@@ -194,9 +195,10 @@ def compare_part(names: dict[str, str]) -> None:
     if not results:
         st.info("Ingen variable er dobbeltkodet endnu.")
         return
-    st.dataframe(summary_frame(results, names), hide_index=True, width="stretch", key="en_summary",
-                 column_config={"Cohens kappa": st.column_config.NumberColumn(format="%.3f"),
-                                "Krippendorffs alpha": st.column_config.NumberColumn(format="%.3f")})
+    st.dataframe(danish_numbers(summary_frame(results, names),  # Danish text, sorted as numbers
+                                {"Observeret enighed": lambda x: pct(x, 1), "Cohens kappa": da3,
+                                 "Krippendorffs alpha": da3}),
+                 hide_index=True, width="stretch", key="en_summary")
     st.caption("Cohens kappa (scikit-learn) og Krippendorffs alpha (nominal, pakken krippendorff) beregnes over de "
                "enheder, begge har kodet. Udefinerede værdier vises tomme med årsagen i «Note».")
     show_flash("en_settle")
@@ -213,10 +215,9 @@ def all_coders_part(names: dict[str, str]) -> None:
                                        lambda v: variable_label(v, names))
     if not rows:
         return
-    num = {h: st.column_config.NumberColumn(format="%.3f") for h in heads
-           if h in ("Observeret enighed", *[n for _, n in ag.COEFFICIENTS])}
-    st.dataframe(pd.DataFrame(rows, columns=heads), hide_index=True, width="stretch", key="en_multi",
-                 column_config=num)
+    num = {h: da3 for h in heads if h in ("Observeret enighed", *[n for _, n in ag.COEFFICIENTS])}
+    st.dataframe(danish_numbers(pd.DataFrame(rows, columns=heads), num), hide_index=True, width="stretch",
+                 key="en_multi")
     st.caption("Over de enheder, mindst to af koderne har kodet. Gwets AC1, Fleiss' kappa og Krippendorffs alfa "
                "(nominal) med 95 %-konfidensintervaller efter Gwets formler (2014). Cohens kappa for to kodere står i "
                "tabellen ovenfor. Samme tal som "

@@ -20,7 +20,8 @@ import streamlit as st
 from report import data as report_data
 from survey.db import database_url
 from survey.store import StoreError
-from ui.common import engine, h, inject_css, md, safe_callback, username, when
+from report.publication import da3
+from ui.common import danish_numbers, engine, h, inject_css, md, safe_callback, username, when
 from ui.report_cache import on_deletion
 
 log = logging.getLogger("brugerblik.ui")
@@ -452,15 +453,12 @@ def _train() -> None:
     _model_slots()[database_url()] = (stamp, model)
     st.session_state[CV_KEY] = (cv, names)
     flash("train", "success", f"Modellen er trænet på {model.n_texts} tekster ({len(model.labels)} koder) på "
-                              f"{model.seconds:.1f} s. Forslag fra modellen er markeret «model».")
+                              f"{f'{model.seconds:.1f}'.replace('.', ',')} s. Forslag fra modellen er markeret «model».")
 
 
 def cv_frame(cv, names: dict[str, str]) -> pd.DataFrame:
-    def f(x):
-        return None if x is None else round(x, 2)
-
-    rows = [{"Kode": names.get(sc.kode, sc.kode), "Præcision": f(sc.precision), "Genkaldelse": f(sc.recall),
-             "F1": f(sc.f1), "Positive": sc.support, "Negative": sc.negatives, "Note": sc.note}
+    rows = [{"Kode": names.get(sc.kode, sc.kode), "Præcision": sc.precision, "Genkaldelse": sc.recall,
+             "F1": sc.f1, "Positive": sc.support, "Negative": sc.negatives, "Note": sc.note}
             for sc in cv.scores + ([cv.micro] if cv.micro else [])]
     return pd.DataFrame(rows, columns=["Kode", "Præcision", "Genkaldelse", "F1", "Positive", "Negative", "Note"])
 
@@ -480,11 +478,9 @@ def training_panel(key: str) -> None:
             st.caption(f"Aktiv model: {model.n_texts} tekster, koder: {len(model.labels)}.")
         if got:
             cv, names = got
-            st.markdown(f"**Krydsvalidering:** {cv.k} fold, {cv.n_texts} tekster, tærskel {cv.threshold:g}.")
-            st.dataframe(cv_frame(cv, names), hide_index=True, width="stretch", key=f"{key}_cv",
-                         column_config={"Præcision": st.column_config.NumberColumn(format="%.2f"),
-                                        "Genkaldelse": st.column_config.NumberColumn(format="%.2f"),
-                                        "F1": st.column_config.NumberColumn(format="%.2f")})
+            st.markdown(f"**Krydsvalidering:** {cv.k} fold, {cv.n_texts} tekster, tærskel {da3(cv.threshold)}.")
+            st.dataframe(danish_numbers(cv_frame(cv, names), {"Præcision": da3, "Genkaldelse": da3, "F1": da3}),
+                         hide_index=True, width="stretch", key=f"{key}_cv")
 
 
 # ---------------------------------------------------------------- suggestions with accept / reject
@@ -522,7 +518,7 @@ def suggestion_rows(kind: str, target_id, text: str, sugg, coded: set[str], deci
     for sg in shown:
         d = decided.get(sg.kode)
         words = ", ".join(f"«{w}»" for w in sg.ord) if sg.ord else "—"
-        score = f" · {sg.score:.2f}" if sg.score is not None else ""
+        score = f" · {da3(sg.score)}" if sg.score is not None else ""
         c1, c2, c3 = st.columns([6, 1.3, 1.3], vertical_alignment="center")
         html_block(f'<b>{h(sg.navn)}</b> <span class="bb-src">{h(SOURCE_LABELS.get(sg.kilde, sg.kilde))}{score}'
                    f'</span> <span class="bb-meta">ord: {h(words)}</span>'

@@ -20,6 +20,7 @@ from coding import transcripts as tr
 from survey.db import get_engine, session_scope
 from survey.demo import load_demo
 from survey.models import AuditEntry, Quote
+from tests.app.numbers import point_numbers
 from tests.app.pages import open_page, run_ok, switch, texts
 from ui.workbench import CODER, CODER_W
 
@@ -393,6 +394,7 @@ def test_train_model_shows_cross_validated_precision_and_recall_per_code(db):
         assert 0.0 <= rows[name]["Præcision"] <= 1.0 and 0.0 <= rows[name]["Genkaldelse"] <= 1.0
         assert rows[name]["Positive"] == 6
     assert "5 fold, 18 tekster" in texts(at)
+    assert point_numbers(at) == []  # precision, recall, F1, the threshold and the seconds: decimal commas
 
 
 # ---------------------------------------------------------------- Citatbank
@@ -532,7 +534,7 @@ def test_enighed_blind_coding_kappa_alpha_and_settlement(db, guide):
     row = df[df["Variabel"] == "Arketype"].iloc[0]
     assert row["Kodere"] == "Forsker A, Forsker B" and row["Enheder"] == 5
     assert row["Gwets AC1"] == pytest.approx(round(ac1.value, 3))
-    assert row["Gwets AC1 95 %-KI"] == f"{ac1.low:.3f} til {ac1.high:.3f}"
+    assert row["Gwets AC1 95 %-KI"] == f"{ac1.low:.3f} til {ac1.high:.3f}".replace(".", ",")  # Danish decimals
     # settle one disagreement: the final value is stored and written to the respondent's archetype
     at.selectbox(key="en_fin_arketype_respondent_AMA-02").set_value("etniske")
     at.text_input(key="en_note_arketype_respondent_AMA-02").input("Taler om sin baggrund hele vejen.")

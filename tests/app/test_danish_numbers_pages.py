@@ -1,0 +1,146 @@
+"""Danish numbers on the researchers' pages (AppTest): every number Enighed, Analyser, Matrix and the
+Rapport page (95 % intervals on, the saved analyses) show is written with a decimal comma — read from
+their tables (as the browser writes them: `tests.app.numbers`), texts, metrics and figures, on
+realistic data. Sorting still sorts numbers: a table's number columns stay numbers under their
+Danish display text."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from coding import agreement as ag
+from coding import transcripts as tr
+from report import registry as R
+from report import saved
+from survey.db import get_engine, session_scope
+from survey.demo import load_demo
+from tests.app.numbers import POINT, point_numbers, shown_frame
+from tests.app.pages import open_page, run_ok
+from tests.report.test_matrix import TEXT, build_coded_study
+from ui import rapport_view as RV
+
+
+def test_the_pattern_finds_english_decimals_and_leaves_ids_dates_versions_and_thousands():
+    for s in ("0.75", "kappa -0.284 til 0.141", "12.5 %", "1.0", "3.14159"):
+        assert POINT.search(s), s
+    for s in ("0,75", "12,5 %", "1.2.0", "15.02.2006", "1.234 interview", "AMA-01", "2006-03-28", "n = 61",
+              "PLOS ONE 15(5): e0232076", "St. Dannesbo"):
+        assert not POINT.search(s), s
+
+
+# ---------------------------------------------------------------- Enighed
+
+@pytest.fixture
+def agreement_db(db_url, monkeypatch, guide):
+    """The demo study double coded by three researchers: archetype, satisfaction and two themes."""
+    monkeypatch.setenv("BRUGERBLIK_DB", db_url)
+    e = get_engine(db_url)
+    assert load_demo(e, guide) == 61
+    arch = {"AMA-01": ("den_aeldre", "den_aeldre", "den_aeldre"), "AMA-02": ("dovne", "etniske", "dovne"),
+            "AMA-03": ("etniske", "etniske", "etniske"), "AMA-04": ("dovne", "dovne", "dovne"),
+            "BAS-01": ("unge_misbruger", "dovne", "unge_misbruger"), "BAS-02": ("dovne", "dovne", "etniske"),
+            "BAS-03": ("etniske", "etniske", "etniske")}
+    tilf = ["tilfreds", "tilfreds", "utilfreds", "tilfreds", "utilfreds", "tilfreds", "tilfreds"]
+    with session_scope(e) as s:
+        for i, (rid, values) in enumerate(arch.items()):
+            for coder, v in zip(("Forsker A", "Forsker B", "Forsker C"), values):
+                ag.record(s, coder, ("respondent", rid), "arketype", v)
+                ag.record(s, coder, ("respondent", rid), "samlet_tilfredshed",
+                          tilf[i] if coder != "Forsker B" or i % 3 else "utilfreds")
+    return e
+
+
+def test_enighed_shows_kappa_alpha_and_the_intervals_with_decimal_commas(agreement_db):
+    at = open_page("enighed")
+    at.toggle(key="en_compare").set_value(True)
+    run_ok(at)
+    assert len(at.dataframe) == 2
+    assert point_numbers(at) == []
+    summary = next(d for d in at.dataframe if "Cohens kappa" in d.value.columns)
+    shown = shown_frame(summary).set_index("Variabel")
+    value = summary.value.set_index("Variabel")
+    # what the browser writes is the Danish text of the number the table holds (and sorts by)
+    assert pd.api.types.is_float_dtype(value["Cohens kappa"])
+    kappa = value.loc["Arketype", "Cohens kappa"]
+    assert kappa == pytest.approx(kappa) and 0 < kappa < 1
+    assert shown.loc["Arketype", "Cohens kappa"] == f"{kappa:.3f}".replace(".", ",")
+    assert shown.loc["Arketype", "Observeret enighed"].endswith(" %")
+    multi = next(d for d in at.dataframe if "Gwets AC1" in d.value.columns)
+    row = multi.value.set_index("Variabel").loc["Arketype"]
+    assert row["Kodere"] == "Forsker A, Forsker B, Forsker C" and isinstance(row["Gwets AC1"], float)
+    assert " til " in row["Gwets AC1 95 %-KI"] and "," in row["Gwets AC1 95 %-KI"]
+
+
+# ---------------------------------------------------------------- Analyser and Matrix
+
+@pytest.fixture(scope="module")
+def saturated_url(db_factory):
+    """The coded study (tests/report/test_matrix.py) and two more coded interviews, so that with a
+    base of 2 and runs of 1 saturation is reached: TRE-01 and AMA-01 give 3 codes, the third interview
+    one new (33,3 % of the base), the fourth none."""
+    url = db_factory.new()
+    e, _ = build_coded_study(url)
+    from coding import codebook
+
+    with session_scope(e) as s:
+        codebook.create_code(s, "Bolig", key="t_bolig", parent="trivsel")
+        for rid, codes in (("AMA-02", ["t_bolig", "t_kontakt"]), ("AMA-03", ["t_rytme"])):
+            t = tr.import_transcript(s, rid, TEXT.encode(), f"{rid}.txt", who="Ida")
+            tr.code_segment(s, tr.segments_for(s, t.id)[1].id, codes, who="Ida")
+    e.dispose()
+    return url
+
+
+def test_analyser_writes_saturation_shares_and_figures_the_danish_way(saturated_url, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_DB", saturated_url)
+    at = open_page("analyser", basis="2", forloeb="1", taerskel="50")
+    assert "Mætning nået ved interview" in "\n".join(m.value for m in at.markdown)
+    assert point_numbers(at) == []
+    for view in ("samforekomst", "ordfrekvens"):
+        at = open_page("analyser", vis=view)
+        assert at.dataframe and at.get("plotly_chart"), view
+        assert point_numbers(at) == [], view
+
+
+def test_matrix_page_numbers_are_danish(saturated_url, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_DB", saturated_url)
+    for attr in ("brugergruppe", "site_type"):
+        at = open_page("matrix", kode="trivsel", egenskab=attr)
+        assert at.dataframe
+        assert point_numbers(at) == [], attr
+
+
+# ---------------------------------------------------------------- Rapport with intervals, saved analyses
+
+@pytest.fixture(scope="module")
+def demo_url(db_factory, guide) -> str:
+    url = db_factory.new()
+    e = get_engine(url)
+    assert load_demo(e, guide) == 61
+    saved.save(e, guide, "Problemer pr gruppe", "krydstabel", a="problemer", b="brugergruppe")
+    saved.save(e, guide, "Kortet", "kvalitetskort")
+    return url
+
+
+def test_rapport_with_intervals_every_tab_table_and_saved_analysis_is_danish(demo_url, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_DB", demo_url)
+    at = open_page("rapport", intervaller="1", metode="gennemsnit-afledt")
+    assert at.sidebar.toggle(key=RV.K_CI).value is True
+    found = point_numbers(at)
+    assert any("95 %" in c for d in at.dataframe for c in d.value.columns)  # the intervals are shown
+    for tab in RV.TABS[1:4]:
+        at.session_state[RV.K_TAB] = tab
+        run_ok(at)
+        found += [f"{tab}: {x}" for x in point_numbers(at)]
+        if tab == "Krydstabel":
+            for name in ("Problemer pr gruppe", "Kortet"):
+                at.selectbox(key="rp_saved_pick").set_value(name)
+                run_ok(at)
+                found += [f"{name}: {x}" for x in point_numbers(at)]
+    at.session_state[RV.K_TAB] = "Tabeller"
+    run_ok(at)
+    for tid in R.RESPONDENT_TABLES:
+        at.selectbox(key="rp_table").set_value(tid)
+        run_ok(at)
+        found += [f"{tid}: {x}" for x in point_numbers(at)]
+    assert found == []
