@@ -46,9 +46,9 @@ from sqlalchemy.orm import Session
 from coding.anonymise import Anonymiser, default_anonymiser
 from survey.guide import PSEUDONYM_PREFIX_MAX, Guide, Item
 from survey.models import Answer, Interview
-from survey.pseudonyms import numbered
+from survey.pseudonyms import numbered, numbers_of
 from survey.sources import INFORMANTS, guide_for
-from survey.store import identifier_order
+from survey.store import identifier_numbers
 
 __all__ = ["pseudonym_prefix", "identifier_names", "stored_identifier_names", "anonymiser", "study_anonymiser",
            "masker", "study_pseudonyms", "pseudonym_number", "pseudonymise", "mask_columns", "deidentify", "PREFIX_MAX"]
@@ -153,10 +153,10 @@ def masker(engine_or_session: Any = None, names: Iterable[str] = ()) -> Callable
 
 def study_pseudonyms(engine_or_session: Any, guide: Guide, *frames: pd.DataFrame) -> dict[str, dict[object, str]]:
     """For each field `guide` marks ``ja``, value -> «<label> N» as the study numbers it
-    (`survey.pseudonyms.numbered` on the store's order, `survey.store.identifier_order`); without a
+    (`survey.pseudonyms.numbered` on the numbers the store keeps, `survey.store.identifier_numbers`); without a
     store (None), the `frames`' row order. A value of `frames` the store does not hold is numbered on."""
     codes = guide.identifier_codes(pseudonyms=False)
-    order = identifier_order(engine_or_session, codes) if engine_or_session is not None and codes else None
+    order = identifier_numbers(engine_or_session, codes) if engine_or_session is not None and codes else None
     return numbered(guide, order, *frames)
 
 
@@ -172,7 +172,7 @@ def pseudonymise(df: pd.DataFrame, guide: Guide, names: Optional[dict[str, dict[
     numbering, `study_pseudonyms`); a value it lacks — or every value, without `names` — numbered
     on in row order."""
     out = df.copy()
-    names = numbered(guide, (names and {c: list(v) for c, v in names.items()}), df)
+    names = numbered(guide, names and numbers_of(names), df)
     for code, known in names.items():
         if code not in out.columns:
             continue

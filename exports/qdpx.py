@@ -54,7 +54,9 @@ rebuilt, so every selection's offsets are computed on the *masked* text and stil
 exactly the masked segment. Staff are pseudonymised: interviewers (every field the guide marks
 ``ja``, `coding.deidentify.pseudonymise`) become "Interviewer 1", "2" … — the study's numbers, the
 same as in every other output (`survey.pseudonyms`) — and coders "Koder 1",
-"2" … (numbered in order of first appearance), and a transcript's file name (which may hold a
+"2" … — the study's numbers too: every coder by their first act in the store (a transcript imported,
+a segment or quote coded, a quote taken), kept once given, never given again (`survey.store.coder_numbers`,
+docs/method.md) — and a transcript's file name (which may hold a
 name) is replaced by "transskription N". Pseudonyms (``respondent_id``) and text the guide marks
 ``nej`` (``site``) are kept, as in every export. ``anonymised=False`` (CLI ``--umaskeret``)
 exports the exact text and names, for use inside the team only.
@@ -101,7 +103,7 @@ from coding.deidentify import identifier_names, masker, pseudonymise, study_pseu
 from survey.guide import RESPONDENT_KEY, Guide, multi_values
 from survey.models import Interview, Quote
 from survey.privacy import exportable
-from survey.store import StoreError, counted, load_wide
+from survey.store import StoreError, coder_name, coder_numbers, counted, load_wide
 from coding.codebook import Code, all_codes
 from coding.quotebank import item_label
 from coding.transcripts import SPEAKERS, QuoteCode, Segment, SegmentCode, Transcript
@@ -274,19 +276,23 @@ class Project:
 
 
 class _People:
-    """Staff names → User GUIDs, pseudonymised ("Koder 1" …) in an anonymised export."""
+    """Staff names → User GUIDs, pseudonymised in an anonymised export: «Koder N», N the study's
+    (`numbers`: `survey.store.coder_numbers`, kept in the store); a name it lacks is numbered on."""
 
-    def __init__(self, anonymised: bool):
+    def __init__(self, anonymised: bool, numbers: Optional[dict[str, int]] = None):
         self.anonymised = anonymised
+        self.numbers = dict(numbers or {})
         self.users: dict[str, tuple[str, str]] = {}  # name -> (guid, shown name)
         self.program = guid_for("user", "program")
 
     def __call__(self, name: Optional[str]) -> str:
-        if not name or not str(name).strip():
+        name = coder_name(name)
+        if name is None:
             return self.program
-        name = " ".join(str(name).split())
         if name not in self.users:
-            n = len(self.users) + 1
+            if name not in self.numbers:
+                self.numbers[name] = max(self.numbers.values(), default=0) + 1
+            n = self.numbers[name]
             if self.anonymised:
                 self.users[name] = (guid_for("user", "pseudonym", n), f"Koder {n}")
             else:
@@ -334,7 +340,8 @@ def build_project(engine: Engine, guide: Guide, anonymised: bool = True, *, draf
     """The REFI-QDA project of the completed interviews in the store (see module doc; `drafts`: the
     drafts too, `survey.store.counted`), not yet zipped."""
 
-    people = _People(anonymised)
+    # coders: «Koder N», the study's numbers (first act in the store; kept: `survey.store.coder_numbers`)
+    people = _People(anonymised, coder_numbers(engine) if anonymised else None)
     df = load_wide(engine, guide, drafts=drafts)
     df = df.assign(**{EFFECTIVE_GROUP: list(effective_groups(df))})
     # the anonymiser also masks the names in the fields the guide marks ja (survey.deidentify)

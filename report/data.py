@@ -228,14 +228,14 @@ def study_pseudonyms(store: "Engine | ReportStore | None", guide: Guide, *frames
     from survey.pseudonyms import numbered  # reason: the same
 
     codes = guide.identifier_codes(pseudonyms=False)
-    order: dict[str, list[str]] | None = None
+    order: dict[str, dict[str, int]] | None = None
     if store is not None and codes:
         if isinstance(store, ReportStore):  # the plain read (no SQLAlchemy)
-            order = store.identifier_order(codes)
+            order = store.identifier_numbers(codes)
         else:
-            from survey.store import identifier_order  # reason: start-up time (`load_plain`: no SQLAlchemy)
+            from survey.store import identifier_numbers  # reason: start-up time (`load_plain`: no SQLAlchemy)
 
-            order = identifier_order(store, codes)
+            order = identifier_numbers(store, codes)
     return numbered(guide, order, *frames)
 
 

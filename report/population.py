@@ -22,7 +22,7 @@ from report.counting import column, eq, equals, factor, numbers
 from report.errors import TableError, allowed
 from report.publication import I_ALT, IKKE_BESVARET, UOPLYST
 from survey.guide import Guide
-from survey.pseudonyms import numbered
+from survey.pseudonyms import numbered, numbers_of
 
 __all__ = ["SITE_TYPES", "PERSPEKTIV", "BY", "Cuts", "group_codes", "effective_groups", "check_group",
            "check_site_type", "check_by", "population", "group_rows", "row_column", "keep_group", "by_name", "pseudonyms", "pseudonymised", "published_population"]
@@ -242,7 +242,7 @@ def pseudonyms(wide: pd.DataFrame, guide: Guide, study: dict[str, dict[object, s
     `survey.pseudonyms`), whatever the population, the cuts and the drafts option — the workbook, its
     Data sheet, the CLI's ``--publish``, the figures, the Rapport page and the exports give one person
     one number. Without `study` (a frame with no store behind it) `wide`'s rows are numbered in order."""
-    return numbered(guide, study and {c: list(v) for c, v in study.items()}, wide)
+    return numbered(guide, study and numbers_of(study), wide)
 
 
 def pseudonymised(df: pd.DataFrame, names: dict[str, dict[object, str]]) -> pd.DataFrame:

@@ -195,6 +195,20 @@ class StudySetting(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class IdentifierNumber(SQLModel, table=True):
+    """The study's pseudonym numbers, once given (`survey.pseudonyms`, docs/method.md «Interviewers
+    as pseudonyms»): «Interviewer N» stays N for good. One row per field the guide marks ``ja`` and
+    number. `digest` is a keyed hash (HMAC-SHA256 with the study's key, `StudySetting`
+    ``pseudonym_noegle``) of the field and the value — never the name itself; NULL once no interview
+    of the store holds that value any more (a deletion): the number is then retired, never given again."""
+    __tablename__ = "identifier_number"
+    __table_args__ = (UniqueConstraint("code", "digest", name="uq_identifier_number_code_digest"),)
+    code: str = Field(primary_key=True, max_length=100)
+    number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    digest: Optional[str] = Field(default=None, max_length=64)
+    numbered_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class SavedAnalysis(SQLModel, table=True):
     """A crosstab or quality map a researcher named and kept with the study (issue 14;
     `report.saved`): ``brugerblik table mine:NAVN`` and a workbook sheet each. `spec` is JSON: the

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from survey import clock
 from survey.files import private_folders, private_store
-from survey.pseudonyms import INTERVIEWER, study_order
+from survey.pseudonyms import INTERVIEWER, KEY_SETTING, assign, study_order
 
 if TYPE_CHECKING:  # pandas is imported by the function that builds the frame (start-up time)
     import pandas as pd
@@ -222,18 +222,31 @@ class ReportStore:
                                                  f"SELECT interview_id FROM consent_withdrawal WHERE purpose = '{JOURNAL}'")
         return wide_from_rows(meta, answers, guide, [r[0] for r in withdrawn]), int(n[0][0])
 
-    def identifier_order(self, codes: Iterable[str]) -> dict[str, list[str]]:
-        """`survey.store.identifier_order(engine, codes)`, read with sqlite3: every interview's
-        interviewer and answers to the other `codes`, with its start and id, in one snapshot."""
+    def identifier_numbers(self, codes: Iterable[str]) -> dict[str, dict[str, int]]:
+        """`survey.store.identifier_numbers(engine, codes)`, read with sqlite3 in one snapshot: the
+        numbers the store keeps for every interview's interviewer and answers to the other `codes`.
+        Nothing here writes: a value not numbered yet (or a number to retire) raises `PlainReadError`,
+        and the CLI takes the full path, which gives the number and keeps it."""
         codes = sorted(set(codes))
+        if not codes:
+            return {}
         answered = [c.replace("'", "''") for c in codes if c != INTERVIEWER]
-        queries = [f"SELECT '{INTERVIEWER}', interviewer, created_at, respondent_id, id FROM interview "
+        queries = [f"SELECT value FROM study_setting WHERE key = '{KEY_SETTING}'",
+                   "SELECT code, digest, number FROM identifier_number WHERE code IN ("
+                   + ", ".join("'" + c.replace("'", "''") + "'" for c in codes) + ")",
+                   f"SELECT '{INTERVIEWER}', interviewer, created_at, respondent_id, id FROM interview "
                    "WHERE interviewer IS NOT NULL"
                    if INTERVIEWER in codes else "SELECT 1 WHERE 0"]
         if answered:
             queries.append("SELECT a.code, a.value, i.created_at, i.respondent_id, i.id FROM answer AS a JOIN interview AS i "
                            "ON i.id = a.interview_id WHERE a.code IN (" + ", ".join(f"'{c}'" for c in answered) + ")")
-        return study_order([r for rows in self._read(*queries) for r in rows]) if codes else {}
+        key, stored, *rows = self._read(*queries)
+        if not key:
+            raise PlainReadError("pseudonymer")
+        got = assign(codes, study_order([r for part in rows for r in part]), stored, key[0][0])
+        if got.new or got.gone:  # the full path writes them (`survey.store.identifier_numbers`)
+            raise PlainReadError("pseudonymer")
+        return got.numbers
 
     def guide_fit(self) -> str | None:
         """The fingerprint of the last user guide found to fit the store (`survey.guide_fit.FIT_KEY`), or None."""

@@ -107,7 +107,7 @@ from survey.consent import (JOURNAL, PURPOSES, WITHDRAWAL_CODE, WITHDRAWAL_ENTIT
 from survey.errors import PrivacyError, WithdrawnError
 from survey.sources import INFORMANTS, guide_for
 from survey.store import (META_CODES, TOMBSTONE_ENTITY, TOMBSTONE_KEY, USER_INFORMANT, respondent_key,
-                          respondent_keys)
+                          respondent_keys, retire_identifier_numbers)
 from survey.text import text_field
 
 log = logging.getLogger(__name__)
@@ -473,6 +473,7 @@ def delete_interviews(s: Session, interviews: Sequence[Interview], *, who: Optio
         out.append(_add_tombstone(s, iid, informant, counts, who=who, reason=reason, key=respondent_key(rid),
                                   at=at, uid=(tombstone_uids or {}).get(iid), note=note))
     s.flush()
+    retire_identifier_numbers(s)  # a pseudonym number whose value went with them: its hash goes too (survey.pseudonyms)
     return out
 
 

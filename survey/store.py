@@ -16,18 +16,19 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Iterable
 
-from sqlalchemy import delete, func, select, true
+from sqlalchemy import delete, func, insert, select, true, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from survey.db import bulk_insert, fetch_columns
+from survey.db import bulk_insert, exclusive_session, fetch_columns, retrying
 from survey.guide import CPR_RE, Guide, ValueProblem
 from survey.consent import exportable, refuse_for_respondents, refuse_if_withdrawn
 from survey.errors import RespondentIdTaken, StoreError
 from survey.plainread import JOURNAL, wide_from_rows
-from survey.pseudonyms import INTERVIEWER, study_order
-from survey.models import (USER_INFORMANT, Answer, AuditEntry, ConsentWithdrawal, Interview, MergeConflict, Site,
-                           SourceStatus, utcnow)
+from survey.pseudonyms import INTERVIEWER, KEY_SETTING, Assignment, assign, new_key, study_order
+from survey.models import (USER_INFORMANT, Answer, AuditEntry, ConsentWithdrawal, IdentifierNumber, Interview,
+                           MergeConflict, Quote, QuoteCode, SegmentCode, Site, SourceStatus, StudySetting, Transcript,
+                           utcnow)
 
 if TYPE_CHECKING:  # pandas is imported by the functions that build frames: the app's first page needs none
     import pandas as pd
@@ -395,34 +396,124 @@ def load_wide(engine_or_session: Engine | Session, guide: Guide, *,
     return wide_from_rows(meta, answers, guide, journal_withdrawn)  # the one builder, also of the plain read (issue 13)
 
 
-def identifier_order(engine_or_session: Engine | Session, codes: Iterable[str]) -> dict[str, list[str]]:
-    """The study's order of the values of the direct identifiers `codes` (the guide's ``ja`` fields:
-    the interviewer, a column of the interview, and any answer so marked): `survey.pseudonyms.study_order`
-    over every interview in the store — drafts, completed, the other sources' and a withdrawn
-    respondent's — so a number never depends on who is counted. Read in one snapshot; the plain read
-    (`survey.plainread.ReportStore.identifier_order`) reads the same rows."""
+#: PostgreSQL advisory lock: one giving of pseudonym numbers at a time (`identifier_numbers`)
+NUMBER_LOCK = 7417304
+
+
+#: the study's coders («Koder N» in a REFI-QDA export, `exports.qdpx`) are numbered like an identifier under
+#: this code, which no guide can have (`survey.guide`: a code is a name)
+CODER = "#koder"
+
+
+def coder_name(who: object) -> str | None:
+    """A coder's name as the exports compare it (spaces folded), or None for no one."""
+    name = " ".join(str(who).split()) if who is not None else ""
+    return name or None
+
+
+def _coder_rows(conn) -> list[tuple]:
+    """Everyone who coded, imported a transcript or took a quote, with the time they did it (their
+    first act in the store places them, as an interviewer's first interview does)."""
+    rows: list[tuple] = []
+    for kind, who, at, rid in (("t", Transcript.imported_by, Transcript.imported_at, Transcript.id),
+                               ("s", SegmentCode.who, SegmentCode.at, SegmentCode.segment_id),
+                               ("c", QuoteCode.who, QuoteCode.at, QuoteCode.quote_id),
+                               ("q", Quote.created_by, Quote.created_at, Quote.id)):
+        for w, t, i in conn.execute(select(who, at, rid).where(who.is_not(None))):
+            name = coder_name(w)
+            if name is not None:
+                rows.append((CODER, name, t, "", f"{kind}{i:012d}"))
+    return rows
+
+
+def _identifier_rows(conn, codes: list[str]) -> list[tuple]:
+    """Every interview's value of `codes` with its start and ids (`survey.pseudonyms.study_order`'s rows);
+    for `CODER`, every coder's acts (`_coder_rows`)."""
+    rows: list[tuple] = _coder_rows(conn) if CODER in codes else []
+    codes = [c for c in codes if c != CODER]
+    if INTERVIEWER in codes:
+        rows += [(INTERVIEWER, *r) for r in conn.execute(
+            select(Interview.interviewer, Interview.created_at, Interview.respondent_id, Interview.id)
+            .where(Interview.interviewer.is_not(None)))]
+    answered = [c for c in codes if c != INTERVIEWER]
+    if answered:
+        rows += conn.execute(select(Answer.code, Answer.value, Interview.created_at, Interview.respondent_id,
+                                    Interview.id)
+                             .join(Interview, Interview.id == Answer.interview_id)
+                             .where(Answer.code.in_(answered))).all()
+    return rows
+
+
+def _numbers(s: Session, codes: list[str], *, write: bool, give: bool = True) -> Assignment | None:
+    """The study's numbers of `codes` (`survey.pseudonyms.assign`) in `s`; written when `write`
+    (new numbers only if `give`, retired ones always), else None when anything would be written."""
+    conn = s.connection()
+    key = conn.execute(select(StudySetting.value).where(StudySetting.key == KEY_SETTING)).scalar()
+    if key is None:
+        if not write:
+            return None
+        key = new_key()
+        s.add(StudySetting(key=KEY_SETTING, value=key, updated_at=utcnow()))
+        s.flush()
+    stored = conn.execute(select(IdentifierNumber.code, IdentifierNumber.digest, IdentifierNumber.number)
+                          .where(IdentifierNumber.code.in_(codes))).all()
+    got = assign(codes, study_order(_identifier_rows(conn, codes)), stored, key)
+    if not (got.new if give else ()) and not got.gone:
+        return got
+    if not write:
+        return None
+    for code, n in got.gone:
+        conn.execute(update(IdentifierNumber).where(IdentifierNumber.code == code, IdentifierNumber.number == n)
+                     .values(digest=None))
+    if give and got.new:
+        now = utcnow()
+        conn.execute(insert(IdentifierNumber), [dict(code=c, digest=d, number=n, numbered_at=now) for c, d, n in got.new])
+    return got
+
+
+def identifier_numbers(engine_or_session: Engine | Session, codes: Iterable[str]) -> dict[str, dict[str, int]]:
+    """The study's numbers of the values of the direct identifiers `codes` (the guide's ``ja`` fields:
+    the interviewer, a column of the interview, and any answer so marked): code -> value -> N, as
+    `survey.pseudonyms` gives them — the numbers the store keeps, and for a value first seen the next
+    ones, by each value's first interview in the store (every interview: drafts, completed, the other
+    sources' and a withdrawn respondent's), so a number never depends on who is counted. A number given
+    here is written at once (one giving at a time: `NUMBER_LOCK`) and kept; a value no interview
+    holds any more loses its number for good. With a session, in the caller's transaction. The plain
+    read (`survey.plainread.ReportStore.identifier_numbers`) reads the same rows."""
     codes = sorted(set(codes))
     if not codes:
         return {}
-    own = isinstance(engine_or_session, Engine)
-    s = Session(engine_or_session) if own else engine_or_session
-    try:
-        conn = s.connection()
-        rows: list[tuple] = []
-        if INTERVIEWER in codes:
-            rows += [(INTERVIEWER, *r) for r in conn.execute(
-                select(Interview.interviewer, Interview.created_at, Interview.respondent_id, Interview.id)
-                .where(Interview.interviewer.is_not(None)))]
-        answered = [c for c in codes if c != INTERVIEWER]
-        if answered:
-            rows += conn.execute(select(Answer.code, Answer.value, Interview.created_at, Interview.respondent_id,
-                                        Interview.id)
-                                 .join(Interview, Interview.id == Answer.interview_id)
-                                 .where(Answer.code.in_(answered))).all()
-    finally:
-        if own:
-            s.close()
-    return study_order(rows)
+    if not isinstance(engine_or_session, Engine):
+        got = _numbers(engine_or_session, codes, write=True)
+        assert got is not None
+        return got.numbers
+    with Session(engine_or_session) as s:  # a read first: numbers given already cost no write lock
+        got = _numbers(s, codes, write=False)
+    if got is not None:
+        return got.numbers
+
+    def tx() -> Assignment:
+        with exclusive_session(engine_or_session, NUMBER_LOCK) as s:  # read again under the lock: check, then act
+            out = _numbers(s, codes, write=True)
+            assert out is not None
+            return out
+
+    return retrying(tx).numbers
+
+
+def coder_numbers(engine_or_session: Engine | Session) -> dict[str, int]:
+    """The study's numbers of its coders (`CODER`): coder name -> N, by the same rule as the
+    interviewers' (`identifier_numbers`): first act in the store first, kept once given, never given again."""
+    return identifier_numbers(engine_or_session, [CODER]).get(CODER, {})
+
+
+def retire_identifier_numbers(s: Session) -> None:
+    """In the caller's transaction (a deletion, `survey.privacy.delete_interviews`): every number whose
+    value no interview holds any more is retired — its hash cleared, the number never given again."""
+    codes = sorted(set(s.connection().execute(select(IdentifierNumber.code)
+                                              .where(IdentifierNumber.digest.is_not(None))).scalars()))
+    if codes:
+        _numbers(s, codes, write=True, give=False)
 
 
 def insert_wide(s: Session, guide: Guide, df: pd.DataFrame, *, replace: bool = False, source: str = "import",

@@ -106,7 +106,7 @@ def test_the_store_numbers_each_interviewer_by_their_first_interview(study):
     assert (plain is None) == study["url"].startswith("postgresql")
     if plain is not None:
         assert report_data.load_plain(plain, study["guide"]).pseudonyms() == d.pseudonyms()
-        assert plain.identifier_order(["interviewer"]) == store.identifier_order(study["engine"], ["interviewer"])
+        assert plain.identifier_numbers(["interviewer"]) == store.identifier_numbers(study["engine"], ["interviewer"])
 
 
 def test_a_filter_and_the_drafts_do_not_renumber_the_clis_published_tables(study, capsys):
@@ -256,3 +256,234 @@ def test_the_rule_never_sorts_by_name():
             ("interviewer", "Mia", t + pd.Timedelta(minutes=5), "X-00", "u4"),  # same start as Aase: by respondent id
             ("interviewer", "  ", t, "X-04", "u5")]
     assert study_order(rows) == {"interviewer": ["Zoe", "Mia", "Aase"]}
+
+
+# ---------------------------------------------------------------- a number, once given, stays
+# (survey.pseudonyms: the numbers are kept in the store, `identifier_number`). Each test below
+# moved a number before: the rule alone renumbered after a deletion, a re-import or a field package.
+
+def _numbers(engine, guide=None) -> dict[str, str]:
+    """The study's pseudonyms of the interviewers, as every output gives them (the first use gives them)."""
+    return report_data.load(engine, guide or load_guide()).pseudonyms()["interviewer"]
+
+
+def _stored(engine) -> list[tuple]:
+    from sqlalchemy import text
+
+    with engine.connect() as c:
+        return [tuple(r) for r in c.execute(text("SELECT code, number, digest FROM identifier_number ORDER BY number"))]
+
+
+def test_a_number_stays_when_its_first_interview_is_deleted_and_a_deleted_ones_is_never_given_again(db_factory, capsys):
+    url = db_factory.new()
+    g, e = _make(url)
+    try:
+        # Ole's second interview starts after everyone else's
+        later = svc.start_interview(e, g, site_name="Amadeus", site_type="vaerested", interviewer=OLE)
+        # the first use: the CLI's table (on SQLite its plain read cannot give numbers: the full path does)
+        assert _table(url, capsys, "--med-kladder") == {pseud(OLE): 2, **{pseud(w): n for w, n in COUNT.items()}}
+        assert [n for _, n, _ in _stored(e)] == [1, 2, 3, 4]
+        # Ole's first interview (AMA-01) is deleted: his first is now the last of all — he stays 1
+        privacy.delete_respondent(e, "AMA-01", reason="test", who="test")
+        assert _numbers(e)[OLE] == pseud(OLE) and _numbers(e)[ANNA] == pseud(ANNA)
+        assert _table(url, capsys, "--med-kladder") == {pseud(OLE): 1, **{pseud(w): n for w, n in COUNT.items()}}
+        # Zara is deleted with both her interviews: her number 2 is retired, nobody moves up, and a new
+        # interviewer gets the next number, 5 — never Zara's 2
+        for rid in ("BAS-01", "BAS-02"):
+            privacy.delete_respondent(e, rid, reason="test", who="test")
+        _import(e, g, _rows(BENT, ["BAS-10"], "reelt"))
+        assert _numbers(e) == {OLE: "Interviewer 1", ANNA: "Interviewer 3", MADS: "Interviewer 4", BENT: "Interviewer 5"}
+        assert _table(url, capsys) == {pseud(ANNA): 3, pseud(MADS): 4, "Interviewer 5": 1}
+        # the store keeps no name: a keyed hash per number, and none for the retired one
+        rows = _stored(e)
+        assert [(c, n) for c, n, _ in rows] == [("interviewer", n) for n in (1, 2, 3, 4, 5)]
+        assert rows[1][2] is None and all(d and len(d) == 64 for _, n, d in rows if n != 2)
+        assert not any(name in str(rows) for name in NAMES)
+        # the deidentified frame every export takes says the same
+        masked = deidentify.deidentify(report_data.wide_frame(e, g, drafts=True), g, e)
+        assert dict(zip(masked["respondent_id"], masked["interviewer"]))[later.respondent_id] == pseud(OLE)
+    finally:
+        e.dispose()
+
+
+def test_a_number_stays_after_import_replace(db_factory, capsys, tmp_path):
+    url = db_factory.new()
+    g, e = _make(url)
+    try:
+        assert _numbers(e) == {w: pseud(w) for w in (OLE, ZARA, ANNA, MADS)}
+        # Zara's two interviews are imported again, replaced: rebuilt, they start after Mads's
+        p = tmp_path / "zara.csv"
+        with p.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, lineterminator="\r\n")
+            w.writerow(COLS)
+            w.writerows(_rows(ZARA, ["BAS-01", "BAS-02"], "ikke_reelt"))
+        assert main(["--db", url, "import", str(p), "--replace"]) == 0
+        assert _numbers(e) == {w: pseud(w) for w in (OLE, ZARA, ANNA, MADS)}
+        assert _table(url, capsys) == {pseud(w): n for w, n in COUNT.items()}
+    finally:
+        e.dispose()
+
+
+def _laptop_interview(db_factory, site: str, who: str, started: str):
+    """A field laptop's store with one completed interview by `who` that started at `started` (UTC)."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from survey.db import session_scope
+    from survey.models import Interview
+
+    g = load_guide()
+    e = make_engine(db_factory.new())
+    iv = svc.start_interview(e, g, site_name=site, site_type="boform", interviewer=who)
+    assert svc.save_answer(e, g, iv.id, "gender", "mand").ok
+    assert svc.complete(e, g, iv.id, reason="afbrudt").ok
+    with session_scope(e) as s:  # started in the field before the central store numbered anyone
+        s.execute(update(Interview).where(Interview.id == iv.id)
+                  .values(created_at=dt.datetime.fromisoformat(started).replace(tzinfo=dt.timezone.utc)))
+    return e
+
+
+def test_a_field_package_with_earlier_interviews_renumbers_no_one_and_laptops_only_preview(db_factory, tmp_path):
+    from survey import sync
+
+    url = db_factory.new()
+    g, central = _make(url)
+    passphrase = "feltkode til testen"
+    laptops = [_laptop_interview(db_factory, "Kilden", "Pia Lund", "2020-01-02T09:00:00"),
+               _laptop_interview(db_factory, "Lyset", "Kim Aas", "2020-01-01T09:00:00")]
+    # Mads also interviewed on laptop 1, before anyone else in the study
+    iv = svc.start_interview(laptops[0], g, site_name="Kilden", site_type="boform", interviewer=MADS)
+    assert svc.complete(laptops[0], g, iv.id, reason="afbrudt").ok
+    from sqlalchemy import update
+
+    from survey.db import session_scope
+    from survey.models import Interview
+
+    with session_scope(laptops[0]) as s:
+        s.execute(update(Interview).where(Interview.id == iv.id).values(created_at=pd.Timestamp("2019-12-31", tz="UTC")))
+    try:
+        assert _numbers(central) == {w: pseud(w) for w in (OLE, ZARA, ANNA, MADS)}
+        # a laptop numbers its own interviews: a preview only — Mads is «Interviewer 1» there
+        assert _numbers(laptops[0]) == {MADS: "Interviewer 1", "Pia Lund": "Interviewer 2"}
+        packages = [sync.export_package(lt, tmp_path / f"p{i}.zip", passphrase=passphrase).path
+                    for i, lt in enumerate(laptops)]
+        assert not any(b"identifier_number" in p.read_bytes() for p in packages)  # encrypted anyway; nothing to carry
+        assert sync.merge_package(central, packages[0], passphrase=passphrase, who="admin").inserted
+        # the central store is the authority: its numbers stay; Pia, new here, gets the next one
+        assert _numbers(central) == {**{w: pseud(w) for w in (OLE, ZARA, ANNA, MADS)}, "Pia Lund": "Interviewer 5"}
+        assert sync.merge_package(central, packages[1], passphrase=passphrase, who="admin").inserted
+        # Kim started before Pia (and before everyone): still the next number after hers
+        assert _numbers(central) == {**{w: pseud(w) for w in (OLE, ZARA, ANNA, MADS)}, "Pia Lund": "Interviewer 5",
+                                     "Kim Aas": "Interviewer 6"}
+        # two laptops merged with no first use between them: numbered among themselves by the rule
+        url2 = db_factory.new()
+        g2, central2 = _make(url2)
+        try:
+            assert _numbers(central2) == {w: pseud(w) for w in (OLE, ZARA, ANNA, MADS)}
+            for p in packages:
+                assert sync.merge_package(central2, p, passphrase=passphrase, who="admin").inserted
+            assert {k: v for k, v in _numbers(central2).items() if k not in (OLE, ZARA, ANNA, MADS)} == {
+                "Kim Aas": "Interviewer 5", "Pia Lund": "Interviewer 6"}
+        finally:
+            central2.dispose()
+    finally:
+        for lt in laptops:
+            lt.dispose()
+        central.dispose()
+
+
+def test_an_old_store_is_numbered_by_the_rule_on_first_use_and_keeps_it(db_factory, capsys):
+    from survey import db
+
+    url = db_factory.new(empty=True)
+    old = make_engine(url, migrate=False)
+    db.upgrade(old, "0010_code_colour")  # the last schema without the numbers
+    g = load_guide()
+    iv = svc.start_interview(old, g, site_name="Amadeus", site_type="vaerested", interviewer=OLE)
+    _import(old, g, _rows(ZARA, ["BAS-01", "BAS-02"], "ikke_reelt"))
+    _import(old, g, _rows(ANNA, ["BAS-03", "BAS-04", "BAS-05"], "reelt"))
+    later = svc.start_interview(old, g, site_name="Amadeus", site_type="vaerested", interviewer=ZARA)
+    old.dispose()
+    e = make_engine(url)  # opened as the app opens it: upgraded
+    try:
+        assert db.current_revision(e) == db.head_revision() and _stored(e) == []
+        # the numbers it printed before (the rule): Ole 1, Zara 2, Anna 3
+        assert _numbers(e, g) == {OLE: "Interviewer 1", ZARA: "Interviewer 2", ANNA: "Interviewer 3"}
+        assert [n for _, n, _ in _stored(e)] == [1, 2, 3]
+        # kept: Ole's and Zara's first interviews go, nobody moves
+        privacy.delete_respondent(e, iv.respondent_id, reason="test", who="test")
+        for rid in ("BAS-01", "BAS-02"):
+            privacy.delete_respondent(e, rid, reason="test", who="test")
+        assert _numbers(e, g) == {ZARA: "Interviewer 2", ANNA: "Interviewer 3"}
+        assert _table(url, capsys) == {pseud(ANNA): 3}
+        assert later.respondent_id
+    finally:
+        e.dispose()
+
+
+def _coders_shown(e, g, tmp_path) -> dict[str, set[str]]:
+    """The anonymised REFI-QDA project: each transcript's respondent -> the coders of its codings, as shown."""
+    p = tmp_path / "k.qdpx"
+    qdpx.export_qdpx(e, g, p)
+    with zipfile.ZipFile(p) as z:
+        root = etree.fromstring(z.read("project.qde"))
+    q = "{urn:QDA-XML:project:1.0}"
+    users = {u.get("guid"): u.get("name") for u in root.iter(f"{q}User")}
+    out: dict[str, set[str]] = {}
+    for ts in root.iter(f"{q}TextSource"):
+        rid = ts.get("name").split(" ")[0]
+        for c in ts.iter(f"{q}Coding"):
+            out.setdefault(rid, set()).add(users[c.get("creatingUser")])
+    assert not any(n in etree.tostring(root, encoding="unicode") for n in ("Lise Berg", "Ole Dahl", "Mia Vang"))
+    return out
+
+
+def test_coders_are_numbered_by_the_study_rule_and_keep_their_number(db_factory, tmp_path):
+    from coding import codebook
+    from coding import transcripts as tr
+    from survey.db import session_scope
+
+    url = db_factory.new()
+    g, e = _make(url)
+    text = "I: Hvad laver du om dagen?\nB: Jeg kommer her hver morgen.\nB: Det giver en rytme.\n"
+
+    def code(rid: str, who: str, *, new: bool = False, at: int = 1) -> None:
+        with session_scope(e) as s:
+            codebook.ensure_seeded(s)
+            if new:
+                tr.import_transcript(s, rid, text.encode(), f"{rid}.txt", who=who)
+            seg = tr.segments_for(s, respondent=rid)[at]
+            tr.code_segment(s, seg.id, ["rytme_i_hverdagen"], who=who)
+
+    try:
+        code("BAS-09", "Lise Berg", new=True)  # Lise's first act in the study
+        code("BAS-03", "Ole Dahl", new=True)
+        # the file meets Ole first (BAS-03 sorts first) — the study met Lise first: she is «Koder 1»
+        assert _coders_shown(e, g, tmp_path) == {"BAS-03": {"Koder 2"}, "BAS-09": {"Koder 1"}}
+        code("BAS-03", "Lise Berg", at=2)
+        privacy.delete_respondent(e, "BAS-09", reason="test", who="test")  # her first act goes
+        code("BAS-03", "Mia Vang", at=0)
+        assert _coders_shown(e, g, tmp_path) == {"BAS-03": {"Koder 1", "Koder 2", "Koder 3"}}
+        assert store.coder_numbers(e) == {"Lise Berg": 1, "Ole Dahl": 2, "Mia Vang": 3}
+    finally:
+        e.dispose()
+
+
+def test_the_plain_read_never_gives_a_number_it_hands_a_new_one_to_the_full_path(db_factory, capsys):
+    from survey.plainread import PlainReadError
+
+    url = db_factory.new()
+    g, e = _make(url)
+    try:
+        plain = open_report_store(url)
+        if plain is not None:  # SQLite: the CLI's plain read (PostgreSQL has none)
+            with pytest.raises(PlainReadError):
+                plain.identifier_numbers(["interviewer"])
+            assert _stored(e) == []  # it wrote nothing
+        assert _table(url, capsys) == {pseud(w): n for w, n in COUNT.items()}  # the full path gave them, once
+        assert [n for _, n, _ in _stored(e)] == [1, 2, 3, 4]
+        if plain is not None:
+            assert plain.identifier_numbers(["interviewer"]) == {"interviewer": {w: NUMBER[w] for w in NUMBER}}
+    finally:
+        e.dispose()
