@@ -121,10 +121,11 @@ GRID = "#e6e6e6"
 
 # --------------------------------------------------------------------------- small helpers
 
-def _wrap(text: str, width: int) -> str:
+def _wrap(text: str, width: int, whole_words: bool = False) -> str:
     """`text` (from the data or the guide) wrapped at `width` characters for a figure: each line shown
-    literally (`figure_text`), joined by ``<br>``."""
-    return "<br>".join(figure_text(line) for line in textwrap.wrap(text, width)) or figure_text(text)
+    literally (`figure_text`), joined by ``<br>``; `whole_words`: a longer word is not cut."""
+    lines = textwrap.wrap(text, width, break_long_words=not whole_words)
+    return "<br>".join(figure_text(line) for line in lines) or figure_text(text)
 
 
 def _convert(fn: Callable, *args, **kwargs):
@@ -157,11 +158,64 @@ def _population_text(guide: Guide, group: str | None, site_type: str | None, n: 
                            hide_below=hide_below).rstrip(".")  # a subtitle: no full stop
 
 
-def _title(text: str, sub: str, width: int = 80) -> dict:
-    return {"text": f"<b>{_wrap(text, width)}</b><br><span style='font-size:13px;color:#555'>"
-                    f"{figure_text(sub)}</span>",
+def _title(text: str, sub: str, width: int = 80, sub_width: int | None = None) -> dict:
+    """The title (bold, wrapped at `width` characters) and the population line under it (wrapped at
+    `sub_width` characters; one line when None, as the publication's figures have it)."""
+    lines = _wrap(sub, sub_width).split("<br>") if sub_width else [figure_text(sub)]
+    small = "<br>".join(f"<span style='font-size:13px;color:#555'>{line}</span>" for line in lines)
+    return {"text": f"<b>{_wrap(text, width)}</b><br>{small}",
             "x": 0.0, "xref": "paper", "xanchor": "left", "y": 1.0, "yref": "container",
             "yanchor": "top", "pad": {"t": 16}, "font": {"size": 17}}
+
+
+# --------------------------------------------------------------------------- a figure for a narrow column
+
+#: A figure is laid out for the width it is shown at: its own (the publication's: the files, the
+#: workbook, the CLI) when `shown` is None, else for a column of `shown` px — the Rapport page's column
+#: at a 1024 px wide window is about 664 px (`ui.rapport_view.PAGE_WIDTH`). Streamlit fits a wider figure
+#: into the column by laying it out again at the column's width with the same margins and text sizes:
+#: titles and notes run out of the figure, the panels' titles into each other, and labels placed for
+#: the wider plot collide. Plotly cannot reflow subplots or wrap text itself, so the builders do it.
+TITLE_PX = 11.5   # px per character of the title (17 px, bold), to wrap it
+SUB_PX = 8.2      # px per character of the population line and the panel titles (13–14 px)
+NOTE_PX = 7.2     # px per character of the notes (11 px)
+
+
+def _title_room(shown: int, left: int) -> tuple[int, int]:
+    """Characters per line of the title and of the population line in a figure `shown` px wide whose
+    title starts `left` px in."""
+    room = shown - left - 12
+    return int(room / TITLE_PX), int(room / SUB_PX)
+
+
+def _title_height(title: dict) -> int:
+    """Pixels from the figure's top to below the title's last line (`_title`: pad, bold lines, small lines)."""
+    text = title["text"]
+    bold = text.split("</b>")[0].count("<br>") + 1
+    small = text.count("font-size:13px")
+    return 16 + 22 * bold + 18 * small
+
+
+def _panel_title(name: str, n: str, per_line: int) -> str:
+    """A panel's title wrapped at `per_line` characters, its n («(n = 29)») kept whole on the last line."""
+    lines = textwrap.wrap(name, per_line, break_long_words=False) or [name]
+    if len(lines[-1]) + 1 + len(n) <= per_line:
+        lines[-1] += " " + n
+    else:
+        lines.append(n)
+    return "<br>".join(figure_text(line) for line in lines)
+
+
+def _legend_rows(names: Sequence[str], room: float, size: float) -> int:
+    """How many rows plotly's horizontal legend takes for `names` in `room` px (an item: the symbol,
+    40 px, the text and a gap)."""
+    rows, used = 1, 0.0
+    for name in names:
+        w = 40 + _text_width(name, size) + 12
+        if used and used + w > room:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
 
 
 def _wrapped(notes: Sequence[str], width: int) -> list[str]:
@@ -550,16 +604,19 @@ _INTERVAL_NOTE = "Streger: 95 % Wilson-intervaller for vigtighed (vandret) og ud
 def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
                          site_type: str | None = None, intervals: bool = False, min_n: int = DEFAULT_MIN_N,
                          publish: bool = False, cuts: Cuts | None = None,
-                         method: MapMethod = DEFAULT_METHOD) -> go.Figure:
+                         method: MapMethod = DEFAULT_METHOD, shown: int | None = None) -> go.Figure:
     """The quality map for one population (all respondents, one user group, one site type, the cuts);
     `method` another reference (crosshairs) or derived importance (`report.quality_map.MapMethod`);
-    the default is the report's map: the 45° line and its shaded area."""
+    the default is the report's map: the 45° line and its shaded area. `shown`: laid out for a column
+    that many px wide (a smaller plot, the texts wrapped to it)."""
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
     t = _convert(kvalitetskort_points, pop, g, min_n=min_n, method=method)
     cx, cy = t.attrs.get("centre", (float("nan"), float("nan")))
     has_centre = bool(np.isfinite(cx) and np.isfinite(cy))
     plot = 740                      # square plot area in px
     margin = {"l": 80, "r": 40, "t": 112, "b": 0}
+    if shown is not None:
+        plot = min(plot, shown - margin["l"] - margin["r"])
     width = margin["l"] + margin["r"] + plot
     x_range = X_DERIVED if method.derived else (AXIS_LO, AXIS_HI)
     fx = 1.0 if method.derived else 100.0
@@ -587,7 +644,15 @@ def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: st
                     "udbytte (lodret)." if method.derived else _INTERVAL_NOTE)
         head = [method_text(method) + centre_note, flag] + ([interval] if intervals else [])
     all_notes = head + notes
-    note_width = 112
+    note_width = 112 if shown is None else int((width - margin["l"] - 10) / NOTE_PX)
+    title = _title(TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop), cuts,
+                                                             min_n if publish else None),
+                   *((70,) if shown is None else _title_room(width, margin["l"])))
+    if shown is not None:  # the title's lines, then the legend's rows above the plot
+        names = [tr.name for tr in [*fig.data, *traces] if tr.showlegend is not False and tr.name]
+        if not method.crosshairs:
+            names.append(DIAGONAL_NAME)
+        margin["t"] = max(margin["t"], _title_height(title) + 10 + 22 * _legend_rows(names, plot, 12))
     margin["b"] = 78 + NOTE_LINE * len(_wrapped(all_notes, note_width)) + 16
     _base_layout(fig, width, margin["t"] + plot + margin["b"], margin)
     if not method.crosshairs:
@@ -609,7 +674,7 @@ def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: st
                          constrain="domain", **_AXIS_COMMON)
         fig.update_yaxes(title=y_title, scaleanchor="x", scaleratio=1, constrain="domain", **_AXIS_COMMON)
     fig.update_layout(
-        title=_title(TITLES["kvalitetskort"], _population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), 70),
+        title=title,
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                 "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0)"},
     )
@@ -624,12 +689,14 @@ def kvalitetskort_figure(df: pd.DataFrame, guide: Guide | None = None, group: st
 def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
                                   site_type: str | None = None, intervals: bool = False,
                                   min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                                  groups: Sequence[str] | None = None, cuts: Cuts | None = None) -> go.Figure:
+                                  groups: Sequence[str] | None = None, cuts: Cuts | None = None,
+                                  shown: int | None = None) -> go.Figure:
     """One quality map per user group (report order), all on the same 0–100 % scale; with a grouping
     (`cuts.by`: arbejdsmarkedsperspektiv, site, interviewer) one per group of that.
 
     `group` (or `groups`) limits the panels to user groups (by user group) or the population (another
-    grouping); respondents without a group are not in any panel (a note says how many).
+    grouping); respondents without a group are not in any panel (a note says how many). `shown`: laid
+    out for a column that many px wide (one panel a row when two would be under 300 px each).
     """
     g = tables.resolve_guide(guide)
     cuts = cuts or NO_CUTS
@@ -655,9 +722,12 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
         member = {lv: codes == i for i, lv in enumerate(levels)}
         without = int(member.get(UOPLYST, np.zeros(len(pop), dtype=bool)).sum())
     k = len(groups)
-    # two panels a row: the figure is as wide as the Rapport page's column at 1280 px (about 980 px), so
-    # it is drawn at its own size and the labels keep the places they were given (issue 14)
+    # two panels a row in the files (about 930 px); laid out for a narrower column (`shown`: the Rapport
+    # page, about 664 px at 1024 px), one a row — drawn at its own size, the labels keep their places
+    gap = 75
     cols = min(2, k)
+    if shown is not None and (shown - 95 - gap) / 2 < 300:  # two panels under 300 px: one a row
+        cols = 1
     rows = math.ceil(k / cols)
     spare = rows * cols - k  # empty cells at the end take the legend and the notes
     # numbered points with a key: a number collides far less than a name, and the same probe has the
@@ -685,13 +755,19 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
 
     panel = 380 if cols > 1 else 560
     margin = {"l": 70, "r": 25, "t": 100, "b": 80}
-    width = margin["l"] + margin["r"] + int(cols * panel + (cols - 1) * 75)
+    if shown is not None:
+        panel = min(panel, int((shown - margin["l"] - margin["r"] - gap * (cols - 1)) / cols))
+    width = margin["l"] + margin["r"] + int(cols * panel + (cols - 1) * gap)
     height = margin["t"] + margin["b"] + int(rows * panel + (rows - 1) * 95)
     specs = [[({} if r * cols + c < k else None) for c in range(cols)] for r in range(rows)]
+    # a panel's title (14 px) wrapped to its panel: the name, then the n, on lines of their own if need be
+    per_line = 40 if shown is None else max(12, int(panel / (SUB_PX + 0.7)))
     fig = make_subplots(rows=rows, cols=cols, specs=specs,
-                        horizontal_spacing=75 / (width - margin["l"] - margin["r"]) if cols > 1 else 0.0,
+                        horizontal_spacing=gap / (width - margin["l"] - margin["r"]) if cols > 1 else 0.0,
                         vertical_spacing=95 / (height - margin["t"] - margin["b"]) if rows > 1 else 0.0,
-                        subplot_titles=[f"{_wrap(value_label(g, col, c), 40)} ({n_text(c)})" for c in groups])
+                        subplot_titles=[_panel_title(value_label(g, col, c), f"({n_text(c)})", per_line)
+                                        if shown is not None else f"{_wrap(value_label(g, col, c), 40)} ({n_text(c)})"
+                                        for c in groups])
     _base_layout(fig, width, height, margin)
     span = AXIS_HI - AXIS_LO
     notes: list[str] = []
@@ -733,7 +809,9 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     sub = (_population_text(g, None if by == "brugergruppe" else group, site_type, len(pop), cuts,
                             min_n if publish else None)
            + f" — ét kort pr. {BY_WORDS[by]}, samme skala")
-    fig.update_layout(title=_title(f"{TITLES['kvalitetskort']} efter {BY_WORDS[by]}", sub, 110),
+    title = (_title(f"{TITLES['kvalitetskort']} efter {BY_WORDS[by]}", sub, 110) if shown is None else
+             _title(f"{TITLES['kvalitetskort']} efter {BY_WORDS[by]}", sub, *_title_room(width, margin["l"])))
+    fig.update_layout(title=title,
                       meta={"figure": "kvalitetskort_grupper", "publish": publish, "min_n": min_n,
                             "groups": groups, "by": by, "notes": all_notes})
     if spare:
@@ -745,12 +823,18 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
         below_legend = cell_top - 110 / (height - margin["t"] - margin["b"])
         fig.add_annotation(**_notes_annotation(all_notes, x=x0, y=below_legend, width=int(spare * 60)))
     else:
-        note_width = int(width / 7.2)
+        note_width = int(width / 7.2) if shown is None else int((width - margin["l"] - 10) / NOTE_PX)
         extra = NOTE_LINE * len(_wrapped(all_notes, note_width)) + 16
         plot_h = height - margin["t"] - margin["b"]
-        # the legend goes above the panel titles: 32 px more at the top
-        fig.update_layout(height=height + extra + 32,
-                          margin={**margin, "b": margin["b"] + extra, "t": margin["t"] + 32},
+        # the legend goes above the panel titles: 32 px more at the top; laid out for a narrow column,
+        # room for the title's lines and the legend's rows
+        top = margin["t"] + 32
+        if shown is not None:
+            names = [tr.name for tr in fig.data if tr.showlegend is not False and tr.name]
+            rows_ = _legend_rows(names, width - margin["l"] - margin["r"], FONT_SIZE)
+            top = max(top, _title_height(title) + 8 + 26 * rows_ + 34 + 8)
+        fig.update_layout(height=height - margin["t"] + top + extra,
+                          margin={**margin, "b": margin["b"] + extra, "t": top},
                           legend={"orientation": "h", "x": 0, "y": 1 + 34 / plot_h, "yanchor": "bottom"})
         fig.add_annotation(**_notes_at_bottom(all_notes, plot_h=plot_h, margin_b=margin["b"] + extra,
                                               width=note_width))
@@ -789,15 +873,31 @@ def _publish_groups(rows: pd.DataFrame, n_col: str, min_n: int, publish: bool,
 
 
 def _bar_layout(fig: go.Figure, title: str, sub: str, notes: Sequence[str], *, y_title: str, x_title: str,
-                n_bars: int, width: int | None = None, legend: bool = True) -> None:
+                n_bars: int, width: int | None = None, legend: bool = True, shown: int | None = None) -> None:
+    """The bars' common layout; `shown`: laid out for a column that many px wide — the texts wrapped to
+    it, and group names too long for their slot as one line each, turned upright, with room below."""
     width = width or max(900, min(1500, 150 + 26 * n_bars))
     plot_h = 430
-    note_width = int(width / 7.3)
     margin = {"l": 90, "r": 30, "t": 118 if legend else 92, "b": 0}
-    margin["b"] = 112 + NOTE_LINE * len(_wrapped(notes, note_width)) + 14
+    below = 112  # the ticks (three lines), the axis title
+    if shown is None:
+        note_width, head = int(width / 7.3), _title(title, sub, int(width / 11))
+    else:
+        width = min(width, shown)
+        note_width, head = int((width - margin["l"] - 10) / NOTE_PX), _title(title, sub, *_title_room(width, margin["l"]))
+        rows = _legend_rows([tr.name for tr in fig.data if tr.name], width - margin["l"] - margin["r"], 13) \
+            if legend else 0
+        margin["t"] = max(margin["t"], _title_height(head) + 12 + 26 * rows)
+        cats = list(dict.fromkeys(x for tr in fig.data for x in (tr.x if tr.x is not None else ())))
+        slot = (width - margin["l"] - margin["r"]) / max(1, len(cats))
+        if cats and max(_text_width(line, 12) for c in cats for line in str(c).split("<br>")) > slot - 6:
+            flat = [str(c).replace("<br>", " ") for c in cats]
+            fig.update_xaxes(tickangle=-90, tickmode="array", tickvals=cats, ticktext=flat)
+            below = max(below, int(max(_text_width(f, 12) for f in flat)) + 8 + 50)
+    margin["b"] = below + NOTE_LINE * len(_wrapped(notes, note_width)) + 14
     _base_layout(fig, width, margin["t"] + plot_h + margin["b"], margin)
     fig.update_layout(
-        title=_title(title, sub, int(width / 11)), barmode="group", bargap=0.22, bargroupgap=0.06,
+        title=head, barmode="group", bargap=0.22, bargroupgap=0.06,
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom", "font": {"size": 13},
                 "traceorder": "normal"},
     )
@@ -811,12 +911,13 @@ def _bar_layout(fig: go.Figure, title: str, sub: str, notes: Sequence[str], *, y
 
 def _group_ticks(codes: Sequence[str], ns: Sequence[int], col: str = "brugergruppe",
                  guide: Guide | None = None) -> list[str]:
-    return [f"{_wrap(value_label(guide, col, c), 14)}<br>(n = {n})" for c, n in zip(codes, ns)]
+    # a name's words whole: «Livsværkstederne» was cut into «Livsværksteder» and «ne», with no hyphen
+    return [f"{_wrap(value_label(guide, col, c), 14, whole_words=True)}<br>(n = {n})" for c, n in zip(codes, ns)]
 
 
 def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col: str, *, title: str, sub: str,
                          fig_id: str, group: str | None, min_n: int, publish: bool, note: str,
-                         pop: pd.DataFrame | None = None) -> go.Figure:
+                         pop: pd.DataFrame | None = None, shown: int | None = None) -> go.Figure:
     long = keep_group(long, group)
     rc = row_col(long)
     rows = long.drop_duplicates(rc)[[rc, "n"]]
@@ -838,14 +939,14 @@ def _distribution_figure(long: pd.DataFrame, guide: Guide, code: str, value_col:
             name=figure_label(guide, code, v), meta={"value": v, "groups": list(part[rc])},
         ))
     _bar_layout(fig, title, sub, [note] + notes, y_title="Andel af gruppen", x_title=ROW_HEADINGS[rc],
-                n_bars=len(values) * len(rows))
+                n_bars=len(values) * len(rows), shown=shown)
     fig.update_layout(meta={"figure": fig_id, "publish": publish, "min_n": min_n, "notes": [note] + notes})
     return fig
 
 
 def figur_3_1_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
                      site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                     cuts: Cuts | None = None, **_: object) -> go.Figure:
+                     cuts: Cuts | None = None, shown: int | None = None, **_: object) -> go.Figure:
     """Figur 3.1: tilbudstype by user group or `cuts.by` (percent of the group, count on each bar)."""
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
     by = (cuts or NO_CUTS).by
@@ -853,12 +954,12 @@ def figur_3_1_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | 
     return _distribution_figure(long, g, "tilbudstype", "tilbudstype", title=regrouped_title(TITLES["fig3.1"], by),
                                 sub=_population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), fig_id="fig3.1",
                                 group=group, min_n=min_n, publish=publish, pop=pop,
-                                note="Tal over søjlerne: antal respondenter. Procent af gruppens n.")
+                                note="Tal over søjlerne: antal respondenter. Procent af gruppens n.", shown=shown)
 
 
 def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: str | None = None,
                    site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                   cuts: Cuts | None = None, **_: object) -> go.Figure:
+                   cuts: Cuts | None = None, shown: int | None = None, **_: object) -> go.Figure:
     """Figur 7.n (n = 1..4): the answers by user group or `cuts.by`, blanks as "Ikke besvaret"."""
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
     by = (cuts or NO_CUTS).by
@@ -867,12 +968,12 @@ def figur_7_figure(df: pd.DataFrame, n: int, guide: Guide | None = None, group: 
                                 sub=_population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), fig_id=f"fig7.{n}",
                                 group=group, min_n=min_n, publish=publish, pop=pop,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
-                                     "(alle i gruppen; ubesvaret vises som «Ikke besvaret»).")
+                                     "(alle i gruppen; ubesvaret vises som «Ikke besvaret»).", shown=shown)
 
 
 def judgement_figure(df: pd.DataFrame, tid: str, guide: Guide | None = None, group: str | None = None,
                      site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                     cuts: Cuts | None = None, **_: object) -> go.Figure:
+                     cuts: Cuts | None = None, shown: int | None = None, **_: object) -> go.Figure:
     """A users' judgement by user group or `cuts.by` (`tables.JUDGEMENTS`: satisfaction, listened to,
     agreed), blanks as "Ikke besvaret" — drawn as Figur 7.x."""
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
@@ -883,13 +984,13 @@ def judgement_figure(df: pd.DataFrame, tid: str, guide: Guide | None = None, gro
                                 sub=_population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), fig_id=tid,
                                 group=group, min_n=min_n, publish=publish, pop=pop,
                                 note="Tal over søjlerne: antal respondenter. Procent af gruppens n "
-                                     "(alle i gruppen; et spørgsmål uden svar vises som «Ikke besvaret»).")
+                                     "(alle i gruppen; et spørgsmål uden svar vises som «Ikke besvaret»).", shown=shown)
 
 
 def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | None = None,
                    group: str | None = None, site_type: str | None = None, intervals: bool = False,
                    min_n: int = DEFAULT_MIN_N, publish: bool = False, title: str | None = None,
-                   fig_id: str = "fig4", cuts: Cuts | None = None, **_: object) -> go.Figure:
+                   fig_id: str = "fig4", cuts: Cuts | None = None, shown: int | None = None, **_: object) -> go.Figure:
     """Figur 4.x for one probe: share ``ja`` among ``ja`` + ``nej`` per user group (or `cuts.by`),
     "ja af n" on the bars."""
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
@@ -928,7 +1029,7 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
         base.append("Streger: 95 % Wilson-intervaller.")
     _bar_layout(fig, head, _population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), base + notes,
                 y_title="Andel ja (af ja + nej)", x_title=ROW_HEADINGS[rc], n_bars=len(t),
-                width=max(900, 150 + 80 * len(t)), legend=False)
+                width=max(900, 150 + 80 * len(t)), legend=False, shown=shown)
     fig.update_layout(meta={"figure": fig_id, "probe": probe, "publish": publish, "min_n": min_n,
                             "notes": base + notes})
     return fig
@@ -936,7 +1037,7 @@ def figur_4_figure(df: pd.DataFrame, guide: Guide | None = None, probe: str | No
 
 def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str | None = None,
                        site_type: str | None = None, min_n: int = DEFAULT_MIN_N, publish: bool = False,
-                       cuts: Cuts | None = None, **_: object) -> go.Figure:
+                       cuts: Cuts | None = None, shown: int | None = None, **_: object) -> go.Figure:
     """Section 7.2: satisfaction by involvement (percent of the row, count on each bar)."""
     g, pop = _guide_and_population(df, guide, group, site_type, cuts)
     t = _convert(tables.inddragelse_tilfredshed, pop, g)
@@ -963,7 +1064,7 @@ def inddragelse_figure(df: pd.DataFrame, guide: Guide | None = None, group: str 
     _bar_layout(fig, TITLES["7.2"], _population_text(g, group, site_type, len(pop), cuts, min_n if publish else None), [note] + notes,
                 y_title="Andel af rækken", x_title="Inddraget i beslutningen om tilbuddet",
                 n_bars=len(values) * len(rows),
-                width=900)
+                width=900, shown=shown)
     fig.update_layout(meta={"figure": "7.2", "publish": publish, "min_n": min_n, "notes": [note] + notes})
     return fig
 
@@ -1021,7 +1122,7 @@ def figure(fig_id: str, df: pd.DataFrame, guide: Guide | None = None, *, group: 
            site_type: str | None = None, probe: str | None = None, intervals: bool = False,
            min_n: int = DEFAULT_MIN_N, publish: bool = False, drafts: bool = False,
            cuts: Cuts | None = None, method: MapMethod = DEFAULT_METHOD,
-           study: dict[str, dict[object, str]] | None = None) -> go.Figure:
+           study: dict[str, dict[object, str]] | None = None, shown: int | None = None) -> go.Figure:
     """The figure `fig_id` (see `FIGURE_IDS`) for the population, as a Plotly figure.
 
     `probe` is required for ``fig4`` and refused for the figures that have none. Unknown ids,
@@ -1030,20 +1131,26 @@ def figure(fig_id: str, df: pd.DataFrame, guide: Guide | None = None, *, group: 
     site, interviewer) and groups the figures of `GROUPED_FIGURES` (`cuts.by`); a grouping on another
     figure is refused. `method` (the single quality map only) reads the map otherwise than the report.
     Published, an interviewer is named by the study's pseudonym `study` (`report.data.ReportData.pseudonyms`).
+    `shown`: laid out for a column that many px wide (the Rapport page; see `TITLE_PX`), else the
+    publication's layout.
     """
     if not method.is_default and _figure_id(fig_id) != "kvalitetskort":
         raise FigureError("Reference og vigtighed (trådkors, afledt vigtighed) gælder kun det enkelte "
                           "kvalitetskort (kvalitetskort uden --efter); de små kort følger rapportens 45°-linje.")
     fig = _figure(fig_id, df, guide, group=group, site_type=site_type, probe=probe, intervals=intervals,
-                  min_n=min_n, publish=publish, cuts=cuts or NO_CUTS, method=method, study=study)
-    if drafts:
+                  min_n=min_n, publish=publish, cuts=cuts or NO_CUTS, method=method, study=study, shown=shown)
+    if drafts and shown is None:
         fig.update_layout(title_text=f"MED KLADDER · {fig.layout.title.text or ''}")
+    elif drafts:  # a line of its own, and room for it
+        fig.update_layout(title_text=f"<b>MED KLADDER</b><br>{fig.layout.title.text or ''}",
+                          height=fig.layout.height + 22, margin={"t": fig.layout.margin.t + 22})
     return fig
 
 
 def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | None, site_type: str | None,
             probe: str | None, intervals: bool, min_n: int, publish: bool, cuts: Cuts,
-            method: MapMethod = DEFAULT_METHOD, study: dict[str, dict[object, str]] | None = None) -> go.Figure:
+            method: MapMethod = DEFAULT_METHOD, study: dict[str, dict[object, str]] | None = None,
+            shown: int | None = None) -> go.Figure:
     fid = _figure_id(fig_id)
     if cuts.by is not None and fid not in GROUPED_FIGURES:
         raise FigureError(f"Figuren {fid} har ingen søjler eller kort pr. gruppe og kan ikke grupperes (--efter) — "
@@ -1065,7 +1172,7 @@ def _figure(fig_id: str, df: pd.DataFrame, guide: Guide | None, *, group: str | 
         names = pseudonyms(df, g, study)
         df, cuts = pseudonymised(df, names), cuts.renamed(names)
     kw = dict(group=group or None, site_type=site_type or None, intervals=intervals, min_n=min_n, publish=publish,
-              cuts=cuts)
+              cuts=cuts, **({"shown": shown} if shown is not None else {}))
     if fid == "fig4":
         if probe is None:
             raise FigureError("Figur 4 kræver en probe (--probe) — tilladt: "

@@ -98,6 +98,13 @@ FILES = "rp_files"            # files built by the buttons of «Hent»: slot -> 
 #: one tab with the map they cost its first drawing about 0.9 s at 10,000 respondents
 #: (docs/benchmarks.md, issue 14)
 TABS = ("Kvalitetskort", "Kort pr. gruppe", "Tabeller", "Krydstabel", "Hent")
+#: the width the page's figures are laid out for: the main column at a 1024×768 window with the sidebar
+#: open is about 664 px. Streamlit cannot tell the server how wide the column is, and a wider figure is
+#: laid out again at the column's width with its margins and text sizes kept (titles, notes and legends
+#: cut off, the small maps' titles into each other, labels placed for a larger plot colliding), so the
+#: page draws every figure for the narrowest column it is shown in (one small map a row); the files of
+#: «Hent» and the workbook keep the publication's layout (`report.figures`, `shown=None`)
+PAGE_WIDTH = 660
 ALL = ""
 SITE_TYPES = ("boform", "vaerested")
 UNEXPECTED = ("Det kunne ikke lade sig gøre på grund af en uventet fejl. Prøv igen; genindlæs siden, hvis det "
@@ -387,22 +394,24 @@ store_version, guide_key, _wide = RC.store_version, RC.guide_key, RC.wide_frame
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=900)
 def _figure(url: str, version: tuple, gkey: tuple, fig_id: str, fkey: tuple, probe: str | None,
-            method: MapMethod | None = None):
+            method: MapMethod | None = None, shown: int | None = None):
     group, site_type, publish, min_n, intervals, drafts, cuts = fkey
     if fig_id not in F.GROUPED_FIGURES:  # a grouping applies to the figures by group only
         cuts = Cuts(perspektiv=cuts.perspektiv, site=cuts.site, interviewer=cuts.interviewer)
     return F.figure(fig_id, _wide(url, version, gkey, drafts), guide(), group=group, site_type=site_type, probe=probe,
                     intervals=intervals, min_n=min_n, publish=publish, drafts=drafts, cuts=cuts,
-                    study=RC.study_pseudonyms(url, version, gkey) if publish else None,
+                    study=RC.study_pseudonyms(url, version, gkey) if publish else None, shown=shown,
                     **({"method": method} if method is not None else {}))
 
 
-def _figure_for(url: str, version: tuple, g: Guide, fig_id: str, f: Filters, probe: str | None = None):
+def _figure_for(url: str, version: tuple, g: Guide, fig_id: str, f: Filters, probe: str | None = None,
+                shown: int | None = None):
     """`_figure` for the page's filters — the one call the page and `prewarm` share: Streamlit's cache
-    key is the arguments as passed (an argument left to its default is another key)."""
+    key is the arguments as passed (an argument left to its default is another key). `shown`: laid out
+    for the page's column (`PAGE_WIDTH`); None for a file (the publication's layout)."""
     # the quality map's method: the single map only, and None for the report's
     method = f.method if fig_id == "kvalitetskort" and not f.method.is_default else None
-    return _figure(url, version, guide_key(g), fig_id, f.key(), probe, method)
+    return _figure(url, version, guide_key(g), fig_id, f.key(), probe, method, shown)
 
 
 def prewarm() -> bool:
@@ -416,7 +425,7 @@ def prewarm() -> bool:
         url, version = database_url(), store_version()
         if _wide(url, version, guide_key(g), False).empty:  # the arguments as the page passes them (the key)
             return True
-        _figure_for(url, version, g, "kvalitetskort", Filters())
+        _figure_for(url, version, g, "kvalitetskort", Filters(), None, PAGE_WIDTH)
         return True
     except Exception:  # noqa: BLE001 - a warm-up only: the page shows its own Danish error
         return False
@@ -459,8 +468,9 @@ class Ctx:
         as the workbook, the CLI and the exports, whatever the page's filters."""
         return RC.study_pseudonyms(self.url, self.version, guide_key(self.g))
 
-    def figure(self, fig_id: str, probe: str | None = None):
-        return _figure_for(self.url, self.version, self.g, fig_id, self.f, probe)
+    def figure(self, fig_id: str, probe: str | None = None, shown: int | None = None):
+        """The figure as shown on the page (`shown=PAGE_WIDTH`) or as a file (None: the publication's layout)."""
+        return _figure_for(self.url, self.version, self.g, fig_id, self.f, probe, shown)
 
     def population_text(self) -> str:
         line = population_line(self.g, self.f.group, self.f.site_type, len(self.pop), of=len(self.wide),
@@ -624,7 +634,7 @@ def tab_map(ctx: Ctx) -> None:
                  help="Rapportens kort har 45°-linjen og den vigtighed, brugerne selv angiver. Trådkors (Martilla & "
                       "James 1977) deler kortet i fire felter ved probernes gennemsnit eller skalaens midtpunkter; "
                       "afledt vigtighed er sammenhængen mellem probens udbytte og brugerens samlede tilfredshed.")
-    fig = guarded("Kvalitetskortet", lambda: ctx.figure("kvalitetskort"))
+    fig = guarded("Kvalitetskortet", lambda: ctx.figure("kvalitetskort", None, PAGE_WIDTH))
     pts = guarded("Kvalitetskortets tal",
                   lambda: kvalitetskort_points(ctx.pop, ctx.g, min_n=f.min_n, method=f.method))
     if not f.method.is_default:
@@ -659,7 +669,7 @@ def tab_map(ctx: Ctx) -> None:
 
 
 def tab_small_maps(ctx: Ctx) -> None:
-    """One small quality map per group of the page's grouping («Grupper efter»), two a row."""
+    """One small quality map per group of the page's grouping («Grupper efter»), one a row (`PAGE_WIDTH`)."""
     f = ctx.f
     words = BY_WORDS[f.cuts.by or "brugergruppe"]
     st.markdown(f"## Efter {words}")
@@ -670,7 +680,7 @@ def tab_small_maps(ctx: Ctx) -> None:
     if not f.method.is_default:
         st.caption(f"De små kort følger rapportens metode (45°-linjen, angivet vigtighed); metoden "
                    f"«{MAP_METHODS[f.method_key]}» gælder kortet under fanen «{TABS[0]}».")
-    multi = guarded(f"Kortene efter {words}", lambda: ctx.figure("kvalitetskort_grupper"))
+    multi = guarded(f"Kortene efter {words}", lambda: ctx.figure("kvalitetskort_grupper", None, PAGE_WIDTH))
     if multi is not None:
         chart(multi, "rp_map_groups")
 
@@ -729,7 +739,7 @@ def tab_tables(ctx: Ctx) -> None:
                        mime="text/csv", key="rp_table_csv", on_click="ignore", icon=":material/download:")
     fid = TABLE_FIGURE.get(tid)
     if fid:
-        fig = guarded("Figuren", lambda: ctx.figure(fid, probe if fid == "fig4" else None))
+        fig = guarded("Figuren", lambda: ctx.figure(fid, probe if fid == "fig4" else None, PAGE_WIDTH))
         if fig is not None:
             chart(fig, "rp_table_fig")
 
