@@ -194,6 +194,14 @@ def variable_label(g: Guide, code: str, width: int = 70) -> str:
     return f"{text} ({code})"
 
 
+def _shortened(text: str, width: int) -> str:
+    """`text` in at most `width` characters, cut at a word with «…» (a box shows one line: the whole title is the
+    table's heading below it)."""
+    if len(text) <= width:
+        return text
+    return text[:width - 1].rsplit(" ", 1)[0].rstrip(" ,:;–-") + " …"
+
+
 def csv_bytes(text: str) -> bytes:
     """CSV for Excel users: UTF-8 with a byte order mark, so æ, ø and å open right."""
     return ("\ufeff" + text).encode("utf-8")
@@ -690,8 +698,9 @@ def tab_small_maps(ctx: Ctx) -> None:
 def tab_tables(ctx: Ctx) -> None:
     g, f = ctx.g, ctx.f
     ids = list(registry.TABLES)  # with the tables of the other sources (issue 7)
-    c1, c2 = st.columns([3, 2])
-    tid = c1.selectbox("Tabel", ids, key="rp_table", format_func=lambda t: registry.TITLES.get(t, t))
+    # the table's whole width: its titles are long (at 1024×768, beside the next box, 4 of 11 were cut off)
+    tid = st.selectbox("Tabel", ids, key="rp_table", format_func=lambda t: _shortened(registry.TITLES.get(t, t), 100))
+    c2, _ = st.columns([1, 1])
     probe = None
     if tid == "fig4":
         probes = [p.code for p in g.probes]
@@ -788,9 +797,10 @@ def tab_crosstab(ctx: Ctx) -> None:
     for key, default in (("rp_xa", "forsoergelse"), ("rp_xb", "arbejdsmarked")):
         if st.session_state.get(key) not in codes:
             st.session_state[key] = default if default in codes else codes[0]
-    c1, c2 = st.columns(2)
-    a = c1.selectbox("Rækker", codes, key="rp_xa", format_func=lambda c: variable_label(g, c))
-    b = c2.selectbox("Kolonner", codes, key="rp_xb", format_func=lambda c: variable_label(g, c))
+    # one above the other, each the column's width: side by side at 1024×768, 7 and 9 of their 13 choices on
+    # the screen were cut off (the variable's code at the end lost)
+    a = st.selectbox("Rækker", codes, key="rp_xa", format_func=lambda c: variable_label(g, c))
+    b = st.selectbox("Kolonner", codes, key="rp_xb", format_func=lambda c: variable_label(g, c))
     got = guarded("Krydstabellen", lambda: crosstab_frames(ctx, a, b))
     if got is None:
         return
