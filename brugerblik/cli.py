@@ -92,12 +92,18 @@ def _store_named(args) -> bool:
 
 
 def cmd_guide_check(args) -> int:
-    """guide check: the user guide (--guide) and the other sources' guides, each with its marks."""
+    """guide check: the user guide (--guide) and the other sources' guides, each with its marks; with a
+    store, each checked against the interviews of its type stored there (`survey.guide_fit`)."""
     # only the commands that use it load it (start-up time)
     from survey.sources import INFORMANT_LABELS, INFORMANTS, guide_for
 
+    named = _store_named(args)
     for n, inf in enumerate(INFORMANTS):
-        g = _guide(args, store=_store_named(args)) if n == 0 else guide_for(inf)
+        g = _guide(args, store=named) if n == 0 else guide_for(inf)
+        if n and named:  # each source's guide against the store's interviews of its type (`survey.guide_fit`)
+            from survey import guide_fit  # only the commands that use a store load it (start-up time)
+
+            guide_fit.require_fit(_engine(args), g, inf)
         name = os.path.basename(str(g.path)) if g.path else inf
         if n:
             print(f"\n{INFORMANT_LABELS[inf]}s guide ({name}):")

@@ -70,7 +70,7 @@ def export_sources(engine: Engine, informant: str, path: str | os.PathLike, *, a
     always a string (`survey.files.frame_to_xlsx`)."""
     source_store.check_source_informant(informant)
     suffix = _target(path)
-    g = source_store.informant_guide(informant)
+    g = source_store.informant_guide(informant, engine)
     df = source_store.load_sources(engine, [informant], drafts=drafts)[informant]
     cols = list(df.columns)
     if anonymised:

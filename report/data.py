@@ -51,8 +51,9 @@ def load_all_sources(engine: Engine, *, drafts: bool = False) -> dict[str, pd.Da
     """Every source frame (informant type -> frame) and ``aarsager`` (Bilag C's reasons); completed
     interviews only unless `drafts`."""
     from survey.db import session_scope  # reason: start-up time (`load_plain` needs no SQLAlchemy)
-    from survey.source_store import load_reasons, load_sources  # start-up: only tables of the other sources
+    from survey.source_store import check_guides, load_reasons, load_sources  # start-up: only tables of the other sources
 
+    check_guides(engine)  # each guide fits its stored interviews (survey.guide_fit), before the session
     with session_scope(engine) as s:
         out = load_sources(s, drafts=drafts)
         out["aarsager"] = load_reasons(s)

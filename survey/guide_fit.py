@@ -1,5 +1,7 @@
-"""Does the user guide still read the stored interviews the way they were taken? (docs/guide.md
-«Når guiden ændres midt i undersøgelsen».)
+"""Does a guide still read the stored interviews the way they were taken? (docs/guide.md
+«Når guiden ændres midt i undersøgelsen».) The user guide and each other source's guide (sagsbehandler,
+kontaktperson, leder, journal: `survey.sources.guide_for`) are compared with the interviews of their own
+informant type only.
 
 A study team edits the guide's workbook while interviews are in the store. Stored answers are codes
 and texts; the guide says what they mean. An edit that changes that meaning would make every page,
@@ -22,7 +24,9 @@ The two last rules compare with what the store recorded of each guide version it
 (`survey.guide.guide_snapshot`, kept as the study settings ``guide:…``; codes and labels of the
 guide only, never an answer). A store from before these records has none: the first two rules still
 hold for it. Once a guide has been found to fit, its fingerprint is recorded (``guide_tjekket``), so
-the next start reads one row instead of the answers (`is_known_fit`; the CLI's plain read too).
+the next start reads one row instead of the answers (the CLI's plain read too). The user guide's rows
+keep these keys (stores from before stay valid); another informant type's are ``guide:<type>:…`` and
+``guide_tjekket:<type>`` (`snapshot_key`, `fit_key`).
 """
 from __future__ import annotations
 
@@ -39,12 +43,15 @@ from sqlmodel import Session
 from survey.db import consistent_session, session_scope
 from survey.guide import Guide, GuideError, Item, check_value, guide_fingerprint, guide_snapshot, multi_values
 from survey.models import USER_INFORMANT, Answer, Interview, Site, StudySetting, utcnow
+from survey.sources import INFORMANT_LABELS, SourceError
 from survey.store import META_CODES
 
 #: The study setting holding the fingerprint of the last user guide found to fit the store.
 FIT_KEY = "guide_tjekket"
 #: The study settings holding each recorded guide version's snapshot: this prefix and a hash of form and version.
 SNAPSHOT_PREFIX = "guide:"
+#: the length of a study setting's key (`survey.models.StudySetting.key`)
+KEY_LENGTH = 50
 #: at most this many problems are listed
 MAX_PROBLEMS = 20
 #: at most this many changes are named in the message asking for a new version
@@ -55,40 +62,64 @@ class GuideFitError(GuideError):
     """The guide loads, but does not fit the interviews stored with it (Danish; every problem names
     where in the guide and what is allowed, never an answer's text)."""
 
-    def __init__(self, path: str, problems: list[str]):
+    def __init__(self, path: str, problems: list[str], informant: str = USER_INFORMANT):
         self.path = str(path)
         self.problems = problems
-        ValueError.__init__(self, f"Spørgeguiden {self.path} passer ikke til de interview, der er gemt i "
+        self.informant = informant
+        which = (f"Spørgeguiden {self.path}" if informant == USER_INFORMANT else
+                 f"{INFORMANT_LABELS[informant]}s spørgeguide ({self.path}, informanttypen {informant!r})")
+        ValueError.__init__(self, f"{which} passer ikke til de interview, der er gemt i "
                                   "databasen:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-def snapshot_key(form_id: str, version: str) -> str:
-    return SNAPSHOT_PREFIX + hashlib.sha256(f"{form_id}\0{version}".encode("utf-8")).hexdigest()[:40]
+def _check(informant: str) -> str:
+    if informant not in INFORMANT_LABELS:
+        raise SourceError(f"Ukendt informanttype {informant!r} — tilladt: {', '.join(INFORMANT_LABELS)}.")
+    return informant
 
 
-#: (engine url, guide fingerprint) found to fit in this process: a page's rerun reads nothing
-_fits: set[tuple[str, str]] = set()
+def snapshot_key(form_id: str, version: str, informant: str = USER_INFORMANT) -> str:
+    """The study setting of a guide version's snapshot: ``guide:<hash>`` for the user guide (the key stores
+    from before have), ``guide:<type>:<hash>`` for another informant type's (a shorter hash: a key has at
+    most 50 characters)."""
+    prefix = _snapshot_prefix(informant)
+    return prefix + hashlib.sha256(f"{form_id}\0{version}".encode("utf-8")).hexdigest()[:KEY_LENGTH - len(prefix)][:40]
 
 
-def require_fit(engine: Engine, guide: Guide) -> None:
-    """Refuse (`GuideFitError`) a user guide that does not fit the store's interviews; record it when it
-    does. Cheap when it was found to fit before: one row read (once per process)."""
+def _snapshot_prefix(informant: str) -> str:
+    return SNAPSHOT_PREFIX if informant == USER_INFORMANT else f"{SNAPSHOT_PREFIX}{_check(informant)}:"
+
+
+def fit_key(informant: str = USER_INFORMANT) -> str:
+    """The study setting of the fingerprint of the last guide of `informant` found to fit."""
+    return FIT_KEY if informant == USER_INFORMANT else f"{FIT_KEY}:{_check(informant)}"
+
+
+#: (engine url, informant type, guide fingerprint) found to fit in this process: a page's rerun reads nothing
+_fits: set[tuple[str, str, str]] = set()
+
+
+def require_fit(engine: Engine, guide: Guide, informant: str = USER_INFORMANT) -> None:
+    """Refuse (`GuideFitError`) a guide that does not fit the store's interviews of `informant` (the user
+    guide, or another source's guide); record it when it does. Cheap when it was found to fit before:
+    one row read (once per process)."""
+    _check(informant)
     fp = guide_fingerprint(guide)
-    key = (engine.url.render_as_string(hide_password=True), fp)
+    key = (engine.url.render_as_string(hide_password=True), informant, fp)
     if key in _fits:
         return
     with Session(engine) as s:
-        known = s.get(StudySetting, FIT_KEY)
+        known = s.get(StudySetting, fit_key(informant))
         if known is not None and known.value == fp:
             _fits.add(key)
             return
     with consistent_session(engine) as s:  # one moment of the store, read without the write lock (seconds at 10,000)
-        problems = fit_problems(s, guide)
+        problems = fit_problems(s, guide, informant)
     if problems:
-        raise GuideFitError(guide.path, problems)
+        raise GuideFitError(guide.path, problems, informant)
     try:
         with session_scope(engine) as s:  # a few rows (READ COMMITTED on PostgreSQL: two starts never clash)
-            _record(s, guide, fp)
+            _record(s, guide, fp, informant)
     except IntegrityError:  # another process recorded the same guide meanwhile: it fits
         pass
     _fits.add(key)
@@ -99,33 +130,38 @@ def forget() -> None:
     _fits.clear()
 
 
-def _record(s: Session, guide: Guide, fp: str) -> None:
+def _record(s: Session, guide: Guide, fp: str, informant: str = USER_INFORMANT) -> None:
     """The guide's snapshot under its version (unless interviews are stored with that version: then the
     snapshot on record is the one they were taken with) and its fingerprint as the one that fits."""
     now = utcnow()
-    key = snapshot_key(guide.form_id, guide.version)
+    key = snapshot_key(guide.form_id, guide.version, informant)
     text = json.dumps(guide_snapshot(guide), ensure_ascii=False, sort_keys=True)
     row = s.get(StudySetting, key)
     if row is None:
         s.add(StudySetting(key=key, value=text, updated_at=now))
-    elif row.value != text and not _interviews_with(s, guide.form_id, guide.version):
+    elif row.value != text and not _interviews_with(s, guide.form_id, guide.version, informant):
         row.value, row.updated_at = text, now
-    fit = s.get(StudySetting, FIT_KEY)
+    fit = s.get(StudySetting, fit_key(informant))
     if fit is None:
-        s.add(StudySetting(key=FIT_KEY, value=fp, updated_at=now))
+        s.add(StudySetting(key=fit_key(informant), value=fp, updated_at=now))
     else:
         fit.value, fit.updated_at = fp, now
 
 
-def _interviews_with(s: Session, form_id: str, version: str) -> int:
+def _interviews_with(s: Session, form_id: str, version: str, informant: str = USER_INFORMANT) -> int:
     return int(s.execute(select(func.count()).select_from(Interview)
-                         .where(Interview.informant == USER_INFORMANT, Interview.guide_form_id == form_id,
+                         .where(Interview.informant == informant, Interview.guide_form_id == form_id,
                                 Interview.guide_version == version)).scalar_one())
 
 
-def _snapshots(s: Session) -> list[dict]:
+def _snapshots(s: Session, informant: str = USER_INFORMANT) -> list[dict]:
+    """The recorded snapshots of `informant`'s guides (the user guide's keys have no second ':')."""
     out = []
-    for (value,) in s.execute(select(StudySetting.value).where(StudySetting.key.startswith(SNAPSHOT_PREFIX))):
+    prefix = _snapshot_prefix(informant)
+    for key, value in s.execute(select(StudySetting.key, StudySetting.value)
+                                .where(StudySetting.key.startswith(prefix))):
+        if key.count(":") != prefix.count(":"):  # another informant type's
+            continue
         try:
             d = json.loads(value)
         except ValueError:
@@ -141,17 +177,17 @@ def _plain_item(it: Item) -> Item:
     return dataclasses.replace(it, constraint="", constraint_ast=None)
 
 
-def fit_problems(s: Session, guide: Guide) -> list[str]:
-    """Every way `guide` does not fit the users' stored interviews (module docstring), in Danish."""
+def fit_problems(s: Session, guide: Guide, informant: str = USER_INFORMANT) -> list[str]:
+    """Every way `guide` does not fit the stored interviews of `informant` (module docstring), in Danish."""
     problems: list[str] = []
-    user = Interview.informant == USER_INFORMANT
+    user = Interview.informant == _check(informant)
     counts = dict(s.execute(select(Answer.code, func.count()).join(Interview, Interview.id == Answer.interview_id)
                             .where(user).group_by(Answer.code)).all())
     for code, n in sorted(counts.items()):
         if code not in guide.items and code not in META_CODES:
             problems.append(f"ark 'survey': koden {code!r} har {n} gemte svar, men står ikke længere i guiden — "
                             "en kode med gemte svar må ikke fjernes eller omdøbes; sæt rækken tilbage")
-    snapshots = _snapshots(s)
+    snapshots = _snapshots(s, informant)
     known_codes: dict[str, set[str]] = defaultdict(set)  # list name -> choice codes it ever had
     for d in snapshots + [guide_snapshot(guide)]:
         for ln, cs in d["choices"].items():
@@ -201,7 +237,7 @@ def fit_problems(s: Session, guide: Guide) -> list[str]:
                         "må ikke skifte til en type eller liste, svarene ikke passer til; giv det nye spørgsmål "
                         "en ny kode")
     problems += _label_problems(guide, snapshots, used)
-    problems += _version_problems(s, guide, snapshots)
+    problems += _version_problems(s, guide, snapshots, informant)
     return problems[:MAX_PROBLEMS]
 
 
@@ -233,12 +269,12 @@ def _label_problems(guide: Guide, snapshots: list[dict], used: dict[str, Counter
     return out
 
 
-def _version_problems(s: Session, guide: Guide, snapshots: list[dict]) -> list[str]:
+def _version_problems(s: Session, guide: Guide, snapshots: list[dict], informant: str) -> list[str]:
     """Choices or a question's type, list or mark changed, the version not raised, interviews stored with it."""
     mine = [d for d in snapshots if d.get("form_id") == guide.form_id and d.get("version") == guide.version]
     if not mine:
         return []
-    n = _interviews_with(s, guide.form_id, guide.version)
+    n = _interviews_with(s, guide.form_id, guide.version, informant)
     if not n:
         return []
     old, new = mine[0], guide_snapshot(guide)

@@ -784,12 +784,18 @@ def resume_section(engine: Engine, interview_id: str, guide: Guide) -> str | Non
     return last_section(guide, rows)
 
 
-def guide_of(info: InterviewInfo, user_guide: Guide) -> Guide:
+def guide_of(info: InterviewInfo, user_guide: Guide, engine: Engine | None = None) -> Guide:
     """The guide an interview is taken with: `user_guide` for a user's own, else its informant type's
-    (survey.sources.guide_for; issue 7)."""
+    (survey.sources.guide_for; issue 7). With `engine`, a source's guide is refused
+    (`survey.guide_fit.GuideFitError`) when it does not fit the stored interviews of its type."""
     if not info.is_source:
         return user_guide
-    return guide_for(info.informant)
+    g = guide_for(info.informant)
+    if engine is not None:
+        from survey import guide_fit  # reason: only a source's guide used with the store needs it
+
+        guide_fit.require_fit(engine, g, info.informant)
+    return g
 
 
 def _check_guide(iv: Interview, guide: Guide) -> None:

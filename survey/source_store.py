@@ -44,7 +44,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from survey import store, wideio
+from survey import guide_fit, store, wideio
 from survey import interview as svc
 from survey.clock import aware
 from survey.consent import (check_journal_consent, consent_values, exportable, journal_consent,
@@ -72,10 +72,24 @@ LINK_CODES = store.META_CODES
 
 # ----------------------------------------------------------------------------- guides
 
-def informant_guide(informant: str) -> Guide:
+def informant_guide(informant: str, engine: Engine | None = None) -> Guide:
     """The (checked) guide of an informant type (`survey.sources.guide_for`; `load_guide` caches it
-    per file and modification time). Raises `SourceError` / `survey.guide.GuideError` in Danish."""
-    return guide_for(informant)
+    per file and modification time). Raises `SourceError` / `survey.guide.GuideError` in Danish.
+
+    With `engine` (every use with the store), another source's guide is refused when it does not fit
+    the interviews of its type stored there (`survey.guide_fit.GuideFitError`, a `GuideError`; docs/guide.md
+    «Når guiden ændres»): one row read once it has been found to fit. The user guide is checked where it
+    is loaded (the pages, the CLI's ``--guide``), not here."""
+    g = guide_for(informant)
+    if engine is not None and informant != store.USER_INFORMANT:
+        guide_fit.require_fit(engine, g, informant)
+    return g
+
+
+def check_guides(engine: Engine, informants: Sequence[str] = SOURCE_INFORMANTS) -> dict[str, Guide]:
+    """informant type -> its guide, each refused (`survey.guide_fit.GuideFitError`) when it does not fit
+    the store's interviews of its type (`informant_guide`); before a read in a session of the caller's."""
+    return {inf: informant_guide(inf, engine) for inf in informants}
 
 
 def check_source_informant(informant: str) -> str:
@@ -175,7 +189,7 @@ def start_source_interview(engine: Engine, informant: str, *, subject_interview_
         raise svc.InterviewError("Interviewdatoen er ikke en dato.")
     if informant == "journal" and kilde not in JOURNAL_PREFIX:
         raise svc.InterviewError("Vælg hvis journal: kommunens eller boformens.")
-    g = informant_guide(informant)
+    g = informant_guide(informant, engine)
     attempts = 10
     for attempt in range(attempts):
         try:
@@ -247,6 +261,8 @@ def load_sources(engine_or_session: Engine | Session, informants: Sequence[str] 
     for inf in informants:
         check_source_informant(inf)
     own = isinstance(engine_or_session, Engine)
+    if own:  # a caller's session: the caller checked the guides before it opened it (`check_guides`)
+        check_guides(engine_or_session, informants)
     s = Session(engine_or_session) if own else engine_or_session
     try:
         subj = aliased(Interview)
@@ -321,6 +337,7 @@ def load_all(engine: Engine, user_guide: Guide | None = None, *, drafts: bool = 
     `user_guide`), the four source frames and ``aarsager`` (the reasons); completed interviews only
     unless `drafts`."""
     g = user_guide or informant_guide("bruger")
+    check_guides(engine)
     with Session(engine) as s:
         out: dict[str, pd.DataFrame] = {"brugere": store.load_wide(s, g, drafts=drafts)}
         out.update(load_sources(s, drafts=drafts))
@@ -615,10 +632,11 @@ def _read(informant: str, data: bytes, encoding: str | None = None):
 
 def check_sources(engine: Engine, informant: str, data: bytes, *, replace: bool = False,
                   encoding: str | None = None):
-    """Check file content as `import_sources` would, writing nothing: (ImportResult, canonical frame).
+    """Check file content as `import_sources` would, writing nothing (but the guide's fit record, `survey.guide_fit`):
+    (ImportResult, canonical frame).
     `encoding` forces a CSV's encoding (else detected as `survey.wideio` does)."""
     check_source_informant(informant)
-    g = informant_guide(informant)
+    g = informant_guide(informant, engine)
     result = ImportResult()
     frame, numbers, problems, kind, warnings = _read(informant, data, encoding)
     result.file_kind = kind
@@ -724,7 +742,7 @@ def import_sources(engine: Engine, informant: str, path_or_data: str | os.PathLi
 
 
 __all__ = ["SOURCE_INFORMANTS", "informant_guide", "consent_values", "journal_consent", "check_journal_consent",
-           "users", "start_source_interview", "sources_about", "load_sources", "load_reasons", "load_all",
+           "check_guides", "users", "start_source_interview", "sources_about", "load_sources", "load_reasons", "load_all",
            "restrict", "set_source_status", "insert_reasons", "insert_sources", "check_sources", "import_sources",
            "check_source_informant", "KILDER", "JOURNAL_KILDER"]
 

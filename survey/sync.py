@@ -1271,6 +1271,7 @@ def merge_package(engine: Engine, path: str | os.PathLike, *, passphrase: str, g
         guide = load_guide()
     pkg = read_package(path, passphrase=passphrase)
     check_content(pkg, guide, name=Path(path).name)
+    source_store.check_guides(engine)  # the other sources' guides fit their stored interviews (survey.guide_fit)
     res = db.retrying(lambda: _merge(engine, pkg, who, allow_deletions, guide, masker))
     if res.deleted_here:  # a package's tombstones deleted interviews here: no copy left in the -wal either
         db.scrub_deleted(engine)

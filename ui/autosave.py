@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from survey import interview as svc
 from survey.guide import MAX_TEXT, TYPED_DATE_FORM, Guide, Item, shown_date
 from ui.autosave_http import author_mark
-from ui.common import DONE, acks_json, engine, guide, hms, in_fragment_run, lead_in, log, principal, safe_callback, username, wkey
+from ui.common import (DONE, acks_json, engine, guide, hms, in_fragment_run, lead_in, log, principal, safe_callback,
+                       stop_for_guide, username, wkey)
 
 _STATIC = Path(__file__).resolve().parent / "static"
 _QUEUE_JS = (_STATIC / "queue.js").read_text(encoding="utf-8")
@@ -139,7 +140,8 @@ INFORMANT = "_informant_{}"  # session key: the informant type of an interview (
 
 def iv_guide(iid: str) -> Guide:
     """The guide interview `iid` is taken with: the users' guide, or its informant type's (issue 7:
-    case worker, contact person, leader, case file). A broken guide file stops the page with its message."""
+    case worker, contact person, leader, case file). A broken guide file, or one that does not fit the stored
+    interviews of its type (`survey.guide_fit`), stops the page with its message."""
     inf = st.session_state.get(INFORMANT.format(iid))
     if inf is None:
         info = svc.find(engine(), iid)
@@ -152,11 +154,9 @@ def iv_guide(iid: str) -> Guide:
     from survey.sources import SourceError  # loaded when used (start-up time of the app's first page)
 
     try:
-        return informant_guide(inf)
+        return informant_guide(inf, engine())  # refused when it does not fit its stored interviews
     except (GuideError, SourceError) as e:
-        st.error("Spørgeguiden kan ikke indlæses. Ret guidefilen og genindlæs siden.")
-        st.code("\n".join(getattr(e, "problems", None) or [str(e)]), language=None)
-        st.stop()
+        stop_for_guide(e)
         raise
 
 

@@ -90,13 +90,14 @@ def apply(payload: dict, token: str | None) -> int | dict:
     user_guide = load_guide()
     try:  # a guide the pages refuse stores nothing here either (docs/guide.md «Når guiden ændres»)
         guide_fit.require_fit(engine, user_guide)
+        guide = svc.guide_of(info, user_guide, engine)  # a source's own guide: checked against its type's
     except guide_fit.GuideFitError:
         log.warning("autogem ved lukning: spørgeguiden passer ikke til de gemte interview; intet gemt")
         return 409
     head = items[:MAX_ITEMS]
     # another user's changes (held in a tab where that user was signed out) are never stored under this name
     own = [i for i, it in enumerate(head) if made_by([it], p.username)]
-    res = svc.save_closing_changes(engine, svc.guide_of(info, user_guide), iid, [head[i] for i in own],
+    res = svc.save_closing_changes(engine, guide, iid, [head[i] for i in own],
                                    who=p.username, principal=p, max_items=MAX_ITEMS)
     others = sorted(set(range(len(head))) - set(own))
     not_stored = sorted(others + [own[j] for j in res.not_stored]) + list(range(MAX_ITEMS, len(items)))

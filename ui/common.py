@@ -191,18 +191,37 @@ def guide() -> Guide:
         g = load_guide()
         guide_fit.require_fit(engine(), g)
         return g
-    except guide_fit.GuideFitError as e:
-        st.error(f"Spørgeguiden ({md(os.path.basename(e.path))}) passer ikke til de interview, der er gemt. Intet vises "
+    except GuideError as e:
+        stop_for_guide(e)
+        raise  # unreachable (st.stop raises)
+
+
+def stop_for_guide(e: Exception) -> None:
+    """Stop the page with a guide's Danish refusal: one that cannot be loaded, or one that does not fit the
+    interviews of its informant type in the store (`survey.guide_fit.GuideFitError`; the user guide's or
+    another source's)."""
+    if isinstance(e, guide_fit.GuideFitError):
+        from survey.sources import INFORMANT_LABELS  # loaded when used (start-up time of the app's first page)
+
+        which = "Spørgeguiden" if e.informant == "bruger" else f"Spørgeguiden til {INFORMANT_LABELS[e.informant].lower()}"
+        st.error(f"{which} ({md(os.path.basename(e.path))}) passer ikke til de interview, der er gemt. Intet vises "
                  "eller gemmes med den, så intet gemt svar vises som noget andet. Ret guidefilen (se "
                  "nedenfor), og genindlæs siden.")
-        st.code("\n".join(e.problems), language=None)
-        st.stop()
-        raise  # unreachable (st.stop raises)
-    except GuideError as e:
+    else:
         st.error("Spørgeguiden kan ikke indlæses. Ret guidefilen og genindlæs siden.")
-        st.code("\n".join(e.problems), language=None)
-        st.stop()
-        raise  # unreachable (st.stop raises)
+    st.code("\n".join(getattr(e, "problems", None) or [str(e)]), language=None)
+    st.stop()
+
+
+def source_guides() -> None:
+    """The other sources' guides fit the interviews of their types in the store (`survey.guide_fit`; one row
+    read per type once they did), else the page stops with the refusal (`stop_for_guide`)."""
+    from survey.source_store import check_guides  # loaded when used (start-up time of the app's first page)
+
+    try:
+        check_guides(engine())
+    except GuideError as e:
+        stop_for_guide(e)
 
 
 def wkey(iid: str, code: str) -> str:

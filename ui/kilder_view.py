@@ -23,7 +23,7 @@ from survey import source_store
 from survey.sources import (INFORMANT_LABELS, KILDE_LABELS, SITE_KILDER, SOURCE_STATUS, STATUS_FOR, SourceError,
                             side_by_side, source_problems, source_status)
 from survey.store import StoreError, load_wide
-from ui.common import engine, guide, md, require_page, when
+from ui.common import engine, guide, md, require_page, source_guides, when
 from ui.pages import INTERVIEW_PAGE, page
 from ui.workbench import action, current_coder, flash, respondent_picker, setup_page, show_flash
 
@@ -175,6 +175,7 @@ def main() -> None:
                 "vedkommende vises ikke, udelades af alle eksporter og kan ikke ændres. De kan slettes nedenfor.")
         privacy_part(me, rid, key="kilder_pv")
         return
+    source_guides()  # each fits its stored interviews (survey.guide_fit), else the page stops with why
     frames = source_store.load_sources(engine(), drafts=True)  # every source about the user, also drafts
     frames = {k: v[v["site"] == user["site"]] if k == "leder" else v[v["respondent_id"] == rid]
               for k, v in frames.items()}

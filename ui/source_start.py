@@ -13,7 +13,7 @@ import streamlit as st
 
 from survey import interview as svc
 from survey.sources import JournalConsentError, SourceError
-from ui.common import engine, md, today
+from ui.common import engine, md, source_guides, today
 from ui.pages import INTERVIEW_PAGE, page
 from ui.dates import typed_date
 
@@ -93,6 +93,7 @@ def source_form(informant: str, own: str | None, principal=None) -> None:
         if bad_date:
             st.error(f"Dato: {bad_date}. {'Udtrækket' if informant == 'journal' else 'Interviewet'} er ikke startet.")
             return
+        source_guides()  # each fits its stored interviews (survey.guide_fit), else the page stops with why
         try:
             info = source_store.start_source_interview(eng, informant, subject_interview_id=subject,
                                                        site_name=site_name, kilde=kilde, interviewer=interviewer,

@@ -294,3 +294,40 @@ def test_a_reason_for_a_missing_source_is_recorded_and_audited(demo_db):
 
     bilag = TR.bilag_c(source_status(f["brugere"], f, f["aarsager"]))
     assert bilag.set_index("respondent_id").loc["AMA-04", "kontaktperson"] == "ikke_tid"
+
+
+def test_a_source_interview_page_stops_when_its_guide_no_longer_fits_the_stored_answers(db, guide, users, tmp_path,
+                                                                                        monkeypatch):
+    """docs/guide.md «Når guiden ændres»: a release that swaps two labels of the case worker's guide would show
+    every stored answer with the other meaning (and the page's autosave would store with it). Before, the page
+    loaded it without a word; now it stops with the refusal, naming the guide, and shows no question."""
+    import shutil
+
+    from survey import guide_fit, sources
+    from tests.custom_guides import edited_guide, swap_labels
+
+    ok_user, _ = users
+    guide_fit.forget()
+    info = source_store.start_source_interview(db, "sagsbehandler", subject_interview_id=ok_user.id, interviewer="KL")
+    g = source_store.informant_guide("sagsbehandler")
+    assert svc.save_answer(db, g, info.id, "fokus", "konkret").ok
+    assert svc.save_answer(db, g, info.id, "kendskab", "godt").ok
+    assert shown_choice(open_page("interview", iv=info.id, afsnit="brugeren"), info.id, "kendskab") == "godt"
+    folder = tmp_path / "guider"
+    folder.mkdir()
+    for p in sources.GUIDE_DIR.glob("*.xlsx"):
+        shutil.copy(p, folder / p.name)
+    edited_guide(folder / "sagsbehandler.xlsx", swap_labels("kendskab", "godt", "noget"), version="2026.2",
+                 src=sources.GUIDE_DIR / "sagsbehandler.xlsx")
+    monkeypatch.setattr(sources, "GUIDE_DIR", folder)
+    guide_fit.forget()
+    try:
+        at = open_page("interview", iv=info.id, afsnit="brugeren")
+        shown = texts(at) + "\n".join(c.value for c in at.code)
+        assert "Spørgeguiden til sagsbehandleren (sagsbehandler.xlsx) passer ikke" in shown, shown
+        assert "valget 'godt'" in shown
+        with pytest.raises(KeyError):  # the question is not shown
+            shown_choice(at, info.id, "kendskab")
+        assert svc.load_state(db, info.id).answers["kendskab"] == "godt"
+    finally:
+        guide_fit.forget()
