@@ -424,11 +424,17 @@ def unasked(guide: Guide, answers: Mapping[str, str | None], meta: Mapping[str, 
     in guide order: a follow-up answered before the question it follows was changed («Har du haft
     lønnet arbejde?» Ja → Nej leaves «Hvad?» behind). Removing one can hide another (a follow-up's
     follow-up): repeated until nothing more is hidden."""
+    return _hidden(guide, answers, meta, lambda _c: True)
+
+
+def _hidden(guide: Guide, answers: Mapping[str, str | None], meta: Mapping[str, str | None], may_go) -> list[Item]:
+    """The answered items the skip logic does not ask and `may_go(code)` lets go, in guide order — again and
+    again until nothing more goes (one gone can hide another: a follow-up's follow-up)."""
     left = {c: v for c, v in answers.items() if c in guide.items and not is_blank(v)}
     gone: set[str] = set()
     while True:
         ctx = {**left, **meta}
-        hidden = [c for c in left if not visible(guide, guide.item(c), ctx)]
+        hidden = [c for c in left if not visible(guide, guide.item(c), ctx) and may_go(c)]
         if not hidden:
             break
         for c in hidden:
@@ -447,18 +453,8 @@ def removed_at_completion(guide: Guide, answers: Mapping[str, str | None], meta:
     completed again. An answer the guide's changed condition no longer asks stays, and so do its
     follow-ups (docs/guide.md «Når guiden ændres»): it was recorded while the question was asked, and
     nothing typed is removed because a guide changed."""
-    left = {c: v for c, v in answers.items() if c in guide.items and not is_blank(v)}
-    gone: set[str] = set()
-    while True:
-        ctx = {**left, **meta}
-        hidden = [c for c in left if c in as_saved and not visible(guide, guide.item(c), ctx)
-                  and visible(guide, guide.item(c), {**as_saved[c], **meta})]
-        if not hidden:
-            break
-        for c in hidden:
-            gone.add(c)
-            del left[c]
-    return [guide.item(c) for c in guide.codes if c in gone]
+    return _hidden(guide, answers, meta,
+                   lambda c: c in as_saved and visible(guide, guide.item(c), {**as_saved[c], **meta}))
 
 
 def _as_saved(s, interview_id: str) -> dict[str, dict[str, str]]:
