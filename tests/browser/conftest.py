@@ -147,6 +147,33 @@ def idle(page, timeout: float = 30000) -> None:
                            "?.dataset.testScriptState === 'notRunning'", timeout=timeout)
 
 
+def press_until(page, el, by: str, key: str, holds) -> None:
+    """Press `el` by mouse (a click) or keyboard (focus, then `key`) until `holds(timeout=…)` — an `expect` —
+    passes: on a loaded machine a press during a run the app was still doing can be lost. Three presses."""
+    for _attempt in range(3):
+        idle(page)
+        if by == "mouse":
+            el.click()
+        else:
+            el.focus()
+            page.keyboard.press(key)
+        try:
+            holds(timeout=10000)
+            return
+        except AssertionError:
+            continue
+    holds(timeout=5000)
+
+
+def open_tab(page, name: str, by: str) -> None:
+    """Press the page's tab `name` (in the main area) by mouse or keyboard until it is the selected one."""
+    from playwright.sync_api import expect
+
+    tab = page.locator('[data-testid="stMain"]').get_by_role("tab", name=name)
+    press_until(page, tab, by, "Enter", lambda **kw: expect(tab).to_have_attribute("aria-selected", "true", **kw))
+    idle(page)
+
+
 def choose(page, label, option: str, by: str, size, area: str = "stMain") -> None:
     """Pick `option` in the selectbox `label` of `area` (stMain or stSidebar), checked to be on screen
     at `size`: a click on it and on the option ("mouse"), or focus, typing the option's first

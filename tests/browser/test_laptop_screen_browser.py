@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import idle, item, saves, shot, wait_saved
+from tests.browser.conftest import idle, item, open_tab, press_until, saves, shot, wait_saved
 
 SIZES = [((1280, 720), "mouse"), ((1024, 768), "keyboard")]
 
@@ -176,21 +176,7 @@ def test_the_reports_filters_show_their_choices_whole_and_no_word_breaks_inside(
     choose(page, "Grupper efter", "Arbejdsmarkedsperspektiv", by, size, area="stSidebar")
     page.wait_for_url(re.compile(r"efter=perspektiv"))
     for tab in ("Kvalitetskort", "Kort pr. gruppe", "Tabeller", "Krydstabel", "Hent"):
-        t = main.get_by_role("tab", name=tab)
-        for _attempt in range(3):  # a loaded machine: a press during a run the app was still doing can be lost
-            idle(page)
-            if by == "mouse":
-                t.click()
-            else:
-                t.focus()
-                page.keyboard.press("Enter")
-            try:
-                expect(t).to_have_attribute("aria-selected", "true", timeout=10000)
-                break
-            except AssertionError:
-                continue
-        expect(t).to_have_attribute("aria-selected", "true")
-        idle(page)
+        open_tab(page, tab, by)
         expect(main.get_by_role("tabpanel")).to_be_visible()
         assert page.evaluate(BROKEN_WORDS) == [], (tab, page.evaluate(BROKEN_WORDS))
     shot(page, f"rapport_labels_{size[0]}")
@@ -206,19 +192,7 @@ def cut_choices(page, area, names, by: str) -> tuple[list, list]:
     for name in names:
         box = area.get_by_role("combobox", name=name, exact=True)
         box.scroll_into_view_if_needed()
-        for _attempt in range(3):  # a press during a run the app was still doing can be lost: open it again
-            idle(page)
-            if by == "mouse":
-                box.click()
-            else:
-                box.focus()
-                page.keyboard.press("ArrowDown")
-            try:
-                expect(page.get_by_role("listbox")).to_be_visible(timeout=5000)
-                break
-            except AssertionError:
-                continue
-        expect(page.get_by_role("listbox")).to_be_visible()
+        press_until(page, box, by, "ArrowDown", lambda **kw: expect(page.get_by_role("listbox")).to_be_visible(**kw))
         got = box.evaluate(CUT_CHOICES)
         cut += [[name.replace("\u00ad", ""), *c] for c in got["cut"]]
         seen += got["seen"]

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import choose, idle, shot
+from tests.browser.conftest import choose, open_tab, shot
 
 SIZES = [((1280, 720), "mouse"), ((1024, 768), "keyboard")]
 
@@ -57,27 +57,6 @@ def readable(plot) -> list[dict]:
     assert outside == [], outside
     assert column["x0"] - 1 <= root["x0"] and root["x1"] <= column["x1"] + 1, (root, column)
     return boxes
-
-
-def open_tab(page, name: str, by: str) -> None:
-    """Press the Rapport page's tab `name` by mouse or keyboard and wait until it is the selected one."""
-    from playwright.sync_api import expect
-
-    tab = page.locator('[data-testid="stMain"]').get_by_role("tab", name=name)
-    for _attempt in range(3):  # a loaded machine: a press during a run the app was still doing can be lost
-        idle(page)
-        if by == "mouse":
-            tab.click()
-        else:
-            tab.focus()
-            page.keyboard.press("Enter")
-        try:
-            expect(tab).to_have_attribute("aria-selected", "true", timeout=10000)
-            break
-        except AssertionError:
-            continue
-    expect(tab).to_have_attribute("aria-selected", "true")
-    idle(page)
 
 
 @pytest.mark.parametrize("size,by", SIZES, ids=["1280", "1024"])
