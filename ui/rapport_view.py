@@ -61,7 +61,7 @@ from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_tex
 from report.tables import FIG7_CODES, JUDGEMENTS, REPORT_FIG4, check_published_filters, item_of, to_csv
 from survey.db import database_url
 from survey.files import write_atomic
-from survey.guide import Guide
+from survey.guide import Guide, GuideError
 from survey.store import StoreError
 from ui import rapport_sources as RS
 from ui import report_cache as RC
@@ -495,8 +495,8 @@ def guarded(what: str, fn: Callable[[], object]) -> object:
     "could not" (only the exception type is logged), never a traceback."""
     try:
         return fn()
-    except (TableError, StoreError) as e:  # FigureError, WorkbookError and the exporters' errors too
-        st.error(md(str(e)))
+    except (TableError, StoreError, GuideError) as e:  # FigureError, WorkbookError and the exporters' errors too;
+        st.error(md(str(e)))                           # an other source's guide that does not fit (survey.guide_fit)
     except Exception as e:  # noqa: BLE001
         log.error("fejl i rapport (%s): %s", what, type(e).__name__)
         st.error(f"{md(what)}: {UNEXPECTED}")

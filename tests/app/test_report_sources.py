@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from report import registry as R
@@ -118,3 +119,44 @@ def test_a_chapter_5_6_table_by_user_group_and_a_leaders_table_by_site(db, guide
     run_ok(at)
     shown = at.dataframe[0].value
     assert len(shown) == f["leder"]["site"].nunique() + 1 and shown["Sted"].iloc[-1] == "I alt"
+
+
+def test_a_source_table_whose_guide_no_longer_fits_shows_the_refusal_not_a_crash(db, tmp_path, monkeypatch):
+    """docs/guide.md «Når guiden ændres»: a release whose case worker's guide swaps two labels with stored answers
+    is refused (survey.guide_fit) — on the Rapport page the source table then said only «Tabellen: en uventet fejl»
+    (or nothing of why); now it shows the refusal, naming the guide and the choice, and no numbers."""
+    import shutil
+
+    from survey import guide_fit, sources
+    from tests.custom_guides import edited_guide, swap_labels
+
+    from survey import source_store
+
+    guide_fit.forget()
+    source_store.check_guides(db)   # the store has met the bundled guides (the app's first page that reads them)
+    folder = tmp_path / "guider"
+    folder.mkdir()
+    for p in sources.GUIDE_DIR.glob("*.xlsx"):
+        shutil.copy(p, folder / p.name)
+    edited_guide(folder / "sagsbehandler.xlsx", swap_labels("kendskab", "godt", "noget"), version="2026.2",
+                 src=sources.GUIDE_DIR / "sagsbehandler.xlsx")
+    monkeypatch.setattr(sources, "GUIDE_DIR", folder)   # the release is installed, and the app started anew
+    guide_fit.forget()
+    st.cache_data.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.query_params["fane"] = "Tabeller"
+        at.run()
+        switch(at, "rapport")
+        at.run()
+        at.session_state[RV.K_TAB] = "Tabeller"
+        at.run()
+        at.selectbox(key="rp_table").set_value("sb_kendskab_tilbud")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = "\n".join(e.value for e in at.error)
+        assert "sagsbehandler" in shown and "passer ikke til de interview" in shown and "'godt'" in shown, shown
+        assert not at.dataframe
+    finally:
+        guide_fit.forget()
+        st.cache_data.clear()
