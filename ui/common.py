@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import html
+import json
 import logging
 import os
 import re
