@@ -68,13 +68,19 @@ LEADER_ROWS = [
 ]
 
 
-def leader_guide_dir(folder: Path) -> Path:
-    """A copy of the bundled source guides in `folder`, the leader guide with `LEADER_ROWS` added."""
+def source_guide_dir(folder: Path) -> Path:
+    """A copy of the bundled source guides in `folder` (to point `survey.sources.GUIDE_DIR` at, and edit)."""
     import shutil
 
     folder.mkdir(parents=True, exist_ok=True)
     for p in GUIDE_DIR.glob("*.xlsx"):
         shutil.copy(p, folder / p.name)
+    return folder
+
+
+def leader_guide_dir(folder: Path) -> Path:
+    """A copy of the bundled source guides in `folder`, the leader guide with `LEADER_ROWS` added."""
+    source_guide_dir(folder)
     write_guide(GUIDE_DIR / "leder.xlsx", folder / "leder.xlsx", LEADER_ROWS)
     return folder
 

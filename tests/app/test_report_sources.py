@@ -125,19 +125,12 @@ def test_a_source_table_whose_guide_no_longer_fits_shows_the_refusal_not_a_crash
     """docs/guide.md «Når guiden ændres»: a release whose case worker's guide swaps two labels with stored answers
     is refused (survey.guide_fit) — on the Rapport page the source table then said only «Tabellen: en uventet fejl»
     (or nothing of why); now it shows the refusal, naming the guide and the choice, and no numbers."""
-    import shutil
-
-    from survey import guide_fit, sources
-    from tests.custom_guides import edited_guide, swap_labels
-
-    from survey import source_store
+    from survey import guide_fit, source_store, sources
+    from tests.custom_guides import edited_guide, source_guide_dir, swap_labels
 
     guide_fit.forget()
     source_store.check_guides(db)   # the store has met the bundled guides (the app's first page that reads them)
-    folder = tmp_path / "guider"
-    folder.mkdir()
-    for p in sources.GUIDE_DIR.glob("*.xlsx"):
-        shutil.copy(p, folder / p.name)
+    folder = source_guide_dir(tmp_path / "guider")
     edited_guide(folder / "sagsbehandler.xlsx", swap_labels("kendskab", "godt", "noget"), version="2026.2",
                  src=sources.GUIDE_DIR / "sagsbehandler.xlsx")
     monkeypatch.setattr(sources, "GUIDE_DIR", folder)   # the release is installed, and the app started anew

@@ -301,10 +301,8 @@ def test_a_source_interview_page_stops_when_its_guide_no_longer_fits_the_stored_
     """docs/guide.md «Når guiden ændres»: a release that swaps two labels of the case worker's guide would show
     every stored answer with the other meaning (and the page's autosave would store with it). Before, the page
     loaded it without a word; now it stops with the refusal, naming the guide, and shows no question."""
-    import shutil
-
     from survey import guide_fit, sources
-    from tests.custom_guides import edited_guide, swap_labels
+    from tests.custom_guides import edited_guide, source_guide_dir, swap_labels
 
     ok_user, _ = users
     guide_fit.forget()
@@ -313,10 +311,7 @@ def test_a_source_interview_page_stops_when_its_guide_no_longer_fits_the_stored_
     assert svc.save_answer(db, g, info.id, "fokus", "konkret").ok
     assert svc.save_answer(db, g, info.id, "kendskab", "godt").ok
     assert shown_choice(open_page("interview", iv=info.id, afsnit="brugeren"), info.id, "kendskab") == "godt"
-    folder = tmp_path / "guider"
-    folder.mkdir()
-    for p in sources.GUIDE_DIR.glob("*.xlsx"):
-        shutil.copy(p, folder / p.name)
+    folder = source_guide_dir(tmp_path / "guider")
     edited_guide(folder / "sagsbehandler.xlsx", swap_labels("kendskab", "godt", "noget"), version="2026.2",
                  src=sources.GUIDE_DIR / "sagsbehandler.xlsx")
     monkeypatch.setattr(sources, "GUIDE_DIR", folder)
