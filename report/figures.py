@@ -553,12 +553,14 @@ _CORNERS = {"fortsaet": ("right", "top"), "saet_ind_her": ("right", "bottom"), "
             "overindsats": ("left", "top")}
 QUADRANT_COLOUR = "#7a4f01"
 CROSSHAIR = "#8c510a"
+CROSSHAIR_BAND = 6.0  # px: the band around a crosshair line the point labels avoid
 
 
 def _crosshairs(fig: go.Figure, cx: float, cy: float, method: MapMethod, x_range: tuple[float, float], *,
                 label_size: float, px_x: float, px_y: float) -> list[tuple[float, float, float, float]]:
     """The crosshair lines through (cx, cy) (x in the axis's units, y in %), the four quadrants' labels
-    in the plot's corners; returns the labels' boxes (data units) for the point labels to avoid."""
+    in the plot's corners; returns what the point labels avoid (data units): the corner labels' boxes and
+    the two lines, each as a band `CROSSHAIR_BAND` px wide (a label drawn across a line is hard to read)."""
     x0, x1 = x_range
     where = "gennemsnittene" if method.reference == "gennemsnit" else "skalaens midtpunkter"
     fig.add_trace(go.Scatter(x=[cx, cx, None, x0, x1], y=[AXIS_LO, AXIS_HI, None, cy, cy], mode="lines",
@@ -570,13 +572,23 @@ def _crosshairs(fig: go.Figure, cx: float, cy: float, method: MapMethod, x_range
         text = QUADRANTS[code]
         x = x1 - (x1 - x0) * 0.01 if xa == "right" else x0 + (x1 - x0) * 0.01
         y = AXIS_HI - 1 if ya == "top" else AXIS_LO + 1
-        fig.add_annotation(x=x, y=y, text=f"<i>{text}</i>", showarrow=False, xanchor=xa, yanchor=ya,
+        room = (x - cx if xa == "right" else cx - x) * px_x - CROSSHAIR_BAND  # px between the corner and the line
+        lines = [text]
+        if _text_width(text, label_size) > room and " " in text:  # in two lines rather than across the line
+            words = text.split(" ")
+            cut = min(range(1, len(words)), key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
+            lines = [" ".join(words[:cut]), " ".join(words[cut:])]
+        fig.add_annotation(x=x, y=y, text="<br>".join(f"<i>{line}</i>" for line in lines), showarrow=False,
+                           xanchor=xa, yanchor=ya, align=xa,
                            font={"size": label_size, "color": QUADRANT_COLOUR}, name="kvadrant")
-        w = _text_width(text, label_size) / px_x
-        h = (label_size * 1.5) / px_y
+        w = max(_text_width(line, label_size) for line in lines) / px_x
+        h = (label_size * 1.5 * len(lines)) / px_y
         bx = (x - w, x) if xa == "right" else (x, x + w)
         by = (y - h, y) if ya == "top" else (y, y + h)
         boxes.append((bx[0], by[0], bx[1], by[1]))
+    half_x, half_y = CROSSHAIR_BAND / 2 / px_x, CROSSHAIR_BAND / 2 / px_y
+    boxes.append((cx - half_x, AXIS_LO, cx + half_x, AXIS_HI))
+    boxes.append((x0, cy - half_y, x1, cy + half_y))
     return boxes
 
 

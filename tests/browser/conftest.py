@@ -22,6 +22,21 @@ CHROMIUM = os.environ.get("BRUGERBLIK_CHROMIUM") or shutil.which("chromium") or 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = os.environ.get("BRUGERBLIK_SCREENSHOTS")  # a folder: save screenshots of the pages there
+#: how long an `expect(...)` waits for a state in every browser test: Playwright's 5 s default is too short for a
+#: Streamlit script run on a loaded 2-core machine (a test that waited for its first map failed at load 10);
+#: three files set it themselves, which held only for the tests that ran after them
+EXPECT_TIMEOUT_MS = 20000
+
+
+@pytest.fixture(autouse=True)
+def _expect_timeout():
+    try:
+        from playwright.sync_api import expect
+    except ImportError:  # _require_browser says what is missing
+        yield
+        return
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    yield
 
 
 def _require_browser():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from archetypes.model import GROUP_ORDER, GROUPS
@@ -255,6 +256,32 @@ def test_labels_are_placed_apart():
     pos = F.place_labels([50, 52, 54], [50, 50, 50], ["Aaaaaaaa (n=10)"] * 3, px_x=7, px_y=7, size=12, marker=10)
     assert len(set(pos)) > 1
     assert F.place_labels([], [], [], px_x=7, px_y=7, size=12, marker=10) == []
+
+
+def test_point_labels_keep_off_the_crosshair_lines(demo, guide):
+    """A label drawn across a crosshair line is hard to read (last review): the lines are among what the labels
+    avoid. A point just left of the vertical line puts its label to its left, not across the line; the map's
+    crosshairs hand both lines to the placement (each a band `CROSSHAIR_BAND` px wide through the centre)."""
+    px = 7.0
+    band = F.CROSSHAIR_BAND / 2 / px
+    line = (60 - band, 0, 60 + band, 100)  # the vertical line at x = 60, in data units
+    alone = F.place_labels([58], [30], ["Aaaaaaaa (n=10)"], px_x=px, px_y=px, size=12, marker=10)
+    assert alone == ["middle right"]  # nothing in the way: the first choice
+    kept_off = F.place_labels([58], [30], ["Aaaaaaaa (n=10)"], px_x=px, px_y=px, size=12, marker=10,
+                              obstacles=[line])
+    assert kept_off[0] in ("middle left", "top left", "bottom left")
+    fig = go.Figure()
+    avoid = F._crosshairs(fig, 40.0, 55.0, Q.map_method("gennemsnit"), (0, 100), label_size=12, px_x=px, px_y=px)
+    assert any(b[0] == pytest.approx(40 - band) and b[2] == pytest.approx(40 + band) and b[1] <= 0 and b[3] >= 100
+               for b in avoid)  # the vertical line, the whole height
+    assert any(b[1] == pytest.approx(55 - band) and b[3] == pytest.approx(55 + band) and b[0] <= 0 and b[2] >= 100
+               for b in avoid)  # the horizontal line, the whole width
+    corners = {a.text for a in fig.layout.annotations}
+    assert "<i>Fortsæt det gode arbejde</i>" in corners  # room enough right of x = 40: one line
+    near = go.Figure()  # the vertical line near the right edge: a corner's label too wide for it in two lines
+    F._crosshairs(near, 85.0, 55.0, Q.map_method("gennemsnit"), (0, 100), label_size=12, px_x=px, px_y=px)
+    assert {a.text for a in near.layout.annotations} >= {"<i>Fortsæt det</i><br><i>gode arbejde</i>",
+                                                          "<i>Sæt ind her</i>"}  # the short one still fits
 
 
 # --------------------------------------------------------------------------- bar charts
