@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import _require_browser
-from tests.browser.test_quality_map_labels_browser import overlaps
+from tests.browser.test_quality_map_labels_browser import TEXTS, overlaps
 
 #: every text the exported SVG draws, with its box, and the SVG's own box
 SVG_BOXES_JS = """
@@ -18,11 +18,8 @@ SVG_BOXES_JS = """
   const svg = document.querySelector('svg');
   const root = svg.getBoundingClientRect();
   const out = [];
-  for (const el of svg.querySelectorAll('g.textpoint text, g.annotation text, g.g-gtitle text, g.legend text, '
-                                        + 'g.xtick text, g.ytick text, g.g-xtitle text, g.g-ytitle text, '
-                                        + 'text.bartext, '
-                                        + '[class^="g-x"][class$="title"] text, [class^="g-y"][class$="title"] text')) {
-    const t = (el.textContent || '').trim();
+  for (const el of svg.querySelectorAll('%s')) {
+""" % TEXTS + """    const t = (el.textContent || '').trim();
     const r = el.getBoundingClientRect();
     if (!t || r.width === 0 || r.height === 0) continue;
     out.push({t: t.slice(0, 80), x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});

@@ -17,16 +17,20 @@ from tests.browser.conftest import choose, open_tab, shot
 
 SIZES = [((1280, 720), "mouse"), ((1024, 768), "keyboard")]
 
+#: every text a Plotly figure draws: point labels, annotations (notes, leader labels), titles, legend, ticks, axis
+#: titles (also the small maps' panels' axes), the bars' numbers
+TEXTS = ('g.textpoint text, g.annotation text, g.g-gtitle text, g.legend text, g.xtick text, g.ytick text, '
+         'g.g-xtitle text, g.g-ytitle text, text.bartext, [class^="g-x"][class$="title"] text, '
+         '[class^="g-y"][class$="title"] text')
+
 #: every text the figure draws, with its box on the screen; the figure's box and the page's column
 BOXES_JS = """
 (plot) => {
   const root = plot.getBoundingClientRect();
   const column = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect();
   const out = [];
-  for (const el of plot.querySelectorAll('g.textpoint text, g.annotation text, g.g-gtitle text, g.legend text, '
-                                         + 'g.xtick text, g.ytick text, g.g-xtitle text, g.g-ytitle text, '
-                                         + '[class^="g-x"][class$="title"] text, [class^="g-y"][class$="title"] text')) {
-    const t = (el.textContent || '').trim();
+  for (const el of plot.querySelectorAll('%s')) {
+""" % TEXTS + """    const t = (el.textContent || '').trim();
     const r = el.getBoundingClientRect();
     if (!t || r.width === 0 || r.height === 0) continue;
     out.push({t: t.slice(0, 80), x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});
