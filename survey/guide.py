@@ -29,6 +29,7 @@ import os
 import re
 import stat
 import unicodedata
+import weakref
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -1029,6 +1030,24 @@ def guide_digest(g: Guide) -> str:
     data.pop("path", None)
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=repr)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_PAGE_DIGESTS: dict[int, tuple[weakref.ref, str]] = {}
+
+
+def page_digest(g: Guide) -> str:
+    """The digest an interview page carries of the guide it was drawn with (docs/guide.md «Når guiden ændres»):
+    the first 16 hex digits of `guide_digest`, so a changed question text, condition or label is another page.
+    Kept per guide object (a loaded guide is never changed; `load_guide` hands out the same object while its
+    file is unchanged): `guide_digest` takes about 20 ms, and every save compares it."""
+    hit = _PAGE_DIGESTS.get(id(g))
+    if hit is not None and hit[0]() is g:
+        return hit[1]
+    d = guide_digest(g)[:16]
+    for k in [k for k, (ref, _d) in _PAGE_DIGESTS.items() if ref() is None]:
+        del _PAGE_DIGESTS[k]
+    _PAGE_DIGESTS[id(g)] = (weakref.ref(g), d)
+    return d
 
 
 def multi_values(value: str | None) -> list[str]:

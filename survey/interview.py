@@ -38,7 +38,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from survey import auth, store
 from survey.clock import aware, today
 from survey.db import consistent_session, exclusive_session, is_transient, retrying, session_scope
-from survey.guide import MAX_TEXT, CPR_RE, Guide, Item, clean_text, outside_typed_limits, read_typed_date
+from survey.guide import (MAX_TEXT, CPR_RE, Guide, Item, clean_text, outside_typed_limits, page_digest,
+                          read_typed_date)
 from survey.consent import check_journal_consent, refuse_if_withdrawn
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
 from survey.sources import guide_for, informant_of
@@ -230,6 +231,21 @@ class SaveResult:
     changed: bool = False
     version: int = 0            # the stored answer's version after the save (0: no answer stored)
     conflict: Conflict | None = None
+    guide_changed: bool = False  # the page was drawn with another guide (`drawn_with`): nothing was looked at
+
+
+#: What a change from a page drawn with another guide gets (`drawn_with`): nothing stored, the page keeps it.
+GUIDE_CHANGED = ("Ikke gemt: spørgeguiden er ændret, siden siden blev vist. Tryk «Genindlæs siden» — ændringen venter "
+                 "i siden og gemmes, hvis den passer til den nye guide.")
+
+
+def drawn_with(guide: Guide, drawn: object) -> bool:
+    """May a change from a page drawn with the guide whose `survey.guide.page_digest` is `drawn` be stored with
+    `guide` — the one the server uses for that interview now? Only when they are the same guide: a page shows
+    its guide's questions, labels and conditions, and an answer given there must not be stored under another
+    guide's meaning (docs/guide.md «Når guiden ændres»), nor a choice that only the page's guide has. `drawn`
+    None: the change names no page (an import, a script; a page from before the pages carried the digest)."""
+    return drawn is None or drawn == page_digest(guide)
 
 
 @dataclass(frozen=True)
@@ -859,7 +875,7 @@ def _sanitise(raw: object) -> object:
 
 def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw: object, *,
                 who: str | None = None, principal: auth.Principal | None = None,
-                base: tuple[int, str | None] | None = None) -> SaveResult:
+                base: tuple[int, str | None] | None = None, drawn: str | None = None) -> SaveResult:
     """Store one answer now (blank removes it). A value the guide refuses is not stored.
 
     `raw` may be text (numbers as typed, with comma or point), a list for a multiple choice,
@@ -871,7 +887,12 @@ def save_answer(engine: Engine, guide: Guide, interview_id: str, code: str, raw:
     something else (another tab or device saved since), and the new value differs from it, nothing
     is stored: the result carries a `Conflict` with both values, and the attempt is written to the
     audit trail. Without `base` the save is unconditional (imports, scripts).
+
+    `drawn`: the `page_digest` of the guide the page was drawn with; another than `guide`'s stores nothing
+    (`drawn_with`; the result's `guide_changed`).
     """
+    if not drawn_with(guide, drawn):
+        return SaveResult(False, code, message=GUIDE_CHANGED, guide_changed=True)
     if code in EDITABLE_META:
         return set_meta(engine, interview_id, code, raw, who=who, principal=principal)
     if code not in guide.items:
@@ -1034,6 +1055,8 @@ class ClosingResult:
     refused: int = 0
     left: int = 0
     not_stored: list[int] = field(default_factory=list)
+    #: an item came from a page drawn with another guide (`drawn_with`): nothing of the request was stored
+    guide_changed: bool = False
 
     @property
     def taken(self) -> int:
@@ -1058,12 +1081,19 @@ def save_closing_changes(engine: Engine, guide: Guide, interview_id: str, items:
     previous value (``prev``) that is the version the change is based on. ``quote:<id>`` edits that
     quote; ``newquote:<item>`` with ``draft`` (the new quote's own id, made by the page) adds that quote
     or edits it when the live connection saved part of it (`save_new_quote`). An empty quote is never
-    a deletion. Sent twice (visibilitychange and pagehide), nothing changes the second time."""
+    a deletion. Sent twice (visibilitychange and pagehide), nothing changes the second time.
+
+    ``gd``: the `page_digest` of the guide the page was drawn with. When any item's is not `guide`'s
+    (`drawn_with`), nothing is stored (`guide_changed`): the page keeps its changes and sends them again once
+    it is drawn with the guide in use (docs/guide.md «Når guiden ændres»)."""
     def text(v) -> str | None:
         return None if v is None or v == "" else str(v)[:MAX_TEXT + 1]
 
     items = list(items)
     out = ClosingResult(left=max(0, len(items) - max_items))
+    if any(isinstance(it, dict) and not drawn_with(guide, it.get("gd")) for it in items[:max_items]):
+        out.guide_changed = True
+        return out
 
     def refused(i: int) -> None:
         out.refused += 1

@@ -23,7 +23,7 @@ import streamlit as st
 from dataclasses import dataclass, field
 
 from survey import interview as svc
-from survey.guide import MAX_TEXT, TYPED_DATE_FORM, Guide, Item, shown_date
+from survey.guide import MAX_TEXT, TYPED_DATE_FORM, Guide, Item, page_digest, shown_date
 from ui.autosave_http import author_mark
 from ui.common import (DONE, acks_json, engine, guide, hms, in_fragment_run, lead_in, log, principal, safe_callback,
                        stop_for_guide, username, wkey)
@@ -34,6 +34,8 @@ _QUEUE_JS = (_STATIC / "queue.js").read_text(encoding="utf-8")
 SEEN = "_bb_seen"            # (interview, tab id, code) -> (version, value) that tab now shows
 CONFLICTS = "_bb_conflicts"  # interview id -> code -> svc.Conflict
 ERRORS = "_bb_errors"        # interview id -> code -> (Danish message, the refused text as typed)
+STALE = "_bb_guide_stale"    # interview id -> the page digest of a change refused as drawn with another guide
+RELOADED = "_bb_guide_reloaded"  # interview id -> page digests the interviewer has reloaded past («Genindlæs siden»)
 MAX_ITEMS = 200              # a queue longer than this is cut (a tab cannot flood the store)
 MARKS = "_marks_{}"          # interview id -> each section's (done, started), as the sidebar last drew them
 BODY_FRAGMENT = "bb_section"   # the interview page's save status and current section (ui/interview_view.py)
@@ -202,6 +204,40 @@ def mark_refused(iid: str, what: str, message: str) -> None:
     st.session_state[SAVED] = {"iid": iid, "at": None, "what": what, "error": message, "n": bump_saves()}
 
 
+# ---------------------------------------------------------------- a page drawn with another guide
+
+def guide_data(ctx: Ctx) -> dict:
+    """What each of our components carries of the guide it is drawn with (ui/static/queue.js stamps each change
+    with ``gd``): its `page_digest`, and ``accept`` — the digests of pages this tab has reloaded past with
+    «Genindlæs siden» (`reload_guide`), whose held changes the page now sends again as this guide's, to be
+    checked by it like any change."""
+    return {"gd": page_digest(ctx.guide), "accept": sorted((st.session_state.get(RELOADED) or {}).get(ctx.iid, ()))}
+
+
+def refuse_stale(iid: str, drawn: object) -> None:
+    """A change from a page drawn with another guide (`svc.drawn_with` said no): nothing was stored; the page
+    shows why and what to press instead of its fields (`guide_changed`), and keeps the change. The status names
+    no question: the new guide's text for it is not what the page showed."""
+    st.session_state.setdefault(STALE, {})[iid] = str(drawn)[:64]
+    mark_refused(iid, "Din seneste ændring", svc.GUIDE_CHANGED)
+
+
+def guide_changed(iid: str) -> bool:
+    """Was a change of this tab refused because its page was drawn with another guide (until «Genindlæs siden»)?"""
+    return iid in (st.session_state.get(STALE) or {})
+
+
+def reload_guide(iid: str) -> None:
+    """«Genindlæs siden» (`guide_changed`): the page is drawn with the guide in use, and the changes held in it
+    are sent again as made there — each checked by that guide through the one path every save takes."""
+    drawn = (st.session_state.get(STALE) or {}).pop(iid, None)
+    if drawn:
+        st.session_state.setdefault(RELOADED, {}).setdefault(iid, set()).add(drawn)
+    saved = st.session_state.get(SAVED) or {}
+    if saved.get("error") == svc.GUIDE_CHANGED:
+        st.session_state.pop(SAVED, None)
+
+
 
 # ---------------------------------------------------------------- the sidebar follows a save
 
@@ -293,8 +329,13 @@ def apply_queue(iid: str, key: str) -> bool:
             continue
         if seq <= last:
             continue
-        last = seq
         code = str(it.get("code") or "")
+        if not svc.drawn_with(g, it.get("gd")):
+            # drawn with another guide (docs/guide.md «Når guiden ændres»): not stored, not acknowledged — this
+            # change and the ones after it stay in the page, which says so; sent again after «Genindlæs siden»
+            refuse_stale(iid, it.get("gd"))
+            break
+        last = seq
         if it.get("by") not in (None, author_mark(username())):
             # another user's change (the page holds those until that user signs in again here): never stored
             # under this name
@@ -405,7 +446,7 @@ def quote_field(ctx: Ctx, q: svc.QuoteView | None, item_code: str, *, label: str
     """A quote's text (`q`), or the «Nyt citat» field of an item (`q` None), saved while typed."""
     key = f"qt_{ctx.iid}_{q.id}" if q is not None else f"qn_{ctx.iid}_{item_code}"
     code = f"quote:{q.id}" if q is not None else f"newquote:{item_code}"
-    data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "code": code,
+    data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "code": code, "guide": guide_data(ctx),
             "value": q.text if q is not None else "", "version": 0,
             "multiline": True, "label": label, "editable": ctx.editable, "acked": _acked(key), "conflicts": [],
             "maxlen": MAX_TEXT, "rows": 3, "newquote": q is None,
@@ -416,7 +457,10 @@ def quote_field(ctx: Ctx, q: svc.QuoteView | None, item_code: str, *, label: str
 
 
 def _catch_up(iid: str, key: str) -> None:
-    if apply_queue(iid, key):  # a change the callback did not see: apply it and draw again with its ack
+    stale = guide_changed(iid)
+    # a change the callback did not see: apply it and draw again with its ack — or, refused as drawn with
+    # another guide, draw the page's message instead of its fields
+    if apply_queue(iid, key) or (guide_changed(iid) and not stale):
         # a fragment-scoped rerun is allowed only in a rerun of fragments
         st.rerun(scope="fragment") if in_fragment_run() else st.rerun()
 
@@ -519,7 +563,8 @@ def grid_data(ctx: Ctx, section: svc.Section, key: str) -> dict:
         legend = (f"Tastatur: Tab eller ↑/↓ går til en række · {ans}"
                   + (f", derefter {imp} for «Er det vigtigt for dig?»" if imp else "")
                   + " — markøren går selv videre · ←/→ flytter uden at gemme, mellemrum vælger.")
-    return {"iid": ctx.iid, "key": key, "who": author_mark(username()), "editable": ctx.editable, "rows": rows,
+    return {"iid": ctx.iid, "key": key, "who": author_mark(username()), "guide": guide_data(ctx),
+            "editable": ctx.editable, "rows": rows,
             "acked": _acked(key),
             "conflicts": conflicts, "legend": legend, "maxlen": MAX_TEXT}
 
@@ -553,8 +598,8 @@ def text_field(ctx: Ctx, it: Item, *, multiline: bool = True, placeholder: str =
     if date:  # typed and shown as «05.11.2026» (`Guide.read_typed`): never a date the field made of it
         value, placeholder = shown_date(value), TYPED_DATE_FORM
     error, rejected = _error(ctx.iid, it.code)
-    data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "code": it.code, "value": value,
-            "version": version, "multiline": multiline,
+    data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "guide": guide_data(ctx), "code": it.code,
+            "value": value, "version": version, "multiline": multiline,
             "label": it.label, "required": it.required, "placeholder": placeholder, "editable": ctx.editable,
             "acked": _acked(key),
             "conflicts": _conflict_rows(ctx.guide, ctx.iid, [it.code]), "maxlen": MAX_TEXT, "rows": 3,
@@ -567,7 +612,7 @@ def choice_field(ctx: Ctx, it: Item) -> None:
     """A single (radio) or multiple choice answer, saved the moment it is chosen."""
     key = wkey(ctx.iid, it.code)
     version, value = ctx.state.base(it.code)
-    data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "code": it.code,
+    data = {"iid": ctx.iid, "key": key, "who": author_mark(username()), "guide": guide_data(ctx), "code": it.code,
             "kind": "many" if it.type == "select_multiple" else "one",
             "label": it.label, "required": it.required,
             "options": [[v, it.choice_label(v)] for v in it.choice_values()], "value": value,

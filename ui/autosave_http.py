@@ -9,7 +9,7 @@ meanwhile is not replaced (the attempt is in the audit trail as a conflict), and
 already stored (the websocket got there first) changes nothing.
 
 Body: JSON ``{"iid": "<interview id>", "items": [{"code", "value", "base": [version, value],
-"chain": bool, "prev": value}]}`` (text/plain, so the beacon needs no preflight), at most
+"chain": bool, "prev": value, "gd": page digest}]}`` (text/plain, so the beacon needs no preflight), at most
 `MAX_BODY` bytes and `MAX_ITEMS` items; what the items mean, and the rules for quotes, are in
 `survey.interview.save_closing_changes`, which stores them.
 
@@ -18,7 +18,9 @@ cookie (`survey.auth.resume_session`), whose role must allow interviews and who 
 interview (`survey.interview.find_for`). Refused: another origin (403), no session (403), too
 large (413), not JSON (400), a user guide that does not fit the stored interviews (409: the pages refuse
 it, so nothing is stored with it here either — `survey.guide_fit`; the page keeps the changes and sends
-them again). Nothing of the body is logged.
+them again), and the same way changes from a page drawn with another guide than the one used now (each item's
+``gd``, the page's `survey.guide.page_digest`: `survey.interview.drawn_with`; the page says so and sends them
+again once it is reloaded). Nothing of the body is logged.
 
 Answer: 204 when every change was stored (or was already). Otherwise 200 with counts and positions, never
 values: ``{"stored": n, "conflicts": n, "refused": n, "left": n, "not_stored": [i, …]}`` — `conflicts` are
@@ -99,6 +101,9 @@ def apply(payload: dict, token: str | None) -> int | dict:
     own = [i for i, it in enumerate(head) if made_by([it], p.username)]
     res = svc.save_closing_changes(engine, guide, iid, [head[i] for i in own],
                                    who=p.username, principal=p, max_items=MAX_ITEMS)
+    if res.guide_changed:  # a page drawn with another guide: nothing stored, the page keeps it (the same 409)
+        log.warning("autogem ved lukning: siden er tegnet med en anden spørgeguide end den, der bruges nu; intet gemt")
+        return 409
     others = sorted(set(range(len(head))) - set(own))
     not_stored = sorted(others + [own[j] for j in res.not_stored]) + list(range(MAX_ITEMS, len(items)))
     if res.complete and not others and len(items) <= MAX_ITEMS:

@@ -362,8 +362,9 @@ section[data-testid="stSidebar"] [data-testid="stRadioCaption"] p { font-size: 0
 .bb-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 #bb-pending[data-state="slow"], #bb-pending[data-state="out"], #bb-pending[data-state="held"],
-#bb-pending[data-state="refused"] { background: #fdecea; color: #8c1d18; border-color: #b3261e; }
-#bb-pending[data-state="out"], #bb-pending[data-state="held"], #bb-pending[data-state="refused"] {
+#bb-pending[data-state="refused"], #bb-pending[data-state="guide"] { background: #fdecea; color: #8c1d18; border-color: #b3261e; }
+#bb-pending[data-state="out"], #bb-pending[data-state="held"], #bb-pending[data-state="refused"],
+#bb-pending[data-state="guide"] {
   max-width: min(30rem, 60vw, var(--bb-status-room, 30rem)); }
 /* «Gemmer …» shown: the server's green «✔ Alt er gemt» is not true yet (ui/static/queue.js, bbStatus) */
 body.bb-busy .bb-mainstatus[data-state="saved"] { visibility: hidden; }

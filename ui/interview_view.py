@@ -459,6 +459,9 @@ def section_body(iid: str, current: str) -> None:
     stat = svc.section_status(g, state.context())
     if not early:
         saved_indicator(state.info, iid)
+    if ui_items.guide_changed(iid):  # a change from this page was refused: drawn with another guide
+        guide_changed_view(iid)
+        return
     undecided = ui_items.follow_conflicts(ctx)
     with st.container(key="bb_banners"):  # one place, whatever they say: what follows never moves
         banner(state.info, g, state.editor)
@@ -477,6 +480,22 @@ def section_body(iid: str, current: str) -> None:
     else:
         n = [s.name for s in secs].index(current)
         section_view(ctx, secs[n], stat[n], n + 1, len(secs))
+
+
+def guide_changed_view(iid: str) -> None:
+    """In place of the section's fields, while a change of this page waits because the page was drawn with
+    another guide than the one in use now (docs/guide.md «Når guiden ændres»): what happened and what to
+    press. The fields are not drawn with the new guide under the interviewer's hands: they are drawn when
+    «Genindlæs siden» is pressed, and then the held changes are sent again and checked by the new guide."""
+    with st.container(key="bb_guide_changed"):
+        st.error("**Spørgeguiden er ændret, siden siden blev vist.** Din seneste ændring er ikke gemt: siden viste "
+                 "den gamle guides spørgsmål, og svaret må ikke gemmes under den nye guides betydning. Ændringen "
+                 "venter her i siden — luk ikke fanen. Tryk «Genindlæs siden»: så vises den nye guide, og det, "
+                 "der venter, gemmes, hvis det passer til den; ellers står der ved feltet, hvad der ikke blev gemt.",
+                 icon=":material/sync_problem:")
+        if st.button("Genindlæs siden", key="bb_guide_reload", type="primary", icon=":material/refresh:"):
+            ui_items.reload_guide(iid)
+            st.rerun()  # the whole page: the sidebar's sections are the new guide's too
 
 
 def resume_target(g, iid: str, options: list[str], first: str) -> str:

@@ -17,12 +17,13 @@ import streamlit as st
 
 from archetypes import ARCHETYPES
 from survey import interview as svc
-from survey.guide import Guide, Item, multi_values
+from survey.guide import Guide, Item, multi_values, page_digest
 from ui.common import engine, err_key, guide, h, hms, lead_in, md, principal, safe_callback, username, wkey
 
 # shared with ui/autosave.py (which owns them: it cannot import this module)
 from ui.autosave import (CONFLICTS, INFORMANT, SAVED, Ctx, answer_callback, answer_label, conflict_words, shown_values, bump_saves, mark_refused, mark_saved, acked_json,  # noqa: E402,F401
-                         choice_field, iv_guide, load_ctx, probe_grid, quote_field, text_field)
+                         choice_field, guide_changed, iv_guide, load_ctx, probe_grid, quote_field, refuse_stale,
+                         reload_guide, text_field)
 
 
 def widget_value(it: Item, value: str | None):
@@ -37,14 +38,19 @@ def widget_value(it: Item, value: str | None):
 
 
 @answer_callback
-def on_answer(iid: str, code: str, key: str) -> None:
+def on_answer(iid: str, code: str, key: str, drawn: str | None = None) -> None:
     g = iv_guide(iid)
+    if code not in g.items:  # a question of the guide the page was drawn with only
+        refuse_stale(iid, drawn)
+        return
     it = g.item(code)
     raw = st.session_state.get(key)
     res = svc.save_answer(engine(), g, iid, code, raw, who=username(), principal=principal(),
-                          base=st.session_state.get(base_key(key)))
+                          base=st.session_state.get(base_key(key)), drawn=drawn)
     label = svc.label_of(g, code) if code in svc.EDITABLE_META else it.label
-    if res.ok:
+    if res.guide_changed:
+        refuse_stale(iid, drawn)
+    elif res.ok:
         st.session_state.pop(err_key(key), None)
         _conflicts(iid).pop(code, None)
         st.session_state[base_key(key)] = (res.version, res.value)
@@ -132,12 +138,16 @@ def on_clear(iid: str, code: str, key: str) -> None:
 
 
 @answer_callback
-def on_card(iid: str, code: str, value: str, base: tuple[int, str | None]) -> None:
+def on_card(iid: str, code: str, value: str, base: tuple[int, str | None], drawn: str | None = None) -> None:
     """An archetype card was clicked: that card is the answer (the choice below follows), saved against
-    the version the cards were drawn with (a newer answer from another tab becomes a conflict)."""
+    the version the cards were drawn with (a newer answer from another tab becomes a conflict) — and only
+    with the guide they were drawn with (`drawn`: its page digest)."""
     g = iv_guide(iid)
-    res = svc.save_answer(engine(), g, iid, code, value, who=username(), principal=principal(), base=base)
-    if res.ok:
+    res = svc.save_answer(engine(), g, iid, code, value, who=username(), principal=principal(), base=base,
+                          drawn=drawn)
+    if res.guide_changed:
+        refuse_stale(iid, drawn)
+    elif res.ok:
         _conflicts(iid).pop(code, None)
         mark_saved(iid, g.item(code).label, res.at)
     elif res.conflict is not None:
@@ -193,7 +203,8 @@ def answer_widget(ctx: Ctx, it: Item, *, compact: bool = False) -> None:
     key = wkey(ctx.iid, it.code)
     if it.type not in ("text", "date"):
         follow_store(ctx, it, key)
-    common = dict(key=key, on_change=on_answer, args=(ctx.iid, it.code, key), disabled=not ctx.editable,
+    common = dict(key=key, on_change=on_answer, args=(ctx.iid, it.code, key, page_digest(ctx.guide)),
+                  disabled=not ctx.editable,
                   label_visibility="collapsed")
     if it.type == "text":  # saved while it is typed (issue 10), not only when the field is left
         text_field(ctx, it, multiline=not compact,
@@ -301,7 +312,8 @@ def archetype_cards(ctx: Ctx, it: Item) -> None:
                     sel = a.code == chosen
                     with st.container(key=f"card_sel_{a.code}" if sel else f"card_{a.code}"):
                         st.button(f"{'✓ ' if sel else ''}**{md(a.name)}**\n\n{md(a.text)}", key=f"cardbtn_{a.code}",
-                                  on_click=on_card, args=(ctx.iid, it.code, a.code, ctx.state.base(it.code)),
+                                  on_click=on_card, args=(ctx.iid, it.code, a.code, ctx.state.base(it.code),
+                                                          page_digest(ctx.guide)),
                                   width="stretch",
                                   type="primary" if sel else "secondary", disabled=not ctx.editable,
                                   help=f"Vælg «{a.name}» som brugerens eget valg")

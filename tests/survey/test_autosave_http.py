@@ -244,3 +244,32 @@ def test_a_closing_page_stores_nothing_while_the_guide_does_not_fit_the_store(cl
     assert post(client, {"iid": iv.id, "items": items}).status_code == 204
     assert answers(db_url, iv.id) == {"gender": "mand", "hvorfor_her": "Skrevet lige før fanen lukkede"}
     guide_fit.forget()
+
+
+def test_a_closing_page_drawn_with_another_guide_stores_nothing(client, iv, db_url, guide, tmp_path, monkeypatch):
+    """docs/guide.md «Når guiden ændres»: the guide replaced by an allowed new version (a changed question text,
+    a new choice) while a page drawn with the old one is open. Its closing changes carry the old guide's page
+    digest (``gd``): the route answers 409, the same as for a guide that does not fit (the page keeps them and
+    sends them again), and stores nothing; once the page is drawn with the new guide, they are stored."""
+    from survey import guide_fit
+    from survey.guide import load_guide, page_digest
+    from tests.custom_guides import add_choice, edited_guide, set_cell
+
+    e = get_engine(db_url)
+    guide_fit.forget()
+    guide_fit.require_fit(e, guide)
+    path = edited_guide(tmp_path / "ny.xlsx", set_cell("survey", {"name": "tilbudstype"}, "label", "Ny tekst?"),
+                        add_choice("tilbudstype", "frivilligt", "Frivilligt arbejde"), version="2026.3")
+    monkeypatch.setenv("BRUGERBLIK_GUIDE", str(path))
+    guide_fit.forget()
+    old, new = page_digest(guide), page_digest(load_guide(path))
+    items = [{"code": "tilbudstype", "value": "udenfor", "base": [0, None], "gd": old},
+             {"code": "hvorfor_her", "value": "Skrevet på den gamle side", "base": [0, None], "gd": old}]
+    r = post(client, {"iid": iv.id, "items": items})
+    assert r.status_code == 409 and "Skrevet" not in r.text and "udenfor" not in r.text
+    assert answers(db_url, iv.id) == {}
+    assert [t for t in svc.audit_trail(e, iv.id) if t.code in ("tilbudstype", "hvorfor_her")] == []
+    r = post(client, {"iid": iv.id, "items": [dict(it, gd=new) for it in items]})   # the page reloaded
+    assert r.status_code == 204
+    assert answers(db_url, iv.id) == {"tilbudstype": "udenfor", "hvorfor_her": "Skrevet på den gamle side"}
+    guide_fit.forget()

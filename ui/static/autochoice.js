@@ -3,7 +3,7 @@
 // save queue (queue.js), so a rerun that is interrupted can never reset or drop a choice.
 export default function (component) {
   const { data, setStateValue, parentElement } = component;
-  const q = bbQueue('choice:' + data.iid + ':' + data.code, setStateValue, data.key, parentElement, data.who);
+  const q = bbQueue('choice:' + data.iid + ':' + data.code, setStateValue, data.key, parentElement, data.who, data.guide);
   q.ack(data.acked);
   let root = parentElement.querySelector('.bb-choice');
   if (!root) root = build(parentElement, data, q);

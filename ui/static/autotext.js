@@ -5,7 +5,7 @@ const BB_WHOLE_DATE = /^\s*(\d{1,2}([.\-/])\d{1,2}\2\d{4}|\d{8}|\d{4}-\d{2}-\d{2
 
 export default function (component) {
   const { data, setStateValue, parentElement } = component;
-  const q = bbQueue('text:' + data.iid + ':' + data.code, setStateValue, data.key, parentElement, data.who);
+  const q = bbQueue('text:' + data.iid + ':' + data.code, setStateValue, data.key, parentElement, data.who, data.guide);
   q.ack(data.acked);
   let root = parentElement.querySelector('.bb-text');
   if (!root) {

@@ -3,7 +3,7 @@
 // arrows move without saving, single keys answer the focused row, and notes save while typed.
 export default function (component) {
   const { data, setStateValue, setTriggerValue, parentElement, key } = component;
-  const q = bbQueue('grid:' + data.iid, setStateValue, data.key, parentElement, data.who);
+  const q = bbQueue('grid:' + data.iid, setStateValue, data.key, parentElement, data.who, data.guide);
   q.ack(data.acked);
   let root = parentElement.querySelector('.bbg');
   if (!root) root = build(parentElement, data, q, setTriggerValue);

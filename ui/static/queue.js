@@ -16,9 +16,12 @@ const BB = (window.__bbSave = window.__bbSave || {
 // «Gemmer stadig …» for good.
 const BB_RESEND_MS = 8000;
 
-function bbQueue(key, setStateValue, componentKey, el, who) {
+function bbQueue(key, setStateValue, componentKey, el, who, guide) {
   const q = (BB.queues[key] = BB.queues[key] || { pending: [], send: null, flushers: [] });
   q.send = setStateValue;
+  // the guide this component is drawn with (ui/autosave.guide_data): each change made here carries its digest
+  // (`gd`), and the server stores nothing from a page drawn with another guide than the one in use
+  if (guide && guide.gd) q.gd = guide.gd;
   q.componentKey = componentKey;
   q.el = el || q.el;
   // is the component on the page now? (another section or page drawn: its state reaches no widget)
@@ -30,6 +33,7 @@ function bbQueue(key, setStateValue, componentKey, el, who) {
   q.push = function (item) {
     item.seq = ++BB.seq;
     item.by = BB.who;   // who made it (ui/autosave_http.author_mark): stored only under that name
+    if (q.gd) item.gd = q.gd;   // the guide the page showed when it was made (survey.interview.drawn_with)
     item.at = Date.now();   // bbStatus: a change unacknowledged for BB_SLOW_MS is reported
     if (item.chain) item.prev = q.lastValue[item.code];
     q.last[item.code] = item.seq;
@@ -58,6 +62,7 @@ function bbQueue(key, setStateValue, componentKey, el, who) {
     q.wait = Math.min((q.wait || BB_RESEND_MS) * 2, 60000);
   };
   if (who !== undefined) bbSetWho(who);
+  if (guide && guide.gd && (guide.accept || []).length) bbReloaded(q.iid, guide.gd, guide.accept);
   q.waiting = function (code) {
     return q.pending.some((it) => it.code === code);
   };
@@ -74,6 +79,28 @@ function bbQueue(key, setStateValue, componentKey, el, who) {
   };
   return q;
 }
+
+// The page was reloaded («Genindlæs siden», ui/interview_view.guide_changed_view) past the guides `accept`: the
+// changes of interview `iid` held here since they were refused as made on a page drawn with one of those are
+// now the page's as drawn with `gd`, and are sent again at once — the server checks them with that guide (a
+// choice it no longer has is refused and said so at the field) like any change.
+function bbReloaded(iid, gd, accept) {
+  for (const k in BB.queues) {
+    const q = BB.queues[k];
+    if (q.iid !== iid) continue;
+    let n = 0;
+    q.pending.forEach((it) => { if (it.gd && it.gd !== gd && accept.includes(it.gd)) { it.gd = gd; n += 1; } });
+    if (n) { q.sentAt = 1; q.wait = BB_RESEND_MS; }   // sent at the next second's check, once on the page
+  }
+  (BB.held || []).forEach((h) => {
+    if (h.key.split(':')[1] === iid && h.item.gd && accept.includes(h.item.gd)) { h.item.gd = gd; h.next = 0; }
+  });
+}
+// The page says its guide changed (ui/interview_view.guide_changed_view): its changes wait for «Genindlæs siden».
+function bbGuideChanged() {
+  return !!document.querySelector('.st-key-bb_guide_changed');
+}
+const BB_GUIDE_TEXT = 'Ikke gemt: spørgeguiden er ændret. Tryk «Genindlæs siden» — dine ændringer venter her. Luk ikke fanen.';
 
 // The save status (drawn first in each rerun, after the server has applied the queues) carries what
 // it applied (data-acked): clear «Gemmer …» then, not only when each component is drawn again.
@@ -161,7 +188,7 @@ if (!window.__bbFlushHooked) {
     }
     // signed out (the login form in place of the interview: a logout in another tab, the inactivity timeout): the
     // server keeps nothing from this tab until it is signed in again, and the beacon is refused too
-    if ((waiting && (old || document.getElementById('bb-offline') || bbSignedOut())) || bbHeld()) {
+    if ((waiting && (old || document.getElementById('bb-offline') || bbSignedOut() || bbGuideChanged())) || bbHeld()) {
       e.preventDefault(); e.returnValue = '';
     }
   });
@@ -350,7 +377,7 @@ function bbStatus(what) {
     return;
   }
   document.body.classList.add('bb-busy');
-  if (['slow', 'out', 'held', 'refused'].includes(pill.dataset.state) && !pill.hidden) return;  // until acknowledged
+  if (['slow', 'out', 'held', 'refused', 'guide'].includes(pill.dataset.state) && !pill.hidden) return;  // until acknowledged
   if ((what === 'typing' || what === 'date') && pill.dataset.state === 'saving' && !pill.hidden) return;
   pill.dataset.state = what;
   pill.textContent = what === 'saving' ? 'Gemmer …'
@@ -362,6 +389,10 @@ function bbStatus(what) {
       if (!p || p.hidden || BB.dateWarning) return;   // a date's own warning stays until the date is looked at
       if (bbSignedOut() && bbUnsaved()) {   // signed out: not stored until this tab is signed in again
         if (p.dataset.state !== 'out') { p.dataset.state = 'out'; p.textContent = BB_OUT_TEXT; }
+        return;
+      }
+      if (bbGuideChanged() && bbUnsaved()) {   // refused as made on a page drawn with another guide: held here
+        if (p.dataset.state !== 'guide') { p.dataset.state = 'guide'; p.textContent = BB_GUIDE_TEXT; }
         return;
       }
       const who = bbPageWho();
@@ -379,7 +410,7 @@ function bbStatus(what) {
         if (p.dataset.state !== 'refused' || p.textContent !== t) { p.dataset.state = 'refused'; p.textContent = t; }
         return;
       }
-      if (['out', 'held', 'refused'].includes(p.dataset.state)) {   // signed in again; or taken now
+      if (['out', 'held', 'refused', 'guide'].includes(p.dataset.state)) {   // signed in again; or taken now
         p.dataset.state = 'saving'; p.textContent = 'Gemmer …';
       }
       const oldest = bbOldestPending();
