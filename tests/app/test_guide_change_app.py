@@ -17,7 +17,8 @@ from survey import guide_fit
 from survey import interview as svc
 from survey.guide import load_guide, page_digest
 from tests.app.autosave_driver import data
-from tests.app.test_interview_app import db, open_interview, run_ok, texts  # noqa: F401 (fixture)
+from survey.db import get_engine
+from tests.app.test_interview_app import open_interview, run_ok, texts
 from tests.custom_guides import add_choice, delete_row, edited_guide, set_cell
 from ui.common import DONE, wkey
 
@@ -25,7 +26,13 @@ NEW_TEXT = "Hvilken slags aktivitet har du fået tilbudt?"
 
 
 @pytest.fixture
-def changed(db, guide, tmp_path, monkeypatch):  # noqa: F811
+def db(db_url, monkeypatch):
+    monkeypatch.setenv("BRUGERBLIK_DB", db_url)
+    return get_engine(db_url)  # the engine the app's cache_resource hands out for this URL
+
+
+@pytest.fixture
+def changed(db, guide, tmp_path, monkeypatch):
     guide_fit.forget()
     guide_fit.require_fit(db, guide)
     iv = svc.start_interview(db, guide, site_name="Basen", site_type="boform", interviewer="KL",
@@ -49,7 +56,7 @@ def send(at, key, items):
 
 
 @pytest.mark.parametrize("value, stored", [("udenfor", True), ("intet_tilbud", False)])
-def test_a_change_from_a_page_drawn_with_the_old_guide_waits_for_a_reload(db, changed, value, stored):  # noqa: F811
+def test_a_change_from_a_page_drawn_with_the_old_guide_waits_for_a_reload(db, changed, value, stored):
     at, iid, key, old, new = changed
     item = {"seq": 1, "code": "tilbudstype", "value": value, "base": [0, None], "gd": old}
     send(at, key, [item])
