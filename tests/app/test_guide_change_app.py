@@ -15,9 +15,9 @@ import pytest
 
 from survey import guide_fit
 from survey import interview as svc
+from survey.db import get_engine
 from survey.guide import load_guide, page_digest
 from tests.app.autosave_driver import data
-from survey.db import get_engine
 from tests.app.test_interview_app import open_interview, run_ok, texts
 from tests.custom_guides import add_choice, delete_row, edited_guide, set_cell
 from ui.common import DONE, wkey
