@@ -10,7 +10,10 @@ number and the whole unacknowledged queue is the component's *state* (a rerun in
 next change cannot drop one). `apply_queue` applies each (tab, seq) once, in order, through
 `survey.interview.save_answer` with the version the tab saw (`base`), and the next render carries
 `acked`, so the browser forgets what is stored. A save from a stale view becomes a conflict the
-interviewer settles («Behold» / «Brug mit»); both values are in the audit trail.
+interviewer settles («Behold» / «Brug mit»); both values are in the audit trail. Each change carries the
+page digest of the guide its component was drawn with (``gd``, `guide_data`); one from a page drawn with
+another guide than the one in use is not applied nor acknowledged, and the page asks for «Genindlæs siden»
+(`refuse_stale`, `reload_guide`; docs/guide.md «Når guiden ændres»).
 """
 from __future__ import annotations
 
