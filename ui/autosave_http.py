@@ -26,8 +26,11 @@ Answer: 204 when every change was stored (or was already). Otherwise 200 with co
 values: ``{"stored": n, "conflicts": n, "refused": n, "left": n, "not_stored": [i, …]}`` — `conflicts` are
 in the store's audit trail and offered when the interview is opened; `refused` were not stored (a value the
 guide refuses, another user's change); `left` are the items beyond `MAX_ITEMS`, not looked at;
-`not_stored` lists the positions in ``items`` of the refused and the left ones, which the page keeps, says
-are not saved, and sends again (ui/static/queue.js, `bbSendHeld`; the page sends at most `MAX_ITEMS` a time).
+`not_stored` lists the positions in ``items`` of the refused and the left ones, which the page keeps and says
+are not saved (ui/static/queue.js, `bbSendHeld`; the page sends at most `MAX_ITEMS` a time). A refusal here is
+final — the same change gets the same answer — so the page does not send it again, but puts it back in its field
+when the interview is opened, with the refusal to correct; only a failure (no answer, 403, 409, 503) is tried
+again, after 8 s, then twice as long, up to a minute.
 """
 from __future__ import annotations
 

@@ -476,7 +476,8 @@ def test_a_held_change_the_store_refuses_is_kept_and_said_not_saved(server, brow
     tab) are sent by fetch when she signs in again on the interview list — and the route answered 204 also
     when it stored only part: an age the guide refuses («5») was dropped from the page without a word, the
     pill went away. Now the route says what it did not store; the page keeps that change, the pill says in
-    red that it is not saved, closing asks first; the text sent with it is stored as hers."""
+    red that it is not saved, closing asks first; the text sent with it is stored as hers. The refusal is final:
+    the change is not sent again and again (it was, every minute, while the tab was open)."""
     from playwright.sync_api import expect
 
     e, iid = store
@@ -504,6 +505,8 @@ def test_a_held_change_the_store_refuses_is_kept_and_said_not_saved(server, brow
     box.wait_for()
     expect(pill).to_contain_text("Ikke gemt: 2 ændringer fra den bruger", timeout=10000)
     page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Log ud").click()
+    posts = []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" and "/bb/autosave" in r.url else None)
     log_in(page, "ida")                                     # ida again: her held changes go by fetch
     page.get_by_role("heading", name="Interviews", exact=True).wait_for()
     deadline = time.monotonic() + 30
@@ -515,6 +518,14 @@ def test_a_held_change_the_store_refuses_is_kept_and_said_not_saved(server, brow
     pill_box = pill.bounding_box()
     assert pill_box["x"] >= 0 and pill_box["x"] + pill_box["width"] <= size[0] and pill_box["y"] >= 0
     shot(page, f"held_refused_{size[0]}")
+    # the store's refusal will not change: the change is not sent again (it was, after 8 s and then every minute,
+    # for as long as the tab was open): the route's answer that refused it (200, `not_stored`) is the last request
+    # to the route, also well past the first resend's 8 s (a transient failure before it may be tried again) —
+    # and the pill still says it is not saved
+    time.sleep(11)
+    statuses = [r.response().status if r.response() else None for r in posts]
+    assert statuses and statuses[-1] == 200 and statuses.count(200) == 1, statuses
+    expect(pill).to_contain_text(REFUSED_PILL)
     assert page.evaluate(CLOSING_ASKS)                      # closing the tab would lose it: it asks
     assert svc.load_state(e, iid).answers == {"hvorfor_her": "Idas ord"}   # the age is not stored
     assert audit_who(e, iid, "hvorfor_her") == ["ida"]

@@ -257,17 +257,20 @@ function bbPageWho() {
 // session cookie, at most BB_MAX_ITEMS in one request. What the store records as a conflict there (another tab
 // saved the answer meanwhile) is kept in the audit trail and offered when the interview is opened
 // (survey.interview: the interview's conflicts). Only 204 means everything was stored; a 200 names the
-// positions of what was not (`not_stored`: a value the store refused, what was beyond its limit): those stay
-// held, the pill says in red that they are not saved, and they are sent again (after 8 s, then twice as long,
-// up to a minute) — and go back into their fields when the interview is opened (bbSetWho). A tester's number
-// the guide refuses was dropped here on the route's 204 without a word.
+// positions of what was not (`not_stored`: a value the store refused — the guide's check, an unknown question, a
+// closed interview): those stay held, the pill says in red that they are not saved, and they go back into their
+// fields when the interview is opened (bbSetWho), where the refusal is shown to be corrected. A tester's number
+// the guide refuses was dropped here on the route's 204 without a word. Such a refusal is final — the same change
+// gets the same answer — so it is not sent again from here (it was, every minute, for as long as the tab was
+// open); only a transient failure (no answer, the server down, signed out, 409: a guide that does not fit or a
+// page drawn with another guide) is tried again, after 8 s, then twice as long, up to a minute.
 const BB_MAX_ITEMS = 200;   // ui/autosave_http.MAX_ITEMS
 const bbItemKey = (it) => (it.draft ? it.code + '#' + it.draft : it.code);
 function bbSendHeld(who) {
   if (BB.heldSending || who === undefined) return;
   const now = Date.now();
   const mine = (BB.held || []).filter((h) => h.item.by === who && !(BB.queues[h.key] && BB.queues[h.key].mounted())
-                                            && !(h.next > now));
+                                            && !h.final && !(h.next > now));
   if (!mine.length) return;
   const byIid = {};
   mine.forEach((h) => { const iid = h.key.split(':')[1]; (byIid[iid] = byIid[iid] || []).push(h); });
@@ -286,26 +289,27 @@ function bbSendHeld(who) {
   });
   if (!sends.length) return;
   BB.heldSending = true;
-  const settle = (hs, notStored) => {   // drop what was stored; keep the rest, marked, to be sent again
+  const later = (h) => {   // tried again after 8 s, then twice as long, up to a minute
+    h.wait = Math.min((h.wait || BB_RESEND_MS / 2) * 2, 60000);
+    h.next = Date.now() + h.wait;
+  };
+  const settle = (hs, notStored) => {   // drop what was stored; keep the rest, marked refused: not sent again
     const keep = new Set(notStored.map(bbItemKey));
     BB.held = BB.held.filter((h) => !hs.includes(h) || keep.has(bbItemKey(h.item)));
-    hs.filter((h) => keep.has(bbItemKey(h.item))).forEach((h) => {
-      h.refused = true;
-      h.wait = Math.min((h.wait || BB_RESEND_MS / 2) * 2, 60000);
-      h.next = Date.now() + h.wait;
-    });
+    hs.filter((h) => keep.has(bbItemKey(h.item))).forEach((h) => { h.refused = true; h.final = true; });
   };
   Promise.all(sends.map((x) => {
     const body = new Blob([JSON.stringify({ iid: x.iid, items: x.part })], { type: 'text/plain' });
     return fetch(window.location.origin + '/bb/autosave', { method: 'POST', body: body, credentials: 'same-origin' })
       .then((r) => {
-        if (r.status === 204) settle(x.hs, []);
-        else if (r.status === 200) {
+        if (r.status === 204) return settle(x.hs, []);
+        if (r.status === 200) {
           return r.json().then((b) => settle(x.hs, ((b && b.not_stored) || []).map((i) => x.part[i]).filter(Boolean)))
-            .catch(() => {});   // an answer not understood: nothing is dropped
+            .catch(() => x.hs.forEach(later));   // an answer not understood: nothing is dropped
         }
-        return undefined;   // refused (signed out, the server down): nothing is dropped, tried again
-      });
+        x.hs.forEach(later);   // transient (signed out, the server down, 409): nothing is dropped, tried again
+        return undefined;
+      }, () => x.hs.forEach(later));   // no answer at all: the same
   })).catch(() => {}).finally(() => { BB.heldSending = false; bbStatus('idle'); });
 }
 // held changes of `who` the store did not take (bbSendHeld)
