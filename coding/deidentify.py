@@ -45,8 +45,10 @@ from sqlalchemy.orm import Session
 
 from coding.anonymise import Anonymiser, default_anonymiser
 from survey.guide import PSEUDONYM_PREFIX_MAX, Guide, Item
+from survey.db import engine_of
 from survey.models import Answer, Interview
 from survey.pseudonyms import numbered, numbers_of
+from survey.source_store import check_guides
 from survey.sources import INFORMANTS, guide_for
 from survey.store import identifier_numbers
 
@@ -95,15 +97,19 @@ def _ja_text_codes(guide: Guide) -> list[str]:
 def stored_identifier_names(engine_or_session: Any, guide: Optional[Guide] = None) -> list[str]:
     """`identifier_names` of every value stored in a text field marked ``ja``: the users' interviews
     by `guide` (default: the loaded user guide), every other source by its informant type's guide
-    (`survey.sources.guide_for`). Withdrawn respondents' values count too (they are only masked,
-    never shown). Reads the ``ja`` fields only, not the wide frame."""
-    guides = {inf: (guide if inf == INFORMANTS[0] and guide is not None else guide_for(inf)) for inf in INFORMANTS}
+    (`survey.source_store.check_guides`: refused, `GuideFitError`, when one no longer reads the stored interviews
+    of its type — a ``ja`` text field turned into a choice list would leave its stored names unmasked). Withdrawn
+    respondents' values count too (they are only masked, never shown). Reads the ``ja`` fields only, not the
+    wide frame."""
+    own = not isinstance(engine_or_session, Session)
+    # checked before the session is opened (a fit found is recorded once); a caller's session: its engine
+    checked = check_guides(engine_of(engine_or_session))
+    guides = {INFORMANTS[0]: guide if guide is not None else guide_for(INFORMANTS[0]), **checked}
     wanted = {inf: _ja_text_codes(g) for inf, g in guides.items()}
     codes = sorted({c for cs in wanted.values() for c in cs})
     if not codes:
         return []
     values: dict[str, dict[str, list[object]]] = {inf: {c: [] for c in cs} for inf, cs in wanted.items()}
-    own = not isinstance(engine_or_session, Session)
     s = Session(engine_or_session) if own else engine_or_session
     try:
         conn = s.connection()

@@ -110,6 +110,14 @@ def dialect_name(target: Engine | Connection | Session | str) -> str:
     return target.dialect.name
 
 
+def engine_of(target: Engine | Connection | Session) -> Engine:
+    """The engine of a session (or connection): a check that reads and records in its own sessions
+    (`survey.guide_fit.require_fit`) called with a caller's session."""
+    if isinstance(target, Session):
+        target = target.get_bind()
+    return target.engine
+
+
 def sqlite_path(url: str) -> Path:
     """The file an SQLite URL opens, as SQLite itself resolves it (``sqlite:///:memory:`` and
     ``mode=memory`` have none: a ValueError). The URI form ``sqlite:///file:PATH?uri=true`` is the

@@ -754,7 +754,9 @@ def list_interviews(engine: Engine, guide: Guide, statuses: Sequence[str] = EDIT
         infos = [(info_of(iv, site), answers[iv.id], saved[iv.id]) for iv, site in rows]
     out = []
     for info, ans, when in infos:
-        g = guide_of(info, guide)  # a source's progress is counted in its own guide (issue 7)
+        # a source's progress is counted in its own guide (issue 7), refused when it does not fit its stored
+        # interviews (`survey.guide_fit`; cached: one row read per type once it did)
+        g = guide_of(info, guide, engine)
         total = len(sections(g))
         states = tuple(section_status(g, {**ans, **info.meta()})) if with_progress else ()
         out.append(ListRow(info.id, info.respondent_id, info.site_name, info.site_type, info.interviewer,
@@ -796,17 +798,17 @@ def resume_section(engine: Engine, interview_id: str, guide: Guide) -> str | Non
     return last_section(guide, rows)
 
 
-def guide_of(info: InterviewInfo, user_guide: Guide, engine: Engine | None = None) -> Guide:
-    """The guide an interview is taken with: `user_guide` for a user's own, else its informant type's
-    (survey.sources.guide_for; issue 7). With `engine`, a source's guide is refused
-    (`survey.guide_fit.GuideFitError`) when it does not fit the stored interviews of its type."""
+def guide_of(info: InterviewInfo, user_guide: Guide, engine: Engine) -> Guide:
+    """The guide an interview is taken with: `user_guide` for a user's own (the caller's, checked where it was
+    loaded: `ui.common.guide`, the CLI's `_guide`), else its informant type's (survey.sources.guide_for; issue 7),
+    refused (`survey.guide_fit.GuideFitError`) when it does not fit the stored interviews of its type in
+    `engine`'s store: the interview is read with it."""
     if not info.is_source:
         return user_guide
-    g = guide_for(info.informant)
-    if engine is not None:
-        from survey import guide_fit  # reason: only a source's guide used with the store needs it
+    from survey import guide_fit  # reason: only a source's guide used with the store needs it
 
-        guide_fit.require_fit(engine, g, info.informant)
+    g = guide_for(info.informant)
+    guide_fit.require_fit(engine, g, info.informant)
     return g
 
 

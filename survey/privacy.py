@@ -105,7 +105,7 @@ from survey.consent import (JOURNAL, PURPOSES, WITHDRAWAL_CODE, WITHDRAWAL_ENTIT
                             exportable, refuse_for_respondents, refuse_if_withdrawn, refuse_new_source,
                             withdrawn_purposes)
 from survey.errors import PrivacyError, WithdrawnError
-from survey.sources import INFORMANTS, guide_for
+from survey.sources import INFORMANTS
 from survey.store import (META_CODES, TOMBSTONE_ENTITY, TOMBSTONE_KEY, USER_INFORMANT, respondent_key,
                           respondent_keys, retire_identifier_numbers)
 from survey.text import text_field
@@ -699,13 +699,17 @@ def set_end_date(engine: Engine, date: dt.date | None, *, who: Optional[str] = N
     db.retrying(tx, conflicts=True)
 
 
-def free_text_codes(user_guide: Guide) -> dict[str, set[str]]:
+def free_text_codes(user_guide: Guide, engine: Engine) -> dict[str, set[str]]:
     """informant -> the codes its guide marks as free text (``brugerblik_identifikator = fritekst``:
-    `survey.guide.Guide.free_text_codes`, the marks every de-identified export follows)."""
+    `survey.guide.Guide.free_text_codes`, the marks every de-identified export follows). The other sources'
+    guides are the checked ones (`survey.source_store.informant_guide`: refused, `GuideFitError`, when one no
+    longer reads `engine`'s stored interviews of its type — a free-text question turned into a choice list
+    would leave its stored text undeleted); `user_guide` is the caller's, checked where it was loaded."""
+    from survey import source_store  # reason: start-up time (pandas): only the free-text codes need the checked source guides
 
     out = {}
     for inf in INFORMANTS:
-        g = user_guide if inf == USER_INFORMANT else guide_for(inf)
+        g = user_guide if inf == USER_INFORMANT else source_store.informant_guide(inf, engine)
         out[inf] = set(g.free_text_codes()) - set(META_CODES)
     return out
 
@@ -727,17 +731,17 @@ def _free_text_answer_ids(T, text_codes: Mapping[str, set[str]]):
     return select(a.c.id).join(i, i.c.id == a.c.interview_id).where(or_(*conds) if conds else false())
 
 
-def raw_data_counts(s: Session, user_guide: Guide) -> dict[str, int]:
+def raw_data_counts(s: Session, text_codes: Mapping[str, set[str]]) -> dict[str, int]:
     """What `delete_raw_data` would delete or mask now: transcripts, segments, quotes not masked
-    since the last deletion, free-text answers, case-file extracts (their free text is counted with
-    the answers), merge conflicts."""
+    since the last deletion, free-text answers (`text_codes`: `free_text_codes`, read before the session),
+    case-file extracts (their free text is counted with the answers), merge conflicts."""
     T = _tables()
     since = _raw_since(s)
     n = lambda q: int(s.execute(select(func.count()).select_from(q.subquery())).scalar_one())  # noqa: E731
     q = T["quote"]
     quotes = select(q.c.id) if since is None else select(q.c.id).where(q.c.updated_at > since)
     return {"transcript": n(select(T["transcript"].c.id)), "transcript_segment": n(select(T["transcript_segment"].c.id)),
-            "quote": n(quotes), "answer": n(_free_text_answer_ids(T, free_text_codes(user_guide))),
+            "quote": n(quotes), "answer": n(_free_text_answer_ids(T, text_codes)),
             "journal": n(select(T["interview"].c.id).where(T["interview"].c.informant == JOURNAL)),
             "merge_conflict": n(select(T["merge_conflict"].c.id))}
 
@@ -762,7 +766,7 @@ def retention_reminder(engine_or_session, user_guide: Guide | None = None, *, to
             return None
         if user_guide is None:
             user_guide = load_guide()
-        counts = raw_data_counts(s, user_guide)
+        counts = raw_data_counts(s, free_text_codes(user_guide, db.engine_of(engine_or_session)))
     finally:
         if own:
             s.close()
@@ -803,21 +807,21 @@ def delete_raw_data(engine: Engine, user_guide: Guide, *, confirm: bool = False,
     caller passes it, as the anonymiser lives above this module. With `principal` the role must
     allow ``retention``."""
     who = _who(principal, who, "retention")
+    text_codes = free_text_codes(user_guide, engine)  # before any session: the guides' fit check may record
     if not confirm:
         with db.session_scope(engine) as s:
-            counts = raw_data_counts(s, user_guide)
+            counts = raw_data_counts(s, text_codes)
         if not journal:
             counts.pop("journal", None)
         return RawDeletion(False, counts)
     if masker is None:
         raise PrivacyError("Rådata kan ikke slettes uden anonymiseringen af citaterne (masker mangler).")
     mask = masker
-    text_codes = free_text_codes(user_guide)
 
     def tx() -> RawDeletion:
         with db.consistent_session(engine, write=True) as s:
             T = _tables()
-            counts = raw_data_counts(s, user_guide)
+            counts = raw_data_counts(s, text_codes)
             # interviews unchanged since a field package was merged: after the deletion their merge base
             # is their new content, so the laptop's later changes of closed answers still merge (`survey.sync`)
             from survey import sync  # reason: the merge base is the packages' content hash (sync imports privacy)

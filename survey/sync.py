@@ -818,6 +818,8 @@ def _where(v: Any, n: int) -> str:
 # ---------------------------------------------------------------- the package against the guides
 
 def _guides(user_guide: Guide) -> dict[str, Guide]:
+    # only `check_content` reads them, and only `merge_package` calls it, after `source_store.check_guides`
+    # (each fits its stored interviews, `survey.guide_fit`): loaded once more here from `load_guide`'s cache
     out = {"bruger": user_guide}
     for inf in INFORMANTS[1:]:
         out[inf] = source_store.informant_guide(inf)
@@ -1110,7 +1112,9 @@ def _raw_cut(s: Session, pkg: "Package", guide: Guide, masker) -> _RawCut | None
         made = from_text(pkg.created_at)
     except (TypeError, ValueError):
         made = None
-    return _RawCut(since, made, privacy.free_text_codes(guide), quotes, audit, masker)
+    # the source guides were checked at the merge's start (`merge_package`: `source_store.check_guides`): read
+    # from the fit cache here, nothing written in this transaction
+    return _RawCut(since, made, privacy.free_text_codes(guide, db.engine_of(s)), quotes, audit, masker)
 
 
 def _referenced_quote_ids(s: Session, quote_ids: list[int]) -> set[int]:
@@ -1270,8 +1274,8 @@ def merge_package(engine: Engine, path: str | os.PathLike, *, passphrase: str, g
     if guide is None:
         guide = load_guide()
     pkg = read_package(path, passphrase=passphrase)
-    check_content(pkg, guide, name=Path(path).name)
     source_store.check_guides(engine)  # the other sources' guides fit their stored interviews (survey.guide_fit)
+    check_content(pkg, guide, name=Path(path).name)  # … before it reads the package with them (`_guides`)
     res = db.retrying(lambda: _merge(engine, pkg, who, allow_deletions, guide, masker))
     if res.deleted_here:  # a package's tombstones deleted interviews here: no copy left in the -wal either
         db.scrub_deleted(engine)

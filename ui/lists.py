@@ -4,8 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from survey import interview as svc
-from survey.guide import Guide
-from ui.common import engine, h, md, principal, when
+from survey.guide import Guide, GuideError
+from ui.common import engine, h, md, principal, stop_for_guide, when
 from ui.pages import INTERVIEW_PAGE, page
 
 MAX_OPEN_ROWS = 100
@@ -15,7 +15,10 @@ def open_interviews(g: Guide) -> None:
     """Drafts (and reopened interviews): id, site, started, which sections are done or in progress —
     each a link that resumes in the section of the last saved answer. An interviewer sees only their
     own (survey.interview filters by the principal)."""
-    rows = svc.list_interviews(engine(), g, svc.EDITABLE, limit=MAX_OPEN_ROWS + 1, principal=principal())
+    try:  # a source's progress is read with its guide: refused when it no longer fits (`survey.guide_fit`)
+        rows = svc.list_interviews(engine(), g, svc.EDITABLE, limit=MAX_OPEN_ROWS + 1, principal=principal())
+    except GuideError as e:
+        stop_for_guide(e)
     st.markdown("## Igangværende interviews")
     if not rows:
         st.caption("Ingen kladder. Nye interviews gemmes som kladde, indtil de afsluttes.")

@@ -14,7 +14,7 @@ import json
 import shutil
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -162,3 +162,34 @@ def test_the_closing_route_stores_nothing_with_a_source_guide_that_does_not_fit(
     r = post()
     assert r.status_code == 409 and "Jens" not in r.text
     assert svc.load_state(study["engine"], iid).answers["kendskab"] == "godt"
+
+
+def test_every_path_reading_stored_source_answers_with_a_guide_refuses_one_that_does_not_fit(study):
+    """The interview list's progress (`list_interviews`), the raw-data deletion's free-text codes
+    (`survey.privacy.free_text_codes`) and the anonymiser's names (`coding.deidentify.stored_identifier_names`)
+    read the case worker's stored answers with its guide. They loaded it unchecked (`guide_for`): a text question
+    turned into a choice list would count the case worker's draft in the wrong sections, leave its stored free text
+    after «slet rådata», and leave a name stored in a ``ja`` field unmasked. Each now refuses it and changes nothing."""
+    from coding.deidentify import study_anonymiser
+    from survey import privacy
+    from survey.models import Answer
+
+    e = study["engine"]
+    # before the edit every path reads the store (the progress of both drafts is listed)
+    assert {r.informant for r in svc.list_interviews(e, study["guide"])} == {"bruger", SB}
+    assert "forloeb" in privacy.free_text_codes(study["guide"], e)[SB]
+    bundle(study, set_cell("survey", {"name": "forloeb"}, "type", "select_one ja_nej"),
+           set_cell("survey", {"name": "forloeb"}, "brugerblik_identifikator", None), version="2026.2")
+    assert "forloeb" not in sources.guide_for(SB).free_text_codes()  # what the unchecked load would have read
+    with pytest.raises(guide_fit.GuideFitError) as err:
+        svc.list_interviews(e, study["guide"])
+    assert "koden 'forloeb'" in str(err.value) and "Jens" not in str(err.value)
+    with pytest.raises(guide_fit.GuideFitError):
+        privacy.free_text_codes(study["guide"], e)
+    with pytest.raises(guide_fit.GuideFitError):
+        privacy.delete_raw_data(e, study["guide"], confirm=True, masker=str, who="adam")
+    with pytest.raises(guide_fit.GuideFitError):
+        study_anonymiser(e, study["guide"])
+    with session_scope(e) as s:  # nothing deleted or masked: the free text is still there
+        assert s.execute(select(Answer.value).where(Answer.interview_id == study["source"].id,
+                                                 Answer.code == "forloeb")).scalar_one() == SECRET

@@ -759,10 +759,11 @@ def test_retention_reminds_admins_and_raw_data_goes_while_the_tables_stay(study,
     res = privacy.delete_raw_data(study, guide, confirm=True, masker=export_masker(study),
                                   principal=auth.Principal("adam", "admin"))
     assert res.done and res.counts["transcript"] == 1 and res.counts["answer"] > 0
+    codes = privacy.free_text_codes(guide, study)
     with Session(study) as s:
-        assert privacy.raw_data_counts(s, guide) == {"transcript": 0, "transcript_segment": 0, "quote": 0, "answer": 0,
+        assert privacy.raw_data_counts(s, codes) == {"transcript": 0, "transcript_segment": 0, "quote": 0, "answer": 0,
                                                      "journal": res.counts.get("journal", 0) or
-                                                     privacy.raw_data_counts(s, guide)["journal"],
+                                                     privacy.raw_data_counts(s, codes)["journal"],
                                                      "merge_conflict": 0}
         quotes = s.execute(select(Quote.text)).scalars().all()
         assert quotes and not any(MARK.split()[0] in q for q in quotes)

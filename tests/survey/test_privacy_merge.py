@@ -21,8 +21,9 @@ NAME = "Zulfikar Øberg-Hansen"               # a name in a quote: the raw-data 
 
 
 def _raw_left(engine, guide) -> dict[str, int]:
+    codes = privacy.free_text_codes(guide, engine)
     with Session(engine) as s:
-        counts = privacy.raw_data_counts(s, guide)
+        counts = privacy.raw_data_counts(s, codes)
     counts.pop("journal")  # their closed answers stay
     return {k: n for k, n in counts.items() if n}
 
