@@ -286,6 +286,39 @@ def is_transient(exc: BaseException) -> bool:
     return code in ("40001", "40P01")
 
 
+#: SQLite's SQLITE_READONLY (the primary result code: a read-only file, directory or medium, ``mode=ro``)
+SQLITE_READONLY = 8
+#: PostgreSQL's SQLSTATEs of a write refused to a reader: read_only_sql_transaction, insufficient_privilege
+PG_READ_ONLY = ("25006", "42501")
+
+
+def is_read_only(exc: BaseException) -> bool:
+    """A write refused because the store cannot be written (`survey.errors.ReadOnlyStoreError`): SQLite's
+    «attempt to write a readonly database» (a file of mode 0444, ``mode=ro``), PostgreSQL's read-only
+    transaction or a user without the privilege."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        return (code is not None and code & 0xFF == SQLITE_READONLY) or "readonly" in str(orig).lower()
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code in PG_READ_ONLY
+
+
+def best_effort_write(fn: Callable[[], object]) -> bool:
+    """Run `fn`, a write a read can do without (a record that only saves the next read work: the guide's
+    fit, a login's time) and say whether it was written: on a store that cannot be written (`is_read_only`)
+    nothing is, and False is returned; any other error is raised."""
+    try:
+        fn()
+    except DBAPIError as e:
+        if is_read_only(e):
+            return False
+        raise
+    return True
+
+
 def retrying(fn: Callable[[], T], *, attempts: int = 8, first_wait: float = 0.05, conflicts: bool = False) -> T:
     """Run `fn` (one whole transaction) and run it again when the database was busy.
 

@@ -38,6 +38,7 @@ KIND_LABELS: dict[str, str] = {
     "consent": "Samtykke",
     "user": "Bruger",
     "site": "Sted",
+    "pseudonym": "Pseudonymnumre",  # survey.store.identifier_numbers: given on first use, retired (a system action)
     "sletning": "Sletning",   # issue 12: a deleted interview's tombstone (survey.privacy)
     "study": "Undersøgelsen",  # issue 12: the study's end date, raw data deleted
 }
@@ -100,8 +101,9 @@ def respondent_history(s: Session, interview_id: str, guide: Optional[Guide] = N
 
 def admin_history(s: Session, limit: int = 1000) -> list[HistoryRow]:
     """Changes to users and sites (who created, disabled, reset, changed role; renamed a site), deletions of
-    respondents (tombstones: who, when, why — no content) and the study's retention, newest first."""
-    q = (select(AuditEntry).where(AuditEntry.entity.in_(("user", "site", "sletning", "study")))
+    respondents (tombstones: who, when, why — no content), the study's retention and the pseudonym numbers given or
+    retired (`survey.store.identifier_numbers`: a system action), newest first."""
+    q = (select(AuditEntry).where(AuditEntry.entity.in_(("user", "site", "sletning", "study", "pseudonym")))
          .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
     return [HistoryRow(aware(a.at), a.who, a.entity, a.code or "", a.old_value, a.new_value, a.note)
             for a in s.execute(q).scalars()]

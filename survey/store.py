@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy import delete, func, insert, select, true, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from survey.db import bulk_insert, exclusive_session, fetch_columns, retrying
+from survey.db import bulk_insert, exclusive_session, fetch_columns, is_read_only, retrying
 from survey.guide import CPR_RE, Guide, ValueProblem
 from survey.consent import exportable, refuse_for_respondents, refuse_if_withdrawn
 from survey.errors import RespondentIdTaken, StoreError
@@ -444,17 +445,19 @@ def _identifier_rows(conn, codes: list[str]) -> list[tuple]:
     return rows
 
 
-def _numbers(s: Session, codes: list[str], *, write: bool, give: bool = True) -> Assignment | None:
+def _numbers(s: Session, codes: list[str], *, write: bool, give: bool = True, keep: bool = True) -> Assignment | None:
     """The study's numbers of `codes` (`survey.pseudonyms.assign`) in `s`; written when `write`
-    (new numbers only if `give`, retired ones always), else None when anything would be written."""
+    (new numbers only if `give`, retired ones always), else None when anything would be written.
+    `keep=False` (a store that cannot be written): the numbers `write` would give, nothing written."""
     conn = s.connection()
     key = conn.execute(select(StudySetting.value).where(StudySetting.key == KEY_SETTING)).scalar()
     if key is None:
         if not write:
             return None
         key = new_key()
-        s.add(StudySetting(key=KEY_SETTING, value=key, updated_at=utcnow()))
-        s.flush()
+        if keep:
+            s.add(StudySetting(key=KEY_SETTING, value=key, updated_at=utcnow()))
+            s.flush()
     stored = conn.execute(select(IdentifierNumber.code, IdentifierNumber.digest, IdentifierNumber.number)
                           .where(IdentifierNumber.code.in_(codes))).all()
     got = assign(codes, study_order(_identifier_rows(conn, codes)), stored, key)
@@ -462,13 +465,47 @@ def _numbers(s: Session, codes: list[str], *, write: bool, give: bool = True) ->
         return got
     if not write:
         return None
+    if not keep:
+        return got
     for code, n in got.gone:
         conn.execute(update(IdentifierNumber).where(IdentifierNumber.code == code, IdentifierNumber.number == n)
                      .values(digest=None))
     if give and got.new:
-        now = utcnow()
-        conn.execute(insert(IdentifierNumber), [dict(code=c, digest=d, number=n, numbered_at=now) for c, d, n in got.new])
+        conn.execute(insert(IdentifierNumber), [dict(code=c, digest=d, number=n, numbered_at=utcnow())
+                                                for c, d, n in got.new])
+    _audit_numbers(s, got.new if give else [], got.gone)
     return got
+
+
+#: AuditEntry.entity of a giving or retiring of pseudonym numbers (`identifier_numbers`; no value, only numbers)
+NUMBER_ENTITY = "pseudonym"
+#: AuditEntry.who of what the store does by its own rule, whoever's action led to it (a reader's first report)
+SYSTEM = "system"
+
+
+def _span(numbers: list[int]) -> str:
+    """«3», «3–7» (consecutive), else «3, 5, 9» (sorted numbers)."""
+    if len(numbers) > 1 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}–{numbers[-1]}"
+    return ", ".join(map(str, numbers))
+
+
+def _audit_numbers(s: Session, new: list[tuple[str, str, int]], gone: list[tuple[str, int]]) -> None:
+    """One audit entry per field whose pseudonym numbers were given or retired (docs/method.md «Interviewere som
+    pseudonymer»): a system action — given on first use, by whoever's read first needs them (a reader's report
+    too: the numbers are the study's rule, not the reader's change) — so the store says when and which numbers,
+    never a value (only the field's code and the numbers)."""
+    now = utcnow()
+    for code in sorted({c for c, _ in gone}):
+        ns = sorted(n for c, n in gone if c == code)
+        s.add(AuditEntry(interview_id=None, entity=NUMBER_ENTITY, code=code, old_value=_span(ns), new_value=None,
+                         who=SYSTEM, at=now, note=f"{len(ns)} pseudonymnummer/-numre trukket tilbage: intet interview "
+                                                  "har deres værdi mere (systemhandling)"))
+    for code in sorted({c for c, _, _ in new}):
+        ns = sorted(n for c, _, n in new if c == code)
+        s.add(AuditEntry(interview_id=None, entity=NUMBER_ENTITY, code=code, old_value=None, new_value=_span(ns),
+                         who=SYSTEM, at=now, note=f"{len(ns)} pseudonymnummer/-numre givet ved første brug "
+                                                  "(systemhandling, uanset brugerens rolle)"))
 
 
 def identifier_numbers(engine_or_session: Engine | Session, codes: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -498,7 +535,17 @@ def identifier_numbers(engine_or_session: Engine | Session, codes: Iterable[str]
             assert out is not None
             return out
 
-    return retrying(tx).numbers
+    try:
+        return retrying(tx).numbers
+    except DBAPIError as e:
+        if not is_read_only(e):
+            raise
+    # a store that cannot be written (a read-only file or database user): this output's numbers by the same
+    # rule — those a writer would give now — kept nowhere
+    with Session(engine_or_session) as s:
+        got = _numbers(s, codes, write=True, keep=False)
+        assert got is not None
+        return got.numbers
 
 
 def coder_numbers(engine_or_session: Engine | Session) -> dict[str, int]:

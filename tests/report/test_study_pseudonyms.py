@@ -487,3 +487,56 @@ def test_the_plain_read_never_gives_a_number_it_hands_a_new_one_to_the_full_path
             assert plain.identifier_numbers(["interviewer"]) == {"interviewer": {w: NUMBER[w] for w in NUMBER}}
     finally:
         e.dispose()
+
+
+def _audit(engine) -> list[tuple]:
+    from sqlalchemy import text
+
+    with engine.connect() as c:
+        return [tuple(r) for r in c.execute(text("SELECT entity, code, old_value, new_value, who, note FROM audit_entry "
+                                                 "WHERE entity = 'pseudonym' ORDER BY id"))]
+
+
+def test_a_report_writers_first_report_gives_the_numbers_as_an_audited_system_action(db_factory, capsys, monkeypatch):
+    """docs/method.md «Interviewere som pseudonymer»: the first output that shows an interviewer gives the numbers,
+    whatever the role of who drew it (a report writer may only read: the numbers are the study's rule, not the
+    reader's change). Before, that write left no trace; now each giving and each retiring is one audit entry per
+    field — who «system», the numbers, never a name — in the administrators' history, and nothing else is written."""
+    from argon2 import PasswordHasher
+    from sqlmodel import Session
+
+    from survey import auth, history
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    for k in ("BRUGERBLIK_USER", "BRUGERBLIK_DB"):
+        monkeypatch.delenv(k, raising=False)
+    url = db_factory.new()
+    g, e = _make(url)
+    try:
+        with Session(e) as s:
+            auth.add_user(s, "rita", "report_writer", "rita-hemmelig-3")
+            s.commit()
+        assert _stored(e) == [] and _audit(e) == []
+        monkeypatch.setenv("BRUGERBLIK_PASSWORD", "rita-hemmelig-3")
+        capsys.readouterr()
+        assert main(["--db", url, "--bruger", "rita", "table", "3.2", "--efter", "interviewer", "--publish",
+                     "--min-n", "1", "--format", "csv"]) == 0
+        assert "Interviewer 2" in capsys.readouterr().out
+        assert [n for _, n, _ in _stored(e)] == [1, 2, 3, 4]
+        given = _audit(e)
+        assert [r[:5] for r in given] == [("pseudonym", "interviewer", None, "1–4", "system")], given
+        assert "givet ved første brug" in given[0][5] and not any(n in str(given) for n in NAMES)
+        # a second report gives nothing: no new entry
+        assert main(["--db", url, "--bruger", "rita", "table", "3.2", "--efter", "interviewer", "--format", "csv"]) == 0
+        assert len(_audit(e)) == 1
+        # Zara's interviews deleted: her number is retired, audited the same way
+        for rid in ("BAS-01", "BAS-02"):
+            privacy.delete_respondent(e, rid, reason="test", who="test")
+        retired = _audit(e)[1:]
+        assert [r[:5] for r in retired] == [("pseudonym", "interviewer", "2", None, "system")], retired
+        with Session(e) as s:
+            shown = [(r.kind, r.who, r.new_value, r.old_value) for r in history.admin_history(s)
+                     if r.kind == "pseudonym"]
+        assert shown == [("pseudonym", "system", None, "2"), ("pseudonym", "system", "1–4", None)]
+    finally:
+        e.dispose()
