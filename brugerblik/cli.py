@@ -1283,6 +1283,7 @@ def resolve_principal(args, action: str, key: str | None = None):
     from sqlmodel import Session
 
     from survey import auth  # only the commands that use it load it (start-up time)
+    from survey.db import best_effort_write  # the same (loaded with survey.auth)
 
     engine = _auth_engine(args)
     if engine is None:
@@ -1300,7 +1301,8 @@ def resolve_principal(args, action: str, key: str | None = None):
             if password is None:
                 password = _ask_password(f"Adgangskode for {str(username)[:40]}: ")
             principal = auth.authenticate(s, username, password)
-            s.commit()  # last login
+            if not best_effort_write(s.commit):  # last login; a store that cannot be written: not recorded
+                s.rollback()
             if auth.get_user(s, principal.username).must_change_password and not _own_password(key, args, principal):
                 raise auth.AuthError(
                     f"Adgangskoden for {principal.username} er ny (sat af en administrator) og skal skiftes, før den kan "
@@ -1782,6 +1784,14 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     except FileNotFoundError as e:
         print(f"Filen findes ikke: {e.filename}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a write the store refused as it cannot be written: the Danish refusal, no traceback
+        db = sys.modules.get("survey.db")  # loaded by every command that writes to a store
+        if db is None or not db.is_read_only(e):
+            raise
+        from survey.errors import ReadOnlyStoreError  # light: survey.errors (loaded above)
+
+        print(ReadOnlyStoreError(), file=sys.stderr)
         return 1
 
 

@@ -641,7 +641,8 @@ def private_store(path: Path) -> None:
     """A SQLite store is owner-only, as every file the tool writes (`survey.files`): the folders it
     creates for it 0700 and the file 0600 whatever the umask, and a store (or its -wal, -shm,
     -journal) readable by others is made owner-only when opened — it holds abuse, mental-health and
-    debt histories (found by a hostile tester: 0644 under the default umask, 0666/0777 under 0000).
+    debt histories (found by a hostile tester: 0644 under the default umask, 0666/0777 under 0000). Only the
+    others' bits are cleared: a store its owner made read-only (0444) stays so (0400), never writable again.
     SQLite gives the -wal and -shm files the store's own mode. A team shares PostgreSQL, not a file."""
     private_folders(path.parent)
     if not path.exists():
@@ -650,6 +651,7 @@ def private_store(path: Path) -> None:
         try:
             st = f.stat()
             if st.st_mode & 0o077 and st.st_uid == os.getuid():
-                os.chmod(f, 0o600)
+                # the others' bits go; the owner's stay: a store made read-only (0444) stays read-only (0400)
+                os.chmod(f, stat.S_IMODE(st.st_mode) & 0o700)
         except OSError:  # not there, or not ours to change: SQLite says what it cannot open
             continue

@@ -40,7 +40,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from survey.db import consistent_session, session_scope
+from survey.db import best_effort_write, consistent_session, session_scope
 from survey.guide import Guide, GuideError, Item, check_value, guide_fingerprint, guide_snapshot, multi_values
 from survey.models import USER_INFORMANT, Answer, Interview, Site, StudySetting, utcnow
 from survey.sources import INFORMANT_LABELS, SourceError
@@ -117,11 +117,15 @@ def require_fit(engine: Engine, guide: Guide, informant: str = USER_INFORMANT) -
         problems = fit_problems(s, guide, informant)
     if problems:
         raise GuideFitError(guide.path, problems, informant)
-    try:
-        with session_scope(engine) as s:  # a few rows (READ COMMITTED on PostgreSQL: two starts never clash)
-            _record(s, guide, fp, informant)
-    except IntegrityError:  # another process recorded the same guide meanwhile: it fits
-        pass
+
+    def record() -> None:
+        try:
+            with session_scope(engine) as s:  # a few rows (READ COMMITTED on PostgreSQL: two starts never clash)
+                _record(s, guide, fp, informant)
+        except IntegrityError:  # another process recorded the same guide meanwhile: it fits
+            pass
+
+    best_effort_write(record)  # a store that cannot be written: it fits, recorded nowhere (the next process reads again)
     _fits.add(key)
 
 

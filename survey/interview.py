@@ -37,7 +37,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from survey import auth, store
 from survey.clock import aware, today
-from survey.db import consistent_session, exclusive_session, is_transient, retrying, session_scope
+from survey.db import consistent_session, exclusive_session, is_read_only, is_transient, retrying, session_scope
+from survey.errors import ReadOnlyStoreError
 from survey.guide import (MAX_TEXT, CPR_RE, Guide, Item, clean_text, outside_typed_limits, page_digest,
                           read_typed_date)
 from survey.consent import check_journal_consent, refuse_if_withdrawn
@@ -606,6 +607,8 @@ def start_interview(engine: Engine, guide: Guide, *, site_name: str, site_type: 
             if attempt == attempts - 1:
                 raise InterviewError("Respondent-id'et blev taget af et andet interview lige nu. Prøv igen.") from None
         except SQLAlchemyError as e:
+            if is_read_only(e):  # a read-only file or database user: trying again does not help
+                raise InterviewError(ReadOnlyStoreError.MESSAGE) from None
             if attempt == attempts - 1 or not is_transient(e):
                 log.error("interview kunne ikke startes: %s", type(e).__name__)
                 raise InterviewError("Interviewet kunne ikke startes: databasen svarede ikke. Prøv igen.") from None

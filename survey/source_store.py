@@ -49,8 +49,8 @@ from survey import interview as svc
 from survey.clock import aware
 from survey.consent import (check_journal_consent, consent_values, exportable, journal_consent,
                             refuse_for_respondents, refuse_new_source)
-from survey.db import exclusive_session, is_transient, session_scope
-from survey.errors import WithdrawnError
+from survey.db import exclusive_session, is_read_only, is_transient, session_scope
+from survey.errors import ReadOnlyStoreError, WithdrawnError
 from survey.guide import CLOSED_TYPES, CPR_RE, Guide, shown_value
 from survey.models import Answer, AuditEntry, ConsentRecord, Interview, Quote, Site, SourceStatus, utcnow
 from survey.wideio import ImportResult, Message
@@ -227,6 +227,8 @@ def start_source_interview(engine: Engine, informant: str, *, subject_interview_
             if attempt == attempts - 1:
                 raise svc.InterviewError("Id'et blev taget af et andet interview lige nu. Prøv igen.") from None
         except SQLAlchemyError as e:
+            if is_read_only(e):  # a read-only file or database user: trying again does not help
+                raise svc.InterviewError(ReadOnlyStoreError.MESSAGE) from None
             if attempt == attempts - 1 or not is_transient(e):
                 log.error("kildeinterview kunne ikke startes: %s", type(e).__name__)
                 raise svc.InterviewError("Interviewet kunne ikke startes: databasen svarede ikke. "

@@ -29,7 +29,7 @@ from survey import interview as svc
 from survey.guide import MAX_TEXT, TYPED_DATE_FORM, Guide, Item, page_digest, shown_date
 from ui.autosave_http import author_mark
 from ui.common import (DONE, acks_json, engine, guide, hms, in_fragment_run, lead_in, log, principal, safe_callback,
-                       stop_for_guide, username, wkey)
+                       stop_for_guide, unexpected, username, wkey)
 
 _STATIC = Path(__file__).resolve().parent / "static"
 _QUEUE_JS = (_STATIC / "queue.js").read_text(encoding="utf-8")
@@ -351,7 +351,7 @@ def apply_queue(iid: str, key: str) -> bool:
             # (a tester pasted 5,000 digits: the error repeated on every rerun and a later «13» was never
             # stored). This change is refused, the field says so, and the queue goes on.
             log.error("fejl i en ændring: %s", type(e).__name__)
-            message = "Ikke gemt: en uventet fejl. Prøv igen; genindlæs siden, hvis det bliver ved."
+            message = unexpected(e, "Ikke gemt: en uventet fejl. Prøv igen; genindlæs siden, hvis det bliver ved.")
             if code in g.items:
                 value = it.get("value")
                 st.session_state.setdefault(ERRORS, {}).setdefault(iid, {})[code] = (

@@ -17,7 +17,8 @@ import zoneinfo
 import streamlit as st
 
 from survey import auth, guide_fit
-from survey.db import database_url, get_engine
+from survey.db import database_url, get_engine, is_read_only
+from survey.errors import ReadOnlyStoreError
 from survey.clock import zone  # the study's zone when the browser gives none
 from survey.guide import Guide, GuideError, load_guide
 
@@ -213,6 +214,13 @@ def stop_for_guide(e: Exception) -> None:
     st.stop()
 
 
+def unexpected(e: BaseException, message: str) -> str:
+    """What a page says of an error it did not expect: `message` (its Danish «uventet fejl»), or, when the store
+    refused a write because it cannot be written (a read-only file or database user: `survey.db.is_read_only`),
+    that it cannot be written and what still works (`survey.errors.ReadOnlyStoreError`)."""
+    return ReadOnlyStoreError.MESSAGE if is_read_only(e) else message
+
+
 def source_guides() -> None:
     """The other sources' guides fit the interviews of their types in the store (`survey.guide_fit`; one row
     read per type once they did), else the page stops with the refusal (`stop_for_guide`)."""
@@ -311,8 +319,8 @@ def safe_callback(fn):
         except Exception as e:
             log.error("fejl i %s: %s", fn.__name__, type(e).__name__)
             st.session_state["_saved"] = {"iid": None, "at": None, "what": "",
-                                          "error": "Ændringen blev ikke gemt på grund af en uventet fejl. "
-                                                   "Prøv igen; genindlæs siden, hvis det bliver ved."}
+                                          "error": unexpected(e, "Ændringen blev ikke gemt på grund af en uventet "
+                                                                 "fejl. Prøv igen; genindlæs siden, hvis det bliver ved.")}
     return wrapper
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui import clickguard, danish, warmup
 from ui.access import signed_in
+from ui.common import unexpected
 
 
 def run() -> None:
@@ -27,8 +28,8 @@ def _run() -> None:
         principal, page = signed_in()  # «Log ind» (and a stop) until someone is signed in; the menu for the role
     except Exception as e:  # e.g. the store does not answer: a Danish message, no traceback, no page
         logging.getLogger("brugerblik.ui").error("login/navigation fejlede: %s", type(e).__name__)
-        st.error("Brugerblik kan ikke nå databasen lige nu. Genindlæs siden om lidt; kontakt support, hvis det "
-                 "bliver ved.")
+        st.error(unexpected(e, "Brugerblik kan ikke nå databasen lige nu. Genindlæs siden om lidt; kontakt support, "
+                               "hvis det bliver ved."))
         st.stop()
     try:  # issue 12: administrators are reminded to delete the raw data after the study's end date
         from ui.privacy_view import retention_notice  # in the try: a failing reminder never stops a page
@@ -44,5 +45,5 @@ def _run() -> None:
             tb = tb.tb_next
         where = f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}" if tb else "?"
         logging.getLogger("brugerblik.ui").error("uventet fejl på siden: %s (%s)", type(e).__name__, where)
-        st.error("Der skete en uventet fejl på siden. Alt, der er vist som gemt, er gemt. "
-                 "Genindlæs siden; kontakt support, hvis fejlen bliver ved.")
+        st.error(unexpected(e, "Der skete en uventet fejl på siden. Alt, der er vist som gemt, er gemt. "
+                               "Genindlæs siden; kontakt support, hvis fejlen bliver ved."))

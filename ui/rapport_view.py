@@ -65,7 +65,7 @@ from survey.guide import Guide, GuideError
 from survey.store import StoreError
 from ui import rapport_sources as RS
 from ui import report_cache as RC
-from ui.common import allows, engine, guide, inject_css, md, principal, require_page, today
+from ui.common import allows, engine, guide, inject_css, md, principal, require_page, today, unexpected
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -499,7 +499,7 @@ def guarded(what: str, fn: Callable[[], object]) -> object:
         st.error(md(str(e)))                           # an other source's guide that does not fit (survey.guide_fit)
     except Exception as e:  # noqa: BLE001
         log.error("fejl i rapport (%s): %s", what, type(e).__name__)
-        st.error(f"{md(what)}: {UNEXPECTED}")
+        st.error(f"{md(what)}: {unexpected(e, UNEXPECTED)}")
     return None
 
 

@@ -21,7 +21,7 @@ from report import data as report_data
 from survey.db import database_url
 from survey.store import StoreError
 from report.publication import da3
-from ui.common import danish_numbers, engine, h, inject_css, md, safe_callback, username, when
+from ui.common import danish_numbers, engine, h, inject_css, md, safe_callback, unexpected, username, when
 from ui.report_cache import on_deletion
 
 log = logging.getLogger("brugerblik.ui")
@@ -238,7 +238,7 @@ def action(area: str) -> Callable:
                 flash(area, "error", str(e))
             except Exception as e:  # never a traceback
                 log.error("fejl i %s: %s", fn.__name__, type(e).__name__)
-                flash(area, "error", UNEXPECTED)
+                flash(area, "error", unexpected(e, UNEXPECTED))
         return wrapper
     return deco
 
