@@ -725,6 +725,35 @@ def raw_deleted_at(s: Session) -> Optional[dt.datetime]:
     return _raw_since(s)
 
 
+#: `StudySetting` key: a raw-data deletion this store learned of from a package (`learn_raw_deletion`), JSON
+#: ``{"at": the deleting store's time of it, "seen_at": this store's clock when it learned it}``
+RAW_KNOWN_KEY = "raadata_slettet_kendt"
+
+
+def raw_deletion_marker(s: Session) -> Optional[dict]:
+    """The raw-data deletion this store's field packages say they know of (`survey.sync`; «deletions win»): its own
+    (``at`` = ``seen_at``, its own clock), else the one it learned from a package (`learn_raw_deletion`), else None.
+    A store merging the package compares ``at`` with its own deletion's time as an identity (equal or not, never
+    earlier or later: two computers' clocks are never compared) and the package's values with ``seen_at`` — both
+    of the package's own clock."""
+    own = _raw_since(s)
+    if own is not None:
+        return {"at": to_text(own), "seen_at": to_text(own)}
+    known = _setting_as(s, RAW_KNOWN_KEY, json.loads)
+    return known if isinstance(known, dict) else None
+
+
+def learn_raw_deletion(s: Session, marker: Optional[Mapping[str, str]], who: Optional[str] = None) -> None:
+    """Record (in the caller's transaction) that this store now knows of the raw-data deletion `marker` (a merged
+    package's `raw_deletion_marker`), at this store's clock — once per deletion: the first merge that brought it."""
+    if not marker or _raw_since(s) is not None:  # a store that deleted raw data itself says its own (the newer)
+        return
+    known = _setting_as(s, RAW_KNOWN_KEY, json.loads)
+    if isinstance(known, dict) and known.get("at") == marker["at"]:
+        return
+    _set_setting(s, RAW_KNOWN_KEY, json.dumps({"at": marker["at"], "seen_at": to_text(utcnow())}), who)
+
+
 def _free_text_answer_ids(T, text_codes: Mapping[str, set[str]]):
     a, i = T["answer"], T["interview"]
     conds = [and_(i.c.informant == inf, a.c.code.in_(sorted(codes))) for inf, codes in text_codes.items() if codes]
@@ -896,7 +925,8 @@ __all__ = ["PURPOSES", "TOMBSTONE_ENTITY", "WITHDRAWN", "PrivacyError", "Withdra
            "withdraw", "list_withdrawals", "delete_respondent", "preview_deletion", "delete_interviews",
            "deleted_ids", "tombstones", "list_deletions", "apply_tombstones", "withdrawals_for_package",
            "apply_withdrawals", "set_end_date", "end_date", "retention_reminder", "raw_data_counts",
-           "delete_raw_data", "free_text_codes", "raw_deleted_at"]
+           "delete_raw_data", "free_text_codes", "raw_deleted_at", "raw_deletion_marker", "learn_raw_deletion",
+           "RAW_KNOWN_KEY"]
 
 
 def refuse_for_target(s: Session, kind: str, target_id: object) -> None:

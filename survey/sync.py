@@ -117,8 +117,15 @@ it (or of a source about it). The same works from the central store to a laptop:
 merges the central store's package deletes what was deleted centrally.
 
 After a raw-data deletion here (`privacy.delete_raw_data`, ``brugerblik respondent slet-raadata``)
-a package's values from before it (by their own time stamps, and never later than the package)
-that the deletion removed are not taken back, whether they would be inserted, updated or kept in a
+a package's values from before it that the deletion removed are not taken back — and deletions win: a
+value counts as from before it unless the package's store knew of the deletion and stamped the value
+after it learned of it, both by that computer's own clock (the manifest's optional ``raw_deleted``:
+`privacy.raw_deletion_marker`; a laptop learns of a deletion by merging a package of the central store
+made after it, `privacy.learn_raw_deletion`). The laptop's clock is never compared with this store's:
+before, a laptop whose clock was ahead stamped the free text it had before the deletion as after it, and
+the merge took it back. A change made after the laptop learned of it keeps its new value; its old value in
+the audit trail is emptied (the laptop may have held a value the deletion removed). Those values,
+whether they would be inserted, updated or kept in a
 conflict: free-text answers (the guides' ``fritekst`` marks) and completion notes are left out,
 quote texts are taken as stored here (masked) or masked with the study's masker (`merge_package`'s
 ``masker``; without one such a quote is left out), the audit trail's before/after values of free
@@ -127,7 +134,7 @@ masked. The three-way merge compares the package's version without them; the del
 moved the merge base of every interview unchanged since its last merge to its new content, so a
 laptop's later change of a closed answer still merges without a conflict. The result counts what
 was left out per kind (`MergeResult.raw_not_restored`; the summary says it in Danish, never the
-text). New values — stamped after the deletion — merge as before.
+text). New values — stamped after the package's store learned of the deletion — merge as before.
 
 Not carried: the laptop's coding, codebook, transcripts and agreement data (coding happens
 centrally). An interview deleted only by a *draft* clean-up on the laptop
@@ -327,6 +334,7 @@ def export_package(engine: Engine, path: str | os.PathLike, *, passphrase: str,
         versions = load_versions(s, ids, history=True) if ids is None or ids else {}
         deleted = [t.as_package() for t in privacy.tombstones(s)]  # all: they hold no content
         withdrawn = privacy.withdrawals_for_package(s, None if ids is None else ids)
+        raw_marker = privacy.raw_deletion_marker(s)
     interviews = []
     for v in sorted(versions.values(), key=lambda v: (v["respondent_id"], v["id"])):
         v = dict(v)
@@ -347,6 +355,8 @@ def export_package(engine: Engine, path: str | os.PathLike, *, passphrase: str,
     manifest = {"format": FORMAT, "version": VERSION, "package_id": package_id, "created_at": to_text(utcnow()),
                 "schema": db.head_revision(), "counts": counts, "data_sha256": hashlib.sha256(data).hexdigest(),
                 "exported_by": by, "device": _device(device), "scope": "egne" if owner else "alle"}
+    if raw_marker is not None:  # optional: a store that knows of no raw-data deletion writes none
+        manifest["raw_deleted"] = raw_marker
     write_package_file(path, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"), data, passphrase)
     return ExportResult(path, package_id, counts["interviews"], counts["answers"], counts["quotes"],
                         counts["consent"], counts["audit"], counts["deleted"], counts["withdrawn"])
@@ -472,6 +482,9 @@ class Package:
     device: str = "ukendt computer"
     deleted: list[dict] = field(default_factory=list)    # tombstones (format 3, issue 12)
     withdrawn: list[dict] = field(default_factory=list)  # withdrawals of consent (format 3)
+    # the raw-data deletion the package's store knew of (`privacy.raw_deletion_marker`; the manifest's optional
+    # ``raw_deleted``): ``at`` identifies it, ``seen_at`` is when that store learned of it — its own clock
+    raw_deleted: dict | None = None
 
     @property
     def via(self) -> str:
@@ -670,6 +683,14 @@ def read_package(path: str | os.PathLike, *, passphrase: str) -> Package:
     c.time(manifest, "created_at", "manifest")
     c.text(manifest, "exported_by", "manifest", max_len=40, null=True)
     c.text(manifest, "device", "manifest", max_len=60)
+    raw_deleted = manifest.get("raw_deleted")
+    if raw_deleted is not None:
+        if not isinstance(raw_deleted, dict) or set(raw_deleted) != {"at", "seen_at"}:
+            c.fail("manifest", "feltet 'raw_deleted' skal have felterne at og seen_at (og kun dem)")
+            raw_deleted = None
+        else:
+            c.time(raw_deleted, "at", "manifest (raw_deleted)")
+            c.time(raw_deleted, "seen_at", "manifest (raw_deleted)")
     try:
         payload = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
@@ -702,7 +723,7 @@ def read_package(path: str | os.PathLike, *, passphrase: str) -> Package:
         raise SyncError(f"{path.name} kan ikke flettes; intet er ændret:\n  " + "\n  ".join(c.problems))
     return Package(manifest["package_id"], manifest["created_at"], sites, interviews, [],
                    exported_by=manifest.get("exported_by"), device=manifest["device"], deleted=deleted,
-                   withdrawn=withdrawn)
+                   withdrawn=withdrawn, raw_deleted=raw_deleted)
 
 
 _TOMBSTONE_KEYS = {"uid", "interview_id", "informant", "who", "at", "reason", "counts"}
@@ -1000,19 +1021,22 @@ class _RawCut:
     """What a merge must not take back after the raw data were deleted here (`privacy.delete_raw_data`):
     every value of the package from before the deletion that the deletion removed or masked."""
     since: dt.datetime                         # when the raw data were last deleted here
-    package_time: dt.datetime | None          # when the package was made (no value of it is newer)
+    # when the package's store learned of that deletion (`Package.raw_deleted`), by its own clock — the clock
+    # of the package's time stamps; None: it did not know of it, and every value of it counts as from before
+    seen_at: dt.datetime | None
     text_codes: dict[str, set[str]]           # informant -> free-text codes (`privacy.free_text_codes`)
     central_quotes: dict[str, str]            # quote uid -> its text here (masked by the deletion, or newer)
     known_audit: set[str]                      # audit uids here already (not appended again)
     masker: Any = None                         # the study's masker (`coding.anonymise.export_masker`), if given
 
     def before(self, stamp: str | None) -> bool:
-        """Is a value stamped `stamp` (the laptop's clock) from before the deletion? A value cannot be newer
-        than its package, and a value without a stamp counts as old."""
-        t = from_text(stamp) if stamp else None
-        if self.package_time is not None and (t is None or t > self.package_time):
-            t = self.package_time
-        return t is None or t <= self.since
+        """Is a value stamped `stamp` (the laptop's clock) from before the deletion — deletions win: unless the
+        package's store knew of the deletion and the value was stamped after it learned of it (`seen_at`: the
+        same computer's clock), it is. The laptop's clock is never compared with this store's: a laptop whose
+        clock is ahead stamps a value it had before the deletion as after it."""
+        if self.seen_at is None or not stamp:
+            return True
+        return from_text(stamp) <= self.seen_at
 
     def mask(self, text: str | None) -> str | None:
         if text is None or self.masker is None:
@@ -1054,15 +1078,24 @@ def _without_raw(v: dict, cut: _RawCut, counts: dict[str, int]) -> dict:
             continue
         if text != q["text"]:
             add("quote")
-        quotes.append(dict(q, text=text))
+        q = dict(q, text=text)
+        if q["updated_at"] and from_text(q["updated_at"]) > cut.since:  # a laptop clock ahead: masked as of the
+            q["updated_at"] = to_text(cut.since)                         # deletion (`privacy.raw_data_counts`)
+        quotes.append(q)
     out["quotes"] = quotes
     audit = []
     for a in v.get("audit", []):
+        raw = (a["entity"] == "answer" and a["code"] in codes) or a["entity"] in ("quote", "transcript")
         if not cut.before(a["at"]):
+            # a change made after the laptop knew of the deletion: its value before may still be one the deletion
+            # removed (the laptop held it) — deletions win: the value after stays, the value before does not
+            if raw and a["old_value"] is not None:
+                a = dict(a, old_value=None)
+                if a["uid"] not in cut.known_audit:
+                    add("audit")
             audit.append(a)
             continue
         a = dict(a)
-        raw = (a["entity"] == "answer" and a["code"] in codes) or a["entity"] in ("quote", "transcript")
         changed = False
         if raw and (a["old_value"] is not None or a["new_value"] is not None):
             a["old_value"] = a["new_value"] = None
@@ -1108,13 +1141,12 @@ def _raw_cut(s: Session, pkg: "Package", guide: Guide, masker) -> _RawCut | None
     for chunk in _chunks(uids):
         quotes.update(s.execute(select(Quote.uid, Quote.text).where(Quote.uid.in_(chunk))).all())
     audit = _known_uids(s, AuditEntry, [a["uid"] for v in pkg.interviews for a in v.get("audit", [])])
-    try:
-        made = from_text(pkg.created_at)
-    except (TypeError, ValueError):
-        made = None
+    marker = pkg.raw_deleted
+    # the package's store knew of this deletion (the same time stamp: an identity, not a comparison of clocks)
+    seen = from_text(marker["seen_at"]) if marker and from_text(marker["at"]) == since else None
     # the source guides were checked at the merge's start (`merge_package`: `source_store.check_guides`): read
     # from the fit cache here, nothing written in this transaction
-    return _RawCut(since, made, privacy.free_text_codes(guide, db.engine_of(s)), quotes, audit, masker)
+    return _RawCut(since, seen, privacy.free_text_codes(guide, db.engine_of(s)), quotes, audit, masker)
 
 
 def _referenced_quote_ids(s: Session, quote_ids: list[int]) -> set[int]:
@@ -1356,6 +1388,7 @@ def _merge(engine: Engine, pkg: Package, who: str | None, allow_deletions: bool 
         res.deleted_id_here = privacy.ids_matching_tombstones(s, pkg.deleted)
         # after a raw-data deletion here: nothing it removed comes back (the reminder with it)
         cut = _raw_cut(s, pkg, guide or load_guide(), masker)
+        privacy.learn_raw_deletion(s, pkg.raw_deleted, who)  # its later packages say they knew of it (`_RawCut`)
         withdrawn = pkg.withdrawn if cut is None else _withdrawals_without_raw(s, pkg.withdrawn, cut,
                                                                                res.raw_not_restored)
         res.withdrawals_added += privacy.apply_withdrawals(s, withdrawn, via=pkg.via, by=pkg.exported_by)

@@ -12,9 +12,9 @@ from sqlmodel import Session
 from coding.anonymise import export_masker
 from survey import privacy, store, sync
 from survey import interview as svc
-from survey.models import AuditEntry, ConsentWithdrawal, Interview, MergeConflict, Quote
+from survey.models import AuditEntry, ConsentWithdrawal, Interview, MergeConflict, Quote, StudySetting
 from tests.survey.test_privacy import _dump, _get
-from tests.survey.test_sync import PASS, _rewrite, export, field_work, merge
+from tests.survey.test_sync import _rewrite, export, field_work, merge
 
 SECRET = "Kaninhemmelighed Quistgaard-Ørum"  # only the laptop's free text holds it
 NAME = "Zulfikar Øberg-Hansen"               # a name in a quote: the raw-data deletion masks it
@@ -139,3 +139,72 @@ def test_a_package_that_withdraws_its_own_interview_is_not_kept_as_a_conflict(la
         assert s.get(Interview, a) is None
         assert s.execute(select(ConsentWithdrawal)).first() is None
         assert not s.execute(select(AuditEntry).where(AuditEntry.interview_id == a)).first()
+
+
+def _clock_ahead(path, out, days: int = 2):
+    """`path` as a laptop whose clock is `days` ahead would have written it: every time stamp later (each
+    interview's hash computed again, as the laptop computes it from its own stamps)."""
+    import datetime as dt
+    import re
+
+    from survey.clock import from_text, to_text
+
+    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
+    def shift(x):
+        if isinstance(x, dict):
+            return {k: shift(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [shift(v) for v in x]
+        if isinstance(x, str) and stamp.match(x):
+            return to_text(from_text(x) + dt.timedelta(days=days))
+        return x
+
+    def data(d):
+        d = shift(d)
+        for v in d["interviews"]:
+            v["hash"] = sync.content_hash(v)
+        return d
+
+    def manifest(m):  # the laptop's own times; the deletion's identity (``raw_deleted.at``) is the central store's
+        m["created_at"] = shift(m["created_at"])
+        if "raw_deleted" in m:
+            m["raw_deleted"]["seen_at"] = shift(m["raw_deleted"]["seen_at"])
+
+    return _rewrite(path, out, manifest=manifest, data=data)
+
+
+def test_a_laptop_whose_clock_is_ahead_brings_no_raw_data_back_and_new_text_after_it_knew_still_merges(
+        laptop, central, guide, tmp_path):
+    """The exact case (review, 2026-12-07): the merge told a value from before the raw-data deletion here by the
+    laptop's own time stamps (capped by the package's, also the laptop's clock). A laptop whose clock is ahead
+    stamped the free text it had before the deletion as after it, and the merge took it back. Now deletions win:
+    the laptop's stamps are compared only with its own clock's time of learning of the deletion (a central
+    package merged on the laptop carries it), never with this store's clock."""
+    (a,) = field_work(laptop, guide, n=1)
+    merge(central, _clock_ahead(export(laptop, tmp_path, "p1.zip"), tmp_path / "p1+.zip"))
+    svc.reopen(laptop, a, who="KL", reason="tilføjelse")
+    assert svc.save_answer(laptop, guide, a, "hverdag", f"Min hverdag med {SECRET}").ok
+    assert svc.save_answer(laptop, guide, a, "rytme", "nej").ok
+    p2 = _clock_ahead(export(laptop, tmp_path, "p2.zip"), tmp_path / "p2+.zip")  # stamped two days ahead
+    assert privacy.delete_raw_data(central, guide, confirm=True, masker=export_masker(central)).done
+
+    r = merge(central, p2, masker=export_masker(central))
+    assert r.raw_not_restored.get("answer", 0) >= 1, r.raw_not_restored
+    assert _raw_left(central, guide) == {} and not any(SECRET.split()[1] in row for row in _dump(central))
+    with Session(central) as s:
+        answers = store.get_answers(s, a)
+    assert answers["rytme"] == "nej" and "hverdag" not in answers  # the closed answer is taken, the text is not
+
+    # the laptop merges a package of the central store made after the deletion: it now knows of it, and what
+    # it writes after that — by its own clock, two days ahead or not — is new and merges
+    merge(laptop, export(central, tmp_path, "central.zip"))
+    with Session(laptop) as s:
+        known = json.loads(s.get(StudySetting, privacy.RAW_KNOWN_KEY).value)
+        assert set(known) == {"at", "seen_at"}
+    assert svc.save_answer(laptop, guide, a, "hverdag", "Nu går jeg til træning om tirsdagen").ok
+    p3 = _clock_ahead(export(laptop, tmp_path, "p3.zip"), tmp_path / "p3+.zip")
+    r3 = merge(central, p3, masker=export_masker(central))
+    with Session(central) as s:
+        assert store.get_answers(s, a).get("hverdag") == "Nu går jeg til træning om tirsdagen", r3.summary()
+    assert not any(SECRET.split()[1] in row for row in _dump(central))
