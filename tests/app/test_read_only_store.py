@@ -31,12 +31,11 @@ from ui import rapport_view as RV
 READ_ONLY = "Databasen kan ikke skrives"
 
 
-@pytest.fixture
-def ro_url(db_factory, guide, monkeypatch):
-    """A demo store no report has read yet (no guide fit recorded, no pseudonym numbers given), made read-only —
-    SQLite: the file's mode 0444; PostgreSQL: every new session read-only (``default_transaction_read_only``,
-    as for a user with only SELECT) — and the URL a user opens it with."""
-    url = db_factory.new()
+def read_only_demo(url: str, guide):
+    """The demo study in the store at `url`, as no report has read it yet (no guide fit recorded, no pseudonym
+    numbers given), then made read-only — SQLite: the file's mode 0444; PostgreSQL: every new session read-only
+    (``default_transaction_read_only``, as for a user with only SELECT). Returns (the URL a user opens it with,
+    the SQLite file or None)."""
     e = make_engine(url)
     assert load_demo(e, guide) == 61
     with e.begin() as c:
@@ -50,19 +49,31 @@ def ro_url(db_factory, guide, monkeypatch):
     if path is not None:
         path.chmod(0o444)
         url = f"sqlite:///file:{path}?mode=ro&uri=true" if os.geteuid() == 0 else url
-    monkeypatch.setenv("BRUGERBLIK_DB", url)
-    guide_fit.forget()
-    yield url
+    return url, path
+
+
+def assert_unwritten(url: str, path) -> None:
+    """Nothing was written: no guide fit, no number, no audit entry, no interview but the demo's; the file still
+    read-only (opening made it owner-only, `survey.files.private_store`: 0400, not 0600)."""
     dispose_all()
-    guide_fit.forget()
     if path is not None:
-        # opening made it owner-only (`survey.files.private_store`) and left it read-only: 0400, not 0600
         assert stat.S_IMODE(path.stat().st_mode) == 0o400
-    with make_engine(url).connect() as c:  # nothing was written: no fit, no number, no audit entry
+    with make_engine(url).connect() as c:
         assert c.execute(text("SELECT count(*) FROM identifier_number")).scalar() == 0
         assert c.execute(text("SELECT count(*) FROM study_setting WHERE key LIKE 'guide%'")).scalar() == 0
         assert c.execute(text("SELECT count(*) FROM audit_entry WHERE entity = 'pseudonym'")).scalar() == 0
+        assert c.execute(text("SELECT count(*) FROM interview WHERE informant = 'bruger'")).scalar() == 61
     dispose_all()
+
+
+@pytest.fixture
+def ro_url(db_factory, guide, monkeypatch):
+    url, path = read_only_demo(db_factory.new(), guide)
+    monkeypatch.setenv("BRUGERBLIK_DB", url)
+    guide_fit.forget()
+    yield url
+    guide_fit.forget()
+    assert_unwritten(url, path)
 
 
 def test_the_cli_reads_and_exports_and_refuses_a_write_in_danish(ro_url, tmp_path, capsys):
