@@ -193,3 +193,27 @@ def test_every_path_reading_stored_source_answers_with_a_guide_refuses_one_that_
     with session_scope(e) as s:  # nothing deleted or masked: the free text is still there
         assert s.execute(select(Answer.value).where(Answer.interview_id == study["source"].id,
                                                  Answer.code == "forloeb")).scalar_one() == SECRET
+
+
+def test_the_start_pages_list_of_drafts_shows_the_refusal_not_an_unexpected_error(study, monkeypatch):
+    """The list of drafts on the start page reads the case worker's draft with its guide (its progress): a guide
+    that no longer fits stops the page with the refusal — the guide, the code, what is allowed — never
+    «uventet fejl» and never the draft's sections read with the other meaning."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("BRUGERBLIK_DB", study["db_url"])
+    app = str(Path(__file__).resolve().parents[2] / "app.py")
+    at = AppTest.from_file(app, default_timeout=60)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("af" in m.value and "færdige" in m.value for m in at.markdown)  # the drafts' progress is listed
+    bundle(study, set_cell("survey", {"name": "forloeb"}, "type", "select_one ja_nej"),
+           set_cell("survey", {"name": "forloeb"}, "brugerblik_identifikator", None), version="2026.2")
+    at = AppTest.from_file(app, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = "\n".join(e.value for e in at.error) + "\n".join(c.value for c in at.code)
+    assert "Spørgeguiden til sagsbehandler" in shown and "koden 'forloeb'" in shown, shown
+    assert "uventet" not in shown and "Jens" not in shown
