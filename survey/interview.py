@@ -756,10 +756,11 @@ def list_interviews(engine: Engine, guide: Guide, statuses: Sequence[str] = EDIT
                     saved[iid].append((code, at, aid))
         infos = [(info_of(iv, site), answers[iv.id], saved[iv.id]) for iv, site in rows]
     out = []
+    guides: dict[str, Guide] = {}
     for info, ans, when in infos:
         # a source's progress is counted in its own guide (issue 7), refused when it does not fit its stored
-        # interviews (`survey.guide_fit`; cached: one row read per type once it did)
-        g = guide_of(info, guide, engine)
+        # interviews (`survey.guide_fit`; once per informant type here)
+        g = guides.get(info.informant) or guides.setdefault(info.informant, guide_of(info, guide, engine))
         total = len(sections(g))
         states = tuple(section_status(g, {**ans, **info.meta()})) if with_progress else ()
         out.append(ListRow(info.id, info.respondent_id, info.site_name, info.site_type, info.interviewer,
