@@ -839,8 +839,9 @@ def _where(v: Any, n: int) -> str:
 # ---------------------------------------------------------------- the package against the guides
 
 def _guides(user_guide: Guide) -> dict[str, Guide]:
-    # only `check_content` reads them, and only `merge_package` calls it, after `source_store.check_guides`
-    # (each fits its stored interviews, `survey.guide_fit`): loaded once more here from `load_guide`'s cache
+    # `check_content` reads the package's answers with them, never the store's: the fit with the stored interviews
+    # (`survey.guide_fit`) is checked by `merge_package` right after, before anything is read or written here
+    # (checked first, its record of a fit would be a change a refused package made)
     out = {"bruger": user_guide}
     for inf in INFORMANTS[1:]:
         out[inf] = source_store.informant_guide(inf)
@@ -1306,8 +1307,8 @@ def merge_package(engine: Engine, path: str | os.PathLike, *, passphrase: str, g
     if guide is None:
         guide = load_guide()
     pkg = read_package(path, passphrase=passphrase)
+    check_content(pkg, guide, name=Path(path).name)  # the package only: a refused one changes nothing here
     source_store.check_guides(engine)  # the other sources' guides fit their stored interviews (survey.guide_fit)
-    check_content(pkg, guide, name=Path(path).name)  # … before it reads the package with them (`_guides`)
     res = db.retrying(lambda: _merge(engine, pkg, who, allow_deletions, guide, masker))
     if res.deleted_here:  # a package's tombstones deleted interviews here: no copy left in the -wal either
         db.scrub_deleted(engine)
