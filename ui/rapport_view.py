@@ -320,6 +320,7 @@ def sync_url() -> None:
 def _reload() -> None:
     _wide.clear()
     _figure.clear()
+    _map_points.clear()
     RS.clear()
 
 
@@ -400,9 +401,13 @@ def method_of(value: str | None) -> MapMethod:
 store_version, guide_key, _wide = RC.store_version, RC.guide_key, RC.wide_frame
 
 
-@st.cache_data(show_spinner=False, max_entries=64, ttl=900)
+@st.cache_resource(show_spinner=False, max_entries=64, ttl=900)
 def _figure(url: str, version: tuple, gkey: tuple, fig_id: str, fkey: tuple, probe: str | None,
             method: MapMethod | None = None, shown: int | None = None):
+    """The figure, kept once in the server's memory and handed to every session as it is: the page only draws
+    it (`chart`) or writes it to a file (`F.to_html`, `F.to_image_bytes`) and never changes it. As
+    `st.cache_data` every read unpickled and validated a new Plotly figure again (0.1–0.2 s of a rerun at
+    10,000 respondents, docs/benchmarks.md)."""
     group, site_type, publish, min_n, intervals, drafts, cuts = fkey
     if fig_id not in F.GROUPED_FIGURES:  # a grouping applies to the figures by group only
         cuts = Cuts(perspektiv=cuts.perspektiv, site=cuts.site, interviewer=cuts.interviewer)
@@ -420,6 +425,15 @@ def _figure_for(url: str, version: tuple, g: Guide, fig_id: str, f: Filters, pro
     # the quality map's method: the single map only, and None for the report's
     method = f.method if fig_id == "kvalitetskort" and not f.method.is_default else None
     return _figure(url, version, guide_key(g), fig_id, f.key(), probe, method, shown)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=900)
+def _map_points(url: str, version: tuple, gkey: tuple, fkey: tuple, method: MapMethod, _pop: pd.DataFrame
+                ) -> pd.DataFrame:
+    """The numbers behind the map (`kvalitetskort_points`, 27 rows) of the population `_pop`, which the other
+    arguments determine (the store's revision, the guide, the filters: `Ctx.pop`) — so it is not hashed
+    (Streamlit skips an argument whose name starts with «_»)."""
+    return kvalitetskort_points(_pop, guide(), min_n=fkey[3], method=method)
 
 
 def prewarm() -> bool:
@@ -643,8 +657,8 @@ def tab_map(ctx: Ctx) -> None:
                       "James 1977) deler kortet i fire felter ved probernes gennemsnit eller skalaens midtpunkter; "
                       "afledt vigtighed er sammenhængen mellem probens udbytte og brugerens samlede tilfredshed.")
     fig = guarded("Kvalitetskortet", lambda: ctx.figure("kvalitetskort", None, PAGE_WIDTH))
-    pts = guarded("Kvalitetskortets tal",
-                  lambda: kvalitetskort_points(ctx.pop, ctx.g, min_n=f.min_n, method=f.method))
+    pts = guarded("Kvalitetskortets tal", lambda: _map_points(ctx.url, ctx.version, guide_key(ctx.g), f.key(),
+                                                                f.method, ctx.pop))
     if not f.method.is_default:
         words = method_text(f.method)
         if pts is not None and f.method.crosshairs:

@@ -1,6 +1,7 @@
 """The report's data cached for the pages (issue 15): the Rapport and Matrix pages share one read
 of the store's completed interviews, kept until the store changes (`store_version`) or for 15
-minutes — at 10,000 respondents the read takes about 2 s, which no rerun should pay twice.
+minutes — at 10,000 respondents the read takes about 2 s, which no rerun should pay twice. The frame is
+kept once, in the server's memory (`st.cache_resource`), and every caller gets its own shallow copy.
 """
 from __future__ import annotations
 
@@ -73,10 +74,24 @@ def guide_key(g: Guide) -> tuple:
     return key
 
 
-@st.cache_data(show_spinner=False, max_entries=4, ttl=900)
-def wide_frame(url: str, version: tuple, gkey: tuple, drafts: bool = False) -> pd.DataFrame:
-    """The cached wide frame; call it with every argument given positionally (the cache's key)."""
+@st.cache_resource(show_spinner=False, max_entries=4, ttl=900)
+def _shared_wide(url: str, version: tuple, gkey: tuple, drafts: bool = False) -> pd.DataFrame:
+    """The one wide frame per key in the server's memory, never handed out itself (`wide_frame`)."""
     return report_data.wide_frame(engine(), guide(), drafts=drafts)
+
+
+def wide_frame(url: str, version: tuple, gkey: tuple, drafts: bool = False) -> pd.DataFrame:
+    """The cached wide frame; call it with every argument given positionally (the cache's key).
+
+    Each call gets its own frame: a shallow copy of the shared one, which pandas' copy-on-write keeps
+    apart from it (a column set or a value changed in the copy is copied first). It was `st.cache_data`,
+    which unpickles a new frame on every read: 0.4–0.6 s of every rerun of the Rapport page at 10,000
+    respondents (docs/benchmarks.md, issue 14); the copy takes well under a millisecond."""
+    return _shared_wide(url, version, gkey, drafts).copy(deep=False)
+
+
+#: `wide_frame.clear()` empties the cache, as it did when `wide_frame` was the cached function itself
+wide_frame.clear = _shared_wide.clear  # type: ignore[attr-defined]
 
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=900)
