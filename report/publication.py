@@ -43,7 +43,7 @@ Labels and formatting
 choice labels, «Ikke besvaret», age bands in years), `site_labels` (type and site of a row with
 subtotals), `status_short` (Bilag C: «X», «-» or the reason), `journal_label`, `topic_label`,
 `probe_short` (the short probe names of the map's points and the workbook), `pct` (``84,7 %``,
-Danish decimal comma), `da3` (``0,847``), `fmt3` (CSV: ``0.847``), `points` (a gap in percentage
+Danish decimal comma), `da3` (``0,847``), `da2` (``0,47``), `count` (``1.234``), `fmt3` (CSV: ``0.847``), `points` (a gap in percentage
 points, ``+15,2``), `population_line` («Population: brugergruppe De etniske (n = 7).»),
 `md_table` (a Markdown table). `figure_text` and `figure_label`: the same texts for a Plotly figure,
 shown literally (Plotly reads ``<a href>``, ``<b>``, ``&lt;`` … in its texts as markup).
@@ -71,7 +71,7 @@ __all__ = [
     "INDIVIDUAL_TABLES", "NOT_PUBLISHED", "not_on_map", "n_column", "row_n", "suppress", "small_n_note",
     "suppression_note", "group_label", "value_label", "site_labels", "status_short", "journal_label",
     "topic_label", "probe_short", "figure_text", "figure_label",
-    "pct", "da3", "fmt3", "points", "population_line", "md_table",
+    "pct", "da3", "da2", "count", "fmt3", "points", "population_line", "md_table",
     "drafts_line",
     "conflicts_line",
 ]
@@ -521,6 +521,22 @@ def da3(x: object) -> str:
     """A proportion in Danish Markdown: ``0,847``; «–» for NaN."""
     s = fmt3(x)
     return s.replace(".", ",") if s else "–"
+
+
+def da2(x: object) -> str:
+    """A coefficient with two decimals (the quality map's derived importance r): ``0,47``, ``-0,12`` (as `da3`); «–»
+    for NaN, never ``-0,00``."""
+    if x is None or x is pd.NA or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    s = f"{float(x):.2f}"
+    return "0,00" if s == "-0.00" else s.replace(".", ",")
+
+
+def count(x: object) -> str:
+    """A count as the page writes it: ``7``, ``1.234`` (Danish thousands); «–» for a missing one."""
+    if x is None or x is pd.NA or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return f"{int(round(float(x))):,}".replace(",", ".")
 
 
 def points(x: object) -> str:

@@ -14,6 +14,7 @@ import re
 import time
 import zoneinfo
 
+import pandas as pd
 import streamlit as st
 
 from survey import auth, guide_fit
@@ -289,13 +290,34 @@ def md(text: str | None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text or "")
 
 
-def danish_numbers(frame, formats: dict):
+def danish_numbers(frame, formats: dict, missing: str = ""):
     """A table for st.dataframe whose number columns the browser writes the Danish way: `formats`
-    maps a column to the report's own formatter for it (`report.publication.da3`, `pct` …; empty
-    for a missing value). The cells stay numbers — a click on a heading sorts by number, not by
+    maps a column to the report's own formatter for it (`report.publication.da3`, `pct`, `count` …);
+    a missing value shows `missing` (the Rapport page: «–», as the report writes it). The cells stay numbers — a click on a heading sorts by number, not by
     text — and only the text shown is Danish: a pandas Styler's display texts, which Streamlit
-    shows for a number column without a ``format`` of its own (give those columns none)."""
-    return frame.style.format({c: f for c, f in formats.items() if c in frame.columns}, na_rep="")
+    shows for a number column without a ``format`` of its own (give those columns none).
+
+    A formatted column may hold, in place of a number, the text publication shows there
+    (`report.publication.suppress`: «–», «<5»): that cell is empty as a number — a sort puts it last and
+    the table's data holds no hidden count — and shows the text. A number given as text («12», as
+    `suppress` writes a shown n) is the number. A text after a number («12 *») is written by the
+    column's formatter (the cell's number stays)."""
+    frame = frame.copy()
+    marks: dict[str, dict[str, list]] = {}
+    for c in formats:
+        if c not in frame.columns or pd.api.types.is_numeric_dtype(frame[c]):
+            continue
+        values = frame[c]
+        numbers = pd.to_numeric(values.where(values.map(lambda v: not isinstance(v, bool))), errors="coerce")
+        for i, v, x in zip(frame.index, values, numbers):
+            if isinstance(v, str) and pd.isna(x):
+                marks.setdefault(c, {}).setdefault(v, []).append(i)
+        frame[c] = numbers.astype(float)
+    styler = frame.style.format({c: f for c, f in formats.items() if c in frame.columns}, na_rep=missing)
+    for c, by_text in marks.items():
+        for text, rows in by_text.items():
+            styler = styler.format(lambda _v, text=text: text, subset=pd.IndexSlice[rows, [c]])
+    return styler
 
 
 def h(text: str | None) -> str:

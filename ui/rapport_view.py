@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -53,7 +54,8 @@ from report.errors import TableError
 from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group, pseudonyms, published_population
 from report.publication import (DEFAULT_MIN_N, I_ALT, MAX_MIN_N, INDIVIDUAL_TABLES, NOT_PUBLISHED, PROBE_SHORT, SMALL_POPULATION,
                                 UOPLYST, check_publishable,
-                                hidden, hidden_n, hidden_rows, hidden_rows_note, n_column, pct, points, shown_small,
+                                count, da2, da3, hidden, hidden_n, hidden_rows, hidden_rows_note, n_column, pct, points, shown_small,
+                                SUPPRESSED,
                                 population_line, published_rows, row_n, suppress, value_label)
 from report.quality_map import CSV_COLUMNS as MAP_CSV_COLUMNS
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points, map_method,
@@ -65,7 +67,8 @@ from survey.guide import Guide, GuideError
 from survey.store import StoreError
 from ui import rapport_sources as RS
 from ui import report_cache as RC
-from ui.common import allows, engine, guide, inject_css, md, principal, require_page, today, unexpected
+from ui.common import (allows, danish_numbers, engine, guide, inject_css, md, principal, require_page, today,
+                       unexpected)
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -544,9 +547,26 @@ def published(tid: str, t: pd.DataFrame, f: Filters, pop: pd.DataFrame, g: Guide
     return suppress(t, hide, f.min_n, n_column(tid, t), small), int(hide.sum())
 
 
-def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.DataFrame:
-    """A table as the page shows it: Danish headings and labels, shares as "84,7 %", blanks "–"."""
+def _numbers(col: pd.Series) -> bool:
+    """A column of numbers — as published too: numbers, None and the marks `suppress` writes («–», «<5», an n
+    as text)."""
+    if pd.api.types.is_bool_dtype(col):
+        return False
+    if pd.api.types.is_numeric_dtype(col):
+        return True
+    vals = [v for v in col if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    nums = [v for v in vals if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            or isinstance(v, str) and v.isdigit()]
+    return bool(nums) and all(v in nums or v == SUPPRESSED or (isinstance(v, str) and v.startswith("<"))
+                              for v in vals)
+
+
+def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool):
+    """A table as the page shows it: Danish headings and labels; its numbers stay numbers (a click on a
+    heading sorts by number) written the Danish way — shares "84,7 %", counts, what publication hides
+    «–» and its n «<5» (`ui.common.danish_numbers`)."""
     out = pd.DataFrame(index=t.index)
+    formats: dict[str, Callable[[object], str]] = {}
     value_code = {"svar": item_of(tid),
                   "tilbudstype": "tilbudstype", "site_type": "site_type", "inddraget": "inddraget",
                   "brugergruppe": "brugergruppe", "alder": "alder",
@@ -555,6 +575,7 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
         if c == "kode" and tid != "kvalitetskort":
             continue
         col = t[c]
+        fmt = None
         source_vals = RS.shown_values(tid, c, col, t) if tid in RS.IDS else None
         if source_vals is not None:  # the other sources' tables (issue 7): their own codes
             vals = source_vals
@@ -565,7 +586,11 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
         elif c == "suppressed":
             vals = ["ja" if v else "nej" for v in col]
         elif _is_share(c):
-            vals = [points(v) if c == "gap" else pct(v, 1) for v in col]
+            vals, fmt = col, (points if c == "gap" else lambda x: pct(x, 1))
+        elif _numbers(col):
+            vals = col
+            whole = all(float(v) == int(float(v)) for v in pd.to_numeric(col, errors="coerce").dropna())
+            fmt = count if whole else da3
         elif hidden_marker and col.dtype == object:
             vals = ["–" if v is None else str(v) for v in col]
         else:
@@ -576,7 +601,9 @@ def shown_table(tid: str, t: pd.DataFrame, g: Guide, hidden_marker: bool) -> pd.
         if c == "gap":
             head = "Gap (procentpoint)"
         out[head] = vals
-    return out.reset_index(drop=True)
+        if fmt is not None:
+            formats[head] = fmt
+    return danish_numbers(out.reset_index(drop=True), formats, SUPPRESSED)
 
 
 def table_frame(ctx: Ctx, tid: str, probe: str | None, src_by: str | None = None) -> pd.DataFrame:
@@ -605,30 +632,32 @@ def md_notes(ctx: Ctx, tid: str, probe: str | None, src_by: str | None = None) -
 
 # ---------------------------------------------------------------- tab: Kvalitetskort
 
-def map_table(pts: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """The numbers behind the map, one row per probe: n, udbytte, vigtighed, gap (with decimal commas)."""
+def map_table(pts: pd.DataFrame, f: Filters):
+    """The numbers behind the map, one row per probe: n, udbytte, vigtighed, gap — numbers (a click on a
+    heading sorts by number) written the Danish way (`ui.common.danish_numbers`); what publication hides
+    «–», its n «<5»; an n under the minimum not published «12 *»."""
+    nan = float("nan")
     rows = []
     for r in pts.itertuples():
         hide = f.small(r.n)
         empty = r.n == 0
-        row = {"Probe": r.label, "Spørgsmål": r.spoergsmaal,
-               "n": f"<{f.min_n}" if hide else f"{r.n}{' *' if (hidden(r.n, f.min_n) and not f.publish) else ''}"}
+        row = {"Probe": r.label, "Spørgsmål": r.spoergsmaal, "n": f"<{f.min_n}" if hide else r.n}
         dash = hide or empty
-        row["Udbytte"] = "–" if dash else pct(r.udbytte, 1)
+        row["Udbytte"] = nan if dash else r.udbytte
         if f.intervals:
             row["Udbytte 95 %"] = "–" if dash else f"{pct(r.udbytte_lav, 1)}–{pct(r.udbytte_hoej, 1)}"
-        row["Vigtighed"] = "–" if dash else pct(r.vigtighed, 1)
+        row["Vigtighed"] = nan if dash else r.vigtighed
         if f.intervals:
             row["Vigtighed 95 %"] = "–" if dash else f"{pct(r.vigtighed_lav, 1)}–{pct(r.vigtighed_hoej, 1)}"
-        row["Gap (procentpoint)"] = "–" if dash else points(r.gap)
+        row["Gap (procentpoint)"] = nan if dash else r.gap
         m = f.method
         if m.derived:
             none = dash or r.tom
-            row["n (afledt)"] = "–" if hide else str(r.afledt_n)
-            row["Afledt vigtighed (r)"] = "–" if none else f"{r.afledt:.2f}".replace(".", ",")
+            row["n (afledt)"] = "–" if hide else r.afledt_n
+            row["Afledt vigtighed (r)"] = nan if none else r.afledt
             if f.intervals:
                 row["Afledt 95 %"] = ("–" if none or not np.isfinite(r.afledt_lav) else
-                                      f"{r.afledt_lav:.2f}–{r.afledt_hoej:.2f}".replace(".", ","))
+                                      f"{da2(r.afledt_lav)}–{da2(r.afledt_hoej)}")
         if m.crosshairs:
             row["Felt"] = "–" if dash or not isinstance(r.kvadrant, str) else QUADRANTS.get(r.kvadrant, "–")
             row["Kan ikke skelnes fra trådkorset"] = "–" if dash or r.tom else ("ja" if r.krydser else "nej")
@@ -639,7 +668,11 @@ def map_table(pts: pd.DataFrame, f: Filters) -> pd.DataFrame:
     if not f.method.is_default and len(t):  # the method's columns first, the long question last (1024 px)
         first = [c for c in ("Probe", "Felt", "Afledt vigtighed (r)") if c in t.columns]
         t = t[first + [c for c in t.columns if c not in first and c != "Spørgsmål"] + ["Spørgsmål"]]
-    return t
+    starred = not f.publish  # working material: an n under the minimum is shown, marked
+    return danish_numbers(t, {
+        "n": lambda n: f"{count(n)} *" if starred and hidden(n, f.min_n) else count(n), "n (afledt)": count,
+        "Udbytte": lambda x: pct(x, 1), "Vigtighed": lambda x: pct(x, 1), "Gap (procentpoint)": points,
+        "Afledt vigtighed (r)": da2}, SUPPRESSED)
 
 
 def map_csv(pts: pd.DataFrame, f: Filters) -> str:
@@ -673,7 +706,7 @@ def tab_map(ctx: Ctx) -> None:
             st.info(f"Til offentliggørelse: {len(small)} af {len(pts)} prober har n under {f.min_n} og vises "
                     f"ikke ({md(', '.join(small))}).", icon=":material/visibility_off:")
         shown = map_table(pts, f)
-        st.dataframe(shown, hide_index=True, width="stretch", key="rp_map_table", height=35 * (len(shown) + 1) + 3,
+        st.dataframe(shown, hide_index=True, width="stretch", key="rp_map_table", height=35 * (len(pts) + 1) + 3,
                      column_config={"Spørgsmål": st.column_config.TextColumn(width="medium")})
         notes = ["Udbytte = ja / n; vigtighed = (ja og vigtigt + nej og vigtigt) / n; n = ja + nej. "
                  "Gap = vigtighed − udbytte i procentpoint (positiv: vigtigt, men ikke opnået — "
@@ -790,15 +823,17 @@ def crosstab_frames(ctx: Ctx, a: str, b: str, pop: pd.DataFrame | None = None
     if first in heads or first == "n":
         first = a
     out: dict[str, list] = {first: [value_label(g, a, v) for v in t[a]]}
+    formats: dict[str, Callable[[object], str]] = {}
     for v, head in zip(levels, heads):
-        out[head] = ["–" if h else int(x) for x, h in zip(t[f"antal_{v}"], hide)]
+        out[head] = [None if h else int(x) for x, h in zip(t[f"antal_{v}"], hide)]
+        formats[head] = count
     out["n"] = [hidden_n(x, f.min_n) if h else int(x) for x, h in zip(t["n"], hide)]
+    formats["n"] = count
     for v, head in zip(levels, heads):
-        out[f"{head} %"] = ["–" if h else pct(x, 0) for x, h in zip(t[f"andel_{v}"], hide)]
-    shown = pd.DataFrame(out)
-    if any(hide):
-        for c in shown.columns[1:]:
-            shown[c] = shown[c].astype(str)
+        out[f"{head} %"] = [None if h else x for x, h in zip(t[f"andel_{v}"], hide)]
+        formats[f"{head} %"] = pct
+    # numbers (a click on a heading sorts by number), Danish; a hidden cell empty as a number, shown «–»/«<5»
+    shown = danish_numbers(pd.DataFrame(out), formats, SUPPRESSED)
     return t, shown, sum(hide)
 
 

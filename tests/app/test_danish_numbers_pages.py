@@ -5,6 +5,8 @@ realistic data. Sorting still sorts numbers: a table's number columns stay numbe
 Danish display text."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -144,3 +146,95 @@ def test_rapport_with_intervals_every_tab_table_and_saved_analysis_is_danish(dem
         run_ok(at)
         found += [f"{tid}: {x}" for x in point_numbers(at)]
     assert found == []
+
+
+# ---------------------------------------------------------------- Rapport: numbers that sort as numbers
+
+#: a cell the Rapport page writes as a number («7», «1.234», «84,7 %», «+15,2», «0,79», «12 *») or as what
+#: publication shows in place of one («–», «<8»)
+NUMBER_TEXT = re.compile(r"[+−-]?\d{1,3}(?:\.\d{3})*(?:,\d+)?(?: %)?(?: \*)?")
+MARK_TEXT = re.compile(r"–|<\d+")
+
+
+def danish_value(text: str, head: str) -> tuple[float, float]:
+    """The number a Danish cell text says, and half its last shown digit (the rounding it may hide)."""
+    s = text.removesuffix(" *").replace("−", "-")
+    share = s.endswith(" %") or "procentpoint" in head
+    s = s.removesuffix(" %").replace(".", "").replace(",", ".")
+    digits = len(s.split(".")[1]) if "." in s else 0
+    scale = 100 if share else 1
+    return float(s) / scale, 0.5 * 10 ** -digits / scale + 1e-12
+
+
+def number_columns_problems(el, where: str) -> list[str]:
+    """Every column of a dataframe element the browser writes as numbers must hold numbers (a click on
+    its heading sorts 9 before 10), each text the Danish writing of its number, and a cell publication
+    hides («–», «<8») no number at all (neither a sort nor the table's data may give it away)."""
+    data, shown = el.value, shown_frame(el)
+    found = []
+    for col in data.columns:
+        texts = [t for t in shown[col] if isinstance(t, str) and t != ""]
+        if not texts or not all(NUMBER_TEXT.fullmatch(t) or MARK_TEXT.fullmatch(t) for t in texts):
+            continue
+        if not any(NUMBER_TEXT.fullmatch(t) for t in texts):
+            continue  # every cell hidden: nothing to sort
+        if not pd.api.types.is_numeric_dtype(data[col]):
+            found.append(f"{where}, «{col}»: tal som tekst ({texts[:3]})")
+            continue
+        for text, value in zip(shown[col], data[col]):
+            if MARK_TEXT.fullmatch(str(text)):
+                if not pd.isna(value):
+                    found.append(f"{where}, «{col}»: «{text}» har et tal under sig")
+            elif NUMBER_TEXT.fullmatch(str(text)):
+                want, tol = danish_value(text, col)
+                if pd.isna(value) or abs(float(value) - want) > tol:
+                    found.append(f"{where}, «{col}»: «{text}» er ikke {value}")
+    return found
+
+
+@pytest.mark.parametrize("publish", [False, True])
+def test_every_rapport_table_holds_numbers_under_its_danish_text(demo_url, monkeypatch, publish):
+    """The Rapport page's tables (the quality map's numbers, the 43 tables, the crosstab, the saved analyses):
+    a number column is numbers (the browser sorts it as numbers), shown as the report writes them; published
+    with a minimum n of 8, a hidden cell is empty under its «–»/«<8»."""
+    monkeypatch.setenv("BRUGERBLIK_DB", demo_url)
+    at = open_page("rapport", **({"offentlig": "1", "min_n": "8"} if publish else {}))
+    found = [x for el in at.dataframe for x in number_columns_problems(el, "Kvalitetskort")]
+    seen = len(at.dataframe)
+    at.session_state[RV.K_TAB] = "Krydstabel"
+    run_ok(at)
+    for name in (None, "Problemer pr gruppe", "Kortet"):
+        if name:
+            at.selectbox(key="rp_saved_pick").set_value(name)
+            run_ok(at)
+        found += [x for el in at.dataframe for x in number_columns_problems(el, f"Krydstabel {name or ''}")]
+        seen += len(at.dataframe)
+    at.session_state[RV.K_TAB] = "Tabeller"
+    run_ok(at)
+    hidden_cells = 0
+    for tid in R.TABLES:
+        at.selectbox(key="rp_table").set_value(tid)
+        run_ok(at)
+        for el in at.dataframe:
+            found += number_columns_problems(el, tid)
+            hidden_cells += int(shown_frame(el).isin(["<8"]).to_numpy().sum())
+            seen += 1
+    assert found == []
+    assert seen >= len(R.TABLES) + 3
+    assert (hidden_cells > 0) == publish  # published, the small groups and sites are there, hidden
+
+
+def test_a_rapport_number_column_sorts_ten_after_nine(demo_url, monkeypatch):
+    """Tabel 3.2 by site: the counts the browser sorts are the numbers (5 before 12), not their texts."""
+    monkeypatch.setenv("BRUGERBLIK_DB", demo_url)
+    at = open_page("rapport", fane="Tabeller", efter="sted")
+    at.selectbox(key="rp_table").set_value("3.2")
+    run_ok(at)
+    el = at.dataframe[0]
+    data, shown = el.value, shown_frame(el)
+    by_number = data.sort_values("I alt", kind="stable").index
+    by_text = shown.sort_values("I alt", kind="stable").index
+    assert pd.api.types.is_integer_dtype(data["I alt"]) and data["I alt"].max() >= 10 > data["I alt"].min()
+    assert list(shown.loc[by_number, "I alt"]) == [str(n) for n in sorted(data["I alt"])]
+    assert list(by_number) != list(by_text)  # as text «12» came before «5»
+

@@ -27,6 +27,7 @@ from survey import store
 from survey.db import get_engine, session_scope
 from survey.demo import load_demo
 from ui import rapport_view as RV
+from tests.app.numbers import shown_frame
 from tests.app.pages import switch
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -110,10 +111,17 @@ def map_points(spec: dict) -> dict[str, tuple[float, float, int]]:
 
 
 def frame(at: AppTest, column: str):
-    """The one dataframe on the page that has `column`."""
+    """The one dataframe on the page that has `column`: its data (numbers stay numbers)."""
     found = [d.value for d in at.dataframe if column in d.value.columns]
     assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
     return found[0]
+
+
+def text_frame(at: AppTest, column: str):
+    """The one dataframe on the page that has `column`, as the browser writes it (`tests.app.numbers`)."""
+    found = [d for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return shown_frame(found[0])
 
 
 def downloads(at: AppTest) -> set[str]:
@@ -138,10 +146,12 @@ def test_map_shows_the_twelve_probes_with_rytme_where_the_report_puts_it(db, wid
     assert groups == list(GROUP_ORDER)
     at = to_tab(at, "Kvalitetskort")
     # the numbers behind the map, with Danish decimal commas
-    t = frame(at, "Probe")
+    t = text_frame(at, "Probe")
     assert len(t) == 12
     row = t[t["Probe"] == "Rytme"].iloc[0]
     assert (row["n"], row["Udbytte"], row["Vigtighed"]) == ("59", "84,7 %", "69,5 %")
+    data = frame(at, "Probe").set_index("Probe")  # numbers under the text: a click on a heading sorts by number
+    assert data.loc["Rytme", "n"] == 59 and data.loc["Rytme", "Udbytte"] == pytest.approx(50 / 59)
     k = Q.kvalitetskort(wide, guide).set_index("kode")
     assert row["Gap (procentpoint)"] == f"{(k.loc['rytme', 'gap']) * 100:+.1f}".replace(".", ",").replace("-", "−")
     assert "Udbytte 95 %" not in t.columns
@@ -200,8 +210,9 @@ def test_publish_with_a_high_minimum_n_hides_every_point_and_says_so(db, guide):
     spec = charts(at)["kvalitetskort"]
     assert map_points(spec) == {}
     assert any("Udeladt, n under 60" in n for n in spec["layout"]["meta"]["notes"])
-    t = frame(at, "Probe")
+    t = text_frame(at, "Probe")
     assert set(t["n"]) == {"<60"} and set(t["Udbytte"]) == {"–"} and set(t["Vigtighed"]) == {"–"}
+    assert frame(at, "Probe")[["n", "Udbytte", "Vigtighed"]].isna().all(axis=None)  # no number under them
     shown = texts(at)
     assert "12 af 12 prober har n under 60" in shown and "Til offentliggørelse" in shown
     # a minimum n above the population's: nothing about it is published, and the page says why
@@ -271,7 +282,7 @@ def test_every_table_and_its_figure_in_every_mode(db, wide, guide):
             assert "rp_table_csv" in downloads(at)
             if tid in RV.TABLE_FIGURE:
                 assert RV.TABLE_FIGURE[tid] in charts(at), tid
-            shown = at.dataframe[0].value
+            shown = shown_frame(at.dataframe[0])
             assert len(shown) > 0
             if params and "Brugergruppe" in shown.columns and tid != "fig4":
                 ncol = "n" if "n" in shown.columns else "I alt"
@@ -279,6 +290,9 @@ def test_every_table_and_its_figure_in_every_mode(db, wide, guide):
                 assert set(mine[ncol]) <= {"<8", "–"} and "<8" in set(mine[ncol]), (tid, mine)
                 counts = [c for c in mine.columns if c not in ("Brugergruppe", ncol, "Svar", "Tilbudstype")]
                 assert all(set(mine[c]) == {"–"} for c in counts), (tid, mine)
+                data = at.dataframe[0].value  # nothing hidden is in the table's data (a sort cannot tell it)
+                hid = data[data["Brugergruppe"].isin(["Andet", "De etniske"])]
+                assert hid[[ncol, *counts]].isna().all(axis=None), (tid, hid)
 
 
 def test_published_tables_hide_the_rows_that_would_give_a_small_one_away(db, wide, guide):
@@ -289,7 +303,7 @@ def test_published_tables_hide_the_rows_that_would_give_a_small_one_away(db, wid
     at = to_tab(open_report(offentlig="1"), "Tabeller")
     at.selectbox(key="rp_table").set_value("oversigt")
     run_ok(at)
-    shown = at.dataframe[0].value
+    shown = shown_frame(at.dataframe[0])
     ncol = next(c for c in shown.columns if "interview" in c.lower())
     by_site = dict(zip(shown.iloc[:, 1], shown[ncol]))
     assert by_site["Solvang"] == "<5" and by_site["Amadeus"] == "<5"
@@ -308,7 +322,7 @@ def test_published_tables_hide_the_rows_that_would_give_a_small_one_away(db, wid
     assert "<5" not in n.values() and "–" not in n.values()
     at.sidebar.number_input(key=RV.K_MINN).set_value(6)
     run_ok(at)
-    n = dict(zip(frame(at, "n").iloc[:, 0], frame(at, "n")["n"]))
+    n = dict(zip(text_frame(at, "n").iloc[:, 0], text_frame(at, "n")["n"]))
     assert n["Andet"] == "<6" and n["De etniske"] == "–" and n["De psykisk påfaldende"] == "7"  # the next protects it
 
 
@@ -443,7 +457,7 @@ def test_the_store_is_read_once_until_it_changes(db_url, monkeypatch, guide):
     run_ok(at)
     assert len(loads) == 2
     now = Q.kvalitetskort(real(e, guide), guide).set_index("kode").loc["rytme", "udbytte"]
-    row = frame(at, "Probe").set_index("Probe").loc["Rytme"]
+    row = text_frame(at, "Probe").set_index("Probe").loc["Rytme"]
     assert row["Udbytte"] == f"{now * 100:.1f} %".replace(".", ",") != "84,7 %"
 
 
@@ -585,7 +599,7 @@ def test_a_researcher_saves_a_crosstab_and_a_map_shows_and_deletes_them(db, wide
     at.selectbox(key="rp_saved_pick").set_value("Kort pr sted")
     run_ok(at)
     # shown as a table (a site's name is data, never Markdown), the sites as rows, I alt last
-    df = at.dataframe[-1].value
+    df = shown_frame(at.dataframe[-1])
     sites = sorted(set(pop["site"].dropna()))
     assert "Sted" in df.columns and set(sites) <= set(df["Sted"]) and df["Sted"].iloc[-1] == "I alt"
     assert not any(m.value.startswith("### Sted") for m in at.markdown)
@@ -593,7 +607,7 @@ def test_a_researcher_saves_a_crosstab_and_a_map_shows_and_deletes_them(db, wide
     # «Til offentliggørelse» applies to the saved analysis too: no n under 5 is shown
     at.sidebar.toggle(key=RV.K_PUB).set_value(True)
     run_ok(at)
-    pub = at.dataframe[-1].value
+    pub = shown_frame(at.dataframe[-1])
     ns = [str(v) for v in pub["n"]]
     assert any(v.isdigit() and 0 < int(v) < 5 for v in shown_ns) and "<5" in ns
     assert not any(v.isdigit() and 0 < int(v) < 5 for v in ns)
@@ -702,7 +716,7 @@ def test_the_quality_maps_method_is_chosen_on_the_page_kept_in_the_url_and_used_
     pts = map_points(spec)
     assert pts["rytme"][0] == pytest.approx(want.loc["rytme", "afledt"], abs=1e-9)
     # the numbers: r, quadrant, whether it can be told from the crosshairs
-    t = frame(at, "Probe").set_index("Probe")
+    t = text_frame(at, "Probe").set_index("Probe")
     assert t.loc["Rytme", "Afledt vigtighed (r)"] == f"{want.loc['rytme', 'afledt']:.2f}".replace(".", ",")
     assert t.loc["Rytme", "Felt"] == Q.QUADRANTS[want.loc["rytme", "kvadrant"]]
     assert "Kan ikke skelnes fra trådkorset" in t.columns and "Kan ikke skelnes fra linjen" not in t.columns
