@@ -32,7 +32,7 @@ from archetypes.model import ARCHETYPES, GROUPS
 from archetypes.rule import GroupDecision, derive_group
 from survey import store
 from survey.guide import Guide
-from survey.interview import quote_question
+from survey.interview import display_value, quote_question
 from survey.models import Answer, AuditEntry, CodingDecision, DecisionEvidence, Interview, Quote, Site, utcnow
 from survey.privacy import refuse_if_withdrawn
 from survey.text import safe_text, shown, text_field
@@ -218,12 +218,7 @@ def _value_view(guide: Guide, iv: Interview, code: str, ans: Optional[Answer], s
     label = item.label if item else code
     if ans is None:
         return ValueView(code, label, None, None, None, None, None, None, section)
-    if item is not None and item.type == "select_one":
-        vlabel = item.choice_label(ans.value)
-    elif item is not None and item.type == "select_multiple":
-        vlabel = ", ".join(item.choice_label(v) for v in ans.value.split(";"))
-    else:
-        vlabel = ans.value
+    vlabel = display_value(guide, code, ans.value)  # choice labels, a decimal with a comma
     if code in (ARKETYPE, SELVPLACERING) and ans.value in ARCHETYPES:
         vlabel = ARCHETYPES[ans.value].name
     if code == BRUGERGRUPPE and ans.value in GROUPS:

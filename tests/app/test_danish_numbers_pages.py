@@ -238,3 +238,39 @@ def test_a_rapport_number_column_sorts_ten_after_nine(demo_url, monkeypatch):
     assert list(shown.loc[by_number, "I alt"]) == [str(n) for n in sorted(data["I alt"])]
     assert list(by_number) != list(by_text)  # as text «12» came before «5»
 
+
+# ---------------------------------------------------------------- every other page
+
+@pytest.fixture(scope="module")
+def decimal_url(db_factory):
+    """The coded study with a decimal answer changed twice (Hvor længe har du været der, måneder: 12,5 then
+    14,25), so the Kodning and Historik pages have a decimal to write."""
+    from survey import store
+
+    url = db_factory.new()
+    e, g = build_coded_study(url)
+    with session_scope(e) as s:
+        iv = store.interview_by_respondent(s, "AMA-01")
+        store.set_answer(s, g, iv.id, "varighed_mdr", "12.5", who="Ida")
+        store.set_answer(s, g, iv.id, "varighed_mdr", "14.25", who="Ida")
+    e.dispose()
+    return url
+
+
+def test_every_page_writes_its_numbers_the_danish_way(decimal_url, monkeypatch):
+    """Every page of the app (Kilder, Citatbank, Historik, Kodning … each opened as the menu opens it) on
+    a coded study with a decimal answer: no number with a decimal point. The Kodning page wrote a stored
+    decimal as stored («14.25»)."""
+    from ui.pages import BY_PATH
+
+    monkeypatch.setenv("BRUGERBLIK_DB", decimal_url)
+    found = {}
+    for page in BY_PATH:
+        at = open_page(page)
+        if point_numbers(at):
+            found[page] = point_numbers(at)
+        if page == "kodning":  # AMA-01 first: its decimal is on the page, with a comma
+            assert "<div>14,25</div>" in "\n".join(m.value for m in at.markdown)
+        if page == "historik":
+            assert {"12,5", "14,25"} <= set(shown_frame(at.dataframe[0])["Efter"])
+    assert found == {}
