@@ -9,11 +9,13 @@ import functools
 import html
 import json
 import logging
+import math
 import os
 import re
 import time
 import zoneinfo
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -293,15 +295,16 @@ def md(text: str | None) -> str:
 def danish_numbers(frame, formats: dict, missing: str = ""):
     """A table for st.dataframe whose number columns the browser writes the Danish way: `formats`
     maps a column to the report's own formatter for it (`report.publication.da3`, `pct`, `count` …);
-    a missing value shows `missing` (the Rapport page: «–», as the report writes it). The cells stay numbers — a click on a heading sorts by number, not by
-    text — and only the text shown is Danish: a pandas Styler's display texts, which Streamlit
-    shows for a number column without a ``format`` of its own (give those columns none).
+    a missing value shows `missing` (the Rapport page: «–», as the report writes it). The cells stay
+    numbers — a click on a heading sorts by number, not by text — and only the text shown is Danish:
+    a pandas Styler's display texts, which Streamlit shows for a number column without a ``format`` of
+    its own (give those columns none). Show it with `number_table` (a screen reader hears the text).
 
     A formatted column may hold, in place of a number, the text publication shows there
-    (`report.publication.suppress`: «–», «<5»): that cell is empty as a number — a sort puts it last and
-    the table's data holds no hidden count — and shows the text. A number given as text («12», as
-    `suppress` writes a shown n) is the number. A text after a number («12 *») is written by the
-    column's formatter (the cell's number stays)."""
+    (`report.publication.suppress`: «–», «<5»): that cell is empty as a number — a sort puts it with
+    the other empty cells, and the table's data holds no hidden count — and shows the text. A number
+    given as text («12», as `suppress` writes a shown n) is the number. A text after a number
+    («12 *») is written by the column's formatter (the cell's number stays)."""
     frame = frame.copy()
     marks: dict[str, dict[str, list]] = {}
     for c in formats:
@@ -317,7 +320,52 @@ def danish_numbers(frame, formats: dict, missing: str = ""):
     for c, by_text in marks.items():
         for text, rows in by_text.items():
             styler = styler.format(lambda _v, text=text: text, subset=pd.IndexSlice[rows, [c]])
+    styler.bb_spoken = _spoken(frame, formats, marks, missing)
     return styler
+
+
+def _said(v) -> str:
+    """What the browser's data table gives a screen reader for a cell it holds as `v` (JavaScript's
+    ``String(v)``; an empty cell: nothing)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (float, np.floating)):
+        return str(int(v)) if float(v).is_integer() else repr(float(v))
+    return str(v)
+
+
+def _spoken(frame, formats: dict, marks: dict, missing: str) -> dict:
+    """The Danish texts of a `danish_numbers` table's number cells, for what a screen reader hears
+    (`number_table`): per row — found by its other cells' texts — and per number."""
+    cols = [c for c in formats if c in frame.columns]
+    keys = [c for c in frame.columns if c not in formats]
+    mark_of = {(c, i): t for c, by_text in marks.items() for t, rows in by_text.items() for i in rows}
+    rows: dict[str, list[str]] = {}
+    values: dict[str, dict[str, str]] = {c: {} for c in cols}
+    for i in frame.index:
+        texts = []
+        for c in cols:
+            v = frame.at[i, c]
+            text = mark_of.get((c, i)) or (missing if pd.isna(v) else formats[c](v))
+            texts.append(text)
+            if not pd.isna(v):
+                values[c][_said(v)] = text
+        key = "\x1f".join(_said(frame.at[i, c]) for c in keys)
+        rows[key] = texts if rows.get(key, texts) == texts else None  # two rows alike: by the number alone
+    return {"cols": [str(c) for c in cols], "keys": [str(c) for c in keys], "rows": rows, "values": values}
+
+
+def number_table(table, **kwargs) -> None:
+    """`st.dataframe` of a `danish_numbers` table, and beside it (hidden) the Danish text of each number
+    cell: the data table gives a screen reader the cell's number as JavaScript writes it («0.8123»,
+    «0.847457627118644»), not the text shown; `ui.danish` puts the shown text on the cell
+    (``aria-label``)."""
+    st.dataframe(table, **kwargs)
+    spoken = getattr(table, "bb_spoken", None)
+    if spoken and spoken["cols"]:
+        st.html(f'<div class="bb-spoken" hidden aria-hidden="true" data-spoken="{h(json.dumps(spoken))}"></div>')
 
 
 def h(text: str | None) -> str:

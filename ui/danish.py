@@ -232,6 +232,8 @@ CSS = """
 /* issue 10.9: Streamlit's English size/type line under every uploader; each upload field has its
    own Danish line (ui/uploads.py) */
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
+/* a number table's Danish texts for screen readers (ui.common.number_table): data, never shown */
+[data-testid="stElementContainer"]:has(.bb-spoken) { display: none !important; }
 </style>
 """
 
@@ -336,6 +338,41 @@ _JS_TEMPLATE = r"""
     let n;
     while ((n = tw.nextNode())) fixText(n);
   }
+  // A data table's number cell says its number as JavaScript writes it («0.847457627118644»), not the
+  // Danish text drawn on the canvas («84,7 %»): the cell gets that text as its aria-label, from the
+  // table's hidden texts (ui.common.number_table) — by its row (the row's other cells), else its number.
+  function spoken() {
+    spokenTimer = null;
+    document.querySelectorAll('.bb-spoken').forEach((el) => {
+      let map;
+      try { map = JSON.parse(el.dataset.spoken); } catch (e) { return; }
+      const box = el.closest('[data-testid="stElementContainer"]');
+      const prev = box && box.previousElementSibling;
+      const grid = prev && prev.querySelector('[data-testid="stDataFrame"] table[role="grid"]');
+      if (!grid) return;
+      const heads = {};
+      grid.querySelectorAll('th[role="columnheader"]').forEach((th) => {
+        heads[th.getAttribute('aria-colindex')] = th.textContent.trim().replace(/^[↑↓]\s*/, '');  // sorted: «↑ n»
+      });
+      grid.querySelectorAll('tbody tr').forEach((tr) => {
+        const cells = Array.from(tr.querySelectorAll('td[role="gridcell"]'))
+          .map((td) => [heads[td.getAttribute('aria-colindex')], td]);
+        const shown = cells.filter(([n]) => map.keys.includes(n));
+        const row = shown.length === map.keys.length
+          ? map.rows[shown.map(([, td]) => td.textContent).join('\u001f')] : null;
+        for (const [n, td] of cells) {
+          const i = map.cols.indexOf(n);
+          if (i < 0) continue;
+          const raw = td.textContent.trim();
+          let say = row ? row[i] : null;
+          if (say == null && raw !== '') say = (map.values[n] || {})[String(Number(raw))];
+          if (say == null) td.removeAttribute('aria-label');  // never a text left from the row drawn there before
+          else if (td.getAttribute('aria-label') !== say) td.setAttribute('aria-label', say);
+        }
+      });
+    });
+  }
+  let spokenTimer = null;
   let calTimer = null;
   function calendars() {
     calTimer = null;
@@ -347,6 +384,7 @@ _JS_TEMPLATE = r"""
       else if (r.type === 'attributes') fixAttrs(r.target);
       else r.addedNodes.forEach(walk);
     }
+    if (!spokenTimer && document.querySelector('.bb-spoken')) spokenTimer = setTimeout(spoken, 0);
     if (!calTimer && document.querySelector('[data-testid="stDateInputCalendar"]')) {
       calTimer = setTimeout(calendars, 0);
     }

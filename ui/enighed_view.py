@@ -19,7 +19,7 @@ from archetypes.model import ARCHETYPES
 from coding import agreement as ag
 from coding import service
 from report.publication import da3, pct
-from ui.common import danish_numbers, engine, guide, h, md, require_page
+from ui.common import danish_numbers, engine, guide, h, md, number_table, require_page
 from ui.workbench import (action, codebook_entries, flash, html_block, need_coder, respondent_picker,
                           setup_page, show_flash)
 
@@ -195,7 +195,7 @@ def compare_part(names: dict[str, str]) -> None:
     if not results:
         st.info("Ingen variable er dobbeltkodet endnu.")
         return
-    st.dataframe(danish_numbers(summary_frame(results, names),  # Danish text, sorted as numbers
+    number_table(danish_numbers(summary_frame(results, names),  # Danish text, sorted as numbers
                                 {"Observeret enighed": lambda x: pct(x, 1), "Cohens kappa": da3,
                                  "Krippendorffs alpha": da3}),
                  hide_index=True, width="stretch", key="en_summary")
@@ -216,7 +216,7 @@ def all_coders_part(names: dict[str, str]) -> None:
     if not rows:
         return
     num = {h: da3 for h in heads if h in ("Observeret enighed", *[n for _, n in ag.COEFFICIENTS])}
-    st.dataframe(danish_numbers(pd.DataFrame(rows, columns=heads), num), hide_index=True, width="stretch",
+    number_table(danish_numbers(pd.DataFrame(rows, columns=heads), num), hide_index=True, width="stretch",
                  key="en_multi")
     st.caption("Over de enheder, mindst to af koderne har kodet. Gwets AC1, Fleiss' kappa og Krippendorffs alfa "
                "(nominal) med 95 %-konfidensintervaller efter Gwets formler (2014). Cohens kappa for to kodere står i "

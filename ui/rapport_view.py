@@ -67,8 +67,8 @@ from survey.guide import Guide, GuideError
 from survey.store import StoreError
 from ui import rapport_sources as RS
 from ui import report_cache as RC
-from ui.common import (allows, danish_numbers, engine, guide, inject_css, md, principal, require_page, today,
-                       unexpected)
+from ui.common import (allows, danish_numbers, engine, guide, inject_css, md, number_table, principal, require_page,
+                       today, unexpected)
 
 log = logging.getLogger("brugerblik.ui")
 
@@ -706,7 +706,7 @@ def tab_map(ctx: Ctx) -> None:
             st.info(f"Til offentliggørelse: {len(small)} af {len(pts)} prober har n under {f.min_n} og vises "
                     f"ikke ({md(', '.join(small))}).", icon=":material/visibility_off:")
         shown = map_table(pts, f)
-        st.dataframe(shown, hide_index=True, width="stretch", key="rp_map_table", height=35 * (len(pts) + 1) + 3,
+        number_table(shown, hide_index=True, width="stretch", key="rp_map_table", height=35 * (len(pts) + 1) + 3,
                      column_config={"Spørgsmål": st.column_config.TextColumn(width="medium")})
         notes = ["Udbytte = ja / n; vigtighed = (ja og vigtigt + nej og vigtigt) / n; n = ja + nej. "
                  "Gap = vigtighed − udbytte i procentpoint (positiv: vigtigt, men ikke opnået — "
@@ -785,7 +785,7 @@ def tab_tables(ctx: Ctx) -> None:
     pub, n_hidden = got
     if n_hidden:
         st.info(hidden_rows_note(n_hidden, f.min_n), icon=":material/visibility_off:")
-    st.dataframe(shown_table(tid, pub, g, bool(n_hidden)), hide_index=True, width="stretch", key="rp_table_df")
+    number_table(shown_table(tid, pub, g, bool(n_hidden)), hide_index=True, width="stretch", key="rp_table_df")
     for note in guarded("Noterne", lambda: md_notes(ctx, tid, probe, src_by)) or []:
         st.caption(md(note))
     # the frame already computed (pub is t when nothing is hidden), not the table a second time
@@ -858,7 +858,7 @@ def tab_crosstab(ctx: Ctx) -> None:
     st.caption(md(ctx.population_text()))
     if n_hidden:
         st.info(hidden_rows_note(n_hidden, f.min_n), icon=":material/visibility_off:")
-    st.dataframe(shown, hide_index=True, width="stretch", key="rp_xtab_df")
+    number_table(shown, hide_index=True, width="stretch", key="rp_xtab_df")
     st.caption(md(crosstab_base(t, g)))  # the percentage base (a multiple choice: rows overlap)
     st.caption(md(crosstab_note(t, f.min_n if f.publish else None)))
     if n_hidden:
@@ -948,7 +948,7 @@ def saved_list(ctx: Ctx) -> None:
         st.caption(md(line))  # a site's name is text from the store: never Markdown
         if n_hidden:
             st.info(hidden_rows_note(n_hidden, ctx.f.min_n), icon=":material/visibility_off:")
-        st.dataframe(shown, hide_index=True, width="stretch", key="rp_saved_df")
+        number_table(shown, hide_index=True, width="stretch", key="rp_saved_df")
         for note in notes:
             st.caption(md(note))
     if allows(principal(), "analysis.save") and st.button("Slet analysen", key="rp_saved_delete",

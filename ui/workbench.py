@@ -21,7 +21,8 @@ from report import data as report_data
 from survey.db import database_url
 from survey.store import StoreError
 from report.publication import da3
-from ui.common import danish_numbers, engine, h, inject_css, md, safe_callback, unexpected, username, when
+from ui.common import (danish_numbers, engine, h, inject_css, md, number_table, safe_callback, unexpected, username,
+                       when)
 from ui.report_cache import on_deletion
 
 log = logging.getLogger("brugerblik.ui")
@@ -479,7 +480,7 @@ def training_panel(key: str) -> None:
         if got:
             cv, names = got
             st.markdown(f"**Krydsvalidering:** {cv.k} fold, {cv.n_texts} tekster, tærskel {da3(cv.threshold)}.")
-            st.dataframe(danish_numbers(cv_frame(cv, names), {"Præcision": da3, "Genkaldelse": da3, "F1": da3}),
+            number_table(danish_numbers(cv_frame(cv, names), {"Præcision": da3, "Genkaldelse": da3, "F1": da3}),
                          hide_index=True, width="stretch", key=f"{key}_cv")
 
 

@@ -5,7 +5,10 @@ realistic data. Sorting still sorts numbers: a table's number columns stay numbe
 Danish display text."""
 from __future__ import annotations
 
+import html
+import json
 import re
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -192,6 +195,28 @@ def number_columns_problems(el, where: str) -> list[str]:
     return found
 
 
+def spoken_maps(at) -> list[dict]:
+    """The hidden texts a screen reader gets for each number table (`ui.common.number_table`), in page order."""
+    return [json.loads(html.unescape(re.search(r'data-spoken="([^"]*)"', e.proto.body).group(1)))
+            for e in at.get("html") if 'class="bb-spoken"' in e.proto.body]
+
+
+def spoken_text_problems(at, where: str) -> list[str]:
+    """Each number table's texts for a screen reader are the texts it shows, row by row (no number under a
+    hidden cell: its mark)."""
+    maps, found = spoken_maps(at), []
+    tables = [el for el in at.dataframe if any(pd.api.types.is_numeric_dtype(el.value[c]) for c in el.value.columns)]
+    if len(maps) != len(tables):  # a table of text only (Bilag C) has nothing to say otherwise
+        return [f"{where}: {len(tables)} tabeller med tal, {len(maps)} med tekster til skærmlæsere"]
+    for el, spoken in zip(tables, maps):
+        shown = shown_frame(el)
+        want = Counter(tuple(r) for r in shown[spoken["cols"]].astype(str).to_numpy().tolist())
+        got = Counter(tuple(r) for r in spoken["rows"].values() if r is not None)  # None: two rows alike
+        if got - want or not got:
+            found.append(f"{where}: skærmlæseren får {list(got - want)[:2]}, tabellen viser {list(want)[:2]}")
+    return found
+
+
 @pytest.mark.parametrize("publish", [False, True])
 def test_every_rapport_table_holds_numbers_under_its_danish_text(demo_url, monkeypatch, publish):
     """The Rapport page's tables (the quality map's numbers, the 43 tables, the crosstab, the saved analyses):
@@ -200,6 +225,7 @@ def test_every_rapport_table_holds_numbers_under_its_danish_text(demo_url, monke
     monkeypatch.setenv("BRUGERBLIK_DB", demo_url)
     at = open_page("rapport", **({"offentlig": "1", "min_n": "8"} if publish else {}))
     found = [x for el in at.dataframe for x in number_columns_problems(el, "Kvalitetskort")]
+    found += spoken_text_problems(at, "Kvalitetskort")
     seen = len(at.dataframe)
     at.session_state[RV.K_TAB] = "Krydstabel"
     run_ok(at)
@@ -208,6 +234,7 @@ def test_every_rapport_table_holds_numbers_under_its_danish_text(demo_url, monke
             at.selectbox(key="rp_saved_pick").set_value(name)
             run_ok(at)
         found += [x for el in at.dataframe for x in number_columns_problems(el, f"Krydstabel {name or ''}")]
+        found += spoken_text_problems(at, f"Krydstabel {name or ''}")
         seen += len(at.dataframe)
     at.session_state[RV.K_TAB] = "Tabeller"
     run_ok(at)
@@ -215,6 +242,7 @@ def test_every_rapport_table_holds_numbers_under_its_danish_text(demo_url, monke
     for tid in R.TABLES:
         at.selectbox(key="rp_table").set_value(tid)
         run_ok(at)
+        found += spoken_text_problems(at, tid)
         for el in at.dataframe:
             found += number_columns_problems(el, tid)
             hidden_cells += int(shown_frame(el).isin(["<8"]).to_numpy().sum())
