@@ -342,17 +342,23 @@ def _spoken(frame, formats: dict, marks: dict, missing: str) -> dict:
     cols = [c for c in formats if c in frame.columns]
     keys = [c for c in frame.columns if c not in formats]
     mark_of = {(c, i): t for c, by_text in marks.items() for t, rows in by_text.items() for i in rows}
-    rows: dict[str, list[str]] = {}
+    index = list(frame.index)
+    said = {c: [_said(v) for v in frame[c].tolist()] for c in keys}
+    rows: dict[str, list[str] | None] = {}
     values: dict[str, dict[str, str]] = {c: {} for c in cols}
-    for i in frame.index:
-        texts = []
-        for c in cols:
-            v = frame.at[i, c]
-            text = mark_of.get((c, i)) or (missing if pd.isna(v) else formats[c](v))
+    texts_of: dict[str, list[str]] = {}
+    for c in cols:
+        fmt, texts = formats[c], []
+        for i, v in zip(index, frame[c].tolist()):
+            empty = v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+            text = mark_of.get((c, i)) or (missing if empty else fmt(v))
             texts.append(text)
-            if not pd.isna(v):
+            if not empty:
                 values[c][_said(v)] = text
-        key = "\x1f".join(_said(frame.at[i, c]) for c in keys)
+        texts_of[c] = texts
+    for r in range(len(index)):
+        key = "\x1f".join(said[c][r] for c in keys)
+        texts = [texts_of[c][r] for c in cols]
         rows[key] = texts if rows.get(key, texts) == texts else None  # two rows alike: by the number alone
     return {"cols": [str(c) for c in cols], "keys": [str(c) for c in keys], "rows": rows, "values": values}
 
