@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import choose, idle
+from tests.browser.conftest import choose, idle, press_until
 from tests.browser.test_danish_browser import settled
 
 #: the raw text of a number cell in the accessible table: JavaScript's String(number)
@@ -106,11 +106,14 @@ def test_a_published_rapport_table_sorts_by_number_and_is_read_in_danish(demo_st
     expect(share).to_have_attribute("aria-label", re.compile(r"^\d{1,3},\d %$"))
     assert spoken_problems(table) == []
     page.mouse.wheel(-800, 0)
+    expect(table.locator('td[role="gridcell"][aria-colindex="1"]').first).to_be_attached()  # back at the left
     # the keyboard: into the grid, down the rows of the sorted column — each cell reached is read in Danish
-    table.locator('canvas[data-testid="data-grid-canvas"]').focus()
-    page.keyboard.press("ArrowDown")
-    for _ in range(2):
+    selected = table.locator('td[role="gridcell"][aria-selected="true"]')
+    press_until(page, table.locator('canvas[data-testid="data-grid-canvas"]'), "keyboard", "ArrowDown",
+                lambda **kw: expect(selected).to_have_count(1, **kw))
+    for col in ("2", "3"):
         page.keyboard.press("ArrowRight")
+        expect(selected).to_have_attribute("aria-colindex", col)
     reached = []
     for _ in range(3):
         page.keyboard.press("ArrowDown")
