@@ -28,7 +28,7 @@ from report.publication import (DEFAULT_MIN_N, I_ALT, UOPLYST, blanked, check_pu
 from report.tables import AGE_BANDS, FORMATS, check_published_filters, choices, hidden_parts, resolve_guide, to_csv
 from survey.guide import Guide
 
-__all__ = ["CROSSTAB_BANDS", "crosstab_variables", "check_variable", "is_multiple", "members", "crosstab", "crosstab_label",
+__all__ = ["TYPOLOGI_4_4", "CROSSTAB_BANDS", "crosstab_variables", "check_variable", "is_multiple", "members", "crosstab", "crosstab_label",
            "crosstab_base",
            "crosstab_note", "GROUPING_ROWS", "DERIVED_FROM", "check_derived", "check_grouping_columns", "published_crosstab", "published_crosstab_rows",
            "render_crosstab", "markdown_body",
@@ -165,11 +165,15 @@ def crosstab(df: pd.DataFrame, guide: Guide | None, a: str, b: str, *, blank_row
     return out
 
 
+#: Tabel 4.4's two variables: the kind of dissatisfaction (rows) by user group (columns)
+TYPOLOGI_4_4: tuple[str, str] = ("utilfreds_type", "brugergruppe")
+
+
 def typologi_4_4(df: pd.DataFrame, guide: Guide | None = None) -> pd.DataFrame:
     """Section 4.4 (issue 14): the dissatisfied users by the kind of dissatisfaction (``utilfreds_type``,
     the four groups the section names; several per user) and user group — a crosstab, so a user is
     counted once in every kind they fit and «I alt» counts each once."""
-    return crosstab(df, resolve_guide(guide), "utilfreds_type", "brugergruppe")
+    return crosstab(df, resolve_guide(guide), *TYPOLOGI_4_4)
 
 
 def crosstab_label(guide: Guide, code: str, value: object) -> str:

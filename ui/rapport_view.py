@@ -48,8 +48,8 @@ from report import data as report_data
 from report import figures as F
 from report import registry, saved
 from report.registry import BY_WORDS
-from report.crosstab import (crosstab, crosstab_base, crosstab_note, crosstab_variables, published_crosstab,
-                             published_crosstab_rows)
+from report.crosstab import (TYPOLOGI_4_4, crosstab, crosstab_base, crosstab_note, crosstab_variables,
+                             published_crosstab, published_crosstab_rows)
 from report.errors import TableError
 from report.population import NO_CUTS, PERSPEKTIV, Cuts, keep_group, pseudonyms, published_population
 from report.publication import (DEFAULT_MIN_N, I_ALT, MAX_MIN_N, INDIVIDUAL_TABLES, NOT_PUBLISHED, PROBE_SHORT, SMALL_POPULATION,
@@ -785,7 +785,11 @@ def tab_tables(ctx: Ctx) -> None:
     pub, n_hidden = got
     if n_hidden:
         st.info(hidden_rows_note(n_hidden, f.min_n), icon=":material/visibility_off:")
-    number_table(shown_table(tid, pub, g, bool(n_hidden)), hide_index=True, width="stretch", key="rp_table_df")
+    if tid == "4.4":  # a crosstab: shown as the Krydstabel tab shows one, in Danish
+        shown = crosstab_frames(ctx, *TYPOLOGI_4_4)[1]
+    else:
+        shown = shown_table(tid, pub, g, bool(n_hidden))
+    number_table(shown, hide_index=True, width="stretch", key="rp_table_df")
     for note in guarded("Noterne", lambda: md_notes(ctx, tid, probe, src_by)) or []:
         st.caption(md(note))
     # the frame already computed (pub is t when nothing is hidden), not the table a second time
@@ -814,6 +818,14 @@ def crosstab_frames(ctx: Ctx, a: str, b: str, pop: pd.DataFrame | None = None
     else:
         t = crosstab(pop, g, a, b)
         hide = [False] * len(t)
+    return t, crosstab_shown(t, g, hide, f.min_n), sum(hide)
+
+
+def crosstab_shown(t: pd.DataFrame, g: Guide, hide: list[bool], min_n: int) -> pd.DataFrame:
+    """A `report.crosstab.crosstab` as the page shows it — the Krydstabel tab, a saved analysis and Tabel 4.4
+    (a crosstab too): Danish headings and labels, counts and row shares as numbers written the Danish way; a
+    row `hide` says publication hides shows no number and its n «<min_n»."""
+    a, b = t.attrs["a"], t.attrs["b"]
     levels = t.attrs["kolonner"]
     heads: list[str] = []
     for v in levels:  # two values with the same label keep apart by their code
@@ -827,14 +839,13 @@ def crosstab_frames(ctx: Ctx, a: str, b: str, pop: pd.DataFrame | None = None
     for v, head in zip(levels, heads):
         out[head] = [None if h else int(x) for x, h in zip(t[f"antal_{v}"], hide)]
         formats[head] = count
-    out["n"] = [hidden_n(x, f.min_n) if h else int(x) for x, h in zip(t["n"], hide)]
+    out["n"] = [hidden_n(x, min_n) if h else int(x) for x, h in zip(t["n"], hide)]
     formats["n"] = count
     for v, head in zip(levels, heads):
         out[f"{head} %"] = [None if h else x for x, h in zip(t[f"andel_{v}"], hide)]
         formats[f"{head} %"] = pct
     # numbers (a click on a heading sorts by number), Danish; a hidden cell empty as a number, shown «–»/«<5»
-    shown = danish_numbers(pd.DataFrame(out), formats, SUPPRESSED)
-    return t, shown, sum(hide)
+    return danish_numbers(pd.DataFrame(out), formats, SUPPRESSED)
 
 
 def tab_crosstab(ctx: Ctx) -> None:
