@@ -44,6 +44,25 @@ def open_page(page: str, coder: str | None = "Forsker A", **params) -> AppTest:
     return run_ok(at)
 
 
+def rapport_table(tid: str, timeout: float = TIMEOUT, **params) -> AppTest:
+    """The Rapport page opened fresh with `params` in the URL, its tab «Tabeller», and the table `tid` chosen
+    (each step one plain run: the caller asserts what the page shows, errors and refusals included)."""
+    from ui import rapport_view as RV  # the page's own keys
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params["fane"] = "Tabeller"
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    switch(at, "rapport")
+    at.run()
+    at.session_state[RV.K_TAB] = "Tabeller"
+    at.run()
+    at.selectbox(key="rp_table").set_value(tid)
+    at.run()
+    return at
+
+
 def texts(at: AppTest) -> str:
     """Every markdown, caption, message and subheading of the page, one per line."""
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]

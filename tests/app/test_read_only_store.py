@@ -25,8 +25,7 @@ from survey import guide_fit
 from survey.db import dispose_all, make_engine, sqlite_path
 from survey.demo import load_demo
 from survey.errors import ReadOnlyStoreError
-from tests.app.pages import APP, TIMEOUT, switch
-from ui import rapport_view as RV
+from tests.app.pages import APP, TIMEOUT, rapport_table
 
 READ_ONLY = "Databasen kan ikke skrives"
 
@@ -113,17 +112,7 @@ def test_the_report_page_draws_its_tables_and_the_interview_page_refuses_a_start
     assert READ_ONLY in shown and "uventet" not in shown and "readonly" not in shown, shown
     assert "iv" not in at.query_params
     # the Rapport page's tables, grouped by interviewer: the study's pseudonyms, given for this page only
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["fane"] = "Tabeller"
-    at.query_params["efter"] = "interviewer"
-    at.query_params["offentlig"] = "1"
-    at.run()
-    switch(at, "rapport")
-    at.run()
-    at.session_state[RV.K_TAB] = "Tabeller"
-    at.run()
-    at.selectbox(key="rp_table").set_value("3.2")
-    at.run()
+    at = rapport_table("3.2", efter="interviewer", offentlig="1")
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert at.dataframe

@@ -14,7 +14,7 @@ from survey.db import get_engine
 from survey.demo import load_demo
 from ui import rapport_view as RV
 from tests.app.numbers import shown_frame
-from tests.app.pages import switch
+from tests.app.pages import rapport_table, switch
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 90
@@ -145,15 +145,7 @@ def test_a_source_table_whose_guide_no_longer_fits_shows_the_refusal_not_a_crash
     guide_fit.forget()
     st.cache_data.clear()
     try:
-        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        at.query_params["fane"] = "Tabeller"
-        at.run()
-        switch(at, "rapport")
-        at.run()
-        at.session_state[RV.K_TAB] = "Tabeller"
-        at.run()
-        at.selectbox(key="rp_table").set_value("sb_kendskab_tilbud")
-        at.run()
+        at = rapport_table("sb_kendskab_tilbud", TIMEOUT)
         assert not at.exception, [e.value for e in at.exception]
         shown = "\n".join(e.value for e in at.error)
         assert "sagsbehandler" in shown and "passer ikke til de interview" in shown and "'godt'" in shown, shown
