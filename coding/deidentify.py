@@ -102,8 +102,9 @@ def stored_identifier_names(engine_or_session: Any, guide: Optional[Guide] = Non
     respondents' values count too (they are only masked, never shown). Reads the ``ja`` fields only, not the
     wide frame."""
     own = not isinstance(engine_or_session, Session)
-    # checked before the session is opened (a fit found is recorded once); a caller's session: its engine
-    checked = check_guides(engine_of(engine_or_session))
+    # checked before the session is opened (a fit found is recorded once); a caller's session: its engine, and
+    # checked without recording — the caller's transaction may hold the write lock the record would wait for
+    checked = check_guides(engine_of(engine_or_session), record=own)
     guides = {INFORMANTS[0]: guide if guide is not None else guide_for(INFORMANTS[0]), **checked}
     wanted = {inf: _ja_text_codes(g) for inf, g in guides.items()}
     codes = sorted({c for cs in wanted.values() for c in cs})

@@ -99,10 +99,12 @@ def fit_key(informant: str = USER_INFORMANT) -> str:
 _fits: set[tuple[str, str, str]] = set()
 
 
-def require_fit(engine: Engine, guide: Guide, informant: str = USER_INFORMANT) -> None:
+def require_fit(engine: Engine, guide: Guide, informant: str = USER_INFORMANT, *, record: bool = True) -> None:
     """Refuse (`GuideFitError`) a guide that does not fit the store's interviews of `informant` (the user
     guide, or another source's guide); record it when it does. Cheap when it was found to fit before:
-    one row read (once per process)."""
+    one row read (once per process). `record` False: check only — for a caller inside a transaction of its
+    own, whose write lock the record's own session would wait for (SQLite: «database is locked»); the
+    guide is then known to fit in this process and recorded at the next use outside one."""
     _check(informant)
     fp = guide_fingerprint(guide)
     key = (engine.url.render_as_string(hide_password=True), informant, fp)
@@ -118,14 +120,16 @@ def require_fit(engine: Engine, guide: Guide, informant: str = USER_INFORMANT) -
     if problems:
         raise GuideFitError(guide.path, problems, informant)
 
-    def record() -> None:
+    def record_fit() -> None:
         try:
             with session_scope(engine) as s:  # a few rows (READ COMMITTED on PostgreSQL: two starts never clash)
                 _record(s, guide, fp, informant)
         except IntegrityError:  # another process recorded the same guide meanwhile: it fits
             pass
 
-    best_effort_write(record)  # a store that cannot be written: it fits, recorded nowhere (the next process reads again)
+    if not record:
+        return
+    best_effort_write(record_fit)  # a store that cannot be written: it fits, recorded nowhere (the next process reads again)
     _fits.add(key)
 
 

@@ -699,17 +699,18 @@ def set_end_date(engine: Engine, date: dt.date | None, *, who: Optional[str] = N
     db.retrying(tx, conflicts=True)
 
 
-def free_text_codes(user_guide: Guide, engine: Engine) -> dict[str, set[str]]:
+def free_text_codes(user_guide: Guide, engine: Engine, *, record: bool = True) -> dict[str, set[str]]:
     """informant -> the codes its guide marks as free text (``brugerblik_identifikator = fritekst``:
     `survey.guide.Guide.free_text_codes`, the marks every de-identified export follows). The other sources'
     guides are the checked ones (`survey.source_store.informant_guide`: refused, `GuideFitError`, when one no
     longer reads `engine`'s stored interviews of its type — a free-text question turned into a choice list
-    would leave its stored text undeleted); `user_guide` is the caller's, checked where it was loaded."""
+    would leave its stored text undeleted); `user_guide` is the caller's, checked where it was loaded. `record`
+    False: called inside a transaction of the caller's (`survey.guide_fit.require_fit`)."""
     from survey import source_store  # reason: start-up time (pandas): only the free-text codes need the checked source guides
 
     out = {}
     for inf in INFORMANTS:
-        g = user_guide if inf == USER_INFORMANT else source_store.informant_guide(inf, engine)
+        g = user_guide if inf == USER_INFORMANT else source_store.informant_guide(inf, engine, record=record)
         out[inf] = set(g.free_text_codes()) - set(META_CODES)
     return out
 
@@ -795,7 +796,7 @@ def retention_reminder(engine_or_session, user_guide: Guide | None = None, *, to
             return None
         if user_guide is None:
             user_guide = load_guide()
-        counts = raw_data_counts(s, free_text_codes(user_guide, db.engine_of(engine_or_session)))
+        counts = raw_data_counts(s, free_text_codes(user_guide, db.engine_of(engine_or_session), record=own))
     finally:
         if own:
             s.close()

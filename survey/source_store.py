@@ -72,7 +72,7 @@ LINK_CODES = store.META_CODES
 
 # ----------------------------------------------------------------------------- guides
 
-def informant_guide(informant: str, engine: Engine | None = None) -> Guide:
+def informant_guide(informant: str, engine: Engine | None = None, *, record: bool = True) -> Guide:
     """The (checked) guide of an informant type (`survey.sources.guide_for`; `load_guide` caches it
     per file and modification time). Raises `SourceError` / `survey.guide.GuideError` in Danish.
 
@@ -82,14 +82,16 @@ def informant_guide(informant: str, engine: Engine | None = None) -> Guide:
     is loaded (the pages, the CLI's ``--guide``), not here."""
     g = guide_for(informant)
     if engine is not None and informant != store.USER_INFORMANT:
-        guide_fit.require_fit(engine, g, informant)
+        guide_fit.require_fit(engine, g, informant, record=record)
     return g
 
 
-def check_guides(engine: Engine, informants: Sequence[str] = SOURCE_INFORMANTS) -> dict[str, Guide]:
+def check_guides(engine: Engine, informants: Sequence[str] = SOURCE_INFORMANTS, *,
+                 record: bool = True) -> dict[str, Guide]:
     """informant type -> its guide, each refused (`survey.guide_fit.GuideFitError`) when it does not fit
-    the store's interviews of its type (`informant_guide`); before a read in a session of the caller's."""
-    return {inf: informant_guide(inf, engine) for inf in informants}
+    the store's interviews of its type (`informant_guide`); before a read in a session of the caller's.
+    `record` False: from inside a caller's transaction (`survey.guide_fit.require_fit`)."""
+    return {inf: informant_guide(inf, engine, record=record) for inf in informants}
 
 
 def check_source_informant(informant: str) -> str:

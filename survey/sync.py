@@ -1147,7 +1147,7 @@ def _raw_cut(s: Session, pkg: "Package", guide: Guide, masker) -> _RawCut | None
     seen = from_text(marker["seen_at"]) if marker and from_text(marker["at"]) == since else None
     # the source guides were checked at the merge's start (`merge_package`: `source_store.check_guides`): read
     # from the fit cache here, nothing written in this transaction
-    return _RawCut(since, seen, privacy.free_text_codes(guide, db.engine_of(s)), quotes, audit, masker)
+    return _RawCut(since, seen, privacy.free_text_codes(guide, db.engine_of(s), record=False), quotes, audit, masker)
 
 
 def _referenced_quote_ids(s: Session, quote_ids: list[int]) -> set[int]:

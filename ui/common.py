@@ -15,8 +15,6 @@ import re
 import time
 import zoneinfo
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from survey import auth, guide_fit
@@ -305,6 +303,8 @@ def danish_numbers(frame, formats: dict, missing: str = ""):
     the other empty cells, and the table's data holds no hidden count — and shows the text. A number
     given as text («12», as `suppress` writes a shown n) is the number. A text after a number
     («12 *») is written by the column's formatter (the cell's number stays)."""
+    import pandas as pd  # reason: start-up time — the app's first page builds no table (tests/survey/test_startup.py)
+
     frame = frame.copy()
     marks: dict[str, dict[str, list]] = {}
     for c in formats:
@@ -327,6 +327,9 @@ def danish_numbers(frame, formats: dict, missing: str = ""):
 def _said(v) -> str:
     """What the browser's data table gives a screen reader for a cell it holds as `v` (JavaScript's
     ``String(v)``; an empty cell: nothing)."""
+    import numpy as np  # reason: start-up time (as danish_numbers)
+    import pandas as pd
+
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return ""
     if isinstance(v, bool):
@@ -339,6 +342,8 @@ def _said(v) -> str:
 def _spoken(frame, formats: dict, marks: dict, missing: str) -> dict:
     """The Danish texts of a `danish_numbers` table's number cells, for what a screen reader hears
     (`number_table`): per row — found by its other cells' texts — and per number."""
+    import pandas as pd  # reason: start-up time (as danish_numbers)
+
     cols = [c for c in formats if c in frame.columns]
     keys = [c for c in frame.columns if c not in formats]
     mark_of = {(c, i): t for c, by_text in marks.items() for t, rows in by_text.items() for i in rows}

@@ -155,9 +155,12 @@ def test_cli_db_current_and_upgrade(new_db_url, capsys):
 
 def test_the_migrations_are_package_data():
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    patterns = conf["tool"]["setuptools"]["package-data"]["survey"]
+    tool = conf["tool"]["setuptools"]
+    # what a wheel holds: every listed package's modules and each package's data patterns
+    shipped = {f for name in tool["packages"] for f in (ROOT / name.replace(".", "/")).glob("*.py")}
+    shipped |= {f for name, pats in tool["package-data"].items() for pat in pats
+                for f in (ROOT / name.replace(".", "/")).glob(pat)}
     pkg = ROOT / "survey"
-    shipped = {p for pat in patterns for p in pkg.glob(pat)}
     needed = {pkg / "migrations" / "env.py", pkg / "migrations" / "script.py.mako",
               *(pkg / "migrations" / "versions").glob("*.py")}
     assert needed <= shipped
