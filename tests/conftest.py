@@ -13,12 +13,20 @@ never a ``sqlite:///`` URL of their own: in the PostgreSQL run a test that opens
 store fails, so no test can quietly stay on one database. A test that needs SQLite on
 purpose (e.g. a laptop's SQLite file merged into the central store) is marked
 ``@pytest.mark.uses_sqlite``.
+
+The PostgreSQL run leaves out the tests that open no store (no ``db_factory`` among their fixtures,
+directly or through another fixture): they cannot reach the server, and the SQLite run has run them
+already. ``BRUGERBLIK_PG_ALL=1`` runs them there too. ``make test`` runs the two runs side by side
+(tools/test-both.sh); ``free_port()`` gives each run its own range of ports for the servers it starts.
 """
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import random
 import shutil
+import socket
 import sqlite3
 import tempfile
 import threading
@@ -29,7 +37,9 @@ import pytest
 
 # the compiled-guide cache of this test run (survey.guide): a private folder, never the user's
 # ~/.cache/brugerblik (CLI subprocesses inherit it); a test of the cache sets its own
-os.environ.setdefault("BRUGERBLIK_CACHE", tempfile.mkdtemp(prefix="brugerblik-test-cache-"))
+if "BRUGERBLIK_CACHE" not in os.environ:
+    os.environ["BRUGERBLIK_CACHE"] = tempfile.mkdtemp(prefix="brugerblik-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["BRUGERBLIK_CACHE"], True)
 
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import make_url
@@ -43,6 +53,49 @@ TEST_DB = os.environ.get("BRUGERBLIK_TEST_DB") or None
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "uses_sqlite: opens an SQLite store on purpose, also in the PostgreSQL run")
+
+
+#: tests that open no store, left out of the PostgreSQL run (set in pytest_collection_modifyitems)
+_store_free: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL run: only the tests that can open a store on the server (db_factory in their fixture closure)."""
+    if not TEST_DB or os.environ.get("BRUGERBLIK_PG_ALL") == "1":
+        return
+    keep, left = [], []
+    for item in items:
+        (keep if "db_factory" in getattr(item, "fixturenames", ()) else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = keep
+        _store_free.extend(i.nodeid for i in left)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _store_free:
+        terminalreporter.write_line(
+            f"PostgreSQL-kørslen: {len(_store_free)} tests åbner ingen database og kørte kun i SQLite-kørslen "
+            "(BRUGERBLIK_PG_ALL=1 kører dem også her)")
+
+
+#: the ports each run's servers use: the SQLite and the PostgreSQL run go side by side (tools/test-both.sh), so a
+#: port one run just found free is never the other's; both below the kernel's ephemeral ports (32768 and up), which
+#: the clients' own sockets (and pg-test.sh's server) take
+PORTS = range(26000, 32000) if TEST_DB else range(20000, 26000)
+
+
+def free_port() -> int:
+    """A loopback port that is free now, from this run's own range."""
+    for _ in range(200):
+        port = random.choice(PORTS)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"ingen ledig port i {PORTS.start}–{PORTS.stop - 1}")
 
 
 def pytest_report_header(config):

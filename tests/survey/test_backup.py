@@ -227,13 +227,9 @@ def _refused(url: str, tmp_path: Path) -> str:
 
 
 def _free_port() -> int:
-    import socket
+    from tests.conftest import free_port
 
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return free_port()
 
 
 def test_pg_dump_on_a_closed_port_is_refused_in_danish_without_the_password(tmp_path):
