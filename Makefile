@@ -24,12 +24,14 @@ run: install
 	$(BIN)/brugerblik user demo-admin
 	$(BIN)/streamlit run serve.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 
-# venv, install (browser included), every test: on SQLite and, side by side, again on a throwaway
-# PostgreSQL server on 127.0.0.1 (tools/test-both.sh; tools/pg-test.sh sets BRUGERBLIK_TEST_DB; if
-# the server cannot be started that is a failure, never a skip)
+# venv, install (browser included), every test: first on SQLite, then again on a throwaway
+# PostgreSQL server on 127.0.0.1 (tools/pg-test.sh sets BRUGERBLIK_TEST_DB; if the server cannot
+# be started that is a failure, never a skip). The second run leaves out the tests that open no
+# store and the browser tests not marked browser_on_pg (tests/conftest.py says why)
 test: install
 	bash tools/system-deps.sh
-	bash tools/test-both.sh $(BIN)/python $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	bash tools/pg-test.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # only the PostgreSQL run (e.g. make test-pg PYTEST_ARGS="tests/survey")
 test-pg: install

@@ -14,17 +14,19 @@ store fails, so no test can quietly stay on one database. A test that needs SQLi
 purpose (e.g. a laptop's SQLite file merged into the central store) is marked
 ``@pytest.mark.uses_sqlite``.
 
-The PostgreSQL run leaves out the tests that open no store (no ``db_factory`` among their fixtures,
-directly or through another fixture): they cannot reach the server, and the SQLite run has run them
-already. ``BRUGERBLIK_PG_ALL=1`` runs them there too. ``make test`` runs the two runs side by side
-(tools/test-both.sh); ``free_port()`` gives each run its own range of ports for the servers it starts.
+The PostgreSQL run leaves out what the SQLite run has covered already and the server adds nothing to:
+the tests that open no store (no ``db_factory`` among their fixtures, directly or through another
+fixture: they cannot reach the server), and the browser tests (tests/browser: what they check is the page
+in Chromium — layout, focus, reloads; the services and routes under them run on PostgreSQL in tests/app,
+tests/survey and the HTTP tests), except those marked ``@pytest.mark.browser_on_pg`` (an interview's
+answers through a killed server and a reload, read back from the store). ``BRUGERBLIK_PG_ALL=1`` runs
+every test there.
 """
 from __future__ import annotations
 
 import atexit
 import itertools
 import os
-import random
 import shutil
 import socket
 import sqlite3
@@ -53,49 +55,47 @@ TEST_DB = os.environ.get("BRUGERBLIK_TEST_DB") or None
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "uses_sqlite: opens an SQLite store on purpose, also in the PostgreSQL run")
+    config.addinivalue_line("markers", "browser_on_pg: a browser test that runs in the PostgreSQL run too")
 
 
-#: tests that open no store, left out of the PostgreSQL run (set in pytest_collection_modifyitems)
-_store_free: list[str] = []
+#: what the PostgreSQL run left out, by reason (set in pytest_collection_modifyitems)
+_left_out = {"store_free": 0, "browser": 0}
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL run: only the tests that can open a store on the server (db_factory in their fixture closure)."""
+    """PostgreSQL run: the tests that can open a store on the server (db_factory in their fixture closure), browser
+    tests only when marked browser_on_pg (the module docstring says why)."""
     if not TEST_DB or os.environ.get("BRUGERBLIK_PG_ALL") == "1":
         return
     keep, left = [], []
     for item in items:
-        (keep if "db_factory" in getattr(item, "fixturenames", ()) else left).append(item)
+        if "db_factory" not in getattr(item, "fixturenames", ()):
+            _left_out["store_free"] += 1
+        elif BROWSER_TESTS in Path(str(item.path)).parents and item.get_closest_marker("browser_on_pg") is None:
+            _left_out["browser"] += 1
+        else:
+            keep.append(item)
+            continue
+        left.append(item)
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = keep
-        _store_free.extend(i.nodeid for i in left)
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _store_free:
+    if any(_left_out.values()):
         terminalreporter.write_line(
-            f"PostgreSQL-kørslen: {len(_store_free)} tests åbner ingen database og kørte kun i SQLite-kørslen "
+            f"PostgreSQL-kørslen: {_left_out['store_free']} tests åbner ingen database og "
+            f"{_left_out['browser']} browsertests er ikke mærket browser_on_pg; de kørte kun i SQLite-kørslen "
             "(BRUGERBLIK_PG_ALL=1 kører dem også her)")
 
 
-#: the ports each run's servers use: the SQLite and the PostgreSQL run go side by side (tools/test-both.sh), so a
-#: port one run just found free is never the other's; both below the kernel's ephemeral ports (32768 and up), which
-#: the clients' own sockets (and pg-test.sh's server) take
-PORTS = range(26000, 32000) if TEST_DB else range(20000, 26000)
-
-
 def free_port() -> int:
-    """A loopback port that is free now, from this run's own range."""
-    for _ in range(200):
-        port = random.choice(PORTS)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"ingen ledig port i {PORTS.start}–{PORTS.stop - 1}")
+    """A loopback port that is free now (the kernel's choice)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def pytest_report_header(config):

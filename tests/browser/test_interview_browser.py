@@ -1,13 +1,18 @@
 """Real browser: fill part of an interview, kill the server, start it again, reopen the URL: all there.
 
 Runs `streamlit run serve.py` on a free loopback port and drives Debian's Chromium with
-Playwright (fixtures in conftest.py).
+Playwright (fixtures in conftest.py). Runs in the PostgreSQL run too (browser_on_pg): an interview's answers
+through a killed server and a reload, read back from the store, on both stores.
 """
 from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.browser.conftest import item, saves, shot, wait_saved
+
+pytestmark = pytest.mark.browser_on_pg
 
 
 def test_values_survive_a_killed_server_and_a_reload(server, browser, tmp_path):
