@@ -14,7 +14,6 @@ import os
 import re
 import time
 import zoneinfo
-from pathlib import Path
 
 import streamlit as st
 
@@ -628,37 +627,9 @@ OFFLINE_JS = """
 """
 
 
-#: a page with charts starts loading Streamlit's Plotly code (4.7 MB) while its script runs: the frontend itself asks
-#: for it only when a chart's element arrives, after the page's data is read (docs/benchmarks.md, issue 14). The same
-#: URL as the frontend's own lazy import (relative to its main script), so the module is loaded once
-PRELOAD_CHARTS_JS = """<script>
-(() => {
-  if (window.bbChartsPreloaded) return;
-  const main = document.querySelector('script[type="module"][src*="/static/js/index."]');
-  if (!main) return;
-  window.bbChartsPreloaded = true;
-  import(new URL(%s, main.src).href).catch(() => { window.bbChartsPreloaded = false; });
-})();
-</script>
-"""
-
-
-@functools.cache
-def chart_code_file() -> str | None:
-    """The file name of Streamlit's Plotly chunk in the installed version (None if there is not exactly one)."""
-    folder = Path(st.__file__).parent / "static" / "static" / "js"
-    names = sorted(p.name for p in folder.glob("PlotlyChart.*.js"))
-    return names[0] if len(names) == 1 else None
-
-
-def inject_css(*, charts: bool = False) -> None:
-    """The app's style and its offline guard on every page; `charts`: the page draws Plotly charts (their code is
-    fetched at once)."""
+def inject_css() -> None:
     st.html(CSS)
-    js = OFFLINE_JS
-    if charts and (name := chart_code_file()):
-        js += PRELOAD_CHARTS_JS % json.dumps("./" + name)
-    st.html(js, unsafe_allow_javascript=True)
+    st.html(OFFLINE_JS, unsafe_allow_javascript=True)
 
 
 # ---------------------------------------------------------------- a message that survives the rerun after a change

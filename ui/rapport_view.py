@@ -1130,7 +1130,7 @@ def tab_download(ctx: Ctx) -> None:
 
 def main() -> None:
     require_page("report")
-    inject_css(charts=True)
+    inject_css()
     st.title("Rapport")
     g = guide()
     problems = init_state(g)
