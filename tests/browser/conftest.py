@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port as _free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("BRUGERBLIK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -51,12 +53,6 @@ def _require_browser():
         if CI:
             pytest.fail("Browsertesten SKAL køre i CI: " + "; ".join(problems), pytrace=False)
         pytest.skip("; ".join(problems))
-
-
-def _free_port() -> int:
-    from tests.conftest import free_port
-
-    return free_port()
 
 
 class Server:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from brugerblik.cli import main
 from survey import db, files
-from tests.conftest import TEST_DB
+from tests.conftest import TEST_DB, free_port as _free_port
 from tests.survey.test_sync import field_work
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,12 +224,6 @@ def _refused(url: str, tmp_path: Path) -> str:
     assert msg.startswith("Sikkerhedskopien kunne ikke tages: ") and msg.endswith("databasen er uændret.")
     assert list(tmp_path.iterdir()) == []  # nothing written, no temporary left
     return msg
-
-
-def _free_port() -> int:
-    from tests.conftest import free_port
-
-    return free_port()
 
 
 def test_pg_dump_on_a_closed_port_is_refused_in_danish_without_the_password(tmp_path):
