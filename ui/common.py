@@ -290,7 +290,7 @@ def md(text: str | None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text or "")
 
 
-def danish_numbers(frame, formats: dict, missing: str = ""):
+def danish_numbers(frame, formats: dict, missing: str = "", texts: dict | None = None):
     """A table for st.dataframe whose number columns the browser writes the Danish way: `formats`
     maps a column to the report's own formatter for it (`report.publication.da3`, `pct`, `count` …);
     a missing value shows `missing` (the Rapport page: «–», as the report writes it). The cells stay
@@ -302,18 +302,29 @@ def danish_numbers(frame, formats: dict, missing: str = ""):
     (`report.publication.suppress`: «–», «<5»): that cell is empty as a number — a sort puts it with
     the other empty cells, and the table's data holds no hidden count — and shows the text. A number
     given as text («12», as `suppress` writes a shown n) is the number. A text after a number
-    («12 *») is written by the column's formatter (the cell's number stays)."""
+    («12 *») is written by the column's formatter (the cell's number stays).
+
+    `texts` gives a number column its shown text cell by cell ({column: one text per row}), where one
+    formatter cannot write it — «7 (3)», «45 % af 12», «12,3–45,6»: the cell's number is what a click on
+    the heading sorts by, the text is what is shown (and heard). A column in `texts` needs no entry in
+    `formats`."""
     import pandas as pd  # reason: start-up time — the app's first page builds no table (tests/survey/test_startup.py)
 
     frame = frame.copy()
     marks: dict[str, dict[str, list]] = {}
+    formats = {**{c: _said for c in texts or {}}, **formats}
+    for c, shown in (texts or {}).items():
+        if len(shown) != len(frame):
+            raise ValueError(f"texts[{c!r}]: {len(shown)} tekster til {len(frame)} rækker")
+        for i, text in zip(frame.index, shown):
+            marks.setdefault(c, {}).setdefault(str(text), []).append(i)
     for c in formats:
         if c not in frame.columns or pd.api.types.is_numeric_dtype(frame[c]):
             continue
         values = frame[c]
         numbers = pd.to_numeric(values.where(values.map(lambda v: not isinstance(v, bool))), errors="coerce")
         for i, v, x in zip(frame.index, values, numbers):
-            if isinstance(v, str) and pd.isna(x):
+            if isinstance(v, str) and pd.isna(x) and c not in (texts or {}):
                 marks.setdefault(c, {}).setdefault(v, []).append(i)
         frame[c] = numbers.astype(float)
     styler = frame.style.format({c: f for c, f in formats.items() if c in frame.columns}, na_rep=missing)

@@ -14,8 +14,8 @@ from coding import service
 from report import matrix as MX
 from report.crosstab import crosstab_variables
 from report.errors import TableError
-from report.publication import I_ALT, value_label
-from ui.common import engine, guide, md, require_page
+from report.publication import I_ALT, count, value_label
+from ui.common import danish_numbers, engine, guide, md, number_table, require_page
 from ui.report_cache import current_wide
 from ui.workbench import codebook_entries, setup_page
 
@@ -38,12 +38,15 @@ def _to_url() -> None:
         st.query_params[param] = st.session_state[key]
 
 
-def shown(t: pd.DataFrame, g, attribute: str) -> pd.DataFrame:
-    """The matrix as the page shows it: the code's name, then «kodninger (respondenter)» per value."""
-    out = {"Kode": list(t["navn"])}
+def shown(t: pd.DataFrame, g, attribute: str):
+    """The matrix as the page shows it: the code's name, then «kodninger (respondenter)» per value — each
+    cell the number of codings, which a click on the heading sorts by (`ui.common.danish_numbers`)."""
+    out, texts = {"Kode": list(t["navn"])}, {}
     for v in t.attrs["kolonner"]:
-        out[value_label(g, attribute, v)] = [f"{k} ({r})" for k, r in zip(t[f"kodninger_{v}"], t[f"respondenter_{v}"])]
-    return pd.DataFrame(out)
+        label = value_label(g, attribute, v)
+        out[label] = list(t[f"kodninger_{v}"])
+        texts[label] = [f"{count(k)} ({count(r)})" for k, r in zip(t[f"kodninger_{v}"], t[f"respondenter_{v}"])]
+    return danish_numbers(pd.DataFrame(out), {}, texts=texts)
 
 
 def main() -> None:
@@ -76,7 +79,7 @@ def main() -> None:
     st.caption(md(f"Population: alle afsluttede interview (n = {len(wide)}). Hver celle: kodninger (respondenter) — "
                   "segmenter og citater med rækkens kode eller en kode under den, og hvor mange forskellige "
                   "respondenter de kommer fra."))
-    st.dataframe(shown(t, g, attribute), hide_index=True, width="stretch", key="mx_table")
+    number_table(shown(t, g, attribute), hide_index=True, width="stretch", key="mx_table")
     if t.attrs["udenfor"]:
         st.caption(f"{t.attrs['udenfor']} kodning(er) fra respondenter uden for populationen (kladder eller "
                    "trukket tilbage) er ikke talt med.")

@@ -17,9 +17,9 @@ from report import cooccurrence as CO
 from report import saturation as SA
 from report import wordfreq as WF
 from report.crosstab import crosstab_variables
-from report.publication import I_ALT, value_label
+from report.publication import I_ALT, count, pct, value_label
 from report.errors import TableError
-from ui.common import engine, guide, md, require_page
+from ui.common import danish_numbers, engine, guide, md, number_table, require_page
 from ui.report_cache import current_wide
 from ui.workbench import codebook_entries, setup_page
 
@@ -99,10 +99,15 @@ def _cooccurrence(codes, units, wide) -> None:
         st.info("Ingen to koder forekommer sammen" + (f" mindst {int(least)} gange." if least > 1 else "."))
         return
     own = t.attrs["forekomster"]
-    st.dataframe(pd.DataFrame({"Kode A": t["navn_a"], "Kode B": t["navn_b"], "Sammen": t["antal"],
-                               "Andel af A": [f"{x * 100:.0f} % af {own[k]}" for x, k in zip(t["andel_af_a"], t["kode_a"])],
-                               "Andel af B": [f"{x * 100:.0f} % af {own[k]}" for x, k in zip(t["andel_af_b"], t["kode_b"])]}),
-                 hide_index=True, width="stretch", key="q_co_table")
+    shares = {"Andel af A": ("andel_af_a", "kode_a"), "Andel af B": ("andel_af_b", "kode_b")}
+    # a share is the number a click on its heading sorts by; «45 % af 12» is its text (`danish_numbers`)
+    number_table(danish_numbers(
+        pd.DataFrame({"Kode A": t["navn_a"], "Kode B": t["navn_b"], "Sammen": t["antal"],
+                      **{head: t[col] for head, (col, _) in shares.items()}}),
+        {"Sammen": count},
+        texts={head: [f"{pct(x, 0)} af {count(own[k])}" for x, k in zip(t[col], t[code])]
+               for head, (col, code) in shares.items()}),
+        hide_index=True, width="stretch", key="q_co_table")
     st.plotly_chart(CO.figure_cooccurrence(t), key="q_co_fig", config={"displaylogo": False})
 
 

@@ -638,6 +638,12 @@ def map_table(pts: pd.DataFrame, f: Filters):
     «–», its n «<5»; an n under the minimum not published «12 *»."""
     nan = float("nan")
     rows = []
+    spans: dict[str, list[str]] = {}  # a 95 % interval: its lower end is the number sorted by, «12,3–45,6» its text
+
+    def span(row: dict, col: str, low: float, text: str | None) -> None:
+        row[col] = nan if text is None else low
+        spans.setdefault(col, []).append("–" if text is None else text)
+
     for r in pts.itertuples():
         hide = f.small(r.n)
         empty = r.n == 0
@@ -645,10 +651,11 @@ def map_table(pts: pd.DataFrame, f: Filters):
         dash = hide or empty
         row["Udbytte"] = nan if dash else r.udbytte
         if f.intervals:
-            row["Udbytte 95 %"] = "–" if dash else f"{pct(r.udbytte_lav, 1)}–{pct(r.udbytte_hoej, 1)}"
+            span(row, "Udbytte 95 %", r.udbytte_lav, None if dash else f"{pct(r.udbytte_lav, 1)}–{pct(r.udbytte_hoej, 1)}")
         row["Vigtighed"] = nan if dash else r.vigtighed
         if f.intervals:
-            row["Vigtighed 95 %"] = "–" if dash else f"{pct(r.vigtighed_lav, 1)}–{pct(r.vigtighed_hoej, 1)}"
+            span(row, "Vigtighed 95 %", r.vigtighed_lav,
+                 None if dash else f"{pct(r.vigtighed_lav, 1)}–{pct(r.vigtighed_hoej, 1)}")
         row["Gap (procentpoint)"] = nan if dash else r.gap
         m = f.method
         if m.derived:
@@ -656,8 +663,8 @@ def map_table(pts: pd.DataFrame, f: Filters):
             row["n (afledt)"] = "–" if hide else r.afledt_n
             row["Afledt vigtighed (r)"] = nan if none else r.afledt
             if f.intervals:
-                row["Afledt 95 %"] = ("–" if none or not np.isfinite(r.afledt_lav) else
-                                      f"{da2(r.afledt_lav)}–{da2(r.afledt_hoej)}")
+                span(row, "Afledt 95 %", r.afledt_lav, None if none or not np.isfinite(r.afledt_lav) else
+                     f"{da2(r.afledt_lav)}–{da2(r.afledt_hoej)}")
         if m.crosshairs:
             row["Felt"] = "–" if dash or not isinstance(r.kvadrant, str) else QUADRANTS.get(r.kvadrant, "–")
             row["Kan ikke skelnes fra trådkorset"] = "–" if dash or r.tom else ("ja" if r.krydser else "nej")
@@ -672,7 +679,7 @@ def map_table(pts: pd.DataFrame, f: Filters):
     return danish_numbers(t, {
         "n": lambda n: f"{count(n)} *" if starred and hidden(n, f.min_n) else count(n), "n (afledt)": count,
         "Udbytte": lambda x: pct(x, 1), "Vigtighed": lambda x: pct(x, 1), "Gap (procentpoint)": points,
-        "Afledt vigtighed (r)": da2}, SUPPRESSED)
+        "Afledt vigtighed (r)": da2}, SUPPRESSED, texts=spans)
 
 
 def map_csv(pts: pd.DataFrame, f: Filters) -> str:

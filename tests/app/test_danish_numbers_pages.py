@@ -302,3 +302,60 @@ def test_every_page_writes_its_numbers_the_danish_way(decimal_url, monkeypatch):
         if page == "historik":
             assert {"12,5", "14,25"} <= set(shown_frame(at.dataframe[0])["Efter"])
     assert found == {}
+
+
+# ---------------------------------------------------------------- cells with more text than their number
+
+def _sorted_by_number(el, col: str, first: re.Pattern) -> list[str]:
+    """Problems with a column whose cells show more than their number («7 (3)», «45 % af 12», «12,3–45,6»):
+    the column holds numbers (a click on its heading sorts by them), and each cell's text begins with the
+    Danish writing of its number (`first` finds that part); a «–» has no number under it."""
+    data, shown = el.value, shown_frame(el)
+    if not pd.api.types.is_numeric_dtype(data[col]):
+        return [f"«{col}»: tekst, ikke tal ({list(data[col])[:3]})"]
+    found = []
+    for text, value in zip(shown[col], data[col]):
+        if text == "–":
+            if not pd.isna(value):
+                found.append(f"«{col}»: «–» har tallet {value} under sig")
+            continue
+        m = first.match(str(text))
+        want, tol = danish_value(m.group(0), col) if m else (None, 0)
+        if want is None or pd.isna(value) or abs(float(value) - want) > tol:
+            found.append(f"«{col}»: «{text}» begynder ikke med {value}")
+    return found
+
+
+def test_matrix_cells_and_co_occurrence_shares_sort_as_numbers(saturated_url, monkeypatch):
+    """Matrix «kodninger (respondenter)» sorts by the codings, Analyser's «Andel af A» by the share (as text
+    «10 (4)» came before «2 (1)», «100 % af 3» before «33 % af 3»), and a screen reader hears the cell's text."""
+    monkeypatch.setenv("BRUGERBLIK_DB", saturated_url)
+    at = open_page("matrix", kode="trivsel", egenskab="brugergruppe")
+    el = at.dataframe[0]
+    cells = [c for c in el.value.columns if c != "Kode"]
+    assert cells and el.value[cells].to_numpy().sum() > 0
+    found = [x for c in cells for x in _sorted_by_number(el, c, re.compile(r"\d+(?= \(\d+\)$)"))]
+    found += spoken_text_problems(at, "Matrix")
+    at = open_page("analyser", vis="samforekomst")
+    el = at.dataframe[0]
+    assert len(el.value) > 0
+    share = re.compile(r"\d+ %(?= af \d+$)")
+    found += [x for c in ("Andel af A", "Andel af B") for x in _sorted_by_number(el, c, share)]
+    found += spoken_text_problems(at, "Samforekomst")
+    assert found == []
+    texts = shown_frame(el)["Andel af A"]
+    assert all(share.match(t) for t in texts), list(texts)
+
+
+def test_the_quality_maps_intervals_sort_by_their_lower_end(demo_url, monkeypatch):
+    """The map's «Udbytte 95 %» and «Vigtighed 95 %» («12,3 %–45,6 %») are numbers under their text — the
+    interval's lower end — so a click sorts 9,5 % before 10,2 %; a screen reader hears «12,3 %–45,6 %»."""
+    monkeypatch.setenv("BRUGERBLIK_DB", demo_url)
+    at = open_page("rapport", intervaller="1")
+    el = next(d for d in at.dataframe if "Udbytte 95 %" in d.value.columns)
+    low = re.compile(r"\d+(?:,\d)? %(?=–)")
+    found = [x for c in ("Udbytte 95 %", "Vigtighed 95 %") for x in _sorted_by_number(el, c, low)]
+    found += spoken_text_problems(at, "Kvalitetskort")
+    assert found == []
+    values = el.value["Udbytte 95 %"].dropna()
+    assert len(values) > 5 and values.min() < 0.1 <= values.max()  # both sides of «10 %»: text sorts them wrong

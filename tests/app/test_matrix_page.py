@@ -2,15 +2,17 @@
 `report.matrix`, a cell opened to read its texts, the choices kept in the URL for a reload."""
 from __future__ import annotations
 
+from tests.app.numbers import shown_frame
 from tests.app.pages import open_page, run_ok, texts
 
 
 def test_the_matrix_page_counts_opens_a_cell_and_keeps_the_choice_in_the_url(coded_db):
     at = open_page("matrix", kode="trivsel", egenskab="site_type")
     assert at.selectbox(key="mx_code").value == "trivsel" and at.selectbox(key="mx_attr").value == "site_type"
-    t = at.dataframe[0].value.set_index("Kode")
+    t = shown_frame(at.dataframe[0]).set_index("Kode")  # the texts shown; the numbers sorted by are the codings
     assert t.loc["Kontakt", "Værested"] == "2 (1)" and t.loc["Rytme", "Boform"] == "1 (1)"
     assert t.loc["I alt", "I alt"] == "4 (2)"
+    assert at.dataframe[0].value.set_index("Kode").loc["I alt", "I alt"] == 4
     # a cell opened: Kontakt × Værested gives AMA-01's segment and the quote made from it
     at.selectbox(key="mx_row").set_value("t_kontakt")
     at.selectbox(key="mx_col").set_value("vaerested")

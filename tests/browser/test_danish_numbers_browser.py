@@ -163,3 +163,49 @@ def test_enighed_reads_kappa_and_alpha_in_danish(coded, server, browser):
     names = [n.get("name", {}).get("value") or "" for n in cdp.send("Accessibility.getFullAXTree")["nodes"]
              if n.get("role", {}).get("value") == "gridcell"]
     assert names and not [x for x in names if re.fullmatch(r"-?\d+\.\d+", x)], names
+
+
+#: an interval as the map's table writes it: «12,3 %–45,6 %»
+INTERVAL = re.compile(r"\d{1,3},\d %–\d{1,3},\d %")
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
+def test_the_maps_interval_column_sorts_by_its_lower_end(demo_store, server, browser, size):
+    """The quality map's «Udbytte 95 %» (intervals on): a click on the heading sorts by the interval's lower
+    end (as text «9,5 %–…» came after «10,2 %–…»); each cell drawn and reached from the keyboard is read as
+    the interval it shows, never as the raw number under it («0.095…»)."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(30000)
+    page.goto(f"http://127.0.0.1:{server.port}/rapport?intervaller=1")
+    settled(page)
+    table = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
+    heads = table.locator("th")
+    expect(heads.nth(4)).to_have_text("Udbytte 95 %")  # Probe, Spørgsmål, n, Udbytte, Udbytte 95 %
+    idle(page)
+    table.scroll_into_view_if_needed()
+    x, y = heading_x(page, table, 5), table.bounding_box()["y"] + 17
+    page.mouse.click(x, y)  # ascending
+    expect(heads.nth(4)).to_have_text(re.compile("^↑"))
+    first = table.locator('td[role="gridcell"][aria-colindex="5"]').first
+    expect(first).to_have_attribute("aria-label", INTERVAL)
+    cells = column_cells(table, 5)
+    lows = [float(raw) for raw, _ in cells if raw]
+    assert len(lows) >= 5 and lows == sorted(lows), cells
+    assert all(label and INTERVAL.fullmatch(label) for raw, label in cells if raw), cells
+    said = [float(label.split(" %")[0].replace(",", ".")) / 100 for raw, label in cells if raw]
+    assert said == pytest.approx(lows, abs=0.0005)  # each text says the number it sorts by
+    assert min(said) < 0.1 <= max(said), said        # both sides of «10 %»: as text they sorted wrong
+    # the keyboard: into the grid, to the column, down its rows — each cell is read as its interval
+    selected = table.locator('td[role="gridcell"][aria-selected="true"]')
+    press_until(page, table.locator('canvas[data-testid="data-grid-canvas"]'), "keyboard", "ArrowDown",
+                lambda **kw: expect(selected).to_have_count(1, **kw))
+    for col in ("2", "3", "4", "5"):
+        page.keyboard.press("ArrowRight")
+        expect(selected).to_have_attribute("aria-colindex", col)
+    reached = []
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+        expect(selected).to_have_count(1)
+        reached.append((selected.text_content(), selected.get_attribute("aria-label")))
+    assert all(INTERVAL.fullmatch(label or "") for _, label in reached), reached
+    assert [float(raw) for raw, _ in reached] == sorted(float(raw) for raw, _ in reached), reached
