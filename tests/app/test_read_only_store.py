@@ -7,13 +7,15 @@ changing nothing.
 
 The machine's tests may run as root, whom a file's mode does not stop: the file is made 0444 and, for root, also
 opened through SQLite's own read-only URI (``mode=ro``), which gives the very error a 0444 file gives a user. On
-PostgreSQL the database's sessions are made read-only (SQLSTATE 25006; a user without the privilege gets 42501,
-`survey.db.is_read_only` knows both).
+PostgreSQL the tests run twice: with the database's sessions made read-only (SQLSTATE 25006), and as a login role
+granted nothing but SELECT (42501, what the README's «en PostgreSQL-bruger med kun læseret» is);
+`survey.db.is_read_only` knows both.
 """
 from __future__ import annotations
 
 import csv
 import os
+import secrets
 import stat
 
 import pytest
@@ -26,29 +28,51 @@ from survey.db import dispose_all, make_engine, sqlite_path
 from survey.demo import load_demo
 from survey.errors import ReadOnlyStoreError
 from tests.app.pages import APP, TIMEOUT, rapport_table
+from tests.conftest import TEST_DB
 
 READ_ONLY = "Databasen kan ikke skrives"
 
 
-def read_only_demo(url: str, guide):
+def read_only_demo(url: str, guide, how: str = "read_only"):
     """The demo study in the store at `url`, as no report has read it yet (no guide fit recorded, no pseudonym
-    numbers given), then made read-only — SQLite: the file's mode 0444; PostgreSQL: every new session read-only
-    (``default_transaction_read_only``, as for a user with only SELECT). Returns (the URL a user opens it with,
-    the SQLite file or None)."""
+    numbers given), then made read-only — SQLite: the file's mode 0444; PostgreSQL, `how` «read_only»: every new
+    session read-only (``default_transaction_read_only``); «select_only»: a new login role granted CONNECT, the
+    schema's USAGE and SELECT on every table, nothing else. Returns (the URL a user opens it with, the SQLite
+    file or None, the role made or None)."""
     e = make_engine(url)
     assert load_demo(e, guide) == 61
+    role = None
     with e.begin() as c:
         c.execute(text("DELETE FROM identifier_number"))
         c.execute(text("DELETE FROM study_setting WHERE key LIKE 'guide%' OR key = 'pseudonym_noegle'"))
-        if not url.startswith("sqlite"):
+        if not url.startswith("sqlite") and how == "read_only":
             c.execute(text(f'ALTER DATABASE "{e.url.database}" SET default_transaction_read_only = on'))
+        elif not url.startswith("sqlite"):
+            role, pw = f"laeser_{secrets.token_hex(4)}", secrets.token_hex(16)  # hex: safe in the statement
+            c.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD '{pw}'"))
+            c.execute(text(f'GRANT CONNECT ON DATABASE "{e.url.database}" TO {role}'))
+            c.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+            c.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+            url = e.url.set(username=role, password=pw).render_as_string(hide_password=False)
     e.dispose()
     dispose_all()
     path = sqlite_path(url) if url.startswith("sqlite") else None
     if path is not None:
         path.chmod(0o444)
         url = f"sqlite:///file:{path}?mode=ro&uri=true" if os.geteuid() == 0 else url
-    return url, path
+    return url, path, role
+
+
+def drop_role(owner_url: str, role: str | None) -> None:
+    """The login role `read_only_demo` made, gone (its grants first)."""
+    if role is None:
+        return
+    dispose_all()
+    e = make_engine(owner_url)
+    with e.begin() as c:
+        c.execute(text(f"DROP OWNED BY {role}"))
+        c.execute(text(f"DROP ROLE {role}"))
+    e.dispose()
 
 
 def assert_unwritten(url: str, path) -> None:
@@ -65,14 +89,18 @@ def assert_unwritten(url: str, path) -> None:
     dispose_all()
 
 
-@pytest.fixture
-def ro_url(db_factory, guide, monkeypatch):
-    url, path = read_only_demo(db_factory.new(), guide)
+@pytest.fixture(params=["read_only", "select_only"] if TEST_DB else ["read_only"])
+def ro_url(db_factory, guide, monkeypatch, request):
+    owner = db_factory.new()
+    url, path, role = read_only_demo(owner, guide, request.param)
     monkeypatch.setenv("BRUGERBLIK_DB", url)
     guide_fit.forget()
     yield url
     guide_fit.forget()
-    assert_unwritten(url, path)
+    try:
+        assert_unwritten(url, path)
+    finally:
+        drop_role(owner, role)
 
 
 def test_the_cli_reads_and_exports_and_refuses_a_write_in_danish(ro_url, tmp_path, capsys):

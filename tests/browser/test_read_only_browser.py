@@ -14,7 +14,7 @@ from tests.browser.conftest import Server, _free_port, _require_browser, idle, s
 @pytest.fixture
 def ro_server(tmp_path, db_url, guide):
     _require_browser()
-    url, path = read_only_demo(db_url, guide)
+    url, path, _ = read_only_demo(db_url, guide)
     srv = Server(_free_port(), url, tmp_path / "streamlit.log")
     srv.start()
     yield srv
