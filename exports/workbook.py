@@ -113,9 +113,10 @@ from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_no
 from report.errors import TableError
 from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised,
                                row_column)
+from report.labels import CHART_POSITIONS, place_labels, shared_labels
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
                                 PROTECTING, check_publishable, complement, hidden, hidden_n,
-                                journal_label, population_line,
+                                journal_label, population_line, probe_key, probe_numbers,
                                 probe_short, published_rows, row_n, site_labels, status_short, suppression_note,
                                 value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
@@ -524,13 +525,19 @@ class _Book:
         self.n_charts += 1
         return chart
 
-    def map_chart(self, title: str, pts: pd.DataFrame, block_title: str, method: MapMethod = DEFAULT_METHOD):
+    def map_chart(self, title: str, pts: pd.DataFrame, block_title: str, method: MapMethod = DEFAULT_METHOD,
+                  numbered: bool = False, size: tuple[int, int] = (620, 560)):
         """Scatter: udbytte (y) against vigtighed (x), 0–100 %, the 45° line, labelled points with
         their n and the 95 % Wilson intervals as error bars (from cells: LibreOffice ignores
         literal error-bar values). Another `method` (issue 15): x is the derived importance (−1…1)
-        when derived, and the crosshairs through the centre ``pts.attrs["centre"]`` replace the line."""
+        when derived, and the crosshairs through the centre ``pts.attrs["centre"]`` replace the line.
+        `numbered`: each point labelled with its probe's number (`report.publication.probe_numbers`; the
+        small maps, whose sheet has the key). Each label's side is chosen so that labels do not run into each
+        other (`map_labels`); before, every label sat to the right and close points' names ran together.
+        `size`: the chart's size in px."""
         cd = self.chart_data
         xc = "afledt" if method.derived else "vigtighed"
+        labels = map_labels(pts, xc, probe_numbers(self.guide) if numbered else None, size=size)
 
         def gap(a: object) -> float:  # an interval's arm; none (derived, n < 4) is drawn as none
             return float(a) if np.isfinite(float(a)) else 0.0
@@ -562,8 +569,7 @@ class _Book:
             "line": {"none": True},
             "marker": {"type": "circle", "size": 7, "fill": {"color": PALETTE[0]}, "border": {"color": PALETTE[0]}},
             # "value" on + a custom text per point: Excel and LibreOffice both show the text.
-            "data_labels": {"value": True, "custom": [{"value": _chart_text(t)} for t in pts["tekst"]],
-                            "position": "right", "font": {"size": 8}},
+            "data_labels": {"value": True, "position": "right", "font": {"size": 8}, "custom": labels},
             "x_error_bars": {"type": "custom", "minus_values": ref(blk.columns[4]), "plus_values": ref(blk.columns[5]),
                              **bars},
             "y_error_bars": {"type": "custom", "minus_values": ref(blk.columns[6]), "plus_values": ref(blk.columns[7]),
@@ -583,7 +589,7 @@ class _Book:
                              if method.derived else {"name": _chart_text("Vigtighed"), **self.pct_axis})
             chart.set_y_axis({"name": _chart_text("Tilfredshed (udbytte)"), **self.pct_axis})
             chart.set_legend({"position": "bottom", "delete_series": [2]})
-            chart.set_size({"width": 620, "height": 560})
+            chart.set_size({"width": size[0], "height": size[1]})
             self.n_charts += 1
             return chart
         chart.add_series({"name": _chart_text("45-graders-linjen (udbytte = vigtighed)"), "categories": line.columns[1],
@@ -598,9 +604,40 @@ class _Book:
         chart.set_x_axis({"name": _chart_text("Vigtighed"), **self.pct_axis})
         chart.set_y_axis({"name": _chart_text("Tilfredshed (udbytte)"), **self.pct_axis})
         chart.set_legend({"position": "bottom", "delete_series": [2]})
-        chart.set_size({"width": 620, "height": 560})
+        chart.set_size({"width": size[0], "height": size[1]})
         self.n_charts += 1
         return chart
+
+
+def map_labels(pts: pd.DataFrame, xc: str, numbers: dict[str, int] | None = None, *,
+               size: tuple[int, int] = (620, 560)) -> list[dict]:
+    """Each point's custom data label in a workbook map of `size` px, in `pts`' order: its text («Rytme
+    (n=59)», or the probe's number from `numbers`) and its position (right, above, below or left: what a
+    chart's label can take), chosen by `report.labels.place_labels` as the page's maps choose theirs —
+    apart from the other labels, the markers, the error bars and the «Under linjen» note. Points on the same
+    spot share one label (`report.labels.shared_labels`); the others' labels are deleted."""
+    derived = xc == "afledt"
+    fx = 1.0 if derived else 100.0
+    xs, ys = [float(v) * fx for v in pts[xc]], [float(v) * 100 for v in pts["udbytte"]]
+    texts = ([str(numbers.get(c, c)) for c in pts["kode"]] if numbers is not None else list(pts["tekst"]))
+    shown = shared_labels(xs, ys, texts)
+    lead = [i for i, t in enumerate(shown) if t]
+    plot_w, plot_h = size[0] - 75, size[1] - 115  # the plot area inside title, axes and legend (measured roughly)
+    segs = []
+    for r in pts.itertuples():
+        x, lo, hi = getattr(r, xc) * fx, getattr(r, f"{xc}_lav") * fx, getattr(r, f"{xc}_hoej") * fx
+        if np.isfinite(lo) and np.isfinite(hi):
+            segs.append((lo, r.udbytte * 100 - 0.3, hi, r.udbytte * 100 + 0.3))
+        segs.append((x - 0.3 * fx / 100, r.udbytte_lav * 100, x + 0.3 * fx / 100, r.udbytte_hoej * 100))
+    note = [] if derived else [(55.0, 0.0, 100.0, 9.0)]  # «Under linjen: vigtigt, men ikke opnået»
+    placed = place_labels([xs[i] for i in lead], [ys[i] for i in lead], [shown[i] for i in lead],
+                          px_x=plot_w / (2.0 if derived else 100.0), px_y=plot_h / 100.0, size=8 * 96 / 72,
+                          marker=9, lo=0.0, hi=100.0, x_range=(-1.0, 1.0) if derived else (0.0, 100.0),
+                          obstacles=note, segments=segs, chart=True)
+    out: list[dict] = [{"delete": True} for _ in shown]
+    for i, where in zip(lead, placed):
+        out[i] = {"value": _chart_text(shown[i]), "position": CHART_POSITIONS.get(where, "right")}
+    return out
 
 
 # --------------------------------------------------------------------------- the sheets
@@ -940,12 +977,14 @@ def _sheet_map_groups(bk: _Book, pop: pd.DataFrame) -> None:
         why = (f"n under {bk.min_n} eller 0, eller er skjult, så et lille tal ikke kan regnes ud" if bk.publish
                else "n = 0")
         notes.append(f"Intet kvalitetskort for: {', '.join(empty)} (alle prober har {why}).")
+    if per_group:  # the maps' points carry the probes' numbers
+        notes.append(probe_key(bk.guide))
     sheet = bk.table("Kvalitetskort grupper", f"Kvalitetskort pr. {BY_WORDS[bk.by or 'brugergruppe']}",
                      [bk.rc_heading, "Probe", *_MAP_HEADERS], ["text", "text", *_MAP_KINDS], rows, ns, labels=labels,
                      widths=[22, 18, 7, 9, 9, 9, 9, 9, 9, 8, 11, 15], notes=notes, hide=hide)
     for k, (grp, pts) in enumerate(per_group):
-        chart = bk.map_chart(f"Kvalitetskort: {bk.row_label(grp)}", pts, f"Kvalitetskort — {bk.row_label(grp)}")
-        chart.set_size({"width": 520, "height": 470})
+        chart = bk.map_chart(f"Kvalitetskort: {bk.row_label(grp)}", pts, f"Kvalitetskort — {bk.row_label(grp)}",
+                             numbered=True, size=(520, 470))
         sheet.ws.insert_chart(HEADER_ROW + (k // 2) * 25, 13 + (k % 2) * 9, chart)
 
 

@@ -67,7 +67,7 @@ import textwrap
 import threading
 import warnings
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -77,12 +77,13 @@ from plotly.subplots import make_subplots
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import tables
 from report.errors import TableError
+from report.labels import AXIS_HI, AXIS_LO, place_labels, shared_labels, text_width
 from report.population import (BY, NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
                                row_column)
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
                                 check_publishable, complement, da3, figure_label, figure_text, hidden, hidden_rows,
-                                hidden_units, left_out_note, named, pct, points, population_line, probe_short,
-                                value_label)
+                                hidden_units, left_out_note, named, pct, points, population_line, probe_key,
+                                probe_numbers, value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
                                 method_text, protect_points)
 from report.registry import BY_WORDS, TITLES, regrouped_title
@@ -110,7 +111,6 @@ SMALL_LABEL_SIZE = 10     # point labels in the small multiples
 PNG_SCALE = 2
 FORMATS = (".png", ".svg", ".html")
 
-AXIS_LO, AXIS_HI = -4.0, 104.0   # a little room so points at 0 % / 100 % are not cut
 SHADE = "rgba(214, 96, 77, 0.10)"
 SHADE_TEXT = "#b2182b"
 LINE = "#555555"
@@ -211,7 +211,7 @@ def _legend_rows(names: Sequence[str], room: float, size: float) -> int:
     40 px, the text and a gap)."""
     rows, used = 1, 0.0
     for name in names:
-        w = 40 + _text_width(name, size) + 12
+        w = 40 + text_width(name, size) + 12
         if used and used + w > room:
             rows, used = rows + 1, 0.0
         used += w
@@ -245,134 +245,7 @@ def _base_layout(fig: go.Figure, width: int, height: int, margin: dict) -> None:
                       paper_bgcolor="white", plot_bgcolor="white")
 
 
-# --------------------------------------------------------------------------- label placement
-
-# Plotly text positions, in order of preference, with the label box they give relative to the
-# point (in pixels, y up): (dx0, dy0) is the box's lower-left corner as a function of the label
-# width w, height h and the gap r (marker radius + padding).
-_POSITIONS: tuple[tuple[str, Callable[[float, float, float], tuple[float, float]]], ...] = (
-    ("middle right", lambda w, h, r: (r, -h / 2)),
-    ("top center", lambda w, h, r: (-w / 2, r * 0.6)),
-    ("bottom center", lambda w, h, r: (-w / 2, -r * 0.6 - h)),
-    ("middle left", lambda w, h, r: (-r - w, -h / 2)),
-    ("top right", lambda w, h, r: (r * 0.5, r * 0.3)),
-    ("bottom right", lambda w, h, r: (r * 0.5, -r * 0.3 - h)),
-    ("top left", lambda w, h, r: (-r * 0.5 - w, r * 0.3)),
-    ("bottom left", lambda w, h, r: (-r * 0.5 - w, -r * 0.3 - h)),
-)
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """Overlap area of boxes (x0, y0, x1, y1)."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    return w * h if w > 0 and h > 0 else 0.0
-
-
-def _text_width(text: str, size: float) -> float:
-    """Rough pixel width of `text` in DejaVu Sans (the font Chromium has on Debian)."""
-    wide = sum(1 for ch in text if ch.isupper() or ch in "mwMW%")
-    narrow = sum(1 for ch in text if ch in "il.,:;|()/ ")
-    return size * (0.62 * (len(text) - wide - narrow) + 0.78 * wide + 0.36 * narrow)
-
-
-#: offsets tried for a label with a leader line, when no plain position is free: 12 directions at
-#: two distances (pixels between the label's edge and the point).
-_LEADER_ANGLES = tuple(math.radians(a) for a in range(0, 360, 30))
-_LEADER_GAPS = (20.0, 40.0)
-LEADER_COST = 600.0  # px² of overlap a leader line is worth avoiding
-
-
 X_DERIVED = (-1.08, 1.08)   # the derived importance's axis: a correlation with a little room
-
-
-def place_labels(xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *, px_x: float, px_y: float,
-                 size: float, marker: float, lo: float = AXIS_LO, hi: float = AXIS_HI,
-                 x_range: tuple[float, float] | None = None,
-                 obstacles: Iterable[tuple[float, float, float, float]] = (),
-                 segments: Iterable[tuple[float, float, float, float]] = ()) -> list[str | tuple[float, float]]:
-    """Where to put each point's label so that labels overlap each other and the markers little.
-
-    Returns per point either a plotly ``textposition`` (str: the label sits next to its point) or
-    ``(dx, dy)``: the label's centre in pixels from the point (y up), to be drawn as an annotation
-    with a thin leader line — used only when every plain position is crowded.
-
-    Works in pixels (`px_x`, `px_y` = pixels per data unit). Greedy start (every label to the
-    right), then up to four rounds in which each label takes the candidate with the least cost
-    given the others: overlap with other labels, with markers and a halo around them (a label
-    close to another point reads as that point's), leaving the plot area, covering `obstacles`
-    (data-unit boxes such as the "Vigtigt, men ikke leveret" note) or `segments` (data-unit boxes
-    of error bars), plus a small preference for the earlier positions and `LEADER_COST` for a
-    leader line.
-    """
-    pts = [(float(x) * px_x, float(y) * px_y) for x, y in zip(xs, ys)]
-    k = len(pts)
-    if k == 0:
-        return []
-    h = size * 1.25
-    widths = [_text_width(t, size) + 2 for t in texts]
-    r = marker / 2 + 3
-    x_lo, x_hi = x_range if x_range is not None else (lo, hi)  # another x axis (derived importance: −1…1)
-    area = (x_lo * px_x, lo * px_y, x_hi * px_x, hi * px_y)
-    marks = [(x - marker / 2 - 1, y - marker / 2 - 1, x + marker / 2 + 1, y + marker / 2 + 1) for x, y in pts]
-    halo = marker / 2 + size * 1.0  # a label this close to another point reads as that point's label
-    halos = [(x - halo, y - halo, x + halo, y + halo) for x, y in pts]
-    obs = [(a * px_x, b * px_y, c * px_x, d * px_y) for a, b, c, d in obstacles]
-    segs = [(a * px_x, b * px_y, c * px_x, d * px_y) for a, b, c, d in segments]
-    n_plain = len(_POSITIONS)
-    same = [[abs(a[0] - b[0]) < 1 and abs(a[1] - b[1]) < 1 for b in pts] for a in pts]
-    leaders = [(ang, gap) for gap in _LEADER_GAPS for ang in _LEADER_ANGLES]
-
-    def centre(i: int, p: int) -> tuple[float, float]:
-        """Offset of the label's centre from its point for candidate p (plain or leader)."""
-        w = widths[i]
-        if p < n_plain:
-            dx, dy = _POSITIONS[p][1](w, h, r)
-            return dx + w / 2, dy + h / 2
-        ang, gap = leaders[p - n_plain]
-        return math.cos(ang) * (w / 2 + gap), math.sin(ang) * (h / 2 + gap)
-
-    boxes: dict[tuple[int, int], tuple[float, float, float, float]] = {}
-
-    def box(i: int, p: int) -> tuple[float, float, float, float]:
-        b = boxes.get((i, p))
-        if b is None:
-            cx, cy = centre(i, p)
-            x, y = pts[i][0] + cx, pts[i][1] + cy
-            b = boxes[(i, p)] = (x - widths[i] / 2, y - h / 2, x + widths[i] / 2, y + h / 2)
-        return b
-
-    def cost(i: int, p: int, choice: list[int]) -> float:
-        b = box(i, p)
-        c = 0.4 * p * h if p < n_plain else LEADER_COST + 2.0 * leaders[p - n_plain][1]
-        inside = _overlap(b, area)
-        c += 30.0 * ((b[2] - b[0]) * (b[3] - b[1]) - inside)
-        for j in range(k):
-            if j != i:
-                c += 12.0 * _overlap(b, box(j, choice[j]))
-                if not same[i][j]:  # a point drawn on top of this one is no extra obstacle
-                    c += 6.0 * _overlap(b, marks[j]) + 2.0 * _overlap(b, halos[j])
-        if p >= n_plain:
-            c += 6.0 * _overlap(b, marks[i])
-        c += 4.0 * sum(_overlap(b, o) for o in obs)
-        c += 4.0 * sum(_overlap(b, s) for s in segs)
-        return c
-
-    choice = [0] * k
-    # crowded points first: those with most neighbours within two label heights
-    crowd = [sum(1 for j in range(k) if j != i and abs(pts[i][0] - pts[j][0]) < 3 * h
-                 and abs(pts[i][1] - pts[j][1]) < 2 * h) for i in range(k)]
-    order = sorted(range(k), key=lambda i: -crowd[i])
-    candidates = range(n_plain + len(leaders))
-    for _ in range(4):
-        changed = False
-        for i in order:
-            best = min(candidates, key=lambda p: cost(i, p, choice))
-            if best != choice[i]:
-                choice[i], changed = best, True
-        if not changed:
-            break
-    return [_POSITIONS[p][0] if p < n_plain else centre(i, p) for i, p in enumerate(choice)]
 
 
 # --------------------------------------------------------------------------- the quality map: drawing
@@ -445,14 +318,8 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
             segs.append((r.vigtighed_lav * 100, r.udbytte * 100 - 0.3, r.vigtighed_hoej * 100, r.udbytte * 100 + 0.3))
             segs.append((r.vigtighed * 100 - 0.3, r.udbytte_lav * 100, r.vigtighed * 100 + 0.3, r.udbytte_hoej * 100))
     shade_box = (AXIS_HI - 38, AXIS_LO, AXIS_HI, AXIS_LO + 6)  # where the shaded area's label sits
-    # points at exactly the same place share one label ("Arbejdsmarked (n=7), Kontakt (n=7)")
-    at: dict[tuple[float, float], list[int]] = {}
-    for i, key in enumerate(zip(np.round(x, 6), np.round(y, 6))):
-        at.setdefault(key, []).append(i)
     texts = list(keep["tekst"])
-    disp = [""] * len(texts)
-    for idx in at.values():
-        disp[idx[0]] = ", ".join(texts[i] for i in idx)
+    disp = shared_labels(x, y, texts)  # points at exactly the same place share one label
     lead = [i for i, d in enumerate(disp) if d]
     placed = place_labels(x[lead], y[lead], [disp[i] for i in lead], px_x=px_x, px_y=px_y, size=label_size,
                           marker=marker, obstacles=[shade_box] if obstacles is None else list(obstacles),
@@ -574,14 +441,14 @@ def _crosshairs(fig: go.Figure, cx: float, cy: float, method: MapMethod, x_range
         y = AXIS_HI - 1 if ya == "top" else AXIS_LO + 1
         room = (x - cx if xa == "right" else cx - x) * px_x - CROSSHAIR_BAND  # px between the corner and the line
         lines = [text]
-        if _text_width(text, label_size) > room and " " in text:  # in two lines rather than across the line
+        if text_width(text, label_size) > room and " " in text:  # in two lines rather than across the line
             words = text.split(" ")
             cut = min(range(1, len(words)), key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
             lines = [" ".join(words[:cut]), " ".join(words[cut:])]
         fig.add_annotation(x=x, y=y, text="<br>".join(f"<i>{line}</i>" for line in lines), showarrow=False,
                            xanchor=xa, yanchor=ya, align=xa,
                            font={"size": label_size, "color": QUADRANT_COLOUR}, name="kvadrant")
-        w = max(_text_width(line, label_size) for line in lines) / px_x
+        w = max(text_width(line, label_size) for line in lines) / px_x
         h = (label_size * 1.5 * len(lines)) / px_y
         bx = (x - w, x) if xa == "right" else (x, x + w)
         by = (y - h, y) if ya == "top" else (y, y + h)
@@ -744,9 +611,7 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     spare = rows * cols - k  # empty cells at the end take the legend and the notes
     # numbered points with a key: a number collides far less than a name, and the same probe has the
     # same number in every panel (guide order)
-    number = {p.code: i + 1 for i, p in enumerate(g.probes)}
-    key_note = "Punkterne er nummereret: " + ", ".join(f"{number[p.code]} {probe_short(g, p.code)}"
-                                                       for p in g.probes) + "."
+    number, key_note = probe_numbers(g), probe_key(g)
     per_n = {c: int(member[c].sum()) for c in groups}
     in_panel = np.any([member[c] for c in groups], axis=0) if groups else np.zeros(len(pop), dtype=bool)
     # published: a group's n, and a probe's point, under min_n — and the smallest others that protect
@@ -902,10 +767,10 @@ def _bar_layout(fig: go.Figure, title: str, sub: str, notes: Sequence[str], *, y
         margin["t"] = max(margin["t"], _title_height(head) + 12 + 26 * rows)
         cats = list(dict.fromkeys(x for tr in fig.data for x in (tr.x if tr.x is not None else ())))
         slot = (width - margin["l"] - margin["r"]) / max(1, len(cats))
-        if cats and max(_text_width(line, 12) for c in cats for line in str(c).split("<br>")) > slot - 6:
+        if cats and max(text_width(line, 12) for c in cats for line in str(c).split("<br>")) > slot - 6:
             flat = [str(c).replace("<br>", " ") for c in cats]
             fig.update_xaxes(tickangle=-90, tickmode="array", tickvals=cats, ticktext=flat)
-            below = max(below, int(max(_text_width(f, 12) for f in flat)) + 8 + 50)
+            below = max(below, int(max(text_width(f, 12) for f in flat)) + 8 + 50)
     margin["b"] = below + NOTE_LINE * len(_wrapped(notes, note_width)) + 14
     _base_layout(fig, width, margin["t"] + plot_h + margin["b"], margin)
     fig.update_layout(

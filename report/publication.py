@@ -500,6 +500,19 @@ def probe_short(guide: Guide, code: str) -> str:
     return textwrap.shorten(label, 28, placeholder="…")
 
 
+def probe_numbers(guide: Guide) -> dict[str, int]:
+    """The number a probe's point carries in the small quality maps (page and workbook): 1, 2, … in the
+    guide's order — the same probe has the same number in every map."""
+    return {p.code: i + 1 for i, p in enumerate(guide.probes)}
+
+
+def probe_key(guide: Guide) -> str:
+    """The key under numbered maps: «Punkterne er nummereret: 1 Arbejdsmarked, 2 Rytme, …»."""
+    number = probe_numbers(guide)
+    return "Punkterne er nummereret: " + ", ".join(f"{number[p.code]} {probe_short(guide, p.code)}"
+                                                   for p in guide.probes) + "."
+
+
 # --------------------------------------------------------------------------- numbers as text
 
 def pct(x: object, digits: int = 0) -> str:

@@ -367,6 +367,84 @@ def test_native_charts(books, opened):
     assert any('<c:grouping val="percentStacked"/>' in c for c in bars)
 
 
+def data_blocks(ws) -> dict[str, list[list]]:
+    """The «Diagramdata» sheet's blocks: title -> its rows under the header."""
+    cells = [list(r) for r in ws.iter_rows(values_only=True)]
+    blocks = {}
+    for i, row in enumerate(cells):
+        if row[0] and (i == 0 or all(v is None for v in cells[i - 1])):
+            body = []
+            for r in cells[i + 2:]:
+                if all(v is None for v in r):
+                    break
+                body.append(r)
+            blocks[row[0]] = body
+    return blocks
+
+
+def map_chart_labels(xml: str) -> tuple[str, list[tuple[str | None, str]]]:
+    """(the chart's title, per point of its first series: (the label's text or None when deleted, its side
+    r/t/b/l — a label without a side of its own takes the series' «r»))."""
+    title = re.search(r"<c:title>.*?<a:t>([^<]*)</a:t>", xml, re.S).group(1)
+    first = xml[xml.index("<c:dLbls>"):xml.index("</c:dLbls>")]
+    out = []
+    for one in re.findall(r"<c:dLbl>(.*?)</c:dLbl>", first, re.S):
+        text = re.search(r"<a:t>([^<]*)</a:t>", one)
+        side = re.search(r'<c:dLblPos val="(\w)"/>', one)
+        out.append((None if "<c:delete val=\"1\"/>" in one else unescape(text.group(1)), side.group(1) if side else "r"))
+    return title, out
+
+
+def test_the_maps_labels_never_run_into_each_other(books, opened, guide):
+    """The workbook's quality maps (the main map and one per user group): every label is drawn on its own
+    side of its point (right, above, below, left), so that no two labels' boxes meet — measured here with a
+    rough font (0.62 em a character, 8 pt) on the charts' plot areas; before, every label sat to the right
+    and close points' names ran together («Virksomheder (n=45)» over «Skrive/læse»). Points on one spot have
+    one label with all their names; the small maps carry the probes' numbers, and their sheet the key."""
+    path = books["all"][0]
+    scatters = [c for c in chart_xml(path) if "<c:scatterChart>" in c]
+    blocks = data_blocks(opened("all")["Diagramdata"])
+    number = PUB.probe_numbers(guide)
+    checked = 0
+    for xml in scatters:
+        title, labels = map_chart_labels(xml)
+        block = "Kvalitetskort" if title == "Kvalitetskort: udbytte og vigtighed" else title.replace(": ", " — ", 1)
+        pts = blocks[block]
+        assert len(labels) == len(pts), title
+        w, h = (620, 560) if block == "Kvalitetskort" else (520, 470)
+        px_x, px_y = (w - 75) / 100, (h - 115) / 100
+        size = 8 * 96 / 72
+        spots: dict[tuple, list[int]] = {}
+        for i, r in enumerate(pts):
+            spots.setdefault((round(r[1], 6), round(r[2], 6)), []).append(i)
+        boxes = []
+        for members in spots.values():
+            shown = [labels[i] for i in members if labels[i][0] is not None]
+            assert len(shown) == 1, (title, members, shown)  # one label a spot
+            text, side = shown[0]
+            if block == "Kvalitetskort":
+                assert all(pts[i][0].split(" (n=")[0] in text for i in members), (title, text)
+            else:
+                assert text == ", ".join(str(number[k]) for k in [
+                    next(c for c, n in number.items() if PUB.probe_short(guide, c) == pts[i][0].split(" (n=")[0])
+                    for i in members]), (title, text)
+            x, y = pts[members[0]][1] * 100 * px_x, pts[members[0]][2] * 100 * px_y
+            tw, th, gap = 0.62 * size * len(text), size * 1.2, 6
+            box = {"r": (x + gap, y - th / 2, x + gap + tw, y + th / 2), "l": (x - gap - tw, y - th / 2, x - gap, y + th / 2),
+                   "t": (x - tw / 2, y + gap, x + tw / 2, y + gap + th), "b": (x - tw / 2, y - gap - th, x + tw / 2, y - gap)}[side]
+            boxes.append((text, box))
+        for a in range(len(boxes)):
+            for b in range(a + 1, len(boxes)):
+                (ta, p), (tb, q) = boxes[a], boxes[b]
+                meet = min(p[2], q[2]) - max(p[0], q[0]) > 1 and min(p[3], q[3]) - max(p[1], q[1]) > 1
+                assert not meet, (title, ta, tb)
+        checked += 1
+    assert checked == 1 + 5
+    notes = [v for row in opened("all")["Kvalitetskort grupper"].iter_rows(values_only=True) for v in row
+             if isinstance(v, str)]
+    assert PUB.probe_key(guide) in notes and PUB.probe_key(guide).startswith("Punkterne er nummereret: 1 ")
+
+
 # --------------------------------------------------------------------------- text, formulas, anonymisation
 
 def test_no_cell_holds_a_formula(books):
@@ -569,8 +647,11 @@ def test_publish_default_min_n_hides_map_points(opened, wide, guide, books):
             assert notes and label in notes[0]
             seen.add("none")
             continue
-        labels = re.findall(r"<a:t>([^<]*\(n=\d+\))</a:t>", chart[0])
-        assert sorted(labels) == sorted(f"{PUB.probe_short(guide, c)} (n={n})" for c, n in shown)
+        # the points drawn are the chart's data (its block on «Diagramdata»), their labels the probes' numbers
+        drawn = [r[0] for r in data_blocks(wb["Diagramdata"])[f"Kvalitetskort — {label}"]]
+        assert sorted(drawn) == sorted(f"{PUB.probe_short(guide, c)} (n={n})" for c, n in shown)
+        numbers = [int(x) for text, _ in map_chart_labels(chart[0])[1] if text for x in text.split(", ")]
+        assert sorted(numbers) == sorted(PUB.probe_numbers(guide)[c] for c, _ in shown)
         if len(shown) < len(t):
             seen.add("mixed")
     assert seen == {"none", "mixed", "protecting"}  # every case occurs in the demo
