@@ -113,10 +113,10 @@ from report.crosstab import crosstab, crosstab_base, crosstab_label, crosstab_no
 from report.errors import TableError
 from report.population import (NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised,
                                row_column)
-from report.labels import CHART_POSITIONS, place_labels, shared_labels
+from report.labels import CHART_POSITIONS, interval_segments, place_labels, shared_labels, text_width
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, SUPPRESSED, UOPLYST,
                                 PROTECTING, check_publishable, complement, hidden, hidden_n,
-                                journal_label, population_line, probe_key, probe_numbers,
+                                journal_label, population_line, probe_key, probe_number_texts,
                                 probe_short, published_rows, row_n, site_labels, status_short, suppression_note,
                                 value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
@@ -537,7 +537,8 @@ class _Book:
         `size`: the chart's size in px."""
         cd = self.chart_data
         xc = "afledt" if method.derived else "vigtighed"
-        labels = map_labels(pts, xc, probe_numbers(self.guide) if numbered else None, size=size)
+        labels = map_labels(pts, xc, probe_number_texts(self.guide, pts["kode"]) if numbered else list(pts["tekst"]),
+                            size=size, note=not method.crosshairs)
 
         def gap(a: object) -> float:  # an interval's arm; none (derived, n < 4) is drawn as none
             return float(a) if np.isfinite(float(a)) else 0.0
@@ -598,7 +599,7 @@ class _Book:
         chart.add_series({"name": _chart_text("Under linjen"), "categories": below.columns[1], "values": below.columns[2],
                           "marker": {"type": "none"}, "line": {"none": True},
                           "data_labels": {"value": True, "position": "left",
-                                          "custom": [{"value": _chart_text("Under linjen: vigtigt, men ikke opnået"),
+                                          "custom": [{"value": _chart_text(BELOW_LINE_NOTE),
                                                       "font": {"color": "#b2182b", "italic": True, "size": 8}}]}})
         chart.set_title({"name": _chart_text(title), "name_font": {"size": 11, "bold": True}})
         chart.set_x_axis({"name": _chart_text("Vigtighed"), **self.pct_axis})
@@ -609,31 +610,33 @@ class _Book:
         return chart
 
 
-def map_labels(pts: pd.DataFrame, xc: str, numbers: dict[str, int] | None = None, *,
-               size: tuple[int, int] = (620, 560)) -> list[dict]:
-    """Each point's custom data label in a workbook map of `size` px, in `pts`' order: its text («Rytme
-    (n=59)», or the probe's number from `numbers`) and its position (right, above, below or left: what a
-    chart's label can take), chosen by `report.labels.place_labels` as the page's maps choose theirs —
-    apart from the other labels, the markers, the error bars and the «Under linjen» note. Points on the same
-    spot share one label (`report.labels.shared_labels`); the others' labels are deleted."""
+#: the note in the corner of a map drawn with the 45° line (`_Book.map_chart`)
+BELOW_LINE_NOTE = "Under linjen: vigtigt, men ikke opnået"
+
+
+def map_labels(pts: pd.DataFrame, xc: str, texts: Sequence[str], *, size: tuple[int, int] = (620, 560),
+               note: bool = True) -> list[dict]:
+    """Each point's custom data label in a workbook map of `size` px, in `pts`' order: its text (`texts`:
+    «Rytme (n=59)», or the probe's number) and its position (right, above, below or left: what a chart's
+    label can take), chosen by `report.labels.place_labels` as the page's maps choose theirs — apart from the
+    other labels, the markers, the error bars and (`note`) the «Under linjen» note in the lower right corner.
+    Points on the same spot share one label (`report.labels.shared_labels`); the others' labels are deleted."""
     derived = xc == "afledt"
     fx = 1.0 if derived else 100.0
     xs, ys = [float(v) * fx for v in pts[xc]], [float(v) * 100 for v in pts["udbytte"]]
-    texts = ([str(numbers.get(c, c)) for c in pts["kode"]] if numbers is not None else list(pts["tekst"]))
-    shown = shared_labels(xs, ys, texts)
+    shown = shared_labels(xs, ys, list(texts))
     lead = [i for i, t in enumerate(shown) if t]
     plot_w, plot_h = size[0] - 75, size[1] - 115  # the plot area inside title, axes and legend (measured roughly)
-    segs = []
-    for r in pts.itertuples():
-        x, lo, hi = getattr(r, xc) * fx, getattr(r, f"{xc}_lav") * fx, getattr(r, f"{xc}_hoej") * fx
-        if np.isfinite(lo) and np.isfinite(hi):
-            segs.append((lo, r.udbytte * 100 - 0.3, hi, r.udbytte * 100 + 0.3))
-        segs.append((x - 0.3 * fx / 100, r.udbytte_lav * 100, x + 0.3 * fx / 100, r.udbytte_hoej * 100))
-    note = [] if derived else [(55.0, 0.0, 100.0, 9.0)]  # «Under linjen: vigtigt, men ikke opnået»
+    px_x, px_y, font = plot_w / (2.0 if derived else 100.0), plot_h / 100.0, 8 * 96 / 72
+    obstacles = []
+    if note:  # right-aligned at x = 97 %, y = 4 %, in two lines (LibreOffice and Excel wrap it)
+        half = BELOW_LINE_NOTE.rsplit(" ", 2)[0]
+        w = text_width(half, font) / px_x
+        obstacles.append((97.0 - w, 0.0, 100.0, 4.0 + 2 * 1.25 * font / px_y))
     placed = place_labels([xs[i] for i in lead], [ys[i] for i in lead], [shown[i] for i in lead],
-                          px_x=plot_w / (2.0 if derived else 100.0), px_y=plot_h / 100.0, size=8 * 96 / 72,
-                          marker=9, lo=0.0, hi=100.0, x_range=(-1.0, 1.0) if derived else (0.0, 100.0),
-                          obstacles=note, segments=segs, chart=True)
+                          px_x=px_x, px_y=px_y, size=font, marker=9, lo=0.0, hi=100.0,
+                          x_range=(-1.0, 1.0) if derived else (0.0, 100.0), obstacles=obstacles,
+                          segments=interval_segments(pts, derived), chart=True)
     out: list[dict] = [{"delete": True} for _ in shown]
     for i, where in zip(lead, placed):
         out[i] = {"value": _chart_text(shown[i]), "position": CHART_POSITIONS.get(where, "right")}

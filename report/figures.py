@@ -77,13 +77,13 @@ from plotly.subplots import make_subplots
 from archetypes.model import GROUP_ORDER, GROUPS
 from report import tables
 from report.errors import TableError
-from report.labels import AXIS_HI, AXIS_LO, place_labels, shared_labels, text_width
+from report.labels import AXIS_HI, AXIS_LO, interval_segments, place_labels, shared_labels, text_width
 from report.population import (BY, NO_CUTS, Cuts, group_rows, keep_group, population, pseudonymised, pseudonyms,
                                row_column)
 from report.publication import (BLANK_COLOUR, DEFAULT_MIN_N, I_ALT, IKKE_BESVARET, PALETTE, UOPLYST,
                                 check_publishable, complement, da3, figure_label, figure_text, hidden, hidden_rows,
                                 hidden_units, left_out_note, named, pct, points, population_line, probe_key,
-                                probe_numbers, value_label)
+                                probe_number_texts, value_label)
 from report.quality_map import (DEFAULT_METHOD, QUADRANTS, MapMethod, centre_text, kvalitetskort_points,
                                 method_text, protect_points)
 from report.registry import BY_WORDS, TITLES, regrouped_title
@@ -306,17 +306,7 @@ def _map_traces(t: pd.DataFrame, guide: Guide, *, intervals: bool, publish: bool
             notes.append(f"{where}Ingen ja/nej-svar (vises ikke): {named(empty['label'])}.")
     x = keep[xc].to_numpy(dtype=float) * fx
     y = keep["udbytte"].to_numpy(dtype=float) * 100
-    segs = []
-    if intervals and method.derived:
-        d = 0.006
-        for r in keep.itertuples():
-            if np.isfinite(r.afledt_lav):
-                segs.append((r.afledt_lav, r.udbytte * 100 - 0.3, r.afledt_hoej, r.udbytte * 100 + 0.3))
-            segs.append((r.afledt - d, r.udbytte_lav * 100, r.afledt + d, r.udbytte_hoej * 100))
-    elif intervals:
-        for r in keep.itertuples():
-            segs.append((r.vigtighed_lav * 100, r.udbytte * 100 - 0.3, r.vigtighed_hoej * 100, r.udbytte * 100 + 0.3))
-            segs.append((r.vigtighed * 100 - 0.3, r.udbytte_lav * 100, r.vigtighed * 100 + 0.3, r.udbytte_hoej * 100))
+    segs = interval_segments(keep, method.derived) if intervals else []
     shade_box = (AXIS_HI - 38, AXIS_LO, AXIS_HI, AXIS_LO + 6)  # where the shaded area's label sits
     texts = list(keep["tekst"])
     disp = shared_labels(x, y, texts)  # points at exactly the same place share one label
@@ -611,7 +601,7 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     spare = rows * cols - k  # empty cells at the end take the legend and the notes
     # numbered points with a key: a number collides far less than a name, and the same probe has the
     # same number in every panel (guide order)
-    number, key_note = probe_numbers(g), probe_key(g)
+    key_note = probe_key(g)
     per_n = {c: int(member[c].sum()) for c in groups}
     in_panel = np.any([member[c] for c in groups], axis=0) if groups else np.zeros(len(pop), dtype=bool)
     # published: a group's n, and a probe's point, under min_n — and the smallest others that protect
@@ -652,7 +642,7 @@ def kvalitetskort_small_multiples(df: pd.DataFrame, guide: Guide | None = None, 
     for i, code in enumerate(groups):
         r, c = divmod(i, cols)
         t = maps[code]
-        t = t.assign(tekst=[str(number.get(c, c)) for c in t["kode"]])
+        t = t.assign(tekst=probe_number_texts(g, t["kode"]))
         _diagonal_and_shade(fig, r + 1, c + 1, showlegend=(i == 0), label_size=10)
         traces, ns, leader_labels = _map_traces(t, g, intervals=intervals, publish=publish, min_n=min_n,
                                                 label_size=SMALL_LABEL_SIZE, marker=9, px_x=panel / span,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Iterable, Sequence
 
-__all__ = ["AXIS_HI", "AXIS_LO", "CHART_POSITIONS", "LEADER_COST", "overlap", "place_labels", "shared_labels",
+__all__ = ["AXIS_HI", "AXIS_LO", "CHART_POSITIONS", "interval_segments", "place_labels", "shared_labels",
            "text_width"]
 
 AXIS_LO, AXIS_HI = -4.0, 104.0   # a little room so points at 0 % / 100 % are not cut
@@ -31,7 +31,7 @@ _POSITIONS: tuple[tuple[str, Callable[[float, float, float], tuple[float, float]
 )
 
 
-def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Overlap area of boxes (x0, y0, x1, y1)."""
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
@@ -49,10 +49,11 @@ def text_width(text: str, size: float) -> float:
 #: two distances (pixels between the label's edge and the point).
 _LEADER_ANGLES = tuple(math.radians(a) for a in range(0, 360, 30))
 _LEADER_GAPS = (20.0, 40.0)
-LEADER_COST = 600.0  # px² of overlap a leader line is worth avoiding
+_LEADER_COST = 600.0  # px² of overlap a leader line is worth avoiding
 
 #: the positions a spreadsheet chart's data label can take (xlsxwriter's names), the first four of `_POSITIONS`
 CHART_POSITIONS = {"middle right": "right", "top center": "above", "bottom center": "below", "middle left": "left"}
+assert [name for name, _ in _POSITIONS[:len(CHART_POSITIONS)]] == list(CHART_POSITIONS)  # `place_labels(chart=True)`
 
 
 def place_labels(xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *, px_x: float, px_y: float,
@@ -72,7 +73,7 @@ def place_labels(xs: Sequence[float], ys: Sequence[float], texts: Sequence[str],
     given the others: overlap with other labels, with markers and a halo around them (a label
     close to another point reads as that point's), leaving the plot area, covering `obstacles`
     (data-unit boxes such as the "Vigtigt, men ikke leveret" note) or `segments` (data-unit boxes
-    of error bars), plus a small preference for the earlier positions and `LEADER_COST` for a
+    of error bars), plus a small preference for the earlier positions and `_LEADER_COST` for a
     leader line.
 
     `chart`: only the four positions a spreadsheet chart's label can take (`CHART_POSITIONS`: right,
@@ -117,18 +118,18 @@ def place_labels(xs: Sequence[float], ys: Sequence[float], texts: Sequence[str],
 
     def cost(i: int, p: int, choice: list[int]) -> float:
         b = box(i, p)
-        c = 0.4 * p * h if p < n_plain else LEADER_COST + 2.0 * leaders[p - n_plain][1]
-        inside = overlap(b, area)
+        c = 0.4 * p * h if p < n_plain else _LEADER_COST + 2.0 * leaders[p - n_plain][1]
+        inside = _overlap(b, area)
         c += 30.0 * ((b[2] - b[0]) * (b[3] - b[1]) - inside)
         for j in range(k):
             if j != i:
-                c += 12.0 * overlap(b, box(j, choice[j]))
+                c += 12.0 * _overlap(b, box(j, choice[j]))
                 if not same[i][j]:  # a point drawn on top of this one is no extra obstacle
-                    c += 6.0 * overlap(b, marks[j]) + 2.0 * overlap(b, halos[j])
+                    c += 6.0 * _overlap(b, marks[j]) + 2.0 * _overlap(b, halos[j])
         if p >= n_plain:
-            c += 6.0 * overlap(b, marks[i])
-        c += 4.0 * sum(overlap(b, o) for o in obs)
-        c += 4.0 * sum(overlap(b, s) for s in segs)
+            c += 6.0 * _overlap(b, marks[i])
+        c += 4.0 * sum(_overlap(b, o) for o in obs)
+        c += 4.0 * sum(_overlap(b, s) for s in segs)
         return c
 
     choice = [0] * k
@@ -158,3 +159,19 @@ def shared_labels(xs: Sequence[float], ys: Sequence[float], texts: Sequence[str]
     for idx in at.values():
         out[idx[0]] = ", ".join(texts[i] for i in idx)
     return out
+
+
+def interval_segments(pts, derived: bool) -> list[tuple[float, float, float, float]]:
+    """The boxes (data units: percent, or the correlation on x when `derived`) of a map's 95 % error bars,
+    which labels keep off: per point a thin horizontal bar (x's interval; none when derived without one) and a
+    thin vertical bar (udbytte's interval). `pts`: `report.quality_map.kvalitetskort_points`' rows drawn."""
+    segs = []
+    for r in pts.itertuples():
+        if derived:
+            if math.isfinite(r.afledt_lav):
+                segs.append((r.afledt_lav, r.udbytte * 100 - 0.3, r.afledt_hoej, r.udbytte * 100 + 0.3))
+            segs.append((r.afledt - 0.006, r.udbytte_lav * 100, r.afledt + 0.006, r.udbytte_hoej * 100))
+        else:
+            segs.append((r.vigtighed_lav * 100, r.udbytte * 100 - 0.3, r.vigtighed_hoej * 100, r.udbytte * 100 + 0.3))
+            segs.append((r.vigtighed * 100 - 0.3, r.udbytte_lav * 100, r.vigtighed * 100 + 0.3, r.udbytte_hoej * 100))
+    return segs

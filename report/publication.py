@@ -506,6 +506,13 @@ def probe_numbers(guide: Guide) -> dict[str, int]:
     return {p.code: i + 1 for i, p in enumerate(guide.probes)}
 
 
+def probe_number_texts(guide: Guide, codes: Iterable[str]) -> list[str]:
+    """The labels of numbered points: each probe's number (`probe_numbers`) as text; a code the guide has no
+    probe for, itself."""
+    number = probe_numbers(guide)
+    return [str(number.get(c, c)) for c in codes]
+
+
 def probe_key(guide: Guide) -> str:
     """The key under numbered maps: «Punkterne er nummereret: 1 Arbejdsmarked, 2 Rytme, …»."""
     number = probe_numbers(guide)

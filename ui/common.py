@@ -305,34 +305,62 @@ def danish_numbers(frame, formats: dict, missing: str = "", texts: dict | None =
     («12 *») is written by the column's formatter (the cell's number stays).
 
     `texts` gives a number column its shown text cell by cell ({column: one text per row}), where one
-    formatter cannot write it — «7 (3)», «45 % af 12», «12,3–45,6»: the cell's number is what a click on
+    formatter cannot write it — «7 (3)», «45 % af 12», «12,3 %–45,6 %»: the cell's number is what a click on
     the heading sorts by, the text is what is shown (and heard). A column in `texts` needs no entry in
-    `formats`."""
+    `formats`. A cell whose text is a mark («–», «<5», `missing`) holds no number, whatever was given."""
     import pandas as pd  # reason: start-up time — the app's first page builds no table (tests/survey/test_startup.py)
 
     frame = frame.copy()
-    marks: dict[str, dict[str, list]] = {}
+    marks: dict[str, dict[str, list[int]]] = {}  # column -> text -> the row positions that show it
     formats = {**{c: _said for c in texts or {}}, **formats}
     for c, shown in (texts or {}).items():
         if len(shown) != len(frame):
             raise ValueError(f"texts[{c!r}]: {len(shown)} tekster til {len(frame)} rækker")
-        for i, text in zip(frame.index, shown):
-            marks.setdefault(c, {}).setdefault(str(text), []).append(i)
+        hide = [str(t) == missing or bool(MARK.fullmatch(str(t))) for t in shown]
+        if any(hide):  # a mark says no number: none may lie under it (a sort or the table's data would show it)
+            frame[c] = frame[c].astype(float).mask(pd.Series(hide, index=frame.index))
+        for r, text in enumerate(shown):
+            marks.setdefault(c, {}).setdefault(str(text), []).append(r)
     for c in formats:
         if c not in frame.columns or pd.api.types.is_numeric_dtype(frame[c]):
             continue
         values = frame[c]
         numbers = pd.to_numeric(values.where(values.map(lambda v: not isinstance(v, bool))), errors="coerce")
-        for i, v, x in zip(frame.index, values, numbers):
+        for r, (v, x) in enumerate(zip(values, numbers)):
             if isinstance(v, str) and pd.isna(x) and c not in (texts or {}):
-                marks.setdefault(c, {}).setdefault(v, []).append(i)
+                marks.setdefault(c, {}).setdefault(v, []).append(r)
         frame[c] = numbers.astype(float)
     styler = frame.style.format({c: f for c, f in formats.items() if c in frame.columns}, na_rep=missing)
-    for c, by_text in marks.items():
-        for text, rows in by_text.items():
-            styler = styler.format(lambda _v, text=text: text, subset=pd.IndexSlice[rows, [c]])
+    _show_texts(styler, frame, marks)
     styler.bb_spoken = _spoken(frame, formats, marks, missing)
     return styler
+
+
+#: what publication writes in place of a number («–», «<5»): a cell showing it holds none
+MARK = re.compile(r"–|<\d+")
+
+
+def _show_texts(styler, frame, marks: dict[str, dict[str, list[int]]]) -> None:
+    """Give the cells in `marks` (column -> text -> row positions) their text. pandas keeps one formatter a
+    cell (``Styler._display_funcs``, keyed by row and column position): set there directly, a table of 1,000
+    rows with a text each takes milliseconds; `Styler.format` with a subset a text took about half a
+    millisecond each (0.6 s for 1,000 rows, on every rerun). A pandas without that table: `Styler.format`."""
+    import pandas as pd  # reason: start-up time (as danish_numbers)
+
+    funcs = getattr(styler, "_display_funcs", None)
+    for c, by_text in marks.items():
+        col = frame.columns.get_loc(c)
+        for text, rows in by_text.items():
+            show = functools.partial(_text_of, text)
+            if isinstance(funcs, dict):
+                for r in rows:
+                    funcs[(r, col)] = show
+            else:
+                styler.format(show, subset=pd.IndexSlice[frame.index[rows], [c]])
+
+
+def _text_of(text: str, _value) -> str:
+    return text
 
 
 def _said(v) -> str:
@@ -357,8 +385,8 @@ def _spoken(frame, formats: dict, marks: dict, missing: str) -> dict:
 
     cols = [c for c in formats if c in frame.columns]
     keys = [c for c in frame.columns if c not in formats]
-    mark_of = {(c, i): t for c, by_text in marks.items() for t, rows in by_text.items() for i in rows}
-    index = list(frame.index)
+    mark_of = {(c, r): t for c, by_text in marks.items() for t, rows in by_text.items() for r in rows}
+    index = range(len(frame))
     said = {c: [_said(v) for v in frame[c].tolist()] for c in keys}
     rows: dict[str, list[str] | None] = {}
     values: dict[str, dict[str, str]] = {c: {} for c in cols}
@@ -369,8 +397,10 @@ def _spoken(frame, formats: dict, marks: dict, missing: str) -> dict:
             empty = v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
             text = mark_of.get((c, i)) or (missing if empty else fmt(v))
             texts.append(text)
-            if not empty:
-                values[c][_said(v)] = text
+            if not empty:  # a number that stands for two texts («2 (1)», «2 (2)») is read by its row only
+                key = _said(v)
+                values[c][key] = text if values[c].get(key, text) == text else None
+        values[c] = {k: t for k, t in values[c].items() if t is not None}
         texts_of[c] = texts
     for r in range(len(index)):
         key = "\x1f".join(said[c][r] for c in keys)

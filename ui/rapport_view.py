@@ -638,7 +638,7 @@ def map_table(pts: pd.DataFrame, f: Filters):
     «–», its n «<5»; an n under the minimum not published «12 *»."""
     nan = float("nan")
     rows = []
-    spans: dict[str, list[str]] = {}  # a 95 % interval: its lower end is the number sorted by, «12,3–45,6» its text
+    spans: dict[str, list[str]] = {}  # a 95 % interval: its lower end is the number sorted by, «12,3 %–45,6 %» its text
 
     def span(row: dict, col: str, low: float, text: str | None) -> None:
         row[col] = nan if text is None else low

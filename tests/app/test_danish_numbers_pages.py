@@ -359,3 +359,70 @@ def test_the_quality_maps_intervals_sort_by_their_lower_end(demo_url, monkeypatc
     assert found == []
     values = el.value["Udbytte 95 %"].dropna()
     assert len(values) > 5 and values.min() < 0.1 <= values.max()  # both sides of «10 %»: text sorts them wrong
+    # published with a minimum n of 50 (derived importance too): a hidden probe's interval is «–», no number
+    at = open_page("rapport", intervaller="1", offentlig="1", min_n="50", metode="gennemsnit-afledt")
+    el = next(d for d in at.dataframe if "Udbytte 95 %" in d.value.columns)
+    cols = ("Udbytte 95 %", "Vigtighed 95 %", "Afledt 95 %")
+    found = [x for c in cols for x in _sorted_by_number(el, c, re.compile(r"−?\d+(?:,\d+)?(?: %)?(?=–)"))]
+    assert found == []
+    dashes = shown_frame(el)[list(cols)].isin(["–"]).to_numpy()
+    assert dashes.any() and el.value[list(cols)].isna().to_numpy()[dashes].all()
+
+
+# ---------------------------------------------------------------- danish_numbers' texts, directly
+
+def _display(styler) -> list[list[str]]:
+    """The texts a Styler shows, cell by cell (what Streamlit sends the browser for them)."""
+    body = styler._translate(False, False)["body"]
+    return [[c["display_value"] for c in row if c.get("type") == "td"] for row in body]
+
+
+def test_texts_on_a_thousand_rows_are_each_cells_own(monkeypatch):
+    """1,000 rows, a text each («37 % af 12»): every cell shows its own text over its own number — set in
+    one pass (it was one Styler.format call a text: 0.6 s a rerun at 1,000 rows) — and the same through
+    pandas' public path, taken when a Styler keeps no table of cell formatters."""
+    from ui import common
+
+    n = 1000
+    frame = pd.DataFrame({"Kode": [f"k{i}" for i in range(n)], "Andel": [i / n for i in range(n)]})
+    texts = [f"{round(i / n * 100)} % af {i}" for i in range(n)]
+    styler = common.danish_numbers(frame, {}, texts={"Andel": texts})
+    assert [row[1] for row in _display(styler)] == texts
+    assert styler.data["Andel"].tolist() == frame["Andel"].tolist()  # the numbers sorted by
+    calls = []
+    real = pd.io.formats.style.Styler.format
+
+    def counted(self, *a, **kw):
+        calls.append(1)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(pd.io.formats.style.Styler, "format", counted)
+    styler = common.danish_numbers(frame, {}, texts={"Andel": texts})
+    assert len(calls) <= 2  # pandas' own and the columns' formatters; the 1,000 texts without a call each
+    monkeypatch.undo()
+
+    class NoTable:  # a Styler whose pandas keeps its cell formatters some other way
+        def __init__(self, styler):
+            self.styler = styler
+
+        def format(self, *a, **kw):
+            return self.styler.format(*a, **kw)
+
+    plain = frame.style
+    common._show_texts(NoTable(plain), frame, {"Andel": {t: [r] for r, t in enumerate(texts[:50])}})
+    assert [row[1] for row in _display(plain)][:50] == texts[:50]
+
+
+def test_a_mark_in_texts_holds_no_number_and_a_shared_number_is_read_by_its_row():
+    """A text that says no number is shown («–», «<5») hides the number given under it — the table's data
+    and a sort would give it away; two cells with the same number and different texts («2 (1)», «2 (2)») are
+    read by their rows, never one by the other's text."""
+    from ui import common
+
+    frame = pd.DataFrame({"Kode": ["A", "B", "C", "D"], "Celle": [0.4, 3.0, 2.0, 2.0]})
+    styler = common.danish_numbers(frame, {}, texts={"Celle": ["–", "<5", "2 (1)", "2 (2)"]})
+    assert styler.data["Celle"].isna().tolist() == [True, True, False, False]
+    assert [row[1] for row in _display(styler)] == ["–", "<5", "2 (1)", "2 (2)"]
+    spoken = styler.bb_spoken
+    assert spoken["values"]["Celle"] == {}  # 2 stands for two texts; 0.4 and 3 are gone
+    assert spoken["rows"]["C"] == ["2 (1)"] and spoken["rows"]["D"] == ["2 (2)"]

@@ -395,51 +395,74 @@ def map_chart_labels(xml: str) -> tuple[str, list[tuple[str | None, str]]]:
     return title, out
 
 
-def test_the_maps_labels_never_run_into_each_other(books, opened, guide):
-    """The workbook's quality maps (the main map and one per user group): every label is drawn on its own
-    side of its point (right, above, below, left), so that no two labels' boxes meet — measured here with a
-    rough font (0.62 em a character, 8 pt) on the charts' plot areas; before, every label sat to the right
-    and close points' names ran together («Virksomheder (n=45)» over «Skrive/læse»). Points on one spot have
-    one label with all their names; the small maps carry the probes' numbers, and their sheet the key."""
-    path = books["all"][0]
-    scatters = [c for c in chart_xml(path) if "<c:scatterChart>" in c]
-    blocks = data_blocks(opened("all")["Diagramdata"])
-    number = PUB.probe_numbers(guide)
-    checked = 0
-    for xml in scatters:
-        title, labels = map_chart_labels(xml)
-        block = "Kvalitetskort" if title == "Kvalitetskort: udbytte og vigtighed" else title.replace(": ", " — ", 1)
-        pts = blocks[block]
-        assert len(labels) == len(pts), title
-        w, h = (620, 560) if block == "Kvalitetskort" else (520, 470)
-        px_x, px_y = (w - 75) / 100, (h - 115) / 100
-        size = 8 * 96 / 72
-        spots: dict[tuple, list[int]] = {}
-        for i, r in enumerate(pts):
-            spots.setdefault((round(r[1], 6), round(r[2], 6)), []).append(i)
-        boxes = []
-        for members in spots.values():
-            shown = [labels[i] for i in members if labels[i][0] is not None]
-            assert len(shown) == 1, (title, members, shown)  # one label a spot
-            text, side = shown[0]
-            if block == "Kvalitetskort":
-                assert all(pts[i][0].split(" (n=")[0] in text for i in members), (title, text)
-            else:
-                assert text == ", ".join(str(number[k]) for k in [
-                    next(c for c, n in number.items() if PUB.probe_short(guide, c) == pts[i][0].split(" (n=")[0])
-                    for i in members]), (title, text)
-            x, y = pts[members[0]][1] * 100 * px_x, pts[members[0]][2] * 100 * px_y
-            tw, th, gap = 0.62 * size * len(text), size * 1.2, 6
-            box = {"r": (x + gap, y - th / 2, x + gap + tw, y + th / 2), "l": (x - gap - tw, y - th / 2, x - gap, y + th / 2),
-                   "t": (x - tw / 2, y + gap, x + tw / 2, y + gap + th), "b": (x - tw / 2, y - gap - th, x + tw / 2, y - gap)}[side]
-            boxes.append((text, box))
-        for a in range(len(boxes)):
-            for b in range(a + 1, len(boxes)):
-                (ta, p), (tb, q) = boxes[a], boxes[b]
-                meet = min(p[2], q[2]) - max(p[0], q[0]) > 1 and min(p[3], q[3]) - max(p[1], q[1]) > 1
-                assert not meet, (title, ta, tb)
-        checked += 1
-    assert checked == 1 + 5
+def label_problems(title: str, labels: list[tuple[str | None, str]], pts: list[list], size: tuple[int, int],
+                   derived: bool, texts: list[str]) -> list[str]:
+    """What is wrong with one workbook map's labels: a spot (points at one place) without exactly one label,
+    a label that is not the spot's texts joined, or two labels whose boxes meet — measured with a rough font
+    (0.62 em a character, 8 pt) on the chart's plot area, x in percent or (`derived`) the correlation −1…1."""
+    px_x, px_y = (size[0] - 75) / (2 if derived else 100), (size[1] - 115) / 100
+    font = 8 * 96 / 72
+    spots: dict[tuple, list[int]] = {}
+    for i, r in enumerate(pts):
+        spots.setdefault((round(r[1], 6), round(r[2], 6)), []).append(i)
+    found, boxes = [], []
+    if len(labels) != len(pts):
+        return [f"{title}: {len(labels)} etiketter til {len(pts)} punkter"]
+    for members in spots.values():
+        shown = [labels[i] for i in members if labels[i][0] is not None]
+        if len(shown) != 1:
+            found.append(f"{title}: {len(shown)} etiketter på ét sted")
+            continue
+        text, side = shown[0]
+        if text != ", ".join(texts[i] for i in members):
+            found.append(f"{title}: «{text}» er ikke {[texts[i] for i in members]}")
+        x, y = pts[members[0]][1] * (1 if derived else 100) * px_x, pts[members[0]][2] * 100 * px_y
+        tw, th, gap = 0.62 * font * len(text), font * 1.2, 6
+        boxes.append((text, {"r": (x + gap, y - th / 2, x + gap + tw, y + th / 2),
+                             "l": (x - gap - tw, y - th / 2, x - gap, y + th / 2),
+                             "t": (x - tw / 2, y + gap, x + tw / 2, y + gap + th),
+                             "b": (x - tw / 2, y - gap - th, x + tw / 2, y - gap)}[side]))
+    for a in range(len(boxes)):
+        for b in range(a + 1, len(boxes)):
+            (ta, p), (tb, q) = boxes[a], boxes[b]
+            if min(p[2], q[2]) - max(p[0], q[0]) > 1 and min(p[3], q[3]) - max(p[1], q[1]) > 1:
+                found.append(f"{title}: «{ta}» og «{tb}» overlapper")
+    return found
+
+
+def test_the_maps_labels_never_run_into_each_other(books, opened, guide, engine, tmp_path):
+    """The workbook's quality maps — the main map, one per user group, and the map by another method
+    (derived importance, −1…1; crosshairs): every label is drawn on its own side of its point (right, above,
+    below, left), so that no two labels' boxes meet; before, every label sat to the right and close points'
+    names ran together («Bolig (n=32)» over «Faglige evner»). Points on one spot have one label with all their
+    texts; the small maps carry the probes' numbers, and their sheet the key."""
+    derived = W.build_workbook(engine, guide, tmp_path / "afledt.xlsx",
+                               method=Q.map_method("gennemsnit", "afledt"))
+    crosshairs = W.build_workbook(engine, guide, tmp_path / "midt.xlsx", method=Q.map_method("midtpunkt", None))
+    wanted = {}  # chart title -> (book, Diagramdata block, size, derived x, numbered)
+    for grp in GROUP_ORDER:
+        label = PUB.group_label(grp)
+        wanted[f"Kvalitetskort: {label}"] = (books["all"][0], f"Kvalitetskort — {label}", (520, 470), False, True)
+    wanted["Kvalitetskort: udbytte og vigtighed"] = (books["all"][0], "Kvalitetskort", (620, 560), False, False)
+    wanted["Kvalitetskort: afledt vigtighed"] = (derived, W.METHOD_SHEET, (620, 560), True, False)
+    wanted["Kvalitetskort: trådkors"] = (crosshairs, W.METHOD_SHEET, (620, 560), False, False)
+    short = {PUB.probe_short(guide, c): c for c in PUB.probe_numbers(guide)}
+    found, checked = [], set()
+    for path in {w[0] for w in wanted.values()}:
+        blocks = data_blocks(openpyxl.load_workbook(path)["Diagramdata"])
+        for xml in (c for c in chart_xml(path) if "<c:scatterChart>" in c):
+            title, labels = map_chart_labels(xml)
+            book, block, size, is_derived, numbered = wanted[title]
+            if book != path:
+                continue
+            pts = blocks[block]
+            names = [r[0] for r in pts]  # «Rytme (n=59)»
+            texts = (PUB.probe_number_texts(guide, [short[n.split(" (n=")[0]] for n in names]) if numbered
+                     else names)
+            found += label_problems(title, labels, pts, size, is_derived, texts)
+            checked.add(title)
+    assert found == []
+    assert checked == set(wanted)
     notes = [v for row in opened("all")["Kvalitetskort grupper"].iter_rows(values_only=True) for v in row
              if isinstance(v, str)]
     assert PUB.probe_key(guide) in notes and PUB.probe_key(guide).startswith("Punkterne er nummereret: 1 ")
