@@ -2,6 +2,8 @@
 the start page lists and offers as always; «Start interview» by mouse at 1280×720 and by keyboard at 1024×768
 says in Danish that the store cannot be written — no traceback, no «uventet fejl», no English — and the Rapport
 page's table by interviewer shows the study's pseudonyms. The store is read afterwards: nothing was written.
+Runs in the PostgreSQL run too (browser_on_pg): there the refusal comes from a read-only transaction, which the
+pages must tell from any other error as SQLite's read-only file.
 """
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import pytest
 
 from tests.app.test_read_only_store import READ_ONLY, assert_unwritten, read_only_demo
 from tests.browser.conftest import Server, _free_port, _require_browser, idle, shot
+
+pytestmark = pytest.mark.browser_on_pg
 
 
 @pytest.fixture
