@@ -20,8 +20,7 @@ fixture: they cannot reach the server), and the browser tests (tests/browser: wh
 in Chromium — layout, focus, reloads; the services and routes under them run on PostgreSQL in tests/app,
 tests/survey and the HTTP tests), except those marked ``@pytest.mark.browser_on_pg`` (an interview's
 answers through a killed server and a reload, read back from the store; a read-only store in the browser).
-``BRUGERBLIK_PG_ALL=1`` runs
-every test there.
+``BRUGERBLIK_PG_ALL=1`` runs every test there.
 """
 from __future__ import annotations
 
