@@ -669,6 +669,7 @@ OFFLINE_JS = """
 
 
 def inject_css() -> None:
+    """The app's style and its offline guard, on every page."""
     st.html(CSS)
     st.html(OFFLINE_JS, unsafe_allow_javascript=True)
 
